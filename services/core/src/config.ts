@@ -1,0 +1,154 @@
+import path from 'node:path';
+
+export const TARGETS = ['all', 'gateway', 'realtime', 'messaging'] as const;
+export type Target = (typeof TARGETS)[number];
+
+export type StoreConfig = { readonly type: 'sqlite'; readonly path: string };
+export type BusConfig = { readonly type: 'local'; readonly replayLimit: number };
+export type EphemeralConfig = { readonly type: 'memory' };
+
+export interface HttpConfig {
+  readonly host: string;
+  readonly port: number;
+  /** The URL people open; used for join links and to decide on Secure cookies. */
+  readonly publicUrl: string;
+  readonly secureCookies: boolean;
+}
+
+export interface LimitsConfig {
+  /** Characters in a message body. */
+  readonly messageChars: number;
+  /** Bytes of an HTTP request body. */
+  readonly bodyBytes: number;
+  /** Sign-in attempts per minute per client address. */
+  readonly signInPerMinute: number;
+  /** Posts per minute per user. */
+  readonly postsPerMinute: number;
+  /** Bytes a WebSocket or SSE client may fall behind before it is told to resume. */
+  readonly connectionBufferBytes: number;
+}
+
+export interface HearthConfig {
+  readonly target: Target;
+  readonly instance: string;
+  readonly logLevel: string;
+  readonly http: HttpConfig;
+  readonly dataDir: string;
+  readonly webDir: string;
+  readonly store: StoreConfig;
+  readonly bus: BusConfig;
+  readonly ephemeral: EphemeralConfig;
+  readonly sessionTtlMs: number;
+  readonly limits: LimitsConfig;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Reads the environment and arguments once into a frozen config, refusing bad
+ * values with one line that names the variable. Nothing else reads process.env.
+ */
+export function parseConfig(env: Env, argv: readonly string[], cwd: string, defaultWebDir: string): HearthConfig {
+  const target = parseTarget(argv);
+  const port = integer(env, 'HEARTH_HTTP_PORT', 8080, 0, 65535);
+  const host = text(env, 'HEARTH_HTTP_HOST', '0.0.0.0');
+  const publicUrl = url(env, 'HEARTH_PUBLIC_URL', `http://localhost:${port}`);
+  const dataDir = path.resolve(cwd, text(env, 'HEARTH_DATA_DIR', './data'));
+  const config: HearthConfig = {
+    target,
+    instance: name(env, 'HEARTH_INSTANCE', 'hearth'),
+    logLevel: oneOf(env, 'HEARTH_LOG_LEVEL', 'info', LOG_LEVELS),
+    http: { host, port, publicUrl, secureCookies: boolean(env, 'HEARTH_SECURE_COOKIES', publicUrl.startsWith('https:')) },
+    dataDir,
+    webDir: path.resolve(cwd, text(env, 'HEARTH_WEB_DIR', defaultWebDir)),
+    store: { type: 'sqlite', path: path.join(dataDir, 'hearth.db') },
+    bus: { type: 'local', replayLimit: integer(env, 'HEARTH_BUS_REPLAY_LIMIT', 10_000, 0, 10_000_000) },
+    ephemeral: { type: 'memory' },
+    sessionTtlMs: integer(env, 'HEARTH_SESSION_TTL_HOURS', 24 * 30, 1, 24 * 365) * 3_600_000,
+    limits: {
+      messageChars: integer(env, 'HEARTH_MAX_MESSAGE_CHARS', 10_000, 1, 1_000_000),
+      bodyBytes: integer(env, 'HEARTH_MAX_BODY_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+      signInPerMinute: integer(env, 'HEARTH_SIGN_IN_PER_MINUTE', 10, 1, 1_000_000),
+      postsPerMinute: integer(env, 'HEARTH_POSTS_PER_MINUTE', 120, 1, 10_000_000),
+      connectionBufferBytes: integer(env, 'HEARTH_CONNECTION_BUFFER_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    },
+  };
+  return deepFreeze(config);
+}
+
+function parseTarget(argv: readonly string[]): Target {
+  let value = 'all';
+  for (const [i, arg] of argv.entries()) {
+    if (arg.startsWith('--target=')) value = arg.slice('--target='.length);
+    else if (arg === '--target') value = argv[i + 1] ?? '';
+  }
+  if (!(TARGETS as readonly string[]).includes(value)) {
+    throw new ConfigError(`--target must be one of ${TARGETS.join(', ')} (got "${value}")`);
+  }
+  return value as Target;
+}
+
+function text(env: Env, key: string, fallback: string): string {
+  const value = env[key];
+  if (value === undefined || value === '') return fallback;
+  return value;
+}
+
+function integer(env: Env, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${key} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function boolean(env: Env, key: string, fallback: boolean): boolean {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${key} must be true or false (got "${raw}")`);
+}
+
+function oneOf(env: Env, key: string, fallback: string, allowed: readonly string[]): string {
+  const value = text(env, key, fallback);
+  if (!allowed.includes(value)) throw new ConfigError(`${key} must be one of ${allowed.join(', ')} (got "${value}")`);
+  return value;
+}
+
+function url(env: Env, key: string, fallback: string): string {
+  const value = text(env, key, fallback);
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(`${key} must be an absolute http(s) URL (got "${value}")`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`${key} must be an absolute http(s) URL (got "${value}")`);
+  }
+  return parsed.origin + parsed.pathname.replace(/\/$/, '');
+}
+
+function name(env: Env, key: string, fallback: string): string {
+  const value = text(env, key, fallback);
+  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(value)) {
+    throw new ConfigError(`${key} must be a lower-case DNS label such as "acme" (got "${value}")`);
+  }
+  return value;
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (typeof child === 'object' && child !== null) deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}

@@ -1,0 +1,78 @@
+import type { Account, Boost, Involvement, Membership, Message, Role, Room, User } from './types.ts';
+
+/**
+ * Every change to the domain is one of these commands, sent by the gateway over the
+ * bus and applied by messaging in one transaction. `actorId` is the signed-in user
+ * the gateway authenticated; messaging re-checks what that user may do.
+ */
+export interface CommandPayloads {
+  'account.setup': { readonly accountName: string; readonly admin: NewUserInput };
+  'account.rotateJoinCode': { readonly actorId: string };
+  'user.create': { readonly joinCode: string | null; readonly actorId: string | null; readonly user: NewUserInput };
+  'user.update': {
+    readonly actorId: string;
+    readonly userId: string;
+    readonly name?: string;
+    readonly role?: Role;
+    readonly active?: boolean;
+  };
+  'room.create': {
+    readonly actorId: string;
+    readonly kind: 'open' | 'closed';
+    readonly name: string;
+    readonly memberIds: readonly string[];
+  };
+  'direct.open': { readonly actorId: string; readonly userIds: readonly string[] };
+  'room.update': { readonly actorId: string; readonly roomId: string; readonly name?: string; readonly kind?: 'open' | 'closed' };
+  'membership.add': { readonly actorId: string; readonly roomId: string; readonly userId: string };
+  'membership.remove': { readonly actorId: string; readonly roomId: string; readonly userId: string };
+  'membership.update': {
+    readonly actorId: string;
+    readonly roomId: string;
+    readonly involvement?: Involvement;
+    readonly readSeq?: number;
+  };
+  'message.post': { readonly actorId: string; readonly roomId: string; readonly clientMessageId: string; readonly body: string };
+  'message.edit': { readonly actorId: string; readonly messageId: string; readonly body: string };
+  'message.delete': { readonly actorId: string; readonly messageId: string };
+  'boost.add': { readonly actorId: string; readonly messageId: string; readonly content: string };
+  'boost.remove': { readonly actorId: string; readonly boostId: string };
+}
+
+export interface NewUserInput {
+  readonly name: string;
+  readonly email: string | null;
+  /** Already hashed by the gateway: plain passwords never cross the bus. */
+  readonly passwordHash: string | null;
+  readonly role?: Role;
+}
+
+export interface CommandResults {
+  'account.setup': { readonly account: Account; readonly user: User };
+  'account.rotateJoinCode': Account;
+  'user.create': User;
+  'user.update': User;
+  'room.create': Room;
+  'direct.open': Room;
+  'room.update': Room;
+  'membership.add': Membership;
+  'membership.remove': { readonly removed: boolean };
+  'membership.update': Membership;
+  'message.post': Message;
+  'message.edit': Message;
+  'message.delete': Message;
+  'boost.add': Boost;
+  'boost.remove': { readonly removed: boolean };
+}
+
+export type CommandName = keyof CommandPayloads;
+
+export const COMMAND_NAMES: readonly CommandName[] = [
+  'account.setup', 'account.rotateJoinCode', 'user.create', 'user.update', 'room.create', 'direct.open',
+  'room.update', 'membership.add', 'membership.remove', 'membership.update', 'message.post', 'message.edit',
+  'message.delete', 'boost.add', 'boost.remove',
+];
+
+export function isCommandName(name: string): name is CommandName {
+  return (COMMAND_NAMES as readonly string[]).includes(name);
+}

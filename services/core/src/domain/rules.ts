@@ -1,0 +1,105 @@
+import { HearthError, invalid } from '../errors.ts';
+import type { Involvement, Membership, Message, Role, Room, RoomKind, User } from './types.ts';
+
+/** Sounds a `/play <name>` message may name, as in Campfire's built-in set. */
+export const SOUNDS = [
+  'bell', 'bezos', 'bueller', 'clowntown', 'cottoneyejoe', 'crickets', 'dadgummit', 'dangerzone',
+  'drama', 'greatjob', 'horn', 'horror', 'inconceivable', 'live', 'loggins', 'mario', 'nyan',
+  'ohmy', 'pushit', 'rimshot', 'sax', 'secret', 'tada', 'tmyk', 'trombone', 'vuvuzela', 'what', 'yeah', 'yodel',
+] as const;
+
+export const BOOST_MAX_CHARS = 16;
+export const ROOM_NAME_MAX_CHARS = 100;
+
+/** Mentions are written `<@userId>` in a body; clients render them as @Name. */
+const MENTION = /<@([0-9a-f-]{36})>/g;
+
+export function characterCount(text: string): number {
+  return [...text].length;
+}
+
+/** The message body as stored: trimmed, non-empty, within the limit. */
+export function normaliseBody(body: string, maxChars: number): string {
+  const trimmed = body.trim();
+  if (trimmed === '') throw invalid('body', 'body must not be empty');
+  const count = characterCount(trimmed);
+  if (count > maxChars) throw new HearthError('payload_too_large', `body has ${count} characters; the limit is ${maxChars}`, { field: 'body' });
+  return trimmed;
+}
+
+/** The member ids a body mentions, each once, in order of first mention, limited to the room's members. */
+export function mentionedUserIds(body: string, memberIds: ReadonlySet<string>): string[] {
+  const found = new Set<string>();
+  for (const match of body.matchAll(MENTION)) {
+    const id = match[1];
+    if (id !== undefined && memberIds.has(id)) found.add(id);
+  }
+  return [...found];
+}
+
+/** The sound a `/play` command names; null for an ordinary message. */
+export function soundOf(body: string): string | null {
+  const match = /^\/play(?:\s+(\S+))?\s*$/.exec(body);
+  if (match === null) return null;
+  const name = match[1]?.toLowerCase() ?? '';
+  if (!(SOUNDS as readonly string[]).includes(name)) {
+    throw invalid('body', `unknown sound "${name}"; /play takes one of ${SOUNDS.join(', ')}`);
+  }
+  return name;
+}
+
+export function normaliseBoost(content: string): string {
+  const trimmed = content.trim();
+  if (trimmed === '') throw invalid('content', 'boost must not be empty');
+  const count = characterCount(trimmed);
+  if (count > BOOST_MAX_CHARS) throw invalid('content', `boost has ${count} characters; the limit is ${BOOST_MAX_CHARS}`);
+  return trimmed;
+}
+
+export function normaliseRoomName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === '') throw invalid('name', 'room name must not be empty');
+  if (characterCount(trimmed) > ROOM_NAME_MAX_CHARS) throw invalid('name', `room name is longer than ${ROOM_NAME_MAX_CHARS} characters`);
+  return trimmed;
+}
+
+export function defaultInvolvement(kind: RoomKind): Involvement {
+  return kind === 'direct' ? 'everything' : 'mentions';
+}
+
+export function isAdministrator(user: Pick<User, 'role'>): boolean {
+  return user.role === 'administrator';
+}
+
+/** Authors edit and delete their own messages; administrators any. */
+export function canChangeMessage(actor: Pick<User, 'id' | 'role'>, message: Pick<Message, 'authorId'>): boolean {
+  return message.authorId === actor.id || isAdministrator(actor);
+}
+
+/** Who may rename a room, convert it, and manage its members. Every participant administers a direct room. */
+export function canManageRoom(actor: Pick<User, 'id' | 'role'>, room: Pick<Room, 'kind' | 'createdBy'>, membership: Membership | null): boolean {
+  if (isAdministrator(actor)) return true;
+  if (room.kind === 'direct') return membership !== null;
+  return room.createdBy === actor.id;
+}
+
+/** Open and closed rooms convert into each other; a direct room never changes kind. */
+export function canConvertRoom(from: RoomKind, to: RoomKind): boolean {
+  if (from === to) return true;
+  return from !== 'direct' && to !== 'direct';
+}
+
+/** Who a new user is allowed to become: only the first-run wizard creates an administrator without one. */
+export function roleForNewUser(existingUsers: number, requested: Role | undefined): Role {
+  if (existingUsers === 0) return 'administrator';
+  return requested ?? 'member';
+}
+
+/** The key that makes one direct room per set of people. */
+export function directKey(userIds: readonly string[]): string {
+  return [...new Set(userIds)].sort().join(',');
+}
+
+export function isUnread(room: Pick<Room, 'lastMessageSeq'>, membership: Pick<Membership, 'readSeq' | 'involvement'>): boolean {
+  return membership.involvement !== 'invisible' && room.lastMessageSeq > membership.readSeq;
+}

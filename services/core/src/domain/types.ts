@@ -1,0 +1,101 @@
+/** The chat domain's records, as every backend stores and returns them. Times are ISO-8601 UTC strings. */
+
+export const ROLES = ['member', 'administrator', 'bot'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROOM_KINDS = ['open', 'closed', 'direct'] as const;
+export type RoomKind = (typeof ROOM_KINDS)[number];
+
+export const INVOLVEMENTS = ['invisible', 'nothing', 'mentions', 'everything'] as const;
+export type Involvement = (typeof INVOLVEMENTS)[number];
+
+/** The single account (organisation) a Hearth instance serves; created by first-run. */
+export interface Account {
+  readonly id: string;
+  readonly name: string;
+  /** Secret part of the join link; rotating it invalidates old invitations. */
+  readonly joinCode: string;
+  readonly createdAt: string;
+}
+
+export interface User {
+  readonly id: string;
+  readonly name: string;
+  /** Lower-cased; unique among users that have one. Bots have none. */
+  readonly email: string | null;
+  readonly role: Role;
+  readonly active: boolean;
+  readonly createdAt: string;
+}
+
+export interface Room {
+  readonly id: string;
+  readonly kind: RoomKind;
+  /** Direct rooms have no name; clients name them after the other members. */
+  readonly name: string | null;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  /** The room's last event sequence number; 0 before the first event. */
+  readonly lastSeq: number;
+  /** Sequence number of the last message.created event, for unread markers. */
+  readonly lastMessageSeq: number;
+}
+
+export interface Membership {
+  readonly roomId: string;
+  readonly userId: string;
+  readonly involvement: Involvement;
+  /** The last sequence the member has seen; the room is unread while lastMessageSeq > readSeq. */
+  readonly readSeq: number;
+  readonly createdAt: string;
+}
+
+export interface Boost {
+  readonly id: string;
+  readonly messageId: string;
+  readonly authorId: string;
+  readonly content: string;
+  readonly createdAt: string;
+}
+
+export interface Message {
+  readonly id: string;
+  readonly roomId: string;
+  /** Sequence number of the event that created it: unique and increasing within the room. */
+  readonly seq: number;
+  readonly authorId: string;
+  readonly clientMessageId: string;
+  /** Empty once deleted. */
+  readonly body: string;
+  readonly mentions: readonly string[];
+  /** Set for a `/play <sound>` message. */
+  readonly sound: string | null;
+  readonly createdAt: string;
+  readonly editedAt: string | null;
+  readonly deletedAt: string | null;
+  readonly boosts: readonly Boost[];
+}
+
+export interface Session {
+  readonly id: string;
+  readonly userId: string;
+  readonly csrfToken: string;
+  readonly createdAt: string;
+  readonly lastSeenAt: string;
+  readonly expiresAt: string;
+  readonly userAgent: string;
+  readonly ip: string;
+}
+
+/** A room as one member sees it in the sidebar. */
+export interface RoomForMember extends Room {
+  readonly involvement: Involvement;
+  readonly readSeq: number;
+  readonly unread: boolean;
+  readonly memberIds: readonly string[];
+}
+
+export interface SearchHit {
+  readonly message: Message;
+  readonly roomName: string | null;
+}

@@ -1,0 +1,10 @@
+export * from './domain/types.ts';
+export * from './domain/events.ts';
+export * from './domain/commands.ts';
+export * from './domain/rules.ts';
+export * from './errors.ts';
+export * from './config.ts';
+export * from './ids.ts';
+export type * from './store/store.ts';
+export type * from './bus/bus.ts';
+export type * from './ephemeral/ephemeral.ts';

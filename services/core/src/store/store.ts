@@ -1,0 +1,162 @@
+import type { RoomEvent } from '../domain/events.ts';
+import type {
+  Account,
+  Boost,
+  Membership,
+  Message,
+  Role,
+  Room,
+  RoomForMember,
+  SearchHit,
+  Session,
+  User,
+} from '../domain/types.ts';
+
+/**
+ * The source of truth. Every write that belongs to one command happens inside one
+ * `transaction`; reads outside a transaction see only committed data.
+ * Implementations: StoreSqlite (embedded tier), StorePostgres (server tiers).
+ */
+export interface Store extends StoreReads {
+  /**
+   * Runs `work` in one serialisable-enough transaction: it commits when `work`
+   * resolves and rolls back when it rejects (the rejection is passed on).
+   * Transactions never interleave their writes on the same room.
+   */
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Cheap round trip used by /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface MessagePage {
+  /** Return messages with seq < before (newest first internally, returned oldest first). */
+  readonly before?: number;
+  /** Return messages with seq > after, oldest first. */
+  readonly after?: number;
+  readonly limit: number;
+}
+
+export interface NewUser {
+  readonly id: string;
+  readonly name: string;
+  readonly email: string | null;
+  readonly role: Role;
+  readonly passwordHash: string | null;
+  readonly createdAt: string;
+}
+
+export interface UserPatch {
+  readonly name?: string;
+  readonly role?: Role;
+  readonly active?: boolean;
+  readonly passwordHash?: string;
+}
+
+export interface Credentials {
+  readonly user: User;
+  readonly passwordHash: string | null;
+}
+
+export interface NewMessage {
+  readonly id: string;
+  readonly roomId: string;
+  readonly seq: number;
+  readonly authorId: string;
+  readonly clientMessageId: string;
+  readonly body: string;
+  readonly mentions: readonly string[];
+  readonly sound: string | null;
+  readonly createdAt: string;
+}
+
+/** An event waiting in the outbox, with its store-assigned position. */
+export interface OutboxEntry {
+  readonly id: number;
+  readonly event: RoomEvent;
+}
+
+/** Reads that may run inside or outside a transaction. */
+export interface StoreReads {
+  getAccount(): Promise<Account | null>;
+  getUser(id: string): Promise<User | null>;
+  getCredentialsByEmail(email: string): Promise<Credentials | null>;
+  listUsers(): Promise<User[]>;
+  countUsers(): Promise<number>;
+
+  getRoom(id: string): Promise<Room | null>;
+  /** Every room `userId` is a member of, with that membership (invisible ones too), sorted by name. */
+  listRoomsForMember(userId: string): Promise<RoomForMember[]>;
+  listOpenRooms(): Promise<Room[]>;
+  /** The direct room whose member set is exactly `userIds` (order-insensitive). */
+  findDirectRoom(userIds: readonly string[]): Promise<Room | null>;
+
+  getMembership(roomId: string, userId: string): Promise<Membership | null>;
+  listMembers(roomId: string): Promise<Membership[]>;
+
+  getMessage(id: string): Promise<Message | null>;
+  getMessageByClientId(roomId: string, authorId: string, clientMessageId: string): Promise<Message | null>;
+  /** Oldest first. Without before/after, the newest `limit` messages. Deleted messages included (body empty). */
+  listMessages(roomId: string, page: MessagePage): Promise<Message[]>;
+  getBoost(id: string): Promise<Boost | null>;
+
+  /** Stored events of a room with seq > afterSeq, oldest first, at most `limit`. */
+  eventsSince(roomId: string, afterSeq: number, limit: number): Promise<RoomEvent[]>;
+  /** Events not yet published to the bus, in the order they were appended. */
+  unpublishedEvents(limit: number): Promise<OutboxEntry[]>;
+
+  /**
+   * Full-text search over non-deleted messages in rooms `userId` is a member of.
+   * Every word of `query` must match, the last one (and each one) also as a prefix.
+   * Newest first.
+   */
+  searchMessages(userId: string, query: string, limit: number): Promise<SearchHit[]>;
+
+  getSession(id: string): Promise<Session | null>;
+}
+
+export interface StoreTx extends StoreReads {
+  insertAccount(account: Account): Promise<void>;
+  updateAccount(patch: { readonly name?: string; readonly joinCode?: string }): Promise<Account>;
+
+  /** Refuses a duplicate email with HearthError('email_taken'). */
+  insertUser(user: NewUser): Promise<User>;
+  updateUser(id: string, patch: UserPatch): Promise<User>;
+
+  insertRoom(room: {
+    readonly id: string;
+    readonly kind: Room['kind'];
+    readonly name: string | null;
+    readonly createdBy: string;
+    readonly createdAt: string;
+    /** For direct rooms: the sorted member ids, so the same set maps to one room. */
+    readonly directKey: string | null;
+  }): Promise<Room>;
+  updateRoom(id: string, patch: { readonly name?: string | null; readonly kind?: Room['kind'] }): Promise<Room>;
+  /**
+   * Increments and returns the room's sequence number. Concurrent transactions on
+   * the same room are serialised by this call, so sequences have no gap or duplicate.
+   */
+  nextSeq(roomId: string): Promise<number>;
+
+  /** Inserts or updates (keeping createdAt). */
+  putMembership(membership: Membership): Promise<Membership>;
+  deleteMembership(roomId: string, userId: string): Promise<boolean>;
+
+  insertMessage(message: NewMessage): Promise<Message>;
+  updateMessageBody(id: string, body: string, mentions: readonly string[], editedAt: string): Promise<Message>;
+  markMessageDeleted(id: string, deletedAt: string): Promise<Message>;
+
+  insertBoost(boost: Boost): Promise<Boost>;
+  deleteBoost(id: string): Promise<boolean>;
+
+  /** Appends to the room's event log and the outbox; also records lastMessageSeq for message.created. */
+  appendEvent(event: RoomEvent): Promise<void>;
+  markPublished(outboxIds: readonly number[]): Promise<void>;
+
+  insertSession(session: Session): Promise<void>;
+  touchSession(id: string, lastSeenAt: string, expiresAt: string): Promise<void>;
+  deleteSession(id: string): Promise<boolean>;
+  deleteUserSessions(userId: string): Promise<number>;
+}
+
