@@ -1,0 +1,45 @@
+# Hearth: `make run` starts the embedded tier at http://localhost:8080; `make test` runs every test.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -eu -o pipefail -c
+NODE = $(shell ./scripts/node.sh)
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: run test deps test-deps web typecheck lint unit e2e bench clean
+
+node_modules/.installed: package.json package-lock.json $(wildcard services/*/package.json e2e/package.json bench/package.json)
+	@./scripts/node.sh >/dev/null
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps: node_modules/.installed
+
+web: deps
+	$(NODE) services/web/build.ts
+
+run: deps web
+	@$(NODE) services/hearth/src/main.ts --target=all
+
+# What the tests need beyond npm: Chromium for the browser test.
+test-deps:
+	@./scripts/test-deps.sh
+
+typecheck: deps
+	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
+	$(NODE) node_modules/typescript/bin/tsc -p services/web/tsconfig.json
+
+lint: deps
+	$(NODE) node_modules/eslint/bin/eslint.js .
+
+unit: deps
+	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts'
+
+e2e: deps web test-deps
+	$(NODE) --test --test-concurrency=1 'e2e/**/*.test.ts'
+
+test: deps test-deps web typecheck lint unit e2e
+
+bench: deps web
+	$(NODE) bench/run.ts
+
+clean:
+	rm -rf node_modules .tools services/web/dist

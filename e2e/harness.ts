@@ -1,0 +1,209 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Starts real Hearth servers as child processes for the end-to-end tests and
+ * the benchmarks: one server per test file, on a free port and a fresh data
+ * directory, stopped (and its directory removed) by the test.
+ */
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const MAIN_PATH = path.join(repoRoot, 'services/hearth/src/main.ts');
+export const WEB_DIST = path.join(repoRoot, 'services/web/dist');
+
+const OUTPUT_LIMIT = 64 * 1024;
+const DEFAULT_READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+export interface HearthOptions {
+  /** Posts per minute per user; the tests that post a lot raise it. */
+  readonly postsPerMinute?: number;
+  /** Sign-in attempts per minute per address; high unless a test is about the limit. */
+  readonly signInPerMinute?: number;
+  /** Reuse this data directory (it is then left in place by stop()). */
+  readonly dataDir?: string;
+  /** More environment variables for the server (HEARTH_*). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly readyTimeoutMs?: number;
+  readonly logLevel?: string;
+}
+
+export interface StopOptions {
+  /** Keep the data directory, to restart on it later. */
+  readonly keepData?: boolean;
+}
+
+export interface Hearth {
+  /** Base URL, e.g. http://127.0.0.1:41234 (no trailing slash). */
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** The running server process (a new one after restart()). */
+  readonly process: ChildProcess;
+  /** The last 64 KiB the server wrote to stdout and stderr. */
+  output(): string;
+  /** SIGTERM, and waits for the exit; removes the data directory unless keepData. */
+  stop(options?: StopOptions): Promise<void>;
+  /** SIGKILL, and waits for the exit; keeps the data directory. */
+  kill9(): Promise<void>;
+  /** Stops the server if it runs (SIGTERM), then starts it again on the same port and data directory. */
+  restart(): Promise<void>;
+}
+
+/** A port that was free a moment ago: listen on 0, read it, close. */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error('could not read the free port'))));
+    });
+  });
+}
+
+/** Every server still running, killed if the test process exits without stopping them. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+function buildEnv(options: HearthOptions, port: number, dataDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('HEARTH_') && !key.startsWith('NODE_TEST')) env[key] = value;
+  }
+  return {
+    ...env,
+    HEARTH_HTTP_PORT: String(port),
+    HEARTH_HTTP_HOST: '127.0.0.1',
+    HEARTH_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    HEARTH_DATA_DIR: dataDir,
+    HEARTH_LOG_LEVEL: options.logLevel ?? 'warn',
+    HEARTH_POSTS_PER_MINUTE: String(options.postsPerMinute ?? 1_000_000),
+    HEARTH_SIGN_IN_PER_MINUTE: String(options.signInPerMinute ?? 1_000),
+    ...options.env,
+  };
+}
+
+class OutputBuffer {
+  #text = '';
+  append(chunk: Buffer | string): void {
+    this.#text += chunk.toString();
+    if (this.#text.length > OUTPUT_LIMIT) this.#text = this.#text.slice(-OUTPUT_LIMIT);
+  }
+  tail(chars = 4_000): string {
+    return this.#text.slice(-chars);
+  }
+}
+
+interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+function exitOf(child: ChildProcess): Promise<Exit> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+function spawnServer(env: NodeJS.ProcessEnv, output: OutputBuffer): ChildProcess {
+  const child = spawn(process.execPath, [MAIN_PATH, '--target=all'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (chunk: Buffer) => output.append(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => output.append(chunk));
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+
+async function isReady(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) });
+    await response.arrayBuffer();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls /readyz until 200; fails early, with the server's output, when the process exits or the deadline passes. */
+async function waitReady(url: string, child: ChildProcess, output: OutputBuffer, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`Hearth exited before it was ready (code ${child.exitCode}, signal ${child.signalCode}); its output:\n${output.tail()}`);
+    }
+    if (await isReady(url)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`Hearth did not answer 200 on ${url}/readyz within ${timeoutMs} ms; its output:\n${output.tail()}`);
+}
+
+async function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<Exit> {
+  const exited = exitOf(child);
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Starts a server and waits until /readyz answers 200. */
+export async function startHearth(options: HearthOptions = {}): Promise<Hearth> {
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'hearth-e2e-')));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = buildEnv(options, port, dataDir);
+  const output = new OutputBuffer();
+  const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+  let child = spawnServer(env, output);
+  const removeData = async (): Promise<void> => {
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitReady(url, child, output, readyTimeoutMs);
+  } catch (error) {
+    await terminate(child, 'SIGKILL');
+    await removeData();
+    throw error;
+  }
+
+  const isRunning = (): boolean => child.exitCode === null && child.signalCode === null;
+  return {
+    url,
+    port,
+    dataDir,
+    get process() {
+      return child;
+    },
+    output: () => output.tail(OUTPUT_LIMIT),
+    async stop(stopOptions: StopOptions = {}) {
+      const exit = await terminate(child, 'SIGTERM');
+      if (stopOptions.keepData !== true) await removeData();
+      if (exit.code !== 0 && exit.signal !== 'SIGKILL' && exit.code !== null) {
+        throw new Error(`Hearth exited with code ${exit.code} on SIGTERM; its output:\n${output.tail()}`);
+      }
+    },
+    async kill9() {
+      await terminate(child, 'SIGKILL');
+    },
+    async restart() {
+      if (isRunning()) await terminate(child, 'SIGTERM');
+      output.append(`\n--- restart ---\n`);
+      child = spawnServer(env, output);
+      await waitReady(url, child, output, readyTimeoutMs);
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import type { BusConfig } from '../config.ts';
+import type { Bus } from './bus.ts';
+
+export interface CreateBusOptions {
+  /** Receives what a subscriber or command handler threw; the bus keeps delivering to the others. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** Loads only the implementation the config names, so a tier never loads a driver it does not use. */
+export async function createBus(config: BusConfig, options: CreateBusOptions = {}): Promise<Bus> {
+  switch (config.type) {
+    case 'local': {
+      const { BusLocal } = await import('./bus-local.ts');
+      return new BusLocal({ replayLimit: config.replayLimit, ...options });
+    }
+  }
+}

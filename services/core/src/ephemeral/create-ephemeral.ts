@@ -1,0 +1,12 @@
+import type { EphemeralConfig } from '../config.ts';
+import type { Ephemeral } from './ephemeral.ts';
+
+/** Loads only the implementation the config names, so a tier never loads a driver it does not use. */
+export async function createEphemeral(config: EphemeralConfig): Promise<Ephemeral> {
+  switch (config.type) {
+    case 'memory': {
+      const { EphemeralMemory } = await import('./ephemeral-memory.ts');
+      return new EphemeralMemory();
+    }
+  }
+}

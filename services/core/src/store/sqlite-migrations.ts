@@ -1,0 +1,187 @@
+import type { DatabaseSync } from 'node:sqlite';
+
+/** One schema step. Ids are applied in list order and never edited once released: add a new one instead. */
+export interface Migration {
+  readonly id: string;
+  readonly sql: string;
+}
+
+/*
+ * Every table is STRICT, so a column holds exactly its declared type and rows can be
+ * read back as their declared shape. Times are ISO-8601 UTC text, which sorts in time order.
+ *
+ * Search uses two external-content FTS5 indexes over messages.body, kept in sync by triggers:
+ * - messages_fts (unicode61, diacritics folded, prefix indexes) answers word and prefix queries;
+ * - messages_trigram answers substring queries for scripts written without spaces (CJK, Thai…),
+ *   where unicode61 sees a whole sentence as one token. Trigrams cannot match a needle shorter
+ *   than three characters; the store falls back to a scan of the member's rooms for those.
+ * Both point at messages.pk, an INTEGER PRIMARY KEY, because VACUUM may renumber an implicit rowid.
+ */
+const INITIAL = `
+CREATE TABLE account (
+  singleton INTEGER NOT NULL PRIMARY KEY CHECK (singleton = 1),
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  join_code TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE users (
+  id TEXT NOT NULL PRIMARY KEY,
+  name TEXT NOT NULL,
+  email TEXT UNIQUE CHECK (email = lower(email)),
+  role TEXT NOT NULL CHECK (role IN ('member', 'administrator', 'bot')),
+  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+  password_hash TEXT,
+  created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE rooms (
+  id TEXT NOT NULL PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('open', 'closed', 'direct')),
+  name TEXT,
+  created_by TEXT NOT NULL REFERENCES users (id),
+  created_at TEXT NOT NULL,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  last_message_seq INTEGER NOT NULL DEFAULT 0,
+  direct_key TEXT UNIQUE
+) STRICT;
+CREATE INDEX rooms_kind ON rooms (kind);
+
+CREATE TABLE memberships (
+  room_id TEXT NOT NULL REFERENCES rooms (id),
+  user_id TEXT NOT NULL REFERENCES users (id),
+  involvement TEXT NOT NULL CHECK (involvement IN ('invisible', 'nothing', 'mentions', 'everything')),
+  read_seq INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (room_id, user_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX memberships_user ON memberships (user_id);
+
+CREATE TABLE messages (
+  pk INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  room_id TEXT NOT NULL REFERENCES rooms (id),
+  seq INTEGER NOT NULL,
+  author_id TEXT NOT NULL REFERENCES users (id),
+  client_message_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  mentions TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(mentions)),
+  sound TEXT,
+  created_at TEXT NOT NULL,
+  edited_at TEXT,
+  deleted_at TEXT,
+  UNIQUE (room_id, seq),
+  UNIQUE (room_id, author_id, client_message_id)
+) STRICT;
+
+CREATE TABLE boosts (
+  id TEXT NOT NULL PRIMARY KEY,
+  message_id TEXT NOT NULL REFERENCES messages (id),
+  author_id TEXT NOT NULL REFERENCES users (id),
+  content TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX boosts_message ON boosts (message_id, created_at);
+
+CREATE TABLE room_events (
+  room_id TEXT NOT NULL REFERENCES rooms (id),
+  seq INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  body TEXT NOT NULL CHECK (json_valid(body)),
+  PRIMARY KEY (room_id, seq)
+) STRICT;
+
+-- AUTOINCREMENT so an outbox id is never reused, even after published rows are pruned.
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  room_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  published_at TEXT,
+  FOREIGN KEY (room_id, seq) REFERENCES room_events (room_id, seq)
+) STRICT;
+CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
+
+CREATE TABLE sessions (
+  id TEXT NOT NULL PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id),
+  csrf_token TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_seen_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  user_agent TEXT NOT NULL,
+  ip TEXT NOT NULL
+) STRICT;
+CREATE INDEX sessions_user ON sessions (user_id);
+
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+  body,
+  content = 'messages',
+  content_rowid = 'pk',
+  tokenize = 'unicode61 remove_diacritics 2',
+  prefix = '2 3'
+);
+CREATE VIRTUAL TABLE messages_trigram USING fts5 (
+  body,
+  content = 'messages',
+  content_rowid = 'pk',
+  tokenize = 'trigram remove_diacritics 1'
+);
+
+-- An external-content index must be told the exact old text to forget, so every change goes through these.
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO messages_fts (rowid, body) VALUES (new.pk, new.body);
+  INSERT INTO messages_trigram (rowid, body) VALUES (new.pk, new.body);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.pk, old.body);
+  INSERT INTO messages_trigram (messages_trigram, rowid, body) VALUES ('delete', old.pk, old.body);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.pk, old.body);
+  INSERT INTO messages_trigram (messages_trigram, rowid, body) VALUES ('delete', old.pk, old.body);
+  INSERT INTO messages_fts (rowid, body) VALUES (new.pk, new.body);
+  INSERT INTO messages_trigram (rowid, body) VALUES (new.pk, new.body);
+END;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [{ id: '0001-initial', sql: INITIAL }];
+
+/**
+ * Applies the migrations not yet recorded in schema_migrations, all in one transaction,
+ * and returns their ids. BEGIN IMMEDIATE takes the write lock first, so two processes
+ * opening the same file cannot both apply a step. Refuses a database that has a step
+ * this build does not know: it was written by a newer Hearth.
+ */
+export function applyMigrations(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): string[] {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const applied = ensureMigrationTable(db);
+    refuseUnknown(applied, migrations);
+    const pending = migrations.filter((migration) => !applied.has(migration.id));
+    const record = db.prepare('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)');
+    for (const migration of pending) {
+      db.exec(migration.sql);
+      record.run(migration.id, new Date().toISOString());
+    }
+    db.exec('COMMIT');
+    return pending.map((migration) => migration.id);
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+function ensureMigrationTable(db: DatabaseSync): Set<string> {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL) STRICT');
+  const rows = db.prepare('SELECT id FROM schema_migrations').all();
+  return new Set(rows.map((row) => String(row['id'])));
+}
+
+function refuseUnknown(applied: ReadonlySet<string>, migrations: readonly Migration[]): void {
+  const known = new Set(migrations.map((migration) => migration.id));
+  const unknown = [...applied].filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new Error(`the database has migrations this build does not know (${unknown.join(', ')}); it was written by a newer Hearth`);
+  }
+}

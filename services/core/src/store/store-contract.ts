@@ -1,0 +1,673 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { EVENT_VERSION, type RoomEvent, type RoomEventData } from '../domain/events.ts';
+import { directKey } from '../domain/rules.ts';
+import type { Involvement, Membership, Message, Room, RoomKind, Session, User } from '../domain/types.ts';
+import { HearthError, type ErrorCode } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { NewUser, Store } from './store.ts';
+
+/**
+ * The behaviour every Store must have, exercised through the interface only, so each
+ * implementation runs the same suite: `runStoreContract('StoreSqlite', () => StoreSqlite.open(':memory:'))`.
+ * Each test opens a fresh, empty store and closes it.
+ */
+export function runStoreContract(label: string, open: () => Promise<Store>): void {
+  describe(`Store contract: ${label}`, () => {
+    const test = (name: string, body: (store: Store) => Promise<void>) => it(name, () => withStore(open, body));
+    describe('account', () => accountTests(test));
+    describe('users', () => userTests(test));
+    describe('rooms', () => roomTests(test));
+    describe('transactions', () => transactionTests(test));
+    describe('memberships', () => membershipTests(test));
+    describe('messages and boosts', () => messageTests(test));
+    describe('events', () => eventTests(test));
+    describe('search', () => searchTests(test));
+    describe('sessions', () => sessionTests(test));
+  });
+}
+
+type StoreTest = (name: string, body: (store: Store) => Promise<void>) => void;
+
+async function withStore(open: () => Promise<Store>, body: (store: Store) => Promise<void>): Promise<void> {
+  const store = await open();
+  try {
+    await body(store);
+  } finally {
+    await store.close();
+  }
+}
+
+// ---- fixtures ----
+
+const T0 = Date.parse('2025-01-01T00:00:00.000Z');
+/** A fixed time `n` seconds after T0, so order and equality are deterministic. */
+const at = (n: number): string => new Date(T0 + n * 1000).toISOString();
+
+function newUser(overrides: Partial<NewUser> = {}): NewUser {
+  const id = overrides.id ?? newId();
+  return { id, name: 'Someone', email: `${id}@example.com`, role: 'member', passwordHash: null, createdAt: at(0), ...overrides };
+}
+
+function addUser(store: Store, overrides: Partial<NewUser> = {}): Promise<User> {
+  return store.transaction((tx) => tx.insertUser(newUser(overrides)));
+}
+
+async function addPeople(store: Store): Promise<{ ada: User; bob: User; cy: User }> {
+  const ada = await addUser(store, { name: 'Ada', email: 'ada@example.com', createdAt: at(1) });
+  const bob = await addUser(store, { name: 'Bob', email: 'bob@example.com', createdAt: at(2) });
+  const cy = await addUser(store, { name: 'Cy', email: 'cy@example.com', createdAt: at(3) });
+  return { ada, bob, cy };
+}
+
+interface RoomSpec {
+  readonly name?: string | null;
+  readonly kind?: RoomKind;
+  readonly members?: readonly User[];
+  readonly directKey?: string | null;
+}
+
+/** A room created by the first member, with every member joined at T0. */
+function addRoom(store: Store, creator: User, spec: RoomSpec = {}): Promise<Room> {
+  return store.transaction(async (tx) => {
+    const room = await tx.insertRoom({
+      id: newId(),
+      kind: spec.kind ?? 'open',
+      name: spec.name === undefined ? 'general' : spec.name,
+      createdBy: creator.id,
+      createdAt: at(0),
+      directKey: spec.directKey ?? null,
+    });
+    for (const member of spec.members ?? [creator]) {
+      await tx.putMembership(membership(room.id, member.id, 'mentions', 0, at(0)));
+    }
+    return room;
+  });
+}
+
+function membership(roomId: string, userId: string, involvement: Involvement, readSeq: number, createdAt: string): Membership {
+  return { roomId, userId, involvement, readSeq, createdAt };
+}
+
+function roomEvent(roomId: string, seq: number, data: RoomEventData): RoomEvent {
+  return { ...data, v: EVENT_VERSION, roomId, seq, at: at(seq) };
+}
+
+/** Posts as the messaging service does: next seq, the message, and its message.created event, in one transaction. */
+function post(store: Store, room: Room, author: User, body: string, createdAt: string, mentions: readonly string[] = []): Promise<Message> {
+  return store.transaction(async (tx) => {
+    const seq = await tx.nextSeq(room.id);
+    const message = await tx.insertMessage({
+      id: newId(),
+      roomId: room.id,
+      seq,
+      authorId: author.id,
+      clientMessageId: newId(),
+      body,
+      mentions,
+      sound: null,
+      createdAt,
+    });
+    await tx.appendEvent(roomEvent(room.id, seq, { type: 'message.created', message }));
+    return message;
+  });
+}
+
+function newSession(user: User, overrides: Partial<Session> = {}): Session {
+  return {
+    id: newId(),
+    userId: user.id,
+    csrfToken: newId(),
+    createdAt: at(0),
+    lastSeenAt: at(0),
+    expiresAt: at(3600),
+    userAgent: 'contract-test',
+    ip: '127.0.0.1',
+    ...overrides,
+  };
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, field?: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof HearthError, `expected a HearthError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    if (field !== undefined) assert.equal(error.field, field);
+    return true;
+  });
+}
+
+const byId = <T extends { readonly id: string }>(items: readonly T[]): T[] => [...items].sort((a, b) => a.id.localeCompare(b.id));
+const sorted = (items: readonly string[]): string[] => [...items].sort();
+const bodies = (hits: readonly { readonly message: Message }[]): string[] => hits.map((hit) => hit.message.body);
+
+// ---- account ----
+
+function accountTests(test: StoreTest): void {
+  test('stores the one account and updates its name and join code', async (store) => {
+    assert.equal(await store.getAccount(), null);
+    const account = { id: newId(), name: 'Acme', joinCode: 'join-1', createdAt: at(0) };
+    await store.transaction((tx) => tx.insertAccount(account));
+    assert.deepEqual(await store.getAccount(), account);
+
+    const renamed = await store.transaction((tx) => tx.updateAccount({ name: 'Acme Ltd' }));
+    assert.deepEqual(renamed, { ...account, name: 'Acme Ltd' });
+    const rotated = await store.transaction((tx) => tx.updateAccount({ joinCode: 'join-2' }));
+    assert.deepEqual(rotated, { ...account, name: 'Acme Ltd', joinCode: 'join-2' });
+    assert.deepEqual(await store.getAccount(), rotated);
+  });
+
+  test('refuses a second account and an update before the first', async (store) => {
+    await rejectsWith(store.transaction((tx) => tx.updateAccount({ name: 'Nobody' })), 'not_set_up');
+    const account = { id: newId(), name: 'Acme', joinCode: 'join-1', createdAt: at(0) };
+    await store.transaction((tx) => tx.insertAccount(account));
+    await rejectsWith(store.transaction((tx) => tx.insertAccount({ ...account, id: newId() })), 'already_set_up');
+    assert.deepEqual(await store.getAccount(), account);
+  });
+}
+
+// ---- users ----
+
+function userTests(test: StoreTest): void {
+  test('inserts users with a lower-cased email and reads them back', async (store) => {
+    const ada = await addUser(store, { name: 'Ada', email: 'Ada@Example.COM', passwordHash: 'hash-1', createdAt: at(1) });
+    assert.deepEqual(ada, { id: ada.id, name: 'Ada', email: 'ada@example.com', role: 'member', active: true, createdAt: at(1) });
+    // Bots have no email; two of them do not collide.
+    const bot1 = await addUser(store, { name: 'Bot 1', email: null, role: 'bot' });
+    const bot2 = await addUser(store, { name: 'Bot 2', email: null, role: 'bot' });
+
+    assert.deepEqual(await store.getUser(ada.id), ada);
+    assert.deepEqual(await store.getUser(bot1.id), bot1);
+    assert.equal(await store.getUser(newId()), null);
+    assert.deepEqual(byId(await store.listUsers()), byId([ada, bot1, bot2]));
+    assert.equal(await store.countUsers(), 3);
+  });
+
+  test('finds credentials by email whatever its case', async (store) => {
+    const ada = await addUser(store, { email: 'ada@example.com', passwordHash: 'hash-1' });
+    await addUser(store, { email: null, role: 'bot' });
+    assert.deepEqual(await store.getCredentialsByEmail('ADA@example.Com'), { user: ada, passwordHash: 'hash-1' });
+    assert.equal(await store.getCredentialsByEmail('nobody@example.com'), null);
+    assert.equal(await store.getCredentialsByEmail(''), null, 'a user without an email is never found by one');
+  });
+
+  test('refuses a duplicate email whatever its case', async (store) => {
+    await addUser(store, { email: 'ada@example.com' });
+    await rejectsWith(addUser(store, { email: 'ADA@example.com' }), 'email_taken', 'email');
+    assert.equal(await store.countUsers(), 1);
+  });
+
+  test('updates only the fields a patch names', async (store) => {
+    const ada = await addUser(store, { name: 'Ada', email: 'ada@example.com', passwordHash: 'old' });
+    const renamed = await store.transaction((tx) => tx.updateUser(ada.id, { name: 'Ada L.' }));
+    assert.deepEqual(renamed, { ...ada, name: 'Ada L.' });
+    const changed = await store.transaction((tx) => tx.updateUser(ada.id, { role: 'administrator', active: false, passwordHash: 'new' }));
+    assert.deepEqual(changed, { ...ada, name: 'Ada L.', role: 'administrator', active: false });
+    assert.deepEqual(await store.getUser(ada.id), changed);
+    assert.deepEqual(await store.getCredentialsByEmail('ada@example.com'), { user: changed, passwordHash: 'new' });
+    const reactivated = await store.transaction((tx) => tx.updateUser(ada.id, { active: true }));
+    assert.equal(reactivated.active, true);
+    await rejectsWith(store.transaction((tx) => tx.updateUser(newId(), { name: 'Ghost' })), 'user_not_found');
+  });
+}
+
+// ---- rooms ----
+
+function roomTests(test: StoreTest): void {
+  test('inserts, reads and updates rooms', async (store) => {
+    const { ada } = await addPeople(store);
+    const room = await addRoom(store, ada, { name: 'general' });
+    assert.deepEqual(room, { id: room.id, kind: 'open', name: 'general', createdBy: ada.id, createdAt: at(0), lastSeq: 0, lastMessageSeq: 0 });
+    assert.deepEqual(await store.getRoom(room.id), room);
+    assert.equal(await store.getRoom(newId()), null);
+
+    const renamed = await store.transaction((tx) => tx.updateRoom(room.id, { name: 'lounge' }));
+    assert.deepEqual(renamed, { ...room, name: 'lounge' });
+    const closed = await store.transaction((tx) => tx.updateRoom(room.id, { kind: 'closed' }));
+    assert.deepEqual(closed, { ...room, name: 'lounge', kind: 'closed' });
+    const unnamed = await store.transaction((tx) => tx.updateRoom(room.id, { name: null }));
+    assert.equal(unnamed.name, null);
+    assert.deepEqual(await store.transaction((tx) => tx.updateRoom(room.id, {})), unnamed);
+    assert.deepEqual(await store.getRoom(room.id), unnamed);
+    await rejectsWith(store.transaction((tx) => tx.updateRoom(newId(), { name: 'x' })), 'room_not_found');
+  });
+
+  test('lists open rooms only, by name', async (store) => {
+    const { ada, bob } = await addPeople(store);
+    await addRoom(store, ada, { name: 'beta' });
+    await addRoom(store, ada, { name: 'alpha' });
+    await addRoom(store, ada, { name: 'secret', kind: 'closed' });
+    await addRoom(store, ada, { name: null, kind: 'direct', members: [ada, bob], directKey: directKey([ada.id, bob.id]) });
+    assert.deepEqual((await store.listOpenRooms()).map((room) => room.name), ['alpha', 'beta']);
+  });
+
+  test('finds a direct room by its exact member set, in any order', async (store) => {
+    const { ada, bob, cy } = await addPeople(store);
+    const key = directKey([ada.id, bob.id]);
+    const direct = await addRoom(store, ada, { name: null, kind: 'direct', members: [ada, bob], directKey: key });
+    assert.deepEqual(await store.findDirectRoom([bob.id, ada.id]), direct);
+    assert.deepEqual(await store.findDirectRoom([ada.id, bob.id]), direct);
+    assert.equal(await store.findDirectRoom([ada.id]), null);
+    assert.equal(await store.findDirectRoom([ada.id, bob.id, cy.id]), null);
+    assert.equal(await store.findDirectRoom([]), null);
+  });
+
+  test('hands out sequence numbers with no gap or duplicate under 50 concurrent transactions', async (store) => {
+    const { ada } = await addPeople(store);
+    const room = await addRoom(store, ada);
+    const seqs = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        store.transaction(async (tx) => {
+          const seq = await tx.nextSeq(room.id);
+          // Yield mid-transaction so a store that interleaved transactions would show it.
+          await new Promise((resolve) => setImmediate(resolve));
+          await tx.appendEvent(roomEvent(room.id, seq, { type: 'room.updated', room }));
+          return seq;
+        }),
+      ),
+    );
+    const expected = Array.from({ length: 50 }, (_, i) => i + 1);
+    assert.deepEqual([...seqs].sort((a, b) => a - b), expected);
+    assert.equal((await store.getRoom(room.id))?.lastSeq, 50);
+    assert.deepEqual((await store.eventsSince(room.id, 0, 100)).map((event) => event.seq), expected);
+    await rejectsWith(store.transaction((tx) => tx.nextSeq(newId())), 'room_not_found');
+  });
+}
+
+// ---- transactions ----
+
+function transactionTests(test: StoreTest): void {
+  test('commits and returns what the work returns; the work sees its own writes', async (store) => {
+    const id = newId();
+    const seen = await store.transaction(async (tx) => {
+      await tx.insertUser(newUser({ id }));
+      return tx.getUser(id);
+    });
+    assert.equal(seen?.id, id);
+    assert.equal((await store.getUser(id))?.id, id);
+  });
+
+  test('rolls back every write of a transaction that throws, and passes the error on', async (store) => {
+    const { ada } = await addPeople(store);
+    const room = await addRoom(store, ada);
+    const ghost = newId();
+    const boom = new Error('boom');
+    await assert.rejects(
+      store.transaction(async (tx) => {
+        await tx.insertUser(newUser({ id: ghost }));
+        await tx.nextSeq(room.id);
+        await tx.putMembership(membership(room.id, ghost, 'everything', 0, at(1)));
+        await tx.updateRoom(room.id, { name: 'renamed' });
+        throw boom;
+      }),
+      (error) => error === boom,
+    );
+    assert.equal(await store.getUser(ghost), null);
+    assert.equal(await store.getMembership(room.id, ghost), null);
+    assert.deepEqual(await store.getRoom(room.id), room);
+    assert.equal(await store.countUsers(), 3);
+    // The store is usable afterwards.
+    assert.equal(await store.transaction((tx) => tx.nextSeq(room.id)), 1);
+  });
+
+  test('never shows a read from outside a transaction the writes that transaction rolls back', async (store) => {
+    const id = newId();
+    const begun = Promise.withResolvers<void>();
+    const gate = Promise.withResolvers<void>();
+    const running = store.transaction(async (tx) => {
+      await tx.insertUser(newUser({ id }));
+      begun.resolve();
+      await gate.promise;
+      throw new Error('abort');
+    });
+    await begun.promise;
+    const read = store.getUser(id);
+    gate.resolve();
+    await assert.rejects(running, /abort/);
+    assert.equal(await read, null);
+  });
+
+  test('answers ping', async (store) => {
+    await store.ping();
+  });
+}
+
+// ---- memberships ----
+
+function membershipTests(test: StoreTest): void {
+  test('puts, reads, lists and deletes memberships; an update keeps createdAt', async (store) => {
+    const { ada, bob } = await addPeople(store);
+    const room = await addRoom(store, ada, { members: [] });
+    const adas = membership(room.id, ada.id, 'mentions', 0, at(1));
+    const bobs = membership(room.id, bob.id, 'everything', 0, at(2));
+    assert.deepEqual(await store.transaction((tx) => tx.putMembership(adas)), adas);
+    assert.deepEqual(await store.transaction((tx) => tx.putMembership(bobs)), bobs);
+
+    const updated = await store.transaction((tx) => tx.putMembership({ ...adas, involvement: 'nothing', readSeq: 3, createdAt: at(9) }));
+    assert.deepEqual(updated, { ...adas, involvement: 'nothing', readSeq: 3 });
+    assert.deepEqual(await store.getMembership(room.id, ada.id), updated);
+    assert.equal(await store.getMembership(room.id, newId()), null);
+    assert.deepEqual(sortedMembers(await store.listMembers(room.id)), sortedMembers([updated, bobs]));
+
+    assert.equal(await store.transaction((tx) => tx.deleteMembership(room.id, ada.id)), true);
+    assert.equal(await store.transaction((tx) => tx.deleteMembership(room.id, ada.id)), false);
+    assert.equal(await store.getMembership(room.id, ada.id), null);
+    assert.deepEqual(await store.listMembers(room.id), [bobs]);
+  });
+
+  test("lists a member's rooms by name, with unread flags and member ids", async (store) => {
+    const { ada, bob, cy } = await addPeople(store);
+    const kitchen = await addRoom(store, ada, { name: 'kitchen', members: [ada, bob] });
+    const attic = await addRoom(store, ada, { name: 'attic', kind: 'closed', members: [ada] });
+    const basement = await addRoom(store, ada, { name: 'basement', members: [ada, cy] });
+    await addRoom(store, bob, { name: 'garden', members: [bob] });
+    await post(store, kitchen, bob, 'in the kitchen', at(10));
+    const read = await post(store, attic, ada, 'in the attic', at(11));
+    await post(store, basement, cy, 'in the basement', at(12));
+    await store.transaction((tx) => tx.putMembership(membership(attic.id, ada.id, 'mentions', read.seq, at(0))));
+    await store.transaction((tx) => tx.putMembership(membership(basement.id, ada.id, 'invisible', 0, at(0))));
+
+    const rooms = await store.listRoomsForMember(ada.id);
+    assert.deepEqual(rooms.map((room) => room.name), ['attic', 'basement', 'kitchen']);
+    const [atticView, basementView, kitchenView] = rooms;
+    assert.deepEqual({ ...kitchenView, memberIds: sorted(kitchenView?.memberIds ?? []) }, {
+      ...(await store.getRoom(kitchen.id)),
+      involvement: 'mentions',
+      readSeq: 0,
+      unread: true,
+      memberIds: sorted([ada.id, bob.id]),
+    });
+    assert.equal(kitchenView?.lastMessageSeq, 1);
+    assert.equal(atticView?.unread, false, 'read up to the last message');
+    assert.deepEqual(atticView?.memberIds, [ada.id]);
+    assert.equal(basementView?.unread, false, 'invisible rooms are never unread');
+    assert.equal(basementView?.involvement, 'invisible');
+    assert.deepEqual((await store.listRoomsForMember(bob.id)).map((room) => room.name), ['garden', 'kitchen']);
+    assert.deepEqual(await store.listRoomsForMember(newId()), []);
+  });
+}
+
+const sortedMembers = (members: readonly Membership[]): Membership[] => [...members].sort((a, b) => a.userId.localeCompare(b.userId));
+
+// ---- messages and boosts ----
+
+function messageTests(test: StoreTest): void {
+  test('inserts messages and finds them by id and by client id', async (store) => {
+    const { ada, bob } = await addPeople(store);
+    const room = await addRoom(store, ada, { members: [ada, bob] });
+    const message = await post(store, room, ada, `hi <@${bob.id}>`, at(5), [bob.id]);
+    assert.deepEqual(message, {
+      id: message.id,
+      roomId: room.id,
+      seq: 1,
+      authorId: ada.id,
+      clientMessageId: message.clientMessageId,
+      body: `hi <@${bob.id}>`,
+      mentions: [bob.id],
+      sound: null,
+      createdAt: at(5),
+      editedAt: null,
+      deletedAt: null,
+      boosts: [],
+    });
+    assert.deepEqual(await store.getMessage(message.id), message);
+    assert.deepEqual(await store.getMessageByClientId(room.id, ada.id, message.clientMessageId), message);
+    assert.equal(await store.getMessageByClientId(room.id, bob.id, message.clientMessageId), null);
+    assert.equal(await store.getMessage(newId()), null);
+
+    const sound = await store.transaction(async (tx) =>
+      tx.insertMessage({ ...message, id: newId(), seq: await tx.nextSeq(room.id), clientMessageId: newId(), body: '/play tada', mentions: [], sound: 'tada' }),
+    );
+    assert.equal((await store.getMessage(sound.id))?.sound, 'tada');
+  });
+
+  test('refuses a second message with the same client id from the same author', async (store) => {
+    const { ada } = await addPeople(store);
+    const room = await addRoom(store, ada);
+    const first = await post(store, room, ada, 'once', at(1));
+    const again = store.transaction(async (tx) => tx.insertMessage({ ...first, id: newId(), seq: await tx.nextSeq(room.id) }));
+    await rejectsWith(again, 'conflict');
+    assert.deepEqual((await store.listMessages(room.id, { limit: 10 })).map((message) => message.id), [first.id]);
+  });
+
+  test('edits and deletes messages', async (store) => {
+    const { ada, bob } = await addPeople(store);
+    const room = await addRoom(store, ada, { members: [ada, bob] });
+    const message = await post(store, room, ada, 'first draft', at(1));
+    const edited = await store.transaction((tx) => tx.updateMessageBody(message.id, `second <@${bob.id}>`, [bob.id], at(2)));
+    assert.deepEqual(edited, { ...message, body: `second <@${bob.id}>`, mentions: [bob.id], editedAt: at(2) });
+    assert.deepEqual(await store.getMessage(message.id), edited);
+
+    const deleted = await store.transaction((tx) => tx.markMessageDeleted(message.id, at(3)));
+    assert.equal(deleted.body, '');
+    assert.equal(deleted.deletedAt, at(3));
+    assert.equal(deleted.id, message.id);
+    assert.equal(deleted.seq, message.seq);
+    assert.deepEqual(await store.getMessage(message.id), deleted);
+
+    await rejectsWith(store.transaction((tx) => tx.updateMessageBody(newId(), 'x', [], at(4))), 'message_not_found');
+    await rejectsWith(store.transaction((tx) => tx.markMessageDeleted(newId(), at(4))), 'message_not_found');
+  });
+
+  test('pages through messages oldest first', async (store) => {
+    const { ada } = await addPeople(store);
+    const room = await addRoom(store, ada);
+    const other = await addRoom(store, ada, { name: 'other' });
+    for (let i = 1; i <= 10; i++) await post(store, room, ada, `message ${i}`, at(i));
+    await post(store, other, ada, 'elsewhere', at(11));
+    const deleted = (await store.listMessages(room.id, { after: 4, limit: 1 }))[0];
+    assert.ok(deleted !== undefined);
+    await store.transaction((tx) => tx.markMessageDeleted(deleted.id, at(20)));
+
+    const seqs = async (page: Parameters<Store['listMessages']>[1]) => (await store.listMessages(room.id, page)).map((m) => m.seq);
+    assert.deepEqual(await seqs({ limit: 3 }), [8, 9, 10]);
+    assert.deepEqual(await seqs({ limit: 50 }), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(await seqs({ before: 8, limit: 3 }), [5, 6, 7]);
+    assert.deepEqual(await seqs({ before: 3, limit: 5 }), [1, 2]);
+    assert.deepEqual(await seqs({ after: 7, limit: 2 }), [8, 9]);
+    assert.deepEqual(await seqs({ after: 10, limit: 5 }), []);
+    assert.deepEqual(await seqs({ after: 0, limit: 2 }), [1, 2]);
+    const page = await store.listMessages(room.id, { after: 4, limit: 1 });
+    assert.equal(page[0]?.body, '', 'deleted messages are listed, emptied');
+    assert.deepEqual(await store.listMessages(newId(), { limit: 5 }), []);
+  });
+
+  test('attaches boosts to their message, oldest first', async (store) => {
+    const { ada, bob } = await addPeople(store);
+    const room = await addRoom(store, ada, { members: [ada, bob] });
+    const message = await post(store, room, ada, 'boost me', at(1));
+    const later = { id: newId(), messageId: message.id, authorId: bob.id, content: '🎉', createdAt: at(3) };
+    const earlier = { id: newId(), messageId: message.id, authorId: ada.id, content: 'nice', createdAt: at(2) };
+    assert.deepEqual(await store.transaction((tx) => tx.insertBoost(later)), later);
+    assert.deepEqual(await store.transaction((tx) => tx.insertBoost(earlier)), earlier);
+
+    assert.deepEqual(await store.getBoost(earlier.id), earlier);
+    assert.equal(await store.getBoost(newId()), null);
+    assert.deepEqual((await store.getMessage(message.id))?.boosts, [earlier, later]);
+    assert.deepEqual((await store.listMessages(room.id, { limit: 5 }))[0]?.boosts, [earlier, later]);
+    assert.deepEqual((await store.getMessageByClientId(room.id, ada.id, message.clientMessageId))?.boosts, [earlier, later]);
+
+    assert.equal(await store.transaction((tx) => tx.deleteBoost(earlier.id)), true);
+    assert.equal(await store.transaction((tx) => tx.deleteBoost(earlier.id)), false);
+    assert.equal(await store.getBoost(earlier.id), null);
+    assert.deepEqual((await store.getMessage(message.id))?.boosts, [later]);
+  });
+}
+
+// ---- events ----
+
+function eventTests(test: StoreTest): void {
+  test('appends events to the room log and the outbox, and records the last message', async (store) => {
+    const { ada } = await addPeople(store);
+    const roomA = await addRoom(store, ada, { name: 'a' });
+    const roomB = await addRoom(store, ada, { name: 'b' });
+    const append = (event: RoomEvent) =>
+      store.transaction(async (tx) => {
+        assert.equal(await tx.nextSeq(event.roomId), event.seq);
+        await tx.appendEvent(event);
+      });
+    const a1 = { ...roomEvent(roomA.id, 1, { type: 'room.created', room: roomA }), traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+    await append(a1);
+    const message = await post(store, roomA, ada, 'hello', at(2));
+    const b1 = roomEvent(roomB.id, 1, { type: 'room.created', room: roomB });
+    await append(b1);
+    const a3 = roomEvent(roomA.id, 3, { type: 'message.deleted', messageId: message.id });
+    await append(a3);
+    const a2 = roomEvent(roomA.id, 2, { type: 'message.created', message });
+
+    assert.deepEqual(await store.eventsSince(roomA.id, 0, 10), [a1, a2, a3]);
+    assert.deepEqual(await store.eventsSince(roomA.id, 1, 1), [a2]);
+    assert.deepEqual(await store.eventsSince(roomA.id, 3, 10), []);
+    assert.deepEqual(await store.eventsSince(roomB.id, 0, 10), [b1]);
+    const stored = await store.getRoom(roomA.id);
+    assert.equal(stored?.lastSeq, 3);
+    assert.equal(stored?.lastMessageSeq, 2, 'only message.created moves lastMessageSeq');
+    assert.equal((await store.getRoom(roomB.id))?.lastMessageSeq, 0);
+  });
+
+  test('hands out unpublished events in append order until they are marked published', async (store) => {
+    const { ada } = await addPeople(store);
+    const roomA = await addRoom(store, ada, { name: 'a' });
+    const roomB = await addRoom(store, ada, { name: 'b' });
+    const events = [
+      roomEvent(roomA.id, 1, { type: 'room.created', room: roomA }),
+      roomEvent(roomB.id, 1, { type: 'room.created', room: roomB }),
+      roomEvent(roomA.id, 2, { type: 'membership.removed', userId: ada.id }),
+      roomEvent(roomB.id, 2, { type: 'room.updated', room: roomB }),
+    ];
+    for (const event of events) await store.transaction((tx) => tx.appendEvent(event));
+
+    const pending = await store.unpublishedEvents(10);
+    assert.deepEqual(pending.map((entry) => entry.event), events);
+    const ids = pending.map((entry) => entry.id);
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'outbox ids increase in append order');
+    assert.deepEqual((await store.unpublishedEvents(2)).map((entry) => entry.event), events.slice(0, 2));
+
+    await store.transaction((tx) => tx.markPublished(ids.slice(0, 2)));
+    await store.transaction((tx) => tx.markPublished([]));
+    assert.deepEqual(await store.unpublishedEvents(10), pending.slice(2));
+    await store.transaction((tx) => tx.markPublished(ids));
+    assert.deepEqual(await store.unpublishedEvents(10), []);
+    assert.equal((await store.eventsSince(roomA.id, 0, 10)).length, 2, 'publishing keeps the room log');
+  });
+}
+
+// ---- search ----
+
+async function searchWorld(store: Store) {
+  const people = await addPeople(store);
+  const { ada, bob } = people;
+  const kitchen = await addRoom(store, ada, { name: 'kitchen', members: [ada, bob] });
+  return { ...people, kitchen };
+}
+
+function searchTests(test: StoreTest): void {
+  test('matches word prefixes, newest first, with the room name', async (store) => {
+    const { ada, bob, kitchen } = await searchWorld(store);
+    const older = await post(store, kitchen, ada, 'hello world', at(1));
+    await post(store, kitchen, bob, 'Hello again', at(2));
+    await post(store, kitchen, bob, 'a shell script', at(3));
+    await post(store, kitchen, bob, 'goodbye', at(4));
+
+    const hits = await store.searchMessages(ada.id, 'hel', 10);
+    assert.deepEqual(bodies(hits), ['Hello again', 'hello world']);
+    assert.equal(hits[0]?.roomName, 'kitchen');
+    assert.deepEqual(hits[1]?.message, await store.getMessage(older.id));
+    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'hel', 1)), ['Hello again']);
+    assert.deepEqual(await store.searchMessages(ada.id, 'hel', 0), []);
+  });
+
+  test('requires every word, each as a prefix, ignoring case and accents', async (store) => {
+    const { ada, kitchen } = await searchWorld(store);
+    await post(store, kitchen, ada, 'hello world', at(1));
+    await post(store, kitchen, ada, 'hello there', at(2));
+    await post(store, kitchen, ada, 'Café crème brûlée', at(3));
+    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'hello wor', 10)), ['hello world']);
+    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'wor hel', 10)), ['hello world']);
+    assert.deepEqual(await store.searchMessages(ada.id, 'hello goodbye', 10), []);
+    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'CAFE creme', 10)), ['Café crème brûlée']);
+    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'brûl', 10)), ['Café crème brûlée']);
+  });
+
+  test('searches only rooms the user is a member of', async (store) => {
+    const { ada, bob, cy, kitchen } = await searchWorld(store);
+    const attic = await addRoom(store, bob, { name: 'attic', kind: 'closed', members: [bob, cy] });
+    await post(store, attic, bob, 'secret plans', at(1));
+    await post(store, kitchen, bob, 'public plans', at(2));
+    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'plans', 10)), ['public plans']);
+    assert.deepEqual(bodies(await store.searchMessages(bob.id, 'plans', 10)), ['public plans', 'secret plans']);
+    await store.transaction((tx) => tx.deleteMembership(kitchen.id, ada.id));
+    assert.deepEqual(await store.searchMessages(ada.id, 'plans', 10), []);
+    assert.deepEqual(await store.searchMessages(newId(), 'plans', 10), []);
+  });
+
+  test('leaves deleted messages out and follows edits', async (store) => {
+    const { ada, kitchen } = await searchWorld(store);
+    const gone = await post(store, kitchen, ada, 'forgettable remark', at(1));
+    const edited = await post(store, kitchen, ada, 'original wording', at(2));
+    await store.transaction((tx) => tx.markMessageDeleted(gone.id, at(3)));
+    await store.transaction((tx) => tx.updateMessageBody(edited.id, 'revised wording', [], at(4)));
+    assert.deepEqual(await store.searchMessages(ada.id, 'forgettable', 10), []);
+    assert.deepEqual(await store.searchMessages(ada.id, 'original', 10), []);
+    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'revised', 10)), ['revised wording']);
+    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'wording', 10)), ['revised wording']);
+  });
+
+  test('treats query syntax as plain text and never fails on it', async (store) => {
+    const { ada, kitchen } = await searchWorld(store);
+    await post(store, kitchen, ada, 'hello world', at(1));
+    await post(store, kitchen, ada, 'and near or not', at(2));
+    const queries = [
+      '"', '"hello', 'hello"', '""', "'", '(hello', 'hello)', '()', '*', 'hel*', '**', 'NEAR(hello world)', 'NEAR/2',
+      'hello NEAR world', 'AND', 'OR hello', 'NOT', 'hello AND', '-hello', '+hello', 'body:hello', '^hello', '{hello}',
+      '\\', '%', '_', '', '   ', '!!!', '🎉', 'hello\u0000world', 'a'.repeat(2000), Array.from({ length: 100 }, (_, i) => `w${i}`).join(' '),
+    ];
+    for (const query of queries) {
+      await assert.doesNotReject(store.searchMessages(ada.id, query, 10), `query ${JSON.stringify(query.slice(0, 40))}`);
+    }
+    assert.deepEqual(await store.searchMessages(ada.id, '', 10), []);
+    assert.deepEqual(await store.searchMessages(ada.id, '!!! ***', 10), []);
+    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'hel*', 10)), ['hello world']);
+    assert.deepEqual(bodies(await store.searchMessages(ada.id, '"hello" (world)', 10)), ['hello world']);
+    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'NEAR or', 10)), ['and near or not']);
+    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'AND', 10)), ['and near or not']);
+  });
+
+  test('finds words inside text written without spaces (Chinese, Japanese, Korean)', async (store) => {
+    const { ada, kitchen } = await searchWorld(store);
+    await post(store, kitchen, ada, '東京都に住んでいます', at(1));
+    await post(store, kitchen, ada, '서울특별시에서 만나요', at(2));
+    await post(store, kitchen, ada, '我们明天去北京', at(3));
+    assert.deepEqual(bodies(await store.searchMessages(ada.id, '京都', 10)), ['東京都に住んでいます']);
+    assert.deepEqual(bodies(await store.searchMessages(ada.id, '住んで', 10)), ['東京都に住んでいます']);
+    assert.deepEqual(bodies(await store.searchMessages(ada.id, '특별시', 10)), ['서울특별시에서 만나요']);
+    assert.deepEqual(bodies(await store.searchMessages(ada.id, '北京', 10)), ['我们明天去北京']);
+    assert.deepEqual(bodies(await store.searchMessages(ada.id, '明天 北京', 10)), ['我们明天去北京']);
+    assert.deepEqual(await store.searchMessages(ada.id, '大阪', 10), []);
+  });
+}
+
+// ---- sessions ----
+
+function sessionTests(test: StoreTest): void {
+  test('stores, touches and deletes sessions', async (store) => {
+    const { ada, bob } = await addPeople(store);
+    const first = newSession(ada);
+    const second = newSession(ada, { userAgent: 'other browser', ip: '::1' });
+    const bobs = newSession(bob);
+    for (const session of [first, second, bobs]) await store.transaction((tx) => tx.insertSession(session));
+    assert.deepEqual(await store.getSession(first.id), first);
+    assert.equal(await store.getSession(newId()), null);
+
+    await store.transaction((tx) => tx.touchSession(first.id, at(60), at(7200)));
+    assert.deepEqual(await store.getSession(first.id), { ...first, lastSeenAt: at(60), expiresAt: at(7200) });
+
+    assert.equal(await store.transaction((tx) => tx.deleteSession(first.id)), true);
+    assert.equal(await store.transaction((tx) => tx.deleteSession(first.id)), false);
+    assert.equal(await store.getSession(first.id), null);
+
+    assert.equal(await store.transaction((tx) => tx.deleteUserSessions(ada.id)), 1);
+    assert.equal(await store.transaction((tx) => tx.deleteUserSessions(ada.id)), 0);
+    assert.equal(await store.getSession(second.id), null);
+    assert.deepEqual(await store.getSession(bobs.id), bobs);
+  });
+}

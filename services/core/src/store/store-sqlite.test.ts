@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DatabaseSync } from 'node:sqlite';
+import { newId } from '../ids.ts';
+import { applyMigrations, MIGRATIONS } from './sqlite-migrations.ts';
+import { runStoreContract } from './store-contract.ts';
+import { buildSearchPlan, StoreSqlite } from './store-sqlite.ts';
+
+let dir = '';
+let files = 0;
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'hearth-store-sqlite-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+const newFile = (): string => path.join(dir, `nested-${files}`, `store-${files++}.db`);
+
+runStoreContract('StoreSqlite in memory', () => StoreSqlite.open(':memory:'));
+runStoreContract('StoreSqlite on disk', () => StoreSqlite.open(newFile()));
+
+describe('StoreSqlite', () => {
+  it('keeps data across close and reopen, and migrates only once', async () => {
+    const file = newFile();
+    const user = { id: newId(), name: 'Ada', email: 'ada@example.com', role: 'member' as const, passwordHash: null, createdAt: '2025-01-01T00:00:00.000Z' };
+    const first = await StoreSqlite.open(file);
+    await first.transaction((tx) => tx.insertUser(user));
+    await first.close();
+
+    const second = await StoreSqlite.open(file);
+    try {
+      assert.equal((await second.getUser(user.id))?.name, 'Ada');
+      assert.equal(await second.countUsers(), 1);
+    } finally {
+      await second.close();
+    }
+    const db = new DatabaseSync(file);
+    try {
+      assert.deepEqual(applyMigrations(db), [], 'nothing left to apply');
+      const rows = db.prepare('SELECT id FROM schema_migrations ORDER BY id').all();
+      assert.deepEqual(rows.map((row) => row['id']), MIGRATIONS.map((migration) => migration.id));
+      assert.equal(db.prepare('PRAGMA journal_mode').get()?.['journal_mode'], 'wal');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('keeps both search indexes in step with message inserts, edits and deletes', async () => {
+    const file = newFile();
+    const store = await StoreSqlite.open(file);
+    const createdAt = '2025-01-01T00:00:00.000Z';
+    const user = { id: newId(), name: 'Ada', email: null, role: 'bot' as const, passwordHash: null, createdAt };
+    await store.transaction(async (tx) => {
+      await tx.insertUser(user);
+      const room = await tx.insertRoom({ id: newId(), kind: 'open', name: 'r', createdBy: user.id, createdAt, directKey: null });
+      for (const body of ['hello world', '東京都に住んでいます', 'café crème']) {
+        const message = { id: newId(), roomId: room.id, seq: await tx.nextSeq(room.id), authorId: user.id, clientMessageId: newId() };
+        await tx.insertMessage({ ...message, body, mentions: [], sound: null, createdAt });
+        if (body.startsWith('hello')) await tx.updateMessageBody(message.id, 'goodbye world', [], createdAt);
+        if (body.startsWith('café')) await tx.markMessageDeleted(message.id, createdAt);
+      }
+    });
+    await store.close();
+    const db = new DatabaseSync(file);
+    try {
+      // rank = 1 makes integrity-check compare each index with the messages table itself.
+      for (const table of ['messages_fts', 'messages_trigram']) {
+        db.exec(`INSERT INTO ${table} (${table}, rank) VALUES ('integrity-check', 1)`);
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a database migrated by a newer build', () => {
+    const db = new DatabaseSync(':memory:');
+    try {
+      applyMigrations(db, [...MIGRATIONS, { id: '9999-future', sql: 'CREATE TABLE future (x INTEGER) STRICT' }]);
+      assert.throws(() => applyMigrations(db), /newer Hearth/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('rolls back a migration that fails halfway', () => {
+    const db = new DatabaseSync(':memory:');
+    try {
+      const broken = [{ id: '0001-broken', sql: 'CREATE TABLE half (x INTEGER) STRICT; CREATE TABLE half (y INTEGER) STRICT;' }];
+      assert.throws(() => applyMigrations(db, broken), /already exists/);
+      assert.equal(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'half'").get()?.['n'], 0);
+      assert.deepEqual(applyMigrations(db), MIGRATIONS.map((migration) => migration.id));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a nested transaction instead of waiting for itself', async () => {
+    const store = await StoreSqlite.open(':memory:');
+    try {
+      await assert.rejects(store.transaction(() => store.transaction(async () => 1)), /inside a transaction/);
+      // Reads through the store from inside the transaction run at once and see its writes.
+      const id = newId();
+      const seen = await store.transaction(async (tx) => {
+        await tx.insertUser({ id, name: 'Ada', email: null, role: 'bot', passwordHash: null, createdAt: '2025-01-01T00:00:00.000Z' });
+        return store.getUser(id);
+      });
+      assert.equal(seen?.id, id);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a tx used after its transaction ended', async () => {
+    const store = await StoreSqlite.open(':memory:');
+    try {
+      const leaked = await store.transaction(async (tx) => tx);
+      await assert.rejects(leaked.countUsers(), /transaction has ended/);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('buildSearchPlan', () => {
+  const cases: [string, ReturnType<typeof buildSearchPlan>][] = [
+    ['', null],
+    ['  !!! *** "" ()', null],
+    ['hel', { words: '"hel"*', substrings: null, shortNeedles: [] }],
+    ['Hello, WORLD hello', { words: '"hello"* AND "world"*', substrings: null, shortNeedles: [] }],
+    ['NEAR(a "b")', { words: '"near"* AND "a"* AND "b"*', substrings: null, shortNeedles: [] }],
+    ['body:x^y', { words: '"body"* AND "x"* AND "y"*', substrings: null, shortNeedles: [] }],
+    ['東京都 京都 go', { words: '"go"*', substrings: '"東京都"', shortNeedles: ['京都'] }],
+  ];
+  for (const [query, expected] of cases) {
+    it(`plans ${JSON.stringify(query)}`, () => {
+      assert.deepEqual(buildSearchPlan(query), expected);
+    });
+  }
+
+  it('keeps at most 16 terms', () => {
+    const plan = buildSearchPlan(Array.from({ length: 40 }, (_, i) => `w${i}`).join(' '));
+    assert.equal(plan?.words?.split(' AND ').length, 16);
+  });
+});

@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import { registerAuth } from './auth.ts';
+import type { GatewayDeps } from './deps.ts';
+import { registerErrorHandler } from './error-handler.ts';
+import { registerMessageRoutes } from './routes/messages.ts';
+import { registerRoomRoutes } from './routes/rooms.ts';
+import { registerSessionRoutes } from './routes/session.ts';
+import { registerUserRoutes } from './routes/users.ts';
+
+/**
+ * The HTTP edge: REST API, sessions, the OpenAPI document and the web UI.
+ * Registers onto an app built by the caller so `all` can share one server with realtime.
+ */
+export async function registerGateway(app: FastifyInstance, deps: GatewayDeps): Promise<void> {
+  registerErrorHandler(app);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Hearth API', version: '0.1.0', description: 'See docs/protocol.md for sessions, CSRF, errors and the realtime stream.' },
+    },
+  });
+  await app.register(fastifyCookie);
+  registerAuth(app, deps);
+  registerSessionRoutes(app, deps);
+  registerUserRoutes(app, deps);
+  registerRoomRoutes(app, deps);
+  registerMessageRoutes(app, deps);
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await registerWeb(app, deps.webDir);
+}
+
+/** Serves the built UI, with index.html for every page path so client-side routes reload. */
+async function registerWeb(app: FastifyInstance, webDir: string | null): Promise<void> {
+  const index = webDir === null ? null : path.join(webDir, 'index.html');
+  const hasWeb = index !== null && existsSync(index);
+  if (hasWeb) await app.register(fastifyStatic, { root: webDir as string, wildcard: false, index: false });
+  app.setNotFoundHandler(async (request, reply) => {
+    if (request.url.startsWith('/api/') || request.method !== 'GET') {
+      return reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
+    }
+    if (!hasWeb) return reply.code(503).type('text/plain').send('The web UI is not built: run `make web` (make run does it).');
+    return reply.type('text/html').sendFile('index.html');
+  });
+}

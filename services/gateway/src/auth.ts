@@ -1,0 +1,60 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HearthError, SESSION_COOKIE, type Session, type SignedIn, type User } from '@hearth/core';
+import type { GatewayDeps } from './deps.ts';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Resolves the session cookie on every request and enforces CSRF on changes made with it. */
+export function registerAuth(app: FastifyInstance, deps: GatewayDeps): void {
+  app.decorateRequest('signedIn', null);
+  app.addHook('preHandler', async (request) => {
+    const sessionId = request.cookies[SESSION_COOKIE];
+    request.signedIn = sessionId === undefined ? null : await deps.sessions.resolve(sessionId);
+    if (request.signedIn === null || !MUTATING.has(request.method) || request.routeOptions.config.csrfExempt === true) return;
+    const header = request.headers['x-csrf-token'];
+    if (typeof header !== 'string' || !sameToken(header, request.signedIn.session.csrfToken)) {
+      throw new HearthError('csrf_mismatch', 'send the session\'s CSRF token in the x-csrf-token header', { field: 'x-csrf-token' });
+    }
+  });
+}
+
+export function requireSignedIn(request: FastifyRequest): SignedIn {
+  if (request.signedIn === null) throw new HearthError('unauthenticated', 'sign in first');
+  return request.signedIn;
+}
+
+export function requireAdministrator(request: FastifyRequest): User {
+  const { user } = requireSignedIn(request);
+  if (user.role !== 'administrator') throw new HearthError('forbidden', 'only administrators can do this');
+  return user;
+}
+
+export function setSessionCookie(reply: FastifyReply, deps: GatewayDeps, session: Session): void {
+  reply.setCookie(SESSION_COOKIE, session.id, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: deps.http.secureCookies,
+    path: '/',
+    maxAge: Math.floor(deps.sessionTtlMs / 1000),
+  });
+}
+
+export function clearSessionCookie(reply: FastifyReply, deps: GatewayDeps): void {
+  reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.http.secureCookies });
+}
+
+/** Counts a request against a fixed-window limit and refuses it with 429 past the limit. */
+export async function enforceRateLimit(deps: GatewayDeps, key: string, perMinute: number): Promise<void> {
+  const window = await deps.ephemeral.hit(`rate:${key}`, 60_000);
+  if (window.count > perMinute) {
+    const retryAfter = Math.max(1, Math.ceil(window.resetMs / 1000));
+    throw new HearthError('rate_limited', `too many requests; try again in ${retryAfter} s`, { retryAfter });
+  }
+}

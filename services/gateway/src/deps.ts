@@ -1,0 +1,26 @@
+import type { Bus, CommandClient, Ephemeral, HttpConfig, LimitsConfig, Logger, SessionService, SignedIn, Store } from '@hearth/core';
+
+export interface GatewayDeps {
+  readonly store: Store;
+  readonly ephemeral: Ephemeral;
+  readonly bus: Bus;
+  readonly commands: CommandClient;
+  readonly sessions: SessionService;
+  readonly logger: Logger;
+  readonly http: HttpConfig;
+  readonly limits: LimitsConfig;
+  readonly sessionTtlMs: number;
+  /** Built web UI; null when it has not been built (the API still works). */
+  readonly webDir: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's session and user, resolved from the cookie by the auth hook. */
+    signedIn: SignedIn | null;
+  }
+  interface FastifyContextConfig {
+    /** Routes that create a session (there is no CSRF token to send yet). */
+    csrfExempt?: boolean;
+  }
+}

@@ -1,0 +1,2 @@
+export { registerGateway } from './app.ts';
+export type { GatewayDeps } from './deps.ts';

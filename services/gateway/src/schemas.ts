@@ -1,0 +1,45 @@
+/** JSON schemas of request inputs; fastify validates every request against them, and they make the OpenAPI document. */
+
+export const id = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const;
+/** Query numbers arrive as text; they are checked here and parsed by `seqParam`. */
+export const seqQuery = { type: 'string', pattern: '^[0-9]{1,15}$' } as const;
+const email = { type: 'string', minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' } as const;
+const password = { type: 'string', minLength: 8, maxLength: 1024 } as const;
+const personName = { type: 'string', minLength: 1, maxLength: 100 } as const;
+
+export function objectSchema(properties: Record<string, object>, required: readonly string[] = []) {
+  return { type: 'object', additionalProperties: false, properties, required } as const;
+}
+
+export const setupBody = objectSchema({ accountName: personName, name: personName, email, password }, ['accountName', 'name', 'email', 'password']);
+export const signInBody = objectSchema({ email: { type: 'string', minLength: 1, maxLength: 254 }, password: { type: 'string', minLength: 1, maxLength: 1024 } }, ['email', 'password']);
+export const joinBody = objectSchema({ name: personName, email, password }, ['name', 'email', 'password']);
+export const userPatchBody = objectSchema({
+  name: personName,
+  role: { type: 'string', enum: ['member', 'administrator', 'bot'] },
+  active: { type: 'boolean' },
+});
+
+export const roomCreateBody = objectSchema(
+  { kind: { type: 'string', enum: ['open', 'closed'] }, name: { type: 'string', minLength: 1, maxLength: 100 }, memberIds: { type: 'array', items: id, maxItems: 1000 } },
+  ['kind', 'name'],
+);
+export const directBody = objectSchema({ userIds: { type: 'array', items: id, minItems: 1, maxItems: 15 } }, ['userIds']);
+export const roomPatchBody = objectSchema({ name: { type: 'string', minLength: 1, maxLength: 100 }, kind: { type: 'string', enum: ['open', 'closed'] } });
+export const membershipPatchBody = objectSchema({
+  involvement: { type: 'string', enum: ['invisible', 'nothing', 'mentions', 'everything'] },
+  readSeq: { type: 'integer', minimum: 0 },
+});
+/** The message length is checked by messaging (it counts characters, and knows the configured limit). */
+export const postBody = objectSchema({ body: { type: 'string', minLength: 1, maxLength: 1_000_000 }, clientMessageId: { type: 'string', minLength: 1, maxLength: 100 } }, ['body', 'clientMessageId']);
+export const editBody = objectSchema({ body: { type: 'string', minLength: 1, maxLength: 1_000_000 } }, ['body']);
+export const boostBody = objectSchema({ content: { type: 'string', minLength: 1, maxLength: 64 } }, ['content']);
+
+export const roomParams = objectSchema({ roomId: id }, ['roomId']);
+export const memberParams = objectSchema({ roomId: id, userId: id }, ['roomId', 'userId']);
+export const messageParams = objectSchema({ messageId: id }, ['messageId']);
+export const boostParams = objectSchema({ boostId: id }, ['boostId']);
+export const userParams = objectSchema({ userId: id }, ['userId']);
+export const joinParams = objectSchema({ joinCode: { type: 'string', minLength: 1, maxLength: 64 } }, ['joinCode']);
+export const pageQuery = objectSchema({ before: seqQuery, after: seqQuery, limit: seqQuery });
+export const searchQuery = objectSchema({ q: { type: 'string', minLength: 1, maxLength: 200 } }, ['q']);

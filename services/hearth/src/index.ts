@@ -1,0 +1,1 @@
+export { buildServer, openBackends, type Backends, type Server } from './server.ts';

@@ -1,0 +1,99 @@
+import { mkdirSync } from 'node:fs';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  createBus,
+  createCommandClient,
+  createEphemeral,
+  createSessionService,
+  createStore,
+  type Bus,
+  type Ephemeral,
+  type HearthConfig,
+  type Logger,
+  type Store,
+  type User,
+} from '@hearth/core';
+import { registerGateway } from '@hearth/gateway';
+import { startMessaging, type Messaging } from '@hearth/messaging';
+import { mountRealtime, type Realtime } from '@hearth/realtime';
+import { sessionIdFromCookieHeader } from '@hearth/core';
+import { registerHealth } from './health.ts';
+
+export interface Backends {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly ephemeral: Ephemeral;
+}
+
+export interface Server {
+  readonly app: FastifyInstance;
+  /** Stops accepting, drains what is in flight, closes backends. */
+  stop(): Promise<void>;
+}
+
+export async function openBackends(config: HearthConfig, logger: Logger): Promise<Backends> {
+  if (config.store.type === 'sqlite') mkdirSync(config.dataDir, { recursive: true });
+  const store = await createStore(config.store);
+  const bus = await createBus(config.bus, { onError: (error: unknown) => logger.error({ err: error }, 'bus listener failed') });
+  const ephemeral = await createEphemeral(config.ephemeral);
+  return { store, bus, ephemeral };
+}
+
+/** Builds the app of a target with every role it runs, without listening (tests use app.inject). */
+export async function buildServer(config: HearthConfig, backends: Backends, logger: Logger): Promise<Server> {
+  const { store, bus, ephemeral } = backends;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.limits.bodyBytes,
+    trustProxy: true,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  });
+  const runs = (role: 'gateway' | 'realtime' | 'messaging'): boolean => config.target === 'all' || config.target === role;
+  const sessions = createSessionService(store, ephemeral, config.sessionTtlMs);
+  let draining = false;
+
+  const messaging: Messaging | null = runs('messaging') ? startMessaging({ store, bus, logger, limits: config.limits }) : null;
+  if (runs('gateway')) {
+    await registerGateway(app, {
+      store, ephemeral, bus, sessions, logger,
+      commands: createCommandClient(bus),
+      http: config.http,
+      limits: config.limits,
+      sessionTtlMs: config.sessionTtlMs,
+      webDir: config.webDir,
+    });
+  }
+  let realtime: Realtime | null = null;
+  if (runs('realtime')) {
+    const authenticate = async (cookie: string | undefined): Promise<User | null> => {
+      const id = sessionIdFromCookieHeader(cookie);
+      return id === null ? null : ((await sessions.resolve(id))?.user ?? null);
+    };
+    realtime = mountRealtime(app, { store, bus, ephemeral, logger, publicUrl: config.http.publicUrl, limits: config.limits }, authenticate);
+  }
+  registerHealth(
+    app,
+    [
+      { name: 'store', check: () => store.ping() },
+      { name: 'bus', check: () => bus.ping() },
+      { name: 'ephemeral', check: () => ephemeral.ping() },
+    ],
+    () => draining,
+  );
+
+  return {
+    app,
+    async stop() {
+      draining = true;
+      // Realtime clients are told to resume elsewhere before the listener closes.
+      realtime?.close();
+      await app.close();
+      await messaging?.stop();
+      await bus.close();
+      await ephemeral.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { EVENT_VERSION, type RoomEvent, type RoomEventData, type StoreTx } from '@hearth/core';
+
+export interface CommandContext {
+  readonly tx: StoreTx;
+  readonly now: string;
+  readonly traceparent: string | undefined;
+}
+
+/**
+ * Takes the room's next sequence number, builds the event with it and appends it to
+ * the room's log and the outbox, all inside the command's transaction.
+ */
+export async function emit(ctx: CommandContext, roomId: string, build: (seq: number) => Promise<RoomEventData> | RoomEventData): Promise<RoomEvent> {
+  const seq = await ctx.tx.nextSeq(roomId);
+  const data = await build(seq);
+  const event: RoomEvent = {
+    ...data,
+    v: EVENT_VERSION,
+    roomId,
+    seq,
+    at: ctx.now,
+    ...(ctx.traceparent === undefined ? {} : { traceparent: ctx.traceparent }),
+  };
+  await ctx.tx.appendEvent(event);
+  return event;
+}

@@ -1,0 +1,82 @@
+import { HearthError, isAdministrator, newId, newToken, normaliseRoomName, type NewUserInput, type User } from '@hearth/core';
+import { requireUser } from '@hearth/core';
+import { emit } from '../emit.ts';
+import { addMember } from './memberships.ts';
+import type { Handler, HandlerContext } from './types.ts';
+
+const FIRST_ROOM = 'All Talk';
+
+async function insertUser(ctx: HandlerContext, input: NewUserInput, role: User['role']): Promise<User> {
+  const name = input.name.trim();
+  if (name === '') throw new HearthError('invalid_request', 'name must not be empty', { field: 'name' });
+  const user = await ctx.tx.insertUser({
+    id: newId(),
+    name,
+    email: input.email === null ? null : input.email.trim().toLowerCase(),
+    role,
+    passwordHash: input.passwordHash,
+    createdAt: ctx.now,
+  });
+  if (role !== 'bot') {
+    for (const room of await ctx.tx.listOpenRooms()) await addMember(ctx, room, user.id);
+  }
+  return user;
+}
+
+export const setupAccount: Handler<'account.setup'> = async (ctx, payload) => {
+  if ((await ctx.tx.getAccount()) !== null || (await ctx.tx.countUsers()) > 0) {
+    throw new HearthError('already_set_up', 'this Hearth is already set up; sign in instead');
+  }
+  const account = { id: newId(), name: normaliseRoomName(payload.accountName), joinCode: newToken(12), createdAt: ctx.now };
+  await ctx.tx.insertAccount(account);
+  const user = await insertUser(ctx, payload.admin, 'administrator');
+  // Like Campfire, a new account starts with one open room so people can talk at once.
+  const room = await ctx.tx.insertRoom({ id: newId(), kind: 'open', name: FIRST_ROOM, createdBy: user.id, createdAt: ctx.now, directKey: null });
+  await emit(ctx, room.id, () => ({ type: 'room.created', room }));
+  await addMember(ctx, room, user.id);
+  return { account, user };
+};
+
+export const rotateJoinCode: Handler<'account.rotateJoinCode'> = async (ctx, payload) => {
+  const actor = await requireUser(ctx.tx, payload.actorId, 'actorId');
+  if (!isAdministrator(actor)) throw new HearthError('forbidden', 'only administrators can change the join link');
+  return ctx.tx.updateAccount({ joinCode: newToken(12) });
+};
+
+export const createUser: Handler<'user.create'> = async (ctx, payload) => {
+  const account = await ctx.tx.getAccount();
+  if (account === null) throw new HearthError('not_set_up', 'this Hearth is not set up yet');
+  const actor = payload.actorId === null ? null : await requireUser(ctx.tx, payload.actorId, 'actorId');
+  const invitedByAdmin = actor !== null && isAdministrator(actor);
+  if (!invitedByAdmin && payload.joinCode !== account.joinCode) {
+    throw new HearthError('not_found', 'this join link is not valid (it may have been replaced)', { field: 'joinCode' });
+  }
+  const role = invitedByAdmin ? (payload.user.role ?? 'member') : 'member';
+  return insertUser(ctx, payload.user, role);
+};
+
+export const updateUser: Handler<'user.update'> = async (ctx, payload) => {
+  const actor = await requireUser(ctx.tx, payload.actorId, 'actorId');
+  const target = await ctx.tx.getUser(payload.userId);
+  if (target === null) throw new HearthError('user_not_found', `no user ${payload.userId}`, { field: 'userId' });
+  const changesPrivileges = payload.role !== undefined || payload.active !== undefined;
+  if (changesPrivileges ? !isAdministrator(actor) : actor.id !== target.id && !isAdministrator(actor)) {
+    throw new HearthError('forbidden', changesPrivileges ? 'only administrators can change roles and deactivate people' : 'you can only rename yourself');
+  }
+  if (changesPrivileges && actor.id === target.id) {
+    throw new HearthError('forbidden', 'administrators cannot demote or deactivate themselves', { field: payload.role === undefined ? 'active' : 'role' });
+  }
+  const name = payload.name?.trim();
+  if (name === '') throw new HearthError('invalid_request', 'name must not be empty', { field: 'name' });
+  const user = await ctx.tx.updateUser(target.id, {
+    ...(name === undefined ? {} : { name }),
+    ...(payload.role === undefined ? {} : { role: payload.role }),
+    ...(payload.active === undefined ? {} : { active: payload.active }),
+  });
+  if (payload.active === false) {
+    await ctx.tx.deleteUserSessions(user.id);
+    ctx.afterCommit.push({ type: 'sessions.revoked', userId: user.id, at: ctx.now });
+  }
+  ctx.afterCommit.push({ type: 'user.updated', userId: user.id, at: ctx.now });
+  return user;
+};

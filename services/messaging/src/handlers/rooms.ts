@@ -1,0 +1,97 @@
+import {
+  HearthError,
+  INVOLVEMENTS,
+  canConvertRoom,
+  canManageRoom,
+  directKey,
+  newId,
+  normaliseRoomName,
+  type Room,
+} from '@hearth/core';
+import { requireMembership, requireRoom, requireUser } from '@hearth/core';
+import { emit } from '../emit.ts';
+import { addEveryone, addMember, removeMember } from './memberships.ts';
+import type { Handler, HandlerContext } from './types.ts';
+
+const DIRECT_MAX_PEOPLE = 16;
+
+async function insertRoom(ctx: HandlerContext, kind: Room['kind'], name: string | null, createdBy: string, key: string | null): Promise<Room> {
+  const room = await ctx.tx.insertRoom({ id: newId(), kind, name, createdBy, createdAt: ctx.now, directKey: key });
+  await emit(ctx, room.id, () => ({ type: 'room.created', room }));
+  return room;
+}
+
+async function requireManager(ctx: HandlerContext, actorId: string, roomId: string): Promise<Room> {
+  const actor = await requireUser(ctx.tx, actorId, 'actorId');
+  const room = await requireRoom(ctx.tx, roomId);
+  if (!canManageRoom(actor, room, await ctx.tx.getMembership(room.id, actor.id))) {
+    throw new HearthError('forbidden', 'only the room creator or an administrator can do this');
+  }
+  return room;
+}
+
+export const createRoom: Handler<'room.create'> = async (ctx, payload) => {
+  await requireUser(ctx.tx, payload.actorId, 'actorId');
+  const room = await insertRoom(ctx, payload.kind, normaliseRoomName(payload.name), payload.actorId, null);
+  await addMember(ctx, room, payload.actorId);
+  if (room.kind === 'open') {
+    await addEveryone(ctx, room);
+  } else {
+    for (const userId of payload.memberIds) await addMember(ctx, room, (await requireUser(ctx.tx, userId, 'memberIds')).id);
+  }
+  return requireRoom(ctx.tx, room.id);
+};
+
+export const openDirect: Handler<'direct.open'> = async (ctx, payload) => {
+  const people = [...new Set([payload.actorId, ...payload.userIds])];
+  if (people.length < 2) throw new HearthError('invalid_request', 'a direct room needs at least one other person', { field: 'userIds' });
+  if (people.length > DIRECT_MAX_PEOPLE) throw new HearthError('invalid_request', `a direct room holds at most ${DIRECT_MAX_PEOPLE} people`, { field: 'userIds' });
+  for (const id of people) await requireUser(ctx.tx, id, 'userIds');
+  const existing = await ctx.tx.findDirectRoom(people);
+  if (existing !== null) return existing;
+  const room = await insertRoom(ctx, 'direct', null, payload.actorId, directKey(people));
+  for (const id of people) await addMember(ctx, room, id);
+  return requireRoom(ctx.tx, room.id);
+};
+
+export const updateRoom: Handler<'room.update'> = async (ctx, payload) => {
+  const room = await requireManager(ctx, payload.actorId, payload.roomId);
+  if (payload.kind !== undefined && !canConvertRoom(room.kind, payload.kind)) {
+    throw new HearthError('invalid_request', 'a direct room cannot change its kind', { field: 'kind' });
+  }
+  if (payload.name !== undefined && room.kind === 'direct') {
+    throw new HearthError('invalid_request', 'direct rooms have no name', { field: 'name' });
+  }
+  const updated = await ctx.tx.updateRoom(room.id, {
+    ...(payload.name === undefined ? {} : { name: normaliseRoomName(payload.name) }),
+    ...(payload.kind === undefined ? {} : { kind: payload.kind }),
+  });
+  await emit(ctx, room.id, () => ({ type: 'room.updated', room: updated }));
+  if (room.kind !== 'open' && updated.kind === 'open') await addEveryone(ctx, updated);
+  return requireRoom(ctx.tx, room.id);
+};
+
+export const addMembership: Handler<'membership.add'> = async (ctx, payload) => {
+  const room = await requireManager(ctx, payload.actorId, payload.roomId);
+  if (room.kind === 'direct') throw new HearthError('invalid_request', 'open a new direct room to talk with other people', { field: 'roomId' });
+  const user = await requireUser(ctx.tx, payload.userId);
+  return addMember(ctx, await requireRoom(ctx.tx, room.id), user.id);
+};
+
+export const removeMembership: Handler<'membership.remove'> = async (ctx, payload) => {
+  // Anyone may leave a room; removing someone else takes a manager.
+  const room = payload.userId === payload.actorId ? await requireRoom(ctx.tx, payload.roomId) : await requireManager(ctx, payload.actorId, payload.roomId);
+  if (room.kind === 'direct') throw new HearthError('invalid_request', 'people cannot leave a direct room; hide it instead', { field: 'roomId' });
+  return { removed: await removeMember(ctx, room.id, payload.userId) };
+};
+
+export const updateMembership: Handler<'membership.update'> = async (ctx, payload) => {
+  const room = await requireRoom(ctx.tx, payload.roomId);
+  const membership = await requireMembership(ctx.tx, room, payload.actorId);
+  if (payload.involvement !== undefined && !INVOLVEMENTS.includes(payload.involvement)) {
+    throw new HearthError('invalid_request', `involvement must be one of ${INVOLVEMENTS.join(', ')}`, { field: 'involvement' });
+  }
+  // Read markers only move forward and never past what exists, whatever a client sends.
+  const readSeq = payload.readSeq === undefined ? membership.readSeq : Math.max(membership.readSeq, Math.min(payload.readSeq, room.lastSeq));
+  return ctx.tx.putMembership({ ...membership, involvement: payload.involvement ?? membership.involvement, readSeq });
+};

@@ -1,0 +1,11 @@
+import type { CommandName, CommandPayloads, CommandResults, EphemeralSignal } from '@hearth/core';
+import type { CommandContext } from '../emit.ts';
+
+export interface HandlerContext extends CommandContext {
+  readonly limits: { readonly messageChars: number };
+  /** Signals to publish once the transaction has committed (never for a rolled-back command). */
+  readonly afterCommit: EphemeralSignal[];
+}
+
+export type Handler<N extends CommandName> = (ctx: HandlerContext, payload: CommandPayloads[N]) => Promise<CommandResults[N]>;
+export type HandlerTable = { readonly [N in CommandName]: Handler<N> };

@@ -1,0 +1,1 @@
+export { startMessaging, type Messaging, type MessagingDeps } from './messaging.ts';

@@ -1,0 +1,99 @@
+import { newId, type RoomEvent, type User } from '@hearth/core';
+import { CLOSE_CODES, type CloseReason, type ServerFrame } from './frames.ts';
+import { RoomStream, type LoadEvents } from './room-stream.ts';
+
+/** What a connection needs from its socket; WebSocket and SSE each provide one. */
+export interface Transport {
+  send(text: string, frame: ServerFrame): void;
+  /** Bytes queued in the socket that the client has not read yet. */
+  bufferedBytes(): number;
+  close(code: number, reason: CloseReason): void;
+}
+
+export interface ConnectionHooks {
+  readonly loadEvents: (roomId: string) => LoadEvents;
+  readonly roomJoined: (connection: Connection, roomId: string) => void;
+  readonly roomLeft: (connection: Connection, roomId: string) => void;
+  readonly maxBufferedBytes: number;
+}
+
+/** One client connection of one user: its rooms' streams and the frames it is sent. */
+export class Connection {
+  readonly id = newId();
+  readonly user: User;
+  readonly #transport: Transport;
+  readonly #hooks: ConnectionHooks;
+  readonly #rooms = new Map<string, RoomStream>();
+  #closed = false;
+
+  constructor(user: User, transport: Transport, hooks: ConnectionHooks) {
+    this.user = user;
+    this.#transport = transport;
+    this.#hooks = hooks;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  hasRoom(roomId: string): boolean {
+    return this.#rooms.has(roomId);
+  }
+
+  roomIds(): string[] {
+    return [...this.#rooms.keys()];
+  }
+
+  /** Starts streaming a room after `afterSeq`: registers for live events first, then catches up. */
+  joinRoom(roomId: string, afterSeq: number): Promise<void> {
+    if (this.#closed || this.#rooms.has(roomId)) return Promise.resolve();
+    const stream = new RoomStream(roomId, afterSeq, this.#hooks.loadEvents(roomId), (event) => this.#sendEvent(event));
+    this.#rooms.set(roomId, stream);
+    this.#hooks.roomJoined(this, roomId);
+    return stream.catchUp();
+  }
+
+  leaveRoom(roomId: string): void {
+    const stream = this.#rooms.get(roomId);
+    if (stream === undefined) return;
+    stream.close();
+    this.#rooms.delete(roomId);
+    this.#hooks.roomLeft(this, roomId);
+  }
+
+  offer(event: RoomEvent): Promise<void> {
+    return this.#rooms.get(event.roomId)?.offer(event) ?? Promise.resolve();
+  }
+
+  send(frame: ServerFrame): void {
+    if (this.#closed) return;
+    // A client that stops reading must not hold memory or delay others: past the
+    // limit it is told to resume, and resuming loses nothing.
+    if (this.#transport.bufferedBytes() > this.#hooks.maxBufferedBytes) {
+      this.close('too_slow', 'the connection fell behind; reconnect with resume');
+      return;
+    }
+    this.#transport.send(JSON.stringify(frame), frame);
+  }
+
+  close(reason: CloseReason, message: string): void {
+    if (this.#closed) return;
+    this.#transport.send(JSON.stringify({ type: 'error', code: reason, message }), { type: 'error', code: reason, message });
+    this.#closed = true;
+    for (const roomId of [...this.#rooms.keys()]) this.leaveRoom(roomId);
+    this.#transport.close(CLOSE_CODES[reason], reason);
+  }
+
+  /** Marks the connection gone after the peer went away (no frame can be sent). */
+  dropped(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const roomId of [...this.#rooms.keys()]) this.leaveRoom(roomId);
+  }
+
+  #sendEvent(event: RoomEvent): void {
+    this.send({ type: 'room.event', event });
+    // Removal is the last event of that room this member receives.
+    if (event.type === 'membership.removed' && event.userId === this.user.id) this.leaveRoom(event.roomId);
+  }
+}

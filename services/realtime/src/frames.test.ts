@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FrameError, parseClientFrame } from './frames.ts';
+
+describe('parseClientFrame', () => {
+  const cases: Array<[string, unknown]> = [
+    ['{"type":"ping"}', { type: 'ping' }],
+    ['{"type":"hello"}', { type: 'hello', resume: {} }],
+    ['{"type":"hello","resume":{"r1":4}}', { type: 'hello', resume: { r1: 4 } }],
+    ['{"type":"typing","roomId":"r1"}', { type: 'typing', roomId: 'r1' }],
+  ];
+  for (const [text, expected] of cases) {
+    it(`accepts ${text}`, () => assert.deepEqual(parseClientFrame(text), expected));
+  }
+
+  const refusals: Array<[string, RegExp]> = [
+    ['not json', /not JSON/],
+    ['[1]', /JSON object/],
+    ['{"type":"dance"}', /unknown frame type "dance"/],
+    ['{"type":"hello","resume":{"r1":-1}}', /resume.r1/],
+    ['{"type":"hello","resume":{"r1":1.5}}', /resume.r1/],
+    ['{"type":"hello","resume":[]}', /resume must be an object/],
+    ['{"type":"typing"}', /typing.roomId/],
+  ];
+  for (const [text, message] of refusals) {
+    it(`refuses ${text}`, () => assert.throws(() => parseClientFrame(text), (e: unknown) => e instanceof FrameError && message.test(e.message)));
+  }
+});

@@ -1,0 +1,150 @@
+import type { Bus, Ephemeral, EphemeralSignal, Logger, RoomEvent, Store, Subscription } from '@hearth/core';
+import type { Connection } from './connection.ts';
+import type { LoadEvents } from './room-stream.ts';
+
+/** A connection is forgotten by presence this long after its last sign of life. */
+export const PRESENCE_TTL_MS = 60_000;
+const PRESENCE_SWEEP_MS = 15_000;
+const TYPING_THROTTLE_MS = 3_000;
+
+export interface HubDeps {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly ephemeral: Ephemeral;
+  readonly logger: Logger;
+}
+
+/**
+ * Indexes this process's connections by room and by user, routes each bus event
+ * to the connections that should see it, and keeps presence.
+ */
+export class Hub {
+  readonly #deps: HubDeps;
+  readonly #byRoom = new Map<string, Set<Connection>>();
+  readonly #byUser = new Map<string, Set<Connection>>();
+  readonly #subscriptions: Subscription[];
+  readonly #sweep: NodeJS.Timeout;
+
+  constructor(deps: HubDeps) {
+    this.#deps = deps;
+    this.#subscriptions = [
+      deps.bus.subscribeRoomEvents((event) => this.#route(event)),
+      deps.bus.subscribeSignals((signal) => this.#signal(signal)),
+    ];
+    this.#sweep = setInterval(() => void this.#sweepPresence(), PRESENCE_SWEEP_MS);
+    this.#sweep.unref();
+  }
+
+  get connectionCount(): number {
+    let count = 0;
+    for (const set of this.#byUser.values()) count += set.size;
+    return count;
+  }
+
+  /** Store and bus reads for one room's catch-up: the bus's replay when it still holds it, else the store. */
+  loadEvents(roomId: string): LoadEvents {
+    const { bus, store } = this.#deps;
+    return async (afterSeq, limit) => (await bus.replayRoom(roomId, afterSeq, limit)) ?? store.eventsSince(roomId, afterSeq, limit);
+  }
+
+  roomJoined(connection: Connection, roomId: string): void {
+    add(this.#byRoom, roomId, connection);
+  }
+
+  roomLeft(connection: Connection, roomId: string): void {
+    remove(this.#byRoom, roomId, connection);
+  }
+
+  /** Registers a connection and announces its user if they just came online. */
+  async attach(connection: Connection): Promise<void> {
+    add(this.#byUser, connection.user.id, connection);
+    await this.touch(connection);
+  }
+
+  async detach(connection: Connection): Promise<void> {
+    remove(this.#byUser, connection.user.id, connection);
+    for (const roomId of connection.roomIds()) remove(this.#byRoom, roomId, connection);
+    if (await this.#deps.ephemeral.dropPresence(connection.user.id, connection.id)) await this.#presence(connection.user.id, false);
+  }
+
+  async touch(connection: Connection): Promise<void> {
+    if (await this.#deps.ephemeral.touchPresence(connection.user.id, connection.id, PRESENCE_TTL_MS)) {
+      await this.#presence(connection.user.id, true);
+    }
+  }
+
+  async typing(connection: Connection, roomId: string): Promise<void> {
+    if (!connection.hasRoom(roomId)) return;
+    if (!(await this.#deps.ephemeral.throttle(`typing:${roomId}:${connection.user.id}`, TYPING_THROTTLE_MS))) return;
+    await this.#deps.bus.publishSignal({ type: 'typing', roomId, userId: connection.user.id, at: new Date().toISOString() });
+  }
+
+  online(): Promise<string[]> {
+    return this.#deps.ephemeral.onlineUsers();
+  }
+
+  /** Closes every connection (shutdown) and stops listening to the bus. */
+  close(): void {
+    clearInterval(this.#sweep);
+    for (const s of this.#subscriptions) s.unsubscribe();
+    for (const set of this.#byUser.values()) for (const c of [...set]) c.close('shutting_down', 'the server is restarting; reconnect with resume');
+  }
+
+  #route(event: RoomEvent): void {
+    for (const connection of this.#byRoom.get(event.roomId) ?? []) this.#offer(connection.offer(event));
+    // A new member's connections start streaming the room from the event that added them.
+    if (event.type === 'membership.added') {
+      for (const connection of this.#byUser.get(event.membership.userId) ?? []) {
+        if (!connection.hasRoom(event.roomId)) this.#offer(connection.joinRoom(event.roomId, event.seq - 1));
+      }
+    }
+  }
+
+  #signal(signal: EphemeralSignal): void {
+    switch (signal.type) {
+      case 'typing':
+        for (const c of this.#byRoom.get(signal.roomId) ?? []) {
+          if (c.user.id !== signal.userId) c.send({ type: 'typing', roomId: signal.roomId, userId: signal.userId });
+        }
+        return;
+      case 'presence':
+        for (const set of this.#byUser.values()) for (const c of set) c.send({ type: 'presence', userId: signal.userId, online: signal.online });
+        return;
+      case 'sessions.revoked':
+        for (const c of [...(this.#byUser.get(signal.userId) ?? [])]) c.close('unauthenticated', 'your session ended');
+        return;
+      case 'user.updated':
+        return;
+    }
+  }
+
+  #offer(work: Promise<void>): void {
+    work.catch((error: unknown) => this.#deps.logger.error({ err: error }, 'delivering a room event failed'));
+  }
+
+  async #presence(userId: string, online: boolean): Promise<void> {
+    await this.#deps.bus.publishSignal({ type: 'presence', userId, online, at: new Date().toISOString() });
+  }
+
+  async #sweepPresence(): Promise<void> {
+    try {
+      for (const set of this.#byUser.values()) for (const c of set) if (!c.closed) await this.touch(c);
+      for (const userId of await this.#deps.ephemeral.expirePresence()) await this.#presence(userId, false);
+    } catch (error) {
+      this.#deps.logger.warn({ err: error }, 'presence sweep failed');
+    }
+  }
+}
+
+function add<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  let set = map.get(key);
+  if (set === undefined) map.set(key, (set = new Set()));
+  set.add(value);
+}
+
+function remove<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set === undefined) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}

@@ -1,0 +1,1 @@
+export { mountRealtime, type Authenticate, type Realtime, type RealtimeDeps } from './realtime.ts';

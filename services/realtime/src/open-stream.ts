@@ -1,0 +1,31 @@
+import type { User } from '@hearth/core';
+import { Connection, type Transport } from './connection.ts';
+import type { Hub } from './hub.ts';
+import type { RealtimeDeps } from './realtime.ts';
+
+/**
+ * Starts a client's stream: registers the connection, says where each room
+ * continues from (`ready`), then catches every room up; live events that arrive
+ * meanwhile wait in each room's stream, so nothing is lost or sent twice.
+ */
+export async function openStream(deps: RealtimeDeps, hub: Hub, user: User, transport: Transport, resume: Readonly<Record<string, number>>): Promise<Connection> {
+  const connection = new Connection(user, transport, {
+    loadEvents: (roomId) => hub.loadEvents(roomId),
+    roomJoined: (c, roomId) => hub.roomJoined(c, roomId),
+    roomLeft: (c, roomId) => hub.roomLeft(c, roomId),
+    maxBufferedBytes: deps.limits.connectionBufferBytes,
+  });
+  await hub.attach(connection);
+  const rooms = await deps.store.listRoomsForMember(user.id);
+  const starts: Record<string, number> = {};
+  for (const room of rooms) starts[room.id] = Math.min(resume[room.id] ?? room.lastSeq, room.lastSeq);
+  connection.send({ type: 'ready', connectionId: connection.id, userId: user.id, rooms: starts, online: await hub.online() });
+  const catchUps = rooms.map((room) => connection.joinRoom(room.id, starts[room.id] ?? room.lastSeq));
+  try {
+    await Promise.all(catchUps);
+  } catch (error) {
+    deps.logger.error({ err: error, userId: user.id }, 'catch-up failed; asking the client to resume');
+    connection.close('shutting_down', 'catch-up failed; reconnect with resume');
+  }
+  return connection;
+}

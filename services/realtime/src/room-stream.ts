@@ -1,0 +1,95 @@
+import { setTimeout } from 'node:timers/promises';
+import type { RoomEvent } from '@hearth/core';
+
+/** Reads stored events of one room with seq > afterSeq, oldest first, at most `limit`. */
+export type LoadEvents = (afterSeq: number, limit: number) => Promise<RoomEvent[]>;
+
+const PAGE = 500;
+
+/**
+ * One room's events for one connection, delivered in sequence order, each once.
+ * Live events that arrive while the stream is catching up (or that reveal a gap)
+ * wait in `pending` and are released once the store has filled everything before
+ * them: subscribe first, catch up second, never lose what arrived in between.
+ */
+export class RoomStream {
+  readonly roomId: string;
+  #lastSeq: number;
+  #pending: RoomEvent[] | null = null;
+  #closed = false;
+  readonly #load: LoadEvents;
+  readonly #send: (event: RoomEvent) => void;
+
+  constructor(roomId: string, afterSeq: number, load: LoadEvents, send: (event: RoomEvent) => void) {
+    this.roomId = roomId;
+    this.#lastSeq = afterSeq;
+    this.#load = load;
+    this.#send = send;
+  }
+
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /** Sends everything after the starting sequence from the store, then whatever arrived live meanwhile. */
+  catchUp(): Promise<void> {
+    this.#pending ??= [];
+    return this.#fill();
+  }
+
+  /** A live event from the bus. */
+  offer(event: RoomEvent): Promise<void> {
+    if (this.#closed || event.seq <= this.#lastSeq) return Promise.resolve();
+    if (this.#pending !== null) {
+      this.#pending.push(event);
+      return Promise.resolve();
+    }
+    if (event.seq === this.#lastSeq + 1) {
+      this.#deliver(event);
+      return Promise.resolve();
+    }
+    // A gap: something before this event has not reached us; the store has it.
+    this.#pending = [event];
+    return this.#fill();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#pending = null;
+  }
+
+  #deliver(event: RoomEvent): void {
+    if (this.#closed || event.seq !== this.#lastSeq + 1) return;
+    this.#lastSeq = event.seq;
+    this.#send(event);
+  }
+
+  async #fill(): Promise<void> {
+    let idleRounds = 0;
+    while (!this.#closed) {
+      const page = await this.#load(this.#lastSeq, PAGE);
+      for (const event of page) this.#deliver(event);
+      if (page.length === PAGE) continue;
+      if (this.#releasePending()) return;
+      // Events are published only after they commit, so the store should already hold
+      // the gap; if it does not yet (a lagging read), back off instead of spinning.
+      idleRounds = page.length === 0 ? idleRounds + 1 : 0;
+      if (idleRounds > 0) await setTimeout(Math.min(1_000, 10 * 2 ** idleRounds));
+    }
+  }
+
+  /** Delivers pending events that now follow on; returns false if a gap remains. */
+  #releasePending(): boolean {
+    const pending = (this.#pending ?? []).sort((a, b) => a.seq - b.seq);
+    for (const [i, event] of pending.entries()) {
+      if (event.seq <= this.#lastSeq) continue;
+      if (event.seq !== this.#lastSeq + 1) {
+        this.#pending = pending.slice(i);
+        return false;
+      }
+      this.#deliver(event);
+    }
+    this.#pending = null;
+    return true;
+  }
+}

@@ -1,0 +1,76 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { invalid, type User } from '@hearth/core';
+import type { Transport } from './connection.ts';
+import { FrameError, parseResume, type ServerFrame } from './frames.ts';
+import type { Hub } from './hub.ts';
+import { openStream } from './open-stream.ts';
+import type { Authenticate, RealtimeDeps } from './realtime.ts';
+
+export const SSE_PATH = '/api/realtime/sse';
+const KEEPALIVE_MS = 20_000;
+
+/** The resume map from `?resume=` plus the room named by the browser's Last-Event-ID. */
+export function resumeOf(query: string | undefined, lastEventId: string | undefined): Record<string, number> {
+  let resume: Record<string, number> = {};
+  if (query !== undefined && query !== '') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(query);
+    } catch {
+      throw invalid('resume', 'resume must be a URL-encoded JSON object of room id to sequence');
+    }
+    try {
+      resume = parseResume(parsed);
+    } catch (error) {
+      throw error instanceof FrameError ? invalid('resume', error.message) : error;
+    }
+  }
+  const match = lastEventId === undefined ? null : /^(.+):(\d+)$/.exec(lastEventId);
+  if (match?.[1] !== undefined && match[2] !== undefined) resume[match[1]] = Math.max(resume[match[1]] ?? 0, Number(match[2]));
+  return resume;
+}
+
+function sseText(text: string, frame: ServerFrame): string {
+  const id = frame.type === 'room.event' ? `id: ${frame.event.roomId}:${frame.event.seq}\n` : '';
+  return `event: ${frame.type}\n${id}data: ${text}\n\n`;
+}
+
+function transportOf(reply: FastifyReply): Transport {
+  const res = reply.raw;
+  return {
+    send: (text, frame) => void res.write(sseText(text, frame)),
+    bufferedBytes: () => res.writableLength,
+    close: () => res.end(),
+  };
+}
+
+/** Server-Sent Events: the same frames as the WebSocket, for networks that block upgrades. */
+export function registerSse(app: FastifyInstance, deps: RealtimeDeps, hub: Hub, authenticate: Authenticate): void {
+  app.get<{ Querystring: { resume?: string } }>(
+    SSE_PATH,
+    { schema: { querystring: { type: 'object', properties: { resume: { type: 'string', maxLength: 100_000 } } } } },
+    async (request: FastifyRequest<{ Querystring: { resume?: string } }>, reply: FastifyReply) => {
+      const lastEventId = request.headers['last-event-id'];
+      const resume = resumeOf(request.query.resume, Array.isArray(lastEventId) ? lastEventId[0] : lastEventId);
+      const user: User | null = await authenticate(request.headers.cookie);
+      if (user === null) return reply.code(401).send({ error: { code: 'unauthenticated', message: 'sign in first' } });
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        'x-accel-buffering': 'no',
+        connection: 'keep-alive',
+      });
+      reply.raw.write('retry: 2000\n\n');
+      const keepalive = setInterval(() => reply.raw.write(': ping\n\n'), KEEPALIVE_MS);
+      const connection = await openStream(deps, hub, user, transportOf(reply), resume);
+      const closed = (): void => {
+        clearInterval(keepalive);
+        connection.dropped();
+        void hub.detach(connection).catch((error: unknown) => deps.logger.warn({ err: error }, 'presence update failed'));
+      };
+      if (reply.raw.destroyed || reply.raw.writableEnded) closed();
+      else reply.raw.on('close', closed);
+    },
+  );
+}

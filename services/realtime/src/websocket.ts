@@ -1,0 +1,131 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Transport } from './connection.ts';
+import { CLOSE_CODES, FrameError, parseClientFrame } from './frames.ts';
+import type { Hub } from './hub.ts';
+import { openStream } from './open-stream.ts';
+import type { Authenticate, RealtimeDeps } from './realtime.ts';
+
+export const WEBSOCKET_PATH = '/api/realtime/ws';
+const HELLO_TIMEOUT_MS = 10_000;
+const LIVENESS_MS = 25_000;
+/** How long a closing socket may take to say goodbye before it is cut off. */
+const CLOSE_GRACE_MS = 1_000;
+
+function refuse(socket: Duplex, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Cross-site WebSocket hijacking: a browser always sends Origin, and it must be this server. */
+function isSameOrigin(request: IncomingMessage, publicUrl: string): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    const host = new URL(origin).host;
+    return host === request.headers.host || host === new URL(publicUrl).host;
+  } catch {
+    return false;
+  }
+}
+
+function transportOf(ws: WebSocket): Transport {
+  return {
+    send: (text) => ws.send(text),
+    bufferedBytes: () => ws.bufferedAmount,
+    close(code) {
+      ws.close(code);
+      setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+    },
+  };
+}
+
+/** Handles upgrades on WEBSOCKET_PATH; other paths are left to whoever else listens. */
+export function createWebSocketEndpoint(deps: RealtimeDeps, hub: Hub, authenticate: Authenticate) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+
+  function serve(ws: WebSocket, user: Parameters<typeof openStream>[2]): void {
+    const transport = transportOf(ws);
+    let connection: Awaited<ReturnType<typeof openStream>> | null = null;
+    let alive = true;
+    const helloTimer = setTimeout(() => {
+      ws.send(JSON.stringify({ type: 'error', code: 'hello_timeout', message: 'send hello within 10 s' }));
+      transport.close(CLOSE_CODES.hello_timeout, 'hello_timeout');
+    }, HELLO_TIMEOUT_MS);
+    const liveness = setInterval(() => {
+      if (!alive) ws.terminate();
+      alive = false;
+      ws.ping();
+    }, LIVENESS_MS);
+
+    ws.on('pong', () => (alive = true));
+    ws.on('message', (data, isBinary) => {
+      alive = true;
+      void onFrame(isBinary ? '' : data.toString()).catch((error: unknown) => deps.logger.error({ err: error }, 'websocket frame failed'));
+    });
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      clearInterval(liveness);
+      if (connection !== null) {
+        connection.dropped();
+        void hub.detach(connection).catch((error: unknown) => deps.logger.warn({ err: error }, 'presence update failed'));
+      }
+    });
+    ws.on('error', (error) => deps.logger.debug({ err: error }, 'websocket error'));
+
+    async function onFrame(text: string): Promise<void> {
+      let frame;
+      try {
+        frame = parseClientFrame(text);
+      } catch (error) {
+        if (!(error instanceof FrameError)) throw error;
+        ws.send(JSON.stringify({ type: 'error', code: 'bad_frame', message: error.message }));
+        transport.close(CLOSE_CODES.bad_frame, 'bad_frame');
+        return;
+      }
+      if (frame.type === 'hello') {
+        if (connection !== null) return;
+        clearTimeout(helloTimer);
+        connection = await openStream(deps, hub, user, transport, frame.resume);
+        if (ws.readyState === ws.CLOSED || ws.readyState === ws.CLOSING) {
+          connection.dropped();
+          await hub.detach(connection);
+        }
+      } else if (connection === null) {
+        return;
+      } else if (frame.type === 'ping') {
+        connection.send({ type: 'pong' });
+        await hub.touch(connection);
+      } else {
+        await hub.typing(connection, frame.roomId);
+      }
+    }
+  }
+
+  async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (!isSameOrigin(request, deps.publicUrl)) return refuse(socket, 403, 'forbidden', 'WebSocket connections must come from this site');
+    const user = await authenticate(request.headers.cookie);
+    if (user === null) return refuse(socket, 401, 'unauthenticated', 'sign in first');
+    wss.handleUpgrade(request, socket, head, (ws) => serve(ws, user));
+  }
+
+  return {
+    /** Returns true when it took the request. */
+    handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+      const path = (request.url ?? '').split('?')[0];
+      if (path !== WEBSOCKET_PATH) return false;
+      onUpgrade(request, socket, head).catch((error: unknown) => {
+        deps.logger.error({ err: error }, 'websocket upgrade failed');
+        socket.destroy();
+      });
+      return true;
+    },
+    close(): void {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import type {
+  AccountAnswer, Boost, Membership, Message, Room, RoomForMember, SearchHit, SessionAnswer, Status, User,
+} from './api-types.ts';
+
+/** An error answer from the API (protocol §2), or a network failure (`code: 'network'`). */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly field: string | undefined;
+
+  constructor(status: number, code: string, message: string, field?: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+interface ErrorBody {
+  readonly error?: { readonly code?: unknown; readonly message?: unknown; readonly field?: unknown };
+}
+
+function toApiError(status: number, body: unknown): ApiError {
+  const error = (body as ErrorBody | null)?.error;
+  const code = typeof error?.code === 'string' ? error.code : `http_${status}`;
+  const message = typeof error?.message === 'string' ? error.message : `The server answered ${status}.`;
+  const field = typeof error?.field === 'string' ? error.field : undefined;
+  return new ApiError(status, code, message, field);
+}
+
+let csrfToken: string | null = null;
+
+/** The session's CSRF token lives only in memory; every changing request sends it. */
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken !== null) headers['x-csrf-token'] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (cause) {
+    throw new ApiError(0, 'network', `Could not reach the server (${String(cause)}).`);
+  }
+  const text = await response.text();
+  let parsed: unknown = null;
+  if (text !== '') {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+  }
+  if (!response.ok) throw toApiError(response.status, parsed);
+  return parsed as T;
+}
+
+const enc = encodeURIComponent;
+
+/** Every REST call the UI makes (protocol §1 and §3), one line each. */
+export const api = {
+  status: () => request<Status>('GET', '/api/status'),
+  session: () => request<SessionAnswer>('GET', '/api/session'),
+  setup: (input: { accountName: string; name: string; email: string; password: string }) =>
+    request<SessionAnswer>('POST', '/api/setup', input),
+  signIn: (input: { email: string; password: string }) => request<SessionAnswer>('POST', '/api/session', input),
+  join: (code: string, input: { name: string; email: string; password: string }) =>
+    request<SessionAnswer>('POST', `/api/join/${enc(code)}`, input),
+  signOut: () => request<null>('DELETE', '/api/session'),
+
+  users: () => request<{ users: User[] }>('GET', '/api/users'),
+  account: () => request<AccountAnswer>('GET', '/api/account'),
+  rotateJoinCode: () => request<AccountAnswer>('POST', '/api/account/join-code'),
+
+  rooms: () => request<{ rooms: RoomForMember[] }>('GET', '/api/rooms'),
+  room: (roomId: string) => request<RoomForMember>('GET', `/api/rooms/${enc(roomId)}`),
+  createRoom: (input: { kind: 'open' | 'closed'; name: string; memberIds?: string[] }) =>
+    request<Room>('POST', '/api/rooms', input),
+  openDirect: (userIds: string[]) => request<Room>('POST', '/api/rooms/direct', { userIds }),
+  updateRoom: (roomId: string, input: { name?: string; kind?: 'open' | 'closed' }) =>
+    request<Room>('PATCH', `/api/rooms/${enc(roomId)}`, input),
+  addMember: (roomId: string, userId: string) =>
+    request<Membership>('PUT', `/api/rooms/${enc(roomId)}/members/${enc(userId)}`),
+  removeMember: (roomId: string, userId: string) =>
+    request<null>('DELETE', `/api/rooms/${enc(roomId)}/members/${enc(userId)}`),
+  markRead: (roomId: string, readSeq: number) =>
+    request<Membership>('PATCH', `/api/rooms/${enc(roomId)}/membership`, { readSeq }),
+
+  messages: (roomId: string, page: { before?: number; limit?: number } = {}) => {
+    const query = new URLSearchParams();
+    if (page.before !== undefined) query.set('before', String(page.before));
+    if (page.limit !== undefined) query.set('limit', String(page.limit));
+    const suffix = query.size > 0 ? `?${query.toString()}` : '';
+    return request<{ messages: Message[] }>('GET', `/api/rooms/${enc(roomId)}/messages${suffix}`);
+  },
+  postMessage: (roomId: string, body: string, clientMessageId: string) =>
+    request<Message>('POST', `/api/rooms/${enc(roomId)}/messages`, { body, clientMessageId }),
+  editMessage: (messageId: string, body: string) =>
+    request<Message>('PATCH', `/api/messages/${enc(messageId)}`, { body }),
+  deleteMessage: (messageId: string) => request<Message>('DELETE', `/api/messages/${enc(messageId)}`),
+  addBoost: (messageId: string, content: string) =>
+    request<Boost>('POST', `/api/messages/${enc(messageId)}/boosts`, { content }),
+  deleteBoost: (boostId: string) => request<null>('DELETE', `/api/boosts/${enc(boostId)}`),
+
+  search: (q: string) => request<{ hits: SearchHit[] }>('GET', `/api/search?q=${enc(q)}`),
+  presence: () => request<{ online: string[] }>('GET', '/api/presence'),
+};

@@ -1,0 +1,234 @@
+import { useState } from 'preact/hooks';
+import type { TargetedKeyboardEvent, TargetedSubmitEvent } from 'preact';
+import type { Boost, Message } from '../api-types.ts';
+import type { Chat } from '../chat.ts';
+import { plainBody, segmentBody } from '../mentions.ts';
+import type { PendingMessage } from '../room-state.ts';
+
+const BOOST_MAX_CHARS = 16;
+
+export function formatTime(iso: string): string {
+  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+/** The body as text nodes and mention chips; user text never goes through innerHTML. */
+export function MessageBody(props: { readonly body: string; readonly sound: string | null; readonly nameOf: (id: string) => string | null; readonly meId: string }) {
+  if (props.sound !== null) {
+    return <div class="body sound" data-testid="message-body">🔊 played {props.sound}</div>;
+  }
+  return (
+    <div class="body" data-testid="message-body">
+      {segmentBody(props.body, props.nameOf).map((segment, i) =>
+        segment.kind === 'text' ? (
+          segment.text
+        ) : (
+          <span key={i} class={segment.userId === props.meId ? 'mention me' : 'mention'} data-testid="mention" data-user-id={segment.userId}>
+            @{segment.name}
+          </span>
+        ),
+      )}
+    </div>
+  );
+}
+
+interface BoostGroup {
+  readonly content: string;
+  readonly boosts: readonly Boost[];
+}
+
+function groupBoosts(boosts: readonly Boost[]): BoostGroup[] {
+  const groups = new Map<string, Boost[]>();
+  for (const boost of boosts) {
+    const group = groups.get(boost.content);
+    if (group === undefined) groups.set(boost.content, [boost]);
+    else group.push(boost);
+  }
+  return [...groups].map(([content, list]) => ({ content, boosts: list }));
+}
+
+function Boosts(props: { readonly chat: Chat; readonly message: Message; readonly meId: string }) {
+  const { chat, message } = props;
+  const [error, setError] = useState<string | null>(null);
+
+  async function add(content: string): Promise<boolean> {
+    const trimmed = content.trim();
+    if (trimmed === '') return false;
+    if ([...trimmed].length > BOOST_MAX_CHARS) {
+      setError(`A boost is at most ${BOOST_MAX_CHARS} characters.`);
+      return false;
+    }
+    setError(null);
+    try {
+      await chat.boost(message.id, message.roomId, trimmed);
+      return true;
+    } catch (caught) {
+      setError(caught instanceof Error ? caught.message : String(caught));
+      return false;
+    }
+  }
+
+  async function onSubmit(event: TargetedSubmitEvent<HTMLFormElement>): Promise<void> {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const input = form.elements.namedItem('boost');
+    if (!(input instanceof HTMLInputElement)) return;
+    if (await add(input.value)) form.reset();
+  }
+
+  return (
+    <div class="boosts" data-testid="boosts">
+      {groupBoosts(message.boosts).map((group) => {
+        const mine = group.boosts.find((b) => b.authorId === props.meId);
+        const who = group.boosts.map((b) => chat.userName(b.authorId)).join(', ');
+        return (
+          <span key={group.content} class={mine === undefined ? 'boost-group' : 'boost-group mine'}>
+            <button
+              type="button"
+              class="boost"
+              data-testid="boost"
+              data-content={group.content}
+              data-count={String(group.boosts.length)}
+              title={`${who} · click to boost too`}
+              onClick={() => void add(group.content)}
+            >
+              <span class="boost-content">{group.content}</span> <span class="boost-count" data-testid="boost-count">{group.boosts.length}</span>
+            </button>
+            {mine !== undefined && (
+              <button type="button" class="unboost" data-testid="unboost" title="Remove your boost" aria-label="Remove your boost" onClick={() => void chat.unboost(mine.id)}>
+                ×
+              </button>
+            )}
+          </span>
+        );
+      })}
+      <form class="boost-form" data-testid="boost-form" onSubmit={(e) => void onSubmit(e)}>
+        <input name="boost" data-testid="boost-input" maxLength={BOOST_MAX_CHARS} placeholder="Boost" aria-label="Add a boost" autocomplete="off" />
+        <button type="submit" data-testid="boost-submit" aria-label="Add boost">+</button>
+      </form>
+      {error !== null && <span class="form-error small" role="alert">{error}</span>}
+    </div>
+  );
+}
+
+function EditForm(props: { readonly chat: Chat; readonly message: Message; readonly onDone: () => void }) {
+  const { chat, message } = props;
+  const [text, setText] = useState(() => plainBody(message.body, (id) => chat.userName(id)));
+  const [error, setError] = useState<string | null>(null);
+
+  async function save(): Promise<void> {
+    try {
+      await chat.edit(message.id, message.roomId, text);
+      props.onDone();
+    } catch (caught) {
+      setError(caught instanceof Error ? caught.message : String(caught));
+    }
+  }
+
+  function onKeyDown(event: TargetedKeyboardEvent<HTMLTextAreaElement>): void {
+    if (event.key === 'Escape') props.onDone();
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      void save();
+    }
+  }
+
+  return (
+    <form class="edit-form" data-testid="edit-form" onSubmit={(e) => { e.preventDefault(); void save(); }}>
+      <textarea data-testid="edit-input" value={text} rows={2} onInput={(e) => setText(e.currentTarget.value)} onKeyDown={onKeyDown} ref={(el) => el?.focus()} />
+      {error !== null && <p class="form-error small" role="alert">{error}</p>}
+      <div class="row">
+        <button type="submit" class="primary" data-testid="edit-save">Save</button>
+        <button type="button" data-testid="edit-cancel" onClick={props.onDone}>Cancel</button>
+      </div>
+    </form>
+  );
+}
+
+interface MessageItemProps {
+  readonly chat: Chat;
+  readonly message: Message;
+  readonly meId: string;
+  readonly canModerate: boolean;
+  readonly authorOnline: boolean;
+}
+
+export function MessageItem({ chat, message, meId, canModerate, authorOnline }: MessageItemProps) {
+  const [editing, setEditing] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const deleted = message.deletedAt !== null;
+  const mayChange = !deleted && (message.authorId === meId || canModerate);
+  const nameOf = (id: string): string => chat.userName(id);
+
+  async function remove(): Promise<void> {
+    setError(null);
+    try {
+      await chat.remove(message.id, message.roomId);
+    } catch (caught) {
+      setError(caught instanceof Error ? caught.message : String(caught));
+    }
+  }
+
+  return (
+    <li
+      class={`message${deleted ? ' deleted' : ''}${message.authorId === meId ? ' own' : ''}`}
+      id={`message-${message.id}`}
+      data-testid="message"
+      data-message-id={message.id}
+      data-seq={String(message.seq)}
+      data-client-message-id={message.clientMessageId}
+      data-author-id={message.authorId}
+      data-pending="false"
+      data-deleted={deleted ? 'true' : 'false'}
+    >
+      <div class="meta">
+        <span class={authorOnline ? 'author online' : 'author'} data-testid="message-author">{chat.userName(message.authorId)}</span>
+        <time dateTime={message.createdAt} title={new Date(message.createdAt).toLocaleString()}>{formatTime(message.createdAt)}</time>
+        {message.editedAt !== null && !deleted && <span class="edited muted" data-testid="message-edited" title={new Date(message.editedAt).toLocaleString()}>(edited)</span>}
+        {mayChange && !editing && (
+          <span class="actions">
+            <button type="button" class="link-button" data-testid="message-edit" onClick={() => setEditing(true)}>Edit</button>
+            <button type="button" class="link-button danger" data-testid="message-delete" onClick={() => void remove()}>Delete</button>
+          </span>
+        )}
+      </div>
+      {deleted ? (
+        <div class="body muted" data-testid="message-body"><em>This message was deleted.</em></div>
+      ) : editing ? (
+        <EditForm chat={chat} message={message} onDone={() => setEditing(false)} />
+      ) : (
+        <MessageBody body={message.body} sound={message.sound} nameOf={nameOf} meId={meId} />
+      )}
+      {error !== null && <p class="form-error small" role="alert">{error}</p>}
+      {!deleted && <Boosts chat={chat} message={message} meId={meId} />}
+    </li>
+  );
+}
+
+export function PendingItem(props: { readonly chat: Chat; readonly pending: PendingMessage }) {
+  const { chat, pending } = props;
+  const failed = pending.status === 'failed';
+  const sound = /^\/play\s+(\S+)\s*$/.exec(pending.body)?.[1] ?? null;
+  return (
+    <li
+      class={`message own pending${failed ? ' failed' : ''}`}
+      data-testid="message"
+      data-client-message-id={pending.clientMessageId}
+      data-author-id={pending.authorId}
+      data-pending="true"
+      data-failed={failed ? 'true' : 'false'}
+    >
+      <div class="meta">
+        <span class="author" data-testid="message-author">{chat.userName(pending.authorId)}</span>
+        <time dateTime={pending.createdAt}>{formatTime(pending.createdAt)}</time>
+        <span class="muted small">{failed ? 'not sent' : 'sending…'}</span>
+      </div>
+      <MessageBody body={pending.body} sound={sound} nameOf={(id) => chat.userName(id)} meId={pending.authorId} />
+      {failed && (
+        <p class="form-error small" role="alert">
+          {pending.error ?? 'Could not send.'}{' '}
+          <button type="button" data-testid="retry" onClick={() => chat.retry(pending.roomId, pending.clientMessageId)}>Retry</button>
+        </p>
+      )}
+    </li>
+  );
+}
