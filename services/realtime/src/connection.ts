@@ -24,6 +24,8 @@ export class Connection {
   readonly #transport: Transport;
   readonly #hooks: ConnectionHooks;
   readonly #rooms = new Map<string, RoomStream>();
+  /** Frames that arrive before `ready` wait here: the protocol promises `ready` comes first. */
+  #early: ServerFrame[] | null = [];
   #closed = false;
 
   constructor(user: User, transport: Transport, hooks: ConnectionHooks) {
@@ -67,6 +69,17 @@ export class Connection {
 
   send(frame: ServerFrame): void {
     if (this.#closed) return;
+    if (this.#early !== null) {
+      if (frame.type !== 'ready') {
+        this.#early.push(frame);
+        return;
+      }
+      const early = this.#early;
+      this.#early = null;
+      this.send(frame);
+      for (const waiting of early) this.send(waiting);
+      return;
+    }
     // A client that stops reading must not hold memory or delay others: past the
     // limit it is told to resume, and resuming loses nothing.
     if (this.#transport.bufferedBytes() > this.#hooks.maxBufferedBytes) {
