@@ -19,7 +19,6 @@ import type {
   User,
 } from '../domain/types.ts';
 import { HearthError } from '../errors.ts';
-import { nowIso } from '../ids.ts';
 import { applyMigrations } from './sqlite-migrations.ts';
 import type { Credentials, MessagePage, NewMessage, NewUser, OutboxEntry, Store, StoreTx, UserPatch } from './store.ts';
 
@@ -649,8 +648,8 @@ class SqliteTx implements StoreTx {
 
   async markPublished(outboxIds: readonly number[]): Promise<void> {
     if (outboxIds.length === 0) return;
-    const sql = 'UPDATE outbox SET published_at = ? WHERE published_at IS NULL AND id IN (SELECT value FROM json_each(?))';
-    this.#sql.run(sql, nowIso(), JSON.stringify(outboxIds));
+    // The room's event log keeps the event; the outbox row has done its job, so it goes.
+    this.#sql.run('DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))', JSON.stringify(outboxIds));
   }
 
   async searchMessages(userId: string, query: string, limit: number): Promise<SearchHit[]> {
