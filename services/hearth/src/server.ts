@@ -10,8 +10,8 @@ import {
   type Ephemeral,
   type HearthConfig,
   type Logger,
+  type SignedIn,
   type Store,
-  type User,
 } from '@hearth/core';
 import { registerGateway } from '@hearth/gateway';
 import { startMessaging, type Messaging } from '@hearth/messaging';
@@ -67,9 +67,9 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
   }
   let realtime: Realtime | null = null;
   if (runs('realtime')) {
-    const authenticate = async (cookie: string | undefined): Promise<User | null> => {
+    const authenticate = async (cookie: string | undefined): Promise<SignedIn | null> => {
       const id = sessionIdFromCookieHeader(cookie);
-      return id === null ? null : ((await sessions.resolve(id))?.user ?? null);
+      return id === null ? null : sessions.resolve(id);
     };
     realtime = mountRealtime(app, { store, bus, ephemeral, logger, publicUrl: config.http.publicUrl, limits: config.limits }, authenticate);
   }

@@ -1,4 +1,4 @@
-import { newId, type RoomEvent, type User } from '@hearth/core';
+import { newId, type RoomEvent, type SignedIn, type User } from '@hearth/core';
 import { CLOSE_CODES, type CloseReason, type ServerFrame } from './frames.ts';
 import { RoomStream, type LoadEvents } from './room-stream.ts';
 
@@ -21,6 +21,7 @@ export interface ConnectionHooks {
 export class Connection {
   readonly id = newId();
   readonly user: User;
+  readonly sessionId: string;
   readonly #transport: Transport;
   readonly #hooks: ConnectionHooks;
   readonly #rooms = new Map<string, RoomStream>();
@@ -28,8 +29,9 @@ export class Connection {
   #early: ServerFrame[] | null = [];
   #closed = false;
 
-  constructor(user: User, transport: Transport, hooks: ConnectionHooks) {
-    this.user = user;
+  constructor(signedIn: SignedIn, transport: Transport, hooks: ConnectionHooks) {
+    this.user = signedIn.user;
+    this.sessionId = signedIn.session.id;
     this.#transport = transport;
     this.#hooks = hooks;
   }

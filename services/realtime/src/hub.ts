@@ -113,6 +113,11 @@ export class Hub {
       case 'sessions.revoked':
         for (const c of [...(this.#byUser.get(signal.userId) ?? [])]) c.close('unauthenticated', 'your session ended');
         return;
+      case 'session.ended':
+        for (const set of this.#byUser.values()) {
+          for (const c of [...set]) if (c.sessionId === signal.sessionId) c.close('unauthenticated', 'you signed out');
+        }
+        return;
       case 'user.updated':
         return;
     }

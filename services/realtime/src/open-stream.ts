@@ -1,4 +1,4 @@
-import type { User } from '@hearth/core';
+import type { SignedIn } from '@hearth/core';
 import { Connection, type Transport } from './connection.ts';
 import type { Hub } from './hub.ts';
 import type { RealtimeDeps } from './realtime.ts';
@@ -8,8 +8,9 @@ import type { RealtimeDeps } from './realtime.ts';
  * continues from (`ready`), then catches every room up; live events that arrive
  * meanwhile wait in each room's stream, so nothing is lost or sent twice.
  */
-export async function openStream(deps: RealtimeDeps, hub: Hub, user: User, transport: Transport, resume: Readonly<Record<string, number>>): Promise<Connection> {
-  const connection = new Connection(user, transport, {
+export async function openStream(deps: RealtimeDeps, hub: Hub, signedIn: SignedIn, transport: Transport, resume: Readonly<Record<string, number>>): Promise<Connection> {
+  const { user } = signedIn;
+  const connection = new Connection(signedIn, transport, {
     loadEvents: (roomId) => hub.loadEvents(roomId),
     roomJoined: (c, roomId) => hub.roomJoined(c, roomId),
     roomLeft: (c, roomId) => hub.roomLeft(c, roomId),

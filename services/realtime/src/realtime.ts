@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Bus, Ephemeral, Logger, Store, User } from '@hearth/core';
+import type { Bus, Ephemeral, Logger, SignedIn, Store } from '@hearth/core';
 import { Hub } from './hub.ts';
 import { registerSse } from './sse.ts';
 import { createWebSocketEndpoint } from './websocket.ts';
@@ -15,8 +15,8 @@ export interface RealtimeDeps {
   readonly limits: { readonly connectionBufferBytes: number };
 }
 
-/** Resolves a raw Cookie header to the signed-in user, or null. */
-export type Authenticate = (cookieHeader: string | undefined) => Promise<User | null>;
+/** Resolves a raw Cookie header to the session and its user, or null. */
+export type Authenticate = (cookieHeader: string | undefined) => Promise<SignedIn | null>;
 
 export interface Realtime {
   readonly hub: Hub;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { invalid, type User } from '@hearth/core';
+import { invalid, type SignedIn } from '@hearth/core';
 import type { Transport } from './connection.ts';
 import { FrameError, parseResume, type ServerFrame } from './frames.ts';
 import type { Hub } from './hub.ts';
@@ -52,8 +52,8 @@ export function registerSse(app: FastifyInstance, deps: RealtimeDeps, hub: Hub, 
     async (request: FastifyRequest<{ Querystring: { resume?: string } }>, reply: FastifyReply) => {
       const lastEventId = request.headers['last-event-id'];
       const resume = resumeOf(request.query.resume, Array.isArray(lastEventId) ? lastEventId[0] : lastEventId);
-      const user: User | null = await authenticate(request.headers.cookie);
-      if (user === null) return reply.code(401).send({ error: { code: 'unauthenticated', message: 'sign in first' } });
+      const signedIn: SignedIn | null = await authenticate(request.headers.cookie);
+      if (signedIn === null) return reply.code(401).send({ error: { code: 'unauthenticated', message: 'sign in first' } });
       reply.hijack();
       reply.raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
@@ -63,7 +63,7 @@ export function registerSse(app: FastifyInstance, deps: RealtimeDeps, hub: Hub, 
       });
       reply.raw.write('retry: 2000\n\n');
       const keepalive = setInterval(() => reply.raw.write(': ping\n\n'), KEEPALIVE_MS);
-      const connection = await openStream(deps, hub, user, transportOf(reply), resume);
+      const connection = await openStream(deps, hub, signedIn, transportOf(reply), resume);
       const closed = (): void => {
         clearInterval(keepalive);
         connection.dropped();

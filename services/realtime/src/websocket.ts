@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { SignedIn } from '@hearth/core';
 import type { Transport } from './connection.ts';
 import { CLOSE_CODES, FrameError, parseClientFrame } from './frames.ts';
 import type { Hub } from './hub.ts';
@@ -47,7 +48,7 @@ function transportOf(ws: WebSocket): Transport {
 export function createWebSocketEndpoint(deps: RealtimeDeps, hub: Hub, authenticate: Authenticate) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
 
-  function serve(ws: WebSocket, user: Parameters<typeof openStream>[2]): void {
+  function serve(ws: WebSocket, signedIn: SignedIn): void {
     const transport = transportOf(ws);
     let connection: Awaited<ReturnType<typeof openStream>> | null = null;
     let alive = true;
@@ -89,7 +90,7 @@ export function createWebSocketEndpoint(deps: RealtimeDeps, hub: Hub, authentica
       if (frame.type === 'hello') {
         if (connection !== null) return;
         clearTimeout(helloTimer);
-        connection = await openStream(deps, hub, user, transport, frame.resume);
+        connection = await openStream(deps, hub, signedIn, transport, frame.resume);
         if (ws.readyState === ws.CLOSED || ws.readyState === ws.CLOSING) {
           connection.dropped();
           await hub.detach(connection);
@@ -107,9 +108,9 @@ export function createWebSocketEndpoint(deps: RealtimeDeps, hub: Hub, authentica
 
   async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (!isSameOrigin(request, deps.publicUrl)) return refuse(socket, 403, 'forbidden', 'WebSocket connections must come from this site');
-    const user = await authenticate(request.headers.cookie);
-    if (user === null) return refuse(socket, 401, 'unauthenticated', 'sign in first');
-    wss.handleUpgrade(request, socket, head, (ws) => serve(ws, user));
+    const signedIn = await authenticate(request.headers.cookie);
+    if (signedIn === null) return refuse(socket, 401, 'unauthenticated', 'sign in first');
+    wss.handleUpgrade(request, socket, head, (ws) => serve(ws, signedIn));
   }
 
   return {

@@ -31,7 +31,8 @@ export type EphemeralSignal =
   | { readonly type: 'typing'; readonly roomId: string; readonly userId: string; readonly at: string }
   | { readonly type: 'presence'; readonly userId: string; readonly online: boolean; readonly at: string }
   | { readonly type: 'user.updated'; readonly userId: string; readonly at: string }
-  | { readonly type: 'sessions.revoked'; readonly userId: string; readonly at: string };
+  | { readonly type: 'sessions.revoked'; readonly userId: string; readonly at: string }
+  | { readonly type: 'session.ended'; readonly sessionId: string; readonly at: string };
 
 /** The user ids an event concerns beyond the room's current members (a removed member must hear of it). */
 export function affectedUserId(event: RoomEventData): string | null {

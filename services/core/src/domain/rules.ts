@@ -1,4 +1,5 @@
 import { HearthError, invalid } from '../errors.ts';
+import type { CommandPayloads } from './commands.ts';
 import type { Involvement, Membership, Message, Role, Room, RoomKind, User } from './types.ts';
 
 /** Sounds a `/play <name>` message may name, as in Campfire's built-in set. */
@@ -102,4 +103,21 @@ export function directKey(userIds: readonly string[]): string {
 
 export function isUnread(room: Pick<Room, 'lastMessageSeq'>, membership: Pick<Membership, 'readSeq' | 'involvement'>): boolean {
   return membership.involvement !== 'invisible' && room.lastMessageSeq > membership.readSeq;
+}
+
+/**
+ * Why `actor` may not make this change to `target`, or null when allowed: people
+ * rename themselves; only administrators change roles and activation, and never
+ * their own (so an account always keeps an administrator).
+ */
+export function userUpdateRefusal(actor: Pick<User, 'id' | 'role'>, target: Pick<User, 'id'>, change: CommandPayloads['user.update']): HearthError | null {
+  const privileged = change.role !== undefined || change.active !== undefined;
+  if (!privileged) {
+    return actor.id === target.id || isAdministrator(actor) ? null : new HearthError('forbidden', 'you can only rename yourself');
+  }
+  if (!isAdministrator(actor)) return new HearthError('forbidden', 'only administrators can change roles and deactivate people');
+  if (actor.id === target.id) {
+    return new HearthError('forbidden', 'administrators cannot demote or deactivate themselves', { field: change.role === undefined ? 'active' : 'role' });
+  }
+  return null;
 }

@@ -48,7 +48,11 @@ export function registerSessionRoutes(app: FastifyInstance, deps: GatewayDeps): 
 
   app.delete('/api/session', async (request, reply) => {
     const sessionId = request.cookies[SESSION_COOKIE];
-    if (sessionId !== undefined) await deps.sessions.revoke(sessionId);
+    if (sessionId !== undefined) {
+      await deps.sessions.revoke(sessionId);
+      // Open realtime streams of this session end with it.
+      await deps.bus.publishSignal({ type: 'session.ended', sessionId, at: new Date().toISOString() });
+    }
     clearSessionCookie(reply, deps);
     return reply.code(204).send();
   });

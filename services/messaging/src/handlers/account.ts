@@ -1,4 +1,4 @@
-import { HearthError, isAdministrator, newId, newToken, normaliseRoomName, type NewUserInput, type User } from '@hearth/core';
+import { HearthError, isAdministrator, newId, newToken, normaliseRoomName, userUpdateRefusal, type NewUserInput, type User } from '@hearth/core';
 import { requireUser } from '@hearth/core';
 import { emit } from '../emit.ts';
 import { addMember } from './memberships.ts';
@@ -59,13 +59,8 @@ export const updateUser: Handler<'user.update'> = async (ctx, payload) => {
   const actor = await requireUser(ctx.tx, payload.actorId, 'actorId');
   const target = await ctx.tx.getUser(payload.userId);
   if (target === null) throw new HearthError('user_not_found', `no user ${payload.userId}`, { field: 'userId' });
-  const changesPrivileges = payload.role !== undefined || payload.active !== undefined;
-  if (changesPrivileges ? !isAdministrator(actor) : actor.id !== target.id && !isAdministrator(actor)) {
-    throw new HearthError('forbidden', changesPrivileges ? 'only administrators can change roles and deactivate people' : 'you can only rename yourself');
-  }
-  if (changesPrivileges && actor.id === target.id) {
-    throw new HearthError('forbidden', 'administrators cannot demote or deactivate themselves', { field: payload.role === undefined ? 'active' : 'role' });
-  }
+  const refusal = userUpdateRefusal(actor, target, payload);
+  if (refusal !== null) throw refusal;
   const name = payload.name?.trim();
   if (name === '') throw new HearthError('invalid_request', 'name must not be empty', { field: 'name' });
   const user = await ctx.tx.updateUser(target.id, {

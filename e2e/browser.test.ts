@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createTeam, DEFAULT_ROOM, PASSWORD, SESSION_COOKIE, type HearthClient } from './client.ts';
+import { startHearth, WEB_DIST, type Hearth } from './harness.ts';
+
+/** Two people in two browsers: one sends from the composer, the other sees it without reloading; after a reload it is still there. */
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const UI_TIMEOUT_MS = 10_000;
+
+/** `make e2e` builds the UI first; a direct `node --test` run builds it when it is missing. */
+function ensureWebBuilt(): void {
+  if (existsSync(path.join(WEB_DIST, 'index.html')) && existsSync(path.join(WEB_DIST, 'app.js'))) return;
+  const build = spawnSync(process.execPath, [path.join(WEB_DIST, '../build.ts')], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`building the web UI failed:\n${build.stderr}`);
+}
+
+describe('the web UI in a browser', { timeout: 90_000 }, () => {
+  let hearth: Hearth;
+  let browser: Browser;
+  let admin: HearthClient;
+  let member: HearthClient;
+  let roomId: string;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    ensureWebBuilt();
+    hearth = await startHearth();
+    const team = await createTeam(hearth.url, 1);
+    admin = team.admin;
+    member = team.members[0]!;
+    roomId = (await admin.roomNamed(DEFAULT_ROOM)).id;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+    await hearth?.stop();
+  });
+
+  async function newPage(context: BrowserContext, who: string): Promise<Page> {
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT_MS);
+    page.on('pageerror', (error) => pageErrors.push(`${who}: ${error.message}`));
+    return page;
+  }
+
+  /** Hands the REST client's session to the browser. */
+  async function contextWithSession(client: HearthClient): Promise<BrowserContext> {
+    const context = await browser.newContext();
+    await context.addCookies([{ name: SESSION_COOKIE, value: client.sessionId, url: hearth.url, httpOnly: true, sameSite: 'Lax' }]);
+    return context;
+  }
+
+  /** Signs in through the sign-in form. */
+  async function signInWithForm(page: Page, email: string): Promise<void> {
+    await page.goto(hearth.url);
+    const form = page.getByTestId('signin-form');
+    await form.locator('input[name="email"]').fill(email);
+    await form.locator('input[name="password"]').fill(PASSWORD);
+    await form.locator('input[name="password"]').press('Enter');
+    await page.getByTestId('room-list').waitFor();
+  }
+
+  async function openRoom(page: Page): Promise<void> {
+    await page.getByTestId('room-list').locator(`[data-testid="room-link"][data-room-id="${roomId}"]`).click();
+    await page.getByTestId('message-list').waitFor();
+  }
+
+  function messageWithBody(page: Page, body: string) {
+    return page.getByTestId('message').filter({ has: page.getByTestId('message-body').filter({ hasText: body }) });
+  }
+
+  it('a message typed in one browser appears live in the other, and stays after a reload', async () => {
+    const adminPage = await newPage(await contextWithSession(admin), 'admin');
+    const memberPage = await newPage(await browser.newContext(), 'member');
+    await adminPage.goto(hearth.url);
+    await adminPage.getByTestId('room-list').waitFor();
+    await signInWithForm(memberPage, 'member1@example.com');
+    await openRoom(adminPage);
+    await openRoom(memberPage);
+
+    const body = `Hello from the browser ${Date.now()}`;
+    const composer = adminPage.getByTestId('composer');
+    await composer.fill(body);
+    await composer.press('Enter');
+
+    const seen = messageWithBody(memberPage, body);
+    await seen.waitFor();
+    const stored = (await member.messages(roomId)).find((message) => message.body === body);
+    assert.ok(stored !== undefined, 'the message is stored');
+    assert.equal(await seen.getAttribute('data-seq'), String(stored.seq));
+    assert.equal(await seen.getAttribute('data-client-message-id'), stored.clientMessageId);
+    await messageWithBody(adminPage, body).and(adminPage.locator('[data-pending="false"]')).waitFor();
+    assert.equal(await composer.inputValue(), '', 'the composer is cleared after sending');
+
+    await memberPage.reload();
+    await memberPage.getByTestId('message-list').waitFor();
+    await messageWithBody(memberPage, body).waitFor();
+  });
+
+  it('a message posted over the API appears live in the browser', async () => {
+    const body = `Posted by a script ${Date.now()}`;
+    const page = await newPage(await contextWithSession(admin), 'admin-2');
+    await page.goto(`${hearth.url}/rooms/${encodeURIComponent(roomId)}`);
+    await page.getByTestId('message-list').waitFor();
+    await member.post(roomId, body, `script-${Date.now()}`);
+    await messageWithBody(page, body).waitFor();
+  });
+
+  it('no uncaught errors in the pages', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
