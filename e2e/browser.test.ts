@@ -66,9 +66,15 @@ describe('the web UI in a browser', { timeout: 90_000 }, () => {
     await page.getByTestId('room-list').waitFor();
   }
 
+  /** The room is open once its message list is in the page (empty, it has no height) and its composer shows. */
+  async function roomShown(page: Page): Promise<void> {
+    await page.getByTestId('message-list').waitFor({ state: 'attached' });
+    await page.getByTestId('composer').waitFor();
+  }
+
   async function openRoom(page: Page): Promise<void> {
     await page.getByTestId('room-list').locator(`[data-testid="room-link"][data-room-id="${roomId}"]`).click();
-    await page.getByTestId('message-list').waitFor();
+    await roomShown(page);
   }
 
   function messageWithBody(page: Page, body: string) {
@@ -81,8 +87,12 @@ describe('the web UI in a browser', { timeout: 90_000 }, () => {
     await adminPage.goto(hearth.url);
     await adminPage.getByTestId('room-list').waitFor();
     await signInWithForm(memberPage, 'member1@example.com');
+    // A message from before, shown on both pages, says each has loaded the history: what comes next can only arrive live.
+    const earlier = `Earlier message ${Date.now()}`;
+    await admin.post(roomId, earlier, `earlier-${Date.now()}`);
     await openRoom(adminPage);
     await openRoom(memberPage);
+    await Promise.all([messageWithBody(adminPage, earlier).waitFor(), messageWithBody(memberPage, earlier).waitFor()]);
 
     const body = `Hello from the browser ${Date.now()}`;
     const composer = adminPage.getByTestId('composer');
@@ -99,7 +109,7 @@ describe('the web UI in a browser', { timeout: 90_000 }, () => {
     assert.equal(await composer.inputValue(), '', 'the composer is cleared after sending');
 
     await memberPage.reload();
-    await memberPage.getByTestId('message-list').waitFor();
+    await roomShown(memberPage);
     await messageWithBody(memberPage, body).waitFor();
   });
 
@@ -107,12 +117,61 @@ describe('the web UI in a browser', { timeout: 90_000 }, () => {
     const body = `Posted by a script ${Date.now()}`;
     const page = await newPage(await contextWithSession(admin), 'admin-2');
     await page.goto(`${hearth.url}/rooms/${encodeURIComponent(roomId)}`);
-    await page.getByTestId('message-list').waitFor();
+    await roomShown(page);
+    await messageWithBody(page, 'Earlier message').first().waitFor(); // the history is loaded
     await member.post(roomId, body, `script-${Date.now()}`);
     await messageWithBody(page, body).waitFor();
   });
 
+  it('a new person opens the join link shown to the administrator, fills the join form and lands in All Talk', async () => {
+    const adminPage = await newPage(await contextWithSession(admin), 'admin-3');
+    await adminPage.goto(hearth.url);
+    const joinUrl = await adminPage.getByTestId('join-link').getAttribute('href');
+    assert.equal(joinUrl, (await admin.account()).joinUrl);
+
+    const page = await newPage(await browser.newContext(), 'newcomer');
+    await page.goto(joinUrl!);
+    const form = page.getByTestId('join-form');
+    await form.locator('input[name="name"]').fill('Nia Newcomer');
+    await form.locator('input[name="email"]').fill('nia@example.com');
+    await form.locator('input[name="password"]').fill(PASSWORD);
+    await form.locator('input[name="password"]').press('Enter');
+    await page.getByTestId('room-list').locator(`[data-testid="room-link"][data-room-id="${roomId}"]`).waitFor();
+    assert.ok((await admin.users()).some((user) => user.email === 'nia@example.com'));
+  });
+
   it('no uncaught errors in the pages', () => {
     assert.deepEqual(pageErrors, []);
+  });
+});
+
+describe('first-run setup in a browser', { timeout: 60_000 }, () => {
+  let hearth: Hearth;
+  let browser: Browser;
+
+  before(async () => {
+    ensureWebBuilt();
+    hearth = await startHearth();
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+    await hearth?.stop();
+  });
+
+  it('a fresh server shows the setup form; filling it signs the administrator in with All Talk', async () => {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT_MS);
+    await page.goto(hearth.url);
+    const form = page.getByTestId('setup-form');
+    await form.locator('input[name="accountName"]').fill('Acme');
+    await form.locator('input[name="name"]').fill('Ada Admin');
+    await form.locator('input[name="email"]').fill('ada@example.com');
+    await form.locator('input[name="password"]').fill(PASSWORD);
+    await form.locator('input[name="password"]').press('Enter');
+    await page.getByTestId('room-list').getByTestId('room-link').filter({ hasText: DEFAULT_ROOM }).waitFor();
+    await page.getByTestId('join-link').waitFor();
+    const status = (await (await fetch(`${hearth.url}/api/status`)).json()) as { setUp: boolean; accountName: string };
+    assert.deepEqual(status, { setUp: true, accountName: 'Acme' });
   });
 });

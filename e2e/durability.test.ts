@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTeam, DEFAULT_ROOM, HearthClient, PASSWORD, type Team } from './client.ts';
 import { startHearth, type Hearth } from './harness.ts';
-import { postConcurrently } from './helpers.ts';
+import { createdMessages, postConcurrently, range, seqsOf } from './helpers.ts';
+import { CLOSE_CODES } from './protocol.ts';
 
 /** An acknowledged post survives the server being killed with SIGKILL right after the acknowledgement. */
 
@@ -47,6 +48,40 @@ describe('durability of acknowledged posts', () => {
     for (const [i] of posters.entries()) {
       const own = stored.filter((m) => m.clientMessageId.startsWith(`poster${i}-`)).map((m) => m.clientMessageId);
       assert.deepEqual(own, Array.from({ length: PER_POSTER }, (_, k) => `poster${i}-${k + 1}`), `poster ${i}'s messages in the order posted`);
+    }
+  });
+
+  it('on SIGTERM, streams are told shutting_down (WebSocket close 1001); after the restart they resume with their session and lose nothing', async () => {
+    const [bob] = team.members as [HearthClient];
+    const roomId = (await bob.roomNamed(DEFAULT_ROOM)).id;
+    const ws = bob.connectWebSocket();
+    const sse = bob.connectSse();
+    await Promise.all([ws.ready, sse.ready]);
+    const lastSeq = ws.lastSeq(roomId)!;
+    assert.equal(sse.lastSeq(roomId), lastSeq);
+
+    await hearth.stop({ keepData: true });
+    for (const stream of [ws, sse]) {
+      const error = await stream.waitFor((frame) => frame.type === 'error', 1_000, `${stream.transport} shutting_down`);
+      assert.equal(error.type === 'error' && error.code, 'shutting_down');
+    }
+    assert.equal((await ws.closed).code, CLOSE_CODES.shutting_down);
+    await sse.closed;
+
+    await hearth.restart();
+    const admin = new HearthClient(hearth.url);
+    await admin.signIn('ada@example.com', PASSWORD);
+    const missed = [];
+    for (let i = 1; i <= 5; i++) missed.push(await admin.post(roomId, `after the restart ${i}`, `restart-${i}`));
+    for (const transport of ['websocket', 'sse'] as const) {
+      const resumed = bob.connect(transport, { resume: { [roomId]: lastSeq } });
+      try {
+        await resumed.waitForSeq(roomId, missed.at(-1)!.seq);
+        assert.deepEqual(seqsOf(resumed.roomEvents(roomId)), range(lastSeq + 1, missed.at(-1)!.seq), `${transport}: nothing lost, nothing twice`);
+        assert.deepEqual(createdMessages(resumed.roomEvents(roomId)).map((m) => m.clientMessageId), missed.map((m) => m.clientMessageId));
+      } finally {
+        await resumed.close();
+      }
     }
   });
 });

@@ -44,6 +44,63 @@ describe('live delivery', () => {
     roomId = adminRoom.id;
   });
 
+  it('every kind of change takes the room\'s next sequence and reaches the stream in order', async () => {
+    const roomId2 = (await admin.createRoom('closed', 'Changes')).id;
+    const stream = admin.connectWebSocket();
+    try {
+      const start = (await stream.ready).rooms[roomId2]!;
+      const message = await admin.post(roomId2, 'first draft', 'changes-1');
+      await admin.call('PATCH', `/api/messages/${message.id}`, { body: 'second draft' });
+      const boost = await admin.boost(message.id, '🎉');
+      await admin.call('DELETE', `/api/boosts/${boost.id}`, undefined, [204]);
+      await admin.call('PATCH', `/api/rooms/${roomId2}`, { name: 'Changes, renamed' });
+      await admin.addMember(roomId2, bob.userId);
+      await admin.removeMember(roomId2, bob.userId);
+      await admin.call('DELETE', `/api/messages/${message.id}`);
+      const expected = ['message.created', 'message.updated', 'boost.created', 'boost.deleted', 'room.updated', 'membership.added', 'membership.removed', 'message.deleted'];
+      await stream.waitForSeq(roomId2, start + expected.length);
+      await sleep(100);
+      const events = stream.roomEvents(roomId2);
+      assert.deepEqual(events.map((event) => event.type), expected);
+      assert.deepEqual(seqsOf(events), range(start + 1, start + expected.length));
+      const stored = await admin.message(message.id);
+      assert.equal(stored.body, '');
+      assert.ok(stored.deletedAt !== null);
+      assert.equal(stored.seq, start + 1, "a message keeps the sequence of the event that created it");
+    } finally {
+      await stream.close();
+    }
+  });
+
+  it('typing and presence reach the others: a WebSocket typing frame, an SSE client\'s POST typing', async () => {
+    const otherRoomId = (await admin.createRoom('closed', 'Typing', [bob.userId])).id;
+    const adminStream = admin.connectWebSocket();
+    try {
+      await adminStream.ready;
+      const bobWs = bob.connectWebSocket();
+      await bobWs.ready;
+      await adminStream.waitFor((f) => f.type === 'presence' && f.userId === bob.userId && f.online, 5_000, 'bob online');
+      bobWs.send({ type: 'typing', roomId });
+      await adminStream.waitFor((f) => f.type === 'typing' && f.userId === bob.userId && f.roomId === roomId, 5_000, 'typing over WebSocket');
+      await bobWs.close();
+      await adminStream.waitFor((f) => f.type === 'presence' && f.userId === bob.userId && !f.online, 5_000, 'bob offline');
+
+      const before = adminStream.frames.length;
+      const bobSse = bob.connectSse();
+      try {
+        await bobSse.ready;
+        // Typing is throttled per user and room (one every 3 s), so this goes to another room.
+        const typed = await bob.raw('POST', `/api/rooms/${otherRoomId}/typing`);
+        assert.equal(typed.status, 204, typed.text);
+        await adminStream.waitFor((f) => f.type === 'typing' && f.userId === bob.userId && f.roomId === otherRoomId && adminStream.frames.indexOf(f) >= before, 5_000, 'typing over REST');
+      } finally {
+        await bobSse.close();
+      }
+    } finally {
+      await adminStream.close();
+    }
+  });
+
   for (const transport of ['websocket', 'sse'] as const satisfies readonly Transport[]) {
     it(`over ${transport}: each sees every message of both, live, in seq order, no gaps, no duplicates`, async () => {
       const streams = [admin.connect(transport), bob.connect(transport)];

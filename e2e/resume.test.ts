@@ -34,11 +34,11 @@ describe('resume after a disconnect', () => {
   }
 
   /** Connected, sees one message, disconnects: returns the last sequence applied. */
-  async function connectSeeOneAndLeave(transport: Transport): Promise<number> {
+  async function connectSeeOneAndLeave(transport: Transport, prefix: string): Promise<number> {
     const stream = bob.connect(transport);
     try {
       await stream.ready;
-      const first = await admin.post(roomId, `${transport} before the gap`, `${transport}-before`);
+      const first = await admin.post(roomId, `${prefix} before the gap`, `${prefix}-before`);
       await stream.waitForSeq(roomId, first.seq);
       const lastSeq = stream.lastSeq(roomId);
       assert.equal(lastSeq, first.seq);
@@ -71,7 +71,7 @@ describe('resume after a disconnect', () => {
 
   for (const transport of ['websocket', 'sse'] as const satisfies readonly Transport[]) {
     it(`over ${transport}: reconnecting with resume {room: lastSeq} replays the ${MISSED} missed messages, then live ones`, async () => {
-      const lastSeq = await connectSeeOneAndLeave(transport);
+      const lastSeq = await connectSeeOneAndLeave(transport, transport);
       const missed = await postMany(`${transport}-missed`, MISSED);
       assert.deepEqual(seqsOf(missed), range(lastSeq + 1, lastSeq + MISSED));
 
@@ -85,7 +85,7 @@ describe('resume after a disconnect', () => {
   }
 
   it('over SSE: Last-Event-ID (as EventSource sends on reconnect) resumes that room from its sequence', async () => {
-    const lastSeq = await connectSeeOneAndLeave('sse');
+    const lastSeq = await connectSeeOneAndLeave('sse', 'last-event-id');
     const missed = await postMany('last-event-id-missed', 10);
     const stream = bob.connectSse({ lastEventId: `${roomId}:${lastSeq}` });
     try {
@@ -94,4 +94,32 @@ describe('resume after a disconnect', () => {
       await stream.close();
     }
   });
+
+  for (const transport of ['websocket', 'sse'] as const satisfies readonly Transport[]) {
+    it(`over ${transport}: several rooms resume each from its own sequence; a room not listed starts live`, async () => {
+      const second = (await admin.createRoom('closed', `Second ${transport}`, [bob.userId])).id;
+      const third = (await admin.createRoom('closed', `Third ${transport}`, [bob.userId])).id;
+      const from = { [roomId]: (await bob.room(roomId)).lastSeq, [second]: (await bob.room(second)).lastSeq };
+      const missed = new Map<string, Message[]>([[roomId, []], [second, []], [third, []]]);
+      for (let i = 1; i <= 5; i++) {
+        for (const [id, list] of missed) list.push(await admin.post(id, `${transport} ${i}`, `${transport}-multi-${id}-${i}`));
+      }
+      const thirdLast = missed.get(third)!.at(-1)!.seq;
+
+      const stream = bob.connect(transport, { resume: from });
+      try {
+        const ready = await stream.ready;
+        assert.equal(ready.rooms[third], thirdLast, 'a room not listed continues from its current sequence');
+        for (const id of [roomId, second]) {
+          await stream.waitForSeq(id, missed.get(id)!.at(-1)!.seq);
+          assert.deepEqual(seqsOf(stream.roomEvents(id)), range(from[id]! + 1, from[id]! + 5), `room ${id}: its missed events, in order`);
+        }
+        const live = await admin.post(third, 'live in the third room', `${transport}-multi-live`);
+        await stream.waitForSeq(third, live.seq);
+        assert.deepEqual(seqsOf(stream.roomEvents(third)), [live.seq], 'the unlisted room had no catch-up, then live events');
+      } finally {
+        await stream.close();
+      }
+    });
+  }
 });

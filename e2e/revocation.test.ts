@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTeam, DEFAULT_ROOM, errorOf, type HearthClient } from './client.ts';
+import { createTeam, DEFAULT_ROOM, errorOf, HearthClient, PASSWORD } from './client.ts';
+import { CLOSE_CODES } from './protocol.ts';
 import { startHearth, type Hearth } from './harness.ts';
 import { sleep } from './helpers.ts';
-import { isRoomEvent, type Transport } from './realtime.ts';
+import { isRoomEvent, type RealtimeStream, type Transport } from './realtime.ts';
 
 /** A member removed from a closed room hears of it, and then hears nothing more of that room; the others still do. */
 
@@ -62,4 +63,54 @@ describe('membership revocation', () => {
       }
     });
   }
+
+  /** The stream is told unauthenticated and ends (WebSocket: close 4001). */
+  async function assertEndedUnauthenticated(stream: RealtimeStream): Promise<void> {
+    const error = await stream.waitFor((frame) => frame.type === 'error', 5_000, `${stream.transport}: error unauthenticated`);
+    assert.equal(error.type === 'error' && error.code, 'unauthenticated');
+    const closed = await stream.closed;
+    if (stream.transport === 'websocket') assert.equal(closed.code, CLOSE_CODES.unauthenticated);
+  }
+
+  it('signing out ends that session\'s streams with unauthenticated (4001); another session of the same person goes on', async () => {
+    const session1 = new HearthClient(hearth.url);
+    await session1.signIn('member1@example.com', PASSWORD);
+    const streams = [session1.connectWebSocket(), session1.connectSse()];
+    const other = bob.connectWebSocket();
+    try {
+      await Promise.all([...streams, other].map((stream) => stream.ready));
+      await session1.signOut();
+      for (const stream of streams) await assertEndedUnauthenticated(stream);
+      const message = await admin.post(allTalkId, 'bob\'s other session still hears this', 'after-sign-out');
+      await other.waitForSeq(allTalkId, message.seq);
+    } finally {
+      await Promise.all([...streams, other].map((stream) => stream.close()));
+    }
+  });
+
+  it('deactivating a person ends their open streams with unauthenticated (4001)', async () => {
+    const streams = [carol.connectWebSocket(), carol.connectSse()];
+    try {
+      await Promise.all(streams.map((stream) => stream.ready));
+      const patched = await admin.raw('PATCH', `/api/users/${carol.userId}`, { active: false });
+      assert.equal(patched.status, 200, patched.text);
+      for (const stream of streams) await assertEndedUnauthenticated(stream);
+    } finally {
+      await Promise.all(streams.map((stream) => stream.close()));
+    }
+  });
+
+  it('deactivation ends the session at once: no more posts, no new stream', async () => {
+    // Runs right after the deactivation above.
+    const before = (await admin.room(allTalkId)).lastSeq;
+    const posted = await carol.raw('POST', `/api/rooms/${allTalkId}/messages`, { body: 'after my deactivation', clientMessageId: 'deactivated-1' });
+    assert.equal(posted.status, 401, `a deactivated person's post: ${posted.status} ${posted.text}`);
+    assert.equal(errorOf(posted)?.code, 'unauthenticated');
+    for (const stream of [carol.connectWebSocket(), carol.connectSse()]) {
+      const outcome = await Promise.race([stream.ready.then(() => 'ready', () => 'refused'), stream.closed.then(() => 'refused')]);
+      await stream.close();
+      assert.equal(stream.refused?.status, 401, `a deactivated person's new ${stream.transport} stream: ${outcome}`);
+    }
+    assert.equal((await admin.room(allTalkId)).lastSeq, before, 'nothing was stored');
+  });
 });

@@ -13,6 +13,7 @@ describe('parseConfig', () => {
     assert.equal(config.store.type, 'sqlite');
     assert.equal(config.http.publicUrl, 'http://localhost:8080');
     assert.equal(config.http.secureCookies, false);
+    assert.equal(config.http.trustProxy, false);
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.limits));
   });
 
@@ -23,6 +24,8 @@ describe('parseConfig', () => {
     assert.equal(config.http.publicUrl, 'https://chat.example.com');
     assert.equal(config.http.secureCookies, true);
     assert.equal(parse({}, ['--target=gateway']).target, 'gateway');
+    assert.equal(parse({ HEARTH_TRUST_PROXY: '1' }).http.trustProxy, 1);
+    assert.equal(parse({ HEARTH_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).http.trustProxy, '10.0.0.0/8, 127.0.0.1');
   });
 
   const refusals: Array<[Record<string, string>, string[], RegExp]> = [
@@ -34,6 +37,7 @@ describe('parseConfig', () => {
     [{ HEARTH_SECURE_COOKIES: 'maybe' }, [], /^HEARTH_SECURE_COOKIES must be true or false/],
     [{ HEARTH_LOG_LEVEL: 'loud' }, [], /^HEARTH_LOG_LEVEL must be one of/],
     [{ HEARTH_INSTANCE: 'Acme Corp' }, [], /^HEARTH_INSTANCE must be a lower-case DNS label/],
+    [{ HEARTH_TRUST_PROXY: 'the load balancer' }, [], /^HEARTH_TRUST_PROXY must be true, false, a hop count/],
     [{}, ['--target=operator'], /^--target must be one of all, gateway, realtime, messaging \(got "operator"\)$/],
   ];
   for (const [env, argv, message] of refusals) {

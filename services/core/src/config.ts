@@ -13,6 +13,11 @@ export interface HttpConfig {
   /** The URL people open; used for join links and to decide on Secure cookies. */
   readonly publicUrl: string;
   readonly secureCookies: boolean;
+  /**
+   * Which X-Forwarded-For hops to believe for the client address (rate limits, logs):
+   * false (none; the default), true (all), a hop count, or a list of proxy addresses/CIDRs.
+   */
+  readonly trustProxy: boolean | number | string;
 }
 
 export interface LimitsConfig {
@@ -64,7 +69,13 @@ export function parseConfig(env: Env, argv: readonly string[], cwd: string, defa
     target,
     instance: name(env, 'HEARTH_INSTANCE', 'hearth'),
     logLevel: oneOf(env, 'HEARTH_LOG_LEVEL', 'info', LOG_LEVELS),
-    http: { host, port, publicUrl, secureCookies: boolean(env, 'HEARTH_SECURE_COOKIES', publicUrl.startsWith('https:')) },
+    http: {
+      host,
+      port,
+      publicUrl,
+      secureCookies: boolean(env, 'HEARTH_SECURE_COOKIES', publicUrl.startsWith('https:')),
+      trustProxy: trustProxy(env, 'HEARTH_TRUST_PROXY'),
+    },
     dataDir,
     webDir: path.resolve(cwd, text(env, 'HEARTH_WEB_DIR', defaultWebDir)),
     store: { type: 'sqlite', path: path.join(dataDir, 'hearth.db') },
@@ -136,6 +147,15 @@ function url(env: Env, key: string, fallback: string): string {
     throw new ConfigError(`${key} must be an absolute http(s) URL (got "${value}")`);
   }
   return parsed.origin + parsed.pathname.replace(/\/$/, '');
+}
+
+/** false, true, a hop count, or comma-separated addresses/CIDRs, as fastify's trustProxy takes them. */
+function trustProxy(env: Env, key: string): boolean | number | string {
+  const raw = text(env, key, 'false').trim();
+  if (raw === 'false' || raw === 'true') return raw === 'true';
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  if (/^[0-9a-fA-F.:/]+(,\s*[0-9a-fA-F.:/]+)*$/.test(raw)) return raw;
+  throw new ConfigError(`${key} must be true, false, a hop count, or a comma-separated list of proxy addresses (got "${raw}")`);
 }
 
 function name(env: Env, key: string, fallback: string): string {

@@ -14,7 +14,8 @@ function sameToken(a: string, b: string): boolean {
 /** Resolves the session cookie on every request and enforces CSRF on changes made with it. */
 export function registerAuth(app: FastifyInstance, deps: GatewayDeps): void {
   app.decorateRequest('signedIn', null);
-  app.addHook('preHandler', async (request) => {
+  // onRequest, before the body is read: a forged request is refused as such, whatever its body.
+  app.addHook('onRequest', async (request) => {
     const sessionId = request.cookies[SESSION_COOKIE];
     request.signedIn = sessionId === undefined ? null : await deps.sessions.resolve(sessionId);
     if (request.signedIn === null || !MUTATING.has(request.method) || request.routeOptions.config.csrfExempt === true) return;

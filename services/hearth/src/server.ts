@@ -45,13 +45,13 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.limits.bodyBytes,
-    trustProxy: true,
+    trustProxy: trustProxyOption(config.http.trustProxy),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
     forceCloseConnections: true,
   });
   const runs = (role: 'gateway' | 'realtime' | 'messaging'): boolean => config.target === 'all' || config.target === role;
-  const sessions = createSessionService(store, ephemeral, config.sessionTtlMs);
+  const sessions = createSessionService(store, config.sessionTtlMs);
   let draining = false;
 
   const messaging: Messaging | null = runs('messaging') ? startMessaging({ store, bus, logger, limits: config.limits }) : null;
@@ -96,4 +96,9 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
       await store.close();
     },
   };
+}
+
+/** A hop count becomes "trust the nearest n proxies"; fastify's types take that as a function. */
+function trustProxyOption(setting: boolean | number | string): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }

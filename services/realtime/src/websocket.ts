@@ -51,6 +51,8 @@ export function createWebSocketEndpoint(deps: RealtimeDeps, hub: Hub, authentica
   function serve(ws: WebSocket, signedIn: SignedIn): void {
     const transport = transportOf(ws);
     let connection: Awaited<ReturnType<typeof openStream>> | null = null;
+    /** Set at the first hello, before any await, so a second hello cannot open a second stream. */
+    let greeted = false;
     let alive = true;
     const helloTimer = setTimeout(() => {
       ws.send(JSON.stringify({ type: 'error', code: 'hello_timeout', message: 'send hello within 10 s' }));
@@ -88,7 +90,8 @@ export function createWebSocketEndpoint(deps: RealtimeDeps, hub: Hub, authentica
         return;
       }
       if (frame.type === 'hello') {
-        if (connection !== null) return;
+        if (greeted) return;
+        greeted = true;
         clearTimeout(helloTimer);
         connection = await openStream(deps, hub, signedIn, transport, frame.resume);
         if (ws.readyState === ws.CLOSED || ws.readyState === ws.CLOSING) {

@@ -32,6 +32,12 @@ function toApiError(status: number, body: unknown): ApiError {
 }
 
 let csrfToken: string | null = null;
+let onUnauthenticated: (() => void) | null = null;
+
+/** Called when any request finds the session gone (signed out elsewhere, expired, deactivated). */
+export function setUnauthenticatedHandler(handler: (() => void) | null): void {
+  onUnauthenticated = handler;
+}
 
 /** The session's CSRF token lives only in memory; every changing request sends it. */
 export function setCsrfToken(token: string | null): void {
@@ -62,7 +68,11 @@ async function request<T>(method: Method, path: string, body?: unknown): Promise
       parsed = null;
     }
   }
-  if (!response.ok) throw toApiError(response.status, parsed);
+  if (!response.ok) {
+    const error = toApiError(response.status, parsed);
+    if (error.code === 'unauthenticated') onUnauthenticated?.();
+    throw error;
+  }
   return parsed as T;
 }
 

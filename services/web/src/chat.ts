@@ -1,4 +1,4 @@
-import { api, ApiError } from './api.ts';
+import { api, ApiError, setUnauthenticatedHandler } from './api.ts';
 import type { Message, ReadyFrame, RoomEvent, RoomForMember, SearchHit, ServerFrame, User } from './api-types.ts';
 import { encodeMentions, type Mentionable } from './mentions.ts';
 import { createRealtime, type ConnectionStatus } from './realtime.ts';
@@ -207,8 +207,11 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
   }
 
   function onVisibility(): void {
+    if (!pageVisible()) return;
     const current = state().currentRoomId;
-    if (current !== null && pageVisible()) scheduleMarkRead(current);
+    if (current !== null) scheduleMarkRead(current);
+    // A tab that slept may have been signed out elsewhere; a 401 here leads back to sign-in.
+    api.session().catch(() => undefined);
   }
 
   async function loadRoom(roomId: string): Promise<void> {
@@ -543,6 +546,7 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
   }
 
   function start(): void {
+    setUnauthenticatedHandler(signedOut);
     document.addEventListener('visibilitychange', onVisibility);
     typingSweep = setInterval(sweepTyping, 1_000);
     void refreshUsers();
@@ -554,6 +558,7 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
 
   function stop(): void {
     stopped = true;
+    setUnauthenticatedHandler(null);
     document.removeEventListener('visibilitychange', onVisibility);
     if (typingSweep !== null) clearInterval(typingSweep);
     for (const timer of readTimers.values()) clearTimeout(timer);

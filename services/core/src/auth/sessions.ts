@@ -1,5 +1,4 @@
 import type { Session, User } from '../domain/types.ts';
-import type { Ephemeral } from '../ephemeral/ephemeral.ts';
 import { newToken, nowIso } from '../ids.ts';
 import type { Store } from '../store/store.ts';
 
@@ -16,24 +15,20 @@ export interface SessionService {
   revokeUser(userId: string): Promise<void>;
 }
 
-/** Sessions live in the Store (they survive restarts); lookups are cached briefly in Ephemeral. */
-const CACHE_MS = 5_000;
+/**
+ * Sessions live in the Store (they survive restarts). Lookups are not cached: a
+ * deactivated user or a deleted session must stop working on the very next request,
+ * and both reads are single-row lookups by primary key.
+ */
 /** Avoid a write per request: the sliding expiry is pushed forward at most once a minute. */
 const TOUCH_EVERY_MS = 60_000;
 
-export function createSessionService(store: Store, ephemeral: Ephemeral, ttlMs: number): SessionService {
-  const cacheKey = (id: string): string => `session:${id}`;
-
+export function createSessionService(store: Store, ttlMs: number): SessionService {
   async function load(sessionId: string): Promise<SignedIn | null> {
-    const cached = await ephemeral.get(cacheKey(sessionId));
-    if (cached !== null) return JSON.parse(cached) as SignedIn;
     const session = await store.getSession(sessionId);
     if (session === null) return null;
     const user = await store.getUser(session.userId);
-    if (user === null) return null;
-    const signedIn = { session, user };
-    await ephemeral.set(cacheKey(sessionId), JSON.stringify(signedIn), CACHE_MS);
-    return signedIn;
+    return user === null ? null : { session, user };
   }
 
   return {
@@ -64,17 +59,14 @@ export function createSessionService(store: Store, ephemeral: Ephemeral, ttlMs: 
         const lastSeenAt = new Date(now).toISOString();
         const expiresAt = new Date(now + ttlMs).toISOString();
         await store.transaction((tx) => tx.touchSession(sessionId, lastSeenAt, expiresAt));
-        await ephemeral.delete(cacheKey(sessionId));
       }
       return signedIn;
     },
     async revoke(sessionId) {
       await store.transaction((tx) => tx.deleteSession(sessionId));
-      await ephemeral.delete(cacheKey(sessionId));
     },
     async revokeUser(userId) {
-      // Cached lookups of this user's sessions expire within CACHE_MS; callers that
-      // need it at once (realtime) also receive a sessions.revoked signal.
+      // Open realtime streams end through the sessions.revoked signal.
       await store.transaction((tx) => tx.deleteUserSessions(userId));
     },
   };

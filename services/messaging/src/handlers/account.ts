@@ -1,4 +1,4 @@
-import { HearthError, isAdministrator, newId, newToken, normaliseRoomName, userUpdateRefusal, type NewUserInput, type User } from '@hearth/core';
+import { HearthError, isAdministrator, newId, newToken, userUpdateRefusal, type NewUserInput, type User } from '@hearth/core';
 import { requireUser } from '@hearth/core';
 import { emit } from '../emit.ts';
 import { addMember } from './memberships.ts';
@@ -27,7 +27,9 @@ export const setupAccount: Handler<'account.setup'> = async (ctx, payload) => {
   if ((await ctx.tx.getAccount()) !== null || (await ctx.tx.countUsers()) > 0) {
     throw new HearthError('already_set_up', 'this Hearth is already set up; sign in instead');
   }
-  const account = { id: newId(), name: normaliseRoomName(payload.accountName), joinCode: newToken(12), createdAt: ctx.now };
+  const accountName = payload.accountName.trim();
+  if (accountName === '') throw new HearthError('invalid_request', 'account name must not be empty', { field: 'accountName' });
+  const account = { id: newId(), name: accountName, joinCode: newToken(12), createdAt: ctx.now };
   await ctx.tx.insertAccount(account);
   const user = await insertUser(ctx, payload.admin, 'administrator');
   // Like Campfire, a new account starts with one open room so people can talk at once.

@@ -25,6 +25,7 @@ async function requireChangeable(ctx: HandlerContext, actorId: string, messageId
 }
 
 export const postMessage: Handler<'message.post'> = async (ctx, payload) => {
+  await requireUser(ctx.tx, payload.actorId, 'actorId');
   const room = await requireRoom(ctx.tx, payload.roomId);
   await requireMembership(ctx.tx, room, payload.actorId);
   // A retry of an acknowledged post gets the original back instead of a second copy.
@@ -61,6 +62,7 @@ export const deleteMessage: Handler<'message.delete'> = async (ctx, payload) => 
 };
 
 export const addBoost: Handler<'boost.add'> = async (ctx, payload) => {
+  await requireUser(ctx.tx, payload.actorId, 'actorId');
   const { message } = await requireVisibleMessage(ctx.tx, payload.messageId, payload.actorId);
   if (message.deletedAt !== null) throw new HearthError('conflict', 'this message was deleted', { field: 'messageId' });
   const boost = await ctx.tx.insertBoost({

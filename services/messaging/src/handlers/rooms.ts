@@ -59,6 +59,7 @@ export const updateRoom: Handler<'room.update'> = async (ctx, payload) => {
   if (payload.kind !== undefined && !canConvertRoom(room.kind, payload.kind)) {
     throw new HearthError('invalid_request', 'a direct room cannot change its kind', { field: 'kind' });
   }
+  if (payload.name === undefined && payload.kind === undefined) return room;
   if (payload.name !== undefined && room.kind === 'direct') {
     throw new HearthError('invalid_request', 'direct rooms have no name', { field: 'name' });
   }
@@ -86,6 +87,7 @@ export const removeMembership: Handler<'membership.remove'> = async (ctx, payloa
 };
 
 export const updateMembership: Handler<'membership.update'> = async (ctx, payload) => {
+  await requireUser(ctx.tx, payload.actorId, 'actorId');
   const room = await requireRoom(ctx.tx, payload.roomId);
   const membership = await requireMembership(ctx.tx, room, payload.actorId);
   if (payload.involvement !== undefined && !INVOLVEMENTS.includes(payload.involvement)) {

@@ -1,0 +1,92 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** What every benchmark shares: the machine description, percentiles, the results file, the printed table. */
+
+export const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+
+export interface Machine {
+  readonly cpuModel: string;
+  readonly cores: number;
+  readonly memoryMiB: number;
+  readonly node: string;
+  readonly platform: string;
+  readonly date: string;
+  /** 1, 5 and 15 minute load averages when the results were written: other work on the machine skews the figures. */
+  readonly loadAverage: readonly number[];
+}
+
+export function describeMachine(): Machine {
+  const cpuList = cpus();
+  return {
+    cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
+    cores: cpuList.length,
+    memoryMiB: Math.round(totalmem() / 1024 / 1024),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    date: new Date().toISOString(),
+    loadAverage: loadavg().map((load) => round(load, 2)),
+  };
+}
+
+/** The p-th percentile (0–100) of unsorted samples, by nearest rank; NaN when there are none. */
+export function percentile(samples: ArrayLike<number>, p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = Float64Array.from(samples).sort();
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export function median(samples: ArrayLike<number>): number {
+  return percentile(samples, 50);
+}
+
+export function round(value: number, digits = 1): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+/** Resident set size of a process in KiB, from /proc/<pid>/status (Linux). */
+export async function rssKiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  if (match?.[1] === undefined) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(match[1]);
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (Linux, 100 ticks a second). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // The command name may hold spaces; the fields after it are space-separated: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface Row {
+  readonly metric: string;
+  readonly value: string;
+  readonly note?: string;
+}
+
+export function printTable(title: string, rows: readonly Row[]): void {
+  const width = Math.max(...rows.map((row) => row.metric.length), 6);
+  const valueWidth = Math.max(...rows.map((row) => row.value.length), 5);
+  console.log(`\n${title}`);
+  console.log(`${'metric'.padEnd(width)}  ${'value'.padStart(valueWidth)}  note`);
+  console.log(`${'-'.repeat(width)}  ${'-'.repeat(valueWidth)}  ----`);
+  for (const row of rows) console.log(`${row.metric.padEnd(width)}  ${row.value.padStart(valueWidth)}  ${row.note ?? ''}`);
+}
+
+/** Writes bench/results/<name>.json with the machine description; returns its path. */
+export async function writeResults(name: string, results: object): Promise<string> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${name}.json`);
+  await writeFile(file, `${JSON.stringify({ benchmark: name, machine: describeMachine(), ...results }, null, 2)}\n`);
+  return file;
+}

@@ -1,0 +1,16 @@
+import { runDelivery } from './delivery.ts';
+import { runStartup } from './startup.ts';
+
+/** Runs every benchmark in sequence (`make bench`); each also runs alone: node bench/<name>.ts. */
+
+const benchmarks: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
+  ['startup', runStartup],
+  ['delivery', runDelivery],
+];
+
+for (const [name, run] of benchmarks) {
+  const started = performance.now();
+  console.log(`\n== ${name} ==`);
+  await run();
+  console.log(`(${name} took ${Math.round((performance.now() - started) / 1000)} s)`);
+}

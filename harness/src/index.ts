@@ -1,0 +1,5 @@
+export { freePort, removeDir, startChild, tempDir, waitUntil, type Child } from './process.ts';
+export { isListening } from './tcp.ts';
+export { startPostgres, type PostgresServer } from './postgres.ts';
+export { startRedis, type RedisServer } from './redis.ts';
+export { startNats, type NatsServer } from './nats.ts';

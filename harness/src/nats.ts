@@ -1,0 +1,59 @@
+import { get } from 'node:http';
+import { freePort, removeDir, startChild, tempDir, waitUntil, type Child } from './process.ts';
+
+export interface NatsServer {
+  readonly url: string;
+  readonly port: number;
+  /** Stops and starts nats-server on the same port, keeping its JetStream data. */
+  restart(): Promise<void>;
+  /** Stops it without removing its data (for tests of an outage); `start` brings it back. */
+  halt(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts nats-server with JetStream on a free loopback port, its store in a temporary directory. */
+export async function startNats(): Promise<NatsServer> {
+  const dir = await tempDir('nats');
+  const port = await freePort();
+  const monitor = await freePort();
+  let child: Child | null = null;
+
+  async function start(): Promise<void> {
+    child = startChild('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), '-sd', dir]);
+    const running = child;
+    await waitUntil('nats-server (apt-get install nats-server)', () => isHealthy(monitor), running);
+  }
+
+  async function halt(): Promise<void> {
+    await child?.stop();
+    child = null;
+  }
+
+  await start();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    start,
+    halt,
+    async restart() {
+      await halt();
+      await start();
+    },
+    async stop() {
+      await halt();
+      await removeDir(dir);
+    },
+  };
+}
+
+/** JetStream is up when the monitor's /healthz says so (no keep-alive: nothing may outlive the check). */
+function isHealthy(monitor: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = get({ host: '127.0.0.1', port: monitor, path: '/healthz', agent: false }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.on('error', () => resolve(false));
+  });
+}
