@@ -267,6 +267,26 @@ export interface SseStream extends RealtimeStream {
   readonly messages: readonly SseMessage[];
   /** Comment lines seen (such as ": ping"). */
   readonly comments: readonly string[];
+  /** Stop reading the response (the server's writes then pile up), and read again. */
+  pause(): void;
+  resume(): void;
+}
+
+/** Lets the reading loop wait while a test holds it paused. */
+class Gate {
+  #open: Promise<void> = Promise.resolve();
+  #release: (() => void) | null = null;
+  close(): void {
+    if (this.#release !== null) return;
+    this.#open = new Promise((resolve) => (this.#release = resolve));
+  }
+  open(): void {
+    this.#release?.();
+    this.#release = null;
+  }
+  passed(): Promise<void> {
+    return this.#open;
+  }
 }
 
 /** Splits an SSE byte stream into messages (WHATWG "event stream interpretation", minus retry). */
@@ -310,11 +330,12 @@ class SseParser {
   }
 }
 
-async function pump(response: Response, parser: SseParser): Promise<void> {
+async function pump(response: Response, parser: SseParser, gate: Gate): Promise<void> {
   const reader = response.body?.getReader();
   if (reader === undefined) return;
   const decoder = new TextDecoder();
   for (;;) {
+    await gate.passed();
     const { done, value } = await reader.read();
     if (done) break;
     parser.feed(decoder.decode(value, { stream: true }));
@@ -332,6 +353,7 @@ export function connectSse(baseUrl: string, options: SseOptions = {}): SseStream
   const messages: SseMessage[] = [];
   const comments: string[] = [];
   const abort = new AbortController();
+  const gate = new Gate();
   let refused: StreamRefused | null = null;
   const parser = new SseParser(
     (message) => {
@@ -351,7 +373,7 @@ export function connectSse(baseUrl: string, options: SseOptions = {}): SseStream
         refused = { status: response.status, body: await response.text() };
         return { code: null, reason: `refused with ${response.status}` };
       }
-      await pump(response, parser);
+      await pump(response, parser, gate);
       return { code: null, reason: 'the response ended' };
     } catch (error) {
       return { code: null, reason: abort.signal.aborted ? 'closed by the client' : `failed: ${String(error)}` };
@@ -366,11 +388,12 @@ export function connectSse(baseUrl: string, options: SseOptions = {}): SseStream
     closed,
     refused: () => refused,
     close: async () => {
+      gate.open();
       abort.abort();
       await closed;
     },
   });
-  return Object.assign(stream, { messages, comments });
+  return Object.assign(stream, { messages, comments, pause: () => gate.close(), resume: () => gate.open() });
 }
 
 export type AnyStreamOptions = WebSocketOptions & SseOptions;

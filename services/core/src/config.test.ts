@@ -23,7 +23,14 @@ describe('parseConfig', () => {
     assert.equal(config.store.type === 'sqlite' ? config.store.path : '', '/var/lib/hearth/hearth.db');
     assert.equal(config.http.publicUrl, 'https://chat.example.com');
     assert.equal(config.http.secureCookies, true);
-    assert.equal(parse({}, ['--target=gateway']).target, 'gateway');
+    const shared = parse(
+      { HEARTH_DATABASE_URL: 'postgres://db/hearth', HEARTH_NATS_URL: 'nats://a:4222, nats://b:4222', HEARTH_REDIS_URL: 'redis://r:6379', HEARTH_INSTANCE: 'acme' },
+      ['--target=gateway'],
+    );
+    assert.equal(shared.target, 'gateway');
+    assert.deepEqual(shared.store, { type: 'postgres', url: 'postgres://db/hearth', poolSize: 10 });
+    assert.deepEqual(shared.bus, { type: 'nats', servers: ['nats://a:4222', 'nats://b:4222'], instance: 'acme', replayLimit: 10_000 });
+    assert.deepEqual(shared.ephemeral, { type: 'redis', url: 'redis://r:6379', instance: 'acme' });
     assert.equal(parse({ HEARTH_TRUST_PROXY: '1' }).http.trustProxy, 1);
     assert.equal(parse({ HEARTH_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).http.trustProxy, '10.0.0.0/8, 127.0.0.1');
   });
@@ -38,6 +45,12 @@ describe('parseConfig', () => {
     [{ HEARTH_LOG_LEVEL: 'loud' }, [], /^HEARTH_LOG_LEVEL must be one of/],
     [{ HEARTH_INSTANCE: 'Acme Corp' }, [], /^HEARTH_INSTANCE must be a lower-case DNS label/],
     [{ HEARTH_TRUST_PROXY: 'the load balancer' }, [], /^HEARTH_TRUST_PROXY must be true, false, a hop count/],
+    [{}, ['--target=gateway'], /^HEARTH_DATABASE_URL must be set: --target=gateway runs as a separate service/],
+    [{ HEARTH_DATABASE_URL: 'postgres://db/hearth' }, ['--target=messaging'], /^HEARTH_NATS_URL must be set/],
+    [{ HEARTH_DATABASE_URL: 'postgres://db/hearth', HEARTH_NATS_URL: 'nats://n:4222' }, ['--target=realtime'], /^HEARTH_REDIS_URL must be set/],
+    [{ HEARTH_DATABASE_URL: 'mysql://db' }, [], /^HEARTH_DATABASE_URL must be a postgres:\/\/ URL$/],
+    [{ HEARTH_NATS_URL: 'http://n:4222' }, [], /^HEARTH_NATS_URL must be one or more/],
+    [{ HEARTH_REDIS_URL: 'localhost:6379' }, [], /^HEARTH_REDIS_URL must be a redis:\/\//],
     [{}, ['--target=operator'], /^--target must be one of all, gateway, realtime, messaging \(got "operator"\)$/],
   ];
   for (const [env, argv, message] of refusals) {

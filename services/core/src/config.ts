@@ -3,9 +3,14 @@ import path from 'node:path';
 export const TARGETS = ['all', 'gateway', 'realtime', 'messaging'] as const;
 export type Target = (typeof TARGETS)[number];
 
-export type StoreConfig = { readonly type: 'sqlite'; readonly path: string };
-export type BusConfig = { readonly type: 'local'; readonly replayLimit: number };
-export type EphemeralConfig = { readonly type: 'memory' };
+/** Each backend is chosen by whether its server's URL is set; the embedded ones need none. */
+export type StoreConfig =
+  | { readonly type: 'sqlite'; readonly path: string }
+  | { readonly type: 'postgres'; readonly url: string; readonly poolSize: number };
+export type BusConfig =
+  | { readonly type: 'local'; readonly replayLimit: number }
+  | { readonly type: 'nats'; readonly servers: readonly string[]; readonly instance: string; readonly replayLimit: number };
+export type EphemeralConfig = { readonly type: 'memory' } | { readonly type: 'redis'; readonly url: string; readonly instance: string };
 
 export interface HttpConfig {
   readonly host: string;
@@ -65,9 +70,11 @@ export function parseConfig(env: Env, argv: readonly string[], cwd: string, defa
   const host = text(env, 'HEARTH_HTTP_HOST', '0.0.0.0');
   const publicUrl = url(env, 'HEARTH_PUBLIC_URL', `http://localhost:${port}`);
   const dataDir = path.resolve(cwd, text(env, 'HEARTH_DATA_DIR', './data'));
+  const instance = name(env, 'HEARTH_INSTANCE', 'hearth');
+  const replayLimit = integer(env, 'HEARTH_BUS_REPLAY_LIMIT', 10_000, 0, 10_000_000);
   const config: HearthConfig = {
     target,
-    instance: name(env, 'HEARTH_INSTANCE', 'hearth'),
+    instance,
     logLevel: oneOf(env, 'HEARTH_LOG_LEVEL', 'info', LOG_LEVELS),
     http: {
       host,
@@ -78,9 +85,9 @@ export function parseConfig(env: Env, argv: readonly string[], cwd: string, defa
     },
     dataDir,
     webDir: path.resolve(cwd, text(env, 'HEARTH_WEB_DIR', defaultWebDir)),
-    store: { type: 'sqlite', path: path.join(dataDir, 'hearth.db') },
-    bus: { type: 'local', replayLimit: integer(env, 'HEARTH_BUS_REPLAY_LIMIT', 10_000, 0, 10_000_000) },
-    ephemeral: { type: 'memory' },
+    store: storeConfig(env, target, dataDir),
+    bus: busConfig(env, target, instance, replayLimit),
+    ephemeral: ephemeralConfig(env, target, instance),
     sessionTtlMs: integer(env, 'HEARTH_SESSION_TTL_HOURS', 24 * 30, 1, 24 * 365) * 3_600_000,
     limits: {
       messageChars: integer(env, 'HEARTH_MAX_MESSAGE_CHARS', 10_000, 1, 1_000_000),
@@ -91,6 +98,37 @@ export function parseConfig(env: Env, argv: readonly string[], cwd: string, defa
     },
   };
   return deepFreeze(config);
+}
+
+/** The separate services share state, so they need the server backends; only `all` may embed them. */
+function requireShared(target: Target, key: string, what: string): never {
+  throw new ConfigError(`${key} must be set: --target=${target} runs as a separate service and needs a shared ${what}`);
+}
+
+function storeConfig(env: Env, target: Target, dataDir: string): StoreConfig {
+  const url = env['HEARTH_DATABASE_URL'];
+  if (url === undefined || url === '') {
+    return target === 'all' ? { type: 'sqlite', path: path.join(dataDir, 'hearth.db') } : requireShared(target, 'HEARTH_DATABASE_URL', 'PostgreSQL');
+  }
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('HEARTH_DATABASE_URL must be a postgres:// URL');
+  return { type: 'postgres', url, poolSize: integer(env, 'HEARTH_DATABASE_POOL_SIZE', 10, 1, 1000) };
+}
+
+function busConfig(env: Env, target: Target, instance: string, replayLimit: number): BusConfig {
+  const raw = env['HEARTH_NATS_URL'];
+  if (raw === undefined || raw === '') return target === 'all' ? { type: 'local', replayLimit } : requireShared(target, 'HEARTH_NATS_URL', 'NATS');
+  const servers = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (servers.length === 0 || !servers.every((s) => /^(nats|tls):\/\/[^\s]+$/.test(s))) {
+    throw new ConfigError(`HEARTH_NATS_URL must be one or more comma-separated nats:// URLs (got "${raw}")`);
+  }
+  return { type: 'nats', servers, instance, replayLimit };
+}
+
+function ephemeralConfig(env: Env, target: Target, instance: string): EphemeralConfig {
+  const url = env['HEARTH_REDIS_URL'];
+  if (url === undefined || url === '') return target === 'all' ? { type: 'memory' } : requireShared(target, 'HEARTH_REDIS_URL', 'Redis');
+  if (!/^rediss?:\/\//.test(url)) throw new ConfigError('HEARTH_REDIS_URL must be a redis:// or rediss:// URL');
+  return { type: 'redis', url, instance };
 }
 
 function parseTarget(argv: readonly string[]): Target {

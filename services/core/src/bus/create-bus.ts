@@ -13,5 +13,7 @@ export async function createBus(config: BusConfig, options: CreateBusOptions = {
       const { BusLocal } = await import('./bus-local.ts');
       return new BusLocal({ replayLimit: config.replayLimit, ...options });
     }
+    case 'nats':
+      throw new Error('the NATS bus is not wired in yet');
   }
 }

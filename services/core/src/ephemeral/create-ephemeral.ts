@@ -8,5 +8,7 @@ export async function createEphemeral(config: EphemeralConfig): Promise<Ephemera
       const { EphemeralMemory } = await import('./ephemeral-memory.ts');
       return new EphemeralMemory();
     }
+    case 'redis':
+      throw new Error('the Redis ephemeral store is not wired in yet');
   }
 }

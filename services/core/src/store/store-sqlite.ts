@@ -515,6 +515,11 @@ class SqliteTx implements StoreTx {
     return found(row, roomNotFound(roomId)).last_seq;
   }
 
+  /** Transactions here already run one at a time (BEGIN IMMEDIATE, one connection); only existence is left to check. */
+  async lockRoom(roomId: string): Promise<void> {
+    found(this.#sql.get<{ id: string }>('SELECT id FROM rooms WHERE id = ?', roomId), roomNotFound(roomId));
+  }
+
   async getMembership(roomId: string, userId: string): Promise<Membership | null> {
     const row = this.#sql.get<MembershipRow>('SELECT * FROM memberships WHERE room_id = ? AND user_id = ?', roomId, userId);
     return row === undefined ? null : toMembership(row);

@@ -138,6 +138,11 @@ export interface StoreTx extends StoreReads {
    * the same room are serialised by this call, so sequences have no gap or duplicate.
    */
   nextSeq(roomId: string): Promise<number>;
+  /**
+   * Holds the room's row lock until the transaction ends, so check-then-insert work on
+   * the room (a retried post's clientMessageId) cannot race another transaction.
+   */
+  lockRoom(roomId: string): Promise<void>;
 
   /** Inserts or updates (keeping createdAt). */
   putMembership(membership: Membership): Promise<Membership>;

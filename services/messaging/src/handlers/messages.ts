@@ -28,7 +28,9 @@ export const postMessage: Handler<'message.post'> = async (ctx, payload) => {
   await requireUser(ctx.tx, payload.actorId, 'actorId');
   const room = await requireRoom(ctx.tx, payload.roomId);
   await requireMembership(ctx.tx, room, payload.actorId);
-  // A retry of an acknowledged post gets the original back instead of a second copy.
+  // A retry of an acknowledged post gets the original back instead of a second copy;
+  // the room lock keeps a concurrent retry from slipping between the check and the insert.
+  await ctx.tx.lockRoom(room.id);
   const earlier = await ctx.tx.getMessageByClientId(room.id, payload.actorId, payload.clientMessageId);
   if (earlier !== null) return earlier;
   const body = normaliseBody(payload.body, ctx.limits.messageChars);
