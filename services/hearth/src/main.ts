@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, createLogger, parseConfig, type HearthConfig } from '@hearth/core';
-import { buildServer, openBackends } from './server.ts';
+import { listenWhileStarting } from './starting-server.ts';
+import type { StartupStatus } from './retry.ts';
+import { buildServer, openBackends, type Server } from './server.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DEFAULT_WEB_DIR = path.resolve(here, '../../web/dist');
@@ -22,23 +24,20 @@ function readConfig(): HearthConfig {
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel, config.target);
-  const backends = await openBackends(config, logger);
-  const server = await buildServer(config, backends, logger);
-  await server.app.listen({ host: config.http.host, port: config.http.port });
-  const address = server.app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
-  logger.info({ port, dataDir: config.dataDir }, `Hearth (${config.target}) is ready at ${config.http.publicUrl.replace(`:${config.http.port}`, `:${port}`)}`);
-
+  const status: StartupStatus = { waitingFor: null, lastError: null };
+  const starting = new AbortController();
+  let server: Server | null = null;
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    starting.abort();
     setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
-    server.stop().then(
+    (server?.stop() ?? Promise.resolve()).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -48,9 +47,19 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+
+  // Probes get an answer (and /readyz the reason) while backends are still unreachable.
+  const placeholder = await listenWhileStarting(config.http.host, config.http.port, status);
+  const backends = await openBackends(config, logger, status, starting.signal);
+  server = await buildServer(config, backends, logger);
+  await placeholder.close();
+  await server.app.listen({ host: config.http.host, port: placeholder.port });
+  const url = config.http.publicUrl.replace(`:${config.http.port}`, `:${placeholder.port}`);
+  logger.info({ port: placeholder.port, dataDir: config.dataDir }, `Hearth (${config.target}) is ready at ${url}`);
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof Error && error.name === 'AbortError') return;
   process.stderr.write(`hearth: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

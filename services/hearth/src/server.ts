@@ -18,6 +18,7 @@ import { startMessaging, type Messaging } from '@hearth/messaging';
 import { mountRealtime, type Realtime } from '@hearth/realtime';
 import { sessionIdFromCookieHeader } from '@hearth/core';
 import { registerHealth } from './health.ts';
+import { openWithRetry, redactUrl, type StartupStatus } from './retry.ts';
 
 export interface Backends {
   readonly store: Store;
@@ -31,11 +32,35 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-export async function openBackends(config: HearthConfig, logger: Logger): Promise<Backends> {
+function describeStore(config: HearthConfig['store']): string {
+  return config.type === 'sqlite' ? `SQLite at ${config.path}` : `PostgreSQL at ${redactUrl(config.url)}`;
+}
+
+function describeBus(config: HearthConfig['bus']): string {
+  return config.type === 'local' ? 'the in-process bus' : `NATS at ${config.servers.join(', ')}`;
+}
+
+function describeEphemeral(config: HearthConfig['ephemeral']): string {
+  return config.type === 'memory' ? 'in-memory state' : `Redis at ${redactUrl(config.url)}`;
+}
+
+/** Opens each backend, waiting (with back-off and a log line naming it) for any that is not reachable yet. */
+export async function openBackends(
+  config: HearthConfig,
+  logger: Logger,
+  status: StartupStatus = { waitingFor: null, lastError: null },
+  signal: AbortSignal = new AbortController().signal,
+): Promise<Backends> {
   if (config.store.type === 'sqlite') mkdirSync(config.dataDir, { recursive: true });
-  const store = await createStore(config.store);
-  const bus = await createBus(config.bus, { onError: (error: unknown) => logger.error({ err: error }, 'bus listener failed') });
-  const ephemeral = await createEphemeral(config.ephemeral);
+  const store = await openWithRetry(describeStore(config.store), () => createStore(config.store), logger, status, signal);
+  const bus = await openWithRetry(
+    describeBus(config.bus),
+    () => createBus(config.bus, { onError: (error: unknown) => logger.error({ err: error }, 'bus listener failed') }),
+    logger,
+    status,
+    signal,
+  );
+  const ephemeral = await openWithRetry(describeEphemeral(config.ephemeral), () => createEphemeral(config.ephemeral), logger, status, signal);
   return { store, bus, ephemeral };
 }
 
