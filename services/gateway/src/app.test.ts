@@ -138,6 +138,32 @@ describe('signing in and out', () => {
     const users = (await call(s.app, 'GET', '/api/users', { session: admin })).json<{ users: { id: string }[] }>().users.map((u) => u.id);
     assert.ok(!users.includes(carol.user.id));
   });
+
+  it('a deactivated person\'s session stops working on their very next request', async () => {
+    const admin = sessionOf(await call(s.app, 'POST', '/api/session', { body: { email: 'ada@example.com', password: PASSWORD } }));
+    const dave = await joinAs(s.app, admin, 'Dave');
+    // Dave's session has just been looked up, so any cache of lookups would hold it now.
+    assert.equal((await call(s.app, 'GET', '/api/session', { session: dave })).statusCode, 200);
+    assert.equal((await call(s.app, 'GET', '/api/rooms', { session: dave })).statusCode, 200);
+    const patched = await call(s.app, 'PATCH', `/api/users/${dave.user.id}`, { session: admin, body: { active: false } });
+    assert.equal(patched.statusCode, 200, patched.body);
+    // No waiting: the very next requests with the cookie are refused.
+    assertError(await call(s.app, 'GET', '/api/session', { session: dave }), 401, 'unauthenticated');
+    assertError(await call(s.app, 'GET', '/api/rooms', { session: dave }), 401, 'unauthenticated');
+    assertError(await call(s.app, 'POST', '/api/rooms', { session: dave, body: { kind: 'open', name: 'Still here' } }), 401, 'unauthenticated');
+    const rooms = (await call(s.app, 'GET', '/api/rooms', { session: admin })).json<{ rooms: RoomForMember[] }>().rooms;
+    assert.deepEqual(rooms.map((room) => room.name), ['All Talk'], 'the refused request created nothing');
+  });
+
+  it('setup refuses a blank account name with 400 on accountName, and sets nothing up', async () => {
+    const fresh = await server();
+    const setup = (accountName: string) => call(fresh.app, 'POST', '/api/setup', { body: { accountName, name: 'Ada', email: 'ada@example.com', password: PASSWORD } });
+    assertError(await setup('   '), 400, 'invalid_request', 'accountName');
+    assertError(await setup(' \t\n '), 400, 'invalid_request', 'accountName');
+    assert.deepEqual((await call(fresh.app, 'GET', '/api/status')).json(), { setUp: false, accountName: null });
+    assert.equal((await setup('  Acme  ')).statusCode, 201);
+    assert.deepEqual((await call(fresh.app, 'GET', '/api/status')).json(), { setUp: true, accountName: 'Acme' });
+  });
 });
 
 describe('rate limits', () => {
@@ -167,6 +193,32 @@ describe('rate limits', () => {
     await postMessage(s.app, admin, roomId, 'two');
     assertError(await call(s.app, 'POST', `/api/rooms/${roomId}/messages`, { session: admin, body: { body: 'three', clientMessageId: 'three' } }), 429, 'rate_limited');
     assert.equal((await call(s.app, 'GET', `/api/rooms/${roomId}/messages`, { session: admin })).json<{ messages: Message[] }>().messages.length, 2);
+  });
+});
+
+describe('the client address of the sign-in rate limit', () => {
+  const signIn = (s: TestServer, headers: Record<string, string> = {}) =>
+    call(s.app, 'POST', '/api/session', { body: { email: 'ada@example.com', password: PASSWORD }, headers });
+
+  it('ignores X-Forwarded-For by default: a forwarded address does not escape the limit', async () => {
+    const s = await server({ HEARTH_SIGN_IN_PER_MINUTE: '2' });
+    await setUpAccount(s.app);
+    assert.equal((await signIn(s)).statusCode, 200);
+    assertError(await signIn(s), 429, 'rate_limited');
+    assertError(await signIn(s, { 'x-forwarded-for': '10.9.9.9' }), 429, 'rate_limited');
+    assertError(await signIn(s, { 'x-forwarded-for': '10.9.9.10, 10.9.9.11' }), 429, 'rate_limited');
+  });
+
+  it('with HEARTH_TRUST_PROXY=true counts a request under its forwarded address', async () => {
+    const s = await server({ HEARTH_SIGN_IN_PER_MINUTE: '2', HEARTH_TRUST_PROXY: 'true' });
+    await setUpAccount(s.app);
+    assert.equal((await signIn(s)).statusCode, 200);
+    assertError(await signIn(s), 429, 'rate_limited');
+    const forwarded = { 'x-forwarded-for': '10.9.9.9' };
+    assert.equal((await signIn(s, forwarded)).statusCode, 200);
+    assert.equal((await signIn(s, forwarded)).statusCode, 200);
+    assertError(await signIn(s, forwarded), 429, 'rate_limited');
+    assert.equal((await signIn(s, { 'x-forwarded-for': '10.9.9.10' })).statusCode, 200, 'another address has its own count');
   });
 });
 
@@ -255,6 +307,21 @@ describe('the REST API', () => {
     assertError(await call(s.app, 'POST', url, { session: bob, body: 'body=hi', headers: { 'content-type': 'text/plain' } }), 400, 'invalid_request', 'body');
     assertError(await call(s.app, 'GET', '/api/rooms/not%20an%20id', { session: bob }), 400, 'invalid_request', 'roomId');
     assert.deepEqual((await call(s.app, 'GET', `/api/rooms/${allTalk}/messages`, { session: bob })).json(), { messages: [] });
+  });
+
+  it('CSRF is checked before the body is read: a forged request is 403 csrf_mismatch whatever its body', async () => {
+    const url = `/api/rooms/${allTalk}/messages`;
+    const before = (await call(s.app, 'GET', `/api/rooms/${allTalk}`, { session: bob })).json<RoomForMember>();
+    assertError(await call(s.app, 'POST', url, { session: bob, csrf: null, body: '{"body": "half' }), 403, 'csrf_mismatch');
+    assertError(await call(s.app, 'POST', url, { session: bob, csrf: 'wrong-token', body: '{"body": "half' }), 403, 'csrf_mismatch');
+    assertError(await call(s.app, 'POST', url, { session: bob, csrf: null, body: '' }), 403, 'csrf_mismatch');
+    assertError(await call(s.app, 'PATCH', `/api/rooms/${allTalk}`, { session: bob, csrf: null, body: 'not json at all' }), 403, 'csrf_mismatch');
+    assertError(await call(s.app, 'POST', url, { session: bob, csrf: null, body: '<body>hi</body>', headers: { 'content-type': 'application/xml' } }), 403, 'csrf_mismatch');
+    assertError(await call(s.app, 'POST', url, { session: bob, csrf: null, body: { body: 'x'.repeat(5_000), clientMessageId: 'forged-big' } }), 403, 'csrf_mismatch');
+    // With the right token the same malformed body gets as far as the parser.
+    assertError(await call(s.app, 'POST', url, { session: bob, body: '{"body": "half' }), 400, 'invalid_json', 'body');
+    const after = (await call(s.app, 'GET', `/api/rooms/${allTalk}`, { session: bob })).json<RoomForMember>();
+    assert.deepEqual(after, before);
   });
 
   it('a request body over HEARTH_MAX_BODY_BYTES is 413; a message over the character limit is 413 on body', async () => {
@@ -375,6 +442,20 @@ describe('the REST API', () => {
     assert.equal(read.json<{ readSeq: number }>().readSeq, lastSeq);
     assert.equal((await call(s.app, 'POST', `/api/rooms/${room.id}/typing`, { session: bob })).statusCode, 204);
     assertError(await call(s.app, 'POST', `/api/rooms/${room.id}/typing`, { session: carol }), 403, 'not_a_member');
+  });
+
+  it('PATCH /api/rooms/:id with {} returns the room unchanged and emits no event', async () => {
+    const room = await createRoom(s.app, bob, { kind: 'closed', name: 'Untouched' });
+    const before = (await call(s.app, 'GET', `/api/rooms/${room.id}`, { session: bob })).json<RoomForMember>();
+    const patched = await call(s.app, 'PATCH', `/api/rooms/${room.id}`, { session: bob, body: {} });
+    assert.equal(patched.statusCode, 200, patched.body);
+    assert.deepEqual(patched.json<Room>(), room);
+    assertError(await call(s.app, 'PATCH', `/api/rooms/${room.id}`, { session: carol, body: {} }), 403, 'forbidden');
+    const after = (await call(s.app, 'GET', `/api/rooms/${room.id}`, { session: bob })).json<RoomForMember>();
+    assert.deepEqual(after, before);
+    assert.equal(after.lastSeq, room.lastSeq);
+    const events = await s.backends.store.eventsSince(room.id, 0, 100);
+    assert.deepEqual(events.map((event) => event.type), ['room.created', 'membership.added']);
   });
 
   it('serves the OpenAPI document, health probes, and JSON 404s for unknown API paths', async () => {

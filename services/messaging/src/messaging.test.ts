@@ -192,6 +192,29 @@ describe('account and users', () => {
       [['sessions.revoked', w.carol.id], ['user.updated', w.carol.id]],
     );
   });
+
+  it('message.post, boost.add and membership.update from a deactivated actor are refused with user_not_found and change nothing', async (t) => {
+    const w = await openWorld(t);
+    const room = w.allTalk.id;
+    const message = await post(w, w.bob, room, 'boost me');
+    const deactivated = await w.commands.send('user.update', { actorId: w.admin.id, userId: w.carol.id, active: false });
+    assert.equal(deactivated.active, false);
+    const before = { room: await roomOf(w.store, room), events: await w.store.eventsSince(room, 0, 1_000), membership: await w.store.getMembership(room, w.carol.id) };
+
+    await rejectsWith(post(w, w.carol, room, 'am I still here?'), 'user_not_found', 'actorId');
+    await rejectsWith(w.commands.send('boost.add', { actorId: w.carol.id, messageId: message.id, content: '👋' }), 'user_not_found', 'actorId');
+    await rejectsWith(
+      w.commands.send('membership.update', { actorId: w.carol.id, roomId: room, readSeq: before.room.lastSeq, involvement: 'everything' }),
+      'user_not_found',
+      'actorId',
+    );
+
+    assert.deepEqual(await roomOf(w.store, room), before.room);
+    assert.deepEqual(await w.store.eventsSince(room, 0, 1_000), before.events);
+    assert.deepEqual(await w.store.getMembership(room, w.carol.id), before.membership);
+    assert.deepEqual((await w.store.listMessages(room, { limit: 100 })).map((m) => m.id), [message.id]);
+    assert.deepEqual((await w.store.getMessage(message.id))?.boosts, []);
+  });
 });
 
 describe('message.post', () => {

@@ -1,4 +1,6 @@
 import { newId, type RoomEvent, type SignedIn, type User } from '@hearth/core';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { frameText } from './frame-text.ts';
 import { CLOSE_CODES, type CloseReason, type ServerFrame } from './frames.ts';
 import { RoomStream, type LoadEvents } from './room-stream.ts';
 
@@ -16,6 +18,8 @@ export interface ConnectionHooks {
   readonly roomLeft: (connection: Connection, roomId: string) => void;
   readonly maxBufferedBytes: number;
 }
+
+const PACE_POLL_MS = 5;
 
 /** One client connection of one user: its rooms' streams and the frames it is sent. */
 export class Connection {
@@ -51,7 +55,7 @@ export class Connection {
   /** Starts streaming a room after `afterSeq`: registers for live events first, then catches up. */
   joinRoom(roomId: string, afterSeq: number): Promise<void> {
     if (this.#closed || this.#rooms.has(roomId)) return Promise.resolve();
-    const stream = new RoomStream(roomId, afterSeq, this.#hooks.loadEvents(roomId), (event) => this.#sendEvent(event));
+    const stream = new RoomStream(roomId, afterSeq, this.#hooks.loadEvents(roomId), (event) => this.#sendEvent(event), () => this.pace());
     this.#rooms.set(roomId, stream);
     this.#hooks.roomJoined(this, roomId);
     return stream.catchUp();
@@ -88,7 +92,17 @@ export class Connection {
       this.close('too_slow', 'the connection fell behind; reconnect with resume');
       return;
     }
-    this.#transport.send(JSON.stringify(frame), frame);
+    this.#transport.send(frameText(frame), frame);
+  }
+
+  /**
+   * Waits while the client has a lot unread. Catch-up sends as fast as the client
+   * reads, so a big backlog cannot trip the too_slow limit that live frames obey.
+   */
+  async pace(): Promise<void> {
+    const high = this.#hooks.maxBufferedBytes / 2;
+    if (this.#transport.bufferedBytes() <= high) return;
+    while (!this.#closed && this.#transport.bufferedBytes() > high / 2) await sleep(PACE_POLL_MS);
   }
 
   close(reason: CloseReason, message: string): void {

@@ -57,6 +57,20 @@ async function lastSeqOf(w: World, roomId: string): Promise<number> {
   return (await call(w.server.app, 'GET', `/api/rooms/${roomId}`, { session: w.admin })).json<RoomForMember>().lastSeq;
 }
 
+async function onlineUsers(w: World): Promise<string[]> {
+  return (await call(w.server.app, 'GET', '/api/presence', { session: w.admin })).json<{ online: string[] }>().online;
+}
+
+/** Polls `condition` until it holds or `timeoutMs` passes; says whether it held. */
+async function eventually(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(20);
+  }
+}
+
 function roomEventFrames(frames: readonly ServerFrame[], roomId: string): ServerFrame[] {
   return frames.filter((frame) => frame.type === 'room.event' && frame.event.roomId === roomId);
 }
@@ -237,6 +251,49 @@ describe('realtime over WebSocket and SSE', () => {
 
     const marker = await post(w, w.admin, w.allTalk, 'bob is still connected');
     await other.waitFor(isEventAt(w.allTalk, marker.seq), 'the marker on the other user\'s socket');
+  });
+
+  it('two hello frames back to back open one stream: one ready, each event once, and closing detaches it', async (t) => {
+    const gina = await joinAs(w.server.app, w.admin, 'Gina');
+    const client = ws(t, w, gina, { hello: false });
+    await client.opened;
+    // Both frames leave in the same tick, so the server reads the second before it has answered the first.
+    client.send({ type: 'hello', resume: {} });
+    client.send({ type: 'hello', resume: {} });
+    const start = (await client.ready()).rooms[w.allTalk] ?? assert.fail('no All Talk in ready');
+    for (const i of range(1, 3)) await post(w, w.admin, w.allTalk, `once ${i}`);
+    await client.waitFor(isEventAt(w.allTalk, start + 3), `seq ${start + 3}`);
+    // Everything sent to the socket before this pong has arrived before it.
+    client.send({ type: 'ping' });
+    await client.waitFor((frame) => frame.type === 'pong', 'pong');
+    await sleep(50);
+    assert.equal(client.frames.filter((frame) => frame.type === 'ready').length, 1, 'exactly one ready');
+    assert.deepEqual(seqs(roomEventsOf(client.frames, w.allTalk)), range(start + 1, start + 3), 'each event once');
+    assert.ok((await onlineUsers(w)).includes(gina.user.id));
+
+    await client.close();
+    const offline = await eventually(async () => !(await onlineUsers(w)).includes(gina.user.id), 2_000);
+    assert.ok(offline, 'GET /api/presence still lists the user 2 s after their only socket closed');
+  });
+
+  it('a deactivated user\'s cookie is refused at once: the next request is 401 and a new WebSocket is refused 401', async (t) => {
+    const hana = await joinAs(w.server.app, w.admin, 'Hana');
+    const socket = ws(t, w, hana);
+    await socket.ready();
+    // The upgrade and this request have just looked the session up.
+    assert.equal((await call(w.server.app, 'GET', '/api/session', { session: hana })).statusCode, 200);
+
+    const patched = await call(w.server.app, 'PATCH', `/api/users/${hana.user.id}`, { session: w.admin, body: { active: false } });
+    assert.equal(patched.statusCode, 200, patched.body);
+    const next = await call(w.server.app, 'GET', '/api/session', { session: hana });
+    assert.equal(next.statusCode, 401, next.body);
+    assert.equal(next.json<{ error: { code: string } }>().error.code, 'unauthenticated');
+    const again = ws(t, w, hana);
+    await again.closed;
+    assert.equal(again.refused?.status, 401, 'the upgrade was not refused');
+    assert.equal((JSON.parse(again.refused?.body ?? '{}') as { error?: { code?: string } }).error?.code, 'unauthenticated');
+    assert.deepEqual(again.frames, []);
+    assert.equal((await socket.closed).code, 4001);
   });
 
   it('signing out closes the streams of that session with 4001, not those of the same user\'s other session', async (t) => {

@@ -19,12 +19,15 @@ export class RoomStream {
   #closed = false;
   readonly #load: LoadEvents;
   readonly #send: (event: RoomEvent) => void;
+  readonly #pace: () => Promise<void>;
 
-  constructor(roomId: string, afterSeq: number, load: LoadEvents, send: (event: RoomEvent) => void) {
+  /** `pace` resolves when the client can take more; catch-up awaits it before each stored event. */
+  constructor(roomId: string, afterSeq: number, load: LoadEvents, send: (event: RoomEvent) => void, pace: () => Promise<void> = () => Promise.resolve()) {
     this.roomId = roomId;
     this.#lastSeq = afterSeq;
     this.#load = load;
     this.#send = send;
+    this.#pace = pace;
   }
 
   get lastSeq(): number {
@@ -68,7 +71,10 @@ export class RoomStream {
     let idleRounds = 0;
     while (!this.#closed) {
       const page = await this.#load(this.#lastSeq, PAGE);
-      for (const event of page) this.#deliver(event);
+      for (const event of page) {
+        await this.#pace();
+        this.#deliver(event);
+      }
       if (page.length === PAGE) continue;
       if (this.#releasePending()) return;
       // Events are published only after they commit, so the store should already hold

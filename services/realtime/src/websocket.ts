@@ -11,8 +11,12 @@ import type { Authenticate, RealtimeDeps } from './realtime.ts';
 export const WEBSOCKET_PATH = '/api/realtime/ws';
 const HELLO_TIMEOUT_MS = 10_000;
 const LIVENESS_MS = 25_000;
-/** How long a closing socket may take to say goodbye before it is cut off. */
-const CLOSE_GRACE_MS = 1_000;
+/**
+ * How long a closing socket may take to say goodbye before it is cut off. The error
+ * and close frames queue behind what the client has not read, so a client that is
+ * merely behind still gets them; one that never reads is cut off after this.
+ */
+const CLOSE_GRACE_MS = 15_000;
 
 function refuse(socket: Duplex, status: number, code: string, message: string): void {
   const body = JSON.stringify({ error: { code, message } });
