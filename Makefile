@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 NODE = $(shell ./scripts/node.sh)
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: run test deps test-deps web typecheck lint unit e2e bench clean
+.PHONY: run test deps test-deps web typecheck lint unit e2e e2e-embedded e2e-single bench clean
 
 node_modules/.installed: package.json package-lock.json $(wildcard services/*/package.json e2e/package.json bench/package.json)
 	@./scripts/node.sh >/dev/null
@@ -30,11 +30,18 @@ typecheck: deps
 lint: deps
 	$(NODE) node_modules/eslint/bin/eslint.js .
 
-unit: deps
-	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts'
+# Unit and integration tests beside the code; the backends' suites start real PostgreSQL, Redis and NATS.
+unit: deps test-deps
+	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'harness/src/**/*.test.ts'
 
-e2e: deps web test-deps
-	$(NODE) --test --test-concurrency=1 'e2e/**/*.test.ts'
+# The end-to-end suite runs unchanged against each tier.
+e2e: e2e-embedded e2e-single
+
+e2e-embedded: deps web test-deps
+	HEARTH_E2E_TIER=embedded $(NODE) --test --test-concurrency=1 'e2e/**/*.test.ts'
+
+e2e-single: deps web test-deps
+	HEARTH_E2E_TIER=single $(NODE) --test --test-concurrency=1 'e2e/**/*.test.ts'
 
 test: deps test-deps web typecheck lint unit e2e
 

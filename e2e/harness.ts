@@ -32,6 +32,8 @@ export interface HearthOptions {
   /** How often /readyz is polled while starting (default 50 ms; the start-up benchmark polls faster). */
   readonly pollIntervalMs?: number;
   readonly logLevel?: string;
+  /** Which tier to start; defaults to HEARTH_E2E_TIER, else embedded. */
+  readonly tier?: 'embedded' | 'single';
 }
 
 export interface StopOptions {
@@ -88,7 +90,7 @@ function buildEnv(options: HearthOptions, port: number, dataDir: string): NodeJS
     HEARTH_HTTP_PORT: String(port),
     HEARTH_HTTP_HOST: '127.0.0.1',
     HEARTH_PUBLIC_URL: `http://127.0.0.1:${port}`,
-    HEARTH_DATA_DIR: dataDir,
+    ...(dataDir === '' ? {} : { HEARTH_DATA_DIR: dataDir }),
     HEARTH_LOG_LEVEL: options.logLevel ?? 'warn',
     HEARTH_POSTS_PER_MINUTE: String(options.postsPerMinute ?? 1_000_000),
     HEARTH_SIGN_IN_PER_MINUTE: String(options.signInPerMinute ?? 1_000),
@@ -119,8 +121,8 @@ function exitOf(child: ChildProcess): Promise<Exit> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
-function spawnServer(env: NodeJS.ProcessEnv, output: OutputBuffer): ChildProcess {
-  const child = spawn(process.execPath, [MAIN_PATH, '--target=all'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnServer(env: NodeJS.ProcessEnv, output: OutputBuffer, role: string): ChildProcess {
+  const child = spawn(process.execPath, [MAIN_PATH, `--target=${role}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (chunk: Buffer) => output.append(chunk));
   child.stderr?.on('data', (chunk: Buffer) => output.append(chunk));
   running.add(child);
@@ -164,34 +166,41 @@ async function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<E
   }
 }
 
-/** Starts a server and waits until /readyz answers 200. */
-export async function startHearth(options: HearthOptions = {}): Promise<Hearth> {
-  const ownsDataDir = options.dataDir === undefined;
-  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'hearth-e2e-')));
-  const port = await freePort();
+/** One `hearth --target=<role>` process on its own port, with its output kept. */
+export interface ServiceProcess {
+  readonly role: string;
+  readonly port: number;
+  readonly url: string;
+  readonly readyAfterMs: number;
+  readonly process: ChildProcess;
+  output(): string;
+  /** SIGTERM, and waits for the exit; throws when the exit was not clean. */
+  stop(): Promise<void>;
+  kill9(): Promise<void>;
+  /** Stops it if it runs (SIGTERM), then starts it again with the same environment. */
+  restart(): Promise<void>;
+}
+
+/** Spawns `hearth --target=<role>` on `port` and waits until its /readyz answers 200. */
+export async function startService(options: HearthOptions, role: string, port: number, dataDir = ''): Promise<ServiceProcess> {
   const url = `http://127.0.0.1:${port}`;
   const env = buildEnv(options, port, dataDir);
   const output = new OutputBuffer();
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const pollMs = options.pollIntervalMs ?? 50;
-  let child = spawnServer(env, output);
-  let readyAfterMs = 0;
-  const removeData = async (): Promise<void> => {
-    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
-  };
+  let child = spawnServer(env, output, role);
+  let readyAfterMs: number;
   try {
     readyAfterMs = await waitReady(url, child, output, readyTimeoutMs, pollMs);
   } catch (error) {
     await terminate(child, 'SIGKILL');
-    await removeData();
     throw error;
   }
-
   const isRunning = (): boolean => child.exitCode === null && child.signalCode === null;
   return {
-    url,
+    role,
     port,
-    dataDir,
+    url,
     get readyAfterMs() {
       return readyAfterMs;
     },
@@ -199,11 +208,10 @@ export async function startHearth(options: HearthOptions = {}): Promise<Hearth> 
       return child;
     },
     output: () => output.tail(OUTPUT_LIMIT),
-    async stop(stopOptions: StopOptions = {}) {
+    async stop() {
       const exit = await terminate(child, 'SIGTERM');
-      if (stopOptions.keepData !== true) await removeData();
       if (exit.code !== 0 && exit.signal !== 'SIGKILL' && exit.code !== null) {
-        throw new Error(`Hearth exited with code ${exit.code} on SIGTERM; its output:\n${output.tail()}`);
+        throw new Error(`Hearth (${role}) exited with code ${exit.code} on SIGTERM; its output:\n${output.tail()}`);
       }
     },
     async kill9() {
@@ -212,8 +220,60 @@ export async function startHearth(options: HearthOptions = {}): Promise<Hearth> 
     async restart() {
       if (isRunning()) await terminate(child, 'SIGTERM');
       output.append(`\n--- restart ---\n`);
-      child = spawnServer(env, output);
+      child = spawnServer(env, output, role);
       readyAfterMs = await waitReady(url, child, output, readyTimeoutMs, pollMs);
     },
   };
+}
+
+/**
+ * Starts Hearth and waits until it is ready: the embedded tier (one `--target=all`
+ * process on a data dir) or, with `tier: 'single'` or HEARTH_E2E_TIER=single, the
+ * single tier (separate services over PostgreSQL, NATS and Redis behind nginx).
+ */
+export async function startHearth(options: HearthOptions = {}): Promise<Hearth> {
+  if ((options.tier ?? tierUnderTest()) === 'single') {
+    const { startSingleTier } = await import('./single-tier.ts');
+    return startSingleTier(options);
+  }
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'hearth-e2e-')));
+  const removeData = async (): Promise<void> => {
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+  let service: ServiceProcess;
+  try {
+    service = await startService(options, 'all', await freePort(), dataDir);
+  } catch (error) {
+    await removeData();
+    throw error;
+  }
+  return {
+    url: service.url,
+    port: service.port,
+    dataDir,
+    get readyAfterMs() {
+      return service.readyAfterMs;
+    },
+    get process() {
+      return service.process;
+    },
+    output: () => service.output(),
+    async stop(stopOptions: StopOptions = {}) {
+      try {
+        await service.stop();
+      } finally {
+        if (stopOptions.keepData !== true) await removeData();
+      }
+    },
+    kill9: () => service.kill9(),
+    restart: () => service.restart(),
+  };
+}
+
+/** Which tier the end-to-end suite runs against: `make e2e` runs it once per tier. */
+export function tierUnderTest(): 'embedded' | 'single' {
+  const tier = process.env['HEARTH_E2E_TIER'] ?? 'embedded';
+  if (tier !== 'embedded' && tier !== 'single') throw new Error(`HEARTH_E2E_TIER must be embedded or single (got "${tier}")`);
+  return tier;
 }

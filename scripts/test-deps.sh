@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Installs what the tests need from Debian's packages when it is missing (CI starts on a fresh machine).
+# Installs the servers the tests run for real, from Debian's packages, when missing
+# (CI starts on a fresh machine): Chromium for the browser tests, PostgreSQL, Redis,
+# NATS (JetStream) for the server backends, nginx as the stand-in Ingress.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "scripts/test-deps.sh: the tests need: ${need[*]}; install them with apt-get (needs root)" >&2
@@ -10,4 +16,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "scripts/test-deps.sh: installing ${need[*]} from Debian's packages" >&2
 apt-get update -q >/dev/null
+# policy-rc.d keeps the packages from starting their own system services: the tests start their own servers.
+printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null

@@ -3,3 +3,4 @@ export { isListening } from './tcp.ts';
 export { startPostgres, type PostgresServer } from './postgres.ts';
 export { startRedis, type RedisServer } from './redis.ts';
 export { startNats, type NatsServer } from './nats.ts';
+export { startIngress, nginxConfig, type Ingress, type IngressBackends } from './ingress.ts';

@@ -5,8 +5,9 @@ import type { RealtimeDeps } from './realtime.ts';
 
 /**
  * Starts a client's stream: registers the connection, says where each room
- * continues from (`ready`), then catches every room up; live events that arrive
- * meanwhile wait in each room's stream, so nothing is lost or sent twice.
+ * continues from (`ready`), then catches every room up in the background; live
+ * events that arrive meanwhile wait in each room's stream, so nothing is lost or
+ * sent twice. Resolves once `ready` is sent.
  */
 export async function openStream(deps: RealtimeDeps, hub: Hub, signedIn: SignedIn, transport: Transport, resume: Readonly<Record<string, number>>): Promise<Connection> {
   const { user } = signedIn;
@@ -21,12 +22,10 @@ export async function openStream(deps: RealtimeDeps, hub: Hub, signedIn: SignedI
   const starts: Record<string, number> = {};
   for (const room of rooms) starts[room.id] = Math.min(resume[room.id] ?? room.lastSeq, room.lastSeq);
   connection.send({ type: 'ready', connectionId: connection.id, userId: user.id, rooms: starts, online: await hub.online() });
-  const catchUps = rooms.map((room) => connection.joinRoom(room.id, starts[room.id] ?? room.lastSeq));
-  try {
-    await Promise.all(catchUps);
-  } catch (error) {
+  // Catch-up runs on while the caller starts taking the client's frames (ping, typing).
+  Promise.all(rooms.map((room) => connection.joinRoom(room.id, starts[room.id] ?? room.lastSeq))).catch((error: unknown) => {
     deps.logger.error({ err: error, userId: user.id }, 'catch-up failed; asking the client to resume');
     connection.close('shutting_down', 'catch-up failed; reconnect with resume');
-  }
+  });
   return connection;
 }

@@ -1,6 +1,4 @@
-import type {
-  AccountAnswer, Boost, Membership, Message, Room, RoomForMember, SearchHit, SessionAnswer, Status, User,
-} from './api-types.ts';
+import type { AccountAnswer, Boost, Membership, Message, Room, RoomForMember, SearchHit, SessionAnswer, Status, User } from './api-types.ts';
 
 /** An error answer from the API (protocol §2), or a network failure (`code: 'network'`). */
 export class ApiError extends Error {
@@ -82,11 +80,9 @@ const enc = encodeURIComponent;
 export const api = {
   status: () => request<Status>('GET', '/api/status'),
   session: () => request<SessionAnswer>('GET', '/api/session'),
-  setup: (input: { accountName: string; name: string; email: string; password: string }) =>
-    request<SessionAnswer>('POST', '/api/setup', input),
+  setup: (input: { accountName: string; name: string; email: string; password: string }) => request<SessionAnswer>('POST', '/api/setup', input),
   signIn: (input: { email: string; password: string }) => request<SessionAnswer>('POST', '/api/session', input),
-  join: (code: string, input: { name: string; email: string; password: string }) =>
-    request<SessionAnswer>('POST', `/api/join/${enc(code)}`, input),
+  join: (code: string, input: { name: string; email: string; password: string }) => request<SessionAnswer>('POST', `/api/join/${enc(code)}`, input),
   signOut: () => request<null>('DELETE', '/api/session'),
 
   users: () => request<{ users: User[] }>('GET', '/api/users'),
@@ -95,17 +91,12 @@ export const api = {
 
   rooms: () => request<{ rooms: RoomForMember[] }>('GET', '/api/rooms'),
   room: (roomId: string) => request<RoomForMember>('GET', `/api/rooms/${enc(roomId)}`),
-  createRoom: (input: { kind: 'open' | 'closed'; name: string; memberIds?: string[] }) =>
-    request<Room>('POST', '/api/rooms', input),
+  createRoom: (input: { kind: 'open' | 'closed'; name: string; memberIds?: string[] }) => request<Room>('POST', '/api/rooms', input),
   openDirect: (userIds: string[]) => request<Room>('POST', '/api/rooms/direct', { userIds }),
-  updateRoom: (roomId: string, input: { name?: string; kind?: 'open' | 'closed' }) =>
-    request<Room>('PATCH', `/api/rooms/${enc(roomId)}`, input),
-  addMember: (roomId: string, userId: string) =>
-    request<Membership>('PUT', `/api/rooms/${enc(roomId)}/members/${enc(userId)}`),
-  removeMember: (roomId: string, userId: string) =>
-    request<null>('DELETE', `/api/rooms/${enc(roomId)}/members/${enc(userId)}`),
-  markRead: (roomId: string, readSeq: number) =>
-    request<Membership>('PATCH', `/api/rooms/${enc(roomId)}/membership`, { readSeq }),
+  updateRoom: (roomId: string, input: { name?: string; kind?: 'open' | 'closed' }) => request<Room>('PATCH', `/api/rooms/${enc(roomId)}`, input),
+  addMember: (roomId: string, userId: string) => request<Membership>('PUT', `/api/rooms/${enc(roomId)}/members/${enc(userId)}`),
+  removeMember: (roomId: string, userId: string) => request<null>('DELETE', `/api/rooms/${enc(roomId)}/members/${enc(userId)}`),
+  markRead: (roomId: string, readSeq: number) => request<Membership>('PATCH', `/api/rooms/${enc(roomId)}/membership`, { readSeq }),
 
   messages: (roomId: string, page: { before?: number; limit?: number } = {}) => {
     const query = new URLSearchParams();
@@ -116,11 +107,9 @@ export const api = {
   },
   postMessage: (roomId: string, body: string, clientMessageId: string) =>
     request<Message>('POST', `/api/rooms/${enc(roomId)}/messages`, { body, clientMessageId }),
-  editMessage: (messageId: string, body: string) =>
-    request<Message>('PATCH', `/api/messages/${enc(messageId)}`, { body }),
+  editMessage: (messageId: string, body: string) => request<Message>('PATCH', `/api/messages/${enc(messageId)}`, { body }),
   deleteMessage: (messageId: string) => request<Message>('DELETE', `/api/messages/${enc(messageId)}`),
-  addBoost: (messageId: string, content: string) =>
-    request<Boost>('POST', `/api/messages/${enc(messageId)}/boosts`, { content }),
+  addBoost: (messageId: string, content: string) => request<Boost>('POST', `/api/messages/${enc(messageId)}/boosts`, { content }),
   deleteBoost: (boostId: string) => request<null>('DELETE', `/api/boosts/${enc(boostId)}`),
 
   search: (q: string) => request<{ hits: SearchHit[] }>('GET', `/api/search?q=${enc(q)}`),

@@ -3,10 +3,17 @@ import type { Message, ReadyFrame, RoomEvent, RoomForMember, SearchHit, ServerFr
 import { encodeMentions, type Mentionable } from './mentions.ts';
 import { createRealtime, type ConnectionStatus } from './realtime.ts';
 import {
-  addPending, applyRoomEvent, createRoomView, prependOlder, setPendingStatus, upsertMessages,
-  type PendingMessage, type RoomView,
+  addPending,
+  applyRoomEvent,
+  createRoomView,
+  prependOlder,
+  setPendingStatus,
+  upsertMessages,
+  type PendingMessage,
+  type RoomView,
 } from './room-state.ts';
 import { navigate } from './router.ts';
+import { applyEventToSidebar, roomDisplayName } from './sidebar-state.ts';
 import { createStore, type Store } from './store.ts';
 import { newClientMessageId } from './ids.ts';
 
@@ -189,10 +196,13 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
     if (!pageVisible() || state().currentRoomId !== roomId) return;
     const existing = readTimers.get(roomId);
     if (existing !== undefined) clearTimeout(existing);
-    readTimers.set(roomId, setTimeout(() => {
-      readTimers.delete(roomId);
-      markRead(roomId);
-    }, 150));
+    readTimers.set(
+      roomId,
+      setTimeout(() => {
+        readTimers.delete(roomId);
+        markRead(roomId);
+      }, 150),
+    );
   }
 
   function markRead(roomId: string): void {
@@ -233,7 +243,9 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
       update((s) => ({
         ...s,
         views: { ...s.views, [roomId]: view },
-        rooms: s.rooms.some((r) => r.id === roomId) ? s.rooms.map((r) => (r.id === roomId ? { ...room, unread: r.unread && s.currentRoomId !== roomId } : r)) : s.rooms,
+        rooms: s.rooms.some((r) => r.id === roomId)
+          ? s.rooms.map((r) => (r.id === roomId ? { ...room, unread: r.unread && s.currentRoomId !== roomId } : r))
+          : s.rooms,
       }));
       for (const message of messages) ensureUser(message.authorId);
       for (const id of room.memberIds) ensureUser(id);
@@ -257,67 +269,37 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
     void refreshRooms();
   }
 
-  function onMessageCreated(event: Extract<RoomEvent, { type: 'message.created' }>): void {
-    const { message } = event;
-    ensureUser(message.authorId);
-    update((s) => {
-      const typing = s.typing[event.roomId];
-      if (typing?.[message.authorId] === undefined) return s;
-      return { ...s, typing: { ...s.typing, [event.roomId]: without(typing, message.authorId) } };
-    });
-    const reading = state().currentRoomId === event.roomId && pageVisible();
-    setRoom(event.roomId, (r) => ({
-      ...r,
-      lastSeq: Math.max(r.lastSeq, event.seq),
-      lastMessageSeq: Math.max(r.lastMessageSeq, event.seq),
-      unread: r.unread || (!reading && message.authorId !== me.id && r.involvement !== 'invisible'),
-    }));
-  }
-
-  function onMembershipRemoved(event: Extract<RoomEvent, { type: 'membership.removed' }>): void {
-    if (event.userId !== me.id) {
-      setRoom(event.roomId, (r) => ({ ...r, memberIds: r.memberIds.filter((id) => id !== event.userId) }));
-      return;
-    }
-    const s = state();
-    const room = s.rooms.find((r) => r.id === event.roomId);
-    const name = room === undefined ? 'a room' : roomName(room);
-    seen.delete(event.roomId);
-    update((st) => ({ ...st, views: without(st.views, event.roomId), rooms: st.rooms.filter((r) => r.id !== event.roomId) }));
-    if (s.currentRoomId === event.roomId) {
-      update((st) => ({ ...st, notice: `You are no longer a member of ${name}.` }));
+  function onRemovedFromRoom(roomId: string, name: string): void {
+    seen.delete(roomId);
+    update((s) => ({ ...s, views: without(s.views, roomId) }));
+    if (state().currentRoomId === roomId) {
+      update((s) => ({ ...s, notice: `You are no longer a member of ${name}.` }));
       navigate('/', { replace: true });
     }
   }
 
+  function clearTyping(roomId: string, userId: string): void {
+    update((s) => {
+      const typing = s.typing[roomId];
+      if (typing?.[userId] === undefined) return s;
+      return { ...s, typing: { ...s.typing, [roomId]: without(typing, userId) } };
+    });
+  }
+
   /** Sidebar effects: once per event, whether or not the room's messages are loaded. */
   function applySidebarEffects(event: RoomEvent): void {
-    switch (event.type) {
-      case 'message.created':
-        onMessageCreated(event);
-        return;
-      case 'room.updated':
-        setRoom(event.roomId, (r) => ({ ...r, name: event.room.name, kind: event.room.kind, lastSeq: Math.max(r.lastSeq, event.seq) }));
-        return;
-      case 'membership.added':
-        if (event.membership.userId === me.id) void refreshRooms();
-        else {
-          ensureUser(event.membership.userId);
-          setRoom(event.roomId, (r) => (r.memberIds.includes(event.membership.userId) ? r : { ...r, memberIds: [...r.memberIds, event.membership.userId] }));
-        }
-        return;
-      case 'membership.removed':
-        onMembershipRemoved(event);
-        return;
-      case 'room.created':
-        if (!state().rooms.some((r) => r.id === event.roomId)) void refreshRooms();
-        return;
-      case 'message.updated':
-      case 'message.deleted':
-      case 'boost.created':
-      case 'boost.deleted':
-        return;
+    const s = state();
+    const before = s.rooms.find((r) => r.id === event.roomId);
+    const readingRoomId = s.currentRoomId !== null && pageVisible() ? s.currentRoomId : null;
+    const change = applyEventToSidebar(s.rooms, event, { meId: me.id, readingRoomId });
+    if (change.rooms !== s.rooms) update((st) => ({ ...st, rooms: change.rooms }));
+    if (change.refetch) void refreshRooms();
+    if (change.removedSelf) onRemovedFromRoom(event.roomId, before === undefined ? 'a room' : roomName(before));
+    if (event.type === 'message.created') {
+      ensureUser(event.message.authorId);
+      clearTyping(event.roomId, event.message.authorId);
     }
+    if (event.type === 'membership.added') ensureUser(event.membership.userId);
   }
 
   function onRoomEvent(event: RoomEvent): void {
@@ -387,7 +369,8 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
       case 'pong':
         return;
       case 'error':
-        console.warn(`hearth: realtime error ${frame.code}: ${frame.message}`);
+        // The close that follows says what to do; 'unauthenticated' is an ordinary sign-out.
+        if (frame.code !== 'unauthenticated') console.warn(`hearth: realtime error ${frame.code}: ${frame.message}`);
         return;
     }
   }
@@ -486,7 +469,10 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
     update((s) => {
       const views: Record<string, RoomView> = {};
       for (const [id, v] of Object.entries(s.views)) {
-        views[id] = { ...v, messages: v.messages.map((m) => (m.boosts.some((b) => b.id === boostId) ? { ...m, boosts: m.boosts.filter((b) => b.id !== boostId) } : m)) };
+        views[id] = {
+          ...v,
+          messages: v.messages.map((m) => (m.boosts.some((b) => b.id === boostId) ? { ...m, boosts: m.boosts.filter((b) => b.id !== boostId) } : m)),
+        };
       }
       return { ...s, views };
     });
@@ -539,10 +525,7 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
   }
 
   function roomName(room: Pick<RoomForMember, 'kind' | 'name' | 'memberIds'>): string {
-    if (room.kind !== 'direct' && room.name !== null) return room.name;
-    const others = room.memberIds.filter((id) => id !== me.id).map(userName);
-    if (others.length === 0) return room.name ?? userName(me.id);
-    return others.sort((a, b) => a.localeCompare(b)).join(', ');
+    return roomDisplayName(room, me.id, userName);
   }
 
   function start(): void {
@@ -612,4 +595,3 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
     roomName,
   };
 }
-

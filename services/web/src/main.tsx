@@ -55,6 +55,10 @@ function App() {
     void boot();
   }, []);
 
+  useEffect(() => {
+    if (phase.kind !== 'chat') document.title = accountName ?? 'Hearth';
+  }, [phase.kind, accountName]);
+
   switch (phase.kind) {
     case 'loading':
       return <p class="muted empty">Loading…</p>;
@@ -63,8 +67,12 @@ function App() {
         <main class="auth">
           <div class="auth-form">
             <h1>Hearth is not answering</h1>
-            <p class="form-error" role="alert">{phase.message}</p>
-            <button type="button" class="primary" onClick={() => void boot()}>Try again</button>
+            <p class="form-error" role="alert">
+              {phase.message}
+            </p>
+            <button type="button" class="primary" onClick={() => void boot()}>
+              Try again
+            </button>
           </div>
         </main>
       );
@@ -72,7 +80,12 @@ function App() {
       return (
         <SetupForm
           submit={async (v) => {
-            const answer = await api.setup({ accountName: v['accountName'] ?? '', name: v['name'] ?? '', email: v['email'] ?? '', password: v['password'] ?? '' });
+            const answer = await api.setup({
+              accountName: v['accountName'] ?? '',
+              name: v['name'] ?? '',
+              email: v['email'] ?? '',
+              password: v['password'] ?? '',
+            });
             setupName.current = v['accountName'] ?? null;
             setAccountName(setupName.current);
             return answer;

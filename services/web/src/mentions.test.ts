@@ -25,8 +25,14 @@ test('the @word before the caret is the mention query', () => {
 });
 
 test('members match on the name or any word of it', () => {
-  assert.deepEqual(matchMembers([ADA, AL, GRACE], 'ada').map((m) => m.name), ['Ada', 'Ada Lovelace']);
-  assert.deepEqual(matchMembers([ADA, AL, GRACE], 'hop').map((m) => m.name), ['Grace Hopper']);
+  assert.deepEqual(
+    matchMembers([ADA, AL, GRACE], 'ada').map((m) => m.name),
+    ['Ada', 'Ada Lovelace'],
+  );
+  assert.deepEqual(
+    matchMembers([ADA, AL, GRACE], 'hop').map((m) => m.name),
+    ['Grace Hopper'],
+  );
   assert.deepEqual(matchMembers([ADA, AL, GRACE], 'x'), []);
 });
 

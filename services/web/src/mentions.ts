@@ -3,9 +3,7 @@
  * Pure helpers for rendering a body and for the composer's autocomplete.
  */
 
-export type BodySegment =
-  | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'mention'; readonly userId: string; readonly name: string };
+export type BodySegment = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'mention'; readonly userId: string; readonly name: string };
 
 const MENTION = /<@([^<>\s]+)>/g;
 

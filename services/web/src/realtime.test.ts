@@ -5,7 +5,10 @@ import { realtimeUrl, reconnectDelay } from './realtime.ts';
 
 test('reconnect back-off doubles from 250 ms and stops at 5 s', () => {
   const middle = (): number => 0.5;
-  assert.deepEqual([0, 1, 2, 3, 4, 5, 10, 50].map((a) => reconnectDelay(a, middle)), [250, 500, 1000, 2000, 4000, 5000, 5000, 5000]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5, 10, 50].map((a) => reconnectDelay(a, middle)),
+    [250, 500, 1000, 2000, 4000, 5000, 5000, 5000],
+  );
   assert.ok(reconnectDelay(20, () => 1) <= 5000);
 });
 

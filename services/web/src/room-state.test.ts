@@ -2,16 +2,25 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { Message, RoomEvent } from './api-types.ts';
-import {
-  addPending, applyRoomEvent, createRoomView, prependOlder, setPendingStatus, upsertMessages, type PendingMessage,
-} from './room-state.ts';
+import { addPending, applyRoomEvent, createRoomView, prependOlder, setPendingStatus, upsertMessages, type PendingMessage } from './room-state.ts';
 
 const AT = '2025-01-01T00:00:00.000Z';
 
 function message(seq: number, overrides: Partial<Message> = {}): Message {
   return {
-    id: `m${seq}`, roomId: 'r1', seq, authorId: 'u1', clientMessageId: `c${seq}`, body: `hello ${seq}`,
-    mentions: [], sound: null, createdAt: AT, editedAt: null, deletedAt: null, boosts: [], ...overrides,
+    id: `m${seq}`,
+    roomId: 'r1',
+    seq,
+    authorId: 'u1',
+    clientMessageId: `c${seq}`,
+    body: `hello ${seq}`,
+    mentions: [],
+    sound: null,
+    createdAt: AT,
+    editedAt: null,
+    deletedAt: null,
+    boosts: [],
+    ...overrides,
   };
 }
 
@@ -35,7 +44,10 @@ test('events at or below lastSeq are dropped, the next one is applied, a jump is
   const applied = applyRoomEvent(view, event(6, { type: 'message.created', message: message(6) }));
   assert.equal(applied.outcome, 'applied');
   assert.equal(applied.view.lastSeq, 6);
-  assert.deepEqual(applied.view.messages.map((m) => m.seq), [5, 6]);
+  assert.deepEqual(
+    applied.view.messages.map((m) => m.seq),
+    [5, 6],
+  );
   const gap = applyRoomEvent(view, event(8, { type: 'message.created', message: message(8) }));
   assert.equal(gap.outcome, 'gap');
   assert.equal(gap.view, view);
@@ -44,7 +56,10 @@ test('events at or below lastSeq are dropped, the next one is applied, a jump is
 test('re-applying a message already in the page does not show it twice', () => {
   const view = createRoomView('r1', [message(5), message(6)], 5, 40);
   const { view: next } = applyRoomEvent(view, event(6, { type: 'message.created', message: message(6) }));
-  assert.deepEqual(next.messages.map((m) => m.id), ['m5', 'm6']);
+  assert.deepEqual(
+    next.messages.map((m) => m.id),
+    ['m5', 'm6'],
+  );
 });
 
 test('a confirmed message retires its pending copy, whichever arrives first', () => {
@@ -65,7 +80,10 @@ test('a pending message of another author with the same client id is not retired
 
 test('a failed message keeps its client id for the retry', () => {
   const view = setPendingStatus(addPending(createRoomView('r1', [], 0, 40), pending('c1')), 'c1', 'failed', 'boom');
-  assert.deepEqual(view.pending.map((p) => [p.clientMessageId, p.status, p.error]), [['c1', 'failed', 'boom']]);
+  assert.deepEqual(
+    view.pending.map((p) => [p.clientMessageId, p.status, p.error]),
+    [['c1', 'failed', 'boom']],
+  );
 });
 
 test('edits, deletions and boosts change the message in place', () => {
@@ -86,6 +104,9 @@ test('edits, deletions and boosts change the message in place', () => {
 
 test('older pages go in front and keep seq order', () => {
   const view = prependOlder(createRoomView('r1', [message(41), message(42)], 42, 2), [message(39), message(40)], 40);
-  assert.deepEqual(view.messages.map((m) => m.seq), [39, 40, 41, 42]);
+  assert.deepEqual(
+    view.messages.map((m) => m.seq),
+    [39, 40, 41, 42],
+  );
   assert.equal(view.hasOlder, false);
 });

@@ -2,10 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 
 /** Client-side routing on location.pathname; the gateway serves index.html for every non-/api path. */
 
-export type Route =
-  | { readonly name: 'home' }
-  | { readonly name: 'room'; readonly roomId: string }
-  | { readonly name: 'join'; readonly code: string };
+export type Route = { readonly name: 'home' } | { readonly name: 'room'; readonly roomId: string } | { readonly name: 'join'; readonly code: string };
 
 export function parseRoute(pathname: string): Route {
   const room = /^\/rooms\/([^/]+)\/?$/.exec(pathname);

@@ -13,7 +13,9 @@ export async function createBus(config: BusConfig, options: CreateBusOptions = {
       const { BusLocal } = await import('./bus-local.ts');
       return new BusLocal({ replayLimit: config.replayLimit, ...options });
     }
-    case 'nats':
-      throw new Error('the NATS bus is not wired in yet');
+    case 'nats': {
+      const { BusNats } = await import('./bus-nats.ts');
+      return BusNats.connect(config, options);
+    }
   }
 }

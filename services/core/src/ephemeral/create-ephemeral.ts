@@ -8,7 +8,9 @@ export async function createEphemeral(config: EphemeralConfig): Promise<Ephemera
       const { EphemeralMemory } = await import('./ephemeral-memory.ts');
       return new EphemeralMemory();
     }
-    case 'redis':
-      throw new Error('the Redis ephemeral store is not wired in yet');
+    case 'redis': {
+      const { EphemeralRedis } = await import('./ephemeral-redis.ts');
+      return EphemeralRedis.connect(config);
+    }
   }
 }

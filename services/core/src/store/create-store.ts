@@ -11,8 +11,10 @@ export async function createStore(config: StoreConfig): Promise<Store> {
       const { StoreSqlite } = await import('./store-sqlite.ts');
       return StoreSqlite.open(config.path);
     }
-    case 'postgres':
-      throw new Error('the PostgreSQL store is not wired in yet');
+    case 'postgres': {
+      const { StorePostgres } = await import('./store-postgres.ts');
+      return StorePostgres.open(config.url, config.poolSize);
+    }
     default: {
       const unknown: never = config;
       throw new Error(`unknown store type ${String(unknown)}`);

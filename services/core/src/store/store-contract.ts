@@ -329,6 +329,44 @@ function transactionTests(test: StoreTest): void {
   test('answers ping', async (store) => {
     await store.ping();
   });
+
+  test('locks an existing room inside a transaction and refuses a missing one', async (store) => {
+    const { ada } = await addPeople(store);
+    const room = await addRoom(store, ada);
+    await store.transaction((tx) => tx.lockRoom(room.id));
+    await rejectsWith(store.transaction((tx) => tx.lockRoom(newId())), 'room_not_found');
+    // A lock ends with its transaction, committed or rolled back.
+    await assert.rejects(
+      store.transaction(async (tx) => {
+        await tx.lockRoom(room.id);
+        throw new Error('abort');
+      }),
+      /abort/,
+    );
+    const seq = await store.transaction(async (tx) => {
+      await tx.lockRoom(room.id);
+      return tx.nextSeq(room.id);
+    });
+    assert.equal(seq, 1);
+  });
+
+  test('lets one of two concurrent check-then-insert transactions under lockRoom insert', async (store) => {
+    const { ada } = await addPeople(store);
+    const room = await addRoom(store, ada);
+    const clientMessageId = newId();
+    const postOnce = () =>
+      store.transaction(async (tx) => {
+        await tx.lockRoom(room.id);
+        if ((await tx.getMessageByClientId(room.id, ada.id, clientMessageId)) !== null) return 'found';
+        // Yield between the check and the insert, where an unlocked store would let the other in.
+        await new Promise((resolve) => setImmediate(resolve));
+        const seq = await tx.nextSeq(room.id);
+        await tx.insertMessage({ id: newId(), roomId: room.id, seq, authorId: ada.id, clientMessageId, body: 'once', mentions: [], sound: null, createdAt: at(1) });
+        return 'inserted';
+      });
+    assert.deepEqual((await Promise.all([postOnce(), postOnce()])).sort(), ['found', 'inserted']);
+    assert.deepEqual((await store.listMessages(room.id, { limit: 10 })).map((message) => message.body), ['once']);
+  });
 }
 
 // ---- memberships ----

@@ -79,14 +79,20 @@ function AuthForm(props: AuthFormProps) {
             <span>{field.label}</span>
             <FieldInput field={field} invalid={error?.field === field.name} />
             {error?.field === field.name && (
-              <span class="field-error" data-testid="field-error" data-field={field.name} role="alert">{error.message}</span>
+              <span class="field-error" data-testid="field-error" data-field={field.name} role="alert">
+                {error.message}
+              </span>
             )}
           </label>
         ))}
         {generalError !== null && (
-          <p class="form-error" data-testid="form-error" role="alert">{generalError.message}</p>
+          <p class="form-error" data-testid="form-error" role="alert">
+            {generalError.message}
+          </p>
         )}
-        <button type="submit" class="primary" disabled={busy}>{busy ? 'Please wait…' : props.submitLabel}</button>
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Please wait…' : props.submitLabel}
+        </button>
       </form>
     </main>
   );

@@ -37,12 +37,18 @@ export function ChatApp({ chat }: { readonly chat: Chat }) {
         <div class="topbar">
           <SearchBox chat={chat} />
         </div>
-        {state.notice !== null && <p class="notice" data-testid="notice" role="status">{state.notice}</p>}
+        {state.notice !== null && (
+          <p class="notice" data-testid="notice" role="status">
+            {state.notice}
+          </p>
+        )}
         {roomId !== null ? (
           <RoomPane chat={chat} state={state} roomId={roomId} />
         ) : (
           <section class="room-pane welcome">
-            <p class="muted empty">{state.roomsLoaded && state.rooms.length === 0 ? 'You are in no rooms yet. Create one on the left.' : 'Pick a room on the left.'}</p>
+            <p class="muted empty">
+              {state.roomsLoaded && state.rooms.length === 0 ? 'You are in no rooms yet. Create one on the left.' : 'Pick a room on the left.'}
+            </p>
           </section>
         )}
       </main>

@@ -18,17 +18,8 @@ export function Composer({ chat, roomId, roomLabel, members }: ComposerProps) {
   const [active, setActive] = useState(0);
   const chosen = useRef<Mentionable[]>([]);
   const area = useRef<HTMLTextAreaElement>(null);
-  const caretAfterRender = useRef<number | null>(null);
 
   const suggestions = mention === null ? [] : matchMembers(members, mention.query);
-
-  useEffect(() => {
-    const caret = caretAfterRender.current;
-    if (caret !== null && area.current !== null) {
-      area.current.setSelectionRange(caret, caret);
-      caretAfterRender.current = null;
-    }
-  });
 
   useEffect(() => {
     area.current?.focus();
@@ -45,16 +36,21 @@ export function Composer({ chat, roomId, roomLabel, members }: ComposerProps) {
     if (el === null || mention === null) return;
     const result = insertMention(el.value, mention, el.selectionStart, member.name);
     chosen.current = [member, ...chosen.current.filter((m) => m.id !== member.id)];
-    caretAfterRender.current = result.caret;
+    // Change the textarea now, not after the next render: keys typed in between must land after the name.
+    el.value = result.text;
+    el.setSelectionRange(result.caret, result.caret);
     setText(result.text);
     setMention(null);
     el.focus();
   }
 
   function send(): void {
-    if (text.trim() === '') return;
-    chat.send(roomId, text, chosen.current);
+    // The textarea is the truth: a key may have landed since the last render.
+    const value = area.current?.value ?? text;
+    if (value.trim() === '') return;
+    chat.send(roomId, value, chosen.current);
     chosen.current = [];
+    if (area.current !== null) area.current.value = '';
     setText('');
     setMention(null);
   }
@@ -108,7 +104,13 @@ export function Composer({ chat, roomId, roomLabel, members }: ComposerProps) {
           ))}
         </ul>
       )}
-      <form class="composer-form" onSubmit={(e) => { e.preventDefault(); send(); }}>
+      <form
+        class="composer-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          send();
+        }}
+      >
         <textarea
           ref={area}
           class="composer"
@@ -131,7 +133,9 @@ export function Composer({ chat, roomId, roomLabel, members }: ComposerProps) {
           onClick={(e) => readMention(e.currentTarget)}
           onBlur={() => setMention(null)}
         />
-        <button type="submit" class="primary" data-testid="send">Send</button>
+        <button type="submit" class="primary" data-testid="send">
+          Send
+        </button>
       </form>
     </div>
   );

@@ -1,5 +1,5 @@
-import { useState } from 'preact/hooks';
-import type { TargetedKeyboardEvent, TargetedSubmitEvent } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ComponentChildren, TargetedKeyboardEvent, TargetedSubmitEvent } from 'preact';
 import type { Boost, Message } from '../api-types.ts';
 import type { Chat } from '../chat.ts';
 import { plainBody, segmentBody } from '../mentions.ts';
@@ -12,9 +12,18 @@ export function formatTime(iso: string): string {
 }
 
 /** The body as text nodes and mention chips; user text never goes through innerHTML. */
-export function MessageBody(props: { readonly body: string; readonly sound: string | null; readonly nameOf: (id: string) => string | null; readonly meId: string }) {
+export function MessageBody(props: {
+  readonly body: string;
+  readonly sound: string | null;
+  readonly nameOf: (id: string) => string | null;
+  readonly meId: string;
+}) {
   if (props.sound !== null) {
-    return <div class="body sound" data-testid="message-body">🔊 played {props.sound}</div>;
+    return (
+      <div class="body sound" data-testid="message-body">
+        🔊 played {props.sound}
+      </div>
+    );
   }
   return (
     <div class="body" data-testid="message-body">
@@ -46,10 +55,9 @@ function groupBoosts(boosts: readonly Boost[]): BoostGroup[] {
   return [...groups].map(([content, list]) => ({ content, boosts: list }));
 }
 
-function Boosts(props: { readonly chat: Chat; readonly message: Message; readonly meId: string }) {
-  const { chat, message } = props;
+/** Adds a boost to a message; shared by the boost chips (same content) and the small form (new content). */
+function useBoost(chat: Chat, message: Message): { add: (content: string) => Promise<boolean>; error: string | null } {
   const [error, setError] = useState<string | null>(null);
-
   async function add(content: string): Promise<boolean> {
     const trimmed = content.trim();
     if (trimmed === '') return false;
@@ -66,15 +74,12 @@ function Boosts(props: { readonly chat: Chat; readonly message: Message; readonl
       return false;
     }
   }
+  return { add, error };
+}
 
-  async function onSubmit(event: TargetedSubmitEvent<HTMLFormElement>): Promise<void> {
-    event.preventDefault();
-    const form = event.currentTarget;
-    const input = form.elements.namedItem('boost');
-    if (!(input instanceof HTMLInputElement)) return;
-    if (await add(input.value)) form.reset();
-  }
-
+function BoostList(props: { readonly chat: Chat; readonly message: Message; readonly meId: string; readonly add: (content: string) => Promise<boolean> }) {
+  const { chat, message } = props;
+  if (message.boosts.length === 0) return null;
   return (
     <div class="boosts" data-testid="boosts">
       {groupBoosts(message.boosts).map((group) => {
@@ -89,24 +94,47 @@ function Boosts(props: { readonly chat: Chat; readonly message: Message; readonl
               data-content={group.content}
               data-count={String(group.boosts.length)}
               title={`${who} · click to boost too`}
-              onClick={() => void add(group.content)}
+              onClick={() => void props.add(group.content)}
             >
-              <span class="boost-content">{group.content}</span> <span class="boost-count" data-testid="boost-count">{group.boosts.length}</span>
+              <span class="boost-content">{group.content}</span>{' '}
+              <span class="boost-count" data-testid="boost-count">
+                {group.boosts.length}
+              </span>
             </button>
             {mine !== undefined && (
-              <button type="button" class="unboost" data-testid="unboost" title="Remove your boost" aria-label="Remove your boost" onClick={() => void chat.unboost(mine.id)}>
+              <button
+                type="button"
+                class="unboost"
+                data-testid="unboost"
+                title="Remove your boost"
+                aria-label="Remove your boost"
+                onClick={() => void chat.unboost(mine.id)}
+              >
                 ×
               </button>
             )}
           </span>
         );
       })}
-      <form class="boost-form" data-testid="boost-form" onSubmit={(e) => void onSubmit(e)}>
-        <input name="boost" data-testid="boost-input" maxLength={BOOST_MAX_CHARS} placeholder="Boost" aria-label="Add a boost" autocomplete="off" />
-        <button type="submit" data-testid="boost-submit" aria-label="Add boost">+</button>
-      </form>
-      {error !== null && <span class="form-error small" role="alert">{error}</span>}
     </div>
+  );
+}
+
+function BoostForm(props: { readonly add: (content: string) => Promise<boolean> }) {
+  async function onSubmit(event: TargetedSubmitEvent<HTMLFormElement>): Promise<void> {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const input = form.elements.namedItem('boost');
+    if (!(input instanceof HTMLInputElement)) return;
+    if (await props.add(input.value)) form.reset();
+  }
+  return (
+    <form class="boost-form" data-testid="boost-form" onSubmit={(e) => void onSubmit(e)}>
+      <input name="boost" data-testid="boost-input" maxLength={BOOST_MAX_CHARS} placeholder="Boost" aria-label="Add a boost" autocomplete="off" />
+      <button type="submit" data-testid="boost-submit" aria-label="Add boost">
+        +
+      </button>
+    </form>
   );
 }
 
@@ -114,6 +142,8 @@ function EditForm(props: { readonly chat: Chat; readonly message: Message; reado
   const { chat, message } = props;
   const [text, setText] = useState(() => plainBody(message.body, (id) => chat.userName(id)));
   const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => input.current?.focus(), []);
 
   async function save(): Promise<void> {
     try {
@@ -133,15 +163,87 @@ function EditForm(props: { readonly chat: Chat; readonly message: Message; reado
   }
 
   return (
-    <form class="edit-form" data-testid="edit-form" onSubmit={(e) => { e.preventDefault(); void save(); }}>
-      <textarea data-testid="edit-input" value={text} rows={2} onInput={(e) => setText(e.currentTarget.value)} onKeyDown={onKeyDown} ref={(el) => el?.focus()} />
-      {error !== null && <p class="form-error small" role="alert">{error}</p>}
+    <form
+      class="edit-form"
+      data-testid="edit-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <textarea data-testid="edit-input" value={text} rows={2} onInput={(e) => setText(e.currentTarget.value)} onKeyDown={onKeyDown} ref={input} />
+      {error !== null && (
+        <p class="form-error small" role="alert">
+          {error}
+        </p>
+      )}
       <div class="row">
-        <button type="submit" class="primary" data-testid="edit-save">Save</button>
-        <button type="button" data-testid="edit-cancel" onClick={props.onDone}>Cancel</button>
+        <button type="submit" class="primary" data-testid="edit-save">
+          Save
+        </button>
+        <button type="button" data-testid="edit-cancel" onClick={props.onDone}>
+          Cancel
+        </button>
       </div>
     </form>
   );
+}
+
+function MessageMeta(props: { readonly chat: Chat; readonly message: Message; readonly authorOnline: boolean; readonly children: ComponentChildren }) {
+  const { message } = props;
+  return (
+    <div class="meta">
+      <span class={props.authorOnline ? 'author online' : 'author'} data-testid="message-author">
+        {props.chat.userName(message.authorId)}
+      </span>
+      <time dateTime={message.createdAt} title={new Date(message.createdAt).toLocaleString()}>
+        {formatTime(message.createdAt)}
+      </time>
+      {message.editedAt !== null && message.deletedAt === null && (
+        <span class="edited muted" data-testid="message-edited" title={new Date(message.editedAt).toLocaleString()}>
+          (edited)
+        </span>
+      )}
+      {props.children}
+    </div>
+  );
+}
+
+interface MessageActionsProps {
+  readonly add: (content: string) => Promise<boolean>;
+  readonly mayChange: boolean;
+  readonly onEdit: () => void;
+  readonly onDelete: () => void;
+}
+
+/** Shown on hover or focus (opacity only, so they stay in the accessibility tree and clickable). */
+function MessageActions(props: MessageActionsProps) {
+  return (
+    <span class="actions">
+      <BoostForm add={props.add} />
+      {props.mayChange && (
+        <button type="button" class="link-button" data-testid="message-edit" onClick={props.onEdit}>
+          Edit
+        </button>
+      )}
+      {props.mayChange && (
+        <button type="button" class="link-button danger" data-testid="message-delete" onClick={props.onDelete}>
+          Delete
+        </button>
+      )}
+    </span>
+  );
+}
+
+function MessageContent(props: { readonly message: Message; readonly nameOf: (id: string) => string | null; readonly meId: string }) {
+  if (props.message.deletedAt !== null) {
+    return (
+      <div class="body muted" data-testid="message-body">
+        <em>This message was deleted.</em>
+      </div>
+    );
+  }
+  return <MessageBody body={props.message.body} sound={props.message.sound} nameOf={props.nameOf} meId={props.meId} />;
 }
 
 interface MessageItemProps {
@@ -155,6 +257,7 @@ interface MessageItemProps {
 export function MessageItem({ chat, message, meId, canModerate, authorOnline }: MessageItemProps) {
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const boost = useBoost(chat, message);
   const deleted = message.deletedAt !== null;
   const mayChange = !deleted && (message.authorId === meId || canModerate);
   const nameOf = (id: string): string => chat.userName(id);
@@ -180,26 +283,20 @@ export function MessageItem({ chat, message, meId, canModerate, authorOnline }: 
       data-pending="false"
       data-deleted={deleted ? 'true' : 'false'}
     >
-      <div class="meta">
-        <span class={authorOnline ? 'author online' : 'author'} data-testid="message-author">{chat.userName(message.authorId)}</span>
-        <time dateTime={message.createdAt} title={new Date(message.createdAt).toLocaleString()}>{formatTime(message.createdAt)}</time>
-        {message.editedAt !== null && !deleted && <span class="edited muted" data-testid="message-edited" title={new Date(message.editedAt).toLocaleString()}>(edited)</span>}
-        {mayChange && !editing && (
-          <span class="actions">
-            <button type="button" class="link-button" data-testid="message-edit" onClick={() => setEditing(true)}>Edit</button>
-            <button type="button" class="link-button danger" data-testid="message-delete" onClick={() => void remove()}>Delete</button>
-          </span>
-        )}
-      </div>
-      {deleted ? (
-        <div class="body muted" data-testid="message-body"><em>This message was deleted.</em></div>
-      ) : editing ? (
+      <MessageMeta chat={chat} message={message} authorOnline={authorOnline}>
+        {!deleted && !editing && <MessageActions add={boost.add} mayChange={mayChange} onEdit={() => setEditing(true)} onDelete={() => void remove()} />}
+      </MessageMeta>
+      {editing && !deleted ? (
         <EditForm chat={chat} message={message} onDone={() => setEditing(false)} />
       ) : (
-        <MessageBody body={message.body} sound={message.sound} nameOf={nameOf} meId={meId} />
+        <MessageContent message={message} nameOf={nameOf} meId={meId} />
       )}
-      {error !== null && <p class="form-error small" role="alert">{error}</p>}
-      {!deleted && <Boosts chat={chat} message={message} meId={meId} />}
+      {!deleted && <BoostList chat={chat} message={message} meId={meId} add={boost.add} />}
+      {(error ?? boost.error) !== null && (
+        <p class="form-error small" role="alert">
+          {error ?? boost.error}
+        </p>
+      )}
     </li>
   );
 }
@@ -218,7 +315,9 @@ export function PendingItem(props: { readonly chat: Chat; readonly pending: Pend
       data-failed={failed ? 'true' : 'false'}
     >
       <div class="meta">
-        <span class="author" data-testid="message-author">{chat.userName(pending.authorId)}</span>
+        <span class="author" data-testid="message-author">
+          {chat.userName(pending.authorId)}
+        </span>
         <time dateTime={pending.createdAt}>{formatTime(pending.createdAt)}</time>
         <span class="muted small">{failed ? 'not sent' : 'sending…'}</span>
       </div>
@@ -226,7 +325,9 @@ export function PendingItem(props: { readonly chat: Chat; readonly pending: Pend
       {failed && (
         <p class="form-error small" role="alert">
           {pending.error ?? 'Could not send.'}{' '}
-          <button type="button" data-testid="retry" onClick={() => chat.retry(pending.roomId, pending.clientMessageId)}>Retry</button>
+          <button type="button" data-testid="retry" onClick={() => chat.retry(pending.roomId, pending.clientMessageId)}>
+            Retry
+          </button>
         </p>
       )}
     </li>

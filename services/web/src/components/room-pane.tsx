@@ -6,6 +6,7 @@ import type { RoomView } from '../room-state.ts';
 import { Composer } from './composer.tsx';
 import { MessageItem, PendingItem } from './message-item.tsx';
 import { PresenceDot } from './sidebar.tsx';
+import { RoomIcon } from './room-icon.tsx';
 
 interface RoomPaneProps {
   readonly chat: Chat;
@@ -78,11 +79,22 @@ function MessageList({ chat, state, view }: { readonly chat: Chat; readonly stat
   view.messages.forEach((message: Message) => {
     const day = dayOf(message.createdAt);
     if (day !== lastDay) {
-      items.push(<li key={`day-${day}`} class="day-separator" aria-hidden="true"><span>{day}</span></li>);
+      items.push(
+        <li key={`day-${day}`} class="day-separator" aria-hidden="true">
+          <span>{day}</span>
+        </li>,
+      );
       lastDay = day;
     }
     items.push(
-      <MessageItem key={message.id} chat={chat} message={message} meId={state.me.id} canModerate={canModerate} authorOnline={state.online.has(message.authorId)} />,
+      <MessageItem
+        key={message.id}
+        chat={chat}
+        message={message}
+        meId={state.me.id}
+        canModerate={canModerate}
+        authorOnline={state.online.has(message.authorId)}
+      />,
     );
   });
 
@@ -96,7 +108,9 @@ function MessageList({ chat, state, view }: { readonly chat: Chat; readonly stat
       {view.messages.length === 0 && view.pending.length === 0 && <p class="muted empty">No messages yet. Say hello!</p>}
       <ol class="message-list" data-testid="message-list">
         {items}
-        {view.pending.map((pending) => <PendingItem key={`pending-${pending.clientMessageId}`} chat={chat} pending={pending} />)}
+        {view.pending.map((pending) => (
+          <PendingItem key={`pending-${pending.clientMessageId}`} chat={chat} pending={pending} />
+        ))}
       </ol>
     </div>
   );
@@ -104,7 +118,7 @@ function MessageList({ chat, state, view }: { readonly chat: Chat; readonly stat
 
 function MembersPanel({ chat, state, room }: { readonly chat: Chat; readonly state: ChatState; readonly room: SidebarRoom }) {
   const [error, setError] = useState<string | null>(null);
-  const canManage = room.kind !== 'open' && (state.me.role === 'administrator' || room.createdBy === state.me.id || room.kind === 'direct');
+  const canManage = state.me.role === 'administrator' || room.createdBy === state.me.id || room.kind === 'direct';
   const members = room.memberIds.map((id) => state.users[id]).filter((u): u is User => u !== undefined);
   const others = Object.values(state.users).filter((u) => u.active && !room.memberIds.includes(u.id));
 
@@ -119,12 +133,28 @@ function MembersPanel({ chat, state, room }: { readonly chat: Chat; readonly sta
 
   return (
     <section class="members-panel" data-testid="members-panel">
+      {canManage && room.kind !== 'direct' && (
+        <form
+          class="rename-form row"
+          data-testid="rename-room-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const name = String(new FormData(e.currentTarget).get('name') ?? '').trim();
+            if (name !== '') void run(() => chat.renameRoom(room.id, name));
+          }}
+        >
+          <input name="name" aria-label="Room name" defaultValue={room.name ?? ''} maxLength={100} />
+          <button type="submit">Rename</button>
+        </form>
+      )}
       <ul>
         {members.map((user) => (
           <li key={user.id} data-testid="member" data-user-id={user.id}>
             <PresenceDot online={state.online.has(user.id)} /> {user.name}
             {canManage && room.kind === 'closed' && user.id !== state.me.id && (
-              <button type="button" class="link-button danger small" onClick={() => void run(() => chat.removeMember(room.id, user.id))}>remove</button>
+              <button type="button" class="link-button danger small" onClick={() => void run(() => chat.removeMember(room.id, user.id))}>
+                remove
+              </button>
             )}
           </li>
         ))}
@@ -140,10 +170,18 @@ function MembersPanel({ chat, state, room }: { readonly chat: Chat; readonly sta
           }}
         >
           <option value="">Add someone…</option>
-          {others.map((user) => <option key={user.id} value={user.id}>{user.name}</option>)}
+          {others.map((user) => (
+            <option key={user.id} value={user.id}>
+              {user.name}
+            </option>
+          ))}
         </select>
       )}
-      {error !== null && <p class="form-error small" role="alert">{error}</p>}
+      {error !== null && (
+        <p class="form-error small" role="alert">
+          {error}
+        </p>
+      )}
     </section>
   );
 }
@@ -158,12 +196,18 @@ export function RoomPane({ chat, state, roomId }: RoomPaneProps) {
   if (error !== undefined && view === undefined) {
     return (
       <section class="room-pane">
-        <p class="form-error" data-testid="room-error" role="alert">This room cannot be opened: {error}</p>
+        <p class="form-error" data-testid="room-error" role="alert">
+          This room cannot be opened: {error}
+        </p>
       </section>
     );
   }
   if (view === undefined) {
-    return <section class="room-pane"><p class="muted empty">Loading…</p></section>;
+    return (
+      <section class="room-pane">
+        <p class="muted empty">Loading…</p>
+      </section>
+    );
   }
   const label = room === undefined ? 'this room' : chat.roomName(room);
   const members = (room?.memberIds ?? [])
@@ -175,7 +219,9 @@ export function RoomPane({ chat, state, roomId }: RoomPaneProps) {
     <section class="room-pane" data-testid="room" data-room-id={roomId}>
       <header class="room-header">
         <h1 data-testid="room-title">
-          <span class="muted">{room?.kind === 'direct' ? '@' : room?.kind === 'closed' ? '🔒 ' : '#'}</span>
+          <span class="muted">
+            <RoomIcon kind={room?.kind} />
+          </span>
           {label}
         </h1>
         {room !== undefined && (

@@ -18,9 +18,12 @@ export function SearchBox({ chat }: { readonly chat: Chat }) {
   const latest = useRef('');
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
-  useEffect(() => () => {
-    if (timer.current !== null) clearTimeout(timer.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (timer.current !== null) clearTimeout(timer.current);
+    },
+    [],
+  );
 
   async function run(query: string): Promise<void> {
     const trimmed = query.trim();
@@ -81,9 +84,15 @@ export function SearchBox({ chat }: { readonly chat: Chat }) {
               {results.kind === 'loading' && 'Searching…'}
               {results.kind === 'done' && `${results.hits.length} ${results.hits.length === 1 ? 'match' : 'matches'} for “${results.q}”`}
             </span>
-            <button type="button" class="link-button" data-testid="search-close" onClick={close}>Close</button>
+            <button type="button" class="link-button" data-testid="search-close" onClick={close}>
+              Close
+            </button>
           </div>
-          {results.kind === 'error' && <p class="form-error" role="alert">{results.message}</p>}
+          {results.kind === 'error' && (
+            <p class="form-error" role="alert">
+              {results.message}
+            </p>
+          )}
           {results.kind === 'done' && (
             <ul>
               {results.hits.map((hit) => {
@@ -103,9 +112,14 @@ export function SearchBox({ chat }: { readonly chat: Chat }) {
                     >
                       <span class="hit-meta small">
                         <strong data-testid="search-hit-room">{hit.roomName ?? 'Direct message'}</strong>
-                        {' · '}{chat.userName(hit.message.authorId)}{' · '}{formatTime(hit.message.createdAt)}
+                        {' · '}
+                        {chat.userName(hit.message.authorId)}
+                        {' · '}
+                        {formatTime(hit.message.createdAt)}
                       </span>
-                      <span class="hit-body" data-testid="search-hit-body">{plainBody(hit.message.body, (id) => chat.userName(id))}</span>
+                      <span class="hit-body" data-testid="search-hit-body">
+                        {plainBody(hit.message.body, (id) => chat.userName(id))}
+                      </span>
                     </a>
                   </li>
                 );
@@ -117,4 +131,3 @@ export function SearchBox({ chat }: { readonly chat: Chat }) {
     </div>
   );
 }
-

@@ -4,6 +4,7 @@ import type { User } from '../api-types.ts';
 import type { Chat, ChatState, SidebarRoom } from '../chat.ts';
 import { copyText } from '../clipboard.ts';
 import { navigate, onLinkClick, roomPath } from '../router.ts';
+import { RoomIcon } from './room-icon.tsx';
 
 interface SidebarProps {
   readonly chat: Chat;
@@ -37,7 +38,9 @@ function RoomLink(props: { readonly chat: Chat; readonly room: SidebarRoom; read
         aria-current={props.current ? 'page' : undefined}
         onClick={(e) => onLinkClick(e, path)}
       >
-        <span class="room-prefix" aria-hidden="true">{room.kind === 'direct' ? '@' : room.kind === 'closed' ? '🔒' : '#'}</span>
+        <span class="room-prefix">
+          <RoomIcon kind={room.kind} />
+        </span>
         <span class="room-name">{props.chat.roomName(room)}</span>
         {room.unread && <span class="unread-dot" data-testid="unread-dot" aria-label="unread" />}
       </a>
@@ -54,9 +57,17 @@ function RoomList({ chat, state }: SidebarProps) {
     <nav class="room-list" data-testid="room-list" aria-label="Rooms">
       <h2>Rooms</h2>
       {state.roomsLoaded && rooms.length === 0 && <p class="muted small">No rooms yet.</p>}
-      <ul>{rooms.map((room) => <RoomLink key={room.id} chat={chat} room={room} current={room.id === state.currentRoomId} />)}</ul>
+      <ul>
+        {rooms.map((room) => (
+          <RoomLink key={room.id} chat={chat} room={room} current={room.id === state.currentRoomId} />
+        ))}
+      </ul>
       {directs.length > 0 && <h2>Direct messages</h2>}
-      <ul>{directs.map((room) => <RoomLink key={room.id} chat={chat} room={room} current={room.id === state.currentRoomId} />)}</ul>
+      <ul>
+        {directs.map((room) => (
+          <RoomLink key={room.id} chat={chat} room={room} current={room.id === state.currentRoomId} />
+        ))}
+      </ul>
     </nav>
   );
 }
@@ -111,8 +122,14 @@ function NewRoomForm({ chat, state }: SidebarProps) {
           ))}
         </fieldset>
       )}
-      {error !== null && <p class="form-error" data-testid="form-error" role="alert">{error}</p>}
-      <button type="submit" class="primary" disabled={busy}>Create room</button>
+      {error !== null && (
+        <p class="form-error" data-testid="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" class="primary" disabled={busy}>
+        Create room
+      </button>
     </form>
   );
 }
@@ -143,13 +160,23 @@ function People({ chat, state }: SidebarProps) {
         {people.map((user) => (
           <li key={user.id} class="person" data-testid="person" data-user-id={user.id} data-online={state.online.has(user.id) ? 'true' : 'false'}>
             <PresenceDot online={state.online.has(user.id)} />
-            <button type="button" class="link-button" data-testid="start-direct" title={`Message ${user.name} directly`} onClick={() => void startDirect(user.id)}>
+            <button
+              type="button"
+              class="link-button"
+              data-testid="start-direct"
+              title={`Message ${user.name} directly`}
+              onClick={() => void startDirect(user.id)}
+            >
               {user.name}
             </button>
           </li>
         ))}
       </ul>
-      {error !== null && <p class="form-error" role="alert">{error}</p>}
+      {error !== null && (
+        <p class="form-error" role="alert">
+          {error}
+        </p>
+      )}
     </section>
   );
 }
@@ -164,10 +191,16 @@ function JoinLink({ chat, joinUrl }: { readonly chat: Chat; readonly joinUrl: st
     <section class="join" aria-label="Invite people">
       <h2>Invite people</h2>
       <p class="small muted">Anyone with this link can join:</p>
-      <a class="join-url" data-testid="join-link" href={joinUrl} onClick={(e) => e.preventDefault()}>{joinUrl}</a>
+      <a class="join-url" data-testid="join-link" href={joinUrl} onClick={(e) => e.preventDefault()}>
+        {joinUrl}
+      </a>
       <div class="row">
-        <button type="button" data-testid="copy-join-link" onClick={() => void copy()}>{copied ? 'Copied!' : 'Copy link'}</button>
-        <button type="button" data-testid="rotate-join-link" title="The old link stops working" onClick={() => void chat.rotateJoinCode()}>New link</button>
+        <button type="button" data-testid="copy-join-link" onClick={() => void copy()}>
+          {copied ? 'Copied!' : 'Copy link'}
+        </button>
+        <button type="button" data-testid="rotate-join-link" title="The old link stops working" onClick={() => void chat.rotateJoinCode()}>
+          New link
+        </button>
       </div>
     </section>
   );
@@ -179,9 +212,14 @@ export function Sidebar({ chat, state }: SidebarProps) {
       <header class="sidebar-header">
         <div>
           <strong class="account-name">{state.accountName}</strong>
-          <div class="small muted" data-testid="current-user">{state.me.name}{state.me.role === 'administrator' ? ' · admin' : ''}</div>
+          <div class="small muted" data-testid="current-user">
+            {state.me.name}
+            {state.me.role === 'administrator' ? ' · admin' : ''}
+          </div>
         </div>
-        <button type="button" data-testid="signout" onClick={() => void chat.signOut()}>Sign out</button>
+        <button type="button" data-testid="signout" onClick={() => void chat.signOut()}>
+          Sign out
+        </button>
       </header>
       {state.connection !== 'open' && (
         <p class="connection small" data-testid="connection-status" data-status={state.connection}>

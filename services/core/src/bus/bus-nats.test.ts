@@ -1,0 +1,275 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, startNats, type NatsServer } from '@hearth/harness';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { EVENT_VERSION, type RoomEvent } from '../domain/events.ts';
+import { HearthError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { Bus, CommandRequest } from './bus.ts';
+import { runBusContract } from './bus-contract.ts';
+import { BusNats, natsNames } from './bus-nats.ts';
+import { createBus } from './create-bus.ts';
+
+const DELIVERY_MS = 10_000;
+
+let nats: NatsServer;
+const opened = new Set<Bus>();
+let instances = 0;
+
+before(async () => {
+  nats = await startNats();
+});
+
+after(async () => {
+  await Promise.all([...opened].map((bus) => bus.close()));
+  await nats.stop();
+});
+
+/** A fresh instance name, so each test gets its own stream. */
+function freshInstance(): string {
+  instances += 1;
+  return `t${instances}-${process.pid}`;
+}
+
+async function open(instance: string, replayLimit = 1_000): Promise<BusNats> {
+  const bus = await BusNats.connect({ type: 'nats', servers: [nats.url], instance, replayLimit });
+  opened.add(bus);
+  return bus;
+}
+
+runBusContract('BusNats', () => open(freshInstance()));
+runBusContract('createBus({ type: nats })', async () => {
+  const bus = await createBus({ type: 'nats', servers: [nats.url], instance: freshInstance(), replayLimit: 1_000 });
+  opened.add(bus);
+  return bus;
+});
+
+describe('BusNats', () => {
+  it('names NATS and the server when it cannot connect', async () => {
+    const url = `nats://127.0.0.1:${await freePort()}`;
+    await assert.rejects(BusNats.connect({ type: 'nats', servers: [url], instance: 'nobody', replayLimit: 10 }), (error: unknown) => {
+      assert.ok(error instanceof HearthError);
+      assert.equal(error.code, 'unavailable');
+      assert.match(error.message, /NATS/);
+      assert.ok(error.message.includes(url), error.message);
+      return true;
+    });
+  });
+
+  it('creates the stream once, with the per-room limit, and updates it when the limit changes', async () => {
+    const instance = `${freshInstance()}-x`;
+    await open(instance, 500);
+    await open(instance, 500);
+    assert.equal(natsNames(instance).stream, `HEARTH_${instance.toUpperCase().replaceAll('-', '_')}_EVENTS`);
+    const first = await streamConfig(natsNames(instance).stream);
+    assert.deepEqual(first.subjects, [`hearth.${instance}.evt.room.>`]);
+    assert.equal(first.storage, 'file');
+    assert.equal(first.max_msgs_per_subject, 500);
+    assert.ok(first.duplicate_window >= 60 * 1e9, 'a duplicate window of at least a minute');
+    await open(instance, 2_000);
+    assert.equal((await streamConfig(natsNames(instance).stream)).max_msgs_per_subject, 2_000);
+  });
+
+  it('stores and delivers once the same (roomId, seq) published by two connections', async () => {
+    const instance = freshInstance();
+    const [first, second, subscriber] = await Promise.all([open(instance), open(instance), open(instance)]);
+    const received = collect(subscriber);
+    await untilLive(first, received);
+    const roomId = newId();
+    await first.publishRoomEvent(roomEvent(roomId, 1));
+    await second.publishRoomEvent(roomEvent(roomId, 1));
+    await second.publishRoomEvent(roomEvent(roomId, 2));
+    await eventually(() => ofRoom(received, roomId).length >= 2);
+    await sleep(100);
+    assert.deepEqual(seqsOf(ofRoom(received, roomId)), [1, 2]);
+    const stream = await streamInfo(natsNames(instance).stream, `hearth.${instance}.evt.room.${roomId}`);
+    assert.equal(stream.state.subjects?.[`hearth.${instance}.evt.room.${roomId}`], 2, 'JetStream kept one copy of seq 1');
+  });
+
+  it('fans every event out to subscribers in different connections', async () => {
+    const instance = freshInstance();
+    const [publisher, a, b] = await Promise.all([open(instance), open(instance), open(instance)]);
+    const [inA, inB] = [collect(a), collect(b)];
+    await untilLive(publisher, inA, inB);
+    const roomId = newId();
+    const published = Array.from({ length: 50 }, (_, i) => roomEvent(roomId, i + 1));
+    for (const event of published) await publisher.publishRoomEvent(event);
+    await eventually(() => ofRoom(inA, roomId).length === 50 && ofRoom(inB, roomId).length === 50);
+    assert.deepEqual(ofRoom(inA, roomId), published);
+    assert.deepEqual(ofRoom(inB, roomId), published);
+  });
+
+  it('shares commands between handlers in different connections, each answered once', async () => {
+    const instance = freshInstance();
+    const [client, a, b] = await Promise.all([open(instance), open(instance), open(instance)]);
+    const handled: string[] = [];
+    for (const [name, bus] of [['a', a], ['b', b]] as const) {
+      bus.handleCommands(async (request) => {
+        handled.push(name);
+        return { ok: true, result: { by: name, n: request.payload } };
+      });
+    }
+    await a.ping();
+    await b.ping();
+    const replies = await Promise.all(Array.from({ length: 40 }, (_, n) => client.request({ name: 'message.post', payload: n })));
+    assert.deepEqual(
+      replies.map((reply) => (reply.ok ? (reply.result as { n: number }).n : -1)),
+      Array.from({ length: 40 }, (_, n) => n),
+    );
+    assert.equal(handled.length, 40, 'every request was handled exactly once');
+    assert.ok(handled.includes('a') && handled.includes('b'), `both handlers took commands (${handled.join('')})`);
+  });
+
+  it('sends the traceparent in a NATS header too, and turns a thrown handler error into ok: false', async () => {
+    const instance = freshInstance();
+    const [client, handler] = await Promise.all([open(instance), open(instance)]);
+    const seen: CommandRequest[] = [];
+    const errors: unknown[] = [];
+    const failing = await BusNats.connect({ type: 'nats', servers: [nats.url], instance: freshInstance(), replayLimit: 10 }, { onError: (e) => errors.push(e) });
+    opened.add(failing);
+    handler.handleCommands(async (request) => {
+      seen.push(request);
+      return { ok: true, result: null };
+    });
+    await handler.ping();
+    const headers = await headerOfNextCommand(instance, () =>
+      client.request({ name: 'room.create', payload: {}, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }),
+    );
+    assert.equal(headers, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
+    assert.equal(seen[0]?.traceparent, headers);
+
+    failing.handleCommands(async () => {
+      throw new Error('boom');
+    });
+    await failing.ping();
+    const reply = await failing.request({ name: 'x', payload: null });
+    assert.deepEqual(reply, { ok: false, error: { code: 'internal', message: 'the command handler failed' } });
+    assert.equal(errors.length, 1);
+  });
+
+  it('replays across interleaved rooms, and answers null once the room was trimmed past afterSeq + 1', async () => {
+    const bus = await open(freshInstance(), 100);
+    const roomId = newId();
+    const other = newId();
+    const published = Array.from({ length: 150 }, (_, i) => roomEvent(roomId, i + 1));
+    for (const event of published) {
+      await bus.publishRoomEvent(event);
+      if (event.seq % 3 === 0) await bus.publishRoomEvent(roomEvent(other, event.seq / 3));
+    }
+    // The stream keeps seqs 51..150 of the room.
+    assert.equal(await bus.replayRoom(roomId, 0, 10), null);
+    assert.equal(await bus.replayRoom(roomId, 49, 10), null);
+    assert.deepEqual(await bus.replayRoom(roomId, 50, 1_000), published.slice(50));
+    assert.deepEqual(await bus.replayRoom(roomId, 97, 20), published.slice(97, 117));
+    assert.deepEqual(await bus.replayRoom(roomId, 148, 20), published.slice(148));
+    assert.deepEqual(await bus.replayRoom(roomId, 150, 20), []);
+    assert.deepEqual(await bus.replayRoom(roomId, 400, 20), []);
+    assert.equal(await bus.replayRoom(newId(), 0, 20), null);
+  });
+
+  it('keeps delivering and replaying across a nats-server restart', async () => {
+    const [one, two] = [freshInstance(), freshInstance()];
+    // One subscriber that has received events before the restart...
+    const [publisher, subscriber] = await Promise.all([open(one), open(one)]);
+    const received = collect(subscriber);
+    await untilLive(publisher, received);
+    const roomId = newId();
+    const published = Array.from({ length: 6 }, (_, i) => roomEvent(roomId, i + 1));
+    for (const event of published.slice(0, 3)) await publisher.publishRoomEvent(event);
+    await eventually(() => ofRoom(received, roomId).length === 3);
+    // ...and one that has received nothing yet, on a stream that already holds events.
+    const [quietPublisher, quiet] = await Promise.all([open(two), open(two)]);
+    const quietRoomId = newId();
+    const quietEvents = Array.from({ length: 6 }, (_, i) => roomEvent(quietRoomId, i + 1));
+    for (const event of quietEvents.slice(0, 3)) await quietPublisher.publishRoomEvent(event);
+    const quietReceived = collect(quiet);
+    await sleep(300);
+
+    await nats.restart();
+
+    for (const event of published.slice(3)) await publisher.publishRoomEvent(event);
+    for (const event of quietEvents.slice(3)) await quietPublisher.publishRoomEvent(event);
+    await eventually(() => ofRoom(received, roomId).length === 6 && quietReceived.length >= 3);
+    await sleep(200);
+    assert.deepEqual(ofRoom(received, roomId), published);
+    assert.deepEqual(quietReceived, quietEvents.slice(3), 'a recreated consumer resumes where it was, not at the stream start');
+    assert.deepEqual(await subscriber.replayRoom(roomId, 0, 3), published.slice(0, 3));
+    assert.deepEqual(await publisher.replayRoom(roomId, 2, 100), published.slice(2));
+    assert.deepEqual(await quiet.replayRoom(quietRoomId, 0, 100), quietEvents);
+  });
+});
+
+function collect(bus: Bus): RoomEvent[] {
+  const received: RoomEvent[] = [];
+  bus.subscribeRoomEvents((event) => received.push(event));
+  return received;
+}
+
+/**
+ * subscribeRoomEvents returns before its consumer exists on the server; publishing warm-up
+ * events until every subscriber has seen one shows they are live.
+ */
+async function untilLive(publisher: Bus, ...subscribers: RoomEvent[][]): Promise<void> {
+  const roomId = `warmup-${newId()}`;
+  for (let seq = 1; seq <= 100; seq += 1) {
+    await publisher.publishRoomEvent(roomEvent(roomId, seq));
+    await sleep(20);
+    if (subscribers.every((received) => received.some((event) => event.roomId === roomId))) return;
+  }
+  assert.fail('the subscribers never went live');
+}
+
+async function headerOfNextCommand(instance: string, send: () => Promise<unknown>): Promise<string | undefined> {
+  const nc = await connect({ servers: nats.url });
+  try {
+    const sub = nc.subscribe(`hearth.${instance}.cmd.>`, { max: 1 });
+    await nc.flush();
+    const [msg] = await Promise.all([sub[Symbol.asyncIterator]().next(), send()]);
+    return msg.done === true ? undefined : msg.value.headers?.get('traceparent');
+  } finally {
+    await nc.close();
+  }
+}
+
+async function streamInfo(stream: string, subjectsFilter?: string) {
+  const nc = await connect({ servers: nats.url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    return await jsm.streams.info(stream, subjectsFilter === undefined ? undefined : { subjects_filter: subjectsFilter });
+  } finally {
+    await nc.close();
+  }
+}
+
+async function streamConfig(stream: string) {
+  return (await streamInfo(stream)).config;
+}
+
+function ofRoom(events: readonly RoomEvent[], roomId: string): RoomEvent[] {
+  return events.filter((event) => event.roomId === roomId);
+}
+
+function seqsOf(events: readonly RoomEvent[]): number[] {
+  return events.map((event) => event.seq);
+}
+
+function roomEvent(roomId: string, seq: number): RoomEvent {
+  return {
+    v: EVENT_VERSION,
+    type: 'message.deleted',
+    messageId: `message-${seq}`,
+    roomId,
+    seq,
+    at: new Date(Date.UTC(2025, 0, 1, 0, 0, seq)).toISOString(),
+  };
+}
+
+async function eventually(check: () => boolean, timeoutMs = DELIVERY_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`condition not met within ${timeoutMs} ms`);
+    await sleep(5);
+  }
+}

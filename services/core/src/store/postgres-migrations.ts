@@ -1,0 +1,171 @@
+import type { ClientBase } from 'pg';
+
+/** One schema step. Ids are applied in list order and never edited once released: add a new one instead. */
+export interface Migration {
+  readonly id: string;
+  readonly sql: string;
+}
+
+/**
+ * Taken with pg_advisory_xact_lock by every process that migrates, so processes starting
+ * together (replicas of one Deployment) apply each step exactly once. Any constant works
+ * as long as it never changes; this one spells "hearth" in hex.
+ */
+export const MIGRATION_LOCK_KEY = 0x686561727468;
+
+/*
+ * The same tables, keys and checks as sqlite-migrations.ts, so both stores refuse and
+ * keep the same things. Differences, and why:
+ * - Times are timestamptz; the store reads them back as toISOString() text, like SQLite's.
+ * - Ids, emails and keys are COLLATE "C": byte order and ASCII-only lower(), as in SQLite,
+ *   whatever the database's locale (which also keeps these indexes cheap).
+ * - messages.search holds the search lexemes, written by the store beside the body
+ *   (see search-lexemes in store-postgres.ts) instead of an FTS5 index. PostgreSQL's text
+ *   parser is not used because it keeps `example.com`, `a@b.c`, `/usr/bin` and `1.2.3` as
+ *   single tokens, glues words to any non-ASCII punctuation in a C-locale database, and
+ *   cannot fold accents in an immutable expression; the store's own tokenizer matches
+ *   the SQLite store's word rules exactly and adds trigrams for CJK text, so no extension
+ *   (pg_trgm, unaccent) is needed and search behaves the same under any locale.
+ * - The outbox has no published_at: a published row is deleted, as in the SQLite store.
+ * - rooms leaves room on each page so the last_seq update of every post stays a HOT update.
+ */
+const INITIAL = `
+CREATE TABLE account (
+  singleton integer NOT NULL PRIMARY KEY CHECK (singleton = 1),
+  id text NOT NULL,
+  name text NOT NULL,
+  join_code text NOT NULL,
+  created_at timestamptz NOT NULL
+);
+
+CREATE TABLE users (
+  id text COLLATE "C" NOT NULL PRIMARY KEY,
+  name text NOT NULL,
+  email text COLLATE "C" CONSTRAINT users_email_key UNIQUE CHECK (email = lower(email)),
+  role text NOT NULL CHECK (role IN ('member', 'administrator', 'bot')),
+  active boolean NOT NULL DEFAULT true,
+  password_hash text,
+  created_at timestamptz NOT NULL
+);
+
+CREATE TABLE rooms (
+  id text COLLATE "C" NOT NULL PRIMARY KEY,
+  kind text NOT NULL CHECK (kind IN ('open', 'closed', 'direct')),
+  name text,
+  created_by text COLLATE "C" NOT NULL REFERENCES users (id),
+  created_at timestamptz NOT NULL,
+  last_seq bigint NOT NULL DEFAULT 0,
+  last_message_seq bigint NOT NULL DEFAULT 0,
+  direct_key text COLLATE "C" CONSTRAINT rooms_direct_key_key UNIQUE
+) WITH (fillfactor = 80);
+CREATE INDEX rooms_kind ON rooms (kind);
+
+CREATE TABLE memberships (
+  room_id text COLLATE "C" NOT NULL REFERENCES rooms (id),
+  user_id text COLLATE "C" NOT NULL REFERENCES users (id),
+  involvement text NOT NULL CHECK (involvement IN ('invisible', 'nothing', 'mentions', 'everything')),
+  read_seq bigint NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL,
+  PRIMARY KEY (room_id, user_id)
+);
+CREATE INDEX memberships_user ON memberships (user_id);
+
+CREATE TABLE messages (
+  pk bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id text COLLATE "C" NOT NULL CONSTRAINT messages_id_key UNIQUE,
+  room_id text COLLATE "C" NOT NULL REFERENCES rooms (id),
+  seq bigint NOT NULL,
+  author_id text COLLATE "C" NOT NULL REFERENCES users (id),
+  client_message_id text COLLATE "C" NOT NULL,
+  body text NOT NULL,
+  mentions jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(mentions) = 'array'),
+  sound text,
+  created_at timestamptz NOT NULL,
+  edited_at timestamptz,
+  deleted_at timestamptz,
+  search tsvector NOT NULL DEFAULT '',
+  CONSTRAINT messages_room_seq_key UNIQUE (room_id, seq),
+  CONSTRAINT messages_client_message_key UNIQUE (room_id, author_id, client_message_id)
+);
+CREATE INDEX messages_search ON messages USING gin (search);
+
+CREATE TABLE boosts (
+  pk bigint GENERATED ALWAYS AS IDENTITY,
+  id text COLLATE "C" NOT NULL PRIMARY KEY,
+  message_id text COLLATE "C" NOT NULL REFERENCES messages (id),
+  author_id text COLLATE "C" NOT NULL REFERENCES users (id),
+  content text NOT NULL,
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX boosts_message ON boosts (message_id, created_at, pk);
+
+CREATE TABLE room_events (
+  room_id text COLLATE "C" NOT NULL REFERENCES rooms (id),
+  seq bigint NOT NULL,
+  type text NOT NULL,
+  body jsonb NOT NULL,
+  PRIMARY KEY (room_id, seq)
+);
+
+-- A sequence never hands an id out twice, even after published rows are deleted.
+CREATE TABLE outbox (
+  id bigserial PRIMARY KEY,
+  room_id text COLLATE "C" NOT NULL,
+  seq bigint NOT NULL,
+  FOREIGN KEY (room_id, seq) REFERENCES room_events (room_id, seq)
+);
+
+CREATE TABLE sessions (
+  id text COLLATE "C" NOT NULL PRIMARY KEY,
+  user_id text COLLATE "C" NOT NULL REFERENCES users (id),
+  csrf_token text NOT NULL,
+  created_at timestamptz NOT NULL,
+  last_seen_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL,
+  user_agent text NOT NULL,
+  ip text NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [{ id: '0001-initial', sql: INITIAL }];
+
+/**
+ * Applies the migrations not yet recorded in schema_migrations, all in one transaction on
+ * `client`, and returns their ids. The advisory lock is taken before anything is read, so a
+ * second process waits, then finds every step recorded and applies nothing. Refuses a
+ * database that has a step this build does not know: it was written by a newer Hearth.
+ * Every step runs inside the transaction, so none may use CREATE INDEX CONCURRENTLY.
+ */
+export async function applyMigrations(client: ClientBase, migrations: readonly Migration[] = MIGRATIONS): Promise<string[]> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    const applied = await ensureMigrationTable(client);
+    refuseUnknown(applied, migrations);
+    const pending = migrations.filter((migration) => !applied.has(migration.id));
+    for (const migration of pending) {
+      await client.query(migration.sql);
+      await client.query('INSERT INTO schema_migrations (id) VALUES ($1)', [migration.id]);
+    }
+    await client.query('COMMIT');
+    return pending.map((migration) => migration.id);
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+async function ensureMigrationTable(client: ClientBase): Promise<Set<string>> {
+  await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (id text NOT NULL PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+  const { rows } = await client.query<{ id: string }>('SELECT id FROM schema_migrations');
+  return new Set(rows.map((row) => row.id));
+}
+
+function refuseUnknown(applied: ReadonlySet<string>, migrations: readonly Migration[]): void {
+  const known = new Set(migrations.map((migration) => migration.id));
+  const unknown = [...applied].filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new Error(`the database has migrations this build does not know (${unknown.join(', ')}); it was written by a newer Hearth`);
+  }
+}

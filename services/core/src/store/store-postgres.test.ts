@@ -1,0 +1,265 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { freePort, startPostgres, type PostgresServer } from '@hearth/harness';
+import { Client } from 'pg';
+import type { User } from '../domain/types.ts';
+import { HearthError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { createStore } from './create-store.ts';
+import { applyMigrations, MIGRATIONS } from './postgres-migrations.ts';
+import type { Store } from './store.ts';
+import { runStoreContract } from './store-contract.ts';
+import { buildSearchQuery, buildSearchVector, describeServer, StorePostgres } from './store-postgres.ts';
+
+const POOL_SIZE = 10;
+const T0 = '2025-01-01T00:00:00.000Z';
+
+let server: PostgresServer;
+let databases = 0;
+
+before(async () => {
+  server = await startPostgres();
+});
+after(async () => {
+  await server.stop();
+});
+
+const newDatabase = (): Promise<string> => server.createDatabase(`t${databases++}`);
+const open = async (poolSize = POOL_SIZE): Promise<StorePostgres> => StorePostgres.open(await newDatabase(), poolSize);
+
+runStoreContract('StorePostgres', () => open());
+
+/** Runs `use` with a plain connection to `url`, to look at the database behind the store's back. */
+async function withClient<T>(url: string, use: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function withStore(store: Store, body: (store: Store) => Promise<void>): Promise<void> {
+  try {
+    await body(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function seedRoom(store: Store): Promise<{ user: User; roomId: string }> {
+  return store.transaction(async (tx) => {
+    const user = await tx.insertUser({ id: newId(), name: 'Ada', email: 'ada@example.com', role: 'member', passwordHash: null, createdAt: T0 });
+    const room = await tx.insertRoom({ id: newId(), kind: 'open', name: 'general', createdBy: user.id, createdAt: T0, directKey: null });
+    await tx.putMembership({ roomId: room.id, userId: user.id, involvement: 'mentions', readSeq: 0, createdAt: T0 });
+    return { user, roomId: room.id };
+  });
+}
+
+function postIn(store: Store, roomId: string, author: User, body: string): Promise<void> {
+  return store.transaction(async (tx) => {
+    const seq = await tx.nextSeq(roomId);
+    await tx.insertMessage({ id: newId(), roomId, seq, authorId: author.id, clientMessageId: newId(), body, mentions: [], sound: null, createdAt: T0 });
+  });
+}
+
+describe('StorePostgres migrations', () => {
+  it('runs each migration once when five stores open the same fresh database together', async () => {
+    const url = await newDatabase();
+    const stores = await Promise.all(Array.from({ length: 5 }, () => StorePostgres.open(url, 2)));
+    await Promise.all(stores.map((store) => store.close()));
+    await withClient(url, async (client) => {
+      const { rows } = await client.query<{ id: string }>('SELECT id FROM schema_migrations ORDER BY id');
+      assert.deepEqual(rows.map((row) => row.id), MIGRATIONS.map((migration) => migration.id));
+      assert.deepEqual(await applyMigrations(client), [], 'nothing left to apply');
+    });
+  });
+
+  it('refuses a database migrated by a newer build', async () => {
+    const url = await newDatabase();
+    await withClient(url, (client) => applyMigrations(client, [...MIGRATIONS, { id: '9999-future', sql: 'CREATE TABLE future (x integer)' }]));
+    await assert.rejects(StorePostgres.open(url, 1), /9999-future.*newer Hearth/);
+  });
+
+  it('rolls back a migration that fails halfway', async () => {
+    const url = await newDatabase();
+    await withClient(url, async (client) => {
+      const broken = [{ id: '0001-broken', sql: 'CREATE TABLE half (x integer); CREATE TABLE half (y integer);' }];
+      await assert.rejects(applyMigrations(client, broken), /already exists/);
+      const { rows } = await client.query("SELECT to_regclass('half') AS half, to_regclass('schema_migrations') AS migrations");
+      assert.deepEqual(rows, [{ half: null, migrations: null }]);
+      assert.deepEqual(await applyMigrations(client), MIGRATIONS.map((migration) => migration.id));
+    });
+  });
+});
+
+describe('StorePostgres', () => {
+  it('hands out 1..100 with no gap or duplicate to 100 concurrent transactions on one room', async () => {
+    await withStore(await open(20), async (store) => {
+      const { roomId } = await seedRoom(store);
+      const seqs = await Promise.all(
+        Array.from({ length: 100 }, () =>
+          store.transaction(async (tx) => {
+            const seq = await tx.nextSeq(roomId);
+            await new Promise((resolve) => setImmediate(resolve));
+            return seq;
+          }),
+        ),
+      );
+      assert.deepEqual([...seqs].sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i + 1));
+      assert.equal((await store.getRoom(roomId))?.lastSeq, 100);
+    });
+  });
+
+  it('lets exactly one of two transactions that hold lockRoom together insert a clientMessageId', async () => {
+    await withStore(await open(), async (store) => {
+      const { user, roomId } = await seedRoom(store);
+      const clientMessageId = newId();
+      // Both transactions are open on their own connections before either takes the lock.
+      let arrived = 0;
+      const bothOpen = Promise.withResolvers<void>();
+      const order: string[] = [];
+      const postOnce = (name: string) =>
+        store.transaction(async (tx) => {
+          await tx.getRoom(roomId);
+          if (++arrived === 2) bothOpen.resolve();
+          await bothOpen.promise;
+          await tx.lockRoom(roomId);
+          order.push(`${name} locked`);
+          if ((await tx.getMessageByClientId(roomId, user.id, clientMessageId)) !== null) return 'found';
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          const seq = await tx.nextSeq(roomId);
+          await tx.insertMessage({ id: newId(), roomId, seq, authorId: user.id, clientMessageId, body: 'once', mentions: [], sound: null, createdAt: T0 });
+          order.push(`${name} inserted`);
+          return 'inserted';
+        });
+      assert.deepEqual((await Promise.all([postOnce('a'), postOnce('b')])).sort(), ['found', 'inserted']);
+      assert.equal(order.length, 3);
+      assert.match(order[1] ?? '', /inserted/, 'the second lock waited for the first transaction to end');
+      assert.equal((await store.listMessages(roomId, { limit: 10 })).length, 1);
+    });
+  });
+
+  it('keeps data across close and reopen', async () => {
+    const url = await newDatabase();
+    const first = await StorePostgres.open(url, 2);
+    const { user, roomId } = await seedRoom(first);
+    await postIn(first, roomId, user, 'still here after a restart');
+    await first.close();
+
+    await withStore(await StorePostgres.open(url, 2), async (second) => {
+      assert.deepEqual(await second.getUser(user.id), user);
+      assert.equal((await second.getRoom(roomId))?.lastSeq, 1);
+      assert.deepEqual((await second.listMessages(roomId, { limit: 5 })).map((message) => message.body), ['still here after a restart']);
+      assert.equal((await second.searchMessages(user.id, 'restart', 5)).length, 1);
+    });
+  });
+
+  it('keeps a transaction usable after a refused insert, as SQLite does', async () => {
+    await withStore(await open(), async (store) => {
+      const { user, roomId } = await seedRoom(store);
+      const committed = await store.transaction(async (tx) => {
+        const duplicate = { id: newId(), name: 'Again', email: 'ADA@example.com', role: 'member' as const, passwordHash: null, createdAt: T0 };
+        await assert.rejects(tx.insertUser(duplicate), (error) => error instanceof HearthError && error.code === 'email_taken');
+        return tx.nextSeq(roomId);
+      });
+      assert.equal(committed, 1);
+      assert.equal(await store.countUsers(), 1);
+      assert.equal((await store.getUser(user.id))?.name, 'Ada');
+    });
+  });
+
+  it('refuses a nested transaction; reads through the store inside one see its writes', async () => {
+    await withStore(await open(), async (store) => {
+      await assert.rejects(store.transaction(() => store.transaction(async () => 1)), /inside a transaction/);
+      const id = newId();
+      const seen = await store.transaction(async (tx) => {
+        await tx.insertUser({ id, name: 'Ada', email: null, role: 'bot', passwordHash: null, createdAt: T0 });
+        return store.getUser(id);
+      });
+      assert.equal(seen?.id, id);
+      const leaked = await store.transaction(async (tx) => tx);
+      await assert.rejects(leaked.countUsers(), /transaction has ended/);
+    });
+  });
+
+  it('refuses text PostgreSQL cannot store with invalid_request, not an internal error', async () => {
+    await withStore(await open(), async (store) => {
+      const { user, roomId } = await seedRoom(store);
+      await assert.rejects(postIn(store, roomId, user, 'nul \u0000 inside'), (error) => error instanceof HearthError && error.code === 'invalid_request');
+      assert.equal((await store.getRoom(roomId))?.lastSeq, 0);
+    });
+  });
+
+  it('finds a long CJK needle only where it is contiguous, and words split at punctuation', async () => {
+    await withStore(await open(), async (store) => {
+      const { user, roomId } = await seedRoom(store);
+      // Holds every trigram of あいうあい, but never the five characters in a row.
+      await postIn(store, roomId, user, 'あいうかいうあかうあい');
+      await postIn(store, roomId, user, 'see example.com or ada@example.org, v1.2.3');
+      const bodies = async (query: string) => (await store.searchMessages(user.id, query, 10)).map((hit) => hit.message.body);
+      assert.deepEqual(await bodies('あいうあい'), []);
+      assert.deepEqual(await bodies('うあい'), ['あいうかいうあかうあい']);
+      assert.deepEqual(await bodies('いうあか'), ['あいうかいうあかうあい']);
+      for (const query of ['com', 'exam org', 'ada', '2', 'v1']) {
+        assert.deepEqual(await bodies(query), ['see example.com or ada@example.org, v1.2.3'], query);
+      }
+    });
+  });
+
+  it('is what createStore returns for a postgres config', async () => {
+    await withStore(await createStore({ type: 'postgres', url: await newDatabase(), poolSize: 2 }), async (store) => {
+      assert.ok(store instanceof StorePostgres);
+      await store.ping();
+    });
+  });
+
+  it('names PostgreSQL and the server when it cannot connect', async () => {
+    const port = await freePort();
+    await assert.rejects(StorePostgres.open(`postgres://hearth:secret@127.0.0.1:${port}/hearth`, 1), (error: Error) => {
+      assert.match(error.message, new RegExp(`PostgreSQL at 127\\.0\\.0\\.1:${port}/hearth`));
+      assert.doesNotMatch(error.message, /secret/);
+      return true;
+    });
+  });
+});
+
+describe('describeServer', () => {
+  it('keeps host, port and database, and drops credentials', () => {
+    assert.equal(describeServer('postgres://u:p@db.example:6432/chat?sslmode=require'), 'db.example:6432/chat');
+    assert.equal(describeServer('postgresql://db'), 'db:5432');
+    assert.equal(describeServer('not a url'), 'the configured server');
+  });
+});
+
+describe('buildSearchQuery', () => {
+  const cases: [string, string | null][] = [
+    ['', null],
+    ['  !!! *** "" ()', null],
+    ['hel', "'hel':*"],
+    ['Hello, WORLD hello', "'hello':* & 'world':*"],
+    ["NEAR(a 'b') & !c <-> d:*", "'near':* & 'a':* & 'b':* & 'c':* & 'd':*"],
+    ['CAFÉ Cafe\u0301', "'cafe':*"],
+    ['東京都 京都 go', "'~東京都':* & '~京都':* & 'go':*"],
+    ['東京都に住む', "('~東京都' <-> '~京都に' <-> '~都に住' <-> '~に住む')"],
+  ];
+  for (const [query, expected] of cases) {
+    it(`plans ${JSON.stringify(query)}`, () => {
+      assert.equal(buildSearchQuery(query), expected);
+    });
+  }
+
+  it('keeps at most 16 terms, each at most 100 characters', () => {
+    assert.equal(buildSearchQuery(Array.from({ length: 40 }, (_, i) => `w${i}`).join(' '))?.split(' & ').length, 16);
+    assert.equal(buildSearchQuery('a'.repeat(2000)), `'${'a'.repeat(100)}':*`);
+  });
+});
+
+describe('buildSearchVector', () => {
+  it('stores folded words and positioned trigrams of unsegmented runs', () => {
+    assert.equal(buildSearchVector('Crème brûlée, crème!'), "'creme' 'brulee'");
+    assert.equal(buildSearchVector('東京 ok 京都'), "'~東京':1 '~京':2 'ok' '~京都':4 '~都':5");
+    assert.equal(buildSearchVector(''), '');
+  });
+});

@@ -1,0 +1,69 @@
+import type { RoomEvent, RoomForMember } from './api-types.ts';
+
+/**
+ * The pure rules for the sidebar's rooms: what one room event does to the list
+ * (unread markers, names, members) and how a room is named.
+ */
+
+export interface SidebarContext {
+  readonly meId: string;
+  /** The room the user is looking at right now (open and the tab visible), if any. */
+  readonly readingRoomId: string | null;
+}
+
+export interface SidebarChange {
+  readonly rooms: readonly RoomForMember[];
+  /** The user joined a room (or one appeared): the list must be fetched again. */
+  readonly refetch: boolean;
+  /** The user left this room: its last event. */
+  readonly removedSelf: boolean;
+}
+
+function mapRoom(rooms: readonly RoomForMember[], roomId: string, change: (room: RoomForMember) => RoomForMember): readonly RoomForMember[] {
+  return rooms.some((r) => r.id === roomId) ? rooms.map((r) => (r.id === roomId ? change(r) : r)) : rooms;
+}
+
+/** A message from someone else marks the room unread unless the user is reading it (or has hidden it). */
+function onMessage(room: RoomForMember, event: Extract<RoomEvent, { type: 'message.created' }>, ctx: SidebarContext): RoomForMember {
+  const reading = ctx.readingRoomId === room.id;
+  const fromOther = event.message.authorId !== ctx.meId;
+  return {
+    ...room,
+    lastSeq: Math.max(room.lastSeq, event.seq),
+    lastMessageSeq: Math.max(room.lastMessageSeq, event.seq),
+    unread: room.unread || (!reading && fromOther && room.involvement !== 'invisible'),
+  };
+}
+
+export function applyEventToSidebar(rooms: readonly RoomForMember[], event: RoomEvent, ctx: SidebarContext): SidebarChange {
+  const unchanged: SidebarChange = { rooms, refetch: false, removedSelf: false };
+  switch (event.type) {
+    case 'message.created':
+      return { ...unchanged, rooms: mapRoom(rooms, event.roomId, (r) => onMessage(r, event, ctx)) };
+    case 'room.updated':
+      return { ...unchanged, rooms: mapRoom(rooms, event.roomId, (r) => ({ ...r, name: event.room.name, kind: event.room.kind })) };
+    case 'membership.added': {
+      const { userId } = event.membership;
+      if (userId === ctx.meId) return { ...unchanged, refetch: true };
+      return { ...unchanged, rooms: mapRoom(rooms, event.roomId, (r) => (r.memberIds.includes(userId) ? r : { ...r, memberIds: [...r.memberIds, userId] })) };
+    }
+    case 'membership.removed':
+      if (event.userId === ctx.meId) return { rooms: rooms.filter((r) => r.id !== event.roomId), refetch: false, removedSelf: true };
+      return { ...unchanged, rooms: mapRoom(rooms, event.roomId, (r) => ({ ...r, memberIds: r.memberIds.filter((id) => id !== event.userId) })) };
+    case 'room.created':
+      return { ...unchanged, refetch: !rooms.some((r) => r.id === event.roomId) };
+    case 'message.updated':
+    case 'message.deleted':
+    case 'boost.created':
+    case 'boost.deleted':
+      return unchanged;
+  }
+}
+
+/** Open and closed rooms have names; a direct room is named after the other people in it. */
+export function roomDisplayName(room: Pick<RoomForMember, 'kind' | 'name' | 'memberIds'>, meId: string, nameOf: (userId: string) => string): string {
+  if (room.kind !== 'direct' && room.name !== null) return room.name;
+  const others = room.memberIds.filter((id) => id !== meId).map(nameOf);
+  if (others.length === 0) return room.name ?? nameOf(meId);
+  return others.sort((a, b) => a.localeCompare(b)).join(', ');
+}
