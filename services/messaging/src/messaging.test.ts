@@ -263,6 +263,15 @@ describe('message.post', () => {
     assert.equal(carols.seq, lastSeq + 1);
   });
 
+  it("a post leaves the room read for its author and unread for the others", async (t) => {
+    const w = await openWorld(t);
+    const message = await post(w, w.bob, w.allTalk.id, 'lunch?');
+    const unreadFor = async (user: User) => (await w.store.listRoomsForMember(user.id)).find((r) => r.id === w.allTalk.id)?.unread;
+    assert.equal((await w.store.getMembership(w.allTalk.id, w.bob.id))?.readSeq, message.seq);
+    assert.equal(await unreadFor(w.bob), false);
+    assert.equal(await unreadFor(w.carol), true);
+  });
+
   it('refuses a non-member (not_a_member) and an unknown room (room_not_found)', async (t) => {
     const w = await openWorld(t);
     const closed = await w.commands.send('room.create', { actorId: w.admin.id, kind: 'closed', name: 'Admins', memberIds: [] });

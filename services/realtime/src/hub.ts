@@ -41,10 +41,19 @@ export class Hub {
     return count;
   }
 
-  /** Store and bus reads for one room's catch-up: the bus's replay when it still holds it, else the store. */
+  /**
+   * Store and bus reads for one room's catch-up: the bus's replay when it still holds
+   * it, else the store, which is the source of truth (also while the bus is down).
+   */
   loadEvents(roomId: string): LoadEvents {
-    const { bus, store } = this.#deps;
-    return async (afterSeq, limit) => (await bus.replayRoom(roomId, afterSeq, limit)) ?? store.eventsSince(roomId, afterSeq, limit);
+    const { bus, store, logger } = this.#deps;
+    return async (afterSeq, limit) => {
+      const replayed = await bus.replayRoom(roomId, afterSeq, limit).catch((error: unknown) => {
+        logger.warn({ err: error, roomId }, 'bus replay failed; catching up from the store');
+        return null;
+      });
+      return replayed ?? store.eventsSince(roomId, afterSeq, limit);
+    };
   }
 
   roomJoined(connection: Connection, roomId: string): void {

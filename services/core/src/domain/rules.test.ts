@@ -29,6 +29,7 @@ describe('message rules', () => {
     assert.equal(normaliseBody('😀'.repeat(5), 5), '😀'.repeat(5));
     assert.throws(() => normaliseBody('😀'.repeat(6), 5), refusedOn('body', 'payload_too_large'));
     assert.throws(() => normaliseBody('   ', 5), refusedOn('body'));
+    assert.throws(() => normaliseBody('a\u0000b', 5), refusedOn('body'));
   });
 
   it('finds mentions of members only, each once, in order', () => {

@@ -20,7 +20,13 @@ export function characterCount(text: string): number {
 }
 
 /** The message body as stored: trimmed, non-empty, within the limit. */
+/** NUL cannot be stored by PostgreSQL and means nothing in chat; both stores refuse it the same way. */
+export function refuseNul(field: string, text: string): void {
+  if (text.includes('\u0000')) throw invalid(field, `${field} must not contain NUL characters`);
+}
+
 export function normaliseBody(body: string, maxChars: number): string {
+  refuseNul('body', body);
   const trimmed = body.trim();
   if (trimmed === '') throw invalid('body', 'body must not be empty');
   const count = characterCount(trimmed);
@@ -50,6 +56,7 @@ export function soundOf(body: string): string | null {
 }
 
 export function normaliseBoost(content: string): string {
+  refuseNul('content', content);
   const trimmed = content.trim();
   if (trimmed === '') throw invalid('content', 'boost must not be empty');
   const count = characterCount(trimmed);
@@ -58,6 +65,7 @@ export function normaliseBoost(content: string): string {
 }
 
 export function normaliseRoomName(name: string): string {
+  refuseNul('name', name);
   const trimmed = name.trim();
   if (trimmed === '') throw invalid('name', 'room name must not be empty');
   if (characterCount(trimmed) > ROOM_NAME_MAX_CHARS) throw invalid('name', `room name is longer than ${ROOM_NAME_MAX_CHARS} characters`);

@@ -27,7 +27,7 @@ async function requireChangeable(ctx: HandlerContext, actorId: string, messageId
 export const postMessage: Handler<'message.post'> = async (ctx, payload) => {
   await requireUser(ctx.tx, payload.actorId, 'actorId');
   const room = await requireRoom(ctx.tx, payload.roomId);
-  await requireMembership(ctx.tx, room, payload.actorId);
+  const membership = await requireMembership(ctx.tx, room, payload.actorId);
   // A retry of an acknowledged post gets the original back instead of a second copy;
   // the room lock keeps a concurrent retry from slipping between the check and the insert.
   await ctx.tx.lockRoom(room.id);
@@ -44,6 +44,8 @@ export const postMessage: Handler<'message.post'> = async (ctx, payload) => {
     }),
   }));
   if (event.type !== 'message.created') throw new Error('emit returned a different event than it was given');
+  // What you wrote yourself is read: the room does not turn unread for its author.
+  await ctx.tx.putMembership({ ...membership, readSeq: Math.max(membership.readSeq, event.seq) });
   return event.message;
 };
 

@@ -1,5 +1,6 @@
 import {
   HearthError,
+  isHearthError,
   INVOLVEMENTS,
   canConvertRoom,
   canManageRoom,
@@ -49,7 +50,15 @@ export const openDirect: Handler<'direct.open'> = async (ctx, payload) => {
   for (const id of people) await requireUser(ctx.tx, id, 'userIds');
   const existing = await ctx.tx.findDirectRoom(people);
   if (existing !== null) return existing;
-  const room = await insertRoom(ctx, 'direct', null, payload.actorId, directKey(people));
+  let room: Room;
+  try {
+    room = await insertRoom(ctx, 'direct', null, payload.actorId, directKey(people));
+  } catch (error) {
+    // Two people opened the same direct room at once and the other transaction won: use its room.
+    const winner = isHearthError(error) && error.code === 'conflict' ? await ctx.tx.findDirectRoom(people) : null;
+    if (winner === null) throw error;
+    return winner;
+  }
   for (const id of people) await addMember(ctx, room, id);
   return requireRoom(ctx.tx, room.id);
 };
