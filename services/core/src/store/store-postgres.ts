@@ -176,7 +176,7 @@ export class StorePostgres implements Store {
    */
   async #withClient<T>(use: (client: PoolClient, discard: (error: unknown) => void) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect().catch((error: unknown) => {
-      throw new Error(`cannot connect to PostgreSQL at ${this.#server}: ${reasonOf(error)}`, { cause: error });
+      throw new HearthError('unavailable', `cannot connect to PostgreSQL at ${this.#server}: ${reasonOf(error)}`, { cause: error });
     });
     let broken: Error | undefined;
     const discard = (error: unknown) => {
@@ -220,6 +220,11 @@ export function describeServer(url: string): string {
 }
 
 /** A readable reason; a refused connection to a name with several addresses is an AggregateError with no message. */
+/** SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, crash recovery). */
+function isServerUnavailable(code: string | undefined): boolean {
+  return code !== undefined && (code.startsWith('08') || code.startsWith('57P'));
+}
+
 function reasonOf(error: unknown): string {
   if (error instanceof AggregateError && error.message === '') return error.errors.map(reasonOf).join('; ');
   if (error instanceof Error) return error.message || ((error as { code?: string }).code ?? error.name);
@@ -263,15 +268,19 @@ class Sql {
     }
   }
 
-  /** SQL errors pass through as they are; anything else is the connection, and says where it went. */
+  /**
+   * SQL errors pass through as they are, except those that mean the server is going
+   * away; those and anything else (the connection) become `unavailable` (503, retry
+   * later) and say where the connection went.
+   */
   #explain(error: unknown): unknown {
     if (error instanceof DatabaseError) {
       if (error.code !== undefined && UNSTORABLE_TEXT.has(error.code)) {
         return new HearthError('invalid_request', 'text must not contain NUL characters', { cause: error });
       }
-      return error;
+      if (!isServerUnavailable(error.code)) return error;
     }
-    return new Error(`PostgreSQL at ${this.#server}: ${reasonOf(error)}`, { cause: error });
+    return new HearthError('unavailable', `PostgreSQL at ${this.#server}: ${reasonOf(error)}`, { cause: error });
   }
 }
 
