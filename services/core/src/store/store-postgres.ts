@@ -18,7 +18,9 @@ import type {
 } from '../domain/types.ts';
 import { HearthError } from '../errors.ts';
 import { applyMigrations } from './postgres-migrations.ts';
-import type { Credentials, MessagePage, NewMessage, NewUser, OutboxEntry, Store, StoreTx, UserPatch } from './store.ts';
+import { TERM, isUnsegmented, queryTerms } from './search-terms.ts';
+import { ReadsThrough } from './reads-through.ts';
+import type { Credentials, MessagePage, NewMessage, NewUser, OutboxEntry, Store, StoreReads, StoreTx, UserPatch } from './store.ts';
 
 /** How long a caller waits for a connection (a new one, or a free one from a busy pool). */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -32,7 +34,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * read through the Store from inside a transaction's work runs on that transaction, so it
  * sees its writes and never waits for a second connection.
  */
-export class StorePostgres implements Store {
+export class StorePostgres extends ReadsThrough implements Store {
   readonly #pool: Pool;
   readonly #server: string;
   readonly #reader: PostgresTx;
@@ -41,6 +43,7 @@ export class StorePostgres implements Store {
   #closing: Promise<void> | null = null;
 
   private constructor(pool: Pool, server: string) {
+    super();
     this.#pool = pool;
     this.#server = server;
     this.#reader = new PostgresTx(new Sql((text, values) => pool.query(text, values), server));
@@ -102,62 +105,8 @@ export class StorePostgres implements Store {
     return this.#closing;
   }
 
-  getAccount(): Promise<Account | null> {
-    return this.#read((tx) => tx.getAccount());
-  }
-  getUser(id: string): Promise<User | null> {
-    return this.#read((tx) => tx.getUser(id));
-  }
-  getCredentialsByEmail(email: string): Promise<Credentials | null> {
-    return this.#read((tx) => tx.getCredentialsByEmail(email));
-  }
-  listUsers(): Promise<User[]> {
-    return this.#read((tx) => tx.listUsers());
-  }
-  countUsers(): Promise<number> {
-    return this.#read((tx) => tx.countUsers());
-  }
-  getRoom(id: string): Promise<Room | null> {
-    return this.#read((tx) => tx.getRoom(id));
-  }
-  listRoomsForMember(userId: string): Promise<RoomForMember[]> {
-    return this.#read((tx) => tx.listRoomsForMember(userId));
-  }
-  listOpenRooms(): Promise<Room[]> {
-    return this.#read((tx) => tx.listOpenRooms());
-  }
-  findDirectRoom(userIds: readonly string[]): Promise<Room | null> {
-    return this.#read((tx) => tx.findDirectRoom(userIds));
-  }
-  getMembership(roomId: string, userId: string): Promise<Membership | null> {
-    return this.#read((tx) => tx.getMembership(roomId, userId));
-  }
-  listMembers(roomId: string): Promise<Membership[]> {
-    return this.#read((tx) => tx.listMembers(roomId));
-  }
-  getMessage(id: string): Promise<Message | null> {
-    return this.#read((tx) => tx.getMessage(id));
-  }
-  getMessageByClientId(roomId: string, authorId: string, clientMessageId: string): Promise<Message | null> {
-    return this.#read((tx) => tx.getMessageByClientId(roomId, authorId, clientMessageId));
-  }
-  listMessages(roomId: string, page: MessagePage): Promise<Message[]> {
-    return this.#read((tx) => tx.listMessages(roomId, page));
-  }
-  getBoost(id: string): Promise<Boost | null> {
-    return this.#read((tx) => tx.getBoost(id));
-  }
-  eventsSince(roomId: string, afterSeq: number, limit: number): Promise<RoomEvent[]> {
-    return this.#read((tx) => tx.eventsSince(roomId, afterSeq, limit));
-  }
-  unpublishedEvents(limit: number): Promise<OutboxEntry[]> {
-    return this.#read((tx) => tx.unpublishedEvents(limit));
-  }
-  searchMessages(userId: string, query: string, limit: number): Promise<SearchHit[]> {
-    return this.#read((tx) => tx.searchMessages(userId, query, limit));
-  }
-  getSession(id: string): Promise<Session | null> {
-    return this.#read((tx) => tx.getSession(id));
+  protected read<T>(use: (reads: StoreReads) => Promise<T>): Promise<T> {
+    return this.#read(use);
   }
 
   #read<T>(read: (tx: PostgresTx) => Promise<T>): Promise<T> {
@@ -773,8 +722,6 @@ class PostgresTx implements StoreTx {
  * never parsed as tsquery syntax.
  */
 
-/** More words than this in a search box is noise; it only makes the query slower. */
-const MAX_SEARCH_TERMS = 16;
 /** Words are cut to this many characters in the index and in queries alike; a lexeme may have at most 2 KB. */
 const MAX_WORD_CHARS = 100;
 /** Needles longer than this are cut: a phrase of a hundred trigrams is already as selective as it gets. */
@@ -788,9 +735,6 @@ const MAX_POSITIONS = 256;
 /** A tsvector may not exceed 1 MB; text past this many lexeme bytes is not indexed (bodies are far shorter by default). */
 const MAX_VECTOR_BYTES = 512 * 1024;
 
-/** The same term rules as store-sqlite.ts's search plan. */
-const TERM = /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu;
-const UNSEGMENTED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 /** Combining diacritical marks: what unicode61's remove_diacritics takes off Latin, Greek and Cyrillic letters. */
 const DIACRITICS = /[\u0300-\u036f]/g;
 
@@ -814,7 +758,7 @@ export function buildSearchVector(body: string): string {
   let position = 1;
   for (const [match] of body.normalize('NFC').matchAll(TERM)) {
     const term = foldTerm(match);
-    if (!UNSEGMENTED.test(term)) {
+    if (!isUnsegmented(term)) {
       lexemes.set(cut(term, MAX_WORD_CHARS), []);
       continue;
     }
@@ -849,9 +793,9 @@ function serialiseVector(lexemes: ReadonlyMap<string, readonly number[]>): strin
  * Null when nothing searchable is left.
  */
 export function buildSearchQuery(query: string): string | null {
-  const terms = [...new Set((query.normalize('NFC').match(TERM) ?? []).map(foldTerm))].slice(0, MAX_SEARCH_TERMS);
+  const terms = queryTerms(query, foldTerm);
   if (terms.length === 0) return null;
-  return terms.map((term) => (UNSEGMENTED.test(term) ? needleQuery(term) : `${lexemeLiteral(cut(term, MAX_WORD_CHARS))}:*`)).join(' & ');
+  return terms.map((term) => (isUnsegmented(term) ? needleQuery(term) : `${lexemeLiteral(cut(term, MAX_WORD_CHARS))}:*`)).join(' & ');
 }
 
 function needleQuery(needle: string): string {

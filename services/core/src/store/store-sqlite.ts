@@ -19,12 +19,12 @@ import type {
   User,
 } from '../domain/types.ts';
 import { HearthError } from '../errors.ts';
+import { isUnsegmented, queryTerms } from './search-terms.ts';
 import { applyMigrations } from './sqlite-migrations.ts';
-import type { Credentials, MessagePage, NewMessage, NewUser, OutboxEntry, Store, StoreTx, UserPatch } from './store.ts';
+import { ReadsThrough } from './reads-through.ts';
+import type { Credentials, MessagePage, NewMessage, NewUser, OutboxEntry, Store, StoreReads, StoreTx, UserPatch } from './store.ts';
 
 const BUSY_TIMEOUT_MS = 5_000;
-/** More words than this in a search box is noise; it only makes the query slower. */
-const MAX_SEARCH_TERMS = 16;
 
 /**
  * The embedded tier's Store: one SQLite file through node:sqlite.
@@ -34,7 +34,7 @@ const MAX_SEARCH_TERMS = 16;
  * runs at once when no transaction is open; while one is open it waits its turn, because
  * on the shared connection it would otherwise see that transaction's uncommitted writes.
  */
-export class StoreSqlite implements Store {
+export class StoreSqlite extends ReadsThrough implements Store {
   readonly #db: DatabaseSync;
   readonly #sql: Sql;
   readonly #reader: SqliteTx;
@@ -45,6 +45,7 @@ export class StoreSqlite implements Store {
   #closing: Promise<void> | null = null;
 
   private constructor(db: DatabaseSync) {
+    super();
     this.#db = db;
     this.#sql = new Sql(db);
     this.#reader = new SqliteTx(this.#sql);
@@ -85,62 +86,8 @@ export class StoreSqlite implements Store {
     return this.#closing;
   }
 
-  getAccount(): Promise<Account | null> {
-    return this.#read((tx) => tx.getAccount());
-  }
-  getUser(id: string): Promise<User | null> {
-    return this.#read((tx) => tx.getUser(id));
-  }
-  getCredentialsByEmail(email: string): Promise<Credentials | null> {
-    return this.#read((tx) => tx.getCredentialsByEmail(email));
-  }
-  listUsers(): Promise<User[]> {
-    return this.#read((tx) => tx.listUsers());
-  }
-  countUsers(): Promise<number> {
-    return this.#read((tx) => tx.countUsers());
-  }
-  getRoom(id: string): Promise<Room | null> {
-    return this.#read((tx) => tx.getRoom(id));
-  }
-  listRoomsForMember(userId: string): Promise<RoomForMember[]> {
-    return this.#read((tx) => tx.listRoomsForMember(userId));
-  }
-  listOpenRooms(): Promise<Room[]> {
-    return this.#read((tx) => tx.listOpenRooms());
-  }
-  findDirectRoom(userIds: readonly string[]): Promise<Room | null> {
-    return this.#read((tx) => tx.findDirectRoom(userIds));
-  }
-  getMembership(roomId: string, userId: string): Promise<Membership | null> {
-    return this.#read((tx) => tx.getMembership(roomId, userId));
-  }
-  listMembers(roomId: string): Promise<Membership[]> {
-    return this.#read((tx) => tx.listMembers(roomId));
-  }
-  getMessage(id: string): Promise<Message | null> {
-    return this.#read((tx) => tx.getMessage(id));
-  }
-  getMessageByClientId(roomId: string, authorId: string, clientMessageId: string): Promise<Message | null> {
-    return this.#read((tx) => tx.getMessageByClientId(roomId, authorId, clientMessageId));
-  }
-  listMessages(roomId: string, page: MessagePage): Promise<Message[]> {
-    return this.#read((tx) => tx.listMessages(roomId, page));
-  }
-  getBoost(id: string): Promise<Boost | null> {
-    return this.#read((tx) => tx.getBoost(id));
-  }
-  eventsSince(roomId: string, afterSeq: number, limit: number): Promise<RoomEvent[]> {
-    return this.#read((tx) => tx.eventsSince(roomId, afterSeq, limit));
-  }
-  unpublishedEvents(limit: number): Promise<OutboxEntry[]> {
-    return this.#read((tx) => tx.unpublishedEvents(limit));
-  }
-  searchMessages(userId: string, query: string, limit: number): Promise<SearchHit[]> {
-    return this.#read((tx) => tx.searchMessages(userId, query, limit));
-  }
-  getSession(id: string): Promise<Session | null> {
-    return this.#read((tx) => tx.getSession(id));
+  protected read<T>(use: (reads: StoreReads) => Promise<T>): Promise<T> {
+    return this.#read(use);
   }
 
   #isInsideCurrent(): boolean {
@@ -701,10 +648,6 @@ export interface SearchPlan {
   readonly shortNeedles: readonly string[];
 }
 
-/** A term starts with a letter or digit and runs over letters, digits and combining marks, like unicode61's tokens. */
-const TERM = /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu;
-/** Scripts written without spaces between words, where a "word" is really a substring. */
-const UNSEGMENTED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 
 /**
  * Turns what a person typed into FTS5 queries that cannot fail to parse: every term is
@@ -713,10 +656,10 @@ const UNSEGMENTED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Scr
  */
 export function buildSearchPlan(query: string): SearchPlan | null {
   // Lower-cased only to drop repeats: both indexes fold case themselves.
-  const terms = [...new Set(query.normalize('NFC').toLowerCase().match(TERM) ?? [])].slice(0, MAX_SEARCH_TERMS);
+  const terms = queryTerms(query, (term) => term.toLowerCase());
   if (terms.length === 0) return null;
-  const words = terms.filter((term) => !UNSEGMENTED.test(term));
-  const unsegmented = terms.filter((term) => UNSEGMENTED.test(term));
+  const words = terms.filter((term) => !isUnsegmented(term));
+  const unsegmented = terms.filter(isUnsegmented);
   const long = unsegmented.filter((term) => [...term].length >= 3);
   return {
     words: words.length === 0 ? null : words.map((term) => `${ftsString(term)}*`).join(' AND '),
