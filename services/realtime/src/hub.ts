@@ -112,24 +112,28 @@ export class Hub {
   #signal(signal: EphemeralSignal): void {
     switch (signal.type) {
       case 'typing':
-        for (const c of this.#byRoom.get(signal.roomId) ?? []) {
-          if (c.user.id !== signal.userId) c.send({ type: 'typing', roomId: signal.roomId, userId: signal.userId });
-        }
-        return;
+        return this.#typing(signal.roomId, signal.userId);
       case 'presence':
-        for (const set of this.#byUser.values()) for (const c of set) c.send({ type: 'presence', userId: signal.userId, online: signal.online });
-        return;
+        return this.#each(() => true, (c) => c.send({ type: 'presence', userId: signal.userId, online: signal.online }));
       case 'sessions.revoked':
-        for (const c of [...(this.#byUser.get(signal.userId) ?? [])]) c.close('unauthenticated', 'your session ended');
-        return;
+        return this.#each((c) => c.user.id === signal.userId, (c) => c.close('unauthenticated', 'your session ended'));
       case 'session.ended':
-        for (const set of this.#byUser.values()) {
-          for (const c of [...set]) if (c.sessionId === signal.sessionId) c.close('unauthenticated', 'you signed out');
-        }
-        return;
+        return this.#each((c) => c.sessionId === signal.sessionId, (c) => c.close('unauthenticated', 'you signed out'));
       case 'user.updated':
         return;
     }
+  }
+
+  #typing(roomId: string, userId: string): void {
+    for (const c of this.#byRoom.get(roomId) ?? []) {
+      if (c.user.id !== userId) c.send({ type: 'typing', roomId, userId });
+    }
+  }
+
+  /** Applies `act` to every connection `matches` picks; a snapshot, since closing one changes the sets. */
+  #each(matches: (connection: Connection) => boolean, act: (connection: Connection) => void): void {
+    const picked = [...this.#byUser.values()].flatMap((set) => [...set].filter(matches));
+    for (const connection of picked) act(connection);
   }
 
   #offer(work: Promise<void>): void {
