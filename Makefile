@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 NODE = $(shell ./scripts/node.sh)
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: run test deps test-deps web typecheck lint unit e2e e2e-embedded e2e-single bench clean
+.PHONY: run test deps test-deps kube-bins web typecheck lint unit e2e e2e-embedded e2e-single bench clean
 
 node_modules/.installed: package.json package-lock.json $(wildcard services/*/package.json e2e/package.json bench/package.json)
 	@./scripts/node.sh >/dev/null
@@ -23,6 +23,12 @@ run: deps web
 test-deps:
 	@./scripts/test-deps.sh
 
+# kube-apiserver and kubectl for the Kubernetes tests (harness/src/kube.ts), built from the
+# k8s.io/kubernetes Go module into .cache/kube/<version>/; a no-op once built. Its tests skip without them.
+# kube-apiserver and kubectl, built with Go from k8s.io/kubernetes (minutes the first time, then cached in .cache/kube).
+kube-bins:
+	@./scripts/build-kube-apiserver.sh >/dev/null
+
 typecheck: deps
 	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
 	$(NODE) node_modules/typescript/bin/tsc -p services/web/tsconfig.json
@@ -31,7 +37,7 @@ lint: deps
 	$(NODE) node_modules/eslint/bin/eslint.js .
 
 # Unit and integration tests beside the code; the backends' suites start real PostgreSQL, Redis and NATS.
-unit: deps test-deps
+unit: deps test-deps kube-bins
 	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'harness/src/**/*.test.ts'
 
 # The end-to-end suite runs unchanged against each tier.

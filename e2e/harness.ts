@@ -181,21 +181,25 @@ export interface ServiceProcess {
   restart(): Promise<void>;
 }
 
-/** Spawns `hearth --target=<role>` on `port` and waits until its /readyz answers 200. */
-export async function startService(options: HearthOptions, role: string, port: number, dataDir = ''): Promise<ServiceProcess> {
+/** A service process just spawned: it may still be waiting for its backends. */
+export interface SpawnedService extends ServiceProcess {
+  /** Polls /readyz until 200 (then readyAfterMs is set); fails when the process exits or after timeoutMs, leaving it running. */
+  waitReady(timeoutMs?: number): Promise<number>;
+}
+
+/**
+ * Spawns `hearth --target=<role>` on `port` and returns at once, before it is ready:
+ * for tests of start-up itself (a backend that is not there yet).
+ */
+export function spawnService(options: HearthOptions, role: string, port: number, dataDir = ''): SpawnedService {
   const url = `http://127.0.0.1:${port}`;
   const env = buildEnv(options, port, dataDir);
   const output = new OutputBuffer();
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const pollMs = options.pollIntervalMs ?? 50;
   let child = spawnServer(env, output, role);
-  let readyAfterMs: number;
-  try {
-    readyAfterMs = await waitReady(url, child, output, readyTimeoutMs, pollMs);
-  } catch (error) {
-    await terminate(child, 'SIGKILL');
-    throw error;
-  }
+  const spawnedAt = performance.now();
+  let readyAfterMs = Number.NaN;
   const isRunning = (): boolean => child.exitCode === null && child.signalCode === null;
   return {
     role,
@@ -208,6 +212,18 @@ export async function startService(options: HearthOptions, role: string, port: n
       return child;
     },
     output: () => output.tail(OUTPUT_LIMIT),
+    async waitReady(timeoutMs = readyTimeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await isReady(url))) {
+        if (!isRunning()) {
+          throw new Error(`Hearth (${role}) exited before it was ready (code ${child.exitCode}, signal ${child.signalCode}); its output:\n${output.tail()}`);
+        }
+        if (Date.now() >= deadline) throw new Error(`Hearth (${role}) did not answer 200 on ${url}/readyz within ${timeoutMs} ms; its output:\n${output.tail()}`);
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
+      readyAfterMs = performance.now() - spawnedAt;
+      return readyAfterMs;
+    },
     async stop() {
       const exit = await terminate(child, 'SIGTERM');
       if (exit.code !== 0 && exit.signal !== 'SIGKILL' && exit.code !== null) {
@@ -224,6 +240,18 @@ export async function startService(options: HearthOptions, role: string, port: n
       readyAfterMs = await waitReady(url, child, output, readyTimeoutMs, pollMs);
     },
   };
+}
+
+/** Spawns `hearth --target=<role>` on `port` and waits until its /readyz answers 200. */
+export async function startService(options: HearthOptions, role: string, port: number, dataDir = ''): Promise<ServiceProcess> {
+  const service = spawnService(options, role, port, dataDir);
+  try {
+    await service.waitReady();
+  } catch (error) {
+    await service.kill9();
+    throw error;
+  }
+  return service;
 }
 
 /**

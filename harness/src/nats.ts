@@ -4,6 +4,8 @@ import { freePort, removeDir, startChild, tempDir, waitUntil, type Child } from 
 export interface NatsServer {
   readonly url: string;
   readonly port: number;
+  /** The HTTP monitoring endpoint (/healthz, /connz, /jsz…). */
+  readonly monitorUrl: string;
   /** Stops and starts nats-server on the same port, keeping its JetStream data. */
   restart(): Promise<void>;
   /** Stops it without removing its data (for tests of an outage); `start` brings it back. */
@@ -12,10 +14,10 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-/** Starts nats-server with JetStream on a free loopback port, its store in a temporary directory. */
-export async function startNats(): Promise<NatsServer> {
+/** Starts nats-server with JetStream on a free loopback port (or `port`), its store in a temporary directory. */
+export async function startNats(options: { port?: number } = {}): Promise<NatsServer> {
   const dir = await tempDir('nats');
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const monitor = await freePort();
   let child: Child | null = null;
 
@@ -34,6 +36,7 @@ export async function startNats(): Promise<NatsServer> {
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    monitorUrl: `http://127.0.0.1:${monitor}`,
     start,
     halt,
     async restart() {

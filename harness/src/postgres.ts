@@ -31,15 +31,18 @@ async function asServerUser(dir: string): Promise<(command: string, args: string
   return (command, args) => ['runuser', ['-u', 'postgres', '--', command, ...args]];
 }
 
-/** Starts a fresh PostgreSQL cluster (initdb) on a free loopback port in a temporary directory. */
-export async function startPostgres(options: { durable?: boolean } = {}): Promise<PostgresServer> {
+/**
+ * Starts a fresh PostgreSQL cluster (initdb) on a free loopback port (or `port`, for a
+ * test of a service that waits for it there) in a temporary directory.
+ */
+export async function startPostgres(options: { durable?: boolean; port?: number } = {}): Promise<PostgresServer> {
   const bin = await binDir();
   const dir = await tempDir('pg');
   const wrap = await asServerUser(dir);
   const data = path.join(dir, 'data');
   const [initdb, initArgs] = wrap(path.join(bin, 'initdb'), ['-D', data, '-U', 'hearth', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
   await run(initdb, initArgs);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const settings = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
   // Tests that do not kill PostgreSQL itself need no fsync; the durability tests ask for it.
   if (options.durable !== true) settings.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');

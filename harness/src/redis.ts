@@ -23,10 +23,10 @@ function answersPing(port: number): Promise<boolean> {
   });
 }
 
-/** Starts redis-server without persistence on a free loopback port. */
-export async function startRedis(): Promise<RedisServer> {
+/** Starts redis-server without persistence on a free loopback port (or `port`). */
+export async function startRedis(options: { port?: number } = {}): Promise<RedisServer> {
   const dir = await tempDir('redis');
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = startChild('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no']);
   await waitUntil('redis-server (apt-get install redis-server)', () => answersPing(port), child);
   return {

@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
+
+/**
+ * The floor for the fan-out benchmark: the least a Node.js `ws` server does to
+ * broadcast. Clients connect on /api/realtime/ws and send any first frame (the
+ * hello), answered with {"type":"ready"}; `POST /broadcast` sends its body, as
+ * text, to every connected client with `ws.send`, then answers 204. No rooms,
+ * sequence numbers, store, bus, presence or liveness pings.
+ *
+ * Run alone it listens on PORT (default: a free one) and prints {"port":N} on
+ * its first line of output; `startBareServer` spawns it as its own process.
+ */
+
+export const BARE_PATH = '/api/realtime/ws';
+
+function serve(port: number): void {
+  const server = createServer((request, response) => {
+    if (request.method !== 'POST' || request.url !== '/broadcast') {
+      response.writeHead(404).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const text = Buffer.concat(chunks).toString();
+      for (const client of wss.clients) client.send(text);
+      response.writeHead(204).end();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  const wss = new WebSocketServer({ server, path: BARE_PATH, perMessageDeflate: false, maxPayload: 64 * 1024 });
+  wss.on('connection', (ws) => {
+    ws.on('error', () => undefined);
+    ws.once('message', () => ws.send('{"type":"ready"}'));
+  });
+  const stop = (): void => {
+    for (const client of wss.clients) client.terminate();
+    server.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  server.listen(port, '127.0.0.1', () => {
+    const address = server.address();
+    console.log(JSON.stringify({ port: typeof address === 'object' && address !== null ? address.port : 0 }));
+  });
+}
+
+export interface BareServer {
+  readonly url: string;
+  readonly port: number;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Spawns this file as its own Node.js process and waits for its port. */
+export function startBareServer(env: NodeJS.ProcessEnv = process.env): Promise<BareServer> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => fail(new Error(`the bare ws server did not start: ${output}`)), 10_000);
+    const fail = (error: Error): void => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    const onExit = (code: number | null): void => fail(new Error(`the bare ws server exited with ${code}: ${output}`));
+    child.once('exit', onExit);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = /^(\{.*\})\n/.exec(output)?.[1];
+      if (line === undefined) return;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      child.stdout.removeAllListeners('data');
+      child.stdout.resume();
+      const { port } = JSON.parse(line) as { port: number };
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        port,
+        process: child,
+        async stop() {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    });
+  });
+}
+
+if (import.meta.main) serve(Number(process.env['PORT'] ?? 0));

@@ -1,0 +1,946 @@
+import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import WebSocket from 'ws';
+import { createTeam, DEFAULT_ROOM, type HearthClient } from '../e2e/client.ts';
+import { startSingleTier, type SingleTier } from '../e2e/single-tier.ts';
+import { startBareServer, BARE_PATH, type BareServer } from './bare-ws-server.ts';
+import { cpuSeconds, percentile, round, rssKiB, sleep, writeResults } from './common.ts';
+
+/**
+ * Fan-out: one room, one realtime process of the single tier (PostgreSQL, NATS,
+ * Redis, and the messaging, realtime and gateway processes), its WebSocket
+ * clients connected straight to the realtime process's port (no nginx).
+ *   A. 2,000 clients, 50 posts/s;  B. 10,000 clients, 10 posts/s.
+ * Posts go to the gateway's REST API, open loop, the send time (CLOCK_MONOTONIC,
+ * shared by every process on the machine) riding in the body; each client
+ * measures post-to-delivery latency on arrival. Beside each, in the same run and
+ * with the same load generator, the floor: bench/bare-ws-server.ts, a bare `ws`
+ * server in its own process broadcasting the same frame text (a copy of a frame
+ * Hearth sent, same size) that the driver POSTs to it.
+ *
+ * The clients live in CLIENT_PROCESSES child processes (this file, run with
+ * --clients) apart from the posting driver; they parse only the marker in each
+ * frame and keep a log-bucket histogram (0.5% wide buckets), not the samples.
+ */
+
+const SCENARIOS = [
+  { name: 'A', clients: 2_000, rate: 50 },
+  { name: 'B', clients: 10_000, rate: 10 },
+] as const;
+/** Steady posting per measured run, after every client is ready and a warm-up. */
+const SECONDS = Number(process.env['BENCH_FANOUT_SECONDS'] ?? 25);
+/** Fraction of the clients (a quick look: BENCH_FANOUT_SCALE=0.1). */
+const SCALE = Number(process.env['BENCH_FANOUT_SCALE'] ?? 1);
+const CLIENT_PROCESSES = Number(process.env['BENCH_FANOUT_CLIENT_PROCESSES'] ?? 2);
+const WARM_SECONDS = 3;
+/** Connections opened, used and closed before memory is measured: first-use costs are not per connection. */
+const WARM_CONNECTIONS = 50;
+const CONNECT_CONCURRENCY = 100;
+const RECEIVING_USERS = 8;
+const POSTING_USERS = 4;
+const SETTLE_MS = 3_000;
+const DRAIN_TIMEOUT_MS = 30_000;
+const FILLER = 'the quick brown fox jumps over the lazy dog while the team chats along';
+const HELLO = JSON.stringify({ type: 'hello', resume: {} });
+const HERE = fileURLToPath(import.meta.url);
+const run = promisify(execFile);
+
+// ---------------------------------------------------------------------------
+// The marker in each body and the latency histogram (shared by driver and clients)
+
+/** Microseconds of CLOCK_MONOTONIC: the same clock in every process on the machine. */
+export function nowUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** `~b:RRR:UUUUUUUUUUUUUUUU~`: the run and the send time in µs, fixed width so every frame has the same size. */
+const MARK = Buffer.from('~b:');
+const MARKER_PATTERN = /~b:\d{3}:\d{16}~/;
+function marker(runId: number, sentUs: number): string {
+  return `~b:${String(runId).padStart(3, '0')}:${String(sentUs).padStart(16, '0')}~`;
+}
+
+function digits(data: Buffer, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i++) value = value * 10 + (data[i]! - 48);
+  return value;
+}
+
+const LOG_STEP = Math.log(1.005);
+const BUCKETS = 4_096;
+
+/** Latencies in 0.5%-wide logarithmic buckets: small, mergeable across processes, percentiles within 0.25%. */
+class Histogram {
+  readonly counts = new Float64Array(BUCKETS);
+  total = 0;
+  maxUs = 0;
+
+  record(us: number): void {
+    const bucket = us <= 1 ? 0 : Math.min(BUCKETS - 1, Math.floor(Math.log(us) / LOG_STEP));
+    this.counts[bucket]!++;
+    this.total++;
+    if (us > this.maxUs) this.maxUs = us;
+  }
+
+  sparse(): [number, number][] {
+    const out: [number, number][] = [];
+    this.counts.forEach((count, bucket) => {
+      if (count > 0) out.push([bucket, count]);
+    });
+    return out;
+  }
+
+  merge(sparse: readonly [number, number][], maxUs: number): void {
+    for (const [bucket, count] of sparse) {
+      this.counts[bucket]! += count;
+      this.total += count;
+    }
+    this.maxUs = Math.max(this.maxUs, maxUs);
+  }
+
+  /** Nearest rank, as the bucket's geometric middle, in ms. */
+  percentileMs(p: number): number {
+    if (this.total === 0) return Number.NaN;
+    const rank = Math.max(1, Math.ceil((p / 100) * this.total));
+    let seen = 0;
+    for (let bucket = 0; bucket < BUCKETS; bucket++) {
+      seen += this.counts[bucket]!;
+      if (seen >= rank) return Math.min(Math.exp((bucket + 0.5) * LOG_STEP), this.maxUs) / 1000;
+    }
+    return this.maxUs / 1000;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The client processes (this file run with --clients)
+
+type ClientCommand =
+  | { readonly cmd: 'connect'; readonly url: string; readonly cookies: readonly string[]; readonly count: number }
+  | { readonly cmd: 'run'; readonly run: number }
+  | { readonly cmd: 'status'; readonly expected: number }
+  | { readonly cmd: 'collect' }
+  | { readonly cmd: 'drop' };
+
+interface ConnectResult {
+  readonly connected: number;
+  readonly failed: number;
+  readonly firstError: string | null;
+}
+
+interface StatusResult {
+  readonly received: number;
+  /** Open clients that have not yet received `expected` frames of the run. */
+  readonly behind: number;
+  readonly closed: number;
+}
+
+interface CollectResult {
+  readonly received: number;
+  readonly histogram: [number, number][];
+  readonly maxUs: number;
+  readonly sample: string | null;
+  readonly closed: number;
+  readonly closeCodes: Record<string, number>;
+  readonly cpuCores: number;
+  readonly loopDelayMs: LoopDelay;
+}
+
+/** Event-loop delay beyond the 10 ms sampling tick, in ms. */
+export interface LoopDelay {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+const LOOP_TICK_MS = 10;
+function loopDelayOf(values: { p50: number; p99: number; max: number }): LoopDelay {
+  const excess = (ns: number): number => round(Math.max(0, ns / 1e6 - LOOP_TICK_MS), 1);
+  return { p50: excess(values.p50), p99: excess(values.p99), max: excess(values.max) };
+}
+
+class ClientProcess {
+  readonly #sockets: WebSocket[] = [];
+  #counts: number[] = [];
+  #generation = 0;
+  #run = -1;
+  #histogram = new Histogram();
+  #received = 0;
+  #sample: string | null = null;
+  #closed = 0;
+  #closeCodes: Record<string, number> = {};
+  readonly #loop: ELDHistogram = monitorEventLoopDelay({ resolution: LOOP_TICK_MS });
+  #cpuAtRun = process.cpuUsage();
+  #runStartedAt = performance.now();
+
+  handle(command: ClientCommand): Promise<unknown> | unknown {
+    switch (command.cmd) {
+      case 'connect':
+        return this.#connect(command.url, command.cookies, command.count);
+      case 'run':
+        return this.#startRun(command.run);
+      case 'status':
+        return this.#status(command.expected);
+      case 'collect':
+        return this.#collect();
+      case 'drop':
+        return this.#drop();
+    }
+  }
+
+  #onFrame(index: number, data: Buffer): void {
+    const at = data.indexOf(MARK);
+    if (at < 0 || digits(data, at + 3, 3) !== this.#run) return;
+    this.#histogram.record(nowUs() - digits(data, at + 7, 16));
+    this.#counts[index]!++;
+    this.#received++;
+    if (this.#sample === null) this.#sample = data.toString();
+  }
+
+  #open(url: string, cookie: string): Promise<void> {
+    const index = this.#sockets.length;
+    const generation = this.#generation;
+    const socket = new WebSocket(url, { headers: { cookie }, perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: 30_000 });
+    this.#sockets.push(socket);
+    this.#counts.push(0);
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      socket.on('open', () => socket.send(HELLO));
+      socket.on('error', (error) => {
+        if (!ready) reject(error);
+      });
+      socket.on('close', (code) => {
+        if (!ready) reject(new Error(`closed with ${code} before ready`));
+        else if (generation === this.#generation) {
+          this.#closed++;
+          this.#closeCodes[code] = (this.#closeCodes[code] ?? 0) + 1;
+        }
+      });
+      socket.once('message', () => {
+        ready = true;
+        socket.on('message', (data: Buffer) => this.#onFrame(index, data));
+        resolve();
+      });
+    });
+  }
+
+  /** Opens `count` connections, CONNECT_CONCURRENCY at a time, each ready once its hello is answered. */
+  async #connect(url: string, cookies: readonly string[], count: number): Promise<ConnectResult> {
+    let next = 0;
+    let connected = 0;
+    let failed = 0;
+    let firstError: string | null = null;
+    const worker = async (): Promise<void> => {
+      while (next < count) {
+        const cookie = cookies[next++ % cookies.length]!;
+        try {
+          await this.#open(url, cookie);
+          connected++;
+        } catch (error) {
+          failed++;
+          firstError ??= String(error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, count) }, worker));
+    return { connected, failed, firstError };
+  }
+
+  #startRun(runId: number): null {
+    this.#run = runId;
+    this.#counts.fill(0);
+    this.#received = 0;
+    this.#histogram = new Histogram();
+    this.#sample = null;
+    this.#closed = 0;
+    this.#closeCodes = {};
+    this.#loop.disable();
+    this.#loop.reset();
+    this.#loop.enable();
+    this.#cpuAtRun = process.cpuUsage();
+    this.#runStartedAt = performance.now();
+    return null;
+  }
+
+  #status(expected: number): StatusResult {
+    let behind = 0;
+    this.#sockets.forEach((socket, i) => {
+      if (socket.readyState === WebSocket.OPEN && this.#counts[i]! < expected) behind++;
+    });
+    return { received: this.#received, behind, closed: this.#closed };
+  }
+
+  #collect(): CollectResult {
+    const cpu = process.cpuUsage(this.#cpuAtRun);
+    const seconds = (performance.now() - this.#runStartedAt) / 1000;
+    return {
+      received: this.#received,
+      histogram: this.#histogram.sparse(),
+      maxUs: this.#histogram.maxUs,
+      sample: this.#sample,
+      closed: this.#closed,
+      closeCodes: this.#closeCodes,
+      cpuCores: round((cpu.user + cpu.system) / 1e6 / seconds, 2),
+      loopDelayMs: loopDelayOf({ p50: this.#loop.percentile(50), p99: this.#loop.percentile(99), max: this.#loop.max }),
+    };
+  }
+
+  #drop(): null {
+    this.#generation++;
+    for (const socket of this.#sockets) socket.terminate();
+    this.#sockets.length = 0;
+    this.#counts = [];
+    return null;
+  }
+}
+
+function serveClientCommands(): void {
+  const clients = new ClientProcess();
+  process.on('message', (message: { id: number; command: ClientCommand }) => {
+    Promise.resolve()
+      .then(() => clients.handle(message.command))
+      .then(
+        (result) => process.send?.({ id: message.id, ok: true, result }),
+        (error: unknown) => process.send?.({ id: message.id, ok: false, error: String(error) }),
+      );
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+// ---------------------------------------------------------------------------
+// The driver's side of the client processes
+
+class ClientFleet {
+  readonly #children: ChildProcess[];
+  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  #nextId = 0;
+
+  private constructor(children: ChildProcess[]) {
+    this.#children = children;
+    for (const child of children) {
+      child.on('message', (message: { id: number; ok: boolean; result?: unknown; error?: string }) => {
+        const waiter = this.#pending.get(message.id);
+        this.#pending.delete(message.id);
+        if (message.ok) waiter?.resolve(message.result);
+        else waiter?.reject(new Error(`client process: ${message.error}`));
+      });
+      child.once('exit', (code, signal) => {
+        for (const waiter of this.#pending.values()) waiter.reject(new Error(`a client process exited (${code ?? signal})`));
+        this.#pending.clear();
+      });
+    }
+  }
+
+  static start(processes: number): ClientFleet {
+    const env = { ...process.env };
+    delete env['NODE_OPTIONS'];
+    return new ClientFleet(Array.from({ length: processes }, () => fork(HERE, ['--clients'], { env, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })));
+  }
+
+  get pids(): number[] {
+    return this.#children.map((child) => child.pid!);
+  }
+
+  #call<T>(child: ChildProcess, command: ClientCommand): Promise<T> {
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: (value) => resolve(value as T), reject });
+      child.send({ id, command });
+    });
+  }
+
+  #all<T>(command: (index: number) => ClientCommand): Promise<T[]> {
+    return Promise.all(this.#children.map((child, i) => this.#call<T>(child, command(i))));
+  }
+
+  /** Spreads `total` connections over the processes; throws when any failed. */
+  async connect(url: string, cookies: readonly string[], total: number): Promise<number> {
+    const started = performance.now();
+    const share = (i: number): number => Math.floor(total / this.#children.length) + (i < total % this.#children.length ? 1 : 0);
+    const results = await this.#all<ConnectResult>((i) => ({ cmd: 'connect', url, cookies, count: share(i) }));
+    const failed = results.reduce((sum, r) => sum + r.failed, 0);
+    if (failed > 0) throw new Error(`${failed} of ${total} connections to ${url} failed; first: ${results.find((r) => r.firstError !== null)?.firstError}`);
+    return performance.now() - started;
+  }
+
+  async startRun(runId: number): Promise<void> {
+    await this.#all(() => ({ cmd: 'run', run: runId }));
+  }
+
+  async status(expected: number): Promise<StatusResult> {
+    const all = await this.#all<StatusResult>(() => ({ cmd: 'status', expected }));
+    return { received: sum(all.map((s) => s.received)), behind: sum(all.map((s) => s.behind)), closed: sum(all.map((s) => s.closed)) };
+  }
+
+  collect(): Promise<CollectResult[]> {
+    return this.#all<CollectResult>(() => ({ cmd: 'collect' }));
+  }
+
+  async drop(): Promise<void> {
+    await this.#all(() => ({ cmd: 'drop' }));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.#children.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.disconnect();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+  }
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
+// ---------------------------------------------------------------------------
+// Probes of other processes (also used by post-throughput.ts)
+
+/**
+ * Event-loop delay of processes we start: NODE_OPTIONS that preload a module
+ * keeping a monitorEventLoopDelay histogram, written to <dir>/loop-<pid>.json
+ * (then reset) when the process gets SIGUSR2. Signal only processes started
+ * with `nodeOptions`: SIGUSR2 ends any other.
+ */
+export class LoopProbes {
+  readonly dir: string;
+
+  private constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  static async create(): Promise<LoopProbes> {
+    return new LoopProbes(await mkdtemp(path.join(tmpdir(), 'hearth-bench-loop-')));
+  }
+
+  get nodeOptions(): string {
+    const code =
+      `import{monitorEventLoopDelay as m}from"node:perf_hooks";import{writeFileSync as w,renameSync as r}from"node:fs";` +
+      `const h=m({resolution:${LOOP_TICK_MS}});h.enable();process.on("SIGUSR2",()=>{const f=${JSON.stringify(this.dir)}+"/loop-"+process.pid+".json";` +
+      `w(f+".tmp",JSON.stringify({p50:h.percentile(50),p99:h.percentile(99),max:h.max}));r(f+".tmp",f);h.reset()});`;
+    return [process.env['NODE_OPTIONS'] ?? '', `--import=data:text/javascript,${encodeURIComponent(code)}`].join(' ').trim();
+  }
+
+  /** The delay since the last read (or the start), and starts anew; null when the process did not answer in 2 s. */
+  async read(pid: number): Promise<LoopDelay | null> {
+    const file = path.join(this.dir, `loop-${pid}.json`);
+    await rm(file, { force: true });
+    try {
+      process.kill(pid, 'SIGUSR2');
+    } catch {
+      return null;
+    }
+    for (let waited = 0; waited < 2_000; waited += 10) {
+      const text = await readFile(file, 'utf8').catch(() => null);
+      if (text !== null) return loopDelayOf(JSON.parse(text) as { p50: number; p99: number; max: number });
+      await sleep(10);
+    }
+    return null;
+  }
+
+  async readAll(pids: Readonly<Record<string, number>>): Promise<Record<string, LoopDelay | null>> {
+    const entries = await Promise.all(Object.entries(pids).map(async ([name, pid]) => [name, await this.read(pid)] as const));
+    return Object.fromEntries(entries);
+  }
+
+  async dispose(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** /proc reports CPU time in clock ticks of 1/100 s (USER_HZ). */
+const JIFFIES_PER_SECOND = 100;
+
+interface ProcStat {
+  readonly ppid: number;
+  readonly cpu: number;
+}
+
+async function allStats(): Promise<Map<number, ProcStat>> {
+  const stats = new Map<number, ProcStat>();
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  await Promise.all(
+    pids.map(async (pid) => {
+      const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+      if (text === null) return;
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      // utime + stime, and cutime + cstime: the children that exited and were reaped (PostgreSQL's ended backends).
+      const cpu = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+      stats.set(Number(pid), { ppid: Number(fields[1]), cpu: cpu / JIFFIES_PER_SECOND });
+    }),
+  );
+  return stats;
+}
+
+/** CPU seconds of a process and all its descendants, live or reaped (PostgreSQL's backends are children of the postmaster). */
+export async function treeCpuSeconds(root: number): Promise<number> {
+  const stats = await allStats();
+  let total = 0;
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.pop()!;
+    total += stats.get(pid)?.cpu ?? 0;
+    for (const [child, stat] of stats) if (stat.ppid === pid) queue.push(child);
+  }
+  return total;
+}
+
+/** The pid of the process whose program is `program` and whose arguments hold `args` in a row (e.g. `-p`, port). */
+export async function findProcess(program: string, args: readonly string[]): Promise<number | null> {
+  for (const name of (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry))) {
+    const argv = (await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (path.basename(argv[0] ?? '') !== program) continue;
+    if (argv.some((_, i) => args.every((arg, j) => argv[i + j] === arg))) return Number(name);
+  }
+  return null;
+}
+
+/** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
+export async function machineJiffies(): Promise<{ busy: number; total: number }> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
+  const fields = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = sum(fields.slice(0, 8));
+  return { busy: total - fields[3]! - fields[4]!, total };
+}
+
+export interface CpuUsage {
+  readonly cores: Record<string, number>;
+  readonly machineBusyPercent: number;
+  readonly otherCores: number;
+}
+
+/** CPU use of named processes over a stretch of time, in cores (1 = one core busy throughout). */
+export class CpuMeter {
+  readonly #processes: Readonly<Record<string, { readonly pid: number; readonly tree: boolean }>>;
+  #before = new Map<string, number>();
+  #machine = { busy: 0, total: 0 };
+  #started = 0;
+
+  constructor(processes: Readonly<Record<string, { readonly pid: number; readonly tree: boolean }>>) {
+    this.#processes = processes;
+  }
+
+  async #sample(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const [name, { pid, tree }] of Object.entries(this.#processes)) {
+      if (pid === process.pid) {
+        const usage = process.cpuUsage();
+        out.set(name, (usage.user + usage.system) / 1e6);
+      } else out.set(name, tree ? await treeCpuSeconds(pid) : await cpuSeconds(pid).catch(() => Number.NaN));
+    }
+    return out;
+  }
+
+  async start(): Promise<void> {
+    this.#before = await this.#sample();
+    this.#machine = await machineJiffies();
+    this.#started = performance.now();
+  }
+
+  /**
+   * Cores per process; the machine's busy share of all its cores in percent; and the
+   * cores busy with anything else (other work on the machine skews the figures).
+   */
+  async stop(): Promise<CpuUsage> {
+    const seconds = (performance.now() - this.#started) / 1000;
+    const after = await this.#sample();
+    const machine = await machineJiffies();
+    const cores: Record<string, number> = {};
+    for (const [name, value] of after) cores[name] = round((value - (this.#before.get(name) ?? 0)) / seconds, 2);
+    const busyCores = (machine.busy - this.#machine.busy) / JIFFIES_PER_SECOND / seconds;
+    const ours = sum(Object.values(cores).filter(Number.isFinite));
+    return {
+      cores,
+      machineBusyPercent: round((100 * (machine.busy - this.#machine.busy)) / (machine.total - this.#machine.total), 0),
+      otherCores: round(Math.max(0, busyCores - ours), 2),
+    };
+  }
+}
+
+/** Raises this process's open-file limit (children inherit it); returns the soft limit now in force. */
+export async function raiseFdLimit(wanted = 65_536): Promise<number> {
+  await run('prlimit', ['--pid', String(process.pid), `--nofile=${wanted}:${wanted}`]).catch(() => undefined);
+  const limits = await readFile('/proc/self/limits', 'utf8');
+  return Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1] ?? 0);
+}
+
+/** Prints a table with a header row; the first `left` columns align left, the rest right. */
+export function printColumns(title: string, header: readonly string[], rows: readonly (readonly string[])[], left = 2): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((cell, i) => (i < left ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  console.log(`\n${title}`);
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
+
+// ---------------------------------------------------------------------------
+// The two servers under the same load
+
+interface Target {
+  readonly name: 'hearth' | 'floor';
+  readonly wsUrl: string;
+  readonly cookies: readonly string[];
+  /** The process holding the connections: its memory is the figure. */
+  serverPid(): number;
+  /** Processes whose CPU is reported. */
+  cpuProcesses(): Promise<Record<string, { pid: number; tree: boolean }>>;
+  /** Node.js processes started with the loop probe. */
+  loopPids(): Record<string, number>;
+  /** Posts a message carrying the marker; resolves when acknowledged. */
+  post(mark: string, n: number): Promise<void>;
+}
+
+interface HearthSetup {
+  readonly tier: SingleTier;
+  readonly roomId: string;
+  readonly posters: readonly HearthClient[];
+  readonly cookies: readonly string[];
+}
+
+async function startHearthSetup(probes: LoopProbes): Promise<HearthSetup> {
+  const tier = await startSingleTier({ postsPerMinute: 10_000_000, replicas: { realtime: 1 }, env: { NODE_OPTIONS: probes.nodeOptions } });
+  try {
+    // Straight to the gateway: nginx stays out of the measurement.
+    const team = await createTeam(tier.services('gateway')[0]!.url, RECEIVING_USERS);
+    const roomId = (await team.admin.roomNamed(DEFAULT_ROOM)).id;
+    const posters = [team.admin, ...team.members.slice(0, POSTING_USERS - 1)];
+    return { tier, roomId, posters, cookies: team.members.map((member) => member.cookieHeader()) };
+  } catch (error) {
+    await tier.stop();
+    throw error;
+  }
+}
+
+export async function backendProcesses(tier: SingleTier): Promise<Record<string, { pid: number; tree: boolean }>> {
+  const found = async (name: string, program: string, args: string[]): Promise<[string, { pid: number; tree: boolean }][]> => {
+    const pid = await findProcess(program, args);
+    return pid === null ? [] : [[name, { pid, tree: true }]];
+  };
+  return Object.fromEntries([
+    ...(await found('postgres', 'postgres', ['-p', String(tier.postgres.port)])),
+    ...(await found('nats', 'nats-server', ['-p', String(tier.nats.port)])),
+    ...(await found('redis', 'redis-server', ['--port', String(tier.redis.port)])),
+  ]);
+}
+
+function hearthTarget(setup: HearthSetup): Target {
+  const service = (role: 'realtime' | 'gateway' | 'messaging'): number => setup.tier.services(role)[0]!.process.pid!;
+  const realtime = setup.tier.services('realtime')[0]!;
+  let cmid = 0;
+  return {
+    name: 'hearth',
+    wsUrl: `ws://127.0.0.1:${realtime.port}/api/realtime/ws`,
+    cookies: setup.cookies,
+    serverPid: () => service('realtime'),
+    async cpuProcesses() {
+      const services = { realtime: service('realtime'), gateway: service('gateway'), messaging: service('messaging') };
+      const nodes = Object.fromEntries(Object.entries(services).map(([name, pid]) => [name, { pid, tree: false }]));
+      return { ...nodes, ...(await backendProcesses(setup.tier)) };
+    },
+    loopPids: () => ({ realtime: service('realtime'), gateway: service('gateway'), messaging: service('messaging') }),
+    async post(mark, n) {
+      const poster = setup.posters[n % setup.posters.length]!;
+      await poster.post(setup.roomId, `${mark} ${FILLER}`, `fanout-${process.pid}-${cmid++}`);
+    },
+  };
+}
+
+function floorTarget(server: BareServer, template: string): Target {
+  return {
+    name: 'floor',
+    wsUrl: `ws://127.0.0.1:${server.port}${BARE_PATH}`,
+    cookies: ['none=1'],
+    serverPid: () => server.process.pid!,
+    cpuProcesses: () => Promise.resolve({ 'bare-ws': { pid: server.process.pid!, tree: false } }),
+    loopPids: () => ({ 'bare-ws': server.process.pid! }),
+    async post(mark) {
+      const response = await fetch(`${server.url}/broadcast`, { method: 'POST', body: template.replace(MARKER_PATTERN, mark), signal: AbortSignal.timeout(10_000) });
+      await response.arrayBuffer();
+      if (response.status !== 204) throw new Error(`the bare server answered ${response.status}`);
+    },
+  };
+}
+
+/** A frame as Hearth sends it, for the floor when no Hearth frame was seen: the same shape and about the same size. */
+function syntheticFrame(): string {
+  const id = '01JBENCHFANOUT0000000000000';
+  const message = { id, roomId: id, seq: 1, authorId: id, clientMessageId: 'fanout-0-0', body: `${marker(0, 0)} ${FILLER}`, mentions: [], sound: null, createdAt: new Date().toISOString(), editedAt: null, deletedAt: null, boosts: [] };
+  return JSON.stringify({ type: 'room.event', event: { roomId: id, seq: 1, type: 'message.posted', at: message.createdAt, message } });
+}
+
+// ---------------------------------------------------------------------------
+// One measured run
+
+interface Posting {
+  readonly posts: number;
+  readonly acknowledged: number;
+  readonly failed: number;
+  readonly firstError: string | null;
+  readonly ackMs: number[];
+  readonly seconds: number;
+}
+
+/** Open loop: a post every 1/rate s whatever the acknowledgements, the send time in the marker. */
+async function postAtRate(target: Target, runId: number, rate: number, seconds: number): Promise<Posting> {
+  const total = Math.round(rate * seconds);
+  const ackMs: number[] = [];
+  let failed = 0;
+  let firstError: string | null = null;
+  const inFlight: Promise<void>[] = [];
+  const start = performance.now();
+  for (let n = 0; n < total; n++) {
+    const wait = start + (n * 1000) / rate - performance.now();
+    if (wait > 1) await sleep(wait);
+    const sentAt = performance.now();
+    inFlight.push(
+      target.post(marker(runId, nowUs()), n).then(
+        () => void ackMs.push(performance.now() - sentAt),
+        (error: unknown) => {
+          failed++;
+          firstError ??= String(error);
+        },
+      ),
+    );
+  }
+  const postedFor = (performance.now() - start) / 1000;
+  await Promise.all(inFlight);
+  return { posts: total, acknowledged: ackMs.length, failed, firstError, ackMs, seconds: postedFor };
+}
+
+/** Waits until every open client has every acknowledged post of the run; returns the ms waited. */
+async function drain(fleet: ClientFleet, expected: number): Promise<{ ms: number; complete: boolean }> {
+  const started = performance.now();
+  while (performance.now() - started < DRAIN_TIMEOUT_MS) {
+    if ((await fleet.status(expected)).behind === 0) return { ms: performance.now() - started, complete: true };
+    await sleep(50);
+  }
+  return { ms: performance.now() - started, complete: false };
+}
+
+export interface RunResult {
+  readonly server: 'hearth' | 'floor';
+  readonly clients: number;
+  readonly connectMs: number;
+  readonly ratePerSecond: number;
+  readonly posts: number;
+  readonly acknowledged: number;
+  readonly failedPosts: number;
+  readonly deliveries: number;
+  readonly expectedDeliveries: number;
+  /** Frames with the run's marker received by all clients, over the posting time plus the drain. */
+  readonly deliveredPerSecond: number;
+  readonly drainMs: number;
+  readonly complete: boolean;
+  readonly latencyMs: { readonly p50: number; readonly p99: number; readonly p999: number; readonly max: number };
+  readonly ackMs: { readonly p50: number; readonly p99: number };
+  readonly rssMiB: { readonly beforeConnecting: number; readonly connected: number; readonly afterRun: number };
+  readonly perConnectionKiB: number;
+  readonly cpuCores: Record<string, number>;
+  readonly machineBusyPercent: number;
+  /** Cores busy with processes outside the benchmark (other work on the machine). */
+  readonly otherCores: number;
+  readonly loopDelayMs: Record<string, LoopDelay | null>;
+  readonly clientProcesses: readonly { readonly cpuCores: number; readonly loopDelayMs: LoopDelay }[];
+  readonly driverLoopDelayMs: LoopDelay;
+  readonly closedClients: number;
+  readonly closeCodes: Record<string, number>;
+  /** One frame as a client received it (the floor sends copies of Hearth's). */
+  readonly sampleFrame: string | null;
+}
+
+let nextRun = 1;
+
+/** Warms the server up on a few connections, measures memory, connects everyone, warms up, then measures. */
+async function measure(target: Target, clients: number, rate: number, probes: LoopProbes): Promise<RunResult> {
+  const fleet = ClientFleet.start(CLIENT_PROCESSES);
+  try {
+    await fleet.connect(target.wsUrl, target.cookies, WARM_CONNECTIONS);
+    await fleet.startRun(nextRun);
+    const warm = await postAtRate(target, nextRun++, 20, 1);
+    await drain(fleet, warm.acknowledged);
+    await fleet.drop();
+    await sleep(SETTLE_MS);
+    const rssBefore = await rssKiB(target.serverPid());
+    const connectMs = await fleet.connect(target.wsUrl, target.cookies, clients);
+    await sleep(SETTLE_MS);
+    const rssConnected = await rssKiB(target.serverPid());
+    await fleet.startRun(nextRun);
+    const warmUp = await postAtRate(target, nextRun++, rate, WARM_SECONDS);
+    await drain(fleet, warmUp.acknowledged);
+    return await measureRun(target, fleet, { clients, rate, connectMs, rssBefore, rssConnected }, probes);
+  } finally {
+    await fleet.stop();
+  }
+}
+
+async function measureRun(
+  target: Target,
+  fleet: ClientFleet,
+  setup: { clients: number; rate: number; connectMs: number; rssBefore: number; rssConnected: number },
+  probes: LoopProbes,
+): Promise<RunResult> {
+  const runId = nextRun++;
+  await fleet.startRun(runId);
+  const clientProcesses = Object.fromEntries(fleet.pids.map((pid, i) => [`clients${i + 1}`, { pid, tree: false }]));
+  const cpu = new CpuMeter({ ...(await target.cpuProcesses()), ...clientProcesses, driver: { pid: process.pid, tree: false } });
+  await probes.readAll(target.loopPids());
+  await cpu.start();
+  const driverLoop = monitorEventLoopDelay({ resolution: LOOP_TICK_MS });
+  driverLoop.enable();
+  const started = performance.now();
+  const posting = await postAtRate(target, runId, setup.rate, SECONDS);
+  const drained = await drain(fleet, posting.acknowledged);
+  const seconds = (performance.now() - started) / 1000;
+  driverLoop.disable();
+  const usage = await cpu.stop();
+  const loopDelayMs = await probes.readAll(target.loopPids());
+  const collected = await fleet.collect();
+  const rssAfter = await rssKiB(target.serverPid());
+  const histogram = new Histogram();
+  for (const part of collected) histogram.merge(part.histogram, part.maxUs);
+  const deliveries = sum(collected.map((c) => c.received));
+  const closeCodes: Record<string, number> = {};
+  for (const part of collected) for (const [code, count] of Object.entries(part.closeCodes)) closeCodes[code] = (closeCodes[code] ?? 0) + count;
+  if (posting.failed > 0) console.warn(`${target.name}: ${posting.failed} posts failed; first: ${posting.firstError}`);
+  return {
+    server: target.name,
+    clients: setup.clients,
+    connectMs: round(setup.connectMs, 0),
+    ratePerSecond: round(posting.posts / posting.seconds, 1),
+    posts: posting.posts,
+    acknowledged: posting.acknowledged,
+    failedPosts: posting.failed,
+    deliveries,
+    expectedDeliveries: posting.acknowledged * setup.clients,
+    deliveredPerSecond: round(deliveries / seconds, 0),
+    drainMs: round(drained.ms, 0),
+    complete: drained.complete,
+    latencyMs: { p50: round(histogram.percentileMs(50), 2), p99: round(histogram.percentileMs(99), 2), p999: round(histogram.percentileMs(99.9), 2), max: round(histogram.maxUs / 1000, 1) },
+    ackMs: { p50: round(percentile(posting.ackMs, 50), 2), p99: round(percentile(posting.ackMs, 99), 2) },
+    rssMiB: { beforeConnecting: round(setup.rssBefore / 1024), connected: round(setup.rssConnected / 1024), afterRun: round(rssAfter / 1024) },
+    perConnectionKiB: round((setup.rssConnected - setup.rssBefore) / setup.clients, 1),
+    cpuCores: usage.cores,
+    machineBusyPercent: usage.machineBusyPercent,
+    otherCores: usage.otherCores,
+    loopDelayMs,
+    clientProcesses: collected.map((c) => ({ cpuCores: c.cpuCores, loopDelayMs: c.loopDelayMs })),
+    driverLoopDelayMs: loopDelayOf({ p50: driverLoop.percentile(50), p99: driverLoop.percentile(99), max: driverLoop.max }),
+    closedClients: sum(collected.map((c) => c.closed)),
+    closeCodes,
+    sampleFrame: collected.find((c) => c.sample !== null)?.sample ?? null,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The benchmark
+
+export interface ScenarioResult {
+  readonly scenario: string;
+  readonly clients: number;
+  readonly ratePerSecond: number;
+  readonly hearth: RunResult;
+  readonly floor: RunResult;
+  /** Hearth ÷ floor: the aim is at most 1.5 for p99 latency and 1.2 for memory per connection. */
+  readonly ratios: { readonly p99Latency: number; readonly memoryPerConnection: number };
+}
+
+async function runFloor(clients: number, rate: number, template: string, probes: LoopProbes): Promise<RunResult> {
+  const server = await startBareServer({ ...process.env, NODE_OPTIONS: probes.nodeOptions });
+  try {
+    return await measure(floorTarget(server, template), clients, rate, probes);
+  } finally {
+    await server.stop();
+  }
+}
+
+function fmt(value: number, digits = 1): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '–';
+}
+
+function cpuNote(result: RunResult): string {
+  const cores = Object.entries(result.cpuCores).map(([name, value]) => `${name} ${fmt(value, 2)}`);
+  const loops = Object.entries(result.loopDelayMs).map(([name, delay]) => `${name} ${delay === null ? '?' : `${fmt(delay.p99)}/${fmt(delay.max, 0)}`}`);
+  const clientLoops = result.clientProcesses.map((c, i) => `clients${i + 1} ${fmt(c.loopDelayMs.p99)}/${fmt(c.loopDelayMs.max, 0)}`);
+  return `  ${result.server} (${result.clients}): CPU cores ${cores.join(', ')}; machine ${result.machineBusyPercent}% busy, ${fmt(result.otherCores, 2)} cores on other work\n    loop delay p99/max ms: ${[...loops, ...clientLoops, `driver ${fmt(result.driverLoopDelayMs.p99)}/${fmt(result.driverLoopDelayMs.max, 0)}`].join(', ')}`;
+}
+
+function printResults(file: string, scenarios: readonly ScenarioResult[]): void {
+  const rows = scenarios.flatMap((s) =>
+    [s.hearth, s.floor].map((r) => [
+      `${s.scenario} ${s.clients}×${s.ratePerSecond}/s`,
+      r.server,
+      fmt(r.deliveredPerSecond, 0),
+      fmt(r.latencyMs.p50, 1),
+      fmt(r.latencyMs.p99, 1),
+      fmt(r.latencyMs.p999, 1),
+      fmt(r.latencyMs.max, 0),
+      fmt(r.ackMs.p99, 1),
+      fmt(r.perConnectionKiB, 1),
+      fmt(r.cpuCores[r.server === 'hearth' ? 'realtime' : 'bare-ws'] ?? Number.NaN, 2),
+      `${r.deliveries}/${r.expectedDeliveries}${r.closedClients > 0 ? ` ${r.closedClients} closed` : ''}`,
+    ]),
+  );
+  printColumns(
+    `fanout → ${file}`,
+    ['scenario', 'server', 'delivered/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'ack p99', 'KiB/conn', 'srv CPU', 'delivered'],
+    rows,
+  );
+  printColumns(
+    'Hearth ÷ floor (aim: p99 ≤ 1.5, memory ≤ 1.2)',
+    ['scenario', 'p99 latency', 'KiB/conn'],
+    scenarios.map((s) => [s.scenario, `${fmt(s.ratios.p99Latency, 2)}×`, `${fmt(s.ratios.memoryPerConnection, 2)}×`]),
+    1,
+  );
+  console.log('\nwhere the CPU went (cores over the measured run) and event-loop delay beyond the 10 ms tick:');
+  for (const s of scenarios) for (const r of [s.hearth, s.floor]) console.log(`${s.scenario} ${cpuNote(r)}`);
+}
+
+export async function runFanout(): Promise<ScenarioResult[]> {
+  const fdLimit = await raiseFdLimit();
+  const probes = await LoopProbes.create();
+  const setup = await startHearthSetup(probes);
+  const results: ScenarioResult[] = [];
+  try {
+    for (const [i, scenario] of SCENARIOS.entries()) {
+      const clients = Math.max(10, Math.round(scenario.clients * SCALE));
+      if (fdLimit < clients + 1_000) throw new Error(`the open-file limit is ${fdLimit}; ${clients} clients need more (ulimit -n)`);
+      // A fresh realtime process per scenario, so its memory starts from the same place.
+      if (i > 0) await setup.tier.services('realtime')[0]!.restart();
+      const hearth = await measure(hearthTarget(setup), clients, scenario.rate, probes);
+      const floor = await runFloor(clients, scenario.rate, hearth.sampleFrame ?? syntheticFrame(), probes);
+      results.push({
+        scenario: scenario.name,
+        clients,
+        ratePerSecond: scenario.rate,
+        hearth,
+        floor,
+        ratios: { p99Latency: round(hearth.latencyMs.p99 / floor.latencyMs.p99, 2), memoryPerConnection: round(hearth.perConnectionKiB / floor.perConnectionKiB, 2) },
+      });
+    }
+  } finally {
+    await setup.tier.stop();
+    await probes.dispose();
+  }
+  const file = await writeResults('fanout', {
+    setup: { seconds: SECONDS, warmSeconds: WARM_SECONDS, clientProcesses: CLIENT_PROCESSES, receivingUsers: RECEIVING_USERS, postingUsers: POSTING_USERS, scale: SCALE, fdLimit },
+    reference: { floor: { A: { p99Ms: 16 }, B: { p99Ms: 86, perConnectionKB: 23 } }, aim: { p99Ratio: 1.5, memoryRatio: 1.2 } },
+    scenarios: results,
+  });
+  printResults(file, results);
+  return results;
+}
+
+if (import.meta.main) {
+  if (process.argv.includes('--clients')) serveClientCommands();
+  else await runFanout();
+}

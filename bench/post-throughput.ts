@@ -1,0 +1,387 @@
+import { execFile, spawn } from 'node:child_process';
+import { chown, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { createTeam, DEFAULT_ROOM, type HearthClient } from '../e2e/client.ts';
+import { startHearth, type Hearth } from '../e2e/harness.ts';
+import type { SingleTier } from '../e2e/single-tier.ts';
+import { percentile, round, sleep, writeResults } from './common.ts';
+import { backendProcesses, CpuMeter, LoopProbes, printColumns, type CpuUsage, type LoopDelay } from './fanout.ts';
+
+/**
+ * Post throughput: acknowledged posts per second at saturation and the p99
+ * acknowledgement latency, POSTERS closed-loop posters (each posts again as soon
+ * as its last post is acknowledged) for SECONDS, straight to the gateway's REST
+ * API (no nginx), after a warm-up. Single tier: into one room, then spread over
+ * MANY_ROOMS rooms (one room's posts serialise on its row lock; many rooms show
+ * what the rest of the path allows). Beside each, on the SAME PostgreSQL in the
+ * same run, pgbench with as many clients running a comparable transaction: the
+ * UPDATE of the room's counter and the INSERT of a message row of about the same
+ * size. Hearth's transaction does more (membership and idempotency reads, the
+ * search lexemes and their GIN index, the room event and outbox rows, the
+ * author's read marker), and its acknowledgement also crosses HTTP, the gateway,
+ * NATS and the messaging process. Then the embedded tier (SQLite), one room.
+ */
+
+const POSTERS = Number(process.env['BENCH_POSTERS'] ?? 32);
+const SECONDS = Number(process.env['BENCH_POST_SECONDS'] ?? 15);
+const WARM_SECONDS = 3;
+const POSTING_USERS = 8;
+const MANY_ROOMS = 8;
+const FILLER = 'the quick brown fox jumps over the lazy dog while the team chats along';
+const PG_DATABASE = 'pgbench_posts';
+const PGBENCH_THREADS = 2;
+const run = promisify(execFile);
+
+interface Latency {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+export interface Throughput {
+  readonly system: string;
+  readonly rooms: number;
+  readonly concurrency: number;
+  readonly acknowledged: number;
+  readonly failed: number;
+  readonly perSecond: number;
+  readonly latencyMs: Latency;
+  readonly cpu: CpuUsage;
+  /** Event-loop delay of the Node.js processes beyond the 10 ms tick (the driver's included). */
+  readonly loopDelayMs: Record<string, LoopDelay | null>;
+  /** PostgreSQL backends of the database by state and wait event, averaged over samples once a second. */
+  readonly pgBackends: Record<string, number> | null;
+}
+
+function latencyOf(ms: readonly number[]): Latency {
+  return { p50: round(percentile(ms, 50), 2), p99: round(percentile(ms, 99), 2), max: round(percentile(ms, 100), 1) };
+}
+
+// ---------------------------------------------------------------------------
+// PostgreSQL's tools, run as its server user when we are root (as harness/src/postgres.ts does)
+
+interface PgTools {
+  readonly dir: string;
+  psql(database: string, sql: string): Promise<string>;
+  /** Starts pgbench on PG_DATABASE; resolves with its output when it exits. */
+  pgbench(args: readonly string[]): { readonly pid: number; readonly done: Promise<string> };
+  dispose(): Promise<void>;
+}
+
+async function pgTools(port: number): Promise<PgTools> {
+  const root = '/usr/lib/postgresql';
+  const versions = (await readdir(root).catch(() => [])).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+  if (versions[0] === undefined) throw new Error('PostgreSQL is not installed (apt-get install postgresql)');
+  const bin = path.join(root, versions[0], 'bin');
+  const dir = await mkdtemp(path.join(tmpdir(), 'hearth-pgbench-'));
+  let wrap = (command: string, args: string[]): [string, string[]] => [command, args];
+  if (process.getuid?.() === 0) {
+    const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
+    const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
+    await chown(dir, uid, gid);
+    wrap = (command, args) => ['runuser', ['-u', 'postgres', '--', command, ...args]];
+  }
+  const connection = ['-h', '127.0.0.1', '-p', String(port), '-U', 'hearth'];
+  return {
+    dir,
+    async psql(database, sql) {
+      const [command, args] = wrap(path.join(bin, 'psql'), [...connection, '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql]);
+      return (await run(command, args)).stdout;
+    },
+    pgbench(args) {
+      const [command, wrapped] = wrap(path.join(bin, 'pgbench'), [...connection, ...args, PG_DATABASE]);
+      const child = spawn(command, wrapped, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const done = new Promise<string>((resolve, reject) =>
+        child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`pgbench exited with ${code}:\n${output}`)))),
+      );
+      return { pid: child.pid!, done };
+    },
+    dispose: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Samples pg_stat_activity once a second: how many backends of `database` are running, waiting on a lock, or idle in a transaction. */
+function sampleBackends(pg: PgTools, database: string): { stop(): Promise<Record<string, number>> } {
+  const totals = new Map<string, number>();
+  let samples = 0;
+  let running = true;
+  const sql =
+    "SELECT state || coalesce(' ' || wait_event_type || ':' || wait_event, ''), count(*) FROM pg_stat_activity " +
+    `WHERE datname = '${database}' AND pid <> pg_backend_pid() AND state <> 'idle' GROUP BY 1`;
+  const loop = (async () => {
+    while (running) {
+      const rows = await pg.psql(database, sql).catch(() => '');
+      samples++;
+      for (const line of rows.trim().split('\n').filter((l) => l !== '')) {
+        const [key = '', count = '0'] = line.split('|');
+        totals.set(key, (totals.get(key) ?? 0) + Number(count));
+      }
+      await sleep(1_000);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return Object.fromEntries([...totals].sort((a, b) => b[1] - a[1]).map(([key, total]) => [key, round(total / Math.max(1, samples), 1)]));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Hearth
+
+interface PostingTeam {
+  readonly posters: readonly HearthClient[];
+  /** The default room first, then more open rooms. */
+  readonly roomIds: readonly string[];
+}
+
+/** The posting users, signed in straight at the gateway: an administrator and POSTING_USERS − 1 members. */
+async function postingTeam(gatewayUrl: string, rooms: number): Promise<PostingTeam> {
+  const { admin, members } = await createTeam(gatewayUrl, POSTING_USERS - 1);
+  const roomIds = [(await admin.roomNamed(DEFAULT_ROOM)).id];
+  for (let i = 1; i < rooms; i++) roomIds.push((await admin.createRoom('open', `Throughput ${i}`)).id);
+  return { posters: [admin, ...members], roomIds };
+}
+
+/** POSTERS closed loops over the posting users (and rooms), each posting as soon as its last post is acknowledged. */
+async function saturate(team: PostingTeam, rooms: number, seconds: number, label: string): Promise<{ ackMs: number[]; failed: number; seconds: number }> {
+  const ackMs: number[] = [];
+  let failed = 0;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: POSTERS }, async (_, loop) => {
+      const poster = team.posters[loop % team.posters.length]!;
+      const roomId = team.roomIds[loop % rooms]!;
+      for (let n = 0; performance.now() < end; n++) {
+        const sentAt = performance.now();
+        try {
+          await poster.post(roomId, `throughput ${label} ${loop} ${n} ${FILLER}`, `throughput-${label}-${loop}-${n}`);
+          ackMs.push(performance.now() - sentAt);
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  return { ackMs, failed, seconds: (performance.now() - start) / 1000 };
+}
+
+interface HearthUnderTest {
+  readonly hearth: Hearth;
+  readonly team: PostingTeam;
+  readonly single: SingleTier | null;
+  readonly pg: PgTools | null;
+}
+
+async function measureHearth(target: HearthUnderTest, rooms: number, probes: LoopProbes): Promise<Throughput> {
+  const { hearth, team, single, pg } = target;
+  await saturate(team, rooms, WARM_SECONDS, `warm${rooms}`);
+  const nodes: Record<string, number> =
+    single === null ? { hearth: hearth.process.pid! } : Object.fromEntries((['gateway', 'messaging', 'realtime'] as const).map((role) => [role, single.services(role)[0]!.process.pid!]));
+  const cpu = new CpuMeter({
+    ...Object.fromEntries(Object.entries(nodes).map(([name, pid]) => [name, { pid, tree: false }])),
+    ...(single === null ? {} : await backendProcesses(single)),
+    driver: { pid: process.pid, tree: false },
+  });
+  await probes.readAll(nodes);
+  const driverLoop = monitorEventLoopDelay({ resolution: 10 });
+  driverLoop.enable();
+  const backends = pg === null ? null : sampleBackends(pg, 'hearth');
+  await cpu.start();
+  const { ackMs, failed, seconds } = await saturate(team, rooms, SECONDS, `run${rooms}`);
+  const usage = await cpu.stop();
+  driverLoop.disable();
+  const excess = (ns: number): number => round(Math.max(0, ns / 1e6 - 10), 1);
+  return {
+    system: `Hearth ${single === null ? 'embedded' : 'single'} tier`,
+    rooms,
+    concurrency: POSTERS,
+    acknowledged: ackMs.length,
+    failed,
+    perSecond: round(ackMs.length / seconds, 0),
+    latencyMs: latencyOf(ackMs),
+    cpu: usage,
+    loopDelayMs: { ...(await probes.readAll(nodes)), driver: { p50: excess(driverLoop.percentile(50)), p99: excess(driverLoop.percentile(99)), max: excess(driverLoop.max) } },
+    pgBackends: (await backends?.stop()) ?? null,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// pgbench on the single tier's PostgreSQL
+
+const roomId = (i: number): string => `01JBENCHR00M${String(i).padStart(14, '0')}`;
+
+function schema(): string {
+  const rooms = Array.from({ length: MANY_ROOMS }, (_, i) => `('${roomId(i)}')`).join(', ');
+  return `
+CREATE TABLE rooms (id text COLLATE "C" NOT NULL PRIMARY KEY, last_seq bigint NOT NULL DEFAULT 0) WITH (fillfactor = 80);
+CREATE TABLE messages (
+  pk bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id text COLLATE "C" NOT NULL UNIQUE,
+  room_id text COLLATE "C" NOT NULL REFERENCES rooms (id),
+  seq bigint NOT NULL,
+  author_id text COLLATE "C" NOT NULL,
+  client_message_id text COLLATE "C" NOT NULL,
+  body text NOT NULL,
+  created_at timestamptz NOT NULL,
+  UNIQUE (room_id, seq)
+);
+INSERT INTO rooms (id) VALUES ${rooms};`;
+}
+
+/** The room's counter and a message row of about Hearth's size (26-character ids, a body like the posters'), in one transaction; client c posts into room c mod rooms. */
+function script(rooms: number): string {
+  const room = `'${roomId(0).slice(0, -2)}' || lpad((:client_id % ${rooms})::text, 2, '0')`;
+  return `\\set author random(1, ${POSTING_USERS})
+BEGIN;
+UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ${room} RETURNING last_seq AS seq \\gset
+INSERT INTO messages (id, room_id, seq, author_id, client_message_id, body, created_at) VALUES (substr(md5(random()::text), 1, 26), ${room}, :seq, 'author-' || :author, 'pgbench-' || :client_id || '-' || :seq, 'throughput pgbench ' || :client_id || ' ' || :seq || ' ${FILLER}', now());
+COMMIT;
+`;
+}
+
+/** Per-transaction latencies (µs) from pgbench's -l logs: client, transaction, latency, script, epoch, µs. */
+async function loggedLatenciesMs(dir: string, prefix: string): Promise<number[]> {
+  const latencies: number[] = [];
+  for (const name of (await readdir(dir)).filter((file) => file.startsWith(`${prefix}.`))) {
+    for (const line of (await readFile(path.join(dir, name), 'utf8')).split('\n')) {
+      const latency = Number(line.split(' ')[2]);
+      if (line !== '' && Number.isFinite(latency)) latencies.push(latency / 1000);
+    }
+  }
+  return latencies;
+}
+
+/** pgbench for WARM_SECONDS, then for SECONDS with per-transaction logs; CPU is measured inside the run, while its backends live. */
+async function measurePgbench(tier: SingleTier, pg: PgTools, rooms: number): Promise<Throughput> {
+  const file = path.join(pg.dir, `post-${rooms}.sql`);
+  await writeFile(file, script(rooms), { mode: 0o644 });
+  const args = (seconds: number): string[] => ['-n', '-M', 'prepared', '-c', String(POSTERS), '-j', String(PGBENCH_THREADS), '-T', String(seconds), '-f', file];
+  await pg.pgbench(args(WARM_SECONDS)).done;
+  const prefix = `tx${rooms}`;
+  const bench = pg.pgbench([...args(SECONDS), '-l', `--log-prefix=${path.join(pg.dir, prefix)}`]);
+  await sleep(1_000);
+  const cpu = new CpuMeter({ ...(await backendProcesses(tier)), pgbench: { pid: bench.pid, tree: true } });
+  const backends = sampleBackends(pg, PG_DATABASE);
+  await cpu.start();
+  await sleep((SECONDS - 2) * 1000);
+  const usage = await cpu.stop();
+  const [output, pgBackends] = await Promise.all([bench.done, backends.stop()]);
+  const latencies = await loggedLatenciesMs(pg.dir, prefix);
+  const tps = /tps = ([\d.]+)/.exec(output)?.[1];
+  if (tps === undefined) throw new Error(`pgbench printed no tps:\n${output}`);
+  return {
+    system: 'pgbench, same PostgreSQL',
+    rooms,
+    concurrency: POSTERS,
+    acknowledged: latencies.length,
+    failed: 0,
+    perSecond: round(Number(tps), 0),
+    latencyMs: latencyOf(latencies),
+    cpu: usage,
+    loopDelayMs: {},
+    pgBackends,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The benchmark
+
+export interface PostThroughputResults {
+  readonly runs: readonly Throughput[];
+  /** Hearth single tier ÷ pgbench on the same PostgreSQL, per number of rooms. */
+  readonly ratios: readonly { readonly rooms: number; readonly throughput: number; readonly p99Latency: number }[];
+  readonly postgresSettings: Record<string, string>;
+}
+
+function printResults(file: string, results: PostThroughputResults): void {
+  printColumns(
+    `post-throughput → ${file} (${POSTERS} concurrent, ${SECONDS} s)`,
+    ['system', 'rooms', 'acked/s', 'p50 ms', 'p99 ms', 'max ms', 'failed'],
+    [
+      ...results.runs.map((r) => [r.system, `${r.rooms}`, `${r.perSecond}`, `${r.latencyMs.p50}`, `${r.latencyMs.p99}`, `${r.latencyMs.max}`, `${r.failed}`]),
+      ...results.ratios.map((r) => ['Hearth single ÷ pgbench', `${r.rooms}`, `${r.throughput}×`, '', `${r.p99Latency}×`, '', '']),
+    ],
+    1,
+  );
+  console.log(`\nPostgreSQL: ${Object.entries(results.postgresSettings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  console.log('where the CPU went (cores; "other" is everything else on the machine), event-loop delay beyond the 10 ms tick (p99/max ms), PostgreSQL backends (average):');
+  for (const r of results.runs) {
+    const cores = Object.entries(r.cpu.cores).map(([name, value]) => `${name} ${value.toFixed(2)}`);
+    console.log(`  ${r.system}, ${r.rooms} room${r.rooms === 1 ? '' : 's'}: ${cores.join(', ')}; other ${r.cpu.otherCores.toFixed(2)}; machine ${r.cpu.machineBusyPercent}% busy`);
+    const loops = Object.entries(r.loopDelayMs).map(([name, d]) => `${name} ${d === null ? '?' : `${d.p99}/${d.max}`}`);
+    if (loops.length > 0) console.log(`    loop ${loops.join(', ')}`);
+    if (r.pgBackends !== null) console.log(`    backends ${Object.entries(r.pgBackends).map(([k, v]) => `${k} ${v}`).join(', ') || 'none busy'}`);
+  }
+}
+
+async function startUnderTest(tier: 'single' | 'embedded', probes: LoopProbes): Promise<HearthUnderTest> {
+  const hearth = await startHearth({ tier, postsPerMinute: 10_000_000, env: { NODE_OPTIONS: probes.nodeOptions } });
+  try {
+    const single = tier === 'single' ? (hearth as SingleTier) : null;
+    const team = await postingTeam(single?.services('gateway')[0]!.url ?? hearth.url, single === null ? 1 : MANY_ROOMS);
+    return { hearth, team, single, pg: single === null ? null : await pgTools(single.postgres.port) };
+  } catch (error) {
+    await hearth.stop();
+    throw error;
+  }
+}
+
+async function singleTierRuns(probes: LoopProbes): Promise<{ runs: Throughput[]; settings: Record<string, string> }> {
+  const target = await startUnderTest('single', probes);
+  const { single, pg } = target as { single: SingleTier; pg: PgTools };
+  try {
+    await single.postgres.createDatabase(PG_DATABASE);
+    await pg.psql(PG_DATABASE, schema());
+    const settingsSql = "SELECT name || '=' || setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_connections') ORDER BY name";
+    const settings = Object.fromEntries((await pg.psql(PG_DATABASE, settingsSql)).trim().split('\n').map((line) => line.split('=') as [string, string]));
+    const runs: Throughput[] = [];
+    for (const rooms of [1, MANY_ROOMS]) {
+      runs.push(await measureHearth(target, rooms, probes));
+      runs.push(await measurePgbench(single, pg, rooms));
+    }
+    return { runs, settings };
+  } finally {
+    await pg.dispose();
+    await target.hearth.stop();
+  }
+}
+
+export async function runPostThroughput(): Promise<PostThroughputResults> {
+  const probes = await LoopProbes.create();
+  try {
+    const { runs, settings } = await singleTierRuns(probes);
+    await sleep(1_000);
+    const embedded = await startUnderTest('embedded', probes);
+    try {
+      runs.push(await measureHearth(embedded, 1, probes));
+    } finally {
+      await embedded.hearth.stop();
+    }
+    const ratios = [1, MANY_ROOMS].map((rooms) => {
+      const hearth = runs.find((r) => r.system === 'Hearth single tier' && r.rooms === rooms)!;
+      const pgbench = runs.find((r) => r.system.startsWith('pgbench') && r.rooms === rooms)!;
+      return { rooms, throughput: round(hearth.perSecond / pgbench.perSecond, 3), p99Latency: round(hearth.latencyMs.p99 / pgbench.latencyMs.p99, 2) };
+    });
+    const results: PostThroughputResults = { runs, ratios, postgresSettings: settings };
+    const file = await writeResults('post-throughput', {
+      setup: { posters: POSTERS, seconds: SECONDS, warmSeconds: WARM_SECONDS, postingUsers: POSTING_USERS, manyRooms: MANY_ROOMS, pgbenchThreads: PGBENCH_THREADS, pgbenchScript: script(1) },
+      ...results,
+    });
+    printResults(file, results);
+    return results;
+  } finally {
+    await probes.dispose();
+  }
+}
+
+if (import.meta.main) await runPostThroughput();

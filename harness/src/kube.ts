@@ -1,0 +1,321 @@
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { access, constants, readFile, writeFile } from 'node:fs/promises';
+import { get, request as httpRequest, type IncomingMessage } from 'node:http';
+import { request } from 'node:https';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freePort, removeDir, startChild, tempDir, waitUntil, type Child } from './process.ts';
+
+const run = promisify(execFile);
+
+const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+const buildScript = path.join(repoRoot, 'scripts', 'build-kube-apiserver.sh');
+
+/** kube-apiserver and kubectl as built by scripts/build-kube-apiserver.sh (`make kube-bins`). */
+export interface KubeBinaries {
+  readonly version: string;
+  readonly dir: string;
+  readonly kubeApiserver: string;
+  readonly kubectl: string;
+}
+
+/**
+ * Where the built binaries are, or null when they are not built yet. The folder is
+ * $HEARTH_KUBE_BIN_DIR when set, else .cache/kube/<version>/ with the version the build
+ * script pins (its `kube_version=` line), so that bumping it there moves the tests too.
+ */
+export async function kubeBinaries(): Promise<KubeBinaries | null> {
+  let dir = process.env.HEARTH_KUBE_BIN_DIR;
+  let version = 'unknown';
+  if (dir === undefined || dir === '') {
+    const script = await readFile(buildScript, 'utf8');
+    const pinned = /^kube_version=(v\d+\.\d+\.\d+)$/m.exec(script)?.[1];
+    if (pinned === undefined) throw new Error(`${buildScript} has no kube_version=vX.Y.Z line`);
+    version = pinned;
+    dir = path.join(repoRoot, '.cache', 'kube', version);
+  }
+  const kubeApiserver = path.join(dir, 'kube-apiserver');
+  const kubectl = path.join(dir, 'kubectl');
+  const executable = (file: string): Promise<boolean> =>
+    access(file, constants.X_OK).then(
+      () => true,
+      () => false,
+    );
+  if (!(await executable(kubeApiserver)) || !(await executable(kubectl))) return null;
+  return { version, dir, kubeApiserver, kubectl };
+}
+
+export interface ControlPlane {
+  /** A kubeconfig (current context: the admin token, namespace `default`) for kubectl and clients. */
+  readonly kubeconfigPath: string;
+  /** https://127.0.0.1:<port> of kube-apiserver. */
+  readonly url: string;
+  /** Bearer token of `admin`, in group system:masters. */
+  readonly token: string;
+  /** PEM of the CA that signed kube-apiserver's serving certificate (for 127.0.0.1 and localhost). */
+  readonly caCert: string;
+  readonly caPath: string;
+  /** http://127.0.0.1:<port> of etcd (v3 API). */
+  readonly etcdUrl: string;
+  readonly binaries: KubeBinaries;
+  /** Stops kube-apiserver and starts it again on the same port; etcd and its data stay. */
+  restartApiServer(): Promise<void>;
+  /**
+   * Compacts etcd up to its current revision and returns it. kube-apiserver's watch cache still
+   * serves the versions it holds; once that is gone (restartApiServer), a list or watch from a
+   * resource version older than the compaction answers 410 Gone (Expired).
+   */
+  compactEtcd(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts etcd and kube-apiserver on free loopback ports, state in a temporary directory:
+ * token authentication (an admin in system:masters), RBAC authorization, a generated serving
+ * CA and service-account key pair. There is no controller manager, scheduler or kubelet: objects
+ * are stored and served, nothing reconciles them (pods stay Pending, namespaces stay Terminating).
+ */
+export async function startControlPlane(options: { binaries?: KubeBinaries } = {}): Promise<ControlPlane> {
+  const binaries = options.binaries ?? (await kubeBinaries());
+  if (binaries === null) throw new Error('kube-apiserver is not built: run `make kube-bins` (scripts/build-kube-apiserver.sh)');
+  const dir = await tempDir('kube');
+  let etcd: Child | null = null;
+  const state: { apiserver: Child | null } = { apiserver: null };
+  try {
+    const etcdPort = await freePort();
+    const peerPort = await freePort();
+    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+    const peerUrl = `http://127.0.0.1:${peerPort}`;
+    etcd = startChild('etcd', [
+      '--name=hearth',
+      `--data-dir=${path.join(dir, 'etcd')}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=${peerUrl}`,
+      `--initial-advertise-peer-urls=${peerUrl}`,
+      `--initial-cluster=hearth=${peerUrl}`,
+      '--initial-cluster-state=new',
+      '--logger=zap',
+      '--log-level=warn',
+    ]);
+    const etcdChild = etcd;
+    await waitUntil('etcd (apt-get install etcd-server: make test-deps)', () => etcdHealthy(etcdPort), etcdChild);
+
+    const pki = await makePki(dir);
+    const token = randomBytes(24).toString('hex');
+    const tokenFile = path.join(dir, 'tokens.csv');
+    await writeFile(tokenFile, `${token},admin,admin,"system:masters"\n`, { mode: 0o600 });
+    const port = await freePort();
+    const url = `https://127.0.0.1:${port}`;
+    const args = [
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--cert-dir=${path.join(dir, 'certs')}`,
+      `--tls-cert-file=${pki.servingCertPath}`,
+      `--tls-private-key-file=${pki.servingKeyPath}`,
+      `--token-auth-file=${tokenFile}`,
+      '--authorization-mode=RBAC',
+      `--etcd-servers=${etcdUrl}`,
+      '--service-cluster-ip-range=10.96.0.0/24',
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${pki.serviceAccountPublicPath}`,
+      `--service-account-signing-key-file=${pki.serviceAccountPrivatePath}`,
+      // Without a controller manager no namespace gets its `default` service account, which
+      // the ServiceAccount plugin would demand of every pod; the other default plugins stay.
+      '--disable-admission-plugins=ServiceAccount',
+      // The `kubernetes` Service's endpoints would be 127.0.0.1, which Endpoints refuse.
+      '--endpoint-reconciler-type=none',
+      '--allow-privileged=true',
+      '--profiling=false',
+      '--v=0',
+    ];
+
+    const startApiServer = async (): Promise<void> => {
+      const child = startChild(binaries.kubeApiserver, args);
+      state.apiserver = child;
+      await waitUntil('kube-apiserver /readyz', async () => (await getStatus(url, '/readyz', token, pki.caCert)) === 200, child, 120_000);
+      // The bootstrap controller creates `default` just after it starts; tests expect it.
+      await waitUntil('namespace default', async () => (await getStatus(url, '/api/v1/namespaces/default', token, pki.caCert)) === 200, child);
+    };
+    const stopApiServer = async (): Promise<void> => {
+      await state.apiserver?.stop('SIGTERM', 20_000);
+      state.apiserver = null;
+    };
+    await startApiServer();
+
+    const kubeconfigPath = path.join(dir, 'kubeconfig');
+    await writeFile(kubeconfigPath, kubeconfig(url, token, pki.caCert), { mode: 0o600 });
+    return {
+      kubeconfigPath,
+      url,
+      token,
+      caCert: pki.caCert,
+      caPath: pki.caPath,
+      etcdUrl,
+      binaries,
+      async restartApiServer() {
+        await stopApiServer();
+        await startApiServer();
+      },
+      async compactEtcd() {
+        // etcd's JSON gateway: a range read tells the current revision; int64s travel as strings.
+        const range = (await etcdPost(etcdPort, '/v3/kv/range', { key: Buffer.from('/').toString('base64') })) as { header?: { revision?: string } };
+        const revision = Number(range.header?.revision ?? 0);
+        if (!(revision > 0)) throw new Error(`etcd: no revision in ${JSON.stringify(range)}`);
+        await etcdPost(etcdPort, '/v3/kv/compaction', { revision: String(revision), physical: true });
+        return revision;
+      },
+      async stop() {
+        await stopApiServer();
+        await etcdChild.stop();
+        await removeDir(dir);
+      },
+    };
+  } catch (error) {
+    await state.apiserver?.stop('SIGKILL');
+    await etcd?.stop('SIGKILL');
+    await removeDir(dir);
+    throw error;
+  }
+}
+
+interface Pki {
+  caCert: string;
+  caPath: string;
+  servingCertPath: string;
+  servingKeyPath: string;
+  serviceAccountPublicPath: string;
+  serviceAccountPrivatePath: string;
+}
+
+/** A CA and a serving certificate for 127.0.0.1/localhost (openssl), and the service-account key pair (node:crypto). */
+async function makePki(dir: string): Promise<Pki> {
+  const file = (name: string): string => path.join(dir, name);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const openssl = (args: string[]): Promise<unknown> =>
+    run('openssl', args).catch((error: unknown) => {
+      throw new Error(`openssl ${args[0]} failed (is openssl installed?): ${String(error)}`);
+    });
+  await openssl([
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.crt'),
+    '-days',
+    '7',
+    '-subj',
+    '/CN=hearth-test-ca',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  await openssl(['req', '-new', ...ec, '-keyout', file('serving.key'), '-out', file('serving.csr'), '-subj', '/CN=kube-apiserver']);
+  await writeFile(
+    file('serving.ext'),
+    [
+      'basicConstraints=critical,CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=serverAuth',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc',
+      '',
+    ].join('\n'),
+  );
+  await openssl([
+    'x509',
+    '-req',
+    '-in',
+    file('serving.csr'),
+    '-CA',
+    file('ca.crt'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '7',
+    '-extfile',
+    file('serving.ext'),
+    '-out',
+    file('serving.crt'),
+  ]);
+
+  const { publicKey, privateKey } = generateKeyPairSync('ec', {
+    namedCurve: 'prime256v1',
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  await writeFile(file('sa.pub'), publicKey);
+  await writeFile(file('sa.key'), privateKey, { mode: 0o600 });
+  return {
+    caCert: await readFile(file('ca.crt'), 'utf8'),
+    caPath: file('ca.crt'),
+    servingCertPath: file('serving.crt'),
+    servingKeyPath: file('serving.key'),
+    serviceAccountPublicPath: file('sa.pub'),
+    serviceAccountPrivatePath: file('sa.key'),
+  };
+}
+
+/** A kubeconfig; JSON is YAML, and kubectl and client-go read it as such. */
+function kubeconfig(url: string, token: string, caCert: string): string {
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'hearth', cluster: { server: url, 'certificate-authority-data': Buffer.from(caCert).toString('base64') } }],
+    users: [{ name: 'admin', user: { token } }],
+    contexts: [{ name: 'hearth', context: { cluster: 'hearth', user: 'admin', namespace: 'default' } }],
+    'current-context': 'hearth',
+    preferences: {},
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/** The status of a GET to kube-apiserver, verifying its certificate (no keep-alive: nothing may outlive the check). */
+function getStatus(url: string, pathname: string, token: string, ca: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(new URL(pathname, url), { headers: { authorization: `Bearer ${token}` }, ca, agent: false }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+function etcdHealthy(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = get({ host: '127.0.0.1', port, path: '/health', agent: false }, (response) => {
+      readBody(response).then(
+        (body) => resolve(response.statusCode === 200 && body.includes('"health":"true"')),
+        () => resolve(false),
+      );
+    });
+    req.on('error', () => resolve(false));
+  });
+}
+
+function etcdPost(port: number, pathname: string, body: unknown): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const req = httpRequest({ host: '127.0.0.1', port, path: pathname, method: 'POST', agent: false, headers: { 'content-type': 'application/json' } });
+    req.on('error', reject);
+    req.on('response', (response: IncomingMessage) => {
+      readBody(response).then((text) => {
+        if (response.statusCode !== 200) reject(new Error(`etcd ${pathname}: ${response.statusCode} ${text}`));
+        else resolve(JSON.parse(text));
+      }, reject);
+    });
+    req.end(payload);
+  });
+}
+
+async function readBody(response: IncomingMessage): Promise<string> {
+  let text = '';
+  for await (const chunk of response) text += String(chunk);
+  return text;
+}

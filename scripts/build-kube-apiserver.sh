@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Builds kube-apiserver and kubectl from the k8s.io/kubernetes Go module (the machines reach
+# the Go module proxy but no release downloads) into .cache/kube/<version>/, and prints that
+# folder on stdout. Skips the build when both binaries are already there.
+#
+# k8s.io/kubernetes cannot be required as-is: its go.mod requires its staging modules
+# (k8s.io/api, k8s.io/apiserver, ...) at v0.0.0 and replaces them with ./staging paths that
+# are not part of the module. So a throwaway wrapper module requires k8s.io/kubernetes at
+# $kube_version and replaces every one of those staging modules with its published v0.<minor>.<patch>.
+#
+# KUBE_VERSION overrides the version; it must be on the Go proxy as k8s.io/kubernetes (the proxy
+# here has only some releases: `go list -m -versions k8s.io/kubernetes`) and need this Go.
+# harness/src/kube.ts reads the kube_version line below to find the binaries.
+set -euo pipefail
+kube_version=v1.36.3
+version=${KUBE_VERSION:-$kube_version}
+me=scripts/build-kube-apiserver.sh
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=$root/.cache/kube/$version
+
+fail() {
+  echo "$me: $*" >&2
+  exit 1
+}
+say() { echo "$me: $*" >&2; }
+
+if [ -x "$out/kube-apiserver" ] && [ -x "$out/kubectl" ]; then
+  echo "$out"
+  exit 0
+fi
+
+[[ $version =~ ^v1\.([0-9]+)\.([0-9]+)$ ]] || fail "KUBE_VERSION=$version is not a release version like v1.36.3"
+minor=${BASH_REMATCH[1]}
+staging_version=v0.${BASH_REMATCH[1]}.${BASH_REMATCH[2]}
+
+go=$(command -v go || true)
+[ -n "$go" ] || go=/usr/local/go/bin/go
+[ -x "$go" ] || fail "Go is needed to build kube-apiserver (not on PATH nor at /usr/local/go/bin/go)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/hearth-kube-build-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+log=$work/go.log
+# Runs a go command quietly; on failure keeps its output in .cache/kube/<version>/build.log
+# and says what failed, with go's last line, in one line.
+run_go() {
+  local what=$1
+  shift
+  if ! (cd "$work/module" && "$go" "$@") >"$log" 2>&1; then
+    mkdir -p "$out"
+    cp "$log" "$out/build.log"
+    # `go mod download -json` reports in an "Error" field; the other commands end with the error.
+    local reason
+    reason=$(sed -nE 's/^[[:space:]]*"Error": "(.*)",?$/\1/p' "$log" | tail -n 1)
+    [ -n "$reason" ] || reason=$(grep -v '^[[:space:]]*$' "$log" | tail -n 1)
+    fail "$what failed: $reason (go $1's output: ${out#"$root"/}/build.log)"
+  fi
+}
+started=$(date +%s)
+elapsed() { echo "$(($(date +%s) - started)) s"; }
+
+mkdir -p "$work/module"
+cat >"$work/module/go.mod" <<EOF
+module hearth.local/kubebins
+
+go $("$go" env GOVERSION | sed -E 's/^go([0-9]+\.[0-9]+).*/\1/').0
+EOF
+
+say "building kube-apiserver and kubectl $version with $("$go" env GOVERSION) (staging modules at $staging_version) into $out"
+say "reading k8s.io/kubernetes@$version's go.mod from the Go module proxy"
+run_go "downloading k8s.io/kubernetes@$version" mod download -json "k8s.io/kubernetes@$version"
+kube_gomod=$(sed -nE 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p' "$log")
+[ -f "$kube_gomod" ] || fail "could not find k8s.io/kubernetes@$version's go.mod in the Go module cache"
+
+# The staging modules are the ones its go.mod requires at v0.0.0 (and replaces with ./staging/src/...).
+staging=$(awk '$1 ~ /^k8s\.io\// && $2 == "v0.0.0" { print $1 }' "$kube_gomod" | sort -u)
+[ -n "$staging" ] || fail "found no k8s.io staging modules in k8s.io/kubernetes@$version's go.mod"
+{
+  echo
+  echo "require k8s.io/kubernetes $version"
+  echo
+  echo "replace ("
+  for module in $staging; do echo "	$module => $module $staging_version"; done
+  echo ")"
+  echo
+  echo "tool ("
+  echo "	k8s.io/kubernetes/cmd/kube-apiserver"
+  echo "	k8s.io/kubernetes/cmd/kubectl"
+  echo ")"
+} >>"$work/module/go.mod"
+say "$(echo "$staging" | wc -l) staging modules replaced; resolving the dependencies (go mod tidy)"
+run_go "resolving the modules" mod tidy
+say "modules resolved after $(elapsed); compiling (a cold build takes minutes)"
+
+# The same version stamps as Kubernetes' own builds (hack/lib/version.sh), so that
+# `kubectl version` and /version tell the release rather than v0.0.0-master.
+stamp=""
+for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+  stamp+=" -X $pkg.gitVersion=$version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+done
+mkdir -p "$work/bin"
+export CGO_ENABLED=0
+run_go "compiling" build -trimpath -ldflags "-s -w$stamp" -o "$work/bin/" \
+  k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
+"$work/bin/kube-apiserver" --version >/dev/null 2>&1 || fail "the built kube-apiserver does not run"
+
+mkdir -p "$out"
+# kubectl last: the skip test above needs both, and a rename is atomic.
+mv -f "$work/bin/kube-apiserver" "$out/kube-apiserver"
+mv -f "$work/bin/kubectl" "$out/kubectl"
+say "built in $(elapsed): $(du -h "$out/kube-apiserver" | cut -f1) kube-apiserver, $(du -h "$out/kubectl" | cut -f1) kubectl"
+echo "$out"
