@@ -29,6 +29,11 @@ test-deps:
 kube-bins:
 	@./scripts/build-kube-apiserver.sh >/dev/null
 
+# The Hearth CRD (crds/) and its reference (docs/crd-reference.md), generated from operator/src/api/hearth-crd.ts.
+.PHONY: crds
+crds: deps
+	$(NODE) operator/src/api/generate.ts
+
 typecheck: deps
 	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
 	$(NODE) node_modules/typescript/bin/tsc -p services/web/tsconfig.json
@@ -38,7 +43,7 @@ lint: deps
 
 # Unit and integration tests beside the code; the backends' suites start real PostgreSQL, Redis and NATS.
 unit: deps test-deps kube-bins
-	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'harness/src/**/*.test.ts'
+	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'harness/src/**/*.test.ts' 'operator/src/**/*.test.ts'
 
 # The end-to-end suite runs unchanged against each tier.
 e2e: e2e-embedded e2e-single

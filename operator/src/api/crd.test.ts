@@ -1,0 +1,196 @@
+// The generated CRD on a real kube-apiserver, driven with kubectl: defaults, printer columns,
+// the status subresource, and the refusals of docs/examples/invalid/ and of a tier downgrade.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { kubeBinaries, removeDir, startControlPlane, tempDir, waitUntil, type ControlPlane } from '@hearth/harness';
+import { repoRoot } from './generate.ts';
+import { completeHearthSpec, completeHearthStatus } from './hearth-sample.ts';
+import { defaultHearthImage, defaultHearthVersion, type Hearth } from './hearth-types.ts';
+
+const run = promisify(execFile);
+
+// kube-apiserver is built from source by `make kube-bins`, which `make unit` and `make test` run first.
+if ((await kubeBinaries()) === null) throw new Error('kube-apiserver and kubectl are not built: run `make kube-bins`');
+
+const crdFile = path.join(repoRoot, 'crds', 'hearth.dev_hearths.yaml');
+const examples = path.join(repoRoot, 'docs', 'examples');
+const invalidDir = path.join(examples, 'invalid');
+const invalidFiles = (await readdir(invalidDir)).filter((name) => name.endsWith('.yaml')).sort();
+const namespace = 'chat';
+
+/** The defaults every stored Hearth gets for the blocks every tier uses. */
+const everyTierDefaults = {
+  version: defaultHearthVersion,
+  image: { repository: defaultHearthImage, pullPolicy: 'IfNotPresent' },
+  storage: { size: '10Gi', retainOnDelete: true },
+  auth: { local: { enabled: true } },
+  observability: { serviceMonitor: false, prometheusRule: false, dashboards: false },
+  features: { search: true, bots: false, files: false },
+  paused: false,
+};
+
+interface Failure {
+  code: number;
+  stderr: string;
+}
+
+/** The line of a manifest's `# expect: …` comment: text the API server's refusal must contain. */
+async function expectedRefusal(file: string): Promise<string> {
+  const expect = /^# expect: (.+)$/m.exec(await readFile(file, 'utf8'))?.[1];
+  if (expect === undefined) throw new Error(`${file} has no "# expect: <message>" line`);
+  return expect;
+}
+
+describe('the Hearth CRD on a real API server', () => {
+  let kube: ControlPlane;
+  let work: string;
+
+  const kubectl = async (...args: string[]): Promise<string> => {
+    const { stdout } = await run(kube.binaries.kubectl, ['--kubeconfig', kube.kubeconfigPath, '--cache-dir', path.join(work, 'cache'), ...args]);
+    return stdout;
+  };
+  const kubectlFails = async (...args: string[]): Promise<Failure> => {
+    try {
+      const stdout = await kubectl(...args);
+      throw new assert.AssertionError({ message: `kubectl ${args.join(' ')} succeeded: ${stdout}` });
+    } catch (error) {
+      if (error instanceof assert.AssertionError) throw error;
+      const failure = error as { code?: unknown; stderr?: unknown };
+      return { code: Number(failure.code), stderr: String(failure.stderr) };
+    }
+  };
+  const getHearth = async (name: string): Promise<Hearth> => JSON.parse(await kubectl('get', 'hearth', name, '-n', namespace, '-o', 'json')) as Hearth;
+  const applyJson = async (name: string, manifest: object): Promise<void> => {
+    const file = path.join(work, `${name}.json`);
+    await writeFile(file, JSON.stringify(manifest));
+    await kubectl('apply', '-n', namespace, '-f', file);
+  };
+
+  before(async () => {
+    kube = await startControlPlane();
+    work = await tempDir('hearth-crd-test');
+    await kubectl('apply', '--server-side', '-f', crdFile);
+    await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/hearths.hearth.dev');
+    await kubectl('create', 'namespace', namespace);
+    // Discovery can lag Established by a moment; kubectl re-reads it when a kind is missing.
+    await waitUntil('kubectl get hearth', async () => (await kubectl('get', 'hearth', '-n', namespace)) !== undefined, null);
+  });
+
+  after(async () => {
+    await kube?.stop();
+    if (work !== undefined) await removeDir(work);
+  });
+
+  it('is established with its names accepted', async () => {
+    const crd = JSON.parse(await kubectl('get', 'crd', 'hearths.hearth.dev', '-o', 'json')) as { status: { conditions: { type: string; status: string }[] } };
+    const status = Object.fromEntries(crd.status.conditions.map((condition) => [condition.type, condition.status]));
+    assert.equal(status.Established, 'True');
+    assert.equal(status.NamesAccepted, 'True');
+  });
+
+  it('stores docs/examples/embedded.yaml with the defaults filled in', async () => {
+    assert.match(await kubectl('apply', '-n', namespace, '-f', path.join(examples, 'embedded.yaml')), /hearth\.hearth\.dev\/acme created/);
+    const hearth = await getHearth('acme');
+    assert.deepEqual(hearth.spec, { tier: 'embedded', ingress: { host: 'chat.acme.example' }, ...everyTierDefaults });
+    assert.equal(hearth.metadata.generation, 1);
+  });
+
+  it('stores docs/examples/single.yaml with the defaults of the blocks it writes', async () => {
+    await kubectl('apply', '-n', namespace, '-f', path.join(examples, 'single.yaml'));
+    const hearth = await getHearth('globex');
+    assert.deepEqual(hearth.spec, {
+      ...everyTierDefaults,
+      tier: 'single',
+      version: '0.1.0',
+      ingress: { host: 'chat.globex.example' },
+      storage: { size: '5Gi', retainOnDelete: true },
+      services: {
+        gateway: { replicas: 2, resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } } },
+        realtime: { replicas: 2 },
+        messaging: { replicas: 1 },
+      },
+      // Counts that depend on the tier stay unset: the operator picks them (tierDefaults).
+      database: { storage: { size: '20Gi' } },
+      nats: { storage: { size: '5Gi' } },
+      redis: { mode: 'standalone' },
+    });
+  });
+
+  it('accepts a Hearth with every field of the TypeScript types set, and keeps them all', async () => {
+    const manifest = { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'complete' }, spec: completeHearthSpec };
+    // kubectl validates strictly: a field of the types missing from the schema would be refused, not dropped.
+    await applyJson('complete', manifest);
+    await kubectl('patch', 'hearth', 'complete', '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: completeHearthStatus }));
+    const hearth = await getHearth('complete');
+    assert.deepEqual(hearth.spec, completeHearthSpec);
+    assert.deepEqual(hearth.status, completeHearthStatus);
+  });
+
+  it('prints the columns TIER PHASE VERSION URL AGE', async () => {
+    const lines = (await kubectl('get', 'hearth', '-n', namespace)).trim().split('\n');
+    assert.match(lines[0] ?? '', /^NAME\s+TIER\s+PHASE\s+VERSION\s+URL\s+AGE$/);
+    assert.match(lines.find((line) => line.startsWith('complete ')) ?? '', /^complete\s+clustered\s+Ready\s+0\.1\.0\s+https:\/\/chat\.acme\.example\s+\d+s$/);
+    // The same resource through its short name and its category.
+    assert.match(await kubectl('get', 'hearth', 'acme', '-n', namespace, '-o', 'name'), /^hearth\.hearth\.dev\/acme$/m);
+    assert.match(await kubectl('get', 'all', '-n', namespace, '-o', 'name'), /^hearth\.hearth\.dev\/globex$/m);
+  });
+
+  it('selects Hearths by spec.tier', async () => {
+    const names = await kubectl('get', 'hearth', '-n', namespace, '--field-selector', 'spec.tier=single', '-o', 'name');
+    assert.deepEqual(names.trim().split('\n'), ['hearth.hearth.dev/globex']);
+  });
+
+  describe('refuses each manifest in docs/examples/invalid/ with a message naming the field', () => {
+    it('has the four required cases', () => {
+      for (const name of ['unknown-tier.yaml', 'zero-replicas.yaml', 'clustered-two-nats.yaml', 'oidc-without-secret.yaml']) assert.ok(invalidFiles.includes(name), name);
+    });
+    for (const name of invalidFiles) {
+      it(name, async () => {
+        const file = path.join(invalidDir, name);
+        const failure = await kubectlFails('apply', '-n', namespace, '-f', file);
+        assert.notEqual(failure.code, 0);
+        assert.ok(failure.stderr.includes(await expectedRefusal(file)), `kubectl said: ${failure.stderr}`);
+        assert.match(failure.stderr, /is invalid/);
+      });
+    }
+  });
+
+  it('lets spec.tier go up from embedded to single and refuses it going back down', async () => {
+    await applyJson('upgrade', { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'upgrade' }, spec: { tier: 'embedded' } });
+    const patch = (tier: string | null): Promise<string> =>
+      kubectl('patch', 'hearth', 'upgrade', '-n', namespace, '--type=merge', '-p', JSON.stringify({ spec: { tier } }));
+    await patch('single');
+    assert.equal((await getHearth('upgrade')).spec.tier, 'single');
+
+    const down = await kubectlFails('patch', 'hearth', 'upgrade', '-n', namespace, '--type=merge', '-p', '{"spec":{"tier":"embedded"}}');
+    assert.match(down.stderr, /spec\.tier: Forbidden: spec\.tier may only go up: embedded → single → clustered/);
+    // Removing the field is a downgrade too: it defaults to embedded.
+    const removed = await kubectlFails('patch', 'hearth', 'upgrade', '-n', namespace, '--type=merge', '-p', '{"spec":{"tier":null}}');
+    assert.match(removed.stderr, /spec\.tier may only go up/);
+    await patch('clustered');
+    assert.match((await kubectlFails('patch', 'hearth', 'upgrade', '-n', namespace, '--type=merge', '-p', '{"spec":{"tier":"single"}}')).stderr, /spec\.tier may only go up/);
+    assert.equal((await getHearth('upgrade')).spec.tier, 'clustered');
+  });
+
+  it('has a status subresource: status changes there without bumping metadata.generation, and not through the main resource', async () => {
+    const before = await getHearth('acme');
+    await kubectl('patch', 'hearth', 'acme', '-n', namespace, '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Ready","observedGeneration":1}}');
+    const after = await getHearth('acme');
+    assert.equal(after.status?.phase, 'Ready');
+    assert.equal(after.metadata.generation, before.metadata.generation);
+    assert.notEqual(after.metadata.resourceVersion, before.metadata.resourceVersion);
+
+    // A write to the main resource ignores status; a spec change bumps the generation.
+    await kubectl('patch', 'hearth', 'acme', '-n', namespace, '--type=merge', '-p', '{"spec":{"paused":true},"status":{"phase":"Failed"}}');
+    const patched = await getHearth('acme');
+    assert.equal(patched.status?.phase, 'Ready');
+    assert.equal(patched.metadata.generation, (before.metadata.generation ?? 0) + 1);
+
+    const badPhase = await kubectlFails('patch', 'hearth', 'acme', '-n', namespace, '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Sleeping"}}');
+    assert.match(badPhase.stderr, /status\.phase: Unsupported value: "Sleeping"/);
+  });
+});

@@ -1,0 +1,45 @@
+// Writes the files generated from the Hearth API (hearth-crd.ts): the CRD manifest and its
+// reference. `make crds` runs it; generate.test.ts fails when the checked-in files differ.
+// Both go through prettier with the repo's settings, so `npm run format` leaves them as they are.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { format, resolveConfig } from 'prettier';
+import { stringify } from 'yaml';
+import { renderCrdReference } from './crd-reference.ts';
+import { buildHearthCrd } from './hearth-crd.ts';
+
+export const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
+
+export interface GeneratedFile {
+  /** Relative to the repository root. */
+  path: string;
+  content: string;
+}
+
+const yamlHeader = '# Generated from operator/src/api/hearth-crd.ts by operator/src/api/generate.ts: do not edit, run `make crds`.\n';
+
+async function formatted(file: GeneratedFile): Promise<GeneratedFile> {
+  const absolute = path.join(repoRoot, file.path);
+  const options = (await resolveConfig(absolute)) ?? {};
+  return { path: file.path, content: await format(file.content, { ...options, filepath: absolute }) };
+}
+
+export async function generatedFiles(): Promise<GeneratedFile[]> {
+  const crd = buildHearthCrd();
+  const files = [
+    { path: 'crds/hearth.dev_hearths.yaml', content: yamlHeader + stringify(crd, { lineWidth: 0, aliasDuplicateObjects: false }) },
+    { path: 'docs/crd-reference.md', content: renderCrdReference(crd) },
+  ];
+  return Promise.all(files.map(formatted));
+}
+
+async function writeGeneratedFiles(): Promise<void> {
+  for (const file of await generatedFiles()) {
+    const absolute = path.join(repoRoot, file.path);
+    await mkdir(path.dirname(absolute), { recursive: true });
+    await writeFile(absolute, file.content);
+    console.log(`wrote ${file.path}`);
+  }
+}
+
+if (import.meta.main) await writeGeneratedFiles();

@@ -1,0 +1,415 @@
+// The one source of truth of the Hearth API: crds/hearth.dev_hearths.yaml and
+// docs/crd-reference.md are generated from buildHearthCrd() (`make crds`, generate.ts).
+//
+// Defaults: a block every tier uses (image, storage, auth, observability, features) defaults to
+// `{}` so that its own defaults show on every stored object; a block only some tiers use
+// (services, database, nats, redis, ingress) has no default, and its fields are defaulted only
+// when the user writes it. Rules: every CEL message names the field it is about.
+import {
+  booleanField,
+  enumField,
+  integerField,
+  objectField,
+  quantityField,
+  stringField,
+  type JsonSchema,
+  type ValidationRule,
+} from './json-schema.ts';
+import {
+  defaultHearthImage,
+  defaultHearthVersion,
+  hearthApiVersion,
+  hearthGroup,
+  hearthKind,
+  hearthPhases,
+  hearthPlural,
+  hearthServiceNames,
+  hearthTiers,
+  pullPolicies,
+  redisModes,
+  tierDefaults,
+  type HearthServiceName,
+  type TierDefaults,
+} from './hearth-types.ts';
+
+export interface PrinterColumn {
+  name: string;
+  type: 'string' | 'integer' | 'date';
+  jsonPath: string;
+  description: string;
+  priority?: number;
+}
+
+export interface CustomResourceDefinition {
+  apiVersion: 'apiextensions.k8s.io/v1';
+  kind: 'CustomResourceDefinition';
+  metadata: { name: string; labels: Record<string, string> };
+  spec: {
+    group: string;
+    names: { kind: string; listKind: string; plural: string; singular: string; shortNames: string[]; categories: string[] };
+    scope: 'Namespaced';
+    versions: {
+      name: string;
+      served: boolean;
+      storage: boolean;
+      schema: { openAPIV3Schema: JsonSchema };
+      subresources: { status: Record<string, never> };
+      additionalPrinterColumns: PrinterColumn[];
+      selectableFields: { jsonPath: string }[];
+    }[];
+  };
+}
+
+const dnsSubdomain = { pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$', maxLength: 253 };
+const httpUrl = { pattern: '^https?://\\S+$', maxLength: 2048 };
+
+function tierField(): JsonSchema {
+  // Written out rather than derived from hearthTiers' order so that the rule reads plainly in the CRD.
+  const onlyUp: ValidationRule = {
+    rule: "self == oldSelf || oldSelf == 'embedded' || (oldSelf == 'single' && self == 'clustered')",
+    message: 'spec.tier may only go up: embedded → single → clustered',
+    reason: 'FieldValueForbidden',
+  };
+  return enumField(
+    'How Hearth runs. `embedded`: one process with its data on one volume. `single`: gateway, realtime and messaging as separate Deployments over PostgreSQL, NATS and Redis. `clustered`: the same, highly available. A tier may only go up, never down.',
+    hearthTiers,
+    { default: 'embedded', 'x-kubernetes-validations': [onlyUp] },
+  );
+}
+
+function imageField(): JsonSchema {
+  return objectField(
+    'The container image of Hearth; its tag is spec.version.',
+    {
+      repository: stringField('Image repository, without tag or digest.', {
+        default: defaultHearthImage,
+        minLength: 1,
+        maxLength: 255,
+        pattern: '^[a-zA-Z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$',
+      }),
+      pullPolicy: enumField('Image pull policy of every Hearth container.', pullPolicies, { default: 'IfNotPresent' }),
+    },
+    { default: {} },
+  );
+}
+
+function ingressField(): JsonSchema {
+  return objectField(
+    'Exposes Hearth through an Ingress; without it, Hearth is reachable only inside the cluster through its Service.',
+    {
+      host: stringField('Public host name; the URL in status is https://<host> with tlsSecretName, else http://<host>.', dnsSubdomain),
+      className: stringField('IngressClass to use; the cluster default class when not set.', dnsSubdomain),
+      tlsSecretName: stringField('Secret (type kubernetes.io/tls) holding the certificate for host; plain HTTP when not set.', dnsSubdomain),
+    },
+    { required: ['host'] },
+  );
+}
+
+function storageField(): JsonSchema {
+  return objectField(
+    "Hearth's own data volume: the embedded tier's database and uploads.",
+    {
+      size: quantityField('Size of the volume claim.', { default: '10Gi' }),
+      storageClassName: stringField("StorageClass of the volume claim; the cluster's default class when not set.", dnsSubdomain),
+      retainOnDelete: booleanField('Keep the volume claims (data) when the Hearth is deleted.', true),
+    },
+    { default: {} },
+  );
+}
+
+function secretKeyRefField(description: string, defaultKey: string): JsonSchema {
+  return objectField(
+    description,
+    {
+      name: stringField('Name of a Secret in the Hearth\'s namespace.', dnsSubdomain),
+      key: stringField('Key within the Secret.', { default: defaultKey, pattern: '^[-._a-zA-Z0-9]+$', maxLength: 253 }),
+    },
+    { required: ['name'] },
+  );
+}
+
+function oidcField(): JsonSchema {
+  const needsSecret: ValidationRule = {
+    rule: 'has(self.clientSecretRef)',
+    message: 'spec.auth.oidc.clientSecretRef is required: the OIDC client secret is read from a Secret, never written in the spec',
+    fieldPath: '.clientSecretRef',
+    reason: 'FieldValueRequired',
+  };
+  return objectField(
+    'Sign-in through an OpenID Connect provider.',
+    {
+      issuerURL: stringField("The provider's issuer URL; its /.well-known/openid-configuration is read at start-up.", httpUrl),
+      clientID: stringField('Client ID registered at the provider.', { minLength: 1, maxLength: 256 }),
+      clientSecretRef: secretKeyRefField('The Secret key holding the client secret.', 'clientSecret'),
+      groupsClaim: stringField('ID-token claim that lists the user\'s groups.', { default: 'groups', minLength: 1, maxLength: 256 }),
+      adminGroups: {
+        description: 'Members of any of these groups are Hearth administrators.',
+        type: 'array',
+        items: stringField('A group name as it appears in groupsClaim.', { minLength: 1, maxLength: 256 }),
+        maxItems: 64,
+        'x-kubernetes-list-type': 'set',
+      },
+    },
+    { required: ['issuerURL', 'clientID'], 'x-kubernetes-validations': [needsSecret] },
+  );
+}
+
+function authField(): JsonSchema {
+  return objectField(
+    'How people sign in.',
+    {
+      local: objectField(
+        'Accounts with a password stored by Hearth.',
+        { enabled: booleanField('Allow sign-up and sign-in with a local password.', true) },
+        { default: {} },
+      ),
+      oidc: oidcField(),
+    },
+    { default: {} },
+  );
+}
+
+/** A count of at least 1; without defaultValue, the operator picks it by tier (tierDefaults). */
+function replicasField(description: string, defaultValue?: number): JsonSchema {
+  return integerField(description, defaultValue === undefined ? { minimum: 1 } : { default: defaultValue, minimum: 1 });
+}
+
+function byTier(key: keyof TierDefaults): string {
+  return `When not set: ${tierDefaults.single[key]} in the single tier, ${tierDefaults.clustered[key]} in the clustered tier.`;
+}
+
+function autoscalingField(service: HearthServiceName): JsonSchema {
+  const ordered: ValidationRule = {
+    rule: '!has(self.minReplicas) || self.minReplicas <= self.maxReplicas',
+    message: `spec.services.${service}.autoscaling.maxReplicas must be at least minReplicas`,
+    fieldPath: '.maxReplicas',
+    reason: 'FieldValueInvalid',
+  };
+  return objectField(
+    'Scale on CPU with a HorizontalPodAutoscaler; replicas is then only the starting count.',
+    {
+      minReplicas: replicasField('Fewest replicas the autoscaler keeps.', 1),
+      maxReplicas: integerField('Most replicas the autoscaler starts.', { minimum: 1 }),
+      targetCPUUtilizationPercentage: integerField('Average CPU use, as a percentage of requests, that the autoscaler aims for.', {
+        default: 80,
+        minimum: 1,
+        maximum: 100,
+      }),
+    },
+    { required: ['maxReplicas'], 'x-kubernetes-validations': [ordered] },
+  );
+}
+
+function resourcesField(): JsonSchema {
+  const amounts = (description: string): JsonSchema => ({
+    description,
+    type: 'object',
+    additionalProperties: quantityField('An amount of the named resource.'),
+  });
+  return objectField('Compute resources of each container (as in a Pod spec).', {
+    limits: amounts('Most of each resource a container may use, by resource name (cpu, memory).'),
+    requests: amounts('Resources reserved for a container, by resource name (cpu, memory).'),
+  });
+}
+
+function serviceField(service: HearthServiceName): JsonSchema {
+  return objectField(`The ${service} Deployment (single and clustered tiers).`, {
+    replicas: replicasField(`Number of pods. ${byTier('serviceReplicas')}`),
+    resources: resourcesField(),
+    autoscaling: autoscalingField(service),
+  });
+}
+
+function servicesField(): JsonSchema {
+  const properties = Object.fromEntries(hearthServiceNames.map((service) => [service, serviceField(service)]));
+  return objectField('The separate services of the single and clustered tiers; the embedded tier ignores this.', properties);
+}
+
+function externalField(what: string, keys: string): JsonSchema {
+  return objectField(`Use an existing ${what} instead of the bundled one.`, {
+    secretRef: objectField(
+      `Secret with ${keys}.`,
+      { name: stringField("Name of a Secret in the Hearth's namespace.", dnsSubdomain) },
+      { required: ['name'] },
+    ),
+  }, { required: ['secretRef'] });
+}
+
+function volumeField(what: string, defaultSize: string): JsonSchema {
+  return objectField(`The volume of each ${what} pod.`, { size: quantityField('Size of the volume claim.', { default: defaultSize }) });
+}
+
+function databaseField(): JsonSchema {
+  return objectField('PostgreSQL for the single and clustered tiers.', {
+    instances: replicasField(`PostgreSQL instances: one primary, the rest standbys. ${byTier('databaseInstances')}`),
+    storage: volumeField('PostgreSQL', '10Gi'),
+    external: externalField('PostgreSQL server', 'key `url`, a postgres:// connection URL'),
+  });
+}
+
+function natsField(): JsonSchema {
+  return objectField('NATS with JetStream for the single and clustered tiers.', {
+    replicas: replicasField(`NATS servers; a clustered JetStream needs at least 3. ${byTier('natsReplicas')}`),
+    storage: volumeField('NATS', '5Gi'),
+    external: externalField('NATS server', 'key `url`, a nats:// URL'),
+  });
+}
+
+function redisField(): JsonSchema {
+  return objectField('Redis for the single and clustered tiers.', {
+    mode: enumField(`Topology of the bundled Redis. ${byTier('redisMode')}`, redisModes),
+    external: externalField('Redis server', 'key `url`, a redis:// URL'),
+  });
+}
+
+function observabilityField(): JsonSchema {
+  return objectField(
+    'Metrics, alerts, dashboards and traces.',
+    {
+      serviceMonitor: booleanField('Create a Prometheus Operator ServiceMonitor for the /metrics endpoints.', false),
+      prometheusRule: booleanField("Create a PrometheusRule with Hearth's alerts.", false),
+      dashboards: booleanField('Create a ConfigMap with Grafana dashboards (label grafana_dashboard).', false),
+      otlpEndpoint: stringField('OTLP endpoint to which traces are exported; none when not set.', httpUrl),
+    },
+    { default: {} },
+  );
+}
+
+function featuresField(): JsonSchema {
+  return objectField(
+    'Optional product features.',
+    {
+      search: booleanField('Full-text search of messages.', true),
+      bots: booleanField('Bot accounts and their API tokens.', false),
+      files: booleanField('File uploads in messages.', false),
+    },
+    { default: {} },
+  );
+}
+
+function specField(): JsonSchema {
+  const natsQuorum: ValidationRule = {
+    rule: "self.tier != 'clustered' || !has(self.nats) || !has(self.nats.replicas) || self.nats.replicas >= 3",
+    message: 'spec.nats.replicas must be at least 3 when spec.tier is clustered (a JetStream cluster needs a quorum)',
+    fieldPath: '.nats.replicas',
+    reason: 'FieldValueInvalid',
+  };
+  return objectField(
+    'The Hearth installation the user wants.',
+    {
+      tier: tierField(),
+      version: stringField('Hearth release to run: the image tag.', { default: defaultHearthVersion, pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$' }),
+      image: imageField(),
+      ingress: ingressField(),
+      storage: storageField(),
+      auth: authField(),
+      services: servicesField(),
+      database: databaseField(),
+      nats: natsField(),
+      redis: redisField(),
+      observability: observabilityField(),
+      features: featuresField(),
+      paused: booleanField('Stop reconciling: the operator changes nothing until this is false again.', false),
+    },
+    { default: {}, 'x-kubernetes-validations': [natsQuorum] },
+  );
+}
+
+function conditionField(): JsonSchema {
+  return objectField(
+    'One aspect of the Hearth\'s state (metav1.Condition).',
+    {
+      type: stringField('What the condition is about, in CamelCase: Ready, Progressing, Degraded, MigrationRequired.', {
+        maxLength: 316,
+        pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+      }),
+      status: enumField('Whether the condition holds.', ['True', 'False', 'Unknown']),
+      observedGeneration: integerField('metadata.generation the condition was set from.', { format: 'int64', minimum: 0 }),
+      lastTransitionTime: stringField('When status last changed.', { format: 'date-time' }),
+      reason: stringField('Why, in one CamelCase word a program can match.', {
+        minLength: 1,
+        maxLength: 1024,
+        pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
+      }),
+      message: stringField('Why, for a person; may be empty.', { maxLength: 32768 }),
+    },
+    { required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'] },
+  );
+}
+
+function statusField(): JsonSchema {
+  return objectField('What the operator last observed; written only through the status subresource.', {
+    phase: enumField('Summary of the state.', hearthPhases),
+    tier: enumField('The tier that is serving now (during a migration, the old one).', hearthTiers),
+    version: stringField('The Hearth release that is serving now.'),
+    url: stringField('Where people reach Hearth.'),
+    observedGeneration: integerField('metadata.generation of the spec the status was derived from.', { format: 'int64', minimum: 0 }),
+    conditions: {
+      description: 'Latest observations, one per type.',
+      type: 'array',
+      items: conditionField(),
+      maxItems: 32,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    },
+  });
+}
+
+function rootSchema(): JsonSchema {
+  // The operator names the objects it creates after the Hearth (<name>-messaging, <name>-postgres-0);
+  // Services need DNS labels and StatefulSet pod names leave room for a suffix.
+  const shortName: ValidationRule = {
+    rule: "self.metadata.name.size() <= 40 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
+    message: 'metadata.name must be at most 40 characters of a-z, 0-9 and -, starting with a letter: the objects of the Hearth are named after it',
+    fieldPath: '.metadata.name',
+    reason: 'FieldValueInvalid',
+  };
+  return objectField(
+    'A Hearth installation: the operator runs it in the tier spec.tier names.',
+    {
+      apiVersion: stringField('Versioned schema of this object: hearth.dev/v1alpha1.'),
+      kind: stringField('Kind of this object: Hearth.'),
+      // The API server allows only name and generateName here, without descriptions.
+      metadata: { type: 'object', properties: { name: { type: 'string' } } },
+      spec: specField(),
+      status: statusField(),
+    },
+    { 'x-kubernetes-validations': [shortName] },
+  );
+}
+
+function printerColumns(): PrinterColumn[] {
+  return [
+    { name: 'Tier', type: 'string', jsonPath: '.spec.tier', description: 'The tier asked for.' },
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Summary of the state.' },
+    { name: 'Version', type: 'string', jsonPath: '.spec.version', description: 'The Hearth release asked for.' },
+    { name: 'URL', type: 'string', jsonPath: '.status.url', description: 'Where people reach Hearth.' },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation.' },
+  ];
+}
+
+/** The CustomResourceDefinition of Hearth, as applied to a cluster. */
+export function buildHearthCrd(): CustomResourceDefinition {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${hearthPlural}.${hearthGroup}`, labels: { 'app.kubernetes.io/part-of': 'hearth' } },
+    spec: {
+      group: hearthGroup,
+      names: { kind: hearthKind, listKind: `${hearthKind}List`, plural: hearthPlural, singular: 'hearth', shortNames: ['hearth'], categories: ['all'] },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: hearthApiVersion,
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: rootSchema() },
+          subresources: { status: {} },
+          additionalPrinterColumns: printerColumns(),
+          // `kubectl get hearth --field-selector spec.tier=single`, and the same for watches.
+          selectableFields: [{ jsonPath: '.spec.tier' }],
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// A Hearth with every field of the TypeScript types set. `Complete<T>` makes the compiler demand
+// every key of the types (and refuse any other), and hearth-crd.test.ts checks that the CRD
+// schema has exactly these keys: so the types and the schema cannot drift apart unnoticed.
+import type { Condition, HearthSpec, HearthStatus } from './hearth-types.ts';
+
+/** T with every optional field required, all the way down. */
+export type Complete<T> = T extends readonly (infer U)[] ? Complete<U>[] : T extends object ? { [K in keyof T]-?: Complete<NonNullable<T[K]>> } : T;
+
+const service = {
+  replicas: 2,
+  resources: { limits: { cpu: '1', memory: '512Mi' }, requests: { cpu: '100m', memory: 256 * 1024 * 1024 } },
+  autoscaling: { minReplicas: 2, maxReplicas: 10, targetCPUUtilizationPercentage: 70 },
+};
+
+export const completeHearthSpec: Complete<HearthSpec> = {
+  tier: 'clustered',
+  version: '0.1.0',
+  image: { repository: 'ghcr.io/hearth/hearth', pullPolicy: 'IfNotPresent' },
+  ingress: { host: 'chat.acme.example', className: 'nginx', tlsSecretName: 'chat-tls' },
+  storage: { size: '10Gi', storageClassName: 'standard', retainOnDelete: true },
+  auth: {
+    local: { enabled: true },
+    oidc: {
+      issuerURL: 'https://sso.acme.example/realms/acme',
+      clientID: 'hearth',
+      clientSecretRef: { name: 'hearth-oidc', key: 'clientSecret' },
+      groupsClaim: 'groups',
+      adminGroups: ['chat-admins'],
+    },
+  },
+  services: { gateway: service, realtime: service, messaging: service },
+  database: { instances: 3, storage: { size: '20Gi' }, external: { secretRef: { name: 'pg' } } },
+  nats: { replicas: 3, storage: { size: '5Gi' }, external: { secretRef: { name: 'nats' } } },
+  redis: { mode: 'sentinel', external: { secretRef: { name: 'redis' } } },
+  observability: { serviceMonitor: true, prometheusRule: true, dashboards: true, otlpEndpoint: 'http://otel-collector:4317' },
+  features: { search: true, bots: true, files: false },
+  paused: false,
+};
+
+const ready: Complete<Condition> = {
+  type: 'Ready',
+  status: 'True',
+  observedGeneration: 3,
+  lastTransitionTime: '2026-01-02T15:04:05Z',
+  reason: 'AllComponentsReady',
+  message: '',
+};
+
+export const completeHearthStatus: Complete<HearthStatus> = {
+  phase: 'Ready',
+  tier: 'clustered',
+  version: '0.1.0',
+  url: 'https://chat.acme.example',
+  observedGeneration: 3,
+  conditions: [ready],
+};

@@ -1,0 +1,197 @@
+// The Hearth resource as it travels to and from the API server (DESIGN §3). The CRD schema in
+// hearth-crd.ts describes the same shape; hearth-sample.ts and its test keep the two in step.
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+
+export const hearthGroup = 'hearth.dev';
+export const hearthApiVersion = 'v1alpha1';
+export const hearthKind = 'Hearth';
+export const hearthPlural = 'hearths';
+
+/** The Hearth release the operator rolls out when `spec.version` is not set. */
+export const defaultHearthVersion = '0.1.0';
+export const defaultHearthImage = 'ghcr.io/hearth/hearth';
+
+/** In upgrade order: a Hearth may only move right (spec.tier's transition rule). */
+export const hearthTiers = ['embedded', 'single', 'clustered'] as const;
+export type HearthTier = (typeof hearthTiers)[number];
+
+export const hearthPhases = ['Pending', 'Provisioning', 'Ready', 'Upgrading', 'Migrating', 'Degraded', 'Failed'] as const;
+export type HearthPhase = (typeof hearthPhases)[number];
+
+export const pullPolicies = ['Always', 'IfNotPresent', 'Never'] as const;
+export type PullPolicy = (typeof pullPolicies)[number];
+
+export const redisModes = ['standalone', 'sentinel'] as const;
+export type RedisMode = (typeof redisModes)[number];
+
+export const hearthServiceNames = ['gateway', 'realtime', 'messaging'] as const;
+export type HearthServiceName = (typeof hearthServiceNames)[number];
+
+/**
+ * What the operator uses for a count or mode the spec leaves out. These depend on the tier, which
+ * a schema default cannot: so the CRD leaves them unset and its descriptions quote this table.
+ */
+export const tierDefaults = {
+  single: { serviceReplicas: 1, databaseInstances: 1, natsReplicas: 1, redisMode: 'standalone' },
+  clustered: { serviceReplicas: 2, databaseInstances: 3, natsReplicas: 3, redisMode: 'sentinel' },
+} as const satisfies Record<Exclude<HearthTier, 'embedded'>, TierDefaults>;
+
+export interface TierDefaults {
+  serviceReplicas: number;
+  databaseInstances: number;
+  natsReplicas: number;
+  redisMode: RedisMode;
+}
+
+/** A Kubernetes resource quantity: `10Gi`, `500m`, `2`. */
+export type Quantity = string | number;
+
+export interface Hearth {
+  apiVersion: `${typeof hearthGroup}/${typeof hearthApiVersion}`;
+  kind: typeof hearthKind;
+  metadata: V1ObjectMeta;
+  spec: HearthSpec;
+  status?: HearthStatus;
+}
+
+/**
+ * What the user asks for. Fields marked "defaulted" are always present on an object read from
+ * the API server, which fills them in from the CRD schema.
+ */
+export interface HearthSpec {
+  /** Defaulted: `embedded`. */
+  tier?: HearthTier;
+  /** Defaulted: defaultHearthVersion. */
+  version?: string;
+  /** Defaulted: `{}` with its fields defaulted. */
+  image?: ImageSpec;
+  ingress?: IngressSpec;
+  /** Defaulted: `{}` with its fields defaulted. */
+  storage?: StorageSpec;
+  /** Defaulted: `{ local: { enabled: true } }`. */
+  auth?: AuthSpec;
+  services?: ServicesSpec;
+  database?: DatabaseSpec;
+  nats?: NatsSpec;
+  redis?: RedisSpec;
+  /** Defaulted: `{}` with its fields defaulted. */
+  observability?: ObservabilitySpec;
+  /** Defaulted: `{}` with its fields defaulted. */
+  features?: FeaturesSpec;
+  /** Defaulted: false. */
+  paused?: boolean;
+}
+
+export interface ImageSpec {
+  repository?: string;
+  pullPolicy?: PullPolicy;
+}
+
+export interface IngressSpec {
+  host: string;
+  className?: string;
+  tlsSecretName?: string;
+}
+
+export interface StorageSpec {
+  size?: Quantity;
+  storageClassName?: string;
+  retainOnDelete?: boolean;
+}
+
+export interface AuthSpec {
+  local?: { enabled?: boolean };
+  oidc?: OidcSpec;
+}
+
+export interface OidcSpec {
+  issuerURL: string;
+  clientID: string;
+  /** Required by a CEL rule rather than `required`, so that the refusal names it plainly. */
+  clientSecretRef?: SecretKeyRef;
+  groupsClaim?: string;
+  adminGroups?: string[];
+}
+
+export interface SecretKeyRef {
+  name: string;
+  key?: string;
+}
+
+export interface SecretRef {
+  name: string;
+}
+
+export interface ExternalSpec {
+  secretRef: SecretRef;
+}
+
+export type ServicesSpec = { [name in HearthServiceName]?: ServiceSpec };
+
+export interface ServiceSpec {
+  replicas?: number;
+  resources?: ResourceRequirements;
+  autoscaling?: AutoscalingSpec;
+}
+
+export interface ResourceRequirements {
+  limits?: Record<string, Quantity>;
+  requests?: Record<string, Quantity>;
+}
+
+export interface AutoscalingSpec {
+  minReplicas?: number;
+  maxReplicas: number;
+  targetCPUUtilizationPercentage?: number;
+}
+
+export interface DatabaseSpec {
+  instances?: number;
+  storage?: { size?: Quantity };
+  external?: ExternalSpec;
+}
+
+export interface NatsSpec {
+  replicas?: number;
+  storage?: { size?: Quantity };
+  external?: ExternalSpec;
+}
+
+export interface RedisSpec {
+  mode?: RedisMode;
+  external?: ExternalSpec;
+}
+
+export interface ObservabilitySpec {
+  serviceMonitor?: boolean;
+  prometheusRule?: boolean;
+  dashboards?: boolean;
+  otlpEndpoint?: string;
+}
+
+export interface FeaturesSpec {
+  search?: boolean;
+  bots?: boolean;
+  files?: boolean;
+}
+
+/** What the operator observed; written only through the status subresource. */
+export interface HearthStatus {
+  phase?: HearthPhase;
+  tier?: HearthTier;
+  version?: string;
+  url?: string;
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
+
+/** The shape of metav1.Condition. */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  observedGeneration?: number;
+  /** RFC 3339, e.g. `2026-01-02T15:04:05Z`. */
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}

@@ -1,0 +1,4 @@
+// The Hearth API: its types, its constants and the CRD built from them.
+export * from './hearth-types.ts';
+export { buildHearthCrd, type CustomResourceDefinition, type PrinterColumn } from './hearth-crd.ts';
+export type { JsonSchema, ValidationRule } from './json-schema.ts';
