@@ -1,0 +1,245 @@
+import type { BackoffPolicy } from './backoff.ts';
+import { createHealthHandler, startHealthServer, type HealthCheck, type HealthServer } from './health-server.ts';
+import type { Informer, ResourceRef } from './informer.ts';
+import { objectKey, ownerKeys, type KubeObject, type OwnerKind } from './kube-object.ts';
+import { createLeaderElector, type LeaderElector, type LeaderElectorOptions } from './leader-election.ts';
+import { createRegistry, type Registry } from './metrics.ts';
+import { createWorkQueue, type ReconcileOutcome, type ReconcileResult, type WorkQueue } from './work-queue.ts';
+
+/**
+ * A controller: informers feed keys into a work queue whose workers call `reconcile(key)`.
+ * The primary kind's changes enqueue the object's own key; an owned kind's changes enqueue the
+ * keys of the owners its ownerReferences name (or whatever `keysOf` maps it to). Informers run
+ * all the time, so a standby has a warm cache; the queue exists only while this process leads,
+ * and on becoming leader every primary object is enqueued (level-triggered: nothing seen on
+ * standby is lost). A periodic resync enqueues everything again.
+ */
+
+export type Reconcile = (key: string, signal: AbortSignal) => Promise<ReconcileResult>;
+
+export interface OwnedKind {
+  readonly informer: Informer;
+  /** The primary kind as ownerReferences name it; or give `keysOf`. */
+  readonly owner?: OwnerKind;
+  readonly keysOf?: (object: KubeObject) => readonly string[];
+}
+
+export type LeaderElectionConfig = Omit<LeaderElectorOptions, 'onStartedLeading' | 'onStoppedLeading'>;
+
+export type ControllerEvent =
+  | { readonly type: 'leading' | 'standby' }
+  | { readonly type: 'reconcile-error'; readonly key: string; readonly error: unknown; readonly retryInMs: number }
+  | { readonly type: 'drained'; readonly drained: boolean; readonly abandoned: number };
+
+export interface ControllerOptions {
+  /** Names the controller in metrics (`controller` label). */
+  readonly name: string;
+  /** The controller starts and stops its informers: give each controller its own. */
+  readonly primary: Informer;
+  readonly owned?: readonly OwnedKind[];
+  readonly reconcile: Reconcile;
+  readonly workers?: number;
+  readonly backoff?: Partial<BackoffPolicy>;
+  /** Enqueue every primary object this often (default 10 min; 0: never). */
+  readonly resyncPeriodMs?: number;
+  /** How long stop() waits for in-flight reconciles (default 30 s). */
+  readonly shutdownDeadlineMs?: number;
+  /** Without it this process always leads (a single replica, or a test). */
+  readonly leaderElection?: LeaderElectionConfig;
+  readonly registry?: Registry;
+  /** Serve /healthz, /readyz and /metrics on this port (0: any free port). */
+  readonly http?: { readonly port: number; readonly host?: string };
+  readonly log?: (event: ControllerEvent) => void;
+}
+
+export interface Controller {
+  readonly registry: Registry;
+  /** Starts informers, leader election and the HTTP server; resolves once it listens. */
+  start(): Promise<void>;
+  /** Drains in-flight reconciles, releases the Lease, stops informers and the server. */
+  stop(): Promise<void>;
+  isLeader(): boolean;
+  /** Informers synced, and leader or standby. */
+  isReady(): boolean;
+  isHealthy(): boolean;
+  /** Enqueues a key now (when leading). */
+  enqueue(key: string): void;
+  /** The HTTP server's port, or null without one. */
+  port(): number | null;
+  /** Health checks for a server the caller runs itself (several controllers in one process). */
+  readonly liveness: readonly HealthCheck[];
+  readonly readiness: readonly HealthCheck[];
+}
+
+interface Session {
+  readonly queue: WorkQueue;
+  readonly abort: AbortController;
+  resync: NodeJS.Timeout | undefined;
+}
+
+export function resourceLabel(resource: ResourceRef): string {
+  return `${resource.group === '' ? 'core' : resource.group}/${resource.version}/${resource.plural}`;
+}
+
+function controllerMetrics(registry: Registry, controller: string) {
+  const labels = { controller };
+  const reconciles = registry.counter('hearth_operator_reconcile_total', 'Reconciles by result (success, requeue, error).');
+  const errors = registry.counter('hearth_operator_reconcile_errors_total', 'Reconciles that failed.');
+  const duration = registry.histogram('hearth_operator_reconcile_duration_seconds', 'How long reconciles took.');
+  const depth = registry.gauge('hearth_operator_workqueue_depth', 'Keys waiting for a worker.');
+  const adds = registry.counter('hearth_operator_workqueue_adds_total', 'Keys added to the work queue.');
+  const retries = registry.counter('hearth_operator_workqueue_retries_total', 'Keys requeued after a failure.');
+  depth.set(labels, 0);
+  for (const result of ['success', 'requeue', 'error']) reconciles.set({ controller, result }, 0);
+  errors.set(labels, 0);
+  return {
+    depth: (value: number) => depth.set(labels, value),
+    added: () => adds.inc(labels),
+    retried: () => retries.inc(labels),
+    reconciled: (_key: string, seconds: number, outcome: ReconcileOutcome) => {
+      reconciles.inc({ controller, result: outcome });
+      if (outcome === 'error') errors.inc(labels);
+      duration.observe(labels, seconds);
+    },
+  };
+}
+
+export function createController(options: ControllerOptions): Controller {
+  const registry = options.registry ?? createRegistry();
+  const log = options.log ?? ((): void => {});
+  const informers = [options.primary, ...(options.owned ?? []).map((owned) => owned.informer)];
+  const queueMetrics = controllerMetrics(registry, options.name);
+  let session: Session | null = null;
+  const drains = new Set<Promise<unknown>>();
+  let started = false;
+  let stopping = false;
+  let stopped = false;
+  let server: HealthServer | null = null;
+
+  const enqueue = (key: string): void => session?.queue.add(key);
+  const enqueueAll = (): void => {
+    for (const object of options.primary.list()) enqueue(objectKey(object));
+  };
+
+  options.primary.addHandlers({
+    onAdd: (object) => enqueue(objectKey(object)),
+    onUpdate: (_previous, object) => enqueue(objectKey(object)),
+    onDelete: (object) => enqueue(objectKey(object)),
+  });
+  for (const owned of options.owned ?? []) {
+    const owner = owned.owner;
+    const keysOf = owned.keysOf ?? (owner === undefined ? undefined : (object: KubeObject) => ownerKeys(object, owner));
+    if (keysOf === undefined) throw new Error(`controller ${options.name}: an owned kind needs \`owner\` or \`keysOf\``);
+    const enqueueOwners = (object: KubeObject): void => {
+      for (const key of keysOf(object)) enqueue(key);
+    };
+    // An owner reference can change: the old owner must hear of it as well as the new one.
+    owned.informer.addHandlers({
+      onAdd: enqueueOwners,
+      onUpdate: (previous, object) => {
+        enqueueOwners(previous);
+        enqueueOwners(object);
+      },
+      onDelete: enqueueOwners,
+    });
+  }
+
+  const startWorking = (): void => {
+    if (session !== null || stopping) return;
+    const queue = createWorkQueue({
+      reconcile: options.reconcile,
+      ...(options.workers === undefined ? {} : { workers: options.workers }),
+      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      metrics: queueMetrics,
+      onError: (key, error, retryInMs) => log({ type: 'reconcile-error', key, error, retryInMs }),
+    });
+    const current: Session = { queue, abort: new AbortController(), resync: undefined };
+    session = current;
+    log({ type: 'leading' });
+    void Promise.all(informers.map((informer) => informer.waitForSync(current.abort.signal))).then((synced) => {
+      if (session !== current || !synced.every(Boolean)) return;
+      enqueueAll();
+      const period = options.resyncPeriodMs ?? 600_000;
+      if (period > 0) current.resync = setInterval(enqueueAll, period);
+    });
+  };
+
+  /** Ends the session: in-flight reconciles get `deadlineMs` to finish, then their signal aborts. */
+  const stopWorking = (deadlineMs: number): Promise<unknown> => {
+    const current = session;
+    if (current === null) return Promise.resolve();
+    session = null;
+    current.abort.abort();
+    clearInterval(current.resync);
+    queueMetrics.depth(0);
+    log({ type: 'standby' });
+    const drain = current.queue.shutdown({ deadlineMs }).then((result) => log({ type: 'drained', ...result }));
+    drains.add(drain);
+    void drain.finally(() => drains.delete(drain));
+    return drain;
+  };
+
+  const elector: LeaderElector | null =
+    options.leaderElection === undefined
+      ? null
+      : createLeaderElector({
+          ...options.leaderElection,
+          onStartedLeading: startWorking,
+          // Leadership lost: another may lead within seconds, so in-flight reconciles are aborted now.
+          onStoppedLeading: () => void stopWorking(0),
+        });
+
+  const isLeader = (): boolean => (elector === null ? session !== null : elector.isLeader());
+  const liveness: HealthCheck[] = [{ name: `${options.name}-running`, ok: () => !stopped }];
+  const readiness: HealthCheck[] = [
+    { name: `${options.name}-started`, ok: () => started && !stopping },
+    { name: `${options.name}-informers-synced`, ok: () => informers.every((informer) => informer.hasSynced()) },
+    { name: `${options.name}-leader-or-standby`, ok: () => elector === null || elector.state() === 'leader' || elector.state() === 'standby' },
+  ];
+
+  const leader = registry.gauge('hearth_operator_leader', 'Whether this process leads (1) or stands by (0).');
+  const synced = registry.gauge('hearth_operator_informer_synced', 'Whether the informer has listed (1) or not yet (0).');
+  const relists = registry.counter('hearth_operator_informer_relists_total', 'LISTs after the first (410 Gone).');
+  const restarts = registry.counter('hearth_operator_informer_watch_errors_total', 'Watches restarted after an error or a stall.');
+  registry.onCollect(() => {
+    leader.set({ controller: options.name }, isLeader() ? 1 : 0);
+    for (const informer of informers) {
+      const labels = { controller: options.name, resource: resourceLabel(informer.resource) };
+      const stats = informer.stats();
+      synced.set(labels, informer.hasSynced() ? 1 : 0);
+      relists.set(labels, stats.relists);
+      restarts.set(labels, stats.errors + stats.stalls);
+    }
+  });
+
+  return {
+    registry,
+    liveness,
+    readiness,
+    async start() {
+      if (started) return;
+      started = true;
+      // The port first: if it is taken, nothing else has started and there is nothing to undo.
+      if (options.http !== undefined) server = await startHealthServer(createHealthHandler({ registry, liveness, readiness }), options.http);
+      for (const informer of informers) informer.start();
+      if (elector === null) startWorking();
+      else elector.start();
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      // The Lease is still held while reconciles drain, so no other leader overlaps them.
+      await stopWorking(options.shutdownDeadlineMs ?? 30_000);
+      await Promise.all(drains);
+      await elector?.stop({ release: true });
+      await Promise.all(informers.map((informer) => informer.stop()));
+      await server?.close();
+      stopped = true;
+    },
+    isLeader,
+    isReady: () => readiness.every((check) => check.ok()),
+    isHealthy: () => liveness.every((check) => check.ok()),
+    enqueue,
+    port: () => server?.port ?? null,
+  };
+}

@@ -1,0 +1,55 @@
+// The controller core, written once for every resource kind the operator reconciles.
+export {
+  createController,
+  resourceLabel,
+  type Controller,
+  type ControllerEvent,
+  type ControllerOptions,
+  type LeaderElectionConfig,
+  type OwnedKind,
+  type Reconcile,
+} from './controller.ts';
+export {
+  createInformer,
+  isGone,
+  resourcePath,
+  type Informer,
+  type InformerEvent,
+  type InformerHandlers,
+  type InformerOptions,
+  type InformerStats,
+  type ResourceRef,
+} from './informer.ts';
+export {
+  createWorkQueue,
+  type ReconcileOutcome,
+  type ReconcileResult,
+  type ShutdownResult,
+  type WorkQueue,
+  type WorkQueueMetrics,
+  type WorkQueueOptions,
+} from './work-queue.ts';
+export {
+  createLeaderElector,
+  leaderElectionTiming,
+  type LeaderElectionEvent,
+  type LeaderElector,
+  type LeaderElectorOptions,
+  type LeaderElectorState,
+} from './leader-election.ts';
+export { createRegistry, defaultBuckets, type Counter, type Gauge, type Histogram, type Labels, type Registry } from './metrics.ts';
+export { createHealthHandler, startHealthServer, type HealthCheck, type HealthHandler, type HealthServer } from './health-server.ts';
+export { createKubeHttp, KubeApiError, type KubeHttp, type KubeResponse } from './kube-http.ts';
+export {
+  groupOf,
+  objectKey,
+  ownerKeys,
+  splitKey,
+  type KubeObject,
+  type ObjectMeta,
+  type ObjectName,
+  type OwnerKind,
+  type OwnerReference,
+} from './kube-object.ts';
+export { backoffDelay, type BackoffPolicy } from './backoff.ts';
+export { systemClock, createManualClock, type Clock, type ManualClock } from './clock.ts';

@@ -1,0 +1,406 @@
+import type { IncomingMessage } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { backoffDelay, sleep, type BackoffPolicy } from './backoff.ts';
+import { createKubeHttp, isStatus, KubeApiError, parseJson, readText, type KubeHttp, type Query } from './kube-http.ts';
+import { objectKey, type KubeObject } from './kube-object.ts';
+
+/**
+ * List-then-watch for one resource kind, with an in-memory cache keyed by namespace/name.
+ *
+ * LIST (paged), then WATCH from the list's resourceVersion with bookmarks and a server-side
+ * timeout; when a watch ends normally it resumes from the last resourceVersion seen (an event
+ * or a bookmark). 410 Gone, as an HTTP status or as an ERROR event, means that version left the
+ * server's history: LIST again and reconcile the cache, emitting deletes for objects that went
+ * meanwhile. Any other failure, and a stream silent for longer than the server-side timeout plus
+ * a margin, restarts the watch after an exponential back-off with jitter. It never gives up:
+ * only stop() ends it.
+ */
+
+export interface ResourceRef {
+  /** The API group, `` for the core group (ConfigMap, Secret, Service…). */
+  readonly group: string;
+  readonly version: string;
+  readonly plural: string;
+  /** One namespace, or undefined for all namespaces (and for cluster-scoped kinds). */
+  readonly namespace?: string | undefined;
+}
+
+export interface InformerHandlers<T extends KubeObject> {
+  onAdd?(object: T): void;
+  onUpdate?(previous: T, object: T): void;
+  /** The object as last seen: after a relist it may predate the deletion by several versions. */
+  onDelete?(object: T): void;
+}
+
+export type InformerEvent =
+  | { readonly type: 'listed'; readonly items: number; readonly resourceVersion: string; readonly relist: boolean }
+  | { readonly type: 'watch-ended'; readonly resourceVersion: string }
+  | { readonly type: 'gone'; readonly resourceVersion: string }
+  | { readonly type: 'stalled'; readonly silentMs: number }
+  | { readonly type: 'error'; readonly error: unknown; readonly retryInMs: number }
+  | { readonly type: 'handler-error'; readonly error: unknown };
+
+export interface InformerStats {
+  lists: number;
+  relists: number;
+  watches: number;
+  gone: number;
+  stalls: number;
+  errors: number;
+  events: number;
+  bookmarks: number;
+}
+
+export interface InformerOptions {
+  /** Where to connect; or `http`, a transport made from one. */
+  readonly kubeConfig?: KubeConfig;
+  readonly http?: KubeHttp;
+  readonly resource: ResourceRef;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  /** The server-side timeout of each watch (default 300 s), jittered by ±watchTimeoutJitter (default 0.1). */
+  readonly watchTimeoutSeconds?: number;
+  readonly watchTimeoutJitter?: number;
+  /** A watch silent for its timeout plus this long (default 30 s) is taken for dead. */
+  readonly stallMarginMs?: number;
+  /** Items per LIST page (default 500). */
+  readonly pageSize?: number;
+  /** Back-off between failed attempts (default 800 ms doubling to 30 s, ±20 %). */
+  readonly backoff?: Partial<BackoffPolicy>;
+  readonly random?: () => number;
+  readonly log?: (event: InformerEvent) => void;
+}
+
+export interface Informer<T extends KubeObject = KubeObject> {
+  readonly resource: ResourceRef;
+  /** Handlers run synchronously, in order, for every change; the returned function removes them. */
+  addHandlers(handlers: InformerHandlers<T>): () => void;
+  /** Starts listing and watching; a second call does nothing. */
+  start(): void;
+  /** True once the first LIST has filled the cache. */
+  hasSynced(): boolean;
+  /** Resolves true once synced, false if stopped (or `signal` aborted) first. */
+  waitForSync(signal?: AbortSignal): Promise<boolean>;
+  list(): T[];
+  get(key: string): T | undefined;
+  /** The resourceVersion a watch would resume from. */
+  resourceVersion(): string;
+  stats(): Readonly<InformerStats>;
+  stop(): Promise<void>;
+}
+
+const defaultBackoff: BackoffPolicy = { baseMs: 800, capMs: 30_000, jitter: 0.2 };
+/** A watch that lasted this long (or delivered anything) was healthy: the back-off starts over. */
+const healthyWatchMs = 1_000;
+
+export function resourcePath(resource: ResourceRef): string {
+  const base = resource.group === '' ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`;
+  const namespace = resource.namespace;
+  return namespace === undefined || namespace === '' ? `${base}/${resource.plural}` : `${base}/namespaces/${encodeURIComponent(namespace)}/${resource.plural}`;
+}
+
+/** 410 Gone / Expired: the resourceVersion is older than the server's history. */
+export function isGone(error: unknown): boolean {
+  return error instanceof KubeApiError && (error.status === 410 || error.reason === 'Expired' || error.reason === 'Gone');
+}
+
+class StalledError extends Error {
+  constructor(silentMs: number) {
+    super(`watch silent for ${silentMs} ms`);
+    this.name = 'StalledError';
+  }
+}
+
+interface ListPage<T> {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { resourceVersion?: string; continue?: string };
+  items?: T[];
+}
+
+interface WatchEvent {
+  type?: string;
+  object?: unknown;
+}
+
+type WatchOutcome = 'ended' | 'gone';
+
+export function createInformer<T extends KubeObject = KubeObject>(options: InformerOptions): Informer<T> {
+  const http = options.http ?? (options.kubeConfig === undefined ? undefined : createKubeHttp(options.kubeConfig));
+  if (http === undefined) throw new Error('createInformer: give `kubeConfig` or `http`');
+  const path = resourcePath(options.resource);
+  const policy: BackoffPolicy = { ...defaultBackoff, ...options.backoff };
+  const random = options.random ?? Math.random;
+  const watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
+  const watchTimeoutJitter = options.watchTimeoutJitter ?? 0.1;
+  const stallMarginMs = options.stallMarginMs ?? 30_000;
+  const pageSize = options.pageSize ?? 500;
+  const log = options.log ?? ((): void => {});
+
+  let cache = new Map<string, T>();
+  let resourceVersion = '';
+  let synced = false;
+  let running: Promise<void> | null = null;
+  const stopping = new AbortController();
+  const handlers = new Set<InformerHandlers<T>>();
+  const syncWaiters = new Set<(synced: boolean) => void>();
+  const stats: InformerStats = { lists: 0, relists: 0, watches: 0, gone: 0, stalls: 0, errors: 0, events: 0, bookmarks: 0 };
+
+  const emit = (call: (handler: InformerHandlers<T>) => void): void => {
+    for (const handler of [...handlers]) {
+      try {
+        call(handler);
+      } catch (error) {
+        log({ type: 'handler-error', error });
+      }
+    }
+  };
+
+  const settleSyncWaiters = (value: boolean): void => {
+    for (const waiter of syncWaiters) waiter(value);
+    syncWaiters.clear();
+  };
+
+  const selectors = (): Query => ({ labelSelector: options.labelSelector, fieldSelector: options.fieldSelector });
+
+  /** All pages of a consistent LIST (no resourceVersion: the freshest state, from quorum). */
+  const listAll = async (): Promise<{ items: T[]; resourceVersion: string }> => {
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    let listed = '';
+    do {
+      const query = { ...selectors(), limit: pageSize, continue: continueToken };
+      const { status, body } = await http.requestJson('GET', path, { query, signal: stopping.signal });
+      if (status !== 200) throw new KubeApiError(status, body, `list ${path}`);
+      const page = body as ListPage<T>;
+      // Items of a typed list carry no apiVersion/kind; watch events do. Make them alike.
+      const kind = page.kind?.replace(/List$/, '');
+      for (const item of page.items ?? []) items.push({ apiVersion: page.apiVersion, kind, ...item });
+      listed = page.metadata?.resourceVersion ?? '';
+      continueToken = page.metadata?.continue === '' ? undefined : page.metadata?.continue;
+    } while (continueToken !== undefined);
+    return { items, resourceVersion: listed };
+  };
+
+  /** Replaces the cache with a fresh LIST and tells handlers what changed since the last one. */
+  const relist = async (): Promise<void> => {
+    const listed = await listAll();
+    const previous = cache;
+    const next = new Map<string, T>();
+    for (const item of listed.items) next.set(objectKey(item), item);
+    cache = next;
+    resourceVersion = listed.resourceVersion;
+    const isRelist = stats.lists > 0;
+    stats.lists += 1;
+    if (isRelist) stats.relists += 1;
+    log({ type: 'listed', items: next.size, resourceVersion, relist: isRelist });
+    for (const [key, object] of next) {
+      const old = previous.get(key);
+      if (old === undefined) emit((handler) => handler.onAdd?.(object));
+      else if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion) emit((handler) => handler.onUpdate?.(old, object));
+    }
+    for (const [key, old] of previous) if (!next.has(key)) emit((handler) => handler.onDelete?.(old));
+    if (!synced) {
+      synced = true;
+      settleSyncWaiters(true);
+    }
+  };
+
+  const upsert = (object: T): void => {
+    const key = objectKey(object);
+    const old = cache.get(key);
+    cache.set(key, object);
+    if (old === undefined) emit((handler) => handler.onAdd?.(object));
+    else if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion) emit((handler) => handler.onUpdate?.(old, object));
+  };
+
+  const remove = (object: T): void => {
+    const key = objectKey(object);
+    if (!cache.delete(key)) return;
+    emit((handler) => handler.onDelete?.(object));
+  };
+
+  /** Applies one watch event; 'gone' when the server says the version expired. */
+  const applyEvent = (event: WatchEvent): 'gone' | undefined => {
+    if (event.type === 'ERROR') return watchError(event.object, path);
+    const object = event.object as T | undefined;
+    const version = object?.metadata?.resourceVersion;
+    if (object === undefined || version === undefined) throw new Error(`watch ${path}: ${event.type ?? 'an'} event without an object`);
+    switch (event.type) {
+      case 'ADDED':
+      case 'MODIFIED':
+        upsert(object);
+        break;
+      case 'DELETED':
+        remove(object);
+        break;
+      case 'BOOKMARK':
+        stats.bookmarks += 1;
+        break;
+      default:
+        throw new Error(`watch ${path}: unknown event type ${String(event.type)}`);
+    }
+    if (event.type !== 'BOOKMARK') stats.events += 1;
+    resourceVersion = version;
+    return undefined;
+  };
+
+  /** Reads newline-delimited watch events until the stream ends, fails or says 410. */
+  const consume = (response: IncomingMessage, onActivity: () => void): Promise<WatchOutcome> =>
+    new Promise((resolve, reject) => {
+      let buffer = '';
+      let settled = false;
+      const finish = (outcome: WatchOutcome | Error): void => {
+        if (settled) return;
+        settled = true;
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      const readLines = (): void => {
+        for (let newline = buffer.indexOf('\n'); newline >= 0 && !settled; newline = buffer.indexOf('\n')) {
+          const line = buffer.slice(0, newline).trim();
+          buffer = buffer.slice(newline + 1);
+          if (line === '') continue;
+          try {
+            if (applyEvent(JSON.parse(line) as WatchEvent) === 'gone') finish('gone');
+          } catch (error) {
+            finish(error instanceof Error ? error : new Error(String(error)));
+          }
+        }
+      };
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        if (settled) return;
+        onActivity();
+        buffer += chunk;
+        readLines();
+      });
+      response.on('end', () => finish('ended'));
+      response.on('error', (error) => finish(error));
+      response.on('close', () => finish(response.complete ? 'ended' : new Error(`watch ${path}: stream closed before its end`)));
+    });
+
+  /** One WATCH from the current resourceVersion; throws on failure (a stall included). */
+  const watchOnce = async (): Promise<{ outcome: WatchOutcome; healthy: boolean }> => {
+    const timeoutSeconds = Math.max(1, Math.round(watchTimeoutSeconds * (1 + watchTimeoutJitter * (2 * random() - 1))));
+    const silentLimitMs = timeoutSeconds * 1000 + stallMarginMs;
+    const abort = new AbortController();
+    // stop() may have come while the LIST was finishing: an already aborted signal counts too.
+    const signal = AbortSignal.any([abort.signal, stopping.signal]);
+    let stalled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const onActivity = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        stalled = true;
+        abort.abort();
+      }, silentLimitMs);
+    };
+    const started = performance.now();
+    const eventsBefore = stats.events + stats.bookmarks;
+    stats.watches += 1;
+    onActivity();
+    try {
+      const query = { ...selectors(), watch: 1, resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
+      const response = await http.openStream(path, query, signal);
+      if (response.statusCode !== 200) throw new KubeApiError(response.statusCode ?? 0, parseJson(await readText(response)), `watch ${path}`);
+      const outcome = await consume(response, onActivity);
+      const healthy = performance.now() - started >= healthyWatchMs || stats.events + stats.bookmarks > eventsBefore;
+      return { outcome, healthy };
+    } catch (error) {
+      if (stalled && !stopping.signal.aborted) {
+        stats.stalls += 1;
+        log({ type: 'stalled', silentMs: silentLimitMs });
+        throw new StalledError(silentLimitMs);
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      abort.abort();
+    }
+  };
+
+  const run = async (): Promise<void> => {
+    let needList = true;
+    let failures = 0;
+    let goneStreak = 0;
+    const backOff = async (error: unknown): Promise<void> => {
+      failures += 1;
+      stats.errors += 1;
+      const retryInMs = backoffDelay(failures, policy, random);
+      log({ type: 'error', error, retryInMs });
+      await sleep(retryInMs, stopping.signal);
+    };
+    while (!stopping.signal.aborted) {
+      try {
+        if (needList) {
+          // Twice Gone in a row (a LIST answered 410, or a watch right after a LIST did): slow down.
+          if (goneStreak > 1) await sleep(backoffDelay(goneStreak - 1, policy, random), stopping.signal);
+          await relist();
+          needList = false;
+          failures = 0;
+        }
+        const { outcome, healthy } = await watchOnce();
+        if (outcome === 'gone') throw new KubeApiError(410, undefined, `watch ${path}`);
+        log({ type: 'watch-ended', resourceVersion });
+        if (healthy) {
+          failures = 0;
+          goneStreak = 0;
+        } else await backOff(new Error(`watch ${path} ended at once`));
+      } catch (error) {
+        if (stopping.signal.aborted) break;
+        if (isGone(error)) {
+          stats.gone += 1;
+          goneStreak += 1;
+          log({ type: 'gone', resourceVersion });
+          needList = true;
+        } else await backOff(error);
+      }
+    }
+  };
+
+  return {
+    resource: options.resource,
+    addHandlers(handler) {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+    start() {
+      if (running !== null || stopping.signal.aborted) return;
+      running = run();
+    },
+    hasSynced: () => synced,
+    waitForSync(signal) {
+      if (synced) return Promise.resolve(true);
+      if (stopping.signal.aborted || signal?.aborted === true) return Promise.resolve(false);
+      return new Promise((resolve) => {
+        const onAbort = (): void => {
+          syncWaiters.delete(waiter);
+          resolve(false);
+        };
+        const waiter = (value: boolean): void => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(value);
+        };
+        syncWaiters.add(waiter);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    },
+    list: () => [...cache.values()],
+    get: (key) => cache.get(key),
+    resourceVersion: () => resourceVersion,
+    stats: () => ({ ...stats }),
+    async stop() {
+      stopping.abort();
+      settleSyncWaiters(synced);
+      await running;
+    },
+  };
+}
+
+/** An ERROR event: 'gone' for 410, else the error to restart on. */
+function watchError(object: unknown, path: string): 'gone' {
+  if (isStatus(object) && object.code === 410) return 'gone';
+  const code = isStatus(object) ? (object.code ?? 500) : 500;
+  throw new KubeApiError(code, object, `watch ${path}`);
+}

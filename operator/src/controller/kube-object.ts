@@ -1,0 +1,82 @@
+/**
+ * The shape of any Kubernetes object as it travels as JSON (timestamps stay strings: the
+ * informer does not run objects through client-node's model classes), and the keys the cache
+ * and the work queue use for them.
+ */
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+  deletionTimestamp?: string;
+  creationTimestamp?: string;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+}
+
+/** `namespace/name`, or `name` alone for a cluster-scoped object (client-go's MetaNamespaceKeyFunc). */
+export function objectKey(object: KubeObject): string {
+  const name = object.metadata?.name;
+  if (name === undefined || name === '') throw new Error('object has no metadata.name');
+  const namespace = object.metadata?.namespace;
+  return namespace === undefined || namespace === '' ? name : `${namespace}/${name}`;
+}
+
+export interface ObjectName {
+  readonly namespace: string | undefined;
+  readonly name: string;
+}
+
+/** The inverse of objectKey. */
+export function splitKey(key: string): ObjectName {
+  const slash = key.indexOf('/');
+  if (slash < 0) return { namespace: undefined, name: key };
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** The API group of an apiVersion: `apps/v1` → `apps`, `v1` → `` (core). */
+export function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+export interface OwnerKind {
+  /** Any version of the owner's group matches: an owner reference keeps the version it was written with. */
+  readonly apiVersion: string;
+  readonly kind: string;
+}
+
+/**
+ * The keys of the owners of kind `owner` that `object` names in its ownerReferences. Owner
+ * references never cross namespaces, so the owner lives in the object's namespace.
+ */
+export function ownerKeys(object: KubeObject, owner: OwnerKind): string[] {
+  const namespace = object.metadata?.namespace;
+  const group = groupOf(owner.apiVersion);
+  const keys: string[] = [];
+  for (const reference of object.metadata?.ownerReferences ?? []) {
+    if (reference.kind !== owner.kind || groupOf(reference.apiVersion) !== group) continue;
+    const key = namespace === undefined || namespace === '' ? reference.name : `${namespace}/${reference.name}`;
+    if (!keys.includes(key)) keys.push(key);
+  }
+  return keys;
+}
