@@ -1,0 +1,39 @@
+// What the operator brings to every build: its defaults for the Hearth image and version and the
+// images of the bundled backends (overridable for a mirror or an air-gapped registry).
+import { defaultHearthImage, defaultHearthVersion, type Hearth, type PullPolicy } from '../api/index.ts';
+
+export interface BackendImages {
+  readonly postgres: string;
+  readonly nats: string;
+  readonly redis: string;
+}
+
+export interface TierContext {
+  /** Image repository when spec.image.repository is not set. */
+  readonly image: string;
+  /** Hearth release when spec.version is not set (the API server defaults it, so rarely used). */
+  readonly version: string;
+  readonly backendImages: BackendImages;
+}
+
+/** The official images of the versions the single tier is tested with (docs/operations.md). */
+export const defaultBackendImages: BackendImages = Object.freeze({ postgres: 'postgres:16', nats: 'nats:2.10', redis: 'redis:7' });
+
+export const defaultTierContext: TierContext = Object.freeze({
+  image: defaultHearthImage,
+  version: defaultHearthVersion,
+  backendImages: defaultBackendImages,
+});
+
+export function hearthVersion(hearth: Hearth, ctx: TierContext): string {
+  return hearth.spec.version ?? ctx.version;
+}
+
+/** `<repository>:<version>`: the tag is always spec.version, so changing it rolls every Hearth pod. */
+export function hearthImage(hearth: Hearth, ctx: TierContext): string {
+  return `${hearth.spec.image?.repository ?? ctx.image}:${hearthVersion(hearth, ctx)}`;
+}
+
+export function imagePullPolicy(hearth: Hearth): PullPolicy {
+  return hearth.spec.image?.pullPolicy ?? 'IfNotPresent';
+}

@@ -1,0 +1,93 @@
+// The `hearth` container and its pod, the same in every tier; only the target, the environment
+// and the volumes differ.
+import type { V1Container, V1EnvVar, V1PodSpec, V1ResourceRequirements, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { Hearth, HearthServiceName } from '../api/index.ts';
+import { hearthImage, imagePullPolicy, type TierContext } from './context.ts';
+import { objectNames } from './names.ts';
+import type { GeneratedSecret } from './secrets.ts';
+import { containerSecurityContext, httpProbe, imageUsers, podSecurityContext, secretEnv, tmpMount, tmpVolume, valueEnv } from './pod.ts';
+
+export type HearthTarget = 'all' | HearthServiceName;
+
+export const hearthContainerName = 'hearth';
+export const hearthPort = 8080;
+export const hearthPortName = 'http';
+/** The port of the Services in front of Hearth pods: 80, like any web service. */
+export const hearthServicePort = 80;
+/** Where the embedded tier's volume is mounted (HEARTH_DATA_DIR). */
+export const hearthDataDir = '/var/lib/hearth';
+/** The key of the generated session Secret. */
+export const sessionKeyKey = 'key';
+
+export interface HearthContainerOptions {
+  readonly target: HearthTarget;
+  readonly env: readonly V1EnvVar[];
+  readonly resources: V1ResourceRequirements;
+  readonly volumeMounts?: readonly V1VolumeMount[];
+}
+
+/** The variables every target reads (docs/architecture.md, Configuration). */
+export function baseHearthEnv(hearth: Hearth, publicUrl: string): V1EnvVar[] {
+  const env = [
+    valueEnv('HEARTH_HTTP_PORT', String(hearthPort)),
+    valueEnv('HEARTH_PUBLIC_URL', publicUrl),
+    valueEnv('HEARTH_INSTANCE', hearth.metadata.name ?? ''),
+  ];
+  // Behind the Ingress the client's address is the one the ingress controller (one hop) saw;
+  // without this, rate limits would count every client as the controller.
+  if (hearth.spec.ingress !== undefined) env.push(valueEnv('HEARTH_TRUST_PROXY', '1'));
+  const otlp = hearth.spec.observability?.otlpEndpoint;
+  if (otlp !== undefined) env.push(valueEnv('OTEL_EXPORTER_OTLP_ENDPOINT', otlp));
+  return env;
+}
+
+/**
+ * The generated session key. Not read by the services yet (they keep sessions in the store); it is
+ * provisioned now so that the Secret exists, unchanged, from the first day of every Hearth.
+ */
+export function sessionSecretEnv(hearth: Hearth): V1EnvVar {
+  return secretEnv('HEARTH_SESSION_SECRET', objectNames(hearth.metadata.name ?? '').sessionKey, sessionKeyKey);
+}
+
+/** Shared by both tiers: a Hearth keeps its session key across a tier change. */
+export function sessionKeySecret(hearth: Hearth): GeneratedSecret {
+  return {
+    name: objectNames(hearth.metadata.name ?? '').sessionKey,
+    component: 'session',
+    keys: [{ key: sessionKeyKey, bytes: 32, encoding: 'base64url', description: 'signs session cookies (HEARTH_SESSION_SECRET)' }],
+  };
+}
+
+export function buildHearthContainer(hearth: Hearth, ctx: TierContext, options: HearthContainerOptions): V1Container {
+  return {
+    name: hearthContainerName,
+    image: hearthImage(hearth, ctx),
+    imagePullPolicy: imagePullPolicy(hearth),
+    // The image's entrypoint is the `hearth` command; the target picks the role.
+    args: [`--target=${options.target}`],
+    ports: [{ name: hearthPortName, containerPort: hearthPort, protocol: 'TCP' }],
+    env: [...options.env],
+    resources: options.resources,
+    securityContext: containerSecurityContext(),
+    volumeMounts: [...(options.volumeMounts ?? []), tmpMount],
+    // /healthz answers as soon as the process listens, even while backends are awaited.
+    startupProbe: httpProbe('/healthz', hearthPortName, { periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 90 }),
+    livenessProbe: httpProbe('/healthz', hearthPortName, { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
+    readinessProbe: httpProbe('/readyz', hearthPortName, { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 }),
+    // Endpoints take a moment to drop a terminating pod; keep serving until they have.
+    lifecycle: { preStop: { sleep: { seconds: 5 } } },
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+}
+
+export function buildHearthPodSpec(container: V1Container, volumes: readonly V1Volume[] = []): V1PodSpec {
+  return {
+    containers: [container],
+    volumes: [...volumes, tmpVolume],
+    securityContext: podSecurityContext(imageUsers.hearth),
+    // Hearth never calls the Kubernetes API, and Service links would add variables nobody reads.
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    terminationGracePeriodSeconds: 30,
+  };
+}

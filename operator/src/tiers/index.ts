@@ -1,0 +1,44 @@
+// The tiers: pure builders from a Hearth to the objects it needs, and its status from what is observed.
+export { defaultBackendImages, defaultTierContext, hearthImage, hearthVersion, type BackendImages, type TierContext } from './context.ts';
+export { desiredObjects, servingTier, type DesiredFailure, type DesiredResult, type DesiredTier } from './desired-objects.ts';
+export type {
+  DesiredDeployment,
+  DesiredHorizontalPodAutoscaler,
+  DesiredIngress,
+  DesiredKind,
+  DesiredMeta,
+  DesiredNetworkPolicy,
+  DesiredObject,
+  DesiredService,
+  DesiredStatefulSet,
+  NetworkPolicyIngressRuleJson,
+  WorkloadRef,
+} from './desired-object.ts';
+export { desiredEmbedded, embeddedSecrets } from './embedded.ts';
+export { desiredSingle, singleSecrets } from './single.ts';
+export { tierErrorCodes, type TierError, type TierErrorCode } from './errors.ts';
+export {
+  appName,
+  backendNames,
+  commonLabels,
+  instanceLabels,
+  instanceSelector,
+  labelKeys,
+  managedBy,
+  selectorLabels,
+  type BackendName,
+  type Component,
+  type Labels,
+} from './labels.ts';
+export { dataClaimName, dataVolumeName, objectNames, ownerReference, type HearthObjectNames } from './names.ts';
+export { buildGeneratedSecret, type GeneratedKey, type GeneratedSecret, type RandomBytes } from './secrets.ts';
+export {
+  conditionTime,
+  conditionTypes,
+  deriveStatus,
+  isStatusEqual,
+  workloadState,
+  type Observed,
+  type ObservedWorkloads,
+  type WorkloadState,
+} from './status.ts';

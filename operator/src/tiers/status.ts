@@ -1,0 +1,215 @@
+// The status of a Hearth, derived from what the API server holds for its workloads. Pure: the
+// reconcile passes the time in, and writes the result only when isStatusEqual says it changed.
+import type { V1Container, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
+import type { Condition, Hearth, HearthPhase, HearthStatus, HearthTier } from '../api/index.ts';
+import type { WorkloadRef } from './desired-object.ts';
+import type { DesiredFailure, DesiredResult, DesiredTier } from './desired-objects.ts';
+import { hearthContainerName } from './hearth-container.ts';
+
+export interface ObservedWorkloads {
+  readonly statefulSets: readonly V1StatefulSet[];
+  readonly deployments: readonly V1Deployment[];
+}
+
+export interface Observed {
+  /** What desiredObjects returned for this Hearth in this reconcile. */
+  readonly desired: DesiredResult;
+  /** The live workloads of the Hearth (others in the lists are ignored). */
+  readonly workloads: ObservedWorkloads;
+  /** When a condition whose status changes now changed (conditionTime). */
+  readonly now: string;
+}
+
+export type WorkloadState =
+  | { readonly state: 'ready' }
+  /** The spec is being rolled out (a new version, a new template, more replicas): old pods still serve. */
+  | { readonly state: 'rollingOut'; readonly detail: string }
+  /** Rolled out, but fewer pods are available than asked for. */
+  | { readonly state: 'unavailable'; readonly detail: string }
+  | { readonly state: 'missing' };
+
+export const conditionTypes = ['Ready', 'Progressing', 'Degraded', 'MigrationRequired'] as const;
+
+/** RFC 3339 to the second, as metav1.Time writes it. */
+export function conditionTime(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+export function deriveStatus(hearth: Hearth, observed: Observed): HearthStatus {
+  const { desired } = observed;
+  const conditions = desired.ok ? tierConditions(hearth, desired, observed.workloads) : failureConditions(desired);
+  const previous = hearth.status;
+  const status: HearthStatus = {
+    phase: desired.ok ? phaseOf(hearth, desired, observed.workloads) : 'Failed',
+    conditions: conditions.map((condition) => withTransitionTime(condition, previous?.conditions, observed.now, hearth.metadata.generation)),
+  };
+  const tier: HearthTier | undefined = desired.ok ? desired.servingTier : previous?.tier;
+  const version = desired.ok && servingReady(desired, observed.workloads) ? desired.version : previous?.version;
+  const url = desired.ok ? desired.url : previous?.url;
+  if (tier !== undefined) status.tier = tier;
+  if (version !== undefined) status.version = version;
+  if (url !== undefined) status.url = url;
+  if (hearth.metadata.generation !== undefined) status.observedGeneration = hearth.metadata.generation;
+  return status;
+}
+
+/** Whether writing `next` over `current` would change anything (condition order aside). */
+export function isStatusEqual(current: HearthStatus | undefined, next: HearthStatus | undefined): boolean {
+  return JSON.stringify(canonical(current)) === JSON.stringify(canonical(next));
+}
+
+/** kubectl rollout status's rules, plus: a Hearth pod must run the desired image. */
+export function workloadState(ref: WorkloadRef, observed: ObservedWorkloads, image: string): WorkloadState {
+  const live = findWorkload(ref, observed);
+  if (live === undefined) return { state: 'missing' };
+  const generation = live.metadata?.generation;
+  const seen = live.status?.observedGeneration;
+  if (generation !== undefined && (seen === undefined || seen < generation)) return { state: 'rollingOut', detail: 'the new spec is not observed yet' };
+  const running = hearthImageOf(live.spec?.template.spec?.containers);
+  if (running !== undefined && running !== image) return { state: 'rollingOut', detail: `runs ${running}, not ${image}` };
+  return ref.kind === 'Deployment' ? deploymentState(live as V1Deployment) : statefulSetState(live as V1StatefulSet);
+}
+
+function deploymentState(deployment: V1Deployment): WorkloadState {
+  const want = deployment.spec?.replicas ?? 1;
+  const status = deployment.status;
+  const updated = status?.updatedReplicas ?? 0;
+  const total = status?.replicas ?? 0;
+  const available = status?.availableReplicas ?? 0;
+  if (updated < want) return { state: 'rollingOut', detail: `${updated} of ${want} pods updated` };
+  if (total > updated) return { state: 'rollingOut', detail: `${total - updated} old pods still running` };
+  if (available < want) return { state: 'unavailable', detail: `${available} of ${want} pods available` };
+  return { state: 'ready' };
+}
+
+function statefulSetState(set: V1StatefulSet): WorkloadState {
+  const want = set.spec?.replicas ?? 1;
+  const status = set.status;
+  const ready = status?.readyReplicas ?? 0;
+  // A StatefulSet replaces its pods one by one, so a rollout shows as unready pods until the revisions meet.
+  if (status?.updateRevision !== undefined && status.currentRevision !== status.updateRevision) {
+    return { state: 'rollingOut', detail: `${status.updatedReplicas ?? 0} of ${want} pods updated` };
+  }
+  if (ready < want) return { state: 'unavailable', detail: `${ready} of ${want} pods ready` };
+  return { state: 'ready' };
+}
+
+function findWorkload(ref: WorkloadRef, observed: ObservedWorkloads): V1Deployment | V1StatefulSet | undefined {
+  const candidates: readonly (V1Deployment | V1StatefulSet)[] = ref.kind === 'Deployment' ? observed.deployments : observed.statefulSets;
+  return candidates.find((workload) => workload.metadata?.name === ref.name);
+}
+
+function hearthImageOf(containers: readonly V1Container[] | undefined): string | undefined {
+  return containers?.find((container) => container.name === hearthContainerName)?.image;
+}
+
+interface NamedState {
+  readonly ref: WorkloadRef;
+  readonly state: WorkloadState;
+}
+
+function statesOf(desired: DesiredTier, observed: ObservedWorkloads, tier?: HearthTier): NamedState[] {
+  return desired.workloads.filter((ref) => tier === undefined || ref.tier === tier).map((ref) => ({ ref, state: workloadState(ref, observed, desired.image) }));
+}
+
+function servingReady(desired: DesiredTier, observed: ObservedWorkloads): boolean {
+  return statesOf(desired, observed, desired.servingTier).every(({ state }) => state.state === 'ready');
+}
+
+function phaseOf(hearth: Hearth, desired: DesiredTier, observed: ObservedWorkloads): HearthPhase {
+  if (desired.tier !== desired.servingTier) return 'Migrating';
+  const states = statesOf(desired, observed).map(({ state }) => state.state);
+  if (states.every((state) => state === 'ready')) return 'Ready';
+  if (states.every((state) => state === 'missing')) return 'Pending';
+  // Until it has served once, anything short of ready is still being set up.
+  if (hearth.status?.version === undefined) return 'Provisioning';
+  if (states.some((state) => state === 'missing' || state === 'unavailable')) return 'Degraded';
+  return 'Upgrading';
+}
+
+/** A condition before its time is set: that depends on the previous one. */
+type ConditionDraft = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
+
+function describe(states: readonly NamedState[]): string {
+  return states
+    .map(({ ref, state }) => {
+      switch (state.state) {
+        case 'ready':
+          return undefined;
+        case 'missing':
+          return `${ref.kind} ${ref.name}: not created yet`;
+        default:
+          return `${ref.kind} ${ref.name}: ${state.detail}`;
+      }
+    })
+    .filter((line) => line !== undefined)
+    .join('; ');
+}
+
+function tierConditions(hearth: Hearth, desired: DesiredTier, observed: ObservedWorkloads): ConditionDraft[] {
+  const serving = statesOf(desired, observed, desired.servingTier);
+  const all = statesOf(desired, observed);
+  const phase = phaseOf(hearth, desired, observed);
+  const ready = serving.every(({ state }) => state.state === 'ready');
+  const progressing = all.filter(({ state }) => state.state === 'rollingOut' || state.state === 'missing');
+  const conditions: ConditionDraft[] = [
+    ready
+      ? { type: 'Ready', status: 'True', reason: 'AllComponentsReady', message: '' }
+      : { type: 'Ready', status: 'False', reason: notReadyReason(phase), message: describe(serving) },
+    progressing.length > 0
+      ? { type: 'Progressing', status: 'True', reason: 'RollingOut', message: describe(progressing) }
+      : { type: 'Progressing', status: 'False', reason: 'RolloutComplete', message: '' },
+    phase === 'Degraded'
+      ? { type: 'Degraded', status: 'True', reason: 'ComponentsNotReady', message: describe(serving) }
+      : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: '' },
+  ];
+  if (desired.tier !== desired.servingTier) conditions.push(migrationRequired(desired));
+  return conditions;
+}
+
+function notReadyReason(phase: HearthPhase): string {
+  switch (phase) {
+    case 'Pending':
+      return 'Creating';
+    case 'Upgrading':
+      return 'RollingOut';
+    default:
+      return 'ComponentsNotReady';
+  }
+}
+
+function migrationRequired(desired: DesiredTier): ConditionDraft {
+  return {
+    type: 'MigrationRequired',
+    status: 'True',
+    reason: 'DataCopyNotAvailable',
+    message:
+      `spec.tier is ${desired.tier} but the ${desired.servingTier} tier holds the data: this operator cannot copy it yet, ` +
+      `so the ${desired.servingTier} tier keeps serving and its volume is kept`,
+  };
+}
+
+function failureConditions(failure: DesiredFailure): ConditionDraft[] {
+  const { code, message } = failure.error;
+  return [
+    { type: 'Ready', status: 'False', reason: code, message },
+    { type: 'Progressing', status: 'False', reason: code, message },
+    { type: 'Degraded', status: 'True', reason: code, message },
+  ];
+}
+
+/** metav1 semantics: the transition time moves only when the status does. */
+function withTransitionTime(draft: ConditionDraft, previous: readonly Condition[] | undefined, now: string, generation: number | undefined): Condition {
+  const before = previous?.find((condition) => condition.type === draft.type);
+  const lastTransitionTime = before !== undefined && before.status === draft.status ? before.lastTransitionTime : now;
+  const condition: Condition = { ...draft, lastTransitionTime };
+  if (generation !== undefined) condition.observedGeneration = generation;
+  return condition;
+}
+
+function canonical(status: HearthStatus | undefined): unknown[] {
+  const conditions = [...(status?.conditions ?? [])]
+    .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0))
+    .map((c) => [c.type, c.status, c.observedGeneration ?? null, c.lastTransitionTime, c.reason, c.message]);
+  return [status?.phase ?? null, status?.tier ?? null, status?.version ?? null, status?.url ?? null, status?.observedGeneration ?? null, conditions];
+}
