@@ -18,6 +18,19 @@ export async function eventually(what: string, check: () => boolean | Promise<bo
   }
 }
 
+/** The promise's value, or a failure naming `what` after timeoutMs. */
+export async function within<T>(what: string, work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 interface ConnzSubscription {
   readonly subject: string;
   readonly qgroup?: string;
@@ -180,6 +193,8 @@ export class ResumingMember {
       this.#current = stream;
       this.#consumed = 0;
       this.connections += 1;
+      // Frames are taken in when asked for (applied()) and when the stream ends; ready at once.
+      stream.ready.then(() => this.#absorb(), () => undefined);
       const pinger = this.transport === 'websocket' ? setInterval(() => ping(stream as WebSocketStream), PING_EVERY_MS) : undefined;
       const end = await stream.closed;
       clearInterval(pinger);

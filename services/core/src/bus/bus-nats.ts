@@ -93,6 +93,9 @@ export function natsNames(instance: string): NatsNames {
  * room events go through a JetStream stream (de-duplicated by `<roomId>:<seq>`, replayable,
  * each room keeping its latest events), and signals are plain core NATS messages.
  */
+/** How long one pull request of the live feed waits before it is renewed. */
+const PULL_EXPIRES_MS = 5_000;
+
 export class BusNats implements Bus {
   readonly #nc: NatsConnection;
   readonly #watch: ConnectionWatch;
@@ -380,7 +383,9 @@ class RoomFeed {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: this.#nextStreamSeq,
     });
-    const messages = await consumer.consume({ callback: (msg) => this.#receive(msg) });
+    // A short pull expiry: after a nats-server restart a pull answered 409 would otherwise sit
+    // until two heartbeats of the default 30 s expiry are missed, stalling live delivery.
+    const messages = await consumer.consume({ callback: (msg) => this.#receive(msg), expires: PULL_EXPIRES_MS });
     if (this.#stopped) {
       await messages.close();
       return;

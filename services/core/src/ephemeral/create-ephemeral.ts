@@ -10,7 +10,8 @@ export async function createEphemeral(config: EphemeralConfig): Promise<Ephemera
     }
     case 'redis': {
       const { EphemeralRedis } = await import('./ephemeral-redis.ts');
-      return EphemeralRedis.connect(config);
+      // A short first wait: start-up's own retry loop logs and backs off, as for the other backends.
+      return EphemeralRedis.connect(config, { readyTimeoutMs: 2_000 });
     }
   }
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { freePort, startNats, startPostgres, startRedis } from '@hearth/harness';
-import { spawnService, tierUnderTest, type SpawnedService } from './harness.ts';
-import { sleep } from './helpers.ts';
+import { spawnService, type SpawnedService } from '../harness.ts';
+import { sleep } from '../helpers.ts';
 
 /**
  * Start-up of a single-tier service whose backend is not there yet: the process does not
@@ -111,7 +111,7 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-describe('single tier: start-up waits for unreachable backends', { skip: tierUnderTest() !== 'single' ? 'single-tier test; runs in make e2e-single' : false }, () => {
+describe('single tier: start-up waits for unreachable backends', () => {
   let services: Stoppable[] = [];
   let backends: Stoppable[] = [];
   afterEach(async () => {

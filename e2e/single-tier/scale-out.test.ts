@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTeam, type HearthClient, type Team } from './client.ts';
-import { commandsHandledPerConnection } from './chaos-helpers.ts';
-import { tierUnderTest } from './harness.ts';
-import { createdMessages, postConcurrently, range, seqsOf } from './helpers.ts';
-import { connectSse, connectWebSocket, type RealtimeStream } from './realtime.ts';
-import { startSingleTier, type SingleTier } from './single-tier.ts';
+import { createTeam, type HearthClient, type Team } from '../client.ts';
+import { commandsHandledPerConnection } from '../chaos-helpers.ts';
+import { createdMessages, postConcurrently, range, seqsOf } from '../helpers.ts';
+import { connectSse, connectWebSocket, type RealtimeStream } from '../realtime.ts';
+import { startSingleTier, type SingleTier } from '../single-tier.ts';
 
 /**
  * The single tier with two messaging and two realtime processes: commands spread over
@@ -15,7 +14,7 @@ import { startSingleTier, type SingleTier } from './single-tier.ts';
 
 const POSTERS = 4;
 
-describe('single tier: two replicas of messaging and of realtime', { skip: tierUnderTest() !== 'single' ? 'single-tier test; runs in make e2e-single' : false }, () => {
+describe('single tier: two replicas of messaging and of realtime', () => {
   let tier: SingleTier;
   let team: Team;
   let clients: HearthClient[];
@@ -35,7 +34,7 @@ describe('single tier: two replicas of messaging and of realtime', { skip: tierU
     return { roomId: room.id, base: (await team.admin.room(room.id)).lastSeq };
   }
 
-  it('both messaging processes take commands; 4 × 100 concurrent posts get exactly seqs base+1…base+400, once each', async () => {
+  it('both messaging processes take commands; 4 × 100 concurrent posts get exactly seqs base+1…base+400, once each', async (t) => {
     const PER_POSTER = 100;
     const total = POSTERS * PER_POSTER;
     const { roomId, base } = await freshRoom('Scale out');
@@ -51,6 +50,7 @@ describe('single tier: two replicas of messaging and of realtime', { skip: tierU
     const handled = [...handledAfter].map(([connection, count]) => count - (handledBefore.get(connection) ?? 0));
     assert.equal(handled.reduce((sum, count) => sum + count, 0), total, `every post was one command to one messaging process: ${handled.join(' + ')}`);
     for (const count of handled) assert.ok(count > 0, `each messaging process handled some of the posts: ${handled.join(' + ')}`);
+    t.diagnostic(`posts handled per messaging process: ${handled.join(' + ')}`);
 
     const stored = (await team.admin.allMessages(roomId)).filter((message) => message.seq > base);
     assert.deepEqual(seqsOf(stored), range(base + 1, base + total), 'contiguous seqs, no gap, no duplicate');
