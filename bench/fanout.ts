@@ -1,15 +1,15 @@
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import WebSocket from 'ws';
 import { createTeam, DEFAULT_ROOM, type HearthClient } from '../e2e/client.ts';
 import { startSingleTier, type SingleTier } from '../e2e/single-tier.ts';
 import { startBareServer, BARE_PATH, type BareServer } from './bare-ws-server.ts';
-import { cpuSeconds, percentile, round, rssKiB, sleep, writeResults } from './common.ts';
+import { percentile, round, rssKiB, sleep, writeResults } from './common.ts';
 
 /**
  * Fan-out: one room, one realtime process of the single tier (PostgreSQL, NATS,
@@ -23,9 +23,15 @@ import { cpuSeconds, percentile, round, rssKiB, sleep, writeResults } from './co
  * server in its own process broadcasting the same frame text (a copy of a frame
  * Hearth sent, same size) that the driver POSTs to it.
  *
+ * Figures: delivered frames/s, latency p50/p99/p99.9, resident memory per
+ * connection of the server process (RSS before connecting and once all are
+ * connected, after a warm-up on a few connections), and the server process's CPU
+ * time per delivered frame, which compares the two even when one is saturated.
+ *
  * The clients live in CLIENT_PROCESSES child processes (this file, run with
- * --clients) apart from the posting driver; they parse only the marker in each
- * frame and keep a log-bucket histogram (0.5% wide buckets), not the samples.
+ * --clients) apart from the posting driver. They speak WebSocket over plain TCP
+ * sockets (RawWebSocket), find the marker in each frame without parsing it, and
+ * keep a log-bucket histogram (0.5% wide buckets), not the samples.
  */
 
 const SCENARIOS = [
@@ -103,10 +109,14 @@ class Histogram {
     this.maxUs = Math.max(this.maxUs, maxUs);
   }
 
-  /** Nearest rank, as the bucket's geometric middle, in ms. */
-  percentileMs(p: number): number {
-    if (this.total === 0) return Number.NaN;
-    const rank = Math.max(1, Math.ceil((p / 100) * this.total));
+  /**
+   * Nearest rank, as the bucket's geometric middle, in ms, out of `expected` samples:
+   * those that never came count as slower than any that did (Infinity when the rank is theirs).
+   */
+  percentileMs(p: number, expected = this.total): number {
+    if (expected === 0) return Number.NaN;
+    const rank = Math.max(1, Math.ceil((p / 100) * expected));
+    if (rank > this.total) return Number.POSITIVE_INFINITY;
     let seen = 0;
     for (let bucket = 0; bucket < BUCKETS; bucket++) {
       seen += this.counts[bucket]!;
@@ -163,8 +173,129 @@ function loopDelayOf(values: { p50: number; p99: number; max: number }): LoopDel
   return { p50: excess(values.p50), p99: excess(values.p99), max: excess(values.max) };
 }
 
+const WS_KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
+const WS_MASK = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+
+/** A masked client frame (RFC 6455) of a short payload. */
+function clientFrame(opcode: number, payload: Buffer): Buffer {
+  if (payload.length > 125) throw new Error('client frames here are at most 125 bytes');
+  const frame = Buffer.alloc(6 + payload.length);
+  frame[0] = 0x80 | opcode;
+  frame[1] = 0x80 | payload.length;
+  WS_MASK.copy(frame, 2);
+  for (let i = 0; i < payload.length; i++) frame[6 + i] = payload[i]! ^ WS_MASK[i % 4]!;
+  return frame;
+}
+
+const HELLO_FRAME = clientFrame(1, Buffer.from(HELLO));
+
+interface RawHooks {
+  /** A text frame: its payload is data[start, end). */
+  onText(data: Buffer, start: number, end: number): void;
+  /** The connection ended: the close frame's code (1006 without one), and why when the upgrade failed. */
+  onClose(code: number, reason: string): void;
+}
+
+/**
+ * The load generator's WebSocket client: a plain TCP socket, the upgrade, server
+ * frames parsed in place (text, ping answered with pong, close), the masked hello.
+ * No stream, event or copy per frame as in `ws`, so each delivery costs the
+ * machine less on the client side than on the server side being measured.
+ */
+class RawWebSocket {
+  readonly #socket: Socket;
+  readonly #hooks: RawHooks;
+  #unparsed: Buffer | null = null;
+  #upgraded = false;
+  #closeCode = 1006;
+  #failure = '';
+  closed = false;
+
+  constructor(url: URL, cookie: string, hooks: RawHooks) {
+    this.#hooks = hooks;
+    this.#socket = connect({ host: url.hostname, port: Number(url.port), noDelay: true });
+    this.#socket.on('connect', () =>
+      this.#socket.write(
+        `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${WS_KEY}\r\nSec-WebSocket-Version: 13\r\nCookie: ${cookie}\r\n\r\n`,
+      ),
+    );
+    this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    this.#socket.on('error', (error) => (this.#failure ||= error.message));
+    this.#socket.on('close', () => {
+      this.closed = true;
+      hooks.onClose(this.#closeCode, this.#failure);
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.#upgraded && !this.closed;
+  }
+
+  terminate(): void {
+    this.#socket.destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    const data = this.#unparsed === null ? chunk : Buffer.concat([this.#unparsed, chunk]);
+    this.#unparsed = null;
+    let offset = 0;
+    if (!this.#upgraded) {
+      const headersEnd = data.indexOf('\r\n\r\n');
+      if (headersEnd < 0) {
+        this.#unparsed = data;
+        return;
+      }
+      const status = data.toString('latin1', 0, data.indexOf('\r\n'));
+      if (!status.includes(' 101 ')) {
+        this.#failure = `upgrade refused: ${data.toString('latin1', 0, Math.min(data.length, 300))}`;
+        this.#socket.destroy();
+        return;
+      }
+      this.#upgraded = true;
+      this.#socket.write(HELLO_FRAME);
+      offset = headersEnd + 4;
+    }
+    while (offset < data.length) {
+      const length = this.#frame(data, offset);
+      if (length === 0) {
+        this.#unparsed = data.subarray(offset);
+        return;
+      }
+      offset += length;
+    }
+  }
+
+  /** Handles the frame at `offset`; returns its length, or 0 when it has not all arrived yet. */
+  #frame(data: Buffer, offset: number): number {
+    const available = data.length - offset;
+    if (available < 2) return 0;
+    const opcode = data[offset]! & 0x0f;
+    let length = data[offset + 1]! & 0x7f;
+    let header = 2;
+    if (length === 126) {
+      if (available < 4) return 0;
+      length = data.readUInt16BE(offset + 2);
+      header = 4;
+    } else if (length === 127) {
+      if (available < 10) return 0;
+      length = Number(data.readBigUInt64BE(offset + 2));
+      header = 10;
+    }
+    if (available < header + length) return 0;
+    const start = offset + header;
+    if (opcode === 1) this.#hooks.onText(data, start, start + length);
+    else if (opcode === 9) this.#socket.write(clientFrame(10, data.subarray(start, start + length)));
+    else if (opcode === 8) {
+      if (length >= 2) this.#closeCode = data.readUInt16BE(start);
+      this.#socket.end();
+    }
+    return header + length;
+  }
+}
+
 class ClientProcess {
-  readonly #sockets: WebSocket[] = [];
+  readonly #sockets: RawWebSocket[] = [];
   #counts: number[] = [];
   #generation = 0;
   #run = -1;
@@ -180,7 +311,7 @@ class ClientProcess {
   handle(command: ClientCommand): Promise<unknown> | unknown {
     switch (command.cmd) {
       case 'connect':
-        return this.#connect(command.url, command.cookies, command.count);
+        return this.#connect(new URL(command.url), command.cookies, command.count);
       case 'run':
         return this.#startRun(command.run);
       case 'status':
@@ -192,44 +323,44 @@ class ClientProcess {
     }
   }
 
-  #onFrame(index: number, data: Buffer): void {
-    const at = data.indexOf(MARK);
-    if (at < 0 || digits(data, at + 3, 3) !== this.#run) return;
+  #onFrame(index: number, data: Buffer, start: number, end: number): void {
+    const at = data.indexOf(MARK, start);
+    if (at < 0 || at + 25 > end || digits(data, at + 3, 3) !== this.#run) return;
     this.#histogram.record(nowUs() - digits(data, at + 7, 16));
     this.#counts[index]!++;
     this.#received++;
-    if (this.#sample === null) this.#sample = data.toString();
+    if (this.#sample === null) this.#sample = data.toString('utf8', start, end);
   }
 
-  #open(url: string, cookie: string): Promise<void> {
+  #open(url: URL, cookie: string): Promise<void> {
     const index = this.#sockets.length;
     const generation = this.#generation;
-    const socket = new WebSocket(url, { headers: { cookie }, perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: 30_000 });
-    this.#sockets.push(socket);
     this.#counts.push(0);
     return new Promise((resolve, reject) => {
       let ready = false;
-      socket.on('open', () => socket.send(HELLO));
-      socket.on('error', (error) => {
-        if (!ready) reject(error);
+      const timer = setTimeout(() => socket.terminate(), 30_000);
+      const socket = new RawWebSocket(url, cookie, {
+        onText: (data, start, end) => {
+          if (ready) return this.#onFrame(index, data, start, end);
+          ready = true;
+          clearTimeout(timer);
+          resolve();
+        },
+        onClose: (code, reason) => {
+          clearTimeout(timer);
+          if (!ready) reject(new Error(`closed with ${code} before ready${reason === '' ? '' : `: ${reason}`}`));
+          else if (generation === this.#generation) {
+            this.#closed++;
+            this.#closeCodes[code] = (this.#closeCodes[code] ?? 0) + 1;
+          }
+        },
       });
-      socket.on('close', (code) => {
-        if (!ready) reject(new Error(`closed with ${code} before ready`));
-        else if (generation === this.#generation) {
-          this.#closed++;
-          this.#closeCodes[code] = (this.#closeCodes[code] ?? 0) + 1;
-        }
-      });
-      socket.once('message', () => {
-        ready = true;
-        socket.on('message', (data: Buffer) => this.#onFrame(index, data));
-        resolve();
-      });
+      this.#sockets.push(socket);
     });
   }
 
   /** Opens `count` connections, CONNECT_CONCURRENCY at a time, each ready once its hello is answered. */
-  async #connect(url: string, cookies: readonly string[], count: number): Promise<ConnectResult> {
+  async #connect(url: URL, cookies: readonly string[], count: number): Promise<ConnectResult> {
     let next = 0;
     let connected = 0;
     let failed = 0;
@@ -269,7 +400,7 @@ class ClientProcess {
   #status(expected: number): StatusResult {
     let behind = 0;
     this.#sockets.forEach((socket, i) => {
-      if (socket.readyState === WebSocket.OPEN && this.#counts[i]! < expected) behind++;
+      if (socket.isOpen && this.#counts[i]! < expected) behind++;
     });
     return { received: this.#received, behind, closed: this.#closed };
   }
@@ -462,7 +593,9 @@ const JIFFIES_PER_SECOND = 100;
 
 interface ProcStat {
   readonly ppid: number;
-  readonly cpu: number;
+  /** CPU seconds in user space and in the kernel, the reaped children's included (PostgreSQL's ended backends). */
+  readonly user: number;
+  readonly system: number;
 }
 
 async function allStats(): Promise<Map<number, ProcStat>> {
@@ -472,26 +605,26 @@ async function allStats(): Promise<Map<number, ProcStat>> {
     pids.map(async (pid) => {
       const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
       if (text === null) return;
-      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      // utime + stime, and cutime + cstime: the children that exited and were reaped (PostgreSQL's ended backends).
-      const cpu = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-      stats.set(Number(pid), { ppid: Number(fields[1]), cpu: cpu / JIFFIES_PER_SECOND });
+      // After the command name: utime, stime, cutime and cstime are the 12th to 15th fields.
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+      stats.set(Number(pid), { ppid: fields[1]!, user: (fields[11]! + fields[13]!) / JIFFIES_PER_SECOND, system: (fields[12]! + fields[14]!) / JIFFIES_PER_SECOND });
     }),
   );
   return stats;
 }
 
-/** CPU seconds of a process and all its descendants, live or reaped (PostgreSQL's backends are children of the postmaster). */
-export async function treeCpuSeconds(root: number): Promise<number> {
-  const stats = await allStats();
-  let total = 0;
+/** User and kernel CPU seconds of a process, with all its descendants when `tree` (PostgreSQL's backends are children of the postmaster). */
+function cpuOf(stats: Map<number, ProcStat>, root: number, tree: boolean): { user: number; system: number } {
+  let user = 0;
+  let system = 0;
   const queue = [root];
   while (queue.length > 0) {
     const pid = queue.pop()!;
-    total += stats.get(pid)?.cpu ?? 0;
-    for (const [child, stat] of stats) if (stat.ppid === pid) queue.push(child);
+    user += stats.get(pid)?.user ?? Number.NaN;
+    system += stats.get(pid)?.system ?? Number.NaN;
+    if (tree) for (const [child, stat] of stats) if (stat.ppid === pid) queue.push(child);
   }
-  return total;
+  return { user, system };
 }
 
 /** The pid of the process whose program is `program` and whose arguments hold `args` in a row (e.g. `-p`, port). */
@@ -513,15 +646,20 @@ export async function machineJiffies(): Promise<{ busy: number; total: number }>
 }
 
 export interface CpuUsage {
+  /** Cores per process (1 = one core busy throughout). */
   readonly cores: Record<string, number>;
+  /** The kernel's share of each process's CPU, in percent. */
+  readonly kernelPercent: Record<string, number>;
   readonly machineBusyPercent: number;
+  /** Cores busy with processes outside the benchmark: other work on the machine skews the figures. */
   readonly otherCores: number;
+  readonly seconds: number;
 }
 
-/** CPU use of named processes over a stretch of time, in cores (1 = one core busy throughout). */
+/** CPU use of named processes over a stretch of time. */
 export class CpuMeter {
   readonly #processes: Readonly<Record<string, { readonly pid: number; readonly tree: boolean }>>;
-  #before = new Map<string, number>();
+  #before = new Map<string, { user: number; system: number }>();
   #machine = { busy: 0, total: 0 };
   #started = 0;
 
@@ -529,15 +667,9 @@ export class CpuMeter {
     this.#processes = processes;
   }
 
-  async #sample(): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    for (const [name, { pid, tree }] of Object.entries(this.#processes)) {
-      if (pid === process.pid) {
-        const usage = process.cpuUsage();
-        out.set(name, (usage.user + usage.system) / 1e6);
-      } else out.set(name, tree ? await treeCpuSeconds(pid) : await cpuSeconds(pid).catch(() => Number.NaN));
-    }
-    return out;
+  async #sample(): Promise<Map<string, { user: number; system: number }>> {
+    const stats = await allStats();
+    return new Map(Object.entries(this.#processes).map(([name, { pid, tree }]) => [name, cpuOf(stats, pid, tree)]));
   }
 
   async start(): Promise<void> {
@@ -546,22 +678,26 @@ export class CpuMeter {
     this.#started = performance.now();
   }
 
-  /**
-   * Cores per process; the machine's busy share of all its cores in percent; and the
-   * cores busy with anything else (other work on the machine skews the figures).
-   */
   async stop(): Promise<CpuUsage> {
     const seconds = (performance.now() - this.#started) / 1000;
     const after = await this.#sample();
     const machine = await machineJiffies();
     const cores: Record<string, number> = {};
-    for (const [name, value] of after) cores[name] = round((value - (this.#before.get(name) ?? 0)) / seconds, 2);
+    const kernelPercent: Record<string, number> = {};
+    for (const [name, { user, system }] of after) {
+      const before = this.#before.get(name) ?? { user: 0, system: 0 };
+      const total = user - before.user + (system - before.system);
+      cores[name] = round(total / seconds, 2);
+      kernelPercent[name] = round((100 * (system - before.system)) / total, 0);
+    }
     const busyCores = (machine.busy - this.#machine.busy) / JIFFIES_PER_SECOND / seconds;
     const ours = sum(Object.values(cores).filter(Number.isFinite));
     return {
       cores,
+      kernelPercent,
       machineBusyPercent: round((100 * (machine.busy - this.#machine.busy)) / (machine.total - this.#machine.total), 0),
       otherCores: round(Math.max(0, busyCores - ours), 2),
+      seconds: round(seconds, 2),
     };
   }
 }
@@ -596,8 +732,34 @@ interface Target {
   cpuProcesses(): Promise<Record<string, { pid: number; tree: boolean }>>;
   /** Node.js processes started with the loop probe. */
   loopPids(): Record<string, number>;
+  /** Warnings and errors the server logged since `since` (ISO time), counted by message. */
+  logged(since: string): Record<string, number>;
   /** Posts a message carrying the marker; resolves when acknowledged. */
   post(mark: string, n: number): Promise<void>;
+}
+
+/** Counts the services' log lines at warn or above since `since`, by role and message (the harness keeps each one's last 64 KiB). */
+function warningsIn(tier: SingleTier, since: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const role of ['realtime', 'gateway', 'messaging'] as const) {
+    for (const line of tier.services(role)[0]!.output().split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const entry = JSON.parse(line) as { level?: number; time?: string; msg?: string; err?: { message?: string } };
+        if ((entry.level ?? 0) < 40 || (entry.time ?? '') < since) continue;
+        const key = `${role}: ${entry.msg ?? ''}${entry.err?.message === undefined ? '' : ` (${entry.err.message.slice(0, 120)})`}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+      } catch {
+        // not a log line
+      }
+    }
+  }
+  return counts;
+}
+
+/** The process whose memory and CPU are the figure, by its name in the CPU table. */
+function serverName(target: { readonly name: 'hearth' | 'floor' }): string {
+  return target.name === 'hearth' ? 'realtime' : 'bare-ws';
 }
 
 interface HearthSetup {
@@ -633,10 +795,15 @@ export async function backendProcesses(tier: SingleTier): Promise<Record<string,
   ]);
 }
 
+/**
+ * Client message ids, unique over the whole benchmark: a repeated one is an idempotent
+ * retry, which Hearth acknowledges with the original message and does not deliver again.
+ */
+let nextClientMessageId = 0;
+
 function hearthTarget(setup: HearthSetup): Target {
   const service = (role: 'realtime' | 'gateway' | 'messaging'): number => setup.tier.services(role)[0]!.process.pid!;
   const realtime = setup.tier.services('realtime')[0]!;
-  let cmid = 0;
   return {
     name: 'hearth',
     wsUrl: `ws://127.0.0.1:${realtime.port}/api/realtime/ws`,
@@ -648,9 +815,10 @@ function hearthTarget(setup: HearthSetup): Target {
       return { ...nodes, ...(await backendProcesses(setup.tier)) };
     },
     loopPids: () => ({ realtime: service('realtime'), gateway: service('gateway'), messaging: service('messaging') }),
+    logged: (since) => warningsIn(setup.tier, since),
     async post(mark, n) {
       const poster = setup.posters[n % setup.posters.length]!;
-      await poster.post(setup.roomId, `${mark} ${FILLER}`, `fanout-${process.pid}-${cmid++}`);
+      await poster.post(setup.roomId, `${mark} ${FILLER}`, `fanout-${process.pid}-${nextClientMessageId++}`);
     },
   };
 }
@@ -663,8 +831,9 @@ function floorTarget(server: BareServer, template: string): Target {
     serverPid: () => server.process.pid!,
     cpuProcesses: () => Promise.resolve({ 'bare-ws': { pid: server.process.pid!, tree: false } }),
     loopPids: () => ({ 'bare-ws': server.process.pid! }),
+    logged: () => ({}),
     async post(mark) {
-      const response = await fetch(`${server.url}/broadcast`, { method: 'POST', body: template.replace(MARKER_PATTERN, mark), signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(`${server.url}/broadcast`, { method: 'POST', body: template.replace(MARKER_PATTERN, mark), signal: AbortSignal.timeout(120_000) });
       await response.arrayBuffer();
       if (response.status !== 204) throw new Error(`the bare server answered ${response.status}`);
     },
@@ -741,14 +910,21 @@ export interface RunResult {
   readonly deliveredPerSecond: number;
   readonly drainMs: number;
   readonly complete: boolean;
-  readonly latencyMs: { readonly p50: number; readonly p99: number; readonly p999: number; readonly max: number };
+  /**
+   * Post-to-delivery latency over every expected delivery: one that had not arrived when
+   * the drain gave up counts as slower than all that did, and a percentile that falls on
+   * those is null (in the table: more than the run's last arrival, ">max").
+   */
+  readonly latencyMs: { readonly p50: number | null; readonly p99: number | null; readonly p999: number | null; readonly max: number };
+  /** Deliveries that had not arrived when the drain gave up (DRAIN_TIMEOUT_MS after the last acknowledgement). */
+  readonly missing: number;
   readonly ackMs: { readonly p50: number; readonly p99: number };
   readonly rssMiB: { readonly beforeConnecting: number; readonly connected: number; readonly afterRun: number };
   readonly perConnectionKiB: number;
-  readonly cpuCores: Record<string, number>;
-  readonly machineBusyPercent: number;
-  /** Cores busy with processes outside the benchmark (other work on the machine). */
-  readonly otherCores: number;
+  /** CPU of each process over the measured run (posting and drain), in cores. */
+  readonly cpu: CpuUsage;
+  /** CPU time of the server process (realtime, or the bare server) per frame delivered, in µs: comparable even when saturated. */
+  readonly serverCpuUsPerDelivery: number;
   readonly loopDelayMs: Record<string, LoopDelay | null>;
   readonly clientProcesses: readonly { readonly cpuCores: number; readonly loopDelayMs: LoopDelay }[];
   readonly driverLoopDelayMs: LoopDelay;
@@ -756,6 +932,8 @@ export interface RunResult {
   readonly closeCodes: Record<string, number>;
   /** One frame as a client received it (the floor sends copies of Hearth's). */
   readonly sampleFrame: string | null;
+  /** Warnings and errors the server logged from the first connection to the end of the run, by message. */
+  readonly serverLog: Record<string, number>;
 }
 
 let nextRun = 1;
@@ -763,6 +941,7 @@ let nextRun = 1;
 /** Warms the server up on a few connections, measures memory, connects everyone, warms up, then measures. */
 async function measure(target: Target, clients: number, rate: number, probes: LoopProbes): Promise<RunResult> {
   const fleet = ClientFleet.start(CLIENT_PROCESSES);
+  const since = new Date().toISOString();
   try {
     await fleet.connect(target.wsUrl, target.cookies, WARM_CONNECTIONS);
     await fleet.startRun(nextRun);
@@ -777,7 +956,7 @@ async function measure(target: Target, clients: number, rate: number, probes: Lo
     await fleet.startRun(nextRun);
     const warmUp = await postAtRate(target, nextRun++, rate, WARM_SECONDS);
     await drain(fleet, warmUp.acknowledged);
-    return await measureRun(target, fleet, { clients, rate, connectMs, rssBefore, rssConnected }, probes);
+    return await measureRun(target, fleet, { clients, rate, connectMs, rssBefore, rssConnected, since }, probes);
   } finally {
     await fleet.stop();
   }
@@ -786,7 +965,7 @@ async function measure(target: Target, clients: number, rate: number, probes: Lo
 async function measureRun(
   target: Target,
   fleet: ClientFleet,
-  setup: { clients: number; rate: number; connectMs: number; rssBefore: number; rssConnected: number },
+  setup: { clients: number; rate: number; connectMs: number; rssBefore: number; rssConnected: number; since: string },
   probes: LoopProbes,
 ): Promise<RunResult> {
   const runId = nextRun++;
@@ -809,6 +988,11 @@ async function measureRun(
   const histogram = new Histogram();
   for (const part of collected) histogram.merge(part.histogram, part.maxUs);
   const deliveries = sum(collected.map((c) => c.received));
+  const expectedDeliveries = posting.acknowledged * setup.clients;
+  const pct = (p: number): number | null => {
+    const value = histogram.percentileMs(p, Math.max(expectedDeliveries, deliveries));
+    return Number.isFinite(value) ? round(value, 2) : null;
+  };
   const closeCodes: Record<string, number> = {};
   for (const part of collected) for (const [code, count] of Object.entries(part.closeCodes)) closeCodes[code] = (closeCodes[code] ?? 0) + count;
   if (posting.failed > 0) console.warn(`${target.name}: ${posting.failed} posts failed; first: ${posting.firstError}`);
@@ -821,23 +1005,24 @@ async function measureRun(
     acknowledged: posting.acknowledged,
     failedPosts: posting.failed,
     deliveries,
-    expectedDeliveries: posting.acknowledged * setup.clients,
+    expectedDeliveries,
     deliveredPerSecond: round(deliveries / seconds, 0),
     drainMs: round(drained.ms, 0),
     complete: drained.complete,
-    latencyMs: { p50: round(histogram.percentileMs(50), 2), p99: round(histogram.percentileMs(99), 2), p999: round(histogram.percentileMs(99.9), 2), max: round(histogram.maxUs / 1000, 1) },
+    latencyMs: { p50: pct(50), p99: pct(99), p999: pct(99.9), max: round(histogram.maxUs / 1000, 1) },
+    missing: Math.max(0, expectedDeliveries - deliveries),
     ackMs: { p50: round(percentile(posting.ackMs, 50), 2), p99: round(percentile(posting.ackMs, 99), 2) },
     rssMiB: { beforeConnecting: round(setup.rssBefore / 1024), connected: round(setup.rssConnected / 1024), afterRun: round(rssAfter / 1024) },
     perConnectionKiB: round((setup.rssConnected - setup.rssBefore) / setup.clients, 1),
-    cpuCores: usage.cores,
-    machineBusyPercent: usage.machineBusyPercent,
-    otherCores: usage.otherCores,
+    cpu: usage,
+    serverCpuUsPerDelivery: round((1e6 * (usage.cores[serverName(target)] ?? Number.NaN) * usage.seconds) / deliveries, 2),
     loopDelayMs,
     clientProcesses: collected.map((c) => ({ cpuCores: c.cpuCores, loopDelayMs: c.loopDelayMs })),
     driverLoopDelayMs: loopDelayOf({ p50: driverLoop.percentile(50), p99: driverLoop.percentile(99), max: driverLoop.max }),
     closedClients: sum(collected.map((c) => c.closed)),
     closeCodes,
     sampleFrame: collected.find((c) => c.sample !== null)?.sample ?? null,
+    serverLog: target.logged(setup.since),
   };
 }
 
@@ -851,7 +1036,8 @@ export interface ScenarioResult {
   readonly hearth: RunResult;
   readonly floor: RunResult;
   /** Hearth ÷ floor: the aim is at most 1.5 for p99 latency and 1.2 for memory per connection. */
-  readonly ratios: { readonly p99Latency: number; readonly memoryPerConnection: number };
+  /** null when a p99 is not known (more than 1% of the deliveries never came). */
+  readonly ratios: { readonly p99Latency: number | null; readonly memoryPerConnection: number; readonly cpuPerDelivery: number };
 }
 
 async function runFloor(clients: number, rate: number, template: string, probes: LoopProbes): Promise<RunResult> {
@@ -867,11 +1053,21 @@ function fmt(value: number, digits = 1): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '–';
 }
 
+/** A latency percentile; null when it falls on deliveries that never came. */
+function ms(value: number | null, max: number): string {
+  return value === null ? `>${fmt(max, 0)}` : fmt(value, 1);
+}
+
 function cpuNote(result: RunResult): string {
-  const cores = Object.entries(result.cpuCores).map(([name, value]) => `${name} ${fmt(value, 2)}`);
+  const { cpu } = result;
+  const cores = Object.entries(cpu.cores).map(([name, value]) => `${name} ${fmt(value, 2)} (${fmt(cpu.kernelPercent[name] ?? Number.NaN, 0)}% kernel)`);
   const loops = Object.entries(result.loopDelayMs).map(([name, delay]) => `${name} ${delay === null ? '?' : `${fmt(delay.p99)}/${fmt(delay.max, 0)}`}`);
   const clientLoops = result.clientProcesses.map((c, i) => `clients${i + 1} ${fmt(c.loopDelayMs.p99)}/${fmt(c.loopDelayMs.max, 0)}`);
-  return `  ${result.server} (${result.clients}): CPU cores ${cores.join(', ')}; machine ${result.machineBusyPercent}% busy, ${fmt(result.otherCores, 2)} cores on other work\n    loop delay p99/max ms: ${[...loops, ...clientLoops, `driver ${fmt(result.driverLoopDelayMs.p99)}/${fmt(result.driverLoopDelayMs.max, 0)}`].join(', ')}`;
+  return [
+    `  ${result.server}: ${cores.join(', ')}; machine ${cpu.machineBusyPercent}% busy, ${fmt(cpu.otherCores, 2)} cores on other work`,
+    `    loop delay p99/max ms: ${[...loops, ...clientLoops, `driver ${fmt(result.driverLoopDelayMs.p99)}/${fmt(result.driverLoopDelayMs.max, 0)}`].join(', ')}`,
+    ...Object.entries(result.serverLog).map(([message, count]) => `    logged ${count}× ${message}`),
+  ].join('\n');
 }
 
 function printResults(file: string, scenarios: readonly ScenarioResult[]): void {
@@ -879,29 +1075,30 @@ function printResults(file: string, scenarios: readonly ScenarioResult[]): void 
     [s.hearth, s.floor].map((r) => [
       `${s.scenario} ${s.clients}×${s.ratePerSecond}/s`,
       r.server,
+      fmt(r.clients * r.ratePerSecond, 0),
       fmt(r.deliveredPerSecond, 0),
-      fmt(r.latencyMs.p50, 1),
-      fmt(r.latencyMs.p99, 1),
-      fmt(r.latencyMs.p999, 1),
+      ms(r.latencyMs.p50, r.latencyMs.max),
+      ms(r.latencyMs.p99, r.latencyMs.max),
+      ms(r.latencyMs.p999, r.latencyMs.max),
       fmt(r.latencyMs.max, 0),
-      fmt(r.ackMs.p99, 1),
       fmt(r.perConnectionKiB, 1),
-      fmt(r.cpuCores[r.server === 'hearth' ? 'realtime' : 'bare-ws'] ?? Number.NaN, 2),
-      `${r.deliveries}/${r.expectedDeliveries}${r.closedClients > 0 ? ` ${r.closedClients} closed` : ''}`,
+      fmt(r.cpu.cores[serverName({ name: r.server })] ?? Number.NaN, 2),
+      fmt(r.serverCpuUsPerDelivery, 1),
+      r.complete && r.closedClients === 0 ? 'all' : `${r.deliveries}/${r.expectedDeliveries}, ${r.closedClients} closed`,
     ]),
   );
   printColumns(
     `fanout → ${file}`,
-    ['scenario', 'server', 'delivered/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'ack p99', 'KiB/conn', 'srv CPU', 'delivered'],
+    ['scenario', 'server', 'offered/s', 'delivered/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'KiB/conn', 'srv cores', 'srv µs/frame', 'received'],
     rows,
   );
   printColumns(
-    'Hearth ÷ floor (aim: p99 ≤ 1.5, memory ≤ 1.2)',
-    ['scenario', 'p99 latency', 'KiB/conn'],
-    scenarios.map((s) => [s.scenario, `${fmt(s.ratios.p99Latency, 2)}×`, `${fmt(s.ratios.memoryPerConnection, 2)}×`]),
+    'Hearth ÷ floor (aim: p99 ≤ 1.5×, memory ≤ 1.2×)',
+    ['scenario', 'p99 latency', 'KiB/conn', 'CPU µs/frame'],
+    scenarios.map((s) => [s.scenario, s.ratios.p99Latency === null ? '–' : `${fmt(s.ratios.p99Latency, 2)}×`, `${fmt(s.ratios.memoryPerConnection, 2)}×`, `${fmt(s.ratios.cpuPerDelivery, 2)}×`]),
     1,
   );
-  console.log('\nwhere the CPU went (cores over the measured run) and event-loop delay beyond the 10 ms tick:');
+  console.log('\nwhere the CPU went (cores over the measured run) and event-loop delay beyond the 10 ms tick (p99/max):');
   for (const s of scenarios) for (const r of [s.hearth, s.floor]) console.log(`${s.scenario} ${cpuNote(r)}`);
 }
 
@@ -924,7 +1121,11 @@ export async function runFanout(): Promise<ScenarioResult[]> {
         ratePerSecond: scenario.rate,
         hearth,
         floor,
-        ratios: { p99Latency: round(hearth.latencyMs.p99 / floor.latencyMs.p99, 2), memoryPerConnection: round(hearth.perConnectionKiB / floor.perConnectionKiB, 2) },
+        ratios: {
+          p99Latency: hearth.latencyMs.p99 === null || floor.latencyMs.p99 === null ? null : round(hearth.latencyMs.p99 / floor.latencyMs.p99, 2),
+          memoryPerConnection: round(hearth.perConnectionKiB / floor.perConnectionKiB, 2),
+          cpuPerDelivery: round(hearth.serverCpuUsPerDelivery / floor.serverCpuUsPerDelivery, 2),
+        },
       });
     }
   } finally {

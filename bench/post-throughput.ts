@@ -316,7 +316,7 @@ function printResults(file: string, results: PostThroughputResults): void {
   console.log(`\nPostgreSQL: ${Object.entries(results.postgresSettings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   console.log('where the CPU went (cores; "other" is everything else on the machine), event-loop delay beyond the 10 ms tick (p99/max ms), PostgreSQL backends (average):');
   for (const r of results.runs) {
-    const cores = Object.entries(r.cpu.cores).map(([name, value]) => `${name} ${value.toFixed(2)}`);
+    const cores = Object.entries(r.cpu.cores).map(([name, value]) => `${name} ${value.toFixed(2)} (${r.cpu.kernelPercent[name]}% kernel)`);
     console.log(`  ${r.system}, ${r.rooms} room${r.rooms === 1 ? '' : 's'}: ${cores.join(', ')}; other ${r.cpu.otherCores.toFixed(2)}; machine ${r.cpu.machineBusyPercent}% busy`);
     const loops = Object.entries(r.loopDelayMs).map(([name, d]) => `${name} ${d === null ? '?' : `${d.p99}/${d.max}`}`);
     if (loops.length > 0) console.log(`    loop ${loops.join(', ')}`);

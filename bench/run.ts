@@ -1,4 +1,6 @@
 import { runDelivery } from './delivery.ts';
+import { runFanout } from './fanout.ts';
+import { runPostThroughput } from './post-throughput.ts';
 import { runStartup } from './startup.ts';
 
 /** Runs every benchmark in sequence (`make bench`); each also runs alone: node bench/<name>.ts. */
@@ -6,6 +8,8 @@ import { runStartup } from './startup.ts';
 const benchmarks: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
   ['startup', runStartup],
   ['delivery', runDelivery],
+  ['post-throughput', runPostThroughput],
+  ['fanout', runFanout],
 ];
 
 for (const [name, run] of benchmarks) {
