@@ -65,7 +65,7 @@ e2e-embedded: deps web test-deps
 e2e-single: deps web test-deps
 	HEARTH_E2E_TIER=single $(NODE) --test --test-concurrency=1 'e2e/*.test.ts' 'e2e/single-tier/*.test.ts'
 
-test: deps test-deps web typecheck lint unit e2e
+test: deps test-deps web typecheck lint unit chart-test e2e
 
 bench: deps web
 	$(NODE) bench/run.ts

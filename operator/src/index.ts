@@ -1,1 +1,5 @@
-export {};
+// The Hearth operator: its API, the controller core, the tiers' builders and the reconcile.
+export * from './api/index.ts';
+export { createOperator, loadKubeConfig, type Operator } from './operator.ts';
+export { ConfigError, loadConfig, type OperatorConfig } from './config.ts';
+export { createHearthReconciler, reconcileHearth, type ReconcileContext } from './reconcile/index.ts';

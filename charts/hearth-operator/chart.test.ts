@@ -1,0 +1,371 @@
+// The hearth-operator chart: helm lint with its values schema, the CRD it installs identical to the
+// generated one, least-privilege RBAC, and its rendered manifests accepted by a real kube-apiserver
+// (server-side dry run, then applied, with the ServiceAccount's permissions checked by impersonation).
+// helm comes from scripts/build-helm.sh (`make helm-bin`), kube-apiserver and kubectl from `make kube-bins`.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { access, constants, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { kubeBinaries, startControlPlane, type ControlPlane } from '../../harness/src/index.ts';
+import { loadConfig } from '../../operator/src/config.ts';
+
+const chartDir = import.meta.dirname;
+const repoRoot = path.resolve(chartDir, '..', '..');
+const releaseNamespace = 'hearth-system';
+
+/** .cache/helm/<version>/helm with the version scripts/build-helm.sh pins, or $HEARTH_HELM. */
+async function helmBinary(): Promise<string> {
+  const fromEnv = process.env.HEARTH_HELM;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const script = await readFile(path.join(repoRoot, 'scripts', 'build-helm.sh'), 'utf8');
+  const version = /^helm_version=(v\d+\.\d+\.\d+)$/m.exec(script)?.[1];
+  if (version === undefined) throw new Error('scripts/build-helm.sh has no helm_version=vX.Y.Z line');
+  const binary = path.join(repoRoot, '.cache', 'helm', version, 'helm');
+  await access(binary, constants.X_OK).catch(() => {
+    throw new Error(`helm is not built at ${path.relative(repoRoot, binary)}: run \`make helm-bin\` (scripts/build-helm.sh)`);
+  });
+  return binary;
+}
+
+const helm = await helmBinary();
+const binaries = await kubeBinaries();
+if (binaries === null) throw new Error('kube-apiserver and kubectl are not built: run `make kube-bins`');
+
+interface Outcome {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command to completion, optionally feeding stdin; never throws on a non-zero exit. */
+function exec(file: string, args: readonly string[], input?: string): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+async function mustExec(file: string, args: readonly string[], input?: string): Promise<string> {
+  const outcome = await exec(file, args, input);
+  assert.equal(outcome.code, 0, `${path.basename(file)} ${args.join(' ')} failed:\n${outcome.stderr}${outcome.stdout}`);
+  return outcome.stdout;
+}
+
+/** `helm template` of the chart as release `hearth-operator` in hearth-system, with --set overrides. */
+function template(...sets: string[]): Promise<string> {
+  return mustExec(helm, ['template', 'hearth-operator', chartDir, '--namespace', releaseNamespace, ...sets.flatMap((set) => ['--set', set])]);
+}
+
+interface Rule {
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  verbs: string[];
+  nonResourceURLs?: string[];
+}
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { fieldRef?: { fieldPath: string } };
+}
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  rules?: Rule[];
+  roleRef?: { kind: string; name: string };
+  subjects?: { kind: string; name: string; namespace: string }[];
+  spec?: Record<string, unknown>;
+}
+
+function parseManifests(text: string): Manifest[] {
+  return parseAllDocuments(text)
+    .map((document) => document.toJS() as Manifest | null)
+    .filter((manifest): manifest is Manifest => manifest !== null);
+}
+
+function find(manifests: readonly Manifest[], kind: string, name?: string): Manifest {
+  const found = manifests.find((manifest) => manifest.kind === kind && (name === undefined || manifest.metadata.name === name));
+  assert.ok(found, `no ${kind}${name === undefined ? '' : ` ${name}`} among ${manifests.map((m) => `${m.kind}/${m.metadata.name}`).join(', ')}`);
+  return found;
+}
+
+/** The verbs each resource (group/resource) is granted by a role's rules. */
+function grants(rules: readonly Rule[]): Map<string, Set<string>> {
+  const granted = new Map<string, Set<string>>();
+  for (const rule of rules) {
+    for (const group of rule.apiGroups ?? []) {
+      for (const resource of rule.resources ?? []) {
+        const key = `${group === '' ? 'core' : group}/${resource}`;
+        const verbs = granted.get(key) ?? new Set<string>();
+        for (const verb of rule.verbs) verbs.add(verb);
+        granted.set(key, verbs);
+      }
+    }
+  }
+  return granted;
+}
+
+// operator/src/reconcile writes with server-side apply and merge patches, never PUT: no update.
+const owned = ['get', 'list', 'watch', 'create', 'patch', 'delete'];
+/** Exactly what the operator needs (operator/src/reconcile and controller): any change here is a decision. */
+const expectedGrants: Record<string, readonly string[]> = {
+  'hearth.dev/hearths': ['get', 'list', 'watch', 'patch'],
+  'hearth.dev/hearths/status': ['get', 'patch'],
+  'hearth.dev/hearths/finalizers': ['update'],
+  'apps/statefulsets': owned,
+  'apps/deployments': owned,
+  'core/services': owned,
+  'core/secrets': owned,
+  'networking.k8s.io/ingresses': owned,
+  'networking.k8s.io/networkpolicies': owned,
+  'autoscaling/horizontalpodautoscalers': owned,
+  'core/persistentvolumeclaims': ['get', 'list', 'delete'],
+  'core/events': ['create', 'patch'],
+};
+
+function assertNoWildcards(manifest: Manifest): void {
+  for (const rule of manifest.rules ?? []) {
+    const fields = [rule.apiGroups, rule.resources, rule.verbs, rule.resourceNames, rule.nonResourceURLs];
+    for (const values of fields) {
+      for (const value of values ?? []) assert.ok(!value.includes('*'), `${manifest.kind} ${manifest.metadata.name} has a wildcard: ${JSON.stringify(rule)}`);
+    }
+    assert.equal(rule.nonResourceURLs, undefined, `${manifest.kind} ${manifest.metadata.name} grants non-resource URLs`);
+  }
+}
+
+function sorted(grantMap: Map<string, Set<string>>): Record<string, string[]> {
+  return Object.fromEntries([...grantMap].map(([key, verbs]) => [key, [...verbs].sort()]).sort(([a], [b]) => String(a).localeCompare(String(b))));
+}
+
+function sortedExpected(): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(expectedGrants)
+      .map(([key, verbs]): [string, string[]] => [key, [...verbs].sort()])
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+}
+
+describe('the hearth-operator chart', () => {
+  it('installs the CRD that operator/src/api generates, byte for byte', async () => {
+    const generated = await readFile(path.join(repoRoot, 'crds', 'hearth.dev_hearths.yaml'), 'utf8');
+    const inChart = await readFile(path.join(chartDir, 'crds', 'hearth.dev_hearths.yaml'), 'utf8');
+    assert.ok(
+      inChart === generated,
+      'charts/hearth-operator/crds/hearth.dev_hearths.yaml differs from crds/hearth.dev_hearths.yaml: copy it (cp crds/hearth.dev_hearths.yaml charts/hearth-operator/crds/)',
+    );
+  });
+
+  it('passes helm lint --strict, values schema included', async () => {
+    const out = await mustExec(helm, ['lint', '--strict', chartDir, '--namespace', releaseNamespace]);
+    assert.match(out, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+    const namespaced = await mustExec(helm, ['lint', '--strict', chartDir, '--set', 'watchNamespace=chat', '--set', 'metrics.serviceMonitor.enabled=true']);
+    assert.match(namespaced, /0 chart\(s\) failed/);
+  });
+
+  it('fails helm lint for values the schema refuses, naming the value', async () => {
+    const cases: { set: string; message: RegExp }[] = [
+      { set: 'replicas=-1', message: /at '\/replicas': minimum: got -1, want 1/ },
+      { set: 'watchNamespace=Not_A_Namespace', message: /at '\/watchNamespace': 'Not_A_Namespace' does not match pattern/ },
+      { set: 'image.pullPolicy=Sometimes', message: /pullPolicy/ },
+      { set: 'podSecurityContext.runAsNonRoot=false', message: /at '\/podSecurityContext\/runAsNonRoot': value must be true/ },
+      { set: 'unknownValue=1', message: /additional properties 'unknownValue' not allowed/ },
+    ];
+    for (const { set, message } of cases) {
+      const outcome = await exec(helm, ['lint', chartDir, '--set', set]);
+      const output = outcome.stdout + outcome.stderr;
+      assert.notEqual(outcome.code, 0, `helm lint --set ${set} passed:\n${output}`);
+      assert.match(output, /values don't meet the specifications of the schema/, `--set ${set}: ${output}`);
+      assert.match(output, message, `--set ${set}: ${output}`);
+    }
+    // A rule the schema cannot state (between two values) fails the render with its reason.
+    const lease = await exec(helm, ['template', 'x', chartDir, '--set', 'leaderElection.renewDeadlineSeconds=20']);
+    assert.notEqual(lease.code, 0);
+    assert.match(lease.stderr, /renewDeadlineSeconds \(20\) must be below leaderElection.leaseDurationSeconds \(15\)/);
+  });
+
+  it('grants exactly the verbs the operator needs, without wildcards: a ClusterRole, or a Role in watchNamespace', async () => {
+    const clusterWide = parseManifests(await template());
+    const clusterRole = find(clusterWide, 'ClusterRole', 'hearth-operator');
+    assertNoWildcards(clusterRole);
+    assert.deepEqual(sorted(grants(clusterRole.rules ?? [])), sortedExpected());
+    assert.equal(find(clusterWide, 'ClusterRoleBinding').roleRef?.name, 'hearth-operator');
+    assert.ok(!clusterWide.some((manifest) => manifest.kind === 'Role' && manifest.metadata.name === 'hearth-operator'));
+
+    const namespaced = parseManifests(await template('watchNamespace=chat'));
+    assert.ok(!namespaced.some((manifest) => manifest.kind === 'ClusterRole' || manifest.kind === 'ClusterRoleBinding'));
+    const role = find(namespaced, 'Role', 'hearth-operator');
+    assert.equal(role.metadata.namespace, 'chat');
+    assert.deepEqual(sorted(grants(role.rules ?? [])), sortedExpected());
+    const binding = find(namespaced, 'RoleBinding', 'hearth-operator');
+    assert.equal(binding.metadata.namespace, 'chat');
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'hearth-operator', namespace: releaseNamespace }]);
+
+    const election = find(clusterWide, 'Role', 'hearth-operator-leader-election');
+    assertNoWildcards(election);
+    assert.equal(election.metadata.namespace, releaseNamespace);
+    assert.deepEqual(election.rules, [
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['hearth-operator'], verbs: ['get', 'update'] },
+    ]);
+    for (const manifest of [...clusterWide, ...namespaced]) assertNoWildcards(manifest);
+  });
+
+  it('runs the operator non-root on a read-only root file system, without capabilities, probed on /healthz and /readyz', async () => {
+    const deployment = find(parseManifests(await template()), 'Deployment', 'hearth-operator');
+    const spec = deployment.spec as {
+      replicas: number;
+      template: { spec: { securityContext: Record<string, unknown>; containers: Record<string, unknown>[] } };
+    };
+    assert.equal(spec.replicas, 2);
+    const pod = spec.template.spec;
+    assert.equal(pod.securityContext.runAsNonRoot, true);
+    assert.deepEqual(pod.securityContext.seccompProfile, { type: 'RuntimeDefault' });
+    const container = pod.containers[0] as {
+      image: string;
+      command: string[];
+      securityContext: Record<string, unknown>;
+      livenessProbe: { httpGet: { path: string } };
+      readinessProbe: { httpGet: { path: string } };
+      env: { name: string }[];
+    };
+    assert.equal(container.image, 'ghcr.io/hearth/hearth:0.1.0');
+    assert.deepEqual(container.command, ['node', 'operator/src/main.ts']);
+    assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+    assert.equal(container.securityContext.allowPrivilegeEscalation, false);
+    assert.equal(container.securityContext.runAsNonRoot, true);
+    assert.deepEqual(container.securityContext.capabilities, { drop: ['ALL'] });
+    assert.deepEqual(container.securityContext.seccompProfile, { type: 'RuntimeDefault' });
+    assert.equal(container.livenessProbe.httpGet.path, '/healthz');
+    assert.equal(container.readinessProbe.httpGet.path, '/readyz');
+  });
+
+  it('sets the environment operator/src/config.ts reads, to what the values say', async () => {
+    const configSource = await readFile(path.join(repoRoot, 'operator', 'src', 'config.ts'), 'utf8');
+    const environment = async (...sets: string[]): Promise<Record<string, string>> => {
+      const deployment = find(parseManifests(await template(...sets)), 'Deployment', 'hearth-operator');
+      const spec = deployment.spec as { template: { spec: { containers: { env: EnvVar[] }[] } } };
+      const env: Record<string, string> = {};
+      // What the kubelet would resolve the downward API references to.
+      const fields: Record<string, string> = { 'metadata.namespace': releaseNamespace, 'metadata.name': 'hearth-operator-5d8f-x2x4q' };
+      for (const variable of spec.template.spec.containers[0]?.env ?? []) {
+        assert.ok(configSource.includes(`'${variable.name}'`), `the chart sets ${variable.name}, which operator/src/config.ts does not read`);
+        const value = variable.value ?? fields[variable.valueFrom?.fieldRef?.fieldPath ?? ''];
+        assert.ok(value !== undefined, `${variable.name} has no value the test can resolve`);
+        env[variable.name] = value;
+      }
+      return env;
+    };
+
+    const clusterWide = loadConfig(await environment());
+    assert.equal(clusterWide.namespace, undefined);
+    assert.equal(clusterWide.httpPort, 8080);
+    assert.equal(clusterWide.shutdownDeadlineMs, 30_000);
+    assert.deepEqual(clusterWide.leaderElection, {
+      enabled: true,
+      name: 'hearth-operator',
+      namespace: releaseNamespace,
+      identity: 'hearth-operator-5d8f-x2x4q',
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+    });
+    const namespaced = loadConfig(
+      await environment('watchNamespace=chat', 'httpPort=9090', 'leaderElection.leaseDurationSeconds=30', 'leaderElection.leaseName=ops'),
+    );
+    assert.equal(namespaced.namespace, 'chat');
+    assert.equal(namespaced.httpPort, 9090);
+    assert.ok(namespaced.leaderElection.enabled);
+    assert.equal(namespaced.leaderElection.namespace, releaseNamespace);
+    assert.equal(namespaced.leaderElection.name, 'ops');
+    assert.equal(namespaced.leaderElection.leaseDurationMs, 30_000);
+  });
+
+  describe('against a real kube-apiserver', () => {
+    let kube: ControlPlane;
+    const kubectl = (...args: string[]): Promise<string> => mustExec(kube.binaries.kubectl, ['--kubeconfig', kube.kubeconfigPath, ...args]);
+    const kubectlWithInput = (input: string, ...args: string[]): Promise<string> =>
+      mustExec(kube.binaries.kubectl, ['--kubeconfig', kube.kubeconfigPath, ...args], input);
+
+    before(async () => {
+      kube = await startControlPlane({ binaries });
+      // Helm installs crds/ before the templates; kubectl is told to do the same.
+      await kubectl('apply', '--server-side', '-f', path.join(chartDir, 'crds', 'hearth.dev_hearths.yaml'));
+      await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/hearths.hearth.dev');
+      await kubectl('create', 'namespace', releaseNamespace);
+      await kubectl('create', 'namespace', 'chat');
+    });
+    after(async () => {
+      await kube?.stop();
+    });
+
+    it('accepts helm template | kubectl apply --dry-run=server, cluster-wide and for one namespace', async () => {
+      const clusterWide = await kubectlWithInput(await template(), 'apply', '--dry-run=server', '-f', '-');
+      for (const object of [
+        'serviceaccount/hearth-operator',
+        'clusterrole.rbac.authorization.k8s.io/hearth-operator',
+        'clusterrolebinding.rbac.authorization.k8s.io/hearth-operator',
+        'role.rbac.authorization.k8s.io/hearth-operator-leader-election',
+        'rolebinding.rbac.authorization.k8s.io/hearth-operator-leader-election',
+        'service/hearth-operator-metrics',
+        'deployment.apps/hearth-operator',
+      ]) {
+        assert.match(clusterWide, new RegExp(`^${object.replaceAll('.', '\\.')} created \\(server dry run\\)$`, 'm'));
+      }
+      const namespaced = await kubectlWithInput(await template('watchNamespace=chat'), 'apply', '--dry-run=server', '-f', '-');
+      assert.match(namespaced, /^role\.rbac\.authorization\.k8s\.io\/hearth-operator created \(server dry run\)$/m);
+      assert.doesNotMatch(namespaced, /clusterrole/);
+      // The first Hearth of docs/operator.md is valid against the chart's CRD.
+      const hearth = await kubectl('apply', '--dry-run=server', '-n', 'chat', '-f', path.join(repoRoot, 'docs', 'examples', 'embedded.yaml'));
+      assert.match(hearth, /hearth\.hearth\.dev\/acme created \(server dry run\)/);
+    });
+
+    it('gives the ServiceAccount what the operator needs in the watched namespace and nothing beyond', async () => {
+      await kubectlWithInput(await template('watchNamespace=chat'), 'apply', '-f', '-');
+      const as = `--as=system:serviceaccount:${releaseNamespace}:hearth-operator`;
+      const can = async (...args: string[]): Promise<boolean> => {
+        const outcome = await exec(kube.binaries.kubectl, ['--kubeconfig', kube.kubeconfigPath, 'auth', 'can-i', as, ...args]);
+        assert.match(outcome.stdout.trim(), /^(yes|no)$/, outcome.stderr);
+        return outcome.stdout.trim() === 'yes';
+      };
+      const allowed: string[][] = [
+        ['watch', 'hearths.hearth.dev', '-n', 'chat'],
+        ['patch', 'hearths.hearth.dev', '--subresource=status', '-n', 'chat'],
+        ['create', 'statefulsets.apps', '-n', 'chat'],
+        ['delete', 'deployments.apps', '-n', 'chat'],
+        ['create', 'secrets', '-n', 'chat'],
+        ['patch', 'networkpolicies.networking.k8s.io', '-n', 'chat'],
+        ['create', 'horizontalpodautoscalers.autoscaling', '-n', 'chat'],
+        ['delete', 'persistentvolumeclaims', '-n', 'chat'],
+        ['create', 'events', '-n', 'chat'],
+        ['create', 'leases.coordination.k8s.io', '-n', releaseNamespace],
+        ['update', 'leases.coordination.k8s.io/hearth-operator', '-n', releaseNamespace],
+      ];
+      const refused: string[][] = [
+        ['get', 'secrets', '-n', 'kube-system'],
+        ['create', 'statefulsets.apps', '-n', 'default'],
+        ['create', 'hearths.hearth.dev', '-n', 'chat'],
+        ['delete', 'hearths.hearth.dev', '-n', 'chat'],
+        ['create', 'persistentvolumeclaims', '-n', 'chat'],
+        ['create', 'pods', '-n', 'chat'],
+        ['update', 'leases.coordination.k8s.io/someone-elses', '-n', releaseNamespace],
+        ['update', 'statefulsets.apps', '-n', 'chat'],
+        ['delete', 'leases.coordination.k8s.io/hearth-operator', '-n', releaseNamespace],
+        ['create', 'clusterroles.rbac.authorization.k8s.io'],
+        ['list', 'customresourcedefinitions.apiextensions.k8s.io'],
+      ];
+      for (const args of allowed) assert.equal(await can(...args), true, `the operator may not ${args.join(' ')}`);
+      for (const args of refused) assert.equal(await can(...args), false, `the operator may ${args.join(' ')}`);
+    });
+  });
+});

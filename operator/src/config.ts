@@ -1,0 +1,116 @@
+// The operator's configuration, read once from the environment. A bad value stops the start with
+// one line naming the variable (main.ts exits 2).
+import { hostname } from 'node:os';
+import { leaderElectionTiming } from './controller/index.ts';
+import { defaultHearthImage, defaultHearthVersion } from './api/index.ts';
+import { defaultBackendImages } from './tiers/index.ts';
+
+export interface OperatorConfig {
+  /** A kubeconfig file; undefined: in-cluster when running in a pod, else ~/.kube/config. */
+  readonly kubeconfig: string | undefined;
+  readonly inCluster: boolean;
+  /** Watch only this namespace; undefined: all namespaces. */
+  readonly namespace: string | undefined;
+  readonly leaderElection:
+    | { readonly enabled: false }
+    | {
+        readonly enabled: true;
+        readonly name: string;
+        readonly namespace: string;
+        readonly identity: string;
+        readonly leaseDurationMs: number;
+        readonly renewDeadlineMs: number;
+        readonly retryPeriodMs: number;
+      };
+  readonly httpPort: number;
+  readonly httpHost: string;
+  readonly resyncMs: number;
+  readonly workers: number;
+  readonly notReadyRequeueMs: number;
+  readonly shutdownDeadlineMs: number;
+  readonly image: string;
+  readonly version: string;
+  readonly backendImages: { readonly postgres: string; readonly nats: string; readonly redis: string };
+}
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `"${raw}" is not a whole number`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `${value} is outside ${min}..${max}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `"${raw}" is not true or false`);
+}
+
+const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const dnsSubdomain = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+function name(env: Env, variable: string, pattern: RegExp, fallback?: string): string | undefined {
+  const value = text(env, variable) ?? fallback;
+  if (value !== undefined && !pattern.test(value)) throw new ConfigError(variable, `"${value}" is not a valid Kubernetes name`);
+  return value;
+}
+
+function leaderElection(env: Env, watched: string | undefined): OperatorConfig['leaderElection'] {
+  if (!boolean(env, 'HEARTH_OPERATOR_LEADER_ELECTION', true)) return { enabled: false };
+  const leaseName = name(env, 'HEARTH_OPERATOR_LEASE_NAME', dnsSubdomain, 'hearth-operator') ?? 'hearth-operator';
+  const leaseNamespace = name(env, 'HEARTH_OPERATOR_LEASE_NAMESPACE', dnsLabel, text(env, 'POD_NAMESPACE') ?? watched ?? 'default') ?? 'default';
+  const identity = text(env, 'HEARTH_OPERATOR_IDENTITY') ?? `${text(env, 'POD_NAME') ?? hostname()}_${process.pid}`;
+  const leaseDurationMs = integer(env, 'HEARTH_OPERATOR_LEASE_DURATION_SECONDS', 15, 1, 3600) * 1000;
+  const renewDeadlineMs = integer(env, 'HEARTH_OPERATOR_RENEW_DEADLINE_SECONDS', 10, 1, 3600) * 1000;
+  const retryPeriodMs = integer(env, 'HEARTH_OPERATOR_RETRY_PERIOD_SECONDS', 2, 1, 3600) * 1000;
+  try {
+    leaderElectionTiming({ leaseDurationMs, renewDeadlineMs, retryPeriodMs });
+  } catch (error) {
+    throw new ConfigError('HEARTH_OPERATOR_LEASE_DURATION_SECONDS', `with the renew deadline and retry period: ${(error as Error).message}`);
+  }
+  return { enabled: true, name: leaseName, namespace: leaseNamespace, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs };
+}
+
+export function loadConfig(env: Env = process.env): OperatorConfig {
+  const namespace = name(env, 'HEARTH_OPERATOR_NAMESPACE', dnsLabel);
+  const config: OperatorConfig = {
+    kubeconfig: text(env, 'KUBECONFIG'),
+    inCluster: text(env, 'KUBERNETES_SERVICE_HOST') !== undefined,
+    namespace,
+    leaderElection: leaderElection(env, namespace),
+    httpPort: integer(env, 'HEARTH_OPERATOR_HTTP_PORT', 8080, 0, 65535),
+    httpHost: text(env, 'HEARTH_OPERATOR_HTTP_HOST') ?? '0.0.0.0',
+    resyncMs: integer(env, 'HEARTH_OPERATOR_RESYNC_SECONDS', 600, 0) * 1000,
+    workers: integer(env, 'HEARTH_OPERATOR_WORKERS', 4, 1, 256),
+    notReadyRequeueMs: integer(env, 'HEARTH_OPERATOR_NOT_READY_REQUEUE_SECONDS', 15, 1) * 1000,
+    shutdownDeadlineMs: integer(env, 'HEARTH_OPERATOR_SHUTDOWN_SECONDS', 30, 0) * 1000,
+    image: text(env, 'HEARTH_OPERATOR_DEFAULT_IMAGE') ?? defaultHearthImage,
+    version: text(env, 'HEARTH_OPERATOR_DEFAULT_VERSION') ?? defaultHearthVersion,
+    backendImages: {
+      postgres: text(env, 'HEARTH_OPERATOR_POSTGRES_IMAGE') ?? defaultBackendImages.postgres,
+      nats: text(env, 'HEARTH_OPERATOR_NATS_IMAGE') ?? defaultBackendImages.nats,
+      redis: text(env, 'HEARTH_OPERATOR_REDIS_IMAGE') ?? defaultBackendImages.redis,
+    },
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,102 @@
+// The operator: a controller for Hearth with the kinds it owns, wired to the reconcile chain.
+// main.ts runs it as a process; tests may run it in theirs.
+import { randomBytes } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
+import { hearthApiVersion, hearthGroup, hearthKind, type Hearth } from './api/index.ts';
+import { createController, createInformer, createRegistry, ownerKeys, type Controller, type ControllerEvent, type Informer, type KubeObject } from './controller/index.ts';
+import { labelKeys, managedBy } from './tiers/index.ts';
+import type { OperatorConfig } from './config.ts';
+import { createEventRecorder } from './reconcile/events.ts';
+import { createHearthReconciler } from './reconcile/reconcile-hearth.ts';
+import { resourceOf, watchedKinds, type OwnedKindName } from './reconcile/kinds.ts';
+import { createKubeClient, type KubeClient } from './reconcile/kube-client.ts';
+
+export type Log = (message: string, fields?: Record<string, unknown>) => void;
+
+export interface Operator {
+  readonly controller: Controller;
+  readonly client: KubeClient;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function loadKubeConfig(config: OperatorConfig): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (config.kubeconfig !== undefined) kubeConfig.loadFromFile(config.kubeconfig);
+  else if (config.inCluster) kubeConfig.loadFromCluster();
+  else kubeConfig.loadFromDefault();
+  return kubeConfig;
+}
+
+const hearthOwner = { apiVersion: `${hearthGroup}/${hearthApiVersion}`, kind: hearthKind };
+
+/** The Hearths an owned object belongs to: its owner references, else its instance label (a kept Secret has no owner). */
+function hearthKeysOf(object: KubeObject): string[] {
+  const keys = ownerKeys(object, hearthOwner);
+  const instance = object.metadata?.labels?.[labelKeys.instance];
+  const namespace = object.metadata?.namespace;
+  if (keys.length === 0 && instance !== undefined && namespace !== undefined) keys.push(`${namespace}/${instance}`);
+  return keys;
+}
+
+export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, log: Log): Operator {
+  const client = createKubeClient(kubeConfig);
+  const registry = createRegistry();
+  const applies = registry.counter('hearth_operator_apply_total', 'Desired objects by what the reconcile did with them (created, updated, unchanged).');
+  const primary = createInformer<Hearth & KubeObject>({ kubeConfig, resource: { group: hearthGroup, version: hearthApiVersion, plural: 'hearths', namespace: config.namespace } });
+  // Only what the operator made: the cache holds no one else's Secrets.
+  const owned = new Map<OwnedKindName, Informer>(
+    watchedKinds.map((kind) => [kind, createInformer({ kubeConfig, resource: resourceOf(kind, config.namespace), labelSelector: `${labelKeys.managedBy}=${managedBy}` })]),
+  );
+  const recorder = createEventRecorder(client, { instance: config.leaderElection.enabled ? config.leaderElection.identity : 'hearth-operator', log });
+  const reconcile = createHearthReconciler({
+    client,
+    tierContext: { image: config.image, version: config.version, backendImages: config.backendImages },
+    random: (count) => randomBytes(count),
+    now: () => new Date(),
+    events: recorder,
+    getHearth: (key) => primary.get(key),
+    cached: (kind, namespace) => (owned.get(kind)?.list() ?? []).filter((object) => object.metadata?.namespace === namespace),
+    notReadyRequeueMs: config.notReadyRequeueMs,
+    onApply: (kind, result) => applies.inc({ kind, result }),
+    log,
+  });
+  const controller = createController({
+    name: 'hearth',
+    primary,
+    owned: [...owned.values()].map((informer) => ({ informer, keysOf: hearthKeysOf })),
+    reconcile,
+    workers: config.workers,
+    resyncPeriodMs: config.resyncMs,
+    shutdownDeadlineMs: config.shutdownDeadlineMs,
+    registry,
+    http: { port: config.httpPort, host: config.httpHost },
+    log: (event) => log(`controller ${event.type}`, describeEvent(event)),
+    ...(config.leaderElection.enabled
+      ? {
+          leaderElection: {
+            kubeConfig,
+            name: config.leaderElection.name,
+            namespace: config.leaderElection.namespace,
+            identity: config.leaderElection.identity,
+            leaseDurationMs: config.leaderElection.leaseDurationMs,
+            renewDeadlineMs: config.leaderElection.renewDeadlineMs,
+            retryPeriodMs: config.leaderElection.retryPeriodMs,
+          },
+        }
+      : {}),
+  });
+  return { controller, client, start: () => controller.start(), stop: () => controller.stop() };
+}
+
+function describeEvent(event: ControllerEvent): Record<string, unknown> {
+  switch (event.type) {
+    case 'reconcile-error':
+      return { key: event.key, error: event.error instanceof Error ? event.error.message : String(event.error), retryInMs: event.retryInMs };
+    case 'drained':
+      return { drained: event.drained, abandoned: event.abandoned };
+    default:
+      return {};
+  }
+}
+

@@ -1,0 +1,55 @@
+// What every reconcile step works with: the API client, the operator's defaults, and the
+// informers' caches (which spare a GET per object when nothing changed).
+import type { KubeObject } from '../controller/index.ts';
+import type { Hearth } from '../api/index.ts';
+import type { RandomBytes, TierContext } from '../tiers/index.ts';
+import type { EventRecorder } from './events.ts';
+import type { OwnedKindName } from './kinds.ts';
+import type { KubeClient } from './kube-client.ts';
+
+export type ApplyResult = 'created' | 'updated' | 'unchanged';
+
+export interface ReconcileContext {
+  readonly client: KubeClient;
+  readonly tierContext: TierContext;
+  readonly random: RandomBytes;
+  readonly now: () => Date;
+  readonly events: EventRecorder;
+  /** The Hearth as last seen (the primary informer's cache), or undefined when it is gone. */
+  readonly getHearth: (key: string) => Hearth | undefined;
+  /**
+   * The live objects of `kind` in `namespace` as the informers hold them; without it every
+   * step asks the API server. A stale cache only costs a redundant, harmless server-side apply.
+   */
+  readonly cached?: (kind: OwnedKindName, namespace: string) => readonly KubeObject[];
+  /** While the Hearth is not Ready, look again this often (ms) even if nothing is heard. */
+  readonly notReadyRequeueMs: number;
+  readonly onApply?: (kind: string, result: ApplyResult) => void;
+  readonly log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** Objects of `kind` in `namespace` with these labels, from the cache or the API server. */
+export async function liveObjects(ctx: ReconcileContext, kind: OwnedKindName, namespace: string, labels: Record<string, string>, path: string): Promise<KubeObject[]> {
+  if (ctx.cached !== undefined) return ctx.cached(kind, namespace).filter((object) => hasLabels(object, labels));
+  const selector = Object.entries(labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
+  return ctx.client.list(path, selector);
+}
+
+export function hasLabels(object: KubeObject, labels: Record<string, string>): boolean {
+  const actual = object.metadata?.labels ?? {};
+  return Object.entries(labels).every(([key, value]) => actual[key] === value);
+}
+
+export function isOwnedBy(object: KubeObject, hearth: Hearth): boolean {
+  return (object.metadata?.ownerReferences ?? []).some((owner) => owner.uid === hearth.metadata.uid);
+}
+
+export function hearthNamespace(hearth: Hearth): string {
+  return hearth.metadata.namespace ?? '';
+}
+
+export function hearthName(hearth: Hearth): string {
+  return hearth.metadata.name ?? '';
+}

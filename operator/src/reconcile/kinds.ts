@@ -1,0 +1,46 @@
+// The kinds the operator writes, and where each lives in the API.
+import type { ResourceRef } from '../controller/index.ts';
+
+export type OwnedKindName = 'StatefulSet' | 'Deployment' | 'Service' | 'Ingress' | 'NetworkPolicy' | 'HorizontalPodAutoscaler' | 'Secret';
+
+export interface KindInfo {
+  readonly group: string;
+  readonly version: string;
+  readonly plural: string;
+}
+
+export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'Event' | 'Hearth', KindInfo>> = {
+  StatefulSet: { group: 'apps', version: 'v1', plural: 'statefulsets' },
+  Deployment: { group: 'apps', version: 'v1', plural: 'deployments' },
+  Service: { group: '', version: 'v1', plural: 'services' },
+  Ingress: { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses' },
+  NetworkPolicy: { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies' },
+  HorizontalPodAutoscaler: { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers' },
+  Secret: { group: '', version: 'v1', plural: 'secrets' },
+  PersistentVolumeClaim: { group: '', version: 'v1', plural: 'persistentvolumeclaims' },
+  Event: { group: '', version: 'v1', plural: 'events' },
+  Hearth: { group: 'hearth.dev', version: 'v1alpha1', plural: 'hearths' },
+};
+
+/** What the tiers build (Secrets are ensured, not applied): what pruning and cleanup look at. */
+export const prunableKinds: readonly OwnedKindName[] = ['Ingress', 'HorizontalPodAutoscaler', 'Deployment', 'StatefulSet', 'Service', 'NetworkPolicy'];
+
+/** Every kind the operator watches besides Hearth. */
+export const watchedKinds: readonly OwnedKindName[] = [...prunableKinds, 'Secret'];
+
+export type KindName = keyof typeof kinds;
+
+export function resourceOf(kind: KindName, namespace?: string): ResourceRef {
+  const info = kinds[kind];
+  return { group: info.group, version: info.version, plural: info.plural, namespace };
+}
+
+/** The collection path of `kind` in `namespace`, plus `/name` (and `/sub`) when given. */
+export function pathOf(kind: KindName, namespace: string, name?: string, subresource?: string): string {
+  const info = kinds[kind];
+  const base = info.group === '' ? `/api/${info.version}` : `/apis/${info.group}/${info.version}`;
+  let path = `${base}/namespaces/${encodeURIComponent(namespace)}/${info.plural}`;
+  if (name !== undefined) path += `/${encodeURIComponent(name)}`;
+  if (subresource !== undefined) path += `/${subresource}`;
+  return path;
+}

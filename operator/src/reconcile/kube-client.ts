@@ -1,0 +1,99 @@
+// The few API calls the reconcile makes, as plain JSON over the KubeConfig's transport. Not through
+// client-node's ObjectSerializer: it would drop a NetworkPolicy rule's `from` (desired-object.ts).
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError, type KubeObject } from '../controller/index.ts';
+import { parseJson, readText } from '../controller/kube-http.ts';
+
+export const fieldManager = 'hearth-operator';
+
+export type PatchType = 'apply' | 'merge';
+
+const contentTypes: Readonly<Record<PatchType, string>> = {
+  // Server-side apply takes YAML, and JSON is YAML.
+  apply: 'application/apply-patch+yaml',
+  merge: 'application/merge-patch+json',
+};
+
+export interface KubeClient {
+  /** The object, or undefined when it does not exist. */
+  get(path: string): Promise<KubeObject | undefined>;
+  list(path: string, labelSelector?: string): Promise<KubeObject[]>;
+  /** Creates; false when it already exists. */
+  create(path: string, object: unknown): Promise<boolean>;
+  /** Server-side apply under our one field manager, taking over fields others changed. */
+  apply(path: string, object: unknown, options?: { dryRun?: boolean }): Promise<KubeObject>;
+  mergePatch(path: string, patch: unknown): Promise<KubeObject>;
+  /** Deletes in the background; false when it was already gone. */
+  delete(path: string): Promise<boolean>;
+  /** API requests made, by method (for tests and the benchmark). */
+  requests(): Readonly<Record<string, number>>;
+}
+
+interface Sent {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export function createKubeClient(kubeConfig: KubeConfig, timeoutMs = 30_000): KubeClient {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (cluster === null) throw new Error('the kubeconfig has no current cluster');
+  const server = new URL(cluster.server);
+  const prefix = server.pathname.replace(/\/+$/, '');
+  const counts: Record<string, number> = {};
+
+  const send = async (method: string, path: string, query: Record<string, string>, body?: unknown, contentType = 'application/json'): Promise<Sent> => {
+    counts[method] = (counts[method] ?? 0) + 1;
+    const url = new URL(`${prefix}${path}`, server);
+    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const options: RequestOptions = { method, signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } };
+    await kubeConfig.applyToHTTPSOptions(options);
+    if (text !== undefined) options.headers = { ...options.headers, 'content-type': contentType, 'content-length': Buffer.byteLength(text) };
+    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(url, options, resolve);
+      req.on('error', reject);
+      req.end(text);
+    });
+    return { status: response.statusCode ?? 0, body: parseJson(await readText(response)) };
+  };
+  const ok = (sent: Sent, context: string): KubeObject => {
+    if (sent.status < 200 || sent.status >= 300) throw new KubeApiError(sent.status, sent.body, context);
+    return sent.body as KubeObject;
+  };
+
+  return {
+    async get(path) {
+      const sent = await send('GET', path, {});
+      return sent.status === 404 ? undefined : ok(sent, `GET ${path}`);
+    },
+    async list(path, labelSelector) {
+      const sent = await send('GET', path, labelSelector === undefined ? {} : { labelSelector });
+      return (ok(sent, `LIST ${path}`) as { items?: KubeObject[] }).items ?? [];
+    },
+    async create(path, object) {
+      const sent = await send('POST', path, { fieldManager }, object);
+      if (sent.status === 409) return false;
+      ok(sent, `POST ${path}`);
+      return true;
+    },
+    async apply(path, object, options = {}) {
+      const query: Record<string, string> = { fieldManager, force: 'true' };
+      if (options.dryRun === true) query.dryRun = 'All';
+      return ok(await send('PATCH', path, query, object, contentTypes.apply), `apply ${path}`);
+    },
+    async mergePatch(path, patch) {
+      return ok(await send('PATCH', path, { fieldManager }, patch, contentTypes.merge), `PATCH ${path}`);
+    },
+    async delete(path) {
+      // Background: nothing waits on a garbage collector, which may not run at all.
+      const sent = await send('DELETE', path, {}, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' });
+      if (sent.status === 404) return false;
+      ok(sent, `DELETE ${path}`);
+      return true;
+    },
+    requests: () => ({ ...counts }),
+  };
+}
