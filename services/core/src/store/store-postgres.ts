@@ -8,7 +8,6 @@ import type {
   Involvement,
   Membership,
   Message,
-  Role,
   Room,
   RoomForMember,
   RoomKind,
@@ -20,6 +19,7 @@ import { HearthError } from '../errors.ts';
 import { applyMigrations } from './postgres-migrations.ts';
 import { TERM, isUnsegmented, queryTerms } from './search-terms.ts';
 import { ReadsThrough } from './reads-through.ts';
+import { type AccountRow, type BoostRow, type MembershipRow, type MessageRow, type RoomRow, type SessionRow, type UserRow, toAccount, toBoost, toMembership, toMessage, toRoom, toSession, toUser } from './rows.ts';
 import type { Credentials, MessagePage, NewMessage, NewUser, OutboxEntry, Store, StoreReads, StoreTx, UserPatch } from './store.ts';
 
 /** How long a caller waits for a connection (a new one, or a free one from a busy pool). */
@@ -235,67 +235,6 @@ class Sql {
 
 // ---- rows ----
 
-interface AccountRow {
-  id: string;
-  name: string;
-  join_code: string;
-  created_at: string;
-}
-interface UserRow {
-  id: string;
-  name: string;
-  email: string | null;
-  role: Role;
-  active: boolean;
-  password_hash: string | null;
-  created_at: string;
-}
-interface RoomRow {
-  id: string;
-  kind: RoomKind;
-  name: string | null;
-  created_by: string;
-  created_at: string;
-  last_seq: number;
-  last_message_seq: number;
-}
-interface MembershipRow {
-  room_id: string;
-  user_id: string;
-  involvement: Involvement;
-  read_seq: number;
-  created_at: string;
-}
-interface MessageRow {
-  id: string;
-  room_id: string;
-  seq: number;
-  author_id: string;
-  client_message_id: string;
-  body: string;
-  mentions: string[];
-  sound: string | null;
-  created_at: string;
-  edited_at: string | null;
-  deleted_at: string | null;
-}
-interface BoostRow {
-  id: string;
-  message_id: string;
-  author_id: string;
-  content: string;
-  created_at: string;
-}
-interface SessionRow {
-  id: string;
-  user_id: string;
-  csrf_token: string;
-  created_at: string;
-  last_seen_at: string;
-  expires_at: string;
-  user_agent: string;
-  ip: string;
-}
 
 /** A message's columns, without its search lexemes, which nothing outside the store reads. */
 function messageColumns(alias = ''): string {
@@ -304,64 +243,6 @@ function messageColumns(alias = ''): string {
   return columns.map((column) => prefix + column).join(', ');
 }
 const MESSAGE = messageColumns();
-
-function toAccount(row: AccountRow): Account {
-  return { id: row.id, name: row.name, joinCode: row.join_code, createdAt: row.created_at };
-}
-
-function toUser(row: UserRow): User {
-  return { id: row.id, name: row.name, email: row.email, role: row.role, active: row.active, createdAt: row.created_at };
-}
-
-function toRoom(row: RoomRow): Room {
-  return {
-    id: row.id,
-    kind: row.kind,
-    name: row.name,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    lastSeq: row.last_seq,
-    lastMessageSeq: row.last_message_seq,
-  };
-}
-
-function toMembership(row: MembershipRow): Membership {
-  return { roomId: row.room_id, userId: row.user_id, involvement: row.involvement, readSeq: row.read_seq, createdAt: row.created_at };
-}
-
-function toBoost(row: BoostRow): Boost {
-  return { id: row.id, messageId: row.message_id, authorId: row.author_id, content: row.content, createdAt: row.created_at };
-}
-
-function toMessage(row: MessageRow, boosts: readonly Boost[]): Message {
-  return {
-    id: row.id,
-    roomId: row.room_id,
-    seq: row.seq,
-    authorId: row.author_id,
-    clientMessageId: row.client_message_id,
-    body: row.body,
-    mentions: row.mentions,
-    sound: row.sound,
-    createdAt: row.created_at,
-    editedAt: row.edited_at,
-    deletedAt: row.deleted_at,
-    boosts,
-  };
-}
-
-function toSession(row: SessionRow): Session {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    csrfToken: row.csrf_token,
-    createdAt: row.created_at,
-    lastSeenAt: row.last_seen_at,
-    expiresAt: row.expires_at,
-    userAgent: row.user_agent,
-    ip: row.ip,
-  };
-}
 
 function found<T>(value: T | undefined, refusal: () => HearthError): T {
   if (value === undefined) throw refusal();

@@ -10,7 +10,6 @@ import type {
   Involvement,
   Membership,
   Message,
-  Role,
   Room,
   RoomForMember,
   RoomKind,
@@ -22,6 +21,7 @@ import { HearthError } from '../errors.ts';
 import { isUnsegmented, queryTerms } from './search-terms.ts';
 import { applyMigrations } from './sqlite-migrations.ts';
 import { ReadsThrough } from './reads-through.ts';
+import { type AccountRow, type BoostRow, type MembershipRow, type MessageRow, type RoomRow, type SessionRow, type UserRow, toAccount, toBoost, toMembership, toMessage, toRoom, toSession, toUser } from './rows.ts';
 import type { Credentials, MessagePage, NewMessage, NewUser, OutboxEntry, Store, StoreReads, StoreTx, UserPatch } from './store.ts';
 
 const BUSY_TIMEOUT_MS = 5_000;
@@ -177,125 +177,6 @@ class Sql {
   }
 }
 
-interface AccountRow {
-  id: string;
-  name: string;
-  join_code: string;
-  created_at: string;
-}
-interface UserRow {
-  id: string;
-  name: string;
-  email: string | null;
-  role: Role;
-  active: number;
-  password_hash: string | null;
-  created_at: string;
-}
-interface RoomRow {
-  id: string;
-  kind: RoomKind;
-  name: string | null;
-  created_by: string;
-  created_at: string;
-  last_seq: number;
-  last_message_seq: number;
-}
-interface MembershipRow {
-  room_id: string;
-  user_id: string;
-  involvement: Involvement;
-  read_seq: number;
-  created_at: string;
-}
-interface MessageRow {
-  id: string;
-  room_id: string;
-  seq: number;
-  author_id: string;
-  client_message_id: string;
-  body: string;
-  mentions: string;
-  sound: string | null;
-  created_at: string;
-  edited_at: string | null;
-  deleted_at: string | null;
-}
-interface BoostRow {
-  id: string;
-  message_id: string;
-  author_id: string;
-  content: string;
-  created_at: string;
-}
-interface SessionRow {
-  id: string;
-  user_id: string;
-  csrf_token: string;
-  created_at: string;
-  last_seen_at: string;
-  expires_at: string;
-  user_agent: string;
-  ip: string;
-}
-
-function toAccount(row: AccountRow): Account {
-  return { id: row.id, name: row.name, joinCode: row.join_code, createdAt: row.created_at };
-}
-
-function toUser(row: UserRow): User {
-  return { id: row.id, name: row.name, email: row.email, role: row.role, active: row.active === 1, createdAt: row.created_at };
-}
-
-function toRoom(row: RoomRow): Room {
-  return {
-    id: row.id,
-    kind: row.kind,
-    name: row.name,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    lastSeq: row.last_seq,
-    lastMessageSeq: row.last_message_seq,
-  };
-}
-
-function toMembership(row: MembershipRow): Membership {
-  return { roomId: row.room_id, userId: row.user_id, involvement: row.involvement, readSeq: row.read_seq, createdAt: row.created_at };
-}
-
-function toBoost(row: BoostRow): Boost {
-  return { id: row.id, messageId: row.message_id, authorId: row.author_id, content: row.content, createdAt: row.created_at };
-}
-
-function toMessage(row: MessageRow, boosts: readonly Boost[]): Message {
-  return {
-    id: row.id,
-    roomId: row.room_id,
-    seq: row.seq,
-    authorId: row.author_id,
-    clientMessageId: row.client_message_id,
-    body: row.body,
-    mentions: JSON.parse(row.mentions) as string[],
-    sound: row.sound,
-    createdAt: row.created_at,
-    editedAt: row.edited_at,
-    deletedAt: row.deleted_at,
-    boosts,
-  };
-}
-
-function toSession(row: SessionRow): Session {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    csrfToken: row.csrf_token,
-    createdAt: row.created_at,
-    lastSeenAt: row.last_seen_at,
-    expiresAt: row.expires_at,
-    userAgent: row.user_agent,
-    ip: row.ip,
-  };
-}
 
 /** The `table.column, …` a UNIQUE or PRIMARY KEY violation names, or null for any other error. */
 function uniqueViolation(error: unknown): string | null {

@@ -1,0 +1,128 @@
+import type { Account, Boost, Involvement, Membership, Message, Role, Room, RoomKind, Session, User } from '../domain/types.ts';
+
+/**
+ * The tables' rows as both stores read them (the schemas use the same column names) and
+ * their mapping to the domain records, so the two stores return identical records.
+ */
+
+export interface AccountRow {
+  id: string;
+  name: string;
+  join_code: string;
+  created_at: string;
+}
+export interface UserRow {
+  id: string;
+  name: string;
+  email: string | null;
+  role: Role;
+  /** 0/1 in SQLite, a boolean in PostgreSQL. */
+  active: number | boolean;
+  password_hash: string | null;
+  created_at: string;
+}
+export interface RoomRow {
+  id: string;
+  kind: RoomKind;
+  name: string | null;
+  created_by: string;
+  created_at: string;
+  last_seq: number;
+  last_message_seq: number;
+}
+export interface MembershipRow {
+  room_id: string;
+  user_id: string;
+  involvement: Involvement;
+  read_seq: number;
+  created_at: string;
+}
+export interface MessageRow {
+  id: string;
+  room_id: string;
+  seq: number;
+  author_id: string;
+  client_message_id: string;
+  body: string;
+  /** JSON text in SQLite, already an array in PostgreSQL (jsonb). */
+  mentions: string | readonly string[];
+  sound: string | null;
+  created_at: string;
+  edited_at: string | null;
+  deleted_at: string | null;
+}
+export interface BoostRow {
+  id: string;
+  message_id: string;
+  author_id: string;
+  content: string;
+  created_at: string;
+}
+export interface SessionRow {
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  user_agent: string;
+  ip: string;
+}
+
+export function toAccount(row: AccountRow): Account {
+  return { id: row.id, name: row.name, joinCode: row.join_code, createdAt: row.created_at };
+}
+
+export function toUser(row: UserRow): User {
+  return { id: row.id, name: row.name, email: row.email, role: row.role, active: row.active === 1 || row.active === true, createdAt: row.created_at };
+}
+
+export function toRoom(row: RoomRow): Room {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    lastSeq: row.last_seq,
+    lastMessageSeq: row.last_message_seq,
+  };
+}
+
+export function toMembership(row: MembershipRow): Membership {
+  return { roomId: row.room_id, userId: row.user_id, involvement: row.involvement, readSeq: row.read_seq, createdAt: row.created_at };
+}
+
+export function toBoost(row: BoostRow): Boost {
+  return { id: row.id, messageId: row.message_id, authorId: row.author_id, content: row.content, createdAt: row.created_at };
+}
+
+export function toMessage(row: MessageRow, boosts: readonly Boost[]): Message {
+  return {
+    id: row.id,
+    roomId: row.room_id,
+    seq: row.seq,
+    authorId: row.author_id,
+    clientMessageId: row.client_message_id,
+    body: row.body,
+    mentions: typeof row.mentions === 'string' ? (JSON.parse(row.mentions) as string[]) : row.mentions,
+    sound: row.sound,
+    createdAt: row.created_at,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
+    boosts,
+  };
+}
+
+export function toSession(row: SessionRow): Session {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    csrfToken: row.csrf_token,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    expiresAt: row.expires_at,
+    userAgent: row.user_agent,
+    ip: row.ip,
+  };
+}
