@@ -1,5 +1,6 @@
 import { runDelivery } from './delivery.ts';
 import { runFanout } from './fanout.ts';
+import { runOperatorScale } from './operator-scale.ts';
 import { runPostThroughput } from './post-throughput.ts';
 import { runStartup } from './startup.ts';
 
@@ -10,6 +11,7 @@ const benchmarks: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
   ['delivery', runDelivery],
   ['post-throughput', runPostThroughput],
   ['fanout', runFanout],
+  ['operator-scale', runOperatorScale],
 ];
 
 for (const [name, run] of benchmarks) {

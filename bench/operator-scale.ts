@@ -1,0 +1,368 @@
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { freePort, startChild, startControlPlane, type Child, type ControlPlane } from '../harness/src/index.ts';
+import type { Hearth } from '../operator/src/api/index.ts';
+import { createKubeClient, type KubeClient } from '../operator/src/reconcile/kube-client.ts';
+import { kinds, pathOf, watchedKinds } from '../operator/src/reconcile/kinds.ts';
+import { buildGeneratedSecret, defaultTierContext, desiredObjects, type DesiredTier } from '../operator/src/tiers/index.ts';
+import { printTable, round, rssKiB, sleep, writeResults, type Row } from './common.ts';
+
+/**
+ * The operator at scale: 200 Hearths of the single tier created at once against a real etcd and
+ * kube-apiserver (no controller manager, no kubelet). Time until every Hearth has all the objects
+ * `desiredObjects` gives it (counted by its instance label) and a status (observedGeneration set);
+ * API requests per Hearth (kube-apiserver's apiserver_request_total, before and after, less this
+ * driver's own polling and the API server's own background requests); the operator's resident
+ * memory at the end. Beside it, in fresh namespaces, the floor: a plain loop that creates the same
+ * generated Secrets and server-side-applies the same objects with the operator's HTTP client and as
+ * many workers as the operator has.
+ */
+
+const run = promisify(execFile);
+const repoRoot = path.resolve(import.meta.dirname, '..');
+
+const HEARTHS = Number(process.env.BENCH_OPERATOR_HEARTHS ?? 200);
+const NAMESPACES = 4;
+/** The operator's default (HEARTH_OPERATOR_WORKERS): the floor uses as many. */
+const WORKERS = 4;
+const POLL_MS = 500;
+const IDLE_MS = 5_000;
+const TIMEOUT_MS = 600_000;
+const MANAGED = 'app.kubernetes.io/managed-by=hearth-operator';
+const INSTANCE = 'app.kubernetes.io/instance';
+
+/** Request counts keyed `VERB resource` (apiserver_request_total's verb and resource labels). */
+type Verbs = Record<string, number>;
+
+interface Requests {
+  readonly total: number;
+  readonly perHearth: number;
+  readonly byVerb: Verbs;
+  readonly perHearthByVerb: Verbs;
+  /** Per Hearth, by `VERB resource`. */
+  readonly perHearthByResource: Verbs;
+}
+
+export interface OperatorScaleResults {
+  readonly hearths: number;
+  readonly namespaces: number;
+  readonly workers: number;
+  readonly objectsPerHearth: number;
+  readonly objectKinds: Record<string, number>;
+  readonly kubernetesVersion: string;
+  readonly operator: {
+    readonly allObjectsMs: number;
+    readonly allStatusMs: number;
+    readonly doneMs: number;
+    readonly requests: Requests;
+    readonly rssMiB: number;
+    readonly subtracted: { readonly driverPolling: Verbs; readonly apiServerBackground: Verbs };
+  };
+  readonly floor: { readonly ms: number; readonly requests: Requests; readonly clientRequests: Record<string, number> };
+  readonly operatorOverFloor: { readonly time: number; readonly requestsPerHearth: number };
+}
+
+/** apiserver_request_total by verb, resource requests only (`/metrics`, `/readyz` and the like are left out). */
+async function apiRequests(kube: ControlPlane): Promise<Verbs> {
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = request(new URL('/metrics', kube.url), { headers: { authorization: `Bearer ${kube.token}` }, ca: kube.caCert, agent: false }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => (response.statusCode === 200 ? resolve(body) : reject(new Error(`GET /metrics: ${response.statusCode}`))));
+      response.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const verbs: Verbs = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    if (/[{,]resource=""/.test(line)) continue;
+    const verb = /[{,]verb="([^"]*)"/.exec(line)?.[1] ?? '?';
+    const resource = /[{,]resource="([^"]*)"/.exec(line)?.[1] ?? '?';
+    const subresource = /[{,]subresource="([^"]*)"/.exec(line)?.[1] ?? '';
+    const key = `${verb} ${resource}${subresource === '' ? '' : `/${subresource}`}`;
+    verbs[key] = (verbs[key] ?? 0) + Number(line.split(' ').at(-1));
+  }
+  return verbs;
+}
+
+function minus(a: Verbs, b: Verbs): Verbs {
+  const out: Verbs = {};
+  for (const verb of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const value = (a[verb] ?? 0) - (b[verb] ?? 0);
+    if (Math.abs(value) > 1e-9) out[verb] = value;
+  }
+  return out;
+}
+
+function scale(a: Verbs, factor: number): Verbs {
+  return Object.fromEntries(Object.entries(a).map(([verb, value]) => [verb, value * factor]));
+}
+
+function summarize(byResource: Verbs): Requests {
+  const byVerb: Verbs = {};
+  for (const [key, value] of Object.entries(byResource)) {
+    const verb = key.split(' ')[0]!;
+    byVerb[verb] = (byVerb[verb] ?? 0) + value;
+  }
+  const perResource = Object.fromEntries(
+    Object.entries(byResource)
+      .map(([key, value]) => [key, round(value / HEARTHS, 2)] as const)
+      .filter(([, value]) => value > 0)
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+  const rounded = Object.fromEntries(
+    Object.entries(byVerb)
+      .map(([verb, value]) => [verb, Math.max(0, Math.round(value))] as const)
+      .filter(([, value]) => value > 0)
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+  const total = Object.values(rounded).reduce((sum, value) => sum + value, 0);
+  return {
+    total,
+    perHearth: round(total / HEARTHS, 2),
+    byVerb: rounded,
+    perHearthByVerb: Object.fromEntries(Object.entries(rounded).map(([verb, value]) => [verb, round(value / HEARTHS, 2)])),
+    perHearthByResource: perResource,
+  };
+}
+
+function clusterPath(kind: keyof typeof kinds): string {
+  const info = kinds[kind];
+  return `${info.group === '' ? `/api/${info.version}` : `/apis/${info.group}/${info.version}`}/${info.plural}`;
+}
+
+async function template(): Promise<Hearth> {
+  return parse(await readFile(path.join(repoRoot, 'docs', 'examples', 'single.yaml'), 'utf8')) as Hearth;
+}
+
+function hearthNamed(base: Hearth, namespace: string, name: string, uid?: string): Hearth {
+  return { ...base, metadata: { name, namespace, ...(uid === undefined ? {} : { uid }) } } as Hearth;
+}
+
+function placement(prefix: string, i: number): { namespace: string; name: string } {
+  return { namespace: `${prefix}-${i % NAMESPACES}`, name: `h-${String(i).padStart(3, '0')}` };
+}
+
+function desired(hearth: Hearth): DesiredTier {
+  const result = desiredObjects(hearth, defaultTierContext);
+  if (!result.ok) throw new Error(`desiredObjects: ${result.error.code}: ${result.error.message}`);
+  return result;
+}
+
+async function createNamespaces(client: KubeClient, prefix: string): Promise<void> {
+  for (let n = 0; n < NAMESPACES; n++) await client.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `${prefix}-${n}` } });
+}
+
+/** Objects per `namespace/instance` (every kind the operator watches, by its managed-by label): 7 LISTs. */
+async function countObjects(client: KubeClient): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const lists = await Promise.all(watchedKinds.map((kind) => client.list(clusterPath(kind), MANAGED)));
+  for (const item of lists.flat()) {
+    const key = `${item.metadata?.namespace}/${item.metadata?.labels?.[INSTANCE]}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+async function measureOperator(kube: ControlPlane, client: KubeClient, base: Hearth, perHearth: number): Promise<OperatorScaleResults['operator']> {
+  await createNamespaces(client, 'op');
+  const port = await freePort();
+  const operator: Child = startChild(process.execPath, [path.join(repoRoot, 'operator', 'src', 'main.ts')], {
+    env: {
+      ...process.env,
+      KUBECONFIG: kube.kubeconfigPath,
+      HEARTH_OPERATOR_HTTP_PORT: String(port),
+      HEARTH_OPERATOR_HTTP_HOST: '127.0.0.1',
+      HEARTH_OPERATOR_LEASE_NAMESPACE: 'default',
+      HEARTH_OPERATOR_IDENTITY: 'bench',
+      HEARTH_OPERATOR_WORKERS: String(WORKERS),
+    },
+  });
+  try {
+    const leader = async (): Promise<boolean> => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined))?.text();
+      return text !== undefined && /^hearth_operator_leader\{[^}]*\} 1$/m.test(text);
+    };
+    const readySince = performance.now();
+    while (!(await leader())) {
+      if (operator.process.exitCode !== null) throw new Error(`the operator exited:\n${operator.output()}`);
+      if (performance.now() - readySince > 60_000) throw new Error(`the operator did not lead within 60 s:\n${operator.output()}`);
+      await sleep(200);
+    }
+
+    // The API server's own requests (its identity Lease, its controllers) go on throughout: measured idle, subtracted.
+    const idleStart = await apiRequests(kube);
+    await sleep(IDLE_MS);
+    const idleEnd = await apiRequests(kube);
+    const backgroundPerMs = scale(minus(idleEnd, idleStart), 1 / IDLE_MS);
+
+    const driver: Verbs = {};
+    const own = (verb: string, count = 1): void => {
+      driver[verb] = (driver[verb] ?? 0) + count;
+    };
+    const before = await apiRequests(kube);
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: HEARTHS }, (_, i) => {
+        const { namespace, name } = placement('op', i);
+        return client.create(pathOf('Hearth', namespace, undefined), hearthNamed(base, namespace, name));
+      }),
+    );
+    let allObjectsMs = Number.NaN;
+    let allStatusMs = Number.NaN;
+    for (;;) {
+      if (operator.process.exitCode !== null) throw new Error(`the operator exited:\n${operator.output()}`);
+      if (performance.now() - started > TIMEOUT_MS) throw new Error(`not done after ${TIMEOUT_MS / 1000} s`);
+      const counts = await countObjects(client);
+      for (const kind of watchedKinds) own(`LIST ${kinds[kind].plural}`);
+      if (Number.isNaN(allObjectsMs)) {
+        const complete = Array.from({ length: HEARTHS }, (_, i) => placement('op', i)).every(({ namespace, name }) => (counts.get(`${namespace}/${name}`) ?? 0) >= perHearth);
+        if (complete) allObjectsMs = performance.now() - started;
+      }
+      if (Number.isNaN(allStatusMs)) {
+        const hearths = (await client.list(clusterPath('Hearth'))) as unknown as Hearth[];
+        own('LIST hearths');
+        const withStatus = hearths.filter((hearth) => hearth.status?.observedGeneration !== undefined && hearth.status.observedGeneration === hearth.metadata.generation).length;
+        if (withStatus === HEARTHS) allStatusMs = performance.now() - started;
+      }
+      if (!Number.isNaN(allObjectsMs) && !Number.isNaN(allStatusMs)) break;
+      await sleep(POLL_MS);
+    }
+    const doneMs = performance.now() - started;
+    const after = await apiRequests(kube);
+    const rss = await rssKiB(operator.process.pid!);
+    own('POST hearths', HEARTHS);
+    const background = scale(backgroundPerMs, doneMs);
+    const operatorRequests = minus(minus(minus(after, before), driver), background);
+    return {
+      allObjectsMs: round(allObjectsMs, 0),
+      allStatusMs: round(allStatusMs, 0),
+      doneMs: round(doneMs, 0),
+      requests: summarize(operatorRequests),
+      rssMiB: round(rss / 1024),
+      subtracted: {
+        driverPolling: driver,
+        apiServerBackground: Object.fromEntries(Object.entries(background).map(([verb, value]) => [verb, round(value, 1)])),
+      },
+    };
+  } finally {
+    await operator.stop('SIGTERM', 10_000);
+  }
+}
+
+/** The API server's floor: create the generated Secrets, then server-side-apply each object in order, WORKERS Hearths at a time. */
+async function measureFloor(kube: ControlPlane, base: Hearth, perHearth: number): Promise<OperatorScaleResults['floor']> {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kube.kubeconfigPath);
+  const setup = createKubeClient(kubeConfig);
+  await createNamespaces(setup, 'floor');
+  // Built up front: the floor measures the API server, not the builders.
+  const work = Array.from({ length: HEARTHS }, (_, i) => {
+    const { namespace, name } = placement('floor', i);
+    const hearth = hearthNamed(base, namespace, name, randomUUID());
+    const tier = desired(hearth);
+    return { secrets: tier.secrets.map((secret) => buildGeneratedSecret(hearth, secret, randomBytes)), objects: tier.objects };
+  });
+  const client = createKubeClient(kubeConfig);
+  const before = await apiRequests(kube);
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: WORKERS }, async () => {
+      while (next < work.length) {
+        const item = work[next++]!;
+        for (const secret of item.secrets) await client.create(pathOf('Secret', secret.metadata!.namespace!), secret);
+        for (const object of item.objects) await client.apply(pathOf(object.kind, object.metadata.namespace, object.metadata.name), object);
+      }
+    }),
+  );
+  const ms = performance.now() - started;
+  const after = await apiRequests(kube);
+  const counts = await countObjects(setup);
+  const short = Array.from({ length: HEARTHS }, (_, i) => placement('floor', i)).filter(({ namespace, name }) => (counts.get(`${namespace}/${name}`) ?? 0) < perHearth);
+  if (short.length > 0) throw new Error(`the floor left ${short.length} Hearths short of their objects`);
+  // Nothing else writes here: what the API server counted is the loop's, with a little of its own background.
+  return { ms: round(ms, 0), requests: summarize(minus(after, before)), clientRequests: client.requests() };
+}
+
+/**
+ * The harness gives Services a /24: 254 cluster IPs, fewer than 200 Hearths of the single tier
+ * need. A second ServiceCIDR widens it; without a controller manager nothing marks it Ready, so
+ * the driver does, through its status subresource.
+ */
+async function widenServiceRange(client: KubeClient): Promise<void> {
+  const base = '/apis/networking.k8s.io/v1/servicecidrs';
+  await client.create(base, { apiVersion: 'networking.k8s.io/v1', kind: 'ServiceCIDR', metadata: { name: 'bench' }, spec: { cidrs: ['10.100.0.0/16'] } });
+  const condition = { type: 'Ready', status: 'True', reason: 'Bench', message: 'marked ready by the benchmark (no controller manager)', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
+  await client.mergePatch(`${base}/bench/status`, { status: { conditions: [condition] } });
+  await sleep(2_000);
+}
+
+export async function runOperatorScale(): Promise<OperatorScaleResults> {
+  const base = await template();
+  const sample = desired(hearthNamed(base, 'x', 'h-000', randomUUID()));
+  const perHearth = sample.objects.length + sample.secrets.length;
+  const objectKinds: Record<string, number> = {};
+  for (const kind of [...sample.objects.map((object) => object.kind), ...sample.secrets.map(() => 'Secret')]) objectKinds[kind] = (objectKinds[kind] ?? 0) + 1;
+
+  const kube = await startControlPlane();
+  try {
+    await run(kube.binaries.kubectl, ['--kubeconfig', kube.kubeconfigPath, 'apply', '--server-side', '-f', path.join(repoRoot, 'crds', 'hearth.dev_hearths.yaml')]);
+    await run(kube.binaries.kubectl, ['--kubeconfig', kube.kubeconfigPath, 'wait', '--for=condition=Established', '--timeout=60s', 'crd/hearths.hearth.dev']);
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(kube.kubeconfigPath);
+    const client = createKubeClient(kubeConfig);
+    await widenServiceRange(client);
+    // The operator first, stopped before the floor runs, so that neither sees the other's objects.
+    const operator = await measureOperator(kube, client, base, perHearth);
+    const floor = await measureFloor(kube, base, perHearth);
+    const results: OperatorScaleResults = {
+      hearths: HEARTHS,
+      namespaces: NAMESPACES,
+      workers: WORKERS,
+      objectsPerHearth: perHearth,
+      objectKinds,
+      kubernetesVersion: kube.binaries.version,
+      operator,
+      floor,
+      operatorOverFloor: { time: round(operator.doneMs / floor.ms, 2), requestsPerHearth: round(operator.requests.perHearth / floor.requests.perHearth, 2) },
+    };
+    const file = await writeResults('operator-scale', results);
+    const verbs = (requests: Requests): string =>
+      Object.entries(requests.perHearthByVerb)
+        .map(([verb, value]) => `${verb} ${value}`)
+        .join(', ');
+    const byResource = (requests: Requests): string =>
+      Object.entries(requests.perHearthByResource)
+        .filter(([, value]) => value >= 0.1)
+        .map(([key, value]) => `${key} ${value}`)
+        .join(', ');
+    const rows: Row[] = [
+      { metric: 'objects per Hearth', value: String(perHearth), note: Object.entries(objectKinds).map(([kind, n]) => `${n} ${kind}`).join(', ') },
+      { metric: `operator: all objects (${HEARTHS})`, value: `${operator.allObjectsMs} ms`, note: `${WORKERS} workers, ${NAMESPACES} namespaces` },
+      { metric: 'operator: all statuses', value: `${operator.allStatusMs} ms`, note: 'status.observedGeneration = metadata.generation' },
+      { metric: 'floor: apply loop', value: `${floor.ms} ms`, note: `${WORKERS} workers, create Secrets + server-side apply` },
+      { metric: 'operator ÷ floor (time)', value: `${results.operatorOverFloor.time}×`, note: `operator done at ${operator.doneMs} ms` },
+      { metric: 'operator requests per Hearth', value: String(operator.requests.perHearth), note: verbs(operator.requests) },
+      { metric: 'floor requests per Hearth', value: String(floor.requests.perHearth), note: verbs(floor.requests) },
+      { metric: 'operator, by resource', value: '', note: byResource(operator.requests) },
+      { metric: 'floor, by resource', value: '', note: byResource(floor.requests) },
+      { metric: 'operator ÷ floor (requests)', value: `${results.operatorOverFloor.requestsPerHearth}×` },
+      { metric: 'operator RSS at the end', value: `${operator.rssMiB} MiB`, note: `${HEARTHS} Hearths, ${HEARTHS * perHearth} objects` },
+    ];
+    printTable(`operator-scale → ${file}`, rows);
+    return results;
+  } finally {
+    await kube.stop();
+  }
+}
+
+if (import.meta.main) await runOperatorScale();
