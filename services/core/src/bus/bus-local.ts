@@ -9,6 +9,7 @@ import type {
   SignalListener,
   Subscription,
 } from './bus.ts';
+import { Fanout } from './fanout.ts';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
@@ -187,57 +188,6 @@ class RoomLog {
   }
 }
 
-/**
- * Calls every listener with each item. Items are queued while a delivery runs, so a
- * listener that publishes again cannot make later listeners see items out of order.
- */
-class Fanout<T> {
-  readonly #listeners = new Set<{ readonly listener: (item: T) => void }>();
-  readonly #queue: T[] = [];
-  readonly #onError: (error: unknown) => void;
-  #delivering = false;
-
-  constructor(onError: (error: unknown) => void) {
-    this.#onError = onError;
-  }
-
-  subscribe(listener: (item: T) => void): Subscription {
-    // Wrapped so the same function subscribed twice gets two independent subscriptions.
-    const entry = { listener };
-    this.#listeners.add(entry);
-    return {
-      unsubscribe: () => {
-        this.#listeners.delete(entry);
-      },
-    };
-  }
-
-  publish(item: T): void {
-    this.#queue.push(item);
-    if (this.#delivering) return;
-    this.#delivering = true;
-    try {
-      while (this.#queue.length > 0) this.#deliver(this.#queue.shift() as T);
-    } finally {
-      this.#delivering = false;
-    }
-  }
-
-  clear(): void {
-    this.#listeners.clear();
-    this.#queue.length = 0;
-  }
-
-  #deliver(item: T): void {
-    for (const { listener } of this.#listeners) {
-      try {
-        listener(item);
-      } catch (error) {
-        this.#onError(error);
-      }
-    }
-  }
-}
 
 /** A handler that throws gets the same reply shape a remote handler's failure would. */
 async function answer(

@@ -39,6 +39,7 @@ import type {
   SignalListener,
   Subscription,
 } from './bus.ts';
+import { Fanout } from './fanout.ts';
 
 type NatsBusConfig = Extract<BusConfig, { type: 'nats' }>;
 
@@ -545,42 +546,6 @@ function runFrom(events: readonly RoomEvent[], from: number, count: number): Roo
   return run.length === count ? run : null;
 }
 
-/**
- * Calls every listener with each item; one that throws is reported and the others still
- * get it. NATS delivers from the socket, never inside a publisher's stack.
- */
-class Fanout<T> {
-  readonly #listeners = new Set<{ readonly listener: (item: T) => void }>();
-  readonly #onError: (error: unknown) => void;
-
-  constructor(onError: (error: unknown) => void) {
-    this.#onError = onError;
-  }
-
-  subscribe(listener: (item: T) => void): Subscription {
-    const entry = { listener };
-    this.#listeners.add(entry);
-    return {
-      unsubscribe: () => {
-        this.#listeners.delete(entry);
-      },
-    };
-  }
-
-  publish(item: T): void {
-    for (const { listener } of this.#listeners) {
-      try {
-        listener(item);
-      } catch (error) {
-        this.#onError(error);
-      }
-    }
-  }
-
-  clear(): void {
-    this.#listeners.clear();
-  }
-}
 
 /**
  * Follows the connection's state. nats.js v3 discards what was written while disconnected
