@@ -4,35 +4,21 @@
 // `node operator/src/main.ts` runs as a child process, talking to kube-apiserver through a TCP
 // proxy the test can cut; the test drives everything else through kubectl.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { freePort, kubeBinaries, removeDir, startChild, startControlPlane, tempDir, type Child, type ControlPlane } from '@hearth/harness';
 import { repoRoot } from './api/generate.ts';
-import type { Hearth } from './api/index.ts';
+import { operatorTestKit, type Item } from './operator-test-support.ts';
 import { eventually, kubeConfigOf, startTcpProxy, type TcpProxy } from './controller/testing.ts';
 
-const run = promisify(execFile);
 
 if ((await kubeBinaries()) === null) throw new Error('kube-apiserver and kubectl are not built: run `make kube-bins`');
 
-const ownedKinds = 'statefulsets,deployments,services,ingresses,networkpolicies,horizontalpodautoscalers,secrets';
-const instanceSelector = (name: string): string => `app.kubernetes.io/name=hearth,app.kubernetes.io/instance=${name},app.kubernetes.io/managed-by=hearth-operator`;
 const embeddedYaml = path.join(repoRoot, 'docs', 'examples', 'embedded.yaml');
 const embeddedObjects = ['Ingress/acme', 'Secret/acme-session-key', 'Service/acme', 'StatefulSet/acme'];
 
-interface Item {
-  kind: string;
-  metadata: { name: string; namespace: string; uid: string; resourceVersion: string; generation?: number };
-  spec?: {
-    replicas?: number;
-    volumeClaimTemplates?: { metadata?: { name?: string } }[];
-    rules?: { http?: { paths?: { backend?: { service?: { name?: string } } }[] } }[];
-  };
-}
 
 /** Generous: the operator's informers back off up to 30 s (±20%) between failed watches, and a restart takes ~25 s. */
 const RECOVERY_MS = 60_000;
@@ -44,39 +30,13 @@ describe('the operator recovering against a real API server', { timeout: 240_000
   let operator: Child | undefined;
   let metricsPort = 0;
 
-  const kubectl = async (...args: string[]): Promise<string> =>
-    (await run(kube.binaries.kubectl, ['--kubeconfig', kube.kubeconfigPath, '--cache-dir', path.join(work, 'cache'), ...args])).stdout;
-  const getJson = async <T>(...args: string[]): Promise<T> => JSON.parse(await kubectl('get', '-o', 'json', ...args)) as T;
-  const exists = async (...args: string[]): Promise<boolean> => (await kubectl('get', '--ignore-not-found', '-o', 'name', ...args)).trim() !== '';
-  const hearthOf = (namespace: string, name: string): Promise<Hearth> => getJson<Hearth>('-n', namespace, 'hearth', name);
-  const owned = async (namespace: string, name: string): Promise<Item[]> =>
-    (await getJson<{ items: Item[] }>('-n', namespace, ownedKinds, '-l', instanceSelector(name))).items;
+  const { kubectl, getJson, exists, hearthOf, owned, markReady, isHearthReady, metric } = operatorTestKit(
+    () => kube,
+    () => work,
+    () => metricsPort,
+  );
   const ownedNames = async (namespace: string, name: string): Promise<string[]> =>
     (await owned(namespace, name)).map((item) => `${item.kind}/${item.metadata.name}`).sort();
-  const statusPatch = (namespace: string, kind: string, name: string, status: unknown): Promise<string> =>
-    kubectl('-n', namespace, 'patch', kind, name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status }));
-
-  /** What a StatefulSet or Deployment controller and kubelet would report once every pod is up. */
-  const markReady = async (namespace: string, name: string): Promise<void> => {
-    const { items } = await getJson<{ items: Item[] }>('-n', namespace, 'statefulsets,deployments', '-l', instanceSelector(name));
-    for (const item of items) {
-      const replicas = item.spec?.replicas ?? 1;
-      const common = { replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas, observedGeneration: item.metadata.generation };
-      if (item.kind === 'StatefulSet') await statusPatch(namespace, 'statefulset', item.metadata.name, { ...common, currentRevision: 'r1', updateRevision: 'r1' });
-      else await statusPatch(namespace, 'deployment', item.metadata.name, common);
-    }
-  };
-  const isHearthReady = async (namespace: string, name: string): Promise<boolean> => {
-    const hearth = await hearthOf(namespace, name);
-    return hearth.status?.phase === 'Ready' && hearth.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-  };
-  const metric = async (pattern: RegExp): Promise<number> => {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    return text
-      .split('\n')
-      .filter((line) => pattern.test(line))
-      .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-  };
   const successes = (): Promise<number> => metric(/^hearth_operator_reconcile_total\{.*result="success"/);
   /** An embedded Hearth `acme` in a new namespace, with its objects made. */
   const embeddedHearth = async (namespace: string): Promise<void> => {

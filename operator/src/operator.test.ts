@@ -9,22 +9,14 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { freePort, kubeBinaries, removeDir, startChild, startControlPlane, tempDir, type Child, type ControlPlane } from '@hearth/harness';
 import { repoRoot } from './api/generate.ts';
-import type { Hearth } from './api/index.ts';
+import { operatorTestKit, type Item } from './operator-test-support.ts';
 import { eventually } from './controller/testing.ts';
 
 const run = promisify(execFile);
 
 if ((await kubeBinaries()) === null) throw new Error('kube-apiserver and kubectl are not built: run `make kube-bins`');
 
-const ownedKinds = 'statefulsets,deployments,services,ingresses,networkpolicies,horizontalpodautoscalers,secrets';
-const instanceSelector = (name: string): string => `app.kubernetes.io/name=hearth,app.kubernetes.io/instance=${name},app.kubernetes.io/managed-by=hearth-operator`;
 
-interface Item {
-  kind: string;
-  metadata: { name: string; namespace: string; uid: string; resourceVersion: string; generation?: number; ownerReferences?: { uid: string; controller?: boolean }[]; finalizers?: string[] };
-  spec?: { replicas?: number };
-  data?: Record<string, string>;
-}
 
 /** The issue's steady-state window: a minute of resyncs every 5 s. */
 const STEADY_STATE_MS = 60_000;
@@ -35,39 +27,13 @@ describe('the operator against a real API server', { timeout: 300_000 }, () => {
   const operators: Child[] = [];
   let metricsPort = 0;
 
-  const kubectl = async (...args: string[]): Promise<string> =>
-    (await run(kube.binaries.kubectl, ['--kubeconfig', kube.kubeconfigPath, '--cache-dir', path.join(work, 'cache'), ...args])).stdout;
-  const getJson = async <T>(...args: string[]): Promise<T> => JSON.parse(await kubectl('get', '-o', 'json', ...args)) as T;
-  const exists = async (...args: string[]): Promise<boolean> => (await kubectl('get', '--ignore-not-found', '-o', 'name', ...args)).trim() !== '';
-  const hearthOf = (namespace: string, name: string): Promise<Hearth> => getJson<Hearth>('-n', namespace, 'hearth', name);
-  const owned = async (namespace: string, name: string): Promise<Item[]> =>
-    (await getJson<{ items: Item[] }>('-n', namespace, ownedKinds, '-l', instanceSelector(name))).items;
+  const { kubectl, getJson, exists, hearthOf, owned, markReady, isHearthReady, metric } = operatorTestKit(
+    () => kube,
+    () => work,
+    () => metricsPort,
+  );
   const versions = (items: readonly Item[]): Record<string, string> =>
     Object.fromEntries(items.map((item) => [`${item.kind}/${item.metadata.namespace}/${item.metadata.name}`, item.metadata.resourceVersion]));
-  const statusPatch = (namespace: string, kind: string, name: string, status: unknown): Promise<string> =>
-    kubectl('-n', namespace, 'patch', kind, name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status }));
-
-  /** What a StatefulSet or Deployment controller and kubelet would report once every pod is up. */
-  const markReady = async (namespace: string, name: string): Promise<void> => {
-    const { items } = await getJson<{ items: Item[] }>('-n', namespace, 'statefulsets,deployments', '-l', instanceSelector(name));
-    for (const item of items) {
-      const replicas = item.spec?.replicas ?? 1;
-      const common = { replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas, observedGeneration: item.metadata.generation };
-      if (item.kind === 'StatefulSet') await statusPatch(namespace, 'statefulset', item.metadata.name, { ...common, currentRevision: 'r1', updateRevision: 'r1' });
-      else await statusPatch(namespace, 'deployment', item.metadata.name, common);
-    }
-  };
-  const isHearthReady = async (namespace: string, name: string): Promise<boolean> => {
-    const hearth = await hearthOf(namespace, name);
-    return hearth.status?.phase === 'Ready' && hearth.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-  };
-  const metric = async (pattern: RegExp): Promise<number> => {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    return text
-      .split('\n')
-      .filter((line) => pattern.test(line))
-      .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-  };
 
   const startOperator = async (identity: string, port: number): Promise<Child> => {
     const child = startChild(process.execPath, [path.join(repoRoot, 'operator', 'src', 'main.ts')], {
