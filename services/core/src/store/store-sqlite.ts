@@ -21,6 +21,7 @@ import { HearthError } from '../errors.ts';
 import { isUnsegmented, queryTerms } from './search-terms.ts';
 import { applyMigrations } from './sqlite-migrations.ts';
 import { ReadsThrough } from './reads-through.ts';
+import { found, messageNotFound, roomNotFound, userNotFound } from './refusals.ts';
 import { type AccountRow, type BoostRow, type MembershipRow, type MessageRow, type RoomRow, type SessionRow, type UserRow, toAccount, toBoost, toMembership, toMessage, toRoom, toSession, toUser } from './rows.ts';
 import type { Credentials, MessagePage, NewMessage, NewUser, OutboxEntry, Store, StoreReads, StoreTx, UserPatch } from './store.ts';
 
@@ -194,14 +195,6 @@ function refusingDuplicates<T>(insert: () => T, refusal: (constraint: string, ca
   }
 }
 
-function found<T>(value: T | undefined, refusal: () => HearthError): T {
-  if (value === undefined) throw refusal();
-  return value;
-}
-
-const roomNotFound = (id: string) => () => new HearthError('room_not_found', `room ${id} does not exist`);
-const messageNotFound = (id: string) => () => new HearthError('message_not_found', `message ${id} does not exist`);
-const userNotFound = (id: string) => () => new HearthError('user_not_found', `user ${id} does not exist`);
 
 /**
  * The queries, run directly on the connection. Used as the `tx` of a transaction, and as the
