@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const TARGETS = ['all', 'gateway', 'realtime', 'messaging'] as const;
@@ -38,6 +39,40 @@ export interface LimitsConfig {
   readonly connectionBufferBytes: number;
 }
 
+/** Sign-in through the company's OpenID provider (authorization code flow with PKCE). */
+export interface OidcConfig {
+  /** The provider's issuer URL, exactly as its discovery document states it. */
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes: readonly string[];
+  /** The ID token claim that lists the person's groups. */
+  readonly groupsClaim: string;
+  /** Members of any of these groups become administrators; everyone else is a member. */
+  readonly adminGroups: readonly string[];
+  /** `<public URL>/auth/oidc/callback`: register it at the provider. */
+  readonly redirectUri: string;
+  /** `<public URL>/`: where the provider sends people back after signing out. */
+  readonly postLogoutRedirectUri: string;
+  /** What the sign-in button says. */
+  readonly buttonLabel: string;
+  /** Only for tests against a provider on plain http on loopback; never set in production. */
+  readonly allowInsecureIssuer: boolean;
+}
+
+/**
+ * Who may sign in with a local password: everyone, only administrators (the break-glass
+ * path while SSO is on: see docs/sso.md), or nobody.
+ */
+export const PASSWORD_SIGN_IN = ['enabled', 'admins', 'disabled'] as const;
+export type PasswordSignIn = (typeof PASSWORD_SIGN_IN)[number];
+
+export interface AuthConfig {
+  readonly oidc: OidcConfig | null;
+  readonly passwordSignIn: PasswordSignIn;
+  readonly sessions: { readonly idleTimeoutMs: number; readonly maxAgeMs: number };
+}
+
 export interface HearthConfig {
   readonly target: Target;
   readonly instance: string;
@@ -48,7 +83,7 @@ export interface HearthConfig {
   readonly store: StoreConfig;
   readonly bus: BusConfig;
   readonly ephemeral: EphemeralConfig;
-  readonly sessionTtlMs: number;
+  readonly auth: AuthConfig;
   readonly limits: LimitsConfig;
 }
 
@@ -64,7 +99,13 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * Reads the environment and arguments once into a frozen config, refusing bad
  * values with one line that names the variable. Nothing else reads process.env.
  */
-export function parseConfig(env: Env, argv: readonly string[], cwd: string, defaultWebDir: string): HearthConfig {
+export function parseConfig(
+  env: Env,
+  argv: readonly string[],
+  cwd: string,
+  defaultWebDir: string,
+  readSecretFile: (file: string) => string = (file) => readFileSync(file, 'utf8'),
+): HearthConfig {
   const target = parseTarget(argv);
   const port = integer(env, 'HEARTH_HTTP_PORT', 8080, 0, 65535);
   const host = text(env, 'HEARTH_HTTP_HOST', '0.0.0.0');
@@ -88,7 +129,7 @@ export function parseConfig(env: Env, argv: readonly string[], cwd: string, defa
     store: storeConfig(env, target, dataDir),
     bus: busConfig(env, target, instance, replayLimit),
     ephemeral: ephemeralConfig(env, target, instance),
-    sessionTtlMs: integer(env, 'HEARTH_SESSION_TTL_HOURS', 24 * 30, 1, 24 * 365) * 3_600_000,
+    auth: authConfig(env, publicUrl, (file) => readSecretFile(path.resolve(cwd, file))),
     limits: {
       messageChars: integer(env, 'HEARTH_MAX_MESSAGE_CHARS', 10_000, 1, 1_000_000),
       bodyBytes: integer(env, 'HEARTH_MAX_BODY_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
@@ -98,6 +139,81 @@ export function parseConfig(env: Env, argv: readonly string[], cwd: string, defa
     },
   };
   return deepFreeze(config);
+}
+
+const OIDC_KEYS = [
+  'HEARTH_OIDC_ISSUER_URL',
+  'HEARTH_OIDC_CLIENT_ID',
+  'HEARTH_OIDC_CLIENT_SECRET',
+  'HEARTH_OIDC_CLIENT_SECRET_FILE',
+  'HEARTH_OIDC_SCOPES',
+  'HEARTH_OIDC_GROUPS_CLAIM',
+  'HEARTH_OIDC_ADMIN_GROUPS',
+  'HEARTH_OIDC_BUTTON_LABEL',
+];
+
+function authConfig(env: Env, publicUrl: string, readSecretFile: (file: string) => string): AuthConfig {
+  const oidc = oidcConfig(env, publicUrl, readSecretFile);
+  const passwordSignIn = oneOf(env, 'HEARTH_PASSWORD_SIGN_IN', 'enabled', PASSWORD_SIGN_IN) as PasswordSignIn;
+  if (passwordSignIn !== 'enabled' && oidc === null) {
+    throw new ConfigError(`HEARTH_PASSWORD_SIGN_IN=${passwordSignIn} needs SSO: set HEARTH_OIDC_ISSUER_URL, HEARTH_OIDC_CLIENT_ID and a client secret, or nobody could sign in`);
+  }
+  const idleTimeoutMs = integer(env, 'HEARTH_SESSION_IDLE_TIMEOUT_MINUTES', 60 * 24 * 14, 5, 60 * 24 * 365) * 60_000;
+  const maxAgeMs = integer(env, 'HEARTH_SESSION_MAX_AGE_HOURS', 24 * 90, 1, 24 * 365 * 2) * 3_600_000;
+  return { oidc, passwordSignIn, sessions: { idleTimeoutMs, maxAgeMs } };
+}
+
+/** Null when no HEARTH_OIDC_* variable is set; refuses a partial configuration naming what is missing. */
+function oidcConfig(env: Env, publicUrl: string, readSecretFile: (file: string) => string): OidcConfig | null {
+  if (!OIDC_KEYS.some((key) => text(env, key, '') !== '')) return null;
+  const secretInline = text(env, 'HEARTH_OIDC_CLIENT_SECRET', '');
+  const secretFile = text(env, 'HEARTH_OIDC_CLIENT_SECRET_FILE', '');
+  const missing = [
+    text(env, 'HEARTH_OIDC_ISSUER_URL', '') === '' ? 'HEARTH_OIDC_ISSUER_URL' : null,
+    text(env, 'HEARTH_OIDC_CLIENT_ID', '') === '' ? 'HEARTH_OIDC_CLIENT_ID' : null,
+    secretInline === '' && secretFile === '' ? 'HEARTH_OIDC_CLIENT_SECRET (or HEARTH_OIDC_CLIENT_SECRET_FILE)' : null,
+  ].filter((key) => key !== null);
+  if (missing.length > 0) throw new ConfigError(`SSO is only partly configured: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`);
+  if (secretInline !== '' && secretFile !== '') {
+    throw new ConfigError('set HEARTH_OIDC_CLIENT_SECRET or HEARTH_OIDC_CLIENT_SECRET_FILE, not both');
+  }
+  const allowInsecureIssuer = boolean(env, 'HEARTH_OIDC_ALLOW_INSECURE_ISSUER', false);
+  const issuer = url(env, 'HEARTH_OIDC_ISSUER_URL', '');
+  if (issuer.startsWith('http:') && !allowInsecureIssuer) {
+    throw new ConfigError(`HEARTH_OIDC_ISSUER_URL must be an https:// URL (got "${issuer}")`);
+  }
+  const scopes = list(text(env, 'HEARTH_OIDC_SCOPES', 'openid email profile'), /[\s,]+/);
+  if (!scopes.includes('openid')) throw new ConfigError(`HEARTH_OIDC_SCOPES must include openid (got "${scopes.join(' ')}")`);
+  return {
+    issuer: text(env, 'HEARTH_OIDC_ISSUER_URL', ''),
+    clientId: text(env, 'HEARTH_OIDC_CLIENT_ID', ''),
+    clientSecret: secretInline !== '' ? secretInline : readSecret(secretFile, readSecretFile),
+    scopes,
+    groupsClaim: text(env, 'HEARTH_OIDC_GROUPS_CLAIM', 'groups'),
+    adminGroups: list(text(env, 'HEARTH_OIDC_ADMIN_GROUPS', ''), /,/),
+    redirectUri: `${publicUrl}/auth/oidc/callback`,
+    postLogoutRedirectUri: `${publicUrl}/`,
+    buttonLabel: text(env, 'HEARTH_OIDC_BUTTON_LABEL', 'Sign in with SSO'),
+    allowInsecureIssuer,
+  };
+}
+
+function readSecret(file: string, readSecretFile: (file: string) => string): string {
+  let secret: string;
+  try {
+    secret = readSecretFile(file).trim();
+  } catch (error) {
+    throw new ConfigError(`HEARTH_OIDC_CLIENT_SECRET_FILE cannot be read (${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  if (secret === '') throw new ConfigError(`HEARTH_OIDC_CLIENT_SECRET_FILE is empty (${file})`);
+  return secret;
+}
+
+function list(value: string, separator: RegExp): string[] {
+  return value
+    .split(separator)
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 /** The separate services share state, so they need the server backends; only `all` may embed them. */

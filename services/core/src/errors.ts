@@ -8,6 +8,12 @@ export const ERROR_CODES = {
   payload_too_large: 413,
   unauthenticated: 401,
   invalid_credentials: 401,
+  /** A sign-in through the OpenID provider that was refused (state, code, token or claims). */
+  sso_refused: 401,
+  /** The provider confirmed who someone is, but Hearth will not let them in (an unverified email). */
+  sso_forbidden: 403,
+  /** Local passwords are turned off: people sign in through the OpenID provider. */
+  password_sign_in_disabled: 403,
   csrf_mismatch: 403,
   forbidden: 403,
   not_a_member: 403,
@@ -20,6 +26,8 @@ export const ERROR_CODES = {
   email_taken: 409,
   not_set_up: 409,
   rate_limited: 429,
+  /** The OpenID provider could not be reached or answered with nonsense. */
+  sso_unavailable: 502,
   unavailable: 503,
   internal: 500,
 } as const;

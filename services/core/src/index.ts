@@ -1,4 +1,6 @@
 export * from './domain/types.ts';
+export * from './domain/audit.ts';
+export type * from './domain/bots.ts';
 export * from './domain/events.ts';
 export * from './domain/commands.ts';
 export * from './domain/rules.ts';

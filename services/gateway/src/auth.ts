@@ -43,7 +43,7 @@ export function setSessionCookie(reply: FastifyReply, deps: GatewayDeps, session
     sameSite: 'lax',
     secure: deps.http.secureCookies,
     path: '/',
-    maxAge: Math.floor(deps.sessionTtlMs / 1000),
+    maxAge: Math.floor(deps.auth.sessions.maxAgeMs / 1000),
   });
 }
 

@@ -1,4 +1,4 @@
-import type { Bus, CommandClient, Ephemeral, HttpConfig, LimitsConfig, Logger, SessionService, SignedIn, Store } from '@hearth/core';
+import type { AuthConfig, Bus, CommandClient, Ephemeral, HttpConfig, LimitsConfig, Logger, SessionService, SignedIn, Store } from '@hearth/core';
 
 export interface GatewayDeps {
   readonly store: Store;
@@ -9,7 +9,8 @@ export interface GatewayDeps {
   readonly logger: Logger;
   readonly http: HttpConfig;
   readonly limits: LimitsConfig;
-  readonly sessionTtlMs: number;
+  /** SSO, who may use a password, and how long sessions last. */
+  readonly auth: AuthConfig;
   /** Built web UI; null when it has not been built (the API still works). */
   readonly webDir: string | null;
 }

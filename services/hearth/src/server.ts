@@ -76,7 +76,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
     forceCloseConnections: true,
   });
   const runs = (role: 'gateway' | 'realtime' | 'messaging'): boolean => config.target === 'all' || config.target === role;
-  const sessions = createSessionService(store, config.sessionTtlMs);
+  const sessions = createSessionService(store, config.auth.sessions);
   let draining = false;
 
   const messaging: Messaging | null = runs('messaging') ? startMessaging({ store, bus, logger, limits: config.limits }) : null;
@@ -86,7 +86,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
       commands: createCommandClient(bus),
       http: config.http,
       limits: config.limits,
-      sessionTtlMs: config.sessionTtlMs,
+      auth: config.auth,
       webDir: config.webDir,
     });
   }

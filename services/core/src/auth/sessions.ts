@@ -1,5 +1,5 @@
 import type { Session, User } from '../domain/types.ts';
-import { newToken, nowIso } from '../ids.ts';
+import { newToken } from '../ids.ts';
 import type { Store } from '../store/store.ts';
 
 export interface SignedIn {
@@ -7,12 +7,34 @@ export interface SignedIn {
   readonly user: User;
 }
 
+export interface SessionMeta {
+  readonly userAgent: string;
+  readonly ip: string;
+  /** The provider's session (`sid` claim) for a sign-in through SSO, so its back-channel logout can end this one. */
+  readonly idpSessionId?: string | null;
+}
+
 export interface SessionService {
-  create(userId: string, meta: { readonly userAgent: string; readonly ip: string }): Promise<Session>;
-  /** The live session and its active user, or null (unknown, expired, or the user is deactivated). */
+  create(userId: string, meta: SessionMeta): Promise<Session>;
+  /** The live session and its active user, or null (unknown, idle or too old, or the user is deactivated). */
   resolve(sessionId: string): Promise<SignedIn | null>;
   revoke(sessionId: string): Promise<void>;
   revokeUser(userId: string): Promise<void>;
+}
+
+export interface SessionPolicy {
+  /** A session unused for this long ends (sliding). */
+  readonly idleTimeoutMs: number;
+  /** A session ends this long after sign-in however much it is used. */
+  readonly maxAgeMs: number;
+}
+
+/** Avoid a write per request: the sliding expiry is pushed forward at most once a minute. */
+const TOUCH_EVERY_MS = 60_000;
+
+/** When a session used at `now` next expires: idle timeout from now, never past its maximum age. */
+export function slidingExpiry(createdAt: string, now: number, policy: SessionPolicy): number {
+  return Math.min(now + policy.idleTimeoutMs, Date.parse(createdAt) + policy.maxAgeMs);
 }
 
 /**
@@ -20,10 +42,7 @@ export interface SessionService {
  * deactivated user or a deleted session must stop working on the very next request,
  * and both reads are single-row lookups by primary key.
  */
-/** Avoid a write per request: the sliding expiry is pushed forward at most once a minute. */
-const TOUCH_EVERY_MS = 60_000;
-
-export function createSessionService(store: Store, ttlMs: number): SessionService {
+export function createSessionService(store: Store, policy: SessionPolicy): SessionService {
   async function load(sessionId: string): Promise<SignedIn | null> {
     const session = await store.getSession(sessionId);
     if (session === null) return null;
@@ -34,15 +53,17 @@ export function createSessionService(store: Store, ttlMs: number): SessionServic
   return {
     async create(userId, meta) {
       const now = Date.now();
+      const createdAt = new Date(now).toISOString();
       const session: Session = {
         id: newToken(32),
         userId,
         csrfToken: newToken(24),
-        createdAt: nowIso(),
-        lastSeenAt: nowIso(),
-        expiresAt: new Date(now + ttlMs).toISOString(),
+        createdAt,
+        lastSeenAt: createdAt,
+        expiresAt: new Date(slidingExpiry(createdAt, now, policy)).toISOString(),
         userAgent: meta.userAgent.slice(0, 300),
         ip: meta.ip,
+        idpSessionId: meta.idpSessionId ?? null,
       };
       await store.transaction((tx) => tx.insertSession(session));
       return session;
@@ -57,7 +78,7 @@ export function createSessionService(store: Store, ttlMs: number): SessionServic
       }
       if (now - Date.parse(signedIn.session.lastSeenAt) > TOUCH_EVERY_MS) {
         const lastSeenAt = new Date(now).toISOString();
-        const expiresAt = new Date(now + ttlMs).toISOString();
+        const expiresAt = new Date(slidingExpiry(signedIn.session.createdAt, now, policy)).toISOString();
         await store.transaction((tx) => tx.touchSession(sessionId, lastSeenAt, expiresAt));
       }
       return signedIn;

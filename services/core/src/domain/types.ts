@@ -85,6 +85,8 @@ export interface Session {
   readonly expiresAt: string;
   readonly userAgent: string;
   readonly ip: string;
+  /** The OpenID provider's session (`sid`) this session was started from; null for a password sign-in. */
+  readonly idpSessionId: string | null;
 }
 
 /** A room as one member sees it in the sidebar. */

@@ -128,7 +128,72 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_user ON sessions (user_id);
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ id: '0001-initial', sql: INITIAL }];
+/** Single sign-on, bots and the audit log. */
+const SSO_BOTS_AUDIT = `
+ALTER TABLE sessions ADD COLUMN idp_session_id text;
+CREATE INDEX sessions_idp_session ON sessions (idp_session_id) WHERE idp_session_id IS NOT NULL;
+
+CREATE TABLE identities (
+  issuer text NOT NULL,
+  subject text NOT NULL,
+  user_id text COLLATE "C" NOT NULL REFERENCES users (id),
+  created_at timestamptz NOT NULL,
+  PRIMARY KEY (issuer, subject)
+);
+CREATE INDEX identities_user ON identities (user_id);
+
+CREATE TABLE audit_log (
+  id bigserial PRIMARY KEY,
+  at timestamptz NOT NULL,
+  actor_id text COLLATE "C",
+  action text NOT NULL,
+  target_type text,
+  target_id text,
+  detail jsonb NOT NULL CHECK (jsonb_typeof(detail) = 'object'),
+  ip text,
+  user_agent text
+);
+
+CREATE TABLE bots (
+  user_id text COLLATE "C" NOT NULL PRIMARY KEY REFERENCES users (id),
+  webhook_url text,
+  created_by text COLLATE "C" NOT NULL REFERENCES users (id),
+  created_at timestamptz NOT NULL
+);
+
+CREATE TABLE api_tokens (
+  id text COLLATE "C" NOT NULL PRIMARY KEY,
+  user_id text COLLATE "C" NOT NULL REFERENCES users (id),
+  name text NOT NULL,
+  secret_hash text NOT NULL,
+  room_ids jsonb NOT NULL CHECK (jsonb_typeof(room_ids) = 'array'),
+  created_by text COLLATE "C" NOT NULL REFERENCES users (id),
+  created_at timestamptz NOT NULL,
+  revoked_at timestamptz,
+  last_used_at timestamptz
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
+CREATE TABLE webhook_deliveries (
+  id bigserial PRIMARY KEY,
+  bot_id text COLLATE "C" NOT NULL REFERENCES users (id),
+  message_id text COLLATE "C" NOT NULL REFERENCES messages (id),
+  room_id text COLLATE "C" NOT NULL REFERENCES rooms (id),
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL,
+  created_at timestamptz NOT NULL,
+  delivered_at timestamptz,
+  failed_at timestamptz,
+  last_error text
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE delivered_at IS NULL AND failed_at IS NULL;
+CREATE INDEX webhook_deliveries_message ON webhook_deliveries (message_id);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { id: '0001-initial', sql: INITIAL },
+  { id: '0002-sso-bots-audit', sql: SSO_BOTS_AUDIT },
+];
 
 /**
  * Applies the migrations not yet recorded in schema_migrations, all in one transaction on

@@ -1,6 +1,8 @@
+import type { AuditEntry } from '../domain/audit.ts';
+import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
 import type { RoomEvent } from '../domain/events.ts';
 import type { Account, Boost, Membership, Message, Room, RoomForMember, SearchHit, Session, User } from '../domain/types.ts';
-import type { Credentials, MessagePage, OutboxEntry, StoreReads } from './store.ts';
+import type { ApiTokenCredentials, AuditPage, Credentials, MessagePage, OutboxEntry, StoreReads } from './store.ts';
 
 /**
  * The reads of a Store, each handed to `read`, which picks the reader for the call: the
@@ -66,5 +68,26 @@ export abstract class ReadsThrough implements StoreReads {
   }
   getSession(id: string): Promise<Session | null> {
     return this.read((r) => r.getSession(id));
+  }
+  getUserByIdentity(issuer: string, subject: string): Promise<User | null> {
+    return this.read((r) => r.getUserByIdentity(issuer, subject));
+  }
+  listAudit(page: AuditPage): Promise<AuditEntry[]> {
+    return this.read((r) => r.listAudit(page));
+  }
+  getBot(userId: string): Promise<Bot | null> {
+    return this.read((r) => r.getBot(userId));
+  }
+  listBots(): Promise<Bot[]> {
+    return this.read((r) => r.listBots());
+  }
+  getApiToken(id: string): Promise<ApiTokenCredentials | null> {
+    return this.read((r) => r.getApiToken(id));
+  }
+  listApiTokens(userId: string): Promise<ApiToken[]> {
+    return this.read((r) => r.listApiTokens(userId));
+  }
+  listWebhookDeliveries(messageId: string): Promise<WebhookDelivery[]> {
+    return this.read((r) => r.listWebhookDeliveries(messageId));
   }
 }

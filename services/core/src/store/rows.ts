@@ -1,3 +1,5 @@
+import type { AuditAction, AuditEntry, AuditTargetType } from '../domain/audit.ts';
+import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
 import type { Account, Boost, Involvement, Membership, Message, Role, Room, RoomKind, Session, User } from '../domain/types.ts';
 
 /**
@@ -67,6 +69,107 @@ export interface SessionRow {
   expires_at: string;
   user_agent: string;
   ip: string;
+  idp_session_id: string | null;
+}
+
+/** JSON text in SQLite, already parsed in PostgreSQL (jsonb). */
+type Json<T> = string | T;
+const parsed = <T>(value: Json<T>): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
+
+export interface AuditRow {
+  id: number;
+  at: string;
+  actor_id: string | null;
+  action: AuditAction;
+  target_type: AuditTargetType | null;
+  target_id: string | null;
+  detail: Json<AuditEntry['detail']>;
+  ip: string | null;
+  user_agent: string | null;
+}
+/** bots joined with their user. */
+export interface BotRow {
+  user_id: string;
+  name: string;
+  active: number | boolean;
+  webhook_url: string | null;
+  created_by: string;
+  created_at: string;
+}
+export interface ApiTokenRow {
+  id: string;
+  user_id: string;
+  name: string;
+  secret_hash: string;
+  room_ids: Json<readonly string[]>;
+  created_by: string;
+  created_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+export interface WebhookDeliveryRow {
+  id: number;
+  bot_id: string;
+  message_id: string;
+  room_id: string;
+  attempts: number;
+  next_attempt_at: string;
+  created_at: string;
+  delivered_at: string | null;
+  failed_at: string | null;
+  last_error: string | null;
+}
+
+export function toAuditEntry(row: AuditRow): AuditEntry {
+  return {
+    id: row.id,
+    at: row.at,
+    actorId: row.actor_id,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    detail: parsed(row.detail),
+    origin: row.ip === null ? null : { ip: row.ip, userAgent: row.user_agent ?? '' },
+  };
+}
+
+export function toBot(row: BotRow): Bot {
+  return {
+    userId: row.user_id,
+    name: row.name,
+    webhookUrl: row.webhook_url,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    active: row.active === true || row.active === 1,
+  };
+}
+
+export function toApiToken(row: ApiTokenRow): ApiToken {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    roomIds: parsed(row.room_ids),
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+export function toWebhookDelivery(row: WebhookDeliveryRow): WebhookDelivery {
+  return {
+    id: row.id,
+    botId: row.bot_id,
+    messageId: row.message_id,
+    roomId: row.room_id,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    createdAt: row.created_at,
+    deliveredAt: row.delivered_at,
+    failedAt: row.failed_at,
+    lastError: row.last_error,
+  };
 }
 
 export function toAccount(row: AccountRow): Account {
@@ -124,5 +227,6 @@ export function toSession(row: SessionRow): Session {
     expiresAt: row.expires_at,
     userAgent: row.user_agent,
     ip: row.ip,
+    idpSessionId: row.idp_session_id,
   };
 }

@@ -145,7 +145,72 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
 END;
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ id: '0001-initial', sql: INITIAL }];
+/** Single sign-on, bots and the audit log. */
+const SSO_BOTS_AUDIT = `
+ALTER TABLE sessions ADD COLUMN idp_session_id TEXT;
+CREATE INDEX sessions_idp_session ON sessions (idp_session_id) WHERE idp_session_id IS NOT NULL;
+
+CREATE TABLE identities (
+  issuer TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users (id),
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (issuer, subject)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX identities_user ON identities (user_id);
+
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  actor_id TEXT,
+  action TEXT NOT NULL,
+  target_type TEXT,
+  target_id TEXT,
+  detail TEXT NOT NULL CHECK (json_valid(detail)),
+  ip TEXT,
+  user_agent TEXT
+) STRICT;
+
+CREATE TABLE bots (
+  user_id TEXT NOT NULL PRIMARY KEY REFERENCES users (id),
+  webhook_url TEXT,
+  created_by TEXT NOT NULL REFERENCES users (id),
+  created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE api_tokens (
+  id TEXT NOT NULL PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id),
+  name TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  room_ids TEXT NOT NULL CHECK (json_valid(room_ids)),
+  created_by TEXT NOT NULL REFERENCES users (id),
+  created_at TEXT NOT NULL,
+  revoked_at TEXT,
+  last_used_at TEXT
+) STRICT;
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
+CREATE TABLE webhook_deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  bot_id TEXT NOT NULL REFERENCES users (id),
+  message_id TEXT NOT NULL REFERENCES messages (id),
+  room_id TEXT NOT NULL REFERENCES rooms (id),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  delivered_at TEXT,
+  failed_at TEXT,
+  last_error TEXT
+) STRICT;
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE delivered_at IS NULL AND failed_at IS NULL;
+CREATE INDEX webhook_deliveries_message ON webhook_deliveries (message_id);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { id: '0001-initial', sql: INITIAL },
+  { id: '0002-sso-bots-audit', sql: SSO_BOTS_AUDIT },
+];
 
 /**
  * Applies the migrations not yet recorded in schema_migrations, all in one transaction,

@@ -24,6 +24,8 @@ export function runStoreContract(label: string, open: () => Promise<Store>): voi
     describe('events', () => eventTests(test));
     describe('search', () => searchTests(test));
     describe('sessions', () => sessionTests(test));
+    describe('identities', () => identityTests(test));
+    describe('audit log', () => auditTests(test));
   });
 }
 
@@ -123,6 +125,7 @@ function newSession(user: User, overrides: Partial<Session> = {}): Session {
     expiresAt: at(3600),
     userAgent: 'contract-test',
     ip: '127.0.0.1',
+    idpSessionId: null,
     ...overrides,
   };
 }
@@ -707,5 +710,93 @@ function sessionTests(test: StoreTest): void {
     assert.equal(await store.transaction((tx) => tx.deleteUserSessions(ada.id)), 0);
     assert.equal(await store.getSession(second.id), null);
     assert.deepEqual(await store.getSession(bobs.id), bobs);
+  });
+}
+
+// ---- identities ----
+
+function identityTests(test: StoreTest): void {
+  test('finds a user by a linked provider identity and refuses linking it twice', async (store) => {
+    const { ada, bob } = await addPeople(store);
+    const issuer = 'https://sso.example/realms/acme';
+    assert.equal(await store.getUserByIdentity(issuer, 'sub-1'), null);
+    await store.transaction((tx) => tx.linkIdentity({ issuer, subject: 'sub-1', userId: ada.id, createdAt: at(0) }));
+    assert.deepEqual(await store.getUserByIdentity(issuer, 'sub-1'), ada);
+    // The same subject at another issuer is another person.
+    assert.equal(await store.getUserByIdentity('https://other.example', 'sub-1'), null);
+    await rejectsWith(store.transaction((tx) => tx.linkIdentity({ issuer, subject: 'sub-1', userId: bob.id, createdAt: at(1) })), 'conflict');
+    assert.deepEqual(await store.getUserByIdentity(issuer, 'sub-1'), ada);
+  });
+
+  test("ends only the sessions started from one provider session", async (store) => {
+    const { ada } = await addPeople(store);
+    const fromSso = newSession(ada, { idpSessionId: 'sid-1' });
+    const alsoFromSso = newSession(ada, { idpSessionId: 'sid-1' });
+    const other = newSession(ada, { idpSessionId: 'sid-2' });
+    const password = newSession(ada);
+    for (const session of [fromSso, alsoFromSso, other, password]) await store.transaction((tx) => tx.insertSession(session));
+    assert.deepEqual(await store.getSession(fromSso.id), fromSso);
+    const ended = await store.transaction((tx) => tx.deleteSessionsByIdpSession('sid-1'));
+    assert.deepEqual(sorted(ended), sorted([fromSso.id, alsoFromSso.id]));
+    assert.equal(await store.getSession(fromSso.id), null);
+    assert.deepEqual(await store.getSession(other.id), other);
+    assert.deepEqual(await store.getSession(password.id), password);
+    assert.deepEqual(await store.transaction((tx) => tx.deleteSessionsByIdpSession('sid-1')), []);
+  });
+}
+
+// ---- audit log ----
+
+function auditTests(test: StoreTest): void {
+  test('appends entries with increasing ids and pages backwards and forwards', async (store) => {
+    const { ada } = await addPeople(store);
+    const written = [];
+    for (let i = 0; i < 5; i++) {
+      written.push(
+        await store.transaction((tx) =>
+          tx.appendAudit({
+            at: at(i),
+            actorId: i === 0 ? null : ada.id,
+            action: i === 0 ? 'auth.sign_in_failed' : 'user.role_changed',
+            targetType: 'user',
+            targetId: ada.id,
+            detail: { from: 'member', to: 'administrator', groups: ['staff', 'admins'], attempt: i, viaSso: true, note: null },
+            origin: i === 0 ? null : { ip: '203.0.113.7', userAgent: 'Firefox' },
+          }),
+        ),
+      );
+    }
+    const ids = written.map((entry) => entry.id);
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+    assert.equal(new Set(ids).size, 5);
+    assert.deepEqual(written[2], {
+      id: ids[2],
+      at: at(2),
+      actorId: ada.id,
+      action: 'user.role_changed',
+      targetType: 'user',
+      targetId: ada.id,
+      detail: { from: 'member', to: 'administrator', groups: ['staff', 'admins'], attempt: 2, viaSso: true, note: null },
+      origin: { ip: '203.0.113.7', userAgent: 'Firefox' },
+    });
+    assert.equal(written[0]?.origin, null);
+
+    assert.deepEqual(await store.listAudit({ limit: 2 }), [written[4], written[3]]);
+    assert.deepEqual(await store.listAudit({ before: Number(ids[3]), limit: 10 }), [written[2], written[1], written[0]]);
+    assert.deepEqual(await store.listAudit({ after: Number(ids[1]), limit: 2 }), [written[2], written[3]]);
+    assert.deepEqual(await store.listAudit({ after: Number(ids[4]), limit: 2 }), []);
+  });
+
+  test('writes nothing for a transaction that rolls back', async (store) => {
+    const { ada } = await addPeople(store);
+    const entry = { at: at(0), actorId: ada.id, action: 'room.created' as const, targetType: 'room' as const, targetId: 'r1', detail: {}, origin: null };
+    await assert.rejects(
+      store.transaction(async (tx) => {
+        await tx.appendAudit(entry);
+        throw new Error('the change failed');
+      }),
+      /the change failed/,
+    );
+    assert.deepEqual(await store.listAudit({ limit: 10 }), []);
   });
 }

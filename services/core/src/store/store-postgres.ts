@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DatabaseError, Pool, TypeOverrides, types, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
+import type { AuditEntry, NewAuditEntry } from '../domain/audit.ts';
+import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
 import type { RoomEvent } from '../domain/events.ts';
 import { directKey, isUnread } from '../domain/rules.ts';
 import type {
@@ -19,9 +21,45 @@ import { HearthError } from '../errors.ts';
 import { applyMigrations } from './postgres-migrations.ts';
 import { TERM, isUnsegmented, queryTerms } from './search-terms.ts';
 import { ReadsThrough } from './reads-through.ts';
-import { found, messageNotFound, roomNotFound, userNotFound } from './refusals.ts';
-import { type AccountRow, type BoostRow, type MembershipRow, type MessageRow, type RoomRow, type SessionRow, type UserRow, toAccount, toBoost, toMembership, toMessage, toRoom, toSession, toUser } from './rows.ts';
-import type { Credentials, MessagePage, NewMessage, NewUser, OutboxEntry, Store, StoreReads, StoreTx, UserPatch } from './store.ts';
+import { apiTokenNotFound, found, messageNotFound, roomNotFound, userNotFound, webhookDeliveryNotFound } from './refusals.ts';
+import {
+  type AccountRow,
+  type ApiTokenRow,
+  type AuditRow,
+  type BoostRow,
+  type BotRow,
+  type MembershipRow,
+  type MessageRow,
+  type RoomRow,
+  type SessionRow,
+  type UserRow,
+  type WebhookDeliveryRow,
+  toAccount,
+  toApiToken,
+  toAuditEntry,
+  toBoost,
+  toBot,
+  toMembership,
+  toMessage,
+  toRoom,
+  toSession,
+  toUser,
+  toWebhookDelivery,
+} from './rows.ts';
+import type {
+  ApiTokenCredentials,
+  AuditPage,
+  Credentials,
+  Identity,
+  MessagePage,
+  NewMessage,
+  NewUser,
+  OutboxEntry,
+  Store,
+  StoreReads,
+  StoreTx,
+  UserPatch,
+} from './store.ts';
 
 /** How long a caller waits for a connection (a new one, or a free one from a busy pool). */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -560,10 +598,10 @@ class PostgresTx implements StoreTx {
   }
 
   async insertSession(session: Session): Promise<void> {
-    const sql = `INSERT INTO sessions (id, user_id, csrf_token, created_at, last_seen_at, expires_at, user_agent, ip)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
-    const { id, userId, csrfToken, createdAt, lastSeenAt, expiresAt, userAgent, ip } = session;
-    await this.#sql.run(sql, id, userId, csrfToken, createdAt, lastSeenAt, expiresAt, userAgent, ip);
+    const sql = `INSERT INTO sessions (id, user_id, csrf_token, created_at, last_seen_at, expires_at, user_agent, ip, idp_session_id)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+    const { id, userId, csrfToken, createdAt, lastSeenAt, expiresAt, userAgent, ip, idpSessionId } = session;
+    await this.#sql.run(sql, id, userId, csrfToken, createdAt, lastSeenAt, expiresAt, userAgent, ip, idpSessionId);
   }
 
   async touchSession(id: string, lastSeenAt: string, expiresAt: string): Promise<void> {
@@ -577,7 +615,108 @@ class PostgresTx implements StoreTx {
   async deleteUserSessions(userId: string): Promise<number> {
     return this.#sql.run('DELETE FROM sessions WHERE user_id = $1', userId);
   }
+
+  async deleteSessionsByIdpSession(idpSessionId: string): Promise<string[]> {
+    return (await this.#sql.rows<{ id: string }>('DELETE FROM sessions WHERE idp_session_id = $1 RETURNING id', idpSessionId)).map((row) => row.id);
+  }
+
+  async getUserByIdentity(issuer: string, subject: string): Promise<User | null> {
+    const sql = 'SELECT u.* FROM identities i JOIN users u ON u.id = i.user_id WHERE i.issuer = $1 AND i.subject = $2';
+    const row = await this.#sql.row<UserRow>(sql, issuer, subject);
+    return row === undefined ? null : toUser(row);
+  }
+
+  async linkIdentity(identity: Identity): Promise<void> {
+    const sql = 'INSERT INTO identities (issuer, subject, user_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING';
+    const inserted = await this.#sql.run(sql, identity.issuer, identity.subject, identity.userId, identity.createdAt);
+    if (inserted === 0) throw new HearthError('conflict', 'this provider account is already linked to a user');
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    const sql = `INSERT INTO audit_log (at, actor_id, action, target_type, target_id, detail, ip, user_agent)
+      VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) RETURNING *`;
+    const { at, actorId, action, targetType, targetId, detail, origin } = entry;
+    const row = await this.#sql.row<AuditRow>(sql, at, actorId, action, targetType, targetId, JSON.stringify(detail), origin?.ip ?? null, origin?.userAgent ?? null);
+    return toAuditEntry(found(row, () => new HearthError('internal', 'the audit entry was not stored')));
+  }
+
+  async listAudit(page: AuditPage): Promise<AuditEntry[]> {
+    if (page.after !== undefined) {
+      return (await this.#sql.rows<AuditRow>('SELECT * FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2', page.after, page.limit)).map(toAuditEntry);
+    }
+    const before = page.before ?? Number.MAX_SAFE_INTEGER;
+    return (await this.#sql.rows<AuditRow>('SELECT * FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2', before, page.limit)).map(toAuditEntry);
+  }
+
+  async insertBot(bot: { readonly userId: string; readonly webhookUrl: string | null; readonly createdBy: string; readonly createdAt: string }): Promise<Bot> {
+    await this.#sql.run('INSERT INTO bots (user_id, webhook_url, created_by, created_at) VALUES ($1, $2, $3, $4)', bot.userId, bot.webhookUrl, bot.createdBy, bot.createdAt);
+    return found((await this.getBot(bot.userId)) ?? undefined, userNotFound(bot.userId));
+  }
+
+  async getBot(userId: string): Promise<Bot | null> {
+    const row = await this.#sql.row<BotRow>(`${BOT_SELECT} WHERE b.user_id = $1`, userId);
+    return row === undefined ? null : toBot(row);
+  }
+
+  async listBots(): Promise<Bot[]> {
+    return (await this.#sql.rows<BotRow>(`${BOT_SELECT} ORDER BY b.created_at, b.user_id`)).map(toBot);
+  }
+
+  async insertApiToken(token: ApiToken, secretHash: string): Promise<ApiToken> {
+    const sql = `INSERT INTO api_tokens (id, user_id, name, secret_hash, room_ids, created_by, created_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) RETURNING *`;
+    const row = await this.#sql.row<ApiTokenRow>(sql, token.id, token.userId, token.name, secretHash, JSON.stringify(token.roomIds), token.createdBy, token.createdAt);
+    return toApiToken(found(row, apiTokenNotFound(token.id)));
+  }
+
+  async getApiToken(id: string): Promise<ApiTokenCredentials | null> {
+    const row = await this.#sql.row<ApiTokenRow>('SELECT * FROM api_tokens WHERE id = $1', id);
+    return row === undefined ? null : { token: toApiToken(row), secretHash: row.secret_hash };
+  }
+
+  async listApiTokens(userId: string): Promise<ApiToken[]> {
+    return (await this.#sql.rows<ApiTokenRow>('SELECT * FROM api_tokens WHERE user_id = $1 ORDER BY created_at, id', userId)).map(toApiToken);
+  }
+
+  async revokeApiToken(id: string, revokedAt: string): Promise<ApiToken> {
+    const row = await this.#sql.row<ApiTokenRow>('UPDATE api_tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 RETURNING *', revokedAt, id);
+    return toApiToken(found(row, apiTokenNotFound(id)));
+  }
+
+  async touchApiToken(id: string, usedAt: string): Promise<void> {
+    await this.#sql.run('UPDATE api_tokens SET last_used_at = $1 WHERE id = $2', usedAt, id);
+  }
+
+  async insertWebhookDelivery(delivery: { readonly botId: string; readonly messageId: string; readonly roomId: string; readonly createdAt: string }): Promise<WebhookDelivery> {
+    const sql = `INSERT INTO webhook_deliveries (bot_id, message_id, room_id, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $4) RETURNING *`;
+    const row = await this.#sql.row<WebhookDeliveryRow>(sql, delivery.botId, delivery.messageId, delivery.roomId, delivery.createdAt);
+    return toWebhookDelivery(found(row, messageNotFound(delivery.messageId)));
+  }
+
+  async claimWebhookDeliveries(now: string, leaseUntil: string, limit: number): Promise<WebhookDelivery[]> {
+    // SKIP LOCKED: two messaging processes claiming at once take different deliveries.
+    const sql = `UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id IN (
+      SELECT id FROM webhook_deliveries WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $2
+      ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED
+    ) RETURNING *`;
+    return (await this.#sql.rows<WebhookDeliveryRow>(sql, leaseUntil, now, limit)).map(toWebhookDelivery).sort((a, b) => a.id - b.id);
+  }
+
+  async recordWebhookAttempt(id: number, outcome: { readonly at: string; readonly delivered: boolean; readonly error: string | null; readonly nextAttemptAt: string | null }): Promise<WebhookDelivery> {
+    const sql = `UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $1::text,
+      delivered_at = CASE WHEN $2::boolean THEN $3::timestamptz END,
+      failed_at = CASE WHEN $2::boolean THEN NULL WHEN $4::timestamptz IS NULL THEN $3::timestamptz END,
+      next_attempt_at = coalesce($4::timestamptz, next_attempt_at) WHERE id = $5 RETURNING *`;
+    const { at, delivered, error, nextAttemptAt } = outcome;
+    const row = await this.#sql.row<WebhookDeliveryRow>(sql, error, delivered, at, nextAttemptAt, id);
+    return toWebhookDelivery(found(row, webhookDeliveryNotFound(id)));
+  }
+
+  async listWebhookDeliveries(messageId: string): Promise<WebhookDelivery[]> {
+    return (await this.#sql.rows<WebhookDeliveryRow>('SELECT * FROM webhook_deliveries WHERE message_id = $1 ORDER BY id', messageId)).map(toWebhookDelivery);
+  }
 }
+
+const BOT_SELECT = 'SELECT b.*, u.name, u.active FROM bots b JOIN users u ON u.id = b.user_id';
 
 // ---- search ----
 

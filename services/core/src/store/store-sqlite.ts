@@ -2,6 +2,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
+import type { AuditEntry, NewAuditEntry } from '../domain/audit.ts';
+import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
 import type { RoomEvent } from '../domain/events.ts';
 import { directKey, isUnread } from '../domain/rules.ts';
 import type {
@@ -21,9 +23,45 @@ import { HearthError } from '../errors.ts';
 import { isUnsegmented, queryTerms } from './search-terms.ts';
 import { applyMigrations } from './sqlite-migrations.ts';
 import { ReadsThrough } from './reads-through.ts';
-import { found, messageNotFound, roomNotFound, userNotFound } from './refusals.ts';
-import { type AccountRow, type BoostRow, type MembershipRow, type MessageRow, type RoomRow, type SessionRow, type UserRow, toAccount, toBoost, toMembership, toMessage, toRoom, toSession, toUser } from './rows.ts';
-import type { Credentials, MessagePage, NewMessage, NewUser, OutboxEntry, Store, StoreReads, StoreTx, UserPatch } from './store.ts';
+import { apiTokenNotFound, found, messageNotFound, roomNotFound, userNotFound, webhookDeliveryNotFound } from './refusals.ts';
+import {
+  type AccountRow,
+  type ApiTokenRow,
+  type AuditRow,
+  type BoostRow,
+  type BotRow,
+  type MembershipRow,
+  type MessageRow,
+  type RoomRow,
+  type SessionRow,
+  type UserRow,
+  type WebhookDeliveryRow,
+  toAccount,
+  toApiToken,
+  toAuditEntry,
+  toBoost,
+  toBot,
+  toMembership,
+  toMessage,
+  toRoom,
+  toSession,
+  toUser,
+  toWebhookDelivery,
+} from './rows.ts';
+import type {
+  ApiTokenCredentials,
+  AuditPage,
+  Credentials,
+  Identity,
+  MessagePage,
+  NewMessage,
+  NewUser,
+  OutboxEntry,
+  Store,
+  StoreReads,
+  StoreTx,
+  UserPatch,
+} from './store.ts';
 
 const BUSY_TIMEOUT_MS = 5_000;
 
@@ -492,10 +530,10 @@ class SqliteTx implements StoreTx {
   }
 
   async insertSession(session: Session): Promise<void> {
-    const sql = `INSERT INTO sessions (id, user_id, csrf_token, created_at, last_seen_at, expires_at, user_agent, ip)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
-    const { id, userId, csrfToken, createdAt, lastSeenAt, expiresAt, userAgent, ip } = session;
-    this.#sql.run(sql, id, userId, csrfToken, createdAt, lastSeenAt, expiresAt, userAgent, ip);
+    const sql = `INSERT INTO sessions (id, user_id, csrf_token, created_at, last_seen_at, expires_at, user_agent, ip, idp_session_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    const { id, userId, csrfToken, createdAt, lastSeenAt, expiresAt, userAgent, ip, idpSessionId } = session;
+    this.#sql.run(sql, id, userId, csrfToken, createdAt, lastSeenAt, expiresAt, userAgent, ip, idpSessionId);
   }
 
   async touchSession(id: string, lastSeenAt: string, expiresAt: string): Promise<void> {
@@ -509,7 +547,109 @@ class SqliteTx implements StoreTx {
   async deleteUserSessions(userId: string): Promise<number> {
     return this.#sql.run('DELETE FROM sessions WHERE user_id = ?', userId);
   }
+
+  async deleteSessionsByIdpSession(idpSessionId: string): Promise<string[]> {
+    return this.#sql.all<{ id: string }>('DELETE FROM sessions WHERE idp_session_id = ? RETURNING id', idpSessionId).map((row) => row.id);
+  }
+
+  async getUserByIdentity(issuer: string, subject: string): Promise<User | null> {
+    const sql = 'SELECT u.* FROM identities i JOIN users u ON u.id = i.user_id WHERE i.issuer = ? AND i.subject = ?';
+    const row = this.#sql.get<UserRow>(sql, issuer, subject);
+    return row === undefined ? null : toUser(row);
+  }
+
+  async linkIdentity(identity: Identity): Promise<void> {
+    const sql = 'INSERT INTO identities (issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?)';
+    refusingDuplicates(
+      () => this.#sql.run(sql, identity.issuer, identity.subject, identity.userId, identity.createdAt),
+      (_constraint, cause) => new HearthError('conflict', 'this provider account is already linked to a user', { cause }),
+    );
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    const sql = `INSERT INTO audit_log (at, actor_id, action, target_type, target_id, detail, ip, user_agent)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`;
+    const { at, actorId, action, targetType, targetId, detail, origin } = entry;
+    const row = this.#sql.get<AuditRow>(sql, at, actorId, action, targetType, targetId, JSON.stringify(detail), origin?.ip ?? null, origin?.userAgent ?? null);
+    return toAuditEntry(found(row, () => new HearthError('internal', 'the audit entry was not stored')));
+  }
+
+  async listAudit(page: AuditPage): Promise<AuditEntry[]> {
+    if (page.after !== undefined) {
+      return this.#sql.all<AuditRow>('SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?', page.after, page.limit).map(toAuditEntry);
+    }
+    const before = page.before ?? Number.MAX_SAFE_INTEGER;
+    return this.#sql.all<AuditRow>('SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?', before, page.limit).map(toAuditEntry);
+  }
+
+  async insertBot(bot: { readonly userId: string; readonly webhookUrl: string | null; readonly createdBy: string; readonly createdAt: string }): Promise<Bot> {
+    this.#sql.run('INSERT INTO bots (user_id, webhook_url, created_by, created_at) VALUES (?, ?, ?, ?)', bot.userId, bot.webhookUrl, bot.createdBy, bot.createdAt);
+    return found((await this.getBot(bot.userId)) ?? undefined, userNotFound(bot.userId));
+  }
+
+  async getBot(userId: string): Promise<Bot | null> {
+    const row = this.#sql.get<BotRow>(`${BOT_SELECT} WHERE b.user_id = ?`, userId);
+    return row === undefined ? null : toBot(row);
+  }
+
+  async listBots(): Promise<Bot[]> {
+    return this.#sql.all<BotRow>(`${BOT_SELECT} ORDER BY b.created_at, b.user_id`).map(toBot);
+  }
+
+  async insertApiToken(token: ApiToken, secretHash: string): Promise<ApiToken> {
+    const sql = `INSERT INTO api_tokens (id, user_id, name, secret_hash, room_ids, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`;
+    const row = this.#sql.get<ApiTokenRow>(sql, token.id, token.userId, token.name, secretHash, JSON.stringify(token.roomIds), token.createdBy, token.createdAt);
+    return toApiToken(found(row, apiTokenNotFound(token.id)));
+  }
+
+  async getApiToken(id: string): Promise<ApiTokenCredentials | null> {
+    const row = this.#sql.get<ApiTokenRow>('SELECT * FROM api_tokens WHERE id = ?', id);
+    return row === undefined ? null : { token: toApiToken(row), secretHash: row.secret_hash };
+  }
+
+  async listApiTokens(userId: string): Promise<ApiToken[]> {
+    return this.#sql.all<ApiTokenRow>('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY created_at, id', userId).map(toApiToken);
+  }
+
+  async revokeApiToken(id: string, revokedAt: string): Promise<ApiToken> {
+    const row = this.#sql.get<ApiTokenRow>('UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING *', revokedAt, id);
+    return toApiToken(found(row, apiTokenNotFound(id)));
+  }
+
+  async touchApiToken(id: string, usedAt: string): Promise<void> {
+    this.#sql.run('UPDATE api_tokens SET last_used_at = ? WHERE id = ?', usedAt, id);
+  }
+
+  async insertWebhookDelivery(delivery: { readonly botId: string; readonly messageId: string; readonly roomId: string; readonly createdAt: string }): Promise<WebhookDelivery> {
+    const sql = `INSERT INTO webhook_deliveries (bot_id, message_id, room_id, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *`;
+    const { botId, messageId, roomId, createdAt } = delivery;
+    const row = this.#sql.get<WebhookDeliveryRow>(sql, botId, messageId, roomId, createdAt, createdAt);
+    return toWebhookDelivery(found(row, messageNotFound(messageId)));
+  }
+
+  async claimWebhookDeliveries(now: string, leaseUntil: string, limit: number): Promise<WebhookDelivery[]> {
+    // One connection and one transaction at a time: select-then-update cannot race here.
+    const sql = `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (
+      SELECT id FROM webhook_deliveries WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
+    ) RETURNING *`;
+    return this.#sql.all<WebhookDeliveryRow>(sql, leaseUntil, now, limit).map(toWebhookDelivery).sort((a, b) => a.id - b.id);
+  }
+
+  async recordWebhookAttempt(id: number, outcome: { readonly at: string; readonly delivered: boolean; readonly error: string | null; readonly nextAttemptAt: string | null }): Promise<WebhookDelivery> {
+    const sql = `UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = ?,
+      delivered_at = CASE WHEN ? THEN ? END, failed_at = CASE WHEN ? THEN NULL WHEN ? IS NULL THEN ? END,
+      next_attempt_at = coalesce(?, next_attempt_at) WHERE id = ? RETURNING *`;
+    const { at, delivered, error, nextAttemptAt } = outcome;
+    const row = this.#sql.get<WebhookDeliveryRow>(sql, error, Number(delivered), at, Number(delivered), nextAttemptAt, at, nextAttemptAt, id);
+    return toWebhookDelivery(found(row, webhookDeliveryNotFound(id)));
+  }
+
+  async listWebhookDeliveries(messageId: string): Promise<WebhookDelivery[]> {
+    return this.#sql.all<WebhookDeliveryRow>('SELECT * FROM webhook_deliveries WHERE message_id = ? ORDER BY id', messageId).map(toWebhookDelivery);
+  }
 }
+
+const BOT_SELECT = 'SELECT b.*, u.name, u.active FROM bots b JOIN users u ON u.id = b.user_id';
 
 /**
  * How one search box query runs against the two indexes (see sqlite-migrations.ts).

@@ -1,3 +1,5 @@
+import type { AuditEntry, NewAuditEntry } from '../domain/audit.ts';
+import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
 import type { RoomEvent } from '../domain/events.ts';
 import type {
   Account,
@@ -70,6 +72,28 @@ export interface NewMessage {
   readonly createdAt: string;
 }
 
+/** A user's account at an OpenID provider: the provider's (issuer, subject) pair never changes for a person. */
+export interface Identity {
+  readonly issuer: string;
+  readonly subject: string;
+  readonly userId: string;
+  readonly createdAt: string;
+}
+
+/** A token with its stored hash, for the one place that checks a presented secret. */
+export interface ApiTokenCredentials {
+  readonly token: ApiToken;
+  readonly secretHash: string;
+}
+
+export interface AuditPage {
+  /** Entries with id < before, newest first (the admin view pages backwards). */
+  readonly before?: number;
+  /** Entries with id > after, oldest first (the export walks forwards). */
+  readonly after?: number;
+  readonly limit: number;
+}
+
 /** An event waiting in the outbox, with its store-assigned position. */
 export interface OutboxEntry {
   readonly id: number;
@@ -113,6 +137,15 @@ export interface StoreReads {
   searchMessages(userId: string, query: string, limit: number): Promise<SearchHit[]>;
 
   getSession(id: string): Promise<Session | null>;
+
+  getUserByIdentity(issuer: string, subject: string): Promise<User | null>;
+  listAudit(page: AuditPage): Promise<AuditEntry[]>;
+  getBot(userId: string): Promise<Bot | null>;
+  listBots(): Promise<Bot[]>;
+  getApiToken(id: string): Promise<ApiTokenCredentials | null>;
+  listApiTokens(userId: string): Promise<ApiToken[]>;
+  /** The deliveries of a message's mentions (for tests and the admin view), oldest first. */
+  listWebhookDeliveries(messageId: string): Promise<WebhookDelivery[]>;
 }
 
 export interface StoreTx extends StoreReads {
@@ -163,5 +196,28 @@ export interface StoreTx extends StoreReads {
   touchSession(id: string, lastSeenAt: string, expiresAt: string): Promise<void>;
   deleteSession(id: string): Promise<boolean>;
   deleteUserSessions(userId: string): Promise<number>;
+  /** Ends every session started from the provider's session `idpSessionId`; returns their ids. */
+  deleteSessionsByIdpSession(idpSessionId: string): Promise<string[]>;
+
+  /** Refuses a second user for the same (issuer, subject) with HearthError('conflict'). */
+  linkIdentity(identity: Identity): Promise<void>;
+
+  appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
+
+  insertBot(bot: { readonly userId: string; readonly webhookUrl: string | null; readonly createdBy: string; readonly createdAt: string }): Promise<Bot>;
+  insertApiToken(token: ApiToken, secretHash: string): Promise<ApiToken>;
+  /** Marks the token revoked (keeping the first revocation time); HearthError('not_found') when there is none. */
+  revokeApiToken(id: string, revokedAt: string): Promise<ApiToken>;
+  touchApiToken(id: string, usedAt: string): Promise<void>;
+
+  insertWebhookDelivery(delivery: { readonly botId: string; readonly messageId: string; readonly roomId: string; readonly createdAt: string }): Promise<WebhookDelivery>;
+  /**
+   * Takes up to `limit` deliveries due at `now` and pushes their next attempt to `leaseUntil`,
+   * so another messaging process does not take them too; a process that dies mid-attempt
+   * leaves them to be retried when the lease runs out.
+   */
+  claimWebhookDeliveries(now: string, leaseUntil: string, limit: number): Promise<WebhookDelivery[]>;
+  /** Records an attempt: delivered, retried at `nextAttemptAt`, or given up (`nextAttemptAt` null). */
+  recordWebhookAttempt(id: number, outcome: { readonly at: string; readonly delivered: boolean; readonly error: string | null; readonly nextAttemptAt: string | null }): Promise<WebhookDelivery>;
 }
 
