@@ -11,7 +11,7 @@ export type * from './store/store.ts';
 export type * from './bus/bus.ts';
 export type * from './ephemeral/ephemeral.ts';
 export { createLogger, type Logger } from './logger.ts';
-export { createCommandClient, type CommandClient } from './bus/command-client.ts';
+export { createCommandClient, type CommandClient, type CommandMeta } from './bus/command-client.ts';
 export * from './auth/password.ts';
 export * from './auth/sessions.ts';
 export { createBus, type CreateBusOptions } from './bus/create-bus.ts';

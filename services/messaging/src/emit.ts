@@ -1,9 +1,11 @@
-import { EVENT_VERSION, type RoomEvent, type RoomEventData, type StoreTx } from '@hearth/core';
+import { EVENT_VERSION, type RequestOrigin, type RoomEvent, type RoomEventData, type StoreTx } from '@hearth/core';
 
 export interface CommandContext {
   readonly tx: StoreTx;
   readonly now: string;
   readonly traceparent: string | undefined;
+  /** Where the request that sent the command came from; null for commands not sent on a person's behalf. */
+  readonly origin: RequestOrigin | null;
 }
 
 /**

@@ -33,10 +33,10 @@ export function startMessaging(deps: MessagingDeps): Messaging {
   const { store, bus, logger } = deps;
   const relay = createOutboxRelay(store, bus, logger);
 
-  async function run<N extends CommandName>(name: N, payload: CommandPayloads[N], traceparent: string | undefined): Promise<unknown> {
+  async function run<N extends CommandName>(name: N, payload: CommandPayloads[N], request: CommandRequest): Promise<unknown> {
     const afterCommit: EphemeralSignal[] = [];
     const result = await store.transaction((tx) => {
-      const ctx: HandlerContext = { tx, now: nowIso(), traceparent, limits: deps.limits, afterCommit };
+      const ctx: HandlerContext = { tx, now: nowIso(), traceparent: request.traceparent, origin: request.origin ?? null, limits: deps.limits, afterCommit };
       return HANDLERS[name](ctx, payload);
     });
     relay.kick();
@@ -49,7 +49,7 @@ export function startMessaging(deps: MessagingDeps): Messaging {
       if (!isCommandName(request.name)) throw new HearthError('invalid_request', `unknown command ${request.name}`);
       if (typeof request.payload !== 'object' || request.payload === null) throw new HearthError('invalid_request', 'command payload must be an object');
       // The gateway validated the payload against its JSON schema before sending it.
-      const result = await run(request.name, request.payload as CommandPayloads[CommandName], request.traceparent);
+      const result = await run(request.name, request.payload as CommandPayloads[CommandName], request);
       return { ok: true, result };
     } catch (error) {
       if (isHearthError(error)) return { ok: false, error: error.toJSON().error };

@@ -1,3 +1,4 @@
+import type { RequestOrigin } from '../domain/audit.ts';
 import type { EphemeralSignal, RoomEvent } from '../domain/events.ts';
 
 /** A command as it crosses the bus: its name picks the handler, `payload` is its JSON body. */
@@ -5,6 +6,7 @@ export interface CommandRequest {
   readonly name: string;
   readonly payload: unknown;
   readonly traceparent?: string;
+  readonly origin?: RequestOrigin;
 }
 
 /** A handler's answer: the result, or an error body as HearthError.toJSON() makes it. */

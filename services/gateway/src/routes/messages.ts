@@ -3,6 +3,7 @@ import { HearthError, requireMembership, requireRoom, requireVisibleMessage } fr
 import { enforceRateLimit, requireSignedIn } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { boostBody, boostParams, editBody, messageParams, pageQuery, postBody, roomParams, searchQuery } from '../schemas.ts';
+import { commandMeta } from '../origin.ts';
 
 type PageQuery = { before?: string; after?: string; limit?: string };
 
@@ -44,7 +45,7 @@ export function registerMessageRoutes(app: FastifyInstance, deps: GatewayDeps): 
     async (request, reply) => {
       const { user } = requireSignedIn(request);
       await enforceRateLimit(deps, `post:${user.id}`, deps.limits.postsPerMinute);
-      const message = await commands.send('message.post', { actorId: user.id, roomId: request.params.roomId, ...request.body });
+      const message = await commands.send('message.post', { actorId: user.id, roomId: request.params.roomId, ...request.body }, commandMeta(request));
       return reply.code(201).send(message);
     },
   );
@@ -57,24 +58,24 @@ export function registerMessageRoutes(app: FastifyInstance, deps: GatewayDeps): 
   app.patch<{ Params: { messageId: string }; Body: { body: string } }>(
     '/api/messages/:messageId',
     { schema: { params: messageParams, body: editBody } },
-    async (request) => commands.send('message.edit', { actorId: requireSignedIn(request).user.id, messageId: request.params.messageId, body: request.body.body }),
+    async (request) => commands.send('message.edit', { actorId: requireSignedIn(request).user.id, messageId: request.params.messageId, body: request.body.body }, commandMeta(request)),
   );
 
   app.delete<{ Params: { messageId: string } }>('/api/messages/:messageId', { schema: { params: messageParams } }, async (request) =>
-    commands.send('message.delete', { actorId: requireSignedIn(request).user.id, messageId: request.params.messageId }),
+    commands.send('message.delete', { actorId: requireSignedIn(request).user.id, messageId: request.params.messageId }, commandMeta(request)),
   );
 
   app.post<{ Params: { messageId: string }; Body: { content: string } }>(
     '/api/messages/:messageId/boosts',
     { schema: { params: messageParams, body: boostBody } },
     async (request, reply) => {
-      const boost = await commands.send('boost.add', { actorId: requireSignedIn(request).user.id, messageId: request.params.messageId, content: request.body.content });
+      const boost = await commands.send('boost.add', { actorId: requireSignedIn(request).user.id, messageId: request.params.messageId, content: request.body.content }, commandMeta(request));
       return reply.code(201).send(boost);
     },
   );
 
   app.delete<{ Params: { boostId: string } }>('/api/boosts/:boostId', { schema: { params: boostParams } }, async (request, reply) => {
-    const { removed } = await commands.send('boost.remove', { actorId: requireSignedIn(request).user.id, boostId: request.params.boostId });
+    const { removed } = await commands.send('boost.remove', { actorId: requireSignedIn(request).user.id, boostId: request.params.boostId }, commandMeta(request));
     if (!removed) throw new HearthError('not_found', 'no such boost', { field: 'boostId' });
     return reply.code(204).send();
   });

@@ -3,6 +3,7 @@ import { HearthError, SESSION_COOKIE, decoyHash, hashPassword, verifyPassword, t
 import { clearSessionCookie, enforceRateLimit, requireSignedIn, setSessionCookie } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { joinBody, joinParams, setupBody, signInBody } from '../schemas.ts';
+import { commandMeta } from '../origin.ts';
 
 type SetupBody = { accountName: string; name: string; email: string; password: string };
 type SignInBody = { email: string; password: string };
@@ -26,7 +27,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: GatewayDeps): 
   app.post<{ Body: SetupBody }>('/api/setup', { ...exempt, schema: { body: setupBody } }, async (request, reply) => {
     await enforceRateLimit(deps, `signin:${request.ip}`, deps.limits.signInPerMinute);
     const { accountName, name, email, password } = request.body;
-    const { user } = await deps.commands.send('account.setup', { accountName, admin: { name, email, passwordHash: await hashPassword(password) } });
+    const { user } = await deps.commands.send('account.setup', { accountName, admin: { name, email, passwordHash: await hashPassword(password) } }, commandMeta(request));
     return reply.code(201).send(await startSession(request, reply, user));
   });
 
@@ -75,7 +76,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: GatewayDeps): 
         joinCode: request.params.joinCode,
         actorId: null,
         user: { name, email, passwordHash: await hashPassword(password) },
-      });
+      }, commandMeta(request));
       return reply.code(201).send(await startSession(request, reply, user));
     },
   );

@@ -3,6 +3,7 @@ import type { Role } from '@hearth/core';
 import { requireAdministrator, requireSignedIn } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { userParams, userPatchBody } from '../schemas.ts';
+import { commandMeta } from '../origin.ts';
 
 type UserPatch = { name?: string; role?: Role; active?: boolean };
 
@@ -16,7 +17,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: GatewayDeps): voi
 
   app.patch<{ Params: { userId: string }; Body: UserPatch }>('/api/users/:userId', { schema: { params: userParams, body: userPatchBody } }, async (request) => {
     const { user } = requireSignedIn(request);
-    return deps.commands.send('user.update', { actorId: user.id, userId: request.params.userId, ...request.body });
+    return deps.commands.send('user.update', { actorId: user.id, userId: request.params.userId, ...request.body }, commandMeta(request));
   });
 
   app.get('/api/account', async (request) => {
@@ -28,7 +29,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: GatewayDeps): voi
 
   app.post('/api/account/join-code', async (request) => {
     const admin = requireAdministrator(request);
-    const account = await deps.commands.send('account.rotateJoinCode', { actorId: admin.id });
+    const account = await deps.commands.send('account.rotateJoinCode', { actorId: admin.id }, commandMeta(request));
     return { name: account.name, joinUrl: `${deps.http.publicUrl}/join/${account.joinCode}` };
   });
 
