@@ -22,11 +22,13 @@ export interface Item {
     uid: string;
     resourceVersion: string;
     generation?: number;
+    labels?: Record<string, string>;
     ownerReferences?: { uid: string; controller?: boolean }[];
     finalizers?: string[];
   };
   spec?: {
     replicas?: number;
+    template?: { metadata?: { labels?: Record<string, string> }; spec?: { containers?: { name: string; image?: string }[] } };
     volumeClaimTemplates?: { metadata?: { name?: string } }[];
     rules?: { http?: { paths?: { backend?: { service?: { name?: string } } }[] } }[];
   };
@@ -55,6 +57,23 @@ export function operatorTestKit(kube: () => ControlPlane, work: () => string, me
       else await statusPatch(namespace, 'deployment', item.metadata.name, common);
     }
   };
+  /**
+   * What the workload controllers report halfway through a rollout of the latest spec: the new
+   * generation observed, one pod short of updated, the old pods still serving.
+   */
+  const markHalfRolledOut = async (namespace: string, name: string, only: (item: Item) => boolean): Promise<void> => {
+    const { items } = await getJson<{ items: Item[] }>('-n', namespace, 'statefulsets,deployments', '-l', instanceSelector(name));
+    for (const item of items.filter(only)) {
+      const replicas = item.spec?.replicas ?? 1;
+      const updated = replicas - 1;
+      const common = { observedGeneration: item.metadata.generation, updatedReplicas: updated };
+      if (item.kind === 'StatefulSet') {
+        await statusPatch(namespace, 'statefulset', item.metadata.name, { ...common, replicas, readyReplicas: replicas, currentRevision: 'r1', updateRevision: 'r2' });
+      } else {
+        await statusPatch(namespace, 'deployment', item.metadata.name, { ...common, replicas: replicas + 1, readyReplicas: replicas, availableReplicas: replicas });
+      }
+    }
+  };
   const isHearthReady = async (namespace: string, name: string): Promise<boolean> => {
     const hearth = await hearthOf(namespace, name);
     return hearth.status?.phase === 'Ready' && hearth.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
@@ -67,5 +86,5 @@ export function operatorTestKit(kube: () => ControlPlane, work: () => string, me
       .filter((line) => pattern.test(line))
       .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
   };
-  return { kubectl, getJson, exists, hearthOf, owned, statusPatch, markReady, isHearthReady, metric };
+  return { kubectl, getJson, exists, hearthOf, owned, statusPatch, markReady, markHalfRolledOut, isHearthReady, metric };
 }

@@ -27,7 +27,7 @@ describe('the operator against a real API server', { timeout: 300_000 }, () => {
   const operators: Child[] = [];
   let metricsPort = 0;
 
-  const { kubectl, getJson, exists, hearthOf, owned, markReady, isHearthReady, metric } = operatorTestKit(
+  const { kubectl, getJson, exists, hearthOf, owned, markReady, markHalfRolledOut, isHearthReady, metric } = operatorTestKit(
     () => kube,
     () => work,
     () => metricsPort,
@@ -139,6 +139,67 @@ describe('the operator against a real API server', { timeout: 300_000 }, () => {
     await eventually('the replicas back', async () => (await getJson<Item>('-n', 's1', 'deployment', 'globex-gateway')).spec?.replicas === 2, 15_000, 200);
   });
 
+  it('spec.version rolls the Hearth workloads and not the backends; status.version follows once they have rolled out', async () => {
+    await kubectl('create', 'namespace', 'v1');
+    await rollVersion('single.yaml', 'globex', {
+      hearth: ['Deployment/globex-gateway', 'Deployment/globex-messaging', 'Deployment/globex-realtime'],
+      backends: ['StatefulSet/globex-nats', 'StatefulSet/globex-postgres', 'StatefulSet/globex-redis'],
+    });
+    await rollVersion('embedded.yaml', 'acme', { hearth: ['StatefulSet/acme'], backends: [] });
+  });
+
+  /** Applies an example in namespace v1, makes it Ready on 0.1.0, then moves spec.version to 0.2.0 and follows the rollout. */
+  const rollVersion = async (file: string, name: string, expected: { hearth: string[]; backends: string[] }): Promise<void> => {
+    const workloads = async (): Promise<Item[]> => (await owned('v1', name)).filter((item) => item.kind === 'Deployment' || item.kind === 'StatefulSet');
+    const ids = (items: readonly Item[]): string[] => items.map((item) => `${item.kind}/${item.metadata.name}`).sort();
+    await kubectl('apply', '-n', 'v1', '-f', path.join(repoRoot, 'docs', 'examples', file));
+    await eventually(`${name}'s workloads`, async () => (await workloads()).length === expected.hearth.length + expected.backends.length, 30_000, 200);
+    await markReady('v1', name);
+    await eventually(`${name} Ready`, () => isHearthReady('v1', name), 20_000, 200);
+    assert.equal((await hearthOf('v1', name)).status?.version, '0.1.0');
+    const before = await workloads();
+    assert.deepEqual(ids(before.filter(runsHearth)), expected.hearth);
+    assert.deepEqual(ids(before.filter((item) => !runsHearth(item))), expected.backends);
+
+    await kubectl('-n', 'v1', 'patch', 'hearth', name, '--type=merge', '-p', JSON.stringify({ spec: { version: '0.2.0' } }));
+    const generation = (await hearthOf('v1', name)).metadata.generation;
+    await eventually(`${name}: 0.2.0 in every Hearth pod template`, async () => (await workloads()).filter(runsHearth).every((item) => hearthImage(item) === 'ghcr.io/hearth/hearth:0.2.0'), 20_000, 200);
+    const after = await workloads();
+    for (const old of before) {
+      const now = after.find((item) => item.kind === old.kind && item.metadata.name === old.metadata.name);
+      assert.ok(now !== undefined, `${old.kind}/${old.metadata.name} still there`);
+      if (runsHearth(old)) {
+        assert.ok((now.metadata.generation ?? 0) > (old.metadata.generation ?? 0), `${old.metadata.name}: a new generation to roll out`);
+      } else {
+        // A backend's pods would restart for nothing: its template, hence its generation, stays.
+        assert.equal(now.metadata.generation, old.metadata.generation, `${old.metadata.name}: generation`);
+        assert.deepEqual(now.spec?.template, old.spec?.template, `${old.metadata.name}: pod template`);
+      }
+    }
+
+    // The operator has seen the new spec, the workload controllers have not: the old release serves.
+    const upgrading = (progress: RegExp) => async (): Promise<boolean> => {
+      const hearth = await hearthOf('v1', name);
+      const message = hearth.status?.conditions?.find((c) => c.type === 'Progressing')?.message ?? '';
+      return hearth.status?.observedGeneration === generation && hearth.status?.phase === 'Upgrading' && progress.test(message);
+    };
+    const assertServing = async (version: string, reason: string): Promise<void> => {
+      const status = (await hearthOf('v1', name)).status;
+      const ready = status?.conditions?.find((c) => c.type === 'Ready');
+      assert.deepEqual([status?.version, ready?.status, ready?.reason], [version, reason === 'AllComponentsReady' ? 'True' : 'False', reason]);
+    };
+    await eventually(`${name} Upgrading, the new spec not observed`, upgrading(/the new spec is not observed yet/), 20_000, 200);
+    await assertServing('0.1.0', 'RollingOut');
+    // Halfway: the new generation observed, not every pod updated yet.
+    await markHalfRolledOut('v1', name, runsHearth);
+    await eventually(`${name} Upgrading, pods being updated`, upgrading(/^(?!.*not observed).*pods updated/), 20_000, 200);
+    await assertServing('0.1.0', 'RollingOut');
+
+    await markReady('v1', name);
+    await eventually(`${name} Ready on 0.2.0`, async () => (await hearthOf('v1', name)).status?.version === '0.2.0' && (await isHearthReady('v1', name)), 20_000, 200);
+    await assertServing('0.2.0', 'AllComponentsReady');
+  };
+
   it('deletion: the owned objects and the finalizer go, the volume claim stays', async () => {
     await run(kube.binaries.kubectl, ['--kubeconfig', kube.kubeconfigPath, '-n', 'e1', 'create', '-f', await writeClaim(work)]);
     await kubectl('-n', 'e1', 'delete', 'hearth', 'acme', '--wait=false');
@@ -180,6 +241,15 @@ describe('the operator against a real API server', { timeout: 300_000 }, () => {
     assert.equal(new Set(names).size, names.length, 'no duplicates');
   });
 });
+
+/** A workload whose pods run Hearth (gateway, realtime, messaging or the embedded process), not a backend. */
+function runsHearth(item: Item): boolean {
+  return hearthImage(item) !== undefined;
+}
+
+function hearthImage(item: Item): string | undefined {
+  return item.spec?.template?.spec?.containers?.find((container) => container.name === 'hearth')?.image;
+}
 
 async function writeClaim(dir: string): Promise<string> {
   const { writeFile } = await import('node:fs/promises');
