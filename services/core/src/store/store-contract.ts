@@ -5,6 +5,7 @@ import { directKey } from '../domain/rules.ts';
 import type { Involvement, Membership, Message, Room, RoomKind, Session, User } from '../domain/types.ts';
 import { HearthError, type ErrorCode } from '../errors.ts';
 import { newId } from '../ids.ts';
+import type { ApiToken } from '../domain/bots.ts';
 import type { NewUser, Store } from './store.ts';
 
 /**
@@ -26,6 +27,8 @@ export function runStoreContract(label: string, open: () => Promise<Store>): voi
     describe('sessions', () => sessionTests(test));
     describe('identities', () => identityTests(test));
     describe('audit log', () => auditTests(test));
+    describe('bots and API tokens', () => botTests(test));
+    describe('webhook deliveries', () => webhookDeliveryTests(test));
   });
 }
 
@@ -798,5 +801,156 @@ function auditTests(test: StoreTest): void {
       /the change failed/,
     );
     assert.deepEqual(await store.listAudit({ limit: 10 }), []);
+  });
+}
+
+// ---- bots and API tokens ----
+
+async function addBot(store: Store, creator: User, name: string, webhookUrl: string | null, createdAt: string): Promise<User> {
+  return store.transaction(async (tx) => {
+    const user = await tx.insertUser(newUser({ name, email: null, role: 'bot', createdAt }));
+    await tx.insertBot({ userId: user.id, webhookUrl, createdBy: creator.id, createdAt });
+    return user;
+  });
+}
+
+function apiToken(bot: User, creator: User, overrides: Partial<ApiToken> = {}): ApiToken {
+  return { id: newId(), userId: bot.id, name: 'deploys', roomIds: [], createdBy: creator.id, createdAt: at(10), revokedAt: null, lastUsedAt: null, ...overrides };
+}
+
+function botTests(test: StoreTest): void {
+  test('inserts bots and reads them back with their user\'s name and activation', async (store) => {
+    const { ada, bob } = await addPeople(store);
+    const hook = await addBot(store, ada, 'Hook', 'https://hooks.example/hearth?x=1', at(5));
+    const quiet = await addBot(store, ada, 'Quiet', null, at(4));
+    const expected = { userId: hook.id, name: 'Hook', webhookUrl: 'https://hooks.example/hearth?x=1', createdBy: ada.id, createdAt: at(5), active: true };
+    assert.deepEqual(await store.getBot(hook.id), expected);
+    assert.equal(await store.getBot(bob.id), null, 'a person is not a bot');
+    assert.equal(await store.getBot(newId()), null);
+    assert.deepEqual((await store.listBots()).map((bot) => bot.name), ['Quiet', 'Hook'], 'oldest first');
+
+    await store.transaction((tx) => tx.updateUser(hook.id, { name: 'Hooky', active: false }));
+    assert.deepEqual(await store.getBot(hook.id), { ...expected, name: 'Hooky', active: false });
+    assert.deepEqual(await store.getBot(quiet.id), { userId: quiet.id, name: 'Quiet', webhookUrl: null, createdBy: ada.id, createdAt: at(4), active: true });
+  });
+
+  test('stores a token with its hash, lists a bot\'s tokens and never returns the hash with them', async (store) => {
+    const { ada } = await addPeople(store);
+    const bot = await addBot(store, ada, 'Deployer', null, at(5));
+    const other = await addBot(store, ada, 'Other', null, at(5));
+    const room = await addRoom(store, ada);
+    const first = apiToken(bot, ada, { name: 'ci', roomIds: [room.id], createdAt: at(10) });
+    const second = apiToken(bot, ada, { name: 'cd', roomIds: [], createdAt: at(11) });
+    assert.deepEqual(await store.transaction((tx) => tx.insertApiToken(second, 'hash-2')), second);
+    assert.deepEqual(await store.transaction((tx) => tx.insertApiToken(first, 'hash-1')), first);
+    await store.transaction((tx) => tx.insertApiToken(apiToken(other, ada), 'hash-3'));
+
+    assert.deepEqual(await store.getApiToken(first.id), { token: first, secretHash: 'hash-1' });
+    assert.equal(await store.getApiToken(newId()), null);
+    const listed = await store.listApiTokens(bot.id);
+    assert.deepEqual(listed, [first, second], 'oldest first, only this bot\'s');
+    assert.ok(listed.every((token) => !('secretHash' in token) && !('secret_hash' in token)));
+    assert.deepEqual(await store.listApiTokens(ada.id), []);
+  });
+
+  test('revokes a token once, keeping the first revocation time, and refuses an unknown one', async (store) => {
+    const { ada } = await addPeople(store);
+    const bot = await addBot(store, ada, 'Deployer', null, at(5));
+    const token = apiToken(bot, ada);
+    await store.transaction((tx) => tx.insertApiToken(token, 'hash'));
+    const revoked = await store.transaction((tx) => tx.revokeApiToken(token.id, at(20)));
+    assert.deepEqual(revoked, { ...token, revokedAt: at(20) });
+    assert.deepEqual(await store.transaction((tx) => tx.revokeApiToken(token.id, at(30))), revoked);
+    assert.deepEqual((await store.getApiToken(token.id))?.token, revoked);
+    await rejectsWith(store.transaction((tx) => tx.revokeApiToken(newId(), at(30))), 'not_found', 'tokenId');
+  });
+
+  test('records when a token was last used', async (store) => {
+    const { ada } = await addPeople(store);
+    const bot = await addBot(store, ada, 'Deployer', null, at(5));
+    const token = apiToken(bot, ada);
+    await store.transaction((tx) => tx.insertApiToken(token, 'hash'));
+    await store.transaction((tx) => tx.touchApiToken(token.id, at(40)));
+    assert.equal((await store.getApiToken(token.id))?.token.lastUsedAt, at(40));
+    await store.transaction((tx) => tx.touchApiToken(token.id, at(100)));
+    assert.deepEqual((await store.getApiToken(token.id))?.token, { ...token, lastUsedAt: at(100) });
+  });
+}
+
+// ---- webhook deliveries ----
+
+async function mentionOfBot(store: Store): Promise<{ bot: User; room: Room; message: Message }> {
+  const { ada } = await addPeople(store);
+  const bot = await addBot(store, ada, 'Hook', 'https://hooks.example/', at(5));
+  const room = await addRoom(store, ada, { members: [ada, bot] });
+  const message = await post(store, room, ada, `hi <@${bot.id}>`, at(6), [bot.id]);
+  return { bot, room, message };
+}
+
+function webhookDeliveryTests(test: StoreTest): void {
+  test('inserts a delivery due at once and lists a message\'s deliveries', async (store) => {
+    const { bot, room, message } = await mentionOfBot(store);
+    const delivery = await store.transaction((tx) => tx.insertWebhookDelivery({ botId: bot.id, messageId: message.id, roomId: room.id, createdAt: at(6) }));
+    assert.deepEqual(delivery, {
+      id: delivery.id, botId: bot.id, messageId: message.id, roomId: room.id, attempts: 0,
+      nextAttemptAt: at(6), createdAt: at(6), deliveredAt: null, failedAt: null, lastError: null,
+    });
+    assert.equal(typeof delivery.id, 'number');
+    assert.deepEqual(await store.listWebhookDeliveries(message.id), [delivery]);
+    assert.deepEqual(await store.listWebhookDeliveries(newId()), []);
+  });
+
+  test('claims only due deliveries, leases them, and gives them back when the lease runs out', async (store) => {
+    const { bot, room, message } = await mentionOfBot(store);
+    const insert = (createdAt: string) => store.transaction((tx) => tx.insertWebhookDelivery({ botId: bot.id, messageId: message.id, roomId: room.id, createdAt }));
+    const early = await insert(at(6));
+    const later = await insert(at(7));
+    const future = await insert(at(50));
+
+    const claimed = await store.transaction((tx) => tx.claimWebhookDeliveries(at(10), at(40), 10));
+    assert.deepEqual(claimed, [{ ...early, nextAttemptAt: at(40) }, { ...later, nextAttemptAt: at(40) }]);
+    assert.deepEqual(await store.transaction((tx) => tx.claimWebhookDeliveries(at(10), at(40), 10)), [], 'leased deliveries are not claimed twice');
+    assert.deepEqual(await store.transaction((tx) => tx.claimWebhookDeliveries(at(39), at(70), 10)), []);
+    // The lease ran out (the claimer died mid-attempt): the first two are due again, with the third.
+    const again = await store.transaction((tx) => tx.claimWebhookDeliveries(at(60), at(90), 2));
+    assert.deepEqual(again.map((d) => d.id), [early.id, later.id], 'at most limit, earliest first');
+    assert.deepEqual((await store.transaction((tx) => tx.claimWebhookDeliveries(at(60), at(90), 2))).map((d) => d.id), [future.id]);
+  });
+
+  test('two claims at once never take the same delivery', async (store) => {
+    const { bot, room, message } = await mentionOfBot(store);
+    const ids: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      ids.push((await store.transaction((tx) => tx.insertWebhookDelivery({ botId: bot.id, messageId: message.id, roomId: room.id, createdAt: at(6) }))).id);
+    }
+    const claims = await Promise.all([1, 2, 3].map(() => store.transaction((tx) => tx.claimWebhookDeliveries(at(10), at(40), 4))));
+    const taken = claims.flat().map((d) => d.id);
+    assert.equal(new Set(taken).size, taken.length, 'no delivery claimed twice');
+    assert.deepEqual([...taken].sort((a, b) => a - b), ids);
+  });
+
+  test('records a retry, a delivery and a give-up; only a retry is claimed again', async (store) => {
+    const { bot, room, message } = await mentionOfBot(store);
+    const insert = () => store.transaction((tx) => tx.insertWebhookDelivery({ botId: bot.id, messageId: message.id, roomId: room.id, createdAt: at(6) }));
+    const retried = await insert();
+    const delivered = await insert();
+    const givenUp = await insert();
+    await store.transaction((tx) => tx.claimWebhookDeliveries(at(10), at(40), 10));
+
+    const retry = await store.transaction((tx) => tx.recordWebhookAttempt(retried.id, { at: at(11), delivered: false, error: 'HTTP 503', nextAttemptAt: at(13) }));
+    assert.deepEqual(retry, { ...retried, attempts: 1, nextAttemptAt: at(13), lastError: 'HTTP 503' });
+    const done = await store.transaction((tx) => tx.recordWebhookAttempt(delivered.id, { at: at(12), delivered: true, error: null, nextAttemptAt: null }));
+    assert.deepEqual(done, { ...delivered, attempts: 1, nextAttemptAt: at(40), deliveredAt: at(12) });
+    const gaveUp = await store.transaction((tx) => tx.recordWebhookAttempt(givenUp.id, { at: at(12), delivered: false, error: 'timed out', nextAttemptAt: null }));
+    assert.deepEqual(gaveUp, { ...givenUp, attempts: 1, nextAttemptAt: at(40), failedAt: at(12), lastError: 'timed out' });
+
+    assert.deepEqual((await store.transaction((tx) => tx.claimWebhookDeliveries(at(100), at(130), 10))).map((d) => d.id), [retried.id]);
+    const second = await store.transaction((tx) => tx.recordWebhookAttempt(retried.id, { at: at(101), delivered: true, error: null, nextAttemptAt: null }));
+    assert.equal(second.attempts, 2);
+    assert.equal(second.deliveredAt, at(101));
+    assert.equal(second.lastError, null);
+    assert.deepEqual(await store.transaction((tx) => tx.claimWebhookDeliveries(at(1000), at(1030), 10)), []);
+    assert.deepEqual((await store.listWebhookDeliveries(message.id)).map((d) => [d.attempts, d.deliveredAt !== null, d.failedAt !== null]), [[2, true, false], [1, true, false], [1, false, true]]);
+    await rejectsWith(store.transaction((tx) => tx.recordWebhookAttempt(999_999, { at: at(1), delivered: true, error: null, nextAttemptAt: null })), 'not_found');
   });
 }
