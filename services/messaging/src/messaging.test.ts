@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import {
+  type AuditEntry,
   createBus,
   createCommandClient,
   createLogger,
@@ -519,5 +520,76 @@ describe('outbox relay and failures', () => {
     const reply = await w.bus.request({ name: 'message.post', payload: null });
     assert.equal(reply.ok, false);
     assert.equal(reply.ok ? null : reply.error.code, 'invalid_request');
+  });
+});
+
+describe('audit log', () => {
+  const origin = { ip: '203.0.113.9', userAgent: 'audit-test/1.0' };
+  /** The entries written since `after`, oldest first, without their ids and times. */
+  async function auditSince(store: Store, after: number): Promise<Omit<AuditEntry, 'id' | 'at'>[]> {
+    return (await store.listAudit({ after, limit: 100 })).map(({ id: _id, at: _at, ...entry }) => entry);
+  }
+  async function lastAuditId(store: Store): Promise<number> {
+    return (await store.listAudit({ limit: 1 }))[0]?.id ?? 0;
+  }
+
+  it('records role changes, deactivation and reactivation with actor, target, detail and origin; a rename is not recorded', async (t) => {
+    const w = await openWorld(t);
+    const start = await lastAuditId(w.store);
+    const update = (change: { role?: 'member' | 'administrator'; active?: boolean; name?: string }) =>
+      w.commands.send('user.update', { actorId: w.admin.id, userId: w.bob.id, ...change }, { origin });
+    await update({ role: 'administrator' });
+    await update({ active: false });
+    await update({ active: true });
+    await update({ name: 'Robert' });
+    await update({ role: 'administrator' });
+    const user = { type: 'user', id: w.bob.id } as const;
+    assert.deepEqual(await auditSince(w.store, start), [
+      { actorId: w.admin.id, action: 'user.role_changed', targetType: user.type, targetId: user.id, detail: { from: 'member', to: 'administrator' }, origin },
+      { actorId: w.admin.id, action: 'user.deactivated', targetType: user.type, targetId: user.id, detail: { name: 'Bob' }, origin },
+      { actorId: w.admin.id, action: 'user.reactivated', targetType: user.type, targetId: user.id, detail: { name: 'Bob' }, origin },
+    ]);
+  });
+
+  it('records join-link rotation without the code, and a command sent without an origin with a null one', async (t) => {
+    const w = await openWorld(t);
+    const start = await lastAuditId(w.store);
+    const account = await w.commands.send('account.rotateJoinCode', { actorId: w.admin.id });
+    const entries = await auditSince(w.store, start);
+    assert.deepEqual(entries, [{ actorId: w.admin.id, action: 'account.join_link_rotated', targetType: 'account', targetId: account.id, detail: {}, origin: null }]);
+    assert.ok(!JSON.stringify(entries).includes(account.joinCode));
+  });
+
+  it('records room creation and updates, and membership changes, each with who did it', async (t) => {
+    const w = await openWorld(t);
+    const start = await lastAuditId(w.store);
+    const room = await w.commands.send('room.create', { actorId: w.bob.id, kind: 'closed', name: 'Plans', memberIds: [w.carol.id, w.carol.id] }, { origin });
+    await w.commands.send('room.update', { actorId: w.admin.id, roomId: room.id, name: 'Secret plans', kind: 'open' }, { origin });
+    await w.commands.send('room.update', { actorId: w.admin.id, roomId: room.id, kind: 'closed' }, { origin });
+    await w.commands.send('membership.remove', { actorId: w.admin.id, roomId: room.id, userId: w.carol.id }, { origin });
+    await w.commands.send('membership.remove', { actorId: w.admin.id, roomId: room.id, userId: w.carol.id }, { origin });
+    await w.commands.send('membership.add', { actorId: w.bob.id, roomId: room.id, userId: w.carol.id }, { origin });
+    await w.commands.send('membership.add', { actorId: w.bob.id, roomId: room.id, userId: w.carol.id }, { origin });
+    const target = { targetType: 'room', targetId: room.id } as const;
+    const carol = { targetType: 'user', targetId: w.carol.id } as const;
+    assert.deepEqual(await auditSince(w.store, start), [
+      { actorId: w.bob.id, action: 'room.created', ...target, detail: { name: 'Plans', kind: 'closed', memberIds: [w.carol.id] }, origin },
+      { actorId: w.admin.id, action: 'room.updated', ...target, detail: { nameFrom: 'Plans', nameTo: 'Secret plans', kindFrom: 'closed', kindTo: 'open' }, origin },
+      { actorId: w.admin.id, action: 'room.updated', ...target, detail: { kindFrom: 'open', kindTo: 'closed' }, origin },
+      { actorId: w.admin.id, action: 'membership.removed', ...carol, detail: { roomId: room.id, roomName: 'Secret plans' }, origin },
+      { actorId: w.bob.id, action: 'membership.added', ...carol, detail: { roomId: room.id, roomName: 'Secret plans' }, origin },
+    ], 'a removal or addition that changed nothing is not recorded');
+  });
+
+  it('a refused command records nothing', async (t) => {
+    const w = await openWorld(t);
+    const start = await lastAuditId(w.store);
+    await rejectsWith(w.commands.send('user.update', { actorId: w.bob.id, userId: w.carol.id, role: 'administrator' }, { origin }), 'forbidden');
+    await rejectsWith(w.commands.send('account.rotateJoinCode', { actorId: w.bob.id }, { origin }), 'forbidden');
+    await rejectsWith(
+      w.commands.send('room.create', { actorId: w.bob.id, kind: 'closed', name: 'Doomed', memberIds: ['00000000-0000-4000-8000-000000000000'] }, { origin }),
+      'user_not_found',
+    );
+    assert.deepEqual(await auditSince(w.store, start), []);
   });
 });

@@ -1,12 +1,14 @@
 import { HearthError, isAdministrator, newId, newToken, userUpdateRefusal, type NewUserInput, type User } from '@hearth/core';
 import { requireUser } from '@hearth/core';
+import { audit } from '../audit.ts';
 import { emit } from '../emit.ts';
 import { addMember } from './memberships.ts';
 import type { Handler, HandlerContext } from './types.ts';
 
 const FIRST_ROOM = 'All Talk';
 
-async function insertUser(ctx: HandlerContext, input: NewUserInput, role: User['role']): Promise<User> {
+/** Creates a user; people (not bots) join every open room, as they would by walking in. */
+export async function insertUser(ctx: HandlerContext, input: NewUserInput, role: User['role']): Promise<User> {
   const name = input.name.trim();
   if (name === '') throw new HearthError('invalid_request', 'name must not be empty', { field: 'name' });
   const user = await ctx.tx.insertUser({
@@ -42,7 +44,10 @@ export const setupAccount: Handler<'account.setup'> = async (ctx, payload) => {
 export const rotateJoinCode: Handler<'account.rotateJoinCode'> = async (ctx, payload) => {
   const actor = await requireUser(ctx.tx, payload.actorId, 'actorId');
   if (!isAdministrator(actor)) throw new HearthError('forbidden', 'only administrators can change the join link');
-  return ctx.tx.updateAccount({ joinCode: newToken(12) });
+  const account = await ctx.tx.updateAccount({ joinCode: newToken(12) });
+  // The code itself is a secret: the record says only that the old link stopped working.
+  await audit(ctx, actor.id, 'account.join_link_rotated', { type: 'account', id: account.id });
+  return account;
 };
 
 export const createUser: Handler<'user.create'> = async (ctx, payload) => {
@@ -70,6 +75,7 @@ export const updateUser: Handler<'user.update'> = async (ctx, payload) => {
     ...(payload.role === undefined ? {} : { role: payload.role }),
     ...(payload.active === undefined ? {} : { active: payload.active }),
   });
+  await auditUserChange(ctx, actor.id, target, user);
   if (payload.active === false) {
     await ctx.tx.deleteUserSessions(user.id);
     ctx.afterCommit.push({ type: 'sessions.revoked', userId: user.id, at: ctx.now });
@@ -77,3 +83,10 @@ export const updateUser: Handler<'user.update'> = async (ctx, payload) => {
   ctx.afterCommit.push({ type: 'user.updated', userId: user.id, at: ctx.now });
   return user;
 };
+
+/** What an administrator changed about someone: their role, and whether they may sign in. */
+async function auditUserChange(ctx: HandlerContext, actorId: string, before: User, after: User): Promise<void> {
+  const target = { type: 'user', id: after.id } as const;
+  if (before.role !== after.role) await audit(ctx, actorId, 'user.role_changed', target, { from: before.role, to: after.role });
+  if (before.active !== after.active) await audit(ctx, actorId, after.active ? 'user.reactivated' : 'user.deactivated', target, { name: after.name });
+}

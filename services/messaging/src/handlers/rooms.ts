@@ -10,6 +10,7 @@ import {
   type Room,
 } from '@hearth/core';
 import { requireMembership, requireRoom, requireUser } from '@hearth/core';
+import { audit } from '../audit.ts';
 import { emit } from '../emit.ts';
 import { addEveryone, addMember, removeMember } from './memberships.ts';
 import type { Handler, HandlerContext } from './types.ts';
@@ -40,6 +41,8 @@ export const createRoom: Handler<'room.create'> = async (ctx, payload) => {
   } else {
     for (const userId of payload.memberIds) await addMember(ctx, room, (await requireUser(ctx.tx, userId, 'memberIds')).id);
   }
+  const memberIds = room.kind === 'open' ? [] : [...new Set(payload.memberIds)];
+  await audit(ctx, payload.actorId, 'room.created', { type: 'room', id: room.id }, { name: room.name, kind: room.kind, memberIds });
   return requireRoom(ctx.tx, room.id);
 };
 
@@ -77,6 +80,7 @@ export const updateRoom: Handler<'room.update'> = async (ctx, payload) => {
     ...(payload.kind === undefined ? {} : { kind: payload.kind }),
   });
   await emit(ctx, room.id, () => ({ type: 'room.updated', room: updated }));
+  await audit(ctx, payload.actorId, 'room.updated', { type: 'room', id: room.id }, roomChange(room, updated));
   if (room.kind !== 'open' && updated.kind === 'open') await addEveryone(ctx, updated);
   return requireRoom(ctx.tx, room.id);
 };
@@ -85,14 +89,19 @@ export const addMembership: Handler<'membership.add'> = async (ctx, payload) => 
   const room = await requireManager(ctx, payload.actorId, payload.roomId);
   if (room.kind === 'direct') throw new HearthError('invalid_request', 'open a new direct room to talk with other people', { field: 'roomId' });
   const user = await requireUser(ctx.tx, payload.userId);
-  return addMember(ctx, await requireRoom(ctx.tx, room.id), user.id);
+  const existing = await ctx.tx.getMembership(room.id, user.id);
+  const membership = await addMember(ctx, await requireRoom(ctx.tx, room.id), user.id);
+  if (existing === null) await audit(ctx, payload.actorId, 'membership.added', { type: 'user', id: user.id }, { roomId: room.id, roomName: room.name });
+  return membership;
 };
 
 export const removeMembership: Handler<'membership.remove'> = async (ctx, payload) => {
   // Anyone may leave a room; removing someone else takes a manager.
   const room = payload.userId === payload.actorId ? await requireRoom(ctx.tx, payload.roomId) : await requireManager(ctx, payload.actorId, payload.roomId);
   if (room.kind === 'direct') throw new HearthError('invalid_request', 'people cannot leave a direct room; hide it instead', { field: 'roomId' });
-  return { removed: await removeMember(ctx, room.id, payload.userId) };
+  const removed = await removeMember(ctx, room.id, payload.userId);
+  if (removed) await audit(ctx, payload.actorId, 'membership.removed', { type: 'user', id: payload.userId }, { roomId: room.id, roomName: room.name });
+  return { removed };
 };
 
 export const updateMembership: Handler<'membership.update'> = async (ctx, payload) => {
@@ -106,3 +115,11 @@ export const updateMembership: Handler<'membership.update'> = async (ctx, payloa
   const readSeq = payload.readSeq === undefined ? membership.readSeq : Math.max(membership.readSeq, Math.min(payload.readSeq, room.lastSeq));
   return ctx.tx.putMembership({ ...membership, involvement: payload.involvement ?? membership.involvement, readSeq });
 };
+
+/** The audit detail of a room update: each changed field as from/to. */
+function roomChange(before: Room, after: Room): Record<string, string | null> {
+  const change: Record<string, string | null> = {};
+  if (before.name !== after.name) Object.assign(change, { nameFrom: before.name, nameTo: after.name });
+  if (before.kind !== after.kind) Object.assign(change, { kindFrom: before.kind, kindTo: after.kind });
+  return change;
+}
