@@ -79,7 +79,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
   const sessions = createSessionService(store, config.auth.sessions);
   let draining = false;
 
-  const messaging: Messaging | null = runs('messaging') ? startMessaging({ store, bus, logger, limits: config.limits }) : null;
+  const messaging: Messaging | null = runs('messaging') ? startMessaging({ store, bus, logger, limits: config.limits, publicUrl: config.http.publicUrl }) : null;
   if (runs('gateway')) {
     await registerGateway(app, {
       store, ephemeral, bus, sessions, logger,

@@ -1,1 +1,2 @@
 export { startMessaging, type Messaging, type MessagingDeps } from './messaging.ts';
+export type { WebhookOptions } from './webhooks/deliverer.ts';

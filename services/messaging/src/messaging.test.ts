@@ -48,7 +48,7 @@ async function openWorld(t: TestContext): Promise<World> {
   const signals: EphemeralSignal[] = [];
   bus.subscribeRoomEvents((event) => published.push(event));
   bus.subscribeSignals((signal) => signals.push(signal));
-  const messaging = startMessaging({ store, bus, logger: createLogger('silent', 'messaging'), limits: { messageChars: MESSAGE_CHARS } });
+  const messaging = startMessaging({ store, bus, logger: createLogger('silent', 'messaging'), limits: { messageChars: MESSAGE_CHARS }, publicUrl: 'http://hearth.test' });
   t.after(async () => {
     await messaging.stop();
     await bus.close();
@@ -109,7 +109,7 @@ describe('account and users', () => {
   it('account.setup creates the administrator and the "All Talk" room with room.created then membership.added', async (t) => {
     const store = await createStore({ type: 'sqlite', path: ':memory:' });
     const bus = await createBus({ type: 'local', replayLimit: 100 });
-    const messaging = startMessaging({ store, bus, logger: createLogger('silent', 'messaging'), limits: { messageChars: 100 } });
+    const messaging = startMessaging({ store, bus, logger: createLogger('silent', 'messaging'), limits: { messageChars: 100 }, publicUrl: 'http://hearth.test' });
     t.after(async () => {
       await messaging.stop();
       await bus.close();

@@ -14,12 +14,17 @@ import {
 } from '@hearth/core';
 import { HANDLERS, type HandlerContext } from './handlers/index.ts';
 import { createOutboxRelay } from './outbox-relay.ts';
+import { createWebhookDeliverer, DEFAULT_WEBHOOK_OPTIONS, type BotReply, type WebhookOptions } from './webhooks/deliverer.ts';
 
 export interface MessagingDeps {
   readonly store: Store;
   readonly bus: Bus;
   readonly logger: Logger;
   readonly limits: { readonly messageChars: number };
+  /** Hearth's public URL, for the reply URL in bot webhooks. */
+  readonly publicUrl: string;
+  /** Bot webhook delivery timings; the defaults suit production (tests shorten them). */
+  readonly webhooks?: Partial<WebhookOptions>;
 }
 
 export interface Messaging {
@@ -32,14 +37,26 @@ export interface Messaging {
 export function startMessaging(deps: MessagingDeps): Messaging {
   const { store, bus, logger } = deps;
   const relay = createOutboxRelay(store, bus, logger);
+  const webhooks = createWebhookDeliverer({
+    store,
+    logger,
+    publicUrl: deps.publicUrl,
+    options: { ...DEFAULT_WEBHOOK_OPTIONS, ...deps.webhooks },
+    async postReply(reply: BotReply) {
+      const { botId, roomId, clientMessageId, body } = reply;
+      await run('message.post', { actorId: botId, roomId, clientMessageId, body }, { name: 'message.post', payload: null });
+    },
+  });
 
   async function run<N extends CommandName>(name: N, payload: CommandPayloads[N], request: CommandRequest): Promise<unknown> {
     const afterCommit: EphemeralSignal[] = [];
+    const queued = { webhookDeliveries: 0 };
     const result = await store.transaction((tx) => {
-      const ctx: HandlerContext = { tx, now: nowIso(), traceparent: request.traceparent, origin: request.origin ?? null, limits: deps.limits, afterCommit };
+      const ctx: HandlerContext = { tx, now: nowIso(), traceparent: request.traceparent, origin: request.origin ?? null, limits: deps.limits, afterCommit, queued };
       return HANDLERS[name](ctx, payload);
     });
     relay.kick();
+    if (queued.webhookDeliveries > 0) webhooks.kick();
     for (const signal of afterCommit) await bus.publishSignal(signal);
     return result;
   }
@@ -60,10 +77,13 @@ export function startMessaging(deps: MessagingDeps): Messaging {
 
   const subscription = bus.handleCommands(apply);
   relay.kick();
+  webhooks.kick();
   return {
     apply,
     async stop() {
       subscription.unsubscribe();
+      // Before the relay: an answer a webhook gave while stopping is still published.
+      await webhooks.stop();
       await relay.stop();
     },
   };

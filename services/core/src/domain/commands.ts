@@ -1,3 +1,4 @@
+import type { ApiToken, Bot } from './bots.ts';
 import type { Account, Boost, Involvement, Membership, Message, Role, Room, User } from './types.ts';
 
 /**
@@ -37,6 +38,20 @@ export interface CommandPayloads {
   'message.delete': { readonly actorId: string; readonly messageId: string };
   'boost.add': { readonly actorId: string; readonly messageId: string; readonly content: string };
   'boost.remove': { readonly actorId: string; readonly boostId: string };
+  'bot.create': { readonly actorId: string; readonly name: string; readonly webhookUrl: string | null; readonly roomIds: readonly string[] };
+  /**
+   * The gateway makes the token's id and secret and sends only the secret's hash, as with
+   * passwords: the secret itself never crosses the bus and is never stored.
+   */
+  'bot.token.create': {
+    readonly actorId: string;
+    readonly botId: string;
+    readonly tokenId: string;
+    readonly secretHash: string;
+    readonly name: string;
+    readonly roomIds: readonly string[];
+  };
+  'bot.token.revoke': { readonly actorId: string; readonly botId: string; readonly tokenId: string };
 }
 
 export interface NewUserInput {
@@ -63,6 +78,9 @@ export interface CommandResults {
   'message.delete': Message;
   'boost.add': Boost;
   'boost.remove': { readonly removed: boolean };
+  'bot.create': Bot;
+  'bot.token.create': ApiToken;
+  'bot.token.revoke': ApiToken;
 }
 
 export type CommandName = keyof CommandPayloads;
@@ -70,7 +88,7 @@ export type CommandName = keyof CommandPayloads;
 export const COMMAND_NAMES: readonly CommandName[] = [
   'account.setup', 'account.rotateJoinCode', 'user.create', 'user.update', 'room.create', 'direct.open',
   'room.update', 'membership.add', 'membership.remove', 'membership.update', 'message.post', 'message.edit',
-  'message.delete', 'boost.add', 'boost.remove',
+  'message.delete', 'boost.add', 'boost.remove', 'bot.create', 'bot.token.create', 'bot.token.revoke',
 ];
 
 export function isCommandName(name: string): name is CommandName {

@@ -1,4 +1,5 @@
 import { rotateJoinCode, setupAccount, createUser, updateUser } from './account.ts';
+import { createBot, createBotToken, revokeBotToken } from './bots.ts';
 import { addBoost, deleteMessage, editMessage, postMessage, removeBoost } from './messages.ts';
 import { addMembership, createRoom, openDirect, removeMembership, updateMembership, updateRoom } from './rooms.ts';
 import type { HandlerTable } from './types.ts';
@@ -22,4 +23,7 @@ export const HANDLERS: HandlerTable = {
   'message.delete': deleteMessage,
   'boost.add': addBoost,
   'boost.remove': removeBoost,
+  'bot.create': createBot,
+  'bot.token.create': createBotToken,
+  'bot.token.revoke': revokeBotToken,
 };

@@ -10,6 +10,7 @@ import {
 } from '@hearth/core';
 import { requireMembership, requireRoom, requireUser, requireVisibleMessage } from '@hearth/core';
 import { emit } from '../emit.ts';
+import { queueBotMentions } from './bots.ts';
 import type { Handler, HandlerContext } from './types.ts';
 
 async function memberIds(ctx: HandlerContext, roomId: string): Promise<Set<string>> {
@@ -25,7 +26,7 @@ async function requireChangeable(ctx: HandlerContext, actorId: string, messageId
 }
 
 export const postMessage: Handler<'message.post'> = async (ctx, payload) => {
-  await requireUser(ctx.tx, payload.actorId, 'actorId');
+  const author = await requireUser(ctx.tx, payload.actorId, 'actorId');
   const room = await requireRoom(ctx.tx, payload.roomId);
   const membership = await requireMembership(ctx.tx, room, payload.actorId);
   // A retry of an acknowledged post gets the original back instead of a second copy;
@@ -44,6 +45,7 @@ export const postMessage: Handler<'message.post'> = async (ctx, payload) => {
     }),
   }));
   if (event.type !== 'message.created') throw new Error('emit returned a different event than it was given');
+  await queueBotMentions(ctx, author, event.message);
   // What you wrote yourself is read: the room does not turn unread for its author.
   await ctx.tx.putMembership({ ...membership, readSeq: Math.max(membership.readSeq, event.seq) });
   return event.message;

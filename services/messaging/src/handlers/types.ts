@@ -5,6 +5,8 @@ export interface HandlerContext extends CommandContext {
   readonly limits: { readonly messageChars: number };
   /** Signals to publish once the transaction has committed (never for a rolled-back command). */
   readonly afterCommit: EphemeralSignal[];
+  /** What the command queued for messaging's own workers, so they are woken once it commits. */
+  readonly queued: { webhookDeliveries: number };
 }
 
 export type Handler<N extends CommandName> = (ctx: HandlerContext, payload: CommandPayloads[N]) => Promise<CommandResults[N]>;

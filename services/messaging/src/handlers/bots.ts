@@ -1,0 +1,118 @@
+import { HearthError, characterCount, invalid, isAdministrator, refuseNul, requireUser, type Bot, type Message, type Room, type User } from '@hearth/core';
+import { audit } from '../audit.ts';
+import { insertUser } from './account.ts';
+import { addMember } from './memberships.ts';
+import type { Handler, HandlerContext } from './types.ts';
+
+const NAME_MAX_CHARS = 100;
+const WEBHOOK_URL_MAX_CHARS = 2_000;
+/** sha256 in hex, as the gateway makes it. */
+const SECRET_HASH = /^[0-9a-f]{64}$/;
+
+async function requireAdministratorActor(ctx: HandlerContext, actorId: string): Promise<User> {
+  const actor = await requireUser(ctx.tx, actorId, 'actorId');
+  if (!isAdministrator(actor)) throw new HearthError('forbidden', 'only administrators can manage bots');
+  return actor;
+}
+
+async function requireBot(ctx: HandlerContext, botId: string): Promise<Bot> {
+  const bot = await ctx.tx.getBot(botId);
+  if (bot === null) throw new HearthError('not_found', `no bot ${botId}`, { field: 'botId' });
+  return bot;
+}
+
+function normaliseName(name: string, field: string): string {
+  refuseNul(field, name);
+  const trimmed = name.trim();
+  if (trimmed === '') throw invalid(field, `${field} must not be empty`);
+  if (characterCount(trimmed) > NAME_MAX_CHARS) throw invalid(field, `${field} is longer than ${NAME_MAX_CHARS} characters`);
+  return trimmed;
+}
+
+/** A webhook URL must be absolute http(s); null means a bot that only posts. */
+export function normaliseWebhookUrl(url: string | null): string | null {
+  if (url === null) return null;
+  const trimmed = url.trim();
+  let parsed: URL;
+  try {
+    parsed = new URL(trimmed);
+  } catch {
+    throw invalid('webhookUrl', `webhookUrl is not a URL: "${trimmed.slice(0, 100)}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw invalid('webhookUrl', `webhookUrl must be http:// or https:// (got ${parsed.protocol})`);
+  if (trimmed.length > WEBHOOK_URL_MAX_CHARS) throw invalid('webhookUrl', `webhookUrl is longer than ${WEBHOOK_URL_MAX_CHARS} characters`);
+  return parsed.href;
+}
+
+/** The rooms a bot may be put in or a token scoped to: existing open or closed rooms, each once. */
+async function requireBotRooms(ctx: HandlerContext, roomIds: readonly string[]): Promise<Room[]> {
+  const rooms: Room[] = [];
+  for (const id of new Set(roomIds)) {
+    const room = await ctx.tx.getRoom(id);
+    if (room === null) throw new HearthError('room_not_found', `no room ${id}`, { field: 'roomIds' });
+    if (room.kind === 'direct') throw invalid('roomIds', `room ${id} is a direct room; bots work in open and closed rooms`);
+    rooms.push(room);
+  }
+  return rooms;
+}
+
+export const createBot: Handler<'bot.create'> = async (ctx, payload) => {
+  const admin = await requireAdministratorActor(ctx, payload.actorId);
+  const name = normaliseName(payload.name, 'name');
+  const webhookUrl = normaliseWebhookUrl(payload.webhookUrl);
+  const rooms = await requireBotRooms(ctx, payload.roomIds);
+  const user = await insertUser(ctx, { name, email: null, passwordHash: null }, 'bot');
+  const bot = await ctx.tx.insertBot({ userId: user.id, webhookUrl, createdBy: admin.id, createdAt: ctx.now });
+  for (const room of rooms) await addMember(ctx, room, user.id);
+  // Only the webhook's host: its path or query may hold the receiver's own secret.
+  const webhookHost = webhookUrl === null ? null : new URL(webhookUrl).host;
+  await audit(ctx, admin.id, 'bot.created', { type: 'bot', id: bot.userId }, { name, webhookHost, roomIds: rooms.map((room) => room.id) });
+  return bot;
+};
+
+export const createBotToken: Handler<'bot.token.create'> = async (ctx, payload) => {
+  const admin = await requireAdministratorActor(ctx, payload.actorId);
+  const bot = await requireBot(ctx, payload.botId);
+  if (!bot.active) throw new HearthError('conflict', 'this bot is deactivated; reactivate it before giving it a token', { field: 'botId' });
+  const name = normaliseName(payload.name, 'name');
+  if (!SECRET_HASH.test(payload.secretHash)) throw invalid('secretHash', 'secretHash must be a sha256 in hex');
+  const rooms = await requireBotRooms(ctx, payload.roomIds);
+  for (const room of rooms) {
+    if ((await ctx.tx.getMembership(room.id, bot.userId)) === null) {
+      throw invalid('roomIds', `${bot.name} is not a member of room ${room.id}; add it to the room first`);
+    }
+  }
+  const roomIds = rooms.map((room) => room.id);
+  const token = await ctx.tx.insertApiToken(
+    { id: payload.tokenId, userId: bot.userId, name, roomIds, createdBy: admin.id, createdAt: ctx.now, revokedAt: null, lastUsedAt: null },
+    payload.secretHash,
+  );
+  await audit(ctx, admin.id, 'bot_token.created', { type: 'bot_token', id: token.id }, { botId: bot.userId, name, roomIds });
+  return token;
+};
+
+export const revokeBotToken: Handler<'bot.token.revoke'> = async (ctx, payload) => {
+  const admin = await requireAdministratorActor(ctx, payload.actorId);
+  const bot = await requireBot(ctx, payload.botId);
+  const found = await ctx.tx.getApiToken(payload.tokenId);
+  if (found === null || found.token.userId !== bot.userId) throw new HearthError('not_found', `${bot.name} has no token ${payload.tokenId}`, { field: 'tokenId' });
+  if (found.token.revokedAt !== null) return found.token;
+  const revoked = await ctx.tx.revokeApiToken(found.token.id, ctx.now);
+  await audit(ctx, admin.id, 'bot_token.revoked', { type: 'bot_token', id: revoked.id }, { botId: bot.userId, name: revoked.name });
+  return revoked;
+};
+
+/**
+ * Queues a webhook delivery, in the post's transaction, for each bot with a webhook that the
+ * message mentions (mentions are already limited to room members). Messages written by bots
+ * notify nobody, so two bots cannot set each other off in a loop.
+ */
+export async function queueBotMentions(ctx: HandlerContext, author: User, message: Message): Promise<void> {
+  if (author.role === 'bot') return;
+  for (const userId of message.mentions) {
+    const bot = await ctx.tx.getBot(userId);
+    if (bot === null || !bot.active || bot.webhookUrl === null) continue;
+    await ctx.tx.insertWebhookDelivery({ botId: bot.userId, messageId: message.id, roomId: message.roomId, createdAt: ctx.now });
+    ctx.queued.webhookDeliveries += 1;
+  }
+}
