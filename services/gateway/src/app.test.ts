@@ -253,6 +253,8 @@ describe('the REST API', () => {
     const boost = await call(s.app, 'POST', `/api/messages/${message.id}/boosts`, { session: bob, body: { content: '+1' } });
     assert.equal(boost.statusCode, 201, boost.body);
     const boostId = boost.json<{ id: string }>().id;
+    // Refused before anything is looked up, so these need not exist.
+    const [someBot, someToken] = ['2f1c1c5e-1111-4c1e-9f00-000000000001', '2f1c1c5e-2222-4c1e-9f00-000000000002'];
     const routes: [HTTPMethods, string, unknown][] = [
       ['POST', '/api/rooms', { kind: 'open', name: 'Forged' }],
       ['POST', '/api/rooms/direct', { userIds: [carol.user.id] }],
@@ -269,10 +271,13 @@ describe('the REST API', () => {
       ['PATCH', `/api/users/${bob.user.id}`, { name: 'Forged' }],
       ['POST', '/api/account/join-code', undefined],
       ['DELETE', '/api/session', undefined],
+      ['POST', '/api/admin/bots', { name: 'Forged', roomIds: [] }],
+      ['POST', `/api/admin/bots/${someBot}/tokens`, { name: 'forged', roomIds: [room.id] }],
+      ['DELETE', `/api/admin/bots/${someBot}/tokens/${someToken}`, undefined],
     ];
     const exempt = ['POST /api/setup', 'POST /api/session', 'POST /api/join/{joinCode}'];
     const documented = mutatingRoutesOf((await call(s.app, 'GET', '/api/openapi.json')).json<OpenApi>());
-    const tested = routes.map(([method, url]) => `${method} ${templateOf(url, [room.id, message.id, boostId, bob.user.id, carol.user.id, admin.user.id])}`);
+    const tested = routes.map(([method, url]) => `${method} ${templateOf(url, [room.id, message.id, boostId, bob.user.id, carol.user.id, admin.user.id, someBot, someToken])}`);
     assert.deepEqual([...tested, ...exempt].sort(), documented.sort(), 'the table covers every mutating route');
 
     for (const [method, url, body] of routes) {
@@ -494,7 +499,7 @@ function mutatingRoutesOf(document: OpenApi): string[] {
 
 /** Turns a concrete URL back into its OpenAPI path template. */
 function templateOf(url: string, ids: readonly string[]): string {
-  const names: Record<string, string> = { rooms: '{roomId}', messages: '{messageId}', boosts: '{boostId}', users: '{userId}', members: '{userId}' };
+  const names: Record<string, string> = { rooms: '{roomId}', messages: '{messageId}', boosts: '{boostId}', users: '{userId}', members: '{userId}', bots: '{botId}', tokens: '{tokenId}' };
   const parts = url.split('/');
   return parts.map((part, i) => (ids.includes(part) ? (names[parts[i - 1] ?? ''] ?? part) : part)).join('/');
 }

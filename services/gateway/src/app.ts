@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { registerAuth } from './auth.ts';
 import type { GatewayDeps } from './deps.ts';
 import { registerErrorHandler } from './error-handler.ts';
+import { registerAdminAuditRoutes } from './routes/admin-audit.ts';
+import { registerAdminBotRoutes } from './routes/admin-bots.ts';
 import { registerMessageRoutes } from './routes/messages.ts';
 import { registerRoomRoutes } from './routes/rooms.ts';
 import { registerSessionRoutes } from './routes/session.ts';
@@ -30,6 +32,8 @@ export async function registerGateway(app: FastifyInstance, deps: GatewayDeps): 
   registerUserRoutes(app, deps);
   registerRoomRoutes(app, deps);
   registerMessageRoutes(app, deps);
+  registerAdminBotRoutes(app, deps);
+  registerAdminAuditRoutes(app, deps);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await registerWeb(app, deps.webDir);
 }

@@ -1,4 +1,5 @@
 import type { AuthConfig, Bus, CommandClient, Ephemeral, HttpConfig, LimitsConfig, Logger, SessionService, SignedIn, Store } from '@hearth/core';
+import type { BotSignedIn } from './bot-auth.ts';
 
 export interface GatewayDeps {
   readonly store: Store;
@@ -19,6 +20,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The request's session and user, resolved from the cookie by the auth hook. */
     signedIn: SignedIn | null;
+    /** The bot and its token, for a request with `Authorization: Bearer hbt_…` (signedIn is then null). */
+    bot: BotSignedIn | null;
   }
   interface FastifyContextConfig {
     /** Routes that create a session (there is no CSRF token to send yet). */

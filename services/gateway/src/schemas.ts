@@ -43,3 +43,12 @@ export const userParams = objectSchema({ userId: id }, ['userId']);
 export const joinParams = objectSchema({ joinCode: { type: 'string', minLength: 1, maxLength: 64 } }, ['joinCode']);
 export const pageQuery = objectSchema({ before: seqQuery, after: seqQuery, limit: seqQuery });
 export const searchQuery = objectSchema({ q: { type: 'string', minLength: 1, maxLength: 200 } }, ['q']);
+
+/** Checked again by messaging, which parses the URL; the pattern makes a wrong scheme a 400 here. */
+const webhookUrl = { type: ['string', 'null'], minLength: 1, maxLength: 2000, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$' } as const;
+const botRoomIds = { type: 'array', items: id, maxItems: 100 } as const;
+export const botCreateBody = objectSchema({ name: personName, webhookUrl, roomIds: botRoomIds }, ['name']);
+export const botTokenCreateBody = objectSchema({ name: personName, roomIds: { ...botRoomIds, minItems: 1 } }, ['name', 'roomIds']);
+export const botParams = objectSchema({ botId: id }, ['botId']);
+export const botTokenParams = objectSchema({ botId: id, tokenId: id }, ['botId', 'tokenId']);
+export const auditQuery = objectSchema({ before: seqQuery, limit: seqQuery });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { HearthError, requireMembership, requireRoom, requireVisibleMessage } from '@hearth/core';
-import { enforceRateLimit, requireSignedIn } from '../auth.ts';
+import { enforceRateLimit, requireActor, requireSignedIn } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { boostBody, boostParams, editBody, messageParams, pageQuery, postBody, roomParams, searchQuery } from '../schemas.ts';
 import { commandMeta } from '../origin.ts';
@@ -32,7 +32,7 @@ export function registerMessageRoutes(app: FastifyInstance, deps: GatewayDeps): 
     '/api/rooms/:roomId/messages',
     { schema: { params: roomParams, querystring: pageQuery } },
     async (request) => {
-      const { user } = requireSignedIn(request);
+      const user = requireActor(request);
       const room = await requireRoom(store, request.params.roomId);
       await requireMembership(store, room, user.id);
       return { messages: await store.listMessages(room.id, pageOf(request.query)) };
@@ -43,7 +43,7 @@ export function registerMessageRoutes(app: FastifyInstance, deps: GatewayDeps): 
     '/api/rooms/:roomId/messages',
     { schema: { params: roomParams, body: postBody } },
     async (request, reply) => {
-      const { user } = requireSignedIn(request);
+      const user = requireActor(request);
       await enforceRateLimit(deps, `post:${user.id}`, deps.limits.postsPerMinute);
       const message = await commands.send('message.post', { actorId: user.id, roomId: request.params.roomId, ...request.body }, commandMeta(request));
       return reply.code(201).send(message);
@@ -51,7 +51,7 @@ export function registerMessageRoutes(app: FastifyInstance, deps: GatewayDeps): 
   );
 
   app.get<{ Params: { messageId: string } }>('/api/messages/:messageId', { schema: { params: messageParams } }, async (request) => {
-    const { message } = await requireVisibleMessage(store, request.params.messageId, requireSignedIn(request).user.id);
+    const { message } = await requireVisibleMessage(store, request.params.messageId, requireActor(request).id);
     return message;
   });
 

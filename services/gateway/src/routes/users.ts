@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '@hearth/core';
-import { requireAdministrator, requireSignedIn } from '../auth.ts';
+import { requireActor, requireAdministrator, requireSignedIn } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { userParams, userPatchBody } from '../schemas.ts';
 import { commandMeta } from '../origin.ts';
@@ -13,7 +13,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: GatewayDeps): voi
     return { users: (await deps.store.listUsers()).filter((u) => u.active) };
   });
 
-  app.get('/api/users/me', async (request) => requireSignedIn(request).user);
+  app.get('/api/users/me', async (request) => requireActor(request));
 
   app.patch<{ Params: { userId: string }; Body: UserPatch }>('/api/users/:userId', { schema: { params: userParams, body: userPatchBody } }, async (request) => {
     const { user } = requireSignedIn(request);

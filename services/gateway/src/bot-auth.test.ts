@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { bearerTokenOf, botReach, type BotReach } from './bot-auth.ts';
+
+describe('botReach', () => {
+  const cases: [method: string, route: string | undefined, expected: BotReach | null][] = [
+    ['GET', '/api/users/me', 'self'],
+    ['HEAD', '/api/users/me', 'self'],
+    ['GET', '/api/rooms/:roomId/messages', 'room'],
+    ['POST', '/api/rooms/:roomId/messages', 'room'],
+    ['GET', '/api/messages/:messageId', 'message'],
+    ['PATCH', '/api/messages/:messageId', null],
+    ['DELETE', '/api/messages/:messageId', null],
+    ['POST', '/api/messages/:messageId/boosts', null],
+    ['GET', '/api/rooms', null],
+    ['POST', '/api/rooms', null],
+    ['GET', '/api/rooms/:roomId', null],
+    ['PUT', '/api/rooms/:roomId/members/:userId', null],
+    ['GET', '/api/users', null],
+    ['PATCH', '/api/users/:userId', null],
+    ['GET', '/api/admin/bots', null],
+    ['POST', '/api/admin/bots/:botId/tokens', null],
+    ['GET', '/api/admin/audit/export', null],
+    ['GET', '/api/search', null],
+    ['DELETE', '/api/session', null],
+    ['GET', undefined, null],
+  ];
+  for (const [method, route, expected] of cases) {
+    it(`${method} ${route ?? '(no route)'} → ${expected ?? 'refused'}`, () => {
+      assert.equal(botReach(method, route), expected);
+    });
+  }
+});
+
+describe('bearerTokenOf', () => {
+  const cases: [header: string | undefined, expected: string | null][] = [
+    [undefined, null],
+    ['', null],
+    ['Bearer hbt_abc', 'hbt_abc'],
+    ['bearer hbt_abc', 'hbt_abc'],
+    ['Bearer   hbt_abc  ', 'hbt_abc'],
+    ['Bearer', ''],
+    ['Bearer ', ''],
+    ['Bearer a b', 'a b'],
+    ['Bearerhbt_abc', null],
+    ['Basic dXNlcjpwYXNz', null],
+    ['Token hbt_abc', null],
+  ];
+  for (const [header, expected] of cases) {
+    it(`${JSON.stringify(header)} → ${JSON.stringify(expected)}`, () => {
+      assert.equal(bearerTokenOf(header), expected);
+    });
+  }
+});
