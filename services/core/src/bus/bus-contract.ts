@@ -34,19 +34,24 @@ export function runBusContract(label: string, open: () => Promise<Bus>): void {
 }
 
 function describeCommands(bus: () => Bus): void {
-  it('round-trips a request with its payload and traceparent', async () => {
+  it('round-trips a request with its payload, traceparent and origin', async () => {
     const seen: CommandRequest[] = [];
     bus().handleCommands(async (request) => {
       seen.push(request);
       return { ok: true, result: { echoed: request.payload } };
     });
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const reply = await bus().request({ name: 'message.post', payload: { body: 'hi', n: 1 }, traceparent });
+    const origin = { ip: '203.0.113.7', userAgent: 'Firefox/140' };
+    const reply = await bus().request({ name: 'message.post', payload: { body: 'hi', n: 1 }, traceparent, origin });
     assert.deepEqual(reply, { ok: true, result: { echoed: { body: 'hi', n: 1 } } });
     assert.equal(seen.length, 1);
     assert.equal(seen[0]?.name, 'message.post');
     assert.deepEqual(seen[0]?.payload, { body: 'hi', n: 1 });
     assert.equal(seen[0]?.traceparent, traceparent);
+    // The audit log records where a command came from, so the origin must survive the bus.
+    assert.deepEqual(seen[0]?.origin, origin);
+    await bus().request({ name: 'message.post', payload: {} });
+    assert.equal(seen[1]?.origin, undefined, 'no origin sent, none received');
   });
 
   it('passes an error reply through as ok: false', async () => {

@@ -28,6 +28,7 @@ import {
   type Subscription as NatsSubscription,
 } from '@nats-io/transport-node';
 import type { BusConfig } from '../config.ts';
+import type { RequestOrigin } from '../domain/audit.ts';
 import type { EphemeralSignal, RoomEvent } from '../domain/events.ts';
 import { HearthError, isHearthError } from '../errors.ts';
 import type {
@@ -163,7 +164,7 @@ export class BusNats implements Bus {
   async request(request: CommandRequest, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<CommandReply> {
     this.#assertOpen();
     const subject = this.#names.commands + subjectTokens(request.name, 'command name');
-    const body = JSON.stringify({ payload: request.payload, traceparent: request.traceparent });
+    const body = JSON.stringify({ payload: request.payload, traceparent: request.traceparent, origin: request.origin });
     const deadline = Date.now() + timeoutMs;
     for (let attempt = 0; ; attempt += 1) {
       await this.#watch.connected(deadline - Date.now());
@@ -639,10 +640,18 @@ async function ensureStream(jsm: JetStreamManager, desired: DesiredStream): Prom
 
 function toCommandRequest(msg: Msg, prefix: string): CommandRequest {
   const name = msg.subject.slice(prefix.length);
-  const body = msg.json<{ payload?: unknown; traceparent?: unknown }>();
+  const body = msg.json<{ payload?: unknown; traceparent?: unknown; origin?: unknown }>();
   const headerTrace = msg.headers?.get('traceparent') ?? '';
   const traceparent = typeof body.traceparent === 'string' ? body.traceparent : headerTrace;
-  return { name, payload: body.payload ?? null, ...(traceparent === '' ? {} : { traceparent }) };
+  const origin = originOf(body.origin);
+  return { name, payload: body.payload ?? null, ...(traceparent === '' ? {} : { traceparent }), ...(origin === null ? {} : { origin }) };
+}
+
+/** The request origin a command carries, if it is well-formed (it came over the wire). */
+function originOf(value: unknown): RequestOrigin | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { ip, userAgent } = value as { ip?: unknown; userAgent?: unknown };
+  return typeof ip === 'string' && typeof userAgent === 'string' ? { ip, userAgent } : null;
 }
 
 /** A handler that throws, or a body that is not JSON, gets the same reply shape as BusLocal gives. */
