@@ -124,3 +124,51 @@ export const CLOSE_CODES = {
   hello_timeout: 4408,
   too_slow: 4429,
 } as const;
+
+/** A bot (docs/protocol.md, "Bots and webhooks"). */
+export interface Bot {
+  readonly userId: string;
+  readonly name: string;
+  readonly webhookUrl: string | null;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly active: boolean;
+}
+
+export interface ApiToken {
+  readonly id: string;
+  readonly userId: string;
+  readonly name: string;
+  readonly roomIds: readonly string[];
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+  readonly lastUsedAt: string | null;
+}
+
+/** The create answer: the only time the token itself is shown. */
+export interface NewApiToken extends ApiToken {
+  readonly token: string;
+}
+
+/** The JSON body a bot's webhook receives when the bot is mentioned. */
+export interface WebhookPayload {
+  readonly message: Message;
+  readonly room: { readonly id: string; readonly name: string | null };
+  readonly author: { readonly id: string; readonly name: string };
+  readonly bot: { readonly id: string; readonly name: string };
+  readonly replyUrl: string;
+}
+
+/** One line of the audit export, or one entry of an audit page (docs/protocol.md, "Audit log"). */
+export interface AuditEntry {
+  readonly id: number;
+  readonly at: string;
+  readonly actorId: string | null;
+  readonly actorName: string | null;
+  readonly action: string;
+  readonly targetType: string | null;
+  readonly targetId: string | null;
+  readonly detail: Readonly<Record<string, unknown>>;
+  readonly origin: { readonly ip: string; readonly userAgent: string } | null;
+}
