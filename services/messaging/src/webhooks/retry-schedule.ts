@@ -10,7 +10,7 @@ export interface RetrySchedule {
   readonly maxAttempts: number;
 }
 
-/** 8 attempts over about four minutes: 2 s, 4 s, 8 s … 128 s between them (each 50–100 % of that). */
+/** 8 attempts over two to four minutes: 2 s, 4 s, 8 s … 128 s between them (each 50–100 % of that). */
 export const DEFAULT_RETRY_SCHEDULE: RetrySchedule = { baseDelayMs: 2_000, factor: 2, maxDelayMs: 5 * 60_000, maxAttempts: 8 };
 
 /**
