@@ -1,24 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createTeam, DEFAULT_ROOM, PASSWORD, SESSION_COOKIE, type HearthClient } from './client.ts';
-import { startHearth, WEB_DIST, type Hearth } from './harness.ts';
+import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, UI_TIMEOUT_MS } from './chromium.ts';
+import { startHearth, type Hearth } from './harness.ts';
 
 /** Two people in two browsers: one sends from the composer, the other sees it without reloading; after a reload it is still there. */
-
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const UI_TIMEOUT_MS = 10_000;
-
-/** `make e2e` builds the UI first; a direct `node --test` run builds it when it is missing. */
-function ensureWebBuilt(): void {
-  if (existsSync(path.join(WEB_DIST, 'index.html')) && existsSync(path.join(WEB_DIST, 'app.js'))) return;
-  const build = spawnSync(process.execPath, [path.join(WEB_DIST, '../build.ts')], { encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`building the web UI failed:\n${build.stderr}`);
-}
 
 describe('the web UI in a browser', { timeout: 90_000 }, () => {
   let hearth: Hearth;

@@ -60,7 +60,7 @@ function parseJson(text: string): unknown {
 }
 
 /** Reads name=value pairs from Set-Cookie headers; an expired or emptied cookie is removed. */
-function applySetCookies(jar: Map<string, string>, setCookies: readonly string[]): void {
+export function applySetCookies(jar: Map<string, string>, setCookies: readonly string[]): void {
   for (const header of setCookies) {
     const [pair = '', ...attributes] = header.split(';');
     const eq = pair.indexOf('=');

@@ -59,3 +59,65 @@ describe('parseConfig', () => {
     });
   }
 });
+
+describe('parseConfig: sign-in and SSO', () => {
+  const noSecret = { HEARTH_OIDC_ISSUER_URL: 'https://sso.acme.example/realms/acme', HEARTH_OIDC_CLIENT_ID: 'hearth' };
+  const sso = { ...noSecret, HEARTH_OIDC_CLIENT_SECRET: 's3cret' };
+  const files: Record<string, string> = { '/run/secrets/oidc': 'from-a-file\n', '/run/secrets/empty': '  \n' };
+  const parseWith = (env: Record<string, string>) =>
+    parseConfig({ HEARTH_PUBLIC_URL: 'https://chat.acme.example', ...env }, [], '/srv', '/srv/web', (file) => {
+      const content = files[file];
+      if (content === undefined) throw Object.assign(new Error(`ENOENT: ${file}`), { code: 'ENOENT' });
+      return content;
+    });
+
+  it('has no SSO, passwords for everyone and two-week idle, 90-day sessions by default', () => {
+    const { auth } = parseWith({});
+    assert.equal(auth.oidc, null);
+    assert.equal(auth.passwordSignIn, 'enabled');
+    assert.deepEqual(auth.sessions, { idleTimeoutMs: 14 * 24 * 3_600_000, maxAgeMs: 90 * 24 * 3_600_000 });
+  });
+
+  it('reads a complete SSO configuration, with redirect URIs from the public URL', () => {
+    const { oidc } = parseWith({ ...sso, HEARTH_OIDC_ADMIN_GROUPS: 'hearth-admins, /platform/sre', HEARTH_OIDC_SCOPES: 'openid email profile groups', HEARTH_OIDC_GROUPS_CLAIM: 'roles' }).auth;
+    assert.deepEqual(oidc, {
+      issuer: 'https://sso.acme.example/realms/acme',
+      clientId: 'hearth',
+      clientSecret: 's3cret',
+      scopes: ['openid', 'email', 'profile', 'groups'],
+      groupsClaim: 'roles',
+      adminGroups: ['hearth-admins', '/platform/sre'],
+      redirectUri: 'https://chat.acme.example/auth/oidc/callback',
+      postLogoutRedirectUri: 'https://chat.acme.example/',
+      buttonLabel: 'Sign in with SSO',
+      allowInsecureIssuer: false,
+    });
+  });
+
+  it('reads the client secret from a file, trimmed', () => {
+    assert.equal(parseWith({ ...noSecret, HEARTH_OIDC_CLIENT_SECRET_FILE: '/run/secrets/oidc' }).auth.oidc?.clientSecret, 'from-a-file');
+  });
+
+  it('takes session lifetimes and the password policy from the environment', () => {
+    const { auth } = parseWith({ ...sso, HEARTH_PASSWORD_SIGN_IN: 'admins', HEARTH_SESSION_IDLE_TIMEOUT_MINUTES: '30', HEARTH_SESSION_MAX_AGE_HOURS: '12' });
+    assert.equal(auth.passwordSignIn, 'admins');
+    assert.deepEqual(auth.sessions, { idleTimeoutMs: 30 * 60_000, maxAgeMs: 12 * 3_600_000 });
+  });
+
+  const refusals: Array<[string, Record<string, string>, RegExp]> = [
+    ['a client id alone', { HEARTH_OIDC_CLIENT_ID: 'hearth' }, /^SSO is only partly configured: HEARTH_OIDC_ISSUER_URL, HEARTH_OIDC_CLIENT_SECRET \(or HEARTH_OIDC_CLIENT_SECRET_FILE\) are missing$/],
+    ['no secret', noSecret, /^SSO is only partly configured: HEARTH_OIDC_CLIENT_SECRET \(or HEARTH_OIDC_CLIENT_SECRET_FILE\) is missing$/],
+    ['admin groups alone', { HEARTH_OIDC_ADMIN_GROUPS: 'admins' }, /HEARTH_OIDC_ISSUER_URL, HEARTH_OIDC_CLIENT_ID, HEARTH_OIDC_CLIENT_SECRET/],
+    ['both secret forms', { ...sso, HEARTH_OIDC_CLIENT_SECRET_FILE: '/run/secrets/oidc' }, /not both/],
+    ['a missing secret file', { ...noSecret, HEARTH_OIDC_CLIENT_SECRET_FILE: '/run/secrets/nope' }, /HEARTH_OIDC_CLIENT_SECRET_FILE cannot be read \(\/run\/secrets\/nope: ENOENT\)/],
+    ['an empty secret file', { ...noSecret, HEARTH_OIDC_CLIENT_SECRET_FILE: '/run/secrets/empty' }, /HEARTH_OIDC_CLIENT_SECRET_FILE is empty/],
+    ['a plain-http issuer', { ...sso, HEARTH_OIDC_ISSUER_URL: 'http://sso.acme.example' }, /HEARTH_OIDC_ISSUER_URL must be an https:\/\/ URL/],
+    ['scopes without openid', { ...sso, HEARTH_OIDC_SCOPES: 'email profile' }, /HEARTH_OIDC_SCOPES must include openid/],
+    ['passwords off without SSO', { HEARTH_PASSWORD_SIGN_IN: 'disabled' }, /HEARTH_PASSWORD_SIGN_IN=disabled needs SSO/],
+    ['an unknown password policy', { HEARTH_PASSWORD_SIGN_IN: 'sometimes' }, /HEARTH_PASSWORD_SIGN_IN must be one of enabled, admins, disabled/],
+    ['a too-short idle timeout', { HEARTH_SESSION_IDLE_TIMEOUT_MINUTES: '1' }, /HEARTH_SESSION_IDLE_TIMEOUT_MINUTES must be a whole number from 5/],
+  ];
+  for (const [what, env, message] of refusals) {
+    it(`refuses ${what} with one line naming what to fix`, () => assert.throws(() => parseWith(env), (error: unknown) => error instanceof ConfigError && message.test(error.message)));
+  }
+});

@@ -20,6 +20,9 @@ import {
  * recorded, and the last test checks that none was a 5xx.
  */
 
+/** What /api/status says of sign-in when SSO is not configured. */
+const PASSWORDS_ONLY = { password: 'enabled', sso: null };
+
 const servers: TestServer[] = [];
 async function server(env: Readonly<Record<string, string>> = {}): Promise<TestServer> {
   const started = await startTestServer(env);
@@ -58,7 +61,7 @@ describe('signing in and out', () => {
   });
 
   it('status, setup, session and sign-out', async () => {
-    assert.deepEqual((await call(s.app, 'GET', '/api/status')).json(), { setUp: false, accountName: null });
+    assert.deepEqual((await call(s.app, 'GET', '/api/status')).json(), { setUp: false, accountName: null, signIn: PASSWORDS_ONLY });
     assertError(await call(s.app, 'GET', '/api/session'), 401, 'unauthenticated');
 
     const setup = await call(s.app, 'POST', '/api/setup', { body: { accountName: 'Acme', name: 'Ada', email: 'Ada@Example.com', password: PASSWORD } });
@@ -73,12 +76,12 @@ describe('signing in and out', () => {
     assert.equal(cookie.sameSite, 'Lax');
     assert.equal(cookie.path, '/');
     assert.equal(cookie.secure, undefined, 'no Secure on an http public URL');
-    assert.equal(cookie.maxAge, 720 * 3600);
+    assert.equal(cookie.maxAge, 90 * 24 * 3600, 'the cookie lasts as long as the session may (HEARTH_SESSION_MAX_AGE_HOURS)');
     const raw = String(setup.headers['set-cookie']);
     assert.match(raw, /; HttpOnly/);
     assert.match(raw, /; SameSite=Lax/);
 
-    assert.deepEqual((await call(s.app, 'GET', '/api/status')).json(), { setUp: true, accountName: 'Acme' });
+    assert.deepEqual((await call(s.app, 'GET', '/api/status')).json(), { setUp: true, accountName: 'Acme', signIn: PASSWORDS_ONLY });
     const current = await call(s.app, 'GET', '/api/session', { session: admin });
     assert.equal(current.statusCode, 200);
     assert.deepEqual(current.json(), { user: admin.user, csrfToken: admin.csrfToken });
@@ -160,9 +163,9 @@ describe('signing in and out', () => {
     const setup = (accountName: string) => call(fresh.app, 'POST', '/api/setup', { body: { accountName, name: 'Ada', email: 'ada@example.com', password: PASSWORD } });
     assertError(await setup('   '), 400, 'invalid_request', 'accountName');
     assertError(await setup(' \t\n '), 400, 'invalid_request', 'accountName');
-    assert.deepEqual((await call(fresh.app, 'GET', '/api/status')).json(), { setUp: false, accountName: null });
+    assert.deepEqual((await call(fresh.app, 'GET', '/api/status')).json(), { setUp: false, accountName: null, signIn: PASSWORDS_ONLY });
     assert.equal((await setup('  Acme  ')).statusCode, 201);
-    assert.deepEqual((await call(fresh.app, 'GET', '/api/status')).json(), { setUp: true, accountName: 'Acme' });
+    assert.deepEqual((await call(fresh.app, 'GET', '/api/status')).json(), { setUp: true, accountName: 'Acme', signIn: PASSWORDS_ONLY });
   });
 });
 

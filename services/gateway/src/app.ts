@@ -10,6 +10,7 @@ import { registerErrorHandler } from './error-handler.ts';
 import { registerAdminAuditRoutes } from './routes/admin-audit.ts';
 import { registerAdminBotRoutes } from './routes/admin-bots.ts';
 import { registerMessageRoutes } from './routes/messages.ts';
+import { registerOidcRoutes } from './routes/oidc.ts';
 import { registerRoomRoutes } from './routes/rooms.ts';
 import { registerSessionRoutes } from './routes/session.ts';
 import { registerUserRoutes } from './routes/users.ts';
@@ -29,6 +30,7 @@ export async function registerGateway(app: FastifyInstance, deps: GatewayDeps): 
   await app.register(fastifyCookie);
   registerAuth(app, deps);
   registerSessionRoutes(app, deps);
+  if (deps.auth.oidc !== null && deps.oidc !== null) registerOidcRoutes(app, deps, { config: deps.auth.oidc, client: deps.oidc });
   registerUserRoutes(app, deps);
   registerRoomRoutes(app, deps);
   registerMessageRoutes(app, deps);

@@ -1,3 +1,4 @@
+import type { OidcClient } from './sso/oidc-client.ts';
 import type { AuthConfig, Bus, CommandClient, Ephemeral, HttpConfig, LimitsConfig, Logger, SessionService, SignedIn, Store } from '@hearth/core';
 import type { BotSignedIn } from './bot-auth.ts';
 
@@ -12,6 +13,8 @@ export interface GatewayDeps {
   readonly limits: LimitsConfig;
   /** SSO, who may use a password, and how long sessions last. */
   readonly auth: AuthConfig;
+  /** The OpenID provider's client when SSO is configured (auth.oidc), else null. */
+  readonly oidc: OidcClient | null;
   /** Built web UI; null when it has not been built (the API still works). */
   readonly webDir: string | null;
 }

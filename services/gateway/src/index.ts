@@ -1,2 +1,3 @@
 export { registerGateway } from './app.ts';
 export type { GatewayDeps } from './deps.ts';
+export { createOidcClient, type OidcClient } from './sso/oidc-client.ts';

@@ -13,7 +13,7 @@ import {
   type SignedIn,
   type Store,
 } from '@hearth/core';
-import { registerGateway } from '@hearth/gateway';
+import { createOidcClient, registerGateway } from '@hearth/gateway';
 import { startMessaging, type Messaging } from '@hearth/messaging';
 import { mountRealtime, type Realtime } from '@hearth/realtime';
 import { sessionIdFromCookieHeader } from '@hearth/core';
@@ -87,6 +87,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
       http: config.http,
       limits: config.limits,
       auth: config.auth,
+      oidc: config.auth.oidc === null ? null : createOidcClient(config.auth.oidc, logger),
       webDir: config.webDir,
     });
   }

@@ -8,9 +8,16 @@ export type { Boost, Involvement, Membership, Message, Role, Room, RoomForMember
 export type { RoomEvent, RoomEventData } from '@hearth/core';
 import type { RoomEvent, User } from '@hearth/core';
 
+/** How people may sign in here: passwords (for everyone, administrators only, or nobody) and SSO. */
+export interface SignInOptions {
+  readonly password: 'enabled' | 'admins' | 'disabled';
+  readonly sso: { readonly label: string; readonly startUrl: string } | null;
+}
+
 export interface Status {
   readonly setUp: boolean;
   readonly accountName: string | null;
+  readonly signIn: SignInOptions;
 }
 
 export interface SessionAnswer {

@@ -83,7 +83,8 @@ export const api = {
   setup: (input: { accountName: string; name: string; email: string; password: string }) => request<SessionAnswer>('POST', '/api/setup', input),
   signIn: (input: { email: string; password: string }) => request<SessionAnswer>('POST', '/api/session', input),
   join: (code: string, input: { name: string; email: string; password: string }) => request<SessionAnswer>('POST', `/api/join/${enc(code)}`, input),
-  signOut: () => request<null>('DELETE', '/api/session'),
+  /** A session from SSO answers with the provider's logout URL, to end the provider's session too. */
+  signOut: () => request<{ logoutUrl: string } | null>('DELETE', '/api/session'),
 
   users: () => request<{ users: User[] }>('GET', '/api/users'),
   account: () => request<AccountAnswer>('GET', '/api/account'),

@@ -550,11 +550,14 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
   }
 
   async function signOut(): Promise<void> {
+    let logoutUrl: string | null = null;
     try {
-      await api.signOut();
+      logoutUrl = (await api.signOut())?.logoutUrl ?? null;
     } finally {
       signedOut();
     }
+    // Signed in through SSO: sign out at the provider too, or the next visit signs straight back in.
+    if (logoutUrl !== null) window.location.assign(logoutUrl);
   }
 
   return {

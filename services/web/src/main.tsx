@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, setCsrfToken } from './api.ts';
-import type { SessionAnswer } from './api-types.ts';
+import type { SessionAnswer, SignInOptions } from './api-types.ts';
 import { createChat, type Chat } from './chat.ts';
 import { JoinForm, SetupForm, SignInForm } from './components/auth-forms.tsx';
 import { ChatApp } from './components/chat-app.tsx';
@@ -11,12 +11,13 @@ type Phase =
   | { readonly kind: 'loading' }
   | { readonly kind: 'unreachable'; readonly message: string }
   | { readonly kind: 'setup' }
-  | { readonly kind: 'signed-out'; readonly accountName: string | null }
+  | { readonly kind: 'signed-out'; readonly accountName: string | null; readonly signIn: SignInOptions }
   | { readonly kind: 'chat'; readonly chat: Chat };
 
 function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const [accountName, setAccountName] = useState<string | null>(null);
+  const signInOptions = useRef<SignInOptions>({ password: 'enabled', sso: null });
   const route = parseRoute(usePathname());
   const setupName = useRef<string | null>(null);
 
@@ -24,7 +25,7 @@ function App() {
     setCsrfToken(answer.csrfToken);
     const chat = createChat(answer.user, name ?? 'Hearth', () => {
       setCsrfToken(null);
-      setPhase({ kind: 'signed-out', accountName: name });
+      setPhase({ kind: 'signed-out', accountName: name, signIn: signInOptions.current });
     });
     chat.start();
     if (parseRoute(window.location.pathname).name === 'join') navigate('/', { replace: true });
@@ -36,6 +37,7 @@ function App() {
     try {
       const status = await api.status();
       setAccountName(status.accountName);
+      signInOptions.current = status.signIn;
       if (!status.setUp) {
         setPhase({ kind: 'setup' });
         return;
@@ -43,7 +45,7 @@ function App() {
       try {
         signedIn(await api.session(), status.accountName);
       } catch (error) {
-        if (error instanceof ApiError && error.status === 401) setPhase({ kind: 'signed-out', accountName: status.accountName });
+        if (error instanceof ApiError && error.status === 401) setPhase({ kind: 'signed-out', accountName: status.accountName, signIn: status.signIn });
         else throw error;
       }
     } catch (error) {
@@ -107,6 +109,7 @@ function App() {
       return (
         <SignInForm
           accountName={phase.accountName}
+          options={phase.signIn}
           submit={(v) => api.signIn({ email: v['email'] ?? '', password: v['password'] ?? '' })}
           onSignedIn={(answer) => signedIn(answer, phase.accountName)}
         />

@@ -52,6 +52,19 @@ export interface CommandPayloads {
     readonly roomIds: readonly string[];
   };
   'bot.token.revoke': { readonly actorId: string; readonly botId: string; readonly tokenId: string };
+  /**
+   * A sign-in through the OpenID provider: finds the person's user by (issuer, subject), links
+   * an existing user by the provider-verified email, or creates one; then sets the role their
+   * groups give. The gateway validated the ID token before sending this.
+   */
+  'user.provision': {
+    readonly issuer: string;
+    readonly subject: string;
+    readonly email: string;
+    readonly name: string;
+    readonly role: 'administrator' | 'member';
+    readonly groups: readonly string[];
+  };
 }
 
 export interface NewUserInput {
@@ -81,6 +94,7 @@ export interface CommandResults {
   'bot.create': Bot;
   'bot.token.create': ApiToken;
   'bot.token.revoke': ApiToken;
+  'user.provision': { readonly user: User; readonly created: boolean };
 }
 
 export type CommandName = keyof CommandPayloads;
@@ -88,7 +102,7 @@ export type CommandName = keyof CommandPayloads;
 export const COMMAND_NAMES: readonly CommandName[] = [
   'account.setup', 'account.rotateJoinCode', 'user.create', 'user.update', 'room.create', 'direct.open',
   'room.update', 'membership.add', 'membership.remove', 'membership.update', 'message.post', 'message.edit',
-  'message.delete', 'boost.add', 'boost.remove', 'bot.create', 'bot.token.create', 'bot.token.revoke',
+  'message.delete', 'boost.add', 'boost.remove', 'bot.create', 'bot.token.create', 'bot.token.revoke', 'user.provision',
 ];
 
 export function isCommandName(name: string): name is CommandName {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HearthError, SESSION_COOKIE, decoyHash, hashPassword, verifyPassword, type User } from '@hearth/core';
+import { recordAudit } from '../audit.ts';
 import { clearSessionCookie, enforceRateLimit, requireSignedIn, setSessionCookie } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { joinBody, joinParams, setupBody, signInBody } from '../schemas.ts';
@@ -13,22 +14,34 @@ const exempt = { config: { csrfExempt: true } };
 
 /** First-run, sign-in, join and sign-out: every way a session starts or ends. */
 export function registerSessionRoutes(app: FastifyInstance, deps: GatewayDeps): void {
-  async function startSession(request: FastifyRequest, reply: FastifyReply, user: User) {
+  async function startSession(request: FastifyRequest, reply: FastifyReply, user: User, method: 'password' | 'setup' | 'join') {
     const session = await deps.sessions.create(user.id, { userAgent: request.headers['user-agent'] ?? '', ip: request.ip });
+    await recordAudit(deps, request, { actorId: user.id, action: 'auth.sign_in', target: { type: 'user', id: user.id }, detail: { method } });
     setSessionCookie(reply, deps, session);
     return { user, csrfToken: session.csrfToken };
   }
 
+  /** Joining by link creates a password account, so it follows the password policy. */
+  function requirePasswordsFor(role: User['role'] | null): void {
+    const policy = deps.auth.passwordSignIn;
+    if (policy === 'enabled' || (policy === 'admins' && role === 'administrator')) return;
+    throw new HearthError(
+      'password_sign_in_disabled',
+      policy === 'admins' ? 'only administrators may sign in with a password here (break-glass); sign in with SSO' : 'passwords are turned off here; sign in with SSO',
+    );
+  }
+
   app.get('/api/status', async () => {
     const account = await deps.store.getAccount();
-    return { setUp: account !== null, accountName: account?.name ?? null };
+    const sso = deps.auth.oidc === null ? null : { label: deps.auth.oidc.buttonLabel, startUrl: '/auth/oidc/start' };
+    return { setUp: account !== null, accountName: account?.name ?? null, signIn: { password: deps.auth.passwordSignIn, sso } };
   });
 
   app.post<{ Body: SetupBody }>('/api/setup', { ...exempt, schema: { body: setupBody } }, async (request, reply) => {
     await enforceRateLimit(deps, `signin:${request.ip}`, deps.limits.signInPerMinute);
     const { accountName, name, email, password } = request.body;
     const { user } = await deps.commands.send('account.setup', { accountName, admin: { name, email, passwordHash: await hashPassword(password) } }, commandMeta(request));
-    return reply.code(201).send(await startSession(request, reply, user));
+    return reply.code(201).send(await startSession(request, reply, user, 'setup'));
   });
 
   app.post<{ Body: SignInBody }>('/api/session', { ...exempt, schema: { body: signInBody } }, async (request, reply) => {
@@ -37,9 +50,22 @@ export function registerSessionRoutes(app: FastifyInstance, deps: GatewayDeps): 
     // Hash even for an unknown email so the answer's timing does not say which emails exist.
     const valid = await verifyPassword(request.body.password, credentials?.passwordHash ?? (await decoyHash()));
     if (credentials === null || credentials.passwordHash === null || !valid || !credentials.user.active) {
+      const reason = credentials === null ? 'unknown email' : !credentials.user.active ? 'deactivated' : 'wrong password';
+      await recordAudit(deps, request, {
+        actorId: null,
+        action: 'auth.sign_in_failed',
+        target: credentials === null ? null : { type: 'user', id: credentials.user.id },
+        detail: { method: 'password', reason },
+      });
       throw new HearthError('invalid_credentials', 'wrong email or password', { field: 'password' });
     }
-    return startSession(request, reply, credentials.user);
+    try {
+      requirePasswordsFor(credentials.user.role);
+    } catch (error) {
+      await recordAudit(deps, request, { actorId: null, action: 'auth.sign_in_failed', target: { type: 'user', id: credentials.user.id }, detail: { method: 'password', reason: 'passwords disabled' } });
+      throw error;
+    }
+    return startSession(request, reply, credentials.user, 'password');
   });
 
   app.get('/api/session', async (request) => {
@@ -49,13 +75,19 @@ export function registerSessionRoutes(app: FastifyInstance, deps: GatewayDeps): 
 
   app.delete('/api/session', async (request, reply) => {
     const sessionId = request.cookies[SESSION_COOKIE];
+    const signedIn = request.signedIn;
     if (sessionId !== undefined) {
       await deps.sessions.revoke(sessionId);
       // Open realtime streams of this session end with it.
       await deps.bus.publishSignal({ type: 'session.ended', sessionId, at: new Date().toISOString() });
     }
     clearSessionCookie(reply, deps);
-    return reply.code(204).send();
+    if (signedIn === null) return reply.code(204).send();
+    await recordAudit(deps, request, { actorId: signedIn.user.id, action: 'auth.sign_out', target: { type: 'user', id: signedIn.user.id }, detail: { sso: signedIn.session.idpSessionId !== null } });
+    // Signed in through the provider: the client goes on to end the provider's session too
+    // (RP-initiated logout), or the next visit would sign straight back in.
+    const logoutUrl = signedIn.session.idpSessionId === null ? null : await providerLogoutUrl(deps, request);
+    return logoutUrl === null ? reply.code(204).send() : reply.code(200).send({ logoutUrl });
   });
 
   app.get<{ Params: { joinCode: string } }>('/api/join/:joinCode', { schema: { params: joinParams } }, async (request) => {
@@ -71,13 +103,25 @@ export function registerSessionRoutes(app: FastifyInstance, deps: GatewayDeps): 
     { ...exempt, schema: { params: joinParams, body: joinBody } },
     async (request, reply) => {
       await enforceRateLimit(deps, `signin:${request.ip}`, deps.limits.signInPerMinute);
+      requirePasswordsFor(null);
       const { name, email, password } = request.body;
       const user = await deps.commands.send('user.create', {
         joinCode: request.params.joinCode,
         actorId: null,
         user: { name, email, passwordHash: await hashPassword(password) },
       }, commandMeta(request));
-      return reply.code(201).send(await startSession(request, reply, user));
+      return reply.code(201).send(await startSession(request, reply, user, 'join'));
     },
   );
+}
+
+/** The provider's end-session URL; null (a local sign-out only) when the provider cannot be reached. */
+async function providerLogoutUrl(deps: GatewayDeps, request: FastifyRequest): Promise<string | null> {
+  if (deps.oidc === null) return null;
+  try {
+    return (await deps.oidc.endSessionUrl())?.href ?? null;
+  } catch (error) {
+    request.log.warn({ err: error }, 'signed out locally; the identity provider could not be reached for its logout URL');
+    return null;
+  }
 }

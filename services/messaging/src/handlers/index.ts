@@ -2,6 +2,7 @@ import { rotateJoinCode, setupAccount, createUser, updateUser } from './account.
 import { createBot, createBotToken, revokeBotToken } from './bots.ts';
 import { addBoost, deleteMessage, editMessage, postMessage, removeBoost } from './messages.ts';
 import { addMembership, createRoom, openDirect, removeMembership, updateMembership, updateRoom } from './rooms.ts';
+import { provisionUser } from './provision.ts';
 import type { HandlerTable } from './types.ts';
 
 export type { HandlerContext } from './types.ts';
@@ -26,4 +27,5 @@ export const HANDLERS: HandlerTable = {
   'bot.create': createBot,
   'bot.token.create': createBotToken,
   'bot.token.revoke': revokeBotToken,
+  'user.provision': provisionUser,
 };

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import type { TargetedSubmitEvent } from 'preact';
+import type { ComponentChildren, TargetedSubmitEvent } from 'preact';
 import { ApiError } from '../api.ts';
-import type { SessionAnswer } from '../api-types.ts';
+import type { SessionAnswer, SignInOptions } from '../api-types.ts';
 
 interface FieldSpec {
   readonly name: 'accountName' | 'name' | 'email' | 'password';
@@ -44,6 +44,8 @@ interface AuthFormProps {
   readonly submitLabel: string;
   readonly submit: (values: Record<string, string>) => Promise<SessionAnswer>;
   readonly onSignedIn: (answer: SessionAnswer) => void;
+  /** Shown under the title, before the fields (the SSO button). */
+  readonly lead?: ComponentChildren;
 }
 
 /** A sign-in style form; API errors show next to the field they name, or above the button. */
@@ -74,6 +76,7 @@ function AuthForm(props: AuthFormProps) {
       <form class="auth-form" data-testid={props.testId} onSubmit={(e) => void onSubmit(e)} noValidate>
         <h1>{props.title}</h1>
         {props.intro !== undefined && <p class="muted">{props.intro}</p>}
+        {props.lead}
         {props.fields.map((field) => (
           <label key={field.name} class="field">
             <span>{field.label}</span>
@@ -114,15 +117,50 @@ export function SetupForm(props: { readonly onSignedIn: OnSignedIn; readonly sub
   );
 }
 
-export function SignInForm(props: { readonly accountName: string | null; readonly onSignedIn: OnSignedIn; readonly submit: AuthFormProps['submit'] }) {
+/** The provider's sign-in, returning to the page the person asked for. */
+function SsoButton({ sso }: { readonly sso: NonNullable<SignInOptions['sso']> }) {
+  const returnTo = encodeURIComponent(window.location.pathname + window.location.search);
+  return (
+    <a class="button primary sso" data-testid="sso-sign-in" href={`${sso.startUrl}?returnTo=${returnTo}`}>
+      {sso.label}
+    </a>
+  );
+}
+
+export function SignInForm(props: {
+  readonly accountName: string | null;
+  readonly options: SignInOptions;
+  readonly onSignedIn: OnSignedIn;
+  readonly submit: AuthFormProps['submit'];
+}) {
+  const title = props.accountName === null ? 'Sign in' : `Sign in to ${props.accountName}`;
+  const { sso, password } = props.options;
+  if (password === 'disabled' && sso !== null) {
+    return (
+      <main class="auth">
+        <div class="auth-form" data-testid="signin-form">
+          <h1>{title}</h1>
+          <SsoButton sso={sso} />
+        </div>
+      </main>
+    );
+  }
+  const lead =
+    sso === null ? undefined : (
+      <>
+        <SsoButton sso={sso} />
+        <p class="muted">{password === 'admins' ? 'Password sign-in is for administrators only (break-glass).' : 'Or sign in with your password:'}</p>
+      </>
+    );
   return (
     <AuthForm
       testId="signin-form"
-      title={props.accountName === null ? 'Sign in' : `Sign in to ${props.accountName}`}
+      title={title}
       fields={[EMAIL, PASSWORD]}
       submitLabel="Sign in"
       submit={props.submit}
       onSignedIn={props.onSignedIn}
+      {...(lead === undefined ? {} : { lead })}
     />
   );
 }
