@@ -86,6 +86,7 @@ describe('parseConfig: sign-in and SSO', () => {
       clientSecret: 's3cret',
       scopes: ['openid', 'email', 'profile', 'groups'],
       groupsClaim: 'roles',
+      emailVerifiedClaim: 'email_verified',
       adminGroups: ['hearth-admins', '/platform/sre'],
       redirectUri: 'https://chat.acme.example/auth/oidc/callback',
       postLogoutRedirectUri: 'https://chat.acme.example/',

@@ -48,6 +48,11 @@ export interface OidcConfig {
   readonly scopes: readonly string[];
   /** The ID token claim that lists the person's groups. */
   readonly groupsClaim: string;
+  /**
+   * The boolean claim that says the provider verified the email: `email_verified` by the
+   * standard; Microsoft Entra ID sends none and has `xms_edov` (the email's domain is verified).
+   */
+  readonly emailVerifiedClaim: string;
   /** Members of any of these groups become administrators; everyone else is a member. */
   readonly adminGroups: readonly string[];
   /** `<public URL>/auth/oidc/callback`: register it at the provider. */
@@ -148,6 +153,7 @@ const OIDC_KEYS = [
   'HEARTH_OIDC_CLIENT_SECRET_FILE',
   'HEARTH_OIDC_SCOPES',
   'HEARTH_OIDC_GROUPS_CLAIM',
+  'HEARTH_OIDC_EMAIL_VERIFIED_CLAIM',
   'HEARTH_OIDC_ADMIN_GROUPS',
   'HEARTH_OIDC_BUTTON_LABEL',
 ];
@@ -190,6 +196,7 @@ function oidcConfig(env: Env, publicUrl: string, readSecretFile: (file: string) 
     clientSecret: secretInline !== '' ? secretInline : readSecret(secretFile, readSecretFile),
     scopes,
     groupsClaim: text(env, 'HEARTH_OIDC_GROUPS_CLAIM', 'groups'),
+    emailVerifiedClaim: text(env, 'HEARTH_OIDC_EMAIL_VERIFIED_CLAIM', 'email_verified'),
     adminGroups: list(text(env, 'HEARTH_OIDC_ADMIN_GROUPS', ''), /,/),
     redirectUri: `${publicUrl}/auth/oidc/callback`,
     postLogoutRedirectUri: `${publicUrl}/`,

@@ -48,7 +48,7 @@ export function registerOidcRoutes(app: FastifyInstance, deps: GatewayDeps, oidc
       const query = new URLSearchParams(request.url.split('?')[1] ?? '');
       const callbackUrl = new URL(`${oidc.config.redirectUri}?${query.toString()}`);
       const claims = await oidc.client.exchange(callbackUrl, pending);
-      const profile = profileFromClaims(claims, oidc.config.groupsClaim);
+      const profile = profileFromClaims(claims, oidc.config);
       const role = roleFromGroups(profile.groups, oidc.config.adminGroups);
       const { user, created } = await deps.commands.send(
         'user.provision',

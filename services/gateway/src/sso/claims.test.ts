@@ -5,9 +5,11 @@ import { profileFromClaims, roleFromGroups, safeReturnTo } from './claims.ts';
 
 const base = { iss: 'https://sso.example', sub: 'u-1', email: 'Ada@Example.com', email_verified: true, name: 'Ada Lovelace', sid: 's-1' };
 
+const STANDARD = { groupsClaim: 'groups', emailVerifiedClaim: 'email_verified' };
+
 describe('profileFromClaims', () => {
   it('keeps the subject, a lower-cased email, the name, the groups and the provider session', () => {
-    assert.deepEqual(profileFromClaims({ ...base, groups: ['staff', 'admins', 7] }, 'groups'), {
+    assert.deepEqual(profileFromClaims({ ...base, groups: ['staff', 'admins', 7] }, STANDARD), {
       issuer: 'https://sso.example',
       subject: 'u-1',
       email: 'ada@example.com',
@@ -17,14 +19,19 @@ describe('profileFromClaims', () => {
     });
   });
   it('reads groups from the configured claim, also when it is one string', () => {
-    assert.deepEqual(profileFromClaims({ ...base, roles: 'admins' }, 'roles').groups, ['admins']);
-    assert.deepEqual(profileFromClaims({ ...base }, 'groups').groups, []);
+    assert.deepEqual(profileFromClaims({ ...base, roles: 'admins' }, { ...STANDARD, groupsClaim: 'roles' }).groups, ['admins']);
+    assert.deepEqual(profileFromClaims({ ...base }, STANDARD).groups, []);
   });
   it('builds a name from given and family names, or falls back to the email', () => {
     const noName: Record<string, unknown> = { ...base };
     delete noName['name'];
-    assert.equal(profileFromClaims({ ...noName, given_name: 'Ada', family_name: 'L' }, 'groups').name, 'Ada L');
-    assert.equal(profileFromClaims(noName, 'groups').name, 'ada@example.com');
+    assert.equal(profileFromClaims({ ...noName, given_name: 'Ada', family_name: 'L' }, STANDARD).name, 'Ada L');
+    assert.equal(profileFromClaims(noName, STANDARD).name, 'ada@example.com');
+  });
+  it("reads email verification from the configured claim (Entra ID's xms_edov)", () => {
+    const entra = { ...base, email_verified: undefined, xms_edov: true };
+    assert.equal(profileFromClaims(entra, { ...STANDARD, emailVerifiedClaim: 'xms_edov' }).email, 'ada@example.com');
+    assert.throws(() => profileFromClaims(entra, STANDARD), /not verified/);
   });
   const refused: Array<[string, Record<string, unknown>, string]> = [
     ['an unverified email', { ...base, email_verified: false }, 'sso_forbidden'],
@@ -33,7 +40,7 @@ describe('profileFromClaims', () => {
     ['no subject', { ...base, sub: '' }, 'sso_refused'],
   ];
   for (const [what, claims, code] of refused) {
-    it(`refuses ${what}`, () => assert.throws(() => profileFromClaims(claims, 'groups'), (error: unknown) => error instanceof HearthError && error.code === code));
+    it(`refuses ${what}`, () => assert.throws(() => profileFromClaims(claims, STANDARD), (error: unknown) => error instanceof HearthError && error.code === code));
   }
 });
 
