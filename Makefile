@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 NODE = $(shell ./scripts/node.sh)
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: run test deps test-deps kube-bins web typecheck lint unit e2e e2e-embedded e2e-single bench clean
+.PHONY: run test deps test-deps kube-bins web typecheck lint unit e2e e2e-embedded e2e-single bench clean operator-e2e-cluster
 
 node_modules/.installed: package.json package-lock.json $(wildcard services/*/package.json e2e/package.json bench/package.json)
 	@./scripts/node.sh >/dev/null
@@ -65,10 +65,15 @@ e2e-embedded: deps web test-deps
 e2e-single: deps web test-deps
 	HEARTH_E2E_TIER=single $(NODE) --test --test-concurrency=1 'e2e/*.test.ts' 'e2e/single-tier/*.test.ts'
 
-test: deps test-deps web typecheck lint unit chart-test e2e
+test: deps test-deps web typecheck lint unit chart-test operator-e2e-cluster e2e
 
 bench: deps web
 	$(NODE) bench/run.ts
 
 clean:
 	rm -rf node_modules .tools services/web/dist
+
+# The operator's end-to-end suites in their existing-cluster mode (HEARTH_E2E_KUBECONFIG; docs/operator.md,
+# Testing against a cluster), pointed at a harness control plane so that the mode itself is tested (~100 s).
+operator-e2e-cluster: deps kube-bins
+	$(NODE) operator/src/run-e2e-on-cluster.ts

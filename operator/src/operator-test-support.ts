@@ -1,18 +1,33 @@
-// What the operator's end-to-end tests share: kubectl against the test control plane, the
-// objects a Hearth owns, and standing in for the workload controllers and kubelet that the
-// test control plane does not run (it marks workloads ready through their status).
-import { execFile } from 'node:child_process';
+// What the operator's end-to-end tests share: kubectl in the run's namespace, the examples applied
+// under a name of the test's choosing, the objects a Hearth owns, the operator's environment and
+// metrics, and the workload controllers and kubelet: where the cluster runs none (the test control
+// plane), the kit stands in for them by writing workload status; where it does, it waits for them.
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import type { ControlPlane } from '@hearth/harness';
+import { parse } from 'yaml';
+import type { Child } from '@hearth/harness';
 import type { Hearth } from './api/index.ts';
-
-const run = promisify(execFile);
+import { repoRoot } from './api/generate.ts';
+import { eventually } from './controller/testing.ts';
+import { operatorScopeEnv, type E2eCluster } from './e2e-cluster.ts';
 
 export const ownedKinds = 'statefulsets,deployments,services,ingresses,networkpolicies,horizontalpodautoscalers,secrets';
 
+/** How long real pods may take to pull their images and pass their probes. */
+const realReadinessMs = 600_000;
+
 export const instanceSelector = (name: string): string =>
   `app.kubernetes.io/name=hearth,app.kubernetes.io/instance=${name},app.kubernetes.io/managed-by=hearth-operator`;
+
+export interface WorkloadStatus {
+  observedGeneration?: number;
+  replicas?: number;
+  updatedReplicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  currentRevision?: string;
+  updateRevision?: string;
+}
 
 export interface Item {
   kind: string;
@@ -32,59 +47,166 @@ export interface Item {
     volumeClaimTemplates?: { metadata?: { name?: string } }[];
     rules?: { http?: { paths?: { backend?: { service?: { name?: string } } }[] } }[];
   };
+  status?: WorkloadStatus;
   data?: Record<string, string>;
 }
 
-/** kubectl and friends against the control plane the test started; the getters read what `before` set. */
-export function operatorTestKit(kube: () => ControlPlane, work: () => string, metricsPort: () => number) {
-  const kubectl = async (...args: string[]): Promise<string> =>
-    (await run(kube().binaries.kubectl, ['--kubeconfig', kube().kubeconfigPath, '--cache-dir', path.join(work(), 'cache'), ...args])).stdout;
+/**
+ * kubectl rollout status's rule for a Deployment or StatefulSet: its controller has seen the
+ * latest spec, and every pod is of it and ready (available, for a Deployment), none of an older one.
+ */
+export function isRolledOut(item: Item): boolean {
+  const status = item.status ?? {};
+  const generation = item.metadata.generation;
+  if (generation !== undefined && (status.observedGeneration ?? 0) < generation) return false;
+  const want = item.spec?.replicas ?? 1;
+  return item.kind === 'Deployment' ? isDeploymentRolledOut(status, want) : isStatefulSetRolledOut(status, want);
+}
+
+function isDeploymentRolledOut(status: WorkloadStatus, want: number): boolean {
+  const updated = status.updatedReplicas ?? 0;
+  return updated >= want && (status.replicas ?? 0) === updated && (status.availableReplicas ?? 0) >= want;
+}
+
+function isStatefulSetRolledOut(status: WorkloadStatus, want: number): boolean {
+  return (status.updatedReplicas ?? 0) >= want && (status.readyReplicas ?? 0) >= want && status.currentRevision === status.updateRevision;
+}
+
+export const examples = { embedded: 'embedded.yaml', single: 'single.yaml' } as const;
+
+/**
+ * The test kit of one suite; the getters read what the suite's `before` set. Every call is in the
+ * run's namespace, so Hearths are told apart by name.
+ */
+export function operatorTestKit(cluster: () => E2eCluster, metricsPort: () => number) {
+  const kubectl = (...args: string[]): Promise<string> => cluster().kubectl('-n', cluster().namespace, ...args);
   const getJson = async <T>(...args: string[]): Promise<T> => JSON.parse(await kubectl('get', '-o', 'json', ...args)) as T;
   const exists = async (...args: string[]): Promise<boolean> => (await kubectl('get', '--ignore-not-found', '-o', 'name', ...args)).trim() !== '';
-  const hearthOf = (namespace: string, name: string): Promise<Hearth> => getJson<Hearth>('-n', namespace, 'hearth', name);
-  const owned = async (namespace: string, name: string): Promise<Item[]> =>
-    (await getJson<{ items: Item[] }>('-n', namespace, ownedKinds, '-l', instanceSelector(name))).items;
-  const statusPatch = (namespace: string, kind: string, name: string, status: unknown): Promise<string> =>
-    kubectl('-n', namespace, 'patch', kind, name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status }));
+  const hearthOf = (name: string): Promise<Hearth> => getJson<Hearth>('hearth', name);
+  const owned = async (name: string): Promise<Item[]> => (await getJson<{ items: Item[] }>(ownedKinds, '-l', instanceSelector(name))).items;
+  const workloads = async (name: string): Promise<Item[]> => (await getJson<{ items: Item[] }>('statefulsets,deployments', '-l', instanceSelector(name))).items;
+  const statusPatch = (kind: string, name: string, status: unknown): Promise<string> =>
+    kubectl('patch', kind, name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status }));
 
-  /** What a StatefulSet or Deployment controller and kubelet would report once every pod is up. */
-  const markReady = async (namespace: string, name: string): Promise<void> => {
-    const { items } = await getJson<{ items: Item[] }>('-n', namespace, 'statefulsets,deployments', '-l', instanceSelector(name));
-    for (const item of items) {
+  /**
+   * Applies docs/examples/<file> as it is or, given a name, renamed (with a host of its own, as an
+   * ingress controller's admission would demand); with HEARTH_E2E_IMAGE, on that image.
+   */
+  const applyExample = async (file: string, name?: string): Promise<void> => {
+    const source = path.join(repoRoot, 'docs', 'examples', file);
+    const image = cluster().image;
+    if (name === undefined && image === undefined) {
+      await kubectl('apply', '-f', source);
+      return;
+    }
+    const hearth = parse(await readFile(source, 'utf8')) as Hearth;
+    if (name !== undefined) {
+      hearth.metadata.name = name;
+      if (hearth.spec.ingress !== undefined) hearth.spec.ingress.host = `chat.${name}.example`;
+    }
+    if (image !== undefined) hearth.spec.image = { ...hearth.spec.image, repository: image };
+    const renamed = path.join(cluster().work, `${hearth.metadata.name ?? 'hearth'}.json`);
+    await writeFile(renamed, JSON.stringify(hearth));
+    await kubectl('apply', '-f', renamed);
+  };
+
+  /**
+   * Every workload of the Hearth ready. With no controllers, written as a StatefulSet or Deployment
+   * controller and kubelet would report it once every pod is up; with them, waited for.
+   */
+  const markReady = async (name: string): Promise<void> => {
+    if (cluster().workloadControllers) {
+      await eventually(`${name}'s pods ready`, async () => (await workloads(name)).every(isRolledOut), realReadinessMs, 2_000);
+      return;
+    }
+    for (const item of await workloads(name)) {
       const replicas = item.spec?.replicas ?? 1;
-      const common = { replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas, observedGeneration: item.metadata.generation };
-      if (item.kind === 'StatefulSet') await statusPatch(namespace, 'statefulset', item.metadata.name, { ...common, currentRevision: 'r1', updateRevision: 'r1' });
-      else await statusPatch(namespace, 'deployment', item.metadata.name, common);
+      const common = {
+        replicas,
+        readyReplicas: replicas,
+        availableReplicas: replicas,
+        updatedReplicas: replicas,
+        observedGeneration: item.metadata.generation,
+      };
+      if (item.kind === 'StatefulSet') await statusPatch('statefulset', item.metadata.name, { ...common, currentRevision: 'r1', updateRevision: 'r1' });
+      else await statusPatch('deployment', item.metadata.name, common);
     }
   };
   /**
    * What the workload controllers report halfway through a rollout of the latest spec: the new
-   * generation observed, one pod short of updated, the old pods still serving.
+   * generation observed, one pod short of updated, the old pods still serving. Only without controllers.
    */
-  const markHalfRolledOut = async (namespace: string, name: string, only: (item: Item) => boolean): Promise<void> => {
-    const { items } = await getJson<{ items: Item[] }>('-n', namespace, 'statefulsets,deployments', '-l', instanceSelector(name));
-    for (const item of items.filter(only)) {
+  const markHalfRolledOut = async (name: string, only: (item: Item) => boolean): Promise<void> => {
+    if (cluster().workloadControllers) throw new Error('markHalfRolledOut: the cluster runs workload controllers, which would overwrite it');
+    for (const item of (await workloads(name)).filter(only)) {
       const replicas = item.spec?.replicas ?? 1;
-      const updated = replicas - 1;
-      const common = { observedGeneration: item.metadata.generation, updatedReplicas: updated };
+      const common = { observedGeneration: item.metadata.generation, updatedReplicas: replicas - 1 };
       if (item.kind === 'StatefulSet') {
-        await statusPatch(namespace, 'statefulset', item.metadata.name, { ...common, replicas, readyReplicas: replicas, currentRevision: 'r1', updateRevision: 'r2' });
+        await statusPatch('statefulset', item.metadata.name, { ...common, replicas, readyReplicas: replicas, currentRevision: 'r1', updateRevision: 'r2' });
       } else {
-        await statusPatch(namespace, 'deployment', item.metadata.name, { ...common, replicas: replicas + 1, readyReplicas: replicas, availableReplicas: replicas });
+        await statusPatch('deployment', item.metadata.name, { ...common, replicas: replicas + 1, readyReplicas: replicas, availableReplicas: replicas });
       }
     }
   };
-  const isHearthReady = async (namespace: string, name: string): Promise<boolean> => {
-    const hearth = await hearthOf(namespace, name);
+  const isHearthReady = async (name: string): Promise<boolean> => {
+    const hearth = await hearthOf(name);
     return hearth.status?.phase === 'Ready' && hearth.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
   };
   /** The sum of the operator's metric lines that match. */
-  const metric = async (pattern: RegExp): Promise<number> => {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort()}/metrics`)).text();
+  const metric = async (pattern: RegExp, port = metricsPort()): Promise<number> => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     return text
       .split('\n')
       .filter((line) => pattern.test(line))
       .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
   };
-  return { kubectl, getJson, exists, hearthOf, owned, statusPatch, markReady, markHalfRolledOut, isHearthReady, metric };
+  /** The environment of `node operator/src/main.ts` in this suite: fast resyncs and requeues, scoped to the run. */
+  const operatorEnv = (port: number, settings: Record<string, string>): NodeJS.ProcessEnv => ({
+    ...process.env,
+    KUBECONFIG: cluster().kubeconfigPath,
+    HEARTH_OPERATOR_HTTP_PORT: String(port),
+    HEARTH_OPERATOR_HTTP_HOST: '127.0.0.1',
+    HEARTH_OPERATOR_RESYNC_SECONDS: '5',
+    HEARTH_OPERATOR_NOT_READY_REQUEUE_SECONDS: '2',
+    ...operatorScopeEnv(cluster().target, cluster().namespace),
+    ...settings,
+  });
+  /** Waits for an operator process's /readyz; if it exits or never gets there, fails with what it wrote. */
+  const operatorReady = async (child: Child, port: number, what: string): Promise<void> => {
+    const ready = async (): Promise<boolean> => {
+      if (child.process.exitCode !== null || child.process.signalCode !== null) throw new Error(`${what} exited:\n${child.output()}`);
+      return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
+    };
+    await eventually(`${what} /readyz`, ready, 30_000, 200).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${child.output().slice(-4_000)}`);
+    });
+  };
+  /**
+   * Deletes the run's Hearths while an operator still runs, so that their finalizer goes and the
+   * namespace can; if none is left to remove it, removes it by hand.
+   */
+  const deleteHearths = async (): Promise<void> => {
+    await kubectl('delete', 'hearths', '--all', '--wait=false');
+    const left = async (): Promise<string[]> => (await kubectl('get', 'hearths', '-o', 'name')).split('\n').filter((line) => line !== '');
+    await eventually('the Hearths gone', async () => (await left()).length === 0, 30_000, 250).catch(async () => {
+      for (const hearth of await left()) await kubectl('patch', hearth, '--type=merge', '-p', '{"metadata":{"finalizers":null}}');
+    });
+  };
+  return {
+    kubectl,
+    getJson,
+    exists,
+    hearthOf,
+    owned,
+    workloads,
+    statusPatch,
+    applyExample,
+    markReady,
+    markHalfRolledOut,
+    isHearthReady,
+    metric,
+    operatorEnv,
+    operatorReady,
+    deleteHearths,
+  };
 }
