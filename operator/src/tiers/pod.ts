@@ -18,8 +18,9 @@ import type { Labels } from './labels.ts';
 /**
  * The user each image runs as. Set explicitly because `runAsNonRoot` alone refuses an image whose
  * USER is a name rather than a number, and the official postgres and redis images start as root.
+ * Hearth's is the USER of the Dockerfile, which the operator's chart runs as too.
  */
-export const imageUsers = { hearth: 10001, postgres: 999, redis: 999, nats: 1000 } as const;
+export const imageUsers = { hearth: 65532, postgres: 999, redis: 999, nats: 1000 } as const;
 
 /** The pod half of the `restricted` Pod Security Standard, plus a group that owns the volumes. */
 export function podSecurityContext(user: number): V1PodSecurityContext {

@@ -1,0 +1,82 @@
+# syntax=docker/dockerfile:1
+# The one Hearth image (DESIGN §2): its entrypoint is the `hearth` command, whose --target picks the
+# role the operator gives each pod (all, gateway, realtime, messaging), and the operator runs from
+# it too, as charts/hearth-operator starts it (`node operator/src/main.ts` from /app). Node runs
+# the TypeScript sources directly, so they sit under /app as in the repository.
+#
+#   docker build -t ghcr.io/hearth/hearth:0.1.0 .
+#
+# operator/src/dockerfile.test.ts checks this file against the chart, the operator's pods,
+# scripts/node.sh and what the two entry points import.
+
+# The Node.js release scripts/node.sh pins (ADR 0001).
+ARG NODE_VERSION=24.21.0
+
+# Production dependencies of the workspaces the two entry points load, and nothing else: no test,
+# benchmark or build tooling. npm ci checks the lock file against every workspace's package.json.
+FROM node:${NODE_VERSION}-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY harness/package.json harness/
+COPY services/core/package.json services/core/
+COPY services/gateway/package.json services/gateway/
+COPY services/realtime/package.json services/realtime/
+COPY services/messaging/package.json services/messaging/
+COPY services/web/package.json services/web/
+COPY services/hearth/package.json services/hearth/
+COPY e2e/package.json e2e/
+COPY bench/package.json bench/
+COPY operator/package.json operator/
+# No install scripts run, as in development (package.json allowScripts). The harness is a
+# development dependency whose link npm makes anyway; it is not in the image.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+      --workspace=@hearth/core --workspace=@hearth/gateway --workspace=@hearth/realtime \
+      --workspace=@hearth/messaging --workspace=@hearth/hearth --workspace=@hearth/operator \
+ && rm -f node_modules/@hearth/harness
+
+# The browser UI, bundled into the static files the gateway serves (`make web`).
+FROM node:${NODE_VERSION}-bookworm-slim AS web
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY harness/package.json harness/
+COPY services/core/package.json services/core/
+COPY services/gateway/package.json services/gateway/
+COPY services/realtime/package.json services/realtime/
+COPY services/messaging/package.json services/messaging/
+COPY services/web/package.json services/web/
+COPY services/hearth/package.json services/hearth/
+COPY e2e/package.json e2e/
+COPY bench/package.json bench/
+COPY operator/package.json operator/
+RUN npm ci --ignore-scripts --no-audit --no-fund --workspace=@hearth/web
+# The UI takes the domain types from @hearth/core.
+COPY services/core/src services/core/src
+COPY services/web services/web
+RUN node services/web/build.ts
+
+FROM node:${NODE_VERSION}-bookworm-slim
+# npm and corepack build things; the running image has no use for them.
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
+WORKDIR /app
+# The root file system is read-only in every pod; /tmp is the writable scratch volume there.
+ENV NODE_ENV=production HOME=/tmp
+COPY --from=deps /app/node_modules node_modules
+COPY package.json ./
+COPY services/core/package.json services/core/
+COPY services/core/src services/core/src
+COPY services/gateway/package.json services/gateway/
+COPY services/gateway/src services/gateway/src
+COPY services/realtime/package.json services/realtime/
+COPY services/realtime/src services/realtime/src
+COPY services/messaging/package.json services/messaging/
+COPY services/messaging/src services/messaging/src
+COPY services/hearth/package.json services/hearth/
+COPY services/hearth/src services/hearth/src
+COPY --from=web /app/services/web/dist services/web/dist
+COPY operator/package.json operator/
+COPY operator/src operator/src
+# The user the chart and the operator's pods run as (runAsUser); numeric, so runAsNonRoot can verify it.
+USER 65532:65532
+EXPOSE 8080
+ENTRYPOINT ["node", "/app/services/hearth/src/main.ts"]
+CMD ["--target=all"]

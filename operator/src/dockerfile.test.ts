@@ -1,0 +1,257 @@
+// The image, checked without a Docker engine: the top-level Dockerfile against what starts
+// containers from it (the chart's command, the operator's Hearth pods), the user they run as, the
+// Node release scripts/node.sh pins, everything the two entry points import, and .dockerignore.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import type { Hearth } from './api/index.ts';
+import { repoRoot } from './api/generate.ts';
+import { copiesOf, execForm, imagePathOf, isIgnored, lastOf, parseDockerfile, parseDockerignore, type Stage } from './dockerfile.ts';
+import { defaultTierContext, desiredObjects } from './tiers/index.ts';
+import { imageUsers } from './tiers/pod.ts';
+
+const read = (file: string): string => readFileSync(path.join(repoRoot, file), 'utf8');
+const dockerfile = parseDockerfile(read('Dockerfile'));
+const ignored = parseDockerignore(read('.dockerignore'));
+const values = parse(read('charts/hearth-operator/values.yaml')) as {
+  command: string[];
+  podSecurityContext: { runAsUser: number; runAsGroup: number };
+};
+const runtime = dockerfile.stages.at(-1) as Stage;
+const stageNamed = (name: string): Stage | undefined => dockerfile.stages.find((stage) => stage.name === name);
+
+/** The file of the build context that a COPY of the final stage puts at `imagePath`, if any does. */
+function contextFileAt(imagePath: string, file: string): boolean {
+  return copiesOf(runtime).some((copy) => copy.from === undefined && imagePathOf(copy, file) === imagePath);
+}
+
+/** Whether the image holds repository file `file` where the repository layout puts it under WORKDIR. */
+function inImage(file: string): boolean {
+  const workdir = lastOf(runtime, 'WORKDIR') ?? '/';
+  return existsSync(path.join(repoRoot, file)) && !isIgnored(ignored, file) && contextFileAt(path.posix.join(workdir, file), file);
+}
+
+interface Workspace {
+  readonly name: string;
+  readonly dir: string;
+  readonly entry: string;
+  readonly dependencies: Record<string, string>;
+}
+
+function workspaces(): Map<string, Workspace> {
+  const root = JSON.parse(read('package.json')) as { workspaces: string[] };
+  const map = new Map<string, Workspace>();
+  for (const dir of root.workspaces) {
+    const pkg = JSON.parse(read(`${dir}/package.json`)) as { name: string; exports?: { '.': string }; dependencies?: Record<string, string> };
+    map.set(pkg.name, { name: pkg.name, dir, entry: path.posix.join(dir, pkg.exports?.['.'] ?? 'index.ts'), dependencies: pkg.dependencies ?? {} });
+  }
+  return map;
+}
+
+/** Static and dynamic imports that exist at run time (`import type` is erased). */
+function importsOf(source: string): string[] {
+  const statics = [...source.matchAll(/^(?:import|export)\s+(?!type\b)(?:[^;'"]*?\sfrom\s+)?'([^']+)'/gm)].map((m) => m[1] ?? '');
+  const dynamics = [...source.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] ?? '');
+  return [...statics, ...dynamics];
+}
+
+/** Every repository module an entry point loads, and the npm packages among its imports. */
+function moduleGraph(entry: string): { modules: Set<string>; packages: Set<string>; workspacesUsed: Set<string> } {
+  const all = workspaces();
+  const modules = new Set<string>();
+  const packages = new Set<string>();
+  const workspacesUsed = new Set<string>();
+  const visit = (file: string): void => {
+    if (modules.has(file)) return;
+    modules.add(file);
+    for (const specifier of importsOf(read(file))) {
+      if (specifier.startsWith('node:')) continue;
+      if (specifier.startsWith('.')) {
+        visit(path.posix.normalize(path.posix.join(path.posix.dirname(file), specifier)));
+        continue;
+      }
+      const name = specifier
+        .split('/')
+        .slice(0, specifier.startsWith('@') ? 2 : 1)
+        .join('/');
+      const workspace = all.get(name);
+      if (workspace === undefined) packages.add(name);
+      else {
+        workspacesUsed.add(name);
+        visit(workspace.entry);
+      }
+    }
+  };
+  visit(entry);
+  return { modules, packages, workspacesUsed };
+}
+
+describe('the Dockerfile reader', () => {
+  it('reads stages, global ARGs, continuations and where each COPY lands', () => {
+    const parsed = parseDockerfile(
+      [
+        '# syntax=docker/dockerfile:1',
+        'ARG V=1.2',
+        'FROM base:${V} AS build',
+        'WORKDIR /src',
+        'RUN a \\',
+        '  && b',
+        'FROM base:$V',
+        'WORKDIR /app',
+        'COPY --from=build /src/out out',
+        'COPY x/y.json x/',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(parsed.args, { V: '1.2' });
+    assert.deepEqual(
+      parsed.stages.map((stage) => [stage.image, stage.name]),
+      [
+        ['base:1.2', 'build'],
+        ['base:1.2', undefined],
+      ],
+    );
+    assert.equal(lastOf(parsed.stages[0] as Stage, 'RUN'), 'a && b');
+    const [fromBuild, file] = copiesOf(parsed.stages[1] as Stage);
+    assert.equal(fromBuild?.from, 'build');
+    assert.equal(imagePathOf(fromBuild!, '/src/out/app.js'), '/app/out/app.js');
+    assert.equal(imagePathOf(file!, 'x/y.json'), '/app/x/y.json');
+    assert.equal(imagePathOf(file!, 'x/z.json'), undefined);
+    assert.deepEqual(execForm('["node", "main.ts"]'), ['node', 'main.ts']);
+    assert.equal(execForm('node main.ts'), undefined);
+  });
+
+  it('reads .dockerignore as Docker does: parents, globs, and exceptions in order', () => {
+    const patterns = parseDockerignore(['# c', 'data', '**/*.db', 'e2e/*', '!e2e/package.json', ''].join('\n'));
+    const cases: [string, boolean][] = [
+      ['data/hearth.db', true],
+      ['data', true],
+      ['services/core/src/x.db', true],
+      ['x.db', true],
+      ['services/core/src/x.ts', false],
+      ['e2e/client.ts', true],
+      ['e2e/package.json', false],
+      ['metadata/x.ts', false],
+    ];
+    for (const [file, want] of cases) assert.equal(isIgnored(patterns, file), want, file);
+  });
+});
+
+describe('the image', () => {
+  it('runs on the Node.js release scripts/node.sh pins, in every stage', () => {
+    const script = read('scripts/node.sh');
+    const pinned = /^pinned=(\S+)$/m.exec(script)?.[1];
+    const major = /^want_major=(\d+)$/m.exec(script)?.[1];
+    assert.equal(dockerfile.args.NODE_VERSION, pinned);
+    assert.equal(pinned?.split('.')[0], major);
+    for (const stage of dockerfile.stages) assert.equal(stage.image, `node:${pinned}-bookworm-slim`);
+  });
+
+  it('runs as the chart’s user, which the operator’s Hearth pods use too', () => {
+    assert.equal(lastOf(runtime, 'USER'), `${values.podSecurityContext.runAsUser}:${values.podSecurityContext.runAsGroup}`);
+    assert.equal(values.podSecurityContext.runAsUser, imageUsers.hearth);
+  });
+
+  it('holds the files the chart’s operator command and its own entrypoint start', () => {
+    const [node, operatorMain] = values.command;
+    assert.equal(node, 'node', 'the official Node image has node on PATH');
+    assert.ok(operatorMain !== undefined && inImage(operatorMain), `${operatorMain} under WORKDIR`);
+    const entrypoint = execForm(lastOf(runtime, 'ENTRYPOINT'));
+    assert.equal(entrypoint?.[0], 'node');
+    const hearthMain = path.posix.relative(lastOf(runtime, 'WORKDIR') ?? '/', entrypoint?.[1] ?? '');
+    assert.equal(hearthMain, 'services/hearth/src/main.ts');
+    assert.ok(inImage(hearthMain));
+  });
+
+  it('is started by the operator’s Hearth pods through its entrypoint, with a --target', () => {
+    for (const example of ['embedded.yaml', 'single.yaml']) {
+      const hearth = parse(read(`docs/examples/${example}`)) as Hearth;
+      hearth.metadata.uid = 'u';
+      hearth.metadata.namespace = 'n';
+      const desired = desiredObjects(hearth, defaultTierContext);
+      assert.ok(desired.ok);
+      const containers = desired.objects.flatMap((object) =>
+        object.kind === 'Deployment' || object.kind === 'StatefulSet' ? (object.spec?.template.spec?.containers ?? []) : [],
+      );
+      const hearthContainers = containers.filter((container) => container.name === 'hearth');
+      assert.ok(hearthContainers.length > 0, example);
+      for (const container of hearthContainers) {
+        assert.equal(container.command, undefined, 'the entrypoint is the hearth command');
+        assert.equal(container.workingDir, undefined);
+        assert.match(container.args?.join(' ') ?? '', /^--target=(all|gateway|realtime|messaging)$/);
+      }
+    }
+  });
+
+  it('holds every module the two entry points load, and installs every package they import', () => {
+    const install = lastOf(stageNamed('deps') as Stage, 'RUN') ?? '';
+    const installed = new Set([...install.matchAll(/--workspace=(\S+)/g)].map((m) => m[1] ?? ''));
+    const all = workspaces();
+    for (const entry of [values.command[1] ?? '', 'services/hearth/src/main.ts']) {
+      const { modules, packages, workspacesUsed } = moduleGraph(entry);
+      assert.ok(modules.size > 10, `${entry}: ${modules.size} modules`);
+      for (const module of modules) assert.ok(inImage(module), `${module} (loaded by ${entry}) is in the image`);
+      for (const workspace of workspacesUsed) assert.ok(installed.has(workspace), `${workspace} is linked by npm ci`);
+      const entryWorkspace = [...all.values()].find((workspace) => entry.startsWith(`${workspace.dir}/`));
+      if (entryWorkspace !== undefined) assert.ok(installed.has(entryWorkspace.name), `${entryWorkspace.name} is installed`);
+      const dependencies = new Set([...installed].flatMap((name) => Object.keys(all.get(name)?.dependencies ?? {})));
+      for (const name of packages) assert.ok(dependencies.has(name), `${name} (imported by ${entry}'s modules) is a dependency of an installed workspace`);
+    }
+    assert.match(install, /npm ci --omit=dev/);
+  });
+
+  it('serves the web bundle built as `make web` builds it, where the hearth command looks for it', () => {
+    const web = stageNamed('web') as Stage;
+    const recipe = /^web:.*\n\t(.+)$/m.exec(read('Makefile'))?.[1] ?? '';
+    const script = /\s(\S+\.ts)$/.exec(recipe)?.[1];
+    assert.equal(script, 'services/web/build.ts');
+    assert.ok(web.instructions.some((i) => i.keyword === 'RUN' && i.args === `node ${script}`));
+    const main = read('services/hearth/src/main.ts');
+    const relative = /DEFAULT_WEB_DIR = path\.resolve\(here, '([^']+)'\)/.exec(main)?.[1] ?? '';
+    const webDir = path.posix.resolve(path.posix.join(lastOf(runtime, 'WORKDIR') ?? '/', 'services/hearth/src'), relative);
+    const copy = copiesOf(runtime).find((c) => c.from === 'web');
+    assert.equal(copy === undefined ? undefined : imagePathOf(copy, '/app/services/web/dist/index.html'), path.posix.join(webDir, 'index.html'));
+  });
+
+  it('takes no data in: no database file reaches the build context, nothing copies it whole', () => {
+    for (const file of [
+      'data/hearth.db',
+      'data/hearth.db-wal',
+      'services/core/src/x.sqlite',
+      'tmp/data/hearth.db',
+      'a.sqlite3',
+      '.cache/kube/v1/kube-apiserver',
+      'node_modules/x/index.js',
+    ]) {
+      assert.ok(isIgnored(ignored, file), `${file} left out of the build context`);
+    }
+    for (const stage of dockerfile.stages) {
+      for (const copy of copiesOf(stage)) assert.ok(!copy.sources.some((source) => source === '.' || source === './'), 'no COPY of the whole context');
+      assert.ok(!stage.instructions.some((i) => i.keyword === 'VOLUME'), 'no VOLUME: the operator mounts the data volume');
+    }
+  });
+
+  it('is what skaffold.yaml builds and deploys with the chart', () => {
+    const skaffold = parse(read('skaffold.yaml')) as {
+      build: { artifacts: { image: string; docker: { dockerfile: string } }[] };
+      deploy: { helm: { releases: { chartPath: string; setValueTemplates: Record<string, string>; setValues?: Record<string, unknown> }[] } };
+    };
+    const [artifact] = skaffold.build.artifacts;
+    assert.equal(artifact?.docker.dockerfile, 'Dockerfile');
+    const [release] = skaffold.deploy.helm.releases;
+    assert.equal(release?.chartPath, 'charts/hearth-operator');
+    const has = (key: string): boolean => {
+      let node: unknown = values;
+      for (const part of key.split('.')) {
+        if (typeof node !== 'object' || node === null || !(part in node)) return false;
+        node = (node as Record<string, unknown>)[part];
+      }
+      return true;
+    };
+    for (const key of [...Object.keys(release?.setValueTemplates ?? {}), ...Object.keys(release?.setValues ?? {})])
+      assert.ok(has(key), `${key} is a value of the chart`);
+    assert.match(release?.setValueTemplates['image.repository'] ?? '', new RegExp(`IMAGE_REPO_${artifact?.image}\\b`));
+  });
+});
