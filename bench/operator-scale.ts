@@ -293,19 +293,6 @@ async function measureFloor(kube: ControlPlane, base: Hearth, perHearth: number)
   return { ms: round(ms, 0), requests: summarize(minus(after, before)), clientRequests: client.requests() };
 }
 
-/**
- * The harness gives Services a /24: 254 cluster IPs, fewer than 200 Hearths of the single tier
- * need. A second ServiceCIDR widens it; without a controller manager nothing marks it Ready, so
- * the driver does, through its status subresource.
- */
-async function widenServiceRange(client: KubeClient): Promise<void> {
-  const base = '/apis/networking.k8s.io/v1/servicecidrs';
-  await client.create(base, { apiVersion: 'networking.k8s.io/v1', kind: 'ServiceCIDR', metadata: { name: 'bench' }, spec: { cidrs: ['10.100.0.0/16'] } });
-  const condition = { type: 'Ready', status: 'True', reason: 'Bench', message: 'marked ready by the benchmark (no controller manager)', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
-  await client.mergePatch(`${base}/bench/status`, { status: { conditions: [condition] } });
-  await sleep(2_000);
-}
-
 export async function runOperatorScale(): Promise<OperatorScaleResults> {
   const base = await template();
   const sample = desired(hearthNamed(base, 'x', 'h-000', randomUUID()));
@@ -320,7 +307,6 @@ export async function runOperatorScale(): Promise<OperatorScaleResults> {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(kube.kubeconfigPath);
     const client = createKubeClient(kubeConfig);
-    await widenServiceRange(client);
     // The operator first, stopped before the floor runs, so that neither sees the other's objects.
     const operator = await measureOperator(kube, client, base, perHearth);
     const floor = await measureFloor(kube, base, perHearth);

@@ -4,4 +4,4 @@ export { startPostgres, type PostgresServer } from './postgres.ts';
 export { startRedis, type RedisServer } from './redis.ts';
 export { startNats, type NatsServer } from './nats.ts';
 export { startIngress, nginxConfig, type Ingress, type IngressBackends } from './ingress.ts';
-export { startControlPlane, kubeBinaries, type ControlPlane, type KubeBinaries } from './kube.ts';
+export { startControlPlane, kubeBinaries, serviceClusterIpRange, type ControlPlane, type KubeBinaries } from './kube.ts';

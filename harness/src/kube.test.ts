@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { promisify } from 'node:util';
 import { isListening } from './tcp.ts';
-import { kubeBinaries, removeDir, startControlPlane, tempDir } from './index.ts';
+import { kubeBinaries, removeDir, serviceClusterIpRange, startControlPlane, tempDir } from './index.ts';
 
 const run = promisify(execFile);
 const binaries = await kubeBinaries();
@@ -50,6 +50,12 @@ describe('the test Kubernetes control plane', () => {
         // RBAC is on: the anonymous user may not list, a wrong token is not authenticated at all.
         assert.equal((await list(null)).status, 403);
         assert.equal((await list('not-the-token')).status, 401);
+
+        // Services get cluster IPs from a /16, not only the first 254 addresses.
+        const cidr = JSON.parse((await kubectl('get', 'servicecidr', 'kubernetes', '-o', 'json')).stdout) as { spec: { cidrs: string[] } };
+        assert.deepEqual(cidr.spec.cidrs, [serviceClusterIpRange]);
+        await kubectl('create', 'service', 'clusterip', 'far', '--tcp=80:80', '--clusterip=10.96.200.10');
+        assert.equal((await kubectl('get', 'service', 'far', '-o', 'jsonpath={.spec.clusterIP}')).stdout, '10.96.200.10');
 
         assert.ok((await kube.compactEtcd()) > 0);
         await kube.restartApiServer();

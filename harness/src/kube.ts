@@ -10,6 +10,9 @@ import { freePort, removeDir, startChild, tempDir, waitUntil, type Child } from 
 const run = promisify(execFile);
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+
+/** The cluster IPs Services get (the `kubernetes` ServiceCIDR). */
+export const serviceClusterIpRange = '10.96.0.0/16';
 const buildScript = path.join(repoRoot, 'scripts', 'build-kube-apiserver.sh');
 
 /** kube-apiserver and kubectl as built by scripts/build-kube-apiserver.sh (`make kube-bins`). */
@@ -118,7 +121,8 @@ export async function startControlPlane(options: { binaries?: KubeBinaries } = {
       `--token-auth-file=${tokenFile}`,
       '--authorization-mode=RBAC',
       `--etcd-servers=${etcdUrl}`,
-      '--service-cluster-ip-range=10.96.0.0/24',
+      // A /16: room for the Services of hundreds of Hearths (bench/operator-scale.ts makes 1,000).
+      `--service-cluster-ip-range=${serviceClusterIpRange}`,
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${pki.serviceAccountPublicPath}`,
       `--service-account-signing-key-file=${pki.serviceAccountPrivatePath}`,
