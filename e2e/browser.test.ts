@@ -159,6 +159,6 @@ describe('first-run setup in a browser', { timeout: 60_000 }, () => {
     await page.getByTestId('room-list').getByTestId('room-link').filter({ hasText: DEFAULT_ROOM }).waitFor();
     await page.getByTestId('join-link').waitFor();
     const status = (await (await fetch(`${hearth.url}/api/status`)).json()) as { setUp: boolean; accountName: string };
-    assert.deepEqual(status, { setUp: true, accountName: 'Acme' });
+    assert.deepEqual(status, { setUp: true, accountName: 'Acme', signIn: { password: 'enabled', sso: null } });
   });
 });

@@ -18,6 +18,7 @@ import {
 const A = '11111111-1111-4111-8111-111111111111';
 const B = '22222222-2222-4222-8222-222222222222';
 const C = '33333333-3333-4333-8333-333333333333';
+const D = '44444444-4444-4444-8444-444444444444';
 
 function refusedOn(field: string, code = 'invalid_request') {
   return (error: unknown) => error instanceof HearthError && error.field === field && error.code === code;
@@ -100,6 +101,7 @@ describe('rooms', () => {
 describe('userUpdateRefusal', () => {
   const member = { id: A, role: 'member' as const };
   const admin = { id: C, role: 'administrator' as const };
+  const roles: Record<string, 'member' | 'administrator' | 'bot'> = { [B]: 'member', [C]: 'administrator', [A]: 'member', [D]: 'bot' };
   const cases: Array<[string, { id: string; role: 'member' | 'administrator' }, string, object, string | null]> = [
     ['a member renames themselves', member, A, { name: 'x' }, null],
     ['a member renames someone else', member, B, { name: 'x' }, 'forbidden'],
@@ -107,10 +109,13 @@ describe('userUpdateRefusal', () => {
     ['a member promotes themselves', member, A, { role: 'administrator' }, 'forbidden'],
     ['an administrator promotes someone', admin, B, { role: 'administrator' }, null],
     ['an administrator deactivates themselves', admin, C, { active: false }, 'forbidden'],
+    ['an administrator makes a person a bot', admin, B, { role: 'bot' }, 'invalid_request'],
+    ['an administrator makes a bot a member', admin, D, { role: 'member' }, 'invalid_request'],
+    ['an administrator deactivates a bot', admin, D, { active: false }, null],
   ];
   for (const [what, actor, targetId, change, code] of cases) {
     it(`${what}: ${code ?? 'allowed'}`, () => {
-      const refusal = userUpdateRefusal(actor, { id: targetId }, { actorId: actor.id, userId: targetId, ...change });
+      const refusal = userUpdateRefusal(actor, { id: targetId, role: roles[targetId] ?? 'member' }, { actorId: actor.id, userId: targetId, ...change });
       assert.equal(refusal?.code ?? null, code);
     });
   }

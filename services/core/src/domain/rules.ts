@@ -118,7 +118,11 @@ export function isUnread(room: Pick<Room, 'lastMessageSeq'>, membership: Pick<Me
  * rename themselves; only administrators change roles and activation, and never
  * their own (so an account always keeps an administrator).
  */
-export function userUpdateRefusal(actor: Pick<User, 'id' | 'role'>, target: Pick<User, 'id'>, change: CommandPayloads['user.update']): HearthError | null {
+export function userUpdateRefusal(actor: Pick<User, 'id' | 'role'>, target: Pick<User, 'id' | 'role'>, change: CommandPayloads['user.update']): HearthError | null {
+  // A bot is made by bot.create and stays a bot: its tokens only work while it is one.
+  if (change.role !== undefined && (change.role === 'bot') !== (target.role === 'bot')) {
+    return new HearthError('invalid_request', target.role === 'bot' ? "a bot's role cannot be changed" : 'people cannot be made bots; create a bot instead', { field: 'role' });
+  }
   const privileged = change.role !== undefined || change.active !== undefined;
   if (!privileged) {
     return actor.id === target.id || isAdministrator(actor) ? null : new HearthError('forbidden', 'you can only rename yourself');
