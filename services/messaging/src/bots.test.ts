@@ -313,6 +313,19 @@ describe('bot webhooks', () => {
     assert.equal(receiver.received.length, 0);
   });
 
+  it('in a direct room with a bot every message is for it, mentioned or not; in an open room only mentions are', async (t) => {
+    const w = await openWorld(t);
+    const receiver = await startReceiver(t, [text(200, 'On it')]);
+    const bot = await botWithWebhook(w, receiver.url, 'Helper');
+    const direct = await w.commands.send('direct.open', { actorId: w.bob.id, userIds: [bot.id] });
+    const unmentioned = await post(w, w.bob, direct.id, 'what is the weather');
+    assert.deepEqual((await deliveriesOf(w.store, unmentioned.id)).map((d) => d.botId), [bot.id]);
+    const inOpenRoom = await post(w, w.bob, w.allTalk.id, 'nobody is addressed here');
+    assert.deepEqual(await deliveriesOf(w.store, inOpenRoom.id), []);
+    const reply = await waitUntil(async () => (await w.store.listMessages(direct.id, { limit: 10 })).find((m) => m.authorId === bot.id), "the bot's answer in the direct room");
+    assert.equal(reply.body, 'On it');
+  });
+
   it('a mention in a post that is refused queues nothing', async (t) => {
     const w = await openWorld(t);
     const receiver = await startReceiver(t, [text(200, 'no')]);

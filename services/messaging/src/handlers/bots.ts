@@ -107,9 +107,12 @@ export const revokeBotToken: Handler<'bot.token.revoke'> = async (ctx, payload) 
  * message mentions (mentions are already limited to room members). Messages written by bots
  * notify nobody, so two bots cannot set each other off in a loop.
  */
-export async function queueBotMentions(ctx: HandlerContext, author: User, message: Message): Promise<void> {
+export async function queueBotMentions(ctx: HandlerContext, author: User, message: Message, room: Room): Promise<void> {
   if (author.role === 'bot') return;
-  for (const userId of message.mentions) {
+  // As in Campfire, a direct room with a bot is a conversation with it: every message is for it.
+  const addressed = new Set(message.mentions);
+  if (room.kind === 'direct') for (const member of await ctx.tx.listMembers(room.id)) if (member.userId !== author.id) addressed.add(member.userId);
+  for (const userId of addressed) {
     const bot = await ctx.tx.getBot(userId);
     if (bot === null || !bot.active || bot.webhookUrl === null) continue;
     await ctx.tx.insertWebhookDelivery({ botId: bot.userId, messageId: message.id, roomId: message.roomId, createdAt: ctx.now });

@@ -45,7 +45,7 @@ export const postMessage: Handler<'message.post'> = async (ctx, payload) => {
     }),
   }));
   if (event.type !== 'message.created') throw new Error('emit returned a different event than it was given');
-  await queueBotMentions(ctx, author, event.message);
+  await queueBotMentions(ctx, author, event.message, room);
   // What you wrote yourself is read: the room does not turn unread for its author.
   await ctx.tx.putMembership({ ...membership, readSeq: Math.max(membership.readSeq, event.seq) });
   return event.message;
