@@ -42,7 +42,7 @@ export function slidingExpiry(createdAt: string, now: number, policy: SessionPol
  * deactivated user or a deleted session must stop working on the very next request,
  * and both reads are single-row lookups by primary key.
  */
-export function createSessionService(store: Store, policy: SessionPolicy): SessionService {
+export function createSessionService(store: Store, policy: SessionPolicy, now: () => number = Date.now): SessionService {
   async function load(sessionId: string): Promise<SignedIn | null> {
     const session = await store.getSession(sessionId);
     if (session === null) return null;
@@ -52,15 +52,15 @@ export function createSessionService(store: Store, policy: SessionPolicy): Sessi
 
   return {
     async create(userId, meta) {
-      const now = Date.now();
-      const createdAt = new Date(now).toISOString();
+      const at = now();
+      const createdAt = new Date(at).toISOString();
       const session: Session = {
         id: newToken(32),
         userId,
         csrfToken: newToken(24),
         createdAt,
         lastSeenAt: createdAt,
-        expiresAt: new Date(slidingExpiry(createdAt, now, policy)).toISOString(),
+        expiresAt: new Date(slidingExpiry(createdAt, at, policy)).toISOString(),
         userAgent: meta.userAgent.slice(0, 300),
         ip: meta.ip,
         idpSessionId: meta.idpSessionId ?? null,
@@ -71,14 +71,14 @@ export function createSessionService(store: Store, policy: SessionPolicy): Sessi
     async resolve(sessionId) {
       const signedIn = await load(sessionId);
       if (signedIn === null || !signedIn.user.active) return null;
-      const now = Date.now();
-      if (Date.parse(signedIn.session.expiresAt) <= now) {
+      const at = now();
+      if (Date.parse(signedIn.session.expiresAt) <= at) {
         await this.revoke(sessionId);
         return null;
       }
-      if (now - Date.parse(signedIn.session.lastSeenAt) > TOUCH_EVERY_MS) {
-        const lastSeenAt = new Date(now).toISOString();
-        const expiresAt = new Date(slidingExpiry(signedIn.session.createdAt, now, policy)).toISOString();
+      if (at - Date.parse(signedIn.session.lastSeenAt) > TOUCH_EVERY_MS) {
+        const lastSeenAt = new Date(at).toISOString();
+        const expiresAt = new Date(slidingExpiry(signedIn.session.createdAt, at, policy)).toISOString();
         await store.transaction((tx) => tx.touchSession(sessionId, lastSeenAt, expiresAt));
       }
       return signedIn;
