@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort, startChild, type Child } from '@hearth/harness';
+import type { Condition, Hearth } from './api/index.ts';
 import { repoRoot } from './api/generate.ts';
 import { e2eTarget, startE2eCluster, suiteTimeoutMs, type E2eCluster } from './e2e-cluster.ts';
 import { examples, isRolledOut, operatorTestKit, type Item } from './operator-test-support.ts';
@@ -174,6 +175,40 @@ describe('the operator against a real API server', { timeout: suiteTimeoutMs(e2e
     await kubectl('scale', 'deployment', 'globex-gateway', '--replicas=5');
     await eventually('the Service back', () => exists('service', 'globex-gateway'), 15_000, 200);
     await eventually('the replicas back', async () => (await getJson<Item>('deployment', 'globex-gateway')).spec?.replicas === 2, 15_000, 200);
+  });
+
+  it('spec.paused: the operator stands back and says so, then picks up again', async () => {
+    const success = /^hearth_operator_reconcile_total\{.*result="success"/;
+    const condition = (hearth: Hearth, type: string): Condition | undefined => hearth.status?.conditions?.find((c) => c.type === type);
+    const actedOn = (await hearthOf('globex')).status?.observedGeneration;
+    await kubectl('patch', 'hearth', 'globex', '--type=merge', '-p', JSON.stringify({ spec: { paused: true } }));
+    const generation = (await hearthOf('globex')).metadata.generation;
+    await eventually('the Paused condition', async () => condition(await hearthOf('globex'), 'Paused')?.observedGeneration === generation, 15_000, 200);
+    const paused = await hearthOf('globex');
+    assert.deepEqual([condition(paused, 'Paused')?.status, condition(paused, 'Paused')?.reason], ['True', 'SpecPaused']);
+    assert.equal(paused.status?.observedGeneration, actedOn, 'the paused generation is not acted on');
+    assert.match(await kubectl('get', 'hearth', 'globex'), /^globex\s+single\s+\S+\s+True\s+0\.1\.0\s/m);
+
+    // Nothing is put back while paused, through several resyncs.
+    await kubectl('delete', 'service', 'globex-gateway');
+    const reconciles = await metric(success);
+    await eventually('resyncs while paused', async () => (await metric(success)) >= reconciles + 3, 20_000, 200);
+    assert.equal(await exists('service', 'globex-gateway'), false);
+
+    await kubectl('patch', 'hearth', 'globex', '--type=merge', '-p', JSON.stringify({ spec: { paused: false } }));
+    await eventually('the Service back', () => exists('service', 'globex-gateway'), 15_000, 200);
+    await eventually(
+      'the Paused condition gone',
+      async () => {
+        const hearth = await hearthOf('globex');
+        return hearth.status?.observedGeneration === hearth.metadata.generation && condition(hearth, 'Paused') === undefined;
+      },
+      15_000,
+      200,
+    );
+    const events = await kubectl('get', 'events', '--field-selector', 'involvedObject.name=globex', '-o', 'custom-columns=REASON:.reason');
+    assert.match(events, /^Paused$/m);
+    assert.match(events, /^Resumed$/m);
   });
 
   it('spec.version rolls the Hearth workloads and not the backends; status.version follows once they have rolled out', async () => {

@@ -130,9 +130,13 @@ describe('the Hearth CRD on a real API server', () => {
     assert.deepEqual(hearth.status, completeHearthStatus);
   });
 
-  it('prints the columns TIER PHASE VERSION URL AGE', async () => {
+  it('prints the columns TIER PHASE PAUSED VERSION URL AGE', async () => {
+    const paused = { type: 'Paused', status: 'True', reason: 'SpecPaused', message: 'paused', lastTransitionTime: '2026-01-01T00:00:00Z' };
+    await kubectl('patch', 'hearth', 'globex', '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { conditions: [paused] } }));
     const lines = (await kubectl('get', 'hearth', '-n', namespace)).trim().split('\n');
-    assert.match(lines[0] ?? '', /^NAME\s+TIER\s+PHASE\s+VERSION\s+URL\s+AGE$/);
+    assert.match(lines[0] ?? '', /^NAME\s+TIER\s+PHASE\s+PAUSED\s+VERSION\s+URL\s+AGE$/);
+    // PAUSED is empty but for a Hearth with a Paused condition (globex has no phase yet).
+    assert.match(lines.find((line) => line.startsWith('globex ')) ?? '', /^globex\s+single\s+True\s+/);
     assert.match(lines.find((line) => line.startsWith('complete ')) ?? '', /^complete\s+clustered\s+Ready\s+0\.1\.0\s+https:\/\/chat\.acme\.example\s+\d+s$/);
     // The same resource through its short name and its category.
     assert.match(await kubectl('get', 'hearth', 'acme', '-n', namespace, '-o', 'name'), /^hearth\.hearth\.dev\/acme$/m);

@@ -382,6 +382,8 @@ function printerColumns(): PrinterColumn[] {
   return [
     { name: 'Tier', type: 'string', jsonPath: '.spec.tier', description: 'The tier asked for.' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Summary of the state.' },
+    // Empty unless the operator stands back: a paused Hearth's phase is the last one it saw.
+    { name: 'Paused', type: 'string', jsonPath: '.status.conditions[?(@.type=="Paused")].status', description: 'True while spec.paused holds the operator back.' },
     { name: 'Version', type: 'string', jsonPath: '.spec.version', description: 'The Hearth release asked for.' },
     { name: 'URL', type: 'string', jsonPath: '.status.url', description: 'Where people reach Hearth.' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation.' },

@@ -8,7 +8,7 @@ import type { ReconcileContext } from './context.ts';
 import { cleanupOwned, ensureFinalizer, hasFinalizer, removeFinalizer } from './finalizer.ts';
 import { pruneUndesired } from './prune.ts';
 import { ensureGeneratedSecrets } from './secrets.ts';
-import { ensureStatus, isReady } from './status.ts';
+import { ensurePausedStatus, ensureStatus, isPaused, isReady } from './status.ts';
 
 const cleanupRetryMs = 2_000;
 const conflictRetryMs = 250;
@@ -31,7 +31,12 @@ export async function reconcileHearth(ctx: ReconcileContext, found: Hearth, sign
   if (found.metadata.deletionTimestamp !== undefined) return finalize(ctx, found);
   // The finalizer first: an object created before it is there could outlive a quick delete.
   const hearth = await ensureFinalizer(ctx, found);
-  if (hearth.spec.paused === true) return;
+  if (hearth.spec.paused === true) {
+    // Only the status: a person repairing the objects by hand sees that the operator stands back.
+    const paused = await ensurePausedStatus(ctx, hearth);
+    if (paused.written && !isPaused(hearth.status)) await ctx.events.record(hearth, 'Normal', 'Paused', 'spec.paused is true: reconciling stopped');
+    return;
+  }
   const desired = desiredObjects(hearth, ctx.tierContext);
   if (!desired.ok) {
     // Nothing can be built: apply and prune nothing, so what serves keeps serving; say why.
@@ -43,6 +48,7 @@ export async function reconcileHearth(ctx: ReconcileContext, found: Hearth, sign
   await ensureObjects(ctx, hearth, desired);
   signal.throwIfAborted();
   const outcome = await ensureStatus(ctx, hearth, desired);
+  if (outcome.written && isPaused(hearth.status)) await ctx.events.record(hearth, 'Normal', 'Resumed', 'spec.paused is false: reconciling again');
   const ready = isReady(outcome.status);
   if (outcome.written && ready && !isReady(hearth.status)) await ctx.events.record(hearth, 'Normal', 'Ready', `${desired.servingTier} tier ${desired.version} is ready at ${desired.url}`);
   // Workload changes wake the reconcile anyway; this is the safety net while not Ready.

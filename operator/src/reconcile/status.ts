@@ -2,7 +2,7 @@
 // status subresource only when it differs from what the Hearth already says.
 import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import type { Hearth, HearthStatus } from '../api/index.ts';
-import { conditionTime, deriveStatus, isStatusEqual, type DesiredResult, type ObservedWorkloads } from '../tiers/index.ts';
+import { conditionTime, deriveStatus, isStatusEqual, pausedStatus, type DesiredResult, type ObservedWorkloads } from '../tiers/index.ts';
 import { hearthName, hearthNamespace, type ReconcileContext } from './context.ts';
 import { pathOf } from './kinds.ts';
 import { ownedObjects } from './prune.ts';
@@ -14,11 +14,44 @@ export interface StatusOutcome {
 
 export async function ensureStatus(ctx: ReconcileContext, hearth: Hearth, desired: DesiredResult): Promise<StatusOutcome> {
   const workloads = desired.ok ? await observeWorkloads(ctx, hearth) : { statefulSets: [], deployments: [] };
-  const status = deriveStatus(hearth, { desired, workloads, now: conditionTime(ctx.now()) });
+  return writeStatus(ctx, hearth, deriveStatus(hearth, { desired, workloads, now: conditionTime(ctx.now()) }));
+}
+
+/** A paused Hearth's status: as it was, with the Paused condition. */
+export function ensurePausedStatus(ctx: ReconcileContext, hearth: Hearth): Promise<StatusOutcome> {
+  return writeStatus(ctx, hearth, pausedStatus(hearth, conditionTime(ctx.now())));
+}
+
+async function writeStatus(ctx: ReconcileContext, hearth: Hearth, status: HearthStatus): Promise<StatusOutcome> {
   if (isStatusEqual(hearth.status, status)) return { status, written: false };
-  // A merge patch of the whole status: the conditions list is replaced as one.
-  await ctx.client.mergePatch(pathOf('Hearth', hearthNamespace(hearth), hearthName(hearth), 'status'), { status });
+  await ctx.client.mergePatch(pathOf('Hearth', hearthNamespace(hearth), hearthName(hearth), 'status'), { status: statusMergePatch(hearth.status, status) });
   return { status, written: true };
+}
+
+type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json | undefined };
+
+/**
+ * The JSON merge patch (RFC 7386) that turns `current` into `next`. A merge patch keeps whatever it
+ * does not name, so a field `next` no longer has is named with null; lists (the conditions) are
+ * replaced whole, objects merged key by key.
+ */
+export function statusMergePatch(current: HearthStatus | undefined, next: HearthStatus): Record<string, Json> {
+  return mergePatchOf(current as Record<string, Json | undefined> | undefined, next as Record<string, Json | undefined>);
+}
+
+function isObject(value: Json | undefined): value is { readonly [key: string]: Json | undefined } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function mergePatchOf(current: { readonly [key: string]: Json | undefined } | undefined, next: { readonly [key: string]: Json | undefined }): Record<string, Json> {
+  const patch: Record<string, Json> = {};
+  for (const [key, value] of Object.entries(next)) {
+    if (value === undefined) continue;
+    const before = current?.[key];
+    patch[key] = isObject(value) && isObject(before) ? mergePatchOf(before, value) : value;
+  }
+  for (const key of Object.keys(current ?? {})) if (next[key] === undefined && current?.[key] !== undefined) patch[key] = null;
+  return patch;
 }
 
 async function observeWorkloads(ctx: ReconcileContext, hearth: Hearth): Promise<ObservedWorkloads> {
@@ -29,4 +62,8 @@ async function observeWorkloads(ctx: ReconcileContext, hearth: Hearth): Promise<
 
 export function isReady(status: HearthStatus | undefined): boolean {
   return status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false;
+}
+
+export function isPaused(status: HearthStatus | undefined): boolean {
+  return status?.conditions?.some((condition) => condition.type === 'Paused' && condition.status === 'True') ?? false;
 }

@@ -36,6 +36,8 @@ export {
   conditionTime,
   conditionTypes,
   deriveStatus,
+  pausedStatus,
+  pausedMessage,
   isStatusEqual,
   workloadState,
   type Observed,

@@ -5,7 +5,7 @@ import type { Condition, Hearth, HearthStatus } from '../api/index.ts';
 import { defaultTierContext } from './context.ts';
 import type { WorkloadRef } from './desired-object.ts';
 import { desiredObjects, type DesiredTier } from './desired-objects.ts';
-import { conditionTime, deriveStatus, isStatusEqual, workloadState, type ObservedWorkloads, type WorkloadState } from './status.ts';
+import { conditionTime, deriveStatus, isStatusEqual, pausedMessage, pausedStatus, workloadState, type ObservedWorkloads, type WorkloadState } from './status.ts';
 import { hearthFixture } from './testing.ts';
 
 const T0 = '2026-01-01T00:00:00Z';
@@ -258,6 +258,50 @@ describe('deriveStatus', () => {
     const first = deriveStatus(singleRan, { desired, workloads: readyWorkloads(desired), now: T0 });
     const again = hearthFixture(singleRan.spec, {}, first);
     assert.ok(isStatusEqual(first, deriveStatus(again, { desired: desiredOf(again), workloads: readyWorkloads(desired), now: NOW })));
+  });
+});
+
+describe('pausedStatus', () => {
+  const readyCondition: Condition = { type: 'Ready', status: 'True', reason: 'AllComponentsReady', message: '', lastTransitionTime: T0, observedGeneration: 1 };
+  const pausedAt = (time: string, generation: number): Condition => ({
+    type: 'Paused',
+    status: 'True',
+    reason: 'SpecPaused',
+    message: pausedMessage,
+    lastTransitionTime: time,
+    observedGeneration: generation,
+  });
+  const ran: HearthStatus = { ...readyStatus('0.1.0', 'single'), url: 'http://a', conditions: [readyCondition] };
+  const cases: { name: string; hearth: Hearth; want: HearthStatus }[] = [
+    { name: 'never reconciled: only the condition', hearth: hearthFixture({ paused: true }), want: { conditions: [pausedAt(NOW, 1)] } },
+    {
+      // observedGeneration stays at 1: generation 2 (the pause itself) is not acted on.
+      name: 'ready before: all of it kept, the condition added for the current generation',
+      hearth: hearthFixture({ paused: true }, { generation: 2 }, ran),
+      want: { ...ran, conditions: [readyCondition, pausedAt(NOW, 2)] },
+    },
+    {
+      name: 'already paused: its transition time kept',
+      hearth: hearthFixture({ paused: true }, { generation: 2 }, { ...ran, conditions: [readyCondition, pausedAt(T0, 2)] }),
+      want: { ...ran, conditions: [readyCondition, pausedAt(T0, 2)] },
+    },
+  ];
+  for (const { name, hearth, want } of cases) it(name, () => assert.deepEqual(pausedStatus(hearth, NOW), want));
+
+  it('is written once: paused again, nothing changes', () => {
+    const hearth = hearthFixture({ paused: true }, { generation: 2 }, ran);
+    const first = pausedStatus(hearth, T0);
+    assert.ok(isStatusEqual(first, pausedStatus(hearthFixture({ paused: true }, { generation: 2 }, first), NOW)));
+  });
+
+  it('goes once reconciling resumes', () => {
+    const hearth = hearthFixture({}, { generation: 3 }, pausedStatus(hearthFixture({ paused: true }, { generation: 2 }, ran), T0));
+    const desired = desiredOf(hearth);
+    const status = deriveStatus(hearth, { desired, workloads: readyWorkloads(desired), now: NOW });
+    assert.deepEqual(
+      status.conditions?.map((c) => c.type),
+      ['Ready', 'Progressing', 'Degraded'],
+    );
   });
 });
 

@@ -28,7 +28,7 @@ export type WorkloadState =
   | { readonly state: 'unavailable'; readonly detail: string }
   | { readonly state: 'missing' };
 
-export const conditionTypes = ['Ready', 'Progressing', 'Degraded', 'MigrationRequired'] as const;
+export const conditionTypes = ['Ready', 'Progressing', 'Degraded', 'MigrationRequired', 'Paused'] as const;
 
 /** RFC 3339 to the second, as metav1.Time writes it. */
 export function conditionTime(date: Date): string {
@@ -51,6 +51,20 @@ export function deriveStatus(hearth: Hearth, observed: Observed): HearthStatus {
   if (url !== undefined) status.url = url;
   if (hearth.metadata.generation !== undefined) status.observedGeneration = hearth.metadata.generation;
   return status;
+}
+
+export const pausedMessage = 'spec.paused is true: the operator changes nothing, creating, updating and deleting no object, until it is false again';
+
+/**
+ * The status of a paused Hearth: what it said before, plus a Paused condition for the current
+ * generation. The rest is not derived again (the operator stopped looking), so status.observedGeneration
+ * stays at the generation it last acted on and tells that the latest spec is not acted on.
+ */
+export function pausedStatus(hearth: Hearth, now: string): HearthStatus {
+  const previous = hearth.status ?? {};
+  const draft: ConditionDraft = { type: 'Paused', status: 'True', reason: 'SpecPaused', message: pausedMessage };
+  const paused = withTransitionTime(draft, previous.conditions, now, hearth.metadata.generation);
+  return { ...previous, conditions: [...(previous.conditions ?? []).filter((condition) => condition.type !== 'Paused'), paused] };
 }
 
 /** Whether writing `next` over `current` would change anything (condition order aside). */
