@@ -1,14 +1,17 @@
 import { newId, type RoomEvent, type SignedIn, type User } from '@hearth/core';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { frameText } from './frame-text.ts';
 import { CLOSE_CODES, type CloseReason, type ServerFrame } from './frames.ts';
 import { RoomStream, type LoadEvents } from './room-stream.ts';
 
 /** What a connection needs from its socket; WebSocket and SSE each provide one. */
 export interface Transport {
-  send(text: string, frame: ServerFrame): void;
+  /** Queues a frame; frame-text.ts encodes it, a room event once for all connections. */
+  send(frame: ServerFrame): void;
   /** Bytes queued in the socket that the client has not read yet. */
   bufferedBytes(): number;
+  /** Holds writes until `uncork`, so the frames of a burst leave in one system call. */
+  cork(): void;
+  uncork(): void;
   close(code: number, reason: CloseReason): void;
 }
 
@@ -69,8 +72,25 @@ export class Connection {
     this.#hooks.roomLeft(this, roomId);
   }
 
-  offer(event: RoomEvent): Promise<void> {
-    return this.#rooms.get(event.roomId)?.offer(event) ?? Promise.resolve();
+  /** A live event; returns the catch-up it started, if it revealed a gap (see RoomStream.offer). */
+  offer(event: RoomEvent): Promise<void> | undefined {
+    return this.#rooms.get(event.roomId)?.offer(event);
+  }
+
+  /**
+   * Live events of one room, in order, written to the socket together: one system call
+   * for the lot instead of one per frame. `onCatchUp` gets any catch-up an event started.
+   */
+  offerAll(events: readonly RoomEvent[], onCatchUp: (work: Promise<void>) => void): void {
+    this.#transport.cork();
+    try {
+      for (const event of events) {
+        const work = this.offer(event);
+        if (work !== undefined) onCatchUp(work);
+      }
+    } finally {
+      this.#transport.uncork();
+    }
   }
 
   send(frame: ServerFrame): void {
@@ -92,7 +112,7 @@ export class Connection {
       this.close('too_slow', 'the connection fell behind; reconnect with resume');
       return;
     }
-    this.#transport.send(frameText(frame), frame);
+    this.#transport.send(frame);
   }
 
   /**
@@ -107,7 +127,7 @@ export class Connection {
 
   close(reason: CloseReason, message: string): void {
     if (this.#closed) return;
-    this.#transport.send(JSON.stringify({ type: 'error', code: reason, message }), { type: 'error', code: reason, message });
+    this.#transport.send({ type: 'error', code: reason, message });
     this.#closed = true;
     for (const roomId of [...this.#rooms.keys()]) this.leaveRoom(roomId);
     this.#transport.close(CLOSE_CODES[reason], reason);

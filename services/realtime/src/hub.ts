@@ -1,5 +1,6 @@
 import type { Bus, Ephemeral, EphemeralSignal, Logger, RoomEvent, Store, Subscription } from '@hearth/core';
 import type { Connection } from './connection.ts';
+import { LiveDelivery } from './live-delivery.ts';
 import type { LoadEvents } from './room-stream.ts';
 
 /** A connection is forgotten by presence this long after its last sign of life. */
@@ -24,9 +25,11 @@ export class Hub {
   readonly #byUser = new Map<string, Set<Connection>>();
   readonly #subscriptions: Subscription[];
   readonly #sweep: NodeJS.Timeout;
+  readonly #live: LiveDelivery;
 
   constructor(deps: HubDeps) {
     this.#deps = deps;
+    this.#live = new LiveDelivery({ connectionsIn: (roomId) => this.#byRoom.get(roomId) ?? [], onCatchUp: (work) => this.#offer(work) });
     this.#subscriptions = [
       deps.bus.subscribeRoomEvents((event) => this.#route(event)),
       deps.bus.subscribeSignals((signal) => this.#signal(signal)),
@@ -96,11 +99,12 @@ export class Hub {
   close(): void {
     clearInterval(this.#sweep);
     for (const s of this.#subscriptions) s.unsubscribe();
+    this.#live.close();
     for (const set of this.#byUser.values()) for (const c of [...set]) c.close('shutting_down', 'the server is restarting; reconnect with resume');
   }
 
   #route(event: RoomEvent): void {
-    for (const connection of this.#byRoom.get(event.roomId) ?? []) this.#offer(connection.offer(event));
+    this.#live.push(event);
     // A new member's connections start streaming the room from the event that added them.
     if (event.type === 'membership.added') {
       for (const connection of this.#byUser.get(event.membership.userId) ?? []) {

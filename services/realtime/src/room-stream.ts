@@ -40,16 +40,19 @@ export class RoomStream {
     return this.#fill();
   }
 
-  /** A live event from the bus. */
-  offer(event: RoomEvent): Promise<void> {
-    if (this.#closed || event.seq <= this.#lastSeq) return Promise.resolve();
+  /**
+   * A live event from the bus. Returns the catch-up it started when the event reveals a
+   * gap, else nothing: an in-order event costs no promise, as it goes to every connection.
+   */
+  offer(event: RoomEvent): Promise<void> | undefined {
+    if (this.#closed || event.seq <= this.#lastSeq) return undefined;
     if (this.#pending !== null) {
       this.#pending.push(event);
-      return Promise.resolve();
+      return undefined;
     }
     if (event.seq === this.#lastSeq + 1) {
       this.#deliver(event);
-      return Promise.resolve();
+      return undefined;
     }
     // A gap: something before this event has not reached us; the store has it.
     this.#pending = [event];

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalid, type SignedIn } from '@hearth/core';
 import type { Transport } from './connection.ts';
+import { frameText } from './frame-text.ts';
 import { FrameError, parseResume, type ServerFrame } from './frames.ts';
 import type { Hub } from './hub.ts';
 import { openStream } from './open-stream.ts';
@@ -30,17 +31,27 @@ export function resumeOf(query: string | undefined, lastEventId: string | undefi
   return resume;
 }
 
-function sseText(text: string, frame: ServerFrame): string {
+function sseText(frame: ServerFrame): string {
   const id = frame.type === 'room.event' ? `id: ${frame.event.roomId}:${frame.event.seq}\n` : '';
-  return `event: ${frame.type}\n${id}data: ${text}\n\n`;
+  return `event: ${frame.type}\n${id}data: ${frameText(frame)}\n\n`;
 }
 
 function transportOf(reply: FastifyReply): Transport {
   const res = reply.raw;
   return {
-    send: (text, frame) => void res.write(sseText(text, frame)),
+    send: (frame) => void res.write(sseText(frame)),
     bufferedBytes: () => res.writableLength,
-    close: () => res.end(),
+    cork: () => res.cork(),
+    // Only while corked: `close` may have uncorked already, and Node's count would go below zero.
+    uncork: () => {
+      if (res.writableCorked > 0) res.uncork();
+    },
+    close() {
+      // Node's end() writes the last chunk before it flushes corked writes; uncorked first,
+      // the too_slow error frame comes before the end of the response, not after it.
+      while (res.writableCorked > 0) res.uncork();
+      res.end();
+    },
   };
 }
 

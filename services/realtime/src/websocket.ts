@@ -1,12 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
-import type { SignedIn } from '@hearth/core';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { RoomEvent, SignedIn } from '@hearth/core';
 import type { Transport } from './connection.ts';
-import { CLOSE_CODES, FrameError, parseClientFrame } from './frames.ts';
+import { frameText } from './frame-text.ts';
+import { CLOSE_CODES, FrameError, parseClientFrame, type ServerFrame } from './frames.ts';
 import type { Hub } from './hub.ts';
 import { openStream } from './open-stream.ts';
 import type { Authenticate, RealtimeDeps } from './realtime.ts';
+import { buildTextFrame } from './text-frame.ts';
 
 export const WEBSOCKET_PATH = '/api/realtime/ws';
 const HELLO_TIMEOUT_MS = 10_000;
@@ -37,10 +39,36 @@ function isSameOrigin(request: IncomingMessage, publicUrl: string): boolean {
   }
 }
 
-function transportOf(ws: WebSocket): Transport {
+/** Each room event's WebSocket frame, built once and written as is to every socket streaming its room. */
+const eventFrames = new WeakMap<RoomEvent, Buffer>();
+
+function eventFrame(frame: Extract<ServerFrame, { type: 'room.event' }>): Buffer {
+  let bytes = eventFrames.get(frame.event);
+  if (bytes === undefined) {
+    bytes = buildTextFrame(Buffer.from(frameText(frame)));
+    eventFrames.set(frame.event, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * `socket` is the one the upgrade came on, which ws writes to. A room event's frame is
+ * written to it directly: `ws.send` would frame it again for each socket (options
+ * objects, a header buffer, a two-buffer write). That keeps ws's order because
+ * nothing waits in ws's sender: with
+ * permessage-deflate off (see the server's options) ws writes every frame at once.
+ * Only while OPEN: after ws has sent its close frame, no data frame may follow.
+ * Corking the socket holds ws's own frames too, so a burst leaves in one write.
+ */
+function transportOf(ws: WebSocket, socket: Duplex): Transport {
   return {
-    send: (text) => ws.send(text),
+    send(frame) {
+      if (frame.type !== 'room.event') ws.send(frameText(frame));
+      else if (ws.readyState === WebSocket.OPEN) socket.write(eventFrame(frame));
+    },
     bufferedBytes: () => ws.bufferedAmount,
+    cork: () => socket.cork(),
+    uncork: () => socket.uncork(),
     close(code) {
       ws.close(code);
       setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
@@ -50,10 +78,12 @@ function transportOf(ws: WebSocket): Transport {
 
 /** Handles upgrades on WEBSOCKET_PATH; other paths are left to whoever else listens. */
 export function createWebSocketEndpoint(deps: RealtimeDeps, hub: Hub, authenticate: Authenticate) {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  // permessage-deflate stays off: compressing each frame for each socket costs the fan-out
+  // far more than it saves on chat-sized frames, and room events are written pre-framed.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
 
-  function serve(ws: WebSocket, signedIn: SignedIn): void {
-    const transport = transportOf(ws);
+  function serve(ws: WebSocket, socket: Duplex, signedIn: SignedIn): void {
+    const transport = transportOf(ws, socket);
     let connection: Awaited<ReturnType<typeof openStream>> | null = null;
     /** Set at the first hello, before any await, so a second hello cannot open a second stream. */
     let greeted = false;
@@ -117,7 +147,7 @@ export function createWebSocketEndpoint(deps: RealtimeDeps, hub: Hub, authentica
     if (!isSameOrigin(request, deps.publicUrl)) return refuse(socket, 403, 'forbidden', 'WebSocket connections must come from this site');
     const signedIn = await authenticate(request.headers.cookie);
     if (signedIn === null) return refuse(socket, 401, 'unauthenticated', 'sign in first');
-    wss.handleUpgrade(request, socket, head, (ws) => serve(ws, signedIn));
+    wss.handleUpgrade(request, socket, head, (ws) => serve(ws, socket, signedIn));
   }
 
   return {
