@@ -1134,7 +1134,8 @@ export async function runFanout(): Promise<ScenarioResult[]> {
   }
   const file = await writeResults('fanout', {
     setup: { seconds: SECONDS, warmSeconds: WARM_SECONDS, clientProcesses: CLIENT_PROCESSES, receivingUsers: RECEIVING_USERS, postingUsers: POSTING_USERS, scale: SCALE, fdLimit },
-    reference: { floor: { A: { p99Ms: 16 }, B: { p99Ms: 86, perConnectionKB: 23 } }, aim: { p99Ratio: 1.5, memoryRatio: 1.2 } },
+    // The floor is measured in each run, beside Hearth; only the aim is fixed.
+    reference: { aim: { p99Ratio: 1.5, memoryRatio: 1.2 } },
     scenarios: results,
   });
   printResults(file, results);
