@@ -69,6 +69,8 @@ describe('informer against a real kube-apiserver', () => {
       assert.equal(await informer.waitForSync(), true);
       assert.deepEqual(seen.sort(), ['add a', 'add b']);
       assert.equal(informer.get(`${ns}/a`)?.kind, 'ConfigMap', 'listed items get their kind back');
+      assert.ok((await core.readNamespacedConfigMap({ namespace: ns, name: 'a' })).metadata?.managedFields !== undefined, 'the server has managedFields');
+      assert.equal('managedFields' in (informer.get(`${ns}/a`)?.metadata ?? {}), false, 'the cache keeps no managedFields (listed)');
       seen.length = 0;
 
       await configMap(ns, 'c', { v: '1' });
@@ -79,6 +81,7 @@ describe('informer against a real kube-apiserver', () => {
       assert.deepEqual(seen, ['add c', 'update a {"v":"1"}→{"v":"2"}', 'delete b']);
       assert.deepEqual(cacheState(informer), await serverState(ns));
       assert.equal(informer.get(`${ns}/a`)?.data?.v, '2');
+      assert.equal('managedFields' in (informer.get(`${ns}/c`)?.metadata ?? {}), false, 'the cache keeps no managedFields (watched)');
       assert.equal(informer.get(`${ns}/b`), undefined);
     } finally {
       await informer.stop();

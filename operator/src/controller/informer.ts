@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { backoffDelay, sleep, type BackoffPolicy } from './backoff.ts';
 import { createKubeHttp, isStatus, KubeApiError, parseJson, readText, type KubeHttp, type Query } from './kube-http.ts';
-import { objectKey, type KubeObject } from './kube-object.ts';
+import { objectKey, withoutManagedFields, type KubeObject } from './kube-object.ts';
 
 /**
  * List-then-watch for one resource kind, with an in-memory cache keyed by namespace/name.
@@ -175,7 +175,7 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
       const page = body as ListPage<T>;
       // Items of a typed list carry no apiVersion/kind; watch events do. Make them alike.
       const kind = page.kind?.replace(/List$/, '');
-      for (const item of page.items ?? []) items.push({ apiVersion: page.apiVersion, kind, ...item });
+      for (const item of page.items ?? []) items.push(withoutManagedFields<T>({ apiVersion: page.apiVersion, kind, ...item } as T));
       listed = page.metadata?.resourceVersion ?? '';
       continueToken = page.metadata?.continue === '' ? undefined : page.metadata?.continue;
     } while (continueToken !== undefined);
@@ -223,7 +223,7 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
   /** Applies one watch event; 'gone' when the server says the version expired. */
   const applyEvent = (event: WatchEvent): 'gone' | undefined => {
     if (event.type === 'ERROR') return watchError(event.object, path);
-    const object = event.object as T | undefined;
+    const object = event.object === undefined ? undefined : withoutManagedFields(event.object as T);
     const version = object?.metadata?.resourceVersion;
     if (object === undefined || version === undefined) throw new Error(`watch ${path}: ${event.type ?? 'an'} event without an object`);
     switch (event.type) {

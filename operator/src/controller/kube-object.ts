@@ -33,6 +33,19 @@ export interface KubeObject {
   metadata?: ObjectMeta;
 }
 
+/**
+ * The object without metadata.managedFields, which the operator never reads and which is often
+ * the bigger half of a small object: a cache of a few thousand objects keeps half its memory
+ * (client-go's informers strip them for the same reason).
+ */
+export function withoutManagedFields<T extends KubeObject>(object: T): T {
+  const metadata = object.metadata as (ObjectMeta & { managedFields?: unknown }) | undefined;
+  if (metadata?.managedFields === undefined) return object;
+  const kept = { ...metadata };
+  delete kept.managedFields;
+  return { ...object, metadata: kept };
+}
+
 /** `namespace/name`, or `name` alone for a cluster-scoped object (client-go's MetaNamespaceKeyFunc). */
 export function objectKey(object: KubeObject): string {
   const name = object.metadata?.name;
