@@ -162,7 +162,7 @@ describe('the hearth-operator chart', () => {
     const inChart = await readFile(path.join(chartDir, 'crds', 'hearth.dev_hearths.yaml'), 'utf8');
     assert.ok(
       inChart === generated,
-      'charts/hearth-operator/crds/hearth.dev_hearths.yaml differs from crds/hearth.dev_hearths.yaml: copy it (cp crds/hearth.dev_hearths.yaml charts/hearth-operator/crds/)',
+      'charts/hearth-operator/crds/hearth.dev_hearths.yaml differs from crds/hearth.dev_hearths.yaml: run `make crds`',
     );
   });
 

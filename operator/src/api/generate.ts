@@ -1,5 +1,5 @@
-// Writes the files generated from the Hearth API (hearth-crd.ts): the CRD manifest and its
-// reference. `make crds` runs it; generate.test.ts fails when the checked-in files differ.
+// Writes the files generated from the Hearth API (hearth-crd.ts): the CRD manifest (in crds/ and
+// in the chart) and its reference. `make crds` runs it; generate.test.ts fails when the checked-in files differ.
 // Both go through prettier with the repo's settings, so `npm run format` leaves them as they are.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,8 +26,11 @@ async function formatted(file: GeneratedFile): Promise<GeneratedFile> {
 
 export async function generatedFiles(): Promise<GeneratedFile[]> {
   const crd = buildHearthCrd();
+  const manifest = yamlHeader + stringify(crd, { lineWidth: 0, aliasDuplicateObjects: false });
   const files = [
-    { path: 'crds/hearth.dev_hearths.yaml', content: yamlHeader + stringify(crd, { lineWidth: 0, aliasDuplicateObjects: false }) },
+    { path: 'crds/hearth.dev_hearths.yaml', content: manifest },
+    // Helm installs a chart's crds/ before its templates, so the chart carries its own copy.
+    { path: 'charts/hearth-operator/crds/hearth.dev_hearths.yaml', content: manifest },
     { path: 'docs/crd-reference.md', content: renderCrdReference(crd) },
   ];
   return Promise.all(files.map(formatted));

@@ -142,6 +142,18 @@ function oidcField(): JsonSchema {
       clientID: stringField('Client ID registered at the provider.', { minLength: 1, maxLength: 256 }),
       clientSecretRef: secretKeyRefField('The Secret key holding the client secret.', 'clientSecret'),
       groupsClaim: stringField('ID-token claim that lists the user\'s groups.', { default: 'groups', minLength: 1, maxLength: 256 }),
+      emailVerifiedClaim: stringField(
+        'ID-token claim that says the email is verified: email_verified by the standard, xms_edov for Microsoft Entra ID.',
+        { default: 'email_verified', minLength: 1, maxLength: 256 },
+      ),
+      scopes: {
+        description: 'Scopes to ask for (default: openid email profile); must include openid. Add groups where the provider needs it for the groups claim.',
+        type: 'array',
+        items: stringField('A scope.', { minLength: 1, maxLength: 256, pattern: '^[!#-\\[\\]-~]+$' }),
+        maxItems: 32,
+        'x-kubernetes-list-type': 'set',
+        'x-kubernetes-validations': [{ rule: "self.exists(s, s == 'openid')", message: 'spec.auth.oidc.scopes must include openid', reason: 'FieldValueInvalid' }],
+      },
       adminGroups: {
         description: 'Members of any of these groups are Hearth administrators.',
         type: 'array',
@@ -160,12 +172,27 @@ function authField(): JsonSchema {
     {
       local: objectField(
         'Accounts with a password stored by Hearth.',
-        { enabled: booleanField('Allow sign-up and sign-in with a local password.', true) },
+        {
+          enabled: booleanField(
+            'Sign-in and sign-up with a local password for everyone. false leaves passwords to administrators only (the break-glass path, docs/sso.md) and needs oidc.',
+            true,
+          ),
+        },
         { default: {} },
       ),
       oidc: oidcField(),
     },
-    { default: {} },
+    {
+      default: {},
+      'x-kubernetes-validations': [
+        {
+          rule: '!has(self.local) || !has(self.local.enabled) || self.local.enabled || has(self.oidc)',
+          message: 'spec.auth.local.enabled may be false only with spec.auth.oidc: without SSO nobody could sign in',
+          fieldPath: '.local.enabled',
+          reason: 'FieldValueInvalid',
+        },
+      ],
+    },
   );
 }
 

@@ -25,6 +25,8 @@ export const completeHearthSpec: Complete<HearthSpec> = {
       clientID: 'hearth',
       clientSecretRef: { name: 'hearth-oidc', key: 'clientSecret' },
       groupsClaim: 'groups',
+      emailVerifiedClaim: 'email_verified',
+      scopes: ['openid', 'email', 'profile', 'groups'],
       adminGroups: ['chat-admins'],
     },
   },

@@ -110,6 +110,8 @@ export interface OidcSpec {
   /** Required by a CEL rule rather than `required`, so that the refusal names it plainly. */
   clientSecretRef?: SecretKeyRef;
   groupsClaim?: string;
+  emailVerifiedClaim?: string;
+  scopes?: string[];
   adminGroups?: string[];
 }
 

@@ -81,6 +81,38 @@ describe('desiredEmbedded', () => {
           HEARTH_SESSION_SECRET: 'secret:acme-session-key/key',
         },
       },
+      {
+        name: 'SSO with passwords for administrators only (docs/sso.md)',
+        spec: {
+          auth: {
+            local: { enabled: false },
+            oidc: {
+              issuerURL: 'https://sso.acme.example/realms/acme',
+              clientID: 'hearth',
+              clientSecretRef: { name: 'hearth-oidc', key: 'secret' },
+              groupsClaim: 'roles',
+              emailVerifiedClaim: 'xms_edov',
+              scopes: ['openid', 'email', 'groups'],
+              adminGroups: ['chat-admins', '/platform/sre'],
+            },
+          },
+        },
+        want: {
+          HEARTH_HTTP_PORT: '8080',
+          HEARTH_PUBLIC_URL: 'http://acme.chat.svc',
+          HEARTH_INSTANCE: 'acme',
+          HEARTH_DATA_DIR: '/var/lib/hearth',
+          HEARTH_SESSION_SECRET: 'secret:acme-session-key/key',
+          HEARTH_OIDC_ISSUER_URL: 'https://sso.acme.example/realms/acme',
+          HEARTH_OIDC_CLIENT_ID: 'hearth',
+          HEARTH_OIDC_CLIENT_SECRET: 'secret:hearth-oidc/secret',
+          HEARTH_OIDC_GROUPS_CLAIM: 'roles',
+          HEARTH_OIDC_EMAIL_VERIFIED_CLAIM: 'xms_edov',
+          HEARTH_OIDC_SCOPES: 'openid email groups',
+          HEARTH_OIDC_ADMIN_GROUPS: 'chat-admins,/platform/sre',
+          HEARTH_PASSWORD_SIGN_IN: 'admins',
+        },
+      },
     ];
     for (const { name, spec, want } of cases) {
       assert.deepEqual(envOf(containerOf(find(desiredEmbedded(hearthFixture(spec), ctx), 'StatefulSet', 'acme'))), want, name);

@@ -4,6 +4,7 @@ import type { Hearth } from '../api/index.ts';
 import { hearthVersion, type TierContext } from './context.ts';
 import { objectMeta, type DesiredObject, type DesiredService, type DesiredStatefulSet } from './desired-object.ts';
 import {
+  authEnv,
   baseHearthEnv,
   buildHearthContainer,
   buildHearthPodSpec,
@@ -64,7 +65,7 @@ function buildEmbeddedService(hearth: Hearth, ctx: TierContext): DesiredService 
 function buildEmbeddedStatefulSet(hearth: Hearth, ctx: TierContext): DesiredStatefulSet {
   const instance = name(hearth);
   const labels = commonLabels(instance, 'all', hearthVersion(hearth, ctx));
-  const env = [...baseHearthEnv(hearth, embeddedUrl(hearth)), valueEnv('HEARTH_DATA_DIR', hearthDataDir), sessionSecretEnv(hearth)];
+  const env = [...baseHearthEnv(hearth, embeddedUrl(hearth)), valueEnv('HEARTH_DATA_DIR', hearthDataDir), sessionSecretEnv(hearth), ...authEnv(hearth)];
   const container = buildHearthContainer(hearth, ctx, {
     target: 'all',
     env,

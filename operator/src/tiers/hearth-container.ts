@@ -42,6 +42,27 @@ export function baseHearthEnv(hearth: Hearth, publicUrl: string): V1EnvVar[] {
 }
 
 /**
+ * How people sign in (docs/sso.md), for the targets that serve the REST API: only they read it,
+ * and only they get the OIDC client secret.
+ */
+export function authEnv(hearth: Hearth): V1EnvVar[] {
+  const { local, oidc } = hearth.spec.auth ?? {};
+  const env: V1EnvVar[] = [];
+  if (oidc !== undefined) {
+    env.push(valueEnv('HEARTH_OIDC_ISSUER_URL', oidc.issuerURL), valueEnv('HEARTH_OIDC_CLIENT_ID', oidc.clientID));
+    // The CRD refuses an oidc block without the reference; the key defaults to clientSecret.
+    if (oidc.clientSecretRef !== undefined) env.push(secretEnv('HEARTH_OIDC_CLIENT_SECRET', oidc.clientSecretRef.name, oidc.clientSecretRef.key ?? 'clientSecret'));
+    if (oidc.groupsClaim !== undefined) env.push(valueEnv('HEARTH_OIDC_GROUPS_CLAIM', oidc.groupsClaim));
+    if (oidc.emailVerifiedClaim !== undefined) env.push(valueEnv('HEARTH_OIDC_EMAIL_VERIFIED_CLAIM', oidc.emailVerifiedClaim));
+    if (oidc.scopes !== undefined && oidc.scopes.length > 0) env.push(valueEnv('HEARTH_OIDC_SCOPES', oidc.scopes.join(' ')));
+    if (oidc.adminGroups !== undefined && oidc.adminGroups.length > 0) env.push(valueEnv('HEARTH_OIDC_ADMIN_GROUPS', oidc.adminGroups.join(',')));
+  }
+  // Without SSO passwords stay on whatever the spec says: the CRD refuses that combination.
+  if (local?.enabled === false && oidc !== undefined) env.push(valueEnv('HEARTH_PASSWORD_SIGN_IN', 'admins'));
+  return env;
+}
+
+/**
  * The generated session key. Not read by the services yet (they keep sessions in the store); it is
  * provisioned now so that the Secret exists, unchanged, from the first day of every Hearth.
  */

@@ -50,6 +50,9 @@ describe('desiredSingle', () => {
       HEARTH_REDIS_URL: 'redis://:$(REDIS_PASSWORD)@acme-redis:6379',
     };
     const base = { HEARTH_HTTP_PORT: '8080', HEARTH_PUBLIC_URL: 'http://acme-gateway.chat.svc', HEARTH_INSTANCE: 'acme' };
+    const sso: HearthSpec = {
+      auth: { oidc: { issuerURL: 'https://sso.acme.example/realms/acme', clientID: 'hearth', clientSecretRef: { name: 'hearth-oidc' }, adminGroups: ['chat-admins'] } },
+    };
     const cases: { name: string; spec: HearthSpec; service: string; want: Record<string, string> }[] = [
       { name: 'messaging, bundled', spec: {}, service: 'acme-messaging', want: { ...base, ...bundledUrls } },
       {
@@ -70,6 +73,22 @@ describe('desiredSingle', () => {
           ...bundledUrls,
         },
       },
+      {
+        name: 'gateway with SSO: the OIDC settings and client secret',
+        spec: sso,
+        service: 'acme-gateway',
+        want: {
+          ...base,
+          HEARTH_SESSION_SECRET: 'secret:acme-session-key/key',
+          HEARTH_OIDC_ISSUER_URL: 'https://sso.acme.example/realms/acme',
+          HEARTH_OIDC_CLIENT_ID: 'hearth',
+          HEARTH_OIDC_CLIENT_SECRET: 'secret:hearth-oidc/clientSecret',
+          HEARTH_OIDC_ADMIN_GROUPS: 'chat-admins',
+          ...bundledUrls,
+        },
+      },
+      { name: 'realtime with SSO: none of it (it serves no sign-in)', spec: sso, service: 'acme-realtime', want: { ...base, HEARTH_SESSION_SECRET: 'secret:acme-session-key/key', ...bundledUrls } },
+      { name: 'messaging with SSO: none of it', spec: sso, service: 'acme-messaging', want: { ...base, ...bundledUrls } },
       {
         name: 'messaging, all external',
         spec: { database: external('pg'), nats: external('nats'), redis: external('redis') },

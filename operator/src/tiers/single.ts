@@ -5,6 +5,7 @@ import { hearthServiceNames, tierDefaults, type Hearth, type HearthServiceName, 
 import { hearthVersion, type TierContext } from './context.ts';
 import { objectMeta, type DesiredDeployment, type DesiredHorizontalPodAutoscaler, type DesiredObject, type DesiredService } from './desired-object.ts';
 import {
+  authEnv,
   baseHearthEnv,
   buildHearthContainer,
   buildHearthPodSpec,
@@ -50,6 +51,7 @@ export function singleSecrets(hearth: Hearth): GeneratedSecret[] {
 export function serviceEnv(hearth: Hearth, service: HearthServiceName): V1EnvVar[] {
   const env = baseHearthEnv(hearth, singleUrl(hearth));
   if (servedByHttp.includes(service)) env.push(sessionSecretEnv(hearth));
+  if (service === 'gateway') env.push(...authEnv(hearth));
   return [...env, ...postgresEnv(hearth), ...natsEnv(hearth), ...redisEnv(hearth)];
 }
 
