@@ -12,9 +12,8 @@
 # The Node.js release scripts/node.sh pins (ADR 0001).
 ARG NODE_VERSION=24.21.0
 
-# Production dependencies of the workspaces the two entry points load, and nothing else: no test,
-# benchmark or build tooling. npm ci checks the lock file against every workspace's package.json.
-FROM node:${NODE_VERSION}-bookworm-slim AS deps
+# The lock file and every workspace's package.json: npm ci checks the one against the others.
+FROM node:${NODE_VERSION}-bookworm-slim AS manifests
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY harness/package.json harness/
@@ -27,6 +26,10 @@ COPY services/hearth/package.json services/hearth/
 COPY e2e/package.json e2e/
 COPY bench/package.json bench/
 COPY operator/package.json operator/
+
+# Production dependencies of the workspaces the two entry points load, and nothing else: no test,
+# benchmark or build tooling.
+FROM manifests AS deps
 # No install scripts run, as in development (package.json allowScripts). The harness is a
 # development dependency whose link npm makes anyway; it is not in the image.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
@@ -35,19 +38,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && rm -f node_modules/@hearth/harness
 
 # The browser UI, bundled into the static files the gateway serves (`make web`).
-FROM node:${NODE_VERSION}-bookworm-slim AS web
-WORKDIR /app
-COPY package.json package-lock.json ./
-COPY harness/package.json harness/
-COPY services/core/package.json services/core/
-COPY services/gateway/package.json services/gateway/
-COPY services/realtime/package.json services/realtime/
-COPY services/messaging/package.json services/messaging/
-COPY services/web/package.json services/web/
-COPY services/hearth/package.json services/hearth/
-COPY e2e/package.json e2e/
-COPY bench/package.json bench/
-COPY operator/package.json operator/
+FROM manifests AS web
 RUN npm ci --ignore-scripts --no-audit --no-fund --workspace=@hearth/web
 # The UI takes the domain types from @hearth/core.
 COPY services/core/src services/core/src
