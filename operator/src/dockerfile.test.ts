@@ -207,6 +207,21 @@ describe('the image', () => {
     assert.match(install, /npm ci --omit=dev/);
   });
 
+  it('gives npm ci, in each stage that runs it, the lock file and every workspace manifest', () => {
+    /** The stage and the stages it starts from, nearest last. */
+    const lineage = (stage: Stage): Stage[] => {
+      const parent = stageNamed(stage.image);
+      return parent === undefined ? [stage] : [...lineage(parent), stage];
+    };
+    const manifests = ['package.json', 'package-lock.json', ...[...workspaces().values()].map((workspace) => `${workspace.dir}/package.json`)];
+    for (const stage of dockerfile.stages.filter((candidate) => /npm ci/.test(lastOf(candidate, 'RUN') ?? ''))) {
+      const copies = lineage(stage).flatMap(copiesOf).filter((copy) => copy.from === undefined);
+      for (const manifest of manifests) {
+        assert.ok(copies.some((copy) => imagePathOf(copy, manifest) === `/app/${manifest}`), `${manifest} reaches /app in stage ${stage.name ?? '(last)'}`);
+      }
+    }
+  });
+
   it('serves the web bundle built as `make web` builds it, where the hearth command looks for it', () => {
     const web = stageNamed('web') as Stage;
     const recipe = /^web:.*\n\t(.+)$/m.exec(read('Makefile'))?.[1] ?? '';
