@@ -130,7 +130,7 @@ const expectedGrants: Record<string, readonly string[]> = {
   'networking.k8s.io/ingresses': owned,
   'networking.k8s.io/networkpolicies': owned,
   'autoscaling/horizontalpodautoscalers': owned,
-  'core/persistentvolumeclaims': ['get', 'list', 'delete'],
+  'core/persistentvolumeclaims': ['get', 'list', 'patch', 'delete'],
   'core/events': ['create', 'patch'],
 };
 
@@ -347,6 +347,7 @@ describe('the hearth-operator chart', () => {
         ['patch', 'networkpolicies.networking.k8s.io', '-n', 'chat'],
         ['create', 'horizontalpodautoscalers.autoscaling', '-n', 'chat'],
         ['delete', 'persistentvolumeclaims', '-n', 'chat'],
+        ['patch', 'persistentvolumeclaims', '-n', 'chat'],
         ['create', 'events', '-n', 'chat'],
         ['create', 'leases.coordination.k8s.io', '-n', releaseNamespace],
         ['update', 'leases.coordination.k8s.io/hearth-operator', '-n', releaseNamespace],

@@ -288,6 +288,35 @@ describe('the operator against a real API server', { timeout: suiteTimeoutMs(e2e
     await assertServing('0.2.0', 'AllComponentsReady');
   };
 
+  it('spec.storage.size: the StatefulSet keeps its claim template, a bound claim is asked to grow, a smaller size is refused with a Warning', async () => {
+    type Claim = { spec?: { resources?: { requests?: { storage?: string } } } };
+    type Set = { spec?: { volumeClaimTemplates?: Claim[] } };
+    const templateSize = async (): Promise<string | undefined> => (await getJson<Set>('statefulset', 'acme')).spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.storage;
+    const claimSize = async (): Promise<string | undefined> => (await getJson<Claim>('pvc', 'data-acme-0')).spec?.resources?.requests?.storage;
+    const warnings = async (): Promise<string[]> =>
+      (await getJson<{ items: { message: string }[] }>('events', '--field-selector', 'involvedObject.name=acme,reason=StorageUnchanged')).items.map((event) => event.message);
+    assert.equal(await templateSize(), '10Gi');
+    if (!cluster.workloadControllers) {
+      // Standing in for the StatefulSet controller and a provisioner: a bound claim in a class that can grow.
+      await kubectl('apply', '-f', await writeExpandableClass(cluster.work));
+      await kubectl('create', '-f', await writeClaim(cluster.work, 'expandable'));
+      await kubectl('patch', 'pvc', 'data-acme-0', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Bound', capacity: { storage: '10Gi' } } }));
+    }
+    await kubectl('patch', 'hearth', 'acme', '--type=merge', '-p', JSON.stringify({ spec: { storage: { size: '20Gi' } } }));
+    if (!cluster.workloadControllers) {
+      await eventually('data-acme-0 asked to grow to 20Gi', async () => (await claimSize()) === '20Gi', 20_000, 200);
+    }
+    // The status is written after every object applied: a StatefulSet refused for its new claim template would stop it here.
+    const generation = (await hearthOf('acme')).metadata.generation;
+    await eventually('the new spec observed', async () => (await hearthOf('acme')).status?.observedGeneration === generation, 20_000, 200);
+    assert.equal(await templateSize(), '10Gi', 'the claim template, which cannot change, is left as it was made');
+
+    await kubectl('patch', 'hearth', 'acme', '--type=merge', '-p', JSON.stringify({ spec: { storage: { size: '5Gi' } } }));
+    await eventually('a Warning that volumes cannot shrink', async () => (await warnings()).some((message) => /cannot shrink/.test(message)), 20_000, 200);
+    if (!cluster.workloadControllers) assert.equal(await claimSize(), '20Gi');
+    assert.equal(await templateSize(), '10Gi');
+  });
+
   it('deletion: the owned objects and the finalizer go, the volume claim stays', async () => {
     // Where a StatefulSet controller runs it made the claim; elsewhere the test makes the one it would have.
     if (!(await exists('pvc', 'data-acme-0'))) await kubectl('create', '-f', await writeClaim(cluster.work));
@@ -330,7 +359,14 @@ function hearthImage(item: Item): string | undefined {
   return item.spec?.template?.spec?.containers?.find((container) => container.name === 'hearth')?.image;
 }
 
-async function writeClaim(dir: string): Promise<string> {
+async function writeExpandableClass(dir: string): Promise<string> {
+  const file = path.join(dir, 'storage-class.json');
+  const storageClass = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'expandable' }, provisioner: 'example.com/none', allowVolumeExpansion: true };
+  await writeFile(file, JSON.stringify(storageClass));
+  return file;
+}
+
+async function writeClaim(dir: string, storageClassName?: string): Promise<string> {
   const file = path.join(dir, 'claim.json');
   const labels = {
     'app.kubernetes.io/name': 'hearth',
@@ -343,7 +379,7 @@ async function writeClaim(dir: string): Promise<string> {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata: { name: 'data-acme-0', labels },
-    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } }, ...(storageClassName === undefined ? {} : { storageClassName }) },
   };
   await writeFile(file, JSON.stringify(claim));
   return file;

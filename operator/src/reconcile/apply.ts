@@ -37,7 +37,7 @@ async function ensureObjectApplied(ctx: ReconcileContext, object: DesiredObject)
   return live === undefined ? 'created' : 'updated';
 }
 
-async function liveObject(ctx: ReconcileContext, kind: OwnedKindName, namespace: string, name: string): Promise<KubeObject | undefined> {
+export async function liveObject(ctx: ReconcileContext, kind: OwnedKindName, namespace: string, name: string): Promise<KubeObject | undefined> {
   if (ctx.cached !== undefined) return ctx.cached(kind, namespace).find((object) => object.metadata?.name === name);
   return ctx.client.get(pathOf(kind, namespace, name));
 }

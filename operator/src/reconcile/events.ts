@@ -6,7 +6,7 @@ import { pathOf } from './kinds.ts';
 import type { KubeClient } from './kube-client.ts';
 
 export type EventType = 'Normal' | 'Warning';
-export type EventReason = 'Created' | 'Updated' | 'Pruned' | 'Ready' | 'Failed' | 'Deleted' | 'Paused' | 'Resumed';
+export type EventReason = 'Created' | 'Updated' | 'Pruned' | 'Ready' | 'Failed' | 'Deleted' | 'Paused' | 'Resumed' | 'Resized' | 'StorageUnchanged';
 
 export interface EventRecorder {
   /** Never throws: an event that cannot be written is logged and dropped. */

@@ -3,7 +3,8 @@
 import { KubeApiError, type ReconcileResult } from '../controller/index.ts';
 import type { Hearth } from '../api/index.ts';
 import { desiredObjects, type DesiredTier } from '../tiers/index.ts';
-import { ensureApplied } from './apply.ts';
+import { ensureApplied, liveObject } from './apply.ts';
+import { ensureClaimChanges, withLiveClaimTemplates } from './claims.ts';
 import type { ReconcileContext } from './context.ts';
 import { cleanupOwned, ensureFinalizer, hasFinalizer, removeFinalizer } from './finalizer.ts';
 import { pruneUndesired } from './prune.ts';
@@ -55,13 +56,18 @@ export async function reconcileHearth(ctx: ReconcileContext, found: Hearth, sign
   return ready ? undefined : { requeueAfterMs: ctx.notReadyRequeueMs };
 }
 
-/** Secrets before the objects (pods refer to them), then apply, then prune what is no longer wanted. */
+/**
+ * Secrets before the objects (pods refer to them), then apply (StatefulSets keep the claim
+ * templates they were made with: claims.ts), then resize claims, then prune what is no longer wanted.
+ */
 async function ensureObjects(ctx: ReconcileContext, hearth: Hearth, desired: DesiredTier): Promise<void> {
   for (const name of await ensureGeneratedSecrets(ctx, hearth, desired.secrets)) await ctx.events.record(hearth, 'Normal', 'Created', `Created Secret ${name}`);
-  for (const applied of await ensureApplied(ctx, desired.objects)) {
+  const { objects, changes } = await withLiveClaimTemplates(desired.objects, (set) => liveObject(ctx, 'StatefulSet', set.metadata.namespace, set.metadata.name));
+  for (const applied of await ensureApplied(ctx, objects)) {
     if (applied.result === 'created') await ctx.events.record(hearth, 'Normal', 'Created', `Created ${applied.kind} ${applied.name}`);
     if (applied.result === 'updated') await ctx.events.record(hearth, 'Normal', 'Updated', `Updated ${applied.kind} ${applied.name}`);
   }
+  await ensureClaimChanges(ctx, hearth, changes);
   // Pruning last: a tier change must have its new objects before the old ones may go.
   for (const pruned of await pruneUndesired(ctx, hearth, desired.objects)) await ctx.events.record(hearth, 'Normal', 'Pruned', `Deleted ${pruned.kind} ${pruned.name}`);
 }

@@ -1,0 +1,147 @@
+// A StatefulSet's volume claim templates cannot change once it exists: applying a new size there
+// would be refused on every reconcile. So the applied StatefulSet keeps the sizes (and storage
+// class) it was created with, and a larger spec.storage.size is carried out where Kubernetes
+// allows it: on the claims themselves (volume expansion, if their storage class permits it).
+import type { V1PersistentVolumeClaim, V1StatefulSet } from '@kubernetes/client-node';
+import { KubeApiError, type KubeObject } from '../controller/index.ts';
+import type { Hearth } from '../api/index.ts';
+import type { DesiredObject, DesiredStatefulSet } from '../tiers/index.ts';
+import type { ReconcileContext } from './context.ts';
+import { pathOf } from './kinds.ts';
+
+/** One claim template whose wanted size or storage class differs from the one it was created with. */
+export interface ClaimChange {
+  readonly statefulSet: string;
+  readonly namespace: string;
+  readonly template: string;
+  readonly replicas: number;
+  readonly liveSize: string;
+  readonly wantedSize: string;
+  readonly liveClass: string | undefined;
+  readonly wantedClass: string | undefined;
+}
+
+const binary: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const decimal: Record<string, number> = { m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+
+/** A resource quantity in base units (`10Gi` → 10737418240), or undefined when it is not one. */
+export function quantityValue(quantity: string | number | undefined): number | undefined {
+  if (typeof quantity === 'number') return quantity;
+  if (quantity === undefined) return undefined;
+  const match = /^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:([KMGTPE]i)|([eE][-+]?[0-9]+)|([mkMGTPE]?))$/.exec(quantity.trim());
+  if (match === null) return undefined;
+  const [, number = '', binarySuffix, exponent, decimalSuffix = ''] = match;
+  if (binarySuffix !== undefined) return Number(number) * (binary[binarySuffix] ?? Number.NaN);
+  if (exponent !== undefined) return Number(`${number}${exponent}`);
+  return Number(number) * (decimal[decimalSuffix] ?? Number.NaN);
+}
+
+const sizeOf = (claim: V1PersistentVolumeClaim | undefined): string | undefined => {
+  const storage = claim?.spec?.resources?.requests?.['storage'] as string | number | undefined;
+  return storage === undefined ? undefined : String(storage);
+};
+
+/**
+ * The desired StatefulSet with the claim templates' sizes and storage classes as the live one has
+ * them, and what the spec wants changed in them. Pure: the decision, with no I/O.
+ */
+export function keepLiveClaimTemplates(desired: DesiredStatefulSet, live: KubeObject | undefined): { object: DesiredStatefulSet; changes: ClaimChange[] } {
+  // Objects travel as JSON (timestamps are strings), so only the spec is read as client-node's type.
+  const liveSpec = (live as { spec?: V1StatefulSet['spec'] } | undefined)?.spec;
+  const templates = desired.spec?.volumeClaimTemplates;
+  if (liveSpec === undefined || templates === undefined || desired.spec === undefined) return { object: desired, changes: [] };
+  const changes: ClaimChange[] = [];
+  const kept = templates.map((template) => {
+    const current = liveSpec.volumeClaimTemplates?.find((candidate) => candidate.metadata?.name === template.metadata?.name);
+    const change = claimChange(desired, liveSpec.replicas ?? 1, template, current);
+    if (change !== undefined) changes.push(change);
+    return current === undefined ? template : withSizeAndClass(template, sizeOf(current), current.spec?.storageClassName);
+  });
+  return { object: { ...desired, spec: { ...desired.spec, volumeClaimTemplates: kept } }, changes };
+}
+
+function claimChange(set: DesiredStatefulSet, replicas: number, wanted: V1PersistentVolumeClaim, current: V1PersistentVolumeClaim | undefined): ClaimChange | undefined {
+  const liveSize = sizeOf(current);
+  const wantedSize = sizeOf(wanted);
+  if (current === undefined || liveSize === undefined || wantedSize === undefined) return undefined;
+  const liveClass = current.spec?.storageClassName;
+  const wantedClass = wanted.spec?.storageClassName;
+  if (quantityValue(liveSize) === quantityValue(wantedSize) && liveClass === wantedClass) return undefined;
+  const { name: statefulSet, namespace } = set.metadata;
+  return { statefulSet, namespace, template: wanted.metadata?.name ?? '', replicas, liveSize, wantedSize, liveClass, wantedClass };
+}
+
+function withSizeAndClass(template: V1PersistentVolumeClaim, size: string | undefined, storageClassName: string | undefined): V1PersistentVolumeClaim {
+  const spec = { ...template.spec, resources: { ...template.spec?.resources, requests: { ...template.spec?.resources?.requests, ...(size === undefined ? {} : { storage: size }) } } };
+  if (storageClassName === undefined) delete spec.storageClassName;
+  else spec.storageClassName = storageClassName;
+  return { ...template, spec };
+}
+
+/** Every desired object, StatefulSets with their live claim templates kept; and the changes wanted. */
+export async function withLiveClaimTemplates(
+  objects: readonly DesiredObject[],
+  live: (object: DesiredStatefulSet) => Promise<KubeObject | undefined>,
+): Promise<{ objects: DesiredObject[]; changes: ClaimChange[] }> {
+  const result: DesiredObject[] = [];
+  const changes: ClaimChange[] = [];
+  for (const object of objects) {
+    if (object.kind !== 'StatefulSet') {
+      result.push(object);
+      continue;
+    }
+    const kept = keepLiveClaimTemplates(object, await live(object));
+    result.push(kept.object);
+    changes.push(...kept.changes);
+  }
+  return { objects: result, changes };
+}
+
+export interface ClaimOutcome {
+  readonly claim: string;
+  readonly result: 'resized' | 'refused';
+  readonly message: string;
+}
+
+/**
+ * Carries out the changes on the claims the StatefulSet made (`<template>-<set>-<ordinal>`): a
+ * larger size is requested on each claim that is smaller; anything else (a smaller size, another
+ * storage class) cannot be done to a volume in place and is reported. Never throws for a refusal:
+ * the rest of the reconcile goes on, and the Warning says what to do.
+ */
+export async function ensureClaimChanges(ctx: ReconcileContext, hearth: Hearth, changes: readonly ClaimChange[]): Promise<ClaimOutcome[]> {
+  const outcomes: ClaimOutcome[] = [];
+  for (const change of changes) {
+    const claimNames = Array.from({ length: change.replicas }, (_, ordinal) => `${change.template}-${change.statefulSet}-${ordinal}`);
+    if (change.liveClass !== change.wantedClass) {
+      const message = `volumes of ${change.statefulSet} keep storage class ${change.liveClass ?? '(default)'}: a volume cannot move to ${change.wantedClass ?? '(default)'} in place; copy the data to a new Hearth instead`;
+      outcomes.push({ claim: claimNames.join(', '), result: 'refused', message });
+      await ctx.events.record(hearth, 'Warning', 'StorageUnchanged', message);
+    }
+    const wanted = quantityValue(change.wantedSize) ?? 0;
+    for (const name of claimNames) {
+      const path = pathOf('PersistentVolumeClaim', change.namespace, name);
+      const claim = (await ctx.client.get(path)) as V1PersistentVolumeClaim | undefined;
+      const size = sizeOf(claim);
+      if (claim === undefined || size === undefined || quantityValue(size) === wanted) continue;
+      if ((quantityValue(size) ?? 0) > wanted) {
+        const message = `PersistentVolumeClaim ${name} stays at ${size}: volumes cannot shrink, so spec.storage.size ${change.wantedSize} is not applied to it`;
+        outcomes.push({ claim: name, result: 'refused', message });
+        await ctx.events.record(hearth, 'Warning', 'StorageUnchanged', message);
+        continue;
+      }
+      try {
+        await ctx.client.mergePatch(path, { spec: { resources: { requests: { storage: change.wantedSize } } } });
+        const message = `Requested ${change.wantedSize} for PersistentVolumeClaim ${name} (was ${size}); its storage class expands the volume`;
+        outcomes.push({ claim: name, result: 'resized', message });
+        await ctx.events.record(hearth, 'Normal', 'Resized', message);
+      } catch (error) {
+        if (!(error instanceof KubeApiError) || error.status >= 500) throw error;
+        const message = `PersistentVolumeClaim ${name} stays at ${size}: the API server refused ${change.wantedSize} (${error.message}); its storage class must allow volume expansion`;
+        outcomes.push({ claim: name, result: 'refused', message });
+        await ctx.events.record(hearth, 'Warning', 'StorageUnchanged', message);
+      }
+    }
+  }
+  return outcomes;
+}
