@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { HearthError, type ApiToken, type Store, type User } from '@hearth/core';
-import { botSecretMatches, parseBotToken } from './bot-tokens.ts';
+import { BOT_TOKEN_PREFIX, botSecretMatches, parseBotToken } from './bot-tokens.ts';
 
 /** A request made with a bot's API token: the bot, and the token with its room scope. */
 export interface BotSignedIn {
@@ -32,12 +32,13 @@ export function botReach(method: string, routeUrl: string | undefined): BotReach
 }
 
 /**
- * What follows `Bearer` in an Authorization header (possibly nothing, which no token matches);
- * null when the header is absent or names another scheme, which is not ours to judge.
+ * The Hearth bot token in an Authorization header (`Bearer hbt_…`), or null when there is none.
+ * Another scheme, or a bearer token that is not ours (an authenticating proxy in front of Hearth
+ * may pass its own), is not ours to judge: the request goes on as if it had no such header.
  */
 export function bearerTokenOf(header: string | undefined): string | null {
-  const match = /^Bearer(?:[ \t]+(.*))?$/i.exec(header ?? '');
-  return match === null ? null : (match[1] ?? '').trim();
+  const token = /^Bearer[ \t]+(.*)$/i.exec(header ?? '')?.[1]?.trim();
+  return token !== undefined && token.startsWith(BOT_TOKEN_PREFIX) ? token : null;
 }
 
 const refused = (): HearthError => new HearthError('unauthenticated', 'the bearer token is not valid: it is malformed, unknown or revoked');
