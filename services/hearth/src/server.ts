@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   createBus,
   createCommandClient,
@@ -74,6 +74,13 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
     forceCloseConnections: true,
+    // Fastify logs two info lines per request; one line per request, at debug (errors at error), instead.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const fields = { method: request.method, url: request.url.split('?')[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    if (reply.statusCode >= 500) request.log.error(fields, 'request failed');
+    else request.log.debug(fields, 'request');
   });
   const runs = (role: 'gateway' | 'realtime' | 'messaging'): boolean => config.target === 'all' || config.target === role;
   const sessions = createSessionService(store, config.auth.sessions);
