@@ -551,6 +551,21 @@ describe('audit log', () => {
     ]);
   });
 
+  it('records who created each user: the first administrator at setup, people joining by link, and an administrator adding someone', async (t) => {
+    const w = await openWorld(t);
+    const created = (await auditSince(w.store, 0)).filter((entry) => entry.action === 'user.created');
+    assert.deepEqual(created, [
+      { actorId: w.admin.id, action: 'user.created', targetType: 'user', targetId: w.admin.id, detail: { via: 'setup', role: 'administrator', email: 'ada@example.com' }, origin: null },
+      { actorId: w.bob.id, action: 'user.created', targetType: 'user', targetId: w.bob.id, detail: { via: 'join_link', role: 'member', email: 'bob@example.com' }, origin: null },
+      { actorId: w.carol.id, action: 'user.created', targetType: 'user', targetId: w.carol.id, detail: { via: 'join_link', role: 'member', email: 'carol@example.com' }, origin: null },
+    ]);
+    const start = await lastAuditId(w.store);
+    const dan = await w.commands.send('user.create', { joinCode: null, actorId: w.admin.id, user: { name: 'Dan', email: 'dan@example.com', passwordHash: null, role: 'administrator' } }, { origin });
+    assert.deepEqual(await auditSince(w.store, start), [
+      { actorId: w.admin.id, action: 'user.created', targetType: 'user', targetId: dan.id, detail: { via: 'administrator', role: 'administrator', email: 'dan@example.com' }, origin },
+    ]);
+  });
+
   it('records join-link rotation without the code, and a command sent without an origin with a null one', async (t) => {
     const w = await openWorld(t);
     const start = await lastAuditId(w.store);

@@ -34,6 +34,7 @@ export const setupAccount: Handler<'account.setup'> = async (ctx, payload) => {
   const account = { id: newId(), name: accountName, joinCode: newToken(12), createdAt: ctx.now };
   await ctx.tx.insertAccount(account);
   const user = await insertUser(ctx, payload.admin, 'administrator');
+  await audit(ctx, user.id, 'user.created', { type: 'user', id: user.id }, { via: 'setup', role: user.role, email: user.email });
   // Like Campfire, a new account starts with one open room so people can talk at once.
   const room = await ctx.tx.insertRoom({ id: newId(), kind: 'open', name: FIRST_ROOM, createdBy: user.id, createdAt: ctx.now, directKey: null });
   await emit(ctx, room.id, () => ({ type: 'room.created', room }));
@@ -59,7 +60,10 @@ export const createUser: Handler<'user.create'> = async (ctx, payload) => {
     throw new HearthError('not_found', 'this join link is not valid (it may have been replaced)', { field: 'joinCode' });
   }
   const role = invitedByAdmin ? (payload.user.role ?? 'member') : 'member';
-  return insertUser(ctx, payload.user, role);
+  const user = await insertUser(ctx, payload.user, role);
+  // Someone joining by link acts for themselves; an administrator adding a person is the actor.
+  await audit(ctx, invitedByAdmin ? actor.id : user.id, 'user.created', { type: 'user', id: user.id }, { via: invitedByAdmin ? 'administrator' : 'join_link', role, email: user.email });
+  return user;
 };
 
 export const updateUser: Handler<'user.update'> = async (ctx, payload) => {
