@@ -1,4 +1,5 @@
 import type { Bus, Logger, Store } from '@hearth/core';
+import { createCoalescingRunner } from './coalescing-runner.ts';
 
 const BATCH = 500;
 /** Leftovers (a publish that failed, a crash between commit and publish) are retried this often. */
@@ -18,46 +19,23 @@ export interface OutboxRelay {
  * de-duplicates by (room, seq), so each event reaches subscribers once.
  */
 export function createOutboxRelay(store: Store, bus: Bus, logger: Logger): OutboxRelay {
-  let running: Promise<void> | null = null;
-  let again = false;
   let stopped = false;
 
-  async function pass(): Promise<number> {
+  /** One batch; true when it was full, so more may be waiting. */
+  async function pass(): Promise<boolean> {
     const entries = await store.unpublishedEvents(BATCH);
     for (const entry of entries) await bus.publishRoomEvent(entry.event);
     if (entries.length > 0) await store.transaction((tx) => tx.markPublished(entries.map((e) => e.id)));
-    return entries.length;
+    return entries.length === BATCH;
   }
 
-  async function loop(): Promise<void> {
-    do {
-      again = false;
-      while (!stopped && (await pass()) === BATCH);
-    } while (again && !stopped);
-  }
-
-  function drain(): Promise<void> {
-    if (running !== null) {
-      again = true;
-      return running;
-    }
-    running = loop()
-      .catch((error: unknown) => logger.warn({ err: error }, 'outbox relay pass failed; will retry'))
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  }
-
-  const timer = setInterval(() => void drain(), SWEEP_MS);
-  timer.unref();
-
+  const runner = createCoalescingRunner(pass, { intervalMs: SWEEP_MS, logger, what: 'outbox relay pass', stopped: () => stopped });
   return {
-    kick: () => void drain(),
-    drain,
+    kick: runner.kick,
+    drain: runner.drain,
     async stop() {
-      clearInterval(timer);
-      await drain();
+      await runner.drain();
+      await runner.stop();
       stopped = true;
     },
   };

@@ -1,6 +1,7 @@
 import { isHearthError, type Bot, type Logger, type Message, type Store, type WebhookDelivery } from '@hearth/core';
 import { replyText } from './reply.ts';
 import { DEFAULT_RETRY_SCHEDULE, retryDelayMs, type RetrySchedule } from './retry-schedule.ts';
+import { createCoalescingRunner } from '../coalescing-runner.ts';
 
 export interface WebhookOptions {
   /** How often due deliveries (retries, leftovers of a crash) are looked for. */
@@ -87,8 +88,6 @@ export function createWebhookDeliverer(deps: WebhookDelivererDeps): WebhookDeliv
   const { store, logger, options } = deps;
   const stopping = new AbortController();
   const inFlight = new Set<Promise<void>>();
-  let running: Promise<void> | null = null;
-  let again = false;
   /** The last pass left due deliveries behind for want of a free slot: a finished one takes another. */
   let starved = false;
 
@@ -168,7 +167,7 @@ export function createWebhookDeliverer(deps: WebhookDelivererDeps): WebhookDeliv
   function start(delivery: WebhookDelivery): void {
     const attempt = deliver(delivery).finally(() => {
       inFlight.delete(attempt);
-      if (starved && !stopping.signal.aborted) void drain();
+      if (starved && !stopping.signal.aborted) runner.kick();
     });
     inFlight.add(attempt);
   }
@@ -184,35 +183,20 @@ export function createWebhookDeliverer(deps: WebhookDelivererDeps): WebhookDeliv
     return claimed.length === free;
   }
 
-  async function loop(): Promise<void> {
-    do {
-      again = false;
+  // One pass per run: whether slots are free again is only known when an attempt ends, which kicks.
+  const runner = createCoalescingRunner(
+    async () => {
       starved = await pass();
-    } while (again && !starved && !stopping.signal.aborted);
-  }
-
-  function drain(): Promise<void> {
-    if (running !== null) {
-      again = true;
-      return running;
-    }
-    running = loop()
-      .catch((error: unknown) => logger.warn({ err: error }, 'webhook pass failed; will retry'))
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  }
-
-  const timer = setInterval(() => void drain(), options.pollMs);
-  timer.unref();
+      return false;
+    },
+    { intervalMs: options.pollMs, logger, what: 'webhook pass', stopped: () => stopping.signal.aborted },
+  );
 
   return {
-    kick: () => void drain(),
+    kick: runner.kick,
     async stop() {
-      clearInterval(timer);
       stopping.abort();
-      await running;
+      await runner.stop();
       await Promise.all(inFlight);
     },
   };
