@@ -61,8 +61,16 @@ async function mustExec(file: string, args: readonly string[], input?: string): 
 
 /** `helm template` of the chart as release `hearth-operator` in hearth-system, with --set overrides. */
 function template(...sets: string[]): Promise<string> {
-  return mustExec(helm, ['template', 'hearth-operator', chartDir, '--namespace', releaseNamespace, ...sets.flatMap((set) => ['--set', set])]);
+  return templateRelease('hearth-operator', ...sets);
 }
+
+/** The same, as another release: its objects (and ServiceAccount) are named `<release>-hearth-operator`. */
+function templateRelease(release: string, ...sets: string[]): Promise<string> {
+  return mustExec(helm, ['template', release, chartDir, '--namespace', releaseNamespace, ...sets.flatMap((set) => ['--set', set])]);
+}
+
+/** Two namespaces, as `--set` writes a list. */
+const teams = 'watchNamespaces={team-a,team-b}';
 
 interface Rule {
   apiGroups?: string[];
@@ -118,10 +126,13 @@ function grants(rules: readonly Rule[]): Map<string, Set<string>> {
 
 // operator/src/reconcile writes with server-side apply and merge patches, never PUT: no update.
 const owned = ['get', 'list', 'watch', 'create', 'patch', 'delete'];
-/** Exactly what the operator needs (operator/src/reconcile and controller): any change here is a decision. */
+/**
+ * Exactly what the operator needs (operator/src/reconcile and controller): any change here is a
+ * decision. It never GETs a Hearth or its status: reconciles read the informer's cache.
+ */
 const expectedGrants: Record<string, readonly string[]> = {
-  'hearth.dev/hearths': ['get', 'list', 'watch', 'patch'],
-  'hearth.dev/hearths/status': ['get', 'patch'],
+  'hearth.dev/hearths': ['list', 'watch', 'patch'],
+  'hearth.dev/hearths/status': ['patch'],
   'hearth.dev/hearths/finalizers': ['update'],
   'apps/statefulsets': owned,
   'apps/deployments': owned,
@@ -171,12 +182,17 @@ describe('the hearth-operator chart', () => {
     assert.match(out, /1 chart\(s\) linted, 0 chart\(s\) failed/);
     const namespaced = await mustExec(helm, ['lint', '--strict', chartDir, '--set', 'watchNamespace=chat', '--set', 'metrics.serviceMonitor.enabled=true']);
     assert.match(namespaced, /0 chart\(s\) failed/);
+    const several = await mustExec(helm, ['lint', '--strict', chartDir, '--namespace', releaseNamespace, '--set', teams]);
+    assert.match(several, /0 chart\(s\) failed/);
   });
 
   it('fails helm lint for values the schema refuses, naming the value', async () => {
     const cases: { set: string; message: RegExp }[] = [
       { set: 'replicas=-1', message: /at '\/replicas': minimum: got -1, want 1/ },
       { set: 'watchNamespace=Not_A_Namespace', message: /at '\/watchNamespace': 'Not_A_Namespace' does not match pattern/ },
+      { set: 'watchNamespaces={team-a,Not_A_Namespace}', message: /at '\/watchNamespaces\/1': 'Not_A_Namespace' does not match pattern/ },
+      { set: 'watchNamespaces={team-a,team-a}', message: /at '\/watchNamespaces': items at 0 and 1 are equal/ },
+      { set: 'watchNamespaces=team-a', message: /at '\/watchNamespaces': got string, want array/ },
       { set: 'image.pullPolicy=Sometimes', message: /pullPolicy/ },
       { set: 'podSecurityContext.runAsNonRoot=false', message: /at '\/podSecurityContext\/runAsNonRoot': value must be true/ },
       { set: 'unknownValue=1', message: /additional properties 'unknownValue' not allowed/ },
@@ -192,6 +208,17 @@ describe('the hearth-operator chart', () => {
     const lease = await exec(helm, ['template', 'x', chartDir, '--set', 'leaderElection.renewDeadlineSeconds=20']);
     assert.notEqual(lease.code, 0);
     assert.match(lease.stderr, /renewDeadlineSeconds \(20\) must be below leaderElection.leaseDurationSeconds \(15\)/);
+  });
+
+  it('refuses watchNamespace and watchNamespaces together, in one message naming both', async () => {
+    const both = await exec(helm, ['template', 'x', chartDir, '--set', 'watchNamespace=chat', '--set', teams]);
+    assert.notEqual(both.code, 0, both.stdout);
+    const errors = both.stderr.split('\n').filter((line) => line.startsWith('Error:'));
+    assert.equal(errors.length, 1, both.stderr);
+    assert.match(
+      errors[0] ?? '',
+      /watchNamespace \(chat\) and watchNamespaces \(team-a, team-b\) are both set: set only one of them \(watchNamespaces: \[chat\] watches that one namespace too\)$/,
+    );
   });
 
   it('grants exactly the verbs the operator needs, without wildcards: a ClusterRole, or a Role in watchNamespace', async () => {
@@ -219,6 +246,40 @@ describe('the hearth-operator chart', () => {
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['hearth-operator'], verbs: ['get', 'update'] },
     ]);
     for (const manifest of [...clusterWide, ...namespaced]) assertNoWildcards(manifest);
+  });
+
+  it('with watchNamespaces, renders a Role and a RoleBinding in each namespace and no cluster-wide RBAC', async () => {
+    const manifests = parseManifests(await template(teams));
+    assert.deepEqual(
+      manifests.filter((manifest) => manifest.kind.startsWith('Cluster')).map((manifest) => `${manifest.kind}/${manifest.metadata.name}`),
+      [],
+    );
+    const roles = manifests.filter((manifest) => manifest.kind === 'Role' && manifest.metadata.name === 'hearth-operator');
+    assert.deepEqual(
+      roles.map((role) => role.metadata.namespace),
+      ['team-a', 'team-b'],
+    );
+    for (const role of roles) {
+      assertNoWildcards(role);
+      assert.deepEqual(sorted(grants(role.rules ?? [])), sortedExpected(), `the Role in ${role.metadata.namespace}`);
+    }
+    const bindings = manifests.filter((manifest) => manifest.kind === 'RoleBinding' && manifest.metadata.name === 'hearth-operator');
+    assert.deepEqual(
+      bindings.map((binding) => binding.metadata.namespace),
+      ['team-a', 'team-b'],
+    );
+    for (const binding of bindings) {
+      assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'hearth-operator' });
+      assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'hearth-operator', namespace: releaseNamespace }]);
+    }
+    // The leader election stays in the release namespace only.
+    assert.equal(find(manifests, 'Role', 'hearth-operator-leader-election').metadata.namespace, releaseNamespace);
+    // A list of one is the same as watchNamespace.
+    const one = parseManifests(await template('watchNamespaces={chat}'));
+    assert.deepEqual(
+      one.filter((manifest) => manifest.metadata.name === 'hearth-operator' && manifest.kind.includes('Role')).map((m) => `${m.kind}/${m.metadata.namespace}`),
+      ['Role/chat', 'RoleBinding/chat'],
+    );
   });
 
   it('runs the operator non-root on a read-only root file system, without capabilities, probed on /healthz and /readyz', async () => {
@@ -268,7 +329,7 @@ describe('the hearth-operator chart', () => {
     };
 
     const clusterWide = loadConfig(await environment());
-    assert.equal(clusterWide.namespace, undefined);
+    assert.equal(clusterWide.namespaces, undefined);
     assert.equal(clusterWide.httpPort, 8080);
     assert.equal(clusterWide.shutdownDeadlineMs, 30_000);
     assert.deepEqual(clusterWide.leaderElection, {
@@ -283,12 +344,21 @@ describe('the hearth-operator chart', () => {
     const namespaced = loadConfig(
       await environment('watchNamespace=chat', 'httpPort=9090', 'leaderElection.leaseDurationSeconds=30', 'leaderElection.leaseName=ops'),
     );
-    assert.equal(namespaced.namespace, 'chat');
+    assert.deepEqual(namespaced.namespaces, ['chat']);
     assert.equal(namespaced.httpPort, 9090);
     assert.ok(namespaced.leaderElection.enabled);
     assert.equal(namespaced.leaderElection.namespace, releaseNamespace);
     assert.equal(namespaced.leaderElection.name, 'ops');
     assert.equal(namespaced.leaderElection.leaseDurationMs, 30_000);
+    // The namespaces the RBAC is rendered for are the ones the operator watches, in the same order.
+    const several = loadConfig(await environment(teams));
+    assert.deepEqual(several.namespaces, ['team-a', 'team-b']);
+    assert.equal(several.leaderElection.enabled && several.leaderElection.namespace, releaseNamespace);
+    const roles = parseManifests(await template(teams)).filter((manifest) => manifest.kind === 'Role' && manifest.metadata.name === 'hearth-operator');
+    assert.deepEqual(
+      roles.map((role) => role.metadata.namespace),
+      several.namespaces,
+    );
   });
 
   describe('against a real kube-apiserver', () => {
@@ -302,8 +372,7 @@ describe('the hearth-operator chart', () => {
       // Helm installs crds/ before the templates; kubectl is told to do the same.
       await kubectl('apply', '--server-side', '-f', path.join(chartDir, 'crds', 'hearth.dev_hearths.yaml'));
       await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/hearths.hearth.dev');
-      await kubectl('create', 'namespace', releaseNamespace);
-      await kubectl('create', 'namespace', 'chat');
+      for (const namespace of [releaseNamespace, 'chat', 'team-a', 'team-b']) await kubectl('create', 'namespace', namespace);
     });
     after(async () => {
       await kube?.stop();
@@ -325,19 +394,28 @@ describe('the hearth-operator chart', () => {
       const namespaced = await kubectlWithInput(await template('watchNamespace=chat'), 'apply', '--dry-run=server', '-f', '-');
       assert.match(namespaced, /^role\.rbac\.authorization\.k8s\.io\/hearth-operator created \(server dry run\)$/m);
       assert.doesNotMatch(namespaced, /clusterrole/);
+      const several = await kubectlWithInput(await template(teams), 'apply', '--dry-run=server', '-f', '-');
+      assert.equal(several.match(/^role\.rbac\.authorization\.k8s\.io\/hearth-operator created \(server dry run\)$/gm)?.length, 2, several);
+      assert.equal(several.match(/^rolebinding\.rbac\.authorization\.k8s\.io\/hearth-operator created \(server dry run\)$/gm)?.length, 2, several);
+      assert.doesNotMatch(several, /clusterrole/);
       // The first Hearth of docs/operator.md is valid against the chart's CRD.
       const hearth = await kubectl('apply', '--dry-run=server', '-n', 'chat', '-f', path.join(repoRoot, 'docs', 'examples', 'embedded.yaml'));
       assert.match(hearth, /hearth\.hearth\.dev\/acme created \(server dry run\)/);
     });
 
-    it('gives the ServiceAccount what the operator needs in the watched namespace and nothing beyond', async () => {
-      await kubectlWithInput(await template('watchNamespace=chat'), 'apply', '-f', '-');
-      const as = `--as=system:serviceaccount:${releaseNamespace}:hearth-operator`;
-      const can = async (...args: string[]): Promise<boolean> => {
+    /** `kubectl auth can-i` as the ServiceAccount of a release (by impersonation): what its RBAC allows. */
+    const canAs =
+      (serviceAccount: string) =>
+      async (...args: string[]): Promise<boolean> => {
+        const as = `--as=system:serviceaccount:${releaseNamespace}:${serviceAccount}`;
         const outcome = await exec(kube.binaries.kubectl, ['--kubeconfig', kube.kubeconfigPath, 'auth', 'can-i', as, ...args]);
         assert.match(outcome.stdout.trim(), /^(yes|no)$/, outcome.stderr);
         return outcome.stdout.trim() === 'yes';
       };
+
+    it('gives the ServiceAccount what the operator needs in the watched namespace and nothing beyond', async () => {
+      await kubectlWithInput(await template('watchNamespace=chat'), 'apply', '-f', '-');
+      const can = canAs('hearth-operator');
       const allowed: string[][] = [
         ['watch', 'hearths.hearth.dev', '-n', 'chat'],
         ['patch', 'hearths.hearth.dev', '--subresource=status', '-n', 'chat'],
@@ -361,12 +439,55 @@ describe('the hearth-operator chart', () => {
         ['create', 'pods', '-n', 'chat'],
         ['update', 'leases.coordination.k8s.io/someone-elses', '-n', releaseNamespace],
         ['update', 'statefulsets.apps', '-n', 'chat'],
+        ['get', 'hearths.hearth.dev', '--subresource=status', '-n', 'chat'],
         ['delete', 'leases.coordination.k8s.io/hearth-operator', '-n', releaseNamespace],
         ['create', 'clusterroles.rbac.authorization.k8s.io'],
         ['list', 'customresourcedefinitions.apiextensions.k8s.io'],
       ];
       for (const args of allowed) assert.equal(await can(...args), true, `the operator may not ${args.join(' ')}`);
       for (const args of refused) assert.equal(await can(...args), false, `the operator may ${args.join(' ')}`);
+    });
+
+    it('with watchNamespaces, gives the ServiceAccount the same in each watched namespace and nothing in any other', async () => {
+      // Another release, so that the Role in chat applied above grants this ServiceAccount nothing.
+      const rendered = await templateRelease('teams', teams);
+      const manifests = parseManifests(rendered);
+      assert.ok(!manifests.some((manifest) => manifest.kind === 'ClusterRole' || manifest.kind === 'ClusterRoleBinding'));
+      await kubectlWithInput(rendered, 'apply', '-f', '-');
+      const can = canAs('teams-hearth-operator');
+      const inEach: string[][] = [
+        ['create', 'statefulsets.apps'],
+        ['patch', 'deployments.apps'],
+        ['get', 'secrets'],
+        ['create', 'secrets'],
+        ['patch', 'secrets'],
+        ['watch', 'hearths.hearth.dev'],
+        ['list', 'hearths.hearth.dev'],
+        ['patch', 'hearths.hearth.dev', '--subresource=status'],
+        ['update', 'hearths.hearth.dev', '--subresource=finalizers'],
+        ['delete', 'persistentvolumeclaims'],
+        ['create', 'events'],
+      ];
+      for (const namespace of ['team-a', 'team-b']) {
+        for (const args of inEach) assert.equal(await can(...args, '-n', namespace), true, `the operator may not ${args.join(' ')} in ${namespace}`);
+        // Never used: reconciles read Hearths, status included, from the informers' cache.
+        assert.equal(await can('get', 'hearths.hearth.dev', '--subresource=status', '-n', namespace), false, `get hearths/status in ${namespace}`);
+        assert.equal(await can('get', 'hearths.hearth.dev', '-n', namespace), false, `get hearths in ${namespace}`);
+      }
+      const elsewhere: string[][] = [
+        ['create', 'statefulsets.apps'],
+        ['get', 'secrets'],
+        ['watch', 'hearths.hearth.dev'],
+        ['create', 'events'],
+      ];
+      for (const namespace of ['kube-system', 'default', 'chat', releaseNamespace]) {
+        for (const args of elsewhere) assert.equal(await can(...args, '-n', namespace), false, `the operator may ${args.join(' ')} in ${namespace}`);
+      }
+      // Nothing that spans namespaces: every LIST and WATCH is of one watched namespace.
+      assert.equal(await can('list', 'hearths.hearth.dev', '--all-namespaces'), false);
+      assert.equal(await can('list', 'secrets', '--all-namespaces'), false);
+      // Its Lease, in the release namespace, is still its own.
+      assert.equal(await can('update', 'leases.coordination.k8s.io/hearth-operator', '-n', releaseNamespace), true);
     });
   });
 });

@@ -10,7 +10,7 @@ const run = promisify(execFile);
 describe('loadConfig', () => {
   it('defaults: all namespaces, leader election on, port 8080', () => {
     const config = loadConfig({});
-    assert.equal(config.namespace, undefined);
+    assert.equal(config.namespaces, undefined);
     assert.equal(config.httpPort, 8080);
     assert.equal(config.resyncMs, 600_000);
     assert.equal(config.leaderElection.enabled, true);
@@ -33,7 +33,7 @@ describe('loadConfig', () => {
       HEARTH_OPERATOR_DEFAULT_VERSION: '0.2.0',
     });
     assert.equal(config.kubeconfig, '/tmp/kc');
-    assert.equal(config.namespace, 'chat');
+    assert.deepEqual(config.namespaces, ['chat']);
     assert.equal(config.httpPort, 0);
     assert.equal(config.resyncMs, 5000);
     assert.deepEqual(config.leaderElection, { enabled: false });
@@ -45,6 +45,41 @@ describe('loadConfig', () => {
     const config = loadConfig({ HEARTH_OPERATOR_NAMESPACE: 'chat' });
     assert.equal(config.leaderElection.enabled && config.leaderElection.namespace, 'chat');
   });
+
+  it('reads a comma-separated list of namespaces, in order, blanks around the commas ignored', () => {
+    const config = loadConfig({ HEARTH_OPERATOR_NAMESPACE: ' team-a, team-b ,team-c ' });
+    assert.deepEqual(config.namespaces, ['team-a', 'team-b', 'team-c']);
+    assert.ok(Object.isFrozen(config.namespaces));
+    assert.equal(loadConfig({ HEARTH_OPERATOR_NAMESPACE: '  ' }).namespaces, undefined, 'blank: every namespace');
+  });
+
+  it('puts the lease in POD_NAMESPACE, else the first watched namespace, else default; the variable wins over both', () => {
+    const lease = (env: Record<string, string>): string | false => {
+      const config = loadConfig(env);
+      return config.leaderElection.enabled && config.leaderElection.namespace;
+    };
+    assert.equal(lease({ HEARTH_OPERATOR_NAMESPACE: 'team-a,team-b' }), 'team-a');
+    assert.equal(lease({ HEARTH_OPERATOR_NAMESPACE: 'team-a,team-b', POD_NAMESPACE: 'hearth-system' }), 'hearth-system');
+    assert.equal(lease({ HEARTH_OPERATOR_NAMESPACE: 'team-a,team-b', HEARTH_OPERATOR_LEASE_NAMESPACE: 'ops', POD_NAMESPACE: 'hearth-system' }), 'ops');
+    assert.equal(lease({}), 'default');
+  });
+
+  const badNamespaces: [string, string][] = [
+    ['team-a,Team_B', 'HEARTH_OPERATOR_NAMESPACE: "Team_B" is not a valid namespace name (a DNS label: a-z, 0-9 and -, at most 63)'],
+    ['team-a,,team-b', 'HEARTH_OPERATOR_NAMESPACE: "team-a,,team-b" has an empty namespace; give names separated by commas'],
+    ['team-a,', 'HEARTH_OPERATOR_NAMESPACE: "team-a," has an empty namespace; give names separated by commas'],
+    ['team-a,team-b,team-a', 'HEARTH_OPERATOR_NAMESPACE: namespace "team-a" is listed twice'],
+    [`team-a,${'x'.repeat(64)}`, `HEARTH_OPERATOR_NAMESPACE: "${'x'.repeat(64)}" is not a valid namespace name (a DNS label: a-z, 0-9 and -, at most 63)`],
+    ['team.a', 'HEARTH_OPERATOR_NAMESPACE: "team.a" is not a valid namespace name (a DNS label: a-z, 0-9 and -, at most 63)'],
+  ];
+  for (const [value, message] of badNamespaces) {
+    it(`refuses HEARTH_OPERATOR_NAMESPACE=${value.length > 30 ? `${value.slice(0, 30)}…` : value} with one line naming it`, () => {
+      assert.throws(
+        () => loadConfig({ HEARTH_OPERATOR_NAMESPACE: value }),
+        (error: unknown) => error instanceof ConfigError && error.variable === 'HEARTH_OPERATOR_NAMESPACE' && error.message === message,
+      );
+    });
+  }
 
   const bad: [string, string][] = [
     ['HEARTH_OPERATOR_HTTP_PORT', 'abc'],
@@ -72,5 +107,16 @@ describe('loadConfig', () => {
     );
     assert.equal(failure?.code, 2);
     assert.equal(failure.stderr, 'hearth-operator: HEARTH_OPERATOR_HTTP_PORT: "abc" is not a whole number\n');
+  });
+
+  it('the process refuses a bad namespace list the same way, before touching the API server', async () => {
+    const main = path.join(import.meta.dirname, 'main.ts');
+    const env = { ...process.env, HEARTH_OPERATOR_NAMESPACE: 'team-a,team-a', KUBECONFIG: '/nonexistent/kubeconfig' };
+    const failure = await run(process.execPath, [main], { env }).then(
+      () => undefined,
+      (error: unknown) => error as { code: number; stderr: string },
+    );
+    assert.equal(failure?.code, 2);
+    assert.equal(failure.stderr, 'hearth-operator: HEARTH_OPERATOR_NAMESPACE: namespace "team-a" is listed twice\n');
   });
 });

@@ -2,15 +2,15 @@
 // one line naming the variable (main.ts exits 2).
 import { hostname } from 'node:os';
 import { leaderElectionTiming } from './controller/index.ts';
-import { defaultHearthImage, defaultHearthVersion } from './api/index.ts';
+import { defaultHearthImage, defaultHearthVersion, maxReplicasCeiling } from './api/index.ts';
 import { defaultBackendImages } from './tiers/index.ts';
 
 export interface OperatorConfig {
   /** A kubeconfig file; undefined: in-cluster when running in a pod, else ~/.kube/config. */
   readonly kubeconfig: string | undefined;
   readonly inCluster: boolean;
-  /** Watch only this namespace; undefined: all namespaces. */
-  readonly namespace: string | undefined;
+  /** Watch only these namespaces (one informer per namespace and kind); undefined: all namespaces. */
+  readonly namespaces: readonly string[] | undefined;
   readonly leaderElection:
     | { readonly enabled: false }
     | {
@@ -31,6 +31,8 @@ export interface OperatorConfig {
   readonly image: string;
   readonly version: string;
   readonly backendImages: { readonly postgres: string; readonly nats: string; readonly redis: string };
+  /** The most replicas a Hearth may ask for in one workload; a spec above it is Failed (InvalidResource). */
+  readonly maxReplicas: number;
 }
 
 export class ConfigError extends Error {
@@ -75,10 +77,28 @@ function name(env: Env, variable: string, pattern: RegExp, fallback?: string): s
   return value;
 }
 
-function leaderElection(env: Env, watched: string | undefined): OperatorConfig['leaderElection'] {
+/**
+ * A comma-separated list of namespaces, each a DNS label and none twice; undefined when unset. A
+ * bad item is refused rather than dropped: watching fewer namespaces than asked would go unnoticed.
+ */
+function namespaceList(env: Env, variable: string): readonly string[] | undefined {
+  const raw = text(env, variable);
+  if (raw === undefined) return undefined;
+  const namespaces = raw.split(',').map((item) => item.trim());
+  const seen = new Set<string>();
+  for (const namespace of namespaces) {
+    if (namespace === '') throw new ConfigError(variable, `"${raw}" has an empty namespace; give names separated by commas`);
+    if (!dnsLabel.test(namespace)) throw new ConfigError(variable, `"${namespace}" is not a valid namespace name (a DNS label: a-z, 0-9 and -, at most 63)`);
+    if (seen.has(namespace)) throw new ConfigError(variable, `namespace "${namespace}" is listed twice`);
+    seen.add(namespace);
+  }
+  return Object.freeze(namespaces);
+}
+
+function leaderElection(env: Env, watched: readonly string[] | undefined): OperatorConfig['leaderElection'] {
   if (!boolean(env, 'HEARTH_OPERATOR_LEADER_ELECTION', true)) return { enabled: false };
   const leaseName = name(env, 'HEARTH_OPERATOR_LEASE_NAME', dnsSubdomain, 'hearth-operator') ?? 'hearth-operator';
-  const leaseNamespace = name(env, 'HEARTH_OPERATOR_LEASE_NAMESPACE', dnsLabel, text(env, 'POD_NAMESPACE') ?? watched ?? 'default') ?? 'default';
+  const leaseNamespace = name(env, 'HEARTH_OPERATOR_LEASE_NAMESPACE', dnsLabel, text(env, 'POD_NAMESPACE') ?? watched?.[0] ?? 'default') ?? 'default';
   const identity = text(env, 'HEARTH_OPERATOR_IDENTITY') ?? `${text(env, 'POD_NAME') ?? hostname()}_${process.pid}`;
   const leaseDurationMs = integer(env, 'HEARTH_OPERATOR_LEASE_DURATION_SECONDS', 15, 1, 3600) * 1000;
   const renewDeadlineMs = integer(env, 'HEARTH_OPERATOR_RENEW_DEADLINE_SECONDS', 10, 1, 3600) * 1000;
@@ -92,12 +112,12 @@ function leaderElection(env: Env, watched: string | undefined): OperatorConfig['
 }
 
 export function loadConfig(env: Env = process.env): OperatorConfig {
-  const namespace = name(env, 'HEARTH_OPERATOR_NAMESPACE', dnsLabel);
+  const namespaces = namespaceList(env, 'HEARTH_OPERATOR_NAMESPACE');
   const config: OperatorConfig = {
     kubeconfig: text(env, 'KUBECONFIG'),
     inCluster: text(env, 'KUBERNETES_SERVICE_HOST') !== undefined,
-    namespace,
-    leaderElection: leaderElection(env, namespace),
+    namespaces,
+    leaderElection: leaderElection(env, namespaces),
     httpPort: integer(env, 'HEARTH_OPERATOR_HTTP_PORT', 8080, 0, 65535),
     httpHost: text(env, 'HEARTH_OPERATOR_HTTP_HOST') ?? '0.0.0.0',
     resyncMs: integer(env, 'HEARTH_OPERATOR_RESYNC_SECONDS', 600, 0) * 1000,
@@ -106,6 +126,7 @@ export function loadConfig(env: Env = process.env): OperatorConfig {
     shutdownDeadlineMs: integer(env, 'HEARTH_OPERATOR_SHUTDOWN_SECONDS', 30, 0) * 1000,
     image: text(env, 'HEARTH_OPERATOR_DEFAULT_IMAGE') ?? defaultHearthImage,
     version: text(env, 'HEARTH_OPERATOR_DEFAULT_VERSION') ?? defaultHearthVersion,
+    maxReplicas: integer(env, 'HEARTH_OPERATOR_MAX_REPLICAS', maxReplicasCeiling, 1, maxReplicasCeiling),
     backendImages: {
       postgres: text(env, 'HEARTH_OPERATOR_POSTGRES_IMAGE') ?? defaultBackendImages.postgres,
       nats: text(env, 'HEARTH_OPERATOR_NATS_IMAGE') ?? defaultBackendImages.nats,

@@ -40,4 +40,4 @@ const shutdown = (signal: string): void => {
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));
 await operator.start();
-log('started', { namespace: config.namespace ?? '(all)', port: operator.controller.port(), leaderElection: config.leaderElection.enabled });
+log('started', { namespaces: config.namespaces ?? '(all)', port: operator.controller.port(), leaderElection: config.leaderElection.enabled });

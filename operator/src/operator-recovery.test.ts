@@ -1,6 +1,5 @@
 // The operator recovering from what a real API server does to its watches: a restart mid-watch,
-// and 410 Gone once etcd has compacted past the versions it watched from. Then a tier change
-// embedded → single, which waits beside the serving tier since the data cannot be copied yet.
+// and 410 Gone once etcd has compacted past the versions it watched from.
 // `node operator/src/main.ts` runs as a child process; on the test control plane it talks to
 // kube-apiserver through a TCP proxy the test can cut. With HEARTH_E2E_KUBECONFIG (e2e-cluster.ts)
 // the cases that restart the API server or compact etcd are skipped and the rest run on that cluster.
@@ -27,7 +26,7 @@ describe('the operator recovering against a real API server', { timeout: suiteTi
   let operator: Child | undefined;
   let metricsPort = 0;
 
-  const { kubectl, getJson, exists, hearthOf, owned, applyExample, markReady, isHearthReady, metric, operatorEnv, operatorReady, deleteHearths } =
+  const { kubectl, getJson, exists, owned, applyExample, markReady, isHearthReady, metric, operatorEnv, operatorReady, deleteHearths } =
     operatorTestKit(
       () => cluster,
       () => metricsPort,
@@ -38,7 +37,6 @@ describe('the operator recovering against a real API server', { timeout: suiteTi
     return cluster.controlPlane;
   };
   const ownedNames = async (name: string): Promise<string[]> => (await owned(name)).map((item) => `${item.kind}/${item.metadata.name}`).sort();
-  const successes = (): Promise<number> => metric(/^hearth_operator_reconcile_total\{.*result="success"/);
   /** An embedded Hearth with its objects made. */
   const embeddedHearth = async (name: string): Promise<void> => {
     await applyExample(examples.embedded, name);
@@ -149,53 +147,4 @@ describe('the operator recovering against a real API server', { timeout: suiteTi
       await eventually('the objects of hotel', async () => (await owned('hotel')).length === 4, 15_000, 200);
     },
   );
-
-  it('tier change embedded → single: the single objects wait beside the embedded tier, which keeps serving', async () => {
-    await readyEmbeddedHearth('tango');
-    const before = await hearthOf('tango');
-    assert.equal(before.status?.tier, 'embedded');
-    await kubectl('patch', 'hearth', 'tango', '--type=merge', '-p', JSON.stringify({ spec: { tier: 'single' } }));
-
-    const count = async (kind: string): Promise<number> => (await owned('tango')).filter((item) => item.kind === kind).length;
-    await eventually('the single objects', async () => (await count('Deployment')) === 3 && (await count('StatefulSet')) === 4, 30_000, 200);
-    const migrating = async (): Promise<boolean> => {
-      const hearth = await hearthOf('tango');
-      return hearth.status?.phase === 'Migrating' && hearth.status.observedGeneration === hearth.metadata.generation;
-    };
-    await eventually('tango Migrating', migrating, 20_000, 200);
-
-    const hearth = await hearthOf('tango');
-    assert.equal(hearth.status?.tier, 'embedded', 'the embedded tier serves');
-    assert.equal(hearth.status?.url, 'http://chat.tango.example');
-    const condition = (type: string) => hearth.status?.conditions?.find((c) => c.type === type);
-    assert.deepEqual(
-      { status: condition('MigrationRequired')?.status, reason: condition('MigrationRequired')?.reason, message: condition('MigrationRequired')?.message },
-      {
-        status: 'True',
-        reason: 'DataCopyNotAvailable',
-        message:
-          'spec.tier is single but the embedded tier holds the data: this operator cannot copy it yet, so the embedded tier keeps serving and its volume is kept',
-      },
-    );
-    assert.equal(condition('Ready')?.status, 'True', 'the embedded tier is still ready');
-
-    // Several resyncs later the embedded tier is still there: nothing pruned it.
-    const reconciles = await successes();
-    await eventually('more reconciles', async () => (await successes()) >= reconciles + 3, 20_000, 200);
-    const names = await ownedNames('tango');
-    for (const name of embeddedObjects('tango')) assert.ok(names.includes(name), `${name} kept: ${names.join(', ')}`);
-    for (const name of ['Deployment/tango-gateway', 'Deployment/tango-realtime', 'Deployment/tango-messaging'])
-      assert.ok(names.includes(name), `${name} created: ${names.join(', ')}`);
-    assert.equal(names.filter((name) => name.startsWith('Ingress/')).length, 1, 'one Ingress');
-    const set = await getJson<Item>('statefulset', 'tango');
-    assert.deepEqual(
-      set.spec?.volumeClaimTemplates?.map((template) => template.metadata?.name),
-      ['data'],
-      'the embedded volume claim template stays',
-    );
-    const ingress = await getJson<Item>('ingress', 'tango');
-    const backends = ingress.spec?.rules?.flatMap((rule) => rule.http?.paths?.map((p) => p.backend?.service?.name) ?? []);
-    assert.deepEqual(backends, ['tango'], 'the Ingress still routes to the embedded Service');
-    assert.equal((await hearthOf('tango')).status?.phase, 'Migrating');
-  });
 });

@@ -3,7 +3,19 @@
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { hearthApiVersion, hearthGroup, hearthKind, type Hearth } from './api/index.ts';
-import { createController, createInformer, createRegistry, ownerKeys, type Controller, type ControllerEvent, type Informer, type KubeObject } from './controller/index.ts';
+import {
+  createController,
+  createInformer,
+  createMergedInformer,
+  createRegistry,
+  ownerKeys,
+  type Controller,
+  type ControllerEvent,
+  type Informer,
+  type InformerOptions,
+  type KubeObject,
+  type ResourceRef,
+} from './controller/index.ts';
 import { labelKeys, managedBy } from './tiers/index.ts';
 import type { OperatorConfig } from './config.ts';
 import { createEventRecorder } from './reconcile/events.ts';
@@ -39,19 +51,32 @@ function hearthKeysOf(object: KubeObject): string[] {
   return keys;
 }
 
+/**
+ * One informer of `resource` in the watched namespaces: a plain one for every namespace or for one;
+ * for several, one per namespace merged, since a Role per namespace allows no request that spans them.
+ */
+function informerIn<T extends KubeObject>(
+  namespaces: readonly string[] | undefined,
+  resource: ResourceRef,
+  options: Omit<InformerOptions, 'resource'>,
+): Informer<T> {
+  if (namespaces === undefined || namespaces.length <= 1) return createInformer<T>({ ...options, resource: { ...resource, namespace: namespaces?.[0] } });
+  return createMergedInformer(namespaces.map((namespace) => createInformer<T>({ ...options, resource: { ...resource, namespace } })));
+}
+
 export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, log: Log): Operator {
   const client = createKubeClient(kubeConfig);
   const registry = createRegistry();
   const applies = registry.counter('hearth_operator_apply_total', 'Desired objects by what the reconcile did with them (created, updated, unchanged).');
-  const primary = createInformer<Hearth & KubeObject>({ kubeConfig, resource: { group: hearthGroup, version: hearthApiVersion, plural: 'hearths', namespace: config.namespace } });
+  const primary = informerIn<Hearth & KubeObject>(config.namespaces, { group: hearthGroup, version: hearthApiVersion, plural: 'hearths' }, { kubeConfig });
   // Only what the operator made: the cache holds no one else's Secrets.
   const owned = new Map<OwnedKindName, Informer>(
-    watchedKinds.map((kind) => [kind, createInformer({ kubeConfig, resource: resourceOf(kind, config.namespace), labelSelector: `${labelKeys.managedBy}=${managedBy}` })]),
+    watchedKinds.map((kind) => [kind, informerIn(config.namespaces, resourceOf(kind), { kubeConfig, labelSelector: `${labelKeys.managedBy}=${managedBy}` })]),
   );
   const recorder = createEventRecorder(client, { instance: config.leaderElection.enabled ? config.leaderElection.identity : 'hearth-operator', log });
   const reconcile = createHearthReconciler({
     client,
-    tierContext: { image: config.image, version: config.version, backendImages: config.backendImages },
+    tierContext: { image: config.image, version: config.version, backendImages: config.backendImages, maxReplicas: config.maxReplicas },
     random: (count) => randomBytes(count),
     now: () => new Date(),
     events: recorder,

@@ -1,5 +1,5 @@
 // `make operator-e2e-cluster`: proves the operator's end-to-end suites run on an existing cluster
-// (HEARTH_E2E_KUBECONFIG, e2e-cluster.ts). It starts a harness control plane, runs both suites
+// (HEARTH_E2E_KUBECONFIG, e2e-cluster.ts). It starts a harness control plane, runs the suites
 // with HEARTH_E2E_KUBECONFIG pointing at it, and fails unless every case passed but the ones that
 // restart the API server or compact etcd, which must have been skipped, and unless the suites
 // worked on this control plane in namespaces of their own, which they deleted, leaving no Hearth.
@@ -14,7 +14,7 @@ import { e2eNamespaceLabel } from './e2e-cluster.ts';
 
 const exec = promisify(execFile);
 const here = import.meta.dirname;
-const suites = ['operator.test.ts', 'operator-recovery.test.ts'].map((file) => path.join(here, file));
+const suites = ['operator.test.ts', 'operator-recovery.test.ts', 'operator-repair.test.ts'].map((file) => path.join(here, file));
 /** What only the test control plane can do; everything else must pass on a cluster. */
 const controlPlaneOnly = [/^kube-apiserver restarts mid-watch/, /^410 Gone/];
 
@@ -59,7 +59,7 @@ try {
   const namespaces = JSON.parse(await kubectl('get', 'namespaces', '-l', e2eNamespaceLabel, '-o', 'json')) as {
     items: { metadata: { name: string; labels: Record<string, string>; deletionTimestamp?: string } }[];
   };
-  assert.deepEqual(namespaces.items.map((ns) => ns.metadata.labels[e2eNamespaceLabel]).sort(), ['operator', 'recovery']);
+  assert.deepEqual(namespaces.items.map((ns) => ns.metadata.labels[e2eNamespaceLabel]).sort(), ['operator', 'recovery', 'repair']);
   for (const ns of namespaces.items) assert.ok(ns.metadata.deletionTimestamp !== undefined, `${ns.metadata.name} deleted`);
   assert.equal((await kubectl('get', 'hearths', '--all-namespaces', '-o', 'name')).trim(), '', 'no Hearth left');
   process.stdout.write(`\noperator e2e on an existing cluster: ${outcome.passed.length} passed, ${outcome.skipped.length} skipped as expected\n`);

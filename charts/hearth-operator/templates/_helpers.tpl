@@ -33,7 +33,20 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 
-{{/* The namespace the operator reconciles: watchNamespace, or every namespace. */}}
-{{- define "hearth-operator.clusterWide" -}}
-{{- if eq .Values.watchNamespace "" -}}true{{- end -}}
+{{/*
+The namespaces whose Hearths the operator reconciles, as a JSON list (read it with fromJsonArray):
+watchNamespaces, or watchNamespace as a list of one, or [] for every namespace. Both set is refused
+rather than merged: which one was meant cannot be told, and a guess could widen the RBAC.
+*/}}
+{{- define "hearth-operator.watchNamespaces" -}}
+{{- if and .Values.watchNamespace .Values.watchNamespaces -}}
+{{- fail (printf "watchNamespace (%s) and watchNamespaces (%s) are both set: set only one of them (watchNamespaces: [%s] watches that one namespace too)" .Values.watchNamespace (join ", " .Values.watchNamespaces) .Values.watchNamespace) -}}
+{{- end -}}
+{{- if .Values.watchNamespaces -}}
+{{- toJson .Values.watchNamespaces -}}
+{{- else if .Values.watchNamespace -}}
+{{- toJson (list .Values.watchNamespace) -}}
+{{- else -}}
+[]
+{{- end -}}
 {{- end -}}

@@ -137,7 +137,7 @@ describe('the Hearth CRD on a real API server', () => {
     assert.match(lines[0] ?? '', /^NAME\s+TIER\s+PHASE\s+PAUSED\s+VERSION\s+URL\s+AGE$/);
     // PAUSED is empty but for a Hearth with a Paused condition (globex has no phase yet).
     assert.match(lines.find((line) => line.startsWith('globex ')) ?? '', /^globex\s+single\s+True\s+/);
-    assert.match(lines.find((line) => line.startsWith('complete ')) ?? '', /^complete\s+clustered\s+Ready\s+0\.1\.0\s+https:\/\/chat\.acme\.example\s+\d+s$/);
+    assert.match(lines.find((line) => line.startsWith('complete ')) ?? '', /^complete\s+single\s+Ready\s+0\.1\.0\s+https:\/\/chat\.acme\.example\s+\d+s$/);
     // The same resource through its short name and its category.
     assert.match(await kubectl('get', 'hearth', 'acme', '-n', namespace, '-o', 'name'), /^hearth\.hearth\.dev\/acme$/m);
     assert.match(await kubectl('get', 'all', '-n', namespace, '-o', 'name'), /^hearth\.hearth\.dev\/globex$/m);
@@ -145,12 +145,12 @@ describe('the Hearth CRD on a real API server', () => {
 
   it('selects Hearths by spec.tier', async () => {
     const names = await kubectl('get', 'hearth', '-n', namespace, '--field-selector', 'spec.tier=single', '-o', 'name');
-    assert.deepEqual(names.trim().split('\n'), ['hearth.hearth.dev/globex']);
+    assert.deepEqual(names.trim().split('\n'), ['hearth.hearth.dev/complete', 'hearth.hearth.dev/globex']);
   });
 
   describe('refuses each manifest in docs/examples/invalid/ with a message naming the field', () => {
-    it('has the four required cases', () => {
-      for (const name of ['unknown-tier.yaml', 'zero-replicas.yaml', 'clustered-two-nats.yaml', 'oidc-without-secret.yaml']) assert.ok(invalidFiles.includes(name), name);
+    it('has the required cases', () => {
+      for (const name of ['unknown-tier.yaml', 'zero-replicas.yaml', 'clustered-two-nats.yaml', 'oidc-without-secret.yaml', 'clustered-not-available.yaml', 'storage-zero.yaml', 'limits-below-requests.yaml', 'misspelt-resource.yaml', 'too-many-replicas.yaml', 'oidc-http-issuer.yaml']) assert.ok(invalidFiles.includes(name), name);
     });
     for (const name of invalidFiles) {
       it(name, async () => {
@@ -163,21 +163,53 @@ describe('the Hearth CRD on a real API server', () => {
     }
   });
 
-  it('lets spec.tier go up from embedded to single and refuses it going back down', async () => {
-    await applyJson('upgrade', { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'upgrade' }, spec: { tier: 'embedded' } });
-    const patch = (tier: string | null): Promise<string> =>
-      kubectl('patch', 'hearth', 'upgrade', '-n', namespace, '--type=merge', '-p', JSON.stringify({ spec: { tier } }));
-    await patch('single');
-    assert.equal((await getHearth('upgrade')).spec.tier, 'single');
+  it('refuses a change of spec.tier, except back to the tier status says serves', async () => {
+    await applyJson('fixed', { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'fixed' }, spec: { tier: 'embedded' } });
+    const patchTier = (tier: string | null): Promise<Failure> => kubectlFails('patch', 'hearth', 'fixed', '-n', namespace, '--type=merge', '-p', JSON.stringify({ spec: { tier } }));
+    assert.match((await patchTier('single')).stderr, /spec\.tier: Forbidden: spec\.tier cannot change: moving the data to another tier is not available yet/);
+    assert.match((await patchTier('clustered')).stderr, /spec\.tier clustered is not available yet/);
+    assert.equal((await getHearth('fixed')).spec.tier, 'embedded');
 
-    const down = await kubectlFails('patch', 'hearth', 'upgrade', '-n', namespace, '--type=merge', '-p', '{"spec":{"tier":"embedded"}}');
-    assert.match(down.stderr, /spec\.tier: Forbidden: spec\.tier may only go up: embedded → single → clustered/);
-    // Removing the field is a downgrade too: it defaults to embedded.
-    const removed = await kubectlFails('patch', 'hearth', 'upgrade', '-n', namespace, '--type=merge', '-p', '{"spec":{"tier":null}}');
-    assert.match(removed.stderr, /spec\.tier may only go up/);
-    await patch('clustered');
-    assert.match((await kubectlFails('patch', 'hearth', 'upgrade', '-n', namespace, '--type=merge', '-p', '{"spec":{"tier":"single"}}')).stderr, /spec\.tier may only go up/);
-    assert.equal((await getHearth('upgrade')).spec.tier, 'clustered');
+    // A Hearth an earlier release let move up (stored without these rules): it may go back to what serves.
+    await applyJson('stranded', { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'stranded' }, spec: { tier: 'single' } });
+    await kubectl('patch', 'hearth', 'stranded', '-n', namespace, '--subresource=status', '--type=merge', '-p', '{"status":{"tier":"embedded","phase":"Migrating"}}');
+    const other = await kubectlFails('patch', 'hearth', 'stranded', '-n', namespace, '--type=merge', '-p', '{"spec":{"tier":"clustered"}}');
+    assert.match(other.stderr, /spec\.tier/);
+    await kubectl('patch', 'hearth', 'stranded', '-n', namespace, '--type=merge', '-p', '{"spec":{"tier":"embedded"}}');
+    assert.equal((await getHearth('stranded')).spec.tier, 'embedded');
+    // Other changes of a Hearth are not held up by the rule.
+    await kubectl('patch', 'hearth', 'stranded', '-n', namespace, '--type=merge', '-p', '{"spec":{"paused":true}}');
+  });
+
+  it('refuses spec.version going back to an older release, and takes a newer one or a tag that is not a version', async () => {
+    await applyJson('versions', { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'versions' }, spec: { version: '0.2.0' } });
+    const setVersion = (version: string): Promise<string> => kubectl('patch', 'hearth', 'versions', '-n', namespace, '--type=merge', '-p', JSON.stringify({ spec: { version } }));
+    const refused = async (version: string): Promise<string> =>
+      (await kubectlFails('patch', 'hearth', 'versions', '-n', namespace, '--type=merge', '-p', JSON.stringify({ spec: { version } }))).stderr;
+    assert.match(await refused('0.1.0'), /spec\.version: Forbidden: spec\.version may not go back to an older release/);
+    assert.match(await refused('0.2.0-rc.1'), /may not go back/);
+    await setVersion('0.2.1');
+    await setVersion('v0.10.0');
+    assert.match(await refused('0.9.9'), /may not go back/);
+    // A tag that is not a version cannot be ordered: it is taken as it is, both ways.
+    await setVersion('nightly');
+    await setVersion('0.3.0');
+    assert.equal((await getHearth('versions')).spec.version, '0.3.0');
+  });
+
+  it('takes an http:// issuer only with allowInsecureIssuer, and the smallest volume and largest count allowed', async () => {
+    const oidc = { issuerURL: 'http://127.0.0.1:9000', clientID: 'hearth', clientSecretRef: { name: 'oidc' }, allowInsecureIssuer: true };
+    await applyJson('edges', {
+      apiVersion: 'hearth.dev/v1alpha1',
+      kind: 'Hearth',
+      metadata: { name: 'edges' },
+      spec: { tier: 'single', storage: { size: '1Gi' }, auth: { oidc }, services: { gateway: { replicas: 100, resources: { requests: { cpu: '0.5' }, limits: { cpu: '500m' } } } } },
+    });
+    const hearth = await getHearth('edges');
+    assert.equal(hearth.spec.auth?.oidc?.allowInsecureIssuer, true);
+    assert.equal(hearth.spec.services?.gateway?.replicas, 100);
+    const volume = await kubectlFails('patch', 'hearth', 'edges', '-n', namespace, '--type=merge', '-p', '{"spec":{"database":{"storage":{"size":"512Mi"}}}}');
+    assert.match(volume.stderr, /spec\.database\.storage\.size must be at least 1Gi/);
   });
 
   it('has a status subresource: status changes there without bumping metadata.generation, and not through the main resource', async () => {

@@ -25,6 +25,8 @@ import {
   hearthPlural,
   hearthServiceNames,
   hearthTiers,
+  maxReplicasCeiling,
+  minVolumeSize,
   pullPolicies,
   redisModes,
   tierDefaults,
@@ -64,17 +66,59 @@ const dnsSubdomain = { pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-
 const httpUrl = { pattern: '^https?://\\S+$', maxLength: 2048 };
 
 function tierField(): JsonSchema {
-  // Written out rather than derived from hearthTiers' order so that the rule reads plainly in the CRD.
-  const onlyUp: ValidationRule = {
-    rule: "self == oldSelf || oldSelf == 'embedded' || (oldSelf == 'single' && self == 'clustered')",
-    message: 'spec.tier may only go up: embedded → single → clustered',
+  // Ratcheted by the API server: a Hearth stored as clustered by an earlier release may still be
+  // updated as long as its tier stays as it is (and moved back down: tierChangeRule).
+  const notYet: ValidationRule = {
+    rule: "self != 'clustered'",
+    message: 'spec.tier clustered is not available yet: this release runs the embedded and single tiers (docs/operator.md#tiers)',
     reason: 'FieldValueForbidden',
   };
   return enumField(
-    'How Hearth runs. `embedded`: one process with its data on one volume. `single`: gateway, realtime and messaging as separate Deployments over PostgreSQL, NATS and Redis. `clustered`: the same, highly available. A tier may only go up, never down.',
+    'How Hearth runs. `embedded`: one process with its data on one volume. `single`: gateway, realtime and messaging as separate Deployments over PostgreSQL, NATS and Redis. `clustered`: the same, highly available (not available yet). The tier is fixed when the Hearth is created: moving the data to another tier is not available yet.',
     hearthTiers,
-    { default: 'embedded', 'x-kubernetes-validations': [onlyUp] },
+    { default: 'embedded', 'x-kubernetes-validations': [notYet] },
   );
+}
+
+/**
+ * On the whole object, because it needs status: the tier may not change, since no release can move
+ * the data yet, except back to status.tier, the tier that serves. That is the way out for a Hearth
+ * whose tier an earlier release let change and which has sat in Migrating since.
+ */
+function tierChangeRule(): ValidationRule {
+  const tierOf = (object: string): string => `(has(${object}.spec) && has(${object}.spec.tier) ? ${object}.spec.tier : 'embedded')`;
+  return {
+    rule: `${tierOf('self')} == ${tierOf('oldSelf')} || (has(self.status) && has(self.status.tier) && ${tierOf('self')} == self.status.tier)`,
+    message:
+      'spec.tier cannot change: moving the data to another tier is not available yet; create a new Hearth of that tier instead (docs/operator.md#tiers). A Hearth whose tier an earlier release changed may go back to status.tier',
+    fieldPath: '.spec.tier',
+    reason: 'FieldValueForbidden',
+  };
+}
+
+/** Rolling back would run an older release on a database a newer one has migrated, which it cannot read. */
+function versionField(): JsonSchema {
+  const noDowngrade: ValidationRule = {
+    rule: 'self == oldSelf || !isSemver(self, true) || !isSemver(oldSelf, true) || semver(self, true).compareTo(semver(oldSelf, true)) >= 0',
+    message:
+      'spec.version may not go back to an older release: schema migrations are not reversible; restore a backup into a new Hearth of that version instead (docs/operator.md#upgrade)',
+    reason: 'FieldValueForbidden',
+  };
+  return stringField('Hearth release to run: the image tag. A semantic version may only go up.', {
+    default: defaultHearthVersion,
+    pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
+    'x-kubernetes-validations': [noDowngrade],
+  });
+}
+
+/** A volume size no smaller than minVolumeSize (a size of 0 would otherwise reach the claim, which refuses it). */
+function volumeSizeField(path: string, defaultSize: string): JsonSchema {
+  const atLeast: ValidationRule = {
+    rule: `quantity(string(self)).compareTo(quantity('${minVolumeSize}')) >= 0`,
+    message: `${path} must be at least ${minVolumeSize}`,
+    reason: 'FieldValueInvalid',
+  };
+  return quantityField('Size of the volume claim.', { default: defaultSize, 'x-kubernetes-validations': [atLeast] });
 }
 
 function imageField(): JsonSchema {
@@ -109,7 +153,7 @@ function storageField(): JsonSchema {
   return objectField(
     "Hearth's own data volume: the embedded tier's database and uploads.",
     {
-      size: quantityField('Size of the volume claim.', { default: '10Gi' }),
+      size: volumeSizeField('spec.storage.size', '10Gi'),
       storageClassName: stringField("StorageClass of the volume claim; the cluster's default class when not set.", dnsSubdomain),
       retainOnDelete: booleanField('Keep the volume claims (data) when the Hearth is deleted.', true),
     },
@@ -135,10 +179,17 @@ function oidcField(): JsonSchema {
     fieldPath: '.clientSecretRef',
     reason: 'FieldValueRequired',
   };
+  const httpsIssuer: ValidationRule = {
+    rule: "self.issuerURL.startsWith('https://') || (has(self.allowInsecureIssuer) && self.allowInsecureIssuer)",
+    message: 'spec.auth.oidc.issuerURL must be https://: sign-in tokens must not travel in the clear (allowInsecureIssuer: true permits http:// for a test provider)',
+    fieldPath: '.issuerURL',
+    reason: 'FieldValueInvalid',
+  };
   return objectField(
     'Sign-in through an OpenID Connect provider.',
     {
-      issuerURL: stringField("The provider's issuer URL; its /.well-known/openid-configuration is read at start-up.", httpUrl),
+      issuerURL: stringField("The provider's issuer URL, https://; its /.well-known/openid-configuration is read at start-up.", httpUrl),
+      allowInsecureIssuer: booleanField('Allow an http:// issuerURL. Only for a test provider: tokens and the client secret then travel in the clear.', false),
       clientID: stringField('Client ID registered at the provider.', { minLength: 1, maxLength: 256 }),
       clientSecretRef: secretKeyRefField('The Secret key holding the client secret.', 'clientSecret'),
       groupsClaim: stringField('ID-token claim that lists the user\'s groups.', { default: 'groups', minLength: 1, maxLength: 256 }),
@@ -162,7 +213,7 @@ function oidcField(): JsonSchema {
         'x-kubernetes-list-type': 'set',
       },
     },
-    { required: ['issuerURL', 'clientID'], 'x-kubernetes-validations': [needsSecret] },
+    { required: ['issuerURL', 'clientID'], 'x-kubernetes-validations': [needsSecret, httpsIssuer] },
   );
 }
 
@@ -196,9 +247,10 @@ function authField(): JsonSchema {
   );
 }
 
-/** A count of at least 1; without defaultValue, the operator picks it by tier (tierDefaults). */
+/** A count of 1 to maxReplicasCeiling; without defaultValue, the operator picks it by tier (tierDefaults). */
 function replicasField(description: string, defaultValue?: number): JsonSchema {
-  return integerField(description, defaultValue === undefined ? { minimum: 1 } : { default: defaultValue, minimum: 1 });
+  const range = { minimum: 1, maximum: maxReplicasCeiling };
+  return integerField(description, defaultValue === undefined ? range : { default: defaultValue, ...range });
 }
 
 function byTier(key: keyof TierDefaults): string {
@@ -216,7 +268,7 @@ function autoscalingField(service: HearthServiceName): JsonSchema {
     'Scale on CPU with a HorizontalPodAutoscaler; replicas is then only the starting count.',
     {
       minReplicas: replicasField('Fewest replicas the autoscaler keeps.', 1),
-      maxReplicas: integerField('Most replicas the autoscaler starts.', { minimum: 1 }),
+      maxReplicas: replicasField('Most replicas the autoscaler starts.'),
       targetCPUUtilizationPercentage: integerField('Average CPU use, as a percentage of requests, that the autoscaler aims for.', {
         default: 80,
         minimum: 1,
@@ -227,22 +279,46 @@ function autoscalingField(service: HearthServiceName): JsonSchema {
   );
 }
 
-function resourcesField(): JsonSchema {
-  const amounts = (description: string): JsonSchema => ({
+// What a container's resources may name (core/v1 validation): the standard names, huge pages, or
+// an extended resource with a domain. Checked here so that a typo fails at kubectl apply, not at the Deployment.
+const resourceNameRule = "self.all(name, name in ['cpu', 'memory', 'ephemeral-storage'] || name.startsWith('hugepages-') || name.contains('/'))";
+
+function resourcesField(service: HearthServiceName): JsonSchema {
+  const path = `spec.services.${service}.resources`;
+  const amounts = (key: 'limits' | 'requests', description: string): JsonSchema => ({
     description,
     type: 'object',
     additionalProperties: quantityField('An amount of the named resource.'),
+    // Bounded so that the API server can bound the cost of the rules over it.
+    maxProperties: 8,
+    'x-kubernetes-validations': [
+      {
+        rule: resourceNameRule,
+        message: `${path}.${key}: a resource is cpu, memory, ephemeral-storage, hugepages-<size> or a name with a domain (example.com/gpu)`,
+        reason: 'FieldValueInvalid',
+      },
+    ],
   });
-  return objectField('Compute resources of each container (as in a Pod spec).', {
-    limits: amounts('Most of each resource a container may use, by resource name (cpu, memory).'),
-    requests: amounts('Resources reserved for a container, by resource name (cpu, memory).'),
-  });
+  const limitsCoverRequests: ValidationRule = {
+    rule: '!has(self.limits) || !has(self.requests) || self.requests.all(name, !(name in self.limits) || quantity(string(self.limits[name])).compareTo(quantity(string(self.requests[name]))) >= 0)',
+    message: `${path}.limits must be at least ${path}.requests for each resource`,
+    fieldPath: '.limits',
+    reason: 'FieldValueInvalid',
+  };
+  return objectField(
+    'Compute resources of each container (as in a Pod spec).',
+    {
+      limits: amounts('limits', 'Most of each resource a container may use, by resource name (cpu, memory).'),
+      requests: amounts('requests', 'Resources reserved for a container, by resource name (cpu, memory).'),
+    },
+    { 'x-kubernetes-validations': [limitsCoverRequests] },
+  );
 }
 
 function serviceField(service: HearthServiceName): JsonSchema {
   return objectField(`The ${service} Deployment (single and clustered tiers).`, {
     replicas: replicasField(`Number of pods. ${byTier('serviceReplicas')}`),
-    resources: resourcesField(),
+    resources: resourcesField(service),
     autoscaling: autoscalingField(service),
   });
 }
@@ -262,14 +338,14 @@ function externalField(what: string, keys: string): JsonSchema {
   }, { required: ['secretRef'] });
 }
 
-function volumeField(what: string, defaultSize: string): JsonSchema {
-  return objectField(`The volume of each ${what} pod.`, { size: quantityField('Size of the volume claim.', { default: defaultSize }) });
+function volumeField(what: string, path: string, defaultSize: string): JsonSchema {
+  return objectField(`The volume of each ${what} pod.`, { size: volumeSizeField(`${path}.size`, defaultSize) });
 }
 
 function databaseField(): JsonSchema {
   return objectField('PostgreSQL for the single and clustered tiers.', {
     instances: replicasField(`PostgreSQL instances: one primary, the rest standbys. ${byTier('databaseInstances')}`),
-    storage: volumeField('PostgreSQL', '10Gi'),
+    storage: volumeField('PostgreSQL', 'spec.database.storage', '10Gi'),
     external: externalField('PostgreSQL server', 'key `url`, a postgres:// connection URL'),
   });
 }
@@ -277,7 +353,7 @@ function databaseField(): JsonSchema {
 function natsField(): JsonSchema {
   return objectField('NATS with JetStream for the single and clustered tiers.', {
     replicas: replicasField(`NATS servers; a clustered JetStream needs at least 3. ${byTier('natsReplicas')}`),
-    storage: volumeField('NATS', '5Gi'),
+    storage: volumeField('NATS', 'spec.nats.storage', '5Gi'),
     external: externalField('NATS server', 'key `url`, a nats:// URL'),
   });
 }
@@ -325,7 +401,7 @@ function specField(): JsonSchema {
     'The Hearth installation the user wants.',
     {
       tier: tierField(),
-      version: stringField('Hearth release to run: the image tag.', { default: defaultHearthVersion, pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$' }),
+      version: versionField(),
       image: imageField(),
       ingress: ingressField(),
       storage: storageField(),
@@ -401,7 +477,7 @@ function rootSchema(): JsonSchema {
       spec: specField(),
       status: statusField(),
     },
-    { 'x-kubernetes-validations': [shortName] },
+    { 'x-kubernetes-validations': [shortName, tierChangeRule()] },
   );
 }
 

@@ -13,7 +13,7 @@ const service = {
 };
 
 export const completeHearthSpec: Complete<HearthSpec> = {
-  tier: 'clustered',
+  tier: 'single',
   version: '0.1.0',
   image: { repository: 'ghcr.io/hearth/hearth', pullPolicy: 'IfNotPresent' },
   ingress: { host: 'chat.acme.example', className: 'nginx', tlsSecretName: 'chat-tls' },
@@ -22,6 +22,7 @@ export const completeHearthSpec: Complete<HearthSpec> = {
     local: { enabled: true },
     oidc: {
       issuerURL: 'https://sso.acme.example/realms/acme',
+      allowInsecureIssuer: false,
       clientID: 'hearth',
       clientSecretRef: { name: 'hearth-oidc', key: 'clientSecret' },
       groupsClaim: 'groups',

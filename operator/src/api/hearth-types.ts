@@ -43,6 +43,12 @@ export interface TierDefaults {
   redisMode: RedisMode;
 }
 
+/** The most replicas (or instances) the CRD accepts for any workload; the operator may be set to allow fewer. */
+export const maxReplicasCeiling = 100;
+
+/** The smallest volume a Hearth may ask for: below it PostgreSQL, NATS or SQLite would fill it in days. */
+export const minVolumeSize = '1Gi';
+
 /** A Kubernetes resource quantity: `10Gi`, `500m`, `2`. */
 export type Quantity = string | number;
 
@@ -106,6 +112,8 @@ export interface AuthSpec {
 
 export interface OidcSpec {
   issuerURL: string;
+  /** Defaulted: false. An http:// issuerURL is refused without it. */
+  allowInsecureIssuer?: boolean;
   clientID: string;
   /** Required by a CEL rule rather than `required`, so that the refusal names it plainly. */
   clientSecretRef?: SecretKeyRef;

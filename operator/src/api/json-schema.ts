@@ -26,6 +26,7 @@ export interface JsonSchema {
   pattern?: string;
   minItems?: number;
   maxItems?: number;
+  maxProperties?: number;
   required?: string[];
   anyOf?: JsonSchema[];
   items?: JsonSchema;
@@ -68,6 +69,8 @@ export function quantityField(description: string, extra: Extra = {}): JsonSchem
     description,
     anyOf: [{ type: 'integer' }, { type: 'string' }],
     pattern: quantityPattern,
+    // Bounded so that the API server can bound the cost of a CEL rule comparing quantities.
+    maxLength: 64,
     'x-kubernetes-int-or-string': true,
     ...extra,
   };

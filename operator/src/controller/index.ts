@@ -20,6 +20,7 @@ export {
   type InformerStats,
   type ResourceRef,
 } from './informer.ts';
+export { createMergedInformer, type MergedInformer } from './merged-informer.ts';
 export {
   createWorkQueue,
   type ReconcileOutcome,

@@ -3,10 +3,12 @@
 // writes nor asks: the live object must carry the hash of what we last applied (so a field we
 // stopped setting is noticed) and hold every field we set (so someone else's edit is noticed).
 import { createHash } from 'node:crypto';
-import type { KubeObject } from '../controller/index.ts';
+import { KubeApiError, type KubeObject } from '../controller/index.ts';
 import type { DesiredObject } from '../tiers/index.ts';
 import type { ApplyResult, ReconcileContext } from './context.ts';
 import { pathOf, type OwnedKindName } from './kinds.ts';
+import { ObjectWriteError } from './problems.ts';
+import { compareQuantities, isQuantity } from './quantity.ts';
 
 export const appliedHashAnnotation = 'hearth.dev/applied-hash';
 
@@ -33,8 +35,37 @@ async function ensureObjectApplied(ctx: ReconcileContext, object: DesiredObject)
   const live = await liveObject(ctx, object.kind, namespace, name);
   if (live !== undefined && isUpToDate(stamped, live)) return 'unchanged';
   if (live !== undefined) ctx.log?.('applying', { kind: object.kind, namespace, name, differs: differenceOf(stamped, live) });
-  await ctx.client.apply(pathOf(object.kind, namespace, name), stamped);
+  try {
+    await applyTakingListsBack(ctx, stamped, live !== undefined);
+  } catch (error) {
+    if (error instanceof KubeApiError) throw new ObjectWriteError(object.kind, name, error);
+    throw error;
+  }
   return live === undefined ? 'created' : 'updated';
+}
+
+/**
+ * Server-side apply merges list entries by key, so an entry someone else added can make the merged
+ * object invalid: a hand edit that moved the Service's port `http` to 8081 leaves their 8081 and our
+ * 80 under one name, and every apply is refused (422, duplicate name). Forcing does not help, since
+ * their entry has another key. So on a 422 the lists are taken back whole, by a merge patch of our
+ * spec (a merge patch replaces lists), and the apply is made again. If the spec itself is what the
+ * API server refuses, the merge patch is refused too and changes nothing; the first error is thrown.
+ */
+async function applyTakingListsBack(ctx: ReconcileContext, stamped: DesiredObject, exists: boolean): Promise<void> {
+  const path = pathOf(stamped.kind, stamped.metadata.namespace, stamped.metadata.name);
+  try {
+    await ctx.client.apply(path, stamped);
+  } catch (error) {
+    if (!exists || !(error instanceof KubeApiError) || error.status !== 422 || !('spec' in stamped)) throw error;
+    try {
+      await ctx.client.mergePatch(path, { spec: stamped.spec });
+    } catch {
+      throw error;
+    }
+    ctx.log?.('took lists back', { kind: stamped.kind, namespace: stamped.metadata.namespace, name: stamped.metadata.name, refusal: error.message });
+    await ctx.client.apply(path, stamped);
+  }
 }
 
 export async function liveObject(ctx: ReconcileContext, kind: OwnedKindName, namespace: string, name: string): Promise<KubeObject | undefined> {
@@ -82,8 +113,14 @@ export function firstDifference(desired: unknown, live: unknown, path = ''): str
   if (live === undefined && isEmpty(desired)) return undefined;
   if (Array.isArray(desired)) return listDifference(desired, live, path);
   if (typeof desired === 'object' && desired !== null) return recordDifference(desired, live, path);
-  return desired === live ? undefined : path;
+  if (desired === live) return undefined;
+  // The API server stores quantities canonically (0.5 → 500m, 1024Mi → 1Gi): the same amount is no difference.
+  if (quantityPath.test(path) && isQuantity(desired) && isQuantity(live) && compareQuantities(desired, live) === 0) return undefined;
+  return path;
 }
+
+/** A container's or a claim's resource amount: `….resources.requests.cpu`, `….limits.memory`. */
+const quantityPath = /\.(requests|limits)\.[^.[\]]+$/;
 
 function listDifference(desired: readonly unknown[], live: unknown, path: string): string | undefined {
   if (!Array.isArray(live) || live.length !== desired.length) return path;

@@ -2,24 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../controller/index.ts';
 import type { DesiredStatefulSet } from '../tiers/index.ts';
-import { keepLiveClaimTemplates, quantityValue } from './claims.ts';
-
-describe('quantityValue', () => {
-  const cases: Array<[string | number | undefined, number | undefined]> = [
-    ['10Gi', 10 * 2 ** 30],
-    ['1024Mi', 2 ** 30],
-    ['1.5Ki', 1536],
-    ['20G', 20e9],
-    ['500m', 0.5],
-    ['1e3', 1000],
-    ['7', 7],
-    [7, 7],
-    ['ten', undefined],
-    ['10 Gi', undefined],
-    [undefined, undefined],
-  ];
-  for (const [quantity, value] of cases) it(`${JSON.stringify(quantity)} → ${value}`, () => assert.equal(quantityValue(quantity), value));
-});
+import { keepLiveClaimTemplates } from './claims.ts';
 
 describe('keepLiveClaimTemplates', () => {
   const claim = (size: string, storageClassName?: string) => ({

@@ -5,7 +5,8 @@
 import type { V1PersistentVolumeClaim, V1StatefulSet } from '@kubernetes/client-node';
 import { KubeApiError, type KubeObject } from '../controller/index.ts';
 import type { Hearth } from '../api/index.ts';
-import type { DesiredObject, DesiredStatefulSet } from '../tiers/index.ts';
+import type { DesiredObject, DesiredStatefulSet, StorageRefusal } from '../tiers/index.ts';
+import { compareQuantities } from './quantity.ts';
 import type { ReconcileContext } from './context.ts';
 import { pathOf } from './kinds.ts';
 
@@ -19,21 +20,6 @@ export interface ClaimChange {
   readonly wantedSize: string;
   readonly liveClass: string | undefined;
   readonly wantedClass: string | undefined;
-}
-
-const binary: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const decimal: Record<string, number> = { m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-
-/** A resource quantity in base units (`10Gi` → 10737418240), or undefined when it is not one. */
-export function quantityValue(quantity: string | number | undefined): number | undefined {
-  if (typeof quantity === 'number') return quantity;
-  if (quantity === undefined) return undefined;
-  const match = /^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:([KMGTPE]i)|([eE][-+]?[0-9]+)|([mkMGTPE]?))$/.exec(quantity.trim());
-  if (match === null) return undefined;
-  const [, number = '', binarySuffix, exponent, decimalSuffix = ''] = match;
-  if (binarySuffix !== undefined) return Number(number) * (binary[binarySuffix] ?? Number.NaN);
-  if (exponent !== undefined) return Number(`${number}${exponent}`);
-  return Number(number) * (decimal[decimalSuffix] ?? Number.NaN);
 }
 
 const sizeOf = (claim: V1PersistentVolumeClaim | undefined): string | undefined => {
@@ -66,7 +52,7 @@ function claimChange(set: DesiredStatefulSet, replicas: number, wanted: V1Persis
   if (current === undefined || liveSize === undefined || wantedSize === undefined) return undefined;
   const liveClass = current.spec?.storageClassName;
   const wantedClass = wanted.spec?.storageClassName;
-  if (quantityValue(liveSize) === quantityValue(wantedSize) && liveClass === wantedClass) return undefined;
+  if (compareQuantities(liveSize, wantedSize) === 0 && liveClass === wantedClass) return undefined;
   const { name: statefulSet, namespace } = set.metadata;
   return { statefulSet, namespace, template: wanted.metadata?.name ?? '', replicas, liveSize, wantedSize, liveClass, wantedClass };
 }
@@ -97,17 +83,18 @@ export async function withLiveClaimTemplates(
   return { objects: result, changes };
 }
 
-export interface ClaimOutcome {
-  readonly claim: string;
-  readonly result: 'resized' | 'refused';
-  readonly message: string;
-}
+export type StorageRefusalReason = 'CannotShrink' | 'StorageClassFixed' | 'ExpansionRefused' | 'ClaimNotBound';
+
+export type ClaimOutcome =
+  | { readonly claim: string; readonly result: 'resized'; readonly message: string }
+  | { readonly claim: string; readonly result: 'refused'; readonly reason: StorageRefusalReason; readonly message: string };
 
 /**
  * Carries out the changes on the claims the StatefulSet made (`<template>-<set>-<ordinal>`): a
- * larger size is requested on each claim that is smaller; anything else (a smaller size, another
- * storage class) cannot be done to a volume in place and is reported. Never throws for a refusal:
- * the rest of the reconcile goes on, and the Warning says what to do.
+ * larger size is requested on each bound claim that is smaller; anything else (a smaller size,
+ * another storage class) cannot be done to a volume in place and is reported. Never throws for a
+ * refusal: the rest of the reconcile goes on, and the StorageUnchanged condition says what to do.
+ * Only a resize makes an Event here: refusals are reported once, when the condition changes.
  */
 export async function ensureClaimChanges(ctx: ReconcileContext, hearth: Hearth, changes: readonly ClaimChange[]): Promise<ClaimOutcome[]> {
   const outcomes: ClaimOutcome[] = [];
@@ -115,33 +102,52 @@ export async function ensureClaimChanges(ctx: ReconcileContext, hearth: Hearth, 
     const claimNames = Array.from({ length: change.replicas }, (_, ordinal) => `${change.template}-${change.statefulSet}-${ordinal}`);
     if (change.liveClass !== change.wantedClass) {
       const message = `volumes of ${change.statefulSet} keep storage class ${change.liveClass ?? '(default)'}: a volume cannot move to ${change.wantedClass ?? '(default)'} in place; copy the data to a new Hearth instead`;
-      outcomes.push({ claim: claimNames.join(', '), result: 'refused', message });
-      await ctx.events.record(hearth, 'Warning', 'StorageUnchanged', message);
+      outcomes.push({ claim: claimNames.join(', '), result: 'refused', reason: 'StorageClassFixed', message });
     }
-    const wanted = quantityValue(change.wantedSize) ?? 0;
     for (const name of claimNames) {
-      const path = pathOf('PersistentVolumeClaim', change.namespace, name);
-      const claim = (await ctx.client.get(path)) as V1PersistentVolumeClaim | undefined;
-      const size = sizeOf(claim);
-      if (claim === undefined || size === undefined || quantityValue(size) === wanted) continue;
-      if ((quantityValue(size) ?? 0) > wanted) {
-        const message = `PersistentVolumeClaim ${name} stays at ${size}: volumes cannot shrink, so spec.storage.size ${change.wantedSize} is not applied to it`;
-        outcomes.push({ claim: name, result: 'refused', message });
-        await ctx.events.record(hearth, 'Warning', 'StorageUnchanged', message);
-        continue;
-      }
-      try {
-        await ctx.client.mergePatch(path, { spec: { resources: { requests: { storage: change.wantedSize } } } });
-        const message = `Requested ${change.wantedSize} for PersistentVolumeClaim ${name} (was ${size}); its storage class expands the volume`;
-        outcomes.push({ claim: name, result: 'resized', message });
-        await ctx.events.record(hearth, 'Normal', 'Resized', message);
-      } catch (error) {
-        if (!(error instanceof KubeApiError) || error.status >= 500) throw error;
-        const message = `PersistentVolumeClaim ${name} stays at ${size}: the API server refused ${change.wantedSize} (${error.message}); its storage class must allow volume expansion`;
-        outcomes.push({ claim: name, result: 'refused', message });
-        await ctx.events.record(hearth, 'Warning', 'StorageUnchanged', message);
-      }
+      const outcome = await ensureClaimSize(ctx, change, name);
+      if (outcome === undefined) continue;
+      outcomes.push(outcome);
+      if (outcome.result === 'resized') await ctx.events.record(hearth, 'Normal', 'Resized', outcome.message);
     }
   }
   return outcomes;
+}
+
+async function ensureClaimSize(ctx: ReconcileContext, change: ClaimChange, name: string): Promise<ClaimOutcome | undefined> {
+  const path = pathOf('PersistentVolumeClaim', change.namespace, name);
+  const claim = (await ctx.client.get(path)) as V1PersistentVolumeClaim | undefined;
+  const size = sizeOf(claim) ?? change.liveSize;
+  const order = compareQuantities(size, change.wantedSize);
+  if (order === 0 || order === undefined) return undefined;
+  if (order > 0) {
+    // Without a claim yet, the StatefulSet will make it from its template, which keeps its size.
+    const message =
+      claim === undefined
+        ? `PersistentVolumeClaim ${name} will be made at ${size}: the claim template of ${change.statefulSet} cannot change, so spec.storage.size ${change.wantedSize} (smaller) is not applied`
+        : `PersistentVolumeClaim ${name} stays at ${size}: volumes cannot shrink, so spec.storage.size ${change.wantedSize} is not applied to it`;
+    return { claim: name, result: 'refused', reason: 'CannotShrink', message };
+  }
+  // A claim that does not exist yet is made at the template's size and asked to grow on a later reconcile.
+  if (claim === undefined) return undefined;
+  if (claim.status?.phase !== 'Bound') {
+    const message = `PersistentVolumeClaim ${name} is not bound to a volume yet: it is asked for ${change.wantedSize} once it is`;
+    return { claim: name, result: 'refused', reason: 'ClaimNotBound', message };
+  }
+  try {
+    await ctx.client.mergePatch(path, { spec: { resources: { requests: { storage: change.wantedSize } } } });
+    return { claim: name, result: 'resized', message: `Requested ${change.wantedSize} for PersistentVolumeClaim ${name} (was ${size}); its storage class expands the volume` };
+  } catch (error) {
+    if (!(error instanceof KubeApiError) || error.status >= 500) throw error;
+    const message = `PersistentVolumeClaim ${name} stays at ${size}: the API server refused ${change.wantedSize} (${error.message}); its storage class must allow volume expansion`;
+    return { claim: name, result: 'refused', reason: 'ExpansionRefused', message };
+  }
+}
+
+/** What the StorageUnchanged condition says of these outcomes: undefined when nothing was refused. */
+export function storageRefusalOf(outcomes: readonly ClaimOutcome[]): StorageRefusal | undefined {
+  const refused = outcomes.filter((outcome) => outcome.result === 'refused');
+  const first = refused[0];
+  if (first === undefined) return undefined;
+  return { reason: first.reason, message: refused.map((outcome) => outcome.message).join('; ') };
 }

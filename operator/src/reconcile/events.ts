@@ -6,11 +6,13 @@ import { pathOf } from './kinds.ts';
 import type { KubeClient } from './kube-client.ts';
 
 export type EventType = 'Normal' | 'Warning';
-export type EventReason = 'Created' | 'Updated' | 'Pruned' | 'Ready' | 'Failed' | 'Deleted' | 'Paused' | 'Resumed' | 'Resized' | 'StorageUnchanged';
+/** What the operator did; a Warning's reason is instead the reason of the condition it reports (problems.ts). */
+export type EventReason = 'Created' | 'Updated' | 'Pruned' | 'Ready' | 'Failed' | 'Deleted' | 'Retained' | 'Paused' | 'Resumed' | 'Resized';
 
 export interface EventRecorder {
   /** Never throws: an event that cannot be written is logged and dropped. */
-  record(hearth: Hearth, type: EventType, reason: EventReason, message: string): Promise<void>;
+  /** `reason` is an EventReason, or for a Warning the CamelCase reason of the condition it reports. */
+  record(hearth: Hearth, type: EventType, reason: EventReason | (string & {}), message: string): Promise<void>;
 }
 
 interface Seen {

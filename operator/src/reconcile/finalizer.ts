@@ -1,8 +1,10 @@
 // The finalizer: cleanup that owner references cannot do by themselves. Without a garbage
-// collector (or before it gets there) the owned objects are deleted here; the volumes go only
-// when spec.storage.retainOnDelete is false. The finalizer goes last, once nothing owned is left.
+// collector (or before it gets there) the owned objects are deleted here; the volumes and the
+// credentials that open them go only when spec.storage.retainOnDelete is false at deletion. The
+// finalizer goes last, once nothing owned is left.
+import type { KubeObject } from '../controller/index.ts';
 import type { Hearth } from '../api/index.ts';
-import { instanceLabels } from '../tiers/index.ts';
+import { generatedAnnotation, instanceLabels, toSelector } from '../tiers/index.ts';
 import { hearthName, hearthNamespace, isOwnedBy, type ReconcileContext } from './context.ts';
 import { pathOf, prunableKinds, type KindName } from './kinds.ts';
 
@@ -20,7 +22,11 @@ export async function ensureFinalizer(ctx: ReconcileContext, hearth: Hearth): Pr
 }
 
 export async function removeFinalizer(ctx: ReconcileContext, hearth: Hearth): Promise<Hearth> {
-  return setFinalizers(ctx, hearth, (hearth.metadata.finalizers ?? []).filter((name) => name !== cleanupFinalizer));
+  return setFinalizers(
+    ctx,
+    hearth,
+    (hearth.metadata.finalizers ?? []).filter((name) => name !== cleanupFinalizer),
+  );
 }
 
 async function setFinalizers(ctx: ReconcileContext, hearth: Hearth, finalizers: string[]): Promise<Hearth> {
@@ -30,34 +36,95 @@ async function setFinalizers(ctx: ReconcileContext, hearth: Hearth, finalizers: 
 }
 
 export interface CleanupResult {
-  readonly deleted: string[];
+  readonly deleted: readonly string[];
+  /** The volume claims and credentials kept (spec.storage.retainOnDelete is true). */
+  readonly kept: readonly string[];
   /** Objects still there (being deleted by someone else's finalizer, say): look again later. */
   readonly remaining: number;
 }
 
-/** Deletes what the Hearth owns, asking the API server rather than the cache: nothing may be missed. */
+/**
+ * Deletes what the Hearth owns, asking the API server rather than the cache: nothing may be missed.
+ * The volume claims and the generated credentials share one fate, decided by
+ * spec.storage.retainOnDelete as it is now, at deletion: both kept, or both deleted.
+ */
 export async function cleanupOwned(ctx: ReconcileContext, hearth: Hearth): Promise<CleanupResult> {
-  const namespace = hearthNamespace(hearth);
-  const selector = Object.entries(instanceLabels(hearthName(hearth)))
-    .map(([key, value]) => `${key}=${value}`)
-    .join(',');
+  const retain = hearth.spec.storage?.retainOnDelete !== false;
+  const kept = retain ? await ensureDataKept(ctx, hearth) : [];
   const deleted: string[] = [];
   let remaining = 0;
-  const retain = hearth.spec.storage?.retainOnDelete !== false;
-  const targets: KindName[] = [...prunableKinds, 'Secret', ...(retain ? [] : (['PersistentVolumeClaim'] as const))];
+  const targets: KindName[] = [...prunableKinds, ...(retain ? [] : (['Secret', 'PersistentVolumeClaim'] as const))];
   for (const kind of targets) {
-    const live = await ctx.client.list(pathOf(kind, namespace), selector);
-    // PVCs from a volume claim template carry no owner reference: the labels say whose they are.
-    const owned = live.filter((object) => kind === 'PersistentVolumeClaim' || isOwnedBy(object, hearth));
-    for (const object of owned) {
+    for (const object of await deletable(ctx, hearth, kind)) {
       const name = object.metadata?.name ?? '';
       // Already being deleted: a PVC waits for kubernetes.io/pvc-protection, which is not ours to lift.
       if (object.metadata?.deletionTimestamp !== undefined) continue;
-      if (await ctx.client.delete(pathOf(kind, namespace, name))) deleted.push(`${kind}/${name}`);
-      else continue;
-      const after = await ctx.client.get(pathOf(kind, namespace, name));
+      const path = pathOf(kind, hearthNamespace(hearth), name);
+      if (!(await ctx.client.delete(path))) continue;
+      deleted.push(`${kind} ${name}`);
+      await ctx.events.record(hearth, 'Normal', 'Deleted', `Deleted ${kind} ${name}`);
+      const after = await ctx.client.get(path);
       if (after !== undefined && after.metadata?.deletionTimestamp === undefined) remaining += 1;
     }
   }
-  return { deleted, remaining };
+  return { deleted, kept, remaining };
+}
+
+async function listInstance(ctx: ReconcileContext, hearth: Hearth, kind: KindName): Promise<KubeObject[]> {
+  return ctx.client.list(pathOf(kind, hearthNamespace(hearth)), toSelector(instanceLabels(hearthName(hearth))));
+}
+
+/**
+ * What cleanup deletes of a kind: what the Hearth owns; every claim of its labels (claims from a
+ * volume claim template carry no owner reference); and of the Secrets, those the operator generated.
+ */
+async function deletable(ctx: ReconcileContext, hearth: Hearth, kind: KindName): Promise<KubeObject[]> {
+  const live = await listInstance(ctx, hearth, kind);
+  if (kind === 'PersistentVolumeClaim') return live;
+  if (kind === 'Secret') return live.filter((secret) => isGenerated(secret) || isOwnedBy(secret, hearth));
+  return live.filter((object) => isOwnedBy(object, hearth));
+}
+
+function isGenerated(secret: KubeObject): boolean {
+  return secret.metadata?.annotations?.[generatedAnnotation] !== undefined;
+}
+
+/**
+ * Before the owned objects go, takes away every way the garbage collector would delete the data
+ * with them: an owner reference to the Hearth on a generated Secret (an earlier release set one when
+ * retainOnDelete was false at creation), a StatefulSet that would delete its claims, and the owner
+ * reference such a StatefulSet's controller put on its claims. Returns what is kept.
+ */
+async function ensureDataKept(ctx: ReconcileContext, hearth: Hearth): Promise<string[]> {
+  const namespace = hearthNamespace(hearth);
+  const kept: string[] = [];
+  for (const set of await listInstance(ctx, hearth, 'StatefulSet')) {
+    const policy = (set as { spec?: { persistentVolumeClaimRetentionPolicy?: { whenDeleted?: string } } }).spec?.persistentVolumeClaimRetentionPolicy;
+    if (policy?.whenDeleted !== 'Delete' || !isOwnedBy(set, hearth)) continue;
+    await ctx.client.mergePatch(pathOf('StatefulSet', namespace, set.metadata?.name ?? ''), {
+      spec: { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain' } },
+    });
+  }
+  for (const claim of await listInstance(ctx, hearth, 'PersistentVolumeClaim')) {
+    const name = claim.metadata?.name ?? '';
+    await ensureNotOwned(ctx, pathOf('PersistentVolumeClaim', namespace, name), claim, (owner) => owner.kind === 'StatefulSet');
+    kept.push(`PersistentVolumeClaim ${name}`);
+  }
+  for (const secret of (await listInstance(ctx, hearth, 'Secret')).filter(isGenerated)) {
+    const name = secret.metadata?.name ?? '';
+    await ensureNotOwned(ctx, pathOf('Secret', namespace, name), secret, (owner) => owner.uid === hearth.metadata.uid);
+    kept.push(`Secret ${name}`);
+  }
+  return kept;
+}
+
+type OwnerReference = NonNullable<NonNullable<KubeObject['metadata']>['ownerReferences']>[number];
+
+async function ensureNotOwned(ctx: ReconcileContext, path: string, object: KubeObject, isRemoved: (owner: OwnerReference) => boolean): Promise<void> {
+  const owners = object.metadata?.ownerReferences ?? [];
+  if (!owners.some(isRemoved)) return;
+  // The resourceVersion makes a concurrent change of the list fail the patch rather than be lost.
+  await ctx.client.mergePatch(path, {
+    metadata: { ownerReferences: owners.filter((owner) => !isRemoved(owner)), resourceVersion: object.metadata?.resourceVersion },
+  });
 }

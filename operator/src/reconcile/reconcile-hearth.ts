@@ -2,14 +2,15 @@
 // returns a requeue and the chain stops there.
 import { KubeApiError, type ReconcileResult } from '../controller/index.ts';
 import type { Hearth } from '../api/index.ts';
-import { desiredObjects, type DesiredTier } from '../tiers/index.ts';
+import { desiredObjects, type DesiredTier, type StorageRefusal, type TierError } from '../tiers/index.ts';
 import { ensureApplied, liveObject } from './apply.ts';
-import { ensureClaimChanges, withLiveClaimTemplates } from './claims.ts';
+import { ensureClaimChanges, storageRefusalOf, withLiveClaimTemplates } from './claims.ts';
 import type { ReconcileContext } from './context.ts';
 import { cleanupOwned, ensureFinalizer, hasFinalizer, removeFinalizer } from './finalizer.ts';
 import { pruneUndesired } from './prune.ts';
-import { ensureGeneratedSecrets } from './secrets.ts';
-import { ensurePausedStatus, ensureStatus, isPaused, isReady } from './status.ts';
+import { problemOf, warningsOf } from './problems.ts';
+import { ensureGeneratedSecrets, lostSecretsProblem } from './secrets.ts';
+import { ensurePausedStatus, ensureStatus, isPaused, isReady, type Findings, type StatusOutcome } from './status.ts';
 
 const cleanupRetryMs = 2_000;
 const conflictRetryMs = 250;
@@ -41,41 +42,78 @@ export async function reconcileHearth(ctx: ReconcileContext, found: Hearth, sign
   const desired = desiredObjects(hearth, ctx.tierContext);
   if (!desired.ok) {
     // Nothing can be built: apply and prune nothing, so what serves keeps serving; say why.
-    const outcome = await ensureStatus(ctx, hearth, desired);
+    const outcome = await ensureStatus(ctx, hearth, { desired });
     if (outcome.written) await ctx.events.record(hearth, 'Warning', 'Failed', `${desired.error.code}: ${desired.error.message}`);
     return;
   }
   signal.throwIfAborted();
-  await ensureObjects(ctx, hearth, desired);
+  let step: ObjectsOutcome;
+  try {
+    step = await ensureObjects(ctx, hearth, desired);
+  } catch (error) {
+    const problem = problemOf(error);
+    if (problem === undefined) throw error;
+    // Said on the Hearth, then thrown: the controller retries with back-off, and a new spec wakes it at once.
+    await reportStatus(ctx, hearth, { desired, problem }).catch((statusError: unknown) => ctx.log?.('status not written', { error: String(statusError) }));
+    throw error;
+  }
   signal.throwIfAborted();
-  const outcome = await ensureStatus(ctx, hearth, desired);
+  return ensureReported(ctx, hearth, desired, step);
+}
+
+/** The status of a reconcile that got through its steps, and the Events of the changes it shows. */
+async function ensureReported(ctx: ReconcileContext, hearth: Hearth, desired: DesiredTier, step: ObjectsOutcome): Promise<ReconcileResult> {
+  const outcome = await reportStatus(ctx, hearth, { desired, problem: step.problem, storage: step.storage });
   if (outcome.written && isPaused(hearth.status)) await ctx.events.record(hearth, 'Normal', 'Resumed', 'spec.paused is false: reconciling again');
-  const ready = isReady(outcome.status);
-  if (outcome.written && ready && !isReady(hearth.status)) await ctx.events.record(hearth, 'Normal', 'Ready', `${desired.servingTier} tier ${desired.version} is ready at ${desired.url}`);
-  // Workload changes wake the reconcile anyway; this is the safety net while not Ready.
-  return ready ? undefined : { requeueAfterMs: ctx.notReadyRequeueMs };
+  const settled = isReady(outcome.status) && step.problem === undefined;
+  if (outcome.written && settled && !isReady(hearth.status)) {
+    await ctx.events.record(hearth, 'Normal', 'Ready', `${desired.servingTier} tier ${desired.version} is ready at ${desired.url}`);
+  }
+  // Workload changes wake the reconcile anyway; this is the safety net while not Ready or held back.
+  return settled && step.storage === undefined ? undefined : { requeueAfterMs: ctx.notReadyRequeueMs };
+}
+
+/** Writes the status when it changed, with a Warning for each problem condition that changed with it. */
+async function reportStatus(ctx: ReconcileContext, hearth: Hearth, findings: Findings): Promise<StatusOutcome> {
+  const outcome = await ensureStatus(ctx, hearth, findings);
+  if (outcome.written) for (const warning of warningsOf(hearth.status, outcome.status)) await ctx.events.record(hearth, 'Warning', warning.reason, warning.message);
+  return outcome;
+}
+
+interface ObjectsOutcome {
+  /** A step that had to stop the chain short of the spec (credentials lost): the objects were not applied. */
+  readonly problem: TierError | undefined;
+  readonly storage: StorageRefusal | undefined;
 }
 
 /**
  * Secrets before the objects (pods refer to them), then apply (StatefulSets keep the claim
  * templates they were made with: claims.ts), then resize claims, then prune what is no longer wanted.
+ * Lost credentials stop the chain before anything is applied: no pod may be rolled onto new ones.
  */
-async function ensureObjects(ctx: ReconcileContext, hearth: Hearth, desired: DesiredTier): Promise<void> {
-  for (const name of await ensureGeneratedSecrets(ctx, hearth, desired.secrets)) await ctx.events.record(hearth, 'Normal', 'Created', `Created Secret ${name}`);
+async function ensureObjects(ctx: ReconcileContext, hearth: Hearth, desired: DesiredTier): Promise<ObjectsOutcome> {
+  const secrets = await ensureGeneratedSecrets(ctx, hearth, desired.secrets);
+  for (const name of secrets.created) await ctx.events.record(hearth, 'Normal', 'Created', `Created Secret ${name}`);
+  const lost = lostSecretsProblem(secrets.lost);
+  if (lost !== undefined) return { problem: lost, storage: undefined };
   const { objects, changes } = await withLiveClaimTemplates(desired.objects, (set) => liveObject(ctx, 'StatefulSet', set.metadata.namespace, set.metadata.name));
   for (const applied of await ensureApplied(ctx, objects)) {
     if (applied.result === 'created') await ctx.events.record(hearth, 'Normal', 'Created', `Created ${applied.kind} ${applied.name}`);
     if (applied.result === 'updated') await ctx.events.record(hearth, 'Normal', 'Updated', `Updated ${applied.kind} ${applied.name}`);
   }
-  await ensureClaimChanges(ctx, hearth, changes);
+  const storage = storageRefusalOf(await ensureClaimChanges(ctx, hearth, changes));
   // Pruning last: a tier change must have its new objects before the old ones may go.
   for (const pruned of await pruneUndesired(ctx, hearth, desired.objects)) await ctx.events.record(hearth, 'Normal', 'Pruned', `Deleted ${pruned.kind} ${pruned.name}`);
+  return { problem: undefined, storage };
 }
 
 async function finalize(ctx: ReconcileContext, hearth: Hearth): Promise<ReconcileResult> {
   if (!hasFinalizer(hearth)) return;
   const cleanup = await cleanupOwned(ctx, hearth);
   if (cleanup.remaining > 0) return { requeueAfterMs: cleanupRetryMs };
+  if (cleanup.kept.length > 0) {
+    await ctx.events.record(hearth, 'Normal', 'Retained', `Kept ${cleanup.kept.join(', ')}: spec.storage.retainOnDelete is true (docs/operator.md#delete)`);
+  }
   try {
     await removeFinalizer(ctx, hearth);
   } catch (error) {
@@ -83,7 +121,6 @@ async function finalize(ctx: ReconcileContext, hearth: Hearth): Promise<Reconcil
     if (error instanceof KubeApiError && error.status === 404) return;
     throw error;
   }
-  ctx.log?.('cleaned up', { hearth: `${hearth.metadata.namespace ?? ''}/${hearth.metadata.name ?? ''}`, deleted: cleanup.deleted });
+  ctx.log?.('cleaned up', { hearth: `${hearth.metadata.namespace ?? ''}/${hearth.metadata.name ?? ''}`, deleted: cleanup.deleted, kept: cleanup.kept });
   return;
 }
-

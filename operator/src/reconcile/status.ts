@@ -2,7 +2,7 @@
 // status subresource only when it differs from what the Hearth already says.
 import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import type { Hearth, HearthStatus } from '../api/index.ts';
-import { conditionTime, deriveStatus, isStatusEqual, pausedStatus, type DesiredResult, type ObservedWorkloads } from '../tiers/index.ts';
+import { conditionTime, deriveStatus, isStatusEqual, pausedStatus, type Observed, type ObservedWorkloads } from '../tiers/index.ts';
 import { hearthName, hearthNamespace, type ReconcileContext } from './context.ts';
 import { pathOf } from './kinds.ts';
 import { ownedObjects } from './prune.ts';
@@ -12,9 +12,12 @@ export interface StatusOutcome {
   readonly written: boolean;
 }
 
-export async function ensureStatus(ctx: ReconcileContext, hearth: Hearth, desired: DesiredResult): Promise<StatusOutcome> {
-  const workloads = desired.ok ? await observeWorkloads(ctx, hearth) : { statefulSets: [], deployments: [] };
-  return writeStatus(ctx, hearth, deriveStatus(hearth, { desired, workloads, now: conditionTime(ctx.now()) }));
+/** What a reconcile found besides the workloads: what it built, and what held it back. */
+export type Findings = Pick<Observed, 'desired' | 'problem' | 'storage'>;
+
+export async function ensureStatus(ctx: ReconcileContext, hearth: Hearth, findings: Findings): Promise<StatusOutcome> {
+  const workloads = findings.desired.ok ? await observeWorkloads(ctx, hearth) : { statefulSets: [], deployments: [] };
+  return writeStatus(ctx, hearth, deriveStatus(hearth, { ...findings, workloads, now: conditionTime(ctx.now()) }));
 }
 
 /** A paused Hearth's status: as it was, with the Paused condition. */

@@ -1,6 +1,6 @@
 // What the operator brings to every build: its defaults for the Hearth image and version and the
 // images of the bundled backends (overridable for a mirror or an air-gapped registry).
-import { defaultHearthImage, defaultHearthVersion, type Hearth, type PullPolicy } from '../api/index.ts';
+import { defaultHearthImage, defaultHearthVersion, maxReplicasCeiling, type Hearth, type PullPolicy } from '../api/index.ts';
 
 export interface BackendImages {
   readonly postgres: string;
@@ -14,6 +14,11 @@ export interface TierContext {
   /** Hearth release when spec.version is not set (the API server defaults it, so rarely used). */
   readonly version: string;
   readonly backendImages: BackendImages;
+  /**
+   * The most pods a Hearth may ask for in one workload (HEARTH_OPERATOR_MAX_REPLICAS). The CRD caps
+   * every count at maxReplicasCeiling; a platform team may allow fewer.
+   */
+  readonly maxReplicas: number;
 }
 
 /** The official images of the versions the single tier is tested with (docs/operations.md). */
@@ -23,6 +28,7 @@ export const defaultTierContext: TierContext = Object.freeze({
   image: defaultHearthImage,
   version: defaultHearthVersion,
   backendImages: defaultBackendImages,
+  maxReplicas: maxReplicasCeiling,
 });
 
 export function hearthVersion(hearth: Hearth, ctx: TierContext): string {

@@ -48,7 +48,6 @@ describe('desiredObjects', () => {
     delete noNamespace.metadata.namespace;
     const cases = [
       { name: 'clustered', hearth: hearthFixture({ tier: 'clustered' }), code: 'TierNotSupported' },
-      { name: 'single to clustered', hearth: hearthFixture({ tier: 'clustered' }, {}, { tier: 'single' }), code: 'TierNotSupported' },
       { name: 'no uid', hearth: noUid, code: 'InvalidResource' },
       { name: 'no namespace', hearth: noNamespace, code: 'InvalidResource' },
     ];
@@ -134,6 +133,27 @@ describe('desiredObjects', () => {
     for (const { spec, status, want } of cases) {
       assert.equal(servingTier(hearthFixture({ tier: spec }, {}, status === undefined ? undefined : { tier: status })), want, `${spec} over ${status}`);
     }
+  });
+
+  it('a tier it cannot build over one that serves: the serving tier alone, and why', () => {
+    const result = built(desiredObjects(hearthFixture({ tier: 'clustered' }, {}, { tier: 'single' }), ctx));
+    assert.equal(result.servingTier, 'single');
+    assert.ok(result.workloads.every((ref) => ref.tier === 'single'));
+    assert.equal(result.migrationBlocked?.reason, 'TierNotSupported');
+  });
+
+  it('refuses a replica count above the operator’s limit, naming every field', () => {
+    const hearth = hearthFixture({ tier: 'single', services: { gateway: { replicas: 30, autoscaling: { maxReplicas: 40 } }, realtime: { replicas: 20 } }, nats: { replicas: 21 } });
+    const result = desiredObjects(hearth, { ...ctx, maxReplicas: 20 });
+    assert.equal(result.ok, false);
+    if (!result.ok) {
+      assert.equal(result.error.code, 'InvalidResource');
+      assert.equal(
+        result.error.message,
+        'spec.services.gateway.replicas is 30, spec.services.gateway.autoscaling.maxReplicas is 40, spec.nats.replicas is 21: this operator allows at most 20 (HEARTH_OPERATOR_MAX_REPLICAS)',
+      );
+    }
+    assert.equal(desiredObjects(hearth, ctx).ok, true, 'within the default of 100');
   });
 
   it('uses the operator defaults when the spec leaves the image and version out', () => {

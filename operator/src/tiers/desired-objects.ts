@@ -4,6 +4,7 @@ import { hearthImage, hearthVersion, type TierContext } from './context.ts';
 import { workloadsOf, type DesiredKind, type DesiredObject, type WorkloadRef } from './desired-object.ts';
 import { desiredEmbedded, embeddedSecrets, embeddedUrl } from './embedded.ts';
 import { invalidResource, tierNotSupported, type TierError } from './errors.ts';
+import { replicaCounts } from './replica-counts.ts';
 import type { GeneratedSecret } from './secrets.ts';
 import { desiredSingle, singleSecrets, singleUrl } from './single.ts';
 
@@ -22,6 +23,13 @@ export interface DesiredTier {
   /** To create when missing, before the objects (pods refer to them); never to update. */
   readonly secrets: readonly GeneratedSecret[];
   readonly workloads: readonly WorkloadRef[];
+  /** Why the spec's tier does not serve yet, while servingTier differs from tier. */
+  readonly migrationBlocked: MigrationBlock | undefined;
+}
+
+export interface MigrationBlock {
+  readonly reason: 'DataCopyNotAvailable' | 'TierNotSupported';
+  readonly message: string;
 }
 
 /** Nothing can be built: apply nothing and prune nothing, so what serves keeps serving. */
@@ -55,6 +63,7 @@ function builderOf(tier: HearthTier): TierBuilder | TierError {
 /**
  * The tier serving traffic. A Hearth moves up a tier only once its data has moved; until the copy
  * exists (a later issue) the tier in status keeps serving, and the new tier's objects wait beside it.
+ * The CRD refuses a tier change now; this is for a Hearth an earlier release let change.
  */
 export function servingTier(hearth: Hearth): HearthTier {
   const asked = hearth.spec.tier ?? 'embedded';
@@ -70,23 +79,29 @@ export function servingTier(hearth: Hearth): HearthTier {
 const applyOrder: readonly DesiredKind[] = ['NetworkPolicy', 'Service', 'StatefulSet', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress'];
 
 export function desiredObjects(hearth: Hearth, ctx: TierContext): DesiredResult {
-  const invalid = checkIdentity(hearth);
+  const invalid = checkIdentity(hearth) ?? checkReplicas(hearth, ctx.maxReplicas);
   if (invalid !== undefined) return { ok: false, error: invalid };
   const tier = hearth.spec.tier ?? 'embedded';
   const serving = servingTier(hearth);
   const servingBuilder = builderOf(serving);
-  const askedBuilder = builderOf(tier);
   if (!isBuilder(servingBuilder)) return { ok: false, error: servingBuilder };
-  if (!isBuilder(askedBuilder)) return { ok: false, error: askedBuilder };
   const objects = servingBuilder.objects(hearth, ctx);
   const workloads = workloadsOf(objects, serving);
   const secrets = servingBuilder.secrets(hearth);
+  let migrationBlocked: MigrationBlock | undefined;
   if (tier !== serving) {
-    // One Ingress, and it stays with the serving tier.
-    const waiting = askedBuilder.objects(hearth, ctx).filter((object) => object.kind !== 'Ingress');
-    objects.push(...waiting);
-    workloads.push(...workloadsOf(waiting, tier));
-    secrets.push(...askedBuilder.secrets(hearth).filter((secret) => !secrets.some((known) => known.name === secret.name)));
+    const askedBuilder = builderOf(tier);
+    // A tier this operator cannot build: the serving tier alone goes on being reconciled.
+    if (isBuilder(askedBuilder)) {
+      // One Ingress, and it stays with the serving tier.
+      const waiting = askedBuilder.objects(hearth, ctx).filter((object) => object.kind !== 'Ingress');
+      objects.push(...waiting);
+      workloads.push(...workloadsOf(waiting, tier));
+      secrets.push(...askedBuilder.secrets(hearth).filter((secret) => !secrets.some((known) => known.name === secret.name)));
+    }
+    migrationBlocked = isBuilder(askedBuilder)
+      ? dataCopyNotAvailable(tier, serving)
+      : { reason: 'TierNotSupported', message: `${askedBuilder.message}; set spec.tier back to ${serving}` };
   }
   return {
     ok: true,
@@ -98,7 +113,25 @@ export function desiredObjects(hearth: Hearth, ctx: TierContext): DesiredResult 
     objects: inApplyOrder(objects),
     secrets,
     workloads,
+    migrationBlocked,
   };
+}
+
+function dataCopyNotAvailable(tier: HearthTier, serving: HearthTier): MigrationBlock {
+  return {
+    reason: 'DataCopyNotAvailable',
+    message:
+      `spec.tier is ${tier} but the ${serving} tier holds the data: this operator cannot copy it yet, ` +
+      `so the ${serving} tier keeps serving and its volume is kept; set spec.tier back to ${serving} (docs/operator.md#tiers)`,
+  };
+}
+
+/** The CRD caps every count at 100; the operator may be set to allow fewer (HEARTH_OPERATOR_MAX_REPLICAS). */
+function checkReplicas(hearth: Hearth, maxReplicas: number): TierError | undefined {
+  const above = replicaCounts(hearth).filter(({ count }) => count > maxReplicas);
+  if (above.length === 0) return undefined;
+  const fields = above.map(({ field, count }) => `${field} is ${count}`).join(', ');
+  return invalidResource(`${fields}: this operator allows at most ${maxReplicas} (HEARTH_OPERATOR_MAX_REPLICAS)`);
 }
 
 function isBuilder(value: TierBuilder | TierError): value is TierBuilder {

@@ -1,6 +1,7 @@
 // The tiers: pure builders from a Hearth to the objects it needs, and its status from what is observed.
 export { defaultBackendImages, defaultTierContext, hearthImage, hearthVersion, type BackendImages, type TierContext } from './context.ts';
-export { desiredObjects, servingTier, type DesiredFailure, type DesiredResult, type DesiredTier } from './desired-objects.ts';
+export { desiredObjects, servingTier, type DesiredFailure, type DesiredResult, type DesiredTier, type MigrationBlock } from './desired-objects.ts';
+export { replicaCounts, type ReplicaCount } from './replica-counts.ts';
 export type {
   DesiredDeployment,
   DesiredHorizontalPodAutoscaler,
@@ -16,7 +17,7 @@ export type {
 } from './desired-object.ts';
 export { desiredEmbedded, embeddedSecrets } from './embedded.ts';
 export { desiredSingle, singleSecrets } from './single.ts';
-export { tierErrorCodes, type TierError, type TierErrorCode } from './errors.ts';
+export { invalidResource, phaseOfError, tierErrorCodes, type TierError, type TierErrorCode } from './errors.ts';
 export {
   appName,
   backendNames,
@@ -26,12 +27,13 @@ export {
   labelKeys,
   managedBy,
   selectorLabels,
+  toSelector,
   type BackendName,
   type Component,
   type Labels,
 } from './labels.ts';
 export { dataClaimName, dataVolumeName, objectNames, ownerReference, type HearthObjectNames } from './names.ts';
-export { buildGeneratedSecret, type GeneratedKey, type GeneratedSecret, type RandomBytes } from './secrets.ts';
+export { buildGeneratedSecret, generatedAnnotation, type GeneratedKey, type GeneratedSecret, type RandomBytes } from './secrets.ts';
 export {
   conditionTime,
   conditionTypes,
@@ -41,6 +43,7 @@ export {
   isStatusEqual,
   workloadState,
   type Observed,
+  type StorageRefusal,
   type ObservedWorkloads,
   type WorkloadState,
 } from './status.ts';

@@ -68,6 +68,7 @@ export function postgresSecrets(hearth: Hearth): GeneratedSecret[] {
     {
       name: objectNames(hearth.metadata.name ?? '').postgresCredentials,
       component: 'postgres',
+      opensVolumesOf: 'postgres',
       keys: [{ key: postgresPasswordKey, bytes: 24, encoding: 'hex', description: `password of the PostgreSQL user ${postgresUser}` }],
     },
   ];

@@ -205,7 +205,7 @@ describe('deriveStatus', () => {
             'Deployment acme-gateway: not created yet; Deployment acme-realtime: not created yet; Deployment acme-messaging: not created yet',
           Degraded: 'False AsExpected',
           MigrationRequired:
-            'True DataCopyNotAvailable: spec.tier is single but the embedded tier holds the data: this operator cannot copy it yet, so the embedded tier keeps serving and its volume is kept',
+            'True DataCopyNotAvailable: spec.tier is single but the embedded tier holds the data: this operator cannot copy it yet, so the embedded tier keeps serving and its volume is kept; set spec.tier back to embedded (docs/operator.md#tiers)',
         },
       },
     },
@@ -221,15 +221,54 @@ describe('deriveStatus', () => {
     });
   }
 
-  it('a tier it cannot build: Failed, and what was serving stays in the status', () => {
-    const hearth = hearthFixture({ tier: 'clustered' }, { generation: 4 }, { ...readyStatus('0.1.0', 'single'), url: 'http://x.example' });
+  it('a tier it cannot build, never served: Failed', () => {
+    const hearth = hearthFixture({ tier: 'clustered' }, { generation: 4 });
     const status = deriveStatus(hearth, { desired: desiredObjects(hearth, defaultTierContext), workloads: { statefulSets: [], deployments: [] }, now: NOW });
     assert.equal(status.phase, 'Failed');
-    assert.deepEqual([status.tier, status.version, status.url, status.observedGeneration], ['single', '0.1.0', 'http://x.example', 4]);
     assert.deepEqual(
       status.conditions?.map((c) => `${c.type}=${c.status} ${c.reason}`),
       ['Ready=False TierNotSupported', 'Progressing=False TierNotSupported', 'Degraded=True TierNotSupported'],
     );
+  });
+
+  it('a tier it cannot build over one that serves: the serving tier goes on, and the way back is named', () => {
+    const hearth = hearthFixture({ tier: 'clustered' }, { generation: 4 }, { ...readyStatus('0.1.0', 'single'), url: 'http://x.example' });
+    const desired = desiredObjects(hearth, defaultTierContext);
+    assert.ok(desired.ok);
+    const status = deriveStatus(hearth, { desired, workloads: { statefulSets: [], deployments: [] }, now: NOW });
+    assert.equal(status.phase, 'Migrating');
+    assert.deepEqual([status.tier, status.url, status.observedGeneration], ['single', 'http://acme-gateway.chat.svc', 4]);
+    const migration = status.conditions?.find((c) => c.type === 'MigrationRequired');
+    assert.equal(migration?.reason, 'TierNotSupported');
+    assert.match(migration?.message ?? '', /set spec\.tier back to single/);
+  });
+
+  it('a reconcile problem: Degraded (or Failed for a refused spec) with its reason, the workload conditions kept', () => {
+    const hearth = hearthFixture({}, { generation: 2 }, readyStatus('0.1.0', 'embedded'));
+    const desired = desiredObjects(hearth, defaultTierContext);
+    const cases = [
+      { problem: { code: 'CredentialsMissing' as const, message: 'Secret x is missing' }, phase: 'Degraded' },
+      { problem: { code: 'InvalidResource' as const, message: 'the API server refused Service acme' }, phase: 'Failed' },
+      { problem: { code: 'ReconcileError' as const, message: 'HTTP 503' }, phase: 'Degraded' },
+    ];
+    for (const { problem, phase } of cases) {
+      const status = deriveStatus(hearth, { desired, workloads: { statefulSets: [], deployments: [] }, now: NOW, problem });
+      assert.equal(status.phase, phase, problem.code);
+      const degraded = status.conditions?.find((c) => c.type === 'Degraded');
+      assert.deepEqual([degraded?.status, degraded?.reason, degraded?.message], ['True', problem.code, problem.message]);
+      assert.ok(status.conditions?.some((c) => c.type === 'Ready'), 'Ready stays derived from the workloads');
+    }
+  });
+
+  it('a storage change the volumes cannot take: a StorageUnchanged condition, only then', () => {
+    const hearth = hearthFixture({}, {}, readyStatus('0.1.0', 'embedded'));
+    const desired = desiredObjects(hearth, defaultTierContext);
+    const none = deriveStatus(hearth, { desired, workloads: { statefulSets: [], deployments: [] }, now: NOW });
+    assert.equal(none.conditions?.some((c) => c.type === 'StorageUnchanged'), false);
+    const storage = { reason: 'CannotShrink', message: 'PersistentVolumeClaim data-acme-0 stays at 10Gi' };
+    const refused = deriveStatus(hearth, { desired, workloads: { statefulSets: [], deployments: [] }, now: NOW, storage });
+    const condition = refused.conditions?.find((c) => c.type === 'StorageUnchanged');
+    assert.deepEqual([condition?.status, condition?.reason, condition?.message], ['True', storage.reason, storage.message]);
   });
 
   it('moves a condition’s transition time only when its status changes', () => {

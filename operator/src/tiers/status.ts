@@ -3,7 +3,8 @@
 import type { V1Container, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import type { Condition, Hearth, HearthPhase, HearthStatus, HearthTier } from '../api/index.ts';
 import type { WorkloadRef } from './desired-object.ts';
-import type { DesiredFailure, DesiredResult, DesiredTier } from './desired-objects.ts';
+import type { DesiredFailure, DesiredResult, DesiredTier, MigrationBlock } from './desired-objects.ts';
+import { phaseOfError, type TierError } from './errors.ts';
 import { hearthContainerName } from './hearth-container.ts';
 
 export interface ObservedWorkloads {
@@ -18,6 +19,16 @@ export interface Observed {
   readonly workloads: ObservedWorkloads;
   /** When a condition whose status changes now changed (conditionTime). */
   readonly now: string;
+  /** What stopped this reconcile short of carrying the spec out (reconcile/problems.ts), if anything. */
+  readonly problem?: TierError | undefined;
+  /** A storage change the spec asks for and the volumes cannot take (reconcile/claims.ts), if any. */
+  readonly storage?: StorageRefusal | undefined;
+}
+
+export interface StorageRefusal {
+  /** CamelCase: CannotShrink, StorageClassFixed, ExpansionRefused, ClaimNotBound, TemplateFixed. */
+  readonly reason: string;
+  readonly message: string;
 }
 
 export type WorkloadState =
@@ -28,7 +39,7 @@ export type WorkloadState =
   | { readonly state: 'unavailable'; readonly detail: string }
   | { readonly state: 'missing' };
 
-export const conditionTypes = ['Ready', 'Progressing', 'Degraded', 'MigrationRequired', 'Paused'] as const;
+export const conditionTypes = ['Ready', 'Progressing', 'Degraded', 'MigrationRequired', 'StorageUnchanged', 'Paused'] as const;
 
 /** RFC 3339 to the second, as metav1.Time writes it. */
 export function conditionTime(date: Date): string {
@@ -37,10 +48,10 @@ export function conditionTime(date: Date): string {
 
 export function deriveStatus(hearth: Hearth, observed: Observed): HearthStatus {
   const { desired } = observed;
-  const conditions = desired.ok ? tierConditions(hearth, desired, observed.workloads) : failureConditions(desired);
+  const conditions = desired.ok ? tierConditions(hearth, desired, observed) : failureConditions(desired);
   const previous = hearth.status;
   const status: HearthStatus = {
-    phase: desired.ok ? phaseOf(hearth, desired, observed.workloads) : 'Failed',
+    phase: desired.ok ? phaseWithProblem(hearth, desired, observed) : phaseOfError(desired.error),
     conditions: conditions.map((condition) => withTransitionTime(condition, previous?.conditions, observed.now, hearth.metadata.generation)),
   };
   const tier: HearthTier | undefined = desired.ok ? desired.servingTier : previous?.tier;
@@ -160,7 +171,23 @@ function describe(states: readonly NamedState[]): string {
     .join('; ');
 }
 
-function tierConditions(hearth: Hearth, desired: DesiredTier, observed: ObservedWorkloads): ConditionDraft[] {
+function phaseWithProblem(hearth: Hearth, desired: DesiredTier, observed: Observed): HearthPhase {
+  return observed.problem === undefined ? phaseOf(hearth, desired, observed.workloads) : phaseOfError(observed.problem);
+}
+
+/** The conditions of a spec that could be built: from the workloads, then what held the reconcile back. */
+function tierConditions(hearth: Hearth, desired: DesiredTier, observed: Observed): ConditionDraft[] {
+  const conditions = workloadConditions(hearth, desired, observed.workloads);
+  const { problem, storage } = observed;
+  if (problem !== undefined) {
+    const index = conditions.findIndex((condition) => condition.type === 'Degraded');
+    conditions[index] = { type: 'Degraded', status: 'True', reason: problem.code, message: problem.message };
+  }
+  if (storage !== undefined) conditions.push({ type: 'StorageUnchanged', status: 'True', reason: storage.reason, message: storage.message });
+  return conditions;
+}
+
+function workloadConditions(hearth: Hearth, desired: DesiredTier, observed: ObservedWorkloads): ConditionDraft[] {
   const serving = statesOf(desired, observed, desired.servingTier);
   const all = statesOf(desired, observed);
   const phase = phaseOf(hearth, desired, observed);
@@ -177,7 +204,7 @@ function tierConditions(hearth: Hearth, desired: DesiredTier, observed: Observed
       ? { type: 'Degraded', status: 'True', reason: 'ComponentsNotReady', message: describe(serving) }
       : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: '' },
   ];
-  if (desired.tier !== desired.servingTier) conditions.push(migrationRequired(desired));
+  if (desired.migrationBlocked !== undefined) conditions.push(migrationRequired(desired.migrationBlocked));
   return conditions;
 }
 
@@ -192,15 +219,8 @@ function notReadyReason(phase: HearthPhase): string {
   }
 }
 
-function migrationRequired(desired: DesiredTier): ConditionDraft {
-  return {
-    type: 'MigrationRequired',
-    status: 'True',
-    reason: 'DataCopyNotAvailable',
-    message:
-      `spec.tier is ${desired.tier} but the ${desired.servingTier} tier holds the data: this operator cannot copy it yet, ` +
-      `so the ${desired.servingTier} tier keeps serving and its volume is kept`,
-  };
+function migrationRequired(blocked: MigrationBlock): ConditionDraft {
+  return { type: 'MigrationRequired', status: 'True', reason: blocked.reason, message: blocked.message };
 }
 
 function failureConditions(failure: DesiredFailure): ConditionDraft[] {
