@@ -10,7 +10,7 @@ import { freePort, startChild, type Child } from '@hearth/harness';
 import type { Hearth } from './api/index.ts';
 import { repoRoot } from './api/generate.ts';
 import { startE2eCluster, type E2eCluster } from './e2e-cluster.ts';
-import { instanceSelector, operatorTestKit, type Item } from './operator-test-support.ts';
+import { instanceSelector, operatorTestKit, rolledOutStatus, type Item } from './operator-test-support.ts';
 import { eventually } from './controller/testing.ts';
 
 const watched = ['hearth-team-a', 'hearth-team-b'] as const;
@@ -42,17 +42,7 @@ describe('an operator watching two namespaces', { timeout: 90_000 }, () => {
   /** What a StatefulSet controller and kubelet would report once acme's one pod is up (none runs here). */
   const markReady = async (namespace: string): Promise<void> => {
     const statefulSet = JSON.parse(await kubectlIn(namespace, 'get', 'statefulset', 'acme', '-o', 'json')) as Item;
-    const replicas = statefulSet.spec?.replicas ?? 1;
-    const status = {
-      replicas,
-      readyReplicas: replicas,
-      availableReplicas: replicas,
-      updatedReplicas: replicas,
-      currentRevision: 'r1',
-      updateRevision: 'r1',
-      observedGeneration: statefulSet.metadata.generation,
-    };
-    await kubectlIn(namespace, 'patch', 'statefulset', 'acme', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status }));
+    await kubectlIn(namespace, 'patch', 'statefulset', 'acme', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: rolledOutStatus(statefulSet) }));
   };
 
   before(async () => {

@@ -72,6 +72,14 @@ function isStatefulSetRolledOut(status: WorkloadStatus, want: number): boolean {
   return (status.updatedReplicas ?? 0) >= want && (status.readyReplicas ?? 0) >= want && status.currentRevision === status.updateRevision;
 }
 
+/** What the StatefulSet or Deployment controller and kubelet would report once every pod of `item` is up. */
+export function rolledOutStatus(item: Item): WorkloadStatus {
+  const replicas = item.spec?.replicas ?? 1;
+  const status: WorkloadStatus = { replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas };
+  if (item.metadata.generation !== undefined) status.observedGeneration = item.metadata.generation;
+  return item.kind === 'StatefulSet' ? { ...status, currentRevision: 'r1', updateRevision: 'r1' } : status;
+}
+
 export const examples = { embedded: 'embedded.yaml', single: 'single.yaml' } as const;
 
 /**
@@ -119,18 +127,7 @@ export function operatorTestKit(cluster: () => E2eCluster, metricsPort: () => nu
       await eventually(`${name}'s pods ready`, async () => (await workloads(name)).every(isRolledOut), realReadinessMs, 2_000);
       return;
     }
-    for (const item of await workloads(name)) {
-      const replicas = item.spec?.replicas ?? 1;
-      const common = {
-        replicas,
-        readyReplicas: replicas,
-        availableReplicas: replicas,
-        updatedReplicas: replicas,
-        observedGeneration: item.metadata.generation,
-      };
-      if (item.kind === 'StatefulSet') await statusPatch('statefulset', item.metadata.name, { ...common, currentRevision: 'r1', updateRevision: 'r1' });
-      else await statusPatch('deployment', item.metadata.name, common);
-    }
+    for (const item of await workloads(name)) await statusPatch(item.kind.toLowerCase(), item.metadata.name, rolledOutStatus(item));
   };
   /**
    * What the workload controllers report halfway through a rollout of the latest spec: the new
