@@ -19,9 +19,16 @@ web: deps
 run: deps web
 	@$(NODE) services/hearth/src/main.ts --target=all
 
-# What the tests need beyond npm: Chromium for the browser test.
-test-deps:
+# What the tests need beyond npm: Debian's servers and Chromium (scripts/test-deps.sh), and
+# nats-server built from Go at the release the operator deploys.
+test-deps: nats-bin
 	@./scripts/test-deps.sh
+
+# nats-server, built with Go from github.com/nats-io/nats-server/v2 (pinned in the script) into
+# .cache/nats/<version>/; a no-op once built (about 15 s the first time).
+.PHONY: nats-bin
+nats-bin:
+	@./scripts/build-nats-server.sh >/dev/null
 
 # kube-apiserver and kubectl for the Kubernetes tests (harness/src/kube.ts), built from the
 # k8s.io/kubernetes Go module into .cache/kube/<version>/; a no-op once built. Its tests skip without them.
@@ -67,7 +74,7 @@ e2e-single: deps web test-deps
 
 test: deps test-deps web typecheck lint unit chart-test operator-e2e-cluster e2e
 
-bench: deps web
+bench: deps web test-deps
 	$(NODE) bench/run.ts
 
 clean:

@@ -14,11 +14,8 @@ me=scripts/build-helm.sh
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/.cache/helm/$version
 
-fail() {
-  echo "$me: $*" >&2
-  exit 1
-}
-say() { echo "$me: $*" >&2; }
+# shellcheck source=lib/go-tool.sh
+. "$root/scripts/lib/go-tool.sh"
 
 if [ -x "$out/helm" ]; then
   echo "$out/helm"
@@ -27,35 +24,17 @@ fi
 
 [[ $version =~ ^v3\.[0-9]+\.[0-9]+$ ]] || fail "HELM_VERSION=$version is not a Helm 3 release version like v3.22.0"
 
-go=$(command -v go || true)
-[ -n "$go" ] || go=/usr/local/go/bin/go
-[ -x "$go" ] || fail "Go is needed to build helm (not on PATH nor at /usr/local/go/bin/go)"
+find_go helm
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/hearth-helm-build-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-log=$work/go.log
 started=$(date +%s)
-
-# Runs a go command quietly in $work; on failure keeps its output in .cache/helm/<version>/build.log
-# and says what failed, with go's last line, in one line.
-run_go() {
-  local what=$1
-  shift
-  if ! (cd "$work" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false "$go" "$@") >"$log" 2>&1; then
-    mkdir -p "$out"
-    cp "$log" "$out/build.log"
-    local reason
-    reason=$(sed -nE 's/^[[:space:]]*"Error": "(.*)",?$/\1/p' "$log" | tail -n 1 | sed 's/\\n.*//')
-    [ -n "$reason" ] || reason=$(grep -v '^[[:space:]]*$' "$log" | tail -n 1)
-    fail "$what failed: $reason (go's output: ${out#"$root"/}/build.log)"
-  fi
-}
 
 say "building helm $version with $("$go" env GOVERSION) into ${out#"$root"/} (a cold build takes a few minutes)"
 # The stamps Helm's own Makefile sets: the release for `helm version`, and the Kubernetes version
 # `helm template` and `helm lint` assume without a cluster (1.<client-go minor>, else it is 1.20).
-run_go "downloading helm.sh/helm/v3@$version" mod download -json "helm.sh/helm/v3@$version"
-helm_gomod=$(sed -nE 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p' "$log")
+run_go "downloading helm.sh/helm/v3@$version" "$work" mod download -json "helm.sh/helm/v3@$version"
+helm_gomod=$(sed -nE 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p' <<<"$go_output")
 [ -f "$helm_gomod" ] || fail "could not find helm.sh/helm/v3@$version's go.mod in the Go module cache"
 kube_minor=$(sed -nE 's/^[[:space:]]*k8s\.io\/client-go v0\.([0-9]+)\..*/\1/p' "$helm_gomod" | head -n 1)
 [ -n "$kube_minor" ] || fail "helm.sh/helm/v3@$version's go.mod requires no k8s.io/client-go v0.x"
@@ -63,7 +42,7 @@ ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$version -X helm.sh/h
 for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
   ldflags+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$kube_minor"
 done
-GOBIN="$work/bin" run_go "go install helm.sh/helm/v3/cmd/helm@$version" install -trimpath -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$version"
+GOBIN="$work/bin" run_go "go install helm.sh/helm/v3/cmd/helm@$version" "$work" install -trimpath -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$version"
 "$work/bin/helm" version --short >/dev/null 2>&1 || fail "the built helm does not run"
 
 mkdir -p "$out"

@@ -18,11 +18,8 @@ me=scripts/build-kube-apiserver.sh
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/.cache/kube/$version
 
-fail() {
-  echo "$me: $*" >&2
-  exit 1
-}
-say() { echo "$me: $*" >&2; }
+# shellcheck source=lib/go-tool.sh
+. "$root/scripts/lib/go-tool.sh"
 
 if [ -x "$out/kube-apiserver" ] && [ -x "$out/kubectl" ]; then
   echo "$out"
@@ -33,28 +30,10 @@ fi
 minor=${BASH_REMATCH[1]}
 staging_version=v0.${BASH_REMATCH[1]}.${BASH_REMATCH[2]}
 
-go=$(command -v go || true)
-[ -n "$go" ] || go=/usr/local/go/bin/go
-[ -x "$go" ] || fail "Go is needed to build kube-apiserver (not on PATH nor at /usr/local/go/bin/go)"
+find_go kube-apiserver
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/hearth-kube-build-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-log=$work/go.log
-# Runs a go command quietly; on failure keeps its output in .cache/kube/<version>/build.log
-# and says what failed, with go's last line, in one line.
-run_go() {
-  local what=$1
-  shift
-  if ! (cd "$work/module" && "$go" "$@") >"$log" 2>&1; then
-    mkdir -p "$out"
-    cp "$log" "$out/build.log"
-    # `go mod download -json` reports in an "Error" field; the other commands end with the error.
-    local reason
-    reason=$(sed -nE 's/^[[:space:]]*"Error": "(.*)",?$/\1/p' "$log" | tail -n 1)
-    [ -n "$reason" ] || reason=$(grep -v '^[[:space:]]*$' "$log" | tail -n 1)
-    fail "$what failed: $reason (go $1's output: ${out#"$root"/}/build.log)"
-  fi
-}
 started=$(date +%s)
 elapsed() { echo "$(($(date +%s) - started)) s"; }
 
@@ -67,8 +46,8 @@ EOF
 
 say "building kube-apiserver and kubectl $version with $("$go" env GOVERSION) (staging modules at $staging_version) into $out"
 say "reading k8s.io/kubernetes@$version's go.mod from the Go module proxy"
-run_go "downloading k8s.io/kubernetes@$version" mod download -json "k8s.io/kubernetes@$version"
-kube_gomod=$(sed -nE 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p' "$log")
+run_go "downloading k8s.io/kubernetes@$version" "$work/module" mod download -json "k8s.io/kubernetes@$version"
+kube_gomod=$(sed -nE 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p' <<<"$go_output")
 [ -f "$kube_gomod" ] || fail "could not find k8s.io/kubernetes@$version's go.mod in the Go module cache"
 
 # The staging modules are the ones its go.mod requires at v0.0.0 (and replaces with ./staging/src/...).
@@ -88,7 +67,7 @@ staging=$(awk '$1 ~ /^k8s\.io\// && $2 == "v0.0.0" { print $1 }' "$kube_gomod" |
   echo ")"
 } >>"$work/module/go.mod"
 say "$(echo "$staging" | wc -l) staging modules replaced; resolving the dependencies (go mod tidy)"
-run_go "resolving the modules" mod tidy
+run_go "resolving the modules" "$work/module" mod tidy
 say "modules resolved after $(elapsed); compiling (a cold build takes minutes)"
 
 # The same version stamps as Kubernetes' own builds (hack/lib/version.sh), so that
@@ -98,8 +77,7 @@ for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
   stamp+=" -X $pkg.gitVersion=$version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
 done
 mkdir -p "$work/bin"
-export CGO_ENABLED=0
-run_go "compiling" build -trimpath -ldflags "-s -w$stamp" -o "$work/bin/" \
+run_go "compiling" "$work/module" build -trimpath -ldflags "-s -w$stamp" -o "$work/bin/" \
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
 "$work/bin/kube-apiserver" --version >/dev/null 2>&1 || fail "the built kube-apiserver does not run"
 

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs the servers the tests run for real, from Debian's packages, when missing
-# (CI starts on a fresh machine): Chromium for the browser tests, PostgreSQL, Redis,
-# NATS (JetStream) for the server backends, nginx as the stand-in Ingress, etcd for the
-# test Kubernetes control plane (kube-apiserver itself is built by scripts/build-kube-apiserver.sh).
+# (CI starts on a fresh machine): Chromium for the browser tests, PostgreSQL and Redis for the
+# server backends, nginx as the stand-in Ingress, etcd for the test Kubernetes control plane.
+# NATS is built with Go at the release the operator deploys (scripts/build-nats-server.sh), as is
+# kube-apiserver (scripts/build-kube-apiserver.sh).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
-command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 [ ${#need[@]} -eq 0 ] && exit 0

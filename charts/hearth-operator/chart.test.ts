@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { kubeBinaries, startControlPlane, type ControlPlane } from '../../harness/src/index.ts';
+import { defaultBackendImages } from '../../operator/src/api/index.ts';
 import { loadConfig } from '../../operator/src/config.ts';
 
 const chartDir = import.meta.dirname;
@@ -196,6 +197,8 @@ describe('the hearth-operator chart', () => {
       { set: 'image.pullPolicy=Sometimes', message: /pullPolicy/ },
       { set: 'podSecurityContext.runAsNonRoot=false', message: /at '\/podSecurityContext\/runAsNonRoot': value must be true/ },
       { set: 'unknownValue=1', message: /additional properties 'unknownValue' not allowed/ },
+      { set: 'backendImages.postgres=postgres', message: /at '\/backendImages\/postgres': 'postgres' does not match pattern/ },
+      { set: 'backendImages.redis=redis:latest', message: /at '\/backendImages\/redis'/ },
     ];
     for (const { set, message } of cases) {
       const outcome = await exec(helm, ['lint', chartDir, '--set', set]);
@@ -330,6 +333,10 @@ describe('the hearth-operator chart', () => {
 
     const clusterWide = loadConfig(await environment());
     assert.equal(clusterWide.namespaces, undefined);
+    // Unset, the operator's pinned images; set, the chart's.
+    assert.deepEqual(clusterWide.backendImages, defaultBackendImages);
+    const mirrored = loadConfig(await environment('backendImages.postgres=mirror.acme.example/postgres:15.19', 'backendImages.nats=nats@sha256:' + 'a'.repeat(64)));
+    assert.deepEqual(mirrored.backendImages, { postgres: 'mirror.acme.example/postgres:15.19', nats: `nats@sha256:${'a'.repeat(64)}`, redis: defaultBackendImages.redis });
     assert.equal(clusterWide.httpPort, 8080);
     assert.equal(clusterWide.shutdownDeadlineMs, 30_000);
     assert.deepEqual(clusterWide.leaderElection, {

@@ -1,19 +1,18 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { access, constants, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { get, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { isExecutable, pinnedVersion, repoRoot } from './pinned.ts';
 import { freePort, removeDir, startChild, tempDir, waitUntil, type Child } from './process.ts';
 
 const run = promisify(execFile);
 
-const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 
 /** The cluster IPs Services get (the `kubernetes` ServiceCIDR). */
 export const serviceClusterIpRange = '10.96.0.0/16';
-const buildScript = path.join(repoRoot, 'scripts', 'build-kube-apiserver.sh');
 
 /** kube-apiserver and kubectl as built by scripts/build-kube-apiserver.sh (`make kube-bins`). */
 export interface KubeBinaries {
@@ -32,20 +31,12 @@ export async function kubeBinaries(): Promise<KubeBinaries | null> {
   let dir = process.env.HEARTH_KUBE_BIN_DIR;
   let version = 'unknown';
   if (dir === undefined || dir === '') {
-    const script = await readFile(buildScript, 'utf8');
-    const pinned = /^kube_version=(v\d+\.\d+\.\d+)$/m.exec(script)?.[1];
-    if (pinned === undefined) throw new Error(`${buildScript} has no kube_version=vX.Y.Z line`);
-    version = pinned;
+    version = await pinnedVersion('build-kube-apiserver.sh', 'kube_version');
     dir = path.join(repoRoot, '.cache', 'kube', version);
   }
   const kubeApiserver = path.join(dir, 'kube-apiserver');
   const kubectl = path.join(dir, 'kubectl');
-  const executable = (file: string): Promise<boolean> =>
-    access(file, constants.X_OK).then(
-      () => true,
-      () => false,
-    );
-  if (!(await executable(kubeApiserver)) || !(await executable(kubectl))) return null;
+  if (!(await isExecutable(kubeApiserver)) || !(await isExecutable(kubectl))) return null;
   return { version, dir, kubeApiserver, kubectl };
 }
 

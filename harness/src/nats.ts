@@ -1,5 +1,18 @@
 import { get } from 'node:http';
+import path from 'node:path';
+import { isExecutable, pinnedVersion, repoRoot } from './pinned.ts';
 import { freePort, removeDir, startChild, tempDir, waitUntil, type Child } from './process.ts';
+
+/**
+ * nats-server as scripts/build-nats-server.sh builds it (`make nats-bin`): the release the operator
+ * deploys, not Debian's older one. Throws, saying how to build it, when it is not there.
+ */
+export async function natsServerBinary(): Promise<string> {
+  const version = await pinnedVersion('build-nats-server.sh', 'nats_version');
+  const binary = path.join(repoRoot, '.cache', 'nats', version, 'nats-server');
+  if (!(await isExecutable(binary))) throw new Error(`nats-server ${version} is not built at ${path.relative(repoRoot, binary)}: run \`make nats-bin\``);
+  return binary;
+}
 
 export interface NatsServer {
   readonly url: string;
@@ -19,12 +32,13 @@ export async function startNats(options: { port?: number } = {}): Promise<NatsSe
   const dir = await tempDir('nats');
   const port = options.port ?? (await freePort());
   const monitor = await freePort();
+  const binary = await natsServerBinary();
   let child: Child | null = null;
 
   async function start(): Promise<void> {
-    child = startChild('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), '-sd', dir]);
+    child = startChild(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), '-sd', dir]);
     const running = child;
-    await waitUntil('nats-server (apt-get install nats-server)', () => isHealthy(monitor), running);
+    await waitUntil(`nats-server (${binary})`, () => isHealthy(monitor), running);
   }
 
   async function halt(): Promise<void> {

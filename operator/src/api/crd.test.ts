@@ -29,7 +29,7 @@ const everyTierDefaults = {
   storage: { size: '10Gi', retainOnDelete: true },
   auth: { local: { enabled: true } },
   observability: { serviceMonitor: false, prometheusRule: false, dashboards: false },
-  features: { search: true, bots: false, files: false },
+  features: { search: true, bots: true, files: false },
   paused: false,
 };
 

@@ -16,6 +16,7 @@ import {
   type ValidationRule,
 } from './json-schema.ts';
 import {
+  defaultBackendImages,
   defaultHearthImage,
   defaultHearthVersion,
   hearthApiVersion,
@@ -342,9 +343,30 @@ function volumeField(what: string, path: string, defaultSize: string): JsonSchem
   return objectField(`The volume of each ${what} pod.`, { size: volumeSizeField(`${path}.size`, defaultSize) });
 }
 
+/** A count this release can only run one of (the clustered tier, which runs more, is not available yet). */
+function onlyOne(field: JsonSchema, path: string, why: string): JsonSchema {
+  const rule: ValidationRule = { rule: 'self == 1', message: `${path} above 1 is not available yet: ${why}`, reason: 'FieldValueForbidden' };
+  return { ...field, description: `${field.description ?? ''} Only 1 is available in this release.`, 'x-kubernetes-validations': [rule] };
+}
+
+/** A bundled backend's image: always with a tag or a digest, so that what runs is what was chosen. */
+function backendImageField(what: string, path: string, defaultImage: string): JsonSchema {
+  return stringField(
+    `Image of the bundled ${what}, with a tag or a digest (a mirror, or another patch release); the operator's default, ${defaultImage}, is the release Hearth is tested with.`,
+    {
+      maxLength: 512,
+      pattern: '^[a-zA-Z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$',
+      'x-kubernetes-validations': [
+        { rule: "!self.endsWith(':latest')", message: `${path} may not be :latest: name the release, so that what runs is what was chosen`, reason: 'FieldValueInvalid' },
+      ],
+    },
+  );
+}
+
 function databaseField(): JsonSchema {
   return objectField('PostgreSQL for the single and clustered tiers.', {
-    instances: replicasField(`PostgreSQL instances: one primary, the rest standbys. ${byTier('databaseInstances')}`),
+    image: backendImageField('PostgreSQL', 'spec.database.image', defaultBackendImages.postgres),
+    instances: onlyOne(replicasField(`PostgreSQL instances: one primary, the rest standbys. ${byTier('databaseInstances')}`), 'spec.database.instances', 'the single tier runs one PostgreSQL server'),
     storage: volumeField('PostgreSQL', 'spec.database.storage', '10Gi'),
     external: externalField('PostgreSQL server', 'key `url`, a postgres:// connection URL'),
   });
@@ -352,7 +374,8 @@ function databaseField(): JsonSchema {
 
 function natsField(): JsonSchema {
   return objectField('NATS with JetStream for the single and clustered tiers.', {
-    replicas: replicasField(`NATS servers; a clustered JetStream needs at least 3. ${byTier('natsReplicas')}`),
+    image: backendImageField('NATS server', 'spec.nats.image', defaultBackendImages.nats),
+    replicas: onlyOne(replicasField(`NATS servers; a clustered JetStream needs at least 3. ${byTier('natsReplicas')}`), 'spec.nats.replicas', 'the single tier runs one NATS server'),
     storage: volumeField('NATS', 'spec.nats.storage', '5Gi'),
     external: externalField('NATS server', 'key `url`, a nats:// URL'),
   });
@@ -360,18 +383,37 @@ function natsField(): JsonSchema {
 
 function redisField(): JsonSchema {
   return objectField('Redis for the single and clustered tiers.', {
-    mode: enumField(`Topology of the bundled Redis. ${byTier('redisMode')}`, redisModes),
+    image: backendImageField('Redis', 'spec.redis.image', defaultBackendImages.redis),
+    mode: enumField(`Topology of the bundled Redis. ${byTier('redisMode')} Only standalone is available in this release.`, redisModes, {
+      'x-kubernetes-validations': [
+        { rule: "self == 'standalone'", message: 'spec.redis.mode sentinel is not available yet: the single tier runs one Redis server', reason: 'FieldValueForbidden' },
+      ],
+    }),
     external: externalField('Redis server', 'key `url`, a redis:// URL'),
   });
 }
 
+/**
+ * A switch this release cannot honour in one position: the CRD refuses that value, saying so,
+ * rather than accept it and do nothing (`notAvailable` is what it would do).
+ */
+function switchField(description: string, defaultValue: boolean, path: string, notAvailable: string): JsonSchema {
+  const rule: ValidationRule = {
+    rule: defaultValue ? 'self' : '!self',
+    message: `${path}: ${String(!defaultValue)} is not available yet: ${notAvailable}`,
+    reason: 'FieldValueForbidden',
+  };
+  return { ...booleanField(`${description} Only ${String(defaultValue)} is available in this release.`, defaultValue), 'x-kubernetes-validations': [rule] };
+}
+
 function observabilityField(): JsonSchema {
+  const path = 'spec.observability';
   return objectField(
     'Metrics, alerts, dashboards and traces.',
     {
-      serviceMonitor: booleanField('Create a Prometheus Operator ServiceMonitor for the /metrics endpoints.', false),
-      prometheusRule: booleanField("Create a PrometheusRule with Hearth's alerts.", false),
-      dashboards: booleanField('Create a ConfigMap with Grafana dashboards (label grafana_dashboard).', false),
+      serviceMonitor: switchField('Create a Prometheus Operator ServiceMonitor for the /metrics endpoints.', false, `${path}.serviceMonitor`, 'Hearth serves no /metrics yet'),
+      prometheusRule: switchField("Create a PrometheusRule with Hearth's alerts.", false, `${path}.prometheusRule`, 'Hearth ships no alert rules yet'),
+      dashboards: switchField('Create a ConfigMap with Grafana dashboards (label grafana_dashboard).', false, `${path}.dashboards`, 'Hearth ships no dashboards yet'),
       otlpEndpoint: stringField('OTLP endpoint to which traces are exported; none when not set.', httpUrl),
     },
     { default: {} },
@@ -382,9 +424,9 @@ function featuresField(): JsonSchema {
   return objectField(
     'Optional product features.',
     {
-      search: booleanField('Full-text search of messages.', true),
-      bots: booleanField('Bot accounts and their API tokens.', false),
-      files: booleanField('File uploads in messages.', false),
+      search: switchField('Full-text search of messages.', true, 'spec.features.search', 'search cannot be turned off in this release'),
+      bots: switchField('Bot accounts, their API tokens and webhooks.', true, 'spec.features.bots', 'bots cannot be turned off in this release'),
+      files: switchField('File uploads in messages.', false, 'spec.features.files', 'file uploads are not built yet'),
     },
     { default: {} },
   );

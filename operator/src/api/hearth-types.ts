@@ -43,6 +43,20 @@ export interface TierDefaults {
   redisMode: RedisMode;
 }
 
+export interface BackendImages {
+  readonly postgres: string;
+  readonly nats: string;
+  readonly redis: string;
+}
+
+/**
+ * The official images, each pinned to the exact release the tests run: nats-server as
+ * scripts/build-nats-server.sh builds it, and the PostgreSQL and Redis releases of Debian 12 the
+ * harness starts (tiers/backend-images.test.ts holds the two together). No floating tag: a pod restarted
+ * next year runs what was tested, not whatever `postgres:16` has become.
+ */
+export const defaultBackendImages: BackendImages = Object.freeze({ postgres: 'postgres:15.18', nats: 'nats:2.15.3', redis: 'redis:7.0.15' });
+
 /** The most replicas (or instances) the CRD accepts for any workload; the operator may be set to allow fewer. */
 export const maxReplicasCeiling = 100;
 
@@ -156,18 +170,24 @@ export interface AutoscalingSpec {
 }
 
 export interface DatabaseSpec {
+  /** The bundled PostgreSQL's image, with a tag or digest; the operator's pinned default when not set. */
+  image?: string;
   instances?: number;
   storage?: { size?: Quantity };
   external?: ExternalSpec;
 }
 
 export interface NatsSpec {
+  /** The bundled NATS server's image, with a tag or digest; the operator's pinned default when not set. */
+  image?: string;
   replicas?: number;
   storage?: { size?: Quantity };
   external?: ExternalSpec;
 }
 
 export interface RedisSpec {
+  /** The bundled Redis's image, with a tag or digest; the operator's pinned default when not set. */
+  image?: string;
   mode?: RedisMode;
   external?: ExternalSpec;
 }

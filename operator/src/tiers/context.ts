@@ -1,12 +1,9 @@
 // What the operator brings to every build: its defaults for the Hearth image and version and the
 // images of the bundled backends (overridable for a mirror or an air-gapped registry).
-import { defaultHearthImage, defaultHearthVersion, maxReplicasCeiling, type Hearth, type PullPolicy } from '../api/index.ts';
+import { defaultBackendImages, defaultHearthImage, defaultHearthVersion, maxReplicasCeiling, type BackendImages, type Hearth, type PullPolicy } from '../api/index.ts';
 
-export interface BackendImages {
-  readonly postgres: string;
-  readonly nats: string;
-  readonly redis: string;
-}
+export { defaultBackendImages, type BackendImages };
+
 
 export interface TierContext {
   /** Image repository when spec.image.repository is not set. */
@@ -21,8 +18,11 @@ export interface TierContext {
   readonly maxReplicas: number;
 }
 
-/** The official images of the versions the single tier is tested with (docs/operations.md). */
-export const defaultBackendImages: BackendImages = Object.freeze({ postgres: 'postgres:16', nats: 'nats:2.10', redis: 'redis:7' });
+/** The image of a bundled backend: the Hearth's own choice (spec.<backend>.image), else the operator's. */
+export function backendImage(hearth: Hearth, ctx: TierContext, backend: keyof BackendImages): string {
+  const spec = { postgres: hearth.spec.database, nats: hearth.spec.nats, redis: hearth.spec.redis }[backend];
+  return spec?.image ?? ctx.backendImages[backend];
+}
 
 export const defaultTierContext: TierContext = Object.freeze({
   image: defaultHearthImage,

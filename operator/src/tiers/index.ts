@@ -1,5 +1,5 @@
 // The tiers: pure builders from a Hearth to the objects it needs, and its status from what is observed.
-export { defaultBackendImages, defaultTierContext, hearthImage, hearthVersion, type BackendImages, type TierContext } from './context.ts';
+export { backendImage, defaultBackendImages, defaultTierContext, hearthImage, hearthVersion, type BackendImages, type TierContext } from './context.ts';
 export { desiredObjects, servingTier, type DesiredFailure, type DesiredResult, type DesiredTier, type MigrationBlock } from './desired-objects.ts';
 export { replicaCounts, type ReplicaCount } from './replica-counts.ts';
 export type {

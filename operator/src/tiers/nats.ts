@@ -2,7 +2,7 @@
 import type { V1EnvVar, V1ResourceRequirements } from '@kubernetes/client-node';
 import type { Hearth } from '../api/index.ts';
 import { buildBackend, externalUrlKey, type BackendPort } from './backend.ts';
-import type { TierContext } from './context.ts';
+import { backendImage, type TierContext } from './context.ts';
 import type { DesiredObject } from './desired-object.ts';
 import { commonLabels } from './labels.ts';
 import { dataVolumeName, objectNames } from './names.ts';
@@ -25,7 +25,7 @@ export function desiredNats(hearth: Hearth, ctx: TierContext): DesiredObject[] {
   const timing = { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 };
   return buildBackend(hearth, {
     backend: 'nats',
-    image: ctx.backendImages.nats,
+    image: backendImage(hearth, ctx, 'nats'),
     port: natsPort,
     probePorts: [natsMonitorPort],
     user: imageUsers.nats,

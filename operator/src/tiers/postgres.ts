@@ -2,7 +2,7 @@
 import type { V1EnvVar, V1ResourceRequirements } from '@kubernetes/client-node';
 import type { Hearth } from '../api/index.ts';
 import { buildBackend, externalUrlKey, type BackendPort } from './backend.ts';
-import type { TierContext } from './context.ts';
+import { backendImage, type TierContext } from './context.ts';
 import type { DesiredObject } from './desired-object.ts';
 import { commonLabels } from './labels.ts';
 import { dataVolumeName, objectNames } from './names.ts';
@@ -32,7 +32,7 @@ export function desiredPostgres(hearth: Hearth, ctx: TierContext): DesiredObject
   });
   return buildBackend(hearth, {
     backend: 'postgres',
-    image: ctx.backendImages.postgres,
+    image: backendImage(hearth, ctx, 'postgres'),
     port: postgresPort,
     user: imageUsers.postgres,
     container: {

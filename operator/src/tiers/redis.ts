@@ -4,7 +4,7 @@
 import type { V1EnvVar, V1ResourceRequirements } from '@kubernetes/client-node';
 import type { Hearth } from '../api/index.ts';
 import { buildBackend, externalUrlKey, type BackendPort } from './backend.ts';
-import type { TierContext } from './context.ts';
+import { backendImage, type TierContext } from './context.ts';
 import type { DesiredObject } from './desired-object.ts';
 import { objectNames } from './names.ts';
 import { emptyDirVolume, execProbe, imageUsers, resourceRequirements, secretEnv, valueEnv } from './pod.ts';
@@ -23,7 +23,7 @@ export function desiredRedis(hearth: Hearth, ctx: TierContext): DesiredObject[] 
   const credentials = objectNames(hearth.metadata.name ?? '').redisCredentials;
   return buildBackend(hearth, {
     backend: 'redis',
-    image: ctx.backendImages.redis,
+    image: backendImage(hearth, ctx, 'redis'),
     port: redisPort,
     user: imageUsers.redis,
     container: {

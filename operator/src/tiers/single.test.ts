@@ -190,10 +190,10 @@ describe('desiredSingle', () => {
   it('runs the bundled backends from their official images, with their data where it belongs', () => {
     const objects = single({ storage: { storageClassName: 'fast' }, database: { storage: { size: '20Gi' } }, nats: { storage: { size: '2Gi' } } });
     const cases = [
-      { name: 'acme-postgres', image: 'postgres:16', claims: [['data', '20Gi', 'fast']], mount: '/var/lib/postgresql/data', port: 5432 },
-      { name: 'acme-nats', image: 'nats:2.10', claims: [['data', '2Gi', 'fast']], mount: '/data', port: 4222 },
+      { name: 'acme-postgres', image: 'postgres:15.18', claims: [['data', '20Gi', 'fast']], mount: '/var/lib/postgresql/data', port: 5432 },
+      { name: 'acme-nats', image: 'nats:2.15.3', claims: [['data', '2Gi', 'fast']], mount: '/data', port: 4222 },
       // Redis keeps nothing worth a volume.
-      { name: 'acme-redis', image: 'redis:7', claims: [], mount: '/data', port: 6379 },
+      { name: 'acme-redis', image: 'redis:7.0.15', claims: [], mount: '/data', port: 6379 },
     ];
     for (const { name, image, claims, mount, port } of cases) {
       const set = find(objects, 'StatefulSet', name);
