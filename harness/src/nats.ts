@@ -23,20 +23,36 @@ export interface NatsServer {
   restart(): Promise<void>;
   /** Stops it without removing its data (for tests of an outage); `start` brings it back. */
   halt(): Promise<void>;
+  /** As halt, but with SIGKILL: no goodbye to its clients or its cluster. */
+  kill9(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Starts nats-server with JetStream on a free loopback port (or `port`), its store in a temporary directory. */
-export async function startNats(options: { port?: number } = {}): Promise<NatsServer> {
+export function startNats(options: { port?: number } = {}): Promise<NatsServer> {
+  return startNatsNode(options);
+}
+
+export interface NatsNodeOptions {
+  readonly port?: number;
+  /** The server's name (-n), which a cluster needs to tell its JetStream peers apart. */
+  readonly name?: string;
+  /** More arguments: a cluster's routes, say. */
+  readonly args?: readonly string[];
+}
+
+/** One nats-server with JetStream, alone or as a node of a cluster (nats-cluster.ts). */
+export async function startNatsNode(options: NatsNodeOptions = {}): Promise<NatsServer> {
   const dir = await tempDir('nats');
   const port = options.port ?? (await freePort());
   const monitor = await freePort();
   const binary = await natsServerBinary();
+  const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), '-sd', dir, ...(options.name === undefined ? [] : ['-n', options.name]), ...(options.args ?? [])];
   let child: Child | null = null;
 
   async function start(): Promise<void> {
-    child = startChild(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), '-sd', dir]);
+    child = startChild(binary, args);
     const running = child;
     await waitUntil(`nats-server (${binary})`, () => isHealthy(monitor), running);
   }
@@ -56,6 +72,11 @@ export async function startNats(options: { port?: number } = {}): Promise<NatsSe
     async restart() {
       await halt();
       await start();
+    },
+    async kill9() {
+      child?.process.kill('SIGKILL');
+      await child?.exited;
+      child = null;
     },
     async stop() {
       await halt();

@@ -29,7 +29,9 @@ describe('parseConfig', () => {
     );
     assert.equal(shared.target, 'gateway');
     assert.deepEqual(shared.store, { type: 'postgres', url: 'postgres://db/hearth', poolSize: 10 });
-    assert.deepEqual(shared.bus, { type: 'nats', servers: ['nats://a:4222', 'nats://b:4222'], instance: 'acme', replayLimit: 10_000 });
+    assert.deepEqual(shared.bus, { type: 'nats', servers: ['nats://a:4222', 'nats://b:4222'], instance: 'acme', replayLimit: 10_000, streamReplicas: 1 });
+    const replicated = parse({ HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://a:4222', HEARTH_REDIS_URL: 'redis://r', HEARTH_NATS_STREAM_REPLICAS: '3' }, ['--target=messaging']);
+    assert.equal(replicated.bus.type === 'nats' ? replicated.bus.streamReplicas : 0, 3);
     assert.deepEqual(shared.ephemeral, { type: 'redis', url: 'redis://r:6379', instance: 'acme' });
     assert.equal(parse({ HEARTH_TRUST_PROXY: '1' }).http.trustProxy, 1);
     assert.equal(parse({ HEARTH_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).http.trustProxy, '10.0.0.0/8, 127.0.0.1');
@@ -38,6 +40,7 @@ describe('parseConfig', () => {
   const refusals: Array<[Record<string, string>, string[], RegExp]> = [
     [{ HEARTH_HTTP_PORT: 'eighty' }, [], /^HEARTH_HTTP_PORT must be a whole number from 0 to 65535 \(got "eighty"\)$/],
     [{ HEARTH_HTTP_PORT: '70000' }, [], /^HEARTH_HTTP_PORT/],
+    [{ HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://a:4222', HEARTH_REDIS_URL: 'redis://r', HEARTH_NATS_STREAM_REPLICAS: '7' }, ['--target=messaging'], /^HEARTH_NATS_STREAM_REPLICAS/],
     [{ HEARTH_HTTP_PORT: '-1' }, [], /^HEARTH_HTTP_PORT/],
     [{ HEARTH_PUBLIC_URL: 'chat.example.com' }, [], /^HEARTH_PUBLIC_URL must be an absolute http\(s\) URL/],
     [{ HEARTH_PUBLIC_URL: 'ftp://x' }, [], /^HEARTH_PUBLIC_URL/],

@@ -10,7 +10,14 @@ export type StoreConfig =
   | { readonly type: 'postgres'; readonly url: string; readonly poolSize: number };
 export type BusConfig =
   | { readonly type: 'local'; readonly replayLimit: number }
-  | { readonly type: 'nats'; readonly servers: readonly string[]; readonly instance: string; readonly replayLimit: number };
+  | {
+      readonly type: 'nats';
+      readonly servers: readonly string[];
+      readonly instance: string;
+      readonly replayLimit: number;
+      /** Copies of the event stream across a NATS cluster (JetStream R1, R3, R5); 1 when not given. */
+      readonly streamReplicas?: number;
+    };
 export type EphemeralConfig = { readonly type: 'memory' } | { readonly type: 'redis'; readonly url: string; readonly instance: string };
 
 export interface HttpConfig {
@@ -244,7 +251,9 @@ function busConfig(env: Env, target: Target, instance: string, replayLimit: numb
   if (servers.length === 0 || !servers.every((s) => /^(nats|tls):\/\/[^\s]+$/.test(s))) {
     throw new ConfigError(`HEARTH_NATS_URL must be one or more comma-separated nats:// URLs (got "${raw}")`);
   }
-  return { type: 'nats', servers, instance, replayLimit };
+  // A cluster of 3 keeps the stream through the loss of one server with R3; one server can only hold R1.
+  const streamReplicas = integer(env, 'HEARTH_NATS_STREAM_REPLICAS', 1, 1, 5);
+  return { type: 'nats', servers, instance, replayLimit, streamReplicas };
 }
 
 function ephemeralConfig(env: Env, target: Target, instance: string): EphemeralConfig {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, startNats, type NatsServer } from '@hearth/harness';
+import { freePort, startNats, startNatsCluster, type NatsCluster, type NatsServer } from '@hearth/harness';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { EVENT_VERSION, type RoomEvent } from '../domain/events.ts';
@@ -15,16 +15,18 @@ import { createBus } from './create-bus.ts';
 const DELIVERY_MS = 10_000;
 
 let nats: NatsServer;
+/** The clustered tier's NATS: 3 servers, the event stream on all of them (R3). */
+let cluster: NatsCluster;
 const opened = new Set<Bus>();
 let instances = 0;
 
 before(async () => {
-  nats = await startNats();
+  [nats, cluster] = await Promise.all([startNats(), startNatsCluster({ size: 3 })]);
 });
 
 after(async () => {
   await Promise.all([...opened].map((bus) => bus.close()));
-  await nats.stop();
+  await Promise.all([nats.stop(), cluster.stop()]);
 });
 
 /** A fresh instance name, so each test gets its own stream. */
@@ -40,6 +42,13 @@ async function open(instance: string, replayLimit = 1_000): Promise<BusNats> {
 }
 
 runBusContract('BusNats', () => open(freshInstance()));
+runBusContract('BusNats on a 3-node cluster, stream R3', () => openOnCluster(freshInstance()));
+
+async function openOnCluster(instance: string): Promise<BusNats> {
+  const bus = await BusNats.connect({ type: 'nats', servers: cluster.nodes.map((node) => node.url), instance, replayLimit: 1_000, streamReplicas: 3 });
+  opened.add(bus);
+  return bus;
+}
 runBusContract('createBus({ type: nats })', async () => {
   const bus = await createBus({ type: 'nats', servers: [nats.url], instance: freshInstance(), replayLimit: 1_000 });
   opened.add(bus);
@@ -198,6 +207,55 @@ describe('BusNats', () => {
     assert.deepEqual(await subscriber.replayRoom(roomId, 0, 3), published.slice(0, 3));
     assert.deepEqual(await publisher.replayRoom(roomId, 2, 100), published.slice(2));
     assert.deepEqual(await quiet.replayRoom(quietRoomId, 0, 100), quietEvents);
+  });
+});
+
+describe('BusNats on a 3-node cluster', () => {
+  /** The name of the node that leads the instance's stream (node-0, node-1, node-2). */
+  const streamLeader = async (instance: string): Promise<string> => {
+    const nc = await connect({ servers: cluster.nodes.map((node) => node.url) });
+    try {
+      const info = await (await jetstreamManager(nc)).streams.info(natsNames(instance).stream);
+      assert.equal(info.config.num_replicas, 3);
+      return info.cluster?.leader ?? '';
+    } finally {
+      await nc.close();
+    }
+  };
+  const nodeNamed = (name: string): NatsServer => {
+    const node = cluster.nodes[Number(name.replace('node-', ''))];
+    if (node === undefined) throw new Error(`no node ${name}`);
+    return node;
+  };
+
+  it('keeps every event, in order, through kill -9 of the stream leader and then of the next one', async () => {
+    const instance = freshInstance();
+    const [publisher, subscriber] = await Promise.all([openOnCluster(instance), openOnCluster(instance)]);
+    const received = collect(subscriber);
+    await untilLive(publisher, received);
+    const roomId = newId();
+    const published = Array.from({ length: 9 }, (_, i) => roomEvent(roomId, i + 1));
+    for (const event of published.slice(0, 3)) await publisher.publishRoomEvent(event);
+
+    const first = nodeNamed(await streamLeader(instance));
+    await first.kill9();
+    // A new leader is elected among the two left; publishing retries meanwhile.
+    for (const event of published.slice(3, 6)) await publisher.publishRoomEvent(event);
+    await eventually(() => ofRoom(received, roomId).length === 6, 30_000);
+    await first.start();
+    await cluster.waitForQuorum();
+
+    const second = nodeNamed(await streamLeader(instance));
+    assert.notEqual(second, first, 'leadership moved off the killed node');
+    await second.kill9();
+    for (const event of published.slice(6)) await publisher.publishRoomEvent(event);
+    await eventually(() => ofRoom(received, roomId).length === 9, 30_000);
+    await second.start();
+    await cluster.waitForQuorum();
+
+    assert.deepEqual(seqsOf(ofRoom(received, roomId)), seqsOf(published), 'no gap, duplicate or reordering');
+    const late = await openOnCluster(instance);
+    assert.deepEqual(await late.replayRoom(roomId, 0, 100), published, 'the stream kept all nine');
   });
 });
 

@@ -19,6 +19,7 @@ import {
   ClosedConnectionError,
   DrainingConnectionError,
   RequestError,
+  TimeoutError,
   connect,
   headers,
   nanos,
@@ -60,7 +61,11 @@ const DUPLICATE_WINDOW_MS = 5 * 60_000;
  */
 const MIN_KEPT_PER_ROOM = 100;
 const PUBLISH_TIMEOUT_MS = 5_000;
-const PUBLISH_BACKOFF_MS = [100, 250, 500, 1_000, 2_000];
+/**
+ * About 12 s in all: in a cluster, an R3 stream whose leader was killed answers no one until its
+ * followers elect another, which takes a few seconds.
+ */
+const PUBLISH_BACKOFF_MS = [100, 250, 500, 1_000, 1_000, 1_000, 2_000, 2_000, 2_000, 2_000];
 const PING_TIMEOUT_MS = 5_000;
 const DRAIN_TIMEOUT_MS = 5_000;
 /** Up to this many missed events a replay reads one by one; more take one consumer fetch. */
@@ -72,6 +77,10 @@ const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 5_000;
 /** nats-server's JetStream error code for "stream name already in use with a different configuration". */
 const STREAM_NAME_IN_USE = 10_058;
+/** How long a stream of several replicas may take to elect a leader before its requests fail. */
+const STREAM_ELECTION_MS = 15_000;
+/** Heartbeats come every half pull expiry: two missed in a row is a consumer whose server is gone. */
+const SILENT_HEARTBEATS = 2;
 
 /** The subjects and stream of one Hearth instance (DESIGN.md §2). */
 export interface NatsNames {
@@ -97,6 +106,8 @@ export function natsNames(instance: string): NatsNames {
  */
 /** How long one pull request of the live feed waits before it is renewed. */
 const PULL_EXPIRES_MS = 5_000;
+/** A consumer that shows no sign of life (message, heartbeat, a pull's end) for this long is replaced. */
+const SILENT_MS = 2 * PULL_EXPIRES_MS;
 
 export class BusNats implements Bus {
   readonly #nc: NatsConnection;
@@ -146,7 +157,7 @@ export class BusNats implements Bus {
     const names = natsNames(config.instance);
     try {
       const jsm = await jetstreamManager(nc);
-      await ensureStream(jsm, desiredStream(names, config.replayLimit));
+      await ensureStream(jsm, desiredStream(names, config.replayLimit, config.streamReplicas ?? 1));
       return new BusNats(nc, jsm, watch, names, options);
     } catch (error) {
       await nc.close();
@@ -347,6 +358,8 @@ class RoomFeed {
   #nextStreamSeq = 0;
   #messages: ConsumerMessages | undefined;
   #stopped = false;
+  /** The consumer was closed for its silence (#abandonWhenSilent), not by the server. */
+  #silent = false;
 
   constructor(deps: RoomFeedDeps) {
     this.#deps = deps;
@@ -394,6 +407,35 @@ class RoomFeed {
     }
     this.#messages = messages;
     void messages.closed().then((result) => this.#closed(result));
+    void this.#abandonWhenSilent(messages);
+  }
+
+  /**
+   * An ordered consumer lives on one server of a cluster. Killed with it, the client may wait for
+   * that server to come back, however long it takes, while the stream's other replicas serve on;
+   * and it may wait silently (no missed-heartbeat notice comes while the connection itself is
+   * fine). So a consumer heard from neither by a message, a heartbeat nor a pull's end for
+   * SILENT_MS is closed, and #closed opens a new one on a server that answers, from the next
+   * stream sequence (a seq delivered twice is dropped by #receive).
+   */
+  async #abandonWhenSilent(messages: ConsumerMessages): Promise<void> {
+    let heard = Date.now();
+    const abandon = (): void => {
+      clearInterval(timer);
+      this.#silent = true;
+      void messages.close().catch(() => undefined);
+    };
+    const timer = setInterval(() => {
+      if (Date.now() - heard > SILENT_MS) abandon();
+    }, SILENT_MS / 4);
+    try {
+      for await (const status of messages.status()) {
+        heard = Date.now();
+        if (status.type === 'heartbeats_missed' && status.count >= SILENT_HEARTBEATS) abandon();
+      }
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   #receive(msg: JsMsg): void {
@@ -412,7 +454,8 @@ class RoomFeed {
 
   #closed(result: void | Error): void {
     if (this.#stopped || this.#deps.isClosed()) return;
-    const why = result instanceof Error ? result.message : 'no reason given';
+    const why = this.#silent ? `silent for ${SILENT_MS / 1_000} s, its server gone` : result instanceof Error ? result.message : 'no reason given';
+    this.#silent = false;
     this.#deps.onError(new Error(`BusNats: the room event consumer stopped (${why}); reopening it`, { cause: result }));
     void this.#open(() => undefined);
   }
@@ -601,11 +644,13 @@ interface DesiredStream {
   readonly owned: Partial<StreamConfig>;
 }
 
-function desiredStream(names: NatsNames, replayLimit: number): DesiredStream {
+function desiredStream(names: NatsNames, replayLimit: number, replicas: number): DesiredStream {
   return {
     name: names.stream,
     fixed: { storage: StorageType.File, retention: RetentionPolicy.Limits },
     owned: {
+      // nats-server 2.10 and later move a stream between R1 and R3 in place.
+      num_replicas: replicas,
       subjects: [`${names.roomEvents}>`],
       discard: DiscardPolicy.Old,
       max_msgs_per_subject: Math.max(replayLimit, MIN_KEPT_PER_ROOM),
@@ -615,14 +660,15 @@ function desiredStream(names: NatsNames, replayLimit: number): DesiredStream {
 }
 
 /**
- * Creates the stream, or brings the settings Hearth owns up to date. Settings it does not
- * own (replicas, say) are left as they are. Safe to run from many processes at once.
+ * Creates the stream, or brings the settings Hearth owns up to date (its replicas among them).
+ * Settings it does not own are left as they are. Safe to run from many processes at once.
  */
 async function ensureStream(jsm: JetStreamManager, desired: DesiredStream): Promise<void> {
   const { name, owned } = desired;
+  const info = async (): Promise<StreamConfig> => (await whileElecting(() => jsm.streams.info(name))).config;
   let current: StreamConfig;
   try {
-    current = (await jsm.streams.info(name)).config;
+    current = await info();
   } catch (error) {
     if (!isApiError(error, JetStreamApiCodes.StreamNotFound)) throw error;
     try {
@@ -631,11 +677,28 @@ async function ensureStream(jsm: JetStreamManager, desired: DesiredStream): Prom
     } catch (addError) {
       // Another process created it in between; fall through to compare settings.
       if (!isApiError(addError, STREAM_NAME_IN_USE)) throw addError;
-      current = (await jsm.streams.info(name)).config;
+      current = await info();
     }
   }
   const stale = Object.entries(owned).some(([key, value]) => JSON.stringify(current[key as keyof StreamConfig]) !== JSON.stringify(value));
   if (stale) await jsm.streams.update(name, owned);
+}
+
+/**
+ * A stream of several replicas answers nothing until its replicas have elected a leader: just
+ * after it was created, or after its leader's server went. Within STREAM_ELECTION_MS, a request
+ * that timed out then is tried again; anything else is final.
+ */
+async function whileElecting<T>(request: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + STREAM_ELECTION_MS;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await request();
+    } catch (error) {
+      if (!(error instanceof TimeoutError) || Date.now() > deadline) throw error;
+      await sleep(backoffMs(attempt));
+    }
+  }
 }
 
 function toCommandRequest(msg: Msg, prefix: string): CommandRequest {
