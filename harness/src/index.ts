@@ -1,7 +1,8 @@
 export { freePort, removeDir, startChild, tempDir, waitUntil, type Child } from './process.ts';
 export { isListening } from './tcp.ts';
 export { startPostgres, type PostgresServer } from './postgres.ts';
-export { startRedis, type RedisServer } from './redis.ts';
+export { startRedis, startRedisNode, type RedisServer } from './redis.ts';
+export { startRedisSentinel, sentinelMasterName, type RedisSentinelSet } from './redis-sentinel.ts';
 export { natsServerBinary, startNats, startNatsNode, type NatsServer } from './nats.ts';
 export { startNatsCluster, type NatsCluster } from './nats-cluster.ts';
 export { pinnedVersion } from './pinned.ts';

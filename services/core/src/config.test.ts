@@ -33,6 +33,15 @@ describe('parseConfig', () => {
     const replicated = parse({ HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://a:4222', HEARTH_REDIS_URL: 'redis://r', HEARTH_NATS_STREAM_REPLICAS: '3' }, ['--target=messaging']);
     assert.equal(replicated.bus.type === 'nats' ? replicated.bus.streamReplicas : 0, 3);
     assert.deepEqual(shared.ephemeral, { type: 'redis', url: 'redis://r:6379', instance: 'acme' });
+    const sentinel = parse({ HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://a:4222', HEARTH_REDIS_URL: 'redis-sentinel://:p%40ss@s1:26379,10.0.0.2:26380/hearth' }, ['--target=realtime']);
+    assert.deepEqual(sentinel.ephemeral.type === 'redis' ? sentinel.ephemeral.sentinel : undefined, {
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: '10.0.0.2', port: 26380 },
+      ],
+      name: 'hearth',
+      password: 'p@ss',
+    });
     assert.equal(parse({ HEARTH_TRUST_PROXY: '1' }).http.trustProxy, 1);
     assert.equal(parse({ HEARTH_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).http.trustProxy, '10.0.0.0/8, 127.0.0.1');
   });
@@ -40,6 +49,7 @@ describe('parseConfig', () => {
   const refusals: Array<[Record<string, string>, string[], RegExp]> = [
     [{ HEARTH_HTTP_PORT: 'eighty' }, [], /^HEARTH_HTTP_PORT must be a whole number from 0 to 65535 \(got "eighty"\)$/],
     [{ HEARTH_HTTP_PORT: '70000' }, [], /^HEARTH_HTTP_PORT/],
+    [{ HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://a:4222', HEARTH_REDIS_URL: 'redis-sentinel://s1:26379' }, ['--target=realtime'], /^HEARTH_REDIS_URL must be redis-sentinel:\/\/\[:password@\]host:port/],
     [{ HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://a:4222', HEARTH_REDIS_URL: 'redis://r', HEARTH_NATS_STREAM_REPLICAS: '7' }, ['--target=messaging'], /^HEARTH_NATS_STREAM_REPLICAS/],
     [{ HEARTH_HTTP_PORT: '-1' }, [], /^HEARTH_HTTP_PORT/],
     [{ HEARTH_PUBLIC_URL: 'chat.example.com' }, [], /^HEARTH_PUBLIC_URL must be an absolute http\(s\) URL/],

@@ -18,7 +18,21 @@ export type BusConfig =
       /** Copies of the event stream across a NATS cluster (JetStream R1, R3, R5); 1 when not given. */
       readonly streamReplicas?: number;
     };
-export type EphemeralConfig = { readonly type: 'memory' } | { readonly type: 'redis'; readonly url: string; readonly instance: string };
+export type EphemeralConfig =
+  | { readonly type: 'memory' }
+  | {
+      readonly type: 'redis';
+      readonly url: string;
+      readonly instance: string;
+      /** With a redis-sentinel:// URL: the Sentinels to ask for the master of that name. */
+      readonly sentinel?: RedisSentinelConfig;
+    };
+
+export interface RedisSentinelConfig {
+  readonly sentinels: readonly { readonly host: string; readonly port: number }[];
+  readonly name: string;
+  readonly password?: string;
+}
 
 export interface HttpConfig {
   readonly host: string;
@@ -259,8 +273,24 @@ function busConfig(env: Env, target: Target, instance: string, replayLimit: numb
 function ephemeralConfig(env: Env, target: Target, instance: string): EphemeralConfig {
   const url = env['HEARTH_REDIS_URL'];
   if (url === undefined || url === '') return target === 'all' ? { type: 'memory' } : requireShared(target, 'HEARTH_REDIS_URL', 'Redis');
-  if (!/^rediss?:\/\//.test(url)) throw new ConfigError('HEARTH_REDIS_URL must be a redis:// or rediss:// URL');
+  if (url.startsWith('redis-sentinel://')) return { type: 'redis', url, instance, sentinel: sentinelConfig(url) };
+  if (!/^rediss?:\/\//.test(url)) throw new ConfigError('HEARTH_REDIS_URL must be a redis://, rediss:// or redis-sentinel:// URL');
   return { type: 'redis', url, instance };
+}
+
+/** `redis-sentinel://[:password@]host:port[,host:port…]/<master name>`: Redis through its Sentinels. */
+function sentinelConfig(url: string): RedisSentinelConfig {
+  const match = /^redis-sentinel:\/\/(?::([^@/]*)@)?([^/@]+)\/([A-Za-z0-9._-]+)$/.exec(url);
+  const sentinels = (match?.[2] ?? '').split(',').map((address) => /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(address.trim()));
+  if (match === null || sentinels.some((address) => address === null)) {
+    throw new ConfigError('HEARTH_REDIS_URL must be redis-sentinel://[:password@]host:port[,host:port…]/<master name> for Redis through Sentinels');
+  }
+  const password = match[1] === undefined || match[1] === '' ? {} : { password: decodeURIComponent(match[1]) };
+  return {
+    sentinels: sentinels.map((address) => ({ host: address?.[1] ?? '', port: Number(address?.[2]) })),
+    name: match[3] ?? '',
+    ...password,
+  };
 }
 
 function parseTarget(argv: readonly string[]): Target {

@@ -1,22 +1,32 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, startRedis, type RedisServer } from '@hearth/harness';
+import { freePort, startRedis, startRedisSentinel, type RedisServer, type RedisSentinelSet } from '@hearth/harness';
+import { parseConfig } from '../config.ts';
 import { Redis } from 'ioredis';
 import { newId } from '../ids.ts';
 import { createEphemeral } from './create-ephemeral.ts';
 import { runEphemeralContract } from './ephemeral-contract.ts';
-import { EphemeralRedis } from './ephemeral-redis.ts';
+import { EphemeralRedis, redactUrl } from './ephemeral-redis.ts';
 
 let server: RedisServer;
+/** The clustered tier's Redis: a master, a replica and three Sentinels. */
+let sentinelSet: RedisSentinelSet;
 
 before(async () => {
-  server = await startRedis();
+  [server, sentinelSet] = await Promise.all([startRedis(), startRedisSentinel()]);
 });
 
 after(async () => {
-  await server.stop();
+  await Promise.all([server.stop(), sentinelSet.stop()]);
 });
+
+/** The config HEARTH_REDIS_URL=redis-sentinel://… gives, as the services read it. */
+function sentinelConfig(instance: string): Parameters<typeof EphemeralRedis.connect>[0] {
+  const config = parseConfig({ HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://n:4222', HEARTH_REDIS_URL: sentinelSet.url, HEARTH_INSTANCE: instance }, ['--target=realtime'], '/tmp', '/tmp');
+  if (config.ephemeral.type !== 'redis') throw new Error('not a Redis config');
+  return config.ephemeral;
+}
 
 function freshInstance(): string {
   return `t-${newId().slice(0, 8)}`;
@@ -28,6 +38,54 @@ function open(instance = freshInstance()): Promise<EphemeralRedis> {
 
 runEphemeralContract('EphemeralRedis', () => open());
 runEphemeralContract('createEphemeral({ type: redis })', () => createEphemeral({ type: 'redis', url: server.url, instance: freshInstance() }));
+runEphemeralContract('EphemeralRedis through Sentinels', () => EphemeralRedis.connect(sentinelConfig(freshInstance())));
+
+describe('redactUrl', () => {
+  const cases: Array<[string, string]> = [
+    ['redis://:secret@h:6379', 'redis://:***@h:6379'],
+    ['rediss://user:secret@h:6380/0', 'rediss://user:***@h:6380/0'],
+    ['redis-sentinel://:secret@a:26379,b:26379/hearth', 'redis-sentinel://:***@a:26379,b:26379/hearth'],
+    ['redis://h:6379', 'redis://h:6379'],
+  ];
+  for (const [url, redacted] of cases) it(url, () => assert.equal(redactUrl(url), redacted));
+});
+
+describe('EphemeralRedis through Sentinels', () => {
+  it('follows a failover: kill -9 of the master, the replica promoted, calls answer again, fast failures meanwhile', async () => {
+    const ephemeral = await EphemeralRedis.connect(sentinelConfig(freshInstance()));
+    try {
+      const key = newId();
+      await ephemeral.set(key, 'before', 60_000);
+      const master = await sentinelSet.master();
+      const replica = sentinelSet.nodes.find((node) => node !== master);
+      assert.ok(replica !== undefined);
+      // Written through to the replica before the master goes, as a quiet master would have.
+      await sleep(200);
+      await master.kill9();
+      const killedAt = Date.now();
+      for (;;) {
+        const started = Date.now();
+        try {
+          await ephemeral.set(`${key}-after`, 'after', 60_000);
+          break;
+        } catch (error) {
+          assert.ok(Date.now() - started < 3_000, 'a call fails fast while Redis is away, never hangs');
+          assert.match(String(error), /unavailable|Redis/i);
+          assert.ok(Date.now() - killedAt < 30_000, 'answers again within 30 s');
+          await sleep(200);
+        }
+      }
+      assert.equal((await sentinelSet.master()).port, replica.port, 'the replica was promoted');
+      assert.equal(await ephemeral.get(`${key}-after`), 'after');
+      assert.equal(await ephemeral.get(key), 'before', 'what the replica had copied is still there');
+      // The old master comes back as a replica of the new one, for the next test.
+      await master.start();
+      await sentinelSet.waitForMaster(replica);
+    } finally {
+      await ephemeral.close();
+    }
+  });
+});
 
 describe('EphemeralRedis shared by several processes', () => {
   it('shares counters, values and presence between connections of one instance', async () => {

@@ -131,7 +131,7 @@ export class EphemeralRedis implements Ephemeral {
    * back-off in the background while calls fail fast with HearthError('unavailable').
    */
   static async connect(config: EphemeralRedisConfig, options: EphemeralRedisOptions = {}): Promise<EphemeralRedis> {
-    const client = new Redis(config.url, {
+    const common = {
       lazyConnect: true,
       // Fail instead of queueing while Redis is away, so /readyz and requests answer at once.
       enableOfflineQueue: false,
@@ -142,7 +142,20 @@ export class EphemeralRedis implements Ephemeral {
       // A disconnect while reconnecting arms this timer for a socket that is already gone
       // (ioredis#1247); it holds a shutting-down process open until it fires.
       disconnectTimeout: DISCONNECT_TIMEOUT_MS,
-    });
+    };
+    const { sentinel } = config;
+    const client =
+      sentinel === undefined
+        ? new Redis(config.url, common)
+        : // The Sentinels name the master; ioredis asks them again after a failover, and the
+          // failover detector hears +switch-master at once rather than at the next failed call.
+          new Redis({
+            ...common,
+            sentinels: sentinel.sentinels.map(({ host, port }) => ({ host, port })),
+            name: sentinel.name,
+            failoverDetector: true,
+            ...(sentinel.password === undefined ? {} : { password: sentinel.password }),
+          });
     const ephemeral = new EphemeralRedis(client, config.instance);
     const timeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
     try {
@@ -289,15 +302,9 @@ function wholeMs(ms: number): number {
   return Math.max(1, Math.ceil(ms));
 }
 
-/** The URL without its password, fit for an error message. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(an unparsable URL)';
-  }
+/** The URL without its password, fit for an error message (redis://, rediss:// and redis-sentinel:// alike). */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z-]+:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }
 
 function rateWindow(reply: unknown): RateWindow {
