@@ -1,6 +1,7 @@
 export { freePort, removeDir, startChild, tempDir, waitUntil, type Child } from './process.ts';
 export { isListening } from './tcp.ts';
-export { startPostgres, type PostgresServer } from './postgres.ts';
+export { startPostgres, type PostgresProcess, type PostgresServer } from './postgres.ts';
+export { startPostgresPair, type PostgresPair } from './postgres-pair.ts';
 export { startRedis, startRedisNode, type RedisServer } from './redis.ts';
 export { startRedisSentinel, sentinelMasterName, type RedisSentinelSet } from './redis-sentinel.ts';
 export { natsServerBinary, startNats, startNatsNode, type NatsServer } from './nats.ts';

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chown, readdir } from 'node:fs/promises';
+import { chown, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, removeDir, startChild, tempDir, waitUntil, type Child } from './process.ts';
@@ -31,41 +31,95 @@ async function asServerUser(dir: string): Promise<(command: string, args: string
   return (command, args) => ['runuser', ['-u', 'postgres', '--', command, ...args]];
 }
 
+/** The PostgreSQL binaries and a way to run them as the server's user. */
+export interface PostgresTools {
+  readonly bin: string;
+  /** [command, args] that run `command` as the user the data directory belongs to. */
+  readonly wrap: (command: string, args: string[]) => [string, string[]];
+}
+
+export async function postgresTools(dir: string): Promise<PostgresTools> {
+  return { bin: await binDir(), wrap: await asServerUser(dir) };
+}
+
+/** Runs a PostgreSQL program (initdb, pg_ctl, pg_basebackup, psql…) as the server's user. */
+export async function runAs(tools: PostgresTools, program: string, args: string[]): Promise<string> {
+  const [command, wrapped] = tools.wrap(path.join(tools.bin, program), args);
+  return (await run(command, wrapped)).stdout;
+}
+
+/** A running postgres on a data directory, which can be stopped, killed and started again. */
+export interface PostgresProcess {
+  readonly port: number;
+  readonly data: string;
+  /** Starts it (again) on its port and waits until it takes connections. */
+  start(): Promise<void>;
+  /** SIGKILL to the postmaster itself: a crash, with no shutdown checkpoint. */
+  kill9(): Promise<void>;
+  /** A fast shutdown; kills it if that does not end in time. */
+  halt(): Promise<void>;
+}
+
+export async function postgresProcess(tools: PostgresTools, data: string, port: number, settings: readonly string[]): Promise<PostgresProcess> {
+  let child: Child | null = null;
+  const proc: PostgresProcess = {
+    port,
+    data,
+    async start() {
+      const [postgres, args] = tools.wrap(path.join(tools.bin, 'postgres'), ['-D', data, '-p', String(port), ...settings]);
+      child = startChild(postgres, args);
+      const [isready, readyArgs] = tools.wrap(path.join(tools.bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'hearth', '-d', 'postgres']);
+      await waitUntil('postgres', async () => (await run(isready, readyArgs).then(() => true, () => false)), child);
+    },
+    async kill9() {
+      // The child may be the runuser wrapper; the postmaster's pid is in its pid file.
+      const pid = Number((await readFile(path.join(data, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+      if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGKILL');
+      await child?.exited;
+      child = null;
+    },
+    async halt() {
+      // pg_ctl's fast shutdown rolls back open transactions and exits; signalling the
+      // runuser wrapper would not reach postgres itself.
+      await runAs(tools, 'pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w', '-t', '20']).catch(() => child?.stop('SIGKILL'));
+      await child?.exited;
+      child = null;
+    },
+  };
+  await proc.start();
+  return proc;
+}
+
+/** Server settings for loopback tests; without `durable`, no fsync (tests that do not kill PostgreSQL itself). */
+export function testSettings(durable: boolean): string[] {
+  const settings = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
+  if (!durable) settings.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  return settings;
+}
+
+export async function createDatabaseAt(tools: PostgresTools, port: number, name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`createDatabase: ${name} is not a plain identifier`);
+  await runAs(tools, 'psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'hearth', '-d', 'postgres', '-qc', `CREATE DATABASE ${name}`]);
+  return `postgres://hearth@127.0.0.1:${port}/${name}`;
+}
+
 /**
  * Starts a fresh PostgreSQL cluster (initdb) on a free loopback port (or `port`, for a
  * test of a service that waits for it there) in a temporary directory.
  */
 export async function startPostgres(options: { durable?: boolean; port?: number } = {}): Promise<PostgresServer> {
-  const bin = await binDir();
   const dir = await tempDir('pg');
-  const wrap = await asServerUser(dir);
+  const tools = await postgresTools(dir);
   const data = path.join(dir, 'data');
-  const [initdb, initArgs] = wrap(path.join(bin, 'initdb'), ['-D', data, '-U', 'hearth', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
-  await run(initdb, initArgs);
+  await runAs(tools, 'initdb', ['-D', data, '-U', 'hearth', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
   const port = options.port ?? (await freePort());
-  const settings = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
-  // Tests that do not kill PostgreSQL itself need no fsync; the durability tests ask for it.
-  if (options.durable !== true) settings.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-  const [postgres, args] = wrap(path.join(bin, 'postgres'), ['-D', data, '-p', String(port), ...settings]);
-  const child: Child = startChild(postgres, args);
-  const [isready, readyArgs] = wrap(path.join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'hearth', '-d', 'postgres']);
-  await waitUntil('postgres', async () => (await run(isready, readyArgs).then(() => true, () => false)), child);
-  const url = `postgres://hearth@127.0.0.1:${port}/postgres`;
+  const server = await postgresProcess(tools, data, port, testSettings(options.durable === true));
   return {
-    url,
+    url: `postgres://hearth@127.0.0.1:${port}/postgres`,
     port,
-    async createDatabase(name) {
-      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`createDatabase: ${name} is not a plain identifier`);
-      const [psql, psqlArgs] = wrap(path.join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'hearth', '-d', 'postgres', '-qc', `CREATE DATABASE ${name}`]);
-      await run(psql, psqlArgs);
-      return `postgres://hearth@127.0.0.1:${port}/${name}`;
-    },
+    createDatabase: (name) => createDatabaseAt(tools, port, name),
     async stop() {
-      // pg_ctl's fast shutdown rolls back open transactions and exits; signalling the
-      // runuser wrapper would not reach postgres itself.
-      const [pgctl, stopArgs] = wrap(path.join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', 'fast', '-w', '-t', '20']);
-      await run(pgctl, stopArgs).catch(() => child.stop('SIGKILL'));
-      await child.exited;
+      await server.halt();
       await removeDir(dir);
     },
   };

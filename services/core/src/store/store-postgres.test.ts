@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { freePort, startPostgres, type PostgresServer } from '@hearth/harness';
+import { freePort, startPostgres, startPostgresPair, type PostgresServer } from '@hearth/harness';
 import { Client } from 'pg';
 import type { User } from '../domain/types.ts';
 import { HearthError } from '../errors.ts';
@@ -62,6 +62,67 @@ function postIn(store: Store, roomId: string, author: User, body: string): Promi
     const seq = await tx.nextSeq(roomId);
     await tx.insertMessage({ id: newId(), roomId, seq, authorId: author.id, clientMessageId: newId(), body, mentions: [], sound: null, createdAt: T0 });
   });
+}
+
+describe('StorePostgres on a primary and its replica (the clustered tier)', () => {
+  it('keeps every acknowledged post through kill -9 of the primary and the promotion of its replica', async () => {
+    const pair = await startPostgresPair();
+    try {
+      const store = await StorePostgres.open(await pair.createDatabase('failover'), POOL_SIZE);
+      await withStore(store, async () => {
+        const { user, roomId } = await seedRoom(store);
+        const acknowledged: string[] = [];
+        const refused: string[] = [];
+        let stop = false;
+        const writer = (async () => {
+          for (let n = 0; !stop; n += 1) {
+            const body = `post ${n}`;
+            try {
+              await postIn(store, roomId, user, body);
+              acknowledged.push(body);
+            } catch (error) {
+              // While there is no primary the store answers 503, never hangs or crashes.
+              assert.ok(error instanceof HearthError && error.code === 'unavailable', String(error));
+              refused.push(body);
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+          }
+        })();
+        await eventuallyTrue(() => acknowledged.length >= 20);
+        const [primary, replica] = pair.nodes;
+        assert.ok(primary !== undefined && replica !== undefined);
+        await primary.kill9();
+        await pair.promote(replica);
+        const afterPromotion = acknowledged.length;
+        await eventuallyTrue(() => acknowledged.length >= afterPromotion + 20, 30_000);
+        stop = true;
+        await writer;
+
+        const stored = (await store.listMessages(roomId, { limit: 1_000 })).map((message) => message.body);
+        assert.deepEqual(
+          acknowledged.filter((body) => !stored.includes(body)),
+          [],
+          'no acknowledged post lost',
+        );
+        const seqs = (await store.listMessages(roomId, { limit: 1_000 })).map((message) => message.seq);
+        assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'in order');
+        assert.equal(new Set(seqs).size, seqs.length, 'no seq twice');
+        // A post refused while the primary was gone may still have committed there before it died.
+        const committedUnacknowledged = refused.filter((body) => stored.includes(body));
+        assert.ok(committedUnacknowledged.length <= 1, `committed but never acknowledged: ${committedUnacknowledged.join(', ')}`);
+      });
+    } finally {
+      await pair.stop();
+    }
+  });
+});
+
+async function eventuallyTrue(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 describe('StorePostgres migrations', () => {
