@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 NODE = $(shell ./scripts/node.sh)
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: run test deps test-deps kube-bins web typecheck lint unit e2e e2e-embedded e2e-single bench clean operator-e2e-cluster
+.PHONY: run test deps test-deps kube-bins web typecheck lint unit e2e e2e-embedded e2e-single e2e-clustered bench clean operator-e2e-cluster
 
 node_modules/.installed: package.json package-lock.json $(wildcard services/*/package.json e2e/package.json bench/package.json)
 	@./scripts/node.sh >/dev/null
@@ -63,7 +63,7 @@ unit: deps test-deps kube-bins
 	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'harness/src/**/*.test.ts' 'operator/src/**/*.test.ts'
 
 # The end-to-end suite runs unchanged against each tier.
-e2e: e2e-embedded e2e-single
+e2e: e2e-embedded e2e-single e2e-clustered
 
 e2e-embedded: deps web test-deps
 	HEARTH_E2E_TIER=embedded $(NODE) --test --test-concurrency=1 'e2e/*.test.ts'
@@ -71,6 +71,10 @@ e2e-embedded: deps web test-deps
 # The single tier also gets its own tests: scale-out, faults (chaos) and start-up without backends.
 e2e-single: deps web test-deps
 	HEARTH_E2E_TIER=single $(NODE) --test --test-concurrency=1 'e2e/*.test.ts' 'e2e/single-tier/*.test.ts'
+
+# The clustered tier as processes: a PostgreSQL pair, a 3-node NATS cluster, Redis with Sentinels, two of each service.
+e2e-clustered: deps web test-deps
+	HEARTH_E2E_TIER=clustered $(NODE) --test --test-concurrency=1 'e2e/*.test.ts'
 
 test: deps test-deps web typecheck lint unit chart-test operator-e2e-cluster e2e
 

@@ -33,7 +33,7 @@ export interface HearthOptions {
   readonly pollIntervalMs?: number;
   readonly logLevel?: string;
   /** Which tier to start; defaults to HEARTH_E2E_TIER, else embedded. */
-  readonly tier?: 'embedded' | 'single';
+  readonly tier?: TierName;
 }
 
 export interface StopOptions {
@@ -256,13 +256,19 @@ export async function startService(options: HearthOptions, role: string, port: n
 
 /**
  * Starts Hearth and waits until it is ready: the embedded tier (one `--target=all`
- * process on a data dir) or, with `tier: 'single'` or HEARTH_E2E_TIER=single, the
- * single tier (separate services over PostgreSQL, NATS and Redis behind nginx).
+ * process on a data dir) or, with `tier` or HEARTH_E2E_TIER, the single tier (separate
+ * services over PostgreSQL, NATS and Redis behind nginx) or the clustered tier (two of each
+ * service over a PostgreSQL pair, a NATS cluster and Redis with Sentinels).
  */
 export async function startHearth(options: HearthOptions = {}): Promise<Hearth> {
-  if ((options.tier ?? tierUnderTest()) === 'single') {
+  const tier = options.tier ?? tierUnderTest();
+  if (tier === 'single') {
     const { startSingleTier } = await import('./single-tier.ts');
     return startSingleTier(options);
+  }
+  if (tier === 'clustered') {
+    const { startClusteredTier } = await import('./clustered-tier.ts');
+    return startClusteredTier(options);
   }
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'hearth-e2e-')));
@@ -299,9 +305,12 @@ export async function startHearth(options: HearthOptions = {}): Promise<Hearth> 
   };
 }
 
+export const tierNames = ['embedded', 'single', 'clustered'] as const;
+export type TierName = (typeof tierNames)[number];
+
 /** Which tier the end-to-end suite runs against: `make e2e` runs it once per tier. */
-export function tierUnderTest(): 'embedded' | 'single' {
+export function tierUnderTest(): TierName {
   const tier = process.env['HEARTH_E2E_TIER'] ?? 'embedded';
-  if (tier !== 'embedded' && tier !== 'single') throw new Error(`HEARTH_E2E_TIER must be embedded or single (got "${tier}")`);
-  return tier;
+  if (!(tierNames as readonly string[]).includes(tier)) throw new Error(`HEARTH_E2E_TIER must be embedded, single or clustered (got "${tier}")`);
+  return tier as TierName;
 }

@@ -1,23 +1,15 @@
-import type { ChildProcess } from 'node:child_process';
-import { freePort, startIngress, startNats, startPostgres, startRedis, type Ingress, type NatsServer, type PostgresServer, type RedisServer } from '@hearth/harness';
-import { type Hearth, type HearthOptions, type StopOptions, type ServiceProcess, startService } from './harness.ts';
+import { startNats, startPostgres, startRedis, type NatsServer, type PostgresServer, type RedisServer } from '@hearth/harness';
+import { startServiceTier, type ServiceTier, type ServiceTierOptions } from './service-tier.ts';
 
-/** The single tier's roles, each its own process, as the operator deploys them. */
-export const ROLES = ['messaging', 'realtime', 'gateway'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role } from './service-tier.ts';
 
-export interface SingleTier extends Hearth {
+export interface SingleTier extends ServiceTier {
   readonly postgres: PostgresServer;
   readonly nats: NatsServer;
   readonly redis: RedisServer;
-  /** The processes of a role (two per role when asked for with `replicas`). */
-  services(role: Role): readonly ServiceProcess[];
 }
 
-export interface SingleTierOptions extends HearthOptions {
-  /** Processes per role (default 1). */
-  readonly replicas?: Partial<Record<Role, number>>;
-}
+export type SingleTierOptions = ServiceTierOptions;
 
 /**
  * Starts the single tier for real: PostgreSQL, NATS with JetStream and Redis on free
@@ -25,62 +17,13 @@ export interface SingleTierOptions extends HearthOptions {
  * between them as the Ingress does. Its url is the Ingress's.
  */
 export async function startSingleTier(options: SingleTierOptions = {}): Promise<SingleTier> {
-  const postgres = await startPostgres({ durable: true });
-  const nats = await startNats();
-  const redis = await startRedis();
-  const databaseUrl = await postgres.createDatabase('hearth');
-  const ports: Record<Role, number[]> = { messaging: [], realtime: [], gateway: [] };
-  for (const role of ROLES) {
-    for (let i = 0; i < (options.replicas?.[role] ?? 1); i += 1) ports[role].push(await freePort());
-  }
-  const ingressPort = await freePort();
-  const url = `http://127.0.0.1:${ingressPort}`;
-  const shared = { HEARTH_DATABASE_URL: databaseUrl, HEARTH_NATS_URL: nats.url, HEARTH_REDIS_URL: redis.url, HEARTH_PUBLIC_URL: url };
-  const processes: Record<Role, ServiceProcess[]> = { messaging: [], realtime: [], gateway: [] };
-  let ingress: Ingress | null = null;
-
-  const stopBackends = async (): Promise<void> => {
-    await ingress?.stop();
-    await Promise.allSettled([postgres.stop(), nats.stop(), redis.stop()]);
-  };
-  try {
-    for (const role of ROLES) {
-      processes[role] = await Promise.all(ports[role].map((port) => startService({ ...options, env: { ...shared, ...options.env } }, role, port)));
-    }
-    ingress = await startIngress({ gateway: ports.gateway, realtime: ports.realtime }, ingressPort);
-  } catch (error) {
-    await Promise.allSettled(ROLES.flatMap((role) => processes[role].map((p) => p.stop())));
-    await stopBackends();
-    throw error;
-  }
-
-  const all = (): ServiceProcess[] => ROLES.flatMap((role) => processes[role]);
-  return {
-    url,
-    port: ingressPort,
-    dataDir: '',
-    postgres,
-    nats,
-    redis,
-    services: (role) => processes[role],
-    get readyAfterMs() {
-      return Math.max(...all().map((p) => p.readyAfterMs));
-    },
-    get process(): ChildProcess {
-      return (processes.gateway[0] as ServiceProcess).process;
-    },
-    output: () => all().map((p) => `--- ${p.role} :${p.port} ---\n${p.output()}`).join('\n'),
-    /** With keepData, only the services stop: the backends (the tier's data) stay for a restart. */
-    async stop(stopOptions: StopOptions = {}) {
-      await Promise.all(all().map((p) => p.stop()));
-      if (stopOptions.keepData !== true) await stopBackends();
-    },
-    async kill9() {
-      await Promise.all(all().map((p) => p.kill9()));
-    },
-    async restart() {
-      // Messaging first: the others' readiness does not need it, but their first requests do.
-      for (const role of ROLES) await Promise.all(processes[role].map((p) => p.restart()));
+  const [postgres, nats, redis] = await Promise.all([startPostgres({ durable: true }), startNats(), startRedis()]);
+  const backends = {
+    env: { HEARTH_DATABASE_URL: await postgres.createDatabase('hearth'), HEARTH_NATS_URL: nats.url, HEARTH_REDIS_URL: redis.url },
+    async stop() {
+      await Promise.allSettled([postgres.stop(), nats.stop(), redis.stop()]);
     },
   };
+  const tier = await startServiceTier(backends, options);
+  return Object.assign(tier, { postgres, nats, redis });
 }

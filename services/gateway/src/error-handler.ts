@@ -23,6 +23,9 @@ function fromFastify(error: FastifyError): HearthError | null {
   return null;
 }
 
+/** Seconds a client waits before retrying a 503: about what a Redis, NATS or PostgreSQL failover takes. */
+const UNAVAILABLE_RETRY_AFTER_S = 2;
+
 /** One place turns every error into the JSON error body; a 5xx never shows internals. */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -32,7 +35,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
       return reply.code(500).send({ error: { code: 'internal', message: 'something went wrong on our side; it has been logged' } });
     }
     if (known.status >= 500) request.log.warn({ err: error }, 'request failed');
-    if (known.retryAfter !== undefined) void reply.header('retry-after', String(known.retryAfter));
+    // A 503 is always worth retrying (a backend failing over, a node restarting): say when.
+    const retryAfter = known.retryAfter ?? (known.status === 503 ? UNAVAILABLE_RETRY_AFTER_S : undefined);
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     return reply.code(known.status).send(known.toJSON());
   });
 }

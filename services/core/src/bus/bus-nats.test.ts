@@ -228,6 +228,27 @@ describe('BusNats on a 3-node cluster', () => {
     return node;
   };
 
+  it('is not ready (ping refuses) while its live feed is down, and ready again once the cluster is back', async () => {
+    const instance = freshInstance();
+    const subscriber = await openOnCluster(instance);
+    collect(subscriber);
+    await eventuallyAsync(async () => (await subscriber.ping().then(() => true, () => false)), 30_000);
+    // Without a quorum the stream has no leader and the consumer falls silent.
+    const [a, b] = cluster.nodes;
+    assert.ok(a !== undefined && b !== undefined);
+    await Promise.all([a.kill9(), b.kill9()]);
+    await eventuallyAsync(async () => {
+      const refusal = await subscriber.ping().then(
+        () => '',
+        (error: unknown) => String(error),
+      );
+      return /live feed of room events/.test(refusal);
+    }, 40_000);
+    await Promise.all([a.start(), b.start()]);
+    await cluster.waitForQuorum();
+    await eventuallyAsync(async () => (await subscriber.ping().then(() => true, () => false)), 40_000);
+  });
+
   it('keeps every event, in order, through kill -9 of the stream leader and then of the next one', async () => {
     const instance = freshInstance();
     const [publisher, subscriber] = await Promise.all([openOnCluster(instance), openOnCluster(instance)]);
@@ -254,10 +275,19 @@ describe('BusNats on a 3-node cluster', () => {
     await cluster.waitForQuorum();
 
     assert.deepEqual(seqsOf(ofRoom(received, roomId)), seqsOf(published), 'no gap, duplicate or reordering');
+    await eventuallyAsync(async () => (await subscriber.ping().then(() => true, () => false)), 30_000);
     const late = await openOnCluster(instance);
     assert.deepEqual(await late.replayRoom(roomId, 0, 100), published, 'the stream kept all nine');
   });
 });
+
+async function eventuallyAsync(check: () => Promise<boolean>, timeoutMs = DELIVERY_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`condition not met within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
 
 function collect(bus: Bus): RoomEvent[] {
   const received: RoomEvent[] = [];

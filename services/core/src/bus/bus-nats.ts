@@ -287,6 +287,9 @@ export class BusNats implements Bus {
     } catch (error) {
       throw new HearthError('unavailable', `NATS is not answering: ${messageOf(error)}`, { cause: error });
     }
+    // A process that fans events out is not ready while its feed of them is down: its clients
+    // would wait for events it cannot hear (a new stream of several replicas elects a leader first).
+    if (this.#feed !== undefined && !this.#feed.isRunning()) throw new HearthError('unavailable', 'the live feed of room events from NATS is not running yet');
   }
 
   close(): Promise<void> {
@@ -360,6 +363,11 @@ class RoomFeed {
   #stopped = false;
   /** The consumer was closed for its silence (#abandonWhenSilent), not by the server. */
   #silent = false;
+  #running = false;
+
+  isRunning(): boolean {
+    return this.#running;
+  }
 
   constructor(deps: RoomFeedDeps) {
     this.#deps = deps;
@@ -392,12 +400,14 @@ class RoomFeed {
 
   async #consume(): Promise<void> {
     const { jsm, names } = this.#deps;
-    if (this.#nextStreamSeq === 0) this.#nextStreamSeq = (await jsm.streams.info(names.stream)).state.last_seq + 1;
-    const consumer = await jsm.jetstream().consumers.get(names.stream, {
-      filter_subjects: `${names.roomEvents}>`,
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: this.#nextStreamSeq,
-    });
+    if (this.#nextStreamSeq === 0) this.#nextStreamSeq = (await whileElecting(() => jsm.streams.info(names.stream))).state.last_seq + 1;
+    const consumer = await whileElecting(() =>
+      jsm.jetstream().consumers.get(names.stream, {
+        filter_subjects: `${names.roomEvents}>`,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: this.#nextStreamSeq,
+      }),
+    );
     // A short pull expiry: after a nats-server restart a pull answered 409 would otherwise sit
     // until two heartbeats of the default 30 s expiry are missed, stalling live delivery.
     const messages = await consumer.consume({ callback: (msg) => this.#receive(msg), expires: PULL_EXPIRES_MS });
@@ -406,6 +416,7 @@ class RoomFeed {
       return;
     }
     this.#messages = messages;
+    this.#running = true;
     void messages.closed().then((result) => this.#closed(result));
     void this.#abandonWhenSilent(messages);
   }
@@ -453,6 +464,7 @@ class RoomFeed {
   }
 
   #closed(result: void | Error): void {
+    this.#running = false;
     if (this.#stopped || this.#deps.isClosed()) return;
     const why = this.#silent ? `silent for ${SILENT_MS / 1_000} s, its server gone` : result instanceof Error ? result.message : 'no reason given';
     this.#silent = false;

@@ -1,0 +1,34 @@
+import { startNatsCluster, startPostgresPair, startRedisSentinel, type NatsCluster, type PostgresPair, type RedisSentinelSet } from '@hearth/harness';
+import { startServiceTier, type ServiceTier, type ServiceTierOptions } from './service-tier.ts';
+
+export interface ClusteredTier extends ServiceTier {
+  /** A primary and its streaming replica, behind one address that follows promotion. */
+  readonly postgres: PostgresPair;
+  /** Three NATS servers; the event stream is R3. */
+  readonly nats: NatsCluster;
+  /** A Redis master and replica watched by three Sentinels. */
+  readonly redis: RedisSentinelSet;
+}
+
+/**
+ * Starts the clustered tier as processes on this machine, with no single point of failure but the
+ * machine: PostgreSQL with a replica, a 3-node NATS cluster, Redis with Sentinels, and two
+ * processes of each role (unless `replicas` says otherwise) behind nginx.
+ */
+export async function startClusteredTier(options: ServiceTierOptions = {}): Promise<ClusteredTier> {
+  const [postgres, nats, redis] = await Promise.all([startPostgresPair(), startNatsCluster({ size: 3 }), startRedisSentinel()]);
+  const backends = {
+    env: {
+      HEARTH_DATABASE_URL: await postgres.createDatabase('hearth'),
+      HEARTH_NATS_URL: nats.url,
+      HEARTH_NATS_STREAM_REPLICAS: '3',
+      HEARTH_REDIS_URL: redis.url,
+    },
+    async stop() {
+      await Promise.allSettled([postgres.stop(), nats.stop(), redis.stop()]);
+    },
+  };
+  const replicas = { messaging: 2, realtime: 2, gateway: 2, ...options.replicas };
+  const tier = await startServiceTier(backends, { ...options, replicas });
+  return Object.assign(tier, { postgres, nats, redis });
+}
