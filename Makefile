@@ -74,7 +74,7 @@ e2e-single: deps web test-deps
 
 # The clustered tier as processes: a PostgreSQL pair, a 3-node NATS cluster, Redis with Sentinels, two of each service.
 e2e-clustered: deps web test-deps
-	HEARTH_E2E_TIER=clustered $(NODE) --test --test-concurrency=1 'e2e/*.test.ts'
+	HEARTH_E2E_TIER=clustered $(NODE) --test --test-concurrency=1 'e2e/*.test.ts' 'e2e/clustered-tier/*.test.ts'
 
 test: deps test-deps web typecheck lint unit chart-test operator-e2e-cluster e2e
 

@@ -4,7 +4,7 @@ import type { Message, RoomEvent, ServerFrame } from './protocol.ts';
 import { connectStream, type RealtimeStream, type StreamClosed, type Transport, type WebSocketStream } from './realtime.ts';
 
 /**
- * What the fault-tolerance tests of the single tier share: posters that keep posting
+ * What the fault-tolerance tests of the server tiers share: posters that keep posting
  * and retry until acknowledged, realtime members that reconnect with resume whenever
  * their stream ends, and a look at NATS's monitoring endpoint.
  */
@@ -75,6 +75,10 @@ export class SteadyPoster {
   readonly client: HearthClient;
   readonly prefix: string;
   readonly acknowledged: Message[] = [];
+  /** When each acknowledgement arrived (Date.now()), in the order of `acknowledged`. */
+  readonly acknowledgedAt: number[] = [];
+  /** 503 answers that did not say when to retry (Retry-After). */
+  readonly withoutRetryAfter: string[] = [];
   /** Failed attempts (status or error), for the test's diagnostics. */
   readonly failures: string[] = [];
   /** Answers no retry can fix (a 4xx), which should never happen here. */
@@ -107,6 +111,7 @@ export class SteadyPoster {
     for (let n = 1; !this.#stopping; n += 1) {
       const roomId = this.#roomIds[n % this.#roomIds.length] as string;
       this.acknowledged.push(await this.#postUntilAcknowledged(roomId, `${this.prefix} says ${n}`, `${this.prefix}-${n}`));
+      this.acknowledgedAt.push(Date.now());
       await sleep(this.#intervalMs);
     }
   }
@@ -120,6 +125,7 @@ export class SteadyPoster {
         if (response.status === 201) return response.json as Message;
         failure = `${clientMessageId}: ${response.status} ${response.text.slice(0, 200)}`;
         if (response.status >= 400 && response.status < 500) this.unexpected.push(failure);
+        if (response.status === 503 && response.headers.get('retry-after') === null) this.withoutRetryAfter.push(failure);
       } catch (error) {
         failure = `${clientMessageId}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
       }

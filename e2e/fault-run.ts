@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { createTeam, DEFAULT_ROOM, type HearthClient } from './client.ts';
+import { eventually, ResumingMember, SteadyPoster, within } from './chaos-helpers.ts';
+import { createdMessages, range, seqsOf } from './helpers.ts';
+import type { Message } from './protocol.ts';
+import type { ServiceTier } from './service-tier.ts';
+
+/**
+ * DESIGN.md §2's delivery guarantee under faults, for any server tier: while several people post
+ * steadily and others follow over WebSocket and SSE through the Ingress, each fault is injected
+ * and (where it has one) recovered from, and the load must go on after each. Afterwards every
+ * acknowledged post is stored once, and every member received each (room, seq) once, in order,
+ * without a gap: acknowledged == stored == delivered. A refused post is retried with the same
+ * clientMessageId, so nothing stored goes unacknowledged; no answer is a 500 and every 503 says
+ * when to retry.
+ */
+
+export interface Fault {
+  /** What is done, as a step of the diagnostics reads it: `kill -9 of the PostgreSQL primary`. */
+  readonly name: string;
+  inject(): Promise<void>;
+  /** What must follow the fault before the load is looked at (streams reconnecting, say); `before` is the run as it was just before the fault. */
+  settle?(run: FaultRun, before: { readonly reconnects: number }): Promise<void>;
+  /** Brings back what the fault took, if the tier does not do so itself. */
+  recover?(): Promise<void>;
+}
+
+/** What a fault's settle may look at. */
+export interface FaultRun {
+  /** Stream reconnects of all followers so far. */
+  reconnects(): number;
+}
+
+/** The client-visible outage of a fault: the longest time without any acknowledgement, from its injection to the load going on. */
+export interface Outage {
+  readonly fault: string;
+  readonly ms: number;
+}
+
+const POST_INTERVAL_MS = 50;
+/** Acknowledgements (and time under load) that show the load goes on after a step. */
+const PROGRESS = 40;
+const HOLD_MS = 1_000;
+const PROGRESS_WITHIN_MS = 60_000;
+/**
+ * Once the load stops, a healthy tier delivers the last events in well under a second; the
+ * slowest legitimate path (a follower's reconnect back-off plus catch-up from the store, or a
+ * live feed replaced after its server went) takes several seconds. A feed that stalls for half a
+ * minute is a failure.
+ */
+const CONVERGE_WITHIN_MS = 30_000;
+
+/** Runs the load through `faults` on `tier`; returns each fault's outage as clients saw it. */
+export async function runDeliveryUnderFaults(t: TestContext, tier: ServiceTier, faults: readonly Fault[]): Promise<Outage[]> {
+  const { admin, members } = await createTeam(tier.url, 5);
+  const allTalk = (await admin.roomNamed(DEFAULT_ROOM)).id;
+  const chaos = (await admin.createRoom('open', 'Chaos')).id;
+  const roomIds = [allTalk, chaos];
+  const base = new Map<string, number>();
+  for (const roomId of roomIds) base.set(roomId, (await admin.room(roomId)).lastSeq);
+
+  // Four members follow over both transports; nginx spreads them over the realtime processes.
+  const followers = members.slice(0, 4).flatMap((member, i) => [
+    new ResumingMember(`member ${i + 1} websocket`, member, 'websocket', tier.url),
+    new ResumingMember(`member ${i + 1} sse`, member, 'sse', tier.url),
+  ]);
+  const posters = [admin, ...members.slice(0, 3)].map((client: HearthClient, i) => new SteadyPoster(client, roomIds, `chaos${i}`, POST_INTERVAL_MS));
+  const acknowledgedCount = (): number => posters.reduce((sum, poster) => sum + poster.acknowledged.length, 0);
+  const startedAt = performance.now();
+  const run: FaultRun = { reconnects: () => followers.reduce((sum, follower) => sum + follower.connections - 1, 0) };
+  const progress = async (step: string): Promise<void> => {
+    const target = acknowledgedCount() + PROGRESS;
+    const holdUntil = Date.now() + HOLD_MS;
+    await eventually(`${PROGRESS} more posts acknowledged ${step}`, () => acknowledgedCount() >= target && Date.now() >= holdUntil, PROGRESS_WITHIN_MS, () => failuresOf(posters));
+    t.diagnostic(`${((performance.now() - startedAt) / 1000).toFixed(1)} s: ${acknowledgedCount()} acknowledged ${step}`);
+  };
+  const lagging = (targets: ReadonlyMap<string, number>): string =>
+    followers
+      .map((f) => `${f.name}: ${roomIds.map((r) => `${f.applied(r)}/${targets.get(r)}`).join(', ')} (${f.connections} connections) ${f.anomalies.slice(0, 3).join('; ')}`)
+      .join('\n');
+  /** Every follower has what was acknowledged so far: live delivery works again after the step. */
+  const caughtUp = async (step: string, targets: ReadonlyMap<string, number>): Promise<void> => {
+    const reached = (): boolean => followers.every((f) => roomIds.every((roomId) => (f.applied(roomId) ?? 0) >= targets.get(roomId)!));
+    await eventually(`every follower received every post acknowledged ${step}`, reached, CONVERGE_WITHIN_MS, () => lagging(targets));
+  };
+  const acknowledgedSeqs = (): Map<string, number> => {
+    const targets = new Map(roomIds.map((roomId) => [roomId, base.get(roomId)!]));
+    for (const message of posters.flatMap((poster) => poster.acknowledged)) targets.set(message.roomId, Math.max(targets.get(message.roomId)!, message.seq));
+    return targets;
+  };
+  const step = async (name: string): Promise<void> => {
+    await progress(name);
+    await caughtUp(name, acknowledgedSeqs());
+  };
+  const outages: Outage[] = [];
+
+  try {
+    for (const follower of followers) follower.start();
+    await within('every follower connected', Promise.all(followers.map((follower) => follower.firstReady)), 15_000);
+    for (const follower of followers) {
+      for (const roomId of roomIds) assert.equal(follower.started.get(roomId), base.get(roomId), `${follower.name} starts live at the room's seq`);
+    }
+    try {
+      for (const poster of posters) poster.start();
+      await step('at the start');
+      for (const fault of faults) {
+        const injectedAt = Date.now();
+        const before = { reconnects: run.reconnects() };
+        await fault.inject();
+        await fault.settle?.(run, before);
+        await step(`after ${fault.name}`);
+        outages.push({ fault: fault.name, ms: longestSilence(posters, injectedAt, Date.now()) });
+        if (fault.recover !== undefined) {
+          await fault.recover();
+          await step(`once recovered from ${fault.name}`);
+        }
+      }
+    } finally {
+      await Promise.all(posters.map((poster) => poster.stop()));
+    }
+
+    const acknowledged = posters.flatMap((poster) => poster.acknowledged);
+    const lastSeq = new Map<string, number>();
+    for (const roomId of roomIds) lastSeq.set(roomId, (await admin.room(roomId)).lastSeq);
+    await caughtUp('once the load stopped', lastSeq);
+    const refusals = posters.flatMap((poster) => poster.failures);
+    t.diagnostic(`${acknowledged.length} acknowledged; ${refusals.length} failed attempts retried; ${run.reconnects()} stream reconnects; final seqs ${roomIds.map((r) => lastSeq.get(r)).join(', ')}`);
+    for (const outage of outages) t.diagnostic(`outage seen by clients after ${outage.fault}: ${outage.ms} ms`);
+    for (const failure of refusals.slice(0, 5)) t.diagnostic(`retried: ${failure}`);
+
+    for (const poster of posters) assert.deepEqual(poster.unexpected, [], `${poster.prefix}: no answer that a retry cannot fix`);
+    assert.deepEqual(
+      refusals.filter((failure) => / 500 /.test(failure)),
+      [],
+      'no 500',
+    );
+    for (const poster of posters) assert.deepEqual(poster.withoutRetryAfter, [], `${poster.prefix}: every 503 says when to retry`);
+    const stored = await storedSince(admin, roomIds, base);
+    assertStoredIsAcknowledged(acknowledged, stored, roomIds, base, lastSeq);
+    for (const follower of followers) assertDelivered(follower, stored, roomIds, base, lastSeq);
+  } finally {
+    await Promise.all(followers.map((follower) => follower.stop()));
+  }
+  return outages;
+}
+
+/** The longest stretch between `from` and `to` in which no poster had a post acknowledged. */
+export function longestSilence(posters: readonly SteadyPoster[], from: number, to: number): number {
+  const times = posters.flatMap((poster) => poster.acknowledgedAt).filter((time) => time > from && time <= to);
+  let longest = 0;
+  let previous = from;
+  for (const time of times.sort((a, b) => a - b)) {
+    longest = Math.max(longest, time - previous);
+    previous = time;
+  }
+  return longest;
+}
+
+/** Each room's messages after `base`, read through the API page by page (after=seq). */
+async function storedSince(client: HearthClient, roomIds: readonly string[], base: ReadonlyMap<string, number>): Promise<Map<string, Message[]>> {
+  const stored = new Map<string, Message[]>();
+  for (const roomId of roomIds) {
+    const messages: Message[] = [];
+    for (let after = base.get(roomId)!; ; ) {
+      const page = await client.messages(roomId, { after, limit: 100 });
+      messages.push(...page);
+      if (page.length < 100) break;
+      after = page.at(-1)!.seq;
+    }
+    stored.set(roomId, messages);
+  }
+  return stored;
+}
+
+function assertStoredIsAcknowledged(
+  acknowledged: readonly Message[],
+  stored: ReadonlyMap<string, readonly Message[]>,
+  roomIds: readonly string[],
+  base: ReadonlyMap<string, number>,
+  lastSeq: ReadonlyMap<string, number>,
+): void {
+  const all = roomIds.flatMap((roomId) => stored.get(roomId) ?? []);
+  const acknowledgedIds = acknowledged.map((m) => m.clientMessageId);
+  assert.equal(new Set(acknowledgedIds).size, acknowledged.length, 'each message acknowledged once');
+  assert.equal(new Set(all.map((m) => m.clientMessageId)).size, all.length, 'no clientMessageId stored twice');
+  assert.equal(all.length, acknowledged.length, 'stored count == acknowledged count');
+  const byClientId = new Map(all.map((m) => [m.clientMessageId, m]));
+  for (const ack of acknowledged) {
+    const found = byClientId.get(ack.clientMessageId);
+    assert.ok(found !== undefined, `acknowledged ${ack.clientMessageId} (room ${ack.roomId} seq ${ack.seq}) is stored`);
+    assert.deepEqual([found.id, found.roomId, found.seq, found.body], [ack.id, ack.roomId, ack.seq, ack.body], `${ack.clientMessageId} stored as acknowledged`);
+  }
+  for (const roomId of roomIds) {
+    // Nothing but posts happened in the rooms meanwhile, so every seq is a message.
+    assert.deepEqual(seqsOf(stored.get(roomId) ?? []), range(base.get(roomId)! + 1, lastSeq.get(roomId)!), `room ${roomId}: contiguous seqs`);
+  }
+}
+
+/** The follower received each (room, seq) once, in order, without a gap: exactly what is stored. */
+function assertDelivered(
+  follower: ResumingMember,
+  stored: ReadonlyMap<string, readonly Message[]>,
+  roomIds: readonly string[],
+  base: ReadonlyMap<string, number>,
+  lastSeq: ReadonlyMap<string, number>,
+): void {
+  assert.deepEqual(follower.anomalies, [], `${follower.name}: no duplicate, no gap, resumed where asked`);
+  for (const roomId of roomIds) {
+    const events = follower.received.get(roomId) ?? [];
+    assert.deepEqual(seqsOf(events), range(base.get(roomId)! + 1, lastSeq.get(roomId)!), `${follower.name}: room ${roomId} every seq once, in order`);
+    assert.deepEqual(
+      createdMessages(events).map((m) => [m.id, m.seq, m.clientMessageId]),
+      (stored.get(roomId) ?? []).map((m) => [m.id, m.seq, m.clientMessageId]),
+      `${follower.name}: room ${roomId} delivered == stored`,
+    );
+  }
+}
+
+function failuresOf(posters: readonly SteadyPoster[]): string {
+  return posters.map((poster) => `${poster.prefix}: ${poster.acknowledged.length} acknowledged, last failures ${poster.failures.slice(-2).join(' | ')}`).join('\n');
+}
