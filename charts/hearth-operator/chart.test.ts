@@ -8,7 +8,7 @@ import { access, constants, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import { kubeBinaries, startControlPlane, type ControlPlane } from '../../harness/src/index.ts';
+import { kubeBinaries, pinnedVersion, startControlPlane, type ControlPlane } from '../../harness/src/index.ts';
 import { defaultBackendImages } from '../../operator/src/api/index.ts';
 import { loadConfig } from '../../operator/src/config.ts';
 
@@ -20,9 +20,7 @@ const releaseNamespace = 'hearth-system';
 async function helmBinary(): Promise<string> {
   const fromEnv = process.env.HEARTH_HELM;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  const script = await readFile(path.join(repoRoot, 'scripts', 'build-helm.sh'), 'utf8');
-  const version = /^helm_version=(v\d+\.\d+\.\d+)$/m.exec(script)?.[1];
-  if (version === undefined) throw new Error('scripts/build-helm.sh has no helm_version=vX.Y.Z line');
+  const version = await pinnedVersion('build-helm.sh', 'helm_version');
   const binary = path.join(repoRoot, '.cache', 'helm', version, 'helm');
   await access(binary, constants.X_OK).catch(() => {
     throw new Error(`helm is not built at ${path.relative(repoRoot, binary)}: run \`make helm-bin\` (scripts/build-helm.sh)`);

@@ -2,7 +2,7 @@
 // informers' caches (which spare a GET per object when nothing changed).
 import type { KubeObject } from '../controller/index.ts';
 import type { Hearth } from '../api/index.ts';
-import type { RandomBytes, TierContext } from '../tiers/index.ts';
+import { toSelector, type RandomBytes, type TierContext } from '../tiers/index.ts';
 import type { EventRecorder } from './events.ts';
 import type { OwnedKindName } from './kinds.ts';
 import type { KubeClient } from './kube-client.ts';
@@ -31,10 +31,7 @@ export interface ReconcileContext {
 /** Objects of `kind` in `namespace` with these labels, from the cache or the API server. */
 export async function liveObjects(ctx: ReconcileContext, kind: OwnedKindName, namespace: string, labels: Record<string, string>, path: string): Promise<KubeObject[]> {
   if (ctx.cached !== undefined) return ctx.cached(kind, namespace).filter((object) => hasLabels(object, labels));
-  const selector = Object.entries(labels)
-    .map(([key, value]) => `${key}=${value}`)
-    .join(',');
-  return ctx.client.list(path, selector);
+  return ctx.client.list(path, toSelector(labels));
 }
 
 export function hasLabels(object: KubeObject, labels: Record<string, string>): boolean {

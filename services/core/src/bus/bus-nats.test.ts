@@ -232,21 +232,25 @@ describe('BusNats on a 3-node cluster', () => {
     const instance = freshInstance();
     const subscriber = await openOnCluster(instance);
     collect(subscriber);
-    await eventuallyAsync(async () => (await subscriber.ping().then(() => true, () => false)), 30_000);
+    await eventually(() => answersPing(subscriber), 30_000, 100);
     // Without a quorum the stream has no leader and the consumer falls silent.
     const [a, b] = cluster.nodes;
     assert.ok(a !== undefined && b !== undefined);
     await Promise.all([a.kill9(), b.kill9()]);
-    await eventuallyAsync(async () => {
-      const refusal = await subscriber.ping().then(
-        () => '',
-        (error: unknown) => String(error),
-      );
-      return /live feed of room events/.test(refusal);
-    }, 40_000);
+    await eventually(
+      async () => {
+        const refusal = await subscriber.ping().then(
+          () => '',
+          (error: unknown) => String(error),
+        );
+        return /live feed of room events/.test(refusal);
+      },
+      40_000,
+      100,
+    );
     await Promise.all([a.start(), b.start()]);
     await cluster.waitForQuorum();
-    await eventuallyAsync(async () => (await subscriber.ping().then(() => true, () => false)), 40_000);
+    await eventually(() => answersPing(subscriber), 40_000, 100);
   });
 
   it('keeps every event, in order, through kill -9 of the stream leader and then of the next one', async () => {
@@ -275,18 +279,18 @@ describe('BusNats on a 3-node cluster', () => {
     await cluster.waitForQuorum();
 
     assert.deepEqual(seqsOf(ofRoom(received, roomId)), seqsOf(published), 'no gap, duplicate or reordering');
-    await eventuallyAsync(async () => (await subscriber.ping().then(() => true, () => false)), 30_000);
+    await eventually(() => answersPing(subscriber), 30_000, 100);
     const late = await openOnCluster(instance);
     assert.deepEqual(await late.replayRoom(roomId, 0, 100), published, 'the stream kept all nine');
   });
 });
 
-async function eventuallyAsync(check: () => Promise<boolean>, timeoutMs = DELIVERY_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`condition not met within ${timeoutMs} ms`);
-    await sleep(100);
-  }
+/** Whether the bus says it is ready (its ping resolves). */
+function answersPing(bus: Bus): Promise<boolean> {
+  return bus.ping().then(
+    () => true,
+    () => false,
+  );
 }
 
 function collect(bus: Bus): RoomEvent[] {
@@ -354,10 +358,10 @@ function roomEvent(roomId: string, seq: number): RoomEvent {
   };
 }
 
-async function eventually(check: () => boolean, timeoutMs = DELIVERY_MS): Promise<void> {
+async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = DELIVERY_MS, intervalMs = 5): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) assert.fail(`condition not met within ${timeoutMs} ms`);
-    await sleep(5);
+    await sleep(intervalMs);
   }
 }
