@@ -156,7 +156,7 @@ export class BusNats implements Bus {
     watch.follow(nc);
     const names = natsNames(config.instance);
     try {
-      const jsm = await jetstreamManager(nc);
+      const jsm = await whileElecting(() => jetstreamManager(nc));
       await ensureStream(jsm, desiredStream(names, config.replayLimit, config.streamReplicas ?? 1));
       return new BusNats(nc, jsm, watch, names, options);
     } catch (error) {
@@ -684,7 +684,7 @@ async function ensureStream(jsm: JetStreamManager, desired: DesiredStream): Prom
   } catch (error) {
     if (!isApiError(error, JetStreamApiCodes.StreamNotFound)) throw error;
     try {
-      await jsm.streams.add({ name, ...desired.fixed, ...owned });
+      await whileElecting(() => jsm.streams.add({ name, ...desired.fixed, ...owned }));
       return;
     } catch (addError) {
       // Another process created it in between; fall through to compare settings.
@@ -698,8 +698,10 @@ async function ensureStream(jsm: JetStreamManager, desired: DesiredStream): Prom
 
 /**
  * A stream of several replicas answers nothing until its replicas have elected a leader: just
- * after it was created, or after its leader's server went. Within STREAM_ELECTION_MS, a request
- * that timed out then is tried again; anything else is final.
+ * after it was created, or after its leader's server went; and a cluster answers 503 "JetStream
+ * system temporarily unavailable" until its servers have elected a meta leader, as when a process
+ * starts beside a cluster that is still forming. Within STREAM_ELECTION_MS, a request that timed
+ * out or was answered 503 is tried again; anything else is final.
  */
 async function whileElecting<T>(request: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + STREAM_ELECTION_MS;
@@ -707,7 +709,7 @@ async function whileElecting<T>(request: () => Promise<T>): Promise<T> {
     try {
       return await request();
     } catch (error) {
-      if (!(error instanceof TimeoutError) || Date.now() > deadline) throw error;
+      if (!isElecting(error) || Date.now() > deadline) throw error;
       await sleep(backoffMs(attempt));
     }
   }
@@ -780,6 +782,10 @@ function isNoResponders(error: unknown): boolean {
 function isRetryable(error: unknown): boolean {
   if (error instanceof ClosedConnectionError || error instanceof DrainingConnectionError) return false;
   return !(error instanceof JetStreamApiError) || error.status === 503;
+}
+
+function isElecting(error: unknown): boolean {
+  return error instanceof TimeoutError || (error instanceof JetStreamApiError && error.status === 503);
 }
 
 function isApiError(error: unknown, code: number): boolean {
