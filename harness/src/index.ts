@@ -4,8 +4,9 @@ export { startPostgres, type PostgresProcess, type PostgresServer } from './post
 export { startPostgresPair, type PostgresPair } from './postgres-pair.ts';
 export { startRedis, startRedisNode, type RedisServer } from './redis.ts';
 export { startRedisSentinel, sentinelMasterName, type RedisSentinelSet } from './redis-sentinel.ts';
-export { natsServerBinary, startNats, startNatsNode, type NatsServer } from './nats.ts';
+export { natsServerBinary, natsUserInfo, startNats, startNatsNode, type NatsAuth, type NatsServer } from './nats.ts';
 export { startNatsCluster, type NatsCluster } from './nats-cluster.ts';
 export { pinnedVersion } from './pinned.ts';
+export { thirdPartyCrd, thirdPartyCrds } from './third-party-crds.ts';
 export { startIngress, nginxConfig, type Ingress, type IngressBackends } from './ingress.ts';
 export { startControlPlane, kubeBinaries, serviceClusterIpRange, type ControlPlane, type KubeBinaries } from './kube.ts';

@@ -15,6 +15,7 @@ export async function natsServerBinary(): Promise<string> {
 }
 
 export interface NatsServer {
+  /** The address alone, without the credentials a server started with clientAuth requires. */
   readonly url: string;
   readonly port: number;
   /** The HTTP monitoring endpoint (/healthz, /connz, /jsz…). */
@@ -40,6 +41,18 @@ export interface NatsNodeOptions {
   readonly name?: string;
   /** More arguments: a cluster's routes, say. */
   readonly args?: readonly string[];
+  /** The user and password every client must give (--user, --pass); anyone may connect without. */
+  readonly clientAuth?: NatsAuth;
+}
+
+export interface NatsAuth {
+  readonly user: string;
+  readonly password: string;
+}
+
+/** `nats://user:password@` for a URL's authority, or nothing. */
+export function natsUserInfo(auth: NatsAuth | undefined): string {
+  return auth === undefined ? '' : `${encodeURIComponent(auth.user)}:${encodeURIComponent(auth.password)}@`;
 }
 
 /** One nats-server with JetStream, alone or as a node of a cluster (nats-cluster.ts). */
@@ -48,7 +61,13 @@ export async function startNatsNode(options: NatsNodeOptions = {}): Promise<Nats
   const port = options.port ?? (await freePort());
   const monitor = await freePort();
   const binary = await natsServerBinary();
-  const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), '-sd', dir, ...(options.name === undefined ? [] : ['-n', options.name]), ...(options.args ?? [])];
+  const auth = options.clientAuth;
+  const args = [
+    ...['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), '-sd', dir],
+    ...(options.name === undefined ? [] : ['-n', options.name]),
+    ...(auth === undefined ? [] : ['--user', auth.user, '--pass', auth.password]),
+    ...(options.args ?? []),
+  ];
   let child: Child | null = null;
 
   async function start(): Promise<void> {

@@ -27,6 +27,8 @@ export interface OperatorConfig {
   readonly resyncMs: number;
   readonly workers: number;
   readonly notReadyRequeueMs: number;
+  /** How long the answer to "is CloudNativePG installed?" is trusted before asking again. */
+  readonly discoveryMs: number;
   readonly shutdownDeadlineMs: number;
   readonly image: string;
   readonly version: string;
@@ -123,6 +125,7 @@ export function loadConfig(env: Env = process.env): OperatorConfig {
     resyncMs: integer(env, 'HEARTH_OPERATOR_RESYNC_SECONDS', 600, 0) * 1000,
     workers: integer(env, 'HEARTH_OPERATOR_WORKERS', 4, 1, 256),
     notReadyRequeueMs: integer(env, 'HEARTH_OPERATOR_NOT_READY_REQUEUE_SECONDS', 15, 1) * 1000,
+    discoveryMs: integer(env, 'HEARTH_OPERATOR_DISCOVERY_SECONDS', 30, 1) * 1000,
     shutdownDeadlineMs: integer(env, 'HEARTH_OPERATOR_SHUTDOWN_SECONDS', 30, 0) * 1000,
     image: text(env, 'HEARTH_OPERATOR_DEFAULT_IMAGE') ?? defaultHearthImage,
     version: text(env, 'HEARTH_OPERATOR_DEFAULT_VERSION') ?? defaultHearthVersion,

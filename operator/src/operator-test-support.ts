@@ -11,7 +11,7 @@ import { repoRoot } from './api/generate.ts';
 import { eventually } from './controller/testing.ts';
 import { operatorScopeEnv, type E2eCluster } from './e2e-cluster.ts';
 
-export const ownedKinds = 'statefulsets,deployments,services,ingresses,networkpolicies,horizontalpodautoscalers,secrets';
+export const ownedKinds = 'statefulsets,deployments,services,ingresses,networkpolicies,horizontalpodautoscalers,poddisruptionbudgets,secrets';
 
 /** How long real pods may take to pull their images and pass their probes. */
 const realReadinessMs = 600_000;
@@ -80,7 +80,7 @@ export function rolledOutStatus(item: Item): WorkloadStatus {
   return item.kind === 'StatefulSet' ? { ...status, currentRevision: 'r1', updateRevision: 'r1' } : status;
 }
 
-export const examples = { embedded: 'embedded.yaml', single: 'single.yaml' } as const;
+export const examples = { embedded: 'embedded.yaml', single: 'single.yaml', clustered: 'clustered.yaml' } as const;
 
 /**
  * The test kit of one suite; the getters read what the suite's `before` set. Every call is in the

@@ -16,8 +16,9 @@ import {
   type KubeObject,
   type ResourceRef,
 } from './controller/index.ts';
-import { labelKeys, managedBy } from './tiers/index.ts';
+import { cloudNativePGGroupVersion, labelKeys, managedBy } from './tiers/index.ts';
 import type { OperatorConfig } from './config.ts';
+import { createGroupDiscovery } from './reconcile/discovery.ts';
 import { createEventRecorder } from './reconcile/events.ts';
 import { createHearthReconciler } from './reconcile/reconcile-hearth.ts';
 import { resourceOf, watchedKinds, type OwnedKindName } from './reconcile/kinds.ts';
@@ -76,12 +77,13 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
   const recorder = createEventRecorder(client, { instance: config.leaderElection.enabled ? config.leaderElection.identity : 'hearth-operator', log });
   const reconcile = createHearthReconciler({
     client,
-    tierContext: { image: config.image, version: config.version, backendImages: config.backendImages, maxReplicas: config.maxReplicas },
+    tierContext: { image: config.image, version: config.version, backendImages: config.backendImages, maxReplicas: config.maxReplicas, cloudNativePG: false },
     random: (count) => randomBytes(count),
     now: () => new Date(),
     events: recorder,
     getHearth: (key) => primary.get(key),
-    cached: (kind, namespace) => (owned.get(kind)?.list() ?? []).filter((object) => object.metadata?.namespace === namespace),
+    cached: (kind, namespace) => owned.get(kind)?.list().filter((object) => object.metadata?.namespace === namespace),
+    hasCloudNativePG: createGroupDiscovery(client, cloudNativePGGroupVersion, 'clusters', config.discoveryMs),
     notReadyRequeueMs: config.notReadyRequeueMs,
     onApply: (kind, result) => applies.inc({ kind, result }),
     log,

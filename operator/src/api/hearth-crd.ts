@@ -67,17 +67,10 @@ const dnsSubdomain = { pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-
 const httpUrl = { pattern: '^https?://\\S+$', maxLength: 2048 };
 
 function tierField(): JsonSchema {
-  // Ratcheted by the API server: a Hearth stored as clustered by an earlier release may still be
-  // updated as long as its tier stays as it is (and moved back down: tierChangeRule).
-  const notYet: ValidationRule = {
-    rule: "self != 'clustered'",
-    message: 'spec.tier clustered is not available yet: this release runs the embedded and single tiers (docs/operator.md#tiers)',
-    reason: 'FieldValueForbidden',
-  };
   return enumField(
-    'How Hearth runs. `embedded`: one process with its data on one volume. `single`: gateway, realtime and messaging as separate Deployments over PostgreSQL, NATS and Redis. `clustered`: the same, highly available (not available yet). The tier is fixed when the Hearth is created: moving the data to another tier is not available yet.',
+    'How Hearth runs. `embedded`: one process with its data on one volume. `single`: gateway, realtime and messaging as separate Deployments over PostgreSQL, NATS and Redis. `clustered`: the same with no single point of failure: two or more of each service, PostgreSQL from CloudNativePG (or external), a NATS cluster, Redis with Sentinels. The tier is fixed when the Hearth is created: moving the data to another tier is not available yet.',
     hearthTiers,
-    { default: 'embedded', 'x-kubernetes-validations': [notYet] },
+    { default: 'embedded' },
   );
 }
 
@@ -343,12 +336,6 @@ function volumeField(what: string, path: string, defaultSize: string): JsonSchem
   return objectField(`The volume of each ${what} pod.`, { size: volumeSizeField(`${path}.size`, defaultSize) });
 }
 
-/** A count this release can only run one of (the clustered tier, which runs more, is not available yet). */
-function onlyOne(field: JsonSchema, path: string, why: string): JsonSchema {
-  const rule: ValidationRule = { rule: 'self == 1', message: `${path} above 1 is not available yet: ${why}`, reason: 'FieldValueForbidden' };
-  return { ...field, description: `${field.description ?? ''} Only 1 is available in this release.`, 'x-kubernetes-validations': [rule] };
-}
-
 /** A bundled backend's image: always with a tag or a digest, so that what runs is what was chosen. */
 function backendImageField(what: string, path: string, defaultImage: string): JsonSchema {
   return stringField(
@@ -366,7 +353,9 @@ function backendImageField(what: string, path: string, defaultImage: string): Js
 function databaseField(): JsonSchema {
   return objectField('PostgreSQL for the single and clustered tiers.', {
     image: backendImageField('PostgreSQL', 'spec.database.image', defaultBackendImages.postgres),
-    instances: onlyOne(replicasField(`PostgreSQL instances: one primary, the rest standbys. ${byTier('databaseInstances')}`), 'spec.database.instances', 'the single tier runs one PostgreSQL server'),
+    instances: replicasField(
+      `PostgreSQL instances: one primary, the rest standbys (a CloudNativePG Cluster); 1 in the single tier, at least 2 in the clustered tier. ${byTier('databaseInstances')}`,
+    ),
     storage: volumeField('PostgreSQL', 'spec.database.storage', '10Gi'),
     external: externalField('PostgreSQL server', 'key `url`, a postgres:// connection URL'),
   });
@@ -375,7 +364,7 @@ function databaseField(): JsonSchema {
 function natsField(): JsonSchema {
   return objectField('NATS with JetStream for the single and clustered tiers.', {
     image: backendImageField('NATS server', 'spec.nats.image', defaultBackendImages.nats),
-    replicas: onlyOne(replicasField(`NATS servers; a clustered JetStream needs at least 3. ${byTier('natsReplicas')}`), 'spec.nats.replicas', 'the single tier runs one NATS server'),
+    replicas: replicasField(`NATS servers: 1 in the single tier, 3 or 5 in the clustered tier (the event stream is kept on 3 of them). ${byTier('natsReplicas')}`),
     storage: volumeField('NATS', 'spec.nats.storage', '5Gi'),
     external: externalField('NATS server', 'key `url`, a nats:// URL'),
   });
@@ -384,11 +373,10 @@ function natsField(): JsonSchema {
 function redisField(): JsonSchema {
   return objectField('Redis for the single and clustered tiers.', {
     image: backendImageField('Redis', 'spec.redis.image', defaultBackendImages.redis),
-    mode: enumField(`Topology of the bundled Redis. ${byTier('redisMode')} Only standalone is available in this release.`, redisModes, {
-      'x-kubernetes-validations': [
-        { rule: "self == 'standalone'", message: 'spec.redis.mode sentinel is not available yet: the single tier runs one Redis server', reason: 'FieldValueForbidden' },
-      ],
-    }),
+    mode: enumField(
+      `Topology of the bundled Redis: standalone (one server) in the single tier, sentinel (a master and a replica watched by 3 Sentinels) in the clustered tier. ${byTier('redisMode')}`,
+      redisModes,
+    ),
     external: externalField('Redis server', 'key `url`, a redis:// URL'),
   });
 }
@@ -409,12 +397,11 @@ function switchField(description: string, defaultValue: boolean, path: string, n
 function observabilityField(): JsonSchema {
   const path = 'spec.observability';
   return objectField(
-    'Metrics, alerts, dashboards and traces.',
+    'Metrics, alerts and dashboards.',
     {
       serviceMonitor: switchField('Create a Prometheus Operator ServiceMonitor for the /metrics endpoints.', false, `${path}.serviceMonitor`, 'Hearth serves no /metrics yet'),
       prometheusRule: switchField("Create a PrometheusRule with Hearth's alerts.", false, `${path}.prometheusRule`, 'Hearth ships no alert rules yet'),
       dashboards: switchField('Create a ConfigMap with Grafana dashboards (label grafana_dashboard).', false, `${path}.dashboards`, 'Hearth ships no dashboards yet'),
-      otlpEndpoint: stringField('OTLP endpoint to which traces are exported; none when not set.', httpUrl),
     },
     { default: {} },
   );
@@ -433,12 +420,7 @@ function featuresField(): JsonSchema {
 }
 
 function specField(): JsonSchema {
-  const natsQuorum: ValidationRule = {
-    rule: "self.tier != 'clustered' || !has(self.nats) || !has(self.nats.replicas) || self.nats.replicas >= 3",
-    message: 'spec.nats.replicas must be at least 3 when spec.tier is clustered (a JetStream cluster needs a quorum)',
-    fieldPath: '.nats.replicas',
-    reason: 'FieldValueInvalid',
-  };
+  const rules = tierCountRules();
   return objectField(
     'The Hearth installation the user wants.',
     {
@@ -456,8 +438,52 @@ function specField(): JsonSchema {
       features: featuresField(),
       paused: booleanField('Stop reconciling: the operator changes nothing until this is false again.', false),
     },
-    { default: {}, 'x-kubernetes-validations': [natsQuorum] },
+    { default: {}, 'x-kubernetes-validations': rules },
   );
+}
+
+/**
+ * Counts and modes that only make sense in one tier: the single tier runs one server of each
+ * backend; the clustered tier needs a standby, a NATS quorum, and Redis Sentinels (each unless
+ * that backend is external, when the count is not the operator's to set).
+ */
+function tierCountRules(): ValidationRule[] {
+  const clustered = "has(self.tier) && self.tier == 'clustered'";
+  const set = (path: string): string => `has(self.${path.split('.')[0]}) && has(self.${path})`;
+  const external = (backend: string): string => `has(self.${backend}) && has(self.${backend}.external)`;
+  const rule = (expression: string, message: string, fieldPath: string): ValidationRule => ({ rule: expression, message, fieldPath, reason: 'FieldValueInvalid' });
+  return [
+    rule(
+      `${clustered} || !(${set('database.instances')}) || self.database.instances == 1`,
+      'spec.database.instances above 1 needs spec.tier clustered: the single tier runs one PostgreSQL server',
+      '.database.instances',
+    ),
+    rule(
+      `!(${clustered}) || ${external('database')} || !(${set('database.instances')}) || self.database.instances >= 2`,
+      'spec.database.instances must be at least 2 when spec.tier is clustered: a primary and a standby to fail over to',
+      '.database.instances',
+    ),
+    rule(
+      `${clustered} || !(${set('nats.replicas')}) || self.nats.replicas == 1`,
+      'spec.nats.replicas above 1 needs spec.tier clustered: the single tier runs one NATS server',
+      '.nats.replicas',
+    ),
+    rule(
+      `!(${clustered}) || ${external('nats')} || !(${set('nats.replicas')}) || self.nats.replicas == 3 || self.nats.replicas == 5`,
+      'spec.nats.replicas must be 3 or 5 when spec.tier is clustered: a JetStream cluster needs a quorum, and an even count tolerates no more failures than one fewer',
+      '.nats.replicas',
+    ),
+    rule(
+      `${clustered} || !(${set('redis.mode')}) || self.redis.mode == 'standalone'`,
+      'spec.redis.mode sentinel needs spec.tier clustered: the single tier runs one Redis server',
+      '.redis.mode',
+    ),
+    rule(
+      `!(${clustered}) || ${external('redis')} || !(${set('redis.mode')}) || self.redis.mode == 'sentinel'`,
+      'spec.redis.mode standalone would be a single point of failure in the clustered tier: leave it unset (sentinel), or use spec.redis.external',
+      '.redis.mode',
+    ),
+  ];
 }
 
 function conditionField(): JsonSchema {

@@ -196,7 +196,6 @@ export interface ObservabilitySpec {
   serviceMonitor?: boolean;
   prometheusRule?: boolean;
   dashboards?: boolean;
-  otlpEndpoint?: string;
 }
 
 export interface FeaturesSpec {

@@ -18,10 +18,13 @@ export interface ReconcileContext {
   /** The Hearth as last seen (the primary informer's cache), or undefined when it is gone. */
   readonly getHearth: (key: string) => Hearth | undefined;
   /**
-   * The live objects of `kind` in `namespace` as the informers hold them; without it every
-   * step asks the API server. A stale cache only costs a redundant, harmless server-side apply.
+   * The live objects of `kind` in `namespace` as the informers hold them, or undefined for a kind
+   * not watched; without it every step asks the API server. A stale cache only costs a redundant,
+   * harmless server-side apply.
    */
-  readonly cached?: (kind: OwnedKindName, namespace: string) => readonly KubeObject[];
+  readonly cached?: (kind: OwnedKindName, namespace: string) => readonly KubeObject[] | undefined;
+  /** Whether the cluster serves CloudNativePG's Cluster now (discovery.ts); false when not given. */
+  readonly hasCloudNativePG?: () => Promise<boolean>;
   /** While the Hearth is not Ready, look again this often (ms) even if nothing is heard. */
   readonly notReadyRequeueMs: number;
   readonly onApply?: (kind: string, result: ApplyResult) => void;
@@ -30,7 +33,8 @@ export interface ReconcileContext {
 
 /** Objects of `kind` in `namespace` with these labels, from the cache or the API server. */
 export async function liveObjects(ctx: ReconcileContext, kind: OwnedKindName, namespace: string, labels: Record<string, string>, path: string): Promise<KubeObject[]> {
-  if (ctx.cached !== undefined) return ctx.cached(kind, namespace).filter((object) => hasLabels(object, labels));
+  const cached = ctx.cached?.(kind, namespace);
+  if (cached !== undefined) return cached.filter((object) => hasLabels(object, labels));
   return ctx.client.list(path, toSelector(labels));
 }
 

@@ -1,8 +1,8 @@
 // The finalizer: cleanup that owner references cannot do by themselves. Without a garbage
-// collector (or before it gets there) the owned objects are deleted here; the volumes and the
-// credentials that open them go only when spec.storage.retainOnDelete is false at deletion. The
-// finalizer goes last, once nothing owned is left.
-import type { KubeObject } from '../controller/index.ts';
+// collector (or before it gets there) the owned objects are deleted here; the volumes, the
+// credentials that open them and CloudNativePG's Cluster (which owns its own volumes) go only when
+// spec.storage.retainOnDelete is false at deletion. The finalizer goes last, once nothing owned is left.
+import { KubeApiError, type KubeObject } from '../controller/index.ts';
 import type { Hearth } from '../api/index.ts';
 import { generatedAnnotation, instanceLabels, toSelector } from '../tiers/index.ts';
 import { hearthName, hearthNamespace, isOwnedBy, type ReconcileContext } from './context.ts';
@@ -53,7 +53,7 @@ export async function cleanupOwned(ctx: ReconcileContext, hearth: Hearth): Promi
   const kept = retain ? await ensureDataKept(ctx, hearth) : [];
   const deleted: string[] = [];
   let remaining = 0;
-  const targets: KindName[] = [...prunableKinds, ...(retain ? [] : (['Secret', 'PersistentVolumeClaim'] as const))];
+  const targets: KindName[] = [...prunableKinds, ...(retain ? [] : (['Cluster', 'Secret', 'PersistentVolumeClaim'] as const))];
   for (const kind of targets) {
     for (const object of await deletable(ctx, hearth, kind)) {
       const name = object.metadata?.name ?? '';
@@ -71,16 +71,23 @@ export async function cleanupOwned(ctx: ReconcileContext, hearth: Hearth): Promi
 }
 
 async function listInstance(ctx: ReconcileContext, hearth: Hearth, kind: KindName): Promise<KubeObject[]> {
-  return ctx.client.list(pathOf(kind, hearthNamespace(hearth)), toSelector(instanceLabels(hearthName(hearth))));
+  try {
+    return await ctx.client.list(pathOf(kind, hearthNamespace(hearth)), toSelector(instanceLabels(hearthName(hearth))));
+  } catch (error) {
+    // CloudNativePG not installed (or removed): there is no Cluster to delete or keep.
+    if (kind === 'Cluster' && error instanceof KubeApiError && error.status === 404) return [];
+    throw error;
+  }
 }
 
 /**
- * What cleanup deletes of a kind: what the Hearth owns; every claim of its labels (claims from a
- * volume claim template carry no owner reference); and of the Secrets, those the operator generated.
+ * What cleanup deletes of a kind: what the Hearth owns; every claim and CloudNativePG Cluster of its
+ * labels (claims from a volume claim template carry no owner reference, and the Cluster is never
+ * owned); and of the Secrets, those the operator generated.
  */
 async function deletable(ctx: ReconcileContext, hearth: Hearth, kind: KindName): Promise<KubeObject[]> {
   const live = await listInstance(ctx, hearth, kind);
-  if (kind === 'PersistentVolumeClaim') return live;
+  if (kind === 'PersistentVolumeClaim' || kind === 'Cluster') return live;
   if (kind === 'Secret') return live.filter((secret) => isGenerated(secret) || isOwnedBy(secret, hearth));
   return live.filter((object) => isOwnedBy(object, hearth));
 }
@@ -97,7 +104,6 @@ function isGenerated(secret: KubeObject): boolean {
  */
 async function ensureDataKept(ctx: ReconcileContext, hearth: Hearth): Promise<string[]> {
   const namespace = hearthNamespace(hearth);
-  const kept: string[] = [];
   for (const set of await listInstance(ctx, hearth, 'StatefulSet')) {
     const policy = (set as { spec?: { persistentVolumeClaimRetentionPolicy?: { whenDeleted?: string } } }).spec?.persistentVolumeClaimRetentionPolicy;
     if (policy?.whenDeleted !== 'Delete' || !isOwnedBy(set, hearth)) continue;
@@ -105,15 +111,22 @@ async function ensureDataKept(ctx: ReconcileContext, hearth: Hearth): Promise<st
       spec: { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain' } },
     });
   }
-  for (const claim of await listInstance(ctx, hearth, 'PersistentVolumeClaim')) {
-    const name = claim.metadata?.name ?? '';
-    await ensureNotOwned(ctx, pathOf('PersistentVolumeClaim', namespace, name), claim, (owner) => owner.kind === 'StatefulSet');
-    kept.push(`PersistentVolumeClaim ${name}`);
-  }
-  for (const secret of (await listInstance(ctx, hearth, 'Secret')).filter(isGenerated)) {
-    const name = secret.metadata?.name ?? '';
-    await ensureNotOwned(ctx, pathOf('Secret', namespace, name), secret, (owner) => owner.uid === hearth.metadata.uid);
-    kept.push(`Secret ${name}`);
+  const byHearth = (owner: OwnerReference): boolean => owner.uid === hearth.metadata.uid;
+  return [
+    ...(await keepAll(ctx, hearth, 'PersistentVolumeClaim', await listInstance(ctx, hearth, 'PersistentVolumeClaim'), (owner) => owner.kind === 'StatefulSet')),
+    ...(await keepAll(ctx, hearth, 'Secret', (await listInstance(ctx, hearth, 'Secret')).filter(isGenerated), byHearth)),
+    // Its volumes are its own (CloudNativePG owns them by the Cluster): kept while it is.
+    ...(await keepAll(ctx, hearth, 'Cluster', await listInstance(ctx, hearth, 'Cluster'), byHearth)),
+  ];
+}
+
+/** Takes the owner references `isRemoved` picks off each object; returns them as `Kind name`. */
+async function keepAll(ctx: ReconcileContext, hearth: Hearth, kind: KindName, objects: readonly KubeObject[], isRemoved: (owner: OwnerReference) => boolean): Promise<string[]> {
+  const kept: string[] = [];
+  for (const object of objects) {
+    const name = object.metadata?.name ?? '';
+    await ensureNotOwned(ctx, pathOf(kind, hearthNamespace(hearth), name), object, isRemoved);
+    kept.push(`${kind} ${name}`);
   }
   return kept;
 }

@@ -1,7 +1,16 @@
 // The kinds the operator writes, and where each lives in the API.
 import type { ResourceRef } from '../controller/index.ts';
 
-export type OwnedKindName = 'StatefulSet' | 'Deployment' | 'Service' | 'Ingress' | 'NetworkPolicy' | 'HorizontalPodAutoscaler' | 'Secret';
+export type OwnedKindName =
+  | 'StatefulSet'
+  | 'Deployment'
+  | 'Service'
+  | 'Ingress'
+  | 'NetworkPolicy'
+  | 'HorizontalPodAutoscaler'
+  | 'PodDisruptionBudget'
+  | 'Cluster'
+  | 'Secret';
 
 export interface KindInfo {
   readonly group: string;
@@ -16,14 +25,20 @@ export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'E
   Ingress: { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses' },
   NetworkPolicy: { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies' },
   HorizontalPodAutoscaler: { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers' },
+  PodDisruptionBudget: { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets' },
+  // CloudNativePG's, present only where it is installed: never watched, read when needed.
+  Cluster: { group: 'postgresql.cnpg.io', version: 'v1', plural: 'clusters' },
   Secret: { group: '', version: 'v1', plural: 'secrets' },
   PersistentVolumeClaim: { group: '', version: 'v1', plural: 'persistentvolumeclaims' },
   Event: { group: '', version: 'v1', plural: 'events' },
   Hearth: { group: 'hearth.dev', version: 'v1alpha1', plural: 'hearths' },
 };
 
-/** What the tiers build (Secrets are ensured, not applied): what pruning and cleanup look at. */
-export const prunableKinds: readonly OwnedKindName[] = ['Ingress', 'HorizontalPodAutoscaler', 'Deployment', 'StatefulSet', 'Service', 'NetworkPolicy'];
+/**
+ * What the tiers build and own (Secrets are ensured, not applied; CloudNativePG's Cluster holds the
+ * data and is never owned): what pruning and cleanup look at.
+ */
+export const prunableKinds: readonly OwnedKindName[] = ['Ingress', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'Deployment', 'StatefulSet', 'Service', 'NetworkPolicy'];
 
 /** Every kind the operator watches besides Hearth. */
 export const watchedKinds: readonly OwnedKindName[] = [...prunableKinds, 'Secret'];

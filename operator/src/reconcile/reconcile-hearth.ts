@@ -39,12 +39,14 @@ export async function reconcileHearth(ctx: ReconcileContext, found: Hearth, sign
     if (paused.written && !isPaused(hearth.status)) await ctx.events.record(hearth, 'Normal', 'Paused', 'spec.paused is true: reconciling stopped');
     return;
   }
-  const desired = desiredObjects(hearth, ctx.tierContext);
+  const cloudNativePG = (await ctx.hasCloudNativePG?.()) ?? false;
+  const desired = desiredObjects(hearth, { ...ctx.tierContext, cloudNativePG });
   if (!desired.ok) {
     // Nothing can be built: apply and prune nothing, so what serves keeps serving; say why.
     const outcome = await ensureStatus(ctx, hearth, { desired });
     if (outcome.written) await ctx.events.record(hearth, 'Warning', 'Failed', `${desired.error.code}: ${desired.error.message}`);
-    return;
+    // Installing what was missing changes nothing the operator watches: look again now and then.
+    return desired.error.code === 'DatabaseNotAvailable' ? { requeueAfterMs: ctx.notReadyRequeueMs } : undefined;
   }
   signal.throwIfAborted();
   let step: ObjectsOutcome;

@@ -2,7 +2,16 @@
 // status subresource only when it differs from what the Hearth already says.
 import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import type { Hearth, HearthStatus } from '../api/index.ts';
-import { conditionTime, deriveStatus, isStatusEqual, pausedStatus, type Observed, type ObservedWorkloads } from '../tiers/index.ts';
+import {
+  conditionTime,
+  deriveStatus,
+  isStatusEqual,
+  pausedStatus,
+  type Observed,
+  type ObservedPostgresCluster,
+  type ObservedWorkloads,
+  type WorkloadRef,
+} from '../tiers/index.ts';
 import { hearthName, hearthNamespace, type ReconcileContext } from './context.ts';
 import { pathOf } from './kinds.ts';
 import { ownedObjects } from './prune.ts';
@@ -16,7 +25,7 @@ export interface StatusOutcome {
 export type Findings = Pick<Observed, 'desired' | 'problem' | 'storage'>;
 
 export async function ensureStatus(ctx: ReconcileContext, hearth: Hearth, findings: Findings): Promise<StatusOutcome> {
-  const workloads = findings.desired.ok ? await observeWorkloads(ctx, hearth) : { statefulSets: [], deployments: [] };
+  const workloads = findings.desired.ok ? await observeWorkloads(ctx, hearth, findings.desired.workloads) : { statefulSets: [], deployments: [] };
   return writeStatus(ctx, hearth, deriveStatus(hearth, { ...findings, workloads, now: conditionTime(ctx.now()) }));
 }
 
@@ -57,10 +66,16 @@ function mergePatchOf(current: { readonly [key: string]: Json | undefined } | un
   return patch;
 }
 
-async function observeWorkloads(ctx: ReconcileContext, hearth: Hearth): Promise<ObservedWorkloads> {
+async function observeWorkloads(ctx: ReconcileContext, hearth: Hearth, refs: readonly WorkloadRef[]): Promise<ObservedWorkloads> {
   const statefulSets = (await ownedObjects(ctx, hearth, 'StatefulSet')) as unknown as V1StatefulSet[];
   const deployments = (await ownedObjects(ctx, hearth, 'Deployment')) as unknown as V1Deployment[];
-  return { statefulSets, deployments };
+  // Not watched (the CRD may not be there) nor owned (it holds the data): read by name.
+  const postgresClusters: ObservedPostgresCluster[] = [];
+  for (const ref of refs.filter((workload) => workload.kind === 'Cluster')) {
+    const cluster = await ctx.client.get(pathOf('Cluster', hearthNamespace(hearth), ref.name));
+    if (cluster !== undefined) postgresClusters.push(cluster as ObservedPostgresCluster);
+  }
+  return { statefulSets, deployments, postgresClusters };
 }
 
 export function isReady(status: HearthStatus | undefined): boolean {

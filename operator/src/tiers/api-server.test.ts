@@ -1,13 +1,14 @@
 // The tiers' objects on a real kube-apiserver: it accepts every one of them as built (schema,
-// validation, the restricted Pod Security Standard), server-side apply of the same objects a
-// second time writes nothing, and a generated Secret refuses a change.
+// validation, the restricted Pod Security Standard; CloudNativePG's Cluster against its published
+// CRD, strictly), server-side apply of the same objects a second time writes nothing, and a
+// generated Secret refuses a change.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { kubeBinaries, removeDir, startControlPlane, tempDir, waitUntil, type ControlPlane } from '@hearth/harness';
+import { kubeBinaries, removeDir, startControlPlane, tempDir, thirdPartyCrd, waitUntil, type ControlPlane } from '@hearth/harness';
 import { repoRoot } from '../api/generate.ts';
 import type { Hearth, HearthSpec } from '../api/index.ts';
 import { defaultTierContext } from './context.ts';
@@ -22,7 +23,9 @@ if ((await kubeBinaries()) === null) throw new Error('kube-apiserver and kubectl
 
 const namespace = 'chat';
 const fieldManager = 'hearth-operator';
-const kinds = 'statefulsets,deployments,services,ingresses,networkpolicies,horizontalpodautoscalers';
+const kinds = 'statefulsets,deployments,services,ingresses,networkpolicies,horizontalpodautoscalers,poddisruptionbudgets,clusters.postgresql.cnpg.io';
+/** The cluster these tests run on has CloudNativePG's CRDs. */
+const tierContext = { ...defaultTierContext, cloudNativePG: true };
 
 interface Stored {
   kind: string;
@@ -49,7 +52,7 @@ describe('the tiers’ objects on a real API server', () => {
   };
   const getHearth = async (name: string): Promise<Hearth> => JSON.parse((await kubectl('get', 'hearth', name, '-o', 'json')).stdout) as Hearth;
   const desired = (hearth: Hearth): DesiredTier => {
-    const result = desiredObjects(hearth, defaultTierContext);
+    const result = desiredObjects(hearth, tierContext);
     if (!result.ok) throw new Error(result.error.message);
     return result;
   };
@@ -59,7 +62,10 @@ describe('the tiers’ objects on a real API server', () => {
     const existing = (await kubectl('get', 'secrets', '-o', 'name')).stdout;
     const missing = secrets.filter((secret) => !existing.includes(`secret/${secret.metadata?.name}\n`));
     if (missing.length > 0) await kubectl('create', '-f', await writeJson(list(missing)));
-    const { stderr } = await kubectl('apply', '--server-side', `--field-manager=${fieldManager}`, '-f', await writeJson(list(tier.objects)));
+    const objects = await writeJson(list(tier.objects));
+    // Strict: a field the schema does not know (of CloudNativePG's Cluster, say) is an error, not silently dropped.
+    await kubectl('apply', '--server-side', '--dry-run=server', '--validate=strict', `--field-manager=${fieldManager}`, '-f', objects);
+    const { stderr } = await kubectl('apply', '--server-side', '--validate=strict', `--field-manager=${fieldManager}`, '-f', objects);
     return stderr;
   };
   const stored = async (hearth: Hearth): Promise<Stored[]> =>
@@ -71,7 +77,8 @@ describe('the tiers’ objects on a real API server', () => {
     kube = await startControlPlane();
     work = await tempDir('hearth-tiers-test');
     await kubectl('apply', '--server-side', '-f', path.join(repoRoot, 'crds', 'hearth.dev_hearths.yaml'));
-    await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/hearths.hearth.dev');
+    await kubectl('apply', '--server-side', '-f', await thirdPartyCrd('cloudNativePG'));
+    await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/hearths.hearth.dev', 'crd/clusters.postgresql.cnpg.io');
     await kubectl('create', 'namespace', namespace);
     // PodSecurity admission checks workload templates against the `warn` level: any violation is a warning.
     await kubectl('label', 'namespace', namespace, 'pod-security.kubernetes.io/warn=restricted', 'pod-security.kubernetes.io/enforce=restricted');
@@ -110,8 +117,23 @@ describe('the tiers’ objects on a real API server', () => {
         storage: { storageClassName: 'fast', retainOnDelete: false },
         services: { realtime: { autoscaling: { minReplicas: 2, maxReplicas: 6 } } },
         database: { external: { secretRef: { name: 'pg' } } },
-        observability: { otlpEndpoint: 'http://otel-collector:4317' },
       },
+    },
+    { name: 'docs/examples/clustered.yaml', spec: { tier: 'clustered', ingress: { host: 'chat.umbrella.example' } } },
+    {
+      name: 'clustered with 5 NATS servers, 3 PostgreSQL instances, an autoscaler of its own and an external Redis',
+      spec: {
+        tier: 'clustered',
+        storage: { storageClassName: 'fast', retainOnDelete: false },
+        services: { gateway: { replicas: 3 }, realtime: { autoscaling: { minReplicas: 4, maxReplicas: 20, targetCPUUtilizationPercentage: 60 } } },
+        database: { instances: 3, storage: { size: '50Gi' } },
+        nats: { replicas: 5 },
+        redis: { external: { secretRef: { name: 'redis' } } },
+      },
+    },
+    {
+      name: 'clustered on an external PostgreSQL and NATS',
+      spec: { tier: 'clustered', database: { external: { secretRef: { name: 'pg' } } }, nats: { external: { secretRef: { name: 'nats' } } } },
     },
   ];
 
@@ -126,7 +148,9 @@ describe('the tiers’ objects on a real API server', () => {
       for (const object of first)
         assert.deepEqual(
           object.metadata.ownerReferences?.map((owner) => [owner.uid, owner.controller]),
-          [[hearth.metadata.uid, true]],
+          // CloudNativePG's Cluster owns the database volumes: the Hearth must not own it (finalizer.ts).
+          object.kind === 'Cluster' ? undefined : [[hearth.metadata.uid, true]],
+          `${object.kind}/${object.metadata.name}`,
         );
       await reconcile(hearth, desired(await getHearth(hearth.metadata.name ?? '')));
       assert.deepEqual(versions(await stored(hearth)), versions(first));

@@ -4,7 +4,6 @@ import { defaultBackendImages, defaultHearthImage, defaultHearthVersion, maxRepl
 
 export { defaultBackendImages, type BackendImages };
 
-
 export interface TierContext {
   /** Image repository when spec.image.repository is not set. */
   readonly image: string;
@@ -16,6 +15,8 @@ export interface TierContext {
    * every count at maxReplicasCeiling; a platform team may allow fewer.
    */
   readonly maxReplicas: number;
+  /** Whether the cluster serves CloudNativePG's Cluster (postgresql.cnpg.io/v1): the clustered tier's PostgreSQL. */
+  readonly cloudNativePG: boolean;
 }
 
 /** The image of a bundled backend: the Hearth's own choice (spec.<backend>.image), else the operator's. */
@@ -29,6 +30,7 @@ export const defaultTierContext: TierContext = Object.freeze({
   version: defaultHearthVersion,
   backendImages: defaultBackendImages,
   maxReplicas: maxReplicasCeiling,
+  cloudNativePG: false,
 });
 
 export function hearthVersion(hearth: Hearth, ctx: TierContext): string {

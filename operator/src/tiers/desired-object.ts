@@ -8,6 +8,7 @@ import type {
   V1NetworkPolicyPeer,
   V1NetworkPolicySpec,
   V1ObjectMeta,
+  V1PodDisruptionBudget,
   V1Service,
   V1StatefulSet,
   V2HorizontalPodAutoscaler,
@@ -35,24 +36,58 @@ export type DesiredNetworkPolicy = Desired<Omit<V1NetworkPolicy, 'spec'>, 'netwo
   spec: Omit<V1NetworkPolicySpec, 'ingress'> & { ingress?: NetworkPolicyIngressRuleJson[] };
 };
 export type DesiredHorizontalPodAutoscaler = Desired<V2HorizontalPodAutoscaler, 'autoscaling/v2', 'HorizontalPodAutoscaler'>;
+export type DesiredPodDisruptionBudget = Desired<V1PodDisruptionBudget, 'policy/v1', 'PodDisruptionBudget'>;
+
+/**
+ * A CloudNativePG `Cluster` (postgresql.cnpg.io/v1), as far as the clustered tier sets it; the
+ * CRD is CloudNativePG's (../shared/fixtures/crds), and the tests validate what is built against it.
+ */
+export type DesiredPostgresCluster = Desired<{ spec: PostgresClusterSpec }, 'postgresql.cnpg.io/v1', 'Cluster'>;
+
+export interface PostgresClusterSpec {
+  instances: number;
+  imageName?: string;
+  storage: { size: string; storageClass?: string };
+  bootstrap: { initdb: { database: string; owner: string } };
+  postgresql: { synchronous: { method: 'any'; number: number; dataDurability: 'required' | 'preferred' } };
+  affinity: { enablePodAntiAffinity: boolean; podAntiAffinityType: 'preferred' | 'required'; topologyKey: string };
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+}
 
 /** Every object a tier applies with server-side apply (generated Secrets are ensured separately). */
-export type DesiredObject = DesiredStatefulSet | DesiredDeployment | DesiredService | DesiredIngress | DesiredNetworkPolicy | DesiredHorizontalPodAutoscaler;
+export type DesiredObject =
+  | DesiredStatefulSet
+  | DesiredDeployment
+  | DesiredService
+  | DesiredIngress
+  | DesiredNetworkPolicy
+  | DesiredHorizontalPodAutoscaler
+  | DesiredPodDisruptionBudget
+  | DesiredPostgresCluster;
 
 export type DesiredKind = DesiredObject['kind'];
 
 /** A workload whose readiness the status is derived from. */
 export interface WorkloadRef {
-  readonly kind: 'StatefulSet' | 'Deployment';
+  readonly kind: 'StatefulSet' | 'Deployment' | 'Cluster';
   readonly name: string;
   /** The tier it belongs to: during a tier change, only the serving tier's workloads make the Hearth Ready. */
   readonly tier: HearthTier;
 }
 
 export function objectMeta(hearth: Hearth, name: string, labels: Labels, annotations?: Record<string, string>): DesiredMeta {
+  return { ...unownedMeta(hearth, name, labels, annotations), ownerReferences: [ownerReference(hearth)] };
+}
+
+/**
+ * Metadata without the Hearth as owner: for an object whose deletion would take data with it (the
+ * garbage collector would delete it, even in the moment before the finalizer could say no), which
+ * the finalizer deletes or keeps as spec.storage.retainOnDelete says.
+ */
+export function unownedMeta(hearth: Hearth, name: string, labels: Labels, annotations?: Record<string, string>): DesiredMeta {
   const namespace = hearth.metadata.namespace;
   if (namespace === undefined || namespace === '') throw new Error('a Hearth read from the API server has metadata.namespace');
-  const meta: DesiredMeta = { name, namespace, labels, ownerReferences: [ownerReference(hearth)] };
+  const meta: DesiredMeta = { name, namespace, labels };
   if (annotations !== undefined) meta.annotations = annotations;
   return meta;
 }
@@ -60,7 +95,7 @@ export function objectMeta(hearth: Hearth, name: string, labels: Labels, annotat
 export function workloadsOf(objects: readonly DesiredObject[], tier: HearthTier): WorkloadRef[] {
   const refs: WorkloadRef[] = [];
   for (const object of objects) {
-    if (object.kind === 'StatefulSet' || object.kind === 'Deployment') refs.push({ kind: object.kind, name: object.metadata.name, tier });
+    if (object.kind === 'StatefulSet' || object.kind === 'Deployment' || object.kind === 'Cluster') refs.push({ kind: object.kind, name: object.metadata.name, tier });
   }
   return refs;
 }

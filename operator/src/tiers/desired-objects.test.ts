@@ -47,7 +47,7 @@ describe('desiredObjects', () => {
     const noNamespace = hearthFixture({});
     delete noNamespace.metadata.namespace;
     const cases = [
-      { name: 'clustered', hearth: hearthFixture({ tier: 'clustered' }), code: 'TierNotSupported' },
+      { name: 'clustered without CloudNativePG or an external database', hearth: hearthFixture({ tier: 'clustered' }), code: 'DatabaseNotAvailable' },
       { name: 'no uid', hearth: noUid, code: 'InvalidResource' },
       { name: 'no namespace', hearth: noNamespace, code: 'InvalidResource' },
     ];
@@ -135,11 +135,14 @@ describe('desiredObjects', () => {
     }
   });
 
-  it('a tier it cannot build over one that serves: the serving tier alone, and why', () => {
+  it('a tier the cluster cannot run yet over one that serves: the serving tier alone, and why', () => {
     const result = built(desiredObjects(hearthFixture({ tier: 'clustered' }, {}, { tier: 'single' }), ctx));
     assert.equal(result.servingTier, 'single');
     assert.ok(result.workloads.every((ref) => ref.tier === 'single'));
-    assert.equal(result.migrationBlocked?.reason, 'TierNotSupported');
+    assert.equal(result.migrationBlocked?.reason, 'DataCopyNotAvailable');
+    const withCnpg = built(desiredObjects(hearthFixture({ tier: 'clustered' }, {}, { tier: 'single' }), { ...ctx, cloudNativePG: true }));
+    assert.ok(withCnpg.workloads.some((ref) => ref.tier === 'clustered' && ref.kind === 'Cluster'), 'the clustered objects wait beside the serving tier');
+    assert.equal(withCnpg.url, built(desiredObjects(hearthFixture({ tier: 'single' }), ctx)).url);
   });
 
   it('refuses a replica count above the operator’s limit, naming every field', () => {

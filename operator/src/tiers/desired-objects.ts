@@ -3,7 +3,8 @@ import { hearthTiers, type Hearth, type HearthTier } from '../api/index.ts';
 import { hearthImage, hearthVersion, type TierContext } from './context.ts';
 import { workloadsOf, type DesiredKind, type DesiredObject, type WorkloadRef } from './desired-object.ts';
 import { desiredEmbedded, embeddedSecrets, embeddedUrl } from './embedded.ts';
-import { invalidResource, tierNotSupported, type TierError } from './errors.ts';
+import { clusteredPrerequisite, desiredClustered } from './clustered.ts';
+import { invalidResource, type TierError } from './errors.ts';
 import { replicaCounts } from './replica-counts.ts';
 import type { GeneratedSecret } from './secrets.ts';
 import { desiredSingle, singleSecrets, singleUrl } from './single.ts';
@@ -28,7 +29,7 @@ export interface DesiredTier {
 }
 
 export interface MigrationBlock {
-  readonly reason: 'DataCopyNotAvailable' | 'TierNotSupported';
+  readonly reason: 'DataCopyNotAvailable';
   readonly message: string;
 }
 
@@ -48,17 +49,10 @@ interface TierBuilder {
 
 const embedded: TierBuilder = { objects: desiredEmbedded, secrets: embeddedSecrets, url: embeddedUrl };
 const single: TierBuilder = { objects: desiredSingle, secrets: singleSecrets, url: singleUrl };
+// The backends' builders follow spec.tier, so the clustered tier's secrets and URL are the single tier's builders'.
+const clustered: TierBuilder = { objects: desiredClustered, secrets: singleSecrets, url: singleUrl };
 
-function builderOf(tier: HearthTier): TierBuilder | TierError {
-  switch (tier) {
-    case 'embedded':
-      return embedded;
-    case 'single':
-      return single;
-    case 'clustered':
-      return tierNotSupported(tier);
-  }
-}
+const builders: Readonly<Record<HearthTier, TierBuilder>> = { embedded, single, clustered };
 
 /**
  * The tier serving traffic. A Hearth moves up a tier only once its data has moved; until the copy
@@ -76,32 +70,37 @@ export function servingTier(hearth: Hearth): HearthTier {
  * NetworkPolicies before the pods they guard, Services before the workloads that look up their
  * names, the Ingress last so it never routes to something that is not there yet.
  */
-const applyOrder: readonly DesiredKind[] = ['NetworkPolicy', 'Service', 'StatefulSet', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress'];
+const applyOrder: readonly DesiredKind[] = [
+  'NetworkPolicy',
+  'Service',
+  'Cluster',
+  'StatefulSet',
+  'Deployment',
+  'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
+  'Ingress',
+];
 
 export function desiredObjects(hearth: Hearth, ctx: TierContext): DesiredResult {
   const invalid = checkIdentity(hearth) ?? checkReplicas(hearth, ctx.maxReplicas);
   if (invalid !== undefined) return { ok: false, error: invalid };
   const tier = hearth.spec.tier ?? 'embedded';
   const serving = servingTier(hearth);
-  const servingBuilder = builderOf(serving);
-  if (!isBuilder(servingBuilder)) return { ok: false, error: servingBuilder };
+  const missing = prerequisiteOf(serving, hearth, ctx);
+  if (missing !== undefined) return { ok: false, error: missing };
+  const servingBuilder = builders[serving];
   const objects = servingBuilder.objects(hearth, ctx);
   const workloads = workloadsOf(objects, serving);
   const secrets = servingBuilder.secrets(hearth);
   let migrationBlocked: MigrationBlock | undefined;
   if (tier !== serving) {
-    const askedBuilder = builderOf(tier);
-    // A tier this operator cannot build: the serving tier alone goes on being reconciled.
-    if (isBuilder(askedBuilder)) {
-      // One Ingress, and it stays with the serving tier.
-      const waiting = askedBuilder.objects(hearth, ctx).filter((object) => object.kind !== 'Ingress');
-      objects.push(...waiting);
-      workloads.push(...workloadsOf(waiting, tier));
-      secrets.push(...askedBuilder.secrets(hearth).filter((secret) => !secrets.some((known) => known.name === secret.name)));
-    }
-    migrationBlocked = isBuilder(askedBuilder)
-      ? dataCopyNotAvailable(tier, serving)
-      : { reason: 'TierNotSupported', message: `${askedBuilder.message}; set spec.tier back to ${serving}` };
+    const askedBuilder = builders[tier];
+    // One Ingress, and it stays with the serving tier; nothing of a tier the cluster cannot run yet.
+    const waiting = prerequisiteOf(tier, hearth, ctx) === undefined ? askedBuilder.objects(hearth, ctx).filter((object) => object.kind !== 'Ingress') : [];
+    objects.push(...waiting);
+    workloads.push(...workloadsOf(waiting, tier));
+    secrets.push(...askedBuilder.secrets(hearth).filter((secret) => !secrets.some((known) => known.name === secret.name)));
+    migrationBlocked = dataCopyNotAvailable(tier, serving);
   }
   return {
     ok: true,
@@ -115,6 +114,10 @@ export function desiredObjects(hearth: Hearth, ctx: TierContext): DesiredResult 
     workloads,
     migrationBlocked,
   };
+}
+
+function prerequisiteOf(tier: HearthTier, hearth: Hearth, ctx: TierContext): TierError | undefined {
+  return tier === 'clustered' ? clusteredPrerequisite(hearth, ctx) : undefined;
 }
 
 function dataCopyNotAvailable(tier: HearthTier, serving: HearthTier): MigrationBlock {
@@ -132,10 +135,6 @@ function checkReplicas(hearth: Hearth, maxReplicas: number): TierError | undefin
   if (above.length === 0) return undefined;
   const fields = above.map(({ field, count }) => `${field} is ${count}`).join(', ');
   return invalidResource(`${fields}: this operator allows at most ${maxReplicas} (HEARTH_OPERATOR_MAX_REPLICAS)`);
-}
-
-function isBuilder(value: TierBuilder | TierError): value is TierBuilder {
-  return !('code' in value);
 }
 
 function inApplyOrder(objects: DesiredObject[]): DesiredObject[] {

@@ -69,14 +69,13 @@ describe('desiredEmbedded', () => {
         },
       },
       {
-        name: 'ingress with TLS and an OTLP endpoint',
-        spec: { ingress: { host: 'chat.acme.example', tlsSecretName: 'chat-tls' }, observability: { otlpEndpoint: 'http://otel:4317' } },
+        name: 'ingress with TLS',
+        spec: { ingress: { host: 'chat.acme.example', tlsSecretName: 'chat-tls' } },
         want: {
           HEARTH_HTTP_PORT: '8080',
           HEARTH_PUBLIC_URL: 'https://chat.acme.example',
           HEARTH_INSTANCE: 'acme',
           HEARTH_TRUST_PROXY: '1',
-          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4317',
           HEARTH_DATA_DIR: '/var/lib/hearth',
           HEARTH_SESSION_SECRET: 'secret:acme-session-key/key',
         },

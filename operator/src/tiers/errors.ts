@@ -4,9 +4,9 @@
 // Two kinds: a build failure (desiredObjects cannot make the objects at all: nothing is applied
 // or pruned, so whatever serves keeps serving) and a reconcile problem (the objects were made, but
 // a step could not carry them out: the API server refused one, or credentials are missing).
-import type { HearthPhase, HearthTier } from '../api/index.ts';
+import type { HearthPhase } from '../api/index.ts';
 
-export const tierErrorCodes = ['TierNotSupported', 'InvalidResource', 'CredentialsMissing', 'ReconcileError'] as const;
+export const tierErrorCodes = ['InvalidResource', 'DatabaseNotAvailable', 'CredentialsMissing', 'ReconcileError'] as const;
 export type TierErrorCode = (typeof tierErrorCodes)[number];
 
 export interface TierError {
@@ -16,10 +16,13 @@ export interface TierError {
   readonly message: string;
 }
 
-export function tierNotSupported(tier: HearthTier): TierError {
+/** The clustered tier's PostgreSQL comes from CloudNativePG or from outside; with neither, nothing is built. */
+export function databaseNotAvailable(): TierError {
   return {
-    code: 'TierNotSupported',
-    message: `spec.tier ${tier} is not supported by this operator yet; the tier that was serving keeps serving`,
+    code: 'DatabaseNotAvailable',
+    message:
+      'spec.tier clustered needs a highly available PostgreSQL: install CloudNativePG (its postgresql.cnpg.io CRDs and operator), ' +
+      'or set spec.database.external.secretRef to a Secret with key url (docs/operator.md#clustered-tier); nothing is created until then',
   };
 }
 
@@ -29,13 +32,15 @@ export function invalidResource(message: string): TierError {
 
 /**
  * The phase a problem puts the Hearth in: Failed when the spec itself cannot be carried out (a
- * person must change it), Degraded when the spec is fine and something around it must be repaired.
+ * person must change it), Pending when the cluster lacks something the spec needs (installing it
+ * lets the Hearth go on), Degraded when the spec is fine and something around it must be repaired.
  */
 export function phaseOfError(error: TierError): HearthPhase {
   switch (error.code) {
-    case 'TierNotSupported':
     case 'InvalidResource':
       return 'Failed';
+    case 'DatabaseNotAvailable':
+      return 'Pending';
     case 'CredentialsMissing':
     case 'ReconcileError':
       return 'Degraded';

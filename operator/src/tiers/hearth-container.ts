@@ -36,8 +36,6 @@ export function baseHearthEnv(hearth: Hearth, publicUrl: string): V1EnvVar[] {
   // Behind the Ingress the client's address is the one the ingress controller (one hop) saw;
   // without this, rate limits would count every client as the controller.
   if (hearth.spec.ingress !== undefined) env.push(valueEnv('HEARTH_TRUST_PROXY', '1'));
-  const otlp = hearth.spec.observability?.otlpEndpoint;
-  if (otlp !== undefined) env.push(valueEnv('OTEL_EXPORTER_OTLP_ENDPOINT', otlp));
   return env;
 }
 

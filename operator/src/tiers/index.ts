@@ -10,6 +10,8 @@ export type {
   DesiredMeta,
   DesiredNetworkPolicy,
   DesiredObject,
+  DesiredPodDisruptionBudget,
+  DesiredPostgresCluster,
   DesiredService,
   DesiredStatefulSet,
   NetworkPolicyIngressRuleJson,
@@ -17,6 +19,8 @@ export type {
 } from './desired-object.ts';
 export { desiredEmbedded, embeddedSecrets } from './embedded.ts';
 export { desiredSingle, singleSecrets } from './single.ts';
+export { desiredClustered } from './clustered.ts';
+export { cloudNativePGGroupVersion } from './cloudnative-pg.ts';
 export { invalidResource, phaseOfError, tierErrorCodes, type TierError, type TierErrorCode } from './errors.ts';
 export {
   appName,
@@ -44,6 +48,7 @@ export {
   workloadState,
   type Observed,
   type StorageRefusal,
+  type ObservedPostgresCluster,
   type ObservedWorkloads,
   type WorkloadState,
 } from './status.ts';

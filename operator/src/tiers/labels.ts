@@ -22,7 +22,10 @@ export type BackendName = (typeof backendNames)[number];
  * What a labelled object is part of: a `hearth --target` (`all` is the embedded tier's one
  * process), a bundled backend, or the session key both tiers share.
  */
-export type Component = 'all' | HearthServiceName | BackendName | 'session';
+export type Component = 'all' | HearthServiceName | BackendComponent | 'session';
+
+/** A bundled backend's pods: the backends, and the clustered tier's Redis Sentinels. */
+export type BackendComponent = BackendName | 'sentinel';
 
 export type Labels = Record<string, string>;
 

@@ -10,19 +10,25 @@ describe('names', () => {
       ingress: 'acme',
       services: { gateway: 'acme-gateway', realtime: 'acme-realtime', messaging: 'acme-messaging' },
       backends: { postgres: 'acme-postgres', nats: 'acme-nats', redis: 'acme-redis' },
+      natsRoutes: 'acme-nats-routes',
+      redisPods: 'acme-redis-pods',
+      sentinel: 'acme-sentinel',
+      postgresApp: 'acme-postgres-app',
+      postgresPrimary: 'acme-postgres-rw',
       sessionKey: 'acme-session-key',
       postgresCredentials: 'acme-postgres-credentials',
       redisCredentials: 'acme-redis-credentials',
+      natsCredentials: 'acme-nats-credentials',
     });
   });
 
   it('the longest Hearth name the CRD allows still gives valid names', () => {
     const names = objectNames('a'.repeat(40));
-    const all = [names.embedded, names.ingress, names.sessionKey, names.postgresCredentials, names.redisCredentials];
-    all.push(...Object.values(names.services), ...Object.values(names.backends));
+    const all = Object.values(names).flatMap((value: string | Record<string, string>) => (typeof value === 'string' ? [value] : Object.values(value)));
+    assert.ok(all.length >= 17, `${all.length} names`);
     for (const name of all) assert.ok(name.length <= 63, `${name} is a DNS label`);
     // A StatefulSet's pods carry `controller-revision-hash: <name>-<10 characters>`, a label value.
-    for (const set of [names.embedded, ...Object.values(names.backends)]) assert.ok(`${set}-0123456789`.length <= 63, set);
+    for (const set of [names.embedded, names.sentinel, ...Object.values(names.backends)]) assert.ok(`${set}-0123456789`.length <= 63, set);
   });
 
   it('claim names follow the StatefulSet convention', () => {

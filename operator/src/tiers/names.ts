@@ -14,10 +14,19 @@ export interface HearthObjectNames {
   readonly services: Readonly<Record<HearthServiceName, string>>;
   /** StatefulSet, Service and NetworkPolicy of each bundled backend. */
   readonly backends: Readonly<Record<BackendName, string>>;
+  /** The clustered tier's headless Services, which give each pod of a backend its DNS name. */
+  readonly natsRoutes: string;
+  readonly redisPods: string;
+  /** The clustered tier's Redis Sentinels: StatefulSet, headless Service and NetworkPolicy. */
+  readonly sentinel: string;
+  /** What CloudNativePG makes for the Cluster named backends.postgres: its app user's Secret and the primary's Service. */
+  readonly postgresApp: string;
+  readonly postgresPrimary: string;
   /** Generated Secrets. */
   readonly sessionKey: string;
   readonly postgresCredentials: string;
   readonly redisCredentials: string;
+  readonly natsCredentials: string;
 }
 
 export function objectNames(hearthName: string): HearthObjectNames {
@@ -28,9 +37,15 @@ export function objectNames(hearthName: string): HearthObjectNames {
     ingress: hearthName,
     services: suffixed(hearthServiceNames),
     backends: suffixed(backendNames),
+    natsRoutes: `${hearthName}-nats-routes`,
+    redisPods: `${hearthName}-redis-pods`,
+    sentinel: `${hearthName}-sentinel`,
+    postgresApp: `${hearthName}-postgres-app`,
+    postgresPrimary: `${hearthName}-postgres-rw`,
     sessionKey: `${hearthName}-session-key`,
     postgresCredentials: `${hearthName}-postgres-credentials`,
     redisCredentials: `${hearthName}-redis-credentials`,
+    natsCredentials: `${hearthName}-nats-credentials`,
   };
 }
 

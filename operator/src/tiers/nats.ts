@@ -1,16 +1,26 @@
-// The single tier's NATS: one server with JetStream on a volume, or an external one named by a Secret.
+// NATS with JetStream. The single tier runs one server on a volume; the clustered tier a cluster of
+// spec.nats.replicas (3 or 5) routed to each other, each with its JetStream store on its own
+// volume, the event stream replicated on min(3, replicas) of them; or an external NATS named by a
+// Secret. The cluster has no anonymous access: clients and routes each give a generated password.
 import type { V1EnvVar, V1ResourceRequirements } from '@kubernetes/client-node';
-import type { Hearth } from '../api/index.ts';
+import { tierDefaults, type Hearth } from '../api/index.ts';
 import { buildBackend, externalUrlKey, type BackendPort } from './backend.ts';
 import { backendImage, type TierContext } from './context.ts';
 import type { DesiredObject } from './desired-object.ts';
 import { commonLabels } from './labels.ts';
 import { dataVolumeName, objectNames } from './names.ts';
 import { claimTemplate, httpProbe, imageUsers, resourceRequirements, secretEnv, valueEnv } from './pod.ts';
+import type { GeneratedSecret } from './secrets.ts';
 
 export const natsPort: BackendPort = { name: 'client', port: 4222 };
 export const natsMonitorPort: BackendPort = { name: 'monitor', port: 8222 };
+export const natsRoutePort: BackendPort = { name: 'routes', port: 6222 };
 export const defaultNatsStorageSize = '5Gi';
+/** The user the Hearth services connect as, and the one routes give each other. */
+export const natsClientUser = 'hearth';
+export const natsRouteUser = 'route';
+export const natsPasswordKey = 'password';
+export const natsRoutePasswordKey = 'routePassword';
 
 export const natsResources: V1ResourceRequirements = Object.freeze({
   requests: { cpu: '50m', memory: '64Mi' },
@@ -19,20 +29,47 @@ export const natsResources: V1ResourceRequirements = Object.freeze({
 
 const storeDir = '/data';
 
+/** The cluster's size, or undefined when this Hearth runs one server (the single tier) or none. */
+export function natsClusterSize(hearth: Hearth): number | undefined {
+  if (hearth.spec.tier !== 'clustered' || hearth.spec.nats?.external !== undefined) return undefined;
+  return hearth.spec.nats?.replicas ?? tierDefaults.clustered.natsReplicas;
+}
+
+/** JetStream copies of the event stream: one per server up to 3 (R3 survives the loss of any one). */
+export function natsStreamReplicas(hearth: Hearth): number {
+  return Math.min(3, natsClusterSize(hearth) ?? 1);
+}
+
 export function desiredNats(hearth: Hearth, ctx: TierContext): DesiredObject[] {
   if (hearth.spec.nats?.external !== undefined) return [];
   const instance = hearth.metadata.name ?? '';
+  const names = objectNames(instance);
+  const size = natsClusterSize(hearth);
   const timing = { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 };
+  // A stable server name keeps JetStream's identity across restarts; the store is the volume.
+  const args = ['-js', '-sd', storeDir, '-m', String(natsMonitorPort.port), '-n', '$(POD_NAME)'];
+  const env: V1EnvVar[] = [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }];
+  if (size !== undefined) {
+    const routeAuth = `${natsRouteUser}:$(NATS_ROUTE_PASSWORD)@`;
+    const routes = Array.from({ length: size }, (_, i) => `nats://${routeAuth}${names.backends.nats}-${i}.${names.natsRoutes}:${natsRoutePort.port}`);
+    env.push(secretEnv('NATS_PASSWORD', names.natsCredentials, natsPasswordKey), secretEnv('NATS_ROUTE_PASSWORD', names.natsCredentials, natsRoutePasswordKey));
+    // The user in the cluster's listen URL is the one a route must give; each route URL gives it.
+    args.push(
+      ...['--user', natsClientUser, '--pass', '$(NATS_PASSWORD)'],
+      ...['--cluster_name', instance, '--cluster', `nats://${routeAuth}0.0.0.0:${natsRoutePort.port}`, '--routes', routes.join(',')],
+    );
+  }
   return buildBackend(hearth, {
     backend: 'nats',
+    name: names.backends.nats,
     image: backendImage(hearth, ctx, 'nats'),
     port: natsPort,
     probePorts: [natsMonitorPort],
     user: imageUsers.nats,
+    ...(size === undefined ? {} : { replicas: size, podsService: names.natsRoutes, peerPorts: [natsRoutePort] }),
     container: {
-      // A stable server name keeps JetStream's identity across restarts; the store is the volume.
-      args: ['-js', '-sd', storeDir, '-m', String(natsMonitorPort.port), '-n', '$(POD_NAME)'],
-      env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+      args,
+      env,
       resources: resourceRequirements(undefined, natsResources),
       volumeMounts: [{ name: dataVolumeName, mountPath: storeDir }],
       startupProbe: httpProbe('/healthz?js-enabled-only=true', natsMonitorPort.name, { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 }),
@@ -50,12 +87,33 @@ export function desiredNats(hearth: Hearth, ctx: TierContext): DesiredObject[] {
   });
 }
 
+export function natsSecrets(hearth: Hearth): GeneratedSecret[] {
+  if (natsClusterSize(hearth) === undefined) return [];
+  return [
+    {
+      name: objectNames(hearth.metadata.name ?? '').natsCredentials,
+      component: 'nats',
+      keys: [
+        { key: natsPasswordKey, bytes: 24, encoding: 'hex', description: `password of the NATS user ${natsClientUser}, which the Hearth services connect as` },
+        { key: natsRoutePasswordKey, bytes: 24, encoding: 'hex', description: `password the NATS servers' routes give each other (user ${natsRouteUser})` },
+      ],
+    },
+  ];
+}
+
 /**
- * HEARTH_NATS_URL. The bundled server has no credentials: NetworkPolicy is its only guard, as
- * the services' NATS client takes no user or password from the URL yet.
+ * HEARTH_NATS_URL (and the stream's replicas). The single tier's bundled server has no
+ * credentials: NetworkPolicy is its only guard. The cluster's URL carries the generated password;
+ * the client Service reaches any server, and the client learns the others from it.
  */
 export function natsEnv(hearth: Hearth): V1EnvVar[] {
   const external = hearth.spec.nats?.external;
   if (external !== undefined) return [secretEnv('HEARTH_NATS_URL', external.secretRef.name, externalUrlKey)];
-  return [valueEnv('HEARTH_NATS_URL', `nats://${objectNames(hearth.metadata.name ?? '').backends.nats}:${natsPort.port}`)];
+  const names = objectNames(hearth.metadata.name ?? '');
+  if (natsClusterSize(hearth) === undefined) return [valueEnv('HEARTH_NATS_URL', `nats://${names.backends.nats}:${natsPort.port}`)];
+  return [
+    secretEnv('NATS_PASSWORD', names.natsCredentials, natsPasswordKey),
+    valueEnv('HEARTH_NATS_URL', `nats://${natsClientUser}:$(NATS_PASSWORD)@${names.backends.nats}:${natsPort.port}`),
+    valueEnv('HEARTH_NATS_STREAM_REPLICAS', String(natsStreamReplicas(hearth))),
+  ];
 }

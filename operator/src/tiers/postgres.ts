@@ -1,4 +1,5 @@
-// The single tier's PostgreSQL: one server on a volume, or an external one named by a Secret.
+// PostgreSQL: one server on a volume (the single tier), CloudNativePG's Cluster (the clustered
+// tier, cloudnative-pg.ts), or an external one named by a Secret.
 import type { V1EnvVar, V1ResourceRequirements } from '@kubernetes/client-node';
 import type { Hearth } from '../api/index.ts';
 import { buildBackend, externalUrlKey, type BackendPort } from './backend.ts';
@@ -7,6 +8,7 @@ import type { DesiredObject } from './desired-object.ts';
 import { commonLabels } from './labels.ts';
 import { dataVolumeName, objectNames } from './names.ts';
 import { claimTemplate, emptyDirVolume, execProbe, imageUsers, resourceRequirements, secretEnv, tmpMount, tmpVolume, valueEnv } from './pod.ts';
+import { buildPostgresCluster, cloudNativePGEnv } from './cloudnative-pg.ts';
 import type { GeneratedSecret } from './secrets.ts';
 
 export const postgresPort: BackendPort = { name: 'postgres', port: 5432 };
@@ -22,8 +24,14 @@ export const postgresResources: V1ResourceRequirements = Object.freeze({
 
 const dataDir = '/var/lib/postgresql/data';
 
+/** The clustered tier's PostgreSQL is CloudNativePG's (cloudnative-pg.ts), unless external. */
+function isDelegated(hearth: Hearth): boolean {
+  return hearth.spec.tier === 'clustered' && hearth.spec.database?.external === undefined;
+}
+
 export function desiredPostgres(hearth: Hearth, ctx: TierContext): DesiredObject[] {
   if (hearth.spec.database?.external !== undefined) return [];
+  if (isDelegated(hearth)) return [buildPostgresCluster(hearth)];
   const instance = hearth.metadata.name ?? '';
   const ready = execProbe(['pg_isready', '--host=127.0.0.1', `--port=${postgresPort.port}`, `--username=${postgresUser}`, `--dbname=${postgresDatabase}`], {
     periodSeconds: 5,
@@ -32,6 +40,7 @@ export function desiredPostgres(hearth: Hearth, ctx: TierContext): DesiredObject
   });
   return buildBackend(hearth, {
     backend: 'postgres',
+    name: objectNames(hearth.metadata.name ?? '').backends.postgres,
     image: backendImage(hearth, ctx, 'postgres'),
     port: postgresPort,
     user: imageUsers.postgres,
@@ -63,7 +72,7 @@ export function desiredPostgres(hearth: Hearth, ctx: TierContext): DesiredObject
 }
 
 export function postgresSecrets(hearth: Hearth): GeneratedSecret[] {
-  if (hearth.spec.database?.external !== undefined) return [];
+  if (hearth.spec.database?.external !== undefined || isDelegated(hearth)) return [];
   return [
     {
       name: objectNames(hearth.metadata.name ?? '').postgresCredentials,
@@ -78,6 +87,7 @@ export function postgresSecrets(hearth: Hearth): GeneratedSecret[] {
 export function postgresEnv(hearth: Hearth): V1EnvVar[] {
   const external = hearth.spec.database?.external;
   if (external !== undefined) return [secretEnv('HEARTH_DATABASE_URL', external.secretRef.name, externalUrlKey)];
+  if (isDelegated(hearth)) return cloudNativePGEnv(hearth);
   const names = objectNames(hearth.metadata.name ?? '');
   return [
     // Defined before the URL: Kubernetes expands $(VAR) only from variables listed earlier.

@@ -1,13 +1,15 @@
-// The single tier's Redis: one server with a generated password, or an external one named by a
+// Redis: one server with a generated password (the single tier), a master and a replica watched
+// by three Sentinels (the clustered tier, redis-sentinel.ts), or an external one named by a
 // Secret. It keeps nothing on disk: presence, typing and rate limits are short-lived by design
 // (docs/operations.md), and the API has no size for a Redis volume.
-import type { V1EnvVar, V1ResourceRequirements } from '@kubernetes/client-node';
+import type { V1EnvVar, V1Probe, V1ResourceRequirements } from '@kubernetes/client-node';
 import type { Hearth } from '../api/index.ts';
 import { buildBackend, externalUrlKey, type BackendPort } from './backend.ts';
 import { backendImage, type TierContext } from './context.ts';
 import type { DesiredObject } from './desired-object.ts';
 import { objectNames } from './names.ts';
 import { emptyDirVolume, execProbe, imageUsers, resourceRequirements, secretEnv, valueEnv } from './pod.ts';
+import { desiredRedisSentinel, isSentinelMode, sentinelUrl } from './redis-sentinel.ts';
 import type { GeneratedSecret } from './secrets.ts';
 
 export const redisPort: BackendPort = { name: 'redis', port: 6379 };
@@ -18,11 +20,18 @@ export const redisResources: V1ResourceRequirements = Object.freeze({
   limits: { memory: '256Mi' },
 });
 
+/** redis-cli's exit code does not tell an error reply (NOAUTH, LOADING) from PONG; the output does. */
+export function redisPingProbe(port: number): V1Probe {
+  return execProbe(['sh', '-c', `redis-cli -h 127.0.0.1 -p ${port} ping | grep -q PONG`], { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 });
+}
+
 export function desiredRedis(hearth: Hearth, ctx: TierContext): DesiredObject[] {
   if (hearth.spec.redis?.external !== undefined) return [];
+  if (isSentinelMode(hearth)) return desiredRedisSentinel(hearth, ctx);
   const credentials = objectNames(hearth.metadata.name ?? '').redisCredentials;
   return buildBackend(hearth, {
     backend: 'redis',
+    name: objectNames(hearth.metadata.name ?? '').backends.redis,
     image: backendImage(hearth, ctx, 'redis'),
     port: redisPort,
     user: imageUsers.redis,
@@ -33,8 +42,7 @@ export function desiredRedis(hearth: Hearth, ctx: TierContext): DesiredObject[] 
       resources: resourceRequirements(undefined, redisResources),
       volumeMounts: [{ name: 'data', mountPath: '/data' }],
       livenessProbe: { tcpSocket: { port: redisPort.name }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-      // redis-cli's exit code does not tell an error reply (NOAUTH, LOADING) from PONG; the output does.
-      readinessProbe: execProbe(['sh', '-c', 'redis-cli -h 127.0.0.1 ping | grep -q PONG'], { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 }),
+      readinessProbe: redisPingProbe(redisPort.port),
     },
     volumes: [emptyDirVolume('data', '64Mi')],
   });
@@ -46,7 +54,7 @@ export function redisSecrets(hearth: Hearth): GeneratedSecret[] {
     {
       name: objectNames(hearth.metadata.name ?? '').redisCredentials,
       component: 'redis',
-      keys: [{ key: redisPasswordKey, bytes: 24, encoding: 'hex', description: 'password of the bundled Redis (requirepass)' }],
+      keys: [{ key: redisPasswordKey, bytes: 24, encoding: 'hex', description: 'password of the bundled Redis (requirepass, and masterauth between master and replica)' }],
     },
   ];
 }
@@ -55,8 +63,6 @@ export function redisEnv(hearth: Hearth): V1EnvVar[] {
   const external = hearth.spec.redis?.external;
   if (external !== undefined) return [secretEnv('HEARTH_REDIS_URL', external.secretRef.name, externalUrlKey)];
   const names = objectNames(hearth.metadata.name ?? '');
-  return [
-    secretEnv('REDIS_PASSWORD', names.redisCredentials, redisPasswordKey),
-    valueEnv('HEARTH_REDIS_URL', `redis://:$(REDIS_PASSWORD)@${names.backends.redis}:${redisPort.port}`),
-  ];
+  const url = isSentinelMode(hearth) ? sentinelUrl(hearth, '$(REDIS_PASSWORD)') : `redis://:$(REDIS_PASSWORD)@${names.backends.redis}:${redisPort.port}`;
+  return [secretEnv('REDIS_PASSWORD', names.redisCredentials, redisPasswordKey), valueEnv('HEARTH_REDIS_URL', url)];
 }

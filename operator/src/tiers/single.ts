@@ -1,9 +1,17 @@
 // The single tier: gateway, realtime and messaging as Deployments over one PostgreSQL, one NATS
-// with JetStream and one Redis (each bundled, or external through a Secret).
-import type { V1EnvVar, V1ResourceRequirements } from '@kubernetes/client-node';
-import { hearthServiceNames, tierDefaults, type Hearth, type HearthServiceName, type TierDefaults } from '../api/index.ts';
+// with JetStream and one Redis (each bundled, or external through a Secret). The clustered tier
+// (clustered.ts) builds its services here too, highly available.
+import type { V1EnvVar, V1ResourceRequirements, V1TopologySpreadConstraint } from '@kubernetes/client-node';
+import { hearthServiceNames, tierDefaults, type AutoscalingSpec, type Hearth, type HearthServiceName, type TierDefaults } from '../api/index.ts';
 import { hearthVersion, type TierContext } from './context.ts';
-import { objectMeta, type DesiredDeployment, type DesiredHorizontalPodAutoscaler, type DesiredObject, type DesiredService } from './desired-object.ts';
+import { buildDisruptionBudget } from './backend.ts';
+import {
+  objectMeta,
+  type DesiredDeployment,
+  type DesiredHorizontalPodAutoscaler,
+  type DesiredObject,
+  type DesiredService,
+} from './desired-object.ts';
 import {
   authEnv,
   baseHearthEnv,
@@ -17,7 +25,7 @@ import {
 import { buildIngress, publicUrl } from './ingress.ts';
 import { commonLabels, selectorLabels } from './labels.ts';
 import { objectNames } from './names.ts';
-import { desiredNats, natsEnv } from './nats.ts';
+import { desiredNats, natsEnv, natsSecrets } from './nats.ts';
 import { resourceRequirements } from './pod.ts';
 import { desiredPostgres, postgresEnv, postgresSecrets } from './postgres.ts';
 import { desiredRedis, redisEnv, redisSecrets } from './redis.ts';
@@ -38,13 +46,30 @@ export function singleUrl(hearth: Hearth): string {
   return publicUrl(hearth, objectNames(hearth.metadata.name ?? '').services.gateway);
 }
 
+/** How a server tier runs its services. */
+export interface ServiceShape {
+  readonly defaults: TierDefaults;
+  /**
+   * Several pods of each, kept apart and kept up: an autoscaler for every service (its floor is
+   * the replicas asked for), a PodDisruptionBudget, and pods spread across zones as well as nodes.
+   */
+  readonly highlyAvailable: boolean;
+}
+
+export const singleShape: ServiceShape = { defaults: tierDefaults.single, highlyAvailable: false };
+
 /** Backends first, then the services that connect to them, then the way in. */
 export function desiredSingle(hearth: Hearth, ctx: TierContext): DesiredObject[] {
-  return [...desiredPostgres(hearth, ctx), ...desiredNats(hearth, ctx), ...desiredRedis(hearth, ctx), ...desiredServices(hearth, ctx, tierDefaults.single)];
+  return desiredServerTier(hearth, ctx, singleShape);
+}
+
+/** The backends build what the Hearth's tier needs of them: one server each, or a cluster each. */
+export function desiredServerTier(hearth: Hearth, ctx: TierContext, shape: ServiceShape): DesiredObject[] {
+  return [...desiredPostgres(hearth, ctx), ...desiredNats(hearth, ctx), ...desiredRedis(hearth, ctx), ...desiredServices(hearth, ctx, shape)];
 }
 
 export function singleSecrets(hearth: Hearth): GeneratedSecret[] {
-  return [sessionKeySecret(hearth), ...postgresSecrets(hearth), ...redisSecrets(hearth)];
+  return [sessionKeySecret(hearth), ...postgresSecrets(hearth), ...natsSecrets(hearth), ...redisSecrets(hearth)];
 }
 
 /** The environment of one service: what every target reads, then the three backends' URLs. */
@@ -55,14 +80,18 @@ export function serviceEnv(hearth: Hearth, service: HearthServiceName): V1EnvVar
   return [...env, ...postgresEnv(hearth), ...natsEnv(hearth), ...redisEnv(hearth)];
 }
 
-function desiredServices(hearth: Hearth, ctx: TierContext, defaults: TierDefaults): DesiredObject[] {
-  const names = objectNames(hearth.metadata.name ?? '');
+function desiredServices(hearth: Hearth, ctx: TierContext, shape: ServiceShape): DesiredObject[] {
+  const instance = hearth.metadata.name ?? '';
+  const names = objectNames(instance);
   const objects: DesiredObject[] = [];
   for (const service of hearthServiceNames) {
-    objects.push(buildServiceDeployment(hearth, ctx, service, defaults));
+    const autoscaling = autoscalingOf(hearth, service, shape);
+    objects.push(buildServiceDeployment(hearth, ctx, service, shape, autoscaling !== undefined));
     if (servedByHttp.includes(service)) objects.push(buildServiceService(hearth, ctx, service));
-    const autoscaler = buildAutoscaler(hearth, ctx, service);
-    if (autoscaler !== undefined) objects.push(autoscaler);
+    if (autoscaling !== undefined) objects.push(buildAutoscaler(hearth, ctx, service, autoscaling));
+    if (shape.highlyAvailable) {
+      objects.push(buildDisruptionBudget(hearth, names.services[service], service, commonLabels(instance, service, hearthVersion(hearth, ctx))));
+    }
   }
   const routes = [
     { path: realtimePath, service: names.services.realtime },
@@ -73,7 +102,13 @@ function desiredServices(hearth: Hearth, ctx: TierContext, defaults: TierDefault
   return objects;
 }
 
-function buildServiceDeployment(hearth: Hearth, ctx: TierContext, service: HearthServiceName, defaults: TierDefaults): DesiredDeployment {
+/** Spread over nodes, and in the clustered tier over zones too: a zone going down leaves the others serving. */
+function spreadConstraints(selector: Record<string, string>, shape: ServiceShape): V1TopologySpreadConstraint[] {
+  const keys = shape.highlyAvailable ? ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'] : ['kubernetes.io/hostname'];
+  return keys.map((topologyKey) => ({ maxSkew: 1, topologyKey, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } }));
+}
+
+function buildServiceDeployment(hearth: Hearth, ctx: TierContext, service: HearthServiceName, shape: ServiceShape, autoscaled: boolean): DesiredDeployment {
   const instance = hearth.metadata.name ?? '';
   const spec = hearth.spec.services?.[service];
   const labels = commonLabels(instance, service, hearthVersion(hearth, ctx));
@@ -95,15 +130,13 @@ function buildServiceDeployment(hearth: Hearth, ctx: TierContext, service: Heart
         metadata: { labels },
         spec: {
           ...buildHearthPodSpec(container),
-          topologySpreadConstraints: [
-            { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
-          ],
+          topologySpreadConstraints: spreadConstraints(selector, shape),
         },
       },
     },
   };
   // With an autoscaler the count is its to set: applying one here would undo its every decision.
-  if (spec?.autoscaling === undefined && deployment.spec !== undefined) deployment.spec.replicas = spec?.replicas ?? defaults.serviceReplicas;
+  if (!autoscaled && deployment.spec !== undefined) deployment.spec.replicas = spec?.replicas ?? shape.defaults.serviceReplicas;
   return deployment;
 }
 
@@ -121,9 +154,25 @@ function buildServiceService(hearth: Hearth, ctx: TierContext, service: HearthSe
   };
 }
 
-function buildAutoscaler(hearth: Hearth, ctx: TierContext, service: HearthServiceName): DesiredHorizontalPodAutoscaler | undefined {
-  const autoscaling = hearth.spec.services?.[service]?.autoscaling;
-  if (autoscaling === undefined) return undefined;
+/**
+ * The autoscaling the spec asks for; in the clustered tier every service has some: from the
+ * replicas asked for (the floor) up to three times as many, on CPU.
+ */
+function autoscalingOf(hearth: Hearth, service: HearthServiceName, shape: ServiceShape): Required<AutoscalingSpec> | undefined {
+  const spec = hearth.spec.services?.[service];
+  const floor = spec?.replicas ?? shape.defaults.serviceReplicas;
+  const asked = spec?.autoscaling;
+  if (asked === undefined && !shape.highlyAvailable) return undefined;
+  return {
+    minReplicas: asked?.minReplicas ?? (asked === undefined ? floor : 1),
+    maxReplicas: asked?.maxReplicas ?? floor * clusteredAutoscaleFactor,
+    targetCPUUtilizationPercentage: asked?.targetCPUUtilizationPercentage ?? 80,
+  };
+}
+
+export const clusteredAutoscaleFactor = 3;
+
+function buildAutoscaler(hearth: Hearth, ctx: TierContext, service: HearthServiceName, autoscaling: Required<AutoscalingSpec>): DesiredHorizontalPodAutoscaler {
   const instance = hearth.metadata.name ?? '';
   const name = objectNames(instance).services[service];
   return {
@@ -132,14 +181,9 @@ function buildAutoscaler(hearth: Hearth, ctx: TierContext, service: HearthServic
     metadata: objectMeta(hearth, name, commonLabels(instance, service, hearthVersion(hearth, ctx))),
     spec: {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-      minReplicas: autoscaling.minReplicas ?? 1,
+      minReplicas: autoscaling.minReplicas,
       maxReplicas: autoscaling.maxReplicas,
-      metrics: [
-        {
-          type: 'Resource',
-          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.targetCPUUtilizationPercentage ?? 80 } },
-        },
-      ],
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.targetCPUUtilizationPercentage } } }],
     },
   };
 }

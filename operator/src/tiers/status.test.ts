@@ -221,17 +221,32 @@ describe('deriveStatus', () => {
     });
   }
 
-  it('a tier it cannot build, never served: Failed', () => {
+  it('a clustered Hearth with no PostgreSQL to run on: Pending, Ready=False saying what to install or set', () => {
     const hearth = hearthFixture({ tier: 'clustered' }, { generation: 4 });
     const status = deriveStatus(hearth, { desired: desiredObjects(hearth, defaultTierContext), workloads: { statefulSets: [], deployments: [] }, now: NOW });
-    assert.equal(status.phase, 'Failed');
+    assert.equal(status.phase, 'Pending');
     assert.deepEqual(
       status.conditions?.map((c) => `${c.type}=${c.status} ${c.reason}`),
-      ['Ready=False TierNotSupported', 'Progressing=False TierNotSupported', 'Degraded=True TierNotSupported'],
+      ['Ready=False DatabaseNotAvailable', 'Progressing=False DatabaseNotAvailable', 'Degraded=True DatabaseNotAvailable'],
     );
+    const ready = status.conditions?.find((c) => c.type === 'Ready');
+    assert.match(ready?.message ?? '', /install CloudNativePG .*or set spec\.database\.external\.secretRef/);
   });
 
-  it('a tier it cannot build over one that serves: the serving tier goes on, and the way back is named', () => {
+  it('a clustered Hearth: Ready only once CloudNativePG says every PostgreSQL instance is', () => {
+    const hearth = hearthFixture({ tier: 'clustered', database: { instances: 3 } }, { generation: 1 });
+    const desired = desiredObjects(hearth, { ...defaultTierContext, cloudNativePG: true });
+    assert.ok(desired.ok);
+    const ready = readyWorkloads(desired);
+    const cluster = (readyInstances: number) => ({ metadata: { name: 'acme-postgres' }, spec: { instances: 3 }, status: { readyInstances, phase: 'Creating replica' } });
+    const waiting = deriveStatus(hearth, { desired, workloads: { ...ready, postgresClusters: [cluster(2)] }, now: NOW });
+    assert.equal(waiting.phase, 'Provisioning');
+    assert.match(waiting.conditions?.find((c) => c.type === 'Ready')?.message ?? '', /Cluster acme-postgres: 2 of 3 PostgreSQL instances ready \(Creating replica\)/);
+    assert.equal(deriveStatus(hearth, { desired, workloads: { ...ready, postgresClusters: [cluster(3)] }, now: NOW }).phase, 'Ready');
+    assert.equal(deriveStatus(hearth, { desired, workloads: ready, now: NOW }).phase, 'Provisioning', 'no Cluster yet');
+  });
+
+  it('a tier change an earlier release let through: the serving tier goes on, and the way back is named', () => {
     const hearth = hearthFixture({ tier: 'clustered' }, { generation: 4 }, { ...readyStatus('0.1.0', 'single'), url: 'http://x.example' });
     const desired = desiredObjects(hearth, defaultTierContext);
     assert.ok(desired.ok);
@@ -239,7 +254,7 @@ describe('deriveStatus', () => {
     assert.equal(status.phase, 'Migrating');
     assert.deepEqual([status.tier, status.url, status.observedGeneration], ['single', 'http://acme-gateway.chat.svc', 4]);
     const migration = status.conditions?.find((c) => c.type === 'MigrationRequired');
-    assert.equal(migration?.reason, 'TierNotSupported');
+    assert.equal(migration?.reason, 'DataCopyNotAvailable');
     assert.match(migration?.message ?? '', /set spec\.tier back to single/);
   });
 

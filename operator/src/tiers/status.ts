@@ -10,6 +10,15 @@ import { hearthContainerName } from './hearth-container.ts';
 export interface ObservedWorkloads {
   readonly statefulSets: readonly V1StatefulSet[];
   readonly deployments: readonly V1Deployment[];
+  /** CloudNativePG Clusters, where the tier has one. */
+  readonly postgresClusters?: readonly ObservedPostgresCluster[];
+}
+
+/** What the status reads of a CloudNativePG Cluster. */
+export interface ObservedPostgresCluster {
+  readonly metadata?: { readonly name?: string };
+  readonly spec?: { readonly instances?: number };
+  readonly status?: { readonly readyInstances?: number; readonly phase?: string };
 }
 
 export interface Observed {
@@ -85,6 +94,7 @@ export function isStatusEqual(current: HearthStatus | undefined, next: HearthSta
 
 /** kubectl rollout status's rules, plus: a Hearth pod must run the desired image. */
 export function workloadState(ref: WorkloadRef, observed: ObservedWorkloads, image: string): WorkloadState {
+  if (ref.kind === 'Cluster') return postgresClusterState(observed.postgresClusters?.find((cluster) => cluster.metadata?.name === ref.name));
   const live = findWorkload(ref, observed);
   if (live === undefined) return { state: 'missing' };
   const generation = live.metadata?.generation;
@@ -104,6 +114,15 @@ function deploymentState(deployment: V1Deployment): WorkloadState {
   if (updated < want) return { state: 'rollingOut', detail: `${updated} of ${want} pods updated` };
   if (total > updated) return { state: 'rollingOut', detail: `${total - updated} old pods still running` };
   if (available < want) return { state: 'unavailable', detail: `${available} of ${want} pods available` };
+  return { state: 'ready' };
+}
+
+/** CloudNativePG says how many instances are ready; its phase says what it is doing about the others. */
+function postgresClusterState(cluster: ObservedPostgresCluster | undefined): WorkloadState {
+  if (cluster === undefined) return { state: 'missing' };
+  const want = cluster.spec?.instances ?? 1;
+  const ready = cluster.status?.readyInstances ?? 0;
+  if (ready < want) return { state: 'unavailable', detail: `${ready} of ${want} PostgreSQL instances ready${cluster.status?.phase === undefined ? '' : ` (${cluster.status.phase})`}` };
   return { state: 'ready' };
 }
 

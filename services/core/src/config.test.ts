@@ -32,6 +32,11 @@ describe('parseConfig', () => {
     assert.deepEqual(shared.bus, { type: 'nats', servers: ['nats://a:4222', 'nats://b:4222'], instance: 'acme', replayLimit: 10_000, streamReplicas: 1 });
     const replicated = parse({ HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://a:4222', HEARTH_REDIS_URL: 'redis://r', HEARTH_NATS_STREAM_REPLICAS: '3' }, ['--target=messaging']);
     assert.equal(replicated.bus.type === 'nats' ? replicated.bus.streamReplicas : 0, 3);
+    const authenticated = parse({ HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://hearth:p%40ss@a:4222,nats://hearth:p%40ss@b:4222', HEARTH_REDIS_URL: 'redis://r' }, ['--target=messaging']);
+    assert.deepEqual(authenticated.bus.type === 'nats' ? [authenticated.bus.servers, authenticated.bus.credentials] : [], [
+      ['nats://a:4222', 'nats://b:4222'],
+      { user: 'hearth', pass: 'p@ss' },
+    ]);
     assert.deepEqual(shared.ephemeral, { type: 'redis', url: 'redis://r:6379', instance: 'acme' });
     const sentinel = parse({ HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://a:4222', HEARTH_REDIS_URL: 'redis-sentinel://:p%40ss@s1:26379,10.0.0.2:26380/hearth' }, ['--target=realtime']);
     assert.deepEqual(sentinel.ephemeral.type === 'redis' ? sentinel.ephemeral.sentinel : undefined, {
@@ -63,6 +68,8 @@ describe('parseConfig', () => {
     [{ HEARTH_DATABASE_URL: 'postgres://db/hearth', HEARTH_NATS_URL: 'nats://n:4222' }, ['--target=realtime'], /^HEARTH_REDIS_URL must be set/],
     [{ HEARTH_DATABASE_URL: 'mysql://db' }, [], /^HEARTH_DATABASE_URL must be a postgres:\/\/ URL$/],
     [{ HEARTH_NATS_URL: 'http://n:4222' }, [], /^HEARTH_NATS_URL must be one or more/],
+    [{ HEARTH_NATS_URL: 'nats://u:secret@a:4222,nats://u:other@b:4222' }, [], /^HEARTH_NATS_URL names different users or passwords/],
+    [{ HEARTH_NATS_URL: 'nats://u:secret@a:4222, http://b' }, [], /got "nats:\/\/u:\*\*\*@a:4222,http:\/\/b"/],
     [{ HEARTH_REDIS_URL: 'localhost:6379' }, [], /^HEARTH_REDIS_URL must be a redis:\/\//],
     [{}, ['--target=operator'], /^--target must be one of all, gateway, realtime, messaging \(got "operator"\)$/],
   ];

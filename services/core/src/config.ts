@@ -17,7 +17,14 @@ export type BusConfig =
       readonly replayLimit: number;
       /** Copies of the event stream across a NATS cluster (JetStream R1, R3, R5); 1 when not given. */
       readonly streamReplicas?: number;
+      /** From the URLs' user:password (nats://user:pass@host:4222), which nats.js does not read itself. */
+      readonly credentials?: NatsCredentials;
     };
+
+export interface NatsCredentials {
+  readonly user: string;
+  readonly pass: string;
+}
 export type EphemeralConfig =
   | { readonly type: 'memory' }
   | {
@@ -261,13 +268,30 @@ function storeConfig(env: Env, target: Target, dataDir: string): StoreConfig {
 function busConfig(env: Env, target: Target, instance: string, replayLimit: number): BusConfig {
   const raw = env['HEARTH_NATS_URL'];
   if (raw === undefined || raw === '') return target === 'all' ? { type: 'local', replayLimit } : requireShared(target, 'HEARTH_NATS_URL', 'NATS');
-  const servers = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (servers.length === 0 || !servers.every((s) => /^(nats|tls):\/\/[^\s]+$/.test(s))) {
-    throw new ConfigError(`HEARTH_NATS_URL must be one or more comma-separated nats:// URLs (got "${raw}")`);
+  const urls = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const parsed = urls.map((s) => (/^(nats|tls):\/\/[^\s]+$/.test(s) ? URL.parse(s) : null));
+  if (parsed.length === 0 || parsed.some((url) => url === null || url.hostname === '')) {
+    throw new ConfigError(`HEARTH_NATS_URL must be one or more comma-separated nats:// URLs (got "${withoutPasswords(urls).join(',')}")`);
   }
+  const servers = parsed.map((url) => `${url?.protocol}//${url?.host}`);
+  const credentials = natsCredentials(parsed.filter((url): url is URL => url !== null));
   // A cluster of 3 keeps the stream through the loss of one server with R3; one server can only hold R1.
   const streamReplicas = integer(env, 'HEARTH_NATS_STREAM_REPLICAS', 1, 1, 5);
-  return { type: 'nats', servers, instance, replayLimit, streamReplicas };
+  return { type: 'nats', servers, instance, replayLimit, streamReplicas, ...(credentials === undefined ? {} : { credentials }) };
+}
+
+/** One user for the whole cluster: URLs naming different ones are a mistake, not a fallback list. */
+function natsCredentials(urls: readonly URL[]): NatsCredentials | undefined {
+  const distinct = new Set(urls.map((url) => `${url.username}:${url.password}`));
+  if (distinct.size > 1) throw new ConfigError('HEARTH_NATS_URL names different users or passwords for its servers: give every URL the same user:password');
+  const [first] = urls;
+  if (first === undefined || first.username === '') return undefined;
+  return { user: decodeURIComponent(first.username), pass: decodeURIComponent(first.password) };
+}
+
+/** Server URLs as an error message may show them: user kept, password masked. */
+function withoutPasswords(urls: readonly string[]): string[] {
+  return urls.map((url) => url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/, '$1:***@'));
 }
 
 function ephemeralConfig(env: Env, target: Target, instance: string): EphemeralConfig {

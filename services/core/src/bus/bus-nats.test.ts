@@ -45,10 +45,18 @@ runBusContract('BusNats', () => open(freshInstance()));
 runBusContract('BusNats on a 3-node cluster, stream R3', () => openOnCluster(freshInstance()));
 
 async function openOnCluster(instance: string): Promise<BusNats> {
-  const bus = await BusNats.connect({ type: 'nats', servers: cluster.nodes.map((node) => node.url), instance, replayLimit: 1_000, streamReplicas: 3 });
+  const bus = await BusNats.connect({ type: 'nats', servers: clusterServers(), credentials: clusterCredentials(), instance, replayLimit: 1_000, streamReplicas: 3 });
   opened.add(bus);
   return bus;
 }
+function clusterServers(): string[] {
+  return cluster.nodes.map((node) => node.url);
+}
+
+function clusterCredentials(): { user: string; pass: string } {
+  return { user: cluster.clientAuth.user, pass: cluster.clientAuth.password };
+}
+
 runBusContract('createBus({ type: nats })', async () => {
   const bus = await createBus({ type: 'nats', servers: [nats.url], instance: freshInstance(), replayLimit: 1_000 });
   opened.add(bus);
@@ -211,9 +219,22 @@ describe('BusNats', () => {
 });
 
 describe('BusNats on a 3-node cluster', () => {
+  it('is refused without the cluster\'s credentials, or with a wrong password, naming NATS and not the password', async () => {
+    for (const credentials of [undefined, { user: cluster.clientAuth.user, pass: 'wrong-password' }]) {
+      const config = { type: 'nats' as const, servers: clusterServers(), instance: freshInstance(), replayLimit: 10, ...(credentials === undefined ? {} : { credentials }) };
+      await assert.rejects(BusNats.connect(config), (error: unknown) => {
+        assert.ok(error instanceof HearthError);
+        assert.equal(error.code, 'unavailable');
+        assert.match(error.message, /NATS at .*: .*(authorization|authentication)/i);
+        assert.ok(!error.message.includes('wrong-password'), error.message);
+        return true;
+      });
+    }
+  });
+
   /** The name of the node that leads the instance's stream (node-0, node-1, node-2). */
   const streamLeader = async (instance: string): Promise<string> => {
-    const nc = await connect({ servers: cluster.nodes.map((node) => node.url) });
+    const nc = await connect({ servers: clusterServers(), ...clusterCredentials() });
     try {
       const info = await (await jetstreamManager(nc)).streams.info(natsNames(instance).stream);
       assert.equal(info.config.num_replicas, 3);

@@ -146,6 +146,7 @@ export class BusNats implements Bus {
       nc = await connect({
         servers: [...config.servers],
         name: `hearth-${config.instance}`,
+        ...(config.credentials === undefined ? {} : { user: config.credentials.user, pass: config.credentials.pass }),
         maxReconnectAttempts: -1,
         pingInterval: PING_INTERVAL_MS,
         reconnectDelayHandler: () => watch.reconnectDelay(),
