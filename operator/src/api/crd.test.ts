@@ -26,7 +26,7 @@ const namespace = 'chat';
 const everyTierDefaults = {
   version: defaultHearthVersion,
   image: { repository: defaultHearthImage, pullPolicy: 'IfNotPresent' },
-  storage: { size: '10Gi', retainOnDelete: true },
+  storage: { retainOnDelete: true },
   auth: { local: { enabled: true } },
   observability: { serviceMonitor: false, prometheusRule: false, dashboards: false },
   features: { search: true, bots: true, files: false },
@@ -107,7 +107,6 @@ describe('the Hearth CRD on a real API server', () => {
       tier: 'single',
       version: '0.1.0',
       ingress: { host: 'chat.globex.example' },
-      storage: { size: '5Gi', retainOnDelete: true },
       services: {
         gateway: { replicas: 2, resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } } },
         realtime: { replicas: 2 },
@@ -121,13 +120,19 @@ describe('the Hearth CRD on a real API server', () => {
   });
 
   it('accepts a Hearth with every field of the TypeScript types set, and keeps them all', async () => {
-    const manifest = { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'complete' }, spec: completeHearthSpec };
+    // spec.storage.size is the embedded tier's alone, and the services and backends the other tiers':
+    // the complete spec is a single-tier Hearth without it, plus an embedded one with it.
+    const { size, ...serverStorage } = completeHearthSpec.storage;
+    const spec = { ...completeHearthSpec, storage: serverStorage };
+    const manifest = { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'complete' }, spec };
     // kubectl validates strictly: a field of the types missing from the schema would be refused, not dropped.
     await applyJson('complete', manifest);
     await kubectl('patch', 'hearth', 'complete', '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: completeHearthStatus }));
     const hearth = await getHearth('complete');
-    assert.deepEqual(hearth.spec, completeHearthSpec);
+    assert.deepEqual(hearth.spec, spec);
     assert.deepEqual(hearth.status, completeHearthStatus);
+    await applyJson('complete-embedded', { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'complete-embedded' }, spec: { tier: 'embedded', storage: completeHearthSpec.storage } });
+    assert.equal((await getHearth('complete-embedded')).spec.storage?.size, size);
   });
 
   it('prints the columns TIER PHASE PAUSED VERSION URL AGE', async () => {
@@ -204,13 +209,13 @@ describe('the Hearth CRD on a real API server', () => {
       apiVersion: 'hearth.dev/v1alpha1',
       kind: 'Hearth',
       metadata: { name: 'edges' },
-      spec: { tier: 'single', storage: { size: '1Gi' }, auth: { oidc }, services: { gateway: { replicas: 100, resources: { requests: { cpu: '0.5' }, limits: { cpu: '500m' } } } } },
+      spec: { tier: 'single', database: { storage: { size: '1Gi' } }, auth: { oidc }, services: { gateway: { replicas: 100, resources: { requests: { cpu: '0.5' }, limits: { cpu: '500m' } } } } },
     });
     const hearth = await getHearth('edges');
     assert.equal(hearth.spec.auth?.oidc?.allowInsecureIssuer, true);
     assert.equal(hearth.spec.services?.gateway?.replicas, 100);
-    const volume = await kubectlFails('patch', 'hearth', 'edges', '-n', namespace, '--type=merge', '-p', '{"spec":{"database":{"storage":{"size":"512Mi"}}}}');
-    assert.match(volume.stderr, /spec\.database\.storage\.size must be at least 1Gi/);
+    const volume = await kubectlFails('patch', 'hearth', 'edges', '-n', namespace, '--type=merge', '-p', '{"spec":{"nats":{"storage":{"size":"512Mi"}}}}');
+    assert.match(volume.stderr, /spec\.nats\.storage\.size must be at least 1Gi/);
   });
 
   it('has a status subresource: status changes there without bumping metadata.generation, and not through the main resource', async () => {

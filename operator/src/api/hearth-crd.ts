@@ -106,13 +106,14 @@ function versionField(): JsonSchema {
 }
 
 /** A volume size no smaller than minVolumeSize (a size of 0 would otherwise reach the claim, which refuses it). */
-function volumeSizeField(path: string, defaultSize: string): JsonSchema {
+/** Without a schema default when the field is only for some tiers: a default would be set, and ignored, in the others. */
+function volumeSizeField(path: string, defaultSize: string, description = 'Size of the volume claim.'): JsonSchema {
   const atLeast: ValidationRule = {
     rule: `quantity(string(self)).compareTo(quantity('${minVolumeSize}')) >= 0`,
     message: `${path} must be at least ${minVolumeSize}`,
     reason: 'FieldValueInvalid',
   };
-  return quantityField('Size of the volume claim.', { default: defaultSize, 'x-kubernetes-validations': [atLeast] });
+  return quantityField(description, { default: defaultSize, 'x-kubernetes-validations': [atLeast] });
 }
 
 function imageField(): JsonSchema {
@@ -147,12 +148,17 @@ function storageField(): JsonSchema {
   return objectField(
     "Hearth's own data volume: the embedded tier's database and uploads.",
     {
-      size: volumeSizeField('spec.storage.size', '10Gi'),
+      size: withoutDefault(volumeSizeField('spec.storage.size', '10Gi', 'Size of the embedded tier\'s volume claim; 10Gi when not set. The other tiers size each backend instead (spec.database.storage, spec.nats.storage).')),
       storageClassName: stringField("StorageClass of the volume claim; the cluster's default class when not set.", dnsSubdomain),
       retainOnDelete: booleanField('Keep the volume claims (data) when the Hearth is deleted.', true),
     },
     { default: {} },
   );
+}
+
+function withoutDefault(schema: JsonSchema): JsonSchema {
+  const { default: _default, ...rest } = schema;
+  return rest;
 }
 
 function secretKeyRefField(description: string, defaultKey: string): JsonSchema {
@@ -452,7 +458,20 @@ function tierCountRules(): ValidationRule[] {
   const set = (path: string): string => `has(self.${path.split('.')[0]}) && has(self.${path})`;
   const external = (backend: string): string => `has(self.${backend}) && has(self.${backend}.external)`;
   const rule = (expression: string, message: string, fieldPath: string): ValidationRule => ({ rule: expression, message, fieldPath, reason: 'FieldValueInvalid' });
+  const embedded = "!has(self.tier) || self.tier == 'embedded'";
+  const onlyServerTiers = (field: string): ValidationRule =>
+    rule(
+      `!(${embedded}) || !has(self.${field})`,
+      `spec.${field} is for the single and clustered tiers: the embedded tier runs one process with its data on spec.storage`,
+      `.${field}`,
+    );
   return [
+    ...['services', 'database', 'nats', 'redis'].map(onlyServerTiers),
+    rule(
+      `${embedded} || !(${set('storage.size')})`,
+      'spec.storage.size is the embedded tier\'s volume: in the single and clustered tiers size spec.database.storage.size and spec.nats.storage.size',
+      '.storage.size',
+    ),
     rule(
       `${clustered} || !(${set('database.instances')}) || self.database.instances == 1`,
       'spec.database.instances above 1 needs spec.tier clustered: the single tier runs one PostgreSQL server',

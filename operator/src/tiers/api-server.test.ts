@@ -98,7 +98,6 @@ describe('the tiers’ objects on a real API server', () => {
         tier: 'single',
         version: '0.1.0',
         ingress: { host: 'chat.globex.example' },
-        storage: { size: '5Gi' },
         services: {
           gateway: { replicas: 2, resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } } },
           realtime: { replicas: 2 },
