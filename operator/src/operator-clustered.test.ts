@@ -69,8 +69,9 @@ describe('the clustered tier on a real API server', { timeout: suiteTimeoutMs(e2
 
   it('once CloudNativePG is installed: every object, the Cluster not owned by the Hearth, and Ready once the Cluster and every workload are', async (t) => {
     if (!ownsTheCluster(t)) return;
-    await kubectl('apply', '--server-side', '-f', await thirdPartyCrd('cloudNativePG'));
-    await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/clusters.postgresql.cnpg.io');
+    // prometheus-operator's too, as a cluster that runs Hearth usually has them: nothing of Hearth may clash with them.
+    for (const crd of ['cloudNativePG', 'serviceMonitors', 'podMonitors', 'prometheusRules'] as const) await kubectl('apply', '--server-side', '-f', await thirdPartyCrd(crd));
+    await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/clusters.postgresql.cnpg.io', 'crd/servicemonitors.monitoring.coreos.com');
     await eventually('the Cluster', () => exists('clusters.postgresql.cnpg.io', 'umbrella-postgres'), 30_000, 250);
     const expected = [
       'Deployment/umbrella-gateway',
