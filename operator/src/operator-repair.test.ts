@@ -211,7 +211,12 @@ describe('the operator keeps control of a Hearth edited by hand', { timeout: sui
     const message = (await condition('charlie', 'StorageUnchanged'))?.message ?? '';
     assert.match(message, /PersistentVolumeClaim data-charlie-0 is not bound to a volume yet: it is asked for 20Gi once it is/);
     assert.doesNotMatch(message, /expansion/);
-    assert.equal((await storageWarnings()).length, 2, 'a second Warning for the new state');
+    // A resync may see the claim before the new size (CannotShrink with the claim's size, a state of its own): at least one more.
+    const warnings = async (): Promise<number> => (await storageWarnings()).reduce((sum, event) => sum + (event.count ?? 1), 0);
+    const warned = await warnings();
+    assert.ok(warned >= 2, 'a second Warning for the new state');
+    await moreReconciles(3);
+    assert.equal(await warnings(), warned, 'and none per resync');
 
     await patchHearth('charlie', { storage: { size: '10Gi' } });
     await eventually(
