@@ -7,11 +7,10 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { freePort, startChild, thirdPartyCrd, type Child } from '@hearth/harness';
+import { freePort, thirdPartyCrd, type Child } from '@hearth/harness';
 import type { Condition } from './api/index.ts';
-import { repoRoot } from './api/generate.ts';
 import { eventually } from './controller/testing.ts';
-import { e2eTarget, startE2eCluster, suiteTimeoutMs, type E2eCluster } from './e2e-cluster.ts';
+import { e2eTarget, skipUnlessControlPlane, startE2eCluster, suiteTimeoutMs, type E2eCluster } from './e2e-cluster.ts';
 import { examples, operatorTestKit, type Item } from './operator-test-support.ts';
 
 interface StoredCluster {
@@ -23,7 +22,7 @@ describe('the clustered tier on a real API server', { timeout: suiteTimeoutMs(e2
   let cluster: E2eCluster;
   let operator: Child | undefined;
   let metricsPort = 0;
-  const { kubectl, getJson, exists, hearthOf, owned, applyExample, markReady, isHearthReady, operatorEnv, operatorReady, deleteHearths, statusPatch } = operatorTestKit(
+  const { kubectl, getJson, exists, hearthOf, owned, applyExample, markReady, isHearthReady, statusPatch, startOperator, stopOperator } = operatorTestKit(
     () => cluster,
     () => metricsPort,
   );
@@ -31,24 +30,19 @@ describe('the clustered tier on a real API server', { timeout: suiteTimeoutMs(e2
   const postgresCluster = (name: string): Promise<StoredCluster> => getJson<StoredCluster>('clusters.postgresql.cnpg.io', `${name}-postgres`);
   /** Installing CloudNativePG's CRDs into someone's cluster is not a test's to do. */
   const ownsTheCluster = (t: TestContext): boolean => {
-    if (cluster.target.type === 'control-plane') return true;
-    t.skip('installs CloudNativePG CRDs, which only the test control plane may get');
-    return false;
+    const skip = skipUnlessControlPlane(cluster.target, 'installs CloudNativePG’s CRDs');
+    if (skip !== false) t.skip(skip);
+    return skip === false;
   };
 
   before(async () => {
     cluster = await startE2eCluster('clustered');
     metricsPort = await freePort();
-    operator = startChild(process.execPath, [path.join(repoRoot, 'operator', 'src', 'main.ts')], {
-      env: operatorEnv(metricsPort, { HEARTH_OPERATOR_LEADER_ELECTION: 'false', HEARTH_OPERATOR_DISCOVERY_SECONDS: '1' }),
-    });
-    await operatorReady(operator, metricsPort, 'the operator');
+    operator = await startOperator(metricsPort, { HEARTH_OPERATOR_LEADER_ELECTION: 'false', HEARTH_OPERATOR_DISCOVERY_SECONDS: '1' });
   });
 
   after(async () => {
-    if (cluster !== undefined && operator?.process.exitCode === null) await deleteHearths();
-    if (process.env.HEARTH_TEST_OPERATOR_LOG === '1' && operator !== undefined) process.stderr.write(operator.output());
-    await operator?.stop('SIGTERM', 10_000);
+    if (cluster !== undefined) await stopOperator(operator);
     await cluster?.stop();
   });
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, startChild, type Child } from '@hearth/harness';
+import { freePort, type Child } from '@hearth/harness';
 import type { Hearth } from './api/index.ts';
 import { repoRoot } from './api/generate.ts';
 import { startE2eCluster, type E2eCluster } from './e2e-cluster.ts';
@@ -22,7 +22,7 @@ describe('an operator watching two namespaces', { timeout: 90_000 }, () => {
   let cluster: E2eCluster;
   let operator: Child | undefined;
   let port = 0;
-  const { operatorEnv, operatorReady, metric } = operatorTestKit(
+  const { startOperator, stopOperator, metric } = operatorTestKit(
     () => cluster,
     () => port,
   );
@@ -53,15 +53,11 @@ describe('an operator watching two namespaces', { timeout: 90_000 }, () => {
       await kubectlIn(namespace, 'apply', '-f', example);
     }
     port = await freePort();
-    operator = startChild(process.execPath, [path.join(repoRoot, 'operator', 'src', 'main.ts')], {
-      env: operatorEnv(port, { HEARTH_OPERATOR_NAMESPACE: watched.join(','), HEARTH_OPERATOR_IDENTITY: 'namespaces' }),
-    });
-    await operatorReady(operator, port, 'the operator');
+    operator = await startOperator(port, { HEARTH_OPERATOR_NAMESPACE: watched.join(','), HEARTH_OPERATOR_IDENTITY: 'namespaces' });
   });
 
   after(async () => {
-    if (process.env.HEARTH_TEST_OPERATOR_LOG === '1' && operator !== undefined) process.stderr.write(operator.output());
-    await operator?.stop('SIGTERM', 10_000);
+    await stopOperator(operator, { deleteHearths: false });
     await cluster?.stop();
   });
 

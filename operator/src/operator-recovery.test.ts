@@ -8,8 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { freePort, startChild, type Child, type ControlPlane } from '@hearth/harness';
-import { repoRoot } from './api/generate.ts';
+import { freePort, type Child, type ControlPlane } from '@hearth/harness';
 import { e2eTarget, skipUnlessControlPlane, startE2eCluster, suiteTimeoutMs, type E2eCluster } from './e2e-cluster.ts';
 import { examples, operatorTestKit, type Item } from './operator-test-support.ts';
 import { eventually, kubeConfigOf, startTcpProxy, type TcpProxy } from './controller/testing.ts';
@@ -26,7 +25,7 @@ describe('the operator recovering against a real API server', { timeout: suiteTi
   let operator: Child | undefined;
   let metricsPort = 0;
 
-  const { kubectl, getJson, exists, owned, applyExample, markReady, isHearthReady, metric, operatorEnv, operatorReady, deleteHearths } =
+  const { kubectl, getJson, exists, owned, applyExample, markReady, isHearthReady, metric, startOperator, stopOperator } =
     operatorTestKit(
       () => cluster,
       () => metricsPort,
@@ -59,17 +58,12 @@ describe('the operator recovering against a real API server', { timeout: suiteTi
       await writeFile(kubeconfigPath, (await readFile(kube.kubeconfigPath, 'utf8')).replace(kube.url, `https://127.0.0.1:${proxy.port}`), { mode: 0o600 });
     }
     metricsPort = await freePort();
-    operator = startChild(process.execPath, [path.join(repoRoot, 'operator', 'src', 'main.ts')], {
-      // One operator: what is under test is the informers' recovery, not the Lease's.
-      env: operatorEnv(metricsPort, { KUBECONFIG: kubeconfigPath, HEARTH_OPERATOR_LEADER_ELECTION: 'false' }),
-    });
-    await operatorReady(operator, metricsPort, 'the operator');
+    // One operator: what is under test is the informers' recovery, not the Lease's.
+    operator = await startOperator(metricsPort, { KUBECONFIG: kubeconfigPath, HEARTH_OPERATOR_LEADER_ELECTION: 'false' });
   });
 
   after(async () => {
-    if (cluster !== undefined && operator?.process.exitCode === null) await deleteHearths();
-    if (process.env.HEARTH_TEST_OPERATOR_LOG === '1' && operator !== undefined) process.stderr.write(operator.output());
-    await operator?.stop('SIGTERM', 10_000);
+    if (cluster !== undefined) await stopOperator(operator);
     await proxy?.close();
     await cluster?.stop();
   });

@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { freePort, startChild, type Child } from '@hearth/harness';
+import { freePort, type Child } from '@hearth/harness';
 import type { Condition, Hearth } from './api/index.ts';
-import { repoRoot } from './api/generate.ts';
 import { e2eTarget, startE2eCluster, suiteTimeoutMs, type E2eCluster } from './e2e-cluster.ts';
 import { examples, operatorTestKit, type Item } from './operator-test-support.ts';
 import { eventually } from './controller/testing.ts';
@@ -27,7 +26,7 @@ describe('the operator keeps control of a Hearth edited by hand', { timeout: sui
   let operator: Child | undefined;
   let metricsPort = 0;
 
-  const { kubectl, getJson, exists, hearthOf, owned, workloads, applyExample, markReady, isHearthReady, metric, operatorEnv, operatorReady, deleteHearths } =
+  const { kubectl, getJson, exists, hearthOf, owned, workloads, applyExample, markReady, isHearthReady, metric, startOperator, stopOperator } =
     operatorTestKit(
       () => cluster,
       () => metricsPort,
@@ -98,16 +97,11 @@ describe('the operator keeps control of a Hearth edited by hand', { timeout: sui
   before(async () => {
     cluster = await startE2eCluster('repair');
     metricsPort = await freePort();
-    operator = startChild(process.execPath, [path.join(repoRoot, 'operator', 'src', 'main.ts')], {
-      env: operatorEnv(metricsPort, { HEARTH_OPERATOR_LEADER_ELECTION: 'false' }),
-    });
-    await operatorReady(operator, metricsPort, 'the operator');
+    operator = await startOperator(metricsPort, { HEARTH_OPERATOR_LEADER_ELECTION: 'false' });
   });
 
   after(async () => {
-    if (cluster !== undefined && operator?.process.exitCode === null) await deleteHearths();
-    if (process.env.HEARTH_TEST_OPERATOR_LOG === '1' && operator !== undefined) process.stderr.write(operator.output());
-    await operator?.stop('SIGTERM', 10_000);
+    if (cluster !== undefined) await stopOperator(operator);
     await cluster?.stop();
   });
 

@@ -5,7 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
-import type { Child } from '@hearth/harness';
+import { startChild, type Child } from '@hearth/harness';
 import type { Hearth } from './api/index.ts';
 import { repoRoot } from './api/generate.ts';
 import { eventually } from './controller/testing.ts';
@@ -189,7 +189,24 @@ export function operatorTestKit(cluster: () => E2eCluster, metricsPort: () => nu
       for (const hearth of await left()) await kubectl('patch', hearth, '--type=merge', '-p', '{"metadata":{"finalizers":null}}');
     });
   };
+  /** `node operator/src/main.ts` with this suite's environment and `settings`, once its /readyz answers. */
+  const startOperator = async (port: number, settings: Record<string, string>, what = 'the operator'): Promise<Child> => {
+    const child = startChild(process.execPath, [path.join(repoRoot, 'operator', 'src', 'main.ts')], { env: operatorEnv(port, settings) });
+    await operatorReady(child, port, what);
+    return child;
+  };
+  /**
+   * The end of a suite: its Hearths deleted while the operator still runs (so their finalizer goes),
+   * the operator's log shown with HEARTH_TEST_OPERATOR_LOG=1, the operator stopped.
+   */
+  const stopOperator = async (operator: Child | undefined, options: { deleteHearths: boolean } = { deleteHearths: true }): Promise<void> => {
+    if (options.deleteHearths && operator?.process.exitCode === null) await deleteHearths();
+    if (process.env.HEARTH_TEST_OPERATOR_LOG === '1' && operator !== undefined) process.stderr.write(operator.output());
+    await operator?.stop('SIGTERM', 10_000);
+  };
   return {
+    startOperator,
+    stopOperator,
     kubectl,
     getJson,
     exists,

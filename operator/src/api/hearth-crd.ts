@@ -157,7 +157,8 @@ function storageField(): JsonSchema {
 }
 
 function withoutDefault(schema: JsonSchema): JsonSchema {
-  const { default: _default, ...rest } = schema;
+  const rest = { ...schema };
+  delete rest.default;
   return rest;
 }
 
