@@ -60,7 +60,7 @@ lint: deps
 
 # Unit and integration tests beside the code; the backends' suites start real PostgreSQL, Redis and NATS.
 unit: deps test-deps kube-bins
-	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'harness/src/**/*.test.ts' 'operator/src/**/*.test.ts'
+	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'harness/src/**/*.test.ts' 'operator/src/**/*.test.ts' 'bench/**/*.test.ts'
 
 # The end-to-end suite runs unchanged against each tier.
 e2e: e2e-embedded e2e-single e2e-clustered
@@ -78,8 +78,10 @@ e2e-clustered: deps web test-deps
 
 test: deps test-deps web typecheck lint unit chart-test operator-e2e-cluster e2e
 
+# Every benchmark, then README.md's Performance section rendered from their results (bench/readme.ts).
 bench: deps web test-deps
 	$(NODE) bench/run.ts
+	$(NODE) bench/readme.ts
 
 clean:
 	rm -rf node_modules .tools services/web/dist

@@ -7,6 +7,7 @@ import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createTeam, DEFAULT_ROOM, type HearthClient } from '../e2e/client.ts';
+import type { ServiceTier } from '../e2e/service-tier.ts';
 import { startSingleTier, type SingleTier } from '../e2e/single-tier.ts';
 import { startBareServer, BARE_PATH, type BareServer } from './bare-ws-server.ts';
 import { percentile, round, rssKiB, sleep, writeResults } from './common.ts';
@@ -722,12 +723,13 @@ export function printColumns(title: string, header: readonly string[], rows: rea
 // ---------------------------------------------------------------------------
 // The two servers under the same load
 
-interface Target {
+/** A server under fan-out load (also used by clustered-vs-single.ts). */
+export interface Target {
   readonly name: 'hearth' | 'floor';
   readonly wsUrl: string;
   readonly cookies: readonly string[];
-  /** The process holding the connections: its memory is the figure. */
-  serverPid(): number;
+  /** The processes holding the connections, by their name in the CPU table: their memory and CPU are the figure. */
+  servers(): Readonly<Record<string, number>>;
   /** Processes whose CPU is reported. */
   cpuProcesses(): Promise<Record<string, { pid: number; tree: boolean }>>;
   /** Node.js processes started with the loop probe. */
@@ -739,10 +741,10 @@ interface Target {
 }
 
 /** Counts the services' log lines at warn or above since `since`, by role and message (the harness keeps each one's last 64 KiB). */
-function warningsIn(tier: SingleTier, since: string): Record<string, number> {
+export function warningsIn(tier: ServiceTier, since: string): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const role of ['realtime', 'gateway', 'messaging'] as const) {
-    for (const line of tier.services(role)[0]!.output().split('\n')) {
+    for (const line of tier.services(role).flatMap((service) => service.output().split('\n'))) {
       if (!line.startsWith('{')) continue;
       try {
         const entry = JSON.parse(line) as { level?: number; time?: string; msg?: string; err?: { message?: string } };
@@ -757,7 +759,7 @@ function warningsIn(tier: SingleTier, since: string): Record<string, number> {
   return counts;
 }
 
-/** The process whose memory and CPU are the figure, by its name in the CPU table. */
+/** This benchmark's server process (its target's one `servers()` entry), by its name in the CPU table. */
 function serverName(target: { readonly name: 'hearth' | 'floor' }): string {
   return target.name === 'hearth' ? 'realtime' : 'bare-ws';
 }
@@ -808,7 +810,7 @@ function hearthTarget(setup: HearthSetup): Target {
     name: 'hearth',
     wsUrl: `ws://127.0.0.1:${realtime.port}/api/realtime/ws`,
     cookies: setup.cookies,
-    serverPid: () => service('realtime'),
+    servers: () => ({ realtime: service('realtime') }),
     async cpuProcesses() {
       const services = { realtime: service('realtime'), gateway: service('gateway'), messaging: service('messaging') };
       const nodes = Object.fromEntries(Object.entries(services).map(([name, pid]) => [name, { pid, tree: false }]));
@@ -828,7 +830,7 @@ function floorTarget(server: BareServer, template: string): Target {
     name: 'floor',
     wsUrl: `ws://127.0.0.1:${server.port}${BARE_PATH}`,
     cookies: ['none=1'],
-    serverPid: () => server.process.pid!,
+    servers: () => ({ 'bare-ws': server.process.pid! }),
     cpuProcesses: () => Promise.resolve({ 'bare-ws': { pid: server.process.pid!, tree: false } }),
     loopPids: () => ({ 'bare-ws': server.process.pid! }),
     logged: () => ({}),
@@ -923,7 +925,7 @@ export interface RunResult {
   readonly perConnectionKiB: number;
   /** CPU of each process over the measured run (posting and drain), in cores. */
   readonly cpu: CpuUsage;
-  /** CPU time of the server process (realtime, or the bare server) per frame delivered, in µs: comparable even when saturated. */
+  /** CPU time of the server processes (realtime, or the bare server) per frame delivered, in µs: comparable even when saturated. */
   readonly serverCpuUsPerDelivery: number;
   readonly loopDelayMs: Record<string, LoopDelay | null>;
   readonly clientProcesses: readonly { readonly cpuCores: number; readonly loopDelayMs: LoopDelay }[];
@@ -938,8 +940,21 @@ export interface RunResult {
 
 let nextRun = 1;
 
+/** How many clients, how many posts a second, and for how long. */
+export interface FanoutLoad {
+  readonly clients: number;
+  readonly rate: number;
+  readonly seconds: number;
+}
+
+/** Resident memory of the processes holding the connections, together. */
+async function serversRssKiB(target: Target): Promise<number> {
+  return sum(await Promise.all(Object.values(target.servers()).map(rssKiB)));
+}
+
 /** Warms the server up on a few connections, measures memory, connects everyone, warms up, then measures. */
-async function measure(target: Target, clients: number, rate: number, probes: LoopProbes): Promise<RunResult> {
+export async function measure(target: Target, load: FanoutLoad, probes: LoopProbes): Promise<RunResult> {
+  const { clients, rate } = load;
   const fleet = ClientFleet.start(CLIENT_PROCESSES);
   const since = new Date().toISOString();
   try {
@@ -949,14 +964,14 @@ async function measure(target: Target, clients: number, rate: number, probes: Lo
     await drain(fleet, warm.acknowledged);
     await fleet.drop();
     await sleep(SETTLE_MS);
-    const rssBefore = await rssKiB(target.serverPid());
+    const rssBefore = await serversRssKiB(target);
     const connectMs = await fleet.connect(target.wsUrl, target.cookies, clients);
     await sleep(SETTLE_MS);
-    const rssConnected = await rssKiB(target.serverPid());
+    const rssConnected = await serversRssKiB(target);
     await fleet.startRun(nextRun);
     const warmUp = await postAtRate(target, nextRun++, rate, WARM_SECONDS);
     await drain(fleet, warmUp.acknowledged);
-    return await measureRun(target, fleet, { clients, rate, connectMs, rssBefore, rssConnected, since }, probes);
+    return await measureRun(target, fleet, { ...load, connectMs, rssBefore, rssConnected, since }, probes);
   } finally {
     await fleet.stop();
   }
@@ -965,7 +980,7 @@ async function measure(target: Target, clients: number, rate: number, probes: Lo
 async function measureRun(
   target: Target,
   fleet: ClientFleet,
-  setup: { clients: number; rate: number; connectMs: number; rssBefore: number; rssConnected: number; since: string },
+  setup: FanoutLoad & { connectMs: number; rssBefore: number; rssConnected: number; since: string },
   probes: LoopProbes,
 ): Promise<RunResult> {
   const runId = nextRun++;
@@ -977,14 +992,14 @@ async function measureRun(
   const driverLoop = monitorEventLoopDelay({ resolution: LOOP_TICK_MS });
   driverLoop.enable();
   const started = performance.now();
-  const posting = await postAtRate(target, runId, setup.rate, SECONDS);
+  const posting = await postAtRate(target, runId, setup.rate, setup.seconds);
   const drained = await drain(fleet, posting.acknowledged);
   const seconds = (performance.now() - started) / 1000;
   driverLoop.disable();
   const usage = await cpu.stop();
   const loopDelayMs = await probes.readAll(target.loopPids());
   const collected = await fleet.collect();
-  const rssAfter = await rssKiB(target.serverPid());
+  const rssAfter = await serversRssKiB(target);
   const histogram = new Histogram();
   for (const part of collected) histogram.merge(part.histogram, part.maxUs);
   const deliveries = sum(collected.map((c) => c.received));
@@ -1015,7 +1030,7 @@ async function measureRun(
     rssMiB: { beforeConnecting: round(setup.rssBefore / 1024), connected: round(setup.rssConnected / 1024), afterRun: round(rssAfter / 1024) },
     perConnectionKiB: round((setup.rssConnected - setup.rssBefore) / setup.clients, 1),
     cpu: usage,
-    serverCpuUsPerDelivery: round((1e6 * (usage.cores[serverName(target)] ?? Number.NaN) * usage.seconds) / deliveries, 2),
+    serverCpuUsPerDelivery: round((1e6 * sum(Object.keys(target.servers()).map((name) => usage.cores[name] ?? Number.NaN)) * usage.seconds) / deliveries, 2),
     loopDelayMs,
     clientProcesses: collected.map((c) => ({ cpuCores: c.cpuCores, loopDelayMs: c.loopDelayMs })),
     driverLoopDelayMs: loopDelayOf({ p50: driverLoop.percentile(50), p99: driverLoop.percentile(99), max: driverLoop.max }),
@@ -1043,7 +1058,7 @@ export interface ScenarioResult {
 async function runFloor(clients: number, rate: number, template: string, probes: LoopProbes): Promise<RunResult> {
   const server = await startBareServer({ ...process.env, NODE_OPTIONS: probes.nodeOptions });
   try {
-    return await measure(floorTarget(server, template), clients, rate, probes);
+    return await measure(floorTarget(server, template), { clients, rate, seconds: SECONDS }, probes);
   } finally {
     await server.stop();
   }
@@ -1113,7 +1128,7 @@ export async function runFanout(): Promise<ScenarioResult[]> {
       if (fdLimit < clients + 1_000) throw new Error(`the open-file limit is ${fdLimit}; ${clients} clients need more (ulimit -n)`);
       // A fresh realtime process per scenario, so its memory starts from the same place.
       if (i > 0) await setup.tier.services('realtime')[0]!.restart();
-      const hearth = await measure(hearthTarget(setup), clients, scenario.rate, probes);
+      const hearth = await measure(hearthTarget(setup), { clients, rate: scenario.rate, seconds: SECONDS }, probes);
       const floor = await runFloor(clients, scenario.rate, hearth.sampleFrame ?? syntheticFrame(), probes);
       results.push({
         scenario: scenario.name,

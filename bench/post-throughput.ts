@@ -1,13 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
-import { chown, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { promisify } from 'node:util';
 import { createTeam, DEFAULT_ROOM, type HearthClient } from '../e2e/client.ts';
 import { startHearth, type Hearth } from '../e2e/harness.ts';
 import type { SingleTier } from '../e2e/single-tier.ts';
 import { percentile, round, sleep, writeResults } from './common.ts';
+import { pgTools, type PgTools } from './postgres-tools.ts';
 import { backendProcesses, CpuMeter, LoopProbes, printColumns, type CpuUsage, type LoopDelay } from './fanout.ts';
 
 /**
@@ -33,9 +31,8 @@ const MANY_ROOMS = 8;
 const FILLER = 'the quick brown fox jumps over the lazy dog while the team chats along';
 const PG_DATABASE = 'pgbench_posts';
 const PGBENCH_THREADS = 2;
-const run = promisify(execFile);
 
-interface Latency {
+export interface Latency {
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
@@ -56,55 +53,12 @@ export interface Throughput {
   readonly pgBackends: Record<string, number> | null;
 }
 
-function latencyOf(ms: readonly number[]): Latency {
+export function latencyOf(ms: readonly number[]): Latency {
   return { p50: round(percentile(ms, 50), 2), p99: round(percentile(ms, 99), 2), max: round(percentile(ms, 100), 1) };
 }
 
 // ---------------------------------------------------------------------------
-// PostgreSQL's tools, run as its server user when we are root (as harness/src/postgres.ts does)
-
-interface PgTools {
-  readonly dir: string;
-  psql(database: string, sql: string): Promise<string>;
-  /** Starts pgbench on PG_DATABASE; resolves with its output when it exits. */
-  pgbench(args: readonly string[]): { readonly pid: number; readonly done: Promise<string> };
-  dispose(): Promise<void>;
-}
-
-async function pgTools(port: number): Promise<PgTools> {
-  const root = '/usr/lib/postgresql';
-  const versions = (await readdir(root).catch(() => [])).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
-  if (versions[0] === undefined) throw new Error('PostgreSQL is not installed (apt-get install postgresql)');
-  const bin = path.join(root, versions[0], 'bin');
-  const dir = await mkdtemp(path.join(tmpdir(), 'hearth-pgbench-'));
-  let wrap = (command: string, args: string[]): [string, string[]] => [command, args];
-  if (process.getuid?.() === 0) {
-    const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
-    const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
-    await chown(dir, uid, gid);
-    wrap = (command, args) => ['runuser', ['-u', 'postgres', '--', command, ...args]];
-  }
-  const connection = ['-h', '127.0.0.1', '-p', String(port), '-U', 'hearth'];
-  return {
-    dir,
-    async psql(database, sql) {
-      const [command, args] = wrap(path.join(bin, 'psql'), [...connection, '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql]);
-      return (await run(command, args)).stdout;
-    },
-    pgbench(args) {
-      const [command, wrapped] = wrap(path.join(bin, 'pgbench'), [...connection, ...args, PG_DATABASE]);
-      const child = spawn(command, wrapped, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const done = new Promise<string>((resolve, reject) =>
-        child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`pgbench exited with ${code}:\n${output}`)))),
-      );
-      return { pid: child.pid!, done };
-    },
-    dispose: () => rm(dir, { recursive: true, force: true }),
-  };
-}
+// PostgreSQL's activity
 
 /** Samples pg_stat_activity once a second: how many backends of `database` are running, waiting on a lock, or idle in a transaction. */
 function sampleBackends(pg: PgTools, database: string): { stop(): Promise<Record<string, number>> } {
@@ -137,28 +91,34 @@ function sampleBackends(pg: PgTools, database: string): { stop(): Promise<Record
 // ---------------------------------------------------------------------------
 // Hearth
 
-interface PostingTeam {
+export interface PostingTeam {
   readonly posters: readonly HearthClient[];
   /** The default room first, then more open rooms. */
   readonly roomIds: readonly string[];
 }
 
-/** The posting users, signed in straight at the gateway: an administrator and POSTING_USERS − 1 members. */
-async function postingTeam(gatewayUrl: string, rooms: number): Promise<PostingTeam> {
+/** The posting users, signed in at `gatewayUrl`: an administrator and POSTING_USERS − 1 members. */
+export async function postingTeam(gatewayUrl: string, rooms: number): Promise<PostingTeam> {
   const { admin, members } = await createTeam(gatewayUrl, POSTING_USERS - 1);
   const roomIds = [(await admin.roomNamed(DEFAULT_ROOM)).id];
   for (let i = 1; i < rooms; i++) roomIds.push((await admin.createRoom('open', `Throughput ${i}`)).id);
   return { posters: [admin, ...members], roomIds };
 }
 
-/** POSTERS closed loops over the posting users (and rooms), each posting as soon as its last post is acknowledged. */
-async function saturate(team: PostingTeam, rooms: number, seconds: number, label: string): Promise<{ ackMs: number[]; failed: number; seconds: number }> {
+/** `posters` closed loops over the posting users (and rooms), each posting as soon as its last post is acknowledged. */
+export async function saturate(
+  team: PostingTeam,
+  rooms: number,
+  seconds: number,
+  label: string,
+  posters = POSTERS,
+): Promise<{ ackMs: number[]; failed: number; seconds: number }> {
   const ackMs: number[] = [];
   let failed = 0;
   const start = performance.now();
   const end = start + seconds * 1000;
   await Promise.all(
-    Array.from({ length: POSTERS }, async (_, loop) => {
+    Array.from({ length: posters }, async (_, loop) => {
       const poster = team.posters[loop % team.posters.length]!;
       const roomId = team.roomIds[loop % rooms]!;
       for (let n = 0; performance.now() < end; n++) {
@@ -266,9 +226,9 @@ async function measurePgbench(tier: SingleTier, pg: PgTools, rooms: number): Pro
   const file = path.join(pg.dir, `post-${rooms}.sql`);
   await writeFile(file, script(rooms), { mode: 0o644 });
   const args = (seconds: number): string[] => ['-n', '-M', 'prepared', '-c', String(POSTERS), '-j', String(PGBENCH_THREADS), '-T', String(seconds), '-f', file];
-  await pg.pgbench(args(WARM_SECONDS)).done;
+  await pg.pgbench(PG_DATABASE, args(WARM_SECONDS)).done;
   const prefix = `tx${rooms}`;
-  const bench = pg.pgbench([...args(SECONDS), '-l', `--log-prefix=${path.join(pg.dir, prefix)}`]);
+  const bench = pg.pgbench(PG_DATABASE, [...args(SECONDS), '-l', `--log-prefix=${path.join(pg.dir, prefix)}`]);
   await sleep(1_000);
   const cpu = new CpuMeter({ ...(await backendProcesses(tier)), pgbench: { pid: bench.pid, tree: true } });
   const backends = sampleBackends(pg, PG_DATABASE);

@@ -1,16 +1,20 @@
+import { runClusteredFailover } from './clustered-failover.ts';
+import { runClusteredVsSingle } from './clustered-vs-single.ts';
 import { runDelivery } from './delivery.ts';
 import { runFanout } from './fanout.ts';
 import { runOperatorScale } from './operator-scale.ts';
 import { runPostThroughput } from './post-throughput.ts';
 import { runStartup } from './startup.ts';
 
-/** Runs every benchmark in sequence (`make bench`); each also runs alone: node bench/<name>.ts. */
+/** Runs every benchmark in sequence (`make bench`, which then renders README.md's figures); each also runs alone: node bench/<name>.ts. */
 
 const benchmarks: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
   ['startup', runStartup],
   ['delivery', runDelivery],
   ['post-throughput', runPostThroughput],
   ['fanout', runFanout],
+  ['clustered-vs-single', runClusteredVsSingle],
+  ['clustered-failover', runClusteredFailover],
   ['operator-scale', runOperatorScale],
 ];
 

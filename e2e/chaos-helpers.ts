@@ -77,6 +77,8 @@ export class SteadyPoster {
   readonly acknowledged: Message[] = [];
   /** When each acknowledgement arrived (Date.now()), in the order of `acknowledged`. */
   readonly acknowledgedAt: number[] = [];
+  /** When the attempt that was acknowledged was sent (Date.now()), in the order of `acknowledged`: tells a post sent after a fault from one in flight. */
+  readonly acknowledgedSentAt: number[] = [];
   /** 503 answers that did not say when to retry (Retry-After). */
   readonly withoutRetryAfter: string[] = [];
   /** Failed attempts (status or error), for the test's diagnostics. */
@@ -110,19 +112,22 @@ export class SteadyPoster {
   async #run(): Promise<void> {
     for (let n = 1; !this.#stopping; n += 1) {
       const roomId = this.#roomIds[n % this.#roomIds.length] as string;
-      this.acknowledged.push(await this.#postUntilAcknowledged(roomId, `${this.prefix} says ${n}`, `${this.prefix}-${n}`));
+      const { message, sentAt } = await this.#postUntilAcknowledged(roomId, `${this.prefix} says ${n}`, `${this.prefix}-${n}`);
+      this.acknowledged.push(message);
       this.acknowledgedAt.push(Date.now());
+      this.acknowledgedSentAt.push(sentAt);
       await sleep(this.#intervalMs);
     }
   }
 
-  async #postUntilAcknowledged(roomId: string, body: string, clientMessageId: string): Promise<Message> {
+  async #postUntilAcknowledged(roomId: string, body: string, clientMessageId: string): Promise<{ message: Message; sentAt: number }> {
     const path = `/api/rooms/${encodeURIComponent(roomId)}/messages`;
     for (let delay = RETRY_FIRST_MS; ; delay = Math.min(RETRY_MAX_MS, delay * 2)) {
       let failure: string;
+      const sentAt = Date.now();
       try {
         const response = await this.client.raw('POST', path, { body, clientMessageId }, {}, { timeoutMs: POST_TIMEOUT_MS });
-        if (response.status === 201) return response.json as Message;
+        if (response.status === 201) return { message: response.json as Message, sentAt };
         failure = `${clientMessageId}: ${response.status} ${response.text.slice(0, 200)}`;
         if (response.status >= 400 && response.status < 500) this.unexpected.push(failure);
         if (response.status === 503 && response.headers.get('retry-after') === null) this.withoutRetryAfter.push(failure);

@@ -32,11 +32,36 @@ export interface FaultRun {
   reconnects(): number;
 }
 
-/** The client-visible outage of a fault: the longest time without any acknowledgement, from its injection to the load going on. */
+/** The client-visible outage of a fault. */
 export interface Outage {
   readonly fault: string;
+  /** The longest time without any acknowledgement, from its injection to the load going on. */
   readonly ms: number;
+  /**
+   * From the injection to the first acknowledgement of a post sent after it, by any poster: the
+   * failover as clients see it. A post in flight at the injection does not count: it may have
+   * been committed before the fault.
+   */
+  readonly firstAckMs: number;
+  /** From the injection until every poster had a post sent after it acknowledged; null if one never did. */
+  readonly everyPosterMs: number | null;
 }
+
+/** What a run did, beside each fault's outage. */
+export interface FaultRunReport {
+  readonly outages: readonly Outage[];
+  /** The load: posters, the pause after each acknowledgement, realtime followers. */
+  readonly load: { readonly posters: number; readonly postIntervalMs: number; readonly followers: number };
+  readonly acknowledged: number;
+  /** Acknowledged posts not stored as acknowledged; the run fails unless there are none. */
+  readonly lostAcknowledged: number;
+  /** Failed attempts, each retried with the same clientMessageId until acknowledged. */
+  readonly retriedAttempts: number;
+  readonly reconnects: number;
+}
+
+/** Where a run's notes go: a test's diagnostics, or a benchmark's log. */
+export type Diagnostics = Pick<TestContext, 'diagnostic'>;
 
 const POST_INTERVAL_MS = 50;
 /** Acknowledgements (and time under load) that show the load goes on after a step. */
@@ -52,7 +77,7 @@ const PROGRESS_WITHIN_MS = 60_000;
 const CONVERGE_WITHIN_MS = 30_000;
 
 /** Runs the load through `faults` on `tier`; returns each fault's outage as clients saw it. */
-export async function runDeliveryUnderFaults(t: TestContext, tier: ServiceTier, faults: readonly Fault[]): Promise<Outage[]> {
+export async function runDeliveryUnderFaults(t: Diagnostics, tier: ServiceTier, faults: readonly Fault[]): Promise<FaultRunReport> {
   const { admin, members } = await createTeam(tier.url, 5);
   const allTalk = (await admin.roomNamed(DEFAULT_ROOM)).id;
   const chaos = (await admin.createRoom('open', 'Chaos')).id;
@@ -93,7 +118,7 @@ export async function runDeliveryUnderFaults(t: TestContext, tier: ServiceTier, 
     await progress(name);
     await caughtUp(name, acknowledgedSeqs());
   };
-  const outages: Outage[] = [];
+  const injections: { readonly fault: string; readonly injectedAt: number; readonly silenceMs: number }[] = [];
 
   try {
     for (const follower of followers) follower.start();
@@ -110,7 +135,7 @@ export async function runDeliveryUnderFaults(t: TestContext, tier: ServiceTier, 
         await fault.inject();
         await fault.settle?.(run, before);
         await step(`after ${fault.name}`);
-        outages.push({ fault: fault.name, ms: longestSilence(posters, injectedAt, Date.now()) });
+        injections.push({ fault: fault.name, injectedAt, silenceMs: longestSilence(posters, injectedAt, Date.now()) });
         if (fault.recover !== undefined) {
           await fault.recover();
           await step(`once recovered from ${fault.name}`);
@@ -120,6 +145,8 @@ export async function runDeliveryUnderFaults(t: TestContext, tier: ServiceTier, 
       await Promise.all(posters.map((poster) => poster.stop()));
     }
 
+    // Measured once the posters stopped: one still retrying at the end of a step gets through later.
+    const outages = injections.map(({ fault, injectedAt, silenceMs }): Outage => ({ fault, ms: silenceMs, ...waitsAfter(posters, injectedAt) }));
     const acknowledged = posters.flatMap((poster) => poster.acknowledged);
     const lastSeq = new Map<string, number>();
     for (const roomId of roomIds) lastSeq.set(roomId, (await admin.room(roomId)).lastSeq);
@@ -137,12 +164,14 @@ export async function runDeliveryUnderFaults(t: TestContext, tier: ServiceTier, 
     );
     for (const poster of posters) assert.deepEqual(poster.withoutRetryAfter, [], `${poster.prefix}: every 503 says when to retry`);
     const stored = await storedSince(admin, roomIds, base);
+    const lostAcknowledged = lostOf(acknowledged, stored);
     assertStoredIsAcknowledged(acknowledged, stored, roomIds, base, lastSeq);
     for (const follower of followers) assertDelivered(follower, stored, roomIds, base, lastSeq);
+    const load = { posters: posters.length, postIntervalMs: POST_INTERVAL_MS, followers: followers.length };
+    return { outages, load, acknowledged: acknowledged.length, lostAcknowledged, retriedAttempts: refusals.length, reconnects: run.reconnects() };
   } finally {
     await Promise.all(followers.map((follower) => follower.stop()));
   }
-  return outages;
 }
 
 /** The longest stretch between `from` and `to` in which no poster had a post acknowledged. */
@@ -155,6 +184,25 @@ export function longestSilence(posters: readonly SteadyPoster[], from: number, t
     previous = time;
   }
   return longest;
+}
+
+/** Per poster, the wait from `from` to the acknowledgement of its first post sent after it: the first to get through, and the last. */
+function waitsAfter(posters: readonly SteadyPoster[], from: number): { firstAckMs: number; everyPosterMs: number | null } {
+  const waits = posters.map((poster) => {
+    const index = poster.acknowledgedSentAt.findIndex((sentAt) => sentAt >= from);
+    return index < 0 ? Number.POSITIVE_INFINITY : poster.acknowledgedAt[index]! - from;
+  });
+  const last = Math.max(...waits);
+  return { firstAckMs: Math.min(...waits), everyPosterMs: Number.isFinite(last) ? last : null };
+}
+
+/** Acknowledged posts that are not stored as they were acknowledged (same id, room, seq and body). */
+function lostOf(acknowledged: readonly Message[], stored: ReadonlyMap<string, readonly Message[]>): number {
+  const byClientId = new Map([...stored.values()].flat().map((m) => [m.clientMessageId, m]));
+  return acknowledged.filter((ack) => {
+    const found = byClientId.get(ack.clientMessageId);
+    return found === undefined || found.id !== ack.id || found.roomId !== ack.roomId || found.seq !== ack.seq || found.body !== ack.body;
+  }).length;
 }
 
 /** Each room's messages after `base`, read through the API page by page (after=seq). */

@@ -29,10 +29,18 @@ export interface TierBackends {
  */
 export async function startServiceTier(backends: TierBackends, options: ServiceTierOptions): Promise<ServiceTier> {
   const ports: Record<Role, number[]> = { messaging: [], realtime: [], gateway: [] };
+  // A free port is released as soon as it is found, so the kernel may hand it out again: each process needs its own.
+  const taken = new Set<number>();
+  const distinctPort = async (): Promise<number> => {
+    let port = await freePort();
+    while (taken.has(port)) port = await freePort();
+    taken.add(port);
+    return port;
+  };
   for (const role of ROLES) {
-    for (let i = 0; i < (options.replicas?.[role] ?? 1); i += 1) ports[role].push(await freePort());
+    for (let i = 0; i < (options.replicas?.[role] ?? 1); i += 1) ports[role].push(await distinctPort());
   }
-  const ingressPort = await freePort();
+  const ingressPort = await distinctPort();
   const url = `http://127.0.0.1:${ingressPort}`;
   const shared = { ...backends.env, HEARTH_PUBLIC_URL: url };
   const processes: Record<Role, ServiceProcess[]> = { messaging: [], realtime: [], gateway: [] };

@@ -1,0 +1,365 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RESULTS_DIR, type Machine } from './common.ts';
+
+/**
+ * README.md's performance figures, rendered from bench/results/*.json so that they are never
+ * typed by hand: everything between BEGIN and END is this file's output. `node bench/readme.ts`
+ * rewrites it in place (`make bench` does after the benchmarks); readme.test.ts fails when
+ * README.md says something else than the committed results.
+ */
+
+export const BEGIN = '<!-- bench:begin -->';
+export const END = '<!-- bench:end -->';
+export const README = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'README.md');
+
+// ---------------------------------------------------------------------------
+// The parts of each results file the README quotes
+
+interface Written {
+  readonly machine: Machine;
+}
+
+interface Startup extends Written {
+  readonly startupMs: { readonly runs: readonly number[]; readonly median: number };
+  readonly rssMiB: { readonly fresh: number; readonly idle: number; readonly with1000WebSockets: number };
+  readonly perConnectionKiB: number;
+}
+
+interface Saturation {
+  readonly postsPerSecond: number;
+  readonly ackMs: { readonly p99: number };
+  readonly deliveredPerSecond: number | null;
+}
+
+interface Delivery extends Written {
+  readonly setup: { readonly receivers: number; readonly ratePerSecond: number; readonly saturationPosters: number };
+  readonly latency: {
+    readonly deliveries: number;
+    readonly expectedDeliveries: number;
+    readonly outOfOrder: number;
+    readonly latencyMs: { readonly p50: number; readonly p99: number };
+  };
+  readonly saturation: Saturation;
+  readonly saturationWithoutClients: Saturation;
+}
+
+interface Latency {
+  readonly p50: number;
+  readonly p99: number;
+}
+
+interface PostThroughput extends Written {
+  readonly setup: { readonly posters: number; readonly manyRooms: number };
+  readonly runs: readonly { readonly system: string; readonly rooms: number; readonly perSecond: number; readonly latencyMs: Latency }[];
+  readonly ratios: readonly { readonly rooms: number; readonly throughput: number }[];
+}
+
+interface FanoutRun {
+  readonly clients: number;
+  readonly ratePerSecond: number;
+  readonly deliveredPerSecond: number;
+  readonly latencyMs: { readonly p99: number | null; readonly max: number };
+  readonly perConnectionKiB: number;
+  readonly serverCpuUsPerDelivery: number;
+}
+
+interface Fanout extends Written {
+  readonly reference: { readonly aim: { readonly p99Ratio: number; readonly memoryRatio: number } };
+  readonly scenarios: readonly {
+    readonly scenario: string;
+    readonly clients: number;
+    readonly ratePerSecond: number;
+    readonly hearth: FanoutRun;
+    readonly floor: FanoutRun;
+    readonly ratios: { readonly p99Latency: number | null; readonly memoryPerConnection: number; readonly cpuPerDelivery: number };
+  }[];
+}
+
+interface OperatorScale extends Written {
+  readonly hearths: number;
+  readonly kubernetesVersion: string;
+  readonly operator: { readonly allObjectsMs: number; readonly allStatusMs: number; readonly requests: { readonly perHearth: number }; readonly rssMiB: number };
+  readonly floor: { readonly ms: number; readonly requests: { readonly perHearth: number } };
+  readonly operatorOverFloor: { readonly time: number; readonly requestsPerHearth: number };
+}
+
+interface Spread {
+  readonly median: number;
+  readonly max: number | null;
+}
+
+interface ClusteredFailover extends Written {
+  readonly setup: { readonly faultsPerKind: number; readonly posters: number; readonly postIntervalMs: number; readonly followers: number };
+  readonly kinds: readonly { readonly fault: string; readonly faults: number; readonly failoverMs: Spread; readonly everyPosterMs: Spread; readonly longestSilenceMs: Spread }[];
+  readonly acknowledged: number;
+  readonly lostAcknowledged: number;
+}
+
+/** Cores by kind of process; `other` is work outside the benchmark. */
+interface Cores {
+  readonly cores: { readonly other: number };
+}
+
+interface TierRun {
+  readonly tier: string;
+  readonly throughput: readonly (Cores & { readonly rooms: number; readonly perSecond: number; readonly ackMs: Latency })[];
+  readonly fanout: Cores & {
+    readonly clients: number;
+    readonly ratePerSecond: number;
+    readonly deliveredPerSecond: number;
+    readonly latencyMs: { readonly p50: number | null; readonly p99: number | null; readonly max: number };
+  };
+}
+
+interface ClusteredVsSingle extends Written {
+  readonly setup: { readonly posters: number; readonly postSeconds: number; readonly manyRooms: number };
+  readonly tiers: readonly TierRun[];
+  readonly ratios: { readonly throughputOneRoom: number; readonly throughputManyRooms: number; readonly fanoutP99: number | null };
+}
+
+export interface Results {
+  readonly startup: Startup;
+  readonly delivery: Delivery;
+  readonly postThroughput: PostThroughput;
+  readonly fanout: Fanout;
+  readonly operatorScale: OperatorScale;
+  readonly clusteredFailover: ClusteredFailover;
+  readonly clusteredVsSingle: ClusteredVsSingle;
+}
+
+const FILES: Record<keyof Results, string> = {
+  startup: 'startup',
+  delivery: 'delivery',
+  postThroughput: 'post-throughput',
+  fanout: 'fanout',
+  operatorScale: 'operator-scale',
+  clusteredFailover: 'clustered-failover',
+  clusteredVsSingle: 'clustered-vs-single',
+};
+
+export async function loadResults(dir = RESULTS_DIR): Promise<Results> {
+  const entries = await Promise.all(
+    Object.entries(FILES).map(async ([key, name]) => [key, JSON.parse(await readFile(path.join(dir, `${name}.json`), 'utf8')) as unknown] as const),
+  );
+  return Object.fromEntries(entries) as unknown as Results;
+}
+
+// ---------------------------------------------------------------------------
+// Formatting
+
+const integer = (value: number): string => Math.round(value).toLocaleString('en-US');
+
+/** Under 10 ms with a decimal, seconds from 1 s on. */
+function ms(value: number): string {
+  if (value >= 1_000) return `${(value / 1000).toFixed(1)} s`;
+  return value < 10 ? `${value.toFixed(1)} ms` : `${integer(value)} ms`;
+}
+
+/** A percentile that may have fallen on deliveries that never came (null): then more than the longest seen. */
+function msOrMore(value: number | null, max: number): string {
+  return value === null ? `> ${ms(max)}` : ms(value);
+}
+
+const ratio = (value: number): string => `${value.toFixed(2)}×`;
+
+/** Frames a second to the hundred: 99,841 → 99,800. */
+const frames = (value: number): string => integer(Math.round(value / 100) * 100);
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+function describeMachine(machine: Machine): string {
+  return `${machine.cpuModel}, ${machine.cores} cores, ${integer(machine.memoryMiB / 1024)} GiB, Node ${machine.node.replace(/^v/, '')}, ${machine.platform}`;
+}
+
+/** Where a table's figures come from: each benchmark with its CPU, the day it ran and the 1-minute load average then. */
+function sources(files: readonly (readonly [string, Written])[]): string {
+  return files.map(([name, { machine }]) => `\`bench/${name}.ts\` (${machine.cpuModel}, ${machine.date.slice(0, 10)}, load ${machine.loadAverage[0]})`).join(', ');
+}
+
+const plural = (count: number, one: string, many = `${one}s`): string => `${integer(count)} ${count === 1 ? one : many}`;
+
+// ---------------------------------------------------------------------------
+// The tables
+
+function embeddedTier({ startup, delivery }: Results): string {
+  const { latency, saturation, saturationWithoutClients: bare } = delivery;
+  const rows = [
+    [`start-up, spawn to 200 on \`/readyz\` (median of ${startup.startupMs.runs.length})`, ms(startup.startupMs.median)],
+    [
+      'resident memory: fresh / idle / with 1,000 idle WebSockets',
+      `${integer(startup.rssMiB.fresh)} / ${integer(startup.rssMiB.idle)} / ${integer(startup.rssMiB.with1000WebSockets)} MiB (about ${integer(startup.perConnectionKiB)} KiB per connection)`,
+    ],
+    [
+      `post-to-delivery latency, ${integer(delivery.setup.receivers)} clients in one room, ${integer(delivery.setup.ratePerSecond)} posts/s`,
+      `p50 ${ms(latency.latencyMs.p50)}, p99 ${ms(latency.latencyMs.p99)} (${integer(latency.deliveries)} of ${integer(latency.expectedDeliveries)} delivered, ${latency.outOfOrder === 0 ? 'none' : integer(latency.outOfOrder)} out of order)`,
+    ],
+    [
+      `acknowledged posts/s at saturation (${delivery.setup.saturationPosters} posters), ${integer(delivery.setup.receivers)} clients connected`,
+      `${integer(saturation.postsPerSecond)} /s (ack p99 ${ms(saturation.ackMs.p99)}), ${frames(saturation.deliveredPerSecond ?? 0)} frames/s delivered`,
+    ],
+    ['acknowledged posts/s at saturation, no clients connected', `${integer(bare.postsPerSecond)} /s (ack p99 ${ms(bare.ackMs.p99)})`],
+  ];
+  return [
+    `**Embedded tier**: ${sources([['startup', startup], ['delivery', delivery]])}`,
+    '',
+    table(['figure', 'value'], rows),
+  ].join('\n');
+}
+
+function posting(run: { readonly perSecond: number; readonly latencyMs: Latency }): string {
+  return `${integer(run.perSecond)} /s, p99 ${ms(run.latencyMs.p99)}`;
+}
+
+function fanoutCell(run: FanoutRun, offered: number): string {
+  const delivered = run.deliveredPerSecond >= offered * 0.995 ? `${frames(run.deliveredPerSecond)} frames/s` : `${frames(run.deliveredPerSecond)} of ${frames(offered)} frames/s`;
+  return `${delivered}, p99 ${msOrMore(run.latencyMs.p99, run.latencyMs.max)}, ${run.perConnectionKiB.toFixed(1)} KiB/conn, ${run.serverCpuUsPerDelivery.toFixed(1)} µs CPU/frame`;
+}
+
+function singleTier({ postThroughput, fanout }: Results): string {
+  const run = (system: string, rooms: number): PostThroughput['runs'][number] => {
+    const found = postThroughput.runs.find((r) => r.system.startsWith(system) && r.rooms === rooms);
+    if (found === undefined) throw new Error(`post-throughput.json has no run of ${system} over ${rooms} rooms`);
+    return found;
+  };
+  const throughputRatio = (rooms: number): string => ratio(postThroughput.ratios.find((r) => r.rooms === rooms)!.throughput);
+  const { posters, manyRooms } = postThroughput.setup;
+  const rows = [
+    [
+      `acknowledged posts/s, ${posters} posters, one room (vs \`pgbench\` inserting a comparable row on the same PostgreSQL)`,
+      posting(run('Hearth single', 1)),
+      posting(run('pgbench', 1)),
+      throughputRatio(1),
+    ],
+    [`the same over ${manyRooms} rooms`, posting(run('Hearth single', manyRooms)), posting(run('pgbench', manyRooms)), throughputRatio(manyRooms)],
+    ['embedded tier, same load, one room', posting(run('Hearth embedded', 1)), '', ''],
+    ...fanout.scenarios.map((s, i) => {
+      const offered = s.clients * s.ratePerSecond;
+      const what = `fan-out ${s.scenario}: ${integer(s.clients)} clients, ${integer(s.ratePerSecond)} posts/s${i === 0 ? ' (vs a bare `ws` broadcast server)' : ''}`;
+      const ratios = [s.ratios.p99Latency === null ? null : `p99 ${ratio(s.ratios.p99Latency)}`, `memory ${ratio(s.ratios.memoryPerConnection)}`, `CPU ${ratio(s.ratios.cpuPerDelivery)}`];
+      return [what, fanoutCell(s.hearth, offered), fanoutCell(s.floor, offered), ratios.filter((r) => r !== null).join(', ')];
+    }),
+  ];
+  return [
+    `**Single tier**: ${sources([['post-throughput', postThroughput], ['fanout', fanout]])}`,
+    '',
+    table(['figure', 'Hearth', 'floor', 'ratio'], rows),
+    '',
+    fanoutAim(fanout),
+  ].join('\n');
+}
+
+/** Whether the fan-out aim is met, in the figures of the run. */
+function fanoutAim(fanout: Fanout): string {
+  const { aim } = fanout.reference;
+  const met = fanout.scenarios.every((s) => s.ratios.p99Latency !== null && s.ratios.p99Latency <= aim.p99Ratio && s.ratios.memoryPerConnection <= aim.memoryRatio);
+  const p99s = fanout.scenarios.map((s) => `${s.scenario} ${s.ratios.p99Latency === null ? 'unknown' : ratio(s.ratios.p99Latency)}`).join(', ');
+  const memory = fanout.scenarios.map((s) => `${s.scenario} ${ratio(s.ratios.memoryPerConnection)}`).join(', ');
+  return `The fan-out aim (p99 within ${aim.p99Ratio}× of the floor's, memory per connection within ${aim.memoryRatio}×) is ${met ? '' : 'not '}met: p99 ${p99s}; memory ${memory}.`;
+}
+
+function operatorTier({ operatorScale: o }: Results): string {
+  const rows = [
+    [`${integer(o.hearths)} Hearths of the single tier created at once: every object applied`, ms(o.operator.allObjectsMs), ms(o.floor.ms), ratio(o.operatorOverFloor.time)],
+    ['… and every status written', ms(o.operator.allStatusMs), '', ''],
+    ['API requests per Hearth', o.operator.requests.perHearth.toFixed(1), o.floor.requests.perHearth.toFixed(1), ratio(o.operatorOverFloor.requestsPerHearth)],
+    ["the operator's resident memory at the end", `${integer(o.operator.rssMiB)} MiB`, '', ''],
+  ];
+  return [
+    `**Operator**: ${sources([['operator-scale', o]])}, Kubernetes ${o.kubernetesVersion}; the floor is a plain loop applying the same objects`,
+    '',
+    table(['figure', 'operator', 'floor', 'ratio'], rows),
+  ].join('\n');
+}
+
+function spread(s: Spread): string {
+  return `${ms(s.median)} / ${s.max === null ? 'never' : ms(s.max)}`;
+}
+
+function otherWork(t: TierRun): string {
+  return [...t.throughput, t.fanout].map((run) => run.cores.other.toFixed(2)).join(', ');
+}
+
+function clusteredTier({ clusteredFailover: f, clusteredVsSingle: c }: Results): string {
+  const failoverRows = f.kinds.map((k) => [k.fault, spread(k.failoverMs), spread(k.everyPosterMs), spread(k.longestSilenceMs)]);
+  const tier = (name: string): TierRun => c.tiers.find((t) => t.tier === name)!;
+  const [clustered, single] = [tier('clustered'), tier('single')];
+  const throughput = (t: TierRun, rooms: number): string => {
+    const run = t.throughput.find((r) => r.rooms === rooms)!;
+    return `${integer(run.perSecond)} /s, p99 ${ms(run.ackMs.p99)}`;
+  };
+  const fanout = (t: TierRun): string => `p50 ${msOrMore(t.fanout.latencyMs.p50, t.fanout.latencyMs.max)}, p99 ${msOrMore(t.fanout.latencyMs.p99, t.fanout.latencyMs.max)}, ${frames(t.fanout.deliveredPerSecond)} frames/s`;
+  const { posters, manyRooms } = c.setup;
+  const comparisonRows = [
+    [`acknowledged posts/s, ${posters} posters, one room`, throughput(clustered, 1), throughput(single, 1), ratio(c.ratios.throughputOneRoom)],
+    [`the same over ${manyRooms} rooms`, throughput(clustered, manyRooms), throughput(single, manyRooms), ratio(c.ratios.throughputManyRooms)],
+    [
+      `fan-out: ${integer(clustered.fanout.clients)} clients in one room, ${integer(clustered.fanout.ratePerSecond)} posts/s`,
+      fanout(clustered),
+      fanout(single),
+      c.ratios.fanoutP99 === null ? '' : `p99 ${ratio(c.ratios.fanoutP99)}`,
+    ],
+    ['cores busy with other work on the machine meanwhile (posting into 1 room, 8 rooms; fan-out)', otherWork(clustered), otherWork(single), ''],
+  ];
+  return [
+    `**Clustered tier**: ${sources([['clustered-failover', f], ['clustered-vs-single', c]])}`,
+    '',
+    `Failover under a steady load (${plural(f.setup.posters, 'poster')}, each posting again ${f.setup.postIntervalMs} ms after an acknowledgement and retrying until one; ${plural(f.setup.followers, 'follower')} on WebSocket and SSE), ${plural(f.setup.faultsPerKind, 'fault')} of each kind, each recovered from before the next; median / max:`,
+    '',
+    table(['fault', 'first acknowledged post sent after it', 'every poster through again', 'longest without any acknowledgement'], failoverRows),
+    '',
+    `Acknowledged posts lost over the ${plural(f.kinds.reduce((sum, k) => sum + k.faults, 0), 'fault')}: ${integer(f.lostAcknowledged)} of ${integer(f.acknowledged)}.`,
+    '',
+    'The same load on each server tier, one after the other, both through nginx:',
+    '',
+    table(['figure', 'clustered', 'single', 'clustered ÷ single'], comparisonRows),
+  ].join('\n');
+}
+
+/** The text between the markers. */
+export function renderPerformance(results: Results): string {
+  const machines = [...new Set(Object.values(results).map((r: Written) => describeMachine(r.machine)))];
+  return [
+    '<!-- Generated by bench/readme.ts from bench/results/*.json: change those (make bench), not this. -->',
+    `Measured with \`make bench\` (\`bench/run.ts\`; the raw figures and the machine are in \`bench/results/*.json\`), the load generator on the same machine as the servers, on ${machines.join(' and on ')}. Each table names its benchmarks with the CPU, the day they ran and the 1-minute load average then: other work on the machine makes every figure worse, and figures from different machines or days compare only roughly (see \`bench/README.md\`). Nothing here is asserted by tests.`,
+    '',
+    embeddedTier(results),
+    '',
+    singleTier(results),
+    '',
+    clusteredTier(results),
+    '',
+    operatorTier(results),
+  ].join('\n');
+}
+
+/** Where the section starts (after BEGIN and its newline) and ends (before the newline ahead of END). */
+function sectionBounds(readme: string): { readonly start: number; readonly end: number } {
+  const begin = readme.indexOf(BEGIN);
+  const end = readme.indexOf(END);
+  if (begin < 0 || end < begin) throw new Error(`README.md has no ${BEGIN} … ${END} section`);
+  return { start: begin + BEGIN.length + 1, end: end - 1 };
+}
+
+/** `readme` with the text between the markers replaced by `section`. */
+export function replaceSection(readme: string, section: string): string {
+  const { start, end } = sectionBounds(readme);
+  return `${readme.slice(0, start)}${section}${readme.slice(end)}`;
+}
+
+/** The text between the markers as it stands. */
+export function currentSection(readme: string): string {
+  const { start, end } = sectionBounds(readme);
+  return readme.slice(start, end);
+}
+
+export async function writeReadme(): Promise<void> {
+  const readme = await readFile(README, 'utf8');
+  await writeFile(README, replaceSection(readme, renderPerformance(await loadResults())));
+}
+
+if (import.meta.main) await writeReadme();
