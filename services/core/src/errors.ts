@@ -2,6 +2,12 @@
  * Every error Hearth reports on purpose, with a stable code and its HTTP status.
  * Anything else that escapes is an internal error and is reported without details.
  */
+/**
+ * Seconds a client waits before retrying a 503: about what a Redis, NATS or PostgreSQL failover
+ * takes. Every 503 says it, whichever server answers (the app, or a process still starting).
+ */
+export const UNAVAILABLE_RETRY_AFTER_S = 2;
+
 export const ERROR_CODES = {
   invalid_request: 400,
   invalid_json: 400,

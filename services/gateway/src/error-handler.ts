@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { HearthError, isHearthError } from '@hearth/core';
+import { HearthError, isHearthError, UNAVAILABLE_RETRY_AFTER_S } from '@hearth/core';
 import { validationError } from './validation-error.ts';
 
 /** Fastify's own failures that are the client's fault, mapped to our stable codes. */
@@ -22,9 +22,6 @@ function fromFastify(error: FastifyError): HearthError | null {
   }
   return null;
 }
-
-/** Seconds a client waits before retrying a 503: about what a Redis, NATS or PostgreSQL failover takes. */
-const UNAVAILABLE_RETRY_AFTER_S = 2;
 
 /** One place turns every error into the JSON error body; a 5xx never shows internals. */
 export function registerErrorHandler(app: FastifyInstance): void {

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { UNAVAILABLE_RETRY_AFTER_S } from '@hearth/core';
 import type { StartupStatus } from './retry.ts';
 
 /**
@@ -10,7 +11,9 @@ export async function listenWhileStarting(host: string, port: number, status: St
     const path = (request.url ?? '').split('?')[0];
     const alive = path === '/healthz';
     const body = alive ? { status: 'ok' } : { status: 'starting', waitingFor: status.waitingFor, error: status.lastError };
-    response.writeHead(alive ? 200 : 503, { 'content-type': 'application/json', connection: 'close' });
+    // A request that reaches a process still starting (a restarted gateway behind nginx) is retried like any 503.
+    const retry = alive ? {} : { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_S) };
+    response.writeHead(alive ? 200 : 503, { 'content-type': 'application/json', connection: 'close', ...retry });
     response.end(JSON.stringify(path === '/healthz' || path === '/readyz' ? body : { error: { code: 'unavailable', message: `starting: waiting for ${status.waitingFor ?? 'start-up'}` } }));
   });
   await new Promise<void>((resolve, reject) => {
