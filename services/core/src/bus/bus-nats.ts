@@ -81,6 +81,8 @@ const STREAM_NAME_IN_USE = 10_058;
 const STREAM_ELECTION_MS = 15_000;
 /** Heartbeats come every half pull expiry: two missed in a row is a consumer whose server is gone. */
 const SILENT_HEARTBEATS = 2;
+/** Consumer notices only a serving stream gives (a pull's expiry, a consumer made); the others come from the client too. */
+const signsOfLife: ReadonlySet<string> = new Set(['discard', 'ordered_consumer_recreated']);
 
 /** The subjects and stream of one Hearth instance (DESIGN.md §2). */
 export interface NatsNames {
@@ -364,6 +366,8 @@ class RoomFeed {
   #stopped = false;
   /** The consumer was closed for its silence (#abandonWhenSilent), not by the server. */
   #silent = false;
+  /** When the stream last showed it serves this consumer (#abandonWhenSilent). */
+  #heardAt = 0;
   #running = false;
 
   isRunning(): boolean {
@@ -426,23 +430,25 @@ class RoomFeed {
    * An ordered consumer lives on one server of a cluster. Killed with it, the client may wait for
    * that server to come back, however long it takes, while the stream's other replicas serve on;
    * and it may wait silently (no missed-heartbeat notice comes while the connection itself is
-   * fine). So a consumer heard from neither by a message, a heartbeat nor a pull's end for
-   * SILENT_MS is closed, and #closed opens a new one on a server that answers, from the next
-   * stream sequence (a seq delivered twice is dropped by #receive).
+   * fine), or busily: without a stream leader every pull is answered "no responders" and pulled
+   * again, a notice each time. So only what a serving stream sends counts as life: a message, a
+   * pull's end (`discard`: the server expired an idle pull), a consumer made again. A consumer
+   * heard from by none of these for SILENT_MS is closed, and #closed opens a new one on a server
+   * that answers, from the next stream sequence (a seq delivered twice is dropped by #receive).
    */
   async #abandonWhenSilent(messages: ConsumerMessages): Promise<void> {
-    let heard = Date.now();
+    this.#heardAt = Date.now();
     const abandon = (): void => {
       clearInterval(timer);
       this.#silent = true;
       void messages.close().catch(() => undefined);
     };
     const timer = setInterval(() => {
-      if (Date.now() - heard > SILENT_MS) abandon();
+      if (Date.now() - this.#heardAt > SILENT_MS) abandon();
     }, SILENT_MS / 4);
     try {
       for await (const status of messages.status()) {
-        heard = Date.now();
+        if (signsOfLife.has(status.type)) this.#heardAt = Date.now();
         if (status.type === 'heartbeats_missed' && status.count >= SILENT_HEARTBEATS) abandon();
       }
     } finally {
@@ -451,6 +457,7 @@ class RoomFeed {
   }
 
   #receive(msg: JsMsg): void {
+    this.#heardAt = Date.now();
     this.#nextStreamSeq = msg.seq + 1;
     let event: RoomEvent;
     try {
