@@ -1,8 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
-import { chown, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { postgresTools } from '../harness/src/index.ts';
 
 /**
  * PostgreSQL's programs for the benchmarks: psql and pgbench against a server the harness
@@ -24,24 +25,12 @@ export interface PgTools {
   dispose(): Promise<void>;
 }
 
-async function binDir(): Promise<string> {
-  const root = '/usr/lib/postgresql';
-  const versions = (await readdir(root).catch(() => [])).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
-  if (versions[0] === undefined) throw new Error('PostgreSQL is not installed (apt-get install postgresql)');
-  return path.join(root, versions[0], 'bin');
-}
-
 /** The tools, with psql and pgbench pointed at the server on `port`. */
 export async function pgTools(port: number): Promise<PgTools> {
-  const bin = await binDir();
   const dir = await mkdtemp(path.join(tmpdir(), 'hearth-pgbench-'));
-  let wrap = (command: string, args: readonly string[]): [string, string[]] => [command, [...args]];
-  if (process.getuid?.() === 0) {
-    const uid = Number((await execute('id', ['-u', 'postgres'])).stdout.trim());
-    const gid = Number((await execute('id', ['-g', 'postgres'])).stdout.trim());
-    await chown(dir, uid, gid);
-    wrap = (command, args) => ['runuser', ['-u', 'postgres', '--', command, ...args]];
-  }
+  // The harness's: the binaries of the newest PostgreSQL installed, run as the server's user (who gets `dir`).
+  const { bin, wrap: wrapArgs } = await postgresTools(dir);
+  const wrap = (command: string, args: readonly string[]): [string, string[]] => wrapArgs(command, [...args]);
   const connection = ['-h', '127.0.0.1', '-p', String(port), '-U', 'hearth'];
   const run = async (program: string, args: readonly string[]): Promise<string> => {
     const [command, wrapped] = wrap(path.join(bin, program), args);

@@ -1,6 +1,6 @@
 export { freePort, removeDir, startChild, tempDir, waitUntil, type Child } from './process.ts';
 export { isListening } from './tcp.ts';
-export { startPostgres, type PostgresProcess, type PostgresServer } from './postgres.ts';
+export { postgresTools, startPostgres, type PostgresProcess, type PostgresServer, type PostgresTools } from './postgres.ts';
 export { startPostgresPair, type PostgresPair } from './postgres-pair.ts';
 export { startRedis, startRedisNode, type RedisServer } from './redis.ts';
 export { startRedisSentinel, sentinelMasterName, type RedisSentinelSet } from './redis-sentinel.ts';
