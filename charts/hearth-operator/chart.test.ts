@@ -140,6 +140,9 @@ const expectedGrants: Record<string, readonly string[]> = {
   'networking.k8s.io/ingresses': owned,
   'networking.k8s.io/networkpolicies': owned,
   'autoscaling/horizontalpodautoscalers': owned,
+  'policy/poddisruptionbudgets': owned,
+  // CloudNativePG's Cluster: not watched (its CRD may not be there), so no watch.
+  'postgresql.cnpg.io/clusters': ['get', 'list', 'create', 'patch', 'delete'],
   'core/persistentvolumeclaims': ['get', 'list', 'patch', 'delete'],
   'core/events': ['create', 'patch'],
 };
