@@ -118,7 +118,7 @@ describe('desiredObjects', () => {
     );
     assert.deepEqual(
       result.secrets.map((secret) => secret.name),
-      ['acme-session-key', 'acme-postgres-credentials', 'acme-redis-credentials'],
+      ['acme-session-key', 'acme-postgres-credentials', 'acme-nats-credentials', 'acme-redis-credentials'],
     );
   });
 

@@ -1,7 +1,8 @@
 // NATS with JetStream. The single tier runs one server on a volume; the clustered tier a cluster of
 // spec.nats.replicas (3 or 5) routed to each other, each with its JetStream store on its own
 // volume, the event stream replicated on min(3, replicas) of them; or an external NATS named by a
-// Secret. The cluster has no anonymous access: clients and routes each give a generated password.
+// Secret. A bundled NATS has no anonymous access: clients (and a cluster's routes) each give a
+// generated password.
 import type { V1EnvVar, V1ResourceRequirements } from '@kubernetes/client-node';
 import { tierDefaults, type Hearth } from '../api/index.ts';
 import { buildBackend, externalUrlKey, type BackendPort } from './backend.ts';
@@ -47,17 +48,17 @@ export function desiredNats(hearth: Hearth, ctx: TierContext): DesiredObject[] {
   const size = natsClusterSize(hearth);
   const timing = { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 };
   // A stable server name keeps JetStream's identity across restarts; the store is the volume.
-  const args = ['-js', '-sd', storeDir, '-m', String(natsMonitorPort.port), '-n', '$(POD_NAME)'];
-  const env: V1EnvVar[] = [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }];
+  const args = ['-js', '-sd', storeDir, '-m', String(natsMonitorPort.port), '-n', '$(POD_NAME)', '--user', natsClientUser, '--pass', '$(NATS_PASSWORD)'];
+  const env: V1EnvVar[] = [
+    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    secretEnv('NATS_PASSWORD', names.natsCredentials, natsPasswordKey),
+  ];
   if (size !== undefined) {
     const routeAuth = `${natsRouteUser}:$(NATS_ROUTE_PASSWORD)@`;
     const routes = Array.from({ length: size }, (_, i) => `nats://${routeAuth}${names.backends.nats}-${i}.${names.natsRoutes}:${natsRoutePort.port}`);
-    env.push(secretEnv('NATS_PASSWORD', names.natsCredentials, natsPasswordKey), secretEnv('NATS_ROUTE_PASSWORD', names.natsCredentials, natsRoutePasswordKey));
+    env.push(secretEnv('NATS_ROUTE_PASSWORD', names.natsCredentials, natsRoutePasswordKey));
     // The user in the cluster's listen URL is the one a route must give; each route URL gives it.
-    args.push(
-      ...['--user', natsClientUser, '--pass', '$(NATS_PASSWORD)'],
-      ...['--cluster_name', instance, '--cluster', `nats://${routeAuth}0.0.0.0:${natsRoutePort.port}`, '--routes', routes.join(',')],
-    );
+    args.push('--cluster_name', instance, '--cluster', `nats://${routeAuth}0.0.0.0:${natsRoutePort.port}`, '--routes', routes.join(','));
   }
   return buildBackend(hearth, {
     backend: 'nats',
@@ -87,8 +88,9 @@ export function desiredNats(hearth: Hearth, ctx: TierContext): DesiredObject[] {
   });
 }
 
+/** Both keys in either server tier: a generated Secret never changes, and the route password is there for a cluster. */
 export function natsSecrets(hearth: Hearth): GeneratedSecret[] {
-  if (natsClusterSize(hearth) === undefined) return [];
+  if (hearth.spec.nats?.external !== undefined) return [];
   return [
     {
       name: objectNames(hearth.metadata.name ?? '').natsCredentials,
@@ -102,18 +104,17 @@ export function natsSecrets(hearth: Hearth): GeneratedSecret[] {
 }
 
 /**
- * HEARTH_NATS_URL (and the stream's replicas). The single tier's bundled server has no
- * credentials: NetworkPolicy is its only guard. The cluster's URL carries the generated password;
- * the client Service reaches any server, and the client learns the others from it.
+ * HEARTH_NATS_URL, with the generated password (and, for a cluster, the stream's replicas). The
+ * client Service reaches any server of a cluster, and the client learns the others from it.
  */
 export function natsEnv(hearth: Hearth): V1EnvVar[] {
   const external = hearth.spec.nats?.external;
   if (external !== undefined) return [secretEnv('HEARTH_NATS_URL', external.secretRef.name, externalUrlKey)];
   const names = objectNames(hearth.metadata.name ?? '');
-  if (natsClusterSize(hearth) === undefined) return [valueEnv('HEARTH_NATS_URL', `nats://${names.backends.nats}:${natsPort.port}`)];
-  return [
+  const env = [
     secretEnv('NATS_PASSWORD', names.natsCredentials, natsPasswordKey),
     valueEnv('HEARTH_NATS_URL', `nats://${natsClientUser}:$(NATS_PASSWORD)@${names.backends.nats}:${natsPort.port}`),
-    valueEnv('HEARTH_NATS_STREAM_REPLICAS', String(natsStreamReplicas(hearth))),
   ];
+  if (natsClusterSize(hearth) !== undefined) env.push(valueEnv('HEARTH_NATS_STREAM_REPLICAS', String(natsStreamReplicas(hearth))));
+  return env;
 }

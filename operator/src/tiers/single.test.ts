@@ -45,7 +45,8 @@ describe('desiredSingle', () => {
     const bundledUrls = {
       DATABASE_PASSWORD: 'secret:acme-postgres-credentials/password',
       HEARTH_DATABASE_URL: 'postgres://hearth:$(DATABASE_PASSWORD)@acme-postgres:5432/hearth',
-      HEARTH_NATS_URL: 'nats://acme-nats:4222',
+      NATS_PASSWORD: 'secret:acme-nats-credentials/password',
+      HEARTH_NATS_URL: 'nats://hearth:$(NATS_PASSWORD)@acme-nats:4222',
       REDIS_PASSWORD: 'secret:acme-redis-credentials/password',
       HEARTH_REDIS_URL: 'redis://:$(REDIS_PASSWORD)@acme-redis:6379',
     };
@@ -218,9 +219,11 @@ describe('desiredSingle', () => {
     }
   });
 
-  it('starts NATS with JetStream on its volume and PostgreSQL with its generated password', () => {
+  it('starts NATS with JetStream on its volume and a generated password, and PostgreSQL with its own', () => {
     const objects = single();
-    assert.deepEqual(containerOf(find(objects, 'StatefulSet', 'acme-nats')).args, ['-js', '-sd', '/data', '-m', '8222', '-n', '$(POD_NAME)']);
+    const nats = containerOf(find(objects, 'StatefulSet', 'acme-nats'));
+    assert.deepEqual(nats.args, ['-js', '-sd', '/data', '-m', '8222', '-n', '$(POD_NAME)', '--user', 'hearth', '--pass', '$(NATS_PASSWORD)']);
+    assert.equal(envOf(nats)['NATS_PASSWORD'], 'secret:acme-nats-credentials/password');
     assert.deepEqual(envOf(containerOf(find(objects, 'StatefulSet', 'acme-postgres'))), {
       POSTGRES_USER: 'hearth',
       POSTGRES_DB: 'hearth',
@@ -274,8 +277,19 @@ describe('desiredSingle', () => {
 
   it('needs these generated Secrets', () => {
     const cases: { name: string; spec: HearthSpec; want: string[] }[] = [
-      { name: 'bundled', spec: {}, want: ['acme-session-key/key', 'acme-postgres-credentials/password', 'acme-redis-credentials/password'] },
-      { name: 'external PostgreSQL and Redis', spec: { database: external('pg'), redis: external('redis') }, want: ['acme-session-key/key'] },
+      {
+        name: 'bundled',
+        spec: {},
+        want: [
+          'acme-session-key/key',
+          'acme-postgres-credentials/password',
+          'acme-nats-credentials/password',
+          'acme-nats-credentials/routePassword',
+          'acme-redis-credentials/password',
+        ],
+      },
+      { name: 'external PostgreSQL and Redis', spec: { database: external('pg'), redis: external('redis') }, want: ['acme-session-key/key', 'acme-nats-credentials/password', 'acme-nats-credentials/routePassword'] },
+      { name: 'all external', spec: { database: external('pg'), nats: external('nats'), redis: external('redis') }, want: ['acme-session-key/key'] },
     ];
     for (const { name, spec, want } of cases) {
       const secrets = singleSecrets(hearthFixture({ tier: 'single', ...spec }));
