@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { freePort, thirdPartyCrd, type Child } from '@hearth/harness';
 import type { Condition } from './api/index.ts';
 import { eventually } from './controller/testing.ts';
@@ -18,7 +18,11 @@ interface StoredCluster {
   spec: { instances: number; storage: { size: string }; bootstrap: { initdb: { database: string; owner: string } } };
 }
 
-describe('the clustered tier on a real API server', { timeout: suiteTimeoutMs(e2eTarget(process.env), 300_000) }, () => {
+const target = e2eTarget(process.env);
+/** Installing CloudNativePG's CRDs into someone's cluster is not a test's to do. */
+const onTheTestControlPlane = { skip: skipUnlessControlPlane(target, 'installs CloudNativePG’s CRDs') };
+
+describe('the clustered tier on a real API server', { timeout: suiteTimeoutMs(target, 300_000) }, () => {
   let cluster: E2eCluster;
   let operator: Child | undefined;
   let metricsPort = 0;
@@ -28,12 +32,6 @@ describe('the clustered tier on a real API server', { timeout: suiteTimeoutMs(e2
   );
   const condition = async (name: string, type: string): Promise<Condition | undefined> => (await hearthOf(name)).status?.conditions?.find((c) => c.type === type);
   const postgresCluster = (name: string): Promise<StoredCluster> => getJson<StoredCluster>('clusters.postgresql.cnpg.io', `${name}-postgres`);
-  /** Installing CloudNativePG's CRDs into someone's cluster is not a test's to do. */
-  const ownsTheCluster = (t: TestContext): boolean => {
-    const skip = skipUnlessControlPlane(cluster.target, 'installs CloudNativePG’s CRDs');
-    if (skip !== false) t.skip(skip);
-    return skip === false;
-  };
 
   before(async () => {
     cluster = await startE2eCluster('clustered');
@@ -46,8 +44,7 @@ describe('the clustered tier on a real API server', { timeout: suiteTimeoutMs(e2
     await cluster?.stop();
   });
 
-  it('without CloudNativePG nor an external database: Pending, Ready=False saying what to install or set, and nothing created', async (t) => {
-    if (!ownsTheCluster(t)) return;
+  it('without CloudNativePG nor an external database: Pending, Ready=False saying what to install or set, and nothing created', onTheTestControlPlane, async () => {
     await applyExample(examples.clustered, 'umbrella');
     await eventually('the DatabaseNotAvailable condition', async () => (await condition('umbrella', 'Ready'))?.reason === 'DatabaseNotAvailable', 20_000, 200);
     const ready = await condition('umbrella', 'Ready');
@@ -61,8 +58,7 @@ describe('the clustered tier on a real API server', { timeout: suiteTimeoutMs(e2
     );
   });
 
-  it('once CloudNativePG is installed: every object, the Cluster not owned by the Hearth, and Ready once the Cluster and every workload are', async (t) => {
-    if (!ownsTheCluster(t)) return;
+  it('once CloudNativePG is installed: every object, the Cluster not owned by the Hearth, and Ready once the Cluster and every workload are', onTheTestControlPlane, async () => {
     // prometheus-operator's too, as a cluster that runs Hearth usually has them: nothing of Hearth may clash with them.
     for (const crd of ['cloudNativePG', 'serviceMonitors', 'podMonitors', 'prometheusRules'] as const) await kubectl('apply', '--server-side', '-f', await thirdPartyCrd(crd));
     await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/clusters.postgresql.cnpg.io', 'crd/servicemonitors.monitoring.coreos.com');
@@ -128,8 +124,7 @@ describe('the clustered tier on a real API server', { timeout: suiteTimeoutMs(e2
     await eventually('umbrella Ready', () => isHearthReady('umbrella'), 20_000, 200);
   });
 
-  it('deleted with retainOnDelete true: the Cluster stays, and with it the owner chain of its volumes; with false it goes', async (t) => {
-    if (!ownsTheCluster(t)) return;
+  it('deleted with retainOnDelete true: the Cluster stays, and with it the owner chain of its volumes; with false it goes', onTheTestControlPlane, async () => {
     const postgres = await postgresCluster('umbrella');
     // A volume claim as CloudNativePG makes it: owned by its Cluster.
     const claim = {

@@ -105,15 +105,18 @@ function versionField(): JsonSchema {
   });
 }
 
-/** A volume size no smaller than minVolumeSize (a size of 0 would otherwise reach the claim, which refuses it). */
-/** Without a schema default when the field is only for some tiers: a default would be set, and ignored, in the others. */
-function volumeSizeField(path: string, defaultSize: string, description = 'Size of the volume claim.'): JsonSchema {
+/**
+ * A volume size no smaller than minVolumeSize (a size of 0 would otherwise reach the claim, which
+ * refuses it). No schema default (undefined) for a field only some tiers read: a default would be
+ * set, and ignored, in the others.
+ */
+function volumeSizeField(path: string, defaultSize: string | undefined, description = 'Size of the volume claim.'): JsonSchema {
   const atLeast: ValidationRule = {
     rule: `quantity(string(self)).compareTo(quantity('${minVolumeSize}')) >= 0`,
     message: `${path} must be at least ${minVolumeSize}`,
     reason: 'FieldValueInvalid',
   };
-  return quantityField(description, { default: defaultSize, 'x-kubernetes-validations': [atLeast] });
+  return quantityField(description, { ...(defaultSize === undefined ? {} : { default: defaultSize }), 'x-kubernetes-validations': [atLeast] });
 }
 
 function imageField(): JsonSchema {
@@ -148,18 +151,12 @@ function storageField(): JsonSchema {
   return objectField(
     "Hearth's own data volume: the embedded tier's database and uploads.",
     {
-      size: withoutDefault(volumeSizeField('spec.storage.size', '10Gi', 'Size of the embedded tier\'s volume claim; 10Gi when not set. The other tiers size each backend instead (spec.database.storage, spec.nats.storage).')),
+      size: volumeSizeField('spec.storage.size', undefined, 'Size of the embedded tier\'s volume claim; 10Gi when not set. The other tiers size each backend instead (spec.database.storage, spec.nats.storage).'),
       storageClassName: stringField("StorageClass of the volume claim; the cluster's default class when not set.", dnsSubdomain),
       retainOnDelete: booleanField('Keep the volume claims (data) when the Hearth is deleted.', true),
     },
     { default: {} },
   );
-}
-
-function withoutDefault(schema: JsonSchema): JsonSchema {
-  const rest = { ...schema };
-  delete rest.default;
-  return rest;
 }
 
 function secretKeyRefField(description: string, defaultKey: string): JsonSchema {

@@ -39,7 +39,8 @@ export async function reconcileHearth(ctx: ReconcileContext, found: Hearth, sign
     if (paused.written && !isPaused(hearth.status)) await ctx.events.record(hearth, 'Normal', 'Paused', 'spec.paused is true: reconciling stopped');
     return;
   }
-  const cloudNativePG = (await ctx.hasCloudNativePG?.()) ?? false;
+  // Only the clustered tier runs on CloudNativePG: other Hearths never ask.
+  const cloudNativePG = hearth.spec.tier === 'clustered' && ((await ctx.hasCloudNativePG?.()) ?? false);
   const desired = desiredObjects(hearth, { ...ctx.tierContext, cloudNativePG });
   if (!desired.ok) {
     // Nothing can be built: apply and prune nothing, so what serves keeps serving; say why.

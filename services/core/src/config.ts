@@ -269,12 +269,15 @@ function busConfig(env: Env, target: Target, instance: string, replayLimit: numb
   const raw = env['HEARTH_NATS_URL'];
   if (raw === undefined || raw === '') return target === 'all' ? { type: 'local', replayLimit } : requireShared(target, 'HEARTH_NATS_URL', 'NATS');
   const urls = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  const parsed = urls.map((s) => (/^(nats|tls):\/\/[^\s]+$/.test(s) ? URL.parse(s) : null));
-  if (parsed.length === 0 || parsed.some((url) => url === null || url.hostname === '')) {
+  const parsed = urls.flatMap((s) => {
+    const url = /^(nats|tls):\/\/[^\s]+$/.test(s) ? URL.parse(s) : null;
+    return url === null || url.hostname === '' ? [] : [url];
+  });
+  if (parsed.length === 0 || parsed.length !== urls.length) {
     throw new ConfigError(`HEARTH_NATS_URL must be one or more comma-separated nats:// URLs (got "${withoutPasswords(urls).join(',')}")`);
   }
-  const servers = parsed.map((url) => `${url?.protocol}//${url?.host}`);
-  const credentials = natsCredentials(parsed.filter((url): url is URL => url !== null));
+  const servers = parsed.map((url) => `${url.protocol}//${url.host}`);
+  const credentials = natsCredentials(parsed);
   // A cluster of 3 keeps the stream through the loss of one server with R3; one server can only hold R1.
   const streamReplicas = integer(env, 'HEARTH_NATS_STREAM_REPLICAS', 1, 1, 5);
   return { type: 'nats', servers, instance, replayLimit, streamReplicas, ...(credentials === undefined ? {} : { credentials }) };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startNats, startNatsCluster, type NatsCluster, type NatsServer } from '@hearth/harness';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { EVENT_VERSION, type RoomEvent } from '../domain/events.ts';
 import { HearthError } from '../errors.ts';
@@ -232,28 +232,29 @@ describe('BusNats on a 3-node cluster', () => {
     }
   });
 
-  /** The name of the node that leads the instance's stream (node-0, node-1, node-2). */
-  const streamLeader = async (instance: string): Promise<string> => {
+  /** Asks the cluster, on a connection of its own, something of JetStream's management API. */
+  const askCluster = async <T>(question: (jsm: JetStreamManager) => Promise<T>): Promise<T> => {
     const nc = await connect({ servers: clusterServers(), ...clusterCredentials() });
     try {
-      const info = await (await jetstreamManager(nc)).streams.info(natsNames(instance).stream);
+      return await question(await jetstreamManager(nc));
+    } finally {
+      await nc.close();
+    }
+  };
+  /** The name of the node that leads the instance's stream (node-0, node-1, node-2). */
+  const streamLeader = (instance: string): Promise<string> =>
+    askCluster(async (jsm) => {
+      const info = await jsm.streams.info(natsNames(instance).stream);
       assert.equal(info.config.num_replicas, 3);
       return info.cluster?.leader ?? '';
-    } finally {
-      await nc.close();
-    }
-  };
+    });
   /** The node that holds the instance's one consumer: the live feed of its only subscriber. */
-  const consumerNode = async (instance: string): Promise<string> => {
-    const nc = await connect({ servers: clusterServers(), ...clusterCredentials() });
-    try {
-      const consumers = await (await jetstreamManager(nc)).consumers.list(natsNames(instance).stream).next();
+  const consumerNode = (instance: string): Promise<string> =>
+    askCluster(async (jsm) => {
+      const consumers = await jsm.consumers.list(natsNames(instance).stream).next();
       assert.equal(consumers.length, 1, 'one live feed');
       return consumers[0]?.cluster?.leader ?? '';
-    } finally {
-      await nc.close();
-    }
-  };
+    });
   const nodeNamed = (name: string): NatsServer => {
     const node = cluster.nodes[Number(name.replace('node-', ''))];
     if (node === undefined) throw new Error(`no node ${name}`);
