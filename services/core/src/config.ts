@@ -110,6 +110,8 @@ export interface HearthConfig {
   readonly target: Target;
   readonly instance: string;
   readonly logLevel: string;
+  /** The release this process runs, as the operator sets it from spec.version (hearth_build_info). */
+  readonly version: string;
   readonly http: HttpConfig;
   readonly dataDir: string;
   readonly webDir: string;
@@ -125,6 +127,9 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** This source tree's release; HEARTH_VERSION overrides it in an image built for another. */
+const RELEASE = '0.1.0';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -150,6 +155,7 @@ export function parseConfig(
     target,
     instance,
     logLevel: oneOf(env, 'HEARTH_LOG_LEVEL', 'info', LOG_LEVELS),
+    version: text(env, 'HEARTH_VERSION', RELEASE),
     http: {
       host,
       port,

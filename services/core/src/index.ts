@@ -18,3 +18,6 @@ export { createBus, type CreateBusOptions } from './bus/create-bus.ts';
 export { createEphemeral } from './ephemeral/create-ephemeral.ts';
 export * from './store/access.ts';
 export { createStore } from './store/create-store.ts';
+export { createMetrics, observeWithTrace, statusClass, type HearthMetrics, type MetricsIdentity } from './telemetry/metrics.ts';
+export * from './telemetry/spans.ts';
+export { timed, type RecordDuration } from './telemetry/timed.ts';

@@ -1,5 +1,5 @@
 import type { OidcClient } from './sso/oidc-client.ts';
-import type { AuthConfig, Bus, CommandClient, Ephemeral, HttpConfig, LimitsConfig, Logger, SessionService, SignedIn, Store } from '@hearth/core';
+import type { AuthConfig, Bus, CommandClient, Ephemeral, HearthMetrics, HttpConfig, LimitsConfig, Logger, SessionService, SignedIn, Store } from '@hearth/core';
 import type { BotSignedIn } from './bot-auth.ts';
 
 export interface GatewayDeps {
@@ -9,6 +9,7 @@ export interface GatewayDeps {
   readonly commands: CommandClient;
   readonly sessions: SessionService;
   readonly logger: Logger;
+  readonly metrics: HearthMetrics;
   readonly http: HttpConfig;
   readonly limits: LimitsConfig;
   /** SSO, who may use a password, and how long sessions last. */

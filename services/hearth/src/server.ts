@@ -6,9 +6,12 @@ import {
   createEphemeral,
   createSessionService,
   createStore,
+  createMetrics,
+  timed,
   type Bus,
   type Ephemeral,
   type HearthConfig,
+  type HearthMetrics,
   type Logger,
   type SignedIn,
   type Store,
@@ -18,13 +21,19 @@ import { startMessaging, type Messaging } from '@hearth/messaging';
 import { mountRealtime, type Realtime } from '@hearth/realtime';
 import { sessionIdFromCookieHeader } from '@hearth/core';
 import { registerHealth } from './health.ts';
+import { registerMetrics } from './metrics-endpoint.ts';
 import { openWithRetry, redactUrl, type StartupStatus } from './retry.ts';
 
 export interface Backends {
   readonly store: Store;
   readonly bus: Bus;
   readonly ephemeral: Ephemeral;
+  /** This server's metrics; the backends above already count into them. */
+  readonly metrics: HearthMetrics;
 }
+
+/** Which bus calls are publications, and of what. */
+const BUS_PUBLICATIONS: Readonly<Record<string, string>> = { publishRoomEvent: 'event', publishSignal: 'signal', request: 'command' };
 
 export interface Server {
   readonly app: FastifyInstance;
@@ -52,21 +61,36 @@ export async function openBackends(
   signal: AbortSignal = new AbortController().signal,
 ): Promise<Backends> {
   if (config.store.type === 'sqlite') mkdirSync(config.dataDir, { recursive: true });
+  const metrics = createMetrics({ target: config.target, version: config.version }, (error) => logger.warn({ err: error }, 'metrics: a value could not be read'));
   const store = await openWithRetry(describeStore(config.store), () => createStore(config.store), logger, status, signal);
   const bus = await openWithRetry(
     describeBus(config.bus),
-    () => createBus(config.bus, { onError: (error: unknown) => logger.error({ err: error }, 'bus listener failed') }),
+    () =>
+      createBus(config.bus, {
+        onError: (error: unknown) => logger.error({ err: error }, 'bus listener failed'),
+        onConsumed: (delaySeconds, pending) => {
+          metrics.busConsumeDelay.observe(delaySeconds);
+          metrics.busConsumerPending.set(pending);
+        },
+      }),
     logger,
     status,
     signal,
   );
   const ephemeral = await openWithRetry(describeEphemeral(config.ephemeral), () => createEphemeral(config.ephemeral), logger, status, signal);
-  return { store, bus, ephemeral };
+  const dialect = config.store.type;
+  const backend = config.ephemeral.type;
+  return {
+    store: timed(store, (operation, seconds) => metrics.storeOperation.observe({ operation, dialect }, seconds)),
+    bus: timed(bus, (operation, seconds) => metrics.busPublish.observe({ kind: BUS_PUBLICATIONS[operation] ?? operation }, seconds), new Set(Object.keys(BUS_PUBLICATIONS))),
+    ephemeral: timed(ephemeral, (operation, seconds) => metrics.ephemeralOperation.observe({ operation, backend }, seconds)),
+    metrics,
+  };
 }
 
 /** Builds the app of a target with every role it runs, without listening (tests use app.inject). */
 export async function buildServer(config: HearthConfig, backends: Backends, logger: Logger): Promise<Server> {
-  const { store, bus, ephemeral } = backends;
+  const { store, bus, ephemeral, metrics } = backends;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.limits.bodyBytes,
@@ -77,6 +101,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
     // Fastify logs two info lines per request; one line per request, at debug (errors at error), instead.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  registerMetrics(app, metrics, { store, bus });
   app.addHook('onResponse', async (request, reply) => {
     const fields = { method: request.method, url: request.url.split('?')[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) };
     if (reply.statusCode >= 500) request.log.error(fields, 'request failed');
@@ -86,10 +111,10 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
   const sessions = createSessionService(store, config.auth.sessions);
   let draining = false;
 
-  const messaging: Messaging | null = runs('messaging') ? startMessaging({ store, bus, logger, limits: config.limits, publicUrl: config.http.publicUrl }) : null;
+  const messaging: Messaging | null = runs('messaging') ? startMessaging({ store, bus, logger, metrics, limits: config.limits, publicUrl: config.http.publicUrl }) : null;
   if (runs('gateway')) {
     await registerGateway(app, {
-      store, ephemeral, bus, sessions, logger,
+      store, ephemeral, bus, sessions, logger, metrics,
       commands: createCommandClient(bus),
       http: config.http,
       limits: config.limits,
@@ -104,7 +129,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
       const id = sessionIdFromCookieHeader(cookie);
       return id === null ? null : sessions.resolve(id);
     };
-    realtime = mountRealtime(app, { store, bus, ephemeral, logger, publicUrl: config.http.publicUrl, limits: config.limits }, authenticate);
+    realtime = mountRealtime(app, { store, bus, ephemeral, logger, metrics, publicUrl: config.http.publicUrl, limits: config.limits }, authenticate);
   }
   registerHealth(
     app,

@@ -7,6 +7,7 @@ import {
   createBus,
   createCommandClient,
   createLogger,
+  createMetrics,
   createStore,
   isHearthError,
   newId,
@@ -46,7 +47,7 @@ interface World {
 async function openWorld(t: TestContext, webhooks: Partial<WebhookOptions> = FAST): Promise<World> {
   const store = await createStore({ type: 'sqlite', path: ':memory:' });
   const bus = await createBus({ type: 'local', replayLimit: 10_000 });
-  const messaging = startMessaging({ store, bus, logger: createLogger('silent', 'messaging'), limits: { messageChars: 200 }, publicUrl: PUBLIC_URL, webhooks });
+  const messaging = startMessaging({ store, bus, logger: createLogger('silent', 'messaging'), metrics: createMetrics({ target: 'messaging', version: 'test' }), limits: { messageChars: 200 }, publicUrl: PUBLIC_URL, webhooks });
   t.after(async () => {
     await messaging.stop();
     await bus.close();

@@ -5,6 +5,7 @@ import {
   createBus,
   createCommandClient,
   createLogger,
+  createMetrics,
   createStore,
   isHearthError,
   type Bus,
@@ -48,7 +49,7 @@ async function openWorld(t: TestContext): Promise<World> {
   const signals: EphemeralSignal[] = [];
   bus.subscribeRoomEvents((event) => published.push(event));
   bus.subscribeSignals((signal) => signals.push(signal));
-  const messaging = startMessaging({ store, bus, logger: createLogger('silent', 'messaging'), limits: { messageChars: MESSAGE_CHARS }, publicUrl: 'http://hearth.test' });
+  const messaging = startMessaging({ store, bus, logger: createLogger('silent', 'messaging'), metrics: createMetrics({ target: 'messaging', version: 'test' }), limits: { messageChars: MESSAGE_CHARS }, publicUrl: 'http://hearth.test' });
   t.after(async () => {
     await messaging.stop();
     await bus.close();
@@ -109,7 +110,7 @@ describe('account and users', () => {
   it('account.setup creates the administrator and the "All Talk" room with room.created then membership.added', async (t) => {
     const store = await createStore({ type: 'sqlite', path: ':memory:' });
     const bus = await createBus({ type: 'local', replayLimit: 100 });
-    const messaging = startMessaging({ store, bus, logger: createLogger('silent', 'messaging'), limits: { messageChars: 100 }, publicUrl: 'http://hearth.test' });
+    const messaging = startMessaging({ store, bus, logger: createLogger('silent', 'messaging'), metrics: createMetrics({ target: 'messaging', version: 'test' }), limits: { messageChars: 100 }, publicUrl: 'http://hearth.test' });
     t.after(async () => {
       await messaging.stop();
       await bus.close();

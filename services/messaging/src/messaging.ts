@@ -1,7 +1,11 @@
+import { SpanKind } from '@opentelemetry/api';
 import {
   HearthError,
   isCommandName,
   isHearthError,
+  contextOfTraceparent,
+  currentTraceparent,
+  inSpan,
   nowIso,
   type Bus,
   type CommandName,
@@ -9,6 +13,7 @@ import {
   type CommandReply,
   type CommandRequest,
   type EphemeralSignal,
+  type HearthMetrics,
   type Logger,
   type Store,
 } from '@hearth/core';
@@ -20,6 +25,7 @@ export interface MessagingDeps {
   readonly store: Store;
   readonly bus: Bus;
   readonly logger: Logger;
+  readonly metrics: HearthMetrics;
   readonly limits: { readonly messageChars: number };
   /** Hearth's public URL, for the reply URL in bot webhooks. */
   readonly publicUrl: string;
@@ -36,7 +42,7 @@ export interface Messaging {
 /** Owns persistence: applies each command in one transaction, then hands its events to the relay. */
 export function startMessaging(deps: MessagingDeps): Messaging {
   const { store, bus, logger } = deps;
-  const relay = createOutboxRelay(store, bus, logger);
+  const relay = createOutboxRelay(store, bus, logger, deps.metrics);
   const webhooks = createWebhookDeliverer({
     store,
     logger,
@@ -51,17 +57,27 @@ export function startMessaging(deps: MessagingDeps): Messaging {
   async function run<N extends CommandName>(name: N, payload: CommandPayloads[N], request: CommandRequest): Promise<unknown> {
     const afterCommit: EphemeralSignal[] = [];
     const queued = { webhookDeliveries: 0 };
-    const result = await store.transaction((tx) => {
-      const ctx: HandlerContext = { tx, now: nowIso(), traceparent: request.traceparent, origin: request.origin ?? null, limits: deps.limits, afterCommit, queued };
-      return HANDLERS[name](ctx, payload);
-    });
+    // The events carry the transaction's span, so each realtime process's fan-out joins the post's trace.
+    const result = await inSpan('hearth.transaction', {}, () =>
+      store.transaction((tx) => {
+        const ctx: HandlerContext = { tx, now: nowIso(), traceparent: currentTraceparent() ?? request.traceparent, origin: request.origin ?? null, limits: deps.limits, afterCommit, queued };
+        return HANDLERS[name](ctx, payload);
+      }),
+    );
+    logger.debug({ command: name }, 'command applied');
     relay.kick();
     if (queued.webhookDeliveries > 0) webhooks.kick();
     for (const signal of afterCommit) await bus.publishSignal(signal);
     return result;
   }
 
-  async function apply(request: CommandRequest): Promise<CommandReply> {
+  /** One command, in a span that continues the trace of the request that sent it. */
+  function apply(request: CommandRequest): Promise<CommandReply> {
+    const options = { kind: SpanKind.CONSUMER, parent: contextOfTraceparent(request.traceparent), attributes: { 'hearth.command': request.name } };
+    return inSpan(`hearth.command ${request.name}`, options, () => applyNow(request));
+  }
+
+  async function applyNow(request: CommandRequest): Promise<CommandReply> {
     try {
       if (!isCommandName(request.name)) throw new HearthError('invalid_request', `unknown command ${request.name}`);
       if (typeof request.payload !== 'object' || request.payload === null) throw new HearthError('invalid_request', 'command payload must be an object');

@@ -1,4 +1,5 @@
-import type { Bus, Logger, Store } from '@hearth/core';
+import { SpanKind } from '@opentelemetry/api';
+import { contextOfTraceparent, inSpan, type Bus, type HearthMetrics, type Logger, type OutboxEntry, type Store } from '@hearth/core';
 import { createCoalescingRunner } from './coalescing-runner.ts';
 
 const BATCH = 500;
@@ -18,16 +19,27 @@ export interface OutboxRelay {
  * At least once: a crash after publish and before the mark republishes, and the bus
  * de-duplicates by (room, seq), so each event reaches subscribers once.
  */
-export function createOutboxRelay(store: Store, bus: Bus, logger: Logger): OutboxRelay {
+export function createOutboxRelay(store: Store, bus: Bus, logger: Logger, metrics: HearthMetrics): OutboxRelay {
   let stopped = false;
+
+  /** Each publication is a span of the trace of the command that committed the event. */
+  const publish = (entry: OutboxEntry): Promise<void> =>
+    inSpan('hearth.outbox.publish', { kind: SpanKind.PRODUCER, parent: contextOfTraceparent(entry.event.traceparent) }, () => bus.publishRoomEvent(entry.event));
 
   /** One batch; true when it was full, so more may be waiting. */
   async function pass(): Promise<boolean> {
     const entries = await store.unpublishedEvents(BATCH);
-    for (const entry of entries) await bus.publishRoomEvent(entry.event);
+    for (const entry of entries) await publish(entry);
     if (entries.length > 0) await store.transaction((tx) => tx.markPublished(entries.map((e) => e.id)));
+    metrics.outboxPublished.inc(entries.length);
     return entries.length === BATCH;
   }
+
+  metrics.onCollect(async () => {
+    const backlog = await store.outboxBacklog();
+    metrics.outboxBacklog.set(backlog.events);
+    metrics.outboxOldestAge.set(backlog.oldestAt === null ? 0 : Math.max(0, (Date.now() - Date.parse(backlog.oldestAt)) / 1_000));
+  });
 
   const runner = createCoalescingRunner(pass, { intervalMs: SWEEP_MS, logger, what: 'outbox relay pass', stopped: () => stopped });
   return {

@@ -3,8 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CLOSE_CODES, type CloseReason, type ServerFrame } from './frames.ts';
 import { RoomStream, type LoadEvents } from './room-stream.ts';
 
+export type TransportKind = 'websocket' | 'sse';
+
 /** What a connection needs from its socket; WebSocket and SSE each provide one. */
 export interface Transport {
+  readonly kind: TransportKind;
   /** Queues a frame; frame-text.ts encodes it, a room event once for all connections. */
   send(frame: ServerFrame): void;
   /** Bytes queued in the socket that the client has not read yet. */
@@ -20,6 +23,8 @@ export interface ConnectionHooks {
   readonly roomJoined: (connection: Connection, roomId: string) => void;
   readonly roomLeft: (connection: Connection, roomId: string) => void;
   readonly maxBufferedBytes: number;
+  /** The connection fell too far behind: the frame is dropped and the connection closed. */
+  readonly tooSlow: () => void;
 }
 
 const PACE_POLL_MS = 5;
@@ -45,6 +50,10 @@ export class Connection {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  get transportKind(): TransportKind {
+    return this.#transport.kind;
   }
 
   hasRoom(roomId: string): boolean {
@@ -109,6 +118,7 @@ export class Connection {
     // A client that stops reading must not hold memory or delay others: past the
     // limit it is told to resume, and resuming loses nothing.
     if (this.#transport.bufferedBytes() > this.#hooks.maxBufferedBytes) {
+      this.#hooks.tooSlow();
       this.close('too_slow', 'the connection fell behind; reconnect with resume');
       return;
     }

@@ -1,5 +1,21 @@
-import type { Bus, Ephemeral, EphemeralSignal, Logger, RoomEvent, Store, Subscription } from '@hearth/core';
-import type { Connection } from './connection.ts';
+import { SpanKind, type Link } from '@opentelemetry/api';
+import {
+  contextOfTraceparent,
+  linkTo,
+  observeWithTrace,
+  traceIdOfTraceparent,
+  tracer,
+  withSpan,
+  type Bus,
+  type Ephemeral,
+  type EphemeralSignal,
+  type HearthMetrics,
+  type Logger,
+  type RoomEvent,
+  type Store,
+  type Subscription,
+} from '@hearth/core';
+import type { Connection, TransportKind } from './connection.ts';
 import { LiveDelivery } from './live-delivery.ts';
 import type { LoadEvents } from './room-stream.ts';
 
@@ -13,6 +29,7 @@ export interface HubDeps {
   readonly bus: Bus;
   readonly ephemeral: Ephemeral;
   readonly logger: Logger;
+  readonly metrics: HearthMetrics;
 }
 
 /**
@@ -29,7 +46,16 @@ export class Hub {
 
   constructor(deps: HubDeps) {
     this.#deps = deps;
-    this.#live = new LiveDelivery({ connectionsIn: (roomId) => this.#byRoom.get(roomId) ?? [], onCatchUp: (work) => this.#offer(work) });
+    this.#live = new LiveDelivery({
+      connectionsIn: (roomId) => this.#byRoom.get(roomId) ?? [],
+      onCatchUp: (work) => this.#offer(work),
+      delivered: (events, connections, startedAt) => this.#delivered(events, connections, startedAt),
+    });
+    deps.metrics.onCollect(() => {
+      const open: Record<TransportKind, number> = { websocket: 0, sse: 0 };
+      for (const set of this.#byUser.values()) for (const connection of set) open[connection.transportKind] += 1;
+      for (const [transport, count] of Object.entries(open)) deps.metrics.connections.set({ transport }, count);
+    });
     this.#subscriptions = [
       deps.bus.subscribeRoomEvents((event) => this.#route(event)),
       deps.bus.subscribeSignals((signal) => this.#signal(signal)),
@@ -111,6 +137,25 @@ export class Hub {
         if (!connection.hasRoom(event.roomId)) this.#offer(connection.joinRoom(event.roomId, event.seq - 1));
       }
     }
+  }
+
+  /**
+   * A batch has reached every socket of its room here. Each event's latency counts from its
+   * commit; the fan-out is one span, recorded now that it is over, in the trace of the batch's
+   * first post and linked to the others' (one batch can serve many posts).
+   */
+  #delivered(events: readonly RoomEvent[], connections: number, startedAt: number): void {
+    const { metrics, logger } = this.#deps;
+    const now = Date.now();
+    for (const event of events) observeWithTrace(metrics.delivery, Math.max(0, now - Date.parse(event.at)) / 1_000, traceIdOfTraceparent(event.traceparent));
+    metrics.fanoutSends.inc(events.length * connections);
+    const [first, ...rest] = events;
+    if (first?.traceparent === undefined) return;
+    const links = rest.map((event) => linkTo(event.traceparent)).filter((link): link is Link => link !== null);
+    const attributes = { 'hearth.events': events.length, 'hearth.connections': connections };
+    const span = tracer().startSpan('hearth.fanout', { kind: SpanKind.CONSUMER, startTime: startedAt, links, attributes }, contextOfTraceparent(first.traceparent));
+    withSpan(span, () => logger.debug({ events: events.length, connections }, 'room events delivered'));
+    span.end(now);
   }
 
   #signal(signal: EphemeralSignal): void {

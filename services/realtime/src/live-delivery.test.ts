@@ -26,7 +26,7 @@ class Target implements LiveTarget {
 }
 
 function setup(rooms: Record<string, Target[]>): LiveDelivery {
-  return new LiveDelivery({ connectionsIn: (roomId) => rooms[roomId] ?? [], onCatchUp: () => undefined });
+  return new LiveDelivery({ connectionsIn: (roomId) => rooms[roomId] ?? [], onCatchUp: () => undefined, delivered: () => undefined });
 }
 
 /** Lets the delivery run until every target has `count` events, or gives up after many turns. */

@@ -14,6 +14,8 @@ const CLOCK_EVERY = 32;
 interface Batch {
   readonly events: readonly RoomEvent[];
   readonly targets: readonly LiveTarget[];
+  /** When serving it began (ms since the epoch). */
+  readonly startedAt: number;
   next: number;
 }
 
@@ -22,6 +24,8 @@ export interface LiveDeliveryDeps {
   readonly connectionsIn: (roomId: string) => Iterable<LiveTarget>;
   /** Receives the catch-up an event started on a connection (a gap), to report its failure. */
   readonly onCatchUp: (work: Promise<void>) => void;
+  /** A room's batch has been written to every connection in it: for metrics and traces. */
+  readonly delivered: (events: readonly RoomEvent[], connections: number, startedAt: number) => void;
 }
 
 /**
@@ -82,6 +86,7 @@ export class LiveDelivery {
       const batch = this.#batches[0] as Batch;
       if (!this.#serve(batch, deadline)) return this.#schedule();
       this.#batches.shift();
+      this.#deps.delivered(batch.events, batch.targets.length, batch.startedAt);
     }
   }
 
@@ -106,6 +111,7 @@ export class LiveDelivery {
       if (list === undefined) byRoom.set(event.roomId, [event]);
       else list.push(event);
     }
-    return [...byRoom].map(([roomId, roomEvents]) => ({ events: roomEvents, targets: [...this.#deps.connectionsIn(roomId)], next: 0 }));
+    const startedAt = Date.now();
+    return [...byRoom].map(([roomId, roomEvents]) => ({ events: roomEvents, targets: [...this.#deps.connectionsIn(roomId)], startedAt, next: 0 }));
   }
 }

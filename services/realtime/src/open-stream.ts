@@ -10,12 +10,36 @@ import type { RealtimeDeps } from './realtime.ts';
  * sent twice. Resolves once `ready` is sent.
  */
 export async function openStream(deps: RealtimeDeps, hub: Hub, signedIn: SignedIn, transport: Transport, resume: Readonly<Record<string, number>>): Promise<Connection> {
+  const { metrics } = deps;
+  try {
+    const connection = await start(deps, hub, signedIn, transport, resume);
+    metrics.connects.inc({ transport: transport.kind, kind: Object.keys(resume).length > 0 ? 'resume' : 'new' });
+    return connection;
+  } catch (error) {
+    metrics.connectFailures.inc({ transport: transport.kind, reason: 'error' });
+    throw error;
+  }
+}
+
+async function start(deps: RealtimeDeps, hub: Hub, signedIn: SignedIn, transport: Transport, resume: Readonly<Record<string, number>>): Promise<Connection> {
   const { user } = signedIn;
+  const { metrics } = deps;
   const connection = new Connection(signedIn, transport, {
-    loadEvents: (roomId) => hub.loadEvents(roomId),
+    loadEvents: (roomId) => {
+      const load = hub.loadEvents(roomId);
+      return async (afterSeq, limit) => {
+        const events = await load(afterSeq, limit);
+        metrics.replayedEvents.inc({ transport: transport.kind }, events.length);
+        return events;
+      };
+    },
     roomJoined: (c, roomId) => hub.roomJoined(c, roomId),
     roomLeft: (c, roomId) => hub.roomLeft(c, roomId),
     maxBufferedBytes: deps.limits.connectionBufferBytes,
+    tooSlow: () => {
+      metrics.fanoutDrops.inc();
+      metrics.slowConsumerCloses.inc({ transport: transport.kind });
+    },
   });
   await hub.attach(connection);
   const rooms = await deps.store.listRoomsForMember(user.id);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Bus, Ephemeral, Logger, SignedIn, Store } from '@hearth/core';
+import type { Bus, Ephemeral, HearthMetrics, Logger, SignedIn, Store } from '@hearth/core';
 import { Hub } from './hub.ts';
 import { registerSse } from './sse.ts';
 import { createWebSocketEndpoint } from './websocket.ts';
@@ -11,6 +11,7 @@ export interface RealtimeDeps {
   readonly bus: Bus;
   readonly ephemeral: Ephemeral;
   readonly logger: Logger;
+  readonly metrics: HearthMetrics;
   readonly publicUrl: string;
   readonly limits: { readonly connectionBufferBytes: number };
 }

@@ -39,6 +39,7 @@ function sseText(frame: ServerFrame): string {
 function transportOf(reply: FastifyReply): Transport {
   const res = reply.raw;
   return {
+    kind: 'sse',
     send: (frame) => void res.write(sseText(frame)),
     bufferedBytes: () => res.writableLength,
     cork: () => res.cork(),
@@ -64,7 +65,10 @@ export function registerSse(app: FastifyInstance, deps: RealtimeDeps, hub: Hub, 
       const lastEventId = request.headers['last-event-id'];
       const resume = resumeOf(request.query.resume, Array.isArray(lastEventId) ? lastEventId[0] : lastEventId);
       const signedIn: SignedIn | null = await authenticate(request.headers.cookie);
-      if (signedIn === null) return reply.code(401).send({ error: { code: 'unauthenticated', message: 'sign in first' } });
+      if (signedIn === null) {
+        deps.metrics.connectFailures.inc({ transport: 'sse', reason: 'refused' });
+        return reply.code(401).send({ error: { code: 'unauthenticated', message: 'sign in first' } });
+      }
       reply.hijack();
       reply.raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',

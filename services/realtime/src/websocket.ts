@@ -62,6 +62,7 @@ function eventFrame(frame: Extract<ServerFrame, { type: 'room.event' }>): Buffer
  */
 function transportOf(ws: WebSocket, socket: Duplex): Transport {
   return {
+    kind: 'websocket',
     send(frame) {
       if (frame.type !== 'room.event') ws.send(frameText(frame));
       else if (ws.readyState === WebSocket.OPEN) socket.write(eventFrame(frame));
@@ -144,9 +145,10 @@ export function createWebSocketEndpoint(deps: RealtimeDeps, hub: Hub, authentica
   }
 
   async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    if (!isSameOrigin(request, deps.publicUrl)) return refuse(socket, 403, 'forbidden', 'WebSocket connections must come from this site');
+    const refused = (): void => deps.metrics.connectFailures.inc({ transport: 'websocket', reason: 'refused' });
+    if (!isSameOrigin(request, deps.publicUrl)) return (refused(), refuse(socket, 403, 'forbidden', 'WebSocket connections must come from this site'));
     const signedIn = await authenticate(request.headers.cookie);
-    if (signedIn === null) return refuse(socket, 401, 'unauthenticated', 'sign in first');
+    if (signedIn === null) return (refused(), refuse(socket, 401, 'unauthenticated', 'sign in first'));
     wss.handleUpgrade(request, socket, head, (ws) => serve(ws, socket, signedIn));
   }
 
@@ -156,6 +158,7 @@ export function createWebSocketEndpoint(deps: RealtimeDeps, hub: Hub, authentica
       const path = (request.url ?? '').split('?')[0];
       if (path !== WEBSOCKET_PATH) return false;
       onUpgrade(request, socket, head).catch((error: unknown) => {
+        deps.metrics.connectFailures.inc({ transport: 'websocket', reason: 'error' });
         deps.logger.error({ err: error }, 'websocket upgrade failed');
         socket.destroy();
       });

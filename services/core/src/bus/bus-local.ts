@@ -104,6 +104,11 @@ export class BusLocal implements Bus {
     this.#assertOpen();
   }
 
+  /** Events live in this process's memory, bounded by the replay limit: no stream to fill. */
+  async streamUsage(): Promise<null> {
+    return null;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     this.#registration = undefined;

@@ -64,6 +64,27 @@ runBusContract('createBus({ type: nats })', async () => {
 });
 
 describe('BusNats', () => {
+  it("reports each event its live feed takes (delay and lag) and the stream's storage, for metrics", async () => {
+    const instance = freshInstance();
+    const consumed: { delaySeconds: number; pending: number }[] = [];
+    const config = { type: 'nats' as const, servers: [nats.url], instance, replayLimit: 1_000 };
+    const subscriber = await BusNats.connect(config, { onConsumed: (delaySeconds, pending) => consumed.push({ delaySeconds, pending }) });
+    opened.add(subscriber);
+    const publisher = await open(instance);
+    const received = collect(subscriber);
+    await untilLive(publisher, received);
+    const before = await publisher.streamUsage();
+    const roomId = newId();
+    for (let seq = 1; seq <= 5; seq += 1) await publisher.publishRoomEvent(roomEvent(roomId, seq));
+    await eventually(() => ofRoom(received, roomId).length === 5);
+    assert.ok(consumed.length >= 5, 'told of every event');
+    assert.ok(consumed.every(({ delaySeconds, pending }) => delaySeconds >= 0 && delaySeconds < 10 && pending >= 0));
+    assert.equal(consumed.at(-1)?.pending, 0, 'nothing left behind the last one');
+    const after = await publisher.streamUsage();
+    assert.ok(after.bytes > before.bytes, `the stream grew: ${before.bytes} -> ${after.bytes} bytes`);
+    assert.ok(after.maxBytes === null || after.maxBytes > after.bytes);
+  });
+
   it('names NATS and the server when it cannot connect', async () => {
     const url = `nats://127.0.0.1:${await freePort()}`;
     await assert.rejects(BusNats.connect({ type: 'nats', servers: [url], instance: 'nobody', replayLimit: 10 }), (error: unknown) => {
@@ -297,6 +318,7 @@ describe('BusNats on a 3-node cluster', () => {
     const instance = freshInstance();
     const [publisher, subscriber] = await Promise.all([openOnCluster(instance), openOnCluster(instance)]);
     const received = collect(subscriber);
+    await eventually(() => answersPing(subscriber), 30_000, 100);
     await untilLive(publisher, received);
     const roomId = newId();
     const published = Array.from({ length: 9 }, (_, i) => roomEvent(roomId, i + 1));
@@ -341,16 +363,18 @@ function collect(bus: Bus): RoomEvent[] {
 
 /**
  * subscribeRoomEvents returns before its consumer exists on the server; publishing warm-up
- * events until every subscriber has seen one shows they are live.
+ * events until every subscriber has seen one shows they are live. Bounded by time, not by a
+ * count of events: on a cluster that has just re-formed, the consumer can take seconds to be made.
  */
 async function untilLive(publisher: Bus, ...subscribers: RoomEvent[][]): Promise<void> {
   const roomId = `warmup-${newId()}`;
-  for (let seq = 1; seq <= 100; seq += 1) {
+  const deadline = Date.now() + 30_000;
+  for (let seq = 1; Date.now() < deadline; seq += 1) {
     await publisher.publishRoomEvent(roomEvent(roomId, seq));
-    await sleep(20);
+    await sleep(50);
     if (subscribers.every((received) => received.some((event) => event.roomId === roomId))) return;
   }
-  assert.fail('the subscribers never went live');
+  assert.fail('the subscribers never went live within 30 s');
 }
 
 async function headerOfNextCommand(instance: string, send: () => Promise<unknown>): Promise<string | undefined> {

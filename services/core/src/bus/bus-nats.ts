@@ -37,8 +37,10 @@ import type {
   CommandHandler,
   CommandReply,
   CommandRequest,
+  ConsumeObserver,
   RoomEventListener,
   SignalListener,
+  StreamUsage,
   Subscription,
 } from './bus.ts';
 import { Fanout } from './fanout.ts';
@@ -48,6 +50,7 @@ type NatsBusConfig = Extract<BusConfig, { type: 'nats' }>;
 export interface BusNatsOptions {
   /** Receives what a listener or command handler threw, and trouble of the live event feed; delivery carries on. */
   readonly onError?: (error: unknown) => void;
+  readonly onConsumed?: ConsumeObserver;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -118,6 +121,7 @@ export class BusNats implements Bus {
   readonly #js: JetStreamClient;
   readonly #names: NatsNames;
   readonly #onError: (error: unknown) => void;
+  readonly #onConsumed: ConsumeObserver;
   readonly #replay: RoomReplay;
   readonly #roomEvents: Fanout<RoomEvent>;
   readonly #signals: Fanout<EphemeralSignal>;
@@ -134,6 +138,7 @@ export class BusNats implements Bus {
     this.#js = jsm.jetstream();
     this.#names = names;
     this.#onError = options.onError ?? warn;
+    this.#onConsumed = options.onConsumed ?? (() => undefined);
     this.#replay = new RoomReplay(jsm, names);
     this.#roomEvents = new Fanout(this.#onError);
     this.#signals = new Fanout(this.#onError);
@@ -248,6 +253,7 @@ export class BusNats implements Bus {
       names: this.#names,
       onError: this.#onError,
       deliver: (event) => this.#roomEvents.publish(event),
+      onConsumed: this.#onConsumed,
       isClosed: () => this.#nc.isClosed(),
     });
     return this.#roomEvents.subscribe(listener);
@@ -293,6 +299,14 @@ export class BusNats implements Bus {
     // A process that fans events out is not ready while its feed of them is down: its clients
     // would wait for events it cannot hear (a new stream of several replicas elects a leader first).
     if (this.#feed !== undefined && !this.#feed.isRunning()) throw new HearthError('unavailable', 'the live feed of room events from NATS is not running yet');
+  }
+
+  async streamUsage(): Promise<StreamUsage> {
+    this.#assertOpen();
+    const [stream, account] = await Promise.all([this.#jsm.streams.info(this.#names.stream), this.#jsm.getAccountInfo()]);
+    const streamLimit = stream.config.max_bytes > 0 ? stream.config.max_bytes : null;
+    const accountLimit = account.limits.max_storage > 0 ? account.limits.max_storage : null;
+    return { bytes: stream.state.bytes, maxBytes: streamLimit ?? accountLimit };
   }
 
   close(): Promise<void> {
@@ -459,6 +473,7 @@ class RoomFeed {
   #receive(msg: JsMsg): void {
     this.#heardAt = Date.now();
     this.#nextStreamSeq = msg.seq + 1;
+    this.#deps.onConsumed(Math.max(0, Date.now() - msg.info.timestampNanos / 1e6) / 1_000, msg.info.pending);
     let event: RoomEvent;
     try {
       event = msg.json<RoomEvent>();
@@ -486,6 +501,7 @@ interface RoomFeedDeps {
   readonly names: NatsNames;
   readonly onError: (error: unknown) => void;
   readonly deliver: (event: RoomEvent) => void;
+  readonly onConsumed: ConsumeObserver;
   readonly isClosed: () => boolean;
 }
 

@@ -55,5 +55,19 @@ export interface Bus {
   subscribeSignals(listener: SignalListener): Subscription;
 
   ping(): Promise<void>;
+  /** The durable stream's storage now, or null for a bus that keeps none (in-process). */
+  streamUsage(): Promise<StreamUsage | null>;
   close(): Promise<void>;
+}
+
+export interface StreamUsage {
+  readonly bytes: number;
+  /** The stream's own limit, or else its account's JetStream storage limit; null when neither is set. */
+  readonly maxBytes: number | null;
+}
+
+/** Told of each room event a subscribing process takes from the stream, for metrics. */
+export interface ConsumeObserver {
+  /** `delaySeconds` since the stream stored it; `pending` events are still behind it. */
+  (delaySeconds: number, pending: number): void;
 }

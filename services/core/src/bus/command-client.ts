@@ -1,6 +1,8 @@
 import type { RequestOrigin } from '../domain/audit.ts';
 import type { CommandName, CommandPayloads, CommandResults } from '../domain/commands.ts';
 import { HearthError } from '../errors.ts';
+import { SpanKind } from '@opentelemetry/api';
+import { currentTraceparent, inSpan } from '../telemetry/spans.ts';
 import type { Bus } from './bus.ts';
 
 /** Sends typed commands over the bus and turns error replies back into HearthErrors. */
@@ -17,11 +19,15 @@ export interface CommandClient {
 
 export function createCommandClient(bus: Bus, timeoutMs = 10_000): CommandClient {
   return {
-    async send(name, payload, meta = {}) {
-      const reply = await bus.request({ name, payload, ...meta }, timeoutMs);
-      if (!reply.ok) throw HearthError.fromJSON({ error: reply.error });
-      // The reply crossed a process boundary as JSON; messaging's handler table is what types it.
-      return reply.result as CommandResults[typeof name];
+    send(name, payload, meta = {}) {
+      // A span of its own, whose context the command carries to messaging: the post's trace goes on there.
+      return inSpan(`hearth.send ${name}`, { kind: SpanKind.CLIENT }, async () => {
+        const traceparent = meta.traceparent ?? currentTraceparent();
+        const reply = await bus.request({ name, payload, ...meta, ...(traceparent === undefined ? {} : { traceparent }) }, timeoutMs);
+        if (!reply.ok) throw HearthError.fromJSON({ error: reply.error });
+        // The reply crossed a process boundary as JSON; messaging's handler table is what types it.
+        return reply.result as CommandResults[typeof name];
+      });
     },
   };
 }

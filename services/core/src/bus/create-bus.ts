@@ -1,9 +1,11 @@
 import type { BusConfig } from '../config.ts';
-import type { Bus } from './bus.ts';
+import type { Bus, ConsumeObserver } from './bus.ts';
 
 export interface CreateBusOptions {
   /** Receives what a subscriber or command handler threw; the bus keeps delivering to the others. */
   readonly onError?: (error: unknown) => void;
+  /** Told of each room event this process's live feed takes from a durable stream (NATS only). */
+  readonly onConsumed?: ConsumeObserver;
 }
 
 /** Loads only the implementation the config names, so a tier never loads a driver it does not use. */

@@ -2,7 +2,7 @@ import type { AuditEntry } from '../domain/audit.ts';
 import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
 import type { RoomEvent } from '../domain/events.ts';
 import type { Account, Boost, Membership, Message, Room, RoomForMember, SearchHit, Session, User } from '../domain/types.ts';
-import type { ApiTokenCredentials, AuditPage, Credentials, MessagePage, OutboxEntry, StoreReads } from './store.ts';
+import type { ApiTokenCredentials, AuditPage, Credentials, MessagePage, OutboxBacklog, OutboxEntry, StoreReads } from './store.ts';
 
 /**
  * The reads of a Store, each handed to `read`, which picks the reader for the call: the
@@ -62,6 +62,10 @@ export abstract class ReadsThrough implements StoreReads {
   }
   unpublishedEvents(limit: number): Promise<OutboxEntry[]> {
     return this.read((r) => r.unpublishedEvents(limit));
+  }
+
+  outboxBacklog(): Promise<OutboxBacklog> {
+    return this.read((r) => r.outboxBacklog());
   }
   searchMessages(userId: string, query: string, limit: number): Promise<SearchHit[]> {
     return this.read((r) => r.searchMessages(userId, query, limit));

@@ -582,6 +582,7 @@ function eventTests(test: StoreTest): void {
 
     const pending = await store.unpublishedEvents(10);
     assert.deepEqual(pending.map((entry) => entry.event), events);
+    assert.deepEqual(await store.outboxBacklog(), { events: events.length, oldestAt: events.map((event) => event.at).sort()[0] });
     const ids = pending.map((entry) => entry.id);
     assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'outbox ids increase in append order');
     assert.deepEqual((await store.unpublishedEvents(2)).map((entry) => entry.event), events.slice(0, 2));
@@ -589,8 +590,10 @@ function eventTests(test: StoreTest): void {
     await store.transaction((tx) => tx.markPublished(ids.slice(0, 2)));
     await store.transaction((tx) => tx.markPublished([]));
     assert.deepEqual(await store.unpublishedEvents(10), pending.slice(2));
+    assert.equal((await store.outboxBacklog()).events, events.length - 2);
     await store.transaction((tx) => tx.markPublished(ids));
     assert.deepEqual(await store.unpublishedEvents(10), []);
+    assert.deepEqual(await store.outboxBacklog(), { events: 0, oldestAt: null });
     assert.equal((await store.eventsSince(roomA.id, 0, 10)).length, 2, 'publishing keeps the room log');
   });
 }

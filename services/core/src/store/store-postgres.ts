@@ -54,6 +54,8 @@ import type {
   MessagePage,
   NewMessage,
   NewUser,
+  OutboxBacklog,
+  PoolStats,
   OutboxEntry,
   Store,
   StoreReads,
@@ -136,6 +138,10 @@ export class StorePostgres extends ReadsThrough implements Store {
 
   async ping(): Promise<void> {
     await this.#read((tx) => tx.exec('SELECT 1'));
+  }
+
+  poolStats(): PoolStats {
+    return { inUse: this.#pool.totalCount - this.#pool.idleCount, waiting: this.#pool.waitingCount };
   }
 
   close(): Promise<void> {
@@ -571,6 +577,13 @@ class PostgresTx implements StoreTx {
     const sql = `SELECT o.id, e.body FROM outbox o JOIN room_events e ON e.room_id = o.room_id AND e.seq = o.seq
       ORDER BY o.id LIMIT $1`;
     return (await this.#sql.rows<{ id: number; body: RoomEvent }>(sql, limit)).map((row) => ({ id: row.id, event: row.body }));
+  }
+
+  async outboxBacklog(): Promise<OutboxBacklog> {
+    const sql = `SELECT count(*)::int AS events, min(e.body->>'at') AS oldest_at FROM outbox o
+      JOIN room_events e ON e.room_id = o.room_id AND e.seq = o.seq`;
+    const [row] = await this.#sql.rows<{ events: number; oldest_at: string | null }>(sql);
+    return { events: row?.events ?? 0, oldestAt: row?.oldest_at ?? null };
   }
 
   async markPublished(outboxIds: readonly number[]): Promise<void> {

@@ -56,6 +56,7 @@ import type {
   MessagePage,
   NewMessage,
   NewUser,
+  OutboxBacklog,
   OutboxEntry,
   Store,
   StoreReads,
@@ -114,6 +115,11 @@ export class StoreSqlite extends ReadsThrough implements Store {
 
   async ping(): Promise<void> {
     await this.#read(() => this.#sql.get('SELECT 1'));
+  }
+
+  /** One connection, used in turn: there is no pool to report on. */
+  poolStats(): null {
+    return null;
   }
 
   close(): Promise<void> {
@@ -508,6 +514,13 @@ class SqliteTx implements StoreTx {
     const sql = `SELECT o.id, e.body FROM outbox o JOIN room_events e ON e.room_id = o.room_id AND e.seq = o.seq
       WHERE o.published_at IS NULL ORDER BY o.id LIMIT ?`;
     return this.#sql.all<{ id: number; body: string }>(sql, limit).map((row) => ({ id: row.id, event: JSON.parse(row.body) as RoomEvent }));
+  }
+
+  async outboxBacklog(): Promise<OutboxBacklog> {
+    const sql = `SELECT count(*) AS events, min(json_extract(e.body, '$.at')) AS oldest_at FROM outbox o
+      JOIN room_events e ON e.room_id = o.room_id AND e.seq = o.seq WHERE o.published_at IS NULL`;
+    const row = this.#sql.get<{ events: number; oldest_at: string | null }>(sql);
+    return { events: row?.events ?? 0, oldestAt: row?.oldest_at ?? null };
   }
 
   async markPublished(outboxIds: readonly number[]): Promise<void> {

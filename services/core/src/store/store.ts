@@ -28,7 +28,22 @@ export interface Store extends StoreReads {
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** Cheap round trip used by /readyz. */
   ping(): Promise<void>;
+  /** The connection pool's use now, or null for a store without a pool (SQLite). */
+  poolStats(): PoolStats | null;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  /** Connections checked out. */
+  readonly inUse: number;
+  /** Callers waiting for a connection. */
+  readonly waiting: number;
+}
+
+export interface OutboxBacklog {
+  readonly events: number;
+  /** The `at` of the oldest waiting event. */
+  readonly oldestAt: string | null;
 }
 
 export interface MessagePage {
@@ -128,6 +143,8 @@ export interface StoreReads {
   eventsSince(roomId: string, afterSeq: number, limit: number): Promise<RoomEvent[]>;
   /** Events not yet published to the bus, in the order they were appended. */
   unpublishedEvents(limit: number): Promise<OutboxEntry[]>;
+  /** How many events wait to be published, and when the oldest of them happened (null when none wait). */
+  outboxBacklog(): Promise<OutboxBacklog>;
 
   /**
    * Full-text search over non-deleted messages in rooms `userId` is a member of.

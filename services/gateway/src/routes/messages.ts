@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import { HearthError, requireMembership, requireRoom, requireVisibleMessage } from '@hearth/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HearthError, observeWithTrace, requireMembership, requireRoom, requireVisibleMessage, type HearthMetrics } from '@hearth/core';
 import { enforceRateLimit, requireActor, requireSignedIn } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { boostBody, boostParams, editBody, messageParams, pageQuery, postBody, roomParams, searchQuery } from '../schemas.ts';
@@ -25,6 +25,19 @@ export function pageOf(query: PageQuery): { before?: number; after?: number; lim
   };
 }
 
+/**
+ * Counts each post by outcome, and times the acknowledged ones, at the response: a post the
+ * schema refused never reaches the handler, and it counts too. Only a 5xx is a failure of Hearth.
+ */
+function postRecorder(metrics: HearthMetrics): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async (_request, reply) => {
+    const status = reply.statusCode;
+    const outcome = status < 400 ? 'acknowledged' : status < 500 ? 'rejected' : 'failed';
+    metrics.posts.inc({ outcome });
+    if (outcome === 'acknowledged') observeWithTrace(metrics.postAck, reply.elapsedTime / 1_000);
+  };
+}
+
 export function registerMessageRoutes(app: FastifyInstance, deps: GatewayDeps): void {
   const { store, commands } = deps;
 
@@ -41,7 +54,7 @@ export function registerMessageRoutes(app: FastifyInstance, deps: GatewayDeps): 
 
   app.post<{ Params: { roomId: string }; Body: { body: string; clientMessageId: string } }>(
     '/api/rooms/:roomId/messages',
-    { schema: { params: roomParams, body: postBody } },
+    { schema: { params: roomParams, body: postBody }, onResponse: postRecorder(deps.metrics) },
     async (request, reply) => {
       const user = requireActor(request);
       await enforceRateLimit(deps, `post:${user.id}`, deps.limits.postsPerMinute);
