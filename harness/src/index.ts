@@ -10,3 +10,4 @@ export { pinnedVersion } from './pinned.ts';
 export { thirdPartyCrd, thirdPartyCrds } from './third-party-crds.ts';
 export { startIngress, nginxConfig, type Ingress, type IngressBackends } from './ingress.ts';
 export { startControlPlane, kubeBinaries, serviceClusterIpRange, type ControlPlane, type KubeBinaries } from './kube.ts';
+export { describeSpans, SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';

@@ -21,3 +21,4 @@ export { createStore } from './store/create-store.ts';
 export { createMetrics, observeWithTrace, statusClass, type HearthMetrics, type MetricsIdentity } from './telemetry/metrics.ts';
 export * from './telemetry/spans.ts';
 export { timed, type RecordDuration } from './telemetry/timed.ts';
+export { startTracing, type StopTracing } from './telemetry/tracing.ts';

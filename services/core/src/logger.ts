@@ -1,8 +1,21 @@
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
 /** JSON logs on stdout, one line per event, with the service role on every line. */
 export function createLogger(level: string, target: string): Logger {
-  return pino({ level, base: { service: 'hearth', target }, timestamp: pino.stdTimeFunctions.isoTime });
+  return pino({ level, base: { service: 'hearth', target }, timestamp: pino.stdTimeFunctions.isoTime, mixin: traceFields });
+}
+
+/**
+ * The active span's ids, so a log line can be found from a trace and a trace from a log line.
+ * With tracing off there is no context manager, the active context is always the empty root
+ * one, and this is one map lookup that finds nothing. A new object each time: pino merges the
+ * line's own fields into it.
+ */
+export function traceFields(): { trace_id?: string; span_id?: string } {
+  const spanContext = trace.getSpanContext(context.active());
+  if (spanContext === undefined || !isSpanContextValid(spanContext)) return {};
+  return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
 }
