@@ -96,11 +96,27 @@ describe('single tier: one post yields one trace across gateway, messaging and e
         [],
         `processes with no log line carrying trace_id ${traceId}:\n${missingLogs.map(({ name, process }) => `--- ${name}\n${process.output().slice(-3_000)}`).join('\n')}`,
       );
+
+      // The latency histograms point at the trace: an exemplar in the bucket the post landed in.
+      const [gateway] = tier.services('gateway');
+      assert.ok(gateway !== undefined);
+      assert.ok((await exemplarTraceIds(gateway.url, 'hearth_post_ack_duration_seconds_bucket')).includes(traceId), "the gateway's acknowledgement latency has the post's trace as an exemplar");
+      for (const realtime of realtimes) {
+        assert.ok((await exemplarTraceIds(realtime.url, 'hearth_delivery_latency_seconds_bucket')).includes(traceId), `realtime pid ${realtime.process.pid}'s delivery latency has the post's trace as an exemplar`);
+      }
     } finally {
       await Promise.all(streams.map((stream) => stream.close()));
     }
   });
 });
+
+/** The trace ids of the exemplars on one sample name of a process's OpenMetrics scrape. */
+async function exemplarTraceIds(baseUrl: string, sample: string): Promise<string[]> {
+  const response = await fetch(`${baseUrl}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
+  assert.equal(response.status, 200);
+  const text = await response.text();
+  return [...text.matchAll(new RegExp(`^${sample}\\{[^}]*\\} \\S+ # \\{trace_id="([0-9a-f]{32})"\\}`, 'gm'))].map((match) => match[1] ?? '');
+}
 
 interface ExpectedProcess {
   readonly name: string;
