@@ -40,10 +40,12 @@ function familiesOf(text: string): Map<string, Family> {
   return families;
 }
 
-/** The metrics docs/observability.md documents, with their types. */
+/** The service metrics docs/observability.md documents (its "The metrics" table), with their types. */
 function documentedMetrics(): Map<string, string> {
   const documented = new Map<string, string>();
-  for (const [, name, type] of readFileSync(OBSERVABILITY_DOC, 'utf8').matchAll(/^\| `([a-z_:]+)` \| (counter|gauge|histogram|summary) \|/gm)) {
+  const doc = readFileSync(OBSERVABILITY_DOC, 'utf8');
+  const table = doc.slice(doc.indexOf('### The metrics\n'), doc.indexOf('### The operator'));
+  for (const [, name, type] of table.matchAll(/^\| `([a-z_:]+)` \| (counter|gauge|histogram|summary) \|/gm)) {
     documented.set(name ?? '', type ?? '');
   }
   return documented;

@@ -68,7 +68,7 @@ export function createMetrics(identity: MetricsIdentity, onCollectError: (error:
   const memoryLimit = containerMemoryLimit();
   if (memoryLimit !== null) gauge('hearth_memory_limit_bytes', "The container's memory limit (cgroup memory.max).").set(memoryLimit);
 
-  return {
+  const metrics = {
     http: histogram('hearth_http_request_duration_seconds', 'HTTP requests by route template and status class, from arrival to the last byte sent.', LATENCY_BUCKETS, ['method', 'route', 'status_class']),
     posts: counter('hearth_posts_total', 'Message posts by outcome: acknowledged, rejected (4xx, the request was wrong) or failed (5xx).', ['outcome']),
     postAck: histogram('hearth_post_ack_duration_seconds', 'Time from a post arriving to its acknowledgement, acknowledged posts only.', ACK_BUCKETS, [], true),
@@ -92,6 +92,10 @@ export function createMetrics(identity: MetricsIdentity, onCollectError: (error:
     storePoolInUse: gauge('hearth_store_pool_in_use_connections', 'PostgreSQL connections checked out of the pool.'),
     storePoolWaiting: gauge('hearth_store_pool_waiting_requests', 'Requests waiting for a PostgreSQL connection.'),
     ephemeralOperation: histogram('hearth_ephemeral_operation_duration_seconds', 'Ephemeral-state calls (presence, typing, rate limits) by method and backend (redis or memory).', BACKEND_BUCKETS, ['operation', 'backend']),
+  };
+  startAtZero(metrics);
+  return {
+    ...metrics,
     onCollect(collect) {
       collectors.push(collect);
     },
@@ -100,6 +104,22 @@ export function createMetrics(identity: MetricsIdentity, onCollectError: (error:
       return render([processRegistry(), registry], wantsOpenMetrics(accept));
     }),
   };
+}
+
+/**
+ * Every series of a labelled counter, at 0 from the start: a series that first appears holding
+ * its first increase hides that increase from rate(), and a panel over it would show no data.
+ */
+function startAtZero(metrics: Omit<HearthMetrics, 'onCollect' | 'render'>): void {
+  const transports = ['websocket', 'sse'];
+  for (const outcome of ['acknowledged', 'rejected', 'failed']) metrics.posts.inc({ outcome }, 0);
+  for (const transport of transports) {
+    for (const kind of ['new', 'resume']) metrics.connects.inc({ transport, kind }, 0);
+    for (const reason of ['refused', 'error']) metrics.connectFailures.inc({ transport, reason }, 0);
+    metrics.replayedEvents.inc({ transport }, 0);
+    metrics.slowConsumerCloses.inc({ transport }, 0);
+    metrics.connections.set({ transport }, 0);
+  }
 }
 
 /** Observes a latency with the active trace's id as its exemplar, when there is one. */
