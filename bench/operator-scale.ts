@@ -189,7 +189,7 @@ async function measureOperator(kube: ControlPlane, client: KubeClient, base: Hea
   try {
     const leader = async (): Promise<boolean> => {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined))?.text();
-      return text !== undefined && /^hearth_operator_leader\{[^}]*\} 1$/m.test(text);
+      return text !== undefined && /^leader_election_master_status\{[^}]*\} 1$/m.test(text);
     };
     const readySince = performance.now();
     while (!(await leader())) {

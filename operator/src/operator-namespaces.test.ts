@@ -16,7 +16,7 @@ import { eventually } from './controller/testing.ts';
 const watched = ['hearth-team-a', 'hearth-team-b'] as const;
 const unwatched = 'hearth-team-c';
 const example = path.join(repoRoot, 'docs', 'examples', 'embedded.yaml');
-const success = /^hearth_operator_reconcile_total\{.*result="success"/;
+const success = /^controller_runtime_reconcile_total\{.*result="success"/;
 
 describe('an operator watching two namespaces', { timeout: 90_000 }, () => {
   let cluster: E2eCluster;

@@ -36,8 +36,8 @@ describe('the operator keeps control of a Hearth edited by hand', { timeout: sui
     (await hearthOf(name)).status?.conditions?.find((c) => c.type === type);
   const eventsOf = async (name: string): Promise<KubeEvent[]> =>
     (await getJson<{ items: KubeEvent[] }>('events', '--field-selector', `involvedObject.name=${name}`)).items;
-  const successes = (): Promise<number> => metric(/^hearth_operator_reconcile_total\{.*result="success"/);
-  const attempts = (): Promise<number> => metric(/^hearth_operator_reconcile_total\{/);
+  const successes = (): Promise<number> => metric(/^controller_runtime_reconcile_total\{.*result="success"/);
+  const attempts = (): Promise<number> => metric(/^controller_runtime_reconcile_total\{/);
   /** Waits for this many more reconciles (of any Hearth, any result): resyncs come every 5 s. */
   const moreReconciles = async (count: number): Promise<void> => {
     const before = await attempts();

@@ -74,7 +74,7 @@ describe('the operator against a real API server', { timeout: suiteTimeoutMs(e2e
     await startOperator('operator-a', metricsPort);
     await eventually(
       'operator-a holds the Lease',
-      async () => (await exists('lease', 'hearth-operator')) && (await metric(/^hearth_operator_leader\{/)) === 1,
+      async () => (await exists('lease', 'hearth-operator')) && (await metric(/^leader_election_master_status\{/)) === 1,
       30_000,
       200,
     );
@@ -132,11 +132,11 @@ describe('the operator against a real API server', { timeout: suiteTimeoutMs(e2e
     await eventually('globex Ready', () => isHearthReady('globex'), 20_000, 200);
     const ready = await hearthOf('globex');
     assert.equal(ready.status?.observedGeneration, ready.metadata.generation);
-    const reconcilesBefore = await metric(/^hearth_operator_reconcile_total\{.*result="success"/);
+    const reconcilesBefore = await metric(/^controller_runtime_reconcile_total\{.*result="success"/);
     await kubectl('annotate', 'hearth', 'globex', 'test/poke=1');
     await eventually(
       'a reconcile after the poke',
-      async () => (await metric(/^hearth_operator_reconcile_total\{.*result="success"/)) > reconcilesBefore,
+      async () => (await metric(/^controller_runtime_reconcile_total\{.*result="success"/)) > reconcilesBefore,
       10_000,
       100,
     );
@@ -154,11 +154,11 @@ describe('the operator against a real API server', { timeout: suiteTimeoutMs(e2e
       hearthGlobex: (await hearthOf('globex')).metadata.resourceVersion ?? '',
     });
     const before = await snapshot();
-    const reconciles = await metric(/^hearth_operator_reconcile_total\{.*result="success"/);
+    const reconciles = await metric(/^controller_runtime_reconcile_total\{.*result="success"/);
     const applied = await metric(/^hearth_operator_apply_total\{.*result="(created|updated)"/);
     await new Promise((resolve) => setTimeout(resolve, STEADY_STATE_MS));
     assert.deepEqual(await snapshot(), before);
-    assert.ok((await metric(/^hearth_operator_reconcile_total\{.*result="success"/)) >= reconciles + 20, 'at least ten resyncs of both Hearths');
+    assert.ok((await metric(/^controller_runtime_reconcile_total\{.*result="success"/)) >= reconciles + 20, 'at least ten resyncs of both Hearths');
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     assert.equal(
       await metric(/^hearth_operator_apply_total\{.*result="(created|updated)"/),
@@ -178,7 +178,7 @@ describe('the operator against a real API server', { timeout: suiteTimeoutMs(e2e
   });
 
   it('spec.paused: the operator stands back and says so, then picks up again', async () => {
-    const success = /^hearth_operator_reconcile_total\{.*result="success"/;
+    const success = /^controller_runtime_reconcile_total\{.*result="success"/;
     const condition = (hearth: Hearth, type: string): Condition | undefined => hearth.status?.conditions?.find((c) => c.type === type);
     const actedOn = (await hearthOf('globex')).status?.observedGeneration;
     await kubectl('patch', 'hearth', 'globex', '--type=merge', '-p', JSON.stringify({ spec: { paused: true } }));
@@ -334,8 +334,8 @@ describe('the operator against a real API server', { timeout: suiteTimeoutMs(e2e
     const holder = async (): Promise<string> => (await getJson<{ spec: { holderIdentity?: string } }>('lease', 'hearth-operator')).spec.holderIdentity ?? '';
     assert.equal(await holder(), 'operator-a');
     await new Promise((resolve) => setTimeout(resolve, 6_000));
-    assert.equal(await metric(/^hearth_operator_leader\{/, portB), 0);
-    assert.equal(await metric(/^hearth_operator_reconcile_total\{/, portB), 0, 'the standby reconciled nothing');
+    assert.equal(await metric(/^leader_election_master_status\{/, portB), 0);
+    assert.equal(await metric(/^controller_runtime_reconcile_total\{/, portB), 0, 'the standby reconciled nothing');
     const a = operators[0];
     a?.process.kill('SIGKILL');
     await a?.exited;

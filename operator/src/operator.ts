@@ -6,14 +6,17 @@ import { hearthApiVersion, hearthGroup, hearthKind, type Hearth } from './api/in
 import {
   createController,
   createInformer,
+  createKubeHttp,
   createMergedInformer,
-  createRegistry,
+  createMetricsRegistry,
+  createRequestRecorder,
   ownerKeys,
   type Controller,
   type ControllerEvent,
   type Informer,
   type InformerOptions,
   type KubeObject,
+  type MetricsRegistry,
   type ResourceRef,
 } from './controller/index.ts';
 import { cloudNativePGGroupVersion, labelKeys, managedBy } from './tiers/index.ts';
@@ -65,14 +68,23 @@ function informerIn<T extends KubeObject>(
   return createMergedInformer(namespaces.map((namespace) => createInformer<T>({ ...options, resource: { ...resource, namespace } })));
 }
 
+/** What the reconcile did with each desired object; controller-runtime has no such metric. */
+function applyCounter(registry: MetricsRegistry) {
+  const applies = registry.counter('hearth_operator_apply_total', 'Desired objects by what the reconcile did with them (created, updated, unchanged).', ['kind', 'result']);
+  return (kind: string, result: string): void => applies.inc({ kind, result });
+}
+
 export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, log: Log): Operator {
-  const client = createKubeClient(kubeConfig);
-  const registry = createRegistry();
-  const applies = registry.counter('hearth_operator_apply_total', 'Desired objects by what the reconcile did with them (created, updated, unchanged).');
-  const primary = informerIn<Hearth & KubeObject>(config.namespaces, { group: hearthGroup, version: hearthApiVersion, plural: 'hearths' }, { kubeConfig });
+  // The process's one registry: process and Node metrics with the controller's.
+  const registry = createMetricsRegistry({ defaultMetrics: true });
+  // Every client of the API server counts its requests, as client-go's do.
+  const recordRequest = createRequestRecorder(registry);
+  const client = createKubeClient(kubeConfig, { recordRequest });
+  const http = createKubeHttp(kubeConfig, { recordRequest });
+  const primary = informerIn<Hearth & KubeObject>(config.namespaces, { group: hearthGroup, version: hearthApiVersion, plural: 'hearths' }, { http });
   // Only what the operator made: the cache holds no one else's Secrets.
   const owned = new Map<OwnedKindName, Informer>(
-    watchedKinds.map((kind) => [kind, informerIn(config.namespaces, resourceOf(kind), { kubeConfig, labelSelector: `${labelKeys.managedBy}=${managedBy}` })]),
+    watchedKinds.map((kind) => [kind, informerIn(config.namespaces, resourceOf(kind), { http, labelSelector: `${labelKeys.managedBy}=${managedBy}` })]),
   );
   const recorder = createEventRecorder(client, { instance: config.leaderElection.enabled ? config.leaderElection.identity : 'hearth-operator', log });
   const reconcile = createHearthReconciler({
@@ -85,7 +97,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     cached: (kind, namespace) => owned.get(kind)?.list().filter((object) => object.metadata?.namespace === namespace),
     hasCloudNativePG: createGroupDiscovery(client, cloudNativePGGroupVersion, 'clusters', config.discoveryMs),
     notReadyRequeueMs: config.notReadyRequeueMs,
-    onApply: (kind, result) => applies.inc({ kind, result }),
+    onApply: applyCounter(registry),
     log,
   });
   const controller = createController({
@@ -103,6 +115,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
       ? {
           leaderElection: {
             kubeConfig,
+            recordRequest,
             name: config.leaderElection.name,
             namespace: config.leaderElection.namespace,
             identity: config.leaderElection.identity,

@@ -106,13 +106,13 @@ describe('controller against a real kube-apiserver', () => {
       assert.equal(reconciled.filter((key) => key === `${ns}/flaky`).length >= 3, true);
 
       const metrics = (await get(controller, '/metrics')).body;
-      assert.equal(metric(metrics, 'hearth_operator_reconcile_errors_total{controller="basic"}'), 2);
-      assert.equal(metric(metrics, 'hearth_operator_reconcile_total{controller="basic",result="error"}'), 2);
-      assert.ok((metric(metrics, 'hearth_operator_reconcile_total{controller="basic",result="success"}') ?? 0) >= 3);
-      assert.ok((metric(metrics, 'hearth_operator_reconcile_duration_seconds_count{controller="basic"}') ?? 0) >= 5);
-      assert.equal(metric(metrics, 'hearth_operator_workqueue_retries_total{controller="basic"}'), 2);
-      assert.equal(metric(metrics, 'hearth_operator_workqueue_depth{controller="basic"}'), 0);
-      assert.equal(metric(metrics, 'hearth_operator_leader{controller="basic"}'), 1);
+      assert.equal(metric(metrics, 'controller_runtime_reconcile_errors_total{controller="basic"}'), 2);
+      assert.equal(metric(metrics, 'controller_runtime_reconcile_total{controller="basic",result="error"}'), 2);
+      assert.ok((metric(metrics, 'controller_runtime_reconcile_total{controller="basic",result="success"}') ?? 0) >= 3);
+      assert.ok((metric(metrics, 'controller_runtime_reconcile_time_seconds_count{controller="basic"}') ?? 0) >= 5);
+      assert.equal(metric(metrics, 'workqueue_retries_total{name="basic"}'), 2);
+      assert.equal(metric(metrics, 'workqueue_depth{name="basic"}'), 0);
+      assert.equal(metric(metrics, 'leader_election_master_status{name="basic"}'), 1);
       assert.equal(metric(metrics, 'hearth_operator_informer_synced{controller="basic",resource="core/v1/secrets"}'), 1);
     } finally {
       await controller.stop();
@@ -143,8 +143,8 @@ describe('controller against a real kube-apiserver', () => {
     try {
       await eventually('both ready', () => a.isReady() && b.isReady());
       assert.equal((await get(b, '/readyz')).status, 200, 'a synced standby is ready');
-      assert.equal(metric((await get(b, '/metrics')).body, 'hearth_operator_leader{controller="leader-test"}'), 0);
-      assert.equal(metric((await get(a, '/metrics')).body, 'hearth_operator_leader{controller="leader-test"}'), 1);
+      assert.equal(metric((await get(b, '/metrics')).body, 'leader_election_master_status{name="leader-test"}'), 0);
+      assert.equal(metric((await get(a, '/metrics')).body, 'leader_election_master_status{name="leader-test"}'), 1);
       await primary(ns, 'p2');
       await eventually('a reconciles p1 and p2', () => ['p1', 'p2'].every((name) => log.some((entry) => entry.by === 'a' && entry.key === `${ns}/${name}`)));
       assert.equal(b.isLeader(), false);

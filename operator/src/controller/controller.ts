@@ -1,10 +1,11 @@
 import type { BackoffPolicy } from './backoff.ts';
 import { createHealthHandler, startHealthServer, type HealthCheck, type HealthServer } from './health-server.ts';
-import type { Informer, ResourceRef } from './informer.ts';
+import { createControllerMetrics, createRequestRecorder, trackInformers, trackLeadership } from './controller-metrics.ts';
+import type { Informer } from './informer.ts';
 import { objectKey, ownerKeys, type KubeObject, type OwnerKind } from './kube-object.ts';
 import { createLeaderElector, type LeaderElector, type LeaderElectorOptions } from './leader-election.ts';
-import { createRegistry, type Registry } from './metrics.ts';
-import { createWorkQueue, type ReconcileOutcome, type ReconcileResult, type WorkQueue } from './work-queue.ts';
+import { createMetricsRegistry, type MetricsRegistry } from './metrics.ts';
+import { createWorkQueue, type ReconcileResult, type WorkQueue } from './work-queue.ts';
 
 /**
  * A controller: informers feed keys into a work queue whose workers call `reconcile(key)`.
@@ -32,7 +33,7 @@ export type ControllerEvent =
   | { readonly type: 'drained'; readonly drained: boolean; readonly abandoned: number };
 
 export interface ControllerOptions {
-  /** Names the controller in metrics (`controller` label). */
+  /** Names the controller in metrics (the `controller` and `name` labels). */
   readonly name: string;
   /** The controller starts and stops its informers: give each controller its own. */
   readonly primary: Informer;
@@ -46,14 +47,15 @@ export interface ControllerOptions {
   readonly shutdownDeadlineMs?: number;
   /** Without it this process always leads (a single replica, or a test). */
   readonly leaderElection?: LeaderElectionConfig;
-  readonly registry?: Registry;
+  /** Where the controller's metrics go (default: a registry of its own, without process metrics). */
+  readonly registry?: MetricsRegistry;
   /** Serve /healthz, /readyz and /metrics on this port (0: any free port). */
   readonly http?: { readonly port: number; readonly host?: string };
   readonly log?: (event: ControllerEvent) => void;
 }
 
 export interface Controller {
-  readonly registry: Registry;
+  readonly registry: MetricsRegistry;
   /** Starts informers, leader election and the HTTP server; resolves once it listens. */
   start(): Promise<void>;
   /** Drains in-flight reconciles, releases the Lease, stops informers and the server. */
@@ -77,39 +79,12 @@ interface Session {
   resync: NodeJS.Timeout | undefined;
 }
 
-export function resourceLabel(resource: ResourceRef): string {
-  return `${resource.group === '' ? 'core' : resource.group}/${resource.version}/${resource.plural}`;
-}
-
-function controllerMetrics(registry: Registry, controller: string) {
-  const labels = { controller };
-  const reconciles = registry.counter('hearth_operator_reconcile_total', 'Reconciles by result (success, requeue, error).');
-  const errors = registry.counter('hearth_operator_reconcile_errors_total', 'Reconciles that failed.');
-  const duration = registry.histogram('hearth_operator_reconcile_duration_seconds', 'How long reconciles took.');
-  const depth = registry.gauge('hearth_operator_workqueue_depth', 'Keys waiting for a worker.');
-  const adds = registry.counter('hearth_operator_workqueue_adds_total', 'Keys added to the work queue.');
-  const retries = registry.counter('hearth_operator_workqueue_retries_total', 'Keys requeued after a failure.');
-  depth.set(labels, 0);
-  for (const result of ['success', 'requeue', 'error']) reconciles.set({ controller, result }, 0);
-  errors.set(labels, 0);
-  return {
-    depth: (value: number) => depth.set(labels, value),
-    added: () => adds.inc(labels),
-    retried: () => retries.inc(labels),
-    reconciled: (_key: string, seconds: number, outcome: ReconcileOutcome) => {
-      reconciles.inc({ controller, result: outcome });
-      if (outcome === 'error') errors.inc(labels);
-      duration.observe(labels, seconds);
-    },
-  };
-}
-
 export function createController(options: ControllerOptions): Controller {
-  const registry = options.registry ?? createRegistry();
+  const registry = options.registry ?? createMetricsRegistry();
   const log = options.log ?? ((): void => {});
   const informers = [options.primary, ...(options.owned ?? []).map((owned) => owned.informer)];
-  const queueMetrics = controllerMetrics(registry, options.name);
   let session: Session | null = null;
+  const queueMetrics = createControllerMetrics(registry, options.name, () => session?.queue.inFlightMs() ?? []);
   const drains = new Set<Promise<unknown>>();
   let started = false;
   let stopping = false;
@@ -183,6 +158,7 @@ export function createController(options: ControllerOptions): Controller {
     options.leaderElection === undefined
       ? null
       : createLeaderElector({
+          recordRequest: createRequestRecorder(registry),
           ...options.leaderElection,
           onStartedLeading: startWorking,
           // Leadership lost: another may lead within seconds, so in-flight reconciles are aborted now.
@@ -197,20 +173,8 @@ export function createController(options: ControllerOptions): Controller {
     { name: `${options.name}-leader-or-standby`, ok: () => elector === null || elector.state() === 'leader' || elector.state() === 'standby' },
   ];
 
-  const leader = registry.gauge('hearth_operator_leader', 'Whether this process leads (1) or stands by (0).');
-  const synced = registry.gauge('hearth_operator_informer_synced', 'Whether the informer has listed (1) or not yet (0).');
-  const relists = registry.counter('hearth_operator_informer_relists_total', 'LISTs after the first (410 Gone).');
-  const restarts = registry.counter('hearth_operator_informer_watch_errors_total', 'Watches restarted after an error or a stall.');
-  registry.onCollect(() => {
-    leader.set({ controller: options.name }, isLeader() ? 1 : 0);
-    for (const informer of informers) {
-      const labels = { controller: options.name, resource: resourceLabel(informer.resource) };
-      const stats = informer.stats();
-      synced.set(labels, informer.hasSynced() ? 1 : 0);
-      relists.set(labels, stats.relists);
-      restarts.set(labels, stats.errors + stats.stalls);
-    }
-  });
+  trackLeadership(registry, options.name, isLeader);
+  trackInformers(registry, options.name, informers);
 
   return {
     registry,

@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Registry } from './metrics.ts';
+import { contentTypes, metricsFormatFor, type MetricsRegistry } from './metrics.ts';
 
 /**
  * /healthz, /readyz and /metrics for the operator process. createHealthHandler builds the
- * request handler without a socket (tests call it directly); startHealthServer listens.
+ * request handler without a socket; startHealthServer listens. /metrics answers in Prometheus
+ * text, or in OpenMetrics to a scraper whose Accept asks for it.
  */
 
 export interface HealthCheck {
@@ -12,7 +13,7 @@ export interface HealthCheck {
 }
 
 export interface HealthHandlerOptions {
-  readonly registry: Registry;
+  readonly registry: MetricsRegistry;
   /** Liveness: false only when the process should be restarted. */
   readonly liveness: readonly HealthCheck[];
   /** Readiness: every check must pass. */
@@ -55,12 +56,22 @@ export function createHealthHandler(options: HealthHandlerOptions): HealthHandle
         return;
       }
       case '/metrics':
-        response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' }).end(options.registry.render());
+        void serveMetrics(options.registry, request, response);
         return;
       default:
         response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
     }
   };
+}
+
+async function serveMetrics(registry: MetricsRegistry, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const format = metricsFormatFor(request.headers.accept);
+  try {
+    const body = await registry.render(format);
+    response.writeHead(200, { 'content-type': contentTypes[format], 'cache-control': 'no-store', vary: 'Accept' }).end(body);
+  } catch (error) {
+    response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`collecting metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
 }
 
 export interface HealthServer {

@@ -1,7 +1,6 @@
 // The controller core, written once for every resource kind the operator reconciles.
 export {
   createController,
-  resourceLabel,
   type Controller,
   type ControllerEvent,
   type ControllerOptions,
@@ -12,6 +11,7 @@ export {
 export {
   createInformer,
   isGone,
+  resourceLabel,
   resourcePath,
   type Informer,
   type InformerEvent,
@@ -38,9 +38,19 @@ export {
   type LeaderElectorOptions,
   type LeaderElectorState,
 } from './leader-election.ts';
-export { createRegistry, defaultBuckets, type Counter, type Gauge, type Histogram, type Labels, type Registry } from './metrics.ts';
+export { contentTypes, createMetricsRegistry, metricsFormatFor, type MetricsFormat, type MetricsRegistry, type MetricsRegistryOptions } from './metrics.ts';
+export {
+  createControllerMetrics,
+  createRequestRecorder,
+  reconcileResultLabel,
+  requestCode,
+  trackInformers,
+  trackLeadership,
+  type RequestOutcome,
+  type RequestRecorder,
+} from './controller-metrics.ts';
 export { createHealthHandler, startHealthServer, type HealthCheck, type HealthHandler, type HealthServer } from './health-server.ts';
-export { createKubeHttp, KubeApiError, type KubeHttp, type KubeResponse } from './kube-http.ts';
+export { createKubeHttp, KubeApiError, type KubeHttp, type KubeHttpOptions, type KubeResponse } from './kube-http.ts';
 export {
   groupOf,
   objectKey,

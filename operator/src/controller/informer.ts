@@ -99,6 +99,11 @@ export function resourcePath(resource: ResourceRef): string {
   return namespace === undefined || namespace === '' ? `${base}/${resource.plural}` : `${base}/namespaces/${encodeURIComponent(namespace)}/${resource.plural}`;
 }
 
+/** A resource as a label value: `core/v1/secrets`, `apps/v1/statefulsets`. */
+export function resourceLabel(resource: ResourceRef): string {
+  return `${resource.group === '' ? 'core' : resource.group}/${resource.version}/${resource.plural}`;
+}
+
 /** 410 Gone / Expired: the resourceVersion is older than the server's history. */
 export function isGone(error: unknown): boolean {
   return error instanceof KubeApiError && (error.status === 410 || error.reason === 'Expired' || error.reason === 'Gone');

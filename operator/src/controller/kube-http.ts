@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { RequestRecorder } from './controller-metrics.ts';
 
 /**
  * A thin HTTP transport to kube-apiserver that takes TLS, the agent and credentials from a
@@ -54,7 +55,30 @@ export function isStatus(value: unknown): value is Status {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'Status';
 }
 
-export function createKubeHttp(kubeConfig: KubeConfig): KubeHttp {
+export interface KubeHttpOptions {
+  /** Told of every request (rest_client_requests_total). */
+  readonly recordRequest?: RequestRecorder;
+}
+
+/**
+ * Tells `record` how a request ended: its status once the response's headers arrive (a watch
+ * counts then, not when it ends), or no response at all.
+ */
+export function recordResponse(pending: Promise<IncomingMessage>, record: RequestRecorder | undefined, method: string, url: URL): Promise<IncomingMessage> {
+  if (record === undefined) return pending;
+  return pending.then(
+    (response) => {
+      record({ method, host: url.host, status: response.statusCode });
+      return response;
+    },
+    (error: unknown) => {
+      record({ method, host: url.host, status: undefined });
+      throw error;
+    },
+  );
+}
+
+export function createKubeHttp(kubeConfig: KubeConfig, httpOptions: KubeHttpOptions = {}): KubeHttp {
   const cluster = kubeConfig.getCurrentCluster();
   if (cluster === null) throw new Error('the kubeconfig has no current cluster');
   const server = new URL(cluster.server);
@@ -72,11 +96,12 @@ export function createKubeHttp(kubeConfig: KubeConfig): KubeHttp {
     await kubeConfig.applyToHTTPSOptions(options);
     if (body !== undefined) options.headers = { ...options.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
+    const pending = new Promise<IncomingMessage>((resolve, reject) => {
       const req = request(url, options, resolve);
       req.on('error', reject);
       req.end(body);
     });
+    return recordResponse(pending, httpOptions.recordRequest, method, url);
   };
 
   return {

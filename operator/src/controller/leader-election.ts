@@ -1,9 +1,11 @@
 import {
   ApiException,
   CoordinationV1Api,
+  createConfiguration,
   Observable,
   V1MicroTime,
   type ConfigurationOptions,
+  type HttpLibrary,
   type KubeConfig,
   type ObservableMiddleware,
   type RequestContext,
@@ -12,6 +14,7 @@ import {
   type V1LeaseSpec,
 } from '@kubernetes/client-node';
 import { sleep } from './backoff.ts';
+import type { RequestRecorder } from './controller-metrics.ts';
 
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, after client-go's leaderelection package.
@@ -46,6 +49,8 @@ export interface LeaderElectorOptions {
   readonly onNewLeader?: (identity: string) => void;
   readonly log?: (event: LeaderElectionEvent) => void;
   readonly random?: () => number;
+  /** Told of every request to the API server (rest_client_requests_total). */
+  readonly recordRequest?: RequestRecorder;
 }
 
 export type LeaderElectionEvent =
@@ -99,6 +104,32 @@ function timeoutMiddleware(ms: number): ObservableMiddleware {
   };
 }
 
+/**
+ * The generated client's HTTP library, telling `record` of each request's status, or of its
+ * failure (no response: refused, reset, timed out), which middleware's post() never sees.
+ */
+function recordingHttpApi(record: RequestRecorder): HttpLibrary {
+  const inner = createConfiguration().httpApi;
+  return {
+    send(context: RequestContext) {
+      const request = { method: context.getHttpMethod(), host: new URL(context.getUrl()).host };
+      const sent = inner.send(context).toPromise();
+      return new Observable(
+        sent.then(
+          (response) => {
+            record({ ...request, status: response.httpStatusCode });
+            return response;
+          },
+          (error: unknown) => {
+            record({ ...request, status: undefined });
+            throw error;
+          },
+        ),
+      );
+    },
+  };
+}
+
 function isApiStatus(error: unknown, code: number): boolean {
   return error instanceof ApiException && error.code === code;
 }
@@ -107,7 +138,11 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
   const timing = leaderElectionTiming(options);
   const { name, namespace, identity } = options;
   const api = options.kubeConfig.makeApiClient(CoordinationV1Api);
-  const requestOptions: ConfigurationOptions = { middleware: [timeoutMiddleware(timing.requestTimeoutMs)], middlewareMergeStrategy: 'append' };
+  const requestOptions: ConfigurationOptions = {
+    middleware: [timeoutMiddleware(timing.requestTimeoutMs)],
+    middlewareMergeStrategy: 'append',
+    ...(options.recordRequest === undefined ? {} : { httpApi: recordingHttpApi(options.recordRequest) }),
+  };
   const leaseDurationSeconds = Math.max(1, Math.ceil(timing.leaseDurationMs / 1000));
   const random = options.random ?? Math.random;
   const log = options.log ?? ((): void => {});

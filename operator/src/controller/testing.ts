@@ -71,3 +71,154 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
   };
 }
+
+export type ExpositionFormat = 'prometheus' | 'openmetrics';
+
+export interface Sample {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+export interface MetricFamily {
+  readonly name: string;
+  readonly type: string;
+  readonly help: string;
+  readonly samples: Sample[];
+}
+
+/** The sample names a family of `type` may have, by format (OpenMetrics counters end in _total, their family does not). */
+function sampleSuffixes(type: string, format: ExpositionFormat): readonly string[] {
+  switch (type) {
+    case 'counter':
+      return format === 'openmetrics' ? ['_total', '_created'] : [''];
+    case 'histogram':
+      return format === 'openmetrics' ? ['_bucket', '_sum', '_count', '_created'] : ['_bucket', '_sum', '_count'];
+    case 'summary':
+      return ['', '_sum', '_count'];
+    default:
+      return [''];
+  }
+}
+
+/** A sample value as Prometheus's parsers read it (Go's ParseFloat: NaN and Inf in any case; prom-client writes `Nan`). */
+function parseValue(text: string | undefined, line: string): number {
+  const special = text?.toLowerCase();
+  if (special === '+inf' || special === 'inf') return Infinity;
+  if (special === '-inf') return -Infinity;
+  if (special === 'nan') return NaN;
+  const value = text === undefined || text === '' ? NaN : Number(text);
+  if (Number.isNaN(value)) throw new Error(`exposition: bad value in ${JSON.stringify(line)}`);
+  return value;
+}
+
+const unescapes: Readonly<Record<string, string>> = { '\\': '\\', '"': '"', n: '\n' };
+
+/** `{a="x",b="y"}` from `start` (at the brace): the labels and the index after the closing brace. */
+function parseLabels(line: string, start: number): { labels: Record<string, string>; end: number } {
+  const labels: Record<string, string> = {};
+  let at = start + 1;
+  while (line[at] !== '}') {
+    const name = /^[a-zA-Z_][a-zA-Z0-9_]*/.exec(line.slice(at))?.[0];
+    if (name === undefined || line.slice(at + name.length, at + name.length + 2) !== '="') throw new Error(`exposition: bad label in ${JSON.stringify(line)}`);
+    at += name.length + 2;
+    let value = '';
+    while (line[at] !== '"') {
+      if (at >= line.length) throw new Error(`exposition: unterminated label value in ${JSON.stringify(line)}`);
+      if (line[at] === '\\') {
+        const escaped = unescapes[line[at + 1] ?? ''];
+        if (escaped === undefined) throw new Error(`exposition: bad escape in ${JSON.stringify(line)}`);
+        value += escaped;
+        at += 2;
+      } else value += line[at++];
+    }
+    if (name in labels) throw new Error(`exposition: label ${name} twice in ${JSON.stringify(line)}`);
+    labels[name] = value;
+    at += 1;
+    if (line[at] === ',') at += 1;
+  }
+  return { labels, end: at + 1 };
+}
+
+function parseSample(line: string, format: ExpositionFormat): Sample {
+  const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0];
+  if (name === undefined) throw new Error(`exposition: bad sample ${JSON.stringify(line)}`);
+  const { labels, end } = line[name.length] === '{' ? parseLabels(line, name.length) : { labels: {}, end: name.length };
+  // An OpenMetrics exemplar follows ` # `; a timestamp may follow the value.
+  const after = line.slice(end);
+  const [valueText, ...rest] = after.split(' # ')[0]?.trim().split(' ') ?? [];
+  if (!after.startsWith(' ') || rest.length > 1 || (format === 'prometheus' && after.includes(' # '))) throw new Error(`exposition: bad sample ${JSON.stringify(line)}`);
+  return { name, labels, value: parseValue(valueText, line) };
+}
+
+/** Every bucket count at most the next, and the +Inf bucket equal to _count, series by series. */
+function checkHistogram(family: MetricFamily): void {
+  const series = new Map<string, { buckets: Array<[number, number]>; count?: number }>();
+  for (const sample of family.samples) {
+    const { le, ...rest } = sample.labels;
+    const key = JSON.stringify(Object.entries(rest).sort());
+    const entry = series.get(key) ?? { buckets: [] };
+    series.set(key, entry);
+    if (sample.name.endsWith('_bucket')) entry.buckets.push([parseValue(le, `le of ${family.name}`), sample.value]);
+    if (sample.name.endsWith('_count')) entry.count = sample.value;
+  }
+  for (const { buckets, count } of series.values()) {
+    for (let index = 1; index < buckets.length; index += 1) {
+      const [previous, current] = [buckets[index - 1], buckets[index]];
+      if (previous === undefined || current === undefined || previous[0] >= current[0] || previous[1] > current[1])
+        throw new Error(`exposition: ${family.name}: buckets out of order or not cumulative`);
+    }
+    if (buckets.at(-1)?.[0] !== Infinity || buckets.at(-1)?.[1] !== count) throw new Error(`exposition: ${family.name}: no +Inf bucket equal to _count`);
+  }
+}
+
+/**
+ * A strict parser of the two text formats a scrape may come in: Prometheus text 0.0.4 and
+ * OpenMetrics 1.0.0. Every sample must belong to the family whose TYPE came last, with a sample
+ * name that family's type allows in that format; OpenMetrics must end with `# EOF`; histograms
+ * must be cumulative. It throws on anything else, so a malformed scrape fails the test.
+ */
+export function parseExposition(text: string, format: ExpositionFormat): Map<string, MetricFamily> {
+  const families = new Map<string, MetricFamily>();
+  const lines = text.split('\n');
+  if (lines.pop() !== '') throw new Error('exposition: no newline at the end');
+  if (format === 'openmetrics' && lines.pop() !== '# EOF') throw new Error('exposition: OpenMetrics without # EOF at the end');
+  let current: MetricFamily | undefined;
+  const help = new Map<string, string>();
+  for (const line of lines) {
+    if (line === '' && format === 'prometheus') continue;
+    const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line);
+    if (meta === null) {
+      addSample(current, line, format);
+      continue;
+    }
+    const [, keyword, name = '', rest = ''] = meta;
+    if (keyword === 'HELP') help.set(name, rest);
+    else {
+      if (families.has(name)) throw new Error(`exposition: family ${name} twice`);
+      current = { name, type: rest, help: help.get(name) ?? '', samples: [] };
+      families.set(name, current);
+    }
+  }
+  for (const family of families.values()) if (family.type === 'histogram') checkHistogram(family);
+  return families;
+}
+
+/** Adds the sample on `line` to `family`, the one whose TYPE came last: it must be one of its. */
+function addSample(family: MetricFamily | undefined, line: string, format: ExpositionFormat): void {
+  if (line.startsWith('#')) throw new Error(`exposition: unexpected line ${JSON.stringify(line)}`);
+  const sample = parseSample(line, format);
+  if (family === undefined || !sampleSuffixes(family.type, format).some((suffix) => sample.name === `${family.name}${suffix}`))
+    throw new Error(`exposition: ${sample.name} does not belong to the family before it (${family?.name ?? 'none'})`);
+  family.samples.push(sample);
+}
+
+/** The value of the one sample named `name` whose labels include `labels`, or undefined. */
+export function sampleValue(families: Map<string, MetricFamily>, name: string, labels: Readonly<Record<string, string>> = {}): number | undefined {
+  const matches: Sample[] = [];
+  for (const family of families.values())
+    for (const sample of family.samples)
+      if (sample.name === name && Object.entries(labels).every(([label, value]) => sample.labels[label] === value)) matches.push(sample);
+  if (matches.length > 1) throw new Error(`exposition: ${matches.length} samples of ${name} match ${JSON.stringify(labels)}`);
+  return matches[0]?.value;
+}

@@ -241,10 +241,11 @@ describe('work queue', () => {
     assert.equal(aborted, true);
   });
 
-  it('reports depth, adds, retries and reconcile durations by outcome', async () => {
+  it('reports depth, adds, time queued, retries and reconcile durations by outcome', async () => {
     const clock = createManualClock();
     const depths: number[] = [];
     const added: string[] = [];
+    const started: Array<[string, number]> = [];
     const reconciled: Array<[string, number, ReconcileOutcome]> = [];
     const errors: unknown[] = [];
     const queue = createWorkQueue({
@@ -255,6 +256,7 @@ describe('work queue', () => {
       metrics: {
         depth: (depth) => depths.push(depth),
         added: (key) => added.push(key),
+        started: (key, queuedSeconds) => started.push([key, queuedSeconds]),
         reconciled: (key, seconds, outcome) => reconciled.push([key, seconds, outcome]),
       },
       onError: (_key, error) => errors.push(error),
@@ -271,12 +273,49 @@ describe('work queue', () => {
     await queue.whenIdle();
     assert.equal(depths.at(-1), 0);
     assert.deepEqual(added, ['good', 'bad', 'again']);
+    // One worker: each key waits for the reconciles before it (1.5 s each).
+    assert.deepEqual(started, [
+      ['good', 0],
+      ['bad', 1.5],
+      ['again', 3],
+    ]);
     assert.deepEqual(reconciled, [
       ['good', 1.5, 'success'],
       ['bad', 1.5, 'error'],
       ['again', 1.5, 'requeue'],
     ]);
     assert.deepEqual(errors, ['a string, not an Error']);
+    await queue.shutdown();
+  });
+});
+
+describe('work queue in-flight times', () => {
+  it('reports how long each running reconcile has run, and nothing once they finish', async () => {
+    const clock = createManualClock();
+    const gates = new Map<string, Gate>();
+    const queue = createWorkQueue({
+      clock,
+      workers: 2,
+      reconcile: async (key) => {
+        const opened = gate();
+        gates.set(key, opened);
+        await opened.promise;
+      },
+    });
+    assert.deepEqual(queue.inFlightMs(), []);
+    queue.add('a');
+    await settle();
+    clock.advance(1_000);
+    queue.add('b');
+    await settle();
+    clock.advance(500);
+    assert.deepEqual(queue.inFlightMs(), [1_500, 500]);
+    gates.get('a')?.open();
+    await settle();
+    assert.deepEqual(queue.inFlightMs(), [500]);
+    gates.get('b')?.open();
+    await queue.whenIdle();
+    assert.deepEqual(queue.inFlightMs(), []);
     await queue.shutdown();
   });
 });

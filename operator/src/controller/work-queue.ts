@@ -20,6 +20,8 @@ export interface WorkQueueMetrics {
   /** Keys ready and waiting for a worker (delayed keys not included). */
   depth?(depth: number): void;
   added?(key: string): void;
+  /** A worker took `key`, `queuedSeconds` after it was added. */
+  started?(key: string, queuedSeconds: number): void;
   retried?(key: string, delayMs: number): void;
   reconciled?(key: string, seconds: number, outcome: ReconcileOutcome): void;
 }
@@ -51,6 +53,8 @@ export interface WorkQueue {
   depth(): number;
   /** Keys being reconciled right now. */
   inFlight(): number;
+  /** How long each in-flight reconcile has run so far, in ms. */
+  inFlightMs(): number[];
   /** Keys waiting on a delay. */
   delayed(): number;
   /** Failures in a row of `key` (0 after a success). */
@@ -82,7 +86,10 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
   const ready: string[] = [];
   /** Keys that need a reconcile: in `ready`, or in flight and to be run again after. */
   const dirty = new Set<string>();
-  const processing = new Set<string>();
+  /** Keys being reconciled, with when each began. */
+  const processing = new Map<string, number>();
+  /** When each key in `dirty` was added: how long it queued, once a worker takes it. */
+  const addedAt = new Map<string, number>();
   const running = new Set<Promise<void>>();
   const waiting = new Map<string, number>();
   const failureCounts = new Map<string, number>();
@@ -103,6 +110,7 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
   const add = (key: string): void => {
     if (shuttingDown || dirty.has(key)) return;
     dirty.add(key);
+    addedAt.set(key, clock.now());
     metrics.added?.(key);
     if (processing.has(key)) return;
     ready.push(key);
@@ -161,8 +169,7 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
     if (after !== undefined && after > 0) addAfter(key, after);
   };
 
-  const runOne = async (key: string): Promise<void> => {
-    const startedAt = clock.now();
+  const runOne = async (key: string, startedAt: number): Promise<void> => {
     let result: ReconcileResult | Failure;
     try {
       result = await options.reconcile(key, abortReconciles.signal);
@@ -184,9 +191,12 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
     pumpScheduled = false;
     while (!shuttingDown && processing.size < workers && ready.length > 0) {
       const key = ready.shift() as string;
+      const now = clock.now();
       dirty.delete(key);
-      processing.add(key);
-      const task = runOne(key);
+      processing.set(key, now);
+      metrics.started?.(key, Math.max(0, now - (addedAt.get(key) ?? now)) / 1000);
+      addedAt.delete(key);
+      const task = runOne(key, now);
       running.add(task);
       void task.finally(() => running.delete(task));
     }
@@ -208,6 +218,7 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
     waiting.clear();
     ready.length = 0;
     dirty.clear();
+    addedAt.clear();
     reportDepth();
     checkIdle();
     const deadlineMs = shutdownOptions.deadlineMs ?? 30_000;
@@ -228,6 +239,7 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
     addAfter,
     depth: () => ready.length,
     inFlight: () => processing.size,
+    inFlightMs: () => [...processing.values()].map((startedAt) => clock.now() - startedAt),
     delayed: () => waiting.size,
     failures: (key) => failureCounts.get(key) ?? 0,
     whenIdle() {

@@ -3,8 +3,8 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeApiError, type KubeObject } from '../controller/index.ts';
-import { parseJson, readText } from '../controller/kube-http.ts';
+import { KubeApiError, type KubeObject, type RequestRecorder } from '../controller/index.ts';
+import { parseJson, readText, recordResponse } from '../controller/kube-http.ts';
 
 export const fieldManager = 'hearth-operator';
 
@@ -36,7 +36,13 @@ interface Sent {
   readonly body: unknown;
 }
 
-export function createKubeClient(kubeConfig: KubeConfig, timeoutMs = 30_000): KubeClient {
+export interface KubeClientOptions {
+  readonly timeoutMs?: number;
+  /** Told of every request (rest_client_requests_total). */
+  readonly recordRequest?: RequestRecorder;
+}
+
+export function createKubeClient(kubeConfig: KubeConfig, { timeoutMs = 30_000, recordRequest }: KubeClientOptions = {}): KubeClient {
   const cluster = kubeConfig.getCurrentCluster();
   if (cluster === null) throw new Error('the kubeconfig has no current cluster');
   const server = new URL(cluster.server);
@@ -52,11 +58,12 @@ export function createKubeClient(kubeConfig: KubeConfig, timeoutMs = 30_000): Ku
     await kubeConfig.applyToHTTPSOptions(options);
     if (text !== undefined) options.headers = { ...options.headers, 'content-type': contentType, 'content-length': Buffer.byteLength(text) };
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const pending = new Promise<IncomingMessage>((resolve, reject) => {
       const req = request(url, options, resolve);
       req.on('error', reject);
       req.end(text);
     });
+    const response = await recordResponse(pending, recordRequest, method, url);
     return { status: response.statusCode ?? 0, body: parseJson(await readText(response)) };
   };
   const ok = (sent: Sent, context: string): KubeObject => {
