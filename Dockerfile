@@ -66,6 +66,8 @@ COPY services/hearth/src services/hearth/src
 COPY --from=web /app/services/web/dist services/web/dist
 COPY operator/package.json operator/
 COPY operator/src operator/src
+# The rules and dashboard a Hearth's spec.observability installs: the operator reads them at run time.
+COPY deploy/monitoring/hearth-rules.yaml deploy/monitoring/hearth-dashboard.json deploy/monitoring/
 # The user the chart and the operator's pods run as (runAsUser); numeric, so runAsNonRoot can verify it.
 USER 65532:65532
 EXPOSE 8080

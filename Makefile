@@ -46,7 +46,8 @@ helm-bin:
 chart-test: deps kube-bins helm-bin
 	$(NODE) --test charts/hearth-operator/chart.test.ts
 
-# The Hearth CRD (crds/) and its reference (docs/crd-reference.md), generated from operator/src/api/hearth-crd.ts.
+# The Hearth CRD (crds/) and its reference (docs/crd-reference.md), generated from operator/src/api/hearth-crd.ts;
+# and the chart's copies of deploy/monitoring's rules and dashboard (charts/hearth-operator/files/).
 .PHONY: crds
 crds: deps
 	$(NODE) operator/src/api/generate.ts
@@ -60,7 +61,7 @@ lint: deps
 
 # Unit and integration tests beside the code; the backends' suites start real PostgreSQL, Redis and NATS.
 unit: deps test-deps kube-bins
-	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'harness/src/**/*.test.ts' 'operator/src/**/*.test.ts' 'bench/**/*.test.ts'
+	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'harness/src/**/*.test.ts' 'operator/src/**/*.test.ts' 'bench/**/*.test.ts' 'deploy/**/*.test.ts'
 
 # The end-to-end suite runs unchanged against each tier.
 e2e: e2e-embedded e2e-single e2e-clustered

@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { access, constants, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseAllDocuments } from 'yaml';
-import { kubeBinaries, pinnedVersion, startControlPlane, type ControlPlane } from '../../harness/src/index.ts';
+import { parse, parseAllDocuments } from 'yaml';
+import { kubeBinaries, pinnedVersion, startControlPlane, thirdPartyCrd, type ControlPlane } from '../../harness/src/index.ts';
 import { defaultBackendImages } from '../../operator/src/api/index.ts';
 import { loadConfig } from '../../operator/src/config.ts';
 
@@ -145,7 +145,16 @@ const expectedGrants: Record<string, readonly string[]> = {
   'postgresql.cnpg.io/clusters': ['get', 'list', 'create', 'patch', 'delete'],
   'core/persistentvolumeclaims': ['get', 'list', 'patch', 'delete'],
   'core/events': ['create', 'patch'],
+  // spec.observability: the dashboard's ConfigMap (watched, by label), and the Prometheus Operator's
+  // kinds (not watched: their CRDs may not be there).
+  'core/configmaps': owned,
+  'monitoring.coreos.com/servicemonitors': ['get', 'list', 'create', 'patch', 'delete'],
+  'monitoring.coreos.com/podmonitors': ['get', 'list', 'create', 'patch', 'delete'],
+  'monitoring.coreos.com/prometheusrules': ['get', 'list', 'create', 'patch', 'delete'],
 };
+
+/** The values that turn on everything the chart installs for monitoring the operator. */
+const monitoringOn = ['metrics.serviceMonitor.enabled=true', 'monitoring.prometheusRule.enabled=true', 'monitoring.dashboard.enabled=true'];
 
 function assertNoWildcards(manifest: Manifest): void {
   for (const rule of manifest.rules ?? []) {
@@ -179,6 +188,39 @@ describe('the hearth-operator chart', () => {
     );
   });
 
+  it('carries the files of deploy/monitoring it installs, byte for byte', async () => {
+    for (const name of ['hearth-operator-rules.yaml', 'hearth-dashboard.json']) {
+      const original = await readFile(path.join(repoRoot, 'deploy', 'monitoring', name), 'utf8');
+      const inChart = await readFile(path.join(chartDir, 'files', name), 'utf8');
+      assert.ok(inChart === original, `charts/hearth-operator/files/${name} differs from deploy/monitoring/${name}: run \`make crds\``);
+    }
+  });
+
+  it('installs the operator’s PrometheusRule and dashboard from those files only when asked', async () => {
+    const none = parseManifests(await template());
+    assert.deepEqual(
+      none.filter((manifest) => manifest.kind === 'PrometheusRule' || manifest.kind === 'ConfigMap' || manifest.kind === 'ServiceMonitor').map((manifest) => manifest.kind),
+      [],
+    );
+    const manifests = parseManifests(
+      await template(...monitoringOn, 'monitoring.prometheusRule.labels.release=kps', 'monitoring.dashboard.namespace=grafana', 'monitoring.dashboard.annotations.grafana_folder=Hearth'),
+    );
+    const rule = find(manifests, 'PrometheusRule', 'hearth-operator') as Manifest & { metadata: { labels: Record<string, string> } };
+    const rules = parse(await readFile(path.join(repoRoot, 'deploy', 'monitoring', 'hearth-operator-rules.yaml'), 'utf8')) as { groups: unknown[] };
+    assert.deepEqual(rule.spec?.groups, rules.groups);
+    assert.equal(rule.metadata.namespace, releaseNamespace);
+    assert.equal(rule.metadata.labels.release, 'kps');
+    const dashboard = find(manifests, 'ConfigMap', 'hearth-operator-dashboard') as Manifest & {
+      metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+      data: Record<string, string>;
+    };
+    assert.equal(dashboard.metadata.namespace, 'grafana');
+    assert.equal(dashboard.metadata.labels.grafana_dashboard, '1');
+    assert.equal(dashboard.metadata.annotations.grafana_folder, 'Hearth');
+    assert.deepEqual(Object.keys(dashboard.data), ['hearth-dashboard.json']);
+    assert.equal(dashboard.data['hearth-dashboard.json'], await readFile(path.join(repoRoot, 'deploy', 'monitoring', 'hearth-dashboard.json'), 'utf8'));
+  });
+
   it('passes helm lint --strict, values schema included', async () => {
     const out = await mustExec(helm, ['lint', '--strict', chartDir, '--namespace', releaseNamespace]);
     assert.match(out, /1 chart\(s\) linted, 0 chart\(s\) failed/);
@@ -186,6 +228,8 @@ describe('the hearth-operator chart', () => {
     assert.match(namespaced, /0 chart\(s\) failed/);
     const several = await mustExec(helm, ['lint', '--strict', chartDir, '--namespace', releaseNamespace, '--set', teams]);
     assert.match(several, /0 chart\(s\) failed/);
+    const monitored = await mustExec(helm, ['lint', '--strict', chartDir, '--namespace', releaseNamespace, ...monitoringOn.flatMap((set) => ['--set', set])]);
+    assert.match(monitored, /0 chart\(s\) failed/);
   });
 
   it('fails helm lint for values the schema refuses, naming the value', async () => {
@@ -200,6 +244,8 @@ describe('the hearth-operator chart', () => {
       { set: 'unknownValue=1', message: /additional properties 'unknownValue' not allowed/ },
       { set: 'backendImages.postgres=postgres', message: /at '\/backendImages\/postgres': 'postgres' does not match pattern/ },
       { set: 'backendImages.redis=redis:latest', message: /at '\/backendImages\/redis'/ },
+      { set: 'monitoring.dashboard.namespace=Not_A_Namespace', message: /at '\/monitoring\/dashboard\/namespace': 'Not_A_Namespace' does not match pattern/ },
+      { set: 'monitoring.prometheusRule.enable=true', message: /additional properties 'enable' not allowed/ },
     ];
     for (const { set, message } of cases) {
       const outcome = await exec(helm, ['lint', chartDir, '--set', set]);
@@ -380,7 +426,10 @@ describe('the hearth-operator chart', () => {
       // Helm installs crds/ before the templates; kubectl is told to do the same.
       await kubectl('apply', '--server-side', '-f', path.join(chartDir, 'crds', 'hearth.dev_hearths.yaml'));
       await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/hearths.hearth.dev');
-      for (const namespace of [releaseNamespace, 'chat', 'team-a', 'team-b']) await kubectl('create', 'namespace', namespace);
+      // The Prometheus Operator's, as published: what the chart makes of them is validated against them.
+      for (const crd of ['serviceMonitors', 'podMonitors', 'prometheusRules'] as const) await kubectl('apply', '--server-side', '-f', await thirdPartyCrd(crd));
+      await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/servicemonitors.monitoring.coreos.com', 'crd/prometheusrules.monitoring.coreos.com');
+      for (const namespace of [releaseNamespace, 'chat', 'team-a', 'team-b', 'grafana']) await kubectl('create', 'namespace', namespace);
     });
     after(async () => {
       await kube?.stop();
@@ -411,6 +460,18 @@ describe('the hearth-operator chart', () => {
       assert.match(hearth, /hearth\.hearth\.dev\/acme created \(server dry run\)/);
     });
 
+    it('accepts the monitoring objects under the Prometheus Operator’s CRDs, strictly validated', async () => {
+      const rendered = await template(...monitoringOn, 'monitoring.dashboard.namespace=grafana');
+      const applied = await kubectlWithInput(rendered, 'apply', '--dry-run=server', '--validate=strict', '-f', '-');
+      for (const object of [
+        'servicemonitor.monitoring.coreos.com/hearth-operator',
+        'prometheusrule.monitoring.coreos.com/hearth-operator',
+        'configmap/hearth-operator-dashboard',
+      ]) {
+        assert.match(applied, new RegExp(`^${object.replaceAll('.', '\\.')} created \\(server dry run\\)$`, 'm'));
+      }
+    });
+
     /** `kubectl auth can-i` as the ServiceAccount of a release (by impersonation): what its RBAC allows. */
     const canAs =
       (serviceAccount: string) =>
@@ -435,6 +496,10 @@ describe('the hearth-operator chart', () => {
         ['delete', 'persistentvolumeclaims', '-n', 'chat'],
         ['patch', 'persistentvolumeclaims', '-n', 'chat'],
         ['create', 'events', '-n', 'chat'],
+        ['watch', 'configmaps', '-n', 'chat'],
+        ['patch', 'servicemonitors.monitoring.coreos.com', '-n', 'chat'],
+        ['delete', 'podmonitors.monitoring.coreos.com', '-n', 'chat'],
+        ['get', 'prometheusrules.monitoring.coreos.com', '-n', 'chat'],
         ['create', 'leases.coordination.k8s.io', '-n', releaseNamespace],
         ['update', 'leases.coordination.k8s.io/hearth-operator', '-n', releaseNamespace],
       ];
@@ -451,6 +516,8 @@ describe('the hearth-operator chart', () => {
         ['delete', 'leases.coordination.k8s.io/hearth-operator', '-n', releaseNamespace],
         ['create', 'clusterroles.rbac.authorization.k8s.io'],
         ['list', 'customresourcedefinitions.apiextensions.k8s.io'],
+        ['watch', 'servicemonitors.monitoring.coreos.com', '-n', 'chat'],
+        ['create', 'configmaps', '-n', 'default'],
       ];
       for (const args of allowed) assert.equal(await can(...args), true, `the operator may not ${args.join(' ')}`);
       for (const args of refused) assert.equal(await can(...args), false, `the operator may ${args.join(' ')}`);

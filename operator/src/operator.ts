@@ -21,7 +21,7 @@ import {
 } from './controller/index.ts';
 import { cloudNativePGGroupVersion, labelKeys, managedBy } from './tiers/index.ts';
 import type { OperatorConfig } from './config.ts';
-import { createGroupDiscovery } from './reconcile/discovery.ts';
+import { createGroupDiscovery, createMonitoringDiscovery } from './reconcile/discovery.ts';
 import { createEventRecorder } from './reconcile/events.ts';
 import { createHearthReconciler } from './reconcile/reconcile-hearth.ts';
 import { resourceOf, watchedKinds, type OwnedKindName } from './reconcile/kinds.ts';
@@ -96,6 +96,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     getHearth: (key) => primary.get(key),
     cached: (kind, namespace) => owned.get(kind)?.list().filter((object) => object.metadata?.namespace === namespace),
     hasCloudNativePG: createGroupDiscovery(client, cloudNativePGGroupVersion, 'clusters', config.discoveryMs),
+    servedMonitoringKinds: createMonitoringDiscovery(client, config.discoveryMs),
     notReadyRequeueMs: config.notReadyRequeueMs,
     onApply: applyCounter(registry),
     log,

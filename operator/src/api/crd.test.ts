@@ -155,7 +155,7 @@ describe('the Hearth CRD on a real API server', () => {
 
   describe('refuses each manifest in docs/examples/invalid/ with a message naming the field', () => {
     it('has the required cases', () => {
-      for (const name of ['unknown-tier.yaml', 'zero-replicas.yaml', 'clustered-two-nats.yaml', 'oidc-without-secret.yaml', 'clustered-one-database.yaml', 'clustered-standalone-redis.yaml', 'single-redis-sentinel.yaml', 'otlp-not-available.yaml', 'storage-zero.yaml', 'limits-below-requests.yaml', 'misspelt-resource.yaml', 'too-many-replicas.yaml', 'oidc-http-issuer.yaml']) assert.ok(invalidFiles.includes(name), name);
+      for (const name of ['unknown-tier.yaml', 'zero-replicas.yaml', 'clustered-two-nats.yaml', 'oidc-without-secret.yaml', 'clustered-one-database.yaml', 'clustered-standalone-redis.yaml', 'single-redis-sentinel.yaml', 'otlp-grpc-endpoint.yaml', 'storage-zero.yaml', 'limits-below-requests.yaml', 'misspelt-resource.yaml', 'too-many-replicas.yaml', 'oidc-http-issuer.yaml']) assert.ok(invalidFiles.includes(name), name);
     });
     for (const name of invalidFiles) {
       it(name, async () => {

@@ -1,7 +1,9 @@
 // Writes the files generated from the Hearth API (hearth-crd.ts): the CRD manifest (in crds/ and
-// in the chart) and its reference. `make crds` runs it; generate.test.ts fails when the checked-in files differ.
-// Both go through prettier with the repo's settings, so `npm run format` leaves them as they are.
-import { mkdir, writeFile } from 'node:fs/promises';
+// in the chart) and its reference; and the chart's copies of the monitoring files it installs for
+// the operator (Helm reads no file outside the chart). `make crds` runs it; generate.test.ts fails
+// when the checked-in files differ. The generated ones go through prettier with the repo's
+// settings, so `npm run format` leaves them as they are; the copies are copied byte for byte.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { stringify } from 'yaml';
@@ -33,7 +35,22 @@ export async function generatedFiles(): Promise<GeneratedFile[]> {
     { path: 'charts/hearth-operator/crds/hearth.dev_hearths.yaml', content: manifest },
     { path: 'docs/crd-reference.md', content: renderCrdReference(crd) },
   ];
-  return Promise.all(files.map(formatted));
+  return [...(await Promise.all(files.map(formatted))), ...(await chartCopies())];
+}
+
+/**
+ * deploy/monitoring's files the chart installs (monitoring.prometheusRule, monitoring.dashboard),
+ * copied into its files/ where `.Files.Get` reads them.
+ */
+export const chartMonitoringFiles = ['hearth-operator-rules.yaml', 'hearth-dashboard.json'] as const;
+
+async function chartCopies(): Promise<GeneratedFile[]> {
+  return Promise.all(
+    chartMonitoringFiles.map(async (name) => ({
+      path: `charts/hearth-operator/files/${name}`,
+      content: await readFile(path.join(repoRoot, 'deploy', 'monitoring', name), 'utf8'),
+    })),
+  );
 }
 
 async function writeGeneratedFiles(): Promise<void> {

@@ -398,14 +398,55 @@ function switchField(description: string, defaultValue: boolean, path: string, n
   return { ...booleanField(`${description} Only ${String(defaultValue)} is available in this release.`, defaultValue), 'x-kubernetes-validations': [rule] };
 }
 
+/**
+ * Labels the operator adds to the monitoring objects, so that a Prometheus (and a Grafana sidecar)
+ * that selects them by label picks them up. Not app.kubernetes.io/*: those say what the operator
+ * owns, and it would not let a user's value replace its own.
+ */
+function monitoringLabelsField(path: string): JsonSchema {
+  // [.] rather than a backslash: the pattern sits in a CEL string literal, where a backslash is an escape.
+  const labelKey = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
+  return {
+    description:
+      'Labels added to every object the switches above make (ServiceMonitor, PodMonitor, PrometheusRule, ConfigMap), for a Prometheus whose serviceMonitorSelector, podMonitorSelector and ruleSelector select by label: `release: <release>` for kube-prometheus-stack. Keys under app.kubernetes.io/ are the operator\'s own.',
+    type: 'object',
+    additionalProperties: stringField('A label value.', { maxLength: 63, pattern: '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$' }),
+    // Bounded so that the API server can bound the cost of the rules over the keys.
+    maxProperties: 16,
+    'x-kubernetes-validations': [
+      {
+        rule: `self.all(key, key.size() <= 253 && key.matches('${labelKey}'))`,
+        message: `${path} keys must be label keys: an optional DNS-subdomain prefix and /, then a name of at most 63 characters`,
+        reason: 'FieldValueInvalid',
+      },
+      {
+        rule: "self.all(key, !key.startsWith('app.kubernetes.io/'))",
+        message: `${path} may not set app.kubernetes.io/ labels: the operator sets them, and they say which objects it owns`,
+        reason: 'FieldValueForbidden',
+      },
+    ],
+  };
+}
+
 function observabilityField(): JsonSchema {
   const path = 'spec.observability';
   return objectField(
-    'Metrics, alerts and dashboards.',
+    'Metrics, alerts, dashboards and traces. The first three are for a cluster running the Prometheus Operator and Grafana (docs/operator.md#monitoring). Each object is owned by the Hearth and deleted when its switch is turned off.',
     {
-      serviceMonitor: switchField('Create a Prometheus Operator ServiceMonitor for the /metrics endpoints.', false, `${path}.serviceMonitor`, 'Hearth serves no /metrics yet'),
-      prometheusRule: switchField("Create a PrometheusRule with Hearth's alerts.", false, `${path}.prometheusRule`, 'Hearth ships no alert rules yet'),
-      dashboards: switchField('Create a ConfigMap with Grafana dashboards (label grafana_dashboard).', false, `${path}.dashboards`, 'Hearth ships no dashboards yet'),
+      serviceMonitor: booleanField(
+        "Scrape every Hearth process's GET /metrics: a Prometheus Operator ServiceMonitor for the processes behind a Service (gateway, realtime, or the embedded tier's) and a PodMonitor for those without (messaging), each series labelled namespace, hearth and component. Needs the monitoring.coreos.com CRDs: without them the MonitoringReady condition says so.",
+        false,
+      ),
+      prometheusRule: booleanField(
+        "A PrometheusRule with Hearth's recording rules and alerts (deploy/monitoring/hearth-rules.yaml), restricted to this Hearth's series. Needs the monitoring.coreos.com CRDs.",
+        false,
+      ),
+      dashboards: booleanField('A ConfigMap with the Grafana dashboard (deploy/monitoring/hearth-dashboard.json), labelled grafana_dashboard: "1" for the Grafana sidecar, opening on this Hearth.', false),
+      labels: monitoringLabelsField(`${path}.labels`),
+      otlpEndpoint: stringField(
+        "An OpenTelemetry collector's OTLP/HTTP endpoint (e.g. http://otel-collector.monitoring:4318): every Hearth process sends its traces there, as http/protobuf (OTEL_EXPORTER_OTLP_ENDPOINT). Unset: no traces, at no cost.",
+        httpUrl,
+      ),
     },
     { default: {} },
   );

@@ -193,9 +193,16 @@ export interface RedisSpec {
 }
 
 export interface ObservabilitySpec {
+  /** Defaulted: false. A ServiceMonitor (and a PodMonitor for targets without a Service). */
   serviceMonitor?: boolean;
+  /** Defaulted: false. A PrometheusRule with deploy/monitoring/hearth-rules.yaml, restricted to this Hearth. */
   prometheusRule?: boolean;
+  /** Defaulted: false. A ConfigMap with the Grafana dashboard (label grafana_dashboard: "1"). */
   dashboards?: boolean;
+  /** Added to every object the switches above make, for a Prometheus that selects them by label. */
+  labels?: Record<string, string>;
+  /** An OTLP/HTTP collector endpoint; set as OTEL_EXPORTER_OTLP_ENDPOINT in every Hearth container. */
+  otlpEndpoint?: string;
 }
 
 export interface FeaturesSpec {

@@ -2,10 +2,11 @@
 // informers' caches (which spare a GET per object when nothing changed).
 import type { KubeObject } from '../controller/index.ts';
 import type { Hearth } from '../api/index.ts';
-import { toSelector, type RandomBytes, type TierContext } from '../tiers/index.ts';
+import { toSelector, type RandomBytes, type ServedMonitoringKinds, type TierContext } from '../tiers/index.ts';
 import type { EventRecorder } from './events.ts';
 import type { OwnedKindName } from './kinds.ts';
 import type { KubeClient } from './kube-client.ts';
+import type { MonitoringFiles } from './monitoring-files.ts';
 
 export type ApplyResult = 'created' | 'updated' | 'unchanged';
 
@@ -25,6 +26,13 @@ export interface ReconcileContext {
   readonly cached?: (kind: OwnedKindName, namespace: string) => readonly KubeObject[] | undefined;
   /** Whether the cluster serves CloudNativePG's Cluster now (discovery.ts); false when not given. */
   readonly hasCloudNativePG?: () => Promise<boolean>;
+  /**
+   * Which Prometheus Operator kinds the cluster serves now (discovery.ts createMonitoringDiscovery);
+   * when not given, a discovery of this client remembered for defaultMonitoringDiscoveryMs.
+   */
+  readonly servedMonitoringKinds?: () => Promise<ServedMonitoringKinds>;
+  /** The rules and dashboard spec.observability installs; deploy/monitoring/ when not given. */
+  readonly monitoringFiles?: MonitoringFiles;
   /** While the Hearth is not Ready, look again this often (ms) even if nothing is heard. */
   readonly notReadyRequeueMs: number;
   readonly onApply?: (kind: string, result: ApplyResult) => void;

@@ -6,7 +6,7 @@ import { KubeApiError, type KubeObject } from '../controller/index.ts';
 import type { Hearth } from '../api/index.ts';
 import { generatedAnnotation, instanceLabels, toSelector } from '../tiers/index.ts';
 import { hearthName, hearthNamespace, isOwnedBy, type ReconcileContext } from './context.ts';
-import { pathOf, prunableKinds, type KindName } from './kinds.ts';
+import { monitoringConfigMapKind, pathOf, prometheusOperatorKinds, prunableKinds, type KindName } from './kinds.ts';
 
 export const cleanupFinalizer = 'hearth.dev/cleanup';
 
@@ -53,7 +53,8 @@ export async function cleanupOwned(ctx: ReconcileContext, hearth: Hearth): Promi
   const kept = retain ? await ensureDataKept(ctx, hearth) : [];
   const deleted: string[] = [];
   let remaining = 0;
-  const targets: KindName[] = [...prunableKinds, ...(retain ? [] : (['Cluster', 'Secret', 'PersistentVolumeClaim'] as const))];
+  const monitoring: KindName[] = [monitoringConfigMapKind, ...prometheusOperatorKinds];
+  const targets: KindName[] = [...prunableKinds, ...monitoring, ...(retain ? [] : (['Cluster', 'Secret', 'PersistentVolumeClaim'] as const))];
   for (const kind of targets) {
     for (const object of await deletable(ctx, hearth, kind)) {
       const name = object.metadata?.name ?? '';
@@ -74,8 +75,9 @@ async function listInstance(ctx: ReconcileContext, hearth: Hearth, kind: KindNam
   try {
     return await ctx.client.list(pathOf(kind, hearthNamespace(hearth)), toSelector(instanceLabels(hearthName(hearth))));
   } catch (error) {
-    // CloudNativePG not installed (or removed): there is no Cluster to delete or keep.
-    if (kind === 'Cluster' && error instanceof KubeApiError && error.status === 404) return [];
+    // CloudNativePG or the Prometheus Operator not installed (or removed): there is none of its kind to delete or keep.
+    const optional = kind === 'Cluster' || prometheusOperatorKinds.some((monitoringKind) => monitoringKind === kind);
+    if (optional && error instanceof KubeApiError && error.status === 404) return [];
     throw error;
   }
 }

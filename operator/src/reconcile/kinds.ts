@@ -1,5 +1,6 @@
 // The kinds the operator writes, and where each lives in the API.
 import type { ResourceRef } from '../controller/index.ts';
+import type { MonitoringKind } from '../tiers/index.ts';
 
 export type OwnedKindName =
   | 'StatefulSet'
@@ -10,7 +11,9 @@ export type OwnedKindName =
   | 'HorizontalPodAutoscaler'
   | 'PodDisruptionBudget'
   | 'Cluster'
-  | 'Secret';
+  | 'Secret'
+  | 'ConfigMap'
+  | MonitoringKind;
 
 export interface KindInfo {
   readonly group: string;
@@ -29,6 +32,12 @@ export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'E
   // CloudNativePG's, present only where it is installed: never watched, read when needed.
   Cluster: { group: 'postgresql.cnpg.io', version: 'v1', plural: 'clusters' },
   Secret: { group: '', version: 'v1', plural: 'secrets' },
+  // The Grafana dashboard of spec.observability.dashboards.
+  ConfigMap: { group: '', version: 'v1', plural: 'configmaps' },
+  // The Prometheus Operator's, present only where it is installed (like Cluster): never watched, read when needed.
+  ServiceMonitor: { group: 'monitoring.coreos.com', version: 'v1', plural: 'servicemonitors' },
+  PodMonitor: { group: 'monitoring.coreos.com', version: 'v1', plural: 'podmonitors' },
+  PrometheusRule: { group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules' },
   PersistentVolumeClaim: { group: '', version: 'v1', plural: 'persistentvolumeclaims' },
   Event: { group: '', version: 'v1', plural: 'events' },
   Hearth: { group: 'hearth.dev', version: 'v1alpha1', plural: 'hearths' },
@@ -40,8 +49,20 @@ export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'E
  */
 export const prunableKinds: readonly OwnedKindName[] = ['Ingress', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'Deployment', 'StatefulSet', 'Service', 'NetworkPolicy'];
 
-/** Every kind the operator watches besides Hearth. */
-export const watchedKinds: readonly OwnedKindName[] = [...prunableKinds, 'Secret'];
+/**
+ * What spec.observability makes (reconcile/monitoring.ts applies and prunes them apart from the
+ * tier's objects, so that a refusal of one never holds the Hearth back). ConfigMap is always served;
+ * the Prometheus Operator's kinds only where it is installed, and so are listed only then.
+ */
+export const monitoringConfigMapKind = 'ConfigMap' satisfies OwnedKindName;
+export const prometheusOperatorKinds: readonly MonitoringKind[] = ['ServiceMonitor', 'PodMonitor', 'PrometheusRule'];
+
+/**
+ * Every kind the operator watches besides Hearth. ConfigMaps too, since the informers select only
+ * objects labelled managed-by hearth-operator: the cache holds the dashboards and nothing else,
+ * and a reconcile reads them from it rather than ask the API server each time.
+ */
+export const watchedKinds: readonly OwnedKindName[] = [...prunableKinds, 'Secret', monitoringConfigMapKind];
 
 export type KindName = keyof typeof kinds;
 

@@ -42,12 +42,20 @@ export function problemOf(error: unknown): TierError | undefined {
 
 /** Condition types whose True status is a problem for a person to act on: each change of one is a Warning. */
 const warningConditions = new Set(['Degraded', 'StorageUnchanged', 'MigrationRequired']);
+/** Condition types whose False status is such a problem (what spec.observability asks for is not there). */
+const warningWhenFalse = new Set(['MonitoringReady']);
+/** Warnings named after the condition's reason rather than its type. */
+const namedByReason = new Set(['Degraded', 'MonitoringReady']);
 /** Degraded because pods are not ready is told by the Ready and Degraded conditions alone, without a Warning each time. */
 const quietReasons = new Set(['ComponentsNotReady']);
 
 export interface Warning {
   readonly reason: string;
   readonly message: string;
+}
+
+function isProblem(condition: Condition): boolean {
+  return (warningConditions.has(condition.type) && condition.status === 'True') || (warningWhenFalse.has(condition.type) && condition.status === 'False');
 }
 
 /**
@@ -58,12 +66,12 @@ export function warningsOf(previous: HearthStatus | undefined, next: HearthStatu
   const before = (type: string): Condition | undefined => previous?.conditions?.find((condition) => condition.type === type);
   return (
     (next.conditions ?? [])
-      .filter((condition) => warningConditions.has(condition.type) && condition.status === 'True' && !quietReasons.has(condition.reason))
+      .filter((condition) => isProblem(condition) && !quietReasons.has(condition.reason))
       .filter((condition) => {
         const old = before(condition.type);
-        return old === undefined || old.status !== 'True' || old.reason !== condition.reason || old.message !== condition.message;
+        return old === undefined || !isProblem(old) || old.reason !== condition.reason || old.message !== condition.message;
       })
       // A Degraded Warning says which problem; the others are named after their condition, as `kubectl describe` groups them.
-      .map((condition) => ({ reason: condition.type === 'Degraded' ? condition.reason : condition.type, message: condition.message }))
+      .map((condition) => ({ reason: namedByReason.has(condition.type) ? condition.reason : condition.type, message: condition.message }))
   );
 }

@@ -11,11 +11,12 @@ export interface PrunedObject {
   readonly name: string;
 }
 
-export async function pruneUndesired(ctx: ReconcileContext, hearth: Hearth, desired: readonly DesiredObject[]): Promise<PrunedObject[]> {
+/** What the Hearth owns of `kinds` (the tier's, by default) that `desired` does not name, deleted. */
+export async function pruneUndesired(ctx: ReconcileContext, hearth: Hearth, desired: readonly DesiredObject[], kinds: readonly OwnedKindName[] = prunableKinds): Promise<PrunedObject[]> {
   const wanted = new Set(desired.map((object) => `${object.kind}/${object.metadata.name}`));
   const namespace = hearthNamespace(hearth);
   const pruned: PrunedObject[] = [];
-  for (const kind of prunableKinds) {
+  for (const kind of kinds) {
     for (const object of await ownedObjects(ctx, hearth, kind)) {
       const name = object.metadata?.name ?? '';
       if (wanted.has(`${kind}/${name}`) || object.metadata?.deletionTimestamp !== undefined) continue;

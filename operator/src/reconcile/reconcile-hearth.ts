@@ -7,6 +7,7 @@ import { ensureApplied, liveObject } from './apply.ts';
 import { ensureClaimChanges, storageRefusalOf, withLiveClaimTemplates } from './claims.ts';
 import type { ReconcileContext } from './context.ts';
 import { cleanupOwned, ensureFinalizer, hasFinalizer, removeFinalizer } from './finalizer.ts';
+import { ensureMonitoring, type MonitoringOutcome } from './monitoring.ts';
 import { pruneUndesired } from './prune.ts';
 import { problemOf, warningsOf } from './problems.ts';
 import { ensureGeneratedSecrets, lostSecretsProblem } from './secrets.ts';
@@ -61,19 +62,24 @@ export async function reconcileHearth(ctx: ReconcileContext, found: Hearth, sign
     throw error;
   }
   signal.throwIfAborted();
-  return ensureReported(ctx, hearth, desired, step);
+  // After the tier's objects, never before: it scrapes their Services and pods. Not when the chain
+  // stopped short (lost credentials): MonitoringReady then stays as it was.
+  const monitoring = step.problem === undefined ? await ensureMonitoring(ctx, hearth, desired) : undefined;
+  signal.throwIfAborted();
+  return ensureReported(ctx, hearth, desired, step, monitoring);
 }
 
 /** The status of a reconcile that got through its steps, and the Events of the changes it shows. */
-async function ensureReported(ctx: ReconcileContext, hearth: Hearth, desired: DesiredTier, step: ObjectsOutcome): Promise<ReconcileResult> {
-  const outcome = await reportStatus(ctx, hearth, { desired, problem: step.problem, storage: step.storage });
+async function ensureReported(ctx: ReconcileContext, hearth: Hearth, desired: DesiredTier, step: ObjectsOutcome, monitoring: MonitoringOutcome | undefined): Promise<ReconcileResult> {
+  const outcome = await reportStatus(ctx, hearth, { desired, problem: step.problem, storage: step.storage, monitoring });
   if (outcome.written && isPaused(hearth.status)) await ctx.events.record(hearth, 'Normal', 'Resumed', 'spec.paused is false: reconciling again');
   const settled = isReady(outcome.status) && step.problem === undefined;
   if (outcome.written && settled && !isReady(hearth.status)) {
     await ctx.events.record(hearth, 'Normal', 'Ready', `${desired.servingTier} tier ${desired.version} is ready at ${desired.url}`);
   }
   // Workload changes wake the reconcile anyway; this is the safety net while not Ready or held back.
-  return settled && step.storage === undefined ? undefined : { requeueAfterMs: ctx.notReadyRequeueMs };
+  // Installing the Prometheus Operator wakes nothing the operator watches: look again now and then.
+  return settled && step.storage === undefined && monitoring?.retry !== true ? undefined : { requeueAfterMs: ctx.notReadyRequeueMs };
 }
 
 /** Writes the status when it changed, with a Warning for each problem condition that changed with it. */

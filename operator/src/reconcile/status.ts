@@ -22,7 +22,7 @@ export interface StatusOutcome {
 }
 
 /** What a reconcile found besides the workloads: what it built, and what held it back. */
-export type Findings = Pick<Observed, 'desired' | 'problem' | 'storage'>;
+export type Findings = Pick<Observed, 'desired' | 'problem' | 'storage' | 'monitoring'>;
 
 export async function ensureStatus(ctx: ReconcileContext, hearth: Hearth, findings: Findings): Promise<StatusOutcome> {
   const workloads = findings.desired.ok ? await observeWorkloads(ctx, hearth, findings.desired.workloads) : { statefulSets: [], deployments: [] };

@@ -16,6 +16,7 @@ import type {
 import type { Hearth, HearthTier } from '../api/index.ts';
 import type { Labels } from './labels.ts';
 import { ownerReference } from './names.ts';
+import type { DesiredMonitoringObject } from './observability.ts';
 
 /** Metadata as the builders write it: name and namespace always set. */
 export type DesiredMeta = V1ObjectMeta & { name: string; namespace: string; labels: Labels };
@@ -63,7 +64,9 @@ export type DesiredObject =
   | DesiredNetworkPolicy
   | DesiredHorizontalPodAutoscaler
   | DesiredPodDisruptionBudget
-  | DesiredPostgresCluster;
+  | DesiredPostgresCluster
+  // What spec.observability asks for (observability.ts): applied after the tier's objects.
+  | DesiredMonitoringObject;
 
 export type DesiredKind = DesiredObject['kind'];
 

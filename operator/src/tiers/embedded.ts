@@ -65,7 +65,7 @@ function buildEmbeddedService(hearth: Hearth, ctx: TierContext): DesiredService 
 function buildEmbeddedStatefulSet(hearth: Hearth, ctx: TierContext): DesiredStatefulSet {
   const instance = name(hearth);
   const labels = commonLabels(instance, 'all', hearthVersion(hearth, ctx));
-  const env = [...baseHearthEnv(hearth, embeddedUrl(hearth)), valueEnv('HEARTH_DATA_DIR', hearthDataDir), sessionSecretEnv(hearth), ...authEnv(hearth)];
+  const env = [...baseHearthEnv(hearth, embeddedUrl(hearth), ctx), valueEnv('HEARTH_DATA_DIR', hearthDataDir), sessionSecretEnv(hearth), ...authEnv(hearth)];
   const container = buildHearthContainer(hearth, ctx, {
     target: 'all',
     env,

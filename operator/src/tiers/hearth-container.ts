@@ -2,7 +2,7 @@
 // and the volumes differ.
 import type { V1Container, V1EnvVar, V1PodSpec, V1ResourceRequirements, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { Hearth, HearthServiceName } from '../api/index.ts';
-import { hearthImage, imagePullPolicy, type TierContext } from './context.ts';
+import { hearthImage, hearthVersion, imagePullPolicy, type TierContext } from './context.ts';
 import { objectNames } from './names.ts';
 import type { GeneratedSecret } from './secrets.ts';
 import { containerSecurityContext, httpProbe, imageUsers, podSecurityContext, secretEnv, tmpMount, tmpVolume, valueEnv } from './pod.ts';
@@ -27,15 +27,20 @@ export interface HearthContainerOptions {
 }
 
 /** The variables every target reads (docs/architecture.md, Configuration). */
-export function baseHearthEnv(hearth: Hearth, publicUrl: string): V1EnvVar[] {
+export function baseHearthEnv(hearth: Hearth, publicUrl: string, ctx: TierContext): V1EnvVar[] {
   const env = [
     valueEnv('HEARTH_HTTP_PORT', String(hearthPort)),
     valueEnv('HEARTH_PUBLIC_URL', publicUrl),
     valueEnv('HEARTH_INSTANCE', hearth.metadata.name ?? ''),
+    // The release the image runs, for hearth_build_info.
+    valueEnv('HEARTH_VERSION', hearthVersion(hearth, ctx)),
   ];
   // Behind the Ingress the client's address is the one the ingress controller (one hop) saw;
   // without this, rate limits would count every client as the controller.
   if (hearth.spec.ingress !== undefined) env.push(valueEnv('HEARTH_TRUST_PROXY', '1'));
+  // Traces go to the collector; each process names itself hearth-<target> (docs/observability.md).
+  const otlpEndpoint = hearth.spec.observability?.otlpEndpoint;
+  if (otlpEndpoint !== undefined) env.push(valueEnv('OTEL_EXPORTER_OTLP_ENDPOINT', otlpEndpoint));
   return env;
 }
 

@@ -52,3 +52,31 @@ export {
   type ObservedWorkloads,
   type WorkloadState,
 } from './status.ts';
+export {
+  buildDashboardConfigMap,
+  buildPodMonitor,
+  buildPrometheusRule,
+  buildServiceMonitor,
+  desiredMonitoring,
+  grafanaDashboardLabel,
+  monitoringConditionType,
+  monitoringGroupVersion,
+  monitoringNames,
+  monitoringPlurals,
+  needsPrometheusOperator,
+  observabilityOf,
+  scrapeTargets,
+  type DesiredConfigMap,
+  type DesiredMonitoring,
+  type DesiredMonitoringObject,
+  type DesiredPodMonitor,
+  type DesiredPrometheusRule,
+  type DesiredServiceMonitor,
+  type MonitoringCondition,
+  type MonitoringFound,
+  type MonitoringKind,
+  type ServedMonitoringKinds,
+} from './observability.ts';
+export { dashboardOf, hearthDashboard, hearthDashboardUid, type Dashboard } from './observability-dashboard.ts';
+export { hearthMatchers, restrictExpression } from './observability-promql.ts';
+export { restrictRuleGroups, ruleGroupsOf, type MonitoringRule, type Parsed, type RuleGroup } from './observability-rules.ts';

@@ -20,9 +20,14 @@ export type BackendName = (typeof backendNames)[number];
 
 /**
  * What a labelled object is part of: a `hearth --target` (`all` is the embedded tier's one
- * process), a bundled backend, or the session key both tiers share.
+ * process), a bundled backend, the session key both tiers share, or the monitoring objects
+ * spec.observability asks for.
  */
-export type Component = 'all' | HearthServiceName | BackendComponent | 'session';
+export type Component = HearthTarget | BackendComponent | 'session' | 'monitoring';
+
+/** The components that run a `hearth --target` process, each serving GET /metrics on its HTTP port. */
+export const hearthTargets = ['all', 'gateway', 'realtime', 'messaging'] as const satisfies readonly ('all' | HearthServiceName)[];
+export type HearthTarget = (typeof hearthTargets)[number];
 
 /** A bundled backend's pods: the backends, and the clustered tier's Redis Sentinels. */
 export type BackendComponent = BackendName | 'sentinel';

@@ -50,12 +50,18 @@ describe('desiredSingle', () => {
       REDIS_PASSWORD: 'secret:acme-redis-credentials/password',
       HEARTH_REDIS_URL: 'redis://:$(REDIS_PASSWORD)@acme-redis:6379',
     };
-    const base = { HEARTH_HTTP_PORT: '8080', HEARTH_PUBLIC_URL: 'http://acme-gateway.chat.svc', HEARTH_INSTANCE: 'acme' };
+    const base = { HEARTH_HTTP_PORT: '8080', HEARTH_PUBLIC_URL: 'http://acme-gateway.chat.svc', HEARTH_INSTANCE: 'acme', HEARTH_VERSION: '0.1.0' };
     const sso: HearthSpec = {
       auth: { oidc: { issuerURL: 'https://sso.acme.example/realms/acme', clientID: 'hearth', clientSecretRef: { name: 'hearth-oidc' }, adminGroups: ['chat-admins'] } },
     };
     const cases: { name: string; spec: HearthSpec; service: string; want: Record<string, string> }[] = [
       { name: 'messaging, bundled', spec: {}, service: 'acme-messaging', want: { ...base, ...bundledUrls } },
+      {
+        name: 'messaging, tracing to a collector',
+        spec: { observability: { otlpEndpoint: 'https://otel.example:4318' } },
+        service: 'acme-messaging',
+        want: { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example:4318', ...bundledUrls },
+      },
       {
         name: 'gateway, bundled: also the session key',
         spec: {},

@@ -73,8 +73,8 @@ export function singleSecrets(hearth: Hearth): GeneratedSecret[] {
 }
 
 /** The environment of one service: what every target reads, then the three backends' URLs. */
-export function serviceEnv(hearth: Hearth, service: HearthServiceName): V1EnvVar[] {
-  const env = baseHearthEnv(hearth, singleUrl(hearth));
+export function serviceEnv(hearth: Hearth, ctx: TierContext, service: HearthServiceName): V1EnvVar[] {
+  const env = baseHearthEnv(hearth, singleUrl(hearth), ctx);
   if (servedByHttp.includes(service)) env.push(sessionSecretEnv(hearth));
   if (service === 'gateway') env.push(...authEnv(hearth));
   return [...env, ...postgresEnv(hearth), ...natsEnv(hearth), ...redisEnv(hearth)];
@@ -115,7 +115,7 @@ function buildServiceDeployment(hearth: Hearth, ctx: TierContext, service: Heart
   const selector = selectorLabels(instance, service);
   const container = buildHearthContainer(hearth, ctx, {
     target: service,
-    env: serviceEnv(hearth, service),
+    env: serviceEnv(hearth, ctx, service),
     resources: resourceRequirements(spec?.resources, serviceResources),
   });
   const deployment: DesiredDeployment = {

@@ -6,6 +6,7 @@ import type { WorkloadRef } from './desired-object.ts';
 import type { DesiredFailure, DesiredResult, DesiredTier, MigrationBlock } from './desired-objects.ts';
 import { phaseOfError, type TierError } from './errors.ts';
 import { hearthContainerName } from './hearth-container.ts';
+import type { MonitoringCondition } from './observability.ts';
 
 export interface ObservedWorkloads {
   readonly statefulSets: readonly V1StatefulSet[];
@@ -32,6 +33,11 @@ export interface Observed {
   readonly problem?: TierError | undefined;
   /** A storage change the spec asks for and the volumes cannot take (reconcile/claims.ts), if any. */
   readonly storage?: StorageRefusal | undefined;
+  /**
+   * What the monitoring step (reconcile/monitoring.ts) found: MonitoringReady, or no such condition
+   * when its condition is undefined. Undefined when the step did not run: the condition stays as it was.
+   */
+  readonly monitoring?: { readonly condition: MonitoringCondition | undefined } | undefined;
 }
 
 export interface StorageRefusal {
@@ -48,7 +54,7 @@ export type WorkloadState =
   | { readonly state: 'unavailable'; readonly detail: string }
   | { readonly state: 'missing' };
 
-export const conditionTypes = ['Ready', 'Progressing', 'Degraded', 'MigrationRequired', 'StorageUnchanged', 'Paused'] as const;
+export const conditionTypes = ['Ready', 'Progressing', 'Degraded', 'MigrationRequired', 'StorageUnchanged', 'Paused', 'MonitoringReady'] as const;
 
 /** RFC 3339 to the second, as metav1.Time writes it. */
 export function conditionTime(date: Date): string {
@@ -61,7 +67,10 @@ export function deriveStatus(hearth: Hearth, observed: Observed): HearthStatus {
   const previous = hearth.status;
   const status: HearthStatus = {
     phase: desired.ok ? phaseWithProblem(hearth, desired, observed) : phaseOfError(desired.error),
-    conditions: conditions.map((condition) => withTransitionTime(condition, previous?.conditions, observed.now, hearth.metadata.generation)),
+    conditions: [
+      ...conditions.map((condition) => withTransitionTime(condition, previous?.conditions, observed.now, hearth.metadata.generation)),
+      ...monitoringConditions(hearth, observed),
+    ],
   };
   const tier: HearthTier | undefined = desired.ok ? desired.servingTier : previous?.tier;
   const version = desired.ok && servingReady(desired, observed.workloads) ? desired.version : previous?.version;
@@ -249,6 +258,14 @@ function failureConditions(failure: DesiredFailure): ConditionDraft[] {
     { type: 'Progressing', status: 'False', reason: code, message },
     { type: 'Degraded', status: 'True', reason: code, message },
   ];
+}
+
+/** MonitoringReady: as the monitoring step found it, or as it was when the step did not run. It never sets the phase. */
+function monitoringConditions(hearth: Hearth, observed: Observed): Condition[] {
+  const previous = hearth.status?.conditions;
+  if (observed.monitoring === undefined) return (previous ?? []).filter((condition) => condition.type === 'MonitoringReady');
+  const { condition } = observed.monitoring;
+  return condition === undefined ? [] : [withTransitionTime(condition, previous, observed.now, hearth.metadata.generation)];
 }
 
 /** metav1 semantics: the transition time moves only when the status does. */

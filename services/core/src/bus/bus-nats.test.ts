@@ -343,7 +343,18 @@ describe('BusNats on a 3-node cluster', () => {
     assert.deepEqual(seqsOf(ofRoom(received, roomId)), seqsOf(published), 'no gap, duplicate or reordering');
     await eventually(() => answersPing(subscriber), 30_000, 100);
     const late = await openOnCluster(instance);
-    assert.deepEqual(await late.replayRoom(roomId, 0, 100), published, 'the stream kept all nine');
+    // The restarted replica may still be catching up, and reads answer "no responders" until the
+    // stream has a leader again (catch-up then reads the store instead): ask until it answers.
+    let replayed: RoomEvent[] | null | undefined;
+    await eventually(
+      async () => {
+        replayed = await late.replayRoom(roomId, 0, 100).catch(() => undefined);
+        return replayed !== undefined;
+      },
+      30_000,
+      100,
+    );
+    assert.deepEqual(replayed, published, 'the stream kept all nine');
   });
 });
 
