@@ -247,57 +247,17 @@ describe('the checks themselves', () => {
   it('do not take a firing-only test, or a test of another severity, for silence then firing', () => {
     const rule: AlertRule = { file: 'hearth-rules.yaml', alert: 'HearthX', expr: 'up == 0', for: '5m', labels: { severity: 'critical' }, annotations: {} };
     const testFile = (checks: AlertCheck[]): AlertTests => ({ file: 't.yaml', ruleFiles: ['hearth-rules.yaml'], cases: [new Map([['HearthX', checks]])] });
-    assert.equal(showsSilenceThenFiring([testFile([{ at: 0, firing: ['critical'] }])], rule), false);
-    assert.equal(
-      showsSilenceThenFiring(
-        [
-          testFile([
-            { at: 60_000, firing: [] },
-            { at: 0, firing: ['critical'] },
-          ]),
-        ],
-        rule,
-      ),
-      false,
-    );
-    assert.equal(
-      showsSilenceThenFiring(
-        [
-          testFile([
-            { at: 0, firing: [] },
-            { at: 60_000, firing: ['warning'] },
-          ]),
-        ],
-        rule,
-      ),
-      false,
-    );
-    assert.equal(
-      showsSilenceThenFiring(
-        [
-          {
-            ...testFile([
-              { at: 0, firing: [] },
-              { at: 60_000, firing: ['critical'] },
-            ]),
-            ruleFiles: ['other.yaml'],
-          },
-        ],
-        rule,
-      ),
-      false,
-    );
-    assert.equal(
-      showsSilenceThenFiring(
-        [
-          testFile([
-            { at: 0, firing: [] },
-            { at: 60_000, firing: ['critical'] },
-          ]),
-        ],
-        rule,
-      ),
-      true,
-    );
+    const silentThenFiring: AlertCheck[] = [
+      { at: 0, firing: [] },
+      { at: 60_000, firing: ['critical'] },
+    ];
+    const cases: { why: string; tests: AlertTests; shows: boolean }[] = [
+      { why: 'firing only', tests: testFile([{ at: 0, firing: ['critical'] }]), shows: false },
+      { why: 'firing before silent', tests: testFile([{ at: 60_000, firing: [] }, { at: 0, firing: ['critical'] }]), shows: false },
+      { why: 'another severity', tests: testFile([{ at: 0, firing: [] }, { at: 60_000, firing: ['warning'] }]), shows: false },
+      { why: "another file's rules", tests: { ...testFile(silentThenFiring), ruleFiles: ['other.yaml'] }, shows: false },
+      { why: 'silent, then firing', tests: testFile(silentThenFiring), shows: true },
+    ];
+    for (const { why, tests, shows } of cases) assert.equal(showsSilenceThenFiring([tests], rule), shows, why);
   });
 });
