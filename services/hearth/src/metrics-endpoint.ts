@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { statusClass, type Bus, type HearthMetrics, type Store } from '@hearth/core';
+import { observeWithTrace, statusClass, type Bus, type HearthMetrics, type Store } from '@hearth/core';
 
 /** Requests that matched no route share one label value, so a scan of random paths adds no series. */
 const UNMATCHED = 'unmatched';
@@ -22,11 +22,14 @@ export function registerMetrics(app: FastifyInstance, metrics: HearthMetrics, ba
     if (usage === null) return;
     metrics.busStreamBytes.set(usage.bytes);
     if (usage.maxBytes !== null) metrics.busStreamMaxBytes.set(usage.maxBytes);
+    if (usage.consumerPending !== null) metrics.busConsumerPending.set(usage.consumerPending);
   });
 
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    // An event stream lasts as long as the client stays: its length is not a request's latency.
+    if (String(reply.raw.getHeader('content-type') ?? '').startsWith('text/event-stream')) return;
     const route = request.routeOptions.url ?? UNMATCHED;
-    metrics.http.observe({ method: request.method, route, status_class: statusClass(reply.statusCode) }, reply.elapsedTime / 1_000);
+    observeWithTrace(metrics.http, reply.elapsedTime / 1_000, { method: request.method, route, status_class: statusClass(reply.statusCode) });
   });
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
     // Prometheus scrapes the pod directly; a request through the Ingress (or any proxy) is from outside.

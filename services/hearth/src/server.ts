@@ -68,10 +68,7 @@ export async function openBackends(
     () =>
       createBus(config.bus, {
         onError: (error: unknown) => logger.error({ err: error }, 'bus listener failed'),
-        onConsumed: (delaySeconds, pending) => {
-          metrics.busConsumeDelay.observe(delaySeconds);
-          metrics.busConsumerPending.set(pending);
-        },
+        onConsumed: (delaySeconds) => metrics.busConsumeDelay.observe(delaySeconds),
       }),
     logger,
     status,

@@ -89,17 +89,27 @@ export class Connection {
   /**
    * Live events of one room, in order, written to the socket together: one system call
    * for the lot instead of one per frame. `onCatchUp` gets any catch-up an event started.
+   * Returns how many of them were dropped because the connection was (or got) closed.
    */
-  offerAll(events: readonly RoomEvent[], onCatchUp: (work: Promise<void>) => void): void {
+  offerAll(events: readonly RoomEvent[], onCatchUp: (work: Promise<void>) => void): number {
+    let dropped = 0;
     this.#transport.cork();
     try {
       for (const event of events) {
+        // A connection closed for falling behind gets no more frames: this event is dropped
+        // (it resumes from its last seq and loses nothing, but the frame was not written).
+        if (this.#closed) {
+          dropped += 1;
+          continue;
+        }
         const work = this.offer(event);
         if (work !== undefined) onCatchUp(work);
+        if (this.#closed) dropped += 1;
       }
     } finally {
       this.#transport.uncork();
     }
+    return dropped;
   }
 
   send(frame: ServerFrame): void {

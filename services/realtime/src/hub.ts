@@ -16,7 +16,7 @@ import {
   type Subscription,
 } from '@hearth/core';
 import type { Connection, TransportKind } from './connection.ts';
-import { LiveDelivery } from './live-delivery.ts';
+import { LiveDelivery, type DeliveredBatch } from './live-delivery.ts';
 import type { LoadEvents } from './room-stream.ts';
 
 /** A connection is forgotten by presence this long after its last sign of life. */
@@ -49,7 +49,7 @@ export class Hub {
     this.#live = new LiveDelivery({
       connectionsIn: (roomId) => this.#byRoom.get(roomId) ?? [],
       onCatchUp: (work) => this.#offer(work),
-      delivered: (events, connections, startedAt) => this.#delivered(events, connections, startedAt),
+      delivered: (batch) => this.#delivered(batch),
     });
     deps.metrics.onCollect(() => {
       const open: Record<TransportKind, number> = { websocket: 0, sse: 0 };
@@ -142,13 +142,17 @@ export class Hub {
   /**
    * A batch has reached every socket of its room here. Each event's latency counts from its
    * commit; the fan-out is one span, recorded now that it is over, in the trace of the batch's
-   * first post and linked to the others' (one batch can serve many posts).
+   * first post and linked to the others' (one batch can serve many posts). A room with no
+   * connection here delivered nothing, and counts nothing: a fast no-op would dilute the
+   * latency of the processes that did deliver.
    */
-  #delivered(events: readonly RoomEvent[], connections: number, startedAt: number): void {
+  #delivered({ events, connections, dropped, startedAt }: DeliveredBatch): void {
+    if (connections === 0) return;
     const { metrics, logger } = this.#deps;
     const now = Date.now();
-    for (const event of events) observeWithTrace(metrics.delivery, Math.max(0, now - Date.parse(event.at)) / 1_000, traceIdOfTraceparent(event.traceparent));
-    metrics.fanoutSends.inc(events.length * connections);
+    for (const event of events) observeWithTrace(metrics.delivery, Math.max(0, now - Date.parse(event.at)) / 1_000, {}, traceIdOfTraceparent(event.traceparent));
+    metrics.fanoutSends.inc(events.length * connections - dropped);
+    if (dropped > 0) metrics.fanoutDrops.inc(dropped);
     const [first, ...rest] = events;
     if (first?.traceparent === undefined) return;
     const links = rest.map((event) => linkTo(event.traceparent)).filter((link): link is Link => link !== null);

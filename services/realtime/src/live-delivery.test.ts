@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { EVENT_VERSION, type RoomEvent } from '@hearth/core';
-import { LiveDelivery, type LiveTarget } from './live-delivery.ts';
+import { LiveDelivery, type DeliveredBatch, type LiveTarget } from './live-delivery.ts';
 
 function event(roomId: string, seq: number): RoomEvent {
   return { v: EVENT_VERSION, type: 'message.deleted', messageId: `m${seq}`, roomId, seq, at: '2026-01-01T00:00:00.000Z' };
@@ -12,21 +12,25 @@ function event(roomId: string, seq: number): RoomEvent {
 class Target implements LiveTarget {
   readonly calls: number[][] = [];
   readonly busyMs: number;
-  constructor(busyMs = 0) {
+  /** How many of each call's events this target says it dropped. */
+  readonly drops: number;
+  constructor(busyMs = 0, drops = 0) {
     this.busyMs = busyMs;
+    this.drops = drops;
   }
-  offerAll(events: readonly RoomEvent[]): void {
+  offerAll(events: readonly RoomEvent[]): number {
     this.calls.push(events.map((e) => e.seq));
     const until = performance.now() + this.busyMs;
     while (performance.now() < until);
+    return Math.min(this.drops, events.length);
   }
   get seqs(): number[] {
     return this.calls.flat();
   }
 }
 
-function setup(rooms: Record<string, Target[]>): LiveDelivery {
-  return new LiveDelivery({ connectionsIn: (roomId) => rooms[roomId] ?? [], onCatchUp: () => undefined, delivered: () => undefined });
+function setup(rooms: Record<string, Target[]>, delivered: (batch: DeliveredBatch) => void = () => undefined): LiveDelivery {
+  return new LiveDelivery({ connectionsIn: (roomId) => rooms[roomId] ?? [], onCatchUp: () => undefined, delivered });
 }
 
 /** Lets the delivery run until every target has `count` events, or gives up after many turns. */
@@ -58,6 +62,20 @@ describe('LiveDelivery', () => {
     delivery.push(event('r', 3));
     await settle(targets, 3);
     for (const target of targets) assert.deepEqual(target.seqs, [1, 2, 3]);
+  });
+
+  it('reports each room batch once it has reached every connection, with the frames its connections dropped', async () => {
+    const reported: DeliveredBatch[] = [];
+    const delivery = setup({ r: [new Target(), new Target(0, 1), new Target(0, 2)], empty: [] }, (batch) => reported.push(batch));
+    delivery.push(event('r', 1));
+    delivery.push(event('r', 2));
+    delivery.push(event('empty', 1));
+    await nextTurn();
+    const summary = reported.map(({ events, connections, dropped }) => ({ room: events[0]?.roomId, events: events.length, connections, dropped }));
+    assert.deepEqual(summary, [
+      { room: 'r', events: 2, connections: 3, dropped: 3 },
+      { room: 'empty', events: 1, connections: 0, dropped: 0 },
+    ]);
   });
 
   it('sends nothing once closed', async () => {

@@ -2,7 +2,8 @@ import type { RoomEvent } from '@hearth/core';
 
 /** What a connection offers live delivery (Connection.offerAll). */
 export interface LiveTarget {
-  offerAll(events: readonly RoomEvent[], onCatchUp: (work: Promise<void>) => void): void;
+  /** Returns how many of the events it dropped (a connection closed for falling behind). */
+  offerAll(events: readonly RoomEvent[], onCatchUp: (work: Promise<void>) => void): number;
 }
 
 /** How long one turn of delivery may hold the event loop before pings, presence and HTTP get a turn. */
@@ -17,6 +18,8 @@ interface Batch {
   /** When serving it began (ms since the epoch). */
   readonly startedAt: number;
   next: number;
+  /** Events not written to a connection that had fallen behind, so far. */
+  dropped: number;
 }
 
 export interface LiveDeliveryDeps {
@@ -24,8 +27,16 @@ export interface LiveDeliveryDeps {
   readonly connectionsIn: (roomId: string) => Iterable<LiveTarget>;
   /** Receives the catch-up an event started on a connection (a gap), to report its failure. */
   readonly onCatchUp: (work: Promise<void>) => void;
-  /** A room's batch has been written to every connection in it: for metrics and traces. */
-  readonly delivered: (events: readonly RoomEvent[], connections: number, startedAt: number) => void;
+  /** A room's batch has been written to every connection in it (`dropped` frames not): for metrics and traces. */
+  readonly delivered: (batch: DeliveredBatch) => void;
+}
+
+export interface DeliveredBatch {
+  readonly events: readonly RoomEvent[];
+  readonly connections: number;
+  readonly dropped: number;
+  /** When serving it began (ms since the epoch). */
+  readonly startedAt: number;
 }
 
 /**
@@ -86,7 +97,7 @@ export class LiveDelivery {
       const batch = this.#batches[0] as Batch;
       if (!this.#serve(batch, deadline)) return this.#schedule();
       this.#batches.shift();
-      this.#deps.delivered(batch.events, batch.targets.length, batch.startedAt);
+      this.#deps.delivered({ events: batch.events, connections: batch.targets.length, dropped: batch.dropped, startedAt: batch.startedAt });
     }
   }
 
@@ -94,7 +105,7 @@ export class LiveDelivery {
   #serve(batch: Batch, deadline: number): boolean {
     const { targets, events } = batch;
     for (let i = batch.next; i < targets.length; i++) {
-      (targets[i] as LiveTarget).offerAll(events, this.#deps.onCatchUp);
+      batch.dropped += (targets[i] as LiveTarget).offerAll(events, this.#deps.onCatchUp);
       if ((i + 1) % CLOCK_EVERY === 0 && performance.now() > deadline) {
         batch.next = i + 1;
         return false;
@@ -112,6 +123,6 @@ export class LiveDelivery {
       else list.push(event);
     }
     const startedAt = Date.now();
-    return [...byRoom].map(([roomId, roomEvents]) => ({ events: roomEvents, targets: [...this.#deps.connectionsIn(roomId)], startedAt, next: 0 }));
+    return [...byRoom].map(([roomId, roomEvents]) => ({ events: roomEvents, targets: [...this.#deps.connectionsIn(roomId)], startedAt, next: 0, dropped: 0 }));
   }
 }

@@ -36,10 +36,7 @@ async function start(deps: RealtimeDeps, hub: Hub, signedIn: SignedIn, transport
     roomJoined: (c, roomId) => hub.roomJoined(c, roomId),
     roomLeft: (c, roomId) => hub.roomLeft(c, roomId),
     maxBufferedBytes: deps.limits.connectionBufferBytes,
-    tooSlow: () => {
-      metrics.fanoutDrops.inc();
-      metrics.slowConsumerCloses.inc({ transport: transport.kind });
-    },
+    tooSlow: () => metrics.slowConsumerCloses.inc({ transport: transport.kind }),
   });
   await hub.attach(connection);
   const rooms = await deps.store.listRoomsForMember(user.id);

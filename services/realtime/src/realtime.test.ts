@@ -402,6 +402,13 @@ describe('a client that stops reading', () => {
     assert.deepEqual(seqs(got), range(start + 1, start + got.length), 'what it did get was in order');
     for (const frame of slow.frames) if (frame.type === 'error') assert.equal(frame.code, 'too_slow');
 
+    // Counted as what it is: one slow-consumer close, and at least the frame that tripped it dropped.
+    const { metrics } = w.server.backends;
+    const closes = (await metrics.slowConsumerCloses.get()).values.find((v) => v.labels.transport === 'websocket')?.value;
+    assert.equal(closes, 1);
+    const drops = (await metrics.fanoutDrops.get()).values[0]?.value ?? 0;
+    assert.ok(drops >= 1 && drops <= count - got.length, `${drops} frames dropped, ${count - got.length} not received`);
+
     const resumed = ws(t, w, w.bob, { hello: { [w.allTalk]: start + got.length } });
     await resumed.waitFor(isEventAt(w.allTalk, last), 'the rest after resuming', 10_000);
     assert.deepEqual(seqs(roomEventsOf(resumed.frames, w.allTalk)), range(start + got.length + 1, last));

@@ -306,7 +306,9 @@ export class BusNats implements Bus {
     const [stream, account] = await Promise.all([this.#jsm.streams.info(this.#names.stream), this.#jsm.getAccountInfo()]);
     const streamLimit = stream.config.max_bytes > 0 ? stream.config.max_bytes : null;
     const accountLimit = account.limits.max_storage > 0 ? account.limits.max_storage : null;
-    return { bytes: stream.state.bytes, maxBytes: streamLimit ?? accountLimit };
+    const received = this.#feed?.lastStreamSeq();
+    const consumerPending = received === undefined ? null : Math.max(0, stream.state.last_seq - received);
+    return { bytes: stream.state.bytes, maxBytes: streamLimit ?? accountLimit, consumerPending };
   }
 
   close(): Promise<void> {
@@ -386,6 +388,11 @@ class RoomFeed {
 
   isRunning(): boolean {
     return this.#running;
+  }
+
+  /** The last stream sequence this feed received, or the stream's end when it opened. */
+  lastStreamSeq(): number {
+    return Math.max(0, this.#nextStreamSeq - 1);
   }
 
   constructor(deps: RoomFeedDeps) {
@@ -473,7 +480,7 @@ class RoomFeed {
   #receive(msg: JsMsg): void {
     this.#heardAt = Date.now();
     this.#nextStreamSeq = msg.seq + 1;
-    this.#deps.onConsumed(Math.max(0, Date.now() - msg.info.timestampNanos / 1e6) / 1_000, msg.info.pending);
+    this.#deps.onConsumed(Math.max(0, Date.now() - msg.info.timestampNanos / 1e6) / 1_000);
     let event: RoomEvent;
     try {
       event = msg.json<RoomEvent>();

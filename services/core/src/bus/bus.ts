@@ -64,10 +64,12 @@ export interface StreamUsage {
   readonly bytes: number;
   /** The stream's own limit, or else its account's JetStream storage limit; null when neither is set. */
   readonly maxBytes: number | null;
+  /**
+   * Events in the stream this process's live feed has not received yet (JetStream consumer lag);
+   * null when it subscribes to none. Read from the stream now, so a feed that stopped shows its lag growing.
+   */
+  readonly consumerPending: number | null;
 }
 
-/** Told of each room event a subscribing process takes from the stream, for metrics. */
-export interface ConsumeObserver {
-  /** `delaySeconds` since the stream stored it; `pending` events are still behind it. */
-  (delaySeconds: number, pending: number): void;
-}
+/** Told of each room event a subscribing process takes from the stream, `delaySeconds` after the stream stored it. */
+export type ConsumeObserver = (delaySeconds: number) => void;

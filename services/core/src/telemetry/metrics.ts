@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import client, { type Counter, type Gauge, type Histogram, type MetricObject, type Registry, type RegistryContentType } from 'prom-client';
+import client, { type Counter, type Gauge, type Histogram, type LabelValues, type MetricObject, type Registry, type RegistryContentType } from 'prom-client';
 import { traceIdOf } from './spans.ts';
 
 /**
@@ -51,6 +51,11 @@ export interface MetricsIdentity {
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** 0.3 s is the post SLO's threshold, so it is a bucket bound. */
 const ACK_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5, 5];
+/**
+ * A collector reads a backend (the outbox's size, the stream's): one that is slow must not hold the
+ * scrape past Prometheus's timeout, or a slow database would page as the component being down.
+ */
+const COLLECT_DEADLINE_MS = 2_000;
 const BACKEND_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /** `onCollectError` hears of a collector that failed; the scrape goes on with that metric's last value. */
@@ -69,7 +74,7 @@ export function createMetrics(identity: MetricsIdentity, onCollectError: (error:
   if (memoryLimit !== null) gauge('hearth_memory_limit_bytes', "The container's memory limit (cgroup memory.max).").set(memoryLimit);
 
   const metrics = {
-    http: histogram('hearth_http_request_duration_seconds', 'HTTP requests by route template and status class, from arrival to the last byte sent.', LATENCY_BUCKETS, ['method', 'route', 'status_class']),
+    http: histogram('hearth_http_request_duration_seconds', 'HTTP requests by route template and status class, from arrival to the last byte sent.', LATENCY_BUCKETS, ['method', 'route', 'status_class'], true),
     posts: counter('hearth_posts_total', 'Message posts by outcome: acknowledged, rejected (4xx, the request was wrong) or failed (5xx).', ['outcome']),
     postAck: histogram('hearth_post_ack_duration_seconds', 'Time from a post arriving to its acknowledgement, acknowledged posts only.', ACK_BUCKETS, [], true),
     delivery: histogram('hearth_delivery_latency_seconds', "Time from a room event's commit to its write to this process's sockets.", LATENCY_BUCKETS, [], true),
@@ -100,7 +105,7 @@ export function createMetrics(identity: MetricsIdentity, onCollectError: (error:
       collectors.push(collect);
     },
     render: (accept) => renderSerially(async () => {
-      await Promise.all(collectors.map((collect) => Promise.resolve().then(collect).catch(onCollectError)));
+      await Promise.all(collectors.map((collect) => withinDeadline(Promise.resolve().then(collect), COLLECT_DEADLINE_MS).catch(onCollectError)));
       return render([processRegistry(), registry], wantsOpenMetrics(accept));
     }),
   };
@@ -122,9 +127,11 @@ function startAtZero(metrics: Omit<HearthMetrics, 'onCollect' | 'render'>): void
   }
 }
 
-/** Observes a latency with the active trace's id as its exemplar, when there is one. */
-export function observeWithTrace(histogram: Histogram, seconds: number, traceId: string | null = traceIdOf()): void {
-  histogram.observe({ value: seconds, labels: {}, exemplarLabels: traceId === null ? {} : { trace_id: traceId } });
+/** Observes a latency with a trace's id (the active one's by default) as its exemplar, when there is one. */
+export function observeWithTrace<L extends string>(histogram: Histogram<L>, seconds: number, labels: LabelValues<L> = {}, traceId: string | null = traceIdOf()): void {
+  // prom-client types exemplar labels as the metric's own label names; they are a set of their own.
+  const exemplarLabels = (traceId === null ? {} : { trace_id: traceId }) as LabelValues<L>;
+  histogram.observe({ value: seconds, labels, exemplarLabels });
 }
 
 export function statusClass(status: number): string {
@@ -151,8 +158,30 @@ function processRegistry(): AnyRegistry {
   return shared;
 }
 
-function wantsOpenMetrics(accept: string | undefined): boolean {
-  return accept !== undefined && accept.includes('application/openmetrics-text');
+/**
+ * OpenMetrics when the scraper ranks it at least as high as Prometheus text (Prometheus sends
+ * `application/openmetrics-text;version=1.0.0,…,text/plain;version=0.0.4;q=0.5,…`); text otherwise.
+ */
+export function wantsOpenMetrics(accept: string | undefined): boolean {
+  const quality = (type: string): number =>
+    Math.max(
+      0,
+      ...(accept ?? '')
+        .split(',')
+        .map((entry) => entry.split(';').map((part) => part.trim()))
+        .filter(([mediaType]) => mediaType === type)
+        .map(([, ...params]) => Number(params.find((param) => param.startsWith('q='))?.slice(2) ?? 1)),
+    );
+  const openMetrics = quality('application/openmetrics-text');
+  return openMetrics > 0 && openMetrics >= quality('text/plain');
+}
+
+function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`a metrics collector took longer than ${ms} ms; its metric keeps its last value`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**
