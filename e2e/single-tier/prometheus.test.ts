@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
+  dashboardQueryProblems,
   expandVariables,
   panelQueries,
   selectorsIn,
@@ -39,7 +40,7 @@ const SCRAPES_APART_MS = 3_000;
 
 /**
  * Panels the single tier cannot fill, and why. The operator is not part of a tier (its row is
- * checked by the operator's own tests); a container memory limit exists only where a cgroup sets one.
+ * checked against the operator in operator/src/operator-observability.test.ts); a container memory limit exists only where a cgroup sets one.
  */
 const NOT_HERE: readonly { readonly why: string; readonly applies: (query: PanelQuery, metrics: ReadonlySet<string>) => boolean }[] = [
   { why: 'no operator runs in the single tier', applies: (query) => query.row === 'Operator' },
@@ -191,7 +192,7 @@ describe('a real Prometheus scraping the single tier, with the rules and the das
         continue;
       }
       checked += 1;
-      failures.push(...(await checkQuery(prometheus, query, known)));
+      failures.push(...(await dashboardQueryProblems(prometheus, query, VARIABLES, known)));
     }
     t.diagnostic(`${checked} queries checked`);
     assert.ok(checked >= 40, `most of the dashboard is checked here: ${checked} queries`);
@@ -218,20 +219,3 @@ describe('a real Prometheus scraping the single tier, with the rules and the das
     );
   });
 });
-
-/** What is wrong with one dashboard query against the running tier: an error, no data, or a metric Prometheus has never seen. */
-async function checkQuery(prometheus: Prometheus, query: PanelQuery, known: ReadonlySet<string>): Promise<string[]> {
-  const where = `${query.row} / ${query.panel} [${query.refId}]`;
-  const expr = expandVariables(query.expr, VARIABLES);
-  const unknown = selectorsIn(expr)
-    .map((selector) => selector.metric)
-    .filter((metric) => !known.has(metric));
-  if (unknown.length > 0) return [`${where}: unknown metric ${unknown.join(', ')}`];
-  try {
-    const result = await prometheus.query(expr);
-    const empty = result.resultType === 'vector' || result.resultType === 'matrix' ? result.result.length === 0 : false;
-    return empty ? [`${where}: no data: ${expr}`] : [];
-  } catch (error) {
-    return [`${where}: ${(error as Error).message}`];
-  }
-}

@@ -14,3 +14,4 @@ export { startPrometheus, buildPrometheusConfig, parseSampleValue, type Promethe
 export { metricNamesIn, rangesIn, selectorsIn, tokenizePromql, type LabelMatcher, type PromqlToken, type Selector } from './promql.ts';
 export { expandVariables, panelQueries, placedPanels, variableQuery, type Dashboard, type DashboardPanel, type DashboardTarget, type DashboardVariable, type PanelQuery, type PlacedPanel } from './grafana-dashboard.ts';
 export { describeSpans, SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
+export { dashboardQueryProblems } from './dashboard-queries.ts';

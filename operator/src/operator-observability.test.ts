@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { freePort, thirdPartyCrd, type Child } from '@hearth/harness';
+import { dashboardQueryProblems, freePort, panelQueries, startPrometheus, thirdPartyCrd, type Child, type Dashboard } from '@hearth/harness';
 import type { Condition, ObservabilitySpec } from './api/index.ts';
 import { repoRoot } from './api/generate.ts';
 import { eventually } from './controller/testing.ts';
@@ -199,6 +199,32 @@ describe('spec.observability on a real API server', { timeout: suiteTimeoutMs(ta
     await eventually('the monitors pruned', async () => (await monitoring('beacon')).length === 0, 20_000, 200);
     await eventually('no MonitoringReady', async () => (await condition('beacon')) === undefined, 20_000, 200);
     assert.ok(await isHearthReady('beacon'));
+  });
+
+  it("the dashboard's operator row: every query returns data from a real Prometheus scraping this operator", async (t) => {
+    const dashboard = JSON.parse(await readFile(path.join(repoRoot, 'deploy/monitoring/hearth-dashboard.json'), 'utf8')) as Dashboard;
+    const queries = panelQueries(dashboard).filter((query) => query.row === 'Operator');
+    assert.ok(queries.length >= 8, `the operator row has its queries: ${queries.length}`);
+    const prometheus = await startPrometheus({ scrape: [{ job: 'hearth-operator', targets: [{ address: `127.0.0.1:${metricsPort}` }] }] });
+    try {
+      // A reconcile now, so the rates over the last minute have something to show.
+      await observe('beacon', { dashboards: true });
+      const variables = { operator_job: 'hearth-operator', __rate_interval: '1m', __interval: '15s', __range: '5m' };
+      let problems: string[] = [];
+      await eventually(
+        'every operator query answered',
+        async () => {
+          const known = new Set(await prometheus.metricNames());
+          problems = (await Promise.all(queries.map((query) => dashboardQueryProblems(prometheus, query, variables, known)))).flat();
+          return problems.length === 0;
+        },
+        30_000,
+        1_000,
+      ).catch(() => assert.deepEqual(problems, []));
+      t.diagnostic(`${queries.length} operator queries checked`);
+    } finally {
+      await prometheus.stop();
+    }
   });
 
   it('deleting the Hearth deletes its monitoring objects', onTheTestControlPlane, async () => {
