@@ -87,9 +87,8 @@ async function assertWaitingFor(service: SpawnedService, backend: Backend, url: 
   assert.equal(health.status, 200, 'alive while it waits');
   const ready = await probe(`${service.url}/readyz`);
   assert.equal(ready.status, 503, 'not ready while a backend is missing');
-  assert.equal(ready.body['waitingFor'], described, `/readyz names what it waits for: ${JSON.stringify(ready.body)}`);
-  assert.equal(typeof ready.body['error'], 'string', '/readyz gives the last error');
-  assert.notEqual(ready.body['error'], '');
+  // The probe names the kind of backend only: where it is and why it fails are in the log lines above.
+  assert.deepEqual(ready.body, { status: 'starting', waitingFor: backend }, '/readyz names what it waits for, not where');
   assert.equal(service.process.exitCode, null, 'it has not exited');
 }
 

@@ -1,6 +1,12 @@
 /**
  * Every error Hearth reports on purpose, with a stable code and its HTTP status.
  * Anything else that escapes is an internal error and is reported without details.
+ *
+ * An error has two faces. What a client sees (`toJSON()`, `publicMessage`) says only what it
+ * can act on; `message` and `cause` are for the log. For a client's own mistakes (4xx) the two
+ * are the same text. For server-side codes (5xx) the message names hosts, ports, queries and
+ * drivers' errors, so the public face is a fixed sentence per code, whatever the thrower wrote:
+ * the many places that throw `unavailable` need not each remember to keep it clean.
  */
 /**
  * Seconds a client waits before retrying a 503: about what a Redis, NATS or PostgreSQL failover
@@ -40,6 +46,25 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** The codes whose status is 5xx: the server's fault, so nothing of the detail may reach the client. */
+export type ServerErrorCode = { [C in ErrorCode]: (typeof ERROR_CODES)[C] extends 500 | 502 | 503 | 504 ? C : never }[ErrorCode];
+
+/** What a client is told for each server-side code: what happened, as far as it can act on it. */
+export const PUBLIC_SERVER_MESSAGES: Readonly<Record<ServerErrorCode, string>> = {
+  unavailable: 'the service is temporarily unavailable; retry',
+  internal: 'something went wrong on our side; it has been logged',
+  sso_unavailable: 'the identity provider could not be reached; try again shortly',
+};
+
+export function isServerErrorCode(code: ErrorCode): code is ServerErrorCode {
+  return ERROR_CODES[code] >= 500;
+}
+
+/** The message a client may see for an error of `code` whose detailed message is `message`. */
+export function publicMessageOf(code: ErrorCode, message: string): string {
+  return isServerErrorCode(code) ? PUBLIC_SERVER_MESSAGES[code] : message;
+}
+
 export interface HearthErrorOptions {
   /** The request field the error is about, as a JSON pointer-ish path (`body`, `boost.content`). */
   readonly field?: string;
@@ -48,6 +73,10 @@ export interface HearthErrorOptions {
   readonly retryAfter?: number;
 }
 
+/**
+ * `message` is the detail, for the log (with `cause`); for a 5xx code it never leaves the
+ * process. `toJSON()` is the public face.
+ */
 export class HearthError extends Error {
   readonly code: ErrorCode;
   readonly field: string | undefined;
@@ -65,14 +94,33 @@ export class HearthError extends Error {
     return ERROR_CODES[this.code];
   }
 
-  /** The body sent to clients; serialisable and safe to cross the bus. */
+  /** True for a 5xx: the detail stays in the log, and the client gets a fixed sentence. */
+  get isServerSide(): boolean {
+    return isServerErrorCode(this.code);
+  }
+
+  /** The message a client may see. */
+  get publicMessage(): string {
+    return publicMessageOf(this.code, this.message);
+  }
+
+  /**
+   * Seconds a client should wait before retrying: the error's own, or for a 503 the time a
+   * backend failover takes (a 503 is always worth retrying).
+   */
+  get retryAfterSeconds(): number | undefined {
+    return this.retryAfter ?? (this.status === 503 ? UNAVAILABLE_RETRY_AFTER_S : undefined);
+  }
+
+  /** The body sent to clients; serialisable, and safe to cross the bus: the public face only. */
   toJSON(): ErrorBody {
+    const retryAfter = this.retryAfterSeconds;
     return {
       error: {
         code: this.code,
-        message: this.message,
+        message: this.publicMessage,
         ...(this.field === undefined ? {} : { field: this.field }),
-        ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
+        ...(retryAfter === undefined ? {} : { retryAfter }),
       },
     };
   }

@@ -1,11 +1,15 @@
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-/** JSON logs on stdout, one line per event, with the service role on every line. */
-export function createLogger(level: string, target: string): Logger {
-  return pino({ level, base: { service: 'hearth', target }, timestamp: pino.stdTimeFunctions.isoTime, mixin: traceFields });
+/**
+ * JSON logs on stdout, one line per event, with the service role on every line. Tests that
+ * check what is logged pass a `destination` of their own.
+ */
+export function createLogger(level: string, target: string, destination?: DestinationStream): Logger {
+  const options = { level, base: { service: 'hearth', target }, timestamp: pino.stdTimeFunctions.isoTime, mixin: traceFields };
+  return destination === undefined ? pino(options) : pino(options, destination);
 }
 
 /**

@@ -6,7 +6,6 @@ import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { registerAuth } from './auth.ts';
 import type { GatewayDeps } from './deps.ts';
-import { registerErrorHandler } from './error-handler.ts';
 import { registerAdminAuditRoutes } from './routes/admin-audit.ts';
 import { registerAdminBotRoutes } from './routes/admin-bots.ts';
 import { registerMessageRoutes } from './routes/messages.ts';
@@ -17,10 +16,10 @@ import { registerUserRoutes } from './routes/users.ts';
 
 /**
  * The HTTP edge: REST API, sessions, the OpenAPI document and the web UI.
- * Registers onto an app built by the caller so `all` can share one server with realtime.
+ * Registers onto an app built by the caller so `all` can share one server with realtime;
+ * the caller's app turns errors into responses (one error handler for every target).
  */
 export async function registerGateway(app: FastifyInstance, deps: GatewayDeps): Promise<void> {
-  registerErrorHandler(app);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

@@ -4,10 +4,18 @@ import type { Logger } from '@hearth/core';
 const FIRST_DELAY_MS = 250;
 const MAX_DELAY_MS = 10_000;
 
-/** What start-up is waiting for, so /readyz can say it while it waits. */
+/**
+ * What start-up is waiting for, so /readyz can say it while it waits: the kind of backend
+ * only ("PostgreSQL"). Where it is and why it fails are in the log, not in a probe's body.
+ */
 export interface StartupStatus {
   waitingFor: string | null;
-  lastError: string | null;
+}
+
+/** A backend start-up waits for: `kind` may be shown to anyone; `where` (its address) is for the log. */
+export interface BackendToOpen {
+  readonly kind: string;
+  readonly where: string;
 }
 
 /** A URL safe to log: the password is replaced. */
@@ -31,19 +39,19 @@ export function errorText(error: unknown): string {
  * Calls `open` until it succeeds, logging which backend it waits for and why, with
  * exponential back-off and jitter: a missing database is a wait with a message, not a crash loop.
  */
-export async function openWithRetry<T>(what: string, open: () => Promise<T>, logger: Logger, status: StartupStatus, signal: AbortSignal): Promise<T> {
+export async function openWithRetry<T>(backend: BackendToOpen, open: () => Promise<T>, logger: Logger, status: StartupStatus, signal: AbortSignal): Promise<T> {
+  const what = backend.where;
   let delay = FIRST_DELAY_MS;
-  status.waitingFor = what;
+  status.waitingFor = backend.kind;
   for (;;) {
     try {
       const opened = await open();
       status.waitingFor = null;
-      status.lastError = null;
       return opened;
     } catch (error) {
-      status.lastError = errorText(error);
+      const reason = errorText(error);
       const wait = Math.round(delay * (0.75 + Math.random() * 0.5));
-      logger.warn({ backend: what, err: status.lastError, retryInMs: wait }, `waiting for ${what}: ${status.lastError}; retrying in ${(wait / 1000).toFixed(1)} s`);
+      logger.warn({ backend: what, err: reason, retryInMs: wait }, `waiting for ${what}: ${reason}; retrying in ${(wait / 1000).toFixed(1)} s`);
       await sleep(wait, undefined, { signal });
       delay = Math.min(MAX_DELAY_MS, delay * 2);
     }

@@ -12,7 +12,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
  */
 export async function run(config: HearthConfig, stopTracing: StopTracing): Promise<void> {
   const logger = createLogger(config.logLevel, config.target);
-  const status: StartupStatus = { waitingFor: null, lastError: null };
+  const status: StartupStatus = { waitingFor: null };
   const starting = new AbortController();
   let server: Server | null = null;
   let stopping = false;
@@ -39,7 +39,7 @@ export async function run(config: HearthConfig, stopTracing: StopTracing): Promi
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
-  // Probes get an answer (and /readyz the reason) while backends are still unreachable.
+  // Probes get an answer (and /readyz the backend it waits for) while backends are still unreachable.
   const placeholder = await listenWhileStarting(config.http.host, config.http.port, status);
   const backends = await openBackends(config, logger, status, starting.signal);
   server = await buildServer(config, backends, logger);

@@ -20,9 +20,10 @@ import { createOidcClient, registerGateway } from '@hearth/gateway';
 import { startMessaging, type Messaging } from '@hearth/messaging';
 import { mountRealtime, type Realtime } from '@hearth/realtime';
 import { sessionIdFromCookieHeader } from '@hearth/core';
+import { registerErrorHandler, registerNotFound } from './error-handler.ts';
 import { registerHealth } from './health.ts';
 import { registerMetrics } from './metrics-endpoint.ts';
-import { openWithRetry, redactUrl, type StartupStatus } from './retry.ts';
+import { openWithRetry, redactUrl, type BackendToOpen, type StartupStatus } from './retry.ts';
 
 export interface Backends {
   readonly store: Store;
@@ -41,23 +42,23 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-function describeStore(config: HearthConfig['store']): string {
-  return config.type === 'sqlite' ? `SQLite at ${config.path}` : `PostgreSQL at ${redactUrl(config.url)}`;
+function describeStore(config: HearthConfig['store']): BackendToOpen {
+  return config.type === 'sqlite' ? { kind: 'SQLite', where: `SQLite at ${config.path}` } : { kind: 'PostgreSQL', where: `PostgreSQL at ${redactUrl(config.url)}` };
 }
 
-function describeBus(config: HearthConfig['bus']): string {
-  return config.type === 'local' ? 'the in-process bus' : `NATS at ${config.servers.join(', ')}`;
+function describeBus(config: HearthConfig['bus']): BackendToOpen {
+  return config.type === 'local' ? { kind: 'the in-process bus', where: 'the in-process bus' } : { kind: 'NATS', where: `NATS at ${config.servers.join(', ')}` };
 }
 
-function describeEphemeral(config: HearthConfig['ephemeral']): string {
-  return config.type === 'memory' ? 'in-memory state' : `Redis at ${redactUrl(config.url)}`;
+function describeEphemeral(config: HearthConfig['ephemeral']): BackendToOpen {
+  return config.type === 'memory' ? { kind: 'in-memory state', where: 'in-memory state' } : { kind: 'Redis', where: `Redis at ${redactUrl(config.url)}` };
 }
 
 /** Opens each backend, waiting (with back-off and a log line naming it) for any that is not reachable yet. */
 export async function openBackends(
   config: HearthConfig,
   logger: Logger,
-  status: StartupStatus = { waitingFor: null, lastError: null },
+  status: StartupStatus = { waitingFor: null },
   signal: AbortSignal = new AbortController().signal,
 ): Promise<Backends> {
   if (config.store.type === 'sqlite') mkdirSync(config.dataDir, { recursive: true });
@@ -98,6 +99,8 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
     // Fastify logs two info lines per request; one line per request, at debug (errors at error), instead.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  // First, so every route of every target (realtime's SSE, the probes, the API) answers errors alike.
+  registerErrorHandler(app);
   registerMetrics(app, metrics, { store, bus });
   app.addHook('onResponse', async (request, reply) => {
     const fields = { method: request.method, url: request.url.split('?')[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) };
@@ -119,6 +122,9 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
       oidc: config.auth.oidc === null ? null : createOidcClient(config.auth.oidc, logger),
       webDir: config.webDir,
     });
+  } else {
+    // The gateway's 404 also serves the web UI's pages; the other targets answer in the error shape.
+    registerNotFound(app);
   }
   let realtime: Realtime | null = null;
   if (runs('realtime')) {

@@ -7,6 +7,7 @@ import {
   createLogger,
   createMetrics,
   createStore,
+  HearthError,
   isHearthError,
   type Bus,
   type CommandClient,
@@ -608,4 +609,49 @@ describe('audit log', () => {
     );
     assert.deepEqual(await auditSince(w.store, start), []);
   });
+});
+
+describe('a command that fails on the server', () => {
+  /** Messaging over a store whose transactions fail as a PostgreSQL outage does, with a log that is kept. */
+  async function withFailingStore(t: TestContext, failure: Error): Promise<{ messaging: Messaging; lines: Array<Record<string, unknown>> }> {
+    const real = await createStore({ type: 'sqlite', path: ':memory:' });
+    const store: Store = new Proxy(real, {
+      get: (target, key, receiver) => (key === 'transaction' ? () => Promise.reject(failure) : Reflect.get(target, key, receiver)),
+    });
+    const bus = await createBus({ type: 'local', replayLimit: 100 });
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = createLogger('debug', 'messaging', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const messaging = startMessaging({ store, bus, logger, metrics: createMetrics({ target: 'messaging', version: 'test' }), limits: { messageChars: MESSAGE_CHARS }, publicUrl: 'http://hearth.test' });
+    t.after(async () => {
+      await messaging.stop();
+      await bus.close();
+      await real.close();
+    });
+    return { messaging, lines };
+  }
+
+  const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+  const payload = { actorId: 'u', roomId: 'r', clientMessageId: 'c', body: 'hi' };
+  const cases = [
+    {
+      name: 'a backend outage answers unavailable, and names no host',
+      failure: new HearthError('unavailable', 'PostgreSQL at 10.0.0.5:5432/hearth: connect ECONNREFUSED 10.0.0.5:5432'),
+      reply: { code: 'unavailable', message: 'the service is temporarily unavailable; retry', retryAfter: 2 },
+    },
+    {
+      name: 'a bug answers internal, and shows neither its query nor its stack',
+      failure: new Error('syntax error at or near "FROM" in SELECT * FROM rooms'),
+      reply: { code: 'internal', message: 'something went wrong on our side; it has been logged' },
+    },
+  ];
+  for (const { name, failure, reply } of cases) {
+    it(`${name}; the log has the detail with the command and its trace`, async (t) => {
+      const { messaging, lines } = await withFailingStore(t, failure);
+      const answer = await messaging.apply({ name: 'message.post', payload, traceparent });
+      assert.deepEqual(answer, { ok: false, error: reply });
+      const logged = lines.find((line) => line['command'] === 'message.post' && line['traceparent'] === traceparent);
+      assert.ok(logged !== undefined, `a log line names the command and the trace: ${JSON.stringify(lines)}`);
+      assert.equal((logged['err'] as { message?: unknown }).message, failure.message, 'the log has the detail');
+    });
+  }
 });

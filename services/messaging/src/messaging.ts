@@ -85,10 +85,22 @@ export function startMessaging(deps: MessagingDeps): Messaging {
       const result = await run(request.name, request.payload as CommandPayloads[CommandName], request);
       return { ok: true, result };
     } catch (error) {
-      if (isHearthError(error)) return { ok: false, error: error.toJSON().error };
-      logger.error({ err: error, command: request.name }, 'command failed');
-      return { ok: false, error: { code: 'internal', message: 'the command failed; see the messaging log' } };
+      return { ok: false, error: failed(request, error).toJSON().error };
     }
+  }
+
+  /**
+   * The error a failed command answers with. Only its public face crosses the bus (a 5xx's
+   * message names hosts and queries), so the detail is logged here, with the command and the
+   * trace it belongs to; a client's own mistake is no news for the log.
+   */
+  function failed(request: CommandRequest, error: unknown): HearthError {
+    const known = isHearthError(error) ? error : new HearthError('internal', error instanceof Error ? error.message : String(error), { cause: error });
+    if (known.isServerSide) {
+      const fields = { err: error, code: known.code, command: request.name, ...(request.traceparent === undefined ? {} : { traceparent: request.traceparent }) };
+      logger[known.code === 'internal' ? 'error' : 'warn'](fields, `command ${request.name} failed: ${known.message}`);
+    }
+    return known;
   }
 
   const subscription = bus.handleCommands(apply);

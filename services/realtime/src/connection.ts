@@ -29,6 +29,18 @@ export interface ConnectionHooks {
 
 const PACE_POLL_MS = 5;
 
+/**
+ * Ends a stream that could not be opened, as protocol §4.4 says: an error frame, then the close.
+ * The message is the public one; what failed (hosts, queries) is for the caller to log.
+ */
+export function refuseStream(transport: Transport, reason: CloseReason, message: string): void {
+  transport.send({ type: 'error', code: reason, message });
+  transport.close(CLOSE_CODES[reason], reason);
+}
+
+/** A backend failed while a stream was opening: the client reconnects with resume, and loses nothing. */
+export const UNAVAILABLE_STREAM_MESSAGE = 'the service is temporarily unavailable; reconnect with resume';
+
 /** One client connection of one user: its rooms' streams and the frames it is sent. */
 export class Connection {
   readonly id = newId();

@@ -16,6 +16,8 @@ export type ClientFrame =
 
 export const CLOSE_CODES = {
   shutting_down: 1001,
+  /** RFC 6455's "try again later": a backend did not answer while the stream was opening. */
+  unavailable: 1013,
   unauthenticated: 4001,
   bad_frame: 4400,
   hello_timeout: 4408,

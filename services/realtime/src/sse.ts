@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalid, type SignedIn } from '@hearth/core';
-import type { Transport } from './connection.ts';
+import { refuseStream, UNAVAILABLE_STREAM_MESSAGE, type Connection, type Transport } from './connection.ts';
 import { frameText } from './frame-text.ts';
 import { FrameError, parseResume, type ServerFrame } from './frames.ts';
 import type { Hub } from './hub.ts';
@@ -40,7 +40,10 @@ function transportOf(reply: FastifyReply): Transport {
   const res = reply.raw;
   return {
     kind: 'sse',
-    send: (frame) => void res.write(sseText(frame)),
+    // A stream that ended (refused, or the client left) takes no more frames: a write after end is an error event.
+    send: (frame) => {
+      if (!res.writableEnded && !res.destroyed) res.write(sseText(frame));
+    },
     bufferedBytes: () => res.writableLength,
     cork: () => res.cork(),
     // Only while corked: `close` may have uncorked already, and Node's count would go below zero.
@@ -78,7 +81,17 @@ export function registerSse(app: FastifyInstance, deps: RealtimeDeps, hub: Hub, 
       });
       reply.raw.write('retry: 2000\n\n');
       const keepalive = setInterval(() => reply.raw.write(': ping\n\n'), KEEPALIVE_MS);
-      const connection = await openStream(deps, hub, signedIn, transportOf(reply), resume);
+      const transport = transportOf(reply);
+      let connection: Connection;
+      try {
+        connection = await openStream(deps, hub, signedIn, transport, resume);
+      } catch (error) {
+        // The response is already a stream: the failure is a frame, its detail a log line.
+        clearInterval(keepalive);
+        request.log.warn({ err: error, userId: signedIn.user.id }, 'realtime stream could not open');
+        refuseStream(transport, 'unavailable', UNAVAILABLE_STREAM_MESSAGE);
+        return;
+      }
       const closed = (): void => {
         clearInterval(keepalive);
         connection.dropped();

@@ -1,8 +1,8 @@
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { RoomEvent, SignedIn } from '@hearth/core';
-import type { Transport } from './connection.ts';
+import { HearthError, isHearthError, type RoomEvent, type SignedIn } from '@hearth/core';
+import { refuseStream, UNAVAILABLE_STREAM_MESSAGE, type Transport } from './connection.ts';
 import { frameText } from './frame-text.ts';
 import { CLOSE_CODES, FrameError, parseClientFrame, type ServerFrame } from './frames.ts';
 import type { Hub } from './hub.ts';
@@ -20,10 +20,12 @@ const LIVENESS_MS = 25_000;
  */
 const CLOSE_GRACE_MS = 15_000;
 
-function refuse(socket: Duplex, status: number, code: string, message: string): void {
-  const body = JSON.stringify({ error: { code, message } });
+/** Answers an upgrade with an HTTP error in the usual body: the error's public face, never its detail. */
+function refuse(socket: Duplex, error: HearthError): void {
+  const body = JSON.stringify(error.toJSON());
+  const retryAfter = error.retryAfterSeconds === undefined ? '' : `retry-after: ${error.retryAfterSeconds}\r\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${retryAfter}connection: close\r\n\r\n${body}`,
   );
 }
 
@@ -128,7 +130,13 @@ export function createWebSocketEndpoint(deps: RealtimeDeps, hub: Hub, authentica
         if (greeted) return;
         greeted = true;
         clearTimeout(helloTimer);
-        connection = await openStream(deps, hub, signedIn, transport, frame.resume);
+        try {
+          connection = await openStream(deps, hub, signedIn, transport, frame.resume);
+        } catch (error) {
+          deps.logger.warn({ err: error, userId: signedIn.user.id }, 'realtime stream could not open');
+          refuseStream(transport, 'unavailable', UNAVAILABLE_STREAM_MESSAGE);
+          return;
+        }
         if (ws.readyState === ws.CLOSED || ws.readyState === ws.CLOSING) {
           connection.dropped();
           await hub.detach(connection);
@@ -146,9 +154,9 @@ export function createWebSocketEndpoint(deps: RealtimeDeps, hub: Hub, authentica
 
   async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const refused = (): void => deps.metrics.connectFailures.inc({ transport: 'websocket', reason: 'refused' });
-    if (!isSameOrigin(request, deps.publicUrl)) return (refused(), refuse(socket, 403, 'forbidden', 'WebSocket connections must come from this site'));
+    if (!isSameOrigin(request, deps.publicUrl)) return (refused(), refuse(socket, new HearthError('forbidden', 'WebSocket connections must come from this site')));
     const signedIn = await authenticate(request.headers.cookie);
-    if (signedIn === null) return (refused(), refuse(socket, 401, 'unauthenticated', 'sign in first'));
+    if (signedIn === null) return (refused(), refuse(socket, new HearthError('unauthenticated', 'sign in first')));
     wss.handleUpgrade(request, socket, head, (ws) => serve(ws, socket, signedIn));
   }
 
@@ -159,8 +167,11 @@ export function createWebSocketEndpoint(deps: RealtimeDeps, hub: Hub, authentica
       if (path !== WEBSOCKET_PATH) return false;
       onUpgrade(request, socket, head).catch((error: unknown) => {
         deps.metrics.connectFailures.inc({ transport: 'websocket', reason: 'error' });
-        deps.logger.error({ err: error }, 'websocket upgrade failed');
-        socket.destroy();
+        // A backend that is down is an outage (warn); anything else is a bug (error). The client gets a 503 or 500 without the detail.
+        const known = isHearthError(error) ? error : new HearthError('internal', 'the WebSocket upgrade failed', { cause: error });
+        deps.logger[known.code === 'internal' ? 'error' : 'warn']({ err: error }, `websocket upgrade failed: ${known.message}`);
+        if (socket.writable) refuse(socket, known);
+        else socket.destroy();
       });
       return true;
     },

@@ -18,7 +18,7 @@ export function ssoErrorPage(error: HearthError): string {
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .25rem}</style>
 </head><body>
 <h1>${escapeHtml(title)}</h1>
-<p id="sso-error-message">${escapeHtml(error.message)}</p>
+<p id="sso-error-message">${escapeHtml(error.publicMessage)}</p>
 <p>Error code: <code id="sso-error-code">${escapeHtml(error.code)}</code>. No session was started.</p>
 <p><a href="/">Back to Hearth</a></p>
 </body></html>

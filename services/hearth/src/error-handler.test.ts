@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HearthError } from '@hearth/core';
-import Fastify from 'fastify';
+import { HearthError, createLogger, type Logger } from '@hearth/core';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerErrorHandler } from './error-handler.ts';
 
 /** An app whose routes throw what a handler would meet. */
-async function appThrowing(): Promise<ReturnType<typeof Fastify>> {
-  const app = Fastify({ logger: false });
+async function appThrowing(logger?: Logger): Promise<FastifyInstance> {
+  const app: FastifyInstance = logger === undefined ? Fastify({ logger: false }) : Fastify({ loggerInstance: logger as FastifyBaseLogger });
   registerErrorHandler(app);
   app.get('/unavailable', () => {
     throw new HearthError('unavailable', 'PostgreSQL at 10.0.0.5:5432/hearth: connection refused');
@@ -27,7 +27,7 @@ describe('the error handler', () => {
     const response = await app.inject({ method: 'GET', url: '/unavailable' });
     assert.equal(response.statusCode, 503);
     assert.equal(response.headers['retry-after'], '2');
-    assert.equal((response.json() as { error: { code: string } }).error.code, 'unavailable');
+    assert.deepEqual(response.json(), { error: { code: 'unavailable', message: 'the service is temporarily unavailable; retry', retryAfter: 2 } });
   });
 
   it('keeps a Retry-After the error names', async () => {
@@ -42,6 +42,16 @@ describe('the error handler', () => {
     const response = await app.inject({ method: 'GET', url: '/bug' });
     assert.equal(response.statusCode, 500);
     assert.equal(response.headers['retry-after'], undefined);
-    assert.doesNotMatch(response.body, /SELECT|10\.0\.0\.5/);
+    assert.deepEqual(response.json(), { error: { code: 'internal', message: 'something went wrong on our side; it has been logged' } });
+  });
+
+  it('logs the detail of a 5xx with the request id', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const app = await appThrowing(createLogger('info', 'test', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }));
+    const response = await app.inject({ method: 'GET', url: '/unavailable' });
+    assert.equal(response.statusCode, 503);
+    const logged = lines.find((line) => typeof line['msg'] === 'string' && line['msg'].includes('10.0.0.5:5432'));
+    assert.ok(logged !== undefined, JSON.stringify(lines));
+    assert.equal(typeof logged['reqId'], 'string');
   });
 });
