@@ -1,14 +1,16 @@
 import type { ClientFrame, ServerFrame } from './api-types.ts';
+import { backoffDelay } from './backoff.ts';
 
 /**
- * The one WebSocket to /api/realtime/ws (protocol §4): says hello with the resume
- * map, pings every 50 s, and reconnects with exponential back-off until stopped.
- * What the frames mean is the caller's business.
+ * The one realtime connection to /api/realtime/ws (protocol §4): says hello with the
+ * resume map, pings every 50 s, and reconnects with exponential back-off until stopped.
+ * What the frames mean is the caller's business. The socket and the browser's
+ * 'online' event are injected, so the lifecycle is tested without a browser.
  */
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'stopped';
 
-export interface RealtimeHandlers {
+export interface ConnectionHandlers {
   /** Per room, the last sequence applied; read at every (re)connect. */
   resume(): Record<string, number>;
   onFrame(frame: ServerFrame): void;
@@ -19,7 +21,29 @@ export interface RealtimeHandlers {
   onAbnormalClose?(): void;
 }
 
-export interface Realtime {
+/** What the connection hears from its socket. */
+export interface SocketEvents {
+  onOpen(): void;
+  onMessage(data: unknown): void;
+  onClose(code: number): void;
+}
+
+/** A socket as this module uses it: a browser WebSocket behind `browserConnectionDeps`, a fake in tests. */
+export interface SocketLike {
+  isOpen(): boolean;
+  send(data: string): void;
+  /** Stops the events first, so none of the old socket's late frames or its close are handled. */
+  close(code: number, reason: string): void;
+}
+
+export interface ConnectionDeps {
+  openSocket(events: SocketEvents): SocketLike;
+  /** Calls `listener` when the browser comes back online; returns the unsubscribe. */
+  watchOnline(listener: () => void): () => void;
+  random?(): number;
+}
+
+export interface Connection {
   start(): void;
   stop(): void;
   /** Drops the connection and reconnects at once with an up-to-date resume map. */
@@ -28,14 +52,13 @@ export interface Realtime {
 }
 
 const PING_EVERY_MS = 50_000;
-const MAX_DELAY_MS = 5_000;
-const FIRST_DELAY_MS = 250;
+const RECONNECT_BACKOFF = { firstMs: 250, maxMs: 5_000 };
 const CLOSE_UNAUTHENTICATED = 4001;
+const CLOSE_ABNORMAL = 1006;
 
 /** Back-off before reconnect attempt `attempt` (0-based): doubling from 250 ms, at most 5 s, with ±20 % jitter. */
 export function reconnectDelay(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** Math.min(attempt, 10));
-  return Math.min(MAX_DELAY_MS, Math.round(base * (0.8 + 0.4 * random())));
+  return backoffDelay(attempt, RECONNECT_BACKOFF, random);
 }
 
 export function realtimeUrl(location: Pick<Location, 'protocol' | 'host'>): string {
@@ -43,7 +66,7 @@ export function realtimeUrl(location: Pick<Location, 'protocol' | 'host'>): stri
   return `${scheme}://${location.host}/api/realtime/ws`;
 }
 
-function parseFrame(data: unknown): ServerFrame | null {
+export function parseFrame(data: unknown): ServerFrame | null {
   if (typeof data !== 'string') return null;
   try {
     const frame = JSON.parse(data) as unknown;
@@ -56,12 +79,41 @@ function parseFrame(data: unknown): ServerFrame | null {
   return null;
 }
 
-export function createRealtime(handlers: RealtimeHandlers): Realtime {
-  let socket: WebSocket | null = null;
+function openBrowserSocket(events: SocketEvents): SocketLike {
+  const ws = new WebSocket(realtimeUrl(window.location));
+  ws.onopen = () => events.onOpen();
+  ws.onmessage = (message: MessageEvent) => events.onMessage(message.data);
+  ws.onclose = (event: CloseEvent) => events.onClose(event.code);
+  return {
+    isOpen: () => ws.readyState === WebSocket.OPEN,
+    send: (data) => ws.send(data),
+    close(code, reason) {
+      ws.onopen = null;
+      ws.onmessage = null;
+      ws.onclose = null;
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(code, reason);
+    },
+  };
+}
+
+/** The browser's own WebSocket and 'online' event. */
+export function browserConnectionDeps(): ConnectionDeps {
+  return {
+    openSocket: openBrowserSocket,
+    watchOnline(listener) {
+      window.addEventListener('online', listener);
+      return () => window.removeEventListener('online', listener);
+    },
+  };
+}
+
+export function createConnection(handlers: ConnectionHandlers, deps: ConnectionDeps): Connection {
+  let socket: SocketLike | null = null;
   let attempt = 0;
   let stopped = true;
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
   let pingTimer: ReturnType<typeof setInterval> | null = null;
+  let unwatchOnline: (() => void) | null = null;
 
   function clearTimers(): void {
     if (retryTimer !== null) clearTimeout(retryTimer);
@@ -71,21 +123,15 @@ export function createRealtime(handlers: RealtimeHandlers): Realtime {
   }
 
   function send(frame: ClientFrame): boolean {
-    if (socket === null || socket.readyState !== WebSocket.OPEN) return false;
+    if (socket?.isOpen() !== true) return false;
     socket.send(JSON.stringify(frame));
     return true;
   }
 
-  /** Detaches the old socket first so none of its late frames or its close are handled. */
   function dropSocket(code: number, reason: string): void {
     const old = socket;
     socket = null;
-    if (old === null) return;
-    old.onopen = null;
-    old.onmessage = null;
-    old.onclose = null;
-    old.onerror = null;
-    if (old.readyState === WebSocket.OPEN || old.readyState === WebSocket.CONNECTING) old.close(code, reason);
+    old?.close(code, reason);
   }
 
   function scheduleReconnect(delay: number): void {
@@ -95,41 +141,41 @@ export function createRealtime(handlers: RealtimeHandlers): Realtime {
     retryTimer = setTimeout(connect, delay);
   }
 
-  function onClose(event: CloseEvent): void {
+  function onClose(code: number): void {
     socket = null;
     clearTimers();
     if (stopped) return;
-    if (event.code === CLOSE_UNAUTHENTICATED) {
+    if (code === CLOSE_UNAUTHENTICATED) {
       stopped = true;
       handlers.onStatus('stopped');
       handlers.onUnauthenticated();
       return;
     }
-    if (event.code === 1006) handlers.onAbnormalClose?.();
-    scheduleReconnect(reconnectDelay(attempt));
+    if (code === CLOSE_ABNORMAL) handlers.onAbnormalClose?.();
+    scheduleReconnect(reconnectDelay(attempt, deps.random));
     attempt += 1;
+  }
+
+  function onMessage(data: unknown): void {
+    const frame = parseFrame(data);
+    if (frame === null) return;
+    if (frame.type === 'ready') {
+      attempt = 0;
+      handlers.onStatus('open');
+    }
+    handlers.onFrame(frame);
+  }
+
+  function onOpen(): void {
+    send({ type: 'hello', resume: handlers.resume() });
+    pingTimer = setInterval(() => send({ type: 'ping' }), PING_EVERY_MS);
   }
 
   function connect(): void {
     retryTimer = null;
     if (stopped) return;
     handlers.onStatus('connecting');
-    const ws = new WebSocket(realtimeUrl(window.location));
-    socket = ws;
-    ws.onopen = () => {
-      send({ type: 'hello', resume: handlers.resume() });
-      pingTimer = setInterval(() => send({ type: 'ping' }), PING_EVERY_MS);
-    };
-    ws.onmessage = (message: MessageEvent) => {
-      const frame = parseFrame(message.data);
-      if (frame === null) return;
-      if (frame.type === 'ready') {
-        attempt = 0;
-        handlers.onStatus('open');
-      }
-      handlers.onFrame(frame);
-    };
-    ws.onclose = onClose;
+    socket = deps.openSocket({ onOpen, onMessage, onClose });
   }
 
   function onOnline(): void {
@@ -144,13 +190,14 @@ export function createRealtime(handlers: RealtimeHandlers): Realtime {
       if (!stopped) return;
       stopped = false;
       attempt = 0;
-      window.addEventListener('online', onOnline);
+      unwatchOnline = deps.watchOnline(onOnline);
       connect();
     },
     stop() {
       stopped = true;
       clearTimers();
-      window.removeEventListener('online', onOnline);
+      unwatchOnline?.();
+      unwatchOnline = null;
       dropSocket(1000, 'signed out');
       handlers.onStatus('stopped');
     },
