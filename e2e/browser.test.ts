@@ -125,7 +125,7 @@ describe('the web UI in a browser', { timeout: 90_000 }, () => {
     let posts = 0;
     await adminPage.route('**/api/rooms/*/messages', async (route) => {
       if (route.request().method() !== 'POST') return route.continue();
-      const delay = posts++ % 2 === 0 ? 300 : 0;
+      const delay = posts++ % 2 === 0 ? 250 : 0;
       await new Promise((resolve) => setTimeout(resolve, delay));
       return route.continue();
     });
@@ -139,7 +139,7 @@ describe('the web UI in a browser', { timeout: 90_000 }, () => {
 
     // The last one typed need not be the last one stored, so wait for all twenty.
     const shownOnes = messageWithBody(memberPage, `${tag} message`);
-    for (const deadline = Date.now() + UI_TIMEOUT_MS; (await shownOnes.count()) < typed.length;) {
+    for (const deadline = Date.now() + 3 * UI_TIMEOUT_MS; (await shownOnes.count()) < typed.length;) {
       assert.ok(Date.now() < deadline, `only ${await shownOnes.count()} of ${typed.length} shown`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
