@@ -1,20 +1,22 @@
 import { api, ApiError, setUnauthenticatedHandler } from './api.ts';
-import type { RoomForMember, SearchHit, ServerFrame, User } from './api-types.ts';
+import type { ClientFrame, RoomForMember, SearchHit, ServerFrame, User } from './api-types.ts';
+import { createAccount } from './account.ts';
 import { initialChatState, type ChatContext, type ChatState } from './chat-state.ts';
-import { browserConnectionDeps, createConnection } from './connection.ts';
+import { browserConnectionDeps, createConnection, type Connection } from './connection.ts';
 import { newClientMessageId } from './ids.ts';
 import { encodeMentions, type Mentionable } from './mentions.ts';
-import { createMessages } from './messages.ts';
-import { createPeople } from './people.ts';
-import { createRooms } from './rooms.ts';
+import { createMessages, type Messages } from './messages.ts';
+import { createOutbox } from './outbox.ts';
+import { createPeople, type People } from './people.ts';
+import { createRooms, type Rooms } from './rooms.ts';
 import { navigate } from './router.ts';
 import { createStore, type Store } from './store.ts';
 
 /**
  * The signed-in client: what it knows (a store the components render) and what it
- * does. It wires the modules that each own a part (people, rooms, messages with the
- * send queue, the realtime connection) and routes the stream's frames to them.
- * Components only call these actions.
+ * does. It wires the modules that each own a part (people, rooms, messages, the
+ * outbox with its send queue, the realtime connection) and routes the stream's
+ * frames to them. Components only call these actions.
  */
 
 export type { ChatState, SidebarRoom } from './chat-state.ts';
@@ -51,44 +53,68 @@ function pageVisible(): boolean {
   return document.visibilityState === 'visible';
 }
 
-export function createChat(me: User, accountName: string, onSignedOut: () => void): Chat {
-  const store = createStore<ChatState>(initialChatState(me, accountName));
-  const ctx: ChatContext = { me, store, isVisible: pageVisible };
-  const lastTypingSent = new Map<string, number>();
-  let typingSweep: ReturnType<typeof setInterval> | null = null;
-  let stopped = false;
+interface FrameTargets {
+  readonly people: People;
+  readonly rooms: Rooms;
+  readonly messages: Messages;
+}
 
-  const people = createPeople(ctx, api);
-  const rooms = createRooms({
-    ctx,
-    api,
-    ensureUser: people.ensure,
-    nameOf: people.nameOf,
-    onSignedOut: signedOut,
-    onRemoved(roomId, name) {
-      messages.forget(roomId);
-      if (store.get().currentRoomId !== roomId) return;
-      store.update((s) => ({ ...s, notice: `You are no longer a member of ${name}.` }));
-      navigate('/', { replace: true });
+function routeFrame(frame: ServerFrame, { people, rooms, messages }: FrameTargets): void {
+  switch (frame.type) {
+    case 'ready':
+      rooms.noteResumed(frame.rooms);
+      people.setOnline(frame.online);
+      // Unread markers of rooms that were not resumed changed while we were away.
+      void rooms.refresh();
+      return;
+    case 'room.event':
+      // Sidebar and people effects once per event; the open room's view dedups by its own seq.
+      if (rooms.applyEvent(frame.event)) people.applyEvent(frame.event);
+      messages.applyEvent(frame.event);
+      return;
+    case 'typing':
+      people.typing(frame.roomId, frame.userId, Date.now());
+      return;
+    case 'presence':
+      people.setPresence(frame.userId, frame.online);
+      return;
+    case 'pong':
+      return;
+    case 'error':
+      // The close that follows says what to do; 'unauthenticated' is an ordinary sign-out.
+      if (frame.code !== 'unauthenticated') console.warn(`hearth: realtime error ${frame.code}: ${frame.message}`);
+      return;
+  }
+}
+
+/** Says "typing" at most every few seconds per room; a sent message lets the next keystroke say it again. */
+function createTypingNotice(send: (frame: ClientFrame) => boolean): { typing(roomId: string): void; sent(roomId: string): void } {
+  const lastSent = new Map<string, number>();
+  return {
+    typing(roomId) {
+      const now = Date.now();
+      if (now - (lastSent.get(roomId) ?? 0) < TYPING_SENT_EVERY_MS) return;
+      if (send({ type: 'typing', roomId })) lastSent.set(roomId, now);
     },
-  });
-  const messages = createMessages({
-    ctx,
-    api,
-    resync: () => connection.resync(),
-    onViewChanged: rooms.scheduleMarkRead,
-    onRoomLoaded: rooms.noteLoaded,
-    ensureUser: people.ensure,
-    newClientMessageId,
-  });
-  const connection = createConnection(
+    sent: (roomId) => lastSent.delete(roomId),
+  };
+}
+
+/** Who can be mentioned in the room: its members, or everyone known while the room list loads. */
+function roomMembers(s: ChatState, roomId: string): Mentionable[] {
+  const ids = s.rooms.find((r) => r.id === roomId)?.memberIds ?? Object.keys(s.users);
+  return ids.map((id) => s.users[id]).filter((u): u is User => u !== undefined);
+}
+
+/** The stream, with a refused upgrade (which looks like a network error) checked against the session. */
+function connectStream(ctx: ChatContext, messages: Messages, onFrame: (frame: ServerFrame) => void, signedOut: () => void): Connection {
+  return createConnection(
     {
       resume: messages.resumeMap,
       onFrame,
-      onStatus: (status) => store.update((s) => ({ ...s, connection: status })),
+      onStatus: (status) => ctx.store.update((s) => ({ ...s, connection: status })),
       onUnauthenticated: signedOut,
       onAbnormalClose() {
-        // A refused upgrade looks like a network error; ask whether the session is still there.
         api.session().catch((error: unknown) => {
           if (error instanceof ApiError && error.status === 401) signedOut();
         });
@@ -96,78 +122,56 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
     },
     browserConnectionDeps(),
   );
+}
 
-  function onFrame(frame: ServerFrame): void {
-    switch (frame.type) {
-      case 'ready':
-        rooms.noteResumed(frame.rooms);
-        people.setOnline(frame.online);
-        // Unread markers of rooms that were not resumed changed while we were away.
-        void rooms.refresh();
-        return;
-      case 'room.event':
-        // Sidebar and people effects once per event; the open room's view dedups by its own seq.
-        if (rooms.applyEvent(frame.event)) people.applyEvent(frame.event);
-        messages.applyEvent(frame.event);
-        return;
-      case 'typing':
-        people.typing(frame.roomId, frame.userId, Date.now());
-        return;
-      case 'presence':
-        people.setPresence(frame.userId, frame.online);
-        return;
-      case 'pong':
-        return;
-      case 'error':
-        // The close that follows says what to do; 'unauthenticated' is an ordinary sign-out.
-        if (frame.code !== 'unauthenticated') console.warn(`hearth: realtime error ${frame.code}: ${frame.message}`);
-        return;
-    }
-  }
+/** The user was removed from the room: its messages go, and if they were looking at it, they are told and taken home. */
+function leaveRoom(ctx: ChatContext, messages: Messages, roomId: string, name: string): void {
+  messages.forget(roomId);
+  if (ctx.store.get().currentRoomId !== roomId) return;
+  ctx.store.update((s) => ({ ...s, notice: `You are no longer a member of ${name}.` }));
+  navigate('/', { replace: true });
+}
 
-  function onVisibility(): void {
-    if (!pageVisible()) return;
-    const current = store.get().currentRoomId;
-    if (current !== null) rooms.scheduleMarkRead(current);
-    // A tab that slept may have been signed out elsewhere; a 401 here leads back to sign-in.
-    api.session().catch(() => undefined);
-  }
+/** The tab became visible: the open room is being read now. */
+function onPageShown(ctx: ChatContext, rooms: Rooms): void {
+  if (!ctx.isVisible()) return;
+  const current = ctx.store.get().currentRoomId;
+  if (current !== null) rooms.scheduleMarkRead(current);
+  // A tab that slept may have been signed out elsewhere; a 401 here leads back to sign-in.
+  api.session().catch(() => undefined);
+}
 
-  async function refreshAccount(): Promise<void> {
-    try {
-      const account = await api.account();
-      store.update((s) => ({ ...s, accountName: account.name, joinUrl: account.joinUrl ?? null }));
-    } catch (error) {
-      console.warn('hearth: could not load the account', error);
-    }
-  }
+function showRoom(ctx: ChatContext, { rooms, messages }: Pick<FrameTargets, 'rooms' | 'messages'>, roomId: string | null): void {
+  ctx.store.update((s) => (s.currentRoomId === roomId ? s : { ...s, currentRoomId: roomId, notice: roomId === null ? s.notice : null }));
+  if (roomId === null) return;
+  void messages.load(roomId);
+  rooms.show(roomId);
+}
 
-  /** Who can be mentioned in the room: its members, or everyone known while the room list loads. */
-  function roomMembers(roomId: string): Mentionable[] {
-    const s = store.get();
-    const ids = s.rooms.find((r) => r.id === roomId)?.memberIds ?? Object.keys(s.users);
-    return ids.map((id) => s.users[id]).filter((u): u is User => u !== undefined);
-  }
+export function createChat(me: User, accountName: string, onSignedOut: () => void): Chat {
+  const store = createStore<ChatState>(initialChatState(me, accountName));
+  const ctx: ChatContext = { me, store, isVisible: pageVisible };
+  let typingSweep: ReturnType<typeof setInterval> | null = null;
+  let stopped = false;
 
-  function send(roomId: string, text: string, chosen: readonly Mentionable[]): void {
-    const body = encodeMentions(text.trim(), [...chosen, ...roomMembers(roomId)]);
-    if (body === '') return;
-    lastTypingSent.delete(roomId);
-    messages.send(roomId, body);
-  }
-
-  function typing(roomId: string): void {
-    const now = Date.now();
-    if (now - (lastTypingSent.get(roomId) ?? 0) < TYPING_SENT_EVERY_MS) return;
-    if (connection.send({ type: 'typing', roomId })) lastTypingSent.set(roomId, now);
-  }
-
-  function showRoom(roomId: string | null): void {
-    store.update((s) => (s.currentRoomId === roomId ? s : { ...s, currentRoomId: roomId, notice: roomId === null ? s.notice : null }));
-    if (roomId === null) return;
-    void messages.load(roomId);
-    rooms.show(roomId);
-  }
+  const people = createPeople(ctx, api);
+  const account = createAccount(ctx, api);
+  const onRemoved = (roomId: string, name: string): void => leaveRoom(ctx, messages, roomId, name);
+  const rooms = createRooms({ ctx, api, ensureUser: people.ensure, nameOf: people.nameOf, onSignedOut: signedOut, onRemoved });
+  const onVisibility = (): void => onPageShown(ctx, rooms);
+  const messages = createMessages({
+    ctx,
+    api,
+    resync: () => connection.resync(),
+    onViewChanged: rooms.scheduleMarkRead,
+    onRoomLoaded: rooms.noteLoaded,
+    ensureUser: people.ensure,
+  });
+  const outbox = createOutbox({ ctx, api, ensureUser: people.ensure, newClientMessageId });
+  const connection = connectStream(ctx, messages, (frame) => routeFrame(frame, { people, rooms, messages }), signedOut);
+  const typingNotice = createTypingNotice(connection.send);
+  const encode = (roomId: string, text: string, chosen: readonly Mentionable[] = []): string =>
+    encodeMentions(text.trim(), [...chosen, ...roomMembers(store.get(), roomId)]);
 
   function start(): void {
     setUnauthenticatedHandler(signedOut);
@@ -175,8 +179,7 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
     typingSweep = setInterval(() => people.sweepTyping(Date.now()), TYPING_SWEEP_EVERY_MS);
     void people.refresh();
     void rooms.refresh();
-    if (me.role === 'administrator') void refreshAccount();
-    else store.update((s) => ({ ...s, joinUrl: null }));
+    void account.refresh();
     connection.start();
   }
 
@@ -186,7 +189,7 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
     document.removeEventListener('visibilitychange', onVisibility);
     if (typingSweep !== null) clearInterval(typingSweep);
     rooms.stop();
-    messages.stop();
+    outbox.stop();
     connection.stop();
   }
 
@@ -196,27 +199,21 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
     onSignedOut();
   }
 
-  async function signOut(): Promise<void> {
-    let logoutUrl: string | null = null;
-    try {
-      logoutUrl = (await api.signOut())?.logoutUrl ?? null;
-    } finally {
-      signedOut();
-    }
-    // Signed in through SSO: sign out at the provider too, or the next visit signs straight back in.
-    if (logoutUrl !== null) window.location.assign(logoutUrl);
-  }
-
   return {
     store,
     start,
     stop,
-    signOut,
-    showRoom,
+    signOut: () => signOutEverywhere(signedOut),
+    showRoom: (roomId) => showRoom(ctx, { rooms, messages }, roomId),
     loadOlder: messages.loadOlder,
-    send,
-    retry: messages.retry,
-    edit: (messageId, roomId, text) => messages.edit(messageId, roomId, encodeMentions(text.trim(), roomMembers(roomId))),
+    send(roomId, text, chosen) {
+      const body = encode(roomId, text, chosen);
+      if (body === '') return;
+      typingNotice.sent(roomId);
+      outbox.send(roomId, body);
+    },
+    retry: outbox.retry,
+    edit: (messageId, roomId, text) => messages.edit(messageId, roomId, encode(roomId, text)),
     remove: messages.remove,
     boost: messages.boost,
     unboost: messages.unboost,
@@ -225,14 +222,21 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
     addMember: rooms.addMember,
     removeMember: rooms.removeMember,
     renameRoom: rooms.rename,
-    typing,
+    typing: typingNotice.typing,
     search: async (q) => (await api.search(q)).hits,
-    async rotateJoinCode() {
-      const account = await api.rotateJoinCode();
-      if (account.joinUrl !== undefined) store.update((s) => ({ ...s, joinUrl: account.joinUrl ?? null }));
-      else await refreshAccount();
-    },
+    rotateJoinCode: account.rotateJoinCode,
     userName: people.nameOf,
     roomName: rooms.name,
   };
+}
+
+/** Ends the session here and, when it came through SSO, at the provider too, or the next visit signs straight back in. */
+async function signOutEverywhere(signedOut: () => void): Promise<void> {
+  let logoutUrl: string | null = null;
+  try {
+    logoutUrl = (await api.signOut())?.logoutUrl ?? null;
+  } finally {
+    signedOut();
+  }
+  if (logoutUrl !== null) window.location.assign(logoutUrl);
 }

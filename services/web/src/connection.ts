@@ -107,43 +107,68 @@ export function browserConnectionDeps(): ConnectionDeps {
   };
 }
 
-export function createConnection(handlers: ConnectionHandlers, deps: ConnectionDeps): Connection {
+/** The connection's two timers: the wait before reconnecting, and the ping while open. */
+function createTimers() {
+  let retry: ReturnType<typeof setTimeout> | null = null;
+  let ping: ReturnType<typeof setInterval> | null = null;
+  return {
+    retryAfter(ms: number, retryNow: () => void): void {
+      retry = setTimeout(() => {
+        retry = null;
+        retryNow();
+      }, ms);
+    },
+    pingEvery(ms: number, pingNow: () => void): void {
+      ping = setInterval(pingNow, ms);
+    },
+    clear(): void {
+      if (retry !== null) clearTimeout(retry);
+      if (ping !== null) clearInterval(ping);
+      retry = null;
+      ping = null;
+    },
+  };
+}
+
+/** The current socket, if any: frames go out only while it is open, and a dropped one is forgotten at once. */
+function createSocketSlot() {
   let socket: SocketLike | null = null;
+  return {
+    set(next: SocketLike | null): void {
+      socket = next;
+    },
+    isEmpty: (): boolean => socket === null,
+    send(frame: ClientFrame): boolean {
+      if (socket?.isOpen() !== true) return false;
+      socket.send(JSON.stringify(frame));
+      return true;
+    },
+    drop(code: number, reason: string): void {
+      const old = socket;
+      socket = null;
+      old?.close(code, reason);
+    },
+  };
+}
+
+export function createConnection(handlers: ConnectionHandlers, deps: ConnectionDeps): Connection {
+  const timers = createTimers();
+  const socket = createSocketSlot();
+  const send = socket.send;
   let attempt = 0;
   let stopped = true;
-  let retryTimer: ReturnType<typeof setTimeout> | null = null;
-  let pingTimer: ReturnType<typeof setInterval> | null = null;
   let unwatchOnline: (() => void) | null = null;
 
-  function clearTimers(): void {
-    if (retryTimer !== null) clearTimeout(retryTimer);
-    if (pingTimer !== null) clearInterval(pingTimer);
-    retryTimer = null;
-    pingTimer = null;
-  }
-
-  function send(frame: ClientFrame): boolean {
-    if (socket?.isOpen() !== true) return false;
-    socket.send(JSON.stringify(frame));
-    return true;
-  }
-
-  function dropSocket(code: number, reason: string): void {
-    const old = socket;
-    socket = null;
-    old?.close(code, reason);
-  }
-
   function scheduleReconnect(delay: number): void {
-    clearTimers();
+    timers.clear();
     if (stopped) return;
     handlers.onStatus('reconnecting');
-    retryTimer = setTimeout(connect, delay);
+    timers.retryAfter(delay, connect);
   }
 
   function onClose(code: number): void {
-    socket = null;
-    clearTimers();
+    socket.set(null);
+    timers.clear();
     if (stopped) return;
     if (code === CLOSE_UNAUTHENTICATED) {
       stopped = true;
@@ -168,21 +193,19 @@ export function createConnection(handlers: ConnectionHandlers, deps: ConnectionD
 
   function onOpen(): void {
     send({ type: 'hello', resume: handlers.resume() });
-    pingTimer = setInterval(() => send({ type: 'ping' }), PING_EVERY_MS);
+    timers.pingEvery(PING_EVERY_MS, () => send({ type: 'ping' }));
   }
 
   function connect(): void {
-    retryTimer = null;
     if (stopped) return;
     handlers.onStatus('connecting');
-    socket = deps.openSocket({ onOpen, onMessage, onClose });
+    socket.set(deps.openSocket({ onOpen, onMessage, onClose }));
   }
 
   function onOnline(): void {
-    if (!stopped && socket === null) {
-      clearTimers();
-      connect();
-    }
+    if (stopped || !socket.isEmpty()) return;
+    timers.clear();
+    connect();
   }
 
   return {
@@ -195,15 +218,15 @@ export function createConnection(handlers: ConnectionHandlers, deps: ConnectionD
     },
     stop() {
       stopped = true;
-      clearTimers();
+      timers.clear();
       unwatchOnline?.();
       unwatchOnline = null;
-      dropSocket(1000, 'signed out');
+      socket.drop(1000, 'signed out');
       handlers.onStatus('stopped');
     },
     resync() {
       if (stopped) return;
-      dropSocket(4000, 'resync');
+      socket.drop(4000, 'resync');
       scheduleReconnect(0);
     },
     send,

@@ -1,31 +1,18 @@
-import { ApiError, type api } from './api.ts';
-import type { Message, RoomEvent, RoomForMember } from './api-types.ts';
+import type { api } from './api.ts';
+import type { Boost, Message, RoomEvent, RoomForMember } from './api-types.ts';
 import { errorText, without, withView, type ChatContext, type ChatState } from './chat-state.ts';
-import {
-  addPending,
-  applyRoomEvent,
-  createRoomView,
-  prependOlder,
-  setPendingStatus,
-  upsertMessages,
-  type PendingMessage,
-  type RoomView,
-} from './room-state.ts';
-import { createSendQueue, type RetryPolicy } from './send-queue.ts';
+import { applyRoomEvent, createRoomView, prependOlder, upsertMessages, type RoomView } from './room-state.ts';
 
 /**
  * The opened rooms' messages: the first page with the events that arrive while it
  * loads, live events in seq order (a gap asks for a resync), older pages, and the
- * person's own posts, shown at once as pending and sent through the send queue so
- * they are stored in the order typed.
+ * answers to edits, deletions and boosts. The person's own posts go through the
+ * outbox (outbox.ts).
  */
 
 export const PAGE_SIZE = 40;
 
-/** Five tries over about seven seconds: a short network blip passes unseen, a longer one shows "failed" with a retry. */
-export const POST_RETRY: RetryPolicy = { attempts: 5, backoff: { firstMs: 500, maxMs: 4_000 } };
-
-export type MessagesApi = Pick<typeof api, 'room' | 'messages' | 'postMessage' | 'editMessage' | 'deleteMessage' | 'addBoost' | 'deleteBoost'>;
+export type MessagesApi = Pick<typeof api, 'room' | 'messages' | 'editMessage' | 'deleteMessage' | 'addBoost' | 'deleteBoost'>;
 
 export interface MessagesDeps {
   readonly ctx: ChatContext;
@@ -37,19 +24,12 @@ export interface MessagesDeps {
   /** The room as the server had it when its page was fetched. */
   onRoomLoaded(room: RoomForMember): void;
   ensureUser(userId: string): void;
-  newClientMessageId(): string;
-  readonly retry?: RetryPolicy;
-  /** Injected so tests need not wait out the back-off. */
-  wait?(ms: number): Promise<void>;
 }
 
 export interface Messages {
   load(roomId: string): Promise<void>;
   applyEvent(event: RoomEvent): void;
   loadOlder(roomId: string): Promise<void>;
-  /** Shows the post at once as pending and queues it; `body` has its mentions encoded already. */
-  send(roomId: string, body: string): void;
-  retry(roomId: string, clientMessageId: string): void;
   edit(messageId: string, roomId: string, body: string): Promise<void>;
   remove(messageId: string, roomId: string): Promise<void>;
   boost(messageId: string, roomId: string, content: string): Promise<void>;
@@ -58,13 +38,6 @@ export interface Messages {
   forget(roomId: string): void;
   /** Per opened room, the last sequence applied: where the stream resumes. */
   resumeMap(): Record<string, number>;
-  stop(): void;
-}
-
-/** A post may pass on a later try when the network or the server failed, not when the server refused it. */
-export function isRetryablePostError(error: unknown): boolean {
-  if (!(error instanceof ApiError)) return false;
-  return error.code === 'network' || error.status === 408 || error.status === 429 || error.status >= 500;
 }
 
 /** Applies events that arrived while a room's first page was fetched; says whether one was missed. */
@@ -76,6 +49,23 @@ function applyBuffered(view: RoomView, events: readonly RoomEvent[]): { view: Ro
     if (result.outcome === 'gap') gap = true;
   }
   return { view, gap };
+}
+
+function addBoost(view: RoomView, messageId: string, boost: Boost): RoomView {
+  return {
+    ...view,
+    messages: view.messages.map((m) => (m.id === messageId && !m.boosts.some((b) => b.id === boost.id) ? { ...m, boosts: [...m.boosts, boost] } : m)),
+  };
+}
+
+/** Per opened room, the last sequence applied. */
+function resumeMapOf(views: ChatState['views']): Record<string, number> {
+  return Object.fromEntries(Object.entries(views).map(([roomId, view]) => [roomId, view.lastSeq]));
+}
+
+/** An answer about a message already shown replaces it; one not shown waits for its event. */
+function withAnswer(view: RoomView, message: Message): RoomView {
+  return view.messages.some((m) => m.id === message.id) ? upsertMessages(view, [message]) : view;
 }
 
 function removeBoost(s: ChatState, boostId: string): ChatState {
@@ -95,19 +85,7 @@ export function createMessages(deps: MessagesDeps): Messages {
   /** Rooms whose first page is being fetched, with the events that arrived meanwhile. */
   const loading = new Map<string, RoomEvent[]>();
   const setView = (roomId: string, change: (view: RoomView) => RoomView): void => store.update((s) => withView(s, roomId, change));
-
-  const queue = createSendQueue<PendingMessage, Message>({
-    laneOf: (pending) => pending.roomId,
-    send: (pending) => api.postMessage(pending.roomId, pending.body, pending.clientMessageId),
-    onSent(pending, message) {
-      deps.ensureUser(message.authorId);
-      setView(pending.roomId, (v) => upsertMessages(v, [message]));
-    },
-    onFailed: (pending, error) => setView(pending.roomId, (v) => setPendingStatus(v, pending.clientMessageId, 'failed', errorText(error))),
-    isRetryable: isRetryablePostError,
-    retry: deps.retry ?? POST_RETRY,
-    ...(deps.wait === undefined ? {} : { wait: deps.wait }),
-  });
+  const answered = (roomId: string, message: Message): void => setView(roomId, (v) => withAnswer(v, message));
 
   async function fetchFirstPage(roomId: string): Promise<void> {
     // The room's sequence is read before the page, so every event after it is
@@ -170,57 +148,21 @@ export function createMessages(deps: MessagesDeps): Messages {
     }
   }
 
-  function send(roomId: string, body: string): void {
-    const pending: PendingMessage = {
-      clientMessageId: deps.newClientMessageId(),
-      roomId,
-      authorId: ctx.me.id,
-      body,
-      createdAt: new Date().toISOString(),
-      status: 'pending',
-      error: null,
-    };
-    setView(roomId, (v) => addPending(v, pending));
-    queue.enqueue(pending);
-  }
-
-  function retry(roomId: string, clientMessageId: string): void {
-    const pending = store.get().views[roomId]?.pending.find((p) => p.clientMessageId === clientMessageId);
-    if (pending?.status !== 'failed') return;
-    setView(roomId, (v) => setPendingStatus(v, clientMessageId, 'pending', null));
-    queue.enqueue(pending);
-  }
-
-  /** An answer about a message already shown replaces it; one not shown waits for its event. */
-  function mergeMessage(roomId: string, message: Message): void {
-    setView(roomId, (v) => (v.messages.some((m) => m.id === message.id) ? upsertMessages(v, [message]) : v));
-  }
-
   return {
     load,
     applyEvent,
     loadOlder,
-    send,
-    retry,
-    edit: async (messageId, roomId, body) => mergeMessage(roomId, await api.editMessage(messageId, body)),
-    remove: async (messageId, roomId) => mergeMessage(roomId, await api.deleteMessage(messageId)),
+    edit: async (messageId, roomId, body) => answered(roomId, await api.editMessage(messageId, body)),
+    remove: async (messageId, roomId) => answered(roomId, await api.deleteMessage(messageId)),
     async boost(messageId, roomId, content) {
       const created = await api.addBoost(messageId, content);
-      setView(roomId, (v) => ({
-        ...v,
-        messages: v.messages.map((m) => (m.id === messageId && !m.boosts.some((b) => b.id === created.id) ? { ...m, boosts: [...m.boosts, created] } : m)),
-      }));
+      setView(roomId, (v) => addBoost(v, messageId, created));
     },
     async unboost(boostId) {
       await api.deleteBoost(boostId);
       store.update((s) => removeBoost(s, boostId));
     },
     forget: (roomId) => store.update((s) => (s.views[roomId] === undefined ? s : { ...s, views: without(s.views, roomId) })),
-    resumeMap() {
-      const resume: Record<string, number> = {};
-      for (const [roomId, view] of Object.entries(store.get().views)) resume[roomId] = view.lastSeq;
-      return resume;
-    },
-    stop: () => queue.stop(),
+    resumeMap: () => resumeMapOf(store.get().views),
   };
 }

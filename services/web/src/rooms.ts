@@ -1,15 +1,14 @@
 import { ApiError, type api } from './api.ts';
-import type { RoomEvent, RoomForMember } from './api-types.ts';
-import { withRoom, type ChatContext, type SidebarRoom } from './chat-state.ts';
+import type { Room, RoomEvent, RoomForMember } from './api-types.ts';
+import { withRoom, type ChatContext, type ChatState, type SidebarRoom } from './chat-state.ts';
+import { createReadMarker } from './read-marker.ts';
 import { applyEventToSidebar, roomDisplayName } from './sidebar-state.ts';
 
 /**
  * The sidebar's rooms: the list from the server, what each room event does to it
- * (once per event, whether or not the room is open), and telling the server what
- * the user has read.
+ * (once per event, whether or not the room is open), and the changes the user
+ * makes to rooms. What the user has read is told by the read marker.
  */
-
-const MARK_READ_AFTER_MS = 150;
 
 export type RoomsApi = Pick<typeof api, 'rooms' | 'markRead' | 'createRoom' | 'openDirect' | 'addMember' | 'removeMember' | 'updateRoom'>;
 
@@ -30,8 +29,8 @@ export interface Rooms {
   noteResumed(rooms: Readonly<Record<string, number>>): void;
   /** Applies the event's sidebar effects if it is new; says whether it was. */
   applyEvent(event: RoomEvent): boolean;
-  /** The user opened the room (or null: none). */
-  show(roomId: string | null): void;
+  /** The user opened the room. */
+  show(roomId: string): void;
   /** Marks the room read up to the last event applied, soon and at most once per burst. */
   scheduleMarkRead(roomId: string): void;
   /** The room as fetched with its first page. */
@@ -45,25 +44,27 @@ export interface Rooms {
   stop(): void;
 }
 
+/** The rooms as listed by the server; the room open in a visible tab is read, whatever the server last heard. */
+function withListed(s: ChatState, rooms: readonly RoomForMember[], visible: boolean): ChatState {
+  const readingId = visible ? s.currentRoomId : null;
+  return { ...s, rooms: rooms.map((r) => (r.id === readingId ? { ...r, unread: false } : r)), roomsLoaded: true };
+}
+
 export function createRooms(deps: RoomsDeps): Rooms {
   const { ctx, api } = deps;
   const { store } = ctx;
   /** Per room, the highest sequence whose sidebar effects were applied. */
   const seen = new Map<string, number>();
-  const readTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  const readMarker = createReadMarker(ctx, api);
   let refreshing: Promise<void> | null = null;
   const setRoom = (roomId: string, change: (room: SidebarRoom) => SidebarRoom): void => store.update((s) => withRoom(s, roomId, change));
   const name = (room: Pick<RoomForMember, 'kind' | 'name' | 'memberIds'>): string => roomDisplayName(room, ctx.me.id, deps.nameOf);
 
   function listed(rooms: readonly RoomForMember[]): void {
-    store.update((s) => {
-      // The open room is being read right now, whatever the server last heard.
-      const visibleId = ctx.isVisible() ? s.currentRoomId : null;
-      return { ...s, rooms: rooms.map((r) => (r.id === visibleId ? { ...r, unread: false } : r)), roomsLoaded: true };
-    });
+    store.update((s) => withListed(s, rooms, ctx.isVisible()));
     for (const room of rooms) for (const id of room.memberIds) deps.ensureUser(id);
     const current = store.get().currentRoomId;
-    if (current !== null) scheduleMarkRead(current);
+    if (current !== null) readMarker.schedule(current);
   }
 
   function refresh(): Promise<void> {
@@ -80,25 +81,11 @@ export function createRooms(deps: RoomsDeps): Rooms {
     return refreshing;
   }
 
-  function markRead(roomId: string): void {
-    const s = store.get();
-    const room = s.rooms.find((r) => r.id === roomId);
-    const view = s.views[roomId];
-    if (room === undefined || view === undefined) return;
-    const readSeq = Math.max(view.lastSeq, room.readSeq);
-    if (readSeq <= room.readSeq && !room.unread) return;
-    setRoom(roomId, (r) => ({ ...r, unread: false, readSeq }));
-    api.markRead(roomId, readSeq).catch((error: unknown) => console.warn('hearth: could not mark read', error));
-  }
-
-  function scheduleMarkRead(roomId: string): void {
-    if (!ctx.isVisible() || store.get().currentRoomId !== roomId) return;
-    clearTimeout(readTimers.get(roomId));
-    const timer = setTimeout(() => {
-      readTimers.delete(roomId);
-      markRead(roomId);
-    }, MARK_READ_AFTER_MS);
-    readTimers.set(roomId, timer);
+  /** A room the user made: its id, once the list has it. */
+  async function listedAfter(creating: Promise<Room>): Promise<string> {
+    const room = await creating;
+    await refresh();
+    return room.id;
   }
 
   function applyEvent(event: RoomEvent): boolean {
@@ -124,25 +111,16 @@ export function createRooms(deps: RoomsDeps): Rooms {
     },
     applyEvent,
     show(roomId) {
-      if (roomId === null) return;
       // Opening a room reads it; the sidebar marker goes at once, the server hears once the page is in.
       if (ctx.isVisible()) setRoom(roomId, (r) => (r.unread ? { ...r, unread: false } : r));
-      scheduleMarkRead(roomId);
+      readMarker.schedule(roomId);
     },
-    scheduleMarkRead,
+    scheduleMarkRead: readMarker.schedule,
     noteLoaded(room) {
       store.update((s) => withRoom(s, room.id, (r) => ({ ...room, unread: r.unread && s.currentRoomId !== room.id })));
     },
-    async create(kind, roomName, memberIds) {
-      const room = await api.createRoom(kind === 'closed' ? { kind, name: roomName, memberIds } : { kind, name: roomName });
-      await refresh();
-      return room.id;
-    },
-    async openDirect(userId) {
-      const room = await api.openDirect([ctx.me.id, userId]);
-      await refresh();
-      return room.id;
-    },
+    create: (kind, roomName, memberIds) => listedAfter(api.createRoom(kind === 'closed' ? { kind, name: roomName, memberIds } : { kind, name: roomName })),
+    openDirect: (userId) => listedAfter(api.openDirect([ctx.me.id, userId])),
     async addMember(roomId, userId) {
       await api.addMember(roomId, userId);
       setRoom(roomId, (r) => (r.memberIds.includes(userId) ? r : { ...r, memberIds: [...r.memberIds, userId] }));
@@ -156,9 +134,6 @@ export function createRooms(deps: RoomsDeps): Rooms {
       setRoom(roomId, (r) => ({ ...r, name: room.name }));
     },
     name,
-    stop() {
-      for (const timer of readTimers.values()) clearTimeout(timer);
-      readTimers.clear();
-    },
+    stop: readMarker.stop,
   };
 }
