@@ -110,6 +110,50 @@ describe('the web UI in a browser', { timeout: 90_000 }, () => {
     await messageWithBody(page, body).waitFor();
   });
 
+  it('twenty messages typed quickly reach the other member in the order they were typed', async () => {
+    const tag = `burst-${Date.now()}`;
+    await admin.post(roomId, `${tag} before`, `${tag}-before`);
+    const adminPage = await newPage(await contextWithSession(admin), 'admin-burst');
+    const memberPage = await newPage(await contextWithSession(member), 'member-burst');
+    await adminPage.goto(`${hearth.url}/rooms/${encodeURIComponent(roomId)}`);
+    await memberPage.goto(`${hearth.url}/rooms/${encodeURIComponent(roomId)}`);
+    await Promise.all([roomShown(adminPage), roomShown(memberPage)]);
+    await messageWithBody(memberPage, `${tag} before`).waitFor(); // the history is loaded
+
+    const typed = Array.from({ length: 20 }, (_, i) => `${tag} message ${i + 1}`);
+    // A jittery network: every other post is held back, so posts in flight together would overtake each other.
+    let posts = 0;
+    await adminPage.route('**/api/rooms/*/messages', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const delay = posts++ % 2 === 0 ? 250 : 0;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      return route.continue();
+    });
+    const composer = adminPage.getByTestId('composer');
+    const started = performance.now();
+    // Each Enter returns as soon as the key is handled, long before its POST is answered.
+    for (const body of typed) {
+      await composer.fill(body);
+      await composer.press('Enter');
+    }
+
+    // The last one typed need not be the last one stored, so wait for all twenty.
+    const shownOnes = messageWithBody(memberPage, `${tag} message`);
+    for (const deadline = Date.now() + 3 * UI_TIMEOUT_MS; (await shownOnes.count()) < typed.length;) {
+      assert.ok(Date.now() < deadline, `only ${await shownOnes.count()} of ${typed.length} shown`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    console.log(`twenty typed messages all shown to the other member after ${Math.round(performance.now() - started)} ms`);
+    const shown = (await shownOnes.getByTestId('message-body').allTextContents()).map((text) => text.trim());
+    assert.deepEqual(shown, typed, 'the other member sees them in typed order');
+    const stored = (await member.allMessages(roomId)).filter((m) => m.body.startsWith(`${tag} message`)).sort((a, b) => a.seq - b.seq);
+    assert.deepEqual(
+      stored.map((m) => m.body),
+      typed,
+      'the server gave them sequences in typed order',
+    );
+  });
+
   it('a new person opens the join link shown to the administrator, fills the join form and lands in All Talk', async () => {
     const adminPage = await newPage(await contextWithSession(admin), 'admin-3');
     await adminPage.goto(hearth.url);

@@ -1,0 +1,49 @@
+import type { api } from './api.ts';
+import { withRoom, type ChatContext } from './chat-state.ts';
+
+/**
+ * Tells the server how far the user has read the room they are looking at: soon
+ * after the last event they saw, and at most once per burst of events.
+ */
+
+const MARK_READ_AFTER_MS = 150;
+
+export type ReadMarkerApi = Pick<typeof api, 'markRead'>;
+
+export interface ReadMarker {
+  /** Marks the room read up to the last event applied, if the user is looking at it. */
+  schedule(roomId: string): void;
+  stop(): void;
+}
+
+export function createReadMarker(ctx: ChatContext, markerApi: ReadMarkerApi): ReadMarker {
+  const { store } = ctx;
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  function markRead(roomId: string): void {
+    const s = store.get();
+    const room = s.rooms.find((r) => r.id === roomId);
+    const view = s.views[roomId];
+    if (room === undefined || view === undefined) return;
+    const readSeq = Math.max(view.lastSeq, room.readSeq);
+    if (readSeq <= room.readSeq && !room.unread) return;
+    store.update((st) => withRoom(st, roomId, (r) => ({ ...r, unread: false, readSeq })));
+    markerApi.markRead(roomId, readSeq).catch((error: unknown) => console.warn('hearth: could not mark read', error));
+  }
+
+  return {
+    schedule(roomId) {
+      if (!ctx.isVisible() || store.get().currentRoomId !== roomId) return;
+      clearTimeout(timers.get(roomId));
+      const timer = setTimeout(() => {
+        timers.delete(roomId);
+        markRead(roomId);
+      }, MARK_READ_AFTER_MS);
+      timers.set(roomId, timer);
+    },
+    stop() {
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/// <reference types="node" />
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { createSendQueue, decideAfterFailure, type SendQueueOptions } from './send-queue.ts';
+
+interface Item {
+  readonly lane: string;
+  readonly text: string;
+}
+
+const POLICY = { attempts: 3, backoff: { firstMs: 100, maxMs: 1_000 } };
+const item = (text: string, lane = 'r1'): Item => ({ lane, text });
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A queue whose sends, answers, failures and waits are all written down. */
+function harness(send: (item: Item) => Promise<string>, overrides: Partial<SendQueueOptions<Item, string>> = {}) {
+  const log = { sent: [] as string[], failed: [] as string[], waits: [] as number[], inFlight: 0, maxInFlight: 0 };
+  const queue = createSendQueue<Item, string>({
+    laneOf: (i) => i.lane,
+    async send(i) {
+      log.inFlight += 1;
+      log.maxInFlight = Math.max(log.maxInFlight, log.inFlight);
+      try {
+        return await send(i);
+      } finally {
+        log.inFlight -= 1;
+      }
+    },
+    onSent: (_, result) => log.sent.push(result),
+    onFailed: (i) => log.failed.push(i.text),
+    isRetryable: (error) => error instanceof Error && error.message === 'network',
+    retry: POLICY,
+    wait: (ms) => {
+      log.waits.push(ms);
+      return Promise.resolve();
+    },
+    random: () => 0.5,
+    ...overrides,
+  });
+  return { queue, log };
+}
+
+test('after a failure: retry with a doubling wait while tries are left and the error may pass, else give up', () => {
+  const cases = [
+    { tries: 1, retryable: true, want: { kind: 'retry', afterMs: 100 } },
+    { tries: 2, retryable: true, want: { kind: 'retry', afterMs: 200 } },
+    { tries: 3, retryable: true, want: { kind: 'give-up' } },
+    { tries: 1, retryable: false, want: { kind: 'give-up' } },
+  ] as const;
+  for (const { tries, retryable, want } of cases)
+    assert.deepEqual(
+      decideAfterFailure(tries, retryable, POLICY, () => 0.5),
+      want,
+      `${tries} tries, retryable ${retryable}`,
+    );
+});
+
+test('twenty items with shrinking latencies arrive at the server in the order queued, one at a time', async () => {
+  const arrived: string[] = [];
+  let n = 0;
+  // The network holds each post back less than the one before: sent together, later ones would overtake.
+  const { queue, log } = harness(async (i) => {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 20 - n++)));
+    arrived.push(i.text);
+    return i.text;
+  });
+  const typed = Array.from({ length: 20 }, (_, k) => `message ${k + 1}`);
+  for (const text of typed) queue.enqueue(item(text));
+  assert.equal(queue.size('r1'), 20);
+  while (log.sent.length < 20) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(arrived, typed);
+  assert.deepEqual(log.sent, typed);
+  assert.equal(log.maxInFlight, 1);
+  assert.equal(queue.size('r1'), 0);
+});
+
+test('a post that fails on the network is retried with back-off before the next one goes', async () => {
+  const calls: string[] = [];
+  let failures = 2;
+  const { queue, log } = harness(async (i) => {
+    calls.push(i.text);
+    if (i.text === 'a' && failures-- > 0) throw new Error('network');
+    return i.text;
+  });
+  queue.enqueue(item('a'));
+  queue.enqueue(item('b'));
+  await tick();
+  await tick();
+  await tick();
+  assert.deepEqual(calls, ['a', 'a', 'a', 'b']);
+  assert.deepEqual(log.waits, [100, 200]);
+  assert.deepEqual(log.sent, ['a', 'b']);
+  assert.deepEqual(log.failed, []);
+});
+
+test('a post that fails for good is marked failed and the rest still go, in order', async () => {
+  const calls: string[] = [];
+  const { queue, log } = harness(async (i) => {
+    calls.push(i.text);
+    if (i.text === 'refused') throw new Error('forbidden');
+    if (i.text === 'offline') throw new Error('network');
+    return i.text;
+  });
+  for (const text of ['a', 'refused', 'b', 'offline', 'c']) queue.enqueue(item(text));
+  for (let k = 0; k < 10; k += 1) await tick();
+  assert.deepEqual(calls, ['a', 'refused', 'b', 'offline', 'offline', 'offline', 'c'], 'a refusal is not retried; the network is, up to the attempts');
+  assert.deepEqual(log.failed, ['refused', 'offline']);
+  assert.deepEqual(log.sent, ['a', 'b', 'c']);
+});
+
+test('lanes do not wait for each other', async () => {
+  const held = Promise.withResolvers<string>();
+  const { queue, log } = harness((i) => (i.lane === 'slow' ? held.promise : Promise.resolve(i.text)));
+  queue.enqueue(item('stuck', 'slow'));
+  queue.enqueue(item('quick', 'fast'));
+  await tick();
+  assert.deepEqual(log.sent, ['quick']);
+  assert.equal(queue.size('slow'), 1);
+  held.resolve('stuck');
+  await tick();
+  assert.deepEqual(log.sent, ['quick', 'stuck']);
+});
+
+test('after stop, nothing more is sent and a late answer is ignored', async () => {
+  const held = Promise.withResolvers<string>();
+  const calls: string[] = [];
+  const { queue, log } = harness((i) => {
+    calls.push(i.text);
+    return held.promise;
+  });
+  queue.enqueue(item('a'));
+  queue.enqueue(item('b'));
+  await tick();
+  queue.stop();
+  held.resolve('a');
+  await tick();
+  queue.enqueue(item('c'));
+  await tick();
+  assert.deepEqual(calls, ['a']);
+  assert.deepEqual(log.sent, []);
+  assert.equal(queue.size('r1'), 0);
+});
