@@ -199,6 +199,10 @@ describe('errors with a failing backend, on every target', { timeout: 180_000 },
       assert.equal(sse.status, 200);
       assert.match(sse.text, /event: error\ndata: \{"type":"error","code":"unavailable"/);
       await assertReadyzSays(target, { ephemeral: 'failing' });
+      // And neither stream stayed registered with the hub (it would be sent frames and held for ever).
+      const scrape = await (await fetch(`${of(target).url}/metrics`)).text();
+      assert.match(scrape, /^hearth_realtime_connections\{transport="websocket"\} 0$/m, `${target}: no WebSocket connection left`);
+      assert.match(scrape, /^hearth_realtime_connections\{transport="sse"\} 0$/m, `${target}: no SSE connection left`);
     }
     const posted = await http('gateway', 'POST', '/api/session', { body: { email: 'ada@example.com', password: 'wrong password!' } });
     assert.equal(posted.status, 503);

@@ -38,15 +38,28 @@ async function start(deps: RealtimeDeps, hub: Hub, signedIn: SignedIn, transport
     maxBufferedBytes: deps.limits.connectionBufferBytes,
     tooSlow: () => metrics.slowConsumerCloses.inc({ transport: transport.kind }),
   });
-  await hub.attach(connection);
-  const rooms = await deps.store.listRoomsForMember(user.id);
-  const starts: Record<string, number> = {};
-  for (const room of rooms) starts[room.id] = Math.min(resume[room.id] ?? room.lastSeq, room.lastSeq);
-  connection.send({ type: 'ready', connectionId: connection.id, userId: user.id, rooms: starts, online: await hub.online() });
+  let starts: Record<string, number>;
+  try {
+    await hub.attach(connection);
+    starts = startsOf(await deps.store.listRoomsForMember(user.id), resume);
+    connection.send({ type: 'ready', connectionId: connection.id, userId: user.id, rooms: starts, online: await hub.online() });
+  } catch (error) {
+    // A stream that could not open must not stay registered: it would be sent frames, and held, for ever.
+    connection.dropped();
+    await hub.detach(connection).catch(() => undefined);
+    throw error;
+  }
   // Catch-up runs on while the caller starts taking the client's frames (ping, typing).
-  Promise.all(rooms.map((room) => connection.joinRoom(room.id, starts[room.id] ?? room.lastSeq))).catch((error: unknown) => {
+  Promise.all(Object.entries(starts).map(([roomId, afterSeq]) => connection.joinRoom(roomId, afterSeq))).catch((error: unknown) => {
     deps.logger.error({ err: error, userId: user.id }, 'catch-up failed; asking the client to resume');
     connection.close('shutting_down', 'catch-up failed; reconnect with resume');
   });
   return connection;
+}
+
+/** Where each room continues from: where the client says it left off, never past the room's end. */
+function startsOf(rooms: readonly { readonly id: string; readonly lastSeq: number }[], resume: Readonly<Record<string, number>>): Record<string, number> {
+  const starts: Record<string, number> = {};
+  for (const room of rooms) starts[room.id] = Math.min(resume[room.id] ?? room.lastSeq, room.lastSeq);
+  return starts;
 }
