@@ -20,6 +20,7 @@ import { createOidcClient, registerGateway } from '@hearth/gateway';
 import { startMessaging, type Messaging } from '@hearth/messaging';
 import { mountRealtime, type Realtime } from '@hearth/realtime';
 import { sessionIdFromCookieHeader } from '@hearth/core';
+import { registerBodyLimit } from './body-limit.ts';
 import { registerErrorHandler, registerNotFound } from './error-handler.ts';
 import { registerHealth } from './health.ts';
 import { registerMetrics } from './metrics-endpoint.ts';
@@ -101,6 +102,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
   });
   // First, so every route of every target (realtime's SSE, the probes, the API) answers errors alike.
   registerErrorHandler(app);
+  registerBodyLimit(app, config.limits.bodyBytes);
   registerMetrics(app, metrics, { store, bus });
   app.addHook('onResponse', async (request, reply) => {
     const fields = { method: request.method, url: request.url.split('?')[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) };
