@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { kubeBinaries, removeDir, startControlPlane, tempDir, type ControlPlane } from '@hearth/harness';
 import { repoRoot } from './api/generate.ts';
-import { eventually } from './controller/testing.ts';
+import { eventually } from '@hearth/kube-runtime/testing';
 
 const run = promisify(execFile);
 

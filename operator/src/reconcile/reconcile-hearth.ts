@@ -1,6 +1,6 @@
 // The reconcile of one Hearth: an ordered chain of idempotent steps. A step that must wait
 // returns a requeue and the chain stops there.
-import { KubeApiError, type ReconcileResult } from '../controller/index.ts';
+import { KubeApiError, type ReconcileResult } from '@hearth/kube-runtime';
 import type { Hearth } from '../api/index.ts';
 import { desiredObjects, type DesiredTier, type StorageRefusal, type TierError } from '../tiers/index.ts';
 import { ensureApplied, liveObject } from './apply.ts';

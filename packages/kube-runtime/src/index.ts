@@ -1,4 +1,4 @@
-// The controller core, written once for every resource kind the operator reconciles.
+// @hearth/kube-runtime: the one public entry of the controller runtime (README.md says what it gives).
 export {
   createController,
   type Controller,
@@ -50,7 +50,7 @@ export {
   type RequestRecorder,
 } from './controller-metrics.ts';
 export { createHealthHandler, startHealthServer, type HealthCheck, type HealthHandler, type HealthServer } from './health-server.ts';
-export { createKubeHttp, KubeApiError, type KubeHttp, type KubeHttpOptions, type KubeResponse } from './kube-http.ts';
+export { createKubeHttp, KubeApiError, parseJson, readText, recordResponse, type KubeHttp, type KubeHttpOptions, type KubeResponse } from './kube-http.ts';
 export {
   groupOf,
   objectKey,
