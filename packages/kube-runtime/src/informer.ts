@@ -1,8 +1,10 @@
-import type { IncomingMessage } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { backoffDelay, sleep, type BackoffPolicy } from './backoff.ts';
 import { createKubeHttp, isStatus, KubeApiError, parseJson, readText, type KubeHttp, type Query } from './kube-http.ts';
+import { readWatchEvents, type WatchEvent, type WatchOutcome } from './watch-stream.ts';
 import { objectKey, withoutManagedFields, type KubeObject } from './kube-object.ts';
+import { listAllPages } from './list-pages.ts';
+import { diffRelist } from './relist-diff.ts';
 
 /**
  * List-then-watch for one resource kind, with an in-memory cache keyed by namespace/name.
@@ -116,19 +118,6 @@ class StalledError extends Error {
   }
 }
 
-interface ListPage<T> {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: { resourceVersion?: string; continue?: string };
-  items?: T[];
-}
-
-interface WatchEvent {
-  type?: string;
-  object?: unknown;
-}
-
-type WatchOutcome = 'ended' | 'gone';
 
 export function createInformer<T extends KubeObject = KubeObject>(options: InformerOptions): Informer<T> {
   const http = options.http ?? (options.kubeConfig === undefined ? undefined : createKubeHttp(options.kubeConfig));
@@ -168,43 +157,19 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
 
   const selectors = (): Query => ({ labelSelector: options.labelSelector, fieldSelector: options.fieldSelector });
 
-  /** All pages of a consistent LIST (no resourceVersion: the freshest state, from quorum). */
-  const listAll = async (): Promise<{ items: T[]; resourceVersion: string }> => {
-    const items: T[] = [];
-    let continueToken: string | undefined;
-    let listed = '';
-    do {
-      const query = { ...selectors(), limit: pageSize, continue: continueToken };
-      const { status, body } = await http.requestJson('GET', path, { query, signal: stopping.signal });
-      if (status !== 200) throw new KubeApiError(status, body, `list ${path}`);
-      const page = body as ListPage<T>;
-      // Items of a typed list carry no apiVersion/kind; watch events do. Make them alike.
-      const kind = page.kind?.replace(/List$/, '');
-      for (const item of page.items ?? []) items.push(withoutManagedFields<T>({ apiVersion: page.apiVersion, kind, ...item } as T));
-      listed = page.metadata?.resourceVersion ?? '';
-      continueToken = page.metadata?.continue === '' ? undefined : page.metadata?.continue;
-    } while (continueToken !== undefined);
-    return { items, resourceVersion: listed };
-  };
-
   /** Replaces the cache with a fresh LIST and tells handlers what changed since the last one. */
   const relist = async (): Promise<void> => {
-    const listed = await listAll();
-    const previous = cache;
-    const next = new Map<string, T>();
-    for (const item of listed.items) next.set(objectKey(item), item);
-    cache = next;
+    const listed = await listAllPages<T>(http, path, { selectors: selectors(), pageSize, signal: stopping.signal });
+    const diff = diffRelist(cache, listed.items);
+    cache = diff.cache;
     resourceVersion = listed.resourceVersion;
     const isRelist = stats.lists > 0;
     stats.lists += 1;
     if (isRelist) stats.relists += 1;
-    log({ type: 'listed', items: next.size, resourceVersion, relist: isRelist });
-    for (const [key, object] of next) {
-      const old = previous.get(key);
-      if (old === undefined) emit((handler) => handler.onAdd?.(object));
-      else if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion) emit((handler) => handler.onUpdate?.(old, object));
-    }
-    for (const [key, old] of previous) if (!next.has(key)) emit((handler) => handler.onDelete?.(old));
+    log({ type: 'listed', items: cache.size, resourceVersion, relist: isRelist });
+    for (const object of diff.added) emit((handler) => handler.onAdd?.(object));
+    for (const [old, object] of diff.updated) emit((handler) => handler.onUpdate?.(old, object));
+    for (const old of diff.deleted) emit((handler) => handler.onDelete?.(old));
     if (!synced) {
       synced = true;
       settleSyncWaiters(true);
@@ -250,41 +215,6 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
     return undefined;
   };
 
-  /** Reads newline-delimited watch events until the stream ends, fails or says 410. */
-  const consume = (response: IncomingMessage, onActivity: () => void): Promise<WatchOutcome> =>
-    new Promise((resolve, reject) => {
-      let buffer = '';
-      let settled = false;
-      const finish = (outcome: WatchOutcome | Error): void => {
-        if (settled) return;
-        settled = true;
-        if (outcome instanceof Error) reject(outcome);
-        else resolve(outcome);
-      };
-      const readLines = (): void => {
-        for (let newline = buffer.indexOf('\n'); newline >= 0 && !settled; newline = buffer.indexOf('\n')) {
-          const line = buffer.slice(0, newline).trim();
-          buffer = buffer.slice(newline + 1);
-          if (line === '') continue;
-          try {
-            if (applyEvent(JSON.parse(line) as WatchEvent) === 'gone') finish('gone');
-          } catch (error) {
-            finish(error instanceof Error ? error : new Error(String(error)));
-          }
-        }
-      };
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        if (settled) return;
-        onActivity();
-        buffer += chunk;
-        readLines();
-      });
-      response.on('end', () => finish('ended'));
-      response.on('error', (error) => finish(error));
-      response.on('close', () => finish(response.complete ? 'ended' : new Error(`watch ${path}: stream closed before its end`)));
-    });
-
   /** One WATCH from the current resourceVersion; throws on failure (a stall included). */
   const watchOnce = async (): Promise<{ outcome: WatchOutcome; healthy: boolean }> => {
     const timeoutSeconds = Math.max(1, Math.round(watchTimeoutSeconds * (1 + watchTimeoutJitter * (2 * random() - 1))));
@@ -309,7 +239,7 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
       const query = { ...selectors(), watch: 1, resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
       const response = await http.openStream(path, query, signal);
       if (response.statusCode !== 200) throw new KubeApiError(response.statusCode ?? 0, parseJson(await readText(response)), `watch ${path}`);
-      const outcome = await consume(response, onActivity);
+      const outcome = await readWatchEvents(response, { path, onActivity, apply: applyEvent });
       const healthy = performance.now() - started >= healthyWatchMs || stats.events + stats.bookmarks > eventsBefore;
       return { outcome, healthy };
     } catch (error) {

@@ -1,20 +1,8 @@
-import {
-  ApiException,
-  CoordinationV1Api,
-  createConfiguration,
-  Observable,
-  V1MicroTime,
-  type ConfigurationOptions,
-  type HttpLibrary,
-  type KubeConfig,
-  type ObservableMiddleware,
-  type RequestContext,
-  type ResponseContext,
-  type V1Lease,
-  type V1LeaseSpec,
-} from '@kubernetes/client-node';
+import { V1MicroTime, type KubeConfig, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
 import { sleep } from './backoff.ts';
 import type { RequestRecorder } from './controller-metrics.ts';
+import { createLeaseClient, isConflict, type LeaseClient } from './lease-client.ts';
+import { decideAttempt, decideLeadership, initialObservation, nextLeaseSpec, observeLease, releasedLeaseSpec, type LeaseObservation } from './lease-decisions.ts';
 
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, after client-go's leaderelection package.
@@ -93,185 +81,133 @@ export function leaderElectionTiming(options: Partial<Timing>): Timing {
   return { leaseDurationMs, renewDeadlineMs, retryPeriodMs, requestTimeoutMs };
 }
 
-/** Makes the generated client abort a request after `ms` (it has no timeout of its own). */
-function timeoutMiddleware(ms: number): ObservableMiddleware {
-  return {
-    pre(context: RequestContext) {
-      context.setSignal(AbortSignal.timeout(ms));
-      return new Observable(Promise.resolve(context));
-    },
-    post: (context: ResponseContext) => new Observable(Promise.resolve(context)),
-  };
+interface Campaign {
+  readonly identity: string;
+  readonly leases: LeaseClient;
+  readonly leaseDurationSeconds: number;
+  readonly now: () => number;
+  readonly onNewLeader: ((identity: string) => void) | undefined;
+  readonly log: (event: LeaderElectionEvent) => void;
 }
 
 /**
- * The generated client's HTTP library, telling `record` of each request's status, or of its
- * failure (no response: refused, reset, timed out), which middleware's post() never sees.
+ * The Lease as one candidate reads and writes it: what it last observed, what it last wrote (what
+ * a release is conditioned on), and the one attempt to acquire or renew it.
  */
-function recordingHttpApi(record: RequestRecorder): HttpLibrary {
-  const inner = createConfiguration().httpApi;
+function createCampaign(campaign: Campaign) {
+  const { identity, leases, leaseDurationSeconds, now, log } = campaign;
+  let observed: LeaseObservation = initialObservation(leaseDurationSeconds * 1000);
+  let written: V1Lease | null = null;
+
+  const observe = (lease: V1Lease): void => {
+    const record = { resourceVersion: lease.metadata?.resourceVersion ?? '', holder: lease.spec?.holderIdentity ?? '', leaseDurationSeconds: lease.spec?.leaseDurationSeconds ?? leaseDurationSeconds };
+    const next = observeLease(observed, record, now());
+    observed = next.observation;
+    if (next.holderChanged) guarded(log, identity, () => campaign.onNewLeader?.(observed.holder));
+  };
+  const logFailure = (error: unknown): void => log(isConflict(error) ? { type: 'conflict', identity } : { type: 'error', identity, error });
+  const write = async (send: () => Promise<V1Lease>): Promise<boolean> => {
+    try {
+      written = await send();
+      observe(written);
+      return true;
+    } catch (error) {
+      logFailure(error);
+      return false;
+    }
+  };
+  const ours = (previous: V1LeaseSpec): V1LeaseSpec => nextLeaseSpec(previous, { identity, leaseDurationSeconds }, new V1MicroTime());
+
   return {
-    send(context: RequestContext) {
-      const request = { method: context.getHttpMethod(), host: new URL(context.getUrl()).host };
-      const sent = inner.send(context).toPromise();
-      return new Observable(
-        sent.then(
-          (response) => {
-            record({ ...request, status: response.httpStatusCode });
-            return response;
-          },
-          (error: unknown) => {
-            record({ ...request, status: undefined });
-            throw error;
-          },
-        ),
-      );
+    holder: (): string => observed.holder,
+    /** One attempt: read the Lease, and write ourselves in if it is ours, free or expired. */
+    async tryAcquireOrRenew(): Promise<boolean> {
+      let current: V1Lease | undefined;
+      try {
+        current = await leases.read();
+      } catch (error) {
+        log({ type: 'error', identity, error });
+        return false;
+      }
+      if (current === undefined) return write(() => leases.create({ ...ours({}), leaseTransitions: 0 }));
+      observe(current);
+      if (decideAttempt(observed, identity, now()) === 'wait') return false;
+      const read = current;
+      return write(() => leases.replace(read, ours(read.spec ?? {})));
+    },
+    /** Hands the Lease back, if what we last wrote is still ours. */
+    async release(): Promise<void> {
+      const lease = written;
+      if (lease === null || lease.spec?.holderIdentity !== identity) return;
+      try {
+        written = await leases.replace(lease, releasedLeaseSpec(lease.spec, new V1MicroTime()));
+        log({ type: 'released', identity });
+      } catch (error) {
+        // 409: someone wrote since our last renewal, so it is not ours to release any more.
+        logFailure(error);
+      }
     },
   };
 }
 
-function isApiStatus(error: unknown, code: number): boolean {
-  return error instanceof ApiException && error.code === code;
+/** Runs a caller's callback; a throw is logged, never let into the election loop. */
+function guarded(log: (event: LeaderElectionEvent) => void, identity: string, callback: (() => void) | undefined): void {
+  try {
+    callback?.();
+  } catch (error) {
+    log({ type: 'error', identity, error });
+  }
 }
 
 export function createLeaderElector(options: LeaderElectorOptions): LeaderElector {
   const timing = leaderElectionTiming(options);
-  const { name, namespace, identity } = options;
-  const api = options.kubeConfig.makeApiClient(CoordinationV1Api);
-  const requestOptions: ConfigurationOptions = {
-    middleware: [timeoutMiddleware(timing.requestTimeoutMs)],
-    middlewareMergeStrategy: 'append',
-    ...(options.recordRequest === undefined ? {} : { httpApi: recordingHttpApi(options.recordRequest) }),
-  };
-  const leaseDurationSeconds = Math.max(1, Math.ceil(timing.leaseDurationMs / 1000));
+  const { identity } = options;
   const random = options.random ?? Math.random;
   const log = options.log ?? ((): void => {});
   const now = (): number => performance.now();
+  const leases = createLeaseClient({ ...options, requestTimeoutMs: timing.requestTimeoutMs });
+  const leaseDurationSeconds = Math.max(1, Math.ceil(timing.leaseDurationMs / 1000));
+  const campaign = createCampaign({ identity, leases, leaseDurationSeconds, now, onNewLeader: options.onNewLeader, log });
   const stopping = new AbortController();
 
   let state: LeaderElectorState = 'idle';
   let loop: Promise<void> | null = null;
-  /** The Lease as this candidate last wrote it (what a release is conditioned on). */
-  let written: V1Lease | null = null;
   let lastRenewStart = -Infinity;
   let cancelStepDown: NodeJS.Timeout | undefined;
-  let observed = { resourceVersion: '', at: -Infinity, holder: '', leaseDurationSeconds };
-
-  const call = (callback: (() => void) | undefined): void => {
-    try {
-      callback?.();
-    } catch (error) {
-      log({ type: 'error', identity, error });
-    }
-  };
-
-  const observe = (lease: V1Lease): void => {
-    const resourceVersion = lease.metadata?.resourceVersion ?? '';
-    if (resourceVersion === observed.resourceVersion) return;
-    const holder = lease.spec?.holderIdentity ?? '';
-    const changedHolder = holder !== observed.holder;
-    observed = { resourceVersion, at: now(), holder, leaseDurationSeconds: lease.spec?.leaseDurationSeconds ?? leaseDurationSeconds };
-    if (changedHolder) {
-      const notify = options.onNewLeader;
-      if (notify !== undefined) call(() => notify(holder));
-    }
-  };
-
-  const ourSpec = (previous: V1LeaseSpec): V1LeaseSpec => {
-    const stamp = new V1MicroTime();
-    const renewing = previous.holderIdentity === identity;
-    return {
-      holderIdentity: identity,
-      leaseDurationSeconds,
-      // acquireTime read back is a plain string (client-node does not revive MicroTime): kept as is.
-      acquireTime: renewing && previous.acquireTime !== undefined ? previous.acquireTime : stamp,
-      renewTime: stamp,
-      leaseTransitions: (previous.leaseTransitions ?? 0) + (renewing ? 0 : 1),
-    };
-  };
-
-  const create = async (): Promise<boolean> => {
-    const body: V1Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: { ...ourSpec({}), leaseTransitions: 0 } };
-    try {
-      written = await api.createNamespacedLease({ namespace, body }, requestOptions);
-      observe(written);
-      return true;
-    } catch (error) {
-      log(isApiStatus(error, 409) ? { type: 'conflict', identity } : { type: 'error', identity, error });
-      return false;
-    }
-  };
-
-  /** One attempt: read the Lease, and write ourselves in if it is ours, free or expired. */
-  const tryAcquireOrRenew = async (): Promise<boolean> => {
-    let current: V1Lease;
-    try {
-      current = await api.readNamespacedLease({ name, namespace }, requestOptions);
-    } catch (error) {
-      if (isApiStatus(error, 404)) return create();
-      log({ type: 'error', identity, error });
-      return false;
-    }
-    observe(current);
-    const holder = current.spec?.holderIdentity ?? '';
-    const expired = now() >= observed.at + observed.leaseDurationSeconds * 1000;
-    if (holder !== '' && holder !== identity && !expired) return false;
-    try {
-      // current.metadata.resourceVersion rides along: the server refuses the write (409) if anyone wrote since.
-      written = await api.replaceNamespacedLease({ name, namespace, body: { ...current, spec: ourSpec(current.spec ?? {}) } }, requestOptions);
-      observe(written);
-      return true;
-    } catch (error) {
-      log(isApiStatus(error, 409) ? { type: 'conflict', identity } : { type: 'error', identity, error });
-      return false;
-    }
-  };
 
   const stepDown = (): void => {
     clearTimeout(cancelStepDown);
     if (state !== 'leader') return;
     state = stopping.signal.aborted ? 'stopped' : 'standby';
     log({ type: 'lost', identity });
-    call(options.onStoppedLeading);
+    guarded(log, identity, options.onStoppedLeading);
   };
 
   const renewed = (attemptStart: number): void => {
-    const remaining = attemptStart + timing.renewDeadlineMs - now();
-    // A write that took longer than the deadline proves nothing about now.
-    if (remaining <= 0) return;
     lastRenewStart = attemptStart;
     clearTimeout(cancelStepDown);
-    cancelStepDown = setTimeout(stepDown, remaining);
+    cancelStepDown = setTimeout(stepDown, attemptStart + timing.renewDeadlineMs - now());
     if (state === 'leader') return;
     state = 'leader';
     log({ type: 'acquired', identity });
-    call(options.onStartedLeading);
+    guarded(log, identity, options.onStartedLeading);
+  };
+
+  const attempt = async (): Promise<void> => {
+    const attemptStart = now();
+    // Written while stop() began: stop() releases it rather than start leading now.
+    const succeeded = (await campaign.tryAcquireOrRenew()) && !stopping.signal.aborted;
+    const change = decideLeadership({ succeeded, leading: state === 'leader', attemptStart, lastRenewStart, now: now(), renewDeadlineMs: timing.renewDeadlineMs });
+    if (change === 'renewed') renewed(attemptStart);
+    else if (change === 'lost') stepDown();
   };
 
   const run = async (): Promise<void> => {
     while (!stopping.signal.aborted) {
-      const attemptStart = now();
-      const succeeded = await tryAcquireOrRenew();
-      // Written while stop() began: stop() releases it rather than start leading now.
-      if (succeeded && !stopping.signal.aborted) renewed(attemptStart);
-      else if (state === 'leader' && now() - lastRenewStart >= timing.renewDeadlineMs) stepDown();
+      await attempt();
       if (stopping.signal.aborted) break;
       const pause = state === 'leader' ? timing.retryPeriodMs : timing.retryPeriodMs * (1 + 0.2 * random());
       await sleep(pause, stopping.signal);
-    }
-  };
-
-  const release = async (): Promise<void> => {
-    const lease = written;
-    if (lease === null || lease.spec?.holderIdentity !== identity) return;
-    const stamp = new V1MicroTime();
-    const spec: V1LeaseSpec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: stamp, renewTime: stamp };
-    try {
-      written = await api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec } }, requestOptions);
-      log({ type: 'released', identity });
-    } catch (error) {
-      // 409: someone wrote since our last renewal, so it is not ours to release any more.
-      log(isApiStatus(error, 409) ? { type: 'conflict', identity } : { type: 'error', identity, error });
     }
   };
 
@@ -284,14 +220,14 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
     },
     isLeader: () => state === 'leader' && now() - lastRenewStart < timing.renewDeadlineMs,
     state: () => state,
-    leader: () => observed.holder,
+    leader: () => campaign.holder(),
     async stop(stopOptions = {}) {
       if (state === 'stopped') return;
       stopping.abort();
       await loop;
       // Stop leading before handing the Lease over, so that the next leader never overlaps.
       stepDown();
-      if (stopOptions.release ?? true) await release();
+      if (stopOptions.release ?? true) await campaign.release();
       state = 'stopped';
     },
   };
