@@ -1,10 +1,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { backoffDelay, sleep, type BackoffPolicy } from './backoff.ts';
 import { createKubeHttp, isStatus, KubeApiError, parseJson, readText, type KubeHttp, type Query } from './kube-http.ts';
-import { readWatchEvents, type WatchEvent, type WatchOutcome } from './watch-stream.ts';
-import { objectKey, withoutManagedFields, type KubeObject } from './kube-object.ts';
+import { createInformerStore, createSyncGate, type StoreHandlers } from './informer-store.ts';
+import { withoutManagedFields, type KubeObject } from './kube-object.ts';
 import { listAllPages } from './list-pages.ts';
-import { diffRelist } from './relist-diff.ts';
+import { readWatchEvents, type WatchEvent, type WatchOutcome } from './watch-stream.ts';
 
 /**
  * List-then-watch for one resource kind, with an in-memory cache keyed by namespace/name.
@@ -27,12 +27,7 @@ export interface ResourceRef {
   readonly namespace?: string | undefined;
 }
 
-export interface InformerHandlers<T extends KubeObject> {
-  onAdd?(object: T): void;
-  onUpdate?(previous: T, object: T): void;
-  /** The object as last seen: after a relist it may predate the deletion by several versions. */
-  onDelete?(object: T): void;
-}
+export type InformerHandlers<T extends KubeObject> = StoreHandlers<T>;
 
 export type InformerEvent =
   | { readonly type: 'listed'; readonly items: number; readonly resourceVersion: string; readonly relist: boolean }
@@ -131,63 +126,25 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
   const pageSize = options.pageSize ?? 500;
   const log = options.log ?? ((): void => {});
 
-  let cache = new Map<string, T>();
   let resourceVersion = '';
-  let synced = false;
   let running: Promise<void> | null = null;
   const stopping = new AbortController();
-  const handlers = new Set<InformerHandlers<T>>();
-  const syncWaiters = new Set<(synced: boolean) => void>();
+  const store = createInformerStore<T>((error) => log({ type: 'handler-error', error }));
+  const sync = createSyncGate();
   const stats: InformerStats = { lists: 0, relists: 0, watches: 0, gone: 0, stalls: 0, errors: 0, events: 0, bookmarks: 0 };
-
-  const emit = (call: (handler: InformerHandlers<T>) => void): void => {
-    for (const handler of [...handlers]) {
-      try {
-        call(handler);
-      } catch (error) {
-        log({ type: 'handler-error', error });
-      }
-    }
-  };
-
-  const settleSyncWaiters = (value: boolean): void => {
-    for (const waiter of syncWaiters) waiter(value);
-    syncWaiters.clear();
-  };
 
   const selectors = (): Query => ({ labelSelector: options.labelSelector, fieldSelector: options.fieldSelector });
 
   /** Replaces the cache with a fresh LIST and tells handlers what changed since the last one. */
   const relist = async (): Promise<void> => {
     const listed = await listAllPages<T>(http, path, { selectors: selectors(), pageSize, signal: stopping.signal });
-    const diff = diffRelist(cache, listed.items);
-    cache = diff.cache;
     resourceVersion = listed.resourceVersion;
     const isRelist = stats.lists > 0;
     stats.lists += 1;
     if (isRelist) stats.relists += 1;
-    log({ type: 'listed', items: cache.size, resourceVersion, relist: isRelist });
-    for (const object of diff.added) emit((handler) => handler.onAdd?.(object));
-    for (const [old, object] of diff.updated) emit((handler) => handler.onUpdate?.(old, object));
-    for (const old of diff.deleted) emit((handler) => handler.onDelete?.(old));
-    if (!synced) {
-      synced = true;
-      settleSyncWaiters(true);
-    }
-  };
-
-  const upsert = (object: T): void => {
-    const key = objectKey(object);
-    const old = cache.get(key);
-    cache.set(key, object);
-    if (old === undefined) emit((handler) => handler.onAdd?.(object));
-    else if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion) emit((handler) => handler.onUpdate?.(old, object));
-  };
-
-  const remove = (object: T): void => {
-    const key = objectKey(object);
-    if (!cache.delete(key)) return;
-    emit((handler) => handler.onDelete?.(object));
+    log({ type: 'listed', items: listed.items.length, resourceVersion, relist: isRelist });
+    store.replace(listed.items);
+    sync.open();
   };
 
   /** Applies one watch event; 'gone' when the server says the version expired. */
@@ -199,10 +156,10 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
     switch (event.type) {
       case 'ADDED':
       case 'MODIFIED':
-        upsert(object);
+        store.upsert(object);
         break;
       case 'DELETED':
-        remove(object);
+        store.remove(object);
         break;
       case 'BOOKMARK':
         stats.bookmarks += 1;
@@ -296,43 +253,24 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
 
   return {
     resource: options.resource,
-    addHandlers(handler) {
-      handlers.add(handler);
-      return () => handlers.delete(handler);
-    },
+    addHandlers: (handler) => store.addHandlers(handler),
     start() {
       if (running !== null || stopping.signal.aborted) return;
       running = run();
     },
-    hasSynced: () => synced,
-    waitForSync(signal) {
-      if (synced) return Promise.resolve(true);
-      if (stopping.signal.aborted || signal?.aborted === true) return Promise.resolve(false);
-      return new Promise((resolve) => {
-        const onAbort = (): void => {
-          syncWaiters.delete(waiter);
-          resolve(false);
-        };
-        const waiter = (value: boolean): void => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(value);
-        };
-        syncWaiters.add(waiter);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
-    },
-    list: () => [...cache.values()],
-    get: (key) => cache.get(key),
+    hasSynced: () => sync.isSynced(),
+    waitForSync: (signal) => sync.wait(signal),
+    list: () => store.list(),
+    get: (key) => store.get(key),
     resourceVersion: () => resourceVersion,
     stats: () => ({ ...stats }),
     async stop() {
       stopping.abort();
-      settleSyncWaiters(synced);
+      sync.close();
       await running;
     },
   };
 }
-
 /** An ERROR event: 'gone' for 410, else the error to restart on. */
 function watchError(object: unknown, path: string): 'gone' {
   if (isStatus(object) && object.code === 410) return 'gone';
