@@ -1,7 +1,17 @@
 // The reconcile of one Hearth: an ordered chain of idempotent steps run by the runtime's
 // runSteps. A step that must wait returns a requeue and the chain stops there; a step that has
 // said all there is to say returns done.
-import { done, KubeApiError, proceed, requeue, runSteps, toReconcileResult, type ReconcileResult, type ReconcileStep, type StepResult } from '@hearth/kube-runtime';
+import {
+  done,
+  KubeApiError,
+  proceed,
+  requeue,
+  runSteps,
+  toReconcileResult,
+  type ReconcileResult,
+  type ReconcileStep,
+  type StepResult,
+} from '@hearth/kube-runtime';
 import type { Hearth } from '../api/index.ts';
 import { desiredObjects, type DesiredTier, type StorageRefusal, type TierError } from '../tiers/index.ts';
 import { ensureApplied, liveObject } from './apply.ts';
@@ -55,7 +65,14 @@ interface ObjectsOutcome {
  * paused Hearths stop after it; the objects only once the tier could be built; monitoring after
  * the objects it scrapes; the status last, saying what the steps found.
  */
-export const hearthSteps: readonly ReconcileStep<HearthReconcile>[] = [ensureFinalizerStep, standBackWhenPaused, buildDesired, ensureObjectsStep, ensureMonitoringStep, ensureReported];
+export const hearthSteps: readonly ReconcileStep<HearthReconcile>[] = [
+  ensureFinalizerStep,
+  standBackWhenPaused,
+  buildDesired,
+  ensureObjectsStep,
+  ensureMonitoringStep,
+  ensureReported,
+];
 
 /** The chain of a Hearth being deleted. */
 export const deletionSteps: readonly ReconcileStep<HearthReconcile>[] = [finalize];
@@ -116,7 +133,8 @@ async function ensureObjectsStep(state: HearthReconcile): Promise<StepResult> {
  * stopped short (lost credentials): MonitoringReady then stays as it was.
  */
 async function ensureMonitoringStep(state: HearthReconcile): Promise<StepResult> {
-  if (needed(state.objects, 'objects').problem === undefined) state.monitoring = await ensureMonitoring(state.ctx, state.hearth, needed(state.desired, 'desired'));
+  if (needed(state.objects, 'objects').problem === undefined)
+    state.monitoring = await ensureMonitoring(state.ctx, state.hearth, needed(state.desired, 'desired'));
   return proceed;
 }
 
@@ -148,7 +166,8 @@ function needed<T>(value: T | undefined, what: string): T {
 /** Writes the status when it changed, with a Warning for each problem condition that changed with it. */
 async function reportStatus(ctx: ReconcileContext, hearth: Hearth, findings: Findings): Promise<StatusOutcome> {
   const outcome = await ensureStatus(ctx, hearth, findings);
-  if (outcome.written) for (const warning of warningsOf(hearth.status, outcome.status)) await ctx.events.record(hearth, 'Warning', warning.reason, warning.message);
+  if (outcome.written)
+    for (const warning of warningsOf(hearth.status, outcome.status)) await ctx.events.record(hearth, 'Warning', warning.reason, warning.message);
   return outcome;
 }
 
@@ -162,14 +181,17 @@ async function ensureObjects(ctx: ReconcileContext, hearth: Hearth, desired: Des
   for (const name of secrets.created) await ctx.events.record(hearth, 'Normal', 'Created', `Created Secret ${name}`);
   const lost = lostSecretsProblem(secrets.lost);
   if (lost !== undefined) return { problem: lost, storage: undefined };
-  const { objects, changes } = await withLiveClaimTemplates(desired.objects, (set) => liveObject(ctx, 'StatefulSet', set.metadata.namespace, set.metadata.name));
+  const { objects, changes } = await withLiveClaimTemplates(desired.objects, (set) =>
+    liveObject(ctx, 'StatefulSet', set.metadata.namespace, set.metadata.name),
+  );
   for (const applied of await ensureApplied(ctx, objects)) {
     if (applied.result === 'created') await ctx.events.record(hearth, 'Normal', 'Created', `Created ${applied.kind} ${applied.name}`);
     if (applied.result === 'updated') await ctx.events.record(hearth, 'Normal', 'Updated', `Updated ${applied.kind} ${applied.name}`);
   }
   const storage = storageRefusalOf(await ensureClaimChanges(ctx, hearth, changes));
   // Pruning last: a tier change must have its new objects before the old ones may go.
-  for (const pruned of await pruneUndesired(ctx, hearth, desired.objects)) await ctx.events.record(hearth, 'Normal', 'Pruned', `Deleted ${pruned.kind} ${pruned.name}`);
+  for (const pruned of await pruneUndesired(ctx, hearth, desired.objects))
+    await ctx.events.record(hearth, 'Normal', 'Pruned', `Deleted ${pruned.kind} ${pruned.name}`);
   return { problem: undefined, storage };
 }
 

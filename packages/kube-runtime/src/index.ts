@@ -64,6 +64,17 @@ export {
 } from './kube-object.ts';
 export { backoffDelay, type BackoffPolicy } from './backoff.ts';
 export { systemClock, createManualClock, type Clock, type ManualClock } from './clock.ts';
-export { done, proceed, requeue, runSteps, toReconcileResult, type Continue, type Done, type ReconcileStep, type Requeue, type StepResult } from './reconcile-step.ts';
+export {
+  done,
+  proceed,
+  requeue,
+  runSteps,
+  toReconcileResult,
+  type Continue,
+  type Done,
+  type ReconcileStep,
+  type Requeue,
+  type StepResult,
+} from './reconcile-step.ts';
 export { diffRelist, type RelistDiff } from './relist-diff.ts';
 export { decideAttempt, decideLeadership, observeLease, type LeaseAttempt, type LeadershipChange, type LeaseObservation } from './lease-decisions.ts';

@@ -113,7 +113,6 @@ class StalledError extends Error {
   }
 }
 
-
 export function createInformer<T extends KubeObject = KubeObject>(options: InformerOptions): Informer<T> {
   const http = options.http ?? (options.kubeConfig === undefined ? undefined : createKubeHttp(options.kubeConfig));
   if (http === undefined) throw new Error('createInformer: give `kubeConfig` or `http`');

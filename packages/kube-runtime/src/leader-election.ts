@@ -2,7 +2,15 @@ import { V1MicroTime, type KubeConfig, type V1Lease, type V1LeaseSpec } from '@k
 import { sleep } from './backoff.ts';
 import type { RequestRecorder } from './controller-metrics.ts';
 import { createLeaseClient, isConflict, type LeaseClient } from './lease-client.ts';
-import { decideAttempt, decideLeadership, initialObservation, nextLeaseSpec, observeLease, releasedLeaseSpec, type LeaseObservation } from './lease-decisions.ts';
+import {
+  decideAttempt,
+  decideLeadership,
+  initialObservation,
+  nextLeaseSpec,
+  observeLease,
+  releasedLeaseSpec,
+  type LeaseObservation,
+} from './lease-decisions.ts';
 
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, after client-go's leaderelection package.
@@ -100,7 +108,11 @@ function createCampaign(campaign: Campaign) {
   let written: V1Lease | null = null;
 
   const observe = (lease: V1Lease): void => {
-    const record = { resourceVersion: lease.metadata?.resourceVersion ?? '', holder: lease.spec?.holderIdentity ?? '', leaseDurationSeconds: lease.spec?.leaseDurationSeconds ?? leaseDurationSeconds };
+    const record = {
+      resourceVersion: lease.metadata?.resourceVersion ?? '',
+      holder: lease.spec?.holderIdentity ?? '',
+      leaseDurationSeconds: lease.spec?.leaseDurationSeconds ?? leaseDurationSeconds,
+    };
     const next = observeLease(observed, record, now());
     observed = next.observation;
     if (next.holderChanged) guarded(log, identity, () => campaign.onNewLeader?.(observed.holder));
@@ -197,7 +209,14 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
     const attemptStart = now();
     // Written while stop() began: stop() releases it rather than start leading now.
     const succeeded = (await campaign.tryAcquireOrRenew()) && !stopping.signal.aborted;
-    const change = decideLeadership({ succeeded, leading: state === 'leader', attemptStart, lastRenewStart, now: now(), renewDeadlineMs: timing.renewDeadlineMs });
+    const change = decideLeadership({
+      succeeded,
+      leading: state === 'leader',
+      attemptStart,
+      lastRenewStart,
+      now: now(),
+      renewDeadlineMs: timing.renewDeadlineMs,
+    });
     if (change === 'renewed') renewed(attemptStart);
     else if (change === 'lost') stepDown();
   };

@@ -94,7 +94,11 @@ export function createLeaseClient(options: LeaseClientOptions): LeaseClient {
         throw error;
       }
     },
-    create: (spec) => api.createNamespacedLease({ namespace, body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec } }, requestOptions),
+    create: (spec) =>
+      api.createNamespacedLease(
+        { namespace, body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec } },
+        requestOptions,
+      ),
     replace: (lease, spec) => api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec } }, requestOptions),
   };
 }

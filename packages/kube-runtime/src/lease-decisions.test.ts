@@ -48,7 +48,12 @@ describe('decideAttempt', () => {
     { name: 'held by another, unchanged for exactly its duration: acquire', observation: seen('other', 1_000), now: 16_000, expected: 'acquire' },
     { name: 'held by another, long unchanged: acquire', observation: seen('other', 1_000), now: 100_000, expected: 'acquire' },
     { name: 'the duration written on the Lease counts, not ours', observation: seen('other', 0, 3_000), now: 3_000, expected: 'acquire' },
-    { name: 'never observed (a fresh candidate): an expired record', observation: { ...initialObservation(15_000), holder: 'other' }, now: 0, expected: 'acquire' },
+    {
+      name: 'never observed (a fresh candidate): an expired record',
+      observation: { ...initialObservation(15_000), holder: 'other' },
+      now: 0,
+      expected: 'acquire',
+    },
   ];
   for (const { name, observation, now, expected } of cases) it(name, () => assert.equal(decideAttempt(observation, 'me', now), expected));
 });
@@ -59,9 +64,17 @@ describe('decideLeadership', () => {
     { name: 'a quick write: leads', result: {}, expected: 'renewed' },
     { name: 'a quick renewal while leading: goes on leading', result: { leading: true, lastRenewStart: 0 }, expected: 'renewed' },
     { name: 'a write that answered after the deadline proves nothing', result: { now: 11_000 }, expected: 'unchanged' },
-    { name: 'a renewal answered after the deadline: left to the step-down timer', result: { leading: true, lastRenewStart: 0, now: 11_000 }, expected: 'unchanged' },
+    {
+      name: 'a renewal answered after the deadline: left to the step-down timer',
+      result: { leading: true, lastRenewStart: 0, now: 11_000 },
+      expected: 'unchanged',
+    },
     { name: 'a failed attempt by a standby', result: { succeeded: false }, expected: 'unchanged' },
-    { name: 'a failed renewal within the deadline: still leads', result: { succeeded: false, leading: true, lastRenewStart: 0, now: 9_999 }, expected: 'unchanged' },
+    {
+      name: 'a failed renewal within the deadline: still leads',
+      result: { succeeded: false, leading: true, lastRenewStart: 0, now: 9_999 },
+      expected: 'unchanged',
+    },
     { name: 'a failed renewal at the deadline: lost', result: { succeeded: false, leading: true, lastRenewStart: 0, now: 10_000 }, expected: 'lost' },
     { name: 'a failed renewal past the deadline: lost', result: { succeeded: false, leading: true, lastRenewStart: 0, now: 30_000 }, expected: 'lost' },
   ];

@@ -83,7 +83,11 @@ export function decideLeadership(result: AttemptResult): LeadershipChange {
  * The spec this candidate writes over `previous`: itself as holder, stamped now; acquireTime and
  * the transition count change only when the holder does.
  */
-export function nextLeaseSpec(previous: V1LeaseSpec, candidate: { readonly identity: string; readonly leaseDurationSeconds: number }, stamp: V1MicroTime): V1LeaseSpec {
+export function nextLeaseSpec(
+  previous: V1LeaseSpec,
+  candidate: { readonly identity: string; readonly leaseDurationSeconds: number },
+  stamp: V1MicroTime,
+): V1LeaseSpec {
   const renewing = previous.holderIdentity === candidate.identity;
   return {
     holderIdentity: candidate.identity,

@@ -19,7 +19,11 @@ export interface ListAllOptions {
  * All pages of a consistent LIST (no resourceVersion: the freshest state, from quorum), with the
  * resourceVersion a watch resumes from.
  */
-export async function listAllPages<T extends KubeObject>(http: KubeHttp, path: string, options: ListAllOptions): Promise<{ items: T[]; resourceVersion: string }> {
+export async function listAllPages<T extends KubeObject>(
+  http: KubeHttp,
+  path: string,
+  options: ListAllOptions,
+): Promise<{ items: T[]; resourceVersion: string }> {
   const items: T[] = [];
   let continueToken: string | undefined;
   let listed = '';

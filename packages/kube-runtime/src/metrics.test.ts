@@ -18,7 +18,8 @@ const run = promisify(execFile);
 const promtool = '/usr/bin/promtool';
 
 /** What Prometheus 2.x sends when it scrapes (it prefers OpenMetrics). */
-const prometheusAccept = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+const prometheusAccept =
+  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 
 /** Every family the operator must serve (catalogue "Operator metrics"), with its type. */
 const requiredFamilies: ReadonlyArray<readonly [string, string]> = [
@@ -46,7 +47,8 @@ const requiredFamilies: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** In OpenMetrics a counter's family drops the _total its samples carry. */
-const familyName = (name: string, type: string, format: MetricsFormat): string => (format === 'openmetrics' && type === 'counter' ? name.replace(/_total$/, '') : name);
+const familyName = (name: string, type: string, format: MetricsFormat): string =>
+  format === 'openmetrics' && type === 'counter' ? name.replace(/_total$/, '') : name;
 
 /**
  * Runs the scrape through Prometheus's own parsers, from Debian's promtool: `check metrics` parses
@@ -62,7 +64,9 @@ async function checkWithPromtool(text: string, format: MetricsFormat): Promise<v
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stdin?.end(text);
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    const problems = output.split('\n').filter((line) => line !== '' && !/^nodejs_active_\w+_total non-counter metrics should not have "_total" suffix$/.test(line));
+    const problems = output
+      .split('\n')
+      .filter((line) => line !== '' && !/^nodejs_active_\w+_total non-counter metrics should not have "_total" suffix$/.test(line));
     assert.ok(code === 0 || code === 3, `promtool check metrics exited ${code}:\n${output}`);
     assert.deepEqual(problems, [], 'promtool lint problems beyond prom-client defaults');
     return;

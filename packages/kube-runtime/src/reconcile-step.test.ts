@@ -13,15 +13,54 @@ const step =
 describe('runSteps', () => {
   const cases: { name: string; steps: [string, StepResult][]; ran: string[]; result: StepResult }[] = [
     { name: 'no steps: done', steps: [], ran: [], result: done },
-    { name: 'every step continues: done at the end', steps: [['a', proceed], ['b', proceed]], ran: ['a', 'b'], result: done },
-    { name: 'a requeue stops the chain there', steps: [['a', proceed], ['b', requeue(500, 'waiting')], ['c', proceed]], ran: ['a', 'b'], result: requeue(500, 'waiting') },
-    { name: 'done stops the chain there', steps: [['a', done], ['b', proceed]], ran: ['a'], result: done },
-    { name: 'the first of two waits wins', steps: [['a', requeue(1, 'first')], ['b', requeue(2, 'second')]], ran: ['a'], result: requeue(1, 'first') },
+    {
+      name: 'every step continues: done at the end',
+      steps: [
+        ['a', proceed],
+        ['b', proceed],
+      ],
+      ran: ['a', 'b'],
+      result: done,
+    },
+    {
+      name: 'a requeue stops the chain there',
+      steps: [
+        ['a', proceed],
+        ['b', requeue(500, 'waiting')],
+        ['c', proceed],
+      ],
+      ran: ['a', 'b'],
+      result: requeue(500, 'waiting'),
+    },
+    {
+      name: 'done stops the chain there',
+      steps: [
+        ['a', done],
+        ['b', proceed],
+      ],
+      ran: ['a'],
+      result: done,
+    },
+    {
+      name: 'the first of two waits wins',
+      steps: [
+        ['a', requeue(1, 'first')],
+        ['b', requeue(2, 'second')],
+      ],
+      ran: ['a'],
+      result: requeue(1, 'first'),
+    },
   ];
   for (const { name, steps, ran, result } of cases) {
     it(name, async () => {
       const state: string[] = [];
-      assert.deepEqual(await runSteps(state, steps.map(([stepName, stepResult]) => step(stepName, stepResult))), result);
+      assert.deepEqual(
+        await runSteps(
+          state,
+          steps.map(([stepName, stepResult]) => step(stepName, stepResult)),
+        ),
+        result,
+      );
       assert.deepEqual(state, ran);
     });
   }

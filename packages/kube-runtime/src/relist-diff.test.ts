@@ -8,7 +8,8 @@ const at = (key: string, version: string): KubeObject => {
   const [namespace = '', name = ''] = key.split('/');
   return { metadata: { namespace, name, resourceVersion: version } };
 };
-const cacheOf = (objects: KubeObject[]): Map<string, KubeObject> => new Map(objects.map((object) => [`${object.metadata?.namespace}/${object.metadata?.name}`, object]));
+const cacheOf = (objects: KubeObject[]): Map<string, KubeObject> =>
+  new Map(objects.map((object) => [`${object.metadata?.namespace}/${object.metadata?.name}`, object]));
 const label = (object: KubeObject): string => `${object.metadata?.namespace}/${object.metadata?.name}@${object.metadata?.resourceVersion}`;
 
 describe('diffRelist', () => {
@@ -16,7 +17,14 @@ describe('diffRelist', () => {
     { name: 'the first list: all added', cached: [], listed: [at('a/x', '1'), at('a/y', '2')], added: ['a/x@1', 'a/y@2'], updated: [], deleted: [] },
     { name: 'nothing changed: nothing to say', cached: [at('a/x', '1')], listed: [at('a/x', '1')], added: [], updated: [], deleted: [] },
     { name: 'a new version: updated, old then new', cached: [at('a/x', '1')], listed: [at('a/x', '5')], added: [], updated: ['a/x@1→a/x@5'], deleted: [] },
-    { name: 'gone from the list: deleted as last cached', cached: [at('a/x', '1'), at('a/y', '2')], listed: [at('a/y', '2')], added: [], updated: [], deleted: ['a/x@1'] },
+    {
+      name: 'gone from the list: deleted as last cached',
+      cached: [at('a/x', '1'), at('a/y', '2')],
+      listed: [at('a/y', '2')],
+      added: [],
+      updated: [],
+      deleted: ['a/x@1'],
+    },
     { name: 'an empty list: everything deleted', cached: [at('a/x', '1')], listed: [], added: [], updated: [], deleted: ['a/x@1'] },
     {
       name: 'all three at once',
@@ -26,7 +34,14 @@ describe('diffRelist', () => {
       updated: ['a/moved@2→a/moved@9'],
       deleted: ['a/gone@3'],
     },
-    { name: 'the same name in two namespaces: two objects', cached: [at('a/x', '1')], listed: [at('a/x', '1'), at('b/x', '1')], added: ['b/x@1'], updated: [], deleted: [] },
+    {
+      name: 'the same name in two namespaces: two objects',
+      cached: [at('a/x', '1')],
+      listed: [at('a/x', '1'), at('b/x', '1')],
+      added: ['b/x@1'],
+      updated: [],
+      deleted: [],
+    },
   ];
   for (const { name, cached, listed, added, updated, deleted } of cases) {
     it(name, () => {

@@ -95,7 +95,9 @@ export function settleReconcile(result: ReconcileResult | Failure, previous: { f
     return { outcome: 'error', failures, retryAfterMs: backoffDelay(failures, previous.policy, previous.random) };
   }
   const after = result?.requeueAfterMs;
-  return after !== undefined && after > 0 ? { outcome: 'requeue', failures: 0, retryAfterMs: after } : { outcome: 'success', failures: 0, retryAfterMs: undefined };
+  return after !== undefined && after > 0
+    ? { outcome: 'requeue', failures: 0, retryAfterMs: after }
+    : { outcome: 'success', failures: 0, retryAfterMs: undefined };
 }
 
 /** Resolves 'drained' when every task settles, or 'deadline' after `deadlineMs`, whichever comes first. */
