@@ -4,7 +4,7 @@ import { createKubeHttp, isStatus, KubeApiError, parseJson, readText, type KubeH
 import { createInformerStore, createSyncGate, type StoreHandlers } from './informer-store.ts';
 import { withoutManagedFields, type KubeObject } from './kube-object.ts';
 import { listAllPages } from './list-pages.ts';
-import { readWatchEvents, type WatchEvent, type WatchOutcome } from './watch-stream.ts';
+import { createSilenceTimer, readWatchEvents, watchTimeoutSeconds, type WatchEvent, type WatchOutcome } from './watch-stream.ts';
 
 /**
  * List-then-watch for one resource kind, with an in-memory cache keyed by namespace/name.
@@ -119,7 +119,7 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
   const path = resourcePath(options.resource);
   const policy: BackoffPolicy = { ...defaultBackoff, ...options.backoff };
   const random = options.random ?? Math.random;
-  const watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
+  const watchTimeout = options.watchTimeoutSeconds ?? 300;
   const watchTimeoutJitter = options.watchTimeoutJitter ?? 0.1;
   const stallMarginMs = options.stallMarginMs ?? 30_000;
   const pageSize = options.pageSize ?? 500;
@@ -173,20 +173,17 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
 
   /** One WATCH from the current resourceVersion; throws on failure (a stall included). */
   const watchOnce = async (): Promise<{ outcome: WatchOutcome; healthy: boolean }> => {
-    const timeoutSeconds = Math.max(1, Math.round(watchTimeoutSeconds * (1 + watchTimeoutJitter * (2 * random() - 1))));
+    const timeoutSeconds = watchTimeoutSeconds(watchTimeout, watchTimeoutJitter, random);
     const silentLimitMs = timeoutSeconds * 1000 + stallMarginMs;
     const abort = new AbortController();
     // stop() may have come while the LIST was finishing: an already aborted signal counts too.
     const signal = AbortSignal.any([abort.signal, stopping.signal]);
     let stalled = false;
-    let timer: NodeJS.Timeout | undefined;
-    const onActivity = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        stalled = true;
-        abort.abort();
-      }, silentLimitMs);
-    };
+    const silence = createSilenceTimer(silentLimitMs, () => {
+      stalled = true;
+      abort.abort();
+    });
+    const onActivity = (): void => silence.touch();
     const started = performance.now();
     const eventsBefore = stats.events + stats.bookmarks;
     stats.watches += 1;
@@ -206,7 +203,7 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
       }
       throw error;
     } finally {
-      clearTimeout(timer);
+      silence.clear();
       abort.abort();
     }
   };

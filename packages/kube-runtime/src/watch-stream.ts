@@ -58,3 +58,23 @@ export function readWatchEvents(response: IncomingMessage, reader: WatchReader):
     response.on('close', () => finish(response.complete ? 'ended' : new Error(`watch ${reader.path}: stream closed before its end`)));
   });
 }
+
+/**
+ * The server-side timeout of one watch: `baseSeconds` spread by ±`jitter`, so that informers
+ * started together do not all reconnect at the same instant; at least 1 s.
+ */
+export function watchTimeoutSeconds(baseSeconds: number, jitter: number, random: () => number): number {
+  return Math.max(1, Math.round(baseSeconds * (1 + jitter * (2 * random() - 1))));
+}
+
+/** Calls `onSilent` once nothing has been heard for `limitMs`; every touch() starts the wait over. */
+export function createSilenceTimer(limitMs: number, onSilent: () => void): { touch(): void; clear(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    touch() {
+      clearTimeout(timer);
+      timer = setTimeout(onSilent, limitMs);
+    },
+    clear: () => clearTimeout(timer),
+  };
+}
