@@ -149,11 +149,21 @@ async function ensureReported(state: HearthReconcile): Promise<StepResult> {
   if (outcome.written && settled && !isReady(hearth.status)) {
     await ctx.events.record(hearth, 'Normal', 'Ready', `${desired.servingTier} tier ${desired.version} is ready at ${desired.url}`);
   }
-  // Workload changes wake the reconcile anyway; this is the safety net while not Ready or held back.
-  // Installing the Prometheus Operator wakes nothing the operator watches: look again now and then.
-  if (!settled) return requeue(ctx.notReadyRequeueMs, 'not ready');
-  if (objects.storage !== undefined) return requeue(ctx.notReadyRequeueMs, 'a storage change is held back');
-  if (monitoring?.retry === true) return requeue(ctx.notReadyRequeueMs, 'the Prometheus Operator is not installed');
+  return lookAgain({ settled, storageHeldBack: objects.storage !== undefined, monitoringRetry: monitoring?.retry === true }, ctx.notReadyRequeueMs);
+}
+
+/**
+ * Whether a reconcile that got to its end looks again later: workload changes wake it anyway, so
+ * this is the safety net while the Hearth is not Ready or a change is held back. Installing the
+ * Prometheus Operator wakes nothing the operator watches: that too is looked at now and then.
+ */
+export function lookAgain(
+  found: { readonly settled: boolean; readonly storageHeldBack: boolean; readonly monitoringRetry: boolean },
+  afterMs: number,
+): StepResult {
+  if (!found.settled) return requeue(afterMs, 'not ready');
+  if (found.storageHeldBack) return requeue(afterMs, 'a storage change is held back');
+  if (found.monitoringRetry) return requeue(afterMs, 'the Prometheus Operator is not installed');
   return done;
 }
 

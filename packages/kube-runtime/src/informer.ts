@@ -1,7 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { backoffDelay, sleep, type BackoffPolicy } from './backoff.ts';
 import { createKubeHttp, isStatus, KubeApiError, parseJson, readText, type KubeHttp, type Query } from './kube-http.ts';
-import { createInformerStore, createSyncGate, type StoreHandlers } from './informer-store.ts';
+import { createInformerStore, createSyncGate, type InformerStore, type StoreHandlers } from './informer-store.ts';
+import { afterAttempt, afterList, initialLoopState, listDelayAttempt, type AttemptOutcome } from './list-watch-loop.ts';
 import { withoutManagedFields, type KubeObject } from './kube-object.ts';
 import { listAllPages } from './list-pages.ts';
 import { createSilenceTimer, readWatchEvents, watchTimeoutSeconds, type WatchEvent, type WatchOutcome } from './watch-stream.ts';
@@ -117,15 +118,11 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
   const http = options.http ?? (options.kubeConfig === undefined ? undefined : createKubeHttp(options.kubeConfig));
   if (http === undefined) throw new Error('createInformer: give `kubeConfig` or `http`');
   const path = resourcePath(options.resource);
-  const policy: BackoffPolicy = { ...defaultBackoff, ...options.backoff };
-  const random = options.random ?? Math.random;
-  const watchTimeout = options.watchTimeoutSeconds ?? 300;
-  const watchTimeoutJitter = options.watchTimeoutJitter ?? 0.1;
-  const stallMarginMs = options.stallMarginMs ?? 30_000;
-  const pageSize = options.pageSize ?? 500;
-  const log = options.log ?? ((): void => {});
+  const settings = informerSettings(options);
+  const { policy, random, log, pageSize } = settings;
 
   let resourceVersion = '';
+  let loop = initialLoopState;
   let running: Promise<void> | null = null;
   const stopping = new AbortController();
   const store = createInformerStore<T>((error) => log({ type: 'handler-error', error }));
@@ -146,104 +143,48 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
     sync.open();
   };
 
-  /** Applies one watch event; 'gone' when the server says the version expired. */
   const applyEvent = (event: WatchEvent): 'gone' | undefined => {
-    if (event.type === 'ERROR') return watchError(event.object, path);
-    const object = event.object === undefined ? undefined : withoutManagedFields(event.object as T);
-    const version = object?.metadata?.resourceVersion;
-    if (object === undefined || version === undefined) throw new Error(`watch ${path}: ${event.type ?? 'an'} event without an object`);
-    switch (event.type) {
-      case 'ADDED':
-      case 'MODIFIED':
-        store.upsert(object);
-        break;
-      case 'DELETED':
-        store.remove(object);
-        break;
-      case 'BOOKMARK':
-        stats.bookmarks += 1;
-        break;
-      default:
-        throw new Error(`watch ${path}: unknown event type ${String(event.type)}`);
-    }
-    if (event.type !== 'BOOKMARK') stats.events += 1;
-    resourceVersion = version;
-    return undefined;
+    const applied = applyWatchEvent(event, { store, stats, path });
+    if (applied !== 'gone') resourceVersion = applied;
+    return applied === 'gone' ? 'gone' : undefined;
   };
 
-  /** One WATCH from the current resourceVersion; throws on failure (a stall included). */
-  const watchOnce = async (): Promise<{ outcome: WatchOutcome; healthy: boolean }> => {
-    const timeoutSeconds = watchTimeoutSeconds(watchTimeout, watchTimeoutJitter, random);
-    const silentLimitMs = timeoutSeconds * 1000 + stallMarginMs;
-    const abort = new AbortController();
-    // stop() may have come while the LIST was finishing: an already aborted signal counts too.
-    const signal = AbortSignal.any([abort.signal, stopping.signal]);
-    let stalled = false;
-    const silence = createSilenceTimer(silentLimitMs, () => {
-      stalled = true;
-      abort.abort();
-    });
-    const onActivity = (): void => silence.touch();
-    const started = performance.now();
-    const eventsBefore = stats.events + stats.bookmarks;
-    stats.watches += 1;
-    onActivity();
+  const watchOnce = (): Promise<{ outcome: WatchOutcome; healthy: boolean }> =>
+    watchOnceFrom({ http, path, settings, stats, log, stopping: stopping.signal, query: { ...selectors(), resourceVersion }, apply: applyEvent });
+
+  /** One turn of the loop: LIST when needed, then WATCH until it ends. */
+  const attempt = async (): Promise<{ outcome: AttemptOutcome; error?: unknown }> => {
     try {
-      const query = { ...selectors(), watch: 1, resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
-      const response = await http.openStream(path, query, signal);
-      if (response.statusCode !== 200) throw new KubeApiError(response.statusCode ?? 0, parseJson(await readText(response)), `watch ${path}`);
-      const outcome = await readWatchEvents(response, { path, onActivity, apply: applyEvent });
-      const healthy = performance.now() - started >= healthyWatchMs || stats.events + stats.bookmarks > eventsBefore;
-      return { outcome, healthy };
-    } catch (error) {
-      if (stalled && !stopping.signal.aborted) {
-        stats.stalls += 1;
-        log({ type: 'stalled', silentMs: silentLimitMs });
-        throw new StalledError(silentLimitMs);
+      if (loop.needList) {
+        const delay = listDelayAttempt(loop);
+        if (delay !== undefined) await sleep(backoffDelay(delay, policy, random), stopping.signal);
+        await relist();
+        loop = afterList(loop);
       }
-      throw error;
-    } finally {
-      silence.clear();
-      abort.abort();
+      const { outcome, healthy } = await watchOnce();
+      if (outcome === 'gone') return { outcome: 'gone' };
+      log({ type: 'watch-ended', resourceVersion });
+      return healthy ? { outcome: 'healthy' } : { outcome: 'ended-at-once', error: new Error(`watch ${path} ended at once`) };
+    } catch (error) {
+      return isGone(error) ? { outcome: 'gone' } : { outcome: 'failed', error };
     }
   };
 
   const run = async (): Promise<void> => {
-    let needList = true;
-    let failures = 0;
-    let goneStreak = 0;
-    const backOff = async (error: unknown): Promise<void> => {
-      failures += 1;
+    while (!stopping.signal.aborted) {
+      const { outcome, error } = await attempt();
+      if (stopping.signal.aborted) break;
+      const next = afterAttempt(loop, outcome);
+      loop = next.state;
+      if (outcome === 'gone') {
+        stats.gone += 1;
+        log({ type: 'gone', resourceVersion });
+      }
+      if (next.backOff === undefined) continue;
       stats.errors += 1;
-      const retryInMs = backoffDelay(failures, policy, random);
+      const retryInMs = backoffDelay(next.backOff, policy, random);
       log({ type: 'error', error, retryInMs });
       await sleep(retryInMs, stopping.signal);
-    };
-    while (!stopping.signal.aborted) {
-      try {
-        if (needList) {
-          // Twice Gone in a row (a LIST answered 410, or a watch right after a LIST did): slow down.
-          if (goneStreak > 1) await sleep(backoffDelay(goneStreak - 1, policy, random), stopping.signal);
-          await relist();
-          needList = false;
-          failures = 0;
-        }
-        const { outcome, healthy } = await watchOnce();
-        if (outcome === 'gone') throw new KubeApiError(410, undefined, `watch ${path}`);
-        log({ type: 'watch-ended', resourceVersion });
-        if (healthy) {
-          failures = 0;
-          goneStreak = 0;
-        } else await backOff(new Error(`watch ${path} ended at once`));
-      } catch (error) {
-        if (stopping.signal.aborted) break;
-        if (isGone(error)) {
-          stats.gone += 1;
-          goneStreak += 1;
-          log({ type: 'gone', resourceVersion });
-          needList = true;
-        } else await backOff(error);
-      }
     }
   };
 
@@ -267,6 +208,111 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
     },
   };
 }
+/** The options with their defaults. */
+interface InformerSettings {
+  readonly policy: BackoffPolicy;
+  readonly random: () => number;
+  readonly log: (event: InformerEvent) => void;
+  readonly pageSize: number;
+  readonly watchTimeoutSeconds: number;
+  readonly watchTimeoutJitter: number;
+  readonly stallMarginMs: number;
+}
+
+function informerSettings(options: InformerOptions): InformerSettings {
+  return {
+    policy: { ...defaultBackoff, ...options.backoff },
+    random: options.random ?? Math.random,
+    log: options.log ?? ((): void => {}),
+    pageSize: options.pageSize ?? 500,
+    watchTimeoutSeconds: options.watchTimeoutSeconds ?? 300,
+    watchTimeoutJitter: options.watchTimeoutJitter ?? 0.1,
+    stallMarginMs: options.stallMarginMs ?? 30_000,
+  };
+}
+
+interface WatchContext {
+  readonly http: KubeHttp;
+  readonly path: string;
+  readonly settings: InformerSettings;
+  readonly stats: InformerStats;
+  readonly log: (event: InformerEvent) => void;
+  /** Aborted by stop(). */
+  readonly stopping: AbortSignal;
+  /** The selectors and the resourceVersion to watch from. */
+  readonly query: Query;
+  readonly apply: (event: WatchEvent) => 'gone' | undefined;
+}
+
+/**
+ * One WATCH with bookmarks and a jittered server-side timeout; throws on failure, a stall (no byte
+ * for the timeout plus the margin) included. Healthy when it lasted or delivered anything.
+ */
+async function watchOnceFrom(watch: WatchContext): Promise<{ outcome: WatchOutcome; healthy: boolean }> {
+  const { http, path, settings, stats } = watch;
+  const timeoutSeconds = watchTimeoutSeconds(settings.watchTimeoutSeconds, settings.watchTimeoutJitter, settings.random);
+  const silentLimitMs = timeoutSeconds * 1000 + settings.stallMarginMs;
+  const abort = new AbortController();
+  // stop() may have come while the LIST was finishing: an already aborted signal counts too.
+  const signal = AbortSignal.any([abort.signal, watch.stopping]);
+  let stalled = false;
+  const silence = createSilenceTimer(silentLimitMs, () => {
+    stalled = true;
+    abort.abort();
+  });
+  const onActivity = (): void => silence.touch();
+  const started = performance.now();
+  const eventsBefore = stats.events + stats.bookmarks;
+  stats.watches += 1;
+  onActivity();
+  try {
+    const query = { ...watch.query, watch: 1, allowWatchBookmarks: true, timeoutSeconds };
+    const response = await http.openStream(path, query, signal);
+    if (response.statusCode !== 200) throw new KubeApiError(response.statusCode ?? 0, parseJson(await readText(response)), `watch ${path}`);
+    const outcome = await readWatchEvents(response, { path, onActivity, apply: watch.apply });
+    const healthy = performance.now() - started >= healthyWatchMs || stats.events + stats.bookmarks > eventsBefore;
+    return { outcome, healthy };
+  } catch (error) {
+    if (stalled && !watch.stopping.aborted) {
+      stats.stalls += 1;
+      watch.log({ type: 'stalled', silentMs: silentLimitMs });
+      throw new StalledError(silentLimitMs);
+    }
+    throw error;
+  } finally {
+    silence.clear();
+    abort.abort();
+  }
+}
+
+/**
+ * Applies one watch event to the store: the resourceVersion to resume from, or 'gone' when the
+ * server says that version expired. Throws on an event it cannot read: the watch restarts.
+ */
+function applyWatchEvent<T extends KubeObject>(event: WatchEvent, target: { store: InformerStore<T>; stats: InformerStats; path: string }): string | 'gone' {
+  const { store, stats, path } = target;
+  if (event.type === 'ERROR') return watchError(event.object, path);
+  const object = event.object === undefined ? undefined : withoutManagedFields(event.object as T);
+  const version = object?.metadata?.resourceVersion;
+  if (object === undefined || version === undefined) throw new Error(`watch ${path}: ${event.type ?? 'an'} event without an object`);
+  switch (event.type) {
+    case 'ADDED':
+    case 'MODIFIED':
+      store.upsert(object);
+      break;
+    case 'DELETED':
+      store.remove(object);
+      break;
+    case 'BOOKMARK':
+      stats.bookmarks += 1;
+      return version;
+    default:
+      throw new Error(`watch ${path}: unknown event type ${String(event.type)}`);
+  }
+  stats.events += 1;
+  return version;
+}
+
 /** An ERROR event: 'gone' for 410, else the error to restart on. */
 function watchError(object: unknown, path: string): 'gone' {
   if (isStatus(object) && object.code === 410) return 'gone';
