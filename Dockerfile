@@ -25,6 +25,7 @@ COPY services/web/package.json services/web/
 COPY services/hearth/package.json services/hearth/
 COPY e2e/package.json e2e/
 COPY bench/package.json bench/
+COPY packages/kube-runtime/package.json packages/kube-runtime/
 COPY operator/package.json operator/
 
 # Production dependencies of the workspaces the two entry points load, and nothing else: no test,
@@ -34,7 +35,8 @@ FROM manifests AS deps
 # development dependency whose link npm makes anyway; it is not in the image.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
       --workspace=@hearth/core --workspace=@hearth/gateway --workspace=@hearth/realtime \
-      --workspace=@hearth/messaging --workspace=@hearth/hearth --workspace=@hearth/operator \
+      --workspace=@hearth/messaging --workspace=@hearth/hearth --workspace=@hearth/kube-runtime \
+      --workspace=@hearth/operator \
  && rm -f node_modules/@hearth/harness
 
 # The browser UI, bundled into the static files the gateway serves (`make web`).
@@ -64,6 +66,8 @@ COPY services/messaging/src services/messaging/src
 COPY services/hearth/package.json services/hearth/
 COPY services/hearth/src services/hearth/src
 COPY --from=web /app/services/web/dist services/web/dist
+COPY packages/kube-runtime/package.json packages/kube-runtime/
+COPY packages/kube-runtime/src packages/kube-runtime/src
 COPY operator/package.json operator/
 COPY operator/src operator/src
 # The rules and dashboard a Hearth's spec.observability installs: the operator reads them at run time.

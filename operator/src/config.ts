@@ -1,7 +1,7 @@
 // The operator's configuration, read once from the environment. A bad value stops the start with
 // one line naming the variable (main.ts exits 2).
 import { hostname } from 'node:os';
-import { leaderElectionTiming } from './controller/index.ts';
+import { leaderElectionTiming } from '@hearth/kube-runtime';
 import { defaultHearthImage, defaultHearthVersion, maxReplicasCeiling } from './api/index.ts';
 import { defaultBackendImages } from './tiers/index.ts';
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { kubeBinaries, removeDir, startControlPlane, tempDir, type ControlPlane } from '@hearth/harness';
 import { repoRoot } from './api/generate.ts';
-import { eventually } from './controller/testing.ts';
+import { eventually } from '@hearth/kube-runtime/testing';
 
 const run = promisify(execFile);
 
@@ -145,7 +145,11 @@ async function ensureCrd(kubectl: Kubectl): Promise<void> {
   const present = (await kubectl('get', 'crd', 'hearths.hearth.dev', '--ignore-not-found', '-o', 'name')).trim() !== '';
   // An installed CRD is left alone: replacing it could change what other Hearths on the cluster may hold.
   if (!present) await kubectl('apply', '--server-side', '-f', path.join(repoRoot, 'crds', 'hearth.dev_hearths.yaml'));
-  await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/hearths.hearth.dev');
+  // Polled rather than `kubectl wait --for=condition=Established`, which fails at once, instead of
+  // waiting, while a CRD just created has no status.conditions yet.
+  const established = async (): Promise<boolean> =>
+    (await kubectl('get', 'crd', 'hearths.hearth.dev', '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}')).trim() === 'True';
+  await eventually('the Hearth CRD to be established', established, 60_000, 100);
 }
 
 /**

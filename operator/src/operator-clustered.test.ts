@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort, thirdPartyCrd, type Child } from '@hearth/harness';
 import type { Condition } from './api/index.ts';
-import { eventually } from './controller/testing.ts';
+import { eventually } from '@hearth/kube-runtime/testing';
 import { e2eTarget, skipUnlessControlPlane, startE2eCluster, suiteTimeoutMs, type E2eCluster } from './e2e-cluster.ts';
 import { examples, operatorTestKit, type Item } from './operator-test-support.ts';
 

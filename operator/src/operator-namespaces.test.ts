@@ -11,7 +11,7 @@ import type { Hearth } from './api/index.ts';
 import { repoRoot } from './api/generate.ts';
 import { startE2eCluster, type E2eCluster } from './e2e-cluster.ts';
 import { instanceSelector, operatorTestKit, rolledOutStatus, type Item } from './operator-test-support.ts';
-import { eventually } from './controller/testing.ts';
+import { eventually } from '@hearth/kube-runtime/testing';
 
 const watched = ['hearth-team-a', 'hearth-team-b'] as const;
 const unwatched = 'hearth-team-c';

@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { dashboardQueryProblems, freePort, panelQueries, startPrometheus, thirdPartyCrd, type Child, type Dashboard } from '@hearth/harness';
 import type { Condition, ObservabilitySpec } from './api/index.ts';
 import { repoRoot } from './api/generate.ts';
-import { eventually } from './controller/testing.ts';
+import { eventually } from '@hearth/kube-runtime/testing';
 import { e2eTarget, skipUnlessControlPlane, startE2eCluster, suiteTimeoutMs, type E2eCluster } from './e2e-cluster.ts';
 import { examples, instanceSelector, operatorTestKit } from './operator-test-support.ts';
 import { isSubset } from './reconcile/apply.ts';

@@ -11,7 +11,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { freePort, type Child, type ControlPlane } from '@hearth/harness';
 import { e2eTarget, skipUnlessControlPlane, startE2eCluster, suiteTimeoutMs, type E2eCluster } from './e2e-cluster.ts';
 import { examples, operatorTestKit, type Item } from './operator-test-support.ts';
-import { eventually, kubeConfigOf, startTcpProxy, type TcpProxy } from './controller/testing.ts';
+import { eventually, kubeConfigOf, startTcpProxy, type TcpProxy } from '@hearth/kube-runtime/testing';
 
 const target = e2eTarget(process.env);
 const embeddedObjects = (name: string): string[] => [`Ingress/${name}`, `Secret/${name}-session-key`, `Service/${name}`, `StatefulSet/${name}`];

@@ -12,7 +12,7 @@ import { freePort, type Child } from '@hearth/harness';
 import type { Condition, Hearth } from './api/index.ts';
 import { e2eTarget, startE2eCluster, suiteTimeoutMs, type E2eCluster } from './e2e-cluster.ts';
 import { examples, operatorTestKit, type Item } from './operator-test-support.ts';
-import { eventually } from './controller/testing.ts';
+import { eventually } from '@hearth/kube-runtime/testing';
 
 interface KubeEvent {
   type: string;

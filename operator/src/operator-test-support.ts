@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { startChild, type Child } from '@hearth/harness';
 import type { Hearth } from './api/index.ts';
 import { repoRoot } from './api/generate.ts';
-import { eventually } from './controller/testing.ts';
+import { eventually } from '@hearth/kube-runtime/testing';
 import { operatorScopeEnv, type E2eCluster } from './e2e-cluster.ts';
 
 export const ownedKinds = 'statefulsets,deployments,services,ingresses,networkpolicies,horizontalpodautoscalers,poddisruptionbudgets,secrets';

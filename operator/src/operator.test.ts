@@ -13,7 +13,7 @@ import type { Condition, Hearth } from './api/index.ts';
 import { repoRoot } from './api/generate.ts';
 import { e2eTarget, startE2eCluster, suiteTimeoutMs, type E2eCluster } from './e2e-cluster.ts';
 import { examples, isRolledOut, operatorTestKit, type Item } from './operator-test-support.ts';
-import { eventually } from './controller/testing.ts';
+import { eventually } from '@hearth/kube-runtime/testing';
 
 /** The steady-state window: a minute of resyncs every 5 s. */
 const STEADY_STATE_MS = 60_000;

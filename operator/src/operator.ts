@@ -18,7 +18,7 @@ import {
   type KubeObject,
   type MetricsRegistry,
   type ResourceRef,
-} from './controller/index.ts';
+} from '@hearth/kube-runtime';
 import { cloudNativePGGroupVersion, labelKeys, managedBy } from './tiers/index.ts';
 import type { OperatorConfig } from './config.ts';
 import { createGroupDiscovery, createMonitoringDiscovery } from './reconcile/discovery.ts';

@@ -3,7 +3,7 @@
 // writes nor asks: the live object must carry the hash of what we last applied (so a field we
 // stopped setting is noticed) and hold every field we set (so someone else's edit is noticed).
 import { createHash } from 'node:crypto';
-import { KubeApiError, type KubeObject } from '../controller/index.ts';
+import { KubeApiError, type KubeObject } from '@hearth/kube-runtime';
 import type { DesiredObject } from '../tiers/index.ts';
 import type { ApplyResult, ReconcileContext } from './context.ts';
 import { pathOf, type OwnedKindName } from './kinds.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { KubeObject } from '../controller/index.ts';
+import type { KubeObject } from '@hearth/kube-runtime';
 import type { DesiredStatefulSet } from '../tiers/index.ts';
 import { keepLiveClaimTemplates } from './claims.ts';
 

@@ -3,7 +3,7 @@
 // class) it was created with, and a larger spec.storage.size is carried out where Kubernetes
 // allows it: on the claims themselves (volume expansion, if their storage class permits it).
 import type { V1PersistentVolumeClaim, V1StatefulSet } from '@kubernetes/client-node';
-import { KubeApiError, type KubeObject } from '../controller/index.ts';
+import { KubeApiError, type KubeObject } from '@hearth/kube-runtime';
 import type { Hearth } from '../api/index.ts';
 import type { DesiredObject, DesiredStatefulSet, StorageRefusal } from '../tiers/index.ts';
 import { compareQuantities } from './quantity.ts';

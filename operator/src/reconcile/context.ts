@@ -1,6 +1,6 @@
 // What every reconcile step works with: the API client, the operator's defaults, and the
 // informers' caches (which spare a GET per object when nothing changed).
-import type { KubeObject } from '../controller/index.ts';
+import type { KubeObject } from '@hearth/kube-runtime';
 import type { Hearth } from '../api/index.ts';
 import { toSelector, type RandomBytes, type ServedMonitoringKinds, type TierContext } from '../tiers/index.ts';
 import type { EventRecorder } from './events.ts';

@@ -2,7 +2,7 @@
 // collector (or before it gets there) the owned objects are deleted here; the volumes, the
 // credentials that open them and CloudNativePG's Cluster (which owns its own volumes) go only when
 // spec.storage.retainOnDelete is false at deletion. The finalizer goes last, once nothing owned is left.
-import { KubeApiError, type KubeObject } from '../controller/index.ts';
+import { KubeApiError, type KubeObject } from '@hearth/kube-runtime';
 import type { Hearth } from '../api/index.ts';
 import { generatedAnnotation, instanceLabels, toSelector } from '../tiers/index.ts';
 import { hearthName, hearthNamespace, isOwnedBy, type ReconcileContext } from './context.ts';

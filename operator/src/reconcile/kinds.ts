@@ -1,5 +1,5 @@
 // The kinds the operator writes, and where each lives in the API.
-import type { ResourceRef } from '../controller/index.ts';
+import type { ResourceRef } from '@hearth/kube-runtime';
 import type { MonitoringKind } from '../tiers/index.ts';
 
 export type OwnedKindName =

@@ -3,8 +3,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeApiError, type KubeObject, type RequestRecorder } from '../controller/index.ts';
-import { parseJson, readText, recordResponse } from '../controller/kube-http.ts';
+import { KubeApiError, parseJson, readText, recordResponse, type KubeObject, type RequestRecorder } from '@hearth/kube-runtime';
 
 export const fieldManager = 'hearth-operator';
 

@@ -1,6 +1,6 @@
 // Turning what went wrong in a reconcile into something a person sees: a condition on the Hearth
 // (reconcile-hearth.ts writes it) and a Warning Event when that condition changes. Pure.
-import { KubeApiError } from '../controller/index.ts';
+import { KubeApiError } from '@hearth/kube-runtime';
 import type { Condition, HearthStatus } from '../api/index.ts';
 import { invalidResource, type TierError } from '../tiers/index.ts';
 

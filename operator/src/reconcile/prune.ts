@@ -1,6 +1,6 @@
 // Pruning: what this Hearth owns (its labels and an owner reference to it) and no longer wants.
 // Both are required, so an object someone else labelled like ours is never deleted.
-import type { KubeObject } from '../controller/index.ts';
+import type { KubeObject } from '@hearth/kube-runtime';
 import type { Hearth } from '../api/index.ts';
 import { instanceLabels, type DesiredObject } from '../tiers/index.ts';
 import { hearthName, hearthNamespace, isOwnedBy, liveObjects, type ReconcileContext } from './context.ts';

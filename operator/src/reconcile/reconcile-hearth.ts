@@ -1,6 +1,17 @@
-// The reconcile of one Hearth: an ordered chain of idempotent steps. A step that must wait
-// returns a requeue and the chain stops there.
-import { KubeApiError, type ReconcileResult } from '../controller/index.ts';
+// The reconcile of one Hearth: an ordered chain of idempotent steps run by the runtime's
+// runSteps. A step that must wait returns a requeue and the chain stops there; a step that has
+// said all there is to say returns done.
+import {
+  done,
+  KubeApiError,
+  proceed,
+  requeue,
+  runSteps,
+  toReconcileResult,
+  type ReconcileResult,
+  type ReconcileStep,
+  type StepResult,
+} from '@hearth/kube-runtime';
 import type { Hearth } from '../api/index.ts';
 import { desiredObjects, type DesiredTier, type StorageRefusal, type TierError } from '../tiers/index.ts';
 import { ensureApplied, liveObject } from './apply.ts';
@@ -30,30 +41,83 @@ export function createHearthReconciler(ctx: ReconcileContext): (key: string, sig
   };
 }
 
+/** What the steps of one reconcile share: each step fills in what the later ones need. */
+export interface HearthReconcile {
+  readonly ctx: ReconcileContext;
+  /** The Hearth as last written by this reconcile (ensureFinalizer may have updated it). */
+  hearth: Hearth;
+  /** What the tier needs; set by buildDesired. */
+  desired: DesiredTier | undefined;
+  /** What applying the objects found; set by ensureObjects. */
+  objects: ObjectsOutcome | undefined;
+  /** Set by ensureMonitoringStep, when the objects were applied. */
+  monitoring: MonitoringOutcome | undefined;
+}
+
+interface ObjectsOutcome {
+  /** A step that had to stop the chain short of the spec (credentials lost): the objects were not applied. */
+  readonly problem: TierError | undefined;
+  readonly storage: StorageRefusal | undefined;
+}
+
+/**
+ * The chain of a live Hearth, in the order that matters: the finalizer before anything is made;
+ * paused Hearths stop after it; the objects only once the tier could be built; monitoring after
+ * the objects it scrapes; the status last, saying what the steps found.
+ */
+export const hearthSteps: readonly ReconcileStep<HearthReconcile>[] = [
+  ensureFinalizerStep,
+  standBackWhenPaused,
+  buildDesired,
+  ensureObjectsStep,
+  ensureMonitoringStep,
+  ensureReported,
+];
+
+/** The chain of a Hearth being deleted. */
+export const deletionSteps: readonly ReconcileStep<HearthReconcile>[] = [finalize];
+
 export async function reconcileHearth(ctx: ReconcileContext, found: Hearth, signal: AbortSignal): Promise<ReconcileResult> {
-  if (found.metadata.deletionTimestamp !== undefined) return finalize(ctx, found);
-  // The finalizer first: an object created before it is there could outlive a quick delete.
-  const hearth = await ensureFinalizer(ctx, found);
-  if (hearth.spec.paused === true) {
-    // Only the status: a person repairing the objects by hand sees that the operator stands back.
-    const paused = await ensurePausedStatus(ctx, hearth);
-    if (paused.written && !isPaused(hearth.status)) await ctx.events.record(hearth, 'Normal', 'Paused', 'spec.paused is true: reconciling stopped');
-    return;
-  }
+  const state: HearthReconcile = { ctx, hearth: found, desired: undefined, objects: undefined, monitoring: undefined };
+  const steps = found.metadata.deletionTimestamp === undefined ? hearthSteps : deletionSteps;
+  return toReconcileResult(await runSteps(state, steps, signal));
+}
+
+/** The finalizer first: an object created before it is there could outlive a quick delete. */
+async function ensureFinalizerStep(state: HearthReconcile): Promise<StepResult> {
+  state.hearth = await ensureFinalizer(state.ctx, state.hearth);
+  return proceed;
+}
+
+/** Only the status when paused: a person repairing the objects by hand sees that the operator stands back. */
+async function standBackWhenPaused({ ctx, hearth }: HearthReconcile): Promise<StepResult> {
+  if (hearth.spec.paused !== true) return proceed;
+  const paused = await ensurePausedStatus(ctx, hearth);
+  if (paused.written && !isPaused(hearth.status)) await ctx.events.record(hearth, 'Normal', 'Paused', 'spec.paused is true: reconciling stopped');
+  return done;
+}
+
+/** The tier's objects; when nothing can be built, apply and prune nothing, so what serves keeps serving, and say why. */
+async function buildDesired(state: HearthReconcile): Promise<StepResult> {
+  const { ctx, hearth } = state;
   // Only the clustered tier runs on CloudNativePG: other Hearths never ask.
   const cloudNativePG = hearth.spec.tier === 'clustered' && ((await ctx.hasCloudNativePG?.()) ?? false);
   const desired = desiredObjects(hearth, { ...ctx.tierContext, cloudNativePG });
-  if (!desired.ok) {
-    // Nothing can be built: apply and prune nothing, so what serves keeps serving; say why.
-    const outcome = await ensureStatus(ctx, hearth, { desired });
-    if (outcome.written) await ctx.events.record(hearth, 'Warning', 'Failed', `${desired.error.code}: ${desired.error.message}`);
-    // Installing what was missing changes nothing the operator watches: look again now and then.
-    return desired.error.code === 'DatabaseNotAvailable' ? { requeueAfterMs: ctx.notReadyRequeueMs } : undefined;
+  if (desired.ok) {
+    state.desired = desired;
+    return proceed;
   }
-  signal.throwIfAborted();
-  let step: ObjectsOutcome;
+  const outcome = await ensureStatus(ctx, hearth, { desired });
+  if (outcome.written) await ctx.events.record(hearth, 'Warning', 'Failed', `${desired.error.code}: ${desired.error.message}`);
+  // Installing what was missing changes nothing the operator watches: look again now and then.
+  return desired.error.code === 'DatabaseNotAvailable' ? requeue(ctx.notReadyRequeueMs, 'the database operator is not installed') : done;
+}
+
+async function ensureObjectsStep(state: HearthReconcile): Promise<StepResult> {
+  const { ctx, hearth } = state;
+  const desired = needed(state.desired, 'desired');
   try {
-    step = await ensureObjects(ctx, hearth, desired);
+    state.objects = await ensureObjects(ctx, hearth, desired);
   } catch (error) {
     const problem = problemOf(error);
     if (problem === undefined) throw error;
@@ -61,38 +125,60 @@ export async function reconcileHearth(ctx: ReconcileContext, found: Hearth, sign
     await reportStatus(ctx, hearth, { desired, problem }).catch((statusError: unknown) => ctx.log?.('status not written', { error: String(statusError) }));
     throw error;
   }
-  signal.throwIfAborted();
-  // After the tier's objects, never before: it scrapes their Services and pods. Not when the chain
-  // stopped short (lost credentials): MonitoringReady then stays as it was.
-  const monitoring = step.problem === undefined ? await ensureMonitoring(ctx, hearth, desired) : undefined;
-  signal.throwIfAborted();
-  return ensureReported(ctx, hearth, desired, step, monitoring);
+  return proceed;
+}
+
+/**
+ * After the tier's objects, never before: it scrapes their Services and pods. Not when the chain
+ * stopped short (lost credentials): MonitoringReady then stays as it was.
+ */
+async function ensureMonitoringStep(state: HearthReconcile): Promise<StepResult> {
+  if (needed(state.objects, 'objects').problem === undefined)
+    state.monitoring = await ensureMonitoring(state.ctx, state.hearth, needed(state.desired, 'desired'));
+  return proceed;
 }
 
 /** The status of a reconcile that got through its steps, and the Events of the changes it shows. */
-async function ensureReported(ctx: ReconcileContext, hearth: Hearth, desired: DesiredTier, step: ObjectsOutcome, monitoring: MonitoringOutcome | undefined): Promise<ReconcileResult> {
-  const outcome = await reportStatus(ctx, hearth, { desired, problem: step.problem, storage: step.storage, monitoring });
+async function ensureReported(state: HearthReconcile): Promise<StepResult> {
+  const { ctx, hearth, monitoring } = state;
+  const desired = needed(state.desired, 'desired');
+  const objects = needed(state.objects, 'objects');
+  const outcome = await reportStatus(ctx, hearth, { desired, problem: objects.problem, storage: objects.storage, monitoring });
   if (outcome.written && isPaused(hearth.status)) await ctx.events.record(hearth, 'Normal', 'Resumed', 'spec.paused is false: reconciling again');
-  const settled = isReady(outcome.status) && step.problem === undefined;
+  const settled = isReady(outcome.status) && objects.problem === undefined;
   if (outcome.written && settled && !isReady(hearth.status)) {
     await ctx.events.record(hearth, 'Normal', 'Ready', `${desired.servingTier} tier ${desired.version} is ready at ${desired.url}`);
   }
-  // Workload changes wake the reconcile anyway; this is the safety net while not Ready or held back.
-  // Installing the Prometheus Operator wakes nothing the operator watches: look again now and then.
-  return settled && step.storage === undefined && monitoring?.retry !== true ? undefined : { requeueAfterMs: ctx.notReadyRequeueMs };
+  return lookAgain({ settled, storageHeldBack: objects.storage !== undefined, monitoringRetry: monitoring?.retry === true }, ctx.notReadyRequeueMs);
+}
+
+/**
+ * Whether a reconcile that got to its end looks again later: workload changes wake it anyway, so
+ * this is the safety net while the Hearth is not Ready or a change is held back. Installing the
+ * Prometheus Operator wakes nothing the operator watches: that too is looked at now and then.
+ */
+export function lookAgain(
+  found: { readonly settled: boolean; readonly storageHeldBack: boolean; readonly monitoringRetry: boolean },
+  afterMs: number,
+): StepResult {
+  if (!found.settled) return requeue(afterMs, 'not ready');
+  if (found.storageHeldBack) return requeue(afterMs, 'a storage change is held back');
+  if (found.monitoringRetry) return requeue(afterMs, 'the Prometheus Operator is not installed');
+  return done;
+}
+
+/** What an earlier step of the chain set: a step run out of order is a bug, not a state to handle. */
+function needed<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`reconcile chain: ${what} is not set; a step ran before the one that sets it`);
+  return value;
 }
 
 /** Writes the status when it changed, with a Warning for each problem condition that changed with it. */
 async function reportStatus(ctx: ReconcileContext, hearth: Hearth, findings: Findings): Promise<StatusOutcome> {
   const outcome = await ensureStatus(ctx, hearth, findings);
-  if (outcome.written) for (const warning of warningsOf(hearth.status, outcome.status)) await ctx.events.record(hearth, 'Warning', warning.reason, warning.message);
+  if (outcome.written)
+    for (const warning of warningsOf(hearth.status, outcome.status)) await ctx.events.record(hearth, 'Warning', warning.reason, warning.message);
   return outcome;
-}
-
-interface ObjectsOutcome {
-  /** A step that had to stop the chain short of the spec (credentials lost): the objects were not applied. */
-  readonly problem: TierError | undefined;
-  readonly storage: StorageRefusal | undefined;
 }
 
 /**
@@ -105,21 +191,25 @@ async function ensureObjects(ctx: ReconcileContext, hearth: Hearth, desired: Des
   for (const name of secrets.created) await ctx.events.record(hearth, 'Normal', 'Created', `Created Secret ${name}`);
   const lost = lostSecretsProblem(secrets.lost);
   if (lost !== undefined) return { problem: lost, storage: undefined };
-  const { objects, changes } = await withLiveClaimTemplates(desired.objects, (set) => liveObject(ctx, 'StatefulSet', set.metadata.namespace, set.metadata.name));
+  const { objects, changes } = await withLiveClaimTemplates(desired.objects, (set) =>
+    liveObject(ctx, 'StatefulSet', set.metadata.namespace, set.metadata.name),
+  );
   for (const applied of await ensureApplied(ctx, objects)) {
     if (applied.result === 'created') await ctx.events.record(hearth, 'Normal', 'Created', `Created ${applied.kind} ${applied.name}`);
     if (applied.result === 'updated') await ctx.events.record(hearth, 'Normal', 'Updated', `Updated ${applied.kind} ${applied.name}`);
   }
   const storage = storageRefusalOf(await ensureClaimChanges(ctx, hearth, changes));
   // Pruning last: a tier change must have its new objects before the old ones may go.
-  for (const pruned of await pruneUndesired(ctx, hearth, desired.objects)) await ctx.events.record(hearth, 'Normal', 'Pruned', `Deleted ${pruned.kind} ${pruned.name}`);
+  for (const pruned of await pruneUndesired(ctx, hearth, desired.objects))
+    await ctx.events.record(hearth, 'Normal', 'Pruned', `Deleted ${pruned.kind} ${pruned.name}`);
   return { problem: undefined, storage };
 }
 
-async function finalize(ctx: ReconcileContext, hearth: Hearth): Promise<ReconcileResult> {
-  if (!hasFinalizer(hearth)) return;
+/** Cleans up what the Hearth owns, then lets it go; waits while owned objects remain. */
+async function finalize({ ctx, hearth }: HearthReconcile): Promise<StepResult> {
+  if (!hasFinalizer(hearth)) return done;
   const cleanup = await cleanupOwned(ctx, hearth);
-  if (cleanup.remaining > 0) return { requeueAfterMs: cleanupRetryMs };
+  if (cleanup.remaining > 0) return requeue(cleanupRetryMs, `${cleanup.remaining} owned objects still being deleted`);
   if (cleanup.kept.length > 0) {
     await ctx.events.record(hearth, 'Normal', 'Retained', `Kept ${cleanup.kept.join(', ')}: spec.storage.retainOnDelete is true (docs/operator.md#delete)`);
   }
@@ -127,9 +217,9 @@ async function finalize(ctx: ReconcileContext, hearth: Hearth): Promise<Reconcil
     await removeFinalizer(ctx, hearth);
   } catch (error) {
     // A reconcile of a Hearth the cache still shows after the finalizer went: it is gone, as it should be.
-    if (error instanceof KubeApiError && error.status === 404) return;
+    if (error instanceof KubeApiError && error.status === 404) return done;
     throw error;
   }
   ctx.log?.('cleaned up', { hearth: `${hearth.metadata.namespace ?? ''}/${hearth.metadata.name ?? ''}`, deleted: cleanup.deleted, kept: cleanup.kept });
-  return;
+  return done;
 }

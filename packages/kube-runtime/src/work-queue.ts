@@ -1,5 +1,7 @@
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import { systemClock, type Clock } from './clock.ts';
+import { createDelayedKeys } from './delayed-keys.ts';
+import { createKeyQueue, type KeyQueue } from './key-queue.ts';
 
 /**
  * A work queue of object keys in the manner of client-go's rate-limited queue, driving a
@@ -66,7 +68,7 @@ export interface WorkQueue {
 }
 
 /** What a reconcile threw, whatever it was (a thrown string included). */
-class Failure {
+export class Failure {
   readonly error: unknown;
   constructor(error: unknown) {
     this.error = error;
@@ -74,6 +76,69 @@ class Failure {
 }
 
 const defaultBackoff: BackoffPolicy = { baseMs: 1_000, capMs: 300_000, jitter: 0.2 };
+
+/** What follows one reconcile of a key: its outcome, its failures in a row, and when to run it again. */
+export interface Settlement {
+  readonly outcome: ReconcileOutcome;
+  readonly failures: number;
+  /** Run the key again after this long; undefined when nothing asks for it. */
+  readonly retryAfterMs: number | undefined;
+}
+
+/**
+ * A failure retries after a back-off that grows with the failures in a row; a success resets
+ * them and runs again only when it asked to (requeue-after).
+ */
+export function settleReconcile(result: ReconcileResult | Failure, previous: { failures: number; policy: BackoffPolicy; random: () => number }): Settlement {
+  if (result instanceof Failure) {
+    const failures = previous.failures + 1;
+    return { outcome: 'error', failures, retryAfterMs: backoffDelay(failures, previous.policy, previous.random) };
+  }
+  const after = result?.requeueAfterMs;
+  return after !== undefined && after > 0
+    ? { outcome: 'requeue', failures: 0, retryAfterMs: after }
+    : { outcome: 'success', failures: 0, retryAfterMs: undefined };
+}
+
+/** Resolves 'drained' when every task settles, or 'deadline' after `deadlineMs`, whichever comes first. */
+async function drainWithin(clock: Clock, tasks: readonly Promise<void>[], deadlineMs: number): Promise<'drained' | 'deadline'> {
+  let cancelDeadline: () => void = () => {};
+  const deadline = new Promise<'deadline'>((resolve) => {
+    cancelDeadline = clock.schedule(() => resolve('deadline'), deadlineMs);
+  });
+  const finished = Promise.allSettled(tasks).then(() => 'drained' as const);
+  const outcome = await Promise.race([finished, deadline]);
+  cancelDeadline();
+  return outcome;
+}
+
+/** Failures in a row per key, kept up to date as each reconcile ends. */
+function createRetries(policy: BackoffPolicy, random: () => number) {
+  const failureCounts = new Map<string, number>();
+  const failures = (key: string): number => failureCounts.get(key) ?? 0;
+  return {
+    failures,
+    settle(key: string, result: ReconcileResult | Failure): Settlement {
+      const settled = settleReconcile(result, { failures: failures(key), policy, random });
+      if (settled.failures > 0) failureCounts.set(key, settled.failures);
+      else failureCounts.delete(key);
+      return settled;
+    },
+  };
+}
+
+/** Promises that resolve once `isIdle` holds, checked whenever the queue may have become idle. */
+function createIdleWaiters(isIdle: () => boolean) {
+  const waiters = new Set<() => void>();
+  return {
+    wait: (): Promise<void> => (isIdle() ? Promise.resolve() : new Promise<void>((resolve) => waiters.add(resolve))),
+    check(): void {
+      if (!isIdle()) return;
+      for (const resolve of waiters) resolve();
+      waiters.clear();
+    },
+  };
+}
 
 export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
   const workers = options.workers ?? 2;
@@ -83,120 +148,63 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
   const policy: BackoffPolicy = { ...defaultBackoff, ...options.backoff };
   const metrics = options.metrics ?? {};
 
-  const ready: string[] = [];
-  /** Keys that need a reconcile: in `ready`, or in flight and to be run again after. */
-  const dirty = new Set<string>();
-  /** Keys being reconciled, with when each began. */
-  const processing = new Map<string, number>();
-  /** When each key in `dirty` was added: how long it queued, once a worker takes it. */
-  const addedAt = new Map<string, number>();
+  const keys = createKeyQueue();
   const running = new Set<Promise<void>>();
-  const waiting = new Map<string, number>();
-  const failureCounts = new Map<string, number>();
-  const idleWaiters = new Set<() => void>();
+  const retries = createRetries(policy, random);
   const abortReconciles = new AbortController();
-  let cancelTimer: (() => void) | null = null;
   let pumpScheduled = false;
   let shuttingDown = false;
 
-  const reportDepth = (): void => metrics.depth?.(ready.length);
-
-  const checkIdle = (): void => {
-    if (ready.length > 0 || processing.size > 0) return;
-    for (const resolve of idleWaiters) resolve();
-    idleWaiters.clear();
-  };
+  const reportDepth = (): void => metrics.depth?.(keys.depth());
+  const idle = createIdleWaiters(() => keys.depth() === 0 && keys.inFlight() === 0);
+  const checkIdle = (): void => idle.check();
 
   const add = (key: string): void => {
-    if (shuttingDown || dirty.has(key)) return;
-    dirty.add(key);
-    addedAt.set(key, clock.now());
+    if (shuttingDown) return;
+    const added = keys.add(key, clock.now());
+    if (added === 'already') return;
     metrics.added?.(key);
-    if (processing.has(key)) return;
-    ready.push(key);
+    if (added === 'after') return;
     reportDepth();
     schedulePump();
   };
 
-  /** Arms one timer for the earliest delayed key. */
-  const armTimer = (): void => {
-    cancelTimer?.();
-    cancelTimer = null;
-    if (waiting.size === 0 || shuttingDown) return;
-    const due = Math.min(...waiting.values());
-    cancelTimer = clock.schedule(releaseDue, due - clock.now());
-  };
-
-  const releaseDue = (): void => {
-    cancelTimer = null;
-    const now = clock.now();
-    for (const [key, due] of waiting) {
-      if (due > now) continue;
-      waiting.delete(key);
-      add(key);
-    }
-    armTimer();
-  };
+  const delayed = createDelayedKeys(clock, add);
 
   const addAfter = (key: string, ms: number): void => {
     if (shuttingDown) return;
-    if (ms <= 0) {
-      add(key);
-      return;
-    }
-    const due = clock.now() + ms;
-    const current = waiting.get(key);
-    if (current !== undefined && current <= due) return;
-    waiting.set(key, due);
-    armTimer();
+    if (ms <= 0) add(key);
+    else delayed.add(key, ms);
   };
 
   const settle = (key: string, result: ReconcileResult | Failure, startedAt: number): void => {
     const seconds = Math.max(0, clock.now() - startedAt) / 1000;
+    const settled = retries.settle(key, result);
+    metrics.reconciled?.(key, seconds, settled.outcome);
     if (result instanceof Failure) {
-      const failures = (failureCounts.get(key) ?? 0) + 1;
-      failureCounts.set(key, failures);
-      const delay = backoffDelay(failures, policy, random);
-      metrics.reconciled?.(key, seconds, 'error');
+      const delay = settled.retryAfterMs ?? 0;
       metrics.retried?.(key, delay);
       options.onError?.(key, result.error, delay);
-      addAfter(key, delay);
-      return;
     }
-    failureCounts.delete(key);
-    const after = result?.requeueAfterMs;
-    metrics.reconciled?.(key, seconds, after !== undefined && after > 0 ? 'requeue' : 'success');
-    if (after !== undefined && after > 0) addAfter(key, after);
+    if (settled.retryAfterMs !== undefined) addAfter(key, settled.retryAfterMs);
   };
 
   const runOne = async (key: string, startedAt: number): Promise<void> => {
-    let result: ReconcileResult | Failure;
-    try {
-      result = await options.reconcile(key, abortReconciles.signal);
-    } catch (error) {
-      result = new Failure(error);
-    }
-    processing.delete(key);
-    settle(key, result, startedAt);
+    const result = await options.reconcile(key, abortReconciles.signal).catch((error: unknown) => new Failure(error));
     // Added while in flight: it runs again now, with what changed meanwhile.
-    if (dirty.has(key) && !shuttingDown) {
-      ready.push(key);
-      reportDepth();
-    }
+    if (keys.done(key)) reportDepth();
+    settle(key, result, startedAt);
     schedulePump();
     checkIdle();
   };
 
+  const takeNext = (): ReturnType<KeyQueue['take']> => (shuttingDown || keys.inFlight() >= workers ? undefined : keys.take(clock.now()));
+
   const pump = (): void => {
     pumpScheduled = false;
-    while (!shuttingDown && processing.size < workers && ready.length > 0) {
-      const key = ready.shift() as string;
-      const now = clock.now();
-      dirty.delete(key);
-      processing.set(key, now);
-      metrics.started?.(key, Math.max(0, now - (addedAt.get(key) ?? now)) / 1000);
-      addedAt.delete(key);
-      const task = runOne(key, now);
+    for (let taken = takeNext(); taken !== undefined; taken = takeNext()) {
+      metrics.started?.(taken.key, taken.queuedMs / 1000);
+      const task = runOne(taken.key, taken.startedAt);
       running.add(task);
       void task.finally(() => running.delete(task));
     }
@@ -213,39 +221,25 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
 
   const shutdown = async (shutdownOptions: { deadlineMs?: number } = {}): Promise<ShutdownResult> => {
     shuttingDown = true;
-    cancelTimer?.();
-    cancelTimer = null;
-    waiting.clear();
-    ready.length = 0;
-    dirty.clear();
-    addedAt.clear();
+    delayed.clear();
+    keys.clear();
     reportDepth();
     checkIdle();
-    const deadlineMs = shutdownOptions.deadlineMs ?? 30_000;
-    let cancelDeadline: (() => void) | null = null;
-    const deadline = new Promise<'deadline'>((resolve) => {
-      cancelDeadline = clock.schedule(() => resolve('deadline'), deadlineMs);
-    });
-    const finished = Promise.allSettled([...running]).then(() => 'drained' as const);
-    const outcome = await Promise.race([finished, deadline]);
-    (cancelDeadline as (() => void) | null)?.();
+    const outcome = await drainWithin(clock, [...running], shutdownOptions.deadlineMs ?? 30_000);
     if (outcome === 'drained') return { drained: true, abandoned: 0 };
     abortReconciles.abort(new Error('work queue shut down: deadline passed'));
-    return { drained: false, abandoned: processing.size };
+    return { drained: false, abandoned: keys.inFlight() };
   };
 
   return {
     add,
     addAfter,
-    depth: () => ready.length,
-    inFlight: () => processing.size,
-    inFlightMs: () => [...processing.values()].map((startedAt) => clock.now() - startedAt),
-    delayed: () => waiting.size,
-    failures: (key) => failureCounts.get(key) ?? 0,
-    whenIdle() {
-      if (ready.length === 0 && processing.size === 0) return Promise.resolve();
-      return new Promise((resolve) => idleWaiters.add(resolve));
-    },
+    depth: () => keys.depth(),
+    inFlight: () => keys.inFlight(),
+    inFlightMs: () => keys.inFlightSince().map((startedAt) => clock.now() - startedAt),
+    delayed: () => delayed.size(),
+    failures: (key) => retries.failures(key),
+    whenIdle: () => idle.wait(),
     isShuttingDown: () => shuttingDown,
     shutdown,
   };

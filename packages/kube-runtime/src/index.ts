@@ -1,4 +1,4 @@
-// The controller core, written once for every resource kind the operator reconciles.
+// @hearth/kube-runtime: the one public entry of the controller runtime (README.md says what it gives).
 export {
   createController,
   type Controller,
@@ -50,7 +50,7 @@ export {
   type RequestRecorder,
 } from './controller-metrics.ts';
 export { createHealthHandler, startHealthServer, type HealthCheck, type HealthHandler, type HealthServer } from './health-server.ts';
-export { createKubeHttp, KubeApiError, type KubeHttp, type KubeHttpOptions, type KubeResponse } from './kube-http.ts';
+export { createKubeHttp, KubeApiError, parseJson, readText, recordResponse, type KubeHttp, type KubeHttpOptions, type KubeResponse } from './kube-http.ts';
 export {
   groupOf,
   objectKey,
@@ -64,3 +64,17 @@ export {
 } from './kube-object.ts';
 export { backoffDelay, type BackoffPolicy } from './backoff.ts';
 export { systemClock, createManualClock, type Clock, type ManualClock } from './clock.ts';
+export {
+  done,
+  proceed,
+  requeue,
+  runSteps,
+  toReconcileResult,
+  type Continue,
+  type Done,
+  type ReconcileStep,
+  type Requeue,
+  type StepResult,
+} from './reconcile-step.ts';
+export { diffRelist, type RelistDiff } from './relist-diff.ts';
+export { decideAttempt, decideLeadership, observeLease, type LeaseAttempt, type LeadershipChange, type LeaseObservation } from './lease-decisions.ts';

@@ -147,7 +147,8 @@ function parseSample(line: string, format: ExpositionFormat): Sample {
   // An OpenMetrics exemplar follows ` # `; a timestamp may follow the value.
   const after = line.slice(end);
   const [valueText, ...rest] = after.split(' # ')[0]?.trim().split(' ') ?? [];
-  if (!after.startsWith(' ') || rest.length > 1 || (format === 'prometheus' && after.includes(' # '))) throw new Error(`exposition: bad sample ${JSON.stringify(line)}`);
+  if (!after.startsWith(' ') || rest.length > 1 || (format === 'prometheus' && after.includes(' # ')))
+    throw new Error(`exposition: bad sample ${JSON.stringify(line)}`);
   return { name, labels, value: parseValue(valueText, line) };
 }
 

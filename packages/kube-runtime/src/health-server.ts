@@ -70,7 +70,9 @@ async function serveMetrics(registry: MetricsRegistry, request: IncomingMessage,
     const body = await registry.render(format);
     response.writeHead(200, { 'content-type': contentTypes[format], 'cache-control': 'no-store', vary: 'Accept' }).end(body);
   } catch (error) {
-    response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`collecting metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    response
+      .writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
+      .end(`collecting metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
   }
 }
 

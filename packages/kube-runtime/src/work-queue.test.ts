@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createManualClock } from './clock.ts';
-import { createWorkQueue, type ReconcileOutcome, type ReconcileResult } from './work-queue.ts';
+import { createKeyQueue } from './key-queue.ts';
+import { createWorkQueue, Failure, settleReconcile, type ReconcileOutcome, type ReconcileResult, type Settlement } from './work-queue.ts';
 
 interface Gate {
   promise: Promise<void>;
@@ -317,5 +318,57 @@ describe('work queue in-flight times', () => {
     await queue.whenIdle();
     assert.deepEqual(queue.inFlightMs(), []);
     await queue.shutdown();
+  });
+});
+
+describe('settleReconcile', () => {
+  const policy = { baseMs: 100, capMs: 1_000, jitter: 0 };
+  const random = (): number => 0.5;
+  const cases: { name: string; result: ReconcileResult | Failure; failures: number; expected: Settlement }[] = [
+    { name: 'a success resets the failures', result: undefined, failures: 3, expected: { outcome: 'success', failures: 0, retryAfterMs: undefined } },
+    {
+      name: 'requeue-after runs it again after that long',
+      result: { requeueAfterMs: 250 },
+      failures: 0,
+      expected: { outcome: 'requeue', failures: 0, retryAfterMs: 250 },
+    },
+    {
+      name: 'requeue-after 0 is a plain success',
+      result: { requeueAfterMs: 0 },
+      failures: 0,
+      expected: { outcome: 'success', failures: 0, retryAfterMs: undefined },
+    },
+    {
+      name: 'the first failure backs off the base',
+      result: new Failure(new Error('x')),
+      failures: 0,
+      expected: { outcome: 'error', failures: 1, retryAfterMs: 100 },
+    },
+    {
+      name: 'the third failure in a row backs off four times that',
+      result: new Failure('thrown text'),
+      failures: 2,
+      expected: { outcome: 'error', failures: 3, retryAfterMs: 400 },
+    },
+    { name: 'many failures stay at the cap', result: new Failure(undefined), failures: 40, expected: { outcome: 'error', failures: 41, retryAfterMs: 1_000 } },
+  ];
+  for (const { name, result, failures, expected } of cases) {
+    it(name, () => assert.deepEqual(settleReconcile(result, { failures, policy, random }), expected));
+  }
+});
+
+describe('key queue', () => {
+  it('takes a key added twice once, and a key added while in flight again after it is done', () => {
+    const keys = createKeyQueue();
+    assert.deepEqual([keys.add('a', 0), keys.add('a', 5), keys.add('b', 10)], ['ready', 'already', 'ready']);
+    assert.deepEqual(keys.take(20), { key: 'a', queuedMs: 20, startedAt: 20 });
+    assert.equal(keys.add('a', 30), 'after', 'in flight: it waits for its reconcile to end');
+    assert.deepEqual([keys.depth(), keys.inFlight(), keys.inFlightSince()], [1, 1, [20]]);
+    assert.equal(keys.done('a'), true, 'added meanwhile: ready again');
+    assert.deepEqual([keys.take(40)?.key, keys.take(40)], ['b', { key: 'a', queuedMs: 10, startedAt: 40 }]);
+    assert.equal(keys.done('b'), false);
+    keys.add('c', 50);
+    keys.clear();
+    assert.deepEqual([keys.depth(), keys.take(60), keys.inFlight()], [0, undefined, 1]);
   });
 });

@@ -107,8 +107,7 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Met
     },
     histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: readonly number[]): Histogram<L> {
       return (
-        (existing(name, 'histogram') as Histogram<L> | undefined) ??
-        new Histogram<L>({ name, help, labelNames, buckets: [...buckets], registers: [registry] })
+        (existing(name, 'histogram') as Histogram<L> | undefined) ?? new Histogram<L>({ name, help, labelNames, buckets: [...buckets], registers: [registry] })
       );
     },
     onCollect(collect) {

@@ -11,8 +11,8 @@ import type { ReconcileOutcome, WorkQueueMetrics } from './work-queue.ts';
 
 /** controller-runtime's buckets for controller_runtime_reconcile_time_seconds. */
 export const reconcileTimeBuckets: readonly number[] = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6,
-  7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10,
+  15, 20, 25, 30, 40, 50, 60,
 ];
 
 /** client-go's workqueue buckets: 10 ns to 1000 s, a decade apart (written as decimals, not 1e-8 × 10^i, to stay exact). */
@@ -57,7 +57,12 @@ export function createControllerMetrics(registry: MetricsRegistry, controller: s
     ['name'],
     workQueueBuckets,
   );
-  const workDuration = registry.histogram('workqueue_work_duration_seconds', 'How long in seconds processing an item from workqueue takes.', ['name'], workQueueBuckets);
+  const workDuration = registry.histogram(
+    'workqueue_work_duration_seconds',
+    'How long in seconds processing an item from workqueue takes.',
+    ['name'],
+    workQueueBuckets,
+  );
   const longest = registry.gauge(
     'workqueue_longest_running_processor_seconds',
     'How many seconds has the longest running processor for workqueue been running.',
@@ -102,9 +107,11 @@ export function createControllerMetrics(registry: MetricsRegistry, controller: s
 
 /** leader_election_master_status{name}: 1 while `isLeader()`, read at every scrape. */
 export function trackLeadership(registry: MetricsRegistry, name: string, isLeader: () => boolean): void {
-  const status = registry.gauge('leader_election_master_status', 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master.', [
-    'name',
-  ]);
+  const status = registry.gauge(
+    'leader_election_master_status',
+    'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master.',
+    ['name'],
+  );
   registry.onCollect(() => status.set({ name }, isLeader() ? 1 : 0));
 }
 
@@ -125,7 +132,11 @@ export function requestCode(status: number | undefined): string {
 
 /** rest_client_requests_total{code,method,host}: every request the operator's clients send. */
 export function createRequestRecorder(registry: MetricsRegistry): RequestRecorder {
-  const requests = registry.counter('rest_client_requests_total', 'Number of HTTP requests, partitioned by status code, method, and host.', ['code', 'method', 'host']);
+  const requests = registry.counter('rest_client_requests_total', 'Number of HTTP requests, partitioned by status code, method, and host.', [
+    'code',
+    'method',
+    'host',
+  ]);
   return ({ method, host, status }) => requests.inc({ code: requestCode(status), method: method.toUpperCase(), host });
 }
 
