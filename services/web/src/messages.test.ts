@@ -5,27 +5,11 @@ import type { Boost, Message, RoomEvent, RoomForMember, User } from './api-types
 import { initialChatState, type ChatState } from './chat-state.ts';
 import { createMessages, type MessagesApi } from './messages.ts';
 import { createStore } from './store.ts';
+import { AT, messageFixture } from './test-fixtures.ts';
 
-const AT = '2025-01-01T00:00:00.000Z';
 const ME: User = { id: 'u1', name: 'Me', email: 'me@example.com', role: 'member' } as unknown as User;
 
-function message(seq: number, overrides: Partial<Message> = {}): Message {
-  return {
-    id: `m${seq}`,
-    roomId: 'r1',
-    seq,
-    authorId: 'u2',
-    clientMessageId: `c${seq}`,
-    body: `hello ${seq}`,
-    mentions: [],
-    sound: null,
-    createdAt: AT,
-    editedAt: null,
-    deletedAt: null,
-    boosts: [],
-    ...overrides,
-  };
-}
+const message = (seq: number, overrides: Partial<Message> = {}): Message => messageFixture(seq, { authorId: 'u2', ...overrides });
 
 function created(seq: number, overrides: Partial<Message> = {}): RoomEvent {
   return { v: 1, roomId: 'r1', seq, at: AT, type: 'message.created', message: message(seq, overrides) } as unknown as RoomEvent;

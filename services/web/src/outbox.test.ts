@@ -7,8 +7,8 @@ import { initialChatState, type ChatState } from './chat-state.ts';
 import { createOutbox, isRetryablePostError, type OutboxDeps } from './outbox.ts';
 import { createRoomView } from './room-state.ts';
 import { createStore } from './store.ts';
+import { messageFixture } from './test-fixtures.ts';
 
-const AT = '2025-01-01T00:00:00.000Z';
 const ME = { id: 'u1', name: 'Me', role: 'member' } as unknown as User;
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -22,20 +22,7 @@ function fakeServer(options: { latency?: (n: number) => number; failFor?: (body:
       const error = options.failFor?.(body) ?? null;
       if (error !== null) throw error;
       const seq = stored.length + 1;
-      const m = {
-        id: `m${seq}`,
-        roomId,
-        seq,
-        authorId: ME.id,
-        clientMessageId,
-        body,
-        mentions: [],
-        sound: null,
-        createdAt: AT,
-        editedAt: null,
-        deletedAt: null,
-        boosts: [],
-      };
+      const m = messageFixture(seq, { roomId, authorId: ME.id, clientMessageId, body });
       stored.push(m);
       return m;
     },

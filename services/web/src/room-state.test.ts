@@ -1,28 +1,11 @@
 /// <reference types="node" />
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import type { Message, RoomEvent } from './api-types.ts';
+import type { RoomEvent } from './api-types.ts';
+import { AT, messageFixture } from './test-fixtures.ts';
 import { addPending, applyRoomEvent, createRoomView, prependOlder, setPendingStatus, upsertMessages, type PendingMessage } from './room-state.ts';
 
-const AT = '2025-01-01T00:00:00.000Z';
-
-function message(seq: number, overrides: Partial<Message> = {}): Message {
-  return {
-    id: `m${seq}`,
-    roomId: 'r1',
-    seq,
-    authorId: 'u1',
-    clientMessageId: `c${seq}`,
-    body: `hello ${seq}`,
-    mentions: [],
-    sound: null,
-    createdAt: AT,
-    editedAt: null,
-    deletedAt: null,
-    boosts: [],
-    ...overrides,
-  };
-}
+const message = messageFixture;
 
 function event(seq: number, data: Record<string, unknown>): RoomEvent {
   return { v: 1, roomId: 'r1', seq, at: AT, ...data } as unknown as RoomEvent;

@@ -1,10 +1,10 @@
 /// <reference types="node" />
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import type { Message, RoomEvent, RoomForMember } from './api-types.ts';
+import type { RoomEvent, RoomForMember } from './api-types.ts';
 import { applyEventToSidebar, roomDisplayName } from './sidebar-state.ts';
+import { AT, createdEvent, messageFixture } from './test-fixtures.ts';
 
-const AT = '2025-01-01T00:00:00.000Z';
 const ME = 'me';
 
 function room(id: string, overrides: Partial<RoomForMember> = {}): RoomForMember {
@@ -25,21 +25,7 @@ function room(id: string, overrides: Partial<RoomForMember> = {}): RoomForMember
 }
 
 function created(roomId: string, seq: number, authorId: string): RoomEvent {
-  const message: Message = {
-    id: `m${seq}`,
-    roomId,
-    seq,
-    authorId,
-    clientMessageId: `c${seq}`,
-    body: 'hi',
-    mentions: [],
-    sound: null,
-    createdAt: AT,
-    editedAt: null,
-    deletedAt: null,
-    boosts: [],
-  };
-  return { v: 1, type: 'message.created', roomId, seq, at: AT, message };
+  return createdEvent(messageFixture(seq, { roomId, authorId, body: 'hi' }));
 }
 
 test('a message from someone else marks another room unread, not the one being read', () => {
