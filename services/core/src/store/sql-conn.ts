@@ -1,0 +1,58 @@
+import type { StoreTx } from './store.ts';
+import type { Dialect, Param } from './sql-dialect.ts';
+
+/** What a store's driver does: run one statement of the shared SQL (compiled by the driver, see Dialect). */
+export interface Driver {
+  rows(sql: string, params: readonly Param[]): Promise<unknown[]>;
+  /** Returns the number of rows changed. */
+  run(sql: string, params: readonly Param[]): Promise<number>;
+}
+
+/**
+ * A connection as the queries see it: a transaction's, or the store's reader. A
+ * transaction's refuses statements once it has ended, so a tx kept past its
+ * transaction cannot write outside one.
+ */
+export class Conn {
+  readonly dialect: Dialect;
+  #driver: Driver | null;
+
+  constructor(dialect: Dialect, driver: Driver) {
+    this.dialect = dialect;
+    this.#driver = driver;
+  }
+
+  get live(): boolean {
+    return this.#driver !== null;
+  }
+
+  end(): void {
+    this.#driver = null;
+  }
+
+  /** Rows typed as the caller declares them: both schemas type each column (STRICT in SQLite). */
+  async rows<T>(sql: string, ...params: Param[]): Promise<T[]> {
+    return (await this.#live.rows(sql, params)) as T[];
+  }
+
+  async row<T>(sql: string, ...params: Param[]): Promise<T | undefined> {
+    return (await this.#live.rows(sql, params))[0] as T | undefined;
+  }
+
+  async run(sql: string, ...params: Param[]): Promise<number> {
+    return this.#live.run(sql, params);
+  }
+
+  get #live(): Driver {
+    if (this.#driver === null) throw new Error('this transaction has ended; its tx can no longer be used');
+    return this.#driver;
+  }
+}
+
+/** What a query method sees as `this`: its connection and its sibling queries (see sql-tx.ts). */
+export interface QueryContext extends StoreTx {
+  readonly sql: Conn;
+}
+
+/** A table of query methods for some of StoreTx's methods; sql-tx.ts puts them together. */
+export type QueryTable = Partial<StoreTx> & ThisType<QueryContext>;
