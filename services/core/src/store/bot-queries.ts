@@ -2,9 +2,17 @@ import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
 import { apiTokenNotFound, found, messageNotFound, userNotFound, webhookDeliveryNotFound } from './refusals.ts';
 import { type ApiTokenRow, type BotRow, type WebhookDeliveryRow, toApiToken, toBot, toWebhookDelivery } from './rows.ts';
 import type { QueryTable } from './sql-conn.ts';
+import type { Dialect } from './sql-dialect.ts';
 import type { ApiTokenCredentials, StoreTx } from './store.ts';
 
 const BOT_SELECT = 'SELECT b.*, u.name, u.active FROM bots b JOIN users u ON u.id = b.user_id';
+const BOT = `${BOT_SELECT} WHERE b.user_id = ?`;
+const BOTS = `${BOT_SELECT} ORDER BY b.created_at, b.user_id`;
+
+const CLAIM_DELIVERIES = (d: Dialect) => `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (
+  SELECT id FROM webhook_deliveries WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
+  ORDER BY next_attempt_at, id LIMIT ? ${d.forUpdateSkipLocked}
+) RETURNING *`;
 
 /** Bots, their API tokens, and the webhook deliveries of their mentions. */
 export const botQueries = {
@@ -20,12 +28,12 @@ export const botQueries = {
   },
 
   async getBot(userId: string): Promise<Bot | null> {
-    const row = await this.sql.row<BotRow>(`${BOT_SELECT} WHERE b.user_id = ?`, userId);
+    const row = await this.sql.row<BotRow>(BOT, userId);
     return row === undefined ? null : toBot(row);
   },
 
   async listBots(): Promise<Bot[]> {
-    return (await this.sql.rows<BotRow>(`${BOT_SELECT} ORDER BY b.created_at, b.user_id`)).map(toBot);
+    return (await this.sql.rows<BotRow>(BOTS)).map(toBot);
   },
 
   async insertApiToken(token: ApiToken, secretHash: string): Promise<ApiToken> {
@@ -70,11 +78,9 @@ export const botQueries = {
 
   /** SKIP LOCKED: two messaging processes claiming at once take different deliveries (SQLite runs one transaction at a time). */
   async claimWebhookDeliveries(now: string, leaseUntil: string, limit: number): Promise<WebhookDelivery[]> {
-    const sql = `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (
-      SELECT id FROM webhook_deliveries WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
-      ORDER BY next_attempt_at, id LIMIT ? ${this.sql.dialect.forUpdateSkipLocked}
-    ) RETURNING *`;
-    return (await this.sql.rows<WebhookDeliveryRow>(sql, leaseUntil, now, limit)).map(toWebhookDelivery).sort((a, b) => a.id - b.id);
+    return (await this.sql.rows<WebhookDeliveryRow>(this.sql.statement(CLAIM_DELIVERIES), leaseUntil, now, limit))
+      .map(toWebhookDelivery)
+      .sort((a, b) => a.id - b.id);
   },
 
   async recordWebhookAttempt(id: number, outcome: Parameters<StoreTx['recordWebhookAttempt']>[1]): Promise<WebhookDelivery> {

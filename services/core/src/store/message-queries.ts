@@ -3,60 +3,66 @@ import { HearthError } from '../errors.ts';
 import { found, messageNotFound } from './refusals.ts';
 import { type BoostRow, type MessageRow, messageColumns, toBoost, toMessage } from './rows.ts';
 import type { Conn, QueryTable } from './sql-conn.ts';
+import type { Dialect } from './sql-dialect.ts';
 import type { MessagePage, NewMessage } from './store.ts';
 
 const MESSAGE = messageColumns();
+const BY_ID = `SELECT ${MESSAGE} FROM messages WHERE id = ?`;
+const BY_CLIENT_ID = `SELECT ${MESSAGE} FROM messages WHERE room_id = ? AND author_id = ? AND client_message_id = ?`;
+const PAGE_AFTER = `SELECT ${MESSAGE} FROM messages WHERE room_id = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?`;
+const PAGE_BEFORE = `SELECT ${MESSAGE} FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`;
+
+/** PostgreSQL writes the search lexemes beside the body; SQLite's triggers index it themselves. */
+const vectorOf = (d: Dialect, sql: (column: string) => string): string => (d.search.vectorColumn === null ? '' : sql(d.search.vectorColumn));
+const INSERT = (
+  d: Dialect,
+) => `INSERT INTO messages (id, room_id, seq, author_id, client_message_id, body, mentions, sound, created_at${vectorOf(d, (c) => `, ${c}`)})
+  VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?${vectorOf(d, () => ', ?::tsvector')}) ON CONFLICT DO NOTHING RETURNING ${MESSAGE}`;
+const UPDATE_BODY = (d: Dialect) =>
+  `UPDATE messages SET body = ?, mentions = ?::jsonb, edited_at = ?${vectorOf(d, (c) => `, ${c} = ?::tsvector`)} WHERE id = ? RETURNING ${MESSAGE}`;
+const MARK_DELETED = (d: Dialect) => `UPDATE messages SET body = '', mentions = '[]', sound = NULL${vectorOf(d, (c) => `, ${c} = ''`)},
+  deleted_at = coalesce(deleted_at, ?) WHERE id = ? RETURNING ${MESSAGE}`;
+const BOOSTS_OF = (d: Dialect) => `SELECT * FROM boosts WHERE ${d.inArray('message_id')} ORDER BY created_at, ${d.boostOrder}`;
 
 /** Messages, their boosts, and search over them (the dialect's search module writes the statement). */
 export const messageQueries = {
   async getMessage(id: string): Promise<Message | null> {
-    return oneMessage(this.sql, await this.sql.row<MessageRow>(`SELECT ${MESSAGE} FROM messages WHERE id = ?`, id));
+    return oneMessage(this.sql, await this.sql.row<MessageRow>(BY_ID, id));
   },
 
   async getMessageByClientId(roomId: string, authorId: string, clientMessageId: string): Promise<Message | null> {
-    const sql = `SELECT ${MESSAGE} FROM messages WHERE room_id = ? AND author_id = ? AND client_message_id = ?`;
-    return oneMessage(this.sql, await this.sql.row<MessageRow>(sql, roomId, authorId, clientMessageId));
+    return oneMessage(this.sql, await this.sql.row<MessageRow>(BY_CLIENT_ID, roomId, authorId, clientMessageId));
   },
 
   async listMessages(roomId: string, page: MessagePage): Promise<Message[]> {
     const before = page.before ?? Number.MAX_SAFE_INTEGER;
     if (page.after !== undefined) {
-      const sql = `SELECT ${MESSAGE} FROM messages WHERE room_id = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?`;
-      return withBoosts(this.sql, await this.sql.rows<MessageRow>(sql, roomId, page.after, before, page.limit));
+      return withBoosts(this.sql, await this.sql.rows<MessageRow>(PAGE_AFTER, roomId, page.after, before, page.limit));
     }
     // The newest page: take the last `limit` before the bound, then hand them back oldest first.
-    const sql = `SELECT ${MESSAGE} FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`;
-    return withBoosts(this.sql, (await this.sql.rows<MessageRow>(sql, roomId, before, page.limit)).reverse());
+    return withBoosts(this.sql, (await this.sql.rows<MessageRow>(PAGE_BEFORE, roomId, before, page.limit)).reverse());
   },
 
   async insertMessage(message: NewMessage): Promise<Message> {
     const { vectorColumn, buildVector } = this.sql.dialect.search;
-    const [column, value] = vectorColumn === null ? ['', ''] : [`, ${vectorColumn}`, ', ?::tsvector'];
-    const sql = `INSERT INTO messages (id, room_id, seq, author_id, client_message_id, body, mentions, sound, created_at${column})
-      VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?${value}) ON CONFLICT DO NOTHING RETURNING ${MESSAGE}`;
     const { id, roomId, seq, authorId, clientMessageId, body, sound, createdAt } = message;
     const params = [id, roomId, seq, authorId, clientMessageId, body, JSON.stringify(message.mentions), sound, createdAt];
     if (vectorColumn !== null) params.push(buildVector(body));
-    const row = await this.sql.row<MessageRow>(sql, ...params);
+    const row = await this.sql.row<MessageRow>(this.sql.statement(INSERT), ...params);
     if (row === undefined) throw new HearthError('conflict', 'this message was already posted');
     return toMessage(row, []);
   },
 
   async updateMessageBody(id: string, body: string, mentions: readonly string[], editedAt: string): Promise<Message> {
     const { vectorColumn, buildVector } = this.sql.dialect.search;
-    const vector = vectorColumn === null ? '' : `, ${vectorColumn} = ?::tsvector`;
-    const sql = `UPDATE messages SET body = ?, mentions = ?::jsonb, edited_at = ?${vector} WHERE id = ? RETURNING ${MESSAGE}`;
     const params = vectorColumn === null ? [id] : [buildVector(body), id];
-    const row = await this.sql.row<MessageRow>(sql, body, JSON.stringify(mentions), editedAt, ...params);
+    const row = await this.sql.row<MessageRow>(this.sql.statement(UPDATE_BODY), body, JSON.stringify(mentions), editedAt, ...params);
     return boosted(this.sql, found(row, messageNotFound(id)));
   },
 
   async markMessageDeleted(id: string, deletedAt: string): Promise<Message> {
     // Mentions and sound go with the body: a deleted message keeps no trace of what it said.
-    const { vectorColumn } = this.sql.dialect.search;
-    const sql = `UPDATE messages SET body = '', mentions = '[]', sound = NULL${vectorColumn === null ? '' : `, ${vectorColumn} = ''`},
-      deleted_at = coalesce(deleted_at, ?) WHERE id = ? RETURNING ${MESSAGE}`;
-    const row = await this.sql.row<MessageRow>(sql, deletedAt, id);
+    const row = await this.sql.row<MessageRow>(this.sql.statement(MARK_DELETED), deletedAt, id);
     return boosted(this.sql, found(row, messageNotFound(id)));
   },
 
@@ -101,12 +107,11 @@ async function withBoosts(sql: Conn, rows: readonly MessageRow[]): Promise<Messa
 async function boostsOf(sql: Conn, messages: readonly MessageRow[]): Promise<Map<string, Boost[]>> {
   const byMessage = new Map<string, Boost[]>();
   if (messages.length === 0) return byMessage;
-  const { inArray, boostOrder } = sql.dialect;
-  const query = `SELECT * FROM boosts WHERE ${inArray('message_id')} ORDER BY created_at, ${boostOrder}`;
-  for (const row of await sql.rows<BoostRow>(
-    query,
+  const rows = await sql.rows<BoostRow>(
+    sql.statement(BOOSTS_OF),
     messages.map((message) => message.id),
-  )) {
+  );
+  for (const row of rows) {
     const list = byMessage.get(row.message_id) ?? [];
     list.push(toBoost(row));
     byMessage.set(row.message_id, list);

@@ -4,7 +4,13 @@ import { HearthError } from '../errors.ts';
 import { found, roomNotFound } from './refusals.ts';
 import { type MembershipRow, type RoomRow, toMembership, toRoom } from './rows.ts';
 import type { Conn, QueryTable } from './sql-conn.ts';
+import type { Dialect } from './sql-dialect.ts';
 import type { StoreTx } from './store.ts';
+
+const ROOMS_OF_MEMBER = (d: Dialect) => `SELECT r.*, mb.involvement, mb.read_seq FROM memberships mb JOIN rooms r ON r.id = mb.room_id
+  WHERE mb.user_id = ? ORDER BY r.name IS NULL, ${d.foldCase('r.name')}, r.id`;
+const OPEN_ROOMS = (d: Dialect) => `SELECT * FROM rooms WHERE kind = 'open' ORDER BY ${d.foldCase('name')} NULLS FIRST, id`;
+const LOCK_ROOM = (d: Dialect) => `SELECT id FROM rooms WHERE id = ? ${d.forUpdate}`;
 
 /** Rooms and their memberships. */
 export const roomQueries = {
@@ -14,9 +20,7 @@ export const roomQueries = {
   },
 
   async listRoomsForMember(userId: string): Promise<RoomForMember[]> {
-    const sql = `SELECT r.*, mb.involvement, mb.read_seq FROM memberships mb JOIN rooms r ON r.id = mb.room_id
-      WHERE mb.user_id = ? ORDER BY r.name IS NULL, ${this.sql.dialect.foldCase('r.name')}, r.id`;
-    const rows = await this.sql.rows<RoomRow & { involvement: Involvement; read_seq: number }>(sql, userId);
+    const rows = await this.sql.rows<RoomRow & { involvement: Involvement; read_seq: number }>(this.sql.statement(ROOMS_OF_MEMBER), userId);
     const members = await memberIdsOfRoomsOf(this.sql, userId);
     return rows.map((row) => {
       const room = toRoom(row);
@@ -26,8 +30,7 @@ export const roomQueries = {
   },
 
   async listOpenRooms(): Promise<Room[]> {
-    const sql = `SELECT * FROM rooms WHERE kind = 'open' ORDER BY ${this.sql.dialect.foldCase('name')} NULLS FIRST, id`;
-    return (await this.sql.rows<RoomRow>(sql)).map(toRoom);
+    return (await this.sql.rows<RoomRow>(this.sql.statement(OPEN_ROOMS))).map(toRoom);
   },
 
   async findDirectRoom(userIds: readonly string[]): Promise<Room | null> {
@@ -60,8 +63,7 @@ export const roomQueries = {
 
   /** SQLite runs one transaction at a time (BEGIN IMMEDIATE, one connection), so there only existence is left to check. */
   async lockRoom(roomId: string): Promise<void> {
-    const row = await this.sql.row<{ id: string }>(`SELECT id FROM rooms WHERE id = ? ${this.sql.dialect.forUpdate}`, roomId);
-    found(row, roomNotFound(roomId));
+    found(await this.sql.row<{ id: string }>(this.sql.statement(LOCK_ROOM), roomId), roomNotFound(roomId));
   },
 
   async getMembership(roomId: string, userId: string): Promise<Membership | null> {

@@ -15,5 +15,7 @@ const QUERIES: StoreTx = { ...userQueries, ...roomQueries, ...messageQueries, ..
  * methods are shared through the prototype, so a transaction costs one small object.
  */
 export function createSqlTx(sql: Conn): StoreTx {
-  return Object.create(QUERIES, { sql: { value: sql } }) as QueryContext;
+  const tx = Object.create(QUERIES) as { sql: Conn } & QueryContext;
+  tx.sql = sql;
+  return tx;
 }

@@ -197,6 +197,10 @@ class PostgresDriver implements Driver {
     return (await this.#query(text, values)).rows;
   }
 
+  async row(text: string, values: readonly Param[]): Promise<unknown> {
+    return (await this.#query(text, values)).rows[0];
+  }
+
   async run(text: string, values: readonly Param[]): Promise<number> {
     return (await this.#query(text, values)).rowCount ?? 0;
   }

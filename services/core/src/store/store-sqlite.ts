@@ -147,6 +147,10 @@ class SqliteDriver implements Driver {
     return this.#prepare(sql).all(...params.map(bindable));
   }
 
+  async row(sql: string, params: readonly Param[]): Promise<unknown> {
+    return this.#prepare(sql).get(...params.map(bindable));
+  }
+
   async run(sql: string, params: readonly Param[]): Promise<number> {
     return Number(this.#prepare(sql).run(...params.map(bindable)).changes);
   }
