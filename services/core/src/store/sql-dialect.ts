@@ -30,6 +30,8 @@ export interface Dialect {
    * statements cost no round trip.
    */
   readonly appendEvent: readonly EventStatement[];
+  /** After rows were inserted with their ids (an import): the statement that makes the table's next id follow them, or null where none is needed. */
+  moveSequencePast(table: string, column: string): string | null;
   readonly search: SearchDialect;
 }
 
@@ -74,6 +76,7 @@ export const POSTGRES: Dialect = {
       params: (roomId, seq, type, body) => [roomId, seq, type, body],
     },
   ],
+  moveSequencePast: (table, column) => `SELECT setval(pg_get_serial_sequence('${table}', '${column}'), coalesce(max(${column}), 0) + 1, false) FROM ${table}`,
   search: postgresSearch,
 };
 
@@ -91,6 +94,8 @@ export const SQLITE: Dialect = {
     { sql: 'INSERT INTO room_events (room_id, seq, type, body) VALUES (?, ?, ?, ?)', params: (roomId, seq, type, body) => [roomId, seq, type, body] },
     { sql: 'INSERT INTO outbox (room_id, seq) VALUES (?, ?)', params: (roomId, seq) => [roomId, seq] },
   ],
+  // AUTOINCREMENT keeps the largest id ever inserted, given or not.
+  moveSequencePast: () => null,
   search: sqliteSearch,
 };
 

@@ -3,6 +3,7 @@ import { DatabaseError, Pool, TypeOverrides, types, type PoolClient, type QueryR
 import { HearthError } from '../errors.ts';
 import { applyMigrations } from './postgres-migrations.ts';
 import { ReadsThrough } from './reads-through.ts';
+import { exportRecords, importRecords } from './record-stream.ts';
 import { Conn, type Driver } from './sql-conn.ts';
 import { POSTGRES, type Param } from './sql-dialect.ts';
 import { createSqlTx } from './sql-tx.ts';
@@ -61,16 +62,29 @@ export class StorePostgres extends ReadsThrough implements Store {
     return store;
   }
 
-  async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.#inTransaction('BEGIN', (tx) => work(tx.queries));
+  }
+
+  /** A snapshot (REPEATABLE READ) that writes wait for nothing on. */
+  exportRecords(write: (line: string) => Promise<void> | void): Promise<number> {
+    return this.#inTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => exportRecords(tx.sql, write));
+  }
+
+  importRecords(lines: AsyncIterable<string> | Iterable<string>): Promise<number> {
+    return this.#inTransaction('BEGIN', (tx) => importRecords(tx.sql, lines));
+  }
+
+  async #inTransaction<T>(begin: string, work: (tx: Reader) => Promise<T>): Promise<T> {
     if (this.#context.getStore()?.sql.live === true) {
       // It would hold a second connection while the first waits on it, and could deadlock the pool.
       throw new Error('transaction() called inside a transaction; use the tx it was given');
     }
     return this.#withClient(async (client, discard) => {
       const tx = reader(new Conn(POSTGRES, new PostgresDriver((text, values) => client.query(text, values), this.#server)));
-      await tx.sql.run('BEGIN');
+      await tx.sql.run(begin);
       try {
-        const result = await this.#context.run(tx, () => work(tx.queries));
+        const result = await this.#context.run(tx, () => work(tx));
         await tx.sql.run('COMMIT');
         return result;
       } catch (error) {

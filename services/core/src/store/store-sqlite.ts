@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { ReadsThrough } from './reads-through.ts';
+import { exportRecords, importRecords } from './record-stream.ts';
 import { Conn, type Driver } from './sql-conn.ts';
 import { SQLITE, type Param } from './sql-dialect.ts';
 import { createSqlTx } from './sql-tx.ts';
@@ -54,6 +55,19 @@ export class StoreSqlite extends ReadsThrough implements Store {
   }
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.#inTransaction(work);
+  }
+
+  /** A transaction like any other, so the export is one snapshot. */
+  exportRecords(write: (line: string) => Promise<void> | void): Promise<number> {
+    return this.#inTransaction((_tx, conn) => exportRecords(conn, write));
+  }
+
+  importRecords(lines: AsyncIterable<string> | Iterable<string>): Promise<number> {
+    return this.#inTransaction((_tx, conn) => importRecords(conn, lines));
+  }
+
+  #inTransaction<T>(work: (tx: StoreTx, conn: Conn) => Promise<T>): Promise<T> {
     if (this.#isInsideCurrent()) {
       // It would wait for the transaction it is part of, forever.
       return Promise.reject(new Error('transaction() called inside a transaction; use the tx it was given'));
@@ -88,13 +102,13 @@ export class StoreSqlite extends ReadsThrough implements Store {
     return this.#current !== null && this.#context.getStore() === this.#current;
   }
 
-  async #runTransaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+  async #runTransaction<T>(work: (tx: StoreTx, conn: Conn) => Promise<T>): Promise<T> {
     const conn = new Conn(SQLITE, this.#driver);
     const tx = createSqlTx(conn);
     this.#db.exec('BEGIN IMMEDIATE');
     this.#current = tx;
     try {
-      const result = await this.#context.run(tx, () => work(tx));
+      const result = await this.#context.run(tx, () => work(tx, conn));
       this.#db.exec('COMMIT');
       return result;
     } catch (error) {
