@@ -36,77 +36,30 @@ interface RecordTable {
   readonly fixed?: Readonly<Record<string, Param>>;
 }
 
-const v = 'value' as const;
+/** A table whose columns are listed as `name` or `name:kind` (a plain value unless it says bool or json). */
+function table(name: string, columns: string, options: Omit<RecordTable, 'name' | 'columns'>): RecordTable {
+  const kinds = columns.split(' ').map((column) => column.split(':') as [string, Kind?]);
+  return { name, columns: Object.fromEntries(kinds.map(([column, kind = 'value']) => [column, kind])), ...options };
+}
+
+const byId = { orderBy: () => 'id' };
 
 export const RECORD_TABLES: readonly RecordTable[] = [
-  { name: 'account', columns: { id: v, name: v, join_code: v, created_at: v }, orderBy: () => 'id', fixed: { singleton: 1 } },
-  {
-    name: 'users',
-    columns: { id: v, name: v, email: v, role: v, active: 'bool', password_hash: v, created_at: v },
-    orderBy: () => 'id',
-  },
-  { name: 'identities', columns: { issuer: v, subject: v, user_id: v, created_at: v }, orderBy: () => 'issuer, subject' },
-  {
-    name: 'sessions',
-    columns: { id: v, user_id: v, csrf_token: v, created_at: v, last_seen_at: v, expires_at: v, user_agent: v, ip: v, idp_session_id: v },
-    orderBy: () => 'id',
-  },
-  {
-    name: 'rooms',
-    columns: { id: v, kind: v, name: v, created_by: v, created_at: v, last_seq: v, last_message_seq: v, direct_key: v },
-    orderBy: () => 'id',
-  },
-  { name: 'memberships', columns: { room_id: v, user_id: v, involvement: v, read_seq: v, created_at: v }, orderBy: () => 'room_id, user_id' },
-  {
-    name: 'messages',
-    columns: {
-      id: v,
-      room_id: v,
-      seq: v,
-      author_id: v,
-      client_message_id: v,
-      body: v,
-      mentions: 'json',
-      sound: v,
-      created_at: v,
-      edited_at: v,
-      deleted_at: v,
-    },
-    // Insertion order: search breaks ties between messages of the same instant by it.
-    orderBy: () => 'pk',
-  },
-  { name: 'boosts', columns: { id: v, message_id: v, author_id: v, content: v, created_at: v }, orderBy: (d) => `created_at, ${d.boostOrder}` },
-  { name: 'room_events', columns: { room_id: v, seq: v, type: v, body: 'json' }, orderBy: () => 'room_id, seq' },
-  { name: 'outbox', columns: { id: v, room_id: v, seq: v }, orderBy: () => 'id', where: (d) => d.outboxWaiting, serial: true },
-  {
-    name: 'audit_log',
-    columns: { id: v, at: v, actor_id: v, action: v, target_type: v, target_id: v, detail: 'json', ip: v, user_agent: v },
-    orderBy: () => 'id',
-    serial: true,
-  },
-  { name: 'bots', columns: { user_id: v, webhook_url: v, created_by: v, created_at: v }, orderBy: () => 'user_id' },
-  {
-    name: 'api_tokens',
-    columns: { id: v, user_id: v, name: v, secret_hash: v, room_ids: 'json', created_by: v, created_at: v, revoked_at: v, last_used_at: v },
-    orderBy: () => 'id',
-  },
-  {
-    name: 'webhook_deliveries',
-    columns: {
-      id: v,
-      bot_id: v,
-      message_id: v,
-      room_id: v,
-      attempts: v,
-      next_attempt_at: v,
-      created_at: v,
-      delivered_at: v,
-      failed_at: v,
-      last_error: v,
-    },
-    orderBy: () => 'id',
-    serial: true,
-  },
+  table('account', 'id name join_code created_at', { ...byId, fixed: { singleton: 1 } }),
+  table('users', 'id name email role active:bool password_hash created_at', byId),
+  table('identities', 'issuer subject user_id created_at', { orderBy: () => 'issuer, subject' }),
+  table('sessions', 'id user_id csrf_token created_at last_seen_at expires_at user_agent ip idp_session_id', byId),
+  table('rooms', 'id kind name created_by created_at last_seq last_message_seq direct_key', byId),
+  table('memberships', 'room_id user_id involvement read_seq created_at', { orderBy: () => 'room_id, user_id' }),
+  // Insertion order: search breaks ties between messages of the same instant by it.
+  table('messages', 'id room_id seq author_id client_message_id body mentions:json sound created_at edited_at deleted_at', { orderBy: () => 'pk' }),
+  table('boosts', 'id message_id author_id content created_at', { orderBy: (d) => `created_at, ${d.boostOrder}` }),
+  table('room_events', 'room_id seq type body:json', { orderBy: () => 'room_id, seq' }),
+  table('outbox', 'id room_id seq', { ...byId, where: (d) => d.outboxWaiting, serial: true }),
+  table('audit_log', 'id at actor_id action target_type target_id detail:json ip user_agent', { ...byId, serial: true }),
+  table('bots', 'user_id webhook_url created_by created_at', { orderBy: () => 'user_id' }),
+  table('api_tokens', 'id user_id name secret_hash room_ids:json created_by created_at revoked_at last_used_at', byId),
+  table('webhook_deliveries', 'id bot_id message_id room_id attempts next_attempt_at created_at delivered_at failed_at last_error', { ...byId, serial: true }),
 ];
 
 const PAGE_ROWS = 1_000;
