@@ -4,13 +4,16 @@ import type { Dialect, Param } from './sql-dialect.ts';
 type Build = (dialect: Dialect) => string;
 const BUILT = new WeakMap<Build, Map<Dialect, string>>();
 
+/** A result now (SQLite's synchronous driver) or later (PostgreSQL's); callers await either. */
+export type Awaitable<T> = T | Promise<T>;
+
 /** What a store's driver does: run one statement of the shared SQL (compiled by the driver, see Dialect). */
 export interface Driver {
-  rows(sql: string, params: readonly Param[]): Promise<unknown[]>;
+  rows(sql: string, params: readonly Param[]): Awaitable<unknown[]>;
   /** The first row only: SQLite then stops stepping the statement. */
-  row(sql: string, params: readonly Param[]): Promise<unknown>;
+  row(sql: string, params: readonly Param[]): Awaitable<unknown>;
   /** Returns the number of rows changed. */
-  run(sql: string, params: readonly Param[]): Promise<number>;
+  run(sql: string, params: readonly Param[]): Awaitable<number>;
 }
 
 /**
@@ -36,16 +39,17 @@ export class Conn {
   }
 
   /** Rows typed as the caller declares them: both schemas type each column (STRICT in SQLite). */
-  // Not async themselves: each layer of await costs a post several microseconds on SQLite.
-  rows<T>(sql: string, ...params: Param[]): Promise<T[]> {
-    return this.#live.rows(sql, params) as Promise<T[]>;
+  // Not async themselves, and SQLite's results come back as they are: every promise and
+  // await between a query method and the driver costs a post microseconds on SQLite.
+  rows<T>(sql: string, ...params: Param[]): Awaitable<T[]> {
+    return this.#live.rows(sql, params) as Awaitable<T[]>;
   }
 
-  row<T>(sql: string, ...params: Param[]): Promise<T | undefined> {
-    return this.#live.row(sql, params) as Promise<T | undefined>;
+  row<T>(sql: string, ...params: Param[]): Awaitable<T | undefined> {
+    return this.#live.row(sql, params) as Awaitable<T | undefined>;
   }
 
-  run(sql: string, ...params: Param[]): Promise<number> {
+  run(sql: string, ...params: Param[]): Awaitable<number> {
     return this.#live.run(sql, params);
   }
 

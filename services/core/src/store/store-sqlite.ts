@@ -157,15 +157,15 @@ class SqliteDriver implements Driver {
     this.#db = db;
   }
 
-  async rows(sql: string, params: readonly Param[]): Promise<unknown[]> {
+  rows(sql: string, params: readonly Param[]): unknown[] {
     return this.#prepare(sql).all(...params.map(bindable));
   }
 
-  async row(sql: string, params: readonly Param[]): Promise<unknown> {
+  row(sql: string, params: readonly Param[]): unknown {
     return this.#prepare(sql).get(...params.map(bindable));
   }
 
-  async run(sql: string, params: readonly Param[]): Promise<number> {
+  run(sql: string, params: readonly Param[]): number {
     return Number(this.#prepare(sql).run(...params.map(bindable)).changes);
   }
 
