@@ -20,7 +20,7 @@ export const MIGRATION_LOCK_KEY = 0x686561727468;
  * - Ids, emails and keys are COLLATE "C": byte order and ASCII-only lower(), as in SQLite,
  *   whatever the database's locale (which also keeps these indexes cheap).
  * - messages.search holds the search lexemes, written by the store beside the body
- *   (see search-lexemes in store-postgres.ts) instead of an FTS5 index. PostgreSQL's text
+ *   (see search-postgres.ts) instead of an FTS5 index. PostgreSQL's text
  *   parser is not used because it keeps `example.com`, `a@b.c`, `/usr/bin` and `1.2.3` as
  *   single tokens, glues words to any non-ASCII punctuation in a C-locale database, and
  *   cannot fold accents in an immutable expression; the store's own tokenizer matches

@@ -12,86 +12,32 @@ import type { ApiTokenCredentials, AuditPage, Credentials, MessagePage, OutboxBa
 export abstract class ReadsThrough implements StoreReads {
   protected abstract read<T>(use: (reads: StoreReads) => Promise<T>): Promise<T>;
 
-  getAccount(): Promise<Account | null> {
-    return this.read((r) => r.getAccount());
-  }
-  getUser(id: string): Promise<User | null> {
-    return this.read((r) => r.getUser(id));
-  }
-  getCredentialsByEmail(email: string): Promise<Credentials | null> {
-    return this.read((r) => r.getCredentialsByEmail(email));
-  }
-  listUsers(): Promise<User[]> {
-    return this.read((r) => r.listUsers());
-  }
-  countUsers(): Promise<number> {
-    return this.read((r) => r.countUsers());
-  }
-  getRoom(id: string): Promise<Room | null> {
-    return this.read((r) => r.getRoom(id));
-  }
-  listRoomsForMember(userId: string): Promise<RoomForMember[]> {
-    return this.read((r) => r.listRoomsForMember(userId));
-  }
-  listOpenRooms(): Promise<Room[]> {
-    return this.read((r) => r.listOpenRooms());
-  }
-  findDirectRoom(userIds: readonly string[]): Promise<Room | null> {
-    return this.read((r) => r.findDirectRoom(userIds));
-  }
-  getMembership(roomId: string, userId: string): Promise<Membership | null> {
-    return this.read((r) => r.getMembership(roomId, userId));
-  }
-  listMembers(roomId: string): Promise<Membership[]> {
-    return this.read((r) => r.listMembers(roomId));
-  }
-  getMessage(id: string): Promise<Message | null> {
-    return this.read((r) => r.getMessage(id));
-  }
-  getMessageByClientId(roomId: string, authorId: string, clientMessageId: string): Promise<Message | null> {
-    return this.read((r) => r.getMessageByClientId(roomId, authorId, clientMessageId));
-  }
-  listMessages(roomId: string, page: MessagePage): Promise<Message[]> {
-    return this.read((r) => r.listMessages(roomId, page));
-  }
-  getBoost(id: string): Promise<Boost | null> {
-    return this.read((r) => r.getBoost(id));
-  }
-  eventsSince(roomId: string, afterSeq: number, limit: number): Promise<RoomEvent[]> {
-    return this.read((r) => r.eventsSince(roomId, afterSeq, limit));
-  }
-  unpublishedEvents(limit: number): Promise<OutboxEntry[]> {
-    return this.read((r) => r.unpublishedEvents(limit));
-  }
-
-  outboxBacklog(): Promise<OutboxBacklog> {
-    return this.read((r) => r.outboxBacklog());
-  }
-  searchMessages(userId: string, query: string, limit: number): Promise<SearchHit[]> {
-    return this.read((r) => r.searchMessages(userId, query, limit));
-  }
-  getSession(id: string): Promise<Session | null> {
-    return this.read((r) => r.getSession(id));
-  }
-  getUserByIdentity(issuer: string, subject: string): Promise<User | null> {
-    return this.read((r) => r.getUserByIdentity(issuer, subject));
-  }
-  listAudit(page: AuditPage): Promise<AuditEntry[]> {
-    return this.read((r) => r.listAudit(page));
-  }
-  getBot(userId: string): Promise<Bot | null> {
-    return this.read((r) => r.getBot(userId));
-  }
-  listBots(): Promise<Bot[]> {
-    return this.read((r) => r.listBots());
-  }
-  getApiToken(id: string): Promise<ApiTokenCredentials | null> {
-    return this.read((r) => r.getApiToken(id));
-  }
-  listApiTokens(userId: string): Promise<ApiToken[]> {
-    return this.read((r) => r.listApiTokens(userId));
-  }
-  listWebhookDeliveries(messageId: string): Promise<WebhookDelivery[]> {
-    return this.read((r) => r.listWebhookDeliveries(messageId));
-  }
+  readonly getAccount = (): Promise<Account | null> => this.read((r) => r.getAccount());
+  readonly getUser = (id: string): Promise<User | null> => this.read((r) => r.getUser(id));
+  readonly getCredentialsByEmail = (email: string): Promise<Credentials | null> => this.read((r) => r.getCredentialsByEmail(email));
+  readonly listUsers = (): Promise<User[]> => this.read((r) => r.listUsers());
+  readonly countUsers = (): Promise<number> => this.read((r) => r.countUsers());
+  readonly getRoom = (id: string): Promise<Room | null> => this.read((r) => r.getRoom(id));
+  readonly listRoomsForMember = (userId: string): Promise<RoomForMember[]> => this.read((r) => r.listRoomsForMember(userId));
+  readonly listOpenRooms = (): Promise<Room[]> => this.read((r) => r.listOpenRooms());
+  readonly findDirectRoom = (userIds: readonly string[]): Promise<Room | null> => this.read((r) => r.findDirectRoom(userIds));
+  readonly getMembership = (roomId: string, userId: string): Promise<Membership | null> => this.read((r) => r.getMembership(roomId, userId));
+  readonly listMembers = (roomId: string): Promise<Membership[]> => this.read((r) => r.listMembers(roomId));
+  readonly getMessage = (id: string): Promise<Message | null> => this.read((r) => r.getMessage(id));
+  readonly getMessageByClientId = (roomId: string, authorId: string, clientMessageId: string): Promise<Message | null> =>
+    this.read((r) => r.getMessageByClientId(roomId, authorId, clientMessageId));
+  readonly listMessages = (roomId: string, page: MessagePage): Promise<Message[]> => this.read((r) => r.listMessages(roomId, page));
+  readonly getBoost = (id: string): Promise<Boost | null> => this.read((r) => r.getBoost(id));
+  readonly eventsSince = (roomId: string, afterSeq: number, limit: number): Promise<RoomEvent[]> => this.read((r) => r.eventsSince(roomId, afterSeq, limit));
+  readonly unpublishedEvents = (limit: number): Promise<OutboxEntry[]> => this.read((r) => r.unpublishedEvents(limit));
+  readonly outboxBacklog = (): Promise<OutboxBacklog> => this.read((r) => r.outboxBacklog());
+  readonly searchMessages = (userId: string, query: string, limit: number): Promise<SearchHit[]> => this.read((r) => r.searchMessages(userId, query, limit));
+  readonly getSession = (id: string): Promise<Session | null> => this.read((r) => r.getSession(id));
+  readonly getUserByIdentity = (issuer: string, subject: string): Promise<User | null> => this.read((r) => r.getUserByIdentity(issuer, subject));
+  readonly listAudit = (page: AuditPage): Promise<AuditEntry[]> => this.read((r) => r.listAudit(page));
+  readonly getBot = (userId: string): Promise<Bot | null> => this.read((r) => r.getBot(userId));
+  readonly listBots = (): Promise<Bot[]> => this.read((r) => r.listBots());
+  readonly getApiToken = (id: string): Promise<ApiTokenCredentials | null> => this.read((r) => r.getApiToken(id));
+  readonly listApiTokens = (userId: string): Promise<ApiToken[]> => this.read((r) => r.listApiTokens(userId));
+  readonly listWebhookDeliveries = (messageId: string): Promise<WebhookDelivery[]> => this.read((r) => r.listWebhookDeliveries(messageId));
 }

@@ -230,3 +230,15 @@ export function toSession(row: SessionRow): Session {
     idpSessionId: row.idp_session_id,
   };
 }
+
+/** A JSON column's value: text in SQLite, already parsed in PostgreSQL (jsonb). */
+export function fromJson<T>(value: string | T): T {
+  return parsed(value);
+}
+
+/** A message's columns, without PostgreSQL's search lexemes or the key column, which nothing outside the store reads. */
+export function messageColumns(alias = ''): string {
+  const prefix = alias === '' ? '' : `${alias}.`;
+  const columns = ['id', 'room_id', 'seq', 'author_id', 'client_message_id', 'body', 'mentions', 'sound', 'created_at', 'edited_at', 'deleted_at'];
+  return columns.map((column) => prefix + column).join(', ');
+}

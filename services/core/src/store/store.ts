@@ -30,6 +30,13 @@ export interface Store extends StoreReads {
   ping(): Promise<void>;
   /** The connection pool's use now, or null for a store without a pool (SQLite). */
   poolStats(): PoolStats | null;
+  /**
+   * Every record as the dialect-neutral NDJSON of record-stream.ts, read from one consistent
+   * snapshot, each line handed to `write` in order. Returns the number of rows.
+   */
+  exportRecords(write: (line: string) => Promise<void> | void): Promise<number>;
+  /** Loads such a stream into this store, which must be empty: all of it, or (refused) nothing. Returns the number of rows. */
+  importRecords(lines: AsyncIterable<string> | Iterable<string>): Promise<number>;
   close(): Promise<void>;
 }
 

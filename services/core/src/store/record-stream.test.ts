@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startPostgres, type PostgresServer } from '@hearth/harness';
+import { EVENT_VERSION, type RoomEvent } from '../domain/events.ts';
+import { directKey } from '../domain/rules.ts';
+import type { Message } from '../domain/types.ts';
+import { HearthError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { RECORD_TABLES, sortedKeys } from './record-stream.ts';
+import type { Store } from './store.ts';
+import { StorePostgres } from './store-postgres.ts';
+import { StoreSqlite } from './store-sqlite.ts';
+
+const at = (minute: number): string => new Date(Date.UTC(2025, 0, 1, 0, minute)).toISOString();
+
+let server: PostgresServer;
+let databases = 0;
+const openPostgres = async (): Promise<StorePostgres> => StorePostgres.open(await server.createDatabase(`records${databases++}`), 4);
+
+before(async () => {
+  server = await startPostgres();
+});
+after(async () => {
+  await server.stop();
+});
+
+async function exported(store: Store): Promise<string[]> {
+  const lines: string[] = [];
+  await store.exportRecords((line) => void lines.push(line));
+  return lines;
+}
+
+async function withStores<T>(stores: Store[], use: () => Promise<T>): Promise<T> {
+  try {
+    return await use();
+  } finally {
+    for (const store of stores) await store.close();
+  }
+}
+
+/** One of every kind of record, with the values a dialect could get wrong: booleans, JSON key order, NULLs, text search needs. */
+async function seed(store: Store): Promise<{ message: Message }> {
+  return store.transaction(async (tx) => {
+    await tx.insertAccount({ id: newId(), name: 'Acme', joinCode: 'join-1', createdAt: at(0) });
+    const ada = await tx.insertUser({ id: newId(), name: 'Ada', email: 'ada@example.com', role: 'administrator', passwordHash: 'hash', createdAt: at(1) });
+    const bob = await tx.insertUser({ id: newId(), name: 'Bob', email: null, role: 'member', passwordHash: null, createdAt: at(2) });
+    await tx.updateUser(bob.id, { active: false });
+    const hook = await tx.insertUser({ id: newId(), name: 'Hook', email: null, role: 'bot', passwordHash: null, createdAt: at(3) });
+    await tx.insertBot({ userId: hook.id, webhookUrl: 'https://hooks.example.com/x', createdBy: ada.id, createdAt: at(3) });
+    await tx.insertApiToken(
+      { id: newId(), userId: hook.id, name: 'ci', roomIds: ['a', 'b'], createdBy: ada.id, createdAt: at(4), revokedAt: null, lastUsedAt: null },
+      'secret-hash',
+    );
+    await tx.linkIdentity({ issuer: 'https://idp.example.com', subject: 'sub-1', userId: ada.id, createdAt: at(4) });
+    const session = {
+      id: newId(),
+      userId: ada.id,
+      csrfToken: 'csrf',
+      createdAt: at(5),
+      lastSeenAt: at(5),
+      expiresAt: at(60),
+      userAgent: 'Firefox',
+      ip: '203.0.113.7',
+    };
+    await tx.insertSession({ ...session, idpSessionId: 'sid-1' });
+    const room = await tx.insertRoom({ id: newId(), kind: 'open', name: 'général', createdBy: ada.id, createdAt: at(6), directKey: null });
+    await tx.insertRoom({ id: newId(), kind: 'direct', name: null, createdBy: ada.id, createdAt: at(6), directKey: directKey([ada.id, bob.id]) });
+    await tx.putMembership({ roomId: room.id, userId: ada.id, involvement: 'everything', readSeq: 0, createdAt: at(6) });
+    await tx.putMembership({ roomId: room.id, userId: hook.id, involvement: 'mentions', readSeq: 0, createdAt: at(7) });
+    const bodies = ['hello @Hook, the café opens at nine', '東京都の会議', 'to be deleted'];
+    const messages: Message[] = [];
+    for (const [i, body] of bodies.entries()) {
+      const seq = await tx.nextSeq(room.id);
+      const message = await tx.insertMessage({
+        id: newId(),
+        roomId: room.id,
+        seq,
+        authorId: ada.id,
+        clientMessageId: `c${i}`,
+        body,
+        mentions: i === 0 ? [hook.id] : [],
+        sound: i === 0 ? 'chime' : null,
+        createdAt: at(10),
+      });
+      const event: RoomEvent = { type: 'message.created', message, v: EVENT_VERSION, roomId: room.id, seq, at: at(10 + i) };
+      await tx.appendEvent(event);
+      messages.push(message);
+    }
+    const [first, , last] = messages as [Message, Message, Message];
+    await tx.updateMessageBody(first.id, 'hello @Hook, the café opens at ten', [hook.id], at(20));
+    await tx.markMessageDeleted(last.id, at(21));
+    await tx.insertBoost({ id: newId(), messageId: first.id, authorId: ada.id, content: '👍', createdAt: at(22) });
+    const [published] = await tx.unpublishedEvents(1);
+    await tx.markPublished([published!.id]);
+    const detail = { to: 'administrator', from: 'member', groups: ['staff'], attempt: 2, viaSso: true, note: null };
+    await tx.appendAudit({
+      at: at(23),
+      actorId: ada.id,
+      action: 'user.role_changed',
+      targetType: 'user',
+      targetId: bob.id,
+      detail,
+      origin: { ip: '203.0.113.7', userAgent: 'Firefox' },
+    });
+    await tx.appendAudit({ at: at(24), actorId: null, action: 'auth.sign_in_failed', targetType: null, targetId: null, detail: {}, origin: null });
+    const delivery = await tx.insertWebhookDelivery({ botId: hook.id, messageId: first.id, roomId: room.id, createdAt: at(25) });
+    await tx.recordWebhookAttempt(delivery.id, { at: at(26), delivered: false, error: 'HTTP 503', nextAttemptAt: at(27) });
+    return { message: first };
+  });
+}
+
+describe('record stream', () => {
+  it('round-trips SQLite → PostgreSQL → SQLite with identical exports', async () => {
+    const [source, middle, target] = [await StoreSqlite.open(':memory:'), await openPostgres(), await StoreSqlite.open(':memory:')];
+    await withStores([source, middle, target], async () => {
+      const { message } = await seed(source);
+      const fromSqlite = await exported(source);
+      assert.equal(await middle.importRecords(fromSqlite), fromSqlite.length - 2);
+      const fromPostgres = await exported(middle);
+      assert.deepEqual(fromPostgres, fromSqlite);
+      await target.importRecords(fromPostgres);
+      assert.deepEqual(await exported(target), fromSqlite);
+
+      // Every table is in the stream, and what the target rebuilt itself works: search, ids after the imported ones.
+      const tables = new Set(fromSqlite.slice(1, -1).map((line) => (JSON.parse(line) as { table: string }).table));
+      assert.deepEqual(
+        [...tables],
+        RECORD_TABLES.map((table) => table.name),
+      );
+      for (const store of [middle, target]) {
+        assert.deepEqual(
+          (await store.searchMessages(message.authorId, 'cafe', 10)).map((hit) => hit.message.id),
+          [message.id],
+        );
+        assert.equal((await store.searchMessages(message.authorId, '東京', 10)).length, 1);
+        const audit = await store.transaction((tx) =>
+          tx.appendAudit({ at: at(30), actorId: null, action: 'auth.sign_in_failed', targetType: null, targetId: null, detail: {}, origin: null }),
+        );
+        assert.equal(audit.id, 3);
+        assert.equal((await store.unpublishedEvents(10)).length, 2);
+      }
+    });
+  });
+
+  it('refuses a store that has records, and a cut-off stream, leaving the target as it was', async () => {
+    const [source, busy, empty] = [await StoreSqlite.open(':memory:'), await openPostgres(), await openPostgres()];
+    await withStores([source, busy, empty], async () => {
+      await seed(source);
+      const lines = await exported(source);
+      await seed(busy);
+      await assert.rejects(busy.importRecords(lines), (error: unknown) => error instanceof HearthError && error.code === 'conflict');
+      for (const broken of [lines.slice(0, -1), lines.slice(1), [...lines.slice(0, 2), lines.at(-1)!]]) {
+        await assert.rejects(empty.importRecords(broken), (error: unknown) => error instanceof HearthError && error.code === 'invalid_request');
+      }
+      assert.deepEqual(await exported(empty), [lines[0], JSON.stringify({ end: { rows: 0 } })]);
+    });
+  });
+
+  it('sorts the keys of JSON objects at every depth, leaving arrays in order', () => {
+    assert.equal(JSON.stringify(sortedKeys({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } })), '{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}');
+  });
+});
