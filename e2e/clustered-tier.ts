@@ -22,6 +22,7 @@ export async function startClusteredTier(options: ServiceTierOptions = {}): Prom
       HEARTH_DATABASE_URL: await postgres.createDatabase('hearth'),
       HEARTH_NATS_URL: nats.url,
       HEARTH_NATS_STREAM_REPLICAS: '3',
+      HEARTH_NATS_STREAM_MAX_BYTES: String(0.75 * 2 ** 30),
       HEARTH_REDIS_URL: redis.url,
     },
     async stop() {

@@ -45,11 +45,6 @@ const SCRAPES_APART_MS = 3_000;
 const NOT_HERE: readonly { readonly why: string; readonly applies: (query: PanelQuery, metrics: ReadonlySet<string>) => boolean }[] = [
   { why: 'no operator runs in the single tier', applies: (query) => query.row === 'Operator' },
   {
-    // hearth_bus_stream_max_bytes is 0 without one, and the panel divides only by a real limit.
-    why: 'the event stream has no max_bytes and the test NATS no account storage limit, so there is no "used of limit"',
-    applies: (query) => query.expr.includes('hearth_bus_stream_max_bytes'),
-  },
-  {
     why: 'no process reports hearth_memory_limit_bytes (no cgroup memory limit on this machine)',
     applies: (query, metrics) => !metrics.has('hearth_memory_limit_bytes') && query.expr.includes('hearth_memory_limit_bytes'),
   },

@@ -8,7 +8,7 @@ import type { DesiredObject } from '../tiers/index.ts';
 import type { ApplyResult, ReconcileContext } from './context.ts';
 import { pathOf, type OwnedKindName } from './kinds.ts';
 import { ObjectWriteError } from './problems.ts';
-import { compareQuantities, isQuantity } from './quantity.ts';
+import { compareQuantities, isQuantity } from '../api/quantity.ts';
 
 export const appliedHashAnnotation = 'hearth.dev/applied-hash';
 

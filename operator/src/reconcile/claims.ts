@@ -6,7 +6,7 @@ import type { V1PersistentVolumeClaim, V1StatefulSet } from '@kubernetes/client-
 import { KubeApiError, type KubeObject } from '@hearth/kube-runtime';
 import type { Hearth } from '../api/index.ts';
 import type { DesiredObject, DesiredStatefulSet, StorageRefusal } from '../tiers/index.ts';
-import { compareQuantities } from './quantity.ts';
+import { compareQuantities } from '../api/quantity.ts';
 import type { ReconcileContext } from './context.ts';
 import { pathOf } from './kinds.ts';
 

@@ -3,6 +3,7 @@
 // volume, the event stream replicated on min(3, replicas) of them; or an external NATS named by a
 // Secret. A bundled NATS has no anonymous access: clients (and a cluster's routes) each give a
 // generated password.
+import { quantityValue } from '../api/quantity.ts';
 import type { V1EnvVar, V1ResourceRequirements } from '@kubernetes/client-node';
 import { tierDefaults, type Hearth } from '../api/index.ts';
 import { buildBackend, externalUrlKey, type BackendPort } from './backend.ts';
@@ -88,6 +89,17 @@ export function desiredNats(hearth: Hearth, ctx: TierContext): DesiredObject[] {
   });
 }
 
+/**
+ * The event stream's cap: three quarters of a NATS server's volume, so that the stream cannot fill
+ * it (JetStream's own files and a resize's margin need the rest). Full, it drops its oldest events.
+ */
+export function natsStreamMaxBytes(hearth: Hearth): number {
+  const volume = quantityValue(hearth.spec.nats?.storage?.size ?? defaultNatsStorageSize) ?? 0;
+  return Math.floor(volume * STREAM_SHARE_OF_VOLUME);
+}
+
+const STREAM_SHARE_OF_VOLUME = 0.75;
+
 /** Both keys in either server tier: a generated Secret never changes, and the route password is there for a cluster. */
 export function natsSecrets(hearth: Hearth): GeneratedSecret[] {
   if (hearth.spec.nats?.external !== undefined) return [];
@@ -116,5 +128,6 @@ export function natsEnv(hearth: Hearth): V1EnvVar[] {
     valueEnv('HEARTH_NATS_URL', `nats://${natsClientUser}:$(NATS_PASSWORD)@${names.backends.nats}:${natsPort.port}`),
   ];
   if (natsClusterSize(hearth) !== undefined) env.push(valueEnv('HEARTH_NATS_STREAM_REPLICAS', String(natsStreamReplicas(hearth))));
+  env.push(valueEnv('HEARTH_NATS_STREAM_MAX_BYTES', String(natsStreamMaxBytes(hearth))));
   return env;
 }

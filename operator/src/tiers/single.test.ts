@@ -47,6 +47,8 @@ describe('desiredSingle', () => {
       HEARTH_DATABASE_URL: 'postgres://hearth:$(DATABASE_PASSWORD)@acme-postgres:5432/hearth',
       NATS_PASSWORD: 'secret:acme-nats-credentials/password',
       HEARTH_NATS_URL: 'nats://hearth:$(NATS_PASSWORD)@acme-nats:4222',
+      // Three quarters of the default 5Gi volume.
+      HEARTH_NATS_STREAM_MAX_BYTES: '4026531840',
       REDIS_PASSWORD: 'secret:acme-redis-credentials/password',
       HEARTH_REDIS_URL: 'redis://:$(REDIS_PASSWORD)@acme-redis:6379',
     };

@@ -29,9 +29,12 @@ describe('parseConfig', () => {
     );
     assert.equal(shared.target, 'gateway');
     assert.deepEqual(shared.store, { type: 'postgres', url: 'postgres://db/hearth', poolSize: 10 });
-    assert.deepEqual(shared.bus, { type: 'nats', servers: ['nats://a:4222', 'nats://b:4222'], instance: 'acme', replayLimit: 10_000, streamReplicas: 1 });
-    const replicated = parse({ HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://a:4222', HEARTH_REDIS_URL: 'redis://r', HEARTH_NATS_STREAM_REPLICAS: '3' }, ['--target=messaging']);
-    assert.equal(replicated.bus.type === 'nats' ? replicated.bus.streamReplicas : 0, 3);
+    assert.deepEqual(shared.bus, { type: 'nats', servers: ['nats://a:4222', 'nats://b:4222'], instance: 'acme', replayLimit: 10_000, streamReplicas: 1, streamMaxBytes: 0 });
+    const replicated = parse(
+      { HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://a:4222', HEARTH_REDIS_URL: 'redis://r', HEARTH_NATS_STREAM_REPLICAS: '3', HEARTH_NATS_STREAM_MAX_BYTES: '4026531840' },
+      ['--target=messaging'],
+    );
+    assert.deepEqual(replicated.bus.type === 'nats' ? [replicated.bus.streamReplicas, replicated.bus.streamMaxBytes] : [], [3, 4026531840]);
     const authenticated = parse({ HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://hearth:p%40ss@a:4222,nats://hearth:p%40ss@b:4222', HEARTH_REDIS_URL: 'redis://r' }, ['--target=messaging']);
     assert.deepEqual(authenticated.bus.type === 'nats' ? [authenticated.bus.servers, authenticated.bus.credentials] : [], [
       ['nats://a:4222', 'nats://b:4222'],

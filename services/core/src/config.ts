@@ -17,6 +17,8 @@ export type BusConfig =
       readonly replayLimit: number;
       /** Copies of the event stream across a NATS cluster (JetStream R1, R3, R5); 1 when not given. */
       readonly streamReplicas?: number;
+      /** The event stream's storage cap in bytes (oldest events go first); 0 or not given: the server's limits only. */
+      readonly streamMaxBytes?: number;
       /** From the URLs' user:password (nats://user:pass@host:4222), which nats.js does not read itself. */
       readonly credentials?: NatsCredentials;
     };
@@ -286,7 +288,9 @@ function busConfig(env: Env, target: Target, instance: string, replayLimit: numb
   const credentials = natsCredentials(parsed);
   // A cluster of 3 keeps the stream through the loss of one server with R3; one server can only hold R1.
   const streamReplicas = integer(env, 'HEARTH_NATS_STREAM_REPLICAS', 1, 1, 5);
-  return { type: 'nats', servers, instance, replayLimit, streamReplicas, ...(credentials === undefined ? {} : { credentials }) };
+  // A cap below the NATS volume keeps the stream from filling it; the store holds every event anyway.
+  const streamMaxBytes = integer(env, 'HEARTH_NATS_STREAM_MAX_BYTES', 0, 0, Number.MAX_SAFE_INTEGER);
+  return { type: 'nats', servers, instance, replayLimit, streamReplicas, streamMaxBytes, ...(credentials === undefined ? {} : { credentials }) };
 }
 
 /** One user for the whole cluster: URLs naming different ones are a mistake, not a fallback list. */

@@ -108,8 +108,23 @@ describe('BusNats', () => {
     assert.equal(first.storage, 'file');
     assert.equal(first.max_msgs_per_subject, 500);
     assert.ok(first.duplicate_window >= 60 * 1e9, 'a duplicate window of at least a minute');
+    assert.equal(first.max_bytes, -1, 'no cap unless one is given');
     await open(instance, 2_000);
     assert.equal((await streamConfig(natsNames(instance).stream)).max_msgs_per_subject, 2_000);
+  });
+
+  it('caps the stream at HEARTH_NATS_STREAM_MAX_BYTES, reports it as the limit, and drops the oldest events when full', async () => {
+    const instance = freshInstance();
+    const capped = await BusNats.connect({ type: 'nats', servers: [nats.url], instance, replayLimit: 1_000, streamMaxBytes: 64 * 1024 });
+    opened.add(capped);
+    assert.equal((await streamConfig(natsNames(instance).stream)).max_bytes, 64 * 1024);
+    const roomId = newId();
+    for (let seq = 1; seq <= 400; seq += 1) await capped.publishRoomEvent(roomEvent(roomId, seq));
+    const usage = await capped.streamUsage();
+    assert.equal(usage.maxBytes, 64 * 1024);
+    assert.ok(usage.bytes <= 64 * 1024, `${usage.bytes} bytes stored`);
+    assert.equal(await capped.replayRoom(roomId, 0, 10), null, 'the first events were dropped: a replay from them says so (catch-up reads the store)');
+    assert.deepEqual(seqsOf((await capped.replayRoom(roomId, 395, 10)) ?? []), [396, 397, 398, 399, 400]);
   });
 
   it('stores and delivers once the same (roomId, seq) published by two connections', async () => {

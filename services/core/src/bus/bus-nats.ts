@@ -165,7 +165,7 @@ export class BusNats implements Bus {
     const names = natsNames(config.instance);
     try {
       const jsm = await whileElecting(() => jetstreamManager(nc));
-      await ensureStream(jsm, desiredStream(names, config.replayLimit, config.streamReplicas ?? 1));
+      await ensureStream(jsm, desiredStream(names, config.replayLimit, config.streamReplicas ?? 1, config.streamMaxBytes ?? 0));
       return new BusNats(nc, jsm, watch, names, options);
     } catch (error) {
       await nc.close();
@@ -687,7 +687,7 @@ interface DesiredStream {
   readonly owned: Partial<StreamConfig>;
 }
 
-function desiredStream(names: NatsNames, replayLimit: number, replicas: number): DesiredStream {
+function desiredStream(names: NatsNames, replayLimit: number, replicas: number, maxBytes: number): DesiredStream {
   return {
     name: names.stream,
     fixed: { storage: StorageType.File, retention: RetentionPolicy.Limits },
@@ -697,6 +697,8 @@ function desiredStream(names: NatsNames, replayLimit: number, replicas: number):
       subjects: [`${names.roomEvents}>`],
       discard: DiscardPolicy.Old,
       max_msgs_per_subject: Math.max(replayLimit, MIN_KEPT_PER_ROOM),
+      // Full, the stream drops its oldest events (discard old): a replay that misses them reads the store.
+      max_bytes: maxBytes > 0 ? maxBytes : -1,
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     },
   };
