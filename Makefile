@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: run test deps test-deps kube-bins web typecheck lint unit e2e e2e-embedded e2e-single e2e-clustered bench clean operator-e2e-cluster
 
-node_modules/.installed: package.json package-lock.json $(wildcard services/*/package.json e2e/package.json bench/package.json)
+node_modules/.installed: package.json package-lock.json $(wildcard services/*/package.json packages/*/package.json operator/package.json harness/package.json e2e/package.json bench/package.json)
 	@./scripts/node.sh >/dev/null
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
