@@ -30,9 +30,9 @@ test-deps: nats-bin
 nats-bin:
 	@./scripts/build-nats-server.sh >/dev/null
 
-# kube-apiserver and kubectl for the Kubernetes tests (harness/src/kube.ts), built from the
-# k8s.io/kubernetes Go module into .cache/kube/<version>/; a no-op once built. Its tests skip without them.
-# kube-apiserver and kubectl, built with Go from k8s.io/kubernetes (minutes the first time, then cached in .cache/kube).
+# kube-apiserver and kubectl for the Kubernetes tests (harness/src/kube.ts), built with Go from the
+# k8s.io/kubernetes module into .cache/kube/<version>/: minutes the first time, a no-op after. The
+# tests that need them fail without them (a skipped test would hide breakage), so `make unit` builds them first.
 kube-bins:
 	@./scripts/build-kube-apiserver.sh >/dev/null
 

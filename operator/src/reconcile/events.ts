@@ -10,8 +10,10 @@ export type EventType = 'Normal' | 'Warning';
 export type EventReason = 'Created' | 'Updated' | 'Pruned' | 'Ready' | 'Failed' | 'Deleted' | 'Retained' | 'Paused' | 'Resumed' | 'Resized';
 
 export interface EventRecorder {
-  /** Never throws: an event that cannot be written is logged and dropped. */
-  /** `reason` is an EventReason, or for a Warning the CamelCase reason of the condition it reports. */
+  /**
+   * `reason` is an EventReason, or for a Warning the CamelCase reason of the condition it reports.
+   * Never throws: an event that cannot be written is logged and dropped.
+   */
   record(hearth: Hearth, type: EventType, reason: EventReason | (string & {}), message: string): Promise<void>;
 }
 

@@ -1,11 +1,10 @@
 import type { RequestOrigin } from '../domain/audit.ts';
 import type { CommandName, CommandPayloads, CommandResults } from '../domain/commands.ts';
-import { HearthError } from '../errors.ts';
 import { SpanKind } from '@opentelemetry/api';
+import { HearthError } from '../errors.ts';
 import { currentTraceparent, inSpan } from '../telemetry/spans.ts';
 import type { Bus } from './bus.ts';
 
-/** Sends typed commands over the bus and turns error replies back into HearthErrors. */
 /** What travels with a command besides its payload. */
 export interface CommandMeta {
   readonly traceparent?: string;
@@ -17,6 +16,7 @@ export interface CommandClient {
   send<N extends CommandName>(name: N, payload: CommandPayloads[N], meta?: CommandMeta): Promise<CommandResults[N]>;
 }
 
+/** Sends typed commands over the bus and turns error replies back into HearthErrors. */
 export function createCommandClient(bus: Bus, timeoutMs = 10_000): CommandClient {
   return {
     send(name, payload, meta = {}) {

@@ -19,12 +19,12 @@ export function characterCount(text: string): number {
   return [...text].length;
 }
 
-/** The message body as stored: trimmed, non-empty, within the limit. */
 /** NUL cannot be stored by PostgreSQL and means nothing in chat; both stores refuse it the same way. */
 export function refuseNul(field: string, text: string): void {
   if (text.includes('\u0000')) throw invalid(field, `${field} must not contain NUL characters`);
 }
 
+/** The message body as stored: trimmed, non-empty, within the limit. */
 export function normaliseBody(body: string, maxChars: number): string {
   refuseNul('body', body);
   const trimmed = body.trim();
