@@ -22,3 +22,4 @@ export { createMetrics, observeWithTrace, statusClass, type HearthMetrics, type 
 export * from './telemetry/spans.ts';
 export { timed, type RecordDuration } from './telemetry/timed.ts';
 export { startTracing, type StopTracing } from './telemetry/tracing.ts';
+export { within } from './deadline.ts';

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { within } from '@hearth/core';
 
 export interface Probe {
   readonly name: string;
@@ -19,13 +20,7 @@ class ProbeTimeout extends Error {
 }
 
 function withTimeout(probe: Probe): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new ProbeTimeout(`${probe.name} did not answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
-    probe
-      .check()
-      .then(resolve, reject)
-      .finally(() => clearTimeout(timer));
-  });
+  return within(probe.check(), PROBE_TIMEOUT_MS, () => new ProbeTimeout(`${probe.name} did not answer within ${PROBE_TIMEOUT_MS} ms`));
 }
 
 export function stateOf(result: PromiseSettledResult<void>): CheckState {

@@ -31,6 +31,7 @@ import {
 import type { BusConfig } from '../config.ts';
 import type { RequestOrigin } from '../domain/audit.ts';
 import type { EphemeralSignal, RoomEvent } from '../domain/events.ts';
+import { within } from '../deadline.ts';
 import { HearthError, isHearthError } from '../errors.ts';
 import type {
   Bus,
@@ -292,7 +293,7 @@ export class BusNats implements Bus {
   async ping(): Promise<void> {
     this.#assertOpen();
     try {
-      await within(this.#nc.rtt(), PING_TIMEOUT_MS, 'NATS did not answer a ping');
+      await within(this.#nc.rtt(), PING_TIMEOUT_MS, () => new Error('NATS did not answer a ping'));
     } catch (error) {
       throw new HearthError('unavailable', `NATS is not answering: ${messageOf(error)}`, { cause: error });
     }
@@ -326,7 +327,7 @@ export class BusNats implements Bus {
     this.#roomEvents.clear();
     this.#signals.clear();
     try {
-      await within(this.#nc.drain(), DRAIN_TIMEOUT_MS, 'drain timed out');
+      await within(this.#nc.drain(), DRAIN_TIMEOUT_MS, () => new Error('drain timed out'));
     } catch {
       // Already closed, or the server is gone: nothing left to flush.
     } finally {
@@ -664,7 +665,7 @@ class ConnectionWatch {
   /** Resolves once connected, or after `ms` regardless: the caller's own timeout then speaks. */
   async connected(ms: number): Promise<void> {
     if (this.#connected) return;
-    await within(this.#reconnected.promise, ms, 'still disconnected').catch(() => undefined);
+    await within(this.#reconnected.promise, ms, () => new Error('still disconnected')).catch(() => undefined);
   }
 
   #observe(type: string): void {
@@ -827,16 +828,6 @@ function isApiError(error: unknown, code: number): boolean {
 
 function backoffMs(attempt: number): number {
   return Math.min(50 * 2 ** attempt, 1_000);
-}
-
-async function within<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
-  const timer = Promise.withResolvers<never>();
-  const handle = setTimeout(() => timer.reject(new Error(message)), ms);
-  try {
-    return await Promise.race([work, timer.promise]);
-  } finally {
-    clearTimeout(handle);
-  }
 }
 
 function noAnswer(cause?: unknown): HearthError {

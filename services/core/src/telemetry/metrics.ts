@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import client, { type Counter, type Gauge, type Histogram, type LabelValues, type MetricObject, type Registry, type RegistryContentType } from 'prom-client';
+import { within } from '../deadline.ts';
 import { traceIdOf } from './spans.ts';
 
 /**
@@ -105,7 +106,7 @@ export function createMetrics(identity: MetricsIdentity, onCollectError: (error:
       collectors.push(collect);
     },
     render: (accept) => renderSerially(async () => {
-      await Promise.all(collectors.map((collect) => withinDeadline(Promise.resolve().then(collect), COLLECT_DEADLINE_MS).catch(onCollectError)));
+      await Promise.all(collectors.map((collect) => within(Promise.resolve().then(collect), COLLECT_DEADLINE_MS, () => new Error(`a metrics collector took longer than ${COLLECT_DEADLINE_MS} ms; its metric keeps its last value`)).catch(onCollectError)));
       return render([processRegistry(), registry], wantsOpenMetrics(accept));
     }),
   };
@@ -174,14 +175,6 @@ export function wantsOpenMetrics(accept: string | undefined): boolean {
     );
   const openMetrics = quality('application/openmetrics-text');
   return openMetrics > 0 && openMetrics >= quality('text/plain');
-}
-
-function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`a metrics collector took longer than ${ms} ms; its metric keeps its last value`)), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**
