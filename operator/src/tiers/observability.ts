@@ -155,15 +155,24 @@ function namespaceOf(hearth: Hearth): string {
   return hearth.metadata.namespace ?? '';
 }
 
+/** What a ServiceMonitor and a PodMonitor both select: this Hearth's targets, in its namespace only. */
+function scrapedIn(hearth: Hearth, targets: readonly HearthTarget[]) {
+  return { namespaceSelector: { matchNames: [namespaceOf(hearth)] }, selector: selectorOf(hearth, targets) };
+}
+
+/** Every Hearth process's GET /metrics on its HTTP port, labelled from its Service's or pod's labels. */
+function metricsEndpoint(role: Parameters<typeof relabelings>[0]) {
+  return { port: hearthPortName, path: '/metrics', relabelings: relabelings(role) };
+}
+
 export function buildServiceMonitor(hearth: Hearth, ctx: TierContext, targets: readonly HearthTarget[]): DesiredServiceMonitor {
   return {
     apiVersion: monitoringGroupVersion,
     kind: 'ServiceMonitor',
     metadata: monitoringMeta(hearth, ctx, monitoringNames(hearth.metadata.name ?? '').monitor),
     spec: {
-      namespaceSelector: { matchNames: [namespaceOf(hearth)] },
-      selector: selectorOf(hearth, targets),
-      endpoints: [{ port: hearthPortName, path: '/metrics', relabelings: relabelings('service') }],
+      ...scrapedIn(hearth, targets),
+      endpoints: [metricsEndpoint('service')],
     },
   };
 }
@@ -174,9 +183,8 @@ export function buildPodMonitor(hearth: Hearth, ctx: TierContext, targets: reado
     kind: 'PodMonitor',
     metadata: monitoringMeta(hearth, ctx, monitoringNames(hearth.metadata.name ?? '').monitor),
     spec: {
-      namespaceSelector: { matchNames: [namespaceOf(hearth)] },
-      selector: selectorOf(hearth, targets),
-      podMetricsEndpoints: [{ port: hearthPortName, path: '/metrics', relabelings: relabelings('pod') }],
+      ...scrapedIn(hearth, targets),
+      podMetricsEndpoints: [metricsEndpoint('pod')],
     },
   };
 }
