@@ -56,8 +56,11 @@ typecheck: deps
 	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
 	$(NODE) node_modules/typescript/bin/tsc -p services/web/tsconfig.json
 
+# eslint (typed rules, size bounds) and prettier --check: a file prettier would change fails the build;
+# `npm run format` fixes it.
 lint: deps
 	$(NODE) node_modules/eslint/bin/eslint.js .
+	$(NODE) node_modules/prettier/bin/prettier.cjs --check --log-level=warn .
 
 # Unit and integration tests beside the code; the backends' suites start real PostgreSQL, Redis and NATS.
 unit: deps test-deps kube-bins

@@ -142,8 +142,11 @@ function printResults(file: string, results: ClusteredFailoverResults): void {
     results.kinds.map((k) => [k.fault, `${k.faults}`, cell(k.failoverMs), cell(k.everyPosterMs), cell(k.longestSilenceMs)]),
     1,
   );
-  for (const k of results.kinds) console.log(`  ${k.kind}: first ack after ${k.failoverMs.runs.join(', ')} ms; every poster ${k.everyPosterMs.runs.join(', ')} ms`);
-  console.log(`${results.acknowledged} posts acknowledged, ${results.lostAcknowledged} lost; ${results.retriedAttempts} failed attempts retried; ${results.reconnects} stream reconnects`);
+  for (const k of results.kinds)
+    console.log(`  ${k.kind}: first ack after ${k.failoverMs.runs.join(', ')} ms; every poster ${k.everyPosterMs.runs.join(', ')} ms`);
+  console.log(
+    `${results.acknowledged} posts acknowledged, ${results.lostAcknowledged} lost; ${results.retriedAttempts} failed attempts retried; ${results.reconnects} stream reconnects`,
+  );
 }
 
 export async function runClusteredFailover(): Promise<ClusteredFailoverResults> {
@@ -153,7 +156,11 @@ export async function runClusteredFailover(): Promise<ClusteredFailoverResults> 
   let faults: Awaited<ReturnType<typeof faultsFor>> = [];
   try {
     faults = await faultsFor(tier);
-    report = await runDeliveryUnderFaults({ diagnostic: (message) => console.log(message) }, tier, faults.map((f) => f.fault));
+    report = await runDeliveryUnderFaults(
+      { diagnostic: (message) => console.log(message) },
+      tier,
+      faults.map((f) => f.fault),
+    );
   } catch (error) {
     console.error(tier.output().slice(-20_000));
     await tier.stop().catch((stopError: unknown) => console.error(`stopping the tier: ${String(stopError)}`));

@@ -3,7 +3,18 @@ import { startClusteredTier } from '../e2e/clustered-tier.ts';
 import { ROLES, type ServiceTier } from '../e2e/service-tier.ts';
 import { startSingleTier } from '../e2e/single-tier.ts';
 import { round, sleep, writeResults } from './common.ts';
-import { CpuMeter, LoopProbes, measure, printColumns, raiseFdLimit, warningsIn, type CpuUsage, type FanoutLoad, type RunResult, type Target } from './fanout.ts';
+import {
+  CpuMeter,
+  LoopProbes,
+  measure,
+  printColumns,
+  raiseFdLimit,
+  warningsIn,
+  type CpuUsage,
+  type FanoutLoad,
+  type RunResult,
+  type Target,
+} from './fanout.ts';
 import { latencyOf, postingTeam, saturate, type Latency, type PostingTeam } from './post-throughput.ts';
 
 /**
@@ -221,7 +232,9 @@ function printResults(file: string, results: ClusteredVsSingleResults): void {
   printColumns(
     `clustered-vs-single → ${file}: post throughput (${POSTERS} posters, ${POST_SECONDS} s, through nginx)`,
     ['tier', 'rooms', 'acked/s', 'p50 ms', 'p99 ms', 'max ms', 'failed'],
-    results.tiers.flatMap((t) => t.throughput.map((r) => [t.tier, `${r.rooms}`, `${r.perSecond}`, `${r.ackMs.p50}`, `${r.ackMs.p99}`, `${r.ackMs.max}`, `${r.failed}`])),
+    results.tiers.flatMap((t) =>
+      t.throughput.map((r) => [t.tier, `${r.rooms}`, `${r.perSecond}`, `${r.ackMs.p50}`, `${r.ackMs.p99}`, `${r.ackMs.max}`, `${r.failed}`]),
+    ),
   );
   const ms = (value: number | null, max: number): string => (value === null ? `>${max}` : `${value}`);
   printColumns(
@@ -241,10 +254,15 @@ function printResults(file: string, results: ClusteredVsSingleResults): void {
     1,
   );
   const { ratios } = results;
-  console.log(`\nclustered ÷ single: throughput ${ratios.throughputOneRoom}× (1 room), ${ratios.throughputManyRooms}× (${MANY_ROOMS} rooms); fan-out p99 ${ratios.fanoutP99 ?? '–'}×`);
+  console.log(
+    `\nclustered ÷ single: throughput ${ratios.throughputOneRoom}× (1 room), ${ratios.throughputManyRooms}× (${MANY_ROOMS} rooms); fan-out p99 ${ratios.fanoutP99 ?? '–'}×`,
+  );
   console.log('cores by kind of process ("other" is work outside the benchmark):');
   for (const t of results.tiers) {
-    const cores = (c: Record<string, number>): string => Object.entries(c).map(([kind, value]) => `${kind} ${value.toFixed(2)}`).join(', ');
+    const cores = (c: Record<string, number>): string =>
+      Object.entries(c)
+        .map(([kind, value]) => `${kind} ${value.toFixed(2)}`)
+        .join(', ');
     for (const r of t.throughput) console.log(`  ${t.tier}, ${r.rooms} room${r.rooms === 1 ? '' : 's'}: ${cores(r.cores)}`);
     console.log(`  ${t.tier}, fan-out: ${cores(t.fanout.cores)}`);
     for (const [message, count] of Object.entries(t.serverLog)) console.log(`    logged ${count}× ${message}`);

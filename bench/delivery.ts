@@ -47,7 +47,11 @@ class Receiver {
   }
 
   #onFrame(text: string, roomId: string, latencies: number[]): void {
-    const frame = JSON.parse(text) as { type: string; rooms?: Record<string, number>; event?: { roomId: string; seq: number; type: string; message?: { body: string } } };
+    const frame = JSON.parse(text) as {
+      type: string;
+      rooms?: Record<string, number>;
+      event?: { roomId: string; seq: number; type: string; message?: { body: string } };
+    };
     if (frame.type === 'ready') this.lastSeq = frame.rooms?.[roomId] ?? -1;
     if (frame.type !== 'room.event' || frame.event?.roomId !== roomId) return;
     const now = performance.now();
@@ -126,11 +130,13 @@ async function measureLatency(setup: Setup): Promise<LatencyResults> {
     if (wait > 1) await sleep(wait);
     const sentAt = performance.now();
     const poster = posters[n % posters.length]!;
-    inFlight.push(poster.post(roomId, `t=${sentAt} latency ${n}`, `latency-${n}`).then((message) => {
-      ackLatencies.push(performance.now() - sentAt);
-      acks.push([sentAt - start, performance.now() - sentAt]);
-      return message.seq;
-    }));
+    inFlight.push(
+      poster.post(roomId, `t=${sentAt} latency ${n}`, `latency-${n}`).then((message) => {
+        ackLatencies.push(performance.now() - sentAt);
+        acks.push([sentAt - start, performance.now() - sentAt]);
+        return message.seq;
+      }),
+    );
   }
   const seqs = await Promise.all(inFlight);
   await drain(receivers, Math.max(...seqs));
@@ -143,13 +149,21 @@ async function measureLatency(setup: Setup): Promise<LatencyResults> {
     ratePerSecond: round(total / ((performance.now() - start) / 1000)),
     deliveries,
     expectedDeliveries: total * receivers.length,
-    latencyMs: { p50: round(percentile(latencies, 50), 2), p90: round(percentile(latencies, 90), 2), p99: round(percentile(latencies, 99), 2), max: round(percentile(latencies, 100), 2) },
+    latencyMs: {
+      p50: round(percentile(latencies, 50), 2),
+      p90: round(percentile(latencies, 90), 2),
+      p99: round(percentile(latencies, 99), 2),
+      max: round(percentile(latencies, 100), 2),
+    },
     ackMs: { p50: round(percentile(ackLatencies, 50), 2), p99: round(percentile(ackLatencies, 99), 2) },
     outOfOrder: receivers.reduce((sum, receiver) => sum + receiver.outOfOrder, 0),
     closedReceivers: receivers.filter((receiver) => receiver.closeCode !== null).length,
     serverCpuCores: round(serverCpuCores, 2),
     generatorLoopDelayMs: { p99: round(loop.percentile(99) / 1e6, 1), max: round(loop.max / 1e6, 1) },
-    slowestAcks: acks.sort((a, b) => b[1] - a[1]).slice(0, 10).map(([at, ms]) => `${round(at / 1000, 2)} s → ${round(ms, 0)} ms`),
+    slowestAcks: acks
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([at, ms]) => `${round(at / 1000, 2)} s → ${round(ms, 0)} ms`),
   };
 }
 
@@ -203,16 +217,36 @@ async function measureSaturation(setup: Setup, label: string, receivers: readonl
 
 function tableRows(latency: LatencyResults, loaded: SaturationResults, bare: SaturationResults): Row[] {
   return [
-    { metric: 'delivery latency p50', value: `${latency.latencyMs.p50} ms`, note: `${latency.posts} posts at ${latency.ratePerSecond}/s to ${RECEIVERS} clients` },
+    {
+      metric: 'delivery latency p50',
+      value: `${latency.latencyMs.p50} ms`,
+      note: `${latency.posts} posts at ${latency.ratePerSecond}/s to ${RECEIVERS} clients`,
+    },
     { metric: 'delivery latency p90', value: `${latency.latencyMs.p90} ms` },
     { metric: 'delivery latency p99', value: `${latency.latencyMs.p99} ms`, note: `max ${latency.latencyMs.max} ms` },
     { metric: 'POST ack p50 / p99', value: `${latency.ackMs.p50} / ${latency.ackMs.p99} ms`, note: 'during the latency run' },
     { metric: 'server CPU, latency run', value: `${latency.serverCpuCores} cores` },
     { metric: 'load generator loop delay', value: `${latency.generatorLoopDelayMs.p99} ms`, note: `p99; max ${latency.generatorLoopDelayMs.max} ms` },
-    { metric: 'deliveries', value: `${latency.deliveries}`, note: `of ${latency.expectedDeliveries} expected; ${latency.outOfOrder} out of order; ${latency.closedReceivers} clients closed` },
-    { metric: `acked posts/s, ${loaded.receivers} clients`, value: `${loaded.postsPerSecond}`, note: `${SATURATION_POSTERS} posters for ${SATURATION_SECONDS} s; ack p50 ${loaded.ackMs.p50} ms, p99 ${loaded.ackMs.p99} ms; server CPU ${loaded.serverCpuCores} cores` },
-    { metric: 'frames delivered/s', value: `${loaded.deliveredPerSecond}`, note: `drained ${loaded.drainMs} ms after the last ack; ${loaded.closedReceivers} clients closed` },
-    { metric: 'acked posts/s, no clients', value: `${bare.postsPerSecond}`, note: `ack p50 ${bare.ackMs.p50} ms, p99 ${bare.ackMs.p99} ms; server CPU ${bare.serverCpuCores} cores` },
+    {
+      metric: 'deliveries',
+      value: `${latency.deliveries}`,
+      note: `of ${latency.expectedDeliveries} expected; ${latency.outOfOrder} out of order; ${latency.closedReceivers} clients closed`,
+    },
+    {
+      metric: `acked posts/s, ${loaded.receivers} clients`,
+      value: `${loaded.postsPerSecond}`,
+      note: `${SATURATION_POSTERS} posters for ${SATURATION_SECONDS} s; ack p50 ${loaded.ackMs.p50} ms, p99 ${loaded.ackMs.p99} ms; server CPU ${loaded.serverCpuCores} cores`,
+    },
+    {
+      metric: 'frames delivered/s',
+      value: `${loaded.deliveredPerSecond}`,
+      note: `drained ${loaded.drainMs} ms after the last ack; ${loaded.closedReceivers} clients closed`,
+    },
+    {
+      metric: 'acked posts/s, no clients',
+      value: `${bare.postsPerSecond}`,
+      note: `ack p50 ${bare.ackMs.p50} ms, p99 ${bare.ackMs.p99} ms; server CPU ${bare.serverCpuCores} cores`,
+    },
   ];
 }
 
@@ -226,7 +260,15 @@ export async function runDelivery(): Promise<{ latency: LatencyResults; saturati
     const saturationWithoutClients = await measureSaturation(setup, 'bare', []);
     const results = { latency, saturation, saturationWithoutClients };
     const file = await writeResults('delivery', {
-      setup: { receivers: RECEIVERS, receivingUsers: RECEIVING_USERS, postingUsers: POSTING_USERS, ratePerSecond: RATE_PER_SECOND, latencySeconds: LATENCY_SECONDS, saturationPosters: SATURATION_POSTERS, saturationSeconds: SATURATION_SECONDS },
+      setup: {
+        receivers: RECEIVERS,
+        receivingUsers: RECEIVING_USERS,
+        postingUsers: POSTING_USERS,
+        ratePerSecond: RATE_PER_SECOND,
+        latencySeconds: LATENCY_SECONDS,
+        saturationPosters: SATURATION_POSTERS,
+        saturationSeconds: SATURATION_SECONDS,
+      },
       ...results,
     });
     printTable(`delivery → ${file}`, tableRows(latency, saturation, saturationWithoutClients));

@@ -470,7 +470,9 @@ class ClientFleet {
   static start(processes: number): ClientFleet {
     const env = { ...process.env };
     delete env['NODE_OPTIONS'];
-    return new ClientFleet(Array.from({ length: processes }, () => fork(HERE, ['--clients'], { env, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })));
+    return new ClientFleet(
+      Array.from({ length: processes }, () => fork(HERE, ['--clients'], { env, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })),
+    );
   }
 
   get pids(): number[] {
@@ -607,8 +609,15 @@ async function allStats(): Promise<Map<number, ProcStat>> {
       const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
       if (text === null) return;
       // After the command name: utime, stime, cutime and cstime are the 12th to 15th fields.
-      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
-      stats.set(Number(pid), { ppid: fields[1]!, user: (fields[11]! + fields[13]!) / JIFFIES_PER_SECOND, system: (fields[12]! + fields[14]!) / JIFFIES_PER_SECOND });
+      const fields = text
+        .slice(text.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number);
+      stats.set(Number(pid), {
+        ppid: fields[1]!,
+        user: (fields[11]! + fields[13]!) / JIFFIES_PER_SECOND,
+        system: (fields[12]! + fields[14]!) / JIFFIES_PER_SECOND,
+      });
     }),
   );
   return stats;
@@ -835,7 +844,11 @@ function floorTarget(server: BareServer, template: string): Target {
     loopPids: () => ({ 'bare-ws': server.process.pid! }),
     logged: () => ({}),
     async post(mark) {
-      const response = await fetch(`${server.url}/broadcast`, { method: 'POST', body: template.replace(MARKER_PATTERN, mark), signal: AbortSignal.timeout(120_000) });
+      const response = await fetch(`${server.url}/broadcast`, {
+        method: 'POST',
+        body: template.replace(MARKER_PATTERN, mark),
+        signal: AbortSignal.timeout(120_000),
+      });
       await response.arrayBuffer();
       if (response.status !== 204) throw new Error(`the bare server answered ${response.status}`);
     },
@@ -845,7 +858,20 @@ function floorTarget(server: BareServer, template: string): Target {
 /** A frame as Hearth sends it, for the floor when no Hearth frame was seen: the same shape and about the same size. */
 function syntheticFrame(): string {
   const id = '01JBENCHFANOUT0000000000000';
-  const message = { id, roomId: id, seq: 1, authorId: id, clientMessageId: 'fanout-0-0', body: `${marker(0, 0)} ${FILLER}`, mentions: [], sound: null, createdAt: new Date().toISOString(), editedAt: null, deletedAt: null, boosts: [] };
+  const message = {
+    id,
+    roomId: id,
+    seq: 1,
+    authorId: id,
+    clientMessageId: 'fanout-0-0',
+    body: `${marker(0, 0)} ${FILLER}`,
+    mentions: [],
+    sound: null,
+    createdAt: new Date().toISOString(),
+    editedAt: null,
+    deletedAt: null,
+    boosts: [],
+  };
   return JSON.stringify({ type: 'room.event', event: { roomId: id, seq: 1, type: 'message.posted', at: message.createdAt, message } });
 }
 
@@ -1110,7 +1136,12 @@ function printResults(file: string, scenarios: readonly ScenarioResult[]): void 
   printColumns(
     'Hearth ÷ floor (aim: p99 ≤ 1.5×, memory ≤ 1.2×)',
     ['scenario', 'p99 latency', 'KiB/conn', 'CPU µs/frame'],
-    scenarios.map((s) => [s.scenario, s.ratios.p99Latency === null ? '–' : `${fmt(s.ratios.p99Latency, 2)}×`, `${fmt(s.ratios.memoryPerConnection, 2)}×`, `${fmt(s.ratios.cpuPerDelivery, 2)}×`]),
+    scenarios.map((s) => [
+      s.scenario,
+      s.ratios.p99Latency === null ? '–' : `${fmt(s.ratios.p99Latency, 2)}×`,
+      `${fmt(s.ratios.memoryPerConnection, 2)}×`,
+      `${fmt(s.ratios.cpuPerDelivery, 2)}×`,
+    ]),
     1,
   );
   console.log('\nwhere the CPU went (cores over the measured run) and event-loop delay beyond the 10 ms tick (p99/max):');
@@ -1148,7 +1179,15 @@ export async function runFanout(): Promise<ScenarioResult[]> {
     await probes.dispose();
   }
   const file = await writeResults('fanout', {
-    setup: { seconds: SECONDS, warmSeconds: WARM_SECONDS, clientProcesses: CLIENT_PROCESSES, receivingUsers: RECEIVING_USERS, postingUsers: POSTING_USERS, scale: SCALE, fdLimit },
+    setup: {
+      seconds: SECONDS,
+      warmSeconds: WARM_SECONDS,
+      clientProcesses: CLIENT_PROCESSES,
+      receivingUsers: RECEIVING_USERS,
+      postingUsers: POSTING_USERS,
+      scale: SCALE,
+      fdLimit,
+    },
     // The floor is measured in each run, beside Hearth; only the aim is fixed.
     reference: { aim: { p99Ratio: 1.5, memoryRatio: 1.2 } },
     scenarios: results,

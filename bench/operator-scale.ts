@@ -224,13 +224,17 @@ async function measureOperator(kube: ControlPlane, client: KubeClient, base: Hea
       const counts = await countObjects(client);
       for (const kind of watchedKinds) own(`LIST ${kinds[kind].plural}`);
       if (Number.isNaN(allObjectsMs)) {
-        const complete = Array.from({ length: HEARTHS }, (_, i) => placement('op', i)).every(({ namespace, name }) => (counts.get(`${namespace}/${name}`) ?? 0) >= perHearth);
+        const complete = Array.from({ length: HEARTHS }, (_, i) => placement('op', i)).every(
+          ({ namespace, name }) => (counts.get(`${namespace}/${name}`) ?? 0) >= perHearth,
+        );
         if (complete) allObjectsMs = performance.now() - started;
       }
       if (Number.isNaN(allStatusMs)) {
         const hearths = (await client.list(clusterPath('Hearth'))) as unknown as Hearth[];
         own('LIST hearths');
-        const withStatus = hearths.filter((hearth) => hearth.status?.observedGeneration !== undefined && hearth.status.observedGeneration === hearth.metadata.generation).length;
+        const withStatus = hearths.filter(
+          (hearth) => hearth.status?.observedGeneration !== undefined && hearth.status.observedGeneration === hearth.metadata.generation,
+        ).length;
         if (withStatus === HEARTHS) allStatusMs = performance.now() - started;
       }
       if (!Number.isNaN(allObjectsMs) && !Number.isNaN(allStatusMs)) break;
@@ -287,7 +291,9 @@ async function measureFloor(kube: ControlPlane, base: Hearth, perHearth: number)
   const ms = performance.now() - started;
   const after = await apiRequests(kube);
   const counts = await countObjects(setup);
-  const short = Array.from({ length: HEARTHS }, (_, i) => placement('floor', i)).filter(({ namespace, name }) => (counts.get(`${namespace}/${name}`) ?? 0) < perHearth);
+  const short = Array.from({ length: HEARTHS }, (_, i) => placement('floor', i)).filter(
+    ({ namespace, name }) => (counts.get(`${namespace}/${name}`) ?? 0) < perHearth,
+  );
   if (short.length > 0) throw new Error(`the floor left ${short.length} Hearths short of their objects`);
   // Nothing else writes here: what the API server counted is the loop's, with a little of its own background.
   return { ms: round(ms, 0), requests: summarize(minus(after, before)), clientRequests: client.requests() };
@@ -302,7 +308,14 @@ export async function runOperatorScale(): Promise<OperatorScaleResults> {
 
   const kube = await startControlPlane();
   try {
-    await run(kube.binaries.kubectl, ['--kubeconfig', kube.kubeconfigPath, 'apply', '--server-side', '-f', path.join(repoRoot, 'crds', 'hearth.dev_hearths.yaml')]);
+    await run(kube.binaries.kubectl, [
+      '--kubeconfig',
+      kube.kubeconfigPath,
+      'apply',
+      '--server-side',
+      '-f',
+      path.join(repoRoot, 'crds', 'hearth.dev_hearths.yaml'),
+    ]);
     await run(kube.binaries.kubectl, ['--kubeconfig', kube.kubeconfigPath, 'wait', '--for=condition=Established', '--timeout=60s', 'crd/hearths.hearth.dev']);
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(kube.kubeconfigPath);
@@ -332,7 +345,13 @@ export async function runOperatorScale(): Promise<OperatorScaleResults> {
         .map(([key, value]) => `${key} ${value}`)
         .join(', ');
     const rows: Row[] = [
-      { metric: 'objects per Hearth', value: String(perHearth), note: Object.entries(objectKinds).map(([kind, n]) => `${n} ${kind}`).join(', ') },
+      {
+        metric: 'objects per Hearth',
+        value: String(perHearth),
+        note: Object.entries(objectKinds)
+          .map(([kind, n]) => `${n} ${kind}`)
+          .join(', '),
+      },
       { metric: `operator: all objects (${HEARTHS})`, value: `${operator.allObjectsMs} ms`, note: `${WORKERS} workers, ${NAMESPACES} namespaces` },
       { metric: 'operator: all statuses', value: `${operator.allStatusMs} ms`, note: 'status.observedGeneration = metadata.generation' },
       { metric: 'floor: apply loop', value: `${floor.ms} ms`, note: `${WORKERS} workers, create Secrets + server-side apply` },

@@ -72,7 +72,10 @@ function sampleBackends(pg: PgTools, database: string): { stop(): Promise<Record
     while (running) {
       const rows = await pg.psql(database, sql).catch(() => '');
       samples++;
-      for (const line of rows.trim().split('\n').filter((l) => l !== '')) {
+      for (const line of rows
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '')) {
         const [key = '', count = '0'] = line.split('|');
         totals.set(key, (totals.get(key) ?? 0) + Number(count));
       }
@@ -146,7 +149,9 @@ async function measureHearth(target: HearthUnderTest, rooms: number, probes: Loo
   const { hearth, team, single, pg } = target;
   await saturate(team, rooms, WARM_SECONDS, `warm${rooms}`);
   const nodes: Record<string, number> =
-    single === null ? { hearth: hearth.process.pid! } : Object.fromEntries((['gateway', 'messaging', 'realtime'] as const).map((role) => [role, single.services(role)[0]!.process.pid!]));
+    single === null
+      ? { hearth: hearth.process.pid! }
+      : Object.fromEntries((['gateway', 'messaging', 'realtime'] as const).map((role) => [role, single.services(role)[0]!.process.pid!]));
   const cpu = new CpuMeter({
     ...Object.fromEntries(Object.entries(nodes).map(([name, pid]) => [name, { pid, tree: false }])),
     ...(single === null ? {} : await backendProcesses(single)),
@@ -170,7 +175,10 @@ async function measureHearth(target: HearthUnderTest, rooms: number, probes: Loo
     perSecond: round(ackMs.length / seconds, 0),
     latencyMs: latencyOf(ackMs),
     cpu: usage,
-    loopDelayMs: { ...(await probes.readAll(nodes)), driver: { p50: excess(driverLoop.percentile(50)), p99: excess(driverLoop.percentile(99)), max: excess(driverLoop.max) } },
+    loopDelayMs: {
+      ...(await probes.readAll(nodes)),
+      driver: { p50: excess(driverLoop.percentile(50)), p99: excess(driverLoop.percentile(99)), max: excess(driverLoop.max) },
+    },
     pgBackends: (await backends?.stop()) ?? null,
   };
 }
@@ -273,14 +281,29 @@ function printResults(file: string, results: PostThroughputResults): void {
     ],
     1,
   );
-  console.log(`\nPostgreSQL: ${Object.entries(results.postgresSettings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  console.log('where the CPU went (cores; "other" is everything else on the machine), event-loop delay beyond the 10 ms tick (p99/max ms), PostgreSQL backends (average):');
+  console.log(
+    `\nPostgreSQL: ${Object.entries(results.postgresSettings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
+  console.log(
+    'where the CPU went (cores; "other" is everything else on the machine), event-loop delay beyond the 10 ms tick (p99/max ms), PostgreSQL backends (average):',
+  );
   for (const r of results.runs) {
     const cores = Object.entries(r.cpu.cores).map(([name, value]) => `${name} ${value.toFixed(2)} (${r.cpu.kernelPercent[name]}% kernel)`);
-    console.log(`  ${r.system}, ${r.rooms} room${r.rooms === 1 ? '' : 's'}: ${cores.join(', ')}; other ${r.cpu.otherCores.toFixed(2)}; machine ${r.cpu.machineBusyPercent}% busy`);
+    console.log(
+      `  ${r.system}, ${r.rooms} room${r.rooms === 1 ? '' : 's'}: ${cores.join(', ')}; other ${r.cpu.otherCores.toFixed(2)}; machine ${r.cpu.machineBusyPercent}% busy`,
+    );
     const loops = Object.entries(r.loopDelayMs).map(([name, d]) => `${name} ${d === null ? '?' : `${d.p99}/${d.max}`}`);
     if (loops.length > 0) console.log(`    loop ${loops.join(', ')}`);
-    if (r.pgBackends !== null) console.log(`    backends ${Object.entries(r.pgBackends).map(([k, v]) => `${k} ${v}`).join(', ') || 'none busy'}`);
+    if (r.pgBackends !== null)
+      console.log(
+        `    backends ${
+          Object.entries(r.pgBackends)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ') || 'none busy'
+        }`,
+      );
   }
 }
 
@@ -302,8 +325,14 @@ async function singleTierRuns(probes: LoopProbes): Promise<{ runs: Throughput[];
   try {
     await single.postgres.createDatabase(PG_DATABASE);
     await pg.psql(PG_DATABASE, schema());
-    const settingsSql = "SELECT name || '=' || setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_connections') ORDER BY name";
-    const settings = Object.fromEntries((await pg.psql(PG_DATABASE, settingsSql)).trim().split('\n').map((line) => line.split('=') as [string, string]));
+    const settingsSql =
+      "SELECT name || '=' || setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_connections') ORDER BY name";
+    const settings = Object.fromEntries(
+      (await pg.psql(PG_DATABASE, settingsSql))
+        .trim()
+        .split('\n')
+        .map((line) => line.split('=') as [string, string]),
+    );
     const runs: Throughput[] = [];
     for (const rooms of [1, MANY_ROOMS]) {
       runs.push(await measureHearth(target, rooms, probes));
@@ -334,7 +363,15 @@ export async function runPostThroughput(): Promise<PostThroughputResults> {
     });
     const results: PostThroughputResults = { runs, ratios, postgresSettings: settings };
     const file = await writeResults('post-throughput', {
-      setup: { posters: POSTERS, seconds: SECONDS, warmSeconds: WARM_SECONDS, postingUsers: POSTING_USERS, manyRooms: MANY_ROOMS, pgbenchThreads: PGBENCH_THREADS, pgbenchScript: script(1) },
+      setup: {
+        posters: POSTERS,
+        seconds: SECONDS,
+        warmSeconds: WARM_SECONDS,
+        postingUsers: POSTING_USERS,
+        manyRooms: MANY_ROOMS,
+        pgbenchThreads: PGBENCH_THREADS,
+        pgbenchScript: script(1),
+      },
       ...results,
     });
     printResults(file, results);

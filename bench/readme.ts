@@ -80,7 +80,12 @@ interface Fanout extends Written {
 interface OperatorScale extends Written {
   readonly hearths: number;
   readonly kubernetesVersion: string;
-  readonly operator: { readonly allObjectsMs: number; readonly allStatusMs: number; readonly requests: { readonly perHearth: number }; readonly rssMiB: number };
+  readonly operator: {
+    readonly allObjectsMs: number;
+    readonly allStatusMs: number;
+    readonly requests: { readonly perHearth: number };
+    readonly rssMiB: number;
+  };
   readonly floor: { readonly ms: number; readonly requests: { readonly perHearth: number } };
   readonly operatorOverFloor: { readonly time: number; readonly requestsPerHearth: number };
 }
@@ -92,7 +97,13 @@ interface Spread {
 
 interface ClusteredFailover extends Written {
   readonly setup: { readonly faultsPerKind: number; readonly posters: number; readonly postIntervalMs: number; readonly followers: number };
-  readonly kinds: readonly { readonly fault: string; readonly faults: number; readonly failoverMs: Spread; readonly everyPosterMs: Spread; readonly longestSilenceMs: Spread }[];
+  readonly kinds: readonly {
+    readonly fault: string;
+    readonly faults: number;
+    readonly failoverMs: Spread;
+    readonly everyPosterMs: Spread;
+    readonly longestSilenceMs: Spread;
+  }[];
   readonly acknowledged: number;
   readonly lostAcknowledged: number;
 }
@@ -178,7 +189,9 @@ function describeMachine(machine: Machine): string {
 
 /** Where a table's figures come from: each benchmark with its CPU, the day it ran and the 1-minute load average then. */
 function sources(files: readonly (readonly [string, Written])[]): string {
-  return files.map(([name, { machine }]) => `\`bench/${name}.ts\` (${machine.cpuModel}, ${machine.date.slice(0, 10)}, load ${machine.loadAverage[0]})`).join(', ');
+  return files
+    .map(([name, { machine }]) => `\`bench/${name}.ts\` (${machine.cpuModel}, ${machine.date.slice(0, 10)}, load ${machine.loadAverage[0]})`)
+    .join(', ');
 }
 
 const plural = (count: number, one: string, many = `${one}s`): string => `${integer(count)} ${count === 1 ? one : many}`;
@@ -205,7 +218,10 @@ function embeddedTier({ startup, delivery }: Results): string {
     ['acknowledged posts/s at saturation, no clients connected', `${integer(bare.postsPerSecond)} /s (ack p99 ${ms(bare.ackMs.p99)})`],
   ];
   return [
-    `**Embedded tier**: ${sources([['startup', startup], ['delivery', delivery]])}`,
+    `**Embedded tier**: ${sources([
+      ['startup', startup],
+      ['delivery', delivery],
+    ])}`,
     '',
     table(['figure', 'value'], rows),
   ].join('\n');
@@ -216,7 +232,10 @@ function posting(run: { readonly perSecond: number; readonly latencyMs: Latency 
 }
 
 function fanoutCell(run: FanoutRun, offered: number): string {
-  const delivered = run.deliveredPerSecond >= offered * 0.995 ? `${frames(run.deliveredPerSecond)} frames/s` : `${frames(run.deliveredPerSecond)} of ${frames(offered)} frames/s`;
+  const delivered =
+    run.deliveredPerSecond >= offered * 0.995
+      ? `${frames(run.deliveredPerSecond)} frames/s`
+      : `${frames(run.deliveredPerSecond)} of ${frames(offered)} frames/s`;
   return `${delivered}, p99 ${msOrMore(run.latencyMs.p99, run.latencyMs.max)}, ${run.perConnectionKiB.toFixed(1)} KiB/conn, ${run.serverCpuUsPerDelivery.toFixed(1)} µs CPU/frame`;
 }
 
@@ -240,12 +259,19 @@ function singleTier({ postThroughput, fanout }: Results): string {
     ...fanout.scenarios.map((s, i) => {
       const offered = s.clients * s.ratePerSecond;
       const what = `fan-out ${s.scenario}: ${integer(s.clients)} clients, ${integer(s.ratePerSecond)} posts/s${i === 0 ? ' (vs a bare `ws` broadcast server)' : ''}`;
-      const ratios = [s.ratios.p99Latency === null ? null : `p99 ${ratio(s.ratios.p99Latency)}`, `memory ${ratio(s.ratios.memoryPerConnection)}`, `CPU ${ratio(s.ratios.cpuPerDelivery)}`];
+      const ratios = [
+        s.ratios.p99Latency === null ? null : `p99 ${ratio(s.ratios.p99Latency)}`,
+        `memory ${ratio(s.ratios.memoryPerConnection)}`,
+        `CPU ${ratio(s.ratios.cpuPerDelivery)}`,
+      ];
       return [what, fanoutCell(s.hearth, offered), fanoutCell(s.floor, offered), ratios.filter((r) => r !== null).join(', ')];
     }),
   ];
   return [
-    `**Single tier**: ${sources([['post-throughput', postThroughput], ['fanout', fanout]])}`,
+    `**Single tier**: ${sources([
+      ['post-throughput', postThroughput],
+      ['fanout', fanout],
+    ])}`,
     '',
     table(['figure', 'Hearth', 'floor', 'ratio'], rows),
     '',
@@ -256,7 +282,9 @@ function singleTier({ postThroughput, fanout }: Results): string {
 /** Whether the fan-out aim is met, in the figures of the run. */
 function fanoutAim(fanout: Fanout): string {
   const { aim } = fanout.reference;
-  const met = fanout.scenarios.every((s) => s.ratios.p99Latency !== null && s.ratios.p99Latency <= aim.p99Ratio && s.ratios.memoryPerConnection <= aim.memoryRatio);
+  const met = fanout.scenarios.every(
+    (s) => s.ratios.p99Latency !== null && s.ratios.p99Latency <= aim.p99Ratio && s.ratios.memoryPerConnection <= aim.memoryRatio,
+  );
   const p99s = fanout.scenarios.map((s) => `${s.scenario} ${s.ratios.p99Latency === null ? 'unknown' : ratio(s.ratios.p99Latency)}`).join(', ');
   const memory = fanout.scenarios.map((s) => `${s.scenario} ${ratio(s.ratios.memoryPerConnection)}`).join(', ');
   return `The fan-out aim (p99 within ${aim.p99Ratio}× of the floor's, memory per connection within ${aim.memoryRatio}×) is ${met ? '' : 'not '}met: p99 ${p99s}; memory ${memory}.`;
@@ -264,7 +292,12 @@ function fanoutAim(fanout: Fanout): string {
 
 function operatorTier({ operatorScale: o }: Results): string {
   const rows = [
-    [`${integer(o.hearths)} Hearths of the single tier created at once: every object applied`, ms(o.operator.allObjectsMs), ms(o.floor.ms), ratio(o.operatorOverFloor.time)],
+    [
+      `${integer(o.hearths)} Hearths of the single tier created at once: every object applied`,
+      ms(o.operator.allObjectsMs),
+      ms(o.floor.ms),
+      ratio(o.operatorOverFloor.time),
+    ],
     ['… and every status written', ms(o.operator.allStatusMs), '', ''],
     ['API requests per Hearth', o.operator.requests.perHearth.toFixed(1), o.floor.requests.perHearth.toFixed(1), ratio(o.operatorOverFloor.requestsPerHearth)],
     ["the operator's resident memory at the end", `${integer(o.operator.rssMiB)} MiB`, '', ''],
@@ -292,7 +325,8 @@ function clusteredTier({ clusteredFailover: f, clusteredVsSingle: c }: Results):
     const run = t.throughput.find((r) => r.rooms === rooms)!;
     return `${integer(run.perSecond)} /s, p99 ${ms(run.ackMs.p99)}`;
   };
-  const fanout = (t: TierRun): string => `p50 ${msOrMore(t.fanout.latencyMs.p50, t.fanout.latencyMs.max)}, p99 ${msOrMore(t.fanout.latencyMs.p99, t.fanout.latencyMs.max)}, ${frames(t.fanout.deliveredPerSecond)} frames/s`;
+  const fanout = (t: TierRun): string =>
+    `p50 ${msOrMore(t.fanout.latencyMs.p50, t.fanout.latencyMs.max)}, p99 ${msOrMore(t.fanout.latencyMs.p99, t.fanout.latencyMs.max)}, ${frames(t.fanout.deliveredPerSecond)} frames/s`;
   const { posters, manyRooms } = c.setup;
   const comparisonRows = [
     [`acknowledged posts/s, ${posters} posters, one room`, throughput(clustered, 1), throughput(single, 1), ratio(c.ratios.throughputOneRoom)],
@@ -306,13 +340,19 @@ function clusteredTier({ clusteredFailover: f, clusteredVsSingle: c }: Results):
     ['cores busy with other work on the machine meanwhile (posting into 1 room, 8 rooms; fan-out)', otherWork(clustered), otherWork(single), ''],
   ];
   return [
-    `**Clustered tier**: ${sources([['clustered-failover', f], ['clustered-vs-single', c]])}`,
+    `**Clustered tier**: ${sources([
+      ['clustered-failover', f],
+      ['clustered-vs-single', c],
+    ])}`,
     '',
     `Failover under a steady load (${plural(f.setup.posters, 'poster')}, each posting again ${f.setup.postIntervalMs} ms after an acknowledgement and retrying until one; ${plural(f.setup.followers, 'follower')} on WebSocket and SSE), ${plural(f.setup.faultsPerKind, 'fault')} of each kind, each recovered from before the next; median / max:`,
     '',
     table(['fault', 'first acknowledged post sent after it', 'every poster through again', 'longest without any acknowledgement'], failoverRows),
     '',
-    `Acknowledged posts lost over the ${plural(f.kinds.reduce((sum, k) => sum + k.faults, 0), 'fault')}: ${integer(f.lostAcknowledged)} of ${integer(f.acknowledged)}.`,
+    `Acknowledged posts lost over the ${plural(
+      f.kinds.reduce((sum, k) => sum + k.faults, 0),
+      'fault',
+    )}: ${integer(f.lostAcknowledged)} of ${integer(f.acknowledged)}.`,
     '',
     'The same load on each server tier, one after the other, both through nginx:',
     '',

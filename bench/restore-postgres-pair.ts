@@ -40,7 +40,21 @@ export async function restorePostgresPair(pair: PostgresPair): Promise<void> {
  */
 async function rebuildReplica(tools: PgTools, node: PostgresNode, primary: PostgresNode, state: 'sync' | 'async'): Promise<void> {
   await rm(node.data, { recursive: true, force: true });
-  await tools.run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'hearth', '-D', node.data, '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync']);
+  await tools.run('pg_basebackup', [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(primary.port),
+    '-U',
+    'hearth',
+    '-D',
+    node.data,
+    '-R',
+    '-X',
+    'stream',
+    '--checkpoint=fast',
+    '--no-sync',
+  ]);
   await node.start();
   await eventually(`the node on ${node.port} streaming from ${primary.port} (${state})`, async () => (await replicaState(tools, primary)) === state, WITHIN_MS);
 }
@@ -49,6 +63,9 @@ async function rebuildReplica(tools: PgTools, node: PostgresNode, primary: Postg
 async function replicaState(tools: PgTools, primary: PostgresNode): Promise<string> {
   const sql = "select sync_state from pg_stat_replication where state = 'streaming'";
   const out = await tools.run('psql', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'hearth', '-d', 'postgres', '-Atc', sql]).catch(() => '');
-  const states = out.trim().split('\n').filter((line) => line !== '');
+  const states = out
+    .trim()
+    .split('\n')
+    .filter((line) => line !== '');
   return states.length === 1 ? states[0]! : 'none';
 }

@@ -89,7 +89,7 @@ describe('bad input', () => {
     assertError(await bob.raw('GET', `/api/rooms/${unknown}/messages`, undefined, {}, TIMEOUT), 404, 'room_not_found');
   });
 
-  it("a closed room of someone else: 403 not_a_member", async () => {
+  it('a closed room of someone else: 403 not_a_member', async () => {
     assertError(await post(bob, closedRoomId, { body: 'let me in', clientMessageId: 'intruder' }), 403, 'not_a_member');
     assertError(await bob.raw('GET', `/api/rooms/${closedRoomId}/messages`, undefined, {}, TIMEOUT), 403, 'not_a_member');
   });

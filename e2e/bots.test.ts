@@ -21,7 +21,10 @@ interface Received {
 }
 type Answer = (response: ServerResponse) => void;
 
-const text = (status: number, body: string): Answer => (response) => response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(body);
+const text =
+  (status: number, body: string): Answer =>
+  (response) =>
+    response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(body);
 const USER_AGENT = 'bots-e2e/1.0';
 
 /** A webhook receiver: answers each POST with the next queued answer, or 204 when none is queued. */
@@ -81,8 +84,13 @@ async function asBot(hearth: Hearth, token: string, method: string, path: string
   return { status: response.status, headers: response.headers, text, json };
 }
 
-const isMessageBy = (roomId: string, authorId: string, body: string) => (frame: ServerFrame): boolean =>
-  isRoomEvent(frame, roomId, 'message.created') && frame.event.type === 'message.created' && frame.event.message.authorId === authorId && frame.event.message.body === body;
+const isMessageBy =
+  (roomId: string, authorId: string, body: string) =>
+  (frame: ServerFrame): boolean =>
+    isRoomEvent(frame, roomId, 'message.created') &&
+    frame.event.type === 'message.created' &&
+    frame.event.message.authorId === authorId &&
+    frame.event.message.body === body;
 
 describe('bots, webhooks and the audit log', () => {
   let hearth: Hearth;
@@ -115,7 +123,12 @@ describe('bots, webhooks and the audit log', () => {
   });
 
   it('an administrator creates a bot with a webhook and a token for one room; the token is shown once', async () => {
-    const created = await admin.raw('POST', '/api/admin/bots', { name: 'Deployer', webhookUrl: receiver.url, roomIds: [allTalkId, opsId] }, { 'user-agent': USER_AGENT });
+    const created = await admin.raw(
+      'POST',
+      '/api/admin/bots',
+      { name: 'Deployer', webhookUrl: receiver.url, roomIds: [allTalkId, opsId] },
+      { 'user-agent': USER_AGENT },
+    );
     assert.equal(created.status, 201, created.text);
     bot = created.json as Bot;
     assert.equal(bot.webhookUrl, receiver.url);
@@ -132,10 +145,13 @@ describe('bots, webhooks and the audit log', () => {
     const me = await asBot(hearth, token.token, 'GET', '/api/users/me');
     assert.equal(me.status, 200, me.text);
     assert.equal((me.json as { id: string }).id, bot.userId);
-    const posted = await asBot(hearth, token.token, 'POST', `/api/rooms/${allTalkId}/messages`, { body: 'Deployed v42 to production', clientMessageId: 'deploy-42' });
+    const posted = await asBot(hearth, token.token, 'POST', `/api/rooms/${allTalkId}/messages`, {
+      body: 'Deployed v42 to production',
+      clientMessageId: 'deploy-42',
+    });
     assert.equal(posted.status, 201, posted.text);
     assert.equal((posted.json as Message).authorId, bot.userId);
-    await bobStream.waitFor(isMessageBy(allTalkId, bot.userId, 'Deployed v42 to production'), 10_000, 'the bot\'s post on bob\'s stream');
+    await bobStream.waitFor(isMessageBy(allTalkId, bot.userId, 'Deployed v42 to production'), 10_000, "the bot's post on bob's stream");
     const read = await asBot(hearth, token.token, 'GET', `/api/rooms/${allTalkId}/messages?limit=5`);
     assert.equal(read.status, 200, read.text);
     assert.ok((read.json as { messages: Message[] }).messages.some((m) => m.clientMessageId === 'deploy-42'));
@@ -156,7 +172,11 @@ describe('bots, webhooks and the audit log', () => {
       assert.equal(errorOf(response)?.code, 'forbidden');
       assert.match(errorOf(response)?.message ?? '', /bot tokens are limited to their rooms/);
     }
-    assert.deepEqual((await bob.messages(opsId)).map((m) => m.body), [], 'nothing reached Ops');
+    assert.deepEqual(
+      (await bob.messages(opsId)).map((m) => m.body),
+      [],
+      'nothing reached Ops',
+    );
   });
 
   it('a member mentions the bot: the webhook receives the POST, and its text answer appears in the room as the bot', async () => {
@@ -173,7 +193,7 @@ describe('bots, webhooks and the audit log', () => {
     assert.deepEqual(delivery.payload.author, { id: bob.userId, name: 'Member 1' });
     assert.deepEqual(delivery.payload.bot, { id: bot.userId, name: 'Deployer' });
     assert.equal(delivery.payload.replyUrl, `${hearth.url}/api/rooms/${allTalkId}/messages`);
-    await bobStream.waitFor(isMessageBy(allTalkId, bot.userId, 'On it: deploying main'), 10_000, 'the bot\'s answer on bob\'s stream');
+    await bobStream.waitFor(isMessageBy(allTalkId, bot.userId, 'On it: deploying main'), 10_000, "the bot's answer on bob's stream");
   });
 
   it('a webhook that fails twice and then succeeds is retried, delivered once, and its answer posted once', async () => {
@@ -213,9 +233,16 @@ describe('bots, webhooks and the audit log', () => {
     assert.equal(exported.status, 200, exported.text);
     assert.match(exported.headers.get('content-type') ?? '', /^application\/x-ndjson/);
     assert.match(exported.headers.get('content-disposition') ?? '', /^attachment;/);
-    const entries = exported.text.trimEnd().split('\n').map((line) => JSON.parse(line) as AuditEntry);
+    const entries = exported.text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AuditEntry);
     const ids = entries.map((entry) => entry.id);
-    assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'oldest first');
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b),
+      'oldest first',
+    );
 
     const byAdmin = (action: string, targetId: string) => {
       const entry = entries.find((candidate) => candidate.action === action && candidate.targetId === targetId);
@@ -234,7 +261,11 @@ describe('bots, webhooks and the audit log', () => {
     assert.ok(!exported.text.includes(token.token.slice(-43)), 'no secret in the audit log');
 
     const page = await admin.call<{ entries: AuditEntry[]; nextBefore: number | null }>('GET', '/api/admin/audit?limit=2');
-    assert.deepEqual(page.entries.map((entry) => entry.id), ids.slice(-2).reverse(), 'the admin view pages newest first');
+    assert.deepEqual(
+      page.entries.map((entry) => entry.id),
+      ids.slice(-2).reverse(),
+      'the admin view pages newest first',
+    );
     assert.equal(page.nextBefore, page.entries.at(-1)?.id);
   });
 });

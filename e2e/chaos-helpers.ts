@@ -205,7 +205,10 @@ export class ResumingMember {
       this.#consumed = 0;
       this.connections += 1;
       // Frames are taken in when asked for (applied()) and when the stream ends; ready at once.
-      stream.ready.then(() => this.#absorb(), () => undefined);
+      stream.ready.then(
+        () => this.#absorb(),
+        () => undefined,
+      );
       const pinger = this.transport === 'websocket' ? setInterval(() => ping(stream as WebSocketStream), PING_EVERY_MS) : undefined;
       const end = await stream.closed;
       clearInterval(pinger);

@@ -5,7 +5,15 @@ import { WEB_DIST } from './harness.ts';
 
 /** Headless Chromium from Debian's package, driven by playwright-core, for the browser tests. */
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 export const UI_TIMEOUT_MS = 10_000;
 
 /** `make e2e` builds the UI first; a direct `node --test` run builds it when it is missing. */

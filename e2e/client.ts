@@ -1,5 +1,16 @@
 import type { Account, Boost, ErrorBody, Membership, Message, Room, RoomForMember, RoomKind, SessionAnswer, User } from './protocol.ts';
-import { connectSse, connectStream, connectWebSocket, type AnyStreamOptions, type RealtimeStream, type SseOptions, type SseStream, type Transport, type WebSocketOptions, type WebSocketStream } from './realtime.ts';
+import {
+  connectSse,
+  connectStream,
+  connectWebSocket,
+  type AnyStreamOptions,
+  type RealtimeStream,
+  type SseOptions,
+  type SseStream,
+  type Transport,
+  type WebSocketOptions,
+  type WebSocketStream,
+} from './realtime.ts';
 
 /**
  * A small typed Hearth client for the end-to-end tests and benchmarks: a cookie

@@ -47,7 +47,11 @@ describe('durability of acknowledged posts', () => {
     );
     for (const [i] of posters.entries()) {
       const own = stored.filter((m) => m.clientMessageId.startsWith(`poster${i}-`)).map((m) => m.clientMessageId);
-      assert.deepEqual(own, Array.from({ length: PER_POSTER }, (_, k) => `poster${i}-${k + 1}`), `poster ${i}'s messages in the order posted`);
+      assert.deepEqual(
+        own,
+        Array.from({ length: PER_POSTER }, (_, k) => `poster${i}-${k + 1}`),
+        `poster ${i}'s messages in the order posted`,
+      );
     }
   });
 
@@ -78,7 +82,10 @@ describe('durability of acknowledged posts', () => {
       try {
         await resumed.waitForSeq(roomId, missed.at(-1)!.seq);
         assert.deepEqual(seqsOf(resumed.roomEvents(roomId)), range(lastSeq + 1, missed.at(-1)!.seq), `${transport}: nothing lost, nothing twice`);
-        assert.deepEqual(createdMessages(resumed.roomEvents(roomId)).map((m) => m.clientMessageId), missed.map((m) => m.clientMessageId));
+        assert.deepEqual(
+          createdMessages(resumed.roomEvents(roomId)).map((m) => m.clientMessageId),
+          missed.map((m) => m.clientMessageId),
+        );
       } finally {
         await resumed.close();
       }

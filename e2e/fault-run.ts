@@ -86,10 +86,12 @@ export async function runDeliveryUnderFaults(t: Diagnostics, tier: ServiceTier, 
   for (const roomId of roomIds) base.set(roomId, (await admin.room(roomId)).lastSeq);
 
   // Four members follow over both transports; nginx spreads them over the realtime processes.
-  const followers = members.slice(0, 4).flatMap((member, i) => [
-    new ResumingMember(`member ${i + 1} websocket`, member, 'websocket', tier.url),
-    new ResumingMember(`member ${i + 1} sse`, member, 'sse', tier.url),
-  ]);
+  const followers = members
+    .slice(0, 4)
+    .flatMap((member, i) => [
+      new ResumingMember(`member ${i + 1} websocket`, member, 'websocket', tier.url),
+      new ResumingMember(`member ${i + 1} sse`, member, 'sse', tier.url),
+    ]);
   const posters = [admin, ...members.slice(0, 3)].map((client: HearthClient, i) => new SteadyPoster(client, roomIds, `chaos${i}`, POST_INTERVAL_MS));
   const acknowledgedCount = (): number => posters.reduce((sum, poster) => sum + poster.acknowledged.length, 0);
   const startedAt = performance.now();
@@ -97,12 +99,20 @@ export async function runDeliveryUnderFaults(t: Diagnostics, tier: ServiceTier, 
   const progress = async (step: string): Promise<void> => {
     const target = acknowledgedCount() + PROGRESS;
     const holdUntil = Date.now() + HOLD_MS;
-    await eventually(`${PROGRESS} more posts acknowledged ${step}`, () => acknowledgedCount() >= target && Date.now() >= holdUntil, PROGRESS_WITHIN_MS, () => failuresOf(posters));
+    await eventually(
+      `${PROGRESS} more posts acknowledged ${step}`,
+      () => acknowledgedCount() >= target && Date.now() >= holdUntil,
+      PROGRESS_WITHIN_MS,
+      () => failuresOf(posters),
+    );
     t.diagnostic(`${((performance.now() - startedAt) / 1000).toFixed(1)} s: ${acknowledgedCount()} acknowledged ${step}`);
   };
   const lagging = (targets: ReadonlyMap<string, number>): string =>
     followers
-      .map((f) => `${f.name}: ${roomIds.map((r) => `${f.applied(r)}/${targets.get(r)}`).join(', ')} (${f.connections} connections) ${f.anomalies.slice(0, 3).join('; ')}`)
+      .map(
+        (f) =>
+          `${f.name}: ${roomIds.map((r) => `${f.applied(r)}/${targets.get(r)}`).join(', ')} (${f.connections} connections) ${f.anomalies.slice(0, 3).join('; ')}`,
+      )
       .join('\n');
   /** Every follower has what was acknowledged so far: live delivery works again after the step. */
   const caughtUp = async (step: string, targets: ReadonlyMap<string, number>): Promise<void> => {
@@ -152,7 +162,9 @@ export async function runDeliveryUnderFaults(t: Diagnostics, tier: ServiceTier, 
     for (const roomId of roomIds) lastSeq.set(roomId, (await admin.room(roomId)).lastSeq);
     await caughtUp('once the load stopped', lastSeq);
     const refusals = posters.flatMap((poster) => poster.failures);
-    t.diagnostic(`${acknowledged.length} acknowledged; ${refusals.length} failed attempts retried; ${run.reconnects()} stream reconnects; final seqs ${roomIds.map((r) => lastSeq.get(r)).join(', ')}`);
+    t.diagnostic(
+      `${acknowledged.length} acknowledged; ${refusals.length} failed attempts retried; ${run.reconnects()} stream reconnects; final seqs ${roomIds.map((r) => lastSeq.get(r)).join(', ')}`,
+    );
     for (const outage of outages) t.diagnostic(`outage seen by clients after ${outage.fault}: ${outage.ms} ms`);
     for (const failure of refusals.slice(0, 5)) t.diagnostic(`retried: ${failure}`);
 
@@ -210,7 +222,7 @@ async function storedSince(client: HearthClient, roomIds: readonly string[], bas
   const stored = new Map<string, Message[]>();
   for (const roomId of roomIds) {
     const messages: Message[] = [];
-    for (let after = base.get(roomId)!; ; ) {
+    for (let after = base.get(roomId)!; ;) {
       const page = await client.messages(roomId, { after, limit: 100 });
       messages.push(...page);
       if (page.length < 100) break;
@@ -266,5 +278,7 @@ function assertDelivered(
 }
 
 function failuresOf(posters: readonly SteadyPoster[]): string {
-  return posters.map((poster) => `${poster.prefix}: ${poster.acknowledged.length} acknowledged, last failures ${poster.failures.slice(-2).join(' | ')}`).join('\n');
+  return posters
+    .map((poster) => `${poster.prefix}: ${poster.acknowledged.length} acknowledged, last failures ${poster.failures.slice(-2).join(' | ')}`)
+    .join('\n');
 }

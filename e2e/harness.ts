@@ -218,7 +218,8 @@ export function spawnService(options: HearthOptions, role: string, port: number,
         if (!isRunning()) {
           throw new Error(`Hearth (${role}) exited before it was ready (code ${child.exitCode}, signal ${child.signalCode}); its output:\n${output.tail()}`);
         }
-        if (Date.now() >= deadline) throw new Error(`Hearth (${role}) did not answer 200 on ${url}/readyz within ${timeoutMs} ms; its output:\n${output.tail()}`);
+        if (Date.now() >= deadline)
+          throw new Error(`Hearth (${role}) did not answer 200 on ${url}/readyz within ${timeoutMs} ms; its output:\n${output.tail()}`);
         await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
       readyAfterMs = performance.now() - spawnedAt;

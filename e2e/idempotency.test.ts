@@ -45,7 +45,10 @@ describe('idempotent posting', () => {
       await stream.waitForSeq(roomId, marker.seq);
       await sleep(100);
       const created = createdMessages(stream.roomEvents(roomId));
-      assert.deepEqual(created.map((m) => m.clientMessageId), ['race-1', 'race-marker']);
+      assert.deepEqual(
+        created.map((m) => m.clientMessageId),
+        ['race-1', 'race-marker'],
+      );
       assert.equal(created[0]?.seq, start + 1);
       assert.equal((await admin.allMessages(roomId)).filter((m) => m.clientMessageId === 'race-1').length, 1);
     } finally {

@@ -44,7 +44,7 @@ describe('live delivery', () => {
     roomId = adminRoom.id;
   });
 
-  it('every kind of change takes the room\'s next sequence and reaches the stream in order', async () => {
+  it("every kind of change takes the room's next sequence and reaches the stream in order", async () => {
     const roomId2 = (await admin.createRoom('closed', 'Changes')).id;
     const stream = admin.connectWebSocket();
     try {
@@ -57,22 +57,34 @@ describe('live delivery', () => {
       await admin.addMember(roomId2, bob.userId);
       await admin.removeMember(roomId2, bob.userId);
       await admin.call('DELETE', `/api/messages/${message.id}`);
-      const expected = ['message.created', 'message.updated', 'boost.created', 'boost.deleted', 'room.updated', 'membership.added', 'membership.removed', 'message.deleted'];
+      const expected = [
+        'message.created',
+        'message.updated',
+        'boost.created',
+        'boost.deleted',
+        'room.updated',
+        'membership.added',
+        'membership.removed',
+        'message.deleted',
+      ];
       await stream.waitForSeq(roomId2, start + expected.length);
       await sleep(100);
       const events = stream.roomEvents(roomId2);
-      assert.deepEqual(events.map((event) => event.type), expected);
+      assert.deepEqual(
+        events.map((event) => event.type),
+        expected,
+      );
       assert.deepEqual(seqsOf(events), range(start + 1, start + expected.length));
       const stored = await admin.message(message.id);
       assert.equal(stored.body, '');
       assert.ok(stored.deletedAt !== null);
-      assert.equal(stored.seq, start + 1, "a message keeps the sequence of the event that created it");
+      assert.equal(stored.seq, start + 1, 'a message keeps the sequence of the event that created it');
     } finally {
       await stream.close();
     }
   });
 
-  it('typing and presence reach the others: a WebSocket typing frame, an SSE client\'s POST typing', async () => {
+  it("typing and presence reach the others: a WebSocket typing frame, an SSE client's POST typing", async () => {
     const otherRoomId = (await admin.createRoom('closed', 'Typing', [bob.userId])).id;
     const adminStream = admin.connectWebSocket();
     try {
@@ -92,7 +104,11 @@ describe('live delivery', () => {
         // Typing is throttled per user and room (one every 3 s), so this goes to another room.
         const typed = await bob.raw('POST', `/api/rooms/${otherRoomId}/typing`);
         assert.equal(typed.status, 204, typed.text);
-        await adminStream.waitFor((f) => f.type === 'typing' && f.userId === bob.userId && f.roomId === otherRoomId && adminStream.frames.indexOf(f) >= before, 5_000, 'typing over REST');
+        await adminStream.waitFor(
+          (f) => f.type === 'typing' && f.userId === bob.userId && f.roomId === otherRoomId && adminStream.frames.indexOf(f) >= before,
+          5_000,
+          'typing over REST',
+        );
       } finally {
         await bobSse.close();
       }

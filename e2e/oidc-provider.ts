@@ -143,7 +143,9 @@ export async function startTestProvider(options: ProviderOptions): Promise<TestP
     built.on('backchannel.success', () => logoutsSent.push(200));
     built.on('backchannel.error', (_ctx: unknown, error: Error) => {
       logoutsSent.push(0);
-      process.stderr.write(`test provider: back-channel logout failed: ${error.message} ${String((error as { error_description?: string }).error_description ?? '')}\n`);
+      process.stderr.write(
+        `test provider: back-channel logout failed: ${error.message} ${String((error as { error_description?: string }).error_description ?? '')}\n`,
+      );
     });
     return built;
   };

@@ -100,7 +100,11 @@ describe('resume after a disconnect', () => {
       const second = (await admin.createRoom('closed', `Second ${transport}`, [bob.userId])).id;
       const third = (await admin.createRoom('closed', `Third ${transport}`, [bob.userId])).id;
       const from = { [roomId]: (await bob.room(roomId)).lastSeq, [second]: (await bob.room(second)).lastSeq };
-      const missed = new Map<string, Message[]>([[roomId, []], [second, []], [third, []]]);
+      const missed = new Map<string, Message[]>([
+        [roomId, []],
+        [second, []],
+        [third, []],
+      ]);
       for (let i = 1; i <= 5; i++) {
         for (const [id, list] of missed) list.push(await admin.post(id, `${transport} ${i}`, `${transport}-multi-${id}-${i}`));
       }

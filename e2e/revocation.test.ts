@@ -32,7 +32,7 @@ describe('membership revocation', () => {
       const bobStream = bob.connect(transport);
       const carolStream = carol.connect(transport);
       try {
-        assert.ok((await bobStream.ready).rooms[roomId] !== undefined, 'the closed room is in bob\'s stream');
+        assert.ok((await bobStream.ready).rooms[roomId] !== undefined, "the closed room is in bob's stream");
         await carolStream.ready;
         const before = await admin.post(roomId, 'before the removal', `${transport}-before`);
         await Promise.all([bobStream.waitForSeq(roomId, before.seq), carolStream.waitForSeq(roomId, before.seq)]);
@@ -53,7 +53,10 @@ describe('membership revocation', () => {
         const bobEvents = bobStream.roomEvents(roomId);
         assert.equal(bobEvents.at(-1)?.type, 'membership.removed', 'membership.removed is the last event of the room bob receives');
         assert.equal(bobEvents.at(-1)?.seq, removalSeq);
-        assert.ok(carolStream.roomEvents(roomId).some((event) => event.seq === afterRemoval.seq), 'carol still receives the room');
+        assert.ok(
+          carolStream.roomEvents(roomId).some((event) => event.seq === afterRemoval.seq),
+          'carol still receives the room',
+        );
 
         const refused = await bob.raw('GET', `/api/rooms/${roomId}/messages`);
         assert.equal(refused.status, 403);
@@ -72,7 +75,7 @@ describe('membership revocation', () => {
     if (stream.transport === 'websocket') assert.equal(closed.code, CLOSE_CODES.unauthenticated);
   }
 
-  it('signing out ends that session\'s streams with unauthenticated (4001); another session of the same person goes on', async () => {
+  it("signing out ends that session's streams with unauthenticated (4001); another session of the same person goes on", async () => {
     const session1 = new HearthClient(hearth.url);
     await session1.signIn('member1@example.com', PASSWORD);
     const streams = [session1.connectWebSocket(), session1.connectSse()];
@@ -81,7 +84,7 @@ describe('membership revocation', () => {
       await Promise.all([...streams, other].map((stream) => stream.ready));
       await session1.signOut();
       for (const stream of streams) await assertEndedUnauthenticated(stream);
-      const message = await admin.post(allTalkId, 'bob\'s other session still hears this', 'after-sign-out');
+      const message = await admin.post(allTalkId, "bob's other session still hears this", 'after-sign-out');
       await other.waitForSeq(allTalkId, message.seq);
     } finally {
       await Promise.all([...streams, other].map((stream) => stream.close()));
@@ -107,7 +110,13 @@ describe('membership revocation', () => {
     assert.equal(posted.status, 401, `a deactivated person's post: ${posted.status} ${posted.text}`);
     assert.equal(errorOf(posted)?.code, 'unauthenticated');
     for (const stream of [carol.connectWebSocket(), carol.connectSse()]) {
-      const outcome = await Promise.race([stream.ready.then(() => 'ready', () => 'refused'), stream.closed.then(() => 'refused')]);
+      const outcome = await Promise.race([
+        stream.ready.then(
+          () => 'ready',
+          () => 'refused',
+        ),
+        stream.closed.then(() => 'refused'),
+      ]);
       await stream.close();
       assert.equal(stream.refused?.status, 401, `a deactivated person's new ${stream.transport} stream: ${outcome}`);
     }

@@ -73,7 +73,10 @@ export async function startServiceTier(backends: TierBackends, options: ServiceT
     get process(): ChildProcess {
       return (processes.gateway[0] as ServiceProcess).process;
     },
-    output: () => all().map((p) => `--- ${p.role} :${p.port} ---\n${p.output()}`).join('\n'),
+    output: () =>
+      all()
+        .map((p) => `--- ${p.role} :${p.port} ---\n${p.output()}`)
+        .join('\n'),
     /** With keepData, only the services stop: the backends (the tier's data) stay for a restart. */
     async stop(stopOptions: StopOptions = {}) {
       await Promise.all(all().map((p) => p.stop()));

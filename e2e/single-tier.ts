@@ -20,7 +20,12 @@ export async function startSingleTier(options: SingleTierOptions = {}): Promise<
   const [postgres, nats, redis] = await Promise.all([startPostgres({ durable: true }), startNats(), startRedis()]);
   const backends = {
     // The stream's cap as the operator sets it (three quarters of a 1 GiB NATS volume).
-    env: { HEARTH_DATABASE_URL: await postgres.createDatabase('hearth'), HEARTH_NATS_URL: nats.url, HEARTH_REDIS_URL: redis.url, HEARTH_NATS_STREAM_MAX_BYTES: String(0.75 * 2 ** 30) },
+    env: {
+      HEARTH_DATABASE_URL: await postgres.createDatabase('hearth'),
+      HEARTH_NATS_URL: nats.url,
+      HEARTH_REDIS_URL: redis.url,
+      HEARTH_NATS_STREAM_MAX_BYTES: String(0.75 * 2 ** 30),
+    },
     async stop() {
       await Promise.allSettled([postgres.stop(), nats.stop(), redis.stop()]);
     },

@@ -92,11 +92,19 @@ describe('a slow consumer', () => {
       cutOff = { code: closed.code, errorCode: error?.type === 'error' ? error.code : null };
       const applied = stream.lastSeq(roomId)!;
       assert.ok(applied < lastSeq, 'it was cut off before the end');
-      assert.deepEqual(stream.roomEvents(roomId).map((event) => event.seq), range(start + 1, applied), 'in order up to the cut');
+      assert.deepEqual(
+        stream.roomEvents(roomId).map((event) => event.seq),
+        range(start + 1, applied),
+        'in order up to the cut',
+      );
 
       const { received: rest, rounds } = await catchUp(transport, applied, lastSeq);
       t.diagnostic(`cut off after seq ${applied} of ${lastSeq}; caught up in ${rounds} resume(s)`);
-      assert.deepEqual(rest.map((event) => event.seq), range(applied + 1, lastSeq), 'the resume brings the rest, in order, none twice');
+      assert.deepEqual(
+        rest.map((event) => event.seq),
+        range(applied + 1, lastSeq),
+        'the resume brings the rest, in order, none twice',
+      );
     });
 
     it(`over ${transport}: the cut-off is announced as protocol §4.4 says: an error frame too_slow${transport === 'websocket' ? ', then close code 4429' : ', then the end of the response'}`, () => {
@@ -107,22 +115,29 @@ describe('a slow consumer', () => {
   }
 
   for (const transport of ['websocket', 'sse'] as const satisfies readonly Transport[]) {
-    it(`over ${transport}: a client reading at full speed catches up on ${CATCH_UP_POSTS} long messages in one connection, without too_slow`, { timeout: 60_000 }, async () => {
-      const from = (await bob.room(roomId)).lastSeq;
-      const body = 'y'.repeat(9_990); // near the default 10,000-character limit
-      let lastSeq = from;
-      for (let i = 1; i <= CATCH_UP_POSTS; i++) lastSeq = (await admin.post(roomId, `${i} ${body}`, `catch-up-${transport}-${i}`)).seq;
+    it(
+      `over ${transport}: a client reading at full speed catches up on ${CATCH_UP_POSTS} long messages in one connection, without too_slow`,
+      { timeout: 60_000 },
+      async () => {
+        const from = (await bob.room(roomId)).lastSeq;
+        const body = 'y'.repeat(9_990); // near the default 10,000-character limit
+        let lastSeq = from;
+        for (let i = 1; i <= CATCH_UP_POSTS; i++) lastSeq = (await admin.post(roomId, `${i} ${body}`, `catch-up-${transport}-${i}`)).seq;
 
-      const stream = bob.connect(transport, { resume: { [roomId]: from } });
-      try {
-        await stream.ready;
-        await Promise.race([stream.waitForSeq(roomId, lastSeq, 30_000), stream.closed]);
-        const error = stream.frames.find((frame) => frame.type === 'error');
-        assert.equal(error, undefined, `cut off after seq ${stream.lastSeq(roomId)} of ${lastSeq}: ${JSON.stringify(error)}`);
-        assert.deepEqual(stream.roomEvents(roomId).map((event) => event.seq), range(from + 1, lastSeq));
-      } finally {
-        await stream.close();
-      }
-    });
+        const stream = bob.connect(transport, { resume: { [roomId]: from } });
+        try {
+          await stream.ready;
+          await Promise.race([stream.waitForSeq(roomId, lastSeq, 30_000), stream.closed]);
+          const error = stream.frames.find((frame) => frame.type === 'error');
+          assert.equal(error, undefined, `cut off after seq ${stream.lastSeq(roomId)} of ${lastSeq}: ${JSON.stringify(error)}`);
+          assert.deepEqual(
+            stream.roomEvents(roomId).map((event) => event.seq),
+            range(from + 1, lastSeq),
+          );
+        } finally {
+          await stream.close();
+        }
+      },
+    );
   }
 });

@@ -72,7 +72,9 @@ export class SsoBrowser {
   async logInAtProvider(loginPage: Visit, login: string, stopAt?: (next: string) => boolean) {
     const action = /<form[^>]*action="([^"]+)"/.exec(loginPage.body)?.[1];
     if (action === undefined) throw new Error(`no login form at ${loginPage.url}: ${loginPage.body.slice(0, 300)}`);
-    const posted = await this.request(new URL(action.replaceAll('&amp;', '&'), loginPage.url).href, { form: { prompt: 'login', login, password: 'any password' } });
+    const posted = await this.request(new URL(action.replaceAll('&amp;', '&'), loginPage.url).href, {
+      form: { prompt: 'login', login, password: 'any password' },
+    });
     if (posted.location === null) throw new Error(`the provider did not redirect after login (${posted.status}): ${posted.body.slice(0, 300)}`);
     return this.follow(posted.location, stopAt);
   }

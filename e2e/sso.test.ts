@@ -15,7 +15,6 @@ import { SsoBrowser, type Visit } from './sso-browser.ts';
  * password policy's break-glass path, key rotation, and the audit log of all of it.
  */
 
-
 interface AuditLine {
   readonly action: string;
   readonly actorId: string | null;
@@ -96,7 +95,10 @@ describe('single sign-on through an OpenID provider', () => {
     assert.equal(callback.location, `${hearth.url}/rooms/somewhere`);
     const { user } = await client.session();
     assert.deepEqual({ name: user.name, email: user.email, role: user.role }, { name: 'Bob Member', email: 'bob@acme.test', role: 'member' });
-    assert.ok((await client.rooms()).some((room) => room.name === 'All Talk'), 'a new person joins the open rooms');
+    assert.ok(
+      (await client.rooms()).some((room) => room.name === 'All Talk'),
+      'a new person joins the open rooms',
+    );
     // A second sign-in is the same user, not a new one.
     const again = await signIn('bob');
     assert.equal((await again.client.session()).user.id, user.id);
@@ -195,7 +197,9 @@ describe('single sign-on through an OpenID provider', () => {
     await stream.ready;
     const sentBefore = provider.logoutsSent.length;
     const signedOutAt = Date.now();
-    await browser.logOutAtProvider(`${provider.issuer}/session/end?client_id=${provider.clientId}&post_logout_redirect_uri=${encodeURIComponent(`${hearth.url}/`)}`);
+    await browser.logOutAtProvider(
+      `${provider.issuer}/session/end?client_id=${provider.clientId}&post_logout_redirect_uri=${encodeURIComponent(`${hearth.url}/`)}`,
+    );
     const closed = await Promise.race([stream.closed, sleep(5_000).then(() => null)]);
     assert.ok(closed !== null, 'the WebSocket closed within 5 s');
     assert.equal(closed.code, CLOSE_CODES.unauthenticated);
@@ -207,11 +211,19 @@ describe('single sign-on through an OpenID provider', () => {
 
   it('refuses a forged or replayed back-channel logout token', async () => {
     const post = (token: string) =>
-      fetch(`${hearth.url}/auth/oidc/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `logout_token=${token}` });
+      fetch(`${hearth.url}/auth/oidc/backchannel-logout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `logout_token=${token}`,
+      });
     const forged = await post('eyJhbGciOiJub25lIn0.eyJzdWIiOiJib2IifQ.');
     assert.equal(forged.status, 400);
     assert.equal(((await forged.json()) as { error: { field: string } }).error.field, 'logout_token');
-    const missing = await fetch(`${hearth.url}/auth/oidc/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    const missing = await fetch(`${hearth.url}/auth/oidc/backchannel-logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
     assert.equal(missing.status, 400);
   });
 
@@ -277,11 +289,17 @@ describe('single sign-on through an OpenID provider', () => {
     const users = await alice.users();
     const idOf = (email: string): string => users.find((user) => user.email === email)?.id ?? `no user ${email}`;
 
-    assert.ok(actions('user.created', (l) => l.targetId === idOf('bob@acme.test') && l.detail['via'] === 'sso').length === 1, 'bob was created once, through SSO');
+    assert.ok(
+      actions('user.created', (l) => l.targetId === idOf('bob@acme.test') && l.detail['via'] === 'sso').length === 1,
+      'bob was created once, through SSO',
+    );
     assert.ok(actions('auth.sign_in', (l) => l.actorId === idOf('bob@acme.test') && l.detail['method'] === 'sso').length >= 3);
     assert.ok(actions('auth.sign_in', (l) => l.actorId === owner.userId && l.detail['method'] === 'password').length >= 1, 'break-glass password sign-in');
     const roleChanges = actions('user.role_changed', (l) => l.targetId === idOf('alice@acme.test')).map((l) => [l.detail['from'], l.detail['to']]);
-    assert.deepEqual(roleChanges, [['administrator', 'member'], ['member', 'administrator']]);
+    assert.deepEqual(roleChanges, [
+      ['administrator', 'member'],
+      ['member', 'administrator'],
+    ]);
     const failures = actions('auth.sign_in_failed').map((l) => `${String(l.detail['method'])}:${String(l.detail['code'] ?? l.detail['reason'])}`);
     for (const expected of ['sso:sso_refused', 'sso:sso_forbidden', 'password:passwords disabled']) {
       assert.ok(failures.includes(expected), `a failed sign-in ${expected} is recorded (got ${failures.join(', ')})`);
@@ -294,7 +312,12 @@ describe('single sign-on through an OpenID provider', () => {
   });
 
   it('refuses to start with an incomplete SSO configuration, with one line naming what is missing', () => {
-    const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', HEARTH_HTTP_PORT: '0', HEARTH_OIDC_ISSUER_URL: provider.issuer, HEARTH_OIDC_ALLOW_INSECURE_ISSUER: 'true' };
+    const env: Record<string, string> = {
+      PATH: process.env['PATH'] ?? '',
+      HEARTH_HTTP_PORT: '0',
+      HEARTH_OIDC_ISSUER_URL: provider.issuer,
+      HEARTH_OIDC_ALLOW_INSECURE_ISSUER: 'true',
+    };
     const run = spawnSync(process.execPath, [MAIN_PATH], { env, encoding: 'utf8', timeout: 20_000 });
     assert.equal(run.status, 2, run.stderr);
     assert.deepEqual(run.stderr.trim().split('\n'), [

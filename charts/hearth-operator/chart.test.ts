@@ -182,10 +182,7 @@ describe('the hearth-operator chart', () => {
   it('installs the CRD that operator/src/api generates, byte for byte', async () => {
     const generated = await readFile(path.join(repoRoot, 'crds', 'hearth.dev_hearths.yaml'), 'utf8');
     const inChart = await readFile(path.join(chartDir, 'crds', 'hearth.dev_hearths.yaml'), 'utf8');
-    assert.ok(
-      inChart === generated,
-      'charts/hearth-operator/crds/hearth.dev_hearths.yaml differs from crds/hearth.dev_hearths.yaml: run `make crds`',
-    );
+    assert.ok(inChart === generated, 'charts/hearth-operator/crds/hearth.dev_hearths.yaml differs from crds/hearth.dev_hearths.yaml: run `make crds`');
   });
 
   it('carries the files of deploy/monitoring it installs, byte for byte', async () => {
@@ -199,11 +196,18 @@ describe('the hearth-operator chart', () => {
   it('installs the operator’s PrometheusRule and dashboard from those files only when asked', async () => {
     const none = parseManifests(await template());
     assert.deepEqual(
-      none.filter((manifest) => manifest.kind === 'PrometheusRule' || manifest.kind === 'ConfigMap' || manifest.kind === 'ServiceMonitor').map((manifest) => manifest.kind),
+      none
+        .filter((manifest) => manifest.kind === 'PrometheusRule' || manifest.kind === 'ConfigMap' || manifest.kind === 'ServiceMonitor')
+        .map((manifest) => manifest.kind),
       [],
     );
     const manifests = parseManifests(
-      await template(...monitoringOn, 'monitoring.prometheusRule.labels.release=kps', 'monitoring.dashboard.namespace=grafana', 'monitoring.dashboard.annotations.grafana_folder=Hearth'),
+      await template(
+        ...monitoringOn,
+        'monitoring.prometheusRule.labels.release=kps',
+        'monitoring.dashboard.namespace=grafana',
+        'monitoring.dashboard.annotations.grafana_folder=Hearth',
+      ),
     );
     const rule = find(manifests, 'PrometheusRule', 'hearth-operator') as Manifest & { metadata: { labels: Record<string, string> } };
     const rules = parse(await readFile(path.join(repoRoot, 'deploy', 'monitoring', 'hearth-operator-rules.yaml'), 'utf8')) as { groups: unknown[] };
@@ -382,8 +386,14 @@ describe('the hearth-operator chart', () => {
     assert.equal(clusterWide.namespaces, undefined);
     // Unset, the operator's pinned images; set, the chart's.
     assert.deepEqual(clusterWide.backendImages, defaultBackendImages);
-    const mirrored = loadConfig(await environment('backendImages.postgres=mirror.acme.example/postgres:15.19', 'backendImages.nats=nats@sha256:' + 'a'.repeat(64)));
-    assert.deepEqual(mirrored.backendImages, { postgres: 'mirror.acme.example/postgres:15.19', nats: `nats@sha256:${'a'.repeat(64)}`, redis: defaultBackendImages.redis });
+    const mirrored = loadConfig(
+      await environment('backendImages.postgres=mirror.acme.example/postgres:15.19', 'backendImages.nats=nats@sha256:' + 'a'.repeat(64)),
+    );
+    assert.deepEqual(mirrored.backendImages, {
+      postgres: 'mirror.acme.example/postgres:15.19',
+      nats: `nats@sha256:${'a'.repeat(64)}`,
+      redis: defaultBackendImages.redis,
+    });
     assert.equal(clusterWide.httpPort, 8080);
     assert.equal(clusterWide.shutdownDeadlineMs, 30_000);
     assert.deepEqual(clusterWide.leaderElection, {
@@ -428,7 +438,13 @@ describe('the hearth-operator chart', () => {
       await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/hearths.hearth.dev');
       // The Prometheus Operator's, as published: what the chart makes of them is validated against them.
       for (const crd of ['serviceMonitors', 'podMonitors', 'prometheusRules'] as const) await kubectl('apply', '--server-side', '-f', await thirdPartyCrd(crd));
-      await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/servicemonitors.monitoring.coreos.com', 'crd/prometheusrules.monitoring.coreos.com');
+      await kubectl(
+        'wait',
+        '--for=condition=Established',
+        '--timeout=60s',
+        'crd/servicemonitors.monitoring.coreos.com',
+        'crd/prometheusrules.monitoring.coreos.com',
+      );
       for (const namespace of [releaseNamespace, 'chat', 'team-a', 'team-b', 'grafana']) await kubectl('create', 'namespace', namespace);
     });
     after(async () => {

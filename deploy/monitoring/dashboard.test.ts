@@ -35,7 +35,9 @@ function documentedMetrics(markdown: string): Map<string, string> {
 /** The names a query may select: each documented series (a histogram's _bucket, _sum and _count), and the recording rules. */
 function knownNames(): Set<string> {
   const documented = documentedMetrics(readFileSync(path.join(here, '../../docs/observability.md'), 'utf8'));
-  const series = [...documented].flatMap(([name, type]) => (type === 'histogram' || type === 'summary' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name]));
+  const series = [...documented].flatMap(([name, type]) =>
+    type === 'histogram' || type === 'summary' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name],
+  );
   const records = [...rulesYaml.matchAll(/^\s*-?\s*record:\s*(\S+)\s*$/gm)].map((match) => match[1] ?? '');
   return new Set([...series, ...records]);
 }
@@ -49,7 +51,8 @@ function variable(name: string): DashboardVariable {
 const usesDatasourceVariable = (datasource: unknown): boolean => (datasource as { uid?: unknown } | undefined)?.uid === DATASOURCE;
 
 /** The matcher `label="value"` (or =~) a selector carries, if any. */
-const matcherOf = (selector: Selector, label: string): string | undefined => selector.matchers.find((matcher) => matcher.label === label && (matcher.op === '=' || matcher.op === '=~'))?.value;
+const matcherOf = (selector: Selector, label: string): string | undefined =>
+  selector.matchers.find((matcher) => matcher.label === label && (matcher.op === '=' || matcher.op === '=~'))?.value;
 
 describe('the Hearth Grafana dashboard (deploy/monitoring/hearth-dashboard.json)', () => {
   const panels = placedPanels(dashboard);
@@ -84,7 +87,11 @@ describe('the Hearth Grafana dashboard (deploy/monitoring/hearth-dashboard.json)
   it('has the rows in order, each with panels', () => {
     const rows = dashboard.panels.filter((panel) => panel.type === 'row').map((panel) => panel.title);
     assert.deepEqual(rows, ROWS);
-    for (const row of ROWS) assert.ok(panels.some((placed) => placed.row === row), `the ${row} row has panels`);
+    for (const row of ROWS)
+      assert.ok(
+        panels.some((placed) => placed.row === row),
+        `the ${row} row has panels`,
+      );
   });
 
   it('every panel asks ${datasource}, says what it shows, and has a unit and a query', () => {
@@ -101,9 +108,14 @@ describe('the Hearth Grafana dashboard (deploy/monitoring/hearth-dashboard.json)
   });
 
   it('every range window is $__rate_interval, never a fixed one', () => {
-    const fixed = queries.flatMap(({ panel, expr }) => rangesIn(expr).flatMap((range) => (range === '$__rate_interval' ? [] : [`${panel}: [${range}] in ${expr}`])));
+    const fixed = queries.flatMap(({ panel, expr }) =>
+      rangesIn(expr).flatMap((range) => (range === '$__rate_interval' ? [] : [`${panel}: [${range}] in ${expr}`])),
+    );
     assert.deepEqual(fixed, []);
-    assert.ok(queries.some(({ expr }) => expr.includes('rate(')), 'there are rates to check');
+    assert.ok(
+      queries.some(({ expr }) => expr.includes('rate(')),
+      'there are rates to check',
+    );
   });
 
   it('every Hearth query selects the chosen namespace and Hearth; every operator query the chosen operator job', () => {
@@ -118,23 +130,33 @@ describe('the Hearth Grafana dashboard (deploy/monitoring/hearth-dashboard.json)
             ];
         const missing = wanted.filter(([label, value]) => matcherOf(selector, label) !== value).map(([label, value]) => `${label}="${value}"`);
         const misplaced = operator !== OPERATOR_METRICS.test(selector.metric) ? ['an operator metric outside the Operator row, or the reverse'] : [];
-        return [...missing.map((matcher) => `${panel}: ${selector.metric} without ${matcher}`), ...misplaced.map((why) => `${panel}: ${selector.metric}: ${why}`)];
+        return [
+          ...missing.map((matcher) => `${panel}: ${selector.metric} without ${matcher}`),
+          ...misplaced.map((why) => `${panel}: ${selector.metric}: ${why}`),
+        ];
       }),
     );
     assert.deepEqual(faults, []);
   });
 
   it('reads the metric table of docs/observability.md', () => {
-    const table = '| metric | type | labels |\n|---|---|---|\n| `hearth_posts_total` | counter | outcome |\n| `hearth_delivery_latency_seconds` | histogram | |\nNot `a_row` | gauge |';
-    assert.deepEqual([...documentedMetrics(table)], [
-      ['hearth_posts_total', 'counter'],
-      ['hearth_delivery_latency_seconds', 'histogram'],
-    ]);
+    const table =
+      '| metric | type | labels |\n|---|---|---|\n| `hearth_posts_total` | counter | outcome |\n| `hearth_delivery_latency_seconds` | histogram | |\nNot `a_row` | gauge |';
+    assert.deepEqual(
+      [...documentedMetrics(table)],
+      [
+        ['hearth_posts_total', 'counter'],
+        ['hearth_delivery_latency_seconds', 'histogram'],
+      ],
+    );
   });
 
   it('asks only for metrics documented in docs/observability.md and the recording rules of hearth-rules.yaml', () => {
     const known = knownNames();
-    assert.ok([...known].some((name) => name.startsWith('hearth:sli_')), 'hearth-rules.yaml records the SLIs');
+    assert.ok(
+      [...known].some((name) => name.startsWith('hearth:sli_')),
+      'hearth-rules.yaml records the SLIs',
+    );
     const unknown = queries.flatMap(({ panel, expr }) => selectorsIn(expr).flatMap(({ metric }) => (known.has(metric) ? [] : [`${panel}: ${metric}`])));
     assert.deepEqual([...new Set(unknown)], []);
   });
@@ -142,8 +164,13 @@ describe('the Hearth Grafana dashboard (deploy/monitoring/hearth-dashboard.json)
   it('shows every SLI the rules record, in the SLO row', () => {
     const slis = new Set([...rulesYaml.matchAll(/record:\s*(hearth:sli_[a-z_]+):/g)].map((match) => match[1]));
     assert.ok(slis.size >= 4, `four SLIs recorded: ${[...slis].join(', ')}`);
-    const shown = new Set(queries.filter(({ row }) => row === ROWS[0]).flatMap(({ expr }) => selectorsIn(expr).map(({ metric }) => metric.split(':').slice(0, 2).join(':'))));
-    assert.deepEqual([...slis].filter((sli) => !shown.has(sli as string)), []);
+    const shown = new Set(
+      queries.filter(({ row }) => row === ROWS[0]).flatMap(({ expr }) => selectorsIn(expr).map(({ metric }) => metric.split(':').slice(0, 2).join(':'))),
+    );
+    assert.deepEqual(
+      [...slis].filter((sli) => !shown.has(sli as string)),
+      [],
+    );
   });
 
   it('lays its panels out without overlap, within 24 columns, with unique ids', () => {

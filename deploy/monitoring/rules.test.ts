@@ -253,8 +253,22 @@ describe('the checks themselves', () => {
     ];
     const cases: { why: string; tests: AlertTests; shows: boolean }[] = [
       { why: 'firing only', tests: testFile([{ at: 0, firing: ['critical'] }]), shows: false },
-      { why: 'firing before silent', tests: testFile([{ at: 60_000, firing: [] }, { at: 0, firing: ['critical'] }]), shows: false },
-      { why: 'another severity', tests: testFile([{ at: 0, firing: [] }, { at: 60_000, firing: ['warning'] }]), shows: false },
+      {
+        why: 'firing before silent',
+        tests: testFile([
+          { at: 60_000, firing: [] },
+          { at: 0, firing: ['critical'] },
+        ]),
+        shows: false,
+      },
+      {
+        why: 'another severity',
+        tests: testFile([
+          { at: 0, firing: [] },
+          { at: 60_000, firing: ['warning'] },
+        ]),
+        shows: false,
+      },
       { why: "another file's rules", tests: { ...testFile(silentThenFiring), ruleFiles: ['other.yaml'] }, shows: false },
       { why: 'silent, then firing', tests: testFile(silentThenFiring), shows: true },
     ];

@@ -70,6 +70,14 @@ describe('clustered tier under faults: acknowledged == stored == delivered', () 
   });
 
   it('NATS node, PostgreSQL primary, Redis master and one of each service killed: nothing lost, duplicated or reordered', async (t) => {
-    await runDeliveryUnderFaults(t, tier, [natsNode(0), natsNode(1), postgresPrimary, redisMaster, service('messaging'), service('realtime'), service('gateway')]);
+    await runDeliveryUnderFaults(t, tier, [
+      natsNode(0),
+      natsNode(1),
+      postgresPrimary,
+      redisMaster,
+      service('messaging'),
+      service('realtime'),
+      service('gateway'),
+    ]);
   });
 });

@@ -50,7 +50,12 @@ const NOT_HERE: readonly { readonly why: string; readonly applies: (query: Panel
   },
 ];
 
-async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, explain: () => Promise<string> | string = () => ''): Promise<T> {
+async function pollUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  explain: () => Promise<string> | string = () => '',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -76,8 +81,15 @@ async function runLoad(team: Team, baseUrl: string, round: number): Promise<void
     await Promise.all(followers.map((stream) => stream.ready));
     const anonymous = [new HearthClient(baseUrl).connect('websocket'), new HearthClient(baseUrl).connect('sse')];
     await Promise.all(anonymous.map((stream) => stream.closed));
-    assert.deepEqual(anonymous.map((stream) => stream.refused?.status), [401, 401], 'a connect without a session is refused');
-    const posted = await postConcurrently(room.id, clients.map((client, i) => ({ client, count: 20, prefix: `load${round}-${i}` })));
+    assert.deepEqual(
+      anonymous.map((stream) => stream.refused?.status),
+      [401, 401],
+      'a connect without a session is refused',
+    );
+    const posted = await postConcurrently(
+      room.id,
+      clients.map((client, i) => ({ client, count: 20, prefix: `load${round}-${i}` })),
+    );
     await Promise.all(followers.map((stream) => stream.waitForSeq(room.id, posted.at(-1)?.seq ?? 0, 15_000)));
     const rejected = await team.admin.raw('POST', `/api/rooms/${encodeURIComponent(room.id)}/messages`, { body: '', clientMessageId: `empty-${round}` });
     assert.ok(rejected.status >= 400 && rejected.status < 500, `an empty post is the client's fault: ${rejected.status}`);
@@ -124,10 +136,16 @@ describe('a real Prometheus scraping the single tier, with the rules and the das
 
   before(async () => {
     tier = await startSingleTier();
-    const targets = ROLES.flatMap((role) => tier.services(role).map((service) => ({ address: `127.0.0.1:${service.port}`, labels: { ...LABELS, component: role } })));
+    const targets = ROLES.flatMap((role) =>
+      tier.services(role).map((service) => ({ address: `127.0.0.1:${service.port}`, labels: { ...LABELS, component: role } })),
+    );
     prometheus = await startPrometheus({ scrape: [{ job: 'hearth', targets }], ruleFiles: [RULES] });
     const down = (await prometheus.targets()).filter((target) => target.health !== 'up');
-    assert.deepEqual(down.map(({ scrapeUrl, lastError }) => `${scrapeUrl}: ${lastError}`), [], 'every service process serves /metrics');
+    assert.deepEqual(
+      down.map(({ scrapeUrl, lastError }) => `${scrapeUrl}: ${lastError}`),
+      [],
+      'every service process serves /metrics',
+    );
     const team = await createTeam(tier.url, 2);
     // Twice, a few scrapes apart: a labelled series appears with its first increment, and rate()
     // cannot see the increase that made it appear (Prometheus assumes no start at 0), only later ones.
@@ -158,14 +176,17 @@ describe('a real Prometheus scraping the single tier, with the rules and the das
       },
       20_000,
       async () => {
-        const values = await Promise.all(slis.map(async (sli) => `${sli} = ${JSON.stringify((await prometheus.queryVector(sli)).map((sample) => String(sample.value)))}`));
+        const values = await Promise.all(
+          slis.map(async (sli) => `${sli} = ${JSON.stringify((await prometheus.queryVector(sli)).map((sample) => String(sample.value)))}`),
+        );
         return `the SLIs (an empty list: no value; NaN: no event in the window):\n${values.join('\n')}`;
       },
     );
     assert.deepEqual(missing, []);
 
     const values = new Map<string, number>();
-    for (const sli of slis) values.set(sli, (await prometheus.queryVector(`${sli}{namespace="${LABELS.namespace}", hearth="${LABELS.hearth}"}`))[0]?.value ?? Number.NaN);
+    for (const sli of slis)
+      values.set(sli, (await prometheus.queryVector(`${sli}{namespace="${LABELS.namespace}", hearth="${LABELS.hearth}"}`))[0]?.value ?? Number.NaN);
     for (const [sli, value] of values) assert.ok(value >= 0 && value <= 1, `${sli} is an error ratio: ${value}`);
     // The load had refused connects and a rejected post, but no server failure: those are the client's, not errors.
     for (const sli of ['hearth:sli_post_errors:ratio_rate5m', 'hearth:sli_connect_errors:ratio_rate5m']) assert.equal(values.get(sli), 0, sli);
@@ -203,7 +224,11 @@ describe('a real Prometheus scraping the single tier, with the rules and the das
     const rules = (await prometheus.rules()).flatMap((group) => group.rules);
     const componentDown = rules.find((rule) => rule.type === 'alerting' && selectorsIn(rule.query).some((selector) => selector.metric === 'up'));
     assert.ok(componentDown, 'an alerting rule on up: the component-down alert');
-    assert.deepEqual((await prometheus.alerts()).filter((alert) => alert.labels['alertname'] === componentDown.name), [], 'not before the stop');
+    assert.deepEqual(
+      (await prometheus.alerts()).filter((alert) => alert.labels['alertname'] === componentDown.name),
+      [],
+      'not before the stop',
+    );
     const stopped = tier.services('messaging')[0];
     assert.ok(stopped);
     await stopped.stop();

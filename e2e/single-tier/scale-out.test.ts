@@ -48,7 +48,11 @@ describe('single tier: two replicas of messaging and of realtime', () => {
     const handledAfter = await commandsHandledPerConnection(tier.nats.monitorUrl);
     assert.deepEqual([...handledAfter.keys()].sort(), [...handledBefore.keys()].sort(), 'the same two messaging connections');
     const handled = [...handledAfter].map(([connection, count]) => count - (handledBefore.get(connection) ?? 0));
-    assert.equal(handled.reduce((sum, count) => sum + count, 0), total, `every post was one command to one messaging process: ${handled.join(' + ')}`);
+    assert.equal(
+      handled.reduce((sum, count) => sum + count, 0),
+      total,
+      `every post was one command to one messaging process: ${handled.join(' + ')}`,
+    );
     for (const count of handled) assert.ok(count > 0, `each messaging process handled some of the posts: ${handled.join(' + ')}`);
     t.diagnostic(`posts handled per messaging process: ${handled.join(' + ')}`);
 
@@ -63,7 +67,11 @@ describe('single tier: two replicas of messaging and of realtime', () => {
     assert.equal((await team.admin.room(roomId)).lastSeq, base + total, 'nothing else took a seq');
     for (const [i] of posters.entries()) {
       const own = stored.filter((message) => message.clientMessageId.startsWith(`scale${i}-`)).map((message) => message.clientMessageId);
-      assert.deepEqual(own, range(1, PER_POSTER).map((k) => `scale${i}-${k}`), `poster ${i}'s messages in the order posted`);
+      assert.deepEqual(
+        own,
+        range(1, PER_POSTER).map((k) => `scale${i}-${k}`),
+        `poster ${i}'s messages in the order posted`,
+      );
     }
   });
 

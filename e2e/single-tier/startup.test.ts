@@ -78,10 +78,18 @@ async function assertWaitingFor(service: SpawnedService, backend: Backend, url: 
   const attempts = (): RetryLine[] => retryLines(service.output(), described);
   await waitUntil(`logging ${count} attempts to reach ${described}`, () => attempts().length >= count, service, ATTEMPTS_WITHIN_MS);
   const logged = attempts();
-  for (const line of logged) assert.match(line.msg, new RegExp(`^waiting for ${escape(described)}: .+; retrying in \\d+\\.\\d s$`), 'the log line names the backend, the error and the wait');
+  for (const line of logged)
+    assert.match(
+      line.msg,
+      new RegExp(`^waiting for ${escape(described)}: .+; retrying in \\d+\\.\\d s$`),
+      'the log line names the backend, the error and the wait',
+    );
   const delays = logged.slice(0, count).map((line) => line.retryInMs);
   for (let i = 1; i < delays.length; i++) assert.ok(delays[i]! > delays[i - 1]!, `the back-off grows: ${delays.join(', ')} ms`);
-  assert.ok(delays.every((delay) => delay > 0 && delay <= MAX_RETRY_DELAY_MS), `each wait is within the 10 s cap: ${delays.join(', ')} ms`);
+  assert.ok(
+    delays.every((delay) => delay > 0 && delay <= MAX_RETRY_DELAY_MS),
+    `each wait is within the 10 s cap: ${delays.join(', ')} ms`,
+  );
 
   const health = await probe(`${service.url}/healthz`);
   assert.equal(health.status, 200, 'alive while it waits');
@@ -150,7 +158,11 @@ describe('single tier: start-up waits for unreachable backends', () => {
     const natsPort = await freePort();
     const natsUrl = `nats://127.0.0.1:${natsPort}`;
     const port = await freePort();
-    const service = spawn('gateway', { HEARTH_DATABASE_URL: await postgres.createDatabase('hearth'), HEARTH_NATS_URL: natsUrl, HEARTH_REDIS_URL: redis.url }, port);
+    const service = spawn(
+      'gateway',
+      { HEARTH_DATABASE_URL: await postgres.createDatabase('hearth'), HEARTH_NATS_URL: natsUrl, HEARTH_REDIS_URL: redis.url },
+      port,
+    );
     const pid = service.process.pid;
     await assertWaitingFor(service, 'NATS', natsUrl);
     const early = await probe(`${service.url}/api/status`);
@@ -169,7 +181,11 @@ describe('single tier: start-up waits for unreachable backends', () => {
     const nats = track(await startNats());
     const redisPort = await freePort();
     const redisUrl = `redis://127.0.0.1:${redisPort}`;
-    const service = spawn('realtime', { HEARTH_DATABASE_URL: await postgres.createDatabase('hearth'), HEARTH_NATS_URL: nats.url, HEARTH_REDIS_URL: redisUrl }, await freePort());
+    const service = spawn(
+      'realtime',
+      { HEARTH_DATABASE_URL: await postgres.createDatabase('hearth'), HEARTH_NATS_URL: nats.url, HEARTH_REDIS_URL: redisUrl },
+      await freePort(),
+    );
     const pid = service.process.pid;
     await assertWaitingFor(service, 'Redis', redisUrl);
 
@@ -199,7 +215,11 @@ describe('single tier: start-up waits for unreachable backends', () => {
 
   it('SIGTERM while it waits for a backend ends the process at once, with exit code 0', async () => {
     const databaseUrl = `postgres://hearth@127.0.0.1:${await freePort()}/hearth`;
-    const service = spawn('messaging', { HEARTH_DATABASE_URL: databaseUrl, HEARTH_NATS_URL: `nats://127.0.0.1:${await freePort()}`, HEARTH_REDIS_URL: `redis://127.0.0.1:${await freePort()}` }, await freePort());
+    const service = spawn(
+      'messaging',
+      { HEARTH_DATABASE_URL: databaseUrl, HEARTH_NATS_URL: `nats://127.0.0.1:${await freePort()}`, HEARTH_REDIS_URL: `redis://127.0.0.1:${await freePort()}` },
+      await freePort(),
+    );
     await assertWaitingFor(service, 'PostgreSQL', databaseUrl, 1);
     const exited = new Promise<[number | null, string | null]>((resolve) => service.process.once('exit', (code, signal) => resolve([code, signal])));
     const signalledAt = performance.now();

@@ -73,10 +73,16 @@ describe('single tier: one post yields one trace across gateway, messaging and e
         "the gateway's request is the trace's one root",
       );
       for (const { name, process } of processes) {
-        assert.ok(spans.some((span) => isFromProcess(span, process)), `${name} has a span in the trace`);
+        assert.ok(
+          spans.some((span) => isFromProcess(span, process)),
+          `${name} has a span in the trace`,
+        );
       }
       const queries = spans.filter((span) => span.scope.endsWith('instrumentation-pg') && span.kind === SPAN_KIND.client);
-      assert.ok(queries.some((span) => isFrom(span, 'messaging')), `messaging's PostgreSQL queries are in the trace:\n${describeSpans(spans)}`);
+      assert.ok(
+        queries.some((span) => isFrom(span, 'messaging')),
+        `messaging's PostgreSQL queries are in the trace:\n${describeSpans(spans)}`,
+      );
       assert.deepEqual(
         spans.filter((span) => span.parentSpanId !== null && !spans.some((parent) => parent.spanId === span.parentSpanId)).map((span) => span.name),
         [],
@@ -100,9 +106,15 @@ describe('single tier: one post yields one trace across gateway, messaging and e
       // The latency histograms point at the trace: an exemplar in the bucket the post landed in.
       const [gateway] = tier.services('gateway');
       assert.ok(gateway !== undefined);
-      assert.ok((await exemplarTraceIds(gateway.url, 'hearth_post_ack_duration_seconds_bucket')).includes(traceId), "the gateway's acknowledgement latency has the post's trace as an exemplar");
+      assert.ok(
+        (await exemplarTraceIds(gateway.url, 'hearth_post_ack_duration_seconds_bucket')).includes(traceId),
+        "the gateway's acknowledgement latency has the post's trace as an exemplar",
+      );
       for (const realtime of realtimes) {
-        assert.ok((await exemplarTraceIds(realtime.url, 'hearth_delivery_latency_seconds_bucket')).includes(traceId), `realtime pid ${realtime.process.pid}'s delivery latency has the post's trace as an exemplar`);
+        assert.ok(
+          (await exemplarTraceIds(realtime.url, 'hearth_delivery_latency_seconds_bucket')).includes(traceId),
+          `realtime pid ${realtime.process.pid}'s delivery latency has the post's trace as an exemplar`,
+        );
       }
     } finally {
       await Promise.all(streams.map((stream) => stream.close()));

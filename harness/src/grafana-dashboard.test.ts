@@ -10,7 +10,14 @@ const dashboard: Dashboard = {
   panels: [
     { type: 'stat', title: 'Before any row', targets: [{ refId: 'A', expr: 'up' }] },
     { type: 'row', title: 'Open row' },
-    { type: 'timeseries', title: 'Two queries', targets: [{ refId: 'A', expr: 'a' }, { refId: 'B', expr: 'b' }] },
+    {
+      type: 'timeseries',
+      title: 'Two queries',
+      targets: [
+        { refId: 'A', expr: 'a' },
+        { refId: 'B', expr: 'b' },
+      ],
+    },
     { type: 'row', title: 'Collapsed row', panels: [{ type: 'stat', title: 'Inside', targets: [{ refId: 'A', expr: 'c' }] }] },
     { type: 'text', title: 'No queries' },
   ],
@@ -26,7 +33,10 @@ describe('a Grafana dashboard read for tests', () => {
 
   it('expands every spelling of a variable, and refuses one it has no value for', () => {
     const values = { namespace: 'ns', hearth: 'h', __rate_interval: '1m' };
-    assert.equal(expandVariables('rate(x{namespace="$namespace", hearth="${hearth}", a="${hearth:raw}", b="[[namespace]]"}[$__rate_interval])', values), 'rate(x{namespace="ns", hearth="h", a="h", b="ns"}[1m])');
+    assert.equal(
+      expandVariables('rate(x{namespace="$namespace", hearth="${hearth}", a="${hearth:raw}", b="[[namespace]]"}[$__rate_interval])', values),
+      'rate(x{namespace="ns", hearth="h", a="h", b="ns"}[1m])',
+    );
     assert.throws(() => expandVariables('x{a="$other"}', values), /\$other/);
   });
 

@@ -10,8 +10,33 @@ export { pinnedVersion } from './pinned.ts';
 export { thirdPartyCrd, thirdPartyCrds } from './third-party-crds.ts';
 export { startIngress, nginxConfig, type Ingress, type IngressBackends } from './ingress.ts';
 export { startControlPlane, kubeBinaries, serviceClusterIpRange, type ControlPlane, type KubeBinaries } from './kube.ts';
-export { startPrometheus, buildPrometheusConfig, parseSampleValue, type Prometheus, type PrometheusOptions, type PrometheusAlert, type PrometheusRule, type PrometheusRuleGroup, type PrometheusTarget, type QueryResult, type ScrapeJob, type ScrapeTarget, type VectorSample } from './prometheus.ts';
+export {
+  startPrometheus,
+  buildPrometheusConfig,
+  parseSampleValue,
+  type Prometheus,
+  type PrometheusOptions,
+  type PrometheusAlert,
+  type PrometheusRule,
+  type PrometheusRuleGroup,
+  type PrometheusTarget,
+  type QueryResult,
+  type ScrapeJob,
+  type ScrapeTarget,
+  type VectorSample,
+} from './prometheus.ts';
 export { metricNamesIn, rangesIn, selectorsIn, tokenizePromql, type LabelMatcher, type PromqlToken, type Selector } from './promql.ts';
-export { expandVariables, panelQueries, placedPanels, variableQuery, type Dashboard, type DashboardPanel, type DashboardTarget, type DashboardVariable, type PanelQuery, type PlacedPanel } from './grafana-dashboard.ts';
+export {
+  expandVariables,
+  panelQueries,
+  placedPanels,
+  variableQuery,
+  type Dashboard,
+  type DashboardPanel,
+  type DashboardTarget,
+  type DashboardVariable,
+  type PanelQuery,
+  type PlacedPanel,
+} from './grafana-dashboard.ts';
 export { describeSpans, SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
 export { dashboardQueryProblems } from './dashboard-queries.ts';

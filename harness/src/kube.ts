@@ -10,7 +10,6 @@ import { freePort, removeDir, startChild, tempDir, waitUntil, type Child } from 
 
 const run = promisify(execFile);
 
-
 /** The cluster IPs Services get (the `kubernetes` ServiceCIDR). */
 export const serviceClusterIpRange = '10.96.0.0/16';
 

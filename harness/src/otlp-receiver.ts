@@ -62,10 +62,15 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const refusals: string[] = [];
   const waiters = new Set<() => void>();
   const server = createServer((request, response) => {
-    handleExport(request, response, (spans) => {
-      received.push(...spans);
-      for (const wake of waiters) wake();
-    }, refusals).catch((error: unknown) => {
+    handleExport(
+      request,
+      response,
+      (spans) => {
+        received.push(...spans);
+        for (const wake of waiters) wake();
+      },
+      refusals,
+    ).catch((error: unknown) => {
       refusals.push(String(error));
       if (!response.headersSent) response.writeHead(500).end();
     });
@@ -136,19 +141,16 @@ export function describeSpans(spans: readonly ReceivedSpan[]): string {
     .join('\n');
 }
 
-async function handleExport(
-  request: IncomingMessage,
-  response: ServerResponse,
-  accept: (spans: ReceivedSpan[]) => void,
-  refusals: string[],
-): Promise<void> {
+async function handleExport(request: IncomingMessage, response: ServerResponse, accept: (spans: ReceivedSpan[]) => void, refusals: string[]): Promise<void> {
   const refuse = (status: number, reason: string): void => {
     refusals.push(reason);
     response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 3, message: reason }));
   };
-  if (request.method !== 'POST' || request.url !== '/v1/traces') return refuse(404, `${request.method ?? ''} ${request.url ?? ''}: only POST /v1/traces is received`);
+  if (request.method !== 'POST' || request.url !== '/v1/traces')
+    return refuse(404, `${request.method ?? ''} ${request.url ?? ''}: only POST /v1/traces is received`);
   const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim();
-  if (type !== 'application/json') return refuse(415, `content-type ${type ?? '(none)'}: only OTLP/JSON is received (set OTEL_EXPORTER_OTLP_PROTOCOL=http/json)`);
+  if (type !== 'application/json')
+    return refuse(415, `content-type ${type ?? '(none)'}: only OTLP/JSON is received (set OTEL_EXPORTER_OTLP_PROTOCOL=http/json)`);
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   let body = Buffer.concat(chunks);

@@ -43,7 +43,13 @@ export async function startPostgresPair(): Promise<PostgresPair> {
   let forwarder: Forwarder | undefined;
   try {
     // Only the first primary waits for a standby: a promoted replica has none to wait for.
-    const primary = await postgresProcess(tools, primaryData, primaryPort, [...testSettings(true), '-c', 'synchronous_standby_names=*', '-c', 'wal_level=replica']);
+    const primary = await postgresProcess(tools, primaryData, primaryPort, [
+      ...testSettings(true),
+      '-c',
+      'synchronous_standby_names=*',
+      '-c',
+      'wal_level=replica',
+    ]);
     nodes.push(primary);
     await runAs(tools, 'pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'hearth', '-D', replicaData, '-R', '-X', 'stream', '--no-sync']);
     nodes.push(await postgresProcess(tools, replicaData, replicaPort, testSettings(true)));
@@ -81,14 +87,27 @@ export async function startPostgresPair(): Promise<PostgresPair> {
 }
 
 async function isStreaming(tools: PostgresTools, primaryPort: number): Promise<boolean> {
-  const out = await runAs(tools, 'psql', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'hearth', '-d', 'postgres', '-Atc', "select count(*) from pg_stat_replication where state = 'streaming'"]).catch(() => '0');
+  const out = await runAs(tools, 'psql', [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(primaryPort),
+    '-U',
+    'hearth',
+    '-d',
+    'postgres',
+    '-Atc',
+    "select count(*) from pg_stat_replication where state = 'streaming'",
+  ]).catch(() => '0');
   return out.trim() === '1';
 }
 
 /** 'primary', 'replica', or 'down' for a node that does not answer. */
 async function roleOf(node: PostgresProcess): Promise<'primary' | 'replica' | 'down'> {
   try {
-    const { stdout } = await run('psql', ['-h', '127.0.0.1', '-p', String(node.port), '-U', 'hearth', '-d', 'postgres', '-Atc', 'select pg_is_in_recovery()'], { timeout: 2_000 });
+    const { stdout } = await run('psql', ['-h', '127.0.0.1', '-p', String(node.port), '-U', 'hearth', '-d', 'postgres', '-Atc', 'select pg_is_in_recovery()'], {
+      timeout: 2_000,
+    });
     return stdout.trim() === 'f' ? 'primary' : 'replica';
   } catch {
     return 'down';

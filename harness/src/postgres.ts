@@ -69,7 +69,15 @@ export async function postgresProcess(tools: PostgresTools, data: string, port: 
       const [postgres, args] = tools.wrap(path.join(tools.bin, 'postgres'), ['-D', data, '-p', String(port), ...settings]);
       child = startChild(postgres, args);
       const [isready, readyArgs] = tools.wrap(path.join(tools.bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'hearth', '-d', 'postgres']);
-      await waitUntil('postgres', async () => (await run(isready, readyArgs).then(() => true, () => false)), child);
+      await waitUntil(
+        'postgres',
+        async () =>
+          await run(isready, readyArgs).then(
+            () => true,
+            () => false,
+          ),
+        child,
+      );
     },
     async kill9() {
       // The child may be the runuser wrapper; the postmaster's pid is in its pid file.

@@ -53,7 +53,10 @@ describe('startPrometheus', () => {
     const rules = path.join(dir, 'rules.yaml');
     await writeFile(rules, RULES);
     target = await startTarget();
-    prometheus = await startPrometheus({ scrape: [{ job: 'demo', targets: [{ address: target.address, labels: { namespace: 'ns', component: 'gateway' } }] }], ruleFiles: [rules] });
+    prometheus = await startPrometheus({
+      scrape: [{ job: 'demo', targets: [{ address: target.address, labels: { namespace: 'ns', component: 'gateway' } }] }],
+      ruleFiles: [rules],
+    });
   });
   after(async () => {
     await prometheus?.stop();
@@ -75,7 +78,10 @@ describe('startPrometheus', () => {
     assert.ok((samples[0]?.value ?? 0) > 0, `a positive rate: ${samples[0]?.value}`);
     assert.ok((await prometheus.metricNames()).includes('demo_requests_total'));
     const [group] = await prometheus.rules();
-    assert.deepEqual(group?.rules.map((rule) => `${rule.type}:${rule.name}`), ['recording:demo:requests:rate10s', 'alerting:DemoDown']);
+    assert.deepEqual(
+      group?.rules.map((rule) => `${rule.type}:${rule.name}`),
+      ['recording:demo:requests:rate10s', 'alerting:DemoDown'],
+    );
   });
 
   it('answers scalars and refuses a bad query with the reason', async () => {
@@ -103,7 +109,14 @@ describe('the Prometheus helpers', () => {
     const config = buildPrometheusConfig({ scrape: [{ job: 'j', targets: [{ address: 'a:1', labels: { x: 'y' } }, { address: 'b:2' }] }], intervalSeconds: 2 });
     assert.deepEqual(config['global'], { scrape_interval: '2s', scrape_timeout: '2s', evaluation_interval: '2s' });
     assert.deepEqual(config['scrape_configs'], [
-      { job_name: 'j', metrics_path: '/metrics', static_configs: [{ targets: ['a:1'], labels: { x: 'y' } }, { targets: ['b:2'], labels: {} }] },
+      {
+        job_name: 'j',
+        metrics_path: '/metrics',
+        static_configs: [
+          { targets: ['a:1'], labels: { x: 'y' } },
+          { targets: ['b:2'], labels: {} },
+        ],
+      },
     ]);
   });
 });

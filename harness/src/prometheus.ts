@@ -198,7 +198,9 @@ async function apiGet<T>(url: string, apiPath: string, params: Record<string, st
   const response = await fetch(`${url}${apiPath}${query === '' ? '' : `?${query}`}`, { signal: AbortSignal.timeout(10_000) });
   const answer = (await response.json()) as ApiAnswer<T>;
   if (answer.status !== 'success' || answer.data === undefined) {
-    throw new Error(`${apiPath}${params['query'] === undefined ? '' : ` ${params['query']}`}: ${answer.errorType ?? response.status}: ${answer.error ?? 'no data'}`);
+    throw new Error(
+      `${apiPath}${params['query'] === undefined ? '' : ` ${params['query']}`}: ${answer.errorType ?? response.status}: ${answer.error ?? 'no data'}`,
+    );
   }
   return answer.data;
 }
@@ -222,7 +224,10 @@ function parseQueryData(data: RawQueryData, expr: string): QueryResult {
     case 'vector':
       return {
         resultType: 'vector',
-        result: (data.result as { metric: Record<string, string>; value: RawSample }[]).map(({ metric, value }) => ({ metric, value: parseSampleValue(value[1]) })),
+        result: (data.result as { metric: Record<string, string>; value: RawSample }[]).map(({ metric, value }) => ({
+          metric,
+          value: parseSampleValue(value[1]),
+        })),
       };
     case 'matrix':
       return {

@@ -6,7 +6,10 @@ describe('metricNamesIn', () => {
   const cases: readonly (readonly [string, string[]])[] = [
     ['up', ['up']],
     ['up{job="x", le="0.3"} == 0', ['up']],
-    ['sum by (le, route) (rate(hearth_http_request_duration_seconds_bucket{namespace="$namespace"}[$__rate_interval]))', ['hearth_http_request_duration_seconds_bucket']],
+    [
+      'sum by (le, route) (rate(hearth_http_request_duration_seconds_bucket{namespace="$namespace"}[$__rate_interval]))',
+      ['hearth_http_request_duration_seconds_bucket'],
+    ],
     ['histogram_quantile(0.99, sum(rate(a_bucket[5m])) by (le))', ['a_bucket']],
     ['(sum(rate(a_total{outcome="failed"}[1m])) or vector(0)) / sum(rate(a_total[1m]))', ['a_total']],
     ['1 - hearth:sli_post_success:ratio_rate5m{hearth="h"} > bool 0.5', ['hearth:sli_post_success:ratio_rate5m']],

@@ -106,7 +106,7 @@ function matchersAt(tokens: readonly PromqlToken[], open: number): LabelMatcher[
 export function selectorsIn(expr: string): Selector[] {
   const tokens = tokenizePromql(expr);
   const selectors: Selector[] = [];
-  for (let i = 0; i < tokens.length; ) {
+  for (let i = 0; i < tokens.length;) {
     const skip = skippable(tokens, i);
     if (skip > 0) {
       i += skip;
@@ -133,7 +133,12 @@ export function rangesIn(expr: string): string[] {
   for (let i = 0; i < tokens.length; i += 1) {
     if (!isPunctuation(tokens[i], '[')) continue;
     const end = closing(tokens, i, '[', ']');
-    ranges.push(tokens.slice(i + 1, end - 1).map((token) => token.text).join(''));
+    ranges.push(
+      tokens
+        .slice(i + 1, end - 1)
+        .map((token) => token.text)
+        .join(''),
+    );
     i = end - 1;
   }
   return ranges;

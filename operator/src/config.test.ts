@@ -91,12 +91,18 @@ describe('loadConfig', () => {
   ];
   for (const [variable, value] of bad) {
     it(`refuses ${variable}=${value}, naming it`, () => {
-      assert.throws(() => loadConfig({ [variable]: value }), (error: unknown) => error instanceof ConfigError && error.variable === variable);
+      assert.throws(
+        () => loadConfig({ [variable]: value }),
+        (error: unknown) => error instanceof ConfigError && error.variable === variable,
+      );
     });
   }
 
   it('refuses a lease duration not above the renew deadline', () => {
-    assert.throws(() => loadConfig({ HEARTH_OPERATOR_LEASE_DURATION_SECONDS: '5', HEARTH_OPERATOR_RENEW_DEADLINE_SECONDS: '10' }), /HEARTH_OPERATOR_LEASE_DURATION_SECONDS/);
+    assert.throws(
+      () => loadConfig({ HEARTH_OPERATOR_LEASE_DURATION_SECONDS: '5', HEARTH_OPERATOR_RENEW_DEADLINE_SECONDS: '10' }),
+      /HEARTH_OPERATOR_LEASE_DURATION_SECONDS/,
+    );
   });
 
   it('the process exits 2 with one line naming the variable', async () => {

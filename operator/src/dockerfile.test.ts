@@ -215,9 +215,14 @@ describe('the image', () => {
     };
     const manifests = ['package.json', 'package-lock.json', ...[...workspaces().values()].map((workspace) => `${workspace.dir}/package.json`)];
     for (const stage of dockerfile.stages.filter((candidate) => /npm ci/.test(lastOf(candidate, 'RUN') ?? ''))) {
-      const copies = lineage(stage).flatMap(copiesOf).filter((copy) => copy.from === undefined);
+      const copies = lineage(stage)
+        .flatMap(copiesOf)
+        .filter((copy) => copy.from === undefined);
       for (const manifest of manifests) {
-        assert.ok(copies.some((copy) => imagePathOf(copy, manifest) === `/app/${manifest}`), `${manifest} reaches /app in stage ${stage.name ?? '(last)'}`);
+        assert.ok(
+          copies.some((copy) => imagePathOf(copy, manifest) === `/app/${manifest}`),
+          `${manifest} reaches /app in stage ${stage.name ?? '(last)'}`,
+        );
       }
     }
   });

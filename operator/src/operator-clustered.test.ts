@@ -30,7 +30,8 @@ describe('the clustered tier on a real API server', { timeout: suiteTimeoutMs(ta
     () => cluster,
     () => metricsPort,
   );
-  const condition = async (name: string, type: string): Promise<Condition | undefined> => (await hearthOf(name)).status?.conditions?.find((c) => c.type === type);
+  const condition = async (name: string, type: string): Promise<Condition | undefined> =>
+    (await hearthOf(name)).status?.conditions?.find((c) => c.type === type);
   const postgresCluster = (name: string): Promise<StoredCluster> => getJson<StoredCluster>('clusters.postgresql.cnpg.io', `${name}-postgres`);
 
   before(async () => {
@@ -44,85 +45,114 @@ describe('the clustered tier on a real API server', { timeout: suiteTimeoutMs(ta
     await cluster?.stop();
   });
 
-  it('without CloudNativePG nor an external database: Pending, Ready=False saying what to install or set, and nothing created', onTheTestControlPlane, async () => {
-    await applyExample(examples.clustered, 'umbrella');
-    await eventually('the DatabaseNotAvailable condition', async () => (await condition('umbrella', 'Ready'))?.reason === 'DatabaseNotAvailable', 20_000, 200);
-    const ready = await condition('umbrella', 'Ready');
-    assert.equal(ready?.status, 'False');
-    assert.match(ready?.message ?? '', /install CloudNativePG \(its postgresql\.cnpg\.io CRDs and operator\), or set spec\.database\.external\.secretRef/);
-    assert.equal((await hearthOf('umbrella')).status?.phase, 'Pending');
-    assert.deepEqual(
-      (await owned('umbrella')).map((item) => `${item.kind}/${item.metadata.name}`),
-      [],
-      'no pod that would crash for want of a database',
-    );
-  });
+  it(
+    'without CloudNativePG nor an external database: Pending, Ready=False saying what to install or set, and nothing created',
+    onTheTestControlPlane,
+    async () => {
+      await applyExample(examples.clustered, 'umbrella');
+      await eventually(
+        'the DatabaseNotAvailable condition',
+        async () => (await condition('umbrella', 'Ready'))?.reason === 'DatabaseNotAvailable',
+        20_000,
+        200,
+      );
+      const ready = await condition('umbrella', 'Ready');
+      assert.equal(ready?.status, 'False');
+      assert.match(ready?.message ?? '', /install CloudNativePG \(its postgresql\.cnpg\.io CRDs and operator\), or set spec\.database\.external\.secretRef/);
+      assert.equal((await hearthOf('umbrella')).status?.phase, 'Pending');
+      assert.deepEqual(
+        (await owned('umbrella')).map((item) => `${item.kind}/${item.metadata.name}`),
+        [],
+        'no pod that would crash for want of a database',
+      );
+    },
+  );
 
-  it('once CloudNativePG is installed: every object, the Cluster not owned by the Hearth, and Ready once the Cluster and every workload are', onTheTestControlPlane, async () => {
-    // prometheus-operator's too, as a cluster that runs Hearth usually has them: nothing of Hearth may clash with them.
-    for (const crd of ['cloudNativePG', 'serviceMonitors', 'podMonitors', 'prometheusRules'] as const) await kubectl('apply', '--server-side', '-f', await thirdPartyCrd(crd));
-    await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/clusters.postgresql.cnpg.io', 'crd/servicemonitors.monitoring.coreos.com');
-    await eventually('the Cluster', () => exists('clusters.postgresql.cnpg.io', 'umbrella-postgres'), 30_000, 250);
-    const expected = [
-      'Deployment/umbrella-gateway',
-      'Deployment/umbrella-messaging',
-      'Deployment/umbrella-realtime',
-      'HorizontalPodAutoscaler/umbrella-gateway',
-      'HorizontalPodAutoscaler/umbrella-messaging',
-      'HorizontalPodAutoscaler/umbrella-realtime',
-      'Ingress/umbrella',
-      'NetworkPolicy/umbrella-nats',
-      'NetworkPolicy/umbrella-redis',
-      'NetworkPolicy/umbrella-sentinel',
-      'PodDisruptionBudget/umbrella-gateway',
-      'PodDisruptionBudget/umbrella-messaging',
-      'PodDisruptionBudget/umbrella-nats',
-      'PodDisruptionBudget/umbrella-realtime',
-      'PodDisruptionBudget/umbrella-redis',
-      'PodDisruptionBudget/umbrella-sentinel',
-      'Secret/umbrella-nats-credentials',
-      'Secret/umbrella-redis-credentials',
-      'Secret/umbrella-session-key',
-      'Service/umbrella-gateway',
-      'Service/umbrella-nats',
-      'Service/umbrella-nats-routes',
-      'Service/umbrella-realtime',
-      'Service/umbrella-redis-pods',
-      'Service/umbrella-sentinel',
-      'StatefulSet/umbrella-nats',
-      'StatefulSet/umbrella-redis',
-      'StatefulSet/umbrella-sentinel',
-    ];
-    const names = async (): Promise<string[]> => (await owned('umbrella')).map((item) => `${item.kind}/${item.metadata.name}`).sort();
-    await eventually('every object of the clustered tier', async () => (await names()).length === expected.length, 30_000, 250);
-    assert.deepEqual(await names(), expected);
+  it(
+    'once CloudNativePG is installed: every object, the Cluster not owned by the Hearth, and Ready once the Cluster and every workload are',
+    onTheTestControlPlane,
+    async () => {
+      // prometheus-operator's too, as a cluster that runs Hearth usually has them: nothing of Hearth may clash with them.
+      for (const crd of ['cloudNativePG', 'serviceMonitors', 'podMonitors', 'prometheusRules'] as const)
+        await kubectl('apply', '--server-side', '-f', await thirdPartyCrd(crd));
+      await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/clusters.postgresql.cnpg.io', 'crd/servicemonitors.monitoring.coreos.com');
+      await eventually('the Cluster', () => exists('clusters.postgresql.cnpg.io', 'umbrella-postgres'), 30_000, 250);
+      const expected = [
+        'Deployment/umbrella-gateway',
+        'Deployment/umbrella-messaging',
+        'Deployment/umbrella-realtime',
+        'HorizontalPodAutoscaler/umbrella-gateway',
+        'HorizontalPodAutoscaler/umbrella-messaging',
+        'HorizontalPodAutoscaler/umbrella-realtime',
+        'Ingress/umbrella',
+        'NetworkPolicy/umbrella-nats',
+        'NetworkPolicy/umbrella-redis',
+        'NetworkPolicy/umbrella-sentinel',
+        'PodDisruptionBudget/umbrella-gateway',
+        'PodDisruptionBudget/umbrella-messaging',
+        'PodDisruptionBudget/umbrella-nats',
+        'PodDisruptionBudget/umbrella-realtime',
+        'PodDisruptionBudget/umbrella-redis',
+        'PodDisruptionBudget/umbrella-sentinel',
+        'Secret/umbrella-nats-credentials',
+        'Secret/umbrella-redis-credentials',
+        'Secret/umbrella-session-key',
+        'Service/umbrella-gateway',
+        'Service/umbrella-nats',
+        'Service/umbrella-nats-routes',
+        'Service/umbrella-realtime',
+        'Service/umbrella-redis-pods',
+        'Service/umbrella-sentinel',
+        'StatefulSet/umbrella-nats',
+        'StatefulSet/umbrella-redis',
+        'StatefulSet/umbrella-sentinel',
+      ];
+      const names = async (): Promise<string[]> => (await owned('umbrella')).map((item) => `${item.kind}/${item.metadata.name}`).sort();
+      await eventually('every object of the clustered tier', async () => (await names()).length === expected.length, 30_000, 250);
+      assert.deepEqual(await names(), expected);
 
-    const postgres = await postgresCluster('umbrella');
-    assert.equal(postgres.metadata.ownerReferences, undefined, 'the Hearth does not own the Cluster: the garbage collector would delete the database with it');
-    assert.deepEqual([postgres.spec.instances, postgres.spec.storage.size, postgres.spec.bootstrap.initdb], [3, '20Gi', { database: 'hearth', owner: 'hearth' }]);
-    const sets = await getJson<{ items: Item[] }>('statefulsets', '-l', 'app.kubernetes.io/instance=umbrella');
-    assert.deepEqual(
-      sets.items.map((set) => [set.metadata.name, set.spec?.replicas]),
-      [
-        ['umbrella-nats', 3],
-        ['umbrella-redis', 2],
-        ['umbrella-sentinel', 3],
-      ],
-    );
-    const gateway = await getJson<{ spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } }>('deployment', 'umbrella-gateway');
-    const env = Object.fromEntries((gateway.spec.template.spec.containers[0]?.env ?? []).map((variable) => [variable.name, variable.value]));
-    assert.equal(env['HEARTH_DATABASE_URL'], 'postgres://hearth:$(DATABASE_PASSWORD)@umbrella-postgres-rw:5432/hearth');
-    assert.equal(env['HEARTH_NATS_URL'], 'nats://hearth:$(NATS_PASSWORD)@umbrella-nats:4222');
-    assert.equal(env['HEARTH_NATS_STREAM_REPLICAS'], '3');
-    assert.match(env['HEARTH_REDIS_URL'] ?? '', /^redis-sentinel:\/\/:\$\(REDIS_PASSWORD\)@umbrella-sentinel-0\.umbrella-sentinel:26379,.*\/hearth$/);
+      const postgres = await postgresCluster('umbrella');
+      assert.equal(
+        postgres.metadata.ownerReferences,
+        undefined,
+        'the Hearth does not own the Cluster: the garbage collector would delete the database with it',
+      );
+      assert.deepEqual(
+        [postgres.spec.instances, postgres.spec.storage.size, postgres.spec.bootstrap.initdb],
+        [3, '20Gi', { database: 'hearth', owner: 'hearth' }],
+      );
+      const sets = await getJson<{ items: Item[] }>('statefulsets', '-l', 'app.kubernetes.io/instance=umbrella');
+      assert.deepEqual(
+        sets.items.map((set) => [set.metadata.name, set.spec?.replicas]),
+        [
+          ['umbrella-nats', 3],
+          ['umbrella-redis', 2],
+          ['umbrella-sentinel', 3],
+        ],
+      );
+      const gateway = await getJson<{ spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } }>(
+        'deployment',
+        'umbrella-gateway',
+      );
+      const env = Object.fromEntries((gateway.spec.template.spec.containers[0]?.env ?? []).map((variable) => [variable.name, variable.value]));
+      assert.equal(env['HEARTH_DATABASE_URL'], 'postgres://hearth:$(DATABASE_PASSWORD)@umbrella-postgres-rw:5432/hearth');
+      assert.equal(env['HEARTH_NATS_URL'], 'nats://hearth:$(NATS_PASSWORD)@umbrella-nats:4222');
+      assert.equal(env['HEARTH_NATS_STREAM_REPLICAS'], '3');
+      assert.match(env['HEARTH_REDIS_URL'] ?? '', /^redis-sentinel:\/\/:\$\(REDIS_PASSWORD\)@umbrella-sentinel-0\.umbrella-sentinel:26379,.*\/hearth$/);
 
-    await markReady('umbrella');
-    await eventually('waiting on the Cluster', async () => /Cluster umbrella-postgres: 0 of 3 PostgreSQL instances ready/.test((await condition('umbrella', 'Ready'))?.message ?? ''), 20_000, 200);
-    assert.equal(await isHearthReady('umbrella'), false);
-    // What CloudNativePG reports once its instances run.
-    await statusPatch('clusters.postgresql.cnpg.io', 'umbrella-postgres', { instances: 3, readyInstances: 3, phase: 'Cluster in healthy state' });
-    await eventually('umbrella Ready', () => isHearthReady('umbrella'), 20_000, 200);
-  });
+      await markReady('umbrella');
+      await eventually(
+        'waiting on the Cluster',
+        async () => /Cluster umbrella-postgres: 0 of 3 PostgreSQL instances ready/.test((await condition('umbrella', 'Ready'))?.message ?? ''),
+        20_000,
+        200,
+      );
+      assert.equal(await isHearthReady('umbrella'), false);
+      // What CloudNativePG reports once its instances run.
+      await statusPatch('clusters.postgresql.cnpg.io', 'umbrella-postgres', { instances: 3, readyInstances: 3, phase: 'Cluster in healthy state' });
+      await eventually('umbrella Ready', () => isHearthReady('umbrella'), 20_000, 200);
+    },
+  );
 
   it('deleted with retainOnDelete true: the Cluster stays, and with it the owner chain of its volumes; with false it goes', onTheTestControlPlane, async () => {
     const postgres = await postgresCluster('umbrella');
@@ -147,10 +177,16 @@ describe('the clustered tier on a real API server', { timeout: suiteTimeoutMs(ta
     assert.equal(kept.metadata.uid, postgres.metadata.uid, 'the same Cluster, never deleted');
     assert.equal(kept.metadata.ownerReferences, undefined);
     const volume = await getJson<{ metadata: { ownerReferences?: { kind: string; uid: string }[]; deletionTimestamp?: string } }>('pvc', 'umbrella-postgres-1');
-    assert.deepEqual(volume.metadata.ownerReferences?.map((owner) => [owner.kind, owner.uid]), [['Cluster', postgres.metadata.uid]]);
+    assert.deepEqual(
+      volume.metadata.ownerReferences?.map((owner) => [owner.kind, owner.uid]),
+      [['Cluster', postgres.metadata.uid]],
+    );
     assert.equal(volume.metadata.deletionTimestamp, undefined);
     const events = await getJson<{ items: { reason: string; message: string }[] }>('events', '--field-selector', 'involvedObject.name=umbrella');
-    assert.ok(events.items.some((event) => event.reason === 'Retained' && event.message.includes('Cluster umbrella-postgres')), 'the Retained event names the Cluster');
+    assert.ok(
+      events.items.some((event) => event.reason === 'Retained' && event.message.includes('Cluster umbrella-postgres')),
+      'the Retained event names the Cluster',
+    );
 
     // A new Hearth of the same name takes the kept Cluster over; deleted with retainOnDelete false, the Cluster goes.
     await applyExample(examples.clustered, 'umbrella');

@@ -42,7 +42,16 @@ describe('an operator watching two namespaces', { timeout: 90_000 }, () => {
   /** What a StatefulSet controller and kubelet would report once acme's one pod is up (none runs here). */
   const markReady = async (namespace: string): Promise<void> => {
     const statefulSet = JSON.parse(await kubectlIn(namespace, 'get', 'statefulset', 'acme', '-o', 'json')) as Item;
-    await kubectlIn(namespace, 'patch', 'statefulset', 'acme', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: rolledOutStatus(statefulSet) }));
+    await kubectlIn(
+      namespace,
+      'patch',
+      'statefulset',
+      'acme',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: rolledOutStatus(statefulSet) }),
+    );
   };
 
   before(async () => {

@@ -25,11 +25,10 @@ describe('the operator recovering against a real API server', { timeout: suiteTi
   let operator: Child | undefined;
   let metricsPort = 0;
 
-  const { kubectl, getJson, exists, owned, applyExample, markReady, isHearthReady, metric, startOperator, stopOperator } =
-    operatorTestKit(
-      () => cluster,
-      () => metricsPort,
-    );
+  const { kubectl, getJson, exists, owned, applyExample, markReady, isHearthReady, metric, startOperator, stopOperator } = operatorTestKit(
+    () => cluster,
+    () => metricsPort,
+  );
   /** The control plane of the cases that restart it; they are skipped without one. */
   const controlPlane = (): ControlPlane => {
     if (cluster.controlPlane === undefined) throw new Error('this case needs the test control plane');

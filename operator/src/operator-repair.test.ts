@@ -26,11 +26,10 @@ describe('the operator keeps control of a Hearth edited by hand', { timeout: sui
   let operator: Child | undefined;
   let metricsPort = 0;
 
-  const { kubectl, getJson, exists, hearthOf, owned, workloads, applyExample, markReady, isHearthReady, metric, startOperator, stopOperator } =
-    operatorTestKit(
-      () => cluster,
-      () => metricsPort,
-    );
+  const { kubectl, getJson, exists, hearthOf, owned, workloads, applyExample, markReady, isHearthReady, metric, startOperator, stopOperator } = operatorTestKit(
+    () => cluster,
+    () => metricsPort,
+  );
   const patchHearth = (name: string, spec: unknown): Promise<string> => kubectl('patch', 'hearth', name, '--type=merge', '-p', JSON.stringify({ spec }));
   const condition = async (name: string, type: string): Promise<Condition | undefined> =>
     (await hearthOf(name)).status?.conditions?.find((c) => c.type === type);

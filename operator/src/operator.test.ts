@@ -291,16 +291,27 @@ describe('the operator against a real API server', { timeout: suiteTimeoutMs(e2e
   it('spec.storage.size: the StatefulSet keeps its claim template, a bound claim is asked to grow, a smaller size is refused with a Warning', async () => {
     type Claim = { spec?: { resources?: { requests?: { storage?: string } } } };
     type Set = { spec?: { volumeClaimTemplates?: Claim[] } };
-    const templateSize = async (): Promise<string | undefined> => (await getJson<Set>('statefulset', 'acme')).spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.storage;
+    const templateSize = async (): Promise<string | undefined> =>
+      (await getJson<Set>('statefulset', 'acme')).spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.storage;
     const claimSize = async (): Promise<string | undefined> => (await getJson<Claim>('pvc', 'data-acme-0')).spec?.resources?.requests?.storage;
     const warnings = async (): Promise<string[]> =>
-      (await getJson<{ items: { message: string }[] }>('events', '--field-selector', 'involvedObject.name=acme,reason=StorageUnchanged')).items.map((event) => event.message);
+      (await getJson<{ items: { message: string }[] }>('events', '--field-selector', 'involvedObject.name=acme,reason=StorageUnchanged')).items.map(
+        (event) => event.message,
+      );
     assert.equal(await templateSize(), '10Gi');
     if (!cluster.workloadControllers) {
       // Standing in for the StatefulSet controller and a provisioner: a bound claim in a class that can grow.
       await kubectl('apply', '-f', await writeExpandableClass(cluster.work));
       await kubectl('create', '-f', await writeClaim(cluster.work, 'expandable'));
-      await kubectl('patch', 'pvc', 'data-acme-0', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Bound', capacity: { storage: '10Gi' } } }));
+      await kubectl(
+        'patch',
+        'pvc',
+        'data-acme-0',
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ status: { phase: 'Bound', capacity: { storage: '10Gi' } } }),
+      );
     }
     await kubectl('patch', 'hearth', 'acme', '--type=merge', '-p', JSON.stringify({ spec: { storage: { size: '20Gi' } } }));
     if (!cluster.workloadControllers) {
@@ -361,7 +372,13 @@ function hearthImage(item: Item): string | undefined {
 
 async function writeExpandableClass(dir: string): Promise<string> {
   const file = path.join(dir, 'storage-class.json');
-  const storageClass = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'expandable' }, provisioner: 'example.com/none', allowVolumeExpansion: true };
+  const storageClass = {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: 'expandable' },
+    provisioner: 'example.com/none',
+    allowVolumeExpansion: true,
+  };
   await writeFile(file, JSON.stringify(storageClass));
   return file;
 }

@@ -70,7 +70,10 @@ function informerIn<T extends KubeObject>(
 
 /** What the reconcile did with each desired object; controller-runtime has no such metric. */
 function applyCounter(registry: MetricsRegistry) {
-  const applies = registry.counter('hearth_operator_apply_total', 'Desired objects by what the reconcile did with them (created, updated, unchanged).', ['kind', 'result']);
+  const applies = registry.counter('hearth_operator_apply_total', 'Desired objects by what the reconcile did with them (created, updated, unchanged).', [
+    'kind',
+    'result',
+  ]);
   return (kind: string, result: string): void => applies.inc({ kind, result });
 }
 
@@ -94,7 +97,11 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     now: () => new Date(),
     events: recorder,
     getHearth: (key) => primary.get(key),
-    cached: (kind, namespace) => owned.get(kind)?.list().filter((object) => object.metadata?.namespace === namespace),
+    cached: (kind, namespace) =>
+      owned
+        .get(kind)
+        ?.list()
+        .filter((object) => object.metadata?.namespace === namespace),
     hasCloudNativePG: createGroupDiscovery(client, cloudNativePGGroupVersion, 'clusters', config.discoveryMs),
     servedMonitoringKinds: createMonitoringDiscovery(client, config.discoveryMs),
     notReadyRequeueMs: config.notReadyRequeueMs,
@@ -140,4 +147,3 @@ function describeEvent(event: ControllerEvent): Record<string, unknown> {
       return {};
   }
 }
-

@@ -127,17 +127,42 @@ describe('the Hearth CRD on a real API server', () => {
     const manifest = { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'complete' }, spec };
     // kubectl validates strictly: a field of the types missing from the schema would be refused, not dropped.
     await applyJson('complete', manifest);
-    await kubectl('patch', 'hearth', 'complete', '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: completeHearthStatus }));
+    await kubectl(
+      'patch',
+      'hearth',
+      'complete',
+      '-n',
+      namespace,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: completeHearthStatus }),
+    );
     const hearth = await getHearth('complete');
     assert.deepEqual(hearth.spec, spec);
     assert.deepEqual(hearth.status, completeHearthStatus);
-    await applyJson('complete-embedded', { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'complete-embedded' }, spec: { tier: 'embedded', storage: completeHearthSpec.storage } });
+    await applyJson('complete-embedded', {
+      apiVersion: 'hearth.dev/v1alpha1',
+      kind: 'Hearth',
+      metadata: { name: 'complete-embedded' },
+      spec: { tier: 'embedded', storage: completeHearthSpec.storage },
+    });
     assert.equal((await getHearth('complete-embedded')).spec.storage?.size, size);
   });
 
   it('prints the columns TIER PHASE PAUSED VERSION URL AGE', async () => {
     const paused = { type: 'Paused', status: 'True', reason: 'SpecPaused', message: 'paused', lastTransitionTime: '2026-01-01T00:00:00Z' };
-    await kubectl('patch', 'hearth', 'globex', '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { conditions: [paused] } }));
+    await kubectl(
+      'patch',
+      'hearth',
+      'globex',
+      '-n',
+      namespace,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: { conditions: [paused] } }),
+    );
     const lines = (await kubectl('get', 'hearth', '-n', namespace)).trim().split('\n');
     assert.match(lines[0] ?? '', /^NAME\s+TIER\s+PHASE\s+PAUSED\s+VERSION\s+URL\s+AGE$/);
     // PAUSED is empty but for a Hearth with a Paused condition (globex has no phase yet).
@@ -155,7 +180,22 @@ describe('the Hearth CRD on a real API server', () => {
 
   describe('refuses each manifest in docs/examples/invalid/ with a message naming the field', () => {
     it('has the required cases', () => {
-      for (const name of ['unknown-tier.yaml', 'zero-replicas.yaml', 'clustered-two-nats.yaml', 'oidc-without-secret.yaml', 'clustered-one-database.yaml', 'clustered-standalone-redis.yaml', 'single-redis-sentinel.yaml', 'otlp-grpc-endpoint.yaml', 'storage-zero.yaml', 'limits-below-requests.yaml', 'misspelt-resource.yaml', 'too-many-replicas.yaml', 'oidc-http-issuer.yaml']) assert.ok(invalidFiles.includes(name), name);
+      for (const name of [
+        'unknown-tier.yaml',
+        'zero-replicas.yaml',
+        'clustered-two-nats.yaml',
+        'oidc-without-secret.yaml',
+        'clustered-one-database.yaml',
+        'clustered-standalone-redis.yaml',
+        'single-redis-sentinel.yaml',
+        'otlp-grpc-endpoint.yaml',
+        'storage-zero.yaml',
+        'limits-below-requests.yaml',
+        'misspelt-resource.yaml',
+        'too-many-replicas.yaml',
+        'oidc-http-issuer.yaml',
+      ])
+        assert.ok(invalidFiles.includes(name), name);
     });
     for (const name of invalidFiles) {
       it(name, async () => {
@@ -171,14 +211,25 @@ describe('the Hearth CRD on a real API server', () => {
 
   it('refuses a change of spec.tier, except back to the tier status says serves', async () => {
     await applyJson('fixed', { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'fixed' }, spec: { tier: 'embedded' } });
-    const patchTier = (tier: string | null): Promise<Failure> => kubectlFails('patch', 'hearth', 'fixed', '-n', namespace, '--type=merge', '-p', JSON.stringify({ spec: { tier } }));
+    const patchTier = (tier: string | null): Promise<Failure> =>
+      kubectlFails('patch', 'hearth', 'fixed', '-n', namespace, '--type=merge', '-p', JSON.stringify({ spec: { tier } }));
     assert.match((await patchTier('single')).stderr, /spec\.tier: Forbidden: spec\.tier cannot change: moving the data to another tier is not available yet/);
     assert.match((await patchTier('clustered')).stderr, /spec\.tier: Forbidden: spec\.tier cannot change/);
     assert.equal((await getHearth('fixed')).spec.tier, 'embedded');
 
     // A Hearth an earlier release let move up (stored without these rules): it may go back to what serves.
     await applyJson('stranded', { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'stranded' }, spec: { tier: 'single' } });
-    await kubectl('patch', 'hearth', 'stranded', '-n', namespace, '--subresource=status', '--type=merge', '-p', '{"status":{"tier":"embedded","phase":"Migrating"}}');
+    await kubectl(
+      'patch',
+      'hearth',
+      'stranded',
+      '-n',
+      namespace,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"tier":"embedded","phase":"Migrating"}}',
+    );
     const other = await kubectlFails('patch', 'hearth', 'stranded', '-n', namespace, '--type=merge', '-p', '{"spec":{"tier":"clustered"}}');
     assert.match(other.stderr, /spec\.tier/);
     await kubectl('patch', 'hearth', 'stranded', '-n', namespace, '--type=merge', '-p', '{"spec":{"tier":"embedded"}}');
@@ -189,7 +240,8 @@ describe('the Hearth CRD on a real API server', () => {
 
   it('refuses spec.version going back to an older release, and takes a newer one or a tag that is not a version', async () => {
     await applyJson('versions', { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'versions' }, spec: { version: '0.2.0' } });
-    const setVersion = (version: string): Promise<string> => kubectl('patch', 'hearth', 'versions', '-n', namespace, '--type=merge', '-p', JSON.stringify({ spec: { version } }));
+    const setVersion = (version: string): Promise<string> =>
+      kubectl('patch', 'hearth', 'versions', '-n', namespace, '--type=merge', '-p', JSON.stringify({ spec: { version } }));
     const refused = async (version: string): Promise<string> =>
       (await kubectlFails('patch', 'hearth', 'versions', '-n', namespace, '--type=merge', '-p', JSON.stringify({ spec: { version } }))).stderr;
     assert.match(await refused('0.1.0'), /spec\.version: Forbidden: spec\.version may not go back to an older release/);
@@ -209,7 +261,12 @@ describe('the Hearth CRD on a real API server', () => {
       apiVersion: 'hearth.dev/v1alpha1',
       kind: 'Hearth',
       metadata: { name: 'edges' },
-      spec: { tier: 'single', database: { storage: { size: '1Gi' } }, auth: { oidc }, services: { gateway: { replicas: 100, resources: { requests: { cpu: '0.5' }, limits: { cpu: '500m' } } } } },
+      spec: {
+        tier: 'single',
+        database: { storage: { size: '1Gi' } },
+        auth: { oidc },
+        services: { gateway: { replicas: 100, resources: { requests: { cpu: '0.5' }, limits: { cpu: '500m' } } } },
+      },
     });
     const hearth = await getHearth('edges');
     assert.equal(hearth.spec.auth?.oidc?.allowInsecureIssuer, true);
@@ -220,7 +277,17 @@ describe('the Hearth CRD on a real API server', () => {
 
   it('has a status subresource: status changes there without bumping metadata.generation, and not through the main resource', async () => {
     const before = await getHearth('acme');
-    await kubectl('patch', 'hearth', 'acme', '-n', namespace, '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Ready","observedGeneration":1}}');
+    await kubectl(
+      'patch',
+      'hearth',
+      'acme',
+      '-n',
+      namespace,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"phase":"Ready","observedGeneration":1}}',
+    );
     const after = await getHearth('acme');
     assert.equal(after.status?.phase, 'Ready');
     assert.equal(after.metadata.generation, before.metadata.generation);
@@ -232,7 +299,17 @@ describe('the Hearth CRD on a real API server', () => {
     assert.equal(patched.status?.phase, 'Ready');
     assert.equal(patched.metadata.generation, (before.metadata.generation ?? 0) + 1);
 
-    const badPhase = await kubectlFails('patch', 'hearth', 'acme', '-n', namespace, '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Sleeping"}}');
+    const badPhase = await kubectlFails(
+      'patch',
+      'hearth',
+      'acme',
+      '-n',
+      namespace,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"phase":"Sleeping"}}',
+    );
     assert.match(badPhase.stderr, /status\.phase: Unsupported value: "Sleeping"/);
   });
 });

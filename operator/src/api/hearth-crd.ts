@@ -5,16 +5,7 @@
 // `{}` so that its own defaults show on every stored object; a block only some tiers use
 // (services, database, nats, redis, ingress) has no default, and its fields are defaulted only
 // when the user writes it. Rules: every CEL message names the field it is about.
-import {
-  booleanField,
-  enumField,
-  integerField,
-  objectField,
-  quantityField,
-  stringField,
-  type JsonSchema,
-  type ValidationRule,
-} from './json-schema.ts';
+import { booleanField, enumField, integerField, objectField, quantityField, stringField, type JsonSchema, type ValidationRule } from './json-schema.ts';
 import {
   defaultBackendImages,
   defaultHearthImage,
@@ -151,7 +142,11 @@ function storageField(): JsonSchema {
   return objectField(
     "Hearth's own data volume: the embedded tier's database and uploads.",
     {
-      size: volumeSizeField('spec.storage.size', undefined, 'Size of the embedded tier\'s volume claim; 10Gi when not set. The other tiers size each backend instead (spec.database.storage, spec.nats.storage).'),
+      size: volumeSizeField(
+        'spec.storage.size',
+        undefined,
+        "Size of the embedded tier's volume claim; 10Gi when not set. The other tiers size each backend instead (spec.database.storage, spec.nats.storage).",
+      ),
       storageClassName: stringField("StorageClass of the volume claim; the cluster's default class when not set.", dnsSubdomain),
       retainOnDelete: booleanField('Keep the volume claims (data) when the Hearth is deleted.', true),
     },
@@ -163,7 +158,7 @@ function secretKeyRefField(description: string, defaultKey: string): JsonSchema 
   return objectField(
     description,
     {
-      name: stringField('Name of a Secret in the Hearth\'s namespace.', dnsSubdomain),
+      name: stringField("Name of a Secret in the Hearth's namespace.", dnsSubdomain),
       key: stringField('Key within the Secret.', { default: defaultKey, pattern: '^[-._a-zA-Z0-9]+$', maxLength: 253 }),
     },
     { required: ['name'] },
@@ -179,7 +174,8 @@ function oidcField(): JsonSchema {
   };
   const httpsIssuer: ValidationRule = {
     rule: "self.issuerURL.startsWith('https://') || (has(self.allowInsecureIssuer) && self.allowInsecureIssuer)",
-    message: 'spec.auth.oidc.issuerURL must be https://: sign-in tokens must not travel in the clear (allowInsecureIssuer: true permits http:// for a test provider)',
+    message:
+      'spec.auth.oidc.issuerURL must be https://: sign-in tokens must not travel in the clear (allowInsecureIssuer: true permits http:// for a test provider)',
     fieldPath: '.issuerURL',
     reason: 'FieldValueInvalid',
   };
@@ -190,18 +186,21 @@ function oidcField(): JsonSchema {
       allowInsecureIssuer: booleanField('Allow an http:// issuerURL. Only for a test provider: tokens and the client secret then travel in the clear.', false),
       clientID: stringField('Client ID registered at the provider.', { minLength: 1, maxLength: 256 }),
       clientSecretRef: secretKeyRefField('The Secret key holding the client secret.', 'clientSecret'),
-      groupsClaim: stringField('ID-token claim that lists the user\'s groups.', { default: 'groups', minLength: 1, maxLength: 256 }),
-      emailVerifiedClaim: stringField(
-        'ID-token claim that says the email is verified: email_verified by the standard, xms_edov for Microsoft Entra ID.',
-        { default: 'email_verified', minLength: 1, maxLength: 256 },
-      ),
+      groupsClaim: stringField("ID-token claim that lists the user's groups.", { default: 'groups', minLength: 1, maxLength: 256 }),
+      emailVerifiedClaim: stringField('ID-token claim that says the email is verified: email_verified by the standard, xms_edov for Microsoft Entra ID.', {
+        default: 'email_verified',
+        minLength: 1,
+        maxLength: 256,
+      }),
       scopes: {
         description: 'Scopes to ask for (default: openid email profile); must include openid. Add groups where the provider needs it for the groups claim.',
         type: 'array',
         items: stringField('A scope.', { minLength: 1, maxLength: 256, pattern: '^[!#-\\[\\]-~]+$' }),
         maxItems: 32,
         'x-kubernetes-list-type': 'set',
-        'x-kubernetes-validations': [{ rule: "self.exists(s, s == 'openid')", message: 'spec.auth.oidc.scopes must include openid', reason: 'FieldValueInvalid' }],
+        'x-kubernetes-validations': [
+          { rule: "self.exists(s, s == 'openid')", message: 'spec.auth.oidc.scopes must include openid', reason: 'FieldValueInvalid' },
+        ],
       },
       adminGroups: {
         description: 'Members of any of these groups are Hearth administrators.',
@@ -327,13 +326,17 @@ function servicesField(): JsonSchema {
 }
 
 function externalField(what: string, keys: string): JsonSchema {
-  return objectField(`Use an existing ${what} instead of the bundled one.`, {
-    secretRef: objectField(
-      `Secret with ${keys}.`,
-      { name: stringField("Name of a Secret in the Hearth's namespace.", dnsSubdomain) },
-      { required: ['name'] },
-    ),
-  }, { required: ['secretRef'] });
+  return objectField(
+    `Use an existing ${what} instead of the bundled one.`,
+    {
+      secretRef: objectField(
+        `Secret with ${keys}.`,
+        { name: stringField("Name of a Secret in the Hearth's namespace.", dnsSubdomain) },
+        { required: ['name'] },
+      ),
+    },
+    { required: ['secretRef'] },
+  );
 }
 
 function volumeField(what: string, path: string, defaultSize: string): JsonSchema {
@@ -348,7 +351,11 @@ function backendImageField(what: string, path: string, defaultImage: string): Js
       maxLength: 512,
       pattern: '^[a-zA-Z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$',
       'x-kubernetes-validations': [
-        { rule: "!self.endsWith(':latest')", message: `${path} may not be :latest: name the release, so that what runs is what was chosen`, reason: 'FieldValueInvalid' },
+        {
+          rule: "!self.endsWith(':latest')",
+          message: `${path} may not be :latest: name the release, so that what runs is what was chosen`,
+          reason: 'FieldValueInvalid',
+        },
       ],
     },
   );
@@ -368,7 +375,9 @@ function databaseField(): JsonSchema {
 function natsField(): JsonSchema {
   return objectField('NATS with JetStream for the single and clustered tiers.', {
     image: backendImageField('NATS server', 'spec.nats.image', defaultBackendImages.nats),
-    replicas: replicasField(`NATS servers: 1 in the single tier, 3 or 5 in the clustered tier (the event stream is kept on 3 of them). ${byTier('natsReplicas')}`),
+    replicas: replicasField(
+      `NATS servers: 1 in the single tier, 3 or 5 in the clustered tier (the event stream is kept on 3 of them). ${byTier('natsReplicas')}`,
+    ),
     storage: volumeField('NATS', 'spec.nats.storage', '5Gi'),
     external: externalField('NATS server', 'key `url`, a nats:// URL'),
   });
@@ -408,7 +417,7 @@ function monitoringLabelsField(path: string): JsonSchema {
   const labelKey = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
   return {
     description:
-      'Labels added to every object the switches above make (ServiceMonitor, PodMonitor, PrometheusRule, ConfigMap), for a Prometheus whose serviceMonitorSelector, podMonitorSelector and ruleSelector select by label: `release: <release>` for kube-prometheus-stack. Keys under app.kubernetes.io/ are the operator\'s own.',
+      "Labels added to every object the switches above make (ServiceMonitor, PodMonitor, PrometheusRule, ConfigMap), for a Prometheus whose serviceMonitorSelector, podMonitorSelector and ruleSelector select by label: `release: <release>` for kube-prometheus-stack. Keys under app.kubernetes.io/ are the operator's own.",
     type: 'object',
     additionalProperties: stringField('A label value.', { maxLength: 63, pattern: '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$' }),
     // Bounded so that the API server can bound the cost of the rules over the keys.
@@ -441,7 +450,10 @@ function observabilityField(): JsonSchema {
         "A PrometheusRule with Hearth's recording rules and alerts (deploy/monitoring/hearth-rules.yaml), restricted to this Hearth's series. Needs the monitoring.coreos.com CRDs.",
         false,
       ),
-      dashboards: booleanField('A ConfigMap with the Grafana dashboard (deploy/monitoring/hearth-dashboard.json), labelled grafana_dashboard: "1" for the Grafana sidecar, opening on this Hearth.', false),
+      dashboards: booleanField(
+        'A ConfigMap with the Grafana dashboard (deploy/monitoring/hearth-dashboard.json), labelled grafana_dashboard: "1" for the Grafana sidecar, opening on this Hearth.',
+        false,
+      ),
       labels: monitoringLabelsField(`${path}.labels`),
       otlpEndpoint: stringField(
         "An OpenTelemetry collector's OTLP/HTTP endpoint (e.g. http://otel-collector.monitoring:4318): every Hearth process sends its traces there, as http/protobuf (OTEL_EXPORTER_OTLP_ENDPOINT). Unset: no traces, at no cost.",
@@ -496,7 +508,12 @@ function tierCountRules(): ValidationRule[] {
   const clustered = "has(self.tier) && self.tier == 'clustered'";
   const set = (path: string): string => `has(self.${path.split('.')[0]}) && has(self.${path})`;
   const external = (backend: string): string => `has(self.${backend}) && has(self.${backend}.external)`;
-  const rule = (expression: string, message: string, fieldPath: string): ValidationRule => ({ rule: expression, message, fieldPath, reason: 'FieldValueInvalid' });
+  const rule = (expression: string, message: string, fieldPath: string): ValidationRule => ({
+    rule: expression,
+    message,
+    fieldPath,
+    reason: 'FieldValueInvalid',
+  });
   const embedded = "!has(self.tier) || self.tier == 'embedded'";
   const onlyServerTiers = (field: string): ValidationRule =>
     rule(
@@ -508,7 +525,7 @@ function tierCountRules(): ValidationRule[] {
     ...['services', 'database', 'nats', 'redis'].map(onlyServerTiers),
     rule(
       `${embedded} || !(${set('storage.size')})`,
-      'spec.storage.size is the embedded tier\'s volume: in the single and clustered tiers size spec.database.storage.size and spec.nats.storage.size',
+      "spec.storage.size is the embedded tier's volume: in the single and clustered tiers size spec.database.storage.size and spec.nats.storage.size",
       '.storage.size',
     ),
     rule(
@@ -546,7 +563,7 @@ function tierCountRules(): ValidationRule[] {
 
 function conditionField(): JsonSchema {
   return objectField(
-    'One aspect of the Hearth\'s state (metav1.Condition).',
+    "One aspect of the Hearth's state (metav1.Condition).",
     {
       type: stringField('What the condition is about, in CamelCase: Ready, Progressing, Degraded, MigrationRequired.', {
         maxLength: 316,
@@ -612,7 +629,12 @@ function printerColumns(): PrinterColumn[] {
     { name: 'Tier', type: 'string', jsonPath: '.spec.tier', description: 'The tier asked for.' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Summary of the state.' },
     // Empty unless the operator stands back: a paused Hearth's phase is the last one it saw.
-    { name: 'Paused', type: 'string', jsonPath: '.status.conditions[?(@.type=="Paused")].status', description: 'True while spec.paused holds the operator back.' },
+    {
+      name: 'Paused',
+      type: 'string',
+      jsonPath: '.status.conditions[?(@.type=="Paused")].status',
+      description: 'True while spec.paused holds the operator back.',
+    },
     { name: 'Version', type: 'string', jsonPath: '.spec.version', description: 'The Hearth release asked for.' },
     { name: 'URL', type: 'string', jsonPath: '.status.url', description: 'Where people reach Hearth.' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation.' },

@@ -34,8 +34,18 @@ export const completeHearthSpec: Complete<HearthSpec> = {
   services: { gateway: service, realtime: service, messaging: service },
   database: { image: 'registry.acme.example/mirror/postgres:15.18', instances: 1, storage: { size: '20Gi' }, external: { secretRef: { name: 'pg' } } },
   nats: { image: 'nats:2.15.3', replicas: 1, storage: { size: '5Gi' }, external: { secretRef: { name: 'nats' } } },
-  redis: { image: 'redis@sha256:0000000000000000000000000000000000000000000000000000000000000000', mode: 'standalone', external: { secretRef: { name: 'redis' } } },
-  observability: { serviceMonitor: true, prometheusRule: true, dashboards: true, labels: { release: 'kube-prometheus-stack' }, otlpEndpoint: 'http://otel-collector.monitoring:4318' },
+  redis: {
+    image: 'redis@sha256:0000000000000000000000000000000000000000000000000000000000000000',
+    mode: 'standalone',
+    external: { secretRef: { name: 'redis' } },
+  },
+  observability: {
+    serviceMonitor: true,
+    prometheusRule: true,
+    dashboards: true,
+    labels: { release: 'kube-prometheus-stack' },
+    otlpEndpoint: 'http://otel-collector.monitoring:4318',
+  },
   features: { search: true, bots: true, files: false },
   paused: false,
 };

@@ -17,10 +17,25 @@ describe('isSubset', () => {
     { name: 'an undefined field', desired: { a: undefined }, live: {}, expected: undefined },
     { name: 'a string against a number', desired: { port: '80' }, live: { port: 80 }, expected: '.port' },
     // The API server writes quantities back in canonical form.
-    { name: 'a canonical cpu request', desired: { resources: { requests: { cpu: '0.5' } } }, live: { resources: { requests: { cpu: '500m' } } }, expected: undefined },
-    { name: 'a canonical memory limit', desired: { resources: { limits: { memory: '1024Mi' } } }, live: { resources: { limits: { memory: '1Gi' } } }, expected: undefined },
+    {
+      name: 'a canonical cpu request',
+      desired: { resources: { requests: { cpu: '0.5' } } },
+      live: { resources: { requests: { cpu: '500m' } } },
+      expected: undefined,
+    },
+    {
+      name: 'a canonical memory limit',
+      desired: { resources: { limits: { memory: '1024Mi' } } },
+      live: { resources: { limits: { memory: '1Gi' } } },
+      expected: undefined,
+    },
     { name: 'a number as a quantity', desired: { requests: { storage: 1073741824 } }, live: { requests: { storage: '1Gi' } }, expected: undefined },
-    { name: 'another amount', desired: { resources: { limits: { memory: '1Gi' } } }, live: { resources: { limits: { memory: '1G' } } }, expected: '.resources.limits.memory' },
+    {
+      name: 'another amount',
+      desired: { resources: { limits: { memory: '1Gi' } } },
+      live: { resources: { limits: { memory: '1G' } } },
+      expected: '.resources.limits.memory',
+    },
     { name: 'quantity-like text elsewhere', desired: { env: { value: '0.5' } }, live: { env: { value: '500m' } }, expected: '.env.value' },
   ];
   for (const { name, desired, live, expected } of cases) {

@@ -27,14 +27,27 @@ describe('keepLiveClaimTemplates', () => {
   it('changes nothing when the live template has the same size, however it is written', () => {
     const result = keepLiveClaimTemplates(set('1Gi'), live(set('1024Mi')));
     assert.deepEqual(result.changes, []);
-    assert.equal(result.object.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.['storage'], '1024Mi', 'the live spelling, so the apply changes nothing');
+    assert.equal(
+      result.object.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.['storage'],
+      '1024Mi',
+      'the live spelling, so the apply changes nothing',
+    );
   });
 
   it('keeps the live size and storage class in the template and reports what the spec wants', () => {
     const result = keepLiveClaimTemplates(set('20Gi', 'fast'), live(set('10Gi', undefined, 3)));
     assert.deepEqual(result.object.spec?.volumeClaimTemplates, [claim('10Gi')]);
     assert.deepEqual(result.changes, [
-      { statefulSet: 'acme', namespace: 'chat', template: 'data', replicas: 3, liveSize: '10Gi', wantedSize: '20Gi', liveClass: undefined, wantedClass: 'fast' },
+      {
+        statefulSet: 'acme',
+        namespace: 'chat',
+        template: 'data',
+        replicas: 3,
+        liveSize: '10Gi',
+        wantedSize: '20Gi',
+        liveClass: undefined,
+        wantedClass: 'fast',
+      },
     ]);
   });
 

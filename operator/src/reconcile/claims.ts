@@ -46,7 +46,12 @@ export function keepLiveClaimTemplates(desired: DesiredStatefulSet, live: KubeOb
   return { object: { ...desired, spec: { ...desired.spec, volumeClaimTemplates: kept } }, changes };
 }
 
-function claimChange(set: DesiredStatefulSet, replicas: number, wanted: V1PersistentVolumeClaim, current: V1PersistentVolumeClaim | undefined): ClaimChange | undefined {
+function claimChange(
+  set: DesiredStatefulSet,
+  replicas: number,
+  wanted: V1PersistentVolumeClaim,
+  current: V1PersistentVolumeClaim | undefined,
+): ClaimChange | undefined {
   const liveSize = sizeOf(current);
   const wantedSize = sizeOf(wanted);
   if (current === undefined || liveSize === undefined || wantedSize === undefined) return undefined;
@@ -58,7 +63,10 @@ function claimChange(set: DesiredStatefulSet, replicas: number, wanted: V1Persis
 }
 
 function withSizeAndClass(template: V1PersistentVolumeClaim, size: string | undefined, storageClassName: string | undefined): V1PersistentVolumeClaim {
-  const spec = { ...template.spec, resources: { ...template.spec?.resources, requests: { ...template.spec?.resources?.requests, ...(size === undefined ? {} : { storage: size }) } } };
+  const spec = {
+    ...template.spec,
+    resources: { ...template.spec?.resources, requests: { ...template.spec?.resources?.requests, ...(size === undefined ? {} : { storage: size }) } },
+  };
   if (storageClassName === undefined) delete spec.storageClassName;
   else spec.storageClassName = storageClassName;
   return { ...template, spec };
@@ -136,7 +144,11 @@ async function ensureClaimSize(ctx: ReconcileContext, change: ClaimChange, name:
   }
   try {
     await ctx.client.mergePatch(path, { spec: { resources: { requests: { storage: change.wantedSize } } } });
-    return { claim: name, result: 'resized', message: `Requested ${change.wantedSize} for PersistentVolumeClaim ${name} (was ${size}); its storage class expands the volume` };
+    return {
+      claim: name,
+      result: 'resized',
+      message: `Requested ${change.wantedSize} for PersistentVolumeClaim ${name} (was ${size}); its storage class expands the volume`,
+    };
   } catch (error) {
     if (!(error instanceof KubeApiError) || error.status >= 500) throw error;
     const message = `PersistentVolumeClaim ${name} stays at ${size}: the API server refused ${change.wantedSize} (${error.message}); its storage class must allow volume expansion`;

@@ -40,7 +40,13 @@ export interface ReconcileContext {
 }
 
 /** Objects of `kind` in `namespace` with these labels, from the cache or the API server. */
-export async function liveObjects(ctx: ReconcileContext, kind: OwnedKindName, namespace: string, labels: Record<string, string>, path: string): Promise<KubeObject[]> {
+export async function liveObjects(
+  ctx: ReconcileContext,
+  kind: OwnedKindName,
+  namespace: string,
+  labels: Record<string, string>,
+  path: string,
+): Promise<KubeObject[]> {
   const cached = ctx.cached?.(kind, namespace);
   if (cached !== undefined) return cached.filter((object) => hasLabels(object, labels));
   return ctx.client.list(path, toSelector(labels));

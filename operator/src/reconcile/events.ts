@@ -24,7 +24,10 @@ interface Seen {
 
 export const reportingComponent = 'hearth-operator';
 
-export function createEventRecorder(client: KubeClient, options: { now?: () => Date; instance?: string; log?: (message: string, fields?: Record<string, unknown>) => void } = {}): EventRecorder {
+export function createEventRecorder(
+  client: KubeClient,
+  options: { now?: () => Date; instance?: string; log?: (message: string, fields?: Record<string, unknown>) => void } = {},
+): EventRecorder {
   const now = options.now ?? ((): Date => new Date());
   const seen = new Map<string, Seen>();
   const maxSeen = 4096;
@@ -32,7 +35,9 @@ export function createEventRecorder(client: KubeClient, options: { now?: () => D
     async record(hearth, type, reason, message) {
       const namespace = hearth.metadata.namespace ?? '';
       const key = `${hearth.metadata.uid ?? ''}\u0000${type}\u0000${reason}\u0000${message}`;
-      const timestamp = now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const timestamp = now()
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z');
       try {
         const before = seen.get(key);
         if (before !== undefined) {

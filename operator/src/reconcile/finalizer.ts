@@ -123,7 +123,13 @@ async function ensureDataKept(ctx: ReconcileContext, hearth: Hearth): Promise<st
 }
 
 /** Takes the owner references `isRemoved` picks off each object; returns them as `Kind name`. */
-async function keepAll(ctx: ReconcileContext, hearth: Hearth, kind: KindName, objects: readonly KubeObject[], isRemoved: (owner: OwnerReference) => boolean): Promise<string[]> {
+async function keepAll(
+  ctx: ReconcileContext,
+  hearth: Hearth,
+  kind: KindName,
+  objects: readonly KubeObject[],
+  isRemoved: (owner: OwnerReference) => boolean,
+): Promise<string[]> {
   const kept: string[] = [];
   for (const object of objects) {
     const name = object.metadata?.name ?? '';

@@ -47,7 +47,15 @@ export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'E
  * What the tiers build and own (Secrets are ensured, not applied; CloudNativePG's Cluster holds the
  * data and is never owned): what pruning and cleanup look at.
  */
-export const prunableKinds: readonly OwnedKindName[] = ['Ingress', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'Deployment', 'StatefulSet', 'Service', 'NetworkPolicy'];
+export const prunableKinds: readonly OwnedKindName[] = [
+  'Ingress',
+  'PodDisruptionBudget',
+  'HorizontalPodAutoscaler',
+  'Deployment',
+  'StatefulSet',
+  'Service',
+  'NetworkPolicy',
+];
 
 /**
  * What spec.observability makes (reconcile/monitoring.ts applies and prunes them apart from the

@@ -12,7 +12,12 @@ export interface PrunedObject {
 }
 
 /** What the Hearth owns of `kinds` (the tier's, by default) that `desired` does not name, deleted. */
-export async function pruneUndesired(ctx: ReconcileContext, hearth: Hearth, desired: readonly DesiredObject[], kinds: readonly OwnedKindName[] = prunableKinds): Promise<PrunedObject[]> {
+export async function pruneUndesired(
+  ctx: ReconcileContext,
+  hearth: Hearth,
+  desired: readonly DesiredObject[],
+  kinds: readonly OwnedKindName[] = prunableKinds,
+): Promise<PrunedObject[]> {
   const wanted = new Set(desired.map((object) => `${object.kind}/${object.metadata.name}`));
   const namespace = hearthNamespace(hearth);
   const pruned: PrunedObject[] = [];

@@ -55,7 +55,10 @@ function isObject(value: Json | undefined): value is { readonly [key: string]: J
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function mergePatchOf(current: { readonly [key: string]: Json | undefined } | undefined, next: { readonly [key: string]: Json | undefined }): Record<string, Json> {
+function mergePatchOf(
+  current: { readonly [key: string]: Json | undefined } | undefined,
+  next: { readonly [key: string]: Json | undefined },
+): Record<string, Json> {
   const patch: Record<string, Json> = {};
   for (const [key, value] of Object.entries(next)) {
     if (value === undefined) continue;

@@ -56,7 +56,9 @@ describe('the backend images the operator deploys', () => {
     const result = desiredObjects(hearth, defaultTierContext);
     assert.ok(result.ok);
     const images = Object.fromEntries(
-      result.objects.filter((object) => object.kind === 'StatefulSet').map((object) => [object.metadata.name, object.spec?.template?.spec?.containers?.[0]?.image]),
+      result.objects
+        .filter((object) => object.kind === 'StatefulSet')
+        .map((object) => [object.metadata.name, object.spec?.template?.spec?.containers?.[0]?.image]),
     );
     assert.deepEqual(images, { 'acme-postgres': 'mirror.acme.example/postgres:15.19', 'acme-nats': 'nats:2.15.3', 'acme-redis': 'redis:7.0.15' });
   });

@@ -110,7 +110,12 @@ function buildPodsService(hearth: Hearth, definition: BackendDefinition, name: s
       // A cluster forms from pods that are not ready yet: NATS is ready only once it has routes.
       publishNotReadyAddresses: true,
       selector: selectorLabels(hearth.metadata.name ?? '', definition.backend),
-      ports: uniquePorts([definition.port, ...(definition.peerPorts ?? [])]).map((port) => ({ name: port.name, port: port.port, targetPort: port.name, protocol: 'TCP' })),
+      ports: uniquePorts([definition.port, ...(definition.peerPorts ?? [])]).map((port) => ({
+        name: port.name,
+        port: port.port,
+        targetPort: port.name,
+        protocol: 'TCP',
+      })),
     },
   };
 }

@@ -47,7 +47,11 @@ describe('desiredClustered', () => {
     const cases: { name: string; spec: HearthSpec; want: [number, number, number] }[] = [
       { name: 'defaults', spec: {}, want: [2, 6, 80] },
       { name: 'replicas 3', spec: { services: { gateway: { replicas: 3 } } }, want: [3, 9, 80] },
-      { name: 'autoscaling of its own', spec: { services: { gateway: { replicas: 3, autoscaling: { minReplicas: 4, maxReplicas: 20, targetCPUUtilizationPercentage: 60 } } } }, want: [4, 20, 60] },
+      {
+        name: 'autoscaling of its own',
+        spec: { services: { gateway: { replicas: 3, autoscaling: { minReplicas: 4, maxReplicas: 20, targetCPUUtilizationPercentage: 60 } } } },
+        want: [4, 20, 60],
+      },
       { name: 'autoscaling without a floor', spec: { services: { gateway: { autoscaling: { maxReplicas: 5 } } } }, want: [1, 5, 80] },
     ];
     for (const { name, spec, want } of cases) {
@@ -62,8 +66,15 @@ describe('desiredClustered', () => {
     const objects = clustered();
     for (const service of ['gateway', 'realtime', 'messaging']) {
       const budget = find(objects, 'PodDisruptionBudget', `acme-${service}`);
-      assert.deepEqual(budget.spec, { maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'hearth', 'app.kubernetes.io/instance': 'acme', 'app.kubernetes.io/component': service } } });
-      const spread = podSpecOf(find(objects, 'Deployment', `acme-${service}`)).topologySpreadConstraints?.map((c) => [c.topologyKey, c.maxSkew, c.whenUnsatisfiable]);
+      assert.deepEqual(budget.spec, {
+        maxUnavailable: 1,
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'hearth', 'app.kubernetes.io/instance': 'acme', 'app.kubernetes.io/component': service } },
+      });
+      const spread = podSpecOf(find(objects, 'Deployment', `acme-${service}`)).topologySpreadConstraints?.map((c) => [
+        c.topologyKey,
+        c.maxSkew,
+        c.whenUnsatisfiable,
+      ]);
       assert.deepEqual(spread, [
         ['kubernetes.io/hostname', 1, 'ScheduleAnyway'],
         ['topology.kubernetes.io/zone', 1, 'ScheduleAnyway'],
@@ -76,7 +87,10 @@ describe('desiredClustered', () => {
       { name: 'defaults', spec: {}, want: [3, '10Gi', undefined, 'required', undefined] },
       {
         name: 'two instances, a class, a size and an image',
-        spec: { database: { instances: 2, storage: { size: '50Gi' }, image: 'ghcr.io/cloudnative-pg/postgresql:15.18' }, storage: { storageClassName: 'fast' } },
+        spec: {
+          database: { instances: 2, storage: { size: '50Gi' }, image: 'ghcr.io/cloudnative-pg/postgresql:15.18' },
+          storage: { storageClassName: 'fast' },
+        },
         // With one standby, requiring it would stop every write while it is down.
         want: [2, '50Gi', 'fast', 'preferred', 'ghcr.io/cloudnative-pg/postgresql:15.18'],
       },
@@ -86,7 +100,13 @@ describe('desiredClustered', () => {
       assert.equal(cluster.metadata.ownerReferences, undefined, name);
       assert.deepEqual(cluster.spec.bootstrap.initdb, { database: 'hearth', owner: 'hearth' }, name);
       assert.deepEqual(
-        [cluster.spec.instances, cluster.spec.storage.size, cluster.spec.storage.storageClass, cluster.spec.postgresql.synchronous.dataDurability, cluster.spec.imageName],
+        [
+          cluster.spec.instances,
+          cluster.spec.storage.size,
+          cluster.spec.storage.storageClass,
+          cluster.spec.postgresql.synchronous.dataDurability,
+          cluster.spec.imageName,
+        ],
         want,
         name,
       );
@@ -104,8 +124,13 @@ describe('desiredClustered', () => {
       env['HEARTH_REDIS_URL'],
       'redis-sentinel://:$(REDIS_PASSWORD)@acme-sentinel-0.acme-sentinel:26379,acme-sentinel-1.acme-sentinel:26379,acme-sentinel-2.acme-sentinel:26379/hearth',
     );
-    const externals = envOf(containerOf(find(clustered({ database: external('pg'), nats: external('nats'), redis: external('redis') }), 'Deployment', 'acme-gateway')));
-    assert.deepEqual([externals['HEARTH_DATABASE_URL'], externals['HEARTH_NATS_URL'], externals['HEARTH_REDIS_URL']], ['secret:pg/url', 'secret:nats/url', 'secret:redis/url']);
+    const externals = envOf(
+      containerOf(find(clustered({ database: external('pg'), nats: external('nats'), redis: external('redis') }), 'Deployment', 'acme-gateway')),
+    );
+    assert.deepEqual(
+      [externals['HEARTH_DATABASE_URL'], externals['HEARTH_NATS_URL'], externals['HEARTH_REDIS_URL']],
+      ['secret:pg/url', 'secret:nats/url', 'secret:redis/url'],
+    );
   });
 
   it('runs NATS as a cluster of 3 or 5 routed to each other with passwords, the stream on at most 3', () => {
@@ -157,10 +182,7 @@ describe('desiredClustered', () => {
     const redisPolicy = find(objects, 'NetworkPolicy', 'acme-redis').spec;
     assert.deepEqual(
       redisPolicy.ingress?.map((rule) => rule.from?.[0]?.podSelector?.matchExpressions?.[0]?.values),
-      [
-        ['gateway', 'realtime', 'messaging', 'sentinel'],
-        ['redis'],
-      ],
+      [['gateway', 'realtime', 'messaging', 'sentinel'], ['redis']],
     );
     const env = envOf(containerOf(find(objects, 'StatefulSet', 'acme-redis')));
     assert.deepEqual([env['ME'], env['FIRST_MASTER']], ['$(POD_NAME).acme-redis-pods', 'acme-redis-0.acme-redis-pods']);
@@ -180,6 +202,9 @@ describe('desiredClustered', () => {
   it('says there is no PostgreSQL to run on when CloudNativePG is missing and nothing is external', () => {
     const missing = desiredObjects(hearthFixture({ tier: 'clustered' }), defaultTierContext);
     assert.equal(missing.ok ? '' : missing.error.code, 'DatabaseNotAvailable');
-    assert.ok(desiredObjects(hearthFixture({ tier: 'clustered', database: external('pg') }), defaultTierContext).ok, 'an external database needs no CloudNativePG');
+    assert.ok(
+      desiredObjects(hearthFixture({ tier: 'clustered', database: external('pg') }), defaultTierContext).ok,
+      'an external database needs no CloudNativePG',
+    );
   });
 });

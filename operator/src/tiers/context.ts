@@ -1,6 +1,14 @@
 // What the operator brings to every build: its defaults for the Hearth image and version and the
 // images of the bundled backends (overridable for a mirror or an air-gapped registry).
-import { defaultBackendImages, defaultHearthImage, defaultHearthVersion, maxReplicasCeiling, type BackendImages, type Hearth, type PullPolicy } from '../api/index.ts';
+import {
+  defaultBackendImages,
+  defaultHearthImage,
+  defaultHearthVersion,
+  maxReplicasCeiling,
+  type BackendImages,
+  type Hearth,
+  type PullPolicy,
+} from '../api/index.ts';
 
 export { defaultBackendImages, type BackendImages };
 

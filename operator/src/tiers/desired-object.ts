@@ -98,7 +98,8 @@ export function unownedMeta(hearth: Hearth, name: string, labels: Labels, annota
 export function workloadsOf(objects: readonly DesiredObject[], tier: HearthTier): WorkloadRef[] {
   const refs: WorkloadRef[] = [];
   for (const object of objects) {
-    if (object.kind === 'StatefulSet' || object.kind === 'Deployment' || object.kind === 'Cluster') refs.push({ kind: object.kind, name: object.metadata.name, tier });
+    if (object.kind === 'StatefulSet' || object.kind === 'Deployment' || object.kind === 'Cluster')
+      refs.push({ kind: object.kind, name: object.metadata.name, tier });
   }
   return refs;
 }

@@ -141,12 +141,19 @@ describe('desiredObjects', () => {
     assert.ok(result.workloads.every((ref) => ref.tier === 'single'));
     assert.equal(result.migrationBlocked?.reason, 'DataCopyNotAvailable');
     const withCnpg = built(desiredObjects(hearthFixture({ tier: 'clustered' }, {}, { tier: 'single' }), { ...ctx, cloudNativePG: true }));
-    assert.ok(withCnpg.workloads.some((ref) => ref.tier === 'clustered' && ref.kind === 'Cluster'), 'the clustered objects wait beside the serving tier');
+    assert.ok(
+      withCnpg.workloads.some((ref) => ref.tier === 'clustered' && ref.kind === 'Cluster'),
+      'the clustered objects wait beside the serving tier',
+    );
     assert.equal(withCnpg.url, built(desiredObjects(hearthFixture({ tier: 'single' }), ctx)).url);
   });
 
   it('refuses a replica count above the operator’s limit, naming every field', () => {
-    const hearth = hearthFixture({ tier: 'single', services: { gateway: { replicas: 30, autoscaling: { maxReplicas: 40 } }, realtime: { replicas: 20 } }, nats: { replicas: 21 } });
+    const hearth = hearthFixture({
+      tier: 'single',
+      services: { gateway: { replicas: 30, autoscaling: { maxReplicas: 40 } }, realtime: { replicas: 20 } },
+      nats: { replicas: 21 },
+    });
     const result = desiredObjects(hearth, { ...ctx, maxReplicas: 20 });
     assert.equal(result.ok, false);
     if (!result.ok) {

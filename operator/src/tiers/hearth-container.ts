@@ -56,7 +56,8 @@ export function authEnv(hearth: Hearth): V1EnvVar[] {
     // Hearth refuses an http:// issuer on its own; the CRD lets one through only with this field.
     if (oidc.allowInsecureIssuer === true) env.push(valueEnv('HEARTH_OIDC_ALLOW_INSECURE_ISSUER', 'true'));
     // The CRD refuses an oidc block without the reference; the key defaults to clientSecret.
-    if (oidc.clientSecretRef !== undefined) env.push(secretEnv('HEARTH_OIDC_CLIENT_SECRET', oidc.clientSecretRef.name, oidc.clientSecretRef.key ?? 'clientSecret'));
+    if (oidc.clientSecretRef !== undefined)
+      env.push(secretEnv('HEARTH_OIDC_CLIENT_SECRET', oidc.clientSecretRef.name, oidc.clientSecretRef.key ?? 'clientSecret'));
     if (oidc.groupsClaim !== undefined) env.push(valueEnv('HEARTH_OIDC_GROUPS_CLAIM', oidc.groupsClaim));
     if (oidc.emailVerifiedClaim !== undefined) env.push(valueEnv('HEARTH_OIDC_EMAIL_VERIFIED_CLAIM', oidc.emailVerifiedClaim));
     if (oidc.scopes !== undefined && oidc.scopes.length > 0) env.push(valueEnv('HEARTH_OIDC_SCOPES', oidc.scopes.join(' ')));

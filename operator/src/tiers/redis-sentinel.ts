@@ -31,7 +31,9 @@ export function isSentinelMode(hearth: Hearth): boolean {
 
 /** redis-sentinel://:<password>@<each Sentinel>/hearth, as the services' HEARTH_REDIS_URL reads it. */
 export function sentinelUrl(hearth: Hearth, password: string): string {
-  return `redis-sentinel://:${password}@${sentinelHosts(hearth).map((host) => `${host}:${sentinelPort.port}`).join(',')}/${sentinelMasterName}`;
+  return `redis-sentinel://:${password}@${sentinelHosts(hearth)
+    .map((host) => `${host}:${sentinelPort.port}`)
+    .join(',')}/${sentinelMasterName}`;
 }
 
 function sentinelHosts(hearth: Hearth): string[] {
@@ -124,7 +126,11 @@ export function desiredRedisSentinel(hearth: Hearth, ctx: TierContext): DesiredO
       // Sentinel rewrites its configuration file as the cluster changes: it lives in a writable scratch volume.
       volumeMounts: [{ name: 'sentinel', mountPath: '/sentinel' }],
       livenessProbe: { tcpSocket: { port: sentinelPort.name }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-      readinessProbe: execProbe(['sh', '-c', `redis-cli -h 127.0.0.1 -p ${sentinelPort.port} ping | grep -q PONG`], { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 }),
+      readinessProbe: execProbe(['sh', '-c', `redis-cli -h 127.0.0.1 -p ${sentinelPort.port} ping | grep -q PONG`], {
+        periodSeconds: 5,
+        timeoutSeconds: 3,
+        failureThreshold: 3,
+      }),
     },
     volumes: [emptyDirVolume('sentinel', '1Mi')],
   });

@@ -54,7 +54,14 @@ export function redisSecrets(hearth: Hearth): GeneratedSecret[] {
     {
       name: objectNames(hearth.metadata.name ?? '').redisCredentials,
       component: 'redis',
-      keys: [{ key: redisPasswordKey, bytes: 24, encoding: 'hex', description: 'password of the bundled Redis (requirepass, and masterauth between master and replica)' }],
+      keys: [
+        {
+          key: redisPasswordKey,
+          bytes: 24,
+          encoding: 'hex',
+          description: 'password of the bundled Redis (requirepass, and masterauth between master and replica)',
+        },
+      ],
     },
   ];
 }

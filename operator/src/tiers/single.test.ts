@@ -54,7 +54,9 @@ describe('desiredSingle', () => {
     };
     const base = { HEARTH_HTTP_PORT: '8080', HEARTH_PUBLIC_URL: 'http://acme-gateway.chat.svc', HEARTH_INSTANCE: 'acme', HEARTH_VERSION: '0.1.0' };
     const sso: HearthSpec = {
-      auth: { oidc: { issuerURL: 'https://sso.acme.example/realms/acme', clientID: 'hearth', clientSecretRef: { name: 'hearth-oidc' }, adminGroups: ['chat-admins'] } },
+      auth: {
+        oidc: { issuerURL: 'https://sso.acme.example/realms/acme', clientID: 'hearth', clientSecretRef: { name: 'hearth-oidc' }, adminGroups: ['chat-admins'] },
+      },
     };
     const cases: { name: string; spec: HearthSpec; service: string; want: Record<string, string> }[] = [
       { name: 'messaging, bundled', spec: {}, service: 'acme-messaging', want: { ...base, ...bundledUrls } },
@@ -96,7 +98,12 @@ describe('desiredSingle', () => {
           ...bundledUrls,
         },
       },
-      { name: 'realtime with SSO: none of it (it serves no sign-in)', spec: sso, service: 'acme-realtime', want: { ...base, HEARTH_SESSION_SECRET: 'secret:acme-session-key/key', ...bundledUrls } },
+      {
+        name: 'realtime with SSO: none of it (it serves no sign-in)',
+        spec: sso,
+        service: 'acme-realtime',
+        want: { ...base, HEARTH_SESSION_SECRET: 'secret:acme-session-key/key', ...bundledUrls },
+      },
       { name: 'messaging with SSO: none of it', spec: sso, service: 'acme-messaging', want: { ...base, ...bundledUrls } },
       {
         name: 'messaging, all external',
@@ -296,7 +303,11 @@ describe('desiredSingle', () => {
           'acme-redis-credentials/password',
         ],
       },
-      { name: 'external PostgreSQL and Redis', spec: { database: external('pg'), redis: external('redis') }, want: ['acme-session-key/key', 'acme-nats-credentials/password', 'acme-nats-credentials/routePassword'] },
+      {
+        name: 'external PostgreSQL and Redis',
+        spec: { database: external('pg'), redis: external('redis') },
+        want: ['acme-session-key/key', 'acme-nats-credentials/password', 'acme-nats-credentials/routePassword'],
+      },
       { name: 'all external', spec: { database: external('pg'), nats: external('nats'), redis: external('redis') }, want: ['acme-session-key/key'] },
     ];
     for (const { name, spec, want } of cases) {

@@ -5,13 +5,7 @@ import type { V1EnvVar, V1ResourceRequirements, V1TopologySpreadConstraint } fro
 import { hearthServiceNames, tierDefaults, type AutoscalingSpec, type Hearth, type HearthServiceName, type TierDefaults } from '../api/index.ts';
 import { hearthVersion, type TierContext } from './context.ts';
 import { buildDisruptionBudget } from './backend.ts';
-import {
-  objectMeta,
-  type DesiredDeployment,
-  type DesiredHorizontalPodAutoscaler,
-  type DesiredObject,
-  type DesiredService,
-} from './desired-object.ts';
+import { objectMeta, type DesiredDeployment, type DesiredHorizontalPodAutoscaler, type DesiredObject, type DesiredService } from './desired-object.ts';
 import {
   authEnv,
   baseHearthEnv,
@@ -183,7 +177,9 @@ function buildAutoscaler(hearth: Hearth, ctx: TierContext, service: HearthServic
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
       minReplicas: autoscaling.minReplicas,
       maxReplicas: autoscaling.maxReplicas,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.targetCPUUtilizationPercentage } } }],
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.targetCPUUtilizationPercentage } } },
+      ],
     },
   };
 }

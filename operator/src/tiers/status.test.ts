@@ -5,7 +5,16 @@ import type { Condition, Hearth, HearthStatus } from '../api/index.ts';
 import { defaultTierContext } from './context.ts';
 import type { WorkloadRef } from './desired-object.ts';
 import { desiredObjects, type DesiredTier } from './desired-objects.ts';
-import { conditionTime, deriveStatus, isStatusEqual, pausedMessage, pausedStatus, workloadState, type ObservedWorkloads, type WorkloadState } from './status.ts';
+import {
+  conditionTime,
+  deriveStatus,
+  isStatusEqual,
+  pausedMessage,
+  pausedStatus,
+  workloadState,
+  type ObservedWorkloads,
+  type WorkloadState,
+} from './status.ts';
 import { hearthFixture } from './testing.ts';
 
 const T0 = '2026-01-01T00:00:00Z';
@@ -238,10 +247,17 @@ describe('deriveStatus', () => {
     const desired = desiredObjects(hearth, { ...defaultTierContext, cloudNativePG: true });
     assert.ok(desired.ok);
     const ready = readyWorkloads(desired);
-    const cluster = (readyInstances: number) => ({ metadata: { name: 'acme-postgres' }, spec: { instances: 3 }, status: { readyInstances, phase: 'Creating replica' } });
+    const cluster = (readyInstances: number) => ({
+      metadata: { name: 'acme-postgres' },
+      spec: { instances: 3 },
+      status: { readyInstances, phase: 'Creating replica' },
+    });
     const waiting = deriveStatus(hearth, { desired, workloads: { ...ready, postgresClusters: [cluster(2)] }, now: NOW });
     assert.equal(waiting.phase, 'Provisioning');
-    assert.match(waiting.conditions?.find((c) => c.type === 'Ready')?.message ?? '', /Cluster acme-postgres: 2 of 3 PostgreSQL instances ready \(Creating replica\)/);
+    assert.match(
+      waiting.conditions?.find((c) => c.type === 'Ready')?.message ?? '',
+      /Cluster acme-postgres: 2 of 3 PostgreSQL instances ready \(Creating replica\)/,
+    );
     assert.equal(deriveStatus(hearth, { desired, workloads: { ...ready, postgresClusters: [cluster(3)] }, now: NOW }).phase, 'Ready');
     assert.equal(deriveStatus(hearth, { desired, workloads: ready, now: NOW }).phase, 'Provisioning', 'no Cluster yet');
   });
@@ -271,7 +287,10 @@ describe('deriveStatus', () => {
       assert.equal(status.phase, phase, problem.code);
       const degraded = status.conditions?.find((c) => c.type === 'Degraded');
       assert.deepEqual([degraded?.status, degraded?.reason, degraded?.message], ['True', problem.code, problem.message]);
-      assert.ok(status.conditions?.some((c) => c.type === 'Ready'), 'Ready stays derived from the workloads');
+      assert.ok(
+        status.conditions?.some((c) => c.type === 'Ready'),
+        'Ready stays derived from the workloads',
+      );
     }
   });
 
@@ -279,7 +298,10 @@ describe('deriveStatus', () => {
     const hearth = hearthFixture({}, {}, readyStatus('0.1.0', 'embedded'));
     const desired = desiredObjects(hearth, defaultTierContext);
     const none = deriveStatus(hearth, { desired, workloads: { statefulSets: [], deployments: [] }, now: NOW });
-    assert.equal(none.conditions?.some((c) => c.type === 'StorageUnchanged'), false);
+    assert.equal(
+      none.conditions?.some((c) => c.type === 'StorageUnchanged'),
+      false,
+    );
     const storage = { reason: 'CannotShrink', message: 'PersistentVolumeClaim data-acme-0 stays at 10Gi' };
     const refused = deriveStatus(hearth, { desired, workloads: { statefulSets: [], deployments: [] }, now: NOW, storage });
     const condition = refused.conditions?.find((c) => c.type === 'StorageUnchanged');

@@ -131,7 +131,11 @@ function postgresClusterState(cluster: ObservedPostgresCluster | undefined): Wor
   if (cluster === undefined) return { state: 'missing' };
   const want = cluster.spec?.instances ?? 1;
   const ready = cluster.status?.readyInstances ?? 0;
-  if (ready < want) return { state: 'unavailable', detail: `${ready} of ${want} PostgreSQL instances ready${cluster.status?.phase === undefined ? '' : ` (${cluster.status.phase})`}` };
+  if (ready < want)
+    return {
+      state: 'unavailable',
+      detail: `${ready} of ${want} PostgreSQL instances ready${cluster.status?.phase === undefined ? '' : ` (${cluster.status.phase})`}`,
+    };
   return { state: 'ready' };
 }
 

@@ -24,24 +24,48 @@ describe('parseConfig', () => {
     assert.equal(config.http.publicUrl, 'https://chat.example.com');
     assert.equal(config.http.secureCookies, true);
     const shared = parse(
-      { HEARTH_DATABASE_URL: 'postgres://db/hearth', HEARTH_NATS_URL: 'nats://a:4222, nats://b:4222', HEARTH_REDIS_URL: 'redis://r:6379', HEARTH_INSTANCE: 'acme' },
+      {
+        HEARTH_DATABASE_URL: 'postgres://db/hearth',
+        HEARTH_NATS_URL: 'nats://a:4222, nats://b:4222',
+        HEARTH_REDIS_URL: 'redis://r:6379',
+        HEARTH_INSTANCE: 'acme',
+      },
       ['--target=gateway'],
     );
     assert.equal(shared.target, 'gateway');
     assert.deepEqual(shared.store, { type: 'postgres', url: 'postgres://db/hearth', poolSize: 10 });
-    assert.deepEqual(shared.bus, { type: 'nats', servers: ['nats://a:4222', 'nats://b:4222'], instance: 'acme', replayLimit: 10_000, streamReplicas: 1, streamMaxBytes: 0 });
+    assert.deepEqual(shared.bus, {
+      type: 'nats',
+      servers: ['nats://a:4222', 'nats://b:4222'],
+      instance: 'acme',
+      replayLimit: 10_000,
+      streamReplicas: 1,
+      streamMaxBytes: 0,
+    });
     const replicated = parse(
-      { HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://a:4222', HEARTH_REDIS_URL: 'redis://r', HEARTH_NATS_STREAM_REPLICAS: '3', HEARTH_NATS_STREAM_MAX_BYTES: '4026531840' },
+      {
+        HEARTH_DATABASE_URL: 'postgres://db/h',
+        HEARTH_NATS_URL: 'nats://a:4222',
+        HEARTH_REDIS_URL: 'redis://r',
+        HEARTH_NATS_STREAM_REPLICAS: '3',
+        HEARTH_NATS_STREAM_MAX_BYTES: '4026531840',
+      },
       ['--target=messaging'],
     );
     assert.deepEqual(replicated.bus.type === 'nats' ? [replicated.bus.streamReplicas, replicated.bus.streamMaxBytes] : [], [3, 4026531840]);
-    const authenticated = parse({ HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://hearth:p%40ss@a:4222,nats://hearth:p%40ss@b:4222', HEARTH_REDIS_URL: 'redis://r' }, ['--target=messaging']);
+    const authenticated = parse(
+      { HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://hearth:p%40ss@a:4222,nats://hearth:p%40ss@b:4222', HEARTH_REDIS_URL: 'redis://r' },
+      ['--target=messaging'],
+    );
     assert.deepEqual(authenticated.bus.type === 'nats' ? [authenticated.bus.servers, authenticated.bus.credentials] : [], [
       ['nats://a:4222', 'nats://b:4222'],
       { user: 'hearth', pass: 'p@ss' },
     ]);
     assert.deepEqual(shared.ephemeral, { type: 'redis', url: 'redis://r:6379', instance: 'acme' });
-    const sentinel = parse({ HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://a:4222', HEARTH_REDIS_URL: 'redis-sentinel://:p%40ss@s1:26379,10.0.0.2:26380/hearth' }, ['--target=realtime']);
+    const sentinel = parse(
+      { HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://a:4222', HEARTH_REDIS_URL: 'redis-sentinel://:p%40ss@s1:26379,10.0.0.2:26380/hearth' },
+      ['--target=realtime'],
+    );
     assert.deepEqual(sentinel.ephemeral.type === 'redis' ? sentinel.ephemeral.sentinel : undefined, {
       sentinels: [
         { host: 's1', port: 26379 },
@@ -57,8 +81,16 @@ describe('parseConfig', () => {
   const refusals: Array<[Record<string, string>, string[], RegExp]> = [
     [{ HEARTH_HTTP_PORT: 'eighty' }, [], /^HEARTH_HTTP_PORT must be a whole number from 0 to 65535 \(got "eighty"\)$/],
     [{ HEARTH_HTTP_PORT: '70000' }, [], /^HEARTH_HTTP_PORT/],
-    [{ HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://a:4222', HEARTH_REDIS_URL: 'redis-sentinel://s1:26379' }, ['--target=realtime'], /^HEARTH_REDIS_URL must be redis-sentinel:\/\/\[:password@\]host:port/],
-    [{ HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://a:4222', HEARTH_REDIS_URL: 'redis://r', HEARTH_NATS_STREAM_REPLICAS: '7' }, ['--target=messaging'], /^HEARTH_NATS_STREAM_REPLICAS/],
+    [
+      { HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://a:4222', HEARTH_REDIS_URL: 'redis-sentinel://s1:26379' },
+      ['--target=realtime'],
+      /^HEARTH_REDIS_URL must be redis-sentinel:\/\/\[:password@\]host:port/,
+    ],
+    [
+      { HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://a:4222', HEARTH_REDIS_URL: 'redis://r', HEARTH_NATS_STREAM_REPLICAS: '7' },
+      ['--target=messaging'],
+      /^HEARTH_NATS_STREAM_REPLICAS/,
+    ],
     [{ HEARTH_HTTP_PORT: '-1' }, [], /^HEARTH_HTTP_PORT/],
     [{ HEARTH_PUBLIC_URL: 'chat.example.com' }, [], /^HEARTH_PUBLIC_URL must be an absolute http\(s\) URL/],
     [{ HEARTH_PUBLIC_URL: 'ftp://x' }, [], /^HEARTH_PUBLIC_URL/],
@@ -78,7 +110,10 @@ describe('parseConfig', () => {
   ];
   for (const [env, argv, message] of refusals) {
     it(`refuses ${JSON.stringify(env)} ${argv.join(' ')} with one line naming it`, () => {
-      assert.throws(() => parse(env, argv), (error: unknown) => error instanceof ConfigError && message.test(error.message) && !error.message.includes('\n'));
+      assert.throws(
+        () => parse(env, argv),
+        (error: unknown) => error instanceof ConfigError && message.test(error.message) && !error.message.includes('\n'),
+      );
     });
   }
 });
@@ -102,7 +137,12 @@ describe('parseConfig: sign-in and SSO', () => {
   });
 
   it('reads a complete SSO configuration, with redirect URIs from the public URL', () => {
-    const { oidc } = parseWith({ ...sso, HEARTH_OIDC_ADMIN_GROUPS: 'hearth-admins, /platform/sre', HEARTH_OIDC_SCOPES: 'openid email profile groups', HEARTH_OIDC_GROUPS_CLAIM: 'roles' }).auth;
+    const { oidc } = parseWith({
+      ...sso,
+      HEARTH_OIDC_ADMIN_GROUPS: 'hearth-admins, /platform/sre',
+      HEARTH_OIDC_SCOPES: 'openid email profile groups',
+      HEARTH_OIDC_GROUPS_CLAIM: 'roles',
+    }).auth;
     assert.deepEqual(oidc, {
       issuer: 'https://sso.acme.example/realms/acme',
       clientId: 'hearth',
@@ -129,11 +169,19 @@ describe('parseConfig: sign-in and SSO', () => {
   });
 
   const refusals: Array<[string, Record<string, string>, RegExp]> = [
-    ['a client id alone', { HEARTH_OIDC_CLIENT_ID: 'hearth' }, /^SSO is only partly configured: HEARTH_OIDC_ISSUER_URL, HEARTH_OIDC_CLIENT_SECRET \(or HEARTH_OIDC_CLIENT_SECRET_FILE\) are missing$/],
+    [
+      'a client id alone',
+      { HEARTH_OIDC_CLIENT_ID: 'hearth' },
+      /^SSO is only partly configured: HEARTH_OIDC_ISSUER_URL, HEARTH_OIDC_CLIENT_SECRET \(or HEARTH_OIDC_CLIENT_SECRET_FILE\) are missing$/,
+    ],
     ['no secret', noSecret, /^SSO is only partly configured: HEARTH_OIDC_CLIENT_SECRET \(or HEARTH_OIDC_CLIENT_SECRET_FILE\) is missing$/],
     ['admin groups alone', { HEARTH_OIDC_ADMIN_GROUPS: 'admins' }, /HEARTH_OIDC_ISSUER_URL, HEARTH_OIDC_CLIENT_ID, HEARTH_OIDC_CLIENT_SECRET/],
     ['both secret forms', { ...sso, HEARTH_OIDC_CLIENT_SECRET_FILE: '/run/secrets/oidc' }, /not both/],
-    ['a missing secret file', { ...noSecret, HEARTH_OIDC_CLIENT_SECRET_FILE: '/run/secrets/nope' }, /HEARTH_OIDC_CLIENT_SECRET_FILE cannot be read \(\/run\/secrets\/nope: ENOENT\)/],
+    [
+      'a missing secret file',
+      { ...noSecret, HEARTH_OIDC_CLIENT_SECRET_FILE: '/run/secrets/nope' },
+      /HEARTH_OIDC_CLIENT_SECRET_FILE cannot be read \(\/run\/secrets\/nope: ENOENT\)/,
+    ],
     ['an empty secret file', { ...noSecret, HEARTH_OIDC_CLIENT_SECRET_FILE: '/run/secrets/empty' }, /HEARTH_OIDC_CLIENT_SECRET_FILE is empty/],
     ['a plain-http issuer', { ...sso, HEARTH_OIDC_ISSUER_URL: 'http://sso.acme.example' }, /HEARTH_OIDC_ISSUER_URL must be an https:\/\/ URL/],
     ['scopes without openid', { ...sso, HEARTH_OIDC_SCOPES: 'email profile' }, /HEARTH_OIDC_SCOPES must include openid/],
@@ -142,6 +190,10 @@ describe('parseConfig: sign-in and SSO', () => {
     ['a too-short idle timeout', { HEARTH_SESSION_IDLE_TIMEOUT_MINUTES: '1' }, /HEARTH_SESSION_IDLE_TIMEOUT_MINUTES must be a whole number from 5/],
   ];
   for (const [what, env, message] of refusals) {
-    it(`refuses ${what} with one line naming what to fix`, () => assert.throws(() => parseWith(env), (error: unknown) => error instanceof ConfigError && message.test(error.message)));
+    it(`refuses ${what} with one line naming what to fix`, () =>
+      assert.throws(
+        () => parseWith(env),
+        (error: unknown) => error instanceof ConfigError && message.test(error.message),
+      ));
   }
 });

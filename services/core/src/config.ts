@@ -5,9 +5,7 @@ export const TARGETS = ['all', 'gateway', 'realtime', 'messaging'] as const;
 export type Target = (typeof TARGETS)[number];
 
 /** Each backend is chosen by whether its server's URL is set; the embedded ones need none. */
-export type StoreConfig =
-  | { readonly type: 'sqlite'; readonly path: string }
-  | { readonly type: 'postgres'; readonly url: string; readonly poolSize: number };
+export type StoreConfig = { readonly type: 'sqlite'; readonly path: string } | { readonly type: 'postgres'; readonly url: string; readonly poolSize: number };
 export type BusConfig =
   | { readonly type: 'local'; readonly replayLimit: number }
   | {
@@ -198,7 +196,9 @@ function authConfig(env: Env, publicUrl: string, readSecretFile: (file: string) 
   const oidc = oidcConfig(env, publicUrl, readSecretFile);
   const passwordSignIn = oneOf(env, 'HEARTH_PASSWORD_SIGN_IN', 'enabled', PASSWORD_SIGN_IN) as PasswordSignIn;
   if (passwordSignIn !== 'enabled' && oidc === null) {
-    throw new ConfigError(`HEARTH_PASSWORD_SIGN_IN=${passwordSignIn} needs SSO: set HEARTH_OIDC_ISSUER_URL, HEARTH_OIDC_CLIENT_ID and a client secret, or nobody could sign in`);
+    throw new ConfigError(
+      `HEARTH_PASSWORD_SIGN_IN=${passwordSignIn} needs SSO: set HEARTH_OIDC_ISSUER_URL, HEARTH_OIDC_CLIENT_ID and a client secret, or nobody could sign in`,
+    );
   }
   const idleTimeoutMs = integer(env, 'HEARTH_SESSION_IDLE_TIMEOUT_MINUTES', 60 * 24 * 14, 5, 60 * 24 * 365) * 60_000;
   const maxAgeMs = integer(env, 'HEARTH_SESSION_MAX_AGE_HOURS', 24 * 90, 1, 24 * 365 * 2) * 3_600_000;
@@ -276,7 +276,10 @@ function storeConfig(env: Env, target: Target, dataDir: string): StoreConfig {
 function busConfig(env: Env, target: Target, instance: string, replayLimit: number): BusConfig {
   const raw = env['HEARTH_NATS_URL'];
   if (raw === undefined || raw === '') return target === 'all' ? { type: 'local', replayLimit } : requireShared(target, 'HEARTH_NATS_URL', 'NATS');
-  const urls = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const urls = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const parsed = urls.flatMap((s) => {
     const url = /^(nats|tls):\/\/[^\s]+$/.test(s) ? URL.parse(s) : null;
     return url === null || url.hostname === '' ? [] : [url];

@@ -29,12 +29,20 @@ describe('the audit log API', () => {
       const rotated = await call(s.app, 'POST', '/api/account/join-code', { session: admin, headers: { 'user-agent': userAgent } });
       assert.equal(rotated.statusCode, 200, rotated.body);
     }
-    const promoted = await call(s.app, 'PATCH', `/api/users/${bob.user.id}`, { session: admin, body: { role: 'administrator' }, headers: { 'user-agent': userAgent } });
+    const promoted = await call(s.app, 'PATCH', `/api/users/${bob.user.id}`, {
+      session: admin,
+      body: { role: 'administrator' },
+      headers: { 'user-agent': userAgent },
+    });
     assert.equal(promoted.statusCode, 200, promoted.body);
   });
   after(async () => {
     await s.stop();
-    assert.deepEqual(s.statuses.filter((status) => status >= 500), [], 'no response was a 5xx');
+    assert.deepEqual(
+      s.statuses.filter((status) => status >= 500),
+      [],
+      'no response was a 5xx',
+    );
   });
 
   it('pages newest first with nextBefore, naming the actor and keeping where the request came from', async () => {
@@ -59,10 +67,18 @@ describe('the audit log API', () => {
       nextBefore = next.nextBefore;
     }
     const ids = all.map((entry) => entry.id);
-    assert.deepEqual(ids, [...ids].sort((a, b) => b - a), 'newest first');
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => b - a),
+      'newest first',
+    );
     assert.equal(new Set(ids).size, ids.length, 'no entry twice');
     assert.equal(all.filter((entry) => entry.action === 'account.join_link_rotated').length, 5);
-    assert.deepEqual((await call(s.app, 'GET', '/api/admin/audit', { session: admin })).json<Page>().entries.map((e) => e.id), ids, 'the default page holds them all');
+    assert.deepEqual(
+      (await call(s.app, 'GET', '/api/admin/audit', { session: admin })).json<Page>().entries.map((e) => e.id),
+      ids,
+      'the default page holds them all',
+    );
   });
 
   it('refuses a bad limit or cursor with a 400 naming it, and anyone but an administrator', async () => {
@@ -84,7 +100,15 @@ describe('the audit log API', () => {
     const bulk = 1_234;
     await s.backends.store.transaction(async (tx) => {
       for (let i = 0; i < bulk; i++) {
-        await tx.appendAudit({ at: new Date().toISOString(), actorId: null, action: 'auth.sign_in_failed', targetType: null, targetId: null, detail: { attempt: i }, origin: { ip: '192.0.2.1', userAgent: 'bulk' } });
+        await tx.appendAudit({
+          at: new Date().toISOString(),
+          actorId: null,
+          action: 'auth.sign_in_failed',
+          targetType: null,
+          targetId: null,
+          detail: { attempt: i },
+          origin: { ip: '192.0.2.1', userAgent: 'bulk' },
+        });
       }
     });
     const exported = await call(s.app, 'GET', '/api/admin/audit/export', { session: admin });
@@ -92,10 +116,20 @@ describe('the audit log API', () => {
     assert.match(String(exported.headers['content-type']), /^application\/x-ndjson/);
     assert.match(String(exported.headers['content-disposition']), /^attachment; filename="hearth-audit-\d{4}-\d{2}-\d{2}\.ndjson"$/);
     assert.ok(exported.body.endsWith('\n'));
-    const lines = exported.body.trimEnd().split('\n').map((line) => JSON.parse(line) as AuditEntryView);
+    const lines = exported.body
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AuditEntryView);
     const newestFirst = (await s.backends.store.listAudit({ limit: 10_000 })).map((entry) => entry.id);
-    assert.deepEqual(lines.map((entry) => entry.id), newestFirst.reverse(), 'every entry once, oldest first');
-    assert.deepEqual(lines.filter((entry) => entry.action === 'auth.sign_in_failed').map((entry) => entry.detail['attempt']), Array.from({ length: bulk }, (_, i) => i));
+    assert.deepEqual(
+      lines.map((entry) => entry.id),
+      newestFirst.reverse(),
+      'every entry once, oldest first',
+    );
+    assert.deepEqual(
+      lines.filter((entry) => entry.action === 'auth.sign_in_failed').map((entry) => entry.detail['attempt']),
+      Array.from({ length: bulk }, (_, i) => i),
+    );
     const rotation = lines.find((entry) => entry.action === 'account.join_link_rotated');
     assert.equal(rotation?.actorName, 'Ada');
     assert.deepEqual(rotation?.origin, { ip: '127.0.0.1', userAgent });

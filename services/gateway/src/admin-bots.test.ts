@@ -39,12 +39,18 @@ describe('bots over REST', () => {
     const rooms = (await call(s.app, 'GET', '/api/rooms', { session: admin })).json<{ rooms: Room[] }>().rooms;
     allTalk = rooms.find((room) => room.name === 'All Talk') as Room;
     ops = created<Room>(await call(s.app, 'POST', '/api/rooms', { session: admin, body: { kind: 'closed', name: 'Ops', memberIds: [bob.user.id] } }));
-    bot = created<Bot>(await call(s.app, 'POST', '/api/admin/bots', { session: admin, body: { name: 'Deployer', webhookUrl: null, roomIds: [allTalk.id, ops.id] } }));
+    bot = created<Bot>(
+      await call(s.app, 'POST', '/api/admin/bots', { session: admin, body: { name: 'Deployer', webhookUrl: null, roomIds: [allTalk.id, ops.id] } }),
+    );
     token = created(await call(s.app, 'POST', `/api/admin/bots/${bot.userId}/tokens`, { session: admin, body: { name: 'ci', roomIds: [allTalk.id] } }));
   });
   after(async () => {
     await s.stop();
-    assert.deepEqual(s.statuses.filter((status) => status >= 500), [], 'no response was a 5xx');
+    assert.deepEqual(
+      s.statuses.filter((status) => status >= 500),
+      [],
+      'no response was a 5xx',
+    );
   });
 
   it('creates and lists bots and tokens; the token is shown once, and never its secret again', async () => {
@@ -55,10 +61,15 @@ describe('bots over REST', () => {
     assert.deepEqual((await call(s.app, 'GET', '/api/admin/bots', { session: admin })).json(), { bots: [bot] });
     const listed = await call(s.app, 'GET', `/api/admin/bots/${bot.userId}/tokens`, { session: admin });
     assert.equal(listed.statusCode, 200);
-    assert.deepEqual(listed.json<{ tokens: ApiToken[] }>().tokens.map((t) => t.id), [token.id]);
+    assert.deepEqual(
+      listed.json<{ tokens: ApiToken[] }>().tokens.map((t) => t.id),
+      [token.id],
+    );
     const secret = token.token.split('_').slice(2).join('_');
     assert.ok(!listed.body.includes(secret) && !listed.body.includes('secretHash') && !listed.body.includes('"token"'));
-    const withHook = created<Bot>(await call(s.app, 'POST', '/api/admin/bots', { session: admin, body: { name: 'Hook', webhookUrl: 'https://hooks.example/hearth' } }));
+    const withHook = created<Bot>(
+      await call(s.app, 'POST', '/api/admin/bots', { session: admin, body: { name: 'Hook', webhookUrl: 'https://hooks.example/hearth' } }),
+    );
     assert.equal(withHook.webhookUrl, 'https://hooks.example/hearth');
   });
 
@@ -84,7 +95,12 @@ describe('bots over REST', () => {
     assertError(await createToken(bob.user.id, { name: 'x', roomIds: [allTalk.id] }), 404, 'not_found', 'botId');
     assertError(await createToken('bad id!', { name: 'x', roomIds: [allTalk.id] }), 400, 'invalid_request', 'botId');
     assertError(await call(s.app, 'GET', `/api/admin/bots/${bob.user.id}/tokens`, { session: admin }), 404, 'not_found', 'botId');
-    assertError(await call(s.app, 'DELETE', `/api/admin/bots/${bot.userId}/tokens/00000000-0000-4000-8000-000000000000`, { session: admin }), 404, 'not_found', 'tokenId');
+    assertError(
+      await call(s.app, 'DELETE', `/api/admin/bots/${bot.userId}/tokens/00000000-0000-4000-8000-000000000000`, { session: admin }),
+      404,
+      'not_found',
+      'tokenId',
+    );
   });
 
   it('is for administrators only', async () => {
@@ -98,15 +114,20 @@ describe('bots over REST', () => {
       assertError(await call(s.app, method, url, { session: bob, ...(body === undefined ? {} : { body }) }), 403, 'forbidden');
       assertError(await call(s.app, method, url, body === undefined ? {} : { body }), 401, 'unauthenticated');
     }
-    assert.equal((await call(s.app, 'GET', `/api/admin/bots/${bot.userId}/tokens`, { session: admin })).json<{ tokens: ApiToken[] }>().tokens[0]?.revokedAt, null);
+    assert.equal(
+      (await call(s.app, 'GET', `/api/admin/bots/${bot.userId}/tokens`, { session: admin })).json<{ tokens: ApiToken[] }>().tokens[0]?.revokedAt,
+      null,
+    );
   });
 
-  it('a bot token reads itself, and reads and posts in its rooms without CSRF; the post is the bot\'s', async () => {
+  it("a bot token reads itself, and reads and posts in its rooms without CSRF; the post is the bot's", async () => {
     const me = await call(s.app, 'GET', '/api/users/me', bearer(token.token));
     assert.equal(me.statusCode, 200, me.body);
     assert.equal(me.json<User>().id, bot.userId);
     assert.equal(me.json<User>().role, 'bot');
-    const posted = created<Message>(await call(s.app, 'POST', `/api/rooms/${allTalk.id}/messages`, { ...bearer(token.token), body: { body: 'Deployed v42', clientMessageId: 'deploy-42' } }));
+    const posted = created<Message>(
+      await call(s.app, 'POST', `/api/rooms/${allTalk.id}/messages`, { ...bearer(token.token), body: { body: 'Deployed v42', clientMessageId: 'deploy-42' } }),
+    );
     assert.equal(posted.authorId, bot.userId);
     const page = await call(s.app, 'GET', `/api/rooms/${allTalk.id}/messages`, bearer(token.token));
     assert.equal(page.statusCode, 200);
@@ -118,7 +139,9 @@ describe('bots over REST', () => {
   });
 
   it('a bot token is refused (403) outside its rooms and on every other route', async () => {
-    const inOps = created<Message>(await call(s.app, 'POST', `/api/rooms/${ops.id}/messages`, { session: bob, body: { body: 'ops only', clientMessageId: 'ops-1' } }));
+    const inOps = created<Message>(
+      await call(s.app, 'POST', `/api/rooms/${ops.id}/messages`, { session: bob, body: { body: 'ops only', clientMessageId: 'ops-1' } }),
+    );
     const refusals: [HTTPMethods, string, unknown][] = [
       // The bot is a member of Ops, but the token is not scoped to it.
       ['POST', `/api/rooms/${ops.id}/messages`, { body: 'sneaky', clientMessageId: 'x' }],
@@ -154,14 +177,18 @@ describe('bots over REST', () => {
     const side = created<Room>(await call(s.app, 'POST', '/api/rooms', { session: admin, body: { kind: 'closed', name: 'Side', memberIds: [] } }));
     const side2 = await call(s.app, 'PUT', `/api/rooms/${side.id}/members/${bot.userId}`, { session: admin });
     assert.equal(side2.statusCode, 200, side2.body);
-    const sideToken = created<{ token: string }>(await call(s.app, 'POST', `/api/admin/bots/${bot.userId}/tokens`, { session: admin, body: { name: 'side', roomIds: [side.id] } }));
+    const sideToken = created<{ token: string }>(
+      await call(s.app, 'POST', `/api/admin/bots/${bot.userId}/tokens`, { session: admin, body: { name: 'side', roomIds: [side.id] } }),
+    );
     assert.equal((await call(s.app, 'GET', `/api/rooms/${side.id}/messages`, bearer(sideToken.token))).statusCode, 200);
     assert.equal((await call(s.app, 'DELETE', `/api/rooms/${side.id}/members/${bot.userId}`, { session: admin })).statusCode, 204);
     assertError(await call(s.app, 'GET', `/api/rooms/${side.id}/messages`, bearer(sideToken.token)), 403, 'not_a_member');
   });
 
   it('a malformed, unknown, wrong or revoked token is the same 401, from the very next request', async () => {
-    const second = created<ApiToken & { token: string }>(await call(s.app, 'POST', `/api/admin/bots/${bot.userId}/tokens`, { session: admin, body: { name: 'temp', roomIds: [allTalk.id] } }));
+    const second = created<ApiToken & { token: string }>(
+      await call(s.app, 'POST', `/api/admin/bots/${bot.userId}/tokens`, { session: admin, body: { name: 'temp', roomIds: [allTalk.id] } }),
+    );
     assert.equal((await call(s.app, 'GET', '/api/users/me', bearer(second.token))).statusCode, 200);
     const secret = second.token.slice(`hbt_${second.id}_`.length);
     const wrongSecret = `hbt_${second.id}_${secret.startsWith('A') ? 'B' : 'A'}${secret.slice(1)}`;
@@ -171,7 +198,10 @@ describe('bots over REST', () => {
     assert.ok(revoke.json<ApiToken>().revokedAt !== null);
     const messages = new Set<string>();
     for (const presented of [second.token, wrongSecret, unknownId, 'hbt_nonsense', 'hbt_']) {
-      for (const [method, url] of [['GET', '/api/users/me'], ['POST', `/api/rooms/${allTalk.id}/messages`]] as const) {
+      for (const [method, url] of [
+        ['GET', '/api/users/me'],
+        ['POST', `/api/rooms/${allTalk.id}/messages`],
+      ] as const) {
         const response = await call(s.app, method, url, { ...bearer(presented), ...(method === 'POST' ? { body: { body: 'x', clientMessageId: 'y' } } : {}) });
         assertError(response, 401, 'unauthenticated');
         messages.add(response.json<{ error: { message: string } }>().error.message);
@@ -187,16 +217,20 @@ describe('bots over REST', () => {
     assert.ok(tokens.find((t) => t.id === second.id)?.revokedAt !== null);
   });
 
-  it('a deactivated bot\'s tokens stop working', async () => {
+  it("a deactivated bot's tokens stop working", async () => {
     const temp = created<Bot>(await call(s.app, 'POST', '/api/admin/bots', { session: admin, body: { name: 'Temp', roomIds: [allTalk.id] } }));
-    const tempToken = created<{ token: string }>(await call(s.app, 'POST', `/api/admin/bots/${temp.userId}/tokens`, { session: admin, body: { name: 't', roomIds: [allTalk.id] } }));
+    const tempToken = created<{ token: string }>(
+      await call(s.app, 'POST', `/api/admin/bots/${temp.userId}/tokens`, { session: admin, body: { name: 't', roomIds: [allTalk.id] } }),
+    );
     assert.equal((await call(s.app, 'GET', '/api/users/me', bearer(tempToken.token))).statusCode, 200);
     assert.equal((await call(s.app, 'PATCH', `/api/users/${temp.userId}`, { session: admin, body: { active: false } })).statusCode, 200);
     assertError(await call(s.app, 'GET', '/api/users/me', bearer(tempToken.token)), 401, 'unauthenticated');
   });
 
   it('records when a token was last used, at most once a minute', async () => {
-    const fresh = created<ApiToken & { token: string }>(await call(s.app, 'POST', `/api/admin/bots/${bot.userId}/tokens`, { session: admin, body: { name: 'fresh', roomIds: [allTalk.id] } }));
+    const fresh = created<ApiToken & { token: string }>(
+      await call(s.app, 'POST', `/api/admin/bots/${bot.userId}/tokens`, { session: admin, body: { name: 'fresh', roomIds: [allTalk.id] } }),
+    );
     assert.equal(fresh.lastUsedAt, null);
     const lastUsed = async () => (await s.backends.store.getApiToken(fresh.id))?.token.lastUsedAt ?? null;
     const startedAt = Date.now();

@@ -85,7 +85,11 @@ describe('signing in and out', () => {
     const current = await call(s.app, 'GET', '/api/session', { session: admin });
     assert.equal(current.statusCode, 200);
     assert.deepEqual(current.json(), { user: admin.user, csrfToken: admin.csrfToken });
-    assertError(await call(s.app, 'POST', '/api/setup', { body: { accountName: 'Again', name: 'Eve', email: 'eve@example.com', password: PASSWORD } }), 409, 'already_set_up');
+    assertError(
+      await call(s.app, 'POST', '/api/setup', { body: { accountName: 'Again', name: 'Eve', email: 'eve@example.com', password: PASSWORD } }),
+      409,
+      'already_set_up',
+    );
 
     assertError(await call(s.app, 'DELETE', '/api/session', { session: admin, csrf: null }), 403, 'csrf_mismatch');
     const signOut = await call(s.app, 'DELETE', '/api/session', { session: admin });
@@ -105,8 +109,18 @@ describe('signing in and out', () => {
   });
 
   it('a wrong password or an unknown email is 401 invalid_credentials', async () => {
-    assertError(await call(s.app, 'POST', '/api/session', { body: { email: 'ada@example.com', password: 'wrong password' } }), 401, 'invalid_credentials', 'password');
-    assertError(await call(s.app, 'POST', '/api/session', { body: { email: 'nobody@example.com', password: PASSWORD } }), 401, 'invalid_credentials', 'password');
+    assertError(
+      await call(s.app, 'POST', '/api/session', { body: { email: 'ada@example.com', password: 'wrong password' } }),
+      401,
+      'invalid_credentials',
+      'password',
+    );
+    assertError(
+      await call(s.app, 'POST', '/api/session', { body: { email: 'nobody@example.com', password: PASSWORD } }),
+      401,
+      'invalid_credentials',
+      'password',
+    );
     assertError(await call(s.app, 'POST', '/api/session', { body: { email: 'ada@example.com' } }), 400, 'invalid_request', 'password');
   });
 
@@ -115,12 +129,27 @@ describe('signing in and out', () => {
     const code = await joinCodeOf(s.app, admin);
     assert.deepEqual((await call(s.app, 'GET', `/api/join/${code}`)).json(), { accountName: 'Acme' });
     assertError(await call(s.app, 'GET', '/api/join/wrong-code'), 404, 'not_found', 'joinCode');
-    assertError(await call(s.app, 'POST', '/api/join/wrong-code', { body: { name: 'Eve', email: 'eve@example.com', password: PASSWORD } }), 404, 'not_found', 'joinCode');
+    assertError(
+      await call(s.app, 'POST', '/api/join/wrong-code', { body: { name: 'Eve', email: 'eve@example.com', password: PASSWORD } }),
+      404,
+      'not_found',
+      'joinCode',
+    );
 
     const bob = await joinAs(s.app, admin, 'Bob');
     assert.equal(bob.user.role, 'member');
-    assertError(await call(s.app, 'POST', `/api/join/${code}`, { body: { name: 'Bob 2', email: 'BOB@example.com', password: PASSWORD } }), 409, 'email_taken', 'email');
-    assertError(await call(s.app, 'POST', `/api/join/${code}`, { body: { name: 'Short', email: 'short@example.com', password: 'short' } }), 400, 'invalid_request', 'password');
+    assertError(
+      await call(s.app, 'POST', `/api/join/${code}`, { body: { name: 'Bob 2', email: 'BOB@example.com', password: PASSWORD } }),
+      409,
+      'email_taken',
+      'email',
+    );
+    assertError(
+      await call(s.app, 'POST', `/api/join/${code}`, { body: { name: 'Short', email: 'short@example.com', password: 'short' } }),
+      400,
+      'invalid_request',
+      'password',
+    );
 
     assertError(await call(s.app, 'POST', '/api/account/join-code', { session: bob }), 403, 'forbidden');
     const rotated = await call(s.app, 'POST', '/api/account/join-code', { session: admin });
@@ -142,7 +171,7 @@ describe('signing in and out', () => {
     assert.ok(!users.includes(carol.user.id));
   });
 
-  it('a deactivated person\'s session stops working on their very next request', async () => {
+  it("a deactivated person's session stops working on their very next request", async () => {
     const admin = sessionOf(await call(s.app, 'POST', '/api/session', { body: { email: 'ada@example.com', password: PASSWORD } }));
     const dave = await joinAs(s.app, admin, 'Dave');
     // Dave's session has just been looked up, so any cache of lookups would hold it now.
@@ -155,12 +184,17 @@ describe('signing in and out', () => {
     assertError(await call(s.app, 'GET', '/api/rooms', { session: dave }), 401, 'unauthenticated');
     assertError(await call(s.app, 'POST', '/api/rooms', { session: dave, body: { kind: 'open', name: 'Still here' } }), 401, 'unauthenticated');
     const rooms = (await call(s.app, 'GET', '/api/rooms', { session: admin })).json<{ rooms: RoomForMember[] }>().rooms;
-    assert.deepEqual(rooms.map((room) => room.name), ['All Talk'], 'the refused request created nothing');
+    assert.deepEqual(
+      rooms.map((room) => room.name),
+      ['All Talk'],
+      'the refused request created nothing',
+    );
   });
 
   it('setup refuses a blank account name with 400 on accountName, and sets nothing up', async () => {
     const fresh = await server();
-    const setup = (accountName: string) => call(fresh.app, 'POST', '/api/setup', { body: { accountName, name: 'Ada', email: 'ada@example.com', password: PASSWORD } });
+    const setup = (accountName: string) =>
+      call(fresh.app, 'POST', '/api/setup', { body: { accountName, name: 'Ada', email: 'ada@example.com', password: PASSWORD } });
     assertError(await setup('   '), 400, 'invalid_request', 'accountName');
     assertError(await setup(' \t\n '), 400, 'invalid_request', 'accountName');
     assert.deepEqual((await call(fresh.app, 'GET', '/api/status')).json(), { setUp: false, accountName: null, signIn: PASSWORDS_ONLY });
@@ -194,7 +228,11 @@ describe('rate limits', () => {
     const roomId = rooms[0]?.id ?? '';
     await postMessage(s.app, admin, roomId, 'one');
     await postMessage(s.app, admin, roomId, 'two');
-    assertError(await call(s.app, 'POST', `/api/rooms/${roomId}/messages`, { session: admin, body: { body: 'three', clientMessageId: 'three' } }), 429, 'rate_limited');
+    assertError(
+      await call(s.app, 'POST', `/api/rooms/${roomId}/messages`, { session: admin, body: { body: 'three', clientMessageId: 'three' } }),
+      429,
+      'rate_limited',
+    );
     assert.equal((await call(s.app, 'GET', `/api/rooms/${roomId}/messages`, { session: admin })).json<{ messages: Message[] }>().messages.length, 2);
   });
 });
@@ -240,12 +278,15 @@ describe('the REST API', () => {
     allTalk = rooms.find((room) => room.name === 'All Talk')?.id ?? assert.fail('no All Talk');
   });
 
-  it('lists the signed-in person\'s rooms; without a session it is 401', async () => {
+  it("lists the signed-in person's rooms; without a session it is 401", async () => {
     assertError(await call(s.app, 'GET', '/api/rooms'), 401, 'unauthenticated');
     assertError(await call(s.app, 'GET', '/api/rooms', { headers: { cookie: 'hearth_session=not-a-session' } }), 401, 'unauthenticated');
     assertError(await call(s.app, 'POST', '/api/rooms', { body: { kind: 'open', name: 'x' } }), 401, 'unauthenticated');
     const { rooms } = (await call(s.app, 'GET', '/api/rooms', { session: carol })).json<{ rooms: RoomForMember[] }>();
-    assert.deepEqual(rooms.map((room) => room.name), ['All Talk']);
+    assert.deepEqual(
+      rooms.map((room) => room.name),
+      ['All Talk'],
+    );
     assert.deepEqual([...(rooms[0]?.memberIds ?? [])].sort(), [admin.user.id, bob.user.id, carol.user.id].sort());
     assert.equal(rooms[0]?.unread, false);
   });
@@ -280,7 +321,9 @@ describe('the REST API', () => {
     ];
     const exempt = ['POST /api/setup', 'POST /api/session', 'POST /api/join/{joinCode}'];
     const documented = mutatingRoutesOf((await call(s.app, 'GET', '/api/openapi.json')).json<OpenApi>());
-    const tested = routes.map(([method, url]) => `${method} ${templateOf(url, [room.id, message.id, boostId, bob.user.id, carol.user.id, admin.user.id, someBot, someToken])}`);
+    const tested = routes.map(
+      ([method, url]) => `${method} ${templateOf(url, [room.id, message.id, boostId, bob.user.id, carol.user.id, admin.user.id, someBot, someToken])}`,
+    );
     assert.deepEqual([...tested, ...exempt].sort(), documented.sort(), 'the table covers every mutating route');
 
     for (const [method, url, body] of routes) {
@@ -311,7 +354,12 @@ describe('the REST API', () => {
     assertError(await call(s.app, 'POST', url, { session: bob, body: { clientMessageId: 'x2' } }), 400, 'invalid_request', 'body');
     assertError(await call(s.app, 'POST', url, { session: bob, body: { body: 42, clientMessageId: 'x3' } }), 400, 'invalid_request', 'body');
     assertError(await call(s.app, 'POST', '/api/rooms', { session: bob, body: { kind: 'secret', name: 'x' } }), 400, 'invalid_request', 'kind');
-    assertError(await call(s.app, 'POST', url, { session: bob, body: '<body>hi</body>', headers: { 'content-type': 'application/xml' } }), 400, 'invalid_request', 'content-type');
+    assertError(
+      await call(s.app, 'POST', url, { session: bob, body: '<body>hi</body>', headers: { 'content-type': 'application/xml' } }),
+      400,
+      'invalid_request',
+      'content-type',
+    );
     assertError(await call(s.app, 'POST', url, { session: bob, body: 'body=hi', headers: { 'content-type': 'text/plain' } }), 400, 'invalid_request', 'body');
     assertError(await call(s.app, 'GET', '/api/rooms/not%20an%20id', { session: bob }), 400, 'invalid_request', 'roomId');
     assert.deepEqual((await call(s.app, 'GET', `/api/rooms/${allTalk}/messages`, { session: bob })).json(), { messages: [] });
@@ -324,8 +372,16 @@ describe('the REST API', () => {
     assertError(await call(s.app, 'POST', url, { session: bob, csrf: 'wrong-token', body: '{"body": "half' }), 403, 'csrf_mismatch');
     assertError(await call(s.app, 'POST', url, { session: bob, csrf: null, body: '' }), 403, 'csrf_mismatch');
     assertError(await call(s.app, 'PATCH', `/api/rooms/${allTalk}`, { session: bob, csrf: null, body: 'not json at all' }), 403, 'csrf_mismatch');
-    assertError(await call(s.app, 'POST', url, { session: bob, csrf: null, body: '<body>hi</body>', headers: { 'content-type': 'application/xml' } }), 403, 'csrf_mismatch');
-    assertError(await call(s.app, 'POST', url, { session: bob, csrf: null, body: { body: 'x'.repeat(5_000), clientMessageId: 'forged-big' } }), 403, 'csrf_mismatch');
+    assertError(
+      await call(s.app, 'POST', url, { session: bob, csrf: null, body: '<body>hi</body>', headers: { 'content-type': 'application/xml' } }),
+      403,
+      'csrf_mismatch',
+    );
+    assertError(
+      await call(s.app, 'POST', url, { session: bob, csrf: null, body: { body: 'x'.repeat(5_000), clientMessageId: 'forged-big' } }),
+      403,
+      'csrf_mismatch',
+    );
     // With the right token the same malformed body gets as far as the parser.
     assertError(await call(s.app, 'POST', url, { session: bob, body: '{"body": "half' }), 400, 'invalid_json', 'body');
     const after = (await call(s.app, 'GET', `/api/rooms/${allTalk}`, { session: bob })).json<RoomForMember>();
@@ -340,7 +396,10 @@ describe('the REST API', () => {
     const atLimit = await postMessage(s.app, bob, allTalk, 'z'.repeat(2_000), 'at-limit');
     assert.equal(atLimit.body.length, 2_000);
     const messages = (await call(s.app, 'GET', url, { session: bob })).json<{ messages: Message[] }>().messages;
-    assert.deepEqual(messages.map((m) => m.clientMessageId), ['at-limit']);
+    assert.deepEqual(
+      messages.map((m) => m.clientMessageId),
+      ['at-limit'],
+    );
   });
 
   it('pages with before, after and limit by seq', async () => {
@@ -386,7 +445,7 @@ describe('the REST API', () => {
     assertError(await call(s.app, 'GET', `/api/rooms/${room.id}`, { session: carol }), 403, 'not_a_member');
   });
 
-  it('search finds word prefixes, only in the searcher\'s rooms, newest first', async () => {
+  it("search finds word prefixes, only in the searcher's rooms, newest first", async () => {
     const bobsRoom = await createRoom(s.app, bob, { kind: 'closed', name: 'Bob alone' });
     const adminsRoom = await createRoom(s.app, admin, { kind: 'closed', name: 'Admin and Bob', memberIds: [bob.user.id] });
     const a = await postMessage(s.app, carol, allTalk, 'Deploying the zebrafish service tomorrow');
@@ -401,7 +460,10 @@ describe('the REST API', () => {
     const ids = (hits: SearchHit[]) => hits.map((hit) => hit.message.id);
     assert.deepEqual(ids(await search(carol, 'zebrafish depl')), [a.id]);
     assert.deepEqual(ids(await search(bob, 'zebrafish depl')), [c.id, b.id, a.id]);
-    assert.deepEqual((await search(bob, 'zebrafish depl')).map((hit) => hit.roomName), ['Admin and Bob', 'Bob alone', 'All Talk']);
+    assert.deepEqual(
+      (await search(bob, 'zebrafish depl')).map((hit) => hit.roomName),
+      ['Admin and Bob', 'Bob alone', 'All Talk'],
+    );
     assert.deepEqual(ids(await search(admin, 'DEPLOY ZEBRA')), [c.id, a.id]);
     assert.deepEqual(ids(await search(bob, 'finished zebra')), [b.id]);
     assert.deepEqual(ids(await search(carol, 'finished')), []);
@@ -463,7 +525,10 @@ describe('the REST API', () => {
     assert.deepEqual(after, before);
     assert.equal(after.lastSeq, room.lastSeq);
     const events = await s.backends.store.eventsSince(room.id, 0, 100);
-    assert.deepEqual(events.map((event) => event.type), ['room.created', 'membership.added']);
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ['room.created', 'membership.added'],
+    );
   });
 
   it('serves the OpenAPI document, health probes, and JSON 404s for unknown API paths', async () => {
@@ -502,7 +567,15 @@ function mutatingRoutesOf(document: OpenApi): string[] {
 
 /** Turns a concrete URL back into its OpenAPI path template. */
 function templateOf(url: string, ids: readonly string[]): string {
-  const names: Record<string, string> = { rooms: '{roomId}', messages: '{messageId}', boosts: '{boostId}', users: '{userId}', members: '{userId}', bots: '{botId}', tokens: '{tokenId}' };
+  const names: Record<string, string> = {
+    rooms: '{roomId}',
+    messages: '{messageId}',
+    boosts: '{boostId}',
+    users: '{userId}',
+    members: '{userId}',
+    bots: '{botId}',
+    tokens: '{tokenId}',
+  };
   const parts = url.split('/');
   return parts.map((part, i) => (ids.includes(part) ? (names[parts[i - 1] ?? ''] ?? part) : part)).join('/');
 }
@@ -511,6 +584,9 @@ describe('no response was a 5xx', () => {
   it('across every server in this file', () => {
     const all = servers.flatMap((s) => s.statuses);
     assert.ok(all.length > 100, `only ${all.length} responses recorded`);
-    assert.deepEqual(all.filter((status) => status >= 500), []);
+    assert.deepEqual(
+      all.filter((status) => status >= 500),
+      [],
+    );
   });
 });

@@ -10,10 +10,23 @@ import { originOf } from './origin.ts';
 export async function recordAudit(
   deps: GatewayDeps,
   request: FastifyRequest,
-  entry: { readonly actorId: string | null; readonly action: AuditAction; readonly target: { readonly type: AuditTargetType; readonly id: string } | null; readonly detail?: NewAuditEntry['detail'] },
+  entry: {
+    readonly actorId: string | null;
+    readonly action: AuditAction;
+    readonly target: { readonly type: AuditTargetType; readonly id: string } | null;
+    readonly detail?: NewAuditEntry['detail'];
+  },
 ): Promise<void> {
   const { actorId, action, target, detail = {} } = entry;
   await deps.store.transaction((tx) =>
-    tx.appendAudit({ at: new Date().toISOString(), actorId, action, targetType: target?.type ?? null, targetId: target?.id ?? null, detail, origin: originOf(request) }),
+    tx.appendAudit({
+      at: new Date().toISOString(),
+      actorId,
+      action,
+      targetType: target?.type ?? null,
+      targetId: target?.id ?? null,
+      detail,
+      origin: originOf(request),
+    }),
   );
 }

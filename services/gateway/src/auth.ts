@@ -33,7 +33,7 @@ export function registerAuth(app: FastifyInstance, deps: GatewayDeps): void {
     if (request.signedIn === null || !MUTATING.has(request.method) || request.routeOptions.config.csrfExempt === true) return;
     const header = request.headers['x-csrf-token'];
     if (typeof header !== 'string' || !sameToken(header, request.signedIn.session.csrfToken)) {
-      throw new HearthError('csrf_mismatch', 'send the session\'s CSRF token in the x-csrf-token header', { field: 'x-csrf-token' });
+      throw new HearthError('csrf_mismatch', "send the session's CSRF token in the x-csrf-token header", { field: 'x-csrf-token' });
     }
   });
 }

@@ -75,12 +75,12 @@ export async function requireWithinBotScope(store: Store, request: FastifyReques
     case 'self':
       return;
     case 'room':
-      if (!inScope(params['roomId'])) throw outOfScope('this room is not one of the token\'s');
+      if (!inScope(params['roomId'])) throw outOfScope("this room is not one of the token's");
       return;
     case 'message': {
       // A message that does not exist is the route's own 404.
       const message = params['messageId'] === undefined ? null : await store.getMessage(params['messageId']);
-      if (message !== null && !inScope(message.roomId)) throw outOfScope('this message is in a room that is not one of the token\'s');
+      if (message !== null && !inScope(message.roomId)) throw outOfScope("this message is in a room that is not one of the token's");
       return;
     }
   }

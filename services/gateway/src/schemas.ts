@@ -12,7 +12,10 @@ export function objectSchema(properties: Record<string, object>, required: reado
 }
 
 export const setupBody = objectSchema({ accountName: personName, name: personName, email, password }, ['accountName', 'name', 'email', 'password']);
-export const signInBody = objectSchema({ email: { type: 'string', minLength: 1, maxLength: 254 }, password: { type: 'string', minLength: 1, maxLength: 1024 } }, ['email', 'password']);
+export const signInBody = objectSchema(
+  { email: { type: 'string', minLength: 1, maxLength: 254 }, password: { type: 'string', minLength: 1, maxLength: 1024 } },
+  ['email', 'password'],
+);
 export const joinBody = objectSchema({ name: personName, email, password }, ['name', 'email', 'password']);
 export const userPatchBody = objectSchema({
   name: personName,
@@ -21,7 +24,11 @@ export const userPatchBody = objectSchema({
 });
 
 export const roomCreateBody = objectSchema(
-  { kind: { type: 'string', enum: ['open', 'closed'] }, name: { type: 'string', minLength: 1, maxLength: 100 }, memberIds: { type: 'array', items: id, maxItems: 1000 } },
+  {
+    kind: { type: 'string', enum: ['open', 'closed'] },
+    name: { type: 'string', minLength: 1, maxLength: 100 },
+    memberIds: { type: 'array', items: id, maxItems: 1000 },
+  },
   ['kind', 'name'],
 );
 export const directBody = objectSchema({ userIds: { type: 'array', items: id, minItems: 1, maxItems: 15 } }, ['userIds']);
@@ -31,7 +38,10 @@ export const membershipPatchBody = objectSchema({
   readSeq: { type: 'integer', minimum: 0 },
 });
 /** The message length is checked by messaging (it counts characters, and knows the configured limit). */
-export const postBody = objectSchema({ body: { type: 'string', minLength: 1, maxLength: 1_000_000 }, clientMessageId: { type: 'string', minLength: 1, maxLength: 100 } }, ['body', 'clientMessageId']);
+export const postBody = objectSchema(
+  { body: { type: 'string', minLength: 1, maxLength: 1_000_000 }, clientMessageId: { type: 'string', minLength: 1, maxLength: 100 } },
+  ['body', 'clientMessageId'],
+);
 export const editBody = objectSchema({ body: { type: 'string', minLength: 1, maxLength: 1_000_000 } }, ['body']);
 export const boostBody = objectSchema({ content: { type: 'string', minLength: 1, maxLength: 64 } }, ['content']);
 

@@ -12,7 +12,22 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const OBSERVABILITY_DOC = path.resolve(here, '../../../docs/observability.md');
 
 /** Label names a Hearth series may carry: fixed, small sets of values, never an id. */
-const ALLOWED_LABELS = new Set(['method', 'route', 'status_class', 'outcome', 'transport', 'kind', 'reason', 'operation', 'dialect', 'backend', 'version', 'target', 'le', 'quantile']);
+const ALLOWED_LABELS = new Set([
+  'method',
+  'route',
+  'status_class',
+  'outcome',
+  'transport',
+  'kind',
+  'reason',
+  'operation',
+  'dialect',
+  'backend',
+  'version',
+  'target',
+  'le',
+  'quantile',
+]);
 
 interface Family {
   readonly type: string;
@@ -149,7 +164,9 @@ describe('/metrics', () => {
         }
       }
     }
-    assert.ok(value(families, 'hearth_http_request_duration_seconds_count', { route: '/api/rooms/:roomId/messages', method: 'POST', status_class: '2xx' }) >= 1);
+    assert.ok(
+      value(families, 'hearth_http_request_duration_seconds_count', { route: '/api/rooms/:roomId/messages', method: 'POST', status_class: '2xx' }) >= 1,
+    );
     assert.ok(value(families, 'hearth_http_request_duration_seconds_count', { route: 'unmatched', status_class: '4xx' }) >= 1);
   });
 
@@ -188,6 +205,6 @@ describe('/metrics', () => {
   it('is not served to a request that came through a proxy', async () => {
     const proxied = await fetch(`${base}/metrics`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
     assert.equal(proxied.status, 404);
-    assert.equal((await proxied.json() as { error: { code: string } }).error.code, 'not_found');
+    assert.equal(((await proxied.json()) as { error: { code: string } }).error.code, 'not_found');
   });
 });

@@ -44,11 +44,15 @@ export interface Server {
 }
 
 function describeStore(config: HearthConfig['store']): BackendToOpen {
-  return config.type === 'sqlite' ? { kind: 'SQLite', where: `SQLite at ${config.path}` } : { kind: 'PostgreSQL', where: `PostgreSQL at ${redactUrl(config.url)}` };
+  return config.type === 'sqlite'
+    ? { kind: 'SQLite', where: `SQLite at ${config.path}` }
+    : { kind: 'PostgreSQL', where: `PostgreSQL at ${redactUrl(config.url)}` };
 }
 
 function describeBus(config: HearthConfig['bus']): BackendToOpen {
-  return config.type === 'local' ? { kind: 'the in-process bus', where: 'the in-process bus' } : { kind: 'NATS', where: `NATS at ${config.servers.join(', ')}` };
+  return config.type === 'local'
+    ? { kind: 'the in-process bus', where: 'the in-process bus' }
+    : { kind: 'NATS', where: `NATS at ${config.servers.join(', ')}` };
 }
 
 function describeEphemeral(config: HearthConfig['ephemeral']): BackendToOpen {
@@ -63,7 +67,9 @@ export async function openBackends(
   signal: AbortSignal = new AbortController().signal,
 ): Promise<Backends> {
   if (config.store.type === 'sqlite') mkdirSync(config.dataDir, { recursive: true });
-  const metrics = createMetrics({ target: config.target, version: config.version }, (error) => logger.warn({ err: error }, 'metrics: a value could not be read'));
+  const metrics = createMetrics({ target: config.target, version: config.version }, (error) =>
+    logger.warn({ err: error }, 'metrics: a value could not be read'),
+  );
   const store = await openWithRetry(describeStore(config.store), () => createStore(config.store), logger, status, signal);
   const bus = await openWithRetry(
     describeBus(config.bus),
@@ -81,7 +87,11 @@ export async function openBackends(
   const backend = config.ephemeral.type;
   return {
     store: timed(store, (operation, seconds) => metrics.storeOperation.observe({ operation, dialect }, seconds)),
-    bus: timed(bus, (operation, seconds) => metrics.busPublish.observe({ kind: BUS_PUBLICATIONS[operation] ?? operation }, seconds), new Set(Object.keys(BUS_PUBLICATIONS))),
+    bus: timed(
+      bus,
+      (operation, seconds) => metrics.busPublish.observe({ kind: BUS_PUBLICATIONS[operation] ?? operation }, seconds),
+      new Set(Object.keys(BUS_PUBLICATIONS)),
+    ),
     ephemeral: timed(ephemeral, (operation, seconds) => metrics.ephemeralOperation.observe({ operation, backend }, seconds)),
     metrics,
   };
@@ -113,10 +123,17 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
   const sessions = createSessionService(store, config.auth.sessions);
   let draining = false;
 
-  const messaging: Messaging | null = runs('messaging') ? startMessaging({ store, bus, logger, metrics, limits: config.limits, publicUrl: config.http.publicUrl }) : null;
+  const messaging: Messaging | null = runs('messaging')
+    ? startMessaging({ store, bus, logger, metrics, limits: config.limits, publicUrl: config.http.publicUrl })
+    : null;
   if (runs('gateway')) {
     await registerGateway(app, {
-      store, ephemeral, bus, sessions, logger, metrics,
+      store,
+      ephemeral,
+      bus,
+      sessions,
+      logger,
+      metrics,
       commands: createCommandClient(bus),
       http: config.http,
       limits: config.limits,

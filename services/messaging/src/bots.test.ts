@@ -47,15 +47,30 @@ interface World {
 async function openWorld(t: TestContext, webhooks: Partial<WebhookOptions> = FAST): Promise<World> {
   const store = await createStore({ type: 'sqlite', path: ':memory:' });
   const bus = await createBus({ type: 'local', replayLimit: 10_000 });
-  const messaging = startMessaging({ store, bus, logger: createLogger('silent', 'messaging'), metrics: createMetrics({ target: 'messaging', version: 'test' }), limits: { messageChars: 200 }, publicUrl: PUBLIC_URL, webhooks });
+  const messaging = startMessaging({
+    store,
+    bus,
+    logger: createLogger('silent', 'messaging'),
+    metrics: createMetrics({ target: 'messaging', version: 'test' }),
+    limits: { messageChars: 200 },
+    publicUrl: PUBLIC_URL,
+    webhooks,
+  });
   t.after(async () => {
     await messaging.stop();
     await bus.close();
     await store.close();
   });
   const commands = createCommandClient(bus, 5_000);
-  const { account, user: admin } = await commands.send('account.setup', { accountName: 'Acme', admin: { name: 'Ada', email: 'ada@example.com', passwordHash: null } });
-  const bob = await commands.send('user.create', { joinCode: account.joinCode, actorId: null, user: { name: 'Bob', email: 'bob@example.com', passwordHash: null } });
+  const { account, user: admin } = await commands.send('account.setup', {
+    accountName: 'Acme',
+    admin: { name: 'Ada', email: 'ada@example.com', passwordHash: null },
+  });
+  const bob = await commands.send('user.create', {
+    joinCode: account.joinCode,
+    actorId: null,
+    user: { name: 'Bob', email: 'bob@example.com', passwordHash: null },
+  });
   const [allTalk] = await store.listOpenRooms();
   assert.ok(allTalk !== undefined);
   return { store, messaging, commands, admin, bob, allTalk };
@@ -114,7 +129,10 @@ async function startReceiver(t: TestContext, answers: readonly Answer[]): Promis
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/hearth?key=s3cret`, received };
 }
 
-const text = (status: number, body: string, type = 'text/plain; charset=utf-8'): Answer => (response) => response.writeHead(status, { 'content-type': type }).end(body);
+const text =
+  (status: number, body: string, type = 'text/plain; charset=utf-8'): Answer =>
+  (response) =>
+    response.writeHead(status, { 'content-type': type }).end(body);
 const noContent: Answer = (response) => response.writeHead(204).end();
 
 async function deliveriesOf(store: Store, messageId: string): Promise<WebhookDelivery[]> {
@@ -126,8 +144,19 @@ describe('bot commands', () => {
     const w = await openWorld(t);
     const ops = await w.commands.send('room.create', { actorId: w.admin.id, kind: 'closed', name: 'Ops', memberIds: [] });
     const origin = { ip: '198.51.100.4', userAgent: 'bots-test' };
-    const bot = await w.commands.send('bot.create', { actorId: w.admin.id, name: ' Deployer ', webhookUrl: 'https://hooks.example/x?key=secret', roomIds: [ops.id, ops.id] }, { origin });
-    assert.deepEqual(bot, { userId: bot.userId, name: 'Deployer', webhookUrl: 'https://hooks.example/x?key=secret', createdBy: w.admin.id, createdAt: bot.createdAt, active: true });
+    const bot = await w.commands.send(
+      'bot.create',
+      { actorId: w.admin.id, name: ' Deployer ', webhookUrl: 'https://hooks.example/x?key=secret', roomIds: [ops.id, ops.id] },
+      { origin },
+    );
+    assert.deepEqual(bot, {
+      userId: bot.userId,
+      name: 'Deployer',
+      webhookUrl: 'https://hooks.example/x?key=secret',
+      createdBy: w.admin.id,
+      createdAt: bot.createdAt,
+      active: true,
+    });
     const user = await w.store.getUser(bot.userId);
     assert.equal(user?.role, 'bot');
     assert.equal(user?.email, null);
@@ -137,10 +166,16 @@ describe('bot commands', () => {
 
     const [entry] = await w.store.listAudit({ limit: 1 });
     assert.deepEqual(entry && { ...entry, id: 0, at: '' }, {
-      id: 0, at: '', actorId: w.admin.id, action: 'bot.created', targetType: 'bot', targetId: bot.userId,
-      detail: { name: 'Deployer', webhookHost: 'hooks.example', roomIds: [ops.id] }, origin,
+      id: 0,
+      at: '',
+      actorId: w.admin.id,
+      action: 'bot.created',
+      targetType: 'bot',
+      targetId: bot.userId,
+      detail: { name: 'Deployer', webhookHost: 'hooks.example', roomIds: [ops.id] },
+      origin,
     });
-    assert.ok(!JSON.stringify(entry).includes('secret'), 'the webhook URL\'s query is not recorded');
+    assert.ok(!JSON.stringify(entry).includes('secret'), "the webhook URL's query is not recorded");
   });
 
   it('bot.create refuses non-administrators, direct and unknown rooms, and URLs that are not http(s), naming the field', async (t) => {
@@ -165,14 +200,31 @@ describe('bot commands', () => {
     const other = await w.commands.send('room.create', { actorId: w.admin.id, kind: 'closed', name: 'Other', memberIds: [] });
     const hash = sha256('the secret');
     const create = (change: { actorId?: string; botId?: string; roomIds?: string[]; secretHash?: string }) =>
-      w.commands.send('bot.token.create', { actorId: w.admin.id, botId: bot.userId, tokenId: newId(), secretHash: hash, name: 'ci', roomIds: [w.allTalk.id], ...change });
+      w.commands.send('bot.token.create', {
+        actorId: w.admin.id,
+        botId: bot.userId,
+        tokenId: newId(),
+        secretHash: hash,
+        name: 'ci',
+        roomIds: [w.allTalk.id],
+        ...change,
+      });
     await rejectsWith(create({ actorId: w.bob.id }), 'forbidden');
     await rejectsWith(create({ botId: w.bob.id }), 'not_found', 'botId');
     await rejectsWith(create({ roomIds: [other.id] }), 'invalid_request', 'roomIds');
     await rejectsWith(create({ secretHash: 'the secret' }), 'invalid_request', 'secretHash');
 
     const token = await create({});
-    assert.deepEqual(token, { id: token.id, userId: bot.userId, name: 'ci', roomIds: [w.allTalk.id], createdBy: w.admin.id, createdAt: token.createdAt, revokedAt: null, lastUsedAt: null });
+    assert.deepEqual(token, {
+      id: token.id,
+      userId: bot.userId,
+      name: 'ci',
+      roomIds: [w.allTalk.id],
+      createdBy: w.admin.id,
+      createdAt: token.createdAt,
+      revokedAt: null,
+      lastUsedAt: null,
+    });
     assert.equal((await w.store.getApiToken(token.id))?.secretHash, hash);
 
     const second = await w.commands.send('bot.create', { actorId: w.admin.id, name: 'Other bot', webhookUrl: null, roomIds: [] });
@@ -183,11 +235,15 @@ describe('bot commands', () => {
     assert.deepEqual(await w.commands.send('bot.token.revoke', { actorId: w.admin.id, botId: bot.userId, tokenId: token.id }), revoked);
 
     const actions = (await w.store.listAudit({ limit: 3 })).map((entry) => [entry.action, entry.targetId, entry.detail]);
-    assert.deepEqual(actions, [
-      ['bot_token.revoked', token.id, { botId: bot.userId, name: 'ci' }],
-      ['bot.created', second.userId, { name: 'Other bot', webhookHost: null, roomIds: [] }],
-      ['bot_token.created', token.id, { botId: bot.userId, name: 'ci', roomIds: [w.allTalk.id] }],
-    ], 'revoking twice is recorded once');
+    assert.deepEqual(
+      actions,
+      [
+        ['bot_token.revoked', token.id, { botId: bot.userId, name: 'ci' }],
+        ['bot.created', second.userId, { name: 'Other bot', webhookHost: null, roomIds: [] }],
+        ['bot_token.created', token.id, { botId: bot.userId, name: 'ci', roomIds: [w.allTalk.id] }],
+      ],
+      'revoking twice is recorded once',
+    );
   });
 });
 
@@ -207,7 +263,7 @@ describe('bot webhooks', () => {
     const [queued] = await deliveriesOf(w.store, message.id);
     assert.ok(queued !== undefined, 'the delivery was queued with the post');
 
-    const reply = await waitUntil(async () => (await w.store.listMessages(w.allTalk.id, { limit: 10 })).find((m) => m.authorId === bot.id), 'the bot\'s answer');
+    const reply = await waitUntil(async () => (await w.store.listMessages(w.allTalk.id, { limit: 10 })).find((m) => m.authorId === bot.id), "the bot's answer");
     assert.equal(reply.body, 'Deploying main now');
     assert.equal(reply.clientMessageId, replyClientMessageId(queued.id));
     assert.equal(receiver.received.length, 1);
@@ -239,7 +295,10 @@ describe('bot webhooks', () => {
     await waitUntil(async () => (await deliveriesOf(w.store, message.id)).every((d) => d.deliveredAt !== null), 'three deliveries');
     await w.messaging.stop();
     const bodies = (await w.store.listMessages(w.allTalk.id, { limit: 20 })).filter((m) => m.authorId !== w.bob.id && m.authorId !== w.admin.id);
-    assert.deepEqual(bodies.map((m) => [m.authorId, m.body]), [[jsonBot.id, 'from JSON']]);
+    assert.deepEqual(
+      bodies.map((m) => [m.authorId, m.body]),
+      [[jsonBot.id, 'from JSON']],
+    );
   });
 
   it('failures are retried with back-off and the delivery succeeds once; the answer is posted once', async (t) => {
@@ -256,7 +315,10 @@ describe('bot webhooks', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(receiver.received.length, 3, 'nothing more once delivered');
     const answers = (await w.store.listMessages(w.allTalk.id, { limit: 20 })).filter((m) => m.authorId === bot.id);
-    assert.deepEqual(answers.map((m) => m.body), ['third time lucky']);
+    assert.deepEqual(
+      answers.map((m) => m.body),
+      ['third time lucky'],
+    );
   });
 
   it('gives up after the last attempt and records why', async (t) => {
@@ -294,7 +356,10 @@ describe('bot webhooks', () => {
     await waitUntil(async () => (await deliveriesOf(w.store, message.id)).every((d) => d.attempts >= 2 && d.deliveredAt !== null), 'both attempts');
     await w.messaging.stop();
     const answers = (await w.store.listMessages(w.allTalk.id, { limit: 20 })).filter((m) => m.authorId === bot.id);
-    assert.deepEqual(answers.map((m) => m.body), ['only once']);
+    assert.deepEqual(
+      answers.map((m) => m.body),
+      ['only once'],
+    );
   });
 
   it('queues nothing for a bot without a webhook, a deactivated bot, a bot not in the room, or a message by a bot', async (t) => {
@@ -320,10 +385,16 @@ describe('bot webhooks', () => {
     const bot = await botWithWebhook(w, receiver.url, 'Helper');
     const direct = await w.commands.send('direct.open', { actorId: w.bob.id, userIds: [bot.id] });
     const unmentioned = await post(w, w.bob, direct.id, 'what is the weather');
-    assert.deepEqual((await deliveriesOf(w.store, unmentioned.id)).map((d) => d.botId), [bot.id]);
+    assert.deepEqual(
+      (await deliveriesOf(w.store, unmentioned.id)).map((d) => d.botId),
+      [bot.id],
+    );
     const inOpenRoom = await post(w, w.bob, w.allTalk.id, 'nobody is addressed here');
     assert.deepEqual(await deliveriesOf(w.store, inOpenRoom.id), []);
-    const reply = await waitUntil(async () => (await w.store.listMessages(direct.id, { limit: 10 })).find((m) => m.authorId === bot.id), "the bot's answer in the direct room");
+    const reply = await waitUntil(
+      async () => (await w.store.listMessages(direct.id, { limit: 10 })).find((m) => m.authorId === bot.id),
+      "the bot's answer in the direct room",
+    );
     assert.equal(reply.body, 'On it');
   });
 

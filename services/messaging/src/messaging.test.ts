@@ -50,7 +50,14 @@ async function openWorld(t: TestContext): Promise<World> {
   const signals: EphemeralSignal[] = [];
   bus.subscribeRoomEvents((event) => published.push(event));
   bus.subscribeSignals((signal) => signals.push(signal));
-  const messaging = startMessaging({ store, bus, logger: createLogger('silent', 'messaging'), metrics: createMetrics({ target: 'messaging', version: 'test' }), limits: { messageChars: MESSAGE_CHARS }, publicUrl: 'http://hearth.test' });
+  const messaging = startMessaging({
+    store,
+    bus,
+    logger: createLogger('silent', 'messaging'),
+    metrics: createMetrics({ target: 'messaging', version: 'test' }),
+    limits: { messageChars: MESSAGE_CHARS },
+    publicUrl: 'http://hearth.test',
+  });
   t.after(async () => {
     await messaging.stop();
     await bus.close();
@@ -61,7 +68,8 @@ async function openWorld(t: TestContext): Promise<World> {
     accountName: 'Acme',
     admin: { name: 'Ada', email: 'ada@example.com', passwordHash: null },
   });
-  const join = (name: string) => commands.send('user.create', { joinCode: account.joinCode, actorId: null, user: { name, email: `${name.toLowerCase()}@example.com`, passwordHash: null } });
+  const join = (name: string) =>
+    commands.send('user.create', { joinCode: account.joinCode, actorId: null, user: { name, email: `${name.toLowerCase()}@example.com`, passwordHash: null } });
   const bob = await join('Bob');
   const carol = await join('Carol');
   const [allTalk] = await store.listOpenRooms();
@@ -111,7 +119,14 @@ describe('account and users', () => {
   it('account.setup creates the administrator and the "All Talk" room with room.created then membership.added', async (t) => {
     const store = await createStore({ type: 'sqlite', path: ':memory:' });
     const bus = await createBus({ type: 'local', replayLimit: 100 });
-    const messaging = startMessaging({ store, bus, logger: createLogger('silent', 'messaging'), metrics: createMetrics({ target: 'messaging', version: 'test' }), limits: { messageChars: 100 }, publicUrl: 'http://hearth.test' });
+    const messaging = startMessaging({
+      store,
+      bus,
+      logger: createLogger('silent', 'messaging'),
+      metrics: createMetrics({ target: 'messaging', version: 'test' }),
+      limits: { messageChars: 100 },
+      publicUrl: 'http://hearth.test',
+    });
     t.after(async () => {
       await messaging.stop();
       await bus.close();
@@ -146,7 +161,10 @@ describe('account and users', () => {
     assert.equal(added.membership.readSeq, 0);
     assert.deepEqual(await memberIdsOf(store, room.id), [user.id]);
 
-    await rejectsWith(commands.send('account.setup', { accountName: 'Again', admin: { name: 'Eve', email: 'eve@example.com', passwordHash: null } }), 'already_set_up');
+    await rejectsWith(
+      commands.send('account.setup', { accountName: 'Again', admin: { name: 'Eve', email: 'eve@example.com', passwordHash: null } }),
+      'already_set_up',
+    );
     assert.equal(await store.countUsers(), 1);
     assert.equal((await store.getAccount())?.name, 'Acme');
     assert.equal((await roomOf(store, room.id)).lastSeq, 2);
@@ -156,7 +174,11 @@ describe('account and users', () => {
     const w = await openWorld(t);
     const random = await w.commands.send('room.create', { actorId: w.admin.id, kind: 'open', name: 'Random', memberIds: [] });
     const secret = await w.commands.send('room.create', { actorId: w.admin.id, kind: 'closed', name: 'Secret', memberIds: [] });
-    const dave = await w.commands.send('user.create', { joinCode: w.joinCode, actorId: null, user: { name: 'Dave', email: 'dave@example.com', passwordHash: null } });
+    const dave = await w.commands.send('user.create', {
+      joinCode: w.joinCode,
+      actorId: null,
+      user: { name: 'Dave', email: 'dave@example.com', passwordHash: null },
+    });
     assert.equal(dave.role, 'member');
     const rooms = (await w.store.listRoomsForMember(dave.id)).map((r) => r.id).sort();
     assert.deepEqual(rooms, [w.allTalk.id, random.id].sort());
@@ -192,7 +214,10 @@ describe('account and users', () => {
     assert.equal(updated.active, false);
     assert.deepEqual(
       w.signals.map((s) => [s.type, 'userId' in s ? s.userId : null]),
-      [['sessions.revoked', w.carol.id], ['user.updated', w.carol.id]],
+      [
+        ['sessions.revoked', w.carol.id],
+        ['user.updated', w.carol.id],
+      ],
     );
   });
 
@@ -202,7 +227,11 @@ describe('account and users', () => {
     const message = await post(w, w.bob, room, 'boost me');
     const deactivated = await w.commands.send('user.update', { actorId: w.admin.id, userId: w.carol.id, active: false });
     assert.equal(deactivated.active, false);
-    const before = { room: await roomOf(w.store, room), events: await w.store.eventsSince(room, 0, 1_000), membership: await w.store.getMembership(room, w.carol.id) };
+    const before = {
+      room: await roomOf(w.store, room),
+      events: await w.store.eventsSince(room, 0, 1_000),
+      membership: await w.store.getMembership(room, w.carol.id),
+    };
 
     await rejectsWith(post(w, w.carol, room, 'am I still here?'), 'user_not_found', 'actorId');
     await rejectsWith(w.commands.send('boost.add', { actorId: w.carol.id, messageId: message.id, content: '👋' }), 'user_not_found', 'actorId');
@@ -215,7 +244,10 @@ describe('account and users', () => {
     assert.deepEqual(await roomOf(w.store, room), before.room);
     assert.deepEqual(await w.store.eventsSince(room, 0, 1_000), before.events);
     assert.deepEqual(await w.store.getMembership(room, w.carol.id), before.membership);
-    assert.deepEqual((await w.store.listMessages(room, { limit: 100 })).map((m) => m.id), [message.id]);
+    assert.deepEqual(
+      (await w.store.listMessages(room, { limit: 100 })).map((m) => m.id),
+      [message.id],
+    );
     assert.deepEqual((await w.store.getMessage(message.id))?.boosts, []);
   });
 });
@@ -258,7 +290,10 @@ describe('message.post', () => {
     for (const reply of concurrent) assert.equal(reply.id, first.id);
     assert.equal((await roomOf(w.store, room)).lastSeq, lastSeq);
     const stored = await w.store.listMessages(room, { limit: 100 });
-    assert.deepEqual(stored.map((m) => [m.id, m.seq, m.body]), [[first.id, first.seq, 'deploy finished']]);
+    assert.deepEqual(
+      stored.map((m) => [m.id, m.seq, m.body]),
+      [[first.id, first.seq, 'deploy finished']],
+    );
 
     // The key is per author: another person may use the same clientMessageId.
     const carols = await post(w, w.carol, room, 'mine', 'deploy-4711');
@@ -266,7 +301,7 @@ describe('message.post', () => {
     assert.equal(carols.seq, lastSeq + 1);
   });
 
-  it("a post leaves the room read for its author and unread for the others", async (t) => {
+  it('a post leaves the room read for its author and unread for the others', async (t) => {
     const w = await openWorld(t);
     const message = await post(w, w.bob, w.allTalk.id, 'lunch?');
     const unreadFor = async (user: User) => (await w.store.listRoomsForMember(user.id)).find((r) => r.id === w.allTalk.id)?.unread;
@@ -361,7 +396,10 @@ describe('editing, deleting and boosts', () => {
     await rejectsWith(w.commands.send('boost.add', { actorId: w.carol.id, messageId: message.id, content: '1234567890abcdefg' }), 'invalid_request', 'content');
     await rejectsWith(w.commands.send('boost.add', { actorId: w.carol.id, messageId: message.id, content: '   ' }), 'invalid_request', 'content');
 
-    assert.deepEqual((await w.store.getMessage(message.id))?.boosts.map((b) => b.id), [boost.id, emoji.id]);
+    assert.deepEqual(
+      (await w.store.getMessage(message.id))?.boosts.map((b) => b.id),
+      [boost.id, emoji.id],
+    );
     await rejectsWith(w.commands.send('boost.remove', { actorId: w.bob.id, boostId: boost.id }), 'forbidden');
     assert.deepEqual(await w.commands.send('boost.remove', { actorId: w.carol.id, boostId: boost.id }), { removed: true });
     assert.deepEqual(await w.commands.send('boost.remove', { actorId: w.admin.id, boostId: emoji.id }), { removed: true });
@@ -412,13 +450,19 @@ describe('rooms and memberships', () => {
     assert.equal(closed.kind, 'closed');
     await w.commands.send('membership.remove', { actorId: w.bob.id, roomId: room.id, userId: w.carol.id });
     assert.deepEqual(await memberIdsOf(w.store, room.id), [w.admin.id, w.bob.id].sort());
-    const dave = await w.commands.send('user.create', { joinCode: w.joinCode, actorId: null, user: { name: 'Dave', email: 'dave@example.com', passwordHash: null } });
+    const dave = await w.commands.send('user.create', {
+      joinCode: w.joinCode,
+      actorId: null,
+      user: { name: 'Dave', email: 'dave@example.com', passwordHash: null },
+    });
     assert.equal(await w.store.getMembership(room.id, dave.id), null, 'a closed room is not joined by new users');
 
     const reopened = await w.commands.send('room.update', { actorId: w.bob.id, roomId: room.id, kind: 'open' });
     assert.equal(reopened.kind, 'open');
     assert.deepEqual(await memberIdsOf(w.store, room.id), [...everyone, dave.id].sort());
-    const tail = (await w.store.eventsSince(room.id, closed.lastSeq, 100)).map((e) => (e.type === 'membership.added' ? `added ${e.membership.userId}` : e.type));
+    const tail = (await w.store.eventsSince(room.id, closed.lastSeq, 100)).map((e) =>
+      e.type === 'membership.added' ? `added ${e.membership.userId}` : e.type,
+    );
     assert.deepEqual(tail.slice(0, 2), ['membership.removed', 'room.updated']);
     assert.deepEqual(tail.slice(2).sort(), [`added ${w.carol.id}`, `added ${dave.id}`].sort());
     assert.equal(reopened.lastSeq, closed.lastSeq + 4);
@@ -477,7 +521,10 @@ describe('outbox relay and failures', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(w.published.length, total, 'nothing published twice');
     for (const roomId of rooms) {
-      assert.deepEqual(w.published.filter((e) => e.roomId === roomId), stored.get(roomId));
+      assert.deepEqual(
+        w.published.filter((e) => e.roomId === roomId),
+        stored.get(roomId),
+      );
     }
     assert.deepEqual(await w.store.unpublishedEvents(100), []);
   });
@@ -487,7 +534,12 @@ describe('outbox relay and failures', () => {
     const room = w.allTalk.id;
     const message = await post(w, w.bob, room, 'base');
     await waitUntil(async () => (await w.store.unpublishedEvents(10)).length === 0, 'the outbox to drain');
-    const before = { room: await roomOf(w.store, room), events: await w.store.eventsSince(room, 0, 1_000), published: w.published.length, rooms: await w.store.listRoomsForMember(w.bob.id) };
+    const before = {
+      room: await roomOf(w.store, room),
+      events: await w.store.eventsSince(room, 0, 1_000),
+      published: w.published.length,
+      rooms: await w.store.listRoomsForMember(w.bob.id),
+    };
 
     await rejectsWith(post(w, w.bob, room, 'x'.repeat(MESSAGE_CHARS + 1)), 'payload_too_large', 'body');
     await rejectsWith(post(w, w.bob, room, '/play nope'), 'invalid_request', 'body');
@@ -557,14 +609,46 @@ describe('audit log', () => {
     const w = await openWorld(t);
     const created = (await auditSince(w.store, 0)).filter((entry) => entry.action === 'user.created');
     assert.deepEqual(created, [
-      { actorId: w.admin.id, action: 'user.created', targetType: 'user', targetId: w.admin.id, detail: { via: 'setup', role: 'administrator', email: 'ada@example.com' }, origin: null },
-      { actorId: w.bob.id, action: 'user.created', targetType: 'user', targetId: w.bob.id, detail: { via: 'join_link', role: 'member', email: 'bob@example.com' }, origin: null },
-      { actorId: w.carol.id, action: 'user.created', targetType: 'user', targetId: w.carol.id, detail: { via: 'join_link', role: 'member', email: 'carol@example.com' }, origin: null },
+      {
+        actorId: w.admin.id,
+        action: 'user.created',
+        targetType: 'user',
+        targetId: w.admin.id,
+        detail: { via: 'setup', role: 'administrator', email: 'ada@example.com' },
+        origin: null,
+      },
+      {
+        actorId: w.bob.id,
+        action: 'user.created',
+        targetType: 'user',
+        targetId: w.bob.id,
+        detail: { via: 'join_link', role: 'member', email: 'bob@example.com' },
+        origin: null,
+      },
+      {
+        actorId: w.carol.id,
+        action: 'user.created',
+        targetType: 'user',
+        targetId: w.carol.id,
+        detail: { via: 'join_link', role: 'member', email: 'carol@example.com' },
+        origin: null,
+      },
     ]);
     const start = await lastAuditId(w.store);
-    const dan = await w.commands.send('user.create', { joinCode: null, actorId: w.admin.id, user: { name: 'Dan', email: 'dan@example.com', passwordHash: null, role: 'administrator' } }, { origin });
+    const dan = await w.commands.send(
+      'user.create',
+      { joinCode: null, actorId: w.admin.id, user: { name: 'Dan', email: 'dan@example.com', passwordHash: null, role: 'administrator' } },
+      { origin },
+    );
     assert.deepEqual(await auditSince(w.store, start), [
-      { actorId: w.admin.id, action: 'user.created', targetType: 'user', targetId: dan.id, detail: { via: 'administrator', role: 'administrator', email: 'dan@example.com' }, origin },
+      {
+        actorId: w.admin.id,
+        action: 'user.created',
+        targetType: 'user',
+        targetId: dan.id,
+        detail: { via: 'administrator', role: 'administrator', email: 'dan@example.com' },
+        origin,
+      },
     ]);
   });
 
@@ -573,7 +657,9 @@ describe('audit log', () => {
     const start = await lastAuditId(w.store);
     const account = await w.commands.send('account.rotateJoinCode', { actorId: w.admin.id });
     const entries = await auditSince(w.store, start);
-    assert.deepEqual(entries, [{ actorId: w.admin.id, action: 'account.join_link_rotated', targetType: 'account', targetId: account.id, detail: {}, origin: null }]);
+    assert.deepEqual(entries, [
+      { actorId: w.admin.id, action: 'account.join_link_rotated', targetType: 'account', targetId: account.id, detail: {}, origin: null },
+    ]);
     assert.ok(!JSON.stringify(entries).includes(account.joinCode));
   });
 
@@ -589,13 +675,23 @@ describe('audit log', () => {
     await w.commands.send('membership.add', { actorId: w.bob.id, roomId: room.id, userId: w.carol.id }, { origin });
     const target = { targetType: 'room', targetId: room.id } as const;
     const carol = { targetType: 'user', targetId: w.carol.id } as const;
-    assert.deepEqual(await auditSince(w.store, start), [
-      { actorId: w.bob.id, action: 'room.created', ...target, detail: { name: 'Plans', kind: 'closed', memberIds: [w.carol.id] }, origin },
-      { actorId: w.admin.id, action: 'room.updated', ...target, detail: { nameFrom: 'Plans', nameTo: 'Secret plans', kindFrom: 'closed', kindTo: 'open' }, origin },
-      { actorId: w.admin.id, action: 'room.updated', ...target, detail: { kindFrom: 'open', kindTo: 'closed' }, origin },
-      { actorId: w.admin.id, action: 'membership.removed', ...carol, detail: { roomId: room.id, roomName: 'Secret plans' }, origin },
-      { actorId: w.bob.id, action: 'membership.added', ...carol, detail: { roomId: room.id, roomName: 'Secret plans' }, origin },
-    ], 'a removal or addition that changed nothing is not recorded');
+    assert.deepEqual(
+      await auditSince(w.store, start),
+      [
+        { actorId: w.bob.id, action: 'room.created', ...target, detail: { name: 'Plans', kind: 'closed', memberIds: [w.carol.id] }, origin },
+        {
+          actorId: w.admin.id,
+          action: 'room.updated',
+          ...target,
+          detail: { nameFrom: 'Plans', nameTo: 'Secret plans', kindFrom: 'closed', kindTo: 'open' },
+          origin,
+        },
+        { actorId: w.admin.id, action: 'room.updated', ...target, detail: { kindFrom: 'open', kindTo: 'closed' }, origin },
+        { actorId: w.admin.id, action: 'membership.removed', ...carol, detail: { roomId: room.id, roomName: 'Secret plans' }, origin },
+        { actorId: w.bob.id, action: 'membership.added', ...carol, detail: { roomId: room.id, roomName: 'Secret plans' }, origin },
+      ],
+      'a removal or addition that changed nothing is not recorded',
+    );
   });
 
   it('a refused command records nothing', async (t) => {
@@ -621,7 +717,14 @@ describe('a command that fails on the server', () => {
     const bus = await createBus({ type: 'local', replayLimit: 100 });
     const lines: Array<Record<string, unknown>> = [];
     const logger = createLogger('debug', 'messaging', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
-    const messaging = startMessaging({ store, bus, logger, metrics: createMetrics({ target: 'messaging', version: 'test' }), limits: { messageChars: MESSAGE_CHARS }, publicUrl: 'http://hearth.test' });
+    const messaging = startMessaging({
+      store,
+      bus,
+      logger,
+      metrics: createMetrics({ target: 'messaging', version: 'test' }),
+      limits: { messageChars: MESSAGE_CHARS },
+      publicUrl: 'http://hearth.test',
+    });
     t.after(async () => {
       await messaging.stop();
       await bus.close();

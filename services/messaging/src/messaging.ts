@@ -60,7 +60,15 @@ export function startMessaging(deps: MessagingDeps): Messaging {
     // The events carry the transaction's span, so each realtime process's fan-out joins the post's trace.
     const result = await inSpan('hearth.transaction', {}, () =>
       store.transaction((tx) => {
-        const ctx: HandlerContext = { tx, now: nowIso(), traceparent: currentTraceparent() ?? request.traceparent, origin: request.origin ?? null, limits: deps.limits, afterCommit, queued };
+        const ctx: HandlerContext = {
+          tx,
+          now: nowIso(),
+          traceparent: currentTraceparent() ?? request.traceparent,
+          origin: request.origin ?? null,
+          limits: deps.limits,
+          afterCommit,
+          queued,
+        };
         return HANDLERS[name](ctx, payload);
       }),
     );
@@ -97,7 +105,12 @@ export function startMessaging(deps: MessagingDeps): Messaging {
   function failed(request: CommandRequest, error: unknown): HearthError {
     const known = isHearthError(error) ? error : new HearthError('internal', error instanceof Error ? error.message : String(error), { cause: error });
     if (known.isServerSide) {
-      const fields = { err: error, code: known.code, command: request.name, ...(request.traceparent === undefined ? {} : { traceparent: request.traceparent }) };
+      const fields = {
+        err: error,
+        code: known.code,
+        command: request.name,
+        ...(request.traceparent === undefined ? {} : { traceparent: request.traceparent }),
+      };
       logger[known.code === 'internal' ? 'error' : 'warn'](fields, `command ${request.name} failed: ${known.message}`);
     }
     return known;

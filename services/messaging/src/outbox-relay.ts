@@ -24,7 +24,9 @@ export function createOutboxRelay(store: Store, bus: Bus, logger: Logger, metric
 
   /** Each publication is a span of the trace of the command that committed the event. */
   const publish = (entry: OutboxEntry): Promise<void> =>
-    inSpan('hearth.outbox.publish', { kind: SpanKind.PRODUCER, parent: contextOfTraceparent(entry.event.traceparent) }, () => bus.publishRoomEvent(entry.event));
+    inSpan('hearth.outbox.publish', { kind: SpanKind.PRODUCER, parent: contextOfTraceparent(entry.event.traceparent) }, () =>
+      bus.publishRoomEvent(entry.event),
+    );
 
   /** One batch; true when it was full, so more may be waiting. */
   async function pass(): Promise<boolean> {

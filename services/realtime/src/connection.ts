@@ -79,7 +79,13 @@ export class Connection {
   /** Starts streaming a room after `afterSeq`: registers for live events first, then catches up. */
   joinRoom(roomId: string, afterSeq: number): Promise<void> {
     if (this.#closed || this.#rooms.has(roomId)) return Promise.resolve();
-    const stream = new RoomStream(roomId, afterSeq, this.#hooks.loadEvents(roomId), (event) => this.#sendEvent(event), () => this.pace());
+    const stream = new RoomStream(
+      roomId,
+      afterSeq,
+      this.#hooks.loadEvents(roomId),
+      (event) => this.#sendEvent(event),
+      () => this.pace(),
+    );
     this.#rooms.set(roomId, stream);
     this.#hooks.roomJoined(this, roomId);
     return stream.catchUp();

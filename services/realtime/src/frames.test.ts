@@ -23,6 +23,10 @@ describe('parseClientFrame', () => {
     ['{"type":"typing"}', /typing.roomId/],
   ];
   for (const [text, message] of refusals) {
-    it(`refuses ${text}`, () => assert.throws(() => parseClientFrame(text), (e: unknown) => e instanceof FrameError && message.test(e.message)));
+    it(`refuses ${text}`, () =>
+      assert.throws(
+        () => parseClientFrame(text),
+        (e: unknown) => e instanceof FrameError && message.test(e.message),
+      ));
   }
 });

@@ -2,7 +2,13 @@ import type { RoomEvent } from '@hearth/core';
 
 /** What the server sends; docs/protocol.md §4.3 is the reference for clients. */
 export type ServerFrame =
-  | { readonly type: 'ready'; readonly connectionId: string; readonly userId: string; readonly rooms: Record<string, number>; readonly online: readonly string[] }
+  | {
+      readonly type: 'ready';
+      readonly connectionId: string;
+      readonly userId: string;
+      readonly rooms: Record<string, number>;
+      readonly online: readonly string[];
+    }
   | { readonly type: 'room.event'; readonly event: RoomEvent }
   | { readonly type: 'typing'; readonly roomId: string; readonly userId: string }
   | { readonly type: 'presence'; readonly userId: string; readonly online: boolean }

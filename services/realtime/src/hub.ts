@@ -56,10 +56,7 @@ export class Hub {
       for (const set of this.#byUser.values()) for (const connection of set) open[connection.transportKind] += 1;
       for (const [transport, count] of Object.entries(open)) deps.metrics.connections.set({ transport }, count);
     });
-    this.#subscriptions = [
-      deps.bus.subscribeRoomEvents((event) => this.#route(event)),
-      deps.bus.subscribeSignals((signal) => this.#signal(signal)),
-    ];
+    this.#subscriptions = [deps.bus.subscribeRoomEvents((event) => this.#route(event)), deps.bus.subscribeSignals((signal) => this.#signal(signal))];
     this.#sweep = setInterval(() => void this.#sweepPresence(), PRESENCE_SWEEP_MS);
     this.#sweep.unref();
   }
@@ -150,14 +147,19 @@ export class Hub {
     if (connections === 0) return;
     const { metrics, logger } = this.#deps;
     const now = Date.now();
-    for (const event of events) observeWithTrace(metrics.delivery, Math.max(0, now - Date.parse(event.at)) / 1_000, {}, traceIdOfTraceparent(event.traceparent));
+    for (const event of events)
+      observeWithTrace(metrics.delivery, Math.max(0, now - Date.parse(event.at)) / 1_000, {}, traceIdOfTraceparent(event.traceparent));
     metrics.fanoutSends.inc(events.length * connections - dropped);
     if (dropped > 0) metrics.fanoutDrops.inc(dropped);
     const [first, ...rest] = events;
     if (first?.traceparent === undefined) return;
     const links = rest.map((event) => linkTo(event.traceparent)).filter((link): link is Link => link !== null);
     const attributes = { 'hearth.events': events.length, 'hearth.connections': connections };
-    const span = tracer().startSpan('hearth.fanout', { kind: SpanKind.CONSUMER, startTime: startedAt, links, attributes }, contextOfTraceparent(first.traceparent));
+    const span = tracer().startSpan(
+      'hearth.fanout',
+      { kind: SpanKind.CONSUMER, startTime: startedAt, links, attributes },
+      contextOfTraceparent(first.traceparent),
+    );
     withSpan(span, () => logger.debug({ events: events.length, connections }, 'room events delivered'));
     span.end(now);
   }
@@ -167,11 +169,20 @@ export class Hub {
       case 'typing':
         return this.#typing(signal.roomId, signal.userId);
       case 'presence':
-        return this.#each(() => true, (c) => c.send({ type: 'presence', userId: signal.userId, online: signal.online }));
+        return this.#each(
+          () => true,
+          (c) => c.send({ type: 'presence', userId: signal.userId, online: signal.online }),
+        );
       case 'sessions.revoked':
-        return this.#each((c) => c.user.id === signal.userId, (c) => c.close('unauthenticated', 'your session ended'));
+        return this.#each(
+          (c) => c.user.id === signal.userId,
+          (c) => c.close('unauthenticated', 'your session ended'),
+        );
       case 'session.ended':
-        return this.#each((c) => c.sessionId === signal.sessionId, (c) => c.close('unauthenticated', 'you signed out'));
+        return this.#each(
+          (c) => c.sessionId === signal.sessionId,
+          (c) => c.close('unauthenticated', 'you signed out'),
+        );
       case 'user.updated':
         return;
     }

@@ -57,7 +57,10 @@ describe('LiveDelivery', () => {
     const delivery = setup({ r: targets });
     delivery.push(event('r', 1));
     await nextTurn(); // one slice has run: some connections have seq 1, the rest wait
-    assert.ok(targets.some((t) => t.seqs.length === 0), 'the first batch was cut into slices');
+    assert.ok(
+      targets.some((t) => t.seqs.length === 0),
+      'the first batch was cut into slices',
+    );
     delivery.push(event('r', 2));
     delivery.push(event('r', 3));
     await settle(targets, 3);

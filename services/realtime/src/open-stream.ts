@@ -9,7 +9,13 @@ import type { RealtimeDeps } from './realtime.ts';
  * events that arrive meanwhile wait in each room's stream, so nothing is lost or
  * sent twice. Resolves once `ready` is sent.
  */
-export async function openStream(deps: RealtimeDeps, hub: Hub, signedIn: SignedIn, transport: Transport, resume: Readonly<Record<string, number>>): Promise<Connection> {
+export async function openStream(
+  deps: RealtimeDeps,
+  hub: Hub,
+  signedIn: SignedIn,
+  transport: Transport,
+  resume: Readonly<Record<string, number>>,
+): Promise<Connection> {
   const { metrics } = deps;
   try {
     const connection = await start(deps, hub, signedIn, transport, resume);

@@ -107,8 +107,14 @@ describe('realtime over WebSocket and SSE', () => {
     await bob.waitFor(isEventAt(w.allTalk, start + 8), `seq ${start + 8}`);
     const events = roomEventsOf(bob.frames, w.allTalk);
     assert.deepEqual(seqs(events), range(start + 1, start + 8));
-    assert.deepEqual(events.map((e) => e.type), [...Array<string>(5).fill('message.created'), 'message.updated', 'boost.created', 'message.deleted']);
-    assert.deepEqual(events.slice(0, 5).map((e) => (e.type === 'message.created' ? e.message.id : null)), posted.map((m) => m.id));
+    assert.deepEqual(
+      events.map((e) => e.type),
+      [...Array<string>(5).fill('message.created'), 'message.updated', 'boost.created', 'message.deleted'],
+    );
+    assert.deepEqual(
+      events.slice(0, 5).map((e) => (e.type === 'message.created' ? e.message.id : null)),
+      posted.map((m) => m.id),
+    );
     assert.deepEqual(events, await w.server.backends.store.eventsSince(w.allTalk, start, 100));
     for (const event of events) assert.equal(event.v, 1);
   });
@@ -126,7 +132,10 @@ describe('realtime over WebSocket and SSE', () => {
     const marker = await post(w, w.admin, w.allTalk, 'marker');
     await bob.waitFor(isEventAt(w.allTalk, marker.seq), 'the marker');
     const events = roomEventsOf(bob.frames, room.id);
-    assert.deepEqual(events.map((e) => `${e.seq} ${e.type}`), ['3 membership.added', `${hello.seq} message.created`, '5 membership.removed']);
+    assert.deepEqual(
+      events.map((e) => `${e.seq} ${e.type}`),
+      ['3 membership.added', `${hello.seq} message.created`, '5 membership.removed'],
+    );
   });
 
   it('resume replays exactly the missed events, then live ones; an unlisted room starts live', async (t) => {
@@ -195,7 +204,9 @@ describe('realtime over WebSocket and SSE', () => {
     const carol = ws(t, w, w.carol);
     const admin = ws(t, w, w.admin);
     await Promise.all([bob.ready(), carol.ready(), admin.ready()]);
-    const closed = (await call(w.server.app, 'POST', '/api/rooms', { session: w.admin, body: { kind: 'closed', name: 'No Bob', memberIds: [w.carol.user.id] } })).json<Room>();
+    const closed = (
+      await call(w.server.app, 'POST', '/api/rooms', { session: w.admin, body: { kind: 'closed', name: 'No Bob', memberIds: [w.carol.user.id] } })
+    ).json<Room>();
     await Promise.all([admin.waitFor(isEventAt(closed.id, 3), 'the new room at the admin'), carol.waitFor(isEventAt(closed.id, 3), 'the new room at carol')]);
 
     bob.send({ type: 'typing', roomId: w.allTalk });
@@ -211,8 +222,16 @@ describe('realtime over WebSocket and SSE', () => {
     bob.send({ type: 'ping' });
     await bob.waitFor((frame) => frame.type === 'pong', 'pong');
     await sleep(50);
-    assert.deepEqual(bob.frames.filter((frame) => frame.type === 'typing'), [], 'not the sender, nor a non-member');
-    assert.deepEqual(carol.frames.filter((frame) => frame.type === 'typing'), [typing], 'once; not to the typist herself');
+    assert.deepEqual(
+      bob.frames.filter((frame) => frame.type === 'typing'),
+      [],
+      'not the sender, nor a non-member',
+    );
+    assert.deepEqual(
+      carol.frames.filter((frame) => frame.type === 'typing'),
+      [typing],
+      'once; not to the typist herself',
+    );
     assert.deepEqual(
       admin.frames.filter((frame) => frame.type === 'typing'),
       [typing, { type: 'typing', roomId: closed.id, userId: w.carol.user.id }],
@@ -250,7 +269,7 @@ describe('realtime over WebSocket and SSE', () => {
     assert.deepEqual(stream.frames.at(-1), { type: 'error', code: 'unauthenticated', message: 'your session ended' });
 
     const marker = await post(w, w.admin, w.allTalk, 'bob is still connected');
-    await other.waitFor(isEventAt(w.allTalk, marker.seq), 'the marker on the other user\'s socket');
+    await other.waitFor(isEventAt(w.allTalk, marker.seq), "the marker on the other user's socket");
   });
 
   it('two hello frames back to back open one stream: one ready, each event once, and closing detaches it', async (t) => {
@@ -276,7 +295,7 @@ describe('realtime over WebSocket and SSE', () => {
     assert.ok(offline, 'GET /api/presence still lists the user 2 s after their only socket closed');
   });
 
-  it('a deactivated user\'s cookie is refused at once: the next request is 401 and a new WebSocket is refused 401', async (t) => {
+  it("a deactivated user's cookie is refused at once: the next request is 401 and a new WebSocket is refused 401", async (t) => {
     const hana = await joinAs(w.server.app, w.admin, 'Hana');
     const socket = ws(t, w, hana);
     await socket.ready();
@@ -296,7 +315,7 @@ describe('realtime over WebSocket and SSE', () => {
     assert.equal((await socket.closed).code, 4001);
   });
 
-  it('signing out closes the streams of that session with 4001, not those of the same user\'s other session', async (t) => {
+  it("signing out closes the streams of that session with 4001, not those of the same user's other session", async (t) => {
     const frank = await joinAs(w.server.app, w.admin, 'Frank');
     const signIn = await call(w.server.app, 'POST', '/api/session', { body: { email: 'frank@example.com', password: PASSWORD } });
     const other = sessionOf(signIn);
@@ -333,7 +352,10 @@ describe('realtime over WebSocket and SSE', () => {
     await Promise.all([socket.waitFor(isEventAt(w.allTalk, last), 'ws last'), stream.waitFor(isEventAt(w.allTalk, last), 'sse last')]);
     assert.deepEqual(roomEventFrames(stream.frames, w.allTalk), roomEventFrames(socket.frames, w.allTalk));
     const sent = stream.messages.filter((m) => m.event === 'room.event');
-    assert.deepEqual(sent.map((m) => m.id), range(start + 1, last).map((seq) => `${w.allTalk}:${seq}`));
+    assert.deepEqual(
+      sent.map((m) => m.id),
+      range(start + 1, last).map((seq) => `${w.allTalk}:${seq}`),
+    );
 
     const resumed = sse(t, w, { cookie: w.bob.cookie, lastEventId: `${w.allTalk}:${last - 2}` });
     const ready = await resumed.waitFor((frame) => frame.type === 'ready', 'resumed ready');
@@ -342,7 +364,10 @@ describe('realtime over WebSocket and SSE', () => {
     await resumed.waitFor(isEventAt(w.allTalk, last), 'resumed last');
     const live = await post(w, w.carol, w.allTalk, 'sse live');
     await resumed.waitFor(isEventAt(w.allTalk, live.seq), 'resumed live');
-    assert.deepEqual(resumed.messages.filter((m) => m.event === 'room.event').map((m) => m.id), [last - 1, last, live.seq].map((seq) => `${w.allTalk}:${seq}`));
+    assert.deepEqual(
+      resumed.messages.filter((m) => m.event === 'room.event').map((m) => m.id),
+      [last - 1, last, live.seq].map((seq) => `${w.allTalk}:${seq}`),
+    );
 
     // The header wins over an older resume value for its room.
     const both = sse(t, w, { cookie: w.bob.cookie, resume: { [w.allTalk]: 1 }, lastEventId: `${w.allTalk}:${live.seq - 1}` });

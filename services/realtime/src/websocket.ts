@@ -154,7 +154,8 @@ export function createWebSocketEndpoint(deps: RealtimeDeps, hub: Hub, authentica
 
   async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const refused = (): void => deps.metrics.connectFailures.inc({ transport: 'websocket', reason: 'refused' });
-    if (!isSameOrigin(request, deps.publicUrl)) return (refused(), refuse(socket, new HearthError('forbidden', 'WebSocket connections must come from this site')));
+    if (!isSameOrigin(request, deps.publicUrl))
+      return (refused(), refuse(socket, new HearthError('forbidden', 'WebSocket connections must come from this site')));
     const signedIn = await authenticate(request.headers.cookie);
     if (signedIn === null) return (refused(), refuse(socket, new HearthError('unauthenticated', 'sign in first')));
     wss.handleUpgrade(request, socket, head, (ws) => serve(ws, socket, signedIn));

@@ -1,14 +1,6 @@
 import type { EphemeralSignal, RoomEvent } from '../domain/events.ts';
 import { HearthError, isHearthError } from '../errors.ts';
-import type {
-  Bus,
-  CommandHandler,
-  CommandReply,
-  CommandRequest,
-  RoomEventListener,
-  SignalListener,
-  Subscription,
-} from './bus.ts';
+import type { Bus, CommandHandler, CommandReply, CommandRequest, RoomEventListener, SignalListener, Subscription } from './bus.ts';
 import { Fanout } from './fanout.ts';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -193,13 +185,8 @@ class RoomLog {
   }
 }
 
-
 /** A handler that throws gets the same reply shape a remote handler's failure would. */
-async function answer(
-  handler: CommandHandler,
-  request: CommandRequest,
-  onError: (error: unknown) => void,
-): Promise<CommandReply> {
+async function answer(handler: CommandHandler, request: CommandRequest, onError: (error: unknown) => void): Promise<CommandReply> {
   try {
     return await handler(request);
   } catch (error) {

@@ -45,7 +45,14 @@ runBusContract('BusNats', () => open(freshInstance()));
 runBusContract('BusNats on a 3-node cluster, stream R3', () => openOnCluster(freshInstance()));
 
 async function openOnCluster(instance: string): Promise<BusNats> {
-  const bus = await BusNats.connect({ type: 'nats', servers: clusterServers(), credentials: clusterCredentials(), instance, replayLimit: 1_000, streamReplicas: 3 });
+  const bus = await BusNats.connect({
+    type: 'nats',
+    servers: clusterServers(),
+    credentials: clusterCredentials(),
+    instance,
+    replayLimit: 1_000,
+    streamReplicas: 3,
+  });
   opened.add(bus);
   return bus;
 }
@@ -84,7 +91,6 @@ describe('BusNats', () => {
     assert.ok(after.bytes > before.bytes, `the stream grew: ${before.bytes} -> ${after.bytes} bytes`);
     assert.ok(after.maxBytes === null || after.maxBytes > after.bytes);
     assert.equal((await subscriber.streamUsage()).consumerPending, 0, 'the feed has everything');
-
   });
 
   it('names NATS and the server when it cannot connect', async () => {
@@ -160,7 +166,10 @@ describe('BusNats', () => {
     const instance = freshInstance();
     const [client, a, b] = await Promise.all([open(instance), open(instance), open(instance)]);
     const handled: string[] = [];
-    for (const [name, bus] of [['a', a], ['b', b]] as const) {
+    for (const [name, bus] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
       bus.handleCommands(async (request) => {
         handled.push(name);
         return { ok: true, result: { by: name, n: request.payload } };
@@ -182,7 +191,10 @@ describe('BusNats', () => {
     const [client, handler] = await Promise.all([open(instance), open(instance)]);
     const seen: CommandRequest[] = [];
     const errors: unknown[] = [];
-    const failing = await BusNats.connect({ type: 'nats', servers: [nats.url], instance: freshInstance(), replayLimit: 10 }, { onError: (e) => errors.push(e) });
+    const failing = await BusNats.connect(
+      { type: 'nats', servers: [nats.url], instance: freshInstance(), replayLimit: 10 },
+      { onError: (e) => errors.push(e) },
+    );
     opened.add(failing);
     handler.handleCommands(async (request) => {
       seen.push(request);
@@ -257,9 +269,15 @@ describe('BusNats', () => {
 });
 
 describe('BusNats on a 3-node cluster', () => {
-  it('is refused without the cluster\'s credentials, or with a wrong password, naming NATS and not the password', async () => {
+  it("is refused without the cluster's credentials, or with a wrong password, naming NATS and not the password", async () => {
     for (const credentials of [undefined, { user: cluster.clientAuth.user, pass: 'wrong-password' }]) {
-      const config = { type: 'nats' as const, servers: clusterServers(), instance: freshInstance(), replayLimit: 10, ...(credentials === undefined ? {} : { credentials }) };
+      const config = {
+        type: 'nats' as const,
+        servers: clusterServers(),
+        instance: freshInstance(),
+        replayLimit: 10,
+        ...(credentials === undefined ? {} : { credentials }),
+      };
       await assert.rejects(BusNats.connect(config), (error: unknown) => {
         assert.ok(error instanceof HearthError);
         assert.equal(error.code, 'unavailable');

@@ -634,7 +634,6 @@ function runFrom(events: readonly RoomEvent[], from: number, count: number): Roo
   return run.length === count ? run : null;
 }
 
-
 /**
  * Follows the connection's state. nats.js v3 discards what was written while disconnected
  * when it reconnects, so a publish or request made during an outage is lost and only times

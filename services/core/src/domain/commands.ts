@@ -100,9 +100,25 @@ export interface CommandResults {
 export type CommandName = keyof CommandPayloads;
 
 export const COMMAND_NAMES: readonly CommandName[] = [
-  'account.setup', 'account.rotateJoinCode', 'user.create', 'user.update', 'room.create', 'direct.open',
-  'room.update', 'membership.add', 'membership.remove', 'membership.update', 'message.post', 'message.edit',
-  'message.delete', 'boost.add', 'boost.remove', 'bot.create', 'bot.token.create', 'bot.token.revoke', 'user.provision',
+  'account.setup',
+  'account.rotateJoinCode',
+  'user.create',
+  'user.update',
+  'room.create',
+  'direct.open',
+  'room.update',
+  'membership.add',
+  'membership.remove',
+  'membership.update',
+  'message.post',
+  'message.edit',
+  'message.delete',
+  'boost.add',
+  'boost.remove',
+  'bot.create',
+  'bot.token.create',
+  'bot.token.revoke',
+  'user.provision',
 ];
 
 export function isCommandName(name: string): name is CommandName {

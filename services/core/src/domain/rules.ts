@@ -4,9 +4,35 @@ import type { Involvement, Membership, Message, Role, Room, RoomKind, User } fro
 
 /** Sounds a `/play <name>` message may name, as in Campfire's built-in set. */
 export const SOUNDS = [
-  'bell', 'bezos', 'bueller', 'clowntown', 'cottoneyejoe', 'crickets', 'dadgummit', 'dangerzone',
-  'drama', 'greatjob', 'horn', 'horror', 'inconceivable', 'live', 'loggins', 'mario', 'nyan',
-  'ohmy', 'pushit', 'rimshot', 'sax', 'secret', 'tada', 'tmyk', 'trombone', 'vuvuzela', 'what', 'yeah', 'yodel',
+  'bell',
+  'bezos',
+  'bueller',
+  'clowntown',
+  'cottoneyejoe',
+  'crickets',
+  'dadgummit',
+  'dangerzone',
+  'drama',
+  'greatjob',
+  'horn',
+  'horror',
+  'inconceivable',
+  'live',
+  'loggins',
+  'mario',
+  'nyan',
+  'ohmy',
+  'pushit',
+  'rimshot',
+  'sax',
+  'secret',
+  'tada',
+  'tmyk',
+  'trombone',
+  'vuvuzela',
+  'what',
+  'yeah',
+  'yodel',
 ] as const;
 
 export const BOOST_MAX_CHARS = 16;
@@ -118,10 +144,16 @@ export function isUnread(room: Pick<Room, 'lastMessageSeq'>, membership: Pick<Me
  * rename themselves; only administrators change roles and activation, and never
  * their own (so an account always keeps an administrator).
  */
-export function userUpdateRefusal(actor: Pick<User, 'id' | 'role'>, target: Pick<User, 'id' | 'role'>, change: CommandPayloads['user.update']): HearthError | null {
+export function userUpdateRefusal(
+  actor: Pick<User, 'id' | 'role'>,
+  target: Pick<User, 'id' | 'role'>,
+  change: CommandPayloads['user.update'],
+): HearthError | null {
   // A bot is made by bot.create and stays a bot: its tokens only work while it is one.
   if (change.role !== undefined && (change.role === 'bot') !== (target.role === 'bot')) {
-    return new HearthError('invalid_request', target.role === 'bot' ? "a bot's role cannot be changed" : 'people cannot be made bots; create a bot instead', { field: 'role' });
+    return new HearthError('invalid_request', target.role === 'bot' ? "a bot's role cannot be changed" : 'people cannot be made bots; create a bot instead', {
+      field: 'role',
+    });
   }
   const privileged = change.role !== undefined || change.active !== undefined;
   if (!privileged) {

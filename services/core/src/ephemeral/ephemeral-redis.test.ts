@@ -23,7 +23,12 @@ after(async () => {
 
 /** The config HEARTH_REDIS_URL=redis-sentinel://… gives, as the services read it. */
 function sentinelConfig(instance: string): Parameters<typeof EphemeralRedis.connect>[0] {
-  const config = parseConfig({ HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://n:4222', HEARTH_REDIS_URL: sentinelSet.url, HEARTH_INSTANCE: instance }, ['--target=realtime'], '/tmp', '/tmp');
+  const config = parseConfig(
+    { HEARTH_DATABASE_URL: 'postgres://db/h', HEARTH_NATS_URL: 'nats://n:4222', HEARTH_REDIS_URL: sentinelSet.url, HEARTH_INSTANCE: instance },
+    ['--target=realtime'],
+    '/tmp',
+    '/tmp',
+  );
   if (config.ephemeral.type !== 'redis') throw new Error('not a Redis config');
   return config.ephemeral;
 }

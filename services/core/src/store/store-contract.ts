@@ -163,10 +163,16 @@ function accountTests(test: StoreTest): void {
   });
 
   test('refuses a second account and an update before the first', async (store) => {
-    await rejectsWith(store.transaction((tx) => tx.updateAccount({ name: 'Nobody' })), 'not_set_up');
+    await rejectsWith(
+      store.transaction((tx) => tx.updateAccount({ name: 'Nobody' })),
+      'not_set_up',
+    );
     const account = { id: newId(), name: 'Acme', joinCode: 'join-1', createdAt: at(0) };
     await store.transaction((tx) => tx.insertAccount(account));
-    await rejectsWith(store.transaction((tx) => tx.insertAccount({ ...account, id: newId() })), 'already_set_up');
+    await rejectsWith(
+      store.transaction((tx) => tx.insertAccount({ ...account, id: newId() })),
+      'already_set_up',
+    );
     assert.deepEqual(await store.getAccount(), account);
   });
 }
@@ -212,7 +218,10 @@ function userTests(test: StoreTest): void {
     assert.deepEqual(await store.getCredentialsByEmail('ada@example.com'), { user: changed, passwordHash: 'new' });
     const reactivated = await store.transaction((tx) => tx.updateUser(ada.id, { active: true }));
     assert.equal(reactivated.active, true);
-    await rejectsWith(store.transaction((tx) => tx.updateUser(newId(), { name: 'Ghost' })), 'user_not_found');
+    await rejectsWith(
+      store.transaction((tx) => tx.updateUser(newId(), { name: 'Ghost' })),
+      'user_not_found',
+    );
   });
 }
 
@@ -234,7 +243,10 @@ function roomTests(test: StoreTest): void {
     assert.equal(unnamed.name, null);
     assert.deepEqual(await store.transaction((tx) => tx.updateRoom(room.id, {})), unnamed);
     assert.deepEqual(await store.getRoom(room.id), unnamed);
-    await rejectsWith(store.transaction((tx) => tx.updateRoom(newId(), { name: 'x' })), 'room_not_found');
+    await rejectsWith(
+      store.transaction((tx) => tx.updateRoom(newId(), { name: 'x' })),
+      'room_not_found',
+    );
   });
 
   test('lists open rooms only, by name', async (store) => {
@@ -243,7 +255,10 @@ function roomTests(test: StoreTest): void {
     await addRoom(store, ada, { name: 'alpha' });
     await addRoom(store, ada, { name: 'secret', kind: 'closed' });
     await addRoom(store, ada, { name: null, kind: 'direct', members: [ada, bob], directKey: directKey([ada.id, bob.id]) });
-    assert.deepEqual((await store.listOpenRooms()).map((room) => room.name), ['alpha', 'beta']);
+    assert.deepEqual(
+      (await store.listOpenRooms()).map((room) => room.name),
+      ['alpha', 'beta'],
+    );
   });
 
   test('finds a direct room by its exact member set, in any order', async (store) => {
@@ -272,10 +287,19 @@ function roomTests(test: StoreTest): void {
       ),
     );
     const expected = Array.from({ length: 50 }, (_, i) => i + 1);
-    assert.deepEqual([...seqs].sort((a, b) => a - b), expected);
+    assert.deepEqual(
+      [...seqs].sort((a, b) => a - b),
+      expected,
+    );
     assert.equal((await store.getRoom(room.id))?.lastSeq, 50);
-    assert.deepEqual((await store.eventsSince(room.id, 0, 100)).map((event) => event.seq), expected);
-    await rejectsWith(store.transaction((tx) => tx.nextSeq(newId())), 'room_not_found');
+    assert.deepEqual(
+      (await store.eventsSince(room.id, 0, 100)).map((event) => event.seq),
+      expected,
+    );
+    await rejectsWith(
+      store.transaction((tx) => tx.nextSeq(newId())),
+      'room_not_found',
+    );
   });
 }
 
@@ -340,7 +364,10 @@ function transactionTests(test: StoreTest): void {
     const { ada } = await addPeople(store);
     const room = await addRoom(store, ada);
     await store.transaction((tx) => tx.lockRoom(room.id));
-    await rejectsWith(store.transaction((tx) => tx.lockRoom(newId())), 'room_not_found');
+    await rejectsWith(
+      store.transaction((tx) => tx.lockRoom(newId())),
+      'room_not_found',
+    );
     // A lock ends with its transaction, committed or rolled back.
     await assert.rejects(
       store.transaction(async (tx) => {
@@ -367,11 +394,24 @@ function transactionTests(test: StoreTest): void {
         // Yield between the check and the insert, where an unlocked store would let the other in.
         await new Promise((resolve) => setImmediate(resolve));
         const seq = await tx.nextSeq(room.id);
-        await tx.insertMessage({ id: newId(), roomId: room.id, seq, authorId: ada.id, clientMessageId, body: 'once', mentions: [], sound: null, createdAt: at(1) });
+        await tx.insertMessage({
+          id: newId(),
+          roomId: room.id,
+          seq,
+          authorId: ada.id,
+          clientMessageId,
+          body: 'once',
+          mentions: [],
+          sound: null,
+          createdAt: at(1),
+        });
         return 'inserted';
       });
     assert.deepEqual((await Promise.all([postOnce(), postOnce()])).sort(), ['found', 'inserted']);
-    assert.deepEqual((await store.listMessages(room.id, { limit: 10 })).map((message) => message.body), ['once']);
+    assert.deepEqual(
+      (await store.listMessages(room.id, { limit: 10 })).map((message) => message.body),
+      ['once'],
+    );
   });
 }
 
@@ -411,21 +451,30 @@ function membershipTests(test: StoreTest): void {
     await store.transaction((tx) => tx.putMembership(membership(basement.id, ada.id, 'invisible', 0, at(0))));
 
     const rooms = await store.listRoomsForMember(ada.id);
-    assert.deepEqual(rooms.map((room) => room.name), ['attic', 'basement', 'kitchen']);
+    assert.deepEqual(
+      rooms.map((room) => room.name),
+      ['attic', 'basement', 'kitchen'],
+    );
     const [atticView, basementView, kitchenView] = rooms;
-    assert.deepEqual({ ...kitchenView, memberIds: sorted(kitchenView?.memberIds ?? []) }, {
-      ...(await store.getRoom(kitchen.id)),
-      involvement: 'mentions',
-      readSeq: 0,
-      unread: true,
-      memberIds: sorted([ada.id, bob.id]),
-    });
+    assert.deepEqual(
+      { ...kitchenView, memberIds: sorted(kitchenView?.memberIds ?? []) },
+      {
+        ...(await store.getRoom(kitchen.id)),
+        involvement: 'mentions',
+        readSeq: 0,
+        unread: true,
+        memberIds: sorted([ada.id, bob.id]),
+      },
+    );
     assert.equal(kitchenView?.lastMessageSeq, 1);
     assert.equal(atticView?.unread, false, 'read up to the last message');
     assert.deepEqual(atticView?.memberIds, [ada.id]);
     assert.equal(basementView?.unread, false, 'invisible rooms are never unread');
     assert.equal(basementView?.involvement, 'invisible');
-    assert.deepEqual((await store.listRoomsForMember(bob.id)).map((room) => room.name), ['garden', 'kitchen']);
+    assert.deepEqual(
+      (await store.listRoomsForMember(bob.id)).map((room) => room.name),
+      ['garden', 'kitchen'],
+    );
     assert.deepEqual(await store.listRoomsForMember(newId()), []);
   });
 }
@@ -470,7 +519,10 @@ function messageTests(test: StoreTest): void {
     const first = await post(store, room, ada, 'once', at(1));
     const again = store.transaction(async (tx) => tx.insertMessage({ ...first, id: newId(), seq: await tx.nextSeq(room.id) }));
     await rejectsWith(again, 'conflict');
-    assert.deepEqual((await store.listMessages(room.id, { limit: 10 })).map((message) => message.id), [first.id]);
+    assert.deepEqual(
+      (await store.listMessages(room.id, { limit: 10 })).map((message) => message.id),
+      [first.id],
+    );
   });
 
   test('edits and deletes messages', async (store) => {
@@ -488,8 +540,14 @@ function messageTests(test: StoreTest): void {
     assert.equal(deleted.seq, message.seq);
     assert.deepEqual(await store.getMessage(message.id), deleted);
 
-    await rejectsWith(store.transaction((tx) => tx.updateMessageBody(newId(), 'x', [], at(4))), 'message_not_found');
-    await rejectsWith(store.transaction((tx) => tx.markMessageDeleted(newId(), at(4))), 'message_not_found');
+    await rejectsWith(
+      store.transaction((tx) => tx.updateMessageBody(newId(), 'x', [], at(4))),
+      'message_not_found',
+    );
+    await rejectsWith(
+      store.transaction((tx) => tx.markMessageDeleted(newId(), at(4))),
+      'message_not_found',
+    );
   });
 
   test('pages through messages oldest first', async (store) => {
@@ -581,11 +639,21 @@ function eventTests(test: StoreTest): void {
     for (const event of events) await store.transaction((tx) => tx.appendEvent(event));
 
     const pending = await store.unpublishedEvents(10);
-    assert.deepEqual(pending.map((entry) => entry.event), events);
+    assert.deepEqual(
+      pending.map((entry) => entry.event),
+      events,
+    );
     assert.deepEqual(await store.outboxBacklog(), { events: events.length, oldestAt: events.map((event) => event.at).sort()[0] });
     const ids = pending.map((entry) => entry.id);
-    assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'outbox ids increase in append order');
-    assert.deepEqual((await store.unpublishedEvents(2)).map((entry) => entry.event), events.slice(0, 2));
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b),
+      'outbox ids increase in append order',
+    );
+    assert.deepEqual(
+      (await store.unpublishedEvents(2)).map((entry) => entry.event),
+      events.slice(0, 2),
+    );
 
     await store.transaction((tx) => tx.markPublished(ids.slice(0, 2)));
     await store.transaction((tx) => tx.markPublished([]));
@@ -664,9 +732,39 @@ function searchTests(test: StoreTest): void {
     await post(store, kitchen, ada, 'hello world', at(1));
     await post(store, kitchen, ada, 'and near or not', at(2));
     const queries = [
-      '"', '"hello', 'hello"', '""', "'", '(hello', 'hello)', '()', '*', 'hel*', '**', 'NEAR(hello world)', 'NEAR/2',
-      'hello NEAR world', 'AND', 'OR hello', 'NOT', 'hello AND', '-hello', '+hello', 'body:hello', '^hello', '{hello}',
-      '\\', '%', '_', '', '   ', '!!!', '🎉', 'hello\u0000world', 'a'.repeat(2000), Array.from({ length: 100 }, (_, i) => `w${i}`).join(' '),
+      '"',
+      '"hello',
+      'hello"',
+      '""',
+      "'",
+      '(hello',
+      'hello)',
+      '()',
+      '*',
+      'hel*',
+      '**',
+      'NEAR(hello world)',
+      'NEAR/2',
+      'hello NEAR world',
+      'AND',
+      'OR hello',
+      'NOT',
+      'hello AND',
+      '-hello',
+      '+hello',
+      'body:hello',
+      '^hello',
+      '{hello}',
+      '\\',
+      '%',
+      '_',
+      '',
+      '   ',
+      '!!!',
+      '🎉',
+      'hello\u0000world',
+      'a'.repeat(2000),
+      Array.from({ length: 100 }, (_, i) => `w${i}`).join(' '),
     ];
     for (const query of queries) {
       await assert.doesNotReject(store.searchMessages(ada.id, query, 10), `query ${JSON.stringify(query.slice(0, 40))}`);
@@ -730,11 +828,14 @@ function identityTests(test: StoreTest): void {
     assert.deepEqual(await store.getUserByIdentity(issuer, 'sub-1'), ada);
     // The same subject at another issuer is another person.
     assert.equal(await store.getUserByIdentity('https://other.example', 'sub-1'), null);
-    await rejectsWith(store.transaction((tx) => tx.linkIdentity({ issuer, subject: 'sub-1', userId: bob.id, createdAt: at(1) })), 'conflict');
+    await rejectsWith(
+      store.transaction((tx) => tx.linkIdentity({ issuer, subject: 'sub-1', userId: bob.id, createdAt: at(1) })),
+      'conflict',
+    );
     assert.deepEqual(await store.getUserByIdentity(issuer, 'sub-1'), ada);
   });
 
-  test("ends only the sessions started from one provider session", async (store) => {
+  test('ends only the sessions started from one provider session', async (store) => {
     const { ada } = await addPeople(store);
     const fromSso = newSession(ada, { idpSessionId: 'sid-1' });
     const alsoFromSso = newSession(ada, { idpSessionId: 'sid-1' });
@@ -773,7 +874,10 @@ function auditTests(test: StoreTest): void {
       );
     }
     const ids = written.map((entry) => entry.id);
-    assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b),
+    );
     assert.equal(new Set(ids).size, 5);
     assert.deepEqual(written[2], {
       id: ids[2],
@@ -818,11 +922,21 @@ async function addBot(store: Store, creator: User, name: string, webhookUrl: str
 }
 
 function apiToken(bot: User, creator: User, overrides: Partial<ApiToken> = {}): ApiToken {
-  return { id: newId(), userId: bot.id, name: 'deploys', roomIds: [], createdBy: creator.id, createdAt: at(10), revokedAt: null, lastUsedAt: null, ...overrides };
+  return {
+    id: newId(),
+    userId: bot.id,
+    name: 'deploys',
+    roomIds: [],
+    createdBy: creator.id,
+    createdAt: at(10),
+    revokedAt: null,
+    lastUsedAt: null,
+    ...overrides,
+  };
 }
 
 function botTests(test: StoreTest): void {
-  test('inserts bots and reads them back with their user\'s name and activation', async (store) => {
+  test("inserts bots and reads them back with their user's name and activation", async (store) => {
     const { ada, bob } = await addPeople(store);
     const hook = await addBot(store, ada, 'Hook', 'https://hooks.example/hearth?x=1', at(5));
     const quiet = await addBot(store, ada, 'Quiet', null, at(4));
@@ -830,14 +944,18 @@ function botTests(test: StoreTest): void {
     assert.deepEqual(await store.getBot(hook.id), expected);
     assert.equal(await store.getBot(bob.id), null, 'a person is not a bot');
     assert.equal(await store.getBot(newId()), null);
-    assert.deepEqual((await store.listBots()).map((bot) => bot.name), ['Quiet', 'Hook'], 'oldest first');
+    assert.deepEqual(
+      (await store.listBots()).map((bot) => bot.name),
+      ['Quiet', 'Hook'],
+      'oldest first',
+    );
 
     await store.transaction((tx) => tx.updateUser(hook.id, { name: 'Hooky', active: false }));
     assert.deepEqual(await store.getBot(hook.id), { ...expected, name: 'Hooky', active: false });
     assert.deepEqual(await store.getBot(quiet.id), { userId: quiet.id, name: 'Quiet', webhookUrl: null, createdBy: ada.id, createdAt: at(4), active: true });
   });
 
-  test('stores a token with its hash, lists a bot\'s tokens and never returns the hash with them', async (store) => {
+  test("stores a token with its hash, lists a bot's tokens and never returns the hash with them", async (store) => {
     const { ada } = await addPeople(store);
     const bot = await addBot(store, ada, 'Deployer', null, at(5));
     const other = await addBot(store, ada, 'Other', null, at(5));
@@ -851,7 +969,7 @@ function botTests(test: StoreTest): void {
     assert.deepEqual(await store.getApiToken(first.id), { token: first, secretHash: 'hash-1' });
     assert.equal(await store.getApiToken(newId()), null);
     const listed = await store.listApiTokens(bot.id);
-    assert.deepEqual(listed, [first, second], 'oldest first, only this bot\'s');
+    assert.deepEqual(listed, [first, second], "oldest first, only this bot's");
     assert.ok(listed.every((token) => !('secretHash' in token) && !('secret_hash' in token)));
     assert.deepEqual(await store.listApiTokens(ada.id), []);
   });
@@ -865,7 +983,11 @@ function botTests(test: StoreTest): void {
     assert.deepEqual(revoked, { ...token, revokedAt: at(20) });
     assert.deepEqual(await store.transaction((tx) => tx.revokeApiToken(token.id, at(30))), revoked);
     assert.deepEqual((await store.getApiToken(token.id))?.token, revoked);
-    await rejectsWith(store.transaction((tx) => tx.revokeApiToken(newId(), at(30))), 'not_found', 'tokenId');
+    await rejectsWith(
+      store.transaction((tx) => tx.revokeApiToken(newId(), at(30))),
+      'not_found',
+      'tokenId',
+    );
   });
 
   test('records when a token was last used', async (store) => {
@@ -891,12 +1013,20 @@ async function mentionOfBot(store: Store): Promise<{ bot: User; room: Room; mess
 }
 
 function webhookDeliveryTests(test: StoreTest): void {
-  test('inserts a delivery due at once and lists a message\'s deliveries', async (store) => {
+  test("inserts a delivery due at once and lists a message's deliveries", async (store) => {
     const { bot, room, message } = await mentionOfBot(store);
     const delivery = await store.transaction((tx) => tx.insertWebhookDelivery({ botId: bot.id, messageId: message.id, roomId: room.id, createdAt: at(6) }));
     assert.deepEqual(delivery, {
-      id: delivery.id, botId: bot.id, messageId: message.id, roomId: room.id, attempts: 0,
-      nextAttemptAt: at(6), createdAt: at(6), deliveredAt: null, failedAt: null, lastError: null,
+      id: delivery.id,
+      botId: bot.id,
+      messageId: message.id,
+      roomId: room.id,
+      attempts: 0,
+      nextAttemptAt: at(6),
+      createdAt: at(6),
+      deliveredAt: null,
+      failedAt: null,
+      lastError: null,
     });
     assert.equal(typeof delivery.id, 'number');
     assert.deepEqual(await store.listWebhookDeliveries(message.id), [delivery]);
@@ -905,19 +1035,30 @@ function webhookDeliveryTests(test: StoreTest): void {
 
   test('claims only due deliveries, leases them, and gives them back when the lease runs out', async (store) => {
     const { bot, room, message } = await mentionOfBot(store);
-    const insert = (createdAt: string) => store.transaction((tx) => tx.insertWebhookDelivery({ botId: bot.id, messageId: message.id, roomId: room.id, createdAt }));
+    const insert = (createdAt: string) =>
+      store.transaction((tx) => tx.insertWebhookDelivery({ botId: bot.id, messageId: message.id, roomId: room.id, createdAt }));
     const early = await insert(at(6));
     const later = await insert(at(7));
     const future = await insert(at(50));
 
     const claimed = await store.transaction((tx) => tx.claimWebhookDeliveries(at(10), at(40), 10));
-    assert.deepEqual(claimed, [{ ...early, nextAttemptAt: at(40) }, { ...later, nextAttemptAt: at(40) }]);
+    assert.deepEqual(claimed, [
+      { ...early, nextAttemptAt: at(40) },
+      { ...later, nextAttemptAt: at(40) },
+    ]);
     assert.deepEqual(await store.transaction((tx) => tx.claimWebhookDeliveries(at(10), at(40), 10)), [], 'leased deliveries are not claimed twice');
     assert.deepEqual(await store.transaction((tx) => tx.claimWebhookDeliveries(at(39), at(70), 10)), []);
     // The lease ran out (the claimer died mid-attempt): the first two are due again, with the third.
     const again = await store.transaction((tx) => tx.claimWebhookDeliveries(at(60), at(90), 2));
-    assert.deepEqual(again.map((d) => d.id), [early.id, later.id], 'at most limit, earliest first');
-    assert.deepEqual((await store.transaction((tx) => tx.claimWebhookDeliveries(at(60), at(90), 2))).map((d) => d.id), [future.id]);
+    assert.deepEqual(
+      again.map((d) => d.id),
+      [early.id, later.id],
+      'at most limit, earliest first',
+    );
+    assert.deepEqual(
+      (await store.transaction((tx) => tx.claimWebhookDeliveries(at(60), at(90), 2))).map((d) => d.id),
+      [future.id],
+    );
   });
 
   test('two claims at once never take the same delivery', async (store) => {
@@ -929,7 +1070,10 @@ function webhookDeliveryTests(test: StoreTest): void {
     const claims = await Promise.all([1, 2, 3].map(() => store.transaction((tx) => tx.claimWebhookDeliveries(at(10), at(40), 4))));
     const taken = claims.flat().map((d) => d.id);
     assert.equal(new Set(taken).size, taken.length, 'no delivery claimed twice');
-    assert.deepEqual([...taken].sort((a, b) => a - b), ids);
+    assert.deepEqual(
+      [...taken].sort((a, b) => a - b),
+      ids,
+    );
   });
 
   test('records a retry, a delivery and a give-up; only a retry is claimed again', async (store) => {
@@ -940,20 +1084,37 @@ function webhookDeliveryTests(test: StoreTest): void {
     const givenUp = await insert();
     await store.transaction((tx) => tx.claimWebhookDeliveries(at(10), at(40), 10));
 
-    const retry = await store.transaction((tx) => tx.recordWebhookAttempt(retried.id, { at: at(11), delivered: false, error: 'HTTP 503', nextAttemptAt: at(13) }));
+    const retry = await store.transaction((tx) =>
+      tx.recordWebhookAttempt(retried.id, { at: at(11), delivered: false, error: 'HTTP 503', nextAttemptAt: at(13) }),
+    );
     assert.deepEqual(retry, { ...retried, attempts: 1, nextAttemptAt: at(13), lastError: 'HTTP 503' });
     const done = await store.transaction((tx) => tx.recordWebhookAttempt(delivered.id, { at: at(12), delivered: true, error: null, nextAttemptAt: null }));
     assert.deepEqual(done, { ...delivered, attempts: 1, nextAttemptAt: at(40), deliveredAt: at(12) });
-    const gaveUp = await store.transaction((tx) => tx.recordWebhookAttempt(givenUp.id, { at: at(12), delivered: false, error: 'timed out', nextAttemptAt: null }));
+    const gaveUp = await store.transaction((tx) =>
+      tx.recordWebhookAttempt(givenUp.id, { at: at(12), delivered: false, error: 'timed out', nextAttemptAt: null }),
+    );
     assert.deepEqual(gaveUp, { ...givenUp, attempts: 1, nextAttemptAt: at(40), failedAt: at(12), lastError: 'timed out' });
 
-    assert.deepEqual((await store.transaction((tx) => tx.claimWebhookDeliveries(at(100), at(130), 10))).map((d) => d.id), [retried.id]);
+    assert.deepEqual(
+      (await store.transaction((tx) => tx.claimWebhookDeliveries(at(100), at(130), 10))).map((d) => d.id),
+      [retried.id],
+    );
     const second = await store.transaction((tx) => tx.recordWebhookAttempt(retried.id, { at: at(101), delivered: true, error: null, nextAttemptAt: null }));
     assert.equal(second.attempts, 2);
     assert.equal(second.deliveredAt, at(101));
     assert.equal(second.lastError, null);
     assert.deepEqual(await store.transaction((tx) => tx.claimWebhookDeliveries(at(1000), at(1030), 10)), []);
-    assert.deepEqual((await store.listWebhookDeliveries(message.id)).map((d) => [d.attempts, d.deliveredAt !== null, d.failedAt !== null]), [[2, true, false], [1, true, false], [1, false, true]]);
-    await rejectsWith(store.transaction((tx) => tx.recordWebhookAttempt(999_999, { at: at(1), delivered: true, error: null, nextAttemptAt: null })), 'not_found');
+    assert.deepEqual(
+      (await store.listWebhookDeliveries(message.id)).map((d) => [d.attempts, d.deliveredAt !== null, d.failedAt !== null]),
+      [
+        [2, true, false],
+        [1, true, false],
+        [1, false, true],
+      ],
+    );
+    await rejectsWith(
+      store.transaction((tx) => tx.recordWebhookAttempt(999_999, { at: at(1), delivered: true, error: null, nextAttemptAt: null })),
+      'not_found',
+    );
   });
 }

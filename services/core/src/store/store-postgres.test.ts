@@ -105,7 +105,11 @@ describe('StorePostgres on a primary and its replica (the clustered tier)', () =
           'no acknowledged post lost',
         );
         const seqs = (await store.listMessages(roomId, { limit: 1_000 })).map((message) => message.seq);
-        assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'in order');
+        assert.deepEqual(
+          seqs,
+          [...seqs].sort((a, b) => a - b),
+          'in order',
+        );
         assert.equal(new Set(seqs).size, seqs.length, 'no seq twice');
         // A post refused while the primary was gone may still have committed there before it died.
         const committedUnacknowledged = refused.filter((body) => stored.includes(body));
@@ -132,7 +136,10 @@ describe('StorePostgres migrations', () => {
     await Promise.all(stores.map((store) => store.close()));
     await withClient(url, async (client) => {
       const { rows } = await client.query<{ id: string }>('SELECT id FROM schema_migrations ORDER BY id');
-      assert.deepEqual(rows.map((row) => row.id), MIGRATIONS.map((migration) => migration.id));
+      assert.deepEqual(
+        rows.map((row) => row.id),
+        MIGRATIONS.map((migration) => migration.id),
+      );
       assert.deepEqual(await applyMigrations(client), [], 'nothing left to apply');
     });
   });
@@ -150,7 +157,10 @@ describe('StorePostgres migrations', () => {
       await assert.rejects(applyMigrations(client, broken), /already exists/);
       const { rows } = await client.query("SELECT to_regclass('half') AS half, to_regclass('schema_migrations') AS migrations");
       assert.deepEqual(rows, [{ half: null, migrations: null }]);
-      assert.deepEqual(await applyMigrations(client), MIGRATIONS.map((migration) => migration.id));
+      assert.deepEqual(
+        await applyMigrations(client),
+        MIGRATIONS.map((migration) => migration.id),
+      );
     });
   });
 });
@@ -168,7 +178,10 @@ describe('StorePostgres', () => {
           }),
         ),
       );
-      assert.deepEqual([...seqs].sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i + 1));
+      assert.deepEqual(
+        [...seqs].sort((a, b) => a - b),
+        Array.from({ length: 100 }, (_, i) => i + 1),
+      );
       assert.equal((await store.getRoom(roomId))?.lastSeq, 100);
     });
   });
@@ -212,7 +225,10 @@ describe('StorePostgres', () => {
     await withStore(await StorePostgres.open(url, 2), async (second) => {
       assert.deepEqual(await second.getUser(user.id), user);
       assert.equal((await second.getRoom(roomId))?.lastSeq, 1);
-      assert.deepEqual((await second.listMessages(roomId, { limit: 5 })).map((message) => message.body), ['still here after a restart']);
+      assert.deepEqual(
+        (await second.listMessages(roomId, { limit: 5 })).map((message) => message.body),
+        ['still here after a restart'],
+      );
       assert.equal((await second.searchMessages(user.id, 'restart', 5)).length, 1);
     });
   });
@@ -233,7 +249,10 @@ describe('StorePostgres', () => {
 
   it('refuses a nested transaction; reads through the store inside one see its writes', async () => {
     await withStore(await open(), async (store) => {
-      await assert.rejects(store.transaction(() => store.transaction(async () => 1)), /inside a transaction/);
+      await assert.rejects(
+        store.transaction(() => store.transaction(async () => 1)),
+        /inside a transaction/,
+      );
       const id = newId();
       const seen = await store.transaction(async (tx) => {
         await tx.insertUser({ id, name: 'Ada', email: null, role: 'bot', passwordHash: null, createdAt: T0 });

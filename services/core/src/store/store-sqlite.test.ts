@@ -41,7 +41,10 @@ describe('StoreSqlite', () => {
     try {
       assert.deepEqual(applyMigrations(db), [], 'nothing left to apply');
       const rows = db.prepare('SELECT id FROM schema_migrations ORDER BY id').all();
-      assert.deepEqual(rows.map((row) => row['id']), MIGRATIONS.map((migration) => migration.id));
+      assert.deepEqual(
+        rows.map((row) => row['id']),
+        MIGRATIONS.map((migration) => migration.id),
+      );
       assert.equal(db.prepare('PRAGMA journal_mode').get()?.['journal_mode'], 'wal');
     } finally {
       db.close();
@@ -91,7 +94,10 @@ describe('StoreSqlite', () => {
       const broken = [{ id: '0001-broken', sql: 'CREATE TABLE half (x INTEGER) STRICT; CREATE TABLE half (y INTEGER) STRICT;' }];
       assert.throws(() => applyMigrations(db, broken), /already exists/);
       assert.equal(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'half'").get()?.['n'], 0);
-      assert.deepEqual(applyMigrations(db), MIGRATIONS.map((migration) => migration.id));
+      assert.deepEqual(
+        applyMigrations(db),
+        MIGRATIONS.map((migration) => migration.id),
+      );
     } finally {
       db.close();
     }
@@ -100,7 +106,10 @@ describe('StoreSqlite', () => {
   it('refuses a nested transaction instead of waiting for itself', async () => {
     const store = await StoreSqlite.open(':memory:');
     try {
-      await assert.rejects(store.transaction(() => store.transaction(async () => 1)), /inside a transaction/);
+      await assert.rejects(
+        store.transaction(() => store.transaction(async () => 1)),
+        /inside a transaction/,
+      );
       // Reads through the store from inside the transaction run at once and see its writes.
       const id = newId();
       const seen = await store.transaction(async (tx) => {

@@ -1,18 +1,7 @@
 import type { AuditEntry, NewAuditEntry } from '../domain/audit.ts';
 import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
 import type { RoomEvent } from '../domain/events.ts';
-import type {
-  Account,
-  Boost,
-  Membership,
-  Message,
-  Role,
-  Room,
-  RoomForMember,
-  SearchHit,
-  Session,
-  User,
-} from '../domain/types.ts';
+import type { Account, Boost, Membership, Message, Role, Room, RoomForMember, SearchHit, Session, User } from '../domain/types.ts';
 
 /**
  * The source of truth. Every write that belongs to one command happens inside one
@@ -234,7 +223,12 @@ export interface StoreTx extends StoreReads {
   revokeApiToken(id: string, revokedAt: string): Promise<ApiToken>;
   touchApiToken(id: string, usedAt: string): Promise<void>;
 
-  insertWebhookDelivery(delivery: { readonly botId: string; readonly messageId: string; readonly roomId: string; readonly createdAt: string }): Promise<WebhookDelivery>;
+  insertWebhookDelivery(delivery: {
+    readonly botId: string;
+    readonly messageId: string;
+    readonly roomId: string;
+    readonly createdAt: string;
+  }): Promise<WebhookDelivery>;
   /**
    * Takes up to `limit` deliveries due at `now` and pushes their next attempt to `leaseUntil`,
    * so another messaging process does not take them too; a process that dies mid-attempt
@@ -242,6 +236,8 @@ export interface StoreTx extends StoreReads {
    */
   claimWebhookDeliveries(now: string, leaseUntil: string, limit: number): Promise<WebhookDelivery[]>;
   /** Records an attempt: delivered, retried at `nextAttemptAt`, or given up (`nextAttemptAt` null). */
-  recordWebhookAttempt(id: number, outcome: { readonly at: string; readonly delivered: boolean; readonly error: string | null; readonly nextAttemptAt: string | null }): Promise<WebhookDelivery>;
+  recordWebhookAttempt(
+    id: number,
+    outcome: { readonly at: string; readonly delivered: boolean; readonly error: string | null; readonly nextAttemptAt: string | null },
+  ): Promise<WebhookDelivery>;
 }
-

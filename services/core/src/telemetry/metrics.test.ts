@@ -8,7 +8,10 @@ describe('wantsOpenMetrics', () => {
     { accept: '*/*', open: false },
     { accept: 'text/plain;version=0.0.4', open: false },
     // Prometheus 2.42's scrape header.
-    { accept: 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1', open: true },
+    {
+      accept: 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+      open: true,
+    },
     { accept: 'application/openmetrics-text; version=1.0.0', open: true },
     { accept: 'application/openmetrics-text;q=0,text/plain', open: false },
     { accept: 'text/plain;q=0.9, application/openmetrics-text;q=0.5', open: false },

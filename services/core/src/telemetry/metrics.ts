@@ -70,34 +70,78 @@ export function createMetrics(identity: MetricsIdentity, onCollectError: (error:
   const histogram = <L extends string = never>(name: string, help: string, buckets: number[], labelNames: readonly L[] = [], exemplars = false): Histogram<L> =>
     new client.Histogram<L>({ name, help, buckets, labelNames, registers: [registry], enableExemplars: exemplars });
 
-  gauge('hearth_build_info', 'Always 1: the version and target this process runs.', ['version', 'target']).set({ version: identity.version, target: identity.target }, 1);
+  gauge('hearth_build_info', 'Always 1: the version and target this process runs.', ['version', 'target']).set(
+    { version: identity.version, target: identity.target },
+    1,
+  );
   const memoryLimit = containerMemoryLimit();
   if (memoryLimit !== null) gauge('hearth_memory_limit_bytes', "The container's memory limit (cgroup memory.max).").set(memoryLimit);
 
   const metrics = {
-    http: histogram('hearth_http_request_duration_seconds', 'HTTP requests by route template and status class, from arrival to the last byte sent.', LATENCY_BUCKETS, ['method', 'route', 'status_class'], true),
+    http: histogram(
+      'hearth_http_request_duration_seconds',
+      'HTTP requests by route template and status class, from arrival to the last byte sent.',
+      LATENCY_BUCKETS,
+      ['method', 'route', 'status_class'],
+      true,
+    ),
     posts: counter('hearth_posts_total', 'Message posts by outcome: acknowledged, rejected (4xx, the request was wrong) or failed (5xx).', ['outcome']),
     postAck: histogram('hearth_post_ack_duration_seconds', 'Time from a post arriving to its acknowledgement, acknowledged posts only.', ACK_BUCKETS, [], true),
-    delivery: histogram('hearth_delivery_latency_seconds', "Time from a room event's commit to its write to this process's sockets.", LATENCY_BUCKETS, [], true),
+    delivery: histogram(
+      'hearth_delivery_latency_seconds',
+      "Time from a room event's commit to its write to this process's sockets.",
+      LATENCY_BUCKETS,
+      [],
+      true,
+    ),
     connections: gauge('hearth_realtime_connections', 'Open realtime connections by transport.', ['transport']),
-    connects: counter('hearth_realtime_connects_total', 'Realtime connections opened, by transport and kind (new, or resume: a reconnect).', ['transport', 'kind']),
-    connectFailures: counter('hearth_realtime_connect_failures_total', "Realtime connections not opened: refused (sign-in, origin, bad request) or error (the server's fault).", ['transport', 'reason']),
-    replayedEvents: counter('hearth_realtime_replayed_events_total', 'Room events sent while catching a connection up from the bus or the store.', ['transport']),
+    connects: counter('hearth_realtime_connects_total', 'Realtime connections opened, by transport and kind (new, or resume: a reconnect).', [
+      'transport',
+      'kind',
+    ]),
+    connectFailures: counter(
+      'hearth_realtime_connect_failures_total',
+      "Realtime connections not opened: refused (sign-in, origin, bad request) or error (the server's fault).",
+      ['transport', 'reason'],
+    ),
+    replayedEvents: counter('hearth_realtime_replayed_events_total', 'Room events sent while catching a connection up from the bus or the store.', [
+      'transport',
+    ]),
     fanoutSends: counter('hearth_fanout_sends_total', 'Live room events offered to a connection.'),
     fanoutDrops: counter('hearth_fanout_drops_total', 'Frames not written because the connection had fallen too far behind (it is closed and resumes).'),
     slowConsumerCloses: counter('hearth_realtime_slow_consumer_closes_total', 'Connections closed for falling too far behind.', ['transport']),
     outboxBacklog: gauge('hearth_outbox_backlog_events', 'Committed room events not yet published to the bus.'),
     outboxOldestAge: gauge('hearth_outbox_oldest_age_seconds', 'Age of the oldest unpublished room event; 0 when the outbox is empty.'),
     outboxPublished: counter('hearth_outbox_published_total', 'Room events the outbox relay published to the bus.'),
-    busPublish: histogram('hearth_bus_publish_duration_seconds', 'Time to publish to the bus and have it acknowledged, by kind (event, signal, command: a command includes its reply).', LATENCY_BUCKETS, ['kind']),
-    busConsumeDelay: histogram('hearth_bus_consume_delay_seconds', "Time from a room event's publication to the stream to its arrival in this process.", LATENCY_BUCKETS),
-    busConsumerPending: gauge('hearth_bus_consumer_pending_messages', "Room events in the stream not yet delivered to this process's live feed (JetStream consumer lag)."),
-    busStreamBytes: gauge('hearth_bus_stream_bytes', "Bytes the room-event stream stores."),
+    busPublish: histogram(
+      'hearth_bus_publish_duration_seconds',
+      'Time to publish to the bus and have it acknowledged, by kind (event, signal, command: a command includes its reply).',
+      LATENCY_BUCKETS,
+      ['kind'],
+    ),
+    busConsumeDelay: histogram(
+      'hearth_bus_consume_delay_seconds',
+      "Time from a room event's publication to the stream to its arrival in this process.",
+      LATENCY_BUCKETS,
+    ),
+    busConsumerPending: gauge(
+      'hearth_bus_consumer_pending_messages',
+      "Room events in the stream not yet delivered to this process's live feed (JetStream consumer lag).",
+    ),
+    busStreamBytes: gauge('hearth_bus_stream_bytes', 'Bytes the room-event stream stores.'),
     busStreamMaxBytes: gauge('hearth_bus_stream_max_bytes', "The room-event stream's storage limit: its max_bytes, or the account's JetStream storage limit."),
-    storeOperation: histogram('hearth_store_operation_duration_seconds', 'Store calls by method (a transaction is one call) and dialect.', BACKEND_BUCKETS, ['operation', 'dialect']),
+    storeOperation: histogram('hearth_store_operation_duration_seconds', 'Store calls by method (a transaction is one call) and dialect.', BACKEND_BUCKETS, [
+      'operation',
+      'dialect',
+    ]),
     storePoolInUse: gauge('hearth_store_pool_in_use_connections', 'PostgreSQL connections checked out of the pool.'),
     storePoolWaiting: gauge('hearth_store_pool_waiting_requests', 'Requests waiting for a PostgreSQL connection.'),
-    ephemeralOperation: histogram('hearth_ephemeral_operation_duration_seconds', 'Ephemeral-state calls (presence, typing, rate limits) by method and backend (redis or memory).', BACKEND_BUCKETS, ['operation', 'backend']),
+    ephemeralOperation: histogram(
+      'hearth_ephemeral_operation_duration_seconds',
+      'Ephemeral-state calls (presence, typing, rate limits) by method and backend (redis or memory).',
+      BACKEND_BUCKETS,
+      ['operation', 'backend'],
+    ),
   };
   startAtZero(metrics);
   return {
@@ -105,10 +149,19 @@ export function createMetrics(identity: MetricsIdentity, onCollectError: (error:
     onCollect(collect) {
       collectors.push(collect);
     },
-    render: (accept) => renderSerially(async () => {
-      await Promise.all(collectors.map((collect) => within(Promise.resolve().then(collect), COLLECT_DEADLINE_MS, () => new Error(`a metrics collector took longer than ${COLLECT_DEADLINE_MS} ms; its metric keeps its last value`)).catch(onCollectError)));
-      return render([processRegistry(), registry], wantsOpenMetrics(accept));
-    }),
+    render: (accept) =>
+      renderSerially(async () => {
+        await Promise.all(
+          collectors.map((collect) =>
+            within(
+              Promise.resolve().then(collect),
+              COLLECT_DEADLINE_MS,
+              () => new Error(`a metrics collector took longer than ${COLLECT_DEADLINE_MS} ms; its metric keeps its last value`),
+            ).catch(onCollectError),
+          ),
+        );
+        return render([processRegistry(), registry], wantsOpenMetrics(accept));
+      }),
   };
 }
 
@@ -129,7 +182,12 @@ function startAtZero(metrics: Omit<HearthMetrics, 'onCollect' | 'render'>): void
 }
 
 /** Observes a latency with a trace's id (the active one's by default) as its exemplar, when there is one. */
-export function observeWithTrace<L extends string>(histogram: Histogram<L>, seconds: number, labels: LabelValues<L> = {}, traceId: string | null = traceIdOf()): void {
+export function observeWithTrace<L extends string>(
+  histogram: Histogram<L>,
+  seconds: number,
+  labels: LabelValues<L> = {},
+  traceId: string | null = traceIdOf(),
+): void {
   // prom-client types exemplar labels as the metric's own label names; they are a set of their own.
   const exemplarLabels = (traceId === null ? {} : { trace_id: traceId }) as LabelValues<L>;
   histogram.observe({ value: seconds, labels, exemplarLabels });

@@ -23,7 +23,12 @@ describe('parseTracingConfig', () => {
     });
   });
 
-  const cases: { name: string; env: Record<string, string>; expect: (config: NonNullable<ReturnType<typeof parseTracingConfig>>) => unknown; equals: unknown }[] = [
+  const cases: {
+    name: string;
+    env: Record<string, string>;
+    expect: (config: NonNullable<ReturnType<typeof parseTracingConfig>>) => unknown;
+    equals: unknown;
+  }[] = [
     {
       name: 'the per-signal endpoint is used as it is, and wins',
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://b/otlp/traces' },
@@ -80,7 +85,13 @@ describe('parseTracingConfig', () => {
     },
     {
       name: 'the batch settings',
-      env: { OTEL_TRACES_EXPORTER: 'console', OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BSP_EXPORT_TIMEOUT: '2000', OTEL_BSP_MAX_QUEUE_SIZE: '64', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '64' },
+      env: {
+        OTEL_TRACES_EXPORTER: 'console',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_BSP_EXPORT_TIMEOUT: '2000',
+        OTEL_BSP_MAX_QUEUE_SIZE: '64',
+        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '64',
+      },
       expect: (c) => c.batch,
       equals: { scheduledDelayMillis: 100, exportTimeoutMillis: 2000, maxQueueSize: 64, maxExportBatchSize: 64 },
     },
@@ -107,7 +118,10 @@ describe('parseTracingConfig', () => {
   ];
   for (const { env, names } of refusals) {
     it(`refuses ${JSON.stringify(env)}, naming ${names}`, () => {
-      assert.throws(() => parseTracingConfig(env, 'default'), (error: unknown) => error instanceof ConfigError && error.message.startsWith(names));
+      assert.throws(
+        () => parseTracingConfig(env, 'default'),
+        (error: unknown) => error instanceof ConfigError && error.message.startsWith(names),
+      );
     });
   }
 });

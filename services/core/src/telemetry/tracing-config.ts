@@ -11,9 +11,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
 
-export type TraceExporterConfig =
-  | { readonly type: 'otlp'; readonly protocol: OtlpProtocol; readonly url: string }
-  | { readonly type: 'console' };
+export type TraceExporterConfig = { readonly type: 'otlp'; readonly protocol: OtlpProtocol; readonly url: string } | { readonly type: 'console' };
 
 export type SamplerConfig =
   | { readonly type: 'always_on' | 'always_off' }

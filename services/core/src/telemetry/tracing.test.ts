@@ -57,7 +57,9 @@ describe('tracing off (no OTLP endpoint, no OTEL_TRACES_EXPORTER)', () => {
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     try {
-      const response = await fetch(`http://127.0.0.1:${app.server.address() !== null && typeof app.server.address() === 'object' ? (app.server.address() as { port: number }).port : 0}/probe`);
+      const response = await fetch(
+        `http://127.0.0.1:${app.server.address() !== null && typeof app.server.address() === 'object' ? (app.server.address() as { port: number }).port : 0}/probe`,
+      );
       assert.deepEqual(await response.json(), { active: false });
     } finally {
       await app.close();
@@ -93,11 +95,15 @@ describe('tracing on, exporting OTLP/JSON to a receiver', () => {
         OTEL_BSP_SCHEDULE_DELAY: '100',
       },
     });
-    await waitUntil('the traced app listens', async () => {
-      const match = /\{"listening":(\d+)\}/.exec(app.output());
-      port = match === null ? 0 : Number(match[1]);
-      return port > 0;
-    }, app);
+    await waitUntil(
+      'the traced app listens',
+      async () => {
+        const match = /\{"listening":(\d+)\}/.exec(app.output());
+        port = match === null ? 0 : Number(match[1]);
+        return port > 0;
+      },
+      app,
+    );
   });
   after(async () => {
     await app?.stop();
@@ -120,7 +126,9 @@ describe('tracing on, exporting OTLP/JSON to a receiver', () => {
 
     const spans = await receiver.waitForTrace(
       server.traceId,
-      (all) => all.some((span) => span.scope.endsWith('instrumentation-pg') && span.kind === SPAN_KIND.client) && all.some((span) => span.scope.endsWith('instrumentation-ioredis')),
+      (all) =>
+        all.some((span) => span.scope.endsWith('instrumentation-pg') && span.kind === SPAN_KIND.client) &&
+        all.some((span) => span.scope.endsWith('instrumentation-ioredis')),
     );
     const query = spans.find((span) => span.scope.endsWith('instrumentation-pg') && span.kind === SPAN_KIND.client);
     assert.ok(query !== undefined, describeSpans(spans));
@@ -156,8 +164,14 @@ describe('tracing on, exporting OTLP/JSON to a receiver', () => {
     // Spans are exported in order of ending: once the later request's span is in, the probe's would be too.
     await receiver.waitForSpan((span) => span.traceId === traceId && isProbeServerSpan(span));
     const spans = receiver.spans();
-    assert.deepEqual(spans.filter((span) => span.attributes['url.path'] === '/healthz' || span.attributes['http.target'] === '/healthz'), []);
-    assert.deepEqual(spans.filter((span) => span.kind === SPAN_KIND.client && String(span.attributes['url.full'] ?? span.attributes['http.url'] ?? '').includes('/v1/traces')), []);
+    assert.deepEqual(
+      spans.filter((span) => span.attributes['url.path'] === '/healthz' || span.attributes['http.target'] === '/healthz'),
+      [],
+    );
+    assert.deepEqual(
+      spans.filter((span) => span.kind === SPAN_KIND.client && String(span.attributes['url.full'] ?? span.attributes['http.url'] ?? '').includes('/v1/traces')),
+      [],
+    );
     assert.deepEqual(receiver.refusals, []);
   });
 
@@ -165,7 +179,10 @@ describe('tracing on, exporting OTLP/JSON to a receiver', () => {
     // The app connects to Redis at start-up, outside any request: requireParentSpan keeps that out.
     const roots = receiver.spans().filter((span) => span.parentSpanId === null);
     assert.ok(roots.length > 0);
-    assert.deepEqual(roots.filter((span) => !isProbeServerSpan(span)).map((span) => span.name), []);
+    assert.deepEqual(
+      roots.filter((span) => !isProbeServerSpan(span)).map((span) => span.name),
+      [],
+    );
   });
 });
 

@@ -42,7 +42,10 @@ export function registerAdminBotRoutes(app: FastifyInstance, deps: GatewayDeps):
         commandMeta(request),
       );
       // The one time the token is shown: afterwards only its id and name are.
-      return reply.code(201).header('cache-control', 'no-store').send({ ...created, token });
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send({ ...created, token });
     },
   );
 
@@ -52,8 +55,12 @@ export function registerAdminBotRoutes(app: FastifyInstance, deps: GatewayDeps):
     return { tokens: await store.listApiTokens(request.params.botId) };
   });
 
-  app.delete<{ Params: { botId: string; tokenId: string } }>('/api/admin/bots/:botId/tokens/:tokenId', { schema: { params: botTokenParams } }, async (request) => {
-    const admin = requireAdministrator(request);
-    return commands.send('bot.token.revoke', { actorId: admin.id, botId: request.params.botId, tokenId: request.params.tokenId }, commandMeta(request));
-  });
+  app.delete<{ Params: { botId: string; tokenId: string } }>(
+    '/api/admin/bots/:botId/tokens/:tokenId',
+    { schema: { params: botTokenParams } },
+    async (request) => {
+      const admin = requireAdministrator(request);
+      return commands.send('bot.token.revoke', { actorId: admin.id, botId: request.params.botId, tokenId: request.params.tokenId }, commandMeta(request));
+    },
+  );
 }

@@ -71,7 +71,12 @@ export function registerMessageRoutes(app: FastifyInstance, deps: GatewayDeps): 
   app.patch<{ Params: { messageId: string }; Body: { body: string } }>(
     '/api/messages/:messageId',
     { schema: { params: messageParams, body: editBody } },
-    async (request) => commands.send('message.edit', { actorId: requireSignedIn(request).user.id, messageId: request.params.messageId, body: request.body.body }, commandMeta(request)),
+    async (request) =>
+      commands.send(
+        'message.edit',
+        { actorId: requireSignedIn(request).user.id, messageId: request.params.messageId, body: request.body.body },
+        commandMeta(request),
+      ),
   );
 
   app.delete<{ Params: { messageId: string } }>('/api/messages/:messageId', { schema: { params: messageParams } }, async (request) =>
@@ -82,13 +87,21 @@ export function registerMessageRoutes(app: FastifyInstance, deps: GatewayDeps): 
     '/api/messages/:messageId/boosts',
     { schema: { params: messageParams, body: boostBody } },
     async (request, reply) => {
-      const boost = await commands.send('boost.add', { actorId: requireSignedIn(request).user.id, messageId: request.params.messageId, content: request.body.content }, commandMeta(request));
+      const boost = await commands.send(
+        'boost.add',
+        { actorId: requireSignedIn(request).user.id, messageId: request.params.messageId, content: request.body.content },
+        commandMeta(request),
+      );
       return reply.code(201).send(boost);
     },
   );
 
   app.delete<{ Params: { boostId: string } }>('/api/boosts/:boostId', { schema: { params: boostParams } }, async (request, reply) => {
-    const { removed } = await commands.send('boost.remove', { actorId: requireSignedIn(request).user.id, boostId: request.params.boostId }, commandMeta(request));
+    const { removed } = await commands.send(
+      'boost.remove',
+      { actorId: requireSignedIn(request).user.id, boostId: request.params.boostId },
+      commandMeta(request),
+    );
     if (!removed) throw new HearthError('not_found', 'no such boost', { field: 'boostId' });
     return reply.code(204).send();
   });

@@ -24,7 +24,12 @@ export function registerOidcRoutes(app: FastifyInstance, deps: GatewayDeps, oidc
     const refusal = isHearthError(error) ? error : new HearthError('sso_unavailable', 'the sign-in could not be completed; see the gateway log');
     if (!isHearthError(error)) request.log.error({ err: error }, 'SSO sign-in failed');
     else request.log.warn({ code: refusal.code, reason: refusal.message }, 'SSO sign-in refused');
-    await recordAudit(deps, request, { actorId: null, action: 'auth.sign_in_failed', target: null, detail: { method: 'sso', code: refusal.code, reason: refusal.message } });
+    await recordAudit(deps, request, {
+      actorId: null,
+      action: 'auth.sign_in_failed',
+      target: null,
+      detail: { method: 'sso', code: refusal.code, reason: refusal.message },
+    });
     clearStateCookie(reply, deps);
     return reply.code(refusal.status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(ssoErrorPage(refusal));
   }
@@ -55,8 +60,17 @@ export function registerOidcRoutes(app: FastifyInstance, deps: GatewayDeps, oidc
         { issuer: profile.issuer, subject: profile.subject, email: profile.email, name: profile.name, role, groups: profile.groups },
         commandMeta(request),
       );
-      const session = await deps.sessions.create(user.id, { userAgent: request.headers['user-agent'] ?? '', ip: request.ip, idpSessionId: profile.idpSessionId });
-      await recordAudit(deps, request, { actorId: user.id, action: 'auth.sign_in', target: { type: 'user', id: user.id }, detail: { method: 'sso', role: user.role, created } });
+      const session = await deps.sessions.create(user.id, {
+        userAgent: request.headers['user-agent'] ?? '',
+        ip: request.ip,
+        idpSessionId: profile.idpSessionId,
+      });
+      await recordAudit(deps, request, {
+        actorId: user.id,
+        action: 'auth.sign_in',
+        target: { type: 'user', id: user.id },
+        detail: { method: 'sso', role: user.role, created },
+      });
       clearStateCookie(reply, deps);
       setSessionCookie(reply, deps, session);
       return reply.header('cache-control', 'no-store').redirect(pending.returnTo, 302);
@@ -82,13 +96,23 @@ export function registerOidcRoutes(app: FastifyInstance, deps: GatewayDeps, oidc
       if (logout.idpSessionId !== null) {
         const ended = await deps.store.transaction((tx) => tx.deleteSessionsByIdpSession(logout.idpSessionId as string));
         for (const sessionId of ended) await deps.bus.publishSignal({ type: 'session.ended', sessionId, at });
-        await recordAudit(deps, request, { actorId: null, action: 'auth.logout_from_provider', target: { type: 'session', id: logout.idpSessionId }, detail: { sessionsEnded: ended.length } });
+        await recordAudit(deps, request, {
+          actorId: null,
+          action: 'auth.logout_from_provider',
+          target: { type: 'session', id: logout.idpSessionId },
+          detail: { sessionsEnded: ended.length },
+        });
       } else if (logout.subject !== null) {
         const user = await deps.store.getUserByIdentity(oidc.config.issuer, logout.subject);
         if (user !== null) {
           const ended = await deps.store.transaction((tx) => tx.deleteUserSessions(user.id));
           await deps.bus.publishSignal({ type: 'sessions.revoked', userId: user.id, at });
-          await recordAudit(deps, request, { actorId: null, action: 'auth.logout_from_provider', target: { type: 'user', id: user.id }, detail: { sessionsEnded: ended } });
+          await recordAudit(deps, request, {
+            actorId: null,
+            action: 'auth.logout_from_provider',
+            target: { type: 'user', id: user.id },
+            detail: { sessionsEnded: ended },
+          });
         }
       }
       return reply.code(200).header('cache-control', 'no-store').send({ ok: true });

@@ -19,11 +19,19 @@ export function registerRoomRoutes(app: FastifyInstance, deps: GatewayDeps): voi
 
   app.get('/api/rooms', async (request) => ({ rooms: await store.listRoomsForMember(requireSignedIn(request).user.id) }));
 
-  app.post<{ Body: { kind: 'open' | 'closed'; name: string; memberIds?: string[] } }>('/api/rooms', { schema: { body: roomCreateBody } }, async (request, reply) => {
-    const { user } = requireSignedIn(request);
-    const room = await commands.send('room.create', { actorId: user.id, kind: request.body.kind, name: request.body.name, memberIds: request.body.memberIds ?? [] }, commandMeta(request));
-    return reply.code(201).send(room);
-  });
+  app.post<{ Body: { kind: 'open' | 'closed'; name: string; memberIds?: string[] } }>(
+    '/api/rooms',
+    { schema: { body: roomCreateBody } },
+    async (request, reply) => {
+      const { user } = requireSignedIn(request);
+      const room = await commands.send(
+        'room.create',
+        { actorId: user.id, kind: request.body.kind, name: request.body.name, memberIds: request.body.memberIds ?? [] },
+        commandMeta(request),
+      );
+      return reply.code(201).send(room);
+    },
+  );
 
   app.post<{ Body: { userIds: string[] } }>('/api/rooms/direct', { schema: { body: directBody } }, async (request) => {
     const { user } = requireSignedIn(request);
@@ -37,27 +45,41 @@ export function registerRoomRoutes(app: FastifyInstance, deps: GatewayDeps): voi
   app.patch<{ Params: RoomParams; Body: { name?: string; kind?: 'open' | 'closed' } }>(
     '/api/rooms/:roomId',
     { schema: { params: roomParams, body: roomPatchBody } },
-    async (request) => commands.send('room.update', { actorId: requireSignedIn(request).user.id, roomId: request.params.roomId, ...request.body }, commandMeta(request)),
+    async (request) =>
+      commands.send('room.update', { actorId: requireSignedIn(request).user.id, roomId: request.params.roomId, ...request.body }, commandMeta(request)),
   );
 
   app.put<{ Params: { roomId: string; userId: string } }>('/api/rooms/:roomId/members/:userId', { schema: { params: memberParams } }, async (request) =>
-    commands.send('membership.add', { actorId: requireSignedIn(request).user.id, roomId: request.params.roomId, userId: request.params.userId }, commandMeta(request)),
+    commands.send(
+      'membership.add',
+      { actorId: requireSignedIn(request).user.id, roomId: request.params.roomId, userId: request.params.userId },
+      commandMeta(request),
+    ),
   );
 
-  app.delete<{ Params: { roomId: string; userId: string } }>('/api/rooms/:roomId/members/:userId', { schema: { params: memberParams } }, async (request, reply) => {
-    const { removed } = await commands.send('membership.remove', {
-      actorId: requireSignedIn(request).user.id,
-      roomId: request.params.roomId,
-      userId: request.params.userId,
-    }, commandMeta(request));
-    if (!removed) throw new HearthError('not_found', 'that person is not a member of this room', { field: 'userId' });
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: { roomId: string; userId: string } }>(
+    '/api/rooms/:roomId/members/:userId',
+    { schema: { params: memberParams } },
+    async (request, reply) => {
+      const { removed } = await commands.send(
+        'membership.remove',
+        {
+          actorId: requireSignedIn(request).user.id,
+          roomId: request.params.roomId,
+          userId: request.params.userId,
+        },
+        commandMeta(request),
+      );
+      if (!removed) throw new HearthError('not_found', 'that person is not a member of this room', { field: 'userId' });
+      return reply.code(204).send();
+    },
+  );
 
   app.patch<{ Params: RoomParams; Body: { involvement?: Involvement; readSeq?: number } }>(
     '/api/rooms/:roomId/membership',
     { schema: { params: roomParams, body: membershipPatchBody } },
-    async (request) => commands.send('membership.update', { actorId: requireSignedIn(request).user.id, roomId: request.params.roomId, ...request.body }, commandMeta(request)),
+    async (request) =>
+      commands.send('membership.update', { actorId: requireSignedIn(request).user.id, roomId: request.params.roomId, ...request.body }, commandMeta(request)),
   );
 
   app.post<{ Params: RoomParams }>('/api/rooms/:roomId/typing', { schema: { params: roomParams } }, async (request, reply) => {

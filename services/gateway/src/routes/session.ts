@@ -27,7 +27,9 @@ export function registerSessionRoutes(app: FastifyInstance, deps: GatewayDeps): 
     if (policy === 'enabled' || (policy === 'admins' && role === 'administrator')) return;
     throw new HearthError(
       'password_sign_in_disabled',
-      policy === 'admins' ? 'only administrators may sign in with a password here (break-glass); sign in with SSO' : 'passwords are turned off here; sign in with SSO',
+      policy === 'admins'
+        ? 'only administrators may sign in with a password here (break-glass); sign in with SSO'
+        : 'passwords are turned off here; sign in with SSO',
     );
   }
 
@@ -40,7 +42,11 @@ export function registerSessionRoutes(app: FastifyInstance, deps: GatewayDeps): 
   app.post<{ Body: SetupBody }>('/api/setup', { ...exempt, schema: { body: setupBody } }, async (request, reply) => {
     await enforceRateLimit(deps, `signin:${request.ip}`, deps.limits.signInPerMinute);
     const { accountName, name, email, password } = request.body;
-    const { user } = await deps.commands.send('account.setup', { accountName, admin: { name, email, passwordHash: await hashPassword(password) } }, commandMeta(request));
+    const { user } = await deps.commands.send(
+      'account.setup',
+      { accountName, admin: { name, email, passwordHash: await hashPassword(password) } },
+      commandMeta(request),
+    );
     return reply.code(201).send(await startSession(request, reply, user, 'setup'));
   });
 
@@ -62,7 +68,12 @@ export function registerSessionRoutes(app: FastifyInstance, deps: GatewayDeps): 
     try {
       requirePasswordsFor(credentials.user.role);
     } catch (error) {
-      await recordAudit(deps, request, { actorId: null, action: 'auth.sign_in_failed', target: { type: 'user', id: credentials.user.id }, detail: { method: 'password', reason: 'passwords disabled' } });
+      await recordAudit(deps, request, {
+        actorId: null,
+        action: 'auth.sign_in_failed',
+        target: { type: 'user', id: credentials.user.id },
+        detail: { method: 'password', reason: 'passwords disabled' },
+      });
       throw error;
     }
     return startSession(request, reply, credentials.user, 'password');
@@ -83,7 +94,12 @@ export function registerSessionRoutes(app: FastifyInstance, deps: GatewayDeps): 
     }
     clearSessionCookie(reply, deps);
     if (signedIn === null) return reply.code(204).send();
-    await recordAudit(deps, request, { actorId: signedIn.user.id, action: 'auth.sign_out', target: { type: 'user', id: signedIn.user.id }, detail: { sso: signedIn.session.idpSessionId !== null } });
+    await recordAudit(deps, request, {
+      actorId: signedIn.user.id,
+      action: 'auth.sign_out',
+      target: { type: 'user', id: signedIn.user.id },
+      detail: { sso: signedIn.session.idpSessionId !== null },
+    });
     // Signed in through the provider: the client goes on to end the provider's session too
     // (RP-initiated logout), or the next visit would sign straight back in.
     const logoutUrl = signedIn.session.idpSessionId === null ? null : await providerLogoutUrl(deps, request);
@@ -105,11 +121,15 @@ export function registerSessionRoutes(app: FastifyInstance, deps: GatewayDeps): 
       await enforceRateLimit(deps, `signin:${request.ip}`, deps.limits.signInPerMinute);
       requirePasswordsFor(null);
       const { name, email, password } = request.body;
-      const user = await deps.commands.send('user.create', {
-        joinCode: request.params.joinCode,
-        actorId: null,
-        user: { name, email, passwordHash: await hashPassword(password) },
-      }, commandMeta(request));
+      const user = await deps.commands.send(
+        'user.create',
+        {
+          joinCode: request.params.joinCode,
+          actorId: null,
+          user: { name, email, passwordHash: await hashPassword(password) },
+        },
+        commandMeta(request),
+      );
       return reply.code(201).send(await startSession(request, reply, user, 'join'));
     },
   );

@@ -40,7 +40,11 @@ describe('profileFromClaims', () => {
     ['no subject', { ...base, sub: '' }, 'sso_refused'],
   ];
   for (const [what, claims, code] of refused) {
-    it(`refuses ${what}`, () => assert.throws(() => profileFromClaims(claims, STANDARD), (error: unknown) => error instanceof HearthError && error.code === code));
+    it(`refuses ${what}`, () =>
+      assert.throws(
+        () => profileFromClaims(claims, STANDARD),
+        (error: unknown) => error instanceof HearthError && error.code === code,
+      ));
   }
 });
 
@@ -51,7 +55,8 @@ describe('roleFromGroups', () => {
     [['hearth-admins'], [], 'member'],
     [[], ['hearth-admins'], 'member'],
   ];
-  for (const [groups, admins, role] of cases) it(`${JSON.stringify(groups)} with admin groups ${JSON.stringify(admins)} → ${role}`, () => assert.equal(roleFromGroups(groups, admins), role));
+  for (const [groups, admins, role] of cases)
+    it(`${JSON.stringify(groups)} with admin groups ${JSON.stringify(admins)} → ${role}`, () => assert.equal(roleFromGroups(groups, admins), role));
 });
 
 describe('safeReturnTo', () => {

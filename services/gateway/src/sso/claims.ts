@@ -16,18 +16,25 @@ export interface SsoProfile {
  * verified: Hearth links accounts and shows identities by email, so an unverified one could
  * let someone take over another person's account.
  */
-export function profileFromClaims(claims: Readonly<Record<string, unknown>>, names: { readonly groupsClaim: string; readonly emailVerifiedClaim: string }): SsoProfile {
+export function profileFromClaims(
+  claims: Readonly<Record<string, unknown>>,
+  names: { readonly groupsClaim: string; readonly emailVerifiedClaim: string },
+): SsoProfile {
   const issuer = stringClaim(claims, 'iss');
   const subject = stringClaim(claims, 'sub');
   if (issuer === null || subject === null) throw new HearthError('sso_refused', 'the ID token has no issuer or subject');
   const email = stringClaim(claims, 'email')?.trim().toLowerCase() ?? null;
   if (email === null || email === '') {
-    throw new HearthError('sso_forbidden', 'your identity provider did not share an email address; ask your administrator to release the email scope to Hearth');
+    throw new HearthError(
+      'sso_forbidden',
+      'your identity provider did not share an email address; ask your administrator to release the email scope to Hearth',
+    );
   }
   if (claims[names.emailVerifiedClaim] !== true) {
     throw new HearthError('sso_forbidden', `your email address ${email} is not verified at your identity provider; verify it there and sign in again`);
   }
-  const name = stringClaim(claims, 'name') ?? ([stringClaim(claims, 'given_name'), stringClaim(claims, 'family_name')].filter((part) => part !== null).join(' ') || email);
+  const name =
+    stringClaim(claims, 'name') ?? ([stringClaim(claims, 'given_name'), stringClaim(claims, 'family_name')].filter((part) => part !== null).join(' ') || email);
   return { issuer, subject, email, name: name.trim() || email, groups: groupsOf(claims[names.groupsClaim]), idpSessionId: stringClaim(claims, 'sid') };
 }
 

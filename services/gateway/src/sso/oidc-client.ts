@@ -121,7 +121,8 @@ export function createOidcClient(config: OidcConfig, logger: Logger): OidcClient
       if (payload['nonce'] !== undefined) throw new HearthError('invalid_request', 'a logout token must not carry a nonce', { field: 'logout_token' });
       const sid = typeof payload['sid'] === 'string' ? payload['sid'] : null;
       const subject = payload.sub ?? null;
-      if (sid === null && subject === null) throw new HearthError('invalid_request', 'the logout token names neither a session nor a subject', { field: 'logout_token' });
+      if (sid === null && subject === null)
+        throw new HearthError('invalid_request', 'the logout token names neither a session nor a subject', { field: 'logout_token' });
       if (payload.jti === undefined) throw new HearthError('invalid_request', 'the logout token has no jti', { field: 'logout_token' });
       logger.debug({ sid, subject }, 'back-channel logout token accepted');
       return { subject, idpSessionId: sid, tokenId: payload.jti };
@@ -144,7 +145,9 @@ function explain(error: unknown, step: string): HearthError {
     code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' ||
     code === 'OAUTH_RESPONSE_IS_NOT_JSON';
   if (unreachable && !(error instanceof client.ResponseBodyError)) {
-    return new HearthError('sso_unavailable', `the identity provider could not be reached during ${step}; try again shortly (${describe(error)})`, { cause: error });
+    return new HearthError('sso_unavailable', `the identity provider could not be reached during ${step}; try again shortly (${describe(error)})`, {
+      cause: error,
+    });
   }
   return new HearthError('sso_refused', `the identity provider's answer was refused during ${step}: ${describe(error)}`, { cause: error });
 }

@@ -62,7 +62,13 @@ export const createUser: Handler<'user.create'> = async (ctx, payload) => {
   const role = invitedByAdmin ? (payload.user.role ?? 'member') : 'member';
   const user = await insertUser(ctx, payload.user, role);
   // Someone joining by link acts for themselves; an administrator adding a person is the actor.
-  await audit(ctx, invitedByAdmin ? actor.id : user.id, 'user.created', { type: 'user', id: user.id }, { via: invitedByAdmin ? 'administrator' : 'join_link', role, email: user.email });
+  await audit(
+    ctx,
+    invitedByAdmin ? actor.id : user.id,
+    'user.created',
+    { type: 'user', id: user.id },
+    { via: invitedByAdmin ? 'administrator' : 'join_link', role, email: user.email },
+  );
   return user;
 };
 

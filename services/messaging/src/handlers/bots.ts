@@ -39,7 +39,8 @@ export function normaliseWebhookUrl(url: string | null): string | null {
   } catch {
     throw invalid('webhookUrl', `webhookUrl is not a URL: "${trimmed.slice(0, 100)}"`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw invalid('webhookUrl', `webhookUrl must be http:// or https:// (got ${parsed.protocol})`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw invalid('webhookUrl', `webhookUrl must be http:// or https:// (got ${parsed.protocol})`);
   if (trimmed.length > WEBHOOK_URL_MAX_CHARS) throw invalid('webhookUrl', `webhookUrl is longer than ${WEBHOOK_URL_MAX_CHARS} characters`);
   return parsed.href;
 }
@@ -95,7 +96,8 @@ export const revokeBotToken: Handler<'bot.token.revoke'> = async (ctx, payload) 
   const admin = await requireAdministratorActor(ctx, payload.actorId);
   const bot = await requireBot(ctx, payload.botId);
   const found = await ctx.tx.getApiToken(payload.tokenId);
-  if (found === null || found.token.userId !== bot.userId) throw new HearthError('not_found', `${bot.name} has no token ${payload.tokenId}`, { field: 'tokenId' });
+  if (found === null || found.token.userId !== bot.userId)
+    throw new HearthError('not_found', `${bot.name} has no token ${payload.tokenId}`, { field: 'tokenId' });
   if (found.token.revokedAt !== null) return found.token;
   const revoked = await ctx.tx.revokeApiToken(found.token.id, ctx.now);
   await audit(ctx, admin.id, 'bot_token.revoked', { type: 'bot_token', id: revoked.id }, { botId: bot.userId, name: revoked.name });

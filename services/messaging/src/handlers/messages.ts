@@ -1,13 +1,4 @@
-import {
-  HearthError,
-  canChangeMessage,
-  mentionedUserIds,
-  newId,
-  normaliseBody,
-  normaliseBoost,
-  soundOf,
-  type Message,
-} from '@hearth/core';
+import { HearthError, canChangeMessage, mentionedUserIds, newId, normaliseBody, normaliseBoost, soundOf, type Message } from '@hearth/core';
 import { requireMembership, requireRoom, requireUser, requireVisibleMessage } from '@hearth/core';
 import { emit } from '../emit.ts';
 import { queueBotMentions } from './bots.ts';
@@ -40,8 +31,15 @@ export const postMessage: Handler<'message.post'> = async (ctx, payload) => {
   const event = await emit(ctx, room.id, async (seq) => ({
     type: 'message.created',
     message: await ctx.tx.insertMessage({
-      id: newId(), roomId: room.id, seq, authorId: payload.actorId, clientMessageId: payload.clientMessageId,
-      body, mentions, sound, createdAt: ctx.now,
+      id: newId(),
+      roomId: room.id,
+      seq,
+      authorId: payload.actorId,
+      clientMessageId: payload.clientMessageId,
+      body,
+      mentions,
+      sound,
+      createdAt: ctx.now,
     }),
   }));
   if (event.type !== 'message.created') throw new Error('emit returned a different event than it was given');
@@ -72,7 +70,11 @@ export const addBoost: Handler<'boost.add'> = async (ctx, payload) => {
   const { message } = await requireVisibleMessage(ctx.tx, payload.messageId, payload.actorId);
   if (message.deletedAt !== null) throw new HearthError('conflict', 'this message was deleted', { field: 'messageId' });
   const boost = await ctx.tx.insertBoost({
-    id: newId(), messageId: message.id, authorId: payload.actorId, content: normaliseBoost(payload.content), createdAt: ctx.now,
+    id: newId(),
+    messageId: message.id,
+    authorId: payload.actorId,
+    content: normaliseBoost(payload.content),
+    createdAt: ctx.now,
   });
   await emit(ctx, message.roomId, () => ({ type: 'boost.created', boost }));
   return boost;
@@ -83,7 +85,8 @@ export const removeBoost: Handler<'boost.remove'> = async (ctx, payload) => {
   const boost = await ctx.tx.getBoost(payload.boostId);
   if (boost === null) throw new HearthError('not_found', `no boost ${payload.boostId}`, { field: 'boostId' });
   const { message } = await requireVisibleMessage(ctx.tx, boost.messageId, actor.id);
-  if (boost.authorId !== actor.id && actor.role !== 'administrator') throw new HearthError('forbidden', 'only its author or an administrator can remove a boost');
+  if (boost.authorId !== actor.id && actor.role !== 'administrator')
+    throw new HearthError('forbidden', 'only its author or an administrator can remove a boost');
   const removed = await ctx.tx.deleteBoost(boost.id);
   if (removed) await emit(ctx, message.roomId, () => ({ type: 'boost.deleted', boostId: boost.id, messageId: message.id }));
   return { removed };

@@ -1,14 +1,4 @@
-import {
-  HearthError,
-  isHearthError,
-  INVOLVEMENTS,
-  canConvertRoom,
-  canManageRoom,
-  directKey,
-  newId,
-  normaliseRoomName,
-  type Room,
-} from '@hearth/core';
+import { HearthError, isHearthError, INVOLVEMENTS, canConvertRoom, canManageRoom, directKey, newId, normaliseRoomName, type Room } from '@hearth/core';
 import { requireMembership, requireRoom, requireUser } from '@hearth/core';
 import { audit } from '../audit.ts';
 import { emit } from '../emit.ts';
@@ -49,7 +39,8 @@ export const createRoom: Handler<'room.create'> = async (ctx, payload) => {
 export const openDirect: Handler<'direct.open'> = async (ctx, payload) => {
   const people = [...new Set([payload.actorId, ...payload.userIds])];
   if (people.length < 2) throw new HearthError('invalid_request', 'a direct room needs at least one other person', { field: 'userIds' });
-  if (people.length > DIRECT_MAX_PEOPLE) throw new HearthError('invalid_request', `a direct room holds at most ${DIRECT_MAX_PEOPLE} people`, { field: 'userIds' });
+  if (people.length > DIRECT_MAX_PEOPLE)
+    throw new HearthError('invalid_request', `a direct room holds at most ${DIRECT_MAX_PEOPLE} people`, { field: 'userIds' });
   for (const id of people) await requireUser(ctx.tx, id, 'userIds');
   const existing = await ctx.tx.findDirectRoom(people);
   if (existing !== null) return existing;

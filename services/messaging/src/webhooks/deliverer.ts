@@ -68,7 +68,13 @@ type Outcome =
 
 export const replyClientMessageId = (deliveryId: number): string => `webhook-delivery-${deliveryId}`;
 
-export function buildWebhookPayload(message: Message, room: { id: string; name: string | null }, author: { id: string; name: string }, bot: Bot, publicUrl: string): WebhookPayload {
+export function buildWebhookPayload(
+  message: Message,
+  room: { id: string; name: string | null },
+  author: { id: string; name: string },
+  bot: Bot,
+  publicUrl: string,
+): WebhookPayload {
   return {
     message,
     room: { id: room.id, name: room.name },
@@ -177,7 +183,9 @@ export function createWebhookDeliverer(deps: WebhookDelivererDeps): WebhookDeliv
     const free = options.batch - inFlight.size;
     if (free <= 0) return true;
     const now = Date.now();
-    const claimed = await store.transaction((tx) => tx.claimWebhookDeliveries(new Date(now).toISOString(), new Date(now + options.leaseMs).toISOString(), free));
+    const claimed = await store.transaction((tx) =>
+      tx.claimWebhookDeliveries(new Date(now).toISOString(), new Date(now + options.leaseMs).toISOString(), free),
+    );
     if (stopping.signal.aborted) return false;
     for (const delivery of claimed) start(delivery);
     return claimed.length === free;
