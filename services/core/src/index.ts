@@ -5,6 +5,7 @@ export * from './domain/events.ts';
 export * from './domain/commands.ts';
 export * from './domain/rules.ts';
 export * from './errors.ts';
+export * from './protocol/frames.ts';
 export * from './config.ts';
 export * from './ids.ts';
 export type * from './store/store.ts';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startIngress, type Ingress } from '@hearth/harness';
-import { setUpAccount, startTestServer, type TestServer, type TestSession } from './test-support.ts';
+import { setUpAccount, type TestSession } from '@hearth/testing';
+import { startTestServer, type TestServer } from './test-server.ts';
 
 const LIMIT = 256 * 1024;
 

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Message, RoomForMember } from '@hearth/core';
-import { SseClient, WsClient, isEventAt } from '../../realtime/src/realtime.test-helpers.ts';
-import { call, setUpAccount, startTestServer, type TestServer, type TestSession } from './test-support.ts';
+import { SseClient, WsClient, call, isEventAt, setUpAccount, type TestSession } from '@hearth/testing';
+import { startTestServer, type TestServer } from './test-server.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OBSERVABILITY_DOC = path.resolve(here, '../../../docs/observability.md');

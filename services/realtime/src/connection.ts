@@ -1,6 +1,5 @@
-import { newId, type RoomEvent, type SignedIn, type User } from '@hearth/core';
+import { CLOSE_CODES, newId, type CloseReason, type RoomEvent, type ServerFrame, type SignedIn, type User } from '@hearth/core';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLOSE_CODES, type CloseReason, type ServerFrame } from './frames.ts';
 import { RoomStream, type LoadEvents } from './room-stream.ts';
 
 export type TransportKind = 'websocket' | 'sse';
@@ -8,7 +7,7 @@ export type TransportKind = 'websocket' | 'sse';
 /** What a connection needs from its socket; WebSocket and SSE each provide one. */
 export interface Transport {
   readonly kind: TransportKind;
-  /** Queues a frame; frame-text.ts encodes it, a room event once for all connections. */
+  /** Queues a frame; frame-json.ts encodes it, a room event once for all connections. */
   send(frame: ServerFrame): void;
   /** Bytes queued in the socket that the client has not read yet. */
   bufferedBytes(): number;

@@ -1,36 +1,6 @@
-import type { RoomEvent } from '@hearth/core';
-
-/** What the server sends; docs/protocol.md §4.3 is the reference for clients. */
-export type ServerFrame =
-  | {
-      readonly type: 'ready';
-      readonly connectionId: string;
-      readonly userId: string;
-      readonly rooms: Record<string, number>;
-      readonly online: readonly string[];
-    }
-  | { readonly type: 'room.event'; readonly event: RoomEvent }
-  | { readonly type: 'typing'; readonly roomId: string; readonly userId: string }
-  | { readonly type: 'presence'; readonly userId: string; readonly online: boolean }
-  | { readonly type: 'pong' }
-  | { readonly type: 'error'; readonly code: CloseReason; readonly message: string };
-
-export type ClientFrame =
-  | { readonly type: 'hello'; readonly resume: Readonly<Record<string, number>> }
-  | { readonly type: 'ping' }
-  | { readonly type: 'typing'; readonly roomId: string };
-
-export const CLOSE_CODES = {
-  shutting_down: 1001,
-  /** RFC 6455's "try again later": a backend did not answer while the stream was opening. */
-  unavailable: 1013,
-  unauthenticated: 4001,
-  bad_frame: 4400,
-  hello_timeout: 4408,
-  too_slow: 4429,
-} as const;
-
-export type CloseReason = keyof typeof CLOSE_CODES;
+// The frames' types and close codes are core's (protocol/frames.ts), shared with the web client;
+// what is here is the server's check of what a client sends.
+import type { ClientFrame } from '@hearth/core';
 
 export class FrameError extends Error {
   override readonly name = 'FrameError';

@@ -1,1 +1,2 @@
-export { mountRealtime, type Authenticate, type Realtime, type RealtimeDeps } from './realtime.ts';
+export type { Authenticate, RealtimeDeps } from './deps.ts';
+export { mountRealtime, type Realtime } from './realtime.ts';

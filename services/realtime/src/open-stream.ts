@@ -1,7 +1,7 @@
 import type { SignedIn } from '@hearth/core';
 import { Connection, type Transport } from './connection.ts';
 import type { Hub } from './hub.ts';
-import type { RealtimeDeps } from './realtime.ts';
+import type { RealtimeDeps } from './deps.ts';
 
 /**
  * Starts a client's stream: registers the connection, says where each room

@@ -1,23 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Bus, Ephemeral, HearthMetrics, Logger, SignedIn, Store } from '@hearth/core';
+import type { Authenticate, RealtimeDeps } from './deps.ts';
 import { Hub } from './hub.ts';
 import { registerSse } from './sse.ts';
 import { createWebSocketEndpoint } from './websocket.ts';
-
-export interface RealtimeDeps {
-  readonly store: Store;
-  readonly bus: Bus;
-  readonly ephemeral: Ephemeral;
-  readonly logger: Logger;
-  readonly metrics: HearthMetrics;
-  readonly publicUrl: string;
-  readonly limits: { readonly connectionBufferBytes: number };
-}
-
-/** Resolves a raw Cookie header to the session and its user, or null. */
-export type Authenticate = (cookieHeader: string | undefined) => Promise<SignedIn | null>;
 
 export interface Realtime {
   readonly hub: Hub;

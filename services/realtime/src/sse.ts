@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalid, type SignedIn } from '@hearth/core';
 import { refuseStream, UNAVAILABLE_STREAM_MESSAGE, type Connection, type Transport } from './connection.ts';
-import { frameText } from './frame-text.ts';
-import { FrameError, parseResume, type ServerFrame } from './frames.ts';
+import { frameJson } from './frame-json.ts';
+import type { ServerFrame } from '@hearth/core';
+import { FrameError, parseResume } from './frames.ts';
 import type { Hub } from './hub.ts';
 import { openStream } from './open-stream.ts';
-import type { Authenticate, RealtimeDeps } from './realtime.ts';
+import type { Authenticate, RealtimeDeps } from './deps.ts';
 
 export const SSE_PATH = '/api/realtime/sse';
 const KEEPALIVE_MS = 20_000;
@@ -33,7 +34,7 @@ export function resumeOf(query: string | undefined, lastEventId: string | undefi
 
 function sseText(frame: ServerFrame): string {
   const id = frame.type === 'room.event' ? `id: ${frame.event.roomId}:${frame.event.seq}\n` : '';
-  return `event: ${frame.type}\n${id}data: ${frameText(frame)}\n\n`;
+  return `event: ${frame.type}\n${id}data: ${frameJson(frame)}\n\n`;
 }
 
 function transportOf(reply: FastifyReply): Transport {

@@ -3,12 +3,13 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { HearthError, isHearthError, type RoomEvent, type SignedIn } from '@hearth/core';
 import { refuseStream, UNAVAILABLE_STREAM_MESSAGE, type Transport } from './connection.ts';
-import { frameText } from './frame-text.ts';
-import { CLOSE_CODES, FrameError, parseClientFrame, type ServerFrame } from './frames.ts';
+import { frameJson } from './frame-json.ts';
+import { CLOSE_CODES, type ServerFrame } from '@hearth/core';
+import { FrameError, parseClientFrame } from './frames.ts';
 import type { Hub } from './hub.ts';
 import { openStream } from './open-stream.ts';
-import type { Authenticate, RealtimeDeps } from './realtime.ts';
-import { buildTextFrame } from './text-frame.ts';
+import type { Authenticate, RealtimeDeps } from './deps.ts';
+import { buildWebSocketTextFrame } from './websocket-frame.ts';
 
 export const WEBSOCKET_PATH = '/api/realtime/ws';
 const HELLO_TIMEOUT_MS = 10_000;
@@ -47,7 +48,7 @@ const eventFrames = new WeakMap<RoomEvent, Buffer>();
 function eventFrame(frame: Extract<ServerFrame, { type: 'room.event' }>): Buffer {
   let bytes = eventFrames.get(frame.event);
   if (bytes === undefined) {
-    bytes = buildTextFrame(Buffer.from(frameText(frame)));
+    bytes = buildWebSocketTextFrame(Buffer.from(frameJson(frame)));
     eventFrames.set(frame.event, bytes);
   }
   return bytes;
@@ -66,7 +67,7 @@ function transportOf(ws: WebSocket, socket: Duplex): Transport {
   return {
     kind: 'websocket',
     send(frame) {
-      if (frame.type !== 'room.event') ws.send(frameText(frame));
+      if (frame.type !== 'room.event') ws.send(frameJson(frame));
       else if (ws.readyState === WebSocket.OPEN) socket.write(eventFrame(frame));
     },
     bufferedBytes: () => ws.bufferedAmount,

@@ -6,7 +6,7 @@
 
 export type { Boost, Involvement, Membership, Message, Role, Room, RoomForMember, RoomKind, SearchHit, User } from '@hearth/core';
 export type { RoomEvent, RoomEventData } from '@hearth/core';
-import type { RoomEvent, User } from '@hearth/core';
+import type { User } from '@hearth/core';
 
 /** How people may sign in here: passwords (for everyone, administrators only, or nobody) and SSO. */
 export interface SignInOptions {
@@ -30,25 +30,5 @@ export interface AccountAnswer {
   readonly joinUrl?: string;
 }
 
-/** Frames the server sends over the realtime WebSocket (protocol §4.3). */
-export type ServerFrame =
-  | {
-      readonly type: 'ready';
-      readonly connectionId: string;
-      readonly userId: string;
-      readonly rooms: Readonly<Record<string, number>>;
-      readonly online: readonly string[];
-    }
-  | { readonly type: 'room.event'; readonly event: RoomEvent }
-  | { readonly type: 'typing'; readonly roomId: string; readonly userId: string }
-  | { readonly type: 'presence'; readonly userId: string; readonly online: boolean }
-  | { readonly type: 'pong' }
-  | { readonly type: 'error'; readonly code: string; readonly message: string };
-
-export type ReadyFrame = Extract<ServerFrame, { type: 'ready' }>;
-
-/** Frames the client sends (protocol §4.2). */
-export type ClientFrame =
-  | { readonly type: 'hello'; readonly resume: Readonly<Record<string, number>> }
-  | { readonly type: 'ping' }
-  | { readonly type: 'typing'; readonly roomId: string };
+/** The realtime stream's frames (protocol §4), shared with the server. */
+export type { ClientFrame, CloseReason, ReadyFrame, ServerFrame } from '@hearth/core';

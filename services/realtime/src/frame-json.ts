@@ -1,5 +1,4 @@
-import type { RoomEvent } from '@hearth/core';
-import type { ServerFrame } from './frames.ts';
+import type { RoomEvent, ServerFrame } from '@hearth/core';
 
 /**
  * The JSON text of a frame. A room event goes to every connection streaming its room,
@@ -7,7 +6,7 @@ import type { ServerFrame } from './frames.ts';
  */
 const eventText = new WeakMap<RoomEvent, string>();
 
-export function frameText(frame: ServerFrame): string {
+export function frameJson(frame: ServerFrame): string {
   if (frame.type !== 'room.event') return JSON.stringify(frame);
   let text = eventText.get(frame.event);
   if (text === undefined) {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { HTTPMethods, LightMyRequestResponse } from 'fastify';
 import type { ApiToken, Bot, Message, Room, User } from '@hearth/core';
-import { call, joinAs, setUpAccount, startTestServer, type TestServer, type TestSession } from '../../hearth/src/test-support.ts';
+import { call, joinAs, setUpAccount, type TestSession } from '@hearth/testing';
+import { startTestServer, type TestServer } from '../test-server.ts';
 
 /**
  * Bots through the REST API of a whole Hearth (app.inject, real SQLite, BusLocal, messaging):

@@ -3,7 +3,7 @@
  * extension bits. A room event is framed once and the same bytes go to every socket,
  * where `ws.send` would frame it again for each one.
  */
-export function buildTextFrame(payload: Buffer): Buffer {
+export function buildWebSocketTextFrame(payload: Buffer): Buffer {
   const length = payload.length;
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLength + length);

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
-import type { RoomEvent } from '@hearth/core';
-import type { ServerFrame } from './frames.ts';
+import type { RoomEvent, ServerFrame } from '@hearth/core';
 
 /** Clients of the realtime stream for the integration tests: they keep every frame and let a test wait for one. */
 

@@ -2,17 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance, HTTPMethods, LightMyRequestResponse } from 'fastify';
 import type { Message, Room, RoomForMember, SearchHit } from '@hearth/core';
-import {
-  PASSWORD,
-  call,
-  joinAs,
-  joinCodeOf,
-  sessionOf,
-  setUpAccount,
-  startTestServer,
-  type TestServer,
-  type TestSession,
-} from '../../hearth/src/test-support.ts';
+import { PASSWORD, call, joinAs, joinCodeOf, sessionOf, setUpAccount, type TestSession } from '@hearth/testing';
+import { startTestServer, type TestServer } from '../test-server.ts';
 
 /**
  * The REST API of a whole Hearth (target `all`) through app.inject: real SQLite,

@@ -2,9 +2,22 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Message, Room, RoomEvent, RoomForMember } from '@hearth/core';
-import { PASSWORD, call, joinAs, sessionOf, setUpAccount, startTestServer, type TestServer, type TestSession } from '../../hearth/src/test-support.ts';
-import type { ServerFrame } from './frames.ts';
-import { SseClient, WsClient, isEventAt, roomEventsOf, type SseOptions, type WsOptions } from './realtime.test-helpers.ts';
+import {
+  PASSWORD,
+  SseClient,
+  WsClient,
+  isEventAt,
+  roomEventsOf,
+  type SseOptions,
+  type WsOptions,
+  call,
+  joinAs,
+  sessionOf,
+  setUpAccount,
+  type TestSession,
+} from '@hearth/testing';
+import { startTestServer, type TestServer } from '../test-server.ts';
+import type { ServerFrame } from '@hearth/core';
 
 /**
  * The realtime endpoints of a whole Hearth (target `all`) listening on 127.0.0.1:

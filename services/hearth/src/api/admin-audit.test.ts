@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { call, joinAs, setUpAccount, startTestServer, type TestServer, type TestSession } from '../../hearth/src/test-support.ts';
-import type { AuditEntryView } from './routes/admin-audit.ts';
+import { call, joinAs, setUpAccount, type TestSession } from '@hearth/testing';
+import { startTestServer, type TestServer } from '../test-server.ts';
+import type { AuditEntryView } from '@hearth/gateway';
 
 /** The audit log's admin API through a whole Hearth (app.inject, real SQLite, messaging). */
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildTextFrame } from './text-frame.ts';
+import { buildWebSocketTextFrame } from './websocket-frame.ts';
 
-describe('buildTextFrame', () => {
+describe('buildWebSocketTextFrame', () => {
   const cases: Array<[number, string]> = [
     [0, '8100'],
     [125, '817d'],
@@ -13,7 +13,7 @@ describe('buildTextFrame', () => {
   for (const [length, header] of cases) {
     it(`frames ${length} bytes with header ${header} and the payload after it`, () => {
       const payload = Buffer.alloc(length, 'x');
-      const frame = buildTextFrame(payload);
+      const frame = buildWebSocketTextFrame(payload);
       const headerBytes = header.length / 2;
       assert.equal(frame.subarray(0, headerBytes).toString('hex'), header);
       assert.equal(frame.length, headerBytes + length);
