@@ -64,7 +64,7 @@ lint: deps
 
 # Unit and integration tests beside the code; the backends' suites start real PostgreSQL, Redis and NATS.
 unit: deps test-deps kube-bins
-	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'harness/src/**/*.test.ts' 'operator/src/**/*.test.ts' 'packages/*/src/**/*.test.ts' 'bench/**/*.test.ts' 'deploy/**/*.test.ts'
+	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'harness/src/**/*.test.ts' 'operator/src/**/*.test.ts' 'packages/*/src/**/*.test.ts' 'bench/**/*.test.ts' 'deploy/**/*.test.ts' 'scripts/**/*.test.ts'
 
 # The end-to-end suite runs unchanged against each tier.
 e2e: e2e-embedded e2e-single e2e-clustered

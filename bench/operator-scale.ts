@@ -6,11 +6,19 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { freePort, startChild, startControlPlane, type Child, type ControlPlane } from '../harness/src/index.ts';
-import type { Hearth } from '../operator/src/api/index.ts';
-import { createKubeClient, type KubeClient } from '../operator/src/reconcile/kube-client.ts';
-import { kinds, pathOf, watchedKinds } from '../operator/src/reconcile/kinds.ts';
-import { buildGeneratedSecret, defaultTierContext, desiredObjects, type DesiredTier } from '../operator/src/tiers/index.ts';
+import { freePort, startChild, startControlPlane, type Child, type ControlPlane } from '@hearth/harness';
+import {
+  buildGeneratedSecret,
+  createKubeClient,
+  defaultTierContext,
+  desiredObjects,
+  kinds,
+  pathOf,
+  watchedKinds,
+  type DesiredTier,
+  type Hearth,
+  type KubeClient,
+} from '@hearth/operator';
 import { printTable, round, rssKiB, sleep, writeResults, type Row } from './common.ts';
 
 /**

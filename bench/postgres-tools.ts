@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { postgresTools } from '../harness/src/index.ts';
+import { postgresTools } from '@hearth/harness';
 
 /**
  * PostgreSQL's programs for the benchmarks: psql and pgbench against a server the harness

@@ -2,10 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startPostgres } from '@hearth/harness';
-import { EVENT_VERSION } from '../services/core/src/domain/events.ts';
-import { newId } from '../services/core/src/ids.ts';
-import { createStore } from '../services/core/src/store/create-store.ts';
-import type { Store } from '../services/core/src/store/store.ts';
+import { EVENT_VERSION, createStore, newId, type Store } from '@hearth/core';
 import { round, sleep } from './common.ts';
 
 /**

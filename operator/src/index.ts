@@ -2,4 +2,14 @@
 export * from './api/index.ts';
 export { createOperator, loadKubeConfig, type Operator } from './operator.ts';
 export { ConfigError, loadConfig, type OperatorConfig } from './config.ts';
-export { createHearthReconciler, reconcileHearth, type ReconcileContext } from './reconcile/index.ts';
+export {
+  createHearthReconciler,
+  createKubeClient,
+  kinds,
+  pathOf,
+  reconcileHearth,
+  watchedKinds,
+  type KubeClient,
+  type ReconcileContext,
+} from './reconcile/index.ts';
+export { buildGeneratedSecret, defaultTierContext, desiredObjects, type DesiredTier } from './tiers/index.ts';
