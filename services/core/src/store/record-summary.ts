@@ -47,20 +47,20 @@ export class SummaryBuilder {
 
 /** Each way `actual` differs from `expected`, in words; empty when they are the same. */
 export function summaryDifferences(expected: RecordSummary, actual: RecordSummary): string[] {
-  const differences: string[] = [];
-  for (const name of unionOfKeys(expected.tables, actual.tables)) {
-    const want = expected.tables[name];
-    const got = actual.tables[name];
-    if (want === undefined || got === undefined) differences.push(`${name}: in ${want === undefined ? 'the target only' : 'the source only'}`);
-    else if (want.rows !== got.rows) differences.push(`${name}: ${got.rows} rows, expected ${want.rows}`);
-    else if (want.sha256 !== got.sha256) differences.push(`${name}: the same ${got.rows} rows, but their content differs`);
-  }
-  for (const roomId of unionOfKeys(expected.lastSeq, actual.lastSeq)) {
+  const tables = unionOfKeys(expected.tables, actual.tables).flatMap((name) => tableDifference(name, expected.tables[name], actual.tables[name]) ?? []);
+  const rooms = unionOfKeys(expected.lastSeq, actual.lastSeq).flatMap((roomId) => {
     const want = expected.lastSeq[roomId];
     const got = actual.lastSeq[roomId];
-    if (want !== got) differences.push(`room ${roomId}: last sequence ${got ?? 'missing'}, expected ${want ?? 'none'}`);
-  }
-  return differences;
+    return want === got ? [] : [`room ${roomId}: last sequence ${got ?? 'missing'}, expected ${want ?? 'none'}`];
+  });
+  return [...tables, ...rooms];
+}
+
+function tableDifference(name: string, want: TableSummary | undefined, got: TableSummary | undefined): string | undefined {
+  if (want === undefined || got === undefined) return `${name}: in ${want === undefined ? 'the target only' : 'the source only'}`;
+  if (want.rows !== got.rows) return `${name}: ${got.rows} rows, expected ${want.rows}`;
+  if (want.sha256 !== got.sha256) return `${name}: the same ${got.rows} rows, but their content differs`;
+  return undefined;
 }
 
 function unionOfKeys(a: object, b: object): string[] {
