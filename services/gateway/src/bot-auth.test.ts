@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bearerTokenOf, botReach, type BotReach } from './bot-auth.ts';
+import { bearerTokenOf, botReach, isTouchDue, type BotReach } from './bot-auth.ts';
 
 describe('botReach', () => {
   const cases: [method: string, route: string | undefined, expected: BotReach | null][] = [
@@ -50,6 +50,22 @@ describe('bearerTokenOf', () => {
   for (const [header, expected] of cases) {
     it(`${JSON.stringify(header)} → ${JSON.stringify(expected)}`, () => {
       assert.equal(bearerTokenOf(header), expected);
+    });
+  }
+});
+
+describe('isTouchDue', () => {
+  const now = Date.parse('2026-01-01T12:00:00.000Z');
+  const cases: [lastUsedAt: string | null, expected: boolean][] = [
+    [null, true],
+    ['2026-01-01T11:59:00.000Z', true],
+    ['2026-01-01T11:58:00.000Z', true],
+    ['2026-01-01T11:59:00.001Z', false],
+    ['2026-01-01T12:00:00.000Z', false],
+  ];
+  for (const [lastUsedAt, expected] of cases) {
+    it(`last used ${lastUsedAt ?? 'never'} → ${expected ? 'touch' : 'leave'}`, () => {
+      assert.equal(isTouchDue(lastUsedAt, now), expected);
     });
   }
 });

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { HearthError, type ApiToken, type Store, type User } from '@hearth/core';
+import { HearthError, type ApiToken, type ApiTokenCredentials, type Store, type User } from '@hearth/core';
 import { BOT_TOKEN_PREFIX, botSecretMatches, parseBotToken } from './bot-tokens.ts';
 
 /** A request made with a bot's API token: the bot, and the token with its room scope. */
@@ -52,16 +52,29 @@ export async function authenticateBot(store: Store, presented: string, now = Dat
   const parsed = parseBotToken(presented);
   if (parsed === null) throw refused();
   const found = await store.getApiToken(parsed.tokenId);
-  if (found === null || found.token.revokedAt !== null || !botSecretMatches(parsed.secret, found.secretHash)) throw refused();
+  if (found === null || !isLiveTokenWithSecret(found, parsed.secret)) throw refused();
   const user = await store.getUser(found.token.userId);
-  if (user === null || !user.active || user.role !== 'bot') throw refused();
+  if (user === null || !isActiveBot(user)) throw refused();
   const { token } = found;
-  if (token.lastUsedAt === null || now - Date.parse(token.lastUsedAt) >= TOUCH_EVERY_MS) {
-    const usedAt = new Date(now).toISOString();
-    await store.transaction((tx) => tx.touchApiToken(token.id, usedAt));
-    return { user, token: { ...token, lastUsedAt: usedAt } };
-  }
-  return { user, token };
+  if (!isTouchDue(token.lastUsedAt, now)) return { user, token };
+  const usedAt = new Date(now).toISOString();
+  await store.transaction((tx) => tx.touchApiToken(token.id, usedAt));
+  return { user, token: { ...token, lastUsedAt: usedAt } };
+}
+
+/** A token that is not revoked, presented with its own secret. */
+function isLiveTokenWithSecret(found: ApiTokenCredentials, secret: string): boolean {
+  return found.token.revokedAt === null && botSecretMatches(secret, found.secretHash);
+}
+
+/** A token's owner may use it only while it is an active bot (not a person, not deactivated). */
+function isActiveBot(user: User): boolean {
+  return user.active && user.role === 'bot';
+}
+
+/** Whether this use should move last_used_at: never used, or last moved TOUCH_EVERY_MS ago or more. */
+export function isTouchDue(lastUsedAt: string | null, now: number): boolean {
+  return lastUsedAt === null || now - Date.parse(lastUsedAt) >= TOUCH_EVERY_MS;
 }
 
 /** Refuses, with 403, a bot request for a route or a room outside its token's reach. */

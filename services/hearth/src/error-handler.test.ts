@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HearthError, createLogger, type Logger } from '@hearth/core';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { registerErrorHandler } from './error-handler.ts';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { fromFastify, registerErrorHandler } from './error-handler.ts';
 
 /** An app whose routes throw what a handler would meet. */
 async function appThrowing(logger?: Logger): Promise<FastifyInstance> {
@@ -54,4 +54,29 @@ describe('the error handler', () => {
     assert.ok(logged !== undefined, JSON.stringify(lines));
     assert.equal(typeof logged['reqId'], 'string');
   });
+});
+
+describe('fromFastify', () => {
+  /** An error as Fastify raises it: a code, and a status when it has one. */
+  function fastifyError(code: string, statusCode?: number, message = 'fastify says no'): FastifyError {
+    return Object.assign(new Error(message), { code, ...(statusCode === undefined ? {} : { statusCode }) }) as FastifyError;
+  }
+  const cases: [what: string, error: FastifyError, expected: { code: string; field?: string } | null][] = [
+    ['invalid JSON', fastifyError('FST_ERR_CTP_INVALID_JSON_BODY', 400), { code: 'invalid_json', field: 'body' }],
+    ['an empty JSON body', fastifyError('FST_ERR_CTP_EMPTY_JSON_BODY', 400), { code: 'invalid_json', field: 'body' }],
+    ['a body too large', fastifyError('FST_ERR_CTP_BODY_TOO_LARGE', 413), { code: 'payload_too_large', field: 'body' }],
+    ['another media type', fastifyError('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415), { code: 'invalid_request', field: 'content-type' }],
+    ['a wrong content-length', fastifyError('FST_ERR_CTP_INVALID_CONTENT_LENGTH', 400), { code: 'invalid_request', field: 'content-length' }],
+    ['a SyntaxError', Object.assign(new SyntaxError('bad'), { code: 'X' }) as unknown as FastifyError, { code: 'invalid_json', field: 'body' }],
+    ['another 4xx', fastifyError('FST_ERR_OTHER', 404), { code: 'invalid_request' }],
+    ['a 5xx', fastifyError('FST_ERR_OTHER', 500), null],
+    ['no status', fastifyError('FST_ERR_OTHER'), null],
+    ['a code named like an Object method', fastifyError('toString'), null],
+  ];
+  for (const [what, error, expected] of cases) {
+    it(`${what} → ${expected?.code ?? "not the client's fault"}`, () => {
+      const known = fromFastify(error);
+      assert.deepEqual(known === null ? null : { code: known.code, ...(known.field === undefined ? {} : { field: known.field }) }, expected);
+    });
+  }
 });

@@ -2,25 +2,29 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { HearthError, isHearthError } from '@hearth/core';
 import { validationError } from './validation-error.ts';
 
+const invalidJson = (): HearthError => new HearthError('invalid_json', 'the request body is not valid JSON', { field: 'body' });
+
+/** Fastify's refusals of a body or its headers, by Fastify's error code. */
+const BODY_REFUSALS = new Map<string, () => HearthError>([
+  ['FST_ERR_CTP_INVALID_JSON_BODY', invalidJson],
+  ['FST_ERR_CTP_EMPTY_JSON_BODY', invalidJson],
+  ['FST_ERR_CTP_BODY_TOO_LARGE', () => new HearthError('payload_too_large', 'the request body is too large', { field: 'body' })],
+  ['FST_ERR_CTP_INVALID_MEDIA_TYPE', () => new HearthError('invalid_request', 'send the body as application/json', { field: 'content-type' })],
+  ['FST_ERR_CTP_INVALID_CONTENT_LENGTH', () => new HearthError('invalid_request', 'content-length does not match the body', { field: 'content-length' })],
+]);
+
 /** Fastify's own failures that are the client's fault, mapped to our stable codes. */
 export function fromFastify(error: FastifyError): HearthError | null {
   if (error.validation !== undefined) return validationError(error.validation as Parameters<typeof validationError>[0], error.validationContext);
-  switch (error.code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new HearthError('invalid_json', 'the request body is not valid JSON', { field: 'body' });
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HearthError('payload_too_large', 'the request body is too large', { field: 'body' });
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new HearthError('invalid_request', 'send the body as application/json', { field: 'content-type' });
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new HearthError('invalid_request', 'content-length does not match the body', { field: 'content-length' });
-  }
-  if (error instanceof SyntaxError) return new HearthError('invalid_json', 'the request body is not valid JSON', { field: 'body' });
-  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-    return new HearthError('invalid_request', error.message);
-  }
+  const refusal = BODY_REFUSALS.get(error.code);
+  if (refusal !== undefined) return refusal();
+  if (error instanceof SyntaxError) return invalidJson();
+  if (isClientStatus(error.statusCode)) return new HearthError('invalid_request', error.message);
   return null;
+}
+
+function isClientStatus(statusCode: number | undefined): boolean {
+  return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
 }
 
 /**

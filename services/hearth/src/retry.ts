@@ -18,6 +18,13 @@ export interface BackendToOpen {
   readonly where: string;
 }
 
+/** What waiting for a backend reports to, and what stops it (shutdown during start-up). */
+export interface StartupWait {
+  readonly logger: Logger;
+  readonly status: StartupStatus;
+  readonly signal: AbortSignal;
+}
+
 /** A URL safe to log: the password is replaced. */
 export function redactUrl(url: string): string {
   try {
@@ -39,7 +46,7 @@ export function errorText(error: unknown): string {
  * Calls `open` until it succeeds, logging which backend it waits for and why, with
  * exponential back-off and jitter: a missing database is a wait with a message, not a crash loop.
  */
-export async function openWithRetry<T>(backend: BackendToOpen, open: () => Promise<T>, logger: Logger, status: StartupStatus, signal: AbortSignal): Promise<T> {
+export async function openWithRetry<T>(backend: BackendToOpen, open: () => Promise<T>, { logger, status, signal }: StartupWait): Promise<T> {
   const what = backend.where;
   let delay = FIRST_DELAY_MS;
   status.waitingFor = backend.kind;

@@ -24,7 +24,7 @@ import { registerBodyLimit } from './body-limit.ts';
 import { registerErrorHandler, registerNotFound } from './error-handler.ts';
 import { registerHealth } from './health.ts';
 import { registerMetrics } from './metrics-endpoint.ts';
-import { openWithRetry, redactUrl, type BackendToOpen, type StartupStatus } from './retry.ts';
+import { openWithRetry, redactUrl, type BackendToOpen, type StartupStatus, type StartupWait } from './retry.ts';
 
 export interface Backends {
   readonly store: Store;
@@ -70,7 +70,8 @@ export async function openBackends(
   const metrics = createMetrics({ target: config.target, version: config.version }, (error) =>
     logger.warn({ err: error }, 'metrics: a value could not be read'),
   );
-  const store = await openWithRetry(describeStore(config.store), () => createStore(config.store), logger, status, signal);
+  const wait: StartupWait = { logger, status, signal };
+  const store = await openWithRetry(describeStore(config.store), () => createStore(config.store), wait);
   const bus = await openWithRetry(
     describeBus(config.bus),
     () =>
@@ -78,11 +79,9 @@ export async function openBackends(
         onError: (error: unknown) => logger.error({ err: error }, 'bus listener failed'),
         onConsumed: (delaySeconds) => metrics.busConsumeDelay.observe(delaySeconds),
       }),
-    logger,
-    status,
-    signal,
+    wait,
   );
-  const ephemeral = await openWithRetry(describeEphemeral(config.ephemeral), () => createEphemeral(config.ephemeral), logger, status, signal);
+  const ephemeral = await openWithRetry(describeEphemeral(config.ephemeral), () => createEphemeral(config.ephemeral), wait);
   const dialect = config.store.type;
   const backend = config.ephemeral.type;
   return {

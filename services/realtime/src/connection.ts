@@ -78,13 +78,11 @@ export class Connection {
   /** Starts streaming a room after `afterSeq`: registers for live events first, then catches up. */
   joinRoom(roomId: string, afterSeq: number): Promise<void> {
     if (this.#closed || this.#rooms.has(roomId)) return Promise.resolve();
-    const stream = new RoomStream(
-      roomId,
-      afterSeq,
-      this.#hooks.loadEvents(roomId),
-      (event) => this.#sendEvent(event),
-      () => this.pace(),
-    );
+    const stream = new RoomStream(roomId, afterSeq, {
+      load: this.#hooks.loadEvents(roomId),
+      send: (event) => this.#sendEvent(event),
+      pace: () => this.pace(),
+    });
     this.#rooms.set(roomId, stream);
     this.#hooks.roomJoined(this, roomId);
     return stream.catchUp();

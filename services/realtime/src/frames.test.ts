@@ -16,11 +16,15 @@ describe('parseClientFrame', () => {
   const refusals: Array<[string, RegExp]> = [
     ['not json', /not JSON/],
     ['[1]', /JSON object/],
+    ['null', /JSON object/],
+    ['"ping"', /JSON object/],
     ['{"type":"dance"}', /unknown frame type "dance"/],
     ['{"type":"hello","resume":{"r1":-1}}', /resume.r1/],
     ['{"type":"hello","resume":{"r1":1.5}}', /resume.r1/],
     ['{"type":"hello","resume":[]}', /resume must be an object/],
     ['{"type":"typing"}', /typing.roomId/],
+    ['{"type":"typing","roomId":""}', /typing.roomId/],
+    ['{"type":"typing","roomId":7}', /typing.roomId/],
   ];
   for (const [text, message] of refusals) {
     it(`refuses ${text}`, () =>

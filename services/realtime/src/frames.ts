@@ -8,22 +8,14 @@ export class FrameError extends Error {
 
 /** Parses and checks a client frame; throws FrameError with a message naming the problem. */
 export function parseClientFrame(text: string): ClientFrame {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new FrameError('frame is not JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FrameError('frame must be a JSON object');
-  const frame = value as Record<string, unknown>;
+  const frame = parseObject(text);
   switch (frame['type']) {
     case 'hello':
       return { type: 'hello', resume: parseResume(frame['resume'] ?? {}) };
     case 'ping':
       return { type: 'ping' };
     case 'typing':
-      if (typeof frame['roomId'] !== 'string' || frame['roomId'] === '') throw new FrameError('typing.roomId must be a room id');
-      return { type: 'typing', roomId: frame['roomId'] };
+      return { type: 'typing', roomId: parseRoomId(frame['roomId']) };
     default:
       throw new FrameError(`unknown frame type ${JSON.stringify(frame['type'])}`);
   }
@@ -31,11 +23,31 @@ export function parseClientFrame(text: string): ClientFrame {
 
 /** A resume map: room id to the last sequence applied, a whole number >= 0. */
 export function parseResume(value: unknown): Record<string, number> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FrameError('resume must be an object of room id to sequence');
+  if (!isPlainObject(value)) throw new FrameError('resume must be an object of room id to sequence');
   const resume: Record<string, number> = {};
   for (const [roomId, seq] of Object.entries(value)) {
     if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new FrameError(`resume.${roomId} must be a whole number >= 0`);
     resume[roomId] = seq;
   }
   return resume;
+}
+
+function parseObject(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new FrameError('frame is not JSON');
+  }
+  if (!isPlainObject(value)) throw new FrameError('frame must be a JSON object');
+  return value;
+}
+
+function parseRoomId(value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new FrameError('typing.roomId must be a room id');
+  return value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -210,10 +210,17 @@ export class Hub {
 
   async #sweepPresence(): Promise<void> {
     try {
-      for (const set of this.#byUser.values()) for (const c of set) if (!c.closed) await this.touch(c);
+      await this.#touchOpenConnections();
       for (const userId of await this.#deps.ephemeral.expirePresence()) await this.#presence(userId, false);
     } catch (error) {
       this.#deps.logger.warn({ err: error }, 'presence sweep failed');
+    }
+  }
+
+  /** Renews the presence of every open connection of this process. */
+  async #touchOpenConnections(): Promise<void> {
+    for (const set of this.#byUser.values()) {
+      for (const c of set) if (!c.closed) await this.touch(c);
     }
   }
 }

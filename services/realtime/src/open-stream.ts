@@ -3,22 +3,24 @@ import { Connection, type Transport } from './connection.ts';
 import type { Hub } from './hub.ts';
 import type { RealtimeDeps } from './deps.ts';
 
+/** Who opens a stream, on which transport, and where each of their rooms continues from. */
+export interface StreamClient {
+  readonly signedIn: SignedIn;
+  readonly transport: Transport;
+  readonly resume: Readonly<Record<string, number>>;
+}
+
 /**
  * Starts a client's stream: registers the connection, says where each room
  * continues from (`ready`), then catches every room up in the background; live
  * events that arrive meanwhile wait in each room's stream, so nothing is lost or
  * sent twice. Resolves once `ready` is sent.
  */
-export async function openStream(
-  deps: RealtimeDeps,
-  hub: Hub,
-  signedIn: SignedIn,
-  transport: Transport,
-  resume: Readonly<Record<string, number>>,
-): Promise<Connection> {
+export async function openStream(deps: RealtimeDeps, hub: Hub, client: StreamClient): Promise<Connection> {
   const { metrics } = deps;
+  const { transport, resume } = client;
   try {
-    const connection = await start(deps, hub, signedIn, transport, resume);
+    const connection = await start(deps, hub, client);
     metrics.connects.inc({ transport: transport.kind, kind: Object.keys(resume).length > 0 ? 'resume' : 'new' });
     return connection;
   } catch (error) {
@@ -27,7 +29,7 @@ export async function openStream(
   }
 }
 
-async function start(deps: RealtimeDeps, hub: Hub, signedIn: SignedIn, transport: Transport, resume: Readonly<Record<string, number>>): Promise<Connection> {
+async function start(deps: RealtimeDeps, hub: Hub, { signedIn, transport, resume }: StreamClient): Promise<Connection> {
   const { user } = signedIn;
   const { metrics } = deps;
   const connection = new Connection(signedIn, transport, {

@@ -11,16 +11,14 @@ function setup(stored: number, afterSeq: number) {
   const log = Array.from({ length: stored }, (_, i) => event(i + 1));
   const sent: number[] = [];
   let loads = 0;
-  const stream = new RoomStream(
-    'r',
-    afterSeq,
-    async (after, limit) => {
+  const stream = new RoomStream('r', afterSeq, {
+    load: async (after, limit) => {
       loads += 1;
       await new Promise((resolve) => setImmediate(resolve));
       return log.filter((e) => e.seq > after).slice(0, limit);
     },
-    (e) => sent.push(e.seq),
-  );
+    send: (e) => sent.push(e.seq),
+  });
   return { log, sent, stream, loads: () => loads };
 }
 

@@ -6,6 +6,14 @@ export type LoadEvents = (afterSeq: number, limit: number) => Promise<RoomEvent[
 
 const PAGE = 500;
 
+/** How a room stream reads the store, hands an event on, and waits for a client that is behind. */
+export interface RoomStreamIo {
+  readonly load: LoadEvents;
+  readonly send: (event: RoomEvent) => void;
+  /** Resolves when the client can take more; catch-up awaits it before each stored event. */
+  readonly pace?: () => Promise<void>;
+}
+
 /**
  * One room's events for one connection, delivered in sequence order, each once.
  * Live events that arrive while the stream is catching up (or that reveal a gap)
@@ -21,8 +29,7 @@ export class RoomStream {
   readonly #send: (event: RoomEvent) => void;
   readonly #pace: () => Promise<void>;
 
-  /** `pace` resolves when the client can take more; catch-up awaits it before each stored event. */
-  constructor(roomId: string, afterSeq: number, load: LoadEvents, send: (event: RoomEvent) => void, pace: () => Promise<void> = () => Promise.resolve()) {
+  constructor(roomId: string, afterSeq: number, { load, send, pace = () => Promise.resolve() }: RoomStreamIo) {
     this.roomId = roomId;
     this.#lastSeq = afterSeq;
     this.#load = load;

@@ -13,23 +13,31 @@ const KEEPALIVE_MS = 20_000;
 
 /** The resume map from `?resume=` plus the room named by the browser's Last-Event-ID. */
 export function resumeOf(query: string | undefined, lastEventId: string | undefined): Record<string, number> {
-  let resume: Record<string, number> = {};
-  if (query !== undefined && query !== '') {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(query);
-    } catch {
-      throw invalid('resume', 'resume must be a URL-encoded JSON object of room id to sequence');
-    }
-    try {
-      resume = parseResume(parsed);
-    } catch (error) {
-      throw error instanceof FrameError ? invalid('resume', error.message) : error;
-    }
-  }
-  const match = lastEventId === undefined ? null : /^(.+):(\d+)$/.exec(lastEventId);
-  if (match?.[1] !== undefined && match[2] !== undefined) resume[match[1]] = Math.max(resume[match[1]] ?? 0, Number(match[2]));
+  const resume = query === undefined || query === '' ? {} : resumeOfQuery(query);
+  const last = lastEventId === undefined ? null : eventPositionOf(lastEventId);
+  if (last !== null) resume[last.roomId] = Math.max(resume[last.roomId] ?? 0, last.seq);
   return resume;
+}
+
+function resumeOfQuery(query: string): Record<string, number> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(query);
+  } catch {
+    throw invalid('resume', 'resume must be a URL-encoded JSON object of room id to sequence');
+  }
+  try {
+    return parseResume(parsed);
+  } catch (error) {
+    throw error instanceof FrameError ? invalid('resume', error.message) : error;
+  }
+}
+
+/** The room and sequence of an SSE event id (`roomId:seq`, as sseText writes it), or null for another id. */
+function eventPositionOf(eventId: string): { readonly roomId: string; readonly seq: number } | null {
+  const match = /^(.+):(\d+)$/.exec(eventId);
+  if (match?.[1] === undefined || match[2] === undefined) return null;
+  return { roomId: match[1], seq: Number(match[2]) };
 }
 
 function sseText(frame: ServerFrame): string {
@@ -85,7 +93,7 @@ export function registerSse(app: FastifyInstance, deps: RealtimeDeps, hub: Hub, 
       const transport = transportOf(reply);
       let connection: Connection;
       try {
-        connection = await openStream(deps, hub, signedIn, transport, resume);
+        connection = await openStream(deps, hub, { signedIn, transport, resume });
       } catch (error) {
         // The response is already a stream: the failure is a frame, its detail a log line.
         clearInterval(keepalive);

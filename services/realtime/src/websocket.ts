@@ -2,9 +2,9 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { HearthError, isHearthError, type RoomEvent, type SignedIn } from '@hearth/core';
-import { refuseStream, UNAVAILABLE_STREAM_MESSAGE, type Transport } from './connection.ts';
+import { refuseStream, UNAVAILABLE_STREAM_MESSAGE, type Connection, type Transport } from './connection.ts';
 import { frameJson } from './frame-json.ts';
-import { CLOSE_CODES, type ServerFrame } from '@hearth/core';
+import { CLOSE_CODES, type ClientFrame, type ServerFrame } from '@hearth/core';
 import { FrameError, parseClientFrame } from './frames.ts';
 import type { Hub } from './hub.ts';
 import { openStream } from './open-stream.ts';
@@ -80,78 +80,100 @@ function transportOf(ws: WebSocket, socket: Duplex): Transport {
   };
 }
 
+/** What every socket served shares: the service's dependencies and this process's hub. */
+interface SocketEndpoint {
+  readonly deps: RealtimeDeps;
+  readonly hub: Hub;
+}
+
+/**
+ * The client frame in `text`; null when it is not one, after telling the client why
+ * (`bad_frame`) and closing the socket.
+ */
+function frameOrRefuse(ws: WebSocket, transport: Transport, text: string): ClientFrame | null {
+  try {
+    return parseClientFrame(text);
+  } catch (error) {
+    if (!(error instanceof FrameError)) throw error;
+    ws.send(JSON.stringify({ type: 'error', code: 'bad_frame', message: error.message }));
+    transport.close(CLOSE_CODES.bad_frame, 'bad_frame');
+    return null;
+  }
+}
+
+/**
+ * One client's socket from upgrade to close: it must say hello within HELLO_TIMEOUT_MS, which
+ * opens its stream; after that it pings and types. A socket that stops answering pings is cut off.
+ */
+function serveSocket({ deps, hub }: SocketEndpoint, ws: WebSocket, socket: Duplex, signedIn: SignedIn): void {
+  const transport = transportOf(ws, socket);
+  let connection: Connection | null = null;
+  /** Set at the first hello, before any await, so a second hello cannot open a second stream. */
+  let greeted = false;
+  let alive = true;
+  const helloTimer = setTimeout(() => {
+    ws.send(JSON.stringify({ type: 'error', code: 'hello_timeout', message: 'send hello within 10 s' }));
+    transport.close(CLOSE_CODES.hello_timeout, 'hello_timeout');
+  }, HELLO_TIMEOUT_MS);
+  const liveness = setInterval(() => {
+    if (!alive) ws.terminate();
+    alive = false;
+    ws.ping();
+  }, LIVENESS_MS);
+
+  ws.on('pong', () => (alive = true));
+  ws.on('message', (data, isBinary) => {
+    alive = true;
+    void onFrame(isBinary ? '' : data.toString()).catch((error: unknown) => deps.logger.error({ err: error }, 'websocket frame failed'));
+  });
+  ws.on('close', () => {
+    clearTimeout(helloTimer);
+    clearInterval(liveness);
+    if (connection !== null) {
+      connection.dropped();
+      void hub.detach(connection).catch((error: unknown) => deps.logger.warn({ err: error }, 'presence update failed'));
+    }
+  });
+  ws.on('error', (error) => deps.logger.debug({ err: error }, 'websocket error'));
+
+  async function onFrame(text: string): Promise<void> {
+    const frame = frameOrRefuse(ws, transport, text);
+    if (frame === null) return;
+    if (frame.type === 'hello') return onHello(frame.resume);
+    if (connection === null) return;
+    if (frame.type === 'ping') {
+      connection.send({ type: 'pong' });
+      await hub.touch(connection);
+    } else {
+      await hub.typing(connection, frame.roomId);
+    }
+  }
+
+  async function onHello(resume: Readonly<Record<string, number>>): Promise<void> {
+    if (greeted) return;
+    greeted = true;
+    clearTimeout(helloTimer);
+    try {
+      connection = await openStream(deps, hub, { signedIn, transport, resume });
+    } catch (error) {
+      deps.logger.warn({ err: error, userId: signedIn.user.id }, 'realtime stream could not open');
+      refuseStream(transport, 'unavailable', UNAVAILABLE_STREAM_MESSAGE);
+      return;
+    }
+    // The client left while the stream was opening: its close found no connection to drop.
+    if (ws.readyState === ws.CLOSED || ws.readyState === ws.CLOSING) {
+      connection.dropped();
+      await hub.detach(connection);
+    }
+  }
+}
+
 /** Handles upgrades on WEBSOCKET_PATH; other paths are left to whoever else listens. */
 export function createWebSocketEndpoint(deps: RealtimeDeps, hub: Hub, authenticate: Authenticate) {
   // permessage-deflate stays off: compressing each frame for each socket costs the fan-out
   // far more than it saves on chat-sized frames, and room events are written pre-framed.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
-
-  function serve(ws: WebSocket, socket: Duplex, signedIn: SignedIn): void {
-    const transport = transportOf(ws, socket);
-    let connection: Awaited<ReturnType<typeof openStream>> | null = null;
-    /** Set at the first hello, before any await, so a second hello cannot open a second stream. */
-    let greeted = false;
-    let alive = true;
-    const helloTimer = setTimeout(() => {
-      ws.send(JSON.stringify({ type: 'error', code: 'hello_timeout', message: 'send hello within 10 s' }));
-      transport.close(CLOSE_CODES.hello_timeout, 'hello_timeout');
-    }, HELLO_TIMEOUT_MS);
-    const liveness = setInterval(() => {
-      if (!alive) ws.terminate();
-      alive = false;
-      ws.ping();
-    }, LIVENESS_MS);
-
-    ws.on('pong', () => (alive = true));
-    ws.on('message', (data, isBinary) => {
-      alive = true;
-      void onFrame(isBinary ? '' : data.toString()).catch((error: unknown) => deps.logger.error({ err: error }, 'websocket frame failed'));
-    });
-    ws.on('close', () => {
-      clearTimeout(helloTimer);
-      clearInterval(liveness);
-      if (connection !== null) {
-        connection.dropped();
-        void hub.detach(connection).catch((error: unknown) => deps.logger.warn({ err: error }, 'presence update failed'));
-      }
-    });
-    ws.on('error', (error) => deps.logger.debug({ err: error }, 'websocket error'));
-
-    async function onFrame(text: string): Promise<void> {
-      let frame;
-      try {
-        frame = parseClientFrame(text);
-      } catch (error) {
-        if (!(error instanceof FrameError)) throw error;
-        ws.send(JSON.stringify({ type: 'error', code: 'bad_frame', message: error.message }));
-        transport.close(CLOSE_CODES.bad_frame, 'bad_frame');
-        return;
-      }
-      if (frame.type === 'hello') {
-        if (greeted) return;
-        greeted = true;
-        clearTimeout(helloTimer);
-        try {
-          connection = await openStream(deps, hub, signedIn, transport, frame.resume);
-        } catch (error) {
-          deps.logger.warn({ err: error, userId: signedIn.user.id }, 'realtime stream could not open');
-          refuseStream(transport, 'unavailable', UNAVAILABLE_STREAM_MESSAGE);
-          return;
-        }
-        if (ws.readyState === ws.CLOSED || ws.readyState === ws.CLOSING) {
-          connection.dropped();
-          await hub.detach(connection);
-        }
-      } else if (connection === null) {
-        return;
-      } else if (frame.type === 'ping') {
-        connection.send({ type: 'pong' });
-        await hub.touch(connection);
-      } else {
-        await hub.typing(connection, frame.roomId);
-      }
-    }
-  }
+  const endpoint: SocketEndpoint = { deps, hub };
 
   async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const refused = (): void => deps.metrics.connectFailures.inc({ transport: 'websocket', reason: 'refused' });
@@ -159,7 +181,7 @@ export function createWebSocketEndpoint(deps: RealtimeDeps, hub: Hub, authentica
       return (refused(), refuse(socket, new HearthError('forbidden', 'WebSocket connections must come from this site')));
     const signedIn = await authenticate(request.headers.cookie);
     if (signedIn === null) return (refused(), refuse(socket, new HearthError('unauthenticated', 'sign in first')));
-    wss.handleUpgrade(request, socket, head, (ws) => serve(ws, socket, signedIn));
+    wss.handleUpgrade(request, socket, head, (ws) => serveSocket(endpoint, ws, socket, signedIn));
   }
 
   return {

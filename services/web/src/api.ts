@@ -43,35 +43,42 @@ export function setCsrfToken(token: string | null): void {
 }
 
 async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET' && csrfToken !== null) headers['x-csrf-token'] = csrfToken;
   let response: Response;
   try {
     response = await fetch(path, {
       method,
-      headers,
+      headers: requestHeaders(method, body !== undefined),
       credentials: 'same-origin',
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch (cause) {
     throw new ApiError(0, 'network', `Could not reach the server (${String(cause)}).`);
   }
-  const text = await response.text();
-  let parsed: unknown = null;
-  if (text !== '') {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = null;
-    }
-  }
+  const parsed = jsonOrNull(await response.text());
   if (!response.ok) {
     const error = toApiError(response.status, parsed);
     if (error.code === 'unauthenticated') onUnauthenticated?.();
     throw error;
   }
   return parsed as T;
+}
+
+/** JSON in and out; a changing request carries the session's CSRF token. */
+function requestHeaders(method: Method, hasBody: boolean): Record<string, string> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (hasBody) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken !== null) headers['x-csrf-token'] = csrfToken;
+  return headers;
+}
+
+/** A response body as JSON; null when it is empty or not JSON. */
+function jsonOrNull(text: string): unknown {
+  if (text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 const enc = encodeURIComponent;

@@ -5,7 +5,7 @@ import type { SessionAnswer, SignInOptions } from './api-types.ts';
 import { createChat, type Chat } from './chat.ts';
 import { JoinForm, SetupForm, SignInForm } from './components/auth-forms.tsx';
 import { ChatApp } from './components/chat-app.tsx';
-import { navigate, parseRoute, usePathname } from './router.ts';
+import { navigate, parseRoute, usePathname, type Route } from './router.ts';
 
 type Phase =
   | { readonly kind: 'loading' }
@@ -14,12 +14,20 @@ type Phase =
   | { readonly kind: 'signed-out'; readonly accountName: string | null; readonly signIn: SignInOptions }
   | { readonly kind: 'chat'; readonly chat: Chat };
 
-function App() {
+/** Where the app is in a visit, and the ways it moves on: booting, signing in, learning the account's name. */
+interface Session {
+  readonly phase: Phase;
+  /** Starts the chat with a session; `name` is the account's name (by default the one booting read). */
+  signedIn(answer: SessionAnswer, name?: string | null): void;
+  /** Asks the server whether it is set up and whether this browser is signed in. */
+  boot(): Promise<void>;
+  setAccountName(name: string | null): void;
+}
+
+function useSession(): Session {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const [accountName, setAccountName] = useState<string | null>(null);
   const signInOptions = useRef<SignInOptions>({ password: 'enabled', sso: null });
-  const route = parseRoute(usePathname());
-  const setupName = useRef<string | null>(null);
 
   function signedIn(answer: SessionAnswer, name: string | null = accountName): void {
     setCsrfToken(answer.csrfToken);
@@ -61,23 +69,63 @@ function App() {
     if (phase.kind !== 'chat') document.title = accountName ?? 'Hearth';
   }, [phase.kind, accountName]);
 
+  return { phase, signedIn, boot, setAccountName };
+}
+
+function Unreachable({ message, retry }: { readonly message: string; readonly retry: () => void }) {
+  return (
+    <main class="auth">
+      <div class="auth-form">
+        <h1>Hearth is not answering</h1>
+        <p class="form-error" role="alert">
+          {message}
+        </p>
+        <button type="button" class="primary" onClick={retry}>
+          Try again
+        </button>
+      </div>
+    </main>
+  );
+}
+
+/** Signed out: the join form on a join link, else the sign-in form. */
+function SignedOut(props: {
+  readonly phase: Extract<Phase, { kind: 'signed-out' }>;
+  readonly route: Route;
+  readonly signedIn: (answer: SessionAnswer, name: string | null) => void;
+}) {
+  const { phase, route, signedIn } = props;
+  if (route.name === 'join') {
+    const code = route.code;
+    return (
+      <JoinForm
+        accountName={phase.accountName}
+        submit={(v) => api.join(code, { name: v['name'] ?? '', email: v['email'] ?? '', password: v['password'] ?? '' })}
+        onSignedIn={(answer) => signedIn(answer, phase.accountName)}
+      />
+    );
+  }
+  return (
+    <SignInForm
+      accountName={phase.accountName}
+      options={phase.signIn}
+      submit={(v) => api.signIn({ email: v['email'] ?? '', password: v['password'] ?? '' })}
+      onSignedIn={(answer) => signedIn(answer, phase.accountName)}
+    />
+  );
+}
+
+function App() {
+  const route = parseRoute(usePathname());
+  const session = useSession();
+  const { phase } = session;
+  const setupName = useRef<string | null>(null);
+
   switch (phase.kind) {
     case 'loading':
       return <p class="muted empty">Loading…</p>;
     case 'unreachable':
-      return (
-        <main class="auth">
-          <div class="auth-form">
-            <h1>Hearth is not answering</h1>
-            <p class="form-error" role="alert">
-              {phase.message}
-            </p>
-            <button type="button" class="primary" onClick={() => void boot()}>
-              Try again
-            </button>
-          </div>
-        </main>
-      );
+      return <Unreachable message={phase.message} retry={() => void session.boot()} />;
     case 'setup':
       return (
         <SetupForm
@@ -89,31 +137,14 @@ function App() {
               password: v['password'] ?? '',
             });
             setupName.current = v['accountName'] ?? null;
-            setAccountName(setupName.current);
+            session.setAccountName(setupName.current);
             return answer;
           }}
-          onSignedIn={(answer) => signedIn(answer, setupName.current)}
+          onSignedIn={(answer) => session.signedIn(answer, setupName.current)}
         />
       );
     case 'signed-out':
-      if (route.name === 'join') {
-        const code = route.code;
-        return (
-          <JoinForm
-            accountName={phase.accountName}
-            submit={(v) => api.join(code, { name: v['name'] ?? '', email: v['email'] ?? '', password: v['password'] ?? '' })}
-            onSignedIn={(answer) => signedIn(answer, phase.accountName)}
-          />
-        );
-      }
-      return (
-        <SignInForm
-          accountName={phase.accountName}
-          options={phase.signIn}
-          submit={(v) => api.signIn({ email: v['email'] ?? '', password: v['password'] ?? '' })}
-          onSignedIn={(answer) => signedIn(answer, phase.accountName)}
-        />
-      );
+      return <SignedOut phase={phase} route={route} signedIn={session.signedIn} />;
     case 'chat':
       return <ChatApp chat={phase.chat} />;
   }

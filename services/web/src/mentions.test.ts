@@ -1,7 +1,7 @@
 /// <reference types="node" />
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { encodeMentions, findMentionQuery, insertMention, matchMembers, plainBody, segmentBody } from './mentions.ts';
+import { encodeMentions, findMentionQuery, insertMention, matchMembers, movedHighlight, plainBody, segmentBody, suggestionKeyOf } from './mentions.ts';
 
 const ADA = { id: '11111111-1111-4111-8111-111111111111', name: 'Ada Lovelace' };
 const AL = { id: '22222222-2222-4222-8222-222222222222', name: 'Ada' };
@@ -44,4 +44,30 @@ test('@Name becomes <@id>, the longest name winning', () => {
   assert.equal(encodeMentions('@Ada Lovelace and @Ada, ask @Grace Hopper.', [ADA, AL, GRACE]), `<@${ADA.id}> and <@${AL.id}>, ask <@${GRACE.id}>.`);
   assert.equal(encodeMentions('mail ada@Ada.org', [AL]), 'mail ada@Ada.org');
   assert.equal(encodeMentions('@Adam is not Ada', [AL]), '@Adam is not Ada');
+});
+
+test('the suggestion list takes the arrows, Enter, Tab and Escape; every other key goes to the text', () => {
+  const cases: [key: string, expected: ReturnType<typeof suggestionKeyOf>][] = [
+    ['ArrowDown', { kind: 'move', step: 1 }],
+    ['ArrowUp', { kind: 'move', step: -1 }],
+    ['Enter', { kind: 'choose' }],
+    ['Tab', { kind: 'choose' }],
+    ['Escape', { kind: 'dismiss' }],
+    ['ArrowLeft', null],
+    ['a', null],
+    [' ', null],
+  ];
+  for (const [key, expected] of cases) assert.deepEqual(suggestionKeyOf(key), expected, key);
+});
+
+test('the highlight wraps around the ends of the list', () => {
+  const cases: [active: number, step: 1 | -1, count: number, expected: number][] = [
+    [0, 1, 3, 1],
+    [2, 1, 3, 0],
+    [0, -1, 3, 2],
+    [1, -1, 3, 0],
+    [0, 1, 1, 0],
+    [0, -1, 1, 0],
+  ];
+  for (const [active, step, count, expected] of cases) assert.equal(movedHighlight(active, step, count), expected, `${active} ${step} of ${count}`);
 });

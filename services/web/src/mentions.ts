@@ -69,6 +69,31 @@ export function insertMention(text: string, mention: MentionQuery, caret: number
   return { text: text.slice(0, mention.start) + inserted + after, caret: mention.start + inserted.length };
 }
 
+/** What a key does while suggestions are shown: move the highlight, pick the highlighted one, or close the list. */
+export type SuggestionKey = { readonly kind: 'move'; readonly step: 1 | -1 } | { readonly kind: 'choose' } | { readonly kind: 'dismiss' };
+
+/** The suggestion list's keys; null for any other key, which goes on to the text box. */
+export function suggestionKeyOf(key: string): SuggestionKey | null {
+  switch (key) {
+    case 'ArrowDown':
+      return { kind: 'move', step: 1 };
+    case 'ArrowUp':
+      return { kind: 'move', step: -1 };
+    case 'Enter':
+    case 'Tab':
+      return { kind: 'choose' };
+    case 'Escape':
+      return { kind: 'dismiss' };
+    default:
+      return null;
+  }
+}
+
+/** The highlight after a move, wrapping around the ends of a list of `count`. */
+export function movedHighlight(active: number, step: 1 | -1, count: number): number {
+  return (active + step + count) % count;
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -42,14 +42,10 @@ export function applyEventToSidebar(rooms: readonly RoomForMember[], event: Room
       return { ...unchanged, rooms: mapRoom(rooms, event.roomId, (r) => onMessage(r, event, ctx)) };
     case 'room.updated':
       return { ...unchanged, rooms: mapRoom(rooms, event.roomId, (r) => ({ ...r, name: event.room.name, kind: event.room.kind })) };
-    case 'membership.added': {
-      const { userId } = event.membership;
-      if (userId === ctx.meId) return { ...unchanged, refetch: true };
-      return { ...unchanged, rooms: mapRoom(rooms, event.roomId, (r) => (r.memberIds.includes(userId) ? r : { ...r, memberIds: [...r.memberIds, userId] })) };
-    }
+    case 'membership.added':
+      return onMemberAdded(rooms, event, ctx);
     case 'membership.removed':
-      if (event.userId === ctx.meId) return { rooms: rooms.filter((r) => r.id !== event.roomId), refetch: false, removedSelf: true };
-      return { ...unchanged, rooms: mapRoom(rooms, event.roomId, (r) => ({ ...r, memberIds: r.memberIds.filter((id) => id !== event.userId) })) };
+      return onMemberRemoved(rooms, event, ctx);
     case 'room.created':
       return { ...unchanged, refetch: !rooms.some((r) => r.id === event.roomId) };
     case 'message.updated':
@@ -58,6 +54,27 @@ export function applyEventToSidebar(rooms: readonly RoomForMember[], event: Room
     case 'boost.deleted':
       return unchanged;
   }
+}
+
+/** The user joining a room means fetching the list again; someone else joining adds them to its members. */
+function onMemberAdded(rooms: readonly RoomForMember[], event: Extract<RoomEvent, { type: 'membership.added' }>, ctx: SidebarContext): SidebarChange {
+  const { userId } = event.membership;
+  if (userId === ctx.meId) return { rooms, refetch: true, removedSelf: false };
+  return {
+    rooms: mapRoom(rooms, event.roomId, (r) => (r.memberIds.includes(userId) ? r : { ...r, memberIds: [...r.memberIds, userId] })),
+    refetch: false,
+    removedSelf: false,
+  };
+}
+
+/** The user leaving a room takes it off the list; someone else leaving takes them off its members. */
+function onMemberRemoved(rooms: readonly RoomForMember[], event: Extract<RoomEvent, { type: 'membership.removed' }>, ctx: SidebarContext): SidebarChange {
+  if (event.userId === ctx.meId) return { rooms: rooms.filter((r) => r.id !== event.roomId), refetch: false, removedSelf: true };
+  return {
+    rooms: mapRoom(rooms, event.roomId, (r) => ({ ...r, memberIds: r.memberIds.filter((id) => id !== event.userId) })),
+    refetch: false,
+    removedSelf: false,
+  };
 }
 
 /** Open and closed rooms have names; a direct room is named after the other people in it. */

@@ -23,6 +23,19 @@ export function profileFromClaims(
   const issuer = stringClaim(claims, 'iss');
   const subject = stringClaim(claims, 'sub');
   if (issuer === null || subject === null) throw new HearthError('sso_refused', 'the ID token has no issuer or subject');
+  const email = verifiedEmailOf(claims, names.emailVerifiedClaim);
+  return {
+    issuer,
+    subject,
+    email,
+    name: displayNameOf(claims, email),
+    groups: groupsOf(claims[names.groupsClaim]),
+    idpSessionId: stringClaim(claims, 'sid'),
+  };
+}
+
+/** The lower-cased email, refused when the provider did not share it or has not verified it. */
+function verifiedEmailOf(claims: Readonly<Record<string, unknown>>, emailVerifiedClaim: string): string {
   const email = stringClaim(claims, 'email')?.trim().toLowerCase() ?? null;
   if (email === null || email === '') {
     throw new HearthError(
@@ -30,12 +43,17 @@ export function profileFromClaims(
       'your identity provider did not share an email address; ask your administrator to release the email scope to Hearth',
     );
   }
-  if (claims[names.emailVerifiedClaim] !== true) {
+  if (claims[emailVerifiedClaim] !== true) {
     throw new HearthError('sso_forbidden', `your email address ${email} is not verified at your identity provider; verify it there and sign in again`);
   }
+  return email;
+}
+
+/** The name claim, else given and family names, else the email: a person always has a name to show. */
+function displayNameOf(claims: Readonly<Record<string, unknown>>, email: string): string {
   const name =
     stringClaim(claims, 'name') ?? ([stringClaim(claims, 'given_name'), stringClaim(claims, 'family_name')].filter((part) => part !== null).join(' ') || email);
-  return { issuer, subject, email, name: name.trim() || email, groups: groupsOf(claims[names.groupsClaim]), idpSessionId: stringClaim(claims, 'sid') };
+  return name.trim() || email;
 }
 
 /** Administrators are the members of any configured admin group; everyone else is a member. */

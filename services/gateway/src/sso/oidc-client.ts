@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { HearthError, type Logger, type OidcConfig } from '@hearth/core';
+import { logoutClaimsOf, type LogoutClaims } from './logout-claims.ts';
 
 /** What one sign-in needs to remember between the redirect to the provider and its answer. */
 export interface PendingSignIn {
@@ -8,12 +9,6 @@ export interface PendingSignIn {
   readonly nonce: string;
   readonly codeVerifier: string;
   readonly returnTo: string;
-}
-
-export interface LogoutClaims {
-  readonly subject: string | null;
-  readonly idpSessionId: string | null;
-  readonly tokenId: string;
 }
 
 /**
@@ -34,7 +29,6 @@ export interface OidcClient {
   verifyLogoutToken(token: string): Promise<LogoutClaims>;
 }
 
-const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 const TIMEOUT_SECONDS = 10;
 
 export function newPendingSignIn(returnTo: string): PendingSignIn {
@@ -106,28 +100,27 @@ export function createOidcClient(config: OidcConfig, logger: Logger): OidcClient
       const jwksUri = found.serverMetadata().jwks_uri;
       if (jwksUri === undefined) throw new HearthError('sso_unavailable', 'the provider publishes no jwks_uri');
       jwks ??= createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: TIMEOUT_SECONDS * 1000, cooldownDuration: 10_000 });
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, jwks, { issuer: found.serverMetadata().issuer, audience: config.clientId, maxTokenAge: '5 minutes' }));
-      } catch (error) {
-        const reason = error instanceof joseErrors.JOSEError ? error.code : String(error);
-        throw new HearthError('invalid_request', `the logout token is not valid (${reason})`, { field: 'logout_token', cause: error });
-      }
-      // OpenID Connect Back-Channel Logout 1.0, §2.6: the events claim, a sub or sid, and no nonce.
-      const events = payload['events'];
-      if (typeof events !== 'object' || events === null || !(BACKCHANNEL_LOGOUT_EVENT in events)) {
-        throw new HearthError('invalid_request', 'the logout token has no back-channel logout event', { field: 'logout_token' });
-      }
-      if (payload['nonce'] !== undefined) throw new HearthError('invalid_request', 'a logout token must not carry a nonce', { field: 'logout_token' });
-      const sid = typeof payload['sid'] === 'string' ? payload['sid'] : null;
-      const subject = payload.sub ?? null;
-      if (sid === null && subject === null)
-        throw new HearthError('invalid_request', 'the logout token names neither a session nor a subject', { field: 'logout_token' });
-      if (payload.jti === undefined) throw new HearthError('invalid_request', 'the logout token has no jti', { field: 'logout_token' });
-      logger.debug({ sid, subject }, 'back-channel logout token accepted');
-      return { subject, idpSessionId: sid, tokenId: payload.jti };
+      const payload = await verifiedLogoutPayload(token, jwks, { issuer: found.serverMetadata().issuer, audience: config.clientId });
+      const claims = logoutClaimsOf(payload);
+      logger.debug({ sid: claims.idpSessionId, subject: claims.subject }, 'back-channel logout token accepted');
+      return claims;
     },
   };
+}
+
+/** A logout token's payload once its signature, issuer, audience and age check out; else a 400 saying why. */
+async function verifiedLogoutPayload(
+  token: string,
+  jwks: ReturnType<typeof createRemoteJWKSet>,
+  expected: { readonly issuer: string; readonly audience: string },
+): Promise<JWTPayload> {
+  try {
+    const { payload } = await jwtVerify(token, jwks, { ...expected, maxTokenAge: '5 minutes' });
+    return payload;
+  } catch (error) {
+    const reason = error instanceof joseErrors.JOSEError ? error.code : String(error);
+    throw new HearthError('invalid_request', `the logout token is not valid (${reason})`, { field: 'logout_token', cause: error });
+  }
 }
 
 /**

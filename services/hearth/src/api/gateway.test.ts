@@ -33,7 +33,14 @@ function assertError(response: LightMyRequestResponse, status: number, code: str
   if (field !== undefined) assert.equal(error.field, field, response.body);
 }
 
-async function postMessage(app: FastifyInstance, session: TestSession, roomId: string, body: string, clientMessageId = `c-${Math.random()}`): Promise<Message> {
+/** A message to post: its body, and the client's id for it (a fresh one unless a test needs to repeat it). */
+interface NewPost {
+  readonly body: string;
+  readonly clientMessageId?: string;
+}
+
+async function postMessage(app: FastifyInstance, session: TestSession, roomId: string, post: NewPost): Promise<Message> {
+  const { body, clientMessageId = `c-${Math.random()}` } = post;
   const response = await call(app, 'POST', `/api/rooms/${roomId}/messages`, { session, body: { body, clientMessageId } });
   assert.equal(response.statusCode, 201, response.body);
   return response.json<Message>();
@@ -217,8 +224,8 @@ describe('rate limits', () => {
   it('posts past the per-user limit are 429', async () => {
     const rooms = (await call(s.app, 'GET', '/api/rooms', { session: admin })).json<{ rooms: RoomForMember[] }>().rooms;
     const roomId = rooms[0]?.id ?? '';
-    await postMessage(s.app, admin, roomId, 'one');
-    await postMessage(s.app, admin, roomId, 'two');
+    await postMessage(s.app, admin, roomId, { body: 'one' });
+    await postMessage(s.app, admin, roomId, { body: 'two' });
     assertError(
       await call(s.app, 'POST', `/api/rooms/${roomId}/messages`, { session: admin, body: { body: 'three', clientMessageId: 'three' } }),
       429,
@@ -284,7 +291,7 @@ describe('the REST API', () => {
 
   it('refuses every mutating route without the right x-csrf-token (403 csrf_mismatch) and changes nothing', async () => {
     const room = await createRoom(s.app, bob, { kind: 'closed', name: 'CSRF target', memberIds: [carol.user.id] });
-    const message = await postMessage(s.app, bob, room.id, 'csrf target');
+    const message = await postMessage(s.app, bob, room.id, { body: 'csrf target' });
     const boost = await call(s.app, 'POST', `/api/messages/${message.id}/boosts`, { session: bob, body: { content: '+1' } });
     assert.equal(boost.statusCode, 201, boost.body);
     const boostId = boost.json<{ id: string }>().id;
@@ -384,7 +391,7 @@ describe('the REST API', () => {
     const big = await call(s.app, 'POST', url, { session: bob, body: { body: 'x'.repeat(5_000), clientMessageId: 'big' } });
     assertError(big, 413, 'payload_too_large');
     assertError(await call(s.app, 'POST', url, { session: bob, body: { body: 'y'.repeat(2_001), clientMessageId: 'long' } }), 413, 'payload_too_large', 'body');
-    const atLimit = await postMessage(s.app, bob, allTalk, 'z'.repeat(2_000), 'at-limit');
+    const atLimit = await postMessage(s.app, bob, allTalk, { body: 'z'.repeat(2_000), clientMessageId: 'at-limit' });
     assert.equal(atLimit.body.length, 2_000);
     const messages = (await call(s.app, 'GET', url, { session: bob })).json<{ messages: Message[] }>().messages;
     assert.deepEqual(
@@ -396,7 +403,7 @@ describe('the REST API', () => {
   it('pages with before, after and limit by seq', async () => {
     const room = await createRoom(s.app, bob, { kind: 'closed', name: 'Paging' });
     assert.equal(room.lastSeq, 2, 'room.created and membership.added');
-    for (let i = 1; i <= 10; i++) await postMessage(s.app, bob, room.id, `page ${i}`, `page-${i}`);
+    for (let i = 1; i <= 10; i++) await postMessage(s.app, bob, room.id, { body: `page ${i}`, clientMessageId: `page-${i}` });
     const page = async (query: string): Promise<number[]> => {
       const response = await call(s.app, 'GET', `/api/rooms/${room.id}/messages${query}`, { session: bob });
       assert.equal(response.statusCode, 200, response.body);
@@ -425,7 +432,7 @@ describe('the REST API', () => {
 
   it('a message of a room you are not in is 403; an unknown one is 404', async () => {
     const room = await createRoom(s.app, bob, { kind: 'closed', name: 'Private' });
-    const message = await postMessage(s.app, bob, room.id, 'for my eyes only');
+    const message = await postMessage(s.app, bob, room.id, { body: 'for my eyes only' });
     const own = await call(s.app, 'GET', `/api/messages/${message.id}`, { session: bob });
     assert.equal(own.statusCode, 200);
     assert.deepEqual(own.json(), message);
@@ -439,10 +446,10 @@ describe('the REST API', () => {
   it("search finds word prefixes, only in the searcher's rooms, newest first", async () => {
     const bobsRoom = await createRoom(s.app, bob, { kind: 'closed', name: 'Bob alone' });
     const adminsRoom = await createRoom(s.app, admin, { kind: 'closed', name: 'Admin and Bob', memberIds: [bob.user.id] });
-    const a = await postMessage(s.app, carol, allTalk, 'Deploying the zebrafish service tomorrow');
-    const b = await postMessage(s.app, bob, bobsRoom.id, 'zebrafish deployment finished');
-    const c = await postMessage(s.app, admin, adminsRoom.id, 'the zebrafishes are deployable');
-    await postMessage(s.app, carol, allTalk, 'zebra crossing');
+    const a = await postMessage(s.app, carol, allTalk, { body: 'Deploying the zebrafish service tomorrow' });
+    const b = await postMessage(s.app, bob, bobsRoom.id, { body: 'zebrafish deployment finished' });
+    const c = await postMessage(s.app, admin, adminsRoom.id, { body: 'the zebrafishes are deployable' });
+    await postMessage(s.app, carol, allTalk, { body: 'zebra crossing' });
     const search = async (session: TestSession, q: string): Promise<SearchHit[]> => {
       const response = await call(s.app, 'GET', `/api/search?q=${encodeURIComponent(q)}`, { session });
       assert.equal(response.statusCode, 200, response.body);
@@ -465,8 +472,8 @@ describe('the REST API', () => {
   });
 
   it('a retried post returns the message already posted', async () => {
-    const first = await postMessage(s.app, carol, allTalk, 'only once', 'retry-1');
-    const again = await postMessage(s.app, carol, allTalk, 'only once', 'retry-1');
+    const first = await postMessage(s.app, carol, allTalk, { body: 'only once', clientMessageId: 'retry-1' });
+    const again = await postMessage(s.app, carol, allTalk, { body: 'only once', clientMessageId: 'retry-1' });
     assert.deepEqual(again, first);
     const all = (await call(s.app, 'GET', `/api/rooms/${allTalk}/messages?limit=100`, { session: carol })).json<{ messages: Message[] }>().messages;
     assert.equal(all.filter((m) => m.clientMessageId === 'retry-1').length, 1);
@@ -484,7 +491,7 @@ describe('the REST API', () => {
     const renamed = await call(s.app, 'PATCH', `/api/rooms/${room.id}`, { session: bob, body: { name: 'Renamed' } });
     assert.equal(renamed.json<Room>().name, 'Renamed');
 
-    const message = await postMessage(s.app, bob, room.id, 'boost me');
+    const message = await postMessage(s.app, bob, room.id, { body: 'boost me' });
     const boost = await call(s.app, 'POST', `/api/messages/${message.id}/boosts`, { session: bob, body: { content: '1234567890abcdefg' } });
     assertError(boost, 400, 'invalid_request', 'content');
     const ok = await call(s.app, 'POST', `/api/messages/${message.id}/boosts`, { session: bob, body: { content: '🎉' } });

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TargetedKeyboardEvent } from 'preact';
 import type { Chat } from '../chat.ts';
-import { findMentionQuery, insertMention, matchMembers, type Mentionable, type MentionQuery } from '../mentions.ts';
+import type { Mentionable } from '../mentions.ts';
+import { MentionSuggestions, useMentionPicker } from './mention-picker.tsx';
 
 interface ComposerProps {
   readonly chat: Chat;
@@ -11,71 +12,31 @@ interface ComposerProps {
   readonly members: readonly Mentionable[];
 }
 
+/** Keys that move the caret without typing: it may have moved into or out of an `@word`. */
+const CARET_KEYS = new Set(['ArrowLeft', 'ArrowRight', 'Home', 'End']);
+
 /** The message box: Enter sends, Shift+Enter breaks the line, `@` offers the room's members. */
 export function Composer({ chat, roomId, roomLabel, members }: ComposerProps) {
   const [text, setText] = useState('');
-  const [mention, setMention] = useState<MentionQuery | null>(null);
-  const [active, setActive] = useState(0);
-  const chosen = useRef<Mentionable[]>([]);
   const area = useRef<HTMLTextAreaElement>(null);
-
-  const suggestions = mention === null ? [] : matchMembers(members, mention.query);
+  const mentions = useMentionPicker(members, area, setText);
 
   useEffect(() => {
     area.current?.focus();
   }, [roomId]);
 
-  function readMention(el: HTMLTextAreaElement): void {
-    const next = el.selectionStart === el.selectionEnd ? findMentionQuery(el.value, el.selectionStart) : null;
-    if (next?.start !== mention?.start || next?.query !== mention?.query) setActive(0);
-    setMention(next);
-  }
-
-  function choose(member: Mentionable): void {
-    const el = area.current;
-    if (el === null || mention === null) return;
-    const result = insertMention(el.value, mention, el.selectionStart, member.name);
-    chosen.current = [member, ...chosen.current.filter((m) => m.id !== member.id)];
-    // Change the textarea now, not after the next render: keys typed in between must land after the name.
-    el.value = result.text;
-    el.setSelectionRange(result.caret, result.caret);
-    setText(result.text);
-    setMention(null);
-    el.focus();
-  }
-
   function send(): void {
     // The textarea is the truth: a key may have landed since the last render.
     const value = area.current?.value ?? text;
     if (value.trim() === '') return;
-    chat.send(roomId, value, chosen.current);
-    chosen.current = [];
+    chat.send(roomId, value, mentions.chosen());
+    mentions.reset();
     if (area.current !== null) area.current.value = '';
     setText('');
-    setMention(null);
   }
 
   function onKeyDown(event: TargetedKeyboardEvent<HTMLTextAreaElement>): void {
-    if (event.isComposing) return;
-    if (suggestions.length > 0) {
-      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
-        event.preventDefault();
-        const step = event.key === 'ArrowDown' ? 1 : -1;
-        setActive((i) => (i + step + suggestions.length) % suggestions.length);
-        return;
-      }
-      if (event.key === 'Enter' || event.key === 'Tab') {
-        event.preventDefault();
-        const member = suggestions[Math.min(active, suggestions.length - 1)];
-        if (member !== undefined) choose(member);
-        return;
-      }
-      if (event.key === 'Escape') {
-        event.preventDefault();
-        setMention(null);
-        return;
-      }
-    }
+    if (event.isComposing || mentions.onKey(event)) return;
     if (event.key === 'Enter' && !event.shiftKey) {
       event.preventDefault();
       send();
@@ -84,26 +45,7 @@ export function Composer({ chat, roomId, roomLabel, members }: ComposerProps) {
 
   return (
     <div class="composer-wrap">
-      {suggestions.length > 0 && (
-        <ul class="mention-suggestions" data-testid="mention-suggestions" role="listbox" aria-label="People to mention">
-          {suggestions.map((member, i) => (
-            <li
-              key={member.id}
-              role="option"
-              aria-selected={i === active ? 'true' : 'false'}
-              class={i === active ? 'active' : ''}
-              data-testid="mention-option"
-              data-user-id={member.id}
-              onMouseDown={(e) => {
-                e.preventDefault();
-                choose(member);
-              }}
-            >
-              @{member.name}
-            </li>
-          ))}
-        </ul>
-      )}
+      <MentionSuggestions picker={mentions} />
       <form
         class="composer-form"
         onSubmit={(e) => {
@@ -123,15 +65,15 @@ export function Composer({ chat, roomId, roomLabel, members }: ComposerProps) {
           onInput={(e) => {
             const el = e.currentTarget;
             setText(el.value);
-            readMention(el);
+            mentions.read(el);
             if (el.value.trim() !== '') chat.typing(roomId);
           }}
           onKeyDown={onKeyDown}
           onKeyUp={(e) => {
-            if (e.key === 'ArrowLeft' || e.key === 'ArrowRight' || e.key === 'Home' || e.key === 'End') readMention(e.currentTarget);
+            if (CARET_KEYS.has(e.key)) mentions.read(e.currentTarget);
           }}
-          onClick={(e) => readMention(e.currentTarget)}
-          onBlur={() => setMention(null)}
+          onClick={(e) => mentions.read(e.currentTarget)}
+          onBlur={mentions.dismiss}
         />
         <button type="submit" class="primary" data-testid="send">
           Send

@@ -254,14 +254,9 @@ interface MessageItemProps {
   readonly authorOnline: boolean;
 }
 
-export function MessageItem({ chat, message, meId, canModerate, authorOnline }: MessageItemProps) {
-  const [editing, setEditing] = useState(false);
+/** Deletes a message; the failure, if any, to show under it. */
+function useRemove(chat: Chat, message: Message): { remove: () => Promise<void>; error: string | null } {
   const [error, setError] = useState<string | null>(null);
-  const boost = useBoost(chat, message);
-  const deleted = message.deletedAt !== null;
-  const mayChange = !deleted && (message.authorId === meId || canModerate);
-  const nameOf = (id: string): string => chat.userName(id);
-
   async function remove(): Promise<void> {
     setError(null);
     try {
@@ -270,10 +265,29 @@ export function MessageItem({ chat, message, meId, canModerate, authorOnline }: 
       setError(caught instanceof Error ? caught.message : String(caught));
     }
   }
+  return { remove, error };
+}
+
+/** Its author and moderators may edit or delete a message, until it is deleted. */
+function mayChangeMessage(message: Message, meId: string, canModerate: boolean): boolean {
+  return message.deletedAt === null && (message.authorId === meId || canModerate);
+}
+
+function messageClass(message: Message, meId: string): string {
+  return `message${message.deletedAt !== null ? ' deleted' : ''}${message.authorId === meId ? ' own' : ''}`;
+}
+
+export function MessageItem({ chat, message, meId, canModerate, authorOnline }: MessageItemProps) {
+  const [editing, setEditing] = useState(false);
+  const removal = useRemove(chat, message);
+  const boost = useBoost(chat, message);
+  const deleted = message.deletedAt !== null;
+  const nameOf = (id: string): string => chat.userName(id);
+  const error = removal.error ?? boost.error;
 
   return (
     <li
-      class={`message${deleted ? ' deleted' : ''}${message.authorId === meId ? ' own' : ''}`}
+      class={messageClass(message, meId)}
       id={`message-${message.id}`}
       data-testid="message"
       data-message-id={message.id}
@@ -284,7 +298,14 @@ export function MessageItem({ chat, message, meId, canModerate, authorOnline }: 
       data-deleted={deleted ? 'true' : 'false'}
     >
       <MessageMeta chat={chat} message={message} authorOnline={authorOnline}>
-        {!deleted && !editing && <MessageActions add={boost.add} mayChange={mayChange} onEdit={() => setEditing(true)} onDelete={() => void remove()} />}
+        {!deleted && !editing && (
+          <MessageActions
+            add={boost.add}
+            mayChange={mayChangeMessage(message, meId, canModerate)}
+            onEdit={() => setEditing(true)}
+            onDelete={() => void removal.remove()}
+          />
+        )}
       </MessageMeta>
       {editing && !deleted ? (
         <EditForm chat={chat} message={message} onDone={() => setEditing(false)} />
@@ -292,9 +313,9 @@ export function MessageItem({ chat, message, meId, canModerate, authorOnline }: 
         <MessageContent message={message} nameOf={nameOf} meId={meId} />
       )}
       {!deleted && <BoostList chat={chat} message={message} meId={meId} add={boost.add} />}
-      {(error ?? boost.error) !== null && (
+      {error !== null && (
         <p class="form-error small" role="alert">
-          {error ?? boost.error}
+          {error}
         </p>
       )}
     </li>

@@ -186,6 +186,40 @@ function MembersPanel({ chat, state, room }: { readonly chat: Chat; readonly sta
   );
 }
 
+/** People the composer offers to mention: the room's active members but you. */
+function mentionableMembers(room: SidebarRoom | undefined, state: ChatState): User[] {
+  return (room?.memberIds ?? [])
+    .filter((id) => id !== state.me.id)
+    .map((id) => state.users[id])
+    .filter((u): u is User => u !== undefined && u.active);
+}
+
+function RoomHeader({
+  room,
+  label,
+  onToggleMembers,
+}: {
+  readonly room: SidebarRoom | undefined;
+  readonly label: string;
+  readonly onToggleMembers: () => void;
+}) {
+  return (
+    <header class="room-header">
+      <h1 data-testid="room-title">
+        <span class="muted">
+          <RoomIcon kind={room?.kind} />
+        </span>
+        {label}
+      </h1>
+      {room !== undefined && (
+        <button type="button" class="link-button" data-testid="members-toggle" onClick={onToggleMembers}>
+          {room.memberIds.length} {room.memberIds.length === 1 ? 'member' : 'members'}
+        </button>
+      )}
+    </header>
+  );
+}
+
 export function RoomPane({ chat, state, roomId }: RoomPaneProps) {
   const [showMembers, setShowMembers] = useState(false);
   const view = state.views[roomId];
@@ -210,30 +244,14 @@ export function RoomPane({ chat, state, roomId }: RoomPaneProps) {
     );
   }
   const label = room === undefined ? 'this room' : chat.roomName(room);
-  const members = (room?.memberIds ?? [])
-    .filter((id) => id !== state.me.id)
-    .map((id) => state.users[id])
-    .filter((u): u is User => u !== undefined && u.active);
 
   return (
     <section class="room-pane" data-testid="room" data-room-id={roomId}>
-      <header class="room-header">
-        <h1 data-testid="room-title">
-          <span class="muted">
-            <RoomIcon kind={room?.kind} />
-          </span>
-          {label}
-        </h1>
-        {room !== undefined && (
-          <button type="button" class="link-button" data-testid="members-toggle" onClick={() => setShowMembers(!showMembers)}>
-            {room.memberIds.length} {room.memberIds.length === 1 ? 'member' : 'members'}
-          </button>
-        )}
-      </header>
+      <RoomHeader room={room} label={label} onToggleMembers={() => setShowMembers(!showMembers)} />
       {showMembers && room !== undefined && <MembersPanel chat={chat} state={state} room={room} />}
       <MessageList chat={chat} state={state} view={view} />
       <TypingIndicator chat={chat} state={state} roomId={roomId} />
-      <Composer key={roomId} chat={chat} roomId={roomId} roomLabel={label} members={members} />
+      <Composer key={roomId} chat={chat} roomId={roomId} roomLabel={label} members={mentionableMembers(room, state)} />
     </section>
   );
 }
