@@ -145,10 +145,10 @@ function countByKind(processes: Record<string, unknown>): Record<string, number>
 
 async function measureThroughput(under: TierUnderTest, rooms: number): Promise<ThroughputRun> {
   const label = `${under.name}-${rooms}`;
-  await saturate(under.team, rooms, WARM_SECONDS, `warm-${label}`, POSTERS);
+  await saturate(under.team, { rooms, seconds: WARM_SECONDS, label: `warm-${label}`, posters: POSTERS });
   const cpu = new CpuMeter(await tierProcesses(under.tier));
   await cpu.start();
-  const { ackMs, failed, seconds } = await saturate(under.team, rooms, POST_SECONDS, `run-${label}`, POSTERS);
+  const { ackMs, failed, seconds } = await saturate(under.team, { rooms, seconds: POST_SECONDS, label: `run-${label}`, posters: POSTERS });
   const usage = await cpu.stop();
   return { rooms, acknowledged: ackMs.length, failed, perSecond: round(ackMs.length / seconds, 0), ackMs: latencyOf(ackMs), cores: coresByKind(usage) };
 }

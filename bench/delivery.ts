@@ -47,20 +47,34 @@ class Receiver {
   }
 
   #onFrame(text: string, roomId: string, latencies: number[]): void {
-    const frame = JSON.parse(text) as {
-      type: string;
-      rooms?: Record<string, number>;
-      event?: { roomId: string; seq: number; type: string; message?: { body: string } };
-    };
+    const frame = JSON.parse(text) as ReceivedFrame;
     if (frame.type === 'ready') this.lastSeq = frame.rooms?.[roomId] ?? -1;
-    if (frame.type !== 'room.event' || frame.event?.roomId !== roomId) return;
+    if (frame.type === 'room.event' && frame.event?.roomId === roomId) this.#onRoomEvent(frame.event, latencies);
+  }
+
+  /** Counts an event of the room, checks its order, and records its latency while measuring. */
+  #onRoomEvent(event: ReceivedEvent, latencies: number[]): void {
     const now = performance.now();
-    if (frame.event.seq !== this.lastSeq + 1) this.outOfOrder++;
-    this.lastSeq = frame.event.seq;
+    if (event.seq !== this.lastSeq + 1) this.outOfOrder++;
+    this.lastSeq = event.seq;
     this.received++;
-    const sentAt = /^t=([\d.]+) /.exec(frame.event.message?.body ?? '')?.[1];
+    const sentAt = /^t=([\d.]+) /.exec(event.message?.body ?? '')?.[1];
     if (this.measuring && sentAt !== undefined) latencies.push(now - Number(sentAt));
   }
+}
+
+interface ReceivedEvent {
+  roomId: string;
+  seq: number;
+  type: string;
+  message?: { body: string };
+}
+
+/** The parts of a server frame a receiver reads. */
+interface ReceivedFrame {
+  type: string;
+  rooms?: Record<string, number>;
+  event?: ReceivedEvent;
 }
 
 interface Setup {

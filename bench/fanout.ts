@@ -269,21 +269,9 @@ class RawWebSocket {
 
   /** Handles the frame at `offset`; returns its length, or 0 when it has not all arrived yet. */
   #frame(data: Buffer, offset: number): number {
-    const available = data.length - offset;
-    if (available < 2) return 0;
-    const opcode = data[offset]! & 0x0f;
-    let length = data[offset + 1]! & 0x7f;
-    let header = 2;
-    if (length === 126) {
-      if (available < 4) return 0;
-      length = data.readUInt16BE(offset + 2);
-      header = 4;
-    } else if (length === 127) {
-      if (available < 10) return 0;
-      length = Number(data.readBigUInt64BE(offset + 2));
-      header = 10;
-    }
-    if (available < header + length) return 0;
+    const frame = frameHeaderAt(data, offset);
+    if (frame === undefined) return 0;
+    const { opcode, header, length } = frame;
     const start = offset + header;
     if (opcode === 1) this.#hooks.onText(data, start, start + length);
     else if (opcode === 9) this.#socket.write(clientFrame(10, data.subarray(start, start + length)));
@@ -293,6 +281,24 @@ class RawWebSocket {
     }
     return header + length;
   }
+}
+
+/** A server frame's header at `offset`: its opcode, header size and payload length; undefined until the whole frame has arrived. */
+function frameHeaderAt(data: Buffer, offset: number): { opcode: number; header: number; length: number } | undefined {
+  const available = data.length - offset;
+  if (available < 2) return undefined;
+  const payload = payloadLengthAt(data, offset);
+  if (payload === undefined || available < payload.header + payload.length) return undefined;
+  return { opcode: data[offset]! & 0x0f, ...payload };
+}
+
+/** The header size and payload length (7 bits, or 16 or 64 after it); undefined when the extended length has not arrived. */
+function payloadLengthAt(data: Buffer, offset: number): { header: number; length: number } | undefined {
+  const available = data.length - offset;
+  const length = data[offset + 1]! & 0x7f;
+  if (length === 126) return available < 4 ? undefined : { header: 4, length: data.readUInt16BE(offset + 2) };
+  if (length === 127) return available < 10 ? undefined : { header: 10, length: Number(data.readBigUInt64BE(offset + 2)) };
+  return { header: 2, length };
 }
 
 class ClientProcess {
@@ -632,9 +638,13 @@ function cpuOf(stats: Map<number, ProcStat>, root: number, tree: boolean): { use
     const pid = queue.pop()!;
     user += stats.get(pid)?.user ?? Number.NaN;
     system += stats.get(pid)?.system ?? Number.NaN;
-    if (tree) for (const [child, stat] of stats) if (stat.ppid === pid) queue.push(child);
+    if (tree) queue.push(...childrenOf(stats, pid));
   }
   return { user, system };
+}
+
+function childrenOf(stats: Map<number, ProcStat>, pid: number): number[] {
+  return [...stats].filter(([, stat]) => stat.ppid === pid).map(([child]) => child);
 }
 
 /** The pid of the process whose program is `program` and whose arguments hold `args` in a row (e.g. `-p`, port). */
@@ -754,18 +764,25 @@ export function warningsIn(tier: ServiceTier, since: string): Record<string, num
   const counts: Record<string, number> = {};
   for (const role of ['realtime', 'gateway', 'messaging'] as const) {
     for (const line of tier.services(role).flatMap((service) => service.output().split('\n'))) {
-      if (!line.startsWith('{')) continue;
-      try {
-        const entry = JSON.parse(line) as { level?: number; time?: string; msg?: string; err?: { message?: string } };
-        if ((entry.level ?? 0) < 40 || (entry.time ?? '') < since) continue;
-        const key = `${role}: ${entry.msg ?? ''}${entry.err?.message === undefined ? '' : ` (${entry.err.message.slice(0, 120)})`}`;
-        counts[key] = (counts[key] ?? 0) + 1;
-      } catch {
-        // not a log line
-      }
+      const warning = warningOf(line, since);
+      if (warning === undefined) continue;
+      const key = `${role}: ${warning}`;
+      counts[key] = (counts[key] ?? 0) + 1;
     }
   }
   return counts;
+}
+
+/** A log line at warn or above since `since`, as its message and the start of its error's; undefined for any other line. */
+function warningOf(line: string, since: string): string | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const entry = JSON.parse(line) as { level?: number; time?: string; msg?: string; err?: { message?: string } };
+    if ((entry.level ?? 0) < 40 || (entry.time ?? '') < since) return undefined;
+    return `${entry.msg ?? ''}${entry.err?.message === undefined ? '' : ` (${entry.err.message.slice(0, 120)})`}`;
+  } catch {
+    return undefined; // not a log line
+  }
 }
 
 /** This benchmark's server process (its target's one `servers()` entry), by its name in the CPU table. */

@@ -78,7 +78,12 @@ export interface OperatorScaleResults {
 
 /** apiserver_request_total by verb, resource requests only (`/metrics`, `/readyz` and the like are left out). */
 async function apiRequests(kube: ControlPlane): Promise<Verbs> {
-  const text = await new Promise<string>((resolve, reject) => {
+  return requestsByVerb(await apiServerMetrics(kube));
+}
+
+/** kube-apiserver's /metrics, as the admin. */
+function apiServerMetrics(kube: ControlPlane): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
     const req = request(new URL('/metrics', kube.url), { headers: { authorization: `Bearer ${kube.token}` }, ca: kube.caCert, agent: false }, (response) => {
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -88,17 +93,25 @@ async function apiRequests(kube: ControlPlane): Promise<Verbs> {
     req.on('error', reject);
     req.end();
   });
+}
+
+/** The apiserver_request_total samples of resource requests, summed by `VERB resource[/subresource]`. */
+function requestsByVerb(metrics: string): Verbs {
   const verbs: Verbs = {};
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('apiserver_request_total{')) continue;
-    if (/[{,]resource=""/.test(line)) continue;
-    const verb = /[{,]verb="([^"]*)"/.exec(line)?.[1] ?? '?';
-    const resource = /[{,]resource="([^"]*)"/.exec(line)?.[1] ?? '?';
-    const subresource = /[{,]subresource="([^"]*)"/.exec(line)?.[1] ?? '';
-    const key = `${verb} ${resource}${subresource === '' ? '' : `/${subresource}`}`;
+  for (const line of metrics.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{') || /[{,]resource=""/.test(line)) continue;
+    const key = verbKeyOf(line);
     verbs[key] = (verbs[key] ?? 0) + Number(line.split(' ').at(-1));
   }
   return verbs;
+}
+
+/** `GET secrets`, `PATCH hearths/status`: a sample's verb, resource and subresource labels. */
+function verbKeyOf(line: string): string {
+  const verb = /[{,]verb="([^"]*)"/.exec(line)?.[1] ?? '?';
+  const resource = /[{,]resource="([^"]*)"/.exec(line)?.[1] ?? '?';
+  const subresource = /[{,]subresource="([^"]*)"/.exec(line)?.[1] ?? '';
+  return `${verb} ${resource}${subresource === '' ? '' : `/${subresource}`}`;
 }
 
 function minus(a: Verbs, b: Verbs): Verbs {
@@ -183,39 +196,12 @@ async function countObjects(client: KubeClient): Promise<Map<string, number>> {
 async function measureOperator(kube: ControlPlane, client: KubeClient, base: Hearth, perHearth: number): Promise<OperatorScaleResults['operator']> {
   await createNamespaces(client, 'op');
   const port = await freePort();
-  const operator: Child = startChild(process.execPath, [path.join(repoRoot, 'operator', 'src', 'main.ts')], {
-    env: {
-      ...process.env,
-      KUBECONFIG: kube.kubeconfigPath,
-      HEARTH_OPERATOR_HTTP_PORT: String(port),
-      HEARTH_OPERATOR_HTTP_HOST: '127.0.0.1',
-      HEARTH_OPERATOR_LEASE_NAMESPACE: 'default',
-      HEARTH_OPERATOR_IDENTITY: 'bench',
-      HEARTH_OPERATOR_WORKERS: String(WORKERS),
-    },
-  });
+  const operator = startOperator(kube, port);
   try {
-    const leader = async (): Promise<boolean> => {
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined))?.text();
-      return text !== undefined && /^leader_election_master_status\{[^}]*\} 1$/m.test(text);
-    };
-    const readySince = performance.now();
-    while (!(await leader())) {
-      if (operator.process.exitCode !== null) throw new Error(`the operator exited:\n${operator.output()}`);
-      if (performance.now() - readySince > 60_000) throw new Error(`the operator did not lead within 60 s:\n${operator.output()}`);
-      await sleep(200);
-    }
-
-    // The API server's own requests (its identity Lease, its controllers) go on throughout: measured idle, subtracted.
-    const idleStart = await apiRequests(kube);
-    await sleep(IDLE_MS);
-    const idleEnd = await apiRequests(kube);
-    const backgroundPerMs = scale(minus(idleEnd, idleStart), 1 / IDLE_MS);
+    await waitUntilLeading(operator, port);
+    const backgroundPerMs = await backgroundRequestsPerMs(kube);
 
     const driver: Verbs = {};
-    const own = (verb: string, count = 1): void => {
-      driver[verb] = (driver[verb] ?? 0) + count;
-    };
     const before = await apiRequests(kube);
     const started = performance.now();
     await Promise.all(
@@ -224,34 +210,11 @@ async function measureOperator(kube: ControlPlane, client: KubeClient, base: Hea
         return client.create(pathOf('Hearth', namespace, undefined), hearthNamed(base, namespace, name));
       }),
     );
-    let allObjectsMs = Number.NaN;
-    let allStatusMs = Number.NaN;
-    for (;;) {
-      if (operator.process.exitCode !== null) throw new Error(`the operator exited:\n${operator.output()}`);
-      if (performance.now() - started > TIMEOUT_MS) throw new Error(`not done after ${TIMEOUT_MS / 1000} s`);
-      const counts = await countObjects(client);
-      for (const kind of watchedKinds) own(`LIST ${kinds[kind].plural}`);
-      if (Number.isNaN(allObjectsMs)) {
-        const complete = Array.from({ length: HEARTHS }, (_, i) => placement('op', i)).every(
-          ({ namespace, name }) => (counts.get(`${namespace}/${name}`) ?? 0) >= perHearth,
-        );
-        if (complete) allObjectsMs = performance.now() - started;
-      }
-      if (Number.isNaN(allStatusMs)) {
-        const hearths = (await client.list(clusterPath('Hearth'))) as unknown as Hearth[];
-        own('LIST hearths');
-        const withStatus = hearths.filter(
-          (hearth) => hearth.status?.observedGeneration !== undefined && hearth.status.observedGeneration === hearth.metadata.generation,
-        ).length;
-        if (withStatus === HEARTHS) allStatusMs = performance.now() - started;
-      }
-      if (!Number.isNaN(allObjectsMs) && !Number.isNaN(allStatusMs)) break;
-      await sleep(POLL_MS);
-    }
+    const { allObjectsMs, allStatusMs } = await waitUntilDone({ operator, client, perHearth, started, driver });
     const doneMs = performance.now() - started;
     const after = await apiRequests(kube);
     const rss = await rssKiB(operator.process.pid!);
-    own('POST hearths', HEARTHS);
+    countRequest(driver, 'POST hearths', HEARTHS);
     const background = scale(backgroundPerMs, doneMs);
     const operatorRequests = minus(minus(minus(after, before), driver), background);
     return {
@@ -268,6 +231,95 @@ async function measureOperator(kube: ControlPlane, client: KubeClient, base: Hea
   } finally {
     await operator.stop('SIGTERM', 10_000);
   }
+}
+
+function startOperator(kube: ControlPlane, port: number): Child {
+  return startChild(process.execPath, [path.join(repoRoot, 'operator', 'src', 'main.ts')], {
+    env: {
+      ...process.env,
+      KUBECONFIG: kube.kubeconfigPath,
+      HEARTH_OPERATOR_HTTP_PORT: String(port),
+      HEARTH_OPERATOR_HTTP_HOST: '127.0.0.1',
+      HEARTH_OPERATOR_LEASE_NAMESPACE: 'default',
+      HEARTH_OPERATOR_IDENTITY: 'bench',
+      HEARTH_OPERATOR_WORKERS: String(WORKERS),
+    },
+  });
+}
+
+/** Waits until the operator's /metrics says it leads; throws if it exits or has not within 60 s. */
+async function waitUntilLeading(operator: Child, port: number): Promise<void> {
+  const leader = async (): Promise<boolean> => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined))?.text();
+    return text !== undefined && /^leader_election_master_status\{[^}]*\} 1$/m.test(text);
+  };
+  const readySince = performance.now();
+  while (!(await leader())) {
+    if (operator.process.exitCode !== null) throw new Error(`the operator exited:\n${operator.output()}`);
+    if (performance.now() - readySince > 60_000) throw new Error(`the operator did not lead within 60 s:\n${operator.output()}`);
+    await sleep(200);
+  }
+}
+
+/** The API server's own requests (its identity Lease, its controllers) go on throughout: measured idle, to be subtracted. */
+async function backgroundRequestsPerMs(kube: ControlPlane): Promise<Verbs> {
+  const idleStart = await apiRequests(kube);
+  await sleep(IDLE_MS);
+  const idleEnd = await apiRequests(kube);
+  return scale(minus(idleEnd, idleStart), 1 / IDLE_MS);
+}
+
+function countRequest(requests: Verbs, verb: string, count = 1): void {
+  requests[verb] = (requests[verb] ?? 0) + count;
+}
+
+interface CompletionWatch {
+  readonly operator: Child;
+  readonly client: KubeClient;
+  /** Objects each Hearth must have. */
+  readonly perHearth: number;
+  /** When the Hearths were created (performance.now()). */
+  readonly started: number;
+  /** The driver's own polling requests, counted here to be subtracted. */
+  readonly driver: Verbs;
+}
+
+/** Polls until every Hearth has all its objects and a status: when each came, in ms after `started`. */
+async function waitUntilDone({ operator, client, perHearth, started, driver }: CompletionWatch): Promise<{ allObjectsMs: number; allStatusMs: number }> {
+  let allObjectsMs = Number.NaN;
+  let allStatusMs = Number.NaN;
+  for (;;) {
+    assertStillGoing(operator, started);
+    const counts = await countObjects(client);
+    for (const kind of watchedKinds) countRequest(driver, `LIST ${kinds[kind].plural}`);
+    if (Number.isNaN(allObjectsMs) && hasAllObjects(counts, perHearth)) allObjectsMs = performance.now() - started;
+    if (Number.isNaN(allStatusMs) && (await allHaveStatus(client, driver))) allStatusMs = performance.now() - started;
+    if (!Number.isNaN(allObjectsMs) && !Number.isNaN(allStatusMs)) return { allObjectsMs, allStatusMs };
+    await sleep(POLL_MS);
+  }
+}
+
+/** Throws when the operator has exited or TIMEOUT_MS has passed since `started`. */
+function assertStillGoing(operator: Child, started: number): void {
+  if (operator.process.exitCode !== null) throw new Error(`the operator exited:\n${operator.output()}`);
+  if (performance.now() - started > TIMEOUT_MS) throw new Error(`not done after ${TIMEOUT_MS / 1000} s`);
+}
+
+/** Lists the Hearths (a request of the driver's, counted): true when every one has a current status. */
+async function allHaveStatus(client: KubeClient, driver: Verbs): Promise<boolean> {
+  const hearths = (await client.list(clusterPath('Hearth'))) as unknown as Hearth[];
+  countRequest(driver, 'LIST hearths');
+  return hearths.filter(hasCurrentStatus).length === HEARTHS;
+}
+
+/** Every Hearth of the run has at least `perHearth` objects. */
+function hasAllObjects(counts: ReadonlyMap<string, number>, perHearth: number): boolean {
+  return Array.from({ length: HEARTHS }, (_, i) => placement('op', i)).every(({ namespace, name }) => (counts.get(`${namespace}/${name}`) ?? 0) >= perHearth);
+}
+
+/** The status observes the Hearth's current generation. */
+function hasCurrentStatus(hearth: Hearth): boolean {
+  return hearth.status?.observedGeneration !== undefined && hearth.status.observedGeneration === hearth.metadata.generation;
 }
 
 /** The API server's floor: create the generated Secrets, then server-side-apply each object in order, WORKERS Hearths at a time. */

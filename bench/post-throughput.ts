@@ -108,13 +108,20 @@ export async function postingTeam(gatewayUrl: string, rooms: number): Promise<Po
   return { posters: [admin, ...members], roomIds };
 }
 
+export interface Saturation {
+  /** Post into the first `rooms` of the team's rooms. */
+  readonly rooms: number;
+  readonly seconds: number;
+  /** Goes into each post's body and clientMessageId, which must differ from run to run. */
+  readonly label: string;
+  /** Closed loops (default POSTERS). */
+  readonly posters?: number;
+}
+
 /** `posters` closed loops over the posting users (and rooms), each posting as soon as its last post is acknowledged. */
 export async function saturate(
   team: PostingTeam,
-  rooms: number,
-  seconds: number,
-  label: string,
-  posters = POSTERS,
+  { rooms, seconds, label, posters = POSTERS }: Saturation,
 ): Promise<{ ackMs: number[]; failed: number; seconds: number }> {
   const ackMs: number[] = [];
   let failed = 0;
@@ -147,7 +154,7 @@ interface HearthUnderTest {
 
 async function measureHearth(target: HearthUnderTest, rooms: number, probes: LoopProbes): Promise<Throughput> {
   const { hearth, team, single, pg } = target;
-  await saturate(team, rooms, WARM_SECONDS, `warm${rooms}`);
+  await saturate(team, { rooms, seconds: WARM_SECONDS, label: `warm${rooms}` });
   const nodes: Record<string, number> =
     single === null
       ? { hearth: hearth.process.pid! }
@@ -162,7 +169,7 @@ async function measureHearth(target: HearthUnderTest, rooms: number, probes: Loo
   driverLoop.enable();
   const backends = pg === null ? null : sampleBackends(pg, 'hearth');
   await cpu.start();
-  const { ackMs, failed, seconds } = await saturate(team, rooms, SECONDS, `run${rooms}`);
+  const { ackMs, failed, seconds } = await saturate(team, { rooms, seconds: SECONDS, label: `run${rooms}` });
   const usage = await cpu.stop();
   driverLoop.disable();
   const excess = (ns: number): number => round(Math.max(0, ns / 1e6 - 10), 1);

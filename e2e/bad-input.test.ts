@@ -32,8 +32,8 @@ describe('bad input', () => {
   let messageId: string;
   const baseline = new Map<string, { lastSeq: number; messages: number }>();
 
-  const post = (client: HearthClient, room: string, body: unknown, headers: Record<string, string> = {}, options: RawOptions = TIMEOUT): Promise<RawResponse> =>
-    client.raw('POST', `/api/rooms/${encodeURIComponent(room)}/messages`, body, headers, options);
+  const post = (client: HearthClient, room: string, body: unknown, options: RawOptions = TIMEOUT): Promise<RawResponse> =>
+    client.raw('POST', `/api/rooms/${encodeURIComponent(room)}/messages`, body, options);
 
   async function snapshot(): Promise<Map<string, { lastSeq: number; messages: number }>> {
     const result = new Map<string, { lastSeq: number; messages: number }>();
@@ -58,7 +58,7 @@ describe('bad input', () => {
   });
 
   it('malformed JSON: 400 invalid_json', async () => {
-    assertError(await post(bob, roomId, '{"body": "half a', {}), 400, 'invalid_json');
+    assertError(await post(bob, roomId, '{"body": "half a'), 400, 'invalid_json');
   });
 
   it('a message body over 10,000 characters: 413 payload_too_large on body', async () => {
@@ -86,34 +86,38 @@ describe('bad input', () => {
     // Ids are opaque: change the last character of a real one to get an id of the same shape that names nothing.
     const unknown = roomId.slice(0, -1) + (roomId.endsWith('0') ? '1' : '0');
     assertError(await post(bob, unknown, { body: 'hi', clientMessageId: 'nowhere' }), 404, 'room_not_found');
-    assertError(await bob.raw('GET', `/api/rooms/${unknown}/messages`, undefined, {}, TIMEOUT), 404, 'room_not_found');
+    assertError(await bob.raw('GET', `/api/rooms/${unknown}/messages`, undefined, TIMEOUT), 404, 'room_not_found');
   });
 
   it('a closed room of someone else: 403 not_a_member', async () => {
     assertError(await post(bob, closedRoomId, { body: 'let me in', clientMessageId: 'intruder' }), 403, 'not_a_member');
-    assertError(await bob.raw('GET', `/api/rooms/${closedRoomId}/messages`, undefined, {}, TIMEOUT), 403, 'not_a_member');
+    assertError(await bob.raw('GET', `/api/rooms/${closedRoomId}/messages`, undefined, TIMEOUT), 403, 'not_a_member');
   });
 
   it('a change with the session cookie but without the CSRF token, or a wrong one: 403 csrf_mismatch', async () => {
-    assertError(await post(bob, roomId, { body: 'forged', clientMessageId: 'forged-1' }, {}, { ...TIMEOUT, csrf: false }), 403, 'csrf_mismatch');
-    assertError(await post(bob, roomId, { body: 'forged', clientMessageId: 'forged-2' }, { 'x-csrf-token': 'not-the-token' }), 403, 'csrf_mismatch');
+    assertError(await post(bob, roomId, { body: 'forged', clientMessageId: 'forged-1' }, { ...TIMEOUT, csrf: false }), 403, 'csrf_mismatch');
+    assertError(
+      await post(bob, roomId, { body: 'forged', clientMessageId: 'forged-2' }, { ...TIMEOUT, headers: { 'x-csrf-token': 'not-the-token' } }),
+      403,
+      'csrf_mismatch',
+    );
   });
 
   it('no session: 401 unauthenticated', async () => {
     const stranger = new HearthClient(hearth.url);
-    assertError(await stranger.raw('GET', '/api/rooms', undefined, {}, TIMEOUT), 401, 'unauthenticated');
+    assertError(await stranger.raw('GET', '/api/rooms', undefined, TIMEOUT), 401, 'unauthenticated');
     assertError(await post(stranger, roomId, { body: 'hi', clientMessageId: 'anon' }), 401, 'unauthenticated');
   });
 
   it('a boost over 16 characters: 400 on content', async () => {
-    const response = await bob.raw('POST', `/api/messages/${messageId}/boosts`, { content: 'x'.repeat(17) }, {}, TIMEOUT);
+    const response = await bob.raw('POST', `/api/messages/${messageId}/boosts`, { content: 'x'.repeat(17) }, TIMEOUT);
     assertError(response, 400, 'invalid_request', 'content');
     assert.deepEqual((await admin.message(messageId)).boosts, []);
   });
 
   it('a bad query parameter: 400 on limit', async () => {
     for (const limit of ['abc', '0', '101', '-1']) {
-      assertError(await bob.raw('GET', `/api/rooms/${roomId}/messages?limit=${limit}`, undefined, {}, TIMEOUT), 400, 'invalid_request', 'limit');
+      assertError(await bob.raw('GET', `/api/rooms/${roomId}/messages?limit=${limit}`, undefined, TIMEOUT), 400, 'invalid_request', 'limit');
     }
   });
 

@@ -66,8 +66,15 @@ class Receiver {
   }
 }
 
+interface BotRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Sent as JSON. */
+  readonly body?: unknown;
+}
+
 /** A request as a bot: its bearer token, no cookies, no CSRF token. */
-async function asBot(hearth: Hearth, token: string, method: string, path: string, body?: unknown): Promise<RawResponse> {
+async function asBot(hearth: Hearth, token: string, { method, path, body }: BotRequest): Promise<RawResponse> {
   const response = await fetch(`${hearth.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -110,7 +117,7 @@ describe('bots, webhooks and the audit log', () => {
     admin = team.admin;
     bob = team.members[0] as HearthClient;
     allTalkId = (await admin.roomNamed(DEFAULT_ROOM)).id;
-    const ops = await admin.raw('POST', '/api/rooms', { kind: 'closed', name: 'Ops', memberIds: [bob.userId] }, { 'user-agent': USER_AGENT });
+    const ops = await admin.raw('POST', '/api/rooms', { kind: 'closed', name: 'Ops', memberIds: [bob.userId] }, { headers: { 'user-agent': USER_AGENT } });
     assert.equal(ops.status, 201, ops.text);
     opsId = (ops.json as { id: string }).id;
     bobStream = bob.connectWebSocket();
@@ -127,12 +134,17 @@ describe('bots, webhooks and the audit log', () => {
       'POST',
       '/api/admin/bots',
       { name: 'Deployer', webhookUrl: receiver.url, roomIds: [allTalkId, opsId] },
-      { 'user-agent': USER_AGENT },
+      { headers: { 'user-agent': USER_AGENT } },
     );
     assert.equal(created.status, 201, created.text);
     bot = created.json as Bot;
     assert.equal(bot.webhookUrl, receiver.url);
-    const minted = await admin.raw('POST', `/api/admin/bots/${bot.userId}/tokens`, { name: 'ci', roomIds: [allTalkId] }, { 'user-agent': USER_AGENT });
+    const minted = await admin.raw(
+      'POST',
+      `/api/admin/bots/${bot.userId}/tokens`,
+      { name: 'ci', roomIds: [allTalkId] },
+      { headers: { 'user-agent': USER_AGENT } },
+    );
     assert.equal(minted.status, 201, minted.text);
     token = minted.json as NewApiToken;
     assert.match(token.token, /^hbt_[0-9a-f-]{36}_[A-Za-z0-9_-]{43,}$/);
@@ -142,17 +154,18 @@ describe('bots, webhooks and the audit log', () => {
   });
 
   it('the bot posts into its room with its token, and a member sees it over the realtime WebSocket', async () => {
-    const me = await asBot(hearth, token.token, 'GET', '/api/users/me');
+    const me = await asBot(hearth, token.token, { method: 'GET', path: '/api/users/me' });
     assert.equal(me.status, 200, me.text);
     assert.equal((me.json as { id: string }).id, bot.userId);
-    const posted = await asBot(hearth, token.token, 'POST', `/api/rooms/${allTalkId}/messages`, {
-      body: 'Deployed v42 to production',
-      clientMessageId: 'deploy-42',
+    const posted = await asBot(hearth, token.token, {
+      method: 'POST',
+      path: `/api/rooms/${allTalkId}/messages`,
+      body: { body: 'Deployed v42 to production', clientMessageId: 'deploy-42' },
     });
     assert.equal(posted.status, 201, posted.text);
     assert.equal((posted.json as Message).authorId, bot.userId);
     await bobStream.waitFor(isMessageBy(allTalkId, bot.userId, 'Deployed v42 to production'), 10_000, "the bot's post on bob's stream");
-    const read = await asBot(hearth, token.token, 'GET', `/api/rooms/${allTalkId}/messages?limit=5`);
+    const read = await asBot(hearth, token.token, { method: 'GET', path: `/api/rooms/${allTalkId}/messages?limit=5` });
     assert.equal(read.status, 200, read.text);
     assert.ok((read.json as { messages: Message[] }).messages.some((m) => m.clientMessageId === 'deploy-42'));
   });
@@ -167,7 +180,7 @@ describe('bots, webhooks and the audit log', () => {
       ['GET', '/api/admin/audit/export', undefined],
     ];
     for (const [method, path, body] of refusals) {
-      const response = await asBot(hearth, token.token, method, path, body);
+      const response = await asBot(hearth, token.token, { method, path, body });
       assert.equal(response.status, 403, `${method} ${path}: ${response.text}`);
       assert.equal(errorOf(response)?.code, 'forbidden');
       assert.match(errorOf(response)?.message ?? '', /bot tokens are limited to their rooms/);
@@ -212,13 +225,13 @@ describe('bots, webhooks and the audit log', () => {
   });
 
   it('a revoked token stops working on the next request (401)', async () => {
-    const revoked = await admin.raw('DELETE', `/api/admin/bots/${bot.userId}/tokens/${token.id}`, undefined, { 'user-agent': USER_AGENT });
+    const revoked = await admin.raw('DELETE', `/api/admin/bots/${bot.userId}/tokens/${token.id}`, undefined, { headers: { 'user-agent': USER_AGENT } });
     assert.equal(revoked.status, 200, revoked.text);
     for (const [method, path, body] of [
       ['GET', '/api/users/me', undefined],
       ['POST', `/api/rooms/${allTalkId}/messages`, { body: 'after revocation', clientMessageId: 'late-1' }],
     ] as const) {
-      const response = await asBot(hearth, token.token, method, path, body);
+      const response = await asBot(hearth, token.token, { method, path, body });
       assert.equal(response.status, 401, `${method} ${path}: ${response.text}`);
       assert.equal(errorOf(response)?.code, 'unauthenticated');
     }
@@ -227,8 +240,8 @@ describe('bots, webhooks and the audit log', () => {
 
   it('the audit export holds what the administrator did, with who, what and from where', async () => {
     // A membership change too, so there is one to find.
-    assert.equal((await admin.raw('DELETE', `/api/rooms/${opsId}/members/${bob.userId}`, undefined, { 'user-agent': USER_AGENT })).status, 204);
-    assert.equal((await admin.raw('PUT', `/api/rooms/${opsId}/members/${bob.userId}`, undefined, { 'user-agent': USER_AGENT })).status, 200);
+    assert.equal((await admin.raw('DELETE', `/api/rooms/${opsId}/members/${bob.userId}`, undefined, { headers: { 'user-agent': USER_AGENT } })).status, 204);
+    assert.equal((await admin.raw('PUT', `/api/rooms/${opsId}/members/${bob.userId}`, undefined, { headers: { 'user-agent': USER_AGENT } })).status, 200);
     const exported = await admin.raw('GET', '/api/admin/audit/export');
     assert.equal(exported.status, 200, exported.text);
     assert.match(exported.headers.get('content-type') ?? '', /^application\/x-ndjson/);

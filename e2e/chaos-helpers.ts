@@ -126,7 +126,7 @@ export class SteadyPoster {
       let failure: string;
       const sentAt = Date.now();
       try {
-        const response = await this.client.raw('POST', path, { body, clientMessageId }, {}, { timeoutMs: POST_TIMEOUT_MS });
+        const response = await this.client.raw('POST', path, { body, clientMessageId }, { timeoutMs: POST_TIMEOUT_MS });
         if (response.status === 201) return { message: response.json as Message, sentAt };
         failure = `${clientMessageId}: ${response.status} ${response.text.slice(0, 200)}`;
         if (response.status >= 400 && response.status < 500) this.unexpected.push(failure);

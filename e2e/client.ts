@@ -35,6 +35,8 @@ export interface RawOptions {
   /** Send the session cookie (default true). */
   readonly cookies?: boolean;
   readonly timeoutMs?: number;
+  /** More headers, sent last: they override those raw() sets itself. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A request answered with another status than expected. */
@@ -116,15 +118,10 @@ export class HearthClient {
   }
 
   /** Any request: a string body is sent as is, anything else as JSON. Never throws on a status. */
-  async raw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, options: RawOptions = {}): Promise<RawResponse> {
-    const sent: Record<string, string> = {};
-    if (body !== undefined) sent['content-type'] = 'application/json';
-    if (options.cookies !== false && this.cookies.size > 0) sent['cookie'] = this.cookieHeader();
-    if (options.csrf !== false && this.csrfToken !== null && !['GET', 'HEAD'].includes(method)) sent['x-csrf-token'] = this.csrfToken;
-    Object.assign(sent, headers);
+  async raw(method: string, path: string, body?: unknown, options: RawOptions = {}): Promise<RawResponse> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: sent,
+      headers: this.#headersFor(method, body, options),
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
       redirect: 'manual',
@@ -132,6 +129,15 @@ export class HearthClient {
     const text = await response.text();
     if (options.cookies !== false) applySetCookies(this.cookies, response.headers.getSetCookie());
     return { status: response.status, headers: response.headers, text, json: parseJson(text) };
+  }
+
+  /** What raw() sends: JSON's content type with a body, the jar's cookies and the CSRF token unless told not to, then `options.headers`. */
+  #headersFor(method: string, body: unknown, options: RawOptions): Record<string, string> {
+    const sent: Record<string, string> = {};
+    if (body !== undefined) sent['content-type'] = 'application/json';
+    if (options.cookies !== false && this.cookies.size > 0) sent['cookie'] = this.cookieHeader();
+    if (options.csrf !== false && this.csrfToken !== null && !['GET', 'HEAD'].includes(method)) sent['x-csrf-token'] = this.csrfToken;
+    return { ...sent, ...options.headers };
   }
 
   /** A request that must answer one of the expected statuses; returns the parsed body. */

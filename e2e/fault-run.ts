@@ -78,6 +78,40 @@ const CONVERGE_WITHIN_MS = 30_000;
 
 /** Runs the load through `faults` on `tier`; returns each fault's outage as clients saw it. */
 export async function runDeliveryUnderFaults(t: Diagnostics, tier: ServiceTier, faults: readonly Fault[]): Promise<FaultRunReport> {
+  const load = await prepareLoad(tier);
+  const startedAt = performance.now();
+  const step = async (name: string): Promise<void> => {
+    await progress(t, load, name, startedAt);
+    await caughtUp(load, name, acknowledgedSeqs(load));
+  };
+  try {
+    await startFollowers(load);
+    const injections = await postThroughFaults(load, faults, step);
+    return await checkRun(t, load, injections);
+  } finally {
+    await Promise.all(load.followers.map((follower) => follower.stop()));
+  }
+}
+
+/** The clients and rooms of a run, none started yet. */
+interface Load {
+  readonly admin: HearthClient;
+  readonly roomIds: readonly string[];
+  /** Each room's seq before the run. */
+  readonly base: ReadonlyMap<string, number>;
+  readonly followers: readonly ResumingMember[];
+  readonly posters: readonly SteadyPoster[];
+  readonly run: FaultRun;
+}
+
+/** A fault as it was injected: when, and the longest silence of the acknowledgements after it. */
+interface Injection {
+  readonly fault: string;
+  readonly injectedAt: number;
+  readonly silenceMs: number;
+}
+
+async function prepareLoad(tier: ServiceTier): Promise<Load> {
   const { admin, members } = await createTeam(tier.url, 5);
   const allTalk = (await admin.roomNamed(DEFAULT_ROOM)).id;
   const chaos = (await admin.createRoom('open', 'Chaos')).id;
@@ -93,97 +127,121 @@ export async function runDeliveryUnderFaults(t: Diagnostics, tier: ServiceTier, 
       new ResumingMember(`member ${i + 1} sse`, member, 'sse', tier.url),
     ]);
   const posters = [admin, ...members.slice(0, 3)].map((client: HearthClient, i) => new SteadyPoster(client, roomIds, `chaos${i}`, POST_INTERVAL_MS));
-  const acknowledgedCount = (): number => posters.reduce((sum, poster) => sum + poster.acknowledged.length, 0);
-  const startedAt = performance.now();
   const run: FaultRun = { reconnects: () => followers.reduce((sum, follower) => sum + follower.connections - 1, 0) };
-  const progress = async (step: string): Promise<void> => {
-    const target = acknowledgedCount() + PROGRESS;
-    const holdUntil = Date.now() + HOLD_MS;
-    await eventually(
-      `${PROGRESS} more posts acknowledged ${step}`,
-      () => acknowledgedCount() >= target && Date.now() >= holdUntil,
-      PROGRESS_WITHIN_MS,
-      () => failuresOf(posters),
-    );
-    t.diagnostic(`${((performance.now() - startedAt) / 1000).toFixed(1)} s: ${acknowledgedCount()} acknowledged ${step}`);
-  };
-  const lagging = (targets: ReadonlyMap<string, number>): string =>
-    followers
-      .map(
-        (f) =>
-          `${f.name}: ${roomIds.map((r) => `${f.applied(r)}/${targets.get(r)}`).join(', ')} (${f.connections} connections) ${f.anomalies.slice(0, 3).join('; ')}`,
-      )
-      .join('\n');
-  /** Every follower has what was acknowledged so far: live delivery works again after the step. */
-  const caughtUp = async (step: string, targets: ReadonlyMap<string, number>): Promise<void> => {
-    const reached = (): boolean => followers.every((f) => roomIds.every((roomId) => (f.applied(roomId) ?? 0) >= targets.get(roomId)!));
-    await eventually(`every follower received every post acknowledged ${step}`, reached, CONVERGE_WITHIN_MS, () => lagging(targets));
-  };
-  const acknowledgedSeqs = (): Map<string, number> => {
-    const targets = new Map(roomIds.map((roomId) => [roomId, base.get(roomId)!]));
-    for (const message of posters.flatMap((poster) => poster.acknowledged)) targets.set(message.roomId, Math.max(targets.get(message.roomId)!, message.seq));
-    return targets;
-  };
-  const step = async (name: string): Promise<void> => {
-    await progress(name);
-    await caughtUp(name, acknowledgedSeqs());
-  };
-  const injections: { readonly fault: string; readonly injectedAt: number; readonly silenceMs: number }[] = [];
+  return { admin, roomIds, base, followers, posters, run };
+}
 
+/** Starts every follower and waits until each is live at the rooms' seqs before the run. */
+async function startFollowers({ followers, roomIds, base }: Load): Promise<void> {
+  for (const follower of followers) follower.start();
+  await within('every follower connected', Promise.all(followers.map((follower) => follower.firstReady)), 15_000);
+  for (const follower of followers)
+    for (const roomId of roomIds) assert.equal(follower.started.get(roomId), base.get(roomId), `${follower.name} starts live at the room's seq`);
+}
+
+/** Posts steadily through every fault and its recovery, `step` after each; the posters are stopped at the end. */
+async function postThroughFaults(load: Load, faults: readonly Fault[], step: (name: string) => Promise<void>): Promise<Injection[]> {
+  const injections: Injection[] = [];
   try {
-    for (const follower of followers) follower.start();
-    await within('every follower connected', Promise.all(followers.map((follower) => follower.firstReady)), 15_000);
-    for (const follower of followers) {
-      for (const roomId of roomIds) assert.equal(follower.started.get(roomId), base.get(roomId), `${follower.name} starts live at the room's seq`);
-    }
-    try {
-      for (const poster of posters) poster.start();
-      await step('at the start');
-      for (const fault of faults) {
-        const injectedAt = Date.now();
-        const before = { reconnects: run.reconnects() };
-        await fault.inject();
-        await fault.settle?.(run, before);
-        await step(`after ${fault.name}`);
-        injections.push({ fault: fault.name, injectedAt, silenceMs: longestSilence(posters, injectedAt, Date.now()) });
-        if (fault.recover !== undefined) {
-          await fault.recover();
-          await step(`once recovered from ${fault.name}`);
-        }
-      }
-    } finally {
-      await Promise.all(posters.map((poster) => poster.stop()));
-    }
-
-    // Measured once the posters stopped: one still retrying at the end of a step gets through later.
-    const outages = injections.map(({ fault, injectedAt, silenceMs }): Outage => ({ fault, ms: silenceMs, ...waitsAfter(posters, injectedAt) }));
-    const acknowledged = posters.flatMap((poster) => poster.acknowledged);
-    const lastSeq = new Map<string, number>();
-    for (const roomId of roomIds) lastSeq.set(roomId, (await admin.room(roomId)).lastSeq);
-    await caughtUp('once the load stopped', lastSeq);
-    const refusals = posters.flatMap((poster) => poster.failures);
-    t.diagnostic(
-      `${acknowledged.length} acknowledged; ${refusals.length} failed attempts retried; ${run.reconnects()} stream reconnects; final seqs ${roomIds.map((r) => lastSeq.get(r)).join(', ')}`,
-    );
-    for (const outage of outages) t.diagnostic(`outage seen by clients after ${outage.fault}: ${outage.ms} ms`);
-    for (const failure of refusals.slice(0, 5)) t.diagnostic(`retried: ${failure}`);
-
-    for (const poster of posters) assert.deepEqual(poster.unexpected, [], `${poster.prefix}: no answer that a retry cannot fix`);
-    assert.deepEqual(
-      refusals.filter((failure) => / 500 /.test(failure)),
-      [],
-      'no 500',
-    );
-    for (const poster of posters) assert.deepEqual(poster.withoutRetryAfter, [], `${poster.prefix}: every 503 says when to retry`);
-    const stored = await storedSince(admin, roomIds, base);
-    const lostAcknowledged = lostOf(acknowledged, stored);
-    assertStoredIsAcknowledged(acknowledged, stored, roomIds, base, lastSeq);
-    for (const follower of followers) assertDelivered(follower, stored, roomIds, base, lastSeq);
-    const load = { posters: posters.length, postIntervalMs: POST_INTERVAL_MS, followers: followers.length };
-    return { outages, load, acknowledged: acknowledged.length, lostAcknowledged, retriedAttempts: refusals.length, reconnects: run.reconnects() };
+    for (const poster of load.posters) poster.start();
+    await step('at the start');
+    for (const fault of faults) injections.push(await injectFault(load, fault, step));
   } finally {
-    await Promise.all(followers.map((follower) => follower.stop()));
+    await Promise.all(load.posters.map((poster) => poster.stop()));
   }
+  return injections;
+}
+
+async function injectFault({ posters, run }: Load, fault: Fault, step: (name: string) => Promise<void>): Promise<Injection> {
+  const injectedAt = Date.now();
+  const before = { reconnects: run.reconnects() };
+  await fault.inject();
+  await fault.settle?.(run, before);
+  await step(`after ${fault.name}`);
+  const injection = { fault: fault.name, injectedAt, silenceMs: longestSilence(posters, injectedAt, Date.now()) };
+  if (fault.recover !== undefined) {
+    await fault.recover();
+    await step(`once recovered from ${fault.name}`);
+  }
+  return injection;
+}
+
+/** Once the posters stopped: every follower catches up, and acknowledged == stored == delivered. */
+async function checkRun(t: Diagnostics, load: Load, injections: readonly Injection[]): Promise<FaultRunReport> {
+  const { admin, roomIds, base, followers, posters, run } = load;
+  // Measured once the posters stopped: one still retrying at the end of a step gets through later.
+  const outages = injections.map(({ fault, injectedAt, silenceMs }): Outage => ({ fault, ms: silenceMs, ...waitsAfter(posters, injectedAt) }));
+  const acknowledged = posters.flatMap((poster) => poster.acknowledged);
+  const lastSeq = new Map<string, number>();
+  for (const roomId of roomIds) lastSeq.set(roomId, (await admin.room(roomId)).lastSeq);
+  await caughtUp(load, 'once the load stopped', lastSeq);
+  const refusals = posters.flatMap((poster) => poster.failures);
+  t.diagnostic(
+    `${acknowledged.length} acknowledged; ${refusals.length} failed attempts retried; ${run.reconnects()} stream reconnects; final seqs ${roomIds.map((r) => lastSeq.get(r)).join(', ')}`,
+  );
+  for (const outage of outages) t.diagnostic(`outage seen by clients after ${outage.fault}: ${outage.ms} ms`);
+  for (const failure of refusals.slice(0, 5)) t.diagnostic(`retried: ${failure}`);
+
+  assertAnswersRetryable(posters, refusals);
+  const stored = await storedSince(admin, roomIds, base);
+  const lostAcknowledged = lostOf(acknowledged, stored);
+  const rooms: RoomSeqs = { roomIds, base, lastSeq };
+  assertStoredIsAcknowledged(acknowledged, stored, rooms);
+  for (const follower of followers) assertDelivered(follower, stored, rooms);
+  const report = { posters: posters.length, postIntervalMs: POST_INTERVAL_MS, followers: followers.length };
+  return { outages, load: report, acknowledged: acknowledged.length, lostAcknowledged, retriedAttempts: refusals.length, reconnects: run.reconnects() };
+}
+
+/** No answer a retry cannot fix, no 500, and every 503 says when to retry. */
+function assertAnswersRetryable(posters: readonly SteadyPoster[], refusals: readonly string[]): void {
+  for (const poster of posters) assert.deepEqual(poster.unexpected, [], `${poster.prefix}: no answer that a retry cannot fix`);
+  assert.deepEqual(
+    refusals.filter((failure) => / 500 /.test(failure)),
+    [],
+    'no 500',
+  );
+  for (const poster of posters) assert.deepEqual(poster.withoutRetryAfter, [], `${poster.prefix}: every 503 says when to retry`);
+}
+
+function acknowledgedCount(posters: readonly SteadyPoster[]): number {
+  return posters.reduce((sum, poster) => sum + poster.acknowledged.length, 0);
+}
+
+/** The load goes on after a step: PROGRESS more acknowledgements, and HOLD_MS under load. */
+async function progress(t: Diagnostics, { posters }: Load, step: string, startedAt: number): Promise<void> {
+  const target = acknowledgedCount(posters) + PROGRESS;
+  const holdUntil = Date.now() + HOLD_MS;
+  await eventually(
+    `${PROGRESS} more posts acknowledged ${step}`,
+    () => acknowledgedCount(posters) >= target && Date.now() >= holdUntil,
+    PROGRESS_WITHIN_MS,
+    () => failuresOf(posters),
+  );
+  t.diagnostic(`${((performance.now() - startedAt) / 1000).toFixed(1)} s: ${acknowledgedCount(posters)} acknowledged ${step}`);
+}
+
+/** Each follower's progress towards `targets`, for a failure message. */
+function lagging({ followers, roomIds }: Load, targets: ReadonlyMap<string, number>): string {
+  return followers
+    .map(
+      (f) =>
+        `${f.name}: ${roomIds.map((r) => `${f.applied(r)}/${targets.get(r)}`).join(', ')} (${f.connections} connections) ${f.anomalies.slice(0, 3).join('; ')}`,
+    )
+    .join('\n');
+}
+
+/** Every follower has what was acknowledged so far: live delivery works again after the step. */
+async function caughtUp(load: Load, step: string, targets: ReadonlyMap<string, number>): Promise<void> {
+  const { followers, roomIds } = load;
+  const reached = (): boolean => followers.every((f) => roomIds.every((roomId) => (f.applied(roomId) ?? 0) >= targets.get(roomId)!));
+  await eventually(`every follower received every post acknowledged ${step}`, reached, CONVERGE_WITHIN_MS, () => lagging(load, targets));
+}
+
+/** Each room's highest acknowledged seq (its seq before the run when none was). */
+function acknowledgedSeqs({ roomIds, base, posters }: Load): Map<string, number> {
+  const targets = new Map(roomIds.map((roomId) => [roomId, base.get(roomId)!]));
+  for (const message of posters.flatMap((poster) => poster.acknowledged)) targets.set(message.roomId, Math.max(targets.get(message.roomId)!, message.seq));
+  return targets;
 }
 
 /** The longest stretch between `from` and `to` in which no poster had a post acknowledged. */
@@ -233,13 +291,15 @@ async function storedSince(client: HearthClient, roomIds: readonly string[], bas
   return stored;
 }
 
-function assertStoredIsAcknowledged(
-  acknowledged: readonly Message[],
-  stored: ReadonlyMap<string, readonly Message[]>,
-  roomIds: readonly string[],
-  base: ReadonlyMap<string, number>,
-  lastSeq: ReadonlyMap<string, number>,
-): void {
+/** The rooms of a run, each with its seq before the run and at its end. */
+interface RoomSeqs {
+  readonly roomIds: readonly string[];
+  readonly base: ReadonlyMap<string, number>;
+  readonly lastSeq: ReadonlyMap<string, number>;
+}
+
+function assertStoredIsAcknowledged(acknowledged: readonly Message[], stored: ReadonlyMap<string, readonly Message[]>, rooms: RoomSeqs): void {
+  const { roomIds, base, lastSeq } = rooms;
   const all = roomIds.flatMap((roomId) => stored.get(roomId) ?? []);
   const acknowledgedIds = acknowledged.map((m) => m.clientMessageId);
   assert.equal(new Set(acknowledgedIds).size, acknowledged.length, 'each message acknowledged once');
@@ -258,13 +318,7 @@ function assertStoredIsAcknowledged(
 }
 
 /** The follower received each (room, seq) once, in order, without a gap: exactly what is stored. */
-function assertDelivered(
-  follower: ResumingMember,
-  stored: ReadonlyMap<string, readonly Message[]>,
-  roomIds: readonly string[],
-  base: ReadonlyMap<string, number>,
-  lastSeq: ReadonlyMap<string, number>,
-): void {
+function assertDelivered(follower: ResumingMember, stored: ReadonlyMap<string, readonly Message[]>, { roomIds, base, lastSeq }: RoomSeqs): void {
   assert.deepEqual(follower.anomalies, [], `${follower.name}: no duplicate, no gap, resumed where asked`);
   for (const roomId of roomIds) {
     const events = follower.received.get(roomId) ?? [];

@@ -140,8 +140,17 @@ async function isReady(url: string): Promise<boolean> {
   }
 }
 
+interface ReadyWait {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** The process's output, quoted when it fails. */
+  readonly output: OutputBuffer;
+  readonly timeoutMs: number;
+  readonly pollMs: number;
+}
+
 /** Polls /readyz until 200; fails early, with the server's output, when the process exits or the deadline passes. */
-async function waitReady(url: string, child: ChildProcess, output: OutputBuffer, timeoutMs: number, pollMs = 50): Promise<number> {
+async function waitReady({ url, child, output, timeoutMs, pollMs }: ReadyWait): Promise<number> {
   const spawnedAt = performance.now();
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -238,7 +247,7 @@ export function spawnService(options: HearthOptions, role: string, port: number,
       if (isRunning()) await terminate(child, 'SIGTERM');
       output.append(`\n--- restart ---\n`);
       child = spawnServer(env, output, role);
-      readyAfterMs = await waitReady(url, child, output, readyTimeoutMs, pollMs);
+      readyAfterMs = await waitReady({ url, child, output, timeoutMs: readyTimeoutMs, pollMs });
     },
   };
 }

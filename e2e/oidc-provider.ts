@@ -69,18 +69,19 @@ async function newSigningKey(kid: string): Promise<SigningKey> {
   return { privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' }, kid };
 }
 
-export async function startTestProvider(options: ProviderOptions): Promise<TestProvider> {
-  const port = options.port ?? (await freePort());
-  const issuer = `http://127.0.0.1:${port}`;
-  const clientId = 'hearth';
-  const clientSecret = 'hearth-test-client-secret-0123456789';
-  const people = new Map(options.people.map((person) => [person.login, { ...person, groups: [...person.groups] }]));
-  let key = await newSigningKey('key-1');
-  let generation = 1;
-  const logoutsSent: number[] = [];
-  let hearthUrl = 'http://127.0.0.1:1';
+interface ProviderSetup {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Hearth's base URL: the client's redirect, post-logout and back-channel URIs hang off it. */
+  readonly hearthUrl: string;
+  readonly signing: SigningKey;
+  /** Read at each sign-in, so a test's changes to a person's claims take effect. */
+  readonly people: ReadonlyMap<string, TestPerson>;
+}
 
-  const configuration = (signing: SigningKey): Configuration => ({
+/** oidc-provider's configuration: Hearth as the one client, the test people as accounts. */
+function providerConfiguration({ clientId, clientSecret, hearthUrl, signing, people }: ProviderSetup): Configuration {
+  return {
     clients: [
       {
         client_id: clientId,
@@ -112,18 +113,7 @@ export async function startTestProvider(options: ProviderOptions): Promise<TestP
         },
       };
     },
-    // A first-party app: no consent screen, the grant covers what Hearth asks for.
-    async loadExistingGrant(ctx: KoaContextWithOIDC) {
-      const { client, session, provider } = ctx.oidc;
-      if (client === undefined || session?.accountId === undefined) return undefined;
-      const grantId = ctx.oidc.result?.['consent']?.grantId ?? session.grantIdFor(client.clientId);
-      const existing = grantId === undefined ? undefined : await provider.Grant.find(grantId);
-      if (existing !== undefined) return existing;
-      const grant = new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-      grant.addOIDCScope('openid email profile groups');
-      await grant.save();
-      return grant;
-    },
+    loadExistingGrant,
     // The provider refuses to call loopback addresses (SSRF protection); in this test Hearth is
     // on loopback, so its back-channel logout calls go out without that guard.
     fetch: (url: string | URL | Request, init?: RequestInit) => {
@@ -132,10 +122,35 @@ export async function startTestProvider(options: ProviderOptions): Promise<TestP
       return globalThis.fetch(url, rest);
     },
     ttl: { Session: 3600, Interaction: 600, Grant: 3600, AuthorizationCode: 60, IdToken: 3600, AccessToken: 600 },
-  });
+  };
+}
+
+/** A first-party app: no consent screen, the grant covers what Hearth asks for. */
+async function loadExistingGrant(ctx: KoaContextWithOIDC) {
+  const { client, session, provider } = ctx.oidc;
+  if (client === undefined || session?.accountId === undefined) return undefined;
+  const grantId = ctx.oidc.result?.['consent']?.grantId ?? session.grantIdFor(client.clientId);
+  const existing = grantId === undefined ? undefined : await provider.Grant.find(grantId);
+  if (existing !== undefined) return existing;
+  const grant = new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+  grant.addOIDCScope('openid email profile groups');
+  await grant.save();
+  return grant;
+}
+
+export async function startTestProvider(options: ProviderOptions): Promise<TestProvider> {
+  const port = options.port ?? (await freePort());
+  const issuer = `http://127.0.0.1:${port}`;
+  const clientId = 'hearth';
+  const clientSecret = 'hearth-test-client-secret-0123456789';
+  const people = new Map(options.people.map((person) => [person.login, { ...person, groups: [...person.groups] }]));
+  let key = await newSigningKey('key-1');
+  let generation = 1;
+  const logoutsSent: number[] = [];
+  let hearthUrl = 'http://127.0.0.1:1';
 
   const build = (signing: SigningKey): Provider => {
-    const built = new Provider(issuer, configuration(signing));
+    const built = new Provider(issuer, providerConfiguration({ clientId, clientSecret, hearthUrl, signing, people }));
     built.use(async (ctx, next) => {
       await next();
       if (ctx.path === '/token' && tamperMode !== 'none') await tamperWith(ctx, tamperMode, signing, issuer);

@@ -73,27 +73,11 @@ export async function startControlPlane(options: { binaries?: KubeBinaries } = {
   const binaries = options.binaries ?? (await kubeBinaries());
   if (binaries === null) throw new Error('kube-apiserver is not built: run `make kube-bins` (scripts/build-kube-apiserver.sh)');
   const dir = await tempDir('kube');
-  let etcd: Child | null = null;
+  let etcd: Etcd | null = null;
   const state: { apiserver: Child | null } = { apiserver: null };
   try {
-    const etcdPort = await freePort();
-    const peerPort = await freePort();
-    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-    const peerUrl = `http://127.0.0.1:${peerPort}`;
-    etcd = startChild('etcd', [
-      '--name=hearth',
-      `--data-dir=${path.join(dir, 'etcd')}`,
-      `--listen-client-urls=${etcdUrl}`,
-      `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=${peerUrl}`,
-      `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=hearth=${peerUrl}`,
-      '--initial-cluster-state=new',
-      '--logger=zap',
-      '--log-level=warn',
-    ]);
-    const etcdChild = etcd;
-    await waitUntil('etcd (apt-get install etcd-server: make test-deps)', () => etcdHealthy(etcdPort), etcdChild);
+    etcd = await startEtcd(dir);
+    const { url: etcdUrl, port: etcdPort, child: etcdChild } = etcd;
 
     const pki = await makePki(dir);
     const token = randomBytes(24).toString('hex');
@@ -101,30 +85,7 @@ export async function startControlPlane(options: { binaries?: KubeBinaries } = {
     await writeFile(tokenFile, `${token},admin,admin,"system:masters"\n`, { mode: 0o600 });
     const port = await freePort();
     const url = `https://127.0.0.1:${port}`;
-    const args = [
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      `--secure-port=${port}`,
-      `--cert-dir=${path.join(dir, 'certs')}`,
-      `--tls-cert-file=${pki.servingCertPath}`,
-      `--tls-private-key-file=${pki.servingKeyPath}`,
-      `--token-auth-file=${tokenFile}`,
-      '--authorization-mode=RBAC',
-      `--etcd-servers=${etcdUrl}`,
-      // A /16: room for the Services of hundreds of Hearths (bench/operator-scale.ts makes 1,000).
-      `--service-cluster-ip-range=${serviceClusterIpRange}`,
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${pki.serviceAccountPublicPath}`,
-      `--service-account-signing-key-file=${pki.serviceAccountPrivatePath}`,
-      // Without a controller manager no namespace gets its `default` service account, which
-      // the ServiceAccount plugin would demand of every pod; the other default plugins stay.
-      '--disable-admission-plugins=ServiceAccount',
-      // The `kubernetes` Service's endpoints would be 127.0.0.1, which Endpoints refuse.
-      '--endpoint-reconciler-type=none',
-      '--allow-privileged=true',
-      '--profiling=false',
-      '--v=0',
-    ];
+    const args = apiServerArgs({ port, dir, pki, tokenFile, etcdUrl });
 
     const startApiServer = async (): Promise<void> => {
       const child = startChild(binaries.kubeApiserver, args);
@@ -153,14 +114,7 @@ export async function startControlPlane(options: { binaries?: KubeBinaries } = {
         await stopApiServer();
         await startApiServer();
       },
-      async compactEtcd() {
-        // etcd's JSON gateway: a range read tells the current revision; int64s travel as strings.
-        const range = (await etcdPost(etcdPort, '/v3/kv/range', { key: Buffer.from('/').toString('base64') })) as { header?: { revision?: string } };
-        const revision = Number(range.header?.revision ?? 0);
-        if (!(revision > 0)) throw new Error(`etcd: no revision in ${JSON.stringify(range)}`);
-        await etcdPost(etcdPort, '/v3/kv/compaction', { revision: String(revision), physical: true });
-        return revision;
-      },
+      compactEtcd: () => compactEtcdAt(etcdPort),
       async stop() {
         await stopApiServer();
         await etcdChild.stop();
@@ -169,10 +123,91 @@ export async function startControlPlane(options: { binaries?: KubeBinaries } = {
     };
   } catch (error) {
     await state.apiserver?.stop('SIGKILL');
-    await etcd?.stop('SIGKILL');
+    await etcd?.child.stop('SIGKILL');
     await removeDir(dir);
     throw error;
   }
+}
+
+interface Etcd {
+  readonly child: Child;
+  /** http://127.0.0.1:<port>, for clients. */
+  readonly url: string;
+  readonly port: number;
+}
+
+/** etcd on free loopback ports, its data under `dir`; resolves once it is healthy (and kills it if it does not become so). */
+async function startEtcd(dir: string): Promise<Etcd> {
+  const port = await freePort();
+  const peerPort = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const child = startChild('etcd', [
+    '--name=hearth',
+    `--data-dir=${path.join(dir, 'etcd')}`,
+    `--listen-client-urls=${url}`,
+    `--advertise-client-urls=${url}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=hearth=${peerUrl}`,
+    '--initial-cluster-state=new',
+    '--logger=zap',
+    '--log-level=warn',
+  ]);
+  try {
+    await waitUntil('etcd (apt-get install etcd-server: make test-deps)', () => etcdHealthy(port), child);
+  } catch (error) {
+    await child.stop('SIGKILL');
+    throw error;
+  }
+  return { child, url, port };
+}
+
+/** Compacts etcd up to its current revision and returns it. */
+async function compactEtcdAt(etcdPort: number): Promise<number> {
+  // etcd's JSON gateway: a range read tells the current revision; int64s travel as strings.
+  const range = (await etcdPost(etcdPort, '/v3/kv/range', { key: Buffer.from('/').toString('base64') })) as { header?: { revision?: string } };
+  const revision = Number(range.header?.revision ?? 0);
+  if (!(revision > 0)) throw new Error(`etcd: no revision in ${JSON.stringify(range)}`);
+  await etcdPost(etcdPort, '/v3/kv/compaction', { revision: String(revision), physical: true });
+  return revision;
+}
+
+interface ApiServerSetup {
+  readonly port: number;
+  /** The temporary directory of this control plane. */
+  readonly dir: string;
+  readonly pki: Pki;
+  readonly tokenFile: string;
+  readonly etcdUrl: string;
+}
+
+/** kube-apiserver's command line. */
+function apiServerArgs({ port, dir, pki, tokenFile, etcdUrl }: ApiServerSetup): string[] {
+  return [
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--cert-dir=${path.join(dir, 'certs')}`,
+    `--tls-cert-file=${pki.servingCertPath}`,
+    `--tls-private-key-file=${pki.servingKeyPath}`,
+    `--token-auth-file=${tokenFile}`,
+    '--authorization-mode=RBAC',
+    `--etcd-servers=${etcdUrl}`,
+    // A /16: room for the Services of hundreds of Hearths (bench/operator-scale.ts makes 1,000).
+    `--service-cluster-ip-range=${serviceClusterIpRange}`,
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${pki.serviceAccountPublicPath}`,
+    `--service-account-signing-key-file=${pki.serviceAccountPrivatePath}`,
+    // Without a controller manager no namespace gets its `default` service account, which
+    // the ServiceAccount plugin would demand of every pod; the other default plugins stay.
+    '--disable-admission-plugins=ServiceAccount',
+    // The `kubernetes` Service's endpoints would be 127.0.0.1, which Endpoints refuse.
+    '--endpoint-reconciler-type=none',
+    '--allow-privileged=true',
+    '--profiling=false',
+    '--v=0',
+  ];
 }
 
 interface Pki {

@@ -146,15 +146,9 @@ async function handleExport(request: IncomingMessage, response: ServerResponse, 
     refusals.push(reason);
     response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 3, message: reason }));
   };
-  if (request.method !== 'POST' || request.url !== '/v1/traces')
-    return refuse(404, `${request.method ?? ''} ${request.url ?? ''}: only POST /v1/traces is received`);
-  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim();
-  if (type !== 'application/json')
-    return refuse(415, `content-type ${type ?? '(none)'}: only OTLP/JSON is received (set OTEL_EXPORTER_OTLP_PROTOCOL=http/json)`);
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  let body = Buffer.concat(chunks);
-  if (request.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+  const refusal = exportRefusal(request);
+  if (refusal !== undefined) return refuse(refusal.status, refusal.reason);
+  const body = await readBody(request);
   let spans: ReceivedSpan[];
   try {
     spans = parseExportRequest(JSON.parse(body.toString('utf8')) as unknown);
@@ -164,6 +158,24 @@ async function handleExport(request: IncomingMessage, response: ServerResponse, 
   accept(spans);
   // An ExportTraceServiceResponse with no partial_success: everything was accepted.
   response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+}
+
+/** Why a request is not an OTLP/JSON trace export this receiver takes, with the status to answer; undefined when it is one. */
+function exportRefusal(request: IncomingMessage): { status: number; reason: string } | undefined {
+  if (request.method !== 'POST' || request.url !== '/v1/traces')
+    return { status: 404, reason: `${request.method ?? ''} ${request.url ?? ''}: only POST /v1/traces is received` };
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim();
+  if (type !== 'application/json')
+    return { status: 415, reason: `content-type ${type ?? '(none)'}: only OTLP/JSON is received (set OTEL_EXPORTER_OTLP_PROTOCOL=http/json)` };
+  return undefined;
+}
+
+/** The request's body, gunzipped when it came gzipped. */
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks);
+  return request.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
 }
 
 interface JsonKeyValue {
@@ -190,33 +202,39 @@ interface JsonSpan {
   readonly links?: readonly { readonly traceId: string; readonly spanId: string; readonly attributes?: readonly JsonKeyValue[] }[];
   readonly status?: { readonly code?: number };
 }
+interface JsonScopeSpans {
+  readonly scope?: { readonly name?: string };
+  readonly spans?: readonly JsonSpan[];
+}
+interface JsonResourceSpans {
+  readonly resource?: { readonly attributes?: readonly JsonKeyValue[] };
+  readonly scopeSpans?: readonly JsonScopeSpans[];
+}
 interface JsonExportRequest {
-  readonly resourceSpans?: readonly {
-    readonly resource?: { readonly attributes?: readonly JsonKeyValue[] };
-    readonly scopeSpans?: readonly { readonly scope?: { readonly name?: string }; readonly spans?: readonly JsonSpan[] }[];
-  }[];
+  readonly resourceSpans?: readonly JsonResourceSpans[];
 }
 
 /** An OTLP/JSON ExportTraceServiceRequest as flat spans; ids are hex in OTLP/JSON, as the specification requires. */
 export function parseExportRequest(json: unknown): ReceivedSpan[] {
   if (typeof json !== 'object' || json === null) throw new Error('not a JSON object');
-  const spans: ReceivedSpan[] = [];
-  for (const resourceSpans of (json as JsonExportRequest).resourceSpans ?? []) {
-    const resource = attributesOf(resourceSpans.resource?.attributes);
-    for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
-      const scope = scopeSpans.scope?.name ?? '';
-      for (const span of scopeSpans.spans ?? []) spans.push(spanOf(span, resource, scope));
-    }
-  }
-  return spans;
+  return ((json as JsonExportRequest).resourceSpans ?? []).flatMap(spansOfResource);
+}
+
+/** The spans of one resource, in the order they came, each with the resource's attributes and its scope's name. */
+function spansOfResource(resourceSpans: JsonResourceSpans): ReceivedSpan[] {
+  const resource = attributesOf(resourceSpans.resource?.attributes);
+  return (resourceSpans.scopeSpans ?? []).flatMap((scopeSpans) => {
+    const scope = scopeSpans.scope?.name ?? '';
+    return (scopeSpans.spans ?? []).map((span) => spanOf(span, resource, scope));
+  });
 }
 
 function spanOf(span: JsonSpan, resource: Attributes, scope: string): ReceivedSpan {
-  if (!/^[0-9a-f]{32}$/.test(span.traceId) || !/^[0-9a-f]{16}$/.test(span.spanId)) throw new Error(`span "${span.name}" has ids that are not lowercase hex`);
+  if (!hasHexIds(span)) throw new Error(`span "${span.name}" has ids that are not lowercase hex`);
   return {
     traceId: span.traceId,
     spanId: span.spanId,
-    parentSpanId: span.parentSpanId === undefined || span.parentSpanId === '' ? null : span.parentSpanId,
+    parentSpanId: parentSpanIdOf(span),
     name: span.name,
     kind: span.kind ?? 0,
     startTimeUnixNano: BigInt(span.startTimeUnixNano ?? 0),
@@ -227,6 +245,15 @@ function spanOf(span: JsonSpan, resource: Attributes, scope: string): ReceivedSp
     links: (span.links ?? []).map((link) => ({ traceId: link.traceId, spanId: link.spanId, attributes: attributesOf(link.attributes) })),
     statusCode: span.status?.code ?? 0,
   };
+}
+
+function hasHexIds(span: JsonSpan): boolean {
+  return /^[0-9a-f]{32}$/.test(span.traceId) && /^[0-9a-f]{16}$/.test(span.spanId);
+}
+
+/** A root span's parent id is absent or empty in OTLP/JSON: null for both. */
+function parentSpanIdOf(span: JsonSpan): string | null {
+  return span.parentSpanId === undefined || span.parentSpanId === '' ? null : span.parentSpanId;
 }
 
 function attributesOf(list: readonly JsonKeyValue[] | undefined): Attributes {

@@ -48,4 +48,22 @@ describe('selectorsIn', () => {
       { metric: 'b', matchers: [] },
     ]);
   });
+
+  const matcherCases: readonly (readonly [string, { label: string; op: string; value: string }[]])[] = [
+    ['x{a="1"}', [{ label: 'a', op: '=', value: '1' }]],
+    ['x{a!="1"}', [{ label: 'a', op: '!=', value: '1' }]],
+    ['x{a=~"1|2"}', [{ label: 'a', op: '=~', value: '1|2' }]],
+    ['x{a!~"1.*"}', [{ label: 'a', op: '!~', value: '1.*' }]],
+    [
+      'x{a="1", b!~"2"}',
+      [
+        { label: 'a', op: '=', value: '1' },
+        { label: 'b', op: '!~', value: '2' },
+      ],
+    ],
+    ['x{}', []],
+  ];
+  for (const [expr, matchers] of matcherCases) {
+    it(`reads the matchers of ${expr}`, () => assert.deepEqual(selectorsIn(expr), [{ metric: 'x', matchers }]));
+  }
 });

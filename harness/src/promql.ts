@@ -92,14 +92,25 @@ function matchersAt(tokens: readonly PromqlToken[], open: number): LabelMatcher[
   const matchers: LabelMatcher[] = [];
   const end = closing(tokens, open, '{', '}');
   for (let i = open + 1; i + 2 < end; i += 1) {
-    const [label, op, value] = [tokens[i], tokens[i + 1], tokens[i + 2]];
-    if (label?.kind !== 'identifier' || op?.kind !== 'punctuation' || value?.kind !== 'string') continue;
-    if (op.text === '=' || op.text === '!=' || op.text === '=~' || op.text === '!~') {
-      matchers.push({ label: label.text, op: op.text, value: value.text.slice(1, -1) });
-      i += 2;
-    }
+    const matcher = matcherAt(tokens, i);
+    if (matcher === undefined) continue;
+    matchers.push(matcher);
+    i += 2;
   }
   return matchers;
+}
+
+const MATCH_OPS: ReadonlySet<string> = new Set<LabelMatcher['op']>(['=', '!=', '=~', '!~']);
+
+function isMatchOp(text: string): text is LabelMatcher['op'] {
+  return MATCH_OPS.has(text);
+}
+
+/** The matcher whose three tokens (label, operator, quoted value) start at `i`, if they make one. */
+function matcherAt(tokens: readonly PromqlToken[], i: number): LabelMatcher | undefined {
+  const [label, op, value] = [tokens[i], tokens[i + 1], tokens[i + 2]];
+  if (label?.kind !== 'identifier' || op?.kind !== 'punctuation' || value?.kind !== 'string') return undefined;
+  return isMatchOp(op.text) ? { label: label.text, op: op.text, value: value.text.slice(1, -1) } : undefined;
 }
 
 /** Every vector selector with a metric name (or recording rule name), in order of appearance. */

@@ -79,31 +79,74 @@ interface Session {
   resync: NodeJS.Timeout | undefined;
 }
 
+/** Where the controller is in its life: start() sets `started`, stop() `stopping`, then `stopped`. */
+interface Lifecycle {
+  started: boolean;
+  stopping: boolean;
+  stopped: boolean;
+}
+
 export function createController(options: ControllerOptions): Controller {
   const registry = options.registry ?? createMetricsRegistry();
   const log = options.log ?? ((): void => {});
   const informers = [options.primary, ...(options.owned ?? []).map((owned) => owned.informer)];
-  let session: Session | null = null;
-  const queueMetrics = createControllerMetrics(registry, options.name, () => session?.queue.inFlightMs() ?? []);
-  const drains = new Set<Promise<unknown>>();
-  let started = false;
-  let stopping = false;
-  let stopped = false;
+  const lifecycle: Lifecycle = { started: false, stopping: false, stopped: false };
   let server: HealthServer | null = null;
 
-  const enqueue = (key: string): void => session?.queue.add(key);
-  const enqueueAll = (): void => {
-    for (const object of options.primary.list()) enqueue(objectKey(object));
-  };
+  const sessions = createSessions({ options, registry, informers, log, isStopping: () => lifecycle.stopping });
+  const enqueue = sessions.enqueue;
+  enqueueOnChanges(options, enqueue);
+  const elector = createElectorFor(options, registry, sessions);
+  const isLeader = (): boolean => (elector === null ? sessions.isActive() : elector.isLeader());
+  const { liveness, readiness } = controllerHealthChecks(options.name, { lifecycle, informers, elector });
 
+  trackLeadership(registry, options.name, isLeader);
+  trackInformers(registry, options.name, informers);
+
+  return {
+    registry,
+    liveness,
+    readiness,
+    async start() {
+      if (lifecycle.started) return;
+      lifecycle.started = true;
+      // The port first: if it is taken, nothing else has started and there is nothing to undo.
+      if (options.http !== undefined) server = await startHealthServer(createHealthHandler({ registry, liveness, readiness }), options.http);
+      for (const informer of informers) informer.start();
+      if (elector === null) sessions.start();
+      else elector.start();
+    },
+    async stop() {
+      if (lifecycle.stopping) return;
+      lifecycle.stopping = true;
+      // The Lease is still held while reconciles drain, so no other leader overlaps them.
+      await sessions.stop(options.shutdownDeadlineMs ?? 30_000);
+      await sessions.drained();
+      await elector?.stop({ release: true });
+      await Promise.all(informers.map((informer) => informer.stop()));
+      await server?.close();
+      lifecycle.stopped = true;
+    },
+    isLeader,
+    isReady: () => readiness.every((check) => check.ok()),
+    isHealthy: () => liveness.every((check) => check.ok()),
+    enqueue,
+    port: () => server?.port ?? null,
+  };
+}
+
+/**
+ * The primary kind's changes enqueue the object's own key; an owned kind's enqueue its owners'.
+ * Throws when an owned kind has neither `owner` nor `keysOf`.
+ */
+function enqueueOnChanges(options: ControllerOptions, enqueue: (key: string) => void): void {
   options.primary.addHandlers({
     onAdd: (object) => enqueue(objectKey(object)),
     onUpdate: (_previous, object) => enqueue(objectKey(object)),
     onDelete: (object) => enqueue(objectKey(object)),
   });
   for (const owned of options.owned ?? []) {
-    const owner = owned.owner;
-    const keysOf = owned.keysOf ?? (owner === undefined ? undefined : (object: KubeObject) => ownerKeys(object, owner));
+    const keysOf = ownerKeysOf(owned);
     if (keysOf === undefined) throw new Error(`controller ${options.name}: an owned kind needs \`owner\` or \`keysOf\``);
     const enqueueOwners = (object: KubeObject): void => {
       for (const key of keysOf(object)) enqueue(key);
@@ -118,19 +161,48 @@ export function createController(options: ControllerOptions): Controller {
       onDelete: enqueueOwners,
     });
   }
+}
 
-  const startWorking = (): void => {
-    if (session !== null || stopping) return;
-    const queue = createWorkQueue({
-      reconcile: options.reconcile,
-      ...(options.workers === undefined ? {} : { workers: options.workers }),
-      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
-      metrics: queueMetrics,
-      onError: (key, error, retryInMs) => log({ type: 'reconcile-error', key, error, retryInMs }),
-    });
-    const current: Session = { queue, abort: new AbortController(), resync: undefined };
-    session = current;
-    log({ type: 'leading' });
+/** How an owned object maps to the keys to reconcile: `keysOf`, else its owner references; undefined without either. */
+function ownerKeysOf(owned: OwnedKind): ((object: KubeObject) => readonly string[]) | undefined {
+  if (owned.keysOf !== undefined) return owned.keysOf;
+  const owner = owned.owner;
+  return owner === undefined ? undefined : (object: KubeObject) => ownerKeys(object, owner);
+}
+
+/** The work done while leading: one session at a time, each with its own work queue. */
+interface Sessions {
+  /** Adds a key to the current session's queue; without a session (standby) it is dropped. */
+  enqueue(key: string): void;
+  isActive(): boolean;
+  /** Starts a session, unless one runs or the controller is stopping. */
+  start(): void;
+  /** Ends the session: in-flight reconciles get `deadlineMs` to finish, then their signal aborts. */
+  stop(deadlineMs: number): Promise<unknown>;
+  /** Resolves once every ended session has drained. */
+  drained(): Promise<unknown>;
+}
+
+interface SessionsDeps {
+  readonly options: ControllerOptions;
+  readonly registry: MetricsRegistry;
+  readonly informers: readonly Informer[];
+  readonly log: (event: ControllerEvent) => void;
+  readonly isStopping: () => boolean;
+}
+
+function createSessions({ options, registry, informers, log, isStopping }: SessionsDeps): Sessions {
+  let session: Session | null = null;
+  const queueMetrics = createControllerMetrics(registry, options.name, () => session?.queue.inFlightMs() ?? []);
+  const drains = new Set<Promise<unknown>>();
+
+  const enqueue = (key: string): void => session?.queue.add(key);
+  const enqueueAll = (): void => {
+    for (const object of options.primary.list()) enqueue(objectKey(object));
+  };
+
+  /** Once the informers have synced, every primary object is enqueued, then again each resync period. */
+  const enqueueAllWhenSynced = (current: Session): void => {
     void Promise.all(informers.map((informer) => informer.waitForSync(current.abort.signal))).then((synced) => {
       if (session !== current || !synced.every(Boolean)) return;
       enqueueAll();
@@ -139,71 +211,62 @@ export function createController(options: ControllerOptions): Controller {
     });
   };
 
-  /** Ends the session: in-flight reconciles get `deadlineMs` to finish, then their signal aborts. */
-  const stopWorking = (deadlineMs: number): Promise<unknown> => {
-    const current = session;
-    if (current === null) return Promise.resolve();
-    session = null;
-    current.abort.abort();
-    clearInterval(current.resync);
-    queueMetrics.depth(0);
-    log({ type: 'standby' });
-    const drain = current.queue.shutdown({ deadlineMs }).then((result) => log({ type: 'drained', ...result }));
-    drains.add(drain);
-    void drain.finally(() => drains.delete(drain));
-    return drain;
-  };
-
-  const elector: LeaderElector | null =
-    options.leaderElection === undefined
-      ? null
-      : createLeaderElector({
-          recordRequest: createRequestRecorder(registry),
-          ...options.leaderElection,
-          onStartedLeading: startWorking,
-          // Leadership lost: another may lead within seconds, so in-flight reconciles are aborted now.
-          onStoppedLeading: () => void stopWorking(0),
-        });
-
-  const isLeader = (): boolean => (elector === null ? session !== null : elector.isLeader());
-  const liveness: HealthCheck[] = [{ name: `${options.name}-running`, ok: () => !stopped }];
-  const readiness: HealthCheck[] = [
-    { name: `${options.name}-started`, ok: () => started && !stopping },
-    { name: `${options.name}-informers-synced`, ok: () => informers.every((informer) => informer.hasSynced()) },
-    { name: `${options.name}-leader-or-standby`, ok: () => elector === null || elector.state() === 'leader' || elector.state() === 'standby' },
-  ];
-
-  trackLeadership(registry, options.name, isLeader);
-  trackInformers(registry, options.name, informers);
-
   return {
-    registry,
-    liveness,
-    readiness,
-    async start() {
-      if (started) return;
-      started = true;
-      // The port first: if it is taken, nothing else has started and there is nothing to undo.
-      if (options.http !== undefined) server = await startHealthServer(createHealthHandler({ registry, liveness, readiness }), options.http);
-      for (const informer of informers) informer.start();
-      if (elector === null) startWorking();
-      else elector.start();
-    },
-    async stop() {
-      if (stopping) return;
-      stopping = true;
-      // The Lease is still held while reconciles drain, so no other leader overlaps them.
-      await stopWorking(options.shutdownDeadlineMs ?? 30_000);
-      await Promise.all(drains);
-      await elector?.stop({ release: true });
-      await Promise.all(informers.map((informer) => informer.stop()));
-      await server?.close();
-      stopped = true;
-    },
-    isLeader,
-    isReady: () => readiness.every((check) => check.ok()),
-    isHealthy: () => liveness.every((check) => check.ok()),
     enqueue,
-    port: () => server?.port ?? null,
+    isActive: () => session !== null,
+    start(): void {
+      if (session !== null || isStopping()) return;
+      const queue = createWorkQueue({
+        reconcile: options.reconcile,
+        ...(options.workers === undefined ? {} : { workers: options.workers }),
+        ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+        metrics: queueMetrics,
+        onError: (key, error, retryInMs) => log({ type: 'reconcile-error', key, error, retryInMs }),
+      });
+      const current: Session = { queue, abort: new AbortController(), resync: undefined };
+      session = current;
+      log({ type: 'leading' });
+      enqueueAllWhenSynced(current);
+    },
+    stop(deadlineMs: number): Promise<unknown> {
+      const current = session;
+      if (current === null) return Promise.resolve();
+      session = null;
+      current.abort.abort();
+      clearInterval(current.resync);
+      queueMetrics.depth(0);
+      log({ type: 'standby' });
+      const drain = current.queue.shutdown({ deadlineMs }).then((result) => log({ type: 'drained', ...result }));
+      drains.add(drain);
+      void drain.finally(() => drains.delete(drain));
+      return drain;
+    },
+    drained: () => Promise.all(drains),
+  };
+}
+
+/** A Lease elector that starts and stops sessions, or null without leader election (this process always leads). */
+function createElectorFor(options: ControllerOptions, registry: MetricsRegistry, sessions: Sessions): LeaderElector | null {
+  if (options.leaderElection === undefined) return null;
+  return createLeaderElector({
+    recordRequest: createRequestRecorder(registry),
+    ...options.leaderElection,
+    onStartedLeading: () => sessions.start(),
+    // Leadership lost: another may lead within seconds, so in-flight reconciles are aborted now.
+    onStoppedLeading: () => void sessions.stop(0),
+  });
+}
+
+function controllerHealthChecks(
+  name: string,
+  { lifecycle, informers, elector }: { lifecycle: Readonly<Lifecycle>; informers: readonly Informer[]; elector: LeaderElector | null },
+): { liveness: HealthCheck[]; readiness: HealthCheck[] } {
+  return {
+    liveness: [{ name: `${name}-running`, ok: () => !lifecycle.stopped }],
+    readiness: [
+      { name: `${name}-started`, ok: () => lifecycle.started && !lifecycle.stopping },
+      { name: `${name}-informers-synced`, ok: () => informers.every((informer) => informer.hasSynced()) },
+      { name: `${name}-leader-or-standby`, ok: () => elector === null || elector.state() === 'leader' || elector.state() === 'standby' },
+    ],
   };
 }

@@ -42,6 +42,31 @@ describe('informer against a real kube-apiserver', () => {
   const cacheState = (informer: Informer<ConfigMap>): Map<string, string> =>
     new Map(informer.list().map((item) => [item.metadata?.name ?? '', item.metadata?.resourceVersion ?? '']));
 
+  /** Waits until the informer's cache holds what the server lists, name and resourceVersion alike. */
+  const untilCacheEqualsServer = (what: string, ns: string, informer: Informer<ConfigMap>): Promise<void> =>
+    eventually(what, async () => {
+      const [server, cache] = [await serverState(ns), cacheState(informer)];
+      return JSON.stringify([...server].sort()) === JSON.stringify([...cache].sort());
+    });
+
+  /**
+   * While the informer cannot reach the server: deletions, updates, creations, and enough
+   * writes that its resourceVersion falls out of history once etcd is compacted.
+   */
+  const changeWhileCut = async (ns: string): Promise<void> => {
+    for (let i = 0; i < 5; i++) await remove(ns, `keep-${i}`);
+    for (let i = 5; i < 10; i++) await update(ns, `keep-${i}`, { v: '2' });
+    for (let i = 0; i < 5; i++) await configMap(ns, `new-${i}`, { v: '1' });
+    for (let n = 1; n <= 50; n++) await update(ns, 'churn', { n: String(n) });
+  };
+
+  /** The relist told the handlers of every change changeWhileCut made. */
+  const assertChangesWhileCutEmitted = (seen: readonly string[]): void => {
+    for (let i = 0; i < 5; i++) assert.ok(seen.includes(`delete keep-${i}`), `delete keep-${i} emitted`);
+    for (let i = 0; i < 5; i++) assert.ok(seen.includes(`add new-${i}`), `add new-${i} emitted`);
+    for (let i = 5; i < 10; i++) assert.ok(seen.includes(`update keep-${i} {"v":"1"}→{"v":"2"}`), `update keep-${i} emitted`);
+  };
+
   const recording = (informer: Informer<ConfigMap>): string[] => {
     const seen: string[] = [];
     informer.addHandlers({
@@ -109,10 +134,7 @@ describe('informer against a real kube-apiserver', () => {
       await configMap(ns, 'after', { v: '1' });
       await update(ns, 'before', { v: '2' });
       await remove(ns, 'doomed');
-      await eventually('the informer to catch up', async () => {
-        const [server, cache] = [await serverState(ns), cacheState(informer)];
-        return JSON.stringify([...server].sort()) === JSON.stringify([...cache].sort());
-      });
+      await untilCacheEqualsServer('the informer to catch up', ns, informer);
       assert.ok(informer.stats().watches > watchesBefore, 'it watched again');
       assert.ok(seen.includes('add after'));
       assert.ok(seen.includes('update before {"v":"1"}→{"v":"2"}'));
@@ -142,12 +164,7 @@ describe('informer against a real kube-apiserver', () => {
       await informer.waitForSync();
       const staleVersion = informer.resourceVersion();
       proxy.cut();
-      // While the informer cannot reach the server: deletions, updates, creations, and enough
-      // writes that its resourceVersion falls out of history once etcd is compacted.
-      for (let i = 0; i < 5; i++) await remove(ns, `keep-${i}`);
-      for (let i = 5; i < 10; i++) await update(ns, `keep-${i}`, { v: '2' });
-      for (let i = 0; i < 5; i++) await configMap(ns, `new-${i}`, { v: '1' });
-      for (let n = 1; n <= 50; n++) await update(ns, 'churn', { n: String(n) });
+      await changeWhileCut(ns);
       await kube.compactEtcd();
       await kube.restartApiServer(); // empties the watch cache, which would still serve the old version
       seen.length = 0;
@@ -156,13 +173,8 @@ describe('informer against a real kube-apiserver', () => {
       await eventually('a relist after 410 Gone', () => informer.stats().relists >= 1, 30_000);
       assert.ok(informer.stats().gone >= 1, 'the server answered 410 Gone');
       assert.ok(events.some((event) => event.type === 'gone' && event.resourceVersion === staleVersion));
-      await eventually('the cache to equal the server', async () => {
-        const [server, cache] = [await serverState(ns), cacheState(informer)];
-        return JSON.stringify([...server].sort()) === JSON.stringify([...cache].sort());
-      });
-      for (let i = 0; i < 5; i++) assert.ok(seen.includes(`delete keep-${i}`), `delete keep-${i} emitted`);
-      for (let i = 0; i < 5; i++) assert.ok(seen.includes(`add new-${i}`), `add new-${i} emitted`);
-      for (let i = 5; i < 10; i++) assert.ok(seen.includes(`update keep-${i} {"v":"1"}→{"v":"2"}`), `update keep-${i} emitted`);
+      await untilCacheEqualsServer('the cache to equal the server', ns, informer);
+      assertChangesWhileCutEmitted(seen);
       assert.equal(informer.get(`${ns}/churn`)?.data?.n, '50');
 
       // And it keeps watching afterwards.

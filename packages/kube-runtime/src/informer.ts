@@ -135,9 +135,7 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
   const relist = async (): Promise<void> => {
     const listed = await listAllPages<T>(http, path, { selectors: selectors(), pageSize, signal: stopping.signal });
     resourceVersion = listed.resourceVersion;
-    const isRelist = stats.lists > 0;
-    stats.lists += 1;
-    if (isRelist) stats.relists += 1;
+    const isRelist = countList(stats);
     log({ type: 'listed', items: listed.items.length, resourceVersion, relist: isRelist });
     store.replace(listed.items);
     sync.open();
@@ -180,11 +178,7 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
         stats.gone += 1;
         log({ type: 'gone', resourceVersion });
       }
-      if (next.backOff === undefined) continue;
-      stats.errors += 1;
-      const retryInMs = backoffDelay(next.backOff, policy, random);
-      log({ type: 'error', error, retryInMs });
-      await sleep(retryInMs, stopping.signal);
+      if (next.backOff !== undefined) await backOffAfterFailure({ attempt: next.backOff, error, settings, stats, stopping: stopping.signal });
     }
   };
 
@@ -208,6 +202,33 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
     },
   };
 }
+
+/** Counts a LIST in `stats`: true when it is a relist (not the first). */
+function countList(stats: InformerStats): boolean {
+  const isRelist = stats.lists > 0;
+  stats.lists += 1;
+  if (isRelist) stats.relists += 1;
+  return isRelist;
+}
+
+interface FailedAttempt {
+  /** The back-off attempt number (failures in a row). */
+  readonly attempt: number;
+  readonly error: unknown;
+  readonly settings: InformerSettings;
+  readonly stats: InformerStats;
+  /** Aborted by stop(), which cuts the wait short. */
+  readonly stopping: AbortSignal;
+}
+
+/** Counts and logs a failed attempt, then waits out its back-off. */
+async function backOffAfterFailure({ attempt, error, settings, stats, stopping }: FailedAttempt): Promise<void> {
+  stats.errors += 1;
+  const retryInMs = backoffDelay(attempt, settings.policy, settings.random);
+  settings.log({ type: 'error', error, retryInMs });
+  await sleep(retryInMs, stopping);
+}
+
 /** The options with their defaults. */
 interface InformerSettings {
   readonly policy: BackoffPolicy;
@@ -292,9 +313,7 @@ async function watchOnceFrom(watch: WatchContext): Promise<{ outcome: WatchOutco
 function applyWatchEvent<T extends KubeObject>(event: WatchEvent, target: { store: InformerStore<T>; stats: InformerStats; path: string }): string | 'gone' {
   const { store, stats, path } = target;
   if (event.type === 'ERROR') return watchError(event.object, path);
-  const object = event.object === undefined ? undefined : withoutManagedFields(event.object as T);
-  const version = object?.metadata?.resourceVersion;
-  if (object === undefined || version === undefined) throw new Error(`watch ${path}: ${event.type ?? 'an'} event without an object`);
+  const { object, version } = watchedObject<T>(event, path);
   switch (event.type) {
     case 'ADDED':
     case 'MODIFIED':
@@ -311,6 +330,14 @@ function applyWatchEvent<T extends KubeObject>(event: WatchEvent, target: { stor
   }
   stats.events += 1;
   return version;
+}
+
+/** The event's object, without managedFields, and its resourceVersion; throws when either is missing. */
+function watchedObject<T extends KubeObject>(event: WatchEvent, path: string): { object: T; version: string } {
+  const object = event.object === undefined ? undefined : withoutManagedFields(event.object as T);
+  const version = object?.metadata?.resourceVersion;
+  if (object === undefined || version === undefined) throw new Error(`watch ${path}: ${event.type ?? 'an'} event without an object`);
+  return { object, version };
 }
 
 /** An ERROR event: 'gone' for 410, else the error to restart on. */

@@ -32,11 +32,22 @@ export async function listAllPages<T extends KubeObject>(
     const { status, body } = await http.requestJson('GET', path, { query, signal: options.signal });
     if (status !== 200) throw new KubeApiError(status, body, `list ${path}`);
     const page = body as ListPage<T>;
-    // Items of a typed list carry no apiVersion/kind; watch events do. Make them alike.
-    const kind = page.kind?.replace(/List$/, '');
-    for (const item of page.items ?? []) items.push(withoutManagedFields<T>({ apiVersion: page.apiVersion, kind, ...item } as T));
+    items.push(...itemsOf(page));
     listed = page.metadata?.resourceVersion ?? '';
-    continueToken = page.metadata?.continue === '' ? undefined : page.metadata?.continue;
+    continueToken = continueTokenOf(page);
   } while (continueToken !== undefined);
   return { items, resourceVersion: listed };
+}
+
+/** A page's items, each with the apiVersion and kind of the list and without managedFields. */
+function itemsOf<T extends KubeObject>(page: ListPage<T>): T[] {
+  // Items of a typed list carry no apiVersion/kind; watch events do. Make them alike.
+  const kind = page.kind?.replace(/List$/, '');
+  return (page.items ?? []).map((item) => withoutManagedFields<T>({ apiVersion: page.apiVersion, kind, ...item } as T));
+}
+
+/** The token that asks for the next page; undefined after the last. */
+function continueTokenOf(page: ListPage<unknown>): string | undefined {
+  const token = page.metadata?.continue;
+  return token === '' ? undefined : token;
 }

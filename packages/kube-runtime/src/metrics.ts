@@ -31,6 +31,9 @@ export interface MetricsRegistryOptions {
   readonly defaultMetrics?: boolean;
 }
 
+/** The media ranges of an Accept header that Prometheus text answers. */
+const textTypes: ReadonlySet<string> = new Set(['text/plain', 'text/*', '*/*']);
+
 /**
  * The format a scraper asked for in its Accept header: OpenMetrics when it ranks
  * application/openmetrics-text at least as high as text/plain, else Prometheus text (which is
@@ -40,14 +43,19 @@ export function metricsFormatFor(accept: string | undefined): MetricsFormat {
   let openMetrics = 0;
   let text = 0;
   for (const range of (accept ?? '').split(',')) {
-    const [type = '', ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
-    const quality = parameters.find((parameter) => parameter.startsWith('q='));
-    const q = quality === undefined ? 1 : Number(quality.slice(2));
+    const { type, q } = mediaRange(range);
     if (!(q > 0)) continue;
     if (type === 'application/openmetrics-text') openMetrics = Math.max(openMetrics, q);
-    else if (type === 'text/plain' || type === 'text/*' || type === '*/*') text = Math.max(text, q);
+    else if (textTypes.has(type)) text = Math.max(text, q);
   }
   return openMetrics > 0 && openMetrics >= text ? 'openmetrics' : 'prometheus';
+}
+
+/** One media range of an Accept header (`text/plain;version=0.0.4;q=0.5`): its type and its quality (1 without `q=`). */
+function mediaRange(range: string): { type: string; q: number } {
+  const [type = '', ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
+  const quality = parameters.find((parameter) => parameter.startsWith('q='));
+  return { type, q: quality === undefined ? 1 : Number(quality.slice(2)) };
 }
 
 type Kind = 'counter' | 'gauge' | 'histogram';

@@ -121,23 +121,32 @@ function parseLabels(line: string, start: number): { labels: Record<string, stri
   while (line[at] !== '}') {
     const name = /^[a-zA-Z_][a-zA-Z0-9_]*/.exec(line.slice(at))?.[0];
     if (name === undefined || line.slice(at + name.length, at + name.length + 2) !== '="') throw new Error(`exposition: bad label in ${JSON.stringify(line)}`);
-    at += name.length + 2;
-    let value = '';
-    while (line[at] !== '"') {
-      if (at >= line.length) throw new Error(`exposition: unterminated label value in ${JSON.stringify(line)}`);
-      if (line[at] === '\\') {
-        const escaped = unescapes[line[at + 1] ?? ''];
-        if (escaped === undefined) throw new Error(`exposition: bad escape in ${JSON.stringify(line)}`);
-        value += escaped;
-        at += 2;
-      } else value += line[at++];
-    }
+    const { value, end } = parseLabelValue(line, at + name.length + 2);
+    at = end;
     if (name in labels) throw new Error(`exposition: label ${name} twice in ${JSON.stringify(line)}`);
     labels[name] = value;
     at += 1;
     if (line[at] === ',') at += 1;
   }
   return { labels, end: at + 1 };
+}
+
+/** A label value from `start` (just after its opening quote) with its escapes undone, and the index of its closing quote. */
+function parseLabelValue(line: string, start: number): { value: string; end: number } {
+  let value = '';
+  let at = start;
+  while (line[at] !== '"') {
+    if (at >= line.length) throw new Error(`exposition: unterminated label value in ${JSON.stringify(line)}`);
+    if (line[at] !== '\\') {
+      value += line[at++];
+      continue;
+    }
+    const escaped = unescapes[line[at + 1] ?? ''];
+    if (escaped === undefined) throw new Error(`exposition: bad escape in ${JSON.stringify(line)}`);
+    value += escaped;
+    at += 2;
+  }
+  return { value, end: at };
 }
 
 function parseSample(line: string, format: ExpositionFormat): Sample {
@@ -152,9 +161,20 @@ function parseSample(line: string, format: ExpositionFormat): Sample {
   return { name, labels, value: parseValue(valueText, line) };
 }
 
+/** One series of a histogram: its buckets as [le, count] in the order written, and its _count. */
+interface HistogramSeries {
+  buckets: Array<[number, number]>;
+  count?: number;
+}
+
 /** Every bucket count at most the next, and the +Inf bucket equal to _count, series by series. */
 function checkHistogram(family: MetricFamily): void {
-  const series = new Map<string, { buckets: Array<[number, number]>; count?: number }>();
+  for (const series of histogramSeries(family).values()) checkHistogramSeries(family.name, series);
+}
+
+/** A histogram's samples grouped by their labels other than `le`. */
+function histogramSeries(family: MetricFamily): Map<string, HistogramSeries> {
+  const series = new Map<string, HistogramSeries>();
   for (const sample of family.samples) {
     const { le, ...rest } = sample.labels;
     const key = JSON.stringify(Object.entries(rest).sort());
@@ -163,14 +183,16 @@ function checkHistogram(family: MetricFamily): void {
     if (sample.name.endsWith('_bucket')) entry.buckets.push([parseValue(le, `le of ${family.name}`), sample.value]);
     if (sample.name.endsWith('_count')) entry.count = sample.value;
   }
-  for (const { buckets, count } of series.values()) {
-    for (let index = 1; index < buckets.length; index += 1) {
-      const [previous, current] = [buckets[index - 1], buckets[index]];
-      if (previous === undefined || current === undefined || previous[0] >= current[0] || previous[1] > current[1])
-        throw new Error(`exposition: ${family.name}: buckets out of order or not cumulative`);
-    }
-    if (buckets.at(-1)?.[0] !== Infinity || buckets.at(-1)?.[1] !== count) throw new Error(`exposition: ${family.name}: no +Inf bucket equal to _count`);
+  return series;
+}
+
+function checkHistogramSeries(name: string, { buckets, count }: HistogramSeries): void {
+  for (let index = 1; index < buckets.length; index += 1) {
+    const [previous, current] = [buckets[index - 1], buckets[index]];
+    if (previous === undefined || current === undefined || previous[0] >= current[0] || previous[1] > current[1])
+      throw new Error(`exposition: ${name}: buckets out of order or not cumulative`);
   }
+  if (buckets.at(-1)?.[0] !== Infinity || buckets.at(-1)?.[1] !== count) throw new Error(`exposition: ${name}: no +Inf bucket equal to _count`);
 }
 
 /**
@@ -181,28 +203,40 @@ function checkHistogram(family: MetricFamily): void {
  */
 export function parseExposition(text: string, format: ExpositionFormat): Map<string, MetricFamily> {
   const families = new Map<string, MetricFamily>();
-  const lines = text.split('\n');
-  if (lines.pop() !== '') throw new Error('exposition: no newline at the end');
-  if (format === 'openmetrics' && lines.pop() !== '# EOF') throw new Error('exposition: OpenMetrics without # EOF at the end');
   let current: MetricFamily | undefined;
   const help = new Map<string, string>();
-  for (const line of lines) {
+  for (const line of bodyLines(text, format)) {
     if (line === '' && format === 'prometheus') continue;
-    const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line);
-    if (meta === null) {
-      addSample(current, line, format);
-      continue;
-    }
-    const [, keyword, name = '', rest = ''] = meta;
-    if (keyword === 'HELP') help.set(name, rest);
-    else {
-      if (families.has(name)) throw new Error(`exposition: family ${name} twice`);
-      current = { name, type: rest, help: help.get(name) ?? '', samples: [] };
-      families.set(name, current);
-    }
+    const meta = metaLine(line);
+    if (meta === undefined) addSample(current, line, format);
+    else if (meta.keyword === 'HELP') help.set(meta.name, meta.rest);
+    else current = addFamily(families, { name: meta.name, type: meta.rest, help: help.get(meta.name) ?? '', samples: [] });
   }
   for (const family of families.values()) if (family.type === 'histogram') checkHistogram(family);
   return families;
+}
+
+/** A `# HELP name text` or `# TYPE name type` line; undefined for any other. */
+function metaLine(line: string): { keyword: 'HELP' | 'TYPE'; name: string; rest: string } | undefined {
+  const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line);
+  if (meta === null) return undefined;
+  const [, keyword, name = '', rest = ''] = meta;
+  return { keyword: keyword === 'HELP' ? 'HELP' : 'TYPE', name, rest };
+}
+
+/** The lines of a scrape, without the final newline and OpenMetrics's `# EOF`; throws when either is missing. */
+function bodyLines(text: string, format: ExpositionFormat): string[] {
+  const lines = text.split('\n');
+  if (lines.pop() !== '') throw new Error('exposition: no newline at the end');
+  if (format === 'openmetrics' && lines.pop() !== '# EOF') throw new Error('exposition: OpenMetrics without # EOF at the end');
+  return lines;
+}
+
+/** Adds a family at its TYPE line, and returns it; a family may have only one. */
+function addFamily(families: Map<string, MetricFamily>, family: MetricFamily): MetricFamily {
+  if (families.has(family.name)) throw new Error(`exposition: family ${family.name} twice`);
+  families.set(family.name, family);
+  return family;
 }
 
 /** Adds the sample on `line` to `family`, the one whose TYPE came last: it must be one of its. */

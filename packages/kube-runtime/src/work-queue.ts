@@ -140,13 +140,45 @@ function createIdleWaiters(isIdle: () => boolean) {
   };
 }
 
-export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
+interface WorkQueueSettings {
+  readonly workers: number;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly policy: BackoffPolicy;
+  readonly metrics: WorkQueueMetrics;
+}
+
+/** The options with their defaults; throws on a worker count that is not a positive integer. */
+function workQueueSettings(options: WorkQueueOptions): WorkQueueSettings {
   const workers = options.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`createWorkQueue: workers must be a positive integer, not ${workers}`);
-  const clock = options.clock ?? systemClock;
-  const random = options.random ?? Math.random;
-  const policy: BackoffPolicy = { ...defaultBackoff, ...options.backoff };
-  const metrics = options.metrics ?? {};
+  return {
+    workers,
+    clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
+    policy: { ...defaultBackoff, ...options.backoff },
+    metrics: options.metrics ?? {},
+  };
+}
+
+/** How one reconcile of `key` ended, as metrics and, for a failure, to `onError`. */
+interface SettledReconcile {
+  readonly key: string;
+  readonly result: ReconcileResult | Failure;
+  readonly settled: Settlement;
+  readonly seconds: number;
+}
+
+function reportSettled(metrics: WorkQueueMetrics, onError: WorkQueueOptions['onError'], { key, result, settled, seconds }: SettledReconcile): void {
+  metrics.reconciled?.(key, seconds, settled.outcome);
+  if (!(result instanceof Failure)) return;
+  const delay = settled.retryAfterMs ?? 0;
+  metrics.retried?.(key, delay);
+  onError?.(key, result.error, delay);
+}
+
+export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
+  const { workers, clock, random, policy, metrics } = workQueueSettings(options);
 
   const keys = createKeyQueue();
   const running = new Set<Promise<void>>();
@@ -157,7 +189,6 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
 
   const reportDepth = (): void => metrics.depth?.(keys.depth());
   const idle = createIdleWaiters(() => keys.depth() === 0 && keys.inFlight() === 0);
-  const checkIdle = (): void => idle.check();
 
   const add = (key: string): void => {
     if (shuttingDown) return;
@@ -180,12 +211,7 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
   const settle = (key: string, result: ReconcileResult | Failure, startedAt: number): void => {
     const seconds = Math.max(0, clock.now() - startedAt) / 1000;
     const settled = retries.settle(key, result);
-    metrics.reconciled?.(key, seconds, settled.outcome);
-    if (result instanceof Failure) {
-      const delay = settled.retryAfterMs ?? 0;
-      metrics.retried?.(key, delay);
-      options.onError?.(key, result.error, delay);
-    }
+    reportSettled(metrics, options.onError, { key, result, settled, seconds });
     if (settled.retryAfterMs !== undefined) addAfter(key, settled.retryAfterMs);
   };
 
@@ -195,7 +221,7 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
     if (keys.done(key)) reportDepth();
     settle(key, result, startedAt);
     schedulePump();
-    checkIdle();
+    idle.check();
   };
 
   const takeNext = (): ReturnType<KeyQueue['take']> => (shuttingDown || keys.inFlight() >= workers ? undefined : keys.take(clock.now()));
@@ -209,7 +235,7 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
       void task.finally(() => running.delete(task));
     }
     reportDepth();
-    checkIdle();
+    idle.check();
   };
 
   // Taking work on a microtask, not inside add(), keeps reconciles out of informer handlers' stacks.
@@ -224,7 +250,7 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
     delayed.clear();
     keys.clear();
     reportDepth();
-    checkIdle();
+    idle.check();
     const outcome = await drainWithin(clock, [...running], shutdownOptions.deadlineMs ?? 30_000);
     if (outcome === 'drained') return { drained: true, abandoned: 0 };
     abortReconciles.abort(new Error('work queue shut down: deadline passed'));
