@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EVENT_VERSION, type EphemeralSignal, type RoomEvent } from '../domain/events.ts';
+import type { EphemeralSignal, RoomEvent } from '../domain/events.ts';
 import { newId } from '../ids.ts';
 import type { Bus, CommandRequest } from './bus.ts';
+import { eventually, roomEvent, seqsOf } from './bus-test-support.ts';
 
 /** How long to wait for delivery that may cross a network. */
 const DELIVERY_MS = 5_000;
@@ -79,7 +80,7 @@ function describeRoomEvents(bus: () => Bus): void {
       await bus().publishRoomEvent(event);
     }
     for (const received of subscribers) {
-      await eventually(() => ofRooms(received, rooms).length === 500);
+      await eventually(() => ofRooms(received, rooms).length === 500, DELIVERY_MS);
       for (const roomId of rooms) {
         assert.deepEqual(ofRooms(received, [roomId]), ofRooms(published, [roomId]));
       }
@@ -93,7 +94,7 @@ function describeRoomEvents(bus: () => Bus): void {
     await bus().publishRoomEvent(roomEvent(roomId, 1));
     await bus().publishRoomEvent(roomEvent(roomId, 2));
     // Per-room order means a duplicate of 1 would arrive before 2.
-    await eventually(() => ofRooms(received, [roomId]).length >= 2);
+    await eventually(() => ofRooms(received, [roomId]).length >= 2, DELIVERY_MS);
     assert.deepEqual(seqsOf(ofRooms(received, [roomId])), [1, 2]);
     assert.deepEqual(seqsOf((await bus().replayRoom(roomId, 0, 10)) ?? []), [1, 2]);
   });
@@ -105,10 +106,10 @@ function describeRoomEvents(bus: () => Bus): void {
     bus().subscribeRoomEvents((event) => stays.push(event));
     const subscription = bus().subscribeRoomEvents((event) => leaves.push(event));
     await bus().publishRoomEvent(roomEvent(roomId, 1));
-    await eventually(() => ofRooms(leaves, [roomId]).length === 1 && ofRooms(stays, [roomId]).length === 1);
+    await eventually(() => ofRooms(leaves, [roomId]).length === 1 && ofRooms(stays, [roomId]).length === 1, DELIVERY_MS);
     subscription.unsubscribe();
     await bus().publishRoomEvent(roomEvent(roomId, 2));
-    await eventually(() => ofRooms(stays, [roomId]).length === 2);
+    await eventually(() => ofRooms(stays, [roomId]).length === 2, DELIVERY_MS);
     await sleep(SETTLE_MS);
     assert.deepEqual(seqsOf(ofRooms(leaves, [roomId])), [1]);
   });
@@ -139,7 +140,7 @@ function describeSignalsAndLifecycle(bus: () => Bus): void {
     bus().subscribeSignals((signal) => second.push(signal));
     const signal: EphemeralSignal = { type: 'typing', roomId: newId(), userId, at: new Date().toISOString() };
     await bus().publishSignal(signal);
-    await eventually(() => first.length > 0 && second.length > 0);
+    await eventually(() => first.length > 0 && second.length > 0, DELIVERY_MS);
     assert.deepEqual(first, [signal]);
     assert.deepEqual(second, [signal]);
   });
@@ -167,28 +168,4 @@ function collectRoomEvents(bus: Bus): RoomEvent[] {
 /** A shared durable stream may carry other tests' rooms; each test looks only at its own. */
 function ofRooms(events: readonly RoomEvent[], roomIds: readonly string[]): RoomEvent[] {
   return events.filter((event) => roomIds.includes(event.roomId));
-}
-
-function seqsOf(events: readonly RoomEvent[]): number[] {
-  return events.map((event) => event.seq);
-}
-
-function roomEvent(roomId: string, seq: number): RoomEvent {
-  return {
-    v: EVENT_VERSION,
-    type: 'message.deleted',
-    messageId: `message-${seq}`,
-    roomId,
-    seq,
-    at: new Date(Date.UTC(2025, 0, 1, 0, 0, seq)).toISOString(),
-    traceparent: `00-${'0'.repeat(31)}1-${seq.toString(16).padStart(16, '0')}-01`,
-  };
-}
-
-async function eventually(check: () => boolean, timeoutMs = DELIVERY_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`condition not met within ${timeoutMs} ms`);
-    await sleep(5);
-  }
 }

@@ -1,5 +1,6 @@
 import type { EphemeralSignal, RoomEvent } from '../domain/events.ts';
-import { HearthError, isHearthError } from '../errors.ts';
+import { HearthError } from '../errors.ts';
+import { answerCommand } from './answer-command.ts';
 import type { Bus, CommandHandler, CommandReply, CommandRequest, RoomEventListener, SignalListener, Subscription } from './bus.ts';
 import { Fanout } from './fanout.ts';
 
@@ -41,7 +42,7 @@ export class BusLocal implements Bus {
     try {
       // Awaiting here also keeps the handler out of the caller's own stack.
       const handler = await this.#awaitHandler(deadline.signal);
-      return await untilAborted(answer(handler, request, this.#onError), deadline.signal);
+      return await untilAborted(answerCommand(handler, request, this.#onError), deadline.signal);
     } finally {
       clearTimeout(timer);
     }
@@ -182,17 +183,6 @@ class RoomLog {
       else high = mid;
     }
     return this.#events[low]?.seq === seq ? low : -1;
-  }
-}
-
-/** A handler that throws gets the same reply shape a remote handler's failure would. */
-async function answer(handler: CommandHandler, request: CommandRequest, onError: (error: unknown) => void): Promise<CommandReply> {
-  try {
-    return await handler(request);
-  } catch (error) {
-    if (isHearthError(error)) return { ok: false, error: error.toJSON().error };
-    onError(error);
-    return { ok: false, error: { code: 'internal', message: 'the command handler failed' } };
   }
 }
 

@@ -4,12 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startNats, startNatsCluster, type NatsCluster, type NatsServer } from '@hearth/harness';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { EVENT_VERSION, type RoomEvent } from '../domain/events.ts';
+import type { RoomEvent } from '../domain/events.ts';
 import { HearthError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Bus, CommandRequest } from './bus.ts';
 import { runBusContract } from './bus-contract.ts';
 import { BusNats, natsNames } from './bus-nats.ts';
+import { eventually, roomEvent, seqsOf } from './bus-test-support.ts';
 import { createBus } from './create-bus.ts';
 
 const DELIVERY_MS = 10_000;
@@ -84,7 +85,7 @@ describe('BusNats', () => {
     const before = await publisher.streamUsage();
     const roomId = newId();
     for (let seq = 1; seq <= 5; seq += 1) await publisher.publishRoomEvent(roomEvent(roomId, seq));
-    await eventually(() => ofRoom(received, roomId).length === 5);
+    await eventually(() => ofRoom(received, roomId).length === 5, DELIVERY_MS);
     assert.ok(delays.length >= 5, 'told of every event');
     assert.ok(delays.every((delay) => delay >= 0 && delay < 10));
     const after = await publisher.streamUsage();
@@ -142,7 +143,7 @@ describe('BusNats', () => {
     await first.publishRoomEvent(roomEvent(roomId, 1));
     await second.publishRoomEvent(roomEvent(roomId, 1));
     await second.publishRoomEvent(roomEvent(roomId, 2));
-    await eventually(() => ofRoom(received, roomId).length >= 2);
+    await eventually(() => ofRoom(received, roomId).length >= 2, DELIVERY_MS);
     await sleep(100);
     assert.deepEqual(seqsOf(ofRoom(received, roomId)), [1, 2]);
     const stream = await streamInfo(natsNames(instance).stream, `hearth.${instance}.evt.room.${roomId}`);
@@ -157,7 +158,7 @@ describe('BusNats', () => {
     const roomId = newId();
     const published = Array.from({ length: 50 }, (_, i) => roomEvent(roomId, i + 1));
     for (const event of published) await publisher.publishRoomEvent(event);
-    await eventually(() => ofRoom(inA, roomId).length === 50 && ofRoom(inB, roomId).length === 50);
+    await eventually(() => ofRoom(inA, roomId).length === 50 && ofRoom(inB, roomId).length === 50, DELIVERY_MS);
     assert.deepEqual(ofRoom(inA, roomId), published);
     assert.deepEqual(ofRoom(inB, roomId), published);
   });
@@ -245,7 +246,7 @@ describe('BusNats', () => {
     const roomId = newId();
     const published = Array.from({ length: 6 }, (_, i) => roomEvent(roomId, i + 1));
     for (const event of published.slice(0, 3)) await publisher.publishRoomEvent(event);
-    await eventually(() => ofRoom(received, roomId).length === 3);
+    await eventually(() => ofRoom(received, roomId).length === 3, DELIVERY_MS);
     // ...and one that has received nothing yet, on a stream that already holds events.
     const [quietPublisher, quiet] = await Promise.all([open(two), open(two)]);
     const quietRoomId = newId();
@@ -258,7 +259,7 @@ describe('BusNats', () => {
 
     for (const event of published.slice(3)) await publisher.publishRoomEvent(event);
     for (const event of quietEvents.slice(3)) await quietPublisher.publishRoomEvent(event);
-    await eventually(() => ofRoom(received, roomId).length === 6 && quietReceived.length >= 3);
+    await eventually(() => ofRoom(received, roomId).length === 6 && quietReceived.length >= 3, DELIVERY_MS);
     await sleep(200);
     assert.deepEqual(ofRoom(received, roomId), published);
     assert.deepEqual(quietReceived, quietEvents.slice(3), 'a recreated consumer resumes where it was, not at the stream start');
@@ -451,27 +452,4 @@ async function streamConfig(stream: string) {
 
 function ofRoom(events: readonly RoomEvent[], roomId: string): RoomEvent[] {
   return events.filter((event) => event.roomId === roomId);
-}
-
-function seqsOf(events: readonly RoomEvent[]): number[] {
-  return events.map((event) => event.seq);
-}
-
-function roomEvent(roomId: string, seq: number): RoomEvent {
-  return {
-    v: EVENT_VERSION,
-    type: 'message.deleted',
-    messageId: `message-${seq}`,
-    roomId,
-    seq,
-    at: new Date(Date.UTC(2025, 0, 1, 0, 0, seq)).toISOString(),
-  };
-}
-
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = DELIVERY_MS, intervalMs = 5): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`condition not met within ${timeoutMs} ms`);
-    await sleep(intervalMs);
-  }
 }

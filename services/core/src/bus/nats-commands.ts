@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RequestError, type Msg, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 import type { RequestOrigin } from '../domain/audit.ts';
 import { HearthError, isHearthError } from '../errors.ts';
+import { answerCommand } from './answer-command.ts';
 import type { CommandHandler, CommandReply, CommandRequest, Subscription } from './bus.ts';
 import type { ConnectionWatch } from './nats-connection.ts';
 import { subjectTokens } from './nats-names.ts';
@@ -100,7 +101,7 @@ export class NatsCommands {
   }
 }
 
-/** A handler that throws, or a body that is not JSON, gets the same reply shape as BusLocal gives. */
+/** A body that is not JSON gets the same reply shape as a handler's failure. */
 async function answer(handler: CommandHandler, msg: Msg, deps: Pick<NatsCommandsDeps, 'prefix' | 'onError'>): Promise<CommandReply> {
   let request: CommandRequest;
   try {
@@ -108,13 +109,7 @@ async function answer(handler: CommandHandler, msg: Msg, deps: Pick<NatsCommands
   } catch {
     return { ok: false, error: { code: 'invalid_json', message: 'the command body is not JSON' } };
   }
-  try {
-    return await handler(request);
-  } catch (error) {
-    if (isHearthError(error)) return { ok: false, error: error.toJSON().error };
-    deps.onError(error);
-    return { ok: false, error: { code: 'internal', message: 'the command handler failed' } };
-  }
+  return answerCommand(handler, request, deps.onError);
 }
 
 function toCommandRequest(msg: Msg, prefix: string): CommandRequest {

@@ -1,10 +1,5 @@
 import type { ClientBase } from 'pg';
-
-/** One schema step. Ids are applied in list order and never edited once released: add a new one instead. */
-export interface Migration {
-  readonly id: string;
-  readonly sql: string;
-}
+import { pendingMigrations, type Migration } from './migrations.ts';
 
 /**
  * Taken with pg_advisory_xact_lock by every process that migrates, so processes starting
@@ -207,8 +202,7 @@ export async function applyMigrations(client: ClientBase, migrations: readonly M
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
     const applied = await ensureMigrationTable(client);
-    refuseUnknown(applied, migrations);
-    const pending = migrations.filter((migration) => !applied.has(migration.id));
+    const pending = pendingMigrations(applied, migrations);
     for (const migration of pending) {
       await client.query(migration.sql);
       await client.query('INSERT INTO schema_migrations (id) VALUES ($1)', [migration.id]);
@@ -225,12 +219,4 @@ async function ensureMigrationTable(client: ClientBase): Promise<Set<string>> {
   await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (id text NOT NULL PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
   const { rows } = await client.query<{ id: string }>('SELECT id FROM schema_migrations');
   return new Set(rows.map((row) => row.id));
-}
-
-function refuseUnknown(applied: ReadonlySet<string>, migrations: readonly Migration[]): void {
-  const known = new Set(migrations.map((migration) => migration.id));
-  const unknown = [...applied].filter((id) => !known.has(id));
-  if (unknown.length > 0) {
-    throw new Error(`the database has migrations this build does not know (${unknown.join(', ')}); it was written by a newer Hearth`);
-  }
 }

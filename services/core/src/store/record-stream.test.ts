@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startPostgres, type PostgresServer } from '@hearth/harness';
-import { EVENT_VERSION, type RoomEvent } from '../domain/events.ts';
 import { directKey } from '../domain/rules.ts';
 import type { Message } from '../domain/types.ts';
 import { HearthError } from '../errors.ts';
@@ -10,6 +9,7 @@ import { RECORD_TABLES, sortedKeys } from './record-stream.ts';
 import type { Store } from './store.ts';
 import { StorePostgres } from './store-postgres.ts';
 import { StoreSqlite } from './store-sqlite.ts';
+import { postInTx } from './store-test-support.ts';
 
 const at = (minute: number): string => new Date(Date.UTC(2025, 0, 1, 0, minute)).toISOString();
 
@@ -70,20 +70,20 @@ async function seed(store: Store): Promise<{ message: Message }> {
     const bodies = ['hello @Hook, the café opens at nine', '東京都の会議', 'to be deleted'];
     const messages: Message[] = [];
     for (const [i, body] of bodies.entries()) {
-      const seq = await tx.nextSeq(room.id);
-      const message = await tx.insertMessage({
-        id: newId(),
-        roomId: room.id,
-        seq,
-        authorId: ada.id,
-        clientMessageId: `c${i}`,
-        body,
-        mentions: i === 0 ? [hook.id] : [],
-        sound: i === 0 ? 'chime' : null,
-        createdAt: at(10),
-      });
-      const event: RoomEvent = { type: 'message.created', message, v: EVENT_VERSION, roomId: room.id, seq, at: at(10 + i) };
-      await tx.appendEvent(event);
+      const message = await postInTx(
+        tx,
+        {
+          id: newId(),
+          roomId: room.id,
+          authorId: ada.id,
+          clientMessageId: `c${i}`,
+          body,
+          mentions: i === 0 ? [hook.id] : [],
+          sound: i === 0 ? 'chime' : null,
+          createdAt: at(10),
+        },
+        () => at(10 + i),
+      );
       messages.push(message);
     }
     const [first, , last] = messages as [Message, Message, Message];

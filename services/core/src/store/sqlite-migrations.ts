@@ -1,10 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-
-/** One schema step. Ids are applied in list order and never edited once released: add a new one instead. */
-export interface Migration {
-  readonly id: string;
-  readonly sql: string;
-}
+import { pendingMigrations, type Migration } from './migrations.ts';
 
 /*
  * Every table is STRICT, so a column holds exactly its declared type and rows can be
@@ -222,8 +217,7 @@ export function applyMigrations(db: DatabaseSync, migrations: readonly Migration
   db.exec('BEGIN IMMEDIATE');
   try {
     const applied = ensureMigrationTable(db);
-    refuseUnknown(applied, migrations);
-    const pending = migrations.filter((migration) => !applied.has(migration.id));
+    const pending = pendingMigrations(applied, migrations);
     const record = db.prepare('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)');
     for (const migration of pending) {
       db.exec(migration.sql);
@@ -241,12 +235,4 @@ function ensureMigrationTable(db: DatabaseSync): Set<string> {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL) STRICT');
   const rows = db.prepare('SELECT id FROM schema_migrations').all();
   return new Set(rows.map((row) => String(row['id'])));
-}
-
-function refuseUnknown(applied: ReadonlySet<string>, migrations: readonly Migration[]): void {
-  const known = new Set(migrations.map((migration) => migration.id));
-  const unknown = [...applied].filter((id) => !known.has(id));
-  if (unknown.length > 0) {
-    throw new Error(`the database has migrations this build does not know (${unknown.join(', ')}); it was written by a newer Hearth`);
-  }
 }

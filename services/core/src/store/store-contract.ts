@@ -7,6 +7,7 @@ import { HearthError, type ErrorCode } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { ApiToken } from '../domain/bots.ts';
 import type { NewUser, Store } from './store.ts';
+import { postInTx } from './store-test-support.ts';
 
 /**
  * The behaviour every Store must have, exercised through the interface only, so each
@@ -98,24 +99,19 @@ function roomEvent(roomId: string, seq: number, data: RoomEventData): RoomEvent 
   return { ...data, v: EVENT_VERSION, roomId, seq, at: at(seq) };
 }
 
-/** Posts as the messaging service does: next seq, the message, and its message.created event, in one transaction. */
-function post(store: Store, room: Room, author: User, body: string, createdAt: string, mentions: readonly string[] = []): Promise<Message> {
-  return store.transaction(async (tx) => {
-    const seq = await tx.nextSeq(room.id);
-    const message = await tx.insertMessage({
-      id: newId(),
-      roomId: room.id,
-      seq,
-      authorId: author.id,
-      clientMessageId: newId(),
-      body,
-      mentions,
-      sound: null,
-      createdAt,
-    });
-    await tx.appendEvent(roomEvent(room.id, seq, { type: 'message.created', message }));
-    return message;
-  });
+/** What a test says of a message it posts; the rest is made up. */
+interface PostSpec {
+  readonly author: User;
+  readonly body: string;
+  readonly createdAt: string;
+  readonly mentions?: readonly string[];
+}
+
+/** Posts as the messaging service does, its event stamped at(seq). */
+function post(store: Store, room: Room, spec: PostSpec): Promise<Message> {
+  const { author, body, createdAt, mentions = [] } = spec;
+  const message = { id: newId(), roomId: room.id, authorId: author.id, clientMessageId: newId(), body, mentions, sound: null, createdAt };
+  return store.transaction((tx) => postInTx(tx, message, at));
 }
 
 function newSession(user: User, overrides: Partial<Session> = {}): Session {
@@ -444,9 +440,9 @@ function membershipTests(test: StoreTest): void {
     const attic = await addRoom(store, ada, { name: 'attic', kind: 'closed', members: [ada] });
     const basement = await addRoom(store, ada, { name: 'basement', members: [ada, cy] });
     await addRoom(store, bob, { name: 'garden', members: [bob] });
-    await post(store, kitchen, bob, 'in the kitchen', at(10));
-    const read = await post(store, attic, ada, 'in the attic', at(11));
-    await post(store, basement, cy, 'in the basement', at(12));
+    await post(store, kitchen, { author: bob, body: 'in the kitchen', createdAt: at(10) });
+    const read = await post(store, attic, { author: ada, body: 'in the attic', createdAt: at(11) });
+    await post(store, basement, { author: cy, body: 'in the basement', createdAt: at(12) });
     await store.transaction((tx) => tx.putMembership(membership(attic.id, ada.id, 'mentions', read.seq, at(0))));
     await store.transaction((tx) => tx.putMembership(membership(basement.id, ada.id, 'invisible', 0, at(0))));
 
@@ -487,7 +483,7 @@ function messageTests(test: StoreTest): void {
   test('inserts messages and finds them by id and by client id', async (store) => {
     const { ada, bob } = await addPeople(store);
     const room = await addRoom(store, ada, { members: [ada, bob] });
-    const message = await post(store, room, ada, `hi <@${bob.id}>`, at(5), [bob.id]);
+    const message = await post(store, room, { author: ada, body: `hi <@${bob.id}>`, createdAt: at(5), mentions: [bob.id] });
     assert.deepEqual(message, {
       id: message.id,
       roomId: room.id,
@@ -516,7 +512,7 @@ function messageTests(test: StoreTest): void {
   test('refuses a second message with the same client id from the same author', async (store) => {
     const { ada } = await addPeople(store);
     const room = await addRoom(store, ada);
-    const first = await post(store, room, ada, 'once', at(1));
+    const first = await post(store, room, { author: ada, body: 'once', createdAt: at(1) });
     const again = store.transaction(async (tx) => tx.insertMessage({ ...first, id: newId(), seq: await tx.nextSeq(room.id) }));
     await rejectsWith(again, 'conflict');
     assert.deepEqual(
@@ -528,7 +524,7 @@ function messageTests(test: StoreTest): void {
   test('edits and deletes messages', async (store) => {
     const { ada, bob } = await addPeople(store);
     const room = await addRoom(store, ada, { members: [ada, bob] });
-    const message = await post(store, room, ada, 'first draft', at(1));
+    const message = await post(store, room, { author: ada, body: 'first draft', createdAt: at(1) });
     const edited = await store.transaction((tx) => tx.updateMessageBody(message.id, `second <@${bob.id}>`, [bob.id], at(2)));
     assert.deepEqual(edited, { ...message, body: `second <@${bob.id}>`, mentions: [bob.id], editedAt: at(2) });
     assert.deepEqual(await store.getMessage(message.id), edited);
@@ -554,8 +550,8 @@ function messageTests(test: StoreTest): void {
     const { ada } = await addPeople(store);
     const room = await addRoom(store, ada);
     const other = await addRoom(store, ada, { name: 'other' });
-    for (let i = 1; i <= 10; i++) await post(store, room, ada, `message ${i}`, at(i));
-    await post(store, other, ada, 'elsewhere', at(11));
+    for (let i = 1; i <= 10; i++) await post(store, room, { author: ada, body: `message ${i}`, createdAt: at(i) });
+    await post(store, other, { author: ada, body: 'elsewhere', createdAt: at(11) });
     const deleted = (await store.listMessages(room.id, { after: 4, limit: 1 }))[0];
     assert.ok(deleted !== undefined);
     await store.transaction((tx) => tx.markMessageDeleted(deleted.id, at(20)));
@@ -576,7 +572,7 @@ function messageTests(test: StoreTest): void {
   test('attaches boosts to their message, oldest first', async (store) => {
     const { ada, bob } = await addPeople(store);
     const room = await addRoom(store, ada, { members: [ada, bob] });
-    const message = await post(store, room, ada, 'boost me', at(1));
+    const message = await post(store, room, { author: ada, body: 'boost me', createdAt: at(1) });
     const later = { id: newId(), messageId: message.id, authorId: bob.id, content: '🎉', createdAt: at(3) };
     const earlier = { id: newId(), messageId: message.id, authorId: ada.id, content: 'nice', createdAt: at(2) };
     assert.deepEqual(await store.transaction((tx) => tx.insertBoost(later)), later);
@@ -609,7 +605,7 @@ function eventTests(test: StoreTest): void {
       });
     const a1 = { ...roomEvent(roomA.id, 1, { type: 'room.created', room: roomA }), traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
     await append(a1);
-    const message = await post(store, roomA, ada, 'hello', at(2));
+    const message = await post(store, roomA, { author: ada, body: 'hello', createdAt: at(2) });
     const b1 = roomEvent(roomB.id, 1, { type: 'room.created', room: roomB });
     await append(b1);
     const a3 = roomEvent(roomA.id, 3, { type: 'message.deleted', messageId: message.id });
@@ -678,10 +674,10 @@ async function searchWorld(store: Store) {
 function searchTests(test: StoreTest): void {
   test('matches word prefixes, newest first, with the room name', async (store) => {
     const { ada, bob, kitchen } = await searchWorld(store);
-    const older = await post(store, kitchen, ada, 'hello world', at(1));
-    await post(store, kitchen, bob, 'Hello again', at(2));
-    await post(store, kitchen, bob, 'a shell script', at(3));
-    await post(store, kitchen, bob, 'goodbye', at(4));
+    const older = await post(store, kitchen, { author: ada, body: 'hello world', createdAt: at(1) });
+    await post(store, kitchen, { author: bob, body: 'Hello again', createdAt: at(2) });
+    await post(store, kitchen, { author: bob, body: 'a shell script', createdAt: at(3) });
+    await post(store, kitchen, { author: bob, body: 'goodbye', createdAt: at(4) });
 
     const hits = await store.searchMessages(ada.id, 'hel', 10);
     assert.deepEqual(bodies(hits), ['Hello again', 'hello world']);
@@ -693,9 +689,9 @@ function searchTests(test: StoreTest): void {
 
   test('requires every word, each as a prefix, ignoring case and accents', async (store) => {
     const { ada, kitchen } = await searchWorld(store);
-    await post(store, kitchen, ada, 'hello world', at(1));
-    await post(store, kitchen, ada, 'hello there', at(2));
-    await post(store, kitchen, ada, 'Café crème brûlée', at(3));
+    await post(store, kitchen, { author: ada, body: 'hello world', createdAt: at(1) });
+    await post(store, kitchen, { author: ada, body: 'hello there', createdAt: at(2) });
+    await post(store, kitchen, { author: ada, body: 'Café crème brûlée', createdAt: at(3) });
     assert.deepEqual(bodies(await store.searchMessages(ada.id, 'hello wor', 10)), ['hello world']);
     assert.deepEqual(bodies(await store.searchMessages(ada.id, 'wor hel', 10)), ['hello world']);
     assert.deepEqual(await store.searchMessages(ada.id, 'hello goodbye', 10), []);
@@ -706,8 +702,8 @@ function searchTests(test: StoreTest): void {
   test('searches only rooms the user is a member of', async (store) => {
     const { ada, bob, cy, kitchen } = await searchWorld(store);
     const attic = await addRoom(store, bob, { name: 'attic', kind: 'closed', members: [bob, cy] });
-    await post(store, attic, bob, 'secret plans', at(1));
-    await post(store, kitchen, bob, 'public plans', at(2));
+    await post(store, attic, { author: bob, body: 'secret plans', createdAt: at(1) });
+    await post(store, kitchen, { author: bob, body: 'public plans', createdAt: at(2) });
     assert.deepEqual(bodies(await store.searchMessages(ada.id, 'plans', 10)), ['public plans']);
     assert.deepEqual(bodies(await store.searchMessages(bob.id, 'plans', 10)), ['public plans', 'secret plans']);
     await store.transaction((tx) => tx.deleteMembership(kitchen.id, ada.id));
@@ -717,8 +713,8 @@ function searchTests(test: StoreTest): void {
 
   test('leaves deleted messages out and follows edits', async (store) => {
     const { ada, kitchen } = await searchWorld(store);
-    const gone = await post(store, kitchen, ada, 'forgettable remark', at(1));
-    const edited = await post(store, kitchen, ada, 'original wording', at(2));
+    const gone = await post(store, kitchen, { author: ada, body: 'forgettable remark', createdAt: at(1) });
+    const edited = await post(store, kitchen, { author: ada, body: 'original wording', createdAt: at(2) });
     await store.transaction((tx) => tx.markMessageDeleted(gone.id, at(3)));
     await store.transaction((tx) => tx.updateMessageBody(edited.id, 'revised wording', [], at(4)));
     assert.deepEqual(await store.searchMessages(ada.id, 'forgettable', 10), []);
@@ -729,8 +725,8 @@ function searchTests(test: StoreTest): void {
 
   test('treats query syntax as plain text and never fails on it', async (store) => {
     const { ada, kitchen } = await searchWorld(store);
-    await post(store, kitchen, ada, 'hello world', at(1));
-    await post(store, kitchen, ada, 'and near or not', at(2));
+    await post(store, kitchen, { author: ada, body: 'hello world', createdAt: at(1) });
+    await post(store, kitchen, { author: ada, body: 'and near or not', createdAt: at(2) });
     const queries = [
       '"',
       '"hello',
@@ -779,9 +775,9 @@ function searchTests(test: StoreTest): void {
 
   test('finds words inside text written without spaces (Chinese, Japanese, Korean)', async (store) => {
     const { ada, kitchen } = await searchWorld(store);
-    await post(store, kitchen, ada, '東京都に住んでいます', at(1));
-    await post(store, kitchen, ada, '서울특별시에서 만나요', at(2));
-    await post(store, kitchen, ada, '我们明天去北京', at(3));
+    await post(store, kitchen, { author: ada, body: '東京都に住んでいます', createdAt: at(1) });
+    await post(store, kitchen, { author: ada, body: '서울특별시에서 만나요', createdAt: at(2) });
+    await post(store, kitchen, { author: ada, body: '我们明天去北京', createdAt: at(3) });
     assert.deepEqual(bodies(await store.searchMessages(ada.id, '京都', 10)), ['東京都に住んでいます']);
     assert.deepEqual(bodies(await store.searchMessages(ada.id, '住んで', 10)), ['東京都に住んでいます']);
     assert.deepEqual(bodies(await store.searchMessages(ada.id, '특별시', 10)), ['서울특별시에서 만나요']);
@@ -1008,7 +1004,7 @@ async function mentionOfBot(store: Store): Promise<{ bot: User; room: Room; mess
   const { ada } = await addPeople(store);
   const bot = await addBot(store, ada, 'Hook', 'https://hooks.example/', at(5));
   const room = await addRoom(store, ada, { members: [ada, bot] });
-  const message = await post(store, room, ada, `hi <@${bot.id}>`, at(6), [bot.id]);
+  const message = await post(store, room, { author: ada, body: `hi <@${bot.id}>`, createdAt: at(6), mentions: [bot.id] });
   return { bot, room, message };
 }
 
