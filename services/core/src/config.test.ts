@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, parseConfig } from './config.ts';
+import { ConfigError, parseConfig, parseConfigFrom } from './config.ts';
 
 const parse = (env: Record<string, string>, argv: string[] = []) => parseConfig(env, argv, '/srv', '/srv/web');
 
@@ -123,10 +123,16 @@ describe('parseConfig: sign-in and SSO', () => {
   const sso = { ...noSecret, HEARTH_OIDC_CLIENT_SECRET: 's3cret' };
   const files: Record<string, string> = { '/run/secrets/oidc': 'from-a-file\n', '/run/secrets/empty': '  \n' };
   const parseWith = (env: Record<string, string>) =>
-    parseConfig({ HEARTH_PUBLIC_URL: 'https://chat.acme.example', ...env }, [], '/srv', '/srv/web', (file) => {
-      const content = files[file];
-      if (content === undefined) throw Object.assign(new Error(`ENOENT: ${file}`), { code: 'ENOENT' });
-      return content;
+    parseConfigFrom({
+      env: { HEARTH_PUBLIC_URL: 'https://chat.acme.example', ...env },
+      argv: [],
+      cwd: '/srv',
+      defaultWebDir: '/srv/web',
+      readSecretFile: (file) => {
+        const content = files[file];
+        if (content === undefined) throw Object.assign(new Error(`ENOENT: ${file}`), { code: 'ENOENT' });
+        return content;
+      },
     });
 
   it('has no SSO, passwords for everyone and two-week idle, 90-day sessions by default', () => {

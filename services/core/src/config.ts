@@ -133,24 +133,35 @@ const RELEASE = '0.1.0';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** What a config is read from. */
+export interface ConfigSources {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly argv: readonly string[];
+  /** Relative paths in the environment are resolved from here. */
+  readonly cwd: string;
+  readonly defaultWebDir: string;
+  /** Reads the file a *_FILE variable names; the file system's by default (tests give their own files). */
+  readonly readSecretFile?: (file: string) => string;
+}
+
 /**
  * Reads the environment and arguments once into a frozen config, refusing bad
  * values with one line that names the variable. Nothing else reads process.env.
  */
-export function parseConfig(
-  env: Env,
-  argv: readonly string[],
-  cwd: string,
-  defaultWebDir: string,
-  readSecretFile: (file: string) => string = (file) => readFileSync(file, 'utf8'),
-): HearthConfig {
+export function parseConfig(env: Env, argv: readonly string[], cwd: string, defaultWebDir: string): HearthConfig {
+  return parseConfigFrom({ env, argv, cwd, defaultWebDir });
+}
+
+/** parseConfig, with every source named (a test's own secret files among them). */
+export function parseConfigFrom(sources: ConfigSources): HearthConfig {
+  const { env, argv, cwd, defaultWebDir, readSecretFile = (file) => readFileSync(file, 'utf8') } = sources;
   const target = parseTarget(argv);
-  const port = integer(env, 'HEARTH_HTTP_PORT', 8080, 0, 65535);
+  const port = integer(env, 'HEARTH_HTTP_PORT', 8080, { min: 0, max: 65535 });
   const host = text(env, 'HEARTH_HTTP_HOST', '0.0.0.0');
   const publicUrl = url(env, 'HEARTH_PUBLIC_URL', `http://localhost:${port}`);
   const dataDir = path.resolve(cwd, text(env, 'HEARTH_DATA_DIR', './data'));
   const instance = name(env, 'HEARTH_INSTANCE', 'hearth');
-  const replayLimit = integer(env, 'HEARTH_BUS_REPLAY_LIMIT', 10_000, 0, 10_000_000);
+  const replayLimit = integer(env, 'HEARTH_BUS_REPLAY_LIMIT', 10_000, { min: 0, max: 10_000_000 });
   const config: HearthConfig = {
     target,
     instance,
@@ -170,11 +181,11 @@ export function parseConfig(
     ephemeral: ephemeralConfig(env, target, instance),
     auth: authConfig(env, publicUrl, (file) => readSecretFile(path.resolve(cwd, file))),
     limits: {
-      messageChars: integer(env, 'HEARTH_MAX_MESSAGE_CHARS', 10_000, 1, 1_000_000),
-      bodyBytes: integer(env, 'HEARTH_MAX_BODY_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
-      signInPerMinute: integer(env, 'HEARTH_SIGN_IN_PER_MINUTE', 10, 1, 1_000_000),
-      postsPerMinute: integer(env, 'HEARTH_POSTS_PER_MINUTE', 120, 1, 10_000_000),
-      connectionBufferBytes: integer(env, 'HEARTH_CONNECTION_BUFFER_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      messageChars: integer(env, 'HEARTH_MAX_MESSAGE_CHARS', 10_000, { min: 1, max: 1_000_000 }),
+      bodyBytes: integer(env, 'HEARTH_MAX_BODY_BYTES', 256 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
+      signInPerMinute: integer(env, 'HEARTH_SIGN_IN_PER_MINUTE', 10, { min: 1, max: 1_000_000 }),
+      postsPerMinute: integer(env, 'HEARTH_POSTS_PER_MINUTE', 120, { min: 1, max: 10_000_000 }),
+      connectionBufferBytes: integer(env, 'HEARTH_CONNECTION_BUFFER_BYTES', 1024 * 1024, { min: 1024, max: 1024 * 1024 * 1024 }),
     },
   };
   return deepFreeze(config);
@@ -200,8 +211,8 @@ function authConfig(env: Env, publicUrl: string, readSecretFile: (file: string) 
       `HEARTH_PASSWORD_SIGN_IN=${passwordSignIn} needs SSO: set HEARTH_OIDC_ISSUER_URL, HEARTH_OIDC_CLIENT_ID and a client secret, or nobody could sign in`,
     );
   }
-  const idleTimeoutMs = integer(env, 'HEARTH_SESSION_IDLE_TIMEOUT_MINUTES', 60 * 24 * 14, 5, 60 * 24 * 365) * 60_000;
-  const maxAgeMs = integer(env, 'HEARTH_SESSION_MAX_AGE_HOURS', 24 * 90, 1, 24 * 365 * 2) * 3_600_000;
+  const idleTimeoutMs = integer(env, 'HEARTH_SESSION_IDLE_TIMEOUT_MINUTES', 60 * 24 * 14, { min: 5, max: 60 * 24 * 365 }) * 60_000;
+  const maxAgeMs = integer(env, 'HEARTH_SESSION_MAX_AGE_HOURS', 24 * 90, { min: 1, max: 24 * 365 * 2 }) * 3_600_000;
   return { oidc, passwordSignIn, sessions: { idleTimeoutMs, maxAgeMs } };
 }
 
@@ -210,22 +221,10 @@ function oidcConfig(env: Env, publicUrl: string, readSecretFile: (file: string) 
   if (!OIDC_KEYS.some((key) => text(env, key, '') !== '')) return null;
   const secretInline = text(env, 'HEARTH_OIDC_CLIENT_SECRET', '');
   const secretFile = text(env, 'HEARTH_OIDC_CLIENT_SECRET_FILE', '');
-  const missing = [
-    text(env, 'HEARTH_OIDC_ISSUER_URL', '') === '' ? 'HEARTH_OIDC_ISSUER_URL' : null,
-    text(env, 'HEARTH_OIDC_CLIENT_ID', '') === '' ? 'HEARTH_OIDC_CLIENT_ID' : null,
-    secretInline === '' && secretFile === '' ? 'HEARTH_OIDC_CLIENT_SECRET (or HEARTH_OIDC_CLIENT_SECRET_FILE)' : null,
-  ].filter((key) => key !== null);
-  if (missing.length > 0) throw new ConfigError(`SSO is only partly configured: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`);
-  if (secretInline !== '' && secretFile !== '') {
-    throw new ConfigError('set HEARTH_OIDC_CLIENT_SECRET or HEARTH_OIDC_CLIENT_SECRET_FILE, not both');
-  }
+  refusePartialOidc(env, secretInline, secretFile);
   const allowInsecureIssuer = boolean(env, 'HEARTH_OIDC_ALLOW_INSECURE_ISSUER', false);
-  const issuer = url(env, 'HEARTH_OIDC_ISSUER_URL', '');
-  if (issuer.startsWith('http:') && !allowInsecureIssuer) {
-    throw new ConfigError(`HEARTH_OIDC_ISSUER_URL must be an https:// URL (got "${issuer}")`);
-  }
-  const scopes = list(text(env, 'HEARTH_OIDC_SCOPES', 'openid email profile'), /[\s,]+/);
-  if (!scopes.includes('openid')) throw new ConfigError(`HEARTH_OIDC_SCOPES must include openid (got "${scopes.join(' ')}")`);
+  refuseInsecureIssuer(url(env, 'HEARTH_OIDC_ISSUER_URL', ''), allowInsecureIssuer);
+  const scopes = oidcScopes(env);
   return {
     issuer: text(env, 'HEARTH_OIDC_ISSUER_URL', ''),
     clientId: text(env, 'HEARTH_OIDC_CLIENT_ID', ''),
@@ -239,6 +238,31 @@ function oidcConfig(env: Env, publicUrl: string, readSecretFile: (file: string) 
     buttonLabel: text(env, 'HEARTH_OIDC_BUTTON_LABEL', 'Sign in with SSO'),
     allowInsecureIssuer,
   };
+}
+
+/** SSO needs an issuer, a client id and exactly one way to give the client secret. */
+function refusePartialOidc(env: Env, secretInline: string, secretFile: string): void {
+  const missing = [
+    text(env, 'HEARTH_OIDC_ISSUER_URL', '') === '' ? 'HEARTH_OIDC_ISSUER_URL' : null,
+    text(env, 'HEARTH_OIDC_CLIENT_ID', '') === '' ? 'HEARTH_OIDC_CLIENT_ID' : null,
+    secretInline === '' && secretFile === '' ? 'HEARTH_OIDC_CLIENT_SECRET (or HEARTH_OIDC_CLIENT_SECRET_FILE)' : null,
+  ].filter((key) => key !== null);
+  if (missing.length > 0) throw new ConfigError(`SSO is only partly configured: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`);
+  if (secretInline !== '' && secretFile !== '') {
+    throw new ConfigError('set HEARTH_OIDC_CLIENT_SECRET or HEARTH_OIDC_CLIENT_SECRET_FILE, not both');
+  }
+}
+
+function refuseInsecureIssuer(issuer: string, allowInsecureIssuer: boolean): void {
+  if (issuer.startsWith('http:') && !allowInsecureIssuer) {
+    throw new ConfigError(`HEARTH_OIDC_ISSUER_URL must be an https:// URL (got "${issuer}")`);
+  }
+}
+
+function oidcScopes(env: Env): string[] {
+  const scopes = list(text(env, 'HEARTH_OIDC_SCOPES', 'openid email profile'), /[\s,]+/);
+  if (!scopes.includes('openid')) throw new ConfigError(`HEARTH_OIDC_SCOPES must include openid (got "${scopes.join(' ')}")`);
+  return scopes;
 }
 
 function readSecret(file: string, readSecretFile: (file: string) => string): string {
@@ -270,7 +294,7 @@ function storeConfig(env: Env, target: Target, dataDir: string): StoreConfig {
     return target === 'all' ? { type: 'sqlite', path: path.join(dataDir, 'hearth.db') } : requireShared(target, 'HEARTH_DATABASE_URL', 'PostgreSQL');
   }
   if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('HEARTH_DATABASE_URL must be a postgres:// URL');
-  return { type: 'postgres', url, poolSize: integer(env, 'HEARTH_DATABASE_POOL_SIZE', 10, 1, 1000) };
+  return { type: 'postgres', url, poolSize: integer(env, 'HEARTH_DATABASE_POOL_SIZE', 10, { min: 1, max: 1000 }) };
 }
 
 function busConfig(env: Env, target: Target, instance: string, replayLimit: number): BusConfig {
@@ -290,9 +314,9 @@ function busConfig(env: Env, target: Target, instance: string, replayLimit: numb
   const servers = parsed.map((url) => `${url.protocol}//${url.host}`);
   const credentials = natsCredentials(parsed);
   // A cluster of 3 keeps the stream through the loss of one server with R3; one server can only hold R1.
-  const streamReplicas = integer(env, 'HEARTH_NATS_STREAM_REPLICAS', 1, 1, 5);
+  const streamReplicas = integer(env, 'HEARTH_NATS_STREAM_REPLICAS', 1, { min: 1, max: 5 });
   // A cap below the NATS volume keeps the stream from filling it; the store holds every event anyway.
-  const streamMaxBytes = integer(env, 'HEARTH_NATS_STREAM_MAX_BYTES', 0, 0, Number.MAX_SAFE_INTEGER);
+  const streamMaxBytes = integer(env, 'HEARTH_NATS_STREAM_MAX_BYTES', 0, { min: 0, max: Number.MAX_SAFE_INTEGER });
   return { type: 'nats', servers, instance, replayLimit, streamReplicas, streamMaxBytes, ...(credentials === undefined ? {} : { credentials }) };
 }
 
@@ -351,7 +375,14 @@ function text(env: Env, key: string, fallback: string): string {
   return value;
 }
 
-function integer(env: Env, key: string, fallback: number, min: number, max: number): number {
+/** The bounds a whole number must keep, both included. */
+interface Range {
+  readonly min: number;
+  readonly max: number;
+}
+
+function integer(env: Env, key: string, fallback: number, range: Range): number {
+  const { min, max } = range;
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
