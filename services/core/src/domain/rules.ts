@@ -139,6 +139,14 @@ export function isUnread(room: Pick<Room, 'lastMessageSeq'>, membership: Pick<Me
   return membership.involvement !== 'invisible' && room.lastMessageSeq > membership.readSeq;
 }
 
+/** A bot is made by bot.create and stays a bot: its tokens only work while it is one. */
+function botRoleChangeRefusal(target: Pick<User, 'role'>, change: CommandPayloads['user.update']): HearthError | null {
+  if (change.role === undefined || (change.role === 'bot') === (target.role === 'bot')) return null;
+  return new HearthError('invalid_request', target.role === 'bot' ? "a bot's role cannot be changed" : 'people cannot be made bots; create a bot instead', {
+    field: 'role',
+  });
+}
+
 /**
  * Why `actor` may not make this change to `target`, or null when allowed: people
  * rename themselves; only administrators change roles and activation, and never
@@ -149,12 +157,8 @@ export function userUpdateRefusal(
   target: Pick<User, 'id' | 'role'>,
   change: CommandPayloads['user.update'],
 ): HearthError | null {
-  // A bot is made by bot.create and stays a bot: its tokens only work while it is one.
-  if (change.role !== undefined && (change.role === 'bot') !== (target.role === 'bot')) {
-    return new HearthError('invalid_request', target.role === 'bot' ? "a bot's role cannot be changed" : 'people cannot be made bots; create a bot instead', {
-      field: 'role',
-    });
-  }
+  const botRoleRefusal = botRoleChangeRefusal(target, change);
+  if (botRoleRefusal !== null) return botRoleRefusal;
   const privileged = change.role !== undefined || change.active !== undefined;
   if (!privileged) {
     return actor.id === target.id || isAdministrator(actor) ? null : new HearthError('forbidden', 'you can only rename yourself');
