@@ -63,86 +63,14 @@ const BACKEND_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 export function createMetrics(identity: MetricsIdentity, onCollectError: (error: unknown) => void = () => undefined): HearthMetrics {
   const registry = openMetricsRegistry();
   const collectors: (() => Promise<void> | void)[] = [];
-  const counter = <L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> =>
-    new client.Counter<L>({ name, help, labelNames, registers: [registry] });
-  const gauge = <L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> =>
-    new client.Gauge<L>({ name, help, labelNames, registers: [registry] });
-  const histogram = <L extends string = never>(name: string, help: string, buckets: number[], labelNames: readonly L[] = [], exemplars = false): Histogram<L> =>
-    new client.Histogram<L>({ name, help, buckets, labelNames, registers: [registry], enableExemplars: exemplars });
-
-  gauge('hearth_build_info', 'Always 1: the version and target this process runs.', ['version', 'target']).set(
-    { version: identity.version, target: identity.target },
-    1,
-  );
+  const make = metricMaker(registry);
+  make
+    .gauge('hearth_build_info', 'Always 1: the version and target this process runs.', ['version', 'target'])
+    .set({ version: identity.version, target: identity.target }, 1);
   const memoryLimit = containerMemoryLimit();
-  if (memoryLimit !== null) gauge('hearth_memory_limit_bytes', "The container's memory limit (cgroup memory.max).").set(memoryLimit);
-
-  const metrics = {
-    http: histogram(
-      'hearth_http_request_duration_seconds',
-      'HTTP requests by route template and status class, from arrival to the last byte sent.',
-      LATENCY_BUCKETS,
-      ['method', 'route', 'status_class'],
-      true,
-    ),
-    posts: counter('hearth_posts_total', 'Message posts by outcome: acknowledged, rejected (4xx, the request was wrong) or failed (5xx).', ['outcome']),
-    postAck: histogram('hearth_post_ack_duration_seconds', 'Time from a post arriving to its acknowledgement, acknowledged posts only.', ACK_BUCKETS, [], true),
-    delivery: histogram(
-      'hearth_delivery_latency_seconds',
-      "Time from a room event's commit to its write to this process's sockets.",
-      LATENCY_BUCKETS,
-      [],
-      true,
-    ),
-    connections: gauge('hearth_realtime_connections', 'Open realtime connections by transport.', ['transport']),
-    connects: counter('hearth_realtime_connects_total', 'Realtime connections opened, by transport and kind (new, or resume: a reconnect).', [
-      'transport',
-      'kind',
-    ]),
-    connectFailures: counter(
-      'hearth_realtime_connect_failures_total',
-      "Realtime connections not opened: refused (sign-in, origin, bad request) or error (the server's fault).",
-      ['transport', 'reason'],
-    ),
-    replayedEvents: counter('hearth_realtime_replayed_events_total', 'Room events sent while catching a connection up from the bus or the store.', [
-      'transport',
-    ]),
-    fanoutSends: counter('hearth_fanout_sends_total', 'Live room events offered to a connection.'),
-    fanoutDrops: counter('hearth_fanout_drops_total', 'Frames not written because the connection had fallen too far behind (it is closed and resumes).'),
-    slowConsumerCloses: counter('hearth_realtime_slow_consumer_closes_total', 'Connections closed for falling too far behind.', ['transport']),
-    outboxBacklog: gauge('hearth_outbox_backlog_events', 'Committed room events not yet published to the bus.'),
-    outboxOldestAge: gauge('hearth_outbox_oldest_age_seconds', 'Age of the oldest unpublished room event; 0 when the outbox is empty.'),
-    outboxPublished: counter('hearth_outbox_published_total', 'Room events the outbox relay published to the bus.'),
-    busPublish: histogram(
-      'hearth_bus_publish_duration_seconds',
-      'Time to publish to the bus and have it acknowledged, by kind (event, signal, command: a command includes its reply).',
-      LATENCY_BUCKETS,
-      ['kind'],
-    ),
-    busConsumeDelay: histogram(
-      'hearth_bus_consume_delay_seconds',
-      "Time from a room event's publication to the stream to its arrival in this process.",
-      LATENCY_BUCKETS,
-    ),
-    busConsumerPending: gauge(
-      'hearth_bus_consumer_pending_messages',
-      "Room events in the stream not yet delivered to this process's live feed (JetStream consumer lag).",
-    ),
-    busStreamBytes: gauge('hearth_bus_stream_bytes', 'Bytes the room-event stream stores.'),
-    busStreamMaxBytes: gauge('hearth_bus_stream_max_bytes', "The room-event stream's storage limit: its max_bytes, or the account's JetStream storage limit."),
-    storeOperation: histogram('hearth_store_operation_duration_seconds', 'Store calls by method (a transaction is one call) and dialect.', BACKEND_BUCKETS, [
-      'operation',
-      'dialect',
-    ]),
-    storePoolInUse: gauge('hearth_store_pool_in_use_connections', 'PostgreSQL connections checked out of the pool.'),
-    storePoolWaiting: gauge('hearth_store_pool_waiting_requests', 'Requests waiting for a PostgreSQL connection.'),
-    ephemeralOperation: histogram(
-      'hearth_ephemeral_operation_duration_seconds',
-      'Ephemeral-state calls (presence, typing, rate limits) by method and backend (redis or memory).',
-      BACKEND_BUCKETS,
-      ['operation', 'backend'],
-    ),
-  };
+  if (memoryLimit !== null) make.gauge('hearth_memory_limit_bytes', "The container's memory limit (cgroup memory.max).").set(memoryLimit);
+  // Made in this order, which is the order they are rendered in.
+  const metrics = { ...postMetrics(make), ...realtimeMetrics(make), ...busMetrics(make), ...backendMetrics(make) };
   startAtZero(metrics);
   return {
     ...metrics,
@@ -151,25 +79,147 @@ export function createMetrics(identity: MetricsIdentity, onCollectError: (error:
     },
     render: (accept) =>
       renderSerially(async () => {
-        await Promise.all(
-          collectors.map((collect) =>
-            within(
-              Promise.resolve().then(collect),
-              COLLECT_DEADLINE_MS,
-              () => new Error(`a metrics collector took longer than ${COLLECT_DEADLINE_MS} ms; its metric keeps its last value`),
-            ).catch(onCollectError),
-          ),
-        );
+        await runCollectors(collectors, onCollectError);
         return render([processRegistry(), registry], wantsOpenMetrics(accept));
       }),
   };
+}
+
+type MetricSet = Omit<HearthMetrics, 'onCollect' | 'render'>;
+
+interface HistogramOptions<L extends string> {
+  readonly buckets: number[];
+  readonly labelNames?: readonly L[];
+  /** Observations carry their trace's id (observeWithTrace). */
+  readonly exemplars?: boolean;
+}
+
+/** Makes metrics registered in `registry`. */
+interface MetricMaker {
+  counter<L extends string = never>(name: string, help: string, labelNames?: readonly L[]): Counter<L>;
+  gauge<L extends string = never>(name: string, help: string, labelNames?: readonly L[]): Gauge<L>;
+  histogram<L extends string = never>(name: string, help: string, options: HistogramOptions<L>): Histogram<L>;
+}
+
+function metricMaker(registry: AnyRegistry): MetricMaker {
+  return {
+    counter: (name, help, labelNames = []) => new client.Counter({ name, help, labelNames, registers: [registry] }),
+    gauge: (name, help, labelNames = []) => new client.Gauge({ name, help, labelNames, registers: [registry] }),
+    histogram: (name, help, { buckets, labelNames = [], exemplars = false }) =>
+      new client.Histogram({ name, help, buckets, labelNames, registers: [registry], enableExemplars: exemplars }),
+  };
+}
+
+/** HTTP requests, posts and the delivery of what they post. */
+function postMetrics(make: MetricMaker): Pick<MetricSet, 'http' | 'posts' | 'postAck' | 'delivery'> {
+  return {
+    http: make.histogram('hearth_http_request_duration_seconds', 'HTTP requests by route template and status class, from arrival to the last byte sent.', {
+      buckets: LATENCY_BUCKETS,
+      labelNames: ['method', 'route', 'status_class'],
+      exemplars: true,
+    }),
+    posts: make.counter('hearth_posts_total', 'Message posts by outcome: acknowledged, rejected (4xx, the request was wrong) or failed (5xx).', ['outcome']),
+    postAck: make.histogram('hearth_post_ack_duration_seconds', 'Time from a post arriving to its acknowledgement, acknowledged posts only.', {
+      buckets: ACK_BUCKETS,
+      exemplars: true,
+    }),
+    delivery: make.histogram('hearth_delivery_latency_seconds', "Time from a room event's commit to its write to this process's sockets.", {
+      buckets: LATENCY_BUCKETS,
+      exemplars: true,
+    }),
+  };
+}
+
+/** Realtime connections and the fan-out to them. */
+function realtimeMetrics(
+  make: MetricMaker,
+): Pick<MetricSet, 'connections' | 'connects' | 'connectFailures' | 'replayedEvents' | 'fanoutSends' | 'fanoutDrops' | 'slowConsumerCloses'> {
+  return {
+    connections: make.gauge('hearth_realtime_connections', 'Open realtime connections by transport.', ['transport']),
+    connects: make.counter('hearth_realtime_connects_total', 'Realtime connections opened, by transport and kind (new, or resume: a reconnect).', [
+      'transport',
+      'kind',
+    ]),
+    connectFailures: make.counter(
+      'hearth_realtime_connect_failures_total',
+      "Realtime connections not opened: refused (sign-in, origin, bad request) or error (the server's fault).",
+      ['transport', 'reason'],
+    ),
+    replayedEvents: make.counter('hearth_realtime_replayed_events_total', 'Room events sent while catching a connection up from the bus or the store.', [
+      'transport',
+    ]),
+    fanoutSends: make.counter('hearth_fanout_sends_total', 'Live room events offered to a connection.'),
+    fanoutDrops: make.counter('hearth_fanout_drops_total', 'Frames not written because the connection had fallen too far behind (it is closed and resumes).'),
+    slowConsumerCloses: make.counter('hearth_realtime_slow_consumer_closes_total', 'Connections closed for falling too far behind.', ['transport']),
+  };
+}
+
+/** The outbox, and the bus it publishes to. */
+function busMetrics(
+  make: MetricMaker,
+): Pick<
+  MetricSet,
+  'outboxBacklog' | 'outboxOldestAge' | 'outboxPublished' | 'busPublish' | 'busConsumeDelay' | 'busConsumerPending' | 'busStreamBytes' | 'busStreamMaxBytes'
+> {
+  return {
+    outboxBacklog: make.gauge('hearth_outbox_backlog_events', 'Committed room events not yet published to the bus.'),
+    outboxOldestAge: make.gauge('hearth_outbox_oldest_age_seconds', 'Age of the oldest unpublished room event; 0 when the outbox is empty.'),
+    outboxPublished: make.counter('hearth_outbox_published_total', 'Room events the outbox relay published to the bus.'),
+    busPublish: make.histogram(
+      'hearth_bus_publish_duration_seconds',
+      'Time to publish to the bus and have it acknowledged, by kind (event, signal, command: a command includes its reply).',
+      { buckets: LATENCY_BUCKETS, labelNames: ['kind'] },
+    ),
+    busConsumeDelay: make.histogram('hearth_bus_consume_delay_seconds', "Time from a room event's publication to the stream to its arrival in this process.", {
+      buckets: LATENCY_BUCKETS,
+    }),
+    busConsumerPending: make.gauge(
+      'hearth_bus_consumer_pending_messages',
+      "Room events in the stream not yet delivered to this process's live feed (JetStream consumer lag).",
+    ),
+    busStreamBytes: make.gauge('hearth_bus_stream_bytes', 'Bytes the room-event stream stores.'),
+    busStreamMaxBytes: make.gauge(
+      'hearth_bus_stream_max_bytes',
+      "The room-event stream's storage limit: its max_bytes, or the account's JetStream storage limit.",
+    ),
+  };
+}
+
+/** The store and the ephemeral state. */
+function backendMetrics(make: MetricMaker): Pick<MetricSet, 'storeOperation' | 'storePoolInUse' | 'storePoolWaiting' | 'ephemeralOperation'> {
+  return {
+    storeOperation: make.histogram('hearth_store_operation_duration_seconds', 'Store calls by method (a transaction is one call) and dialect.', {
+      buckets: BACKEND_BUCKETS,
+      labelNames: ['operation', 'dialect'],
+    }),
+    storePoolInUse: make.gauge('hearth_store_pool_in_use_connections', 'PostgreSQL connections checked out of the pool.'),
+    storePoolWaiting: make.gauge('hearth_store_pool_waiting_requests', 'Requests waiting for a PostgreSQL connection.'),
+    ephemeralOperation: make.histogram(
+      'hearth_ephemeral_operation_duration_seconds',
+      'Ephemeral-state calls (presence, typing, rate limits) by method and backend (redis or memory).',
+      { buckets: BACKEND_BUCKETS, labelNames: ['operation', 'backend'] },
+    ),
+  };
+}
+
+/** Runs every collector, each within COLLECT_DEADLINE_MS; a failure goes to `onCollectError`, not to the scrape. */
+async function runCollectors(collectors: readonly (() => Promise<void> | void)[], onCollectError: (error: unknown) => void): Promise<void> {
+  await Promise.all(
+    collectors.map((collect) =>
+      within(
+        Promise.resolve().then(collect),
+        COLLECT_DEADLINE_MS,
+        () => new Error(`a metrics collector took longer than ${COLLECT_DEADLINE_MS} ms; its metric keeps its last value`),
+      ).catch(onCollectError),
+    ),
+  );
 }
 
 /**
  * Every series of a labelled counter, at 0 from the start: a series that first appears holding
  * its first increase hides that increase from rate(), and a panel over it would show no data.
  */
-function startAtZero(metrics: Omit<HearthMetrics, 'onCollect' | 'render'>): void {
+function startAtZero(metrics: MetricSet): void {
   const transports = ['websocket', 'sse'];
   for (const outcome of ['acknowledged', 'rejected', 'failed']) metrics.posts.inc({ outcome }, 0);
   for (const transport of transports) {
