@@ -17,23 +17,30 @@ import { postInTx } from './store-test-support.ts';
 export function runStoreContract(label: string, open: () => Promise<Store>): void {
   describe(`Store contract: ${label}`, () => {
     const test = (name: string, body: (store: Store) => Promise<void>) => it(name, () => withStore(open, body));
-    describe('account', () => accountTests(test));
-    describe('users', () => userTests(test));
-    describe('rooms', () => roomTests(test));
-    describe('transactions', () => transactionTests(test));
-    describe('memberships', () => membershipTests(test));
-    describe('messages and boosts', () => messageTests(test));
-    describe('events', () => eventTests(test));
-    describe('search', () => searchTests(test));
-    describe('sessions', () => sessionTests(test));
-    describe('identities', () => identityTests(test));
-    describe('audit log', () => auditTests(test));
-    describe('bots and API tokens', () => botTests(test));
-    describe('webhook deliveries', () => webhookDeliveryTests(test));
+    describe('account', casesOf(test, accountTests));
+    describe('users', casesOf(test, userTests));
+    describe('rooms', casesOf(test, roomTests));
+    describe('transactions', casesOf(test, transactionTests, roomLockTests));
+    describe('memberships', casesOf(test, membershipTests));
+    describe('messages and boosts', casesOf(test, messageTests, messagePageAndBoostTests));
+    describe('events', casesOf(test, eventTests));
+    describe('search', casesOf(test, searchTests, searchQueryTests));
+    describe('sessions', casesOf(test, sessionTests));
+    describe('identities', casesOf(test, identityTests));
+    describe('audit log', casesOf(test, auditTests));
+    describe('bots and API tokens', casesOf(test, botTests));
+    describe('webhook deliveries', casesOf(test, webhookDeliveryTests, webhookClaimTests));
   });
 }
 
 type StoreTest = (name: string, body: (store: Store) => Promise<void>) => void;
+
+/** A describe's body: each group of tests in turn. */
+function casesOf(test: StoreTest, ...groups: readonly ((test: StoreTest) => void)[]): () => void {
+  return () => {
+    for (const group of groups) group(test);
+  };
+}
 
 async function withStore(open: () => Promise<Store>, body: (store: Store) => Promise<void>): Promise<void> {
   const store = await open();
@@ -85,14 +92,15 @@ function addRoom(store: Store, creator: User, spec: RoomSpec = {}): Promise<Room
       directKey: spec.directKey ?? null,
     });
     for (const member of spec.members ?? [creator]) {
-      await tx.putMembership(membership(room.id, member.id, 'mentions', 0, at(0)));
+      await tx.putMembership(membership(room.id, member.id, 'mentions', at(0)));
     }
     return room;
   });
 }
 
-function membership(roomId: string, userId: string, involvement: Involvement, readSeq: number, createdAt: string): Membership {
-  return { roomId, userId, involvement, readSeq, createdAt };
+/** A membership that has read nothing yet. */
+function membership(roomId: string, userId: string, involvement: Involvement, createdAt: string): Membership {
+  return { roomId, userId, involvement, readSeq: 0, createdAt };
 }
 
 function roomEvent(roomId: string, seq: number, data: RoomEventData): RoomEvent {
@@ -112,6 +120,11 @@ function post(store: Store, room: Room, spec: PostSpec): Promise<Message> {
   const { author, body, createdAt, mentions = [] } = spec;
   const message = { id: newId(), roomId: room.id, authorId: author.id, clientMessageId: newId(), body, mentions, sound: null, createdAt };
   return store.transaction((tx) => postInTx(tx, message, at));
+}
+
+/** Posts each body in turn, at(1), at(2) and on. */
+async function postEach(store: Store, room: Room, author: User, texts: readonly string[]): Promise<void> {
+  for (const [i, body] of texts.entries()) await post(store, room, { author, body, createdAt: at(i + 1) });
 }
 
 function newSession(user: User, overrides: Partial<Session> = {}): Session {
@@ -141,6 +154,11 @@ async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, field?: s
 const byId = <T extends { readonly id: string }>(items: readonly T[]): T[] => [...items].sort((a, b) => a.id.localeCompare(b.id));
 const sorted = (items: readonly string[]): string[] => [...items].sort();
 const bodies = (hits: readonly { readonly message: Message }[]): string[] => hits.map((hit) => hit.message.body);
+
+/** The bodies of the first ten messages `user` finds for `query`. */
+async function found(store: Store, user: User, query: string): Promise<string[]> {
+  return bodies(await store.searchMessages(user.id, query, 10));
+}
 
 // ---- account ----
 
@@ -321,7 +339,7 @@ function transactionTests(test: StoreTest): void {
       store.transaction(async (tx) => {
         await tx.insertUser(newUser({ id: ghost }));
         await tx.nextSeq(room.id);
-        await tx.putMembership(membership(room.id, ghost, 'everything', 0, at(1)));
+        await tx.putMembership(membership(room.id, ghost, 'everything', at(1)));
         await tx.updateRoom(room.id, { name: 'renamed' });
         throw boom;
       }),
@@ -355,7 +373,10 @@ function transactionTests(test: StoreTest): void {
   test('answers ping', async (store) => {
     await store.ping();
   });
+}
 
+/** lockRoom: what serialises the posts to one room. */
+function roomLockTests(test: StoreTest): void {
   test('locks an existing room inside a transaction and refuses a missing one', async (store) => {
     const { ada } = await addPeople(store);
     const room = await addRoom(store, ada);
@@ -417,8 +438,8 @@ function membershipTests(test: StoreTest): void {
   test('puts, reads, lists and deletes memberships; an update keeps createdAt', async (store) => {
     const { ada, bob } = await addPeople(store);
     const room = await addRoom(store, ada, { members: [] });
-    const adas = membership(room.id, ada.id, 'mentions', 0, at(1));
-    const bobs = membership(room.id, bob.id, 'everything', 0, at(2));
+    const adas = membership(room.id, ada.id, 'mentions', at(1));
+    const bobs = membership(room.id, bob.id, 'everything', at(2));
     assert.deepEqual(await store.transaction((tx) => tx.putMembership(adas)), adas);
     assert.deepEqual(await store.transaction((tx) => tx.putMembership(bobs)), bobs);
 
@@ -443,8 +464,8 @@ function membershipTests(test: StoreTest): void {
     await post(store, kitchen, { author: bob, body: 'in the kitchen', createdAt: at(10) });
     const read = await post(store, attic, { author: ada, body: 'in the attic', createdAt: at(11) });
     await post(store, basement, { author: cy, body: 'in the basement', createdAt: at(12) });
-    await store.transaction((tx) => tx.putMembership(membership(attic.id, ada.id, 'mentions', read.seq, at(0))));
-    await store.transaction((tx) => tx.putMembership(membership(basement.id, ada.id, 'invisible', 0, at(0))));
+    await store.transaction((tx) => tx.putMembership({ ...membership(attic.id, ada.id, 'mentions', at(0)), readSeq: read.seq }));
+    await store.transaction((tx) => tx.putMembership(membership(basement.id, ada.id, 'invisible', at(0))));
 
     const rooms = await store.listRoomsForMember(ada.id);
     assert.deepEqual(
@@ -545,7 +566,9 @@ function messageTests(test: StoreTest): void {
       'message_not_found',
     );
   });
+}
 
+function messagePageAndBoostTests(test: StoreTest): void {
   test('pages through messages oldest first', async (store) => {
     const { ada } = await addPeople(store);
     const room = await addRoom(store, ada);
@@ -689,14 +712,12 @@ function searchTests(test: StoreTest): void {
 
   test('requires every word, each as a prefix, ignoring case and accents', async (store) => {
     const { ada, kitchen } = await searchWorld(store);
-    await post(store, kitchen, { author: ada, body: 'hello world', createdAt: at(1) });
-    await post(store, kitchen, { author: ada, body: 'hello there', createdAt: at(2) });
-    await post(store, kitchen, { author: ada, body: 'Café crème brûlée', createdAt: at(3) });
-    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'hello wor', 10)), ['hello world']);
-    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'wor hel', 10)), ['hello world']);
+    await postEach(store, kitchen, ada, ['hello world', 'hello there', 'Café crème brûlée']);
+    assert.deepEqual(await found(store, ada, 'hello wor'), ['hello world']);
+    assert.deepEqual(await found(store, ada, 'wor hel'), ['hello world']);
     assert.deepEqual(await store.searchMessages(ada.id, 'hello goodbye', 10), []);
-    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'CAFE creme', 10)), ['Café crème brûlée']);
-    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'brûl', 10)), ['Café crème brûlée']);
+    assert.deepEqual(await found(store, ada, 'CAFE creme'), ['Café crème brûlée']);
+    assert.deepEqual(await found(store, ada, 'brûl'), ['Café crème brûlée']);
   });
 
   test('searches only rooms the user is a member of', async (store) => {
@@ -704,8 +725,8 @@ function searchTests(test: StoreTest): void {
     const attic = await addRoom(store, bob, { name: 'attic', kind: 'closed', members: [bob, cy] });
     await post(store, attic, { author: bob, body: 'secret plans', createdAt: at(1) });
     await post(store, kitchen, { author: bob, body: 'public plans', createdAt: at(2) });
-    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'plans', 10)), ['public plans']);
-    assert.deepEqual(bodies(await store.searchMessages(bob.id, 'plans', 10)), ['public plans', 'secret plans']);
+    assert.deepEqual(await found(store, ada, 'plans'), ['public plans']);
+    assert.deepEqual(await found(store, bob, 'plans'), ['public plans', 'secret plans']);
     await store.transaction((tx) => tx.deleteMembership(kitchen.id, ada.id));
     assert.deepEqual(await store.searchMessages(ada.id, 'plans', 10), []);
     assert.deepEqual(await store.searchMessages(newId(), 'plans', 10), []);
@@ -719,14 +740,16 @@ function searchTests(test: StoreTest): void {
     await store.transaction((tx) => tx.updateMessageBody(edited.id, 'revised wording', [], at(4)));
     assert.deepEqual(await store.searchMessages(ada.id, 'forgettable', 10), []);
     assert.deepEqual(await store.searchMessages(ada.id, 'original', 10), []);
-    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'revised', 10)), ['revised wording']);
-    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'wording', 10)), ['revised wording']);
+    assert.deepEqual(await found(store, ada, 'revised'), ['revised wording']);
+    assert.deepEqual(await found(store, ada, 'wording'), ['revised wording']);
   });
+}
 
+/** Queries no user would mean as syntax, and scripts written without spaces. */
+function searchQueryTests(test: StoreTest): void {
   test('treats query syntax as plain text and never fails on it', async (store) => {
     const { ada, kitchen } = await searchWorld(store);
-    await post(store, kitchen, { author: ada, body: 'hello world', createdAt: at(1) });
-    await post(store, kitchen, { author: ada, body: 'and near or not', createdAt: at(2) });
+    await postEach(store, kitchen, ada, ['hello world', 'and near or not']);
     const queries = [
       '"',
       '"hello',
@@ -767,22 +790,20 @@ function searchTests(test: StoreTest): void {
     }
     assert.deepEqual(await store.searchMessages(ada.id, '', 10), []);
     assert.deepEqual(await store.searchMessages(ada.id, '!!! ***', 10), []);
-    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'hel*', 10)), ['hello world']);
-    assert.deepEqual(bodies(await store.searchMessages(ada.id, '"hello" (world)', 10)), ['hello world']);
-    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'NEAR or', 10)), ['and near or not']);
-    assert.deepEqual(bodies(await store.searchMessages(ada.id, 'AND', 10)), ['and near or not']);
+    assert.deepEqual(await found(store, ada, 'hel*'), ['hello world']);
+    assert.deepEqual(await found(store, ada, '"hello" (world)'), ['hello world']);
+    assert.deepEqual(await found(store, ada, 'NEAR or'), ['and near or not']);
+    assert.deepEqual(await found(store, ada, 'AND'), ['and near or not']);
   });
 
   test('finds words inside text written without spaces (Chinese, Japanese, Korean)', async (store) => {
     const { ada, kitchen } = await searchWorld(store);
-    await post(store, kitchen, { author: ada, body: '東京都に住んでいます', createdAt: at(1) });
-    await post(store, kitchen, { author: ada, body: '서울특별시에서 만나요', createdAt: at(2) });
-    await post(store, kitchen, { author: ada, body: '我们明天去北京', createdAt: at(3) });
-    assert.deepEqual(bodies(await store.searchMessages(ada.id, '京都', 10)), ['東京都に住んでいます']);
-    assert.deepEqual(bodies(await store.searchMessages(ada.id, '住んで', 10)), ['東京都に住んでいます']);
-    assert.deepEqual(bodies(await store.searchMessages(ada.id, '특별시', 10)), ['서울특별시에서 만나요']);
-    assert.deepEqual(bodies(await store.searchMessages(ada.id, '北京', 10)), ['我们明天去北京']);
-    assert.deepEqual(bodies(await store.searchMessages(ada.id, '明天 北京', 10)), ['我们明天去北京']);
+    await postEach(store, kitchen, ada, ['東京都に住んでいます', '서울특별시에서 만나요', '我们明天去北京']);
+    assert.deepEqual(await found(store, ada, '京都'), ['東京都に住んでいます']);
+    assert.deepEqual(await found(store, ada, '住んで'), ['東京都に住んでいます']);
+    assert.deepEqual(await found(store, ada, '특별시'), ['서울특별시에서 만나요']);
+    assert.deepEqual(await found(store, ada, '北京'), ['我们明天去北京']);
+    assert.deepEqual(await found(store, ada, '明天 北京'), ['我们明天去北京']);
     assert.deepEqual(await store.searchMessages(ada.id, '大阪', 10), []);
   });
 }
@@ -909,7 +930,14 @@ function auditTests(test: StoreTest): void {
 
 // ---- bots and API tokens ----
 
-async function addBot(store: Store, creator: User, name: string, webhookUrl: string | null, createdAt: string): Promise<User> {
+interface BotSpec {
+  readonly name: string;
+  readonly webhookUrl: string | null;
+  readonly createdAt: string;
+}
+
+async function addBot(store: Store, creator: User, spec: BotSpec): Promise<User> {
+  const { name, webhookUrl, createdAt } = spec;
   return store.transaction(async (tx) => {
     const user = await tx.insertUser(newUser({ name, email: null, role: 'bot', createdAt }));
     await tx.insertBot({ userId: user.id, webhookUrl, createdBy: creator.id, createdAt });
@@ -934,8 +962,8 @@ function apiToken(bot: User, creator: User, overrides: Partial<ApiToken> = {}): 
 function botTests(test: StoreTest): void {
   test("inserts bots and reads them back with their user's name and activation", async (store) => {
     const { ada, bob } = await addPeople(store);
-    const hook = await addBot(store, ada, 'Hook', 'https://hooks.example/hearth?x=1', at(5));
-    const quiet = await addBot(store, ada, 'Quiet', null, at(4));
+    const hook = await addBot(store, ada, { name: 'Hook', webhookUrl: 'https://hooks.example/hearth?x=1', createdAt: at(5) });
+    const quiet = await addBot(store, ada, { name: 'Quiet', webhookUrl: null, createdAt: at(4) });
     const expected = { userId: hook.id, name: 'Hook', webhookUrl: 'https://hooks.example/hearth?x=1', createdBy: ada.id, createdAt: at(5), active: true };
     assert.deepEqual(await store.getBot(hook.id), expected);
     assert.equal(await store.getBot(bob.id), null, 'a person is not a bot');
@@ -953,8 +981,8 @@ function botTests(test: StoreTest): void {
 
   test("stores a token with its hash, lists a bot's tokens and never returns the hash with them", async (store) => {
     const { ada } = await addPeople(store);
-    const bot = await addBot(store, ada, 'Deployer', null, at(5));
-    const other = await addBot(store, ada, 'Other', null, at(5));
+    const bot = await addBot(store, ada, { name: 'Deployer', webhookUrl: null, createdAt: at(5) });
+    const other = await addBot(store, ada, { name: 'Other', webhookUrl: null, createdAt: at(5) });
     const room = await addRoom(store, ada);
     const first = apiToken(bot, ada, { name: 'ci', roomIds: [room.id], createdAt: at(10) });
     const second = apiToken(bot, ada, { name: 'cd', roomIds: [], createdAt: at(11) });
@@ -972,7 +1000,7 @@ function botTests(test: StoreTest): void {
 
   test('revokes a token once, keeping the first revocation time, and refuses an unknown one', async (store) => {
     const { ada } = await addPeople(store);
-    const bot = await addBot(store, ada, 'Deployer', null, at(5));
+    const bot = await addBot(store, ada, { name: 'Deployer', webhookUrl: null, createdAt: at(5) });
     const token = apiToken(bot, ada);
     await store.transaction((tx) => tx.insertApiToken(token, 'hash'));
     const revoked = await store.transaction((tx) => tx.revokeApiToken(token.id, at(20)));
@@ -988,7 +1016,7 @@ function botTests(test: StoreTest): void {
 
   test('records when a token was last used', async (store) => {
     const { ada } = await addPeople(store);
-    const bot = await addBot(store, ada, 'Deployer', null, at(5));
+    const bot = await addBot(store, ada, { name: 'Deployer', webhookUrl: null, createdAt: at(5) });
     const token = apiToken(bot, ada);
     await store.transaction((tx) => tx.insertApiToken(token, 'hash'));
     await store.transaction((tx) => tx.touchApiToken(token.id, at(40)));
@@ -1002,7 +1030,7 @@ function botTests(test: StoreTest): void {
 
 async function mentionOfBot(store: Store): Promise<{ bot: User; room: Room; message: Message }> {
   const { ada } = await addPeople(store);
-  const bot = await addBot(store, ada, 'Hook', 'https://hooks.example/', at(5));
+  const bot = await addBot(store, ada, { name: 'Hook', webhookUrl: 'https://hooks.example/', createdAt: at(5) });
   const room = await addRoom(store, ada, { members: [ada, bot] });
   const message = await post(store, room, { author: ada, body: `hi <@${bot.id}>`, createdAt: at(6), mentions: [bot.id] });
   return { bot, room, message };
@@ -1027,49 +1055,6 @@ function webhookDeliveryTests(test: StoreTest): void {
     assert.equal(typeof delivery.id, 'number');
     assert.deepEqual(await store.listWebhookDeliveries(message.id), [delivery]);
     assert.deepEqual(await store.listWebhookDeliveries(newId()), []);
-  });
-
-  test('claims only due deliveries, leases them, and gives them back when the lease runs out', async (store) => {
-    const { bot, room, message } = await mentionOfBot(store);
-    const insert = (createdAt: string) =>
-      store.transaction((tx) => tx.insertWebhookDelivery({ botId: bot.id, messageId: message.id, roomId: room.id, createdAt }));
-    const early = await insert(at(6));
-    const later = await insert(at(7));
-    const future = await insert(at(50));
-
-    const claimed = await store.transaction((tx) => tx.claimWebhookDeliveries(at(10), at(40), 10));
-    assert.deepEqual(claimed, [
-      { ...early, nextAttemptAt: at(40) },
-      { ...later, nextAttemptAt: at(40) },
-    ]);
-    assert.deepEqual(await store.transaction((tx) => tx.claimWebhookDeliveries(at(10), at(40), 10)), [], 'leased deliveries are not claimed twice');
-    assert.deepEqual(await store.transaction((tx) => tx.claimWebhookDeliveries(at(39), at(70), 10)), []);
-    // The lease ran out (the claimer died mid-attempt): the first two are due again, with the third.
-    const again = await store.transaction((tx) => tx.claimWebhookDeliveries(at(60), at(90), 2));
-    assert.deepEqual(
-      again.map((d) => d.id),
-      [early.id, later.id],
-      'at most limit, earliest first',
-    );
-    assert.deepEqual(
-      (await store.transaction((tx) => tx.claimWebhookDeliveries(at(60), at(90), 2))).map((d) => d.id),
-      [future.id],
-    );
-  });
-
-  test('two claims at once never take the same delivery', async (store) => {
-    const { bot, room, message } = await mentionOfBot(store);
-    const ids: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      ids.push((await store.transaction((tx) => tx.insertWebhookDelivery({ botId: bot.id, messageId: message.id, roomId: room.id, createdAt: at(6) }))).id);
-    }
-    const claims = await Promise.all([1, 2, 3].map(() => store.transaction((tx) => tx.claimWebhookDeliveries(at(10), at(40), 4))));
-    const taken = claims.flat().map((d) => d.id);
-    assert.equal(new Set(taken).size, taken.length, 'no delivery claimed twice');
-    assert.deepEqual(
-      [...taken].sort((a, b) => a - b),
-      ids,
-    );
   });
 
   test('records a retry, a delivery and a give-up; only a retry is claimed again', async (store) => {
@@ -1111,6 +1096,52 @@ function webhookDeliveryTests(test: StoreTest): void {
     await rejectsWith(
       store.transaction((tx) => tx.recordWebhookAttempt(999_999, { at: at(1), delivered: true, error: null, nextAttemptAt: null })),
       'not_found',
+    );
+  });
+}
+
+/** Claims: leased, never shared between two claims at once. */
+function webhookClaimTests(test: StoreTest): void {
+  test('claims only due deliveries, leases them, and gives them back when the lease runs out', async (store) => {
+    const { bot, room, message } = await mentionOfBot(store);
+    const insert = (createdAt: string) =>
+      store.transaction((tx) => tx.insertWebhookDelivery({ botId: bot.id, messageId: message.id, roomId: room.id, createdAt }));
+    const early = await insert(at(6));
+    const later = await insert(at(7));
+    const future = await insert(at(50));
+
+    const claimed = await store.transaction((tx) => tx.claimWebhookDeliveries(at(10), at(40), 10));
+    assert.deepEqual(claimed, [
+      { ...early, nextAttemptAt: at(40) },
+      { ...later, nextAttemptAt: at(40) },
+    ]);
+    assert.deepEqual(await store.transaction((tx) => tx.claimWebhookDeliveries(at(10), at(40), 10)), [], 'leased deliveries are not claimed twice');
+    assert.deepEqual(await store.transaction((tx) => tx.claimWebhookDeliveries(at(39), at(70), 10)), []);
+    // The lease ran out (the claimer died mid-attempt): the first two are due again, with the third.
+    const again = await store.transaction((tx) => tx.claimWebhookDeliveries(at(60), at(90), 2));
+    assert.deepEqual(
+      again.map((d) => d.id),
+      [early.id, later.id],
+      'at most limit, earliest first',
+    );
+    assert.deepEqual(
+      (await store.transaction((tx) => tx.claimWebhookDeliveries(at(60), at(90), 2))).map((d) => d.id),
+      [future.id],
+    );
+  });
+
+  test('two claims at once never take the same delivery', async (store) => {
+    const { bot, room, message } = await mentionOfBot(store);
+    const ids: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      ids.push((await store.transaction((tx) => tx.insertWebhookDelivery({ botId: bot.id, messageId: message.id, roomId: room.id, createdAt: at(6) }))).id);
+    }
+    const claims = await Promise.all([1, 2, 3].map(() => store.transaction((tx) => tx.claimWebhookDeliveries(at(10), at(40), 4))));
+    const taken = claims.flat().map((d) => d.id);
+    assert.equal(new Set(taken).size, taken.length, 'no delivery claimed twice');
+    assert.deepEqual(
+      [...taken].sort((a, b) => a - b),
+      ids,
     );
   });
 }
