@@ -34,7 +34,12 @@ export const setupAccount: Handler<'account.setup'> = async (ctx, payload) => {
   const account = { id: newId(), name: accountName, joinCode: newToken(12), createdAt: ctx.now };
   await ctx.tx.insertAccount(account);
   const user = await insertUser(ctx, payload.admin, 'administrator');
-  await audit(ctx, user.id, 'user.created', { type: 'user', id: user.id }, { via: 'setup', role: user.role, email: user.email });
+  await audit(ctx, {
+    actorId: user.id,
+    action: 'user.created',
+    target: { type: 'user', id: user.id },
+    detail: { via: 'setup', role: user.role, email: user.email },
+  });
   // Like Campfire, a new account starts with one open room so people can talk at once.
   const room = await ctx.tx.insertRoom({ id: newId(), kind: 'open', name: FIRST_ROOM, createdBy: user.id, createdAt: ctx.now, directKey: null });
   await emit(ctx, room.id, () => ({ type: 'room.created', room }));
@@ -47,7 +52,7 @@ export const rotateJoinCode: Handler<'account.rotateJoinCode'> = async (ctx, pay
   if (!isAdministrator(actor)) throw new HearthError('forbidden', 'only administrators can change the join link');
   const account = await ctx.tx.updateAccount({ joinCode: newToken(12) });
   // The code itself is a secret: the record says only that the old link stopped working.
-  await audit(ctx, actor.id, 'account.join_link_rotated', { type: 'account', id: account.id });
+  await audit(ctx, { actorId: actor.id, action: 'account.join_link_rotated', target: { type: 'account', id: account.id } });
   return account;
 };
 
@@ -62,13 +67,12 @@ export const createUser: Handler<'user.create'> = async (ctx, payload) => {
   const role = invitedByAdmin ? (payload.user.role ?? 'member') : 'member';
   const user = await insertUser(ctx, payload.user, role);
   // Someone joining by link acts for themselves; an administrator adding a person is the actor.
-  await audit(
-    ctx,
-    invitedByAdmin ? actor.id : user.id,
-    'user.created',
-    { type: 'user', id: user.id },
-    { via: invitedByAdmin ? 'administrator' : 'join_link', role, email: user.email },
-  );
+  await audit(ctx, {
+    actorId: invitedByAdmin ? actor.id : user.id,
+    action: 'user.created',
+    target: { type: 'user', id: user.id },
+    detail: { via: invitedByAdmin ? 'administrator' : 'join_link', role, email: user.email },
+  });
   return user;
 };
 
@@ -97,6 +101,7 @@ export const updateUser: Handler<'user.update'> = async (ctx, payload) => {
 /** What an administrator changed about someone: their role, and whether they may sign in. */
 async function auditUserChange(ctx: HandlerContext, actorId: string, before: User, after: User): Promise<void> {
   const target = { type: 'user', id: after.id } as const;
-  if (before.role !== after.role) await audit(ctx, actorId, 'user.role_changed', target, { from: before.role, to: after.role });
-  if (before.active !== after.active) await audit(ctx, actorId, after.active ? 'user.reactivated' : 'user.deactivated', target, { name: after.name });
+  if (before.role !== after.role) await audit(ctx, { actorId, action: 'user.role_changed', target, detail: { from: before.role, to: after.role } });
+  if (before.active !== after.active)
+    await audit(ctx, { actorId, action: after.active ? 'user.reactivated' : 'user.deactivated', target, detail: { name: after.name } });
 }

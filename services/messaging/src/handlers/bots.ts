@@ -67,7 +67,12 @@ export const createBot: Handler<'bot.create'> = async (ctx, payload) => {
   for (const room of rooms) await addMember(ctx, room, user.id);
   // Only the webhook's host: its path or query may hold the receiver's own secret.
   const webhookHost = webhookUrl === null ? null : new URL(webhookUrl).host;
-  await audit(ctx, admin.id, 'bot.created', { type: 'bot', id: bot.userId }, { name, webhookHost, roomIds: rooms.map((room) => room.id) });
+  await audit(ctx, {
+    actorId: admin.id,
+    action: 'bot.created',
+    target: { type: 'bot', id: bot.userId },
+    detail: { name, webhookHost, roomIds: rooms.map((room) => room.id) },
+  });
   return bot;
 };
 
@@ -88,7 +93,12 @@ export const createBotToken: Handler<'bot.token.create'> = async (ctx, payload) 
     { id: payload.tokenId, userId: bot.userId, name, roomIds, createdBy: admin.id, createdAt: ctx.now, revokedAt: null, lastUsedAt: null },
     payload.secretHash,
   );
-  await audit(ctx, admin.id, 'bot_token.created', { type: 'bot_token', id: token.id }, { botId: bot.userId, name, roomIds });
+  await audit(ctx, {
+    actorId: admin.id,
+    action: 'bot_token.created',
+    target: { type: 'bot_token', id: token.id },
+    detail: { botId: bot.userId, name, roomIds },
+  });
   return token;
 };
 
@@ -100,7 +110,12 @@ export const revokeBotToken: Handler<'bot.token.revoke'> = async (ctx, payload) 
     throw new HearthError('not_found', `${bot.name} has no token ${payload.tokenId}`, { field: 'tokenId' });
   if (found.token.revokedAt !== null) return found.token;
   const revoked = await ctx.tx.revokeApiToken(found.token.id, ctx.now);
-  await audit(ctx, admin.id, 'bot_token.revoked', { type: 'bot_token', id: revoked.id }, { botId: bot.userId, name: revoked.name });
+  await audit(ctx, {
+    actorId: admin.id,
+    action: 'bot_token.revoked',
+    target: { type: 'bot_token', id: revoked.id },
+    detail: { botId: bot.userId, name: revoked.name },
+  });
   return revoked;
 };
 

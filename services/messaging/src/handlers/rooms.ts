@@ -1,4 +1,15 @@
-import { HearthError, isHearthError, INVOLVEMENTS, canConvertRoom, canManageRoom, directKey, newId, normaliseRoomName, type Room } from '@hearth/core';
+import {
+  HearthError,
+  isHearthError,
+  INVOLVEMENTS,
+  canConvertRoom,
+  canManageRoom,
+  directKey,
+  newId,
+  normaliseRoomName,
+  type CommandPayloads,
+  type Room,
+} from '@hearth/core';
 import { requireMembership, requireRoom, requireUser } from '@hearth/core';
 import { audit } from '../audit.ts';
 import { emit } from '../emit.ts';
@@ -7,8 +18,11 @@ import type { Handler, HandlerContext } from './types.ts';
 
 const DIRECT_MAX_PEOPLE = 16;
 
-async function insertRoom(ctx: HandlerContext, kind: Room['kind'], name: string | null, createdBy: string, key: string | null): Promise<Room> {
-  const room = await ctx.tx.insertRoom({ id: newId(), kind, name, createdBy, createdAt: ctx.now, directKey: key });
+/** A new room as a command asks for it; its id and time are the insert's. */
+type RoomSpec = Omit<Parameters<HandlerContext['tx']['insertRoom']>[0], 'id' | 'createdAt'>;
+
+async function insertRoom(ctx: HandlerContext, spec: RoomSpec): Promise<Room> {
+  const room = await ctx.tx.insertRoom({ id: newId(), ...spec, createdAt: ctx.now });
   await emit(ctx, room.id, () => ({ type: 'room.created', room }));
   return room;
 }
@@ -24,7 +38,7 @@ async function requireManager(ctx: HandlerContext, actorId: string, roomId: stri
 
 export const createRoom: Handler<'room.create'> = async (ctx, payload) => {
   await requireUser(ctx.tx, payload.actorId, 'actorId');
-  const room = await insertRoom(ctx, payload.kind, normaliseRoomName(payload.name), payload.actorId, null);
+  const room = await insertRoom(ctx, { kind: payload.kind, name: normaliseRoomName(payload.name), createdBy: payload.actorId, directKey: null });
   await addMember(ctx, room, payload.actorId);
   if (room.kind === 'open') {
     await addEveryone(ctx, room);
@@ -32,7 +46,12 @@ export const createRoom: Handler<'room.create'> = async (ctx, payload) => {
     for (const userId of payload.memberIds) await addMember(ctx, room, (await requireUser(ctx.tx, userId, 'memberIds')).id);
   }
   const memberIds = room.kind === 'open' ? [] : [...new Set(payload.memberIds)];
-  await audit(ctx, payload.actorId, 'room.created', { type: 'room', id: room.id }, { name: room.name, kind: room.kind, memberIds });
+  await audit(ctx, {
+    actorId: payload.actorId,
+    action: 'room.created',
+    target: { type: 'room', id: room.id },
+    detail: { name: room.name, kind: room.kind, memberIds },
+  });
   return requireRoom(ctx.tx, room.id);
 };
 
@@ -46,7 +65,7 @@ export const openDirect: Handler<'direct.open'> = async (ctx, payload) => {
   if (existing !== null) return existing;
   let room: Room;
   try {
-    room = await insertRoom(ctx, 'direct', null, payload.actorId, directKey(people));
+    room = await insertRoom(ctx, { kind: 'direct', name: null, createdBy: payload.actorId, directKey: directKey(people) });
   } catch (error) {
     // Two people opened the same direct room at once and the other transaction won: use its room.
     const winner = isHearthError(error) && error.code === 'conflict' ? await ctx.tx.findDirectRoom(people) : null;
@@ -59,19 +78,14 @@ export const openDirect: Handler<'direct.open'> = async (ctx, payload) => {
 
 export const updateRoom: Handler<'room.update'> = async (ctx, payload) => {
   const room = await requireManager(ctx, payload.actorId, payload.roomId);
-  if (payload.kind !== undefined && !canConvertRoom(room.kind, payload.kind)) {
-    throw new HearthError('invalid_request', 'a direct room cannot change its kind', { field: 'kind' });
-  }
+  refuseRoomUpdate(room, payload);
   if (payload.name === undefined && payload.kind === undefined) return room;
-  if (payload.name !== undefined && room.kind === 'direct') {
-    throw new HearthError('invalid_request', 'direct rooms have no name', { field: 'name' });
-  }
   const updated = await ctx.tx.updateRoom(room.id, {
     ...(payload.name === undefined ? {} : { name: normaliseRoomName(payload.name) }),
     ...(payload.kind === undefined ? {} : { kind: payload.kind }),
   });
   await emit(ctx, room.id, () => ({ type: 'room.updated', room: updated }));
-  await audit(ctx, payload.actorId, 'room.updated', { type: 'room', id: room.id }, roomChange(room, updated));
+  await audit(ctx, { actorId: payload.actorId, action: 'room.updated', target: { type: 'room', id: room.id }, detail: roomChange(room, updated) });
   if (room.kind !== 'open' && updated.kind === 'open') await addEveryone(ctx, updated);
   return requireRoom(ctx.tx, room.id);
 };
@@ -82,7 +96,13 @@ export const addMembership: Handler<'membership.add'> = async (ctx, payload) => 
   const user = await requireUser(ctx.tx, payload.userId);
   const existing = await ctx.tx.getMembership(room.id, user.id);
   const membership = await addMember(ctx, await requireRoom(ctx.tx, room.id), user.id);
-  if (existing === null) await audit(ctx, payload.actorId, 'membership.added', { type: 'user', id: user.id }, { roomId: room.id, roomName: room.name });
+  if (existing === null)
+    await audit(ctx, {
+      actorId: payload.actorId,
+      action: 'membership.added',
+      target: { type: 'user', id: user.id },
+      detail: { roomId: room.id, roomName: room.name },
+    });
   return membership;
 };
 
@@ -91,7 +111,13 @@ export const removeMembership: Handler<'membership.remove'> = async (ctx, payloa
   const room = payload.userId === payload.actorId ? await requireRoom(ctx.tx, payload.roomId) : await requireManager(ctx, payload.actorId, payload.roomId);
   if (room.kind === 'direct') throw new HearthError('invalid_request', 'people cannot leave a direct room; hide it instead', { field: 'roomId' });
   const removed = await removeMember(ctx, room.id, payload.userId);
-  if (removed) await audit(ctx, payload.actorId, 'membership.removed', { type: 'user', id: payload.userId }, { roomId: room.id, roomName: room.name });
+  if (removed)
+    await audit(ctx, {
+      actorId: payload.actorId,
+      action: 'membership.removed',
+      target: { type: 'user', id: payload.userId },
+      detail: { roomId: room.id, roomName: room.name },
+    });
   return { removed };
 };
 
@@ -106,6 +132,16 @@ export const updateMembership: Handler<'membership.update'> = async (ctx, payloa
   const readSeq = payload.readSeq === undefined ? membership.readSeq : Math.max(membership.readSeq, Math.min(payload.readSeq, room.lastSeq));
   return ctx.tx.putMembership({ ...membership, involvement: payload.involvement ?? membership.involvement, readSeq });
 };
+
+/** A direct room keeps its kind and has no name. */
+function refuseRoomUpdate(room: Room, change: Pick<CommandPayloads['room.update'], 'name' | 'kind'>): void {
+  if (change.kind !== undefined && !canConvertRoom(room.kind, change.kind)) {
+    throw new HearthError('invalid_request', 'a direct room cannot change its kind', { field: 'kind' });
+  }
+  if (change.name !== undefined && room.kind === 'direct') {
+    throw new HearthError('invalid_request', 'direct rooms have no name', { field: 'name' });
+  }
+}
 
 /** The audit detail of a room update: each changed field as from/to. */
 function roomChange(before: Room, after: Room): Record<string, string | null> {
