@@ -111,7 +111,11 @@ async function memberIdsOf(store: Store, roomId: string): Promise<string[]> {
   return (await store.listMembers(roomId)).map((m) => m.userId).sort();
 }
 
-function post(w: World, actor: User, roomId: string, body: string, clientMessageId = `c-${Math.random()}`): Promise<Message> {
+/** A body alone gets a client message id of its own; a retry names the id it repeats. */
+type PostText = string | { readonly body: string; readonly clientMessageId: string };
+
+function post(w: World, actor: User, roomId: string, text: PostText): Promise<Message> {
+  const { body, clientMessageId } = typeof text === 'string' ? { body: text, clientMessageId: `c-${Math.random()}` } : text;
   return w.commands.send('message.post', { actorId: actor.id, roomId, body, clientMessageId });
 }
 
@@ -257,7 +261,7 @@ describe('message.post', () => {
     const w = await openWorld(t);
     const room = w.allTalk.id;
     const start = (await roomOf(w.store, room)).lastSeq;
-    const posts = range(1, 100).map((i) => post(w, i % 2 === 0 ? w.bob : w.carol, room, `message ${i}`, `concurrent-${i}`));
+    const posts = range(1, 100).map((i) => post(w, i % 2 === 0 ? w.bob : w.carol, room, { body: `message ${i}`, clientMessageId: `concurrent-${i}` }));
     const replies = await Promise.all(posts);
 
     const replySeqs = seqs(replies).sort((a, b) => a - b);
@@ -282,11 +286,11 @@ describe('message.post', () => {
   it('a retried post with the same clientMessageId returns the original and stores one', async (t) => {
     const w = await openWorld(t);
     const room = w.allTalk.id;
-    const first = await post(w, w.bob, room, 'deploy finished', 'deploy-4711');
+    const first = await post(w, w.bob, room, { body: 'deploy finished', clientMessageId: 'deploy-4711' });
     const lastSeq = (await roomOf(w.store, room)).lastSeq;
-    const retry = await post(w, w.bob, room, 'deploy finished (retry with another body)', 'deploy-4711');
+    const retry = await post(w, w.bob, room, { body: 'deploy finished (retry with another body)', clientMessageId: 'deploy-4711' });
     assert.deepEqual(retry, first);
-    const concurrent = await Promise.all(range(1, 5).map(() => post(w, w.bob, room, 'again', 'deploy-4711')));
+    const concurrent = await Promise.all(range(1, 5).map(() => post(w, w.bob, room, { body: 'again', clientMessageId: 'deploy-4711' })));
     for (const reply of concurrent) assert.equal(reply.id, first.id);
     assert.equal((await roomOf(w.store, room)).lastSeq, lastSeq);
     const stored = await w.store.listMessages(room, { limit: 100 });
@@ -296,7 +300,7 @@ describe('message.post', () => {
     );
 
     // The key is per author: another person may use the same clientMessageId.
-    const carols = await post(w, w.carol, room, 'mine', 'deploy-4711');
+    const carols = await post(w, w.carol, room, { body: 'mine', clientMessageId: 'deploy-4711' });
     assert.notEqual(carols.id, first.id);
     assert.equal(carols.seq, lastSeq + 1);
   });
