@@ -581,15 +581,17 @@ describe('outbox relay and failures', () => {
   });
 });
 
+/** The entries written since `after`, oldest first, without their ids and times. */
+async function auditSince(store: Store, after: number): Promise<Omit<AuditEntry, 'id' | 'at'>[]> {
+  return (await store.listAudit({ after, limit: 100 })).map(({ id: _id, at: _at, ...entry }) => entry);
+}
+
+async function lastAuditId(store: Store): Promise<number> {
+  return (await store.listAudit({ limit: 1 }))[0]?.id ?? 0;
+}
+
 describe('audit log', () => {
   const origin = { ip: '203.0.113.9', userAgent: 'audit-test/1.0' };
-  /** The entries written since `after`, oldest first, without their ids and times. */
-  async function auditSince(store: Store, after: number): Promise<Omit<AuditEntry, 'id' | 'at'>[]> {
-    return (await store.listAudit({ after, limit: 100 })).map(({ id: _id, at: _at, ...entry }) => entry);
-  }
-  async function lastAuditId(store: Store): Promise<number> {
-    return (await store.listAudit({ limit: 1 }))[0]?.id ?? 0;
-  }
 
   it('records role changes, deactivation and reactivation with actor, target, detail and origin; a rename is not recorded', async (t) => {
     const w = await openWorld(t);
@@ -708,6 +710,77 @@ describe('audit log', () => {
       'user_not_found',
     );
     assert.deepEqual(await auditSince(w.store, start), []);
+  });
+});
+
+describe('user.provision (a sign-in with SSO)', () => {
+  const identity = { issuer: 'https://sso.acme.example', subject: 'sub-dan' };
+  const provision = (w: World, change: { email?: string; name?: string; role?: 'member' | 'administrator'; groups?: string[] } = {}) =>
+    w.commands.send('user.provision', { ...identity, email: 'dan@example.com', name: 'Dan', role: 'member', groups: [], ...change });
+
+  it('creates a user at the first sign-in, recorded as via sso, and finds the same user by the identity afterwards', async (t) => {
+    const w = await openWorld(t);
+    const start = await lastAuditId(w.store);
+    const first = await provision(w);
+    assert.equal(first.created, true);
+    assert.deepEqual([first.user.name, first.user.email, first.user.role], ['Dan', 'dan@example.com', 'member']);
+    assert.deepEqual(await memberIdsOf(w.store, w.allTalk.id), [w.admin.id, w.bob.id, w.carol.id, first.user.id].sort(), 'joined the open rooms');
+    assert.deepEqual(await auditSince(w.store, start), [
+      {
+        actorId: first.user.id,
+        action: 'user.created',
+        targetType: 'user',
+        targetId: first.user.id,
+        detail: { via: 'sso', role: 'member', email: 'dan@example.com' },
+        origin: null,
+      },
+    ]);
+    const again = await provision(w, { email: 'dan.other@example.com' });
+    assert.deepEqual(again, { user: first.user, created: false }, 'the identity, not the email, finds the user');
+  });
+
+  it("links the local account that has the provider's email instead of creating a second user", async (t) => {
+    const w = await openWorld(t);
+    const start = await lastAuditId(w.store);
+    const linked = await provision(w, { email: 'bob@example.com', name: 'Bob' });
+    assert.equal(linked.created, false);
+    assert.equal(linked.user.id, w.bob.id);
+    assert.equal((await w.store.getUserByIdentity(identity.issuer, identity.subject))?.id, w.bob.id);
+    assert.deepEqual(await auditSince(w.store, start), []);
+  });
+
+  it("follows the provider: its groups set the role (recorded, by no one), its name the user's name; an empty name changes nothing", async (t) => {
+    const w = await openWorld(t);
+    const { user } = await provision(w);
+    const start = await lastAuditId(w.store);
+    const renamed = await provision(w, { name: '  Daniel ' });
+    assert.deepEqual([renamed.user.role, renamed.user.name], ['member', 'Daniel']);
+    assert.ok(w.signals.some((signal) => signal.type === 'user.updated' && signal.userId === user.id));
+    const promoted = await provision(w, { role: 'administrator', name: '  ', groups: ['staff'] });
+    assert.deepEqual([promoted.user.role, promoted.user.name], ['administrator', 'Daniel']);
+    assert.deepEqual(await auditSince(w.store, start), [
+      {
+        actorId: null,
+        action: 'user.role_changed',
+        targetType: 'user',
+        targetId: user.id,
+        detail: { from: 'member', to: 'administrator', via: 'sso_groups', groups: ['staff'] },
+        origin: null,
+      },
+    ]);
+  });
+
+  it("refuses a deactivated user, and a bot's email", async (t) => {
+    const w = await openWorld(t);
+    const { user } = await provision(w);
+    await w.commands.send('user.update', { actorId: w.admin.id, userId: user.id, active: false });
+    await rejectsWith(provision(w), 'sso_forbidden');
+    const bot = { id: '00000000-0000-4000-8000-00000000b07b', name: 'Hook', email: 'hook@example.com', role: 'bot', passwordHash: null } as const;
+    await w.store.transaction((tx) => tx.insertUser({ ...bot, createdAt: new Date().toISOString() }));
+    await rejectsWith(
+      w.commands.send('user.provision', { issuer: identity.issuer, subject: 'sub-hook', email: bot.email, name: 'Hook', role: 'member', groups: [] }),
+      'sso_forbidden',
+    );
   });
 });
 
