@@ -121,7 +121,7 @@ function refuseAnotherStream(linesSha256: string, resume: Resume): void {
 }
 
 async function commitBatch(sql: Conn, batch: readonly Pending[], progress: Required<Resume>): Promise<void> {
-  for (const { table, row } of batch) await insertRow(sql, table, row);
+  await insertRows(sql, batch);
   await sql.run(
     `INSERT INTO record_import (singleton, rows_done, lines_sha256) VALUES (1, ?, ?)
      ON CONFLICT (singleton) DO UPDATE SET rows_done = excluded.rows_done, lines_sha256 = excluded.lines_sha256`,
@@ -132,7 +132,7 @@ async function commitBatch(sql: Conn, batch: readonly Pending[], progress: Requi
 
 /** The last rows, the id sequences moved past the imported ids, and the import marked done. */
 async function finishImport(sql: Conn, batch: readonly Pending[]): Promise<void> {
-  for (const { table, row } of batch) await insertRow(sql, table, row);
+  await insertRows(sql, batch);
   for (const table of RECORD_TABLES) {
     const statement = table.serial === true ? sql.dialect.moveSequencePast(table.name, 'id') : null;
     if (statement !== null) await sql.run(statement);
@@ -144,13 +144,39 @@ async function finishImport(sql: Conn, batch: readonly Pending[]): Promise<void>
   );
 }
 
-async function insertRow(sql: Conn, table: RecordTable, row: Row): Promise<void> {
+/** Rows of one table a statement inserts: well under both dialects' limit on parameters. */
+const ROWS_PER_INSERT = 200;
+
+/** Inserts the rows in order, consecutive rows of a table in one multi-row INSERT each. */
+async function insertRows(sql: Conn, pending: readonly Pending[]): Promise<void> {
+  for (let start = 0; start < pending.length;) {
+    const table = pending[start]!.table;
+    let end = start + 1;
+    while (end < pending.length && end - start < ROWS_PER_INSERT && pending[end]!.table === table) end++;
+    await insertTableRows(
+      sql,
+      table,
+      pending.slice(start, end).map((record) => record.row),
+    );
+    start = end;
+  }
+}
+
+async function insertTableRows(sql: Conn, table: RecordTable, rows: readonly Row[]): Promise<void> {
+  const stored = rows.map((row) => storedValues(sql, table, row));
+  const columns = [...stored[0]!.keys()];
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const params = stored.flatMap((values) => [...values.values()]);
+  await sql.run(`INSERT INTO ${table.name} (${columns.join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`, ...params);
+}
+
+/** A row's values by column, with the columns the stream leaves out (fixed ones, the search vector). */
+function storedValues(sql: Conn, table: RecordTable, row: Row): Map<string, Param> {
   const values = new Map<string, Param>(Object.entries(table.fixed ?? {}));
   for (const [column, kind] of Object.entries(table.columns)) values.set(column, storable(kind, row[column] ?? null));
   const { vectorColumn, buildVector } = sql.dialect.search;
   if (table.name === 'messages' && vectorColumn !== null) values.set(vectorColumn, buildVector(String(row['body'] ?? '')));
-  const columns = [...values.keys()];
-  await sql.run(`INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, ...values.values());
+  return values;
 }
 
 /** Checks the stream's shape line by line (the header first, known tables in order, the end line last) and sums it up. */
