@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseConfig, startTracing, type HearthConfig, type StopTracing } from '@hearth/core';
+import { parseCommand, USAGE, UsageError, type Command } from './cli/command.ts';
 
 /**
  * The `hearth` command. Tracing hooks fastify, pg and ioredis as they are first loaded, so it
@@ -21,8 +22,42 @@ function exitOnConfigError<T>(read: () => Promise<T>): Promise<T> {
   });
 }
 
+/** What the arguments ask for; a usage mistake exits 2 with one line saying what is wrong. */
+function commandOrExit(argv: readonly string[]): Command {
+  try {
+    return parseCommand(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`hearth: ${error.message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
-  const config: HearthConfig = await exitOnConfigError(async () => parseConfig(process.env, process.argv.slice(2), process.cwd(), DEFAULT_WEB_DIR));
+  const command = commandOrExit(process.argv.slice(2));
+  if (command.kind === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (command.kind !== 'serve') {
+    // The store the server would use: the target `all` reads it from the same variables.
+    const { store } = await exitOnConfigError(async () => parseConfig(process.env, ['--target=all'], process.cwd(), DEFAULT_WEB_DIR));
+    const { runRecordsCommand } = await import('./cli/records.ts');
+    // A command whose work stopped waiting on nothing would otherwise end with status 0.
+    const unfinished = (): void => {
+      process.stderr.write(`hearth ${command.kind}: stopped before it finished\n`);
+      process.exitCode = 1;
+    };
+    process.once('beforeExit', unfinished);
+    process.exitCode = await runRecordsCommand(command, store, process);
+    process.off('beforeExit', unfinished);
+    return;
+  }
+  await serve(command.argv);
+}
+
+async function serve(argv: readonly string[]): Promise<void> {
+  const config: HearthConfig = await exitOnConfigError(async () => parseConfig(process.env, argv, process.cwd(), DEFAULT_WEB_DIR));
   const stopTracing: StopTracing = await exitOnConfigError(() => startTracing(process.env, `hearth-${config.target}`));
   const { run } = await import('./run.ts');
   await run(config, stopTracing);

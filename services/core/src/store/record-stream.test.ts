@@ -30,6 +30,12 @@ async function exported(store: Store): Promise<string[]> {
   return lines;
 }
 
+/** The lines, then an error as if the importing process had been stopped after `count` of them. */
+async function* stopsAfter(lines: readonly string[], count: number): AsyncGenerator<string> {
+  yield* lines.slice(0, count);
+  throw new Error('the process stopped');
+}
+
 async function withStores<T>(stores: Store[], use: () => Promise<T>): Promise<T> {
   try {
     return await use();
@@ -115,7 +121,9 @@ describe('record stream', () => {
     await withStores([source, middle, target], async () => {
       const { message } = await seed(source);
       const fromSqlite = await exported(source);
-      assert.equal(await middle.importRecords(fromSqlite), fromSqlite.length - 2);
+      const imported = await middle.importRecords(fromSqlite);
+      assert.equal(imported.rows, fromSqlite.length - 2);
+      assert.deepEqual(imported.summary, (JSON.parse(fromSqlite.at(-1)!) as { end: { summary: unknown } }).end.summary);
       const fromPostgres = await exported(middle);
       assert.deepEqual(fromPostgres, fromSqlite);
       await target.importRecords(fromPostgres);
@@ -152,9 +160,48 @@ describe('record stream', () => {
       for (const broken of [lines.slice(0, -1), lines.slice(1), [...lines.slice(0, 2), lines.at(-1)!]]) {
         await assert.rejects(empty.importRecords(broken), (error: unknown) => error instanceof HearthError && error.code === 'invalid_request');
       }
-      assert.deepEqual(await exported(empty), [lines[0], JSON.stringify({ end: { rows: 0 } })]);
+      const [header, end] = await exported(empty);
+      assert.deepEqual(JSON.parse(header!), { format: 'hearth-records', version: 1, rows: 0 });
+      assert.equal((JSON.parse(end!) as { end: { rows: number } }).end.rows, 0);
+      await assert.rejects(busy.importRecords(lines), /import into a new, empty database/);
     });
   });
+
+  it('refuses a stream whose rows were altered, though their count is right', async () => {
+    const [source, target] = [await StoreSqlite.open(':memory:'), await StoreSqlite.open(':memory:')];
+    await withStores([source, target], async () => {
+      await seed(source);
+      const lines = (await exported(source)).map((line) => line.replace('the café opens at ten', 'the café opens at six'));
+      await assert.rejects(target.importRecords(lines), /messages: the same \d+ rows, but their content differs/);
+    });
+  });
+
+  for (const [dialect, open] of [
+    ['SQLite', () => StoreSqlite.open(':memory:')],
+    ['PostgreSQL', openPostgres],
+  ] as const) {
+    it(`resumes an import into ${dialect} that stopped part way, and refuses another stream there`, async () => {
+      const [source, other, target] = [await StoreSqlite.open(':memory:'), await StoreSqlite.open(':memory:'), await open()];
+      await withStores([source, other, target], async () => {
+        await seed(source);
+        const lines = await exported(source);
+        await assert.rejects(target.importRecords(stopsAfter(lines, 12), { batchRows: 4 }), /the process stopped/);
+        const partial = (await exported(target)).length - 2;
+        assert.ok(partial >= 4 && partial < lines.length - 2, `${partial} rows after the stop`);
+
+        await seed(other);
+        const otherLines = (await exported(other)).map((line) => line.replace('Acme', 'Other'));
+        await assert.rejects(
+          target.importRecords(otherLines.slice(0, 1).concat(otherLines.slice(1))),
+          /holds the first \d+ rows of an import of another stream/,
+        );
+
+        const resumed = await target.importRecords(lines, { batchRows: 4 });
+        assert.equal(resumed.resumedAfter, partial);
+        assert.deepEqual(await exported(target), lines);
+      });
+    });
+  }
 
   it('sorts the keys of JSON objects at every depth, leaving arrays in order', () => {
     assert.equal(JSON.stringify(sortedKeys({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } })), '{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}');

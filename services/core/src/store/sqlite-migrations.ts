@@ -202,9 +202,20 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHER
 CREATE INDEX webhook_deliveries_message ON webhook_deliveries (message_id);
 `;
 
+/** Where an import of a record stream has got to, so a stopped one resumes (record-import.ts). */
+const RECORD_IMPORT = `
+CREATE TABLE record_import (
+  singleton INTEGER NOT NULL PRIMARY KEY CHECK (singleton = 1),
+  rows_done INTEGER NOT NULL,
+  lines_sha256 TEXT NOT NULL,
+  finished_at TEXT
+) STRICT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001-initial', sql: INITIAL },
   { id: '0002-sso-bots-audit', sql: SSO_BOTS_AUDIT },
+  { id: '0003-record-import', sql: RECORD_IMPORT },
 ];
 
 /**

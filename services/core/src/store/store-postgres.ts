@@ -3,7 +3,8 @@ import { DatabaseError, Pool, TypeOverrides, types, type PoolClient, type QueryR
 import { HearthError } from '../errors.ts';
 import { applyMigrations } from './postgres-migrations.ts';
 import { ReadsThrough } from './reads-through.ts';
-import { exportRecords, importRecords } from './record-stream.ts';
+import { exportRecords, type ExportOptions, type ExportResult } from './record-export.ts';
+import { importRecords, type ImportOptions, type ImportResult } from './record-import.ts';
 import { Conn, type Driver } from './sql-conn.ts';
 import { POSTGRES, type Param } from './sql-dialect.ts';
 import { createSqlTx } from './sql-tx.ts';
@@ -67,12 +68,12 @@ export class StorePostgres extends ReadsThrough implements Store {
   }
 
   /** A snapshot (REPEATABLE READ) that writes wait for nothing on. */
-  exportRecords(write: (line: string) => Promise<void> | void): Promise<number> {
-    return this.#inTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => exportRecords(tx.sql, write));
+  exportRecords(write: (line: string) => Promise<void> | void, options?: ExportOptions): Promise<ExportResult> {
+    return this.#inTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => exportRecords(tx.sql, write, options));
   }
 
-  importRecords(lines: AsyncIterable<string> | Iterable<string>): Promise<number> {
-    return this.#inTransaction('BEGIN', (tx) => importRecords(tx.sql, lines));
+  importRecords(lines: AsyncIterable<string> | Iterable<string>, options?: ImportOptions): Promise<ImportResult> {
+    return importRecords((work) => this.#inTransaction('BEGIN', (tx) => work(tx.sql)), lines, options);
   }
 
   async #inTransaction<T>(begin: string, work: (tx: Reader) => Promise<T>): Promise<T> {

@@ -3,7 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { ReadsThrough } from './reads-through.ts';
-import { exportRecords, importRecords } from './record-stream.ts';
+import { exportRecords, type ExportOptions, type ExportResult } from './record-export.ts';
+import { importRecords, type ImportOptions, type ImportResult } from './record-import.ts';
 import { Conn, type Driver } from './sql-conn.ts';
 import { SQLITE, type Param } from './sql-dialect.ts';
 import { createSqlTx } from './sql-tx.ts';
@@ -59,12 +60,12 @@ export class StoreSqlite extends ReadsThrough implements Store {
   }
 
   /** A transaction like any other, so the export is one snapshot. */
-  exportRecords(write: (line: string) => Promise<void> | void): Promise<number> {
-    return this.#inTransaction((_tx, conn) => exportRecords(conn, write));
+  exportRecords(write: (line: string) => Promise<void> | void, options?: ExportOptions): Promise<ExportResult> {
+    return this.#inTransaction((_tx, conn) => exportRecords(conn, write, options));
   }
 
-  importRecords(lines: AsyncIterable<string> | Iterable<string>): Promise<number> {
-    return this.#inTransaction((_tx, conn) => importRecords(conn, lines));
+  importRecords(lines: AsyncIterable<string> | Iterable<string>, options?: ImportOptions): Promise<ImportResult> {
+    return importRecords((work) => this.#inTransaction((_tx, conn) => work(conn)), lines, options);
   }
 
   #inTransaction<T>(work: (tx: StoreTx, conn: Conn) => Promise<T>): Promise<T> {

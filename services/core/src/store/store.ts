@@ -2,6 +2,8 @@ import type { AuditEntry, NewAuditEntry } from '../domain/audit.ts';
 import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
 import type { RoomEvent } from '../domain/events.ts';
 import type { Account, Boost, Membership, Message, Role, Room, RoomForMember, SearchHit, Session, User } from '../domain/types.ts';
+import type { ExportOptions, ExportResult } from './record-export.ts';
+import type { ImportOptions, ImportResult } from './record-import.ts';
 
 /**
  * The source of truth. Every write that belongs to one command happens inside one
@@ -21,11 +23,15 @@ export interface Store extends StoreReads {
   poolStats(): PoolStats | null;
   /**
    * Every record as the dialect-neutral NDJSON of record-stream.ts, read from one consistent
-   * snapshot, each line handed to `write` in order. Returns the number of rows.
+   * snapshot, each line handed to `write` in order. Returns the rows and their summary.
    */
-  exportRecords(write: (line: string) => Promise<void> | void): Promise<number>;
-  /** Loads such a stream into this store, which must be empty: all of it, or (refused) nothing. Returns the number of rows. */
-  importRecords(lines: AsyncIterable<string> | Iterable<string>): Promise<number>;
+  exportRecords(write: (line: string) => Promise<void> | void, options?: ExportOptions): Promise<ExportResult>;
+  /**
+   * Loads such a stream into this store, which must be empty, a batch at a time
+   * (record-import.ts): a stream that is refused part way leaves the rows before it, and the
+   * same stream given again resumes after them.
+   */
+  importRecords(lines: AsyncIterable<string> | Iterable<string>, options?: ImportOptions): Promise<ImportResult>;
   close(): Promise<void>;
 }
 
