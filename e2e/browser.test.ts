@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createTeam, DEFAULT_ROOM, PASSWORD, SESSION_COOKIE, type HearthClient } from './client.ts';
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, UI_TIMEOUT_MS } from './chromium.ts';
+import type { Browser } from 'playwright-core';
+import { createTeam, DEFAULT_ROOM, PASSWORD, type HearthClient } from './client.ts';
+import { ensureWebBuilt, launchChromium, UI_TIMEOUT_MS } from './chromium.ts';
+import { launchBrowserPages, messageWithBody, openRoom, roomShown, type BrowserPages } from './browser-pages.ts';
 import { startHearth, type Hearth } from './harness.ts';
 
 /** Two people in two browsers: one sends from the composer, the other sees it without reloading; after a reload it is still there. */
 
 describe('the web UI in a browser', { timeout: 90_000 }, () => {
   let hearth: Hearth;
-  let browser: Browser;
+  let pages: BrowserPages;
   let admin: HearthClient;
   let member: HearthClient;
   let roomId: string;
-  const pageErrors: string[] = [];
 
   before(async () => {
     ensureWebBuilt();
@@ -22,63 +22,24 @@ describe('the web UI in a browser', { timeout: 90_000 }, () => {
     admin = team.admin;
     member = team.members[0]!;
     roomId = (await admin.roomNamed(DEFAULT_ROOM)).id;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    pages = await launchBrowserPages(hearth.url);
   });
   after(async () => {
-    await browser?.close();
+    await pages?.close();
     await hearth?.stop();
   });
 
-  async function newPage(context: BrowserContext, who: string): Promise<Page> {
-    const page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT_MS);
-    page.on('pageerror', (error) => pageErrors.push(`${who}: ${error.message}`));
-    return page;
-  }
-
-  /** Hands the REST client's session to the browser. */
-  async function contextWithSession(client: HearthClient): Promise<BrowserContext> {
-    const context = await browser.newContext();
-    await context.addCookies([{ name: SESSION_COOKIE, value: client.sessionId, url: hearth.url, httpOnly: true, sameSite: 'Lax' }]);
-    return context;
-  }
-
-  /** Signs in through the sign-in form. */
-  async function signInWithForm(page: Page, email: string): Promise<void> {
-    await page.goto(hearth.url);
-    const form = page.getByTestId('signin-form');
-    await form.locator('input[name="email"]').fill(email);
-    await form.locator('input[name="password"]').fill(PASSWORD);
-    await form.locator('input[name="password"]').press('Enter');
-    await page.getByTestId('room-list').waitFor();
-  }
-
-  /** The room is open once its message list is in the page (empty, it has no height) and its composer shows. */
-  async function roomShown(page: Page): Promise<void> {
-    await page.getByTestId('message-list').waitFor({ state: 'attached' });
-    await page.getByTestId('composer').waitFor();
-  }
-
-  async function openRoom(page: Page): Promise<void> {
-    await page.getByTestId('room-list').locator(`[data-testid="room-link"][data-room-id="${roomId}"]`).click();
-    await roomShown(page);
-  }
-
-  function messageWithBody(page: Page, body: string) {
-    return page.getByTestId('message').filter({ has: page.getByTestId('message-body').filter({ hasText: body }) });
-  }
-
   it('a message typed in one browser appears live in the other, and stays after a reload', async () => {
-    const adminPage = await newPage(await contextWithSession(admin), 'admin');
-    const memberPage = await newPage(await browser.newContext(), 'member');
+    const adminPage = await pages.newPage(await pages.contextWithSession(admin), 'admin');
+    const memberPage = await pages.newPage(await pages.browser.newContext(), 'member');
     await adminPage.goto(hearth.url);
     await adminPage.getByTestId('room-list').waitFor();
-    await signInWithForm(memberPage, 'member1@example.com');
+    await pages.signInWithForm(memberPage, 'member1@example.com');
     // A message from before, shown on both pages, says each has loaded the history: what comes next can only arrive live.
     const earlier = `Earlier message ${Date.now()}`;
     await admin.post(roomId, earlier, `earlier-${Date.now()}`);
-    await openRoom(adminPage);
-    await openRoom(memberPage);
+    await openRoom(adminPage, roomId);
+    await openRoom(memberPage, roomId);
     await Promise.all([messageWithBody(adminPage, earlier).waitFor(), messageWithBody(memberPage, earlier).waitFor()]);
 
     const body = `Hello from the browser ${Date.now()}`;
@@ -102,7 +63,7 @@ describe('the web UI in a browser', { timeout: 90_000 }, () => {
 
   it('a message posted over the API appears live in the browser', async () => {
     const body = `Posted by a script ${Date.now()}`;
-    const page = await newPage(await contextWithSession(admin), 'admin-2');
+    const page = await pages.newPage(await pages.contextWithSession(admin), 'admin-2');
     await page.goto(`${hearth.url}/rooms/${encodeURIComponent(roomId)}`);
     await roomShown(page);
     await messageWithBody(page, 'Earlier message').first().waitFor(); // the history is loaded
@@ -113,8 +74,8 @@ describe('the web UI in a browser', { timeout: 90_000 }, () => {
   it('twenty messages typed quickly reach the other member in the order they were typed', async () => {
     const tag = `burst-${Date.now()}`;
     await admin.post(roomId, `${tag} before`, `${tag}-before`);
-    const adminPage = await newPage(await contextWithSession(admin), 'admin-burst');
-    const memberPage = await newPage(await contextWithSession(member), 'member-burst');
+    const adminPage = await pages.newPage(await pages.contextWithSession(admin), 'admin-burst');
+    const memberPage = await pages.newPage(await pages.contextWithSession(member), 'member-burst');
     await adminPage.goto(`${hearth.url}/rooms/${encodeURIComponent(roomId)}`);
     await memberPage.goto(`${hearth.url}/rooms/${encodeURIComponent(roomId)}`);
     await Promise.all([roomShown(adminPage), roomShown(memberPage)]);
@@ -155,12 +116,12 @@ describe('the web UI in a browser', { timeout: 90_000 }, () => {
   });
 
   it('a new person opens the join link shown to the administrator, fills the join form and lands in All Talk', async () => {
-    const adminPage = await newPage(await contextWithSession(admin), 'admin-3');
+    const adminPage = await pages.newPage(await pages.contextWithSession(admin), 'admin-3');
     await adminPage.goto(hearth.url);
     const joinUrl = await adminPage.getByTestId('join-link').getAttribute('href');
     assert.equal(joinUrl, (await admin.account()).joinUrl);
 
-    const page = await newPage(await browser.newContext(), 'newcomer');
+    const page = await pages.newPage(await pages.browser.newContext(), 'newcomer');
     await page.goto(joinUrl!);
     const form = page.getByTestId('join-form');
     await form.locator('input[name="name"]').fill('Nia Newcomer');
@@ -172,7 +133,7 @@ describe('the web UI in a browser', { timeout: 90_000 }, () => {
   });
 
   it('no uncaught errors in the pages', () => {
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(pages.errors, []);
   });
 });
 
@@ -183,7 +144,7 @@ describe('first-run setup in a browser', { timeout: 60_000 }, () => {
   before(async () => {
     ensureWebBuilt();
     hearth = await startHearth();
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

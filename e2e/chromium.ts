@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
 import { WEB_DIST } from './harness.ts';
 
 /** Headless Chromium from Debian's package, driven by playwright-core, for the browser tests. */
@@ -15,6 +16,10 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 export const UI_TIMEOUT_MS = 10_000;
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
 
 /** `make e2e` builds the UI first; a direct `node --test` run builds it when it is missing. */
 export function ensureWebBuilt(): void {

@@ -56,7 +56,7 @@ export interface Hearth {
   stop(options?: StopOptions): Promise<void>;
   /** SIGKILL, and waits for the exit; keeps the data directory. */
   kill9(): Promise<void>;
-  /** Stops the server if it runs (SIGTERM), then starts it again on the same port and data directory. */
+  /** Stops the server if it runs (SIGTERM), then starts it again on the same port and data directory; killed (SIGKILL) if it does not become ready. */
   restart(): Promise<void>;
 }
 
@@ -141,27 +141,33 @@ async function isReady(url: string): Promise<boolean> {
 }
 
 interface ReadyWait {
+  /** Who is waited for, as the errors name it. */
+  readonly name: string;
   readonly url: string;
   readonly child: ChildProcess;
   /** The process's output, quoted when it fails. */
   readonly output: OutputBuffer;
+  /** When the process was spawned: the readiness time counts from here. */
+  readonly spawnedAt: number;
   readonly timeoutMs: number;
   readonly pollMs: number;
 }
 
-/** Polls /readyz until 200; fails early, with the server's output, when the process exits or the deadline passes. */
-async function waitReady({ url, child, output, timeoutMs, pollMs }: ReadyWait): Promise<number> {
-  const spawnedAt = performance.now();
+/**
+ * Polls /readyz until 200 and gives the milliseconds since the spawn; fails early, with the
+ * server's output, when the process exits or the deadline passes. It leaves the process as it
+ * is: whether one that is not ready should be killed is the caller's to say.
+ */
+async function waitReady({ name, url, child, output, spawnedAt, timeoutMs, pollMs }: ReadyWait): Promise<number> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  while (!(await isReady(url))) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`Hearth exited before it was ready (code ${child.exitCode}, signal ${child.signalCode}); its output:\n${output.tail()}`);
+      throw new Error(`${name} exited before it was ready (code ${child.exitCode}, signal ${child.signalCode}); its output:\n${output.tail()}`);
     }
-    if (await isReady(url)) return performance.now() - spawnedAt;
+    if (Date.now() >= deadline) throw new Error(`${name} did not answer 200 on ${url}/readyz within ${timeoutMs} ms; its output:\n${output.tail()}`);
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
-  child.kill('SIGKILL');
-  throw new Error(`Hearth did not answer 200 on ${url}/readyz within ${timeoutMs} ms; its output:\n${output.tail()}`);
+  return performance.now() - spawnedAt;
 }
 
 async function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<Exit> {
@@ -186,7 +192,7 @@ export interface ServiceProcess {
   /** SIGTERM, and waits for the exit; throws when the exit was not clean. */
   stop(): Promise<void>;
   kill9(): Promise<void>;
-  /** Stops it if it runs (SIGTERM), then starts it again with the same environment. */
+  /** Stops it if it runs (SIGTERM), then starts it again with the same environment; killed (SIGKILL) if it does not become ready. */
   restart(): Promise<void>;
 }
 
@@ -207,9 +213,13 @@ export function spawnService(options: HearthOptions, role: string, port: number,
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const pollMs = options.pollIntervalMs ?? 50;
   let child = spawnServer(env, output, role);
-  const spawnedAt = performance.now();
+  let spawnedAt = performance.now();
   let readyAfterMs = Number.NaN;
   const isRunning = (): boolean => child.exitCode === null && child.signalCode === null;
+  const untilReady = async (timeoutMs: number): Promise<number> => {
+    readyAfterMs = await waitReady({ name: `Hearth (${role})`, url, child, output, spawnedAt, timeoutMs, pollMs });
+    return readyAfterMs;
+  };
   return {
     role,
     port,
@@ -221,19 +231,8 @@ export function spawnService(options: HearthOptions, role: string, port: number,
       return child;
     },
     output: () => output.tail(OUTPUT_LIMIT),
-    async waitReady(timeoutMs = readyTimeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      while (!(await isReady(url))) {
-        if (!isRunning()) {
-          throw new Error(`Hearth (${role}) exited before it was ready (code ${child.exitCode}, signal ${child.signalCode}); its output:\n${output.tail()}`);
-        }
-        if (Date.now() >= deadline)
-          throw new Error(`Hearth (${role}) did not answer 200 on ${url}/readyz within ${timeoutMs} ms; its output:\n${output.tail()}`);
-        await new Promise((resolve) => setTimeout(resolve, pollMs));
-      }
-      readyAfterMs = performance.now() - spawnedAt;
-      return readyAfterMs;
-    },
+    // Left running on failure: a test of start-up may look at it, or wait again.
+    waitReady: (timeoutMs = readyTimeoutMs) => untilReady(timeoutMs),
     async stop() {
       const exit = await terminate(child, 'SIGTERM');
       if (exit.code !== 0 && exit.signal !== 'SIGKILL' && exit.code !== null) {
@@ -247,7 +246,14 @@ export function spawnService(options: HearthOptions, role: string, port: number,
       if (isRunning()) await terminate(child, 'SIGTERM');
       output.append(`\n--- restart ---\n`);
       child = spawnServer(env, output, role);
-      readyAfterMs = await waitReady({ url, child, output, timeoutMs: readyTimeoutMs, pollMs });
+      spawnedAt = performance.now();
+      // Killed on failure, as startService does: a restart that did not come up leaves the service stopped, not half started.
+      try {
+        await untilReady(readyTimeoutMs);
+      } catch (error) {
+        await terminate(child, 'SIGKILL');
+        throw error;
+      }
     },
   };
 }
