@@ -89,6 +89,26 @@ describe('createCoalescingRunner', () => {
     assert.equal(rounds.calls, 2);
   });
 
+  it('loses no kick that lands as a run ends, however many microtasks after its last round', async () => {
+    for (let hops = 0; hops < 12; hops++) {
+      let calls = 0;
+      const round = (): Promise<boolean> => {
+        calls += 1;
+        if (calls === 1) {
+          let step: Promise<void> = Promise.resolve();
+          for (let i = 0; i < hops; i++) step = step.then(() => undefined);
+          void step.then(() => tested.kick());
+        }
+        return Promise.resolve(false);
+      };
+      const tested = createCoalescingRunner(round, { intervalMs: NO_TICKS_MS, logger: createLogger('silent', 'test'), what: 'test', stopped: () => false });
+      await tested.drain();
+      await sleep(5);
+      await tested.stop();
+      assert.equal(calls, 2, `a kick ${hops} microtasks after the round ran no round`);
+    }
+  });
+
   it('starts a fresh run when asked after the last one has ended', async () => {
     let calls = 0;
     const running = runner(async () => {

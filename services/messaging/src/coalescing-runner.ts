@@ -19,26 +19,32 @@ export function createCoalescingRunner(
   round: () => Promise<boolean>,
   options: { readonly intervalMs: number; readonly logger: Logger; readonly what: string; readonly stopped: () => boolean },
 ): CoalescingRunner {
-  let running: Promise<void> | null = null;
+  let active = false;
+  let running: Promise<void> = Promise.resolve();
   let again = false;
 
-  async function loop(): Promise<void> {
-    do {
-      again = false;
-      while (!options.stopped() && (await round()));
-    } while (again && !options.stopped());
+  // `active` is cleared in the same synchronous step as the last look at `again`, so a kick can
+  // never land on a run that has already decided to end (it would wait for the next tick).
+  async function run(): Promise<void> {
+    try {
+      do {
+        again = false;
+        while (!options.stopped() && (await round()));
+      } while (again && !options.stopped());
+    } catch (error) {
+      options.logger.warn({ err: error }, `${options.what} failed; will retry`);
+    } finally {
+      active = false;
+    }
   }
 
   function drain(): Promise<void> {
-    if (running !== null) {
+    if (active) {
       again = true;
       return running;
     }
-    running = loop()
-      .catch((error: unknown) => options.logger.warn({ err: error }, `${options.what} failed; will retry`))
-      .finally(() => {
-        running = null;
-      });
+    active = true;
+    running = run();
     return running;
   }
 
