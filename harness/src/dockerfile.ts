@@ -1,6 +1,6 @@
-// Just enough of a Dockerfile and .dockerignore reader for dockerfile.test.ts to check the image
-// against the chart and the operator without a Docker engine: stages, their instructions, what
-// each COPY brings in, and whether the build context leaves a path out.
+// Just enough of a Dockerfile and .dockerignore reader for tests to check the image against the
+// chart and the operator without a Docker engine: stages, their instructions, what each COPY
+// brings in, and whether the build context leaves a path out.
 import path from 'node:path';
 
 export interface Instruction {
