@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Condition, HearthTier, ObservabilitySpec } from '../api/index.ts';
 import { defaultTierContext, type TierContext } from './context.ts';
 import { desiredObjects } from './desired-objects.ts';
-import { dashboardOf, hearthDashboard, hearthDashboardUid, type Dashboard } from './observability-dashboard.ts';
+import { hearthDashboardUid, type Dashboard } from './observability-dashboard.ts';
 import type { RuleGroup } from './observability-rules.ts';
 import {
   desiredMonitoring,
@@ -15,7 +15,7 @@ import {
   type ServedMonitoringKinds,
 } from './observability.ts';
 import { deriveStatus } from './status.ts';
-import { hearthFixture } from './testing.ts';
+import { dashboardFixture, hearthFixture } from './testing.ts';
 
 const ctx: TierContext = { ...defaultTierContext, cloudNativePG: true };
 const allServed: ServedMonitoringKinds = { ServiceMonitor: true, PodMonitor: true, PrometheusRule: true };
@@ -23,19 +23,7 @@ const noneServed: ServedMonitoringKinds = { ServiceMonitor: false, PodMonitor: f
 const rules: RuleGroup[] = [
   { name: 'hearth-components', rules: [{ alert: 'HearthComponentDown', expr: 'up{component!=""} == 0', for: '5m', labels: { severity: 'critical' } }] },
 ];
-const dashboard: Dashboard = {
-  uid: 'hearth',
-  title: 'Hearth',
-  panels: [],
-  templating: {
-    list: [
-      { name: 'datasource', type: 'datasource', current: {} },
-      { name: 'namespace', type: 'query', current: {} },
-      { name: 'hearth', type: 'query', current: {} },
-    ],
-  },
-};
-const found: MonitoringFound = { served: allServed, rules: { ok: true, value: rules }, dashboard: { ok: true, value: dashboard } };
+const found: MonitoringFound = { served: allServed, rules: { ok: true, value: rules }, dashboard: { ok: true, value: dashboardFixture } };
 
 function build(tier: HearthTier, observability: ObservabilitySpec, with_: MonitoringFound = found, name = 'acme') {
   const hearth = hearthFixture({ tier, observability }, { name });
@@ -248,31 +236,6 @@ describe('desiredMonitoring', () => {
       ['namespace', { selected: true, text: 'chat', value: 'chat' }],
       ['hearth', { selected: true, text: 'acme', value: 'acme' }],
     ]);
-  });
-});
-
-describe('the dashboard file', () => {
-  it('is taken when it is a dashboard, refused with a reason when not', () => {
-    assert.deepEqual(dashboardOf('{"title":"t","panels":[]}'), { ok: true, value: { title: 't', panels: [] } });
-    const refusals: [string, RegExp][] = [
-      ['{', /^the dashboard is not JSON: /],
-      ['[]', /not a JSON object/],
-      ['{"title":"t"}', /no title or no panels/],
-    ];
-    for (const [text, message] of refusals) {
-      const parsed = dashboardOf(text);
-      assert.ok(!parsed.ok);
-      assert.match(parsed.message, message);
-    }
-  });
-
-  it('keeps every other field of the dashboard as it is', () => {
-    const original: Dashboard = { ...dashboard, id: 7, panels: [{ id: 1, title: 'p' }], refresh: '30s' };
-    const made = hearthDashboard(original, 'chat', 'acme');
-    assert.deepEqual(made.panels, original.panels);
-    assert.equal(made.refresh, '30s');
-    assert.equal(made.id, null);
-    assert.equal(original.uid, 'hearth', 'the original is not changed');
   });
 });
 

@@ -2,6 +2,7 @@
 import type { V1Container, V1EnvVar, V1PodSpec } from '@kubernetes/client-node';
 import type { Hearth, HearthSpec, HearthStatus } from '../api/index.ts';
 import type { DesiredKind, DesiredObject } from './desired-object.ts';
+import type { Dashboard } from './observability-dashboard.ts';
 
 export interface FixtureMeta {
   readonly name?: string;
@@ -71,3 +72,17 @@ function describeEnv(variable: V1EnvVar): string {
   if (field !== undefined) return `field:${field.fieldPath}`;
   return variable.value ?? '';
 }
+
+/** The project's dashboard as far as the operator reads it: a uid, a title, panels and the variables it starts on. */
+export const dashboardFixture: Dashboard = {
+  uid: 'hearth',
+  title: 'Hearth',
+  panels: [],
+  templating: {
+    list: [
+      { name: 'datasource', type: 'datasource', current: {} },
+      { name: 'namespace', type: 'query', current: {} },
+      { name: 'hearth', type: 'query', current: {} },
+    ],
+  },
+};
