@@ -133,7 +133,15 @@ describe('ruleGroupsOf', () => {
       [{ groups: [{ name: 'g', rules: [{ alert: 'a', expr: { x: 1 } }] }] }, /group 0 /],
       [{ groups: [{ name: 'g', rules: {} }] }, /group 0 /],
       [{ groups: ['g'] }, /group 0 /],
-      [{ groups: [{ name: 'g', rules: [] }, { name: 1, rules: [] }] }, /group 1 /],
+      [
+        {
+          groups: [
+            { name: 'g', rules: [] },
+            { name: 1, rules: [] },
+          ],
+        },
+        /group 1 /,
+      ],
     ];
     for (const [document, message] of cases) {
       const parsed = ruleGroupsOf(document);

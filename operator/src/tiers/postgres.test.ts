@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { HearthSpec } from '../api/index.ts';
 import { defaultTierContext } from './context.ts';
 import { desiredPostgres, postgresEnv, postgresSecrets } from './postgres.ts';
-import { containerOf, envOf, find, hearthFixture, kindsAndNames, podSpecOf } from './testing.ts';
+import { commonLabels } from './labels.ts';
+import { claimsOf, containerOf, envOf, find, hearthFixture, kindsAndNames, podSpecOf } from './testing.ts';
 
 const ctx = defaultTierContext;
 const external = { external: { secretRef: { name: 'pg' } } };
 const single = (spec: HearthSpec = {}) => hearthFixture({ tier: 'single', ...spec });
 const clustered = (spec: HearthSpec = {}) => hearthFixture({ tier: 'clustered', ...spec });
-
-/** A volume claim template's name, size and class; its labels carry no version, as a template never changes. */
-function claimOf(claim: V1PersistentVolumeClaim) {
-  return {
-    name: claim.metadata?.name,
-    size: claim.spec?.resources?.requests?.['storage'],
-    storageClass: claim.spec?.storageClassName,
-    version: claim.metadata?.labels?.['app.kubernetes.io/version'],
-  };
-}
 
 describe('desiredPostgres', () => {
   it('is a StatefulSet of its own in the single tier, CloudNativePG’s Cluster in the clustered one, nothing when external', () => {
@@ -82,8 +72,9 @@ describe('desiredPostgres', () => {
     ];
     for (const { name, spec, want } of cases) {
       const set = find(desiredPostgres(single(spec), ctx), 'StatefulSet', 'acme-postgres');
-      const claims = (set.spec?.volumeClaimTemplates ?? []).map(claimOf);
-      assert.deepEqual(claims, [{ name: 'data', size: want[0], storageClass: want[1], version: undefined }], name);
+      assert.deepEqual(claimsOf(set), [{ name: 'data', size: want[0], storageClass: want[1] }], name);
+      const labels = set.spec?.volumeClaimTemplates?.map((claim) => claim.metadata?.labels ?? {});
+      assert.deepEqual(labels, [commonLabels('acme', 'postgres')], `${name}: no version in a template's labels, which never change`);
       assert.equal(containerOf(set).image, want[2], name);
     }
   });

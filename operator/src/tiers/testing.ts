@@ -46,6 +46,15 @@ export function kindsAndNames(objects: readonly DesiredObject[]): string[] {
   return objects.map((object) => `${object.kind}/${object.metadata.name}`);
 }
 
+/** A StatefulSet's volume claim templates, each as its name, requested size and storage class. */
+export function claimsOf(set: ObjectOfKind<'StatefulSet'>): { name: string | undefined; size: string | undefined; storageClass: string | undefined }[] {
+  return (set.spec?.volumeClaimTemplates ?? []).map((claim) => ({
+    name: claim.metadata?.name,
+    size: claim.spec?.resources?.requests?.['storage'],
+    storageClass: claim.spec?.storageClassName,
+  }));
+}
+
 export function podSpecOf(object: DesiredObject): V1PodSpec {
   if (object.kind !== 'StatefulSet' && object.kind !== 'Deployment') throw new Error(`${object.kind} has no pod`);
   const spec = object.spec?.template.spec;
