@@ -213,9 +213,10 @@ describe('the image', () => {
       deploy: { helm: { releases: { chartPath: string; setValueTemplates: Record<string, string>; setValues?: Record<string, unknown> }[] } };
     };
     const [artifact] = skaffold.build.artifacts;
-    assert.equal(artifact?.docker.dockerfile, 'Dockerfile');
     const [release] = skaffold.deploy.helm.releases;
-    assert.equal(release?.chartPath, 'charts/hearth-operator');
+    assert.ok(artifact !== undefined && release !== undefined, 'skaffold.yaml builds an image and deploys a release');
+    assert.equal(artifact.docker.dockerfile, 'Dockerfile');
+    assert.equal(release.chartPath, 'charts/hearth-operator');
     const has = (key: string): boolean => {
       let node: unknown = values;
       for (const part of key.split('.')) {
@@ -224,8 +225,8 @@ describe('the image', () => {
       }
       return true;
     };
-    for (const key of [...Object.keys(release?.setValueTemplates ?? {}), ...Object.keys(release?.setValues ?? {})])
+    for (const key of [...Object.keys(release.setValueTemplates), ...Object.keys(release.setValues ?? {})])
       assert.ok(has(key), `${key} is a value of the chart`);
-    assert.match(release?.setValueTemplates['image.repository'] ?? '', new RegExp(`IMAGE_REPO_${artifact?.image}\\b`));
+    assert.match(release.setValueTemplates['image.repository'] ?? '', new RegExp(`IMAGE_REPO_${artifact.image}\\b`));
   });
 });
