@@ -111,16 +111,18 @@ function find(manifests: readonly Manifest[], kind: string, name?: string): Mani
 function grants(rules: readonly Rule[]): Map<string, Set<string>> {
   const granted = new Map<string, Set<string>>();
   for (const rule of rules) {
-    for (const group of rule.apiGroups ?? []) {
-      for (const resource of rule.resources ?? []) {
-        const key = `${group === '' ? 'core' : group}/${resource}`;
-        const verbs = granted.get(key) ?? new Set<string>();
-        for (const verb of rule.verbs) verbs.add(verb);
-        granted.set(key, verbs);
-      }
+    for (const key of resourcesOf(rule)) {
+      const verbs = granted.get(key) ?? new Set<string>();
+      for (const verb of rule.verbs) verbs.add(verb);
+      granted.set(key, verbs);
     }
   }
   return granted;
+}
+
+/** Each group/resource a rule names, the core group as `core`. */
+function resourcesOf(rule: Rule): string[] {
+  return (rule.apiGroups ?? []).flatMap((group) => (rule.resources ?? []).map((resource) => `${group === '' ? 'core' : group}/${resource}`));
 }
 
 // operator/src/reconcile writes with server-side apply and merge patches, never PUT: no update.

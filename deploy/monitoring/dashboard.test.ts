@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { placedPanels, panelQueries, rangesIn, selectorsIn, variableQuery, type Dashboard, type DashboardVariable, type Selector } from '@hearth/harness';
+import {
+  placedPanels,
+  panelQueries,
+  rangesIn,
+  selectorsIn,
+  variableQuery,
+  type Dashboard,
+  type DashboardPanel,
+  type DashboardVariable,
+  type Selector,
+} from '@hearth/harness';
 
 /**
  * The rules a shipped Grafana dashboard must keep, checked on its JSON: it follows the data source
@@ -54,6 +64,15 @@ const usesDatasourceVariable = (datasource: unknown): boolean => (datasource as 
 const matcherOf = (selector: Selector, label: string): string | undefined =>
   selector.matchers.find((matcher) => matcher.label === label && (matcher.op === '=' || matcher.op === '=~'))?.value;
 
+/** What every panel must have, each with what is said of a panel without it. */
+const panelChecks: readonly (readonly [string, (panel: DashboardPanel) => boolean])[] = [
+  ['the panel does not use ${datasource}', (panel) => usesDatasourceVariable(panel.datasource)],
+  ['a query does not use ${datasource}', (panel) => (panel.targets ?? []).every((target) => usesDatasourceVariable(target.datasource))],
+  ['no description', (panel) => (panel.description ?? '').trim().length >= 20],
+  ['no unit (fieldConfig.defaults.unit)', (panel) => (panel.fieldConfig?.defaults?.unit ?? '') !== ''],
+  ['no query', (panel) => (panel.targets ?? []).some((target) => (target.expr ?? '') !== '')],
+];
+
 describe('the Hearth Grafana dashboard (deploy/monitoring/hearth-dashboard.json)', () => {
   const panels = placedPanels(dashboard);
   const queries = panelQueries(dashboard);
@@ -95,15 +114,7 @@ describe('the Hearth Grafana dashboard (deploy/monitoring/hearth-dashboard.json)
   });
 
   it('every panel asks ${datasource}, says what it shows, and has a unit and a query', () => {
-    const faults = panels.flatMap(({ panel }) => {
-      const why: string[] = [];
-      if (!usesDatasourceVariable(panel.datasource)) why.push('the panel does not use ${datasource}');
-      if ((panel.targets ?? []).some((target) => !usesDatasourceVariable(target.datasource))) why.push('a query does not use ${datasource}');
-      if ((panel.description ?? '').trim().length < 20) why.push('no description');
-      if ((panel.fieldConfig?.defaults?.unit ?? '') === '') why.push('no unit (fieldConfig.defaults.unit)');
-      if (!(panel.targets ?? []).some((target) => (target.expr ?? '') !== '')) why.push('no query');
-      return why.map((reason) => `${panel.title}: ${reason}`);
-    });
+    const faults = panels.flatMap(({ panel }) => panelChecks.filter(([, holds]) => !holds(panel)).map(([reason]) => `${panel.title}: ${reason}`));
     assert.deepEqual(faults, []);
   });
 

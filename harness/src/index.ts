@@ -40,3 +40,16 @@ export {
 } from './grafana-dashboard.ts';
 export { describeSpans, SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
 export { dashboardQueryProblems } from './dashboard-queries.ts';
+export {
+  copiesOf,
+  execForm,
+  imagePathOf,
+  isIgnored,
+  lastOf,
+  parseDockerfile,
+  parseDockerignore,
+  type Copy,
+  type Dockerfile,
+  type Instruction,
+  type Stage,
+} from './dockerfile.ts';

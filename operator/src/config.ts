@@ -53,7 +53,14 @@ function text(env: Env, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+/** A whole number's default when unset, and the range it must be in (no upper end when max is not given). */
+interface IntegerBounds {
+  readonly fallback: number;
+  readonly min: number;
+  readonly max?: number;
+}
+
+function integer(env: Env, name: string, { fallback, min, max = Number.MAX_SAFE_INTEGER }: IntegerBounds): number {
   const raw = text(env, name);
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `"${raw}" is not a whole number`);
@@ -102,9 +109,9 @@ function leaderElection(env: Env, watched: readonly string[] | undefined): Opera
   const leaseName = name(env, 'HEARTH_OPERATOR_LEASE_NAME', dnsSubdomain, 'hearth-operator') ?? 'hearth-operator';
   const leaseNamespace = name(env, 'HEARTH_OPERATOR_LEASE_NAMESPACE', dnsLabel, text(env, 'POD_NAMESPACE') ?? watched?.[0] ?? 'default') ?? 'default';
   const identity = text(env, 'HEARTH_OPERATOR_IDENTITY') ?? `${text(env, 'POD_NAME') ?? hostname()}_${process.pid}`;
-  const leaseDurationMs = integer(env, 'HEARTH_OPERATOR_LEASE_DURATION_SECONDS', 15, 1, 3600) * 1000;
-  const renewDeadlineMs = integer(env, 'HEARTH_OPERATOR_RENEW_DEADLINE_SECONDS', 10, 1, 3600) * 1000;
-  const retryPeriodMs = integer(env, 'HEARTH_OPERATOR_RETRY_PERIOD_SECONDS', 2, 1, 3600) * 1000;
+  const leaseDurationMs = integer(env, 'HEARTH_OPERATOR_LEASE_DURATION_SECONDS', { fallback: 15, min: 1, max: 3600 }) * 1000;
+  const renewDeadlineMs = integer(env, 'HEARTH_OPERATOR_RENEW_DEADLINE_SECONDS', { fallback: 10, min: 1, max: 3600 }) * 1000;
+  const retryPeriodMs = integer(env, 'HEARTH_OPERATOR_RETRY_PERIOD_SECONDS', { fallback: 2, min: 1, max: 3600 }) * 1000;
   try {
     leaderElectionTiming({ leaseDurationMs, renewDeadlineMs, retryPeriodMs });
   } catch (error) {
@@ -120,16 +127,16 @@ export function loadConfig(env: Env = process.env): OperatorConfig {
     inCluster: text(env, 'KUBERNETES_SERVICE_HOST') !== undefined,
     namespaces,
     leaderElection: leaderElection(env, namespaces),
-    httpPort: integer(env, 'HEARTH_OPERATOR_HTTP_PORT', 8080, 0, 65535),
+    httpPort: integer(env, 'HEARTH_OPERATOR_HTTP_PORT', { fallback: 8080, min: 0, max: 65535 }),
     httpHost: text(env, 'HEARTH_OPERATOR_HTTP_HOST') ?? '0.0.0.0',
-    resyncMs: integer(env, 'HEARTH_OPERATOR_RESYNC_SECONDS', 600, 0) * 1000,
-    workers: integer(env, 'HEARTH_OPERATOR_WORKERS', 4, 1, 256),
-    notReadyRequeueMs: integer(env, 'HEARTH_OPERATOR_NOT_READY_REQUEUE_SECONDS', 15, 1) * 1000,
-    discoveryMs: integer(env, 'HEARTH_OPERATOR_DISCOVERY_SECONDS', 30, 1) * 1000,
-    shutdownDeadlineMs: integer(env, 'HEARTH_OPERATOR_SHUTDOWN_SECONDS', 30, 0) * 1000,
+    resyncMs: integer(env, 'HEARTH_OPERATOR_RESYNC_SECONDS', { fallback: 600, min: 0 }) * 1000,
+    workers: integer(env, 'HEARTH_OPERATOR_WORKERS', { fallback: 4, min: 1, max: 256 }),
+    notReadyRequeueMs: integer(env, 'HEARTH_OPERATOR_NOT_READY_REQUEUE_SECONDS', { fallback: 15, min: 1 }) * 1000,
+    discoveryMs: integer(env, 'HEARTH_OPERATOR_DISCOVERY_SECONDS', { fallback: 30, min: 1 }) * 1000,
+    shutdownDeadlineMs: integer(env, 'HEARTH_OPERATOR_SHUTDOWN_SECONDS', { fallback: 30, min: 0 }) * 1000,
     image: text(env, 'HEARTH_OPERATOR_DEFAULT_IMAGE') ?? defaultHearthImage,
     version: text(env, 'HEARTH_OPERATOR_DEFAULT_VERSION') ?? defaultHearthVersion,
-    maxReplicas: integer(env, 'HEARTH_OPERATOR_MAX_REPLICAS', maxReplicasCeiling, 1, maxReplicasCeiling),
+    maxReplicas: integer(env, 'HEARTH_OPERATOR_MAX_REPLICAS', { fallback: maxReplicasCeiling, min: 1, max: maxReplicasCeiling }),
     backendImages: {
       postgres: text(env, 'HEARTH_OPERATOR_POSTGRES_IMAGE') ?? defaultBackendImages.postgres,
       nats: text(env, 'HEARTH_OPERATOR_NATS_IMAGE') ?? defaultBackendImages.nats,

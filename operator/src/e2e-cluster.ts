@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { kubeBinaries, removeDir, startControlPlane, tempDir, type ControlPlane } from '@hearth/harness';
+import { kubeBinaries, removeDir, startControlPlane, tempDir, type ControlPlane, type KubeBinaries } from '@hearth/harness';
 import { repoRoot } from './api/generate.ts';
 import { eventually } from '@hearth/kube-runtime/testing';
 
@@ -83,16 +83,13 @@ export async function startE2eCluster(suite: string, env: Env = process.env): Pr
   let controlPlane: ControlPlane | undefined;
   try {
     const binaries = await kubeBinaries();
-    if (target.type === 'control-plane') {
-      if (binaries === null) throw new Error('kube-apiserver and kubectl are not built: run `make kube-bins`');
-      controlPlane = await startControlPlane({ binaries });
-    }
+    controlPlane = await startOwnControlPlane(target, binaries);
     const kubeconfigPath = controlPlane?.kubeconfigPath ?? (target.type === 'existing' ? target.kubeconfig : '');
     // The kubectl built with the control plane when there is one, else the one on PATH.
     const kubectlPath = binaries?.kubectl ?? 'kubectl';
     const kubectl = async (...args: string[]): Promise<string> =>
       (await run(kubectlPath, ['--kubeconfig', kubeconfigPath, '--cache-dir', path.join(work, 'cache'), ...args], { maxBuffer: 64 * 1024 * 1024 })).stdout;
-    const setup = await prepareNamespace(kubectl, suite, target, work, env);
+    const setup = await prepareNamespace(kubectl, { suite, target, work, image: e2eImage(env) });
     const started = controlPlane;
     return {
       target,
@@ -116,29 +113,46 @@ export async function startE2eCluster(suite: string, env: Env = process.env): Pr
   }
 }
 
+/** A control plane of the suite's own when the target is one; undefined on an existing cluster. */
+async function startOwnControlPlane(target: E2eTarget, binaries: KubeBinaries | null): Promise<ControlPlane | undefined> {
+  if (target.type !== 'control-plane') return undefined;
+  if (binaries === null) throw new Error('kube-apiserver and kubectl are not built: run `make kube-bins`');
+  return startControlPlane({ binaries });
+}
+
+/** HEARTH_E2E_IMAGE, or undefined when unset or blank. */
+function e2eImage(env: Env): string | undefined {
+  const image = env.HEARTH_E2E_IMAGE?.trim();
+  return image === undefined || image === '' ? undefined : image;
+}
+
 type Kubectl = (...args: string[]) => Promise<string>;
+
+/** What a run's namespace is prepared for: the suite, where it runs, its scratch directory and the Hearth image. */
+interface NamespaceSetup {
+  readonly suite: string;
+  readonly target: E2eTarget;
+  readonly work: string;
+  readonly image: string | undefined;
+}
 
 /** The CRD, the run's namespace, and what the cluster runs that decides how the suite waits. */
 async function prepareNamespace(
   kubectl: Kubectl,
-  suite: string,
-  target: E2eTarget,
-  work: string,
-  env: Env,
+  { suite, target, work, image }: NamespaceSetup,
 ): Promise<Pick<E2eCluster, 'namespace' | 'workloadControllers' | 'image'>> {
   await ensureCrd(kubectl);
   const namespace = `hearth-e2e-${suite}-${randomBytes(3).toString('hex')}`;
   await kubectl('create', 'namespace', namespace);
   await kubectl('label', 'namespace', namespace, `${e2eNamespaceLabel}=${suite}`);
   const workloadControllers = target.type === 'existing' && (await hasWorkloadControllers(kubectl, namespace, work));
-  const image = env.HEARTH_E2E_IMAGE?.trim();
-  if (workloadControllers && (image === undefined || image === '')) {
+  if (workloadControllers && image === undefined) {
     await kubectl('delete', 'namespace', namespace, '--wait=false');
     throw new Error(
       'this cluster runs workload controllers, so Hearth pods must really start: set HEARTH_E2E_IMAGE to a repository the cluster can pull with tags 0.1.0 and 0.2.0 (docs/operator.md, Testing against a cluster)',
     );
   }
-  return { namespace, workloadControllers, image: image === undefined || image === '' ? undefined : image };
+  return { namespace, workloadControllers, image };
 }
 
 async function ensureCrd(kubectl: Kubectl): Promise<void> {

@@ -58,56 +58,26 @@ describe('spec.observability on a real API server', { timeout: suiteTimeoutMs(ta
       .filter((event) => event.type === 'Warning')
       .map((event) => event.reason);
 
-  before(async () => {
-    cluster = await startE2eCluster('observability');
-    metricsPort = await freePort();
-    operator = await startOperator(metricsPort, { HEARTH_OPERATOR_LEADER_ELECTION: 'false', HEARTH_OPERATOR_DISCOVERY_SECONDS: '1' });
-  });
-
-  after(async () => {
-    if (cluster !== undefined) await stopOperator(operator);
-    await cluster?.stop();
-  });
-
-  it(
-    'without the Prometheus Operator: the workloads and the dashboard, Ready, and MonitoringReady False saying what to install',
-    onTheTestControlPlane,
-    async () => {
-      await applyExample(examples.single, 'beacon');
-      await observe('beacon', all);
-      await eventually('MonitoringReady', async () => (await condition('beacon'))?.reason === 'PrometheusOperatorNotInstalled', 30_000, 200);
-      const monitoringReady = await condition('beacon');
-      assert.equal(monitoringReady?.status, 'False');
-      assert.match(
-        monitoringReady?.message ?? '',
-        /spec\.observability\.serviceMonitor needs the Prometheus Operator's ServiceMonitor and PodMonitor \(monitoring\.coreos\.com\/v1\)/,
-      );
-      assert.match(monitoringReady?.message ?? '', /made: ConfigMap beacon-grafana-dashboard$/);
-      assert.deepEqual(await monitoring('beacon', false), ['ConfigMap/beacon-grafana-dashboard']);
-      // The rest of the Hearth is not held back.
-      assert.deepEqual((await workloads('beacon')).map((item) => `${item.kind}/${item.metadata.name}`).sort(), [
-        'Deployment/beacon-gateway',
-        'Deployment/beacon-messaging',
-        'Deployment/beacon-realtime',
-        'StatefulSet/beacon-nats',
-        'StatefulSet/beacon-postgres',
-        'StatefulSet/beacon-redis',
-      ]);
-      await markReady('beacon');
-      await eventually('beacon Ready', () => isHearthReady('beacon'), 20_000, 200);
-      assert.equal((await condition('beacon'))?.status, 'False', 'Ready does not wait for monitoring, nor clear its condition');
-      assert.ok((await warnings('beacon')).includes('PrometheusOperatorNotInstalled'), 'a Warning event says so too');
-
-      const configMap = await stored('configmap', 'beacon-grafana-dashboard');
-      assert.equal(configMap.metadata.labels?.grafana_dashboard, '1');
-      assert.equal(configMap.metadata.labels?.release, 'kube-prometheus-stack');
-      const dashboard = JSON.parse(configMap.data?.[`hearth-${cluster.namespace}-beacon.json`] ?? '{}') as { title?: string; panels?: unknown[] };
-      assert.equal(dashboard.title, `Hearth (${cluster.namespace}/beacon)`);
-      assert.ok((dashboard.panels?.length ?? 0) > 0);
-    },
-  );
-
-  it('once its CRDs are installed: the ServiceMonitor, PodMonitor and PrometheusRule, held by the API server as built', onTheTestControlPlane, async () => {
+  /** MonitoringReady False, naming what to install and what was made all the same. */
+  const assertSaysWhatToInstall = async (name: string): Promise<void> => {
+    const monitoringReady = await condition(name);
+    assert.equal(monitoringReady?.status, 'False');
+    assert.match(
+      monitoringReady?.message ?? '',
+      /spec\.observability\.serviceMonitor needs the Prometheus Operator's ServiceMonitor and PodMonitor \(monitoring\.coreos\.com\/v1\)/,
+    );
+    assert.match(monitoringReady?.message ?? '', new RegExp(`made: ConfigMap ${name}-grafana-dashboard$`));
+  };
+  /** The dashboard ConfigMap: labelled for the Grafana sidecar and with spec.observability.labels, the dashboard the Hearth's own. */
+  const assertDashboardConfigMap = async (name: string): Promise<void> => {
+    const configMap = await stored('configmap', `${name}-grafana-dashboard`);
+    assert.equal(configMap.metadata.labels?.grafana_dashboard, '1');
+    assert.equal(configMap.metadata.labels?.release, 'kube-prometheus-stack');
+    const dashboard = JSON.parse(configMap.data?.[`hearth-${cluster.namespace}-${name}.json`] ?? '{}') as { title?: string; panels?: unknown[] };
+    assert.equal(dashboard.title, `Hearth (${cluster.namespace}/${name})`);
+    assert.ok((dashboard.panels?.length ?? 0) > 0);
+  };
+  const installPrometheusOperatorCrds = async (): Promise<void> => {
     for (const crd of ['serviceMonitors', 'podMonitors', 'prometheusRules'] as const) await kubectl('apply', '--server-side', '-f', await thirdPartyCrd(crd));
     await kubectl(
       'wait',
@@ -117,13 +87,13 @@ describe('spec.observability on a real API server', { timeout: suiteTimeoutMs(ta
       'crd/podmonitors.monitoring.coreos.com',
       'crd/prometheusrules.monitoring.coreos.com',
     );
-    await eventually('MonitoringReady True', async () => (await condition('beacon'))?.status === 'True', discoveryMs, 250);
-    assert.deepEqual(await monitoring('beacon'), ['ConfigMap/beacon-grafana-dashboard', 'PodMonitor/beacon', 'PrometheusRule/beacon', 'ServiceMonitor/beacon']);
-    assert.equal((await condition('beacon'))?.reason, 'MonitoringConfigured');
-
-    // What the operator builds from the Hearth as stored is what the API server holds: a field its
-    // CRD did not know would have been pruned away and fail this, and the strict dry run refuses it.
-    const hearth = await hearthOf('beacon');
+  };
+  /**
+   * What the operator builds from the Hearth as stored is what the API server holds: a field its
+   * CRD did not know would have been pruned away and fail this, and the strict dry run refuses it.
+   */
+  const assertStoredAsBuilt = async (name: string): Promise<void> => {
+    const hearth = await hearthOf(name);
     const tier = desiredObjects(hearth, defaultTierContext);
     assert.ok(tier.ok);
     const files = createMonitoringFiles();
@@ -154,26 +124,79 @@ describe('spec.observability on a real API server', { timeout: suiteTimeoutMs(ta
       '-f',
       file,
     );
-    assert.match(dryRun, /servicemonitor\.monitoring\.coreos\.com\/beacon serverside-applied \(server dry run\)/);
-
-    const monitor = await stored('servicemonitor', 'beacon');
+    assert.match(dryRun, new RegExp(`servicemonitor\\.monitoring\\.coreos\\.com/${name} serverside-applied \\(server dry run\\)`));
+  };
+  /** The ServiceMonitor selects the Hearth's Services in its namespace, the PodMonitor its messaging pods. */
+  const assertSelectsItsOwn = async (name: string): Promise<void> => {
+    const monitor = await stored('servicemonitor', name);
     assert.deepEqual((monitor.spec?.selector as { matchExpressions: unknown }).matchExpressions, [
       { key: 'app.kubernetes.io/component', operator: 'In', values: ['gateway', 'realtime'] },
     ]);
     assert.deepEqual(monitor.spec?.namespaceSelector, { matchNames: [cluster.namespace] });
     assert.equal(monitor.metadata.labels?.release, 'kube-prometheus-stack');
-    const podMonitor = await stored('podmonitor', 'beacon');
+    const podMonitor = await stored('podmonitor', name);
     assert.deepEqual((podMonitor.spec?.selector as { matchExpressions: unknown }).matchExpressions, [
       { key: 'app.kubernetes.io/component', operator: 'In', values: ['messaging'] },
     ]);
-    const rule = await stored('prometheusrule', 'beacon');
+  };
+  /** The PrometheusRule holds every group of deploy/monitoring/hearth-rules.yaml, each expression restricted to the Hearth. */
+  const assertRulesRestricted = async (name: string): Promise<void> => {
+    const rule = await stored('prometheusrule', name);
     const original = parse(await readFile(path.join(repoRoot, 'deploy', 'monitoring', 'hearth-rules.yaml'), 'utf8')) as { groups: RuleGroup[] };
     const groups = rule.spec?.groups as RuleGroup[];
     assert.deepEqual(
       groups.map((group) => [group.name, group.rules.length]),
       original.groups.map((group) => [group.name, group.rules.length]),
     );
-    for (const group of groups) for (const each of group.rules) assert.match(each.expr, new RegExp(`\\{namespace="${cluster.namespace}",hearth="beacon"`));
+    for (const group of groups) for (const each of group.rules) assert.match(each.expr, new RegExp(`\\{namespace="${cluster.namespace}",hearth="${name}"`));
+  };
+
+  before(async () => {
+    cluster = await startE2eCluster('observability');
+    metricsPort = await freePort();
+    operator = await startOperator(metricsPort, { HEARTH_OPERATOR_LEADER_ELECTION: 'false', HEARTH_OPERATOR_DISCOVERY_SECONDS: '1' });
+  });
+
+  after(async () => {
+    if (cluster !== undefined) await stopOperator(operator);
+    await cluster?.stop();
+  });
+
+  it(
+    'without the Prometheus Operator: the workloads and the dashboard, Ready, and MonitoringReady False saying what to install',
+    onTheTestControlPlane,
+    async () => {
+      await applyExample(examples.single, 'beacon');
+      await observe('beacon', all);
+      await eventually('MonitoringReady', async () => (await condition('beacon'))?.reason === 'PrometheusOperatorNotInstalled', 30_000, 200);
+      await assertSaysWhatToInstall('beacon');
+      assert.deepEqual(await monitoring('beacon', false), ['ConfigMap/beacon-grafana-dashboard']);
+      // The rest of the Hearth is not held back.
+      assert.deepEqual((await workloads('beacon')).map((item) => `${item.kind}/${item.metadata.name}`).sort(), [
+        'Deployment/beacon-gateway',
+        'Deployment/beacon-messaging',
+        'Deployment/beacon-realtime',
+        'StatefulSet/beacon-nats',
+        'StatefulSet/beacon-postgres',
+        'StatefulSet/beacon-redis',
+      ]);
+      await markReady('beacon');
+      await eventually('beacon Ready', () => isHearthReady('beacon'), 20_000, 200);
+      assert.equal((await condition('beacon'))?.status, 'False', 'Ready does not wait for monitoring, nor clear its condition');
+      assert.ok((await warnings('beacon')).includes('PrometheusOperatorNotInstalled'), 'a Warning event says so too');
+
+      await assertDashboardConfigMap('beacon');
+    },
+  );
+
+  it('once its CRDs are installed: the ServiceMonitor, PodMonitor and PrometheusRule, held by the API server as built', onTheTestControlPlane, async () => {
+    await installPrometheusOperatorCrds();
+    await eventually('MonitoringReady True', async () => (await condition('beacon'))?.status === 'True', discoveryMs, 250);
+    assert.deepEqual(await monitoring('beacon'), ['ConfigMap/beacon-grafana-dashboard', 'PodMonitor/beacon', 'PrometheusRule/beacon', 'ServiceMonitor/beacon']);
+    assert.equal((await condition('beacon'))?.reason, 'MonitoringConfigured');
+    await assertStoredAsBuilt('beacon');
+    await assertSelectsItsOwn('beacon');
+    await assertRulesRestricted('beacon');
   });
 
   it('an embedded Hearth is scraped through its one Service: a ServiceMonitor and no PodMonitor', onTheTestControlPlane, async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isRolledOut, type Item, type WorkloadStatus } from './operator-test-support.ts';
+import { halfRolledOutStatus, isRolledOut, rolledOutStatus, type Item, type WorkloadStatus } from './operator-test-support.ts';
 
 function workload(kind: 'Deployment' | 'StatefulSet', status: WorkloadStatus, replicas = 2, generation = 3): Item {
   return { kind, metadata: { name: 'w', namespace: 'n', uid: 'u', resourceVersion: '1', generation }, spec: { replicas }, status };
@@ -29,4 +29,32 @@ describe('isRolledOut (kubectl rollout status)', () => {
     },
   ];
   for (const { name, item, want } of cases) it(name, () => assert.equal(isRolledOut(item), want));
+});
+
+describe('the status the kit writes in place of the workload controllers', () => {
+  it('is rolled out once every pod is up, and not halfway through', () => {
+    for (const kind of ['Deployment', 'StatefulSet'] as const) {
+      const item = workload(kind, {});
+      assert.equal(isRolledOut({ ...item, status: rolledOutStatus(item) }), true, kind);
+      assert.equal(isRolledOut({ ...item, status: halfRolledOutStatus(item) }), false, kind);
+    }
+  });
+
+  it('halfway: the new generation observed, one pod short of updated, the old ones still serving', () => {
+    assert.deepEqual(halfRolledOutStatus(workload('Deployment', {}, 3)), {
+      updatedReplicas: 2,
+      observedGeneration: 3,
+      replicas: 4,
+      readyReplicas: 3,
+      availableReplicas: 3,
+    });
+    assert.deepEqual(halfRolledOutStatus(workload('StatefulSet', {}, 2)), {
+      updatedReplicas: 1,
+      observedGeneration: 3,
+      replicas: 2,
+      readyReplicas: 2,
+      currentRevision: 'r1',
+      updateRevision: 'r2',
+    });
+  });
 });

@@ -87,6 +87,12 @@ export const examples = { embedded: 'embedded.yaml', single: 'single.yaml', clus
  * run's namespace, so Hearths are told apart by name.
  */
 export function operatorTestKit(cluster: () => E2eCluster, metricsPort: () => number) {
+  const kube = kubectlKit(cluster);
+  return { ...kube, ...hearthKit(cluster, kube), ...operatorProcessKit(cluster, kube, metricsPort) };
+}
+
+/** kubectl in the run's namespace, and what the tests read and write with it. */
+function kubectlKit(cluster: () => E2eCluster) {
   const kubectl = (...args: string[]): Promise<string> => cluster().kubectl('-n', cluster().namespace, ...args);
   const getJson = async <T>(...args: string[]): Promise<T> => JSON.parse(await kubectl('get', '-o', 'json', ...args)) as T;
   const exists = async (...args: string[]): Promise<boolean> => (await kubectl('get', '--ignore-not-found', '-o', 'name', ...args)).trim() !== '';
@@ -95,7 +101,26 @@ export function operatorTestKit(cluster: () => E2eCluster, metricsPort: () => nu
   const workloads = async (name: string): Promise<Item[]> => (await getJson<{ items: Item[] }>('statefulsets,deployments', '-l', instanceSelector(name))).items;
   const statusPatch = (kind: string, name: string, status: unknown): Promise<string> =>
     kubectl('patch', kind, name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status }));
+  return { kubectl, getJson, exists, hearthOf, owned, workloads, statusPatch };
+}
 
+type KubectlKit = ReturnType<typeof kubectlKit>;
+
+/**
+ * What the workload controllers report halfway through a rollout of the latest spec: the new
+ * generation observed, one pod short of updated, the old pods still serving.
+ */
+export function halfRolledOutStatus(item: Item): WorkloadStatus {
+  const replicas = item.spec?.replicas ?? 1;
+  const common: WorkloadStatus = { updatedReplicas: replicas - 1 };
+  if (item.metadata.generation !== undefined) common.observedGeneration = item.metadata.generation;
+  return item.kind === 'StatefulSet'
+    ? { ...common, replicas, readyReplicas: replicas, currentRevision: 'r1', updateRevision: 'r2' }
+    : { ...common, replicas: replicas + 1, readyReplicas: replicas, availableReplicas: replicas };
+}
+
+/** The run's Hearths: applied from the examples, and their workloads made (or waited) ready. */
+function hearthKit(cluster: () => E2eCluster, { kubectl, hearthOf, workloads, statusPatch }: KubectlKit) {
   /**
    * Applies docs/examples/<file> as it is or, given a name, renamed (with a host of its own, as an
    * ingress controller's admission would demand); with HEARTH_E2E_IMAGE, on that image.
@@ -129,26 +154,20 @@ export function operatorTestKit(cluster: () => E2eCluster, metricsPort: () => nu
     }
     for (const item of await workloads(name)) await statusPatch(item.kind.toLowerCase(), item.metadata.name, rolledOutStatus(item));
   };
-  /**
-   * What the workload controllers report halfway through a rollout of the latest spec: the new
-   * generation observed, one pod short of updated, the old pods still serving. Only without controllers.
-   */
+  /** halfRolledOutStatus on the workloads `only` picks. Only without controllers. */
   const markHalfRolledOut = async (name: string, only: (item: Item) => boolean): Promise<void> => {
     if (cluster().workloadControllers) throw new Error('markHalfRolledOut: the cluster runs workload controllers, which would overwrite it');
-    for (const item of (await workloads(name)).filter(only)) {
-      const replicas = item.spec?.replicas ?? 1;
-      const common = { observedGeneration: item.metadata.generation, updatedReplicas: replicas - 1 };
-      if (item.kind === 'StatefulSet') {
-        await statusPatch('statefulset', item.metadata.name, { ...common, replicas, readyReplicas: replicas, currentRevision: 'r1', updateRevision: 'r2' });
-      } else {
-        await statusPatch('deployment', item.metadata.name, { ...common, replicas: replicas + 1, readyReplicas: replicas, availableReplicas: replicas });
-      }
-    }
+    for (const item of (await workloads(name)).filter(only)) await statusPatch(item.kind.toLowerCase(), item.metadata.name, halfRolledOutStatus(item));
   };
   const isHearthReady = async (name: string): Promise<boolean> => {
     const hearth = await hearthOf(name);
     return hearth.status?.phase === 'Ready' && hearth.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
   };
+  return { applyExample, markReady, markHalfRolledOut, isHearthReady };
+}
+
+/** The operator as a process of the suite: its environment, start and stop, and its metrics. */
+function operatorProcessKit(cluster: () => E2eCluster, { kubectl }: KubectlKit, metricsPort: () => number) {
   /** The sum of the operator's metric lines that match. */
   const metric = async (pattern: RegExp, port = metricsPort()): Promise<number> => {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -204,23 +223,5 @@ export function operatorTestKit(cluster: () => E2eCluster, metricsPort: () => nu
     if (process.env.HEARTH_TEST_OPERATOR_LOG === '1' && operator !== undefined) process.stderr.write(operator.output());
     await operator?.stop('SIGTERM', 10_000);
   };
-  return {
-    startOperator,
-    stopOperator,
-    kubectl,
-    getJson,
-    exists,
-    hearthOf,
-    owned,
-    workloads,
-    statusPatch,
-    applyExample,
-    markReady,
-    markHalfRolledOut,
-    isHearthReady,
-    metric,
-    operatorEnv,
-    operatorReady,
-    deleteHearths,
-  };
+  return { startOperator, stopOperator, metric, operatorEnv, operatorReady, deleteHearths };
 }

@@ -102,7 +102,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
         .get(kind)
         ?.list()
         .filter((object) => object.metadata?.namespace === namespace),
-    hasCloudNativePG: createGroupDiscovery(client, cloudNativePGGroupVersion, 'clusters', config.discoveryMs),
+    hasCloudNativePG: createGroupDiscovery(client, { groupVersion: cloudNativePGGroupVersion, plural: 'clusters' }, config.discoveryMs),
     servedMonitoringKinds: createMonitoringDiscovery(client, config.discoveryMs),
     notReadyRequeueMs: config.notReadyRequeueMs,
     onApply: applyCounter(registry),

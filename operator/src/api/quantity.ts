@@ -13,18 +13,37 @@ const decimalExponents: Readonly<Record<string, number>> = { n: -9, u: -6, m: -3
 
 const quantityPattern = /^([0-9]+)?(?:\.([0-9]*))?(?:([KMGTPE]i)|[eE]([-+]?[0-9]+)|([numkMGTPE]?))$/;
 
-function exactOf(quantity: string | number): Exact | undefined {
-  const text = typeof quantity === 'number' ? String(quantity) : quantity.trim();
+/** A quantity's digits (its decimal point dropped), and the powers of ten and of 1024 that scale them. */
+interface Scaled {
+  readonly digits: bigint;
+  readonly tens: number;
+  readonly kibis: number;
+}
+
+function scaledOf(text: string): Scaled | undefined {
   const match = quantityPattern.exec(text);
   if (match === null) return undefined;
   const [, whole = '', fraction = '', binarySuffix, exponent, decimalSuffix = ''] = match;
   if (whole === '' && fraction === '') return undefined;
-  let numerator = BigInt(`${whole}${fraction}` || '0');
-  let tens = -fraction.length;
-  if (binarySuffix !== undefined) numerator *= 1024n ** BigInt(binaryPowers[binarySuffix] ?? 0);
-  else tens += exponent !== undefined ? Number(exponent) : (decimalExponents[decimalSuffix] ?? 0);
-  if (tens >= 0) return { numerator: numerator * 10n ** BigInt(tens), denominator: 1n };
-  return { numerator, denominator: 10n ** BigInt(-tens) };
+  return {
+    digits: BigInt(`${whole}${fraction}`),
+    tens: suffixTens(binarySuffix, exponent, decimalSuffix) - fraction.length,
+    kibis: binarySuffix === undefined ? 0 : (binaryPowers[binarySuffix] ?? 0),
+  };
+}
+
+/** The power of ten an exponent or a decimal suffix scales by; a binary suffix scales by 1024s instead. */
+function suffixTens(binarySuffix: string | undefined, exponent: string | undefined, decimalSuffix: string): number {
+  if (binarySuffix !== undefined) return 0;
+  return exponent !== undefined ? Number(exponent) : (decimalExponents[decimalSuffix] ?? 0);
+}
+
+function exactOf(quantity: string | number): Exact | undefined {
+  const scaled = scaledOf(typeof quantity === 'number' ? String(quantity) : quantity.trim());
+  if (scaled === undefined) return undefined;
+  const numerator = scaled.digits * 1024n ** BigInt(scaled.kibis);
+  if (scaled.tens >= 0) return { numerator: numerator * 10n ** BigInt(scaled.tens), denominator: 1n };
+  return { numerator, denominator: 10n ** BigInt(-scaled.tens) };
 }
 
 /** -1, 0 or 1 as `a` is less than, equal to or more than `b`; undefined when either is not a quantity. */

@@ -114,10 +114,13 @@ export function firstDifference(desired: unknown, live: unknown, path = ''): str
   if (live === undefined && isEmpty(desired)) return undefined;
   if (Array.isArray(desired)) return listDifference(desired, live, path);
   if (typeof desired === 'object' && desired !== null) return recordDifference(desired, live, path);
-  if (desired === live) return undefined;
-  // The API server stores quantities canonically (0.5 → 500m, 1024Mi → 1Gi): the same amount is no difference.
-  if (quantityPath.test(path) && isQuantity(desired) && isQuantity(live) && compareQuantities(desired, live) === 0) return undefined;
+  if (desired === live || isSameQuantity(desired, live, path)) return undefined;
   return path;
+}
+
+/** The API server stores quantities canonically (0.5 → 500m, 1024Mi → 1Gi): the same amount is no difference. */
+function isSameQuantity(desired: unknown, live: unknown, path: string): boolean {
+  return quantityPath.test(path) && isQuantity(desired) && isQuantity(live) && compareQuantities(desired, live) === 0;
 }
 
 /** A container's or a claim's resource amount: `….resources.requests.cpu`, `….limits.memory`. */

@@ -123,9 +123,14 @@ export async function ensureClaimChanges(ctx: ReconcileContext, hearth: Hearth, 
 }
 
 async function ensureClaimSize(ctx: ReconcileContext, change: ClaimChange, name: string): Promise<ClaimOutcome | undefined> {
-  const path = pathOf('PersistentVolumeClaim', change.namespace, name);
-  const claim = (await ctx.client.get(path)) as V1PersistentVolumeClaim | undefined;
+  const claim = (await ctx.client.get(pathOf('PersistentVolumeClaim', change.namespace, name))) as V1PersistentVolumeClaim | undefined;
   const size = sizeOf(claim) ?? change.liveSize;
+  const decision = claimSizeDecision(claim, change, name, size);
+  return decision === 'expand' ? expandClaim(ctx, change, name, size) : decision;
+}
+
+/** What a claim's size calls for: nothing, a refusal that says why, or asking the volume to expand. Pure. */
+function claimSizeDecision(claim: V1PersistentVolumeClaim | undefined, change: ClaimChange, name: string, size: string): ClaimOutcome | 'expand' | undefined {
   const order = compareQuantities(size, change.wantedSize);
   if (order === 0 || order === undefined) return undefined;
   if (order > 0) {
@@ -142,8 +147,13 @@ async function ensureClaimSize(ctx: ReconcileContext, change: ClaimChange, name:
     const message = `PersistentVolumeClaim ${name} is not bound to a volume yet: it is asked for ${change.wantedSize} once it is`;
     return { claim: name, result: 'refused', reason: 'ClaimNotBound', message };
   }
+  return 'expand';
+}
+
+/** Asks for the wanted size; a refusal of the API server (not a 5xx) is the storage class's, and said so. */
+async function expandClaim(ctx: ReconcileContext, change: ClaimChange, name: string, size: string): Promise<ClaimOutcome> {
   try {
-    await ctx.client.mergePatch(path, { spec: { resources: { requests: { storage: change.wantedSize } } } });
+    await ctx.client.mergePatch(pathOf('PersistentVolumeClaim', change.namespace, name), { spec: { resources: { requests: { storage: change.wantedSize } } } });
     return {
       claim: name,
       result: 'resized',

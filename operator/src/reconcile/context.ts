@@ -4,7 +4,7 @@ import type { KubeObject } from '@hearth/kube-runtime';
 import type { Hearth } from '../api/index.ts';
 import { toSelector, type RandomBytes, type ServedMonitoringKinds, type TierContext } from '../tiers/index.ts';
 import type { EventRecorder } from './events.ts';
-import type { OwnedKindName } from './kinds.ts';
+import { pathOf, type OwnedKindName } from './kinds.ts';
 import type { KubeClient } from './kube-client.ts';
 import type { MonitoringFiles } from './monitoring-files.ts';
 
@@ -40,16 +40,10 @@ export interface ReconcileContext {
 }
 
 /** Objects of `kind` in `namespace` with these labels, from the cache or the API server. */
-export async function liveObjects(
-  ctx: ReconcileContext,
-  kind: OwnedKindName,
-  namespace: string,
-  labels: Record<string, string>,
-  path: string,
-): Promise<KubeObject[]> {
+export async function liveObjects(ctx: ReconcileContext, kind: OwnedKindName, namespace: string, labels: Record<string, string>): Promise<KubeObject[]> {
   const cached = ctx.cached?.(kind, namespace);
   if (cached !== undefined) return cached.filter((object) => hasLabels(object, labels));
-  return ctx.client.list(path, toSelector(labels));
+  return ctx.client.list(pathOf(kind, namespace), toSelector(labels));
 }
 
 export function hasLabels(object: KubeObject, labels: Record<string, string>): boolean {

@@ -18,10 +18,16 @@ export function createApiDiscovery(client: KubeClient, groupVersion: string, ttl
   };
 }
 
-/** A function that says whether `groupVersion` (`postgresql.cnpg.io/v1`) serves `plural`. */
-export function createGroupDiscovery(client: KubeClient, groupVersion: string, plural: string, ttlMs: number, now = Date.now): () => Promise<boolean> {
-  const discover = createApiDiscovery(client, groupVersion, ttlMs, now);
-  return async () => (await discover()).has(plural);
+/** A resource of an API group, by its plural: `clusters` of `postgresql.cnpg.io/v1`. */
+export interface GroupResource {
+  readonly groupVersion: string;
+  readonly plural: string;
+}
+
+/** A function that says whether the cluster serves `resource`. */
+export function createGroupDiscovery(client: KubeClient, resource: GroupResource, ttlMs: number, now = Date.now): () => Promise<boolean> {
+  const discover = createApiDiscovery(client, resource.groupVersion, ttlMs, now);
+  return async () => (await discover()).has(resource.plural);
 }
 
 /** Which of the Prometheus Operator's kinds the cluster serves: one discovery request for the three. */

@@ -53,22 +53,41 @@ export async function cleanupOwned(ctx: ReconcileContext, hearth: Hearth): Promi
   const kept = retain ? await ensureDataKept(ctx, hearth) : [];
   const deleted: string[] = [];
   let remaining = 0;
-  const monitoring: KindName[] = [monitoringConfigMapKind, ...prometheusOperatorKinds];
-  const targets: KindName[] = [...prunableKinds, ...monitoring, ...(retain ? [] : (['Cluster', 'Secret', 'PersistentVolumeClaim'] as const))];
-  for (const kind of targets) {
+  for (const kind of cleanupKinds(retain)) {
     for (const object of await deletable(ctx, hearth, kind)) {
-      const name = object.metadata?.name ?? '';
-      // Already being deleted: a PVC waits for kubernetes.io/pvc-protection, which is not ours to lift.
-      if (object.metadata?.deletionTimestamp !== undefined) continue;
-      const path = pathOf(kind, hearthNamespace(hearth), name);
-      if (!(await ctx.client.delete(path))) continue;
-      deleted.push(`${kind} ${name}`);
-      await ctx.events.record(hearth, 'Normal', 'Deleted', `Deleted ${kind} ${name}`);
-      const after = await ctx.client.get(path);
-      if (after !== undefined && after.metadata?.deletionTimestamp === undefined) remaining += 1;
+      const outcome = await deleteOwned(ctx, hearth, kind, object);
+      if (outcome === undefined) continue;
+      deleted.push(outcome.deleted);
+      if (outcome.remains) remaining += 1;
     }
   }
   return { deleted, kept, remaining };
+}
+
+/** The kinds cleanup deletes: the tier's and the monitoring objects, and the data's (Cluster, credentials, claims) unless retained. */
+function cleanupKinds(retain: boolean): KindName[] {
+  const monitoring: KindName[] = [monitoringConfigMapKind, ...prometheusOperatorKinds];
+  return [...prunableKinds, ...monitoring, ...(retain ? [] : (['Cluster', 'Secret', 'PersistentVolumeClaim'] as const))];
+}
+
+/**
+ * Deletes one object and records it; undefined when there was nothing to delete. `remains`: it is
+ * still there and not being deleted, so cleanup must look again.
+ */
+async function deleteOwned(
+  ctx: ReconcileContext,
+  hearth: Hearth,
+  kind: KindName,
+  object: KubeObject,
+): Promise<{ deleted: string; remains: boolean } | undefined> {
+  const name = object.metadata?.name ?? '';
+  // Already being deleted: a PVC waits for kubernetes.io/pvc-protection, which is not ours to lift.
+  if (object.metadata?.deletionTimestamp !== undefined) return undefined;
+  const path = pathOf(kind, hearthNamespace(hearth), name);
+  if (!(await ctx.client.delete(path))) return undefined;
+  await ctx.events.record(hearth, 'Normal', 'Deleted', `Deleted ${kind} ${name}`);
+  const after = await ctx.client.get(path);
+  return { deleted: `${kind} ${name}`, remains: after !== undefined && after.metadata?.deletionTimestamp === undefined };
 }
 
 async function listInstance(ctx: ReconcileContext, hearth: Hearth, kind: KindName): Promise<KubeObject[]> {
@@ -115,21 +134,26 @@ async function ensureDataKept(ctx: ReconcileContext, hearth: Hearth): Promise<st
   }
   const byHearth = (owner: OwnerReference): boolean => owner.uid === hearth.metadata.uid;
   return [
-    ...(await keepAll(ctx, hearth, 'PersistentVolumeClaim', await listInstance(ctx, hearth, 'PersistentVolumeClaim'), (owner) => owner.kind === 'StatefulSet')),
-    ...(await keepAll(ctx, hearth, 'Secret', (await listInstance(ctx, hearth, 'Secret')).filter(isGenerated), byHearth)),
+    ...(await keepAll(ctx, hearth, {
+      kind: 'PersistentVolumeClaim',
+      objects: await listInstance(ctx, hearth, 'PersistentVolumeClaim'),
+      isRemoved: (owner) => owner.kind === 'StatefulSet',
+    })),
+    ...(await keepAll(ctx, hearth, { kind: 'Secret', objects: (await listInstance(ctx, hearth, 'Secret')).filter(isGenerated), isRemoved: byHearth })),
     // Its volumes are its own (CloudNativePG owns them by the Cluster): kept while it is.
-    ...(await keepAll(ctx, hearth, 'Cluster', await listInstance(ctx, hearth, 'Cluster'), byHearth)),
+    ...(await keepAll(ctx, hearth, { kind: 'Cluster', objects: await listInstance(ctx, hearth, 'Cluster'), isRemoved: byHearth })),
   ];
 }
 
+/** Objects of one kind that cleanup keeps, and which of their owner references would have the garbage collector delete them. */
+interface KeptObjects {
+  readonly kind: KindName;
+  readonly objects: readonly KubeObject[];
+  readonly isRemoved: (owner: OwnerReference) => boolean;
+}
+
 /** Takes the owner references `isRemoved` picks off each object; returns them as `Kind name`. */
-async function keepAll(
-  ctx: ReconcileContext,
-  hearth: Hearth,
-  kind: KindName,
-  objects: readonly KubeObject[],
-  isRemoved: (owner: OwnerReference) => boolean,
-): Promise<string[]> {
+async function keepAll(ctx: ReconcileContext, hearth: Hearth, { kind, objects, isRemoved }: KeptObjects): Promise<string[]> {
   const kept: string[] = [];
   for (const object of objects) {
     const name = object.metadata?.name ?? '';

@@ -30,6 +30,15 @@ export interface KubeClient {
   requests(): Readonly<Record<string, number>>;
 }
 
+/** One request to the API server: a JSON body, if any, sent as `contentType` (JSON when not given). */
+interface KubeRequest {
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  readonly query?: Record<string, string>;
+  readonly body?: unknown;
+  readonly contentType?: string;
+}
+
 interface Sent {
   readonly status: number;
   readonly body: unknown;
@@ -48,7 +57,7 @@ export function createKubeClient(kubeConfig: KubeConfig, { timeoutMs = 30_000, r
   const prefix = server.pathname.replace(/\/+$/, '');
   const counts: Record<string, number> = {};
 
-  const send = async (method: string, path: string, query: Record<string, string>, body?: unknown, contentType = 'application/json'): Promise<Sent> => {
+  const send = async ({ method, path, query = {}, body, contentType = 'application/json' }: KubeRequest): Promise<Sent> => {
     counts[method] = (counts[method] ?? 0) + 1;
     const url = new URL(`${prefix}${path}`, server);
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
@@ -72,15 +81,15 @@ export function createKubeClient(kubeConfig: KubeConfig, { timeoutMs = 30_000, r
 
   return {
     async get(path) {
-      const sent = await send('GET', path, {});
+      const sent = await send({ method: 'GET', path });
       return sent.status === 404 ? undefined : ok(sent, `GET ${path}`);
     },
     async list(path, labelSelector) {
-      const sent = await send('GET', path, labelSelector === undefined ? {} : { labelSelector });
+      const sent = await send({ method: 'GET', path, query: labelSelector === undefined ? {} : { labelSelector } });
       return (ok(sent, `LIST ${path}`) as { items?: KubeObject[] }).items ?? [];
     },
     async create(path, object) {
-      const sent = await send('POST', path, { fieldManager }, object);
+      const sent = await send({ method: 'POST', path, query: { fieldManager }, body: object });
       if (sent.status === 409) return false;
       ok(sent, `POST ${path}`);
       return true;
@@ -88,14 +97,14 @@ export function createKubeClient(kubeConfig: KubeConfig, { timeoutMs = 30_000, r
     async apply(path, object, options = {}) {
       const query: Record<string, string> = { fieldManager, force: 'true' };
       if (options.dryRun === true) query.dryRun = 'All';
-      return ok(await send('PATCH', path, query, object, contentTypes.apply), `apply ${path}`);
+      return ok(await send({ method: 'PATCH', path, query, body: object, contentType: contentTypes.apply }), `apply ${path}`);
     },
     async mergePatch(path, patch) {
-      return ok(await send('PATCH', path, { fieldManager }, patch, contentTypes.merge), `PATCH ${path}`);
+      return ok(await send({ method: 'PATCH', path, query: { fieldManager }, body: patch, contentType: contentTypes.merge }), `PATCH ${path}`);
     },
     async delete(path) {
       // Background: nothing waits on a garbage collector, which may not run at all.
-      const sent = await send('DELETE', path, {}, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' });
+      const sent = await send({ method: 'DELETE', path, body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
       if (sent.status === 404) return false;
       ok(sent, `DELETE ${path}`);
       return true;

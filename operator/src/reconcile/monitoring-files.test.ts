@@ -5,8 +5,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { copiesOf, imagePathOf, isIgnored, lastOf, parseDockerfile, parseDockerignore } from '@hearth/harness';
 import { repoRoot } from '../api/generate.ts';
-import { copiesOf, imagePathOf, isIgnored, lastOf, parseDockerfile, parseDockerignore } from '../dockerfile.ts';
 import { createMonitoringFiles, hearthDashboardFile, hearthRulesFile, monitoringDir } from './monitoring-files.ts';
 
 describe('the monitoring files', () => {

@@ -79,16 +79,7 @@ function prunedKinds(served: ServedMonitoringKinds | undefined): OwnedKindName[]
 
 export async function ensureMonitoring(ctx: ReconcileContext, hearth: Hearth, desired: DesiredTier): Promise<MonitoringOutcome> {
   try {
-    const found = await findMonitoring(ctx, hearth);
-    const built = desiredMonitoring(hearth, ctx.tierContext, desired.objects, found);
-    for (const applied of await ensureApplied(ctx, built.objects)) {
-      if (applied.result === 'created') await ctx.events.record(hearth, 'Normal', 'Created', `Created ${applied.kind} ${applied.name}`);
-      if (applied.result === 'updated') await ctx.events.record(hearth, 'Normal', 'Updated', `Updated ${applied.kind} ${applied.name}`);
-    }
-    for (const pruned of await pruneUndesired(ctx, hearth, built.objects, prunedKinds(found.served))) {
-      await ctx.events.record(hearth, 'Normal', 'Pruned', `Deleted ${pruned.kind} ${pruned.name}`);
-    }
-    return { condition: built.condition, retry: built.condition?.status === 'False' };
+    return await applyMonitoring(ctx, hearth, desired);
   } catch (error) {
     const problem = problemOf(error);
     // A conflict: the cache was behind, and the watch event that wakes the next reconcile is on its way.
@@ -96,4 +87,18 @@ export async function ensureMonitoring(ctx: ReconcileContext, hearth: Hearth, de
     ctx.log?.('monitoring not applied', { hearth: `${hearth.metadata.namespace ?? ''}/${hearth.metadata.name ?? ''}`, error: problem.message });
     return { condition: { type: 'MonitoringReady', status: 'False', reason: 'MonitoringNotApplied', message: problem.message }, retry: true };
   }
+}
+
+/** Applies what spec.observability asks for of what the cluster serves, prunes the rest, and tells each change by an Event. */
+async function applyMonitoring(ctx: ReconcileContext, hearth: Hearth, desired: DesiredTier): Promise<MonitoringOutcome> {
+  const found = await findMonitoring(ctx, hearth);
+  const built = desiredMonitoring(hearth, ctx.tierContext, desired.objects, found);
+  for (const applied of await ensureApplied(ctx, built.objects)) {
+    if (applied.result === 'created') await ctx.events.record(hearth, 'Normal', 'Created', `Created ${applied.kind} ${applied.name}`);
+    if (applied.result === 'updated') await ctx.events.record(hearth, 'Normal', 'Updated', `Updated ${applied.kind} ${applied.name}`);
+  }
+  for (const pruned of await pruneUndesired(ctx, hearth, built.objects, prunedKinds(found.served))) {
+    await ctx.events.record(hearth, 'Normal', 'Pruned', `Deleted ${pruned.kind} ${pruned.name}`);
+  }
+  return { condition: built.condition, retry: built.condition?.status === 'False' };
 }

@@ -33,11 +33,19 @@ export function problemOf(error: unknown): TierError | undefined {
   const cause = error instanceof ObjectWriteError ? error.cause : error;
   if (cause instanceof KubeApiError && cause.status === 409) return undefined;
   const subject = error instanceof ObjectWriteError ? `${error.kind} ${error.objectName}` : undefined;
-  if (cause instanceof KubeApiError && (cause.status === 400 || cause.status === 422)) {
-    return invalidResource(`the API server refused ${subject ?? 'an object'} of this spec: ${serverMessage(cause)}`);
-  }
-  const detail = cause instanceof KubeApiError ? serverMessage(cause) : cause instanceof Error ? cause.message : String(cause);
-  return { code: 'ReconcileError', message: `${subject === undefined ? '' : `${subject}: `}${detail}; retrying with back-off` };
+  if (isRefusedSpec(cause)) return invalidResource(`the API server refused ${subject ?? 'an object'} of this spec: ${serverMessage(cause)}`);
+  return { code: 'ReconcileError', message: `${subject === undefined ? '' : `${subject}: `}${detailOf(cause)}; retrying with back-off` };
+}
+
+/** A 400 or 422: the API server will not take what the spec asks for, however often it is asked. */
+function isRefusedSpec(cause: unknown): cause is KubeApiError {
+  return cause instanceof KubeApiError && (cause.status === 400 || cause.status === 422);
+}
+
+/** What went wrong in words: the API server's own, an error's message, or whatever was thrown. */
+function detailOf(cause: unknown): string {
+  if (cause instanceof KubeApiError) return serverMessage(cause);
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 /** Condition types whose True status is a problem for a person to act on: each change of one is a Warning. */

@@ -33,6 +33,6 @@ export async function pruneUndesired(
 
 export async function ownedObjects(ctx: ReconcileContext, hearth: Hearth, kind: OwnedKindName): Promise<KubeObject[]> {
   const namespace = hearthNamespace(hearth);
-  const live = await liveObjects(ctx, kind, namespace, instanceLabels(hearthName(hearth)), pathOf(kind, namespace));
+  const live = await liveObjects(ctx, kind, namespace, instanceLabels(hearthName(hearth)));
   return live.filter((object) => isOwnedBy(object, hearth));
 }

@@ -21,7 +21,7 @@ export interface SecretsOutcome {
 /** Creates the missing Secrets that may be created; says which were created and which are lost. */
 export async function ensureGeneratedSecrets(ctx: ReconcileContext, hearth: Hearth, secrets: readonly GeneratedSecret[]): Promise<SecretsOutcome> {
   const namespace = hearthNamespace(hearth);
-  const live = await liveObjects(ctx, 'Secret', namespace, instanceLabels(hearthName(hearth)), pathOf('Secret', namespace));
+  const live = await liveObjects(ctx, 'Secret', namespace, instanceLabels(hearthName(hearth)));
   const known = new Set(live.map((secret) => secret.metadata?.name));
   const created: string[] = [];
   const lost: LostSecret[] = [];

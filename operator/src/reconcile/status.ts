@@ -65,8 +65,15 @@ function mergePatchOf(
     const before = current?.[key];
     patch[key] = isObject(value) && isObject(before) ? mergePatchOf(before, value) : value;
   }
-  for (const key of Object.keys(current ?? {})) if (next[key] === undefined && current?.[key] !== undefined) patch[key] = null;
+  for (const key of removedKeys(current, next)) patch[key] = null;
   return patch;
+}
+
+/** The keys `current` has a value for and `next` has not: a merge patch keeps a key it does not name null. */
+function removedKeys(current: { readonly [key: string]: Json | undefined } | undefined, next: { readonly [key: string]: Json | undefined }): string[] {
+  return Object.entries(current ?? {})
+    .filter(([key, value]) => value !== undefined && next[key] === undefined)
+    .map(([key]) => key);
 }
 
 async function observeWorkloads(ctx: ReconcileContext, hearth: Hearth, refs: readonly WorkloadRef[]): Promise<ObservedWorkloads> {

@@ -133,7 +133,7 @@ describe('desiredClustered', () => {
     );
   });
 
-  it('runs NATS as a cluster of 3 or 5 routed to each other with passwords, the stream on at most 3', () => {
+  it('runs NATS as a cluster of 3 or 5 routed to each other with passwords, spread over nodes, the stream on at most 3', () => {
     for (const replicas of [3, 5]) {
       const objects = clustered({ nats: { replicas } });
       const set = find(objects, 'StatefulSet', 'acme-nats');
@@ -147,6 +147,14 @@ describe('desiredClustered', () => {
         Array.from({ length: replicas }, (_, i) => `nats://route:$(NATS_ROUTE_PASSWORD)@acme-nats-${i}.acme-nats-routes:6222`),
       );
       assert.equal(envOf(containerOf(find(objects, 'Deployment', 'acme-realtime')))['HEARTH_NATS_STREAM_REPLICAS'], '3');
+      const antiAffinity = podSpecOf(set).affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.[0]?.podAffinityTerm.topologyKey;
+      assert.equal(antiAffinity, 'kubernetes.io/hostname');
+    }
+  });
+
+  it('gives the NATS servers a headless Service for their routes, the route port open to NATS servers only', () => {
+    for (const replicas of [3, 5]) {
+      const objects = clustered({ nats: { replicas } });
       const routes = find(objects, 'Service', 'acme-nats-routes').spec;
       assert.deepEqual([routes?.clusterIP, routes?.publishNotReadyAddresses, routes?.ports?.map((p) => p.port)], ['None', true, [4222, 6222]]);
       const policy = find(objects, 'NetworkPolicy', 'acme-nats').spec;
@@ -158,8 +166,6 @@ describe('desiredClustered', () => {
         ],
         'clients on 4222, other NATS servers on the route port',
       );
-      const antiAffinity = podSpecOf(set).affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.[0]?.podAffinityTerm.topologyKey;
-      assert.equal(antiAffinity, 'kubernetes.io/hostname');
     }
   });
 

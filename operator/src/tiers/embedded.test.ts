@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { HearthSpec } from '../api/index.ts';
 import { defaultTierContext } from './context.ts';
 import { desiredEmbedded, embeddedSecrets, embeddedUrl } from './embedded.ts';
-import { containerOf, envOf, find, hearthFixture, kindsAndNames, podSpecOf } from './testing.ts';
+import { claimsOf, containerOf, envOf, find, hearthFixture, kindsAndNames, podSpecOf } from './testing.ts';
 
 const ctx = defaultTierContext;
 
@@ -48,10 +48,10 @@ describe('desiredEmbedded', () => {
     ];
     for (const { name, storage, want } of cases) {
       const set = find(desiredEmbedded(hearthFixture(storage === undefined ? {} : { storage }), ctx), 'StatefulSet', 'acme');
-      const claim = set.spec?.volumeClaimTemplates?.[0];
-      const got = [claim?.spec?.resources?.requests?.['storage'], claim?.spec?.storageClassName, set.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted];
-      assert.deepEqual(got, want, name);
-      assert.equal(set.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled, 'Retain', name);
+      const [claim] = claimsOf(set);
+      const retention = set.spec?.persistentVolumeClaimRetentionPolicy;
+      assert.deepEqual([claim?.size, claim?.storageClass, retention?.whenDeleted], want, name);
+      assert.equal(retention?.whenScaled, 'Retain', name);
     }
   });
 

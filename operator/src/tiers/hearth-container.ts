@@ -1,7 +1,7 @@
 // The `hearth` container and its pod, the same in every tier; only the target, the environment
 // and the volumes differ.
 import type { V1Container, V1EnvVar, V1PodSpec, V1ResourceRequirements, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import type { Hearth, HearthServiceName } from '../api/index.ts';
+import type { Hearth, HearthServiceName, OidcSpec } from '../api/index.ts';
 import { hearthImage, hearthVersion, imagePullPolicy, type TierContext } from './context.ts';
 import { objectNames } from './names.ts';
 import type { GeneratedSecret } from './secrets.ts';
@@ -50,22 +50,29 @@ export function baseHearthEnv(hearth: Hearth, publicUrl: string, ctx: TierContex
  */
 export function authEnv(hearth: Hearth): V1EnvVar[] {
   const { local, oidc } = hearth.spec.auth ?? {};
-  const env: V1EnvVar[] = [];
-  if (oidc !== undefined) {
-    env.push(valueEnv('HEARTH_OIDC_ISSUER_URL', oidc.issuerURL), valueEnv('HEARTH_OIDC_CLIENT_ID', oidc.clientID));
-    // Hearth refuses an http:// issuer on its own; the CRD lets one through only with this field.
-    if (oidc.allowInsecureIssuer === true) env.push(valueEnv('HEARTH_OIDC_ALLOW_INSECURE_ISSUER', 'true'));
-    // The CRD refuses an oidc block without the reference; the key defaults to clientSecret.
-    if (oidc.clientSecretRef !== undefined)
-      env.push(secretEnv('HEARTH_OIDC_CLIENT_SECRET', oidc.clientSecretRef.name, oidc.clientSecretRef.key ?? 'clientSecret'));
-    if (oidc.groupsClaim !== undefined) env.push(valueEnv('HEARTH_OIDC_GROUPS_CLAIM', oidc.groupsClaim));
-    if (oidc.emailVerifiedClaim !== undefined) env.push(valueEnv('HEARTH_OIDC_EMAIL_VERIFIED_CLAIM', oidc.emailVerifiedClaim));
-    if (oidc.scopes !== undefined && oidc.scopes.length > 0) env.push(valueEnv('HEARTH_OIDC_SCOPES', oidc.scopes.join(' ')));
-    if (oidc.adminGroups !== undefined && oidc.adminGroups.length > 0) env.push(valueEnv('HEARTH_OIDC_ADMIN_GROUPS', oidc.adminGroups.join(',')));
-  }
   // Without SSO passwords stay on whatever the spec says: the CRD refuses that combination.
-  if (local?.enabled === false && oidc !== undefined) env.push(valueEnv('HEARTH_PASSWORD_SIGN_IN', 'admins'));
+  if (oidc === undefined) return [];
+  const env = oidcEnv(oidc);
+  if (local?.enabled === false) env.push(valueEnv('HEARTH_PASSWORD_SIGN_IN', 'admins'));
   return env;
+}
+
+/** The OIDC settings the spec gives; an optional one left out is Hearth's default. */
+function oidcEnv(oidc: OidcSpec): V1EnvVar[] {
+  const env = [valueEnv('HEARTH_OIDC_ISSUER_URL', oidc.issuerURL), valueEnv('HEARTH_OIDC_CLIENT_ID', oidc.clientID)];
+  // Hearth refuses an http:// issuer on its own; the CRD lets one through only with this field.
+  if (oidc.allowInsecureIssuer === true) env.push(valueEnv('HEARTH_OIDC_ALLOW_INSECURE_ISSUER', 'true'));
+  // The CRD refuses an oidc block without the reference; the key defaults to clientSecret.
+  if (oidc.clientSecretRef !== undefined)
+    env.push(secretEnv('HEARTH_OIDC_CLIENT_SECRET', oidc.clientSecretRef.name, oidc.clientSecretRef.key ?? 'clientSecret'));
+  if (oidc.groupsClaim !== undefined) env.push(valueEnv('HEARTH_OIDC_GROUPS_CLAIM', oidc.groupsClaim));
+  if (oidc.emailVerifiedClaim !== undefined) env.push(valueEnv('HEARTH_OIDC_EMAIL_VERIFIED_CLAIM', oidc.emailVerifiedClaim));
+  return [...env, ...listEnv('HEARTH_OIDC_SCOPES', oidc.scopes, ' '), ...listEnv('HEARTH_OIDC_ADMIN_GROUPS', oidc.adminGroups, ',')];
+}
+
+/** A list joined by `separator`; no variable for a list absent or empty. */
+function listEnv(name: string, list: readonly string[] | undefined, separator: string): V1EnvVar[] {
+  return list === undefined || list.length === 0 ? [] : [valueEnv(name, list.join(separator))];
 }
 
 /**

@@ -129,6 +129,19 @@ describe('ruleGroupsOf', () => {
       [{ groups: [{ name: 'g', rules: [{ expr: 'x' }] }] }, /group 0 /],
       [{ groups: [{ name: 'g', rules: [{ record: 'r', alert: 'a', expr: 'x' }] }] }, /group 0 /],
       [{ groups: [{ name: 'g', rules: [{ alert: 'a', expr: 'x', labels: { n: 1 } }] }] }, /group 0 /],
+      [{ groups: [{ name: 'g', rules: [{ alert: 'a', expr: 'x', annotations: ['s'] }] }] }, /group 0 /],
+      [{ groups: [{ name: 'g', rules: [{ alert: 'a', expr: { x: 1 } }] }] }, /group 0 /],
+      [{ groups: [{ name: 'g', rules: {} }] }, /group 0 /],
+      [{ groups: ['g'] }, /group 0 /],
+      [
+        {
+          groups: [
+            { name: 'g', rules: [] },
+            { name: 1, rules: [] },
+          ],
+        },
+        /group 1 /,
+      ],
     ];
     for (const [document, message] of cases) {
       const parsed = ruleGroupsOf(document);

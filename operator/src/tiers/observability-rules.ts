@@ -30,14 +30,26 @@ function isStringMap(value: unknown): value is Record<string, string> {
   return isRecord(value) && Object.values(value).every((item) => typeof item === 'string');
 }
 
+/** Prometheus takes a number as an expression (`expr: 1`); the CRD takes it as int-or-string. */
+function expressionOf(expr: unknown): string | undefined {
+  if (typeof expr === 'number') return String(expr);
+  return typeof expr === 'string' ? expr : undefined;
+}
+
+/** A rule records or alerts: exactly one of the two names it. */
+function isRecordOrAlert({ record, alert }: Record<string, unknown>): boolean {
+  return (typeof record === 'string') !== (typeof alert === 'string');
+}
+
+function isOptionalStringMap(value: unknown): boolean {
+  return value === undefined || isStringMap(value);
+}
+
 /** The fields of a rule the CRD knows, each of its type; undefined when the rule is not one. */
 function ruleOf(value: unknown): MonitoringRule | undefined {
   if (!isRecord(value)) return undefined;
-  const { record, alert, expr, labels, annotations } = value;
-  // Prometheus takes a number as an expression (`expr: 1`); the CRD takes it as int-or-string.
-  const expression = typeof expr === 'number' ? String(expr) : expr;
-  if (typeof expression !== 'string' || (typeof record === 'string') === (typeof alert === 'string')) return undefined;
-  if ((labels !== undefined && !isStringMap(labels)) || (annotations !== undefined && !isStringMap(annotations))) return undefined;
+  const expression = expressionOf(value.expr);
+  if (expression === undefined || !isRecordOrAlert(value) || !isOptionalStringMap(value.labels) || !isOptionalStringMap(value.annotations)) return undefined;
   const rule: Record<string, unknown> = { expr: expression };
   for (const key of ['record', 'alert', 'for', 'keep_firing_for', 'labels', 'annotations'] as const) {
     const field = value[key];
@@ -46,19 +58,26 @@ function ruleOf(value: unknown): MonitoringRule | undefined {
   return rule as unknown as MonitoringRule;
 }
 
+/** A group of a rule file (a name, and rules each a rule), or undefined when it is not one. */
+function ruleGroupOf(group: unknown): RuleGroup | undefined {
+  if (!isRecord(group) || typeof group.name !== 'string' || !Array.isArray(group.rules)) return undefined;
+  const rules = group.rules.map(ruleOf);
+  if (!rules.every((rule): rule is MonitoringRule => rule !== undefined)) return undefined;
+  const interval = typeof group.interval === 'string' ? { interval: group.interval } : {};
+  return { name: group.name, ...interval, rules };
+}
+
 /** The `groups:` of a rule file, or why they are not a rule file's. */
 export function ruleGroupsOf(document: unknown): Parsed<RuleGroup[]> {
   const groups = isRecord(document) ? document.groups : undefined;
   if (!Array.isArray(groups) || groups.length === 0) return { ok: false, message: 'the rule file has no groups: list' };
   const parsed: RuleGroup[] = [];
   for (const [index, group] of groups.entries()) {
-    const name = isRecord(group) ? group.name : undefined;
-    const rules = isRecord(group) && Array.isArray(group.rules) ? group.rules.map(ruleOf) : undefined;
-    if (typeof name !== 'string' || rules === undefined || rules.some((rule) => rule === undefined)) {
+    const ruleGroup = ruleGroupOf(group);
+    if (ruleGroup === undefined) {
       return { ok: false, message: `group ${index} of the rule file is not a rule group (name, and rules each with expr and record or alert)` };
     }
-    const interval = isRecord(group) && typeof group.interval === 'string' ? { interval: group.interval } : {};
-    parsed.push({ name, ...interval, rules: rules as MonitoringRule[] });
+    parsed.push(ruleGroup);
   }
   return { ok: true, value: parsed };
 }

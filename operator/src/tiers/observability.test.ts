@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Condition, HearthTier, ObservabilitySpec } from '../api/index.ts';
 import { defaultTierContext, type TierContext } from './context.ts';
 import { desiredObjects } from './desired-objects.ts';
-import { dashboardOf, hearthDashboard, hearthDashboardUid, type Dashboard } from './observability-dashboard.ts';
+import { hearthDashboardUid, type Dashboard } from './observability-dashboard.ts';
 import type { RuleGroup } from './observability-rules.ts';
 import {
   desiredMonitoring,
@@ -15,7 +15,7 @@ import {
   type ServedMonitoringKinds,
 } from './observability.ts';
 import { deriveStatus } from './status.ts';
-import { hearthFixture } from './testing.ts';
+import { dashboardFixture, hearthFixture } from './testing.ts';
 
 const ctx: TierContext = { ...defaultTierContext, cloudNativePG: true };
 const allServed: ServedMonitoringKinds = { ServiceMonitor: true, PodMonitor: true, PrometheusRule: true };
@@ -23,19 +23,7 @@ const noneServed: ServedMonitoringKinds = { ServiceMonitor: false, PodMonitor: f
 const rules: RuleGroup[] = [
   { name: 'hearth-components', rules: [{ alert: 'HearthComponentDown', expr: 'up{component!=""} == 0', for: '5m', labels: { severity: 'critical' } }] },
 ];
-const dashboard: Dashboard = {
-  uid: 'hearth',
-  title: 'Hearth',
-  panels: [],
-  templating: {
-    list: [
-      { name: 'datasource', type: 'datasource', current: {} },
-      { name: 'namespace', type: 'query', current: {} },
-      { name: 'hearth', type: 'query', current: {} },
-    ],
-  },
-};
-const found: MonitoringFound = { served: allServed, rules: { ok: true, value: rules }, dashboard: { ok: true, value: dashboard } };
+const found: MonitoringFound = { served: allServed, rules: { ok: true, value: rules }, dashboard: { ok: true, value: dashboardFixture } };
 
 function build(tier: HearthTier, observability: ObservabilitySpec, with_: MonitoringFound = found, name = 'acme') {
   const hearth = hearthFixture({ tier, observability }, { name });
@@ -46,102 +34,105 @@ function build(tier: HearthTier, observability: ObservabilitySpec, with_: Monito
 
 const names = (objects: readonly DesiredMonitoringObject[]): string[] => objects.map((object) => `${object.kind}/${object.metadata.name}`);
 const all = { serviceMonitor: true, prometheusRule: true, dashboards: true };
+/** The labels that select every object of the Hearth acme. */
+const instance = { 'app.kubernetes.io/name': 'hearth', 'app.kubernetes.io/instance': 'acme', 'app.kubernetes.io/managed-by': 'hearth-operator' };
 
 describe('desiredMonitoring', () => {
+  const switchCases: {
+    name: string;
+    tier: HearthTier;
+    observability: ObservabilitySpec;
+    found?: MonitoringFound;
+    want: string[];
+    status?: string;
+    reason?: string;
+    message?: RegExp;
+  }[] = [
+    { name: 'nothing asked', tier: 'single', observability: {}, want: [] },
+    { name: 'all switches off', tier: 'single', observability: { serviceMonitor: false, prometheusRule: false, dashboards: false }, want: [] },
+    // The embedded tier's one process has a Service: no PodMonitor.
+    {
+      name: 'embedded, scrape',
+      tier: 'embedded',
+      observability: { serviceMonitor: true },
+      want: ['ServiceMonitor/acme'],
+      status: 'True',
+      reason: 'MonitoringConfigured',
+      message: /^ServiceMonitor acme$/,
+    },
+    // messaging has no Service: a PodMonitor scrapes it.
+    { name: 'single, scrape', tier: 'single', observability: { serviceMonitor: true }, want: ['ServiceMonitor/acme', 'PodMonitor/acme'], status: 'True' },
+    {
+      name: 'clustered, scrape',
+      tier: 'clustered',
+      observability: { serviceMonitor: true },
+      want: ['ServiceMonitor/acme', 'PodMonitor/acme'],
+      status: 'True',
+    },
+    {
+      name: 'single, everything',
+      tier: 'single',
+      observability: all,
+      want: ['ServiceMonitor/acme', 'PodMonitor/acme', 'PrometheusRule/acme', 'ConfigMap/acme-grafana-dashboard'],
+      status: 'True',
+      reason: 'MonitoringConfigured',
+      message: /^ServiceMonitor acme, PodMonitor acme, PrometheusRule acme, ConfigMap acme-grafana-dashboard$/,
+    },
+    {
+      name: 'no Prometheus Operator: the dashboard only, and why not the rest',
+      tier: 'single',
+      observability: all,
+      found: { ...found, served: noneServed },
+      want: ['ConfigMap/acme-grafana-dashboard'],
+      status: 'False',
+      reason: 'PrometheusOperatorNotInstalled',
+      message:
+        /^spec\.observability\.serviceMonitor needs the Prometheus Operator's ServiceMonitor and PodMonitor \(monitoring\.coreos\.com\/v1\), which this cluster does not serve: install the Prometheus Operator \(its CRDs\); spec\.observability\.prometheusRule needs .*PrometheusRule.*; made: ConfigMap acme-grafana-dashboard$/,
+    },
+    {
+      name: 'a Prometheus Operator without PodMonitor',
+      tier: 'single',
+      observability: { serviceMonitor: true },
+      found: { served: { ...allServed, PodMonitor: false } },
+      want: ['ServiceMonitor/acme'],
+      status: 'False',
+      reason: 'PrometheusOperatorNotInstalled',
+      message: /Prometheus Operator's PodMonitor \(/,
+    },
+    {
+      name: 'the rules file unreadable',
+      tier: 'embedded',
+      observability: all,
+      found: { ...found, rules: { ok: false, message: 'cannot read hearth-rules.yaml' } },
+      want: ['ServiceMonitor/acme', 'ConfigMap/acme-grafana-dashboard'],
+      status: 'False',
+      reason: 'RulesNotAvailable',
+      message: /^spec\.observability\.prometheusRule: cannot read hearth-rules\.yaml; made: ServiceMonitor acme, ConfigMap acme-grafana-dashboard$/,
+    },
+    {
+      name: 'a rule that does not parse',
+      tier: 'embedded',
+      observability: { prometheusRule: true },
+      found: { ...found, rules: { ok: true, value: [{ name: 'g', rules: [{ record: 'r', expr: 'sum(' }] }] } },
+      want: [],
+      status: 'False',
+      reason: 'RulesNotAvailable',
+      message: /g\/r: cannot parse PromQL/,
+    },
+    {
+      name: 'the dashboard unreadable, and no Prometheus Operator: the operator is named first',
+      tier: 'embedded',
+      observability: all,
+      found: { served: noneServed, dashboard: { ok: false, message: 'not JSON' } },
+      want: [],
+      status: 'False',
+      reason: 'PrometheusOperatorNotInstalled',
+      message: /spec\.observability\.dashboards: not JSON$/,
+    },
+  ];
+
   it('builds what each switch asks for, of what the cluster serves, and says so in MonitoringReady', () => {
-    const cases: {
-      name: string;
-      tier: HearthTier;
-      observability: ObservabilitySpec;
-      found?: MonitoringFound;
-      want: string[];
-      status?: string;
-      reason?: string;
-      message?: RegExp;
-    }[] = [
-      { name: 'nothing asked', tier: 'single', observability: {}, want: [] },
-      { name: 'all switches off', tier: 'single', observability: { serviceMonitor: false, prometheusRule: false, dashboards: false }, want: [] },
-      // The embedded tier's one process has a Service: no PodMonitor.
-      {
-        name: 'embedded, scrape',
-        tier: 'embedded',
-        observability: { serviceMonitor: true },
-        want: ['ServiceMonitor/acme'],
-        status: 'True',
-        reason: 'MonitoringConfigured',
-        message: /^ServiceMonitor acme$/,
-      },
-      // messaging has no Service: a PodMonitor scrapes it.
-      { name: 'single, scrape', tier: 'single', observability: { serviceMonitor: true }, want: ['ServiceMonitor/acme', 'PodMonitor/acme'], status: 'True' },
-      {
-        name: 'clustered, scrape',
-        tier: 'clustered',
-        observability: { serviceMonitor: true },
-        want: ['ServiceMonitor/acme', 'PodMonitor/acme'],
-        status: 'True',
-      },
-      {
-        name: 'single, everything',
-        tier: 'single',
-        observability: all,
-        want: ['ServiceMonitor/acme', 'PodMonitor/acme', 'PrometheusRule/acme', 'ConfigMap/acme-grafana-dashboard'],
-        status: 'True',
-        reason: 'MonitoringConfigured',
-        message: /^ServiceMonitor acme, PodMonitor acme, PrometheusRule acme, ConfigMap acme-grafana-dashboard$/,
-      },
-      {
-        name: 'no Prometheus Operator: the dashboard only, and why not the rest',
-        tier: 'single',
-        observability: all,
-        found: { ...found, served: noneServed },
-        want: ['ConfigMap/acme-grafana-dashboard'],
-        status: 'False',
-        reason: 'PrometheusOperatorNotInstalled',
-        message:
-          /^spec\.observability\.serviceMonitor needs the Prometheus Operator's ServiceMonitor and PodMonitor \(monitoring\.coreos\.com\/v1\), which this cluster does not serve: install the Prometheus Operator \(its CRDs\); spec\.observability\.prometheusRule needs .*PrometheusRule.*; made: ConfigMap acme-grafana-dashboard$/,
-      },
-      {
-        name: 'a Prometheus Operator without PodMonitor',
-        tier: 'single',
-        observability: { serviceMonitor: true },
-        found: { served: { ...allServed, PodMonitor: false } },
-        want: ['ServiceMonitor/acme'],
-        status: 'False',
-        reason: 'PrometheusOperatorNotInstalled',
-        message: /Prometheus Operator's PodMonitor \(/,
-      },
-      {
-        name: 'the rules file unreadable',
-        tier: 'embedded',
-        observability: all,
-        found: { ...found, rules: { ok: false, message: 'cannot read hearth-rules.yaml' } },
-        want: ['ServiceMonitor/acme', 'ConfigMap/acme-grafana-dashboard'],
-        status: 'False',
-        reason: 'RulesNotAvailable',
-        message: /^spec\.observability\.prometheusRule: cannot read hearth-rules\.yaml; made: ServiceMonitor acme, ConfigMap acme-grafana-dashboard$/,
-      },
-      {
-        name: 'a rule that does not parse',
-        tier: 'embedded',
-        observability: { prometheusRule: true },
-        found: { ...found, rules: { ok: true, value: [{ name: 'g', rules: [{ record: 'r', expr: 'sum(' }] }] } },
-        want: [],
-        status: 'False',
-        reason: 'RulesNotAvailable',
-        message: /g\/r: cannot parse PromQL/,
-      },
-      {
-        name: 'the dashboard unreadable, and no Prometheus Operator: the operator is named first',
-        tier: 'embedded',
-        observability: all,
-        found: { served: noneServed, dashboard: { ok: false, message: 'not JSON' } },
-        want: [],
-        status: 'False',
-        reason: 'PrometheusOperatorNotInstalled',
-        message: /spec\.observability\.dashboards: not JSON$/,
-      },
-    ];
-    for (const c of cases) {
+    for (const c of switchCases) {
       const built = build(c.tier, c.observability, c.found);
       assert.deepEqual(names(built.objects), c.want, c.name);
       assert.equal(built.condition?.status, c.status, c.name);
@@ -168,7 +159,6 @@ describe('desiredMonitoring', () => {
     const monitor = built.objects.find((object): object is DesiredServiceMonitor => object.kind === 'ServiceMonitor');
     const podMonitor = built.objects.find((object): object is DesiredPodMonitor => object.kind === 'PodMonitor');
     assert.ok(monitor !== undefined && podMonitor !== undefined);
-    const instance = { 'app.kubernetes.io/name': 'hearth', 'app.kubernetes.io/instance': 'acme', 'app.kubernetes.io/managed-by': 'hearth-operator' };
     assert.deepEqual(monitor.spec.namespaceSelector, { matchNames: ['chat'] });
     assert.deepEqual(monitor.spec.selector, {
       matchLabels: instance,
@@ -190,7 +180,9 @@ describe('desiredMonitoring', () => {
       podMonitor.spec.podMetricsEndpoints[0]?.relabelings.map((relabel) => relabel.sourceLabels[0]),
       ['__meta_kubernetes_namespace', '__meta_kubernetes_pod_label_app_kubernetes_io_instance', '__meta_kubernetes_pod_label_app_kubernetes_io_component'],
     );
-    // The selected objects carry what the selector asks for.
+  });
+
+  it('selects Services that carry what the selector asks for, and the http port', () => {
     const desired = desiredObjects(hearthFixture({ tier: 'single' }), ctx);
     assert.ok(desired.ok);
     const gateway = desired.objects.find((object) => object.kind === 'Service' && object.metadata.name === 'acme-gateway');
@@ -248,31 +240,6 @@ describe('desiredMonitoring', () => {
       ['namespace', { selected: true, text: 'chat', value: 'chat' }],
       ['hearth', { selected: true, text: 'acme', value: 'acme' }],
     ]);
-  });
-});
-
-describe('the dashboard file', () => {
-  it('is taken when it is a dashboard, refused with a reason when not', () => {
-    assert.deepEqual(dashboardOf('{"title":"t","panels":[]}'), { ok: true, value: { title: 't', panels: [] } });
-    const refusals: [string, RegExp][] = [
-      ['{', /^the dashboard is not JSON: /],
-      ['[]', /not a JSON object/],
-      ['{"title":"t"}', /no title or no panels/],
-    ];
-    for (const [text, message] of refusals) {
-      const parsed = dashboardOf(text);
-      assert.ok(!parsed.ok);
-      assert.match(parsed.message, message);
-    }
-  });
-
-  it('keeps every other field of the dashboard as it is', () => {
-    const original: Dashboard = { ...dashboard, id: 7, panels: [{ id: 1, title: 'p' }], refresh: '30s' };
-    const made = hearthDashboard(original, 'chat', 'acme');
-    assert.deepEqual(made.panels, original.panels);
-    assert.equal(made.refresh, '30s');
-    assert.equal(made.id, null);
-    assert.equal(original.uid, 'hearth', 'the original is not changed');
   });
 });
 

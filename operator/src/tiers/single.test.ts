@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import type { HearthSpec } from '../api/index.ts';
 import { defaultTierContext } from './context.ts';
 import type { DesiredObject } from './desired-object.ts';
@@ -22,6 +23,23 @@ const bundled = [
   'StatefulSet/acme-redis',
 ];
 const services = ['Deployment/acme-gateway', 'Service/acme-gateway', 'Deployment/acme-realtime', 'Service/acme-realtime', 'Deployment/acme-messaging'];
+
+/** The pod half of the restricted Pod Security Standard, and no API token. */
+function assertRestrictedPod(pod: V1PodSpec, name: string): void {
+  assert.equal(pod.securityContext?.runAsNonRoot, true, name);
+  assert.ok((pod.securityContext?.runAsUser ?? 0) > 0, name);
+  assert.equal(pod.securityContext?.seccompProfile?.type, 'RuntimeDefault', name);
+  assert.equal(pod.automountServiceAccountToken, false, name);
+}
+
+/** The container half of the restricted Pod Security Standard, probes, and a memory request. */
+function assertRestrictedContainer(container: V1Container, name: string): void {
+  assert.equal(container.securityContext?.readOnlyRootFilesystem, true, name);
+  assert.equal(container.securityContext?.allowPrivilegeEscalation, false, name);
+  assert.deepEqual(container.securityContext?.capabilities?.drop, ['ALL'], name);
+  assert.ok(container.readinessProbe !== undefined && container.livenessProbe !== undefined, `${name} has probes`);
+  assert.ok(container.resources?.requests?.['memory'] !== undefined, `${name} requests memory`);
+}
 
 describe('desiredSingle', () => {
   it('builds these kinds and names', () => {
@@ -181,18 +199,8 @@ describe('desiredSingle', () => {
   it('runs every pod, Hearth or backend, under the restricted pod security standard', () => {
     for (const workload of single().filter((object) => object.kind === 'Deployment' || object.kind === 'StatefulSet')) {
       const pod = podSpecOf(workload);
-      const name = workload.metadata.name;
-      assert.equal(pod.securityContext?.runAsNonRoot, true, name);
-      assert.ok((pod.securityContext?.runAsUser ?? 0) > 0, name);
-      assert.equal(pod.securityContext?.seccompProfile?.type, 'RuntimeDefault', name);
-      assert.equal(pod.automountServiceAccountToken, false, name);
-      for (const container of pod.containers) {
-        assert.equal(container.securityContext?.readOnlyRootFilesystem, true, name);
-        assert.equal(container.securityContext?.allowPrivilegeEscalation, false, name);
-        assert.deepEqual(container.securityContext?.capabilities?.drop, ['ALL'], name);
-        assert.ok(container.readinessProbe !== undefined && container.livenessProbe !== undefined, `${name} has probes`);
-        assert.ok(container.resources?.requests?.['memory'] !== undefined, `${name} requests memory`);
-      }
+      assertRestrictedPod(pod, workload.metadata.name);
+      for (const container of pod.containers) assertRestrictedContainer(container, workload.metadata.name);
     }
   });
 

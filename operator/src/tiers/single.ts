@@ -74,19 +74,18 @@ export function serviceEnv(hearth: Hearth, ctx: TierContext, service: HearthServ
   return [...env, ...postgresEnv(hearth), ...natsEnv(hearth), ...redisEnv(hearth)];
 }
 
+/** One service of a server tier being built: what each of its objects is built from. */
+interface ServiceBuild {
+  readonly hearth: Hearth;
+  readonly ctx: TierContext;
+  readonly service: HearthServiceName;
+  readonly shape: ServiceShape;
+}
+
 function desiredServices(hearth: Hearth, ctx: TierContext, shape: ServiceShape): DesiredObject[] {
   const instance = hearth.metadata.name ?? '';
   const names = objectNames(instance);
-  const objects: DesiredObject[] = [];
-  for (const service of hearthServiceNames) {
-    const autoscaling = autoscalingOf(hearth, service, shape);
-    objects.push(buildServiceDeployment(hearth, ctx, service, shape, autoscaling !== undefined));
-    if (servedByHttp.includes(service)) objects.push(buildServiceService(hearth, ctx, service));
-    if (autoscaling !== undefined) objects.push(buildAutoscaler(hearth, ctx, service, autoscaling));
-    if (shape.highlyAvailable) {
-      objects.push(buildDisruptionBudget(hearth, names.services[service], service, commonLabels(instance, service, hearthVersion(hearth, ctx))));
-    }
-  }
+  const objects = hearthServiceNames.flatMap((service) => serviceObjects({ hearth, ctx, service, shape }));
   const routes = [
     { path: realtimePath, service: names.services.realtime },
     { path: '/', service: names.services.gateway },
@@ -96,13 +95,27 @@ function desiredServices(hearth: Hearth, ctx: TierContext, shape: ServiceShape):
   return objects;
 }
 
+/** A service's Deployment, then its Service (if served over HTTP), autoscaler and disruption budget, as it has them. */
+function serviceObjects(build: ServiceBuild): DesiredObject[] {
+  const { hearth, ctx, service, shape } = build;
+  const instance = hearth.metadata.name ?? '';
+  const autoscaling = autoscalingOf(build);
+  const objects: DesiredObject[] = [buildServiceDeployment(build, autoscaling !== undefined)];
+  if (servedByHttp.includes(service)) objects.push(buildServiceService(build));
+  if (autoscaling !== undefined) objects.push(buildAutoscaler(build, autoscaling));
+  if (shape.highlyAvailable) {
+    objects.push(buildDisruptionBudget(hearth, objectNames(instance).services[service], service, commonLabels(instance, service, hearthVersion(hearth, ctx))));
+  }
+  return objects;
+}
+
 /** Spread over nodes, and in the clustered tier over zones too: a zone going down leaves the others serving. */
 function spreadConstraints(selector: Record<string, string>, shape: ServiceShape): V1TopologySpreadConstraint[] {
   const keys = shape.highlyAvailable ? ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'] : ['kubernetes.io/hostname'];
   return keys.map((topologyKey) => ({ maxSkew: 1, topologyKey, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } }));
 }
 
-function buildServiceDeployment(hearth: Hearth, ctx: TierContext, service: HearthServiceName, shape: ServiceShape, autoscaled: boolean): DesiredDeployment {
+function buildServiceDeployment({ hearth, ctx, service, shape }: ServiceBuild, autoscaled: boolean): DesiredDeployment {
   const instance = hearth.metadata.name ?? '';
   const spec = hearth.spec.services?.[service];
   const labels = commonLabels(instance, service, hearthVersion(hearth, ctx));
@@ -134,7 +147,7 @@ function buildServiceDeployment(hearth: Hearth, ctx: TierContext, service: Heart
   return deployment;
 }
 
-function buildServiceService(hearth: Hearth, ctx: TierContext, service: HearthServiceName): DesiredService {
+function buildServiceService({ hearth, ctx, service }: ServiceBuild): DesiredService {
   const instance = hearth.metadata.name ?? '';
   return {
     apiVersion: 'v1',
@@ -148,25 +161,33 @@ function buildServiceService(hearth: Hearth, ctx: TierContext, service: HearthSe
   };
 }
 
+/** The CPU utilisation an autoscaler aims at when the spec names none. */
+const defaultCpuTarget = 80;
+
 /**
  * The autoscaling the spec asks for; in the clustered tier every service has some: from the
  * replicas asked for (the floor) up to three times as many, on CPU.
  */
-function autoscalingOf(hearth: Hearth, service: HearthServiceName, shape: ServiceShape): Required<AutoscalingSpec> | undefined {
+function autoscalingOf({ hearth, service, shape }: ServiceBuild): Required<AutoscalingSpec> | undefined {
   const spec = hearth.spec.services?.[service];
   const floor = spec?.replicas ?? shape.defaults.serviceReplicas;
-  const asked = spec?.autoscaling;
-  if (asked === undefined && !shape.highlyAvailable) return undefined;
+  if (spec?.autoscaling !== undefined) return askedAutoscaling(spec.autoscaling, floor);
+  if (!shape.highlyAvailable) return undefined;
+  return { minReplicas: floor, maxReplicas: floor * clusteredAutoscaleFactor, targetCPUUtilizationPercentage: defaultCpuTarget };
+}
+
+/** Autoscaling the spec asks for: a bound it leaves out is 1 below, three times the floor above. */
+function askedAutoscaling(asked: AutoscalingSpec, floor: number): Required<AutoscalingSpec> {
   return {
-    minReplicas: asked?.minReplicas ?? (asked === undefined ? floor : 1),
-    maxReplicas: asked?.maxReplicas ?? floor * clusteredAutoscaleFactor,
-    targetCPUUtilizationPercentage: asked?.targetCPUUtilizationPercentage ?? 80,
+    minReplicas: asked.minReplicas ?? 1,
+    maxReplicas: asked.maxReplicas ?? floor * clusteredAutoscaleFactor,
+    targetCPUUtilizationPercentage: asked.targetCPUUtilizationPercentage ?? defaultCpuTarget,
   };
 }
 
 export const clusteredAutoscaleFactor = 3;
 
-function buildAutoscaler(hearth: Hearth, ctx: TierContext, service: HearthServiceName, autoscaling: Required<AutoscalingSpec>): DesiredHorizontalPodAutoscaler {
+function buildAutoscaler({ hearth, ctx, service }: ServiceBuild, autoscaling: Required<AutoscalingSpec>): DesiredHorizontalPodAutoscaler {
   const instance = hearth.metadata.name ?? '';
   const name = objectNames(instance).services[service];
   return {

@@ -64,22 +64,32 @@ export function conditionTime(date: Date): string {
 export function deriveStatus(hearth: Hearth, observed: Observed): HearthStatus {
   const { desired } = observed;
   const conditions = desired.ok ? tierConditions(hearth, desired, observed) : failureConditions(desired);
-  const previous = hearth.status;
   const status: HearthStatus = {
     phase: desired.ok ? phaseWithProblem(hearth, desired, observed) : phaseOfError(desired.error),
     conditions: [
-      ...conditions.map((condition) => withTransitionTime(condition, previous?.conditions, observed.now, hearth.metadata.generation)),
+      ...conditions.map((condition) => withTransitionTime(condition, hearth.status?.conditions, observed.now, hearth.metadata.generation)),
       ...monitoringConditions(hearth, observed),
     ],
   };
-  const tier: HearthTier | undefined = desired.ok ? desired.servingTier : previous?.tier;
-  const version = desired.ok && servingReady(desired, observed.workloads) ? desired.version : previous?.version;
-  const url = desired.ok ? desired.url : previous?.url;
-  if (tier !== undefined) status.tier = tier;
-  if (version !== undefined) status.version = version;
-  if (url !== undefined) status.url = url;
-  if (hearth.metadata.generation !== undefined) status.observedGeneration = hearth.metadata.generation;
-  return status;
+  return { ...status, ...definedFields({ ...servingFields(hearth, observed), observedGeneration: hearth.metadata.generation }) };
+}
+
+type ServingFields = Pick<HearthStatus, 'tier' | 'version' | 'url'>;
+type StatusFields = ServingFields & Pick<HearthStatus, 'observedGeneration'>;
+
+/**
+ * What serves: the tier and URL of a spec that builds, and its version once the serving tier is
+ * ready. A spec that does not build changes none of them: they stay what the status said.
+ */
+function servingFields(hearth: Hearth, { desired, workloads }: Observed): { [K in keyof ServingFields]-?: ServingFields[K] | undefined } {
+  const previous = hearth.status;
+  if (!desired.ok) return { tier: previous?.tier, version: previous?.version, url: previous?.url };
+  return { tier: desired.servingTier, version: servingReady(desired, workloads) ? desired.version : previous?.version, url: desired.url };
+}
+
+/** The fields that have a value: an optional field of the status is absent, never undefined. */
+function definedFields(fields: { [K in keyof StatusFields]-?: StatusFields[K] | undefined }): StatusFields {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as StatusFields;
 }
 
 export const pausedMessage = 'spec.paused is true: the operator changes nothing, creating, updating and deleting no object, until it is false again';
@@ -106,24 +116,36 @@ export function workloadState(ref: WorkloadRef, observed: ObservedWorkloads, ima
   if (ref.kind === 'Cluster') return postgresClusterState(observed.postgresClusters?.find((cluster) => cluster.metadata?.name === ref.name));
   const live = findWorkload(ref, observed);
   if (live === undefined) return { state: 'missing' };
-  const generation = live.metadata?.generation;
-  const seen = live.status?.observedGeneration;
-  if (generation !== undefined && (seen === undefined || seen < generation)) return { state: 'rollingOut', detail: 'the new spec is not observed yet' };
+  if (!isSpecObserved(live)) return { state: 'rollingOut', detail: 'the new spec is not observed yet' };
   const running = hearthImageOf(live.spec?.template.spec?.containers);
   if (running !== undefined && running !== image) return { state: 'rollingOut', detail: `runs ${running}, not ${image}` };
   return ref.kind === 'Deployment' ? deploymentState(live as V1Deployment) : statefulSetState(live as V1StatefulSet);
 }
 
+/** Whether the workload's controller has seen its latest spec: until it has, its status is about an older one. */
+function isSpecObserved(live: V1Deployment | V1StatefulSet): boolean {
+  const generation = live.metadata?.generation;
+  const seen = live.status?.observedGeneration;
+  return generation === undefined || (seen !== undefined && seen >= generation);
+}
+
 function deploymentState(deployment: V1Deployment): WorkloadState {
-  const want = deployment.spec?.replicas ?? 1;
-  const status = deployment.status;
-  const updated = status?.updatedReplicas ?? 0;
-  const total = status?.replicas ?? 0;
-  const available = status?.availableReplicas ?? 0;
+  const { want, updated, total, available } = deploymentCounts(deployment);
   if (updated < want) return { state: 'rollingOut', detail: `${updated} of ${want} pods updated` };
   if (total > updated) return { state: 'rollingOut', detail: `${total - updated} old pods still running` };
   if (available < want) return { state: 'unavailable', detail: `${available} of ${want} pods available` };
   return { state: 'ready' };
+}
+
+/** The pods a Deployment asks for, and how many of its pods are updated, running at all, and available. */
+function deploymentCounts(deployment: V1Deployment): { want: number; updated: number; total: number; available: number } {
+  const status = deployment.status ?? {};
+  return {
+    want: deployment.spec?.replicas ?? 1,
+    updated: status.updatedReplicas ?? 0,
+    total: status.replicas ?? 0,
+    available: status.availableReplicas ?? 0,
+  };
 }
 
 /** CloudNativePG says how many instances are ready; its phase says what it is doing about the others. */
@@ -281,9 +303,16 @@ function withTransitionTime(draft: ConditionDraft, previous: readonly Condition[
   return condition;
 }
 
+/** The fields isStatusEqual compares, besides the conditions, in a fixed order. */
+const comparedFields = ['phase', 'tier', 'version', 'url', 'observedGeneration'] as const;
+
 function canonical(status: HearthStatus | undefined): unknown[] {
-  const conditions = [...(status?.conditions ?? [])]
+  return [...comparedFields.map((field) => status?.[field] ?? null), canonicalConditions(status?.conditions ?? [])];
+}
+
+/** Sorted by type, each as the list of its fields. */
+function canonicalConditions(conditions: readonly Condition[]): unknown[][] {
+  return [...conditions]
     .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0))
     .map((c) => [c.type, c.status, c.observedGeneration ?? null, c.lastTransitionTime, c.reason, c.message]);
-  return [status?.phase ?? null, status?.tier ?? null, status?.version ?? null, status?.url ?? null, status?.observedGeneration ?? null, conditions];
 }

@@ -2,6 +2,7 @@
 import type { V1Container, V1EnvVar, V1PodSpec } from '@kubernetes/client-node';
 import type { Hearth, HearthSpec, HearthStatus } from '../api/index.ts';
 import type { DesiredKind, DesiredObject } from './desired-object.ts';
+import type { Dashboard } from './observability-dashboard.ts';
 
 export interface FixtureMeta {
   readonly name?: string;
@@ -45,6 +46,15 @@ export function kindsAndNames(objects: readonly DesiredObject[]): string[] {
   return objects.map((object) => `${object.kind}/${object.metadata.name}`);
 }
 
+/** A StatefulSet's volume claim templates, each as its name, requested size and storage class. */
+export function claimsOf(set: ObjectOfKind<'StatefulSet'>): { name: string | undefined; size: string | undefined; storageClass: string | undefined }[] {
+  return (set.spec?.volumeClaimTemplates ?? []).map((claim) => ({
+    name: claim.metadata?.name,
+    size: claim.spec?.resources?.requests?.['storage'],
+    storageClass: claim.spec?.storageClassName,
+  }));
+}
+
 export function podSpecOf(object: DesiredObject): V1PodSpec {
   if (object.kind !== 'StatefulSet' && object.kind !== 'Deployment') throw new Error(`${object.kind} has no pod`);
   const spec = object.spec?.template.spec;
@@ -71,3 +81,17 @@ function describeEnv(variable: V1EnvVar): string {
   if (field !== undefined) return `field:${field.fieldPath}`;
   return variable.value ?? '';
 }
+
+/** The project's dashboard as far as the operator reads it: a uid, a title, panels and the variables it starts on. */
+export const dashboardFixture: Dashboard = {
+  uid: 'hearth',
+  title: 'Hearth',
+  panels: [],
+  templating: {
+    list: [
+      { name: 'datasource', type: 'datasource', current: {} },
+      { name: 'namespace', type: 'query', current: {} },
+      { name: 'hearth', type: 'query', current: {} },
+    ],
+  },
+};

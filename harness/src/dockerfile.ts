@@ -1,6 +1,6 @@
-// Just enough of a Dockerfile and .dockerignore reader for dockerfile.test.ts to check the image
-// against the chart and the operator without a Docker engine: stages, their instructions, what
-// each COPY brings in, and whether the build context leaves a path out.
+// Just enough of a Dockerfile and .dockerignore reader for tests to check the image against the
+// chart and the operator without a Docker engine: stages, their instructions, what each COPY
+// brings in, and whether the build context leaves a path out.
 import path from 'node:path';
 
 export interface Instruction {
@@ -54,15 +54,14 @@ function substitute(text: string, args: Readonly<Record<string, string>>): strin
   return text.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced: string | undefined, bare: string | undefined) => args[braced ?? bare ?? ''] ?? whole);
 }
 
+type StageBeingRead = Omit<Stage, 'instructions'> & { instructions: Instruction[] };
+
 export function parseDockerfile(text: string): Dockerfile {
   const args: Record<string, string> = {};
-  const stages: { image: string; name: string | undefined; instructions: Instruction[] }[] = [];
-  for (const line of logicalLines(text)) {
-    const [keyword = '', ...rest] = line.split(/\s+/);
-    const instruction = { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+  const stages: StageBeingRead[] = [];
+  for (const instruction of logicalLines(text).map(instructionOf)) {
     if (instruction.keyword === 'FROM') {
-      const [image = '', as, name] = rest;
-      stages.push({ image: substitute(image, args), name: as?.toUpperCase() === 'AS' ? name : undefined, instructions: [] });
+      stages.push(stageOf(instruction.args, args));
     } else if (stages.length === 0 && instruction.keyword === 'ARG') {
       const [name = '', value = ''] = instruction.args.split('=');
       args[name] = value;
@@ -71,6 +70,17 @@ export function parseDockerfile(text: string): Dockerfile {
     }
   }
   return { args, stages };
+}
+
+function instructionOf(line: string): Instruction {
+  const [keyword = '', ...rest] = line.split(/\s+/);
+  return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+}
+
+/** A stage from its FROM's arguments (`<image> [AS <name>]`), the global ARGs' defaults substituted. */
+function stageOf(from: string, args: Readonly<Record<string, string>>): StageBeingRead {
+  const [image = '', as, name] = from.split(' ');
+  return { image: substitute(image, args), name: as?.toUpperCase() === 'AS' ? name : undefined, instructions: [] };
 }
 
 /** The last value of an instruction in a stage (USER, WORKDIR, ENTRYPOINT, ...), or undefined. */
