@@ -26,18 +26,19 @@ COPY services/hearth/package.json services/hearth/
 COPY e2e/package.json e2e/
 COPY bench/package.json bench/
 COPY packages/kube-runtime/package.json packages/kube-runtime/
+COPY packages/testing/package.json packages/testing/
 COPY operator/package.json operator/
 
 # Production dependencies of the workspaces the two entry points load, and nothing else: no test,
 # benchmark or build tooling.
 FROM manifests AS deps
-# No install scripts run, as in development (package.json allowScripts). The harness is a
-# development dependency whose link npm makes anyway; it is not in the image.
+# No install scripts run, as in development (package.json allowScripts). The harness and the
+# test kit are development dependencies whose links npm makes anyway; they are not in the image.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
       --workspace=@hearth/core --workspace=@hearth/gateway --workspace=@hearth/realtime \
       --workspace=@hearth/messaging --workspace=@hearth/hearth --workspace=@hearth/kube-runtime \
       --workspace=@hearth/operator \
- && rm -f node_modules/@hearth/harness
+ && rm -f node_modules/@hearth/harness node_modules/@hearth/testing
 
 # The browser UI, bundled into the static files the gateway serves (`make web`).
 FROM manifests AS web

@@ -20,7 +20,7 @@ export class ObjectWriteError extends Error {
 
 /** The API server's own words, without our request line (`apply /apis/...: HTTP 422: `). */
 function serverMessage(error: KubeApiError): string {
-  return error.message.replace(/^.*?: HTTP \d+: /, '') || `HTTP ${error.status}`;
+  return error.serverMessage ?? `HTTP ${error.status}`;
 }
 
 /**

@@ -35,12 +35,15 @@ export interface RequestJsonOptions {
 export class KubeApiError extends Error {
   readonly status: number;
   readonly reason: string | undefined;
+  /** The server's own words (its Status message), without our request line. */
+  readonly serverMessage: string | undefined;
   constructor(status: number, body: unknown, context: string) {
     const statusBody = isStatus(body) ? body : undefined;
     super(`${context}: HTTP ${status}${statusBody?.message === undefined ? '' : `: ${statusBody.message}`}`);
     this.name = 'KubeApiError';
     this.status = status;
     this.reason = statusBody?.reason;
+    this.serverMessage = statusBody?.message;
   }
 }
 
