@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -58,4 +59,14 @@ export async function startTestServer(env: Readonly<Record<string, string>> = {}
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Stops the server, then fails if any response it gave was a 5xx: bad input must get a 4xx. */
+export async function stopAndAssertNo5xx(server: TestServer): Promise<void> {
+  await server.stop();
+  assert.deepEqual(
+    server.statuses.filter((status) => status >= 500),
+    [],
+    'no response was a 5xx',
+  );
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { call, joinAs, setUpAccount, type TestSession } from '@hearth/testing';
-import { startTestServer, type TestServer } from '../test-server.ts';
+import { startTestServer, stopAndAssertNo5xx, type TestServer } from '../test-server.ts';
 import type { AuditEntryView } from '@hearth/gateway';
 
 /** The audit log's admin API through a whole Hearth (app.inject, real SQLite, messaging). */
@@ -37,14 +37,7 @@ describe('the audit log API', () => {
     });
     assert.equal(promoted.statusCode, 200, promoted.body);
   });
-  after(async () => {
-    await s.stop();
-    assert.deepEqual(
-      s.statuses.filter((status) => status >= 500),
-      [],
-      'no response was a 5xx',
-    );
-  });
+  after(() => stopAndAssertNo5xx(s));
 
   it('pages newest first with nextBefore, naming the actor and keeping where the request came from', async () => {
     const first = await call(s.app, 'GET', '/api/admin/audit?limit=4', { session: admin });

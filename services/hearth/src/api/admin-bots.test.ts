@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { HTTPMethods, LightMyRequestResponse } from 'fastify';
 import type { ApiToken, Bot, Message, Room, User } from '@hearth/core';
 import { call, joinAs, setUpAccount, type TestSession } from '@hearth/testing';
-import { startTestServer, type TestServer } from '../test-server.ts';
+import { startTestServer, stopAndAssertNo5xx, type TestServer } from '../test-server.ts';
 
 /**
  * Bots through the REST API of a whole Hearth (app.inject, real SQLite, BusLocal, messaging):
@@ -45,14 +45,7 @@ describe('bots over REST', () => {
     );
     token = created(await call(s.app, 'POST', `/api/admin/bots/${bot.userId}/tokens`, { session: admin, body: { name: 'ci', roomIds: [allTalk.id] } }));
   });
-  after(async () => {
-    await s.stop();
-    assert.deepEqual(
-      s.statuses.filter((status) => status >= 500),
-      [],
-      'no response was a 5xx',
-    );
-  });
+  after(() => stopAndAssertNo5xx(s));
 
   it('creates and lists bots and tokens; the token is shown once, and never its secret again', async () => {
     assert.equal(bot.name, 'Deployer');
