@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   /** The OpenID provider could not be reached or answered with nonsense. */
   sso_unavailable: 502,
   unavailable: 503,
+  /** Writes are paused while the store is copied (a tier migration); reads go on. */
+  migrating: 503,
   internal: 500,
 } as const;
 
@@ -52,6 +54,7 @@ export type ServerErrorCode = { [C in ErrorCode]: (typeof ERROR_CODES)[C] extend
 /** What a client is told for each server-side code: what happened, as far as it can act on it. */
 export const PUBLIC_SERVER_MESSAGES: Readonly<Record<ServerErrorCode, string>> = {
   unavailable: 'the service is temporarily unavailable; retry',
+  migrating: 'Hearth is moving to new servers: reading works, and writing is paused for a few minutes; retry',
   internal: 'something went wrong on our side; it has been logged',
   sso_unavailable: 'the identity provider could not be reached; try again shortly',
 };

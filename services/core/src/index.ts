@@ -19,6 +19,7 @@ export { createBus, type CreateBusOptions } from './bus/create-bus.ts';
 export { createEphemeral } from './ephemeral/create-ephemeral.ts';
 export * from './store/access.ts';
 export { createStore } from './store/create-store.ts';
+export { GATED } from './store/write-gate.ts';
 export type { ExportOptions, ExportResult } from './store/record-export.ts';
 export type { ImportOptions, ImportResult } from './store/record-import.ts';
 export { summaryDifferences, type RecordSummary, type TableSummary } from './store/record-summary.ts';

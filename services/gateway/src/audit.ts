@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { AuditAction, AuditTargetType, NewAuditEntry } from '@hearth/core';
+import { GATED, type AuditAction, type AuditTargetType, type NewAuditEntry } from '@hearth/core';
 import type { GatewayDeps } from './deps.ts';
 import { originOf } from './origin.ts';
 
@@ -18,15 +18,17 @@ export async function recordAudit(
   },
 ): Promise<void> {
   const { actorId, action, target, detail = {} } = entry;
-  await deps.store.transaction((tx) =>
-    tx.appendAudit({
-      at: new Date().toISOString(),
-      actorId,
-      action,
-      targetType: target?.type ?? null,
-      targetId: target?.id ?? null,
-      detail,
-      origin: originOf(request),
-    }),
+  await deps.store.transaction(
+    (tx) =>
+      tx.appendAudit({
+        at: new Date().toISOString(),
+        actorId,
+        action,
+        targetType: target?.type ?? null,
+        targetId: target?.id ?? null,
+        detail,
+        origin: originOf(request),
+      }),
+    GATED,
   );
 }

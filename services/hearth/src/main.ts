@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, parseConfig, startTracing, type HearthConfig, type StopTracing } from '@hearth/core';
+import { ConfigError, parseConfig, startTracing, type HearthConfig, type StopTracing, type StoreConfig } from '@hearth/core';
 import { parseCommand, USAGE, UsageError, type Command } from './cli/command.ts';
 
 /**
@@ -33,15 +33,26 @@ function commandOrExit(argv: readonly string[]): Command {
   }
 }
 
+/** The store the server would use: the target `all` reads it from the same variables. */
+async function storeOfEnvironment(): Promise<StoreConfig> {
+  const config = await exitOnConfigError(async () => parseConfig(process.env, ['--target=all'], process.cwd(), DEFAULT_WEB_DIR));
+  return config.store;
+}
+
 async function main(): Promise<void> {
   const command = commandOrExit(process.argv.slice(2));
   if (command.kind === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  if (command.kind === 'writes') {
+    const store = await storeOfEnvironment();
+    const { runWritesCommand } = await import('./cli/writes.ts');
+    process.exitCode = await runWritesCommand(command, store, process.stdout, process.stderr);
+    return;
+  }
   if (command.kind !== 'serve') {
-    // The store the server would use: the target `all` reads it from the same variables.
-    const { store } = await exitOnConfigError(async () => parseConfig(process.env, ['--target=all'], process.cwd(), DEFAULT_WEB_DIR));
+    const store = await storeOfEnvironment();
     const { runRecordsCommand } = await import('./cli/records.ts');
     // A command whose work stopped waiting on nothing would otherwise end with status 0.
     const unfinished = (): void => {

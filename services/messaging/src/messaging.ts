@@ -1,5 +1,6 @@
 import { SpanKind } from '@opentelemetry/api';
 import {
+  GATED,
   HearthError,
   isCommandName,
   isHearthError,
@@ -70,7 +71,7 @@ export function startMessaging(deps: MessagingDeps): Messaging {
           queued,
         };
         return HANDLERS[name](ctx, payload);
-      }),
+      }, GATED),
     );
     logger.debug({ command: name }, 'command applied');
     relay.kick();

@@ -1,6 +1,7 @@
 import type { Session, User } from '../domain/types.ts';
 import { newToken } from '../ids.ts';
 import type { Store } from '../store/store.ts';
+import { GATED } from '../store/write-gate.ts';
 
 export interface SignedIn {
   readonly session: Session;
@@ -65,7 +66,7 @@ export function createSessionService(store: Store, policy: SessionPolicy, now: (
         ip: meta.ip,
         idpSessionId: meta.idpSessionId ?? null,
       };
-      await store.transaction((tx) => tx.insertSession(session));
+      await store.transaction((tx) => tx.insertSession(session), GATED);
       return session;
     },
     async resolve(sessionId) {
@@ -84,11 +85,11 @@ export function createSessionService(store: Store, policy: SessionPolicy, now: (
       return signedIn;
     },
     async revoke(sessionId) {
-      await store.transaction((tx) => tx.deleteSession(sessionId));
+      await store.transaction((tx) => tx.deleteSession(sessionId), GATED);
     },
     async revokeUser(userId) {
       // Open realtime streams end through the sessions.revoked signal.
-      await store.transaction((tx) => tx.deleteUserSessions(userId));
+      await store.transaction((tx) => tx.deleteUserSessions(userId), GATED);
     },
   };
 }

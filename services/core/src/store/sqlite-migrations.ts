@@ -212,10 +212,21 @@ CREATE TABLE record_import (
 ) STRICT;
 `;
 
+/** Whether writes are paused (write-gate.ts): one row, always there, open while paused_since is NULL. */
+const WRITE_GATE = `
+CREATE TABLE write_gate (
+  singleton INTEGER NOT NULL PRIMARY KEY CHECK (singleton = 1),
+  paused_since TEXT,
+  reason TEXT
+) STRICT;
+INSERT INTO write_gate (singleton) VALUES (1);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001-initial', sql: INITIAL },
   { id: '0002-sso-bots-audit', sql: SSO_BOTS_AUDIT },
   { id: '0003-record-import', sql: RECORD_IMPORT },
+  { id: '0004-write-gate', sql: WRITE_GATE },
 ];
 
 /**

@@ -7,6 +7,7 @@ import { HearthError, type ErrorCode } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { ApiToken } from '../domain/bots.ts';
 import type { NewUser, Store } from './store.ts';
+import { writeGateTests } from './write-gate-contract.ts';
 import { postInTx } from './store-test-support.ts';
 
 /**
@@ -30,6 +31,7 @@ export function runStoreContract(label: string, open: () => Promise<Store>): voi
     describe('audit log', casesOf(test, auditTests));
     describe('bots and API tokens', casesOf(test, botTests));
     describe('webhook deliveries', casesOf(test, webhookDeliveryTests, webhookClaimTests));
+    describe('the write gate', casesOf(test, writeGateTests));
   });
 }
 

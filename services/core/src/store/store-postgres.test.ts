@@ -6,6 +6,7 @@ import type { User } from '../domain/types.ts';
 import { HearthError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { createStore } from './create-store.ts';
+import { GATED } from './write-gate.ts';
 import { applyMigrations, MIGRATIONS } from './postgres-migrations.ts';
 import type { Store } from './store.ts';
 import { runStoreContract } from './store-contract.ts';
@@ -302,6 +303,47 @@ describe('StorePostgres', () => {
       assert.doesNotMatch(error.message, /secret/);
       return true;
     });
+  });
+});
+
+describe('StorePostgres write gate', () => {
+  const AT = '2025-01-01T00:00:00.000Z';
+  const newUser = (name: string) => ({ id: newId(), name, email: null, role: 'member' as const, passwordHash: null, createdAt: AT });
+
+  it('a pause waits for the gated transactions that read the gate open, and refuses the ones that come while it waits', async () => {
+    const store = await open();
+    const holding = Promise.withResolvers<void>();
+    try {
+      const inside = Promise.withResolvers<void>();
+      const inFlight = store.transaction(async (tx) => {
+        const user = await tx.insertUser(newUser('in flight'));
+        inside.resolve();
+        await holding.promise;
+        return user;
+      }, GATED);
+      await inside.promise;
+
+      let paused = false;
+      const pausing = store.pauseWrites({ since: AT, reason: 'test' }).then(() => {
+        paused = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(paused, false, 'the pause did not wait for the transaction that read the gate open');
+      const latecomer = store.transaction((tx) => tx.insertUser(newUser('latecomer')), GATED);
+
+      holding.resolve();
+      const committed = await inFlight;
+      await pausing;
+      await assert.rejects(latecomer, (error: unknown) => error instanceof HearthError && error.code === 'migrating');
+      assert.deepEqual(
+        (await store.listUsers()).map((user) => user.id),
+        [committed.id],
+      );
+    } finally {
+      // A failed check must not leave the transaction open: close() waits for it.
+      holding.resolve();
+      await store.close();
+    }
   });
 });
 

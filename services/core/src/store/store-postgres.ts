@@ -8,7 +8,8 @@ import { importRecords, type ImportOptions, type ImportResult } from './record-i
 import { Conn, type Driver } from './sql-conn.ts';
 import { POSTGRES, type Param } from './sql-dialect.ts';
 import { createSqlTx } from './sql-tx.ts';
-import type { PoolStats, Store, StoreReads, StoreTx } from './store.ts';
+import type { PoolStats, Store, StoreReads, StoreTx, TransactionOptions, WritePause } from './store.ts';
+import { gateCheckSql, readPause, refuseIfPaused, writePause } from './write-gate.ts';
 
 export { buildSearchQuery, buildSearchVector } from './search-postgres.ts';
 
@@ -63,8 +64,20 @@ export class StorePostgres extends ReadsThrough implements Store {
     return store;
   }
 
-  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.#inTransaction('BEGIN', (tx) => work(tx.queries));
+  transaction<T>(work: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    return this.#inTransaction(options?.gated === true ? GATED_BEGIN : 'BEGIN', (tx) => work(tx.queries));
+  }
+
+  pauseWrites(pause: WritePause): Promise<void> {
+    return this.#inTransaction('BEGIN', (tx) => writePause(tx.sql, pause));
+  }
+
+  resumeWrites(): Promise<void> {
+    return this.#inTransaction('BEGIN', (tx) => writePause(tx.sql, null));
+  }
+
+  writePause(): Promise<WritePause | null> {
+    return readPause(this.#reader.sql);
   }
 
   /** A snapshot (REPEATABLE READ) that writes wait for nothing on. */
@@ -82,8 +95,10 @@ export class StorePostgres extends ReadsThrough implements Store {
       throw new Error('transaction() called inside a transaction; use the tx it was given');
     }
     return this.#withClient(async (client, discard) => {
-      const tx = reader(new Conn(POSTGRES, new PostgresDriver((text, values) => client.query(text, values), this.#server)));
-      await tx.sql.run(begin);
+      const driver = new PostgresDriver((text, values) => client.query(text, values), this.#server);
+      const tx = reader(new Conn(POSTGRES, driver));
+      if (begin === GATED_BEGIN) refuseIfPaused(await driver.lastRowOfScript(begin));
+      else await tx.sql.run(begin);
       try {
         const result = await this.#context.run(tx, () => work(tx));
         await tx.sql.run('COMMIT');
@@ -185,6 +200,12 @@ function reasonOf(error: unknown): string {
 
 type Run = (text: string, values: Param[]) => Promise<QueryResult<QueryResultRow>>;
 
+/**
+ * BEGIN and the write gate's check in one round trip (statements without parameters go as one
+ * simple query), so gating a command costs no more round trips than it did without a gate.
+ */
+const GATED_BEGIN = `BEGIN; ${gateCheckSql(POSTGRES)}`;
+
 /** A connection's queries, with the connection (its liveness tells a transaction's context apart). */
 interface Reader {
   readonly sql: Conn;
@@ -218,6 +239,12 @@ class PostgresDriver implements Driver {
 
   async run(text: string, values: readonly Param[]): Promise<number> {
     return (await this.#query(text, values)).rowCount ?? 0;
+  }
+
+  /** Runs statements without parameters as one simple query; the first row of the last one's result. */
+  async lastRowOfScript<T>(script: string): Promise<T | undefined> {
+    const results = (await this.#query(script, [])) as unknown as QueryResult<QueryResultRow>[];
+    return results.at(-1)?.rows[0] as T | undefined;
   }
 
   async #query(text: string, values: readonly Param[]): Promise<QueryResult<QueryResultRow>> {

@@ -9,7 +9,8 @@ import { Conn, type Driver } from './sql-conn.ts';
 import { SQLITE, type Param } from './sql-dialect.ts';
 import { createSqlTx } from './sql-tx.ts';
 import { applyMigrations } from './sqlite-migrations.ts';
-import type { Store, StoreReads, StoreTx } from './store.ts';
+import type { Store, StoreReads, StoreTx, TransactionOptions, WritePause } from './store.ts';
+import { gateCheckSql, readPause, refuseIfPaused, writePause } from './write-gate.ts';
 
 export { buildSearchPlan, type SearchPlan } from './search-sqlite.ts';
 
@@ -55,8 +56,24 @@ export class StoreSqlite extends ReadsThrough implements Store {
     return new StoreSqlite(db);
   }
 
-  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.#inTransaction(work);
+  transaction<T>(work: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    if (options?.gated !== true) return this.#inTransaction(work);
+    return this.#inTransaction(async (tx, conn) => {
+      refuseIfPaused(await conn.row(gateCheckSql(SQLITE)));
+      return work(tx);
+    });
+  }
+
+  pauseWrites(pause: WritePause): Promise<void> {
+    return this.#inTransaction((_tx, conn) => writePause(conn, pause));
+  }
+
+  resumeWrites(): Promise<void> {
+    return this.#inTransaction((_tx, conn) => writePause(conn, null));
+  }
+
+  writePause(): Promise<WritePause | null> {
+    return this.#queue.run(() => readPause(new Conn(SQLITE, this.#driver)));
   }
 
   /** A transaction like any other, so the export is one snapshot. */

@@ -16,7 +16,15 @@ export interface Store extends StoreReads {
    * resolves and rolls back when it rejects (the rejection is passed on).
    * Transactions never interleave their writes on the same room.
    */
-  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Pauses writes (write-gate.ts): gated transactions are refused with `migrating` from now
+   * on, and it resolves once none that began before is still open.
+   */
+  pauseWrites(pause: WritePause): Promise<void>;
+  resumeWrites(): Promise<void>;
+  /** The pause in force, or null. */
+  writePause(): Promise<WritePause | null>;
   /** Cheap round trip used by /readyz. */
   ping(): Promise<void>;
   /** The connection pool's use now, or null for a store without a pool (SQLite). */
@@ -33,6 +41,18 @@ export interface Store extends StoreReads {
    */
   importRecords(lines: AsyncIterable<string> | Iterable<string>, options?: ImportOptions): Promise<ImportResult>;
   close(): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /** A command's writes: refused with `migrating` while writes are paused, and waited for by a pause. */
+  readonly gated?: boolean;
+}
+
+export interface WritePause {
+  /** When writes were paused (ISO time). */
+  readonly since: string;
+  /** Why, for the log and `hearth writes status` (not shown to clients). */
+  readonly reason: string;
 }
 
 export interface PoolStats {

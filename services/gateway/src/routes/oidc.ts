@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HearthError, isHearthError, type OidcConfig } from '@hearth/core';
+import { GATED, HearthError, isHearthError, type OidcConfig } from '@hearth/core';
 import { recordAudit } from '../audit.ts';
 import { enforceRateLimit, setSessionCookie } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
@@ -131,7 +131,7 @@ async function endSessionsOfLogout(deps: GatewayDeps, oidc: Oidc, request: Fasti
 }
 
 async function endProviderSession(deps: GatewayDeps, request: FastifyRequest, idpSessionId: string, at: string): Promise<void> {
-  const ended = await deps.store.transaction((tx) => tx.deleteSessionsByIdpSession(idpSessionId));
+  const ended = await deps.store.transaction((tx) => tx.deleteSessionsByIdpSession(idpSessionId), GATED);
   for (const sessionId of ended) await deps.bus.publishSignal({ type: 'session.ended', sessionId, at });
   await recordAudit(deps, request, {
     actorId: null,
@@ -142,7 +142,7 @@ async function endProviderSession(deps: GatewayDeps, request: FastifyRequest, id
 }
 
 async function endUserSessions(deps: GatewayDeps, request: FastifyRequest, userId: string, at: string): Promise<void> {
-  const ended = await deps.store.transaction((tx) => tx.deleteUserSessions(userId));
+  const ended = await deps.store.transaction((tx) => tx.deleteUserSessions(userId), GATED);
   await deps.bus.publishSignal({ type: 'sessions.revoked', userId, at });
   await recordAudit(deps, request, {
     actorId: null,

@@ -11,6 +11,10 @@ describe('parseCommand', () => {
     [['export', '--out=-'], { kind: 'export', out: '-' }],
     [['import', '--in', 'b.ndjson'], { kind: 'import', input: 'b.ndjson' }],
     [['import', '--in=b.ndjson'], { kind: 'import', input: 'b.ndjson' }],
+    [['writes', 'pause', '--reason', 'moving to the single tier'], { kind: 'writes', action: 'pause', reason: 'moving to the single tier' }],
+    [['writes', 'pause', '--reason=copy'], { kind: 'writes', action: 'pause', reason: 'copy' }],
+    [['writes', 'resume'], { kind: 'writes', action: 'resume' }],
+    [['writes', 'status'], { kind: 'writes', action: 'status' }],
     [['--help'], { kind: 'help' }],
     [['help'], { kind: 'help' }],
   ];
@@ -25,6 +29,11 @@ describe('parseCommand', () => {
     [['import', '--out', 'x'], /hearth import needs --in FILE/],
     [['import', '--in', 'x', 'y'], /takes only --in FILE \(got also y\)/],
     [['export', '--out=x', '--force'], /takes only --out FILE \(got also --force\)/],
+    [['writes'], /hearth writes needs pause, resume or status/],
+    [['writes', 'pause'], /needs --reason TEXT/],
+    [['writes', 'pause', '--reason', ' '], /needs --reason TEXT/],
+    [['writes', 'pause', '--reason', 'a', 'b'], /takes only --reason TEXT/],
+    [['writes', 'status', 'now'], /takes no arguments \(got now\)/],
   ];
   for (const [argv, message] of refused) {
     it(`refuses hearth ${argv.join(' ')}`, () =>

@@ -6,6 +6,8 @@ export type Command =
   | { readonly kind: 'serve'; readonly argv: readonly string[] }
   | { readonly kind: 'export'; readonly out: string }
   | { readonly kind: 'import'; readonly input: string }
+  | { readonly kind: 'writes'; readonly action: 'status' | 'resume' }
+  | { readonly kind: 'writes'; readonly action: 'pause'; readonly reason: string }
   | { readonly kind: 'help' };
 
 export class UsageError extends Error {
@@ -17,6 +19,9 @@ export const USAGE = `usage:
   hearth export --out FILE                          write every record to FILE (- for standard output)
   hearth import --in FILE                           load FILE into an empty store (- for standard input);
                                                     run it again with the same FILE to resume
+  hearth writes pause --reason TEXT                 pause writes (posts and changes get 503, reading goes on);
+                                                    returns once every write that was accepted is committed
+  hearth writes resume | status                     take writes again, or say whether they are paused
 The store is the one the server would use: HEARTH_DATABASE_URL, or hearth.db in HEARTH_DATA_DIR.`;
 
 const FILE_OPTION = { export: '--out', import: '--in' } as const;
@@ -24,6 +29,7 @@ const FILE_OPTION = { export: '--out', import: '--in' } as const;
 export function parseCommand(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   if (first === 'help' || first === '--help' || first === '-h') return { kind: 'help' };
+  if (first === 'writes') return writesCommand(rest);
   if (first !== 'export' && first !== 'import') return { kind: 'serve', argv };
   const file = fileOption(first, rest);
   return first === 'export' ? { kind: 'export', out: file } : { kind: 'import', input: file };
@@ -31,12 +37,27 @@ export function parseCommand(argv: readonly string[]): Command {
 
 /** The value of `--out FILE` / `--out=FILE` (or `--in`), the only argument these commands take. */
 function fileOption(command: keyof typeof FILE_OPTION, args: readonly string[]): string {
-  const option = FILE_OPTION[command];
+  return onlyOption(`hearth ${command}`, `${FILE_OPTION[command]} FILE`, args);
+}
+
+/** The value of `OPTION VALUE` or `OPTION=VALUE` when that is all of `args`; `usage` is `OPTION VALUE`. */
+function onlyOption(command: string, usage: string, args: readonly string[]): string {
+  const option = usage.split(' ')[0]!;
   const [arg, value, ...extra] = args;
   const inline = arg?.startsWith(`${option}=`) === true ? arg.slice(option.length + 1) : undefined;
-  const file = inline ?? (arg === option ? value : undefined);
+  const found = inline ?? (arg === option ? value : undefined);
   const unexpected = inline === undefined ? extra : [value, ...extra].filter((v) => v !== undefined);
-  if (file === undefined || file === '') throw new UsageError(`hearth ${command} needs ${option} FILE`);
-  if (unexpected.length > 0) throw new UsageError(`hearth ${command} takes only ${option} FILE (got also ${unexpected.join(' ')})`);
-  return file;
+  if (found === undefined || found.trim() === '') throw new UsageError(`${command} needs ${usage}`);
+  if (unexpected.length > 0) throw new UsageError(`${command} takes only ${usage} (got also ${unexpected.join(' ')})`);
+  return found;
+}
+
+function writesCommand(args: readonly string[]): Command {
+  const [action, ...rest] = args;
+  if (action === 'status' || action === 'resume') {
+    if (rest.length > 0) throw new UsageError(`hearth writes ${action} takes no arguments (got ${rest.join(' ')})`);
+    return { kind: 'writes', action };
+  }
+  if (action !== 'pause') throw new UsageError('hearth writes needs pause, resume or status');
+  return { kind: 'writes', action: 'pause', reason: onlyOption('hearth writes pause', '--reason TEXT', rest) };
 }

@@ -1,32 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { startPostgres, type PostgresServer } from '@hearth/harness';
 import { call, joinAs, setUpAccount } from '@hearth/testing';
 import type { Room } from '@hearth/core';
 import { startTestServer } from '../test-server.ts';
-
-const HEARTH = path.resolve(import.meta.dirname, '../../bin/hearth');
-
-interface Run {
-  readonly code: number;
-  readonly stderr: string;
-}
-
-/** `hearth <args>` as a person runs it, with only the variables given (and PATH). */
-async function hearth(args: readonly string[], env: Readonly<Record<string, string>>): Promise<Run> {
-  try {
-    const { stderr } = await promisify(execFile)(HEARTH, [...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 120_000 });
-    return { code: 0, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stderr?: string };
-    return { code: failed.code ?? -1, stderr: failed.stderr ?? '' };
-  }
-}
+import { hearth } from './cli-test-support.ts';
 
 /** An embedded Hearth's data directory with people, rooms, messages, an edit, a deletion and a boost, made through the API. */
 async function seededDataDir(): Promise<string> {

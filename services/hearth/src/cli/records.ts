@@ -1,12 +1,13 @@
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
-import { access, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createStore, summaryDifferences, type RecordSummary, type Store, type StoreConfig } from '@hearth/core';
+import { summaryDifferences, type RecordSummary, type Store, type StoreConfig } from '@hearth/core';
 import type { Command } from './command.ts';
 import { createProgress, type ProgressOutput } from './progress.ts';
+import { runOnStore } from './store-command.ts';
 
 /**
  * `hearth export` and `hearth import`: the store's record stream (record-stream.ts) to and from
@@ -112,31 +113,9 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/**
- * Runs `hearth export` or `hearth import` against the store the server would use (config.ts:
- * HEARTH_DATABASE_URL, or hearth.db in HEARTH_DATA_DIR) and returns the exit status: 0 done,
- * 1 failed, with one line on standard error saying why.
- */
-export async function runRecordsCommand(command: RecordsCommand, store: StoreConfig, streams: CliStreams): Promise<number> {
-  try {
-    if (command.kind === 'export' && store.type === 'sqlite') await refuseMissingDatabase(store.path);
-    const opened = await createStore(store);
-    try {
-      if (command.kind === 'export') await exportToFile(opened, command.out, streams);
-      else await importFromFile(opened, command.input, streams);
-    } finally {
-      await opened.close();
-    }
-    return 0;
-  } catch (error) {
-    streams.stderr.write(`hearth ${command.kind}: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  }
-}
-
-/** Opening a SQLite file creates it: an export of a mistyped HEARTH_DATA_DIR would be an empty, valid stream. */
-async function refuseMissingDatabase(file: string): Promise<void> {
-  await access(file).catch(() => {
-    throw new Error(`there is no database at ${file}: set HEARTH_DATA_DIR to the directory that holds hearth.db, or HEARTH_DATABASE_URL`);
-  });
+/** Runs `hearth export` or `hearth import` (store-command.ts says how it opens the store and fails). */
+export function runRecordsCommand(command: RecordsCommand, store: StoreConfig, streams: CliStreams): Promise<number> {
+  return runOnStore({ name: command.kind, store, stderr: streams.stderr, mustExist: command.kind === 'export' }, (opened) =>
+    command.kind === 'export' ? exportToFile(opened, command.out, streams) : importFromFile(opened, command.input, streams),
+  );
 }

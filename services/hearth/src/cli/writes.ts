@@ -1,0 +1,36 @@
+import type { Store, StoreConfig } from '@hearth/core';
+import type { Command } from './command.ts';
+import { runOnStore } from './store-command.ts';
+
+/**
+ * `hearth writes pause | resume | status`: the store's write gate (write-gate.ts in core), for a
+ * migration or a copy that must see every acknowledged write. A pause returns once every write
+ * accepted before it is committed, so an export started after it holds them all.
+ */
+
+export type WritesCommand = Extract<Command, { kind: 'writes' }>;
+
+export function runWritesCommand(
+  command: WritesCommand,
+  store: StoreConfig,
+  stdout: { write(text: string): unknown },
+  stderr: { write(text: string): unknown },
+): Promise<number> {
+  return runOnStore({ name: `writes ${command.action}`, store, stderr, mustExist: true }, async (opened) => {
+    stdout.write(`${await applyWrites(command, opened)}\n`);
+  });
+}
+
+async function applyWrites(command: WritesCommand, store: Store): Promise<string> {
+  if (command.action === 'pause') {
+    const since = new Date().toISOString();
+    await store.pauseWrites({ since, reason: command.reason });
+    return `writes paused since ${since}: ${command.reason}`;
+  }
+  if (command.action === 'resume') {
+    await store.resumeWrites();
+    return 'writes open';
+  }
+  const pause = await store.writePause();
+  return pause === null ? 'writes open' : `writes paused since ${pause.since}: ${pause.reason}`;
+}
