@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 /**
  * Starts real Hearth servers as child processes for the end-to-end tests and
@@ -58,6 +59,28 @@ export interface Hearth {
   kill9(): Promise<void>;
   /** Stops the server if it runs (SIGTERM), then starts it again on the same port and data directory; killed (SIGKILL) if it does not become ready. */
   restart(): Promise<void>;
+  /** Runs `hearth <args>` (a data command: writes, export, import) on this Hearth's store, as an operator would. */
+  runCommand(args: readonly string[]): Promise<CommandRun>;
+}
+
+export interface CommandRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `hearth <args>` with `storeEnv` naming the store (HEARTH_DATA_DIR, or HEARTH_DATABASE_URL) and nothing else of Hearth's. */
+export async function runHearthCommand(args: readonly string[], storeEnv: Readonly<Record<string, string>>): Promise<CommandRun> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [MAIN_PATH, ...args], {
+      env: { PATH: process.env['PATH'] ?? '', ...storeEnv },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
 }
 
 /** A port that was free a moment ago: listen on 0, read it, close. */
@@ -318,6 +341,7 @@ export async function startHearth(options: HearthOptions = {}): Promise<Hearth> 
     },
     kill9: () => service.kill9(),
     restart: () => service.restart(),
+    runCommand: (args) => runHearthCommand(args, { HEARTH_DATA_DIR: dataDir }),
   };
 }
 

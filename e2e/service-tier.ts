@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { freePort, startIngress, type Ingress } from '@hearth/harness';
-import { type Hearth, type HearthOptions, type StopOptions, type ServiceProcess, startService } from './harness.ts';
+import { runHearthCommand, startService, type Hearth, type HearthOptions, type ServiceProcess, type StopOptions } from './harness.ts';
 
 /** The server tiers' roles, each its own process, as the operator deploys them. */
 export const ROLES = ['messaging', 'realtime', 'gateway'] as const;
@@ -89,5 +89,6 @@ export async function startServiceTier(backends: TierBackends, options: ServiceT
       // Messaging first: the others' readiness does not need it, but their first requests do.
       for (const role of ROLES) await Promise.all(processes[role].map((p) => p.restart()));
     },
+    runCommand: (args) => runHearthCommand(args, { HEARTH_DATABASE_URL: backends.env['HEARTH_DATABASE_URL'] ?? '' }),
   };
 }

@@ -112,7 +112,7 @@ function serveSocket({ deps, hub }: SocketEndpoint, ws: WebSocket, socket: Duple
   let greeted = false;
   let alive = true;
   const helloTimer = setTimeout(() => {
-    ws.send(JSON.stringify({ type: 'error', code: 'hello_timeout', message: 'send hello within 10 s' }));
+    ws.send(JSON.stringify({ type: 'error', code: 'hello_timeout', message: `send hello within ${HELLO_TIMEOUT_MS / 1000} s` }));
     transport.close(CLOSE_CODES.hello_timeout, 'hello_timeout');
   }, HELLO_TIMEOUT_MS);
   const liveness = setInterval(() => {

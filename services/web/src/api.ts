@@ -5,20 +5,23 @@ export class ApiError extends Error {
   readonly code: string;
   readonly status: number;
   readonly field: string | undefined;
+  /** Seconds the server asked to wait before trying again (its `retryAfter`), when it did. */
+  readonly retryAfter: number | undefined;
 
-  constructor(status: number, code: string, message: string, field?: string) {
+  constructor(status: number, code: string, message: string, options: { readonly field?: string | undefined; readonly retryAfter?: number | undefined } = {}) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
-    this.field = field;
+    this.field = options.field;
+    this.retryAfter = options.retryAfter;
   }
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 interface ErrorBody {
-  readonly error?: { readonly code?: unknown; readonly message?: unknown; readonly field?: unknown };
+  readonly error?: { readonly code?: unknown; readonly message?: unknown; readonly field?: unknown; readonly retryAfter?: unknown };
 }
 
 function toApiError(status: number, body: unknown): ApiError {
@@ -26,7 +29,8 @@ function toApiError(status: number, body: unknown): ApiError {
   const code = typeof error?.code === 'string' ? error.code : `http_${status}`;
   const message = typeof error?.message === 'string' ? error.message : `The server answered ${status}.`;
   const field = typeof error?.field === 'string' ? error.field : undefined;
-  return new ApiError(status, code, message, field);
+  const retryAfter = typeof error?.retryAfter === 'number' ? error.retryAfter : undefined;
+  return new ApiError(status, code, message, { field, retryAfter });
 }
 
 let csrfToken: string | null = null;

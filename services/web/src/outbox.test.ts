@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { ApiError } from './api.ts';
 import type { Message, User } from './api-types.ts';
 import { initialChatState, type ChatState } from './chat-state.ts';
-import { createOutbox, isRetryablePostError, type OutboxDeps } from './outbox.ts';
+import { createOutbox, isRetryablePostError, pausedFor, type OutboxDeps } from './outbox.ts';
 import { createRoomView } from './room-state.ts';
 import { createStore } from './store.ts';
 import { messageFixture } from './test-fixtures.ts';
@@ -122,4 +122,11 @@ test('a post that meets a network error is retried until it goes, and stays pend
     stored.map((m) => m.body),
     ['hello'],
   );
+});
+
+test('pausedFor: a post refused while Hearth moves waits the Retry-After the server gave; other errors do not', () => {
+  assert.equal(pausedFor(new ApiError(503, 'migrating', 'moving', { retryAfter: 10 })), 10_000);
+  assert.equal(pausedFor(new ApiError(503, 'migrating', 'moving')), 10_000);
+  assert.equal(pausedFor(new ApiError(503, 'unavailable', 'retry', { retryAfter: 2 })), undefined);
+  assert.equal(pausedFor(new Error('migrating')), undefined);
 });

@@ -40,6 +40,15 @@ export function isRetryablePostError(error: unknown): boolean {
   return error.code === 'network' || error.status === 408 || error.status === 429 || error.status >= 500;
 }
 
+/**
+ * While writes are paused (Hearth moving to new servers: 503 `migrating`), a post waits for as
+ * long as the pause lasts, as the server asks, rather than spending its tries and showing "failed".
+ */
+export function pausedFor(error: unknown): number | undefined {
+  if (!(error instanceof ApiError) || error.code !== 'migrating') return undefined;
+  return (error.retryAfter ?? 10) * 1000;
+}
+
 export function createOutbox(deps: OutboxDeps): Outbox {
   const { ctx } = deps;
   const setView = (roomId: string, change: (view: RoomView) => RoomView): void => ctx.store.update((s) => withView(s, roomId, change));
@@ -53,6 +62,8 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     },
     onFailed: (pending, error) => setView(pending.roomId, (v) => setPendingStatus(v, pending.clientMessageId, 'failed', errorText(error))),
     isRetryable: isRetryablePostError,
+    pausedFor,
+    onWaiting: (pending, error) => setView(pending.roomId, (v) => setPendingStatus(v, pending.clientMessageId, 'pending', errorText(error))),
     retry: deps.retry ?? POST_RETRY,
     ...(deps.wait === undefined ? {} : { wait: deps.wait }),
   });

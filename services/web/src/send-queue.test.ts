@@ -46,10 +46,11 @@ test('after a failure: retry with a doubling wait while tries are left and the e
     { tries: 2, retryable: true, want: { kind: 'retry', afterMs: 200 } },
     { tries: 3, retryable: true, want: { kind: 'give-up' } },
     { tries: 1, retryable: false, want: { kind: 'give-up' } },
+    { tries: 3, retryable: true, pausedForMs: 10_000, want: { kind: 'wait', afterMs: 10_000 } },
   ] as const;
-  for (const { tries, retryable, want } of cases)
+  for (const { tries, retryable, want, ...paused } of cases)
     assert.deepEqual(
-      decideAfterFailure(tries, retryable, POLICY, () => 0.5),
+      decideAfterFailure(tries, { retryable, ...paused }, POLICY, () => 0.5),
       want,
       `${tries} tries, retryable ${retryable}`,
     );
@@ -139,4 +140,23 @@ test('after stop, nothing more is sent and a late answer is ignored', async () =
   assert.deepEqual(calls, ['a']);
   assert.deepEqual(log.sent, []);
   assert.equal(queue.size('r1'), 0);
+});
+
+test('a post the server asks to wait for (writes paused) waits as long as the pause lasts, spending no try, and then goes', async () => {
+  let paused = 7;
+  const waiting: string[] = [];
+  const { queue, log } = harness(
+    async (i) => {
+      if (paused-- > 0) throw new Error('paused');
+      return i.text;
+    },
+    { pausedFor: (error) => (error instanceof Error && error.message === 'paused' ? 10_000 : undefined), onWaiting: (i) => waiting.push(i.text) },
+  );
+  queue.enqueue(item('during the move'));
+  queue.enqueue(item('after it'));
+  while (log.sent.length < 2) await tick();
+  assert.deepEqual(log.sent, ['during the move', 'after it']);
+  assert.deepEqual(log.failed, []);
+  assert.deepEqual(log.waits, Array(7).fill(10_000));
+  assert.equal(waiting.length, 7);
 });

@@ -13,11 +13,22 @@ export interface RetryPolicy {
   readonly backoff: Backoff;
 }
 
-export type FailureDecision = { readonly kind: 'retry'; readonly afterMs: number } | { readonly kind: 'give-up' };
+export type FailureDecision =
+  | { readonly kind: 'retry'; readonly afterMs: number }
+  /** The server said to come back later (writes paused): wait, and the try does not count. */
+  | { readonly kind: 'wait'; readonly afterMs: number }
+  | { readonly kind: 'give-up' };
+
+/** How a failure may be retried: whether trying again may help, and whether the server asked to wait (ms). */
+export interface FailureKind {
+  readonly retryable: boolean;
+  readonly pausedForMs?: number | undefined;
+}
 
 /** What to do after the `triesMade`-th try failed: wait and try again, or give up on this item. */
-export function decideAfterFailure(triesMade: number, retryable: boolean, policy: RetryPolicy, random: () => number = Math.random): FailureDecision {
-  if (!retryable || triesMade >= policy.attempts) return { kind: 'give-up' };
+export function decideAfterFailure(triesMade: number, failure: FailureKind, policy: RetryPolicy, random: () => number = Math.random): FailureDecision {
+  if (failure.pausedForMs !== undefined) return { kind: 'wait', afterMs: failure.pausedForMs };
+  if (!failure.retryable || triesMade >= policy.attempts) return { kind: 'give-up' };
   return { kind: 'retry', afterMs: backoffDelay(triesMade - 1, policy.backoff, random) };
 }
 
@@ -30,6 +41,10 @@ export interface SendQueueOptions<T, R> {
   onFailed(item: T, error: unknown): void;
   /** Whether trying again may help (the network, a 5xx), unlike a refusal that will not change (a 4xx). */
   isRetryable(error: unknown): boolean;
+  /** How long the server asked to wait before a try that would pass later (writes paused), if it did. */
+  pausedFor?(error: unknown): number | undefined;
+  /** The item waits for the server (pausedFor); it is still queued. */
+  onWaiting?(item: T, error: unknown): void;
   readonly retry: RetryPolicy;
   /** Injected so tests need not wait; a timer by default. */
   wait?(ms: number): Promise<void>;
@@ -53,15 +68,19 @@ export function createSendQueue<T, R>(options: SendQueueOptions<T, R>): SendQueu
   const wait = options.wait ?? sleep;
   let stopped = false;
 
+  const failureOf = (error: unknown): FailureKind => ({ retryable: options.isRetryable(error), pausedForMs: options.pausedFor?.(error) });
+
   async function deliver(item: T): Promise<void> {
-    for (let tries = 1; ; tries += 1) {
+    for (let tries = 1; ;) {
       let result: R;
       try {
         result = await options.send(item);
       } catch (error) {
         if (stopped) return;
-        const decision = decideAfterFailure(tries, options.isRetryable(error), options.retry, options.random);
+        const decision = decideAfterFailure(tries, failureOf(error), options.retry, options.random);
         if (decision.kind === 'give-up') return options.onFailed(item, error);
+        if (decision.kind === 'wait') options.onWaiting?.(item, error);
+        else tries += 1;
         await wait(decision.afterMs);
         if (stopped) return;
         continue;

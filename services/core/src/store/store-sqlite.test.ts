@@ -103,6 +103,29 @@ describe('StoreSqlite', () => {
     }
   });
 
+  it('exports from a snapshot that another connection writes past, without holding its writes back', async () => {
+    const file = path.join(dir, 'export-while-writing.db');
+    const [exporter, server] = [await StoreSqlite.open(file), await StoreSqlite.open(file)];
+    try {
+      const user = (name: string) => ({ id: newId(), name, email: null, role: 'member' as const, passwordHash: null, createdAt: new Date().toISOString() });
+      await server.transaction((tx) => tx.insertUser(user('before')));
+      const lines: string[] = [];
+      let wroteDuring = false;
+      await exporter.exportRecords(async (line) => {
+        lines.push(line);
+        if (wroteDuring) return;
+        wroteDuring = true;
+        // The server's write lock is free while the export runs (BEGIN IMMEDIATE would wait busy_timeout and fail).
+        await server.transaction((tx) => tx.insertUser(user('during')));
+      });
+      assert.equal(lines.filter((line) => line.includes('"table":"users"')).length, 1, 'the export is the snapshot it started from');
+      assert.equal((await server.listUsers()).length, 2);
+    } finally {
+      await exporter.close();
+      await server.close();
+    }
+  });
+
   it('refuses a nested transaction instead of waiting for itself', async () => {
     const store = await StoreSqlite.open(':memory:');
     try {

@@ -76,21 +76,25 @@ export class StoreSqlite extends ReadsThrough implements Store {
     return this.#queue.run(() => readPause(new Conn(SQLITE, this.#driver)));
   }
 
-  /** A transaction like any other, so the export is one snapshot. */
+  /**
+   * A read transaction, so the export is one snapshot (WAL), and another process (the server,
+   * while `hearth export` runs) goes on writing meanwhile: an IMMEDIATE one would hold the
+   * write lock for the whole export.
+   */
   exportRecords(write: (line: string) => Promise<void> | void, options?: ExportOptions): Promise<ExportResult> {
-    return this.#inTransaction((_tx, conn) => exportRecords(conn, write, options));
+    return this.#inTransaction((_tx, conn) => exportRecords(conn, write, options), 'BEGIN DEFERRED');
   }
 
   importRecords(lines: AsyncIterable<string> | Iterable<string>, options?: ImportOptions): Promise<ImportResult> {
     return importRecords((work) => this.#inTransaction((_tx, conn) => work(conn)), lines, options);
   }
 
-  #inTransaction<T>(work: (tx: StoreTx, conn: Conn) => Promise<T>): Promise<T> {
+  #inTransaction<T>(work: (tx: StoreTx, conn: Conn) => Promise<T>, begin: Begin = 'BEGIN IMMEDIATE'): Promise<T> {
     if (this.#isInsideCurrent()) {
       // It would wait for the transaction it is part of, forever.
       return Promise.reject(new Error('transaction() called inside a transaction; use the tx it was given'));
     }
-    return this.#queue.run(() => this.#runTransaction(work));
+    return this.#queue.run(() => this.#runTransaction(work, begin));
   }
 
   async ping(): Promise<void> {
@@ -120,10 +124,10 @@ export class StoreSqlite extends ReadsThrough implements Store {
     return this.#current !== null && this.#context.getStore() === this.#current;
   }
 
-  async #runTransaction<T>(work: (tx: StoreTx, conn: Conn) => Promise<T>): Promise<T> {
+  async #runTransaction<T>(work: (tx: StoreTx, conn: Conn) => Promise<T>, begin: Begin): Promise<T> {
     const conn = new Conn(SQLITE, this.#driver);
     const tx = createSqlTx(conn);
-    this.#db.exec('BEGIN IMMEDIATE');
+    this.#db.exec(begin);
     this.#current = tx;
     try {
       const result = await this.#context.run(tx, () => work(tx, conn));
@@ -145,6 +149,9 @@ export class StoreSqlite extends ReadsThrough implements Store {
  * synchronous=FULL syncs the WAL on every commit: NORMAL may lose the last acknowledged
  * transactions on power loss, which Hearth does not accept.
  */
+/** IMMEDIATE takes the write lock at once (a write transaction); DEFERRED reads a snapshot and writes nothing. */
+type Begin = 'BEGIN IMMEDIATE' | 'BEGIN DEFERRED';
+
 function configure(db: DatabaseSync): void {
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = FULL');

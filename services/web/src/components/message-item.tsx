@@ -343,6 +343,11 @@ export function PendingItem(props: { readonly chat: Chat; readonly pending: Pend
         <span class="muted small">{failed ? 'not sent' : 'sending…'}</span>
       </div>
       <MessageBody body={pending.body} sound={sound} nameOf={(id) => chat.userName(id)} meId={pending.authorId} />
+      {!failed && pending.error !== null && (
+        <p class="muted small" role="status" data-testid="waiting">
+          {pending.error}
+        </p>
+      )}
       {failed && (
         <p class="form-error small" role="alert">
           {pending.error ?? 'Could not send.'}{' '}

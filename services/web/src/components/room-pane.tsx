@@ -152,7 +152,12 @@ function MembersPanel({ chat, state, room }: { readonly chat: Chat; readonly sta
           <li key={user.id} data-testid="member" data-user-id={user.id}>
             <PresenceDot online={state.online.has(user.id)} /> {user.name}
             {canManage && room.kind === 'closed' && user.id !== state.me.id && (
-              <button type="button" class="link-button danger small" onClick={() => void run(() => chat.removeMember(room.id, user.id))}>
+              <button
+                type="button"
+                class="link-button danger small"
+                aria-label={`Remove ${user.name} from the room`}
+                onClick={() => void run(() => chat.removeMember(room.id, user.id))}
+              >
                 remove
               </button>
             )}
