@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { startBrowserSuite, type BrowserSuite } from './browser-suite.ts';
 import type { Locator, Page } from 'playwright-core';
-import { createTeam, DEFAULT_ROOM, type HearthClient } from './client.ts';
-import { ensureWebBuilt } from './chromium.ts';
-import { eventually, launchBrowserPages, messageWithBody, roomShown, type BrowserPages } from './browser-pages.ts';
-import { startHearth, type Hearth } from './harness.ts';
+import { DEFAULT_ROOM, type HearthClient } from './client.ts';
+import { eventually, messageWithBody, roomShown, type BrowserPages } from './browser-pages.ts';
+import type { Hearth } from './harness.ts';
 
 /**
  * The parts of the web UI around a message: the composer's @-mention suggestions, search,
@@ -62,23 +62,17 @@ describe('composing, searching, deleting and room members in a browser', { timeo
   let hearth: Hearth;
   let pages: BrowserPages;
   let admin: HearthClient;
-  let members: HearthClient[];
+  let members: readonly HearthClient[];
   let allTalkId: string;
   const tag = (what: string): string => `${what}-${Date.now().toString(36)}`;
 
+  let suite: BrowserSuite | undefined;
+
   before(async () => {
-    ensureWebBuilt();
-    hearth = await startHearth();
-    const team = await createTeam(hearth.url, 3);
-    admin = team.admin;
-    members = team.members;
-    allTalkId = (await admin.roomNamed(DEFAULT_ROOM)).id;
-    pages = await launchBrowserPages(hearth.url);
+    suite = await startBrowserSuite(3);
+    ({ hearth, pages, admin, members, allTalkId } = suite);
   });
-  after(async () => {
-    await pages?.close();
-    await hearth?.stop();
-  });
+  after(() => suite?.stop());
 
   function memberId(n: 1 | 2 | 3): string {
     return members[n - 1]!.userId;

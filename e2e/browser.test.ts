@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { startBrowserSuite, type BrowserSuite } from './browser-suite.ts';
 import type { Browser } from 'playwright-core';
-import { createTeam, DEFAULT_ROOM, PASSWORD, type HearthClient } from './client.ts';
+import { DEFAULT_ROOM, PASSWORD, type HearthClient } from './client.ts';
 import { ensureWebBuilt, launchChromium, UI_TIMEOUT_MS } from './chromium.ts';
-import { launchBrowserPages, messageWithBody, openRoom, roomShown, type BrowserPages } from './browser-pages.ts';
+import { messageWithBody, openRoom, roomShown, type BrowserPages } from './browser-pages.ts';
 import { startHearth, type Hearth } from './harness.ts';
 
 /** Two people in two browsers: one sends from the composer, the other sees it without reloading; after a reload it is still there. */
@@ -15,19 +16,14 @@ describe('the web UI in a browser', { timeout: 90_000 }, () => {
   let member: HearthClient;
   let roomId: string;
 
+  let suite: BrowserSuite | undefined;
+
   before(async () => {
-    ensureWebBuilt();
-    hearth = await startHearth();
-    const team = await createTeam(hearth.url, 1);
-    admin = team.admin;
-    member = team.members[0]!;
-    roomId = (await admin.roomNamed(DEFAULT_ROOM)).id;
-    pages = await launchBrowserPages(hearth.url);
+    suite = await startBrowserSuite(1);
+    ({ hearth, pages, admin, allTalkId: roomId } = suite);
+    member = suite.members[0]!;
   });
-  after(async () => {
-    await pages?.close();
-    await hearth?.stop();
-  });
+  after(() => suite?.stop());
 
   it('a message typed in one browser appears live in the other, and stays after a reload', async () => {
     const adminPage = await pages.newPage(await pages.contextWithSession(admin), 'admin');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { startBrowserSuite, type BrowserSuite } from './browser-suite.ts';
 import type { Locator, Page } from 'playwright-core';
-import { eventually, launchBrowserPages, messageWithBody, type BrowserPages } from './browser-pages.ts';
-import { ensureWebBuilt } from './chromium.ts';
-import { createTeam, DEFAULT_ROOM, errorOf, type HearthClient } from './client.ts';
-import { startHearth, type Hearth } from './harness.ts';
+import { eventually, messageWithBody, type BrowserPages } from './browser-pages.ts';
+import { DEFAULT_ROOM, errorOf, type HearthClient } from './client.ts';
+import type { Hearth } from './harness.ts';
 
 /**
  * Writes paused on the store (`hearth writes pause`, a tier migration's read-only stage), on
@@ -22,20 +22,17 @@ describe('writes paused while Hearth moves', { timeout: 120_000 }, () => {
   let member: HearthClient;
   let roomId: string;
 
+  let suite: BrowserSuite | undefined;
+
   before(async () => {
-    ensureWebBuilt();
-    hearth = await startHearth();
-    const team = await createTeam(hearth.url, 1);
-    admin = team.admin;
-    member = team.members[0]!;
-    roomId = (await admin.roomNamed(DEFAULT_ROOM)).id;
+    suite = await startBrowserSuite(1);
+    ({ hearth, pages, admin, allTalkId: roomId } = suite);
+    member = suite.members[0]!;
     await admin.post(roomId, 'before the move', 'before-1');
-    pages = await launchBrowserPages(hearth.url);
   });
   after(async () => {
     await hearth?.runCommand(['writes', 'resume']);
-    await pages?.close();
-    await hearth?.stop();
+    await suite?.stop();
   });
 
   it('refuses writes with 503 migrating, keeps reads, and delivers a post typed meanwhile once writes resume', async () => {
