@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { HearthClient, PASSWORD } from './client.ts';
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, UI_TIMEOUT_MS } from './chromium.ts';
+import { ensureWebBuilt, launchChromium, UI_TIMEOUT_MS } from './chromium.ts';
 import { startHearth, type Hearth } from './harness.ts';
 import { ADMIN_GROUP, ssoEnv, startTestProvider, type TestProvider } from './oidc-provider.ts';
 
@@ -28,7 +28,7 @@ describe('SSO in a browser', { timeout: 90_000 }, () => {
     hearth = await startHearth({ env: ssoEnv(provider) });
     provider.registerHearth(hearth.url);
     await new HearthClient(hearth.url).setup('Acme', 'Olive Owner', 'owner@acme.test', PASSWORD);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
