@@ -45,22 +45,16 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  if (command.kind === 'writes') {
-    const store = await storeOfEnvironment();
-    const { runWritesCommand } = await import('./cli/writes.ts');
-    process.exitCode = await runWritesCommand(command, store, process.stdout, process.stderr);
-    return;
-  }
   if (command.kind !== 'serve') {
     const store = await storeOfEnvironment();
-    const { runRecordsCommand } = await import('./cli/records.ts');
+    const { runDataCommand } = await import('./cli/data-command.ts');
     // A command whose work stopped waiting on nothing would otherwise end with status 0.
     const unfinished = (): void => {
       process.stderr.write(`hearth ${command.kind}: stopped before it finished\n`);
       process.exitCode = 1;
     };
     process.once('beforeExit', unfinished);
-    process.exitCode = await runRecordsCommand(command, store, process);
+    process.exitCode = await runDataCommand(command, store, process);
     process.off('beforeExit', unfinished);
     return;
   }

@@ -6,20 +6,13 @@ import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { summaryDifferences, type RecordSummary, type Store, type StoreConfig } from '@hearth/core';
 import type { Command } from './command.ts';
-import { createProgress, type ProgressOutput } from './progress.ts';
-import { runOnStore } from './store-command.ts';
+import { createProgress } from './progress.ts';
+import { runOnStore, type CliStreams } from './store-command.ts';
 
 /**
  * `hearth export` and `hearth import`: the store's record stream (record-stream.ts) to and from
  * a file, with progress, and an import verified against the stream's own summary.
  */
-
-export interface CliStreams {
-  readonly stdin: Readable;
-  readonly stdout: Writable;
-  /** Progress and the report go here, so that `--out -` leaves standard output to the records. */
-  readonly stderr: ProgressOutput & Writable;
-}
 
 export type RecordsCommand = Extract<Command, { kind: 'export' | 'import' }>;
 

@@ -1,5 +1,15 @@
 import { access } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
 import { createStore, type Store, type StoreConfig } from '@hearth/core';
+import type { ProgressOutput } from './progress.ts';
+
+/** The process's streams, as the data commands use them. */
+export interface CliStreams {
+  readonly stdin: Readable;
+  readonly stdout: Writable;
+  /** Progress, reports and errors go here, so that `--out -` leaves standard output to the records. */
+  readonly stderr: ProgressOutput & Writable;
+}
 
 export interface StoreCommand {
   /** The command's name, for its error line (`hearth <name>: …`). */

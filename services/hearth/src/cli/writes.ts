@@ -1,6 +1,6 @@
 import type { Store, StoreConfig } from '@hearth/core';
 import type { Command } from './command.ts';
-import { runOnStore } from './store-command.ts';
+import { runOnStore, type CliStreams } from './store-command.ts';
 
 /**
  * `hearth writes pause | resume | status`: the store's write gate (write-gate.ts in core), for a
@@ -10,14 +10,9 @@ import { runOnStore } from './store-command.ts';
 
 export type WritesCommand = Extract<Command, { kind: 'writes' }>;
 
-export function runWritesCommand(
-  command: WritesCommand,
-  store: StoreConfig,
-  stdout: { write(text: string): unknown },
-  stderr: { write(text: string): unknown },
-): Promise<number> {
-  return runOnStore({ name: `writes ${command.action}`, store, stderr, mustExist: true }, async (opened) => {
-    stdout.write(`${await applyWrites(command, opened)}\n`);
+export function runWritesCommand(command: WritesCommand, store: StoreConfig, streams: CliStreams): Promise<number> {
+  return runOnStore({ name: `writes ${command.action}`, store, stderr: streams.stderr, mustExist: true }, async (opened) => {
+    streams.stdout.write(`${await applyWrites(command, opened)}\n`);
   });
 }
 
