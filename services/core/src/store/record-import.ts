@@ -54,7 +54,7 @@ export async function importRecords(
     if (record !== null && !alreadyLoaded(reader, resume)) await batches.add(record);
   }
   reader.finish();
-  if (reader.rows < resume.rowsDone) refuseAnotherStream('', resume);
+  if (reader.rows < resume.rowsDone) throw anotherStream(resume);
   await batches.finish();
   return { rows: reader.rows, resumedAfter: resume.rowsDone, summary: reader.summary() };
 }
@@ -62,7 +62,7 @@ export async function importRecords(
 /** Whether the row just read was loaded by an earlier run, which must have read the same lines up to it. */
 function alreadyLoaded(reader: StreamReader, resume: Resume): boolean {
   if (reader.rows > resume.rowsDone) return false;
-  if (reader.rows === resume.rowsDone) refuseAnotherStream(reader.linesSha256(), resume);
+  if (reader.rows === resume.rowsDone && reader.linesSha256() !== resume.linesSha256) throw anotherStream(resume);
   return true;
 }
 
@@ -112,9 +112,9 @@ async function resumePoint(sql: Conn): Promise<Resume> {
   return { rowsDone: 0 };
 }
 
-function refuseAnotherStream(linesSha256: string, resume: Resume): void {
-  if (linesSha256 === resume.linesSha256) return;
-  throw new HearthError(
+/** The store holds part of an import whose lines differ from (or outnumber) this stream's. */
+function anotherStream(resume: Resume): HearthError {
+  return new HearthError(
     'conflict',
     `this store holds the first ${resume.rowsDone} rows of an import of another stream: run that import again to finish it, or import into a new, empty database`,
   );
