@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api, KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '@hearth/harness';
-import { createInformer, resourcePath, type Informer, type InformerEvent } from './informer.ts';
+import { createInformer, resourcePath, type Informer, type InformerEvent, type InformerOptions } from './informer.ts';
 import type { KubeObject } from './kube-object.ts';
 import { eventually, kubeConfigOf, startTcpProxy } from './testing.ts';
 
@@ -12,6 +12,11 @@ interface ConfigMap extends KubeObject {
 }
 
 const fastBackoff = { baseMs: 100, capMs: 1_000, jitter: 0.2 };
+
+/** An informer on the test's labelled ConfigMaps in `namespace`. */
+function testConfigMaps(namespace: string, options: Omit<InformerOptions, 'resource' | 'labelSelector'>): Informer<ConfigMap> {
+  return createInformer<ConfigMap>({ ...options, resource: { group: '', version: 'v1', plural: 'configmaps', namespace }, labelSelector: 'app=informer-test' });
+}
 
 describe('informer against a real kube-apiserver', () => {
   let kube: ControlPlane;
@@ -82,12 +87,7 @@ describe('informer against a real kube-apiserver', () => {
     await configMap(ns, 'a', { v: '1' });
     await configMap(ns, 'b', { v: '1' });
     await configMap(ns, 'other', { v: '1' }, { app: 'someone-else' });
-    const informer = createInformer<ConfigMap>({
-      kubeConfig: kubeConfigOf(kube),
-      resource: { group: '', version: 'v1', plural: 'configmaps', namespace: ns },
-      labelSelector: 'app=informer-test',
-      pageSize: 1, // two pages: exercises `continue`
-    });
+    const informer = testConfigMaps(ns, { kubeConfig: kubeConfigOf(kube), pageSize: 1 }); // two pages: exercises `continue`
     const seen = recording(informer);
     informer.start();
     try {
@@ -118,13 +118,7 @@ describe('informer against a real kube-apiserver', () => {
     await configMap(ns, 'before', { v: '1' });
     await configMap(ns, 'doomed', { v: '1' });
     const events: InformerEvent[] = [];
-    const informer = createInformer<ConfigMap>({
-      kubeConfig: kubeConfigOf(kube),
-      resource: { group: '', version: 'v1', plural: 'configmaps', namespace: ns },
-      labelSelector: 'app=informer-test',
-      backoff: fastBackoff,
-      log: (event) => events.push(event),
-    });
+    const informer = testConfigMaps(ns, { kubeConfig: kubeConfigOf(kube), backoff: fastBackoff, log: (event) => events.push(event) });
     const seen = recording(informer);
     informer.start();
     try {
@@ -151,10 +145,8 @@ describe('informer against a real kube-apiserver', () => {
     await configMap(ns, 'churn', { n: '0' });
     const proxy = await startTcpProxy(Number(new URL(kube.url).port));
     const events: InformerEvent[] = [];
-    const informer = createInformer<ConfigMap>({
+    const informer = testConfigMaps(ns, {
       kubeConfig: kubeConfigOf(kube, `https://127.0.0.1:${proxy.port}`),
-      resource: { group: '', version: 'v1', plural: 'configmaps', namespace: ns },
-      labelSelector: 'app=informer-test',
       backoff: fastBackoff,
       log: (event) => events.push(event),
     });
