@@ -8,8 +8,9 @@ import { importRecords, type ImportOptions, type ImportResult } from './record-i
 import { Conn, type Driver } from './sql-conn.ts';
 import { POSTGRES, type Param } from './sql-dialect.ts';
 import { createSqlTx } from './sql-tx.ts';
-import type { PoolStats, Store, StoreReads, StoreTx, TransactionOptions, WritePause } from './store.ts';
-import { gateCheckSql, readPause, refuseIfPaused, writePause } from './write-gate.ts';
+import type { PoolStats, Store, StoreReads, StoreTx, TransactionOptions, WritePause, PauseOptions } from './store.ts';
+import { clearRecords, markImportVerified, readImportState, type ImportState } from './record-copy-target.ts';
+import { gateCheckSql, holdPause, readPause, refuseIfPaused, writePause } from './write-gate.ts';
 
 export { buildSearchQuery, buildSearchVector } from './search-postgres.ts';
 
@@ -68,8 +69,12 @@ export class StorePostgres extends ReadsThrough implements Store {
     return this.#inTransaction(options?.gated === true ? GATED_BEGIN : 'BEGIN', (tx) => work(tx.queries));
   }
 
-  pauseWrites(pause: WritePause): Promise<void> {
-    return this.#inTransaction('BEGIN', (tx) => writePause(tx.sql, pause));
+  pauseWrites(pause: WritePause, options?: PauseOptions): Promise<void> {
+    return this.#inTransaction('BEGIN', (tx) => writePause(tx.sql, pause, options?.leaseSeconds));
+  }
+
+  holdWritePause(since: string, leaseSeconds: number | null): Promise<boolean> {
+    return this.#inTransaction('BEGIN', (tx) => holdPause(tx.sql, since, leaseSeconds));
   }
 
   resumeWrites(): Promise<void> {
@@ -87,6 +92,18 @@ export class StorePostgres extends ReadsThrough implements Store {
 
   importRecords(lines: AsyncIterable<string> | Iterable<string>, options?: ImportOptions): Promise<ImportResult> {
     return importRecords((work) => this.#inTransaction('BEGIN', (tx) => work(tx.sql)), lines, options);
+  }
+
+  importState(): Promise<ImportState> {
+    return this.#inTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => readImportState(tx.sql));
+  }
+
+  markImportVerified(at: string): Promise<boolean> {
+    return this.#inTransaction('BEGIN', (tx) => markImportVerified(tx.sql, at));
+  }
+
+  clearRecords(): Promise<void> {
+    return this.#inTransaction('BEGIN', (tx) => clearRecords(tx.sql));
   }
 
   async #inTransaction<T>(begin: string, work: (tx: Reader) => Promise<T>): Promise<T> {
