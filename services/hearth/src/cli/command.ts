@@ -8,6 +8,7 @@ export type Command =
   | { readonly kind: 'import'; readonly input: string }
   | { readonly kind: 'writes'; readonly action: 'status' | 'resume' }
   | { readonly kind: 'writes'; readonly action: 'pause'; readonly reason: string }
+  | { readonly kind: 'migrate' }
   | { readonly kind: 'help' };
 
 export class UsageError extends Error {
@@ -22,6 +23,9 @@ export const USAGE = `usage:
   hearth writes pause --reason TEXT                 pause writes (posts and changes get 503, reading goes on);
                                                     returns once every write that was accepted is committed
   hearth writes resume | status                     take writes again, or say whether they are paused
+  hearth migrate                                    copy the source store (HEARTH_SOURCE_DATABASE_URL, or hearth.db in
+                                                    HEARTH_SOURCE_DATA_DIR) into this one, writes on it paused, and verify;
+                                                    progress as JSON lines; run it again to resume or to check it is done
 The store is the one the server would use: HEARTH_DATABASE_URL, or hearth.db in HEARTH_DATA_DIR.`;
 
 const FILE_OPTION = { export: '--out', import: '--in' } as const;
@@ -30,6 +34,11 @@ export function parseCommand(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   if (first === 'help' || first === '--help' || first === '-h') return { kind: 'help' };
   if (first === 'writes') return writesCommand(rest);
+  if (first === 'migrate') {
+    // Both stores come from the environment, as the operator's Job gives them.
+    if (rest.length > 0) throw new UsageError(`hearth migrate takes no arguments (got ${rest.join(' ')})`);
+    return { kind: 'migrate' };
+  }
   if (first !== 'export' && first !== 'import') return { kind: 'serve', argv };
   const file = fileOption(first, rest);
   return first === 'export' ? { kind: 'export', out: file } : { kind: 'import', input: file };
