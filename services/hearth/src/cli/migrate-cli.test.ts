@@ -106,6 +106,18 @@ describe('hearth migrate', () => {
       { stage: 'done', copied: done.copied, total: done.copied },
     ]);
     assert.match(again.stderr, /the target already holds this source's verified copy/);
+
+    // The clustered tier is in use now: a rerun must neither clear it nor open the old tier's writes.
+    await gatedWrite(clustered);
+    const pausedBefore = await writesStatus(single);
+    const refused = await hearth(['migrate'], migrateEnv(single, clustered));
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stderr,
+      /^hearth migrate: the target holds a copy of PostgreSQL .* verified at .* that differs from the source now: one of them took writes since/,
+    );
+    assert.equal(await writesStatus(single), pausedBefore, 'the old tier stays read-only');
+    assert.notEqual(await exportOf(clustered), exported, 'the new tier keeps its write');
   });
 
   it('refuses a target with data of its own in one line, without pausing the source', async () => {

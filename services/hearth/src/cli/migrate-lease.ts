@@ -1,4 +1,4 @@
-import type { Store } from '@hearth/core';
+import type { Store, WritePause } from '@hearth/core';
 
 /**
  * The pause `hearth migrate` holds on its source while it copies: a pause with a lease, renewed
@@ -22,12 +22,15 @@ export class LeaseLostError extends Error {
 export class WriteLease {
   readonly #gate: Store;
   readonly since: string;
+  /** A pause with no end that was in force before (a finished migration's, an administrator's): a failure puts it back rather than open writes. */
+  readonly #before: WritePause | null;
   readonly #timer: NodeJS.Timeout;
   #lost: LeaseLostError | null = null;
 
-  private constructor(gate: Store, since: string, timing: LeaseTiming) {
+  private constructor(gate: Store, since: string, before: WritePause | null, timing: LeaseTiming) {
     this.#gate = gate;
     this.since = since;
+    this.#before = before;
     this.#timer = setInterval(() => void this.#renew(timing.leaseSeconds), timing.renewEveryMs);
     // The copy's own work keeps the process alive; a lease alone must not.
     this.#timer.unref();
@@ -35,9 +38,10 @@ export class WriteLease {
 
   /** Pauses writes on `gate` with a lease; resolves once every write accepted before is committed. */
   static async take(gate: Store, reason: string, timing: LeaseTiming): Promise<WriteLease> {
+    const current = await gate.writePause();
     const since = new Date().toISOString();
     await gate.pauseWrites({ since, reason }, { leaseSeconds: timing.leaseSeconds });
-    return new WriteLease(gate, since, timing);
+    return new WriteLease(gate, since, current?.leaseUntil === undefined ? current : null, timing);
   }
 
   /** Throws when a renewal found the pause gone (resumed, replaced, or lapsed): writes may have been taken since. */
@@ -52,10 +56,16 @@ export class WriteLease {
     if (!(await this.#gate.holdWritePause(this.since, null))) throw lostError();
   }
 
-  /** Ends the lease and takes writes again, if the pause is still this one (another run's is left alone). */
+  /**
+   * Ends the lease, if the pause is still this one (another run's is left alone), and takes
+   * writes again; or, if writes were paused with no end before, puts that pause back: a source
+   * left read-only by a finished migration must not open because a rerun was refused.
+   */
   async release(): Promise<void> {
     clearInterval(this.#timer);
-    if ((await this.#gate.writePause())?.since === this.since) await this.#gate.resumeWrites();
+    if ((await this.#gate.writePause())?.since !== this.since) return;
+    if (this.#before === null) await this.#gate.resumeWrites();
+    else await this.#gate.pauseWrites(this.#before);
   }
 
   async #renew(leaseSeconds: number): Promise<void> {
