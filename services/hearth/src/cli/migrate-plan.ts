@@ -1,13 +1,15 @@
-import type { ImportState } from '@hearth/core';
+import type { ImportState, WritePause } from '@hearth/core';
 
 /**
- * Where `hearth migrate` starts, from what its target holds (its import marker) and, for a copy
- * verified before, whether the target still matches the source. A pure decision, so that each
- * case of running it again is a table test.
+ * Where `hearth migrate` starts, from what its target holds (its import marker) and the pause on
+ * its source. A pure decision, made before the source is touched, so that each case of running
+ * it again is a table test.
  *
- * A verified copy that no longer matches is refused, not reset: once verified, the target may be
- * the tier in use (the operator switched to it), and its new writes must not be wiped. A copy
- * that was never verified was never switched to, so it can be cleared and made again.
+ * A verified copy is never cleared: once verified, the target may be the tier in use (the
+ * operator switched to it). It is done while its source is still paused for good by that
+ * migration, and refused if the source's writes were opened since (the copy may be stale, and
+ * the target may hold new writes: a person must say which one to keep). A copy that was never
+ * verified was never switched to, so it can be cleared and made again.
  */
 export type CopyStart =
   | { readonly kind: 'fresh' }
@@ -16,13 +18,21 @@ export type CopyStart =
   | { readonly kind: 'reset'; readonly why: string }
   | { readonly kind: 'refuse'; readonly why: string };
 
+export interface SourceState {
+  /** The source as the marker names it (migrate-stores.ts storeName). */
+  readonly name: string;
+  /** The pause on the source now, or null when it takes writes. */
+  readonly pause: WritePause | null;
+}
+
 const EMPTY_IT = 'point HEARTH_DATABASE_URL (or HEARTH_DATA_DIR) at a new, empty database';
 
-/**
- * `sameAsSource` matters only for a verified copy (needsComparison): whether its records are the
- * source's now. A refusal that depends on nothing else is known before the source is paused.
- */
-export function decideCopyStart(target: ImportState, sameAsSource: boolean): CopyStart {
+/** The reason a migration's pause on its source gives: it names the target, so a rerun knows its own. */
+export function pauseReason(targetName: string): string {
+  return `hearth migrate: copying to ${targetName}`;
+}
+
+export function decideCopyStart(target: ImportState, source: SourceState, targetName: string): CopyStart {
   const { marker } = target;
   if (marker === null) {
     return target.hasRecords ? { kind: 'refuse', why: `the target already holds data that hearth migrate did not copy: ${EMPTY_IT}` } : { kind: 'fresh' };
@@ -30,16 +40,20 @@ export function decideCopyStart(target: ImportState, sameAsSource: boolean): Cop
   if (marker.copiedFrom === null) {
     return { kind: 'refuse', why: `the target holds an import of a file (hearth import), not a copy by hearth migrate: ${EMPTY_IT}` };
   }
+  if (marker.verifiedAt !== null) return verifiedCopy(marker.copiedFrom, marker.verifiedAt, source, targetName);
+  if (marker.copiedFrom !== source.name) return { kind: 'reset', why: `it holds an unverified copy of another store (${marker.copiedFrom})` };
   if (!marker.finished) return { kind: 'resume' };
-  if (marker.verifiedAt === null) return { kind: 'reset', why: `it holds a copy of ${marker.copiedFrom} that was never verified` };
-  if (sameAsSource) return { kind: 'done' };
-  return {
-    kind: 'refuse',
-    why: `the target holds a copy of ${marker.copiedFrom} verified at ${marker.verifiedAt} that differs from the source now: one of them took writes since (if the target is the tier in use, the migration is done); to copy again, ${EMPTY_IT}`,
-  };
+  return { kind: 'reset', why: `it holds a copy of ${marker.copiedFrom} that was never verified` };
 }
 
-/** Whether deciding needs the target compared with the source (a copy verified before). */
-export function needsComparison(target: ImportState): boolean {
-  return target.marker !== null && target.marker.copiedFrom !== null && target.marker.finished && target.marker.verifiedAt !== null;
+function verifiedCopy(copiedFrom: string, verifiedAt: string, source: SourceState, targetName: string): CopyStart {
+  if (copiedFrom !== source.name) {
+    return { kind: 'refuse', why: `the target holds a verified copy of another store (${copiedFrom}), and may be in use: ${EMPTY_IT}` };
+  }
+  const stillPaused = source.pause !== null && source.pause.leaseUntil === undefined && source.pause.reason === pauseReason(targetName);
+  if (stillPaused) return { kind: 'done' };
+  return {
+    kind: 'refuse',
+    why: `the target holds a copy of the source verified at ${verifiedAt}, but the source's writes were opened since: if the target is the tier in use, the migration is done; to copy again, ${EMPTY_IT}`,
+  };
 }

@@ -1,7 +1,7 @@
-import { createStore, HearthError, summaryDifferences, type ImportState, type RecordSummary, type Store, type StoreConfig } from '@hearth/core';
+import { createStore, HearthError, summaryDifferences, type ImportResult, type RecordSummary, type Store, type StoreConfig } from '@hearth/core';
 import { LinePipe } from './line-pipe.ts';
 import { DEFAULT_LEASE, WriteLease, type LeaseTiming } from './migrate-lease.ts';
-import { decideCopyStart, needsComparison, type CopyStart } from './migrate-plan.ts';
+import { decideCopyStart, pauseReason, type CopyStart } from './migrate-plan.ts';
 import { isSameStore, storeName } from './migrate-stores.ts';
 import { refuseMissingDatabase, type CliStreams } from './store-command.ts';
 
@@ -36,46 +36,40 @@ export class MigrateVerificationError extends Error {
 
 /** Runs the migration; throws, with writes on the source taken again, when it fails. */
 export async function migrate(stores: MigrationStores, out: MigrateOutput, timing: LeaseTiming = DEFAULT_LEASE): Promise<void> {
-  const state = await stores.target.importState();
-  // What can be refused without the source is refused before its writes are paused.
-  const early = decideCopyStart(state, true);
-  if (early.kind === 'refuse') throw new Error(early.why);
-  const lease = await WriteLease.take(stores.gate, `hearth migrate: copying to ${stores.targetName}`, timing);
-  try {
-    const { rows, start } = await copyAndVerify(stores, state, lease, out);
-    await lease.settle();
-    if (start !== 'done') await stores.target.markImportVerified(new Date().toISOString());
+  const [state, pause] = await Promise.all([stores.target.importState(), stores.gate.writePause()]);
+  // Decided before the source is touched: a refusal or a finished migration leaves it as it is.
+  const start = decideCopyStart(state, { name: stores.sourceName, pause }, stores.targetName);
+  if (start.kind === 'refuse') throw new Error(start.why);
+  if (start.kind === 'done') {
+    out.note(`the target already holds this source's verified copy, and the source's writes stay paused`);
+    const { rows } = await stores.target.exportRecords(() => undefined);
     out.progress('done', rows, rows);
+    return;
+  }
+  const lease = await WriteLease.take(stores.gate, pauseReason(stores.targetName), timing);
+  try {
+    const copied = await carryOut(start, stores, lease, out);
+    out.progress('verifying', copied.rows, copied.rows);
+    await verify(stores.target, copied.summary);
+    await lease.settle();
+    await stores.target.markImportVerified(new Date().toISOString());
+    out.progress('done', copied.rows, copied.rows);
   } catch (error) {
     await lease.release();
     throw error;
   }
 }
 
-async function copyAndVerify(
+type Copied = Pick<ImportResult, 'rows' | 'summary'>;
+
+/** Does what `start` says; returns what the source's export held: its rows and their summary. */
+async function carryOut(
+  start: Exclude<CopyStart, { kind: 'refuse' | 'done' }>,
   stores: MigrationStores,
-  state: ImportState,
   lease: WriteLease,
   out: MigrateOutput,
-): Promise<{ rows: number; start: CopyStart['kind'] }> {
-  const start = decideCopyStart(state, needsComparison(state) && (await compare(stores)).length === 0);
-  const rows = await carryOut(start, stores, lease, out);
-  out.progress('verifying', rows, rows);
-  const differences = await compare(stores);
-  if (differences.length > 0)
-    throw new MigrateVerificationError(`verification failed, the target differs from the source: ${differences.slice(0, 5).join('; ')}`);
-  lease.throwIfLost();
-  return { rows, start: start.kind };
-}
-
-/** Does what `start` says; returns the rows the target holds from the source. */
-async function carryOut(start: CopyStart, stores: MigrationStores, lease: WriteLease, out: MigrateOutput): Promise<number> {
+): Promise<Copied> {
   switch (start.kind) {
-    case 'refuse':
-      throw new Error(start.why);
-    case 'done':
-      out.note(`the target already holds this source's verified copy`);
-      return (await summaryOf(stores.target)).rows;
     case 'reset':
       out.note(`clearing the target and copying again: ${start.why}`);
       await stores.target.clearRecords();
@@ -93,8 +87,12 @@ async function carryOut(start: CopyStart, stores: MigrationStores, lease: WriteL
   }
 }
 
-/** Streams the source's export into the target's import; the import resumes after the rows a stopped run committed. */
-async function copy(stores: MigrationStores, lease: WriteLease, out: MigrateOutput): Promise<number> {
+/**
+ * Streams the source's export into the target's import; the import resumes after the rows a
+ * stopped run committed. The export is one snapshot, read under the pause: its summary is the
+ * source as the copy must hold it.
+ */
+async function copy(stores: MigrationStores, lease: WriteLease, out: MigrateOutput): Promise<Copied> {
   const pipe = new LinePipe();
   const exporting = stores.source
     .exportRecords((line) => {
@@ -117,22 +115,18 @@ async function copy(stores: MigrationStores, lease: WriteLease, out: MigrateOutp
   const [exported, imported] = await Promise.allSettled([exporting, importing]);
   if (imported.status === 'rejected') throw imported.reason;
   if (exported.status === 'rejected') throw exported.reason;
-  return imported.value.rows;
+  return exported.value;
 }
 
-interface Summed {
-  readonly rows: number;
-  readonly summary: RecordSummary;
-}
-
-function summaryOf(store: Store): Promise<Summed> {
-  return store.exportRecords(() => undefined);
-}
-
-/** How the target differs from the source, each read now (the source under the pause). */
-async function compare(stores: MigrationStores): Promise<string[]> {
-  const [source, target] = await Promise.all([summaryOf(stores.source), summaryOf(stores.target)]);
-  return summaryDifferences(source.summary, target.summary);
+/**
+ * The target read back against the source's snapshot, table by table and room by room. Reading
+ * the source again instead would fail on what reads still write under the pause (a session's
+ * last use), which is not the copy's to hold.
+ */
+async function verify(target: Store, source: RecordSummary): Promise<void> {
+  const differences = summaryDifferences(source, (await target.exportRecords(() => undefined)).summary);
+  if (differences.length > 0)
+    throw new MigrateVerificationError(`verification failed, the target differs from the source: ${differences.slice(0, 5).join('; ')}`);
 }
 
 /** JSON lines on standard output for each step; notes and the closing line on standard error. */
