@@ -345,6 +345,23 @@ describe('StorePostgres write gate', () => {
       await store.close();
     }
   });
+
+  it('a refused transaction ends at once: it holds no lock on the gate that would keep a resume or a renewal waiting', async () => {
+    const store = await open();
+    try {
+      await store.pauseWrites({ since: AT, reason: 'test' }, { leaseSeconds: 60 });
+      // At once, so each is refused on a connection of its own.
+      const refused = await Promise.allSettled([0, 1, 2].map((i) => store.transaction((tx) => tx.insertUser(newUser(`refused ${i}`)), GATED)));
+      for (const outcome of refused) assert.ok(outcome.status === 'rejected' && outcome.reason instanceof HearthError && outcome.reason.code === 'migrating');
+      const inTime = <T>(work: Promise<T>): Promise<T> =>
+        Promise.race([work, new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('waited on a refused transaction')), 3_000))]);
+      assert.equal(await inTime(store.holdWritePause(AT, 60)), true);
+      await inTime(store.resumeWrites());
+      await store.transaction((tx) => tx.insertUser(newUser('after')), GATED);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe('describeServer', () => {

@@ -114,9 +114,12 @@ export class StorePostgres extends ReadsThrough implements Store {
     return this.#withClient(async (client, discard) => {
       const driver = new PostgresDriver((text, values) => client.query(text, values), this.#server);
       const tx = reader(new Conn(POSTGRES, driver));
-      if (begin === GATED_BEGIN) refuseIfPaused(await driver.lastRowOfScript(begin));
-      else await tx.sql.run(begin);
       try {
+        // Inside the try: a refused transaction has begun and holds its share lock on the gate
+        // row, so it is rolled back like any other, not handed back to the pool still open
+        // (where it would keep a resume, or a lease's renewal, waiting).
+        if (begin === GATED_BEGIN) refuseIfPaused(await driver.lastRowOfScript(begin));
+        else await tx.sql.run(begin);
         const result = await this.#context.run(tx, () => work(tx));
         await tx.sql.run('COMMIT');
         return result;
