@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { startPostgres, startSeaweedfs, type PostgresServer, type S3Server } from '@hearth/harness';
 import { createTeam, DEFAULT_ROOM, HearthClient, PASSWORD } from './client.ts';
@@ -80,8 +81,26 @@ describe('backup and restore', { timeout: 300_000 }, () => {
 
   it('backs the Hearth up, and refuses to restore over it, with one line, changing nothing', async () => {
     const running = hearth!;
-    archive = archiveWritten(await running.runCommand(['backup', '--to', path.join(work, 'archives')]));
+    const spec = path.join(work, 'spec.json');
+    await writeFile(
+      spec,
+      JSON.stringify({
+        tier: 'embedded',
+        auth: { oidc: { issuerURL: 'https://idp.example.com', clientSecretRef: { name: 'acme-oidc', key: 'clientSecret' } } },
+      }),
+    );
+    archive = archiveWritten(await running.runCommand(['backup', '--to', path.join(work, 'archives'), '--spec', spec]));
     assert.match(path.basename(archive), /^hearth-\d{8}T\d{6}\.\d{3}Z\.ndjson\.gz$/);
+    const header = JSON.parse(
+      gunzipSync(await readFile(archive))
+        .toString('utf8')
+        .split('\n')[0]!,
+    ) as { archive: { spec: unknown; secrets: unknown } };
+    assert.deepEqual(header.archive.secrets, [{ name: 'acme-oidc', keys: ['clientSecret'] }], 'the Secrets the spec names, by name and key');
+    assert.equal((header.archive.spec as { tier: string }).tier, 'embedded');
+    await writeFile(spec, 'tier: embedded\n');
+    assertRefused(await running.runCommand(['backup', '--to', path.join(work, 'archives'), '--spec', spec]), /^hearth backup: the spec file .* is not JSON/);
+    assert.deepEqual(await readdir(path.join(work, 'archives')), [path.basename(archive)], 'a refused backup leaves no file');
     assertRefused(
       await running.runCommand(['restore', '--from', archive]),
       /^hearth restore: cannot import into a store that has records \(account is not empty\)/,

@@ -97,6 +97,25 @@ describe('a Hearth archive', () => {
     }
   });
 
+  it('loads again after a restore stopped part way, resuming after the rows already in', async () => {
+    const target = await StoreSqlite.open(path.join(dir, 'resumed.db'));
+    try {
+      async function* stopsAfter(count: number): AsyncGenerator<string> {
+        let lines = 0;
+        for await (const line of archiveRecordLines(Readable.from([archive]))) {
+          if (lines++ === count) throw new Error('the process stopped');
+          yield line;
+        }
+      }
+      await assert.rejects(target.importRecords(stopsAfter(20), { batchRows: 5 }), /the process stopped/);
+      const resumed = await target.importRecords(archiveRecordLines(Readable.from([archive])), { batchRows: 5 });
+      assert.ok(resumed.resumedAfter > 0, 'some rows were in before');
+      assert.equal(await exported(target), await exported(source));
+    } finally {
+      await target.close();
+    }
+  });
+
   const damaged: readonly (readonly [string, (archive: Buffer) => Buffer, RegExp])[] = [
     ['cut off', (a) => a.subarray(0, Math.floor(a.length / 2)), /^not a Hearth archive: its compressed data ends early: it was cut off$/],
     ['not gzip', () => Buffer.from('{"archive":{}}\n'), /^not a Hearth archive: it is not gzip data, or its compressed data is damaged$/],
