@@ -26,9 +26,10 @@ export const USAGE = `usage:
   hearth writes pause --reason TEXT                 pause writes (posts and changes get 503, reading goes on);
                                                     returns once every write that was accepted is committed
   hearth writes resume | status                     take writes again, or say whether they are paused
-  hearth backup --to DIR|s3://bucket/prefix          write an archive hearth-<UTC time>.ndjson.gz there
-        [--retention N] [--spec FILE]               (keep only the newest N; the Hearth spec, as JSON, in it)
+  hearth backup --to DIR|s3://bucket/prefix         write an archive hearth-<UTC time>.ndjson.gz there;
+         [--retention N] [--spec FILE]              keep only the newest N; put the Hearth spec (JSON) in it
   hearth restore --from FILE|s3://bucket/key        load an archive into an empty store, verified
+                                                    (S3: HEARTH_S3_ENDPOINT, AWS_ACCESS_KEY_ID…; docs/operations.md)
 The store is the one the server would use: HEARTH_DATABASE_URL, or hearth.db in HEARTH_DATA_DIR.`;
 
 const FILE_OPTION = { export: '--out', import: '--in' } as const;
