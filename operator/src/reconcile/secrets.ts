@@ -1,11 +1,13 @@
 // Generated credentials: created once when missing, never written again (the Secret is immutable,
-// and a password PostgreSQL stored at initdb must not drift from it). A Secret lost while the volume
+// and a password PostgreSQL stored at initdb must not drift from it), but made again with new
+// values when a person asks (secrets-rotation.ts). A Secret lost while the volume
 // its password opens still exists is not made again with new keys: that would lock the data out and
 // roll pods onto a wrong password. The Hearth is Degraded instead, saying how to restore it.
-import { buildGeneratedSecret, instanceLabels, selectorLabels, toSelector, type GeneratedSecret, type TierError } from '../tiers/index.ts';
+import { instanceLabels, rotationRequest, selectorLabels, toSelector, type GeneratedSecret, type TierError } from '../tiers/index.ts';
 import type { Hearth } from '../api/index.ts';
 import { hearthName, hearthNamespace, liveObjects, type ReconcileContext } from './context.ts';
 import { pathOf } from './kinds.ts';
+import { requestedSecret } from './secrets-rotation.ts';
 
 /** A generated Secret that is gone while volumes holding data its keys open are still there. */
 export interface LostSecret {
@@ -34,7 +36,8 @@ export async function ensureGeneratedSecrets(ctx: ReconcileContext, hearth: Hear
       lost.push({ secret: secret.name, claims });
       continue;
     }
-    if (await ctx.client.create(pathOf('Secret', namespace), buildGeneratedSecret(hearth, secret, ctx.random))) created.push(secret.name);
+    // Made under a pending rotation request, it already has new values: marked so as not to be made again for it.
+    if (await ctx.client.create(pathOf('Secret', namespace), requestedSecret(hearth, secret, ctx, rotationRequest(hearth)))) created.push(secret.name);
   }
   return { created, lost };
 }
