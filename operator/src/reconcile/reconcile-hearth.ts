@@ -193,9 +193,9 @@ async function ensureObjects(ctx: ReconcileContext, hearth: Hearth, desired: Des
   for (const name of secrets.created) await ctx.events.record(hearth, 'Normal', 'Created', `Created Secret ${name}`);
   const lost = lostSecretsProblem(secrets.lost);
   if (lost !== undefined) return { problem: lost, storage: undefined };
-  await ensureRotations(ctx, hearth, desired.secrets);
+  const rotated = await ensureRotations(ctx, hearth, desired.secrets);
   // Pod templates carry a checksum of the Secret values they read: a changed value rolls them.
-  const checked = await withLiveSecretsChecksums(ctx, hearth, desired.objects);
+  const checked = await withLiveSecretsChecksums(ctx, hearth, desired.objects, new Map([...secrets.made, ...rotated]));
   if (checked.problem !== undefined) return { problem: checked.problem, storage: undefined };
   const { objects, changes } = await withLiveClaimTemplates(checked.objects, (set) =>
     liveObject(ctx, 'StatefulSet', set.metadata.namespace, set.metadata.name),

@@ -25,8 +25,14 @@ export interface ChecksumOutcome {
   readonly problem: TierError | undefined;
 }
 
-export async function withLiveSecretsChecksums(ctx: ReconcileContext, hearth: Hearth, objects: readonly DesiredObject[]): Promise<ChecksumOutcome> {
-  const secrets = await readSecrets(ctx, hearthNamespace(hearth), secretNamesUsedBy(objects));
+/** `made`: Secrets this reconcile just created, whose data it knows (the cache may not have them yet). */
+export async function withLiveSecretsChecksums(
+  ctx: ReconcileContext,
+  hearth: Hearth,
+  objects: readonly DesiredObject[],
+  made: ReadonlyMap<string, SecretData> = new Map(),
+): Promise<ChecksumOutcome> {
+  const secrets = await readSecrets(ctx, hearthNamespace(hearth), secretNamesUsedBy(objects), made);
   const missing = missingSecretKeys(objects, secrets).filter((use) => !isMadeByAnotherOperator(hearth, use.secret));
   if (missing.length === 0) return { objects: withSecretsChecksums(objects, secrets), problem: undefined };
   return { objects, problem: missingSecretsProblem(describeMissing(missing, secretReferencesOf(hearth), secrets)) };
@@ -45,9 +51,15 @@ export function missingSecretsProblem(what: string): TierError {
   };
 }
 
-/** The data of each named Secret in `namespace` (undefined for one that is not there). */
-export async function readSecrets(ctx: ReconcileContext, namespace: string, names: readonly string[]): Promise<SecretsRead> {
+/** The data of each named Secret in `namespace` (undefined for one that is not there): known, cached, else read. */
+export async function readSecrets(
+  ctx: ReconcileContext,
+  namespace: string,
+  names: readonly string[],
+  known: ReadonlyMap<string, SecretData> = new Map(),
+): Promise<SecretsRead> {
   const cached = new Map((ctx.cached?.('Secret', namespace) ?? []).map((secret) => [secret.metadata?.name, secret as { data?: SecretData }]));
+  for (const [name, data] of known) cached.set(name, { data });
   const read = new Map<string, SecretData | undefined>();
   for (const name of names) {
     const secret = cached.get(name) ?? ((await ctx.client.get(pathOf('Secret', namespace, name))) as { data?: SecretData } | undefined);

@@ -3,11 +3,11 @@
 // values when a person asks (secrets-rotation.ts). A Secret lost while the volume
 // its password opens still exists is not made again with new keys: that would lock the data out and
 // roll pods onto a wrong password. The Hearth is Degraded instead, saying how to restore it.
-import { instanceLabels, rotationRequest, selectorLabels, toSelector, type GeneratedSecret, type TierError } from '../tiers/index.ts';
+import { instanceLabels, rotationRequest, type SecretData, selectorLabels, toSelector, type GeneratedSecret, type TierError } from '../tiers/index.ts';
 import type { Hearth } from '../api/index.ts';
 import { hearthName, hearthNamespace, liveObjects, type ReconcileContext } from './context.ts';
 import { pathOf } from './kinds.ts';
-import { requestedSecret } from './secrets-rotation.ts';
+import { dataOf, requestedSecret } from './secrets-rotation.ts';
 
 /** A generated Secret that is gone while volumes holding data its keys open are still there. */
 export interface LostSecret {
@@ -18,6 +18,8 @@ export interface LostSecret {
 export interface SecretsOutcome {
   readonly created: readonly string[];
   readonly lost: readonly LostSecret[];
+  /** The data of the Secrets created, as the API server will return it: the cache may not have them yet. */
+  readonly made: ReadonlyMap<string, SecretData>;
 }
 
 /** Creates the missing Secrets that may be created; says which were created and which are lost. */
@@ -27,6 +29,7 @@ export async function ensureGeneratedSecrets(ctx: ReconcileContext, hearth: Hear
   const known = new Set(live.map((secret) => secret.metadata?.name));
   const created: string[] = [];
   const lost: LostSecret[] = [];
+  const made = new Map<string, SecretData>();
   for (const secret of secrets) {
     if (known.has(secret.name)) continue;
     // The cache may be behind, or the Secret restored by hand without our labels: ask the API server.
@@ -37,9 +40,13 @@ export async function ensureGeneratedSecrets(ctx: ReconcileContext, hearth: Hear
       continue;
     }
     // Made under a pending rotation request, it already has new values: marked so as not to be made again for it.
-    if (await ctx.client.create(pathOf('Secret', namespace), requestedSecret(hearth, secret, ctx, rotationRequest(hearth)))) created.push(secret.name);
+    const built = requestedSecret(hearth, secret, ctx, rotationRequest(hearth));
+    if (await ctx.client.create(pathOf('Secret', namespace), built)) {
+      created.push(secret.name);
+      made.set(secret.name, dataOf(built));
+    }
   }
-  return { created, lost };
+  return { created, lost, made };
 }
 
 async function claimsOpenedBy(ctx: ReconcileContext, hearth: Hearth, secret: GeneratedSecret): Promise<string[]> {
