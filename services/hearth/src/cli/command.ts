@@ -1,3 +1,5 @@
+import { parseBackupArgs, parseRestoreArgs, type ArchiveArgs, type BackupCommand, type RestoreCommand } from './archive-args.ts';
+
 /**
  * What `hearth <arguments>` asks for: to serve (the default, `--target=…`), or one of the data
  * commands. A pure decision, so each way of calling it is a table test.
@@ -8,6 +10,8 @@ export type Command =
   | { readonly kind: 'import'; readonly input: string }
   | { readonly kind: 'writes'; readonly action: 'status' | 'resume' }
   | { readonly kind: 'writes'; readonly action: 'pause'; readonly reason: string }
+  | BackupCommand
+  | RestoreCommand
   | { readonly kind: 'migrate' }
   | { readonly kind: 'help' };
 
@@ -23,6 +27,10 @@ export const USAGE = `usage:
   hearth writes pause --reason TEXT                 pause writes (posts and changes get 503, reading goes on);
                                                     returns once every write that was accepted is committed
   hearth writes resume | status                     take writes again, or say whether they are paused
+  hearth backup --to DIR|s3://bucket/prefix         write an archive hearth-<UTC time>.ndjson.gz there;
+         [--retention N] [--spec FILE]              keep only the newest N; put the Hearth spec (JSON) in it
+  hearth restore --from FILE|s3://bucket/key        load an archive into an empty store, verified
+                                                    (S3: HEARTH_S3_ENDPOINT, AWS_ACCESS_KEY_ID…; docs/operations.md)
   hearth migrate                                    copy the source store (HEARTH_SOURCE_DATABASE_URL, or hearth.db in
                                                     HEARTH_SOURCE_DATA_DIR) into this one, writes on it paused, and verify;
                                                     progress as JSON lines; run it again to resume or to check it is done
@@ -30,18 +38,27 @@ The store is the one the server would use: HEARTH_DATABASE_URL, or hearth.db in 
 
 const FILE_OPTION = { export: '--out', import: '--in' } as const;
 
+/** The commands whose arguments their own parser reads. */
+const SUBCOMMANDS: Readonly<Record<string, (args: readonly string[]) => Command>> = {
+  writes: (args) => writesCommand(args),
+  backup: (args) => orUsageError(parseBackupArgs(args)),
+  restore: (args) => orUsageError(parseRestoreArgs(args)),
+  migrate: (args) => migrateCommand(args),
+};
+
 export function parseCommand(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   if (first === 'help' || first === '--help' || first === '-h') return { kind: 'help' };
-  if (first === 'writes') return writesCommand(rest);
-  if (first === 'migrate') {
-    // Both stores come from the environment, as the operator's Job gives them.
-    if (rest.length > 0) throw new UsageError(`hearth migrate takes no arguments (got ${rest.join(' ')})`);
-    return { kind: 'migrate' };
-  }
+  const subcommand = first !== undefined && Object.hasOwn(SUBCOMMANDS, first) ? SUBCOMMANDS[first] : undefined;
+  if (subcommand !== undefined) return subcommand(rest);
   if (first !== 'export' && first !== 'import') return { kind: 'serve', argv };
   const file = fileOption(first, rest);
   return first === 'export' ? { kind: 'export', out: file } : { kind: 'import', input: file };
+}
+
+function orUsageError<C extends Command>(parsed: ArchiveArgs<C>): C {
+  if (!parsed.ok) throw new UsageError(parsed.message);
+  return parsed.command;
 }
 
 /** The value of `--out FILE` / `--out=FILE` (or `--in`), the only argument these commands take. */
@@ -69,4 +86,10 @@ function writesCommand(args: readonly string[]): Command {
   }
   if (action !== 'pause') throw new UsageError('hearth writes needs pause, resume or status');
   return { kind: 'writes', action: 'pause', reason: onlyOption('hearth writes pause', '--reason TEXT', rest) };
+}
+
+/** Both stores come from the environment, as the operator's Job gives them. */
+function migrateCommand(args: readonly string[]): Command {
+  if (args.length > 0) throw new UsageError(`hearth migrate takes no arguments (got ${args.join(' ')})`);
+  return { kind: 'migrate' };
 }
