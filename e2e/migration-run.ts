@@ -12,7 +12,7 @@ import { startSingleBackends } from './single-tier.ts';
 
 /**
  * A tier migration run as processes, as the operator's steps do it, for the end-to-end test
- * (migration.test.ts) and the benchmark (bench/migration.ts): a Hearth on the embedded tier with
+ * (clustered-tier/migration.test.ts) and the benchmark (bench/migration.ts): a Hearth on the embedded tier with
  * many messages in 50 rooms (edits, deletions, boosts, a bot, audit entries), moved to the single
  * tier and then to the clustered tier. At each step the new tier's backends start, `hearth
  * migrate` copies the old store into the new one (writes paused on the old tier meanwhile),

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { eventually } from './chaos-helpers.ts';
-import { range } from './helpers.ts';
-import { runTierMigrations, type MigrationRun } from './migration-run.ts';
+import { eventually } from '../chaos-helpers.ts';
+import { range } from '../helpers.ts';
+import { runTierMigrations, type MigrationRun } from '../migration-run.ts';
 
 /**
  * A Hearth moved embedded → single → clustered, as processes, with `hearth migrate` at each
