@@ -304,6 +304,25 @@ describe('StorePostgres', () => {
       return true;
     });
   });
+  it("answers unavailable, not an internal error, when PostgreSQL refuses a new connection's credentials (a password rotated under it)", async () => {
+    const url = new URL(await newDatabase());
+    const role = `app_${databases}`;
+    await withClient(url.href, (client) => client.query(`CREATE ROLE ${role} LOGIN SUPERUSER`));
+    url.username = role;
+    await withStore(await StorePostgres.open(url.href, 1), async (store) => {
+      await store.ping();
+      // The role may no longer log in (28000), as after ALTER ROLE … PASSWORD; its open connection is ended, so the pool opens a new one.
+      url.username = 'hearth';
+      await withClient(url.href, (client) =>
+        client.query(`ALTER ROLE ${role} NOLOGIN; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '${role}'`),
+      );
+      await assert.rejects(store.ping(), (error: unknown) => {
+        assert.ok(error instanceof HearthError, String(error));
+        assert.equal(error.code, 'unavailable');
+        return true;
+      });
+    });
+  });
 });
 
 describe('StorePostgres write gate', () => {

@@ -207,8 +207,16 @@ export function describeServer(url: string): string {
 }
 
 /** SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, crash recovery). */
+/**
+ * SQLSTATE classes that say the server cannot take us now, not that the statement is wrong:
+ * connection (08), operator intervention such as a shutdown (57P), credentials refused to a new
+ * connection (28: a password rotated before this process got the new one) and resources (53: too
+ * many connections). A retry later, or on a process that has rolled, succeeds.
+ */
+const UNAVAILABLE_CLASSES = ['08', '57P', '28', '53'];
+
 function isServerUnavailable(code: string | undefined): boolean {
-  return code !== undefined && (code.startsWith('08') || code.startsWith('57P'));
+  return code !== undefined && UNAVAILABLE_CLASSES.some((prefix) => code.startsWith(prefix));
 }
 
 /** A readable reason; a refused connection to a name with several addresses is an AggregateError with no message. */
