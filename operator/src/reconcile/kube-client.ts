@@ -26,6 +26,11 @@ export interface KubeClient {
   mergePatch(path: string, patch: unknown): Promise<KubeObject>;
   /** Deletes in the background; false when it was already gone. */
   delete(path: string): Promise<boolean>;
+  /**
+   * A text subresource (a pod's log), or undefined when the API server cannot give it: no such pod,
+   * or no kubelet to ask (a pod not scheduled, a control plane without nodes).
+   */
+  text(path: string, query?: Record<string, string>): Promise<string | undefined>;
   /** API requests made, by method (for tests and the benchmark). */
   requests(): Readonly<Record<string, number>>;
 }
@@ -42,6 +47,7 @@ interface KubeRequest {
 interface Sent {
   readonly status: number;
   readonly body: unknown;
+  readonly text: string;
 }
 
 export interface KubeClientOptions {
@@ -61,18 +67,19 @@ export function createKubeClient(kubeConfig: KubeConfig, { timeoutMs = 30_000, r
     counts[method] = (counts[method] ?? 0) + 1;
     const url = new URL(`${prefix}${path}`, server);
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-    const text = body === undefined ? undefined : JSON.stringify(body);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
     const options: RequestOptions = { method, signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } };
     await kubeConfig.applyToHTTPSOptions(options);
-    if (text !== undefined) options.headers = { ...options.headers, 'content-type': contentType, 'content-length': Buffer.byteLength(text) };
+    if (payload !== undefined) options.headers = { ...options.headers, 'content-type': contentType, 'content-length': Buffer.byteLength(payload) };
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const pending = new Promise<IncomingMessage>((resolve, reject) => {
       const req = request(url, options, resolve);
       req.on('error', reject);
-      req.end(text);
+      req.end(payload);
     });
     const response = await recordResponse(pending, recordRequest, method, url);
-    return { status: response.statusCode ?? 0, body: parseJson(await readText(response)) };
+    const text = await readText(response);
+    return { status: response.statusCode ?? 0, body: parseJson(text), text };
   };
   const ok = (sent: Sent, context: string): KubeObject => {
     if (sent.status < 200 || sent.status >= 300) throw new KubeApiError(sent.status, sent.body, context);
@@ -108,6 +115,10 @@ export function createKubeClient(kubeConfig: KubeConfig, { timeoutMs = 30_000, r
       if (sent.status === 404) return false;
       ok(sent, `DELETE ${path}`);
       return true;
+    },
+    async text(path, query) {
+      const sent = await send({ method: 'GET', path, ...(query === undefined ? {} : { query }) });
+      return sent.status >= 200 && sent.status < 300 ? sent.text : undefined;
     },
     requests: () => ({ ...counts }),
   };
