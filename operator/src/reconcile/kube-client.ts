@@ -24,8 +24,11 @@ export interface KubeClient {
   /** Server-side apply under our one field manager, taking over fields others changed. */
   apply(path: string, object: unknown, options?: { dryRun?: boolean }): Promise<KubeObject>;
   mergePatch(path: string, patch: unknown): Promise<KubeObject>;
-  /** Deletes in the background; false when it was already gone. */
-  delete(path: string): Promise<boolean>;
+  /**
+   * Deletes in the background; false when it was already gone, or (given a uid) when the object of
+   * that name is another one now.
+   */
+  delete(path: string, options?: { uid?: string }): Promise<boolean>;
   /**
    * A text subresource (a pod's log), or undefined when the API server cannot give it: no such pod,
    * or no kubelet to ask (a pod not scheduled, a control plane without nodes).
@@ -109,10 +112,16 @@ export function createKubeClient(kubeConfig: KubeConfig, { timeoutMs = 30_000, r
     async mergePatch(path, patch) {
       return ok(await send({ method: 'PATCH', path, query: { fieldManager }, body: patch, contentType: contentTypes.merge }), `PATCH ${path}`);
     },
-    async delete(path) {
+    async delete(path, options = {}) {
       // Background: nothing waits on a garbage collector, which may not run at all.
-      const sent = await send({ method: 'DELETE', path, body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
-      if (sent.status === 404) return false;
+      const body = {
+        kind: 'DeleteOptions',
+        apiVersion: 'v1',
+        propagationPolicy: 'Background',
+        ...(options.uid === undefined ? {} : { preconditions: { uid: options.uid } }),
+      };
+      const sent = await send({ method: 'DELETE', path, body });
+      if (sent.status === 404 || (options.uid !== undefined && sent.status === 409)) return false;
       ok(sent, `DELETE ${path}`);
       return true;
     },

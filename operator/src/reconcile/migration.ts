@@ -2,7 +2,7 @@
 // workloads, the copy Job and its pod), asks decideMigration (tiers/migration.ts) what comes next,
 // and does it: creates or deletes the copy Job, deletes the old data when asked. The status it
 // decides is written by the status step, with an Event for each stage entered.
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { V1Job, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import type { KubeObject } from '@hearth/kube-runtime';
 import { retryMigrationAnnotation, type Hearth, type MigrationStatus } from '../api/index.ts';
 import {
@@ -27,7 +27,8 @@ import {
   type TierMove,
   type WorkloadRef,
 } from '../tiers/index.ts';
-import { hearthName, hearthNamespace, type ReconcileContext } from './context.ts';
+import { liveObject } from './apply.ts';
+import { hearthName, hearthNamespace, isOwnedBy, type ReconcileContext } from './context.ts';
 import { pathOf } from './kinds.ts';
 import { ownedObjects } from './prune.ts';
 import { observeWorkloads } from './status.ts';
@@ -172,4 +173,32 @@ async function deleteOldClaims(ctx: ReconcileContext, hearth: Hearth, statefulSe
     if (await ctx.client.delete(pathOf('PersistentVolumeClaim', namespace, claim)))
       await ctx.events.record(hearth, 'Normal', 'Deleted', `Deleted PersistentVolumeClaim ${claim}: spec.migration.deleteOldData is true`);
   }
+}
+
+/**
+ * At the switch, a backend whose StatefulSet keeps its name but not its shape (single → clustered:
+ * NATS and Redis get the headless Service of their pods as serviceName, which the API server will
+ * not change): deleted, so that the apply after this makes it anew. Its volume claims are kept,
+ * and found again by the new pods; they hold nothing the store does not (replay, presence).
+ */
+export async function replaceReshapedStatefulSets(ctx: ReconcileContext, hearth: Hearth, desired: DesiredTier): Promise<void> {
+  if (desired.migration.kind !== 'switched') return;
+  const namespace = hearthNamespace(hearth);
+  for (const object of desired.objects) {
+    if (object.kind !== 'StatefulSet') continue;
+    const live = await liveObject(ctx, 'StatefulSet', namespace, object.metadata.name);
+    if (live === undefined || !isReshaped(live, hearth, object.spec?.serviceName)) continue;
+    // By uid: the cache may still show one deleted before, and the one of that name now is the new one.
+    if (await ctx.client.delete(pathOf('StatefulSet', namespace, object.metadata.name), { uid: live.metadata?.uid ?? '' }))
+      await ctx.events.record(
+        hearth,
+        'Normal',
+        'Deleted',
+        `Deleted StatefulSet ${object.metadata.name}: the ${desired.servingTier} tier makes it anew (its volumes are kept)`,
+      );
+  }
+}
+
+function isReshaped(live: KubeObject, hearth: Hearth, serviceName: string | undefined): boolean {
+  return isOwnedBy(live, hearth) && (live as Pick<V1StatefulSet, 'spec'>).spec?.serviceName !== serviceName;
 }

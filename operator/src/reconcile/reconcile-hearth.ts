@@ -19,7 +19,7 @@ import { ensureClaimChanges, storageRefusalOf, withLiveClaimTemplates } from './
 import type { ReconcileContext } from './context.ts';
 import { hearthName, isOwnedBy, liveObjects } from './context.ts';
 import { cleanupOwned, ensureFinalizer, hasFinalizer, removeFinalizer } from './finalizer.ts';
-import { ensureMigration, type MigrationOutcome } from './migration.ts';
+import { ensureMigration, replaceReshapedStatefulSets, type MigrationOutcome } from './migration.ts';
 import { ensureMonitoring, type MonitoringOutcome } from './monitoring.ts';
 import { pruneUndesired } from './prune.ts';
 import { problemOf, warningsOf } from './problems.ts';
@@ -247,6 +247,7 @@ async function ensureObjects(ctx: ReconcileContext, hearth: Hearth, desired: Des
   for (const name of secrets.created) await ctx.events.record(hearth, 'Normal', 'Created', `Created Secret ${name}`);
   const lost = lostSecretsProblem(secrets.lost);
   if (lost !== undefined) return { problem: lost, storage: undefined };
+  await replaceReshapedStatefulSets(ctx, hearth, desired);
   const { objects, changes } = await withLiveClaimTemplates(desired.objects, (set) =>
     liveObject(ctx, 'StatefulSet', set.metadata.namespace, set.metadata.name),
   );
