@@ -236,6 +236,14 @@ describe('decideMigration', () => {
       actions: [{ type: 'deleteJob', name: firstJob }],
     },
     {
+      name: 'cancelled just after the copy succeeded: the old store stays paused, and the status says how to resume it',
+      hearth: hearthFixture({ tier: 'embedded' }, {}, { tier: 'embedded', migration: last('Verifying') }),
+      phase: { kind: 'none' },
+      found: { job: job('succeeded') },
+      want: { stage: 'Cancelled', reason: 'SourceLeftPaused' },
+      actions: [{ type: 'deleteJob', name: firstJob }],
+    },
+    {
       name: 'two steps at once: Failed, saying to go back and move one at a time',
       hearth: hearthFixture({ tier: 'clustered' }, {}, { tier: 'embedded' }),
       phase: { kind: 'unsupported', move: { from: 'embedded', to: 'clustered' } },

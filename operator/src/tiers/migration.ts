@@ -192,15 +192,17 @@ export function decideMigration(hearth: Hearth, phase: MigrationPhase, findings:
     case 'unsupported':
       return { status: unsupported(phase.move, last, findings.now), actions: [] };
     case 'none':
-      return decideAtRest(hearth, last);
+      return decideAtRest(hearth, last, findings.job);
   }
 }
 
 /** No migration in effect: one that was under way before the switch was cancelled; a finished one may leave old data to delete. */
-function decideAtRest(hearth: Hearth, last: MigrationStatus | undefined): MigrationDecision {
+function decideAtRest(hearth: Hearth, last: MigrationStatus | undefined, job: ObservedJob | undefined): MigrationDecision {
   if (last === undefined) return nothing;
   if (beforeSwitch.includes(last.stage) && last.from === askedTier(hearth)) {
-    const status = withoutWhy({ ...last, stage: 'Cancelled' });
+    const cancelled = withoutWhy({ ...last, stage: 'Cancelled' });
+    // A successful copy leaves its source paused for good: only a person (or a switch) ends that.
+    const status = job?.state === 'succeeded' ? { ...cancelled, reason: 'SourceLeftPaused', message: sourceLeftPaused(last.from) } : cancelled;
     return { status, actions: last.job === undefined ? [] : [{ type: 'deleteJob', name: last.job }] };
   }
   if (last.stage === 'Succeeded' && hearth.spec.migration?.deleteOldData === true) return { status: undefined, actions: [{ type: 'deleteOldData' }] };
@@ -227,6 +229,10 @@ function startedAt(last: MigrationStatus | undefined, now: string): string {
 function earlierJob(last: MigrationStatus | undefined, job: string): MigrationAction[] {
   const earlier = last?.job;
   return earlier !== undefined && earlier !== job ? [{ type: 'deleteJob', name: earlier }] : [];
+}
+
+function sourceLeftPaused(from: HearthTier): string {
+  return `the copy had succeeded when the migration was cancelled, so the ${from} tier's store stays read-only: resume its writes with hearth writes resume in one of its pods (docs/operator.md#migrate-to-a-higher-tier)`;
 }
 
 const sameStoreMessage = 'both tiers use spec.database.external: there is no data to copy';
@@ -321,7 +327,8 @@ export function stageEvent(status: MigrationStatus): { type: 'Normal' | 'Warning
     ScalingDown: `migrating ${from} → ${to}: the ${to} tier serves; scaling the ${from} tier down`,
     Succeeded: `migrated ${from} → ${to}`,
     Failed: `migration ${from} → ${to} failed: ${status.message ?? ''}`,
-    Cancelled: `migration ${from} → ${to} cancelled: spec.tier is ${from} again`,
+    Cancelled: `migration ${from} → ${to} cancelled: spec.tier is ${from} again${status.message === undefined ? '' : `; ${status.message}`}`,
   };
-  return { type: status.stage === 'Failed' ? 'Warning' : 'Normal', reason: `Migration${status.stage}`, message: words[status.stage] };
+  const warning = status.stage === 'Failed' || (status.stage === 'Cancelled' && status.reason !== undefined);
+  return { type: warning ? 'Warning' : 'Normal', reason: `Migration${status.stage}`, message: words[status.stage] };
 }
