@@ -62,7 +62,7 @@ const httpUrl = { pattern: '^https?://\\S+$', maxLength: 2048 };
 
 function tierField(): JsonSchema {
   return enumField(
-    'How Hearth runs. `embedded`: one process with its data on one volume. `single`: gateway, realtime and messaging as separate Deployments over PostgreSQL, NATS and Redis. `clustered`: the same with no single point of failure: two or more of each service, PostgreSQL from CloudNativePG (or external), a NATS cluster, Redis with Sentinels. Moving up one step (embedded → single, single → clustered) migrates the data: the operator copies it into the new tier and switches to it (docs/operator.md#migration); no other change is accepted.',
+    'How Hearth runs. `embedded`: one process with its data on one volume. `single`: gateway, realtime and messaging as separate Deployments over PostgreSQL, NATS and Redis. `clustered`: the same with no single point of failure: two or more of each service, PostgreSQL from CloudNativePG (or external), a NATS cluster, Redis with Sentinels. Moving up one step (embedded → single, single → clustered) migrates the data: the operator copies it into the new tier and switches to it (docs/operator.md#migrate-to-a-higher-tier); no other change is accepted.',
     hearthTiers,
     { default: 'embedded' },
   );
@@ -84,7 +84,7 @@ function tierChangeRule(): ValidationRule {
   return {
     rule: `${asked} == ${before} || (${hasServing} && ${asked} == ${serving}) || ((${oneStepUp}) && (!(${hasServing}) || ${serving} == ${before}))`,
     message:
-      `spec.tier may only move one step up from the tier that serves, ${moves}, which migrates the data (docs/operator.md#migration); ` +
+      `spec.tier may only move one step up from the tier that serves, ${moves}, which migrates the data (docs/operator.md#migrate-to-a-higher-tier); ` +
       'or go back to status.tier to cancel a migration that has not switched yet',
     fieldPath: '.spec.tier',
     reason: 'FieldValueForbidden',

@@ -19,7 +19,7 @@ export const hearthPhases = ['Pending', 'Provisioning', 'Ready', 'Upgrading', 'M
 export type HearthPhase = (typeof hearthPhases)[number];
 
 /**
- * The tier changes the operator carries out by copying the data (docs/operator.md#migration): one
+ * The tier changes the operator carries out by copying the data (docs/operator.md#migrate-to-a-higher-tier): one
  * step up at a time. Any other change of spec.tier is refused by the CRD.
  */
 export const tierMoves = [

@@ -1,5 +1,5 @@
 // The copy Job of a tier migration: `hearth migrate` in the Hearth image, reading the old tier's
-// store and writing the new tier's (the contract: docs/operator.md#migration). It pauses writes on
+// store and writing the new tier's (the contract: docs/operator.md#migrate-to-a-higher-tier). It pauses writes on
 // the source itself, under a lease, copies, verifies, and exits 0 or 1 with one line saying why.
 import { createHash } from 'node:crypto';
 import type { V1Affinity, V1EnvVar, V1Job, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
