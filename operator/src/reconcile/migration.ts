@@ -26,6 +26,7 @@ import {
   type ObservedWorkloads,
   type TierMove,
   type WorkloadRef,
+  type WorkloadState,
 } from '../tiers/index.ts';
 import { liveObject } from './apply.ts';
 import { hearthName, hearthNamespace, isOwnedBy, type ReconcileContext } from './context.ts';
@@ -92,8 +93,19 @@ function backendsOf(refs: readonly WorkloadRef[], workloads: ObservedWorkloads, 
   const waiting = refs
     .map((ref) => ({ ref, state: workloadState(ref, workloads, image) }))
     .filter(({ state }) => state.state !== 'ready')
-    .map(({ ref, state }) => `${ref.kind} ${ref.name}: ${state.state === 'missing' ? 'not created yet' : state.state === 'ready' ? '' : state.detail}`);
+    .map(({ ref, state }) => `${ref.kind} ${ref.name}: ${describeState(state)}`);
   return { ready: waiting.length === 0, detail: waiting.join('; ') };
+}
+
+function describeState(state: WorkloadState): string {
+  switch (state.state) {
+    case 'missing':
+      return 'not created yet';
+    case 'ready':
+      return 'ready';
+    default:
+      return state.detail;
+  }
 }
 
 /** Its controller has seen replicas 0 and runs no pod (or it is gone already). */
