@@ -20,8 +20,8 @@ run: deps web
 	@$(NODE) services/hearth/src/main.ts --target=all
 
 # What the tests need beyond npm: Debian's servers and Chromium (scripts/test-deps.sh), and
-# nats-server built from Go at the release the operator deploys.
-test-deps: nats-bin
+# nats-server built from Go at the release the operator deploys, and SeaweedFS as the backup tests' S3 server.
+test-deps: nats-bin seaweedfs-bin
 	@./scripts/test-deps.sh
 
 # nats-server, built with Go from github.com/nats-io/nats-server/v2 (pinned in the script) into
@@ -29,6 +29,12 @@ test-deps: nats-bin
 .PHONY: nats-bin
 nats-bin:
 	@./scripts/build-nats-server.sh >/dev/null
+
+# SeaweedFS's weed, built with Go (pinned in the script) into .cache/seaweedfs/<version>/: a real S3
+# server for the backup tests (harness/src/seaweedfs.ts); a no-op once built (about 4 min the first time).
+.PHONY: seaweedfs-bin
+seaweedfs-bin:
+	@./scripts/build-seaweedfs.sh >/dev/null
 
 # kube-apiserver and kubectl for the Kubernetes tests (harness/src/kube.ts), built with Go from the
 # k8s.io/kubernetes module into .cache/kube/<version>/: minutes the first time, a no-op after. The

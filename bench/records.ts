@@ -66,14 +66,15 @@ async function seedMessage(tx: StoreTx, roomId: string, authorId: string, i: num
   if (i % 50 === 3) await tx.insertBoost({ id: newId(), messageId: message.id, authorId, content: '👍', createdAt: AT });
 }
 
-async function seed(store: Store): Promise<void> {
+/** `messages` messages in ROOMS rooms, with edits, deletions, boosts, bots and audit entries (bench/backup.ts seeds the same store). */
+export async function seed(store: Store, messages = MESSAGES): Promise<void> {
   const { people, rooms } = await store.transaction(seedPeopleAndRooms);
-  for (let start = 0; start < MESSAGES; start += 1_000) {
+  for (let start = 0; start < messages; start += 1_000) {
     await store.transaction(async (tx) => {
-      for (let i = start; i < Math.min(start + 1_000, MESSAGES); i++) await seedMessage(tx, rooms[i % ROOMS]!, people[i % PEOPLE]!, i);
+      for (let i = start; i < Math.min(start + 1_000, messages); i++) await seedMessage(tx, rooms[i % ROOMS]!, people[i % PEOPLE]!, i);
     });
   }
-  const published = await store.unpublishedEvents(MESSAGES);
+  const published = await store.unpublishedEvents(messages);
   await store.transaction((tx) => tx.markPublished(published.map((entry) => entry.id)));
 }
 

@@ -53,3 +53,4 @@ export {
   type Instruction,
   type Stage,
 } from './dockerfile.ts';
+export { seaweedfsBinary, startSeaweedfs, type S3Server } from './seaweedfs.ts';

@@ -26,6 +26,7 @@ import { createEventRecorder } from './reconcile/events.ts';
 import { createHearthReconciler } from './reconcile/reconcile-hearth.ts';
 import { resourceOf, watchedKinds, type OwnedKindName } from './reconcile/kinds.ts';
 import { createKubeClient, type KubeClient } from './reconcile/kube-client.ts';
+import { createMetadataHttp, createSecretReferenceIndex, secretWatchFieldSelector } from './secret-watch.ts';
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -89,6 +90,12 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
   const owned = new Map<OwnedKindName, Informer>(
     watchedKinds.map((kind) => [kind, informerIn(config.namespaces, resourceOf(kind), { http, labelSelector: `${labelKeys.managedBy}=${managedBy}` })]),
   );
+  // Every Secret, metadata only, to notice a change to one a Hearth names (secret-watch.ts).
+  const secretMetadata = informerIn(config.namespaces, resourceOf('Secret'), {
+    http: createMetadataHttp(kubeConfig, { recordRequest }),
+    fieldSelector: secretWatchFieldSelector,
+  });
+  const secretReferences = createSecretReferenceIndex(primary);
   const recorder = createEventRecorder(client, { instance: config.leaderElection.enabled ? config.leaderElection.identity : 'hearth-operator', log });
   const reconcile = createHearthReconciler({
     client,
@@ -111,7 +118,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
   const controller = createController({
     name: 'hearth',
     primary,
-    owned: [...owned.values()].map((informer) => ({ informer, keysOf: hearthKeysOf })),
+    owned: [...[...owned.values()].map((informer) => ({ informer, keysOf: hearthKeysOf })), { informer: secretMetadata, keysOf: secretReferences.keysOf }],
     reconcile,
     workers: config.workers,
     resyncPeriodMs: config.resyncMs,

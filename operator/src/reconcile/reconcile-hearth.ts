@@ -24,6 +24,8 @@ import { ensureMonitoring, type MonitoringOutcome } from './monitoring.ts';
 import { pruneUndesired } from './prune.ts';
 import { problemOf, warningsOf } from './problems.ts';
 import { ensureGeneratedSecrets, lostSecretsProblem } from './secrets.ts';
+import { withLiveSecretsChecksums } from './secrets-checksums.ts';
+import { ensureRotations } from './secrets-rotation.ts';
 import { ensurePausedStatus, ensureStatus, isPaused, isReady, type Findings, type StatusOutcome } from './status.ts';
 
 const cleanupRetryMs = 2_000;
@@ -247,8 +249,12 @@ async function ensureObjects(ctx: ReconcileContext, hearth: Hearth, desired: Des
   for (const name of secrets.created) await ctx.events.record(hearth, 'Normal', 'Created', `Created Secret ${name}`);
   const lost = lostSecretsProblem(secrets.lost);
   if (lost !== undefined) return { problem: lost, storage: undefined };
+  const rotated = await ensureRotations(ctx, hearth, desired.secrets);
+  // Pod templates carry a checksum of the Secret values they read: a changed value rolls them.
+  const checked = await withLiveSecretsChecksums(ctx, hearth, desired.objects, new Map([...secrets.made, ...rotated]));
+  if (checked.problem !== undefined) return { problem: checked.problem, storage: undefined };
   await replaceReshapedStatefulSets(ctx, hearth, desired);
-  const { objects, changes } = await withLiveClaimTemplates(desired.objects, (set) =>
+  const { objects, changes } = await withLiveClaimTemplates(checked.objects, (set) =>
     liveObject(ctx, 'StatefulSet', set.metadata.namespace, set.metadata.name),
   );
   for (const applied of await ensureApplied(ctx, objects)) {

@@ -94,3 +94,28 @@ export {
 export { dashboardOf, hearthDashboard, hearthDashboardUid, type Dashboard } from './observability-dashboard.ts';
 export { hearthMatchers, restrictExpression } from './observability-promql.ts';
 export { restrictRuleGroups, ruleGroupsOf, type MonitoringRule, type Parsed, type RuleGroup } from './observability-rules.ts';
+export {
+  describeMissing,
+  isMadeByAnotherOperator,
+  missingSecretKeys,
+  secretKeysUsedBy,
+  secretNamesOf,
+  secretNamesUsedBy,
+  secretReferencesOf,
+  secretsChecksum,
+  secretsChecksumAnnotation,
+  withSecretsChecksums,
+  type SecretData,
+  type SecretKeyUse,
+  type SecretReference,
+  type SecretsRead,
+} from './secret-checksums.ts';
+export {
+  refusalOf,
+  rotateSecretsAnnotation,
+  rotateSecretsOnlyAnnotation,
+  rotationDecisions,
+  rotationRequest,
+  rotationRequestAnnotation,
+  type RotationDecision,
+} from './secret-rotation.ts';

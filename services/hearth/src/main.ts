@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, parseConfig, startTracing, type HearthConfig, type StopTracing, type StoreConfig } from '@hearth/core';
+import { ConfigError, parseConfig, parseS3Config, startTracing, type HearthConfig, type S3Config, type StopTracing, type StoreConfig } from '@hearth/core';
 import { parseCommand, USAGE, UsageError, type Command } from './cli/command.ts';
 
 /**
@@ -33,10 +33,11 @@ function commandOrExit(argv: readonly string[]): Command {
   }
 }
 
-/** The store the server would use: the target `all` reads it from the same variables. */
-async function storeOfEnvironment(): Promise<StoreConfig> {
+/** The store the server would use (the target `all` reads it from the same variables), the release, and S3 for the archive commands. */
+async function dataCommandConfig(): Promise<{ store: StoreConfig; hearthVersion: string; s3: S3Config }> {
   const config = await exitOnConfigError(async () => parseConfig(process.env, ['--target=all'], process.cwd(), DEFAULT_WEB_DIR));
-  return config.store;
+  const s3 = await exitOnConfigError(async () => parseS3Config(process.env));
+  return { store: config.store, hearthVersion: config.version, s3 };
 }
 
 async function main(): Promise<void> {
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
     return;
   }
   if (command.kind !== 'serve') {
-    const store = await storeOfEnvironment();
+    const { store, ...archive } = await dataCommandConfig();
     const { runDataCommand } = await import('./cli/data-command.ts');
     // A command whose work stopped waiting on nothing would otherwise end with status 0.
     const unfinished = (): void => {
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     };
     process.once('beforeExit', unfinished);
-    process.exitCode = await runDataCommand(command, store, process);
+    process.exitCode = await runDataCommand(command, store, process, archive);
     process.off('beforeExit', unfinished);
     return;
   }

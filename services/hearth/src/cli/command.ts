@@ -1,3 +1,5 @@
+import { parseBackupArgs, parseRestoreArgs, type ArchiveArgs, type BackupCommand, type RestoreCommand } from './archive-args.ts';
+
 /**
  * What `hearth <arguments>` asks for: to serve (the default, `--target=…`), or one of the data
  * commands. A pure decision, so each way of calling it is a table test.
@@ -8,6 +10,8 @@ export type Command =
   | { readonly kind: 'import'; readonly input: string }
   | { readonly kind: 'writes'; readonly action: 'status' | 'resume' }
   | { readonly kind: 'writes'; readonly action: 'pause'; readonly reason: string }
+  | BackupCommand
+  | RestoreCommand
   | { readonly kind: 'help' };
 
 export class UsageError extends Error {
@@ -22,6 +26,10 @@ export const USAGE = `usage:
   hearth writes pause --reason TEXT                 pause writes (posts and changes get 503, reading goes on);
                                                     returns once every write that was accepted is committed
   hearth writes resume | status                     take writes again, or say whether they are paused
+  hearth backup --to DIR|s3://bucket/prefix         write an archive hearth-<UTC time>.ndjson.gz there;
+         [--retention N] [--spec FILE]              keep only the newest N; put the Hearth spec (JSON) in it
+  hearth restore --from FILE|s3://bucket/key        load an archive into an empty store, verified
+                                                    (S3: HEARTH_S3_ENDPOINT, AWS_ACCESS_KEY_ID…; docs/operations.md)
 The store is the one the server would use: HEARTH_DATABASE_URL, or hearth.db in HEARTH_DATA_DIR.`;
 
 const FILE_OPTION = { export: '--out', import: '--in' } as const;
@@ -30,9 +38,16 @@ export function parseCommand(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   if (first === 'help' || first === '--help' || first === '-h') return { kind: 'help' };
   if (first === 'writes') return writesCommand(rest);
+  if (first === 'backup') return orUsageError(parseBackupArgs(rest));
+  if (first === 'restore') return orUsageError(parseRestoreArgs(rest));
   if (first !== 'export' && first !== 'import') return { kind: 'serve', argv };
   const file = fileOption(first, rest);
   return first === 'export' ? { kind: 'export', out: file } : { kind: 'import', input: file };
+}
+
+function orUsageError<C extends Command>(parsed: ArchiveArgs<C>): C {
+  if (!parsed.ok) throw new UsageError(parsed.message);
+  return parsed.command;
 }
 
 /** The value of `--out FILE` / `--out=FILE` (or `--in`), the only argument these commands take. */

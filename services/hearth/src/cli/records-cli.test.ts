@@ -97,6 +97,9 @@ describe('hearth export and hearth import', () => {
     assert.equal(loaded.code, 0, loaded.stderr);
   });
 
+  // Its own directory: a fixed path would be shared with other checkouts' runs, whose stores may be newer.
+  const noDatabase = path.join(tmpdir(), `hearth-cli-none-${process.pid}`);
+  after(() => rm(noDatabase, { recursive: true, force: true }));
   const mistakes: readonly (readonly [string, readonly string[], Readonly<Record<string, string>>, number, RegExp])[] = [
     ['no --out', ['export'], {}, 2, /^hearth: hearth export needs --out FILE\nusage:/],
     [
@@ -109,7 +112,7 @@ describe('hearth export and hearth import', () => {
     [
       'a file that is not there',
       ['import', '--in', '/nonexistent/x.ndjson'],
-      { HEARTH_DATA_DIR: '/tmp/hearth-cli-none' },
+      { HEARTH_DATA_DIR: noDatabase },
       1,
       /^hearth import: cannot read \/nonexistent\/x.ndjson: no such file\n$/,
     ],
