@@ -147,6 +147,10 @@ const expectedGrants: Record<string, readonly string[]> = {
   'postgresql.cnpg.io/clusters': ['get', 'list', 'create', 'patch', 'delete'],
   'core/persistentvolumeclaims': ['get', 'list', 'patch', 'delete'],
   'core/events': ['create', 'patch'],
+  // A tier migration: its copy Job (watched, by label; never patched), its pods' termination messages and logs.
+  'batch/jobs': ['get', 'list', 'watch', 'create', 'delete'],
+  'core/pods': ['list'],
+  'core/pods/log': ['get'],
   // spec.observability: the dashboard's ConfigMap (watched, by label), and the Prometheus Operator's
   // kinds (not watched: their CRDs may not be there).
   'core/configmaps': owned,
@@ -518,6 +522,10 @@ describe('the hearth-operator chart', () => {
         ['patch', 'servicemonitors.monitoring.coreos.com', '-n', 'chat'],
         ['delete', 'podmonitors.monitoring.coreos.com', '-n', 'chat'],
         ['get', 'prometheusrules.monitoring.coreos.com', '-n', 'chat'],
+        ['watch', 'jobs.batch', '-n', 'chat'],
+        ['create', 'jobs.batch', '-n', 'chat'],
+        ['list', 'pods', '-n', 'chat'],
+        ['get', 'pods', '--subresource=log', '-n', 'chat'],
         ['create', 'leases.coordination.k8s.io', '-n', releaseNamespace],
         ['update', 'leases.coordination.k8s.io/hearth-operator', '-n', releaseNamespace],
       ];
@@ -528,6 +536,8 @@ describe('the hearth-operator chart', () => {
         ['delete', 'hearths.hearth.dev', '-n', 'chat'],
         ['create', 'persistentvolumeclaims', '-n', 'chat'],
         ['create', 'pods', '-n', 'chat'],
+        ['patch', 'jobs.batch', '-n', 'chat'],
+        ['create', 'jobs.batch', '-n', 'default'],
         ['update', 'leases.coordination.k8s.io/someone-elses', '-n', releaseNamespace],
         ['update', 'statefulsets.apps', '-n', 'chat'],
         ['get', 'hearths.hearth.dev', '--subresource=status', '-n', 'chat'],

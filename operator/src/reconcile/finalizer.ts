@@ -64,10 +64,13 @@ export async function cleanupOwned(ctx: ReconcileContext, hearth: Hearth): Promi
   return { deleted, kept, remaining };
 }
 
-/** The kinds cleanup deletes: the tier's and the monitoring objects, and the data's (Cluster, credentials, claims) unless retained. */
+/**
+ * The kinds cleanup deletes: the tier's and the monitoring objects, a migration's copy Job (which
+ * may hold the old store's write pause), and the data's (Cluster, credentials, claims) unless retained.
+ */
 function cleanupKinds(retain: boolean): KindName[] {
   const monitoring: KindName[] = [monitoringConfigMapKind, ...prometheusOperatorKinds];
-  return [...prunableKinds, ...monitoring, ...(retain ? [] : (['Cluster', 'Secret', 'PersistentVolumeClaim'] as const))];
+  return [...prunableKinds, 'Job', ...monitoring, ...(retain ? [] : (['Cluster', 'Secret', 'PersistentVolumeClaim'] as const))];
 }
 
 /**

@@ -13,6 +13,7 @@ export type OwnedKindName =
   | 'Cluster'
   | 'Secret'
   | 'ConfigMap'
+  | 'Job'
   | MonitoringKind;
 
 export interface KindInfo {
@@ -21,7 +22,7 @@ export interface KindInfo {
   readonly plural: string;
 }
 
-export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'Event' | 'Hearth', KindInfo>> = {
+export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'Pod' | 'Event' | 'Hearth', KindInfo>> = {
   StatefulSet: { group: 'apps', version: 'v1', plural: 'statefulsets' },
   Deployment: { group: 'apps', version: 'v1', plural: 'deployments' },
   Service: { group: '', version: 'v1', plural: 'services' },
@@ -38,6 +39,9 @@ export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'E
   ServiceMonitor: { group: 'monitoring.coreos.com', version: 'v1', plural: 'servicemonitors' },
   PodMonitor: { group: 'monitoring.coreos.com', version: 'v1', plural: 'podmonitors' },
   PrometheusRule: { group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules' },
+  // A tier migration's copy Job (reconcile/migration.ts), and its pods, whose logs tell its progress.
+  Job: { group: 'batch', version: 'v1', plural: 'jobs' },
+  Pod: { group: '', version: 'v1', plural: 'pods' },
   PersistentVolumeClaim: { group: '', version: 'v1', plural: 'persistentvolumeclaims' },
   Event: { group: '', version: 'v1', plural: 'events' },
   Hearth: { group: 'hearth.dev', version: 'v1alpha1', plural: 'hearths' },
@@ -68,9 +72,10 @@ export const prometheusOperatorKinds: readonly MonitoringKind[] = ['ServiceMonit
 /**
  * Every kind the operator watches besides Hearth. ConfigMaps too, since the informers select only
  * objects labelled managed-by hearth-operator: the cache holds the dashboards and nothing else,
- * and a reconcile reads them from it rather than ask the API server each time.
+ * and a reconcile reads them from it rather than ask the API server each time. Jobs: a migration's
+ * copy Job finishing wakes the reconcile of its Hearth.
  */
-export const watchedKinds: readonly OwnedKindName[] = [...prunableKinds, 'Secret', monitoringConfigMapKind];
+export const watchedKinds: readonly OwnedKindName[] = [...prunableKinds, 'Secret', monitoringConfigMapKind, 'Job'];
 
 export type KindName = keyof typeof kinds;
 

@@ -43,6 +43,8 @@ export function desiredPostgres(hearth: Hearth, ctx: TierContext): DesiredObject
     name: objectNames(hearth.metadata.name ?? '').backends.postgres,
     image: backendImage(hearth, ctx, 'postgres'),
     port: postgresPort,
+    // A tier migration's copy Job reads from it (single → clustered) or writes to it (embedded → single).
+    admit: ['migration'],
     user: imageUsers.postgres,
     container: {
       env: [
