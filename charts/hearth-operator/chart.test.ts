@@ -153,6 +153,13 @@ const expectedGrants: Record<string, readonly string[]> = {
   'monitoring.coreos.com/servicemonitors': ['get', 'list', 'create', 'patch', 'delete'],
   'monitoring.coreos.com/podmonitors': ['get', 'list', 'create', 'patch', 'delete'],
   'monitoring.coreos.com/prometheusrules': ['get', 'list', 'create', 'patch', 'delete'],
+  // HearthBackups (watched, status patched), their Jobs (watched by label, created, read back) and
+  // the Jobs' pods (their termination message); spec.backup's CronJob (watched by label, applied, deleted).
+  'hearth.dev/hearthbackups': ['list', 'watch'],
+  'hearth.dev/hearthbackups/status': ['patch'],
+  'batch/jobs': ['get', 'list', 'watch', 'create'],
+  'batch/cronjobs': owned,
+  'core/pods': ['list'],
 };
 
 /** The values that turn on everything the chart installs for monitoring the operator. */
@@ -299,7 +306,7 @@ describe('the hearth-operator chart', () => {
     assert.equal(election.metadata.namespace, releaseNamespace);
     assert.deepEqual(election.rules, [
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['hearth-operator'], verbs: ['get', 'update'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['hearth-operator', 'hearth-operator-backup'], verbs: ['get', 'update'] },
     ]);
     for (const manifest of [...clusterWide, ...namespaced]) assertNoWildcards(manifest);
   });

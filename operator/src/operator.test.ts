@@ -74,7 +74,7 @@ describe('the operator against a real API server', { timeout: suiteTimeoutMs(e2e
     await startOperator('operator-a', metricsPort);
     await eventually(
       'operator-a holds the Lease',
-      async () => (await exists('lease', 'hearth-operator')) && (await metric(/^leader_election_master_status\{/)) === 1,
+      async () => (await exists('lease', 'hearth-operator')) && (await metric(/^leader_election_master_status\{name="hearth"\}/)) === 1,
       30_000,
       200,
     );

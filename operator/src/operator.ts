@@ -17,6 +17,7 @@ import {
   type InformerOptions,
   type KubeObject,
   type MetricsRegistry,
+  type RequestRecorder,
   type ResourceRef,
 } from '@hearth/kube-runtime';
 import { cloudNativePGGroupVersion, labelKeys, managedBy } from './tiers/index.ts';
@@ -26,6 +27,7 @@ import { createEventRecorder } from './reconcile/events.ts';
 import { createHearthReconciler } from './reconcile/reconcile-hearth.ts';
 import { resourceOf, watchedKinds, type OwnedKindName } from './reconcile/kinds.ts';
 import { createKubeClient, type KubeClient } from './reconcile/kube-client.ts';
+import { createBackupController, type BackupControllerOptions, type InformerFactory } from './backup/backup-controller.ts';
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -108,6 +110,17 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     onApply: applyCounter(registry),
     log,
   });
+  // HearthBackups: a controller of their own beside the Hearth's (backup/).
+  const backups = createBackupController(
+    backupControllerOptions(
+      config,
+      { kubeConfig, recordRequest, registry, client, log },
+      {
+        informer: (resource, options) => informerIn(config.namespaces, resource, { ...options, http }),
+        getHearth: (key) => primary.get(key),
+      },
+    ),
+  );
   const controller = createController({
     name: 'hearth',
     primary,
@@ -134,7 +147,55 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
         }
       : {}),
   });
-  return { controller, client, start: () => controller.start(), stop: () => controller.stop() };
+  return {
+    controller,
+    client,
+    start: async () => {
+      await controller.start();
+      await backups.start();
+    },
+    stop: async () => {
+      await Promise.all([controller.stop(), backups.stop()]);
+    },
+  };
+}
+
+interface Shared {
+  readonly kubeConfig: KubeConfig;
+  readonly recordRequest: RequestRecorder;
+  readonly registry: MetricsRegistry;
+  readonly client: KubeClient;
+  readonly log: Log;
+}
+
+interface Caches {
+  readonly informer: InformerFactory;
+  readonly getHearth: (key: string) => Hearth | undefined;
+}
+
+/** The HearthBackup controller shares the operator's settings and runs under a Lease of its own (<lease>-backup). */
+function backupControllerOptions(config: OperatorConfig, shared: Shared, { informer, getHearth }: Caches): BackupControllerOptions {
+  const { kubeConfig, recordRequest, registry, client, log } = shared;
+  const tierContext = {
+    image: config.image,
+    version: config.version,
+    backendImages: config.backendImages,
+    maxReplicas: config.maxReplicas,
+    cloudNativePG: false,
+  };
+  const election = config.leaderElection;
+  return {
+    informer,
+    reconcile: { client, tierContext, now: () => new Date(), getHearth, retryMs: config.notReadyRequeueMs, log },
+    shared: {
+      workers: config.workers,
+      resyncPeriodMs: config.resyncMs,
+      shutdownDeadlineMs: config.shutdownDeadlineMs,
+      registry,
+      log: (event) => log(`hearthbackup controller ${event.type}`, describeEvent(event)),
+      ...(election.enabled ? { leaderElection: { ...election, kubeConfig, recordRequest, name: `${election.name}-backup` } } : {}),
+    },
+  };
 }
 
 function describeEvent(event: ControllerEvent): Record<string, unknown> {

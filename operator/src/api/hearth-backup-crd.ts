@@ -170,7 +170,7 @@ function crdOf(kind: string, plural: string, root: JsonSchema, columns: PrinterC
     metadata: { name: `${plural}.${hearthGroup}`, labels: { 'app.kubernetes.io/part-of': 'hearth' } },
     spec: {
       group: hearthGroup,
-      names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase(), shortNames: [], categories: ['hearth'] },
+      names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase(), shortNames: [], categories: [] },
       scope: 'Namespaced',
       versions: [
         {

@@ -13,6 +13,7 @@ export type OwnedKindName =
   | 'Cluster'
   | 'Secret'
   | 'ConfigMap'
+  | 'CronJob'
   | MonitoringKind;
 
 export interface KindInfo {
@@ -21,7 +22,7 @@ export interface KindInfo {
   readonly plural: string;
 }
 
-export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'Event' | 'Hearth', KindInfo>> = {
+export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'Event' | 'Hearth' | 'Job' | 'Pod' | 'HearthBackup', KindInfo>> = {
   StatefulSet: { group: 'apps', version: 'v1', plural: 'statefulsets' },
   Deployment: { group: 'apps', version: 'v1', plural: 'deployments' },
   Service: { group: '', version: 'v1', plural: 'services' },
@@ -38,6 +39,11 @@ export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'E
   ServiceMonitor: { group: 'monitoring.coreos.com', version: 'v1', plural: 'servicemonitors' },
   PodMonitor: { group: 'monitoring.coreos.com', version: 'v1', plural: 'podmonitors' },
   PrometheusRule: { group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules' },
+  // spec.backup's CronJob (backup/backup-schedule.ts); a HearthBackup's Job and its pods (backup/).
+  CronJob: { group: 'batch', version: 'v1', plural: 'cronjobs' },
+  Job: { group: 'batch', version: 'v1', plural: 'jobs' },
+  Pod: { group: '', version: 'v1', plural: 'pods' },
+  HearthBackup: { group: 'hearth.dev', version: 'v1alpha1', plural: 'hearthbackups' },
   PersistentVolumeClaim: { group: '', version: 'v1', plural: 'persistentvolumeclaims' },
   Event: { group: '', version: 'v1', plural: 'events' },
   Hearth: { group: 'hearth.dev', version: 'v1alpha1', plural: 'hearths' },
@@ -70,7 +76,7 @@ export const prometheusOperatorKinds: readonly MonitoringKind[] = ['ServiceMonit
  * objects labelled managed-by hearth-operator: the cache holds the dashboards and nothing else,
  * and a reconcile reads them from it rather than ask the API server each time.
  */
-export const watchedKinds: readonly OwnedKindName[] = [...prunableKinds, 'Secret', monitoringConfigMapKind];
+export const watchedKinds: readonly OwnedKindName[] = [...prunableKinds, 'Secret', monitoringConfigMapKind, 'CronJob'];
 
 export type KindName = keyof typeof kinds;
 

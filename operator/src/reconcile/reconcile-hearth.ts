@@ -13,6 +13,7 @@ import {
   type StepResult,
 } from '@hearth/kube-runtime';
 import type { Hearth } from '../api/index.ts';
+import { ensureBackupScheduleStep } from '../backup/backup-schedule.ts';
 import { desiredObjects, type DesiredTier, type StorageRefusal, type TierError } from '../tiers/index.ts';
 import { ensureApplied, liveObject } from './apply.ts';
 import { ensureClaimChanges, storageRefusalOf, withLiveClaimTemplates } from './claims.ts';
@@ -71,6 +72,7 @@ export const hearthSteps: readonly ReconcileStep<HearthReconcile>[] = [
   buildDesired,
   ensureObjectsStep,
   ensureMonitoringStep,
+  ensureBackupScheduleStep,
   ensureReported,
 ];
 

@@ -43,6 +43,8 @@ export function desiredPostgres(hearth: Hearth, ctx: TierContext): DesiredObject
     name: objectNames(hearth.metadata.name ?? '').backends.postgres,
     image: backendImage(hearth, ctx, 'postgres'),
     port: postgresPort,
+    // The pods of backups and restores (backup/) read and write the store too.
+    admit: ['backup', 'restore'],
     user: imageUsers.postgres,
     container: {
       env: [

@@ -258,14 +258,15 @@ describe('desiredSingle', () => {
     assert.equal(envOf(redis)['REDIS_PASSWORD'], 'secret:acme-redis-credentials/password');
   });
 
-  it('lets only this Hearth’s service pods reach each backend’s port', () => {
+  it('lets only this Hearth’s service pods reach each backend’s port (and its backups and restores PostgreSQL’s)', () => {
+    const services = ['gateway', 'realtime', 'messaging'];
     const cases = [
-      { name: 'acme-postgres', port: 5432 },
-      { name: 'acme-nats', port: 4222 },
-      { name: 'acme-redis', port: 6379 },
+      { name: 'acme-postgres', port: 5432, components: [...services, 'backup', 'restore'] },
+      { name: 'acme-nats', port: 4222, components: services },
+      { name: 'acme-redis', port: 6379, components: services },
     ];
     const objects = single();
-    for (const { name, port } of cases) {
+    for (const { name, port, components } of cases) {
       const policy = find(objects, 'NetworkPolicy', name);
       assert.deepEqual(policy.spec.podSelector, find(objects, 'StatefulSet', name).spec?.selector, name);
       assert.deepEqual(policy.spec.policyTypes, ['Ingress'], name);
@@ -277,7 +278,7 @@ describe('desiredSingle', () => {
               {
                 podSelector: {
                   matchLabels: { 'app.kubernetes.io/name': 'hearth', 'app.kubernetes.io/instance': 'acme' },
-                  matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: ['gateway', 'realtime', 'messaging'] }],
+                  matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: components }],
                 },
               },
             ],
