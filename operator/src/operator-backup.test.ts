@@ -28,7 +28,11 @@ interface CronJobItem {
   spec: { schedule: string; concurrencyPolicy: string; jobTemplate: { spec: { template: { spec: { containers: { args: string[] }[] } } } } };
 }
 
-describe('backups through the operator on a real API server', { timeout: 180_000 }, () => {
+interface RestoreItem {
+  status?: { phase?: string; archive?: string; job?: string; hearthSpec?: { tier?: string }; conditions?: Condition[] };
+}
+
+describe('backups and restores through the operator on a real API server', { timeout: 240_000 }, () => {
   let cluster: E2eCluster;
   let operator: Child | undefined;
   let port = 0;
@@ -169,6 +173,113 @@ describe('backups through the operator on a real API server', { timeout: 180_000
     assert.equal(backup.status?.phase, 'Pending');
     assert.match(condition(backup, 'Complete')?.message ?? '', /there is no Hearth nobody in hearth-e2e-backup-\w+ to back up/);
     assert.equal(await exists('job', 'orphan-backup'), false);
+  });
+
+  it('runs each controller under its own Lease, held by the one operator', async () => {
+    const holder = async (name: string): Promise<string> =>
+      (await getJson<{ spec: { holderIdentity?: string } }>('lease', name).catch(() => ({ spec: {} as { holderIdentity?: string } }))).spec.holderIdentity ??
+      '';
+    for (const lease of ['hearth-operator', 'hearth-operator-backup', 'hearth-operator-restore'])
+      await until(`${lease} held`, async () => (await holder(lease)) === 'backup');
+  });
+
+  const restoreOf = (name: string): Promise<RestoreItem> => getJson<RestoreItem>('hearthrestore', name);
+  const createRestore = (name: string, spec: unknown): Promise<void> =>
+    apply({ apiVersion: 'hearth.dev/v1alpha1', kind: 'HearthRestore', metadata: { name, namespace: cluster.namespace }, spec });
+  const restoreCondition = (restore: RestoreItem, type: string): Condition | undefined => restore.status?.conditions?.find((c) => c.type === type);
+
+  it('a HearthRestore of a HearthBackup creates the new Hearth with the backed-up spec, then a Job that pauses, restores and resumes', async () => {
+    await createRestore('back', { source: { backupRef: { name: 'nightly' } }, hearth: { name: 'bk2' } });
+    await until('the new Hearth', () => exists('hearth', 'bk2'));
+    const hearth = await getJson<{ spec: { tier?: string }; metadata: { annotations?: Record<string, string> } }>('hearth', 'bk2');
+    assert.equal(hearth.spec.tier, 'embedded');
+    assert.notEqual(hearth.metadata.annotations?.['hearth.dev/restored-by'], undefined);
+    await until('the restore Job', () => exists('job', 'back-restore'));
+    const job = await getJson<JobItem & { spec: { template: { spec: { initContainers: { name: string; args: string[] }[] } } } }>('job', 'back-restore');
+    const pod = job.spec.template.spec;
+    assert.deepEqual(
+      [...pod.initContainers.map((c) => c.args.slice(0, 2)), pod.containers[0]?.args],
+      [
+        ['writes', 'pause'],
+        ['restore', '--from'],
+        ['writes', 'resume'],
+      ],
+    );
+    assert.equal(pod.initContainers[1]?.args[2], '/var/lib/hearth-archives/bk/hearth-20261205T020100.000Z.ndjson.gz');
+    assert.deepEqual(
+      pod.volumes?.flatMap((volume) => (volume.persistentVolumeClaim === undefined ? [] : [volume.persistentVolumeClaim.claimName])),
+      ['data-bk2-0', 'backups'],
+    );
+    await until('Pending, naming the archive', async () => (await restoreOf('back')).status?.archive === 'backups:bk/hearth-20261205T020100.000Z.ndjson.gz');
+
+    await jobStatus('back-restore', { startTime: started, active: 1 });
+    await jobStatus('back-restore', {
+      active: 0,
+      succeeded: 1,
+      completionTime: finished,
+      conditions: [jobCondition('SuccessCriteriaMet', 'CompletionsReached'), jobCondition('Complete', 'CompletionsReached')],
+    });
+    await until('Succeeded', async () => (await restoreOf('back')).status?.phase === 'Succeeded');
+    assert.equal((await restoreOf('back')).status?.hearthSpec?.tier, 'embedded');
+  });
+
+  it('refuses to restore into a Hearth that exists, making no Job', async () => {
+    await createRestore('over-bk', { source: { backupRef: { name: 'nightly' } }, hearth: { name: 'bk' } });
+    await until('Failed', async () => (await restoreOf('over-bk')).status?.phase === 'Failed');
+    const failed = restoreCondition(await restoreOf('over-bk'), 'Failed');
+    assert.equal(failed?.reason, 'HearthExists');
+    assert.match(failed?.message ?? '', /a Hearth named bk already exists in .*: a restore only creates a new Hearth/);
+    assert.equal(await exists('job', 'over-bk-restore'), false);
+  });
+
+  it('reports a failed restore with the restore step’s one line (a store that has records)', async () => {
+    await createRestore('into-used', {
+      source: { s3, archive: 'hearth-20261205T020100.000Z.ndjson.gz' },
+      hearth: { name: 'bk3', spec: { tier: 'single' } },
+    });
+    await until('the restore Job', () => exists('job', 'into-used-restore'));
+    const args = (await getJson<{ spec: { template: { spec: { initContainers: { args: string[] }[] } } } }>('job', 'into-used-restore')).spec.template.spec
+      .initContainers[1]?.args;
+    assert.deepEqual(args, ['restore', '--from', 's3://acme-backups/hearth/prod/hearth-20261205T020100.000Z.ndjson.gz']);
+    await jobStatus('into-used-restore', { startTime: started, active: 1 });
+    const name = 'into-used-restore-failed';
+    await apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: cluster.namespace, labels: { 'job-name': 'into-used-restore' } },
+      spec: { restartPolicy: 'Never', initContainers: [{ name: 'restore', image: 'i' }], containers: [{ name: 'resume-writes', image: 'i' }] },
+    });
+    const line = 'hearth restore: cannot import into a store that has records (account is not empty): import into a new, empty database';
+    const state = (exitCode: number, message?: string) => ({
+      terminated: { exitCode, startedAt: started, finishedAt: finished, ...(message === undefined ? {} : { message }) },
+    });
+    await kubectl(
+      'patch',
+      'pod',
+      name,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({
+        status: {
+          phase: 'Failed',
+          initContainerStatuses: [{ name: 'restore', image: 'i', imageID: '', ready: false, restartCount: 0, state: state(1, `${line}\n`) }],
+          containerStatuses: [
+            { name: 'resume-writes', image: 'i', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } },
+          ],
+        },
+      }),
+    );
+    await jobStatus('into-used-restore', {
+      active: 0,
+      failed: 1,
+      conditions: [
+        jobCondition('FailureTarget', 'PodFailurePolicy', 'Container restore for pod into-used-restore-failed failed with exit code 1'),
+        jobCondition('Failed', 'PodFailurePolicy', 'Container restore for pod into-used-restore-failed failed with exit code 1'),
+      ],
+    });
+    await until('Failed', async () => (await restoreOf('into-used')).status?.phase === 'Failed');
+    assert.equal(restoreCondition(await restoreOf('into-used'), 'Failed')?.message, `restore: ${line}`);
   });
 
   it('spec.backup makes a CronJob with its schedule and retention, follows a change, and removing it deletes the CronJob', async () => {

@@ -27,7 +27,7 @@ import { createEventRecorder } from './reconcile/events.ts';
 import { createHearthReconciler } from './reconcile/reconcile-hearth.ts';
 import { resourceOf, watchedKinds, type OwnedKindName } from './reconcile/kinds.ts';
 import { createKubeClient, type KubeClient } from './reconcile/kube-client.ts';
-import { createBackupController, type BackupControllerOptions, type InformerFactory } from './backup/backup-controller.ts';
+import { createArchiveControllers, type BackupControllerOptions, type InformerFactory } from './backup/backup-controller.ts';
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -110,8 +110,8 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     onApply: applyCounter(registry),
     log,
   });
-  // HearthBackups: a controller of their own beside the Hearth's (backup/).
-  const backups = createBackupController(
+  // HearthBackups and HearthRestores: controllers of their own beside the Hearth's (backup/).
+  const archives = createArchiveControllers(
     backupControllerOptions(
       config,
       { kubeConfig, recordRequest, registry, client, log },
@@ -152,10 +152,10 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     client,
     start: async () => {
       await controller.start();
-      await backups.start();
+      for (const archive of archives) await archive.start();
     },
     stop: async () => {
-      await Promise.all([controller.stop(), backups.stop()]);
+      await Promise.all([controller, ...archives].map((each) => each.stop()));
     },
   };
 }
@@ -173,7 +173,7 @@ interface Caches {
   readonly getHearth: (key: string) => Hearth | undefined;
 }
 
-/** The HearthBackup controller shares the operator's settings and runs under a Lease of its own (<lease>-backup). */
+/** The HearthBackup and HearthRestore controllers share the operator's settings, each under a Lease of its own (<lease>-backup, <lease>-restore). */
 function backupControllerOptions(config: OperatorConfig, shared: Shared, { informer, getHearth }: Caches): BackupControllerOptions {
   const { kubeConfig, recordRequest, registry, client, log } = shared;
   const tierContext = {
@@ -192,9 +192,9 @@ function backupControllerOptions(config: OperatorConfig, shared: Shared, { infor
       resyncPeriodMs: config.resyncMs,
       shutdownDeadlineMs: config.shutdownDeadlineMs,
       registry,
-      log: (event) => log(`hearthbackup controller ${event.type}`, describeEvent(event)),
-      ...(election.enabled ? { leaderElection: { ...election, kubeConfig, recordRequest, name: `${election.name}-backup` } } : {}),
+      log: (event) => log(`archive controller ${event.type}`, describeEvent(event)),
     },
+    ...(election.enabled ? { leaderElection: (controller) => ({ ...election, kubeConfig, recordRequest, name: `${election.name}-${controller}` }) } : {}),
   };
 }
 

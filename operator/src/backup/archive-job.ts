@@ -37,6 +37,13 @@ export function archiveLocationOf(reported: string, destination: ArchiveDestinat
   return `${claim}:${reported.slice(archivesDir.length + 1)}`;
 }
 
+/** The inverse of archiveLocationOf: where the pod reads an archive the status names. */
+export function archiveFileOf(location: string, destination: ArchiveDestination): string {
+  const claim = destination.volumeClaim?.claimName;
+  if (claim === undefined || !location.startsWith(`${claim}:`)) return location;
+  return `${archivesDir}/${location.slice(claim.length + 1)}`;
+}
+
 /** The S3 variables of `hearth backup` and `hearth restore` (docs/operations.md), the key from its Secret. */
 function archiveEnv(destination: ArchiveDestination): V1EnvVar[] {
   const s3 = destination.s3;

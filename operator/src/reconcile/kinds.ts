@@ -22,7 +22,9 @@ export interface KindInfo {
   readonly plural: string;
 }
 
-export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'Event' | 'Hearth' | 'Job' | 'Pod' | 'HearthBackup', KindInfo>> = {
+export const kinds: Readonly<
+  Record<OwnedKindName | 'PersistentVolumeClaim' | 'Event' | 'Hearth' | 'Job' | 'Pod' | 'HearthBackup' | 'HearthRestore', KindInfo>
+> = {
   StatefulSet: { group: 'apps', version: 'v1', plural: 'statefulsets' },
   Deployment: { group: 'apps', version: 'v1', plural: 'deployments' },
   Service: { group: '', version: 'v1', plural: 'services' },
@@ -44,6 +46,7 @@ export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'E
   Job: { group: 'batch', version: 'v1', plural: 'jobs' },
   Pod: { group: '', version: 'v1', plural: 'pods' },
   HearthBackup: { group: 'hearth.dev', version: 'v1alpha1', plural: 'hearthbackups' },
+  HearthRestore: { group: 'hearth.dev', version: 'v1alpha1', plural: 'hearthrestores' },
   PersistentVolumeClaim: { group: '', version: 'v1', plural: 'persistentvolumeclaims' },
   Event: { group: '', version: 'v1', plural: 'events' },
   Hearth: { group: 'hearth.dev', version: 'v1alpha1', plural: 'hearths' },
