@@ -304,4 +304,19 @@ describe('backups and restores through the operator on a real API server', { tim
     assert.match(events, /Created CronJob bk-backup: 0 3 \* \* \*, keeping 7/);
     assert.match(events, /Deleted CronJob bk-backup: spec.backup was removed/);
   });
+
+  it('deleting the Hearth deletes its CronJob (the finalizer does, before any garbage collector)', async () => {
+    await kubectl(
+      'patch',
+      'hearth',
+      'bk2',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { backup: { schedule: '@daily', retention: 1, destination: { s3 } } } }),
+    );
+    await until('bk2’s CronJob', () => exists('cronjob', 'bk2-backup'));
+    await kubectl('delete', 'hearth', 'bk2', '--wait=false');
+    await until('bk2 gone', async () => !(await exists('hearth', 'bk2')));
+    assert.equal(await exists('cronjob', 'bk2-backup'), false);
+  });
 });

@@ -64,10 +64,14 @@ export async function cleanupOwned(ctx: ReconcileContext, hearth: Hearth): Promi
   return { deleted, kept, remaining };
 }
 
-/** The kinds cleanup deletes: the tier's and the monitoring objects, and the data's (Cluster, credentials, claims) unless retained. */
+/**
+ * The kinds cleanup deletes: the tier's and the monitoring objects, spec.backup's CronJob (which
+ * could start a backup of a Hearth being deleted), and the data's (Cluster, credentials, claims)
+ * unless retained.
+ */
 function cleanupKinds(retain: boolean): KindName[] {
   const monitoring: KindName[] = [monitoringConfigMapKind, ...prometheusOperatorKinds];
-  return [...prunableKinds, ...monitoring, ...(retain ? [] : (['Cluster', 'Secret', 'PersistentVolumeClaim'] as const))];
+  return [...prunableKinds, 'CronJob', ...monitoring, ...(retain ? [] : (['Cluster', 'Secret', 'PersistentVolumeClaim'] as const))];
 }
 
 /**

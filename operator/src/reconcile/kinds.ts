@@ -77,7 +77,8 @@ export const prometheusOperatorKinds: readonly MonitoringKind[] = ['ServiceMonit
 /**
  * Every kind the operator watches besides Hearth. ConfigMaps too, since the informers select only
  * objects labelled managed-by hearth-operator: the cache holds the dashboards and nothing else,
- * and a reconcile reads them from it rather than ask the API server each time.
+ * and a reconcile reads them from it rather than ask the API server each time. CronJobs: spec.backup's
+ * (backup/backup-schedule.ts), so that a hand edit or deletion of it is repaired.
  */
 export const watchedKinds: readonly OwnedKindName[] = [...prunableKinds, 'Secret', monitoringConfigMapKind, 'CronJob'];
 
