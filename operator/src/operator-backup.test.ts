@@ -53,6 +53,9 @@ describe('backups and restores through the operator on a real API server', { tim
   };
   const backupOf = (name: string): Promise<HearthBackup> => getJson<HearthBackup>('hearthbackup', name);
   const condition = (backup: HearthBackup, type: string): Condition | undefined => backup.status?.conditions?.find((c) => c.type === type);
+  /** The Events on one object, as REASON MESSAGE lines. */
+  const eventsOf = (name: string): Promise<string> =>
+    kubectl('get', 'events', '--field-selector', `involvedObject.name=${name}`, '-o', 'custom-columns=REASON:.reason,MSG:.message');
   const createBackup = (name: string, hearthName: string, destination: unknown): Promise<void> =>
     apply({ apiVersion: 'hearth.dev/v1alpha1', kind: 'HearthBackup', metadata: { name, namespace: cluster.namespace }, spec: { hearthName, destination } });
 
@@ -139,6 +142,8 @@ describe('backups and restores through the operator on a real API server', { tim
     assert.equal(backup.status?.completedAt, finished);
     assert.equal(condition(backup, 'Complete')?.status, 'True');
     assert.equal(condition(backup, 'Failed')?.status, 'False');
+    await until('the Events', async () => /Succeeded\s+Job nightly-backup succeeded: backups:bk\//.test(await eventsOf('nightly')));
+    assert.match(await eventsOf('nightly'), /Started\s+Job nightly-backup is running/);
     const columns = await kubectl('get', 'hearthbackup', 'nightly');
     assert.match(columns, /nightly\s+bk\s+Succeeded\s+backups:bk\/hearth-20261205T020100\.000Z\.ndjson\.gz/);
   });
@@ -164,6 +169,7 @@ describe('backups and restores through the operator on a real API server', { tim
     assert.equal(condition(backup, 'Failed')?.message, 'backup: hearth backup: cannot use s3://acme-backups: access denied');
     assert.equal(backup.status?.archive, undefined);
     assert.equal(backup.status?.completedAt, finished);
+    await until('a Warning', async () => /JobFailed\s+backup: hearth backup: cannot use s3:\/\/acme-backups: access denied/.test(await eventsOf('to-s3')));
   });
 
   it('a HearthBackup of a Hearth that is not there waits, saying so, and makes no Job', async () => {
@@ -221,6 +227,7 @@ describe('backups and restores through the operator on a real API server', { tim
     });
     await until('Succeeded', async () => (await restoreOf('back')).status?.phase === 'Succeeded');
     assert.equal((await restoreOf('back')).status?.hearthSpec?.tier, 'embedded');
+    assert.match(await eventsOf('back'), /Created\s+Created Hearth bk2 to restore into/);
   });
 
   it('refuses to restore into a Hearth that exists, making no Job', async () => {

@@ -23,7 +23,7 @@ import {
 import { cloudNativePGGroupVersion, labelKeys, managedBy } from './tiers/index.ts';
 import type { OperatorConfig } from './config.ts';
 import { createGroupDiscovery, createMonitoringDiscovery } from './reconcile/discovery.ts';
-import { createEventRecorder } from './reconcile/events.ts';
+import { createEventRecorder, type EventRecorder } from './reconcile/events.ts';
 import { createHearthReconciler } from './reconcile/reconcile-hearth.ts';
 import { resourceOf, watchedKinds, type OwnedKindName } from './reconcile/kinds.ts';
 import { createKubeClient, type KubeClient } from './reconcile/kube-client.ts';
@@ -114,7 +114,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
   const archives = createArchiveControllers(
     backupControllerOptions(
       config,
-      { kubeConfig, recordRequest, registry, client, log },
+      { kubeConfig, recordRequest, registry, client, log, events: recorder },
       {
         informer: (resource, options) => informerIn(config.namespaces, resource, { ...options, http }),
         getHearth: (key) => primary.get(key),
@@ -166,6 +166,7 @@ interface Shared {
   readonly registry: MetricsRegistry;
   readonly client: KubeClient;
   readonly log: Log;
+  readonly events: EventRecorder;
 }
 
 interface Caches {
@@ -175,7 +176,7 @@ interface Caches {
 
 /** The HearthBackup and HearthRestore controllers share the operator's settings, each under a Lease of its own (<lease>-backup, <lease>-restore). */
 function backupControllerOptions(config: OperatorConfig, shared: Shared, { informer, getHearth }: Caches): BackupControllerOptions {
-  const { kubeConfig, recordRequest, registry, client, log } = shared;
+  const { kubeConfig, recordRequest, registry, client, log, events } = shared;
   const tierContext = {
     image: config.image,
     version: config.version,
@@ -186,7 +187,7 @@ function backupControllerOptions(config: OperatorConfig, shared: Shared, { infor
   const election = config.leaderElection;
   return {
     informer,
-    reconcile: { client, tierContext, now: () => new Date(), getHearth, retryMs: config.notReadyRequeueMs, log },
+    reconcile: { client, tierContext, now: () => new Date(), getHearth, retryMs: config.notReadyRequeueMs, log, events },
     shared: {
       workers: config.workers,
       resyncPeriodMs: config.resyncMs,

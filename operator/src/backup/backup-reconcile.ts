@@ -4,7 +4,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { KubeObject, ReconcileResult } from '@hearth/kube-runtime';
 import { conditionTime } from '../tiers/index.ts';
-import type { Hearth, HearthBackup, HearthSpec } from '../api/index.ts';
+import type { ArchiveJobStatus, Hearth, HearthBackup, HearthSpec } from '../api/index.ts';
+import type { EventRecorder, EventSubject } from '../reconcile/events.ts';
 import type { KubeClient } from '../reconcile/kube-client.ts';
 import { pathOf } from '../reconcile/kinds.ts';
 import type { TierContext } from '../tiers/context.ts';
@@ -21,6 +22,38 @@ export interface ArchiveReconcileContext {
   /** How often to look again while the Hearth is missing. */
   readonly retryMs: number;
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** Events on the HearthBackup or HearthRestore, for `kubectl describe`. */
+  readonly events?: EventRecorder;
+}
+
+/** The Event of a phase the status enters, if it has one: what a person watching `kubectl describe` wants to see. */
+function phaseEvent(status: ArchiveJobStatus): { type: 'Normal' | 'Warning'; reason: string; message: string } | undefined {
+  const job = `Job ${status.job ?? ''}`;
+  switch (status.phase) {
+    case 'Running':
+      return { type: 'Normal', reason: 'Started', message: `${job} is running` };
+    case 'Succeeded':
+      return { type: 'Normal', reason: 'Succeeded', message: `${job} succeeded: ${status.archive ?? ''}` };
+    case 'Failed':
+      return failedEvent(status);
+    default:
+      return undefined;
+  }
+}
+
+function failedEvent(status: ArchiveJobStatus): { type: 'Warning'; reason: string; message: string } {
+  const failed = status.conditions?.find((condition) => condition.type === 'Failed' && condition.status === 'True');
+  return { type: 'Warning', reason: failed?.reason ?? 'Failed', message: failed?.message ?? 'failed' };
+}
+
+export async function recordPhaseChange(
+  ctx: ArchiveReconcileContext,
+  subject: EventSubject,
+  before: ArchiveJobStatus | undefined,
+  after: ArchiveJobStatus,
+): Promise<void> {
+  const event = before?.phase === after.phase ? undefined : phaseEvent(after);
+  if (event !== undefined) await ctx.events?.record(subject, event.type, event.reason, event.message);
 }
 
 export async function reconcileBackup(ctx: ArchiveReconcileContext, backup: HearthBackup): Promise<ReconcileResult> {
@@ -72,6 +105,7 @@ function snapshotOf(job: V1Job | undefined, backup: HearthBackup): { hearthSpec?
 /** Written only when it changed: every write would wake this reconcile again. */
 async function writeStatus(ctx: ArchiveReconcileContext, backup: HearthBackup, status: NonNullable<HearthBackup['status']>): Promise<void> {
   if (isDeepStrictEqual(status, backup.status)) return;
+  await recordPhaseChange(ctx, backup, backup.status, status);
   const path = `${pathOf('HearthBackup', backup.metadata.namespace ?? '', backup.metadata.name ?? '')}/status`;
   await ctx.client.mergePatch(path, { status: { ...nulled(backup.status, status), ...status } } satisfies { status: unknown } as KubeObject);
 }

@@ -17,7 +17,7 @@ import { pathOf } from '../reconcile/kinds.ts';
 import { conditionTime } from '../tiers/index.ts';
 import { archiveFileOf, archiveLocationOf, archivePlace } from './archive-job.ts';
 import { decideArchiveStatus, isFinished, type ArchiveFindings } from './archive-status.ts';
-import type { ArchiveReconcileContext } from './backup-reconcile.ts';
+import { recordPhaseChange, type ArchiveReconcileContext } from './backup-reconcile.ts';
 import { buildRestoreJob, restoredByAnnotation, restoreJobName } from './restore-job.ts';
 
 /** The archive to restore and the spec to restore it with, or why they are not known (yet). */
@@ -109,7 +109,7 @@ async function ensureHearth(ctx: ArchiveReconcileContext, restore: HearthRestore
       spec,
     };
     const created = await ctx.client.create(pathOf('Hearth', namespace), made);
-    if (created) ctx.log?.('hearth created for a restore', { restore: `${namespace}/${restore.metadata.name ?? ''}`, hearth: name });
+    if (created) await ctx.events?.record(restore, 'Normal', 'Created', `Created Hearth ${name} to restore into`);
     hearth = ctx.getHearth(`${namespace}/${name}`);
     // Not in the cache yet: the next reconcile, woken by the status below, finds it.
     if (hearth === undefined) return { ok: false, reason: 'CreatingHearth', message: `creating Hearth ${name}`, final: false };
@@ -126,6 +126,7 @@ async function ensureHearth(ctx: ArchiveReconcileContext, restore: HearthRestore
 
 async function writeStatus(ctx: ArchiveReconcileContext, restore: HearthRestore, status: RestoreStatus): Promise<void> {
   if (isDeepStrictEqual(status, restore.status)) return;
+  await recordPhaseChange(ctx, restore, restore.status, status);
   const path = `${pathOf('HearthRestore', restore.metadata.namespace ?? '', restore.metadata.name ?? '')}/status`;
   await ctx.client.mergePatch(path, { status });
 }
