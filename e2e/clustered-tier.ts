@@ -1,5 +1,5 @@
 import { startNatsCluster, startPostgresPair, startRedisSentinel, type NatsCluster, type PostgresPair, type RedisSentinelSet } from '@hearth/harness';
-import { startServiceTier, type ServiceTier, type ServiceTierOptions } from './service-tier.ts';
+import { startServiceTier, type ServiceTier, type ServiceTierOptions, type TierBackends } from './service-tier.ts';
 
 export interface ClusteredTier extends ServiceTier {
   /** A primary and its streaming replica, behind one address that follows promotion. */
@@ -16,8 +16,28 @@ export interface ClusteredTier extends ServiceTier {
  * processes of each role (unless `replicas` says otherwise) behind nginx.
  */
 export async function startClusteredTier(options: ServiceTierOptions = {}): Promise<ClusteredTier> {
+  const backends = await startClusteredBackends();
+  const replicas = { messaging: 2, realtime: 2, gateway: 2, ...options.replicas };
+  const tier = await startServiceTier(backends, { ...options, replicas });
+  return Object.assign(tier, { postgres: backends.postgres, nats: backends.nats, redis: backends.redis });
+}
+
+export interface ClusteredBackends extends TierBackends {
+  readonly postgres: PostgresPair;
+  readonly nats: NatsCluster;
+  readonly redis: RedisSentinelSet;
+}
+
+/**
+ * The clustered tier's backends alone, the services not yet started: a tier migration fills the
+ * database (hearth migrate) before startServiceTier starts the services on it.
+ */
+export async function startClusteredBackends(): Promise<ClusteredBackends> {
   const [postgres, nats, redis] = await Promise.all([startPostgresPair(), startNatsCluster({ size: 3 }), startRedisSentinel()]);
-  const backends = {
+  return {
+    postgres,
+    nats,
+    redis,
     env: {
       HEARTH_DATABASE_URL: await postgres.createDatabase('hearth'),
       HEARTH_NATS_URL: nats.url,
@@ -29,7 +49,4 @@ export async function startClusteredTier(options: ServiceTierOptions = {}): Prom
       await Promise.allSettled([postgres.stop(), nats.stop(), redis.stop()]);
     },
   };
-  const replicas = { messaging: 2, realtime: 2, gateway: 2, ...options.replicas };
-  const tier = await startServiceTier(backends, { ...options, replicas });
-  return Object.assign(tier, { postgres, nats, redis });
 }

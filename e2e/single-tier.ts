@@ -1,5 +1,5 @@
 import { startNats, startPostgres, startRedis, type NatsServer, type PostgresServer, type RedisServer } from '@hearth/harness';
-import { startServiceTier, type ServiceTier, type ServiceTierOptions } from './service-tier.ts';
+import { startServiceTier, type ServiceTier, type ServiceTierOptions, type TierBackends } from './service-tier.ts';
 
 export { ROLES, type Role } from './service-tier.ts';
 
@@ -17,8 +17,27 @@ export type SingleTierOptions = ServiceTierOptions;
  * between them as the Ingress does. Its url is the Ingress's.
  */
 export async function startSingleTier(options: SingleTierOptions = {}): Promise<SingleTier> {
+  const backends = await startSingleBackends();
+  const tier = await startServiceTier(backends, options);
+  return Object.assign(tier, { postgres: backends.postgres, nats: backends.nats, redis: backends.redis });
+}
+
+export interface SingleBackends extends TierBackends {
+  readonly postgres: PostgresServer;
+  readonly nats: NatsServer;
+  readonly redis: RedisServer;
+}
+
+/**
+ * The single tier's backends alone, the services not yet started: a tier migration fills the
+ * database (hearth migrate) before startServiceTier starts the services on it.
+ */
+export async function startSingleBackends(): Promise<SingleBackends> {
   const [postgres, nats, redis] = await Promise.all([startPostgres({ durable: true }), startNats(), startRedis()]);
-  const backends = {
+  return {
+    postgres,
+    nats,
+    redis,
     // The stream's cap as the operator sets it (three quarters of a 1 GiB NATS volume).
     env: {
       HEARTH_DATABASE_URL: await postgres.createDatabase('hearth'),
@@ -30,6 +49,4 @@ export async function startSingleTier(options: SingleTierOptions = {}): Promise<
       await Promise.allSettled([postgres.stop(), nats.stop(), redis.stop()]);
     },
   };
-  const tier = await startServiceTier(backends, options);
-  return Object.assign(tier, { postgres, nats, redis });
 }

@@ -147,22 +147,24 @@ const expectedGrants: Record<string, readonly string[]> = {
   'postgresql.cnpg.io/clusters': ['get', 'list', 'create', 'patch', 'delete'],
   'core/persistentvolumeclaims': ['get', 'list', 'patch', 'delete'],
   'core/events': ['create', 'patch'],
+  // A tier migration: its copy Job (watched, by label; never patched), its pods' termination messages and logs.
+  'batch/jobs': ['get', 'list', 'watch', 'create', 'delete'],
+  'core/pods': ['list'],
+  'core/pods/log': ['get'],
   // spec.observability: the dashboard's ConfigMap (watched, by label), and the Prometheus Operator's
   // kinds (not watched: their CRDs may not be there).
   'core/configmaps': owned,
   'monitoring.coreos.com/servicemonitors': ['get', 'list', 'create', 'patch', 'delete'],
   'monitoring.coreos.com/podmonitors': ['get', 'list', 'create', 'patch', 'delete'],
   'monitoring.coreos.com/prometheusrules': ['get', 'list', 'create', 'patch', 'delete'],
-  // HearthBackups (watched, status patched), their Jobs (watched by label, created, read back) and
-  // the Jobs' pods (their termination message); spec.backup's CronJob (watched by label, applied, deleted).
+  // HearthBackups (watched, status patched; their Jobs and pods are the migration's grants above) and
+  // spec.backup's CronJob (watched by label, applied, deleted).
   'hearth.dev/hearthbackups': ['get', 'list', 'watch'],
   'hearth.dev/hearthbackups/status': ['patch'],
   // HearthRestores (watched, status patched), the HearthBackup they name (get) and the Hearth they create.
   'hearth.dev/hearthrestores': ['list', 'watch'],
   'hearth.dev/hearthrestores/status': ['patch'],
-  'batch/jobs': ['get', 'list', 'watch', 'create'],
   'batch/cronjobs': owned,
-  'core/pods': ['list'],
 };
 
 /** The values that turn on everything the chart installs for monitoring the operator. */
@@ -523,7 +525,6 @@ describe('the hearth-operator chart', () => {
         ['patch', 'hearths.hearth.dev', '--subresource=status', '-n', 'chat'],
         // A HearthRestore creates its new Hearth.
         ['create', 'hearths.hearth.dev', '-n', 'chat'],
-        ['create', 'jobs.batch', '-n', 'chat'],
         ['delete', 'cronjobs.batch', '-n', 'chat'],
         ['create', 'statefulsets.apps', '-n', 'chat'],
         ['delete', 'deployments.apps', '-n', 'chat'],
@@ -537,6 +538,10 @@ describe('the hearth-operator chart', () => {
         ['patch', 'servicemonitors.monitoring.coreos.com', '-n', 'chat'],
         ['delete', 'podmonitors.monitoring.coreos.com', '-n', 'chat'],
         ['get', 'prometheusrules.monitoring.coreos.com', '-n', 'chat'],
+        ['watch', 'jobs.batch', '-n', 'chat'],
+        ['create', 'jobs.batch', '-n', 'chat'],
+        ['list', 'pods', '-n', 'chat'],
+        ['get', 'pods', '--subresource=log', '-n', 'chat'],
         ['create', 'leases.coordination.k8s.io', '-n', releaseNamespace],
         ['update', 'leases.coordination.k8s.io/hearth-operator', '-n', releaseNamespace],
       ];
@@ -547,6 +552,8 @@ describe('the hearth-operator chart', () => {
         ['create', 'hearths.hearth.dev', '-n', 'default'],
         ['create', 'persistentvolumeclaims', '-n', 'chat'],
         ['create', 'pods', '-n', 'chat'],
+        ['patch', 'jobs.batch', '-n', 'chat'],
+        ['create', 'jobs.batch', '-n', 'default'],
         ['update', 'leases.coordination.k8s.io/someone-elses', '-n', releaseNamespace],
         ['update', 'statefulsets.apps', '-n', 'chat'],
         ['get', 'hearths.hearth.dev', '--subresource=status', '-n', 'chat'],

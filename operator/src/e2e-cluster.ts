@@ -160,9 +160,11 @@ async function ensureCrd(kubectl: Kubectl): Promise<void> {
   // An installed CRD is left alone: replacing it could change what other Hearths on the cluster may hold.
   if (!present) await kubectl('apply', '--server-side', '-f', path.join(repoRoot, 'crds', 'hearth.dev_hearths.yaml'));
   // Polled rather than `kubectl wait --for=condition=Established`, which fails at once, instead of
-  // waiting, while a CRD just created has no status.conditions yet.
+  // waiting, while a CRD just created has no status.conditions yet; so does a jsonpath filter over
+  // them, which is why a failed read counts as not yet.
   const established = async (): Promise<boolean> =>
-    (await kubectl('get', 'crd', 'hearths.hearth.dev', '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}')).trim() === 'True';
+    (await kubectl('get', 'crd', 'hearths.hearth.dev', '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}').catch(() => '')).trim() ===
+    'True';
   await eventually('the Hearth CRD to be established', established, 60_000, 100);
 }
 

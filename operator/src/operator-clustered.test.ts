@@ -197,12 +197,17 @@ describe('the clustered tier on a real API server', { timeout: suiteTimeoutMs(ta
     assert.equal(await exists('clusters.postgresql.cnpg.io', 'umbrella-postgres'), false, 'the Cluster deleted with the Hearth');
   });
 
-  it('a tier change from single is refused, and the single tier goes on being reconciled', async () => {
+  it('a tier change from single down, or up with a spec the clustered tier refuses, is refused; the single tier goes on being reconciled', async () => {
     await applyExample(examples.single, 'globex');
     await eventually('the gateway Service', () => exists('service', 'globex-gateway'), 30_000, 250);
     await assert.rejects(
+      kubectl('patch', 'hearth', 'globex', '--type=merge', '-p', JSON.stringify({ spec: { tier: 'embedded' } })),
+      /spec\.tier: Forbidden: spec\.tier may only move one step up from the tier that serves/,
+    );
+    // The example's standalone Redis would be a single point of failure: a move must drop it (docs/operator.md#migrate-to-a-higher-tier).
+    await assert.rejects(
       kubectl('patch', 'hearth', 'globex', '--type=merge', '-p', JSON.stringify({ spec: { tier: 'clustered' } })),
-      /spec\.tier: Forbidden: spec\.tier cannot change: moving the data to another tier is not available yet/,
+      /spec\.redis\.mode standalone would be a single point of failure/,
     );
     await kubectl('delete', 'service', 'globex-gateway');
     await eventually('the gateway Service restored', () => exists('service', 'globex-gateway'), 30_000, 250);

@@ -324,21 +324,23 @@ describe('the operator keeps control of a Hearth edited by hand', { timeout: sui
       assert.ok(deleted.includes(expected), `${expected} in ${deleted.join('; ')}`);
   });
 
-  it('a tier an earlier release let change: the serving tier goes on being reconciled, a further change is refused, going back is allowed', async () => {
-    // Stored as an earlier release left it: spec.tier single, status.tier embedded (the CRD now refuses the change itself).
+  it('a tier two steps up (an earlier release let it change): the serving tier goes on being reconciled, nothing is copied, going back is allowed', async () => {
+    // Stored as an earlier release could leave it: spec.tier clustered, status.tier embedded (the CRD refuses the change itself).
     const file = path.join(cluster.work, 'golf.json');
     const golf = {
       apiVersion: 'hearth.dev/v1alpha1',
       kind: 'Hearth',
       metadata: { name: 'golf' },
-      spec: { tier: 'single', paused: true, ingress: { host: 'chat.golf.example' } },
+      spec: { tier: 'clustered', paused: true, ingress: { host: 'chat.golf.example' } },
     };
     await writeFile(file, JSON.stringify(golf));
     await kubectl('apply', '-f', file);
     await kubectl('patch', 'hearth', 'golf', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { tier: 'embedded', version: '0.1.0' } }));
     await patchHearth('golf', { paused: false });
     await eventually('golf Migrating', async () => (await observed('golf')) && (await hearthOf('golf')).status?.phase === 'Migrating', 30_000, 200);
-    assert.match((await condition('golf', 'MigrationRequired'))?.message ?? '', /set spec\.tier back to embedded/);
+    const failed = await condition('golf', 'MigrationFailed');
+    assert.equal(failed?.reason, 'UnsupportedMove');
+    assert.match(failed?.message ?? '', /set spec\.tier back to embedded/);
 
     // Still reconciled: a deleted Service of the serving tier comes back, a version change is rolled out.
     await kubectl('delete', 'service', 'golf');
@@ -350,17 +352,18 @@ describe('the operator keeps control of a Hearth edited by hand', { timeout: sui
       20_000,
       200,
     );
+    assert.equal(await exists('statefulset', 'golf-postgres'), false, 'nothing of a tier it cannot migrate to');
 
-    await assert.rejects(patchHearth('golf', { tier: 'clustered' }), /spec\.tier/);
+    await assert.rejects(patchHearth('golf', { tier: 'single' }), /spec\.tier/);
     await patchHearth('golf', { tier: 'embedded' });
-    await eventually('the single tier pruned', async () => !(await exists('deployment', 'golf-gateway')), 20_000, 200);
     await markReady('golf');
     await eventually(
       'golf Ready as embedded',
-      async () => (await isHearthReady('golf')) && (await condition('golf', 'MigrationRequired')) === undefined,
+      async () => (await isHearthReady('golf')) && (await condition('golf', 'MigrationFailed')) === undefined,
       20_000,
       200,
     );
+    assert.equal((await hearthOf('golf')).status?.migration?.stage, 'Cancelled');
     assert.equal(((await hearthOf('golf')) as Hearth).status?.tier, 'embedded');
     assert.ok((await successes()) > 0);
   });

@@ -28,6 +28,7 @@ import { createHearthReconciler } from './reconcile/reconcile-hearth.ts';
 import { resourceOf, watchedKinds, type OwnedKindName } from './reconcile/kinds.ts';
 import { createKubeClient, type KubeClient } from './reconcile/kube-client.ts';
 import { createArchiveControllers, type BackupControllerOptions, type InformerFactory } from './backup/backup-controller.ts';
+import { createMetadataHttp, createSecretReferenceIndex, secretWatchFieldSelector } from './secret-watch.ts';
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -91,6 +92,12 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
   const owned = new Map<OwnedKindName, Informer>(
     watchedKinds.map((kind) => [kind, informerIn(config.namespaces, resourceOf(kind), { http, labelSelector: `${labelKeys.managedBy}=${managedBy}` })]),
   );
+  // Every Secret, metadata only, to notice a change to one a Hearth names (secret-watch.ts).
+  const secretMetadata = informerIn(config.namespaces, resourceOf('Secret'), {
+    http: createMetadataHttp(kubeConfig, { recordRequest }),
+    fieldSelector: secretWatchFieldSelector,
+  });
+  const secretReferences = createSecretReferenceIndex(primary);
   const recorder = createEventRecorder(client, { instance: config.leaderElection.enabled ? config.leaderElection.identity : 'hearth-operator', log });
   const reconcile = createHearthReconciler({
     client,
@@ -124,7 +131,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
   const controller = createController({
     name: 'hearth',
     primary,
-    owned: [...owned.values()].map((informer) => ({ informer, keysOf: hearthKeysOf })),
+    owned: [...[...owned.values()].map((informer) => ({ informer, keysOf: hearthKeysOf })), { informer: secretMetadata, keysOf: secretReferences.keysOf }],
     reconcile,
     workers: config.workers,
     resyncPeriodMs: config.resyncMs,
@@ -154,9 +161,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
       await controller.start();
       for (const archive of archives) await archive.start();
     },
-    stop: async () => {
-      await Promise.all([controller, ...archives].map((each) => each.stop()));
-    },
+    stop: async () => void (await Promise.all([controller, ...archives].map((each) => each.stop()))),
   };
 }
 

@@ -31,6 +31,7 @@ const everyTierDefaults = {
   observability: { serviceMonitor: false, prometheusRule: false, dashboards: false },
   features: { search: true, bots: true, files: false },
   paused: false,
+  migration: { deleteOldData: false },
 };
 
 interface Failure {
@@ -210,33 +211,32 @@ describe('the Hearth CRD on a real API server', () => {
     }
   });
 
-  it('refuses a change of spec.tier, except back to the tier status says serves', async () => {
+  it('takes spec.tier one step up from the tier that serves, or back to it; refuses any other change', async () => {
+    const status = (name: string, tier: string): Promise<string> =>
+      kubectl('patch', 'hearth', name, '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { tier } }));
+    const patchTier = (name: string, tier: string): Promise<string> =>
+      kubectl('patch', 'hearth', name, '-n', namespace, '--type=merge', '-p', JSON.stringify({ spec: { tier } }));
+    const refused = async (name: string, tier: string): Promise<string> =>
+      (await kubectlFails('patch', 'hearth', name, '-n', namespace, '--type=merge', '-p', JSON.stringify({ spec: { tier } }))).stderr;
+    const moves = /spec\.tier: Forbidden: spec\.tier may only move one step up from the tier that serves, embedded → single or single → clustered/;
+
     await applyJson('fixed', { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'fixed' }, spec: { tier: 'embedded' } });
-    const patchTier = (tier: string | null): Promise<Failure> =>
-      kubectlFails('patch', 'hearth', 'fixed', '-n', namespace, '--type=merge', '-p', JSON.stringify({ spec: { tier } }));
-    assert.match((await patchTier('single')).stderr, /spec\.tier: Forbidden: spec\.tier cannot change: moving the data to another tier is not available yet/);
-    assert.match((await patchTier('clustered')).stderr, /spec\.tier: Forbidden: spec\.tier cannot change/);
+    await status('fixed', 'embedded');
+    assert.match(await refused('fixed', 'clustered'), moves, 'two steps at once');
+    await patchTier('fixed', 'single');
+    // Under way: neither a further step (from a tier that does not serve) nor a sideways one, but back to what serves.
+    assert.match(await refused('fixed', 'clustered'), moves);
+    await patchTier('fixed', 'embedded');
     assert.equal((await getHearth('fixed')).spec.tier, 'embedded');
 
-    // A Hearth an earlier release let move up (stored without these rules): it may go back to what serves.
-    await applyJson('stranded', { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'stranded' }, spec: { tier: 'single' } });
-    await kubectl(
-      'patch',
-      'hearth',
-      'stranded',
-      '-n',
-      namespace,
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      '{"status":{"tier":"embedded","phase":"Migrating"}}',
-    );
-    const other = await kubectlFails('patch', 'hearth', 'stranded', '-n', namespace, '--type=merge', '-p', '{"spec":{"tier":"clustered"}}');
-    assert.match(other.stderr, /spec\.tier/);
-    await kubectl('patch', 'hearth', 'stranded', '-n', namespace, '--type=merge', '-p', '{"spec":{"tier":"embedded"}}');
-    assert.equal((await getHearth('stranded')).spec.tier, 'embedded');
+    await applyJson('grown', { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'grown' }, spec: { tier: 'single' } });
+    await status('grown', 'single');
+    assert.match(await refused('grown', 'embedded'), moves, 'never down');
+    await patchTier('grown', 'clustered');
+    await status('grown', 'clustered');
+    assert.match(await refused('grown', 'single'), moves, 'after the switch there is no way back');
     // Other changes of a Hearth are not held up by the rule.
-    await kubectl('patch', 'hearth', 'stranded', '-n', namespace, '--type=merge', '-p', '{"spec":{"paused":true}}');
+    await kubectl('patch', 'hearth', 'grown', '-n', namespace, '--type=merge', '-p', '{"spec":{"paused":true}}');
   });
 
   it('refuses spec.version going back to an older release, and takes a newer one or a tag that is not a version', async () => {

@@ -124,10 +124,10 @@ describe('the Hearth CRD schema', () => {
     walk(root, '');
   });
 
-  it('shows Tier, Phase, Paused, Version, URL and Age in kubectl get, and has the status subresource', () => {
+  it('shows Tier, Phase, Paused, Version, URL and Age in kubectl get (and the migration stage with -o wide), and has the status subresource', () => {
     assert.deepEqual(
-      version.additionalPrinterColumns.map((column) => column.name),
-      ['Tier', 'Phase', 'Paused', 'Version', 'URL', 'Age'],
+      version.additionalPrinterColumns.map((column) => `${column.name}${column.priority === undefined ? '' : `:${column.priority}`}`),
+      ['Tier', 'Phase', 'Paused', 'Version', 'Migration:1', 'URL', 'Age'],
     );
     assert.deepEqual(version.subresources, { status: {} });
     assert.deepEqual(crd.spec.names.shortNames, ['hearth']);

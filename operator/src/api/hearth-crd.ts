@@ -19,10 +19,13 @@ import {
   hearthServiceNames,
   hearthTiers,
   maxReplicasCeiling,
+  migrationStages,
   minVolumeSize,
   pullPolicies,
   redisModes,
+  retryMigrationAnnotation,
   tierDefaults,
+  tierMoves,
   type HearthServiceName,
   type TierDefaults,
 } from './hearth-types.ts';
@@ -60,23 +63,30 @@ const httpUrl = { pattern: '^https?://\\S+$', maxLength: 2048 };
 
 function tierField(): JsonSchema {
   return enumField(
-    'How Hearth runs. `embedded`: one process with its data on one volume. `single`: gateway, realtime and messaging as separate Deployments over PostgreSQL, NATS and Redis. `clustered`: the same with no single point of failure: two or more of each service, PostgreSQL from CloudNativePG (or external), a NATS cluster, Redis with Sentinels. The tier is fixed when the Hearth is created: moving the data to another tier is not available yet.',
+    'How Hearth runs. `embedded`: one process with its data on one volume. `single`: gateway, realtime and messaging as separate Deployments over PostgreSQL, NATS and Redis. `clustered`: the same with no single point of failure: two or more of each service, PostgreSQL from CloudNativePG (or external), a NATS cluster, Redis with Sentinels. Moving up one step (embedded → single, single → clustered) migrates the data: the operator copies it into the new tier and switches to it (docs/operator.md#migrate-to-a-higher-tier); no other change is accepted.',
     hearthTiers,
     { default: 'embedded' },
   );
 }
 
 /**
- * On the whole object, because it needs status: the tier may not change, since no release can move
- * the data yet, except back to status.tier, the tier that serves. That is the way out for a Hearth
- * whose tier an earlier release let change and which has sat in Migrating since.
+ * On the whole object, because it needs status: spec.tier may move one step up (tierMoves) from
+ * the tier that serves, which starts a migration that copies the data; or back to status.tier,
+ * the tier that serves, which cancels a migration that has not switched. Nothing else: the operator
+ * copies data only upwards, and one migration at a time.
  */
 function tierChangeRule(): ValidationRule {
   const tierOf = (object: string): string => `(has(${object}.spec) && has(${object}.spec.tier) ? ${object}.spec.tier : 'embedded')`;
+  const [asked, before] = [tierOf('self'), tierOf('oldSelf')];
+  const serving = 'self.status.tier';
+  const hasServing = `has(self.status) && has(${serving})`;
+  const oneStepUp = tierMoves.map(({ from, to }) => `(${before} == '${from}' && ${asked} == '${to}')`).join(' || ');
+  const moves = tierMoves.map(({ from, to }) => `${from} → ${to}`).join(' or ');
   return {
-    rule: `${tierOf('self')} == ${tierOf('oldSelf')} || (has(self.status) && has(self.status.tier) && ${tierOf('self')} == self.status.tier)`,
+    rule: `${asked} == ${before} || (${hasServing} && ${asked} == ${serving}) || ((${oneStepUp}) && (!(${hasServing}) || ${serving} == ${before}))`,
     message:
-      'spec.tier cannot change: moving the data to another tier is not available yet; create a new Hearth of that tier instead (docs/operator.md#tiers). A Hearth whose tier an earlier release changed may go back to status.tier',
+      `spec.tier may only move one step up from the tier that serves, ${moves}, which migrates the data (docs/operator.md#migrate-to-a-higher-tier); ` +
+      'or go back to status.tier to cancel a migration that has not switched yet',
     fieldPath: '.spec.tier',
     reason: 'FieldValueForbidden',
   };
@@ -477,6 +487,42 @@ function featuresField(): JsonSchema {
   );
 }
 
+function migrationField(): JsonSchema {
+  return objectField(
+    'How a tier migration (a change of spec.tier one step up) treats the old tier.',
+    {
+      deleteOldData: booleanField(
+        "Delete the old tier's volumes (the embedded tier's, or the single tier's PostgreSQL's) once the new tier serves. false keeps them, unused, for a person to delete.",
+        false,
+      ),
+    },
+    { default: {} },
+  );
+}
+
+function migrationStatusField(): JsonSchema {
+  const count = (description: string): JsonSchema => integerField(description, { format: 'int64', minimum: 0 });
+  return objectField(
+    'The last tier migration, as far as it got.',
+    {
+      from: enumField('The tier the data is copied from.', hearthTiers),
+      to: enumField('The tier the data is copied to.', hearthTiers),
+      stage: enumField(
+        'StartingBackends, Copying, Verifying, Switching (Service and Ingress move, status.tier changes), ScalingDown (the old tier), then Succeeded; or Failed (the old tier serves, writable), or Cancelled (spec.tier went back).',
+        migrationStages,
+      ),
+      copied: count('Records copied so far (the copy Job’s progress), when known.'),
+      total: count('Records to copy, when known.'),
+      startedAt: stringField('When the migration began.', { format: 'date-time' }),
+      job: stringField('The copy Job of the current attempt.'),
+      attempt: stringField(`The ${retryMigrationAnnotation} annotation value the current attempt runs for; empty for the first.`),
+      reason: stringField('Why it waits or failed, in one CamelCase word.'),
+      message: stringField('Why it waits or failed, for a person.', { maxLength: 32768 }),
+    },
+    { required: ['from', 'to', 'stage', 'startedAt'] },
+  );
+}
+
 /** The spec of a Hearth; a HearthRestore holds one too (hearth-backup-crd.ts). */
 export function hearthSpecField(): JsonSchema {
   return specField();
@@ -500,6 +546,7 @@ function specField(): JsonSchema {
       observability: observabilityField(),
       features: featuresField(),
       paused: booleanField('Stop reconciling: the operator changes nothing until this is false again.', false),
+      migration: migrationField(),
       backup: backupScheduleField(),
     },
     { default: {}, 'x-kubernetes-validations': rules },
@@ -572,7 +619,7 @@ function conditionField(): JsonSchema {
   return objectField(
     "One aspect of the Hearth's state (metav1.Condition).",
     {
-      type: stringField('What the condition is about, in CamelCase: Ready, Progressing, Degraded, MigrationRequired.', {
+      type: stringField('What the condition is about, in CamelCase: Ready, Progressing, Degraded, MigrationFailed.', {
         maxLength: 316,
         pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
       }),
@@ -597,6 +644,7 @@ function statusField(): JsonSchema {
     version: stringField('The Hearth release that is serving now.'),
     url: stringField('Where people reach Hearth.'),
     observedGeneration: integerField('metadata.generation of the spec the status was derived from.', { format: 'int64', minimum: 0 }),
+    migration: migrationStatusField(),
     conditions: {
       description: 'Latest observations, one per type.',
       type: 'array',
@@ -643,6 +691,7 @@ function printerColumns(): PrinterColumn[] {
       description: 'True while spec.paused holds the operator back.',
     },
     { name: 'Version', type: 'string', jsonPath: '.spec.version', description: 'The Hearth release asked for.' },
+    { name: 'Migration', type: 'string', jsonPath: '.status.migration.stage', description: 'Where the last tier migration is.', priority: 1 },
     { name: 'URL', type: 'string', jsonPath: '.status.url', description: 'Where people reach Hearth.' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation.' },
   ];

@@ -48,6 +48,7 @@ export const completeHearthSpec: Complete<HearthSpec> = {
   },
   features: { search: true, bots: true, files: false },
   paused: false,
+  migration: { deleteOldData: false },
   // Both destinations for the keys' sake: the CRD takes exactly one (crd.test.ts applies the s3 one).
   backup: {
     schedule: '0 3 * * *',
@@ -83,4 +84,16 @@ export const completeHearthStatus: Complete<HearthStatus> = {
   url: 'https://chat.acme.example',
   observedGeneration: 3,
   conditions: [ready],
+  migration: {
+    from: 'single',
+    to: 'clustered',
+    stage: 'Succeeded',
+    copied: 204297,
+    total: 204297,
+    startedAt: '2026-01-02T14:04:05Z',
+    job: 'acme-migrate-3f2a1c',
+    attempt: '',
+    reason: 'WaitingForBackends',
+    message: 'StatefulSet acme-postgres: not created yet',
+  },
 };

@@ -19,6 +19,25 @@ export type HearthTier = (typeof hearthTiers)[number];
 export const hearthPhases = ['Pending', 'Provisioning', 'Ready', 'Upgrading', 'Migrating', 'Degraded', 'Failed'] as const;
 export type HearthPhase = (typeof hearthPhases)[number];
 
+/**
+ * The tier changes the operator carries out by copying the data (docs/operator.md#migrate-to-a-higher-tier): one
+ * step up at a time. Any other change of spec.tier is refused by the CRD.
+ */
+export const tierMoves = [
+  { from: 'embedded', to: 'single' },
+  { from: 'single', to: 'clustered' },
+] as const satisfies readonly { from: HearthTier; to: HearthTier }[];
+
+/**
+ * Where a tier migration is (status.migration.stage), in the order they come. Failed and Cancelled
+ * end a migration that has not switched; Succeeded one that has.
+ */
+export const migrationStages = ['StartingBackends', 'Copying', 'Verifying', 'Switching', 'ScalingDown', 'Succeeded', 'Failed', 'Cancelled'] as const;
+export type MigrationStage = (typeof migrationStages)[number];
+
+/** Set to any new value on a Hearth whose migration Failed: the copy runs again (a new Job). */
+export const retryMigrationAnnotation = 'hearth.dev/retry-migration';
+
 export const pullPolicies = ['Always', 'IfNotPresent', 'Never'] as const;
 export type PullPolicy = (typeof pullPolicies)[number];
 
@@ -103,6 +122,13 @@ export interface HearthSpec {
   paused?: boolean;
   /** Scheduled backups: a CronJob (backup/). */
   backup?: BackupScheduleSpec;
+  /** Defaulted: `{}` with its fields defaulted. */
+  migration?: MigrationSpec;
+}
+
+export interface MigrationSpec {
+  /** Defaulted: false. Delete the old tier's volumes once the new tier serves. */
+  deleteOldData?: boolean;
 }
 
 export interface ImageSpec {
@@ -222,6 +248,26 @@ export interface HearthStatus {
   url?: string;
   observedGeneration?: number;
   conditions?: Condition[];
+  migration?: MigrationStatus;
+}
+
+/** The last tier migration, as far as it got. */
+export interface MigrationStatus {
+  from: HearthTier;
+  to: HearthTier;
+  stage: MigrationStage;
+  /** Records copied so far, and how many there are (from the copy Job's progress), when known. */
+  copied?: number;
+  total?: number;
+  /** RFC 3339: when the migration began. */
+  startedAt: string;
+  /** The copy Job of the current attempt. */
+  job?: string;
+  /** The retry-migration annotation's value the current attempt was started for ('' for the first). */
+  attempt?: string;
+  /** Why it is waiting, or why it failed: a CamelCase reason and a message for a person. */
+  reason?: string;
+  message?: string;
 }
 
 /** The shape of metav1.Condition. */

@@ -13,6 +13,7 @@ export type OwnedKindName =
   | 'Cluster'
   | 'Secret'
   | 'ConfigMap'
+  | 'Job'
   | 'CronJob'
   | MonitoringKind;
 
@@ -22,9 +23,7 @@ export interface KindInfo {
   readonly plural: string;
 }
 
-export const kinds: Readonly<
-  Record<OwnedKindName | 'PersistentVolumeClaim' | 'Event' | 'Hearth' | 'Job' | 'Pod' | 'HearthBackup' | 'HearthRestore', KindInfo>
-> = {
+export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'Pod' | 'Event' | 'Hearth' | 'HearthBackup' | 'HearthRestore', KindInfo>> = {
   StatefulSet: { group: 'apps', version: 'v1', plural: 'statefulsets' },
   Deployment: { group: 'apps', version: 'v1', plural: 'deployments' },
   Service: { group: '', version: 'v1', plural: 'services' },
@@ -41,10 +40,12 @@ export const kinds: Readonly<
   ServiceMonitor: { group: 'monitoring.coreos.com', version: 'v1', plural: 'servicemonitors' },
   PodMonitor: { group: 'monitoring.coreos.com', version: 'v1', plural: 'podmonitors' },
   PrometheusRule: { group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules' },
-  // spec.backup's CronJob (backup/backup-schedule.ts); a HearthBackup's Job and its pods (backup/).
-  CronJob: { group: 'batch', version: 'v1', plural: 'cronjobs' },
+  // A tier migration's copy Job (reconcile/migration.ts), and its pods, whose logs tell its progress;
+  // a HearthBackup's or HearthRestore's Job and its pods (backup/).
   Job: { group: 'batch', version: 'v1', plural: 'jobs' },
   Pod: { group: '', version: 'v1', plural: 'pods' },
+  // spec.backup's CronJob (backup/backup-schedule.ts).
+  CronJob: { group: 'batch', version: 'v1', plural: 'cronjobs' },
   HearthBackup: { group: 'hearth.dev', version: 'v1alpha1', plural: 'hearthbackups' },
   HearthRestore: { group: 'hearth.dev', version: 'v1alpha1', plural: 'hearthrestores' },
   PersistentVolumeClaim: { group: '', version: 'v1', plural: 'persistentvolumeclaims' },
@@ -77,10 +78,11 @@ export const prometheusOperatorKinds: readonly MonitoringKind[] = ['ServiceMonit
 /**
  * Every kind the operator watches besides Hearth. ConfigMaps too, since the informers select only
  * objects labelled managed-by hearth-operator: the cache holds the dashboards and nothing else,
- * and a reconcile reads them from it rather than ask the API server each time. CronJobs: spec.backup's
+ * and a reconcile reads them from it rather than ask the API server each time. Jobs: a migration's
+ * copy Job finishing wakes the reconcile of its Hearth. CronJobs: spec.backup's
  * (backup/backup-schedule.ts), so that a hand edit or deletion of it is repaired.
  */
-export const watchedKinds: readonly OwnedKindName[] = [...prunableKinds, 'Secret', monitoringConfigMapKind, 'CronJob'];
+export const watchedKinds: readonly OwnedKindName[] = [...prunableKinds, 'Secret', monitoringConfigMapKind, 'Job', 'CronJob'];
 
 export type KindName = keyof typeof kinds;
 

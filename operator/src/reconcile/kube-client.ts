@@ -24,8 +24,16 @@ export interface KubeClient {
   /** Server-side apply under our one field manager, taking over fields others changed. */
   apply(path: string, object: unknown, options?: { dryRun?: boolean }): Promise<KubeObject>;
   mergePatch(path: string, patch: unknown): Promise<KubeObject>;
-  /** Deletes in the background; false when it was already gone. */
-  delete(path: string): Promise<boolean>;
+  /**
+   * Deletes in the background; false when it was already gone, or (given a uid) when the object of
+   * that name is another one now.
+   */
+  delete(path: string, options?: { uid?: string }): Promise<boolean>;
+  /**
+   * A text subresource (a pod's log), or undefined when the API server cannot give it: no such pod,
+   * or no kubelet to ask (a pod not scheduled, a control plane without nodes).
+   */
+  text(path: string, query?: Record<string, string>): Promise<string | undefined>;
   /** API requests made, by method (for tests and the benchmark). */
   requests(): Readonly<Record<string, number>>;
 }
@@ -42,6 +50,7 @@ interface KubeRequest {
 interface Sent {
   readonly status: number;
   readonly body: unknown;
+  readonly text: string;
 }
 
 export interface KubeClientOptions {
@@ -61,18 +70,19 @@ export function createKubeClient(kubeConfig: KubeConfig, { timeoutMs = 30_000, r
     counts[method] = (counts[method] ?? 0) + 1;
     const url = new URL(`${prefix}${path}`, server);
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-    const text = body === undefined ? undefined : JSON.stringify(body);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
     const options: RequestOptions = { method, signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } };
     await kubeConfig.applyToHTTPSOptions(options);
-    if (text !== undefined) options.headers = { ...options.headers, 'content-type': contentType, 'content-length': Buffer.byteLength(text) };
+    if (payload !== undefined) options.headers = { ...options.headers, 'content-type': contentType, 'content-length': Buffer.byteLength(payload) };
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const pending = new Promise<IncomingMessage>((resolve, reject) => {
       const req = request(url, options, resolve);
       req.on('error', reject);
-      req.end(text);
+      req.end(payload);
     });
     const response = await recordResponse(pending, recordRequest, method, url);
-    return { status: response.statusCode ?? 0, body: parseJson(await readText(response)) };
+    const text = await readText(response);
+    return { status: response.statusCode ?? 0, body: parseJson(text), text };
   };
   const ok = (sent: Sent, context: string): KubeObject => {
     if (sent.status < 200 || sent.status >= 300) throw new KubeApiError(sent.status, sent.body, context);
@@ -102,12 +112,22 @@ export function createKubeClient(kubeConfig: KubeConfig, { timeoutMs = 30_000, r
     async mergePatch(path, patch) {
       return ok(await send({ method: 'PATCH', path, query: { fieldManager }, body: patch, contentType: contentTypes.merge }), `PATCH ${path}`);
     },
-    async delete(path) {
+    async delete(path, options = {}) {
       // Background: nothing waits on a garbage collector, which may not run at all.
-      const sent = await send({ method: 'DELETE', path, body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
-      if (sent.status === 404) return false;
+      const body = {
+        kind: 'DeleteOptions',
+        apiVersion: 'v1',
+        propagationPolicy: 'Background',
+        ...(options.uid === undefined ? {} : { preconditions: { uid: options.uid } }),
+      };
+      const sent = await send({ method: 'DELETE', path, body });
+      if (sent.status === 404 || (options.uid !== undefined && sent.status === 409)) return false;
       ok(sent, `DELETE ${path}`);
       return true;
+    },
+    async text(path, query) {
+      const sent = await send({ method: 'GET', path, ...(query === undefined ? {} : { query }) });
+      return sent.status >= 200 && sent.status < 300 ? sent.text : undefined;
     },
     requests: () => ({ ...counts }),
   };

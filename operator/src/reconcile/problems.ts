@@ -49,7 +49,7 @@ function detailOf(cause: unknown): string {
 }
 
 /** Condition types whose True status is a problem for a person to act on: each change of one is a Warning. */
-const warningConditions = new Set(['Degraded', 'StorageUnchanged', 'MigrationRequired']);
+const warningConditions = new Set(['Degraded', 'StorageUnchanged']);
 /** Condition types whose False status is such a problem (what spec.observability asks for is not there). */
 const warningWhenFalse = new Set(['MonitoringReady']);
 /** Warnings named after the condition's reason rather than its type. */

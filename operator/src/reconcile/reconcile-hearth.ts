@@ -12,17 +12,21 @@ import {
   type ReconcileStep,
   type StepResult,
 } from '@hearth/kube-runtime';
-import type { Hearth } from '../api/index.ts';
+import type { Hearth, HearthStatus } from '../api/index.ts';
 import { ensureBackupScheduleStep } from '../backup/backup-schedule.ts';
-import { desiredObjects, type DesiredTier, type StorageRefusal, type TierError } from '../tiers/index.ts';
+import { desiredObjects, stageEvent, type DesiredTier, type StorageRefusal, type TierError } from '../tiers/index.ts';
 import { ensureApplied, liveObject } from './apply.ts';
 import { ensureClaimChanges, storageRefusalOf, withLiveClaimTemplates } from './claims.ts';
 import type { ReconcileContext } from './context.ts';
+import { hearthName, isOwnedBy, liveObjects } from './context.ts';
 import { cleanupOwned, ensureFinalizer, hasFinalizer, removeFinalizer } from './finalizer.ts';
+import { ensureMigration, replaceReshapedStatefulSets, type MigrationOutcome } from './migration.ts';
 import { ensureMonitoring, type MonitoringOutcome } from './monitoring.ts';
 import { pruneUndesired } from './prune.ts';
 import { problemOf, warningsOf } from './problems.ts';
 import { ensureGeneratedSecrets, lostSecretsProblem } from './secrets.ts';
+import { withLiveSecretsChecksums } from './secrets-checksums.ts';
+import { ensureRotations } from './secrets-rotation.ts';
 import { ensurePausedStatus, ensureStatus, isPaused, isReady, type Findings, type StatusOutcome } from './status.ts';
 
 const cleanupRetryMs = 2_000;
@@ -53,6 +57,8 @@ export interface HearthReconcile {
   objects: ObjectsOutcome | undefined;
   /** Set by ensureMonitoringStep, when the objects were applied. */
   monitoring: MonitoringOutcome | undefined;
+  /** Set by ensureMigrationStep, when the objects were applied. */
+  migration: MigrationOutcome | undefined;
 }
 
 interface ObjectsOutcome {
@@ -63,14 +69,17 @@ interface ObjectsOutcome {
 
 /**
  * The chain of a live Hearth, in the order that matters: the finalizer before anything is made;
- * paused Hearths stop after it; the objects only once the tier could be built; monitoring after
- * the objects it scrapes; the status last, saying what the steps found.
+ * paused Hearths stop after it; the objects only once the tier could be built; a migration's next
+ * stage once the objects of its current one are applied; monitoring after the objects it scrapes;
+ * spec.backup's CronJob after the objects whose store it reads; the status last, saying what the
+ * steps found.
  */
 export const hearthSteps: readonly ReconcileStep<HearthReconcile>[] = [
   ensureFinalizerStep,
   standBackWhenPaused,
   buildDesired,
   ensureObjectsStep,
+  ensureMigrationStep,
   ensureMonitoringStep,
   ensureBackupScheduleStep,
   ensureReported,
@@ -80,7 +89,7 @@ export const hearthSteps: readonly ReconcileStep<HearthReconcile>[] = [
 export const deletionSteps: readonly ReconcileStep<HearthReconcile>[] = [finalize];
 
 export async function reconcileHearth(ctx: ReconcileContext, found: Hearth, signal: AbortSignal): Promise<ReconcileResult> {
-  const state: HearthReconcile = { ctx, hearth: found, desired: undefined, objects: undefined, monitoring: undefined };
+  const state: HearthReconcile = { ctx, hearth: found, desired: undefined, objects: undefined, monitoring: undefined, migration: undefined };
   const steps = found.metadata.deletionTimestamp === undefined ? hearthSteps : deletionSteps;
   return toReconcileResult(await runSteps(state, steps, signal));
 }
@@ -104,7 +113,7 @@ async function buildDesired(state: HearthReconcile): Promise<StepResult> {
   const { ctx, hearth } = state;
   // Only the clustered tier runs on CloudNativePG: other Hearths never ask.
   const cloudNativePG = hearth.spec.tier === 'clustered' && ((await ctx.hasCloudNativePG?.()) ?? false);
-  const desired = desiredObjects(hearth, { ...ctx.tierContext, cloudNativePG });
+  const desired = desiredObjects(hearth, { ...ctx.tierContext, cloudNativePG }, { addressService: await hasAddressService(ctx, hearth) });
   if (desired.ok) {
     state.desired = desired;
     return proceed;
@@ -113,6 +122,19 @@ async function buildDesired(state: HearthReconcile): Promise<StepResult> {
   if (outcome.written) await ctx.events.record(hearth, 'Warning', 'Failed', `${desired.error.code}: ${desired.error.message}`);
   // Installing what was missing changes nothing the operator watches: look again now and then.
   return desired.error.code === 'DatabaseNotAvailable' ? requeue(ctx.notReadyRequeueMs, 'the database operator is not installed') : done;
+}
+
+/** Whether the Hearth has a Service named after it (made by the embedded tier): a migration keeps it as an address. */
+async function hasAddressService(ctx: ReconcileContext, hearth: Hearth): Promise<boolean> {
+  const services = await liveObjects(ctx, 'Service', hearth.metadata.namespace ?? '', { 'app.kubernetes.io/instance': hearthName(hearth) });
+  return services.some((service) => service.metadata?.name === hearthName(hearth) && isOwnedBy(service, hearth));
+}
+
+/** A tier migration's next stage, once the objects of its current one are applied (not when the chain stopped short). */
+async function ensureMigrationStep(state: HearthReconcile): Promise<StepResult> {
+  if (needed(state.objects, 'objects').problem === undefined)
+    state.migration = await ensureMigration(state.ctx, state.hearth, needed(state.desired, 'desired'));
+  return proceed;
 }
 
 async function ensureObjectsStep(state: HearthReconcile): Promise<StepResult> {
@@ -145,13 +167,50 @@ async function ensureReported(state: HearthReconcile): Promise<StepResult> {
   const { ctx, hearth, monitoring } = state;
   const desired = needed(state.desired, 'desired');
   const objects = needed(state.objects, 'objects');
-  const outcome = await reportStatus(ctx, hearth, { desired, problem: objects.problem, storage: objects.storage, monitoring });
+  const migration = state.migration?.status;
+  const outcome = await reportStatus(ctx, hearth, { desired, problem: objects.problem, storage: objects.storage, monitoring, migration });
   if (outcome.written && isPaused(hearth.status)) await ctx.events.record(hearth, 'Normal', 'Resumed', 'spec.paused is false: reconciling again');
   const settled = isReady(outcome.status) && objects.problem === undefined;
   if (outcome.written && settled && !isReady(hearth.status)) {
     await ctx.events.record(hearth, 'Normal', 'Ready', `${desired.servingTier} tier ${desired.version} is ready at ${desired.url}`);
   }
+  const migrationNext = await reportMigration(ctx, hearth, desired, outcome);
+  if (migrationNext !== undefined) return migrationNext;
   return lookAgain({ settled, storageHeldBack: objects.storage !== undefined, monitoringRetry: monitoring?.retry === true }, ctx.notReadyRequeueMs);
+}
+
+/**
+ * An Event for a stage the migration entered; and when to look again: at once when the new stage
+ * changes what is built (the switch, the scale-down), now and then while it runs (the Job's
+ * progress is in a log, which wakes nothing); undefined when no migration runs.
+ */
+async function reportMigration(ctx: ReconcileContext, hearth: Hearth, desired: DesiredTier, outcome: StatusOutcome): Promise<StepResult | undefined> {
+  const entered = outcome.written && hasEnteredStage(hearth.status, outcome.status);
+  if (entered && outcome.status.migration !== undefined) {
+    const event = stageEvent(outcome.status.migration);
+    await ctx.events.record(hearth, event.type, event.reason, event.message);
+  }
+  if (entered && desired.migration.kind !== migrationPhaseAfter(outcome.status)) return requeue(0, 'the migration entered a new stage');
+  return isMigrating(outcome.status) ? requeue(ctx.notReadyRequeueMs, 'a migration runs') : undefined;
+}
+
+/** A migration entered a stage (or began): one Event each. */
+function hasEnteredStage(before: HearthStatus | undefined, after: HearthStatus): boolean {
+  const [was, is] = [before?.migration, after.migration];
+  return is !== undefined && (was === undefined || was.stage !== is.stage || was.from !== is.from || was.to !== is.to);
+}
+
+/** While a migration runs, look again now and then: its Job's progress is in a log, which wakes nothing. */
+function isMigrating(status: HearthStatus): boolean {
+  const stage = status.migration?.stage;
+  return stage !== undefined && stage !== 'Succeeded' && stage !== 'Failed' && stage !== 'Cancelled';
+}
+
+/** What the builders make of the status just written: a switch or scale-down needs another pass. */
+function migrationPhaseAfter(status: HearthStatus): string {
+  const stage = status.migration?.stage;
+  if (stage === 'Switching' || stage === 'ScalingDown') return 'switched';
+  return stage === 'StartingBackends' || stage === 'Copying' || stage === 'Verifying' ? 'copying' : 'none';
 }
 
 /**
@@ -193,7 +252,12 @@ async function ensureObjects(ctx: ReconcileContext, hearth: Hearth, desired: Des
   for (const name of secrets.created) await ctx.events.record(hearth, 'Normal', 'Created', `Created Secret ${name}`);
   const lost = lostSecretsProblem(secrets.lost);
   if (lost !== undefined) return { problem: lost, storage: undefined };
-  const { objects, changes } = await withLiveClaimTemplates(desired.objects, (set) =>
+  const rotated = await ensureRotations(ctx, hearth, desired.secrets);
+  // Pod templates carry a checksum of the Secret values they read: a changed value rolls them.
+  const checked = await withLiveSecretsChecksums(ctx, hearth, desired.objects, new Map([...secrets.made, ...rotated]));
+  if (checked.problem !== undefined) return { problem: checked.problem, storage: undefined };
+  await replaceReshapedStatefulSets(ctx, hearth, desired);
+  const { objects, changes } = await withLiveClaimTemplates(checked.objects, (set) =>
     liveObject(ctx, 'StatefulSet', set.metadata.namespace, set.metadata.name),
   );
   for (const applied of await ensureApplied(ctx, objects)) {

@@ -49,9 +49,10 @@ describe('ensureGeneratedSecrets on a real kube-apiserver', () => {
     const first = await ensureGeneratedSecrets(bed.context(), hearth, secrets);
     assert.deepEqual([...first.created].sort(), names(secrets).sort());
     assert.deepEqual(first.lost, []);
+    assert.deepEqual([...first.made.keys()].sort(), names(secrets).sort(), 'the data of each, for the checksums');
     const stored = await bed.client.get(pathOf('Secret', bed.namespace, secrets[0]?.name ?? ''));
     assert.equal((stored as { immutable?: boolean } | undefined)?.immutable, true);
-    assert.deepEqual(await ensureGeneratedSecrets(bed.context(), hearth, secrets), { created: [], lost: [] });
+    assert.deepEqual(await ensureGeneratedSecrets(bed.context(), hearth, secrets), { created: [], lost: [], made: new Map() });
   });
 
   it('leaves a Secret restored by hand without our labels as it is', async () => {
@@ -65,7 +66,7 @@ describe('ensureGeneratedSecrets on a real kube-apiserver', () => {
       stringData: { mine: 'yes' },
     });
     const outcome = await ensureGeneratedSecrets(bed.context(), hearth, [secret]);
-    assert.deepEqual(outcome, { created: [], lost: [] });
+    assert.deepEqual(outcome, { created: [], lost: [], made: new Map() });
   });
 
   it('makes no new password for a volume that holds data the old one opened: it is lost, and said so', async () => {

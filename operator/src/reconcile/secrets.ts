@@ -1,11 +1,13 @@
 // Generated credentials: created once when missing, never written again (the Secret is immutable,
-// and a password PostgreSQL stored at initdb must not drift from it). A Secret lost while the volume
+// and a password PostgreSQL stored at initdb must not drift from it), but made again with new
+// values when a person asks (secrets-rotation.ts). A Secret lost while the volume
 // its password opens still exists is not made again with new keys: that would lock the data out and
 // roll pods onto a wrong password. The Hearth is Degraded instead, saying how to restore it.
-import { buildGeneratedSecret, instanceLabels, selectorLabels, toSelector, type GeneratedSecret, type TierError } from '../tiers/index.ts';
+import { instanceLabels, rotationRequest, type SecretData, selectorLabels, toSelector, type GeneratedSecret, type TierError } from '../tiers/index.ts';
 import type { Hearth } from '../api/index.ts';
 import { hearthName, hearthNamespace, liveObjects, type ReconcileContext } from './context.ts';
 import { pathOf } from './kinds.ts';
+import { dataOf, requestedSecret } from './secrets-rotation.ts';
 
 /** A generated Secret that is gone while volumes holding data its keys open are still there. */
 export interface LostSecret {
@@ -16,6 +18,8 @@ export interface LostSecret {
 export interface SecretsOutcome {
   readonly created: readonly string[];
   readonly lost: readonly LostSecret[];
+  /** The data of the Secrets created, as the API server will return it: the cache may not have them yet. */
+  readonly made: ReadonlyMap<string, SecretData>;
 }
 
 /** Creates the missing Secrets that may be created; says which were created and which are lost. */
@@ -25,6 +29,7 @@ export async function ensureGeneratedSecrets(ctx: ReconcileContext, hearth: Hear
   const known = new Set(live.map((secret) => secret.metadata?.name));
   const created: string[] = [];
   const lost: LostSecret[] = [];
+  const made = new Map<string, SecretData>();
   for (const secret of secrets) {
     if (known.has(secret.name)) continue;
     // The cache may be behind, or the Secret restored by hand without our labels: ask the API server.
@@ -34,9 +39,14 @@ export async function ensureGeneratedSecrets(ctx: ReconcileContext, hearth: Hear
       lost.push({ secret: secret.name, claims });
       continue;
     }
-    if (await ctx.client.create(pathOf('Secret', namespace), buildGeneratedSecret(hearth, secret, ctx.random))) created.push(secret.name);
+    // Made under a pending rotation request, it already has new values: marked so as not to be made again for it.
+    const built = requestedSecret(hearth, secret, ctx, rotationRequest(hearth));
+    if (await ctx.client.create(pathOf('Secret', namespace), built)) {
+      created.push(secret.name);
+      made.set(secret.name, dataOf(built));
+    }
   }
-  return { created, lost };
+  return { created, lost, made };
 }
 
 async function claimsOpenedBy(ctx: ReconcileContext, hearth: Hearth, secret: GeneratedSecret): Promise<string[]> {

@@ -22,7 +22,7 @@ export interface StatusOutcome {
 }
 
 /** What a reconcile found besides the workloads: what it built, and what held it back. */
-export type Findings = Pick<Observed, 'desired' | 'problem' | 'storage' | 'monitoring'>;
+export type Findings = Pick<Observed, 'desired' | 'problem' | 'storage' | 'monitoring' | 'migration'>;
 
 export async function ensureStatus(ctx: ReconcileContext, hearth: Hearth, findings: Findings): Promise<StatusOutcome> {
   const workloads = findings.desired.ok ? await observeWorkloads(ctx, hearth, findings.desired.workloads) : { statefulSets: [], deployments: [] };
@@ -76,7 +76,7 @@ function removedKeys(current: { readonly [key: string]: Json | undefined } | und
     .map(([key]) => key);
 }
 
-async function observeWorkloads(ctx: ReconcileContext, hearth: Hearth, refs: readonly WorkloadRef[]): Promise<ObservedWorkloads> {
+export async function observeWorkloads(ctx: ReconcileContext, hearth: Hearth, refs: readonly WorkloadRef[]): Promise<ObservedWorkloads> {
   const statefulSets = (await ownedObjects(ctx, hearth, 'StatefulSet')) as unknown as V1StatefulSet[];
   const deployments = (await ownedObjects(ctx, hearth, 'Deployment')) as unknown as V1Deployment[];
   // Not watched (the CRD may not be there) nor owned (it holds the data): read by name.

@@ -94,7 +94,8 @@ describe('desiredObjects', () => {
     assert.equal(result.servingTier, 'embedded');
     assert.equal(result.url, 'http://chat.acme.example');
     const names = kindsAndNames(result.objects);
-    for (const name of ['StatefulSet/acme', 'Service/acme', 'Deployment/acme-gateway', 'StatefulSet/acme-postgres']) assert.ok(names.includes(name), name);
+    for (const name of ['StatefulSet/acme', 'Service/acme', 'StatefulSet/acme-postgres']) assert.ok(names.includes(name), name);
+    assert.ok(!names.includes('Deployment/acme-gateway'), 'the services wait for the switch');
     assert.deepEqual(
       names.filter((name) => name.startsWith('Ingress/')),
       ['Ingress/acme'],
@@ -106,15 +107,7 @@ describe('desiredObjects', () => {
     );
     assert.deepEqual(
       result.workloads.map((ref) => `${ref.tier}:${ref.kind}/${ref.name}`),
-      [
-        'embedded:StatefulSet/acme',
-        'single:StatefulSet/acme-postgres',
-        'single:StatefulSet/acme-nats',
-        'single:StatefulSet/acme-redis',
-        'single:Deployment/acme-gateway',
-        'single:Deployment/acme-realtime',
-        'single:Deployment/acme-messaging',
-      ],
+      ['embedded:StatefulSet/acme', 'single:StatefulSet/acme-postgres', 'single:StatefulSet/acme-nats', 'single:StatefulSet/acme-redis'],
     );
     assert.deepEqual(
       result.secrets.map((secret) => secret.name),
@@ -135,17 +128,83 @@ describe('desiredObjects', () => {
     }
   });
 
-  it('a tier the cluster cannot run yet over one that serves: the serving tier alone, and why', () => {
+  it('single → clustered without CloudNativePG: the single tier alone, and no backends to wait for', () => {
     const result = built(desiredObjects(hearthFixture({ tier: 'clustered' }, {}, { tier: 'single' }), ctx));
     assert.equal(result.servingTier, 'single');
     assert.ok(result.workloads.every((ref) => ref.tier === 'single'));
-    assert.equal(result.migrationBlocked?.reason, 'DataCopyNotAvailable');
-    const withCnpg = built(desiredObjects(hearthFixture({ tier: 'clustered' }, {}, { tier: 'single' }), { ...ctx, cloudNativePG: true }));
-    assert.ok(
-      withCnpg.workloads.some((ref) => ref.tier === 'clustered' && ref.kind === 'Cluster'),
-      'the clustered objects wait beside the serving tier',
+    assert.equal(result.migrationBackends, undefined);
+  });
+
+  it('single → clustered before the switch: only the clustered PostgreSQL comes up beside the single tier', () => {
+    const single = built(desiredObjects(hearthFixture({ tier: 'single' }), ctx));
+    const result = built(desiredObjects(hearthFixture({ tier: 'clustered' }, {}, { tier: 'single' }), { ...ctx, cloudNativePG: true }));
+    assert.deepEqual(result.migration, { kind: 'copying', move: { from: 'single', to: 'clustered' } });
+    assert.deepEqual(
+      kindsAndNames(result.objects).filter((name) => !kindsAndNames(single.objects).includes(name)),
+      ['Cluster/acme-postgres'],
+      'NATS, Redis and the services keep their single-tier shape until the switch',
     );
-    assert.equal(withCnpg.url, built(desiredObjects(hearthFixture({ tier: 'single' }), ctx)).url);
+    assert.deepEqual(result.migrationBackends, [{ kind: 'Cluster', name: 'acme-postgres', tier: 'clustered' }]);
+    assert.equal(find(result.objects, 'StatefulSet', 'acme-nats').spec?.replicas, 1);
+    assert.equal(result.url, single.url);
+  });
+
+  it('embedded → single before the switch: the embedded tier serves, the single tier’s backends beside it, not its services', () => {
+    const result = built(desiredObjects(hearthFixture({ tier: 'single', ingress: { host: 'chat.acme.example' } }, {}, { tier: 'embedded' }), ctx));
+    assert.equal(result.servingTier, 'embedded');
+    assert.deepEqual(kindsAndNames(result.objects).sort(), [
+      'Ingress/acme',
+      'NetworkPolicy/acme-nats',
+      'NetworkPolicy/acme-postgres',
+      'NetworkPolicy/acme-redis',
+      'Service/acme',
+      'Service/acme-nats',
+      'Service/acme-postgres',
+      'Service/acme-redis',
+      'StatefulSet/acme',
+      'StatefulSet/acme-nats',
+      'StatefulSet/acme-postgres',
+      'StatefulSet/acme-redis',
+    ]);
+    assert.deepEqual(
+      result.migrationBackends?.map((ref) => ref.name),
+      ['acme-postgres', 'acme-nats', 'acme-redis'],
+    );
+    assert.equal(
+      find(result.objects, 'Ingress', 'acme').spec?.rules?.[0]?.http?.paths[0]?.backend.service?.name,
+      'acme',
+      'the Ingress stays the embedded tier’s',
+    );
+  });
+
+  it('embedded → single after the switch: the single tier serves, the Service named after the Hearth reaches the gateway, the embedded StatefulSet stays until scaled down', () => {
+    const migration = { from: 'embedded' as const, to: 'single' as const, startedAt: '2026-01-02T15:04:05Z' };
+    const switching = hearthFixture({ tier: 'single' }, {}, { tier: 'embedded', migration: { ...migration, stage: 'Switching' } });
+    const result = built(desiredObjects(switching, ctx, { addressService: true }));
+    assert.equal(result.servingTier, 'single');
+    assert.deepEqual(find(result.objects, 'Service', 'acme').spec?.selector?.['app.kubernetes.io/component'], 'gateway');
+    assert.equal(find(result.objects, 'StatefulSet', 'acme').spec?.replicas, 1);
+    assert.deepEqual(result.oldStatefulSets, ['acme']);
+    const scalingDown = hearthFixture({ tier: 'single' }, {}, { tier: 'single', migration: { ...migration, stage: 'ScalingDown' } });
+    assert.equal(find(built(desiredObjects(scalingDown, ctx, { addressService: true })).objects, 'StatefulSet', 'acme').spec?.replicas, 0);
+    const done = built(
+      desiredObjects(hearthFixture({ tier: 'single' }, {}, { tier: 'single', migration: { ...migration, stage: 'Succeeded' } }), ctx, { addressService: true }),
+    );
+    assert.ok(!kindsAndNames(done.objects).includes('StatefulSet/acme'), 'pruned once the migration succeeded');
+    assert.deepEqual(done.oldStatefulSets, ['acme'], 'its claim is the old data');
+    assert.ok(kindsAndNames(done.objects).includes('Service/acme'));
+  });
+
+  it('single → clustered after the switch: the clustered tier, and the single tier’s PostgreSQL StatefulSet alone besides', () => {
+    const status = {
+      tier: 'clustered' as const,
+      migration: { from: 'single' as const, to: 'clustered' as const, stage: 'ScalingDown' as const, startedAt: 't' },
+    };
+    const result = built(desiredObjects(hearthFixture({ tier: 'clustered' }, {}, status), { ...ctx, cloudNativePG: true }));
+    assert.deepEqual(result.oldStatefulSets, ['acme-postgres']);
+    assert.equal(find(result.objects, 'StatefulSet', 'acme-postgres').spec?.replicas, 0);
+    assert.equal(find(result.objects, 'StatefulSet', 'acme-nats').spec?.replicas, 3, 'NATS reshaped as a cluster');
+    assert.equal(kindsAndNames(result.objects).filter((name) => name === 'Deployment/acme-gateway').length, 1, 'one Deployment of a name');
   });
 
   it('refuses a replica count above the operator’s limit, naming every field', () => {

@@ -1,10 +1,15 @@
 // Everything a Hearth needs, for whichever tier it asks for: the entry point of the builders.
-import { hearthTiers, type Hearth, type HearthTier } from '../api/index.ts';
+import type { Hearth, HearthTier } from '../api/index.ts';
 import { hearthImage, hearthVersion, type TierContext } from './context.ts';
-import { workloadsOf, type DesiredKind, type DesiredObject, type WorkloadRef } from './desired-object.ts';
+import { objectMeta, workloadsOf, type DesiredKind, type DesiredObject, type DesiredService, type WorkloadRef } from './desired-object.ts';
 import { desiredEmbedded, embeddedSecrets, embeddedUrl } from './embedded.ts';
 import { clusteredPrerequisite, desiredClustered } from './clustered.ts';
 import { invalidResource, type TierError } from './errors.ts';
+import { hearthPortName, hearthServicePort } from './hearth-container.ts';
+import { backendNames, commonLabels, labelKeys, selectorLabels } from './labels.ts';
+import { withTier, type TierMove } from './migration-job.ts';
+import { askedTier, migrationPhase, servingTierOf, type MigrationPhase } from './migration.ts';
+import { objectNames } from './names.ts';
 import { replicaCounts } from './replica-counts.ts';
 import type { GeneratedSecret } from './secrets.ts';
 import { desiredSingle, singleSecrets, singleUrl } from './single.ts';
@@ -13,7 +18,7 @@ export interface DesiredTier {
   readonly ok: true;
   /** The tier the spec asks for. */
   readonly tier: HearthTier;
-  /** The tier that takes the traffic: the old one until a tier change has moved the data. */
+  /** The tier that takes the traffic: the old one until a migration has switched. */
   readonly servingTier: HearthTier;
   readonly version: string;
   readonly image: string;
@@ -24,13 +29,18 @@ export interface DesiredTier {
   /** To create when missing, before the objects (pods refer to them); never to update. */
   readonly secrets: readonly GeneratedSecret[];
   readonly workloads: readonly WorkloadRef[];
-  /** Why the spec's tier does not serve yet, while servingTier differs from tier. */
-  readonly migrationBlocked: MigrationBlock | undefined;
-}
-
-export interface MigrationBlock {
-  readonly reason: 'DataCopyNotAvailable';
-  readonly message: string;
+  /** The tier migration in effect, as these objects carry it out. */
+  readonly migration: MigrationPhase;
+  /**
+   * Before the switch: the new tier's backends, brought up beside the serving tier; undefined when
+   * the new tier cannot be built in this cluster (its prerequisite is missing).
+   */
+  readonly migrationBackends: readonly WorkloadRef[] | undefined;
+  /**
+   * The old tier's StatefulSets the new tier has no counterpart of (after a switch, or a finished
+   * migration): scaled to 0, then pruned; their claims hold the old data (spec.migration.deleteOldData).
+   */
+  readonly oldStatefulSets: readonly string[];
 }
 
 /** Nothing can be built: apply nothing and prune nothing, so what serves keeps serving. */
@@ -41,6 +51,16 @@ export interface DesiredFailure {
 
 export type DesiredResult = DesiredTier | DesiredFailure;
 
+/** What the reconcile saw that the build depends on. */
+export interface DesiredOptions {
+  /**
+   * The Hearth has a Service named after it (the embedded tier's, which people may address):
+   * in a server tier it is kept, reaching the gateway, so that an address made before a migration
+   * from the embedded tier goes on working.
+   */
+  readonly addressService?: boolean;
+}
+
 interface TierBuilder {
   objects(hearth: Hearth, ctx: TierContext): DesiredObject[];
   secrets(hearth: Hearth): GeneratedSecret[];
@@ -49,21 +69,14 @@ interface TierBuilder {
 
 const embedded: TierBuilder = { objects: desiredEmbedded, secrets: embeddedSecrets, url: embeddedUrl };
 const single: TierBuilder = { objects: desiredSingle, secrets: singleSecrets, url: singleUrl };
-// The backends' builders follow spec.tier, so the clustered tier's secrets and URL are the single tier's builders'.
+// The backends' builders follow spec.tier (withTier sets it), so the clustered tier's secrets and URL are the single tier's builders'.
 const clustered: TierBuilder = { objects: desiredClustered, secrets: singleSecrets, url: singleUrl };
 
 const builders: Readonly<Record<HearthTier, TierBuilder>> = { embedded, single, clustered };
 
-/**
- * The tier serving traffic. A Hearth moves up a tier only once its data has moved; until the copy
- * exists (a later issue) the tier in status keeps serving, and the new tier's objects wait beside it.
- * The CRD refuses a tier change now; this is for a Hearth an earlier release let change.
- */
+/** The tier serving traffic: the tier in status until a migration to the asked tier has switched. */
 export function servingTier(hearth: Hearth): HearthTier {
-  const asked = hearth.spec.tier ?? 'embedded';
-  const serving = hearth.status?.tier;
-  if (serving !== undefined && hearthTiers.indexOf(serving) < hearthTiers.indexOf(asked)) return serving;
-  return asked;
+  return servingTierOf(migrationPhase(hearth), askedTier(hearth));
 }
 
 /**
@@ -81,52 +94,124 @@ const applyOrder: readonly DesiredKind[] = [
   'Ingress',
 ];
 
-export function desiredObjects(hearth: Hearth, ctx: TierContext): DesiredResult {
+export function desiredObjects(hearth: Hearth, ctx: TierContext, options: DesiredOptions = {}): DesiredResult {
   const invalid = checkIdentity(hearth) ?? checkReplicas(hearth, ctx.maxReplicas);
   if (invalid !== undefined) return { ok: false, error: invalid };
-  const tier = hearth.spec.tier ?? 'embedded';
-  const serving = servingTier(hearth);
+  const tier = askedTier(hearth);
+  const migration = migrationPhase(hearth);
+  const serving = servingTierOf(migration, tier);
   const missing = prerequisiteOf(serving, hearth, ctx);
   if (missing !== undefined) return { ok: false, error: missing };
-  const servingBuilder = builders[serving];
-  const objects = servingBuilder.objects(hearth, ctx);
-  const workloads = workloadsOf(objects, serving);
-  const secrets = servingBuilder.secrets(hearth);
-  let migrationBlocked: MigrationBlock | undefined;
-  if (tier !== serving) {
-    const askedBuilder = builders[tier];
-    // One Ingress, and it stays with the serving tier; nothing of a tier the cluster cannot run yet.
-    const waiting = prerequisiteOf(tier, hearth, ctx) === undefined ? askedBuilder.objects(hearth, ctx).filter((object) => object.kind !== 'Ingress') : [];
-    objects.push(...waiting);
-    workloads.push(...workloadsOf(waiting, tier));
-    secrets.push(...askedBuilder.secrets(hearth).filter((secret) => !secrets.some((known) => known.name === secret.name)));
-    migrationBlocked = dataCopyNotAvailable(tier, serving);
-  }
+  const built: Built = { objects: tierObjects(hearth, serving, ctx, options), secrets: builders[serving].secrets(withTier(hearth, serving)), workloads: [] };
+  built.workloads.push(...workloadsOf(built.objects, serving));
+  const extra = migrationObjects({ hearth, ctx, options }, migration, built);
   return {
     ok: true,
     tier,
     servingTier: serving,
     version: hearthVersion(hearth, ctx),
     image: hearthImage(hearth, ctx),
-    url: servingBuilder.url(hearth),
-    objects: inApplyOrder(objects),
-    secrets,
-    workloads,
-    migrationBlocked,
+    url: builders[serving].url(hearth),
+    objects: inApplyOrder(built.objects),
+    secrets: built.secrets,
+    workloads: built.workloads,
+    migration,
+    ...extra,
+  };
+}
+
+interface Built {
+  objects: DesiredObject[];
+  secrets: GeneratedSecret[];
+  workloads: WorkloadRef[];
+}
+
+/** One tier's objects, built as if the spec asked for it; in a server tier, the address Service if the Hearth has one. */
+function tierObjects(hearth: Hearth, tier: HearthTier, ctx: TierContext, options: DesiredOptions): DesiredObject[] {
+  const objects = builders[tier].objects(withTier(hearth, tier), ctx);
+  if (tier !== 'embedded' && options.addressService === true) objects.push(buildAddressService(hearth, ctx));
+  return objects;
+}
+
+/** What every build of one reconcile starts from. */
+interface BuildInput {
+  readonly hearth: Hearth;
+  readonly ctx: TierContext;
+  readonly options: DesiredOptions;
+}
+
+/** What a migration adds to the serving tier's objects (into `built`), and what the migration step needs to know of them. */
+function migrationObjects(input: BuildInput, migration: MigrationPhase, built: Built): Pick<DesiredTier, 'migrationBackends' | 'oldStatefulSets'> {
+  const { hearth, ctx } = input;
+  if (migration.kind === 'copying') return { migrationBackends: addNewBackends(input, migration.move, built), oldStatefulSets: [] };
+  if (migration.kind === 'switched') return { migrationBackends: [], oldStatefulSets: addOldTier(hearth, ctx, migration, built) };
+  const last = hearth.status?.migration;
+  const finished = migration.kind === 'none' && last?.stage === 'Succeeded' && last.to === askedTier(hearth);
+  return { migrationBackends: [], oldStatefulSets: finished ? oldOnly(tierObjects(hearth, last.from, ctx, {}), built.objects, 'StatefulSet').map(nameOf) : [] };
+}
+
+/**
+ * Before the switch, the new tier's backends beside the serving tier: those of a backend the
+ * serving tier does not run under the same name. For single → clustered that is PostgreSQL (a
+ * CloudNativePG Cluster); NATS and Redis keep their names and are reshaped at the switch (they
+ * hold nothing the store does not: replay and presence). The services wait for the switch: they
+ * have the same names in both tiers.
+ */
+function addNewBackends({ hearth, ctx, options }: BuildInput, move: TierMove, built: Built): WorkloadRef[] | undefined {
+  if (prerequisiteOf(move.to, hearth, ctx) !== undefined) return undefined;
+  const next = tierObjects(hearth, move.to, ctx, options);
+  const taken = new Set(built.objects.map(keyOf));
+  const reshaped = new Set(next.filter((object) => taken.has(keyOf(object))).map(backendOf));
+  const backends = next.filter((object) => backendOf(object) !== undefined && !reshaped.has(backendOf(object)) && !taken.has(keyOf(object)));
+  built.objects.push(...backends);
+  const secrets = builders[move.to].secrets(withTier(hearth, move.to));
+  built.secrets.push(...secrets.filter((secret) => !built.secrets.some((known) => known.name === secret.name)));
+  const workloads = workloadsOf(backends, move.to);
+  built.workloads.push(...workloads);
+  return workloads;
+}
+
+/** After the switch, the old tier's own objects stay (its StatefulSets at 0 pods once scaling down) until the migration succeeds. */
+function addOldTier(hearth: Hearth, ctx: TierContext, migration: { move: TierMove; scaleDown: boolean }, built: Built): string[] {
+  const old = oldOnly(tierObjects(hearth, migration.move.from, ctx, {}), built.objects);
+  for (const object of old) if (object.kind === 'StatefulSet' && migration.scaleDown && object.spec !== undefined) object.spec.replicas = 0;
+  built.objects.push(...old.filter((object) => object.kind !== 'Ingress'));
+  built.workloads.push(...workloadsOf(old, migration.move.from));
+  return old.filter((object) => object.kind === 'StatefulSet').map(nameOf);
+}
+
+function oldOnly(old: DesiredObject[], current: readonly DesiredObject[], kind?: DesiredKind): DesiredObject[] {
+  const taken = new Set(current.map(keyOf));
+  return old.filter((object) => !taken.has(keyOf(object)) && (kind === undefined || object.kind === kind));
+}
+
+const keyOf = (object: DesiredObject): string => `${object.kind}/${object.metadata.name}`;
+const nameOf = (object: DesiredObject): string => object.metadata.name;
+
+/** The backend an object belongs to (the Sentinels are Redis's), or undefined for what is not a backend's. */
+function backendOf(object: DesiredObject): string | undefined {
+  const component = object.metadata.labels[labelKeys.component];
+  if (component === 'sentinel') return 'redis';
+  return component !== undefined && (backendNames as readonly string[]).includes(component) ? component : undefined;
+}
+
+/** The Service named after the Hearth, reaching the gateway as it reached the embedded pod. */
+function buildAddressService(hearth: Hearth, ctx: TierContext): DesiredService {
+  const instance = hearth.metadata.name ?? '';
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: objectMeta(hearth, objectNames(instance).embedded, commonLabels(instance, 'gateway', hearthVersion(hearth, ctx))),
+    spec: {
+      type: 'ClusterIP',
+      selector: selectorLabels(instance, 'gateway'),
+      ports: [{ name: hearthPortName, port: hearthServicePort, targetPort: hearthPortName, protocol: 'TCP' }],
+    },
   };
 }
 
 function prerequisiteOf(tier: HearthTier, hearth: Hearth, ctx: TierContext): TierError | undefined {
   return tier === 'clustered' ? clusteredPrerequisite(hearth, ctx) : undefined;
-}
-
-function dataCopyNotAvailable(tier: HearthTier, serving: HearthTier): MigrationBlock {
-  return {
-    reason: 'DataCopyNotAvailable',
-    message:
-      `spec.tier is ${tier} but the ${serving} tier holds the data: this operator cannot copy it yet, ` +
-      `so the ${serving} tier keeps serving and its volume is kept; set spec.tier back to ${serving} (docs/operator.md#tiers)`,
-  };
 }
 
 /** The CRD caps every count at 100; the operator may be set to allow fewer (HEARTH_OPERATOR_MAX_REPLICAS). */

@@ -1,6 +1,20 @@
 // The tiers: pure builders from a Hearth to the objects it needs, and its status from what is observed.
 export { backendImage, defaultBackendImages, defaultTierContext, hearthImage, hearthVersion, type BackendImages, type TierContext } from './context.ts';
-export { desiredObjects, servingTier, type DesiredFailure, type DesiredResult, type DesiredTier, type MigrationBlock } from './desired-objects.ts';
+export { desiredObjects, servingTier, type DesiredFailure, type DesiredOptions, type DesiredResult, type DesiredTier } from './desired-objects.ts';
+export { buildMigrationJob, isSameStore, migrateContainerName, migrationJobName, migrationToLabel, type DesiredJob, type TierMove } from './migration-job.ts';
+export {
+  decideMigration,
+  failureLine,
+  jobState,
+  lastProgress,
+  migrationAttempt,
+  stageEvent,
+  type MigrationAction,
+  type MigrationDecision,
+  type MigrationFindings,
+  type MigrationPhase,
+  type ObservedJob,
+} from './migration.ts';
 export { replicaCounts, type ReplicaCount } from './replica-counts.ts';
 export type {
   DesiredDeployment,
@@ -80,3 +94,28 @@ export {
 export { dashboardOf, hearthDashboard, hearthDashboardUid, type Dashboard } from './observability-dashboard.ts';
 export { hearthMatchers, restrictExpression } from './observability-promql.ts';
 export { restrictRuleGroups, ruleGroupsOf, type MonitoringRule, type Parsed, type RuleGroup } from './observability-rules.ts';
+export {
+  describeMissing,
+  isMadeByAnotherOperator,
+  missingSecretKeys,
+  secretKeysUsedBy,
+  secretNamesOf,
+  secretNamesUsedBy,
+  secretReferencesOf,
+  secretsChecksum,
+  secretsChecksumAnnotation,
+  withSecretsChecksums,
+  type SecretData,
+  type SecretKeyUse,
+  type SecretReference,
+  type SecretsRead,
+} from './secret-checksums.ts';
+export {
+  refusalOf,
+  rotateSecretsAnnotation,
+  rotateSecretsOnlyAnnotation,
+  rotationDecisions,
+  rotationRequest,
+  rotationRequestAnnotation,
+  type RotationDecision,
+} from './secret-rotation.ts';

@@ -258,15 +258,14 @@ describe('desiredSingle', () => {
     assert.equal(envOf(redis)['REDIS_PASSWORD'], 'secret:acme-redis-credentials/password');
   });
 
-  it('lets only this Hearth’s service pods reach each backend’s port (and its backups and restores PostgreSQL’s)', () => {
-    const services = ['gateway', 'realtime', 'messaging'];
+  it('lets only this Hearth’s service pods (and a migration’s copy Job, a backup’s or a restore’s, to PostgreSQL) reach each backend’s port', () => {
     const cases = [
-      { name: 'acme-postgres', port: 5432, components: [...services, 'backup', 'restore'] },
-      { name: 'acme-nats', port: 4222, components: services },
-      { name: 'acme-redis', port: 6379, components: services },
+      { name: 'acme-postgres', port: 5432, also: ['migration', 'backup', 'restore'] },
+      { name: 'acme-nats', port: 4222, also: [] },
+      { name: 'acme-redis', port: 6379, also: [] },
     ];
     const objects = single();
-    for (const { name, port, components } of cases) {
+    for (const { name, port, also } of cases) {
       const policy = find(objects, 'NetworkPolicy', name);
       assert.deepEqual(policy.spec.podSelector, find(objects, 'StatefulSet', name).spec?.selector, name);
       assert.deepEqual(policy.spec.policyTypes, ['Ingress'], name);
@@ -278,7 +277,7 @@ describe('desiredSingle', () => {
               {
                 podSelector: {
                   matchLabels: { 'app.kubernetes.io/name': 'hearth', 'app.kubernetes.io/instance': 'acme' },
-                  matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: components }],
+                  matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: ['gateway', 'realtime', 'messaging', ...also] }],
                 },
               },
             ],

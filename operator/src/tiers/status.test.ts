@@ -200,7 +200,7 @@ describe('deriveStatus', () => {
       },
     },
     {
-      name: 'embedded to single: the embedded tier keeps serving, the single tier waits beside it',
+      name: 'embedded to single before the switch: the embedded tier keeps serving, the single tier’s backends come up beside it',
       hearth: migrating,
       workloads: (desired) => readyWorkloads(desired, (name) => name === 'acme'),
       want: {
@@ -210,11 +210,8 @@ describe('deriveStatus', () => {
         conditions: {
           Ready: 'True AllComponentsReady',
           Progressing:
-            'True RollingOut: StatefulSet acme-postgres: not created yet; StatefulSet acme-nats: not created yet; StatefulSet acme-redis: not created yet; ' +
-            'Deployment acme-gateway: not created yet; Deployment acme-realtime: not created yet; Deployment acme-messaging: not created yet',
+            'True RollingOut: StatefulSet acme-postgres: not created yet; StatefulSet acme-nats: not created yet; StatefulSet acme-redis: not created yet',
           Degraded: 'False AsExpected',
-          MigrationRequired:
-            'True DataCopyNotAvailable: spec.tier is single but the embedded tier holds the data: this operator cannot copy it yet, so the embedded tier keeps serving and its volume is kept; set spec.tier back to embedded (docs/operator.md#tiers)',
         },
       },
     },
@@ -262,16 +259,44 @@ describe('deriveStatus', () => {
     assert.equal(deriveStatus(hearth, { desired, workloads: ready, now: NOW }).phase, 'Provisioning', 'no Cluster yet');
   });
 
-  it('a tier change an earlier release let through: the serving tier goes on, and the way back is named', () => {
-    const hearth = hearthFixture({ tier: 'clustered' }, { generation: 4 }, { ...readyStatus('0.1.0', 'single'), url: 'http://x.example' });
+  it('a migration that failed: the old tier serves, and MigrationFailed says why and how to retry', () => {
+    const migration = {
+      from: 'single' as const,
+      to: 'clustered' as const,
+      stage: 'Failed' as const,
+      startedAt: NOW,
+      reason: 'CopyFailed',
+      message: 'disk full; retry',
+    };
+    const hearth = hearthFixture({ tier: 'clustered' }, { generation: 4 }, { ...readyStatus('0.1.0', 'single'), url: 'http://x.example', migration });
     const desired = desiredObjects(hearth, defaultTierContext);
     assert.ok(desired.ok);
     const status = deriveStatus(hearth, { desired, workloads: { statefulSets: [], deployments: [] }, now: NOW });
     assert.equal(status.phase, 'Migrating');
     assert.deepEqual([status.tier, status.url, status.observedGeneration], ['single', 'http://acme-gateway.chat.svc', 4]);
-    const migration = status.conditions?.find((c) => c.type === 'MigrationRequired');
-    assert.equal(migration?.reason, 'DataCopyNotAvailable');
-    assert.match(migration?.message ?? '', /set spec\.tier back to single/);
+    const failed = status.conditions?.find((c) => c.type === 'MigrationFailed');
+    assert.deepEqual([failed?.status, failed?.reason, failed?.message], ['True', 'CopyFailed', 'disk full; retry']);
+    assert.deepEqual(status.migration, migration, 'kept as it was when the migration step decided nothing');
+    const retried = deriveStatus(hearth, {
+      desired,
+      workloads: { statefulSets: [], deployments: [] },
+      now: NOW,
+      migration: { ...migration, stage: 'Copying' },
+    });
+    assert.equal(
+      retried.conditions?.find((c) => c.type === 'MigrationFailed'),
+      undefined,
+      'gone once it runs again',
+    );
+    assert.equal(retried.migration?.stage, 'Copying');
+  });
+
+  it('isStatusEqual sees a change of the migration, in whatever order its fields come', () => {
+    const migration = { from: 'embedded' as const, to: 'single' as const, stage: 'Copying' as const, startedAt: NOW, copied: 10, total: 20 };
+    const reordered = { total: 20, copied: 10, startedAt: NOW, stage: 'Copying' as const, to: 'single' as const, from: 'embedded' as const };
+    assert.ok(isStatusEqual({ migration }, { migration: reordered }));
+    assert.ok(!isStatusEqual({ migration }, { migration: { ...migration, copied: 11 } }));
+    assert.ok(!isStatusEqual({}, { migration }));
   });
 
   it('a reconcile problem: Degraded (or Failed for a refused spec) with its reason, the workload conditions kept', () => {

@@ -1,9 +1,9 @@
 // The status of a Hearth, derived from what the API server holds for its workloads. Pure: the
 // reconcile passes the time in, and writes the result only when isStatusEqual says it changed.
 import type { V1Container, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
-import type { Condition, Hearth, HearthPhase, HearthStatus, HearthTier } from '../api/index.ts';
+import type { Condition, Hearth, HearthPhase, HearthStatus, HearthTier, MigrationStatus } from '../api/index.ts';
 import type { WorkloadRef } from './desired-object.ts';
-import type { DesiredFailure, DesiredResult, DesiredTier, MigrationBlock } from './desired-objects.ts';
+import type { DesiredFailure, DesiredResult, DesiredTier } from './desired-objects.ts';
 import { phaseOfError, type TierError } from './errors.ts';
 import { hearthContainerName } from './hearth-container.ts';
 import type { MonitoringCondition } from './observability.ts';
@@ -38,6 +38,8 @@ export interface Observed {
    * when its condition is undefined. Undefined when the step did not run: the condition stays as it was.
    */
   readonly monitoring?: { readonly condition: MonitoringCondition | undefined } | undefined;
+  /** status.migration as the migration step decided it (reconcile/migration.ts); undefined keeps what the status says. */
+  readonly migration?: MigrationStatus | undefined;
 }
 
 export interface StorageRefusal {
@@ -54,7 +56,7 @@ export type WorkloadState =
   | { readonly state: 'unavailable'; readonly detail: string }
   | { readonly state: 'missing' };
 
-export const conditionTypes = ['Ready', 'Progressing', 'Degraded', 'MigrationRequired', 'StorageUnchanged', 'Paused', 'MonitoringReady'] as const;
+export const conditionTypes = ['Ready', 'Progressing', 'Degraded', 'MigrationFailed', 'StorageUnchanged', 'Paused', 'MonitoringReady'] as const;
 
 /** RFC 3339 to the second, as metav1.Time writes it. */
 export function conditionTime(date: Date): string {
@@ -63,7 +65,8 @@ export function conditionTime(date: Date): string {
 
 export function deriveStatus(hearth: Hearth, observed: Observed): HearthStatus {
   const { desired } = observed;
-  const conditions = desired.ok ? tierConditions(hearth, desired, observed) : failureConditions(desired);
+  const migration = observed.migration ?? hearth.status?.migration;
+  const conditions = desired.ok ? [...tierConditions(hearth, desired, observed), ...migrationConditions(desired, migration)] : failureConditions(desired);
   const status: HearthStatus = {
     phase: desired.ok ? phaseWithProblem(hearth, desired, observed) : phaseOfError(desired.error),
     conditions: [
@@ -71,7 +74,14 @@ export function deriveStatus(hearth: Hearth, observed: Observed): HearthStatus {
       ...monitoringConditions(hearth, observed),
     ],
   };
-  return { ...status, ...definedFields({ ...servingFields(hearth, observed), observedGeneration: hearth.metadata.generation }) };
+  const fields = { ...status, ...definedFields({ ...servingFields(hearth, observed), observedGeneration: hearth.metadata.generation }) };
+  return migration === undefined ? fields : { ...fields, migration };
+}
+
+/** MigrationFailed while the migration the spec asks for has failed: the old tier serves, and says why. */
+function migrationConditions(desired: DesiredTier, migration: MigrationStatus | undefined): ConditionDraft[] {
+  if (migration?.stage !== 'Failed' || migration.to !== desired.tier || migration.from !== desired.servingTier) return [];
+  return [{ type: 'MigrationFailed', status: 'True', reason: migration.reason ?? 'CopyFailed', message: migration.message ?? '' }];
 }
 
 type ServingFields = Pick<HearthStatus, 'tier' | 'version' | 'url'>;
@@ -196,7 +206,7 @@ function servingReady(desired: DesiredTier, observed: ObservedWorkloads): boolea
 }
 
 function phaseOf(hearth: Hearth, desired: DesiredTier, observed: ObservedWorkloads): HearthPhase {
-  if (desired.tier !== desired.servingTier) return 'Migrating';
+  if (desired.tier !== desired.servingTier || desired.migration.kind === 'switched') return 'Migrating';
   const states = statesOf(desired, observed).map(({ state }) => state.state);
   if (states.every((state) => state === 'ready')) return 'Ready';
   if (states.every((state) => state === 'missing')) return 'Pending';
@@ -258,7 +268,6 @@ function workloadConditions(hearth: Hearth, desired: DesiredTier, observed: Obse
       ? { type: 'Degraded', status: 'True', reason: 'ComponentsNotReady', message: describe(serving) }
       : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: '' },
   ];
-  if (desired.migrationBlocked !== undefined) conditions.push(migrationRequired(desired.migrationBlocked));
   return conditions;
 }
 
@@ -271,10 +280,6 @@ function notReadyReason(phase: HearthPhase): string {
     default:
       return 'ComponentsNotReady';
   }
-}
-
-function migrationRequired(blocked: MigrationBlock): ConditionDraft {
-  return { type: 'MigrationRequired', status: 'True', reason: blocked.reason, message: blocked.message };
 }
 
 function failureConditions(failure: DesiredFailure): ConditionDraft[] {
@@ -307,7 +312,14 @@ function withTransitionTime(draft: ConditionDraft, previous: readonly Condition[
 const comparedFields = ['phase', 'tier', 'version', 'url', 'observedGeneration'] as const;
 
 function canonical(status: HearthStatus | undefined): unknown[] {
-  return [...comparedFields.map((field) => status?.[field] ?? null), canonicalConditions(status?.conditions ?? [])];
+  return [...comparedFields.map((field) => status?.[field] ?? null), canonicalConditions(status?.conditions ?? []), canonicalMigration(status?.migration)];
+}
+
+/** The migration's fields in a fixed order (a status read back may order them otherwise). */
+function canonicalMigration(migration: MigrationStatus | undefined): unknown[] | null {
+  if (migration === undefined) return null;
+  const fields = ['from', 'to', 'stage', 'copied', 'total', 'startedAt', 'job', 'attempt', 'reason', 'message'] as const;
+  return fields.map((field) => migration[field] ?? null);
 }
 
 /** Sorted by type, each as the list of its fields. */

@@ -22,6 +22,7 @@ export { createStore } from './store/create-store.ts';
 export { GATED } from './store/write-gate.ts';
 export type { ExportOptions, ExportResult } from './store/record-export.ts';
 export type { ImportOptions, ImportResult } from './store/record-import.ts';
+export type { ImportMarker, ImportState } from './store/record-copy-target.ts';
 export { summaryDifferences, type RecordSummary, type TableSummary } from './store/record-summary.ts';
 export { createMetrics, observeWithTrace, statusClass, type HearthMetrics, type MetricsIdentity } from './telemetry/metrics.ts';
 export * from './telemetry/spans.ts';

@@ -55,7 +55,8 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     };
     process.once('beforeExit', unfinished);
-    process.exitCode = await runDataCommand(command, store, process, archive);
+    // hearth migrate reads its source store from the environment too; a bad one exits 2, as any config.
+    process.exitCode = await exitOnConfigError(() => runDataCommand(command, store, process, { ...archive, env: process.env }));
     process.off('beforeExit', unfinished);
     return;
   }

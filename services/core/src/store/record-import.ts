@@ -17,6 +17,8 @@ export interface ImportOptions {
   /** Called after each batch with the rows loaded so far, and the rows the stream says it has. */
   readonly onProgress?: (rows: number, total: number | undefined) => void;
   readonly batchRows?: number;
+  /** The source a copy comes from (hearth migrate), recorded in the import's marker (record-copy-target.ts). */
+  readonly copiedFrom?: string;
 }
 
 export interface ImportResult {
@@ -85,12 +87,12 @@ class Batches {
     const batch = this.#pending;
     this.#pending = [];
     const progress = { rowsDone: this.#reader.rows, linesSha256: this.#reader.linesSha256() };
-    await this.#inTransaction((sql) => commitBatch(sql, batch, progress));
+    await this.#inTransaction((sql) => commitBatch(sql, batch, progress, this.#options.copiedFrom ?? null));
     this.#options.onProgress?.(this.#reader.rows, this.#reader.total);
   }
 
   async finish(): Promise<void> {
-    await this.#inTransaction((sql) => finishImport(sql, this.#pending));
+    await this.#inTransaction((sql) => finishImport(sql, this.#pending, this.#options.copiedFrom ?? null));
     this.#options.onProgress?.(this.#reader.rows, this.#reader.total);
   }
 }
@@ -120,27 +122,29 @@ function anotherStream(resume: Resume): HearthError {
   );
 }
 
-async function commitBatch(sql: Conn, batch: readonly Pending[], progress: Required<Resume>): Promise<void> {
+async function commitBatch(sql: Conn, batch: readonly Pending[], progress: Required<Resume>, copiedFrom: string | null): Promise<void> {
   await insertRows(sql, batch);
   await sql.run(
-    `INSERT INTO record_import (singleton, rows_done, lines_sha256) VALUES (1, ?, ?)
+    `INSERT INTO record_import (singleton, rows_done, lines_sha256, copied_from) VALUES (1, ?, ?, ?)
      ON CONFLICT (singleton) DO UPDATE SET rows_done = excluded.rows_done, lines_sha256 = excluded.lines_sha256`,
     progress.rowsDone,
     progress.linesSha256,
+    copiedFrom,
   );
 }
 
 /** The last rows, the id sequences moved past the imported ids, and the import marked done. */
-async function finishImport(sql: Conn, batch: readonly Pending[]): Promise<void> {
+async function finishImport(sql: Conn, batch: readonly Pending[], copiedFrom: string | null): Promise<void> {
   await insertRows(sql, batch);
   for (const table of RECORD_TABLES) {
     const statement = table.serial === true ? sql.dialect.moveSequencePast(table.name, 'id') : null;
     if (statement !== null) await sql.run(statement);
   }
   await sql.run(
-    `INSERT INTO record_import (singleton, rows_done, lines_sha256, finished_at) VALUES (1, 0, '', ?)
+    `INSERT INTO record_import (singleton, rows_done, lines_sha256, finished_at, copied_from) VALUES (1, 0, '', ?, ?)
      ON CONFLICT (singleton) DO UPDATE SET finished_at = excluded.finished_at`,
     new Date().toISOString(),
+    copiedFrom,
   );
 }
 

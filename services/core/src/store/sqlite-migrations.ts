@@ -222,11 +222,23 @@ CREATE TABLE write_gate (
 INSERT INTO write_gate (singleton) VALUES (1);
 `;
 
+/**
+ * A pause with a lease (hearth migrate renews it while it runs, so a killed copy lets writes in
+ * again by itself), and a copy's marks on its target: which source it came from, and when it
+ * was verified (record-import.ts, hearth migrate).
+ */
+const MIGRATE_COPY = `
+ALTER TABLE write_gate ADD COLUMN lease_expires_at TEXT;
+ALTER TABLE record_import ADD COLUMN copied_from TEXT;
+ALTER TABLE record_import ADD COLUMN verified_at TEXT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001-initial', sql: INITIAL },
   { id: '0002-sso-bots-audit', sql: SSO_BOTS_AUDIT },
   { id: '0003-record-import', sql: RECORD_IMPORT },
   { id: '0004-write-gate', sql: WRITE_GATE },
+  { id: '0005-migrate-copy', sql: MIGRATE_COPY },
 ];
 
 /**

@@ -7,6 +7,7 @@ import { HearthError, type ErrorCode } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { ApiToken } from '../domain/bots.ts';
 import type { NewUser, Store } from './store.ts';
+import { copyTargetTests } from './record-copy-contract.ts';
 import { writeGateTests } from './write-gate-contract.ts';
 import { postInTx } from './store-test-support.ts';
 
@@ -32,6 +33,7 @@ export function runStoreContract(label: string, open: () => Promise<Store>): voi
     describe('bots and API tokens', casesOf(test, botTests));
     describe('webhook deliveries', casesOf(test, webhookDeliveryTests, webhookClaimTests));
     describe('the write gate', casesOf(test, writeGateTests));
+    describe('the target of a copy', casesOf(test, copyTargetTests));
   });
 }
 

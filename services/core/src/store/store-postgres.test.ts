@@ -304,6 +304,25 @@ describe('StorePostgres', () => {
       return true;
     });
   });
+  it("answers unavailable, not an internal error, when PostgreSQL refuses a new connection's credentials (a password rotated under it)", async () => {
+    const url = new URL(await newDatabase());
+    const role = `app_${databases}`;
+    await withClient(url.href, (client) => client.query(`CREATE ROLE ${role} LOGIN SUPERUSER`));
+    url.username = role;
+    await withStore(await StorePostgres.open(url.href, 1), async (store) => {
+      await store.ping();
+      // The role may no longer log in (28000), as after ALTER ROLE … PASSWORD; its open connection is ended, so the pool opens a new one.
+      url.username = 'hearth';
+      await withClient(url.href, (client) =>
+        client.query(`ALTER ROLE ${role} NOLOGIN; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '${role}'`),
+      );
+      await assert.rejects(store.ping(), (error: unknown) => {
+        assert.ok(error instanceof HearthError, String(error));
+        assert.equal(error.code, 'unavailable');
+        return true;
+      });
+    });
+  });
 });
 
 describe('StorePostgres write gate', () => {
@@ -342,6 +361,23 @@ describe('StorePostgres write gate', () => {
     } finally {
       // A failed check must not leave the transaction open: close() waits for it.
       holding.resolve();
+      await store.close();
+    }
+  });
+
+  it('a refused transaction ends at once: it holds no lock on the gate that would keep a resume or a renewal waiting', async () => {
+    const store = await open();
+    try {
+      await store.pauseWrites({ since: AT, reason: 'test' }, { leaseSeconds: 60 });
+      // At once, so each is refused on a connection of its own.
+      const refused = await Promise.allSettled([0, 1, 2].map((i) => store.transaction((tx) => tx.insertUser(newUser(`refused ${i}`)), GATED)));
+      for (const outcome of refused) assert.ok(outcome.status === 'rejected' && outcome.reason instanceof HearthError && outcome.reason.code === 'migrating');
+      const inTime = <T>(work: Promise<T>): Promise<T> =>
+        Promise.race([work, new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('waited on a refused transaction')), 3_000))]);
+      assert.equal(await inTime(store.holdWritePause(AT, 60)), true);
+      await inTime(store.resumeWrites());
+      await store.transaction((tx) => tx.insertUser(newUser('after')), GATED);
+    } finally {
       await store.close();
     }
   });

@@ -8,8 +8,9 @@ import { importRecords, type ImportOptions, type ImportResult } from './record-i
 import { Conn, type Driver } from './sql-conn.ts';
 import { POSTGRES, type Param } from './sql-dialect.ts';
 import { createSqlTx } from './sql-tx.ts';
-import type { PoolStats, Store, StoreReads, StoreTx, TransactionOptions, WritePause } from './store.ts';
-import { gateCheckSql, readPause, refuseIfPaused, writePause } from './write-gate.ts';
+import type { PoolStats, Store, StoreReads, StoreTx, TransactionOptions, WritePause, PauseOptions } from './store.ts';
+import { clearRecords, markImportVerified, readImportState, type ImportState } from './record-copy-target.ts';
+import { gateCheckSql, holdPause, readPause, refuseIfPaused, writePause } from './write-gate.ts';
 
 export { buildSearchQuery, buildSearchVector } from './search-postgres.ts';
 
@@ -68,8 +69,12 @@ export class StorePostgres extends ReadsThrough implements Store {
     return this.#inTransaction(options?.gated === true ? GATED_BEGIN : 'BEGIN', (tx) => work(tx.queries));
   }
 
-  pauseWrites(pause: WritePause): Promise<void> {
-    return this.#inTransaction('BEGIN', (tx) => writePause(tx.sql, pause));
+  pauseWrites(pause: WritePause, options?: PauseOptions): Promise<void> {
+    return this.#inTransaction('BEGIN', (tx) => writePause(tx.sql, pause, options?.leaseSeconds));
+  }
+
+  holdWritePause(since: string, leaseSeconds: number | null): Promise<boolean> {
+    return this.#inTransaction('BEGIN', (tx) => holdPause(tx.sql, since, leaseSeconds));
   }
 
   resumeWrites(): Promise<void> {
@@ -89,6 +94,18 @@ export class StorePostgres extends ReadsThrough implements Store {
     return importRecords((work) => this.#inTransaction('BEGIN', (tx) => work(tx.sql)), lines, options);
   }
 
+  importState(): Promise<ImportState> {
+    return this.#inTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => readImportState(tx.sql));
+  }
+
+  markImportVerified(at: string): Promise<boolean> {
+    return this.#inTransaction('BEGIN', (tx) => markImportVerified(tx.sql, at));
+  }
+
+  clearRecords(): Promise<void> {
+    return this.#inTransaction('BEGIN', (tx) => clearRecords(tx.sql));
+  }
+
   async #inTransaction<T>(begin: string, work: (tx: Reader) => Promise<T>): Promise<T> {
     if (this.#context.getStore()?.sql.live === true) {
       // It would hold a second connection while the first waits on it, and could deadlock the pool.
@@ -97,9 +114,12 @@ export class StorePostgres extends ReadsThrough implements Store {
     return this.#withClient(async (client, discard) => {
       const driver = new PostgresDriver((text, values) => client.query(text, values), this.#server);
       const tx = reader(new Conn(POSTGRES, driver));
-      if (begin === GATED_BEGIN) refuseIfPaused(await driver.lastRowOfScript(begin));
-      else await tx.sql.run(begin);
       try {
+        // Inside the try: a refused transaction has begun and holds its share lock on the gate
+        // row, so it is rolled back like any other, not handed back to the pool still open
+        // (where it would keep a resume, or a lease's renewal, waiting).
+        if (begin === GATED_BEGIN) refuseIfPaused(await driver.lastRowOfScript(begin));
+        else await tx.sql.run(begin);
         const result = await this.#context.run(tx, () => work(tx));
         await tx.sql.run('COMMIT');
         return result;
@@ -187,8 +207,16 @@ export function describeServer(url: string): string {
 }
 
 /** SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, crash recovery). */
+/**
+ * SQLSTATE classes that say the server cannot take us now, not that the statement is wrong:
+ * connection (08), operator intervention such as a shutdown (57P), credentials refused to a new
+ * connection (28: a password rotated before this process got the new one) and resources (53: too
+ * many connections). A retry later, or on a process that has rolled, succeeds.
+ */
+const UNAVAILABLE_CLASSES = ['08', '57P', '28', '53'];
+
 function isServerUnavailable(code: string | undefined): boolean {
-  return code !== undefined && (code.startsWith('08') || code.startsWith('57P'));
+  return code !== undefined && UNAVAILABLE_CLASSES.some((prefix) => code.startsWith(prefix));
 }
 
 /** A readable reason; a refused connection to a name with several addresses is an AggregateError with no message. */

@@ -9,8 +9,9 @@ import { Conn, type Driver } from './sql-conn.ts';
 import { SQLITE, type Param } from './sql-dialect.ts';
 import { createSqlTx } from './sql-tx.ts';
 import { applyMigrations } from './sqlite-migrations.ts';
-import type { Store, StoreReads, StoreTx, TransactionOptions, WritePause } from './store.ts';
-import { gateCheckSql, readPause, refuseIfPaused, writePause } from './write-gate.ts';
+import type { Store, StoreReads, StoreTx, TransactionOptions, WritePause, PauseOptions } from './store.ts';
+import { clearRecords, markImportVerified, readImportState, type ImportState } from './record-copy-target.ts';
+import { gateCheckSql, holdPause, readPause, refuseIfPaused, writePause } from './write-gate.ts';
 
 export { buildSearchPlan, type SearchPlan } from './search-sqlite.ts';
 
@@ -64,8 +65,12 @@ export class StoreSqlite extends ReadsThrough implements Store {
     });
   }
 
-  pauseWrites(pause: WritePause): Promise<void> {
-    return this.#inTransaction((_tx, conn) => writePause(conn, pause));
+  pauseWrites(pause: WritePause, options?: PauseOptions): Promise<void> {
+    return this.#inTransaction((_tx, conn) => writePause(conn, pause, options?.leaseSeconds));
+  }
+
+  holdWritePause(since: string, leaseSeconds: number | null): Promise<boolean> {
+    return this.#inTransaction((_tx, conn) => holdPause(conn, since, leaseSeconds));
   }
 
   resumeWrites(): Promise<void> {
@@ -87,6 +92,18 @@ export class StoreSqlite extends ReadsThrough implements Store {
 
   importRecords(lines: AsyncIterable<string> | Iterable<string>, options?: ImportOptions): Promise<ImportResult> {
     return importRecords((work) => this.#inTransaction((_tx, conn) => work(conn)), lines, options);
+  }
+
+  importState(): Promise<ImportState> {
+    return this.#inTransaction((_tx, conn) => readImportState(conn), 'BEGIN DEFERRED');
+  }
+
+  markImportVerified(at: string): Promise<boolean> {
+    return this.#inTransaction((_tx, conn) => markImportVerified(conn, at));
+  }
+
+  clearRecords(): Promise<void> {
+    return this.#inTransaction((_tx, conn) => clearRecords(conn));
   }
 
   #inTransaction<T>(work: (tx: StoreTx, conn: Conn) => Promise<T>, begin: Begin = 'BEGIN IMMEDIATE'): Promise<T> {

@@ -3,6 +3,7 @@ import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
 import type { RoomEvent } from '../domain/events.ts';
 import type { Account, Boost, Membership, Message, Role, Room, RoomForMember, SearchHit, Session, User } from '../domain/types.ts';
 import type { ExportOptions, ExportResult } from './record-export.ts';
+import type { ImportState } from './record-copy-target.ts';
 import type { ImportOptions, ImportResult } from './record-import.ts';
 
 /**
@@ -21,7 +22,13 @@ export interface Store extends StoreReads {
    * Pauses writes (write-gate.ts): gated transactions are refused with `migrating` from now
    * on, and it resolves once none that began before is still open.
    */
-  pauseWrites(pause: WritePause): Promise<void>;
+  pauseWrites(pause: WritePause, options?: PauseOptions): Promise<void>;
+  /**
+   * Renews the lease of the pause made at `since` for `leaseSeconds`, or ends its lease (null),
+   * leaving writes paused with no end. False, changing nothing, when that pause no longer holds:
+   * resumed, replaced by another, or its lease lapsed (writes may have been taken since).
+   */
+  holdWritePause(since: string, leaseSeconds: number | null): Promise<boolean>;
   resumeWrites(): Promise<void>;
   /** The pause in force, or null. */
   writePause(): Promise<WritePause | null>;
@@ -40,6 +47,12 @@ export interface Store extends StoreReads {
    * same stream given again resumes after them.
    */
   importRecords(lines: AsyncIterable<string> | Iterable<string>, options?: ImportOptions): Promise<ImportResult>;
+  /** Whether this store has records, and what the import that loaded them says (record-copy-target.ts). */
+  importState(): Promise<ImportState>;
+  /** Marks the finished import as verified against its source; false when no import has finished. */
+  markImportVerified(at: string): Promise<boolean>;
+  /** Deletes every record and the import's marker, so a copy can start again from nothing. */
+  clearRecords(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,6 +66,13 @@ export interface WritePause {
   readonly since: string;
   /** Why, for the log and `hearth writes status` (not shown to clients). */
   readonly reason: string;
+  /** When a pause with a lease lapses unless it is renewed (ISO time); a pause without one holds until resumed. */
+  readonly leaseUntil?: string;
+}
+
+export interface PauseOptions {
+  /** The pause lapses by itself this many seconds from now, unless holdWritePause renews it. */
+  readonly leaseSeconds?: number;
 }
 
 export interface PoolStats {

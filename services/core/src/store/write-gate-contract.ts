@@ -52,4 +52,45 @@ export function writeGateTests(test: StoreTest): void {
     await store.exportRecords((line) => void lines.push(line));
     assert.ok(!lines.some((line) => line.includes('write_gate') || line.includes(PAUSE.reason)));
   });
+
+  test('a pause with a lease holds while it is renewed, and says until when', async (store) => {
+    await store.pauseWrites(PAUSE, { leaseSeconds: 60 });
+    const pause = await store.writePause();
+    assert.equal(pause?.reason, PAUSE.reason);
+    assert.ok(pause?.leaseUntil !== undefined && Date.parse(pause.leaseUntil) > Date.now() + 50_000, JSON.stringify(pause));
+    await assert.rejects(addUser(store, 'refused', { gated: true }), isPaused);
+    assert.equal(await store.holdWritePause(PAUSE.since, 60), true);
+    await assert.rejects(addUser(store, 'still refused', { gated: true }), isPaused);
+  });
+
+  test('a lease that lapsed opens the gate by itself, and can no longer be renewed', async (store) => {
+    await store.pauseWrites(PAUSE, { leaseSeconds: 0.2 });
+    await assert.rejects(addUser(store, 'refused', { gated: true }), isPaused);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(await store.writePause(), null);
+    await addUser(store, 'taken', { gated: true });
+    assert.equal(await store.holdWritePause(PAUSE.since, 60), false);
+    assert.equal(await store.writePause(), null, 'a lapsed lease is not brought back');
+  });
+
+  test('a lease ended (null) leaves writes paused with no end; only that pause can be held', async (store) => {
+    await store.pauseWrites(PAUSE, { leaseSeconds: 60 });
+    assert.equal(await store.holdWritePause('2025-01-01T02:00:00.000Z', null), false, 'another pause');
+    assert.equal(await store.holdWritePause(PAUSE.since, null), true);
+    assert.deepEqual(await store.writePause(), PAUSE);
+    await assert.rejects(addUser(store, 'refused', { gated: true }), isPaused);
+    assert.equal(await store.holdWritePause(PAUSE.since, 60), false, 'a pause with no lease is not given one');
+  });
+
+  test('a pause without a lease replaces one with a lease; a resume ends both', async (store) => {
+    await store.pauseWrites(PAUSE, { leaseSeconds: 0.1 });
+    await store.pauseWrites(PAUSE);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(await store.writePause(), PAUSE);
+    await store.pauseWrites(PAUSE, { leaseSeconds: 60 });
+    await store.resumeWrites();
+    assert.equal(await store.writePause(), null);
+    assert.equal(await store.holdWritePause(PAUSE.since, 60), false);
+    await addUser(store, 'after', { gated: true });
+  });
 }

@@ -13,6 +13,10 @@ import type { TransactionOptions, WritePause } from './store.ts';
  * gate open is still to commit, and a snapshot taken then holds every acknowledged write. A
  * command that comes while the pause is being written waits for it and then sees it (READ
  * COMMITTED re-reads a row a lock waited for). SQLite runs one transaction at a time.
+ *
+ * A pause may have a lease (hearth migrate's): it lapses by itself at lease_expires_at unless
+ * renewed, so a copy killed mid-way does not leave writes refused for good. The gate reads the
+ * expiry in the same query, against the database's own clock, so a lapsed lease costs nothing.
  */
 
 /**
@@ -25,19 +29,43 @@ export const GATED: TransactionOptions = { gated: true };
 /** How long a client is told to wait before trying a write again. */
 export const PAUSED_RETRY_AFTER_S = 10;
 
+/** The database's clock, as each dialect keeps a lease's expiry: the gate and the lease read one clock. */
+function nowSql(dialect: Dialect): string {
+  return dialect.name === 'postgres' ? 'statement_timestamp()' : "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+}
+
+/** The expiry of a lease of `?` seconds from now, in the database's clock. */
+function leaseEndSql(dialect: Dialect): string {
+  return dialect.name === 'postgres' ? 'statement_timestamp() + make_interval(secs => ?)' : "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ? || ' seconds')";
+}
+
+/**
+ * The gate row, with whether its lease has lapsed: computed in the same query, so the gate still
+ * costs one round trip (PostgreSQL's GATED_BEGIN), and the row is locked whether the pause holds
+ * or has lapsed, so a pause that renews it still waits for every transaction that read it.
+ */
+function gateRowSql(dialect: Dialect): string {
+  return `SELECT paused_since, reason, lease_expires_at, (lease_expires_at IS NOT NULL AND lease_expires_at <= ${nowSql(dialect)}) AS lapsed FROM write_gate WHERE singleton = 1`;
+}
+
 export function gateCheckSql(dialect: Dialect): string {
-  return `SELECT paused_since, reason FROM write_gate WHERE singleton = 1${dialect.name === 'postgres' ? ' FOR SHARE' : ''}`;
+  return `${gateRowSql(dialect)}${dialect.name === 'postgres' ? ' FOR SHARE' : ''}`;
 }
 
 interface GateRow {
   readonly paused_since: string | null;
   readonly reason: string | null;
+  readonly lease_expires_at: string | null;
+  /** PostgreSQL's boolean, SQLite's 0/1. */
+  readonly lapsed: boolean | number | null;
 }
 
-/** The pause the gate row says, or null when writes are open. */
+/** The pause the gate row says, or null when writes are open: never paused, resumed, or a lease that lapsed. */
 export function pauseOf(row: GateRow | undefined): WritePause | null {
   if (row?.paused_since === null || row?.paused_since === undefined) return null;
-  return { since: row.paused_since, reason: row.reason ?? '' };
+  if (row.lapsed === true || row.lapsed === 1) return null;
+  const pause = { since: row.paused_since, reason: row.reason ?? '' };
+  return row.lease_expires_at === null ? pause : { ...pause, leaseUntil: row.lease_expires_at };
 }
 
 /** Throws `migrating` when the gate row says writes are paused. */
@@ -48,10 +76,40 @@ export function refuseIfPaused(row: GateRow | undefined): void {
 }
 
 export async function readPause(sql: Conn): Promise<WritePause | null> {
-  return pauseOf(await sql.row<GateRow>('SELECT paused_since, reason FROM write_gate WHERE singleton = 1'));
+  return pauseOf(await sql.row<GateRow>(gateRowSql(sql.dialect)));
 }
 
-/** Sets or clears the pause; in PostgreSQL, waits for the gated transactions that read the gate open. */
-export async function writePause(sql: Conn, pause: WritePause | null): Promise<void> {
-  await sql.run('UPDATE write_gate SET paused_since = ?, reason = ? WHERE singleton = 1', pause?.since ?? null, pause?.reason ?? null);
+/**
+ * Sets or clears the pause; in PostgreSQL, waits for the gated transactions that read the gate
+ * open. With `leaseSeconds` the pause lapses by itself unless holdPause renews it.
+ */
+export async function writePause(sql: Conn, pause: WritePause | null, leaseSeconds?: number): Promise<void> {
+  const since = pause?.since ?? null;
+  const reason = pause?.reason ?? null;
+  if (leaseSeconds === undefined) {
+    await sql.run('UPDATE write_gate SET paused_since = ?, reason = ?, lease_expires_at = NULL WHERE singleton = 1', since, reason);
+    return;
+  }
+  await sql.run(
+    `UPDATE write_gate SET paused_since = ?, reason = ?, lease_expires_at = ${leaseEndSql(sql.dialect)} WHERE singleton = 1`,
+    since,
+    reason,
+    leaseSeconds,
+  );
+}
+
+/**
+ * Renews the lease of the pause made at `since` (`leaseSeconds`), or makes it a pause with no
+ * end (null). False when that pause no longer holds: resumed, replaced, or its lease lapsed, in
+ * which case writes may have been taken meanwhile and the pause is left as it is.
+ */
+export async function holdPause(sql: Conn, since: string, leaseSeconds: number | null): Promise<boolean> {
+  const end = leaseSeconds === null ? 'NULL' : leaseEndSql(sql.dialect);
+  const params = leaseSeconds === null ? [since] : [leaseSeconds, since];
+  const changed = await sql.run(
+    `UPDATE write_gate SET lease_expires_at = ${end}
+     WHERE singleton = 1 AND paused_since = ? AND lease_expires_at IS NOT NULL AND lease_expires_at > ${nowSql(sql.dialect)}`,
+    ...params,
+  );
+  return changed === 1;
 }

@@ -15,6 +15,7 @@ describe('parseCommand', () => {
     [['writes', 'pause', '--reason=copy'], { kind: 'writes', action: 'pause', reason: 'copy' }],
     [['writes', 'resume'], { kind: 'writes', action: 'resume' }],
     [['writes', 'status'], { kind: 'writes', action: 'status' }],
+    [['migrate'], { kind: 'migrate' }],
     [['--help'], { kind: 'help' }],
     [['help'], { kind: 'help' }],
   ];
@@ -34,6 +35,7 @@ describe('parseCommand', () => {
     [['writes', 'pause', '--reason', ' '], /needs --reason TEXT/],
     [['writes', 'pause', '--reason', 'a', 'b'], /takes only --reason TEXT/],
     [['writes', 'status', 'now'], /takes no arguments \(got now\)/],
+    [['migrate', '--from', 'x'], /hearth migrate takes no arguments \(got --from x\)/],
   ];
   for (const [argv, message] of refused) {
     it(`refuses hearth ${argv.join(' ')}`, () =>

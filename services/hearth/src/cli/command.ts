@@ -12,6 +12,7 @@ export type Command =
   | { readonly kind: 'writes'; readonly action: 'pause'; readonly reason: string }
   | BackupCommand
   | RestoreCommand
+  | { readonly kind: 'migrate' }
   | { readonly kind: 'help' };
 
 export class UsageError extends Error {
@@ -31,16 +32,26 @@ export const USAGE = `usage:
          [--location-file FILE]                     print where it is last (and write it to FILE)
   hearth restore --from FILE|s3://bucket/key        load an archive into an empty store, verified
                                                     (S3: HEARTH_S3_ENDPOINT, AWS_ACCESS_KEY_ID…; docs/operations.md)
+  hearth migrate                                    copy the source store (HEARTH_SOURCE_DATABASE_URL, or hearth.db in
+                                                    HEARTH_SOURCE_DATA_DIR) into this one, writes on it paused, and verify;
+                                                    progress as JSON lines; run it again to resume or to check it is done
 The store is the one the server would use: HEARTH_DATABASE_URL, or hearth.db in HEARTH_DATA_DIR.`;
 
 const FILE_OPTION = { export: '--out', import: '--in' } as const;
 
+/** The commands whose arguments their own parser reads. */
+const SUBCOMMANDS: Readonly<Record<string, (args: readonly string[]) => Command>> = {
+  writes: (args) => writesCommand(args),
+  backup: (args) => orUsageError(parseBackupArgs(args)),
+  restore: (args) => orUsageError(parseRestoreArgs(args)),
+  migrate: (args) => migrateCommand(args),
+};
+
 export function parseCommand(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   if (first === 'help' || first === '--help' || first === '-h') return { kind: 'help' };
-  if (first === 'writes') return writesCommand(rest);
-  if (first === 'backup') return orUsageError(parseBackupArgs(rest));
-  if (first === 'restore') return orUsageError(parseRestoreArgs(rest));
+  const subcommand = first !== undefined && Object.hasOwn(SUBCOMMANDS, first) ? SUBCOMMANDS[first] : undefined;
+  if (subcommand !== undefined) return subcommand(rest);
   if (first !== 'export' && first !== 'import') return { kind: 'serve', argv };
   const file = fileOption(first, rest);
   return first === 'export' ? { kind: 'export', out: file } : { kind: 'import', input: file };
@@ -76,4 +87,10 @@ function writesCommand(args: readonly string[]): Command {
   }
   if (action !== 'pause') throw new UsageError('hearth writes needs pause, resume or status');
   return { kind: 'writes', action: 'pause', reason: onlyOption('hearth writes pause', '--reason TEXT', rest) };
+}
+
+/** Both stores come from the environment, as the operator's Job gives them. */
+function migrateCommand(args: readonly string[]): Command {
+  if (args.length > 0) throw new UsageError(`hearth migrate takes no arguments (got ${args.join(' ')})`);
+  return { kind: 'migrate' };
 }

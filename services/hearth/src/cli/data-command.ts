@@ -1,22 +1,36 @@
 import type { StoreConfig } from '@hearth/core';
 import { runArchiveCommand, type ArchiveContext } from './archive.ts';
 import type { Command } from './command.ts';
+import { runMigrateCommand } from './migrate.ts';
+import { leaseTimingOf, sourceStoreOf } from './migrate-stores.ts';
 import { runRecordsCommand } from './records.ts';
 import type { CliStreams } from './store-command.ts';
 import { runWritesCommand } from './writes.ts';
 
-/** The commands that work on the store rather than serve: export, import, writes, backup, restore. */
+/** The commands that work on the store rather than serve: export, import, writes, backup, restore, migrate. */
 export type DataCommand = Exclude<Command, { kind: 'serve' | 'help' }>;
 
+/** The environment, for the commands that read more than the store from it (hearth migrate's source). */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** What the commands read beside their store: the archive's settings, and the environment (hearth migrate's source). */
+export interface DataContext extends Omit<ArchiveContext, 'store'> {
+  readonly env: Environment;
+}
+
 /** Runs a data command and returns its exit status (store-command.ts says how it fails). */
-export function runDataCommand(command: DataCommand, store: StoreConfig, streams: CliStreams, archive: Omit<ArchiveContext, 'store'>): Promise<number> {
+export async function runDataCommand(command: DataCommand, store: StoreConfig, streams: CliStreams, context: DataContext): Promise<number> {
+  const { env, ...archive } = context;
   switch (command.kind) {
     case 'writes':
       return runWritesCommand(command, store, streams);
     case 'backup':
     case 'restore':
       return runArchiveCommand(command, { ...archive, store }, streams);
-    default:
+    case 'migrate':
+      return runMigrateCommand(store, sourceStoreOf(env, process.cwd()), streams, leaseTimingOf(env));
+    case 'export':
+    case 'import':
       return runRecordsCommand(command, store, streams);
   }
 }

@@ -42,8 +42,8 @@ export async function runOnStore(command: StoreCommand, work: (store: Store) => 
 }
 
 /** Opening a SQLite file creates it: a mistyped HEARTH_DATA_DIR would be an empty, valid store. */
-async function refuseMissingDatabase(file: string): Promise<void> {
+export async function refuseMissingDatabase(file: string, dirVariable = 'HEARTH_DATA_DIR', urlVariable = 'HEARTH_DATABASE_URL'): Promise<void> {
   await access(file).catch(() => {
-    throw new Error(`there is no database at ${file}: set HEARTH_DATA_DIR to the directory that holds hearth.db, or HEARTH_DATABASE_URL`);
+    throw new Error(`there is no database at ${file}: set ${dirVariable} to the directory that holds hearth.db, or ${urlVariable}`);
   });
 }

@@ -27,5 +27,8 @@ async function applyWrites(command: WritesCommand, store: Store): Promise<string
     return 'writes open';
   }
   const pause = await store.writePause();
-  return pause === null ? 'writes open' : `writes paused since ${pause.since}: ${pause.reason}`;
+  if (pause === null) return 'writes open';
+  // A lease (hearth migrate's) ends by itself unless renewed: say when.
+  const lease = pause.leaseUntil === undefined ? '' : ` (until ${pause.leaseUntil} unless renewed)`;
+  return `writes paused since ${pause.since}: ${pause.reason}${lease}`;
 }
