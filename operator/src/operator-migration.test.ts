@@ -268,6 +268,38 @@ describe('tier migrations on a real API server', { timeout: suiteTimeoutMs(targe
   );
 
   it(
+    'cancelled while the new services start: they are pruned, the embedded tier serves, and the status says its store stays read-only',
+    onTheTestControlPlane,
+    async () => {
+      await readyHearth(examples.embedded, 'delta');
+      await patchSpec('delta', { tier: 'single' });
+      await reachStage('delta', 'StartingBackends');
+      await markReady('delta');
+      await reachStage('delta', 'Copying');
+      const job = await onlyJob('delta');
+      await jobs.podEnded(job, 'succeeded', ['{"stage":"done","copied":240,"total":240}']);
+      await jobs.setJobStatus(job, 'succeeded');
+      await reachStage('delta', 'StartingServices');
+      for (const service of servicesOf('delta')) await eventually(`Deployment ${service}`, () => exists('deployment', service), 20_000, 200);
+
+      await patchSpec('delta', { tier: 'embedded' });
+      const cancelled = await reachStage('delta', 'Cancelled');
+      assert.equal(cancelled.reason, 'SourceLeftPaused');
+      for (const service of servicesOf('delta'))
+        await eventually(`Deployment ${service} pruned`, async () => !(await exists('deployment', service)), 20_000, 200);
+      await eventually('the Job deleted', async () => (await jobs.jobsOf('delta')).length === 0, 20_000, 200);
+      assert.equal(await serviceSelector('delta'), 'all');
+      assert.deepEqual((await tierAndPhase('delta'))[0], 'embedded');
+      await eventually(
+        'a MigrationCancelled Warning',
+        async () => (await eventsOf('delta')).some((event) => event.type === 'Warning' && event.reason === 'MigrationCancelled'),
+        10_000,
+        200,
+      );
+    },
+  );
+
+  it(
     'single → clustered with CloudNativePG, deleteOldData: the Cluster first, the copy, the switch, the single PostgreSQL and its volume gone',
     onTheTestControlPlane,
     async () => {
