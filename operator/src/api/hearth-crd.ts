@@ -5,6 +5,7 @@
 // `{}` so that its own defaults show on every stored object; a block only some tiers use
 // (services, database, nats, redis, ingress) has no default, and its fields are defaulted only
 // when the user writes it. Rules: every CEL message names the field it is about.
+import { backupScheduleField } from './archive-schema.ts';
 import { booleanField, enumField, integerField, objectField, quantityField, stringField, type JsonSchema, type ValidationRule } from './json-schema.ts';
 import {
   defaultBackendImages,
@@ -522,6 +523,11 @@ function migrationStatusField(): JsonSchema {
   );
 }
 
+/** The spec of a Hearth; a HearthRestore holds one too (hearth-backup-crd.ts). */
+export function hearthSpecField(): JsonSchema {
+  return specField();
+}
+
 function specField(): JsonSchema {
   const rules = tierCountRules();
   return objectField(
@@ -541,6 +547,7 @@ function specField(): JsonSchema {
       features: featuresField(),
       paused: booleanField('Stop reconciling: the operator changes nothing until this is false again.', false),
       migration: migrationField(),
+      backup: backupScheduleField(),
     },
     { default: {}, 'x-kubernetes-validations': rules },
   );

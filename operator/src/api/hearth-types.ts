@@ -1,6 +1,7 @@
 // The Hearth resource as it travels to and from the API server (DESIGN §3). The CRD schema in
 // hearth-crd.ts describes the same shape; hearth-sample.ts and its test keep the two in step.
 import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { BackupScheduleSpec } from './hearth-backup-types.ts';
 
 export const hearthGroup = 'hearth.dev';
 export const hearthApiVersion = 'v1alpha1';
@@ -129,6 +130,8 @@ export interface HearthSpec {
   features?: FeaturesSpec;
   /** Defaulted: false. */
   paused?: boolean;
+  /** Scheduled backups: a CronJob (backup/). */
+  backup?: BackupScheduleSpec;
   /** Defaulted: `{}` with its fields defaulted. */
   migration?: MigrationSpec;
 }

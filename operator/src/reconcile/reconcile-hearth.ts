@@ -13,6 +13,7 @@ import {
   type StepResult,
 } from '@hearth/kube-runtime';
 import type { Hearth, HearthStatus } from '../api/index.ts';
+import { ensureBackupScheduleStep } from '../backup/backup-schedule.ts';
 import { desiredObjects, stageEvent, type DesiredTier, type MigrationPhase, type StorageRefusal, type TierError } from '../tiers/index.ts';
 import { ensureApplied, liveObject } from './apply.ts';
 import { ensureClaimChanges, storageRefusalOf, withLiveClaimTemplates } from './claims.ts';
@@ -70,7 +71,8 @@ interface ObjectsOutcome {
  * The chain of a live Hearth, in the order that matters: the finalizer before anything is made;
  * paused Hearths stop after it; the objects only once the tier could be built; a migration's next
  * stage once the objects of its current one are applied; monitoring after the objects it scrapes;
- * the status last, saying what the steps found.
+ * spec.backup's CronJob after the objects whose store it reads; the status last, saying what the
+ * steps found.
  */
 export const hearthSteps: readonly ReconcileStep<HearthReconcile>[] = [
   ensureFinalizerStep,
@@ -79,6 +81,7 @@ export const hearthSteps: readonly ReconcileStep<HearthReconcile>[] = [
   ensureObjectsStep,
   ensureMigrationStep,
   ensureMonitoringStep,
+  ensureBackupScheduleStep,
   ensureReported,
 ];
 

@@ -23,7 +23,7 @@ export type BackendName = (typeof backendNames)[number];
  * process), a bundled backend, the session key both tiers share, the monitoring objects
  * spec.observability asks for, or a tier migration's copy Job.
  */
-export type Component = HearthTarget | BackendComponent | 'session' | 'monitoring' | 'migration';
+export type Component = HearthTarget | BackendComponent | 'session' | 'monitoring' | 'migration' | 'backup' | 'restore';
 
 /** The components that run a `hearth --target` process, each serving GET /metrics on its HTTP port. */
 export const hearthTargets = ['all', 'gateway', 'realtime', 'messaging'] as const satisfies readonly ('all' | HearthServiceName)[];
