@@ -508,7 +508,7 @@ function migrationStatusField(): JsonSchema {
       from: enumField('The tier the data is copied from.', hearthTiers),
       to: enumField('The tier the data is copied to.', hearthTiers),
       stage: enumField(
-        'StartingBackends, Copying, Verifying, Switching (Service and Ingress move, status.tier changes), ScalingDown (the old tier), then Succeeded; or Failed (the old tier serves, writable), or Cancelled (spec.tier went back).',
+        'StartingBackends, Copying, Verifying, StartingServices (the new tier’s services come up beside the old tier, which serves), Switching (Service and Ingress move, status.tier changes), ScalingDown (the old tier), then Succeeded; or Failed (the old tier serves, writable), or Cancelled (spec.tier went back).',
         migrationStages,
       ),
       copied: count('Records copied so far (the copy Job’s progress), when known.'),

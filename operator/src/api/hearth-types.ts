@@ -32,7 +32,17 @@ export const tierMoves = [
  * Where a tier migration is (status.migration.stage), in the order they come. Failed and Cancelled
  * end a migration that has not switched; Succeeded one that has.
  */
-export const migrationStages = ['StartingBackends', 'Copying', 'Verifying', 'Switching', 'ScalingDown', 'Succeeded', 'Failed', 'Cancelled'] as const;
+export const migrationStages = [
+  'StartingBackends',
+  'Copying',
+  'Verifying',
+  'StartingServices',
+  'Switching',
+  'ScalingDown',
+  'Succeeded',
+  'Failed',
+  'Cancelled',
+] as const;
 export type MigrationStage = (typeof migrationStages)[number];
 
 /** Set to any new value on a Hearth whose migration Failed: the copy runs again (a new Job). */

@@ -14,7 +14,7 @@ import {
 } from '@hearth/kube-runtime';
 import type { Hearth, HearthStatus } from '../api/index.ts';
 import { ensureBackupScheduleStep } from '../backup/backup-schedule.ts';
-import { desiredObjects, stageEvent, type DesiredTier, type StorageRefusal, type TierError } from '../tiers/index.ts';
+import { desiredObjects, stageEvent, type DesiredTier, type MigrationPhase, type StorageRefusal, type TierError } from '../tiers/index.ts';
 import { ensureApplied, liveObject } from './apply.ts';
 import { ensureClaimChanges, storageRefusalOf, withLiveClaimTemplates } from './claims.ts';
 import type { ReconcileContext } from './context.ts';
@@ -190,7 +190,7 @@ async function reportMigration(ctx: ReconcileContext, hearth: Hearth, desired: D
     const event = stageEvent(outcome.status.migration);
     await ctx.events.record(hearth, event.type, event.reason, event.message);
   }
-  if (entered && desired.migration.kind !== migrationPhaseAfter(outcome.status)) return requeue(0, 'the migration entered a new stage');
+  if (entered && migrationBuild(desired.migration) !== migrationPhaseAfter(outcome.status)) return requeue(0, 'the migration entered a new stage');
   return isMigrating(outcome.status) ? requeue(ctx.notReadyRequeueMs, 'a migration runs') : undefined;
 }
 
@@ -206,10 +206,16 @@ function isMigrating(status: HearthStatus): boolean {
   return stage !== undefined && stage !== 'Succeeded' && stage !== 'Failed' && stage !== 'Cancelled';
 }
 
-/** What the builders make of the status just written: a switch or scale-down needs another pass. */
+/** What the builders made of a migration: the new tier's services start within the copying phase. */
+function migrationBuild(phase: MigrationPhase): string {
+  return phase.kind === 'copying' && phase.startServices ? 'startingServices' : phase.kind;
+}
+
+/** What the builders make of the status just written: starting the services, a switch or a scale-down needs another pass. */
 function migrationPhaseAfter(status: HearthStatus): string {
   const stage = status.migration?.stage;
   if (stage === 'Switching' || stage === 'ScalingDown') return 'switched';
+  if (stage === 'StartingServices') return 'startingServices';
   return stage === 'StartingBackends' || stage === 'Copying' || stage === 'Verifying' ? 'copying' : 'none';
 }
 
