@@ -43,8 +43,9 @@ export function desiredPostgres(hearth: Hearth, ctx: TierContext): DesiredObject
     name: objectNames(hearth.metadata.name ?? '').backends.postgres,
     image: backendImage(hearth, ctx, 'postgres'),
     port: postgresPort,
-    // A tier migration's copy Job reads from it (single → clustered) or writes to it (embedded → single).
-    admit: ['migration'],
+    // A tier migration's copy Job reads from it (single → clustered) or writes to it (embedded → single);
+    // the rotation Job changes its password (postgres-password-job.ts).
+    admit: ['migration', 'rotation'],
     user: imageUsers.postgres,
     container: {
       env: [
