@@ -5,6 +5,7 @@
 // deleting the credentials Secret and creating it again must find it made again from the pending
 // one, not reported lost.
 import type { V1Job, V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { KubeObject } from '@hearth/kube-runtime';
 import type { Hearth } from '../api/index.ts';
 import {
   buildPendingPasswordSecret,
@@ -23,6 +24,7 @@ import {
   rotationRequest,
   rotationFailedMessage,
   rotationRequestAnnotation,
+  toSelector,
   type GeneratedSecret,
   type ObservedPasswordJob,
   type ObservedPasswordSecret,
@@ -30,9 +32,8 @@ import {
   type PostgresRotationFindings,
   type SecretData,
 } from '../tiers/index.ts';
-import { hearthName, hearthNamespace, liveObjects, type ReconcileContext } from './context.ts';
+import { hearthName, hearthNamespace, isOwnedBy, liveObjects, type ReconcileContext } from './context.ts';
 import { pathOf } from './kinds.ts';
-import { ownedObjects } from './prune.ts';
 import { dataOf, requestedSecret } from './secrets-rotation.ts';
 
 /** The PostgreSQL credentials as the rotation leaves them, when it replaced them: the checksum's input. */
@@ -45,6 +46,7 @@ export async function ensurePostgresPasswordRotation(
   const secret = secrets.find((candidate) => candidate.opensVolumesOf !== undefined);
   if (secret === undefined) return made;
   const findings = await observe(ctx, hearth, secret);
+  if (findings === undefined) return made;
   const scope: RotationScope = { ctx, hearth, secret, pending: findings.pending };
   for (const action of decidePostgresRotation(findings)) {
     const data = await act(scope, action);
@@ -53,22 +55,39 @@ export async function ensurePostgresPasswordRotation(
   return made;
 }
 
-async function observe(ctx: ReconcileContext, hearth: Hearth, secret: GeneratedSecret): Promise<PostgresRotationFindings> {
+/** What the rotation decides by; undefined when nothing is asked nor under way. */
+async function observe(ctx: ReconcileContext, hearth: Hearth, secret: GeneratedSecret): Promise<PostgresRotationFindings | undefined> {
   const namespace = hearthNamespace(hearth);
+  const pendingName = pendingPasswordSecretName(hearthName(hearth));
+  const live = await liveObjects(ctx, 'Secret', namespace, instanceLabels(hearthName(hearth)));
+  const wanted = wantedRequest(hearth, secret, live);
+  const cachedJobs = await rotationJobs(hearth, liveObjects(ctx, 'Job', namespace, instanceLabels(hearthName(hearth))));
+  // The cache says nothing is asked or under way: no Secret's data to read, so a steady Hearth costs
+  // no request. Credentials it does not show may have been deleted for a replacement: looked at.
+  const names = new Set(live.map((object) => object.metadata?.name));
+  if (wanted === undefined && cachedJobs.length === 0 && !names.has(pendingName) && names.has(secret.name)) return undefined;
+  // From the API server: just after a restart the cache may not show the Job yet, and a step
+  // decided without it could leave deleted credentials reported lost.
+  const jobs = await rotationJobs(hearth, ctx.client.list(pathOf('Job', namespace), toSelector(instanceLabels(hearthName(hearth)))));
   const credentials = (await ctx.client.get(pathOf('Secret', namespace, secret.name))) as V1Secret | undefined;
-  const pending = (await ctx.client.get(pathOf('Secret', namespace, pendingPasswordSecretName(hearthName(hearth))))) as V1Secret | undefined;
-  const jobs = (await ownedObjects(ctx, hearth, 'Job')).filter((job) => job.metadata?.labels?.[labelKeys.component] === 'rotation') as unknown as V1Job[];
+  const pending = (await ctx.client.get(pathOf('Secret', namespace, pendingName))) as V1Secret | undefined;
   return {
-    wanted: await wantedRequest(ctx, hearth, secret),
+    // The cache may not show yet the request recorded by the step before (a failure, a replacement).
+    wanted: credentials?.metadata?.annotations?.[rotationRequestAnnotation] === wanted ? undefined : wanted,
     credentials: observedSecret(credentials),
     pending: observedSecret(pending),
     jobs: await Promise.all(jobs.map((job) => observeJob(ctx, namespace, job))),
   };
 }
 
-/** The request rotationDecisions asks a new PostgreSQL password for. */
-async function wantedRequest(ctx: ReconcileContext, hearth: Hearth, secret: GeneratedSecret): Promise<string | undefined> {
-  const live = await liveObjects(ctx, 'Secret', hearthNamespace(hearth), instanceLabels(hearthName(hearth)));
+/** The rotation Jobs among `objects` that the Hearth owns. */
+async function rotationJobs(hearth: Hearth, objects: Promise<readonly KubeObject[]>): Promise<V1Job[]> {
+  const owned = (await objects).filter((object) => isOwnedBy(object, hearth) && object.metadata?.labels?.[labelKeys.component] === 'rotation');
+  return owned as unknown as V1Job[];
+}
+
+/** The request rotationDecisions asks a new PostgreSQL password for, by what the live Secrets record. */
+function wantedRequest(hearth: Hearth, secret: GeneratedSecret, live: readonly KubeObject[]): string | undefined {
   const handled = new Map(live.map((object) => [object.metadata?.name ?? '', object.metadata?.annotations?.[rotationRequestAnnotation]]));
   const asked = rotationDecisions(hearth, [secret], handled).some((decision) => decision.action === 'alterPassword');
   return asked ? rotationRequest(hearth) : undefined;
