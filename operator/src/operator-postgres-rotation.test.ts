@@ -4,23 +4,24 @@
 // the Job runs (ALTER ROLE with psql) is tested on a real PostgreSQL in
 // tiers/postgres-password-job.test.ts; here, what the operator does around it: the pending Secret
 // and the Job, the credentials replaced only once the Job succeeded, exactly the services rolled,
-// a failed Job leaving the Secret untouched with a Warning, and a kill -9 at any point resuming.
+// a failed Job leaving the Secret untouched with a Warning, a kill -9 at any point resuming, and
+// the clustered tier's refusal (CloudNativePG's password is CloudNativePG's to rotate).
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, type Child } from '@hearth/harness';
+import { freePort, thirdPartyCrd, type Child } from '@hearth/harness';
 import { eventually } from '@hearth/kube-runtime/testing';
 import type { Condition, Hearth } from './api/index.ts';
 import { e2eTarget, skipUnlessControlPlane, startE2eCluster, suiteTimeoutMs, type E2eCluster } from './e2e-cluster.ts';
 import { migrationKit, type JobItem } from './migration-kit.ts';
-import { operatorTestKit } from './operator-test-support.ts';
+import { examples, operatorTestKit } from './operator-test-support.ts';
 import { dataClaimName } from './tiers/index.ts';
 
 const target = e2eTarget(process.env);
 /** The kit stands in for the Job controller and the kubelet, which a real cluster runs and would contradict. */
 const onTheTestControlPlane = { skip: skipUnlessControlPlane(target, 'plays the Job controller and kubelet') };
-const operatorSettings = { HEARTH_OPERATOR_LEADER_ELECTION: 'false' };
+const operatorSettings = { HEARTH_OPERATOR_LEADER_ELECTION: 'false', HEARTH_OPERATOR_DISCOVERY_SECONDS: '1' };
 const checksumAnnotation = 'hearth.dev/secrets-checksum';
 
 interface KubeEvent {
@@ -50,8 +51,8 @@ describe('rotating the bundled PostgreSQL’s password on a real API server', { 
   const pendingName = `${credentials}-next`;
   const secretOf = (secret: string): Promise<SecretItem> => getJson<SecretItem>('secret', secret);
   const passwordOf = (secret: SecretItem): string => Buffer.from(secret.data?.['password'] ?? '', 'base64').toString();
-  const eventsOf = async (): Promise<KubeEvent[]> =>
-    (await getJson<{ items: KubeEvent[] }>('events', '--field-selector', `involvedObject.name=${name},involvedObject.kind=Hearth`)).items;
+  const eventsOf = async (hearth = name): Promise<KubeEvent[]> =>
+    (await getJson<{ items: KubeEvent[] }>('events', '--field-selector', `involvedObject.name=${hearth},involvedObject.kind=Hearth`)).items;
   const eventCount = async (reason: string): Promise<number> => (await eventsOf()).filter((event) => event.reason === reason).length;
   const condition = async (type: string): Promise<Condition | undefined> => (await kit.hearthOf(name)).status?.conditions?.find((c) => c.type === type);
   const rotationJobs = async (): Promise<JobItem[]> =>
@@ -233,4 +234,36 @@ describe('rotating the bundled PostgreSQL’s password on a real API server', { 
       assert.deepEqual(changed(sums, await checksums()), [`Deployment/${name}-gateway`, `Deployment/${name}-messaging`, `Deployment/${name}-realtime`]);
     },
   );
+  it('the clustered tier: CloudNativePG’s password is refused once per request, with a Warning naming CloudNativePG’s way', onTheTestControlPlane, async () => {
+    await kubectl('apply', '--server-side', '-f', await thirdPartyCrd('cloudNativePG'));
+    await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/clusters.postgresql.cnpg.io');
+    await kit.applyExample(examples.clustered, 'echo');
+    await eventually('the Cluster', () => exists('clusters.postgresql.cnpg.io', 'echo-postgres'), 30_000, 250);
+    // What CloudNativePG makes for the Cluster (no CloudNativePG runs here).
+    await kubectl('create', 'secret', 'generic', 'echo-postgres-app', '--from-literal=username=hearth', '--from-literal=password=made-by-cnpg');
+    await kubectl('annotate', 'hearth', 'echo', 'hearth.dev/rotate-secrets=c1');
+    const refusals = async (): Promise<KubeEvent[]> => (await eventsOf('echo')).filter((event) => event.reason === 'RotationRefused');
+    await eventually(
+      'RotationRefused for CloudNativePG’s Secret',
+      async () => (await refusals()).some((event) => event.message.includes('echo-postgres-app')),
+      30_000,
+      200,
+    );
+    const refused = (await refusals()).find((event) => event.message.includes('echo-postgres-app'));
+    assert.equal(refused?.type, 'Warning');
+    assert.match(refused?.message ?? '', /^Secret echo-postgres-app was not rotated: .*CloudNativePG's way/);
+    assert.ok(!(refused?.message ?? '').includes('made-by-cnpg'), 'no value');
+    const app = await secretOf('echo-postgres-app');
+    assert.equal(app.metadata.annotations?.['hearth.dev/rotation-request'], 'c1', 'recorded, so told once');
+    assert.equal(passwordOf(app), 'made-by-cnpg', 'its data untouched');
+    await moreReconciles(3);
+    assert.equal((await refusals()).filter((event) => event.message.includes('echo-postgres-app')).length, 1);
+    const counts = await getJson<{ items: { reason: string; message: string; count?: number }[] }>(
+      'events',
+      '--field-selector',
+      'involvedObject.name=echo,reason=RotationRefused',
+    );
+    assert.equal(counts.items.find((event) => event.message.includes('echo-postgres-app'))?.count, 1, 'not recorded again');
+    assert.equal((await getJson<{ items: unknown[] }>('jobs', '-l', 'app.kubernetes.io/instance=echo,app.kubernetes.io/component=rotation')).items.length, 0);
+  });
 });
