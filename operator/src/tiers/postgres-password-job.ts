@@ -111,8 +111,9 @@ export function buildPostgresPasswordJob(hearth: Hearth, ctx: TierContext, pendi
 
 /**
  * The pending Secret: `generated` (a credentials Secret just built with a new password, marked
- * with its request) under the pending name, owned by the Hearth (it goes with it; the credentials
- * do not, see secrets.ts).
+ * with its request) under the pending name, owned by the Hearth. Like the credentials it is marked
+ * generated, so a Hearth deleted mid-rotation with spec.storage.retainOnDelete keeps it with them
+ * (the finalizer takes the owner reference off): one of the two is the password in force.
  */
 export function buildPendingPasswordSecret(hearth: Hearth, generated: V1Secret): V1Secret {
   const meta = objectMeta(hearth, pendingPasswordSecretName(hearth.metadata.name ?? ''), generated.metadata?.labels ?? {}, generated.metadata?.annotations);
