@@ -130,6 +130,51 @@ interface ClusteredVsSingle extends Written {
   readonly ratios: { readonly throughputOneRoom: number; readonly throughputManyRooms: number; readonly fanoutP99: number | null };
 }
 
+interface Rate {
+  readonly seconds: number;
+  readonly recordsPerSecond: number;
+}
+
+interface Records extends Written {
+  readonly messages: number;
+  readonly records: number;
+  readonly archiveMiBPer100kMessages: number;
+  readonly exportSqlite: Rate;
+  readonly importPostgres: Rate;
+  readonly exportPostgres: Rate;
+  readonly importSqlite: Rate;
+}
+
+interface Backup extends Written {
+  readonly messages: number;
+  readonly archiveMiBPer100kMessages: number;
+  readonly compressionRatio: number;
+  readonly backupSqlite: Rate;
+  readonly restorePostgres: Rate;
+  readonly restoreSqlite: Rate;
+}
+
+interface Migration extends Written {
+  readonly messages: number;
+  readonly steps: readonly {
+    readonly from: string;
+    readonly to: string;
+    readonly records: number;
+    readonly migrateMs: number;
+    readonly recordsPerSecond: number;
+    readonly windowMs: number;
+    readonly copyPartMs: number;
+    readonly readsWhilePaused: { readonly ok: number; readonly all: number };
+  }[];
+}
+
+interface SecretRotation extends Written {
+  readonly posters: number;
+  readonly processesRolled: number;
+  readonly runs: readonly { readonly acknowledged: number; readonly failedDuringRoll: number; readonly rollMs: number }[];
+  readonly acknowledgedLost: number;
+}
+
 export interface Results {
   readonly startup: Startup;
   readonly delivery: Delivery;
@@ -138,6 +183,10 @@ export interface Results {
   readonly operatorScale: OperatorScale;
   readonly clusteredFailover: ClusteredFailover;
   readonly clusteredVsSingle: ClusteredVsSingle;
+  readonly records: Records;
+  readonly backup: Backup;
+  readonly migration: Migration;
+  readonly secretRotation: SecretRotation;
 }
 
 const FILES: Record<keyof Results, string> = {
@@ -148,6 +197,10 @@ const FILES: Record<keyof Results, string> = {
   operatorScale: 'operator-scale',
   clusteredFailover: 'clustered-failover',
   clusteredVsSingle: 'clustered-vs-single',
+  records: 'records',
+  backup: 'backup',
+  migration: 'migration',
+  secretRotation: 'secret-rotation',
 };
 
 export async function loadResults(dir = RESULTS_DIR): Promise<Results> {
@@ -360,6 +413,42 @@ function clusteredTier({ clusteredFailover: f, clusteredVsSingle: c }: Results):
   ].join('\n');
 }
 
+const rate = (r: Pick<Rate, 'recordsPerSecond'>): string => `${integer(r.recordsPerSecond)} records/s`;
+
+function movingData({ records, backup, migration, secretRotation: rotation }: Results): string {
+  const rows = [
+    [
+      `\`hearth export\` of ${integer(records.records)} records (${integer(records.messages)} messages), SQLite / PostgreSQL`,
+      `${rate(records.exportSqlite)} / ${rate(records.exportPostgres)}`,
+    ],
+    ['`hearth import` of them, verified, into PostgreSQL / SQLite', `${rate(records.importPostgres)} / ${rate(records.importSqlite)}`],
+    [
+      'records per 100,000 messages, uncompressed / as a `hearth backup` archive',
+      `${records.archiveMiBPer100kMessages} MiB / ${backup.archiveMiBPer100kMessages} MiB`,
+    ],
+    ['`hearth backup` of the SQLite store', rate(backup.backupSqlite)],
+    ['`hearth restore`, the archive checked, then verified, into PostgreSQL / SQLite', `${rate(backup.restorePostgres)} / ${rate(backup.restoreSqlite)}`],
+    ...migration.steps.map((step) => [
+      `\`hearth migrate\` ${step.from} → ${step.to} (${integer(migration.messages)} messages): copy, and writes unavailable (of which until the copy was verified)`,
+      `${rate(step)}; ${ms(step.windowMs)} (${ms(step.copyPartMs)}); reads while paused ${integer(step.readsWhilePaused.ok)} of ${integer(step.readsWhilePaused.all)} answered`,
+    ]),
+    [
+      `database password rotated under ${plural(rotation.posters, 'poster')}, ${plural(rotation.processesRolled, 'process', 'processes')} rolled: failed attempts during each roll (retried), acknowledged posts lost`,
+      `${rotation.runs.map((run) => integer(run.failedDuringRoll)).join(', ')} of about ${integer(rotation.runs[0]?.acknowledged ?? 0)} posts each; ${integer(rotation.acknowledgedLost)} lost`,
+    ],
+  ];
+  return [
+    `**Moving data**: ${sources([
+      ['records', records],
+      ['backup', backup],
+      ['migration', migration],
+      ['secret-rotation', rotation],
+    ])}`,
+    '',
+    table(['figure', 'Hearth'], rows),
+  ].join('\n');
+}
+
 /** The text between the markers. */
 export function renderPerformance(results: Results): string {
   const machines = [...new Set(Object.values(results).map((r: Written) => describeMachine(r.machine)))];
@@ -374,6 +463,8 @@ export function renderPerformance(results: Results): string {
     clusteredTier(results),
     '',
     operatorTier(results),
+    '',
+    movingData(results),
   ].join('\n');
 }
 

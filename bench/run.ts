@@ -1,9 +1,13 @@
+import { runBackup } from './backup.ts';
 import { runClusteredFailover } from './clustered-failover.ts';
 import { runClusteredVsSingle } from './clustered-vs-single.ts';
 import { runDelivery } from './delivery.ts';
 import { runFanout } from './fanout.ts';
+import { runMigration } from './migration.ts';
 import { runOperatorScale } from './operator-scale.ts';
 import { runPostThroughput } from './post-throughput.ts';
+import { runRecords } from './records.ts';
+import { runSecretRotation } from './secret-rotation.ts';
 import { runStartup } from './startup.ts';
 
 /** Runs every benchmark in sequence (`make bench`, which then renders README.md's figures); each also runs alone: node bench/<name>.ts. */
@@ -16,6 +20,10 @@ const benchmarks: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
   ['clustered-vs-single', runClusteredVsSingle],
   ['clustered-failover', runClusteredFailover],
   ['operator-scale', runOperatorScale],
+  ['records', runRecords],
+  ['backup', runBackup],
+  ['migration', runMigration],
+  ['secret-rotation', runSecretRotation],
 ];
 
 for (const [name, run] of benchmarks) {

@@ -89,7 +89,11 @@ describe('backup and restore', { timeout: 300_000 }, () => {
         auth: { oidc: { issuerURL: 'https://idp.example.com', clientSecretRef: { name: 'acme-oidc', key: 'clientSecret' } } },
       }),
     );
-    archive = archiveWritten(await running.runCommand(['backup', '--to', path.join(work, 'archives'), '--spec', spec]));
+    const locationFile = path.join(work, 'termination-log');
+    const backedUp = await running.runCommand(['backup', '--to', path.join(work, 'archives'), '--spec', spec, '--location-file', locationFile]);
+    archive = archiveWritten(backedUp);
+    assert.equal(backedUp.stdout, `${archive}\n`, 'the location, alone on standard output');
+    assert.equal(await readFile(locationFile, 'utf8'), archive, 'and in --location-file, where a Job’s termination message is read');
     assert.match(path.basename(archive), /^hearth-\d{8}T\d{6}\.\d{3}Z\.ndjson\.gz$/);
     const header = JSON.parse(
       gunzipSync(await readFile(archive))

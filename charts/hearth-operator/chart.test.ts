@@ -132,7 +132,7 @@ const owned = ['get', 'list', 'watch', 'create', 'patch', 'delete'];
  * decision. It never GETs a Hearth or its status: reconciles read the informer's cache.
  */
 const expectedGrants: Record<string, readonly string[]> = {
-  'hearth.dev/hearths': ['list', 'watch', 'patch'],
+  'hearth.dev/hearths': ['list', 'watch', 'patch', 'create'],
   'hearth.dev/hearths/status': ['patch'],
   'hearth.dev/hearths/finalizers': ['update'],
   'apps/statefulsets': owned,
@@ -157,6 +157,14 @@ const expectedGrants: Record<string, readonly string[]> = {
   'monitoring.coreos.com/servicemonitors': ['get', 'list', 'create', 'patch', 'delete'],
   'monitoring.coreos.com/podmonitors': ['get', 'list', 'create', 'patch', 'delete'],
   'monitoring.coreos.com/prometheusrules': ['get', 'list', 'create', 'patch', 'delete'],
+  // HearthBackups (watched, status patched; their Jobs and pods are the migration's grants above) and
+  // spec.backup's CronJob (watched by label, applied, deleted).
+  'hearth.dev/hearthbackups': ['get', 'list', 'watch'],
+  'hearth.dev/hearthbackups/status': ['patch'],
+  // HearthRestores (watched, status patched), the HearthBackup they name (get) and the Hearth they create.
+  'hearth.dev/hearthrestores': ['list', 'watch'],
+  'hearth.dev/hearthrestores/status': ['patch'],
+  'batch/cronjobs': owned,
 };
 
 /** The values that turn on everything the chart installs for monitoring the operator. */
@@ -303,7 +311,12 @@ describe('the hearth-operator chart', () => {
     assert.equal(election.metadata.namespace, releaseNamespace);
     assert.deepEqual(election.rules, [
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['hearth-operator'], verbs: ['get', 'update'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        resourceNames: ['hearth-operator', 'hearth-operator-backup', 'hearth-operator-restore'],
+        verbs: ['get', 'update'],
+      },
     ]);
     for (const manifest of [...clusterWide, ...namespaced]) assertNoWildcards(manifest);
   });
@@ -510,6 +523,9 @@ describe('the hearth-operator chart', () => {
       const allowed: string[][] = [
         ['watch', 'hearths.hearth.dev', '-n', 'chat'],
         ['patch', 'hearths.hearth.dev', '--subresource=status', '-n', 'chat'],
+        // A HearthRestore creates its new Hearth.
+        ['create', 'hearths.hearth.dev', '-n', 'chat'],
+        ['delete', 'cronjobs.batch', '-n', 'chat'],
         ['create', 'statefulsets.apps', '-n', 'chat'],
         ['delete', 'deployments.apps', '-n', 'chat'],
         ['create', 'secrets', '-n', 'chat'],
@@ -532,8 +548,8 @@ describe('the hearth-operator chart', () => {
       const refused: string[][] = [
         ['get', 'secrets', '-n', 'kube-system'],
         ['create', 'statefulsets.apps', '-n', 'default'],
-        ['create', 'hearths.hearth.dev', '-n', 'chat'],
         ['delete', 'hearths.hearth.dev', '-n', 'chat'],
+        ['create', 'hearths.hearth.dev', '-n', 'default'],
         ['create', 'persistentvolumeclaims', '-n', 'chat'],
         ['create', 'pods', '-n', 'chat'],
         ['patch', 'jobs.batch', '-n', 'chat'],

@@ -68,6 +68,7 @@ describe('tier migrations on a real API server', { timeout: suiteTimeoutMs(targe
     await reconciled();
     assert.equal(await stageOf(name), stage, why);
   };
+  const servicesOf = (name: string): string[] => ['gateway', 'realtime', 'messaging'].map((service) => `${name}-${service}`);
   const stageOf = async (name: string): Promise<string> => (await migrationOf(name))?.stage ?? '';
   const replicasOf = async (name: string): Promise<number | undefined> => (await statefulSet(name)).spec?.replicas;
   const tierAndPhase = async (name: string): Promise<[string, string]> => {
@@ -132,7 +133,7 @@ describe('tier migrations on a real API server', { timeout: suiteTimeoutMs(targe
     assert.deepEqual([starting.from, starting.to], ['embedded', 'single']);
     assert.match(starting.message ?? '', /StatefulSet alpha-postgres/);
     for (const backend of ['alpha-postgres', 'alpha-nats', 'alpha-redis']) assert.ok(await exists('statefulset', backend), backend);
-    assert.equal(await exists('deployment', 'alpha-gateway'), false, 'the services wait for the switch');
+    assert.equal(await exists('deployment', 'alpha-gateway'), false, 'the services wait for the copy');
     assert.deepEqual(await tierAndPhase('alpha'), ['embedded', 'Migrating']);
     await restartIn('alpha', 'StartingBackends');
     assert.deepEqual(await jobs.jobsOf('alpha'), [], 'no copy before the backends are up');
@@ -162,20 +163,33 @@ describe('tier migrations on a real API server', { timeout: suiteTimeoutMs(targe
     assert.deepEqual([verifying.copied, verifying.total], [240, 240]);
     await restartIn('alpha', 'Verifying');
     await onlyJob('alpha');
+    assert.equal(await exists('deployment', 'alpha-gateway'), false, 'the services wait for the copy');
 
-    // Switching: the Job succeeded; the single tier serves, and the Service named after the Hearth reaches its gateway.
+    // StartingServices: the Job succeeded; the single tier's services come up while the embedded tier serves.
     await jobs.podEnded(job, 'succeeded', []);
     await jobs.setJobStatus(job, 'succeeded');
-    await reachStage('alpha', 'Switching');
+    await reachStage('alpha', 'StartingServices');
+    for (const service of servicesOf('alpha')) await eventually(`Deployment ${service}`, () => exists('deployment', service), 20_000, 200);
+    await eventually(
+      'the message to name a service not ready',
+      async () => /Deployment alpha-(gateway|realtime|messaging): /.test((await migrationOf('alpha'))?.message ?? ''),
+      20_000,
+      200,
+    );
+    assert.deepEqual(await tierAndPhase('alpha'), ['embedded', 'Migrating'], 'status.tier changes only at the switch');
+    assert.equal(await serviceSelector('alpha'), 'all', 'the embedded pod serves until the services are ready');
+    assert.deepEqual(await ingressBackends('alpha'), ['alpha']);
+    await restartIn('alpha', 'StartingServices', 'no switch before the services are ready');
+    assert.equal(await serviceSelector('alpha'), 'all');
+
+    // Switching, once they are: the single tier serves, and the Service named after the Hearth reaches its gateway. With
+    // every new workload ready already, ScalingDown follows at once (a kill -9 in Switching: single → clustered below).
+    await markReady('alpha');
     await eventually('status.tier single', async () => (await tierAndPhase('alpha'))[0] === 'single', 20_000, 200);
-    await eventually('the services', () => exists('deployment', 'alpha-gateway'), 20_000, 200);
     assert.equal(await serviceSelector('alpha'), 'gateway');
     assert.deepEqual(await ingressBackends('alpha'), ['alpha-realtime', 'alpha-gateway']);
-    assert.equal(await replicasOf('alpha'), 1, 'the embedded pod stays until the single tier serves');
-    await restartIn('alpha', 'Switching');
 
     // ScalingDown, then Succeeded: the embedded StatefulSet to 0 pods, then pruned; its volume kept.
-    await markReady('alpha');
     await reachStage('alpha', 'ScalingDown');
     await eventually('the embedded StatefulSet at 0', async () => (await replicasOf('alpha')) === 0, 20_000, 200);
     await restartIn('alpha', 'ScalingDown', 'not done before its pods are gone');
@@ -189,7 +203,7 @@ describe('tier migrations on a real API server', { timeout: suiteTimeoutMs(targe
     assert.equal(await serviceSelector('alpha'), 'gateway');
 
     const reasons = (await eventsOf('alpha')).map((event) => event.reason);
-    for (const stage of ['StartingBackends', 'Copying', 'Verifying', 'Switching', 'ScalingDown', 'Succeeded'])
+    for (const stage of ['StartingBackends', 'Copying', 'Verifying', 'StartingServices', 'Switching', 'ScalingDown', 'Succeeded'])
       assert.ok(reasons.includes(`Migration${stage}`), `Migration${stage} in ${reasons.join(', ')}`);
   });
 
@@ -254,6 +268,38 @@ describe('tier migrations on a real API server', { timeout: suiteTimeoutMs(targe
   );
 
   it(
+    'cancelled while the new services start: they are pruned, the embedded tier serves, and the status says its store stays read-only',
+    onTheTestControlPlane,
+    async () => {
+      await readyHearth(examples.embedded, 'delta');
+      await patchSpec('delta', { tier: 'single' });
+      await reachStage('delta', 'StartingBackends');
+      await markReady('delta');
+      await reachStage('delta', 'Copying');
+      const job = await onlyJob('delta');
+      await jobs.podEnded(job, 'succeeded', ['{"stage":"done","copied":240,"total":240}']);
+      await jobs.setJobStatus(job, 'succeeded');
+      await reachStage('delta', 'StartingServices');
+      for (const service of servicesOf('delta')) await eventually(`Deployment ${service}`, () => exists('deployment', service), 20_000, 200);
+
+      await patchSpec('delta', { tier: 'embedded' });
+      const cancelled = await reachStage('delta', 'Cancelled');
+      assert.equal(cancelled.reason, 'SourceLeftPaused');
+      for (const service of servicesOf('delta'))
+        await eventually(`Deployment ${service} pruned`, async () => !(await exists('deployment', service)), 20_000, 200);
+      await eventually('the Job deleted', async () => (await jobs.jobsOf('delta')).length === 0, 20_000, 200);
+      assert.equal(await serviceSelector('delta'), 'all');
+      assert.deepEqual((await tierAndPhase('delta'))[0], 'embedded');
+      await eventually(
+        'a MigrationCancelled Warning',
+        async () => (await eventsOf('delta')).some((event) => event.type === 'Warning' && event.reason === 'MigrationCancelled'),
+        10_000,
+        200,
+      );
+    },
+  );
+
+  it(
     'single → clustered with CloudNativePG, deleteOldData: the Cluster first, the copy, the switch, the single PostgreSQL and its volume gone',
     onTheTestControlPlane,
     async () => {
@@ -301,6 +347,11 @@ describe('tier migrations on a real API server', { timeout: suiteTimeoutMs(targe
       assert.ok(claim === undefined || claim.metadata.deletionTimestamp !== undefined, 'the old volume deleted (spec.migration.deleteOldData)');
       assert.ok(await exists('clusters.postgresql.cnpg.io', 'charlie-postgres'));
       assert.deepEqual((await tierAndPhase('charlie'))[0], 'clustered');
+      const reasons = (await eventsOf('charlie')).map((event) => event.reason);
+      assert.ok(
+        !reasons.includes('MigrationStartingServices'),
+        'the services keep their names: updated in place at the switch, they pass StartingServices straight through',
+      );
       const deleted = (await eventsOf('charlie')).filter((event) => event.reason === 'Deleted').map((event) => event.message);
       assert.ok(
         deleted.some((message) => message.startsWith('Deleted PersistentVolumeClaim data-charlie-postgres-0')),

@@ -74,7 +74,7 @@ describe('the operator against a real API server', { timeout: suiteTimeoutMs(e2e
     await startOperator('operator-a', metricsPort);
     await eventually(
       'operator-a holds the Lease',
-      async () => (await exists('lease', 'hearth-operator')) && (await metric(/^leader_election_master_status\{/)) === 1,
+      async () => (await exists('lease', 'hearth-operator')) && (await metric(/^leader_election_master_status\{name="hearth"\}/)) === 1,
       30_000,
       200,
     );
@@ -345,7 +345,7 @@ describe('the operator against a real API server', { timeout: suiteTimeoutMs(e2e
     const holder = async (): Promise<string> => (await getJson<{ spec: { holderIdentity?: string } }>('lease', 'hearth-operator')).spec.holderIdentity ?? '';
     assert.equal(await holder(), 'operator-a');
     await new Promise((resolve) => setTimeout(resolve, 6_000));
-    assert.equal(await metric(/^leader_election_master_status\{/, portB), 0);
+    assert.equal(await metric(/^leader_election_master_status\{name="hearth"\}/, portB), 0);
     assert.equal(await metric(/^controller_runtime_reconcile_total\{/, portB), 0, 'the standby reconciled nothing');
     const a = operators[0];
     a?.process.kill('SIGKILL');

@@ -17,15 +17,17 @@ import {
   type InformerOptions,
   type KubeObject,
   type MetricsRegistry,
+  type RequestRecorder,
   type ResourceRef,
 } from '@hearth/kube-runtime';
 import { cloudNativePGGroupVersion, labelKeys, managedBy } from './tiers/index.ts';
 import type { OperatorConfig } from './config.ts';
 import { createGroupDiscovery, createMonitoringDiscovery } from './reconcile/discovery.ts';
-import { createEventRecorder } from './reconcile/events.ts';
+import { createEventRecorder, type EventRecorder } from './reconcile/events.ts';
 import { createHearthReconciler } from './reconcile/reconcile-hearth.ts';
 import { resourceOf, watchedKinds, type OwnedKindName } from './reconcile/kinds.ts';
 import { createKubeClient, type KubeClient } from './reconcile/kube-client.ts';
+import { createArchiveControllers, type BackupControllerOptions, type InformerFactory } from './backup/backup-controller.ts';
 import { createMetadataHttp, createSecretReferenceIndex, secretWatchFieldSelector } from './secret-watch.ts';
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;
@@ -115,6 +117,17 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     onApply: applyCounter(registry),
     log,
   });
+  // HearthBackups and HearthRestores: controllers of their own beside the Hearth's (backup/).
+  const archives = createArchiveControllers(
+    backupControllerOptions(
+      config,
+      { kubeConfig, recordRequest, registry, client, log, events: recorder },
+      {
+        informer: (resource, options) => informerIn(config.namespaces, resource, { ...options, http }),
+        getHearth: (key) => primary.get(key),
+      },
+    ),
+  );
   const controller = createController({
     name: 'hearth',
     primary,
@@ -141,7 +154,54 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
         }
       : {}),
   });
-  return { controller, client, start: () => controller.start(), stop: () => controller.stop() };
+  return {
+    controller,
+    client,
+    start: async () => {
+      await controller.start();
+      for (const archive of archives) await archive.start();
+    },
+    stop: async () => void (await Promise.all([controller, ...archives].map((each) => each.stop()))),
+  };
+}
+
+interface Shared {
+  readonly kubeConfig: KubeConfig;
+  readonly recordRequest: RequestRecorder;
+  readonly registry: MetricsRegistry;
+  readonly client: KubeClient;
+  readonly log: Log;
+  readonly events: EventRecorder;
+}
+
+interface Caches {
+  readonly informer: InformerFactory;
+  readonly getHearth: (key: string) => Hearth | undefined;
+}
+
+/** The HearthBackup and HearthRestore controllers share the operator's settings, each under a Lease of its own (<lease>-backup, <lease>-restore). */
+function backupControllerOptions(config: OperatorConfig, shared: Shared, { informer, getHearth }: Caches): BackupControllerOptions {
+  const { kubeConfig, recordRequest, registry, client, log, events } = shared;
+  const tierContext = {
+    image: config.image,
+    version: config.version,
+    backendImages: config.backendImages,
+    maxReplicas: config.maxReplicas,
+    cloudNativePG: false,
+  };
+  const election = config.leaderElection;
+  return {
+    informer,
+    reconcile: { client, tierContext, now: () => new Date(), getHearth, retryMs: config.notReadyRequeueMs, log, events },
+    shared: {
+      workers: config.workers,
+      resyncPeriodMs: config.resyncMs,
+      shutdownDeadlineMs: config.shutdownDeadlineMs,
+      registry,
+      log: (event) => log(`archive controller ${event.type}`, describeEvent(event)),
+    },
+    ...(election.enabled ? { leaderElection: (controller) => ({ ...election, kubeConfig, recordRequest, name: `${election.name}-${controller}` }) } : {}),
+  };
 }
 
 function describeEvent(event: ControllerEvent): Record<string, unknown> {

@@ -124,7 +124,8 @@ describe('the Hearth CRD on a real API server', () => {
     // spec.storage.size is the embedded tier's alone, and the services and backends the other tiers':
     // the complete spec is a single-tier Hearth without it, plus an embedded one with it.
     const { size, ...serverStorage } = completeHearthSpec.storage;
-    const spec = { ...completeHearthSpec, storage: serverStorage };
+    const s3Only = { s3: completeHearthSpec.backup.destination.s3 };
+    const spec = { ...completeHearthSpec, storage: serverStorage, backup: { ...completeHearthSpec.backup, destination: s3Only } };
     const manifest = { apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'complete' }, spec };
     // kubectl validates strictly: a field of the types missing from the schema would be refused, not dropped.
     await applyJson('complete', manifest);

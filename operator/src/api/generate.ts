@@ -8,7 +8,8 @@ import path from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { stringify } from 'yaml';
 import { renderCrdReference } from './crd-reference.ts';
-import { buildHearthCrd } from './hearth-crd.ts';
+import { buildHearthBackupCrd, buildHearthRestoreCrd } from './hearth-backup-crd.ts';
+import { buildHearthCrd, type CustomResourceDefinition } from './hearth-crd.ts';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
 
@@ -26,6 +27,16 @@ async function formatted(file: GeneratedFile): Promise<GeneratedFile> {
   return { path: file.path, content: await format(file.content, { ...options, filepath: absolute }) };
 }
 
+/** HearthBackup's and HearthRestore's manifests, in crds/ and in the chart (docs/operator.md describes them). */
+function archiveCrdFiles(crd: CustomResourceDefinition): GeneratedFile[] {
+  const manifest = yamlHeader.replace('hearth-crd.ts', 'hearth-backup-crd.ts') + stringify(crd, { lineWidth: 0, aliasDuplicateObjects: false });
+  const file = `${crd.spec.group}_${crd.spec.names.plural}.yaml`;
+  return [
+    { path: `crds/${file}`, content: manifest },
+    { path: `charts/hearth-operator/crds/${file}`, content: manifest },
+  ];
+}
+
 export async function generatedFiles(): Promise<GeneratedFile[]> {
   const crd = buildHearthCrd();
   const manifest = yamlHeader + stringify(crd, { lineWidth: 0, aliasDuplicateObjects: false });
@@ -34,6 +45,7 @@ export async function generatedFiles(): Promise<GeneratedFile[]> {
     // Helm installs a chart's crds/ before its templates, so the chart carries its own copy.
     { path: 'charts/hearth-operator/crds/hearth.dev_hearths.yaml', content: manifest },
     { path: 'docs/crd-reference.md', content: renderCrdReference(crd) },
+    ...[buildHearthBackupCrd(), buildHearthRestoreCrd()].flatMap(archiveCrdFiles),
   ];
   return [...(await Promise.all(files.map(formatted))), ...(await chartCopies())];
 }

@@ -5,6 +5,7 @@
 // `{}` so that its own defaults show on every stored object; a block only some tiers use
 // (services, database, nats, redis, ingress) has no default, and its fields are defaulted only
 // when the user writes it. Rules: every CEL message names the field it is about.
+import { backupScheduleField } from './archive-schema.ts';
 import { booleanField, enumField, integerField, objectField, quantityField, stringField, type JsonSchema, type ValidationRule } from './json-schema.ts';
 import {
   defaultBackendImages,
@@ -507,7 +508,7 @@ function migrationStatusField(): JsonSchema {
       from: enumField('The tier the data is copied from.', hearthTiers),
       to: enumField('The tier the data is copied to.', hearthTiers),
       stage: enumField(
-        'StartingBackends, Copying, Verifying, Switching (Service and Ingress move, status.tier changes), ScalingDown (the old tier), then Succeeded; or Failed (the old tier serves, writable), or Cancelled (spec.tier went back).',
+        'StartingBackends, Copying, Verifying, StartingServices (the new tier’s services come up beside the old tier, which serves), Switching (Service and Ingress move, status.tier changes), ScalingDown (the old tier), then Succeeded; or Failed (the old tier serves, writable), or Cancelled (spec.tier went back).',
         migrationStages,
       ),
       copied: count('Records copied so far (the copy Job’s progress), when known.'),
@@ -520,6 +521,11 @@ function migrationStatusField(): JsonSchema {
     },
     { required: ['from', 'to', 'stage', 'startedAt'] },
   );
+}
+
+/** The spec of a Hearth; a HearthRestore holds one too (hearth-backup-crd.ts). */
+export function hearthSpecField(): JsonSchema {
+  return specField();
 }
 
 function specField(): JsonSchema {
@@ -541,6 +547,7 @@ function specField(): JsonSchema {
       features: featuresField(),
       paused: booleanField('Stop reconciling: the operator changes nothing until this is false again.', false),
       migration: migrationField(),
+      backup: backupScheduleField(),
     },
     { default: {}, 'x-kubernetes-validations': rules },
   );

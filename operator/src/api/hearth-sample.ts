@@ -49,6 +49,23 @@ export const completeHearthSpec: Complete<HearthSpec> = {
   features: { search: true, bots: true, files: false },
   paused: false,
   migration: { deleteOldData: false },
+  // Both destinations for the keys' sake: the CRD takes exactly one (crd.test.ts applies the s3 one).
+  backup: {
+    schedule: '0 3 * * *',
+    timeZone: 'Europe/Paris',
+    retention: 7,
+    destination: {
+      volumeClaim: { claimName: 'backups', path: 'acme' },
+      s3: {
+        bucket: 'acme-backups',
+        prefix: 'hearth/prod',
+        endpoint: 'https://s3.acme.example',
+        region: 'eu-west-1',
+        forcePathStyle: true,
+        credentialsSecretRef: { name: 'backup-s3' },
+      },
+    },
+  },
 };
 
 const ready: Complete<Condition> = {

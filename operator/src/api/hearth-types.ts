@@ -1,6 +1,7 @@
 // The Hearth resource as it travels to and from the API server (DESIGN §3). The CRD schema in
 // hearth-crd.ts describes the same shape; hearth-sample.ts and its test keep the two in step.
 import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { BackupScheduleSpec } from './hearth-backup-types.ts';
 
 export const hearthGroup = 'hearth.dev';
 export const hearthApiVersion = 'v1alpha1';
@@ -31,7 +32,17 @@ export const tierMoves = [
  * Where a tier migration is (status.migration.stage), in the order they come. Failed and Cancelled
  * end a migration that has not switched; Succeeded one that has.
  */
-export const migrationStages = ['StartingBackends', 'Copying', 'Verifying', 'Switching', 'ScalingDown', 'Succeeded', 'Failed', 'Cancelled'] as const;
+export const migrationStages = [
+  'StartingBackends',
+  'Copying',
+  'Verifying',
+  'StartingServices',
+  'Switching',
+  'ScalingDown',
+  'Succeeded',
+  'Failed',
+  'Cancelled',
+] as const;
 export type MigrationStage = (typeof migrationStages)[number];
 
 /** Set to any new value on a Hearth whose migration Failed: the copy runs again (a new Job). */
@@ -119,6 +130,8 @@ export interface HearthSpec {
   features?: FeaturesSpec;
   /** Defaulted: false. */
   paused?: boolean;
+  /** Scheduled backups: a CronJob (backup/). */
+  backup?: BackupScheduleSpec;
   /** Defaulted: `{}` with its fields defaulted. */
   migration?: MigrationSpec;
 }

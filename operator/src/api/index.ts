@@ -2,3 +2,6 @@
 export * from './hearth-types.ts';
 export { buildHearthCrd, type CustomResourceDefinition, type PrinterColumn } from './hearth-crd.ts';
 export type { JsonSchema, ValidationRule } from './json-schema.ts';
+export * from './hearth-backup-types.ts';
+export { buildHearthBackupCrd, buildHearthRestoreCrd } from './hearth-backup-crd.ts';
+export { cronShape } from './archive-schema.ts';

@@ -14,8 +14,11 @@ export interface EventRecorder {
    * `reason` is an EventReason, or for a Warning the CamelCase reason of the condition it reports.
    * Never throws: an event that cannot be written is logged and dropped.
    */
-  record(hearth: Hearth, type: EventType, reason: EventReason | (string & {}), message: string): Promise<void>;
+  record(hearth: EventSubject, type: EventType, reason: EventReason | (string & {}), message: string): Promise<void>;
 }
+
+/** What an Event is about: a Hearth, or a HearthBackup or HearthRestore (backup/). */
+export type EventSubject = Pick<Hearth, 'metadata'> & { readonly apiVersion: string; readonly kind: string };
 
 interface Seen {
   readonly name: string;

@@ -66,11 +66,12 @@ export async function cleanupOwned(ctx: ReconcileContext, hearth: Hearth): Promi
 
 /**
  * The kinds cleanup deletes: the tier's and the monitoring objects, a migration's copy Job (which
- * may hold the old store's write pause), and the data's (Cluster, credentials, claims) unless retained.
+ * may hold the old store's write pause), spec.backup's CronJob (which could start a backup of a
+ * Hearth being deleted), and the data's (Cluster, credentials, claims) unless retained.
  */
 function cleanupKinds(retain: boolean): KindName[] {
   const monitoring: KindName[] = [monitoringConfigMapKind, ...prometheusOperatorKinds];
-  return [...prunableKinds, 'Job', ...monitoring, ...(retain ? [] : (['Cluster', 'Secret', 'PersistentVolumeClaim'] as const))];
+  return [...prunableKinds, 'Job', 'CronJob', ...monitoring, ...(retain ? [] : (['Cluster', 'Secret', 'PersistentVolumeClaim'] as const))];
 }
 
 /**

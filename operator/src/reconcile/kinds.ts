@@ -14,6 +14,7 @@ export type OwnedKindName =
   | 'Secret'
   | 'ConfigMap'
   | 'Job'
+  | 'CronJob'
   | MonitoringKind;
 
 export interface KindInfo {
@@ -22,7 +23,7 @@ export interface KindInfo {
   readonly plural: string;
 }
 
-export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'Pod' | 'Event' | 'Hearth', KindInfo>> = {
+export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'Pod' | 'Event' | 'Hearth' | 'HearthBackup' | 'HearthRestore', KindInfo>> = {
   StatefulSet: { group: 'apps', version: 'v1', plural: 'statefulsets' },
   Deployment: { group: 'apps', version: 'v1', plural: 'deployments' },
   Service: { group: '', version: 'v1', plural: 'services' },
@@ -39,9 +40,14 @@ export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'P
   ServiceMonitor: { group: 'monitoring.coreos.com', version: 'v1', plural: 'servicemonitors' },
   PodMonitor: { group: 'monitoring.coreos.com', version: 'v1', plural: 'podmonitors' },
   PrometheusRule: { group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules' },
-  // A tier migration's copy Job (reconcile/migration.ts), and its pods, whose logs tell its progress.
+  // A tier migration's copy Job (reconcile/migration.ts), and its pods, whose logs tell its progress;
+  // a HearthBackup's or HearthRestore's Job and its pods (backup/).
   Job: { group: 'batch', version: 'v1', plural: 'jobs' },
   Pod: { group: '', version: 'v1', plural: 'pods' },
+  // spec.backup's CronJob (backup/backup-schedule.ts).
+  CronJob: { group: 'batch', version: 'v1', plural: 'cronjobs' },
+  HearthBackup: { group: 'hearth.dev', version: 'v1alpha1', plural: 'hearthbackups' },
+  HearthRestore: { group: 'hearth.dev', version: 'v1alpha1', plural: 'hearthrestores' },
   PersistentVolumeClaim: { group: '', version: 'v1', plural: 'persistentvolumeclaims' },
   Event: { group: '', version: 'v1', plural: 'events' },
   Hearth: { group: 'hearth.dev', version: 'v1alpha1', plural: 'hearths' },
@@ -73,9 +79,10 @@ export const prometheusOperatorKinds: readonly MonitoringKind[] = ['ServiceMonit
  * Every kind the operator watches besides Hearth. ConfigMaps too, since the informers select only
  * objects labelled managed-by hearth-operator: the cache holds the dashboards and nothing else,
  * and a reconcile reads them from it rather than ask the API server each time. Jobs: a migration's
- * copy Job finishing wakes the reconcile of its Hearth.
+ * copy Job finishing wakes the reconcile of its Hearth. CronJobs: spec.backup's
+ * (backup/backup-schedule.ts), so that a hand edit or deletion of it is repaired.
  */
-export const watchedKinds: readonly OwnedKindName[] = [...prunableKinds, 'Secret', monitoringConfigMapKind, 'Job'];
+export const watchedKinds: readonly OwnedKindName[] = [...prunableKinds, 'Secret', monitoringConfigMapKind, 'Job', 'CronJob'];
 
 export type KindName = keyof typeof kinds;
 

@@ -1,5 +1,5 @@
 // The migration step: observes what a tier migration's next stage depends on (the new tier's
-// workloads, the copy Job and its pod), asks decideMigration (tiers/migration.ts) what comes next,
+// backends and services, the copy Job and its pod), asks decideMigration (tiers/migration.ts) what comes next,
 // and does it: creates or deletes the copy Job, deletes the old data when asked. The status it
 // decides is written by the status step, with an Event for each stage entered.
 import type { V1Job, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
@@ -24,6 +24,7 @@ import {
   type MigrationFindings,
   type ObservedJob,
   type ObservedWorkloads,
+  type Readiness,
   type TierMove,
   type WorkloadRef,
   type WorkloadState,
@@ -78,7 +79,9 @@ async function observeMigration(ctx: ReconcileContext, hearth: Hearth, desired: 
   return {
     now: conditionTime(ctx.now()),
     retry,
-    backends: desired.migrationBackends === undefined ? undefined : backendsOf(desired.migrationBackends, workloads, desired.image),
+    backends: desired.migrationBackends === undefined ? undefined : readinessOf(desired.migrationBackends, workloads, desired.image),
+    // Listed before they are built: those not built yet are missing from the Deployments observed, so not ready.
+    services: readinessOf(desired.migrationServices, workloads, desired.image),
     job: live === undefined ? undefined : await observeJob(ctx, hearth, live),
     otherActiveJobs: jobs
       .filter((job) => job.metadata?.name !== current && job.metadata?.deletionTimestamp === undefined && jobState(job) === 'active')
@@ -89,7 +92,7 @@ async function observeMigration(ctx: ReconcileContext, hearth: Hearth, desired: 
   };
 }
 
-function backendsOf(refs: readonly WorkloadRef[], workloads: ObservedWorkloads, image: string): { ready: boolean; detail: string } {
+function readinessOf(refs: readonly WorkloadRef[], workloads: ObservedWorkloads, image: string): Readiness {
   const waiting = refs
     .map((ref) => ({ ref, state: workloadState(ref, workloads, image) }))
     .filter(({ state }) => state.state !== 'ready')

@@ -13,7 +13,8 @@ import {
   type StepResult,
 } from '@hearth/kube-runtime';
 import type { Hearth, HearthStatus } from '../api/index.ts';
-import { desiredObjects, stageEvent, type DesiredTier, type StorageRefusal, type TierError } from '../tiers/index.ts';
+import { ensureBackupScheduleStep } from '../backup/backup-schedule.ts';
+import { desiredObjects, stageEvent, type DesiredTier, type MigrationPhase, type StorageRefusal, type TierError } from '../tiers/index.ts';
 import { ensureApplied, liveObject } from './apply.ts';
 import { ensureClaimChanges, storageRefusalOf, withLiveClaimTemplates } from './claims.ts';
 import type { ReconcileContext } from './context.ts';
@@ -71,7 +72,8 @@ interface ObjectsOutcome {
  * The chain of a live Hearth, in the order that matters: the finalizer before anything is made;
  * paused Hearths stop after it; the objects only once the tier could be built; a migration's next
  * stage once the objects of its current one are applied; monitoring after the objects it scrapes;
- * the status last, saying what the steps found.
+ * spec.backup's CronJob after the objects whose store it reads; the status last, saying what the
+ * steps found.
  */
 export const hearthSteps: readonly ReconcileStep<HearthReconcile>[] = [
   ensureFinalizerStep,
@@ -80,6 +82,7 @@ export const hearthSteps: readonly ReconcileStep<HearthReconcile>[] = [
   ensureObjectsStep,
   ensureMigrationStep,
   ensureMonitoringStep,
+  ensureBackupScheduleStep,
   ensureReported,
 ];
 
@@ -188,7 +191,7 @@ async function reportMigration(ctx: ReconcileContext, hearth: Hearth, desired: D
     const event = stageEvent(outcome.status.migration);
     await ctx.events.record(hearth, event.type, event.reason, event.message);
   }
-  if (entered && desired.migration.kind !== migrationPhaseAfter(outcome.status)) return requeue(0, 'the migration entered a new stage');
+  if (entered && migrationBuild(desired.migration) !== migrationPhaseAfter(outcome.status)) return requeue(0, 'the migration entered a new stage');
   return isMigrating(outcome.status) ? requeue(ctx.notReadyRequeueMs, 'a migration runs') : undefined;
 }
 
@@ -204,10 +207,16 @@ function isMigrating(status: HearthStatus): boolean {
   return stage !== undefined && stage !== 'Succeeded' && stage !== 'Failed' && stage !== 'Cancelled';
 }
 
-/** What the builders make of the status just written: a switch or scale-down needs another pass. */
+/** What the builders made of a migration: the new tier's services start within the copying phase. */
+function migrationBuild(phase: MigrationPhase): string {
+  return phase.kind === 'copying' && phase.startServices ? 'startingServices' : phase.kind;
+}
+
+/** What the builders make of the status just written: starting the services, a switch or a scale-down needs another pass. */
 function migrationPhaseAfter(status: HearthStatus): string {
   const stage = status.migration?.stage;
   if (stage === 'Switching' || stage === 'ScalingDown') return 'switched';
+  if (stage === 'StartingServices') return 'startingServices';
   return stage === 'StartingBackends' || stage === 'Copying' || stage === 'Verifying' ? 'copying' : 'none';
 }
 

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { Hearth, HearthSpec } from '../api/index.ts';
 import { defaultTierContext } from './context.ts';
 import { desiredObjects, servingTier, type DesiredResult, type DesiredTier } from './desired-objects.ts';
+import type { DesiredObject } from './desired-object.ts';
 import { find, hearthFixture, kindsAndNames } from './testing.ts';
 
 const ctx = defaultTierContext;
@@ -10,6 +11,13 @@ const ctx = defaultTierContext;
 function built(result: DesiredResult): DesiredTier {
   if (!result.ok) throw new Error(`expected objects, got ${result.error.code}: ${result.error.message}`);
   return result;
+}
+
+/** Whom the Service named after the Hearth selects, and the Service the Ingress sends to. */
+function reachedBy(objects: readonly DesiredObject[]): [string | undefined, string | undefined] {
+  const selector = find(objects, 'Service', 'acme').spec?.selector;
+  const path = find(objects, 'Ingress', 'acme').spec?.rules?.[0]?.http?.paths[0];
+  return [selector?.['app.kubernetes.io/component'], path?.backend.service?.name];
 }
 
 describe('desiredObjects', () => {
@@ -138,13 +146,14 @@ describe('desiredObjects', () => {
   it('single → clustered before the switch: only the clustered PostgreSQL comes up beside the single tier', () => {
     const single = built(desiredObjects(hearthFixture({ tier: 'single' }), ctx));
     const result = built(desiredObjects(hearthFixture({ tier: 'clustered' }, {}, { tier: 'single' }), { ...ctx, cloudNativePG: true }));
-    assert.deepEqual(result.migration, { kind: 'copying', move: { from: 'single', to: 'clustered' } });
+    assert.deepEqual(result.migration, { kind: 'copying', move: { from: 'single', to: 'clustered' }, startServices: false });
     assert.deepEqual(
       kindsAndNames(result.objects).filter((name) => !kindsAndNames(single.objects).includes(name)),
       ['Cluster/acme-postgres'],
       'NATS, Redis and the services keep their single-tier shape until the switch',
     );
     assert.deepEqual(result.migrationBackends, [{ kind: 'Cluster', name: 'acme-postgres', tier: 'clustered' }]);
+    assert.deepEqual(result.migrationServices, [], 'the services keep their names: updated in place at the switch, nothing to start before it');
     assert.equal(find(result.objects, 'StatefulSet', 'acme-nats').spec?.replicas, 1);
     assert.equal(result.url, single.url);
   });
@@ -170,11 +179,44 @@ describe('desiredObjects', () => {
       result.migrationBackends?.map((ref) => ref.name),
       ['acme-postgres', 'acme-nats', 'acme-redis'],
     );
+    assert.deepEqual(
+      result.migrationServices,
+      ['acme-gateway', 'acme-realtime', 'acme-messaging'].map((name) => ({ kind: 'Deployment', name, tier: 'single' })),
+      'listed, not built before the copy is done',
+    );
     assert.equal(
       find(result.objects, 'Ingress', 'acme').spec?.rules?.[0]?.http?.paths[0]?.backend.service?.name,
       'acme',
       'the Ingress stays the embedded tier’s',
     );
+  });
+
+  it('embedded → single once the copy is done (StartingServices): the single tier’s services beside the embedded tier, which still serves', () => {
+    const migration = { from: 'embedded' as const, to: 'single' as const, startedAt: '2026-01-02T15:04:05Z' };
+    const spec = { tier: 'single' as const, ingress: { host: 'chat.acme.example' } };
+    const copying = built(desiredObjects(hearthFixture(spec, {}, { tier: 'embedded', migration: { ...migration, stage: 'Verifying' } }), ctx));
+    const starting = built(desiredObjects(hearthFixture(spec, {}, { tier: 'embedded', migration: { ...migration, stage: 'StartingServices' } }), ctx));
+    assert.deepEqual(starting.migration, { kind: 'copying', move: { from: 'embedded', to: 'single' }, startServices: true });
+    assert.equal(starting.servingTier, 'embedded');
+    const added = kindsAndNames(starting.objects).filter((name) => !kindsAndNames(copying.objects).includes(name));
+    for (const name of ['Deployment/acme-gateway', 'Deployment/acme-realtime', 'Deployment/acme-messaging', 'Service/acme-gateway', 'Service/acme-realtime'])
+      assert.ok(added.includes(name), `${name} in ${added.join(', ')}`);
+    assert.ok(
+      added.every((name) => !name.startsWith('Ingress/') && name !== 'Service/acme'),
+      'the Ingress and the Service named after the Hearth move only at the switch',
+    );
+    assert.deepEqual(reachedBy(starting.objects), ['all', 'acme'], 'the embedded pod serves');
+    assert.deepEqual(
+      starting.workloads.filter((ref) => ref.kind === 'Deployment'),
+      starting.migrationServices,
+      'their readiness is watched, as the new tier’s',
+    );
+    // The switch builds the same Deployments: they are not rolled again when the Service moves to them.
+    const switching = built(
+      desiredObjects(hearthFixture(spec, {}, { tier: 'embedded', migration: { ...migration, stage: 'Switching' } }), ctx, { addressService: true }),
+    );
+    for (const name of ['acme-gateway', 'acme-realtime', 'acme-messaging'])
+      assert.deepEqual(find(starting.objects, 'Deployment', name), find(switching.objects, 'Deployment', name), name);
   });
 
   it('embedded → single after the switch: the single tier serves, the Service named after the Hearth reaches the gateway, the embedded StatefulSet stays until scaled down', () => {

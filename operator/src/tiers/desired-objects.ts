@@ -6,7 +6,7 @@ import { desiredEmbedded, embeddedSecrets, embeddedUrl } from './embedded.ts';
 import { clusteredPrerequisite, desiredClustered } from './clustered.ts';
 import { invalidResource, type TierError } from './errors.ts';
 import { hearthPortName, hearthServicePort } from './hearth-container.ts';
-import { backendNames, commonLabels, labelKeys, selectorLabels } from './labels.ts';
+import { backendNames, commonLabels, hearthTargets, labelKeys, selectorLabels } from './labels.ts';
 import { withTier, type TierMove } from './migration-job.ts';
 import { askedTier, migrationPhase, servingTierOf, type MigrationPhase } from './migration.ts';
 import { objectNames } from './names.ts';
@@ -36,6 +36,13 @@ export interface DesiredTier {
    * the new tier cannot be built in this cluster (its prerequisite is missing).
    */
   readonly migrationBackends: readonly WorkloadRef[] | undefined;
+  /**
+   * Before the switch: the new tier's service Deployments whose names the old tier does not use
+   * (embedded → single), built once the copy is done (StartingServices), so that they are ready
+   * before the Service moves to them. Listed from the start, built or not: empty when the services
+   * keep their names (single → clustered) or the new tier cannot be built here.
+   */
+  readonly migrationServices: readonly WorkloadRef[];
   /**
    * The old tier's StatefulSets the new tier has no counterpart of (after a switch, or a finished
    * migration): scaled to 0, then pruned; their claims hold the old data (spec.migration.deleteOldData).
@@ -141,34 +148,59 @@ interface BuildInput {
 }
 
 /** What a migration adds to the serving tier's objects (into `built`), and what the migration step needs to know of them. */
-function migrationObjects(input: BuildInput, migration: MigrationPhase, built: Built): Pick<DesiredTier, 'migrationBackends' | 'oldStatefulSets'> {
+function migrationObjects(
+  input: BuildInput,
+  migration: MigrationPhase,
+  built: Built,
+): Pick<DesiredTier, 'migrationBackends' | 'migrationServices' | 'oldStatefulSets'> {
   const { hearth, ctx } = input;
-  if (migration.kind === 'copying') return { migrationBackends: addNewBackends(input, migration.move, built), oldStatefulSets: [] };
-  if (migration.kind === 'switched') return { migrationBackends: [], oldStatefulSets: addOldTier(hearth, ctx, migration, built) };
+  if (migration.kind === 'copying') return { ...addNewTier(input, migration, built), oldStatefulSets: [] };
+  if (migration.kind === 'switched') return { migrationBackends: [], migrationServices: [], oldStatefulSets: addOldTier(hearth, ctx, migration, built) };
   const last = hearth.status?.migration;
   const finished = migration.kind === 'none' && last?.stage === 'Succeeded' && last.to === askedTier(hearth);
-  return { migrationBackends: [], oldStatefulSets: finished ? oldOnly(tierObjects(hearth, last.from, ctx, {}), built.objects, 'StatefulSet').map(nameOf) : [] };
+  return {
+    migrationBackends: [],
+    migrationServices: [],
+    oldStatefulSets: finished ? oldOnly(tierObjects(hearth, last.from, ctx, {}), built.objects, 'StatefulSet').map(nameOf) : [],
+  };
 }
 
 /**
- * Before the switch, the new tier's backends beside the serving tier: those of a backend the
- * serving tier does not run under the same name. For single → clustered that is PostgreSQL (a
- * CloudNativePG Cluster); NATS and Redis keep their names and are reshaped at the switch (they
- * hold nothing the store does not: replay and presence). The services wait for the switch: they
- * have the same names in both tiers.
+ * Before the switch, the new tier beside the serving tier, in the parts the serving tier does not
+ * run under the same names: its backends from the start, its services once the copy is done. For
+ * single → clustered that is PostgreSQL alone (a CloudNativePG Cluster); NATS and Redis keep their
+ * names and are reshaped at the switch (they hold nothing the store does not: replay and
+ * presence), and so do the services, updated in place at the switch. The services of embedded →
+ * single wait for the copy: they would write to the store the copy fills.
  */
-function addNewBackends({ hearth, ctx, options }: BuildInput, move: TierMove, built: Built): WorkloadRef[] | undefined {
-  if (prerequisiteOf(move.to, hearth, ctx) !== undefined) return undefined;
-  const next = tierObjects(hearth, move.to, ctx, options);
-  const taken = new Set(built.objects.map(keyOf));
-  const reshaped = new Set(next.filter((object) => taken.has(keyOf(object))).map(backendOf));
-  const backends = next.filter((object) => backendOf(object) !== undefined && !reshaped.has(backendOf(object)) && !taken.has(keyOf(object)));
-  built.objects.push(...backends);
+function addNewTier(
+  { hearth, ctx }: BuildInput,
+  migration: { move: TierMove; startServices: boolean },
+  built: Built,
+): Pick<DesiredTier, 'migrationBackends' | 'migrationServices'> {
+  const { move } = migration;
+  if (prerequisiteOf(move.to, hearth, ctx) !== undefined) return { migrationBackends: undefined, migrationServices: [] };
+  // Without the address Service: it is the old tier's Service, moved to the gateway at the switch.
+  const next = tierObjects(hearth, move.to, ctx, {});
+  const backends = newParts(next, built.objects, backendOf);
+  const services = newParts(next, built.objects, serviceOf);
+  built.objects.push(...backends, ...(migration.startServices ? services : []));
   const secrets = builders[move.to].secrets(withTier(hearth, move.to));
   built.secrets.push(...secrets.filter((secret) => !built.secrets.some((known) => known.name === secret.name)));
-  const workloads = workloadsOf(backends, move.to);
-  built.workloads.push(...workloads);
-  return workloads;
+  const migrationBackends = workloadsOf(backends, move.to);
+  const migrationServices = workloadsOf(services, move.to);
+  built.workloads.push(...migrationBackends, ...(migration.startServices ? migrationServices : []));
+  return { migrationBackends, migrationServices };
+}
+
+/**
+ * The objects of `next` in the parts (as partOf names them) of which the current objects hold none
+ * of the same kind and name: a part with one name in common is reshaped at the switch instead.
+ */
+function newParts(next: readonly DesiredObject[], current: readonly DesiredObject[], partOf: (object: DesiredObject) => string | undefined): DesiredObject[] {
+  const taken = new Set(current.map(keyOf));
+  const reshaped = new Set(next.filter((object) => taken.has(keyOf(object))).map(partOf));
+  return next.filter((object) => partOf(object) !== undefined && !reshaped.has(partOf(object)));
 }
 
 /** After the switch, the old tier's own objects stay (its StatefulSets at 0 pods once scaling down) until the migration succeeds. */
@@ -193,6 +225,13 @@ function backendOf(object: DesiredObject): string | undefined {
   const component = object.metadata.labels[labelKeys.component];
   if (component === 'sentinel') return 'redis';
   return component !== undefined && (backendNames as readonly string[]).includes(component) ? component : undefined;
+}
+
+/** The service an object belongs to (gateway, realtime, messaging), or undefined; the Ingress moves only at the switch. */
+function serviceOf(object: DesiredObject): string | undefined {
+  const component = object.metadata.labels[labelKeys.component];
+  if (object.kind === 'Ingress' || component === undefined || component === 'all') return undefined;
+  return (hearthTargets as readonly string[]).includes(component) ? component : undefined;
 }
 
 /** The Service named after the Hearth, reaching the gateway as it reached the embedded pod. */

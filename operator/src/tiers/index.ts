@@ -14,6 +14,7 @@ export {
   type MigrationFindings,
   type MigrationPhase,
   type ObservedJob,
+  type Readiness,
 } from './migration.ts';
 export { replicaCounts, type ReplicaCount } from './replica-counts.ts';
 export type {

@@ -27,6 +27,7 @@ const findings = (overrides: Partial<MigrationFindings> = {}): MigrationFindings
   now: NOW,
   retry: undefined,
   backends: { ready: true, detail: '' },
+  services: { ready: true, detail: '' },
   job: undefined,
   otherActiveJobs: [],
   servingReady: false,
@@ -64,8 +65,25 @@ describe('migrationPhase', () => {
     const cases: { name: string; spec: HearthSpec['tier']; status: HearthStatus; want: MigrationPhase }[] = [
       { name: 'a new Hearth', spec: 'embedded', status: {}, want: { kind: 'none' } },
       { name: 'serving what it asks', spec: 'single', status: { tier: 'single' }, want: { kind: 'none' } },
-      { name: 'one step up', spec: 'single', status: { tier: 'embedded' }, want: { kind: 'copying', move: up } },
-      { name: 'single → clustered', spec: 'clustered', status: { tier: 'single' }, want: { kind: 'copying', move: { from: 'single', to: 'clustered' } } },
+      { name: 'one step up', spec: 'single', status: { tier: 'embedded' }, want: { kind: 'copying', move: up, startServices: false } },
+      {
+        name: 'single → clustered',
+        spec: 'clustered',
+        status: { tier: 'single' },
+        want: { kind: 'copying', move: { from: 'single', to: 'clustered' }, startServices: false },
+      },
+      {
+        name: 'the copy done: the new tier’s services start, the old tier serves',
+        spec: 'single',
+        status: { tier: 'embedded', migration: last('StartingServices') },
+        want: { kind: 'copying', move: up, startServices: true },
+      },
+      {
+        name: 'a StartingServices of another move does not start this one’s services',
+        spec: 'clustered',
+        status: { tier: 'single', migration: last('StartingServices') },
+        want: { kind: 'copying', move: { from: 'single', to: 'clustered' }, startServices: false },
+      },
       {
         name: 'two steps (an earlier release let it through)',
         spec: 'clustered',
@@ -93,7 +111,8 @@ describe('migrationPhase', () => {
 });
 
 describe('decideMigration', () => {
-  const copying: MigrationPhase = { kind: 'copying', move: up };
+  const copying: MigrationPhase = { kind: 'copying', move: up, startServices: false };
+  const gatewayMissing = { ready: false, detail: 'Deployment acme-gateway: not created yet' };
   const cases: {
     name: string;
     hearth: ReturnType<typeof migrating>;
@@ -158,10 +177,34 @@ describe('decideMigration', () => {
       actions: [],
     },
     {
-      name: 'the Job succeeded: the switch',
+      name: 'the Job succeeded: the new tier’s services start first, while the old tier serves',
       hearth: migrating(last('Verifying')),
+      found: { job: job('succeeded'), services: gatewayMissing },
+      want: { stage: 'StartingServices', reason: 'WaitingForServices', message: gatewayMissing.detail, job: firstJob },
+      actions: [],
+    },
+    {
+      name: 'StartingServices, a service not ready yet: waits, saying which',
+      hearth: migrating(last('StartingServices', { reason: 'WaitingForServices', message: gatewayMissing.detail })),
+      phase: { kind: 'copying', move: up, startServices: true },
+      found: { job: job('succeeded'), services: { ready: false, detail: 'Deployment acme-gateway: 0/2 ready' } },
+      want: { stage: 'StartingServices', reason: 'WaitingForServices', message: 'Deployment acme-gateway: 0/2 ready' },
+      actions: [],
+    },
+    {
+      name: 'StartingServices, the services ready: the switch',
+      hearth: migrating(last('StartingServices', { reason: 'WaitingForServices', message: gatewayMissing.detail })),
+      phase: { kind: 'copying', move: up, startServices: true },
       found: { job: job('succeeded') },
-      want: { stage: 'Switching' },
+      want: { stage: 'Switching', reason: undefined, message: undefined, job: firstJob },
+      actions: [],
+    },
+    {
+      name: 'the Job succeeded, no service of a new name (single → clustered, updated in place at the switch): straight to the switch',
+      hearth: hearthFixture({ tier: 'clustered' }, {}, { tier: 'single' }),
+      phase: { kind: 'copying', move: { from: 'single', to: 'clustered' }, startServices: false },
+      found: { job: job('succeeded', { name: migrationJobName('acme', { from: 'single', to: 'clustered' }, '') }) },
+      want: { stage: 'Switching', from: 'single', to: 'clustered' },
       actions: [],
     },
     {
@@ -195,6 +238,13 @@ describe('decideMigration', () => {
       hearth: migrating(undefined),
       found: { sameStore: true },
       want: { stage: 'Switching', reason: 'SameStore' },
+      actions: [],
+    },
+    {
+      name: 'the same store, services of new names: they start before the switch',
+      hearth: migrating(undefined),
+      found: { sameStore: true, services: gatewayMissing },
+      want: { stage: 'StartingServices', reason: 'WaitingForServices' },
       actions: [],
     },
     {
@@ -238,6 +288,14 @@ describe('decideMigration', () => {
     {
       name: 'cancelled just after the copy succeeded: the old store stays paused, and the status says how to resume it',
       hearth: hearthFixture({ tier: 'embedded' }, {}, { tier: 'embedded', migration: last('Verifying') }),
+      phase: { kind: 'none' },
+      found: { job: job('succeeded') },
+      want: { stage: 'Cancelled', reason: 'SourceLeftPaused' },
+      actions: [{ type: 'deleteJob', name: firstJob }],
+    },
+    {
+      name: 'cancelled while the new services start: the old store stays paused, the Job deleted',
+      hearth: hearthFixture({ tier: 'embedded' }, {}, { tier: 'embedded', migration: last('StartingServices') }),
       phase: { kind: 'none' },
       found: { job: job('succeeded') },
       want: { stage: 'Cancelled', reason: 'SourceLeftPaused' },
@@ -311,6 +369,11 @@ describe('the copy Job as observed', () => {
       type: 'Normal',
       reason: 'MigrationCopying',
       message: `migrating embedded → single: copying the data (Job ${firstJob}); the embedded tier serves, read-only`,
+    });
+    assert.deepEqual(stageEvent(last('StartingServices')), {
+      type: 'Normal',
+      reason: 'MigrationStartingServices',
+      message: "migrating embedded → single: the copy is verified; starting the single tier's services while the embedded tier serves, read-only",
     });
     assert.equal(stageEvent(last('Failed', { message: 'why' })).type, 'Warning');
   });

@@ -3,7 +3,8 @@
 // there. Each stage is decided from observed state alone (the status, the Job, the workloads), so
 // an operator killed in any stage carries on where it was: the Job has a name derived from the
 // move and the attempt, so it is found rather than made twice, and the switch is built only once
-// the status says Switching, which it says only after a succeeded Job.
+// the status says Switching, which it says only after a succeeded Job and once the new tier's
+// services are ready (StartingServices), so the Service never moves to pods still starting.
 import type { V1Job } from '@kubernetes/client-node';
 import { hearthTiers, tierMoves, type Hearth, type HearthTier, type MigrationStage, type MigrationStatus } from '../api/index.ts';
 import { migrationJobName, type TierMove } from './migration-job.ts';
@@ -12,14 +13,17 @@ import { migrationJobName, type TierMove } from './migration-job.ts';
 export type MigrationPhase =
   /** No migration: the asked tier serves. */
   | { readonly kind: 'none' }
-  /** Before the switch: the old tier serves, the new tier's backends come up beside it. */
-  | { readonly kind: 'copying'; readonly move: TierMove }
+  /**
+   * Before the switch: the old tier serves, the new tier's backends come up beside it; once the copy
+   * is done (startServices, status StartingServices), its services too.
+   */
+  | { readonly kind: 'copying'; readonly move: TierMove; readonly startServices: boolean }
   /** After it: the new tier serves; the old tier's own StatefulSets stay, at 0 pods once scaleDown. */
   | { readonly kind: 'switched'; readonly move: TierMove; readonly scaleDown: boolean }
   /** A change an earlier release accepted that is not one step up: the old tier serves, nothing is copied. */
   | { readonly kind: 'unsupported'; readonly move: TierMove };
 
-const beforeSwitch: readonly MigrationStage[] = ['StartingBackends', 'Copying', 'Verifying', 'Failed'];
+const beforeSwitch: readonly MigrationStage[] = ['StartingBackends', 'Copying', 'Verifying', 'StartingServices', 'Failed'];
 
 function hearthNameOf(hearth: Hearth): string {
   return hearth.metadata.name ?? '';
@@ -36,7 +40,8 @@ export function isTierMove(move: TierMove): boolean {
 export function migrationPhase(hearth: Hearth): MigrationPhase {
   const asked = askedTier(hearth);
   const serving = hearth.status?.tier;
-  return switchedPhase(hearth.status?.migration, asked) ?? (serving === undefined ? { kind: 'none' } : movePhase({ from: serving, to: asked }));
+  const last = hearth.status?.migration;
+  return switchedPhase(last, asked) ?? (serving === undefined ? { kind: 'none' } : movePhase({ from: serving, to: asked }, last));
 }
 
 /** After the switch the status says so: the asked tier serves, the old one is still there. */
@@ -45,9 +50,9 @@ function switchedPhase(last: MigrationStatus | undefined, asked: HearthTier): Mi
   return { kind: 'switched', move: { from: last.from, to: last.to }, scaleDown: last.stage === 'ScalingDown' };
 }
 
-function movePhase(move: TierMove): MigrationPhase {
+function movePhase(move: TierMove, last: MigrationStatus | undefined): MigrationPhase {
   if (move.from === move.to) return { kind: 'none' };
-  if (isTierMove(move)) return { kind: 'copying', move };
+  if (isTierMove(move)) return { kind: 'copying', move, startServices: ongoing(last, move)?.stage === 'StartingServices' };
   // Only upwards: a Hearth whose status is above its spec serves what it asks for (never stored by this release).
   return hearthTiers.indexOf(move.from) < hearthTiers.indexOf(move.to) ? { kind: 'unsupported', move } : { kind: 'none' };
 }
@@ -149,13 +154,24 @@ export interface ObservedJob {
   readonly message: string | undefined;
 }
 
+/** Whether some workloads are all ready; if not, which are not and why. */
+export interface Readiness {
+  readonly ready: boolean;
+  readonly detail: string;
+}
+
 /** What the migration step observed, for decideMigration. */
 export interface MigrationFindings {
   readonly now: string;
   /** The retry annotation's value. */
   readonly retry: string | undefined;
   /** Whether the new tier's backends are up, or why not; undefined when the new tier cannot be built here. */
-  readonly backends: { readonly ready: boolean; readonly detail: string } | undefined;
+  readonly backends: Readiness | undefined;
+  /**
+   * Whether the new tier's services that the old tier does not run under the same names are up, or
+   * why not (not created yet, before StartingServices builds them); ready when there are none.
+   */
+  readonly services: Readiness;
   /** The current attempt's Job, when it exists. */
   readonly job: ObservedJob | undefined;
   /** Other copy Jobs of the Hearth that have not finished: a new one waits for them. */
@@ -216,9 +232,25 @@ function decideBeforeSwitch(hearth: Hearth, move: TierMove, findings: MigrationF
   if (last?.stage === 'Failed' && attempt === (last.attempt ?? '')) return { status: last, actions: [] };
   const base: MigrationStatus = { ...move, stage: 'StartingBackends', startedAt: startedAt(last, findings.now), attempt, job };
   const cleanup = earlierJob(last, job);
-  if (findings.sameStore) return { status: { ...base, stage: 'Switching', reason: 'SameStore', message: sameStoreMessage }, actions: cleanup };
-  if (findings.job !== undefined) return { status: fromJob(base, findings.job, last, hearthNameOf(hearth)), actions: cleanup };
+  if (findings.sameStore) {
+    const copied: MigrationStatus = { ...base, stage: 'Switching', reason: 'SameStore', message: sameStoreMessage };
+    return { status: switchOnceServicesReady(copied, findings.services), actions: cleanup };
+  }
+  if (findings.job !== undefined)
+    return { status: switchOnceServicesReady(fromJob(base, findings.job, last, hearthNameOf(hearth)), findings.services), actions: cleanup };
   return startCopy(base, findings, cleanup);
+}
+
+/**
+ * The copy is done: the switch waits for the new tier's services, built beside the old tier that
+ * still serves reads and realtime, so the Service and Ingress never move to pods still starting.
+ * For single → clustered the services keep their names (none is new): the Deployments are updated
+ * in place at the switch, a rolling update that keeps the old pods until the new ones are ready, so
+ * this passes straight through to Switching.
+ */
+function switchOnceServicesReady(status: MigrationStatus, services: Readiness): MigrationStatus {
+  if (status.stage !== 'Switching' || services.ready) return status;
+  return { ...status, stage: 'StartingServices', reason: 'WaitingForServices', message: services.detail };
 }
 
 function startedAt(last: MigrationStatus | undefined, now: string): string {
@@ -323,6 +355,7 @@ export function stageEvent(status: MigrationStatus): { type: 'Normal' | 'Warning
     StartingBackends: `migrating ${from} → ${to}: starting the ${to} tier's backends`,
     Copying: `migrating ${from} → ${to}: copying the data (Job ${status.job ?? ''}); the ${from} tier serves, read-only`,
     Verifying: `migrating ${from} → ${to}: verifying the copy`,
+    StartingServices: `migrating ${from} → ${to}: the copy is verified; starting the ${to} tier's services while the ${from} tier serves, read-only`,
     Switching: `migrating ${from} → ${to}: the copy is verified; switching the Service and Ingress to the ${to} tier`,
     ScalingDown: `migrating ${from} → ${to}: the ${to} tier serves; scaling the ${from} tier down`,
     Succeeded: `migrated ${from} → ${to}`,

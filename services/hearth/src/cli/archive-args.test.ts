@@ -4,10 +4,14 @@ import { parseCommand, UsageError } from './command.ts';
 
 describe('hearth backup and hearth restore arguments', () => {
   const accepted: readonly (readonly [readonly string[], unknown])[] = [
-    [['backup', '--to', '/backups'], { kind: 'backup', to: '/backups', retention: undefined, spec: undefined, includeSecrets: false }],
+    [['backup', '--to', '/backups'], { kind: 'backup', to: '/backups', retention: undefined, spec: undefined, locationFile: undefined, includeSecrets: false }],
     [
       ['backup', '--to=s3://b1x/p', '--retention', '7', '--spec', 'spec.json'],
-      { kind: 'backup', to: 's3://b1x/p', retention: 7, spec: 'spec.json', includeSecrets: false },
+      { kind: 'backup', to: 's3://b1x/p', retention: 7, spec: 'spec.json', locationFile: undefined, includeSecrets: false },
+    ],
+    [
+      ['backup', '--to', '/b', '--location-file', '/dev/termination-log'],
+      { kind: 'backup', to: '/b', retention: undefined, spec: undefined, locationFile: '/dev/termination-log', includeSecrets: false },
     ],
     [['restore', '--from', 'a.ndjson.gz'], { kind: 'restore', from: 'a.ndjson.gz', includeSecrets: false }],
     [['restore', '--from', 's3://b1x/k', '--include-secrets'], { kind: 'restore', from: 's3://b1x/k', includeSecrets: true }],

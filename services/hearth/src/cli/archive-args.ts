@@ -13,6 +13,11 @@ export interface BackupCommand {
   readonly retention: number | undefined;
   /** A file holding the Hearth resource's spec as JSON (the operator passes it). */
   readonly spec: string | undefined;
+  /**
+   * A file to write the archive's location to as well as standard output: the operator's Jobs
+   * give /dev/termination-log, which Kubernetes keeps in the pod's status when the process ends.
+   */
+  readonly locationFile: string | undefined;
   readonly includeSecrets: boolean;
 }
 
@@ -28,9 +33,16 @@ export type ArchiveArgs<C> = { readonly ok: true; readonly command: C } | { read
 const INCLUDE_SECRETS = { 'include-secrets': { type: 'boolean' } } as const;
 
 export function parseBackupArgs(args: readonly string[]): ArchiveArgs<BackupCommand> {
-  const parsed = parsedOptions('hearth backup', args, { to: { type: 'string' }, retention: { type: 'string' }, spec: { type: 'string' }, ...INCLUDE_SECRETS });
+  const parsed = parsedOptions('hearth backup', args, {
+    to: { type: 'string' },
+    retention: { type: 'string' },
+    spec: { type: 'string' },
+    'location-file': { type: 'string' },
+    ...INCLUDE_SECRETS,
+  });
   if (!parsed.ok) return parsed;
   const { to, retention, spec } = parsed.values;
+  const locationFile = parsed.values['location-file'];
   if (typeof to !== 'string' || to.trim() === '') return refused('hearth backup needs --to DIR or --to s3://bucket/prefix');
   const keep = retention === undefined ? undefined : Number(retention);
   if (keep !== undefined && !(Number.isInteger(keep) && keep >= 1))
@@ -40,6 +52,7 @@ export function parseBackupArgs(args: readonly string[]): ArchiveArgs<BackupComm
     to,
     retention: keep,
     spec: typeof spec === 'string' ? spec : undefined,
+    locationFile: typeof locationFile === 'string' ? locationFile : undefined,
     includeSecrets: parsed.values['include-secrets'] === true,
   };
   return { ok: true, command };

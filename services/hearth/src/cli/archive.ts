@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -16,8 +16,10 @@ import {
   parseArchiveSource,
   summaryDifferences,
   writeArchive,
+  type ArchiveDestination,
   type ArchiveManifest,
   type ArchiveSource,
+  type ArchiveStore,
   type JsonValue,
   type S3Config,
   type Store,
@@ -88,11 +90,25 @@ async function backup(store: Store, command: BackupCommand, context: ArchiveCont
   const where = await upload.commit();
   progress.finish();
   streams.stderr.write(`hearth backup: wrote ${describe(manifest)} to ${where}\n`);
-  if (command.retention === undefined) return;
-  const beyond = archivesBeyondRetention(await archives.list(), command.retention);
+  if (command.retention !== undefined) await applyRetention(archives, destination, command.retention, streams);
+  await reportLocation(where, command, streams);
+}
+
+async function applyRetention(archives: ArchiveStore, destination: ArchiveDestination, retention: number, streams: CliStreams): Promise<void> {
+  const beyond = archivesBeyondRetention(await archives.list(), retention);
   for (const name of beyond) await archives.remove(name);
   const removed = beyond.length === 0 ? 'none older to delete' : `deleted ${beyond.join(', ')}`;
-  streams.stderr.write(`hearth backup: keeping the newest ${command.retention} in ${describeDestination(destination)}: ${removed}\n`);
+  streams.stderr.write(`hearth backup: keeping the newest ${retention} in ${describeDestination(destination)}: ${removed}\n`);
+}
+
+/**
+ * The archive's location, last and alone on standard output (ARCHIVE=$(hearth backup …)), and in
+ * --location-file when given: written only once the backup and its retention are done, so a
+ * location there is an archive that is whole.
+ */
+async function reportLocation(where: string, command: BackupCommand, streams: CliStreams): Promise<void> {
+  if (command.locationFile !== undefined) await writeFile(command.locationFile, where);
+  streams.stdout.write(`${where}\n`);
 }
 
 /** The spec file, as JSON: the operator writes the Hearth's spec there. */

@@ -28,7 +28,8 @@ export const USAGE = `usage:
                                                     returns once every write that was accepted is committed
   hearth writes resume | status                     take writes again, or say whether they are paused
   hearth backup --to DIR|s3://bucket/prefix         write an archive hearth-<UTC time>.ndjson.gz there;
-         [--retention N] [--spec FILE]              keep only the newest N; put the Hearth spec (JSON) in it
+         [--retention N] [--spec FILE]              keep only the newest N; put the Hearth spec (JSON) in it;
+         [--location-file FILE]                     print where it is last (and write it to FILE)
   hearth restore --from FILE|s3://bucket/key        load an archive into an empty store, verified
                                                     (S3: HEARTH_S3_ENDPOINT, AWS_ACCESS_KEY_ID…; docs/operations.md)
   hearth migrate                                    copy the source store (HEARTH_SOURCE_DATABASE_URL, or hearth.db in

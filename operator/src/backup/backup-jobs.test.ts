@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { V1EnvVar, V1Volume } from '@kubernetes/client-node';
+import type { ArchiveDestination, HearthBackup } from '../api/index.ts';
+import { defaultTierContext } from '../tiers/index.ts';
+import { hearthFixture } from '../tiers/testing.ts';
+import { archiveLocationOf, archivePlace } from './archive-job.ts';
+import { buildBackupCronJob, buildBackupJob, hearthSpecAnnotation } from './backup-jobs.ts';
+
+const s3: ArchiveDestination = {
+  s3: { bucket: 'acme-backups', prefix: 'hearth/prod', endpoint: 'http://seaweed:8333', region: 'eu-west-1', credentialsSecretRef: { name: 'backup-s3' } },
+};
+const claim: ArchiveDestination = { volumeClaim: { claimName: 'backups', path: 'acme' } };
+
+function backupOf(destination: ArchiveDestination): HearthBackup {
+  return {
+    apiVersion: 'hearth.dev/v1alpha1',
+    kind: 'HearthBackup',
+    metadata: { name: 'nightly', namespace: 'chat', uid: 'b-uid', generation: 1 },
+    spec: { hearthName: 'acme', destination },
+  };
+}
+
+const envOf = (env: readonly V1EnvVar[] | undefined): Record<string, string> =>
+  Object.fromEntries(
+    (env ?? []).map((variable) => [
+      variable.name,
+      variable.value ?? `secret:${variable.valueFrom?.secretKeyRef?.name}/${variable.valueFrom?.secretKeyRef?.key}`,
+    ]),
+  );
+
+describe('where an archive goes, and where the status says it is', () => {
+  const places: readonly (readonly [ArchiveDestination, string])[] = [
+    [s3, 's3://acme-backups/hearth/prod'],
+    [{ s3: { bucket: 'acme-backups', credentialsSecretRef: { name: 'k' } } }, 's3://acme-backups'],
+    [claim, '/var/lib/hearth-archives/acme'],
+    [{ volumeClaim: { claimName: 'backups' } }, '/var/lib/hearth-archives'],
+  ];
+  for (const [destination, place] of places) it(`writes to ${place}`, () => assert.equal(archivePlace(destination), place));
+
+  const locations: readonly (readonly [string, ArchiveDestination, string])[] = [
+    ['/var/lib/hearth-archives/acme/hearth-20261205T020000.000Z.ndjson.gz', claim, 'backups:acme/hearth-20261205T020000.000Z.ndjson.gz'],
+    ['s3://acme-backups/hearth/prod/hearth-20261205T020000.000Z.ndjson.gz', s3, 's3://acme-backups/hearth/prod/hearth-20261205T020000.000Z.ndjson.gz'],
+  ];
+  for (const [reported, destination, shown] of locations)
+    it(`shows ${reported} as ${shown}`, () => assert.equal(archiveLocationOf(reported, destination), shown));
+});
+
+/** A volume as its name and what it is of: a claim, or a downward-API field. */
+function volumeSource(volume: V1Volume): [string, string] {
+  return [volume.name, volume.persistentVolumeClaim?.claimName ?? volume.downwardAPI?.items?.[0]?.fieldRef?.fieldPath ?? ''];
+}
+
+describe('a HearthBackup’s Job', () => {
+  const hearth = hearthFixture({ backup: { schedule: '@daily', retention: 3, destination: claim } });
+  const job = buildBackupJob(backupOf(claim), hearth, defaultTierContext);
+  const pod = job.spec?.template.spec;
+
+  it('is named after the HearthBackup, which owns it', () => {
+    assert.equal(job.metadata.name, 'nightly-backup');
+    assert.deepEqual(
+      job.metadata.ownerReferences?.map((owner) => [owner.kind, owner.name, owner.controller]),
+      [['HearthBackup', 'nightly', true]],
+    );
+    assert.equal(job.metadata.labels['app.kubernetes.io/component'], 'backup');
+  });
+
+  it('runs hearth backup with the spec as a file and the location as its termination message', () => {
+    const container = pod?.containers[0];
+    assert.deepEqual(container?.args, [
+      'backup',
+      '--to',
+      '/var/lib/hearth-archives/acme',
+      '--spec',
+      '/etc/hearth-backup/spec.json',
+      '--location-file',
+      '/dev/termination-log',
+    ]);
+    assert.equal(container?.image, 'ghcr.io/hearth/hearth:0.1.0');
+    assert.equal(envOf(container?.env)['HEARTH_DATA_DIR'], '/var/lib/hearth');
+    assert.equal(pod?.restartPolicy, 'Never');
+    const spec = JSON.parse(job.spec?.template.metadata?.annotations?.[hearthSpecAnnotation] ?? '{}') as Record<string, unknown>;
+    assert.equal(spec['tier'], 'embedded');
+    assert.equal(spec['backup'], undefined, 'the schedule is not part of what is restored');
+  });
+
+  it('mounts the embedded claim and the archives’ claim, next to the embedded pod (ReadWriteOnce)', () => {
+    assert.deepEqual((pod?.volumes ?? []).map(volumeSource), [
+      ['tmp', ''],
+      ['hearth-spec', "metadata.annotations['hearth.dev/hearth-spec']"],
+      ['store', 'data-acme-0'],
+      ['archives', 'backups'],
+    ]);
+    assert.deepEqual(pod?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.[0]?.labelSelector?.matchLabels, {
+      'app.kubernetes.io/name': 'hearth',
+      'app.kubernetes.io/instance': 'acme',
+      'app.kubernetes.io/component': 'all',
+    });
+  });
+
+  it('reaches a server tier’s PostgreSQL with its credentials, and S3 with the key from its Secret, on any node', () => {
+    const hearth = hearthFixture({ tier: 'single' });
+    const pod = buildBackupJob(backupOf(s3), hearth, defaultTierContext).spec?.template.spec;
+    const env = envOf(pod?.containers[0]?.env);
+    assert.equal(env['DATABASE_PASSWORD'], 'secret:acme-postgres-credentials/password');
+    assert.match(env['HEARTH_DATABASE_URL'] ?? '', /^postgres:\/\/hearth:\$\(DATABASE_PASSWORD\)@acme-postgres:5432\/hearth$/);
+    assert.equal(env['HEARTH_DATA_DIR'], undefined);
+    assert.equal(env['HEARTH_S3_ENDPOINT'], 'http://seaweed:8333');
+    assert.equal(env['HEARTH_S3_REGION'], 'eu-west-1');
+    assert.equal(env['AWS_ACCESS_KEY_ID'], 'secret:backup-s3/AWS_ACCESS_KEY_ID');
+    assert.equal(env['AWS_SECRET_ACCESS_KEY'], 'secret:backup-s3/AWS_SECRET_ACCESS_KEY');
+    assert.equal(pod?.affinity, undefined);
+    assert.deepEqual(
+      pod?.volumes?.map((volume) => volume.name),
+      ['tmp', 'hearth-spec'],
+    );
+  });
+});
+
+describe('spec.backup’s CronJob', () => {
+  it('runs the same container with --retention on the schedule, never two at once, owned by the Hearth', () => {
+    const hearth = hearthFixture({ backup: { schedule: '0 3 * * *', timeZone: 'Europe/Paris', retention: 7, destination: s3 } });
+    const cron = buildBackupCronJob(hearth, hearth.spec.backup!, defaultTierContext);
+    assert.equal(cron.metadata.name, 'acme-backup');
+    assert.equal(cron.spec?.schedule, '0 3 * * *');
+    assert.equal(cron.spec?.timeZone, 'Europe/Paris');
+    assert.equal(cron.spec?.concurrencyPolicy, 'Forbid');
+    assert.deepEqual(
+      cron.metadata.ownerReferences?.map((owner) => owner.kind),
+      ['Hearth'],
+    );
+    assert.deepEqual(cron.spec?.jobTemplate.spec?.template.spec?.containers[0]?.args?.slice(-4), [
+      '--location-file',
+      '/dev/termination-log',
+      '--retention',
+      '7',
+    ]);
+  });
+});
