@@ -27,6 +27,7 @@ import { problemOf, warningsOf } from './problems.ts';
 import { ensureGeneratedSecrets, lostSecretsProblem } from './secrets.ts';
 import { withLiveSecretsChecksums } from './secrets-checksums.ts';
 import { ensureRotations } from './secrets-rotation.ts';
+import { ensurePostgresPasswordRotation } from './secrets-rotation-postgres.ts';
 import { ensurePausedStatus, ensureStatus, isPaused, isReady, type Findings, type StatusOutcome } from './status.ts';
 
 const cleanupRetryMs = 2_000;
@@ -254,13 +255,15 @@ async function reportStatus(ctx: ReconcileContext, hearth: Hearth, findings: Fin
  * Lost credentials stop the chain before anything is applied: no pod may be rolled onto new ones.
  */
 async function ensureObjects(ctx: ReconcileContext, hearth: Hearth, desired: DesiredTier): Promise<ObjectsOutcome> {
+  // First: an interrupted PostgreSQL password rotation may have the credentials to make again.
+  const passwords = await ensurePostgresPasswordRotation(ctx, hearth, desired.secrets);
   const secrets = await ensureGeneratedSecrets(ctx, hearth, desired.secrets);
   for (const name of secrets.created) await ctx.events.record(hearth, 'Normal', 'Created', `Created Secret ${name}`);
   const lost = lostSecretsProblem(secrets.lost);
   if (lost !== undefined) return { problem: lost, storage: undefined };
   const rotated = await ensureRotations(ctx, hearth, desired.secrets);
   // Pod templates carry a checksum of the Secret values they read: a changed value rolls them.
-  const checked = await withLiveSecretsChecksums(ctx, hearth, desired.objects, new Map([...secrets.made, ...rotated]));
+  const checked = await withLiveSecretsChecksums(ctx, hearth, desired.objects, new Map([...passwords, ...secrets.made, ...rotated]));
   if (checked.problem !== undefined) return { problem: checked.problem, storage: undefined };
   await replaceReshapedStatefulSets(ctx, hearth, desired);
   const { objects, changes } = await withLiveClaimTemplates(checked.objects, (set) =>

@@ -6,6 +6,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { Hearth } from '../api/index.ts';
 import {
   buildGeneratedSecret,
+  cloudNativePGRefusal,
   instanceLabels,
   rotationDecisions,
   rotationRequest,
@@ -28,10 +29,24 @@ export async function ensureRotations(ctx: ReconcileContext, hearth: Hearth, sec
   const live = await liveObjects(ctx, 'Secret', hearthNamespace(hearth), instanceLabels(hearthName(hearth)));
   const handled = new Map(live.map((secret) => [secret.metadata?.name ?? '', secret.metadata?.annotations?.[rotationRequestAnnotation]]));
   for (const decision of rotationDecisions(hearth, secrets, handled)) {
+    // PostgreSQL's password is set in the server first: secrets-rotation-postgres.ts.
+    if (decision.action === 'alterPassword') continue;
     const data = await carryOut(ctx, hearth, request, decision);
     if (data !== undefined) made.set(decision.secret.name, data);
   }
+  await refuseCloudNativePG(ctx, hearth, request);
   return made;
+}
+
+/** Told once per request: recorded on CloudNativePG's Secret (its metadata), when it is there. */
+async function refuseCloudNativePG(ctx: ReconcileContext, hearth: Hearth, request: string): Promise<void> {
+  const refusal = cloudNativePGRefusal(hearth);
+  if (refusal === undefined) return;
+  const path = pathOf('Secret', hearthNamespace(hearth), refusal.secret);
+  const live = await ctx.client.get(path);
+  if (live === undefined || live.metadata?.annotations?.[rotationRequestAnnotation] === request) return;
+  await ctx.client.mergePatch(path, { metadata: { annotations: { [rotationRequestAnnotation]: request } } });
+  await ctx.events.record(hearth, 'Warning', 'RotationRefused', refusal.message);
 }
 
 async function carryOut(ctx: ReconcileContext, hearth: Hearth, request: string, decision: RotationDecision): Promise<SecretData | undefined> {

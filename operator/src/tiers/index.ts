@@ -112,6 +112,7 @@ export {
   type SecretsRead,
 } from './secret-checksums.ts';
 export {
+  cloudNativePGRefusal,
   refusalOf,
   rotateSecretsAnnotation,
   rotateSecretsOnlyAnnotation,
@@ -120,3 +121,24 @@ export {
   rotationRequestAnnotation,
   type RotationDecision,
 } from './secret-rotation.ts';
+export {
+  decidePostgresRotation,
+  rotationFailedMessage,
+  type ObservedPasswordJob,
+  type ObservedPasswordSecret,
+  type PostgresRotationAction,
+  type PostgresRotationFindings,
+} from './secret-rotation-postgres.ts';
+export {
+  alterRoleScript,
+  buildPendingPasswordSecret,
+  buildPostgresPasswordJob,
+  buildRotatedCredentials,
+  currentPasswordVariable,
+  newPasswordVariable,
+  passwordContainerName,
+  passwordJobName,
+  pendingPasswordSecretName,
+  pendingSecretLabel,
+} from './postgres-password-job.ts';
+export { postgresPasswordKey } from './postgres.ts';

@@ -21,9 +21,10 @@ export type BackendName = (typeof backendNames)[number];
 /**
  * What a labelled object is part of: a `hearth --target` (`all` is the embedded tier's one
  * process), a bundled backend, the session key both tiers share, the monitoring objects
- * spec.observability asks for, or a tier migration's copy Job.
+ * spec.observability asks for, a tier migration's copy Job, a backup's or a restore's pods, or the Job
+ * that rotates PostgreSQL's password.
  */
-export type Component = HearthTarget | BackendComponent | 'session' | 'monitoring' | 'migration' | 'backup' | 'restore';
+export type Component = HearthTarget | BackendComponent | 'session' | 'monitoring' | 'migration' | 'backup' | 'restore' | 'rotation';
 
 /** The components that run a `hearth --target` process, each serving GET /metrics on its HTTP port. */
 export const hearthTargets = ['all', 'gateway', 'realtime', 'messaging'] as const satisfies readonly ('all' | HearthServiceName)[];

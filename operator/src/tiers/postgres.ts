@@ -44,8 +44,9 @@ export function desiredPostgres(hearth: Hearth, ctx: TierContext): DesiredObject
     image: backendImage(hearth, ctx, 'postgres'),
     port: postgresPort,
     // A tier migration's copy Job reads from it (single → clustered) or writes to it (embedded → single);
-    // the pods of backups and restores (backup/) read and write the store too.
-    admit: ['migration', 'backup', 'restore'],
+    // the pods of backups and restores (backup/) read and write the store too; the rotation Job
+    // changes its password (postgres-password-job.ts).
+    admit: ['migration', 'backup', 'restore', 'rotation'],
     user: imageUsers.postgres,
     container: {
       env: [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HearthSpec } from '../api/index.ts';
-import { rotateSecretsAnnotation, rotateSecretsOnlyAnnotation, rotationDecisions, rotationRequest } from './secret-rotation.ts';
+import { cloudNativePGRefusal, rotateSecretsAnnotation, rotateSecretsOnlyAnnotation, rotationDecisions, rotationRequest } from './secret-rotation.ts';
 import { singleSecrets } from './single.ts';
 import { hearthFixture } from './testing.ts';
 
@@ -26,11 +26,11 @@ describe('rotationDecisions', () => {
       { name: 'no request', spec: { tier: 'single' }, annotations: {}, handled: none, want: [] },
       { name: 'an empty request', spec: { tier: 'single' }, annotations: { [rotateSecretsAnnotation]: ' ' }, handled: none, want: [] },
       {
-        name: 'a new request on the single tier: PostgreSQL refused (its password is in its volume)',
+        name: 'a new request on the single tier: PostgreSQL’s password set in the server first (it is in its volume)',
         spec: { tier: 'single' },
         annotations: request,
         handled: none,
-        want: ['rotate acme-session-key', 'refuse acme-postgres-credentials', 'rotate acme-nats-credentials', 'rotate acme-redis-credentials'],
+        want: ['rotate acme-session-key', 'alterPassword acme-postgres-credentials', 'rotate acme-nats-credentials', 'rotate acme-redis-credentials'],
       },
       {
         name: 'the request carried out already: nothing',
@@ -79,10 +79,41 @@ describe('rotationDecisions', () => {
   });
 
   it('says why a refused Secret is refused and how to go about it, never with a value', () => {
-    const hearth = hearthWith({ tier: 'single' }, { [rotateSecretsAnnotation]: 'r1', [rotateSecretsOnlyAnnotation]: 'postgres' });
+    const hearth = hearthWith({ tier: 'clustered' }, { [rotateSecretsAnnotation]: 'r1', [rotateSecretsOnlyAnnotation]: 'nats' });
     const [refused] = rotationDecisions(hearth, singleSecrets(hearth), new Map(Object.entries(none)));
     assert.equal(refused?.action, 'refuse');
-    assert.match(refused.action === 'refuse' ? refused.message : '', /ALTER ROLE hearth PASSWORD '<new>'.*docs\/operator\.md#rotating-generated-secrets/);
+    assert.match(refused.action === 'refuse' ? refused.message : '', /route password.*docs\/operator\.md#rotating-generated-secrets/);
+  });
+});
+
+describe('cloudNativePGRefusal', () => {
+  it('tells a request that takes in PostgreSQL on the clustered tier to rotate it CloudNativePG’s way; nothing elsewhere', () => {
+    const cases: { name: string; spec: HearthSpec; annotations: Record<string, string>; want: string | undefined }[] = [
+      { name: 'clustered, all', spec: { tier: 'clustered' }, annotations: { [rotateSecretsAnnotation]: 'r1' }, want: 'acme-postgres-app' },
+      {
+        name: 'clustered, postgres',
+        spec: { tier: 'clustered' },
+        annotations: { [rotateSecretsAnnotation]: 'r1', [rotateSecretsOnlyAnnotation]: 'redis, postgres' },
+        want: 'acme-postgres-app',
+      },
+      {
+        name: 'clustered, nats only',
+        spec: { tier: 'clustered' },
+        annotations: { [rotateSecretsAnnotation]: 'r1', [rotateSecretsOnlyAnnotation]: 'nats' },
+        want: undefined,
+      },
+      { name: 'clustered, no request', spec: { tier: 'clustered' }, annotations: {}, want: undefined },
+      {
+        name: 'clustered on an external database',
+        spec: { tier: 'clustered', database: { external: { secretRef: { name: 'pg' } } } },
+        annotations: { [rotateSecretsAnnotation]: 'r1' },
+        want: undefined,
+      },
+      { name: 'single: the operator rotates it', spec: { tier: 'single' }, annotations: { [rotateSecretsAnnotation]: 'r1' }, want: undefined },
+    ];
+    for (const { name, spec, annotations, want } of cases) assert.equal(cloudNativePGRefusal(hearthWith(spec, annotations))?.secret, want, name);
+    const refusal = cloudNativePGRefusal(hearthWith({ tier: 'clustered' }, { [rotateSecretsAnnotation]: 'r1' }));
+    assert.match(refusal?.message ?? '', /^Secret acme-postgres-app was not rotated: .*CloudNativePG's way.*docs\/operator\.md#rotating-generated-secrets/);
   });
 });
 

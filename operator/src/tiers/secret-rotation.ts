@@ -1,8 +1,10 @@
 // Rotating generated credentials, only when a person asks: the Hearth's rotate-secrets annotation
 // set to a value not seen before. Each generated Secret records the request it was last made (or
 // refused) for, so a request is carried out once, and a new value is a new request. Pure: which
-// Secret to make again, and which to refuse, with what to tell the person.
+// Secret to make again, which needs its new password set in its server first, and which to
+// refuse, with what to tell the person.
 import type { Hearth } from '../api/index.ts';
+import { objectNames } from './names.ts';
 import { natsClusterSize } from './nats.ts';
 import { isSentinelMode } from './redis-sentinel.ts';
 import type { GeneratedSecret } from './secrets.ts';
@@ -14,8 +16,14 @@ export const rotateSecretsOnlyAnnotation = 'hearth.dev/rotate-secrets-only';
 /** On a generated Secret: the rotate-secrets value it was made or refused for. */
 export const rotationRequestAnnotation = 'hearth.dev/rotation-request';
 
+/**
+ * rotate: delete and create again with new values; alterPassword: set a new password in the
+ * server first (secret-rotation-postgres.ts); refuse: tell the person why not and how.
+ */
 export type RotationDecision =
-  { readonly action: 'rotate'; readonly secret: GeneratedSecret } | { readonly action: 'refuse'; readonly secret: GeneratedSecret; readonly message: string };
+  | { readonly action: 'rotate'; readonly secret: GeneratedSecret }
+  | { readonly action: 'alterPassword'; readonly secret: GeneratedSecret }
+  | { readonly action: 'refuse'; readonly secret: GeneratedSecret; readonly message: string };
 
 /** The rotate-secrets value, when the Hearth asks for one. */
 export function rotationRequest(hearth: Hearth): string | undefined {
@@ -36,9 +44,11 @@ export function rotationDecisions(hearth: Hearth, secrets: readonly GeneratedSec
   return secrets
     .filter((secret) => handled.has(secret.name) && handled.get(secret.name) !== request)
     .filter((secret) => only === undefined || only.has(secret.component))
-    .map((secret) => {
+    .map((secret): RotationDecision => {
       const refusal = refusalOf(hearth, secret);
-      return refusal === undefined ? { action: 'rotate', secret } : { action: 'refuse', secret, message: refusal };
+      if (refusal !== undefined) return { action: 'refuse', secret, message: refusal };
+      // The password PostgreSQL keeps in its data (the only generated Secret that opens a volume).
+      return secret.opensVolumesOf === undefined ? { action: 'rotate', secret } : { action: 'alterPassword', secret };
     });
 }
 
@@ -54,20 +64,13 @@ function scopeOf(hearth: Hearth): ReadonlySet<string> | undefined {
 }
 
 /**
- * Why a Secret cannot be made again by a roll, or undefined when it can. A roll replaces pods one
- * at a time: it works when the server and its clients all restart onto the new value and nothing
- * between old and new pods needs the two to agree. That rules out a password a server keeps in
- * its data, and the passwords the members of a cluster give each other.
+ * Why a Secret cannot be made again, or undefined when it can. A roll replaces pods one at a
+ * time: it works when the server and its clients all restart onto the new value and nothing
+ * between old and new pods needs the two to agree. That rules out the passwords the members of a
+ * cluster give each other. (A password a server keeps in its data, PostgreSQL's, is set in the
+ * server first: alterPassword.)
  */
 export function refusalOf(hearth: Hearth, secret: GeneratedSecret): string | undefined {
-  const name = hearth.metadata.name ?? '';
-  if (secret.component === 'postgres') {
-    return (
-      `Secret ${secret.name} was not rotated: PostgreSQL keeps its password in the database volume and reads the Secret only at its first start, ` +
-      `so a new Secret would lock the services out. Set it in the database first (kubectl exec ${name}-postgres-0 -- psql -U hearth -c "ALTER ROLE hearth PASSWORD '<new>'"), ` +
-      `then replace the Secret with the new value (docs/operator.md#rotating-generated-secrets); the services roll onto it`
-    );
-  }
   if (secret.component === 'nats' && natsClusterSize(hearth) !== undefined) {
     return (
       `Secret ${secret.name} was not rotated: the NATS servers of a cluster give each other its route password, and a roll would leave old and new ` +
@@ -81,4 +84,24 @@ export function refusalOf(hearth: Hearth, secret: GeneratedSecret): string | und
     );
   }
   return undefined;
+}
+
+/**
+ * The clustered tier's PostgreSQL is CloudNativePG's: it makes the app user's Secret and sets its
+ * password, so the operator has no password of its own to rotate there. A request that takes in
+ * PostgreSQL is told so (once: the refusal is recorded on that Secret), with where to do it.
+ * Undefined when there is nothing to tell.
+ */
+export function cloudNativePGRefusal(hearth: Hearth): { readonly secret: string; readonly message: string } | undefined {
+  if (rotationRequest(hearth) === undefined || hearth.spec.tier !== 'clustered' || hearth.spec.database?.external !== undefined) return undefined;
+  const only = scopeOf(hearth);
+  if (only !== undefined && !only.has('postgres')) return undefined;
+  const secret = objectNames(hearth.metadata.name ?? '').postgresApp;
+  return {
+    secret,
+    message:
+      `Secret ${secret} was not rotated: on the clustered tier CloudNativePG makes the database user's credentials and sets them in PostgreSQL, ` +
+      `so rotate them CloudNativePG's way (its documentation on the application user's Secret); once Secret ${secret} changes, ` +
+      'the services roll onto it (docs/operator.md#rotating-generated-secrets)',
+  };
 }

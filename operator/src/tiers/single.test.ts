@@ -258,9 +258,9 @@ describe('desiredSingle', () => {
     assert.equal(envOf(redis)['REDIS_PASSWORD'], 'secret:acme-redis-credentials/password');
   });
 
-  it('lets only this Hearth’s service pods (and a migration’s copy Job, a backup’s or a restore’s, to PostgreSQL) reach each backend’s port', () => {
+  it('lets only this Hearth’s service pods (and a migration’s copy Job, a backup’s or a restore’s, the password rotation Job, to PostgreSQL) reach each backend’s port', () => {
     const cases = [
-      { name: 'acme-postgres', port: 5432, also: ['migration', 'backup', 'restore'] },
+      { name: 'acme-postgres', port: 5432, also: ['migration', 'backup', 'restore', 'rotation'] },
       { name: 'acme-nats', port: 4222, also: [] },
       { name: 'acme-redis', port: 6379, also: [] },
     ];
