@@ -17,7 +17,7 @@ export const secretsChecksumAnnotation = 'hearth.dev/secrets-checksum';
 /**
  * Variables a backend reads only when it first initialises its volume: a new value changes
  * nothing in a running server, so restarting it for one would only cost an outage. PostgreSQL's
- * image sets the password of its user at initdb and never again (rotation.ts says how it changes).
+ * image sets the password of its user at initdb and never again (secret-rotation-postgres.ts says how it changes).
  */
 const readOnlyAtInit: ReadonlySet<string> = new Set(['POSTGRES_PASSWORD']);
 
