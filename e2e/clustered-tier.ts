@@ -1,4 +1,12 @@
-import { startNatsCluster, startPostgresPair, startRedisSentinel, type NatsCluster, type PostgresPair, type RedisSentinelSet } from '@hearth/harness';
+import {
+  startNatsCluster,
+  startPostgresPair,
+  startRedisSentinel,
+  startTogether,
+  type NatsCluster,
+  type PostgresPair,
+  type RedisSentinelSet,
+} from '@hearth/harness';
 import { startServiceTier, type ServiceTier, type ServiceTierOptions, type TierBackends } from './service-tier.ts';
 
 export interface ClusteredTier extends ServiceTier {
@@ -33,7 +41,7 @@ export interface ClusteredBackends extends TierBackends {
  * database (hearth migrate) before startServiceTier starts the services on it.
  */
 export async function startClusteredBackends(): Promise<ClusteredBackends> {
-  const [postgres, nats, redis] = await Promise.all([startPostgresPair(), startNatsCluster({ size: 3 }), startRedisSentinel()]);
+  const [postgres, nats, redis] = await startTogether([startPostgresPair(), startNatsCluster({ size: 3 }), startRedisSentinel()] as const);
   return {
     postgres,
     nats,

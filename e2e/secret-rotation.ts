@@ -11,7 +11,7 @@
 // move them all.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { freePort, startIngress, startNats, startPostgres, startRedis, type Ingress } from '@hearth/harness';
+import { freePort, startIngress, startNats, startPostgres, startRedis, startTogether, type Ingress } from '@hearth/harness';
 import { ApiError, createTeam, DEFAULT_ROOM, type HearthClient, type Team } from './client.ts';
 import { startService, type ServiceProcess } from './harness.ts';
 import type { Message } from './protocol.ts';
@@ -212,7 +212,7 @@ export interface PasswordRollOptions {
 export async function runPasswordRoll(options: PasswordRollOptions = {}): Promise<PasswordRollReport> {
   const posters = options.posters ?? 4;
   const steadyMs = options.steadyMs ?? 1_000;
-  const [postgres, nats, redis] = await Promise.all([startPasswordPostgres(), startNats(), startRedis()]);
+  const [postgres, nats, redis] = await startTogether([startPasswordPostgres(), startNats(), startRedis()] as const);
   const env = { HEARTH_NATS_URL: nats.url, HEARTH_REDIS_URL: redis.url };
   let tier: RollingTier | undefined;
   try {

@@ -1,4 +1,4 @@
-import { startNats, startPostgres, startRedis, type NatsServer, type PostgresServer, type RedisServer } from '@hearth/harness';
+import { startNats, startPostgres, startRedis, startTogether, type NatsServer, type PostgresServer, type RedisServer } from '@hearth/harness';
 import { startServiceTier, type ServiceTier, type ServiceTierOptions, type TierBackends } from './service-tier.ts';
 
 export { ROLES, type Role } from './service-tier.ts';
@@ -33,7 +33,7 @@ export interface SingleBackends extends TierBackends {
  * database (hearth migrate) before startServiceTier starts the services on it.
  */
 export async function startSingleBackends(): Promise<SingleBackends> {
-  const [postgres, nats, redis] = await Promise.all([startPostgres({ durable: true }), startNats(), startRedis()]);
+  const [postgres, nats, redis] = await startTogether([startPostgres({ durable: true }), startNats(), startRedis()] as const);
   return {
     postgres,
     nats,

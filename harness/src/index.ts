@@ -1,4 +1,4 @@
-export { freePort, removeDir, startChild, tempDir, waitUntil, type Child } from './process.ts';
+export { freePort, removeDir, startChild, startTogether, tempDir, waitUntil, type Child } from './process.ts';
 export { isListening } from './tcp.ts';
 export { postgresTools, startPostgres, type PostgresProcess, type PostgresServer, type PostgresTools } from './postgres.ts';
 export { startPostgresPair, type PostgresPair } from './postgres-pair.ts';

@@ -5,8 +5,29 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** A port nobody listens on right now (the kernel picks it; we release it at once). */
-export function freePort(): Promise<number> {
+/**
+ * Ports this process has handed out, and when: the kernel may give a port it just gave (and we
+ * released) to the next listen(0), so two servers started side by side could be handed the same
+ * one; a port is not handed out again within this window.
+ */
+const handedOut = new Map<number, number>();
+const REUSE_AFTER_MS = 120_000;
+const MAX_ATTEMPTS = 50;
+
+/** A port nobody listens on right now and that this process has not handed out lately (the kernel picks it; we release it at once). */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const port = await kernelPort();
+    const at = handedOut.get(port);
+    if (at === undefined || Date.now() - at > REUSE_AFTER_MS) {
+      handedOut.set(port, Date.now());
+      return port;
+    }
+  }
+  throw new Error(`freePort: the kernel gave only ports handed out in the last ${REUSE_AFTER_MS / 1000} s, ${MAX_ATTEMPTS} times`);
+}
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -17,6 +38,19 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Waits for servers started side by side. If one fails, the others that started are stopped
+ * before the error goes on: a test whose set-up failed would otherwise keep their processes, and
+ * so its own, alive for good.
+ */
+export async function startTogether<T extends readonly { stop(): Promise<unknown> }[]>(starting: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(starting);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed === undefined) return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+  await Promise.allSettled(settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value.stop()] : [])));
+  throw failed.reason;
 }
 
 export function tempDir(prefix: string): Promise<string> {
