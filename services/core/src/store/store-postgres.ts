@@ -206,7 +206,6 @@ export function describeServer(url: string): string {
   }
 }
 
-/** SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, crash recovery). */
 /**
  * SQLSTATE classes that say the server cannot take us now, not that the statement is wrong:
  * connection (08), operator intervention such as a shutdown (57P), credentials refused to a new
