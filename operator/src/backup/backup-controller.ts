@@ -8,6 +8,7 @@ import {
   type Informer,
   type InformerOptions,
   type KubeObject,
+  type ReconcileResult,
   type ResourceRef,
 } from '@hearth/kube-runtime';
 import { hearthApiVersion, hearthBackupKind, hearthGroup, hearthRestoreKind, type HearthBackup, type HearthRestore } from '../api/index.ts';
@@ -30,44 +31,47 @@ export interface BackupControllerOptions {
 
 /** The HearthBackup and HearthRestore controllers. */
 export function createArchiveControllers(options: BackupControllerOptions): Controller[] {
-  return [createBackupController(options), createRestoreController(options)];
+  return [createArchiveController(options, backupKind), createArchiveController(options, restoreKind)];
 }
 
-function election(options: BackupControllerOptions, controller: 'backup' | 'restore'): Pick<ControllerOptions, 'leaderElection'> {
-  const leaderElection = options.leaderElection?.(controller);
-  return leaderElection === undefined ? {} : { leaderElection };
+/** What tells the two controllers apart: their kind, its plural, their Jobs' component label and their reconcile. */
+interface ArchiveKind<T> {
+  readonly controller: 'backup' | 'restore';
+  readonly name: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly reconcile: (ctx: ArchiveReconcileContext, object: T) => Promise<ReconcileResult>;
 }
 
-export function createRestoreController(options: BackupControllerOptions): Controller {
+const backupKind: ArchiveKind<HearthBackup> = {
+  controller: 'backup',
+  name: 'hearthbackup',
+  kind: hearthBackupKind,
+  plural: 'hearthbackups',
+  reconcile: reconcileBackup,
+};
+const restoreKind: ArchiveKind<HearthRestore> = {
+  controller: 'restore',
+  name: 'hearthrestore',
+  kind: hearthRestoreKind,
+  plural: 'hearthrestores',
+  reconcile: reconcileRestore,
+};
+
+function createArchiveController<T>(options: BackupControllerOptions, described: ArchiveKind<T>): Controller {
   const { informer, reconcile, shared } = options;
-  const primary = informer<HearthRestore & KubeObject>({ group: hearthGroup, version: hearthApiVersion, plural: 'hearthrestores' }, {});
-  const jobs = informer(resourceOf('Job'), { labelSelector: `${labelKeys.managedBy}=${managedBy},${labelKeys.component}=restore` });
+  const primary = informer<T & KubeObject>({ group: hearthGroup, version: hearthApiVersion, plural: described.plural }, {});
+  const jobs = informer(resourceOf('Job'), { labelSelector: `${labelKeys.managedBy}=${managedBy},${labelKeys.component}=${described.controller}` });
+  const leaderElection = options.leaderElection?.(described.controller);
   return createController({
     ...shared,
-    ...election(options, 'restore'),
-    name: 'hearthrestore',
+    ...(leaderElection === undefined ? {} : { leaderElection }),
+    name: described.name,
     primary,
-    owned: [{ informer: jobs, owner: { apiVersion: `${hearthGroup}/${hearthApiVersion}`, kind: hearthRestoreKind } }],
+    owned: [{ informer: jobs, owner: { apiVersion: `${hearthGroup}/${hearthApiVersion}`, kind: described.kind } }],
     reconcile: async (key) => {
-      const restore = primary.get(key);
-      return restore === undefined ? undefined : reconcileRestore(reconcile, restore);
-    },
-  });
-}
-
-export function createBackupController(options: BackupControllerOptions): Controller {
-  const { informer, reconcile, shared } = options;
-  const primary = informer<HearthBackup & KubeObject>({ group: hearthGroup, version: hearthApiVersion, plural: 'hearthbackups' }, {});
-  const jobs = informer(resourceOf('Job'), { labelSelector: `${labelKeys.managedBy}=${managedBy},${labelKeys.component}=backup` });
-  return createController({
-    ...shared,
-    ...election(options, 'backup'),
-    name: 'hearthbackup',
-    primary,
-    owned: [{ informer: jobs, owner: { apiVersion: `${hearthGroup}/${hearthApiVersion}`, kind: hearthBackupKind } }],
-    reconcile: async (key) => {
-      const backup = primary.get(key);
-      return backup === undefined ? undefined : reconcileBackup(reconcile, backup);
+      const object = primary.get(key);
+      return object === undefined ? undefined : described.reconcile(reconcile, object);
     },
   });
 }
