@@ -1,4 +1,5 @@
-import { EVENT_VERSION, createStore, newId, type Store, type StoreTx } from '@hearth/core';
+import { createStore, type Store } from '@hearth/core';
+import { seedMessages } from '@hearth/core/testing';
 import { runTierMigrations, type Population, type StepReport } from '../e2e/migration-run.ts';
 import { printTable, round, writeResults } from './common.ts';
 
@@ -22,23 +23,15 @@ const ROOMS = 50;
 const API_MESSAGES = 1_000;
 const AT = '2026-01-01T00:00:00.000Z';
 
-/** One message, and now and then an edit, a deletion or a boost of it (bench/records.ts's mix). */
-async function seedMessage(tx: StoreTx, roomId: string, authorId: string, i: number): Promise<void> {
-  const seq = await tx.nextSeq(roomId);
-  const body = `bulk message ${i}: the quick brown fox jumps over the lazy dog, café 東京`;
-  const message = await tx.insertMessage({ id: newId(), roomId, seq, authorId, clientMessageId: `bulk-${i}`, body, mentions: [], sound: null, createdAt: AT });
-  await tx.appendEvent({ type: 'message.created', message, v: EVENT_VERSION, roomId, seq, at: AT });
-  if (i % 100 === 1) await tx.updateMessageBody(message.id, `${body} (edited)`, [], AT);
-  if (i % 100 === 2) await tx.markMessageDeleted(message.id, AT);
-  if (i % 50 === 3) await tx.insertBoost({ id: newId(), messageId: message.id, authorId, content: '👍', createdAt: AT });
-}
-
 async function seed(store: Store, { roomIds, userIds }: Population, count: number): Promise<void> {
-  for (let start = 0; start < count; start += 1_000) {
-    await store.transaction(async (tx) => {
-      for (let i = start; i < Math.min(start + 1_000, count); i++) await seedMessage(tx, roomIds[i % roomIds.length]!, userIds[i % userIds.length]!, i);
-    });
-  }
+  await seedMessages(store, {
+    roomIds,
+    authorIds: userIds,
+    count,
+    body: (i) => `bulk message ${i}: the quick brown fox jumps over the lazy dog, café 東京`,
+    clientMessageId: (i) => `bulk-${i}`,
+    at: AT,
+  });
   // Published, as a running tier's relay would have done by now.
   for (let published = await store.unpublishedEvents(5_000); published.length > 0; published = await store.unpublishedEvents(5_000)) {
     await store.transaction((tx) => tx.markPublished(published.map((entry) => entry.id)));

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startPostgres } from '@hearth/harness';
-import { EVENT_VERSION, createStore, newId, type Store, type StoreTx } from '@hearth/core';
+import { createStore, newId, type Store, type StoreTx } from '@hearth/core';
+import { seedMessages } from '@hearth/core/testing';
 import { printTable, round, writeResults } from './common.ts';
 
 /**
@@ -56,24 +57,18 @@ async function seedPeopleAndRooms(tx: StoreTx): Promise<{ people: string[]; room
 }
 
 /** One message, and now and then an edit, a deletion or a boost of it. */
-async function seedMessage(tx: StoreTx, roomId: string, authorId: string, i: number): Promise<void> {
-  const seq = await tx.nextSeq(roomId);
-  const body = `message ${i}: the quick brown fox jumps over the lazy dog, café 東京`;
-  const message = await tx.insertMessage({ id: newId(), roomId, seq, authorId, clientMessageId: `c${i}`, body, mentions: [], sound: null, createdAt: AT });
-  await tx.appendEvent({ type: 'message.created', message, v: EVENT_VERSION, roomId, seq, at: AT });
-  if (i % 100 === 1) await tx.updateMessageBody(message.id, `${body} (edited)`, [], AT);
-  if (i % 100 === 2) await tx.markMessageDeleted(message.id, AT);
-  if (i % 50 === 3) await tx.insertBoost({ id: newId(), messageId: message.id, authorId, content: '👍', createdAt: AT });
-}
 
 /** `messages` messages in ROOMS rooms, with edits, deletions, boosts, bots and audit entries (bench/backup.ts seeds the same store). */
 export async function seed(store: Store, messages = MESSAGES): Promise<void> {
   const { people, rooms } = await store.transaction(seedPeopleAndRooms);
-  for (let start = 0; start < messages; start += 1_000) {
-    await store.transaction(async (tx) => {
-      for (let i = start; i < Math.min(start + 1_000, messages); i++) await seedMessage(tx, rooms[i % ROOMS]!, people[i % PEOPLE]!, i);
-    });
-  }
+  await seedMessages(store, {
+    roomIds: rooms,
+    authorIds: people,
+    count: messages,
+    body: (i) => `message ${i}: the quick brown fox jumps over the lazy dog, café 東京`,
+    clientMessageId: (i) => `c${i}`,
+    at: AT,
+  });
   const published = await store.unpublishedEvents(messages);
   await store.transaction((tx) => tx.markPublished(published.map((entry) => entry.id)));
 }

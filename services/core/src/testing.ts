@@ -1,3 +1,4 @@
 export { runBusContract } from './bus/bus-contract.ts';
 export { runEphemeralContract } from './ephemeral/ephemeral-contract.ts';
 export { runStoreContract } from './store/store-contract.ts';
+export { seedMessages, type SeedMessages } from './store/seed-messages.ts';

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { EVENT_VERSION, createStore, newId, type StoreConfig, type StoreTx } from '@hearth/core';
+import { createStore, newId, type StoreConfig, type StoreTx } from '@hearth/core';
+import { seedMessages } from '@hearth/core/testing';
 
 /**
  * A store for hearth migrate's tests: people, rooms, a bot with a token, audit entries, and
@@ -12,11 +13,14 @@ export async function seedStore(config: StoreConfig, messages: number, rooms = 5
   const store = await createStore(config);
   try {
     const { people, roomIds } = await store.transaction((tx) => seedPeopleAndRooms(tx, rooms));
-    for (let start = 0; start < messages; start += 1_000) {
-      await store.transaction(async (tx) => {
-        for (let i = start; i < Math.min(start + 1_000, messages); i++) await seedMessage(tx, roomIds[i % rooms]!, people[i % people.length]!, i);
-      });
-    }
+    await seedMessages(store, {
+      roomIds,
+      authorIds: people,
+      count: messages,
+      body: (i) => `message ${i}: café 東京`,
+      clientMessageId: (i) => `c${i}`,
+      at: AT,
+    });
   } finally {
     await store.close();
   }
@@ -55,16 +59,6 @@ async function seedPeopleAndRooms(tx: StoreTx, rooms: number): Promise<{ people:
     });
   }
   return { people, roomIds };
-}
-
-async function seedMessage(tx: StoreTx, roomId: string, authorId: string, i: number): Promise<void> {
-  const seq = await tx.nextSeq(roomId);
-  const body = `message ${i}: café 東京`;
-  const message = await tx.insertMessage({ id: newId(), roomId, seq, authorId, clientMessageId: `c${i}`, body, mentions: [], sound: null, createdAt: AT });
-  await tx.appendEvent({ type: 'message.created', message, v: EVENT_VERSION, roomId, seq, at: AT });
-  if (i % 100 === 1) await tx.updateMessageBody(message.id, `${body} (edited)`, [], AT);
-  if (i % 100 === 2) await tx.markMessageDeleted(message.id, AT);
-  if (i % 50 === 3) await tx.insertBoost({ id: newId(), messageId: message.id, authorId, content: '👍', createdAt: AT });
 }
 
 const HEARTH = path.resolve(import.meta.dirname, '../../bin/hearth');
