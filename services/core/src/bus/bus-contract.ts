@@ -6,8 +6,11 @@ import { newId } from '../ids.ts';
 import type { Bus, CommandRequest } from './bus.ts';
 import { eventually, roomEvent, seqsOf } from './bus-test-support.ts';
 
-/** How long to wait for delivery that may cross a network. */
-const DELIVERY_MS = 5_000;
+/**
+ * How long to wait for delivery that may cross a network: a replicated stream on a loaded machine
+ * (the whole unit suite at once on 2 cores) may be slow to serve a new consumer's first pull.
+ */
+const DELIVERY_MS = 15_000;
 /** How long to give a delivery that must not happen the chance to show up. */
 const SETTLE_MS = 100;
 

@@ -34,6 +34,8 @@ export interface BusNatsOptions {
 }
 
 const PING_TIMEOUT_MS = 5_000;
+/** How long a publish waits for its own process's live feed to know where it starts. */
+const FEED_READY_MS = 5_000;
 
 /**
  * The server tiers' bus: commands are core NATS requests to the `messaging` queue group,
@@ -102,8 +104,9 @@ export class BusNats implements Bus {
   async publishRoomEvent(event: RoomEvent): Promise<void> {
     this.#assertOpen();
     const subject = this.#names.roomEvents + subjectTokens(event.roomId, 'room id', true);
-    // A process's own subscription is in place before its own publishes, as with BusLocal.
-    await this.#feed?.ready;
+    // A process's own subscription is in place before its own publishes, as with BusLocal; but a
+    // feed that cannot reach the stream does not hold publishing up for longer than a publish may take.
+    if (this.#feed !== undefined) await within(this.#feed.ready, FEED_READY_MS, () => new Error('feed not ready')).catch(() => undefined);
     await this.#publisher.publish(subject, event);
   }
 

@@ -58,7 +58,11 @@ export class RoomFeed {
     await this.#messages?.close().catch(() => undefined);
   }
 
-  /** Keeps trying until the consumer runs; `attempted` is told after the first try either way. */
+  /**
+   * Keeps trying until the consumer runs. `attempted` is told after the first try that knew where
+   * to start, whether the consumer then ran or not: an event published before the start position
+   * is read would be skipped, so a process's own publishes wait for it (BusNats.publishRoomEvent).
+   */
   async #open(attempted: () => void): Promise<void> {
     for (let attempt = 0; !this.#stopped && !this.#deps.isClosed(); attempt += 1) {
       const opened = await this.#consume().then(
@@ -68,7 +72,7 @@ export class RoomFeed {
           return false;
         },
       );
-      attempted();
+      if (this.#nextStreamSeq > 0) attempted();
       if (opened) return;
       await sleep(backoffMs(attempt));
     }
