@@ -65,6 +65,11 @@ export interface LimitsConfig {
   readonly postsPerMinute: number;
   /** Bytes a WebSocket or SSE client may fall behind before it is told to resume. */
   readonly connectionBufferBytes: number;
+  /**
+   * Seconds a client has to send a whole request, headers and body, before it is answered 408 and
+   * its connection closed: a client that trickles a request (slowloris) holds a socket no longer.
+   */
+  readonly requestTimeoutSeconds: number;
 }
 
 /** Sign-in through the company's OpenID provider (authorization code flow with PKCE). */
@@ -186,6 +191,7 @@ export function parseConfigFrom(sources: ConfigSources): HearthConfig {
       signInPerMinute: integer(env, 'HEARTH_SIGN_IN_PER_MINUTE', 10, { min: 1, max: 1_000_000 }),
       postsPerMinute: integer(env, 'HEARTH_POSTS_PER_MINUTE', 120, { min: 1, max: 10_000_000 }),
       connectionBufferBytes: integer(env, 'HEARTH_CONNECTION_BUFFER_BYTES', 1024 * 1024, { min: 1024, max: 1024 * 1024 * 1024 }),
+      requestTimeoutSeconds: integer(env, 'HEARTH_REQUEST_TIMEOUT_SECONDS', 30, { min: 1, max: 3_600 }),
     },
   };
   return deepFreeze(config);

@@ -17,7 +17,13 @@ export const UNAVAILABLE_RETRY_AFTER_S = 2;
 export const ERROR_CODES = {
   invalid_request: 400,
   invalid_json: 400,
+  /** The client did not send a whole request within the request timeout. */
+  request_timeout: 408,
   payload_too_large: 413,
+  /** A path (or a segment of it) longer than the server reads. */
+  uri_too_long: 414,
+  /** The request's headers are larger than the server reads. */
+  headers_too_large: 431,
   unauthenticated: 401,
   invalid_credentials: 401,
   /** A sign-in through the OpenID provider that was refused (state, code, token or claims). */

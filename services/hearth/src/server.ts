@@ -22,6 +22,7 @@ import { mountRealtime, type Realtime } from '@hearth/realtime';
 import { sessionIdFromCookieHeader } from '@hearth/core';
 import { registerBodyLimit } from './body-limit.ts';
 import { registerErrorHandler, registerNotFound } from './error-handler.ts';
+import { answerClientError, answerFrameworkError, MAX_PARAM_LENGTH } from './framework-errors.ts';
 import { registerHealth } from './health.ts';
 import { registerMetrics } from './metrics-endpoint.ts';
 import { openWithRetry, redactUrl, type BackendToOpen, type StartupStatus, type StartupWait } from './retry.ts';
@@ -106,6 +107,10 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
     forceCloseConnections: true,
+    maxParamLength: MAX_PARAM_LENGTH,
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
+    ...requestTimeouts(config.limits.requestTimeoutSeconds),
     // Fastify logs two info lines per request; one line per request, at debug (errors at error), instead.
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -175,6 +180,16 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
       await store.close();
     },
   };
+}
+
+/**
+ * A whole request (headers and body) within `seconds`, or 408 and the connection closed. Node
+ * checks for late requests every connectionsCheckingInterval (30 s by default), which would let a
+ * short timeout run twice over; a second is cheap (a walk over the open connections).
+ */
+function requestTimeouts(seconds: number): { requestTimeout: number; http: { headersTimeout: number; connectionsCheckingInterval: number } } {
+  const ms = seconds * 1_000;
+  return { requestTimeout: ms, http: { headersTimeout: ms, connectionsCheckingInterval: Math.min(1_000, ms) } };
 }
 
 /** A hop count becomes "trust the nearest n proxies"; fastify's types take that as a function. */
