@@ -4,6 +4,7 @@ export type * from './domain/bots.ts';
 export * from './domain/events.ts';
 export * from './domain/commands.ts';
 export * from './domain/rules.ts';
+export { illFormedTextError, textProblem } from './domain/well-formed-text.ts';
 export * from './errors.ts';
 export * from './protocol/frames.ts';
 export * from './config.ts';

@@ -24,6 +24,7 @@ import { registerBodyLimit } from './body-limit.ts';
 import { registerErrorHandler, registerNotFound } from './error-handler.ts';
 import { answerClientError, answerFrameworkError, MAX_PARAM_LENGTH } from './framework-errors.ts';
 import { registerHealth } from './health.ts';
+import { registerJsonBody } from './json-body.ts';
 import { registerMetrics } from './metrics-endpoint.ts';
 import { openWithRetry, redactUrl, type BackendToOpen, type StartupStatus, type StartupWait } from './retry.ts';
 
@@ -107,7 +108,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
     forceCloseConnections: true,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
     ...requestTimeouts(config.limits.requestTimeoutSeconds),
@@ -117,6 +118,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
   // First, so every route of every target (realtime's SSE, the probes, the API) answers errors alike.
   registerErrorHandler(app);
   registerBodyLimit(app, config.limits.bodyBytes);
+  registerJsonBody(app);
   registerMetrics(app, metrics, { store, bus });
   app.addHook('onResponse', async (request, reply) => {
     const fields = { method: request.method, url: request.url.split('?')[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) };

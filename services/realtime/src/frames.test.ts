@@ -25,6 +25,9 @@ describe('parseClientFrame', () => {
     ['{"type":"typing"}', /typing.roomId/],
     ['{"type":"typing","roomId":""}', /typing.roomId/],
     ['{"type":"typing","roomId":7}', /typing.roomId/],
+    ['{"type":"typing","roomId":"r\\u0000"}', /roomId must not contain NUL/],
+    ['{"type":"typing","roomId":"\\ud800"}', /roomId must be well-formed Unicode/],
+    ['{"type":"hello","resume":{"r\\u0000":1}}', /resume: a property name must not contain NUL/],
   ];
   for (const [text, message] of refusals) {
     it(`refuses ${text}`, () =>

@@ -1,6 +1,6 @@
 // The frames' types and close codes are core's (protocol/frames.ts), shared with the web client;
 // what is here is the server's check of what a client sends.
-import type { ClientFrame } from '@hearth/core';
+import { illFormedTextError, type ClientFrame } from '@hearth/core';
 
 export class FrameError extends Error {
   override readonly name = 'FrameError';
@@ -40,6 +40,9 @@ function parseObject(text: string): Record<string, unknown> {
     throw new FrameError('frame is not JSON');
   }
   if (!isPlainObject(value)) throw new FrameError('frame must be a JSON object');
+  // The same text rule as the HTTP edge: an id with a NUL would reach the stores.
+  const refusal = illFormedTextError(value, 'frame');
+  if (refusal !== null) throw new FrameError(refusal.message);
   return value;
 }
 

@@ -1,5 +1,6 @@
 import { HearthError, invalid } from '../errors.ts';
 import type { CommandPayloads } from './commands.ts';
+import { textProblem } from './well-formed-text.ts';
 import type { Involvement, Membership, Message, Role, Room, RoomKind, User } from './types.ts';
 
 /** Sounds a `/play <name>` message may name, as in Campfire's built-in set. */
@@ -45,14 +46,15 @@ export function characterCount(text: string): number {
   return [...text].length;
 }
 
-/** NUL cannot be stored by PostgreSQL and means nothing in chat; both stores refuse it the same way. */
-export function refuseNul(field: string, text: string): void {
-  if (text.includes('\u0000')) throw invalid(field, `${field} must not contain NUL characters`);
+/** Text PostgreSQL cannot store (NUL, a lone surrogate) is refused the same way by both stores (well-formed-text.ts). */
+export function refuseIllFormedText(field: string, text: string): void {
+  const problem = textProblem(text);
+  if (problem !== null) throw invalid(field, `${field} ${problem}`);
 }
 
 /** The message body as stored: trimmed, non-empty, within the limit. */
 export function normaliseBody(body: string, maxChars: number): string {
-  refuseNul('body', body);
+  refuseIllFormedText('body', body);
   const trimmed = body.trim();
   if (trimmed === '') throw invalid('body', 'body must not be empty');
   const count = characterCount(trimmed);
@@ -82,7 +84,7 @@ export function soundOf(body: string): string | null {
 }
 
 export function normaliseBoost(content: string): string {
-  refuseNul('content', content);
+  refuseIllFormedText('content', content);
   const trimmed = content.trim();
   if (trimmed === '') throw invalid('content', 'boost must not be empty');
   const count = characterCount(trimmed);
@@ -91,7 +93,7 @@ export function normaliseBoost(content: string): string {
 }
 
 export function normaliseRoomName(name: string): string {
-  refuseNul('name', name);
+  refuseIllFormedText('name', name);
   const trimmed = name.trim();
   if (trimmed === '') throw invalid('name', 'room name must not be empty');
   if (characterCount(trimmed) > ROOM_NAME_MAX_CHARS) throw invalid('name', `room name is longer than ${ROOM_NAME_MAX_CHARS} characters`);

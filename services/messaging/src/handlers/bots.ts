@@ -1,4 +1,4 @@
-import { HearthError, characterCount, invalid, isAdministrator, refuseNul, requireUser, type Bot, type Message, type Room, type User } from '@hearth/core';
+import { HearthError, characterCount, invalid, isAdministrator, refuseIllFormedText, requireUser, type Bot, type Message, type Room, type User } from '@hearth/core';
 import { audit } from '../audit.ts';
 import { insertUser } from './account.ts';
 import { addMember } from './memberships.ts';
@@ -22,7 +22,7 @@ async function requireBot(ctx: HandlerContext, botId: string): Promise<Bot> {
 }
 
 function normaliseName(name: string, field: string): string {
-  refuseNul(field, name);
+  refuseIllFormedText(field, name);
   const trimmed = name.trim();
   if (trimmed === '') throw invalid(field, `${field} must not be empty`);
   if (characterCount(trimmed) > NAME_MAX_CHARS) throw invalid(field, `${field} is longer than ${NAME_MAX_CHARS} characters`);
