@@ -117,6 +117,8 @@ function buildEnv(options: HearthOptions, port: number, dataDir: string): NodeJS
     HEARTH_LOG_LEVEL: options.logLevel ?? 'warn',
     HEARTH_POSTS_PER_MINUTE: String(options.postsPerMinute ?? 1_000_000),
     HEARTH_SIGN_IN_PER_MINUTE: String(options.signInPerMinute ?? 1_000),
+    // The tests' webhook receivers listen on loopback, which a webhook may reach only when allowed.
+    HEARTH_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
     ...options.env,
   };
 }

@@ -107,6 +107,12 @@ describe('parseConfig', () => {
     [{ HEARTH_NATS_URL: 'nats://u:secret@a:4222, http://b' }, [], /got "nats:\/\/u:\*\*\*@a:4222,http:\/\/b"/],
     [{ HEARTH_REDIS_URL: 'localhost:6379' }, [], /^HEARTH_REDIS_URL must be a redis:\/\//],
     [{}, ['--target=operator'], /^--target must be one of all, gateway, realtime, messaging \(got "operator"\)$/],
+    [
+      { HEARTH_WEBHOOK_ALLOWED_NETWORKS: '10.0.0.0/8, cluster.local' },
+      [],
+      /^HEARTH_WEBHOOK_ALLOWED_NETWORKS: "cluster.local" is not an IP address or a network/,
+    ],
+    [{ HEARTH_REQUEST_TIMEOUT_SECONDS: '0' }, [], /^HEARTH_REQUEST_TIMEOUT_SECONDS must be a whole number from 1/],
   ];
   for (const [env, argv, message] of refusals) {
     it(`refuses ${JSON.stringify(env)} ${argv.join(' ')} with one line naming it`, () => {

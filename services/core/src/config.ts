@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseNetwork, type Network } from './outbound-address.ts';
 
 export const TARGETS = ['all', 'gateway', 'realtime', 'messaging'] as const;
 export type Target = (typeof TARGETS)[number];
@@ -125,6 +126,12 @@ export interface HearthConfig {
   readonly ephemeral: EphemeralConfig;
   readonly auth: AuthConfig;
   readonly limits: LimitsConfig;
+  readonly webhooks: WebhooksConfig;
+}
+
+export interface WebhooksConfig {
+  /** Private networks a bot's webhook may be at (outbound-address.ts); by default, public addresses only. */
+  readonly allowedNetworks: readonly Network[];
 }
 
 export class ConfigError extends Error {
@@ -193,6 +200,7 @@ export function parseConfigFrom(sources: ConfigSources): HearthConfig {
       connectionBufferBytes: integer(env, 'HEARTH_CONNECTION_BUFFER_BYTES', 1024 * 1024, { min: 1024, max: 1024 * 1024 * 1024 }),
       requestTimeoutSeconds: integer(env, 'HEARTH_REQUEST_TIMEOUT_SECONDS', 30, { min: 1, max: 3_600 }),
     },
+    webhooks: { allowedNetworks: networks(env, 'HEARTH_WEBHOOK_ALLOWED_NETWORKS') },
   };
   return deepFreeze(config);
 }
@@ -280,6 +288,17 @@ function readSecret(file: string, readSecretFile: (file: string) => string): str
   }
   if (secret === '') throw new ConfigError(`HEARTH_OIDC_CLIENT_SECRET_FILE is empty (${file})`);
   return secret;
+}
+
+/** A comma-separated list of networks (`10.0.0.0/8, fd00::/8, 192.168.1.20`); none when unset. */
+function networks(env: Env, key: string): Network[] {
+  return list(env[key] ?? '', /,/).map((item) => {
+    try {
+      return parseNetwork(item);
+    } catch (error) {
+      throw new ConfigError(`${key}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
 }
 
 function list(value: string, separator: RegExp): string[] {

@@ -8,6 +8,7 @@ export { illFormedTextError, textProblem } from './domain/well-formed-text.ts';
 export * from './errors.ts';
 export * from './protocol/frames.ts';
 export * from './config.ts';
+export { OutboundAddressPolicy, parseNetwork, type Network } from './outbound-address.ts';
 export * from './ids.ts';
 export type * from './store/store.ts';
 export type * from './bus/bus.ts';

@@ -7,6 +7,7 @@ import {
   createSessionService,
   createStore,
   createMetrics,
+  OutboundAddressPolicy,
   timed,
   type Bus,
   type Ephemeral,
@@ -98,10 +99,9 @@ export async function openBackends(
   };
 }
 
-/** Builds the app of a target with every role it runs, without listening (tests use app.inject). */
-export async function buildServer(config: HearthConfig, backends: Backends, logger: Logger): Promise<Server> {
-  const { store, bus, ephemeral, metrics } = backends;
-  const app = Fastify({
+/** Fastify as every target runs it: our logger, limits, timeouts and answers to what comes before a route. */
+function createApp(config: HearthConfig, logger: Logger): FastifyInstance {
+  return Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.limits.bodyBytes,
     trustProxy: trustProxyOption(config.http.trustProxy),
@@ -115,6 +115,12 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
     // Fastify logs two info lines per request; one line per request, at debug (errors at error), instead.
     logController: new LogController({ disableRequestLogging: true }),
   });
+}
+
+/** Builds the app of a target with every role it runs, without listening (tests use app.inject). */
+export async function buildServer(config: HearthConfig, backends: Backends, logger: Logger): Promise<Server> {
+  const { store, bus, ephemeral, metrics } = backends;
+  const app = createApp(config, logger);
   // First, so every route of every target (realtime's SSE, the probes, the API) answers errors alike.
   registerErrorHandler(app);
   registerBodyLimit(app, config.limits.bodyBytes);
@@ -130,7 +136,15 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
   let draining = false;
 
   const messaging: Messaging | null = runs('messaging')
-    ? startMessaging({ store, bus, logger, metrics, limits: config.limits, publicUrl: config.http.publicUrl })
+    ? startMessaging({
+        store,
+        bus,
+        logger,
+        metrics,
+        limits: config.limits,
+        publicUrl: config.http.publicUrl,
+        webhooks: { addressPolicy: new OutboundAddressPolicy(config.webhooks.allowedNetworks) },
+      })
     : null;
   if (runs('gateway')) {
     await registerGateway(app, {

@@ -11,6 +11,8 @@ import {
   createStore,
   isHearthError,
   newId,
+  OutboundAddressPolicy,
+  parseNetwork,
   type CommandClient,
   type Message,
   type Room,
@@ -27,8 +29,11 @@ import { replyClientMessageId, type WebhookOptions, type WebhookPayload } from '
  */
 
 const PUBLIC_URL = 'http://hearth.test';
+/** The receivers below are on loopback, which a webhook may reach only when configuration allows it. */
+const LOOPBACK_ALLOWED = new OutboundAddressPolicy([parseNetwork('127.0.0.0/8')]);
 /** Fast timings, so retries and leases play out within a test. */
 const FAST: Partial<WebhookOptions> = {
+  addressPolicy: LOOPBACK_ALLOWED,
   pollMs: 20,
   leaseMs: 2_000,
   timeoutMs: 1_000,
@@ -332,6 +337,31 @@ describe('bot webhooks', () => {
     assert.match(failed.lastError ?? '', /HTTP 500/);
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(receiver.received.length, 4);
+  });
+
+  it('refuses a webhook at a private address: an IP address when the bot is made, a name at each delivery', async (t) => {
+    const w = await openWorld(t, { ...FAST, addressPolicy: new OutboundAddressPolicy([]) });
+    const receiver = await startReceiver(t, [text(200, 'should not be reached')]);
+    await assert.rejects(
+      w.commands.send('bot.create', { actorId: w.admin.id, name: 'ByIp', webhookUrl: receiver.url, roomIds: [w.allTalk.id] }),
+      (error: unknown) => isHearthError(error) && error.field === 'webhookUrl' && /127\.0\.0\.1 is not a public address/.test(error.message),
+    );
+    const byName = await botWithWebhook(w, receiver.url.replace('127.0.0.1', 'localhost'), 'ByName');
+    const message = await post(w, w.bob, w.allTalk.id, `<@${byName.id}> read your Redis for me`);
+    const refused = await waitUntil(async () => (await deliveriesOf(w.store, message.id)).find((d) => d.attempts >= 1), 'the attempt');
+    assert.match(refused.lastError ?? '', /address is refused: localhost resolves to (127\.0\.0\.1|::1) is not a public address/);
+    assert.equal(receiver.received.length, 0, 'nothing reached the private address');
+  });
+
+  it('does not follow a redirect, even to an allowed address', async (t) => {
+    const w = await openWorld(t, { ...FAST, schedule: { baseDelayMs: 10_000, factor: 2, maxDelayMs: 10_000, maxAttempts: 8 } });
+    const target = await startReceiver(t, [text(200, 'redirected here')]);
+    const redirecting = await startReceiver(t, [(response) => response.writeHead(307, { location: target.url }).end()]);
+    const bot = await botWithWebhook(w, redirecting.url);
+    const message = await post(w, w.bob, w.allTalk.id, `<@${bot.id}> go`);
+    const failed = await waitUntil(async () => (await deliveriesOf(w.store, message.id)).find((d) => d.attempts === 1), 'the attempt');
+    assert.match(failed.lastError ?? '', /HTTP 307/);
+    assert.equal(target.received.length, 0);
   });
 
   it('a webhook slower than the timeout is a failed attempt', async (t) => {

@@ -44,11 +44,12 @@ export interface Messaging {
 export function startMessaging(deps: MessagingDeps): Messaging {
   const { store, bus, logger } = deps;
   const relay = createOutboxRelay(store, bus, logger, deps.metrics);
+  const webhookOptions: WebhookOptions = { ...DEFAULT_WEBHOOK_OPTIONS, ...deps.webhooks };
   const webhooks = createWebhookDeliverer({
     store,
     logger,
     publicUrl: deps.publicUrl,
-    options: { ...DEFAULT_WEBHOOK_OPTIONS, ...deps.webhooks },
+    options: webhookOptions,
     async postReply(reply: BotReply) {
       const { botId, roomId, clientMessageId, body } = reply;
       await run('message.post', { actorId: botId, roomId, clientMessageId, body }, { name: 'message.post', payload: null });
@@ -67,6 +68,7 @@ export function startMessaging(deps: MessagingDeps): Messaging {
           traceparent: currentTraceparent() ?? request.traceparent,
           origin: request.origin ?? null,
           limits: deps.limits,
+          webhookAddresses: webhookOptions.addressPolicy,
           afterCommit,
           queued,
         };

@@ -24,6 +24,21 @@ function created<T>(response: LightMyRequestResponse): T {
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
+describe('a webhook on a private network', () => {
+  it('is accepted once HEARTH_WEBHOOK_ALLOWED_NETWORKS allows that network, and only that one', async () => {
+    const s = await startTestServer({ HEARTH_WEBHOOK_ALLOWED_NETWORKS: '10.0.0.0/8, fd00::/8' });
+    try {
+      const admin = await setUpAccount(s.app);
+      const createBot = (name: string, webhookUrl: string) => call(s.app, 'POST', '/api/admin/bots', { session: admin, body: { name, webhookUrl } });
+      assert.equal((await createBot('Internal', 'http://10.1.2.3/hook')).statusCode, 201);
+      assert.equal((await createBot('Internal6', 'http://[fd00::5]/hook')).statusCode, 201);
+      assertError(await createBot('Loopback', 'http://127.0.0.1:6379/'), 400, 'invalid_request', 'webhookUrl');
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 describe('bots over REST', () => {
   let s: TestServer;
   let admin: TestSession;
@@ -76,6 +91,16 @@ describe('bots over REST', () => {
     assertError(await createBot({ name: 'x', webhookUrl: 'ftp://hooks.example/' }), 400, 'invalid_request', 'webhookUrl');
     assertError(await createBot({ name: 'x', webhookUrl: 'javascript:alert(1)' }), 400, 'invalid_request', 'webhookUrl');
     assertError(await createBot({ name: 'x', webhookUrl: 42 }), 400, 'invalid_request', 'webhookUrl');
+    // A webhook may not point the server at itself, its backends or the cloud's metadata service.
+    for (const webhookUrl of [
+      'http://127.0.0.1:6379/',
+      'http://0.0.0.0/',
+      'http://[::1]:4222/',
+      'http://169.254.169.254/latest/meta-data',
+      'http://10.1.2.3/hook',
+    ]) {
+      assertError(await createBot({ name: 'x', webhookUrl }), 400, 'invalid_request', 'webhookUrl');
+    }
     assertError(await createBot({ name: 'x', roomIds: 'all' }), 400, 'invalid_request', 'roomIds');
     assertError(await createBot({ name: 'x', roomIds: ['not an id'] }), 400, 'invalid_request', 'roomIds.0');
     assertError(await createBot({ name: 'x', colour: 'red' }), 400, 'invalid_request', 'colour');

@@ -1,4 +1,17 @@
-import { HearthError, characterCount, invalid, isAdministrator, refuseIllFormedText, requireUser, type Bot, type Message, type Room, type User } from '@hearth/core';
+import { isIP } from 'node:net';
+import {
+  HearthError,
+  characterCount,
+  invalid,
+  isAdministrator,
+  refuseIllFormedText,
+  requireUser,
+  type Bot,
+  type Message,
+  type OutboundAddressPolicy,
+  type Room,
+  type User,
+} from '@hearth/core';
 import { audit } from '../audit.ts';
 import { insertUser } from './account.ts';
 import { addMember } from './memberships.ts';
@@ -29,8 +42,11 @@ function normaliseName(name: string, field: string): string {
   return trimmed;
 }
 
-/** A webhook URL must be absolute http(s); null means a bot that only posts. */
-export function normaliseWebhookUrl(url: string | null): string | null {
+/**
+ * A webhook URL must be absolute http(s), and an IP address in it one the server may call; null
+ * means a bot that only posts. A host name is checked at each delivery, against what it resolves to then.
+ */
+export function normaliseWebhookUrl(url: string | null, addresses: OutboundAddressPolicy): string | null {
   if (url === null) return null;
   const trimmed = url.trim();
   let parsed: URL;
@@ -42,6 +58,9 @@ export function normaliseWebhookUrl(url: string | null): string | null {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw invalid('webhookUrl', `webhookUrl must be http:// or https:// (got ${parsed.protocol})`);
   if (trimmed.length > WEBHOOK_URL_MAX_CHARS) throw invalid('webhookUrl', `webhookUrl is longer than ${WEBHOOK_URL_MAX_CHARS} characters`);
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  const refusal = isIP(host) === 0 ? null : addresses.refusal(host);
+  if (refusal !== null) throw invalid('webhookUrl', `webhookUrl may not point at ${refusal}`);
   return parsed.href;
 }
 
@@ -60,7 +79,7 @@ async function requireBotRooms(ctx: HandlerContext, roomIds: readonly string[]):
 export const createBot: Handler<'bot.create'> = async (ctx, payload) => {
   const admin = await requireAdministratorActor(ctx, payload.actorId);
   const name = normaliseName(payload.name, 'name');
-  const webhookUrl = normaliseWebhookUrl(payload.webhookUrl);
+  const webhookUrl = normaliseWebhookUrl(payload.webhookUrl, ctx.webhookAddresses);
   const rooms = await requireBotRooms(ctx, payload.roomIds);
   const user = await insertUser(ctx, { name, email: null, passwordHash: null }, 'bot');
   const bot = await ctx.tx.insertBot({ userId: user.id, webhookUrl, createdBy: admin.id, createdAt: ctx.now });

@@ -1,8 +1,10 @@
-import type { CommandName, CommandPayloads, CommandResults, EphemeralSignal } from '@hearth/core';
+import type { CommandName, CommandPayloads, CommandResults, EphemeralSignal, OutboundAddressPolicy } from '@hearth/core';
 import type { CommandContext } from '../emit.ts';
 
 export interface HandlerContext extends CommandContext {
   readonly limits: { readonly messageChars: number };
+  /** Where a bot's webhook may be (checked again at each delivery, against its name's addresses then). */
+  readonly webhookAddresses: OutboundAddressPolicy;
   /** Signals to publish once the transaction has committed (never for a rolled-back command). */
   readonly afterCommit: EphemeralSignal[];
   /** What the command queued for messaging's own workers, so they are woken once it commits. */

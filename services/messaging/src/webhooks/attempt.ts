@@ -1,6 +1,7 @@
 import { isHearthError, type Bot, type Message, type WebhookDelivery } from '@hearth/core';
 import type { WebhookDelivererDeps } from './deliverer.ts';
 import { replyText } from './reply.ts';
+import { postWebhook, RefusedAddressError } from './webhook-request.ts';
 
 export const replyClientMessageId = (deliveryId: number): string => `webhook-delivery-${deliveryId}`;
 
@@ -79,22 +80,21 @@ async function loadPayload(deps: AttemptDeps, delivery: WebhookDelivery): Promis
 }
 
 async function postToWebhook(deps: AttemptDeps, delivery: WebhookDelivery, loaded: Loaded): Promise<Answer | Extract<Outcome, { kind: 'failed' }>> {
-  const { timeoutMs, maxReplyBytes } = deps.options;
+  const { timeoutMs, maxReplyBytes, addressPolicy } = deps.options;
+  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), deps.stopping]);
   try {
-    const response = await fetch(loaded.webhookUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'Hearth-Webhook/1', 'x-hearth-delivery': String(delivery.id) },
+    const response = await postWebhook({
+      url: loaded.webhookUrl,
       body: JSON.stringify(loaded.payload),
-      redirect: 'manual',
-      signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), deps.stopping]),
+      headers: { 'content-type': 'application/json', 'user-agent': 'Hearth-Webhook/1', 'x-hearth-delivery': String(delivery.id) },
+      signal,
+      policy: addressPolicy,
+      maxReplyBytes,
     });
-    if (response.status < 200 || response.status > 299) {
-      await response.body?.cancel();
-      return { kind: 'failed', error: `the webhook answered HTTP ${response.status}` };
-    }
-    return { kind: 'answered', text: await readCapped(response, maxReplyBytes), contentType: response.headers.get('content-type') };
+    if (response.status < 200 || response.status > 299) return { kind: 'failed', error: `the webhook answered HTTP ${response.status}` };
+    return { kind: 'answered', text: response.text, contentType: response.contentType };
   } catch (error) {
-    return { kind: 'failed', error: describeFetchError(error, timeoutMs) };
+    return { kind: 'failed', error: describeRequestError(error, signal, timeoutMs) };
   }
 }
 
@@ -113,25 +113,9 @@ async function postAnswer(deps: AttemptDeps, delivery: WebhookDelivery, answer: 
   return { kind: 'delivered', note: null };
 }
 
-/** The body as text, or null when it is longer than `maxBytes` (the rest is not read). */
-async function readCapped(response: Response, maxBytes: number): Promise<string | null> {
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    size += read.value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(read.value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  if (error instanceof DOMException && error.name === 'TimeoutError') return `the webhook did not answer within ${timeoutMs} ms`;
-  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `the webhook could not be reached (${error instanceof Error ? error.message : String(error)}${cause})`;
+function describeRequestError(error: unknown, signal: AbortSignal, timeoutMs: number): string {
+  if (signal.aborted && signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError')
+    return `the webhook did not answer within ${timeoutMs} ms`;
+  if (error instanceof RefusedAddressError) return `the webhook's address is refused: ${error.message}`;
+  return `the webhook could not be reached (${error instanceof Error ? error.message : String(error)})`;
 }

@@ -1,4 +1,4 @@
-import type { Logger, Store, WebhookDelivery } from '@hearth/core';
+import { OutboundAddressPolicy, type Logger, type Store, type WebhookDelivery } from '@hearth/core';
 import { attemptDelivery, type Outcome } from './attempt.ts';
 
 export { replyClientMessageId, type WebhookPayload } from './attempt.ts';
@@ -17,6 +17,8 @@ export interface WebhookOptions {
   /** A longer answer is not posted back. */
   readonly maxReplyBytes: number;
   readonly schedule: RetrySchedule;
+  /** Which addresses a webhook may be at: public ones, and the networks configuration allows. */
+  readonly addressPolicy: OutboundAddressPolicy;
 }
 
 export const DEFAULT_WEBHOOK_OPTIONS: WebhookOptions = {
@@ -26,6 +28,7 @@ export const DEFAULT_WEBHOOK_OPTIONS: WebhookOptions = {
   batch: 20,
   maxReplyBytes: 64 * 1024,
   schedule: DEFAULT_RETRY_SCHEDULE,
+  addressPolicy: new OutboundAddressPolicy([]),
 };
 
 /** What a webhook answered, posted into the room as the bot. */
