@@ -70,7 +70,11 @@ export async function decryptArchiveSecrets(header: ArchiveHeader, passphrase: B
   const sealed = header.encryptedSecrets;
   if (sealed === undefined) throw new HearthError('invalid_request', NO_SECRETS);
   try {
-    const decipher = createDecipheriv('aes-256-gcm', await keyOf(passphrase, Buffer.from(sealed.kdf.salt, 'base64'), sealed.kdf), Buffer.from(sealed.iv, 'base64'));
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      await keyOf(passphrase, Buffer.from(sealed.kdf.salt, 'base64'), sealed.kdf),
+      Buffer.from(sealed.iv, 'base64'),
+    );
     decipher.setAAD(additionalData(header, sealed.names));
     decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
     const plain = Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]);
