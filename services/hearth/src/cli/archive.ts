@@ -40,10 +40,12 @@ import { runOnStore, type CliStreams, type StoreCommand } from './store-command.
 /**
  * `hearth backup` and `hearth restore`: an archive of the whole store (core's archive-format.ts)
  * written to a directory or an S3 prefix, keeping the newest N there; and loaded back into an
- * empty store, checked whole before anything is loaded and verified after.
+ * empty store, checked whole before anything is loaded and verified after. With
+ * --include-secrets, Secrets' values travel in it encrypted (core's archive-secrets.ts): read
+ * from their mounts by backup, given back by restore before the records are loaded.
  */
 
-/** What the archive commands need beyond the store: where S3 is, and which release writes the archive. */
+/** What the archive commands need beyond the store: where S3 is, which release writes the archive, and the environment. */
 export interface ArchiveContext {
   readonly store: StoreConfig;
   readonly s3: S3Config;
