@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,11 +14,39 @@ import { runHearthCommand, startHearth, type CommandRun, type Hearth } from './h
  * the tier under test is backed up, then stopped and its data deleted, and the archive restored
  * into a fresh SQLite store and a fresh PostgreSQL database, each exporting exactly what the
  * Hearth held, and the restored store serving it. Retention keeps the newest N archives in a
- * directory and on a real S3 server (SeaweedFS on loopback); a damaged archive, or a store
- * that already holds records, is refused with one line and changes nothing.
+ * directory and on a real S3 server (SeaweedFS on loopback). Secrets mounted as kubelet mounts
+ * them travel encrypted in an archive and come back only with the key. A damaged archive, a wrong
+ * key, or a store that already holds records, is refused with one line and changes nothing.
  */
 
 const BUCKET = 'hearth-backups';
+
+/** Values that appear nowhere else in an archive, so that finding one there means it leaked. */
+const SECRET_VALUES = {
+  'acme-oidc': { clientSecret: 'oidc-Cl1ent-s3cret-e2e' },
+  'acme-tls': { 'tls.crt': '-----BEGIN CERTIFICATE-----e2e', 'tls.key': '-----BEGIN PRIVATE KEY-----e2e' },
+};
+const KEY = 'an e2e passphrase that is long enough to be a key';
+
+/** A key file in `dir` holding `passphrase`, with the trailing newline `echo` and `openssl rand` write. */
+async function keyFile(dir: string, passphrase: string): Promise<string> {
+  const file = path.join(dir, `key-${Buffer.from(passphrase).toString('hex').slice(0, 16)}`);
+  await writeFile(file, `${passphrase}\n`, { mode: 0o600 });
+  return file;
+}
+
+/** Secrets as kubelet mounts them: each key a symlink into `..data`, itself a symlink to a timestamped directory. */
+async function kubeletMount(dir: string, secrets: Readonly<Record<string, Readonly<Record<string, string>>>>): Promise<void> {
+  for (const [name, data] of Object.entries(secrets)) {
+    const stamp = '..2026_12_05_02_00_00.000000001';
+    await mkdir(path.join(dir, name, stamp), { recursive: true });
+    await symlink(stamp, path.join(dir, name, '..data'));
+    for (const [key, value] of Object.entries(data)) {
+      await writeFile(path.join(dir, name, stamp, key), value);
+      await symlink(path.join('..data', key), path.join(dir, name, key));
+    }
+  }
+}
 
 /** The one line a refused command writes, and its status. */
 function assertRefused(run: CommandRun, message: RegExp): void {
@@ -50,6 +78,8 @@ describe('backup and restore', { timeout: 300_000 }, () => {
   /** The Hearth's export before it was deleted: every restore must give it back. */
   let original: string;
   let archive: string;
+  /** An archive on S3 with the Secrets' values encrypted in it. */
+  let secretsArchive: string;
   let restoredDir: string;
 
   const onRestored = (args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CommandRun> =>
@@ -172,6 +202,49 @@ describe('backup and restore', { timeout: 300_000 }, () => {
     assertRefused(wrongKey, /^hearth backup: cannot use s3:\/\/hearth-backups: access denied/);
   });
 
+  it('carries the mounted Secrets encrypted: no value in the archive, the same values back with the key', async () => {
+    const mounted = path.join(work, 'mounted-secrets');
+    await kubeletMount(mounted, SECRET_VALUES);
+    const backedUp = await onRestored([
+      'backup',
+      '--to',
+      path.join(work, 'with-secrets'),
+      '--include-secrets',
+      '--secrets-dir',
+      mounted,
+      '--key-file',
+      await keyFile(work, KEY),
+    ]);
+    secretsArchive = archiveWritten(backedUp);
+    const text = gunzipSync(await readFile(secretsArchive)).toString('utf8');
+    for (const value of Object.values(SECRET_VALUES).flatMap((data) => Object.values(data))) {
+      assert.ok(!text.includes(value) && !text.includes(Buffer.from(value).toString('base64')), 'no value in the clear, nor in base64');
+      assert.ok(!backedUp.stderr.includes(value));
+    }
+    const header = JSON.parse(text.split('\n')[0]!) as { archive: { encryptedSecrets: { names: string[] } } };
+    assert.deepEqual(header.archive.encryptedSecrets.names, ['acme-oidc', 'acme-tls']);
+
+    const out = path.join(work, 'restored-secrets.json');
+    const restored = await runHearthCommand(
+      ['restore', '--from', secretsArchive, '--include-secrets', '--key-file', await keyFile(work, KEY), '--secrets-out', out],
+      {
+        HEARTH_DATA_DIR: path.join(work, 'restored-with-secrets'),
+      },
+    );
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.match(restored.stderr, /hearth restore: wrote the Secrets acme-oidc, acme-tls to /);
+    assert.match(restored.stderr, /hearth restore: restored \d+ records/);
+    const list = JSON.parse(await readFile(out, 'utf8')) as { kind: string; items: { metadata: { name: string }; data: Record<string, string> }[] };
+    assert.equal(list.kind, 'List');
+    const values = Object.fromEntries(
+      list.items.map((item) => [
+        item.metadata.name,
+        Object.fromEntries(Object.entries(item.data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()])),
+      ]),
+    );
+    assert.deepEqual(values, SECRET_VALUES);
+  });
+
   it('refuses a cut-off or damaged archive with one line, leaving the target as it was (not even a database file)', async () => {
     const bytes = await readFile(archive);
     const cut = path.join(work, 'cut.ndjson.gz');
@@ -187,10 +260,14 @@ describe('backup and restore', { timeout: 300_000 }, () => {
       [damaged, /^hearth restore: not a Hearth archive: /],
     ] as const;
     for (const [file, message] of cases) assertRefused(await runHearthCommand(['restore', '--from', file], { HEARTH_DATA_DIR: target }), message);
-    assertRefused(
-      await runHearthCommand(['restore', '--from', archive, '--include-secrets'], { HEARTH_DATA_DIR: target }),
-      /^hearth restore: --include-secrets is not available yet/,
-    );
+    const withSecrets = ['restore', '--from', secretsArchive, '--include-secrets', '--secrets-out', path.join(target, 'secrets.json')];
+    const wrongKey = await runHearthCommand([...withSecrets, '--key-file', await keyFile(work, 'a different passphrase, also of 32 bytes or more')], {
+      HEARTH_DATA_DIR: target,
+    });
+    assertRefused(wrongKey, /^hearth restore: cannot decrypt the archive's Secrets: wrong key, or the archive was altered$/);
+    const noKey = await runHearthCommand(withSecrets, { HEARTH_DATA_DIR: target });
+    assert.equal(noKey.code, 2, noKey.stderr);
+    assert.match(noKey.stderr.split('\n')[0]!, /^hearth: hearth restore --include-secrets needs --key-file FILE/);
     assert.deepEqual(await readdir(target), []);
   });
 });

@@ -36,4 +36,5 @@ export * from './archive/archive-location.ts';
 export { createArchiveStore, openArchive, type ArchiveStore, type ArchiveUpload } from './archive/archive-store.ts';
 export { writeArchive, type WriteArchiveOptions } from './archive/archive-write.ts';
 export { archiveRecordLines, checkArchive, type CheckedArchive } from './archive/archive-read.ts';
+export * from './archive/archive-secrets.ts';
 export { parseS3Config, type S3Config } from './archive/s3-config.ts';

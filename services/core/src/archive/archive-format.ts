@@ -1,4 +1,5 @@
 import type { RecordSummary, TableSummary } from '../store/record-summary.ts';
+import type { EncryptedSecrets } from './archive-secrets.ts';
 
 /*
  * A Hearth archive (`hearth backup`): one gzip file of NDJSON lines, so that it is written and
@@ -12,7 +13,8 @@ import type { RecordSummary, TableSummary } from '../store/record-summary.ts';
  * done; its sha256 covers every line before it (each followed by "\n"), so a cut-off or altered
  * archive is refused before anything is restored from it. The spec is the Hearth resource's
  * spec when the operator passes it; `secrets` names the Secrets (and their keys) it refers
- * to, never their values.
+ * to, never their values. Only `hearth backup --include-secrets` adds `encryptedSecrets` to the
+ * header: Secrets' values encrypted under the operator's key (archive-secrets.ts).
  */
 
 export const ARCHIVE_FORMAT = 'hearth-archive';
@@ -33,6 +35,8 @@ export interface ArchiveHeader {
   readonly hearthVersion: string;
   readonly spec: JsonValue;
   readonly secrets: readonly SecretReference[];
+  /** Secrets' values, encrypted; absent unless the backup was asked to include them. */
+  readonly encryptedSecrets?: EncryptedSecrets;
 }
 
 export interface ArchiveManifest {

@@ -18,19 +18,36 @@ export interface BackupCommand {
    * give /dev/termination-log, which Kubernetes keeps in the pod's status when the process ends.
    */
   readonly locationFile: string | undefined;
-  readonly includeSecrets: boolean;
+  /** With --include-secrets: the Secrets to encrypt into the archive, and the key file. */
+  readonly secrets: BackupSecrets | undefined;
+}
+
+export interface BackupSecrets {
+  /** One directory per Secret, named as the Secret, one file per key: Secret volumes mounted side by side. */
+  readonly dir: string;
+  /** The passphrase the values are encrypted under. */
+  readonly keyFile: string;
 }
 
 export interface RestoreCommand {
   readonly kind: 'restore';
   /** An archive file, or s3://bucket/key. */
   readonly from: string;
-  readonly includeSecrets: boolean;
+  /** With --include-secrets: the key file, and where the decrypted Secrets go. */
+  readonly secrets: RestoreSecrets | undefined;
 }
+
+export interface RestoreSecrets {
+  readonly keyFile: string;
+  readonly to: SecretsTarget;
+}
+
+/** A file of Secret objects for `kubectl apply`, or a namespace to create them in through the Kubernetes API. */
+export type SecretsTarget = { readonly type: 'file'; readonly path: string } | { readonly type: 'namespace'; readonly namespace: string };
 
 export type ArchiveArgs<C> = { readonly ok: true; readonly command: C } | { readonly ok: false; readonly message: string };
 
-const INCLUDE_SECRETS = { 'include-secrets': { type: 'boolean' } } as const;
+const INCLUDE_SECRETS = { 'include-secrets': { type: 'boolean' }, 'key-file': { type: 'string' } } as const;
 
 export function parseBackupArgs(args: readonly string[]): ArchiveArgs<BackupCommand> {
   const parsed = parsedOptions('hearth backup', args, {
@@ -38,32 +55,88 @@ export function parseBackupArgs(args: readonly string[]): ArchiveArgs<BackupComm
     retention: { type: 'string' },
     spec: { type: 'string' },
     'location-file': { type: 'string' },
+    'secrets-dir': { type: 'string' },
     ...INCLUDE_SECRETS,
   });
   if (!parsed.ok) return parsed;
   const { to, retention, spec } = parsed.values;
   const locationFile = parsed.values['location-file'];
   if (typeof to !== 'string' || to.trim() === '') return refused('hearth backup needs --to DIR or --to s3://bucket/prefix');
-  const keep = retention === undefined ? undefined : Number(retention);
-  if (keep !== undefined && !(Number.isInteger(keep) && keep >= 1))
-    return refused(`hearth backup --retention must be a whole number of archives, 1 or more (got "${String(retention)}")`);
+  const keep = retentionOf(retention);
+  if (typeof keep === 'string') return refused(keep);
+  const secrets = backupSecretsOf(parsed.values);
+  if (typeof secrets === 'string') return refused(secrets);
   const command: BackupCommand = {
     kind: 'backup',
     to,
     retention: keep,
     spec: typeof spec === 'string' ? spec : undefined,
     locationFile: typeof locationFile === 'string' ? locationFile : undefined,
-    includeSecrets: parsed.values['include-secrets'] === true,
+    secrets,
   };
   return { ok: true, command };
 }
 
 export function parseRestoreArgs(args: readonly string[]): ArchiveArgs<RestoreCommand> {
-  const parsed = parsedOptions('hearth restore', args, { from: { type: 'string' }, ...INCLUDE_SECRETS });
+  const parsed = parsedOptions('hearth restore', args, {
+    from: { type: 'string' },
+    'secrets-out': { type: 'string' },
+    'secrets-namespace': { type: 'string' },
+    ...INCLUDE_SECRETS,
+  });
   if (!parsed.ok) return parsed;
   const from = parsed.values['from'];
   if (typeof from !== 'string' || from.trim() === '') return refused('hearth restore needs --from FILE or --from s3://bucket/key');
-  return { ok: true, command: { kind: 'restore', from, includeSecrets: parsed.values['include-secrets'] === true } };
+  const secrets = restoreSecretsOf(parsed.values);
+  if (typeof secrets === 'string') return refused(secrets);
+  return { ok: true, command: { kind: 'restore', from, secrets } };
+}
+
+/** --retention N as a number (undefined without it), or what is wrong with it. */
+function retentionOf(retention: Values[string]): number | undefined | string {
+  const keep = retention === undefined ? undefined : Number(retention);
+  if (keep === undefined || (Number.isInteger(keep) && keep >= 1)) return keep;
+  return `hearth backup --retention must be a whole number of archives, 1 or more (got "${String(retention)}")`;
+}
+
+/** The Secrets options of a backup, or what is wrong with them. */
+function backupSecretsOf(values: Values): BackupSecrets | undefined | string {
+  const options = secretOptions('hearth backup', values, ['secrets-dir', 'key-file']);
+  if (typeof options === 'string' || options === undefined) return options;
+  const dir = options['secrets-dir'];
+  const keyFile = options['key-file'];
+  if (dir === undefined) return 'hearth backup --include-secrets needs --secrets-dir DIR (one directory per Secret, as Kubernetes mounts a Secret volume)';
+  if (keyFile === undefined) return 'hearth backup --include-secrets needs --key-file FILE (the passphrase that encrypts the values)';
+  return { dir, keyFile };
+}
+
+/** The Secrets options of a restore, or what is wrong with them. */
+function restoreSecretsOf(values: Values): RestoreSecrets | undefined | string {
+  const options = secretOptions('hearth restore', values, ['key-file', 'secrets-out', 'secrets-namespace']);
+  if (typeof options === 'string' || options === undefined) return options;
+  const { 'key-file': keyFile, 'secrets-out': out, 'secrets-namespace': namespace } = options;
+  if (keyFile === undefined) return 'hearth restore --include-secrets needs --key-file FILE (the passphrase the backup was encrypted with)';
+  const either = '--secrets-out FILE or --secrets-namespace NS';
+  if (namespace === undefined) return out === undefined ? `hearth restore --include-secrets needs ${either}` : { keyFile, to: { type: 'file', path: out } };
+  if (out !== undefined) return `hearth restore --include-secrets takes only one of ${either}`;
+  if (!isNamespaceName(namespace)) return `hearth restore --secrets-namespace must be a namespace's name, a DNS-1123 label (got "${namespace}")`;
+  return { keyFile, to: { type: 'namespace', namespace } };
+}
+
+/**
+ * The values of `names` when --include-secrets is given (undefined without it); a refusal when
+ * one of them is given without --include-secrets, or empty.
+ */
+function secretOptions<N extends string>(command: string, values: Values, names: readonly N[]): Partial<Record<N, string>> | undefined | string {
+  const given = names.filter((name) => values[name] !== undefined);
+  if (values['include-secrets'] !== true) return given.length === 0 ? undefined : `${command} --${given[0]!} needs --include-secrets`;
+  const empty = given.find((name) => String(values[name]).trim() === '');
+  if (empty !== undefined) return `${command} --${empty} needs a value`;
+  return Object.fromEntries(given.map((name) => [name, String(values[name])])) as Partial<Record<N, string>>;
+}
+
+function isNamespaceName(name: string): boolean {
+  return name.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name);
 }
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];

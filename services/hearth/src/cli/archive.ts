@@ -16,7 +16,10 @@ import {
   parseArchiveSource,
   summaryDifferences,
   writeArchive,
+  decryptArchiveSecrets,
+  withEncryptedSecrets,
   type ArchiveDestination,
+  type ArchiveHeader,
   type ArchiveManifest,
   type ArchiveSource,
   type ArchiveStore,
@@ -25,62 +28,78 @@ import {
   type Store,
   type StoreConfig,
 } from '@hearth/core';
-import type { BackupCommand, RestoreCommand } from './archive-args.ts';
+import type { BackupCommand, BackupSecrets, RestoreCommand, RestoreSecrets } from './archive-args.ts';
+import { cannotRead } from './cannot-read.ts';
+import { createSecretsInNamespace, kubernetesApiOf, type Environment, type SecretOutcome } from './kubernetes-secrets.ts';
 import { createProgress } from './progress.ts';
-import { runOnStore, type CliStreams } from './store-command.ts';
+import { writeSecretsFile } from './restored-secrets.ts';
+import { readSecretsDir } from './secrets-dir.ts';
+import { readSecretsKey } from './secrets-key.ts';
+import { runOnStore, type CliStreams, type StoreCommand } from './store-command.ts';
 
 /**
  * `hearth backup` and `hearth restore`: an archive of the whole store (core's archive-format.ts)
  * written to a directory or an S3 prefix, keeping the newest N there; and loaded back into an
- * empty store, checked whole before anything is loaded and verified after.
+ * empty store, checked whole before anything is loaded and verified after. With
+ * --include-secrets, Secrets' values travel in it encrypted (core's archive-secrets.ts): read
+ * from their mounts by backup, given back by restore before the records are loaded.
  */
 
-/** What the archive commands need beyond the store: where S3 is, and which release writes the archive. */
+/** What the archive commands need beyond the store: where S3 is, which release writes the archive, and the environment. */
 export interface ArchiveContext {
   readonly store: StoreConfig;
   readonly s3: S3Config;
   readonly hearthVersion: string;
   readonly now?: () => Date;
+  /** For --secrets-namespace: where the Kubernetes API is (kubernetes-secrets.ts). */
+  readonly env: Environment;
 }
 
 const count = new Intl.NumberFormat('en-US');
 
-/** Encrypting Secret values into an archive is not built: refused rather than written in the clear. */
-const SECRETS_NOT_AVAILABLE =
-  "--include-secrets is not available yet: an archive holds the names of the Secrets a Hearth needs (and their keys), never their values; back the Secrets up with your cluster's own tools";
-
 export async function runArchiveCommand(command: BackupCommand | RestoreCommand, context: ArchiveContext, streams: CliStreams): Promise<number> {
-  const refuse = (error: unknown): number => {
-    streams.stderr.write(`hearth ${command.kind}: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  };
-  if (command.includeSecrets) return refuse(new Error(SECRETS_NOT_AVAILABLE));
-  const opening = { name: command.kind, store: context.store, stderr: streams.stderr };
-  if (command.kind === 'backup') return runOnStore({ ...opening, mustExist: true }, (store) => backup(store, command, context, streams));
-  // The archive is checked before the store is opened: a bad one leaves no trace, not even an empty hearth.db.
+  if (command.kind === 'backup') return runOnStore(openingOf(command, context, streams), (store) => backup(store, command, context, streams));
+  // The archive is checked, and its Secrets decrypted and written, before the store is opened:
+  // a bad archive or a wrong key leaves no trace, not even an empty hearth.db.
   let archive: LocalArchive;
   try {
     archive = await checkedLocalCopy(command.from, context.s3);
   } catch (error) {
-    return refuse(error);
+    return refused(command, error, streams);
   }
   try {
-    return await runOnStore({ ...opening, mustExist: false }, (store) => restore(store, archive, context, streams));
+    // Before the records: a Hearth whose pods wait for these Secrets can start while the data
+    // loads, and a rerun after a failed load finds them there and keeps them.
+    if (command.secrets !== undefined) await restoreSecrets(archive, command.secrets, context.env, streams);
+    return await runOnStore(openingOf(command, context, streams), (store) => restore(store, archive, context, streams));
+  } catch (error) {
+    return refused(command, error, streams);
   } finally {
     await archive.remove();
   }
 }
 
+function openingOf(command: BackupCommand | RestoreCommand, context: ArchiveContext, streams: CliStreams): StoreCommand {
+  // A backup refuses a SQLite file that is not there; a restore creates it.
+  return { name: command.kind, store: context.store, stderr: streams.stderr, mustExist: command.kind === 'backup' };
+}
+
+function refused(command: BackupCommand | RestoreCommand, error: unknown, streams: CliStreams): number {
+  streams.stderr.write(`hearth ${command.kind}: ${error instanceof Error ? error.message : String(error)}\n`);
+  return 1;
+}
+
 async function backup(store: Store, command: BackupCommand, context: ArchiveContext, streams: CliStreams): Promise<void> {
   const createdAt = (context.now ?? (() => new Date()))();
   const spec = command.spec === undefined ? null : await specOf(command.spec);
+  const header = await headerOf(buildArchiveHeader(createdAt, context.hearthVersion, spec), command.secrets, streams);
   const destination = parseArchiveDestination(command.to);
   const archives = await createArchiveStore(destination, context.s3);
   const upload = await archives.create(archiveName(createdAt));
   const progress = createProgress({ label: 'backup', unit: 'records', output: streams.stderr });
   let manifest: ArchiveManifest;
   try {
-    manifest = await writeArchive(store, buildArchiveHeader(createdAt, context.hearthVersion, spec), upload.sink, {
+    manifest = await writeArchive(store, header, upload.sink, {
       onProgress: (rows, total) => progress.update(rows, total),
     });
   } catch (error) {
@@ -92,6 +111,17 @@ async function backup(store: Store, command: BackupCommand, context: ArchiveCont
   streams.stderr.write(`hearth backup: wrote ${describe(manifest)} to ${where}\n`);
   if (command.retention !== undefined) await applyRetention(archives, destination, command.retention, streams);
   await reportLocation(where, command, streams);
+}
+
+/** The header, with the Secrets in --secrets-dir encrypted into it when --include-secrets asks for them. */
+async function headerOf(header: ArchiveHeader, secrets: BackupSecrets | undefined, streams: CliStreams): Promise<ArchiveHeader> {
+  if (secrets === undefined) return header;
+  const key = await readSecretsKey(secrets.keyFile);
+  const values = await readSecretsDir(secrets.dir);
+  streams.stderr.write(
+    `hearth backup: encrypting the values of ${values.length} Secrets into the archive: ${values.map((secret) => secret.name).join(', ')}\n`,
+  );
+  return withEncryptedSecrets(header, values, key);
 }
 
 async function applyRetention(archives: ArchiveStore, destination: ArchiveDestination, retention: number, streams: CliStreams): Promise<void> {
@@ -114,7 +144,7 @@ async function reportLocation(where: string, command: BackupCommand, streams: Cl
 /** The spec file, as JSON: the operator writes the Hearth's spec there. */
 async function specOf(file: string): Promise<JsonValue> {
   const text = await readFile(file, 'utf8').catch((error: unknown) => {
-    throw new Error(`cannot read the spec file ${file}: ${error instanceof Error && 'code' in error ? String(error.code) : String(error)}`);
+    throw cannotRead(`the spec file ${file}`, error);
   });
   try {
     return JSON.parse(text) as JsonValue;
@@ -139,11 +169,36 @@ async function restore(store: Store, archive: LocalArchive, context: ArchiveCont
   );
 }
 
+/** The archive's Secrets, decrypted, written to a file or created in a namespace: reported by name only. */
+async function restoreSecrets(archive: LocalArchive, secrets: RestoreSecrets, env: Environment, streams: CliStreams): Promise<void> {
+  const values = await decryptArchiveSecrets(archive.header, await readSecretsKey(secrets.keyFile));
+  // The annotation names the archive wherever the Secrets are applied from: a file by its full path.
+  const from = parseArchiveSource(archive.from).type === 'file' ? path.resolve(archive.from) : archive.from;
+  const { to } = secrets;
+  switch (to.type) {
+    case 'file': {
+      await writeSecretsFile(to.path, values, from);
+      const names = values.map((secret) => secret.name).join(', ');
+      streams.stderr.write(`hearth restore: wrote the Secrets ${names} to ${to.path} (mode 0600; kubectl apply -f ${to.path} -n NAMESPACE)\n`);
+      return;
+    }
+    case 'namespace': {
+      const { namespace } = to;
+      const said = { created: 'created the Secret', kept: 'kept the existing Secret' } as const;
+      const onDone = (name: string, outcome: SecretOutcome): unknown =>
+        streams.stderr.write(`hearth restore: ${said[outcome]} ${name} in namespace ${namespace}\n`);
+      await createSecretsInNamespace(values, { api: kubernetesApiOf(env), namespace, from, onDone });
+      return;
+    }
+  }
+}
+
 /** An archive checked whole, where it can be read again to load it. */
 interface LocalArchive {
   /** As the command was given it. */
   readonly from: string;
   readonly source: ArchiveSource;
+  readonly header: ArchiveHeader;
   readonly manifest: ArchiveManifest;
   remove(): Promise<void>;
 }
@@ -155,16 +210,16 @@ interface LocalArchive {
 async function checkedLocalCopy(from: string, s3: S3Config): Promise<LocalArchive> {
   const source = parseArchiveSource(from);
   if (source.type === 'file') {
-    const { manifest } = await checkArchive(await openArchive(source, s3));
-    return { from, source, manifest, remove: async () => undefined };
+    const { header, manifest } = await checkArchive(await openArchive(source, s3));
+    return { from, source, header, manifest, remove: async () => undefined };
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'hearth-restore-'));
   const remove = (): Promise<void> => rm(dir, { recursive: true, force: true });
   try {
     const file: ArchiveSource = { type: 'file', path: path.join(dir, 'archive.ndjson.gz') };
     await pipeline(await openArchive(source, s3), createWriteStream(file.path));
-    const { manifest } = await checkArchive(await openArchive(file, s3));
-    return { from, source: file, manifest, remove };
+    const { header, manifest } = await checkArchive(await openArchive(file, s3));
+    return { from, source: file, header, manifest, remove };
   } catch (error) {
     await remove();
     throw error;

@@ -30,7 +30,11 @@ export const USAGE = `usage:
   hearth backup --to DIR|s3://bucket/prefix         write an archive hearth-<UTC time>.ndjson.gz there;
          [--retention N] [--spec FILE]              keep only the newest N; put the Hearth spec (JSON) in it;
          [--location-file FILE]                     print where it is last (and write it to FILE)
+         [--include-secrets --secrets-dir DIR       encrypt into it the Secrets mounted in DIR (one directory each)
+          --key-file FILE]                          under the passphrase in FILE (32 bytes or more)
   hearth restore --from FILE|s3://bucket/key        load an archive into an empty store, verified
+         [--include-secrets --key-file FILE         decrypt its Secrets first and write them as a List
+          --secrets-out FILE|--secrets-namespace NS] to FILE, or create them in namespace NS (in a pod)
                                                     (S3: HEARTH_S3_ENDPOINT, AWS_ACCESS_KEY_ID…; docs/operations.md)
   hearth migrate                                    copy the source store (HEARTH_SOURCE_DATABASE_URL, or hearth.db in
                                                     HEARTH_SOURCE_DATA_DIR) into this one, writes on it paused, and verify;

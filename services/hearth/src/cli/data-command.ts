@@ -10,23 +10,18 @@ import { runWritesCommand } from './writes.ts';
 /** The commands that work on the store rather than serve: export, import, writes, backup, restore, migrate. */
 export type DataCommand = Exclude<Command, { kind: 'serve' | 'help' }>;
 
-/** The environment, for the commands that read more than the store from it (hearth migrate's source). */
-export type Environment = Readonly<Record<string, string | undefined>>;
-
-/** What the commands read beside their store: the archive's settings, and the environment (hearth migrate's source). */
-export interface DataContext extends Omit<ArchiveContext, 'store'> {
-  readonly env: Environment;
-}
+/** What the commands read beside their store: the archive's settings, and the environment (hearth migrate's source, the Kubernetes API of a restore). */
+export type DataContext = Omit<ArchiveContext, 'store'>;
 
 /** Runs a data command and returns its exit status (store-command.ts says how it fails). */
 export async function runDataCommand(command: DataCommand, store: StoreConfig, streams: CliStreams, context: DataContext): Promise<number> {
-  const { env, ...archive } = context;
+  const { env } = context;
   switch (command.kind) {
     case 'writes':
       return runWritesCommand(command, store, streams);
     case 'backup':
     case 'restore':
-      return runArchiveCommand(command, { ...archive, store }, streams);
+      return runArchiveCommand(command, { ...context, store }, streams);
     case 'migrate':
       return runMigrateCommand(store, sourceStoreOf(env, process.cwd()), streams, leaseTimingOf(env));
     case 'export':

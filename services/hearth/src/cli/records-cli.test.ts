@@ -4,35 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startPostgres, type PostgresServer } from '@hearth/harness';
-import { call, joinAs, setUpAccount } from '@hearth/testing';
-import type { Room } from '@hearth/core';
-import { startTestServer } from '../test-server.ts';
-import { hearth } from './cli-test-support.ts';
-
-/** An embedded Hearth's data directory with people, rooms, messages, an edit, a deletion and a boost, made through the API. */
-async function seededDataDir(): Promise<string> {
-  const server = await startTestServer();
-  const admin = await setUpAccount(server.app);
-  const bob = await joinAs(server.app, admin, 'Bob');
-  for (const name of ['general', 'random']) {
-    const room = (await call(server.app, 'POST', '/api/rooms', { session: admin, body: { name, kind: 'open' } })).json<Room>();
-    await call(server.app, 'POST', `/api/rooms/${room.id}/join`, { session: bob });
-    for (let i = 0; i < 30; i++) {
-      const author = i % 2 === 0 ? admin : bob;
-      const posted = await call(server.app, 'POST', `/api/rooms/${room.id}/messages`, {
-        session: author,
-        body: { body: `${name} ${i} café`, clientMessageId: `${name}-${i}` },
-      });
-      assert.equal(posted.statusCode, 201, posted.body);
-    }
-  }
-  const dataDir = server.config.store.type === 'sqlite' ? path.dirname(server.config.store.path) : '';
-  const copy = await mkdtemp(path.join(tmpdir(), 'hearth-records-'));
-  await server.app.close();
-  for (const name of await readdir(dataDir)) if (name.startsWith('hearth.db')) await writeFile(path.join(copy, name), await readFile(path.join(dataDir, name)));
-  await server.stop();
-  return copy;
-}
+import { hearth, seededDataDir } from './cli-test-support.ts';
 
 describe('hearth export and hearth import', () => {
   let postgres: PostgresServer;
