@@ -115,9 +115,12 @@ export function secretReferencesOf(hearth: Hearth): SecretReference[] {
     ['spec.redis.external.secretRef', redis?.external?.secretRef],
   ] as const;
   const references: SecretReference[] = external.flatMap(([field, ref]) => (ref === undefined ? [] : [{ name: ref.name, key: externalUrlKey, field }]));
-  // The ingress controller reads the certificate, no Hearth pod does: it is here for the backups.
-  const tls = ingress?.tlsSecretName === undefined ? [] : [{ name: ingress.tlsSecretName, key: 'tls.crt', field: 'spec.ingress.tlsSecretName' }];
-  return [...references, ...oidcReference(auth?.oidc?.clientSecretRef), ...tls];
+  return [...references, ...oidcReference(auth?.oidc?.clientSecretRef), ...tlsReference(ingress?.tlsSecretName)];
+}
+
+/** The ingress controller reads the certificate, no Hearth pod does: it is here for the backups that keep it. */
+function tlsReference(name: string | undefined): SecretReference[] {
+  return name === undefined ? [] : [{ name, key: 'tls.crt', field: 'spec.ingress.tlsSecretName' }];
 }
 
 /** The OIDC client secret's key defaults to clientSecret, as authEnv reads it. */
