@@ -9,20 +9,23 @@ import { buildRestoreAccess } from './restore-access.ts';
 
 export type AccessOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly message: string };
 
-/** Nothing without includeSecrets; else the key Secret checked, then the ServiceAccount, Role and RoleBinding created (kept if there). */
-export async function ensureRestoreAccess(ctx: ArchiveReconcileContext, restore: HearthRestore, hearth: Hearth): Promise<AccessOutcome> {
-  const include = restore.spec.includeSecrets;
-  if (include === undefined) return { ok: true };
-  const namespace = restore.metadata.namespace ?? '';
-  const ref = include.keySecretRef;
-  const read = await readSecrets({ client: ctx.client }, namespace, [ref.name]);
+/** With includeSecrets, whether the key Secret can serve: checked before the new Hearth is made, which a failed restore would leave behind. */
+export async function checkRestoreKey(ctx: ArchiveReconcileContext, restore: HearthRestore): Promise<AccessOutcome> {
+  const ref = restore.spec.includeSecrets?.keySecretRef;
+  if (ref === undefined) return { ok: true };
+  const read = await readSecrets({ client: ctx.client }, restore.metadata.namespace ?? '', [ref.name]);
   const problem = keySecretProblem(ref, read.get(ref.name), 'spec.includeSecrets.keySecretRef');
-  if (problem !== undefined) return { ok: false, reason: 'ArchiveKeyInvalid', message: problem };
+  return problem === undefined ? { ok: true } : { ok: false, reason: 'ArchiveKeyInvalid', message: problem };
+}
+
+/** Nothing without includeSecrets; else the ServiceAccount, Role and RoleBinding created (kept if there). */
+export async function ensureRestoreAccess(ctx: ArchiveReconcileContext, restore: HearthRestore, hearth: Hearth): Promise<void> {
+  if (restore.spec.includeSecrets === undefined) return;
+  const namespace = restore.metadata.namespace ?? '';
   const { serviceAccount, role, roleBinding } = buildRestoreAccess(restore, hearth);
   await ctx.client.create(pathOf('ServiceAccount', namespace), serviceAccount);
   await ctx.client.create(pathOf('Role', namespace), role);
   await ctx.client.create(pathOf('RoleBinding', namespace), roleBinding);
-  return { ok: true };
 }
 
 /** The binding first: from then on the account may create nothing, whatever of the rest is left. */
