@@ -165,6 +165,10 @@ const expectedGrants: Record<string, readonly string[]> = {
   'hearth.dev/hearthrestores': ['list', 'watch'],
   'hearth.dev/hearthrestores/status': ['patch'],
   'batch/cronjobs': owned,
+  // A HearthRestore with includeSecrets: its own ServiceAccount, Role (create secrets) and RoleBinding, created and deleted.
+  'core/serviceaccounts': ['create', 'delete'],
+  'rbac.authorization.k8s.io/roles': ['create', 'delete'],
+  'rbac.authorization.k8s.io/rolebindings': ['create', 'delete'],
 };
 
 /** The values that turn on everything the chart installs for monitoring the operator. */
@@ -542,6 +546,10 @@ describe('the hearth-operator chart', () => {
         ['create', 'jobs.batch', '-n', 'chat'],
         ['list', 'pods', '-n', 'chat'],
         ['get', 'pods', '--subresource=log', '-n', 'chat'],
+        // A restore with includeSecrets: its account, which may only create Secrets.
+        ['create', 'serviceaccounts', '-n', 'chat'],
+        ['create', 'roles.rbac.authorization.k8s.io', '-n', 'chat'],
+        ['delete', 'rolebindings.rbac.authorization.k8s.io', '-n', 'chat'],
         ['create', 'leases.coordination.k8s.io', '-n', releaseNamespace],
         ['update', 'leases.coordination.k8s.io/hearth-operator', '-n', releaseNamespace],
       ];
@@ -559,6 +567,11 @@ describe('the hearth-operator chart', () => {
         ['get', 'hearths.hearth.dev', '--subresource=status', '-n', 'chat'],
         ['delete', 'leases.coordination.k8s.io/hearth-operator', '-n', releaseNamespace],
         ['create', 'clusterroles.rbac.authorization.k8s.io'],
+        ['create', 'roles.rbac.authorization.k8s.io', '-n', 'default'],
+        ['patch', 'roles.rbac.authorization.k8s.io', '-n', 'chat'],
+        ['bind', 'roles.rbac.authorization.k8s.io', '-n', 'chat'],
+        ['escalate', 'roles.rbac.authorization.k8s.io', '-n', 'chat'],
+        ['get', 'serviceaccounts', '-n', 'chat'],
         ['list', 'customresourcedefinitions.apiextensions.k8s.io'],
         ['watch', 'servicemonitors.monitoring.coreos.com', '-n', 'chat'],
         ['create', 'configmaps', '-n', 'default'],

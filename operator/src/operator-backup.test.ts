@@ -289,6 +289,112 @@ describe('backups and restores through the operator on a real API server', { tim
     assert.equal(restoreCondition(await restoreOf('into-used'), 'Failed')?.message, `restore: ${line}`);
   });
 
+  const includeSecrets = (name: string): unknown => ({ keySecretRef: { name, key: 'key' } });
+  /** The key Secret, and a TLS Secret that bk's spec names: what a backup with includeSecrets keeps. */
+  const secretsMade = async (): Promise<void> => {
+    if (await exists('secret', 'archive-key')) return;
+    await kubectl('create', 'secret', 'generic', 'archive-key', `--from-literal=key=${'k'.repeat(44)}`);
+    await kubectl('create', 'secret', 'generic', 'bk-tls', '--from-literal=tls.crt=cert', '--from-literal=tls.key=key');
+    await kubectl('patch', 'hearth', 'bk', '--type=merge', '-p', JSON.stringify({ spec: { ingress: { host: 'bk.example', tlsSecretName: 'bk-tls' } } }));
+    await until('bk’s Ingress, so the informer has the new spec', () => exists('ingress', 'bk'));
+  };
+
+  it('a HearthBackup with includeSecrets mounts the Secrets the Hearth names and the key, and passes the flags; a missing key fails it with no Job', async () => {
+    await secretsMade();
+    const spec = { hearthName: 'bk', destination: { s3 }, includeSecrets: includeSecrets('archive-key') };
+    await apply({ apiVersion: 'hearth.dev/v1alpha1', kind: 'HearthBackup', metadata: { name: 'with-secrets', namespace: cluster.namespace }, spec });
+    await until('the Job', () => exists('job', 'with-secrets-backup'));
+    type SecretPod = { containers: { args: string[]; volumeMounts: { name: string; mountPath: string }[] }[]; volumes: { name: string; secret?: unknown }[] };
+    const pod = (await getJson<{ spec: { template: { spec: SecretPod } } }>('job', 'with-secrets-backup')).spec.template.spec;
+    assert.deepEqual(pod.containers[0]?.args.slice(7), [
+      '--include-secrets',
+      '--secrets-dir',
+      '/var/run/hearth/secrets',
+      '--key-file',
+      '/var/run/hearth/archive-key/key',
+    ]);
+    assert.deepEqual(
+      pod.volumes.filter((volume) => volume.secret !== undefined).map((volume) => [volume.name, volume.secret]),
+      [
+        ['secret-0', { secretName: 'bk-tls', defaultMode: 0o400 }],
+        ['archive-key', { secretName: 'archive-key', items: [{ key: 'key', path: 'key' }], defaultMode: 0o400 }],
+      ],
+    );
+    assert.ok(pod.containers[0]?.volumeMounts.some((mount) => mount.mountPath === '/var/run/hearth/secrets/bk-tls'));
+
+    const keyless = { ...spec, includeSecrets: includeSecrets('no-such-key') };
+    await apply({ apiVersion: 'hearth.dev/v1alpha1', kind: 'HearthBackup', metadata: { name: 'keyless', namespace: cluster.namespace }, spec: keyless });
+    await until('Failed', async () => (await backupOf('keyless')).status?.phase === 'Failed');
+    const failed = condition(await backupOf('keyless'), 'Failed');
+    assert.equal(failed?.reason, 'ArchiveKeyInvalid');
+    assert.match(failed?.message ?? '', /^Secret no-such-key \(spec\.includeSecrets\.keySecretRef\) is missing: create it/);
+    assert.equal(await exists('job', 'keyless-backup'), false);
+  });
+
+  /** What the API server's authorizer says the account may do with Secrets in the namespace. */
+  const accountMay = async (account: string, verb: string): Promise<boolean> => {
+    const review = {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: { user: `system:serviceaccount:${cluster.namespace}:${account}`, resourceAttributes: { namespace: cluster.namespace, verb, resource: 'secrets' } },
+    };
+    const file = path.join(cluster.work, `review-${files++}.json`);
+    await writeFile(file, JSON.stringify(review));
+    return (await kubectl('create', '-f', file, '-o', 'jsonpath={.status.allowed}')).trim() === 'true';
+  };
+
+  it('a HearthRestore with includeSecrets runs as its own account, which may only create Secrets, gone once the restore is over; a missing key fails it before any Hearth', async () => {
+    await secretsMade();
+    await createRestore('with-secrets', { source: { backupRef: { name: 'nightly' } }, hearth: { name: 'bk5' }, includeSecrets: includeSecrets('archive-key') });
+    await until('the restore Job', () => exists('job', 'with-secrets-restore'));
+    type AccountPod = { serviceAccountName?: string; automountServiceAccountToken?: boolean; initContainers: { args: string[] }[] };
+    const pod = (await getJson<{ spec: { template: { spec: AccountPod } } }>('job', 'with-secrets-restore')).spec.template.spec;
+    assert.equal(pod.serviceAccountName, 'with-secrets-restore');
+    assert.equal(pod.automountServiceAccountToken, true);
+    assert.deepEqual(pod.initContainers[1]?.args.slice(3), [
+      '--include-secrets',
+      '--key-file',
+      '/var/run/hearth/archive-key/key',
+      '--secrets-namespace',
+      cluster.namespace,
+    ]);
+    type Owned = { metadata: { ownerReferences?: { kind: string; name: string }[] }; rules?: unknown };
+    for (const [kind, name] of [
+      ['serviceaccount', 'with-secrets-restore'],
+      ['role', 'with-secrets-restore-secrets'],
+      ['rolebinding', 'with-secrets-restore-secrets'],
+    ] as const)
+      assert.deepEqual(
+        (await getJson<Owned>(kind, name)).metadata.ownerReferences?.map((owner) => [owner.kind, owner.name]),
+        [['HearthRestore', 'with-secrets']],
+        kind,
+      );
+    assert.deepEqual((await getJson<Owned>('role', 'with-secrets-restore-secrets')).rules, [{ apiGroups: [''], resources: ['secrets'], verbs: ['create'] }]);
+    assert.equal(await accountMay('with-secrets-restore', 'create'), true);
+    assert.equal(await accountMay('with-secrets-restore', 'get'), false);
+    assert.equal(await accountMay('with-secrets-restore', 'list'), false);
+
+    await jobStatus('with-secrets-restore', { startTime: started, active: 1 });
+    await jobStatus('with-secrets-restore', {
+      active: 0,
+      succeeded: 1,
+      completionTime: finished,
+      conditions: [jobCondition('SuccessCriteriaMet', 'CompletionsReached'), jobCondition('Complete', 'CompletionsReached')],
+    });
+    await until('Succeeded', async () => (await restoreOf('with-secrets')).status?.phase === 'Succeeded');
+    assert.equal(await exists('rolebinding', 'with-secrets-restore-secrets'), false);
+    assert.equal(await exists('serviceaccount', 'with-secrets-restore'), false);
+    assert.equal(await accountMay('with-secrets-restore', 'create'), false);
+
+    await createRestore('keyless', { source: { backupRef: { name: 'nightly' } }, hearth: { name: 'bk6' }, includeSecrets: includeSecrets('no-such-key') });
+    await until('Failed', async () => (await restoreOf('keyless')).status?.phase === 'Failed');
+    const failed = restoreCondition(await restoreOf('keyless'), 'Failed');
+    assert.equal(failed?.reason, 'ArchiveKeyInvalid');
+    assert.match(failed?.message ?? '', /^Secret no-such-key \(spec\.includeSecrets\.keySecretRef\) is missing/);
+    assert.equal(await exists('hearth', 'bk6'), false);
+    assert.equal(await exists('job', 'keyless-restore'), false);
+  });
+
   it('spec.backup makes a CronJob with its schedule and retention, follows a change, and removing it deletes the CronJob', async () => {
     const schedule = (spec: unknown): Promise<string> => kubectl('patch', 'hearth', 'bk', '--type=merge', '-p', JSON.stringify({ spec: { backup: spec } }));
     await schedule({ schedule: '0 3 * * *', retention: 7, destination: { s3 } });

@@ -67,6 +67,31 @@ export function exactlyOne(path: string, fields: readonly string[]): ValidationR
   };
 }
 
+/** A Secret key's name, as Kubernetes allows it in a Secret's data. */
+const secretKeyPattern = { pattern: '^[-._a-zA-Z0-9]+$', maxLength: 253 };
+
+/**
+ * includeSecrets of a HearthBackup, a Hearth's spec.backup and a HearthRestore: the values of the
+ * Secrets the Hearth's spec names, encrypted in the archive with a key of the person's making.
+ */
+export function includeSecretsField(what: 'backup' | 'restore'): JsonSchema {
+  const does =
+    what === 'backup'
+      ? "Keep the values of the Secrets the Hearth's spec names (OIDC client secret, external database, NATS and Redis URLs, ingress TLS) in the archive, encrypted (AES-256-GCM) with a key derived from the passphrase in keySecretRef. Not the S3 credentials, nor the Secrets the operator generates. Without it an archive holds no Secret value."
+      : "Create the Secrets whose values the archive holds, decrypted with the passphrase in keySecretRef (the one the backup used), in the HearthRestore's namespace before the new Hearth's data is restored; a Secret of that name that exists is kept. The restore's pod runs as a ServiceAccount that may only create Secrets there.";
+  return objectField(
+    `${does} A missing key Secret fails the ${what === 'backup' ? 'HearthBackup' : 'HearthRestore'} before any Job is made (docs/operator.md#secrets-in-an-archive).`,
+    {
+      keySecretRef: objectField(
+        "A Secret in the resource's namespace and its key holding the passphrase: at least 32 bytes (openssl rand -base64 32). Losing it loses the values in every archive made with it.",
+        { name: stringField('Name of the Secret.', dnsSubdomain), key: stringField('The key in the Secret.', secretKeyPattern) },
+        { required: ['name', 'key'] },
+      ),
+    },
+    { required: ['keySecretRef'] },
+  );
+}
+
 /** Where archives go: a volume claim's directory or an S3 prefix, exactly one. */
 export function archiveDestinationField(path: string): JsonSchema {
   return objectField(
@@ -114,6 +139,7 @@ export function backupScheduleField(): JsonSchema {
         },
       ),
       destination: archiveDestinationField(`${path}.destination`),
+      includeSecrets: includeSecretsField('backup'),
     },
     { required: ['schedule', 'retention', 'destination'] },
   );

@@ -1,6 +1,6 @@
 // The HearthBackup and HearthRestore CRDs: the source of crds/hearth.dev_hearthbackups.yaml and
 // crds/hearth.dev_hearthrestores.yaml (generate.ts). Every CEL message names the field it is about.
-import { archiveDestinationField, dnsSubdomain, exactlyOne, hearthNameField, s3Field, volumeClaimField } from './archive-schema.ts';
+import { archiveDestinationField, dnsSubdomain, exactlyOne, hearthNameField, includeSecretsField, s3Field, volumeClaimField } from './archive-schema.ts';
 import { hearthSpecField, type CustomResourceDefinition, type PrinterColumn } from './hearth-crd.ts';
 import { archivePhases, hearthBackupKind, hearthBackupPlural, hearthRestoreKind, hearthRestorePlural } from './hearth-backup-types.ts';
 import { hearthApiVersion, hearthGroup } from './hearth-types.ts';
@@ -83,6 +83,7 @@ function backupSpecField(): JsonSchema {
     {
       hearthName: hearthNameField("The Hearth to back up, in the HearthBackup's namespace."),
       destination: archiveDestinationField('spec.destination'),
+      includeSecrets: includeSecretsField('backup'),
     },
     { required: ['hearthName', 'destination'], 'x-kubernetes-validations': [immutable('spec')] },
   );
@@ -138,6 +139,7 @@ function restoreSpecField(): JsonSchema {
         },
         { required: ['name'] },
       ),
+      includeSecrets: includeSecretsField('restore'),
     },
     {
       required: ['source', 'hearth'],

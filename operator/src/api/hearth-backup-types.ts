@@ -33,6 +33,15 @@ export interface S3Location {
   credentialsSecretRef: { name: string };
 }
 
+/**
+ * The values of the Secrets a Hearth's spec names, kept in the archive encrypted with a key from
+ * a Secret of the person's making (docs/operator.md#secrets-in-an-archive).
+ */
+export interface ArchiveSecrets {
+  /** A Secret in the resource's namespace and its key holding the passphrase (at least 32 bytes). */
+  keySecretRef: { name: string; key: string };
+}
+
 /** Exactly one of the two: the CRD refuses both and neither. */
 export interface ArchiveDestination {
   volumeClaim?: VolumeClaimLocation;
@@ -51,6 +60,7 @@ export interface HearthBackupSpec {
   /** A Hearth in the HearthBackup's namespace. */
   hearthName: string;
   destination: ArchiveDestination;
+  includeSecrets?: ArchiveSecrets;
 }
 
 /** What the status of a HearthBackup and of a HearthRestore have in common: one Job, followed. */
@@ -73,6 +83,7 @@ export interface BackupScheduleSpec {
   timeZone?: string;
   retention: number;
   destination: ArchiveDestination;
+  includeSecrets?: ArchiveSecrets;
 }
 
 export interface HearthRestore {
@@ -86,6 +97,8 @@ export interface HearthRestore {
 export interface HearthRestoreSpec {
   source: RestoreSource;
   hearth: { name: string; spec?: HearthSpec };
+  /** The archive's Secret values, created in the namespace (one that exists is kept). */
+  includeSecrets?: ArchiveSecrets;
 }
 
 /** A HearthBackup that succeeded, or an archive by name in a claim or a bucket: exactly one of the three. */

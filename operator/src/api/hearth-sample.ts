@@ -65,6 +65,7 @@ export const completeHearthSpec: Complete<HearthSpec> = {
         credentialsSecretRef: { name: 'backup-s3' },
       },
     },
+    includeSecrets: { keySecretRef: { name: 'hearth-archive-key', key: 'key' } },
   },
 };
 

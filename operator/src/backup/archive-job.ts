@@ -99,6 +99,8 @@ export interface ArchivePod {
   /** Run in order, each only if the one before succeeded; the last is the pod's container. */
   readonly steps: readonly ArchiveStep[];
   readonly extraVolumes?: readonly V1Volume[];
+  /** A ServiceAccount whose token the pod gets: a restore that creates Secrets (restore-access.ts). */
+  readonly serviceAccountName?: string;
 }
 
 function volumesOf({ hearth, destination, extraVolumes = [] }: ArchivePod): { volumes: V1Volume[]; mounts: V1VolumeMount[] } {
@@ -147,10 +149,11 @@ export function buildArchivePodSpec(pod: ArchivePod): V1PodSpec {
     containers: [last],
     volumes,
     securityContext: podSecurityContext(imageUsers.hearth),
-    // `hearth` never calls the Kubernetes API.
-    automountServiceAccountToken: false,
+    // `hearth` calls the Kubernetes API only to create a restore's Secrets, as the account given for it.
+    automountServiceAccountToken: pod.serviceAccountName !== undefined,
     enableServiceLinks: false,
   };
+  if (pod.serviceAccountName !== undefined) spec.serviceAccountName = pod.serviceAccountName;
   if (containers.length > 0) spec.initContainers = containers;
   if (isEmbedded(hearth)) spec.affinity = nextToEmbeddedPod(hearth);
   return spec;

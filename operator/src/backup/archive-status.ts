@@ -133,6 +133,18 @@ function toTime(value: Date | string | undefined): string | undefined {
   return typeof value === 'string' ? value : value.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/**
+ * The status of work whose Job is not made: Pending while that may change (it is `blocked`),
+ * Failed with the blocker's message when nothing will (a spec that cannot change asks for it).
+ */
+export function decideBlockedStatus(found: ArchiveFindings, previous: ArchiveJobStatus | undefined, final: boolean): DecidedStatus {
+  const decided = decideArchiveStatus(found, previous);
+  if (!final) return decided;
+  const message = found.blocked?.message ?? '';
+  const conditions = decided.conditions.map((condition) => (condition.type === 'Failed' ? { ...condition, status: 'True' as const, message } : condition));
+  return { ...decided, phase: 'Failed', conditions };
+}
+
 /** Whether a status says the work is over: a reconcile then only keeps what it says. */
 export function isFinished(status: ArchiveJobStatus | undefined): boolean {
   return status?.phase === 'Succeeded' || status?.phase === 'Failed';

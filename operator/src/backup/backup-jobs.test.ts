@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { V1EnvVar, V1Volume } from '@kubernetes/client-node';
+import type { V1EnvVar, V1PodSpec, V1Volume } from '@kubernetes/client-node';
 import type { ArchiveDestination, HearthBackup } from '../api/index.ts';
 import { defaultTierContext } from '../tiers/index.ts';
 import { hearthFixture } from '../tiers/testing.ts';
@@ -132,6 +132,60 @@ describe('spec.backup’s CronJob', () => {
     assert.deepEqual(cron.spec?.jobTemplate.spec?.template.spec?.containers[0]?.args?.slice(-4), [
       '--location-file',
       '/dev/termination-log',
+      '--retention',
+      '7',
+    ]);
+  });
+});
+
+/** The backup container's args, the pod's Secret volumes and the container's mounts under /var/run/hearth. */
+function secretsSeenBy(pod: V1PodSpec | undefined): { args: string[]; volumes: unknown[]; mounts: unknown[] } {
+  const container = pod?.containers[0];
+  const volumes = (pod?.volumes ?? []).filter((volume) => volume.secret !== undefined).map((volume) => [volume.name, volume.secret]);
+  const mounts = (container?.volumeMounts ?? []).filter((m) => m.mountPath.startsWith('/var/run/hearth')).map((m) => [m.name, m.mountPath, m.readOnly]);
+  return { args: container?.args ?? [], volumes, mounts };
+}
+
+describe('a backup with includeSecrets', () => {
+  const includeSecrets = { keySecretRef: { name: 'archive-key', key: 'passphrase' } };
+  const hearth = hearthFixture({ auth: { oidc: { issuerURL: 'https://id.example', clientID: 'hearth', clientSecretRef: { name: 'oidc' } } } });
+  const backup = { ...backupOf(s3), spec: { ...backupOf(s3).spec, includeSecrets } };
+  const table: readonly (readonly [string, HearthBackup, readonly string[], boolean])[] = [
+    ['mounts each Secret and the key, and passes the flags', backup, ['oidc', 'chat-tls'], true],
+    ['passes no flag when there is no Secret to keep (the CLI refuses an empty --secrets-dir)', backup, [], false],
+    ['passes no flag without includeSecrets, whatever Secrets there are', backupOf(s3), ['oidc'], false],
+  ];
+  for (const [name, given, names, included] of table)
+    it(name, () => {
+      const pod = buildBackupJob(given, hearth, defaultTierContext, names).spec?.template.spec;
+      const seen = secretsSeenBy(pod);
+      const flags = ['--include-secrets', '--secrets-dir', '/var/run/hearth/secrets', '--key-file', '/var/run/hearth/archive-key/key'];
+      assert.deepEqual(seen.args.slice(7), included ? flags : []);
+      if (!included) return assert.deepEqual([seen.volumes, seen.mounts], [[], []]);
+      assert.deepEqual(seen.volumes, [
+        ['secret-0', { secretName: 'oidc', defaultMode: 0o400 }],
+        ['secret-1', { secretName: 'chat-tls', defaultMode: 0o400 }],
+        ['archive-key', { secretName: 'archive-key', items: [{ key: 'passphrase', path: 'key' }], defaultMode: 0o400 }],
+      ]);
+      assert.deepEqual(seen.mounts, [
+        ['secret-0', '/var/run/hearth/secrets/oidc', true],
+        ['secret-1', '/var/run/hearth/secrets/chat-tls', true],
+        ['archive-key', '/var/run/hearth/archive-key', true],
+      ]);
+      // 0400 files are root's: the hearth user reads them through the pod's fsGroup.
+      assert.equal(pod?.securityContext?.fsGroup, pod?.securityContext?.runAsUser);
+      assert.equal(pod?.automountServiceAccountToken, false, 'a backup never calls the API');
+    });
+
+  it('spec.backup’s CronJob passes the same flags before --retention', () => {
+    const scheduled = hearthFixture({ backup: { schedule: '@daily', retention: 7, destination: s3, includeSecrets } });
+    const args = buildBackupCronJob(scheduled, scheduled.spec.backup!, defaultTierContext, ['oidc']).spec?.jobTemplate.spec?.template.spec?.containers[0]?.args;
+    assert.deepEqual(args?.slice(-7), [
+      '--include-secrets',
+      '--secrets-dir',
+      '/var/run/hearth/secrets',
+      '--key-file',
+      '/var/run/hearth/archive-key/key',
       '--retention',
       '7',
     ]);

@@ -9,8 +9,10 @@ import type { EventRecorder, EventSubject } from '../reconcile/events.ts';
 import type { KubeClient } from '../reconcile/kube-client.ts';
 import { pathOf } from '../reconcile/kinds.ts';
 import type { TierContext } from '../tiers/context.ts';
+import { readSecrets } from '../reconcile/secrets-checksums.ts';
 import { archiveLocationOf } from './archive-job.ts';
-import { decideArchiveStatus, isFinished, reportedLocation, type ArchiveFindings } from './archive-status.ts';
+import { decideIncludedSecrets, secretsToInclude, type IncludedSecrets } from './archive-secrets.ts';
+import { decideArchiveStatus, decideBlockedStatus, isFinished, reportedLocation, type ArchiveFindings } from './archive-status.ts';
 import { archivedSpec, backupJobName, buildBackupJob, hearthSpecAnnotation } from './backup-jobs.ts';
 
 export interface ArchiveReconcileContext {
@@ -67,7 +69,13 @@ export async function reconcileBackup(ctx: ArchiveReconcileContext, backup: Hear
     await writeStatus(ctx, backup, decideArchiveStatus({ ...base, job: undefined, pods: [], blocked }, backup.status));
     return { requeueAfterMs: ctx.retryMs };
   }
-  const job = found ?? (await createJob(ctx, backup, hearth));
+  const made = await jobOf(ctx, backup, hearth, found);
+  if (!made.ok) {
+    // The spec cannot change: a key Secret made now is for a new HearthBackup.
+    const blocked = { reason: 'ArchiveKeyInvalid', message: made.message };
+    return writeStatus(ctx, backup, decideBlockedStatus({ ...base, job: undefined, pods: [], blocked }, backup.status, true));
+  }
+  const job = made.job;
   const pods = (await ctx.client.list(pathOf('Pod', namespace), `job-name=${job?.metadata?.name ?? ''}`)) as unknown as V1Pod[];
   await writeStatus(ctx, backup, backupStatus(backup, { ...base, job, pods }));
   return;
@@ -85,9 +93,38 @@ function isSettled(backup: HearthBackup): boolean {
   return backup.metadata.deletionTimestamp !== undefined || isFinished(backup.status);
 }
 
-async function createJob(ctx: ArchiveReconcileContext, backup: HearthBackup, hearth: Hearth | undefined): Promise<V1Job | undefined> {
-  if (hearth === undefined) return undefined;
-  const job = buildBackupJob(backup, hearth, ctx.tierContext);
+/**
+ * With includeSecrets, the Secrets the Hearth's spec names that exist, when the key can serve;
+ * said in an Event when there is none to keep (`hearth backup` takes no empty --secrets-dir, so the
+ * backup goes on without Secret values).
+ */
+async function includedSecrets(ctx: ArchiveReconcileContext, backup: HearthBackup, hearth: Hearth): Promise<IncludedSecrets> {
+  const include = backup.spec.includeSecrets;
+  if (include === undefined) return { ok: true, names: [] };
+  const wanted = secretsToInclude(hearth);
+  const read = await readSecrets({ client: ctx.client }, backup.metadata.namespace ?? '', [include.keySecretRef.name, ...wanted]);
+  const decided = decideIncludedSecrets(include, wanted, read, 'spec.includeSecrets');
+  if (decided.ok && decided.names.length === 0) {
+    const message = `Hearth ${backup.spec.hearthName} names no Secret that exists: the archive holds no Secret value`;
+    await ctx.events?.record(backup, 'Normal', 'NoSecretsToInclude', message);
+  }
+  return decided;
+}
+
+/** The Job found, or made (none without the Hearth), or why it cannot be: the key Secret. */
+async function jobOf(
+  ctx: ArchiveReconcileContext,
+  backup: HearthBackup,
+  hearth: Hearth | undefined,
+  found: V1Job | undefined,
+): Promise<{ ok: true; job: V1Job | undefined } | { ok: false; message: string }> {
+  if (found !== undefined || hearth === undefined) return { ok: true, job: found };
+  const secrets = await includedSecrets(ctx, backup, hearth);
+  return secrets.ok ? { ok: true, job: await createJob(ctx, backup, hearth, secrets.names) } : secrets;
+}
+
+async function createJob(ctx: ArchiveReconcileContext, backup: HearthBackup, hearth: Hearth, secretNames: readonly string[]): Promise<V1Job | undefined> {
+  const job = buildBackupJob(backup, hearth, ctx.tierContext, secretNames);
   await ctx.client.create(pathOf('Job', job.metadata.namespace), job);
   ctx.log?.('backup job created', { backup: `${job.metadata.namespace}/${backup.metadata.name ?? ''}`, job: job.metadata.name });
   // Read back: the API server's copy has the uid and defaults; a lost race finds the other's.

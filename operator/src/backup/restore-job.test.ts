@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { V1OwnerReference } from '@kubernetes/client-node';
 import type { HearthRestore } from '../api/index.ts';
 import { defaultTierContext } from '../tiers/index.ts';
 import { hearthFixture } from '../tiers/testing.ts';
 import { archiveFileOf } from './archive-job.ts';
+import { buildRestoreAccess } from './restore-access.ts';
 import { buildRestoreJob } from './restore-job.ts';
 
 const restore: HearthRestore = {
@@ -58,5 +60,64 @@ describe('a HearthRestore’s Job', () => {
       pod?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.[0]?.labelSelector?.matchLabels?.['app.kubernetes.io/instance'],
       'acme2',
     );
+  });
+});
+
+/** Kind, name, namespace and controlling owners of an object. */
+function ownedBy(object: { kind: string; metadata: { name: string; namespace: string; ownerReferences?: V1OwnerReference[] } }): unknown[] {
+  return [object.kind, object.metadata.name, object.metadata.namespace, (object.metadata.ownerReferences ?? []).map((o) => [o.kind, o.name, o.controller])];
+}
+
+describe('a HearthRestore with includeSecrets', () => {
+  const hearth = hearthFixture({}, { name: 'acme2' });
+  const withSecrets: HearthRestore = { ...restore, spec: { ...restore.spec, includeSecrets: { keySecretRef: { name: 'archive-key', key: 'key' } } } };
+  const archive = '/var/lib/hearth-archives/acme/hearth-20261205T020000.000Z.ndjson.gz';
+
+  it('runs as its own account with its token, the key mounted for the restore step, which creates the Secrets in the namespace', () => {
+    const pod = buildRestoreJob({ restore: withSecrets, hearth, ctx: defaultTierContext, destination: claim, archive }).spec!.template.spec!;
+    assert.equal(pod.serviceAccountName, 'back-restore');
+    assert.equal(pod.automountServiceAccountToken, true);
+    const step = pod.initContainers![1]!;
+    assert.deepEqual(step.args, [
+      'restore',
+      '--from',
+      archive,
+      '--include-secrets',
+      '--key-file',
+      '/var/run/hearth/archive-key/key',
+      '--secrets-namespace',
+      'chat',
+    ]);
+    assert.deepEqual(
+      step.volumeMounts!.filter((mount) => mount.name === 'archive-key'),
+      [{ name: 'archive-key', mountPath: '/var/run/hearth/archive-key', readOnly: true }],
+    );
+    assert.deepEqual(pod.volumes!.find((volume) => volume.name === 'archive-key')!.secret, {
+      secretName: 'archive-key',
+      items: [{ key: 'key', path: 'key' }],
+      defaultMode: 0o400,
+    });
+  });
+
+  it('without it, runs with no account token and no key, as before', () => {
+    const pod = buildRestoreJob({ restore, hearth, ctx: defaultTierContext, destination: claim, archive }).spec?.template.spec;
+    assert.equal(pod?.serviceAccountName, undefined);
+    assert.equal(pod?.automountServiceAccountToken, false);
+    assert.equal(
+      pod?.volumes?.some((volume) => volume.secret !== undefined),
+      false,
+    );
+  });
+
+  it('has a ServiceAccount, a Role that may only create Secrets, and their binding, all owned by the HearthRestore', () => {
+    const { serviceAccount, role, roleBinding } = buildRestoreAccess(withSecrets, hearth);
+    assert.deepEqual([serviceAccount, role, roleBinding].map(ownedBy), [
+      ['ServiceAccount', 'back-restore', 'chat', [['HearthRestore', 'back', true]]],
+      ['Role', 'back-restore-secrets', 'chat', [['HearthRestore', 'back', true]]],
+      ['RoleBinding', 'back-restore-secrets', 'chat', [['HearthRestore', 'back', true]]],
+    ]);
+    assert.deepEqual(role.rules, [{ apiGroups: [''], resources: ['secrets'], verbs: ['create'] }]);
+    assert.deepEqual(roleBinding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'back-restore-secrets' });
+    assert.deepEqual(roleBinding.subjects, [{ kind: 'ServiceAccount', name: 'back-restore', namespace: 'chat' }]);
   });
 });

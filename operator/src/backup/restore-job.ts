@@ -9,7 +9,8 @@ import { hearthApiVersion, hearthGroup, hearthRestoreKind, type ArchiveDestinati
 import type { TierContext } from '../tiers/context.ts';
 import { objectMeta } from '../tiers/desired-object.ts';
 import { commonLabels } from '../tiers/labels.ts';
-import { buildArchivePodSpec } from './archive-job.ts';
+import { buildArchivePodSpec, type ArchiveStep } from './archive-job.ts';
+import { keyMounts, restoreSecretsArgs, type SecretMounts } from './archive-secrets.ts';
 import type { DesiredJob } from './backup-jobs.ts';
 
 /** Labels a restore's Job with its HearthRestore. */
@@ -26,7 +27,12 @@ export function restoreJobName(restoreName: string): string {
   return `${restoreName}-restore`;
 }
 
-function restoreOwner(restore: HearthRestore): V1OwnerReference {
+/** The account of a restore with includeSecrets (restore-access.ts). */
+export function restoreServiceAccountName(restoreName: string): string {
+  return `${restoreName}-restore`;
+}
+
+export function restoreOwner(restore: HearthRestore): V1OwnerReference {
   const { name, uid } = restore.metadata;
   if (name === undefined || uid === undefined) throw new Error('a HearthRestore read from the API server has metadata.name and metadata.uid');
   return { apiVersion: `${hearthGroup}/${hearthApiVersion}`, kind: hearthRestoreKind, name, uid, controller: true, blockOwnerDeletion: true };
@@ -47,15 +53,30 @@ export interface RestoreJobInput {
   readonly archive: string;
 }
 
+/** The key, the flags and the account of a restore with includeSecrets; nothing without. */
+function secretsOfRestore(restore: HearthRestore): SecretMounts & { args: string[]; serviceAccountName?: string } {
+  const included = restore.spec.includeSecrets;
+  if (included === undefined) return { volumes: [], mounts: [], args: [] };
+  const name = restore.metadata.name ?? '';
+  return {
+    ...keyMounts(included.keySecretRef),
+    args: restoreSecretsArgs(restore.metadata.namespace ?? ''),
+    serviceAccountName: restoreServiceAccountName(name),
+  };
+}
+
 export function buildRestoreJob({ restore, hearth, ctx, destination, archive }: RestoreJobInput): DesiredJob {
   const name = restore.metadata.name ?? '';
   const labels = { ...commonLabels(hearth.metadata.name ?? '', 'restore'), [restoreLabel]: name };
   const reason = `restoring ${archive} (HearthRestore ${name})`;
-  const steps = [
+  const secrets = secretsOfRestore(restore);
+  const steps: ArchiveStep[] = [
     { name: 'pause-writes', args: ['writes', 'pause', '--reason', reason] },
-    { name: 'restore', args: ['restore', '--from', archive] },
+    { name: 'restore', args: ['restore', '--from', archive, ...secrets.args], volumeMounts: secrets.mounts },
     { name: 'resume-writes', args: ['writes', 'resume'] },
   ];
+  const account = secrets.serviceAccountName === undefined ? {} : { serviceAccountName: secrets.serviceAccountName };
+  const podSpec = buildArchivePodSpec({ hearth, ctx, destination, steps, extraVolumes: secrets.volumes, ...account });
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -63,7 +84,7 @@ export function buildRestoreJob({ restore, hearth, ctx, destination, archive }: 
     spec: {
       backoffLimit: restoreBackoffLimit,
       podFailurePolicy: failOnRestoreError,
-      template: { metadata: { labels }, spec: buildArchivePodSpec({ hearth, ctx, destination, steps }) },
+      template: { metadata: { labels }, spec: podSpec },
     },
   };
 }

@@ -16,8 +16,9 @@ import {
 import { pathOf } from '../reconcile/kinds.ts';
 import { conditionTime } from '../tiers/index.ts';
 import { archiveFileOf, archiveLocationOf, archivePlace } from './archive-job.ts';
-import { decideArchiveStatus, isFinished, type ArchiveFindings } from './archive-status.ts';
+import { decideArchiveStatus, decideBlockedStatus, isFinished, type ArchiveFindings } from './archive-status.ts';
 import { recordPhaseChange, type ArchiveReconcileContext } from './backup-reconcile.ts';
+import { checkRestoreKey, ensureRestoreAccess, revokeRestoreAccess } from './restore-access-reconcile.ts';
 import { buildRestoreJob, restoredByAnnotation, restoreJobName } from './restore-job.ts';
 
 /** The archive to restore and the spec to restore it with, or why they are not known (yet). */
@@ -36,35 +37,42 @@ export async function reconcileRestore(ctx: ArchiveReconcileContext, restore: He
   const hearth = await ensureHearth(ctx, restore, source.spec);
   if (!hearth.ok) return blocked(ctx, restore, { ...base, job: undefined, blocked: hearth }, hearth.final);
   const name = restoreJobName(restore.metadata.name ?? '');
-  let job = (await ctx.client.get(pathOf('Job', namespace, name))) as V1Job | undefined;
-  if (job === undefined) {
-    const built = buildRestoreJob({ restore, hearth: hearth.hearth, ctx: ctx.tierContext, destination: source.destination, archive: source.archive });
-    await ctx.client.create(pathOf('Job', namespace), built);
-    job = ((await ctx.client.get(pathOf('Job', namespace, name))) as V1Job | undefined) ?? built;
-  }
+  const job = await ensureRestoreJob(ctx, restore, hearth.hearth, source);
   const pods = (await ctx.client.list(pathOf('Pod', namespace), `job-name=${name}`)) as unknown as V1Pod[];
   const status: RestoreStatus = { ...decideArchiveStatus({ ...base, job, pods }, restore.status), archive: source.location, hearthSpec: source.spec };
+  // A finished restore creates no more Secrets: its account goes now, not only with the HearthRestore.
+  if (isFinished(status)) await revokeRestoreAccess(ctx, restore, hearth.hearth);
   await writeStatus(ctx, restore, status);
   return;
 }
 
+/** The Job, made once; with includeSecrets, after the account it runs as. */
+async function ensureRestoreJob(ctx: ArchiveReconcileContext, restore: HearthRestore, hearth: Hearth, source: Source & { ok: true }): Promise<V1Job> {
+  const namespace = restore.metadata.namespace ?? '';
+  const name = restoreJobName(restore.metadata.name ?? '');
+  const found = (await ctx.client.get(pathOf('Job', namespace, name))) as V1Job | undefined;
+  if (found !== undefined) return found;
+  // The account the restore step creates Secrets as is there before the pod that uses it.
+  await ensureRestoreAccess(ctx, restore, hearth);
+  const built = buildRestoreJob({ restore, hearth, ctx: ctx.tierContext, destination: source.destination, archive: source.archive });
+  await ctx.client.create(pathOf('Job', namespace), built);
+  return ((await ctx.client.get(pathOf('Job', namespace, name))) as V1Job | undefined) ?? built;
+}
+
 async function blocked(ctx: ArchiveReconcileContext, restore: HearthRestore, findings: ArchiveFindings, final: boolean): Promise<ReconcileResult> {
-  const decided = decideArchiveStatus(findings, restore.status);
-  const message = findings.blocked?.message ?? '';
-  // Final: nothing will change it (a Hearth of that name was there, the backup failed).
-  const status: RestoreStatus = final
-    ? {
-        ...decided,
-        phase: 'Failed',
-        conditions: decided.conditions.map((condition) => (condition.type === 'Failed' ? { ...condition, status: 'True', message } : condition)),
-      }
-    : decided;
-  await writeStatus(ctx, restore, status);
+  // Final: nothing will change it (a Hearth of that name was there, the backup failed, no key).
+  await writeStatus(ctx, restore, decideBlockedStatus(findings, restore.status, final));
   return final ? undefined : { requeueAfterMs: ctx.retryMs };
 }
 
-/** The archive: a HearthBackup's (once it succeeded), or one named in a claim or a bucket. */
+/** The archive, once the key Secret of includeSecrets (if any) can serve: a missing key is final, the spec cannot change. */
 async function sourceOf(ctx: ArchiveReconcileContext, restore: HearthRestore): Promise<Source> {
+  const key = await checkRestoreKey(ctx, restore);
+  return key.ok ? archiveOf(ctx, restore) : { ...key, final: true };
+}
+
+/** The archive: a HearthBackup's (once it succeeded), or one named in a claim or a bucket. */
+async function archiveOf(ctx: ArchiveReconcileContext, restore: HearthRestore): Promise<Source> {
   const { source, hearth } = restore.spec;
   if (source.backupRef === undefined) return namedSource(restore);
   const backup = (await ctx.client.get(pathOf('HearthBackup', restore.metadata.namespace ?? '', source.backupRef.name))) as HearthBackup | undefined;

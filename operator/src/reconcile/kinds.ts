@@ -23,7 +23,12 @@ export interface KindInfo {
   readonly plural: string;
 }
 
-export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'Pod' | 'Event' | 'Hearth' | 'HearthBackup' | 'HearthRestore', KindInfo>> = {
+export const kinds: Readonly<
+  Record<
+    OwnedKindName | 'PersistentVolumeClaim' | 'Pod' | 'Event' | 'Hearth' | 'HearthBackup' | 'HearthRestore' | 'ServiceAccount' | 'Role' | 'RoleBinding',
+    KindInfo
+  >
+> = {
   StatefulSet: { group: 'apps', version: 'v1', plural: 'statefulsets' },
   Deployment: { group: 'apps', version: 'v1', plural: 'deployments' },
   Service: { group: '', version: 'v1', plural: 'services' },
@@ -51,6 +56,10 @@ export const kinds: Readonly<Record<OwnedKindName | 'PersistentVolumeClaim' | 'P
   PersistentVolumeClaim: { group: '', version: 'v1', plural: 'persistentvolumeclaims' },
   Event: { group: '', version: 'v1', plural: 'events' },
   Hearth: { group: 'hearth.dev', version: 'v1alpha1', plural: 'hearths' },
+  // The account a restore with includeSecrets creates Secrets as (backup/restore-access.ts): created, then deleted.
+  ServiceAccount: { group: '', version: 'v1', plural: 'serviceaccounts' },
+  Role: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles' },
+  RoleBinding: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings' },
 };
 
 /**

@@ -53,7 +53,7 @@ export function missingSecretsProblem(what: string): TierError {
 
 /** The data of each named Secret in `namespace` (undefined for one that is not there): known, cached, else read. */
 export async function readSecrets(
-  ctx: ReconcileContext,
+  ctx: Pick<ReconcileContext, 'client' | 'cached'>,
   namespace: string,
   names: readonly string[],
   known: ReadonlyMap<string, SecretData> = new Map(),

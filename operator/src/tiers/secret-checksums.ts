@@ -103,16 +103,24 @@ export interface SecretReference {
   readonly field: string;
 }
 
-/** The Secrets of the person's making that a Hearth's spec names (the generated ones are the operator's). */
+/**
+ * The Secrets of the person's making that a Hearth's spec names (the generated ones are the
+ * operator's): also the ones a backup with includeSecrets keeps (backup/archive-secrets.ts).
+ */
 export function secretReferencesOf(hearth: Hearth): SecretReference[] {
-  const { database, nats, redis, auth } = hearth.spec;
+  const { database, nats, redis, auth, ingress } = hearth.spec;
   const external = [
     ['spec.database.external.secretRef', database?.external?.secretRef],
     ['spec.nats.external.secretRef', nats?.external?.secretRef],
     ['spec.redis.external.secretRef', redis?.external?.secretRef],
   ] as const;
   const references: SecretReference[] = external.flatMap(([field, ref]) => (ref === undefined ? [] : [{ name: ref.name, key: externalUrlKey, field }]));
-  return [...references, ...oidcReference(auth?.oidc?.clientSecretRef)];
+  return [...references, ...oidcReference(auth?.oidc?.clientSecretRef), ...tlsReference(ingress?.tlsSecretName)];
+}
+
+/** The ingress controller reads the certificate, no Hearth pod does: it is here for the backups that keep it. */
+function tlsReference(name: string | undefined): SecretReference[] {
+  return name === undefined ? [] : [{ name, key: 'tls.crt', field: 'spec.ingress.tlsSecretName' }];
 }
 
 /** The OIDC client secret's key defaults to clientSecret, as authEnv reads it. */
