@@ -8,7 +8,7 @@ export { natsServerBinary, natsUserInfo, startNats, startNatsNode, type NatsAuth
 export { startNatsCluster, type NatsCluster } from './nats-cluster.ts';
 export { pinnedVersion } from './pinned.ts';
 export { thirdPartyCrd, thirdPartyCrds } from './third-party-crds.ts';
-export { startIngress, nginxConfig, type Ingress, type IngressBackends } from './ingress.ts';
+export { startIngress, nginxConfig, UNAVAILABLE_BODY, UNAVAILABLE_RETRY_AFTER_S, type Ingress, type IngressBackends } from './ingress.ts';
 export { startControlPlane, kubeBinaries, serviceClusterIpRange, type ControlPlane, type KubeBinaries } from './kube.ts';
 export {
   startPrometheus,

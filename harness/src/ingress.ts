@@ -17,6 +17,15 @@ export interface Ingress {
 }
 
 /**
+ * Hearth's 503 (core's errors.ts), which this package may not import; services/hearth's
+ * starting-server.test.ts checks that the two agree.
+ */
+export const UNAVAILABLE_RETRY_AFTER_S = 2;
+export const UNAVAILABLE_BODY = JSON.stringify({
+  error: { code: 'unavailable', message: 'the service is temporarily unavailable; retry', retryAfter: UNAVAILABLE_RETRY_AFTER_S },
+});
+
+/**
  * nginx configured as the Hearth Ingress routes traffic: the realtime paths (WebSocket
  * upgrades, unbuffered SSE) to realtime, everything else to the gateway. It stands in
  * for the cluster's ingress controller, which cannot run here.
@@ -50,6 +59,14 @@ ${servers(backends.realtime)}
     proxy_set_header Host $http_host;
     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     proxy_next_upstream error timeout http_502 http_503;
+    # When no process of a kind answers (all restarting), clients get Hearth's error shape and a
+    # retry hint rather than nginx's HTML 502 page; a process's own 503 passes through as it is.
+    error_page 502 504 = @unavailable;
+    location @unavailable {
+      default_type application/json;
+      add_header Retry-After ${UNAVAILABLE_RETRY_AFTER_S} always;
+      return 503 '${UNAVAILABLE_BODY}';
+    }
     location /api/realtime/ {
       proxy_pass http://realtime;
       proxy_http_version 1.1;

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { HearthError, UNAVAILABLE_RETRY_AFTER_S } from '@hearth/core';
+import { UNAVAILABLE_BODY, UNAVAILABLE_RETRY_AFTER_S as INGRESS_RETRY_AFTER_S } from '@hearth/harness';
 import { listenWhileStarting } from './starting-server.ts';
 
 describe('listenWhileStarting', () => {
@@ -19,5 +21,10 @@ describe('listenWhileStarting', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('answers as the ingress stand-in (harness nginx) does when no process answers: the same body and retry hint', () => {
+    assert.equal(INGRESS_RETRY_AFTER_S, UNAVAILABLE_RETRY_AFTER_S);
+    assert.deepEqual(JSON.parse(UNAVAILABLE_BODY), new HearthError('unavailable', 'any detail').toJSON());
   });
 });
