@@ -487,6 +487,32 @@ function featuresField(): JsonSchema {
   );
 }
 
+function webhooksField(): JsonSchema {
+  return objectField(
+    "Where bots' webhooks may be called.",
+    {
+      allowedNetworks: {
+        description:
+          'Private networks (10.0.0.0/8, fd00::/8) or addresses a webhook may be at, besides public addresses: a bot in this cluster (its Service and pod networks). Unset, a webhook at a loopback, private or link-local address is refused (HEARTH_WEBHOOK_ALLOWED_NETWORKS).',
+        type: 'array',
+        items: {
+          ...stringField('An IP address or a network in CIDR notation.', { minLength: 2, maxLength: 50 }),
+          'x-kubernetes-validations': [
+            {
+              rule: 'isIP(self) || isCIDR(self)',
+              message: 'spec.webhooks.allowedNetworks: each must be an IP address or a network like 10.0.0.0/8',
+              reason: 'FieldValueInvalid',
+            },
+          ],
+        },
+        maxItems: 64,
+        'x-kubernetes-list-type': 'set',
+      },
+    },
+    {},
+  );
+}
+
 function migrationField(): JsonSchema {
   return objectField(
     'How a tier migration (a change of spec.tier one step up) treats the old tier.',
@@ -545,6 +571,7 @@ function specField(): JsonSchema {
       redis: redisField(),
       observability: observabilityField(),
       features: featuresField(),
+      webhooks: webhooksField(),
       paused: booleanField('Stop reconciling: the operator changes nothing until this is false again.', false),
       migration: migrationField(),
       backup: backupScheduleField(),

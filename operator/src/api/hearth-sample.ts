@@ -47,6 +47,7 @@ export const completeHearthSpec: Complete<HearthSpec> = {
     otlpEndpoint: 'http://otel-collector.monitoring:4318',
   },
   features: { search: true, bots: true, files: false },
+  webhooks: { allowedNetworks: ['10.0.0.0/8', 'fd00::/8', '192.168.1.20'] },
   paused: false,
   migration: { deleteOldData: false },
   // Both destinations for the keys' sake: the CRD takes exactly one (crd.test.ts applies the s3 one).

@@ -128,6 +128,7 @@ export interface HearthSpec {
   observability?: ObservabilitySpec;
   /** Defaulted: `{}` with its fields defaulted. */
   features?: FeaturesSpec;
+  webhooks?: WebhooksSpec;
   /** Defaulted: false. */
   paused?: boolean;
   /** Scheduled backups: a CronJob (backup/). */
@@ -242,6 +243,11 @@ export interface ObservabilitySpec {
   labels?: Record<string, string>;
   /** An OTLP/HTTP collector endpoint; set as OTEL_EXPORTER_OTLP_ENDPOINT in every Hearth container. */
   otlpEndpoint?: string;
+}
+
+export interface WebhooksSpec {
+  /** Networks or addresses a bot's webhook may be at besides public ones (HEARTH_WEBHOOK_ALLOWED_NETWORKS). */
+  allowedNetworks?: string[];
 }
 
 export interface FeaturesSpec {

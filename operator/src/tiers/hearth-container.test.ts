@@ -21,7 +21,7 @@ const resources = { requests: { cpu: '100m', memory: '128Mi' } };
 const options: HearthContainerOptions = { target: 'gateway', env: [{ name: 'A', value: '1' }], resources };
 
 describe('baseHearthEnv', () => {
-  it('sets the port, URL, instance and version, and what the ingress and tracing add', () => {
+  it('sets the port, URL, instance and version, and what the ingress, tracing and webhooks add', () => {
     const base = { HEARTH_HTTP_PORT: '8080', HEARTH_PUBLIC_URL: 'https://chat.acme.example', HEARTH_INSTANCE: 'acme', HEARTH_VERSION: '0.1.0' };
     const cases: { name: string; spec: HearthSpec; want: Record<string, string> }[] = [
       { name: 'nothing else', spec: {}, want: base },
@@ -32,6 +32,12 @@ describe('baseHearthEnv', () => {
         spec: { observability: { otlpEndpoint: 'http://otel:4318' } },
         want: { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318' },
       },
+      {
+        name: 'webhooks allowed on private networks',
+        spec: { webhooks: { allowedNetworks: ['10.0.0.0/8', 'fd00::/8'] } },
+        want: { ...base, HEARTH_WEBHOOK_ALLOWED_NETWORKS: '10.0.0.0/8,fd00::/8' },
+      },
+      { name: 'an empty list of networks: public only, left out', spec: { webhooks: { allowedNetworks: [] } }, want: base },
     ];
     for (const { name, spec, want } of cases) assert.deepEqual(env(baseHearthEnv(hearthFixture(spec), 'https://chat.acme.example', ctx)), want, name);
   });
