@@ -11,7 +11,7 @@ import { launchChromium, UI_TIMEOUT_MS } from './chromium.ts';
  */
 export interface BrowserPages {
   readonly browser: Browser;
-  /** Uncaught errors in the pages newPage opened, each prefixed with who was on the page. */
+  /** Uncaught errors and Content-Security-Policy violations in the pages newPage opened, each prefixed with who was on the page. */
   readonly errors: string[];
   newPage(context: BrowserContext, who: string): Promise<Page>;
   /** A browser context holding the REST client's session cookie. */
@@ -31,6 +31,10 @@ export async function launchBrowserPages(hearthUrl: string): Promise<BrowserPage
     const page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT_MS);
     page.on('pageerror', (error) => errors.push(`${who}: ${error.message}`));
+    // A resource or style the Content-Security-Policy blocked is as much a broken page as an exception.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) errors.push(`${who}: ${message.text()}`);
+    });
     return page;
   }
 

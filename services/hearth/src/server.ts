@@ -17,7 +17,7 @@ import {
   type SignedIn,
   type Store,
 } from '@hearth/core';
-import { createOidcClient, registerGateway } from '@hearth/gateway';
+import { createOidcClient, registerGateway, registerSecurityHeaders } from '@hearth/gateway';
 import { startMessaging, type Messaging } from '@hearth/messaging';
 import { mountRealtime, type Realtime } from '@hearth/realtime';
 import { sessionIdFromCookieHeader } from '@hearth/core';
@@ -123,6 +123,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
   const app = createApp(config, logger);
   // First, so every route of every target (realtime's SSE, the probes, the API) answers errors alike.
   registerErrorHandler(app);
+  registerSecurityHeaders(app, config.http.publicUrl);
   registerBodyLimit(app, config.limits.bodyBytes);
   registerJsonBody(app);
   registerMetrics(app, metrics, { store, bus });

@@ -5,7 +5,7 @@ import { enforceRateLimit, setSessionCookie } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { commandMeta } from '../origin.ts';
 import { profileFromClaims, roleFromGroups, safeReturnTo } from '../sso/claims.ts';
-import { ssoErrorPage } from '../sso/error-page.ts';
+import { ssoErrorPage, ssoErrorPagePolicy } from '../sso/error-page.ts';
 import type { LogoutClaims } from '../sso/logout-claims.ts';
 import { newPendingSignIn, type OidcClient, type PendingSignIn } from '../sso/oidc-client.ts';
 
@@ -112,7 +112,12 @@ async function refuseSignIn(deps: GatewayDeps, request: FastifyRequest, reply: F
     detail: { method: 'sso', code: refusal.code, reason: refusal.message },
   });
   clearStateCookie(reply, deps);
-  return reply.code(refusal.status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(ssoErrorPage(refusal));
+  return reply
+    .code(refusal.status)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('content-security-policy', ssoErrorPagePolicy)
+    .send(ssoErrorPage(refusal));
 }
 
 /**
