@@ -117,6 +117,9 @@ function buildEnv(options: HearthOptions, port: number, dataDir: string): NodeJS
     HEARTH_LOG_LEVEL: options.logLevel ?? 'warn',
     HEARTH_POSTS_PER_MINUTE: String(options.postsPerMinute ?? 1_000_000),
     HEARTH_SIGN_IN_PER_MINUTE: String(options.signInPerMinute ?? 1_000),
+    // Benchmarks and fault runs open thousands of streams from one address, and reopen them often.
+    HEARTH_STREAM_CONNECTS_PER_MINUTE: '1000000',
+    HEARTH_MAX_CONNECTIONS_PER_ADDRESS: '0',
     // The tests' webhook receivers listen on loopback, which a webhook may reach only when allowed.
     HEARTH_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
     ...options.env,

@@ -71,6 +71,13 @@ export interface LimitsConfig {
    * its connection closed: a client that trickles a request (slowloris) holds a socket no longer.
    */
   readonly requestTimeoutSeconds: number;
+  /** Realtime streams (WebSocket or SSE) a user may open per minute, across every realtime process. */
+  readonly streamConnectsPerMinute: number;
+  /**
+   * Open connections one client address may hold at once (0: no cap). Applied only where clients
+   * connect directly (HEARTH_TRUST_PROXY false): behind a proxy every connection comes from it.
+   */
+  readonly connectionsPerAddress: number;
 }
 
 /** Sign-in through the company's OpenID provider (authorization code flow with PKCE). */
@@ -199,6 +206,8 @@ export function parseConfigFrom(sources: ConfigSources): HearthConfig {
       postsPerMinute: integer(env, 'HEARTH_POSTS_PER_MINUTE', 120, { min: 1, max: 10_000_000 }),
       connectionBufferBytes: integer(env, 'HEARTH_CONNECTION_BUFFER_BYTES', 1024 * 1024, { min: 1024, max: 1024 * 1024 * 1024 }),
       requestTimeoutSeconds: integer(env, 'HEARTH_REQUEST_TIMEOUT_SECONDS', 30, { min: 1, max: 3_600 }),
+      streamConnectsPerMinute: integer(env, 'HEARTH_STREAM_CONNECTS_PER_MINUTE', 60, { min: 1, max: 1_000_000 }),
+      connectionsPerAddress: integer(env, 'HEARTH_MAX_CONNECTIONS_PER_ADDRESS', 1_000, { min: 0, max: 1_000_000 }),
     },
     webhooks: { allowedNetworks: networks(env, 'HEARTH_WEBHOOK_ALLOWED_NETWORKS') },
   };

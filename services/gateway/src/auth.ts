@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HearthError, SESSION_COOKIE, type Session, type SignedIn, type User } from '@hearth/core';
+import { HearthError, limitRate, SESSION_COOKIE, type Session, type SignedIn, type User } from '@hearth/core';
 import { authenticateBot, bearerTokenOf, requireWithinBotScope } from './bot-auth.ts';
 import type { GatewayDeps } from './deps.ts';
 
@@ -69,11 +69,7 @@ export function clearSessionCookie(reply: FastifyReply, deps: GatewayDeps): void
   reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.http.secureCookies });
 }
 
-/** Counts a request against a fixed-window limit and refuses it with 429 past the limit. */
-export async function enforceRateLimit(deps: GatewayDeps, key: string, perMinute: number): Promise<void> {
-  const window = await deps.ephemeral.hit(`rate:${key}`, 60_000);
-  if (window.count > perMinute) {
-    const retryAfter = Math.max(1, Math.ceil(window.resetMs / 1000));
-    throw new HearthError('rate_limited', `too many requests; try again in ${retryAfter} s`, { retryAfter });
-  }
+/** Counts a request against a fixed-window limit and refuses it with 429 past the limit (core's limitRate). */
+export function enforceRateLimit(deps: GatewayDeps, key: string, perMinute: number): Promise<void> {
+  return limitRate(deps.ephemeral, key, perMinute);
 }

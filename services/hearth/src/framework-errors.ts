@@ -1,7 +1,6 @@
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { HearthError } from '@hearth/core';
+import { HearthError, rawErrorResponse } from '@hearth/core';
 
 /*
  * What Fastify and Node's HTTP server refuse before a route runs, in the one error shape,
@@ -42,12 +41,6 @@ export function fromClientError(code: string | undefined): HearthError {
  */
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const known = fromClientError(error.code);
-  const body = JSON.stringify(known.toJSON());
-  if (socket.writable) {
-    socket.write(
-      `HTTP/1.1 ${known.status} ${STATUS_CODES[known.status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
+  if (socket.writable) socket.write(rawErrorResponse(fromClientError(error.code)));
   socket.destroy();
 }

@@ -23,6 +23,7 @@ import { mountRealtime, type Realtime } from '@hearth/realtime';
 import { sessionIdFromCookieHeader } from '@hearth/core';
 import { registerBodyLimit } from './body-limit.ts';
 import { registerErrorHandler, registerNotFound } from './error-handler.ts';
+import { capConnectionsPerAddress } from './connection-cap.ts';
 import { answerClientError, answerFrameworkError, MAX_PARAM_LENGTH } from './framework-errors.ts';
 import { registerHealth } from './health.ts';
 import { registerJsonBody } from './json-body.ts';
@@ -121,6 +122,8 @@ function createApp(config: HearthConfig, logger: Logger): FastifyInstance {
 export async function buildServer(config: HearthConfig, backends: Backends, logger: Logger): Promise<Server> {
   const { store, bus, ephemeral, metrics } = backends;
   const app = createApp(config, logger);
+  // Behind a trusted proxy every connection is the proxy's: the proxy caps its clients' connections.
+  if (config.http.trustProxy === false) capConnectionsPerAddress(app.server, config.limits.connectionsPerAddress);
   // First, so every route of every target (realtime's SSE, the probes, the API) answers errors alike.
   registerErrorHandler(app);
   registerSecurityHeaders(app, config.http.publicUrl);

@@ -27,6 +27,7 @@ const DEFAULT_ENV: Readonly<Record<string, string>> = {
   HEARTH_LOG_LEVEL: 'silent',
   HEARTH_SIGN_IN_PER_MINUTE: '1000',
   HEARTH_POSTS_PER_MINUTE: '100000',
+  HEARTH_STREAM_CONNECTS_PER_MINUTE: '100000',
 };
 
 export async function startTestServer(env: Readonly<Record<string, string>> = {}): Promise<TestServer> {

@@ -11,7 +11,7 @@ export interface RealtimeDeps {
   readonly logger: Logger;
   readonly metrics: HearthMetrics;
   readonly publicUrl: string;
-  readonly limits: { readonly connectionBufferBytes: number };
+  readonly limits: { readonly connectionBufferBytes: number; readonly streamConnectsPerMinute: number };
 }
 
 /** Resolves a raw Cookie header to the session and its user, or null. */

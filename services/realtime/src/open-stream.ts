@@ -1,4 +1,4 @@
-import type { SignedIn } from '@hearth/core';
+import { isHearthError, limitRate, type SignedIn } from '@hearth/core';
 import { Connection, type Transport } from './connection.ts';
 import type { Hub } from './hub.ts';
 import type { RealtimeDeps } from './deps.ts';
@@ -8,6 +8,21 @@ export interface StreamClient {
   readonly signedIn: SignedIn;
   readonly transport: Transport;
   readonly resume: Readonly<Record<string, number>>;
+}
+
+/**
+ * Refuses (429, with when to retry) a user past HEARTH_STREAM_CONNECTS_PER_MINUTE stream opens, on
+ * either transport and any realtime process: a client stuck in a reconnect loop, or a script
+ * opening streams, costs the server a catch-up each time.
+ */
+export async function limitStreamConnects(deps: RealtimeDeps, signedIn: SignedIn): Promise<void> {
+  try {
+    await limitRate(deps.ephemeral, `stream:${signedIn.user.id}`, deps.limits.streamConnectsPerMinute);
+  } catch (error) {
+    // A limiter that cannot count (Redis down) lets the stream try: it then opens, or ends with the
+    // protocol's own unavailable frame (1013 on a WebSocket), as a client expects of an outage.
+    if (!isHearthError(error) || error.code !== 'unavailable') throw error;
+  }
 }
 
 /**

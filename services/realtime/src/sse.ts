@@ -5,7 +5,7 @@ import { frameJson } from './frame-json.ts';
 import type { ServerFrame } from '@hearth/core';
 import { FrameError, parseResume } from './frames.ts';
 import type { Hub } from './hub.ts';
-import { openStream } from './open-stream.ts';
+import { limitStreamConnects, openStream } from './open-stream.ts';
 import type { Authenticate, RealtimeDeps } from './deps.ts';
 
 export const SSE_PATH = '/api/realtime/sse';
@@ -81,6 +81,10 @@ export function registerSse(app: FastifyInstance, deps: RealtimeDeps, hub: Hub, 
         deps.metrics.connectFailures.inc({ transport: 'sse', reason: 'refused' });
         return reply.code(401).send({ error: { code: 'unauthenticated', message: 'sign in first' } });
       }
+      await limitStreamConnects(deps, signedIn).catch((error: unknown) => {
+        deps.metrics.connectFailures.inc({ transport: 'sse', reason: 'refused' });
+        throw error;
+      });
       reply.hijack();
       reply.raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',

@@ -1,13 +1,13 @@
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { HearthError, isHearthError, type RoomEvent, type SignedIn } from '@hearth/core';
+import { HearthError, isHearthError, rawErrorResponse, type RoomEvent, type SignedIn } from '@hearth/core';
 import { refuseStream, UNAVAILABLE_STREAM_MESSAGE, type Connection, type Transport } from './connection.ts';
 import { frameJson } from './frame-json.ts';
 import { CLOSE_CODES, type ClientFrame, type ServerFrame } from '@hearth/core';
 import { FrameError, parseClientFrame } from './frames.ts';
 import type { Hub } from './hub.ts';
-import { openStream } from './open-stream.ts';
+import { limitStreamConnects, openStream } from './open-stream.ts';
 import type { Authenticate, RealtimeDeps } from './deps.ts';
 import { buildWebSocketTextFrame } from './websocket-frame.ts';
 
@@ -23,11 +23,7 @@ const CLOSE_GRACE_MS = 15_000;
 
 /** Answers an upgrade with an HTTP error in the usual body: the error's public face, never its detail. */
 function refuse(socket: Duplex, error: HearthError): void {
-  const body = JSON.stringify(error.toJSON());
-  const retryAfter = error.retryAfterSeconds === undefined ? '' : `retry-after: ${error.retryAfterSeconds}\r\n`;
-  socket.end(
-    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${retryAfter}connection: close\r\n\r\n${body}`,
-  );
+  socket.end(rawErrorResponse(error));
 }
 
 /** Cross-site WebSocket hijacking: a browser always sends Origin, and it must be this server. */
@@ -181,6 +177,10 @@ export function createWebSocketEndpoint(deps: RealtimeDeps, hub: Hub, authentica
       return (refused(), refuse(socket, new HearthError('forbidden', 'WebSocket connections must come from this site')));
     const signedIn = await authenticate(request.headers.cookie);
     if (signedIn === null) return (refused(), refuse(socket, new HearthError('unauthenticated', 'sign in first')));
+    await limitStreamConnects(deps, signedIn).catch((error: unknown) => {
+      refused();
+      throw error;
+    });
     wss.handleUpgrade(request, socket, head, (ws) => serveSocket(endpoint, ws, socket, signedIn));
   }
 
