@@ -360,7 +360,9 @@ describe('the authorization matrix', () => {
     for (const operation of operations) {
       for (const cell of cellsOf(ruleOf(operation))) await runCell(w, operation, cell, tally);
     }
-    t.diagnostic(`authorization matrix: ${operations.length} operations, ${tally.cells} cells (${tally.skipped} allowed streams left to the realtime tests), ${tally.leaks.length} leaks`);
+    t.diagnostic(
+      `authorization matrix: ${operations.length} operations, ${tally.cells} cells (${tally.skipped} allowed streams left to the realtime tests), ${tally.leaks.length} leaks`,
+    );
     assert.deepEqual(tally.wrong, [], 'cells answered otherwise than their rule says');
     assert.deepEqual(tally.leaks, [], 'answers that hold a message of a room their caller is not in');
     assert.ok(tally.cells > 300, `only ${tally.cells} cells`);
@@ -398,7 +400,10 @@ describe('the authorization matrix', () => {
     for (const kind of ROOM_KINDS) posted.push((await postSecret(w, w.cat, kind, rooms[kind])).message);
     for (const message of posted) {
       for (const client of [bob.ws, bob.sse]) {
-        await client.waitFor((f) => f.type === 'room.event' && f.event.type === 'message.created' && f.event.message.id === message.id, `message in ${message.roomId}`);
+        await client.waitFor(
+          (f) => f.type === 'room.event' && f.event.type === 'message.created' && f.event.message.id === message.id,
+          `message in ${message.roomId}`,
+        );
       }
     }
     await sleep(SETTLE_MS);

@@ -69,7 +69,10 @@ function refusalOfNonPerson({ role }: Cell): Expected | null {
 }
 
 /** Anyone, with or without a session; a bot token is still limited to the bot routes. */
-const publicOperation = (answer: Expected = 'ok') => (cell: Cell): Expected => (isBot(cell.role) ? 403 : answer);
+const publicOperation =
+  (answer: Expected = 'ok') =>
+  (cell: Cell): Expected =>
+    isBot(cell.role) ? 403 : answer;
 
 /** Any signed-in person. */
 const signedIn = (cell: Cell): Expected => refusalOfNonPerson(cell) ?? 'ok';
