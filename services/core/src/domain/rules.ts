@@ -115,8 +115,10 @@ export function canChangeMessage(actor: Pick<User, 'id' | 'role'>, message: Pick
 
 /** Who may rename a room, convert it, and manage its members. Every participant administers a direct room. */
 export function canManageRoom(actor: Pick<User, 'id' | 'role'>, room: Pick<Room, 'kind' | 'createdBy'>, membership: Membership | null): boolean {
-  if (isAdministrator(actor)) return true;
+  // A direct room is its members' alone: an administrator outside it may not rename it, change
+  // its members, or read who they are (the Room answered carries its directKey).
   if (room.kind === 'direct') return membership !== null;
+  if (isAdministrator(actor)) return true;
   return room.createdBy === actor.id;
 }
 

@@ -86,24 +86,22 @@ const roomMembers = (cell: Cell): Expected => refusalOfNonPerson(cell) ?? (isRoo
 const roomMembersAndBots = (cell: Cell): Expected => (isBot(cell.role) ? (isBotInScope(cell) ? 'ok' : 403) : roomMembers(cell));
 
 /**
- * The room's creator or an administrator, or any participant of a direct room (the fixture's
- * member is not the creator); a direct room then refuses the change itself with 400.
+ * The room's creator or an administrator; a direct room only its participants (an administrator
+ * outside it may not even see who they are), and it then refuses the change itself with 400.
  */
 const roomManagers = (cell: Cell): Expected => {
   const refusal = refusalOfNonPerson(cell);
   if (refusal !== null) return refusal;
-  const manages = cell.role === 'administrator' || (cell.kind === 'direct' && cell.role === 'member');
-  if (!manages) return 403;
-  return cell.kind === 'direct' ? 400 : 'ok';
+  if (cell.kind === 'direct') return cell.role === 'member' ? 400 : 403;
+  return cell.role === 'administrator' ? 'ok' : 403;
 };
 
-/** Leaving (the member removes themself) or removing (a manager): a direct room refuses both with 400. */
+/** Leaving (the member removes themself) or removing (a manager): a direct room refuses both with 400, and outsiders with 403. */
 const memberRemovers = (cell: Cell): Expected => {
   const refusal = refusalOfNonPerson(cell);
   if (refusal !== null) return refusal;
-  const may = cell.role === 'member' || cell.role === 'administrator';
-  if (!may) return 403;
-  return cell.kind === 'direct' ? 400 : 'ok';
+  if (cell.kind === 'direct') return cell.role === 'member' ? 400 : 403;
+  return cell.role === 'member' || cell.role === 'administrator' ? 'ok' : 403;
 };
 
 /** Signing in with the caller's own email: a deactivated account's password no longer works. */

@@ -31,7 +31,8 @@ async function requireManager(ctx: HandlerContext, actorId: string, roomId: stri
   const actor = await requireUser(ctx.tx, actorId, 'actorId');
   const room = await requireRoom(ctx.tx, roomId);
   if (!canManageRoom(actor, room, await ctx.tx.getMembership(room.id, actor.id))) {
-    throw new HearthError('forbidden', 'only the room creator or an administrator can do this');
+    const who = room.kind === 'direct' ? 'the people in a direct room' : 'the room creator or an administrator';
+    throw new HearthError('forbidden', `only ${who} can do this`);
   }
   return room;
 }
