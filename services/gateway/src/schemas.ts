@@ -3,6 +3,11 @@
 export const id = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const;
 /** Query numbers arrive as text; they are checked here and parsed by `seqParam`. */
 export const seqQuery = { type: 'string', pattern: '^[0-9]{1,15}$' } as const;
+/** The largest number seqQuery lets through (15 digits); the OpenAPI document states it as the maximum. */
+export const SEQ_MAX = 999_999_999_999_999;
+/** Page sizes of the paged lists: the default, and the most a client may ask for (checked by the route, stated in the document). */
+export const MESSAGE_PAGE = { default: 40, max: 100 } as const;
+export const AUDIT_PAGE = { default: 50, max: 200 } as const;
 const email = { type: 'string', minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' } as const;
 const password = { type: 'string', minLength: 8, maxLength: 1024 } as const;
 const personName = { type: 'string', minLength: 1, maxLength: 100 } as const;
