@@ -40,25 +40,26 @@ function kindOf(check: string): 'schema' | 'status' | 'server' | 'other' {
   return check === 'not_a_server_error' ? 'server' : 'other';
 }
 
-export function contractCounts(ndjson: string): ContractCounts {
-  const scenarios = ndjson
+function scenariosOf(ndjson: string): Scenario[] {
+  return ndjson
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => (JSON.parse(line) as { ScenarioFinished?: Scenario }).ScenarioFinished)
     .filter((scenario): scenario is Scenario => scenario !== undefined);
+}
+
+export function contractCounts(ndjson: string): ContractCounts {
   const operations = new Set<string>();
   const failed = { schema: 0, status: 0, server: 0, other: 0 };
   let requests = 0;
   let serverErrors = 0;
-  for (const { recorder } of scenarios) {
-    if (recorder?.label !== undefined) operations.add(recorder.label);
-    for (const interaction of Object.values(recorder?.interactions ?? {})) {
-      requests += 1;
-      if ((interaction.response?.status_code ?? 0) >= 500) serverErrors += 1;
-    }
-    for (const check of Object.values(recorder?.checks ?? {}).flat()) {
-      if (check.status === 'failure') failed[kindOf(check.name)] += 1;
-    }
+  for (const { recorder = {} } of scenariosOf(ndjson)) {
+    if (recorder.label !== undefined) operations.add(recorder.label);
+    const statuses = Object.values(recorder.interactions ?? {}).map((interaction) => interaction.response?.status_code ?? 0);
+    requests += statuses.length;
+    serverErrors += statuses.filter((status) => status >= 500).length;
+    const checks = Object.values(recorder.checks ?? {}).flat();
+    for (const check of checks.filter(({ status }) => status === 'failure')) failed[kindOf(check.name)] += 1;
   }
   return {
     requests,

@@ -132,7 +132,12 @@ const ok = (schema: Schema, description?: string) => ({ 200: json(schema, descri
 const created = (schema: Schema) => ({ 201: json(schema, 'Created') });
 
 const cursor = { type: 'integer', minimum: 0, maximum: SEQ_MAX } as const;
-const pageSize = (page: { readonly default: number; readonly max: number }): Schema => ({ type: 'integer', minimum: 1, maximum: page.max, default: page.default });
+const pageSize = (page: { readonly default: number; readonly max: number }): Schema => ({
+  type: 'integer',
+  minimum: 1,
+  maximum: page.max,
+  default: page.default,
+});
 const messagesQuery = objectSchema({
   before: { ...cursor, description: 'messages before this seq (not with after)' },
   after: { ...cursor, description: 'messages after this seq (not with before)' },
@@ -209,7 +214,9 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     errors: [],
   },
   'GET /api/realtime/sse': {
-    ok: { 200: { description: 'Server-Sent Events: the realtime frames (docs/protocol.md)', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+    ok: {
+      200: { description: 'Server-Sent Events: the realtime frames (docs/protocol.md)', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+    },
     errors: [],
   },
 };

@@ -48,7 +48,11 @@ export const postBody = objectSchema(
   ['body', 'clientMessageId'],
 );
 export const editBody = objectSchema({ body: { type: 'string', minLength: 1, maxLength: 1_000_000 } }, ['body']);
-export const boostBody = objectSchema({ content: { type: 'string', minLength: 1, maxLength: 64 } }, ['content']);
+/** maxLength bounds the code points; messaging counts the 16 characters as people see them (grapheme clusters). */
+export const boostBody = objectSchema(
+  { content: { type: 'string', minLength: 1, maxLength: 64, description: 'an emoji or a word: at most 16 characters (grapheme clusters)' } },
+  ['content'],
+);
 
 export const roomParams = objectSchema({ roomId: id }, ['roomId']);
 export const memberParams = objectSchema({ roomId: id, userId: id }, ['roomId', 'userId']);
