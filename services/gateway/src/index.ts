@@ -2,3 +2,4 @@ export { registerGateway } from './app.ts';
 export type { GatewayDeps } from './deps.ts';
 export type { AuditEntryView } from './routes/admin-audit.ts';
 export { createOidcClient, type OidcClient } from './sso/oidc-client.ts';
+export { NOT_BLANK } from './schemas.ts';

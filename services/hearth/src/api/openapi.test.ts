@@ -153,4 +153,14 @@ describe('the OpenAPI document', () => {
       }
     }
   });
+
+  it('states that names and bodies may not be blank, and a blank one is refused naming the field (found by schemathesis)', async () => {
+    const roomName = (document.paths['/api/rooms']?.['post'] as unknown as { requestBody: { content: Record<string, Media> } }).requestBody.content[
+      'application/json'
+    ]?.schema as { properties: { name: { pattern: string } } };
+    assert.equal(roomName.properties.name.pattern, '\\S');
+    const response = await call(s.app, 'POST', '/api/rooms', { session: admin, body: { kind: 'open', name: ' \t ' } });
+    assert.equal(response.statusCode, 400, response.body);
+    assert.deepEqual(response.json(), { error: { code: 'invalid_request', message: 'body name must not be blank', field: 'name' } });
+  });
 });
