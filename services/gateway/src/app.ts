@@ -6,7 +6,7 @@ import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { registerAuth } from './auth.ts';
 import { registerMethodNotAllowed } from './method-not-allowed.ts';
-import { COMPONENT_SCHEMAS, documentResponses } from './responses.ts';
+import { COMPONENT_SCHEMAS, documentOperations } from './responses.ts';
 import type { GatewayDeps } from './deps.ts';
 import { registerAdminAuditRoutes } from './routes/admin-audit.ts';
 import { registerAdminBotRoutes } from './routes/admin-bots.ts';
@@ -29,7 +29,7 @@ export async function registerGateway(app: FastifyInstance, deps: GatewayDeps): 
       components: { schemas: COMPONENT_SCHEMAS },
     },
     // Responses are documented here, not serialised with (responses.ts says why).
-    transform: documentResponses,
+    transform: documentOperations(deps.limits),
   });
   await app.register(fastifyCookie);
   registerAuth(app, deps);

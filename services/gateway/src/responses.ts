@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifySchema } from 'fastify';
 import { AUDIT_ACTIONS, AUDIT_TARGETS, ERROR_CODES, INVOLVEMENTS, PASSWORD_SIGN_IN, ROLES, ROOM_KINDS } from '@hearth/core';
-import { AUDIT_PAGE, MESSAGE_PAGE, SEQ_MAX, id, objectSchema } from './schemas.ts';
+import { AUDIT_PAGE, MESSAGE_PAGE, SEQ_MAX, editBody, id, objectSchema, postBody } from './schemas.ts';
 
 /*
  * What each operation answers, for /api/openapi.json: its success body and every error status it
@@ -121,6 +121,27 @@ export interface OperationDoc {
   readonly errors: readonly (404 | 409 | 429)[];
   /** The query as a client writes it, numbers as numbers: the route validates their text, then their range. */
   readonly query?: Schema;
+  /** The body with the limits of this server's configuration, which the route's static schema cannot know. */
+  readonly body?: (limits: DocumentedLimits) => Schema;
+}
+
+/** The configured limits the document states (LimitsConfig). */
+export interface DocumentedLimits {
+  readonly messageChars: number;
+}
+
+/**
+ * A message body's limit as messaging counts it (code points, as JSON Schema's maxLength does);
+ * the route's schema only bounds it loosely, so that one over the limit is 413 payload_too_large.
+ */
+function withMessageLimit(schema: typeof postBody | typeof editBody): (limits: DocumentedLimits) => Schema {
+  return ({ messageChars }) => ({
+    ...schema,
+    properties: {
+      ...schema.properties,
+      body: { ...schema.properties.body, maxLength: messageChars, description: `at most ${messageChars} characters, once trimmed` },
+    },
+  });
 }
 
 const json = (schema: Schema, description?: string): Schema => ({
@@ -184,9 +205,9 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'PATCH /api/rooms/:roomId/membership': { ok: ok(ref('Membership')), errors: [404, 409] },
   'POST /api/rooms/:roomId/typing': { ok: { 204: noContent }, errors: [404] },
   'GET /api/rooms/:roomId/messages': { ok: ok(listOf('messages', ref('Message'))), errors: [404], query: messagesQuery },
-  'POST /api/rooms/:roomId/messages': { ok: created(ref('Message')), errors: [404, 409, 429] },
+  'POST /api/rooms/:roomId/messages': { ok: created(ref('Message')), errors: [404, 409, 429], body: withMessageLimit(postBody) },
   'GET /api/messages/:messageId': { ok: ok(ref('Message')), errors: [404] },
-  'PATCH /api/messages/:messageId': { ok: ok(ref('Message')), errors: [404, 409] },
+  'PATCH /api/messages/:messageId': { ok: ok(ref('Message')), errors: [404, 409], body: withMessageLimit(editBody) },
   'DELETE /api/messages/:messageId': { ok: ok(ref('Message'), 'Deleted: the message with its body emptied'), errors: [404, 409] },
   'POST /api/messages/:messageId/boosts': { ok: created(ref('Boost')), errors: [404, 409] },
   'DELETE /api/boosts/:boostId': { ok: { 204: noContent }, errors: [404, 409] },
@@ -236,14 +257,24 @@ interface SwaggerRoute {
 }
 
 /**
- * @fastify/swagger's `transform`: adds an operation's responses (and its query as clients write it)
- * to what the route's own schema says. A route missing from OPERATIONS is left as it is; the
- * OpenAPI test lists such routes.
+ * @fastify/swagger's `transform`: adds an operation's responses (and its query as clients write it,
+ * and its body with the configured limits) to what the route's own schema says. A route missing
+ * from OPERATIONS is left as it is; the OpenAPI test lists such routes.
  */
-export function documentResponses({ schema, url, route }: SwaggerRoute): { schema: FastifySchema; url: string } {
-  const method = typeof route.method === 'string' ? route.method : (route.method[0] ?? '');
-  const doc = OPERATIONS[`${method} ${url}`];
-  const own = schema ?? {};
-  if (doc === undefined) return { schema: own, url };
-  return { schema: { ...own, response: responsesOf(doc), ...(doc.query === undefined ? {} : { querystring: doc.query }) }, url };
+export function documentOperations(limits: DocumentedLimits): (route: SwaggerRoute) => { schema: FastifySchema; url: string } {
+  return ({ schema, url, route }) => {
+    const method = typeof route.method === 'string' ? route.method : (route.method[0] ?? '');
+    const doc = OPERATIONS[`${method} ${url}`];
+    const own = schema ?? {};
+    if (doc === undefined) return { schema: own, url };
+    return {
+      schema: {
+        ...own,
+        response: responsesOf(doc),
+        ...(doc.query === undefined ? {} : { querystring: doc.query }),
+        ...(doc.body === undefined ? {} : { body: doc.body(limits) }),
+      },
+      url,
+    };
+  };
 }

@@ -163,4 +163,15 @@ describe('the OpenAPI document', () => {
     assert.equal(response.statusCode, 400, response.body);
     assert.deepEqual(response.json(), { error: { code: 'invalid_request', message: 'body name must not be blank', field: 'name' } });
   });
+
+  it("states a message body's limit as configured (HEARTH_MAX_MESSAGE_CHARS), not the route's loose bound", () => {
+    for (const [path, method] of [
+      ['/api/rooms/{roomId}/messages', 'post'],
+      ['/api/messages/{messageId}', 'patch'],
+    ] as const) {
+      const operation = document.paths[path]?.[method] as unknown as { requestBody: { content: Record<string, Media> } };
+      const body = operation.requestBody.content['application/json']?.schema as { properties: { body: { maxLength: number } } };
+      assert.equal(body.properties.body.maxLength, s.config.limits.messageChars, `${method} ${path}`);
+    }
+  });
 });
