@@ -86,7 +86,14 @@ e2e-single: deps web test-deps
 e2e-clustered: deps web test-deps
 	HEARTH_E2E_TIER=clustered $(NODE) --test --test-concurrency=1 'e2e/*.test.ts' 'e2e/clustered-tier/*.test.ts'
 
-test: deps test-deps web typecheck lint unit chart-test operator-e2e-cluster e2e
+test: deps test-deps web typecheck lint unit chart-test operator-e2e-cluster e2e api-contract
+
+# The API contract: schemathesis (PyPI, pinned in scripts/schemathesis.sh, installed into .cache/schemathesis/)
+# against an embedded Hearth, signed in, every check on; fails on any 5xx, any response /api/openapi.json
+# does not describe and any status it does not list, and prints the counts (about a minute).
+.PHONY: api-contract
+api-contract: deps web
+	$(NODE) e2e/api-contract.ts
 
 # Every benchmark, then README.md's Performance section rendered from their results (bench/readme.ts).
 bench: deps web test-deps

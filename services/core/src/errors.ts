@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   forbidden: 403,
   not_a_member: 403,
   not_found: 404,
+  /** The path exists, but not with this method; the Allow header lists the methods it has. */
+  method_not_allowed: 405,
   room_not_found: 404,
   message_not_found: 404,
   user_not_found: 404,

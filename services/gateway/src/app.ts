@@ -5,6 +5,8 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { registerAuth } from './auth.ts';
+import { registerMethodNotAllowed } from './method-not-allowed.ts';
+import { COMPONENT_SCHEMAS, documentOperations } from './responses.ts';
 import type { GatewayDeps } from './deps.ts';
 import { registerAdminAuditRoutes } from './routes/admin-audit.ts';
 import { registerAdminBotRoutes } from './routes/admin-bots.ts';
@@ -24,10 +26,14 @@ export async function registerGateway(app: FastifyInstance, deps: GatewayDeps): 
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Hearth API', version: '0.1.0', description: 'See docs/protocol.md for sessions, CSRF, errors and the realtime stream.' },
+      components: { schemas: COMPONENT_SCHEMAS },
     },
+    // Responses are documented here, not serialised with (responses.ts says why).
+    transform: documentOperations(deps.limits),
   });
   await app.register(fastifyCookie);
   registerAuth(app, deps);
+  registerMethodNotAllowed(app);
   registerSessionRoutes(app, deps);
   if (deps.auth.oidc !== null && deps.oidc !== null) registerOidcRoutes(app, deps, { config: deps.auth.oidc, client: deps.oidc });
   registerUserRoutes(app, deps);

@@ -3,9 +3,20 @@
 export const id = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const;
 /** Query numbers arrive as text; they are checked here and parsed by `seqParam`. */
 export const seqQuery = { type: 'string', pattern: '^[0-9]{1,15}$' } as const;
+/** The largest number seqQuery lets through (15 digits); the OpenAPI document states it as the maximum. */
+export const SEQ_MAX = 999_999_999_999_999;
+/** Page sizes of the paged lists: the default, and the most a client may ask for (checked by the route, stated in the document). */
+export const MESSAGE_PAGE = { default: 40, max: 100 } as const;
+export const AUDIT_PAGE = { default: 50, max: 200 } as const;
 const email = { type: 'string', minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' } as const;
 const password = { type: 'string', minLength: 8, maxLength: 1024 } as const;
-const personName = { type: 'string', minLength: 1, maxLength: 100 } as const;
+/**
+ * Names, bodies and boosts are trimmed before they are kept, so one of only whitespace is empty:
+ * the pattern says so in the document (JS's \S is exactly what trim() keeps).
+ */
+export const NOT_BLANK = '\\S';
+const personName = { type: 'string', minLength: 1, maxLength: 100, pattern: NOT_BLANK } as const;
+const roomName = { type: 'string', minLength: 1, maxLength: 100, pattern: NOT_BLANK } as const;
 
 export function objectSchema(properties: Record<string, object>, required: readonly string[] = []) {
   return { type: 'object', additionalProperties: false, properties, required } as const;
@@ -26,24 +37,30 @@ export const userPatchBody = objectSchema({
 export const roomCreateBody = objectSchema(
   {
     kind: { type: 'string', enum: ['open', 'closed'] },
-    name: { type: 'string', minLength: 1, maxLength: 100 },
+    name: roomName,
     memberIds: { type: 'array', items: id, maxItems: 1000 },
   },
   ['kind', 'name'],
 );
 export const directBody = objectSchema({ userIds: { type: 'array', items: id, minItems: 1, maxItems: 15 } }, ['userIds']);
-export const roomPatchBody = objectSchema({ name: { type: 'string', minLength: 1, maxLength: 100 }, kind: { type: 'string', enum: ['open', 'closed'] } });
+export const roomPatchBody = objectSchema({ name: roomName, kind: { type: 'string', enum: ['open', 'closed'] } });
 export const membershipPatchBody = objectSchema({
   involvement: { type: 'string', enum: ['invisible', 'nothing', 'mentions', 'everything'] },
   readSeq: { type: 'integer', minimum: 0 },
 });
 /** The message length is checked by messaging (it counts characters, and knows the configured limit). */
 export const postBody = objectSchema(
-  { body: { type: 'string', minLength: 1, maxLength: 1_000_000 }, clientMessageId: { type: 'string', minLength: 1, maxLength: 100 } },
+  { body: { type: 'string', minLength: 1, maxLength: 1_000_000, pattern: NOT_BLANK }, clientMessageId: { type: 'string', minLength: 1, maxLength: 100 } },
   ['body', 'clientMessageId'],
 );
-export const editBody = objectSchema({ body: { type: 'string', minLength: 1, maxLength: 1_000_000 } }, ['body']);
-export const boostBody = objectSchema({ content: { type: 'string', minLength: 1, maxLength: 64 } }, ['content']);
+export const editBody = objectSchema({ body: { type: 'string', minLength: 1, maxLength: 1_000_000, pattern: NOT_BLANK } }, ['body']);
+/** maxLength bounds the code points; messaging counts the 16 characters as people see them (grapheme clusters). */
+export const boostBody = objectSchema(
+  {
+    content: { type: 'string', minLength: 1, maxLength: 64, pattern: NOT_BLANK, description: 'an emoji or a word: at most 16 characters (grapheme clusters)' },
+  },
+  ['content'],
+);
 
 export const roomParams = objectSchema({ roomId: id }, ['roomId']);
 export const memberParams = objectSchema({ roomId: id, userId: id }, ['roomId', 'userId']);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { NOT_BLANK } from '@hearth/gateway';
 import { fieldOf, validationError } from './validation-error.ts';
 
 describe('validation errors', () => {
@@ -17,5 +18,10 @@ describe('validation errors', () => {
     assert.equal(error.status, 400);
     assert.equal(error.field, 'content');
     assert.match(error.message, /content must NOT have more than 64 characters/);
+  });
+  it('says a name, body or boost of only whitespace is blank, not which pattern it fails', () => {
+    const error = validationError([{ instancePath: '/name', keyword: 'pattern', message: 'must match pattern "\\S"', params: { pattern: NOT_BLANK } }], 'body');
+    assert.equal(error.message, 'body name must not be blank');
+    assert.equal(error.field, 'name');
   });
 });

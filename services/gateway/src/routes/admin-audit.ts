@@ -3,10 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { HearthError, type AuditEntry, type Store } from '@hearth/core';
 import { requireAdministrator } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
-import { auditQuery } from '../schemas.ts';
+import { AUDIT_PAGE, auditQuery } from '../schemas.ts';
 
-const PAGE_DEFAULT = 50;
-const PAGE_MAX = 200;
 /** Entries read from the store per page of the export: memory stays flat however long the log is. */
 const EXPORT_PAGE = 500;
 
@@ -27,8 +25,8 @@ function createNameResolver(store: Store): (entries: readonly AuditEntry[]) => P
 }
 
 export function auditPageOf(query: { before?: string; limit?: string }): { before?: number; limit: number } {
-  const limit = query.limit === undefined ? PAGE_DEFAULT : Number(query.limit);
-  if (limit < 1 || limit > PAGE_MAX) throw new HearthError('invalid_request', `limit must be from 1 to ${PAGE_MAX}`, { field: 'limit' });
+  const limit = query.limit === undefined ? AUDIT_PAGE.default : Number(query.limit);
+  if (limit < 1 || limit > AUDIT_PAGE.max) throw new HearthError('invalid_request', `limit must be from 1 to ${AUDIT_PAGE.max}`, { field: 'limit' });
   return { limit, ...(query.before === undefined ? {} : { before: Number(query.before) }) };
 }
 

@@ -2,13 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HearthError, observeWithTrace, requireMembership, requireRoom, requireVisibleMessage, type HearthMetrics } from '@hearth/core';
 import { enforceRateLimit, requireActor, requireSignedIn } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
-import { boostBody, boostParams, editBody, messageParams, pageQuery, postBody, roomParams, searchQuery } from '../schemas.ts';
+import { MESSAGE_PAGE, boostBody, boostParams, editBody, messageParams, pageQuery, postBody, roomParams, searchQuery } from '../schemas.ts';
 import { commandMeta } from '../origin.ts';
 
 type PageQuery = { before?: string; after?: string; limit?: string };
 
-const PAGE_DEFAULT = 40;
-const PAGE_MAX = 100;
 const SEARCH_HITS = 100;
 
 /** Reads the paging query: numbers were checked by the schema; only their ranges are left. */
@@ -16,8 +14,8 @@ export function pageOf(query: PageQuery): { before?: number; after?: number; lim
   if (query.before !== undefined && query.after !== undefined) {
     throw new HearthError('invalid_request', 'give before or after, not both', { field: 'after' });
   }
-  const limit = query.limit === undefined ? PAGE_DEFAULT : Number(query.limit);
-  if (limit < 1 || limit > PAGE_MAX) throw new HearthError('invalid_request', `limit must be from 1 to ${PAGE_MAX}`, { field: 'limit' });
+  const limit = query.limit === undefined ? MESSAGE_PAGE.default : Number(query.limit);
+  if (limit < 1 || limit > MESSAGE_PAGE.max) throw new HearthError('invalid_request', `limit must be from 1 to ${MESSAGE_PAGE.max}`, { field: 'limit' });
   return {
     limit,
     ...(query.before === undefined ? {} : { before: Number(query.before) }),
