@@ -2,7 +2,8 @@
 # Installs the servers the tests run for real, from Debian's packages, when missing
 # (CI starts on a fresh machine): Chromium for the browser tests, PostgreSQL and Redis for the
 # server backends, nginx as the stand-in Ingress, etcd for the test Kubernetes control plane,
-# Prometheus (promtool for the alert rules' unit tests, the server for the e2e suite's scrape).
+# Prometheus (promtool for the alert rules' unit tests, the server for the e2e suite's scrape),
+# Python's venv for schemathesis.
 # NATS is built with Go at the release the operator deploys (scripts/build-nats-server.sh), as is
 # kube-apiserver (scripts/build-kube-apiserver.sh).
 set -euo pipefail
@@ -13,6 +14,9 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+# Python with venv and pip: scripts/schemathesis.sh installs the OpenAPI fuzzer from PyPI into a venv.
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "scripts/test-deps.sh: the tests need: ${need[*]}; install them with apt-get (needs root)" >&2
