@@ -21,7 +21,8 @@ import { dataClaimName } from './tiers/index.ts';
 const target = e2eTarget(process.env);
 /** The kit stands in for the Job controller and the kubelet, which a real cluster runs and would contradict. */
 const onTheTestControlPlane = { skip: skipUnlessControlPlane(target, 'plays the Job controller and kubelet') };
-const operatorSettings = { HEARTH_OPERATOR_LEADER_ELECTION: 'false', HEARTH_OPERATOR_DISCOVERY_SECONDS: '1' };
+// Resyncs every 5 s: the tests wait for a few more reconciles to show a request is not carried out again.
+const operatorSettings = { HEARTH_OPERATOR_LEADER_ELECTION: 'false', HEARTH_OPERATOR_DISCOVERY_SECONDS: '1', HEARTH_OPERATOR_RESYNC_SECONDS: '5' };
 const checksumAnnotation = 'hearth.dev/secrets-checksum';
 
 interface KubeEvent {
