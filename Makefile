@@ -42,9 +42,9 @@ seaweedfs-bin:
 toxiproxy-bin:
 	@./scripts/build-toxiproxy.sh >/dev/null
 
-# The chaos run (bench/chaos.ts, e2e/chaos/): the single tier under CHAOS_FAULTS_PER_KIND (10) faults of every kind in
-# the order CHAOS_SEED (14) draws, counted in Jepsen's terms into bench/results/chaos.json; fails unless every count is 0.
-# Then README.md's figures are rendered again. About 15 minutes; its short form runs in e2e-single.
+# The chaos run (bench/chaos.ts, e2e/chaos/): each tier of CHAOS_TIERS (single,clustered) under CHAOS_FAULTS_PER_KIND (10)
+# faults of every kind in the order CHAOS_SEED (14) draws, counted in Jepsen's terms into bench/results/chaos.json; fails
+# unless every count is 0. Then README.md's figures are rendered again. About half an hour; its short form runs in e2e-single.
 chaos: deps web test-deps
 	$(NODE) bench/chaos.ts
 	$(NODE) bench/readme.ts

@@ -13,14 +13,62 @@ describe('countPosts: lost = acknowledged − stored, unexpected = stored − at
     readonly stored: readonly Recorded[];
     readonly expected: { lost: number; unexpected: number; storedDuplicates: number };
   }[] = [
-    { name: 'all acknowledged and stored', attempted: [attempt(1), attempt(2)], acknowledged: [message(1), message(2)], stored: [message(1), message(2)], expected: { lost: 0, unexpected: 0, storedDuplicates: 0 } },
-    { name: 'attempted, never answered, stored: fine', attempted: [attempt(1), attempt(2)], acknowledged: [message(1)], stored: [message(1), message(2)], expected: { lost: 0, unexpected: 0, storedDuplicates: 0 } },
-    { name: 'attempted, never answered, not stored: fine', attempted: [attempt(1), attempt(2)], acknowledged: [message(1)], stored: [message(1)], expected: { lost: 0, unexpected: 0, storedDuplicates: 0 } },
-    { name: 'acknowledged, not stored: lost', attempted: [attempt(1), attempt(2)], acknowledged: [message(1), message(2)], stored: [message(1)], expected: { lost: 1, unexpected: 0, storedDuplicates: 0 } },
-    { name: 'stored at another seq than acknowledged: lost', attempted: [attempt(1)], acknowledged: [message(1)], stored: [message(1, 7)], expected: { lost: 1, unexpected: 0, storedDuplicates: 0 } },
-    { name: 'stored with another body: lost and unexpected', attempted: [attempt(1)], acknowledged: [message(1)], stored: [message(1, 1, { body: 'tampered' })], expected: { lost: 1, unexpected: 1, storedDuplicates: 0 } },
-    { name: 'stored, never attempted: unexpected', attempted: [attempt(1)], acknowledged: [message(1)], stored: [message(1), message(9)], expected: { lost: 0, unexpected: 1, storedDuplicates: 0 } },
-    { name: 'a retry stored twice: a stored duplicate', attempted: [attempt(1)], acknowledged: [message(1)], stored: [message(1), message(1, 2, { id: 'm-1b' })], expected: { lost: 0, unexpected: 0, storedDuplicates: 1 } },
+    {
+      name: 'all acknowledged and stored',
+      attempted: [attempt(1), attempt(2)],
+      acknowledged: [message(1), message(2)],
+      stored: [message(1), message(2)],
+      expected: { lost: 0, unexpected: 0, storedDuplicates: 0 },
+    },
+    {
+      name: 'attempted, never answered, stored: fine',
+      attempted: [attempt(1), attempt(2)],
+      acknowledged: [message(1)],
+      stored: [message(1), message(2)],
+      expected: { lost: 0, unexpected: 0, storedDuplicates: 0 },
+    },
+    {
+      name: 'attempted, never answered, not stored: fine',
+      attempted: [attempt(1), attempt(2)],
+      acknowledged: [message(1)],
+      stored: [message(1)],
+      expected: { lost: 0, unexpected: 0, storedDuplicates: 0 },
+    },
+    {
+      name: 'acknowledged, not stored: lost',
+      attempted: [attempt(1), attempt(2)],
+      acknowledged: [message(1), message(2)],
+      stored: [message(1)],
+      expected: { lost: 1, unexpected: 0, storedDuplicates: 0 },
+    },
+    {
+      name: 'stored at another seq than acknowledged: lost',
+      attempted: [attempt(1)],
+      acknowledged: [message(1)],
+      stored: [message(1, 7)],
+      expected: { lost: 1, unexpected: 0, storedDuplicates: 0 },
+    },
+    {
+      name: 'stored with another body: lost and unexpected',
+      attempted: [attempt(1)],
+      acknowledged: [message(1)],
+      stored: [message(1, 1, { body: 'tampered' })],
+      expected: { lost: 1, unexpected: 1, storedDuplicates: 0 },
+    },
+    {
+      name: 'stored, never attempted: unexpected',
+      attempted: [attempt(1)],
+      acknowledged: [message(1)],
+      stored: [message(1), message(9)],
+      expected: { lost: 0, unexpected: 1, storedDuplicates: 0 },
+    },
+    {
+      name: 'a retry stored twice: a stored duplicate',
+      attempted: [attempt(1)],
+      acknowledged: [message(1)],
+      stored: [message(1), message(1, 2, { id: 'm-1b' })],
+      expected: { lost: 0, unexpected: 0, storedDuplicates: 1 },
+    },
     { name: 'nothing at all', attempted: [], acknowledged: [], stored: [], expected: { lost: 0, unexpected: 0, storedDuplicates: 0 } },
   ];
   for (const { name, attempted, acknowledged, stored, expected } of cases) {

@@ -1,9 +1,9 @@
 import type { Toxic, Toxiproxy } from '@hearth/harness';
 import type { Fault } from '../fault-run.ts';
 import { sleep } from '../helpers.ts';
-import type { Role } from '../service-tier.ts';
+import type { Role, ServiceTier } from '../service-tier.ts';
 import type { SingleTier } from '../single-tier.ts';
-import type { Backend, NetworkFault, PlannedFault } from './schedule.ts';
+import { isNetworkFault, type Backend, type NetworkFault, type PlannedFault } from './schedule.ts';
 
 /**
  * The chaos schedule's faults (schedule.ts) as the fault run injects them into the single tier.
@@ -25,16 +25,20 @@ const TOXICS: Record<NetworkFault, Toxic> = {
 /** What a fault description says about its target. */
 const described = (kind: string, target: string): string => `${kind} of ${target}`;
 
-function serviceOf(tier: SingleTier, role: Role, index: number): { readonly name: string; readonly process: () => ReturnType<SingleTier['services']>[number] } {
+function serviceOf(
+  tier: ServiceTier,
+  role: Role,
+  index: number,
+): { readonly name: string; readonly process: () => ReturnType<ServiceTier['services']>[number] } {
   return { name: `${role} ${index}`, process: () => tier.services(role)[index]! };
 }
 
-function kill9(tier: SingleTier, role: Role, index: number): Fault {
+function kill9(tier: ServiceTier, role: Role, index: number): Fault {
   const service = serviceOf(tier, role, index);
   return { name: described('kill -9', service.name), inject: () => service.process().kill9(), recover: () => service.process().restart() };
 }
 
-function pause(tier: SingleTier, role: Role, index: number): Fault {
+function pause(tier: ServiceTier, role: Role, index: number): Fault {
   const service = serviceOf(tier, role, index);
   return {
     name: described(`SIGSTOP for ${HOLD_MS} ms`, service.name),
@@ -77,21 +81,21 @@ function network(toxiproxy: Toxiproxy, kind: NetworkFault, backend: Backend): Fa
   };
 }
 
-/** The fault a planned one is on `tier`; the tier must have been started with networkFaults for a network fault. */
-export function faultFor(tier: SingleTier, planned: PlannedFault): Fault {
-  const fault = injectable(tier, planned);
-  return { ...fault, quietMs: planned.quietMs };
+/** A kill -9 (then a restart) or a SIGSTOP (SIGCONT later) of one service process, on any server tier; null for another kind. */
+export function serviceFault(tier: ServiceTier, { kind, target }: PlannedFault): Fault | null {
+  const [action, subject] = kind.split('-') as [string, string | undefined];
+  if (typeof target !== 'number' || kind.endsWith('-nats-node')) return null;
+  if (action === 'kill9') return kill9(tier, subject as Role, target);
+  if (action === 'pause') return pause(tier, subject as Role, target);
+  return null;
 }
 
-function injectable(tier: SingleTier, { kind, target }: PlannedFault): Fault {
-  const [action, subject] = kind.split('-') as [string, string | undefined];
-  if (typeof target === 'number') {
-    if (action === 'kill9') return kill9(tier, subject as Role, target);
-    if (action === 'pause') return pause(tier, subject as Role, target);
-  } else if (action === 'restart') {
-    return restart(tier, subject as Backend);
-  } else if (tier.toxiproxy !== null) {
-    return network(tier.toxiproxy, kind as NetworkFault, target);
-  }
-  throw new Error(`no fault ${kind} on ${String(target)} in this tier (network faults need startSingleTier({ networkFaults: true }))`);
+/** The fault a planned one is on the single tier; the tier must have been started with networkFaults for a network fault. */
+export function faultFor(tier: SingleTier, planned: PlannedFault): Fault {
+  const service = serviceFault(tier, planned);
+  if (service !== null) return service;
+  const { kind, target } = planned;
+  if (typeof target === 'string' && kind === `restart-${target}`) return restart(tier, target);
+  if (typeof target === 'string' && isNetworkFault(kind) && tier.toxiproxy !== null) return network(tier.toxiproxy, kind, target);
+  throw new Error(`no fault ${kind} on ${String(target)} in the single tier (network faults need startSingleTier({ networkFaults: true }))`);
 }

@@ -1,9 +1,10 @@
-import { runLoadUnderFaults, type Diagnostics, type FaultRunRecord } from '../fault-run.ts';
+import { runLoadUnderFaults, type Diagnostics, type Fault, type FaultRunRecord } from '../fault-run.ts';
 import { seqsOf } from '../helpers.ts';
+import type { ServiceTier } from '../service-tier.ts';
 import { startSingleTier, type SingleTier } from '../single-tier.ts';
 import { addDelivery, countPosts, countReader, NO_ANOMALIES, nonZero, type DeliveryCounts } from './check.ts';
 import { faultFor } from './faults.ts';
-import { buildSchedule, countByKind, type FaultKind } from './schedule.ts';
+import { buildSchedule, countByKind, FAULT_KINDS, type FaultKind, type PlannedFault } from './schedule.ts';
 
 /**
  * The chaos run (`make chaos`, and its short form in the single tier's e2e suite): the fault run's
@@ -23,6 +24,13 @@ export interface ChaosOptions {
   readonly seed: number;
 }
 
+/** What the runner needs of a tier besides its services: its name, its fault kinds, and how each planned fault is injected. */
+export interface ChaosTarget {
+  readonly tier: 'single' | 'clustered';
+  readonly kinds: readonly FaultKind[];
+  faultFor(planned: PlannedFault): Fault;
+}
+
 export interface ReaderCounts extends DeliveryCounts {
   readonly reader: string;
   readonly connections: number;
@@ -30,11 +38,11 @@ export interface ReaderCounts extends DeliveryCounts {
 }
 
 export interface ChaosResults {
-  readonly tier: 'single';
+  readonly tier: ChaosTarget['tier'];
   readonly seed: number;
   readonly durationS: number;
   readonly rooms: number;
-  readonly faults: { readonly total: number; readonly byKind: Record<FaultKind, number> };
+  readonly faults: { readonly total: number; readonly byKind: Partial<Record<FaultKind, number>> };
   readonly posts: { readonly attempted: number; readonly acknowledged: number; readonly stored: number; readonly retriedAttempts: number };
   readonly lost: number;
   readonly unexpected: number;
@@ -49,7 +57,12 @@ export interface ChaosResults {
 }
 
 /** The counts of a recorded run, with what the run was. */
-export function countRun(record: FaultRunRecord, kinds: readonly FaultKind[], meta: Pick<ChaosResults, 'seed' | 'durationS'>): ChaosResults {
+export function countRun(
+  record: FaultRunRecord,
+  kinds: readonly FaultKind[],
+  meta: Pick<ChaosResults, 'tier' | 'seed' | 'durationS'>,
+  allKinds = FAULT_KINDS,
+): ChaosResults {
   const { posters, followers, stored, rooms } = record;
   const posts = countPosts(
     posters.flatMap((poster) => poster.attempted),
@@ -64,10 +77,9 @@ export function countRun(record: FaultRunRecord, kinds: readonly FaultKind[], me
   });
   const delivery = readers.reduce<DeliveryCounts>((sum, reader) => addDelivery(sum, reader), NO_ANOMALIES);
   return {
-    tier: 'single',
     ...meta,
     rooms: rooms.roomIds.length,
-    faults: { total: kinds.length, byKind: countByKind(kinds) },
+    faults: { total: kinds.length, byKind: countByKind(kinds, allKinds) },
     posts: { attempted: posts.attempted, acknowledged: posts.acknowledged, stored: posts.stored, retriedAttempts: record.report.retriedAttempts },
     lost: posts.lost,
     unexpected: posts.unexpected,
@@ -86,22 +98,28 @@ export function anomaliesOf(results: ChaosResults): string[] {
   return nonZero({ lost, unexpected, duplicates, gaps, reorderings });
 }
 
-/** Runs the schedule on `tier` (started by startChaosTier) and counts what it saw. */
-export async function runChaos(t: Diagnostics, tier: SingleTier, options: ChaosOptions): Promise<ChaosResults> {
+/** Runs the schedule on the single tier (started by startChaosTier) and counts what it saw. */
+export function runChaos(t: Diagnostics, tier: SingleTier, options: ChaosOptions): Promise<ChaosResults> {
+  return runChaosOn(t, tier, { tier: 'single', kinds: FAULT_KINDS, faultFor: (planned) => faultFor(tier, planned) }, options);
+}
+
+/** Runs the schedule of `target`'s kinds on `tier` (two processes of each role) and counts what it saw. */
+export async function runChaosOn(t: Diagnostics, tier: ServiceTier, target: ChaosTarget, options: ChaosOptions): Promise<ChaosResults> {
   const started = performance.now();
-  const schedule = buildSchedule({ ...options, processes: PROCESSES_PER_ROLE, maxQuietMs: MAX_QUIET_MS });
-  t.diagnostic(`chaos: ${schedule.length} faults, seed ${options.seed}: ${schedule.map((f) => f.kind).join(' ')}`);
+  const schedule = buildSchedule({ ...options, kinds: target.kinds, processes: PROCESSES_PER_ROLE, maxQuietMs: MAX_QUIET_MS });
+  t.diagnostic(`chaos: ${schedule.length} faults on the ${target.tier} tier, seed ${options.seed}: ${schedule.map((f) => f.kind).join(' ')}`);
   const record = await runLoadUnderFaults(
     t,
     tier,
-    schedule.map((planned) => faultFor(tier, planned)),
+    schedule.map((planned) => ({ ...target.faultFor(planned), quietMs: planned.quietMs })),
     { rooms: ROOMS },
   );
   const durationS = Math.round((performance.now() - started) / 1000);
   return countRun(
     record,
     schedule.map((f) => f.kind),
-    { seed: options.seed, durationS },
+    { tier: target.tier, seed: options.seed, durationS },
+    target.kinds,
   );
 }
 

@@ -13,25 +13,35 @@ export type Backend = (typeof BACKENDS)[number];
 export const NETWORK_FAULTS = ['latency', 'reset', 'blackhole'] as const;
 export type NetworkFault = (typeof NETWORK_FAULTS)[number];
 
-export type FaultKind = `kill9-${Role}` | `pause-${Role}` | `restart-${Backend}` | NetworkFault;
+/** The clustered tier's faults of its backends: a NATS node killed, or killed and its JetStream store lost; the PostgreSQL primary or the Redis master killed and failed over. */
+export const CLUSTER_FAULTS = ['kill9-nats-node', 'wipe-nats-node', 'failover-postgres', 'failover-redis'] as const;
+export type ClusterFault = (typeof CLUSTER_FAULTS)[number];
 
-export const FAULT_KINDS: readonly FaultKind[] = [
-  ...ROLES.map((role) => `kill9-${role}` as const),
-  ...ROLES.map((role) => `pause-${role}` as const),
-  ...BACKENDS.map((backend) => `restart-${backend}` as const),
-  ...NETWORK_FAULTS,
-];
+export type FaultKind = `kill9-${Role}` | `pause-${Role}` | `restart-${Backend}` | NetworkFault | ClusterFault;
+
+const SERVICE_FAULTS: readonly FaultKind[] = [...ROLES.map((role) => `kill9-${role}` as const), ...ROLES.map((role) => `pause-${role}` as const)];
+
+/** The single tier's kinds: every service killed and stopped, every backend restarted, every network fault. */
+export const FAULT_KINDS: readonly FaultKind[] = [...SERVICE_FAULTS, ...BACKENDS.map((backend) => `restart-${backend}` as const), ...NETWORK_FAULTS];
+
+/** The clustered tier's kinds: every service killed and stopped, and each backend's failover. */
+export const CLUSTERED_FAULT_KINDS: readonly FaultKind[] = [...SERVICE_FAULTS, ...CLUSTER_FAULTS];
+
+/** NATS nodes of the clustered tier, which its node faults go round. */
+const NATS_NODES = 3;
 
 /** One fault of the schedule. */
 export interface PlannedFault {
   readonly kind: FaultKind;
-  /** For a service fault, which of the role's processes (an index below `processes`); for a restart or a network fault, the backend. */
+  /** For a service fault, which of the role's processes (an index below `processes`); for a NATS node fault, the node; for a restart or a network fault, the backend. */
   readonly target: number | Backend;
   /** The quiet time before the fault, under load. */
   readonly quietMs: number;
 }
 
 export interface ScheduleOptions {
+  /** The kinds (default FAULT_KINDS, the single tier's). */
+  readonly kinds?: readonly FaultKind[];
   readonly perKind: number;
   readonly seed: number;
   /** Processes per role, from which a service fault picks one. */
@@ -60,15 +70,15 @@ function shuffle<T>(items: T[], random: () => number): T[] {
   return items;
 }
 
-const isNetworkFault = (kind: FaultKind): kind is NetworkFault => (NETWORK_FAULTS as readonly string[]).includes(kind);
+export const isNetworkFault = (kind: FaultKind): kind is NetworkFault => (NETWORK_FAULTS as readonly string[]).includes(kind);
 
 /** perKind faults of each kind, in a seeded random order; a network fault's backend goes round, so that each gets its share. */
-export function buildSchedule({ perKind, seed, processes, maxQuietMs }: ScheduleOptions): PlannedFault[] {
+export function buildSchedule({ kinds: allKinds = FAULT_KINDS, perKind, seed, processes, maxQuietMs }: ScheduleOptions): PlannedFault[] {
   if (!Number.isInteger(perKind) || perKind < 1) throw new Error(`faults per kind must be a whole number of at least 1, not ${perKind}`);
   if (!Number.isInteger(processes) || processes < 1) throw new Error(`processes per role must be a whole number of at least 1, not ${processes}`);
   const random = seededRandom(seed);
   const kinds = shuffle(
-    FAULT_KINDS.flatMap((kind) => Array.from({ length: perKind }, () => kind)),
+    allKinds.flatMap((kind) => Array.from({ length: perKind }, () => kind)),
     random,
   );
   const rounds = new Map<FaultKind, number>();
@@ -83,13 +93,15 @@ export function buildSchedule({ perKind, seed, processes, maxQuietMs }: Schedule
 /** A network fault's backend goes round (from `turn`, which starts elsewhere for each kind so that even one of each reaches every backend); a restart's is in its kind; a service fault's process is drawn. */
 function targetOf(kind: FaultKind, turn: number, drawProcess: () => number): number | Backend {
   if (isNetworkFault(kind)) return BACKENDS[Math.abs(Math.floor(turn)) % BACKENDS.length]!;
+  if (kind.endsWith('-nats-node')) return Math.abs(Math.floor(turn)) % NATS_NODES;
+  if (kind.startsWith('failover-')) return 0;
   const [action, subject] = kind.split('-');
   return action === 'restart' ? (subject as Backend) : drawProcess();
 }
 
-/** How many faults of each kind a schedule (or a run) holds, every kind named. */
-export function countByKind(kinds: readonly FaultKind[]): Record<FaultKind, number> {
-  const counts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
-  for (const kind of kinds) counts[kind] += 1;
+/** How many faults of each kind a schedule (or a run) holds, every kind of `all` named. */
+export function countByKind(kinds: readonly FaultKind[], all: readonly FaultKind[] = FAULT_KINDS): Partial<Record<FaultKind, number>> {
+  const counts: Partial<Record<FaultKind, number>> = Object.fromEntries(all.map((kind) => [kind, 0]));
+  for (const kind of kinds) counts[kind] = (counts[kind] ?? 0) + 1;
   return counts;
 }
