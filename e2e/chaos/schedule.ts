@@ -85,7 +85,7 @@ export function buildSchedule({ kinds: allKinds = FAULT_KINDS, perKind, seed, pr
   return kinds.map((kind) => {
     const round = rounds.get(kind) ?? 0;
     rounds.set(kind, round + 1);
-    const turn = round + seed + NETWORK_FAULTS.indexOf(kind as NetworkFault);
+    const turn = round + seed + Math.max(NETWORK_FAULTS.indexOf(kind as NetworkFault), CLUSTER_FAULTS.indexOf(kind as ClusterFault));
     return { kind, target: targetOf(kind, turn, () => Math.floor(random() * processes)), quietMs: Math.round(random() * maxQuietMs) };
   });
 }
