@@ -21,7 +21,7 @@ run: deps web
 
 # What the tests need beyond npm: Debian's servers and Chromium (scripts/test-deps.sh), and
 # nats-server built from Go at the release the operator deploys, and SeaweedFS as the backup tests' S3 server.
-test-deps: nats-bin seaweedfs-bin
+test-deps: nats-bin seaweedfs-bin toxiproxy-bin
 	@./scripts/test-deps.sh
 
 # nats-server, built with Go from github.com/nats-io/nats-server/v2 (pinned in the script) into
@@ -35,6 +35,19 @@ nats-bin:
 .PHONY: seaweedfs-bin
 seaweedfs-bin:
 	@./scripts/build-seaweedfs.sh >/dev/null
+
+# Shopify's toxiproxy, built with Go (pinned in the script) into .cache/toxiproxy/<version>/: the chaos run puts it
+# between the services and their backends for network faults (harness/src/toxiproxy.ts); a no-op once built (about 20 s the first time).
+.PHONY: toxiproxy-bin chaos
+toxiproxy-bin:
+	@./scripts/build-toxiproxy.sh >/dev/null
+
+# The chaos run (bench/chaos.ts, e2e/chaos/): each tier of CHAOS_TIERS (single,clustered) under CHAOS_FAULTS_PER_KIND (10)
+# faults of every kind in the order CHAOS_SEED (14) draws, counted in Jepsen's terms into bench/results/chaos.json; fails
+# unless every count is 0. Then README.md's figures are rendered again. About half an hour; its short form runs in e2e-single.
+chaos: deps web test-deps
+	$(NODE) bench/chaos.ts
+	$(NODE) bench/readme.ts
 
 # kube-apiserver and kubectl for the Kubernetes tests (harness/src/kube.ts), built with Go from the
 # k8s.io/kubernetes module into .cache/kube/<version>/: minutes the first time, a no-op after. The
@@ -70,7 +83,7 @@ lint: deps
 
 # Unit and integration tests beside the code; the backends' suites start real PostgreSQL, Redis and NATS.
 unit: deps test-deps kube-bins
-	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'harness/src/**/*.test.ts' 'operator/src/**/*.test.ts' 'packages/*/src/**/*.test.ts' 'bench/**/*.test.ts' 'deploy/**/*.test.ts' 'scripts/**/*.test.ts'
+	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'harness/src/**/*.test.ts' 'operator/src/**/*.test.ts' 'packages/*/src/**/*.test.ts' 'bench/**/*.test.ts' 'deploy/**/*.test.ts' 'scripts/**/*.test.ts' 'e2e/chaos/*.test.ts'
 
 # The end-to-end suite runs unchanged against each tier.
 e2e: e2e-embedded e2e-single e2e-clustered
@@ -78,7 +91,7 @@ e2e: e2e-embedded e2e-single e2e-clustered
 e2e-embedded: deps web test-deps
 	HEARTH_E2E_TIER=embedded $(NODE) --test --test-concurrency=1 'e2e/*.test.ts'
 
-# The single tier also gets its own tests: scale-out, faults (chaos) and start-up without backends.
+# The single tier also gets its own tests: scale-out, faults (chaos, and the short form of `make chaos`) and start-up without backends.
 e2e-single: deps web test-deps
 	HEARTH_E2E_TIER=single $(NODE) --test --test-concurrency=1 'e2e/*.test.ts' 'e2e/single-tier/*.test.ts'
 

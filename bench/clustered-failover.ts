@@ -61,7 +61,7 @@ export interface ClusteredFailoverResults {
   readonly reconnects: number;
 }
 
-function natsNode(tier: ClusteredTier, index: number): Fault {
+export function natsNode(tier: ClusteredTier, index: number): Fault {
   return {
     name: `kill -9 of NATS node ${index}`,
     inject: () => tier.nats.nodes[index]!.kill9(),
@@ -72,7 +72,7 @@ function natsNode(tier: ClusteredTier, index: number): Fault {
   };
 }
 
-function postgresPrimary(tier: ClusteredTier): Fault {
+export function postgresPrimary(tier: ClusteredTier): Fault {
   return {
     name: 'kill -9 of the PostgreSQL primary, its replica promoted',
     async inject() {
@@ -85,11 +85,11 @@ function postgresPrimary(tier: ClusteredTier): Fault {
 }
 
 /** The Redis master as the last recovery left it: asking the Sentinels takes a while, which must not count as failover. */
-interface RedisState {
+export interface RedisState {
   master: RedisServer;
 }
 
-function redisMaster(tier: ClusteredTier, redis: RedisState): Fault {
+export function redisMaster(tier: ClusteredTier, redis: RedisState): Fault {
   return {
     name: 'kill -9 of the Redis master (Sentinel failover)',
     inject: () => redis.master.kill9(),

@@ -175,6 +175,25 @@ interface SecretRotation extends Written {
   readonly acknowledgedLost: number;
 }
 
+interface ChaosRun {
+  readonly tier: string;
+  readonly seed: number;
+  readonly durationS: number;
+  readonly rooms: number;
+  readonly faults: { readonly total: number; readonly byKind: Readonly<Record<string, number>> };
+  readonly posts: { readonly attempted: number; readonly acknowledged: number; readonly stored: number; readonly retriedAttempts: number };
+  readonly lost: number;
+  readonly unexpected: number;
+  readonly duplicates: number;
+  readonly gaps: number;
+  readonly reorderings: number;
+  readonly readers: readonly unknown[];
+}
+
+interface Chaos extends Written {
+  readonly runs: readonly ChaosRun[];
+}
+
 export interface Results {
   readonly startup: Startup;
   readonly delivery: Delivery;
@@ -187,6 +206,7 @@ export interface Results {
   readonly backup: Backup;
   readonly migration: Migration;
   readonly secretRotation: SecretRotation;
+  readonly chaos: Chaos;
 }
 
 const FILES: Record<keyof Results, string> = {
@@ -201,6 +221,7 @@ const FILES: Record<keyof Results, string> = {
   backup: 'backup',
   migration: 'migration',
   secretRotation: 'secret-rotation',
+  chaos: 'chaos',
 };
 
 export async function loadResults(dir = RESULTS_DIR): Promise<Results> {
@@ -449,6 +470,51 @@ function movingData({ records, backup, migration, secretRotation: rotation }: Re
   ].join('\n');
 }
 
+const BACKEND_NAMES: Readonly<Record<string, string>> = { postgres: 'PostgreSQL', nats: 'NATS', redis: 'Redis' };
+
+/** What each fault kind of the chaos run (e2e/chaos/schedule.ts) is, in the table's words. */
+function chaosFault(kind: string): string {
+  const named: Readonly<Record<string, string>> = {
+    latency: 'latency (500 ± 100 ms each way) for 3 s between the services and PostgreSQL, NATS or Redis, in turn',
+    reset: 'connections reset (`reset_peer`) for 3 s, the same way',
+    blackhole: 'black hole (`timeout`: bytes dropped, connections closed after 2 s) for 3 s, the same way',
+    'kill9-nats-node': 'kill -9 of a NATS node (each in turn), brought back',
+    'wipe-nats-node': 'kill -9 of a NATS node and the loss of its JetStream store, brought back empty',
+    'failover-postgres': 'kill -9 of the PostgreSQL primary, its replica promoted, the pair rebuilt',
+    'failover-redis': 'kill -9 of the Redis master, Sentinel failover',
+  };
+  const [action, subject = ''] = kind.split('-');
+  if (named[kind] !== undefined) return named[kind];
+  if (action === 'kill9') return `kill -9 of a ${subject} process, restarted`;
+  if (action === 'pause') return `SIGSTOP of a ${subject} process, SIGCONT 3 s later`;
+  return `restart of ${BACKEND_NAMES[subject] ?? subject}`;
+}
+
+function chaos({ chaos: c }: Results): string {
+  const kinds = [...new Set(c.runs.flatMap((run) => Object.keys(run.faults.byKind)))];
+  const faultRows = kinds.map((kind) => [
+    chaosFault(kind),
+    ...c.runs.map((run) => (run.faults.byKind[kind] === undefined ? '' : integer(run.faults.byKind[kind]))),
+  ]);
+  const countRows = c.runs.map((run) => [
+    run.tier,
+    ...[run.posts.attempted, run.posts.acknowledged, run.posts.stored, run.lost, run.unexpected, run.duplicates, run.gaps, run.reorderings].map(integer),
+  ]);
+  const first = c.runs[0]!;
+  const runs = c.runs.map((run) => `${plural(run.faults.total, 'fault')} on the ${run.tier} tier in ${integer(run.durationS)} s`).join(', ');
+  return [
+    `**Chaos**: ${sources([['chaos', c]])}`,
+    '',
+    `\`make chaos\` (two processes of each service behind nginx; on the single tier, toxiproxy between them and their backends): ${runs}, in the order seed ${first.seed} draws, while posters retry each post with its clientMessageId until acknowledged over ${plural(first.rooms, 'room')} and ${plural(first.readers.length, 'reader')} follow on WebSocket and SSE:`,
+    '',
+    table(['fault', ...c.runs.map((run) => run.tier)], faultRows),
+    '',
+    "Counted in Jepsen's terms after the final drain: lost = acknowledged − stored, unexpected = stored − attempted; gaps, duplicates and reorderings of each room's seqs, summed over the readers (duplicates also counts a post stored twice):",
+    '',
+    table(['tier', 'posts attempted', 'acknowledged', 'stored', 'lost', 'unexpected', 'duplicates', 'gaps', 'reorderings'], countRows),
+  ].join('\n');
+}
+
 /** The text between the markers. */
 export function renderPerformance(results: Results): string {
   const machines = [...new Set(Object.values(results).map((r: Written) => describeMachine(r.machine)))];
@@ -465,6 +531,8 @@ export function renderPerformance(results: Results): string {
     operatorTier(results),
     '',
     movingData(results),
+    '',
+    chaos(results),
   ].join('\n');
 }
 

@@ -74,6 +74,8 @@ const RETRY_MAX_MS = 1_000;
 export class SteadyPoster {
   readonly client: HearthClient;
   readonly prefix: string;
+  /** Every post sent, whether or not an answer came: its clientMessageId and body (a retry is the same post). */
+  readonly attempted: { readonly clientMessageId: string; readonly body: string }[] = [];
   readonly acknowledged: Message[] = [];
   /** When each acknowledgement arrived (Date.now()), in the order of `acknowledged`. */
   readonly acknowledgedAt: number[] = [];
@@ -112,7 +114,9 @@ export class SteadyPoster {
   async #run(): Promise<void> {
     for (let n = 1; !this.#stopping; n += 1) {
       const roomId = this.#roomIds[n % this.#roomIds.length] as string;
-      const { message, sentAt } = await this.#postUntilAcknowledged(roomId, `${this.prefix} says ${n}`, `${this.prefix}-${n}`);
+      const attempt = { clientMessageId: `${this.prefix}-${n}`, body: `${this.prefix} says ${n}` };
+      this.attempted.push(attempt);
+      const { message, sentAt } = await this.#postUntilAcknowledged(roomId, attempt.body, attempt.clientMessageId);
       this.acknowledged.push(message);
       this.acknowledgedAt.push(Date.now());
       this.acknowledgedSentAt.push(sentAt);

@@ -1,6 +1,6 @@
 export { freePort, removeDir, startChild, startTogether, tempDir, waitUntil, type Child } from './process.ts';
 export { isListening } from './tcp.ts';
-export { postgresTools, startPostgres, type PostgresProcess, type PostgresServer, type PostgresTools } from './postgres.ts';
+export { postgresTools, startPostgres, type PostgresProcess, type PostgresServer, type PostgresSingle, type PostgresTools } from './postgres.ts';
 export { startPostgresPair, type PostgresPair } from './postgres-pair.ts';
 export { startRedis, startRedisNode, type RedisServer } from './redis.ts';
 export { startRedisSentinel, sentinelMasterName, type RedisSentinelSet } from './redis-sentinel.ts';
@@ -53,4 +53,5 @@ export {
   type Instruction,
   type Stage,
 } from './dockerfile.ts';
+export { startToxiproxy, toxicAttributes, toxiproxyBinary, type Toxic, type Toxiproxy } from './toxiproxy.ts';
 export { seaweedfsBinary, startSeaweedfs, type S3Server } from './seaweedfs.ts';

@@ -20,6 +20,8 @@ export interface NatsServer {
   readonly port: number;
   /** The HTTP monitoring endpoint (/healthz, /connz, /jsz…). */
   readonly monitorUrl: string;
+  /** Its JetStream store directory (-sd): removing it while the server is down is the loss of its volume. */
+  readonly storeDir: string;
   /** Stops and starts nats-server on the same port, keeping its JetStream data. */
   restart(): Promise<void>;
   /** Stops it without removing its data (for tests of an outage); `start` brings it back. */
@@ -86,6 +88,7 @@ export async function startNatsNode(options: NatsNodeOptions = {}): Promise<Nats
     url: `nats://127.0.0.1:${port}`,
     port,
     monitorUrl: `http://127.0.0.1:${monitor}`,
+    storeDir: dir,
     start,
     halt,
     async restart() {

@@ -8,12 +8,15 @@ import { startNats, startPostgres, startRedis } from './index.ts';
 const run = promisify(execFile);
 
 describe('the test servers', () => {
-  it('starts PostgreSQL, answers SQL, creates a database, and stops leaving the port free', async () => {
+  it('starts PostgreSQL, answers SQL, creates a database, restarts keeping it, and stops leaving the port free', async () => {
     const pg = await startPostgres();
     try {
       const url = await pg.createDatabase('harness_check');
       const { stdout } = await run('psql', [url, '-Atc', 'select 40 + 2']);
       assert.equal(stdout.trim(), '42');
+      await pg.restart();
+      const { stdout: again } = await run('psql', [url, '-Atc', 'select 40 + 2']);
+      assert.equal(again.trim(), '42');
     } finally {
       await pg.stop();
     }
