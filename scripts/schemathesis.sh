@@ -18,8 +18,9 @@ fail() {
 }
 
 # A venv cannot be moved (its scripts name their python by absolute path), so it is built in place
-# and a stamp written last marks it whole; a half-built one is removed and built again.
-if [ -f "$out/venv/.installed" ] && [ -x "$out/venv/bin/st" ]; then
+# and a stamp written last marks it whole; a half-built one, or one whose scripts name a path
+# that is gone (built through another checkout's symlink to this .cache), is built again.
+if [ -f "$out/venv/.installed" ] && "$out/venv/bin/st" --version >/dev/null 2>&1; then
   echo "$out/venv/bin/st"
   exit 0
 fi
