@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver and kubectl from the k8s.io/kubernetes Go module (the machines reach
-# the Go module proxy but no release downloads) into .cache/kube/<version>/, and prints that
-# folder on stdout. Skips the build when both binaries are already there.
+# Builds kube-apiserver, kubectl, kube-controller-manager and kube-scheduler from the
+# k8s.io/kubernetes Go module (the machines reach the Go module proxy but no release downloads)
+# into .cache/kube/<version>/, and prints that folder on stdout. Skips the build when all four
+# binaries are already there. The last two serve the simulated cluster (harness/src/kube-cluster.ts).
 #
 # k8s.io/kubernetes cannot be required as-is: its go.mod requires its staging modules
 # (k8s.io/api, k8s.io/apiserver, ...) at v0.0.0 and replaces them with ./staging paths that
@@ -21,7 +22,10 @@ out=$root/.cache/kube/$version
 # shellcheck source=lib/go-tool.sh
 . "$root/scripts/lib/go-tool.sh"
 
-if [ -x "$out/kube-apiserver" ] && [ -x "$out/kubectl" ]; then
+bins="kube-apiserver kube-controller-manager kube-scheduler kubectl"
+missing=""
+for bin in $bins; do [ -x "$out/$bin" ] || missing+=" $bin"; done
+if [ -z "$missing" ]; then
   echo "$out"
   exit 0
 fi
@@ -44,7 +48,7 @@ module hearth.local/kubebins
 go $("$go" env GOVERSION | sed -E 's/^go([0-9]+\.[0-9]+).*/\1/').0
 EOF
 
-say "building kube-apiserver and kubectl $version with $("$go" env GOVERSION) (staging modules at $staging_version) into $out"
+say "building$missing $version with $("$go" env GOVERSION) (staging modules at $staging_version) into $out"
 say "reading k8s.io/kubernetes@$version's go.mod from the Go module proxy"
 run_go "downloading k8s.io/kubernetes@$version" "$work/module" mod download -json "k8s.io/kubernetes@$version"
 kube_gomod=$(sed -nE 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p' <<<"$go_output")
@@ -62,8 +66,7 @@ staging=$(awk '$1 ~ /^k8s\.io\// && $2 == "v0.0.0" { print $1 }' "$kube_gomod" |
   echo ")"
   echo
   echo "tool ("
-  echo "	k8s.io/kubernetes/cmd/kube-apiserver"
-  echo "	k8s.io/kubernetes/cmd/kubectl"
+  for bin in $bins; do echo "	k8s.io/kubernetes/cmd/$bin"; done
   echo ")"
 } >>"$work/module/go.mod"
 say "$(echo "$staging" | wc -l) staging modules replaced; resolving the dependencies (go mod tidy)"
@@ -77,13 +80,17 @@ for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
   stamp+=" -X $pkg.gitVersion=$version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
 done
 mkdir -p "$work/bin"
-run_go "compiling" "$work/module" build -trimpath -ldflags "-s -w$stamp" -o "$work/bin/" \
-  k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
-"$work/bin/kube-apiserver" --version >/dev/null 2>&1 || fail "the built kube-apiserver does not run"
+packages=""
+for bin in $missing; do packages+=" k8s.io/kubernetes/cmd/$bin"; done
+# shellcheck disable=SC2086 # one word per package
+run_go "compiling" "$work/module" build -trimpath -ldflags "-s -w$stamp" -o "$work/bin/" $packages
+for bin in $missing; do
+  [ "$bin" = kubectl ] && continue
+  "$work/bin/$bin" --version >/dev/null 2>&1 || fail "the built $bin does not run"
+done
 
 mkdir -p "$out"
-# kubectl last: the skip test above needs both, and a rename is atomic.
-mv -f "$work/bin/kube-apiserver" "$out/kube-apiserver"
-mv -f "$work/bin/kubectl" "$out/kubectl"
-say "built in $(elapsed): $(du -h "$out/kube-apiserver" | cut -f1) kube-apiserver, $(du -h "$out/kubectl" | cut -f1) kubectl"
+# A rename is atomic: the skip test above never sees a half-written binary.
+for bin in $missing; do mv -f "$work/bin/$bin" "$out/$bin"; done
+say "built$missing in $(elapsed)"
 echo "$out"
