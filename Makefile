@@ -49,11 +49,24 @@ chaos: deps web test-deps
 	$(NODE) bench/chaos.ts
 	$(NODE) bench/readme.ts
 
-# kube-apiserver and kubectl for the Kubernetes tests (harness/src/kube.ts), built with Go from the
-# k8s.io/kubernetes module into .cache/kube/<version>/: minutes the first time, a no-op after. The
-# tests that need them fail without them (a skipped test would hide breakage), so `make unit` builds them first.
+# kube-apiserver, kubectl, kube-controller-manager and kube-scheduler for the Kubernetes tests
+# (harness/src/kube.ts, kube-cluster.ts), built with Go from the k8s.io/kubernetes module into
+# .cache/kube/<version>/: minutes the first time, a no-op after. The tests that need them fail
+# without them (a skipped test would hide breakage), so `make unit` builds them first.
 kube-bins:
 	@./scripts/build-kube-apiserver.sh >/dev/null
+
+# KWOK, the simulated cluster's kubelets, built with Go from sigs.k8s.io/kwok (pinned in the script)
+# into .cache/kwok/<version>/ with its default stages; a no-op once built (about 3 min the first time).
+.PHONY: kwok-bin cluster
+kwok-bin:
+	@./scripts/build-kwok.sh >/dev/null
+
+# A simulated cluster to explore with kubectl or helm (harness/src/kube-cluster.ts): the test control
+# plane plus kube-controller-manager, kube-scheduler and KWOK's three nodes in two zones. Prints the
+# kubeconfig's path and waits; Ctrl-C stops it (docs/operator.md, Try it without a cloud).
+cluster: deps kube-bins kwok-bin
+	@$(NODE) harness/src/kube-cluster-main.ts
 
 # helm, built with Go from helm.sh/helm/v3 (pinned in the script) into .cache/helm/<version>/; a no-op once built.
 .PHONY: helm-bin chart-test
@@ -61,9 +74,10 @@ helm-bin:
 	@./scripts/build-helm.sh >/dev/null
 
 # The hearth-operator chart: helm lint with its schema, its CRD identical to crds/, least-privilege
-# RBAC, and helm template | kubectl apply --dry-run=server against the test kube-apiserver.
-chart-test: deps kube-bins helm-bin
-	$(NODE) --test charts/hearth-operator/chart.test.ts
+# RBAC, and helm template | kubectl apply --dry-run=server against the test kube-apiserver; then
+# helm install, upgrade and uninstall on the simulated cluster (helm-install.test.ts).
+chart-test: deps kube-bins kwok-bin helm-bin
+	$(NODE) --test --test-concurrency=1 charts/hearth-operator/chart.test.ts charts/hearth-operator/helm-install.test.ts
 
 # The Hearth CRD (crds/) and its reference (docs/crd-reference.md), generated from operator/src/api/hearth-crd.ts;
 # and the chart's copies of deploy/monitoring's rules and dashboard (charts/hearth-operator/files/).
@@ -82,7 +96,7 @@ lint: deps
 	$(NODE) node_modules/prettier/bin/prettier.cjs --check --log-level=warn .
 
 # Unit and integration tests beside the code; the backends' suites start real PostgreSQL, Redis and NATS.
-unit: deps test-deps kube-bins
+unit: deps test-deps kube-bins kwok-bin
 	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'harness/src/**/*.test.ts' 'operator/src/**/*.test.ts' 'packages/*/src/**/*.test.ts' 'bench/**/*.test.ts' 'deploy/**/*.test.ts' 'scripts/**/*.test.ts' 'e2e/chaos/*.test.ts'
 
 # The end-to-end suite runs unchanged against each tier.

@@ -5,7 +5,8 @@
 # the simulated cluster's nodes (harness/src/kube-cluster.ts): it marks nodes Ready and moves the
 # scheduled pods through their lifecycle stages. The kwok binary has no stages of its own (kwokctl
 # passes it some), so the stages kwokctl uses by default (the module's kustomize/stage/node/fast,
-# node/heartbeat-with-lease and pod/fast) are copied beside it, into stages/, at the same version.
+# node/heartbeat-with-lease and pod/fast) are copied beside it, into stages/, at the same version,
+# with the Stage CRD (stages/crd/): the harness serves the stages as objects, so tests can add some.
 #
 # KWOK_VERSION overrides the pinned version; it must be on the Go proxy
 # (`go list -m -versions sigs.k8s.io/kwok`) and build with this Go.
@@ -20,7 +21,7 @@ out=$root/.cache/kwok/$version
 . "$root/scripts/lib/go-tool.sh"
 
 stages="node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete"
-if [ -x "$out/kwok" ] && [ -d "$out/stages" ]; then
+if [ -x "$out/kwok" ] && [ -f "$out/stages/crd/kwok.x-k8s.io_stages.yaml" ]; then
   echo "$out/kwok"
   exit 0
 fi
@@ -34,7 +35,8 @@ say "building kwok $version with $("$go" env GOVERSION) into ${out#"$root"/}"
 run_go "downloading sigs.k8s.io/kwok@$version" "$work" mod download -json "sigs.k8s.io/kwok@$version"
 module_dir=$(sed -nE 's/^[[:space:]]*"Dir": "(.*)",?$/\1/p' <<<"$go_output")
 [ -d "$module_dir/kustomize/stage" ] || fail "could not find sigs.k8s.io/kwok@$version's kustomize/stage in the Go module cache"
-mkdir -p "$work/stages"
+mkdir -p "$work/stages/crd"
+cp "$module_dir/kustomize/crd/bases/kwok.x-k8s.io_stages.yaml" "$work/stages/crd/" || fail "sigs.k8s.io/kwok@$version has no Stage CRD"
 for stage in $stages; do
   cp "$module_dir/kustomize/stage/$stage.yaml" "$work/stages/" || fail "sigs.k8s.io/kwok@$version has no kustomize/stage/$stage.yaml"
 done

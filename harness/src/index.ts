@@ -9,7 +9,22 @@ export { startNatsCluster, type NatsCluster } from './nats-cluster.ts';
 export { pinnedVersion } from './pinned.ts';
 export { thirdPartyCrd, thirdPartyCrds } from './third-party-crds.ts';
 export { startIngress, nginxConfig, UNAVAILABLE_BODY, UNAVAILABLE_RETRY_AFTER_S, type Ingress, type IngressBackends } from './ingress.ts';
-export { startControlPlane, kubeBinaries, serviceClusterIpRange, type ControlPlane, type KubeBinaries } from './kube.ts';
+export { startControlPlane, kubeBinaries, serviceClusterIpRange, type ControlPlane, type ControlPlaneOptions, type KubeBinaries } from './kube.ts';
+export {
+  fakeNodeAnnotation,
+  kwokBinary,
+  neverReadyLabel,
+  neverReadyRegistry,
+  neverReadyStage,
+  simulatedNodes,
+  standardStorageClass,
+  startKubeCluster,
+  type KubeCluster,
+  type KubeClusterOptions,
+  type SimulatedNode,
+  type StageSelector,
+} from './kube-cluster.ts';
+export { helmBinary } from './helm.ts';
 export {
   startPrometheus,
   buildPrometheusConfig,

@@ -51,6 +51,10 @@ export interface ControlPlane {
   readonly caPath: string;
   /** http://127.0.0.1:<port> of etcd (v3 API). */
   readonly etcdUrl: string;
+  /** The private key that signs service-account tokens: the controller manager's token controller needs it. */
+  readonly serviceAccountKeyPath: string;
+  /** The control plane's temporary directory (removed by stop()): room for the files of what runs beside it. */
+  readonly dir: string;
   readonly binaries: KubeBinaries;
   /** Stops kube-apiserver and starts it again on the same port; etcd and its data stay. */
   restartApiServer(): Promise<void>;
@@ -63,13 +67,24 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
+export interface ControlPlaneOptions {
+  readonly binaries?: KubeBinaries;
+  /**
+   * Whether a controller manager will run beside it (harness/src/kube-cluster.ts): then the
+   * ServiceAccount admission plugin stays on, as on a real cluster, since the controller manager
+   * gives every namespace its `default` service account.
+   */
+  readonly withControllers?: boolean;
+}
+
 /**
  * Starts etcd and kube-apiserver on free loopback ports, state in a temporary directory:
  * token authentication (an admin in system:masters), RBAC authorization, a generated serving
  * CA and service-account key pair. There is no controller manager, scheduler or kubelet: objects
- * are stored and served, nothing reconciles them (pods stay Pending, namespaces stay Terminating).
+ * are stored and served, nothing reconciles them (pods stay Pending, namespaces stay Terminating);
+ * startKubeCluster (kube-cluster.ts) adds them.
  */
-export async function startControlPlane(options: { binaries?: KubeBinaries } = {}): Promise<ControlPlane> {
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const binaries = options.binaries ?? (await kubeBinaries());
   if (binaries === null) throw new Error('kube-apiserver is not built: run `make kube-bins` (scripts/build-kube-apiserver.sh)');
   const dir = await tempDir('kube');
@@ -85,7 +100,7 @@ export async function startControlPlane(options: { binaries?: KubeBinaries } = {
     await writeFile(tokenFile, `${token},admin,admin,"system:masters"\n`, { mode: 0o600 });
     const port = await freePort();
     const url = `https://127.0.0.1:${port}`;
-    const args = apiServerArgs({ port, dir, pki, tokenFile, etcdUrl });
+    const args = apiServerArgs({ port, dir, pki, tokenFile, etcdUrl, withControllers: options.withControllers === true });
 
     const startApiServer = async (): Promise<void> => {
       const child = startChild(binaries.kubeApiserver, args);
@@ -109,6 +124,8 @@ export async function startControlPlane(options: { binaries?: KubeBinaries } = {
       caCert: pki.caCert,
       caPath: pki.caPath,
       etcdUrl,
+      serviceAccountKeyPath: pki.serviceAccountPrivatePath,
+      dir,
       binaries,
       async restartApiServer() {
         await stopApiServer();
@@ -180,10 +197,11 @@ interface ApiServerSetup {
   readonly pki: Pki;
   readonly tokenFile: string;
   readonly etcdUrl: string;
+  readonly withControllers: boolean;
 }
 
 /** kube-apiserver's command line. */
-function apiServerArgs({ port, dir, pki, tokenFile, etcdUrl }: ApiServerSetup): string[] {
+function apiServerArgs({ port, dir, pki, tokenFile, etcdUrl, withControllers }: ApiServerSetup): string[] {
   return [
     '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1',
@@ -201,7 +219,7 @@ function apiServerArgs({ port, dir, pki, tokenFile, etcdUrl }: ApiServerSetup): 
     `--service-account-signing-key-file=${pki.serviceAccountPrivatePath}`,
     // Without a controller manager no namespace gets its `default` service account, which
     // the ServiceAccount plugin would demand of every pod; the other default plugins stay.
-    '--disable-admission-plugins=ServiceAccount',
+    ...(withControllers ? [] : ['--disable-admission-plugins=ServiceAccount']),
     // The `kubernetes` Service's endpoints would be 127.0.0.1, which Endpoints refuse.
     '--endpoint-reconciler-type=none',
     '--allow-privileged=true',
