@@ -4,29 +4,17 @@
 // helm comes from scripts/build-helm.sh (`make helm-bin`), kube-apiserver and kubectl from `make kube-bins`.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { access, constants, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
-import { kubeBinaries, pinnedVersion, startControlPlane, thirdPartyCrd, type ControlPlane } from '../../harness/src/index.ts';
+import { helmBinary, kubeBinaries, startControlPlane, thirdPartyCrd, type ControlPlane } from '../../harness/src/index.ts';
 import { defaultBackendImages } from '../../operator/src/api/index.ts';
 import { loadConfig } from '../../operator/src/config.ts';
 
 const chartDir = import.meta.dirname;
 const repoRoot = path.resolve(chartDir, '..', '..');
 const releaseNamespace = 'hearth-system';
-
-/** .cache/helm/<version>/helm with the version scripts/build-helm.sh pins, or $HEARTH_HELM. */
-async function helmBinary(): Promise<string> {
-  const fromEnv = process.env.HEARTH_HELM;
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  const version = await pinnedVersion('build-helm.sh', 'helm_version');
-  const binary = path.join(repoRoot, '.cache', 'helm', version, 'helm');
-  await access(binary, constants.X_OK).catch(() => {
-    throw new Error(`helm is not built at ${path.relative(repoRoot, binary)}: run \`make helm-bin\` (scripts/build-helm.sh)`);
-  });
-  return binary;
-}
 
 const helm = await helmBinary();
 const binaries = await kubeBinaries();
