@@ -153,11 +153,10 @@ async function installStages(controlPlane: ControlPlane, kubectl: Kubectl, stage
   await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/stages.kwok.x-k8s.io');
   await kubectl('apply', '-f', stagesDir);
   const stages = [
-    neverReadyStage('hearth-pod-never-ready-label', { key: `.metadata.labels["${neverReadyLabel}"]`, operator: 'In', values: ['true'] }),
-    neverReadyStage('hearth-pod-never-ready-image', {
-      key: `.spec.containers.[] | select( .image | startswith("${neverReadyRegistry}/") ) | .image`,
-      operator: 'Exists',
-    }),
+    neverReadyStage('hearth-pod-never-ready-label', [{ key: `.metadata.labels["${neverReadyLabel}"]`, operator: 'In', values: ['true'] }]),
+    neverReadyStage('hearth-pod-never-ready-image', [
+      { key: `.spec.containers.[] | select( .image | startswith("${neverReadyRegistry}/") ) | .image`, operator: 'Exists' },
+    ]),
   ];
   await applyJson(controlPlane, kubectl, 'never-ready-stages.json', { apiVersion: 'v1', kind: 'List', items: stages });
 }
@@ -169,11 +168,11 @@ export interface StageSelector {
 }
 
 /**
- * A Stage that leaves a Pending pod that `selector` picks Running with Ready False, so that
+ * A Stage that leaves a Pending pod that every one of `selectors` picks Running with Ready False, so that
  * neither it nor `pod-ready` matches it again. It outweighs `pod-ready` (weight 0, which KWOK
  * never picks beside a weighted match). Tests may apply more of them to the cluster.
  */
-export function neverReadyStage(name: string, selector: StageSelector): object {
+export function neverReadyStage(name: string, selectors: readonly StageSelector[]): object {
   return {
     apiVersion: 'kwok.x-k8s.io/v1alpha1',
     kind: 'Stage',
@@ -182,7 +181,7 @@ export function neverReadyStage(name: string, selector: StageSelector): object {
       resourceRef: { apiGroup: 'v1', kind: 'Pod' },
       selector: {
         matchExpressions: [
-          selector,
+          ...selectors,
           { key: '.metadata.deletionTimestamp', operator: 'DoesNotExist' },
           { key: '.status.phase', operator: 'In', values: ['Pending'] },
         ],
