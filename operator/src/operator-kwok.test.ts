@@ -120,7 +120,7 @@ describe('the operator on a cluster that schedules pods, as the chart’s Servic
     );
   });
 
-  it('a pod that never goes Ready: the Hearth turns Degraded and says which workload', async () => {
+  it('a pod that never goes Ready: the Hearth turns Degraded naming the workload and the pod', async () => {
     // A KWOK stage for acme's pod alone; the StatefulSet's replacement of it then never goes Ready.
     const stage = neverReadyStage('acme-0-never-ready', [
       { key: '.metadata.namespace', operator: 'In', values: [cluster.namespace] },
@@ -133,7 +133,7 @@ describe('the operator on a cluster that schedules pods, as the chart’s Servic
     await eventually('acme Degraded', async () => (await hearthOf('acme')).status?.phase === 'Degraded', 120_000, 250);
     const degraded = (await hearthOf('acme')).status?.conditions?.find((c) => c.type === 'Degraded');
     assert.equal(degraded?.status, 'True');
-    assert.match(degraded?.message ?? '', /StatefulSet acme: 0 of 1 pods ready/);
+    assert.equal(degraded?.message, 'StatefulSet acme: 0 of 1 pods ready (not ready: acme-0)');
     assert.equal(await isHearthReady('acme'), false);
     await kube.kubectl('delete', '-f', file);
   });

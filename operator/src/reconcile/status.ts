@@ -1,13 +1,16 @@
 // Status: derived from the live workloads by the tiers' pure deriveStatus, and written through the
 // status subresource only when it differs from what the Hearth already says.
-import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import type { Hearth, HearthStatus } from '../api/index.ts';
 import {
   conditionTime,
   deriveStatus,
+  instanceLabels,
   isStatusEqual,
   pausedStatus,
+  toSelector,
   type Observed,
+  type ObservedPod,
   type ObservedPostgresCluster,
   type ObservedWorkloads,
   type WorkloadRef,
@@ -85,7 +88,20 @@ export async function observeWorkloads(ctx: ReconcileContext, hearth: Hearth, re
     const cluster = await ctx.client.get(pathOf('Cluster', hearthNamespace(hearth), ref.name));
     if (cluster !== undefined) postgresClusters.push(cluster as ObservedPostgresCluster);
   }
-  return { statefulSets, deployments, postgresClusters };
+  const short = [...statefulSets, ...deployments].some((workload) => (workload.status?.readyReplicas ?? 0) < (workload.spec?.replicas ?? 1));
+  // Only then: a Hearth whose pods are all Ready costs no pod list per reconcile.
+  const pods = short ? await observePods(ctx, hearth) : [];
+  return { statefulSets, deployments, postgresClusters, pods };
+}
+
+/** The Hearth's pods (by its instance labels; they are owned by its workloads, not by it). */
+async function observePods(ctx: ReconcileContext, hearth: Hearth): Promise<ObservedPod[]> {
+  const pods = (await ctx.client.list(pathOf('Pod', hearthNamespace(hearth)), toSelector(instanceLabels(hearthName(hearth))))) as unknown as V1Pod[];
+  return pods.map((pod) => ({
+    name: pod.metadata?.name ?? '',
+    labels: pod.metadata?.labels ?? {},
+    ready: pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false,
+  }));
 }
 
 export function isReady(status: HearthStatus | undefined): boolean {

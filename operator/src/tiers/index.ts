@@ -63,6 +63,7 @@ export {
   workloadState,
   type Observed,
   type StorageRefusal,
+  type ObservedPod,
   type ObservedPostgresCluster,
   type ObservedWorkloads,
   type WorkloadState,

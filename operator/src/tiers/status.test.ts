@@ -458,6 +458,20 @@ describe('workloadState', () => {
       live: { statefulSets: [statefulSet({ readyReplicas: 0 })], deployments: [] },
       want: { state: 'unavailable', detail: '0 of 1 pods ready' },
     },
+    {
+      name: 'statefulset with no ready pod, its pods read: the unready one of its own named',
+      ref: postgres,
+      live: {
+        statefulSets: [{ ...statefulSet({ readyReplicas: 0 }), spec: { ...statefulSet({}).spec!, selector: { matchLabels: { component: 'postgres' } } } }],
+        deployments: [],
+        pods: [
+          { name: 'acme-postgres-0', labels: { component: 'postgres' }, ready: false },
+          { name: 'acme-gateway-5d8f-x2x', labels: { component: 'gateway' }, ready: false },
+          { name: 'acme-postgres-1', labels: { component: 'postgres' }, ready: true },
+        ],
+      },
+      want: { state: 'unavailable', detail: '0 of 1 pods ready (not ready: acme-postgres-0)' },
+    },
   ];
   for (const { name, ref, live, want } of cases) {
     it(name, () => assert.deepEqual(workloadState(ref, live, 'hearth:1'), want));

@@ -13,6 +13,18 @@ export interface ObservedWorkloads {
   readonly deployments: readonly V1Deployment[];
   /** CloudNativePG Clusters, where the tier has one. */
   readonly postgresClusters?: readonly ObservedPostgresCluster[];
+  /**
+   * The Hearth's pods, read when a workload is short of ready ones: a workload that is unavailable
+   * names its pods that are not Ready, which is where a person looks next (kubectl describe pod).
+   */
+  readonly pods?: readonly ObservedPod[];
+}
+
+/** What the status reads of a pod: its name, its labels (matched against the workloads' selectors) and whether it is Ready. */
+export interface ObservedPod {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly ready: boolean;
 }
 
 /** What the status reads of a CloudNativePG Cluster. */
@@ -129,7 +141,19 @@ export function workloadState(ref: WorkloadRef, observed: ObservedWorkloads, ima
   if (!isSpecObserved(live)) return { state: 'rollingOut', detail: 'the new spec is not observed yet' };
   const running = hearthImageOf(live.spec?.template.spec?.containers);
   if (running !== undefined && running !== image) return { state: 'rollingOut', detail: `runs ${running}, not ${image}` };
-  return ref.kind === 'Deployment' ? deploymentState(live as V1Deployment) : statefulSetState(live as V1StatefulSet);
+  const state = ref.kind === 'Deployment' ? deploymentState(live as V1Deployment) : statefulSetState(live as V1StatefulSet);
+  return withPodsNotReady(state, live, observed.pods);
+}
+
+/** An unavailable workload's detail, with the names of its pods (by its selector) that are not Ready. */
+function withPodsNotReady(state: WorkloadState, live: V1Deployment | V1StatefulSet, pods: readonly ObservedPod[] | undefined): WorkloadState {
+  const selector = Object.entries(live.spec?.selector.matchLabels ?? {});
+  if (state.state !== 'unavailable' || pods === undefined || selector.length === 0) return state;
+  const notReady = pods
+    .filter((pod) => !pod.ready && selector.every(([key, value]) => pod.labels[key] === value))
+    .map((pod) => pod.name)
+    .sort();
+  return notReady.length === 0 ? state : { state: 'unavailable', detail: `${state.detail} (not ready: ${notReady.join(', ')})` };
 }
 
 /** Whether the workload's controller has seen its latest spec: until it has, its status is about an older one. */
