@@ -43,6 +43,22 @@ describe('the simulated cluster (kube-controller-manager, kube-scheduler, KWOK)'
     assert.equal((await cluster.kubectl('get', 'pv', '-o', 'name')).trim().split('\n').length, 6);
   });
 
+  it('runs each controller as its own ServiceAccount, and the token controller fills a service-account token Secret', async () => {
+    const accounts = await cluster.kubectl('-n', 'kube-system', 'get', 'serviceaccounts', '-o', 'name');
+    for (const controller of ['deployment-controller', 'statefulset-controller', 'persistent-volume-binder']) {
+      assert.match(accounts, new RegExp(`serviceaccount/${controller}\n`));
+    }
+    await apply('token.json', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/service-account-token',
+      metadata: { name: 'default-token', namespace, annotations: { 'kubernetes.io/service-account.name': 'default' } },
+    });
+    const token = async (): Promise<boolean> =>
+      (await cluster.kubectl('-n', namespace, 'get', 'secret', 'default-token', '-o', 'jsonpath={.data.token}')).trim() !== '';
+    await waitUntil('the token controller to fill the Secret', token, null, 30_000);
+  });
+
   it('turns a Deployment into scheduled, Ready pods, and a StatefulSet claim into a bound volume on its pod’s node', async () => {
     await apply('workloads.json', {
       apiVersion: 'v1',
@@ -127,7 +143,7 @@ function statefulSet(namespace: string, name: string): object {
       replicas: 1,
       serviceName: name,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'registry.invalid/none:1' }] } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'registry.invalid/none:1' }], terminationGracePeriodSeconds: 0 } },
       volumeClaimTemplates: [
         { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: '1Gi' } } } },
       ],
