@@ -138,6 +138,28 @@ describe('the operator on a cluster that schedules pods, as the chart’s Servic
     await kube.kubectl('delete', '-f', file);
   });
 
+  it('single: every backend’s claim binds and the Hearth goes Ready; scaling a service changes its pods', async () => {
+    await applyExample(examples.single);
+    await eventually('globex Ready', () => isHearthReady('globex'), 180_000, 500);
+    const gatewayPods = async (): Promise<Pod[]> => (await pods('globex')).filter((pod) => pod.metadata.name.startsWith('globex-gateway-'));
+    assert.equal((await gatewayPods()).length, 2);
+    const claims = await getJson<{ items: { status: { phase: string } }[] }>('pvc', '-l', instanceSelector('globex'));
+    assert.ok(claims.items.length >= 2 && claims.items.every((claim) => claim.status.phase === 'Bound'), 'the backends’ claims bound');
+    for (const replicas of [3, 1]) {
+      await kubectl('patch', 'hearth', 'globex', '--type=merge', '-p', JSON.stringify({ spec: { services: { gateway: { replicas } } } }));
+      await eventually(
+        `${replicas} gateway pods, all Ready, and globex Ready`,
+        async () => {
+          const now = await gatewayPods();
+          return now.length === replicas && now.every(podReady) && (await isHearthReady('globex'));
+        },
+        120_000,
+        250,
+      );
+    }
+    await kubectl('delete', 'hearth', 'globex', '--wait=false');
+  });
+
   it('deletion: the Hearth’s pods go through the garbage collector, its claim stays', async () => {
     await kubectl('delete', 'hearth', 'acme', '--wait=false');
     await eventually('acme gone', async () => !(await exists('hearth', 'acme')), 60_000, 250);
