@@ -95,8 +95,9 @@ lint: deps
 	$(NODE) node_modules/eslint/bin/eslint.js .
 	$(NODE) node_modules/prettier/bin/prettier.cjs --check --log-level=warn .
 
-# Unit and integration tests beside the code; the backends' suites start real PostgreSQL, Redis and NATS.
-unit: deps test-deps kube-bins kwok-bin
+# Unit and integration tests beside the code; the backends' suites start real PostgreSQL, Redis and NATS,
+# and the operator's suite on the simulated cluster (operator-kwok.test.ts) installs the chart with helm.
+unit: deps test-deps kube-bins kwok-bin helm-bin
 	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'harness/src/**/*.test.ts' 'operator/src/**/*.test.ts' 'packages/*/src/**/*.test.ts' 'bench/**/*.test.ts' 'deploy/**/*.test.ts' 'scripts/**/*.test.ts' 'e2e/chaos/*.test.ts'
 
 # The end-to-end suite runs unchanged against each tier.
