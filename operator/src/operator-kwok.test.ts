@@ -38,7 +38,7 @@ interface Pod {
   status: { conditions?: { type: string; status: string }[] };
 }
 
-describe('the operator on a cluster that schedules pods, as the chart’s ServiceAccount', { timeout: 300_000 }, () => {
+describe('the operator on a cluster that schedules pods, as the chart’s ServiceAccount', { timeout: 600_000 }, () => {
   let kube: KubeCluster;
   let cluster: E2eCluster;
   let operator: Child | undefined;
