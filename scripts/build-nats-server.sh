@@ -22,17 +22,5 @@ if [ -x "$out/nats-server" ]; then
   exit 0
 fi
 [[ $version =~ ^v2\.[0-9]+\.[0-9]+$ ]] || fail "NATS_VERSION=$version is not a nats-server 2 release version like v2.15.3"
-find_go nats-server
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/hearth-nats-build-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-started=$(date +%s)
-say "building nats-server $version with $("$go" env GOVERSION) into ${out#"$root"/}"
-GOBIN="$work/bin" run_go "go install github.com/nats-io/nats-server/v2@$version" "$work" install -trimpath -ldflags "-s -w" "github.com/nats-io/nats-server/v2@$version"
-"$work/bin/nats-server" --version >/dev/null 2>&1 || fail "the built nats-server does not run"
-mkdir -p "$out"
-rm -f "$out/build.log"
-# A rename is atomic: the skip test above never sees a half-written binary.
-mv -f "$work/bin/nats-server" "$out/nats-server"
-say "built in $(($(date +%s) - started)) s: $("$out/nats-server" --version)"
+go_install_tool "github.com/nats-io/nats-server/v2@$version" nats-server nats-server
 echo "$out/nats-server"

@@ -20,17 +20,5 @@ if [ -x "$out/toxiproxy-server" ]; then
   exit 0
 fi
 [[ $version =~ ^v2\.[0-9]+\.[0-9]+$ ]] || fail "TOXIPROXY_VERSION=$version is not a toxiproxy 2 release version like v2.12.0"
-find_go toxiproxy-server
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/hearth-toxiproxy-build-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-started=$(date +%s)
-say "building toxiproxy-server $version with $("$go" env GOVERSION) into ${out#"$root"/}"
-GOBIN="$work/bin" run_go "go install github.com/Shopify/toxiproxy/v2/cmd/server@$version" "$work" install -trimpath -ldflags "-s -w" "github.com/Shopify/toxiproxy/v2/cmd/server@$version"
-"$work/bin/server" --version >/dev/null 2>&1 || fail "the built toxiproxy server does not run"
-mkdir -p "$out"
-rm -f "$out/build.log"
-# A rename is atomic: the skip test above never sees a half-written binary.
-mv -f "$work/bin/server" "$out/toxiproxy-server"
-say "built in $(($(date +%s) - started)) s: $("$out/toxiproxy-server" --version 2>&1 | head -n 1)"
+go_install_tool "github.com/Shopify/toxiproxy/v2/cmd/server@$version" server toxiproxy-server
 echo "$out/toxiproxy-server"

@@ -1,7 +1,7 @@
 # Sourced by the scripts that build a tool with Go (scripts/build-*.sh): the machines reach the Go
 # module proxy but no release downloads. Before sourcing, a script sets `me` (its name for
 # messages), `root` (the repository) and `out` (the tool's cache folder, .cache/<tool>/<version>).
-# Gives fail, say, find_go (sets `go`) and run_go.
+# Gives fail, say, find_go (sets `go`), run_go and go_install_tool.
 
 fail() {
   echo "$me: $*" >&2
@@ -34,4 +34,22 @@ run_go() {
   fi
   go_output=$(cat "$log")
   rm -f "$log"
+}
+
+# go_install_tool PACKAGE@VERSION BUILT NAME: `go install`s PACKAGE into a temporary GOBIN, checks
+# that the binary it makes (BUILT) runs (`--version`), and moves it to $out/NAME in one rename, so
+# a script's "already built" test never sees a half-written binary. Says what it built.
+go_install_tool() {
+  local package=$1 built=$2 name=$3 started
+  find_go "$name"
+  go_tool_work=$(mktemp -d "${TMPDIR:-/tmp}/hearth-$name-build-XXXXXX")
+  trap 'rm -rf "$go_tool_work"' EXIT
+  started=$(date +%s)
+  say "building $name ${package##*@} with $("$go" env GOVERSION) into ${out#"$root"/}"
+  GOBIN="$go_tool_work/bin" run_go "go install $package" "$go_tool_work" install -trimpath -ldflags "-s -w" "$package"
+  "$go_tool_work/bin/$built" --version >/dev/null 2>&1 || fail "the built $name does not run"
+  mkdir -p "$out"
+  rm -f "$out/build.log"
+  mv -f "$go_tool_work/bin/$built" "$out/$name"
+  say "built in $(($(date +%s) - started)) s: $("$out/$name" --version 2>&1 | head -n 1)"
 }
