@@ -128,6 +128,13 @@ bench: deps web test-deps
 	$(NODE) bench/run.ts
 	$(NODE) bench/readme.ts
 
+# The hearth image from the Dockerfile with buildah, over a base made with debootstrap (no Docker
+# engine, no registry to pull from), then started to check /readyz and its non-root user (root only;
+# docs/operator.md, Building the image).
+.PHONY: image
+image:
+	./scripts/build-image.sh
+
 clean:
 	rm -rf node_modules .tools services/web/dist
 
