@@ -34,11 +34,11 @@ const image = 'ghcr.io/hearth/hearth';
 
 interface Pod {
   metadata: { name: string; deletionTimestamp?: string };
-  spec: { containers: { image: string }[] };
+  spec: { containers: { image: string }[]; nodeName?: string };
   status: { conditions?: { type: string; status: string }[] };
 }
 
-describe('the operator on a cluster that schedules pods, as the chart’s ServiceAccount', { timeout: 600_000 }, () => {
+describe('the operator on a cluster that schedules pods, as the chart’s ServiceAccount', { timeout: 900_000 }, () => {
   let kube: KubeCluster;
   let cluster: E2eCluster;
   let operator: Child | undefined;
@@ -160,6 +160,66 @@ describe('the operator on a cluster that schedules pods, as the chart’s Servic
     await kubectl('delete', 'hearth', 'globex', '--wait=false');
   });
 
+  it('clustered: a node drain evicts the services’ pods one at a time per disruption budget, and completes', async () => {
+    await applyExample(examples.clustered);
+    // Four gateways on three nodes: one node holds two, which only the budget keeps from going together.
+    await kubectl('patch', 'hearth', 'umbrella', '--type=merge', '-p', JSON.stringify({ spec: { services: { gateway: { replicas: 4 } } } }));
+    const services = ['gateway', 'realtime', 'messaging'];
+    const servicePods = async (): Promise<Pod[]> =>
+      (await pods('umbrella')).filter((pod) => services.some((service) => pod.metadata.name.startsWith(`umbrella-${service}-`)));
+    const readyOf = (all: Pod[], service: string): number => all.filter((pod) => pod.metadata.name.startsWith(`umbrella-${service}-`) && podReady(pod)).length;
+    const replicas: Record<string, number> = { gateway: 4, realtime: 3, messaging: 2 };
+    await eventually(
+      'every service pod of umbrella Ready, with its disruption budget',
+      async () => {
+        const all = await servicePods();
+        const budgets = await getJson<{ items: unknown[] }>('pdb', '-l', instanceSelector('umbrella'));
+        return services.every((service) => readyOf(all, service) === replicas[service]) && budgets.items.length >= services.length;
+      },
+      180_000,
+      500,
+    );
+    // Watch the services while the node drains: a budget of maxUnavailable 1 leaves each at most one pod short.
+    let fewest: Record<string, number> = { ...replicas };
+    let draining = true;
+    const watching = (async () => {
+      while (draining) {
+        const all = await servicePods();
+        fewest = Object.fromEntries(services.map((service) => [service, Math.min(fewest[service] ?? 0, readyOf(all, service))]));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const node = await nodeWithMost(async () => (await servicePods()).filter((pod) => pod.metadata.name.startsWith('umbrella-gateway-')));
+    try {
+      await kube.kubectl(
+        'drain',
+        node,
+        '--ignore-daemonsets',
+        '--delete-emptydir-data',
+        `--pod-selector=app.kubernetes.io/instance=umbrella`,
+        '--timeout=180s',
+      );
+    } finally {
+      draining = false;
+      await watching;
+    }
+    for (const service of services) assert.ok((fewest[service] ?? 0) >= (replicas[service] ?? 0) - 1, `${service} fell to ${fewest[service]} Ready pods`);
+    await eventually(
+      'the services whole again, none on the drained node',
+      async () => {
+        const all = await servicePods();
+        const onNode = (
+          await getJson<{ items: { spec: { nodeName?: string }; metadata: { name: string } }[] }>('pods', '-l', instanceSelector('umbrella'))
+        ).items.filter((pod) => pod.spec.nodeName === node && services.some((service) => pod.metadata.name.startsWith(`umbrella-${service}-`)));
+        return onNode.length === 0 && services.every((service) => readyOf(all, service) === replicas[service]);
+      },
+      120_000,
+      500,
+    );
+    await kube.kubectl('uncordon', node);
+    await kubectl('delete', 'hearth', 'umbrella', '--wait=false');
+  });
+
   it('deletion: the Hearth’s pods go through the garbage collector, its claim stays', async () => {
     await kubectl('delete', 'hearth', 'acme', '--wait=false');
     await eventually('acme gone', async () => !(await exists('hearth', 'acme')), 60_000, 250);
@@ -167,6 +227,15 @@ describe('the operator on a cluster that schedules pods, as the chart’s Servic
     assert.ok(await exists('pvc', 'data-acme-0'));
   });
 });
+
+/** The node that runs the most of these pods; it must run at least two, or a drain of it tests no budget. */
+async function nodeWithMost(list: () => Promise<{ spec: { nodeName?: string } }[]>): Promise<string> {
+  const counts = new Map<string, number>();
+  for (const pod of await list()) if (pod.spec.nodeName !== undefined) counts.set(pod.spec.nodeName, (counts.get(pod.spec.nodeName) ?? 0) + 1);
+  const [node, count] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+  assert.ok(count >= 2, `no node runs two of these pods: ${JSON.stringify([...counts])}`);
+  return node;
+}
 
 /** Whether the StatefulSet has rolled out, every pod Ready, on the image. */
 function rolledOutOn(set: Item | undefined, wanted: string): boolean {
