@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HearthError, limitRate, SESSION_COOKIE, type Session, type SignedIn, type User } from '@hearth/core';
+import { HearthError, SESSION_COOKIE, type Session, type SignedIn, type User } from '@hearth/core';
 import { authenticateBot, bearerTokenOf, requireWithinBotScope } from './bot-auth.ts';
 import type { GatewayDeps } from './deps.ts';
 
@@ -67,9 +67,4 @@ export function setSessionCookie(reply: FastifyReply, deps: GatewayDeps, session
 
 export function clearSessionCookie(reply: FastifyReply, deps: GatewayDeps): void {
   reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.http.secureCookies });
-}
-
-/** Counts a request against a fixed-window limit and refuses it with 429 past the limit (core's limitRate). */
-export function enforceRateLimit(deps: GatewayDeps, key: string, perMinute: number): Promise<void> {
-  return limitRate(deps.ephemeral, key, perMinute);
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HearthError, observeWithTrace, requireMembership, requireRoom, requireVisibleMessage, type HearthMetrics } from '@hearth/core';
-import { enforceRateLimit, requireActor, requireSignedIn } from '../auth.ts';
+import { HearthError, observeWithTrace, requireMembership, requireRoom, requireVisibleMessage, type HearthMetrics, limitRate } from '@hearth/core';
+import { requireActor, requireSignedIn } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { MESSAGE_PAGE, boostBody, boostParams, editBody, messageParams, pageQuery, postBody, roomParams, searchQuery } from '../schemas.ts';
 import { commandMeta } from '../origin.ts';
@@ -55,7 +55,7 @@ export function registerMessageRoutes(app: FastifyInstance, deps: GatewayDeps): 
     { schema: { params: roomParams, body: postBody }, onResponse: postRecorder(deps.metrics) },
     async (request, reply) => {
       const user = requireActor(request);
-      await enforceRateLimit(deps, `post:${user.id}`, deps.limits.postsPerMinute);
+      await limitRate(deps.ephemeral, `post:${user.id}`, deps.limits.postsPerMinute);
       const message = await commands.send('message.post', { actorId: user.id, roomId: request.params.roomId, ...request.body }, commandMeta(request));
       return reply.code(201).send(message);
     },

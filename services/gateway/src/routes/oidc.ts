@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GATED, HearthError, isHearthError, type OidcConfig } from '@hearth/core';
+import { GATED, HearthError, isHearthError, type OidcConfig, limitRate } from '@hearth/core';
 import { recordAudit } from '../audit.ts';
-import { enforceRateLimit, setSessionCookie } from '../auth.ts';
+import { setSessionCookie } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { commandMeta } from '../origin.ts';
 import { profileFromClaims, roleFromGroups, safeReturnTo } from '../sso/claims.ts';
@@ -29,7 +29,7 @@ type CallbackRequest = FastifyRequest<{ Querystring: Record<string, string | und
 export function registerOidcRoutes(app: FastifyInstance, deps: GatewayDeps, oidc: Oidc): void {
   app.get<{ Querystring: { returnTo?: string } }>('/auth/oidc/start', { schema: { hide: true } }, async (request, reply) => {
     try {
-      await enforceRateLimit(deps, `signin:${request.ip}`, deps.limits.signInPerMinute);
+      await limitRate(deps.ephemeral, `signin:${request.ip}`, deps.limits.signInPerMinute);
       const pending = newPendingSignIn(safeReturnTo(request.query.returnTo));
       const url = await oidc.client.authorizationUrl(pending);
       await deps.ephemeral.set(pendingKey(pending.state), JSON.stringify(pending), PENDING_TTL_MS);

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HearthError, SESSION_COOKIE, decoyHash, hashPassword, verifyPassword, type Credentials, type User } from '@hearth/core';
+import { HearthError, SESSION_COOKIE, decoyHash, hashPassword, verifyPassword, type Credentials, type User, limitRate } from '@hearth/core';
 import { recordAudit } from '../audit.ts';
-import { clearSessionCookie, enforceRateLimit, requireSignedIn, setSessionCookie } from '../auth.ts';
+import { clearSessionCookie, requireSignedIn, setSessionCookie } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { joinBody, joinParams, setupBody, signInBody } from '../schemas.ts';
 import { commandMeta } from '../origin.ts';
@@ -21,7 +21,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: GatewayDeps): 
   });
 
   app.post<{ Body: SetupBody }>('/api/setup', { ...exempt, schema: { body: setupBody } }, async (request, reply) => {
-    await enforceRateLimit(deps, `signin:${request.ip}`, deps.limits.signInPerMinute);
+    await limitRate(deps.ephemeral, `signin:${request.ip}`, deps.limits.signInPerMinute);
     const { accountName, name, email, password } = request.body;
     const { user } = await deps.commands.send(
       'account.setup',
@@ -32,7 +32,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: GatewayDeps): 
   });
 
   app.post<{ Body: SignInBody }>('/api/session', { ...exempt, schema: { body: signInBody } }, async (request, reply) => {
-    await enforceRateLimit(deps, `signin:${request.ip}`, deps.limits.signInPerMinute);
+    await limitRate(deps.ephemeral, `signin:${request.ip}`, deps.limits.signInPerMinute);
     const user = await signInWithPassword(deps, request, request.body);
     return startSession(deps, { request, reply }, user, 'password');
   });
@@ -61,7 +61,7 @@ function registerJoinRoutes(app: FastifyInstance, deps: GatewayDeps): void {
     '/api/join/:joinCode',
     { ...exempt, schema: { params: joinParams, body: joinBody } },
     async (request, reply) => {
-      await enforceRateLimit(deps, `signin:${request.ip}`, deps.limits.signInPerMinute);
+      await limitRate(deps.ephemeral, `signin:${request.ip}`, deps.limits.signInPerMinute);
       requirePasswordsFor(deps, null);
       const { name, email, password } = request.body;
       const user = await deps.commands.send(
