@@ -404,6 +404,7 @@ describe('the hearth-operator chart', () => {
       postgres: 'mirror.acme.example/postgres:15.19',
       nats: `nats@sha256:${'a'.repeat(64)}`,
       redis: defaultBackendImages.redis,
+      cloudNativePG: defaultBackendImages.cloudNativePG,
     });
     assert.equal(clusterWide.httpPort, 8080);
     assert.equal(clusterWide.shutdownDeadlineMs, 30_000);

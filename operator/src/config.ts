@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import { leaderElectionTiming } from '@hearth/kube-runtime';
 import { defaultHearthImage, defaultHearthVersion, maxReplicasCeiling } from './api/index.ts';
-import { defaultBackendImages } from './tiers/index.ts';
+import { defaultBackendImages, type BackendImages } from './tiers/index.ts';
 
 export interface OperatorConfig {
   /** A kubeconfig file; undefined: in-cluster when running in a pod, else ~/.kube/config. */
@@ -32,7 +32,7 @@ export interface OperatorConfig {
   readonly shutdownDeadlineMs: number;
   readonly image: string;
   readonly version: string;
-  readonly backendImages: { readonly postgres: string; readonly nats: string; readonly redis: string };
+  readonly backendImages: BackendImages;
   /** The most replicas a Hearth may ask for in one workload; a spec above it is Failed (InvalidResource). */
   readonly maxReplicas: number;
 }
@@ -141,6 +141,7 @@ export function loadConfig(env: Env = process.env): OperatorConfig {
       postgres: text(env, 'HEARTH_OPERATOR_POSTGRES_IMAGE') ?? defaultBackendImages.postgres,
       nats: text(env, 'HEARTH_OPERATOR_NATS_IMAGE') ?? defaultBackendImages.nats,
       redis: text(env, 'HEARTH_OPERATOR_REDIS_IMAGE') ?? defaultBackendImages.redis,
+      cloudNativePG: text(env, 'HEARTH_OPERATOR_CLOUDNATIVEPG_IMAGE') ?? defaultBackendImages.cloudNativePG,
     },
   };
   return Object.freeze(config);

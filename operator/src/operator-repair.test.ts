@@ -324,6 +324,40 @@ describe('the operator keeps control of a Hearth edited by hand', { timeout: sui
       assert.ok(deleted.includes(expected), `${expected} in ${deleted.join('; ')}`);
   });
 
+  it('single → clustered where CloudNativePG is not installed: the migration waits, saying what to install, and the single tier goes on being reconciled', async () => {
+    await readyHearth(examples.single, 'hotel', 15);
+    // The example's standalone Redis is refused in the clustered tier; left unset it becomes Sentinels.
+    await kubectl(
+      'patch',
+      'hearth',
+      'hotel',
+      '--type=json',
+      '-p',
+      JSON.stringify([
+        { op: 'replace', path: '/spec/tier', value: 'clustered' },
+        { op: 'remove', path: '/spec/redis/mode' },
+      ]),
+    );
+    await eventually('hotel waiting for its new tier', async () => (await hearthOf('hotel')).status?.migration?.reason === 'TierNotAvailable', 30_000, 200);
+    const { status } = await hearthOf('hotel');
+    assert.deepEqual([status?.tier, status?.phase, status?.migration?.stage], ['single', 'Migrating', 'StartingBackends']);
+    assert.match(
+      status?.migration?.message ?? '',
+      /^the clustered tier cannot be built in this cluster yet: .*install CloudNativePG .*or set spec\.database\.external\.secretRef/,
+    );
+
+    // Still reconciled meanwhile: a deleted Service of the single tier comes back, a version change is rolled out.
+    await kubectl('delete', 'service', 'hotel-gateway');
+    await eventually('the gateway Service back', () => exists('service', 'hotel-gateway'), 20_000, 200);
+    await patchHearth('hotel', { version: '0.2.0' });
+    const onNewVersion = async (): Promise<boolean> =>
+      (await workloads('hotel'))
+        .filter((item) => item.kind === 'Deployment')
+        .every((item) => item.spec?.template?.spec?.containers?.[0]?.image?.endsWith(':0.2.0') === true);
+    await eventually('the single tier’s Deployments on 0.2.0', onNewVersion, 20_000, 200);
+    assert.equal((await hearthOf('hotel')).status?.migration?.reason, 'TierNotAvailable', 'and the migration still says why it waits');
+  });
+
   it('a tier two steps up (an earlier release let it change): the serving tier goes on being reconciled, nothing is copied, going back is allowed', async () => {
     // Stored as an earlier release could leave it: spec.tier clustered, status.tier embedded (the CRD refuses the change itself).
     const file = path.join(cluster.work, 'golf.json');

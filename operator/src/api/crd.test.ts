@@ -196,6 +196,9 @@ describe('the Hearth CRD on a real API server', () => {
         'misspelt-resource.yaml',
         'too-many-replicas.yaml',
         'oidc-http-issuer.yaml',
+        'files-not-available.yaml',
+        'search-off.yaml',
+        'bots-off.yaml',
       ])
         assert.ok(invalidFiles.includes(name), name);
     });

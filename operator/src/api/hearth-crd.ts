@@ -374,7 +374,11 @@ function backendImageField(what: string, path: string, defaultImage: string): Js
 
 function databaseField(): JsonSchema {
   return objectField('PostgreSQL for the single and clustered tiers.', {
-    image: backendImageField('PostgreSQL', 'spec.database.image', defaultBackendImages.postgres),
+    image: backendImageField(
+      'PostgreSQL',
+      'spec.database.image',
+      `${defaultBackendImages.postgres} (in the clustered tier, a CloudNativePG operand image: ${defaultBackendImages.cloudNativePG})`,
+    ),
     instances: replicasField(
       `PostgreSQL instances: one primary, the rest standbys (a CloudNativePG Cluster); 1 in the single tier, at least 2 in the clustered tier. ${byTier('databaseInstances')}`,
     ),

@@ -77,15 +77,24 @@ export interface BackendImages {
   readonly postgres: string;
   readonly nats: string;
   readonly redis: string;
+  /** The clustered tier's PostgreSQL: CloudNativePG runs only its own operand images, not the official one. */
+  readonly cloudNativePG: string;
 }
 
 /**
  * The official images, each pinned to the exact release the tests run: nats-server as
  * scripts/build-nats-server.sh builds it, and the PostgreSQL and Redis releases of Debian 12 the
- * harness starts (tiers/backend-images.test.ts holds the two together). No floating tag: a pod restarted
+ * harness starts (tiers/backend-images.test.ts holds the two together); CloudNativePG's image of the
+ * same PostgreSQL release, so that the clustered tier does not run whatever CloudNativePG's own
+ * default has become. No floating tag: a pod restarted
  * next year runs what was tested, not whatever `postgres:16` has become.
  */
-export const defaultBackendImages: BackendImages = Object.freeze({ postgres: 'postgres:15.18', nats: 'nats:2.15.3', redis: 'redis:7.0.15' });
+export const defaultBackendImages: BackendImages = Object.freeze({
+  postgres: 'postgres:15.18',
+  nats: 'nats:2.15.3',
+  redis: 'redis:7.0.15',
+  cloudNativePG: 'ghcr.io/cloudnative-pg/postgresql:15.18',
+});
 
 /** The most replicas (or instances) the CRD accepts for any workload; the operator may be set to allow fewer. */
 export const maxReplicasCeiling = 100;

@@ -79,7 +79,9 @@ async function observeMigration(ctx: ReconcileContext, hearth: Hearth, desired: 
   return {
     now: conditionTime(ctx.now()),
     retry,
-    backends: desired.migrationBackends === undefined ? undefined : readinessOf(desired.migrationBackends, workloads, desired.image),
+    backends: desired.migrationBackends.buildable
+      ? readinessOf(desired.migrationBackends.workloads, workloads, desired.image)
+      : { missing: desired.migrationBackends.missing.message },
     // Listed before they are built: those not built yet are missing from the Deployments observed, so not ready.
     services: readinessOf(desired.migrationServices, workloads, desired.image),
     job: live === undefined ? undefined : await observeJob(ctx, hearth, live),

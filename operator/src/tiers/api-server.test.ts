@@ -131,6 +131,10 @@ describe('the tiers’ objects on a real API server', () => {
       },
     },
     {
+      name: 'clustered with 2 PostgreSQL instances (a preferred synchronous standby) on an image of its own',
+      spec: { tier: 'clustered', database: { instances: 2, image: 'registry.acme.example/cloudnative-pg/postgresql:15.18' } },
+    },
+    {
       name: 'clustered on an external PostgreSQL and NATS',
       spec: { tier: 'clustered', database: { external: { secretRef: { name: 'pg' } } }, nats: { external: { secretRef: { name: 'nats' } } } },
     },

@@ -46,6 +46,11 @@ describe('the backend images the operator deploys', () => {
     assert.equal(tagOf(defaultBackendImages.redis).split('.').slice(0, 2).join('.'), tested.split('.').slice(0, 2).join('.'), `tests run Redis ${tested}`);
   });
 
+  it('cloudNativePG: CloudNativePG’s image of the same PostgreSQL release as the single tier’s', () => {
+    assert.equal(tagOf(defaultBackendImages.cloudNativePG), tagOf(defaultBackendImages.postgres));
+    assert.match(defaultBackendImages.cloudNativePG, /^ghcr\.io\/cloudnative-pg\/postgresql:/);
+  });
+
   it('every tag is an exact release, never a floating one', () => {
     for (const image of Object.values(defaultBackendImages)) assert.match(tagOf(image), /^\d+\.\d+\.\d+$|^\d+\.\d+$/, image);
     assert.match(tagOf(defaultBackendImages.nats), /^\d+\.\d+\.\d+$/);

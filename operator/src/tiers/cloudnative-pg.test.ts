@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HearthSpec } from '../api/index.ts';
 import { buildPostgresCluster, cloudNativePGEnv, cloudNativePGGroupVersion, postgresInstances } from './cloudnative-pg.ts';
+import { defaultTierContext, type TierContext } from './context.ts';
 import { envOf, hearthFixture } from './testing.ts';
 
 const clustered = (spec: HearthSpec = {}) => hearthFixture({ tier: 'clustered', ...spec });
 
 describe('buildPostgresCluster', () => {
   it('is a Cluster of CloudNativePG’s group, not owned by the Hearth (it owns the data)', () => {
-    const cluster = buildPostgresCluster(clustered());
+    const cluster = buildPostgresCluster(clustered(), defaultTierContext);
     assert.deepEqual(
       [cluster.apiVersion, cluster.kind, cluster.metadata.name, cluster.metadata.namespace],
       [cloudNativePGGroupVersion, 'Cluster', 'acme-postgres', 'chat'],
@@ -29,28 +30,30 @@ describe('buildPostgresCluster', () => {
     ];
     for (const { instances, want } of cases) {
       const hearth = clustered(instances === undefined ? {} : { database: { instances } });
-      const { spec } = buildPostgresCluster(hearth);
+      const { spec } = buildPostgresCluster(hearth, defaultTierContext);
       assert.deepEqual([spec.instances, spec.postgresql.synchronous.dataDurability], want, String(instances));
       assert.deepEqual([spec.postgresql.synchronous.method, spec.postgresql.synchronous.number], ['any', 1], String(instances));
       assert.equal(postgresInstances(hearth), want[0]);
     }
   });
 
-  it('takes the size, class and image from the spec, and leaves CloudNativePG its own image otherwise', () => {
-    const cases: { name: string; spec: HearthSpec; storage: unknown; imageName: string | undefined }[] = [
-      { name: 'defaults', spec: {}, storage: { size: '10Gi' }, imageName: undefined },
+  it('takes the size, class and image from the spec, else the operator’s pinned image, never CloudNativePG’s moving default', () => {
+    const mirror = { ...defaultTierContext, backendImages: { ...defaultTierContext.backendImages, cloudNativePG: 'mirror.acme.example/postgresql:15.18' } };
+    const cases: { name: string; spec: HearthSpec; ctx: TierContext; storage: unknown; imageName: string }[] = [
+      { name: 'defaults', spec: {}, ctx: defaultTierContext, storage: { size: '10Gi' }, imageName: 'ghcr.io/cloudnative-pg/postgresql:15.18' },
+      { name: 'the operator’s mirror', spec: {}, ctx: mirror, storage: { size: '10Gi' }, imageName: 'mirror.acme.example/postgresql:15.18' },
       {
         name: 'a size in bytes, a class, an image',
-        spec: { database: { storage: { size: 21474836480 }, image: 'ghcr.io/cloudnative-pg/postgresql:15.18' }, storage: { storageClassName: 'fast' } },
+        spec: { database: { storage: { size: 21474836480 }, image: 'registry.acme.example/postgresql:15.19' }, storage: { storageClassName: 'fast' } },
+        ctx: mirror,
         storage: { size: '21474836480', storageClass: 'fast' },
-        imageName: 'ghcr.io/cloudnative-pg/postgresql:15.18',
+        imageName: 'registry.acme.example/postgresql:15.19',
       },
     ];
-    for (const { name, spec, storage, imageName } of cases) {
-      const cluster = buildPostgresCluster(clustered(spec));
+    for (const { name, spec, ctx, storage, imageName } of cases) {
+      const cluster = buildPostgresCluster(clustered(spec), ctx);
       assert.deepEqual(cluster.spec.storage, storage, name);
       assert.equal(cluster.spec.imageName, imageName, name);
-      assert.equal('imageName' in cluster.spec, imageName !== undefined, `${name}: no imageName key without an image`);
     }
   });
 });

@@ -7,6 +7,7 @@
 import type { V1EnvVar } from '@kubernetes/client-node';
 import { tierDefaults, type Hearth } from '../api/index.ts';
 import { unownedMeta, type DesiredPostgresCluster } from './desired-object.ts';
+import { backendImage, type TierContext } from './context.ts';
 import { commonLabels } from './labels.ts';
 import { objectNames } from './names.ts';
 import { quantity, secretEnv, valueEnv } from './pod.ts';
@@ -26,19 +27,19 @@ export function postgresInstances(hearth: Hearth): number {
  * acknowledged. With 3 or more instances that is required (one standby may be down); with 2 it is
  * preferred, or the loss of the only standby would stop every write.
  */
-export function buildPostgresCluster(hearth: Hearth): DesiredPostgresCluster {
+export function buildPostgresCluster(hearth: Hearth, ctx: TierContext): DesiredPostgresCluster {
   const instance = hearth.metadata.name ?? '';
   const instances = postgresInstances(hearth);
   const storageClass = hearth.spec.storage?.storageClassName;
-  // CloudNativePG runs its own operand images; only a Hearth that names one overrides its default.
-  const image = hearth.spec.database?.image;
+  // Always named: left out, CloudNativePG would run its own default, which moves with its releases.
+  const image = backendImage(hearth, ctx, 'cloudNativePG');
   return {
     apiVersion: cloudNativePGGroupVersion,
     kind: 'Cluster',
     metadata: unownedMeta(hearth, objectNames(instance).backends.postgres, commonLabels(instance, 'postgres')),
     spec: {
       instances,
-      ...(image === undefined ? {} : { imageName: image }),
+      imageName: image,
       storage: { size: quantity(hearth.spec.database?.storage?.size ?? defaultPostgresStorageSize), ...(storageClass === undefined ? {} : { storageClass }) },
       bootstrap: { initdb: { database: postgresDatabase, owner: postgresUser } },
       postgresql: { synchronous: { method: 'any', number: 1, dataDurability: instances >= 3 ? 'required' : 'preferred' } },

@@ -84,15 +84,15 @@ describe('desiredClustered', () => {
 
   it('delegates PostgreSQL to a CloudNativePG Cluster the Hearth does not own, with a synchronous standby', () => {
     const cases: { name: string; spec: HearthSpec; want: unknown }[] = [
-      { name: 'defaults', spec: {}, want: [3, '10Gi', undefined, 'required', undefined] },
+      { name: 'defaults', spec: {}, want: [3, '10Gi', undefined, 'required', 'ghcr.io/cloudnative-pg/postgresql:15.18'] },
       {
         name: 'two instances, a class, a size and an image',
         spec: {
-          database: { instances: 2, storage: { size: '50Gi' }, image: 'ghcr.io/cloudnative-pg/postgresql:15.18' },
+          database: { instances: 2, storage: { size: '50Gi' }, image: 'registry.acme.example/postgresql:15.19' },
           storage: { storageClassName: 'fast' },
         },
         // With one standby, requiring it would stop every write while it is down.
-        want: [2, '50Gi', 'fast', 'preferred', 'ghcr.io/cloudnative-pg/postgresql:15.18'],
+        want: [2, '50Gi', 'fast', 'preferred', 'registry.acme.example/postgresql:15.19'],
       },
     ];
     for (const { name, spec, want } of cases) {

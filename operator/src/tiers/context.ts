@@ -29,7 +29,7 @@ export interface TierContext {
 
 /** The image of a bundled backend: the Hearth's own choice (spec.<backend>.image), else the operator's. */
 export function backendImage(hearth: Hearth, ctx: TierContext, backend: keyof BackendImages): string {
-  const spec = { postgres: hearth.spec.database, nats: hearth.spec.nats, redis: hearth.spec.redis }[backend];
+  const spec = { postgres: hearth.spec.database, nats: hearth.spec.nats, redis: hearth.spec.redis, cloudNativePG: hearth.spec.database }[backend];
   return spec?.image ?? ctx.backendImages[backend];
 }
 

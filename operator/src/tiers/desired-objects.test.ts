@@ -5,6 +5,7 @@ import { defaultTierContext } from './context.ts';
 import { desiredObjects, servingTier, type DesiredResult, type DesiredTier } from './desired-objects.ts';
 import type { DesiredObject } from './desired-object.ts';
 import { find, hearthFixture, kindsAndNames } from './testing.ts';
+import { databaseNotAvailable } from './errors.ts';
 
 const ctx = defaultTierContext;
 
@@ -140,7 +141,7 @@ describe('desiredObjects', () => {
     const result = built(desiredObjects(hearthFixture({ tier: 'clustered' }, {}, { tier: 'single' }), ctx));
     assert.equal(result.servingTier, 'single');
     assert.ok(result.workloads.every((ref) => ref.tier === 'single'));
-    assert.equal(result.migrationBackends, undefined);
+    assert.deepEqual(result.migrationBackends, { buildable: false, missing: databaseNotAvailable() });
   });
 
   it('single → clustered before the switch: only the clustered PostgreSQL comes up beside the single tier', () => {
@@ -152,7 +153,7 @@ describe('desiredObjects', () => {
       ['Cluster/acme-postgres'],
       'NATS, Redis and the services keep their single-tier shape until the switch',
     );
-    assert.deepEqual(result.migrationBackends, [{ kind: 'Cluster', name: 'acme-postgres', tier: 'clustered' }]);
+    assert.deepEqual(result.migrationBackends, { buildable: true, workloads: [{ kind: 'Cluster', name: 'acme-postgres', tier: 'clustered' }] });
     assert.deepEqual(result.migrationServices, [], 'the services keep their names: updated in place at the switch, nothing to start before it');
     assert.equal(find(result.objects, 'StatefulSet', 'acme-nats').spec?.replicas, 1);
     assert.equal(result.url, single.url);
@@ -175,10 +176,11 @@ describe('desiredObjects', () => {
       'StatefulSet/acme-postgres',
       'StatefulSet/acme-redis',
     ]);
-    assert.deepEqual(
-      result.migrationBackends?.map((ref) => ref.name),
-      ['acme-postgres', 'acme-nats', 'acme-redis'],
-    );
+    assert.deepEqual(result.migrationBackends.buildable ? result.migrationBackends.workloads.map((ref) => ref.name) : result.migrationBackends.missing, [
+      'acme-postgres',
+      'acme-nats',
+      'acme-redis',
+    ]);
     assert.deepEqual(
       result.migrationServices,
       ['acme-gateway', 'acme-realtime', 'acme-messaging'].map((name) => ({ kind: 'Deployment', name, tier: 'single' })),

@@ -32,10 +32,10 @@ export interface DesiredTier {
   /** The tier migration in effect, as these objects carry it out. */
   readonly migration: MigrationPhase;
   /**
-   * Before the switch: the new tier's backends, brought up beside the serving tier; undefined when
-   * the new tier cannot be built in this cluster (its prerequisite is missing).
+   * Before the switch: the new tier's backends, brought up beside the serving tier, or what the
+   * cluster lacks to build the new tier (its prerequisite), for the migration's status to say.
    */
-  readonly migrationBackends: readonly WorkloadRef[] | undefined;
+  readonly migrationBackends: MigrationBackends;
   /**
    * Before the switch: the new tier's service Deployments whose names the old tier does not use
    * (embedded → single), built once the copy is done (StartingServices), so that they are ready
@@ -49,6 +49,11 @@ export interface DesiredTier {
    */
   readonly oldStatefulSets: readonly string[];
 }
+
+export type MigrationBackends =
+  { readonly buildable: true; readonly workloads: readonly WorkloadRef[] } | { readonly buildable: false; readonly missing: TierError };
+
+const noMigrationBackends: MigrationBackends = { buildable: true, workloads: [] };
 
 /** Nothing can be built: apply nothing and prune nothing, so what serves keeps serving. */
 export interface DesiredFailure {
@@ -155,11 +160,12 @@ function migrationObjects(
 ): Pick<DesiredTier, 'migrationBackends' | 'migrationServices' | 'oldStatefulSets'> {
   const { hearth, ctx } = input;
   if (migration.kind === 'copying') return { ...addNewTier(input, migration, built), oldStatefulSets: [] };
-  if (migration.kind === 'switched') return { migrationBackends: [], migrationServices: [], oldStatefulSets: addOldTier(hearth, ctx, migration, built) };
+  if (migration.kind === 'switched')
+    return { migrationBackends: noMigrationBackends, migrationServices: [], oldStatefulSets: addOldTier(hearth, ctx, migration, built) };
   const last = hearth.status?.migration;
   const finished = migration.kind === 'none' && last?.stage === 'Succeeded' && last.to === askedTier(hearth);
   return {
-    migrationBackends: [],
+    migrationBackends: noMigrationBackends,
     migrationServices: [],
     oldStatefulSets: finished ? oldOnly(tierObjects(hearth, last.from, ctx, {}), built.objects, 'StatefulSet').map(nameOf) : [],
   };
@@ -179,7 +185,8 @@ function addNewTier(
   built: Built,
 ): Pick<DesiredTier, 'migrationBackends' | 'migrationServices'> {
   const { move } = migration;
-  if (prerequisiteOf(move.to, hearth, ctx) !== undefined) return { migrationBackends: undefined, migrationServices: [] };
+  const missing = prerequisiteOf(move.to, hearth, ctx);
+  if (missing !== undefined) return { migrationBackends: { buildable: false, missing }, migrationServices: [] };
   // Without the address Service: it is the old tier's Service, moved to the gateway at the switch.
   const next = tierObjects(hearth, move.to, ctx, {});
   const backends = newParts(next, built.objects, backendOf);
@@ -187,10 +194,10 @@ function addNewTier(
   built.objects.push(...backends, ...(migration.startServices ? services : []));
   const secrets = builders[move.to].secrets(withTier(hearth, move.to));
   built.secrets.push(...secrets.filter((secret) => !built.secrets.some((known) => known.name === secret.name)));
-  const migrationBackends = workloadsOf(backends, move.to);
+  const backendWorkloads = workloadsOf(backends, move.to);
   const migrationServices = workloadsOf(services, move.to);
-  built.workloads.push(...migrationBackends, ...(migration.startServices ? migrationServices : []));
-  return { migrationBackends, migrationServices };
+  built.workloads.push(...backendWorkloads, ...(migration.startServices ? migrationServices : []));
+  return { migrationBackends: { buildable: true, workloads: backendWorkloads }, migrationServices };
 }
 
 /**

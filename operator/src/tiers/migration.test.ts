@@ -131,8 +131,12 @@ describe('decideMigration', () => {
     {
       name: 'the new tier cannot be built here (no CloudNativePG): waits, saying so',
       hearth: migrating(undefined),
-      found: { backends: undefined },
-      want: { stage: 'StartingBackends', reason: 'TierNotAvailable' },
+      found: { backends: { missing: 'spec.tier clustered needs a highly available PostgreSQL: install CloudNativePG' } },
+      want: {
+        stage: 'StartingBackends',
+        reason: 'TierNotAvailable',
+        message: 'the single tier cannot be built in this cluster yet: spec.tier clustered needs a highly available PostgreSQL: install CloudNativePG',
+      },
       actions: [],
     },
     {

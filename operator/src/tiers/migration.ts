@@ -165,8 +165,8 @@ export interface MigrationFindings {
   readonly now: string;
   /** The retry annotation's value. */
   readonly retry: string | undefined;
-  /** Whether the new tier's backends are up, or why not; undefined when the new tier cannot be built here. */
-  readonly backends: Readiness | undefined;
+  /** Whether the new tier's backends are up, or why not; what is missing when the new tier cannot be built here. */
+  readonly backends: Readiness | { readonly missing: string };
   /**
    * Whether the new tier's services that the old tier does not run under the same names are up, or
    * why not (not created yet, before StartingServices builds them); ready when there are none.
@@ -271,9 +271,9 @@ const sameStoreMessage = 'both tiers use spec.database.external: there is no dat
 
 function startCopy(base: MigrationStatus, findings: MigrationFindings, cleanup: MigrationAction[]): MigrationDecision {
   const { backends } = findings;
-  if (backends === undefined)
+  if ('missing' in backends)
     return {
-      status: { ...base, reason: 'TierNotAvailable', message: `the ${base.to} tier cannot be built in this cluster yet (see the Ready condition)` },
+      status: { ...base, reason: 'TierNotAvailable', message: `the ${base.to} tier cannot be built in this cluster yet: ${backends.missing}` },
       actions: cleanup,
     };
   if (!backends.ready) return { status: { ...base, reason: 'WaitingForBackends', message: backends.detail }, actions: cleanup };

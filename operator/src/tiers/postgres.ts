@@ -31,7 +31,7 @@ function isDelegated(hearth: Hearth): boolean {
 
 export function desiredPostgres(hearth: Hearth, ctx: TierContext): DesiredObject[] {
   if (hearth.spec.database?.external !== undefined) return [];
-  if (isDelegated(hearth)) return [buildPostgresCluster(hearth)];
+  if (isDelegated(hearth)) return [buildPostgresCluster(hearth, ctx)];
   const instance = hearth.metadata.name ?? '';
   const ready = execProbe(['pg_isready', '--host=127.0.0.1', `--port=${postgresPort.port}`, `--username=${postgresUser}`, `--dbname=${postgresDatabase}`], {
     periodSeconds: 5,
