@@ -120,6 +120,10 @@ function controllerManagerArgs(controlPlane: ControlPlane): string[] {
     // Each controller acts as its own service account (system:serviceaccount:kube-system:<controller>),
     // with the RBAC roles kube-apiserver bootstraps for it, as on a kubeadm cluster.
     '--use-service-account-credentials',
+    // KWOK renews the nodes' leases, but on a loaded test machine a renewal can be late; past the
+    // default 50 s the node would go NotReady and its pods Ready=False, which KWOK never sets back
+    // (its stages make a pod Ready once). A simulated node fails only when a test makes it fail.
+    '--node-monitor-grace-period=10m',
     `--service-account-private-key-file=${controlPlane.serviceAccountKeyPath}`,
     `--root-ca-file=${controlPlane.caPath}`,
     '--profiling=false',

@@ -673,6 +673,7 @@ function statusField(): JsonSchema {
     phase: enumField('Summary of the state.', hearthPhases),
     tier: enumField('The tier that is serving now (during a migration, the old one).', hearthTiers),
     version: stringField('The Hearth release that is serving now.'),
+    newestVersion: stringField('The newest semantic version this Hearth has served; spec.version may not go below it.'),
     url: stringField('Where people reach Hearth.'),
     observedGeneration: integerField('metadata.generation of the spec the status was derived from.', { format: 'int64', minimum: 0 }),
     migration: migrationStatusField(),

@@ -83,6 +83,7 @@ export const completeHearthStatus: Complete<HearthStatus> = {
   phase: 'Ready',
   tier: 'clustered',
   version: '0.1.0',
+  newestVersion: '0.1.0',
   url: 'https://chat.acme.example',
   observedGeneration: 3,
   conditions: [ready],

@@ -270,6 +270,11 @@ export interface HearthStatus {
   phase?: HearthPhase;
   tier?: HearthTier;
   version?: string;
+  /**
+   * The newest semantic version this Hearth has served: spec.version may not go below it, not
+   * even by way of a tag that is no version (0.3.0 → nightly → 0.1.0).
+   */
+  newestVersion?: string;
   url?: string;
   observedGeneration?: number;
   conditions?: Condition[];

@@ -45,27 +45,35 @@ async function ensureObjectApplied(ctx: ReconcileContext, object: DesiredObject)
 }
 
 /**
- * Server-side apply merges list entries by key, so an entry someone else added can make the merged
- * object invalid: a hand edit that moved the Service's port `http` to 8081 leaves their 8081 and our
- * 80 under one name, and every apply is refused (422, duplicate name). Forcing does not help, since
- * their entry has another key. So on a 422 the lists are taken back whole, by a merge patch of our
- * spec (a merge patch replaces lists), and the apply is made again. If the spec itself is what the
- * API server refuses, the merge patch is refused too and changes nothing; the first error is thrown.
+ * Server-side apply merges list entries by key, so an entry someone else added stays, being theirs:
+ * an env var set by hand (`kubectl set env`), or a Service port `http` moved to 8081 by a hand
+ * edit, which leaves their 8081 and our 80 under one name and every apply refused (422, duplicate
+ * name). Forcing does not help, since their entry has another key. So when an apply is refused
+ * with a 422, or leaves the object still unlike ours (which would re-apply it on every reconcile),
+ * the lists are taken back whole, by a merge patch of our spec (a merge patch replaces lists). If
+ * the spec itself is what the API server refuses, the merge patch is refused too and changes
+ * nothing; the first error is thrown.
  */
 async function applyTakingListsBack(ctx: ReconcileContext, stamped: DesiredObject, exists: boolean): Promise<void> {
   const path = pathOf(stamped.kind, stamped.metadata.namespace, stamped.metadata.name);
+  const takeListsBack = async (why: string): Promise<void> => {
+    await ctx.client.mergePatch(path, { spec: (stamped as { spec: unknown }).spec });
+    ctx.log?.('took lists back', { kind: stamped.kind, namespace: stamped.metadata.namespace, name: stamped.metadata.name, why });
+  };
+  let applied: KubeObject;
   try {
-    await ctx.client.apply(path, stamped);
+    applied = await ctx.client.apply(path, stamped);
   } catch (error) {
     if (!exists || !(error instanceof KubeApiError) || error.status !== 422 || !('spec' in stamped)) throw error;
-    try {
-      await ctx.client.mergePatch(path, { spec: stamped.spec });
-    } catch {
+    await takeListsBack(error.message).catch(() => {
       throw error;
-    }
-    ctx.log?.('took lists back', { kind: stamped.kind, namespace: stamped.metadata.namespace, name: stamped.metadata.name, refusal: error.message });
+    });
     await ctx.client.apply(path, stamped);
+    return;
   }
+  // Only the spec's lists can be taken back so; a difference elsewhere is left for the next reconcile to see.
+  const left = firstDifference(stamped, applied);
+  if ('spec' in stamped && left?.startsWith('.spec') === true) await takeListsBack(`entries of others left at ${left}`);
 }
 
 export async function liveObject(ctx: ReconcileContext, kind: OwnedKindName, namespace: string, name: string): Promise<KubeObject | undefined> {

@@ -92,7 +92,26 @@ export const deletionSteps: readonly ReconcileStep<HearthReconcile>[] = [finaliz
 export async function reconcileHearth(ctx: ReconcileContext, found: Hearth, signal: AbortSignal): Promise<ReconcileResult> {
   const state: HearthReconcile = { ctx, hearth: found, desired: undefined, objects: undefined, monitoring: undefined, migration: undefined };
   const steps = found.metadata.deletionTimestamp === undefined ? hearthSteps : deletionSteps;
-  return toReconcileResult(await runSteps(state, steps, signal));
+  try {
+    return toReconcileResult(await runSteps(state, steps, signal));
+  } catch (error) {
+    await reportFailedStep(state, error);
+    throw error;
+  }
+}
+
+/**
+ * Any step that failed once the spec built (applying the objects, a migration's Job, monitoring,
+ * the backup schedule, the status itself) is said on the Hearth: a condition with the API
+ * server's words and a Warning when it changes. Then it is thrown: the controller retries with
+ * back-off, and a new spec wakes it at once. A conflict is not a problem: the cache was behind.
+ */
+async function reportFailedStep({ ctx, hearth, desired, objects }: HearthReconcile, error: unknown): Promise<void> {
+  const problem = problemOf(error);
+  if (desired === undefined || problem === undefined) return;
+  await reportStatus(ctx, hearth, { desired, problem: objects?.problem ?? problem, storage: objects?.storage }).catch((statusError: unknown) =>
+    ctx.log?.('status not written', { error: String(statusError) }),
+  );
 }
 
 /** The finalizer first: an object created before it is there could outlive a quick delete. */
@@ -140,16 +159,7 @@ async function ensureMigrationStep(state: HearthReconcile): Promise<StepResult> 
 
 async function ensureObjectsStep(state: HearthReconcile): Promise<StepResult> {
   const { ctx, hearth } = state;
-  const desired = needed(state.desired, 'desired');
-  try {
-    state.objects = await ensureObjects(ctx, hearth, desired);
-  } catch (error) {
-    const problem = problemOf(error);
-    if (problem === undefined) throw error;
-    // Said on the Hearth, then thrown: the controller retries with back-off, and a new spec wakes it at once.
-    await reportStatus(ctx, hearth, { desired, problem }).catch((statusError: unknown) => ctx.log?.('status not written', { error: String(statusError) }));
-    throw error;
-  }
+  state.objects = await ensureObjects(ctx, hearth, needed(state.desired, 'desired'));
   return proceed;
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Hearth, HearthSpec } from '../api/index.ts';
+import type { Hearth, HearthSpec, HearthStatus } from '../api/index.ts';
 import { defaultTierContext } from './context.ts';
 import { desiredObjects, servingTier, type DesiredResult, type DesiredTier } from './desired-objects.ts';
 import type { DesiredObject } from './desired-object.ts';
@@ -134,6 +134,25 @@ describe('desiredObjects', () => {
     ];
     for (const { spec, status, want } of cases) {
       assert.equal(servingTier(hearthFixture({ tier: spec }, {}, status === undefined ? undefined : { tier: status })), want, `${spec} over ${status}`);
+    }
+  });
+
+  it('refuses a spec.version older than the newest release served, even by way of a tag that is none', () => {
+    const cases: { name: string; version: string; status: HearthStatus; refused: boolean }[] = [
+      { name: 'an upgrade', version: '0.3.0', status: { version: '0.2.0', newestVersion: '0.2.0' }, refused: false },
+      { name: 'the same release', version: 'v0.2', status: { version: '0.2.0' }, refused: false },
+      { name: 'back past a tag that is none', version: '0.1.0', status: { version: 'nightly', newestVersion: '0.3.0' }, refused: true },
+      { name: 'below what serves (an earlier release’s status)', version: '0.1.0', status: { version: '0.2.0' }, refused: true },
+      { name: 'to a tag that is none', version: 'nightly', status: { version: '0.3.0', newestVersion: '0.3.0' }, refused: false },
+      { name: 'nothing served yet', version: '0.1.0', status: {}, refused: false },
+    ];
+    for (const { name, version, status, refused } of cases) {
+      const result = desiredObjects(hearthFixture({ version }, {}, status), ctx);
+      assert.equal(!result.ok, refused, name);
+      if (!result.ok) {
+        assert.equal(result.error.code, 'InvalidResource', name);
+        assert.match(result.error.message, /^spec\.version 0\.1\.0 is older than 0\.[23]\.0, the newest release this Hearth has served/, name);
+      }
     }
   });
 

@@ -1,5 +1,5 @@
 // Everything a Hearth needs, for whichever tier it asks for: the entry point of the builders.
-import type { Hearth, HearthTier } from '../api/index.ts';
+import { compareSemver, newestOf, parseSemver, type Hearth, type HearthTier } from '../api/index.ts';
 import { hearthImage, hearthVersion, type TierContext } from './context.ts';
 import { objectMeta, workloadsOf, type DesiredKind, type DesiredObject, type DesiredService, type WorkloadRef } from './desired-object.ts';
 import { desiredEmbedded, embeddedSecrets, embeddedUrl } from './embedded.ts';
@@ -107,7 +107,7 @@ const applyOrder: readonly DesiredKind[] = [
 ];
 
 export function desiredObjects(hearth: Hearth, ctx: TierContext, options: DesiredOptions = {}): DesiredResult {
-  const invalid = checkIdentity(hearth) ?? checkReplicas(hearth, ctx.maxReplicas);
+  const invalid = checkIdentity(hearth) ?? checkReplicas(hearth, ctx.maxReplicas) ?? checkNoDowngrade(hearth, ctx);
   if (invalid !== undefined) return { ok: false, error: invalid };
   const tier = askedTier(hearth);
   const migration = migrationPhase(hearth);
@@ -258,6 +258,21 @@ function buildAddressService(hearth: Hearth, ctx: TierContext): DesiredService {
 
 function prerequisiteOf(tier: HearthTier, hearth: Hearth, ctx: TierContext): TierError | undefined {
   return tier === 'clustered' ? clusteredPrerequisite(hearth, ctx) : undefined;
+}
+
+/**
+ * The CRD refuses a step back from one release to an older one, but cannot see through a tag that
+ * is none (0.3.0 → nightly → 0.1.0): the newest release that served is the floor, as the database
+ * has been migrated to it.
+ */
+function checkNoDowngrade(hearth: Hearth, ctx: TierContext): TierError | undefined {
+  const newest = newestOf(hearth.status?.newestVersion, hearth.status?.version);
+  const asked = hearthVersion(hearth, ctx);
+  const [floor, wanted] = [newest === undefined ? undefined : parseSemver(newest), parseSemver(asked)];
+  if (floor === undefined || wanted === undefined || compareSemver(wanted, floor) >= 0) return undefined;
+  return invalidResource(
+    `spec.version ${asked} is older than ${newest ?? ''}, the newest release this Hearth has served: schema migrations are not reversible; set spec.version to ${newest ?? ''} or newer, or restore a backup into a new Hearth of ${asked} (docs/operator.md#upgrade)`,
+  );
 }
 
 /** The CRD caps every count at 100; the operator may be set to allow fewer (HEARTH_OPERATOR_MAX_REPLICAS). */

@@ -227,6 +227,22 @@ describe('deriveStatus', () => {
     });
   }
 
+  it('status.newestVersion: the newest release served, kept through a tag that is none and past an older one', () => {
+    const cases: { name: string; version: string; status: HearthStatus; want: [string | undefined, string | undefined] }[] = [
+      { name: 'first served', version: '0.1.0', status: {}, want: ['0.1.0', '0.1.0'] },
+      { name: 'an upgrade served', version: '0.3.0', status: { version: '0.2.0', newestVersion: '0.2.0' }, want: ['0.3.0', '0.3.0'] },
+      { name: 'a tag that is none', version: 'nightly', status: { version: '0.3.0', newestVersion: '0.3.0' }, want: ['nightly', '0.3.0'] },
+      { name: 'written by an earlier release, without it', version: '0.2.0', status: { version: '0.2.0' }, want: ['0.2.0', '0.2.0'] },
+    ];
+    for (const { name, version, status: previous, want } of cases) {
+      const hearth = hearthFixture({ version }, { generation: 1 }, previous);
+      const desired = desiredObjects(hearth, defaultTierContext);
+      assert.ok(desired.ok, name);
+      const status = deriveStatus(hearth, { desired, workloads: readyWorkloads(desired), now: NOW });
+      assert.deepEqual([status.version, status.newestVersion], want, name);
+    }
+  });
+
   it('a clustered Hearth with no PostgreSQL to run on: Pending, Ready=False saying what to install or set', () => {
     const hearth = hearthFixture({ tier: 'clustered' }, { generation: 4 });
     const status = deriveStatus(hearth, { desired: desiredObjects(hearth, defaultTierContext), workloads: { statefulSets: [], deployments: [] }, now: NOW });

@@ -1,7 +1,7 @@
 // The status of a Hearth, derived from what the API server holds for its workloads. Pure: the
 // reconcile passes the time in, and writes the result only when isStatusEqual says it changed.
 import type { V1Container, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
-import type { Condition, Hearth, HearthPhase, HearthStatus, HearthTier, MigrationStatus } from '../api/index.ts';
+import { newestOf, type Condition, type Hearth, type HearthPhase, type HearthStatus, type HearthTier, type MigrationStatus } from '../api/index.ts';
 import type { WorkloadRef } from './desired-object.ts';
 import type { DesiredFailure, DesiredResult, DesiredTier } from './desired-objects.ts';
 import { phaseOfError, type TierError } from './errors.ts';
@@ -96,7 +96,7 @@ function migrationConditions(desired: DesiredTier, migration: MigrationStatus | 
   return [{ type: 'MigrationFailed', status: 'True', reason: migration.reason ?? 'CopyFailed', message: migration.message ?? '' }];
 }
 
-type ServingFields = Pick<HearthStatus, 'tier' | 'version' | 'url'>;
+type ServingFields = Pick<HearthStatus, 'tier' | 'version' | 'newestVersion' | 'url'>;
 type StatusFields = ServingFields & Pick<HearthStatus, 'observedGeneration'>;
 
 /**
@@ -105,8 +105,9 @@ type StatusFields = ServingFields & Pick<HearthStatus, 'observedGeneration'>;
  */
 function servingFields(hearth: Hearth, { desired, workloads }: Observed): { [K in keyof ServingFields]-?: ServingFields[K] | undefined } {
   const previous = hearth.status;
-  if (!desired.ok) return { tier: previous?.tier, version: previous?.version, url: previous?.url };
-  return { tier: desired.servingTier, version: servingReady(desired, workloads) ? desired.version : previous?.version, url: desired.url };
+  if (!desired.ok) return { tier: previous?.tier, version: previous?.version, newestVersion: previous?.newestVersion, url: previous?.url };
+  const version = servingReady(desired, workloads) ? desired.version : previous?.version;
+  return { tier: desired.servingTier, version, newestVersion: newestOf(previous?.newestVersion, version), url: desired.url };
 }
 
 /** The fields that have a value: an optional field of the status is absent, never undefined. */
