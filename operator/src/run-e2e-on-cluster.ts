@@ -17,7 +17,7 @@ import { e2eNamespaceLabel } from './e2e-cluster.ts';
 
 const exec = promisify(execFile);
 const here = import.meta.dirname;
-const suites = ['operator.test.ts', 'operator-recovery.test.ts', 'operator-repair.test.ts'].map((file) => path.join(here, file));
+const suites = ['operator.test.ts', 'operator-recovery.test.ts', 'operator-repair.test.ts', 'operator-secrets.test.ts'].map((file) => path.join(here, file));
 /** What only the test control plane can do; everything else must pass on a cluster. */
 const controlPlaneOnly = [/^kube-apiserver restarts mid-watch/, /^410 Gone/, /^a storage change the volumes cannot take/];
 
@@ -75,7 +75,7 @@ try {
   assert.ok(outcome.passed.length >= 8, `passed: ${outcome.passed.join('; ')}`);
 
   // The suites worked here, one namespace each, and deleted it: the namespace controller removes them, pods and all.
-  assert.deepEqual([...seen.values()].sort(), ['operator', 'recovery', 'repair']);
+  assert.deepEqual([...seen.values()].sort(), ['operator', 'recovery', 'repair', 'secrets']);
   const left = async (): Promise<boolean> => (await runNamespaces()).size === 0;
   for (let tries = 0; !(await left()); tries += 1) {
     assert.ok(tries < 120, `the suites' namespaces still there after 2 min: ${[...(await runNamespaces()).keys()].join(', ')}`);
