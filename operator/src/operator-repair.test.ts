@@ -11,7 +11,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { freePort, type Child } from '@hearth/harness';
 import type { Condition, Hearth } from './api/index.ts';
 import { e2eTarget, startE2eCluster, suiteTimeoutMs, type E2eCluster } from './e2e-cluster.ts';
-import { examples, operatorTestKit, type Item } from './operator-test-support.ts';
+import { examples, operatorTestKit, writtenVersion, type Item } from './operator-test-support.ts';
 import { eventually } from '@hearth/kube-runtime/testing';
 
 interface KubeEvent {
@@ -42,6 +42,7 @@ describe('the operator keeps control of a Hearth edited by hand', { timeout: sui
     const before = await attempts();
     await eventually(`${count} more reconciles`, async () => (await attempts()) >= before + count, 40_000, 200);
   };
+  const written = (item: Item): string => writtenVersion(item, cluster.workloadControllers);
   /** The latest spec observed: status.observedGeneration caught up with metadata.generation. */
   const observed = async (name: string): Promise<boolean> => {
     const hearth = await hearthOf(name);
@@ -142,10 +143,10 @@ describe('the operator keeps control of a Hearth edited by hand', { timeout: sui
     await eventually('AUDIT_EXTRA taken out', async () => !(await env()).includes('AUDIT_EXTRA'), 20_000, 200);
     await markReady('alpha');
     await eventually('alpha Ready', () => isHearthReady('alpha'), 20_000, 200);
-    const version = (await getJson<Item>('statefulset', 'alpha')).metadata.resourceVersion;
+    const version = written(await getJson<Item>('statefulset', 'alpha'));
     const applies = await metric(/^hearth_operator_apply_total\{.*result="updated"/);
     await moreReconciles(4);
-    assert.equal((await getJson<Item>('statefulset', 'alpha')).metadata.resourceVersion, version, 'the StatefulSet not written again');
+    assert.equal(written(await getJson<Item>('statefulset', 'alpha')), version, 'the StatefulSet not written again');
     assert.equal(await metric(/^hearth_operator_apply_total\{.*result="updated"/), applies, 'no apply sent');
   });
 
@@ -254,14 +255,11 @@ describe('the operator keeps control of a Hearth edited by hand', { timeout: sui
     await eventually('bravo Ready', () => isHearthReady('bravo'), 20_000, 200);
     const updated = async (): Promise<number> =>
       (await eventsOf('bravo')).filter((event) => event.reason === 'Updated').reduce((sum, event) => sum + (event.count ?? 1), 0);
-    const before = { updated: await updated(), versions: (await workloads('bravo')).map((item) => item.metadata.resourceVersion) };
+    const before = { updated: await updated(), versions: (await workloads('bravo')).map(written) };
     const applies = await metric(/^hearth_operator_apply_total\{.*result="updated"/);
     await moreReconciles(4);
     assert.equal(await updated(), before.updated, 'no Updated event');
-    assert.deepEqual(
-      (await workloads('bravo')).map((item) => item.metadata.resourceVersion),
-      before.versions,
-    );
+    assert.deepEqual((await workloads('bravo')).map(written), before.versions);
     assert.equal(await metric(/^hearth_operator_apply_total\{.*result="updated"/), applies, 'no apply sent');
   });
 

@@ -72,6 +72,15 @@ function isStatefulSetRolledOut(status: WorkloadStatus, want: number): boolean {
   return (status.updatedReplicas ?? 0) >= want && (status.readyReplicas ?? 0) >= want && status.currentRevision === status.updateRevision;
 }
 
+/**
+ * What a write by the operator would change: the resourceVersion where no controller runs; where
+ * workload controllers run they write the workloads' status (and an ingress controller the
+ * Ingress's), moving it all the time, so there the spec's generation stands for it.
+ */
+export function writtenVersion(item: Item, workloadControllers: boolean): string {
+  return workloadControllers ? String(item.metadata.generation ?? item.metadata.resourceVersion) : item.metadata.resourceVersion;
+}
+
 /** What the StatefulSet or Deployment controller and kubelet would report once every pod of `item` is up. */
 export function rolledOutStatus(item: Item): WorkloadStatus {
   const replicas = item.spec?.replicas ?? 1;

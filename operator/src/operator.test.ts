@@ -12,7 +12,7 @@ import { freePort, startChild, type Child } from '@hearth/harness';
 import type { Condition, Hearth } from './api/index.ts';
 import { repoRoot } from './api/generate.ts';
 import { e2eTarget, startE2eCluster, suiteTimeoutMs, type E2eCluster } from './e2e-cluster.ts';
-import { examples, isRolledOut, operatorTestKit, type Item } from './operator-test-support.ts';
+import { examples, isRolledOut, operatorTestKit, writtenVersion, type Item } from './operator-test-support.ts';
 import { eventually } from '@hearth/kube-runtime/testing';
 
 /** The issue's steady-state window: a minute of resyncs every 5 s. */
@@ -42,17 +42,9 @@ describe('the operator against a real API server', { timeout: suiteTimeoutMs(e2e
     () => cluster,
     () => metricsPort,
   );
-  /**
-   * What a write would change. Where workload controllers run they write the workloads' status
-   * (and an ingress controller the Ingress's), so there a spec's generation stands for it.
-   */
+  /** What a write would change, by object (writtenVersion). */
   const versions = (items: readonly Item[]): Record<string, string> =>
-    Object.fromEntries(
-      items.map((item) => [
-        `${item.kind}/${item.metadata.name}`,
-        cluster.workloadControllers ? String(item.metadata.generation ?? item.metadata.resourceVersion) : item.metadata.resourceVersion,
-      ]),
-    );
+    Object.fromEntries(items.map((item) => [`${item.kind}/${item.metadata.name}`, writtenVersion(item, cluster.workloadControllers)]));
 
   const startOperator = async (identity: string, port: number): Promise<Child> => {
     const child = startChild(process.execPath, [path.join(repoRoot, 'operator', 'src', 'main.ts')], {
