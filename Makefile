@@ -140,6 +140,6 @@ clean:
 
 # The operator's end-to-end suites in their existing-cluster mode (HEARTH_E2E_KUBECONFIG; docs/operator.md,
 # Testing against a cluster), pointed at the simulated cluster (controllers, scheduler, KWOK's nodes), so that
-# real controllers make and roll the pods and no test writes their status (~5 min).
+# real controllers make and roll the pods and no test writes their status (~6 min).
 operator-e2e-cluster: deps kube-bins kwok-bin
 	$(NODE) operator/src/run-e2e-on-cluster.ts
