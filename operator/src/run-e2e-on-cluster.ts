@@ -13,6 +13,7 @@ import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 import { promisify } from 'node:util';
 import { startKubeCluster } from '@hearth/harness';
+import { eventually } from '@hearth/kube-runtime/testing';
 import { e2eNamespaceLabel } from './e2e-cluster.ts';
 
 const exec = promisify(execFile);
@@ -76,11 +77,7 @@ try {
 
   // The suites worked here, one namespace each, and deleted it: the namespace controller removes them, pods and all.
   assert.deepEqual([...seen.values()].sort(), ['operator', 'recovery', 'repair', 'secrets']);
-  const left = async (): Promise<boolean> => (await runNamespaces()).size === 0;
-  for (let tries = 0; !(await left()); tries += 1) {
-    assert.ok(tries < 120, `the suites' namespaces still there after 2 min: ${[...(await runNamespaces()).keys()].join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
+  await eventually('the suites’ namespaces removed', async () => (await runNamespaces()).size === 0, 120_000, 1_000);
   assert.equal((await kubectl('get', 'hearths', '--all-namespaces', '-o', 'name')).trim(), '', 'no Hearth left');
   process.stdout.write(`\noperator e2e on a cluster that schedules pods: ${outcome.passed.length} passed, ${outcome.skipped.length} skipped as expected\n`);
 } finally {

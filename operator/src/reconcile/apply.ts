@@ -73,7 +73,7 @@ async function applyTakingListsBack(ctx: ReconcileContext, stamped: DesiredObjec
   }
   // Only the spec's lists can be taken back so; a difference elsewhere is left for the next reconcile to see.
   const left = firstDifference(stamped, applied);
-  if ('spec' in stamped && left?.startsWith('.spec') === true) await takeListsBack(`entries of others left at ${left}`);
+  if (left?.startsWith('.spec') === true) await takeListsBack(`entries of others left at ${left}`);
 }
 
 export async function liveObject(ctx: ReconcileContext, kind: OwnedKindName, namespace: string, name: string): Promise<KubeObject | undefined> {

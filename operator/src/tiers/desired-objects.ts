@@ -266,12 +266,13 @@ function prerequisiteOf(tier: HearthTier, hearth: Hearth, ctx: TierContext): Tie
  * has been migrated to it.
  */
 function checkNoDowngrade(hearth: Hearth, ctx: TierContext): TierError | undefined {
+  // newestOf gives a semantic version or nothing, so `floor` is one whenever `newest` is.
   const newest = newestOf(hearth.status?.newestVersion, hearth.status?.version);
   const asked = hearthVersion(hearth, ctx);
-  const [floor, wanted] = [newest === undefined ? undefined : parseSemver(newest), parseSemver(asked)];
+  const [floor, wanted] = [parseSemver(newest ?? ''), parseSemver(asked)];
   if (floor === undefined || wanted === undefined || compareSemver(wanted, floor) >= 0) return undefined;
   return invalidResource(
-    `spec.version ${asked} is older than ${newest ?? ''}, the newest release this Hearth has served: schema migrations are not reversible; set spec.version to ${newest ?? ''} or newer, or restore a backup into a new Hearth of ${asked} (docs/operator.md#upgrade)`,
+    `spec.version ${asked} is older than ${newest}, the newest release this Hearth has served: schema migrations are not reversible; set spec.version to ${newest} or newer, or restore a backup into a new Hearth of ${asked} (docs/operator.md#upgrade)`,
   );
 }
 
