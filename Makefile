@@ -123,8 +123,14 @@ test: deps test-deps web typecheck lint unit chart-test operator-e2e-cluster e2e
 api-contract: deps web
 	$(NODE) e2e/api-contract.ts
 
+# Centrifugo, built with Go (pinned in the script) into .cache/centrifugo/<version>/: the fan-out benchmark's
+# realtime peer (harness/src/centrifugo.ts); a no-op once built (about 80 s the first time).
+.PHONY: centrifugo-bin
+centrifugo-bin:
+	@./scripts/build-centrifugo.sh >/dev/null
+
 # Every benchmark, then README.md's Performance section rendered from their results (bench/readme.ts).
-bench: deps web test-deps
+bench: deps web test-deps centrifugo-bin
 	$(NODE) bench/run.ts
 	$(NODE) bench/readme.ts
 

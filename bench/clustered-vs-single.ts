@@ -7,6 +7,7 @@ import {
   CpuMeter,
   LoopProbes,
   measure,
+  HEARTH_HELLO,
   printColumns,
   raiseFdLimit,
   warningsIn,
@@ -162,7 +163,7 @@ function tierTarget(under: TierUnderTest): Target {
   return {
     name: 'hearth',
     wsUrl: `${tier.url.replace(/^http/, 'ws')}/api/realtime/ws`,
-    cookies: team.posters.slice(1).map((member) => member.cookieHeader()),
+    greeting: { cookies: team.posters.slice(1).map((member) => member.cookieHeader()), hellos: [HEARTH_HELLO], ping: null },
     servers: realtime,
     cpuProcesses: () => tierProcesses(tier),
     loopPids: () => servicePids(tier),

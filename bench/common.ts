@@ -90,3 +90,27 @@ export async function writeResults(name: string, results: object): Promise<strin
   await writeFile(file, `${JSON.stringify({ benchmark: name, machine: describeMachine(), ...results }, null, 2)}\n`);
   return file;
 }
+
+/** How many times `make bench` measures each scenario (the figures are the median run's; BENCH_REPEATS=1 for a quick look). */
+export const REPEATS = Math.max(1, Number(process.env['BENCH_REPEATS'] ?? 3));
+
+/** The lowest, median and highest of repeated measurements: how far one run's figure can be trusted. */
+export interface Spread {
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+}
+
+export function spreadOf(values: readonly number[]): Spread {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return { min: Number.NaN, median: Number.NaN, max: Number.NaN };
+  return { min: sorted[0]!, median: sorted[Math.floor((sorted.length - 1) / 2)]!, max: sorted.at(-1)! };
+}
+
+/** The run whose `key` is the median (the lower of the middle two), so its other figures come from one real run; unknown keys rank last. */
+export function medianRun<T>(runs: readonly T[], key: (run: T) => number | null): T {
+  if (runs.length === 0) throw new Error('no runs to take the median of');
+  const rank = (run: T): number => key(run) ?? Number.POSITIVE_INFINITY;
+  const sorted = [...runs].sort((a, b) => rank(a) - rank(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}

@@ -9,8 +9,9 @@ import { promisify } from 'node:util';
 import { createTeam, DEFAULT_ROOM, type HearthClient } from '../e2e/client.ts';
 import type { ServiceTier } from '../e2e/service-tier.ts';
 import { startSingleTier, type SingleTier } from '../e2e/single-tier.ts';
+import { centrifugoBinary, startCentrifugo, type CentrifugoServer } from '@hearth/harness';
 import { startBareServer, BARE_PATH, type BareServer } from './bare-ws-server.ts';
-import { percentile, round, rssKiB, sleep, writeResults } from './common.ts';
+import { medianRun, percentile, REPEATS, round, rssKiB, sleep, spreadOf, writeResults, type Spread } from './common.ts';
 
 /**
  * Fan-out: one room, one realtime process of the single tier (PostgreSQL, NATS,
@@ -35,12 +36,18 @@ import { percentile, round, rssKiB, sleep, writeResults } from './common.ts';
  * keep a log-bucket histogram (0.5% wide buckets), not the samples.
  */
 
-const SCENARIOS = [
-  { name: 'A', clients: 2_000, rate: 50 },
-  { name: 'B', clients: 10_000, rate: 10 },
-] as const;
 /** Steady posting per measured run, after every client is ready and a warm-up. */
 const SECONDS = Number(process.env['BENCH_FANOUT_SECONDS'] ?? 25);
+/**
+ * A and B at rates every server keeps up with: latency and memory. S offers more than this
+ * 2-core machine delivers (200,000 frames/s): deliveries per second at saturation, for a
+ * shorter time, since the backlog only grows.
+ */
+const SCENARIOS = [
+  { name: 'A', clients: 2_000, rate: 50, seconds: SECONDS },
+  { name: 'B', clients: 10_000, rate: 10, seconds: SECONDS },
+  { name: 'S', clients: 2_000, rate: 100, seconds: Math.min(SECONDS, 10) },
+] as const;
 /** Fraction of the clients (a quick look: BENCH_FANOUT_SCALE=0.1). */
 const SCALE = Number(process.env['BENCH_FANOUT_SCALE'] ?? 1);
 const CLIENT_PROCESSES = Number(process.env['BENCH_FANOUT_CLIENT_PROCESSES'] ?? 2);
@@ -53,7 +60,8 @@ const POSTING_USERS = 4;
 const SETTLE_MS = 3_000;
 const DRAIN_TIMEOUT_MS = 30_000;
 const FILLER = 'the quick brown fox jumps over the lazy dog while the team chats along';
-const HELLO = JSON.stringify({ type: 'hello', resume: {} });
+/** Hearth's first client frame: resume from now on. */
+export const HEARTH_HELLO = JSON.stringify({ type: 'hello', resume: {} });
 const HERE = fileURLToPath(import.meta.url);
 const run = promisify(execFile);
 
@@ -130,8 +138,19 @@ class Histogram {
 // ---------------------------------------------------------------------------
 // The client processes (this file run with --clients)
 
+/**
+ * How a client opens a connection to a server and keeps it: the cookie of its upgrade request
+ * and its first frame (the i-th connection takes the i-th of each, round), and the server's
+ * application-level ping, answered in kind, for a protocol that has one (Centrifugo's `{}`).
+ */
+export interface Greeting {
+  readonly cookies: readonly string[];
+  readonly hellos: readonly string[];
+  readonly ping: string | null;
+}
+
 type ClientCommand =
-  | { readonly cmd: 'connect'; readonly url: string; readonly cookies: readonly string[]; readonly count: number }
+  | { readonly cmd: 'connect'; readonly url: string; readonly greeting: Greeting; readonly count: number }
   | { readonly cmd: 'run'; readonly run: number }
   | { readonly cmd: 'status'; readonly expected: number }
   | { readonly cmd: 'collect' }
@@ -177,18 +196,27 @@ function loopDelayOf(values: { p50: number; p99: number; max: number }): LoopDel
 const WS_KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const WS_MASK = Buffer.from([0x12, 0x34, 0x56, 0x78]);
 
-/** A masked client frame (RFC 6455) of a short payload. */
+/** A masked client frame (RFC 6455) of a payload under 64 KiB. */
 function clientFrame(opcode: number, payload: Buffer): Buffer {
-  if (payload.length > 125) throw new Error('client frames here are at most 125 bytes');
-  const frame = Buffer.alloc(6 + payload.length);
+  if (payload.length > 0xffff) throw new Error('client frames here are under 64 KiB');
+  const lengthBytes = payload.length > 125 ? 2 : 0;
+  const header = 2 + lengthBytes;
+  const frame = Buffer.alloc(header + 4 + payload.length);
   frame[0] = 0x80 | opcode;
-  frame[1] = 0x80 | payload.length;
-  WS_MASK.copy(frame, 2);
-  for (let i = 0; i < payload.length; i++) frame[6 + i] = payload[i]! ^ WS_MASK[i % 4]!;
+  frame[1] = 0x80 | (lengthBytes === 0 ? payload.length : 126);
+  if (lengthBytes > 0) frame.writeUInt16BE(payload.length, 2);
+  WS_MASK.copy(frame, header);
+  for (let i = 0; i < payload.length; i++) frame[header + 4 + i] = payload[i]! ^ WS_MASK[i % 4]!;
   return frame;
 }
 
-const HELLO_FRAME = clientFrame(1, Buffer.from(HELLO));
+/** What one connection sends: its upgrade's cookie, its first frame, and the ping it answers with the same text. */
+interface RawGreeting {
+  readonly cookie: string;
+  readonly helloFrame: Buffer;
+  readonly ping: Buffer | null;
+  readonly pongFrame: Buffer | null;
+}
 
 interface RawHooks {
   /** A text frame: its payload is data[start, end). */
@@ -206,19 +234,21 @@ interface RawHooks {
 class RawWebSocket {
   readonly #socket: Socket;
   readonly #hooks: RawHooks;
+  readonly #greeting: RawGreeting;
   #unparsed: Buffer | null = null;
   #upgraded = false;
   #closeCode = 1006;
   #failure = '';
   closed = false;
 
-  constructor(url: URL, cookie: string, hooks: RawHooks) {
+  constructor(url: URL, greeting: RawGreeting, hooks: RawHooks) {
     this.#hooks = hooks;
+    this.#greeting = greeting;
     this.#socket = connect({ host: url.hostname, port: Number(url.port), noDelay: true });
     this.#socket.on('connect', () =>
       this.#socket.write(
         `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          `Sec-WebSocket-Key: ${WS_KEY}\r\nSec-WebSocket-Version: 13\r\nCookie: ${cookie}\r\n\r\n`,
+          `Sec-WebSocket-Key: ${WS_KEY}\r\nSec-WebSocket-Version: 13\r\nCookie: ${greeting.cookie}\r\n\r\n`,
       ),
     );
     this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
@@ -254,7 +284,7 @@ class RawWebSocket {
         return;
       }
       this.#upgraded = true;
-      this.#socket.write(HELLO_FRAME);
+      this.#socket.write(this.#greeting.helloFrame);
       offset = headersEnd + 4;
     }
     while (offset < data.length) {
@@ -273,13 +303,19 @@ class RawWebSocket {
     if (frame === undefined) return 0;
     const { opcode, header, length } = frame;
     const start = offset + header;
-    if (opcode === 1) this.#hooks.onText(data, start, start + length);
+    if (opcode === 1) this.#onText(data, start, start + length);
     else if (opcode === 9) this.#socket.write(clientFrame(10, data.subarray(start, start + length)));
     else if (opcode === 8) {
       if (length >= 2) this.#closeCode = data.readUInt16BE(start);
       this.#socket.end();
     }
     return header + length;
+  }
+
+  #onText(data: Buffer, start: number, end: number): void {
+    const { ping, pongFrame } = this.#greeting;
+    if (ping !== null && pongFrame !== null && end - start === ping.length && data.subarray(start, end).equals(ping)) this.#socket.write(pongFrame);
+    else this.#hooks.onText(data, start, end);
   }
 }
 
@@ -318,7 +354,7 @@ class ClientProcess {
   handle(command: ClientCommand): Promise<unknown> | unknown {
     switch (command.cmd) {
       case 'connect':
-        return this.#connect(new URL(command.url), command.cookies, command.count);
+        return this.#connect(new URL(command.url), command.greeting, command.count);
       case 'run':
         return this.#startRun(command.run);
       case 'status':
@@ -330,23 +366,26 @@ class ClientProcess {
     }
   }
 
+  /** Every marker of the run in the frame: a server may batch several messages in one frame (Centrifugo's JSON protocol does, one per line). */
   #onFrame(index: number, data: Buffer, start: number, end: number): void {
-    const at = data.indexOf(MARK, start);
-    if (at < 0 || at + 25 > end || digits(data, at + 3, 3) !== this.#run) return;
-    this.#histogram.record(nowUs() - digits(data, at + 7, 16));
-    this.#counts[index]!++;
-    this.#received++;
-    if (this.#sample === null) this.#sample = data.toString('utf8', start, end);
+    const arrived = nowUs();
+    for (let at = data.indexOf(MARK, start); at >= 0 && at + 25 <= end; at = data.indexOf(MARK, at + 25)) {
+      if (digits(data, at + 3, 3) !== this.#run) continue;
+      this.#histogram.record(arrived - digits(data, at + 7, 16));
+      this.#counts[index]!++;
+      this.#received++;
+      if (this.#sample === null) this.#sample = data.toString('utf8', start, end);
+    }
   }
 
-  #open(url: URL, cookie: string): Promise<void> {
+  #open(url: URL, greeting: RawGreeting): Promise<void> {
     const index = this.#sockets.length;
     const generation = this.#generation;
     this.#counts.push(0);
     return new Promise((resolve, reject) => {
       let ready = false;
       const timer = setTimeout(() => socket.terminate(), 30_000);
-      const socket = new RawWebSocket(url, cookie, {
+      const socket = new RawWebSocket(url, greeting, {
         onText: (data, start, end) => {
           if (ready) return this.#onFrame(index, data, start, end);
           ready = true;
@@ -367,16 +406,20 @@ class ClientProcess {
   }
 
   /** Opens `count` connections, CONNECT_CONCURRENCY at a time, each ready once its hello is answered. */
-  async #connect(url: URL, cookies: readonly string[], count: number): Promise<ConnectResult> {
+  async #connect(url: URL, greeting: Greeting, count: number): Promise<ConnectResult> {
+    const ping = greeting.ping === null ? null : Buffer.from(greeting.ping);
+    const pongFrame = ping === null ? null : clientFrame(1, ping);
+    const helloFrames = greeting.hellos.map((hello) => clientFrame(1, Buffer.from(hello)));
     let next = 0;
     let connected = 0;
     let failed = 0;
     let firstError: string | null = null;
     const worker = async (): Promise<void> => {
       while (next < count) {
-        const cookie = cookies[next++ % cookies.length]!;
+        const n = next++;
+        const cookie = greeting.cookies[n % greeting.cookies.length]!;
         try {
-          await this.#open(url, cookie);
+          await this.#open(url, { cookie, helloFrame: helloFrames[n % helloFrames.length]!, ping, pongFrame });
           connected++;
         } catch (error) {
           failed++;
@@ -498,10 +541,10 @@ class ClientFleet {
   }
 
   /** Spreads `total` connections over the processes; throws when any failed. */
-  async connect(url: string, cookies: readonly string[], total: number): Promise<number> {
+  async connect(url: string, greeting: Greeting, total: number): Promise<number> {
     const started = performance.now();
     const share = (i: number): number => Math.floor(total / this.#children.length) + (i < total % this.#children.length ? 1 : 0);
-    const results = await this.#all<ConnectResult>((i) => ({ cmd: 'connect', url, cookies, count: share(i) }));
+    const results = await this.#all<ConnectResult>((i) => ({ cmd: 'connect', url, greeting, count: share(i) }));
     const failed = results.reduce((sum, r) => sum + r.failed, 0);
     if (failed > 0) throw new Error(`${failed} of ${total} connections to ${url} failed; first: ${results.find((r) => r.firstError !== null)?.firstError}`);
     return performance.now() - started;
@@ -743,10 +786,12 @@ export function printColumns(title: string, header: readonly string[], rows: rea
 // The two servers under the same load
 
 /** A server under fan-out load (also used by clustered-vs-single.ts). */
+export type ServerKind = 'hearth' | 'floor' | 'centrifugo';
+
 export interface Target {
-  readonly name: 'hearth' | 'floor';
+  readonly name: ServerKind;
   readonly wsUrl: string;
-  readonly cookies: readonly string[];
+  readonly greeting: Greeting;
   /** The processes holding the connections, by their name in the CPU table: their memory and CPU are the figure. */
   servers(): Readonly<Record<string, number>>;
   /** Processes whose CPU is reported. */
@@ -763,32 +808,58 @@ export interface Target {
 export function warningsIn(tier: ServiceTier, since: string): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const role of ['realtime', 'gateway', 'messaging'] as const) {
-    for (const line of tier.services(role).flatMap((service) => service.output().split('\n'))) {
-      const warning = warningOf(line, since);
-      if (warning === undefined) continue;
-      const key = `${role}: ${warning}`;
-      counts[key] = (counts[key] ?? 0) + 1;
-    }
+    const lines = tier.services(role).flatMap((service) => service.output().split('\n'));
+    for (const [key, count] of Object.entries(countWarnings(lines, role, since))) counts[key] = (counts[key] ?? 0) + count;
   }
   return counts;
 }
 
-/** A log line at warn or above since `since`, as its message and the start of its error's; undefined for any other line. */
+/** Log lines at warn or above since `since`, counted by `<source>: <message>`. */
+function countWarnings(lines: readonly string[], source: string, since: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of lines) {
+    const warning = warningOf(line, since);
+    if (warning === undefined) continue;
+    const key = `${source}: ${warning}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+interface LogEntry {
+  readonly level?: number | string;
+  readonly time?: string;
+  readonly msg?: string;
+  readonly message?: string;
+  readonly err?: { readonly message?: string };
+  readonly error?: string;
+}
+
+/** Levels at warn or above: pino's numbers (Hearth), zerolog's names (Centrifugo). */
+const WARNING_LEVELS = new Set<number | string>(['warn', 'error', 'fatal', 'panic']);
+
+function isWarning(entry: LogEntry, since: string): boolean {
+  const level = entry.level ?? 0;
+  // Compared as instants: Centrifugo writes whole seconds, Hearth milliseconds.
+  return (typeof level === 'number' ? level >= 40 : WARNING_LEVELS.has(level)) && Date.parse(entry.time ?? '') >= Date.parse(since);
+}
+
+/** A JSON log line at warn or above since `since`, as its message and the start of its error's; undefined for any other line. */
 function warningOf(line: string, since: string): string | undefined {
   if (!line.startsWith('{')) return undefined;
+  let entry: LogEntry;
   try {
-    const entry = JSON.parse(line) as { level?: number; time?: string; msg?: string; err?: { message?: string } };
-    if ((entry.level ?? 0) < 40 || (entry.time ?? '') < since) return undefined;
-    return `${entry.msg ?? ''}${entry.err?.message === undefined ? '' : ` (${entry.err.message.slice(0, 120)})`}`;
+    entry = JSON.parse(line) as LogEntry;
   } catch {
     return undefined; // not a log line
   }
+  if (!isWarning(entry, since)) return undefined;
+  const error = entry.err?.message ?? entry.error;
+  return `${entry.msg ?? entry.message ?? ''}${error === undefined ? '' : ` (${error.slice(0, 120)})`}`;
 }
 
 /** This benchmark's server process (its target's one `servers()` entry), by its name in the CPU table. */
-function serverName(target: { readonly name: 'hearth' | 'floor' }): string {
-  return target.name === 'hearth' ? 'realtime' : 'bare-ws';
-}
+const SERVER_PROCESS: Readonly<Record<ServerKind, string>> = { hearth: 'realtime', floor: 'bare-ws', centrifugo: 'centrifugo' };
 
 interface HearthSetup {
   readonly tier: SingleTier;
@@ -835,7 +906,7 @@ function hearthTarget(setup: HearthSetup): Target {
   return {
     name: 'hearth',
     wsUrl: `ws://127.0.0.1:${realtime.port}/api/realtime/ws`,
-    cookies: setup.cookies,
+    greeting: { cookies: setup.cookies, hellos: [HEARTH_HELLO], ping: null },
     servers: () => ({ realtime: service('realtime') }),
     async cpuProcesses() {
       const services = { realtime: service('realtime'), gateway: service('gateway'), messaging: service('messaging') };
@@ -855,7 +926,7 @@ function floorTarget(server: BareServer, template: string): Target {
   return {
     name: 'floor',
     wsUrl: `ws://127.0.0.1:${server.port}${BARE_PATH}`,
-    cookies: ['none=1'],
+    greeting: { cookies: ['none=1'], hellos: [HEARTH_HELLO], ping: null },
     servers: () => ({ 'bare-ws': server.process.pid! }),
     cpuProcesses: () => Promise.resolve({ 'bare-ws': { pid: server.process.pid!, tree: false } }),
     loopPids: () => ({ 'bare-ws': server.process.pid! }),
@@ -869,6 +940,30 @@ function floorTarget(server: BareServer, template: string): Target {
       await response.arrayBuffer();
       if (response.status !== 204) throw new Error(`the bare server answered ${response.status}`);
     },
+  };
+}
+
+const CENTRIFUGO_CHANNEL = 'room';
+
+/**
+ * Centrifugo under the same load: RECEIVING_USERS users, each connection subscribed to the room's
+ * channel by its token; each post is Hearth's frame (the same JSON, the marker changed) published
+ * through the HTTP API, which Centrifugo wraps in its own push envelope.
+ */
+function centrifugoTarget(server: CentrifugoServer, template: string): Target {
+  const pid = server.child.process.pid!;
+  const hellos = Array.from({ length: RECEIVING_USERS }, (_, i) =>
+    JSON.stringify({ id: 1, connect: { token: server.connectionToken(`user-${i}`, [CENTRIFUGO_CHANNEL]) } }),
+  );
+  return {
+    name: 'centrifugo',
+    wsUrl: server.wsUrl,
+    greeting: { cookies: ['none=1'], hellos, ping: '{}' },
+    servers: () => ({ centrifugo: pid }),
+    cpuProcesses: () => Promise.resolve({ centrifugo: { pid, tree: false } }),
+    loopPids: () => ({}),
+    logged: (since) => countWarnings(server.child.output().split('\n'), 'centrifugo', since),
+    post: (mark) => server.publish(CENTRIFUGO_CHANNEL, JSON.parse(template.replace(MARKER_PATTERN, mark))),
   };
 }
 
@@ -942,7 +1037,7 @@ async function drain(fleet: ClientFleet, expected: number): Promise<{ ms: number
 }
 
 export interface RunResult {
-  readonly server: 'hearth' | 'floor';
+  readonly server: ServerKind;
   readonly clients: number;
   readonly connectMs: number;
   readonly ratePerSecond: number;
@@ -1001,14 +1096,14 @@ export async function measure(target: Target, load: FanoutLoad, probes: LoopProb
   const fleet = ClientFleet.start(CLIENT_PROCESSES);
   const since = new Date().toISOString();
   try {
-    await fleet.connect(target.wsUrl, target.cookies, WARM_CONNECTIONS);
+    await fleet.connect(target.wsUrl, target.greeting, WARM_CONNECTIONS);
     await fleet.startRun(nextRun);
     const warm = await postAtRate(target, nextRun++, 20, 1);
     await drain(fleet, warm.acknowledged);
     await fleet.drop();
     await sleep(SETTLE_MS);
     const rssBefore = await serversRssKiB(target);
-    const connectMs = await fleet.connect(target.wsUrl, target.cookies, clients);
+    const connectMs = await fleet.connect(target.wsUrl, target.greeting, clients);
     await sleep(SETTLE_MS);
     const rssConnected = await serversRssKiB(target);
     await fleet.startRun(nextRun);
@@ -1087,24 +1182,97 @@ async function measureRun(
 // ---------------------------------------------------------------------------
 // The benchmark
 
+/** One round's ratios: Hearth ÷ floor (aim: p99 ≤ 1.5, memory per connection ≤ 1.2) and Hearth ÷ Centrifugo. */
+export interface Ratios {
+  /** null when a p99 is not known (more than 1% of the deliveries never came). */
+  readonly p99Latency: number | null;
+  readonly memoryPerConnection: number;
+  readonly cpuPerDelivery: number;
+  /** Hearth's delivered frames/s ÷ Centrifugo's: at saturation (scenario S), the aim is at least 1. */
+  readonly deliveriesVsCentrifugo: number;
+  readonly p99VsCentrifugo: number | null;
+  readonly cpuPerDeliveryVsCentrifugo: number;
+}
+
+/** The three servers under one load, measured one after the other. */
+interface Round {
+  readonly hearth: RunResult;
+  readonly floor: RunResult;
+  readonly centrifugo: RunResult;
+  readonly ratios: Ratios;
+}
+
 export interface ScenarioResult {
   readonly scenario: string;
   readonly clients: number;
   readonly ratePerSecond: number;
+  readonly seconds: number;
+  /** The median round's runs (by Hearth ÷ floor p99 latency; S by Hearth ÷ Centrifugo deliveries). */
   readonly hearth: RunResult;
   readonly floor: RunResult;
-  /** Hearth ÷ floor: the aim is at most 1.5 for p99 latency and 1.2 for memory per connection. */
-  /** null when a p99 is not known (more than 1% of the deliveries never came). */
-  readonly ratios: { readonly p99Latency: number | null; readonly memoryPerConnection: number; readonly cpuPerDelivery: number };
+  readonly centrifugo: RunResult;
+  readonly ratios: Ratios;
+  /** Every round's ratios, and their lowest, median and highest. */
+  readonly rounds: readonly Ratios[];
+  readonly spread: Readonly<Record<keyof Ratios, Spread>>;
 }
 
-async function runFloor(clients: number, rate: number, template: string, probes: LoopProbes): Promise<RunResult> {
+function ratioOf(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : round(a / b, 2);
+}
+
+function ratiosOf(hearth: RunResult, floor: RunResult, centrifugo: RunResult): Ratios {
+  return {
+    p99Latency: ratioOf(hearth.latencyMs.p99, floor.latencyMs.p99),
+    memoryPerConnection: round(hearth.perConnectionKiB / floor.perConnectionKiB, 2),
+    cpuPerDelivery: round(hearth.serverCpuUsPerDelivery / floor.serverCpuUsPerDelivery, 2),
+    deliveriesVsCentrifugo: round(hearth.deliveredPerSecond / centrifugo.deliveredPerSecond, 2),
+    p99VsCentrifugo: ratioOf(hearth.latencyMs.p99, centrifugo.latencyMs.p99),
+    cpuPerDeliveryVsCentrifugo: round(hearth.serverCpuUsPerDelivery / centrifugo.serverCpuUsPerDelivery, 2),
+  };
+}
+
+function spreads(rounds: readonly Ratios[]): Readonly<Record<keyof Ratios, Spread>> {
+  const keys = Object.keys(rounds[0]!) as (keyof Ratios)[];
+  return Object.fromEntries(keys.map((key) => [key, spreadOf(rounds.map((r) => r[key] ?? Number.NaN))])) as Record<keyof Ratios, Spread>;
+}
+
+async function runFloor(load: FanoutLoad, template: string, probes: LoopProbes): Promise<RunResult> {
   const server = await startBareServer({ ...process.env, NODE_OPTIONS: probes.nodeOptions });
   try {
-    return await measure(floorTarget(server, template), { clients, rate, seconds: SECONDS }, probes);
+    return await measure(floorTarget(server, template), load, probes);
   } finally {
     await server.stop();
   }
+}
+
+async function runCentrifugo(load: FanoutLoad, template: string, probes: LoopProbes): Promise<RunResult> {
+  const server = await startCentrifugo();
+  try {
+    return await measure(centrifugoTarget(server, template), load, probes);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Hearth, then the floor and Centrifugo with a copy of the frame Hearth sent; a fresh realtime process each round, so its memory starts from the same place. */
+async function runRound(setup: HearthSetup, load: FanoutLoad, probes: LoopProbes, fresh: boolean): Promise<Round> {
+  if (fresh) await setup.tier.services('realtime')[0]!.restart();
+  const hearth = await measure(hearthTarget(setup), load, probes);
+  const template = hearth.sampleFrame ?? syntheticFrame();
+  const floor = await runFloor(load, template, probes);
+  const centrifugo = await runCentrifugo(load, template, probes);
+  return { hearth, floor, centrifugo, ratios: ratiosOf(hearth, floor, centrifugo) };
+}
+
+async function runScenario(setup: HearthSetup, scenario: (typeof SCENARIOS)[number], probes: LoopProbes, first: boolean): Promise<ScenarioResult> {
+  const clients = Math.max(10, Math.round(scenario.clients * SCALE));
+  const load = { clients, rate: scenario.rate, seconds: scenario.seconds };
+  const rounds: Round[] = [];
+  for (let i = 0; i < REPEATS; i++) rounds.push(await runRound(setup, load, probes, !(first && i === 0)));
+  const median = medianRun(rounds, (r) => (scenario.name === 'S' ? r.ratios.deliveriesVsCentrifugo : r.ratios.p99Latency));
+  const ratios = rounds.map((r) => r.ratios);
+  return { scenario: scenario.name, clients, ratePerSecond: scenario.rate, seconds: scenario.seconds, ...median, rounds: ratios, spread: spreads(ratios) };
 }
 
 function fmt(value: number, digits = 1): string {
@@ -1130,7 +1298,7 @@ function cpuNote(result: RunResult): string {
 
 function printResults(file: string, scenarios: readonly ScenarioResult[]): void {
   const rows = scenarios.flatMap((s) =>
-    [s.hearth, s.floor].map((r) => [
+    [s.hearth, s.floor, s.centrifugo].map((r) => [
       `${s.scenario} ${s.clients}×${s.ratePerSecond}/s`,
       r.server,
       fmt(r.clients * r.ratePerSecond, 0),
@@ -1140,29 +1308,34 @@ function printResults(file: string, scenarios: readonly ScenarioResult[]): void 
       ms(r.latencyMs.p999, r.latencyMs.max),
       fmt(r.latencyMs.max, 0),
       fmt(r.perConnectionKiB, 1),
-      fmt(r.cpu.cores[serverName({ name: r.server })] ?? Number.NaN, 2),
+      fmt(r.cpu.cores[SERVER_PROCESS[r.server]] ?? Number.NaN, 2),
       fmt(r.serverCpuUsPerDelivery, 1),
       r.complete && r.closedClients === 0 ? 'all' : `${r.deliveries}/${r.expectedDeliveries}, ${r.closedClients} closed`,
     ]),
   );
   printColumns(
-    `fanout → ${file}`,
+    `fanout → ${file} (the median of ${REPEATS} rounds)`,
     ['scenario', 'server', 'offered/s', 'delivered/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'KiB/conn', 'srv cores', 'srv µs/frame', 'received'],
     rows,
   );
+  const spreadCell = (spread: Spread): string =>
+    REPEATS === 1 ? `${fmt(spread.median, 2)}×` : `${fmt(spread.median, 2)}× (${fmt(spread.min, 2)}–${fmt(spread.max, 2)})`;
   printColumns(
-    'Hearth ÷ floor (aim: p99 ≤ 1.5×, memory ≤ 1.2×)',
-    ['scenario', 'p99 latency', 'KiB/conn', 'CPU µs/frame'],
+    'Hearth ÷ floor (aim: p99 ≤ 1.5×, memory ≤ 1.2×) and ÷ Centrifugo (aim: deliveries at saturation, S, ≥ 1×): median (lowest–highest)',
+    ['scenario', 'p99 latency', 'KiB/conn', 'CPU µs/frame', 'delivered/s ÷ Centrifugo', 'p99 ÷ Centrifugo', 'CPU µs/frame ÷ Centrifugo'],
     scenarios.map((s) => [
       s.scenario,
-      s.ratios.p99Latency === null ? '–' : `${fmt(s.ratios.p99Latency, 2)}×`,
-      `${fmt(s.ratios.memoryPerConnection, 2)}×`,
-      `${fmt(s.ratios.cpuPerDelivery, 2)}×`,
+      spreadCell(s.spread.p99Latency),
+      spreadCell(s.spread.memoryPerConnection),
+      spreadCell(s.spread.cpuPerDelivery),
+      spreadCell(s.spread.deliveriesVsCentrifugo),
+      spreadCell(s.spread.p99VsCentrifugo),
+      spreadCell(s.spread.cpuPerDeliveryVsCentrifugo),
     ]),
     1,
   );
   console.log('\nwhere the CPU went (cores over the measured run) and event-loop delay beyond the 10 ms tick (p99/max):');
-  for (const s of scenarios) for (const r of [s.hearth, s.floor]) console.log(`${s.scenario} ${cpuNote(r)}`);
+  for (const s of scenarios) for (const r of [s.hearth, s.floor, s.centrifugo]) console.log(`${s.scenario} ${cpuNote(r)}`);
 }
 
 export async function runFanout(): Promise<ScenarioResult[]> {
@@ -1172,41 +1345,29 @@ export async function runFanout(): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   try {
     for (const [i, scenario] of SCENARIOS.entries()) {
-      const clients = Math.max(10, Math.round(scenario.clients * SCALE));
+      const clients = Math.round(scenario.clients * SCALE);
       if (fdLimit < clients + 1_000) throw new Error(`the open-file limit is ${fdLimit}; ${clients} clients need more (ulimit -n)`);
-      // A fresh realtime process per scenario, so its memory starts from the same place.
-      if (i > 0) await setup.tier.services('realtime')[0]!.restart();
-      const hearth = await measure(hearthTarget(setup), { clients, rate: scenario.rate, seconds: SECONDS }, probes);
-      const floor = await runFloor(clients, scenario.rate, hearth.sampleFrame ?? syntheticFrame(), probes);
-      results.push({
-        scenario: scenario.name,
-        clients,
-        ratePerSecond: scenario.rate,
-        hearth,
-        floor,
-        ratios: {
-          p99Latency: hearth.latencyMs.p99 === null || floor.latencyMs.p99 === null ? null : round(hearth.latencyMs.p99 / floor.latencyMs.p99, 2),
-          memoryPerConnection: round(hearth.perConnectionKiB / floor.perConnectionKiB, 2),
-          cpuPerDelivery: round(hearth.serverCpuUsPerDelivery / floor.serverCpuUsPerDelivery, 2),
-        },
-      });
+      results.push(await runScenario(setup, scenario, probes, i === 0));
     }
   } finally {
     await setup.tier.stop();
     await probes.dispose();
   }
+  const { version: centrifugoVersion } = await centrifugoBinary();
   const file = await writeResults('fanout', {
     setup: {
       seconds: SECONDS,
       warmSeconds: WARM_SECONDS,
+      repeats: REPEATS,
       clientProcesses: CLIENT_PROCESSES,
       receivingUsers: RECEIVING_USERS,
       postingUsers: POSTING_USERS,
       scale: SCALE,
       fdLimit,
+      centrifugo: { version: centrifugoVersion, engine: 'memory', history: 'on, with recovery (as a Hearth room resumes)' },
     },
-    // The floor is measured in each run, beside Hearth; only the aim is fixed.
-    reference: { aim: { p99Ratio: 1.5, memoryRatio: 1.2 } },
+    // The floor and Centrifugo are measured in each round, beside Hearth; only the aims are fixed.
+    reference: { aim: { p99Ratio: 1.5, memoryRatio: 1.2, deliveriesVsCentrifugo: 1 } },
     scenarios: results,
   });
   printResults(file, results);

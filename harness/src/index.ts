@@ -70,3 +70,4 @@ export {
 } from './dockerfile.ts';
 export { startToxiproxy, toxicAttributes, toxiproxyBinary, type Toxic, type Toxiproxy } from './toxiproxy.ts';
 export { seaweedfsBinary, startSeaweedfs, type S3Server } from './seaweedfs.ts';
+export { centrifugoBinary, hs256Token, startCentrifugo, type CentrifugoServer } from './centrifugo.ts';

@@ -36,20 +36,21 @@ run_go() {
   rm -f "$log"
 }
 
-# go_install_tool PACKAGE@VERSION BUILT NAME: `go install`s PACKAGE into a temporary GOBIN, checks
-# that the binary it makes (BUILT) runs (`--version`), and moves it to $out/NAME in one rename, so
-# a script's "already built" test never sees a half-written binary. Says what it built.
+# go_install_tool PACKAGE@VERSION BUILT NAME [VERSION_ARG]: `go install`s PACKAGE into a temporary
+# GOBIN, checks that the binary it makes (BUILT) runs (VERSION_ARG, `--version` by default: some
+# tools exit 0 on an unknown flag, so those name their own subcommand), and moves it to $out/NAME in
+# one rename, so a script's "already built" test never sees a half-written binary. Says what it built.
 go_install_tool() {
-  local package=$1 built=$2 name=$3 started
+  local package=$1 built=$2 name=$3 version_arg=${4:---version} started
   find_go "$name"
   go_tool_work=$(mktemp -d "${TMPDIR:-/tmp}/hearth-$name-build-XXXXXX")
   trap 'rm -rf "$go_tool_work"' EXIT
   started=$(date +%s)
   say "building $name ${package##*@} with $("$go" env GOVERSION) into ${out#"$root"/}"
   GOBIN="$go_tool_work/bin" run_go "go install $package" "$go_tool_work" install -trimpath -ldflags "-s -w" "$package"
-  "$go_tool_work/bin/$built" --version >/dev/null 2>&1 || fail "the built $name does not run"
+  "$go_tool_work/bin/$built" "$version_arg" >/dev/null 2>&1 || fail "the built $name does not run"
   mkdir -p "$out"
   rm -f "$out/build.log"
   mv -f "$go_tool_work/bin/$built" "$out/$name"
-  say "built in $(($(date +%s) - started)) s: $("$out/$name" --version 2>&1 | head -n 1)"
+  say "built in $(($(date +%s) - started)) s: $("$out/$name" "$version_arg" 2>&1 | head -n 1)"
 }
