@@ -7,6 +7,7 @@ import {
   canManageRoom,
   defaultInvolvement,
   directKey,
+  hasMentionCandidate,
   isUnread,
   mentionedUserIds,
   normaliseBody,
@@ -36,6 +37,15 @@ describe('message rules', () => {
   it('finds mentions of members only, each once, in order', () => {
     const body = `<@${B}> and <@${A}> and <@${B}> and <@${C}>`;
     assert.deepEqual(mentionedUserIds(body, new Set([A, B])), [B, A]);
+  });
+
+  it('tells a body that could mention someone from one that cannot, the same on every call', () => {
+    for (let call = 0; call < 2; call += 1) {
+      assert.equal(hasMentionCandidate(`hi <@${C}>, and you`), true);
+      assert.equal(hasMentionCandidate('hi @Cy <@not-an-id> <@>'), false);
+    }
+    // Whatever has no candidate has no mention, whoever the members are.
+    assert.deepEqual(mentionedUserIds('hi @Cy <@not-an-id>', new Set([A, B, C])), []);
   });
 
   const sounds: Array<[string, string | null]> = [

@@ -41,6 +41,8 @@ export const ROOM_NAME_MAX_CHARS = 100;
 
 /** Mentions are written `<@userId>` in a body; clients render them as @Name. */
 const MENTION = /<@([0-9a-f-]{36})>/g;
+/** The same, for a yes or no: a global RegExp's test() carries lastIndex from one call to the next. */
+const ANY_MENTION = new RegExp(MENTION.source);
 
 export function characterCount(text: string): number {
   return [...text].length;
@@ -60,6 +62,14 @@ export function normaliseBody(body: string, maxChars: number): string {
   const count = characterCount(trimmed);
   if (count > maxChars) throw new HearthError('payload_too_large', `body has ${count} characters; the limit is ${maxChars}`, { field: 'body' });
   return trimmed;
+}
+
+/**
+ * Whether a body has anything that could mention someone (a member or not). Most bodies have
+ * not, and for them the room's members need not be read to find the mentions (there are none).
+ */
+export function hasMentionCandidate(body: string): boolean {
+  return ANY_MENTION.test(body);
 }
 
 /** The member ids a body mentions, each once, in order of first mention, limited to the room's members. */

@@ -6,7 +6,6 @@ import type { OutboxBacklog, OutboxEntry } from './store.ts';
 
 type EventBody = string | RoomEvent;
 
-const RECORD_LAST_MESSAGE = (d: Dialect) => `UPDATE rooms SET last_message_seq = ${d.greatest}(last_message_seq, ?) WHERE id = ?`;
 const UNPUBLISHED = (d: Dialect) => `SELECT o.id, e.body FROM outbox o JOIN room_events e ON e.room_id = o.room_id AND e.seq = o.seq
   WHERE ${d.outboxWaiting} ORDER BY o.id LIMIT ?`;
 const BACKLOG = (d: Dialect) => `SELECT count(*) AS events, min(e.body->>'at') AS oldest_at FROM outbox o
@@ -19,9 +18,9 @@ export const eventQueries = {
   async appendEvent(event: RoomEvent): Promise<void> {
     const { roomId, seq, type } = event;
     const body = JSON.stringify(event);
-    for (const statement of this.sql.dialect.appendEvent) await this.sql.run(statement.sql, ...statement.params(roomId, seq, type, body));
-    if (type === 'message.created') {
-      await this.sql.run(this.sql.statement(RECORD_LAST_MESSAGE), seq, roomId);
+    const { appendEvent, appendMessageEvent } = this.sql.dialect;
+    for (const statement of type === 'message.created' ? appendMessageEvent : appendEvent) {
+      await this.sql.run(statement.sql, ...statement.params(roomId, seq, type, body));
     }
   },
 

@@ -10,7 +10,8 @@ import type { StoreTx } from './store.ts';
 const ROOMS_OF_MEMBER = (d: Dialect) => `SELECT r.*, mb.involvement, mb.read_seq FROM memberships mb JOIN rooms r ON r.id = mb.room_id
   WHERE mb.user_id = ? ORDER BY r.name IS NULL, ${d.foldCase('r.name')}, r.id`;
 const OPEN_ROOMS = (d: Dialect) => `SELECT * FROM rooms WHERE kind = 'open' ORDER BY ${d.foldCase('name')} NULLS FIRST, id`;
-const LOCK_ROOM = (d: Dialect) => `SELECT id FROM rooms WHERE id = ? ${d.forUpdate}`;
+/** Row locks are PostgreSQL's: there it holds the room until the transaction ends; SQLite's finds the room. */
+export const LOCK_ROOM = (d: Dialect) => `SELECT id FROM rooms WHERE id = ? ${d.forUpdate}`;
 
 /** Rooms and their memberships. */
 export const roomQueries = {

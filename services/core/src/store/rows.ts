@@ -176,7 +176,8 @@ export function toAccount(row: AccountRow): Account {
   return { id: row.id, name: row.name, joinCode: row.join_code, createdAt: row.created_at };
 }
 
-export function toUser(row: UserRow): User {
+/** A user's row needs no password hash to be a user. */
+export function toUser(row: Omit<UserRow, 'password_hash'>): User {
   return { id: row.id, name: row.name, email: row.email, role: row.role, active: row.active === 1 || row.active === true, createdAt: row.created_at };
 }
 

@@ -16,7 +16,6 @@ export interface Dialect {
   inArray(column: string): string;
   /** Case-insensitive order for ASCII that otherwise compares bytes, as SQLite's NOCASE does. */
   foldCase(column: string): string;
-  readonly greatest: string;
   /** Row locks: SQLite runs one transaction at a time, so it needs none. */
   readonly forUpdate: string;
   readonly forUpdateSkipLocked: string;
@@ -25,11 +24,13 @@ export interface Dialect {
   /** SQLite's outbox still has the published_at column of its first schema; rows are deleted once published in both. */
   readonly outboxWaiting: string;
   /**
-   * Writes an event and its outbox row, each statement with its parameters. PostgreSQL does it
-   * in one statement (one round trip per post); SQLite has no data-modifying CTE, and its two
+   * Writes an event and its outbox row, each statement with its parameters; for message.created,
+   * `appendMessageEvent` also records the event as the room's last message. PostgreSQL does
+   * either in one statement (one round trip); SQLite has no data-modifying CTE, and its
    * statements cost no round trip.
    */
   readonly appendEvent: readonly EventStatement[];
+  readonly appendMessageEvent: readonly EventStatement[];
   /** After rows were inserted with their ids (an import): the statement that makes the table's next id follow them, or null where none is needed. */
   moveSequencePast(table: string, column: string): string | null;
   readonly search: SearchDialect;
@@ -64,7 +65,6 @@ export const POSTGRES: Dialect = {
   compile: numberPlaceholders,
   inArray: (column) => `${column} = ANY(?)`,
   foldCase: (column) => `lower(${column} COLLATE "C")`,
-  greatest: 'greatest',
   forUpdate: 'FOR UPDATE',
   forUpdateSkipLocked: 'FOR UPDATE SKIP LOCKED',
   boostOrder: 'pk',
@@ -76,23 +76,37 @@ export const POSTGRES: Dialect = {
       params: (roomId, seq, type, body) => [roomId, seq, type, body],
     },
   ],
+  // A data-modifying WITH runs whether or not the statement reads what it returns.
+  appendMessageEvent: [
+    {
+      sql: `WITH event AS (INSERT INTO room_events (room_id, seq, type, body) VALUES (?, ?, ?, ?::jsonb) RETURNING room_id, seq),
+          outboxed AS (INSERT INTO outbox (room_id, seq) SELECT room_id, seq FROM event)
+        UPDATE rooms SET last_message_seq = greatest(rooms.last_message_seq, event.seq) FROM event WHERE rooms.id = event.room_id`,
+      params: (roomId, seq, type, body) => [roomId, seq, type, body],
+    },
+  ],
   moveSequencePast: (table, column) => `SELECT setval(pg_get_serial_sequence('${table}', '${column}'), coalesce(max(${column}), 0) + 1, false) FROM ${table}`,
   search: postgresSearch,
 };
+
+const SQLITE_APPEND_EVENT: readonly EventStatement[] = [
+  { sql: 'INSERT INTO room_events (room_id, seq, type, body) VALUES (?, ?, ?, ?)', params: (roomId, seq, type, body) => [roomId, seq, type, body] },
+  { sql: 'INSERT INTO outbox (room_id, seq) VALUES (?, ?)', params: (roomId, seq) => [roomId, seq] },
+];
 
 export const SQLITE: Dialect = {
   name: 'sqlite',
   compile: dropCasts,
   inArray: (column) => `${column} IN (SELECT value FROM json_each(?))`,
   foldCase: (column) => `${column} COLLATE NOCASE`,
-  greatest: 'max',
   forUpdate: '',
   forUpdateSkipLocked: '',
   boostOrder: 'rowid',
   outboxWaiting: 'o.published_at IS NULL',
-  appendEvent: [
-    { sql: 'INSERT INTO room_events (room_id, seq, type, body) VALUES (?, ?, ?, ?)', params: (roomId, seq, type, body) => [roomId, seq, type, body] },
-    { sql: 'INSERT INTO outbox (room_id, seq) VALUES (?, ?)', params: (roomId, seq) => [roomId, seq] },
+  appendEvent: SQLITE_APPEND_EVENT,
+  appendMessageEvent: [
+    ...SQLITE_APPEND_EVENT,
+    { sql: 'UPDATE rooms SET last_message_seq = max(last_message_seq, ?) WHERE id = ?', params: (roomId, seq) => [seq, roomId] },
   ],
   // AUTOINCREMENT keeps the largest id ever inserted, given or not.
   moveSequencePast: () => null,

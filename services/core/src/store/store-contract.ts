@@ -7,6 +7,7 @@ import { HearthError, type ErrorCode } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { ApiToken } from '../domain/bots.ts';
 import type { NewUser, Store } from './store.ts';
+import { postContextTests } from './post-context-contract.ts';
 import { copyTargetTests } from './record-copy-contract.ts';
 import { writeGateTests } from './write-gate-contract.ts';
 import { postInTx } from './store-test-support.ts';
@@ -22,7 +23,7 @@ export function runStoreContract(label: string, open: () => Promise<Store>): voi
     describe('account', casesOf(test, accountTests));
     describe('users', casesOf(test, userTests));
     describe('rooms', casesOf(test, roomTests));
-    describe('transactions', casesOf(test, transactionTests, roomLockTests));
+    describe('transactions', casesOf(test, transactionTests, roomLockTests, postContextTests));
     describe('memberships', casesOf(test, membershipTests));
     describe('messages and boosts', casesOf(test, messageTests, messagePageAndBoostTests));
     describe('events', casesOf(test, eventTests));

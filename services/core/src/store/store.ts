@@ -151,6 +151,16 @@ export interface AuditPage {
   readonly limit: number;
 }
 
+/** What a post checks before it writes (StoreTx.lockRoomForPost); null for what does not exist. */
+export interface PostContext {
+  readonly author: User | null;
+  readonly room: Room | null;
+  /** The author's membership of the room. */
+  readonly membership: Membership | null;
+  /** The author's message in the room with the post's clientMessageId: the post is a retry of it. */
+  readonly earlier: Message | null;
+}
+
 /** An event waiting in the outbox, with its store-assigned position. */
 export interface OutboxEntry {
   readonly id: number;
@@ -235,6 +245,13 @@ export interface StoreTx extends StoreReads {
    * the room (a retried post's clientMessageId) cannot race another transaction.
    */
   lockRoom(roomId: string): Promise<void>;
+  /**
+   * Takes the room's lock as lockRoom does (a missing room is not refused here: the caller says
+   * what is missing first), then reads, in as few statements as the store can, what a post
+   * checks. They are read after the lock is held, so a retry of the same post that committed
+   * while this one waited is found as `earlier`.
+   */
+  lockRoomForPost(roomId: string, authorId: string, clientMessageId: string): Promise<PostContext>;
 
   /** Inserts or updates (keeping createdAt). */
   putMembership(membership: Membership): Promise<Membership>;

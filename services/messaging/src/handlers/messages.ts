@@ -1,11 +1,23 @@
-import { HearthError, canChangeMessage, mentionedUserIds, newId, normaliseBody, normaliseBoost, soundOf, type Message } from '@hearth/core';
-import { requireMembership, requireRoom, requireUser, requireVisibleMessage } from '@hearth/core';
+import {
+  HearthError,
+  canChangeMessage,
+  hasMentionCandidate,
+  mentionedUserIds,
+  newId,
+  normaliseBody,
+  normaliseBoost,
+  soundOf,
+  type Message,
+} from '@hearth/core';
+import { requirePostable, requireUser, requireVisibleMessage } from '@hearth/core';
 import { emit } from '../emit.ts';
 import { queueBotMentions } from './bots.ts';
 import type { Handler, HandlerContext } from './types.ts';
 
-async function memberIds(ctx: HandlerContext, roomId: string): Promise<Set<string>> {
-  return new Set((await ctx.tx.listMembers(roomId)).map((m) => m.userId));
+/** The members `body` mentions. Most bodies mention no one, and for them the room's members are not read. */
+async function mentionsIn(ctx: HandlerContext, roomId: string, body: string): Promise<string[]> {
+  if (!hasMentionCandidate(body)) return [];
+  return mentionedUserIds(body, new Set((await ctx.tx.listMembers(roomId)).map((m) => m.userId)));
 }
 
 async function requireChangeable(ctx: HandlerContext, actorId: string, messageId: string): Promise<Message> {
@@ -17,17 +29,14 @@ async function requireChangeable(ctx: HandlerContext, actorId: string, messageId
 }
 
 export const postMessage: Handler<'message.post'> = async (ctx, payload) => {
-  const author = await requireUser(ctx.tx, payload.actorId, 'actorId');
-  const room = await requireRoom(ctx.tx, payload.roomId);
-  const membership = await requireMembership(ctx.tx, room, payload.actorId);
   // A retry of an acknowledged post gets the original back instead of a second copy;
   // the room lock keeps a concurrent retry from slipping between the check and the insert.
-  await ctx.tx.lockRoom(room.id);
-  const earlier = await ctx.tx.getMessageByClientId(room.id, payload.actorId, payload.clientMessageId);
-  if (earlier !== null) return earlier;
+  const context = await ctx.tx.lockRoomForPost(payload.roomId, payload.actorId, payload.clientMessageId);
+  const { author, room, membership } = requirePostable(context, payload.roomId, payload.actorId);
+  if (context.earlier !== null) return context.earlier;
   const body = normaliseBody(payload.body, ctx.limits.messageChars);
   const sound = soundOf(body);
-  const mentions = mentionedUserIds(body, await memberIds(ctx, room.id));
+  const mentions = await mentionsIn(ctx, room.id, body);
   const event = await emit(ctx, room.id, async (seq) => ({
     type: 'message.created',
     message: await ctx.tx.insertMessage({
@@ -53,7 +62,7 @@ export const editMessage: Handler<'message.edit'> = async (ctx, payload) => {
   const message = await requireChangeable(ctx, payload.actorId, payload.messageId);
   const body = normaliseBody(payload.body, ctx.limits.messageChars);
   if (message.sound !== null || soundOf(body) !== null) throw new HearthError('invalid_request', '/play messages cannot be edited', { field: 'body' });
-  const updated = await ctx.tx.updateMessageBody(message.id, body, mentionedUserIds(body, await memberIds(ctx, message.roomId)), ctx.now);
+  const updated = await ctx.tx.updateMessageBody(message.id, body, await mentionsIn(ctx, message.roomId, body), ctx.now);
   await emit(ctx, message.roomId, () => ({ type: 'message.updated', message: updated }));
   return updated;
 };
