@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
+import { startChildServer, type ChildServer } from './child-server.ts';
 
 /**
  * The floor for the fan-out benchmark: the least a Node.js `ws` server does to
@@ -49,47 +49,11 @@ function serve(port: number): void {
   });
 }
 
-export interface BareServer {
-  readonly url: string;
-  readonly port: number;
-  readonly process: ChildProcess;
-  stop(): Promise<void>;
-}
+export type BareServer = ChildServer<{ readonly port: number }>;
 
 /** Spawns this file as its own Node.js process and waits for its port. */
 export function startBareServer(env: NodeJS.ProcessEnv = process.env): Promise<BareServer> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => fail(new Error(`the bare ws server did not start: ${output}`)), 10_000);
-    const fail = (error: Error): void => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(error);
-    };
-    const onExit = (code: number | null): void => fail(new Error(`the bare ws server exited with ${code}: ${output}`));
-    child.once('exit', onExit);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = /^(\{.*\})\n/.exec(output)?.[1];
-      if (line === undefined) return;
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      child.stdout.removeAllListeners('data');
-      child.stdout.resume();
-      const { port } = JSON.parse(line) as { port: number };
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        port,
-        process: child,
-        async stop() {
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-          await exited;
-        },
-      });
-    });
-  });
+  return startChildServer(fileURLToPath(import.meta.url), 'the bare ws server', env);
 }
 
 if (import.meta.main) serve(Number(process.env['PORT'] ?? 0));

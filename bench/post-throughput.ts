@@ -1,10 +1,11 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createTeam, DEFAULT_ROOM, type HearthClient } from '../e2e/client.ts';
+import { createTeam, DEFAULT_ROOM, HearthClient, SESSION_COOKIE } from '../e2e/client.ts';
 import { startHearth, type Hearth } from '../e2e/harness.ts';
 import type { SingleTier } from '../e2e/single-tier.ts';
 import { percentile, round, sleep, writeResults } from './common.ts';
+import { startEmbeddedPostFloor, type EmbeddedPostFloor } from './embedded-post-floor.ts';
 import { pgTools, type PgTools } from './postgres-tools.ts';
 import { backendProcesses, CpuMeter, LoopProbes, printColumns, type CpuUsage, type LoopDelay } from './fanout.ts';
 
@@ -20,7 +21,11 @@ import { backendProcesses, CpuMeter, LoopProbes, printColumns, type CpuUsage, ty
  * size. Hearth's transaction does more (membership and idempotency reads, the
  * search lexemes and their GIN index, the room event and outbox rows, the
  * author's read marker), and its acknowledgement also crosses HTTP, the gateway,
- * NATS and the messaging process. Then the embedded tier (SQLite), one room.
+ * NATS and the messaging process. Then the embedded tier (SQLite), one room, and
+ * beside it its floor with the same posters: bench/embedded-post-floor.ts, fastify and raw
+ * node:sqlite in a process of their own, running the session lookup, the room's sequence, the
+ * message and its event on Hearth's schema with the embedded store's pragmas (that file lists
+ * what Hearth does in addition).
  */
 
 const POSTERS = Number(process.env['BENCH_POSTERS'] ?? 32);
@@ -152,16 +157,39 @@ interface HearthUnderTest {
   readonly pg: PgTools | null;
 }
 
-async function measureHearth(target: HearthUnderTest, rooms: number, probes: LoopProbes): Promise<Throughput> {
-  const { hearth, team, single, pg } = target;
-  await saturate(team, { rooms, seconds: WARM_SECONDS, label: `warm${rooms}` });
+/** What the posters post to, and which processes' CPU and event loops tell where the time went. */
+interface PostingTarget {
+  readonly system: string;
+  readonly team: PostingTeam;
+  /** The Node.js processes under test, by name (their CPU, and their event loops through the probes). */
+  readonly nodes: Readonly<Record<string, number>>;
+  /** More processes whose CPU counts (PostgreSQL's backends), looked up after the warm-up. */
+  readonly others: () => Promise<Record<string, { readonly pid: number; readonly tree: boolean }>>;
+  /** The PostgreSQL whose backends are sampled, if any. */
+  readonly pg: PgTools | null;
+}
+
+function hearthTarget({ hearth, team, single, pg }: HearthUnderTest): PostingTarget {
   const nodes: Record<string, number> =
     single === null
       ? { hearth: hearth.process.pid! }
       : Object.fromEntries((['gateway', 'messaging', 'realtime'] as const).map((role) => [role, single.services(role)[0]!.process.pid!]));
+  return {
+    system: `Hearth ${single === null ? 'embedded' : 'single'} tier`,
+    team,
+    nodes,
+    others: async () => (single === null ? {} : await backendProcesses(single)),
+    pg,
+  };
+}
+
+/** WARM_SECONDS of posting, then SECONDS measured. */
+async function measurePosting(target: PostingTarget, rooms: number, probes: LoopProbes): Promise<Throughput> {
+  const { team, nodes, pg } = target;
+  await saturate(team, { rooms, seconds: WARM_SECONDS, label: `warm${rooms}` });
   const cpu = new CpuMeter({
     ...Object.fromEntries(Object.entries(nodes).map(([name, pid]) => [name, { pid, tree: false }])),
-    ...(single === null ? {} : await backendProcesses(single)),
+    ...(await target.others()),
     driver: { pid: process.pid, tree: false },
   });
   await probes.readAll(nodes);
@@ -174,7 +202,7 @@ async function measureHearth(target: HearthUnderTest, rooms: number, probes: Loo
   driverLoop.disable();
   const excess = (ns: number): number => round(Math.max(0, ns / 1e6 - 10), 1);
   return {
-    system: `Hearth ${single === null ? 'embedded' : 'single'} tier`,
+    system: target.system,
     rooms,
     concurrency: POSTERS,
     acknowledged: ackMs.length,
@@ -188,6 +216,36 @@ async function measureHearth(target: HearthUnderTest, rooms: number, probes: Loo
     },
     pgBackends: (await backends?.stop()) ?? null,
   };
+}
+
+async function measureHearth(target: HearthUnderTest, rooms: number, probes: LoopProbes): Promise<Throughput> {
+  return measurePosting(hearthTarget(target), rooms, probes);
+}
+
+// ---------------------------------------------------------------------------
+// The embedded tier's floor
+
+export const FLOOR_SYSTEM = 'fastify + node:sqlite floor';
+
+/** The floor's seeded users as posters: each a client with the session cookie and CSRF token the floor made for it. */
+function floorTarget(floor: EmbeddedPostFloor): PostingTarget {
+  const posters = floor.info.sessions.map((session) => {
+    const client = new HearthClient(floor.url);
+    client.cookies.set(SESSION_COOKIE, session.id);
+    client.csrfToken = session.csrfToken;
+    return client;
+  });
+  return { system: FLOOR_SYSTEM, team: { posters, roomIds: [floor.info.roomId] }, nodes: { floor: floor.process.pid! }, others: async () => ({}), pg: null };
+}
+
+/** The same posters as the embedded tier's run (POSTING_USERS users, POSTERS loops, one room) against the floor. */
+async function measureEmbeddedFloor(probes: LoopProbes): Promise<Throughput> {
+  const floor = await startEmbeddedPostFloor(POSTING_USERS, { ...process.env, NODE_OPTIONS: probes.nodeOptions });
+  try {
+    return await measurePosting(floorTarget(floor), 1, probes);
+  } finally {
+    await floor.stop();
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -276,15 +334,31 @@ export interface PostThroughputResults {
   /** Hearth single tier ÷ pgbench on the same PostgreSQL, per number of rooms. */
   readonly ratios: readonly { readonly rooms: number; readonly throughput: number; readonly p99Latency: number }[];
   readonly postgresSettings: Record<string, string>;
+  /** The embedded tier's floor (embedded-post-floor.ts), one room, the same posters as the embedded run in `runs`. */
+  readonly embeddedFloor: Throughput;
+  /** Hearth embedded tier ÷ its floor. */
+  readonly embeddedVsFloor: { readonly throughput: number; readonly p99Latency: number };
 }
+
+/** The runs in the order they ran: the floor last, kept out of `runs` so that readers of `runs` see what they saw before. */
+const allRuns = (results: PostThroughputResults): Throughput[] => [...results.runs, results.embeddedFloor];
 
 function printResults(file: string, results: PostThroughputResults): void {
   printColumns(
     `post-throughput → ${file} (${POSTERS} concurrent, ${SECONDS} s)`,
     ['system', 'rooms', 'acked/s', 'p50 ms', 'p99 ms', 'max ms', 'failed'],
     [
-      ...results.runs.map((r) => [r.system, `${r.rooms}`, `${r.perSecond}`, `${r.latencyMs.p50}`, `${r.latencyMs.p99}`, `${r.latencyMs.max}`, `${r.failed}`]),
+      ...allRuns(results).map((r) => [
+        r.system,
+        `${r.rooms}`,
+        `${r.perSecond}`,
+        `${r.latencyMs.p50}`,
+        `${r.latencyMs.p99}`,
+        `${r.latencyMs.max}`,
+        `${r.failed}`,
+      ]),
       ...results.ratios.map((r) => ['Hearth single ÷ pgbench', `${r.rooms}`, `${r.throughput}×`, '', `${r.p99Latency}×`, '', '']),
+      ['Hearth embedded ÷ floor', '1', `${results.embeddedVsFloor.throughput}×`, '', `${results.embeddedVsFloor.p99Latency}×`, '', ''],
     ],
     1,
   );
@@ -296,7 +370,7 @@ function printResults(file: string, results: PostThroughputResults): void {
   console.log(
     'where the CPU went (cores; "other" is everything else on the machine), event-loop delay beyond the 10 ms tick (p99/max ms), PostgreSQL backends (average):',
   );
-  for (const r of results.runs) {
+  for (const r of allRuns(results)) {
     const cores = Object.entries(r.cpu.cores).map(([name, value]) => `${name} ${value.toFixed(2)} (${r.cpu.kernelPercent[name]}% kernel)`);
     console.log(
       `  ${r.system}, ${r.rooms} room${r.rooms === 1 ? '' : 's'}: ${cores.join(', ')}; other ${r.cpu.otherCores.toFixed(2)}; machine ${r.cpu.machineBusyPercent}% busy`,
@@ -312,6 +386,11 @@ function printResults(file: string, results: PostThroughputResults): void {
         }`,
       );
   }
+}
+
+/** Throughput and p99 latency of `hearth` ÷ those of `floor`. */
+function versus(hearth: Throughput, floor: Throughput): { throughput: number; p99Latency: number } {
+  return { throughput: round(hearth.perSecond / floor.perSecond, 3), p99Latency: round(hearth.latencyMs.p99 / floor.latencyMs.p99, 2) };
 }
 
 async function startUnderTest(tier: 'single' | 'embedded', probes: LoopProbes): Promise<HearthUnderTest> {
@@ -352,23 +431,30 @@ async function singleTierRuns(probes: LoopProbes): Promise<{ runs: Throughput[];
   }
 }
 
+async function embeddedTierRun(probes: LoopProbes): Promise<Throughput> {
+  const embedded = await startUnderTest('embedded', probes);
+  try {
+    return await measureHearth(embedded, 1, probes);
+  } finally {
+    await embedded.hearth.stop();
+  }
+}
+
 export async function runPostThroughput(): Promise<PostThroughputResults> {
   const probes = await LoopProbes.create();
   try {
     const { runs, settings } = await singleTierRuns(probes);
     await sleep(1_000);
-    const embedded = await startUnderTest('embedded', probes);
-    try {
-      runs.push(await measureHearth(embedded, 1, probes));
-    } finally {
-      await embedded.hearth.stop();
-    }
+    const embedded = await embeddedTierRun(probes);
+    runs.push(embedded);
+    await sleep(1_000);
+    const embeddedFloor = await measureEmbeddedFloor(probes);
     const ratios = [1, MANY_ROOMS].map((rooms) => {
       const hearth = runs.find((r) => r.system === 'Hearth single tier' && r.rooms === rooms)!;
       const pgbench = runs.find((r) => r.system.startsWith('pgbench') && r.rooms === rooms)!;
-      return { rooms, throughput: round(hearth.perSecond / pgbench.perSecond, 3), p99Latency: round(hearth.latencyMs.p99 / pgbench.latencyMs.p99, 2) };
+      return { rooms, ...versus(hearth, pgbench) };
     });
-    const results: PostThroughputResults = { runs, ratios, postgresSettings: settings };
+    const results: PostThroughputResults = { runs, ratios, postgresSettings: settings, embeddedFloor, embeddedVsFloor: versus(embedded, embeddedFloor) };
     const file = await writeResults('post-throughput', {
       setup: {
         posters: POSTERS,
