@@ -8,7 +8,7 @@ import { newId } from '../ids.ts';
 import { createStore } from './create-store.ts';
 import { GATED } from './write-gate.ts';
 import { applyMigrations, MIGRATIONS } from './postgres-migrations.ts';
-import type { Store } from './store.ts';
+import type { Store, StoreTx } from './store.ts';
 import { runStoreContract } from './store-contract.ts';
 import { buildSearchQuery, buildSearchVector, describeServer, StorePostgres } from './store-postgres.ts';
 
@@ -167,6 +167,24 @@ describe('StorePostgres migrations', () => {
 });
 
 describe('StorePostgres', () => {
+  it('commits a lazy transaction without waiting for the disk, and only that transaction', async () => {
+    const url = await newDatabase();
+    // The test server commits without waiting (startPostgres without durable): this database waits.
+    await withClient(url, (client) => client.query(`ALTER DATABASE ${new URL(url).pathname.slice(1)} SET synchronous_commit TO on`));
+    const store = await StorePostgres.open(url, 1);
+    await withStore(store, async () => {
+      // The raw setting, through the transaction's own connection (a pool of one: every transaction gets it).
+      const setting = (tx: StoreTx): Promise<string> =>
+        (tx as unknown as { sql: { row<T>(sql: string): Promise<T | undefined> } }).sql
+          .row<{ synchronous_commit: string }>('SHOW synchronous_commit')
+          .then((row) => row!.synchronous_commit);
+      assert.equal(await store.transaction(setting, { lazyCommit: true }), 'off');
+      assert.equal(await store.transaction(setting), 'on', 'the connection goes back to the pool durable');
+      assert.equal(await store.transaction(setting, { gated: true }), 'on');
+      await assert.rejects(store.transaction(setting, { gated: true, lazyCommit: true }), /a gated transaction is a command: its commit must be durable/);
+    });
+  });
+
   it('hands out 1..100 with no gap or duplicate to 100 concurrent transactions on one room', async () => {
     await withStore(await open(20), async (store) => {
       const { roomId } = await seedRoom(store);

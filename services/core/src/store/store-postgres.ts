@@ -66,7 +66,10 @@ export class StorePostgres extends ReadsThrough implements Store {
   }
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T> {
-    return this.#inTransaction(options?.gated === true ? GATED_BEGIN : 'BEGIN', (tx) => work(tx.queries));
+    if (options?.gated === true && options.lazyCommit === true)
+      return Promise.reject(new Error('a gated transaction is a command: its commit must be durable'));
+    const begin = options?.gated === true ? GATED_BEGIN : options?.lazyCommit === true ? LAZY_BEGIN : 'BEGIN';
+    return this.#inTransaction(begin, (tx) => work(tx.queries));
   }
 
   pauseWrites(pause: WritePause, options?: PauseOptions): Promise<void> {
@@ -119,6 +122,7 @@ export class StorePostgres extends ReadsThrough implements Store {
         // row, so it is rolled back like any other, not handed back to the pool still open
         // (where it would keep a resume, or a lease's renewal, waiting).
         if (begin === GATED_BEGIN) refuseIfPaused(await driver.lastRowOfScript(begin));
+        else if (begin === LAZY_BEGIN) await driver.lastRowOfScript(begin);
         else await tx.sql.run(begin);
         const result = await this.#context.run(tx, () => work(tx));
         await tx.sql.run('COMMIT');
@@ -232,6 +236,8 @@ type Run = (text: string, values: Param[]) => Promise<QueryResult<QueryResultRow
  * simple query), so gating a command costs no more round trips than it did without a gate.
  */
 const GATED_BEGIN = `BEGIN; ${gateCheckSql(POSTGRES)}`;
+/** SET LOCAL lasts until the transaction ends: the connection goes back to the pool durable. */
+const LAZY_BEGIN = 'BEGIN; SET LOCAL synchronous_commit TO OFF';
 
 /** A connection's queries, with the connection (its liveness tells a transaction's context apart). */
 interface Reader {

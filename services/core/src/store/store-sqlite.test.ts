@@ -23,6 +23,40 @@ runStoreContract('StoreSqlite in memory', () => StoreSqlite.open(':memory:'));
 runStoreContract('StoreSqlite on disk', () => StoreSqlite.open(newFile()));
 
 describe('StoreSqlite', () => {
+  it('commits a lazy transaction with synchronous=NORMAL and puts FULL back, even when the work fails', async () => {
+    const store = await StoreSqlite.open(newFile());
+    const executed: string[] = [];
+    const exec = DatabaseSync.prototype.exec;
+    DatabaseSync.prototype.exec = function (this: DatabaseSync, sql: string): void {
+      executed.push(sql);
+      exec.call(this, sql);
+    };
+    try {
+      await store.transaction(() => Promise.resolve(), { lazyCommit: true });
+      await store.transaction(() => Promise.reject(new Error('the work failed')), { lazyCommit: true }).catch(() => undefined);
+      await store.transaction(() => Promise.resolve());
+      await assert.rejects(
+        store.transaction(() => Promise.resolve(), { gated: true, lazyCommit: true }),
+        /a gated transaction is a command: its commit must be durable/,
+      );
+    } finally {
+      DatabaseSync.prototype.exec = exec;
+      await store.close();
+    }
+    assert.deepEqual(executed.slice(0, 10), [
+      'PRAGMA synchronous = NORMAL',
+      'BEGIN IMMEDIATE',
+      'COMMIT',
+      'PRAGMA synchronous = FULL',
+      'PRAGMA synchronous = NORMAL',
+      'BEGIN IMMEDIATE',
+      'ROLLBACK',
+      'PRAGMA synchronous = FULL',
+      'BEGIN IMMEDIATE',
+      'COMMIT',
+    ]);
+  });
+
   it('keeps data across close and reopen, and migrates only once', async () => {
     const file = newFile();
     const user = { id: newId(), name: 'Ada', email: 'ada@example.com', role: 'member' as const, passwordHash: null, createdAt: '2025-01-01T00:00:00.000Z' };

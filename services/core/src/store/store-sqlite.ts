@@ -58,6 +58,9 @@ export class StoreSqlite extends ReadsThrough implements Store {
   }
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    if (options?.gated === true && options.lazyCommit === true)
+      return Promise.reject(new Error('a gated transaction is a command: its commit must be durable'));
+    if (options?.lazyCommit === true) return this.#inTransaction(work, 'BEGIN IMMEDIATE', 'lazy');
     if (options?.gated !== true) return this.#inTransaction(work);
     return this.#inTransaction(async (tx, conn) => {
       refuseIfPaused(await conn.row(gateCheckSql(SQLITE)));
@@ -106,12 +109,22 @@ export class StoreSqlite extends ReadsThrough implements Store {
     return this.#inTransaction((_tx, conn) => clearRecords(conn));
   }
 
-  #inTransaction<T>(work: (tx: StoreTx, conn: Conn) => Promise<T>, begin: Begin = 'BEGIN IMMEDIATE'): Promise<T> {
+  #inTransaction<T>(work: (tx: StoreTx, conn: Conn) => Promise<T>, begin: Begin = 'BEGIN IMMEDIATE', commit: Commit = 'durable'): Promise<T> {
     if (this.#isInsideCurrent()) {
       // It would wait for the transaction it is part of, forever.
       return Promise.reject(new Error('transaction() called inside a transaction; use the tx it was given'));
     }
-    return this.#queue.run(() => this.#runTransaction(work, begin));
+    if (commit === 'durable') return this.#queue.run(() => this.#runTransaction(work, begin));
+    // In WAL mode a NORMAL commit appends to the WAL without syncing it; the next FULL commit
+    // syncs the WAL, and with it every frame before its own.
+    return this.#queue.run(async () => {
+      this.#db.exec('PRAGMA synchronous = NORMAL');
+      try {
+        return await this.#runTransaction(work, begin);
+      } finally {
+        this.#db.exec('PRAGMA synchronous = FULL');
+      }
+    });
   }
 
   async ping(): Promise<void> {
@@ -168,6 +181,8 @@ export class StoreSqlite extends ReadsThrough implements Store {
  */
 /** IMMEDIATE takes the write lock at once (a write transaction); DEFERRED reads a snapshot and writes nothing. */
 type Begin = 'BEGIN IMMEDIATE' | 'BEGIN DEFERRED';
+/** Whether COMMIT waits for the disk (TransactionOptions.lazyCommit). */
+type Commit = 'durable' | 'lazy';
 
 function configure(db: DatabaseSync): void {
   db.exec('PRAGMA journal_mode = WAL');

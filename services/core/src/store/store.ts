@@ -59,6 +59,14 @@ export interface Store extends StoreReads {
 export interface TransactionOptions {
   /** A command's writes: refused with `migrating` while writes are paused, and waited for by a pause. */
   readonly gated?: boolean;
+  /**
+   * The commit returns before it is on disk (SQLite: synchronous=NORMAL for this transaction;
+   * PostgreSQL: synchronous_commit off), and the next durable commit carries it there. Only for
+   * writes whose loss is harmless: the outbox relay's published marks, where a lost mark
+   * republishes events the bus de-duplicates. It saves the relay a disk sync per pass, which on
+   * the embedded tier was one of the two syncs of every post.
+   */
+  readonly lazyCommit?: boolean;
 }
 
 export interface WritePause {
