@@ -1,6 +1,6 @@
-import { CLOSE_CODES, newId, type CloseReason, type RoomEvent, type ServerFrame, type SignedIn, type User } from '@hearth/core';
+import { CLOSE_CODES, newId, type CloseReason, type RoomEvent, type ServerFrame, type SignedIn } from '@hearth/core';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RoomStream, type LoadEvents } from './room-stream.ts';
+import { RoomStream, type RoomStreamIo } from './room-stream.ts';
 
 export type TransportKind = 'websocket' | 'sse';
 
@@ -17,13 +17,22 @@ export interface Transport {
   close(code: number, reason: CloseReason): void;
 }
 
+/**
+ * What a connection asks of the process. One object serves every connection of a transport:
+ * each hook is told which connection calls, so a connection holds no closures of its own.
+ */
 export interface ConnectionHooks {
-  readonly loadEvents: (roomId: string) => LoadEvents;
-  readonly roomJoined: (connection: Connection, roomId: string) => void;
-  readonly roomLeft: (connection: Connection, roomId: string) => void;
+  /** Stored events of a room with seq > afterSeq, oldest first, at most `limit` (a catch-up read). */
+  loadEvents(connection: Connection, roomId: string, afterSeq: number, limit: number): Promise<RoomEvent[]>;
+  /**
+   * Registers the connection for the room's live events. Returns true when every event after
+   * `afterSeq` is still to reach it live, so catching up from the store would read nothing.
+   */
+  roomJoined(connection: Connection, roomId: string, afterSeq: number): boolean;
+  roomLeft(connection: Connection, roomId: string): void;
   readonly maxBufferedBytes: number;
   /** The connection fell too far behind: the frame is dropped and the connection closed. */
-  readonly tooSlow: () => void;
+  tooSlow(connection: Connection): void;
 }
 
 const PACE_POLL_MS = 5;
@@ -43,7 +52,8 @@ export const UNAVAILABLE_STREAM_MESSAGE = 'the service is temporarily unavailabl
 /** One client connection of one user: its rooms' streams and the frames it is sent. */
 export class Connection {
   readonly id = newId();
-  readonly user: User;
+  /** Only the ids of the signed-in user and session: the rest of them is not needed after the stream opens. */
+  readonly userId: string;
   readonly sessionId: string;
   readonly #transport: Transport;
   readonly #hooks: ConnectionHooks;
@@ -53,7 +63,7 @@ export class Connection {
   #closed = false;
 
   constructor(signedIn: SignedIn, transport: Transport, hooks: ConnectionHooks) {
-    this.user = signedIn.user;
+    this.userId = signedIn.user.id;
     this.sessionId = signedIn.session.id;
     this.#transport = transport;
     this.#hooks = hooks;
@@ -75,17 +85,21 @@ export class Connection {
     return [...this.#rooms.keys()];
   }
 
-  /** Starts streaming a room after `afterSeq`: registers for live events first, then catches up. */
+  /**
+   * Starts streaming a room after `afterSeq`: registers for live events first, then catches up,
+   * unless the hub says nothing after `afterSeq` has gone by yet (then the store has nothing to add).
+   */
   joinRoom(roomId: string, afterSeq: number): Promise<void> {
     if (this.#closed || this.#rooms.has(roomId)) return Promise.resolve();
-    const stream = new RoomStream(roomId, afterSeq, {
-      load: this.#hooks.loadEvents(roomId),
-      send: (event) => this.#sendEvent(event),
-      pace: () => this.pace(),
-    });
+    const stream = new RoomStream(roomId, afterSeq, new ConnectionRoomIo(this, roomId));
     this.#rooms.set(roomId, stream);
-    this.#hooks.roomJoined(this, roomId);
+    if (this.#hooks.roomJoined(this, roomId, afterSeq)) return Promise.resolve();
     return stream.catchUp();
+  }
+
+  /** A catch-up read of one of this connection's rooms. */
+  loadEvents(roomId: string, afterSeq: number, limit: number): Promise<RoomEvent[]> {
+    return this.#hooks.loadEvents(this, roomId, afterSeq, limit);
   }
 
   leaveRoom(roomId: string): void {
@@ -143,7 +157,7 @@ export class Connection {
     // A client that stops reading must not hold memory or delay others: past the
     // limit it is told to resume, and resuming loses nothing.
     if (this.#transport.bufferedBytes() > this.#hooks.maxBufferedBytes) {
-      this.#hooks.tooSlow();
+      this.#hooks.tooSlow(this);
       this.close('too_slow', 'the connection fell behind; reconnect with resume');
       return;
     }
@@ -175,9 +189,33 @@ export class Connection {
     for (const roomId of [...this.#rooms.keys()]) this.leaveRoom(roomId);
   }
 
-  #sendEvent(event: RoomEvent): void {
+  /** A room event, in its room's order (RoomStream decides when). */
+  sendEvent(event: RoomEvent): void {
     this.send({ type: 'room.event', event });
     // Removal is the last event of that room this member receives.
-    if (event.type === 'membership.removed' && event.userId === this.user.id) this.leaveRoom(event.roomId);
+    if (event.type === 'membership.removed' && event.userId === this.userId) this.leaveRoom(event.roomId);
+  }
+}
+
+/** How one room's stream reads and sends through its connection: two fields, where closures would cost a context each. */
+class ConnectionRoomIo implements RoomStreamIo {
+  readonly #connection: Connection;
+  readonly #roomId: string;
+
+  constructor(connection: Connection, roomId: string) {
+    this.#connection = connection;
+    this.#roomId = roomId;
+  }
+
+  load(afterSeq: number, limit: number): Promise<RoomEvent[]> {
+    return this.#connection.loadEvents(this.#roomId, afterSeq, limit);
+  }
+
+  send(event: RoomEvent): void {
+    this.#connection.sendEvent(event);
+  }
+
+  pace(): Promise<void> {
+    return this.#connection.pace();
   }
 }

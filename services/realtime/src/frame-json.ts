@@ -1,17 +1,35 @@
-import type { RoomEvent, ServerFrame } from '@hearth/core';
+import type { ServerFrame } from '@hearth/core';
+
+/** Frames the hub sends, as one object, to many connections: a room event, typing, presence. */
+export type SharedFrame = Extract<ServerFrame, { type: 'room.event' | 'typing' | 'presence' }>;
+
+export function isSharedFrame(frame: ServerFrame): frame is SharedFrame {
+  return frame.type === 'room.event' || frame.type === 'typing' || frame.type === 'presence';
+}
 
 /**
- * The JSON text of a frame. A room event goes to every connection streaming its room,
- * and the hub hands them all the same event object, so its text is made once.
+ * What stands for a shared frame in a cache. Each connection wraps a room event in a frame
+ * of its own, but the hub hands them all the same event object; a typing or presence frame
+ * is itself the one object every connection gets.
  */
-const eventText = new WeakMap<RoomEvent, string>();
+function keyOf(frame: SharedFrame): object {
+  return frame.type === 'room.event' ? frame.event : frame;
+}
 
-export function frameJson(frame: ServerFrame): string {
-  if (frame.type !== 'room.event') return JSON.stringify(frame);
-  let text = eventText.get(frame.event);
-  if (text === undefined) {
-    text = JSON.stringify(frame);
-    eventText.set(frame.event, text);
+/** Makes a shared frame's encoding (text, bytes) once, for every connection that sends it. */
+export function encodeOnce<T>(cache: WeakMap<object, T>, frame: SharedFrame, encode: (frame: SharedFrame) => T): T {
+  const key = keyOf(frame);
+  let encoded = cache.get(key);
+  if (encoded === undefined) {
+    encoded = encode(frame);
+    cache.set(key, encoded);
   }
-  return text;
+  return encoded;
+}
+
+const texts = new WeakMap<object, string>();
+
+/** The JSON text of a frame; a shared one's is made once (encodeOnce). */
+export function frameJson(frame: ServerFrame): string {
+  return isSharedFrame(frame) ? encodeOnce(texts, frame, JSON.stringify) : JSON.stringify(frame);
 }

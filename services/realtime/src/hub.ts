@@ -17,12 +17,16 @@ import {
 } from '@hearth/core';
 import type { Connection, TransportKind } from './connection.ts';
 import { LiveDelivery, type DeliveredBatch } from './live-delivery.ts';
-import type { LoadEvents } from './room-stream.ts';
 
 /** A connection is forgotten by presence this long after its last sign of life. */
 export const PRESENCE_TTL_MS = 60_000;
 const PRESENCE_SWEEP_MS = 15_000;
 const TYPING_THROTTLE_MS = 3_000;
+/**
+ * Presence renewals the sweep has in flight at once. They go out on one Redis connection without
+ * waiting for each other's replies (a pipeline), so a sweep costs a few round trips, not one per connection.
+ */
+const TOUCH_PIPELINE = 256;
 
 export interface HubDeps {
   readonly store: Store;
@@ -71,19 +75,25 @@ export class Hub {
    * Store and bus reads for one room's catch-up: the bus's replay when it still holds
    * it, else the store, which is the source of truth (also while the bus is down).
    */
-  loadEvents(roomId: string): LoadEvents {
+  async loadEvents(roomId: string, afterSeq: number, limit: number): Promise<RoomEvent[]> {
     const { bus, store, logger } = this.#deps;
-    return async (afterSeq, limit) => {
-      const replayed = await bus.replayRoom(roomId, afterSeq, limit).catch((error: unknown) => {
-        logger.warn({ err: error, roomId }, 'bus replay failed; catching up from the store');
-        return null;
-      });
-      return replayed ?? store.eventsSince(roomId, afterSeq, limit);
-    };
+    const replayed = await bus.replayRoom(roomId, afterSeq, limit).catch((error: unknown) => {
+      logger.warn({ err: error, roomId }, 'bus replay failed; catching up from the store');
+      return null;
+    });
+    return replayed ?? store.eventsSince(roomId, afterSeq, limit);
   }
 
-  roomJoined(connection: Connection, roomId: string): void {
+  /**
+   * Registers a connection for a room's live events. Returns true when live delivery has
+   * passed no event of the room after `afterSeq` (and has passed one, so it is following the
+   * room): every later event is then still to reach the connection live, and a catch-up read
+   * would find nothing. Where it does not know, the connection catches up.
+   */
+  roomJoined(connection: Connection, roomId: string, afterSeq: number): boolean {
     add(this.#byRoom, roomId, connection);
+    const passed = this.#live.passedSeq(roomId);
+    return passed !== undefined && passed <= afterSeq;
   }
 
   roomLeft(connection: Connection, roomId: string): void {
@@ -92,26 +102,26 @@ export class Hub {
 
   /** Registers a connection and announces its user if they just came online. */
   async attach(connection: Connection): Promise<void> {
-    add(this.#byUser, connection.user.id, connection);
+    add(this.#byUser, connection.userId, connection);
     await this.touch(connection);
   }
 
   async detach(connection: Connection): Promise<void> {
-    remove(this.#byUser, connection.user.id, connection);
+    remove(this.#byUser, connection.userId, connection);
     for (const roomId of connection.roomIds()) remove(this.#byRoom, roomId, connection);
-    if (await this.#deps.ephemeral.dropPresence(connection.user.id, connection.id)) await this.#presence(connection.user.id, false);
+    if (await this.#deps.ephemeral.dropPresence(connection.userId, connection.id)) await this.#presence(connection.userId, false);
   }
 
   async touch(connection: Connection): Promise<void> {
-    if (await this.#deps.ephemeral.touchPresence(connection.user.id, connection.id, PRESENCE_TTL_MS)) {
-      await this.#presence(connection.user.id, true);
+    if (await this.#deps.ephemeral.touchPresence(connection.userId, connection.id, PRESENCE_TTL_MS)) {
+      await this.#presence(connection.userId, true);
     }
   }
 
   async typing(connection: Connection, roomId: string): Promise<void> {
     if (!connection.hasRoom(roomId)) return;
-    if (!(await this.#deps.ephemeral.throttle(`typing:${roomId}:${connection.user.id}`, TYPING_THROTTLE_MS))) return;
-    await this.#deps.bus.publishSignal({ type: 'typing', roomId, userId: connection.user.id, at: new Date().toISOString() });
+    if (!(await this.#deps.ephemeral.throttle(`typing:${roomId}:${connection.userId}`, TYPING_THROTTLE_MS))) return;
+    await this.#deps.bus.publishSignal({ type: 'typing', roomId, userId: connection.userId, at: new Date().toISOString() });
   }
 
   online(): Promise<string[]> {
@@ -168,14 +178,17 @@ export class Hub {
     switch (signal.type) {
       case 'typing':
         return this.#typing(signal.roomId, signal.userId);
-      case 'presence':
+      case 'presence': {
+        // One frame object for all: its text is made once (frame-json.ts).
+        const frame = { type: 'presence', userId: signal.userId, online: signal.online } as const;
         return this.#each(
           () => true,
-          (c) => c.send({ type: 'presence', userId: signal.userId, online: signal.online }),
+          (c) => c.send(frame),
         );
+      }
       case 'sessions.revoked':
         return this.#each(
-          (c) => c.user.id === signal.userId,
+          (c) => c.userId === signal.userId,
           (c) => c.close('unauthenticated', 'your session ended'),
         );
       case 'session.ended':
@@ -189,8 +202,9 @@ export class Hub {
   }
 
   #typing(roomId: string, userId: string): void {
+    const frame = { type: 'typing', roomId, userId } as const;
     for (const c of this.#byRoom.get(roomId) ?? []) {
-      if (c.user.id !== userId) c.send({ type: 'typing', roomId, userId });
+      if (c.userId !== userId) c.send(frame);
     }
   }
 
@@ -217,10 +231,11 @@ export class Hub {
     }
   }
 
-  /** Renews the presence of every open connection of this process. */
+  /** Renews the presence of every open connection of this process, TOUCH_PIPELINE at a time. */
   async #touchOpenConnections(): Promise<void> {
-    for (const set of this.#byUser.values()) {
-      for (const c of set) if (!c.closed) await this.touch(c);
+    const open = [...this.#byUser.values()].flatMap((set) => [...set].filter((c) => !c.closed));
+    for (let i = 0; i < open.length; i += TOUCH_PIPELINE) {
+      await Promise.all(open.slice(i, i + TOUCH_PIPELINE).map((c) => this.touch(c)));
     }
   }
 }

@@ -81,6 +81,23 @@ describe('LiveDelivery', () => {
     ]);
   });
 
+  it('knows how far a room went out only while it has connections, and only once a batch has taken them', async () => {
+    const rooms: Record<string, Target[]> = { r: [new Target()] };
+    const delivery = setup(rooms);
+    assert.equal(delivery.passedSeq('r'), undefined);
+    delivery.push(event('r', 4));
+    delivery.push(event('r', 5));
+    // Waiting events have not taken their connections yet: one that joins now still gets them.
+    assert.equal(delivery.passedSeq('r'), undefined);
+    await nextTurn();
+    assert.equal(delivery.passedSeq('r'), 5);
+    rooms['r'] = [];
+    delivery.push(event('r', 6));
+    await nextTurn();
+    // Seq 6 went to nobody: a room without connections answers nothing rather than an old seq.
+    assert.equal(delivery.passedSeq('r'), undefined);
+  });
+
   it('sends nothing once closed', async () => {
     const a = new Target();
     const delivery = setup({ r: [a] });

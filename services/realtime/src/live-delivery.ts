@@ -59,6 +59,12 @@ export class LiveDelivery {
   readonly #deps: LiveDeliveryDeps;
   #waiting: RoomEvent[] = [];
   #batches: Batch[] = [];
+  /**
+   * Per room that had connections when its latest batch was made: the highest seq of the
+   * batches made so far. A connection that joins later gets none of those batches, and every
+   * later event (waiting, or still to come) is batched with it among the targets.
+   */
+  readonly #passed = new Map<string, number>();
   #scheduled = false;
   #closed = false;
 
@@ -70,6 +76,14 @@ export class LiveDelivery {
     if (this.#closed) return;
     this.#waiting.push(event);
     this.#schedule();
+  }
+
+  /**
+   * The highest seq of a room that went out to the connections then in the room; undefined
+   * when the room had none (or no event has come yet), as then nothing is known of its seqs.
+   */
+  passedSeq(roomId: string): number | undefined {
+    return this.#passed.get(roomId);
   }
 
   close(): void {
@@ -123,6 +137,25 @@ export class LiveDelivery {
       else list.push(event);
     }
     const startedAt = Date.now();
-    return [...byRoom].map(([roomId, roomEvents]) => ({ events: roomEvents, targets: [...this.#deps.connectionsIn(roomId)], startedAt, next: 0, dropped: 0 }));
+    return [...byRoom].map(([roomId, roomEvents]) => {
+      const targets = [...this.#deps.connectionsIn(roomId)];
+      this.#pass(roomId, roomEvents, targets.length);
+      return { events: roomEvents, targets, startedAt, next: 0, dropped: 0 };
+    });
+  }
+
+  /**
+   * Keeps #passed to the rooms with connections: a room without any is forgotten, so it never
+   * answers from an old seq. A maximum is enough because both buses hand a room's events over
+   * in increasing seq (a re-publish at or below the latest is dropped before it gets here).
+   */
+  #pass(roomId: string, events: readonly RoomEvent[], connections: number): void {
+    if (connections === 0) {
+      this.#passed.delete(roomId);
+      return;
+    }
+    let highest = this.#passed.get(roomId) ?? 0;
+    for (const event of events) highest = Math.max(highest, event.seq);
+    this.#passed.set(roomId, highest);
   }
 }

@@ -1,5 +1,5 @@
 import { isHearthError, limitRate, type SignedIn } from '@hearth/core';
-import { Connection, type Transport } from './connection.ts';
+import { Connection, type ConnectionHooks, type Transport, type TransportKind } from './connection.ts';
 import type { Hub } from './hub.ts';
 import type { RealtimeDeps } from './deps.ts';
 
@@ -8,6 +8,24 @@ export interface StreamClient {
   readonly signedIn: SignedIn;
   readonly transport: Transport;
   readonly resume: Readonly<Record<string, number>>;
+  /** The transport's hooks (createConnectionHooks), one object for all its connections. */
+  readonly hooks: ConnectionHooks;
+}
+
+/** What connections of one transport ask of the process: made once per endpoint, shared by its connections. */
+export function createConnectionHooks(deps: RealtimeDeps, hub: Hub, kind: TransportKind): ConnectionHooks {
+  const { metrics } = deps;
+  return {
+    async loadEvents(_connection, roomId, afterSeq, limit) {
+      const events = await hub.loadEvents(roomId, afterSeq, limit);
+      metrics.replayedEvents.inc({ transport: kind }, events.length);
+      return events;
+    },
+    roomJoined: (connection, roomId, afterSeq) => hub.roomJoined(connection, roomId, afterSeq),
+    roomLeft: (connection, roomId) => hub.roomLeft(connection, roomId),
+    maxBufferedBytes: deps.limits.connectionBufferBytes,
+    tooSlow: () => metrics.slowConsumerCloses.inc({ transport: kind }),
+  };
 }
 
 /**
@@ -44,23 +62,9 @@ export async function openStream(deps: RealtimeDeps, hub: Hub, client: StreamCli
   }
 }
 
-async function start(deps: RealtimeDeps, hub: Hub, { signedIn, transport, resume }: StreamClient): Promise<Connection> {
+async function start(deps: RealtimeDeps, hub: Hub, { signedIn, transport, resume, hooks }: StreamClient): Promise<Connection> {
   const { user } = signedIn;
-  const { metrics } = deps;
-  const connection = new Connection(signedIn, transport, {
-    loadEvents: (roomId) => {
-      const load = hub.loadEvents(roomId);
-      return async (afterSeq, limit) => {
-        const events = await load(afterSeq, limit);
-        metrics.replayedEvents.inc({ transport: transport.kind }, events.length);
-        return events;
-      };
-    },
-    roomJoined: (c, roomId) => hub.roomJoined(c, roomId),
-    roomLeft: (c, roomId) => hub.roomLeft(c, roomId),
-    maxBufferedBytes: deps.limits.connectionBufferBytes,
-    tooSlow: () => metrics.slowConsumerCloses.inc({ transport: transport.kind }),
-  });
+  const connection = new Connection(signedIn, transport, hooks);
   let starts: Record<string, number>;
   try {
     await hub.attach(connection);

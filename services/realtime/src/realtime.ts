@@ -16,7 +16,7 @@ export interface Realtime {
 export function mountRealtime(app: FastifyInstance, deps: RealtimeDeps, authenticate: Authenticate): Realtime {
   const hub = new Hub(deps);
   const websocket = createWebSocketEndpoint(deps, hub, authenticate);
-  registerSse(app, deps, hub, authenticate);
+  const sse = registerSse(app, deps, hub, authenticate);
   app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!websocket.handleUpgrade(request, socket, head)) socket.destroy();
   });
@@ -26,6 +26,7 @@ export function mountRealtime(app: FastifyInstance, deps: RealtimeDeps, authenti
     close() {
       hub.close();
       websocket.close();
+      sse.close();
     },
   };
 }

@@ -1,17 +1,15 @@
 import { setTimeout } from 'node:timers/promises';
 import type { RoomEvent } from '@hearth/core';
 
-/** Reads stored events of one room with seq > afterSeq, oldest first, at most `limit`. */
-export type LoadEvents = (afterSeq: number, limit: number) => Promise<RoomEvent[]>;
-
 const PAGE = 500;
 
 /** How a room stream reads the store, hands an event on, and waits for a client that is behind. */
 export interface RoomStreamIo {
-  readonly load: LoadEvents;
-  readonly send: (event: RoomEvent) => void;
+  /** Reads stored events of the room with seq > afterSeq, oldest first, at most `limit`. */
+  load(afterSeq: number, limit: number): Promise<RoomEvent[]>;
+  send(event: RoomEvent): void;
   /** Resolves when the client can take more; catch-up awaits it before each stored event. */
-  readonly pace?: () => Promise<void>;
+  pace?(): Promise<void>;
 }
 
 /**
@@ -25,16 +23,13 @@ export class RoomStream {
   #lastSeq: number;
   #pending: RoomEvent[] | null = null;
   #closed = false;
-  readonly #load: LoadEvents;
-  readonly #send: (event: RoomEvent) => void;
-  readonly #pace: () => Promise<void>;
+  /** Held whole and called as methods: one object per stream, not a closure per operation. */
+  readonly #io: RoomStreamIo;
 
-  constructor(roomId: string, afterSeq: number, { load, send, pace = () => Promise.resolve() }: RoomStreamIo) {
+  constructor(roomId: string, afterSeq: number, io: RoomStreamIo) {
     this.roomId = roomId;
     this.#lastSeq = afterSeq;
-    this.#load = load;
-    this.#send = send;
-    this.#pace = pace;
+    this.#io = io;
   }
 
   get lastSeq(): number {
@@ -74,15 +69,15 @@ export class RoomStream {
   #deliver(event: RoomEvent): void {
     if (this.#closed || event.seq !== this.#lastSeq + 1) return;
     this.#lastSeq = event.seq;
-    this.#send(event);
+    this.#io.send(event);
   }
 
   async #fill(): Promise<void> {
     let idleRounds = 0;
     while (!this.#closed) {
-      const page = await this.#load(this.#lastSeq, PAGE);
+      const page = await this.#io.load(this.#lastSeq, PAGE);
       for (const event of page) {
-        await this.#pace();
+        if (this.#io.pace !== undefined) await this.#io.pace();
         this.#deliver(event);
       }
       if (page.length === PAGE) continue;

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import { invalid, type SignedIn } from '@hearth/core';
 import { refuseStream, UNAVAILABLE_STREAM_MESSAGE, type Connection, type Transport } from './connection.ts';
-import { frameJson } from './frame-json.ts';
+import { encodeOnce, frameJson, isSharedFrame } from './frame-json.ts';
 import type { ServerFrame } from '@hearth/core';
 import { FrameError, parseResume } from './frames.ts';
 import type { Hub } from './hub.ts';
-import { limitStreamConnects, openStream } from './open-stream.ts';
+import { createConnectionHooks, limitStreamConnects, openStream } from './open-stream.ts';
 import type { Authenticate, RealtimeDeps } from './deps.ts';
 
 export const SSE_PATH = '/api/realtime/sse';
@@ -45,31 +46,73 @@ function sseText(frame: ServerFrame): string {
   return `event: ${frame.type}\n${id}data: ${frameJson(frame)}\n\n`;
 }
 
-function transportOf(reply: FastifyReply): Transport {
-  const res = reply.raw;
-  return {
-    kind: 'sse',
-    // A stream that ended (refused, or the client left) takes no more frames: a write after end is an error event.
-    send: (frame) => {
-      if (!res.writableEnded && !res.destroyed) res.write(sseText(frame));
-    },
-    bufferedBytes: () => res.writableLength,
-    cork: () => res.cork(),
-    // Only while corked: `close` may have uncorked already, and Node's count would go below zero.
-    uncork: () => {
-      if (res.writableCorked > 0) res.uncork();
-    },
-    close() {
-      // Node's end() writes the last chunk before it flushes corked writes; uncorked first,
-      // the too_slow error frame comes before the end of the response, not after it.
-      while (res.writableCorked > 0) res.uncork();
-      res.end();
-    },
-  };
+/** A shared frame's SSE text, made once for every stream it goes to. */
+const sharedTexts = new WeakMap<object, string>();
+
+/** A response's frames; a class, so each stream holds one object and no closures. */
+class SseTransport implements Transport {
+  readonly kind = 'sse';
+  readonly #res: ServerResponse;
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+  }
+
+  /** A stream that ended (refused, or the client left) takes no more frames: a write after end is an error event. */
+  send(frame: ServerFrame): void {
+    const res = this.#res;
+    if (res.writableEnded || res.destroyed) return;
+    res.write(isSharedFrame(frame) ? encodeOnce(sharedTexts, frame, sseText) : sseText(frame));
+  }
+
+  bufferedBytes(): number {
+    return this.#res.writableLength;
+  }
+
+  cork(): void {
+    this.#res.cork();
+  }
+
+  /** Only while corked: `close` may have uncorked already, and Node's count would go below zero. */
+  uncork(): void {
+    if (this.#res.writableCorked > 0) this.#res.uncork();
+  }
+
+  close(): void {
+    const res = this.#res;
+    // Node's end() writes the last chunk before it flushes corked writes; uncorked first,
+    // the too_slow error frame comes before the end of the response, not after it.
+    while (res.writableCorked > 0) res.uncork();
+    res.end();
+  }
 }
 
-/** Server-Sent Events: the same frames as the WebSocket, for networks that block upgrades. */
-export function registerSse(app: FastifyInstance, deps: RealtimeDeps, hub: Hub, authenticate: Authenticate): void {
+/**
+ * The open SSE streams, kept alive by one timer for them all (a comment line now and then, so
+ * that proxies do not cut a quiet stream) rather than one timer per stream.
+ */
+class KeepAlive {
+  readonly streams = new Set<ServerResponse>();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor() {
+    this.#timer = setInterval(() => this.#ping(), KEEPALIVE_MS);
+    this.#timer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+  }
+
+  #ping(): void {
+    for (const res of this.streams) if (!res.writableEnded && !res.destroyed) res.write(': ping\n\n');
+  }
+}
+
+/** Server-Sent Events: the same frames as the WebSocket, for networks that block upgrades. Returns what stops its timer. */
+export function registerSse(app: FastifyInstance, deps: RealtimeDeps, hub: Hub, authenticate: Authenticate): { close(): void } {
+  const keepAlive = new KeepAlive();
+  const hooks = createConnectionHooks(deps, hub, 'sse');
   app.get<{ Querystring: { resume?: string } }>(
     SSE_PATH,
     { schema: { querystring: { type: 'object', properties: { resume: { type: 'string', maxLength: 100_000 } } } } },
@@ -93,20 +136,19 @@ export function registerSse(app: FastifyInstance, deps: RealtimeDeps, hub: Hub, 
         connection: 'keep-alive',
       });
       reply.raw.write('retry: 2000\n\n');
-      const keepalive = setInterval(() => reply.raw.write(': ping\n\n'), KEEPALIVE_MS);
-      const transport = transportOf(reply);
+      const transport = new SseTransport(reply.raw);
       let connection: Connection;
       try {
-        connection = await openStream(deps, hub, { signedIn, transport, resume });
+        connection = await openStream(deps, hub, { signedIn, transport, resume, hooks });
       } catch (error) {
         // The response is already a stream: the failure is a frame, its detail a log line.
-        clearInterval(keepalive);
         request.log.warn({ err: error, userId: signedIn.user.id }, 'realtime stream could not open');
         refuseStream(transport, 'unavailable', UNAVAILABLE_STREAM_MESSAGE);
         return;
       }
+      keepAlive.streams.add(reply.raw);
       const closed = (): void => {
-        clearInterval(keepalive);
+        keepAlive.streams.delete(reply.raw);
         connection.dropped();
         void hub.detach(connection).catch((error: unknown) => deps.logger.warn({ err: error }, 'presence update failed'));
       };
@@ -114,4 +156,5 @@ export function registerSse(app: FastifyInstance, deps: RealtimeDeps, hub: Hub, 
       else reply.raw.on('close', closed);
     },
   );
+  return keepAlive;
 }
