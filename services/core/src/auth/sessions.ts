@@ -41,15 +41,11 @@ export function slidingExpiry(createdAt: string, now: number, policy: SessionPol
 /**
  * Sessions live in the Store (they survive restarts). Lookups are not cached: a
  * deactivated user or a deleted session must stop working on the very next request,
- * and both reads are single-row lookups by primary key.
+ * and the session and its user come in one read by primary key.
  */
 export function createSessionService(store: Store, policy: SessionPolicy, now: () => number = Date.now): SessionService {
-  async function load(sessionId: string): Promise<SignedIn | null> {
-    const session = await store.getSession(sessionId);
-    if (session === null) return null;
-    const user = await store.getUser(session.userId);
-    return user === null ? null : { session, user };
-  }
+  /** One read of the session and its user: every signed-in request starts here. */
+  const load = (sessionId: string): Promise<SignedIn | null> => store.getSessionWithUser(sessionId);
 
   return {
     async create(userId, meta) {

@@ -824,6 +824,9 @@ function sessionTests(test: StoreTest): void {
     for (const session of [first, second, bobs]) await store.transaction((tx) => tx.insertSession(session));
     assert.deepEqual(await store.getSession(first.id), first);
     assert.equal(await store.getSession(newId()), null);
+    assert.deepEqual(await store.getSessionWithUser(first.id), { session: first, user: await store.getUser(ada.id) });
+    assert.deepEqual(await store.getSessionWithUser(bobs.id), { session: bobs, user: await store.getUser(bob.id) });
+    assert.equal(await store.getSessionWithUser(newId()), null);
 
     await store.transaction((tx) => tx.touchSession(first.id, at(60), at(7200)));
     assert.deepEqual(await store.getSession(first.id), { ...first, lastSeenAt: at(60), expiresAt: at(7200) });

@@ -214,6 +214,8 @@ export interface StoreReads {
   searchMessages(userId: string, query: string, limit: number): Promise<SearchHit[]>;
 
   getSession(id: string): Promise<Session | null>;
+  /** The session and its user in one read (every signed-in request asks for both); null when either is gone. */
+  getSessionWithUser(id: string): Promise<{ readonly session: Session; readonly user: User } | null>;
 
   getUserByIdentity(issuer: string, subject: string): Promise<User | null>;
   listAudit(page: AuditPage): Promise<AuditEntry[]>;

@@ -5,6 +5,18 @@ import { type AccountRow, type SessionRow, type UserRow, toAccount, toSession, t
 import type { QueryTable } from './sql-conn.ts';
 import type { Credentials, Identity, NewUser, UserPatch } from './store.ts';
 
+/** The user's columns beside the session's, prefixed so that none shadows a session column. */
+interface SessionUserColumns {
+  u_name: UserRow['name'];
+  u_email: UserRow['email'];
+  u_role: UserRow['role'];
+  u_active: UserRow['active'];
+  u_created_at: UserRow['created_at'];
+}
+
+const SESSION_WITH_USER = `SELECT s.*, u.name AS u_name, u.email AS u_email, u.role AS u_role, u.active AS u_active, u.created_at AS u_created_at
+  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`;
+
 /*
  * Inserts that may meet a duplicate use ON CONFLICT DO NOTHING and refuse when no row comes
  * back, instead of catching a unique violation: a failed statement would abort the whole
@@ -83,6 +95,13 @@ export const userQueries = {
   async getSession(id: string): Promise<Session | null> {
     const row = await this.sql.row<SessionRow>('SELECT * FROM sessions WHERE id = ?', id);
     return row === undefined ? null : toSession(row);
+  },
+
+  async getSessionWithUser(id: string): Promise<{ session: Session; user: User } | null> {
+    const row = await this.sql.row<SessionRow & SessionUserColumns>(SESSION_WITH_USER, id);
+    if (row === undefined) return null;
+    const user = toUser({ id: row.user_id, name: row.u_name, email: row.u_email, role: row.u_role, active: row.u_active, created_at: row.u_created_at });
+    return { session: toSession(row), user };
   },
 
   async insertSession(session: Session): Promise<void> {
