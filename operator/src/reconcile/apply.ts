@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { KubeApiError, type KubeObject } from '@hearth/kube-runtime';
 import type { DesiredObject } from '../tiers/index.ts';
 import type { ApplyResult, ReconcileContext } from './context.ts';
+import type { ChangeLog } from './events.ts';
 import { pathOf, type OwnedKindName } from './kinds.ts';
 import { ObjectWriteError } from './problems.ts';
 import { compareQuantities, isQuantity } from '../api/quantity.ts';
@@ -18,12 +19,14 @@ export interface AppliedObject {
   readonly result: ApplyResult;
 }
 
-export async function ensureApplied(ctx: ReconcileContext, objects: readonly DesiredObject[]): Promise<AppliedObject[]> {
+/** Applies each object that differs; each one created or updated is noted in `changes` as it is, so a later failure does not hide it. */
+export async function ensureApplied(ctx: ReconcileContext, objects: readonly DesiredObject[], changes?: ChangeLog): Promise<AppliedObject[]> {
   const results: AppliedObject[] = [];
   // In the order the tiers give: what a later object refers to exists first.
   for (const object of objects) {
     const result = await ensureObjectApplied(ctx, object);
     ctx.onApply?.(object.kind, result);
+    if (result !== 'unchanged') changes?.note(result === 'created' ? 'Created' : 'Updated', object.kind, object.metadata.name);
     results.push({ kind: object.kind, name: object.metadata.name, result });
   }
   return results;

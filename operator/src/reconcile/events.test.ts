@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Hearth } from '../api/index.ts';
-import { createEventRecorder, reportingComponent } from './events.ts';
+import { changeMessage, createChangeLog, createEventRecorder, maxEventMessage, reportingComponent } from './events.ts';
 import { startReconcileTestbed, type ReconcileTestbed } from './reconcile-test-support.ts';
 
 interface StoredEvent {
@@ -14,6 +14,40 @@ interface StoredEvent {
   reportingComponent: string;
   reportingInstance: string;
 }
+
+describe('changeMessage', () => {
+  const objects = (count: number): string[] => Array.from({ length: count }, (_, i) => `Secret s-${String(i).padStart(2, '0')}`);
+  const cases: { name: string; objects: string[]; limit?: number; expected: string }[] = [
+    { name: 'one object', objects: ['StatefulSet acme'], expected: 'Created StatefulSet acme' },
+    { name: 'several, in order', objects: ['Secret a', 'Service b', 'StatefulSet c'], expected: 'Created Secret a, Service b, StatefulSet c' },
+    { name: 'exactly at the limit', objects: ['Secret a', 'Service b'], limit: 27, expected: 'Created Secret a, Service b' },
+    { name: 'past it: as many as fit, then how many more', objects: objects(5), limit: 43, expected: 'Created Secret s-00, Secret s-01 and 3 more' },
+    { name: 'not even one fits: the count', objects: ['StatefulSet a-very-long-name'], limit: 20, expected: 'Created 1 objects' },
+  ];
+  for (const { name, objects: listed, limit, expected } of cases) it(name, () => assert.equal(changeMessage('Created', listed, limit), expected));
+
+  it('a reconcile of thousands of objects stays within the limit', () => {
+    const message = changeMessage('Created', objects(500));
+    assert.ok(message.length <= maxEventMessage);
+    assert.match(message, / and \d+ more$/);
+  });
+});
+
+describe('createChangeLog', () => {
+  it('one Event per reason, in the order first noted; a drain forgets what it said', () => {
+    const changes = createChangeLog();
+    changes.note('Created', 'Secret', 'acme-session-key');
+    changes.note('Updated', 'Deployment', 'acme-gateway');
+    changes.note('Created', 'StatefulSet', 'acme');
+    changes.note('Pruned', 'Ingress', 'acme');
+    assert.deepEqual(changes.drain(), [
+      { reason: 'Created', message: 'Created Secret acme-session-key, StatefulSet acme' },
+      { reason: 'Updated', message: 'Updated Deployment acme-gateway' },
+      { reason: 'Pruned', message: 'Deleted Ingress acme' },
+    ]);
+    assert.deepEqual(changes.drain(), []);
+  });
+});
 
 describe('the event recorder on a real kube-apiserver', () => {
   let bed: ReconcileTestbed;

@@ -1,5 +1,7 @@
 // Kubernetes Events on the Hearth, for what a person should see in `kubectl describe hearth`.
 // The same event again bumps the count of the one already written instead of adding another.
+// What one reconcile created, updated or deleted is said in one Event per reason, naming the
+// objects (as client-go's recorder aggregates similar events), not in one Event per object.
 import { randomBytes } from 'node:crypto';
 import type { Hearth } from '../api/index.ts';
 import { pathOf } from './kinds.ts';
@@ -80,4 +82,67 @@ export function createEventRecorder(
       }
     },
   };
+}
+
+/** What a reconcile does to an object, said in one Event per reason at its end. */
+export type ChangeReason = 'Created' | 'Updated' | 'Pruned' | 'Deleted';
+
+/** The verb a change's message starts with: a pruned object was deleted. */
+const changeVerbs: Readonly<Record<ChangeReason, string>> = { Created: 'Created', Updated: 'Updated', Pruned: 'Deleted', Deleted: 'Deleted' };
+
+/** The objects one reconcile changed, by reason, in the order it changed them. */
+export interface ChangeLog {
+  note(reason: ChangeReason, kind: string, name: string): void;
+}
+
+export interface ChangeEvent {
+  readonly reason: ChangeReason;
+  readonly message: string;
+}
+
+/** The longest Event message the operator writes: the API server takes more, but tools and client-go keep to 1024. */
+export const maxEventMessage = 1024;
+
+/** A reconcile's ChangeLog, which it drains into Events. */
+export interface ChangeBatch extends ChangeLog {
+  /** The Events of what was noted since the last drain, one per reason; forgets them. */
+  drain(): ChangeEvent[];
+}
+
+export function createChangeLog(): ChangeBatch {
+  const noted = new Map<ChangeReason, string[]>();
+  return {
+    note(reason, kind, name) {
+      const objects = noted.get(reason) ?? [];
+      objects.push(`${kind} ${name}`);
+      noted.set(reason, objects);
+    },
+    drain() {
+      const events = [...noted].map(([reason, objects]) => ({ reason, message: changeMessage(changeVerbs[reason], objects) }));
+      noted.clear();
+      return events;
+    },
+  };
+}
+
+/**
+ * `Created Secret a, Service b, StatefulSet c`: as many objects as fit in `limit` characters,
+ * then how many more there were (`… and 12 more`).
+ */
+export function changeMessage(verb: string, objects: readonly string[], limit = maxEventMessage): string {
+  let message = `${verb} ${objects.length} objects`;
+  let listed = '';
+  for (const [index, object] of objects.entries()) {
+    listed = index === 0 ? object : `${listed}, ${object}`;
+    const left = objects.length - index - 1;
+    const candidate = `${verb} ${listed}${left === 0 ? '' : ` and ${left} more`}`;
+    if (candidate.length > limit) break;
+    message = candidate;
+  }
+  return message.length <= limit ? message : message.slice(0, limit);
+}
+
+/** One Event per reason for what the log noted since it was last drained. Never throws, as record does not. */
+export async function recordChanges(recorder: EventRecorder, subject: EventSubject, changes: ChangeBatch): Promise<void> {
+  for (const { reason, message } of changes.drain()) await recorder.record(subject, 'Normal', reason, message);
 }

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { KubeApiError } from '@hearth/kube-runtime';
 import type { Hearth } from '../api/index.ts';
 import { generatedAnnotation } from '../tiers/index.ts';
+import { createChangeLog } from './events.ts';
 import { cleanupFinalizer, cleanupOwned, ensureFinalizer, hasFinalizer, removeFinalizer } from './finalizer.ts';
 import { pathOf } from './kinds.ts';
 import { serviceBody, startReconcileTestbed, type ReconcileTestbed } from './reconcile-test-support.ts';
@@ -77,8 +78,8 @@ describe('the finalizer on a real kube-apiserver', () => {
 
   it('cleans up what the Hearth owns and keeps the volume and its credentials when retainOnDelete is true', async () => {
     const hearth = await withData('keep', true);
-    const ctx = bed.context();
-    const cleanup = await cleanupOwned(ctx, hearth);
+    const changes = createChangeLog();
+    const cleanup = await cleanupOwned(bed.context(), hearth, changes);
     assert.deepEqual(cleanup, { deleted: ['Service keep-web'], kept: ['PersistentVolumeClaim keep-data', 'Secret keep-keys'], remaining: 0 });
     assert.deepEqual(
       await Promise.all([
@@ -89,13 +90,16 @@ describe('the finalizer on a real kube-apiserver', () => {
       ]),
       [false, true, true, true],
     );
-    assert.deepEqual(ctx.events.recorded, [{ type: 'Normal', reason: 'Deleted', message: 'Deleted Service keep-web' }]);
+    assert.deepEqual(changes.drain(), [{ reason: 'Deleted', message: 'Deleted Service keep-web' }]);
   });
 
   it('deletes the volume and the generated credentials with it when retainOnDelete is false, never the user’s Secret', async () => {
     const hearth = await withData('drop', false);
-    const cleanup = await cleanupOwned(bed.context(), hearth);
+    const changes = createChangeLog();
+    const cleanup = await cleanupOwned(bed.context(), hearth, changes);
     assert.deepEqual([...cleanup.deleted].sort(), ['PersistentVolumeClaim drop-data', 'Secret drop-keys', 'Service drop-web']);
+    // One Event for all of them.
+    assert.deepEqual(changes.drain(), [{ reason: 'Deleted', message: `Deleted ${cleanup.deleted.join(', ')}` }]);
     assert.deepEqual(cleanup.kept, []);
     assert.deepEqual(
       await Promise.all([

@@ -6,6 +6,7 @@ import { KubeApiError, type KubeObject } from '@hearth/kube-runtime';
 import type { Hearth } from '../api/index.ts';
 import { generatedAnnotation, instanceLabels, toSelector } from '../tiers/index.ts';
 import { hearthName, hearthNamespace, isOwnedBy, type ReconcileContext } from './context.ts';
+import type { ChangeLog } from './events.ts';
 import { monitoringConfigMapKind, pathOf, prometheusOperatorKinds, prunableKinds, type KindName } from './kinds.ts';
 
 export const cleanupFinalizer = 'hearth.dev/cleanup';
@@ -48,14 +49,14 @@ export interface CleanupResult {
  * The volume claims and the generated credentials share one fate, decided by
  * spec.storage.retainOnDelete as it is now, at deletion: both kept, or both deleted.
  */
-export async function cleanupOwned(ctx: ReconcileContext, hearth: Hearth): Promise<CleanupResult> {
+export async function cleanupOwned(ctx: ReconcileContext, hearth: Hearth, changes: ChangeLog): Promise<CleanupResult> {
   const retain = hearth.spec.storage?.retainOnDelete !== false;
   const kept = retain ? await ensureDataKept(ctx, hearth) : [];
   const deleted: string[] = [];
   let remaining = 0;
   for (const kind of cleanupKinds(retain)) {
     for (const object of await deletable(ctx, hearth, kind)) {
-      const outcome = await deleteOwned(ctx, hearth, kind, object);
+      const outcome = await deleteOwned({ ctx, hearth, changes }, kind, object);
       if (outcome === undefined) continue;
       deleted.push(outcome.deleted);
       if (outcome.remains) remaining += 1;
@@ -75,12 +76,11 @@ function cleanupKinds(retain: boolean): KindName[] {
 }
 
 /**
- * Deletes one object and records it; undefined when there was nothing to delete. `remains`: it is
+ * Deletes one object and notes it; undefined when there was nothing to delete. `remains`: it is
  * still there and not being deleted, so cleanup must look again.
  */
 async function deleteOwned(
-  ctx: ReconcileContext,
-  hearth: Hearth,
+  { ctx, hearth, changes }: { ctx: ReconcileContext; hearth: Hearth; changes: ChangeLog },
   kind: KindName,
   object: KubeObject,
 ): Promise<{ deleted: string; remains: boolean } | undefined> {
@@ -89,7 +89,7 @@ async function deleteOwned(
   if (object.metadata?.deletionTimestamp !== undefined) return undefined;
   const path = pathOf(kind, hearthNamespace(hearth), name);
   if (!(await ctx.client.delete(path))) return undefined;
-  await ctx.events.record(hearth, 'Normal', 'Deleted', `Deleted ${kind} ${name}`);
+  changes.note('Deleted', kind, name);
   const after = await ctx.client.get(path);
   return { deleted: `${kind} ${name}`, remains: after !== undefined && after.metadata?.deletionTimestamp === undefined };
 }

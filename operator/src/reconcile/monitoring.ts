@@ -16,6 +16,7 @@ import {
 import { ensureApplied } from './apply.ts';
 import type { ReconcileContext } from './context.ts';
 import { createMonitoringDiscovery } from './discovery.ts';
+import type { ChangeLog } from './events.ts';
 import { monitoringConfigMapKind, prometheusOperatorKinds, type OwnedKindName } from './kinds.ts';
 import type { KubeClient } from './kube-client.ts';
 import { createMonitoringFiles, type MonitoringFiles } from './monitoring-files.ts';
@@ -77,9 +78,10 @@ function prunedKinds(served: ServedMonitoringKinds | undefined): OwnedKindName[]
   return [monitoringConfigMapKind, ...prometheusOperatorKinds.filter((kind) => served?.[kind] === true)];
 }
 
-export async function ensureMonitoring(ctx: ReconcileContext, hearth: Hearth, desired: DesiredTier): Promise<MonitoringOutcome> {
+/** What spec.observability asks for, applied; each object created, updated or pruned is noted in `changes`. */
+export async function ensureMonitoring(ctx: ReconcileContext, hearth: Hearth, desired: DesiredTier, changes: ChangeLog): Promise<MonitoringOutcome> {
   try {
-    return await applyMonitoring(ctx, hearth, desired);
+    return await applyMonitoring({ ctx, hearth, changes }, desired);
   } catch (error) {
     const problem = problemOf(error);
     // A conflict: the cache was behind, and the watch event that wakes the next reconcile is on its way.
@@ -89,16 +91,14 @@ export async function ensureMonitoring(ctx: ReconcileContext, hearth: Hearth, de
   }
 }
 
-/** Applies what spec.observability asks for of what the cluster serves, prunes the rest, and tells each change by an Event. */
-async function applyMonitoring(ctx: ReconcileContext, hearth: Hearth, desired: DesiredTier): Promise<MonitoringOutcome> {
+/** Applies what spec.observability asks for of what the cluster serves, prunes the rest, and notes each change. */
+async function applyMonitoring(
+  { ctx, hearth, changes }: { ctx: ReconcileContext; hearth: Hearth; changes: ChangeLog },
+  desired: DesiredTier,
+): Promise<MonitoringOutcome> {
   const found = await findMonitoring(ctx, hearth);
   const built = desiredMonitoring(hearth, ctx.tierContext, desired.objects, found);
-  for (const applied of await ensureApplied(ctx, built.objects)) {
-    if (applied.result === 'created') await ctx.events.record(hearth, 'Normal', 'Created', `Created ${applied.kind} ${applied.name}`);
-    if (applied.result === 'updated') await ctx.events.record(hearth, 'Normal', 'Updated', `Updated ${applied.kind} ${applied.name}`);
-  }
-  for (const pruned of await pruneUndesired(ctx, hearth, built.objects, prunedKinds(found.served))) {
-    await ctx.events.record(hearth, 'Normal', 'Pruned', `Deleted ${pruned.kind} ${pruned.name}`);
-  }
+  await ensureApplied(ctx, built.objects, changes);
+  for (const pruned of await pruneUndesired(ctx, hearth, built.objects, prunedKinds(found.served))) changes.note('Pruned', pruned.kind, pruned.name);
   return { condition: built.condition, retry: built.condition?.status === 'False' };
 }

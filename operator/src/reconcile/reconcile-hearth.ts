@@ -19,6 +19,7 @@ import { ensureApplied, liveObject } from './apply.ts';
 import { ensureClaimChanges, storageRefusalOf, withLiveClaimTemplates } from './claims.ts';
 import type { ReconcileContext } from './context.ts';
 import { hearthName, isOwnedBy, liveObjects } from './context.ts';
+import { createChangeLog, recordChanges, type ChangeBatch, type ChangeLog } from './events.ts';
 import { cleanupOwned, ensureFinalizer, hasFinalizer, removeFinalizer } from './finalizer.ts';
 import { ensureMigration, replaceReshapedStatefulSets, type MigrationOutcome } from './migration.ts';
 import { ensureMonitoring, type MonitoringOutcome } from './monitoring.ts';
@@ -60,6 +61,8 @@ export interface HearthReconcile {
   monitoring: MonitoringOutcome | undefined;
   /** Set by ensureMigrationStep, when the objects were applied. */
   migration: MigrationOutcome | undefined;
+  /** What the steps created, updated and deleted: one Event per reason when the reconcile ends. */
+  readonly changes: ChangeBatch;
 }
 
 interface ObjectsOutcome {
@@ -90,13 +93,17 @@ export const hearthSteps: readonly ReconcileStep<HearthReconcile>[] = [
 export const deletionSteps: readonly ReconcileStep<HearthReconcile>[] = [finalize];
 
 export async function reconcileHearth(ctx: ReconcileContext, found: Hearth, signal: AbortSignal): Promise<ReconcileResult> {
-  const state: HearthReconcile = { ctx, hearth: found, desired: undefined, objects: undefined, monitoring: undefined, migration: undefined };
+  const changes = createChangeLog();
+  const state: HearthReconcile = { ctx, hearth: found, desired: undefined, objects: undefined, monitoring: undefined, migration: undefined, changes };
   const steps = found.metadata.deletionTimestamp === undefined ? hearthSteps : deletionSteps;
   try {
     return toReconcileResult(await runSteps(state, steps, signal));
   } catch (error) {
     await reportFailedStep(state, error);
     throw error;
+  } finally {
+    // What a failed or stopped chain changed before it stopped is said too (ensureReported has said the rest).
+    await recordChanges(ctx.events, state.hearth, changes);
   }
 }
 
@@ -158,8 +165,8 @@ async function ensureMigrationStep(state: HearthReconcile): Promise<StepResult> 
 }
 
 async function ensureObjectsStep(state: HearthReconcile): Promise<StepResult> {
-  const { ctx, hearth } = state;
-  state.objects = await ensureObjects(ctx, hearth, needed(state.desired, 'desired'));
+  const { ctx, hearth, changes } = state;
+  state.objects = await ensureObjects({ ctx, hearth, changes }, needed(state.desired, 'desired'));
   return proceed;
 }
 
@@ -169,7 +176,7 @@ async function ensureObjectsStep(state: HearthReconcile): Promise<StepResult> {
  */
 async function ensureMonitoringStep(state: HearthReconcile): Promise<StepResult> {
   if (needed(state.objects, 'objects').problem === undefined)
-    state.monitoring = await ensureMonitoring(state.ctx, state.hearth, needed(state.desired, 'desired'));
+    state.monitoring = await ensureMonitoring(state.ctx, state.hearth, needed(state.desired, 'desired'), state.changes);
   return proceed;
 }
 
@@ -179,6 +186,8 @@ async function ensureReported(state: HearthReconcile): Promise<StepResult> {
   const desired = needed(state.desired, 'desired');
   const objects = needed(state.objects, 'objects');
   const migration = state.migration?.status;
+  // What was made before the Ready it may lead to.
+  await recordChanges(ctx.events, hearth, state.changes);
   const outcome = await reportStatus(ctx, hearth, { desired, problem: objects.problem, storage: objects.storage, monitoring, migration });
   if (outcome.written && isPaused(hearth.status)) await ctx.events.record(hearth, 'Normal', 'Resumed', 'spec.paused is false: reconciling again');
   const settled = isReady(outcome.status) && objects.problem === undefined;
@@ -264,11 +273,11 @@ async function reportStatus(ctx: ReconcileContext, hearth: Hearth, findings: Fin
  * templates they were made with: claims.ts), then resize claims, then prune what is no longer wanted.
  * Lost credentials stop the chain before anything is applied: no pod may be rolled onto new ones.
  */
-async function ensureObjects(ctx: ReconcileContext, hearth: Hearth, desired: DesiredTier): Promise<ObjectsOutcome> {
+async function ensureObjects({ ctx, hearth, changes }: ObjectsChange, desired: DesiredTier): Promise<ObjectsOutcome> {
   // First: an interrupted PostgreSQL password rotation may have the credentials to make again.
   const passwords = await ensurePostgresPasswordRotation(ctx, hearth, desired.secrets);
   const secrets = await ensureGeneratedSecrets(ctx, hearth, desired.secrets);
-  for (const name of secrets.created) await ctx.events.record(hearth, 'Normal', 'Created', `Created Secret ${name}`);
+  for (const name of secrets.created) changes.note('Created', 'Secret', name);
   const lost = lostSecretsProblem(secrets.lost);
   if (lost !== undefined) return { problem: lost, storage: undefined };
   const rotated = await ensureRotations(ctx, hearth, desired.secrets);
@@ -276,24 +285,27 @@ async function ensureObjects(ctx: ReconcileContext, hearth: Hearth, desired: Des
   const checked = await withLiveSecretsChecksums(ctx, hearth, desired.objects, new Map([...passwords, ...secrets.made, ...rotated]));
   if (checked.problem !== undefined) return { problem: checked.problem, storage: undefined };
   await replaceReshapedStatefulSets(ctx, hearth, desired);
-  const { objects, changes } = await withLiveClaimTemplates(checked.objects, (set) =>
+  const { objects, changes: claims } = await withLiveClaimTemplates(checked.objects, (set) =>
     liveObject(ctx, 'StatefulSet', set.metadata.namespace, set.metadata.name),
   );
-  for (const applied of await ensureApplied(ctx, objects)) {
-    if (applied.result === 'created') await ctx.events.record(hearth, 'Normal', 'Created', `Created ${applied.kind} ${applied.name}`);
-    if (applied.result === 'updated') await ctx.events.record(hearth, 'Normal', 'Updated', `Updated ${applied.kind} ${applied.name}`);
-  }
-  const storage = storageRefusalOf(await ensureClaimChanges(ctx, hearth, changes));
+  await ensureApplied(ctx, objects, changes);
+  const storage = storageRefusalOf(await ensureClaimChanges(ctx, hearth, claims));
   // Pruning last: a tier change must have its new objects before the old ones may go.
-  for (const pruned of await pruneUndesired(ctx, hearth, desired.objects))
-    await ctx.events.record(hearth, 'Normal', 'Pruned', `Deleted ${pruned.kind} ${pruned.name}`);
+  for (const pruned of await pruneUndesired(ctx, hearth, desired.objects)) changes.note('Pruned', pruned.kind, pruned.name);
   return { problem: undefined, storage };
 }
 
+/** A step's reach: the context, the Hearth, and the log of what it changes. */
+interface ObjectsChange {
+  readonly ctx: ReconcileContext;
+  readonly hearth: Hearth;
+  readonly changes: ChangeLog;
+}
+
 /** Cleans up what the Hearth owns, then lets it go; waits while owned objects remain. */
-async function finalize({ ctx, hearth }: HearthReconcile): Promise<StepResult> {
+async function finalize({ ctx, hearth, changes }: HearthReconcile): Promise<StepResult> {
   if (!hasFinalizer(hearth)) return done;
-  const cleanup = await cleanupOwned(ctx, hearth);
+  const cleanup = await cleanupOwned(ctx, hearth, changes);
   if (cleanup.remaining > 0) return requeue(cleanupRetryMs, `${cleanup.remaining} owned objects still being deleted`);
   if (cleanup.kept.length > 0) {
     await ctx.events.record(hearth, 'Normal', 'Retained', `Kept ${cleanup.kept.join(', ')}: spec.storage.retainOnDelete is true (docs/operator.md#delete)`);

@@ -3,7 +3,7 @@ import { backoffDelay, sleep, type BackoffPolicy } from './backoff.ts';
 import { createKubeHttp, isStatus, KubeApiError, parseJson, readText, type KubeHttp, type Query } from './kube-http.ts';
 import { createInformerStore, createSyncGate, type InformerStore, type StoreHandlers } from './informer-store.ts';
 import { afterAttempt, afterList, initialLoopState, listDelayAttempt, type AttemptOutcome } from './list-watch-loop.ts';
-import { withoutManagedFields, type KubeObject } from './kube-object.ts';
+import { forCache, type KubeObject } from './kube-object.ts';
 import { listAllPages } from './list-pages.ts';
 import { createSilenceTimer, readWatchEvents, watchTimeoutSeconds, type WatchEvent, type WatchOutcome } from './watch-stream.ts';
 
@@ -332,9 +332,9 @@ function applyWatchEvent<T extends KubeObject>(event: WatchEvent, target: { stor
   return version;
 }
 
-/** The event's object, without managedFields, and its resourceVersion; throws when either is missing. */
+/** The event's object, trimmed for the cache (forCache), and its resourceVersion; throws when either is missing. */
 function watchedObject<T extends KubeObject>(event: WatchEvent, path: string): { object: T; version: string } {
-  const object = event.object === undefined ? undefined : withoutManagedFields(event.object as T);
+  const object = event.object === undefined ? undefined : forCache(event.object as T);
   const version = object?.metadata?.resourceVersion;
   if (object === undefined || version === undefined) throw new Error(`watch ${path}: ${event.type ?? 'an'} event without an object`);
   return { object, version };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { groupOf, objectKey, ownerKeys, splitKey, type KubeObject } from './kube-object.ts';
+import { forCache, groupOf, lastAppliedAnnotation, objectKey, ownerKeys, splitKey, type KubeObject, type ObjectMeta } from './kube-object.ts';
 
 describe('object keys', () => {
   it('are namespace/name, or the name alone for cluster-scoped objects, and split back', () => {
@@ -55,4 +55,38 @@ describe('ownerKeys', () => {
   for (const [name, object, keys] of table) {
     it(name, () => assert.deepEqual(ownerKeys(object, owner), keys));
   }
+});
+
+describe('forCache', () => {
+  const spec = { tier: 'single', replicas: 3 };
+  const lastApplied = JSON.stringify({ apiVersion: 'hearth.dev/v1alpha1', kind: 'Hearth', metadata: { name: 'acme' }, spec });
+  const managedFields = [{ manager: 'kubectl', operation: 'Apply', fieldsV1: { 'f:spec': {} } }];
+  const table: Array<[string, KubeObject & { spec?: unknown }, KubeObject & { spec?: unknown }]> = [
+    [
+      'nothing to trim: the very object',
+      { metadata: { name: 'a', annotations: { keep: 'me' } }, spec },
+      { metadata: { name: 'a', annotations: { keep: 'me' } }, spec },
+    ],
+    [
+      'managedFields and the last-applied copy go; other annotations stay',
+      {
+        metadata: { name: 'a', managedFields, annotations: { [lastAppliedAnnotation]: lastApplied, 'hearth.dev/applied-hash': 'h' } } as ObjectMeta,
+        spec,
+      },
+      { metadata: { name: 'a', annotations: { 'hearth.dev/applied-hash': 'h' } }, spec },
+    ],
+    [
+      'annotations left empty are left out, as the API server does',
+      { metadata: { name: 'a', annotations: { [lastAppliedAnnotation]: lastApplied } }, spec },
+      { metadata: { name: 'a' }, spec },
+    ],
+    ['no metadata', { kind: 'List' }, { kind: 'List' }],
+  ];
+  for (const [name, object, expected] of table) it(name, () => assert.deepEqual(forCache(object), expected));
+
+  it('never changes the object it is given', () => {
+    const object = { metadata: { name: 'a', annotations: { [lastAppliedAnnotation]: lastApplied } } };
+    forCache(object);
+    assert.equal(object.metadata.annotations[lastAppliedAnnotation], lastApplied);
+  });
 });

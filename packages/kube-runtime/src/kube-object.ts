@@ -33,16 +33,30 @@ export interface KubeObject {
   metadata?: ObjectMeta;
 }
 
+/** kubectl's copy of the whole object as last `kubectl apply`'d (client-side): as big as the spec, and read by kubectl alone. */
+export const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
+
 /**
- * The object without metadata.managedFields, which the operator never reads and which is often
- * the bigger half of a small object: a cache of a few thousand objects keeps half its memory
- * (client-go's informers strip them for the same reason).
+ * The object as an informer caches it: without metadata.managedFields and kubectl's
+ * last-applied-configuration annotation, which no controller here reads and which are often the
+ * bigger part of a small object (a Hearth made by `kubectl apply` carries its spec twice). A cache
+ * of a few thousand objects keeps half its memory (client-go's informers are given such a transform
+ * for the same reason).
  */
-export function withoutManagedFields<T extends KubeObject>(object: T): T {
+export function forCache<T extends KubeObject>(object: T): T {
   const metadata = object.metadata as (ObjectMeta & { managedFields?: unknown }) | undefined;
-  if (metadata?.managedFields === undefined) return object;
+  const annotations = metadata?.annotations;
+  const lastApplied = annotations !== undefined && lastAppliedAnnotation in annotations;
+  if (metadata === undefined || (metadata.managedFields === undefined && !lastApplied)) return object;
   const kept = { ...metadata };
   delete kept.managedFields;
+  if (lastApplied) {
+    const rest = { ...annotations };
+    delete rest[lastAppliedAnnotation];
+    // The API server leaves out empty annotations: so does the cache.
+    if (Object.keys(rest).length === 0) delete kept.annotations;
+    else kept.annotations = rest;
+  }
   return { ...object, metadata: kept };
 }
 

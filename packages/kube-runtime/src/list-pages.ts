@@ -1,5 +1,5 @@
 import { KubeApiError, type KubeHttp, type Query } from './kube-http.ts';
-import { withoutManagedFields, type KubeObject } from './kube-object.ts';
+import { forCache, type KubeObject } from './kube-object.ts';
 
 interface ListPage<T> {
   apiVersion?: string;
@@ -39,11 +39,11 @@ export async function listAllPages<T extends KubeObject>(
   return { items, resourceVersion: listed };
 }
 
-/** A page's items, each with the apiVersion and kind of the list and without managedFields. */
+/** A page's items, each with the apiVersion and kind of the list, trimmed for the cache (forCache). */
 function itemsOf<T extends KubeObject>(page: ListPage<T>): T[] {
   // Items of a typed list carry no apiVersion/kind; watch events do. Make them alike.
   const kind = page.kind?.replace(/List$/, '');
-  return (page.items ?? []).map((item) => withoutManagedFields<T>({ apiVersion: page.apiVersion, kind, ...item } as T));
+  return (page.items ?? []).map((item) => forCache<T>({ apiVersion: page.apiVersion, kind, ...item } as T));
 }
 
 /** The token that asks for the next page; undefined after the last. */
