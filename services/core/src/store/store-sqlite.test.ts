@@ -22,6 +22,91 @@ const newFile = (): string => path.join(dir, `nested-${files}`, `store-${files++
 runStoreContract('StoreSqlite in memory', () => StoreSqlite.open(':memory:'));
 runStoreContract('StoreSqlite on disk', () => StoreSqlite.open(newFile()));
 
+describe('StoreSqlite group commit', () => {
+  const createdAt = '2025-01-01T00:00:00.000Z';
+  const person = (name: string) => ({ id: newId(), name, email: null, role: 'member' as const, passwordHash: null, createdAt });
+
+  /** Records every statement DatabaseSync.exec runs (BEGIN, SAVEPOINT, COMMIT…) while `use` runs. */
+  async function recordingExec<T>(use: (executed: string[]) => Promise<T>): Promise<{ result: T; executed: string[] }> {
+    const executed: string[] = [];
+    const exec = DatabaseSync.prototype.exec;
+    DatabaseSync.prototype.exec = function (this: DatabaseSync, sql: string): void {
+      executed.push(sql);
+      exec.call(this, sql);
+    };
+    try {
+      return { result: await use(executed), executed };
+    } finally {
+      DatabaseSync.prototype.exec = exec;
+    }
+  }
+
+  it('commits the commands queued together with one COMMIT, and answers none before it', async () => {
+    const store = await StoreSqlite.open(newFile());
+    try {
+      const people = Array.from({ length: 10 }, (_, i) => person(`person ${i}`));
+      const { executed } = await recordingExec((log) =>
+        Promise.all(people.map((p) => store.transaction((tx) => tx.insertUser(p)).then(() => void log.push(`answered ${p.name}`)))),
+      );
+      assert.equal(executed.filter((sql) => sql === 'COMMIT').length, 1);
+      assert.ok(executed.indexOf('COMMIT') < executed.indexOf('answered person 0'), 'answered only after the commit');
+      assert.equal(await store.countUsers(), 10);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails a command alone: its savepoint is undone and the others of its group commit', async () => {
+    const store = await StoreSqlite.open(newFile());
+    try {
+      const [ada, bob, cy] = [person('Ada'), person('Bob'), person('Cy')];
+      const results = await Promise.allSettled([
+        store.transaction((tx) => tx.insertUser(ada)),
+        store.transaction(async (tx) => {
+          await tx.insertUser(bob);
+          throw new Error('Bob changed his mind');
+        }),
+        store.transaction((tx) => tx.insertUser(cy)),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.match(String((results[1] as PromiseRejectedResult).reason), /Bob changed his mind/);
+      assert.equal((await store.getUser(ada.id))?.name, 'Ada');
+      assert.equal(await store.getUser(bob.id), null, "the failed command's write is undone");
+      assert.equal((await store.getUser(cy.id))?.name, 'Cy');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails the commands before one that lost the whole transaction, and commits those after it', async () => {
+    const store = await StoreSqlite.open(newFile());
+    try {
+      const [ada, bob, cy] = [person('Ada'), person('Bob'), person('Cy')];
+      const results = await Promise.allSettled([
+        store.transaction((tx) => tx.insertUser(ada)),
+        // As SQLite does on its own after a full disk or an I/O error: the transaction is gone.
+        store.transaction(async (tx) => {
+          await tx.insertUser(bob);
+          void (tx as unknown as { sql: { run(sql: string): Promise<number> } }).sql.run('ROLLBACK');
+        }),
+        store.transaction((tx) => tx.insertUser(cy)),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['rejected', 'rejected', 'fulfilled'],
+      );
+      assert.equal(await store.getUser(ada.id), null);
+      assert.equal(await store.getUser(bob.id), null);
+      assert.equal((await store.getUser(cy.id))?.name, 'Cy');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('StoreSqlite', () => {
   it('commits a lazy transaction with synchronous=NORMAL and puts FULL back, even when the work fails', async () => {
     const store = await StoreSqlite.open(newFile());
@@ -43,7 +128,7 @@ describe('StoreSqlite', () => {
       DatabaseSync.prototype.exec = exec;
       await store.close();
     }
-    assert.deepEqual(executed.slice(0, 10), [
+    assert.deepEqual(executed.slice(0, 12), [
       'PRAGMA synchronous = NORMAL',
       'BEGIN IMMEDIATE',
       'COMMIT',
@@ -53,6 +138,8 @@ describe('StoreSqlite', () => {
       'ROLLBACK',
       'PRAGMA synchronous = FULL',
       'BEGIN IMMEDIATE',
+      'SAVEPOINT command',
+      'RELEASE command',
       'COMMIT',
     ]);
   });

@@ -35,6 +35,8 @@ export class StoreSqlite extends ReadsThrough implements Store {
   readonly #context = new AsyncLocalStorage<StoreTx>();
   #current: StoreTx | null = null;
   #closing: Promise<void> | null = null;
+  /** Commands waiting for the group that will run them: the queue runs it once the transactions before it are done. */
+  #forming: GroupMember[] = [];
 
   private constructor(db: DatabaseSync) {
     super();
@@ -61,8 +63,8 @@ export class StoreSqlite extends ReadsThrough implements Store {
     if (options?.gated === true && options.lazyCommit === true)
       return Promise.reject(new Error('a gated transaction is a command: its commit must be durable'));
     if (options?.lazyCommit === true) return this.#inTransaction(work, 'BEGIN IMMEDIATE', 'lazy');
-    if (options?.gated !== true) return this.#inTransaction(work);
-    return this.#inTransaction(async (tx, conn) => {
+    if (options?.gated !== true) return this.#inGroup(work);
+    return this.#inGroup(async (tx, conn) => {
       refuseIfPaused(await conn.row(gateCheckSql(SQLITE)));
       return work(tx);
     });
@@ -155,23 +157,105 @@ export class StoreSqlite extends ReadsThrough implements Store {
   }
 
   async #runTransaction<T>(work: (tx: StoreTx, conn: Conn) => Promise<T>, begin: Begin): Promise<T> {
-    const conn = new Conn(SQLITE, this.#driver);
-    const tx = createSqlTx(conn);
     this.#db.exec(begin);
-    this.#current = tx;
     try {
-      const result = await this.#context.run(tx, () => work(tx, conn));
+      const result = await this.#runWork(work);
       this.#db.exec('COMMIT');
       return result;
     } catch (error) {
       // A failed statement may already have rolled SQLite back on its own.
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
       throw error;
+    }
+  }
+
+  /** Runs `work` as the current transaction, on a connection handle of its own. */
+  async #runWork<T>(work: (tx: StoreTx, conn: Conn) => Promise<T>): Promise<T> {
+    const conn = new Conn(SQLITE, this.#driver);
+    const tx = createSqlTx(conn);
+    this.#current = tx;
+    try {
+      return await this.#context.run(tx, () => work(tx, conn));
     } finally {
       this.#current = null;
       conn.end();
     }
   }
+
+  /**
+   * Group commit: a command's transaction waits in a group with the commands queued at the same
+   * time, and the group runs as one SQLite transaction, each command in a savepoint of its own,
+   * committed with one disk sync. Under load, posts that each waited for a sync of their own share
+   * one; alone, a command is a group of one. A command that fails rolls back to its savepoint and
+   * fails alone; a failed COMMIT fails the whole group, none of which was acknowledged.
+   */
+  #inGroup<T>(work: (tx: StoreTx, conn: Conn) => Promise<T>): Promise<T> {
+    if (this.#isInsideCurrent()) return Promise.reject(new Error('transaction() called inside a transaction; use the tx it was given'));
+    return new Promise<T>((resolve, reject) => {
+      const member: GroupMember = { work, resolve: resolve as (value: unknown) => void, reject, result: undefined };
+      const startsGroup = this.#forming.length === 0;
+      this.#forming.push(member);
+      if (startsGroup) void this.#queue.run(() => this.#runGroup(this.#forming.splice(0, this.#forming.length)));
+    });
+  }
+
+  async #runGroup(members: readonly GroupMember[]): Promise<void> {
+    let committing: GroupMember[] = [];
+    for (const member of members) {
+      try {
+        if (!this.#db.isTransaction) this.#db.exec('BEGIN IMMEDIATE');
+        this.#db.exec('SAVEPOINT command');
+        member.result = await this.#runWork(member.work);
+        this.#db.exec('RELEASE command');
+        committing.push(member);
+      } catch (error) {
+        member.reject(error);
+        committing = this.#afterFailedMember(committing, error);
+      }
+    }
+    // Every member failed: nothing to keep, and the connection must not stay in a transaction.
+    if (committing.length === 0) return this.#abandon([], null);
+    try {
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#abandon(committing, error);
+      return;
+    }
+    for (const member of committing) member.resolve(member.result);
+  }
+
+  /**
+   * Undoes a failed member's writes; returns what is still to commit. Some errors (a full disk,
+   * an I/O error) make SQLite roll the whole transaction back on its own, and undoing the
+   * savepoint can fail too: then the members before it are lost, and fail with it, unacknowledged.
+   */
+  #afterFailedMember(committing: GroupMember[], error: unknown): GroupMember[] {
+    try {
+      if (this.#db.isTransaction) {
+        this.#db.exec('ROLLBACK TO command');
+        this.#db.exec('RELEASE command');
+        return committing;
+      }
+    } catch {
+      // Rolled back whole, below.
+    }
+    this.#abandon(committing, error);
+    return [];
+  }
+
+  /** Rolls the group's transaction back, if SQLite has not already, and fails its members. */
+  #abandon(members: readonly GroupMember[], error: unknown): void {
+    if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+    for (const member of members) member.reject(error);
+  }
+}
+
+/** A command waiting in a commit group: its work, and how to answer it once the group has committed. */
+interface GroupMember {
+  readonly work: (tx: StoreTx, conn: Conn) => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  result: unknown;
 }
 
 /**
