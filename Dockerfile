@@ -52,8 +52,10 @@ FROM node:${NODE_VERSION}-bookworm-slim
 # npm and corepack build things; the running image has no use for them.
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
 WORKDIR /app
-# The root file system is read-only in every pod; /tmp is the writable scratch volume there.
-ENV NODE_ENV=production HOME=/tmp
+# The root file system is read-only in every pod; /tmp is the writable scratch volume there. The
+# compile cache there holds every module's stripped and compiled code, main.ts's too, so a restart
+# neither loads Node's TypeScript parser nor compiles them again (services/hearth/src/main.ts).
+ENV NODE_ENV=production HOME=/tmp NODE_COMPILE_CACHE=/tmp/node-compile-cache
 COPY --from=deps /app/node_modules node_modules
 COPY package.json ./
 COPY services/core/package.json services/core/

@@ -109,6 +109,8 @@ function buildEnv(options: HearthOptions, port: number, dataDir: string): NodeJS
     if (!key.startsWith('HEARTH_') && !key.startsWith('NODE_TEST')) env[key] = value;
   }
   return {
+    // As the image has it (Dockerfile): main.ts too comes from the cache, not through Node's TypeScript parser.
+    NODE_COMPILE_CACHE: path.join(tmpdir(), 'node-compile-cache'),
     ...env,
     HEARTH_HTTP_PORT: String(port),
     HEARTH_HTTP_HOST: '127.0.0.1',

@@ -30,6 +30,7 @@ export type { ImportMarker, ImportState } from './store/record-copy-target.ts';
 export { summaryDifferences, type RecordSummary, type TableSummary } from './store/record-summary.ts';
 export { createMetrics, observeWithTrace, statusClass, type HearthMetrics, type MetricsIdentity } from './telemetry/metrics.ts';
 export * from './telemetry/spans.ts';
+export { SpanKind } from './telemetry/otel-api.ts';
 export { timed, type RecordDuration } from './telemetry/timed.ts';
 export { startTracing, type StopTracing } from './telemetry/tracing.ts';
 export { within } from './deadline.ts';

@@ -1,4 +1,4 @@
-import { context, isSpanContextValid, trace } from '@opentelemetry/api';
+import { context, isSpanContextValid, trace } from './telemetry/otel-api.ts';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };

@@ -2,16 +2,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
-import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { registerAuth } from './auth.ts';
 import { registerMethodNotAllowed } from './method-not-allowed.ts';
-import { COMPONENT_SCHEMAS, documentOperations } from './responses.ts';
+import { recordOpenApiDocument } from './openapi-document.ts';
 import type { GatewayDeps } from './deps.ts';
 import { registerAdminAuditRoutes } from './routes/admin-audit.ts';
 import { registerAdminBotRoutes } from './routes/admin-bots.ts';
 import { registerMessageRoutes } from './routes/messages.ts';
-import { registerOidcRoutes } from './routes/oidc.ts';
 import { registerRoomRoutes } from './routes/rooms.ts';
 import { registerSessionRoutes } from './routes/session.ts';
 import { registerUserRoutes } from './routes/users.ts';
@@ -22,26 +20,22 @@ import { registerUserRoutes } from './routes/users.ts';
  * the caller's app turns errors into responses (one error handler for every target).
  */
 export async function registerGateway(app: FastifyInstance, deps: GatewayDeps): Promise<void> {
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Hearth API', version: '0.1.0', description: 'See docs/protocol.md for sessions, CSRF, errors and the realtime stream.' },
-      components: { schemas: COMPONENT_SCHEMAS },
-    },
-    // Responses are documented here, not serialised with (responses.ts says why).
-    transform: documentOperations(deps.limits),
-  });
+  const openApiDocument = recordOpenApiDocument(app, deps.limits);
   await app.register(fastifyCookie);
   registerAuth(app, deps);
   registerMethodNotAllowed(app);
   registerSessionRoutes(app, deps);
-  if (deps.auth.oidc !== null && deps.oidc !== null) registerOidcRoutes(app, deps, { config: deps.auth.oidc, client: deps.oidc });
+  if (deps.auth.oidc !== null && deps.oidc !== null) {
+    // Imported only with a provider configured: its routes load openid-client.
+    const { registerOidcRoutes } = await import('./routes/oidc.ts');
+    registerOidcRoutes(app, deps, { config: deps.auth.oidc, client: deps.oidc });
+  }
   registerUserRoutes(app, deps);
   registerRoomRoutes(app, deps);
   registerMessageRoutes(app, deps);
   registerAdminBotRoutes(app, deps);
   registerAdminAuditRoutes(app, deps);
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { schema: { hide: true } }, openApiDocument);
   await registerWeb(app, deps.webDir);
 }
 

@@ -1,76 +1,27 @@
+import { enableCompileCache } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, parseConfig, parseS3Config, startTracing, type HearthConfig, type S3Config, type StopTracing, type StoreConfig } from '@hearth/core';
-import { parseCommand, USAGE, UsageError, type Command } from './cli/command.ts';
 
 /**
- * The `hearth` command. Tracing hooks fastify, pg and ioredis as they are first loaded, so it
- * starts before they are: @hearth/core's index loads none of them (the drivers are imported
- * when a store or cache is opened), and the server itself is imported only after tracing is set up.
+ * The entry point of the `hearth` command (cli/hearth-command.ts).
+ *
+ * Node strips the types of each .ts module it loads with a WebAssembly parser (about 17 MiB
+ * resident once loaded) and then compiles it. The compile cache keeps both results on disk
+ * (NODE_COMPILE_CACHE, else os.tmpdir()/node-compile-cache; /tmp is writable in a pod), so a
+ * later start neither strips nor compiles the other modules again. It is turned on here before
+ * anything else is imported, which is why this file imports nothing else statically; this file
+ * itself comes from the cache only when NODE_COMPILE_CACHE is set as Node starts (the image sets
+ * it), and then the parser is not loaded at all. If the directory cannot be written, the cache
+ * is off and nothing else changes.
  */
+enableCompileCache();
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DEFAULT_WEB_DIR = path.resolve(here, '../../web/dist');
 
-function exitOnConfigError<T>(read: () => Promise<T>): Promise<T> {
-  return read().catch((error: unknown) => {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`hearth: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  });
-}
+const { runHearthCommand } = await import('./cli/hearth-command.ts');
 
-/** What the arguments ask for; a usage mistake exits 2 with one line saying what is wrong. */
-function commandOrExit(argv: readonly string[]): Command {
-  try {
-    return parseCommand(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`hearth: ${error.message}\n${USAGE}\n`);
-    process.exit(2);
-  }
-}
-
-/** The store the server would use (the target `all` reads it from the same variables), the release, and S3 for the archive commands. */
-async function dataCommandConfig(): Promise<{ store: StoreConfig; hearthVersion: string; s3: S3Config }> {
-  const config = await exitOnConfigError(async () => parseConfig(process.env, ['--target=all'], process.cwd(), DEFAULT_WEB_DIR));
-  const s3 = await exitOnConfigError(async () => parseS3Config(process.env));
-  return { store: config.store, hearthVersion: config.version, s3 };
-}
-
-async function main(): Promise<void> {
-  const command = commandOrExit(process.argv.slice(2));
-  if (command.kind === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  if (command.kind !== 'serve') {
-    const { store, ...archive } = await dataCommandConfig();
-    const { runDataCommand } = await import('./cli/data-command.ts');
-    // A command whose work stopped waiting on nothing would otherwise end with status 0.
-    const unfinished = (): void => {
-      process.stderr.write(`hearth ${command.kind}: stopped before it finished\n`);
-      process.exitCode = 1;
-    };
-    process.once('beforeExit', unfinished);
-    // hearth migrate reads its source store from the environment too; a bad one exits 2, as any config.
-    process.exitCode = await exitOnConfigError(() => runDataCommand(command, store, process, { ...archive, env: process.env }));
-    process.off('beforeExit', unfinished);
-    return;
-  }
-  await serve(command.argv);
-}
-
-async function serve(argv: readonly string[]): Promise<void> {
-  const config: HearthConfig = await exitOnConfigError(async () => parseConfig(process.env, argv, process.cwd(), DEFAULT_WEB_DIR));
-  const stopTracing: StopTracing = await exitOnConfigError(() => startTracing(process.env, `hearth-${config.target}`));
-  const { run } = await import('./run.ts');
-  await run(config, stopTracing);
-}
-
-main().catch((error: unknown) => {
+runHearthCommand(process.argv.slice(2), DEFAULT_WEB_DIR).catch((error: unknown) => {
   if (error instanceof Error && error.name === 'AbortError') return;
   process.stderr.write(`hearth: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);

@@ -1,3 +1,4 @@
+import { flushCompileCache } from 'node:module';
 import type { HearthConfig, StopTracing } from '@hearth/core';
 import { createLogger } from '@hearth/core';
 import { listenWhileStarting } from './starting-server.ts';
@@ -8,7 +9,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * Runs the server of a target until SIGTERM or SIGINT, then drains it, flushes the spans still
- * held and exits. main.ts starts tracing before importing this module.
+ * held and exits. cli/hearth-command.ts starts tracing before importing this module.
  */
 export async function run(config: HearthConfig, stopTracing: StopTracing): Promise<void> {
   const logger = createLogger(config.logLevel, config.target);
@@ -47,4 +48,7 @@ export async function run(config: HearthConfig, stopTracing: StopTracing): Promi
   await server.app.listen({ host: config.http.host, port: placeholder.port });
   const url = config.http.publicUrl.replace(`:${config.http.port}`, `:${placeholder.port}`);
   logger.info({ port: placeholder.port, dataDir: config.dataDir }, `Hearth (${config.target}) is ready at ${url}`);
+  // Node writes the compile cache (main.ts) at exit; a server is more often killed than exited,
+  // and every module it runs is loaded by now.
+  flushCompileCache();
 }

@@ -17,11 +17,12 @@ import {
   type SignedIn,
   type Store,
 } from '@hearth/core';
-import { createOidcClient, registerGateway, registerSecurityHeaders } from '@hearth/gateway';
+import { openOidcClient, registerGateway, registerSecurityHeaders } from '@hearth/gateway';
 import { startMessaging, type Messaging } from '@hearth/messaging';
 import { mountRealtime, type Realtime } from '@hearth/realtime';
 import { sessionIdFromCookieHeader } from '@hearth/core';
 import { registerBodyLimit } from './body-limit.ts';
+import { buildSerializerOnDemand } from './serializer-on-demand.ts';
 import { registerErrorHandler, registerNotFound } from './error-handler.ts';
 import { capConnectionsPerAddress } from './connection-cap.ts';
 import { answerClientError, answerFrameworkError, MAX_PARAM_LENGTH } from './framework-errors.ts';
@@ -107,6 +108,7 @@ function createApp(config: HearthConfig, logger: Logger): FastifyInstance {
     bodyLimit: config.limits.bodyBytes,
     trustProxy: trustProxyOption(config.http.trustProxy),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    schemaController: { compilersFactory: { buildSerializer: buildSerializerOnDemand } },
     return503OnClosing: true,
     forceCloseConnections: true,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -162,7 +164,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
       http: config.http,
       limits: config.limits,
       auth: config.auth,
-      oidc: config.auth.oidc === null ? null : createOidcClient(config.auth.oidc, logger),
+      oidc: config.auth.oidc === null ? null : await openOidcClient(config.auth.oidc, logger),
       webDir: config.webDir,
     });
   } else {

@@ -1,4 +1,3 @@
-import { SpanKind } from '@opentelemetry/api';
 import {
   GATED,
   HearthError,
@@ -8,6 +7,7 @@ import {
   currentTraceparent,
   inSpan,
   nowIso,
+  SpanKind,
   type Bus,
   type CommandName,
   type CommandPayloads,

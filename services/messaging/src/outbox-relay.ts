@@ -1,5 +1,4 @@
-import { SpanKind } from '@opentelemetry/api';
-import { contextOfTraceparent, inSpan, type Bus, type HearthMetrics, type Logger, type OutboxEntry, type Store } from '@hearth/core';
+import { contextOfTraceparent, inSpan, SpanKind, type Bus, type HearthMetrics, type Logger, type OutboxEntry, type Store } from '@hearth/core';
 import { createCoalescingRunner } from './coalescing-runner.ts';
 
 const BATCH = 500;

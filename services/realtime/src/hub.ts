@@ -1,8 +1,9 @@
-import { SpanKind, type Link } from '@opentelemetry/api';
+import type { Link } from '@opentelemetry/api';
 import {
   contextOfTraceparent,
   linkTo,
   observeWithTrace,
+  SpanKind,
   traceIdOfTraceparent,
   tracer,
   withSpan,

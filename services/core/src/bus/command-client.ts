@@ -1,6 +1,6 @@
 import type { RequestOrigin } from '../domain/audit.ts';
 import type { CommandName, CommandPayloads, CommandResults } from '../domain/commands.ts';
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind } from '../telemetry/otel-api.ts';
 import { HearthError } from '../errors.ts';
 import { currentTraceparent, inSpan } from '../telemetry/spans.ts';
 import type { Bus } from './bus.ts';

@@ -1,15 +1,5 @@
-import {
-  context,
-  isSpanContextValid,
-  propagation,
-  ROOT_CONTEXT,
-  SpanStatusCode,
-  trace,
-  type Context,
-  type Link,
-  type Span,
-  type SpanOptions,
-} from '@opentelemetry/api';
+import { context, isSpanContextValid, propagation, ROOT_CONTEXT, SpanStatusCode, trace } from './otel-api.ts';
+import type { Context, Link, Span, SpanOptions } from '@opentelemetry/api';
 
 /**
  * Spans and W3C trace context for the paths a post takes across processes. Everything here
