@@ -55,7 +55,10 @@ WORKDIR /app
 # The root file system is read-only in every pod; /tmp is the writable scratch volume there. The
 # compile cache there holds every module's stripped and compiled code, main.ts's too, so a restart
 # neither loads Node's TypeScript parser nor compiles them again (services/hearth/src/main.ts).
-ENV NODE_ENV=production HOME=/tmp NODE_COMPILE_CACHE=/tmp/node-compile-cache
+# Allocations of 4 MiB and more are mapped and unmapped on their own: password hashing (scrypt) takes
+# 16 MiB on each libuv thread, which glibc's per-thread arenas otherwise keep for good, about 60 MiB
+# of an idle server's memory; a hash costs a little more time (bench/README.md, Start-up and memory).
+ENV NODE_ENV=production HOME=/tmp NODE_COMPILE_CACHE=/tmp/node-compile-cache GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4194304
 COPY --from=deps /app/node_modules node_modules
 COPY package.json ./
 COPY services/core/package.json services/core/

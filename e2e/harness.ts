@@ -109,8 +109,10 @@ function buildEnv(options: HearthOptions, port: number, dataDir: string): NodeJS
     if (!key.startsWith('HEARTH_') && !key.startsWith('NODE_TEST')) env[key] = value;
   }
   return {
-    // As the image has it (Dockerfile): main.ts too comes from the cache, not through Node's TypeScript parser.
+    // As the image has it (Dockerfile): main.ts too comes from the cache, not through Node's TypeScript
+    // parser; and glibc gives scrypt's 16 MiB buffers back when a password hash is done.
     NODE_COMPILE_CACHE: path.join(tmpdir(), 'node-compile-cache'),
+    GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=4194304',
     ...env,
     HEARTH_HTTP_PORT: String(port),
     HEARTH_HTTP_HOST: '127.0.0.1',
