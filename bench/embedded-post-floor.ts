@@ -6,6 +6,7 @@ import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Message } from '@hearth/core';
 import { startChildServer, type ChildServer } from './child-server.ts';
 
 /**
@@ -58,21 +59,6 @@ export interface FloorInfo {
   readonly roomId: string;
   /** One per seeded user, each a member of the room. */
   readonly sessions: readonly FloorSession[];
-}
-
-interface FloorMessage {
-  readonly id: string;
-  readonly roomId: string;
-  readonly seq: number;
-  readonly authorId: string;
-  readonly clientMessageId: string;
-  readonly body: string;
-  readonly mentions: readonly string[];
-  readonly sound: null;
-  readonly createdAt: string;
-  readonly editedAt: null;
-  readonly deletedAt: null;
-  readonly boosts: readonly never[];
 }
 
 interface Post {
@@ -146,7 +132,7 @@ function prepare(db: DatabaseSync): Statements {
 }
 
 /** The room's next sequence number, the message and its event, in one write transaction. */
-function insertPost(db: DatabaseSync, statements: Statements, post: Post): FloorMessage | 'no_room' | 'duplicate' {
+function insertPost(db: DatabaseSync, statements: Statements, post: Post): Message | 'no_room' | 'duplicate' {
   const createdAt = new Date().toISOString();
   db.exec('BEGIN IMMEDIATE');
   try {
@@ -154,7 +140,7 @@ function insertPost(db: DatabaseSync, statements: Statements, post: Post): Floor
     if (room === undefined) return rollBack(db, 'no_room');
     const seq = room.last_seq;
     const { roomId, authorId, clientMessageId, body } = post;
-    const message: FloorMessage = {
+    const message: Message = {
       id: randomUUID(),
       roomId,
       seq,

@@ -8,6 +8,7 @@ import { newId } from '../ids.ts';
 import { applyMigrations, MIGRATIONS } from './sqlite-migrations.ts';
 import { runStoreContract } from './store-contract.ts';
 import { buildSearchPlan, StoreSqlite } from './store-sqlite.ts';
+import type { StoreTx } from './store.ts';
 
 let dir = '';
 let files = 0;
@@ -56,54 +57,46 @@ describe('StoreSqlite group commit', () => {
     }
   });
 
-  it('fails a command alone: its savepoint is undone and the others of its group commit', async () => {
+  /**
+   * Ada's, Bob's and Cy's sign-ups queued together in one group, Bob's doing `afterBob` after
+   * his insert: how each ended, and whose row is stored.
+   */
+  async function threeTogether(afterBob: (tx: StoreTx) => Promise<void>): Promise<{ outcomes: string[]; stored: string[] }> {
     const store = await StoreSqlite.open(newFile());
     try {
-      const [ada, bob, cy] = [person('Ada'), person('Bob'), person('Cy')];
-      const results = await Promise.allSettled([
-        store.transaction((tx) => tx.insertUser(ada)),
-        store.transaction(async (tx) => {
-          await tx.insertUser(bob);
-          throw new Error('Bob changed his mind');
-        }),
-        store.transaction((tx) => tx.insertUser(cy)),
-      ]);
-      assert.deepEqual(
-        results.map((r) => r.status),
-        ['fulfilled', 'rejected', 'fulfilled'],
+      const people = [person('Ada'), person('Bob'), person('Cy')];
+      const results = await Promise.allSettled(
+        people.map((p) =>
+          store.transaction(async (tx) => {
+            await tx.insertUser(p);
+            if (p.name === 'Bob') await afterBob(tx);
+          }),
+        ),
       );
-      assert.match(String((results[1] as PromiseRejectedResult).reason), /Bob changed his mind/);
-      assert.equal((await store.getUser(ada.id))?.name, 'Ada');
-      assert.equal(await store.getUser(bob.id), null, "the failed command's write is undone");
-      assert.equal((await store.getUser(cy.id))?.name, 'Cy');
+      const outcomes = results.map((r) => (r.status === 'fulfilled' ? 'committed' : `failed: ${String(r.reason)}`));
+      const stored = (await Promise.all(people.map((p) => store.getUser(p.id)))).flatMap((user) => (user === null ? [] : [user.name]));
+      return { outcomes, stored };
     } finally {
       await store.close();
     }
+  }
+
+  it('fails a command alone: its savepoint is undone and the others of its group commit', async () => {
+    const { outcomes, stored } = await threeTogether(() => Promise.reject(new Error('Bob changed his mind')));
+    assert.deepEqual(outcomes, ['committed', 'failed: Error: Bob changed his mind', 'committed']);
+    assert.deepEqual(stored, ['Ada', 'Cy'], "the failed command's write is undone");
   });
 
   it('fails the commands before one that lost the whole transaction, and commits those after it', async () => {
-    const store = await StoreSqlite.open(newFile());
-    try {
-      const [ada, bob, cy] = [person('Ada'), person('Bob'), person('Cy')];
-      const results = await Promise.allSettled([
-        store.transaction((tx) => tx.insertUser(ada)),
-        // As SQLite does on its own after a full disk or an I/O error: the transaction is gone.
-        store.transaction(async (tx) => {
-          await tx.insertUser(bob);
-          void (tx as unknown as { sql: { run(sql: string): Promise<number> } }).sql.run('ROLLBACK');
-        }),
-        store.transaction((tx) => tx.insertUser(cy)),
-      ]);
-      assert.deepEqual(
-        results.map((r) => r.status),
-        ['rejected', 'rejected', 'fulfilled'],
-      );
-      assert.equal(await store.getUser(ada.id), null);
-      assert.equal(await store.getUser(bob.id), null);
-      assert.equal((await store.getUser(cy.id))?.name, 'Cy');
-    } finally {
-      await store.close();
-    }
+    // As SQLite does on its own after a full disk or an I/O error: the transaction is gone.
+    const { outcomes, stored } = await threeTogether(async (tx) => {
+      await (tx as unknown as { sql: { run(sql: string): Promise<number> } }).sql.run('ROLLBACK');
+    });
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.startsWith('failed')),
+      [true, true, false],
+    );
+    assert.deepEqual(stored, ['Cy']);
   });
 });
 
