@@ -106,11 +106,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     now: () => new Date(),
     events: recorder,
     getHearth: (key) => primary.get(key),
-    cached: (kind, namespace) =>
-      owned
-        .get(kind)
-        ?.list()
-        .filter((object) => object.metadata?.namespace === namespace),
+    cached: (kind, namespace) => owned.get(kind)?.listIn(namespace),
     hasCloudNativePG: createGroupDiscovery(client, { groupVersion: cloudNativePGGroupVersion, plural: 'clusters' }, config.discoveryMs),
     servedMonitoringKinds: createMonitoringDiscovery(client, config.discoveryMs),
     notReadyRequeueMs: config.notReadyRequeueMs,

@@ -3,7 +3,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeApiError, parseJson, readText, recordResponse, type KubeObject, type RequestRecorder } from '@hearth/kube-runtime';
+import { applyKubeConnection, KubeApiError, parseJson, readText, recordResponse, type KubeObject, type RequestRecorder } from '@hearth/kube-runtime';
 
 export const fieldManager = 'hearth-operator';
 
@@ -72,7 +72,7 @@ export function createKubeClient(kubeConfig: KubeConfig, { timeoutMs = 30_000, r
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const options: RequestOptions = { method, signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } };
-    await kubeConfig.applyToHTTPSOptions(options);
+    await applyKubeConnection(kubeConfig, options);
     if (payload !== undefined) options.headers = { ...options.headers, 'content-type': contentType, 'content-length': Buffer.byteLength(payload) };
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const pending = new Promise<IncomingMessage>((resolve, reject) => {

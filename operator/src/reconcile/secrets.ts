@@ -32,15 +32,15 @@ export async function ensureGeneratedSecrets(ctx: ReconcileContext, hearth: Hear
   const made = new Map<string, SecretData>();
   for (const secret of secrets) {
     if (known.has(secret.name)) continue;
-    // The cache may be behind, or the Secret restored by hand without our labels: ask the API server.
-    if ((await ctx.client.get(pathOf('Secret', namespace, secret.name))) !== undefined) continue;
     const claims = await claimsOpenedBy(ctx, hearth, secret);
     if (claims.length > 0) {
-      lost.push({ secret: secret.name, claims });
+      // The cache may be behind, or the Secret restored by hand without our labels: lost only if the API server has none.
+      if ((await ctx.client.get(pathOf('Secret', namespace, secret.name))) === undefined) lost.push({ secret: secret.name, claims });
       continue;
     }
     // Made under a pending rotation request, it already has new values: marked so as not to be made again for it.
     const built = requestedSecret(hearth, secret, ctx, rotationRequest(hearth));
+    // Not asked first whether it is there: a create answered 409 (the cache behind, or one restored by hand) leaves it as it is.
     if (await ctx.client.create(pathOf('Secret', namespace), built)) {
       created.push(secret.name);
       made.set(secret.name, dataOf(built));

@@ -50,6 +50,7 @@ export {
   type RequestRecorder,
 } from './controller-metrics.ts';
 export { createHealthHandler, startHealthServer, type HealthCheck, type HealthHandler, type HealthServer } from './health-server.ts';
+export { applyKubeConnection } from './kube-connection.ts';
 export { createKubeHttp, KubeApiError, parseJson, readText, recordResponse, type KubeHttp, type KubeHttpOptions, type KubeResponse } from './kube-http.ts';
 export {
   groupOf,

@@ -23,11 +23,43 @@ export interface InformerStore<T extends KubeObject> {
   /** A DELETED event; nothing for an object the cache did not hold. */
   remove(object: T): void;
   list(): T[];
+  /** The objects in `namespace`, from an index kept with the cache: a reconcile asks for its namespace's often, and copying the whole cache each time grew with the square of the objects. */
+  listIn(namespace: string): T[];
   get(key: string): T | undefined;
+}
+
+/** The cache by namespace ('' for cluster-scoped objects), each by key. */
+class NamespaceIndex<T extends KubeObject> {
+  readonly #namespaces = new Map<string, Map<string, T>>();
+
+  static of<T extends KubeObject>(cache: ReadonlyMap<string, T>): NamespaceIndex<T> {
+    const index = new NamespaceIndex<T>();
+    for (const [key, object] of cache) index.set(key, object);
+    return index;
+  }
+
+  set(key: string, object: T): void {
+    const namespace = object.metadata?.namespace ?? '';
+    let objects = this.#namespaces.get(namespace);
+    if (objects === undefined) this.#namespaces.set(namespace, (objects = new Map()));
+    objects.set(key, object);
+  }
+
+  delete(key: string, object: T): void {
+    const namespace = object.metadata?.namespace ?? '';
+    const objects = this.#namespaces.get(namespace);
+    objects?.delete(key);
+    if (objects?.size === 0) this.#namespaces.delete(namespace);
+  }
+
+  list(namespace: string): T[] {
+    return [...(this.#namespaces.get(namespace)?.values() ?? [])];
+  }
 }
 
 export function createInformerStore<T extends KubeObject>(onHandlerError: (error: unknown) => void): InformerStore<T> {
   let cache = new Map<string, T>();
+  let index = new NamespaceIndex<T>();
   const handlers = new Set<StoreHandlers<T>>();
 
   const emit = (call: (handler: StoreHandlers<T>) => void): void => {
@@ -48,6 +80,7 @@ export function createInformerStore<T extends KubeObject>(onHandlerError: (error
     replace(listed) {
       const diff = diffRelist(cache, listed);
       cache = diff.cache;
+      index = NamespaceIndex.of(cache);
       for (const object of diff.added) emit((handler) => handler.onAdd?.(object));
       for (const [old, object] of diff.updated) emit((handler) => handler.onUpdate?.(old, object));
       for (const old of diff.deleted) emit((handler) => handler.onDelete?.(old));
@@ -57,14 +90,20 @@ export function createInformerStore<T extends KubeObject>(onHandlerError: (error
       const key = objectKey(object);
       const old = cache.get(key);
       cache.set(key, object);
+      index.set(key, object);
       if (old === undefined) emit((handler) => handler.onAdd?.(object));
       else if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion) emit((handler) => handler.onUpdate?.(old, object));
     },
     remove(object) {
-      if (!cache.delete(objectKey(object))) return;
+      const key = objectKey(object);
+      const old = cache.get(key);
+      if (old === undefined) return;
+      cache.delete(key);
+      index.delete(key, old);
       emit((handler) => handler.onDelete?.(object));
     },
     list: () => [...cache.values()],
+    listIn: (namespace) => index.list(namespace),
     get: (key) => cache.get(key),
   };
 }

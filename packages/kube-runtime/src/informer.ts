@@ -80,6 +80,8 @@ export interface Informer<T extends KubeObject = KubeObject> {
   /** Resolves true once synced, false if stopped (or `signal` aborted) first. */
   waitForSync(signal?: AbortSignal): Promise<boolean>;
   list(): T[];
+  /** The objects in `namespace` (an index, not a filter of list()). */
+  listIn(namespace: string): T[];
   get(key: string): T | undefined;
   /** The resourceVersion a watch would resume from. */
   resourceVersion(): string;
@@ -192,6 +194,7 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
     hasSynced: () => sync.isSynced(),
     waitForSync: (signal) => sync.wait(signal),
     list: () => store.list(),
+    listIn: (namespace) => store.listIn(namespace),
     get: (key) => store.get(key),
     resourceVersion: () => resourceVersion,
     stats: () => ({ ...stats }),

@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { RequestRecorder } from './controller-metrics.ts';
+import { applyKubeConnection } from './kube-connection.ts';
 
 /**
  * A thin HTTP transport to kube-apiserver that takes TLS, the agent and credentials from a
@@ -96,7 +97,7 @@ export function createKubeHttp(kubeConfig: KubeConfig, httpOptions: KubeHttpOpti
 
   const send = async (method: string, url: URL, signal: AbortSignal, body?: string): Promise<IncomingMessage> => {
     const options: RequestOptions = { method, signal, headers: { accept: 'application/json' } };
-    await kubeConfig.applyToHTTPSOptions(options);
+    await applyKubeConnection(kubeConfig, options);
     if (body !== undefined) options.headers = { ...options.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const pending = new Promise<IncomingMessage>((resolve, reject) => {
