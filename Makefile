@@ -129,10 +129,19 @@ api-contract: deps web
 centrifugo-bin:
 	@./scripts/build-centrifugo.sh >/dev/null
 
-# Every benchmark, then README.md's Performance section rendered from their results (bench/readme.ts).
+# Every benchmark, each scenario of the fan-out and posting benchmarks in BENCH_REPEATS (3) rounds; then
+# bench/results/summary.json (bench/summary.ts) and README.md's Performance section (bench/readme.ts) from their results.
 bench: deps web test-deps centrifugo-bin
 	$(NODE) bench/run.ts
+	$(NODE) bench/summary.ts
 	$(NODE) bench/readme.ts
+
+# The benchmarks behind summary.json at a small load, one round, into bench/results/quick/ (not committed):
+# a before/after check of a change in a few minutes (bench/quick.ts).
+.PHONY: bench-quick
+bench-quick: deps web test-deps centrifugo-bin
+	BENCH_RESULTS_DIR=$(CURDIR)/bench/results/quick BENCH_REPEATS=1 BENCH_FANOUT_SCALE=0.05 BENCH_FANOUT_SECONDS=3 \
+	  BENCH_POST_SECONDS=3 BENCH_OPERATOR_HEARTHS=20 BENCH_QUIET_LOAD=2 $(NODE) bench/quick.ts
 
 # The hearth image from the Dockerfile with buildah, over a base made with debootstrap (no Docker
 # engine, no registry to pull from), then started to check /readyz and its non-root user (root only;

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 /** What every benchmark shares: the machine description, percentiles, the results file, the printed table. */
 
-export const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+/** bench/results, or BENCH_RESULTS_DIR (make bench-quick writes elsewhere, so that README.md's figures stay those of a full run). */
+export const RESULTS_DIR = process.env['BENCH_RESULTS_DIR'] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
 export interface Machine {
   readonly cpuModel: string;
@@ -113,4 +114,24 @@ export function medianRun<T>(runs: readonly T[], key: (run: T) => number | null)
   const rank = (run: T): number => key(run) ?? Number.POSITIVE_INFINITY;
   const sorted = [...runs].sort((a, b) => rank(a) - rank(b));
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** The 1-minute load average a benchmark waits for before it starts measuring (BENCH_QUIET_LOAD). */
+const QUIET_LOAD = Number(process.env['BENCH_QUIET_LOAD'] ?? 1);
+const QUIET_TIMEOUT_MS = 300_000;
+
+/**
+ * Waits until the machine's 1-minute load average is below QUIET_LOAD (at most 5 minutes), so that
+ * the previous scenario's processes have gone quiet; returns the load it started at. The load
+ * average decays with a one-minute time constant: from 3 it takes about 70 s.
+ */
+export async function awaitQuiet(what: string): Promise<number> {
+  const started = performance.now();
+  while (loadavg()[0]! >= QUIET_LOAD && performance.now() - started < QUIET_TIMEOUT_MS) await sleep(2_000);
+  const load = round(loadavg()[0]!, 2);
+  const waited = Math.round((performance.now() - started) / 1000);
+  console.log(
+    `${what}: load average ${load}${load >= QUIET_LOAD ? ` (still ≥ ${QUIET_LOAD} after ${waited} s: other work on the machine)` : waited > 0 ? ` after ${waited} s` : ''}`,
+  );
+  return load;
 }

@@ -11,7 +11,7 @@ import type { ServiceTier } from '../e2e/service-tier.ts';
 import { startSingleTier, type SingleTier } from '../e2e/single-tier.ts';
 import { centrifugoBinary, startCentrifugo, type CentrifugoServer } from '@hearth/harness';
 import { startBareServer, BARE_PATH, type BareServer } from './bare-ws-server.ts';
-import { medianRun, percentile, REPEATS, round, rssKiB, sleep, spreadOf, writeResults, type Spread } from './common.ts';
+import { awaitQuiet, medianRun, percentile, REPEATS, round, rssKiB, sleep, spreadOf, writeResults, type Spread } from './common.ts';
 
 /**
  * Fan-out: one room, one realtime process of the single tier (PostgreSQL, NATS,
@@ -314,9 +314,22 @@ class RawWebSocket {
 
   #onText(data: Buffer, start: number, end: number): void {
     const { ping, pongFrame } = this.#greeting;
-    if (ping !== null && pongFrame !== null && end - start === ping.length && data.subarray(start, end).equals(ping)) this.#socket.write(pongFrame);
-    else this.#hooks.onText(data, start, end);
+    if (ping !== null && pongFrame !== null && hasLine(data, start, end, ping)) this.#socket.write(pongFrame);
+    this.#hooks.onText(data, start, end);
   }
+}
+
+/**
+ * Whether `line` is one of the newline-separated messages of the frame data[start, end): a server
+ * that batches (Centrifugo) puts its ping in the same frame as the pushes around it.
+ */
+function hasLine(data: Buffer, start: number, end: number, line: Buffer): boolean {
+  for (let at = data.indexOf(line, start); at >= 0 && at + line.length <= end; at = data.indexOf(line, at + 1)) {
+    const startsLine = at === start || data[at - 1] === 0x0a;
+    const endsLine = at + line.length === end || data[at + line.length] === 0x0a;
+    if (startsLine && endsLine) return true;
+  }
+  return false;
 }
 
 /** A server frame's header at `offset`: its opcode, header size and payload length; undefined until the whole frame has arrived. */
@@ -1269,7 +1282,10 @@ async function runScenario(setup: HearthSetup, scenario: (typeof SCENARIOS)[numb
   const clients = Math.max(10, Math.round(scenario.clients * SCALE));
   const load = { clients, rate: scenario.rate, seconds: scenario.seconds };
   const rounds: Round[] = [];
-  for (let i = 0; i < REPEATS; i++) rounds.push(await runRound(setup, load, probes, !(first && i === 0)));
+  for (let i = 0; i < REPEATS; i++) {
+    await awaitQuiet(`fan-out ${scenario.name}, round ${i + 1}`);
+    rounds.push(await runRound(setup, load, probes, !(first && i === 0)));
+  }
   const median = medianRun(rounds, (r) => (scenario.name === 'S' ? r.ratios.deliveriesVsCentrifugo : r.ratios.p99Latency));
   const ratios = rounds.map((r) => r.ratios);
   return { scenario: scenario.name, clients, ratePerSecond: scenario.rate, seconds: scenario.seconds, ...median, rounds: ratios, spread: spreads(ratios) };

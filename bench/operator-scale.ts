@@ -19,7 +19,7 @@ import {
   type Hearth,
   type KubeClient,
 } from '@hearth/operator';
-import { printTable, round, rssKiB, sleep, writeResults, type Row } from './common.ts';
+import { awaitQuiet, medianRun, printTable, REPEATS, round, rssKiB, sleep, spreadOf, writeResults, type Row, type Spread } from './common.ts';
 
 /**
  * The operator at scale: 200 Hearths of the single tier created at once against a real etcd and
@@ -74,6 +74,15 @@ export interface OperatorScaleResults {
   };
   readonly floor: { readonly ms: number; readonly requests: Requests; readonly clientRequests: Record<string, number> };
   readonly operatorOverFloor: { readonly time: number; readonly requestsPerHearth: number };
+  /** Every round's ratios and times, and the time ratio's spread. */
+  readonly rounds: readonly {
+    readonly time: number;
+    readonly requestsPerHearth: number;
+    readonly operatorMs: number;
+    readonly floorMs: number;
+    readonly operatorRssMiB: number;
+  }[];
+  readonly spread: { readonly time: Spread };
 }
 
 /** apiserver_request_total by verb, resource requests only (`/metrics`, `/readyz` and the like are left out). */
@@ -359,13 +368,11 @@ async function measureFloor(kube: ControlPlane, base: Hearth, perHearth: number)
   return { ms: round(ms, 0), requests: summarize(minus(after, before)), clientRequests: client.requests() };
 }
 
-export async function runOperatorScale(): Promise<OperatorScaleResults> {
-  const base = await template();
-  const sample = desired(hearthNamed(base, 'x', 'h-000', randomUUID()));
-  const perHearth = sample.objects.length + sample.secrets.length;
-  const objectKinds: Record<string, number> = {};
-  for (const kind of [...sample.objects.map((object) => object.kind), ...sample.secrets.map(() => 'Secret')]) objectKinds[kind] = (objectKinds[kind] ?? 0) + 1;
-
+/** One round on a fresh control plane: the operator first, stopped before the floor runs, so that neither sees the other's objects. */
+async function measureRound(
+  base: Hearth,
+  perHearth: number,
+): Promise<{ kubernetesVersion: string; operator: OperatorScaleResults['operator']; floor: OperatorScaleResults['floor'] }> {
   const kube = await startControlPlane();
   try {
     await run(kube.binaries.kubectl, [
@@ -380,54 +387,86 @@ export async function runOperatorScale(): Promise<OperatorScaleResults> {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(kube.kubeconfigPath);
     const client = createKubeClient(kubeConfig);
-    // The operator first, stopped before the floor runs, so that neither sees the other's objects.
     const operator = await measureOperator(kube, client, base, perHearth);
     const floor = await measureFloor(kube, base, perHearth);
-    const results: OperatorScaleResults = {
-      hearths: HEARTHS,
-      namespaces: NAMESPACES,
-      workers: WORKERS,
-      objectsPerHearth: perHearth,
-      objectKinds,
-      kubernetesVersion: kube.binaries.version,
-      operator,
-      floor,
-      operatorOverFloor: { time: round(operator.doneMs / floor.ms, 2), requestsPerHearth: round(operator.requests.perHearth / floor.requests.perHearth, 2) },
-    };
-    const file = await writeResults('operator-scale', results);
-    const verbs = (requests: Requests): string =>
-      Object.entries(requests.perHearthByVerb)
-        .map(([verb, value]) => `${verb} ${value}`)
-        .join(', ');
-    const byResource = (requests: Requests): string =>
-      Object.entries(requests.perHearthByResource)
-        .filter(([, value]) => value >= 0.1)
-        .map(([key, value]) => `${key} ${value}`)
-        .join(', ');
-    const rows: Row[] = [
-      {
-        metric: 'objects per Hearth',
-        value: String(perHearth),
-        note: Object.entries(objectKinds)
-          .map(([kind, n]) => `${n} ${kind}`)
-          .join(', '),
-      },
-      { metric: `operator: all objects (${HEARTHS})`, value: `${operator.allObjectsMs} ms`, note: `${WORKERS} workers, ${NAMESPACES} namespaces` },
-      { metric: 'operator: all statuses', value: `${operator.allStatusMs} ms`, note: 'status.observedGeneration = metadata.generation' },
-      { metric: 'floor: apply loop', value: `${floor.ms} ms`, note: `${WORKERS} workers, create Secrets + server-side apply` },
-      { metric: 'operator ÷ floor (time)', value: `${results.operatorOverFloor.time}×`, note: `operator done at ${operator.doneMs} ms` },
-      { metric: 'operator requests per Hearth', value: String(operator.requests.perHearth), note: verbs(operator.requests) },
-      { metric: 'floor requests per Hearth', value: String(floor.requests.perHearth), note: verbs(floor.requests) },
-      { metric: 'operator, by resource', value: '', note: byResource(operator.requests) },
-      { metric: 'floor, by resource', value: '', note: byResource(floor.requests) },
-      { metric: 'operator ÷ floor (requests)', value: `${results.operatorOverFloor.requestsPerHearth}×` },
-      { metric: 'operator RSS at the end', value: `${operator.rssMiB} MiB`, note: `${HEARTHS} Hearths, ${HEARTHS * perHearth} objects` },
-    ];
-    printTable(`operator-scale → ${file}`, rows);
-    return results;
+    return { kubernetesVersion: kube.binaries.version, operator, floor };
   } finally {
     await kube.stop();
   }
+}
+
+function printResults(file: string, results: OperatorScaleResults): void {
+  const { operator, floor, objectKinds, objectsPerHearth: perHearth } = results;
+  const verbs = (requests: Requests): string =>
+    Object.entries(requests.perHearthByVerb)
+      .map(([verb, value]) => `${verb} ${value}`)
+      .join(', ');
+  const byResource = (requests: Requests): string =>
+    Object.entries(requests.perHearthByResource)
+      .filter(([, value]) => value >= 0.1)
+      .map(([key, value]) => `${key} ${value}`)
+      .join(', ');
+  const { time } = results.spread;
+  const rows: Row[] = [
+    {
+      metric: 'objects per Hearth',
+      value: String(perHearth),
+      note: Object.entries(objectKinds)
+        .map(([kind, n]) => `${n} ${kind}`)
+        .join(', '),
+    },
+    { metric: `operator: all objects (${HEARTHS})`, value: `${operator.allObjectsMs} ms`, note: `${WORKERS} workers, ${NAMESPACES} namespaces` },
+    { metric: 'operator: all statuses', value: `${operator.allStatusMs} ms`, note: 'status.observedGeneration = metadata.generation' },
+    { metric: 'floor: apply loop', value: `${floor.ms} ms`, note: `${WORKERS} workers, create Secrets + server-side apply` },
+    {
+      metric: 'operator ÷ floor (time)',
+      value: `${results.operatorOverFloor.time}×`,
+      note: `operator done at ${operator.doneMs} ms; over ${results.rounds.length} rounds ${time.min}–${time.max}×`,
+    },
+    { metric: 'operator requests per Hearth', value: String(operator.requests.perHearth), note: verbs(operator.requests) },
+    { metric: 'floor requests per Hearth', value: String(floor.requests.perHearth), note: verbs(floor.requests) },
+    { metric: 'operator, by resource', value: '', note: byResource(operator.requests) },
+    { metric: 'floor, by resource', value: '', note: byResource(floor.requests) },
+    { metric: 'operator ÷ floor (requests)', value: `${results.operatorOverFloor.requestsPerHearth}×` },
+    { metric: 'operator RSS at the end', value: `${operator.rssMiB} MiB`, note: `${HEARTHS} Hearths, ${HEARTHS * perHearth} objects` },
+  ];
+  printTable(`operator-scale → ${file} (the median of ${results.rounds.length} rounds)`, rows);
+}
+
+/** BENCH_REPEATS rounds, each on a fresh control plane; the figures are the median round's by operator ÷ floor time. */
+export async function runOperatorScale(): Promise<OperatorScaleResults> {
+  const base = await template();
+  const sample = desired(hearthNamed(base, 'x', 'h-000', randomUUID()));
+  const perHearth = sample.objects.length + sample.secrets.length;
+  const objectKinds: Record<string, number> = {};
+  for (const kind of [...sample.objects.map((object) => object.kind), ...sample.secrets.map(() => 'Secret')]) objectKinds[kind] = (objectKinds[kind] ?? 0) + 1;
+  const rounds: (Awaited<ReturnType<typeof measureRound>> & { readonly ratio: OperatorScaleResults['operatorOverFloor'] })[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    await awaitQuiet(`operator-scale, round ${i + 1}`);
+    const measured = await measureRound(base, perHearth);
+    const ratio = {
+      time: round(measured.operator.doneMs / measured.floor.ms, 2),
+      requestsPerHearth: round(measured.operator.requests.perHearth / measured.floor.requests.perHearth, 2),
+    };
+    rounds.push({ ...measured, ratio });
+  }
+  const median = medianRun(rounds, (r) => r.ratio.time);
+  const results: OperatorScaleResults = {
+    hearths: HEARTHS,
+    namespaces: NAMESPACES,
+    workers: WORKERS,
+    objectsPerHearth: perHearth,
+    objectKinds,
+    kubernetesVersion: median.kubernetesVersion,
+    operator: median.operator,
+    floor: median.floor,
+    operatorOverFloor: median.ratio,
+    rounds: rounds.map((r) => ({ ...r.ratio, operatorMs: r.operator.doneMs, floorMs: r.floor.ms, operatorRssMiB: r.operator.rssMiB })),
+    spread: { time: spreadOf(rounds.map((r) => r.ratio.time)) },
+  };
+  const file = await writeResults('operator-scale', results);
+  printResults(file, results);
+  return results;
 }
 
 if (import.meta.main) await runOperatorScale();

@@ -4,7 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createTeam, DEFAULT_ROOM, HearthClient, SESSION_COOKIE } from '../e2e/client.ts';
 import { startHearth, type Hearth } from '../e2e/harness.ts';
 import type { SingleTier } from '../e2e/single-tier.ts';
-import { percentile, round, sleep, writeResults } from './common.ts';
+import { awaitQuiet, medianRun, percentile, REPEATS, round, sleep, spreadOf, writeResults, type Spread } from './common.ts';
 import { startEmbeddedPostFloor, type EmbeddedPostFloor } from './embedded-post-floor.ts';
 import { pgTools, type PgTools } from './postgres-tools.ts';
 import { backendProcesses, CpuMeter, LoopProbes, printColumns, type CpuUsage, type LoopDelay } from './fanout.ts';
@@ -340,6 +340,19 @@ export interface PostThroughputResults {
   readonly embeddedVsFloor: { readonly throughput: number; readonly p99Latency: number };
 }
 
+/** The ratios of one round, each round a fresh single tier, embedded tier and floor. */
+interface RoundRatios {
+  readonly singleOneRoom: number;
+  readonly singleManyRooms: number;
+  readonly embeddedVsFloor: number;
+}
+
+const roundRatios = (results: PostThroughputResults): RoundRatios => ({
+  singleOneRoom: results.ratios.find((r) => r.rooms === 1)!.throughput,
+  singleManyRooms: results.ratios.find((r) => r.rooms === MANY_ROOMS)!.throughput,
+  embeddedVsFloor: results.embeddedVsFloor.throughput,
+});
+
 /** The runs in the order they ran: the floor last, kept out of `runs` so that readers of `runs` see what they saw before. */
 const allRuns = (results: PostThroughputResults): Throughput[] => [...results.runs, results.embeddedFloor];
 
@@ -440,21 +453,35 @@ async function embeddedTierRun(probes: LoopProbes): Promise<Throughput> {
   }
 }
 
+async function measureRound(probes: LoopProbes): Promise<PostThroughputResults> {
+  const { runs, settings } = await singleTierRuns(probes);
+  await sleep(1_000);
+  const embedded = await embeddedTierRun(probes);
+  runs.push(embedded);
+  await sleep(1_000);
+  const embeddedFloor = await measureEmbeddedFloor(probes);
+  const ratios = [1, MANY_ROOMS].map((rooms) => {
+    const hearth = runs.find((r) => r.system === 'Hearth single tier' && r.rooms === rooms)!;
+    const pgbench = runs.find((r) => r.system.startsWith('pgbench') && r.rooms === rooms)!;
+    return { rooms, ...versus(hearth, pgbench) };
+  });
+  return { runs, ratios, postgresSettings: settings, embeddedFloor, embeddedVsFloor: versus(embedded, embeddedFloor) };
+}
+
+/** REPEATS rounds; the figures are those of the median round by the single tier's one-room ratio, with every round's ratios and their spread. */
 export async function runPostThroughput(): Promise<PostThroughputResults> {
   const probes = await LoopProbes.create();
   try {
-    const { runs, settings } = await singleTierRuns(probes);
-    await sleep(1_000);
-    const embedded = await embeddedTierRun(probes);
-    runs.push(embedded);
-    await sleep(1_000);
-    const embeddedFloor = await measureEmbeddedFloor(probes);
-    const ratios = [1, MANY_ROOMS].map((rooms) => {
-      const hearth = runs.find((r) => r.system === 'Hearth single tier' && r.rooms === rooms)!;
-      const pgbench = runs.find((r) => r.system.startsWith('pgbench') && r.rooms === rooms)!;
-      return { rooms, ...versus(hearth, pgbench) };
-    });
-    const results: PostThroughputResults = { runs, ratios, postgresSettings: settings, embeddedFloor, embeddedVsFloor: versus(embedded, embeddedFloor) };
+    const rounds: PostThroughputResults[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      await awaitQuiet(`post-throughput, round ${i + 1}`);
+      rounds.push(await measureRound(probes));
+    }
+    const results = medianRun(rounds, (r) => roundRatios(r).singleOneRoom);
+    const ratiosByRound = rounds.map(roundRatios);
+    const spread = Object.fromEntries(
+      (Object.keys(ratiosByRound[0]!) as (keyof RoundRatios)[]).map((key) => [key, spreadOf(ratiosByRound.map((r) => r[key]))]),
+    ) as Record<keyof RoundRatios, Spread>;
     const file = await writeResults('post-throughput', {
       setup: {
         posters: POSTERS,
@@ -464,10 +491,18 @@ export async function runPostThroughput(): Promise<PostThroughputResults> {
         manyRooms: MANY_ROOMS,
         pgbenchThreads: PGBENCH_THREADS,
         pgbenchScript: script(1),
+        repeats: REPEATS,
       },
       ...results,
+      rounds: ratiosByRound,
+      spread,
     });
     printResults(file, results);
+    const shown = (x: Spread): string => `${x.median}× (${x.min}–${x.max})`;
+    console.log(
+      `\nratios over ${REPEATS} round${REPEATS === 1 ? '' : 's'}, median (lowest–highest): single ÷ pgbench, one room ${shown(spread.singleOneRoom)}, ` +
+        `${MANY_ROOMS} rooms ${shown(spread.singleManyRooms)}; embedded ÷ floor ${shown(spread.embeddedVsFloor)}`,
+    );
     return results;
   } finally {
     await probes.dispose();

@@ -1,7 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RESULTS_DIR, type Machine } from './common.ts';
+import { RESULTS_DIR } from './common.ts';
+import type { Ratios } from './fanout.ts';
+import { floorsTable } from './floors.ts';
+import { describeMachine, frames, integer, ms, msOrMore, plural, ratio, sources, table, type Written } from './markdown.ts';
 
 /**
  * README.md's performance figures, rendered from bench/results/*.json so that they are never
@@ -16,10 +19,6 @@ export const README = path.join(path.dirname(fileURLToPath(import.meta.url)), '.
 
 // ---------------------------------------------------------------------------
 // The parts of each results file the README quotes
-
-interface Written {
-  readonly machine: Machine;
-}
 
 interface Startup extends Written {
   readonly startupMs: { readonly runs: readonly number[]; readonly median: number };
@@ -50,10 +49,27 @@ interface Latency {
   readonly p99: number;
 }
 
+/** The lowest, median and highest of a figure over a benchmark's rounds. */
+interface RoundSpread {
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+}
+
+interface PostingRun {
+  readonly system: string;
+  readonly rooms: number;
+  readonly perSecond: number;
+  readonly latencyMs: Latency;
+}
+
 interface PostThroughput extends Written {
-  readonly setup: { readonly posters: number; readonly manyRooms: number };
-  readonly runs: readonly { readonly system: string; readonly rooms: number; readonly perSecond: number; readonly latencyMs: Latency }[];
+  readonly setup: { readonly posters: number; readonly manyRooms: number; readonly repeats: number };
+  readonly runs: readonly PostingRun[];
   readonly ratios: readonly { readonly rooms: number; readonly throughput: number }[];
+  readonly embeddedFloor: PostingRun;
+  readonly embeddedVsFloor: { readonly throughput: number };
+  readonly spread: { readonly singleOneRoom: RoundSpread; readonly singleManyRooms: RoundSpread; readonly embeddedVsFloor: RoundSpread };
 }
 
 interface FanoutRun {
@@ -66,6 +82,7 @@ interface FanoutRun {
 }
 
 interface Fanout extends Written {
+  readonly setup: { readonly repeats: number; readonly centrifugo: { readonly version: string } };
   readonly reference: { readonly aim: { readonly p99Ratio: number; readonly memoryRatio: number } };
   readonly scenarios: readonly {
     readonly scenario: string;
@@ -73,7 +90,9 @@ interface Fanout extends Written {
     readonly ratePerSecond: number;
     readonly hearth: FanoutRun;
     readonly floor: FanoutRun;
-    readonly ratios: { readonly p99Latency: number | null; readonly memoryPerConnection: number; readonly cpuPerDelivery: number };
+    readonly centrifugo: FanoutRun;
+    readonly ratios: Ratios;
+    readonly spread: Readonly<Record<keyof Ratios, RoundSpread>>;
   }[];
 }
 
@@ -225,50 +244,19 @@ const FILES: Record<keyof Results, string> = {
 };
 
 export async function loadResults(dir = RESULTS_DIR): Promise<Results> {
+  return loadSome(Object.keys(FILES) as (keyof Results)[], dir);
+}
+
+/** The results of some benchmarks only (bench/floors.ts reads four). */
+export async function loadSome<K extends keyof Results>(keys: readonly K[], dir = RESULTS_DIR): Promise<Pick<Results, K>> {
   const entries = await Promise.all(
-    Object.entries(FILES).map(async ([key, name]) => [key, JSON.parse(await readFile(path.join(dir, `${name}.json`), 'utf8')) as unknown] as const),
+    keys.map(async (key) => [key, JSON.parse(await readFile(path.join(dir, `${FILES[key]}.json`), 'utf8')) as unknown] as const),
   );
-  return Object.fromEntries(entries) as unknown as Results;
+  return Object.fromEntries(entries) as unknown as Pick<Results, K>;
 }
 
 // ---------------------------------------------------------------------------
-// Formatting
-
-const integer = (value: number): string => Math.round(value).toLocaleString('en-US');
-
-/** Under 10 ms with a decimal, seconds from 1 s on. */
-function ms(value: number): string {
-  if (value >= 1_000) return `${(value / 1000).toFixed(1)} s`;
-  return value < 10 ? `${value.toFixed(1)} ms` : `${integer(value)} ms`;
-}
-
-/** A percentile that may have fallen on deliveries that never came (null): then more than the longest seen. */
-function msOrMore(value: number | null, max: number): string {
-  return value === null ? `> ${ms(max)}` : ms(value);
-}
-
-const ratio = (value: number): string => `${value.toFixed(2)}×`;
-
-/** Frames a second to the hundred: 99,841 → 99,800. */
-const frames = (value: number): string => integer(Math.round(value / 100) * 100);
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
-  return [line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
-}
-
-function describeMachine(machine: Machine): string {
-  return `${machine.cpuModel}, ${machine.cores} cores, ${integer(machine.memoryMiB / 1024)} GiB, Node ${machine.node.replace(/^v/, '')}, ${machine.platform}`;
-}
-
-/** Where a table's figures come from: each benchmark with its CPU, the day it ran and the 1-minute load average then. */
-function sources(files: readonly (readonly [string, Written])[]): string {
-  return files
-    .map(([name, { machine }]) => `\`bench/${name}.ts\` (${machine.cpuModel}, ${machine.date.slice(0, 10)}, load ${machine.loadAverage[0]})`)
-    .join(', ');
-}
-
-const plural = (count: number, one: string, many = `${one}s`): string => `${integer(count)} ${count === 1 ? one : many}`;
+// Formatting: bench/markdown.ts
 
 // ---------------------------------------------------------------------------
 // The tables
@@ -314,42 +302,75 @@ function fanoutCell(run: FanoutRun, offered: number): string {
 }
 
 function singleTier({ postThroughput, fanout }: Results): string {
-  const run = (system: string, rooms: number): PostThroughput['runs'][number] => {
+  const run = (system: string, rooms: number): PostingRun => {
     const found = postThroughput.runs.find((r) => r.system.startsWith(system) && r.rooms === rooms);
     if (found === undefined) throw new Error(`post-throughput.json has no run of ${system} over ${rooms} rooms`);
     return found;
   };
-  const throughputRatio = (rooms: number): string => ratio(postThroughput.ratios.find((r) => r.rooms === rooms)!.throughput);
-  const { posters, manyRooms } = postThroughput.setup;
+  const { posters, manyRooms, repeats } = postThroughput.setup;
+  const { spread } = postThroughput;
   const rows = [
     [
       `acknowledged posts/s, ${posters} posters, one room (vs \`pgbench\` inserting a comparable row on the same PostgreSQL)`,
       posting(run('Hearth single', 1)),
       posting(run('pgbench', 1)),
-      throughputRatio(1),
+      spreadRatio(spread.singleOneRoom, repeats),
     ],
-    [`the same over ${manyRooms} rooms`, posting(run('Hearth single', manyRooms)), posting(run('pgbench', manyRooms)), throughputRatio(manyRooms)],
-    ['embedded tier, same load, one room', posting(run('Hearth embedded', 1)), '', ''],
-    ...fanout.scenarios.map((s, i) => {
-      const offered = s.clients * s.ratePerSecond;
-      const what = `fan-out ${s.scenario}: ${integer(s.clients)} clients, ${integer(s.ratePerSecond)} posts/s${i === 0 ? ' (vs a bare `ws` broadcast server)' : ''}`;
-      const ratios = [
-        s.ratios.p99Latency === null ? null : `p99 ${ratio(s.ratios.p99Latency)}`,
-        `memory ${ratio(s.ratios.memoryPerConnection)}`,
-        `CPU ${ratio(s.ratios.cpuPerDelivery)}`,
-      ];
-      return [what, fanoutCell(s.hearth, offered), fanoutCell(s.floor, offered), ratios.filter((r) => r !== null).join(', ')];
-    }),
+    [
+      `the same over ${manyRooms} rooms`,
+      posting(run('Hearth single', manyRooms)),
+      posting(run('pgbench', manyRooms)),
+      spreadRatio(spread.singleManyRooms, repeats),
+    ],
+    [
+      'embedded tier, same load, one room (vs fastify running the same `node:sqlite` transaction)',
+      posting(run('Hearth embedded', 1)),
+      posting(postThroughput.embeddedFloor),
+      spreadRatio(spread.embeddedVsFloor, repeats),
+    ],
   ];
   return [
-    `**Single tier**: ${sources([
-      ['post-throughput', postThroughput],
-      ['fanout', fanout],
-    ])}`,
+    `**Posting**: ${sources([['post-throughput', postThroughput]])}; the median of ${plural(repeats, 'round')}, the ratio's lowest and highest in brackets`,
     '',
     table(['figure', 'Hearth', 'floor', 'ratio'], rows),
     '',
+    fanoutTable(fanout),
+    '',
     fanoutAim(fanout),
+  ].join('\n');
+}
+
+/** A ratio's median over the rounds, with its lowest and highest when there was more than one. */
+function spreadRatio(spread: RoundSpread, repeats: number): string {
+  return repeats === 1 ? ratio(spread.median) : `${ratio(spread.median)} (${ratio(spread.min)}–${ratio(spread.max)})`;
+}
+
+function fanoutTable(fanout: Fanout): string {
+  const { repeats } = fanout.setup;
+  const rows = fanout.scenarios.map((s) => {
+    const offered = s.clients * s.ratePerSecond;
+    const vsFloor = [
+      s.ratios.p99Latency === null ? null : `p99 ${spreadRatio(s.spread.p99Latency, repeats)}`,
+      `memory ${spreadRatio(s.spread.memoryPerConnection, repeats)}`,
+      `CPU ${spreadRatio(s.spread.cpuPerDelivery, repeats)}`,
+    ];
+    const vsCentrifugo = [
+      `delivered ${spreadRatio(s.spread.deliveriesVsCentrifugo, repeats)}`,
+      s.ratios.p99VsCentrifugo === null ? null : `p99 ${spreadRatio(s.spread.p99VsCentrifugo, repeats)}`,
+    ];
+    return [
+      `${s.scenario}: ${integer(s.clients)} clients, ${integer(s.ratePerSecond)} posts/s`,
+      fanoutCell(s.hearth, offered),
+      fanoutCell(s.floor, offered),
+      fanoutCell(s.centrifugo, offered),
+      vsFloor.filter((r) => r !== null).join(', '),
+      vsCentrifugo.filter((r) => r !== null).join(', '),
+    ];
+  });
+  return [
+    `**Fan-out**, one room, clients on the realtime process's port: ${sources([['fanout', fanout]])}; the floor is a bare \`ws\` broadcast server, the peer Centrifugo ${fanout.setup.centrifugo.version} (memory engine, history on); the median of ${plural(repeats, 'round')}, each ratio's lowest and highest in brackets`,
+    '',
+    table(['scenario', 'Hearth', 'floor', 'Centrifugo', 'Hearth ÷ floor', 'Hearth ÷ Centrifugo'], rows),
   ].join('\n');
 }
 
@@ -521,6 +542,8 @@ export function renderPerformance(results: Results): string {
   return [
     '<!-- Generated by bench/readme.ts from bench/results/*.json: change those (make bench), not this. -->',
     `Measured with \`make bench\` (\`bench/run.ts\`; the raw figures and the machine are in \`bench/results/*.json\`), the load generator on the same machine as the servers, on ${machines.join(' and on ')}. Each table names its benchmarks with the CPU, the day they ran and the 1-minute load average then: other work on the machine makes every figure worse, and figures from different machines or days compare only roughly (see \`bench/README.md\`). Nothing here is asserted by tests.`,
+    '',
+    floorsTable(results),
     '',
     embeddedTier(results),
     '',

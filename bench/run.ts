@@ -9,8 +9,13 @@ import { runPostThroughput } from './post-throughput.ts';
 import { runRecords } from './records.ts';
 import { runSecretRotation } from './secret-rotation.ts';
 import { runStartup } from './startup.ts';
+import { awaitQuiet } from './common.ts';
 
-/** Runs every benchmark in sequence (`make bench`, which then renders README.md's figures); each also runs alone: node bench/<name>.ts. */
+/**
+ * Runs every benchmark in sequence (`make bench`, which then renders README.md's figures), or
+ * those named on the command line (node bench/run.ts fanout startup); each also runs alone:
+ * node bench/<name>.ts.
+ */
 
 const benchmarks: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
   ['startup', runStartup],
@@ -26,9 +31,17 @@ const benchmarks: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
   ['secret-rotation', runSecretRotation],
 ];
 
-for (const [name, run] of benchmarks) {
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !benchmarks.some(([known]) => known === name));
+if (unknown.length > 0) {
+  console.error(`bench/run.ts: no benchmark ${unknown.join(', ')}; there are ${benchmarks.map(([name]) => name).join(', ')}`);
+  process.exit(2);
+}
+
+for (const [name, run] of benchmarks.filter(([name]) => wanted.length === 0 || wanted.includes(name))) {
   const started = performance.now();
   console.log(`\n== ${name} ==`);
+  await awaitQuiet(name);
   await run();
   console.log(`(${name} took ${Math.round((performance.now() - started) / 1000)} s)`);
 }

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
+import { GOALS, meetsGoal, summarize, summaryJson, SUMMARY_FILE, type Summary } from './floors.ts';
+import { loadResults } from './readme.ts';
+
+describe('bench/results/summary.json', () => {
+  it('is what bench/floors.ts makes of the committed bench/results/*.json', async () => {
+    assert.equal(await readFile(SUMMARY_FILE, 'utf8'), summaryJson(summarize(await loadResults())), 'summary.json is stale: run node bench/summary.ts');
+  });
+
+  it('has every key the issue names, each a number (a p99 ratio may be unknown)', async () => {
+    const summary = JSON.parse(await readFile(SUMMARY_FILE, 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(summary).sort(), Object.keys(GOALS).sort());
+    for (const [key, value] of Object.entries(summary)) {
+      const unknownP99 = value === null && key.endsWith('_p99_vs_floor');
+      assert.ok(unknownP99 || (typeof value === 'number' && Number.isFinite(value)), `${key} is ${String(value)}`);
+    }
+  });
+});
+
+describe('meetsGoal', () => {
+  it('holds a ceiling, a floor and an unknown figure to the goal', () => {
+    const cases: [keyof Summary, number | null, boolean][] = [
+      ['fanout_a_p99_vs_floor', 1.5, true],
+      ['fanout_a_p99_vs_floor', 1.51, false],
+      ['fanout_a_p99_vs_floor', null, false],
+      ['deliveries_vs_centrifugo', 1, true],
+      ['deliveries_vs_centrifugo', 0.99, false],
+      ['startup_ms', 299, true],
+      ['startup_ms', 301, false],
+    ];
+    for (const [key, value, met] of cases) assert.equal(meetsGoal(key, value), met, `${key} ${value}`);
+  });
+});

@@ -1,0 +1,172 @@
+import path from 'node:path';
+import { RESULTS_DIR } from './common.ts';
+import { integer, ms, msOrMore, ratio, sources, table } from './markdown.ts';
+import type { Results } from './readme.ts';
+
+/**
+ * Hearth against its floors and its peer (issue 15): each figure as a ratio measured in one run,
+ * on one machine, with one load generator. `summarize` picks them out of bench/results/*.json;
+ * `node bench/summary.ts` writes them to bench/results/summary.json (`make bench` does, after the
+ * benchmarks), and README.md's table of them is rendered from the same function.
+ */
+
+/** summary.json's keys: numbers, each from the results of the same `make bench` run. */
+export interface Summary {
+  /** Fan-out A (2,000 clients × 50 posts/s), Hearth's p99 ÷ the bare `ws` floor's; null when a p99 is unknown. */
+  readonly fanout_a_p99_vs_floor: number | null;
+  /** Fan-out B (10,000 clients × 10 posts/s), the same. */
+  readonly fanout_b_p99_vs_floor: number | null;
+  /** Memory per connection ÷ the floor's, the larger of A and B. */
+  readonly memory_per_conn_vs_floor: number;
+  /** Fan-out S (offered beyond what the machine delivers): Hearth's delivered frames/s ÷ Centrifugo's. */
+  readonly deliveries_vs_centrifugo: number;
+  /** Acknowledged posts/s of the single tier into one room ÷ pgbench's comparable transaction on the same PostgreSQL. */
+  readonly posts_single_vs_pgbench: number;
+  /** Acknowledged posts/s of the embedded tier ÷ fastify with the same node:sqlite transaction. */
+  readonly posts_embedded_vs_floor: number;
+  /** Embedded tier, spawn to the first 200 on /readyz, median. */
+  readonly startup_ms: number;
+  /** Embedded tier's resident memory, idle with 10 users signed in. */
+  readonly idle_rss_mib: number;
+  /** 200 single-tier Hearths fully applied: the operator's time ÷ a plain server-side-apply loop's. */
+  readonly operator_time_vs_floor: number;
+}
+
+/** What each figure should be: at most (`max`) or at least (`min`) the value. */
+export const GOALS: Readonly<Record<keyof Summary, { readonly max?: number; readonly min?: number }>> = {
+  fanout_a_p99_vs_floor: { max: 1.5 },
+  fanout_b_p99_vs_floor: { max: 1.5 },
+  memory_per_conn_vs_floor: { max: 1.2 },
+  deliveries_vs_centrifugo: { min: 1 },
+  posts_single_vs_pgbench: { min: 0.5 },
+  posts_embedded_vs_floor: { min: 0.5 },
+  startup_ms: { max: 300 },
+  idle_rss_mib: { max: 80 },
+  operator_time_vs_floor: { max: 1.2 },
+};
+
+/** The benchmarks the figures come from. */
+export const SOURCES = ['fanout', 'postThroughput', 'startup', 'operatorScale'] as const;
+type Sources = Pick<Results, (typeof SOURCES)[number]>;
+
+function scenario(results: Sources, name: string): Results['fanout']['scenarios'][number] {
+  const found = results.fanout.scenarios.find((s) => s.scenario === name);
+  if (found === undefined) throw new Error(`fanout.json has no scenario ${name}: run node bench/fanout.ts`);
+  return found;
+}
+
+/** The median round's ratios where a benchmark runs rounds (fan-out, posting), else the one run's figure. */
+export function summarize(results: Sources): Summary {
+  const [a, b, s] = ['A', 'B', 'S'].map((name) => scenario(results, name)) as [
+    ReturnType<typeof scenario>,
+    ReturnType<typeof scenario>,
+    ReturnType<typeof scenario>,
+  ];
+  const posting = results.postThroughput;
+  return {
+    fanout_a_p99_vs_floor: a.ratios.p99Latency,
+    fanout_b_p99_vs_floor: b.ratios.p99Latency,
+    memory_per_conn_vs_floor: Math.max(a.ratios.memoryPerConnection, b.ratios.memoryPerConnection),
+    deliveries_vs_centrifugo: s.ratios.deliveriesVsCentrifugo,
+    posts_single_vs_pgbench: posting.ratios.find((r) => r.rooms === 1)!.throughput,
+    posts_embedded_vs_floor: posting.embeddedVsFloor.throughput,
+    startup_ms: results.startup.startupMs.median,
+    idle_rss_mib: results.startup.rssMiB.idle,
+    operator_time_vs_floor: results.operatorScale.operatorOverFloor.time,
+  };
+}
+
+/** Whether `value` meets its goal; an unknown value (null) does not. */
+export function meetsGoal(key: keyof Summary, value: number | null): boolean {
+  const { max, min } = GOALS[key];
+  if (value === null) return false;
+  return (max === undefined || value <= max) && (min === undefined || value >= min);
+}
+
+function goalText(key: keyof Summary, unit: (value: number) => string): string {
+  const { max, min } = GOALS[key];
+  return max !== undefined ? `≤ ${unit(max)}` : `≥ ${unit(min!)}`;
+}
+
+const verdict = (key: keyof Summary, value: number | null): string => (meetsGoal(key, value) ? 'met' : '**not met**');
+
+/** One row: what, Hearth, the floor or peer, the figure compared with the goal, the goal, met or not. */
+function row(key: keyof Summary, value: number | null, cells: { what: string; hearth: string; floor: string; unit?: (value: number) => string }): string[] {
+  const unit = cells.unit ?? ratio;
+  return [cells.what, cells.hearth, cells.floor, value === null ? 'unknown' : unit(value), goalText(key, unit), verdict(key, value)];
+}
+
+/** README.md's table of the figures in summary.json, each beside what it is measured against. */
+export function floorsTable(results: Sources): string {
+  const summary = summarize(results);
+  const [a, b, s] = ['A', 'B', 'S'].map((name) => scenario(results, name)) as [
+    ReturnType<typeof scenario>,
+    ReturnType<typeof scenario>,
+    ReturnType<typeof scenario>,
+  ];
+  const posting = results.postThroughput;
+  const run = (system: string, rooms: number): { perSecond: number } => posting.runs.find((r) => r.system.startsWith(system) && r.rooms === rooms)!;
+  const perSecond = (value: number): string => `${integer(value)} /s`;
+  const p99 = (x: (typeof a)['hearth']): string => msOrMore(x.latencyMs.p99, x.latencyMs.max);
+  const { startup, operatorScale: o } = results;
+  const rows = [
+    row('fanout_a_p99_vs_floor', summary.fanout_a_p99_vs_floor, {
+      what: `fan-out p99, A: ${integer(a.clients)} clients × ${a.ratePerSecond} posts/s`,
+      hearth: p99(a.hearth),
+      floor: `bare \`ws\` ${p99(a.floor)}`,
+    }),
+    row('fanout_b_p99_vs_floor', summary.fanout_b_p99_vs_floor, {
+      what: `fan-out p99, B: ${integer(b.clients)} clients × ${b.ratePerSecond} posts/s`,
+      hearth: p99(b.hearth),
+      floor: `bare \`ws\` ${p99(b.floor)}`,
+    }),
+    row('memory_per_conn_vs_floor', summary.memory_per_conn_vs_floor, {
+      what: 'memory per connection, A / B (the larger ratio)',
+      hearth: `${a.hearth.perConnectionKiB} / ${b.hearth.perConnectionKiB} KiB`,
+      floor: `${a.floor.perConnectionKiB} / ${b.floor.perConnectionKiB} KiB`,
+    }),
+    row('deliveries_vs_centrifugo', summary.deliveries_vs_centrifugo, {
+      what: `fan-out deliveries/s at saturation, S: ${integer(s.clients)} clients × ${s.ratePerSecond} posts/s offered`,
+      hearth: perSecond(s.hearth.deliveredPerSecond),
+      floor: `Centrifugo ${perSecond(s.centrifugo.deliveredPerSecond)}`,
+    }),
+    row('posts_single_vs_pgbench', summary.posts_single_vs_pgbench, {
+      what: `acknowledged posts/s, single tier, one room (${posting.setup.manyRooms} rooms: ${ratio(run('Hearth single', posting.setup.manyRooms).perSecond / run('Hearth single', 1).perSecond)} one room's)`,
+      hearth: perSecond(run('Hearth single', 1).perSecond),
+      floor: `pgbench ${perSecond(run('pgbench', 1).perSecond)}`,
+    }),
+    row('posts_embedded_vs_floor', summary.posts_embedded_vs_floor, {
+      what: 'acknowledged posts/s, embedded tier, no readers',
+      hearth: perSecond(run('Hearth embedded', 1).perSecond),
+      floor: `fastify + \`node:sqlite\` ${perSecond(posting.embeddedFloor.perSecond)}`,
+    }),
+    row('startup_ms', summary.startup_ms, { what: 'start-up to ready, embedded', hearth: ms(startup.startupMs.median), floor: '', unit: ms }),
+    row('idle_rss_mib', summary.idle_rss_mib, {
+      what: 'resident memory, embedded: fresh / idle with 10 users',
+      hearth: `${integer(startup.rssMiB.fresh)} / ${integer(startup.rssMiB.idle)} MiB`,
+      floor: '',
+      unit: (value) => `${integer(value)} MiB`,
+    }),
+    row('operator_time_vs_floor', summary.operator_time_vs_floor, {
+      what: `operator, ${integer(o.hearths)} single-tier Hearths fully applied`,
+      hearth: `${ms(o.operator.allStatusMs)}, ${o.operator.requests.perHearth.toFixed(0)} requests per Hearth, ${integer(o.operator.rssMiB)} MiB`,
+      floor: `plain server-side apply ${ms(o.floor.ms)}, ${o.floor.requests.perHearth.toFixed(0)} requests`,
+    }),
+  ];
+  return [
+    `**Hearth at its floors** (\`bench/results/summary.json\`): ${sources([
+      ['fanout', results.fanout],
+      ['post-throughput', posting],
+      ['startup', startup],
+      ['operator-scale', o],
+    ])}`,
+    '',
+    table(['figure', 'Hearth', 'floor or peer', 'compared', 'goal', ''], rows),
+  ].join('\n');
+}
+
+export const SUMMARY_FILE = path.join(RESULTS_DIR, 'summary.json');
+
+export function summaryJson(summary: Summary): string {
+  return `${JSON.stringify(summary, null, 2)}\n`;
+}
