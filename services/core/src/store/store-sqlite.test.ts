@@ -23,24 +23,24 @@ const newFile = (): string => path.join(dir, `nested-${files}`, `store-${files++
 runStoreContract('StoreSqlite in memory', () => StoreSqlite.open(':memory:'));
 runStoreContract('StoreSqlite on disk', () => StoreSqlite.open(newFile()));
 
+/** Records every statement DatabaseSync.exec runs (BEGIN, SAVEPOINT, COMMIT…) while `use` runs. */
+async function recordingExec<T>(use: (executed: string[]) => Promise<T>): Promise<{ result: T; executed: string[] }> {
+  const executed: string[] = [];
+  const exec = DatabaseSync.prototype.exec;
+  DatabaseSync.prototype.exec = function (this: DatabaseSync, sql: string): void {
+    executed.push(sql);
+    exec.call(this, sql);
+  };
+  try {
+    return { result: await use(executed), executed };
+  } finally {
+    DatabaseSync.prototype.exec = exec;
+  }
+}
+
 describe('StoreSqlite group commit', () => {
   const createdAt = '2025-01-01T00:00:00.000Z';
   const person = (name: string) => ({ id: newId(), name, email: null, role: 'member' as const, passwordHash: null, createdAt });
-
-  /** Records every statement DatabaseSync.exec runs (BEGIN, SAVEPOINT, COMMIT…) while `use` runs. */
-  async function recordingExec<T>(use: (executed: string[]) => Promise<T>): Promise<{ result: T; executed: string[] }> {
-    const executed: string[] = [];
-    const exec = DatabaseSync.prototype.exec;
-    DatabaseSync.prototype.exec = function (this: DatabaseSync, sql: string): void {
-      executed.push(sql);
-      exec.call(this, sql);
-    };
-    try {
-      return { result: await use(executed), executed };
-    } finally {
-      DatabaseSync.prototype.exec = exec;
-    }
-  }
 
   it('commits the commands queued together with one COMMIT, and answers none before it', async () => {
     const store = await StoreSqlite.open(newFile());
@@ -103,13 +103,7 @@ describe('StoreSqlite group commit', () => {
 describe('StoreSqlite', () => {
   it('commits a lazy transaction with synchronous=NORMAL and puts FULL back, even when the work fails', async () => {
     const store = await StoreSqlite.open(newFile());
-    const executed: string[] = [];
-    const exec = DatabaseSync.prototype.exec;
-    DatabaseSync.prototype.exec = function (this: DatabaseSync, sql: string): void {
-      executed.push(sql);
-      exec.call(this, sql);
-    };
-    try {
+    const { executed } = await recordingExec(async () => {
       await store.transaction(() => Promise.resolve(), { lazyCommit: true });
       await store.transaction(() => Promise.reject(new Error('the work failed')), { lazyCommit: true }).catch(() => undefined);
       await store.transaction(() => Promise.resolve());
@@ -117,10 +111,7 @@ describe('StoreSqlite', () => {
         store.transaction(() => Promise.resolve(), { gated: true, lazyCommit: true }),
         /a gated transaction is a command: its commit must be durable/,
       );
-    } finally {
-      DatabaseSync.prototype.exec = exec;
-      await store.close();
-    }
+    }).finally(() => store.close());
     assert.deepEqual(executed.slice(0, 12), [
       'PRAGMA synchronous = NORMAL',
       'BEGIN IMMEDIATE',
