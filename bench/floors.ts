@@ -55,7 +55,10 @@ function scenario(results: Sources, name: string): Results['fanout']['scenarios'
   return found;
 }
 
-/** The median round's ratios where a benchmark runs rounds (fan-out, posting), else the one run's figure. */
+/** A ratio's median over the rounds (null when no round knew it: a p99 that fell on deliveries that never came). */
+const known = (value: number | null): number | null => (value !== null && Number.isFinite(value) ? value : null);
+
+/** Each ratio's median over its benchmark's rounds (fan-out, posting, operator), else the one run's figure (start-up: the median of its 5). */
 export function summarize(results: Sources): Summary {
   const [a, b, s] = ['A', 'B', 'S'].map((name) => scenario(results, name)) as [
     ReturnType<typeof scenario>,
@@ -64,15 +67,15 @@ export function summarize(results: Sources): Summary {
   ];
   const posting = results.postThroughput;
   return {
-    fanout_a_p99_vs_floor: a.ratios.p99Latency,
-    fanout_b_p99_vs_floor: b.ratios.p99Latency,
-    memory_per_conn_vs_floor: Math.max(a.ratios.memoryPerConnection, b.ratios.memoryPerConnection),
-    deliveries_vs_centrifugo: s.ratios.deliveriesVsCentrifugo,
-    posts_single_vs_pgbench: posting.ratios.find((r) => r.rooms === 1)!.throughput,
-    posts_embedded_vs_floor: posting.embeddedVsFloor.throughput,
+    fanout_a_p99_vs_floor: known(a.spread.p99Latency.median),
+    fanout_b_p99_vs_floor: known(b.spread.p99Latency.median),
+    memory_per_conn_vs_floor: Math.max(a.spread.memoryPerConnection.median, b.spread.memoryPerConnection.median),
+    deliveries_vs_centrifugo: s.spread.deliveriesVsCentrifugo.median,
+    posts_single_vs_pgbench: posting.spread.singleOneRoom.median,
+    posts_embedded_vs_floor: posting.spread.embeddedVsFloor.median,
     startup_ms: results.startup.startupMs.median,
     idle_rss_mib: results.startup.rssMiB.idle,
-    operator_time_vs_floor: results.operatorScale.operatorOverFloor.time,
+    operator_time_vs_floor: results.operatorScale.spread.time.median,
   };
 }
 
@@ -161,7 +164,7 @@ export function floorsTable(results: Sources): string {
       ['operator-scale', o],
     ])}`,
     '',
-    table(['figure', 'Hearth', 'floor or peer', 'compared', 'goal', ''], rows),
+    table(['figure', 'Hearth (the median round)', 'floor or peer', 'ratio or figure, median of the rounds', 'goal', 'status'], rows),
   ].join('\n');
 }
 

@@ -107,6 +107,7 @@ interface OperatorScale extends Written {
   };
   readonly floor: { readonly ms: number; readonly requests: { readonly perHearth: number } };
   readonly operatorOverFloor: { readonly time: number; readonly requestsPerHearth: number };
+  readonly spread: { readonly time: RoundSpread };
 }
 
 interface Spread {
