@@ -55,16 +55,17 @@ function scenario(results: Sources, name: string): Results['fanout']['scenarios'
   return found;
 }
 
+/** Fan-out's scenarios A, B and S. */
+function fanoutScenarios(results: Sources): [ReturnType<typeof scenario>, ReturnType<typeof scenario>, ReturnType<typeof scenario>] {
+  return [scenario(results, 'A'), scenario(results, 'B'), scenario(results, 'S')];
+}
+
 /** A ratio's median over the rounds (null when no round knew it: a p99 that fell on deliveries that never came). */
 const known = (value: number | null): number | null => (value !== null && Number.isFinite(value) ? value : null);
 
 /** Each ratio's median over its benchmark's rounds (fan-out, posting, operator), else the one run's figure (start-up: the median of its 5). */
 export function summarize(results: Sources): Summary {
-  const [a, b, s] = ['A', 'B', 'S'].map((name) => scenario(results, name)) as [
-    ReturnType<typeof scenario>,
-    ReturnType<typeof scenario>,
-    ReturnType<typeof scenario>,
-  ];
+  const [a, b, s] = fanoutScenarios(results);
   const posting = results.postThroughput;
   return {
     fanout_a_p99_vs_floor: known(a.spread.p99Latency.median),
@@ -102,11 +103,7 @@ function row(key: keyof Summary, value: number | null, cells: { what: string; he
 /** README.md's table of the figures in summary.json, each beside what it is measured against. */
 export function floorsTable(results: Sources): string {
   const summary = summarize(results);
-  const [a, b, s] = ['A', 'B', 'S'].map((name) => scenario(results, name)) as [
-    ReturnType<typeof scenario>,
-    ReturnType<typeof scenario>,
-    ReturnType<typeof scenario>,
-  ];
+  const [a, b, s] = fanoutScenarios(results);
   const posting = results.postThroughput;
   const run = (system: string, rooms: number): { perSecond: number } => posting.runs.find((r) => r.system.startsWith(system) && r.rooms === rooms)!;
   const perSecond = (value: number): string => `${integer(value)} /s`;

@@ -112,10 +112,7 @@ export class StoreSqlite extends ReadsThrough implements Store {
   }
 
   #inTransaction<T>(work: (tx: StoreTx, conn: Conn) => Promise<T>, begin: Begin = 'BEGIN IMMEDIATE', commit: Commit = 'durable'): Promise<T> {
-    if (this.#isInsideCurrent()) {
-      // It would wait for the transaction it is part of, forever.
-      return Promise.reject(new Error('transaction() called inside a transaction; use the tx it was given'));
-    }
+    if (this.#isInsideCurrent()) return nestedTransaction();
     if (commit === 'durable') return this.#queue.run(() => this.#runTransaction(work, begin));
     // In WAL mode a NORMAL commit appends to the WAL without syncing it; the next FULL commit
     // syncs the WAL, and with it every frame before its own.
@@ -190,7 +187,7 @@ export class StoreSqlite extends ReadsThrough implements Store {
    * fails alone; a failed COMMIT fails the whole group, none of which was acknowledged.
    */
   #inGroup<T>(work: (tx: StoreTx, conn: Conn) => Promise<T>): Promise<T> {
-    if (this.#isInsideCurrent()) return Promise.reject(new Error('transaction() called inside a transaction; use the tx it was given'));
+    if (this.#isInsideCurrent()) return nestedTransaction();
     return new Promise<T>((resolve, reject) => {
       const member: GroupMember = { work, resolve: resolve as (value: unknown) => void, reject, result: undefined };
       const startsGroup = this.#forming.length === 0;
@@ -248,6 +245,11 @@ export class StoreSqlite extends ReadsThrough implements Store {
     if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
     for (const member of members) member.reject(error);
   }
+}
+
+/** A transaction begun from inside another would wait for the one it is part of, forever. */
+function nestedTransaction(): Promise<never> {
+  return Promise.reject(new Error('transaction() called inside a transaction; use the tx it was given'));
 }
 
 /** A command waiting in a commit group: its work, and how to answer it once the group has committed. */
