@@ -30,6 +30,8 @@ export interface Summary {
   readonly idle_rss_mib: number;
   /** 200 single-tier Hearths fully applied: the operator's time ÷ a plain server-side-apply loop's. */
   readonly operator_time_vs_floor: number;
+  /** The operator's resident memory with 2,000 single-tier Hearths applied (null when that round was left out). */
+  readonly operator_rss_mib_at_scale: number | null;
 }
 
 /** What each figure should be: at most (`max`) or at least (`min`) the value. */
@@ -43,6 +45,7 @@ export const GOALS: Readonly<Record<keyof Summary, { readonly max?: number; read
   startup_ms: { max: 300 },
   idle_rss_mib: { max: 80 },
   operator_time_vs_floor: { max: 1.2 },
+  operator_rss_mib_at_scale: { max: 500 },
 };
 
 /** The benchmarks the figures come from. */
@@ -77,6 +80,7 @@ export function summarize(results: Sources): Summary {
     startup_ms: results.startup.startupMs.median,
     idle_rss_mib: results.startup.rssMiB.idle,
     operator_time_vs_floor: results.operatorScale.spread.time.median,
+    operator_rss_mib_at_scale: results.operatorScale.atScale?.operatorRssMiB ?? null,
   };
 }
 
@@ -149,8 +153,14 @@ export function floorsTable(results: Sources): string {
     }),
     row('operator_time_vs_floor', summary.operator_time_vs_floor, {
       what: `operator, ${integer(o.hearths)} single-tier Hearths fully applied`,
-      hearth: `${ms(o.operator.allStatusMs)}, ${o.operator.requests.perHearth.toFixed(0)} requests per Hearth, ${integer(o.operator.rssMiB)} MiB`,
+      hearth: `${ms(o.operator.doneMs)}, ${o.operator.requests.perHearth.toFixed(0)} requests per Hearth, ${integer(o.operator.rssMiB)} MiB`,
       floor: `plain server-side apply ${ms(o.floor.ms)}, ${o.floor.requests.perHearth.toFixed(0)} requests`,
+    }),
+    row('operator_rss_mib_at_scale', summary.operator_rss_mib_at_scale, {
+      what: `operator's memory, ${o.atScale === undefined ? 'the round at scale left out' : `${integer(o.atScale.hearths)} single-tier Hearths fully applied (one round)`}`,
+      hearth: o.atScale === undefined ? '' : `${ms(o.atScale.operatorMs)}, ${o.atScale.requestsPerHearth.toFixed(0)} requests per Hearth`,
+      floor: o.atScale === undefined ? '' : `plain server-side apply ${ms(o.atScale.floorMs)} (${ratio(o.atScale.time)})`,
+      unit: (value) => `${integer(value)} MiB`,
     }),
   ];
   return [

@@ -36,12 +36,19 @@ const run = promisify(execFile);
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
 const HEARTHS = Number(process.env.BENCH_OPERATOR_HEARTHS ?? 200);
+/** One more round, once, with this many Hearths: the operator's memory and time at scale (0 leaves it out). */
+const AT_SCALE = Number(process.env.BENCH_OPERATOR_AT_SCALE ?? 2000);
 const NAMESPACES = 4;
 /** The operator's default (HEARTH_OPERATOR_WORKERS): the floor uses as many. */
 const WORKERS = 4;
-const POLL_MS = 500;
+/**
+ * The driver polls every 2.5 ms per Hearth (500 ms at 200): its LISTs cost the API server in
+ * proportion to the Hearths, so at 2,000 a 500 ms poll took most of a core from the API server.
+ */
+const POLL_MS_PER_HEARTH = 2.5;
 const IDLE_MS = 5_000;
-const TIMEOUT_MS = 600_000;
+/** Give up after 10 minutes, or 600 ms per Hearth when that is longer. */
+const timeoutMs = (hearths: number): number => Math.max(600_000, 600 * hearths);
 const MANAGED = 'app.kubernetes.io/managed-by=hearth-operator';
 const INSTANCE = 'app.kubernetes.io/instance';
 
@@ -65,8 +72,7 @@ export interface OperatorScaleResults {
   readonly objectKinds: Record<string, number>;
   readonly kubernetesVersion: string;
   readonly operator: {
-    readonly allObjectsMs: number;
-    readonly allStatusMs: number;
+    /** Until every Hearth has a current status and, counted then, all its objects. */
     readonly doneMs: number;
     readonly requests: Requests;
     readonly rssMiB: number;
@@ -83,6 +89,25 @@ export interface OperatorScaleResults {
     readonly operatorRssMiB: number;
   }[];
   readonly spread: { readonly time: Spread };
+  /** One round with AT_SCALE Hearths (absent when BENCH_OPERATOR_AT_SCALE is 0). */
+  readonly atScale?: AtScale;
+}
+
+/** The round at scale: Hearths, times, requests per Hearth and the operator's memory at the end. */
+export interface AtScale {
+  readonly hearths: number;
+  readonly operatorMs: number;
+  readonly floorMs: number;
+  readonly time: number;
+  readonly requestsPerHearth: number;
+  readonly operatorRssMiB: number;
+}
+
+/** What one round applies: the Hearth every one is made from, the objects each must get, how many. */
+interface RoundPlan {
+  readonly base: Hearth;
+  readonly perHearth: number;
+  readonly hearths: number;
 }
 
 /** apiserver_request_total by verb, resource requests only (`/metrics`, `/readyz` and the like are left out). */
@@ -136,7 +161,7 @@ function scale(a: Verbs, factor: number): Verbs {
   return Object.fromEntries(Object.entries(a).map(([verb, value]) => [verb, value * factor]));
 }
 
-function summarize(byResource: Verbs): Requests {
+function summarize(byResource: Verbs, hearths: number): Requests {
   const byVerb: Verbs = {};
   for (const [key, value] of Object.entries(byResource)) {
     const verb = key.split(' ')[0]!;
@@ -144,7 +169,7 @@ function summarize(byResource: Verbs): Requests {
   }
   const perResource = Object.fromEntries(
     Object.entries(byResource)
-      .map(([key, value]) => [key, round(value / HEARTHS, 2)] as const)
+      .map(([key, value]) => [key, round(value / hearths, 2)] as const)
       .filter(([, value]) => value > 0)
       .sort(([a], [b]) => a.localeCompare(b)),
   );
@@ -157,9 +182,9 @@ function summarize(byResource: Verbs): Requests {
   const total = Object.values(rounded).reduce((sum, value) => sum + value, 0);
   return {
     total,
-    perHearth: round(total / HEARTHS, 2),
+    perHearth: round(total / hearths, 2),
     byVerb: rounded,
-    perHearthByVerb: Object.fromEntries(Object.entries(rounded).map(([verb, value]) => [verb, round(value / HEARTHS, 2)])),
+    perHearthByVerb: Object.fromEntries(Object.entries(rounded).map(([verb, value]) => [verb, round(value / hearths, 2)])),
     perHearthByResource: perResource,
   };
 }
@@ -202,7 +227,7 @@ async function countObjects(client: KubeClient): Promise<Map<string, number>> {
   return counts;
 }
 
-async function measureOperator(kube: ControlPlane, client: KubeClient, base: Hearth, perHearth: number): Promise<OperatorScaleResults['operator']> {
+async function measureOperator(kube: ControlPlane, client: KubeClient, { base, perHearth, hearths }: RoundPlan): Promise<OperatorScaleResults['operator']> {
   await createNamespaces(client, 'op');
   const port = await freePort();
   const operator = startOperator(kube, port);
@@ -214,23 +239,20 @@ async function measureOperator(kube: ControlPlane, client: KubeClient, base: Hea
     const before = await apiRequests(kube);
     const started = performance.now();
     await Promise.all(
-      Array.from({ length: HEARTHS }, (_, i) => {
+      Array.from({ length: hearths }, (_, i) => {
         const { namespace, name } = placement('op', i);
         return client.create(pathOf('Hearth', namespace, undefined), hearthNamed(base, namespace, name));
       }),
     );
-    const { allObjectsMs, allStatusMs } = await waitUntilDone({ operator, client, perHearth, started, driver });
-    const doneMs = performance.now() - started;
+    const doneMs = await waitUntilDone({ operator, client, perHearth, hearths, started, driver });
     const after = await apiRequests(kube);
     const rss = await rssKiB(operator.process.pid!);
-    countRequest(driver, 'POST hearths', HEARTHS);
+    countRequest(driver, 'POST hearths', hearths);
     const background = scale(backgroundPerMs, doneMs);
     const operatorRequests = minus(minus(minus(after, before), driver), background);
     return {
-      allObjectsMs: round(allObjectsMs, 0),
-      allStatusMs: round(allStatusMs, 0),
       doneMs: round(doneMs, 0),
-      requests: summarize(operatorRequests),
+      requests: summarize(operatorRequests, hearths),
       rssMiB: round(rss / 1024),
       subtracted: {
         driverPolling: driver,
@@ -287,43 +309,45 @@ interface CompletionWatch {
   readonly client: KubeClient;
   /** Objects each Hearth must have. */
   readonly perHearth: number;
+  readonly hearths: number;
   /** When the Hearths were created (performance.now()). */
   readonly started: number;
   /** The driver's own polling requests, counted here to be subtracted. */
   readonly driver: Verbs;
 }
 
-/** Polls until every Hearth has all its objects and a status: when each came, in ms after `started`. */
-async function waitUntilDone({ operator, client, perHearth, started, driver }: CompletionWatch): Promise<{ allObjectsMs: number; allStatusMs: number }> {
-  let allObjectsMs = Number.NaN;
-  let allStatusMs = Number.NaN;
+/**
+ * Polls the Hearths until every one has a current status, then counts their objects (the large
+ * LISTs, once rather than at every poll): the ms after `started` when both hold.
+ */
+async function waitUntilDone({ operator, client, perHearth, hearths, started, driver }: CompletionWatch): Promise<number> {
   for (;;) {
-    assertStillGoing(operator, started);
-    const counts = await countObjects(client);
-    for (const kind of watchedKinds) countRequest(driver, `LIST ${kinds[kind].plural}`);
-    if (Number.isNaN(allObjectsMs) && hasAllObjects(counts, perHearth)) allObjectsMs = performance.now() - started;
-    if (Number.isNaN(allStatusMs) && (await allHaveStatus(client, driver))) allStatusMs = performance.now() - started;
-    if (!Number.isNaN(allObjectsMs) && !Number.isNaN(allStatusMs)) return { allObjectsMs, allStatusMs };
-    await sleep(POLL_MS);
+    assertStillGoing(operator, started, hearths);
+    if (await allHaveStatus(client, driver, hearths)) {
+      const counts = await countObjects(client);
+      for (const kind of watchedKinds) countRequest(driver, `LIST ${kinds[kind].plural}`);
+      if (hasAllObjects(counts, perHearth, hearths)) return performance.now() - started;
+    }
+    await sleep(POLL_MS_PER_HEARTH * hearths);
   }
 }
 
-/** Throws when the operator has exited or TIMEOUT_MS has passed since `started`. */
-function assertStillGoing(operator: Child, started: number): void {
+/** Throws when the operator has exited or `timeoutMs` has passed since `started`. */
+function assertStillGoing(operator: Child, started: number, hearths: number): void {
   if (operator.process.exitCode !== null) throw new Error(`the operator exited:\n${operator.output()}`);
-  if (performance.now() - started > TIMEOUT_MS) throw new Error(`not done after ${TIMEOUT_MS / 1000} s`);
+  if (performance.now() - started > timeoutMs(hearths)) throw new Error(`not done after ${timeoutMs(hearths) / 1000} s`);
 }
 
 /** Lists the Hearths (a request of the driver's, counted): true when every one has a current status. */
-async function allHaveStatus(client: KubeClient, driver: Verbs): Promise<boolean> {
-  const hearths = (await client.list(clusterPath('Hearth'))) as unknown as Hearth[];
+async function allHaveStatus(client: KubeClient, driver: Verbs, hearths: number): Promise<boolean> {
+  const current = (await client.list(clusterPath('Hearth'))) as unknown as Hearth[];
   countRequest(driver, 'LIST hearths');
-  return hearths.filter(hasCurrentStatus).length === HEARTHS;
+  return current.filter(hasCurrentStatus).length === hearths;
 }
 
 /** Every Hearth of the run has at least `perHearth` objects. */
-function hasAllObjects(counts: ReadonlyMap<string, number>, perHearth: number): boolean {
-  return Array.from({ length: HEARTHS }, (_, i) => placement('op', i)).every(({ namespace, name }) => (counts.get(`${namespace}/${name}`) ?? 0) >= perHearth);
+function hasAllObjects(counts: ReadonlyMap<string, number>, perHearth: number, hearths: number): boolean {
+  return Array.from({ length: hearths }, (_, i) => placement('op', i)).every(({ namespace, name }) => (counts.get(`${namespace}/${name}`) ?? 0) >= perHearth);
 }
 
 /** The status observes the Hearth's current generation. */
@@ -332,13 +356,13 @@ function hasCurrentStatus(hearth: Hearth): boolean {
 }
 
 /** The API server's floor: create the generated Secrets, then server-side-apply each object in order, WORKERS Hearths at a time. */
-async function measureFloor(kube: ControlPlane, base: Hearth, perHearth: number): Promise<OperatorScaleResults['floor']> {
+async function measureFloor(kube: ControlPlane, { base, perHearth, hearths }: RoundPlan): Promise<OperatorScaleResults['floor']> {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(kube.kubeconfigPath);
   const setup = createKubeClient(kubeConfig);
   await createNamespaces(setup, 'floor');
   // Built up front: the floor measures the API server, not the builders.
-  const work = Array.from({ length: HEARTHS }, (_, i) => {
+  const work = Array.from({ length: hearths }, (_, i) => {
     const { namespace, name } = placement('floor', i);
     const hearth = hearthNamed(base, namespace, name, randomUUID());
     const tier = desired(hearth);
@@ -360,18 +384,17 @@ async function measureFloor(kube: ControlPlane, base: Hearth, perHearth: number)
   const ms = performance.now() - started;
   const after = await apiRequests(kube);
   const counts = await countObjects(setup);
-  const short = Array.from({ length: HEARTHS }, (_, i) => placement('floor', i)).filter(
+  const short = Array.from({ length: hearths }, (_, i) => placement('floor', i)).filter(
     ({ namespace, name }) => (counts.get(`${namespace}/${name}`) ?? 0) < perHearth,
   );
   if (short.length > 0) throw new Error(`the floor left ${short.length} Hearths short of their objects`);
   // Nothing else writes here: what the API server counted is the loop's, with a little of its own background.
-  return { ms: round(ms, 0), requests: summarize(minus(after, before)), clientRequests: client.requests() };
+  return { ms: round(ms, 0), requests: summarize(minus(after, before), hearths), clientRequests: client.requests() };
 }
 
 /** One round on a fresh control plane: the operator first, stopped before the floor runs, so that neither sees the other's objects. */
 async function measureRound(
-  base: Hearth,
-  perHearth: number,
+  plan: RoundPlan,
 ): Promise<{ kubernetesVersion: string; operator: OperatorScaleResults['operator']; floor: OperatorScaleResults['floor'] }> {
   const kube = await startControlPlane();
   try {
@@ -387,8 +410,8 @@ async function measureRound(
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(kube.kubeconfigPath);
     const client = createKubeClient(kubeConfig);
-    const operator = await measureOperator(kube, client, base, perHearth);
-    const floor = await measureFloor(kube, base, perHearth);
+    const operator = await measureOperator(kube, client, plan);
+    const floor = await measureFloor(kube, plan);
     return { kubernetesVersion: kube.binaries.version, operator, floor };
   } finally {
     await kube.stop();
@@ -415,13 +438,16 @@ function printResults(file: string, results: OperatorScaleResults): void {
         .map(([kind, n]) => `${n} ${kind}`)
         .join(', '),
     },
-    { metric: `operator: all objects (${HEARTHS})`, value: `${operator.allObjectsMs} ms`, note: `${WORKERS} workers, ${NAMESPACES} namespaces` },
-    { metric: 'operator: all statuses', value: `${operator.allStatusMs} ms`, note: 'status.observedGeneration = metadata.generation' },
+    {
+      metric: `operator: all objects and statuses (${HEARTHS})`,
+      value: `${operator.doneMs} ms`,
+      note: `${WORKERS} workers, ${NAMESPACES} namespaces; status.observedGeneration = metadata.generation`,
+    },
     { metric: 'floor: apply loop', value: `${floor.ms} ms`, note: `${WORKERS} workers, create Secrets + server-side apply` },
     {
       metric: 'operator ÷ floor (time)',
       value: `${results.operatorOverFloor.time}×`,
-      note: `operator done at ${operator.doneMs} ms; over ${results.rounds.length} rounds ${time.min}–${time.max}×`,
+      note: `over ${results.rounds.length} rounds ${time.min}–${time.max}×`,
     },
     { metric: 'operator requests per Hearth', value: String(operator.requests.perHearth), note: verbs(operator.requests) },
     { metric: 'floor requests per Hearth', value: String(floor.requests.perHearth), note: verbs(floor.requests) },
@@ -429,11 +455,48 @@ function printResults(file: string, results: OperatorScaleResults): void {
     { metric: 'floor, by resource', value: '', note: byResource(floor.requests) },
     { metric: 'operator ÷ floor (requests)', value: `${results.operatorOverFloor.requestsPerHearth}×` },
     { metric: 'operator RSS at the end', value: `${operator.rssMiB} MiB`, note: `${HEARTHS} Hearths, ${HEARTHS * perHearth} objects` },
+    ...atScaleRows(results.atScale, perHearth),
   ];
   printTable(`operator-scale → ${file} (the median of ${results.rounds.length} rounds)`, rows);
 }
 
-/** BENCH_REPEATS rounds, each on a fresh control plane; the figures are the median round's by operator ÷ floor time. */
+function atScaleRows(atScale: AtScale | undefined, perHearth: number): Row[] {
+  if (atScale === undefined) return [];
+  const at = `at ${atScale.hearths}`;
+  return [
+    { metric: `${at}: operator ÷ floor (time)`, value: `${atScale.time}×`, note: `${atScale.operatorMs} vs ${atScale.floorMs} ms, one round` },
+    { metric: `${at}: operator requests per Hearth`, value: String(atScale.requestsPerHearth) },
+    { metric: `${at}: operator RSS at the end`, value: `${atScale.operatorRssMiB} MiB`, note: `${atScale.hearths * perHearth} objects` },
+  ];
+}
+
+/** The ratios of one round: the operator's time and requests per Hearth ÷ the floor's. */
+function ratiosOf(measured: Awaited<ReturnType<typeof measureRound>>): OperatorScaleResults['operatorOverFloor'] {
+  return {
+    time: round(measured.operator.doneMs / measured.floor.ms, 2),
+    requestsPerHearth: round(measured.operator.requests.perHearth / measured.floor.requests.perHearth, 2),
+  };
+}
+
+/** One round with `hearths` Hearths, after the machine is quiet: what it says about scale. */
+async function measureAtScale(plan: RoundPlan): Promise<AtScale> {
+  await awaitQuiet(`operator-scale, ${plan.hearths} Hearths`);
+  const measured = await measureRound(plan);
+  const ratio = ratiosOf(measured);
+  return {
+    hearths: plan.hearths,
+    operatorMs: measured.operator.doneMs,
+    floorMs: measured.floor.ms,
+    time: ratio.time,
+    requestsPerHearth: measured.operator.requests.perHearth,
+    operatorRssMiB: measured.operator.rssMiB,
+  };
+}
+
+/**
+ * BENCH_REPEATS rounds, each on a fresh control plane; the figures are the median round's by
+ * operator ÷ floor time. Then one round with AT_SCALE Hearths.
+ */
 export async function runOperatorScale(): Promise<OperatorScaleResults> {
   const base = await template();
   const sample = desired(hearthNamed(base, 'x', 'h-000', randomUUID()));
@@ -443,12 +506,8 @@ export async function runOperatorScale(): Promise<OperatorScaleResults> {
   const rounds: (Awaited<ReturnType<typeof measureRound>> & { readonly ratio: OperatorScaleResults['operatorOverFloor'] })[] = [];
   for (let i = 0; i < REPEATS; i++) {
     await awaitQuiet(`operator-scale, round ${i + 1}`);
-    const measured = await measureRound(base, perHearth);
-    const ratio = {
-      time: round(measured.operator.doneMs / measured.floor.ms, 2),
-      requestsPerHearth: round(measured.operator.requests.perHearth / measured.floor.requests.perHearth, 2),
-    };
-    rounds.push({ ...measured, ratio });
+    const measured = await measureRound({ base, perHearth, hearths: HEARTHS });
+    rounds.push({ ...measured, ratio: ratiosOf(measured) });
   }
   const median = medianRun(rounds, (r) => r.ratio.time);
   const results: OperatorScaleResults = {
@@ -463,6 +522,7 @@ export async function runOperatorScale(): Promise<OperatorScaleResults> {
     operatorOverFloor: median.ratio,
     rounds: rounds.map((r) => ({ ...r.ratio, operatorMs: r.operator.doneMs, floorMs: r.floor.ms, operatorRssMiB: r.operator.rssMiB })),
     spread: { time: spreadOf(rounds.map((r) => r.ratio.time)) },
+    ...(AT_SCALE > 0 ? { atScale: await measureAtScale({ base, perHearth, hearths: AT_SCALE }) } : {}),
   };
   const file = await writeResults('operator-scale', results);
   printResults(file, results);

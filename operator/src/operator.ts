@@ -15,6 +15,7 @@ import {
   type ControllerEvent,
   type Informer,
   type InformerOptions,
+  type KubeHttp,
   type KubeObject,
   type MetricsRegistry,
   type RequestRecorder,
@@ -22,6 +23,7 @@ import {
 } from '@hearth/kube-runtime';
 import { cloudNativePGGroupVersion, labelKeys, managedBy } from './tiers/index.ts';
 import type { OperatorConfig } from './config.ts';
+import type { CachedKind } from './reconcile/context.ts';
 import { createGroupDiscovery, createMonitoringDiscovery } from './reconcile/discovery.ts';
 import { createEventRecorder, type EventRecorder } from './reconcile/events.ts';
 import { createHearthReconciler } from './reconcile/reconcile-hearth.ts';
@@ -71,6 +73,29 @@ function informerIn<T extends KubeObject>(
   return createMergedInformer(namespaces.map((namespace) => createInformer<T>({ ...options, resource: { ...resource, namespace } })));
 }
 
+/**
+ * An informer of each kind the operator makes, of its own objects only (the cache holds no one
+ * else's Secrets), indexed by instance; and each as the reconcile's CachedKind.
+ */
+function ownedInformers(
+  namespaces: readonly string[] | undefined,
+  http: KubeHttp,
+): { owned: Map<OwnedKindName, Informer>; cachedKinds: Map<OwnedKindName, CachedKind> } {
+  const owned = new Map<OwnedKindName, Informer>(
+    watchedKinds.map((kind) => [
+      kind,
+      informerIn(namespaces, resourceOf(kind), { http, labelSelector: `${labelKeys.managedBy}=${managedBy}`, indexLabel: labelKeys.instance }),
+    ]),
+  );
+  const cachedKinds = new Map<OwnedKindName, CachedKind>(
+    [...owned].map(([kind, informer]) => [
+      kind,
+      { ofInstance: (namespace, instance) => informer.listIn(namespace, instance), get: (namespace, name) => informer.get(`${namespace}/${name}`) },
+    ]),
+  );
+  return { owned, cachedKinds };
+}
+
 /** What the reconcile did with each desired object; controller-runtime has no such metric. */
 function applyCounter(registry: MetricsRegistry) {
   const applies = registry.counter('hearth_operator_apply_total', 'Desired objects by what the reconcile did with them (created, updated, unchanged).', [
@@ -89,9 +114,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
   const http = createKubeHttp(kubeConfig, { recordRequest });
   const primary = informerIn<Hearth & KubeObject>(config.namespaces, { group: hearthGroup, version: hearthApiVersion, plural: 'hearths' }, { http });
   // Only what the operator made: the cache holds no one else's Secrets.
-  const owned = new Map<OwnedKindName, Informer>(
-    watchedKinds.map((kind) => [kind, informerIn(config.namespaces, resourceOf(kind), { http, labelSelector: `${labelKeys.managedBy}=${managedBy}` })]),
-  );
+  const { owned, cachedKinds } = ownedInformers(config.namespaces, http);
   // Every Secret, metadata only, to notice a change to one a Hearth names (secret-watch.ts).
   const secretMetadata = informerIn(config.namespaces, resourceOf('Secret'), {
     http: createMetadataHttp(kubeConfig, { recordRequest }),
@@ -106,7 +129,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     now: () => new Date(),
     events: recorder,
     getHearth: (key) => primary.get(key),
-    cached: (kind, namespace) => owned.get(kind)?.listIn(namespace),
+    cached: (kind) => cachedKinds.get(kind),
     hasCloudNativePG: createGroupDiscovery(client, { groupVersion: cloudNativePGGroupVersion, plural: 'clusters' }, config.discoveryMs),
     servedMonitoringKinds: createMonitoringDiscovery(client, config.discoveryMs),
     notReadyRequeueMs: config.notReadyRequeueMs,

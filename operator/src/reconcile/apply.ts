@@ -80,8 +80,8 @@ async function applyTakingListsBack(ctx: ReconcileContext, stamped: DesiredObjec
 }
 
 export async function liveObject(ctx: ReconcileContext, kind: OwnedKindName, namespace: string, name: string): Promise<KubeObject | undefined> {
-  const cached = ctx.cached?.(kind, namespace);
-  if (cached !== undefined) return cached.find((object) => object.metadata?.name === name);
+  const cached = ctx.cached?.(kind);
+  if (cached !== undefined) return cached.get(namespace, name);
   return ctx.client.get(pathOf(kind, namespace, name));
 }
 

@@ -2,13 +2,24 @@
 // informers' caches (which spare a GET per object when nothing changed).
 import type { KubeObject } from '@hearth/kube-runtime';
 import type { Hearth } from '../api/index.ts';
-import { toSelector, type RandomBytes, type ServedMonitoringKinds, type TierContext } from '../tiers/index.ts';
+import { labelKeys, toSelector, type InstanceLabels, type RandomBytes, type ServedMonitoringKinds, type TierContext } from '../tiers/index.ts';
 import type { EventRecorder } from './events.ts';
 import { pathOf, type OwnedKindName } from './kinds.ts';
 import type { KubeClient } from './kube-client.ts';
 import type { MonitoringFiles } from './monitoring-files.ts';
 
 export type ApplyResult = 'created' | 'updated' | 'unchanged';
+
+/**
+ * What the operator made of one kind, as its informer holds it: looked up by name, or by the
+ * instance label (an index: with thousands of Hearths in a namespace, filtering the namespace's
+ * objects at every step grew with the square of the Hearths).
+ */
+export interface CachedKind {
+  /** The objects in `namespace` labelled `app.kubernetes.io/instance=<instance>`. */
+  ofInstance(namespace: string, instance: string): readonly KubeObject[];
+  get(namespace: string, name: string): KubeObject | undefined;
+}
 
 export interface ReconcileContext {
   readonly client: KubeClient;
@@ -19,11 +30,10 @@ export interface ReconcileContext {
   /** The Hearth as last seen (the primary informer's cache), or undefined when it is gone. */
   readonly getHearth: (key: string) => Hearth | undefined;
   /**
-   * The live objects of `kind` in `namespace` as the informers hold them, or undefined for a kind
-   * not watched; without it every step asks the API server. A stale cache only costs a redundant,
-   * harmless server-side apply.
+   * The informers' cache of `kind`, or undefined for a kind not watched; without it every step
+   * asks the API server. A stale cache only costs a redundant, harmless server-side apply.
    */
-  readonly cached?: (kind: OwnedKindName, namespace: string) => readonly KubeObject[] | undefined;
+  readonly cached?: (kind: OwnedKindName) => CachedKind | undefined;
   /** Whether the cluster serves CloudNativePG's Cluster now (discovery.ts); false when not given. */
   readonly hasCloudNativePG?: () => Promise<boolean>;
   /**
@@ -39,9 +49,9 @@ export interface ReconcileContext {
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
-/** Objects of `kind` in `namespace` with these labels, from the cache or the API server. */
-export async function liveObjects(ctx: ReconcileContext, kind: OwnedKindName, namespace: string, labels: Record<string, string>): Promise<KubeObject[]> {
-  const cached = ctx.cached?.(kind, namespace);
+/** Objects of `kind` in `namespace` with these labels (the instance label among them), from the cache or the API server. */
+export async function liveObjects(ctx: ReconcileContext, kind: OwnedKindName, namespace: string, labels: InstanceLabels): Promise<KubeObject[]> {
+  const cached = ctx.cached?.(kind)?.ofInstance(namespace, labels[labelKeys.instance]);
   if (cached !== undefined) return cached.filter((object) => hasLabels(object, labels));
   return ctx.client.list(pathOf(kind, namespace), toSelector(labels));
 }

@@ -1,6 +1,6 @@
 // The reconcile of a Hearth, step by step.
 export { appliedHashAnnotation, ensureApplied, isSubset, isUpToDate, withAppliedHash, type AppliedObject } from './apply.ts';
-export type { ApplyResult, ReconcileContext } from './context.ts';
+export type { ApplyResult, CachedKind, ReconcileContext } from './context.ts';
 export { createEventRecorder, type EventReason, type EventRecorder, type EventType } from './events.ts';
 export { cleanupFinalizer, cleanupOwned, ensureFinalizer, hasFinalizer, removeFinalizer } from './finalizer.ts';
 export { kinds, pathOf, prunableKinds, resourceOf, watchedKinds, type OwnedKindName } from './kinds.ts';

@@ -45,7 +45,7 @@ describe('pruneUndesired on a real kube-apiserver', () => {
       fromServer.map((object) => object.metadata?.name),
       ['live'],
     );
-    const stale = { ...bed.context(), cached: () => [] };
+    const stale = { ...bed.context(), cached: () => ({ ofInstance: () => [], get: () => undefined }) };
     assert.deepEqual(await ownedObjects(stale, hearth, 'Service'), [], 'the cache, even when behind');
   });
 });

@@ -38,7 +38,11 @@ describe('the Secret values a reconcile reads for the checksums', { timeout: 120
     await testbed.client.create(pathOf('Secret', testbed.namespace), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'empty' } });
     const ctx = {
       ...testbed.context(),
-      cached: () => [{ metadata: { name: 'delta-session-key' }, data: { key: 'Y2FjaGVk' } } as KubeObject],
+      cached: () => ({
+        ofInstance: () => [],
+        get: (_namespace: string, name: string) =>
+          name === 'delta-session-key' ? ({ metadata: { name }, data: { key: 'Y2FjaGVk' } } as KubeObject) : undefined,
+      }),
     };
     const read = await readSecrets(ctx, testbed.namespace, ['made', 'delta-session-key', 'empty', 'absent'], new Map([['made', { key: 'bWFkZQ==' }]]));
     assert.deepEqual(Object.fromEntries(read), { made: { key: 'bWFkZQ==' }, 'delta-session-key': { key: 'Y2FjaGVk' }, empty: {}, absent: undefined });

@@ -58,11 +58,11 @@ export async function readSecrets(
   names: readonly string[],
   known: ReadonlyMap<string, SecretData> = new Map(),
 ): Promise<SecretsRead> {
-  const cached = new Map((ctx.cached?.('Secret', namespace) ?? []).map((secret) => [secret.metadata?.name, secret as { data?: SecretData }]));
-  for (const [name, data] of known) cached.set(name, { data });
+  const cached = ctx.cached?.('Secret');
   const read = new Map<string, SecretData | undefined>();
   for (const name of names) {
-    const secret = cached.get(name) ?? ((await ctx.client.get(pathOf('Secret', namespace, name))) as { data?: SecretData } | undefined);
+    const secret = ((known.has(name) ? { data: known.get(name) } : cached?.get(namespace, name)) ??
+      (await ctx.client.get(pathOf('Secret', namespace, name)))) as { data?: SecretData } | undefined;
     read.set(name, secret === undefined ? undefined : (secret.data ?? {}));
   }
   return read;

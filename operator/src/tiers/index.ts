@@ -49,6 +49,7 @@ export {
   toSelector,
   type BackendName,
   type Component,
+  type InstanceLabels,
   type Labels,
 } from './labels.ts';
 export { dataClaimName, dataVolumeName, objectNames, ownerReference, type HearthObjectNames } from './names.ts';

@@ -34,9 +34,11 @@ export type HearthTarget = (typeof hearthTargets)[number];
 export type BackendComponent = BackendName | 'sentinel';
 
 export type Labels = Record<string, string>;
+/** Labels that name an instance (a Hearth): the operator's caches are indexed by it. */
+export type InstanceLabels = Labels & { readonly [labelKeys.instance]: string };
 
 /** Selects the pods of one component of one Hearth; never changes, so fit for immutable selectors. */
-export function selectorLabels(instance: string, component: Component): Labels {
+export function selectorLabels(instance: string, component: Component): InstanceLabels {
   return { [labelKeys.name]: appName, [labelKeys.instance]: instance, [labelKeys.component]: component };
 }
 
@@ -44,8 +46,8 @@ export function selectorLabels(instance: string, component: Component): Labels {
  * The labels of an object. `version` is the release of what runs in it (Hearth's for Hearth pods,
  * the backend's for a backend), so a Hearth upgrade does not touch the backends' pods.
  */
-export function commonLabels(instance: string, component: Component, version?: string): Labels {
-  const labels: Labels = { ...selectorLabels(instance, component), [labelKeys.partOf]: appName, [labelKeys.managedBy]: managedBy };
+export function commonLabels(instance: string, component: Component, version?: string): InstanceLabels {
+  const labels: InstanceLabels = { ...selectorLabels(instance, component), [labelKeys.partOf]: appName, [labelKeys.managedBy]: managedBy };
   if (version !== undefined) {
     const value = labelValue(version);
     if (value !== '') labels[labelKeys.version] = value;
@@ -54,7 +56,7 @@ export function commonLabels(instance: string, component: Component, version?: s
 }
 
 /** Every object of one Hearth, of any component: what pruning lists by (with the owner reference). */
-export function instanceLabels(instance: string): Labels {
+export function instanceLabels(instance: string): InstanceLabels {
   return { [labelKeys.name]: appName, [labelKeys.instance]: instance, [labelKeys.managedBy]: managedBy };
 }
 

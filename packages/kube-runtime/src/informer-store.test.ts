@@ -34,3 +34,42 @@ describe('InformerStore.listIn', () => {
     }
   });
 });
+
+describe('InformerStore.listIn with an index label', () => {
+  const labelled = (namespace: string, name: string, instance: string | undefined, resourceVersion = '1'): KubeObject => ({
+    ...object(namespace, name, resourceVersion),
+    metadata: { ...object(namespace, name, resourceVersion).metadata, ...(instance === undefined ? {} : { labels: { instance } }) },
+  });
+
+  it("holds each namespace's objects by the label's value, through a relist, a relabelling update and deletions", () => {
+    const store = createInformerStore((error) => {
+      throw error;
+    }, 'instance');
+    store.replace([
+      labelled('a', 'x-1', 'x'),
+      labelled('a', 'x-2', 'x'),
+      labelled('a', 'y-1', 'y'),
+      labelled('b', 'x-3', 'x'),
+      labelled('a', 'bare', undefined),
+    ]);
+    assert.deepEqual(names(store.listIn('a', 'x')), ['x-1', 'x-2']);
+    assert.deepEqual(names(store.listIn('b', 'x')), ['x-3'], 'the same value in another namespace is another group');
+    assert.deepEqual(names(store.listIn('a', '')), ['bare'], 'an object without the label is under the empty value');
+    assert.deepEqual(names(store.listIn('a')), ['bare', 'x-1', 'x-2', 'y-1'], 'without a value, the whole namespace');
+
+    store.upsert(labelled('a', 'x-2', 'y', '2'));
+    store.remove(labelled('a', 'x-1', 'x'));
+    assert.deepEqual(names(store.listIn('a', 'x')), [], 'relabelled away and deleted');
+    assert.deepEqual(names(store.listIn('a', 'y')), ['x-2', 'y-1']);
+
+    store.replace([labelled('a', 'y-1', 'y')]);
+    assert.deepEqual(names(store.listIn('a', 'y')), ['y-1'], 'a relist drops what it no longer lists');
+  });
+
+  it('refuses a value when the store has no index label', () => {
+    const store = createInformerStore((error) => {
+      throw error;
+    });
+    assert.throws(() => store.listIn('a', 'x'), /no index label/);
+  });
+});

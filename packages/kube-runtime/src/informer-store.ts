@@ -23,43 +23,63 @@ export interface InformerStore<T extends KubeObject> {
   /** A DELETED event; nothing for an object the cache did not hold. */
   remove(object: T): void;
   list(): T[];
-  /** The objects in `namespace`, from an index kept with the cache: a reconcile asks for its namespace's often, and copying the whole cache each time grew with the square of the objects. */
-  listIn(namespace: string): T[];
+  /**
+   * The objects in `namespace`, from an index kept with the cache: a reconcile asks for its
+   * namespace's often, and copying the whole cache each time grew with the square of the objects.
+   * With `labelValue`, only those whose index label (the store's `indexLabel`) has that value,
+   * from a second index: an operator's reconcile of one instance among thousands in a namespace
+   * asks for that instance's objects only.
+   */
+  listIn(namespace: string, labelValue?: string): T[];
   get(key: string): T | undefined;
 }
 
-/** The cache by namespace ('' for cluster-scoped objects), each by key. */
-class NamespaceIndex<T extends KubeObject> {
-  readonly #namespaces = new Map<string, Map<string, T>>();
+/** The cache in groups (by namespace, or by namespace and a label's value), each group by key. */
+class GroupIndex<T extends KubeObject> {
+  readonly #groups = new Map<string, Map<string, T>>();
+  readonly #groupOf: (object: T) => string;
 
-  static of<T extends KubeObject>(cache: ReadonlyMap<string, T>): NamespaceIndex<T> {
-    const index = new NamespaceIndex<T>();
-    for (const [key, object] of cache) index.set(key, object);
-    return index;
+  constructor(groupOf: (object: T) => string, cache: ReadonlyMap<string, T> = new Map()) {
+    this.#groupOf = groupOf;
+    for (const [key, object] of cache) this.set(key, object);
   }
 
-  set(key: string, object: T): void {
-    const namespace = object.metadata?.namespace ?? '';
-    let objects = this.#namespaces.get(namespace);
-    if (objects === undefined) this.#namespaces.set(namespace, (objects = new Map()));
+  /** A new index of `cache`, grouped the same way. */
+  rebuilt(cache: ReadonlyMap<string, T>): GroupIndex<T> {
+    return new GroupIndex(this.#groupOf, cache);
+  }
+
+  /** Files `object` under its group; `previous`, the version it replaces, may have been in another (a label changed). */
+  set(key: string, object: T, previous?: T): void {
+    const group = this.#groupOf(object);
+    if (previous !== undefined && this.#groupOf(previous) !== group) this.delete(key, previous);
+    let objects = this.#groups.get(group);
+    if (objects === undefined) this.#groups.set(group, (objects = new Map()));
     objects.set(key, object);
   }
 
   delete(key: string, object: T): void {
-    const namespace = object.metadata?.namespace ?? '';
-    const objects = this.#namespaces.get(namespace);
+    const group = this.#groupOf(object);
+    const objects = this.#groups.get(group);
     objects?.delete(key);
-    if (objects?.size === 0) this.#namespaces.delete(namespace);
+    if (objects?.size === 0) this.#groups.delete(group);
   }
 
-  list(namespace: string): T[] {
-    return [...(this.#namespaces.get(namespace)?.values() ?? [])];
+  list(group: string): T[] {
+    return [...(this.#groups.get(group)?.values() ?? [])];
   }
 }
 
-export function createInformerStore<T extends KubeObject>(onHandlerError: (error: unknown) => void): InformerStore<T> {
+const namespaceOf = (object: KubeObject): string => object.metadata?.namespace ?? '';
+/** A namespace and a label value as one group name: neither holds a NUL. */
+const labelGroup = (namespace: string, value: string): string => `${namespace}\0${value}`;
+
+/** `indexLabel`: a label the cache is also indexed by, with the namespace (listIn's `labelValue`). */
+export function createInformerStore<T extends KubeObject>(onHandlerError: (error: unknown) => void, indexLabel?: string): InformerStore<T> {
   let cache = new Map<string, T>();
-  let index = new NamespaceIndex<T>();
+  let index = new GroupIndex<T>(namespaceOf);
+  let byLabel =
+    indexLabel === undefined ? undefined : new GroupIndex<T>((object) => labelGroup(namespaceOf(object), object.metadata?.labels?.[indexLabel] ?? ''));
   const handlers = new Set<StoreHandlers<T>>();
 
   const emit = (call: (handler: StoreHandlers<T>) => void): void => {
@@ -80,7 +100,8 @@ export function createInformerStore<T extends KubeObject>(onHandlerError: (error
     replace(listed) {
       const diff = diffRelist(cache, listed);
       cache = diff.cache;
-      index = NamespaceIndex.of(cache);
+      index = index.rebuilt(cache);
+      byLabel = byLabel?.rebuilt(cache);
       for (const object of diff.added) emit((handler) => handler.onAdd?.(object));
       for (const [old, object] of diff.updated) emit((handler) => handler.onUpdate?.(old, object));
       for (const old of diff.deleted) emit((handler) => handler.onDelete?.(old));
@@ -91,6 +112,7 @@ export function createInformerStore<T extends KubeObject>(onHandlerError: (error
       const old = cache.get(key);
       cache.set(key, object);
       index.set(key, object);
+      byLabel?.set(key, object, old);
       if (old === undefined) emit((handler) => handler.onAdd?.(object));
       else if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion) emit((handler) => handler.onUpdate?.(old, object));
     },
@@ -100,10 +122,15 @@ export function createInformerStore<T extends KubeObject>(onHandlerError: (error
       if (old === undefined) return;
       cache.delete(key);
       index.delete(key, old);
+      byLabel?.delete(key, old);
       emit((handler) => handler.onDelete?.(object));
     },
     list: () => [...cache.values()],
-    listIn: (namespace) => index.list(namespace),
+    listIn(namespace, labelValue) {
+      if (labelValue === undefined) return index.list(namespace);
+      if (byLabel === undefined) throw new Error('listIn: this cache has no index label');
+      return byLabel.list(labelGroup(namespace, labelValue));
+    },
     get: (key) => cache.get(key),
   };
 }

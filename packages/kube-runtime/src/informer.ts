@@ -56,6 +56,8 @@ export interface InformerOptions {
   readonly resource: ResourceRef;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
+  /** A label the cache is also indexed by, with the namespace: listIn(namespace, value). */
+  readonly indexLabel?: string;
   /** The server-side timeout of each watch (default 300 s), jittered by ±watchTimeoutJitter (default 0.1). */
   readonly watchTimeoutSeconds?: number;
   readonly watchTimeoutJitter?: number;
@@ -80,8 +82,8 @@ export interface Informer<T extends KubeObject = KubeObject> {
   /** Resolves true once synced, false if stopped (or `signal` aborted) first. */
   waitForSync(signal?: AbortSignal): Promise<boolean>;
   list(): T[];
-  /** The objects in `namespace` (an index, not a filter of list()). */
-  listIn(namespace: string): T[];
+  /** The objects in `namespace` (an index, not a filter of list()); with `labelValue`, those whose `indexLabel` has it. */
+  listIn(namespace: string, labelValue?: string): T[];
   get(key: string): T | undefined;
   /** The resourceVersion a watch would resume from. */
   resourceVersion(): string;
@@ -127,7 +129,7 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
   let loop = initialLoopState;
   let running: Promise<void> | null = null;
   const stopping = new AbortController();
-  const store = createInformerStore<T>((error) => log({ type: 'handler-error', error }));
+  const store = createInformerStore<T>((error) => log({ type: 'handler-error', error }), options.indexLabel);
   const sync = createSyncGate();
   const stats: InformerStats = { lists: 0, relists: 0, watches: 0, gone: 0, stalls: 0, errors: 0, events: 0, bookmarks: 0 };
 
@@ -194,7 +196,7 @@ export function createInformer<T extends KubeObject = KubeObject>(options: Infor
     hasSynced: () => sync.isSynced(),
     waitForSync: (signal) => sync.wait(signal),
     list: () => store.list(),
-    listIn: (namespace) => store.listIn(namespace),
+    listIn: (namespace, labelValue) => store.listIn(namespace, labelValue),
     get: (key) => store.get(key),
     resourceVersion: () => resourceVersion,
     stats: () => ({ ...stats }),

@@ -35,7 +35,7 @@ export function createMergedInformer<T extends KubeObject = KubeObject>(parts: r
       return synced.every(Boolean);
     },
     list: () => parts.flatMap((part) => part.list()),
-    listIn: (namespace) => byNamespace.get(namespace)?.listIn(namespace) ?? [],
+    listIn: (namespace, labelValue) => byNamespace.get(namespace)?.listIn(namespace, labelValue) ?? [],
     get(key) {
       const { namespace } = splitKey(key);
       return namespace === undefined ? undefined : byNamespace.get(namespace)?.get(key);
