@@ -33,7 +33,7 @@ export function describeMachine(machine: Machine): string {
   return `${machine.cpuModel}, ${machine.cores} cores, ${integer(machine.memoryMiB / 1024)} GiB, Node ${machine.node.replace(/^v/, '')}, ${machine.platform}`;
 }
 
-/** Where a table's figures come from: each benchmark with its CPU, the day it ran and the 1-minute load average then. */
+/** Where a table's figures come from: each benchmark with its CPU, the day it ran and the 1-minute load average when it finished. */
 export function sources(files: readonly (readonly [string, Written])[]): string {
   return files
     .map(([name, { machine }]) => `\`bench/${name}.ts\` (${machine.cpuModel}, ${machine.date.slice(0, 10)}, load ${machine.loadAverage[0]})`)
