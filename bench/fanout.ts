@@ -51,13 +51,14 @@ const SCENARIOS = [
 /** Fraction of the clients (a quick look: BENCH_FANOUT_SCALE=0.1). */
 const SCALE = Number(process.env['BENCH_FANOUT_SCALE'] ?? 1);
 const CLIENT_PROCESSES = Number(process.env['BENCH_FANOUT_CLIENT_PROCESSES'] ?? 2);
-const WARM_SECONDS = 3;
+/** Posting before the measured run, and the pause for memory to settle before each RSS reading (shorter in make bench-quick). */
+const WARM_SECONDS = Number(process.env['BENCH_FANOUT_WARM_SECONDS'] ?? 3);
 /** Connections opened, used and closed before memory is measured: first-use costs are not per connection. */
 const WARM_CONNECTIONS = 50;
 const CONNECT_CONCURRENCY = 100;
 const RECEIVING_USERS = 8;
 const POSTING_USERS = 4;
-const SETTLE_MS = 3_000;
+const SETTLE_MS = Number(process.env['BENCH_FANOUT_SETTLE_MS'] ?? 3_000);
 const DRAIN_TIMEOUT_MS = 30_000;
 const FILLER = 'the quick brown fox jumps over the lazy dog while the team chats along';
 /** Hearth's first client frame: resume from now on. */
