@@ -10,6 +10,7 @@ import {
   createMergedInformer,
   createMetricsRegistry,
   createRequestRecorder,
+  objectKey,
   ownerKeys,
   type Controller,
   type ControllerEvent,
@@ -90,7 +91,10 @@ function ownedInformers(
   const cachedKinds = new Map<OwnedKindName, CachedKind>(
     [...owned].map(([kind, informer]) => [
       kind,
-      { ofInstance: (namespace, instance) => informer.listIn(namespace, instance), get: (namespace, name) => informer.get(`${namespace}/${name}`) },
+      {
+        ofInstance: (namespace, instance) => informer.listIn(namespace, instance),
+        get: (namespace, name) => informer.get(objectKey({ metadata: { namespace, name } })),
+      },
     ]),
   );
   return { owned, cachedKinds };
@@ -113,7 +117,6 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
   const client = createKubeClient(kubeConfig, { recordRequest });
   const http = createKubeHttp(kubeConfig, { recordRequest });
   const primary = informerIn<Hearth & KubeObject>(config.namespaces, { group: hearthGroup, version: hearthApiVersion, plural: 'hearths' }, { http });
-  // Only what the operator made: the cache holds no one else's Secrets.
   const { owned, cachedKinds } = ownedInformers(config.namespaces, http);
   // Every Secret, metadata only, to notice a change to one a Hearth names (secret-watch.ts).
   const secretMetadata = informerIn(config.namespaces, resourceOf('Secret'), {
