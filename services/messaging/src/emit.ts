@@ -1,4 +1,4 @@
-import { EVENT_VERSION, type RequestOrigin, type RoomEvent, type RoomEventData, type StoreTx } from '@hearth/core';
+import { roomEvent, type RequestOrigin, type RoomEvent, type RoomEventData, type StoreTx } from '@hearth/core';
 
 export interface CommandContext {
   readonly tx: StoreTx;
@@ -14,15 +14,7 @@ export interface CommandContext {
  */
 export async function emit(ctx: CommandContext, roomId: string, build: (seq: number) => Promise<RoomEventData> | RoomEventData): Promise<RoomEvent> {
   const seq = await ctx.tx.nextSeq(roomId);
-  const data = await build(seq);
-  const event: RoomEvent = {
-    ...data,
-    v: EVENT_VERSION,
-    roomId,
-    seq,
-    at: ctx.now,
-    ...(ctx.traceparent === undefined ? {} : { traceparent: ctx.traceparent }),
-  };
+  const event = roomEvent(await build(seq), roomId, seq, { at: ctx.now, traceparent: ctx.traceparent });
   await ctx.tx.appendEvent(event);
   return event;
 }

@@ -16,9 +16,12 @@ import {
   type EphemeralSignal,
   type HearthMetrics,
   type Logger,
+  type Message,
   type Store,
+  type StoreTx,
 } from '@hearth/core';
 import { HANDLERS, type HandlerContext } from './handlers/index.ts';
+import { postMessageAtOnce } from './handlers/messages.ts';
 import { createOutboxRelay } from './outbox-relay.ts';
 import { createWebhookDeliverer, DEFAULT_WEBHOOK_OPTIONS, type BotReply, type WebhookOptions } from './webhooks/deliverer.ts';
 
@@ -40,7 +43,25 @@ export interface Messaging {
   stop(): Promise<void>;
 }
 
-/** Owns persistence: applies each command in one transaction, then hands its events to the relay. */
+/** message.post in one round trip where the store can (postMessageAtOnce); null for any other command, or a post its transaction writes. */
+function postAtOnce(deps: MessagingDeps, name: CommandName, payload: unknown, request: CommandRequest): Promise<Message | null> {
+  if (name !== 'message.post') return Promise.resolve(null);
+  return inSpan('hearth.post', {}, () => {
+    const context = { store: deps.store, now: nowIso(), traceparent: currentTraceparent() ?? request.traceparent, limits: deps.limits };
+    return postMessageAtOnce(context, payload as CommandPayloads['message.post']);
+  });
+}
+
+/** A handler's context in `tx`, for the command `request` sent. */
+function handlerContext(
+  tx: StoreTx,
+  request: CommandRequest,
+  own: Pick<HandlerContext, 'limits' | 'webhookAddresses' | 'afterCommit' | 'queued'>,
+): HandlerContext {
+  return { tx, now: nowIso(), traceparent: currentTraceparent() ?? request.traceparent, origin: request.origin ?? null, ...own };
+}
+
+/** Owns persistence: applies each command in one transaction (a post, where the store can, in one statement), then hands its events to the relay. */
 export function startMessaging(deps: MessagingDeps): Messaging {
   const { store, bus, logger } = deps;
   const relay = createOutboxRelay(store, bus, logger, deps.metrics);
@@ -57,21 +78,19 @@ export function startMessaging(deps: MessagingDeps): Messaging {
   });
 
   async function run<N extends CommandName>(name: N, payload: CommandPayloads[N], request: CommandRequest): Promise<unknown> {
+    const atOnce = await postAtOnce(deps, name, payload, request);
+    if (atOnce === null) return runInTransaction(name, payload, request);
+    relay.kick();
+    return atOnce;
+  }
+
+  async function runInTransaction<N extends CommandName>(name: N, payload: CommandPayloads[N], request: CommandRequest): Promise<unknown> {
     const afterCommit: EphemeralSignal[] = [];
     const queued = { webhookDeliveries: 0 };
     // The events carry the transaction's span, so each realtime process's fan-out joins the post's trace.
     const result = await inSpan('hearth.transaction', {}, () =>
       store.transaction((tx) => {
-        const ctx: HandlerContext = {
-          tx,
-          now: nowIso(),
-          traceparent: currentTraceparent() ?? request.traceparent,
-          origin: request.origin ?? null,
-          limits: deps.limits,
-          webhookAddresses: webhookOptions.addressPolicy,
-          afterCommit,
-          queued,
-        };
+        const ctx = handlerContext(tx, request, { limits: deps.limits, webhookAddresses: webhookOptions.addressPolicy, afterCommit, queued });
         return HANDLERS[name](ctx, payload);
       }, GATED),
     );

@@ -26,6 +26,17 @@ export type RoomEvent = RoomEventData & {
   readonly traceparent?: string;
 };
 
+/** When an event happened, and the trace of the command that caused it, when there was one. */
+export interface EventStamp {
+  readonly at: string;
+  readonly traceparent: string | undefined;
+}
+
+/** `data` as the room's event number `seq`. */
+export function roomEvent(data: RoomEventData, roomId: string, seq: number, stamp: EventStamp): RoomEvent {
+  return { ...data, v: EVENT_VERSION, roomId, seq, at: stamp.at, ...(stamp.traceparent === undefined ? {} : { traceparent: stamp.traceparent }) };
+}
+
 /** Short-lived signals that take no sequence number and are never stored. */
 export type EphemeralSignal =
   | { readonly type: 'typing'; readonly roomId: string; readonly userId: string; readonly at: string }

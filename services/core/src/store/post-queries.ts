@@ -20,13 +20,17 @@ const POST_CONTEXT = `SELECT ${aliased('u', USER)}, ${aliased('r', ROOM)}, ${ali
 
 type ContextRow = Record<string, unknown> & { earlier_id: string | null };
 
-/** The reads a post starts with, under the room's lock. */
+/** The reads a post starts with: under the room's lock in a transaction, or without one for a post written in one statement. */
 export const postQueries = {
   async lockRoomForPost(roomId: string, authorId: string, clientMessageId: string): Promise<PostContext> {
     // PostgreSQL reads what committed before each statement began (READ COMMITTED): the lock
     // must be taken by a statement of its own, so that the reads after it see what a post that
     // held it before committed. SQLite runs one transaction at a time and needs no lock.
     if (this.sql.dialect.forUpdate !== '') await this.sql.row(this.sql.statement(LOCK_ROOM), roomId);
+    return this.readPostContext(roomId, authorId, clientMessageId);
+  },
+
+  async readPostContext(roomId: string, authorId: string, clientMessageId: string): Promise<PostContext> {
     const row = await this.sql.row<ContextRow>(POST_CONTEXT, roomId, authorId, clientMessageId, authorId, roomId, roomId, authorId);
     if (row === undefined) throw new Error('the post context query returned no row');
     const user = joined<Omit<UserRow, 'password_hash'>>(row, 'u', USER);

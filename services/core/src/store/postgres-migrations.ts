@@ -216,12 +216,53 @@ ALTER TABLE record_import ADD COLUMN copied_from text;
 ALTER TABLE record_import ADD COLUMN verified_at text;
 `;
 
+/**
+ * A post in one round trip (StorePostgres.postAtOnce): the room's lock is held for this call
+ * alone, not across the round trips of a transaction, so one busy room takes many more posts a
+ * second. The post was checked against what was read before, without the lock; here, under the
+ * lock, each statement reads what committed before it began (a volatile function's statements
+ * each take a snapshot of their own), so what the checks relied on is checked again, and any
+ * change writes nothing and answers null. The writes are a post's transaction's: nextSeq,
+ * insertMessage, appendEvent (with the room's last message) and the author's read marker. The
+ * event is given with seq 0; its seq and its message's are set to the one taken. The gate is
+ * share-locked as a gated transaction's BEGIN locks it (write-gate.ts).
+ */
+const POST_AT_ONCE = `
+CREATE FUNCTION hearth_post(p_id text, p_room text, p_author text, p_client_id text, p_body text, p_mentions jsonb,
+    p_sound text, p_created_at timestamptz, p_search tsvector, p_event jsonb)
+  RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  v_paused boolean;
+  v_seq bigint;
+BEGIN
+  SELECT paused_since IS NOT NULL AND (lease_expires_at IS NULL OR lease_expires_at > statement_timestamp())
+    INTO v_paused FROM write_gate WHERE singleton = 1 FOR SHARE;
+  IF v_paused THEN RETURN NULL; END IF;
+  PERFORM 1 FROM rooms WHERE id = p_room FOR UPDATE;
+  IF NOT FOUND THEN RETURN NULL; END IF;
+  PERFORM 1 FROM memberships WHERE room_id = p_room AND user_id = p_author;
+  IF NOT FOUND THEN RETURN NULL; END IF;
+  PERFORM 1 FROM messages WHERE room_id = p_room AND author_id = p_author AND client_message_id = p_client_id;
+  IF FOUND THEN RETURN NULL; END IF;
+  UPDATE rooms SET last_seq = last_seq + 1, last_message_seq = last_seq + 1 WHERE id = p_room RETURNING last_seq INTO v_seq;
+  INSERT INTO messages (id, room_id, seq, author_id, client_message_id, body, mentions, sound, created_at, search)
+    VALUES (p_id, p_room, v_seq, p_author, p_client_id, p_body, p_mentions, p_sound, p_created_at, p_search);
+  INSERT INTO room_events (room_id, seq, type, body)
+    VALUES (p_room, v_seq, 'message.created', jsonb_set(jsonb_set(p_event, '{seq}', to_jsonb(v_seq)), '{message,seq}', to_jsonb(v_seq)));
+  INSERT INTO outbox (room_id, seq) VALUES (p_room, v_seq);
+  UPDATE memberships SET read_seq = greatest(read_seq, v_seq) WHERE room_id = p_room AND user_id = p_author;
+  RETURN v_seq;
+END
+$$;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001-initial', sql: INITIAL },
   { id: '0002-sso-bots-audit', sql: SSO_BOTS_AUDIT },
   { id: '0003-record-import', sql: RECORD_IMPORT },
   { id: '0004-write-gate', sql: WRITE_GATE },
   { id: '0005-migrate-copy', sql: MIGRATE_COPY },
+  { id: '0006-post-at-once', sql: POST_AT_ONCE },
 ];
 
 /**

@@ -2,7 +2,7 @@ import type { AuditEntry } from '../domain/audit.ts';
 import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
 import type { RoomEvent } from '../domain/events.ts';
 import type { Account, Boost, Membership, Message, Room, RoomForMember, SearchHit, Session, User } from '../domain/types.ts';
-import type { ApiTokenCredentials, AuditPage, Credentials, MessagePage, OutboxBacklog, OutboxEntry, StoreReads } from './store.ts';
+import type { ApiTokenCredentials, AuditPage, Credentials, MessagePage, OutboxBacklog, OutboxEntry, PostContext, StoreReads } from './store.ts';
 
 /**
  * The reads of a Store, each handed to `read`, which picks the reader for the call: the
@@ -23,6 +23,8 @@ export abstract class ReadsThrough implements StoreReads {
   readonly findDirectRoom = (userIds: readonly string[]): Promise<Room | null> => this.read((r) => r.findDirectRoom(userIds));
   readonly getMembership = (roomId: string, userId: string): Promise<Membership | null> => this.read((r) => r.getMembership(roomId, userId));
   readonly listMembers = (roomId: string): Promise<Membership[]> => this.read((r) => r.listMembers(roomId));
+  readonly readPostContext = (roomId: string, authorId: string, clientMessageId: string): Promise<PostContext> =>
+    this.read((r) => r.readPostContext(roomId, authorId, clientMessageId));
   readonly getMessage = (id: string): Promise<Message | null> => this.read((r) => r.getMessage(id));
   readonly getMessageByClientId = (roomId: string, authorId: string, clientMessageId: string): Promise<Message | null> =>
     this.read((r) => r.getMessageByClientId(roomId, authorId, clientMessageId));

@@ -1,6 +1,7 @@
 import type { AuditAction, AuditEntry, AuditTargetType } from '../domain/audit.ts';
 import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
 import type { Account, Boost, Involvement, Membership, Message, Role, Room, RoomKind, Session, User } from '../domain/types.ts';
+import type { NewMessage } from './store.ts';
 
 /**
  * The tables' rows as both stores read them (the schemas use the same column names) and
@@ -199,6 +200,12 @@ export function toMembership(row: MembershipRow): Membership {
 
 export function toBoost(row: BoostRow): Boost {
   return { id: row.id, messageId: row.message_id, authorId: row.author_id, content: row.content, createdAt: row.created_at };
+}
+
+/** A message as insertMessage stores it: not yet edited, deleted or boosted. */
+export function postedMessage(message: NewMessage): Message {
+  const { id, roomId, seq, authorId, clientMessageId, body, mentions, sound, createdAt } = message;
+  return { id, roomId, seq, authorId, clientMessageId, body, mentions: [...mentions], sound, createdAt, editedAt: null, deletedAt: null, boosts: [] };
 }
 
 export function toMessage(row: MessageRow, boosts: readonly Boost[]): Message {

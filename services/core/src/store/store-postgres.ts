@@ -1,14 +1,18 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DatabaseError, Pool, TypeOverrides, types, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
 import { HearthError } from '../errors.ts';
+import { roomEvent } from '../domain/events.ts';
+import type { Message } from '../domain/types.ts';
 import { applyMigrations } from './postgres-migrations.ts';
 import { ReadsThrough } from './reads-through.ts';
+import { postedMessage } from './rows.ts';
+import { buildSearchVector } from './search-postgres.ts';
 import { exportRecords, type ExportOptions, type ExportResult } from './record-export.ts';
 import { importRecords, type ImportOptions, type ImportResult } from './record-import.ts';
 import { Conn, type Driver } from './sql-conn.ts';
 import { POSTGRES, type Param } from './sql-dialect.ts';
 import { createSqlTx } from './sql-tx.ts';
-import type { PoolStats, Store, StoreReads, StoreTx, TransactionOptions, WritePause, PauseOptions } from './store.ts';
+import type { PoolStats, PostDraft, Store, StoreReads, StoreTx, TransactionOptions, WritePause, PauseOptions } from './store.ts';
 import { clearRecords, markImportVerified, readImportState, type ImportState } from './record-copy-target.ts';
 import { gateCheckSql, holdPause, readPause, refuseIfPaused, writePause } from './write-gate.ts';
 
@@ -70,6 +74,29 @@ export class StorePostgres extends ReadsThrough implements Store {
       return Promise.reject(new Error('a gated transaction is a command: its commit must be durable'));
     const begin = options?.gated === true ? GATED_BEGIN : options?.lazyCommit === true ? LAZY_BEGIN : 'BEGIN';
     return this.#inTransaction(begin, (tx) => work(tx.queries));
+  }
+
+  /** One round trip: hearth_post (postgres-migrations.ts, 0006-post-at-once) checks again under the room's lock, and writes. */
+  async postAtOnce(draft: PostDraft): Promise<Message | null> {
+    if (this.#context.getStore()?.sql.live === true) throw new Error('postAtOnce() called inside a transaction; post in the transaction instead');
+    const posted = postedMessage({ ...draft.message, seq: 0 });
+    const event = roomEvent({ type: 'message.created', message: posted }, posted.roomId, 0, draft);
+    const { id, roomId, authorId, clientMessageId, body, sound, createdAt } = posted;
+    const params = [
+      id,
+      roomId,
+      authorId,
+      clientMessageId,
+      body,
+      JSON.stringify(posted.mentions),
+      sound,
+      createdAt,
+      buildSearchVector(body),
+      JSON.stringify(event),
+    ];
+    const row = await this.#reader.sql.row<{ seq: number | null }>(POST_AT_ONCE, ...params);
+    const seq = row?.seq ?? null;
+    return seq === null ? null : { ...posted, seq };
   }
 
   pauseWrites(pause: WritePause, options?: PauseOptions): Promise<void> {
@@ -236,6 +263,7 @@ type Run = (text: string, values: Param[]) => Promise<QueryResult<QueryResultRow
  * simple query), so gating a command costs no more round trips than it did without a gate.
  */
 const GATED_BEGIN = `BEGIN; ${gateCheckSql(POSTGRES)}`;
+const POST_AT_ONCE = 'SELECT hearth_post(?, ?, ?, ?, ?, ?::jsonb, ?, ?::timestamptz, ?::tsvector, ?::jsonb) AS seq';
 /** SET LOCAL lasts until the transaction ends: the connection goes back to the pool durable. */
 const LAZY_BEGIN = 'BEGIN; SET LOCAL synchronous_commit TO OFF';
 

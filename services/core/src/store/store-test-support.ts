@@ -1,4 +1,4 @@
-import { EVENT_VERSION } from '../domain/events.ts';
+import { roomEvent } from '../domain/events.ts';
 import type { Message } from '../domain/types.ts';
 import type { NewMessage, StoreTx } from './store.ts';
 
@@ -9,6 +9,6 @@ import type { NewMessage, StoreTx } from './store.ts';
 export async function postInTx(tx: StoreTx, message: Omit<NewMessage, 'seq'>, eventAt: (seq: number) => string): Promise<Message> {
   const seq = await tx.nextSeq(message.roomId);
   const inserted = await tx.insertMessage({ ...message, seq });
-  await tx.appendEvent({ type: 'message.created', message: inserted, v: EVENT_VERSION, roomId: message.roomId, seq, at: eventAt(seq) });
+  await tx.appendEvent(roomEvent({ type: 'message.created', message: inserted }, message.roomId, seq, { at: eventAt(seq), traceparent: undefined }));
   return inserted;
 }

@@ -1,6 +1,6 @@
 import type { AuditEntry, NewAuditEntry } from '../domain/audit.ts';
 import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
-import type { RoomEvent } from '../domain/events.ts';
+import type { EventStamp, RoomEvent } from '../domain/events.ts';
 import type { Account, Boost, Membership, Message, Role, Room, RoomForMember, SearchHit, Session, User } from '../domain/types.ts';
 import type { ExportOptions, ExportResult } from './record-export.ts';
 import type { ImportState } from './record-copy-target.ts';
@@ -18,6 +18,16 @@ export interface Store extends StoreReads {
    * Transactions never interleave their writes on the same room.
    */
   transaction<T>(work: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Where the store can (PostgreSQL), writes a post in one round trip: the room's next seq, the
+   * message, its message.created event and outbox row, and the author's read marker, as a post's
+   * transaction does, under the room's lock and the write gate. The post was checked against a
+   * context read without the lock (readPostContext); under the lock the store checks again what
+   * that context said (the room, the membership, no earlier post with the clientMessageId, writes
+   * not paused) and writes nothing, answering null, when any of it changed: the caller then
+   * posts in a transaction, which says why or finds the earlier post.
+   */
+  postAtOnce?(draft: PostDraft): Promise<Message | null>;
   /**
    * Pauses writes (write-gate.ts): gated transactions are refused with `migrating` from now
    * on, and it resolves once none that began before is still open.
@@ -159,6 +169,11 @@ export interface AuditPage {
   readonly limit: number;
 }
 
+/** A post to write with Store.postAtOnce: the message (the store gives it the seq it takes) and its event's envelope. */
+export interface PostDraft extends EventStamp {
+  readonly message: Omit<NewMessage, 'seq'>;
+}
+
 /** What a post checks before it writes (StoreTx.lockRoomForPost); null for what does not exist. */
 export interface PostContext {
   readonly author: User | null;
@@ -192,6 +207,8 @@ export interface StoreReads {
 
   getMembership(roomId: string, userId: string): Promise<Membership | null>;
   listMembers(roomId: string): Promise<Membership[]>;
+  /** What lockRoomForPost reads, without the lock: what a post written with Store.postAtOnce is checked against. */
+  readPostContext(roomId: string, authorId: string, clientMessageId: string): Promise<PostContext>;
 
   getMessage(id: string): Promise<Message | null>;
   getMessageByClientId(roomId: string, authorId: string, clientMessageId: string): Promise<Message | null>;

@@ -139,13 +139,20 @@ export const revokeBotToken: Handler<'bot.token.revoke'> = async (ctx, payload) 
 };
 
 /**
+ * Whether a post could be for a bot: one that mentions someone, or any in a direct room (as in
+ * Campfire, a direct room with a bot is a conversation with it: every message is for it).
+ */
+export function mayAddressBots(author: User, room: Room, mentions: readonly string[]): boolean {
+  return author.role !== 'bot' && (mentions.length > 0 || room.kind === 'direct');
+}
+
+/**
  * Queues a webhook delivery, in the post's transaction, for each bot with a webhook that the
  * message mentions (mentions are already limited to room members). Messages written by bots
  * notify nobody, so two bots cannot set each other off in a loop.
  */
 export async function queueBotMentions(ctx: HandlerContext, author: User, message: Message, room: Room): Promise<void> {
-  if (author.role === 'bot') return;
-  // As in Campfire, a direct room with a bot is a conversation with it: every message is for it.
+  if (!mayAddressBots(author, room, message.mentions)) return;
   const addressed = new Set(message.mentions);
   if (room.kind === 'direct') for (const member of await ctx.tx.listMembers(room.id)) if (member.userId !== author.id) addressed.add(member.userId);
   for (const userId of addressed) {

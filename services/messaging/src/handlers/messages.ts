@@ -7,17 +7,55 @@ import {
   normaliseBody,
   normaliseBoost,
   soundOf,
+  type CommandPayloads,
+  type Membership,
   type Message,
+  type NewMessage,
+  type PostContext,
+  type Room,
+  type Store,
+  type StoreReads,
+  type User,
 } from '@hearth/core';
 import { requirePostable, requireUser, requireVisibleMessage } from '@hearth/core';
 import { emit } from '../emit.ts';
-import { queueBotMentions } from './bots.ts';
+import { mayAddressBots, queueBotMentions } from './bots.ts';
 import type { Handler, HandlerContext } from './types.ts';
 
+type PostPayload = CommandPayloads['message.post'];
+
 /** The members `body` mentions. Most bodies mention no one, and for them the room's members are not read. */
-async function mentionsIn(ctx: HandlerContext, roomId: string, body: string): Promise<string[]> {
+async function mentionsIn(reads: StoreReads, roomId: string, body: string): Promise<string[]> {
   if (!hasMentionCandidate(body)) return [];
-  return mentionedUserIds(body, new Set((await ctx.tx.listMembers(roomId)).map((m) => m.userId)));
+  return mentionedUserIds(body, new Set((await reads.listMembers(roomId)).map((m) => m.userId)));
+}
+
+/** What a post's decisions take from the command's context. */
+interface PostSettings {
+  readonly limits: { readonly messageChars: number };
+  readonly now: string;
+}
+
+/** A post decided from its context: the earlier post it repeats, or the message to write. */
+type PostDecision =
+  | { readonly earlier: Message }
+  | { readonly earlier: null; readonly author: User; readonly room: Room; readonly membership: Membership; readonly message: Omit<NewMessage, 'seq'> };
+
+async function decidePost(reads: StoreReads, settings: PostSettings, payload: PostPayload, context: PostContext): Promise<PostDecision> {
+  const { author, room, membership } = requirePostable(context, payload.roomId, payload.actorId);
+  if (context.earlier !== null) return { earlier: context.earlier };
+  const body = normaliseBody(payload.body, settings.limits.messageChars);
+  const message = {
+    id: newId(),
+    roomId: room.id,
+    authorId: payload.actorId,
+    clientMessageId: payload.clientMessageId,
+    body,
+    mentions: await mentionsIn(reads, room.id, body),
+    sound: soundOf(body),
+    createdAt: settings.now,
+  };
+  return { earlier: null, author, room, membership, message };
 }
 
 async function requireChangeable(ctx: HandlerContext, actorId: string, messageId: string): Promise<Message> {
@@ -32,37 +70,42 @@ export const postMessage: Handler<'message.post'> = async (ctx, payload) => {
   // A retry of an acknowledged post gets the original back instead of a second copy;
   // the room lock keeps a concurrent retry from slipping between the check and the insert.
   const context = await ctx.tx.lockRoomForPost(payload.roomId, payload.actorId, payload.clientMessageId);
-  const { author, room, membership } = requirePostable(context, payload.roomId, payload.actorId);
-  if (context.earlier !== null) return context.earlier;
-  const body = normaliseBody(payload.body, ctx.limits.messageChars);
-  const sound = soundOf(body);
-  const mentions = await mentionsIn(ctx, room.id, body);
-  const event = await emit(ctx, room.id, async (seq) => ({
-    type: 'message.created',
-    message: await ctx.tx.insertMessage({
-      id: newId(),
-      roomId: room.id,
-      seq,
-      authorId: payload.actorId,
-      clientMessageId: payload.clientMessageId,
-      body,
-      mentions,
-      sound,
-      createdAt: ctx.now,
-    }),
-  }));
+  const post = await decidePost(ctx.tx, ctx, payload, context);
+  if (post.earlier !== null) return post.earlier;
+  const event = await emit(ctx, post.room.id, async (seq) => ({ type: 'message.created', message: await ctx.tx.insertMessage({ ...post.message, seq }) }));
   if (event.type !== 'message.created') throw new Error('emit returned a different event than it was given');
-  await queueBotMentions(ctx, author, event.message, room);
+  await queueBotMentions(ctx, post.author, event.message, post.room);
   // What you wrote yourself is read: the room does not turn unread for its author.
-  await ctx.tx.putMembership({ ...membership, readSeq: Math.max(membership.readSeq, event.seq) });
+  await ctx.tx.putMembership({ ...post.membership, readSeq: Math.max(post.membership.readSeq, event.seq) });
   return event.message;
 };
+
+/** What postMessageAtOnce takes from the command's context: the store itself, not a transaction. */
+export interface AtOnceContext extends PostSettings {
+  readonly store: Store;
+  readonly traceparent: string | undefined;
+}
+
+/**
+ * A post in one round trip where the store can (Store.postAtOnce), decided on a context read
+ * without the room's lock, exactly as postMessage decides: a refusal or an earlier post found
+ * then is the answer. Null when postMessage's transaction must write it instead: a store that
+ * cannot, a post that may queue a bot's webhook, or a context that changed before the lock.
+ */
+export async function postMessageAtOnce(ctx: AtOnceContext, payload: PostPayload): Promise<Message | null> {
+  const { store } = ctx;
+  if (store.postAtOnce === undefined) return null;
+  const post = await decidePost(store, ctx, payload, await store.readPostContext(payload.roomId, payload.actorId, payload.clientMessageId));
+  if (post.earlier !== null) return post.earlier;
+  if (mayAddressBots(post.author, post.room, post.message.mentions)) return null;
+  return store.postAtOnce({ message: post.message, at: ctx.now, traceparent: ctx.traceparent });
+}
 
 export const editMessage: Handler<'message.edit'> = async (ctx, payload) => {
   const message = await requireChangeable(ctx, payload.actorId, payload.messageId);
   const body = normaliseBody(payload.body, ctx.limits.messageChars);
   if (message.sound !== null || soundOf(body) !== null) throw new HearthError('invalid_request', '/play messages cannot be edited', { field: 'body' });
-  const updated = await ctx.tx.updateMessageBody(message.id, body, await mentionsIn(ctx, message.roomId, body), ctx.now);
+  const updated = await ctx.tx.updateMessageBody(message.id, body, await mentionsIn(ctx.tx, message.roomId, body), ctx.now);
   await emit(ctx, message.roomId, () => ({ type: 'message.updated', message: updated }));
   return updated;
 };
