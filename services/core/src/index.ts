@@ -18,6 +18,7 @@ export { createLogger, type Logger } from './logger.ts';
 export { createCommandClient, type CommandClient, type CommandMeta } from './bus/command-client.ts';
 export * from './auth/password.ts';
 export * from './auth/sessions.ts';
+export { SessionCache } from './auth/session-cache.ts';
 export { createBus, type CreateBusOptions } from './bus/create-bus.ts';
 export { createEphemeral } from './ephemeral/create-ephemeral.ts';
 export { limitRate } from './ephemeral/rate-limit.ts';

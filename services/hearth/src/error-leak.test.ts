@@ -44,6 +44,8 @@ const lines: LogLine[] = [];
 const seen: Seen[] = [];
 const running = new Map<Target, Running>();
 let cookie = '';
+/** A second session of Ada's, first used once PostgreSQL is down: no process has it cached (session-cache.ts), so resolving it needs the store. */
+let coldCookie = '';
 
 function configFor(target: Target, databaseUrl: string): HearthConfig {
   const env = {
@@ -103,9 +105,15 @@ function errorOf(body: Record<string, unknown>): { code?: unknown; message?: unk
 }
 
 /** A WebSocket upgrade refused before the handshake: the HTTP status and body. */
-function refusedUpgrade(target: Target): Promise<{ status: number; text: string }> {
+function refusedUpgrade(target: Target, sessionCookie = cookie): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const headers = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', cookie };
+    const headers = {
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+      'sec-websocket-version': '13',
+      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      cookie: sessionCookie,
+    };
     const request = httpRequest(`${of(target).url}/api/realtime/ws`, { headers });
     request.on('upgrade', () => reject(new Error('the upgrade was accepted')));
     request.on('response', (response) => {
@@ -176,6 +184,13 @@ describe('errors with a failing backend, on every target', { timeout: 180_000 },
     });
     assert.equal(setup.status, 201, await setup.clone().text());
     cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const signIn = await fetch(`${of('gateway').url}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: of('gateway').url },
+      body: JSON.stringify({ email: 'ada@example.com', password: 'correct horse battery' }),
+    });
+    assert.ok(signIn.ok, await signIn.clone().text());
+    coldCookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   });
 
   after(async () => {
@@ -213,16 +228,16 @@ describe('errors with a failing backend, on every target', { timeout: 180_000 },
   it('with PostgreSQL down too, the API, the realtime endpoints and /readyz of every target say only "unavailable"', async () => {
     await pg.stop();
     for (const target of ['all', 'gateway'] as const) {
-      const rooms = await http(target, 'GET', '/api/rooms', { cookie });
+      const rooms = await http(target, 'GET', '/api/rooms', { cookie: coldCookie });
       assert.deepEqual([rooms.status, rooms.body], [503, { error: { ...PUBLIC_UNAVAILABLE, retryAfter: 2 } }], `${target} GET /api/rooms`);
     }
     for (const target of ['all', 'realtime'] as const) {
       const badResume = await http(target, 'GET', '/api/realtime/sse?resume=nope');
       assert.equal(badResume.status, 400, `${target}: a bad resume is the client's mistake`);
       assert.deepEqual(errorOf(badResume.body).code, 'invalid_request', `${target}: in our error shape: ${JSON.stringify(badResume.body)}`);
-      const sse = await http(target, 'GET', '/api/realtime/sse', { cookie });
+      const sse = await http(target, 'GET', '/api/realtime/sse', { cookie: coldCookie });
       assert.deepEqual([sse.status, sse.body], [503, { error: { ...PUBLIC_UNAVAILABLE, retryAfter: 2 } }], `${target} SSE`);
-      const upgrade = await refusedUpgrade(target);
+      const upgrade = await refusedUpgrade(target, coldCookie);
       seen.push({ what: `${target} WebSocket upgrade → ${upgrade.status}`, text: upgrade.text });
       assert.deepEqual(
         [upgrade.status, JSON.parse(upgrade.text) as unknown],

@@ -5,6 +5,7 @@ import {
   createCommandClient,
   createEphemeral,
   createSessionService,
+  SessionCache,
   createStore,
   createMetrics,
   OutboundAddressPolicy,
@@ -138,7 +139,11 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
     else request.log.debug(fields, 'request');
   });
   const runs = (role: 'gateway' | 'realtime' | 'messaging'): boolean => config.target === 'all' || config.target === role;
-  const sessions = createSessionService(store, config.auth.sessions);
+  // Each process that resolves sessions (gateway, realtime) keeps them briefly, and drops one
+  // when a signal says it ended or its user changed.
+  const sessionCache = new SessionCache();
+  const sessionSignals = bus.subscribeSignals((signal) => sessionCache.observe(signal));
+  const sessions = createSessionService(store, config.auth.sessions, Date.now, sessionCache);
   let draining = false;
 
   const messaging: Messaging | null = runs('messaging')
@@ -197,6 +202,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
       realtime?.close();
       await app.close();
       await messaging?.stop();
+      sessionSignals.unsubscribe();
       await bus.close();
       await ephemeral.close();
       await store.close();

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { newId } from '../ids.ts';
 import { StoreSqlite } from '../store/store-sqlite.ts';
-import { createSessionService, sessionIdFromCookieHeader, slidingExpiry } from './sessions.ts';
+import { countStatements } from '../store/statement-count.ts';
+import { SessionCache } from './session-cache.ts';
+import { createSessionService, sessionIdFromCookieHeader, slidingExpiry, type SignedIn } from './sessions.ts';
 
 describe('sessionIdFromCookieHeader', () => {
   const cases: Array<[string | undefined, string | null]> = [
@@ -62,6 +64,123 @@ describe('createSessionService', () => {
     }
     advance(2 * minute);
     assert.equal(await sessions.resolve(session.id), null, 'past the maximum age');
+    await store.close();
+  });
+});
+
+describe('SessionCache', () => {
+  const signedIn = (sessionId: string, userId: string, expiresAt = '2026-01-01T01:00:00.000Z'): SignedIn => ({
+    session: {
+      id: sessionId,
+      userId,
+      csrfToken: 'x',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      lastSeenAt: '2026-01-01T00:00:00.000Z',
+      expiresAt,
+      userAgent: 'test',
+      ip: '127.0.0.1',
+      idpSessionId: null,
+    },
+    user: { id: userId, name: userId, email: null, role: 'member', active: true, createdAt: '2026-01-01T00:00:00.000Z' },
+  });
+  const t0 = Date.parse('2026-01-01T00:00:00.000Z');
+
+  it('gives back what was put for freshMs, never past the session’s expiry', () => {
+    const cache = new SessionCache(5_000, 10);
+    cache.put(signedIn('s1', 'ada'), t0);
+    cache.put(signedIn('s2', 'ada', '2026-01-01T00:00:02.000Z'), t0);
+    assert.equal(cache.get('s1', t0 + 4_999)?.session.id, 's1');
+    assert.equal(cache.get('s1', t0 + 5_000), undefined);
+    assert.equal(cache.get('s2', t0 + 1_999)?.session.id, 's2');
+    assert.equal(cache.get('s2', t0 + 2_000), undefined, 'expired: read again, its expiry may have been pushed');
+    assert.equal(cache.size, 0, 'what is no longer fresh is dropped');
+  });
+
+  it('drops a session on session.ended, and every session of a user on sessions.revoked and user.updated', () => {
+    const cache = new SessionCache(5_000, 10);
+    const fill = () => ['s1', 's2', 's3'].forEach((id, i) => cache.put(signedIn(id, i < 2 ? 'ada' : 'bob'), t0));
+    fill();
+    cache.observe({ type: 'session.ended', sessionId: 's1', at: '' });
+    assert.deepEqual(
+      ['s1', 's2', 's3'].map((id) => cache.get(id, t0) !== undefined),
+      [false, true, true],
+    );
+    for (const type of ['sessions.revoked', 'user.updated'] as const) {
+      fill();
+      cache.observe({ type, userId: 'ada', at: '' });
+      assert.deepEqual(
+        ['s1', 's2', 's3'].map((id) => cache.get(id, t0) !== undefined),
+        [false, false, true],
+        type,
+      );
+    }
+    cache.observe({ type: 'typing', roomId: 'r', userId: 'bob', at: '' });
+    assert.ok(cache.get('s3', t0) !== undefined, 'typing concerns no session');
+  });
+
+  it('keeps at most maxEntries, dropping the oldest read first', () => {
+    const cache = new SessionCache(5_000, 2);
+    for (const id of ['s1', 's2', 's3']) cache.put(signedIn(id, 'ada'), t0);
+    assert.equal(cache.size, 2);
+    assert.equal(cache.get('s1', t0), undefined);
+  });
+});
+
+describe('createSessionService with a cache', () => {
+  const minute = 60_000;
+  const policy = { idleTimeoutMs: 30 * minute, maxAgeMs: 120 * minute };
+
+  async function world() {
+    const store = await StoreSqlite.open(':memory:');
+    const user = await store.transaction((tx) =>
+      tx.insertUser({ id: newId(), name: 'Ada', email: 'ada@example.com', role: 'member', passwordHash: null, createdAt: new Date().toISOString() }),
+    );
+    let clock = Date.parse('2026-01-01T00:00:00.000Z');
+    const cache = new SessionCache(5_000, 100);
+    const sessions = createSessionService(store, policy, () => clock, cache);
+    const reads = async (work: () => Promise<unknown>) => (await countStatements(work)).statements.filter((sql) => sql.includes('sessions')).length;
+    return { store, user, cache, sessions, reads, advance: (ms: number) => (clock += ms) };
+  }
+
+  it('reads a session once while it is fresh, and again after', async () => {
+    const { store, user, sessions, reads, advance } = await world();
+    const session = await sessions.create(user.id, { userAgent: 'test', ip: '127.0.0.1' });
+    assert.equal(await reads(() => sessions.resolve(session.id)), 1);
+    advance(4_000);
+    assert.equal(await reads(() => sessions.resolve(session.id)), 0, 'fresh');
+    advance(1_000);
+    assert.equal(await reads(() => sessions.resolve(session.id)), 1, 'read again after 5 s');
+    await store.close();
+  });
+
+  it('what it revokes itself ends at once; what a signal says ends at once; a change nobody signalled shows within freshMs', async () => {
+    const { store, user, cache, sessions, advance } = await world();
+    const first = await sessions.create(user.id, { userAgent: 'test', ip: '127.0.0.1' });
+    const second = await sessions.create(user.id, { userAgent: 'test', ip: '127.0.0.1' });
+    for (const s of [first, second]) assert.ok((await sessions.resolve(s.id)) !== null);
+    await sessions.revoke(first.id);
+    assert.equal(await sessions.resolve(first.id), null, 'revoked here');
+    await store.transaction((tx) => tx.updateUser(user.id, { active: false }));
+    assert.ok((await sessions.resolve(second.id)) !== null, 'a change with no signal is not seen while the entry is fresh');
+    cache.observe({ type: 'user.updated', userId: user.id, at: '' });
+    assert.equal(await sessions.resolve(second.id), null, 'the signal drops it');
+    await store.transaction((tx) => tx.updateUser(user.id, { active: true }));
+    assert.ok((await sessions.resolve(second.id)) !== null);
+    await store.transaction((tx) => tx.deleteSession(second.id));
+    advance(5_000);
+    assert.equal(await sessions.resolve(second.id), null, 'deleted with no signal: gone once the entry is stale');
+    await store.close();
+  });
+
+  it('a touch updates the cached expiry, so a busy session is touched once a minute, not on each request', async () => {
+    const { store, user, sessions, advance } = await world();
+    const session = await sessions.create(user.id, { userAgent: 'test', ip: '127.0.0.1' });
+    advance(61_000);
+    const touches = async () => (await countStatements(() => sessions.resolve(session.id))).statements.filter((sql) => sql.includes('UPDATE sessions')).length;
+    assert.equal(await touches(), 1);
+    advance(1_000);
+    assert.equal(await touches(), 0);
+    assert.equal((await store.getSession(session.id))?.lastSeenAt, new Date(Date.parse('2026-01-01T00:00:00.000Z') + 61_000).toISOString());
     await store.close();
   });
 });

@@ -2,6 +2,7 @@ import type { Session, User } from '../domain/types.ts';
 import { newToken } from '../ids.ts';
 import type { Store } from '../store/store.ts';
 import { GATED } from '../store/write-gate.ts';
+import type { SessionCache } from './session-cache.ts';
 
 export interface SignedIn {
   readonly session: Session;
@@ -39,13 +40,22 @@ export function slidingExpiry(createdAt: string, now: number, policy: SessionPol
 }
 
 /**
- * Sessions live in the Store (they survive restarts). Lookups are not cached: a
- * deactivated user or a deleted session must stop working on the very next request,
- * and the session and its user come in one read by primary key.
+ * Sessions live in the Store (they survive restarts); the session and its user come in one read
+ * by primary key. With a cache (session-cache.ts), what was read is used for a few seconds, and
+ * dropped at once when a signal says the session ended or its user changed: a deactivated user
+ * or a deleted session stops working on the next request. What this service ends itself it
+ * drops from its own cache before answering.
  */
-export function createSessionService(store: Store, policy: SessionPolicy, now: () => number = Date.now): SessionService {
-  /** One read of the session and its user: every signed-in request starts here. */
-  const load = (sessionId: string): Promise<SignedIn | null> => store.getSessionWithUser(sessionId);
+export function createSessionService(store: Store, policy: SessionPolicy, now: () => number = Date.now, cache: SessionCache | null = null): SessionService {
+  /** One read of the session and its user, unless the cache has it: every signed-in request starts here. */
+  const load = async (sessionId: string, at: number): Promise<SignedIn | null> => {
+    const cached = cache?.get(sessionId, at);
+    if (cached !== undefined) return cached;
+    const read = await store.getSessionWithUser(sessionId);
+    // Only a usable session is kept: a deactivated user's is read again, to see them back.
+    if (read?.user.active === true) cache?.put(read, at);
+    return read;
+  };
 
   return {
     async create(userId, meta) {
@@ -66,26 +76,29 @@ export function createSessionService(store: Store, policy: SessionPolicy, now: (
       return session;
     },
     async resolve(sessionId) {
-      const signedIn = await load(sessionId);
-      if (signedIn === null || !signedIn.user.active) return null;
       const at = now();
+      const signedIn = await load(sessionId, at);
+      if (signedIn === null || !signedIn.user.active) return null;
       if (Date.parse(signedIn.session.expiresAt) <= at) {
         await this.revoke(sessionId);
         return null;
       }
-      if (at - Date.parse(signedIn.session.lastSeenAt) > TOUCH_EVERY_MS) {
-        const lastSeenAt = new Date(at).toISOString();
-        const expiresAt = new Date(slidingExpiry(signedIn.session.createdAt, at, policy)).toISOString();
-        await store.transaction((tx) => tx.touchSession(sessionId, lastSeenAt, expiresAt));
-      }
-      return signedIn;
+      if (at - Date.parse(signedIn.session.lastSeenAt) <= TOUCH_EVERY_MS) return signedIn;
+      const lastSeenAt = new Date(at).toISOString();
+      const expiresAt = new Date(slidingExpiry(signedIn.session.createdAt, at, policy)).toISOString();
+      await store.transaction((tx) => tx.touchSession(sessionId, lastSeenAt, expiresAt));
+      const touched = { ...signedIn, session: { ...signedIn.session, lastSeenAt, expiresAt } };
+      cache?.put(touched, at);
+      return touched;
     },
     async revoke(sessionId) {
       await store.transaction((tx) => tx.deleteSession(sessionId), GATED);
+      cache?.forgetSession(sessionId);
     },
     async revokeUser(userId) {
       // Open realtime streams end through the sessions.revoked signal.
       await store.transaction((tx) => tx.deleteUserSessions(userId), GATED);
+      cache?.forgetUser(userId);
     },
   };
 }
