@@ -24,6 +24,7 @@ import { mountRealtime, type Realtime } from '@hearth/realtime';
 import { sessionIdFromCookieHeader } from '@hearth/core';
 import { registerBodyLimit } from './body-limit.ts';
 import { buildSerializerOnDemand } from './serializer-on-demand.ts';
+import { buildValidatorOnDemand } from './validator-on-demand.ts';
 import { registerErrorHandler, registerNotFound } from './error-handler.ts';
 import { capConnectionsPerAddress } from './connection-cap.ts';
 import { answerClientError, answerFrameworkError, MAX_PARAM_LENGTH } from './framework-errors.ts';
@@ -109,7 +110,7 @@ function createApp(config: HearthConfig, logger: Logger): FastifyInstance {
     bodyLimit: config.limits.bodyBytes,
     trustProxy: trustProxyOption(config.http.trustProxy),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    schemaController: { compilersFactory: { buildSerializer: buildSerializerOnDemand } },
+    schemaController: { compilersFactory: { buildSerializer: buildSerializerOnDemand, buildValidator: buildValidatorOnDemand } },
     return503OnClosing: true,
     forceCloseConnections: true,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
