@@ -12,6 +12,7 @@ import {
   createRequestRecorder,
   objectKey,
   ownerKeys,
+  specChanged,
   type Controller,
   type ControllerEvent,
   type Informer,
@@ -154,6 +155,8 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     name: 'hearth',
     primary,
     owned: [...[...owned.values()].map((informer) => ({ informer, keysOf: hearthKeysOf })), { informer: secretMetadata, keysOf: secretReferences.keysOf }],
+    // The status is the operator's own to write: writing it is no reason to reconcile again.
+    primaryChanged: specChanged,
     reconcile,
     workers: config.workers,
     resyncPeriodMs: config.resyncMs,

@@ -38,6 +38,12 @@ export interface ControllerOptions {
   /** The controller starts and stops its informers: give each controller its own. */
   readonly primary: Informer;
   readonly owned?: readonly OwnedKind[];
+  /**
+   * Whether an update of a primary object is news to the reconcile (default: every update). A
+   * controller that writes its objects' status itself gives `specChanged`, so its own status
+   * write does not queue the object for another reconcile.
+   */
+  readonly primaryChanged?: (previous: KubeObject, object: KubeObject) => boolean;
   readonly reconcile: Reconcile;
   readonly workers?: number;
   readonly backoff?: Partial<BackoffPolicy>;
@@ -142,7 +148,9 @@ export function createController(options: ControllerOptions): Controller {
 function enqueueOnChanges(options: ControllerOptions, enqueue: (key: string) => void): void {
   options.primary.addHandlers({
     onAdd: (object) => enqueue(objectKey(object)),
-    onUpdate: (_previous, object) => enqueue(objectKey(object)),
+    onUpdate: (previous, object) => {
+      if (options.primaryChanged?.(previous, object) ?? true) enqueue(objectKey(object));
+    },
     onDelete: (object) => enqueue(objectKey(object)),
   });
   for (const owned of options.owned ?? []) {

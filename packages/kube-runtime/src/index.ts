@@ -56,6 +56,7 @@ export {
   groupOf,
   objectKey,
   ownerKeys,
+  specChanged,
   splitKey,
   type KubeObject,
   type ObjectMeta,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { forCache, groupOf, lastAppliedAnnotation, objectKey, ownerKeys, splitKey, type KubeObject, type ObjectMeta } from './kube-object.ts';
+import { forCache, groupOf, lastAppliedAnnotation, objectKey, ownerKeys, specChanged, splitKey, type KubeObject, type ObjectMeta } from './kube-object.ts';
 
 describe('object keys', () => {
   it('are namespace/name, or the name alone for cluster-scoped objects, and split back', () => {
@@ -88,5 +88,26 @@ describe('forCache', () => {
     const object = { metadata: { name: 'a', annotations: { [lastAppliedAnnotation]: lastApplied } } };
     forCache(object);
     assert.equal(object.metadata.annotations[lastAppliedAnnotation], lastApplied);
+  });
+});
+
+describe('specChanged', () => {
+  const base: KubeObject = {
+    metadata: { name: 'a', namespace: 'ns', generation: 1, resourceVersion: '10', labels: { a: '1' }, annotations: { b: '2' }, finalizers: ['x'] },
+  };
+  const changed = (metadata: Partial<ObjectMeta>, extra: Record<string, unknown> = {}): KubeObject =>
+    ({ ...base, ...extra, metadata: { ...base.metadata, resourceVersion: '11', ...metadata } }) as KubeObject;
+
+  it('is false for what a status write changes: the status, the resourceVersion, managedFields; and for finalizers', () => {
+    assert.equal(specChanged(base, changed({}, { status: { ready: true } })), false);
+    assert.equal(specChanged(base, changed({ managedFields: [{ manager: 'op' }] } as Partial<ObjectMeta>)), false);
+    assert.equal(specChanged(base, changed({ finalizers: ['x', 'hearth.dev/cleanup'] })), false);
+  });
+
+  it('is true for a new generation, labels, annotations or a deletion', () => {
+    assert.equal(specChanged(base, changed({ generation: 2 })), true);
+    assert.equal(specChanged(base, changed({ labels: { a: '2' } })), true);
+    assert.equal(specChanged(base, changed({ annotations: {} })), true);
+    assert.equal(specChanged(base, changed({ deletionTimestamp: '2026-12-05T00:00:00Z' })), true);
   });
 });

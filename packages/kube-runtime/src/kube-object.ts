@@ -107,3 +107,23 @@ export function ownerKeys(object: KubeObject, owner: OwnerKind): string[] {
   }
   return keys;
 }
+
+/**
+ * Whether the spec (its generation), labels, annotations or deletion changed: not the status, nor
+ * the finalizers (a controller adds its own as it starts a reconcile, which would queue another; one
+ * taken off by hand is put back at the next resync), nor what the API server keeps beside them.
+ */
+export function specChanged(previous: KubeObject, object: KubeObject): boolean {
+  const before = previous.metadata ?? {};
+  const after = object.metadata ?? {};
+  return (
+    before.generation !== after.generation ||
+    before.deletionTimestamp !== after.deletionTimestamp ||
+    !sameJson(before.labels, after.labels) ||
+    !sameJson(before.annotations, after.annotations)
+  );
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
