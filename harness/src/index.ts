@@ -2,6 +2,7 @@ export { freePort, removeDir, startChild, startTogether, tempDir, waitUntil, typ
 export { isListening } from './tcp.ts';
 export { postgresTools, startPostgres, type PostgresProcess, type PostgresServer, type PostgresSingle, type PostgresTools } from './postgres.ts';
 export { startPostgresPair, type PostgresPair } from './postgres-pair.ts';
+export { postgresPerFile } from './postgres-per-file.ts';
 export { startRedis, startRedisNode, type RedisServer } from './redis.ts';
 export { startRedisSentinel, sentinelMasterName, type RedisSentinelSet } from './redis-sentinel.ts';
 export { natsServerBinary, natsUserInfo, startNats, startNatsNode, type NatsAuth, type NatsServer } from './nats.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it, type TestContext } from 'node:test';
-import { startPostgres, type PostgresServer } from '@hearth/harness';
+import { describe, it, type TestContext } from 'node:test';
+import { postgresPerFile } from '@hearth/harness';
 import {
   createBus,
   createLogger,
@@ -25,14 +25,7 @@ import { startMessaging, type Messaging } from './messaging.ts';
  * was checked against changed. The SQLite store has no such path; messaging.test.ts covers it.
  */
 
-let server: PostgresServer;
-let databases = 0;
-before(async () => {
-  server = await startPostgres();
-});
-after(async () => {
-  await server.stop();
-});
+const newDatabase = postgresPerFile('messaging');
 
 interface World {
   readonly store: Store;
@@ -45,7 +38,7 @@ interface World {
 }
 
 async function openWorld(t: TestContext): Promise<World> {
-  const store = await createStore({ type: 'postgres', url: await server.createDatabase(`messaging${databases++}`), poolSize: 8 });
+  const store = await createStore({ type: 'postgres', url: await newDatabase(), poolSize: 8 });
   const bus = await createBus({ type: 'local', replayLimit: 10_000 });
   const published: RoomEvent[] = [];
   bus.subscribeRoomEvents((event) => published.push(event));

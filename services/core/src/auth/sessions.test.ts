@@ -27,20 +27,21 @@ describe('slidingExpiry', () => {
   it('never past the maximum age, however recent the use', () => assert.equal(slidingExpiry(created, t0 + 9 * hour, policy), t0 + 10 * hour));
 });
 
+const minute = 60_000;
+const policy = { idleTimeoutMs: 30 * minute, maxAgeMs: 120 * minute };
+
+/** A store with Ada in it, and the session service on a clock the test moves; with `cache`, the service keeps sessions in it. */
+async function world(cache: SessionCache | null = null) {
+  const store = await StoreSqlite.open(':memory:');
+  const user = await store.transaction((tx) =>
+    tx.insertUser({ id: newId(), name: 'Ada', email: 'ada@example.com', role: 'member', passwordHash: null, createdAt: new Date().toISOString() }),
+  );
+  let clock = Date.parse('2026-01-01T00:00:00.000Z');
+  const sessions = createSessionService(store, policy, () => clock, cache);
+  return { store, user, sessions, advance: (ms: number) => (clock += ms) };
+}
+
 describe('createSessionService', () => {
-  const minute = 60_000;
-  const policy = { idleTimeoutMs: 30 * minute, maxAgeMs: 120 * minute };
-
-  async function world() {
-    const store = await StoreSqlite.open(':memory:');
-    const user = await store.transaction((tx) =>
-      tx.insertUser({ id: newId(), name: 'Ada', email: 'ada@example.com', role: 'member', passwordHash: null, createdAt: new Date().toISOString() }),
-    );
-    let clock = Date.parse('2026-01-01T00:00:00.000Z');
-    const sessions = createSessionService(store, policy, () => clock);
-    return { store, user, sessions, advance: (ms: number) => (clock += ms) };
-  }
-
   it('ends a session left unused for the idle timeout', async () => {
     const { store, user, sessions, advance } = await world();
     const session = await sessions.create(user.id, { userAgent: 'test', ip: '127.0.0.1' });
@@ -127,23 +128,14 @@ describe('SessionCache', () => {
 });
 
 describe('createSessionService with a cache', () => {
-  const minute = 60_000;
-  const policy = { idleTimeoutMs: 30 * minute, maxAgeMs: 120 * minute };
-
-  async function world() {
-    const store = await StoreSqlite.open(':memory:');
-    const user = await store.transaction((tx) =>
-      tx.insertUser({ id: newId(), name: 'Ada', email: 'ada@example.com', role: 'member', passwordHash: null, createdAt: new Date().toISOString() }),
-    );
-    let clock = Date.parse('2026-01-01T00:00:00.000Z');
+  async function cachedWorld() {
     const cache = new SessionCache(5_000, 100);
-    const sessions = createSessionService(store, policy, () => clock, cache);
     const reads = async (work: () => Promise<unknown>) => (await countStatements(work)).statements.filter((sql) => sql.includes('sessions')).length;
-    return { store, user, cache, sessions, reads, advance: (ms: number) => (clock += ms) };
+    return { ...(await world(cache)), cache, reads };
   }
 
   it('reads a session once while it is fresh, and again after', async () => {
-    const { store, user, sessions, reads, advance } = await world();
+    const { store, user, sessions, reads, advance } = await cachedWorld();
     const session = await sessions.create(user.id, { userAgent: 'test', ip: '127.0.0.1' });
     assert.equal(await reads(() => sessions.resolve(session.id)), 1);
     advance(4_000);
@@ -154,7 +146,7 @@ describe('createSessionService with a cache', () => {
   });
 
   it('what it revokes itself ends at once; what a signal says ends at once; a change nobody signalled shows within freshMs', async () => {
-    const { store, user, cache, sessions, advance } = await world();
+    const { store, user, cache, sessions, advance } = await cachedWorld();
     const first = await sessions.create(user.id, { userAgent: 'test', ip: '127.0.0.1' });
     const second = await sessions.create(user.id, { userAgent: 'test', ip: '127.0.0.1' });
     for (const s of [first, second]) assert.ok((await sessions.resolve(s.id)) !== null);
@@ -173,7 +165,7 @@ describe('createSessionService with a cache', () => {
   });
 
   it('a touch updates the cached expiry, so a busy session is touched once a minute, not on each request', async () => {
-    const { store, user, sessions, advance } = await world();
+    const { store, user, sessions, advance } = await cachedWorld();
     const session = await sessions.create(user.id, { userAgent: 'test', ip: '127.0.0.1' });
     advance(61_000);
     const touches = async () => (await countStatements(() => sessions.resolve(session.id))).statements.filter((sql) => sql.includes('UPDATE sessions')).length;

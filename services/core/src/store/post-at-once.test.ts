@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startPostgres, type PostgresServer } from '@hearth/harness';
+import { describe, it } from 'node:test';
+import { postgresPerFile } from '@hearth/harness';
 import { roomEvent } from '../domain/events.ts';
 import type { Room, User } from '../domain/types.ts';
 import { newId } from '../ids.ts';
 import { countStatements } from './statement-count.ts';
 import type { PostDraft, Store } from './store.ts';
 import { StorePostgres } from './store-postgres.ts';
-import { postInTx } from './store-test-support.ts';
+import { addAuthorAndRoom, postInTx } from './store-test-support.ts';
 
 /**
  * StorePostgres.postAtOnce, the post in one round trip (hearth_post): it must write exactly what
@@ -17,14 +17,7 @@ import { postInTx } from './store-test-support.ts';
 const AT = '2025-01-01T00:00:00.000Z';
 const TRACE = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
-let server: PostgresServer;
-let databases = 0;
-before(async () => {
-  server = await startPostgres();
-});
-after(async () => {
-  await server.stop();
-});
+const newDatabase = postgresPerFile('at_once');
 
 interface World {
   readonly store: StorePostgres;
@@ -34,17 +27,9 @@ interface World {
 }
 
 async function withWorld(use: (w: World) => Promise<void>): Promise<void> {
-  const store = await StorePostgres.open(await server.createDatabase(`at_once${databases++}`), 8);
+  const store = await StorePostgres.open(await newDatabase(), 8);
   try {
-    const world = await store.transaction(async (tx) => {
-      const person = (name: string) => tx.insertUser({ id: newId(), name, email: null, role: 'member', passwordHash: null, createdAt: AT });
-      const ada = await person('Ada');
-      const bob = await person('Bob');
-      const room = await tx.insertRoom({ id: newId(), kind: 'open', name: 'general', createdBy: ada.id, createdAt: AT, directKey: null });
-      await tx.putMembership({ roomId: room.id, userId: ada.id, involvement: 'mentions', readSeq: 0, createdAt: AT });
-      return { ada, bob, room };
-    });
-    await use({ store, ...world });
+    await use({ store, ...(await addAuthorAndRoom(store, AT)) });
   } finally {
     await store.close();
   }

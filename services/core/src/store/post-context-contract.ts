@@ -2,22 +2,11 @@ import assert from 'node:assert/strict';
 import type { Room, User } from '../domain/types.ts';
 import { newId } from '../ids.ts';
 import type { NewMessage, Store, StoreTx } from './store.ts';
-import { postInTx } from './store-test-support.ts';
+import { addAuthorAndRoom, postInTx } from './store-test-support.ts';
 
 type StoreTest = (name: string, body: (store: Store) => Promise<void>) => void;
 
 const AT = '2025-01-01T00:00:00.000Z';
-
-async function addAuthorAndRoom(store: Store): Promise<{ ada: User; bob: User; room: Room }> {
-  return store.transaction(async (tx) => {
-    const person = (name: string) => tx.insertUser({ id: newId(), name, email: null, role: 'member', passwordHash: null, createdAt: AT });
-    const ada = await person('Ada');
-    const bob = await person('Bob');
-    const room = await tx.insertRoom({ id: newId(), kind: 'open', name: 'general', createdBy: ada.id, createdAt: AT, directKey: null });
-    await tx.putMembership({ roomId: room.id, userId: ada.id, involvement: 'mentions', readSeq: 0, createdAt: AT });
-    return { ada, bob, room };
-  });
-}
 
 function message(room: Room, author: User, clientMessageId: string): Omit<NewMessage, 'seq'> {
   return { id: newId(), roomId: room.id, authorId: author.id, clientMessageId, body: 'once', mentions: [], sound: null, createdAt: AT };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startPostgres, type PostgresServer } from '@hearth/harness';
+import { describe, it } from 'node:test';
+import { postgresPerFile } from '@hearth/harness';
 import {
   createStore,
   GATED,
@@ -118,14 +118,7 @@ function postTests(name: keyof typeof MOST_STATEMENTS, open: () => Promise<Store
   });
 }
 
-let server: PostgresServer;
-let databases = 0;
-before(async () => {
-  server = await startPostgres();
-});
-after(async () => {
-  await server.stop();
-});
+const newDatabase = postgresPerFile('posting');
 
 postTests('sqlite', () => createStore({ type: 'sqlite', path: ':memory:' }));
-postTests('postgres', async () => createStore({ type: 'postgres', url: await server.createDatabase(`posting${databases++}`), poolSize: 2 }));
+postTests('postgres', async () => createStore({ type: 'postgres', url: await newDatabase(), poolSize: 2 }));
