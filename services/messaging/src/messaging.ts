@@ -80,6 +80,7 @@ export function startMessaging(deps: MessagingDeps): Messaging {
   async function run<N extends CommandName>(name: N, payload: CommandPayloads[N], request: CommandRequest): Promise<unknown> {
     const atOnce = await postAtOnce(deps, name, payload, request);
     if (atOnce === null) return runInTransaction(name, payload, request);
+    logger.debug({ command: name, statement: 'hearth_post' }, 'command applied');
     relay.kick();
     return atOnce;
   }
