@@ -4,10 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import {
-  createBus,
   createCommandClient,
-  createLogger,
-  createMetrics,
   createStore,
   isHearthError,
   newId,
@@ -20,7 +17,8 @@ import {
   type User,
   type WebhookDelivery,
 } from '@hearth/core';
-import { startMessaging, type Messaging } from './messaging.ts';
+import type { Messaging } from './messaging.ts';
+import { startTestMessaging } from './messaging-test-support.ts';
 import { replyClientMessageId, type WebhookOptions, type WebhookPayload } from './webhooks/deliverer.ts';
 
 /**
@@ -51,21 +49,7 @@ interface World {
 
 async function openWorld(t: TestContext, webhooks: Partial<WebhookOptions> = FAST): Promise<World> {
   const store = await createStore({ type: 'sqlite', path: ':memory:' });
-  const bus = await createBus({ type: 'local', replayLimit: 10_000 });
-  const messaging = startMessaging({
-    store,
-    bus,
-    logger: createLogger('silent', 'messaging'),
-    metrics: createMetrics({ target: 'messaging', version: 'test' }),
-    limits: { messageChars: 200 },
-    publicUrl: PUBLIC_URL,
-    webhooks,
-  });
-  t.after(async () => {
-    await messaging.stop();
-    await bus.close();
-    await store.close();
-  });
+  const { messaging, bus } = await startTestMessaging(t, store, { publicUrl: PUBLIC_URL, webhooks });
   const commands = createCommandClient(bus, 5_000);
   const { account, user: admin } = await commands.send('account.setup', {
     accountName: 'Acme',

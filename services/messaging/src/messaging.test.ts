@@ -18,6 +18,7 @@ import {
   type Store,
   type User,
 } from '@hearth/core';
+import { startTestMessaging } from './messaging-test-support.ts';
 import { startMessaging, type Messaging } from './messaging.ts';
 
 /**
@@ -33,7 +34,7 @@ interface World {
   readonly bus: Bus;
   readonly messaging: Messaging;
   readonly commands: CommandClient;
-  /** Every room event the bus delivered, in delivery order (subscribed before messaging started). */
+  /** Every room event the bus delivered, in delivery order (subscribed before the first command). */
   readonly published: RoomEvent[];
   readonly signals: EphemeralSignal[];
   readonly admin: User;
@@ -45,24 +46,11 @@ interface World {
 
 async function openWorld(t: TestContext): Promise<World> {
   const store = await createStore({ type: 'sqlite', path: ':memory:' });
-  const bus = await createBus({ type: 'local', replayLimit: 10_000 });
+  const { messaging, bus } = await startTestMessaging(t, store, { messageChars: MESSAGE_CHARS });
   const published: RoomEvent[] = [];
   const signals: EphemeralSignal[] = [];
   bus.subscribeRoomEvents((event) => published.push(event));
   bus.subscribeSignals((signal) => signals.push(signal));
-  const messaging = startMessaging({
-    store,
-    bus,
-    logger: createLogger('silent', 'messaging'),
-    metrics: createMetrics({ target: 'messaging', version: 'test' }),
-    limits: { messageChars: MESSAGE_CHARS },
-    publicUrl: 'http://hearth.test',
-  });
-  t.after(async () => {
-    await messaging.stop();
-    await bus.close();
-    await store.close();
-  });
   const commands = createCommandClient(bus, 5_000);
   const { account, user: admin } = await commands.send('account.setup', {
     accountName: 'Acme',
@@ -122,20 +110,7 @@ function post(w: World, actor: User, roomId: string, text: PostText): Promise<Me
 describe('account and users', () => {
   it('account.setup creates the administrator and the "All Talk" room with room.created then membership.added', async (t) => {
     const store = await createStore({ type: 'sqlite', path: ':memory:' });
-    const bus = await createBus({ type: 'local', replayLimit: 100 });
-    const messaging = startMessaging({
-      store,
-      bus,
-      logger: createLogger('silent', 'messaging'),
-      metrics: createMetrics({ target: 'messaging', version: 'test' }),
-      limits: { messageChars: 100 },
-      publicUrl: 'http://hearth.test',
-    });
-    t.after(async () => {
-      await messaging.stop();
-      await bus.close();
-      await store.close();
-    });
+    const { bus } = await startTestMessaging(t, store, { messageChars: 100, replayLimit: 100 });
     const commands = createCommandClient(bus);
     const { account, user } = await commands.send('account.setup', {
       accountName: '  Acme  ',

@@ -2,9 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { postgresPerFile } from '@hearth/harness';
 import {
-  createBus,
-  createLogger,
-  createMetrics,
   createStore,
   OutboundAddressPolicy,
   parseNetwork,
@@ -17,7 +14,8 @@ import {
   type User,
 } from '@hearth/core';
 import { countStatements } from '@hearth/core/testing';
-import { startMessaging, type Messaging } from './messaging.ts';
+import type { Messaging } from './messaging.ts';
+import { startTestMessaging } from './messaging-test-support.ts';
 
 /**
  * message.post as messaging applies it on PostgreSQL: in one round trip (Store.postAtOnce) when
@@ -39,24 +37,11 @@ interface World {
 
 async function openWorld(t: TestContext): Promise<World> {
   const store = await createStore({ type: 'postgres', url: await newDatabase(), poolSize: 8 });
-  const bus = await createBus({ type: 'local', replayLimit: 10_000 });
+  // A webhook queued here goes to a closed port on loopback, slowly: it is only counted.
+  const webhooks = { addressPolicy: new OutboundAddressPolicy([parseNetwork('127.0.0.0/8')]), pollMs: 60_000 };
+  const { messaging, bus } = await startTestMessaging(t, store, { webhooks });
   const published: RoomEvent[] = [];
   bus.subscribeRoomEvents((event) => published.push(event));
-  const messaging = startMessaging({
-    store,
-    bus,
-    logger: createLogger('silent', 'messaging'),
-    metrics: createMetrics({ target: 'messaging', version: 'test' }),
-    limits: { messageChars: 200 },
-    publicUrl: 'http://hearth.test',
-    // A webhook queued here goes to a closed port on loopback, slowly: it is only counted.
-    webhooks: { addressPolicy: new OutboundAddressPolicy([parseNetwork('127.0.0.0/8')]), pollMs: 60_000 },
-  });
-  t.after(async () => {
-    await messaging.stop();
-    await bus.close();
-    await store.close();
-  });
   async function send<N extends CommandName>(name: N, payload: CommandPayloads[N]): Promise<CommandResults[N]> {
     const reply = await messaging.apply({ name, payload });
     if (!reply.ok) throw Object.assign(new Error(reply.error.message), { code: reply.error.code, field: reply.error.field });
