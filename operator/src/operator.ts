@@ -9,6 +9,7 @@ import {
   createKubeHttp,
   createMergedInformer,
   createMetricsRegistry,
+  createOwnWrites,
   createRequestRecorder,
   objectKey,
   ownerKeys,
@@ -30,7 +31,7 @@ import { createGroupDiscovery, createMonitoringDiscovery } from './reconcile/dis
 import { createEventRecorder, type EventRecorder } from './reconcile/events.ts';
 import { createHearthReconciler } from './reconcile/reconcile-hearth.ts';
 import { resourceOf, watchedKinds, type OwnedKindName } from './reconcile/kinds.ts';
-import { createKubeClient, type KubeClient } from './reconcile/kube-client.ts';
+import { createKubeClient, tellingOwnWrites, type KubeClient } from './reconcile/kube-client.ts';
 import { createArchiveControllers, type BackupControllerOptions, type InformerFactory } from './backup/backup-controller.ts';
 import { createMetadataHttp, createSecretReferenceIndex, secretWatchFieldSelector } from './secret-watch.ts';
 
@@ -126,8 +127,10 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
   });
   const secretReferences = createSecretReferenceIndex(primary);
   const recorder = createEventRecorder(client, { instance: config.leaderElection.enabled ? config.leaderElection.identity : 'hearth-operator', log });
+  // The watch events of the reconcile's own applies do not queue its Hearth again.
+  const ownWrites = createOwnWrites();
   const reconcile = createHearthReconciler({
-    client,
+    client: tellingOwnWrites(client, ownWrites),
     tierContext: { image: config.image, version: config.version, backendImages: config.backendImages, maxReplicas: config.maxReplicas, cloudNativePG: false },
     random: (count) => randomBytes(count),
     now: () => new Date(),
@@ -157,6 +160,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     owned: [...[...owned.values()].map((informer) => ({ informer, keysOf: hearthKeysOf })), { informer: secretMetadata, keysOf: secretReferences.keysOf }],
     // The status is the operator's own to write: writing it is no reason to reconcile again.
     primaryChanged: specChanged,
+    ownWrites,
     reconcile,
     workers: config.workers,
     resyncPeriodMs: config.resyncMs,

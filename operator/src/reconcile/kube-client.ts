@@ -3,7 +3,16 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { applyKubeConnection, KubeApiError, parseJson, readText, recordResponse, type KubeObject, type RequestRecorder } from '@hearth/kube-runtime';
+import {
+  applyKubeConnection,
+  KubeApiError,
+  parseJson,
+  readText,
+  recordResponse,
+  type KubeObject,
+  type OwnWrites,
+  type RequestRecorder,
+} from '@hearth/kube-runtime';
 
 export const fieldManager = 'hearth-operator';
 
@@ -130,5 +139,29 @@ export function createKubeClient(kubeConfig: KubeConfig, { timeoutMs = 30_000, r
       return sent.status >= 200 && sent.status < 300 ? sent.text : undefined;
     },
     requests: () => ({ ...counts }),
+  };
+}
+
+/**
+ * The client with each apply and merge patch told to `writes` (kube-runtime's OwnWrites), so the
+ * controller can tell their watch events from others' changes. A dry run writes nothing.
+ */
+export function tellingOwnWrites(client: KubeClient, writes: OwnWrites): KubeClient {
+  const told = async (path: string, write: () => Promise<KubeObject>): Promise<KubeObject> => {
+    const pending = writes.begin(path);
+    try {
+      const answer = await write();
+      pending.end(answer);
+      return answer;
+    } catch (error) {
+      pending.end(undefined);
+      throw error;
+    }
+  };
+  return {
+    ...client,
+    apply: (path, object, options = {}) =>
+      options.dryRun === true ? client.apply(path, object, options) : told(path, () => client.apply(path, object, options)),
+    mergePatch: (path, patch) => told(path, () => client.mergePatch(path, patch)),
   };
 }

@@ -5,6 +5,7 @@ import type { Informer } from './informer.ts';
 import { objectKey, ownerKeys, type KubeObject, type OwnerKind } from './kube-object.ts';
 import { createLeaderElector, type LeaderElector, type LeaderElectorOptions } from './leader-election.ts';
 import { createMetricsRegistry, type MetricsRegistry } from './metrics.ts';
+import { objectPath, type OwnWrites } from './own-writes.ts';
 import { createWorkQueue, type ReconcileResult, type WorkQueue } from './work-queue.ts';
 
 /**
@@ -44,6 +45,11 @@ export interface ControllerOptions {
    * write does not queue the object for another reconcile.
    */
   readonly primaryChanged?: (previous: KubeObject, object: KubeObject) => boolean;
+  /**
+   * The reconcile's writes (its client calls `begin` around each): an owned object's event that is
+   * only the echo of one of them does not queue its owners again.
+   */
+  readonly ownWrites?: OwnWrites;
   readonly reconcile: Reconcile;
   readonly workers?: number;
   readonly backoff?: Partial<BackoffPolicy>;
@@ -156,17 +162,21 @@ function enqueueOnChanges(options: ControllerOptions, enqueue: (key: string) => 
   for (const owned of options.owned ?? []) {
     const keysOf = ownerKeysOf(owned);
     if (keysOf === undefined) throw new Error(`controller ${options.name}: an owned kind needs \`owner\` or \`keysOf\``);
-    const enqueueOwners = (object: KubeObject): void => {
-      for (const key of keysOf(object)) enqueue(key);
+    const enqueueOwners = (object: KubeObject, previous?: KubeObject): void => {
+      // An owner reference can change: the old owner must hear of it as well as the new one.
+      for (const key of previous === undefined ? keysOf(object) : new Set([...keysOf(previous), ...keysOf(object)])) enqueue(key);
     };
-    // An owner reference can change: the old owner must hear of it as well as the new one.
+    const ownWrites = options.ownWrites;
+    const sifted =
+      ownWrites === undefined
+        ? enqueueOwners
+        : (object: KubeObject, previous?: KubeObject): void => {
+            ownWrites.sift(objectPath(owned.informer.resource, object), object, () => enqueueOwners(object, previous));
+          };
     owned.informer.addHandlers({
-      onAdd: enqueueOwners,
-      onUpdate: (previous, object) => {
-        enqueueOwners(previous);
-        enqueueOwners(object);
-      },
-      onDelete: enqueueOwners,
+      onAdd: (object) => sifted(object),
+      onUpdate: (previous, object) => sifted(object, previous),
+      onDelete: (object) => enqueueOwners(object),
     });
   }
 }

@@ -20,6 +20,7 @@ export {
   type InformerStats,
   type ResourceRef,
 } from './informer.ts';
+export { createOwnWrites, objectPath, type OwnWrites } from './own-writes.ts';
 export { createMergedInformer, type MergedInformer } from './merged-informer.ts';
 export {
   createWorkQueue,
