@@ -43,11 +43,13 @@ const SECONDS = Number(process.env['BENCH_FANOUT_SECONDS'] ?? 25);
  * 2-core machine delivers (200,000 frames/s): deliveries per second at saturation, for a
  * shorter time, since the backlog only grows.
  */
-const SCENARIOS = [
+const ALL_SCENARIOS = [
   { name: 'A', clients: 2_000, rate: 50, seconds: SECONDS },
   { name: 'B', clients: 10_000, rate: 10, seconds: SECONDS },
   { name: 'S', clients: 2_000, rate: 100, seconds: Math.min(SECONDS, 10) },
 ] as const;
+/** BENCH_FANOUT_SCENARIOS (`B`, `A,S`) measures some of them, for a look at one figure; summary.json needs all three. */
+const SCENARIOS = ALL_SCENARIOS.filter((s) => (process.env['BENCH_FANOUT_SCENARIOS'] ?? 'A,B,S').split(',').includes(s.name));
 /** Fraction of the clients (a quick look: BENCH_FANOUT_SCALE=0.1). */
 const SCALE = Number(process.env['BENCH_FANOUT_SCALE'] ?? 1);
 const CLIENT_PROCESSES = Number(process.env['BENCH_FANOUT_CLIENT_PROCESSES'] ?? 2);
@@ -1279,7 +1281,7 @@ async function runRound(setup: HearthSetup, load: FanoutLoad, probes: LoopProbes
   return { hearth, floor, centrifugo, ratios: ratiosOf(hearth, floor, centrifugo) };
 }
 
-async function runScenario(setup: HearthSetup, scenario: (typeof SCENARIOS)[number], probes: LoopProbes, first: boolean): Promise<ScenarioResult> {
+async function runScenario(setup: HearthSetup, scenario: (typeof ALL_SCENARIOS)[number], probes: LoopProbes, first: boolean): Promise<ScenarioResult> {
   const clients = Math.max(10, Math.round(scenario.clients * SCALE));
   const load = { clients, rate: scenario.rate, seconds: scenario.seconds };
   const rounds: Round[] = [];

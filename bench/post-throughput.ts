@@ -30,7 +30,8 @@ import { backendProcesses, CpuMeter, LoopProbes, printColumns, type CpuUsage, ty
 
 const POSTERS = Number(process.env['BENCH_POSTERS'] ?? 32);
 const SECONDS = Number(process.env['BENCH_POST_SECONDS'] ?? 15);
-const WARM_SECONDS = 3;
+/** Posting before each measured run (BENCH_POST_WARM_SECONDS; make bench-quick takes less). */
+const WARM_SECONDS = Number(process.env['BENCH_POST_WARM_SECONDS'] ?? 3);
 const POSTING_USERS = 8;
 const MANY_ROOMS = 8;
 const FILLER = 'the quick brown fox jumps over the lazy dog while the team chats along';

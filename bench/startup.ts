@@ -9,7 +9,8 @@ import { median, printTable, round, rssKiB, sleep, writeResults, type Row } from
  * with 1,000 idle WebSocket connections.
  */
 
-const RUNS = 5;
+/** Starts measured (BENCH_STARTUP_RUNS; make bench-quick takes fewer). */
+const RUNS = Number(process.env['BENCH_STARTUP_RUNS'] ?? 5);
 const CONNECTIONS = 1_000;
 const USERS = 10;
 const WAVE = 100;

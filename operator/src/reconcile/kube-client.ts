@@ -28,8 +28,8 @@ export interface KubeClient {
   /** The object, or undefined when it does not exist. */
   get(path: string): Promise<KubeObject | undefined>;
   list(path: string, labelSelector?: string): Promise<KubeObject[]>;
-  /** Creates; false when it already exists. */
-  create(path: string, object: unknown): Promise<boolean>;
+  /** Creates at the collection `path`: the object as created, or undefined when one of that name exists. */
+  create(path: string, object: unknown): Promise<KubeObject | undefined>;
   /** Server-side apply under our one field manager, taking over fields others changed. */
   apply(path: string, object: unknown, options?: { dryRun?: boolean }): Promise<KubeObject>;
   mergePatch(path: string, patch: unknown): Promise<KubeObject>;
@@ -109,9 +109,8 @@ export function createKubeClient(kubeConfig: KubeConfig, { timeoutMs = 30_000, r
     },
     async create(path, object) {
       const sent = await send({ method: 'POST', path, query: { fieldManager }, body: object });
-      if (sent.status === 409) return false;
-      ok(sent, `POST ${path}`);
-      return true;
+      if (sent.status === 409) return undefined;
+      return ok(sent, `POST ${path}`);
     },
     async apply(path, object, options = {}) {
       const query: Record<string, string> = { fieldManager, force: 'true' };
@@ -143,11 +142,11 @@ export function createKubeClient(kubeConfig: KubeConfig, { timeoutMs = 30_000, r
 }
 
 /**
- * The client with each apply and merge patch told to `writes` (kube-runtime's OwnWrites), so the
- * controller can tell their watch events from others' changes. A dry run writes nothing.
+ * The client with each create, apply and merge patch told to `writes` (kube-runtime's OwnWrites), so
+ * the controller can tell their watch events from others' changes. A dry run writes nothing.
  */
 export function tellingOwnWrites(client: KubeClient, writes: OwnWrites): KubeClient {
-  const told = async (path: string, write: () => Promise<KubeObject>): Promise<KubeObject> => {
+  const told = async <T extends KubeObject | undefined>(path: string, write: () => Promise<T>): Promise<T> => {
     const pending = writes.begin(path);
     try {
       const answer = await write();
@@ -160,8 +159,13 @@ export function tellingOwnWrites(client: KubeClient, writes: OwnWrites): KubeCli
   };
   return {
     ...client,
+    create: (path, object) => told(`${path}/${encodeURIComponent(nameOf(object))}`, () => client.create(path, object)),
     apply: (path, object, options = {}) =>
       options.dryRun === true ? client.apply(path, object, options) : told(path, () => client.apply(path, object, options)),
     mergePatch: (path, patch) => told(path, () => client.mergePatch(path, patch)),
   };
+}
+
+function nameOf(object: unknown): string {
+  return (object as KubeObject).metadata?.name ?? '';
 }

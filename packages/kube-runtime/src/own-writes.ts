@@ -10,8 +10,9 @@ import type { KubeObject } from './kube-object.ts';
  * The event often arrives before that answer, so while a write to an object is in flight its
  * events are held, and decided when the answer comes: the echo is dropped, any other event (a
  * change by someone else meanwhile) passes on, and every held event passes on when the write
- * fails. An answer whose event has not come yet is remembered until it does, or until the next
- * write to the object (a write that changed nothing causes no event).
+ * fails. An answer is remembered for `rememberMs` (one minute) or until the next write to the
+ * object, since its event may come later and more than once (two informers of one kind, Secrets
+ * and their metadata), or never (a write that changed nothing causes no event).
  */
 export interface OwnWrites {
   /** Before sending a write to the object at `path` (an object's path, not a collection's); call `end` with the answer (undefined when it failed). */
@@ -26,20 +27,35 @@ interface Pending {
   answered: Set<string>;
 }
 
-export function createOwnWrites(): OwnWrites {
+export interface OwnWritesOptions {
+  readonly rememberMs?: number;
+  readonly now?: () => number;
+}
+
+export function createOwnWrites({ rememberMs = 60_000, now = () => performance.now() }: OwnWritesOptions = {}): OwnWrites {
   const pending = new Map<string, Pending>();
-  const answered = new Map<string, string>();
+  /** By the time of the answer, oldest first (an entry is moved to the end when set again). */
+  const answered = new Map<string, { readonly resourceVersion: string; readonly at: number }>();
+  const forgetOld = (): void => {
+    for (const [path, { at }] of answered) {
+      if (now() - at < rememberMs) return;
+      answered.delete(path);
+    }
+  };
+  const remember = (path: string, resourceVersion: string): void => {
+    answered.delete(path);
+    answered.set(path, { resourceVersion, at: now() });
+    forgetOld();
+  };
 
   const settle = (path: string, entry: Pending): void => {
     pending.delete(path);
-    let echoed = false;
     for (const event of entry.held) {
-      if (event.resourceVersion !== undefined && entry.answered.has(event.resourceVersion)) echoed = true;
-      else event.pass();
+      if (event.resourceVersion === undefined || !entry.answered.has(event.resourceVersion)) event.pass();
     }
-    // The answer whose event is still to come is the latest one (a later write is answered with a later version).
+    // Its event may still come (again): the latest answer is the object's version now.
     const latest = [...entry.answered].at(-1);
-    if (!echoed && latest !== undefined) answered.set(path, latest);
+    if (latest !== undefined) remember(path, latest);
   };
 
   return {
@@ -68,11 +84,8 @@ export function createOwnWrites(): OwnWrites {
         entry.held.push({ resourceVersion, pass });
         return;
       }
-      if (resourceVersion !== undefined && answered.get(path) === resourceVersion) {
-        answered.delete(path);
-        return;
-      }
-      pass();
+      forgetOld();
+      if (resourceVersion === undefined || answered.get(path)?.resourceVersion !== resourceVersion) pass();
     },
   };
 }
