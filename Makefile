@@ -142,7 +142,7 @@ bench: deps web test-deps centrifugo-bin
 bench-quick: deps web test-deps centrifugo-bin
 	BENCH_RESULTS_DIR=$(CURDIR)/bench/results/quick BENCH_REPEATS=1 BENCH_STARTUP_RUNS=3 \
 	  BENCH_FANOUT_SCALE=0.05 BENCH_FANOUT_SECONDS=2 BENCH_FANOUT_WARM_SECONDS=0.5 BENCH_FANOUT_SETTLE_MS=500 \
-	  BENCH_POST_SECONDS=2 BENCH_POST_WARM_SECONDS=1 BENCH_OPERATOR_HEARTHS=10 BENCH_OPERATOR_AT_SCALE=0 BENCH_QUIET_LOAD=2 $(NODE) bench/quick.ts
+	  BENCH_POST_SECONDS=2 BENCH_POST_WARM_SECONDS=1 BENCH_OPERATOR_HEARTHS=10 BENCH_OPERATOR_AT_SCALE=0 BENCH_QUIET_LOAD=3 $(NODE) bench/quick.ts
 
 # The hearth image from the Dockerfile with buildah, over a base made with debootstrap (no Docker
 # engine, no registry to pull from), then started to check /readyz and its non-root user (root only;
