@@ -62,10 +62,7 @@ async function observe(ctx: ReconcileContext, hearth: Hearth, secret: GeneratedS
   const live = await liveObjects(ctx, 'Secret', namespace, instanceLabels(hearthName(hearth)));
   const wanted = wantedRequest(hearth, secret, live);
   const cachedJobs = await rotationJobs(hearth, liveObjects(ctx, 'Job', namespace, instanceLabels(hearthName(hearth))));
-  // The cache says nothing is asked or under way: no Secret's data to read, so a steady Hearth costs
-  // no request. Credentials it does not show may have been deleted for a replacement: looked at.
-  const names = new Set(live.map((object) => object.metadata?.name));
-  if (wanted === undefined && cachedJobs.length === 0 && !names.has(pendingName) && names.has(secret.name)) return undefined;
+  if (wanted === undefined && cachedJobs.length === 0 && nothingUnderWay(hearth, secret, live, pendingName)) return undefined;
   // From the API server: just after a restart the cache may not show the Job yet, and a step
   // decided without it could leave deleted credentials reported lost.
   const jobs = await rotationJobs(hearth, ctx.client.list(pathOf('Job', namespace), toSelector(instanceLabels(hearthName(hearth)))));
@@ -78,6 +75,16 @@ async function observe(ctx: ReconcileContext, hearth: Hearth, secret: GeneratedS
     pending: observedSecret(pending),
     jobs: await Promise.all(jobs.map((job) => observeJob(ctx, namespace, job))),
   };
+}
+
+/**
+ * The cache says nothing is asked or under way: no Secret's data to read, so a steady Hearth costs
+ * no request. Credentials it does not show may have been deleted for a replacement: looked at,
+ * unless the Hearth was never reconciled (no status yet), so has had no password to replace.
+ */
+function nothingUnderWay(hearth: Hearth, secret: GeneratedSecret, live: readonly KubeObject[], pendingName: string): boolean {
+  const names = new Set(live.map((object) => object.metadata?.name));
+  return !names.has(pendingName) && (names.has(secret.name) || hearth.status?.observedGeneration === undefined);
 }
 
 /** The rotation Jobs among `objects` that the Hearth owns. */

@@ -4,6 +4,7 @@ import { selectorLabels, singleSecrets, type GeneratedSecret } from '../tiers/in
 import { pathOf } from './kinds.ts';
 import { startReconcileTestbed, type ReconcileTestbed } from './reconcile-test-support.ts';
 import { ensureGeneratedSecrets, lostSecretsProblem, type LostSecret } from './secrets.ts';
+import { ensurePostgresPasswordRotation } from './secrets-rotation-postgres.ts';
 
 describe('lostSecretsProblem', () => {
   const cases: { name: string; lost: LostSecret[]; says: RegExp[] }[] = [
@@ -53,6 +54,19 @@ describe('ensureGeneratedSecrets on a real kube-apiserver', () => {
     const stored = await bed.client.get(pathOf('Secret', bed.namespace, secrets[0]?.name ?? ''));
     assert.equal((stored as { immutable?: boolean } | undefined)?.immutable, true);
     assert.deepEqual(await ensureGeneratedSecrets(bed.context(), hearth, secrets), { created: [], lost: [], made: new Map() });
+  });
+
+  it('a new Hearth has no PostgreSQL password to replace: its first reconcile asks nothing about one; a reconciled Hearth without its Secret is looked at', async () => {
+    const hearth = await bed.createHearth('newcomer', 'single.yaml');
+    // An informer cache that has nothing of this Hearth yet, as the operator's has on its first reconcile.
+    const ctx = { ...bed.context(), cached: () => ({ ofInstance: () => [], get: () => undefined }) };
+    const requests = (): number => Object.values(bed.client.requests()).reduce((sum, count) => sum + count, 0);
+    const before = requests();
+    assert.deepEqual(await ensurePostgresPasswordRotation(ctx, hearth, singleSecrets(hearth)), new Map());
+    assert.equal(requests(), before, 'no LIST of Jobs, no GET of the credentials or of a pending password');
+    const reconciled = { ...hearth, status: { observedGeneration: 1 } } as typeof hearth;
+    await ensurePostgresPasswordRotation(ctx, reconciled, singleSecrets(reconciled));
+    assert.equal(requests(), before + 3, 'its credentials may have been deleted for a replacement: the Jobs and both Secrets asked for');
   });
 
   it('leaves a Secret restored by hand without our labels as it is', async () => {

@@ -2,7 +2,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren, TargetedKeyboardEvent, TargetedSubmitEvent } from 'preact';
 import type { Boost, Message } from '../api-types.ts';
 import type { Chat } from '../chat.ts';
-import { plainBody, segmentBody } from '../mentions.ts';
+import { plainBody } from '../mentions.ts';
+import { RichText } from './rich-text.tsx';
 import type { PendingMessage } from '../room-state.ts';
 
 const BOOST_MAX_CHARS = 16;
@@ -11,7 +12,7 @@ export function formatTime(iso: string): string {
   return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
 
-/** The body as text nodes and mention chips; user text never goes through innerHTML. */
+/** The body as its Markdown subset and mention chips; user text never goes through innerHTML (RichText). */
 export function MessageBody(props: {
   readonly body: string;
   readonly sound: string | null;
@@ -26,16 +27,8 @@ export function MessageBody(props: {
     );
   }
   return (
-    <div class="body" data-testid="message-body">
-      {segmentBody(props.body, props.nameOf).map((segment, i) =>
-        segment.kind === 'text' ? (
-          segment.text
-        ) : (
-          <span key={i} class={segment.userId === props.meId ? 'mention me' : 'mention'} data-testid="mention" data-user-id={segment.userId}>
-            @{segment.name}
-          </span>
-        ),
-      )}
+    <div class="body rich" data-testid="message-body">
+      <RichText body={props.body} nameOf={props.nameOf} meId={props.meId} />
     </div>
   );
 }
