@@ -6,7 +6,7 @@ import { startBrowserSuite, type BrowserSuite } from './browser-suite.ts';
 import { eventually, messageWithBody } from './browser-pages.ts';
 
 /**
- * A body's Markdown subset rendered in Chromium, and 118 payloads of an XSS corpus (after the OWASP
+ * How a message looks in Chromium: its author's avatar, its body's Markdown subset, and 118 payloads of an XSS corpus (after the OWASP
  * filter-evasion cheat sheet and PortSwigger's, plus Markdown link and image vectors) posted as
  * messages: none may run. A hook on `window` counts every alert, confirm, prompt and print; every
  * element of every body gets the events inline handlers wait for; and the bodies may hold only
@@ -15,6 +15,12 @@ import { eventually, messageWithBody } from './browser-pages.ts';
 
 const PAYLOADS = JSON.parse(readFileSync(new URL('./fixtures/xss-payloads.json', import.meta.url), 'utf8')) as string[];
 const ALLOWED = new Set(['P', 'BR', 'STRONG', 'EM', 'CODE', 'PRE', 'BLOCKQUOTE', 'UL', 'OL', 'LI', 'A', 'SPAN']);
+
+/** Counts the notes the page's Web Audio starts, before any script of the page runs. */
+const COUNT_NOTES = `
+  window.__notes = 0;
+  const start = OscillatorNode.prototype.start;
+  OscillatorNode.prototype.start = function (...args) { window.__notes += 1; return start.apply(this, args); };`;
 
 /** Before any script of the page (in-page code as text: the e2e suites compile without the DOM's types): whatever calls these is recorded instead of shown. */
 const HOOK_DIALOGS = `
@@ -42,7 +48,7 @@ const INSPECT_BODIES = (allowed: readonly string[]): string => `(() => {
   return problems;
 })()`;
 
-describe('rich text in a browser', { timeout: 180_000 }, () => {
+describe('a message in a browser: avatar and rich text', { timeout: 180_000 }, () => {
   let suite: BrowserSuite;
   let page: Page;
   const sent = (n: number): string => `rt-${Date.now().toString(36)}-${n}`;
@@ -52,6 +58,7 @@ describe('rich text in a browser', { timeout: 180_000 }, () => {
     const context = await suite.pages.contextWithSession(suite.members[0]!);
     page = await suite.pages.newPage(context, 'reader');
     await page.addInitScript(HOOK_DIALOGS);
+    await page.addInitScript(COUNT_NOTES);
     await page.goto(`${suite.hearth.url}/rooms/${encodeURIComponent(suite.allTalkId)}`);
     await page.getByTestId('composer').waitFor();
   });
@@ -73,6 +80,44 @@ describe('rich text in a browser', { timeout: 180_000 }, () => {
     assert.equal(await link.getAttribute('href'), 'https://example.com/docs');
     assert.equal(await link.getAttribute('target'), '_blank');
     assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+  });
+
+  it("shows the author's initials on the colour their id decides, the same for each of their messages", async () => {
+    const author = suite.admin;
+    await author.post(suite.allTalkId, 'first of two', sent(1000));
+    await author.post(suite.allTalkId, 'second of two', sent(1001));
+    const avatars = [messageWithBody(page, 'first of two'), messageWithBody(page, 'second of two')].map((message) => message.getByTestId('avatar'));
+    await avatars[1]!.waitFor();
+    const name = (await messageWithBody(page, 'first of two').getByTestId('message-author').textContent()) ?? '';
+    const initials = name
+      .trim()
+      .split(/\s+/)
+      .map((word) => word[0]!.toUpperCase());
+    assert.equal(await avatars[0]!.textContent(), initials.length > 1 ? initials[0]! + initials.at(-1)! : initials[0]);
+    const colour = (avatar: (typeof avatars)[number]): Promise<string | null> => avatar.getAttribute('style');
+    assert.equal(await colour(avatars[0]!), await colour(avatars[1]!));
+    assert.match((await colour(avatars[0]!)) ?? '', /background: (hsl|rgb)\(/, 'a colour of its own');
+  });
+
+  it('plays a /play sound in the room on screen, and none once sounds are muted, which a reload keeps', async () => {
+    const notes = (): Promise<number> => page.evaluate<number>('window.__notes');
+    const toggle = page.getByTestId('sounds-toggle');
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+    const before = await notes();
+    await suite.admin.post(suite.allTalkId, '/play tada', sent(2000));
+    await eventually('notes of tada started', async () => (await notes()) > before, true);
+
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+    await page.reload();
+    await page.getByTestId('composer').waitFor();
+    assert.equal(await page.getByTestId('sounds-toggle').getAttribute('aria-pressed'), 'true', 'muted after a reload');
+    await suite.admin.post(suite.allTalkId, '/play rimshot', sent(2001));
+    await page.getByText('played rimshot').waitFor();
+    await page.waitForTimeout(300);
+    assert.equal(await notes(), 0, 'nothing played in the reloaded page');
+    await page.getByTestId('sounds-toggle').click();
+    assert.equal(await page.getByTestId('sounds-toggle').getAttribute('aria-pressed'), 'false');
   });
 
   it(`runs none of ${PAYLOADS.length} XSS payloads, and shows each as text or the subset's elements`, async () => {

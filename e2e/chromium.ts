@@ -14,6 +14,8 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  // A person has clicked and typed in the page before a /play arrives; a test page has not.
+  '--autoplay-policy=no-user-gesture-required',
 ];
 export const UI_TIMEOUT_MS = 10_000;
 

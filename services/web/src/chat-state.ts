@@ -1,5 +1,7 @@
 import type { RoomForMember, User } from './api-types.ts';
 import type { ConnectionStatus } from './connection.ts';
+import type { Alert } from './notifications.ts';
+import type { DesktopPermission } from './notifier.ts';
 import type { RoomView } from './room-state.ts';
 import type { Store } from './store.ts';
 
@@ -28,6 +30,12 @@ export interface ChatState {
   readonly currentRoomId: string | null;
   /** A short notice shown above the room (e.g. "you were removed from #x"). */
   readonly notice: string | null;
+  /** `/play` sounds are muted in this browser for this user (sound-player.ts). */
+  readonly soundsMuted: boolean;
+  /** New messages the person is told of in the page (notifications.ts), oldest first. */
+  readonly alerts: readonly Alert[];
+  /** Whether the browser may show notifications while the tab is hidden. */
+  readonly desktopNotifications: DesktopPermission;
 }
 
 export function initialChatState(me: User, accountName: string): ChatState {
@@ -46,6 +54,9 @@ export function initialChatState(me: User, accountName: string): ChatState {
     joinUrl: null,
     currentRoomId: null,
     notice: null,
+    soundsMuted: false,
+    alerts: [],
+    desktopNotifications: 'unsupported',
   };
 }
 

@@ -1,6 +1,7 @@
 import { api, ApiError, setUnauthenticatedHandler } from './api.ts';
-import type { ClientFrame, RoomForMember, SearchHit, ServerFrame, User } from './api-types.ts';
+import type { ClientFrame, RoomEvent, RoomForMember, SearchHit, ServerFrame, User } from './api-types.ts';
 import { createAccount } from './account.ts';
+import { createAttention } from './attention.ts';
 import { initialChatState, type ChatContext, type ChatState } from './chat-state.ts';
 import { browserConnectionDeps, createConnection, type Connection } from './connection.ts';
 import { newClientMessageId } from './ids.ts';
@@ -45,6 +46,9 @@ export interface Chat {
   typing(roomId: string): void;
   search(q: string): Promise<SearchHit[]>;
   rotateJoinCode(): Promise<void>;
+  setSoundsMuted(muted: boolean): void;
+  dismissAlert(id: string): void;
+  enableDesktopNotifications(): Promise<void>;
   userName(userId: string): string;
   roomName(room: Pick<RoomForMember, 'kind' | 'name' | 'memberIds'>): string;
 }
@@ -57,9 +61,11 @@ interface FrameTargets {
   readonly people: People;
   readonly rooms: Rooms;
   readonly messages: Messages;
+  /** A new room event, once: it may play a sound or tell the person of it (attention.ts). */
+  readonly hear: (event: RoomEvent) => void;
 }
 
-function routeFrame(frame: ServerFrame, { people, rooms, messages }: FrameTargets): void {
+function routeFrame(frame: ServerFrame, { people, rooms, messages, hear }: FrameTargets): void {
   switch (frame.type) {
     case 'ready':
       rooms.noteResumed(frame.rooms);
@@ -69,7 +75,10 @@ function routeFrame(frame: ServerFrame, { people, rooms, messages }: FrameTarget
       return;
     case 'room.event':
       // Sidebar and people effects once per event; the open room's view dedups by its own seq.
-      if (rooms.applyEvent(frame.event)) people.applyEvent(frame.event);
+      if (rooms.applyEvent(frame.event)) {
+        people.applyEvent(frame.event);
+        hear(frame.event);
+      }
       messages.applyEvent(frame.event);
       return;
     case 'typing':
@@ -98,6 +107,11 @@ function createTypingNotice(send: (frame: ClientFrame) => boolean): { typing(roo
     },
     sent: (roomId) => lastSent.delete(roomId),
   };
+}
+
+/** A body as sent: `@Name`s the person picked, or that name a member of the room, become mentions. */
+function encodeFor(state: ChatState, roomId: string, text: string, chosen: readonly Mentionable[] = []): string {
+  return encodeMentions(text.trim(), [...chosen, ...roomMembers(state, roomId)]);
 }
 
 /** Who can be mentioned in the room: its members, or everyone known while the room list loads. */
@@ -168,18 +182,15 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
     ensureUser: people.ensure,
   });
   const outbox = createOutbox({ ctx, api, ensureUser: people.ensure, newClientMessageId });
-  const connection = connectStream(ctx, messages, (frame) => routeFrame(frame, { people, rooms, messages }), signedOut);
+  const { hear, ...attention } = createAttention({ ctx, nameOf: people.nameOf, roomName: rooms.name });
+  const connection = connectStream(ctx, messages, (frame) => routeFrame(frame, { people, rooms, messages, hear }), signedOut);
   const typingNotice = createTypingNotice(connection.send);
-  const encode = (roomId: string, text: string, chosen: readonly Mentionable[] = []): string =>
-    encodeMentions(text.trim(), [...chosen, ...roomMembers(store.get(), roomId)]);
 
   function start(): void {
     setUnauthenticatedHandler(signedOut);
     document.addEventListener('visibilitychange', onVisibility);
     typingSweep = setInterval(() => people.sweepTyping(Date.now()), TYPING_SWEEP_EVERY_MS);
-    void people.refresh();
-    void rooms.refresh();
-    void account.refresh();
+    for (const part of [people, rooms, account]) void part.refresh();
     connection.start();
   }
 
@@ -207,13 +218,13 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
     showRoom: (roomId) => showRoom(ctx, { rooms, messages }, roomId),
     loadOlder: messages.loadOlder,
     send(roomId, text, chosen) {
-      const body = encode(roomId, text, chosen);
+      const body = encodeFor(store.get(), roomId, text, chosen);
       if (body === '') return;
       typingNotice.sent(roomId);
       outbox.send(roomId, body);
     },
     retry: outbox.retry,
-    edit: (messageId, roomId, text) => messages.edit(messageId, roomId, encode(roomId, text)),
+    edit: (messageId, roomId, text) => messages.edit(messageId, roomId, encodeFor(store.get(), roomId, text)),
     remove: messages.remove,
     boost: messages.boost,
     unboost: messages.unboost,
@@ -225,6 +236,7 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
     typing: typingNotice.typing,
     search: async (q) => (await api.search(q)).hits,
     rotateJoinCode: account.rotateJoinCode,
+    ...attention,
     userName: people.nameOf,
     roomName: rooms.name,
   };

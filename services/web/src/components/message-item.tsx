@@ -3,6 +3,7 @@ import type { ComponentChildren, TargetedKeyboardEvent, TargetedSubmitEvent } fr
 import type { Boost, Message } from '../api-types.ts';
 import type { Chat } from '../chat.ts';
 import { plainBody } from '../mentions.ts';
+import { Avatar } from './avatar.tsx';
 import { RichText } from './rich-text.tsx';
 import type { PendingMessage } from '../room-state.ts';
 
@@ -186,6 +187,7 @@ function MessageMeta(props: { readonly chat: Chat; readonly message: Message; re
   const { message } = props;
   return (
     <div class="meta">
+      <Avatar userId={message.authorId} name={props.chat.userName(message.authorId)} />
       <span class={props.authorOnline ? 'author online' : 'author'} data-testid="message-author">
         {props.chat.userName(message.authorId)}
       </span>
@@ -329,6 +331,7 @@ export function PendingItem(props: { readonly chat: Chat; readonly pending: Pend
       data-failed={failed ? 'true' : 'false'}
     >
       <div class="meta">
+        <Avatar userId={pending.authorId} name={chat.userName(pending.authorId)} />
         <span class="author" data-testid="message-author">
           {chat.userName(pending.authorId)}
         </span>

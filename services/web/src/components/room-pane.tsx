@@ -203,10 +203,14 @@ function RoomHeader({
   room,
   label,
   onToggleMembers,
+  soundsMuted,
+  onToggleSounds,
 }: {
   readonly room: SidebarRoom | undefined;
   readonly label: string;
   readonly onToggleMembers: () => void;
+  readonly soundsMuted: boolean;
+  readonly onToggleSounds: () => void;
 }) {
   return (
     <header class="room-header">
@@ -221,6 +225,16 @@ function RoomHeader({
           {room.memberIds.length} {room.memberIds.length === 1 ? 'member' : 'members'}
         </button>
       )}
+      <button
+        type="button"
+        class="link-button"
+        data-testid="sounds-toggle"
+        aria-pressed={soundsMuted}
+        title="/play sounds in this browser"
+        onClick={onToggleSounds}
+      >
+        {soundsMuted ? '🔇 Sounds off' : '🔊 Sounds on'}
+      </button>
     </header>
   );
 }
@@ -252,7 +266,13 @@ export function RoomPane({ chat, state, roomId }: RoomPaneProps) {
 
   return (
     <section class="room-pane" data-testid="room" data-room-id={roomId}>
-      <RoomHeader room={room} label={label} onToggleMembers={() => setShowMembers(!showMembers)} />
+      <RoomHeader
+        room={room}
+        label={label}
+        onToggleMembers={() => setShowMembers(!showMembers)}
+        soundsMuted={state.soundsMuted}
+        onToggleSounds={() => chat.setSoundsMuted(!state.soundsMuted)}
+      />
       {showMembers && room !== undefined && <MembersPanel chat={chat} state={state} room={room} />}
       <MessageList chat={chat} state={state} view={view} />
       <TypingIndicator chat={chat} state={state} roomId={roomId} />

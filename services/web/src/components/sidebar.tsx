@@ -4,6 +4,7 @@ import type { User } from '../api-types.ts';
 import type { Chat, ChatState, SidebarRoom } from '../chat.ts';
 import { copyText } from '../clipboard.ts';
 import { navigate, onLinkClick, roomPath } from '../router.ts';
+import { Alerts } from './alerts.tsx';
 import { RoomIcon } from './room-icon.tsx';
 
 interface SidebarProps {
@@ -227,6 +228,7 @@ export function Sidebar({ chat, state }: SidebarProps) {
         </p>
       )}
       <RoomList chat={chat} state={state} />
+      <Alerts chat={chat} state={state} />
       <NewRoomForm chat={chat} state={state} />
       <People chat={chat} state={state} />
       {state.joinUrl !== null && <JoinLink chat={chat} joinUrl={state.joinUrl} />}
