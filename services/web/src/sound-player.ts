@@ -19,15 +19,16 @@ const mutedKey = (userId: string): string => `hearth.sounds.muted.${userId}`;
 export function createSoundPlayer(userId: string): SoundPlayer {
   let context: AudioContext | null = null;
   const storage = safeStorage();
+  const isMuted = (): boolean => storage?.getItem(mutedKey(userId)) === 'true';
   return {
     play(name) {
       const score = SOUND_SCORES[name];
-      if (score === undefined || storage?.getItem(mutedKey(userId)) === 'true') return;
+      if (score === undefined || isMuted()) return;
       context ??= new AudioContext();
       void context.resume().catch(() => undefined);
       for (const note of score) scheduleNote(context, context.currentTime + 0.02, note);
     },
-    isMuted: () => storage?.getItem(mutedKey(userId)) === 'true',
+    isMuted,
     setMuted(muted) {
       if (muted) storage?.setItem(mutedKey(userId), 'true');
       else storage?.removeItem(mutedKey(userId));
