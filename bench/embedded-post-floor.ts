@@ -149,6 +149,7 @@ function insertPost(db: DatabaseSync, statements: Statements, post: Post): Messa
       body,
       mentions: [],
       sound: null,
+      file: null,
       createdAt,
       editedAt: null,
       deletedAt: null,

@@ -43,7 +43,7 @@ async function post(store: Store, roomId: string, authorId: string): Promise<voi
     const seq = await tx.nextSeq(roomId);
     const body = 'the quick brown fox jumps over the lazy dog while the team chats along';
     const at = new Date().toISOString();
-    const message = await tx.insertMessage({ id: newId(), roomId, seq, authorId, clientMessageId, body, mentions: [], sound: null, createdAt: at });
+    const message = await tx.insertMessage({ id: newId(), roomId, seq, authorId, clientMessageId, body, mentions: [], sound: null, file: null, createdAt: at });
     await tx.appendEvent({ type: 'message.created', message, v: EVENT_VERSION, roomId, seq, at });
     if (room !== null && membership !== null) await tx.putMembership({ ...membership, readSeq: seq });
   });

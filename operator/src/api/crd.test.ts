@@ -196,7 +196,8 @@ describe('the Hearth CRD on a real API server', () => {
         'misspelt-resource.yaml',
         'too-many-replicas.yaml',
         'oidc-http-issuer.yaml',
-        'files-not-available.yaml',
+        'files-limits-without-files.yaml',
+        'files-type-pattern.yaml',
         'search-off.yaml',
         'bots-off.yaml',
       ])

@@ -485,10 +485,28 @@ function featuresField(): JsonSchema {
     {
       search: switchField('Full-text search of messages.', true, 'spec.features.search', 'search cannot be turned off in this release'),
       bots: switchField('Bot accounts, their API tokens and webhooks.', true, 'spec.features.bots', 'bots cannot be turned off in this release'),
-      files: switchField('File uploads in messages.', false, 'spec.features.files', 'file uploads are not built yet'),
+      files: booleanField(
+        "File and image uploads in messages, within spec.files' limits. Their bytes are kept on the embedded tier's volume (files/ beside the database), and in PostgreSQL in the single and clustered tiers (so that its backups and standbys hold them). Off: uploads are refused with 403 files_disabled, and files posted before stay readable only once it is on again.",
+        false,
+      ),
     },
     { default: {} },
   );
+}
+
+/** The limits of spec.features.files; only with it on (else they would be accepted and ignored). */
+function filesField(): JsonSchema {
+  return objectField('Limits of file uploads (spec.features.files).', {
+    maxSizeMiB: integerField('The largest file a person may upload, in MiB (HEARTH_FILES_MAX_BYTES). Defaulted by Hearth: 25.', { minimum: 1, maximum: 1024 }),
+    allowedTypes: {
+      description:
+        'The types accepted (HEARTH_FILES_TYPES), as image/*, application/pdf or */*; an image is judged by its bytes, anything else by the type the browser declares. Unset: every type. Whatever is accepted, only PNG, JPEG, GIF and WebP images are shown in the page; the rest is served as a download, never as HTML or SVG.',
+      type: 'array',
+      minItems: 1,
+      maxItems: 100,
+      items: stringField('A type, or a family of types (image/*).', { pattern: '^(\\*/\\*|[a-z0-9][a-z0-9.+-]*/(\\*|[a-z0-9][a-z0-9.+-]*))$', maxLength: 255 }),
+    },
+  });
 }
 
 function webhooksField(): JsonSchema {
@@ -575,6 +593,7 @@ function specField(): JsonSchema {
       redis: redisField(),
       observability: observabilityField(),
       features: featuresField(),
+      files: filesField(),
       webhooks: webhooksField(),
       paused: booleanField('Stop reconciling: the operator changes nothing until this is false again.', false),
       migration: migrationField(),
@@ -608,6 +627,11 @@ function tierCountRules(): ValidationRule[] {
     );
   return [
     ...['services', 'database', 'nats', 'redis'].map(onlyServerTiers),
+    rule(
+      '!has(self.files) || (has(self.features) && has(self.features.files) && self.features.files)',
+      'spec.files sets the limits of file uploads: it needs spec.features.files true',
+      '.files',
+    ),
     rule(
       `${embedded} || !(${set('storage.size')})`,
       "spec.storage.size is the embedded tier's volume: in the single and clustered tiers size spec.database.storage.size and spec.nats.storage.size",

@@ -137,6 +137,7 @@ export interface HearthSpec {
   observability?: ObservabilitySpec;
   /** Defaulted: `{}` with its fields defaulted. */
   features?: FeaturesSpec;
+  files?: FilesSpec;
   webhooks?: WebhooksSpec;
   /** Defaulted: false. */
   paused?: boolean;
@@ -263,6 +264,14 @@ export interface FeaturesSpec {
   search?: boolean;
   bots?: boolean;
   files?: boolean;
+}
+
+/** The limits of file uploads (only with features.files). */
+export interface FilesSpec {
+  /** HEARTH_FILES_MAX_BYTES, in MiB; Hearth's default is 25. */
+  maxSizeMiB?: number;
+  /** HEARTH_FILES_TYPES: `image/*`, `application/pdf`, `*\/*`. */
+  allowedTypes?: string[];
 }
 
 /** What the operator observed; written only through the status subresource. */

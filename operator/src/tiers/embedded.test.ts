@@ -56,44 +56,30 @@ describe('desiredEmbedded', () => {
   });
 
   it('sets these environment variables', () => {
+    const base = {
+      HEARTH_HTTP_PORT: '8080',
+      HEARTH_PUBLIC_URL: 'http://acme.chat.svc',
+      HEARTH_INSTANCE: 'acme',
+      HEARTH_VERSION: '0.1.0',
+      HEARTH_DATA_DIR: '/var/lib/hearth',
+      HEARTH_SESSION_SECRET: 'secret:acme-session-key/key',
+      HEARTH_FILES_STORAGE: 'off',
+    };
     const cases: { name: string; spec: HearthSpec; want: Record<string, string> }[] = [
       {
-        name: 'no ingress: the in-cluster URL',
+        name: 'no ingress: the in-cluster URL; files off',
         spec: {},
-        want: {
-          HEARTH_HTTP_PORT: '8080',
-          HEARTH_PUBLIC_URL: 'http://acme.chat.svc',
-          HEARTH_INSTANCE: 'acme',
-          HEARTH_VERSION: '0.1.0',
-          HEARTH_DATA_DIR: '/var/lib/hearth',
-          HEARTH_SESSION_SECRET: 'secret:acme-session-key/key',
-        },
+        want: base,
       },
       {
         name: 'another version, and traces to a collector',
         spec: { version: '0.2.0', observability: { otlpEndpoint: 'http://otel-collector.monitoring:4318' } },
-        want: {
-          HEARTH_HTTP_PORT: '8080',
-          HEARTH_PUBLIC_URL: 'http://acme.chat.svc',
-          HEARTH_INSTANCE: 'acme',
-          HEARTH_VERSION: '0.2.0',
-          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.monitoring:4318',
-          HEARTH_DATA_DIR: '/var/lib/hearth',
-          HEARTH_SESSION_SECRET: 'secret:acme-session-key/key',
-        },
+        want: { ...base, HEARTH_VERSION: '0.2.0', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.monitoring:4318' },
       },
       {
         name: 'ingress with TLS',
         spec: { ingress: { host: 'chat.acme.example', tlsSecretName: 'chat-tls' } },
-        want: {
-          HEARTH_HTTP_PORT: '8080',
-          HEARTH_PUBLIC_URL: 'https://chat.acme.example',
-          HEARTH_INSTANCE: 'acme',
-          HEARTH_VERSION: '0.1.0',
-          HEARTH_TRUST_PROXY: '1',
-          HEARTH_DATA_DIR: '/var/lib/hearth',
-          HEARTH_SESSION_SECRET: 'secret:acme-session-key/key',
-        },
+        want: { ...base, HEARTH_PUBLIC_URL: 'https://chat.acme.example', HEARTH_TRUST_PROXY: '1' },
       },
       {
         name: 'SSO with passwords for administrators only (docs/sso.md)',
@@ -126,12 +112,21 @@ describe('desiredEmbedded', () => {
           HEARTH_OIDC_SCOPES: 'openid email groups',
           HEARTH_OIDC_ADMIN_GROUPS: 'chat-admins,/platform/sre',
           HEARTH_PASSWORD_SIGN_IN: 'admins',
+          HEARTH_FILES_STORAGE: 'off',
         },
       },
     ];
     for (const { name, spec, want } of cases) {
       assert.deepEqual(envOf(containerOf(find(desiredEmbedded(hearthFixture(spec), ctx), 'StatefulSet', 'acme'))), want, name);
     }
+  });
+
+  it('keeps files on the volume when they are on, with the limits given', () => {
+    const env = envOf(containerOf(find(desiredEmbedded(hearthFixture({ features: { files: true }, files: { maxSizeMiB: 10 } }), ctx), 'StatefulSet', 'acme')));
+    assert.deepEqual(
+      [env['HEARTH_FILES_STORAGE'], env['HEARTH_FILES_MAX_BYTES'], env['HEARTH_DATA_DIR']],
+      ['directory', String(10 * 1024 * 1024), '/var/lib/hearth'],
+    );
   });
 
   it('runs under the restricted pod security standard with probes and resources', () => {

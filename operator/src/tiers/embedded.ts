@@ -5,6 +5,7 @@ import { hearthVersion, type TierContext } from './context.ts';
 import { objectMeta, type DesiredObject, type DesiredService, type DesiredStatefulSet } from './desired-object.ts';
 import {
   authEnv,
+  filesEnv,
   baseHearthEnv,
   buildHearthContainer,
   buildHearthPodSpec,
@@ -65,7 +66,13 @@ function buildEmbeddedService(hearth: Hearth, ctx: TierContext): DesiredService 
 function buildEmbeddedStatefulSet(hearth: Hearth, ctx: TierContext): DesiredStatefulSet {
   const instance = name(hearth);
   const labels = commonLabels(instance, 'all', hearthVersion(hearth, ctx));
-  const env = [...baseHearthEnv(hearth, embeddedUrl(hearth), ctx), valueEnv('HEARTH_DATA_DIR', hearthDataDir), sessionSecretEnv(hearth), ...authEnv(hearth)];
+  const env = [
+    ...baseHearthEnv(hearth, embeddedUrl(hearth), ctx),
+    valueEnv('HEARTH_DATA_DIR', hearthDataDir),
+    sessionSecretEnv(hearth),
+    ...authEnv(hearth),
+    ...filesEnv(hearth, 'directory'),
+  ];
   const container = buildHearthContainer(hearth, ctx, {
     target: 'all',
     env,

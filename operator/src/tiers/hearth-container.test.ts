@@ -8,7 +8,9 @@ import {
   baseHearthEnv,
   buildHearthContainer,
   buildHearthPodSpec,
+  filesEnv,
   sessionKeySecret,
+  uploadBodyMiB,
   sessionSecretEnv,
   type HearthContainerOptions,
 } from './hearth-container.ts';
@@ -40,6 +42,27 @@ describe('baseHearthEnv', () => {
       { name: 'an empty list of networks: public only, left out', spec: { webhooks: { allowedNetworks: [] } }, want: base },
     ];
     for (const { name, spec, want } of cases) assert.deepEqual(env(baseHearthEnv(hearthFixture(spec), 'https://chat.acme.example', ctx)), want, name);
+  });
+});
+
+describe('filesEnv', () => {
+  it('turns files off unless the spec turns them on, and passes the limits given', () => {
+    const cases: { name: string; spec: HearthSpec; storage: 'directory' | 'postgres'; want: Record<string, string>; bodyMiB: number | undefined }[] = [
+      { name: 'no features block: off', spec: {}, storage: 'directory', want: { HEARTH_FILES_STORAGE: 'off' }, bodyMiB: undefined },
+      { name: 'off', spec: { features: { files: false } }, storage: 'postgres', want: { HEARTH_FILES_STORAGE: 'off' }, bodyMiB: undefined },
+      { name: 'on, on the volume', spec: { features: { files: true } }, storage: 'directory', want: { HEARTH_FILES_STORAGE: 'directory' }, bodyMiB: 26 },
+      {
+        name: 'on, in PostgreSQL, with limits',
+        spec: { features: { files: true }, files: { maxSizeMiB: 100, allowedTypes: ['image/*', 'application/pdf'] } },
+        storage: 'postgres',
+        want: { HEARTH_FILES_STORAGE: 'postgres', HEARTH_FILES_MAX_BYTES: String(100 * 1024 * 1024), HEARTH_FILES_TYPES: 'image/*,application/pdf' },
+        bodyMiB: 101,
+      },
+    ];
+    for (const { name, spec, storage, want, bodyMiB } of cases) {
+      assert.deepEqual(env(filesEnv(hearthFixture(spec), storage)), want, name);
+      assert.equal(uploadBodyMiB(hearthFixture(spec)), bodyMiB, name);
+    }
   });
 });
 

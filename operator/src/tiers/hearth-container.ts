@@ -47,6 +47,30 @@ export function baseHearthEnv(hearth: Hearth, publicUrl: string, ctx: TierContex
 }
 
 /**
+ * Files (spec.features.files, spec.files), for the targets that take, serve and delete them
+ * (gateway, messaging, or `all`): kept in `storage`, the tier's own place for data (the embedded
+ * tier's volume, the server tiers' PostgreSQL). Set either way, since Hearth's own default for
+ * the embedded tier is on.
+ */
+export function filesEnv(hearth: Hearth, storage: 'directory' | 'postgres'): V1EnvVar[] {
+  if (hearth.spec.features?.files !== true) return [valueEnv('HEARTH_FILES_STORAGE', 'off')];
+  const env = [valueEnv('HEARTH_FILES_STORAGE', storage)];
+  const { maxSizeMiB, allowedTypes } = hearth.spec.files ?? {};
+  if (maxSizeMiB !== undefined) env.push(valueEnv('HEARTH_FILES_MAX_BYTES', String(maxSizeMiB * 1024 * 1024)));
+  if (allowedTypes !== undefined) env.push(valueEnv('HEARTH_FILES_TYPES', allowedTypes.join(',')));
+  return env;
+}
+
+/** The most a request body may be through the Ingress: a file at the limit, and room for the request around it. */
+export function uploadBodyMiB(hearth: Hearth): number | undefined {
+  if (hearth.spec.features?.files !== true) return undefined;
+  return (hearth.spec.files?.maxSizeMiB ?? DEFAULT_FILE_MAX_MIB) + 1;
+}
+
+/** Hearth's own default for HEARTH_FILES_MAX_BYTES (services/core/src/config.ts), in MiB. */
+const DEFAULT_FILE_MAX_MIB = 25;
+
+/**
  * How people sign in (docs/sso.md), for the targets that serve the REST API: only they read it,
  * and only they get the OIDC client secret.
  */

@@ -44,6 +44,15 @@ describe('buildIngress', () => {
     assert.notEqual(ingress?.metadata.annotations, ingressAnnotations);
   });
 
+  it('lets a file at the upload limit through ingress-nginx, whose own limit is 1 MiB', () => {
+    const ingress = buildIngress(
+      hearthFixture({ ingress: { host: 'chat.acme.example' }, features: { files: true }, files: { maxSizeMiB: 40 } }),
+      labels,
+      routes,
+    );
+    assert.equal(ingress?.metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-body-size'], '41m');
+  });
+
   it('sets the class and TLS only when given', () => {
     const cases: { name: string; ingress: IngressSpec; className: string | undefined; tls: unknown }[] = [
       { name: 'host only', ingress: { host: 'chat.acme.example' }, className: undefined, tls: undefined },

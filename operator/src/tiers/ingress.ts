@@ -2,7 +2,7 @@
 import type { V1HTTPIngressPath, V1IngressSpec } from '@kubernetes/client-node';
 import type { Hearth } from '../api/index.ts';
 import { objectMeta, type DesiredIngress } from './desired-object.ts';
-import { hearthPortName } from './hearth-container.ts';
+import { hearthPortName, uploadBodyMiB } from './hearth-container.ts';
 import type { Labels } from './labels.ts';
 import { objectNames } from './names.ts';
 
@@ -33,10 +33,14 @@ export function buildIngress(hearth: Hearth, labels: Labels, routes: readonly In
   const spec: V1IngressSpec = { rules: [{ host: ingress.host, http: { paths } }] };
   if (ingress.className !== undefined) spec.ingressClassName = ingress.className;
   if (ingress.tlsSecretName !== undefined) spec.tls = [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }];
+  // ingress-nginx refuses a body over 1 MiB by default: a file must get through to Hearth, which knows the limit.
+  const bodyMiB = uploadBodyMiB(hearth);
+  const annotations =
+    bodyMiB === undefined ? { ...ingressAnnotations } : { ...ingressAnnotations, 'nginx.ingress.kubernetes.io/proxy-body-size': `${bodyMiB}m` };
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
-    metadata: objectMeta(hearth, objectNames(hearth.metadata.name ?? '').ingress, labels, { ...ingressAnnotations }),
+    metadata: objectMeta(hearth, objectNames(hearth.metadata.name ?? '').ingress, labels, annotations),
     spec,
   };
 }

@@ -76,20 +76,22 @@ describe('desiredSingle', () => {
         oidc: { issuerURL: 'https://sso.acme.example/realms/acme', clientID: 'hearth', clientSecretRef: { name: 'hearth-oidc' }, adminGroups: ['chat-admins'] },
       },
     };
+    const off = { HEARTH_FILES_STORAGE: 'off' };
     const cases: { name: string; spec: HearthSpec; service: string; want: Record<string, string> }[] = [
-      { name: 'messaging, bundled', spec: {}, service: 'acme-messaging', want: { ...base, ...bundledUrls } },
+      { name: 'messaging, bundled', spec: {}, service: 'acme-messaging', want: { ...base, ...off, ...bundledUrls } },
       {
         name: 'messaging, tracing to a collector',
         spec: { observability: { otlpEndpoint: 'https://otel.example:4318' } },
         service: 'acme-messaging',
-        want: { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example:4318', ...bundledUrls },
+        want: { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example:4318', ...off, ...bundledUrls },
       },
       {
         name: 'gateway, bundled: also the session key',
         spec: {},
         service: 'acme-gateway',
-        want: { ...base, HEARTH_SESSION_SECRET: 'secret:acme-session-key/key', ...bundledUrls },
+        want: { ...base, HEARTH_SESSION_SECRET: 'secret:acme-session-key/key', ...off, ...bundledUrls },
       },
+
       {
         name: 'realtime behind an ingress',
         spec: { ingress: { host: 'chat.globex.example', tlsSecretName: 'tls' } },
@@ -113,6 +115,7 @@ describe('desiredSingle', () => {
           HEARTH_OIDC_CLIENT_ID: 'hearth',
           HEARTH_OIDC_CLIENT_SECRET: 'secret:hearth-oidc/clientSecret',
           HEARTH_OIDC_ADMIN_GROUPS: 'chat-admins',
+          ...off,
           ...bundledUrls,
         },
       },
@@ -122,15 +125,21 @@ describe('desiredSingle', () => {
         service: 'acme-realtime',
         want: { ...base, HEARTH_SESSION_SECRET: 'secret:acme-session-key/key', ...bundledUrls },
       },
-      { name: 'messaging with SSO: none of it', spec: sso, service: 'acme-messaging', want: { ...base, ...bundledUrls } },
+      { name: 'messaging with SSO: none of it', spec: sso, service: 'acme-messaging', want: { ...base, ...off, ...bundledUrls } },
       {
         name: 'messaging, all external',
         spec: { database: external('pg'), nats: external('nats'), redis: external('redis') },
         service: 'acme-messaging',
-        want: { ...base, HEARTH_DATABASE_URL: 'secret:pg/url', HEARTH_NATS_URL: 'secret:nats/url', HEARTH_REDIS_URL: 'secret:redis/url' },
+        want: { ...base, ...off, HEARTH_DATABASE_URL: 'secret:pg/url', HEARTH_NATS_URL: 'secret:nats/url', HEARTH_REDIS_URL: 'secret:redis/url' },
       },
     ];
     for (const { name, spec, service, want } of cases) assert.deepEqual(envOf(containerOf(find(single(spec), 'Deployment', service))), want, name);
+  });
+
+  it('keeps files in PostgreSQL, telling the gateway and messaging (which take and delete them) and not realtime', () => {
+    const storage = (service: string): string | undefined =>
+      envOf(containerOf(find(single({ features: { files: true } }), 'Deployment', service)))['HEARTH_FILES_STORAGE'];
+    assert.deepEqual(['acme-gateway', 'acme-messaging', 'acme-realtime'].map(storage), ['postgres', 'postgres', undefined]);
   });
 
   it('defines every $(VAR) before the variable that uses it', () => {

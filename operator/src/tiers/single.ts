@@ -8,6 +8,7 @@ import { buildDisruptionBudget } from './backend.ts';
 import { objectMeta, type DesiredDeployment, type DesiredHorizontalPodAutoscaler, type DesiredObject, type DesiredService } from './desired-object.ts';
 import {
   authEnv,
+  filesEnv,
   baseHearthEnv,
   buildHearthContainer,
   buildHearthPodSpec,
@@ -71,6 +72,7 @@ export function serviceEnv(hearth: Hearth, ctx: TierContext, service: HearthServ
   const env = baseHearthEnv(hearth, singleUrl(hearth), ctx);
   if (servedByHttp.includes(service)) env.push(sessionSecretEnv(hearth));
   if (service === 'gateway') env.push(...authEnv(hearth));
+  if (service === 'gateway' || service === 'messaging') env.push(...filesEnv(hearth, 'postgres'));
   return [...env, ...postgresEnv(hearth), ...natsEnv(hearth), ...redisEnv(hearth)];
 }
 

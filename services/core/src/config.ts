@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseNetwork, type Network } from './outbound-address.ts';
+import { parseS3Config } from './archive/s3-config.ts';
+import type { BlobConfig } from './blob/blob.ts';
+import type { FileLimits } from './files/file-rules.ts';
 
 export const TARGETS = ['all', 'gateway', 'realtime', 'messaging'] as const;
 export type Target = (typeof TARGETS)[number];
@@ -134,7 +137,18 @@ export interface HearthConfig {
   readonly auth: AuthConfig;
   readonly limits: LimitsConfig;
   readonly webhooks: WebhooksConfig;
+  readonly files: FilesConfig;
 }
+
+export interface FilesConfig {
+  /** Where files' bytes are kept (HEARTH_FILES_STORAGE); null when files are off. */
+  readonly blob: BlobConfig | null;
+  readonly limits: FileLimits;
+}
+
+export const FILE_STORAGE = ['off', 'directory', 'postgres', 's3'] as const;
+/** A type pattern of HEARTH_FILES_TYPES: `*\/*`, `image/*` or `application/pdf`. */
+const FILE_TYPE_PATTERN = /^(\*\/\*|[a-z0-9][a-z0-9.+-]*\/(\*|[a-z0-9][a-z0-9.+-]*))$/;
 
 export interface WebhooksConfig {
   /** Private networks a bot's webhook may be at (outbound-address.ts); by default, public addresses only. */
@@ -181,6 +195,7 @@ export function parseConfigFrom(sources: ConfigSources): HearthConfig {
   const dataDir = path.resolve(cwd, text(env, 'HEARTH_DATA_DIR', './data'));
   const instance = name(env, 'HEARTH_INSTANCE', 'hearth');
   const replayLimit = integer(env, 'HEARTH_BUS_REPLAY_LIMIT', 10_000, { min: 0, max: 10_000_000 });
+  const store = storeConfig(env, target, dataDir);
   const config: HearthConfig = {
     target,
     instance,
@@ -195,7 +210,7 @@ export function parseConfigFrom(sources: ConfigSources): HearthConfig {
     },
     dataDir,
     webDir: path.resolve(cwd, text(env, 'HEARTH_WEB_DIR', defaultWebDir)),
-    store: storeConfig(env, target, dataDir),
+    store,
     bus: busConfig(env, target, instance, replayLimit),
     ephemeral: ephemeralConfig(env, target, instance),
     auth: authConfig(env, publicUrl, (file) => readSecretFile(path.resolve(cwd, file))),
@@ -210,8 +225,46 @@ export function parseConfigFrom(sources: ConfigSources): HearthConfig {
       connectionsPerAddress: integer(env, 'HEARTH_MAX_CONNECTIONS_PER_ADDRESS', 1_000, { min: 0, max: 1_000_000 }),
     },
     webhooks: { allowedNetworks: networks(env, 'HEARTH_WEBHOOK_ALLOWED_NETWORKS') },
+    files: filesConfig(env, target, dataDir, store),
   };
   return deepFreeze(config);
+}
+
+/** Files are on by default where everything is on one volume (the embedded tier); elsewhere their storage is named. */
+function filesConfig(env: Env, target: Target, dataDir: string, store: StoreConfig): FilesConfig {
+  const fallback = target === 'all' && store.type === 'sqlite' ? 'directory' : 'off';
+  const storage = oneOf(env, 'HEARTH_FILES_STORAGE', fallback, FILE_STORAGE) as (typeof FILE_STORAGE)[number];
+  const limits = {
+    maxBytes: integer(env, 'HEARTH_FILES_MAX_BYTES', 25 * 1024 * 1024, { min: 1024, max: 1024 * 1024 * 1024 }),
+    allowedTypes: fileTypes(text(env, 'HEARTH_FILES_TYPES', '*/*')),
+  };
+  return { blob: blobConfig(env, storage, dataDir, store), limits };
+}
+
+function blobConfig(env: Env, storage: (typeof FILE_STORAGE)[number], dataDir: string, store: StoreConfig): BlobConfig | null {
+  switch (storage) {
+    case 'off':
+      return null;
+    case 'directory':
+      return { type: 'directory', dir: path.resolve(dataDir, text(env, 'HEARTH_FILES_DIR', 'files')) };
+    case 'postgres':
+      if (store.type !== 'postgres') throw new ConfigError('HEARTH_FILES_STORAGE=postgres keeps files in the database: set HEARTH_DATABASE_URL');
+      return { type: 'postgres', url: store.url };
+    case 's3': {
+      const bucket = text(env, 'HEARTH_FILES_S3_BUCKET', '');
+      if (bucket === '') throw new ConfigError('HEARTH_FILES_STORAGE=s3 needs HEARTH_FILES_S3_BUCKET');
+      return { type: 's3', bucket, prefix: text(env, 'HEARTH_FILES_S3_PREFIX', ''), s3: parseS3Config(env) };
+    }
+  }
+}
+
+function fileTypes(raw: string): string[] {
+  const patterns = list(raw.toLowerCase(), /,/);
+  const bad = patterns.find((pattern) => !FILE_TYPE_PATTERN.test(pattern));
+  if (bad !== undefined || patterns.length === 0) {
+    throw new ConfigError(`HEARTH_FILES_TYPES must be a comma-separated list of types such as image/*, application/pdf or */* (got "${bad ?? raw}")`);
+  }
+  return patterns;
 }
 
 const OIDC_KEYS = [

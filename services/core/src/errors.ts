@@ -20,6 +20,10 @@ export const ERROR_CODES = {
   /** The client did not send a whole request within the request timeout. */
   request_timeout: 408,
   payload_too_large: 413,
+  /** A file of a type this Hearth does not accept (HEARTH_FILES_TYPES). */
+  unsupported_media_type: 415,
+  /** File uploads are turned off on this Hearth (the resource's features.files). */
+  files_disabled: 403,
   /** A path (or a segment of it) longer than the server reads. */
   uri_too_long: 414,
   /** The request's headers are larger than the server reads. */

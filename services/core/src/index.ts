@@ -42,3 +42,9 @@ export { writeArchive, type WriteArchiveOptions } from './archive/archive-write.
 export { archiveRecordLines, checkArchive, type CheckedArchive } from './archive/archive-read.ts';
 export * from './archive/archive-secrets.ts';
 export { parseS3Config, type S3Config } from './archive/s3-config.ts';
+export { sniffImage, type ImageKind, type ImageType } from './files/image-kind.ts';
+export { jpegOrientation, makeThumbnail, type Thumbnail, type ThumbnailOptions } from './files/thumbnail.ts';
+export * from './files/file-rules.ts';
+export { removeFileBlobs } from './files/file-blobs.ts';
+export { checkBlobKey, fileBlobKey, thumbnailBlobKey, type BlobConfig, type BlobStore } from './blob/blob.ts';
+export { createBlobStore } from './blob/create-blob-store.ts';

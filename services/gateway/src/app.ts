@@ -9,6 +9,7 @@ import { recordOpenApiDocument } from './openapi-document.ts';
 import type { GatewayDeps } from './deps.ts';
 import { registerAdminAuditRoutes } from './routes/admin-audit.ts';
 import { registerAdminBotRoutes } from './routes/admin-bots.ts';
+import { registerFileRoutes } from './routes/files.ts';
 import { registerMessageRoutes } from './routes/messages.ts';
 import { registerRoomRoutes } from './routes/rooms.ts';
 import { registerSessionRoutes } from './routes/session.ts';
@@ -33,6 +34,7 @@ export async function registerGateway(app: FastifyInstance, deps: GatewayDeps): 
   registerUserRoutes(app, deps);
   registerRoomRoutes(app, deps);
   registerMessageRoutes(app, deps);
+  await registerFileRoutes(app, deps);
   registerAdminBotRoutes(app, deps);
   registerAdminAuditRoutes(app, deps);
   app.get('/api/openapi.json', { schema: { hide: true } }, openApiDocument);

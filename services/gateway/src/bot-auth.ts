@@ -23,6 +23,9 @@ const BOT_ROUTES: Readonly<Record<string, BotReach>> = {
   'GET /api/rooms/:roomId/messages': 'room',
   'POST /api/rooms/:roomId/messages': 'room',
   'GET /api/messages/:messageId': 'message',
+  'POST /api/rooms/:roomId/files': 'room',
+  'GET /api/messages/:messageId/file': 'message',
+  'GET /api/messages/:messageId/file/thumbnail': 'message',
 };
 
 export function botReach(method: string, routeUrl: string | undefined): BotReach | null {

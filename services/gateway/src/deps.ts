@@ -1,6 +1,7 @@
 import type { OidcClient } from './sso/oidc-client.ts';
 import type { AuthConfig, Bus, CommandClient, Ephemeral, HearthMetrics, HttpConfig, LimitsConfig, Logger, SessionService, SignedIn, Store } from '@hearth/core';
 import type { BotSignedIn } from './bot-auth.ts';
+import type { FileService } from './routes/files.ts';
 
 export interface GatewayDeps {
   readonly store: Store;
@@ -18,6 +19,8 @@ export interface GatewayDeps {
   readonly oidc: OidcClient | null;
   /** Built web UI; null when it has not been built (the API still works). */
   readonly webDir: string | null;
+  /** Where files are kept and what is accepted; null when files are off (uploads are refused). */
+  readonly files: FileService | null;
 }
 
 declare module 'fastify' {
@@ -30,5 +33,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Routes that create a session (there is no CSRF token to send yet). */
     csrfExempt?: boolean;
+    /** The refusal of a declared body over the route's limit, in the route's words (a file's size). */
+    refuseLargeBody?: (declaredBytes: number, limitBytes: number) => Error;
   }
 }

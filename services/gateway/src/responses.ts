@@ -69,10 +69,21 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, Schema>> = {
     body: text,
     mentions: { type: 'array', items: id },
     sound: nullableText,
+    file: { anyOf: [ref('MessageFile'), { type: 'null' }] },
     createdAt: time,
     editedAt: nullableTime,
     deletedAt: nullableTime,
     boosts: { type: 'array', items: ref('Boost') },
+  }),
+  MessageFile: all({
+    id,
+    name: text,
+    contentType: text,
+    size: { type: 'integer', minimum: 1 },
+    alt: nullableText,
+    image: {
+      anyOf: [all({ width: { type: 'integer', minimum: 1 }, height: { type: 'integer', minimum: 1 }, thumbnail: { type: 'boolean' } }), { type: 'null' }],
+    },
   }),
   SearchHit: all({ message: ref('Message'), roomName: nullableText }),
   SignedIn: all({ user: ref('User'), csrfToken: text }),
@@ -118,7 +129,9 @@ export const EVERY_OPERATION_ERRORS = [400, 401, 403, 408, 413, 414, 431, 503] a
 /** An operation's success responses by status, and the errors it adds to EVERY_OPERATION_ERRORS. */
 export interface OperationDoc {
   readonly ok: Readonly<Record<number, Schema>>;
-  readonly errors: readonly (404 | 409 | 429)[];
+  readonly errors: readonly (404 | 409 | 415 | 429)[];
+  /** The body's types, when it is not JSON (a file's bytes). */
+  readonly consumes?: readonly string[];
   /** The query as a client writes it, numbers as numbers: the route validates their text, then their range. */
   readonly query?: Schema;
   /** The body with the limits of this server's configuration, which the route's static schema cannot know. */
@@ -148,6 +161,7 @@ const json = (schema: Schema, description?: string): Schema => ({
   description: description ?? 'OK',
   content: { 'application/json': { schema } },
 });
+const bytes = (description: string): Schema => ({ description, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } });
 const noContent: Schema = { description: 'No Content', type: 'null' };
 const ok = (schema: Schema, description?: string) => ({ 200: json(schema, description) });
 const created = (schema: Schema) => ({ 201: json(schema, 'Created') });
@@ -209,6 +223,14 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'GET /api/messages/:messageId': { ok: ok(ref('Message')), errors: [404] },
   'PATCH /api/messages/:messageId': { ok: ok(ref('Message')), errors: [404, 409], body: withMessageLimit(editBody) },
   'DELETE /api/messages/:messageId': { ok: ok(ref('Message'), 'Deleted: the message with its body emptied'), errors: [404, 409] },
+  'POST /api/rooms/:roomId/files': {
+    ok: created(ref('Message')),
+    errors: [404, 409, 415, 429],
+    consumes: ['application/octet-stream'],
+    body: () => ({ type: 'string', format: 'binary', description: "the file's bytes, with the file's Content-Type" }),
+  },
+  'GET /api/messages/:messageId/file': { ok: { 200: bytes("The file's bytes: inline for an image, else an attachment") }, errors: [404] },
+  'GET /api/messages/:messageId/file/thumbnail': { ok: { 200: bytes('A smaller copy of an image (or the image, when small)') }, errors: [404] },
   'POST /api/messages/:messageId/boosts': { ok: created(ref('Boost')), errors: [404, 409] },
   'DELETE /api/boosts/:boostId': { ok: { 204: noContent }, errors: [404, 409] },
   'GET /api/search': { ok: ok(listOf('hits', ref('SearchHit'))), errors: [] },
@@ -273,6 +295,7 @@ export function documentOperations(limits: DocumentedLimits): (route: SwaggerRou
         response: responsesOf(doc),
         ...(doc.query === undefined ? {} : { querystring: doc.query }),
         ...(doc.body === undefined ? {} : { body: doc.body(limits) }),
+        ...(doc.consumes === undefined ? {} : { consumes: [...doc.consumes] }),
       },
       url,
     };

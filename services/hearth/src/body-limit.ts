@@ -16,9 +16,12 @@ export function registerBodyLimit(app: FastifyInstance, limitBytes: number): voi
   // preParsing: after the onRequest checks (sign-in, CSRF), which answer first whatever the body.
   app.addHook('preParsing', async (request, reply, payload) => {
     const declared = Number(request.headers['content-length'] ?? 0);
-    if (!(declared > limitBytes)) return payload;
-    if (declared <= limitBytes * DRAIN_FACTOR) request.raw.resume();
+    // A route may set its own limit (a file upload), and say in its own words what was too large.
+    const limit = request.routeOptions.bodyLimit ?? limitBytes;
+    if (!(declared > limit)) return payload;
+    if (declared <= limit * DRAIN_FACTOR) request.raw.resume();
     else reply.header('connection', 'close');
-    throw new HearthError('payload_too_large', `the request body is too large: at most ${limitBytes} bytes`, { field: 'body' });
+    const refusal = request.routeOptions.config.refuseLargeBody;
+    throw refusal?.(declared, limit) ?? new HearthError('payload_too_large', `the request body is too large: at most ${limit} bytes`, { field: 'body' });
   });
 }

@@ -3,13 +3,16 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import {
   createBus,
   createCommandClient,
+  createBlobStore,
   createEphemeral,
   createSessionService,
+  removeFileBlobs,
   SessionCache,
   createStore,
   createMetrics,
   OutboundAddressPolicy,
   timed,
+  type BlobStore,
   type Bus,
   type Ephemeral,
   type HearthConfig,
@@ -37,6 +40,8 @@ export interface Backends {
   readonly store: Store;
   readonly bus: Bus;
   readonly ephemeral: Ephemeral;
+  /** Where files' bytes are kept, for the targets that take and serve them; null when files are off. */
+  readonly blobs: BlobStore | null;
   /** This server's metrics; the backends above already count into them. */
   readonly metrics: HearthMetrics;
 }
@@ -60,6 +65,24 @@ function describeBus(config: HearthConfig['bus']): BackendToOpen {
   return config.type === 'local'
     ? { kind: 'the in-process bus', where: 'the in-process bus' }
     : { kind: 'NATS', where: `NATS at ${config.servers.join(', ')}` };
+}
+
+function describeBlobs(config: NonNullable<HearthConfig['files']['blob']>): BackendToOpen {
+  switch (config.type) {
+    case 'directory':
+      return { kind: 'the files directory', where: `the files directory ${config.dir}` };
+    case 'postgres':
+      return { kind: 'PostgreSQL (files)', where: `PostgreSQL at ${redactUrl(config.url)} (files)` };
+    case 's3':
+      return { kind: 'S3 (files)', where: `s3://${config.bucket}/${config.prefix} (files)` };
+  }
+}
+
+/** Realtime neither takes nor serves files. */
+function openBlobs(config: HearthConfig, wait: StartupWait): Promise<BlobStore | null> {
+  const blob = config.files.blob;
+  if (blob === null || config.target === 'realtime') return Promise.resolve(null);
+  return openWithRetry(describeBlobs(blob), () => createBlobStore(blob), wait);
 }
 
 function describeEphemeral(config: HearthConfig['ephemeral']): BackendToOpen {
@@ -89,6 +112,7 @@ export async function openBackends(
     wait,
   );
   const ephemeral = await openWithRetry(describeEphemeral(config.ephemeral), () => createEphemeral(config.ephemeral), wait);
+  const blobs = await openBlobs(config, wait);
   const dialect = config.store.type;
   const backend = config.ephemeral.type;
   return {
@@ -99,6 +123,7 @@ export async function openBackends(
       new Set(Object.keys(BUS_PUBLICATIONS)),
     ),
     ephemeral: timed(ephemeral, (operation, seconds) => metrics.ephemeralOperation.observe({ operation, backend }, seconds)),
+    blobs,
     metrics,
   };
 }
@@ -124,7 +149,7 @@ function createApp(config: HearthConfig, logger: Logger): FastifyInstance {
 
 /** Builds the app of a target with every role it runs, without listening (tests use app.inject). */
 export async function buildServer(config: HearthConfig, backends: Backends, logger: Logger): Promise<Server> {
-  const { store, bus, ephemeral, metrics } = backends;
+  const { store, bus, ephemeral, blobs, metrics } = backends;
   const app = createApp(config, logger);
   // Behind a trusted proxy every connection is the proxy's: the proxy caps its clients' connections.
   if (config.http.trustProxy === false) capConnectionsPerAddress(app.server, config.limits.connectionsPerAddress);
@@ -147,17 +172,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
   const sessions = createSessionService(store, config.auth.sessions, Date.now, sessionCache);
   let draining = false;
 
-  const messaging: Messaging | null = runs('messaging')
-    ? startMessaging({
-        store,
-        bus,
-        logger,
-        metrics,
-        limits: config.limits,
-        publicUrl: config.http.publicUrl,
-        webhooks: { addressPolicy: new OutboundAddressPolicy(config.webhooks.allowedNetworks) },
-      })
-    : null;
+  const messaging: Messaging | null = runs('messaging') ? startMessagingOf(config, backends, logger) : null;
   if (runs('gateway')) {
     await registerGateway(app, {
       store,
@@ -172,6 +187,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
       auth: config.auth,
       oidc: config.auth.oidc === null ? null : await openOidcClient(config.auth.oidc, logger),
       webDir: config.webDir,
+      files: blobs === null ? null : { blobs, limits: config.files.limits },
     });
   } else {
     // The gateway's 404 also serves the web UI's pages; the other targets answer in the error shape.
@@ -191,6 +207,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
       { name: 'store', check: () => store.ping() },
       { name: 'bus', check: () => bus.ping() },
       { name: 'ephemeral', check: () => ephemeral.ping() },
+      ...(blobs === null ? [] : [{ name: 'files', check: () => blobs.ping() }]),
     ],
     () => draining,
   );
@@ -206,9 +223,24 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
       sessionSignals.unsubscribe();
       await bus.close();
       await ephemeral.close();
+      await blobs?.close();
       await store.close();
     },
   };
+}
+
+function startMessagingOf(config: HearthConfig, backends: Backends, logger: Logger): Messaging {
+  const { store, bus, blobs, metrics } = backends;
+  return startMessaging({
+    store,
+    bus,
+    logger,
+    metrics,
+    limits: config.limits,
+    publicUrl: config.http.publicUrl,
+    webhooks: { addressPolicy: new OutboundAddressPolicy(config.webhooks.allowedNetworks) },
+    ...(blobs === null ? {} : { removeFile: (fileId: string) => removeFileBlobs(blobs, fileId) }),
+  });
 }
 
 /**

@@ -35,6 +35,8 @@ export interface MessagingDeps {
   readonly publicUrl: string;
   /** Bot webhook delivery timings; the defaults suit production (tests shorten them). */
   readonly webhooks?: Partial<WebhookOptions>;
+  /** Removes a deleted message's file from the Blob store; absent where files are off. */
+  readonly removeFile?: (fileId: string) => Promise<void>;
 }
 
 export interface Messaging {
@@ -50,6 +52,18 @@ function postAtOnce(deps: MessagingDeps, name: CommandName, payload: unknown, re
     const context = { store: deps.store, now: nowIso(), traceparent: currentTraceparent() ?? request.traceparent, limits: deps.limits };
     return postMessageAtOnce(context, payload as CommandPayloads['message.post']);
   });
+}
+
+/**
+ * A deleted message's bytes, once its deletion has committed. A failure leaves bytes no message
+ * points at (never a message without its file); it is logged with the file's id to remove by hand.
+ */
+async function removeFile(deps: MessagingDeps, fileId: string): Promise<void> {
+  try {
+    await deps.removeFile?.(fileId);
+  } catch (error) {
+    deps.logger.warn({ err: error, fileId }, `the file ${fileId} of a deleted message could not be removed from the Blob store`);
+  }
 }
 
 /** A handler's context in `tx`, for the command `request` sent. */
@@ -87,7 +101,7 @@ export function startMessaging(deps: MessagingDeps): Messaging {
 
   async function runInTransaction<N extends CommandName>(name: N, payload: CommandPayloads[N], request: CommandRequest): Promise<unknown> {
     const afterCommit: EphemeralSignal[] = [];
-    const queued = { webhookDeliveries: 0 };
+    const queued = { webhookDeliveries: 0, removedFiles: [] as string[] };
     // The events carry the transaction's span, so each realtime process's fan-out joins the post's trace.
     const result = await inSpan('hearth.transaction', {}, () =>
       store.transaction((tx) => {
@@ -99,6 +113,7 @@ export function startMessaging(deps: MessagingDeps): Messaging {
     relay.kick();
     if (queued.webhookDeliveries > 0) webhooks.kick();
     for (const signal of afterCommit) await bus.publishSignal(signal);
+    for (const fileId of queued.removedFiles) await removeFile(deps, fileId);
     return result;
   }
 

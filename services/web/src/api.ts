@@ -58,21 +58,33 @@ async function request<T>(method: Method, path: string, body?: unknown): Promise
   } catch (cause) {
     throw new ApiError(0, 'network', `Could not reach the server (${String(cause)}).`);
   }
-  const parsed = jsonOrNull(await response.text());
-  if (!response.ok) {
-    const error = toApiError(response.status, parsed);
+  return readAnswer<T>(response.status, response.ok, await response.text());
+}
+
+/**
+ * A response's JSON when it succeeded; otherwise its error, thrown (a session found gone is
+ * reported first). Shared with the uploads, which go by XMLHttpRequest for their progress.
+ */
+export function readAnswer<T>(status: number, ok: boolean, text: string): T {
+  const parsed = jsonOrNull(text);
+  if (!ok) {
+    const error = toApiError(status, parsed);
     if (error.code === 'unauthenticated') onUnauthenticated?.();
     throw error;
   }
   return parsed as T;
 }
 
+/** The header that lets a changing request through: the session's CSRF token, when signed in. */
+export function csrfHeaders(): Record<string, string> {
+  return csrfToken === null ? {} : { 'x-csrf-token': csrfToken };
+}
+
 /** JSON in and out; a changing request carries the session's CSRF token. */
 function requestHeaders(method: Method, hasBody: boolean): Record<string, string> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (hasBody) headers['content-type'] = 'application/json';
-  if (method !== 'GET' && csrfToken !== null) headers['x-csrf-token'] = csrfToken;
-  return headers;
+  return method === 'GET' ? headers : { ...headers, ...csrfHeaders() };
 }
 
 /** A response body as JSON; null when it is empty or not JSON. */

@@ -4,6 +4,7 @@ import type { Alert } from './notifications.ts';
 import type { DesktopPermission } from './notifier.ts';
 import type { RoomView } from './room-state.ts';
 import type { Store } from './store.ts';
+import type { Upload } from './uploads.ts';
 
 /**
  * What the signed-in client knows, in one store the components render, and the small
@@ -36,6 +37,8 @@ export interface ChatState {
   readonly alerts: readonly Alert[];
   /** Whether the browser may show notifications while the tab is hidden. */
   readonly desktopNotifications: DesktopPermission;
+  /** The person's files on their way to rooms (uploader.ts), in the order chosen. */
+  readonly uploads: readonly Upload[];
 }
 
 export function initialChatState(me: User, accountName: string): ChatState {
@@ -57,6 +60,7 @@ export function initialChatState(me: User, accountName: string): ChatState {
     soundsMuted: false,
     alerts: [],
     desktopNotifications: 'unsupported',
+    uploads: [],
   };
 }
 

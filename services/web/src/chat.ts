@@ -7,11 +7,14 @@ import { browserConnectionDeps, createConnection, type Connection } from './conn
 import { newClientMessageId } from './ids.ts';
 import { encodeMentions, type Mentionable } from './mentions.ts';
 import { createMessages, type Messages } from './messages.ts';
-import { createOutbox } from './outbox.ts';
+import { createOutbox, type Outbox } from './outbox.ts';
 import { createPeople, type People } from './people.ts';
 import { createRooms, type Rooms } from './rooms.ts';
 import { navigate } from './router.ts';
 import { createStore, type Store } from './store.ts';
+import { createUploadStarter } from './upload-client.ts';
+import { createUploader, type Uploader } from './uploader.ts';
+import type { StagedFile } from './uploads.ts';
 
 /**
  * The signed-in client: what it knows (a store the components render) and what it
@@ -34,6 +37,10 @@ export interface Chat {
   loadOlder(roomId: string): Promise<void>;
   send(roomId: string, text: string, chosen: readonly Mentionable[]): void;
   retry(roomId: string, clientMessageId: string): void;
+  /** One upload per file, in order; the caption (mentions as in `send`) goes with the first. */
+  upload(roomId: string, files: readonly StagedFile[], caption: string, chosen: readonly Mentionable[]): void;
+  cancelUpload(id: string): void;
+  retryUpload(id: string): void;
   edit(messageId: string, roomId: string, text: string): Promise<void>;
   remove(messageId: string, roomId: string): Promise<void>;
   boost(messageId: string, roomId: string, content: string): Promise<void>;
@@ -114,6 +121,32 @@ function encodeFor(state: ChatState, roomId: string, text: string, chosen: reado
   return encodeMentions(text.trim(), [...chosen, ...roomMembers(state, roomId)]);
 }
 
+interface Senders {
+  readonly store: Store<ChatState>;
+  readonly outbox: Outbox;
+  readonly uploader: Uploader;
+  readonly typingNotice: { sent(roomId: string): void };
+}
+
+/** What the composer sends: a post, and files with their caption; an empty post is none. */
+function createSending({ store, outbox, uploader, typingNotice }: Senders): Pick<Chat, 'send' | 'upload' | 'cancelUpload' | 'retryUpload'> {
+  return {
+    send(roomId, text, chosen) {
+      const body = encodeFor(store.get(), roomId, text, chosen);
+      if (body === '') return;
+      typingNotice.sent(roomId);
+      outbox.send(roomId, body);
+    },
+    upload(roomId, files, caption, chosen) {
+      if (files.length === 0) return;
+      typingNotice.sent(roomId);
+      uploader.upload(roomId, files, encodeFor(store.get(), roomId, caption, chosen));
+    },
+    cancelUpload: uploader.cancel,
+    retryUpload: uploader.retry,
+  };
+}
+
 /** Who can be mentioned in the room: its members, or everyone known while the room list loads. */
 function roomMembers(s: ChatState, roomId: string): Mentionable[] {
   const ids = s.rooms.find((r) => r.id === roomId)?.memberIds ?? Object.keys(s.users);
@@ -182,9 +215,11 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
     ensureUser: people.ensure,
   });
   const outbox = createOutbox({ ctx, api, ensureUser: people.ensure, newClientMessageId });
+  const uploader = createUploader({ ctx, start: createUploadStarter(), ensureUser: people.ensure, newClientMessageId });
   const { hear, ...attention } = createAttention({ ctx, nameOf: people.nameOf, roomName: rooms.name });
   const connection = connectStream(ctx, messages, (frame) => routeFrame(frame, { people, rooms, messages, hear }), signedOut);
   const typingNotice = createTypingNotice(connection.send);
+  const sending = createSending({ store, outbox, uploader, typingNotice });
 
   function start(): void {
     setUnauthenticatedHandler(signedOut);
@@ -201,6 +236,7 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
     if (typingSweep !== null) clearInterval(typingSweep);
     rooms.stop();
     outbox.stop();
+    uploader.stop();
     connection.stop();
   }
 
@@ -217,12 +253,7 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
     signOut: () => signOutEverywhere(signedOut),
     showRoom: (roomId) => showRoom(ctx, { rooms, messages }, roomId),
     loadOlder: messages.loadOlder,
-    send(roomId, text, chosen) {
-      const body = encodeFor(store.get(), roomId, text, chosen);
-      if (body === '') return;
-      typingNotice.sent(roomId);
-      outbox.send(roomId, body);
-    },
+    ...sending,
     retry: outbox.retry,
     edit: (messageId, roomId, text) => messages.edit(messageId, roomId, encodeFor(store.get(), roomId, text)),
     remove: messages.remove,

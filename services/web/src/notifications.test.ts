@@ -22,7 +22,15 @@ const ctx: AlertContext = {
   roomName: (r) => r.name ?? 'Ada',
 };
 
-function posted(roomId: string, body: string, extra: { authorId?: string; mentions?: string[]; sound?: string | null; at?: number } = {}): RoomEvent {
+interface Extra {
+  authorId?: string;
+  mentions?: string[];
+  sound?: string | null;
+  file?: { name: string } | null;
+  at?: number;
+}
+
+function posted(roomId: string, body: string, extra: Extra = {}): RoomEvent {
   const message = {
     id: `m-${roomId}-${body.length}`,
     roomId,
@@ -30,6 +38,7 @@ function posted(roomId: string, body: string, extra: { authorId?: string; mentio
     body,
     mentions: extra.mentions ?? [],
     sound: extra.sound ?? null,
+    file: extra.file ?? null,
   };
   return { v: 1, type: 'message.created', roomId, seq: 3, at: new Date(extra.at ?? NOW - 100).toISOString(), message } as unknown as RoomEvent;
 }
@@ -65,4 +74,9 @@ test('a sound says what was played; a long body is cut', () => {
   const body = alertFor(posted('dm', 'x'.repeat(500)), ctx)?.body ?? '';
   assert.equal(body.length, 140);
   assert.ok(body.endsWith('…'));
+});
+
+test('a file is named: alone, or after its caption', () => {
+  assert.equal(alertFor(posted('dm', '', { file: { name: 'report.pdf' } }), ctx)?.body, 'sent report.pdf');
+  assert.equal(alertFor(posted('dm', 'the numbers', { file: { name: 'report.pdf' } }), ctx)?.body, 'the numbers (report.pdf)');
 });

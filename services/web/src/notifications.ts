@@ -1,4 +1,4 @@
-import type { RoomEvent, RoomForMember } from './api-types.ts';
+import type { Message, RoomEvent, RoomForMember } from './api-types.ts';
 import { isFresh } from './freshness.ts';
 import { plainBody } from './mentions.ts';
 
@@ -44,13 +44,22 @@ export function alertFor(event: RoomEvent, ctx: AlertContext): Alert | null {
     id: message.id,
     roomId: room.id,
     title: room.kind === 'direct' ? author : `${author} in ${ctx.roomName(room)}`,
-    body: glance(message.sound !== null ? `played ${message.sound}` : plainBody(message.body, ctx.nameOf)),
+    body: glance(textOf(message, ctx.nameOf)),
     mention,
   };
 }
 
 function tells(involvement: RoomForMember['involvement'], mention: boolean): boolean {
   return involvement === 'everything' || (involvement === 'mentions' && mention);
+}
+
+/** What a message says at a glance: the sound it played, its body, and the name of any file it carries. */
+function textOf(message: Message, nameOf: (userId: string) => string): string {
+  if (message.sound !== null) return `played ${message.sound}`;
+  const text = plainBody(message.body, nameOf);
+  const file = message.file?.name;
+  if (file === undefined) return text;
+  return text === '' ? `sent ${file}` : `${text} (${file})`;
 }
 
 function glance(text: string): string {

@@ -70,7 +70,8 @@ test('a failed message keeps its client id for the retry', () => {
 });
 
 test('edits, deletions and boosts change the message in place', () => {
-  let view = createRoomView('r1', [message(1)], 1, 40);
+  const file = { id: 'f1', name: 'a.pdf', contentType: 'application/pdf', size: 10, alt: null, image: null };
+  let view = createRoomView('r1', [message(1, { file })], 1, 40);
   view = applyRoomEvent(view, event(2, { type: 'message.updated', message: message(1, { body: 'edited', editedAt: AT }) })).view;
   assert.equal(view.messages[0]?.body, 'edited');
   const boost = { id: 'b1', messageId: 'm1', authorId: 'u2', content: '👍', createdAt: AT };
@@ -81,6 +82,7 @@ test('edits, deletions and boosts change the message in place', () => {
   assert.equal(view.messages[0]?.boosts.length, 0);
   view = applyRoomEvent(view, event(6, { type: 'message.deleted', messageId: 'm1' })).view;
   assert.equal(view.messages[0]?.body, '');
+  assert.equal(view.messages[0]?.file, null, 'a deleted message keeps no file');
   assert.equal(view.messages[0]?.deletedAt, AT);
   assert.equal(view.lastSeq, 6);
 });

@@ -74,7 +74,8 @@ function applyChange(view: RoomView, event: RoomEvent): RoomView {
     case 'message.updated':
       return upsertMessages(view, [event.message]);
     case 'message.deleted':
-      return mapMessage(view, event.messageId, (m) => ({ ...m, body: '', deletedAt: m.deletedAt ?? event.at }));
+      // A deleted message keeps no file either (the server removes its bytes).
+      return mapMessage(view, event.messageId, (m) => ({ ...m, body: '', file: null, deletedAt: m.deletedAt ?? event.at }));
     case 'boost.created':
       return mapMessage(view, event.boost.messageId, (m) => withBoost(m, event.boost));
     case 'boost.deleted':

@@ -14,6 +14,7 @@ export function messageFixture(seq: number, overrides: Partial<Message> = {}): M
     body: `hello ${seq}`,
     mentions: [],
     sound: null,
+    file: null,
     createdAt: AT,
     editedAt: null,
     deletedAt: null,

@@ -4,11 +4,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { HearthError } from '../errors.ts';
 import { keyOf } from './archive-location.ts';
 import type { ArchiveStore, ArchiveUpload } from './archive-store.ts';
+import { createS3Client, s3Call, type S3Failure } from './s3-client.ts';
 import type { S3Config } from './s3-config.ts';
+
+/** `hearth backup` and `hearth restore` are the operator's commands: what S3 refuses is theirs to fix. */
+const ARCHIVE_FAILURE: S3Failure = { code: 'invalid_request', noSuchKey: 'no such archive' };
 
 /**
  * Archives as objects under a prefix of an S3-compatible bucket. An archive is written to a
@@ -29,7 +33,7 @@ export class ArchiveStoreS3 implements ArchiveStore {
 
   async create(name: string): Promise<ArchiveUpload> {
     // A missing bucket or a refused key is found before the export rather than after it.
-    await s3Call(`use s3://${this.#bucket}`, () => this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket })));
+    await s3Call(ARCHIVE_FAILURE, `use s3://${this.#bucket}`, () => this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket })));
     const dir = await mkdtemp(path.join(tmpdir(), 'hearth-backup-'));
     const file = path.join(dir, name);
     const sink = createWriteStream(file);
@@ -41,7 +45,7 @@ export class ArchiveStoreS3 implements ArchiveStore {
         await finished(sink);
         try {
           const { size } = await stat(file);
-          await s3Call(`put ${where}`, () =>
+          await s3Call(ARCHIVE_FAILURE, `put ${where}`, () =>
             this.#client.send(new PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: createReadStream(file), ContentLength: size })),
           );
           return where;
@@ -61,7 +65,7 @@ export class ArchiveStoreS3 implements ArchiveStore {
     const names: string[] = [];
     let token: string | undefined;
     do {
-      const page = await s3Call(`list s3://${this.#bucket}/${prefix}`, () =>
+      const page = await s3Call(ARCHIVE_FAILURE, `list s3://${this.#bucket}/${prefix}`, () =>
         this.#client.send(new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token })),
       );
       for (const object of page.Contents ?? []) if (object.Key !== undefined) names.push(object.Key.slice(prefix.length));
@@ -72,54 +76,13 @@ export class ArchiveStoreS3 implements ArchiveStore {
 
   async remove(name: string): Promise<void> {
     const key = keyOf(this.#prefix, name);
-    await s3Call(`delete s3://${this.#bucket}/${key}`, () => this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key })));
+    await s3Call(ARCHIVE_FAILURE, `delete s3://${this.#bucket}/${key}`, () => this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key })));
   }
 }
 
 export async function openArchiveObject(config: S3Config, bucket: string, key: string): Promise<Readable> {
   const client = createS3Client(config);
-  const object = await s3Call(`read s3://${bucket}/${key}`, () => client.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
+  const object = await s3Call(ARCHIVE_FAILURE, `read s3://${bucket}/${key}`, () => client.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
   if (!(object.Body instanceof Readable)) throw new HearthError('internal', `read s3://${bucket}/${key}: the S3 client gave no stream`);
   return object.Body;
-}
-
-function createS3Client(config: S3Config): S3Client {
-  return new S3Client({
-    region: config.region,
-    forcePathStyle: config.forcePathStyle,
-    ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
-    ...(config.credentials === undefined ? {} : { credentials: config.credentials }),
-    // The SDK's default adds CRC checksums that several S3-compatible servers refuse or do not
-    // send back; the archive carries its own SHA-256 (archive-format.ts), so only what S3 requires.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    // The command's one line says what failed; the SDK's own warnings would be more lines.
-    logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
-  });
-}
-
-/** What S3's errors mean here, by name, or by HTTP status for a HEAD request (which gets no error body). */
-const S3_WORDS: Readonly<Record<string, string>> = {
-  NoSuchKey: 'no such archive',
-  NoSuchBucket: 'no such bucket',
-  '404': 'no such bucket',
-  '403': "access denied (check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, and the key's rights on the bucket)",
-};
-
-/** An S3 call whose failure is one line: what was tried, and S3's error code and words. */
-async function s3Call<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw new HearthError('invalid_request', `cannot ${what}: ${s3Reason(error)}`, { cause: error });
-  }
-}
-
-function s3Reason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  const words = S3_WORDS[error.name] ?? (status === undefined ? undefined : S3_WORDS[String(status)]);
-  if (words !== undefined) return words;
-  const message = error.message.split('\n')[0] ?? '';
-  return message === '' || message === error.name || message === 'UnknownError' ? error.name : `${error.name}: ${message}`;
 }

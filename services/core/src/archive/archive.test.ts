@@ -31,6 +31,7 @@ async function seeded(file: string): Promise<Store> {
         body: `hello ${i} 東京`,
         mentions: [],
         sound: null,
+        file: null,
         createdAt: AT,
       });
     }

@@ -1,5 +1,5 @@
 import type { ApiToken, Bot } from './bots.ts';
-import type { Account, Boost, Involvement, Membership, Message, Role, Room, User } from './types.ts';
+import type { Account, Boost, Involvement, Membership, Message, MessageFile, Role, Room, User } from './types.ts';
 
 /**
  * Every change to the domain is one of these commands, sent by the gateway over the
@@ -33,7 +33,15 @@ export interface CommandPayloads {
     readonly involvement?: Involvement;
     readonly readSeq?: number;
   };
-  'message.post': { readonly actorId: string; readonly roomId: string; readonly clientMessageId: string; readonly body: string };
+  'message.post': {
+    readonly actorId: string;
+    readonly roomId: string;
+    readonly clientMessageId: string;
+    /** May be empty with a file. */
+    readonly body: string;
+    /** A file the gateway has already kept in the Blob store (routes/files.ts). */
+    readonly file?: MessageFile;
+  };
   'message.edit': { readonly actorId: string; readonly messageId: string; readonly body: string };
   'message.delete': { readonly actorId: string; readonly messageId: string };
   'boost.add': { readonly actorId: string; readonly messageId: string; readonly content: string };

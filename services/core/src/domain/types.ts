@@ -70,10 +70,30 @@ export interface Message {
   readonly mentions: readonly string[];
   /** Set for a `/play <sound>` message. */
   readonly sound: string | null;
+  /** The file posted with the message (one per message, as in Campfire); null once deleted. */
+  readonly file: MessageFile | null;
   readonly createdAt: string;
   readonly editedAt: string | null;
   readonly deletedAt: string | null;
   readonly boosts: readonly Boost[];
+}
+
+/**
+ * A file posted in a room, as its message carries it. The bytes are in the Blob store under
+ * `fileBlobKey(id)` (and an image's thumbnail under `thumbnailBlobKey(id)`); they are served at
+ * `GET /api/messages/{messageId}/file` to the room's members only.
+ */
+export interface MessageFile {
+  readonly id: string;
+  /** The name it was uploaded with, without any folder: what a download saves it as. */
+  readonly name: string;
+  /** The type it is served with: judged from the bytes for images, never HTML, SVG or script. */
+  readonly contentType: string;
+  readonly size: number;
+  /** Words for an image, for people who cannot see it; null when none were given. */
+  readonly alt: string | null;
+  /** Set for an image the server could read: its size in pixels, and whether a thumbnail was made. */
+  readonly image: { readonly width: number; readonly height: number; readonly thumbnail: boolean } | null;
 }
 
 export interface Session {

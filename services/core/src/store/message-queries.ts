@@ -16,11 +16,11 @@ const PAGE_BEFORE = `SELECT ${MESSAGE} FROM messages WHERE room_id = ? AND seq <
 const vectorOf = (d: Dialect, sql: (column: string) => string): string => (d.search.vectorColumn === null ? '' : sql(d.search.vectorColumn));
 const INSERT = (
   d: Dialect,
-) => `INSERT INTO messages (id, room_id, seq, author_id, client_message_id, body, mentions, sound, created_at${vectorOf(d, (c) => `, ${c}`)})
-  VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?${vectorOf(d, () => ', ?::tsvector')}) ON CONFLICT DO NOTHING RETURNING ${MESSAGE}`;
+) => `INSERT INTO messages (id, room_id, seq, author_id, client_message_id, body, mentions, sound, file, created_at${vectorOf(d, (c) => `, ${c}`)})
+  VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?${vectorOf(d, () => ', ?::tsvector')}) ON CONFLICT DO NOTHING RETURNING ${MESSAGE}`;
 const UPDATE_BODY = (d: Dialect) =>
   `UPDATE messages SET body = ?, mentions = ?::jsonb, edited_at = ?${vectorOf(d, (c) => `, ${c} = ?::tsvector`)} WHERE id = ? RETURNING ${MESSAGE}`;
-const MARK_DELETED = (d: Dialect) => `UPDATE messages SET body = '', mentions = '[]', sound = NULL${vectorOf(d, (c) => `, ${c} = ''`)},
+const MARK_DELETED = (d: Dialect) => `UPDATE messages SET body = '', mentions = '[]', sound = NULL, file = NULL${vectorOf(d, (c) => `, ${c} = ''`)},
   deleted_at = coalesce(deleted_at, ?) WHERE id = ? RETURNING ${MESSAGE}`;
 const BOOSTS_OF = (d: Dialect) => `SELECT * FROM boosts WHERE ${d.inArray('message_id')} ORDER BY created_at, ${d.boostOrder}`;
 
@@ -46,7 +46,8 @@ export const messageQueries = {
   async insertMessage(message: NewMessage): Promise<Message> {
     const { vectorColumn, buildVector } = this.sql.dialect.search;
     const { id, roomId, seq, authorId, clientMessageId, body, sound, createdAt } = message;
-    const params = [id, roomId, seq, authorId, clientMessageId, body, JSON.stringify(message.mentions), sound, createdAt];
+    const file = message.file === null ? null : JSON.stringify(message.file);
+    const params = [id, roomId, seq, authorId, clientMessageId, body, JSON.stringify(message.mentions), sound, file, createdAt];
     if (vectorColumn !== null) params.push(buildVector(body));
     const row = await this.sql.row<MessageRow>(this.sql.statement(INSERT), ...params);
     if (row === undefined) throw new HearthError('conflict', 'this message was already posted');
@@ -61,7 +62,7 @@ export const messageQueries = {
   },
 
   async markMessageDeleted(id: string, deletedAt: string): Promise<Message> {
-    // Mentions and sound go with the body: a deleted message keeps no trace of what it said.
+    // Mentions, sound and file go with the body: a deleted message keeps no trace of what it said.
     const row = await this.sql.row<MessageRow>(this.sql.statement(MARK_DELETED), deletedAt, id);
     return boosted(this.sql, found(row, messageNotFound(id)));
   },

@@ -36,7 +36,17 @@ async function withWorld(use: (w: World) => Promise<void>): Promise<void> {
 }
 
 function draft(w: World, clientMessageId: string, overrides: Partial<PostDraft['message']> = {}): PostDraft {
-  const message = { id: newId(), roomId: w.room.id, authorId: w.ada.id, clientMessageId, body: 'kettle is on', mentions: [], sound: null, createdAt: AT };
+  const message = {
+    id: newId(),
+    roomId: w.room.id,
+    authorId: w.ada.id,
+    clientMessageId,
+    body: 'kettle is on',
+    mentions: [],
+    sound: null,
+    file: null,
+    createdAt: AT,
+  };
   return { message: { ...message, ...overrides }, at: AT, traceparent: TRACE };
 }
 

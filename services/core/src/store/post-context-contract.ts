@@ -9,7 +9,7 @@ type StoreTest = (name: string, body: (store: Store) => Promise<void>) => void;
 const AT = '2025-01-01T00:00:00.000Z';
 
 function message(room: Room, author: User, clientMessageId: string): Omit<NewMessage, 'seq'> {
-  return { id: newId(), roomId: room.id, authorId: author.id, clientMessageId, body: 'once', mentions: [], sound: null, createdAt: AT };
+  return { id: newId(), roomId: room.id, authorId: author.id, clientMessageId, body: 'once', mentions: [], sound: null, file: null, createdAt: AT };
 }
 
 /** StoreTx.lockRoomForPost, the same in both stores. */

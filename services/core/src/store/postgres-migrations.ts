@@ -256,6 +256,20 @@ END
 $$;
 `;
 
+/**
+ * Files posted with messages: the message's file (MessageFile as JSON, null for none), and the
+ * table the PostgreSQL Blob store keeps bytes in (blob-postgres.ts) when files are kept in the
+ * database rather than in a bucket.
+ */
+const FILES = `
+ALTER TABLE messages ADD COLUMN file jsonb;
+CREATE TABLE blobs (
+  key text COLLATE "C" NOT NULL PRIMARY KEY,
+  bytes bytea NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001-initial', sql: INITIAL },
   { id: '0002-sso-bots-audit', sql: SSO_BOTS_AUDIT },
@@ -263,6 +277,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0004-write-gate', sql: WRITE_GATE },
   { id: '0005-migrate-copy', sql: MIGRATE_COPY },
   { id: '0006-post-at-once', sql: POST_AT_ONCE },
+  { id: '0007-files', sql: FILES },
 ];
 
 /**

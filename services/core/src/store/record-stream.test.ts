@@ -86,6 +86,7 @@ async function seed(store: Store): Promise<{ message: Message }> {
           body,
           mentions: i === 0 ? [hook.id] : [],
           sound: i === 0 ? 'chime' : null,
+          file: null,
           createdAt: at(10),
         },
         () => at(10 + i),

@@ -1,6 +1,6 @@
 import type { AuditAction, AuditEntry, AuditTargetType } from '../domain/audit.ts';
 import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
-import type { Account, Boost, Involvement, Membership, Message, Role, Room, RoomKind, Session, User } from '../domain/types.ts';
+import type { Account, Boost, Involvement, Membership, Message, MessageFile, Role, Room, RoomKind, Session, User } from '../domain/types.ts';
 import type { NewMessage } from './store.ts';
 
 /**
@@ -50,6 +50,8 @@ export interface MessageRow {
   /** JSON text in SQLite, already an array in PostgreSQL (jsonb). */
   mentions: string | readonly string[];
   sound: string | null;
+  /** JSON text in SQLite, already an object in PostgreSQL (jsonb); null for a message with no file. */
+  file: string | MessageFile | null;
   created_at: string;
   edited_at: string | null;
   deleted_at: string | null;
@@ -204,8 +206,8 @@ export function toBoost(row: BoostRow): Boost {
 
 /** A message as insertMessage stores it: not yet edited, deleted or boosted. */
 export function postedMessage(message: NewMessage): Message {
-  const { id, roomId, seq, authorId, clientMessageId, body, mentions, sound, createdAt } = message;
-  return { id, roomId, seq, authorId, clientMessageId, body, mentions: [...mentions], sound, createdAt, editedAt: null, deletedAt: null, boosts: [] };
+  const { id, roomId, seq, authorId, clientMessageId, body, mentions, sound, file, createdAt } = message;
+  return { id, roomId, seq, authorId, clientMessageId, body, mentions: [...mentions], sound, file, createdAt, editedAt: null, deletedAt: null, boosts: [] };
 }
 
 export function toMessage(row: MessageRow, boosts: readonly Boost[]): Message {
@@ -218,6 +220,7 @@ export function toMessage(row: MessageRow, boosts: readonly Boost[]): Message {
     body: row.body,
     mentions: typeof row.mentions === 'string' ? (JSON.parse(row.mentions) as string[]) : row.mentions,
     sound: row.sound,
+    file: typeof row.file === 'string' ? (JSON.parse(row.file) as MessageFile) : row.file,
     createdAt: row.created_at,
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,
@@ -247,6 +250,6 @@ export function fromJson<T>(value: string | T): T {
 /** A message's columns, without PostgreSQL's search lexemes or the key column, which nothing outside the store reads. */
 export function messageColumns(alias = ''): string {
   const prefix = alias === '' ? '' : `${alias}.`;
-  const columns = ['id', 'room_id', 'seq', 'author_id', 'client_message_id', 'body', 'mentions', 'sound', 'created_at', 'edited_at', 'deleted_at'];
+  const columns = ['id', 'room_id', 'seq', 'author_id', 'client_message_id', 'body', 'mentions', 'sound', 'file', 'created_at', 'edited_at', 'deleted_at'];
   return columns.map((column) => prefix + column).join(', ');
 }

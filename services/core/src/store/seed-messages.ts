@@ -43,6 +43,7 @@ async function seedMessage(tx: StoreTx, seed: SeedMessages, i: number): Promise<
     body,
     mentions: [],
     sound: null,
+    file: null,
     createdAt: at,
   });
   await tx.appendEvent({ type: 'message.created', message, v: EVENT_VERSION, roomId, seq, at });

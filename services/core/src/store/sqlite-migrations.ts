@@ -233,12 +233,16 @@ ALTER TABLE record_import ADD COLUMN copied_from TEXT;
 ALTER TABLE record_import ADD COLUMN verified_at TEXT;
 `;
 
+/** The file posted with a message (MessageFile as JSON text; null for none). */
+const FILES = `ALTER TABLE messages ADD COLUMN file TEXT;`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001-initial', sql: INITIAL },
   { id: '0002-sso-bots-audit', sql: SSO_BOTS_AUDIT },
   { id: '0003-record-import', sql: RECORD_IMPORT },
   { id: '0004-write-gate', sql: WRITE_GATE },
   { id: '0005-migrate-copy', sql: MIGRATE_COPY },
+  { id: '0006-files', sql: FILES },
 ];
 
 /**

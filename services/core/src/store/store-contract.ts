@@ -123,7 +123,7 @@ interface PostSpec {
 /** Posts as the messaging service does, its event stamped at(seq). */
 function post(store: Store, room: Room, spec: PostSpec): Promise<Message> {
   const { author, body, createdAt, mentions = [] } = spec;
-  const message = { id: newId(), roomId: room.id, authorId: author.id, clientMessageId: newId(), body, mentions, sound: null, createdAt };
+  const message = { id: newId(), roomId: room.id, authorId: author.id, clientMessageId: newId(), body, mentions, sound: null, file: null, createdAt };
   return store.transaction((tx) => postInTx(tx, message, at));
 }
 
@@ -425,6 +425,7 @@ function roomLockTests(test: StoreTest): void {
           body: 'once',
           mentions: [],
           sound: null,
+          file: null,
           createdAt: at(1),
         });
         return 'inserted';
@@ -519,6 +520,7 @@ function messageTests(test: StoreTest): void {
       body: `hi <@${bob.id}>`,
       mentions: [bob.id],
       sound: null,
+      file: null,
       createdAt: at(5),
       editedAt: null,
       deletedAt: null,

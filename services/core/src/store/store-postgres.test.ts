@@ -61,7 +61,18 @@ async function seedRoom(store: Store): Promise<{ user: User; roomId: string }> {
 function postIn(store: Store, roomId: string, author: User, body: string): Promise<void> {
   return store.transaction(async (tx) => {
     const seq = await tx.nextSeq(roomId);
-    await tx.insertMessage({ id: newId(), roomId, seq, authorId: author.id, clientMessageId: newId(), body, mentions: [], sound: null, createdAt: T0 });
+    await tx.insertMessage({
+      id: newId(),
+      roomId,
+      seq,
+      authorId: author.id,
+      clientMessageId: newId(),
+      body,
+      mentions: [],
+      sound: null,
+      file: null,
+      createdAt: T0,
+    });
   });
 }
 
@@ -223,7 +234,18 @@ describe('StorePostgres', () => {
           if ((await tx.getMessageByClientId(roomId, user.id, clientMessageId)) !== null) return 'found';
           await new Promise((resolve) => setTimeout(resolve, 50));
           const seq = await tx.nextSeq(roomId);
-          await tx.insertMessage({ id: newId(), roomId, seq, authorId: user.id, clientMessageId, body: 'once', mentions: [], sound: null, createdAt: T0 });
+          await tx.insertMessage({
+            id: newId(),
+            roomId,
+            seq,
+            authorId: user.id,
+            clientMessageId,
+            body: 'once',
+            mentions: [],
+            sound: null,
+            file: null,
+            createdAt: T0,
+          });
           order.push(`${name} inserted`);
           return 'inserted';
         });

@@ -79,6 +79,7 @@ export class StorePostgres extends ReadsThrough implements Store {
   /** One round trip: hearth_post (postgres-migrations.ts, 0006-post-at-once) checks again under the room's lock, and writes. */
   async postAtOnce(draft: PostDraft): Promise<Message | null> {
     if (this.#context.getStore()?.sql.live === true) throw new Error('postAtOnce() called inside a transaction; post in the transaction instead');
+    if (draft.message.file !== null) throw new Error('postAtOnce() writes no file; post a message with a file in a transaction');
     const posted = postedMessage({ ...draft.message, seq: 0 });
     const event = roomEvent({ type: 'message.created', message: posted }, posted.roomId, 0, draft);
     const { id, roomId, authorId, clientMessageId, body, sound, createdAt } = posted;

@@ -166,7 +166,7 @@ describe('StoreSqlite', () => {
       const room = await tx.insertRoom({ id: newId(), kind: 'open', name: 'r', createdBy: user.id, createdAt, directKey: null });
       for (const body of ['hello world', '東京都に住んでいます', 'café crème']) {
         const message = { id: newId(), roomId: room.id, seq: await tx.nextSeq(room.id), authorId: user.id, clientMessageId: newId() };
-        await tx.insertMessage({ ...message, body, mentions: [], sound: null, createdAt });
+        await tx.insertMessage({ ...message, body, mentions: [], sound: null, file: null, createdAt });
         if (body.startsWith('hello')) await tx.updateMessageBody(message.id, 'goodbye world', [], createdAt);
         if (body.startsWith('café')) await tx.markMessageDeleted(message.id, createdAt);
       }

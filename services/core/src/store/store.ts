@@ -1,7 +1,7 @@
 import type { AuditEntry, NewAuditEntry } from '../domain/audit.ts';
 import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
 import type { EventStamp, RoomEvent } from '../domain/events.ts';
-import type { Account, Boost, Membership, Message, Role, Room, RoomForMember, SearchHit, Session, User } from '../domain/types.ts';
+import type { Account, Boost, Membership, Message, MessageFile, Role, Room, RoomForMember, SearchHit, Session, User } from '../domain/types.ts';
 import type { ExportOptions, ExportResult } from './record-export.ts';
 import type { ImportState } from './record-copy-target.ts';
 import type { ImportOptions, ImportResult } from './record-import.ts';
@@ -144,6 +144,7 @@ export interface NewMessage {
   readonly body: string;
   readonly mentions: readonly string[];
   readonly sound: string | null;
+  readonly file: MessageFile | null;
   readonly createdAt: string;
 }
 

@@ -105,14 +105,17 @@ async function openWorld(): Promise<World> {
   };
 }
 
-/** The member posts a fixture message with a fresh secret, and boosts it. */
+/**
+ * The member posts a fixture message with a fresh secret, and boosts it. The message carries a
+ * file that holds a secret too, so that its bytes reaching a non-member would be a leak found.
+ */
 async function postSecret(w: World, author: TestSession, kind: MatrixRoomKind, roomId: string): Promise<{ message: Message; boost: Boost }> {
   const body = `${SECRET_WORD} ${randomBytes(8).toString('hex')}`;
-  w.secrets[kind].push(body);
-  const message = ok<Message>(
-    await call(w.server.app, 'POST', `/api/rooms/${roomId}/messages`, { session: author, body: { body, clientMessageId: body } }),
-    201,
-  );
+  const content = `${SECRET_WORD} ${randomBytes(8).toString('hex')}`;
+  w.secrets[kind].push(body, content);
+  const query = new URLSearchParams({ name: 'secret.txt', clientMessageId: body, body });
+  const headers = { 'content-type': 'text/plain' };
+  const message = ok<Message>(await call(w.server.app, 'POST', `/api/rooms/${roomId}/files?${query}`, { session: author, body: content, headers }), 201);
   const boost = ok<Boost>(await call(w.server.app, 'POST', `/api/messages/${message.id}/boosts`, { session: author, body: { content: '🔥' } }), 201);
   return { message, boost };
 }
@@ -168,11 +171,15 @@ const BODIES: Readonly<Record<string, (c: BodyContext) => unknown>> = {
   'POST /api/rooms/{roomId}/messages': ({ n }) => ({ body: `hello ${n}`, clientMessageId: `matrix-${n}` }),
   'PATCH /api/messages/{messageId}': () => ({ body: 'edited' }),
   'POST /api/messages/{messageId}/boosts': () => ({ content: '+1' }),
+  'POST /api/rooms/{roomId}/files': ({ n }) => `file ${n}`,
   'POST /api/admin/bots': ({ n }) => ({ name: `Bot ${n}`, webhookUrl: null }),
   'POST /api/admin/bots/{botId}/tokens': ({ w, n }) => ({ name: `token ${n}`, roomIds: [w.outsideRoomId] }),
 };
 
-const QUERIES: Readonly<Record<string, string>> = { 'GET /api/search': `?q=${SECRET_WORD}` };
+const QUERIES: Readonly<Record<string, string>> = {
+  'GET /api/search': `?q=${SECRET_WORD}`,
+  'POST /api/rooms/{roomId}/files': '?name=matrix.txt&clientMessageId=matrix-file',
+};
 
 /** Whose id fills `{userId}`: the member (renamed, removed), or Fay (added). */
 const USER_TARGETS: Readonly<Record<string, 'bob' | 'fay'>> = { 'PUT /api/rooms/{roomId}/members/{userId}': 'fay' };

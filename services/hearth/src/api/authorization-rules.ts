@@ -32,7 +32,7 @@ export interface Cell {
 }
 
 /** The expected answer: any 2xx ('ok'), or this exact status. */
-export type Expected = 'ok' | 400 | 401 | 403 | 409;
+export type Expected = 'ok' | 400 | 401 | 403 | 404 | 409;
 
 export interface AuthorizationRule {
   readonly expect: (cell: Cell) => Expected;
@@ -113,6 +113,12 @@ const renameMember = (cell: Cell): Expected => refusalOfNonPerson(cell) ?? (cell
 /** `GET /api/users/me`: any person with a session, and any bot token. */
 const selfOrBot = (cell: Cell): Expected => (isBot(cell.role) ? 'ok' : signedIn(cell));
 
+/** The fixture's file is no image: its members learn that it has no thumbnail, and only they. */
+const noThumbnail = (cell: Cell): Expected => {
+  const answer = roomMembersAndBots(cell);
+  return answer === 'ok' ? 404 : answer;
+};
+
 const perRoom = (expect: (cell: Cell) => Expected): AuthorizationRule => ({ expect, perRoomKind: true });
 
 /** Keyed `METHOD /path` as in /api/openapi.json. */
@@ -145,6 +151,9 @@ export const AUTHORIZATION_RULES: Readonly<Record<string, AuthorizationRule>> = 
   'GET /api/rooms/{roomId}/messages': perRoom(roomMembersAndBots),
   'POST /api/rooms/{roomId}/messages': perRoom(roomMembersAndBots),
   'GET /api/messages/{messageId}': perRoom(roomMembersAndBots),
+  'POST /api/rooms/{roomId}/files': perRoom(roomMembersAndBots),
+  'GET /api/messages/{messageId}/file': perRoom(roomMembersAndBots),
+  'GET /api/messages/{messageId}/file/thumbnail': perRoom(noThumbnail),
   // The member wrote the message; an administrator must also be able to see it (be a member).
   'PATCH /api/messages/{messageId}': perRoom(roomMembers),
   'DELETE /api/messages/{messageId}': perRoom(roomMembers),

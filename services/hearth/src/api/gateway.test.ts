@@ -306,6 +306,7 @@ describe('the REST API', () => {
       ['PATCH', `/api/rooms/${room.id}/membership`, { involvement: 'invisible' }],
       ['POST', `/api/rooms/${room.id}/messages`, { body: 'forged', clientMessageId: 'forged' }],
       ['POST', `/api/rooms/${room.id}/typing`, undefined],
+      ['POST', `/api/rooms/${room.id}/files?name=forged.txt&clientMessageId=forged`, 'forged bytes'],
       ['PATCH', `/api/messages/${message.id}`, { body: 'forged' }],
       ['DELETE', `/api/messages/${message.id}`, undefined],
       ['POST', `/api/messages/${message.id}/boosts`, { content: 'forged' }],
@@ -542,7 +543,7 @@ describe('the REST API', () => {
     assert.deepEqual(healthz.json(), { status: 'ok' });
     const readyz = await call(s.app, 'GET', '/readyz');
     assert.equal(readyz.statusCode, 200);
-    assert.deepEqual(readyz.json(), { status: 'ready', checks: { store: 'ok', bus: 'ok', ephemeral: 'ok' } });
+    assert.deepEqual(readyz.json(), { status: 'ready', checks: { store: 'ok', bus: 'ok', ephemeral: 'ok', files: 'ok' } });
 
     assertError(await call(s.app, 'GET', '/api/nothing-here', { session: bob }), 404, 'not_found');
     assertError(await call(s.app, 'POST', '/api/nothing-here', { session: bob, body: {} }), 404, 'not_found');
@@ -574,7 +575,7 @@ function templateOf(url: string, ids: readonly string[]): string {
     bots: '{botId}',
     tokens: '{tokenId}',
   };
-  const parts = url.split('/');
+  const parts = (url.split('?')[0] ?? url).split('/');
   return parts.map((part, i) => (ids.includes(part) ? (names[parts[i - 1] ?? ''] ?? part) : part)).join('/');
 }
 

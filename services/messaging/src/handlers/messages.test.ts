@@ -45,7 +45,7 @@ function contextOf(tx: StoreTx): HandlerContext {
     limits: { messageChars: 1_000 },
     webhookAddresses: new OutboundAddressPolicy([]),
     afterCommit: [],
-    queued: { webhookDeliveries: 0 },
+    queued: { webhookDeliveries: 0, removedFiles: [] },
   };
 }
 

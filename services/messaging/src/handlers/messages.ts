@@ -44,7 +44,9 @@ type PostDecision =
 async function decidePost(reads: StoreReads, settings: PostSettings, payload: PostPayload, context: PostContext): Promise<PostDecision> {
   const { author, room, membership } = requirePostable(context, payload.roomId, payload.actorId);
   if (context.earlier !== null) return { earlier: context.earlier };
-  const body = normaliseBody(payload.body, settings.limits.messageChars);
+  const file = payload.file ?? null;
+  // A file needs no words: its caption may be empty.
+  const body = file !== null && payload.body.trim() === '' ? '' : normaliseBody(payload.body, settings.limits.messageChars);
   const message = {
     id: newId(),
     roomId: room.id,
@@ -53,6 +55,7 @@ async function decidePost(reads: StoreReads, settings: PostSettings, payload: Po
     body,
     mentions: await mentionsIn(reads, room.id, body),
     sound: soundOf(body),
+    file,
     createdAt: settings.now,
   };
   return { earlier: null, author, room, membership, message };
@@ -94,7 +97,8 @@ export interface AtOnceContext extends PostSettings {
  */
 export async function postMessageAtOnce(ctx: AtOnceContext, payload: PostPayload): Promise<Message | null> {
   const { store } = ctx;
-  if (store.postAtOnce === undefined) return null;
+  // A file's message is rare, and hearth_post writes none.
+  if (store.postAtOnce === undefined || payload.file !== undefined) return null;
   const post = await decidePost(store, ctx, payload, await store.readPostContext(payload.roomId, payload.actorId, payload.clientMessageId));
   if (post.earlier !== null) return post.earlier;
   if (mayAddressBots(post.author, post.room, post.message.mentions)) return null;
@@ -113,6 +117,7 @@ export const editMessage: Handler<'message.edit'> = async (ctx, payload) => {
 export const deleteMessage: Handler<'message.delete'> = async (ctx, payload) => {
   const message = await requireChangeable(ctx, payload.actorId, payload.messageId);
   const deleted = await ctx.tx.markMessageDeleted(message.id, ctx.now);
+  if (message.file !== null) ctx.queued.removedFiles.push(message.file.id);
   await emit(ctx, message.roomId, () => ({ type: 'message.deleted', messageId: message.id }));
   return deleted;
 };

@@ -8,7 +8,11 @@ export interface HandlerContext extends CommandContext {
   /** Signals to publish once the transaction has committed (never for a rolled-back command). */
   readonly afterCommit: EphemeralSignal[];
   /** What the command queued for messaging's own workers, so they are woken once it commits. */
-  readonly queued: { webhookDeliveries: number };
+  readonly queued: {
+    webhookDeliveries: number;
+    /** Files of deleted messages, whose bytes go once the deletion has committed. */
+    readonly removedFiles: string[];
+  };
 }
 
 export type Handler<N extends CommandName> = (ctx: HandlerContext, payload: CommandPayloads[N]) => Promise<CommandResults[N]>;

@@ -4,6 +4,7 @@ import type { Boost, Message } from '../api-types.ts';
 import type { Chat } from '../chat.ts';
 import { plainBody } from '../mentions.ts';
 import { Avatar } from './avatar.tsx';
+import { MessageFileView } from './message-file.tsx';
 import { RichText } from './rich-text.tsx';
 import type { PendingMessage } from '../room-state.ts';
 
@@ -307,6 +308,7 @@ export function MessageItem({ chat, message, meId, canModerate, authorOnline }: 
       ) : (
         <MessageContent message={message} nameOf={nameOf} meId={meId} />
       )}
+      <MessageFileView message={message} />
       {!deleted && <BoostList chat={chat} message={message} meId={meId} add={boost.add} />}
       {error !== null && (
         <p class="form-error small" role="alert">

@@ -3,7 +3,9 @@ import type { ComponentChild } from 'preact';
 import type { Message, User } from '../api-types.ts';
 import type { Chat, ChatState, SidebarRoom } from '../chat.ts';
 import type { RoomView } from '../room-state.ts';
+import { useAttachments } from './attachments.tsx';
 import { Composer } from './composer.tsx';
+import { DropTarget, useFileDrop } from './file-drop.tsx';
 import { MessageItem, PendingItem } from './message-item.tsx';
 import { PresenceDot } from './sidebar.tsx';
 import { RoomIcon } from './room-icon.tsx';
@@ -241,6 +243,8 @@ function RoomHeader({
 
 export function RoomPane({ chat, state, roomId }: RoomPaneProps) {
   const [showMembers, setShowMembers] = useState(false);
+  const attachments = useAttachments(roomId);
+  const drop = useFileDrop(attachments.add);
   const view = state.views[roomId];
   const room = state.rooms.find((r) => r.id === roomId);
   const error = state.roomErrors[roomId];
@@ -265,7 +269,7 @@ export function RoomPane({ chat, state, roomId }: RoomPaneProps) {
   const label = room === undefined ? 'this room' : chat.roomName(room);
 
   return (
-    <section class="room-pane" data-testid="room" data-room-id={roomId}>
+    <section class="room-pane" data-testid="room" data-room-id={roomId} {...drop.handlers}>
       <RoomHeader
         room={room}
         label={label}
@@ -276,7 +280,16 @@ export function RoomPane({ chat, state, roomId }: RoomPaneProps) {
       {showMembers && room !== undefined && <MembersPanel chat={chat} state={state} room={room} />}
       <MessageList chat={chat} state={state} view={view} />
       <TypingIndicator chat={chat} state={state} roomId={roomId} />
-      <Composer key={roomId} chat={chat} roomId={roomId} roomLabel={label} members={mentionableMembers(room, state)} />
+      <Composer
+        key={roomId}
+        chat={chat}
+        roomId={roomId}
+        roomLabel={label}
+        members={mentionableMembers(room, state)}
+        attachments={attachments}
+        uploads={state.uploads.filter((u) => u.roomId === roomId)}
+      />
+      {drop.dragging && <DropTarget label={label} />}
     </section>
   );
 }
