@@ -9,6 +9,7 @@ import { runPostThroughput } from './post-throughput.ts';
 import { runRecords } from './records.ts';
 import { runSecretRotation } from './secret-rotation.ts';
 import { runStartup } from './startup.ts';
+import { runThumbnail } from './thumbnail.ts';
 import { awaitQuiet } from './common.ts';
 
 /**
@@ -29,6 +30,7 @@ const benchmarks: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
   ['backup', runBackup],
   ['migration', runMigration],
   ['secret-rotation', runSecretRotation],
+  ['thumbnail', runThumbnail],
 ];
 
 const wanted = process.argv.slice(2);

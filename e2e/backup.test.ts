@@ -7,7 +7,8 @@ import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { startPostgres, startSeaweedfs, type PostgresServer, type S3Server } from '@hearth/harness';
 import { createTeam, DEFAULT_ROOM, HearthClient, PASSWORD } from './client.ts';
-import { runHearthCommand, startHearth, type CommandRun, type Hearth } from './harness.ts';
+import { runHearthCommand, startHearth, tierUnderTest, type CommandRun, type Hearth } from './harness.ts';
+import type { Message } from './protocol.ts';
 
 /**
  * `hearth backup` and `hearth restore` as an operator runs them, on real processes: a Hearth of
@@ -20,6 +21,12 @@ import { runHearthCommand, startHearth, type CommandRun, type Hearth } from './h
  */
 
 const BUCKET = 'hearth-backups';
+
+/** Bytes of every value, over two of an archive's 1 MiB parts. */
+const REPORT = Buffer.from(Array.from({ length: 1.5 * 1024 * 1024 }, (_, i) => (i * 7) % 256));
+
+/** Files on, where the tier under test keeps them. */
+const filesOn = (): Readonly<Record<string, string>> => (tierUnderTest() === 'embedded' ? {} : { HEARTH_FILES_STORAGE: 'postgres' });
 
 /** Values that appear nowhere else in an archive, so that finding one there means it leaked. */
 const SECRET_VALUES = {
@@ -81,6 +88,8 @@ describe('backup and restore', { timeout: 300_000 }, () => {
   /** An archive on S3 with the Secrets' values encrypted in it. */
   let secretsArchive: string;
   let restoredDir: string;
+  /** A message with a file: its bytes must come back with the records. */
+  let report: Message;
 
   const onRestored = (args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CommandRun> =>
     runHearthCommand(args, { HEARTH_DATA_DIR: restoredDir, ...env });
@@ -88,7 +97,7 @@ describe('backup and restore', { timeout: 300_000 }, () => {
   before(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'hearth-e2e-backup-'));
     restoredDir = path.join(work, 'restored');
-    [postgres, s3, hearth] = await Promise.all([startPostgres(), startSeaweedfs(), startHearth()]);
+    [postgres, s3, hearth] = await Promise.all([startPostgres(), startSeaweedfs(), startHearth({ env: filesOn() })]);
     await s3.createBucket(BUCKET);
     const { admin, members } = await createTeam(hearth.url, 2);
     const room = await admin.createRoom('open', 'releases');
@@ -101,6 +110,7 @@ describe('backup and restore', { timeout: 300_000 }, () => {
     await admin.call('PATCH', `/api/messages/${first!.id}`, { body: 'edited before the backup' });
     await admin.call('DELETE', `/api/messages/${second!.id}`);
     await members[0]!.boost(first!.id, '🎉');
+    report = await admin.upload(room.id, { name: 'report.bin', type: 'application/octet-stream', bytes: REPORT }, 'backup-file');
     original = await settledExport(hearth);
   });
   after(async () => {
@@ -147,11 +157,13 @@ describe('backup and restore', { timeout: 300_000 }, () => {
     hearth = undefined;
     const restored = await onRestored(['restore', '--from', archive]);
     assert.equal(restored.code, 0, restored.stderr);
-    assert.match(restored.stderr, /hearth restore: restored \d+ records \(30 messages in 2 rooms\) from .*; verified: 14 tables/);
+    assert.match(restored.stderr, /hearth restore: restored \d+ records \(31 messages in 2 rooms\) and 1 files \(1\.5 MiB\) from .*; verified: 14 tables/);
     assert.equal(await exportOf(onRestored, path.join(work, 'restored.ndjson')), original);
 
     const database = await postgres.createDatabase('restored');
-    const intoPostgres = await runHearthCommand(['restore', '--from', archive], { HEARTH_DATABASE_URL: database });
+    const filesOff = await runHearthCommand(['restore', '--from', archive], { HEARTH_DATABASE_URL: database });
+    assertRefused(filesOff, /^hearth restore: the archive holds 1 files, and files are off here: set HEARTH_FILES_STORAGE/);
+    const intoPostgres = await runHearthCommand(['restore', '--from', archive], { HEARTH_DATABASE_URL: database, HEARTH_FILES_STORAGE: 'postgres' });
     assert.equal(intoPostgres.code, 0, intoPostgres.stderr);
     assert.equal(await exportOf((args) => runHearthCommand(args, { HEARTH_DATABASE_URL: database }), path.join(work, 'postgres.ndjson')), original);
 
@@ -162,6 +174,7 @@ describe('backup and restore', { timeout: 300_000 }, () => {
     assert.equal(talk[0]?.body, 'edited before the backup');
     assert.notEqual(talk[1]?.deletedAt, null);
     assert.equal(talk[0]?.boosts.length, 1);
+    assert.deepEqual(await admin.fileOf(report.id), REPORT, 'the file, served again');
     await hearth.stop();
     hearth = undefined;
   });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +19,8 @@ import { isRoomEvent, type WebSocketStream } from './realtime.ts';
 interface Received {
   readonly headers: IncomingHttpHeaders;
   readonly payload: WebhookPayload;
+  /** The body byte for byte, which the signature is over. */
+  readonly raw: Buffer;
 }
 type Answer = (response: ServerResponse) => void;
 
@@ -39,7 +42,8 @@ class Receiver {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
-        this.received.push({ headers: request.headers, payload: JSON.parse(Buffer.concat(chunks).toString('utf8')) as WebhookPayload });
+        const raw = Buffer.concat(chunks);
+        this.received.push({ headers: request.headers, payload: JSON.parse(raw.toString('utf8')) as WebhookPayload, raw });
         (this.answers.shift() ?? ((r: ServerResponse) => r.writeHead(204).end()))(response);
       });
     });
@@ -91,6 +95,17 @@ async function asBot(hearth: Hearth, token: string, { method, path, body }: BotR
   return { status: response.status, headers: response.headers, text, json };
 }
 
+/**
+ * The secrets a delivery is signed with, of `secrets`: those whose HMAC-SHA256 of "<timestamp>.<raw
+ * body>" is one of its v1= values, recomputed here as a receiver does (docs/protocol.md §5.3).
+ */
+function signersOf(delivery: Received, secrets: readonly string[]): string[] {
+  const timestamp = String(delivery.headers['hearth-webhook-timestamp']);
+  assert.ok(/^\d+$/.test(timestamp) && Math.abs(Date.now() / 1000 - Number(timestamp)) < 60, `timestamp ${timestamp}`);
+  const values = String(delivery.headers['hearth-webhook-signature']).split(' ');
+  return secrets.filter((secret) => values.includes(`v1=${createHmac('sha256', secret).update(`${timestamp}.`).update(delivery.raw).digest('hex')}`));
+}
+
 const isMessageBy =
   (roomId: string, authorId: string, body: string) =>
   (frame: ServerFrame): boolean =>
@@ -107,6 +122,8 @@ describe('bots, webhooks and the audit log', () => {
   let allTalkId: string;
   let opsId: string;
   let bot: Bot;
+  /** The bot's webhook signing secret, shown when it was made. */
+  let webhookSecret: string;
   let token: NewApiToken;
   const receiver = new Receiver();
 
@@ -137,8 +154,10 @@ describe('bots, webhooks and the audit log', () => {
       { headers: { 'user-agent': USER_AGENT } },
     );
     assert.equal(created.status, 201, created.text);
-    bot = created.json as Bot;
+    ({ webhookSecret, ...bot } = created.json as Bot & { webhookSecret: string });
     assert.equal(bot.webhookUrl, receiver.url);
+    assert.match(webhookSecret, /^whsec_[A-Za-z0-9_-]{43}$/);
+    assert.ok(!(await admin.raw('GET', '/api/admin/bots')).text.includes(webhookSecret), 'the webhook secret is never shown again');
     const minted = await admin.raw(
       'POST',
       `/api/admin/bots/${bot.userId}/tokens`,
@@ -206,6 +225,7 @@ describe('bots, webhooks and the audit log', () => {
     assert.deepEqual(delivery.payload.author, { id: bob.userId, name: 'Member 1' });
     assert.deepEqual(delivery.payload.bot, { id: bot.userId, name: 'Deployer' });
     assert.equal(delivery.payload.replyUrl, `${hearth.url}/api/rooms/${allTalkId}/messages`);
+    assert.deepEqual(signersOf(delivery, [webhookSecret]), [webhookSecret], 'signed with the secret shown at creation');
     await bobStream.waitFor(isMessageBy(allTalkId, bot.userId, 'On it: deploying main'), 10_000, "the bot's answer on bob's stream");
   });
 
@@ -222,6 +242,47 @@ describe('bots, webhooks and the audit log', () => {
     assert.equal(receiver.received.length, before + 3, 'not attempted again once delivered');
     const answers = (await bob.allMessages(allTalkId)).filter((m) => m.authorId === bot.userId && m.body === 'Third time lucky');
     assert.equal(answers.length, 1);
+  });
+
+  it("a bot edits and deletes its own message with its token, and may not touch a member's (403)", async () => {
+    const own = await asBot(hearth, token.token, {
+      method: 'POST',
+      path: `/api/rooms/${allTalkId}/messages`,
+      body: { body: 'Deploying v43', clientMessageId: 'v43' },
+    });
+    assert.equal(own.status, 201, own.text);
+    const ownId = (own.json as Message).id;
+    const edited = await asBot(hearth, token.token, { method: 'PATCH', path: `/api/messages/${ownId}`, body: { body: 'Deployed v43' } });
+    assert.equal(edited.status, 200, edited.text);
+    const isEdit = (frame: ServerFrame): boolean =>
+      isRoomEvent(frame, allTalkId, 'message.updated') && frame.event.type === 'message.updated' && frame.event.message.body === 'Deployed v43';
+    await bobStream.waitFor(isEdit, 10_000, "the edit on bob's stream");
+    const bobs = await bob.post(allTalkId, 'my own words', 'bobs-own');
+    for (const [method, body] of [
+      ['PATCH', { body: 'not yours' }],
+      ['DELETE', undefined],
+    ] as const) {
+      const refused = await asBot(hearth, token.token, { method, path: `/api/messages/${bobs.id}`, body });
+      assert.equal(refused.status, 403, refused.text);
+    }
+    const deleted = await asBot(hearth, token.token, { method: 'DELETE', path: `/api/messages/${ownId}` });
+    assert.equal(deleted.status, 200, deleted.text);
+    const messages = await bob.allMessages(allTalkId);
+    assert.equal(messages.find((m) => m.id === ownId)?.deletedAt !== null, true);
+    assert.equal(messages.find((m) => m.id === bobs.id)?.body, 'my own words');
+  });
+
+  it("after a rotation a delivery carries two signatures, the new secret's and the old one's", async () => {
+    const rotated = await admin.raw('POST', `/api/admin/bots/${bot.userId}/webhook-secret`, undefined, { headers: { 'user-agent': USER_AGENT } });
+    assert.equal(rotated.status, 200, rotated.text);
+    const { webhookSecret: newSecret, previousSecretExpiresAt } = rotated.json as { webhookSecret: string; previousSecretExpiresAt: string };
+    assert.ok(Date.parse(previousSecretExpiresAt) > Date.now() + 23 * 3_600_000, `the old secret signs until ${previousSecretExpiresAt}`);
+    const before = receiver.received.length;
+    await bob.post(allTalkId, `<@${bot.userId}> after the rotation`, 'mention-rotated');
+    await receiver.waitFor(before + 1, 10_000, 'the webhook POST');
+    const delivery = receiver.received[before] as Received;
+    assert.equal(String(delivery.headers['hearth-webhook-signature']).split(' ').length, 2);
+    assert.deepEqual(signersOf(delivery, [newSecret, webhookSecret]), [newSecret, webhookSecret], 'each verifies with its own secret');
   });
 
   it('a revoked token stops working on the next request (401)', async () => {
@@ -271,7 +332,8 @@ describe('bots, webhooks and the audit log', () => {
     assert.deepEqual(byAdmin('bot_token.revoked', token.id).detail, { botId: bot.userId, name: 'ci' });
     assert.deepEqual(byAdmin('membership.removed', bob.userId).detail, { roomId: opsId, roomName: 'Ops' });
     assert.deepEqual(byAdmin('membership.added', bob.userId).detail, { roomId: opsId, roomName: 'Ops' });
-    assert.ok(!exported.text.includes(token.token.slice(-43)), 'no secret in the audit log');
+    assert.ok(Date.parse(String(byAdmin('bot.webhook_secret_rotated', bot.userId).detail['previousSecretExpiresAt'])) > Date.now());
+    assert.ok(!exported.text.includes(token.token.slice(-43)) && !exported.text.includes('whsec_'), 'no secret in the audit log');
 
     const page = await admin.call<{ entries: AuditEntry[]; nextBefore: number | null }>('GET', '/api/admin/audit?limit=2');
     assert.deepEqual(

@@ -34,9 +34,34 @@ describe('notifications in a browser', { timeout: 120_000 }, () => {
     assert.equal(await alert.getAttribute('data-room-id'), sideId, 'none for the room being read');
     assert.match((await alert.textContent()) ?? '', /in side.*@.*over here/);
     assert.match((await alert.getAttribute('class')) ?? '', /mention/);
+    const side = page.locator(`[data-testid="room-link"][data-room-id="${sideId}"]`);
+    await eventually('a mention badge on the other room', () => side.getByTestId('mention-badge').textContent(), '@1');
+    assert.equal(await page.locator(`[data-testid="room-link"][data-room-id="${suite.allTalkId}"] [data-testid="mention-badge"]`).count(), 0);
     await alert.click();
     await page.waitForURL(`**/rooms/${encodeURIComponent(sideId)}`);
     await eventually('the alert gone once clicked', () => alerts.count(), 0);
+    await eventually('no badge once the room is read', () => side.getByTestId('mention-badge').count(), 0);
+    assert.deepEqual(suite.pages.errors, []);
+  });
+
+  it('counts unread messages in the sidebar, as the server counts them after a reload, and clears them when read', async () => {
+    const reader = suite.members[0]!;
+    // The page marks a room read on the server a moment after it is shown.
+    const counted = async (): Promise<number> => (await reader.call<{ mentionCount: number }>('GET', `/api/rooms/${sideId}`)).mentionCount;
+    await eventually('the room read on the server', counted, 0);
+    await page.goto(`${suite.hearth.url}/rooms/${encodeURIComponent(suite.allTalkId)}`);
+    const side = page.locator(`[data-testid="room-link"][data-room-id="${sideId}"]`);
+    for (let i = 0; i < 3; i++) await suite.admin.post(sideId, `news ${i}`, sent(10 + i));
+    await suite.admin.post(sideId, `<@${reader.userId}> and you`, sent(20));
+    await eventually('four unread, one a mention: the mention badge shows', () => side.getByTestId('mention-badge').textContent(), '@1');
+    await page.reload();
+    await eventually('the server counts the same after a reload', () => side.getByTestId('mention-badge').getAttribute('aria-label'), '1 unread mention');
+    await side.click();
+    await eventually('read: no badge', () => side.locator('[data-testid="mention-badge"], [data-testid="unread-count"]').count(), 0);
+    await page.locator(`[data-testid="room-link"][data-room-id="${suite.allTalkId}"]`).click();
+    await page.locator(`[data-testid="room"][data-room-id="${suite.allTalkId}"]`).waitFor();
+    await suite.admin.post(sideId, 'one more', sent(30));
+    await eventually('one unread message', () => side.getByTestId('unread-count').textContent(), '1');
     assert.deepEqual(suite.pages.errors, []);
   });
 });

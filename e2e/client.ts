@@ -228,6 +228,28 @@ export class HearthClient {
     return this.call('POST', `/api/rooms/${encodeURIComponent(roomId)}/messages`, { body, clientMessageId }, [201]);
   }
 
+  /** Posts a file (its bytes as the body, its type as Content-Type), as the web client's upload does. */
+  async upload(roomId: string, file: { readonly name: string; readonly type: string; readonly bytes: Uint8Array }, clientMessageId: string): Promise<Message> {
+    const query = new URLSearchParams({ name: file.name, clientMessageId });
+    const headers: Record<string, string> = { 'content-type': file.type, cookie: this.cookieHeader() };
+    if (this.csrfToken !== null) headers['x-csrf-token'] = this.csrfToken;
+    const path = `/api/rooms/${encodeURIComponent(roomId)}/files?${query}`;
+    const response = await fetch(`${this.baseUrl}${path}`, { method: 'POST', headers, body: file.bytes, signal: AbortSignal.timeout(DEFAULT_TIMEOUT_MS) });
+    const text = await response.text();
+    if (response.status !== 201) throw new ApiError(`POST ${path}`, [201], { status: response.status, headers: response.headers, text, json: parseJson(text) });
+    return JSON.parse(text) as Message;
+  }
+
+  /** A message's file, as its bytes. */
+  async fileOf(messageId: string): Promise<Buffer> {
+    const response = await fetch(`${this.baseUrl}/api/messages/${encodeURIComponent(messageId)}/file`, {
+      headers: { cookie: this.cookieHeader() },
+      signal: AbortSignal.timeout(DEFAULT_TIMEOUT_MS),
+    });
+    if (response.status !== 200) throw new Error(`GET the file of ${messageId}: ${response.status} ${await response.text()}`);
+    return Buffer.from(await response.arrayBuffer());
+  }
+
   async messages(roomId: string, page: MessagePage = {}): Promise<Message[]> {
     const query = new URLSearchParams();
     for (const key of ['before', 'after', 'limit'] as const) {

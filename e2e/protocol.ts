@@ -53,6 +53,15 @@ export interface Boost {
   readonly createdAt: string;
 }
 
+export interface MessageFile {
+  readonly id: string;
+  readonly name: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly alt: string | null;
+  readonly image: { readonly width: number; readonly height: number; readonly thumbnail: boolean } | null;
+}
+
 export interface Message {
   readonly id: string;
   readonly roomId: string;
@@ -62,6 +71,7 @@ export interface Message {
   readonly body: string;
   readonly mentions: readonly string[];
   readonly sound: string | null;
+  readonly file: MessageFile | null;
   readonly createdAt: string;
   readonly editedAt: string | null;
   readonly deletedAt: string | null;

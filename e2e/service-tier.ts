@@ -89,6 +89,7 @@ export async function startServiceTier(backends: TierBackends, options: ServiceT
       // Messaging first: the others' readiness does not need it, but their first requests do.
       for (const role of ROLES) await Promise.all(processes[role].map((p) => p.restart()));
     },
-    runCommand: (args) => runHearthCommand(args, { HEARTH_DATABASE_URL: backends.env['HEARTH_DATABASE_URL'] ?? '' }),
+    // As the operator's Jobs run them: the store, and the files in it (whether files are on or not).
+    runCommand: (args) => runHearthCommand(args, { HEARTH_DATABASE_URL: backends.env['HEARTH_DATABASE_URL'] ?? '', HEARTH_FILES_STORAGE: 'postgres' }),
   };
 }

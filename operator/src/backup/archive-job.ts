@@ -4,7 +4,7 @@
 import type { V1Affinity, V1Container, V1EnvVar, V1PodSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { s3CredentialKeys, type ArchiveDestination, type Hearth, type S3Location } from '../api/index.ts';
 import { hearthImage, imagePullPolicy, type TierContext } from '../tiers/context.ts';
-import { baseHearthEnv, hearthDataDir } from '../tiers/hearth-container.ts';
+import { baseHearthEnv, hearthDataDir, serverTierFilesEnv } from '../tiers/hearth-container.ts';
 import { publicUrl } from '../tiers/ingress.ts';
 import { selectorLabels } from '../tiers/labels.ts';
 import { dataClaimName, objectNames } from '../tiers/names.ts';
@@ -66,7 +66,7 @@ function isEmbedded(hearth: Hearth): boolean {
 
 /** The store as the Hearth's pods reach it: the embedded tier's claim, or the server tiers' PostgreSQL. */
 function storeEnv(hearth: Hearth): V1EnvVar[] {
-  return isEmbedded(hearth) ? [valueEnv('HEARTH_DATA_DIR', hearthDataDir)] : postgresEnv(hearth);
+  return isEmbedded(hearth) ? [valueEnv('HEARTH_DATA_DIR', hearthDataDir)] : [...postgresEnv(hearth), ...serverTierFilesEnv];
 }
 
 /**

@@ -105,6 +105,7 @@ describe('a HearthBackup’s Job', () => {
     assert.equal(env['DATABASE_PASSWORD'], 'secret:acme-postgres-credentials/password');
     assert.match(env['HEARTH_DATABASE_URL'] ?? '', /^postgres:\/\/hearth:\$\(DATABASE_PASSWORD\)@acme-postgres:5432\/hearth$/);
     assert.equal(env['HEARTH_DATA_DIR'], undefined);
+    assert.equal(env['HEARTH_FILES_STORAGE'], 'postgres', 'the files in the database go into the archive');
     assert.equal(env['HEARTH_S3_ENDPOINT'], 'http://seaweed:8333');
     assert.equal(env['HEARTH_S3_REGION'], 'eu-west-1');
     assert.equal(env['AWS_ACCESS_KEY_ID'], 'secret:backup-s3/AWS_ACCESS_KEY_ID');

@@ -61,6 +61,13 @@ export function filesEnv(hearth: Hearth, storage: 'directory' | 'postgres'): V1E
   return env;
 }
 
+/**
+ * Where a server tier's files are, for the Jobs that copy data (backup, restore, migrate): set
+ * whether files are on or not, so that files posted while they were on are never left behind.
+ * (The embedded tier's are found beside its database, where HEARTH_DATA_DIR points.)
+ */
+export const serverTierFilesEnv: readonly V1EnvVar[] = Object.freeze([valueEnv('HEARTH_FILES_STORAGE', 'postgres')]);
+
 /** The most a request body may be through the Ingress: a file at the limit, and room for the request around it. */
 export function uploadBodyMiB(hearth: Hearth): number | undefined {
   if (hearth.spec.features?.files !== true) return undefined;

@@ -41,6 +41,7 @@ describe('buildMigrationJob', () => {
     assert.equal(container.terminationMessagePolicy, 'FallbackToLogsOnError');
     const env = envMap(container.env);
     assert.equal(env['HEARTH_SOURCE_DATA_DIR'], '/var/lib/hearth-source');
+    assert.equal(env['HEARTH_FILES_STORAGE'], 'postgres', 'files beside the source are copied into the target database');
     assert.equal(env['DATABASE_PASSWORD'], 'secret:acme-postgres-credentials/password');
     assert.equal(env['HEARTH_DATABASE_URL'], 'postgres://hearth:$(DATABASE_PASSWORD)@acme-postgres:5432/hearth');
     assert.equal(env['HEARTH_SOURCE_DATABASE_URL'], undefined);

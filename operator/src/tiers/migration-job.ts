@@ -6,7 +6,7 @@ import type { V1Affinity, V1EnvVar, V1Job, V1Volume, V1VolumeMount } from '@kube
 import type { Hearth, HearthTier } from '../api/index.ts';
 import { hearthImage, imagePullPolicy, type TierContext } from './context.ts';
 import { objectMeta, type DesiredMeta } from './desired-object.ts';
-import { baseHearthEnv } from './hearth-container.ts';
+import { baseHearthEnv, serverTierFilesEnv } from './hearth-container.ts';
 import { commonLabels, selectorLabels } from './labels.ts';
 import { dataClaimName, objectNames } from './names.ts';
 import { containerSecurityContext, imageUsers, podSecurityContext, tmpMount, tmpVolume, valueEnv } from './pod.ts';
@@ -119,7 +119,7 @@ function nextToEmbeddedPod(instance: string): V1Affinity {
 /** The source store (HEARTH_SOURCE_*), then the target as the new tier's services reach it. */
 function migrationEnv(hearth: Hearth, ctx: TierContext, move: TierMove): V1EnvVar[] {
   const source = move.from === 'embedded' ? [valueEnv('HEARTH_SOURCE_DATA_DIR', sourceDataDir)] : asSource(postgresEnv(withTier(hearth, move.from)));
-  return [...baseHearthEnv(hearth, singleUrl(hearth), ctx), ...source, ...postgresEnv(withTier(hearth, move.to))];
+  return [...baseHearthEnv(hearth, singleUrl(hearth), ctx), ...source, ...postgresEnv(withTier(hearth, move.to)), ...serverTierFilesEnv];
 }
 
 /**

@@ -23,6 +23,9 @@ const BOT_ROUTES: Readonly<Record<string, BotReach>> = {
   'GET /api/rooms/:roomId/messages': 'room',
   'POST /api/rooms/:roomId/messages': 'room',
   'GET /api/messages/:messageId': 'message',
+  // Messaging lets only the author (or an administrator) change a message: a bot, its own posts.
+  'PATCH /api/messages/:messageId': 'message',
+  'DELETE /api/messages/:messageId': 'message',
   'POST /api/rooms/:roomId/files': 'room',
   'GET /api/messages/:messageId/file': 'message',
   'GET /api/messages/:messageId/file/thumbnail': 'message',
@@ -87,7 +90,7 @@ export async function requireWithinBotScope(store: Store, request: FastifyReques
   const inScope = (roomId: string | undefined): boolean => roomId !== undefined && bot.token.roomIds.includes(roomId);
   switch (reach) {
     case null:
-      throw outOfScope(`${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]} is not open to bots (they read and post messages)`);
+      throw outOfScope(`${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]} is not open to bots (they read, post and change messages)`);
     case 'self':
       return;
     case 'room':

@@ -36,6 +36,8 @@ const roomProperties = {
   lastMessageSeq: seq,
 };
 
+const botProperties = { userId: id, name: text, webhookUrl: nullableText, createdBy: id, createdAt: time, active: { type: 'boolean' } };
+
 /** The records the API returns (services/core/src/domain/types.ts, bots.ts, audit.ts), named once for every operation. */
 export const COMPONENT_SCHEMAS: Readonly<Record<string, Schema>> = {
   Error: all({
@@ -56,6 +58,8 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, Schema>> = {
     involvement: { type: 'string', enum: INVOLVEMENTS },
     readSeq: seq,
     unread: { type: 'boolean' },
+    unreadCount: { type: 'integer', minimum: 0, maximum: 100 },
+    mentionCount: { type: 'integer', minimum: 0, maximum: 100 },
     memberIds: { type: 'array', items: id },
   }),
   Membership: all({ roomId: id, userId: id, involvement: { type: 'string', enum: INVOLVEMENTS }, readSeq: seq, createdAt: time }),
@@ -87,7 +91,7 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, Schema>> = {
   }),
   SearchHit: all({ message: ref('Message'), roomName: nullableText }),
   SignedIn: all({ user: ref('User'), csrfToken: text }),
-  Bot: all({ userId: id, name: text, webhookUrl: nullableText, createdBy: id, createdAt: time, active: { type: 'boolean' } }),
+  Bot: all(botProperties),
   ApiToken: all(apiTokenProperties()),
   AuditEntry: all({
     id: { type: 'integer', minimum: 1 },
@@ -234,7 +238,10 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'POST /api/messages/:messageId/boosts': { ok: created(ref('Boost')), errors: [404, 409] },
   'DELETE /api/boosts/:boostId': { ok: { 204: noContent }, errors: [404, 409] },
   'GET /api/search': { ok: ok(listOf('hits', ref('SearchHit'))), errors: [] },
-  'POST /api/admin/bots': { ok: created(ref('Bot')), errors: [404, 409] },
+  'POST /api/admin/bots': {
+    ok: { 201: json(all({ ...botProperties, webhookSecret: text }), 'Created: the bot, with its webhook signing secret shown this once') },
+    errors: [404, 409],
+  },
   'GET /api/admin/bots': { ok: ok(listOf('bots', ref('Bot'))), errors: [] },
   'POST /api/admin/bots/:botId/tokens': {
     ok: { 201: json(all({ ...apiTokenProperties(), token: text }), 'Created: the token, shown this once') },
@@ -242,6 +249,10 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   },
   'GET /api/admin/bots/:botId/tokens': { ok: ok(listOf('tokens', ref('ApiToken'))), errors: [404] },
   'DELETE /api/admin/bots/:botId/tokens/:tokenId': { ok: ok(ref('ApiToken'), 'Revoked'), errors: [404, 409] },
+  'POST /api/admin/bots/:botId/webhook-secret': {
+    ok: ok(all({ botId: id, webhookSecret: text, previousSecretExpiresAt: nullableTime }), 'Rotated: the new secret, shown this once'),
+    errors: [404],
+  },
   'GET /api/admin/audit': {
     ok: ok(all({ entries: { type: 'array', items: ref('AuditEntry') }, nextBefore: { type: ['integer', 'null'], minimum: 1 } })),
     errors: [],

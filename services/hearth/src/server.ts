@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   createBus,
@@ -10,6 +11,7 @@ import {
   SessionCache,
   createStore,
   createMetrics,
+  createThumbnailer,
   OutboundAddressPolicy,
   timed,
   type BlobStore,
@@ -21,7 +23,7 @@ import {
   type SignedIn,
   type Store,
 } from '@hearth/core';
-import { openOidcClient, registerGateway, registerSecurityHeaders } from '@hearth/gateway';
+import { openOidcClient, registerGateway, registerSecurityHeaders, type FileService } from '@hearth/gateway';
 import { startMessaging, type Messaging } from '@hearth/messaging';
 import { mountRealtime, type Realtime } from '@hearth/realtime';
 import { sessionIdFromCookieHeader } from '@hearth/core';
@@ -173,6 +175,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
   let draining = false;
 
   const messaging: Messaging | null = runs('messaging') ? startMessagingOf(config, backends, logger) : null;
+  const files = runs('gateway') ? fileServiceOf(config, blobs, logger) : null;
   if (runs('gateway')) {
     await registerGateway(app, {
       store,
@@ -187,7 +190,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
       auth: config.auth,
       oidc: config.auth.oidc === null ? null : await openOidcClient(config.auth.oidc, logger),
       webDir: config.webDir,
-      files: blobs === null ? null : { blobs, limits: config.files.limits },
+      files,
     });
   } else {
     // The gateway's 404 also serves the web UI's pages; the other targets answer in the error shape.
@@ -219,6 +222,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
       // Realtime clients are told to resume elsewhere before the listener closes.
       realtime?.close();
       await app.close();
+      await files?.thumbnails.close();
       await messaging?.stop();
       sessionSignals.unsubscribe();
       await bus.close();
@@ -227,6 +231,15 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
       await store.close();
     },
   };
+}
+
+/** Files for the gateway: where they are kept, their limits, and images' thumbnails made in a worker thread. */
+function fileServiceOf(config: HearthConfig, blobs: BlobStore | null, logger: Logger): FileService | null {
+  if (blobs === null) return null;
+  // A thumbnail worker that fails is logged; the upload it served goes on without a thumbnail.
+  const watch = (worker: Worker): void =>
+    void worker.on('error', (error) => logger.warn({ err: error }, 'the thumbnail worker failed; the upload is kept without a thumbnail'));
+  return { blobs, limits: config.files.limits, thumbnails: createThumbnailer({ onWorkerStart: watch }) };
 }
 
 function startMessagingOf(config: HearthConfig, backends: Backends, logger: Logger): Messaging {

@@ -133,11 +133,13 @@ describe('bot commands', () => {
     const w = await openWorld(t);
     const ops = await w.commands.send('room.create', { actorId: w.admin.id, kind: 'closed', name: 'Ops', memberIds: [] });
     const origin = { ip: '198.51.100.4', userAgent: 'bots-test' };
-    const bot = await w.commands.send(
+    const { webhookSecret, ...bot } = await w.commands.send(
       'bot.create',
       { actorId: w.admin.id, name: ' Deployer ', webhookUrl: 'https://hooks.example/x?key=secret', roomIds: [ops.id, ops.id] },
       { origin },
     );
+    assert.match(webhookSecret, /^whsec_[A-Za-z0-9_-]{43}$/);
+    assert.deepEqual(await w.store.getWebhookSecrets(bot.userId), { current: webhookSecret, previous: null });
     assert.deepEqual(bot, {
       userId: bot.userId,
       name: 'Deployer',
@@ -164,7 +166,32 @@ describe('bot commands', () => {
       detail: { name: 'Deployer', webhookHost: 'hooks.example', roomIds: [ops.id] },
       origin,
     });
-    assert.ok(!JSON.stringify(entry).includes('secret'), "the webhook URL's query is not recorded");
+    assert.ok(!JSON.stringify(entry).includes('secret'), "the webhook URL's query is not recorded, nor the signing secret");
+  });
+
+  it('bot.rotateWebhookSecret makes a new secret, keeps the old one for the grace period, and is audited without either', async (t) => {
+    const w = await openWorld(t, { ...FAST, secretGraceMs: 60_000 });
+    const { webhookSecret: first, ...bot } = await w.commands.send('bot.create', { actorId: w.admin.id, name: 'CI', webhookUrl: null, roomIds: [] });
+    const rotate = (actorId: string, botId = bot.userId) => w.commands.send('bot.rotateWebhookSecret', { actorId, botId });
+    await rejectsWith(rotate(w.bob.id), 'forbidden');
+    await rejectsWith(rotate(w.admin.id, w.bob.id), 'not_found', 'botId');
+
+    const rotated = await rotate(w.admin.id);
+    assert.equal(rotated.botId, bot.userId);
+    assert.match(rotated.webhookSecret, /^whsec_[A-Za-z0-9_-]{43}$/);
+    assert.notEqual(rotated.webhookSecret, first);
+    const [entry] = await w.store.listAudit({ limit: 1 });
+    assert.ok(entry !== undefined && rotated.previousSecretExpiresAt !== null);
+    assert.equal(Date.parse(rotated.previousSecretExpiresAt) - Date.parse(entry.at), 60_000, 'the grace period starts at the rotation');
+    assert.deepEqual(await w.store.getWebhookSecrets(bot.userId), {
+      current: rotated.webhookSecret,
+      previous: { secret: first, expiresAt: rotated.previousSecretExpiresAt },
+    });
+    assert.deepEqual(
+      [entry.action, entry.targetId, entry.detail],
+      ['bot.webhook_secret_rotated', bot.userId, { previousSecretExpiresAt: rotated.previousSecretExpiresAt }],
+    );
+    assert.ok(!JSON.stringify(await w.store.listAudit({ limit: 10 })).includes('whsec_'), 'no secret is recorded');
   });
 
   it('bot.create refuses non-administrators, direct and unknown rooms, and URLs that are not http(s), naming the field', async (t) => {

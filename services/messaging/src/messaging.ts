@@ -70,7 +70,7 @@ async function removeFile(deps: MessagingDeps, fileId: string): Promise<void> {
 function handlerContext(
   tx: StoreTx,
   request: CommandRequest,
-  own: Pick<HandlerContext, 'limits' | 'webhookAddresses' | 'afterCommit' | 'queued'>,
+  own: Pick<HandlerContext, 'limits' | 'webhookAddresses' | 'webhookSecretGraceMs' | 'afterCommit' | 'queued'>,
 ): HandlerContext {
   return { tx, now: nowIso(), traceparent: currentTraceparent() ?? request.traceparent, origin: request.origin ?? null, ...own };
 }
@@ -105,7 +105,8 @@ export function startMessaging(deps: MessagingDeps): Messaging {
     // The events carry the transaction's span, so each realtime process's fan-out joins the post's trace.
     const result = await inSpan('hearth.transaction', {}, () =>
       store.transaction((tx) => {
-        const ctx = handlerContext(tx, request, { limits: deps.limits, webhookAddresses: webhookOptions.addressPolicy, afterCommit, queued });
+        const webhooksOwn = { webhookAddresses: webhookOptions.addressPolicy, webhookSecretGraceMs: webhookOptions.secretGraceMs };
+        const ctx = handlerContext(tx, request, { limits: deps.limits, ...webhooksOwn, afterCommit, queued });
         return HANDLERS[name](ctx, payload);
       }, GATED),
     );

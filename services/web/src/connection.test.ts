@@ -2,36 +2,8 @@
 import { strict as assert } from 'node:assert';
 import { afterEach, beforeEach, mock, test } from 'node:test';
 import type { ServerFrame } from './api-types.ts';
-import { createConnection, realtimeUrl, reconnectDelay, type ConnectionStatus, type SocketEvents, type SocketLike } from './connection.ts';
-
-/** A socket the test drives: it opens, receives frames and closes when told. */
-class FakeSocket implements SocketLike {
-  open = false;
-  closedWith: number | null = null;
-  readonly sent: unknown[] = [];
-  private events: SocketEvents | null;
-  constructor(events: SocketEvents) {
-    this.events = events;
-  }
-  isOpen = (): boolean => this.open;
-  send = (data: string): void => void this.sent.push(JSON.parse(data));
-  close = (code: number): void => {
-    this.events = null;
-    this.open = false;
-    this.closedWith = code;
-  };
-  serverOpens(): void {
-    this.open = true;
-    this.events?.onOpen();
-  }
-  serverSends(frame: ServerFrame): void {
-    this.events?.onMessage(JSON.stringify(frame));
-  }
-  serverCloses(code: number): void {
-    this.open = false;
-    this.events?.onClose(code);
-  }
-}
+import { createConnection, realtimeUrl, reconnectDelay, type ConnectionStatus } from './connection.ts';
+import { FakeSocket } from './socket-fakes.ts';
 
 const READY: ServerFrame = { type: 'ready', connectionId: 'c1', userId: 'u1', rooms: {}, online: [] };
 

@@ -1,11 +1,15 @@
 import type { ClientFrame, ServerFrame } from './api-types.ts';
 import { backoffDelay } from './backoff.ts';
+import { browserSseDeps, openSseSocket } from './sse-socket.ts';
+import type { Transport } from './transport-choice.ts';
+import { createTransportSwitch } from './transport-switch.ts';
 
 /**
- * The one realtime connection to /api/realtime/ws (protocol §4): says hello with the
- * resume map, pings every 50 s, and reconnects with exponential back-off until stopped.
- * What the frames mean is the caller's business. The socket and the browser's
- * 'online' event are injected, so the lifecycle is tested without a browser.
+ * The one realtime connection (protocol §4): says hello with the resume map, pings every
+ * 50 s, and reconnects with exponential back-off until stopped. What the frames mean is the
+ * caller's business. The socket and the browser's 'online' event are injected, so the
+ * lifecycle is tested without a browser; in the browser the socket is a WebSocket to
+ * /api/realtime/ws, or SSE plus POST when WebSockets do not get through (transport-switch.ts).
  */
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'stopped';
@@ -28,7 +32,7 @@ export interface SocketEvents {
   onClose(code: number): void;
 }
 
-/** A socket as this module uses it: a browser WebSocket behind `browserConnectionDeps`, a fake in tests. */
+/** A socket as this module uses it: a browser WebSocket or SSE stream behind `browserConnectionDeps`, a fake in tests. */
 export interface SocketLike {
   isOpen(): boolean;
   send(data: string): void;
@@ -96,10 +100,21 @@ function openBrowserSocket(events: SocketEvents): SocketLike {
   };
 }
 
-/** The browser's own WebSocket and 'online' event. */
+/** Which transport the page is on, for whoever debugs it: `data-transport` on the app's root element. */
+function showTransport(transport: Transport): void {
+  (document.getElementById('app') ?? document.documentElement).dataset['transport'] = transport;
+}
+
+/** The browser's own WebSocket, falling back to its EventSource, and its 'online' event. One transport choice per connection. */
 export function browserConnectionDeps(): ConnectionDeps {
+  const sse = browserSseDeps();
   return {
-    openSocket: openBrowserSocket,
+    openSocket: createTransportSwitch({
+      openWebSocket: openBrowserSocket,
+      openSse: (events) => openSseSocket(events, sse),
+      now: Date.now,
+      onTransport: showTransport,
+    }),
     watchOnline(listener) {
       window.addEventListener('online', listener);
       return () => window.removeEventListener('online', listener);

@@ -1,5 +1,6 @@
 import type { api } from './api.ts';
 import { withRoom, type ChatContext } from './chat-state.ts';
+import { readRoom } from './sidebar-state.ts';
 
 /**
  * Tells the server how far the user has read the room they are looking at: soon
@@ -20,14 +21,16 @@ export function createReadMarker(ctx: ChatContext, markerApi: ReadMarkerApi): Re
   const { store } = ctx;
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
 
-  function markRead(roomId: string): void {
+  /** Up to the last event applied while the user still looks at the room; else up to what was on screen when it was scheduled. */
+  function markRead(roomId: string, seenSeq: number): void {
     const s = store.get();
     const room = s.rooms.find((r) => r.id === roomId);
     const view = s.views[roomId];
     if (room === undefined || view === undefined) return;
-    const readSeq = Math.max(view.lastSeq, room.readSeq);
+    const looking = ctx.isVisible() && s.currentRoomId === roomId;
+    const readSeq = Math.max(looking ? view.lastSeq : seenSeq, room.readSeq);
     if (readSeq <= room.readSeq && !room.unread) return;
-    store.update((st) => withRoom(st, roomId, (r) => ({ ...r, unread: false, readSeq })));
+    store.update((st) => withRoom(st, roomId, (r) => ({ ...readRoom(r), readSeq })));
     markerApi.markRead(roomId, readSeq).catch((error: unknown) => console.warn('hearth: could not mark read', error));
   }
 
@@ -35,9 +38,10 @@ export function createReadMarker(ctx: ChatContext, markerApi: ReadMarkerApi): Re
     schedule(roomId) {
       if (!ctx.isVisible() || store.get().currentRoomId !== roomId) return;
       clearTimeout(timers.get(roomId));
+      const seenSeq = store.get().views[roomId]?.lastSeq ?? 0;
       const timer = setTimeout(() => {
         timers.delete(roomId);
-        markRead(roomId);
+        markRead(roomId, seenSeq);
       }, MARK_READ_AFTER_MS);
       timers.set(roomId, timer);
     },

@@ -21,6 +21,8 @@ function room(id: string, overrides: Partial<RoomForMember> = {}): RoomForMember
     lastMessageSeq: 5,
     readSeq: 5,
     unread: false,
+    unreadCount: 0,
+    mentionCount: 0,
     involvement: 'everything',
     ...overrides,
   } as unknown as RoomForMember;
@@ -30,7 +32,7 @@ function event(roomId: string, seq: number, data: Record<string, unknown>): Room
   return { v: 1, roomId, seq, at: AT, ...data } as unknown as RoomEvent;
 }
 
-const fromOther = (roomId: string, seq: number): RoomEvent => event(roomId, seq, { type: 'message.created', message: { authorId: 'u2', seq } });
+const fromOther = (roomId: string, seq: number): RoomEvent => event(roomId, seq, { type: 'message.created', message: { authorId: 'u2', seq, mentions: [] } });
 
 function harness(listed: RoomForMember[], options: { visible?: boolean; roomsError?: ApiError } = {}) {
   const store = createStore<ChatState>(initialChatState(ME, 'Acme'));
@@ -109,6 +111,29 @@ test('a message in the room being read is marked read on the server once, after 
   mock.timers.tick(1);
   assert.deepEqual(h.log.markRead, [['r1', 9]]);
   assert.equal(h.find('r1')?.readSeq, 9);
+});
+
+test('leaving a room before its mark is sent marks it read only up to what was on screen', async () => {
+  const h = harness([room('r1'), room('r2')]);
+  await h.rooms.refresh();
+  h.open('r1', 9);
+  h.rooms.scheduleMarkRead('r1');
+  h.open('r2', 3);
+  // A message arrives in the room just left, before the mark goes.
+  h.store.update((s) => ({ ...s, views: { ...s.views, r1: createRoomView('r1', [], 10, 40) } }));
+  mock.timers.tick(150);
+  assert.deepEqual(h.log.markRead, [['r1', 9]]);
+});
+
+test('a room loaded as the server last counted it stays read while on screen, and never reads less than the page knows', async () => {
+  const h = harness([room('r1')]);
+  await h.rooms.refresh();
+  h.open('r1', 9);
+  h.rooms.show('r1');
+  mock.timers.tick(150);
+  h.rooms.noteLoaded(room('r1', { readSeq: 4, unread: true, unreadCount: 4, mentionCount: 1, lastMessageSeq: 9 }));
+  const loaded = h.find('r1');
+  assert.deepEqual([loaded?.readSeq, loaded?.unread, loaded?.unreadCount, loaded?.mentionCount], [9, false, 0, 0]);
 });
 
 test('nothing is marked read while the tab is hidden', async () => {

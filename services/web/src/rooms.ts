@@ -2,7 +2,7 @@ import { ApiError, type api } from './api.ts';
 import type { Room, RoomEvent, RoomForMember } from './api-types.ts';
 import { withRoom, type ChatContext, type ChatState, type SidebarRoom } from './chat-state.ts';
 import { createReadMarker } from './read-marker.ts';
-import { applyEventToSidebar, roomDisplayName } from './sidebar-state.ts';
+import { applyEventToSidebar, loadedRoom, readRoom, roomDisplayName } from './sidebar-state.ts';
 
 /**
  * The sidebar's rooms: the list from the server, what each room event does to it
@@ -47,7 +47,7 @@ export interface Rooms {
 /** The rooms as listed by the server; the room open in a visible tab is read, whatever the server last heard. */
 function withListed(s: ChatState, rooms: readonly RoomForMember[], visible: boolean): ChatState {
   const readingId = visible ? s.currentRoomId : null;
-  return { ...s, rooms: rooms.map((r) => (r.id === readingId ? { ...r, unread: false } : r)), roomsLoaded: true };
+  return { ...s, rooms: rooms.map((r) => (r.id === readingId ? readRoom(r) : r)), roomsLoaded: true };
 }
 
 export function createRooms(deps: RoomsDeps): Rooms {
@@ -112,12 +112,12 @@ export function createRooms(deps: RoomsDeps): Rooms {
     applyEvent,
     show(roomId) {
       // Opening a room reads it; the sidebar marker goes at once, the server hears once the page is in.
-      if (ctx.isVisible()) setRoom(roomId, (r) => (r.unread ? { ...r, unread: false } : r));
+      if (ctx.isVisible()) setRoom(roomId, readRoom);
       readMarker.schedule(roomId);
     },
     scheduleMarkRead: readMarker.schedule,
     noteLoaded(room) {
-      store.update((s) => withRoom(s, room.id, (r) => ({ ...room, unread: r.unread && s.currentRoomId !== room.id })));
+      store.update((s) => withRoom(s, room.id, (r) => loadedRoom(r, room, s.currentRoomId === room.id)));
     },
     create: (kind, roomName, memberIds) => listedAfter(api.createRoom(kind === 'closed' ? { kind, name: roomName, memberIds } : { kind, name: roomName })),
     openDirect: (userId) => listedAfter(api.openDirect([ctx.me.id, userId])),

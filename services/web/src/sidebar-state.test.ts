@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { RoomEvent, RoomForMember } from './api-types.ts';
-import { applyEventToSidebar, roomDisplayName } from './sidebar-state.ts';
+import { applyEventToSidebar, badgeText, readRoom, roomDisplayName } from './sidebar-state.ts';
 import { AT, createdEvent, messageFixture } from './test-fixtures.ts';
 
 const ME = 'me';
@@ -19,6 +19,8 @@ function room(id: string, overrides: Partial<RoomForMember> = {}): RoomForMember
     involvement: 'mentions',
     readSeq: 1,
     unread: false,
+    unreadCount: 0,
+    mentionCount: 0,
     memberIds: [ME, 'u2'],
     ...overrides,
   };
@@ -41,6 +43,23 @@ test('a message from someone else marks another room unread, not the one being r
     reading.rooms.map((r) => r.unread),
     [false, false],
   );
+});
+
+test('counts unread messages and mentions of others, up to the cap, and reading clears them', () => {
+  const ctx = { meId: ME, readingRoomId: null };
+  const mention = createdEvent(messageFixture(2, { roomId: 'a', authorId: 'u2', body: 'hi <@me>', mentions: [ME] }));
+  let rooms: readonly RoomForMember[] = applyEventToSidebar([room('a')], mention, ctx).rooms;
+  rooms = applyEventToSidebar(rooms, created('a', 3, 'u2'), ctx).rooms;
+  rooms = applyEventToSidebar(rooms, created('a', 4, ME), ctx).rooms;
+  assert.deepEqual([rooms[0]?.unreadCount, rooms[0]?.mentionCount], [2, 1]);
+  const full = applyEventToSidebar([room('a', { unread: true, unreadCount: 100 })], created('a', 2, 'u2'), ctx).rooms;
+  assert.equal(full[0]?.unreadCount, 100);
+  assert.equal(badgeText(100), '99+');
+  assert.equal(badgeText(7), '7');
+  const read = readRoom(rooms[0]!);
+  assert.deepEqual([read.unread, read.unreadCount, read.mentionCount], [false, 0, 0]);
+  const replayed = applyEventToSidebar([room('a', { readSeq: 5 })], created('a', 4, 'u2'), ctx).rooms;
+  assert.equal(replayed[0]?.unreadCount, 0, 'an event at or before the read marker is not new');
 });
 
 test('your own message and hidden rooms never become unread', () => {

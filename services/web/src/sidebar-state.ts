@@ -23,16 +23,37 @@ function mapRoom(rooms: readonly RoomForMember[], roomId: string, change: (room:
   return rooms.some((r) => r.id === roomId) ? rooms.map((r) => (r.id === roomId ? change(r) : r)) : rooms;
 }
 
-/** A message from someone else marks the room unread unless the user is reading it (or has hidden it). */
+/** The most the server counts (UNREAD_COUNT_CAP): the badge shows "99+" from it. */
+export const UNREAD_COUNT_CAP = 100;
+
+/** A message from someone else marks the room unread, and counts, unless the user is reading it (or has hidden it). */
 function onMessage(room: RoomForMember, event: Extract<RoomEvent, { type: 'message.created' }>, ctx: SidebarContext): RoomForMember {
-  const reading = ctx.readingRoomId === room.id;
-  const fromOther = event.message.authorId !== ctx.meId;
+  const counts = !(ctx.readingRoomId === room.id) && event.message.authorId !== ctx.meId && room.involvement !== 'invisible' && event.seq > room.readSeq;
+  const mentioned = counts && event.message.mentions.includes(ctx.meId);
   return {
     ...room,
     lastSeq: Math.max(room.lastSeq, event.seq),
     lastMessageSeq: Math.max(room.lastMessageSeq, event.seq),
-    unread: room.unread || (!reading && fromOther && room.involvement !== 'invisible'),
+    unread: room.unread || counts,
+    unreadCount: counts ? Math.min(UNREAD_COUNT_CAP, room.unreadCount + 1) : room.unreadCount,
+    mentionCount: mentioned ? Math.min(UNREAD_COUNT_CAP, room.mentionCount + 1) : room.mentionCount,
   };
+}
+
+/** A room read: no marker, no counts. */
+export function readRoom(room: RoomForMember): RoomForMember {
+  return room.unread || room.unreadCount > 0 || room.mentionCount > 0 ? { ...room, unread: false, unreadCount: 0, mentionCount: 0 } : room;
+}
+
+/** The server's room as loaded, read as far as the page already knows; the room on screen is read, whatever it counted. */
+export function loadedRoom(known: RoomForMember, loaded: RoomForMember, onScreen: boolean): RoomForMember {
+  const room = { ...loaded, readSeq: Math.max(known.readSeq, loaded.readSeq) };
+  return onScreen ? readRoom(room) : { ...room, unread: known.unread };
+}
+
+/** A badge's text: the count, or "99+" at the cap. */
+export function badgeText(count: number): string {
+  return count >= UNREAD_COUNT_CAP ? '99+' : String(count);
 }
 
 export function applyEventToSidebar(rooms: readonly RoomForMember[], event: RoomEvent, ctx: SidebarContext): SidebarChange {

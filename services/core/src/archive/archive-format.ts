@@ -8,6 +8,8 @@ import type { EncryptedSecrets } from './archive-secrets.ts';
  *   {"format":"hearth-records","version":1,"rows":123}       ← the store's record stream (record-stream.ts),
  *   {"table":"users","row":{…}}                                 its header, rows and end line, unchanged
  *   {"end":{…}}
+ *   {"blob":{"key":"files/…","part":0,"parts":2,"data":"<base64>"}}  ← files' bytes (version 2), each
+ *   {"blob":{"key":"files/…","part":1,"parts":2,"data":"<base64>"}}    in parts of at most 1 MiB
  *   {"manifest":{"format":"hearth-archive","version":1,"createdAt":"…","hearthVersion":"…","rows":123,"tables":{…},"lastSeq":{…},"sha256":"…"}}
  * The manifest comes last because its counts and checksums are known only once the export is
  * done; its sha256 covers every line before it (each followed by "\n"), so a cut-off or altered
@@ -18,7 +20,9 @@ import type { EncryptedSecrets } from './archive-secrets.ts';
  */
 
 export const ARCHIVE_FORMAT = 'hearth-archive';
-export const ARCHIVE_VERSION = 1;
+/** Version 2 added the files' bytes after the records; a version 1 archive (none) is still read. */
+export const ARCHIVE_VERSION = 2;
+export const READABLE_ARCHIVE_VERSIONS: readonly number[] = [1, 2];
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -30,7 +34,7 @@ export interface SecretReference {
 
 export interface ArchiveHeader {
   readonly format: typeof ARCHIVE_FORMAT;
-  readonly version: typeof ARCHIVE_VERSION;
+  readonly version: number;
   readonly createdAt: string;
   readonly hearthVersion: string;
   readonly spec: JsonValue;
@@ -41,10 +45,12 @@ export interface ArchiveHeader {
 
 export interface ArchiveManifest {
   readonly format: typeof ARCHIVE_FORMAT;
-  readonly version: typeof ARCHIVE_VERSION;
+  readonly version: number;
   readonly createdAt: string;
   readonly hearthVersion: string;
   readonly rows: number;
+  /** The files' blobs in the archive (absent in version 1: none). */
+  readonly files?: BlobsSummary;
   readonly tables: Readonly<Record<string, TableSummary>>;
   readonly lastSeq: Readonly<Record<string, number>>;
   /** Hex SHA-256 of every line before the manifest, each followed by "\n". */
@@ -55,9 +61,21 @@ export function buildArchiveHeader(createdAt: Date, hearthVersion: string, spec:
   return { format: ARCHIVE_FORMAT, version: ARCHIVE_VERSION, createdAt: createdAt.toISOString(), hearthVersion, spec, secrets: secretReferencesOf(spec) };
 }
 
-export function buildManifest(header: ArchiveHeader, rows: number, summary: RecordSummary, sha256: string): ArchiveManifest {
+export interface BlobsSummary {
+  readonly count: number;
+  readonly bytes: number;
+}
+
+/** The manifest of an archive whose records (their count and summary) and files were written, with the SHA-256 of its lines. */
+export function buildManifest(
+  header: ArchiveHeader,
+  records: { readonly rows: number; readonly summary: RecordSummary },
+  files: BlobsSummary,
+  sha256: string,
+): ArchiveManifest {
   const { format, version, createdAt, hearthVersion } = header;
-  return { format, version, createdAt, hearthVersion, rows, tables: summary.tables, lastSeq: summary.lastSeq, sha256 };
+  const { rows, summary } = records;
+  return { format, version, createdAt, hearthVersion, rows, files, tables: summary.tables, lastSeq: summary.lastSeq, sha256 };
 }
 
 /**

@@ -4,7 +4,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { HearthError } from '../errors.ts';
-import { ARCHIVE_FORMAT, ARCHIVE_VERSION, type ArchiveHeader, type ArchiveManifest } from './archive-format.ts';
+import { blobsOfLines, isBlobLine } from './archive-blobs.ts';
+import { ARCHIVE_FORMAT, READABLE_ARCHIVE_VERSIONS, type ArchiveHeader, type ArchiveManifest } from './archive-format.ts';
 
 /*
  * Reading an archive (archive-format.ts) takes two passes. `checkArchive` reads it whole and
@@ -34,13 +35,19 @@ export async function checkArchive(source: Readable): Promise<CheckedArchive> {
   return { header, manifest };
 }
 
-/** The record stream inside an archive that checkArchive has accepted: every line between its header and its manifest. */
+/** The record stream inside an archive that checkArchive has accepted: every line between its header and its files (or manifest). */
 export async function* archiveRecordLines(source: Readable): AsyncGenerator<string> {
   let first = true;
   for await (const line of linesOf(source)) {
     if (first) first = false;
-    else if (!line.startsWith('{"manifest":')) yield line;
+    else if (line.startsWith('{"manifest":') || isBlobLine(line)) return;
+    else yield line;
   }
+}
+
+/** The files' blobs inside an archive that checkArchive has accepted. */
+export function archiveBlobs(source: Readable): AsyncGenerator<{ key: string; bytes: Uint8Array }> {
+  return blobsOfLines(linesOf(source));
 }
 
 /** The lines of a gzip file; a damaged or cut-off gzip is an error saying so. */
@@ -71,7 +78,9 @@ function gzipReason(error: Error & { code: string }): string {
 function headerOf(line: string): ArchiveHeader {
   const header = objectOf(line)?.['archive'];
   if (!isObject(header) || header['format'] !== ARCHIVE_FORMAT) throw notAnArchive(`it does not start with {"archive":{"format":"${ARCHIVE_FORMAT}",…}}`);
-  if (header['version'] !== ARCHIVE_VERSION) throw notAnArchive(`its version is ${String(header['version'])}; this Hearth reads version ${ARCHIVE_VERSION}`);
+  if (typeof header['version'] !== 'number' || !READABLE_ARCHIVE_VERSIONS.includes(header['version'])) {
+    throw notAnArchive(`its version is ${String(header['version'])}; this Hearth reads versions ${READABLE_ARCHIVE_VERSIONS.join(' and ')}`);
+  }
   return header as unknown as ArchiveHeader;
 }
 

@@ -8,8 +8,10 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { newId } from '../ids.ts';
 import type { Store } from '../store/store.ts';
 import { StoreSqlite } from '../store/store-sqlite.ts';
+import { BlobStoreDirectory } from '../blob/blob-directory.ts';
+import type { BlobStore } from '../blob/blob.ts';
 import { buildArchiveHeader } from './archive-format.ts';
-import { archiveRecordLines, checkArchive } from './archive-read.ts';
+import { archiveBlobs, archiveRecordLines, checkArchive } from './archive-read.ts';
 import { writeArchive } from './archive-write.ts';
 
 const AT = '2025-01-01T00:00:00.000Z';
@@ -139,5 +141,63 @@ describe('a Hearth archive', () => {
     const { createReadStream } = await import('node:fs');
     await assert.rejects(checkArchive(createReadStream(file)), { message: /^not a Hearth archive: / });
     assert.ok((await readFile(file)).length > 0);
+  });
+});
+
+describe('a Hearth archive with files', () => {
+  let dir: string;
+  let source: Store;
+  let blobs: BlobStore;
+  /** Bytes of every value, and a file of two and a half parts (1 MiB each). */
+  const files: Readonly<Record<string, Buffer>> = {
+    'files/a': Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+    'files/a/thumbnail': Buffer.from('small'),
+    'files/b': Buffer.alloc(2.5 * 1024 * 1024, 7),
+  };
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'hearth-archive-files-'));
+    source = await seeded(path.join(dir, 'source.db'));
+    blobs = await BlobStoreDirectory.open(path.join(dir, 'files'));
+    for (const [key, bytes] of Object.entries(files)) await blobs.put(key, bytes);
+    // Not a file's: the archive carries only what is under files/.
+    await blobs.put('elsewhere/x', Buffer.from('not archived'));
+  });
+  after(async () => {
+    await blobs.close();
+    await source.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('carries the bytes after the records, counted in the manifest, covered by its checksum, and gives them back whole', async () => {
+    const { sink, bytes } = memorySink();
+    const manifest = await writeArchive(source, buildArchiveHeader(new Date(AT), '9.9.9', null), sink, { blobs });
+    const archive = bytes();
+    const size = Object.values(files).reduce((sum, file) => sum + file.length, 0);
+    assert.deepEqual(manifest.files, { count: 3, bytes: size });
+    assert.equal(manifest.version, 2);
+    await checkArchive(Readable.from([archive]));
+    const lines: string[] = [];
+    for await (const line of archiveRecordLines(Readable.from([archive]))) lines.push(line);
+    assert.equal(lines.join('\n'), await exported(source), 'the record stream ends before the files');
+    const restored: Record<string, Buffer> = {};
+    for await (const { key, bytes: value } of archiveBlobs(Readable.from([archive]))) restored[key] = Buffer.from(value);
+    assert.deepEqual(restored, files);
+    const text = gunzipSync(archive).toString('utf8');
+    assert.equal(text.split('\n').filter((line) => line.includes('"key":"files/b"')).length, 3, 'three parts of at most 1 MiB');
+    const altered = gzipSync(text.replace('"part":1,"parts":3,"data":"B', '"part":1,"parts":3,"data":"C'));
+    await assert.rejects(checkArchive(Readable.from([altered])), /does not match its manifest/);
+  });
+
+  it('refuses parts out of order', async () => {
+    const { sink, bytes } = memorySink();
+    await writeArchive(source, buildArchiveHeader(new Date(AT), '9.9.9', null), sink, { blobs });
+    const lines = gunzipSync(bytes()).toString('utf8').split('\n');
+    const first = lines.findIndex((line) => line.includes('"key":"files/b","part":0'));
+    [lines[first], lines[first + 1]] = [lines[first + 1]!, lines[first]!];
+    const reordered = gzipSync(lines.join('\n'));
+    await assert.rejects(async () => {
+      for await (const blob of archiveBlobs(Readable.from([reordered]))) assert.ok(blob);
+    }, /the parts of files\/b are out of order/);
   });
 });

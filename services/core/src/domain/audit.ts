@@ -20,6 +20,7 @@ export const AUDIT_ACTIONS = [
   'bot.created',
   'bot_token.created',
   'bot_token.revoked',
+  'bot.webhook_secret_rotated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

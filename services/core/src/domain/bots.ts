@@ -35,3 +35,27 @@ export interface WebhookDelivery {
   readonly failedAt: string | null;
   readonly lastError: string | null;
 }
+
+/**
+ * The secrets a bot's webhook deliveries are signed with (docs/protocol.md §5.3). Never shown
+ * after the answer that made them: not in a Bot, not in the audit log, not in a log line.
+ */
+export interface WebhookSecrets {
+  /** Null for a bot made before deliveries were signed, until its secret is first rotated. */
+  readonly current: string | null;
+  /** The secret a rotation replaced, still signing alongside the new one until `expiresAt`. */
+  readonly previous: { readonly secret: string; readonly expiresAt: string } | null;
+}
+
+/** A bot as its creation answers: with its webhook signing secret, shown this once. */
+export interface CreatedBot extends Bot {
+  readonly webhookSecret: string;
+}
+
+/** What rotating a bot's webhook secret answers: the new secret, shown this once, and when the old one stops signing. */
+export interface WebhookSecretRotation {
+  readonly botId: string;
+  readonly webhookSecret: string;
+  /** Null when the bot had no secret before. */
+  readonly previousSecretExpiresAt: string | null;
+}

@@ -1,4 +1,4 @@
-import type { ApiToken, Bot } from './bots.ts';
+import type { ApiToken, CreatedBot, WebhookSecretRotation } from './bots.ts';
 import type { Account, Boost, Involvement, Membership, Message, MessageFile, Role, Room, User } from './types.ts';
 
 /**
@@ -60,6 +60,8 @@ export interface CommandPayloads {
     readonly roomIds: readonly string[];
   };
   'bot.token.revoke': { readonly actorId: string; readonly botId: string; readonly tokenId: string };
+  /** A new webhook signing secret; the old one signs alongside it for a grace period (docs/protocol.md §5.3). */
+  'bot.rotateWebhookSecret': { readonly actorId: string; readonly botId: string };
   /**
    * A sign-in through the OpenID provider: finds the person's user by (issuer, subject), links
    * an existing user by the provider-verified email, or creates one; then sets the role their
@@ -99,9 +101,10 @@ export interface CommandResults {
   'message.delete': Message;
   'boost.add': Boost;
   'boost.remove': { readonly removed: boolean };
-  'bot.create': Bot;
+  'bot.create': CreatedBot;
   'bot.token.create': ApiToken;
   'bot.token.revoke': ApiToken;
+  'bot.rotateWebhookSecret': WebhookSecretRotation;
   'user.provision': { readonly user: User; readonly created: boolean };
 }
 
@@ -126,6 +129,7 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'bot.create',
   'bot.token.create',
   'bot.token.revoke',
+  'bot.rotateWebhookSecret',
   'user.provision',
 ];
 

@@ -117,6 +117,17 @@ export interface RoomForMember extends Room {
   readonly memberIds: readonly string[];
 }
 
+/** A room's badge for one member (Store.unreadCounts). */
+export interface UnreadCounts {
+  /** Others' messages after the read marker, not deleted, counted up to 100 (UNREAD_COUNT_CAP); 0 in an invisible room. */
+  readonly unreadCount: number;
+  /** Those of them that mention the member. */
+  readonly mentionCount: number;
+}
+
+/** A room as the sidebar shows it: with its badge. */
+export type RoomWithCounts = RoomForMember & UnreadCounts;
+
 export interface SearchHit {
   readonly message: Message;
   readonly roomName: string | null;

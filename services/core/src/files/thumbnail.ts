@@ -1,20 +1,20 @@
 import { Buffer } from 'node:buffer';
 import { inflateSync } from 'node:zlib';
-import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { hasAscii, jpegSegments, sniffImage, type ImageKind } from './image-kind.ts';
+import { decodeJpeg, encodeJpeg } from './jpeg-codec.ts';
 
 /*
- * Thumbnails of uploaded PNG and JPEG images, in JavaScript alone (no native image library, so no
- * install script). Decoding is the danger: a few kilobytes can claim a picture of gigabytes, so
- * the size is judged from the header before any pixel is decoded, and each decoder is held to
- * what that size needs.
+ * Thumbnails of uploaded PNG and JPEG images, with no native image library (so no install
+ * script): JPEG by MozJPEG compiled to WebAssembly (jpeg-codec.ts), PNG by pngjs. Decoding is
+ * the danger: a few kilobytes can claim a picture of gigabytes, so the size is judged from the
+ * header before any pixel is decoded, and each decoder is held to what that size needs.
  */
 
 export interface ThumbnailOptions {
   /** The longest side a thumbnail may have, in pixels (480). */
   readonly maxEdge?: number;
-  /** The most pixels an image may have to be decoded at all (40 million). */
+  /** The most pixels an image may have to be decoded at all (24 million: 6000×4000). */
   readonly maxPixels?: number;
 }
 
@@ -33,17 +33,23 @@ export interface Pixels {
 }
 
 const DEFAULT_MAX_EDGE = 480;
-const DEFAULT_MAX_PIXELS = 40_000_000;
+/**
+ * Making a thumbnail takes about 9 bytes a pixel at its peak for a baseline JPEG, 12 for a
+ * progressive one and 13–18 for a PNG (bench/thumbnail.ts): 24 million pixels (a 6000×4000
+ * camera's) keep a JPEG under 300 MB, within a 512 MiB pod.
+ */
+const DEFAULT_MAX_PIXELS = 24_000_000;
 /** An image within the edge and this size serves as its own thumbnail. */
 const OWN_THUMBNAIL_BYTES = 256 * 1024;
 const JPEG_QUALITY = 80;
 /**
- * What jpeg-js counts against its memory limit per pixel for a 3-component image (measured: 22
- * bytes for 4:4:4 YCbCr, its output included), so that its limit refuses only what the pixel
- * limit would have let through by mistake: more frames, more components, larger tables.
+ * The WebAssembly memory the JPEG decoder may grow to, per pixel of the header's size (measured:
+ * 4 bytes of RGBA output, and up to 6 more for a progressive 4:4:4 image's coefficients), plus the
+ * compressed bytes and the 16 MiB it starts with. Only a JPEG that is not what its header says
+ * (more components, larger tables, another frame) reaches it.
  */
-const JPEG_DECODER_BYTES_PER_PIXEL = 24;
-const JPEG_DECODER_HEADROOM_MB = 16;
+const JPEG_DECODER_BYTES_PER_PIXEL = 12;
+const JPEG_DECODER_HEADROOM_BYTES = 32 * 2 ** 20;
 
 /**
  * A thumbnail of a PNG or JPEG upload that fits `maxEdge` on both sides, upright (the JPEG's
@@ -54,24 +60,31 @@ const JPEG_DECODER_HEADROOM_MB = 16;
  * a `kind` that does not match them cannot take a large image past the pixel limit.
  *
  * This is synchronous CPU work on the caller's thread, and it is heavy: a 12-megapixel JPEG takes
- * over a second and about 600 MB at its peak (jpeg-js keeps each 8×8 block in a typed array of
- * its own, some 45 bytes a pixel in all), a 40-megapixel one nearly 4 s and 1.8 GB. Callers
- * should limit concurrency: one thumbnail at a time (a queue, or a worker thread), never one per
- * concurrent upload.
+ * about 400 ms and 110–150 MB, a 4000×3000 PNG most of a second and 200 MB (bench/thumbnail.ts).
+ * Servers call it through `createThumbnailer` (thumbnailer.ts): in a worker thread, one at a time.
  */
 export function makeThumbnail(bytes: Uint8Array, kind: ImageKind, options: ThumbnailOptions = {}): Thumbnail | null {
-  const { maxEdge, maxPixels } = thumbnailOptions(options);
-  if (kind.type !== 'image/png' && kind.type !== 'image/jpeg') return null;
-  if (!isKindOf(bytes, kind)) return null;
-  if (Math.max(kind.width, kind.height) <= maxEdge && bytes.length <= OWN_THUMBNAIL_BYTES) return null;
-  // Before decoding: the header's size is all that stands between a decompression bomb and the heap.
-  if (kind.width * kind.height > maxPixels) return null;
-  const image = decode(bytes, kind, maxPixels);
+  const checked = thumbnailOptions(options);
+  if (!needsThumbnail(bytes, kind, checked)) return null;
+  const image = decode(bytes, kind);
   if (image === null) return null;
-  const size = fitWithin(image, maxEdge);
+  const size = fitWithin(image, checked.maxEdge);
   const scaled = boxDownscale(image, size.width, size.height);
   const upright = kind.type === 'image/jpeg' ? orient(scaled, jpegOrientation(bytes)) : scaled;
   return encode(upright, hasTransparency(image));
+}
+
+/**
+ * Whether `makeThumbnail` would decode these bytes at all, from their header alone: a PNG or JPEG
+ * that is what `kind` says, larger than its own thumbnail would be, and within `maxPixels`.
+ */
+export function needsThumbnail(bytes: Uint8Array, kind: ImageKind, options: ThumbnailOptions = {}): boolean {
+  const { maxEdge, maxPixels } = thumbnailOptions(options);
+  if (kind.type !== 'image/png' && kind.type !== 'image/jpeg') return false;
+  if (!isKindOf(bytes, kind)) return false;
+  if (Math.max(kind.width, kind.height) <= maxEdge && bytes.length <= OWN_THUMBNAIL_BYTES) return false;
+  // Before decoding: the header's size is all that stands between a decompression bomb and the heap.
+  return kind.width * kind.height <= maxPixels;
 }
 
 function isKindOf(bytes: Uint8Array, kind: ImageKind): boolean {
@@ -79,7 +92,8 @@ function isKindOf(bytes: Uint8Array, kind: ImageKind): boolean {
   return header !== null && header.type === kind.type && header.width === kind.width && header.height === kind.height;
 }
 
-function thumbnailOptions(options: ThumbnailOptions): Required<ThumbnailOptions> {
+/** The options with their defaults, or a RangeError that names the one out of range. */
+export function thumbnailOptions(options: ThumbnailOptions): Required<ThumbnailOptions> {
   const { maxEdge = DEFAULT_MAX_EDGE, maxPixels = DEFAULT_MAX_PIXELS } = options;
   if (!Number.isInteger(maxEdge) || maxEdge < 1) throw new RangeError(`maxEdge must be a whole number of pixels, at least 1; got ${maxEdge}`);
   if (!Number.isFinite(maxPixels) || maxPixels < 1) throw new RangeError(`maxPixels must be a number of pixels, at least 1; got ${maxPixels}`);
@@ -87,9 +101,9 @@ function thumbnailOptions(options: ThumbnailOptions): Required<ThumbnailOptions>
 }
 
 /** The decoded pixels, or null when the data behind a good header does not decode to that header's size. */
-function decode(bytes: Uint8Array, kind: ImageKind, maxPixels: number): Pixels | null {
+function decode(bytes: Uint8Array, kind: ImageKind): Pixels | null {
   try {
-    const image = kind.type === 'image/png' ? decodePng(bytes, kind) : decodeJpeg(bytes, maxPixels);
+    const image = kind.type === 'image/png' ? decodePng(bytes, kind) : decodeJpeg(bytes, jpegDecoderHeapBytes(bytes, kind));
     return image !== null && image.width === kind.width && image.height === kind.height ? image : null;
   } catch {
     // The decoders throw plain Errors on corrupt data; a corrupt upload simply has no thumbnail.
@@ -103,13 +117,8 @@ function decodePng(bytes: Uint8Array, kind: ImageKind): Pixels | null {
   return { width: png.width, height: png.height, data: png.data };
 }
 
-function decodeJpeg(bytes: Uint8Array, maxPixels: number): Pixels {
-  return jpeg.decode(bytes, {
-    useTArray: true,
-    formatAsRGBA: true,
-    maxResolutionInMP: maxPixels / 1_000_000,
-    maxMemoryUsageInMB: Math.ceil((maxPixels * JPEG_DECODER_BYTES_PER_PIXEL) / 2 ** 20) + JPEG_DECODER_HEADROOM_MB,
-  });
+function jpegDecoderHeapBytes(bytes: Uint8Array, kind: ImageKind): number {
+  return kind.width * kind.height * JPEG_DECODER_BYTES_PER_PIXEL + bytes.length + JPEG_DECODER_HEADROOM_BYTES;
 }
 
 /** IHDR's interlace method, at a fixed place since IHDR comes first (`sniffImage` checked that). */
@@ -313,7 +322,7 @@ function ifdEntry(view: DataView, ifd: number, tag: number, little: boolean): nu
 
 function encode(image: Pixels, transparent: boolean): Thumbnail {
   const { width, height } = image;
-  if (!transparent) return { bytes: jpeg.encode({ width, height, data: image.data }, JPEG_QUALITY).data, type: 'image/jpeg', width, height };
+  if (!transparent) return { bytes: encodeJpeg(image, JPEG_QUALITY), type: 'image/jpeg', width, height };
   const png = new PNG({ width, height });
   png.data = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
   return { bytes: PNG.sync.write(png), type: 'image/png', width, height };

@@ -1,13 +1,29 @@
-import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
+import type { ApiToken, Bot, WebhookDelivery, WebhookSecrets } from '../domain/bots.ts';
 import { apiTokenNotFound, found, messageNotFound, userNotFound, webhookDeliveryNotFound } from './refusals.ts';
-import { type ApiTokenRow, type BotRow, type WebhookDeliveryRow, toApiToken, toBot, toWebhookDelivery } from './rows.ts';
+import {
+  type ApiTokenRow,
+  type BotRow,
+  type WebhookDeliveryRow,
+  type WebhookSecretsRow,
+  toApiToken,
+  toBot,
+  toWebhookDelivery,
+  toWebhookSecrets,
+} from './rows.ts';
 import type { QueryTable } from './sql-conn.ts';
 import type { Dialect } from './sql-dialect.ts';
 import type { ApiTokenCredentials, StoreTx } from './store.ts';
 
-const BOT_SELECT = 'SELECT b.*, u.name, u.active FROM bots b JOIN users u ON u.id = b.user_id';
+// The columns of a Bot only: its webhook secrets are read where deliveries are signed, and nowhere else.
+const BOT_SELECT = 'SELECT b.user_id, b.webhook_url, b.created_by, b.created_at, u.name, u.active FROM bots b JOIN users u ON u.id = b.user_id';
 const BOT = `${BOT_SELECT} WHERE b.user_id = ?`;
 const BOTS = `${BOT_SELECT} ORDER BY b.created_at, b.user_id`;
+
+const SECRETS = 'webhook_secret, webhook_previous_secret, webhook_previous_expires_at';
+/** The secret signing now becomes the previous one (none, when there was none) until `expiresAt`. */
+const ROTATE_SECRET = `UPDATE bots SET webhook_previous_secret = webhook_secret,
+  webhook_previous_expires_at = CASE WHEN webhook_secret IS NULL THEN NULL ELSE ?::timestamptz END,
+  webhook_secret = ? WHERE user_id = ? RETURNING ${SECRETS}`;
 
 const CLAIM_DELIVERIES = (d: Dialect) => `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (
   SELECT id FROM webhook_deliveries WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
@@ -18,11 +34,12 @@ const CLAIM_DELIVERIES = (d: Dialect) => `UPDATE webhook_deliveries SET next_att
 export const botQueries = {
   async insertBot(bot: Parameters<StoreTx['insertBot']>[0]): Promise<Bot> {
     await this.sql.run(
-      'INSERT INTO bots (user_id, webhook_url, created_by, created_at) VALUES (?, ?, ?, ?)',
+      'INSERT INTO bots (user_id, webhook_url, created_by, created_at, webhook_secret) VALUES (?, ?, ?, ?, ?)',
       bot.userId,
       bot.webhookUrl,
       bot.createdBy,
       bot.createdAt,
+      bot.webhookSecret ?? null,
     );
     return found((await this.getBot(bot.userId)) ?? undefined, userNotFound(bot.userId));
   },
@@ -34,6 +51,16 @@ export const botQueries = {
 
   async listBots(): Promise<Bot[]> {
     return (await this.sql.rows<BotRow>(BOTS)).map(toBot);
+  },
+
+  async getWebhookSecrets(botId: string): Promise<WebhookSecrets | null> {
+    const row = await this.sql.row<WebhookSecretsRow>(`SELECT ${SECRETS} FROM bots WHERE user_id = ?`, botId);
+    return row === undefined ? null : toWebhookSecrets(row);
+  },
+
+  async rotateWebhookSecret(botId: string, secret: string, previousExpiresAt: string): Promise<WebhookSecrets> {
+    const row = await this.sql.row<WebhookSecretsRow>(ROTATE_SECRET, previousExpiresAt, secret, botId);
+    return toWebhookSecrets(found(row, userNotFound(botId)));
   },
 
   async insertApiToken(token: ApiToken, secretHash: string): Promise<ApiToken> {

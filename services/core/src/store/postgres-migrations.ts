@@ -270,6 +270,16 @@ CREATE TABLE blobs (
 );
 `;
 
+/**
+ * The secrets a bot's webhook deliveries are signed with: its own, and for a grace period after
+ * a rotation the one it replaced. Null for a bot made before this step, until it is rotated.
+ */
+const WEBHOOK_SECRETS = `
+ALTER TABLE bots ADD COLUMN webhook_secret text;
+ALTER TABLE bots ADD COLUMN webhook_previous_secret text;
+ALTER TABLE bots ADD COLUMN webhook_previous_expires_at timestamptz;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001-initial', sql: INITIAL },
   { id: '0002-sso-bots-audit', sql: SSO_BOTS_AUDIT },
@@ -278,6 +288,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0005-migrate-copy', sql: MIGRATE_COPY },
   { id: '0006-post-at-once', sql: POST_AT_ONCE },
   { id: '0007-files', sql: FILES },
+  { id: '0008-webhook-secrets', sql: WEBHOOK_SECRETS },
 ];
 
 /**

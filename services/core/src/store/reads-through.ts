@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../domain/audit.ts';
-import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
+import type { ApiToken, Bot, WebhookDelivery, WebhookSecrets } from '../domain/bots.ts';
 import type { RoomEvent } from '../domain/events.ts';
-import type { Account, Boost, Membership, Message, Room, RoomForMember, SearchHit, Session, User } from '../domain/types.ts';
+import type { Account, Boost, Membership, Message, Room, RoomForMember, SearchHit, Session, UnreadCounts, User } from '../domain/types.ts';
 import type { ApiTokenCredentials, AuditPage, Credentials, MessagePage, OutboxBacklog, OutboxEntry, PostContext, StoreReads } from './store.ts';
 
 /**
@@ -19,6 +19,7 @@ export abstract class ReadsThrough implements StoreReads {
   readonly countUsers = (): Promise<number> => this.read((r) => r.countUsers());
   readonly getRoom = (id: string): Promise<Room | null> => this.read((r) => r.getRoom(id));
   readonly listRoomsForMember = (userId: string): Promise<RoomForMember[]> => this.read((r) => r.listRoomsForMember(userId));
+  readonly unreadCounts = (userId: string, roomId?: string): Promise<Map<string, UnreadCounts>> => this.read((r) => r.unreadCounts(userId, roomId));
   readonly listOpenRooms = (): Promise<Room[]> => this.read((r) => r.listOpenRooms());
   readonly findDirectRoom = (userIds: readonly string[]): Promise<Room | null> => this.read((r) => r.findDirectRoom(userIds));
   readonly getMembership = (roomId: string, userId: string): Promise<Membership | null> => this.read((r) => r.getMembership(roomId, userId));
@@ -40,6 +41,7 @@ export abstract class ReadsThrough implements StoreReads {
   readonly listAudit = (page: AuditPage): Promise<AuditEntry[]> => this.read((r) => r.listAudit(page));
   readonly getBot = (userId: string): Promise<Bot | null> => this.read((r) => r.getBot(userId));
   readonly listBots = (): Promise<Bot[]> => this.read((r) => r.listBots());
+  readonly getWebhookSecrets = (botId: string): Promise<WebhookSecrets | null> => this.read((r) => r.getWebhookSecrets(botId));
   readonly getApiToken = (id: string): Promise<ApiTokenCredentials | null> => this.read((r) => r.getApiToken(id));
   readonly listApiTokens = (userId: string): Promise<ApiToken[]> => this.read((r) => r.listApiTokens(userId));
   readonly listWebhookDeliveries = (messageId: string): Promise<WebhookDelivery[]> => this.read((r) => r.listWebhookDeliveries(messageId));

@@ -53,6 +53,10 @@ async function seed(store: Store): Promise<{ message: Message }> {
     await tx.updateUser(bob.id, { active: false });
     const hook = await tx.insertUser({ id: newId(), name: 'Hook', email: null, role: 'bot', passwordHash: null, createdAt: at(3) });
     await tx.insertBot({ userId: hook.id, webhookUrl: 'https://hooks.example.com/x', createdBy: ada.id, createdAt: at(3) });
+    // Hook has no webhook secrets (a bot made before them); Signer has one, and one rotated out that still signs.
+    const signer = await tx.insertUser({ id: newId(), name: 'Signer', email: null, role: 'bot', passwordHash: null, createdAt: at(3) });
+    await tx.insertBot({ userId: signer.id, webhookUrl: null, createdBy: ada.id, createdAt: at(3), webhookSecret: 'whsec_old' });
+    await tx.rotateWebhookSecret(signer.id, 'whsec_new', at(40));
     await tx.insertApiToken(
       { id: newId(), userId: hook.id, name: 'ci', roomIds: ['a', 'b'], createdBy: ada.id, createdAt: at(4), revokedAt: null, lastUsedAt: null },
       'secret-hash',
@@ -86,7 +90,7 @@ async function seed(store: Store): Promise<{ message: Message }> {
           body,
           mentions: i === 0 ? [hook.id] : [],
           sound: i === 0 ? 'chime' : null,
-          file: null,
+          file: i === 1 ? FILE : null,
           createdAt: at(10),
         },
         () => at(10 + i),
@@ -116,6 +120,9 @@ async function seed(store: Store): Promise<{ message: Message }> {
   });
 }
 
+/** A message's file, keys out of code-point order as a client might send them. */
+const FILE = { name: 'plan.pdf', id: 'f1', contentType: 'application/pdf', size: 1234, alt: null, image: null } as const;
+
 describe('record stream', () => {
   it('round-trips SQLite → PostgreSQL → SQLite with identical exports', async () => {
     const [source, middle, target] = [await StoreSqlite.open(':memory:'), await openPostgres(), await StoreSqlite.open(':memory:')];
@@ -129,6 +136,21 @@ describe('record stream', () => {
       assert.deepEqual(fromPostgres, fromSqlite);
       await target.importRecords(fromPostgres);
       assert.deepEqual(await exported(target), fromSqlite);
+      // A message's file travels; a message without one writes the line it wrote before files existed.
+      const messageLines = fromSqlite.filter((line) => line.startsWith('{"table":"messages"'));
+      assert.deepEqual(
+        messageLines.map((line) => (JSON.parse(line) as { row: { file?: unknown } }).row.file),
+        [undefined, FILE, undefined],
+      );
+      const [withFile] = (await target.listMessages(message.roomId, { limit: 10 })).filter((m) => m.file !== null);
+      assert.deepEqual(withFile?.file, FILE);
+      // A bot's webhook secrets travel; a bot without them writes the line it wrote before they existed.
+      const botRows = fromSqlite.filter((line) => line.startsWith('{"table":"bots"')).map((line) => (JSON.parse(line) as { row: Record<string, unknown> }).row);
+      const secretsOf = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).filter(([column]) => /secret|expires/.test(column)));
+      assert.deepEqual(
+        botRows.map(secretsOf).sort((x, y) => Object.keys(x).length - Object.keys(y).length),
+        [{}, { webhook_secret: 'whsec_new', webhook_previous_secret: 'whsec_old', webhook_previous_expires_at: at(40) }],
+      );
 
       // Every table is in the stream, and what the target rebuilt itself works: search, ids after the imported ones.
       const tables = new Set(fromSqlite.slice(1, -1).map((line) => (JSON.parse(line) as { table: string }).table));

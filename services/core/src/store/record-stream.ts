@@ -20,7 +20,13 @@ import type { Dialect, Param } from './sql-dialect.ts';
 export const RECORD_FORMAT = 'hearth-records';
 export const RECORD_VERSION = 1;
 
-export type Kind = 'value' | 'bool' | 'json';
+/**
+ * How a column's value is made neutral. `json?` is JSON left out of the line when null: a column
+ * added later that most rows leave null (a message's file), so that a row without one writes the
+ * line it wrote before the column existed, and an archive of then still verifies. `value?` is the
+ * same for a plain value (a bot's webhook secrets, which bots made before them do not have).
+ */
+export type Kind = 'value' | 'bool' | 'json' | 'json?' | 'value?';
 
 export interface RecordTable {
   readonly name: string;
@@ -52,12 +58,14 @@ export const RECORD_TABLES: readonly RecordTable[] = [
   table('rooms', 'id kind name created_by created_at last_seq last_message_seq direct_key', byId),
   table('memberships', 'room_id user_id involvement read_seq created_at', { orderBy: () => 'room_id, user_id' }),
   // Insertion order: search breaks ties between messages of the same instant by it.
-  table('messages', 'id room_id seq author_id client_message_id body mentions:json sound created_at edited_at deleted_at', { orderBy: () => 'pk' }),
+  table('messages', 'id room_id seq author_id client_message_id body mentions:json sound created_at edited_at deleted_at file:json?', { orderBy: () => 'pk' }),
   table('boosts', 'id message_id author_id content created_at', { orderBy: (d) => `created_at, ${d.boostOrder}` }),
   table('room_events', 'room_id seq type body:json', { orderBy: () => 'room_id, seq' }),
   table('outbox', 'id room_id seq', { ...byId, where: (d) => d.outboxWaiting, serial: true }),
   table('audit_log', 'id at actor_id action target_type target_id detail:json ip user_agent', { ...byId, serial: true }),
-  table('bots', 'user_id webhook_url created_by created_at', { orderBy: () => 'user_id' }),
+  table('bots', 'user_id webhook_url created_by created_at webhook_secret:value? webhook_previous_secret:value? webhook_previous_expires_at:value?', {
+    orderBy: () => 'user_id',
+  }),
   table('api_tokens', 'id user_id name secret_hash room_ids:json created_by created_at revoked_at last_used_at', byId),
   table('webhook_deliveries', 'id bot_id message_id room_id attempts next_attempt_at created_at delivered_at failed_at last_error', { ...byId, serial: true }),
 ];
@@ -68,14 +76,17 @@ export type Row = Record<string, Json>;
 /** A row as the stream has it, whichever dialect it came from. */
 export function neutralRow(table: RecordTable, row: Readonly<Record<string, unknown>>): Row {
   const out: Row = {};
-  for (const [column, kind] of Object.entries(table.columns)) out[column] = neutralValue(kind, row[column]);
+  for (const [column, kind] of Object.entries(table.columns)) {
+    const value = neutralValue(kind, row[column]);
+    if (!(value === null && (kind === 'json?' || kind === 'value?'))) out[column] = value;
+  }
   return out;
 }
 
 function neutralValue(kind: Kind, value: unknown): Json {
   if (value === null || value === undefined) return null;
   if (kind === 'bool') return value === true || value === 1;
-  if (kind === 'json') return sortedKeys((typeof value === 'string' ? JSON.parse(value) : value) as Json);
+  if (kind === 'json' || kind === 'json?') return sortedKeys((typeof value === 'string' ? JSON.parse(value) : value) as Json);
   return value as Json;
 }
 
@@ -92,7 +103,7 @@ export function sortedKeys(value: Json): Json {
 
 export function storable(kind: Kind, value: Json): Param {
   if (value === null) return null;
-  if (kind === 'json') return JSON.stringify(value);
+  if (kind === 'json' || kind === 'json?') return JSON.stringify(value);
   if (typeof value === 'object') throw new HearthError('invalid_request', 'a record holds an object where the stream has a plain value');
   return value;
 }

@@ -1,5 +1,5 @@
 import { directKey, isUnread } from '../domain/rules.ts';
-import type { Involvement, Membership, Room, RoomForMember, RoomKind } from '../domain/types.ts';
+import type { Involvement, Membership, Room, RoomForMember, RoomKind, UnreadCounts } from '../domain/types.ts';
 import { HearthError } from '../errors.ts';
 import { found, roomNotFound } from './refusals.ts';
 import { type MembershipRow, type RoomRow, toMembership, toRoom } from './rows.ts';
@@ -9,9 +9,21 @@ import type { StoreTx } from './store.ts';
 
 const ROOMS_OF_MEMBER = (d: Dialect) => `SELECT r.*, mb.involvement, mb.read_seq FROM memberships mb JOIN rooms r ON r.id = mb.room_id
   WHERE mb.user_id = ? ORDER BY r.name IS NULL, ${d.foldCase('r.name')}, r.id`;
+/**
+ * Unread messages (others', not deleted, after the read marker) and those of them that mention
+ * the member, each counted up to UNREAD_COUNT_CAP: a room unread for months costs no more to list.
+ */
+const unreadOf = (condition: string): string => `(SELECT count(*) FROM (SELECT 1 FROM messages m
+    WHERE m.room_id = mb.room_id AND m.seq > mb.read_seq AND m.deleted_at IS NULL AND m.author_id <> mb.user_id${condition} LIMIT ${UNREAD_COUNT_CAP}) AS unread)`;
+const UNREAD_COUNTS = (d: Dialect) => `SELECT mb.room_id, mb.involvement,
+    ${unreadOf('')} AS unread_count, ${unreadOf(` AND ${d.jsonArrayHas('m.mentions')}`)} AS mention_count
+  FROM memberships mb WHERE mb.user_id = ? AND (?::text IS NULL OR mb.room_id = ?::text)`;
 const OPEN_ROOMS = (d: Dialect) => `SELECT * FROM rooms WHERE kind = 'open' ORDER BY ${d.foldCase('name')} NULLS FIRST, id`;
 /** Row locks are PostgreSQL's: there it holds the room until the transaction ends; SQLite's finds the room. */
 export const LOCK_ROOM = (d: Dialect) => `SELECT id FROM rooms WHERE id = ? ${d.forUpdate}`;
+
+/** The most unread messages (and mentions) a room's count goes up to; clients show "99+" from it. */
+export const UNREAD_COUNT_CAP = 100;
 
 /** Rooms and their memberships. */
 export const roomQueries = {
@@ -28,6 +40,15 @@ export const roomQueries = {
       const membership = { involvement: row.involvement, readSeq: row.read_seq };
       return { ...room, ...membership, unread: isUnread(room, membership), memberIds: members.get(row.id) ?? [] };
     });
+  },
+
+  async unreadCounts(userId: string, roomId?: string): Promise<Map<string, UnreadCounts>> {
+    type Row = { room_id: string; involvement: Involvement; unread_count: number | string; mention_count: number | string };
+    const only = roomId ?? null;
+    const rows = await this.sql.rows<Row>(this.sql.statement(UNREAD_COUNTS), userId, userId, only, only);
+    // An invisible room is never unread, and counts nothing.
+    const counted = (row: Row, count: number | string): number => (row.involvement === 'invisible' ? 0 : Number(count));
+    return new Map(rows.map((row) => [row.room_id, { unreadCount: counted(row, row.unread_count), mentionCount: counted(row, row.mention_count) }]));
   },
 
   async listOpenRooms(): Promise<Room[]> {

@@ -1,5 +1,5 @@
 import type { AuditAction, AuditEntry, AuditTargetType } from '../domain/audit.ts';
-import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
+import type { ApiToken, Bot, WebhookDelivery, WebhookSecrets } from '../domain/bots.ts';
 import type { Account, Boost, Involvement, Membership, Message, MessageFile, Role, Room, RoomKind, Session, User } from '../domain/types.ts';
 import type { NewMessage } from './store.ts';
 
@@ -99,6 +99,12 @@ export interface BotRow {
   created_by: string;
   created_at: string;
 }
+/** A bot's webhook signing secrets (bots' own columns, never read into a Bot). */
+export interface WebhookSecretsRow {
+  webhook_secret: string | null;
+  webhook_previous_secret: string | null;
+  webhook_previous_expires_at: string | null;
+}
 export interface ApiTokenRow {
   id: string;
   user_id: string;
@@ -145,6 +151,11 @@ export function toBot(row: BotRow): Bot {
     createdAt: row.created_at,
     active: row.active === true || row.active === 1,
   };
+}
+
+export function toWebhookSecrets(row: WebhookSecretsRow): WebhookSecrets {
+  const { webhook_previous_secret: secret, webhook_previous_expires_at: expiresAt } = row;
+  return { current: row.webhook_secret, previous: secret === null || expiresAt === null ? null : { secret, expiresAt } };
 }
 
 export function toApiToken(row: ApiTokenRow): ApiToken {

@@ -14,6 +14,8 @@ export interface Dialect {
   compile(sql: string): string;
   /** `column` is one of the values of one array parameter (a PostgreSQL array, SQLite JSON text; drivers convert). */
   inArray(column: string): string;
+  /** `column` (a JSON array of strings) holds the one string parameter. */
+  jsonArrayHas(column: string): string;
   /** Case-insensitive order for ASCII that otherwise compares bytes, as SQLite's NOCASE does. */
   foldCase(column: string): string;
   /** Row locks: SQLite runs one transaction at a time, so it needs none. */
@@ -64,6 +66,8 @@ export const POSTGRES: Dialect = {
   name: 'postgres',
   compile: numberPlaceholders,
   inArray: (column) => `${column} = ANY(?)`,
+  // @> rather than ?: a ? would be taken for a placeholder.
+  jsonArrayHas: (column) => `${column} @> jsonb_build_array(?::text)`,
   foldCase: (column) => `lower(${column} COLLATE "C")`,
   forUpdate: 'FOR UPDATE',
   forUpdateSkipLocked: 'FOR UPDATE SKIP LOCKED',
@@ -98,6 +102,7 @@ export const SQLITE: Dialect = {
   name: 'sqlite',
   compile: dropCasts,
   inArray: (column) => `${column} IN (SELECT value FROM json_each(?))`,
+  jsonArrayHas: (column) => `EXISTS (SELECT 1 FROM json_each(${column}) WHERE value = ?)`,
   foldCase: (column) => `${column} COLLATE NOCASE`,
   forUpdate: '',
   forUpdateSkipLocked: '',

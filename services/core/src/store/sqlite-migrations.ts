@@ -236,6 +236,16 @@ ALTER TABLE record_import ADD COLUMN verified_at TEXT;
 /** The file posted with a message (MessageFile as JSON text; null for none). */
 const FILES = `ALTER TABLE messages ADD COLUMN file TEXT;`;
 
+/**
+ * The secrets a bot's webhook deliveries are signed with: its own, and for a grace period after
+ * a rotation the one it replaced. Null for a bot made before this step, until it is rotated.
+ */
+const WEBHOOK_SECRETS = `
+ALTER TABLE bots ADD COLUMN webhook_secret TEXT;
+ALTER TABLE bots ADD COLUMN webhook_previous_secret TEXT;
+ALTER TABLE bots ADD COLUMN webhook_previous_expires_at TEXT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001-initial', sql: INITIAL },
   { id: '0002-sso-bots-audit', sql: SSO_BOTS_AUDIT },
@@ -243,6 +253,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0004-write-gate', sql: WRITE_GATE },
   { id: '0005-migrate-copy', sql: MIGRATE_COPY },
   { id: '0006-files', sql: FILES },
+  { id: '0007-webhook-secrets', sql: WEBHOOK_SECRETS },
 ];
 
 /**

@@ -25,6 +25,7 @@ export function runStoreContract(label: string, open: () => Promise<Store>): voi
     describe('rooms', casesOf(test, roomTests));
     describe('transactions', casesOf(test, transactionTests, roomLockTests, postContextTests));
     describe('memberships', casesOf(test, membershipTests));
+    describe('unread counts', casesOf(test, unreadCountTests));
     describe('messages and boosts', casesOf(test, messageTests, messagePageAndBoostTests));
     describe('events', casesOf(test, eventTests));
     describe('search', casesOf(test, searchTests, searchQueryTests));
@@ -499,6 +500,34 @@ function membershipTests(test: StoreTest): void {
       ['garden', 'kitchen'],
     );
     assert.deepEqual(await store.listRoomsForMember(newId()), []);
+  });
+}
+
+function unreadCountTests(test: StoreTest): void {
+  test('counts a member’s unread messages and mentions per room: others’ only, after the marker, not deleted, up to 100', async (store) => {
+    const { ada, bob } = await addPeople(store);
+    const kitchen = await addRoom(store, ada, { name: 'kitchen', members: [ada, bob] });
+    const busy = await addRoom(store, ada, { name: 'busy', members: [ada, bob] });
+    const quiet = await addRoom(store, ada, { name: 'quiet', members: [ada, bob] });
+    await post(store, kitchen, { author: ada, body: 'mine', createdAt: at(1) });
+    const read = await post(store, kitchen, { author: bob, body: 'read already', createdAt: at(2) });
+    await store.transaction((tx) => tx.putMembership({ ...membership(kitchen.id, ada.id, 'mentions', at(0)), readSeq: read.seq }));
+    await post(store, kitchen, { author: bob, body: 'hello <@ada>', mentions: [ada.id], createdAt: at(3) });
+    const gone = await post(store, kitchen, { author: bob, body: 'oops <@ada>', mentions: [ada.id], createdAt: at(4) });
+    await store.transaction((tx) => tx.markMessageDeleted(gone.id, at(5)));
+    await post(store, kitchen, { author: bob, body: 'and more', createdAt: at(6) });
+    await post(store, kitchen, { author: bob, body: 'for <@bob> only', mentions: [bob.id], createdAt: at(7) });
+    for (let i = 0; i < 105; i++) await post(store, busy, { author: bob, body: `busy ${i}`, createdAt: at(10 + i) });
+    await post(store, quiet, { author: bob, body: 'shh <@ada>', mentions: [ada.id], createdAt: at(200) });
+    await store.transaction((tx) => tx.putMembership(membership(quiet.id, ada.id, 'invisible', at(0))));
+
+    const counts = await store.unreadCounts(ada.id);
+    assert.deepEqual(counts.get(kitchen.id), { unreadCount: 3, mentionCount: 1 });
+    assert.deepEqual(counts.get(busy.id), { unreadCount: 100, mentionCount: 0 }, 'counted up to the cap');
+    assert.deepEqual(counts.get(quiet.id), { unreadCount: 0, mentionCount: 0 }, 'an invisible room counts nothing');
+    assert.deepEqual([...(await store.unreadCounts(ada.id, kitchen.id))], [[kitchen.id, { unreadCount: 3, mentionCount: 1 }]]);
+    assert.deepEqual((await store.unreadCounts(bob.id)).get(kitchen.id), { unreadCount: 1, mentionCount: 0 }, 'bob’s read marker is 0: ada’s one message');
+    assert.equal((await store.unreadCounts(newId())).size, 0);
   });
 }
 
@@ -987,6 +1016,28 @@ function botTests(test: StoreTest): void {
     await store.transaction((tx) => tx.updateUser(hook.id, { name: 'Hooky', active: false }));
     assert.deepEqual(await store.getBot(hook.id), { ...expected, name: 'Hooky', active: false });
     assert.deepEqual(await store.getBot(quiet.id), { userId: quiet.id, name: 'Quiet', webhookUrl: null, createdBy: ada.id, createdAt: at(4), active: true });
+  });
+
+  test("keeps a bot's webhook secrets out of the Bot, and rotates them keeping the replaced one until it expires", async (store) => {
+    const { ada, bob } = await addPeople(store);
+    const hook = await addBot(store, ada, { name: 'Hook', webhookUrl: null, createdAt: at(5) });
+    // A bot made before deliveries were signed has no secret, until its first rotation.
+    assert.deepEqual(await store.getWebhookSecrets(hook.id), { current: null, previous: null });
+    assert.equal(await store.getWebhookSecrets(bob.id), null, 'a person has no bot row');
+    const first = await store.transaction((tx) => tx.rotateWebhookSecret(hook.id, 'whsec_one', at(100)));
+    assert.deepEqual(first, { current: 'whsec_one', previous: null }, 'no secret before: nothing to keep');
+    const second = await store.transaction((tx) => tx.rotateWebhookSecret(hook.id, 'whsec_two', at(200)));
+    assert.deepEqual(second, { current: 'whsec_two', previous: { secret: 'whsec_one', expiresAt: at(200) } });
+    assert.deepEqual(await store.getWebhookSecrets(hook.id), second);
+    const bot = await store.getBot(hook.id);
+    assert.ok(bot !== null && !JSON.stringify(bot).includes('whsec_') && !JSON.stringify(await store.listBots()).includes('whsec_'));
+
+    const made = await store.transaction(async (tx) => {
+      const user = await tx.insertUser(newUser({ name: 'Signed', email: null, role: 'bot', createdAt: at(6) }));
+      return tx.insertBot({ userId: user.id, webhookUrl: null, createdBy: ada.id, createdAt: at(6), webhookSecret: 'whsec_made' });
+    });
+    assert.ok(!JSON.stringify(made).includes('whsec_'));
+    assert.deepEqual(await store.getWebhookSecrets(made.userId), { current: 'whsec_made', previous: null });
   });
 
   test("stores a token with its hash, lists a bot's tokens and never returns the hash with them", async (store) => {

@@ -1,7 +1,7 @@
 import type { AuditEntry, NewAuditEntry } from '../domain/audit.ts';
-import type { ApiToken, Bot, WebhookDelivery } from '../domain/bots.ts';
+import type { ApiToken, Bot, WebhookDelivery, WebhookSecrets } from '../domain/bots.ts';
 import type { EventStamp, RoomEvent } from '../domain/events.ts';
-import type { Account, Boost, Membership, Message, MessageFile, Role, Room, RoomForMember, SearchHit, Session, User } from '../domain/types.ts';
+import type { Account, Boost, Membership, Message, MessageFile, Role, Room, RoomForMember, SearchHit, Session, UnreadCounts, User } from '../domain/types.ts';
 import type { ExportOptions, ExportResult } from './record-export.ts';
 import type { ImportState } from './record-copy-target.ts';
 import type { ImportOptions, ImportResult } from './record-import.ts';
@@ -202,6 +202,8 @@ export interface StoreReads {
   getRoom(id: string): Promise<Room | null>;
   /** Every room `userId` is a member of, with that membership (invisible ones too), sorted by name. */
   listRoomsForMember(userId: string): Promise<RoomForMember[]>;
+  /** Each of the member's rooms' unread and mention counts (or only `roomId`'s), by room id. */
+  unreadCounts(userId: string, roomId?: string): Promise<Map<string, UnreadCounts>>;
   listOpenRooms(): Promise<Room[]>;
   /** The direct room whose member set is exactly `userIds` (order-insensitive). */
   findDirectRoom(userIds: readonly string[]): Promise<Room | null>;
@@ -239,6 +241,8 @@ export interface StoreReads {
   listAudit(page: AuditPage): Promise<AuditEntry[]>;
   getBot(userId: string): Promise<Bot | null>;
   listBots(): Promise<Bot[]>;
+  /** The secrets a bot's webhook deliveries are signed with; null for no bot. Never part of a Bot. */
+  getWebhookSecrets(botId: string): Promise<WebhookSecrets | null>;
   getApiToken(id: string): Promise<ApiTokenCredentials | null>;
   listApiTokens(userId: string): Promise<ApiToken[]>;
   /** The deliveries of a message's mentions (for tests and the admin view), oldest first. */
@@ -308,7 +312,19 @@ export interface StoreTx extends StoreReads {
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
 
-  insertBot(bot: { readonly userId: string; readonly webhookUrl: string | null; readonly createdBy: string; readonly createdAt: string }): Promise<Bot>;
+  insertBot(bot: {
+    readonly userId: string;
+    readonly webhookUrl: string | null;
+    readonly createdBy: string;
+    readonly createdAt: string;
+    /** The webhook signing secret (docs/protocol.md §5.3); none leaves deliveries unsigned until a rotation. */
+    readonly webhookSecret?: string;
+  }): Promise<Bot>;
+  /**
+   * Makes `secret` the bot's webhook secret; the one it replaces (if any) goes on signing until
+   * `previousExpiresAt`, and one replaced before that stops at once. HearthError('not_found') for no bot.
+   */
+  rotateWebhookSecret(botId: string, secret: string, previousExpiresAt: string): Promise<WebhookSecrets>;
   insertApiToken(token: ApiToken, secretHash: string): Promise<ApiToken>;
   /** Marks the token revoked (keeping the first revocation time); HearthError('not_found') when there is none. */
   revokeApiToken(id: string, revokedAt: string): Promise<ApiToken>;

@@ -20,8 +20,9 @@ export function registerAdminBotRoutes(app: FastifyInstance, deps: GatewayDeps):
   app.post<{ Body: BotCreateBody }>('/api/admin/bots', { schema: { body: botCreateBody } }, async (request, reply) => {
     const admin = requireAdministrator(request);
     const { name, webhookUrl = null, roomIds = [] } = request.body;
+    // The answer holds the bot's webhook signing secret: the one time it is shown, besides a rotation.
     const bot = await commands.send('bot.create', { actorId: admin.id, name, webhookUrl, roomIds }, commandMeta(request));
-    return reply.code(201).send(bot);
+    return reply.code(201).header('cache-control', 'no-store').send(bot);
   });
 
   app.get('/api/admin/bots', async (request) => {
@@ -53,6 +54,13 @@ export function registerAdminBotRoutes(app: FastifyInstance, deps: GatewayDeps):
     requireAdministrator(request);
     await requireBot(request.params.botId);
     return { tokens: await store.listApiTokens(request.params.botId) };
+  });
+
+  app.post<{ Params: { botId: string } }>('/api/admin/bots/:botId/webhook-secret', { schema: { params: botParams } }, async (request, reply) => {
+    const admin = requireAdministrator(request);
+    const rotated = await commands.send('bot.rotateWebhookSecret', { actorId: admin.id, botId: request.params.botId }, commandMeta(request));
+    // The one time the new secret is shown.
+    return reply.header('cache-control', 'no-store').send(rotated);
   });
 
   app.delete<{ Params: { botId: string; tokenId: string } }>(

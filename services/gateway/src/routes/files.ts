@@ -5,7 +5,6 @@ import {
   fileBlobKey,
   isHearthError,
   limitRate,
-  makeThumbnail,
   mediaTypeOf,
   newId,
   normaliseAltText,
@@ -22,7 +21,9 @@ import {
   thumbnailBlobKey,
   type BlobStore,
   type FileLimits,
+  type ImageKind,
   type MessageFile,
+  type Thumbnailer,
 } from '@hearth/core';
 import { requireActor } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
@@ -33,6 +34,8 @@ import { messageParams, objectSchema, roomParams } from '../schemas.ts';
 export interface FileService {
   readonly blobs: BlobStore;
   readonly limits: FileLimits;
+  /** Makes images' thumbnails off the event loop, one at a time. */
+  readonly thumbnails: Thumbnailer;
 }
 
 interface UploadQuery {
@@ -78,10 +81,11 @@ export async function registerFileRoutes(app: FastifyInstance, deps: GatewayDeps
         const room = await requireRoom(deps.store, request.params.roomId);
         await requireMembership(deps.store, room, user.id);
         const { query } = request;
+        const upload = judgeUpload(service.limits, Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0), request.headers['content-type'], query);
         // A retry of an upload that was posted gets that message back, and keeps no second copy.
         const earlier = await deps.store.getMessageByClientId(room.id, user.id, query.clientMessageId);
         if (earlier !== null) return reply.code(201).send(earlier);
-        const file = await keepFile(service, Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0), request.headers['content-type'], query);
+        const file = await keepFile(service, upload);
         try {
           const posted = { actorId: user.id, roomId: room.id, clientMessageId: query.clientMessageId, body: query.body ?? '', file };
           return reply.code(201).send(await deps.commands.send('message.post', posted, commandMeta(request)));
@@ -123,18 +127,29 @@ function requireFiles(files: FileService | null): FileService {
   return files;
 }
 
-/**
- * Judges the bytes, keeps them (and an image's thumbnail) in the Blob store, and answers the
- * file as its message will carry it. Refusals come before anything is kept.
- */
-async function keepFile(service: FileService, bytes: Buffer, declaredType: string | undefined, query: UploadQuery): Promise<MessageFile> {
+/** An upload judged, refused or not, before anything is looked up or kept. */
+interface JudgedUpload {
+  readonly bytes: Buffer;
+  readonly name: string;
+  readonly alt: string | null;
+  readonly contentType: string;
+  readonly image: ImageKind | null;
+}
+
+/** Judges the upload by its bytes: refused (naming the field) or what its message will say of it. */
+function judgeUpload(limits: FileLimits, bytes: Buffer, declaredType: string | undefined, query: UploadQuery): JudgedUpload {
   const name = normaliseFileName(query.name);
   const alt = normaliseAltText(query.alt);
   const image = sniffImage(bytes);
-  const contentType = servedType(mediaTypeOf(declaredType), image?.type ?? null);
-  refuseUnwantedFile({ size: bytes.length, type: image?.type ?? mediaTypeOf(declaredType) }, service.limits);
+  refuseUnwantedFile({ size: bytes.length, type: image?.type ?? mediaTypeOf(declaredType) }, limits);
+  return { bytes, name, alt, image, contentType: servedType(mediaTypeOf(declaredType), image?.type ?? null) };
+}
+
+/** Keeps the bytes (and an image's thumbnail) in the Blob store; answers the file as its message will carry it. */
+async function keepFile(service: FileService, upload: JudgedUpload): Promise<MessageFile> {
+  const { bytes, image, name, alt, contentType } = upload;
   const id = newId();
-  const thumbnail = image === null ? null : makeThumbnail(bytes, image);
+  const thumbnail = image === null ? null : await service.thumbnails.thumbnail(bytes, image);
   await service.blobs.put(fileBlobKey(id), bytes);
   if (thumbnail !== null) await service.blobs.put(thumbnailBlobKey(id), thumbnail.bytes);
   return {

@@ -70,15 +70,11 @@ export function registerMessageRoutes(app: FastifyInstance, deps: GatewayDeps): 
     '/api/messages/:messageId',
     { schema: { params: messageParams, body: editBody } },
     async (request) =>
-      commands.send(
-        'message.edit',
-        { actorId: requireSignedIn(request).user.id, messageId: request.params.messageId, body: request.body.body },
-        commandMeta(request),
-      ),
+      commands.send('message.edit', { actorId: requireActor(request).id, messageId: request.params.messageId, body: request.body.body }, commandMeta(request)),
   );
 
   app.delete<{ Params: { messageId: string } }>('/api/messages/:messageId', { schema: { params: messageParams } }, async (request) =>
-    commands.send('message.delete', { actorId: requireSignedIn(request).user.id, messageId: request.params.messageId }, commandMeta(request)),
+    commands.send('message.delete', { actorId: requireActor(request).id, messageId: request.params.messageId }, commandMeta(request)),
   );
 
   app.post<{ Params: { messageId: string }; Body: { content: string } }>(

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { HearthError, isUnread, requireMembership, requireRoom, type Involvement, type RoomForMember } from '@hearth/core';
+import { HearthError, isUnread, requireMembership, requireRoom, type Involvement, type RoomWithCounts } from '@hearth/core';
 import { requireSignedIn } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { directBody, memberParams, membershipPatchBody, roomCreateBody, roomParams, roomPatchBody } from '../schemas.ts';
@@ -7,17 +7,24 @@ import { commandMeta } from '../origin.ts';
 
 type RoomParams = { roomId: string };
 
+const NO_COUNTS = { unreadCount: 0, mentionCount: 0 } as const;
+
 export function registerRoomRoutes(app: FastifyInstance, deps: GatewayDeps): void {
   const { store, commands } = deps;
 
-  async function roomForMember(roomId: string, userId: string): Promise<RoomForMember> {
+  async function roomForMember(roomId: string, userId: string): Promise<RoomWithCounts> {
     const room = await requireRoom(store, roomId);
     const membership = await requireMembership(store, room, userId);
     const memberIds = (await store.listMembers(room.id)).map((m) => m.userId);
-    return { ...room, involvement: membership.involvement, readSeq: membership.readSeq, unread: isUnread(room, membership), memberIds };
+    const counts = (await store.unreadCounts(userId, room.id)).get(room.id) ?? NO_COUNTS;
+    return { ...room, involvement: membership.involvement, readSeq: membership.readSeq, unread: isUnread(room, membership), ...counts, memberIds };
   }
 
-  app.get('/api/rooms', async (request) => ({ rooms: await store.listRoomsForMember(requireSignedIn(request).user.id) }));
+  app.get('/api/rooms', async (request) => {
+    const userId = requireSignedIn(request).user.id;
+    const [rooms, counts] = await Promise.all([store.listRoomsForMember(userId), store.unreadCounts(userId)]);
+    return { rooms: rooms.map((room): RoomWithCounts => ({ ...room, ...(counts.get(room.id) ?? NO_COUNTS) })) };
+  });
 
   app.post<{ Body: { kind: 'open' | 'closed'; name: string; memberIds?: string[] } }>(
     '/api/rooms',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { HTTPMethods, LightMyRequestResponse } from 'fastify';
-import type { ApiToken, Bot, Message, Room, User } from '@hearth/core';
+import type { ApiToken, AuditEntry, Bot, CreatedBot, Message, Room, User, WebhookSecretRotation } from '@hearth/core';
 import { call, joinAs, setUpAccount, type TestSession } from '@hearth/testing';
 import { startTestServer, stopAndAssertNo5xx, type TestServer } from '../test-server.ts';
 
@@ -46,6 +46,8 @@ describe('bots over REST', () => {
   let allTalk: Room;
   let ops: Room;
   let bot: Bot;
+  /** The webhook signing secret the bot was made with. */
+  let botSecret: string;
   let token: ApiToken & { token: string };
 
   before(async () => {
@@ -55,9 +57,10 @@ describe('bots over REST', () => {
     const rooms = (await call(s.app, 'GET', '/api/rooms', { session: admin })).json<{ rooms: Room[] }>().rooms;
     allTalk = rooms.find((room) => room.name === 'All Talk') as Room;
     ops = created<Room>(await call(s.app, 'POST', '/api/rooms', { session: admin, body: { kind: 'closed', name: 'Ops', memberIds: [bob.user.id] } }));
-    bot = created<Bot>(
+    const { webhookSecret, ...made } = created<CreatedBot>(
       await call(s.app, 'POST', '/api/admin/bots', { session: admin, body: { name: 'Deployer', webhookUrl: null, roomIds: [allTalk.id, ops.id] } }),
     );
+    [bot, botSecret] = [made, webhookSecret];
     token = created(await call(s.app, 'POST', `/api/admin/bots/${bot.userId}/tokens`, { session: admin, body: { name: 'ci', roomIds: [allTalk.id] } }));
   });
   after(() => stopAndAssertNo5xx(s));
@@ -65,6 +68,7 @@ describe('bots over REST', () => {
   it('creates and lists bots and tokens; the token is shown once, and never its secret again', async () => {
     assert.equal(bot.name, 'Deployer');
     assert.equal(bot.webhookUrl, null);
+    assert.match(botSecret, /^whsec_[A-Za-z0-9_-]{43}$/);
     assert.match(token.token, new RegExp(`^hbt_${token.id}_[A-Za-z0-9_-]{43}$`));
     assert.deepEqual(token.roomIds, [allTalk.id]);
     assert.deepEqual((await call(s.app, 'GET', '/api/admin/bots', { session: admin })).json(), { bots: [bot] });
@@ -76,10 +80,13 @@ describe('bots over REST', () => {
     );
     const secret = token.token.split('_').slice(2).join('_');
     assert.ok(!listed.body.includes(secret) && !listed.body.includes('secretHash') && !listed.body.includes('"token"'));
-    const withHook = created<Bot>(
-      await call(s.app, 'POST', '/api/admin/bots', { session: admin, body: { name: 'Hook', webhookUrl: 'https://hooks.example/hearth' } }),
-    );
+    const hookCreated = await call(s.app, 'POST', '/api/admin/bots', { session: admin, body: { name: 'Hook', webhookUrl: 'https://hooks.example/hearth' } });
+    const withHook = created<CreatedBot>(hookCreated);
     assert.equal(withHook.webhookUrl, 'https://hooks.example/hearth');
+    assert.equal(hookCreated.headers['cache-control'], 'no-store');
+    assert.notEqual(withHook.webhookSecret, botSecret);
+    // Shown at creation only: no list holds a webhook secret.
+    assert.ok(!(await call(s.app, 'GET', '/api/admin/bots', { session: admin })).body.includes('whsec_'));
   });
 
   it('refuses bad input with a 400 (or 404) naming the field, and stores nothing', async () => {
@@ -129,6 +136,7 @@ describe('bots over REST', () => {
       ['POST', `/api/admin/bots/${bot.userId}/tokens`, { name: 'mine', roomIds: [allTalk.id] }],
       ['GET', `/api/admin/bots/${bot.userId}/tokens`, undefined],
       ['DELETE', `/api/admin/bots/${bot.userId}/tokens/${token.id}`, undefined],
+      ['POST', `/api/admin/bots/${bot.userId}/webhook-secret`, undefined],
     ] as const) {
       assertError(await call(s.app, method, url, { session: bob, ...(body === undefined ? {} : { body }) }), 403, 'forbidden');
       assertError(await call(s.app, method, url, body === undefined ? {} : { body }), 401, 'unauthenticated');
@@ -177,6 +185,7 @@ describe('bots over REST', () => {
       ['GET', '/api/admin/bots', undefined],
       ['POST', `/api/admin/bots/${bot.userId}/tokens`, { name: 'more', roomIds: [allTalk.id] }],
       ['DELETE', `/api/admin/bots/${bot.userId}/tokens/${token.id}`, undefined],
+      ['POST', `/api/admin/bots/${bot.userId}/webhook-secret`, undefined],
       ['GET', '/api/admin/audit', undefined],
       ['GET', '/api/admin/audit/export', undefined],
       ['POST', '/api/account/join-code', undefined],
@@ -190,6 +199,83 @@ describe('bots over REST', () => {
     // An administrator's cookie does not lend the bot its rights: the bearer token decides.
     assertError(await call(s.app, 'GET', '/api/admin/bots', { session: admin, ...bearer(token.token) }), 403, 'forbidden');
     assert.equal((await call(s.app, 'GET', `/api/rooms/${ops.id}/messages`, { session: bob })).json<{ messages: Message[] }>().messages.length, 1);
+  });
+
+  it("a bot token edits and deletes the bot's own messages in its rooms, and is refused (403) on a person's", async () => {
+    const asBot = bearer(token.token);
+    const own = created<Message>(
+      await call(s.app, 'POST', `/api/rooms/${allTalk.id}/messages`, { ...asBot, body: { body: 'Deploying v43…', clientMessageId: 'deploy-43' } }),
+    );
+    const edited = await call(s.app, 'PATCH', `/api/messages/${own.id}`, { ...asBot, body: { body: 'Deployed v43' } });
+    assert.equal(edited.statusCode, 200, edited.body);
+    assert.equal(edited.json<Message>().body, 'Deployed v43');
+    assert.ok(edited.json<Message>().editedAt !== null);
+    assert.equal((await call(s.app, 'GET', `/api/messages/${own.id}`, { session: bob })).json<Message>().body, 'Deployed v43', 'as people see it');
+
+    // A person's message, in the token's room: only its author or an administrator may change it.
+    const bobs = created<Message>(
+      await call(s.app, 'POST', `/api/rooms/${allTalk.id}/messages`, { session: bob, body: { body: 'mine', clientMessageId: 'bob-1' } }),
+    );
+    assertError(await call(s.app, 'PATCH', `/api/messages/${bobs.id}`, { ...asBot, body: { body: 'hijacked' } }), 403, 'forbidden');
+    assertError(await call(s.app, 'DELETE', `/api/messages/${bobs.id}`, asBot), 403, 'forbidden');
+    const untouched = (await call(s.app, 'GET', `/api/messages/${bobs.id}`, { session: bob })).json<Message>();
+    assert.deepEqual([untouched.body, untouched.editedAt, untouched.deletedAt], ['mine', null, null]);
+
+    // The bot's own message in a room that is not the token's (Ops, which the bot is in): out of this token's reach.
+    const opsToken = created<{ token: string }>(
+      await call(s.app, 'POST', `/api/admin/bots/${bot.userId}/tokens`, { session: admin, body: { name: 'ops', roomIds: [ops.id] } }),
+    );
+    const inOps = created<Message>(
+      await call(s.app, 'POST', `/api/rooms/${ops.id}/messages`, { ...bearer(opsToken.token), body: { body: 'ops note', clientMessageId: 'ops-note' } }),
+    );
+    for (const [method, body] of [
+      ['PATCH', { body: 'moved' }],
+      ['DELETE', undefined],
+    ] as const) {
+      const response = await call(s.app, method, `/api/messages/${inOps.id}`, { ...asBot, ...(body === undefined ? {} : { body }) });
+      assertError(response, 403, 'forbidden');
+      assert.match(response.json<{ error: { message: string } }>().error.message, /bot tokens are limited to their rooms/);
+    }
+
+    const deleted = await call(s.app, 'DELETE', `/api/messages/${own.id}`, asBot);
+    assert.equal(deleted.statusCode, 200, deleted.body);
+    assert.equal(deleted.json<Message>().body, '');
+    assert.ok(deleted.json<Message>().deletedAt !== null);
+    assertError(await call(s.app, 'PATCH', `/api/messages/${own.id}`, { ...asBot, body: { body: 'again' } }), 409, 'conflict');
+  });
+
+  it("rotates a bot's webhook secret for administrators: the new one is shown once, and the old one signs for 24 hours more", async () => {
+    const rotate = () => call(s.app, 'POST', `/api/admin/bots/${bot.userId}/webhook-secret`, { session: admin });
+    const startedAt = Date.now();
+    const response = await rotate();
+    assert.equal(response.statusCode, 200, response.body);
+    assert.equal(response.headers['cache-control'], 'no-store');
+    const rotated = response.json<WebhookSecretRotation>();
+    assert.equal(rotated.botId, bot.userId);
+    assert.match(rotated.webhookSecret, /^whsec_[A-Za-z0-9_-]{43}$/);
+    assert.notEqual(rotated.webhookSecret, botSecret);
+    const graceMs = Date.parse(rotated.previousSecretExpiresAt ?? '') - startedAt;
+    assert.ok(Math.abs(graceMs - 24 * 3_600_000) < 60_000, `the old secret signs for ${graceMs} ms more`);
+    assert.deepEqual(await s.backends.store.getWebhookSecrets(bot.userId), {
+      current: rotated.webhookSecret,
+      previous: { secret: botSecret, expiresAt: rotated.previousSecretExpiresAt },
+    });
+
+    // Recorded, without the secret; and no answer shows a secret again.
+    const audit = await call(s.app, 'GET', '/api/admin/audit', { session: admin });
+    const entry = audit.json<{ entries: AuditEntry[] }>().entries.find((e) => e.action === 'bot.webhook_secret_rotated' && e.targetId === bot.userId);
+    assert.deepEqual(entry?.detail, { previousSecretExpiresAt: rotated.previousSecretExpiresAt });
+    for (const url of ['/api/admin/bots', `/api/admin/bots/${bot.userId}/tokens`, '/api/admin/audit']) {
+      assert.ok(!(await call(s.app, 'GET', url, { session: admin })).body.includes('whsec_'), url);
+    }
+
+    // Rotating again within the grace period: the secret of the first rotation is now the one kept.
+    const again = (await rotate()).json<WebhookSecretRotation>();
+    assert.equal((await s.backends.store.getWebhookSecrets(bot.userId))?.previous?.secret, rotated.webhookSecret);
+    assert.notEqual(again.webhookSecret, rotated.webhookSecret);
+
+    assertError(await call(s.app, 'POST', `/api/admin/bots/${bob.user.id}/webhook-secret`, { session: admin }), 404, 'not_found', 'botId');
+    assertError(await call(s.app, 'POST', '/api/admin/bots/bad id!/webhook-secret', { session: admin }), 400, 'invalid_request', 'botId');
   });
 
   it('a token for a room the bot has since left is refused there with not_a_member', async () => {

@@ -119,6 +119,13 @@ const noThumbnail = (cell: Cell): Expected => {
   return answer === 'ok' ? 404 : answer;
 };
 
+/**
+ * Changing the fixture message, which the member wrote: members (its author; an administrator who
+ * can see it), never a bot. A bot token reaches a message in its rooms (protocol §5.2), but only
+ * to change the bot's own, so in scope it is refused by messaging, and outside by the gateway.
+ */
+const messageChangers = (cell: Cell): Expected => (isBot(cell.role) ? 403 : roomMembers(cell));
+
 const perRoom = (expect: (cell: Cell) => Expected): AuthorizationRule => ({ expect, perRoomKind: true });
 
 /** Keyed `METHOD /path` as in /api/openapi.json. */
@@ -155,8 +162,9 @@ export const AUTHORIZATION_RULES: Readonly<Record<string, AuthorizationRule>> = 
   'GET /api/messages/{messageId}/file': perRoom(roomMembersAndBots),
   'GET /api/messages/{messageId}/file/thumbnail': perRoom(noThumbnail),
   // The member wrote the message; an administrator must also be able to see it (be a member).
-  'PATCH /api/messages/{messageId}': perRoom(roomMembers),
-  'DELETE /api/messages/{messageId}': perRoom(roomMembers),
+  // A bot may change only its own messages (admin-bots.test.ts): the member's is refused.
+  'PATCH /api/messages/{messageId}': perRoom(messageChangers),
+  'DELETE /api/messages/{messageId}': perRoom(messageChangers),
   'POST /api/messages/{messageId}/boosts': perRoom(roomMembers),
   // The member's boost.
   'DELETE /api/boosts/{boostId}': perRoom(roomMembers),
@@ -167,6 +175,7 @@ export const AUTHORIZATION_RULES: Readonly<Record<string, AuthorizationRule>> = 
   'POST /api/admin/bots/{botId}/tokens': { expect: administrators },
   'GET /api/admin/bots/{botId}/tokens': { expect: administrators },
   'DELETE /api/admin/bots/{botId}/tokens/{tokenId}': { expect: administrators },
+  'POST /api/admin/bots/{botId}/webhook-secret': { expect: administrators },
   'GET /api/admin/audit': { expect: administrators },
   'GET /api/admin/audit/export': { expect: administrators },
   'GET /api/realtime/sse': { expect: signedIn, streams: true },

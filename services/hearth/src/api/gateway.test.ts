@@ -317,6 +317,7 @@ describe('the REST API', () => {
       ['POST', '/api/admin/bots', { name: 'Forged', roomIds: [] }],
       ['POST', `/api/admin/bots/${someBot}/tokens`, { name: 'forged', roomIds: [room.id] }],
       ['DELETE', `/api/admin/bots/${someBot}/tokens/${someToken}`, undefined],
+      ['POST', `/api/admin/bots/${someBot}/webhook-secret`, undefined],
     ];
     const exempt = ['POST /api/setup', 'POST /api/session', 'POST /api/join/{joinCode}'];
     const documented = mutatingRoutesOf((await call(s.app, 'GET', '/api/openapi.json')).json<OpenApi>());

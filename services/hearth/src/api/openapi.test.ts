@@ -68,6 +68,7 @@ const EXPECTED: Readonly<Record<string, readonly number[]>> = {
   'POST /api/admin/bots/{botId}/tokens': [201, 404, 409],
   'GET /api/admin/bots/{botId}/tokens': [200, 404],
   'DELETE /api/admin/bots/{botId}/tokens/{tokenId}': [200, 404, 409],
+  'POST /api/admin/bots/{botId}/webhook-secret': [200, 404],
   'GET /api/admin/audit': [200],
   'GET /api/admin/audit/export': [200],
   'GET /api/realtime/sse': [200],

@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
+  archiveBlobs,
   archiveName,
   archiveRecordLines,
   archivesBeyondRetention,
   buildArchiveHeader,
   checkArchive,
+  createBlobStore,
+  describeBytes,
   createArchiveStore,
   describeDestination,
   openArchive,
@@ -23,6 +26,8 @@ import {
   type ArchiveManifest,
   type ArchiveSource,
   type ArchiveStore,
+  type BlobConfig,
+  type BlobStore,
   type JsonValue,
   type S3Config,
   type Store,
@@ -48,6 +53,8 @@ import { runOnStore, type CliStreams, type StoreCommand } from './store-command.
 /** What the archive commands need beyond the store: where S3 is, which release writes the archive, and the environment. */
 export interface ArchiveContext {
   readonly store: StoreConfig;
+  /** Where the files' bytes are kept (HEARTH_FILES_STORAGE); null: the store's records only. */
+  readonly files: BlobConfig | null;
   readonly s3: S3Config;
   readonly hearthVersion: string;
   readonly now?: () => Date;
@@ -61,10 +68,12 @@ export async function runArchiveCommand(command: BackupCommand | RestoreCommand,
   if (command.kind === 'backup') return runOnStore(openingOf(command, context, streams), (store) => backup(store, command, context, streams));
   // The archive is checked, and its Secrets decrypted and written, before the store is opened:
   // a bad archive or a wrong key leaves no trace, not even an empty hearth.db.
-  let archive: LocalArchive;
+  let archive: LocalArchive | undefined;
   try {
     archive = await checkedLocalCopy(command.from, context.s3);
+    refuseFilesWithNowhereToGo(archive.manifest, context.files);
   } catch (error) {
+    await archive?.remove();
     return refused(command, error, streams);
   }
   try {
@@ -98,13 +107,14 @@ async function backup(store: Store, command: BackupCommand, context: ArchiveCont
   const upload = await archives.create(archiveName(createdAt));
   const progress = createProgress({ label: 'backup', unit: 'records', output: streams.stderr });
   let manifest: ArchiveManifest;
+  const blobs = context.files === null ? null : await createBlobStore(context.files);
   try {
-    manifest = await writeArchive(store, header, upload.sink, {
-      onProgress: (rows, total) => progress.update(rows, total),
-    });
+    manifest = await writeArchive(store, header, upload.sink, { onProgress: (rows, total) => progress.update(rows, total), blobs });
   } catch (error) {
     await upload.abort();
     throw error;
+  } finally {
+    await blobs?.close();
   }
   const where = await upload.commit();
   progress.finish();
@@ -155,6 +165,7 @@ async function specOf(file: string): Promise<JsonValue> {
 
 async function restore(store: Store, archive: LocalArchive, context: ArchiveContext, streams: CliStreams): Promise<void> {
   const { manifest } = archive;
+  const files = manifest.files?.count ?? 0;
   const progress = createProgress({ label: 'restore', unit: 'records', output: streams.stderr });
   const lines = archiveRecordLines(await openArchive(archive.source, context.s3));
   const result = await store.importRecords(lines, { onProgress: (rows, total) => progress.update(rows, total) });
@@ -163,10 +174,35 @@ async function restore(store: Store, archive: LocalArchive, context: ArchiveCont
   const differences = summaryDifferences(manifest, restored.summary);
   if (result.rows !== manifest.rows) differences.unshift(`${result.rows} records, expected ${manifest.rows}`);
   if (differences.length > 0) throw new Error(`the restored store differs from the archive's manifest: ${differences.slice(0, 5).join('; ')}`);
+  if (files > 0 && context.files !== null) await restoreFiles(archive, context.files, context.s3);
   const tables = Object.keys(manifest.tables).length;
   streams.stderr.write(
     `hearth restore: restored ${describe(manifest)} from ${archive.from}, written ${manifest.createdAt} by Hearth ${manifest.hearthVersion}; verified: ${tables} tables, their rows and checksums, and every room's last sequence match its manifest\n`,
   );
+}
+
+/** Refused before the store is opened: the messages would point at files kept nowhere. */
+function refuseFilesWithNowhereToGo(manifest: ArchiveManifest, files: BlobConfig | null): void {
+  const held = manifest.files?.count ?? 0;
+  if (held > 0 && files === null) {
+    throw new Error(`the archive holds ${count.format(held)} files, and files are off here: set HEARTH_FILES_STORAGE (and its settings) to where they go`);
+  }
+}
+
+/** The files' bytes, into the Blob store; the count put must be the manifest's. */
+async function restoreFiles(archive: LocalArchive, config: BlobConfig, s3: S3Config): Promise<void> {
+  const blobs: BlobStore = await createBlobStore(config);
+  try {
+    let put = 0;
+    for await (const { key, bytes } of archiveBlobs(await openArchive(archive.source, s3))) {
+      await blobs.put(key, bytes);
+      put += 1;
+    }
+    const expected = archive.manifest.files?.count ?? 0;
+    if (put !== expected) throw new Error(`the archive's manifest counts ${expected} files, and ${put} were restored`);
+  } finally {
+    await blobs.close();
+  }
 }
 
 /** The archive's Secrets, decrypted, written to a file or created in a namespace: reported by name only. */
@@ -228,5 +264,7 @@ async function checkedLocalCopy(from: string, s3: S3Config): Promise<LocalArchiv
 
 function describe(manifest: ArchiveManifest): string {
   const messages = manifest.tables['messages']?.rows ?? 0;
-  return `${count.format(manifest.rows)} records (${count.format(messages)} messages in ${count.format(Object.keys(manifest.lastSeq).length)} rooms)`;
+  const records = `${count.format(manifest.rows)} records (${count.format(messages)} messages in ${count.format(Object.keys(manifest.lastSeq).length)} rooms)`;
+  const files = manifest.files ?? { count: 0, bytes: 0 };
+  return files.count === 0 ? records : `${records} and ${count.format(files.count)} files (${describeBytes(files.bytes)})`;
 }

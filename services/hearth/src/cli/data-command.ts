@@ -23,7 +23,7 @@ export async function runDataCommand(command: DataCommand, store: StoreConfig, s
     case 'restore':
       return runArchiveCommand(command, { ...context, store }, streams);
     case 'migrate':
-      return runMigrateCommand(store, sourceStoreOf(env, process.cwd()), streams, leaseTimingOf(env));
+      return runMigrateCommand({ target: store, source: sourceStoreOf(env, process.cwd()), targetFiles: context.files }, streams, leaseTimingOf(env));
     case 'export':
     case 'import':
       return runRecordsCommand(command, store, streams);

@@ -1,4 +1,14 @@
-import { ConfigError, parseConfig, parseS3Config, startTracing, type HearthConfig, type S3Config, type StopTracing, type StoreConfig } from '@hearth/core';
+import {
+  ConfigError,
+  parseConfig,
+  parseS3Config,
+  startTracing,
+  type HearthConfig,
+  type BlobConfig,
+  type S3Config,
+  type StopTracing,
+  type StoreConfig,
+} from '@hearth/core';
 import { parseCommand, USAGE, UsageError, type Command } from './command.ts';
 
 /**
@@ -30,10 +40,10 @@ function commandOrExit(argv: readonly string[]): Command {
 }
 
 /** The store the server would use (the target `all` reads it from the same variables), the release, and S3 for the archive commands. */
-async function dataCommandConfig(webDir: string): Promise<{ store: StoreConfig; hearthVersion: string; s3: S3Config }> {
+async function dataCommandConfig(webDir: string): Promise<{ store: StoreConfig; files: BlobConfig | null; hearthVersion: string; s3: S3Config }> {
   const config = await exitOnConfigError(async () => parseConfig(process.env, ['--target=all'], process.cwd(), webDir));
   const s3 = await exitOnConfigError(async () => parseS3Config(process.env));
-  return { store: config.store, hearthVersion: config.version, s3 };
+  return { store: config.store, files: config.files.blob, hearthVersion: config.version, s3 };
 }
 
 /** Runs `hearth <argv>`; `defaultWebDir` is where the web UI is unless HEARTH_WEB_DIR says otherwise. */

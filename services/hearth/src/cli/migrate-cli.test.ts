@@ -6,7 +6,8 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { startPostgres, type PostgresServer } from '@hearth/harness';
-import { GATED, HearthError, createStore, newId, type StoreConfig } from '@hearth/core';
+import { randomBytes } from 'node:crypto';
+import { GATED, HearthError, createBlobStore, createStore, newId, type StoreConfig } from '@hearth/core';
 import { hearth, type Run } from './cli-test-support.ts';
 import { seedStore, startMigrate } from './migrate-test-support.ts';
 
@@ -123,6 +124,33 @@ describe('hearth migrate', () => {
     );
     assert.equal(await writesStatus(single), 'writes open\n', 'a refusal leaves the source as it was');
     assert.equal(await exportOf(clustered), withItsWrite);
+  });
+
+  it('copies the files beside the embedded store into the target’s PostgreSQL, and refuses a target with files off, taking writes again', async () => {
+    const embedded = await sqliteStore('with-files');
+    await seedStore(embedded, 20);
+    const sourceFiles = await createBlobStore({ type: 'directory', dir: path.join(work, 'with-files', 'files') });
+    const files: Record<string, Buffer> = { 'files/one': randomBytes(3000), 'files/one/thumbnail': randomBytes(40), 'files/two': randomBytes(1) };
+    for (const [key, bytes] of Object.entries(files)) await sourceFiles.put(key, bytes);
+    await sourceFiles.close();
+
+    const off = await postgresStore();
+    const refused = await hearth(['migrate'], migrateEnv(embedded, off));
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /the source holds files, and files are off for the target: set HEARTH_FILES_STORAGE/);
+    await gatedWrite(embedded);
+
+    const single = await postgresStore();
+    assert.ok(single.type === 'postgres');
+    const run = await hearth(['migrate'], migrateEnv(embedded, single, { HEARTH_FILES_STORAGE: 'postgres' }));
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /copied and verified 3 files \(3 KiB\)/);
+    const copied = await createBlobStore({ type: 'postgres', url: single.url });
+    try {
+      for (const [key, bytes] of Object.entries(files)) assert.deepEqual(Buffer.from((await copied.get(key)) ?? []), bytes, key);
+    } finally {
+      await copied.close();
+    }
   });
 
   it('refuses a target with data of its own in one line, without pausing the source', async () => {

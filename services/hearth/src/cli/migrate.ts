@@ -1,4 +1,15 @@
-import { createStore, HearthError, summaryDifferences, type ImportResult, type RecordSummary, type Store, type StoreConfig } from '@hearth/core';
+import {
+  createStore,
+  describeBytes,
+  HearthError,
+  summaryDifferences,
+  type BlobConfig,
+  type ImportResult,
+  type RecordSummary,
+  type Store,
+  type StoreConfig,
+} from '@hearth/core';
+import { copyFiles, filesBeside, type FilesCopied } from './migrate-files.ts';
 import { LinePipe } from './line-pipe.ts';
 import { DEFAULT_LEASE, WriteLease, type LeaseTiming } from './migrate-lease.ts';
 import { decideCopyStart, pauseReason, type CopyStart } from './migrate-plan.ts';
@@ -34,14 +45,25 @@ export class MigrateVerificationError extends Error {
   override readonly name = 'MigrateVerificationError';
 }
 
+/** The files' copy (migrate-files.ts), run once the records are verified, while the source's writes are still paused under the lease. */
+export type CopyFilesStep = () => Promise<FilesCopied>;
+
+const NO_FILES: CopyFilesStep = async () => ({ count: 0, bytes: 0 });
+
 /** Runs the migration; throws, with writes on the source taken again, when it fails. */
-export async function migrate(stores: MigrationStores, out: MigrateOutput, timing: LeaseTiming = DEFAULT_LEASE): Promise<void> {
+export async function migrate(
+  stores: MigrationStores,
+  out: MigrateOutput,
+  timing: LeaseTiming = DEFAULT_LEASE,
+  copyFiles: CopyFilesStep = NO_FILES,
+): Promise<void> {
   const [state, pause] = await Promise.all([stores.target.importState(), stores.gate.writePause()]);
   // Decided before the source is touched: a refusal or a finished migration leaves it as it is.
   const start = decideCopyStart(state, { name: stores.sourceName, pause }, stores.targetName);
   if (start.kind === 'refuse') throw new Error(start.why);
   if (start.kind === 'done') {
     out.note(`the target already holds this source's verified copy, and the source's writes stay paused`);
+    noteFiles(out, await copyFiles());
     const { rows } = await stores.target.exportRecords(() => undefined);
     out.progress('done', rows, rows);
     return;
@@ -51,6 +73,7 @@ export async function migrate(stores: MigrationStores, out: MigrateOutput, timin
     const copied = await carryOut(start, stores, lease, out);
     out.progress('verifying', copied.rows, copied.rows);
     await verify(stores.target, copied.summary);
+    noteFiles(out, await copyFiles());
     await lease.settle();
     await stores.target.markImportVerified(new Date().toISOString());
     out.progress('done', copied.rows, copied.rows);
@@ -61,6 +84,10 @@ export async function migrate(stores: MigrationStores, out: MigrateOutput, timin
 }
 
 type Copied = Pick<ImportResult, 'rows' | 'summary'>;
+
+function noteFiles(out: MigrateOutput, files: FilesCopied): void {
+  if (files.count > 0) out.note(`copied and verified ${files.count} files (${describeBytes(files.bytes)})`);
+}
 
 /** Does what `start` says; returns what the source's export held: its rows and their summary. */
 async function carryOut(
@@ -138,18 +165,23 @@ function outputTo(streams: CliStreams): MigrateOutput {
 }
 
 /** `hearth migrate` from `source` into `target` (the store the server would use); returns its exit status. */
-export async function runMigrateCommand(target: StoreConfig, source: StoreConfig, streams: CliStreams, timing: LeaseTiming = DEFAULT_LEASE): Promise<number> {
+export async function runMigrateCommand(
+  stores: { readonly target: StoreConfig; readonly source: StoreConfig; readonly targetFiles: BlobConfig | null },
+  streams: CliStreams,
+  timing: LeaseTiming = DEFAULT_LEASE,
+): Promise<number> {
+  const { target, source } = stores;
   const opened: Store[] = [];
   try {
     if (isSameStore(source, target)) throw new Error(`the source and the target are the same store (${storeName(source)})`);
     if (source.type === 'sqlite') await refuseMissingDatabase(source.path, 'HEARTH_SOURCE_DATA_DIR', 'HEARTH_SOURCE_DATABASE_URL');
     for (const config of [source, source, target]) opened.push(await createStore(config));
     const [sourceStore, gate, targetStore] = opened as [Store, Store, Store];
-    const stores = { source: sourceStore, gate, target: targetStore, sourceName: storeName(source), targetName: storeName(target) };
+    const migration = { source: sourceStore, gate, target: targetStore, sourceName: storeName(source), targetName: storeName(target) };
     const started = Date.now();
-    await migrate(stores, outputTo(streams), timing);
+    await migrate(migration, outputTo(streams), timing, () => copyFiles(filesBeside(source), stores.targetFiles));
     streams.stderr.write(
-      `hearth migrate: ${stores.targetName} holds a verified copy of ${stores.sourceName} (${((Date.now() - started) / 1000).toFixed(1)} s); writes on the source stay paused\n`,
+      `hearth migrate: ${migration.targetName} holds a verified copy of ${migration.sourceName} (${((Date.now() - started) / 1000).toFixed(1)} s); writes on the source stay paused\n`,
     );
     return 0;
   } catch (error) {

@@ -13,6 +13,7 @@ import {
   type User,
 } from '@hearth/core';
 import { audit } from '../audit.ts';
+import { createWebhookSecret } from '../webhooks/signature.ts';
 import { insertUser } from './account.ts';
 import { addMember } from './memberships.ts';
 import type { Handler, HandlerContext } from './types.ts';
@@ -82,7 +83,9 @@ export const createBot: Handler<'bot.create'> = async (ctx, payload) => {
   const webhookUrl = normaliseWebhookUrl(payload.webhookUrl, ctx.webhookAddresses);
   const rooms = await requireBotRooms(ctx, payload.roomIds);
   const user = await insertUser(ctx, { name, email: null, passwordHash: null }, 'bot');
-  const bot = await ctx.tx.insertBot({ userId: user.id, webhookUrl, createdBy: admin.id, createdAt: ctx.now });
+  // Made with the bot even without a webhook URL, so a URL given later is signed from the first delivery.
+  const webhookSecret = createWebhookSecret();
+  const bot = await ctx.tx.insertBot({ userId: user.id, webhookUrl, createdBy: admin.id, createdAt: ctx.now, webhookSecret });
   for (const room of rooms) await addMember(ctx, room, user.id);
   // Only the webhook's host: its path or query may hold the receiver's own secret.
   const webhookHost = webhookUrl === null ? null : new URL(webhookUrl).host;
@@ -92,7 +95,7 @@ export const createBot: Handler<'bot.create'> = async (ctx, payload) => {
     target: { type: 'bot', id: bot.userId },
     detail: { name, webhookHost, roomIds: rooms.map((room) => room.id) },
   });
-  return bot;
+  return { ...bot, webhookSecret };
 };
 
 export const createBotToken: Handler<'bot.token.create'> = async (ctx, payload) => {
@@ -136,6 +139,21 @@ export const revokeBotToken: Handler<'bot.token.revoke'> = async (ctx, payload) 
     detail: { botId: bot.userId, name: revoked.name },
   });
   return revoked;
+};
+
+/**
+ * A new webhook signing secret for the bot. The one it replaces goes on signing beside it for
+ * the grace period, so a receiver can switch without missing a delivery; one replaced before
+ * that (a second rotation within the grace period) stops at once.
+ */
+export const rotateWebhookSecret: Handler<'bot.rotateWebhookSecret'> = async (ctx, payload) => {
+  const admin = await requireAdministratorActor(ctx, payload.actorId);
+  const bot = await requireBot(ctx, payload.botId);
+  const webhookSecret = createWebhookSecret();
+  const graceEnds = new Date(Date.parse(ctx.now) + ctx.webhookSecretGraceMs).toISOString();
+  const previousSecretExpiresAt = (await ctx.tx.rotateWebhookSecret(bot.userId, webhookSecret, graceEnds)).previous?.expiresAt ?? null;
+  await audit(ctx, { actorId: admin.id, action: 'bot.webhook_secret_rotated', target: { type: 'bot', id: bot.userId }, detail: { previousSecretExpiresAt } });
+  return { botId: bot.userId, webhookSecret, previousSecretExpiresAt };
 };
 
 /**

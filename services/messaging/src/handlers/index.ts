@@ -1,5 +1,5 @@
 import { rotateJoinCode, setupAccount, createUser, updateUser } from './account.ts';
-import { createBot, createBotToken, revokeBotToken } from './bots.ts';
+import { createBot, createBotToken, revokeBotToken, rotateWebhookSecret } from './bots.ts';
 import { addBoost, deleteMessage, editMessage, postMessage, removeBoost } from './messages.ts';
 import { addMembership, createRoom, openDirect, removeMembership, updateMembership, updateRoom } from './rooms.ts';
 import { provisionUser } from './provision.ts';
@@ -27,5 +27,6 @@ export const HANDLERS: HandlerTable = {
   'bot.create': createBot,
   'bot.token.create': createBotToken,
   'bot.token.revoke': revokeBotToken,
+  'bot.rotateWebhookSecret': rotateWebhookSecret,
   'user.provision': provisionUser,
 };

@@ -44,6 +44,7 @@ function contextOf(tx: StoreTx): HandlerContext {
     origin: null,
     limits: { messageChars: 1_000 },
     webhookAddresses: new OutboundAddressPolicy([]),
+    webhookSecretGraceMs: 0,
     afterCommit: [],
     queued: { webhookDeliveries: 0, removedFiles: [] },
   };

@@ -5,6 +5,8 @@ export interface HandlerContext extends CommandContext {
   readonly limits: { readonly messageChars: number };
   /** Where a bot's webhook may be (checked again at each delivery, against its name's addresses then). */
   readonly webhookAddresses: OutboundAddressPolicy;
+  /** How long a rotated-out webhook secret goes on signing beside the new one. */
+  readonly webhookSecretGraceMs: number;
   /** Signals to publish once the transaction has committed (never for a rolled-back command). */
   readonly afterCommit: EphemeralSignal[];
   /** What the command queued for messaging's own workers, so they are woken once it commits. */

@@ -1,6 +1,7 @@
-import { isHearthError, type Bot, type Message, type WebhookDelivery } from '@hearth/core';
+import { isHearthError, type Bot, type Message, type WebhookDelivery, type WebhookSecrets } from '@hearth/core';
 import type { WebhookDelivererDeps } from './deliverer.ts';
 import { replyText } from './reply.ts';
+import { signatureHeaders, signingSecrets } from './signature.ts';
 import { postWebhook, RefusedAddressError } from './webhook-request.ts';
 
 export const replyClientMessageId = (deliveryId: number): string => `webhook-delivery-${deliveryId}`;
@@ -48,6 +49,8 @@ export interface AttemptDeps extends Pick<WebhookDelivererDeps, 'store' | 'publi
 interface Loaded {
   readonly webhookUrl: string;
   readonly payload: WebhookPayload;
+  /** What the attempt is signed with, read at each attempt: a rotation in between signs the retry with the new secret. */
+  readonly secrets: WebhookSecrets | null;
 }
 
 /** What the webhook answered: its body (null: longer than maxReplyBytes, not read) and content type. */
@@ -74,19 +77,22 @@ async function loadPayload(deps: AttemptDeps, delivery: WebhookDelivery): Promis
   if (bot.webhookUrl === null) return 'the bot has no webhook any more';
   const message = await store.getMessage(delivery.messageId);
   if (message === null || message.deletedAt !== null) return 'the message was deleted';
-  const [room, author] = await Promise.all([store.getRoom(delivery.roomId), store.getUser(message.authorId)]);
+  const [room, author, secrets] = await Promise.all([store.getRoom(delivery.roomId), store.getUser(message.authorId), store.getWebhookSecrets(bot.userId)]);
   if (room === null || author === null) return 'the room or the author is gone';
-  return { webhookUrl: bot.webhookUrl, payload: buildWebhookPayload({ message, room, author, bot }, deps.publicUrl) };
+  return { webhookUrl: bot.webhookUrl, payload: buildWebhookPayload({ message, room, author, bot }, deps.publicUrl), secrets };
 }
 
 async function postToWebhook(deps: AttemptDeps, delivery: WebhookDelivery, loaded: Loaded): Promise<Answer | Extract<Outcome, { kind: 'failed' }>> {
   const { timeoutMs, maxReplyBytes, addressPolicy } = deps.options;
   const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), deps.stopping]);
+  const body = JSON.stringify(loaded.payload);
+  const now = Date.now();
+  const signature = signatureHeaders(signingSecrets(loaded.secrets, now), now, body);
   try {
     const response = await postWebhook({
       url: loaded.webhookUrl,
-      body: JSON.stringify(loaded.payload),
-      headers: { 'content-type': 'application/json', 'user-agent': 'Hearth-Webhook/1', 'x-hearth-delivery': String(delivery.id) },
+      body,
+      headers: { 'content-type': 'application/json', 'user-agent': 'Hearth-Webhook/1', 'x-hearth-delivery': String(delivery.id), ...signature },
       signal,
       policy: addressPolicy,
       maxReplyBytes,

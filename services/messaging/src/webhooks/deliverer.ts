@@ -19,6 +19,8 @@ export interface WebhookOptions {
   readonly schedule: RetrySchedule;
   /** Which addresses a webhook may be at: public ones, and the networks configuration allows. */
   readonly addressPolicy: OutboundAddressPolicy;
+  /** How long a rotated-out webhook secret goes on signing beside the new one, so a receiver can switch without missing a delivery. */
+  readonly secretGraceMs: number;
 }
 
 export const DEFAULT_WEBHOOK_OPTIONS: WebhookOptions = {
@@ -29,6 +31,7 @@ export const DEFAULT_WEBHOOK_OPTIONS: WebhookOptions = {
   maxReplyBytes: 64 * 1024,
   schedule: DEFAULT_RETRY_SCHEDULE,
   addressPolicy: new OutboundAddressPolicy([]),
+  secretGraceMs: 24 * 60 * 60_000,
 };
 
 /** What a webhook answered, posted into the room as the bot. */

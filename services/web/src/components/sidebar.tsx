@@ -6,6 +6,7 @@ import { copyText } from '../clipboard.ts';
 import { navigate, onLinkClick, roomPath } from '../router.ts';
 import { Alerts } from './alerts.tsx';
 import { RoomIcon } from './room-icon.tsx';
+import { badgeText } from '../sidebar-state.ts';
 
 interface SidebarProps {
   readonly chat: Chat;
@@ -22,6 +23,27 @@ export function PresenceDot(props: { readonly online: boolean }) {
       aria-label={props.online ? 'online' : 'offline'}
     />
   );
+}
+
+/** An @ badge for unread mentions, else the unread count, else (a count not known, e.g. after a live event of a deleted message) the dot. */
+function RoomBadges({ room }: { readonly room: SidebarRoom }) {
+  if (room.mentionCount > 0) {
+    const label = `${room.mentionCount} unread ${room.mentionCount === 1 ? 'mention' : 'mentions'}`;
+    return (
+      <span class="mention-badge" data-testid="mention-badge" aria-label={label} title={label}>
+        @{badgeText(room.mentionCount)}
+      </span>
+    );
+  }
+  if (room.unreadCount > 0) {
+    const label = `${room.unreadCount} unread ${room.unreadCount === 1 ? 'message' : 'messages'}`;
+    return (
+      <span class="unread-count" data-testid="unread-count" aria-label={label} title={label}>
+        {badgeText(room.unreadCount)}
+      </span>
+    );
+  }
+  return room.unread ? <span class="unread-dot" data-testid="unread-dot" aria-label="unread" /> : null;
 }
 
 function RoomLink(props: { readonly chat: Chat; readonly room: SidebarRoom; readonly current: boolean }) {
@@ -43,7 +65,7 @@ function RoomLink(props: { readonly chat: Chat; readonly room: SidebarRoom; read
           <RoomIcon kind={room.kind} />
         </span>
         <span class="room-name">{props.chat.roomName(room)}</span>
-        {room.unread && <span class="unread-dot" data-testid="unread-dot" aria-label="unread" />}
+        <RoomBadges room={room} />
       </a>
     </li>
   );
