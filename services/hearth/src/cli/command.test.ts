@@ -16,6 +16,7 @@ describe('parseCommand', () => {
     [['writes', 'resume'], { kind: 'writes', action: 'resume' }],
     [['writes', 'status'], { kind: 'writes', action: 'status' }],
     [['migrate'], { kind: 'migrate' }],
+    [['chat', 'tail', 'general', '--json'], { kind: 'chat', args: ['tail', 'general', '--json'] }],
     [['--help'], { kind: 'help' }],
     [['help'], { kind: 'help' }],
   ];

@@ -13,6 +13,8 @@ export type Command =
   | BackupCommand
   | RestoreCommand
   | { readonly kind: 'migrate' }
+  /** The chat client (chat/chat-args.ts reads its arguments): it needs no store and no server configuration. */
+  | { readonly kind: 'chat'; readonly args: readonly string[] }
   | { readonly kind: 'help' };
 
 export class UsageError extends Error {
@@ -39,6 +41,7 @@ export const USAGE = `usage:
   hearth migrate                                    copy the source store (HEARTH_SOURCE_DATABASE_URL, or hearth.db in
                                                     HEARTH_SOURCE_DATA_DIR) into this one, writes on it paused, and verify;
                                                     progress as JSON lines; run it again to resume or to check it is done
+  hearth chat login|logout|rooms|post|tail …          a chat client for terminals and scripts (hearth chat for its usage)
 The store is the one the server would use: HEARTH_DATABASE_URL, or hearth.db in HEARTH_DATA_DIR.`;
 
 const FILE_OPTION = { export: '--out', import: '--in' } as const;
@@ -49,6 +52,7 @@ const SUBCOMMANDS: Readonly<Record<string, (args: readonly string[]) => Command>
   backup: (args) => orUsageError(parseBackupArgs(args)),
   restore: (args) => orUsageError(parseRestoreArgs(args)),
   migrate: (args) => migrateCommand(args),
+  chat: (args) => ({ kind: 'chat', args }),
 };
 
 export function parseCommand(argv: readonly string[]): Command {

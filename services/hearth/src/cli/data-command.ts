@@ -8,7 +8,7 @@ import type { CliStreams } from './store-command.ts';
 import { runWritesCommand } from './writes.ts';
 
 /** The commands that work on the store rather than serve: export, import, writes, backup, restore, migrate. */
-export type DataCommand = Exclude<Command, { kind: 'serve' | 'help' }>;
+export type DataCommand = Exclude<Command, { kind: 'serve' | 'help' | 'chat' }>;
 
 /** What the commands read beside their store: the archive's settings, and the environment (hearth migrate's source, the Kubernetes API of a restore). */
 export type DataContext = Omit<ArchiveContext, 'store'>;

@@ -53,6 +53,10 @@ export async function runHearthCommand(argv: readonly string[], defaultWebDir: s
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  if (command.kind === 'chat') {
+    process.exitCode = await runChat(command.args);
+    return;
+  }
   if (command.kind !== 'serve') {
     const { store, ...archive } = await dataCommandConfig(defaultWebDir);
     const { runDataCommand } = await import('./data-command.ts');
@@ -68,6 +72,21 @@ export async function runHearthCommand(argv: readonly string[], defaultWebDir: s
     return;
   }
   await serve(command.argv, defaultWebDir);
+}
+
+/** `hearth chat`: a client of a Hearth elsewhere, so no server configuration; Ctrl-C ends a tail with status 0. */
+async function runChat(args: readonly string[]): Promise<number> {
+  const { runChatCommand } = await import('./chat/chat.ts');
+  const stop = new AbortController();
+  const end = (): void => stop.abort();
+  process.once('SIGINT', end);
+  process.once('SIGTERM', end);
+  try {
+    return await runChatCommand(args, { env: process.env, streams: process, signal: stop.signal });
+  } finally {
+    process.off('SIGINT', end);
+    process.off('SIGTERM', end);
+  }
 }
 
 async function serve(argv: readonly string[], defaultWebDir: string): Promise<void> {
