@@ -98,7 +98,7 @@ lint: deps
 # Unit and integration tests beside the code; the backends' suites start real PostgreSQL, Redis and NATS,
 # and the operator's suite on the simulated cluster (operator-kwok.test.ts) installs the chart with helm.
 unit: deps test-deps kube-bins kwok-bin helm-bin
-	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'harness/src/**/*.test.ts' 'operator/src/**/*.test.ts' 'packages/*/src/**/*.test.ts' 'bench/**/*.test.ts' 'deploy/**/*.test.ts' 'scripts/**/*.test.ts' 'e2e/chaos/*.test.ts'
+	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'services/web/build/*.test.ts' 'harness/src/**/*.test.ts' 'operator/src/**/*.test.ts' 'packages/*/src/**/*.test.ts' 'bench/**/*.test.ts' 'deploy/**/*.test.ts' 'scripts/**/*.test.ts' 'e2e/chaos/*.test.ts'
 
 # The end-to-end suite runs unchanged against each tier.
 e2e: e2e-embedded e2e-single e2e-clustered
@@ -111,6 +111,11 @@ e2e-single: deps web test-deps
 	HEARTH_E2E_TIER=single $(NODE) --test --test-concurrency=1 'e2e/*.test.ts' 'e2e/single-tier/*.test.ts'
 
 # The clustered tier as processes: a PostgreSQL pair, a 3-node NATS cluster, Redis with Sentinels, two of each service.
+# The docs' pictures of the main screens, taken by the browser tests from the UI as it is.
+.PHONY: screenshots
+screenshots: deps web test-deps
+	HEARTH_E2E_TIER=embedded HEARTH_SCREENSHOTS=1 $(NODE) --test --test-concurrency=1 e2e/browser-screenshots.test.ts e2e/browser-files.test.ts e2e/browser-sessions.test.ts e2e/browser-avatars.test.ts
+
 e2e-clustered: deps web test-deps
 	HEARTH_E2E_TIER=clustered $(NODE) --test --test-concurrency=1 'e2e/*.test.ts' 'e2e/clustered-tier/*.test.ts'
 

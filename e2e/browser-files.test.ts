@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
 import type { Locator, Page } from 'playwright-core';
-import { eventually, launchBrowserPages, roomShown, type BrowserPages } from './browser-pages.ts';
+import { eventually, launchBrowserPages, roomShown, saveScreenshot, type BrowserPages } from './browser-pages.ts';
 import { ensureWebBuilt } from './chromium.ts';
 import { createTeam, DEFAULT_ROOM, type HearthClient } from './client.ts';
 import { startHearth, tierUnderTest, type Hearth } from './harness.ts';
@@ -25,7 +23,6 @@ const MAX_BYTES = 4 * MiB;
 const ALT = 'A low sun over a purple sea';
 const CAPTION = 'the view from the office';
 const PDF_NAME = 'Quarterly report.pdf';
-const SCREENSHOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../docs/screenshots/files.png');
 
 /** A PNG (8-bit RGB, no interlace) of `pixel`, with node:zlib alone. */
 function encodePng(width: number, height: number, pixel: (x: number, y: number) => readonly [number, number, number]): Buffer {
@@ -229,13 +226,7 @@ describe('files in a browser', { timeout: 240_000 }, () => {
 
     const names = await member.getByTestId('message-file').evaluateAll((links) => links.map((a) => a.getAttribute('download')));
     assert.deepEqual(names, ['sunset.png', PDF_NAME], 'in the order sent');
-    if (process.env['HEARTH_SCREENSHOTS'] === '1') {
-      await mkdir(path.dirname(SCREENSHOT), { recursive: true });
-      // Away from the messages, so none shows its hover or focus actions.
-      await member.mouse.move(1, 1);
-      await member.evaluate('document.activeElement?.blur()');
-      await member.screenshot({ path: SCREENSHOT });
-    }
+    await saveScreenshot(member, 'files');
   });
 
   it('the thumbnail opens the whole image in a lightbox with its alt text; Escape closes it and focus returns', async () => {

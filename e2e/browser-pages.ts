@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { PASSWORD, SESSION_COOKIE, type HearthClient } from './client.ts';
@@ -92,4 +95,20 @@ export async function eventually<T>(what: string, read: () => Promise<T>, expect
     await new Promise((resolve) => setTimeout(resolve, 50));
     actual = await read();
   }
+}
+
+/** docs/screenshots, where the browser tests keep pictures of the main screens for the docs. */
+const SCREENSHOTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../docs/screenshots');
+
+/**
+ * Saves the page as docs/screenshots/<name>.png when HEARTH_SCREENSHOTS=1 (`make screenshots`),
+ * so the docs' pictures are of the UI as it is; other runs write nothing. The pointer and focus
+ * are moved away first, so no message shows its hover actions.
+ */
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  if (process.env['HEARTH_SCREENSHOTS'] !== '1') return;
+  await mkdir(SCREENSHOTS_DIR, { recursive: true });
+  await page.mouse.move(1, 1);
+  await page.evaluate('document.activeElement?.blur()');
+  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`) });
 }

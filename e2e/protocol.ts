@@ -14,6 +14,8 @@ export interface User {
   readonly role: Role;
   readonly active: boolean;
   readonly createdAt: string;
+  /** The version of their picture (GET /api/users/{id}/avatar?v=…); null when they have none. */
+  readonly avatar: string | null;
 }
 
 export interface SessionAnswer {
@@ -119,6 +121,7 @@ export type ServerFrame =
   | { readonly type: 'room.event'; readonly event: RoomEvent }
   | { readonly type: 'typing'; readonly roomId: string; readonly userId: string }
   | { readonly type: 'presence'; readonly userId: string; readonly online: boolean }
+  | { readonly type: 'user.updated'; readonly userId: string }
   | { readonly type: 'pong' }
   | { readonly type: 'error'; readonly code: string; readonly message: string };
 

@@ -46,7 +46,8 @@ export { sniffImage, type ImageKind, type ImageType } from './files/image-kind.t
 export { jpegOrientation, makeThumbnail, type Thumbnail, type ThumbnailOptions } from './files/thumbnail.ts';
 export * from './files/file-rules.ts';
 export { removeFileBlobs } from './files/file-blobs.ts';
-export { checkBlobKey, fileBlobKey, thumbnailBlobKey, type BlobConfig, type BlobStore } from './blob/blob.ts';
+export { avatarBlobKey, checkBlobKey, fileBlobKey, thumbnailBlobKey, type BlobConfig, type BlobStore } from './blob/blob.ts';
 export { createBlobStore } from './blob/create-blob-store.ts';
-export { ARCHIVED_BLOB_PREFIX } from './archive/archive-blobs.ts';
-export { createThumbnailer, type Thumbnailer, type ThumbnailerOptions } from './files/thumbnailer.ts';
+export { ARCHIVED_BLOB_PREFIXES, archivedBlobKeys } from './archive/archive-blobs.ts';
+export { createThumbnailer, type Thumbnailer, type ThumbnailerOptions, type ThumbnailRequestOptions } from './files/thumbnailer.ts';
+export * from './files/avatar-rules.ts';

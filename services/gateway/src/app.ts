@@ -9,6 +9,8 @@ import { recordOpenApiDocument } from './openapi-document.ts';
 import type { GatewayDeps } from './deps.ts';
 import { registerAdminAuditRoutes } from './routes/admin-audit.ts';
 import { registerAdminBotRoutes } from './routes/admin-bots.ts';
+import { registerAvatarRoutes } from './routes/avatars.ts';
+import { registerDeviceRoutes } from './routes/devices.ts';
 import { registerFileRoutes } from './routes/files.ts';
 import { registerMessageRoutes } from './routes/messages.ts';
 import { registerRoomRoutes } from './routes/rooms.ts';
@@ -26,6 +28,7 @@ export async function registerGateway(app: FastifyInstance, deps: GatewayDeps): 
   registerAuth(app, deps);
   registerMethodNotAllowed(app);
   registerSessionRoutes(app, deps);
+  registerDeviceRoutes(app, deps);
   if (deps.auth.oidc !== null && deps.oidc !== null) {
     // Imported only with a provider configured: its routes load openid-client.
     const { registerOidcRoutes } = await import('./routes/oidc.ts');
@@ -35,6 +38,7 @@ export async function registerGateway(app: FastifyInstance, deps: GatewayDeps): 
   registerRoomRoutes(app, deps);
   registerMessageRoutes(app, deps);
   await registerFileRoutes(app, deps);
+  await registerAvatarRoutes(app, deps);
   registerAdminBotRoutes(app, deps);
   registerAdminAuditRoutes(app, deps);
   app.get('/api/openapi.json', { schema: { hide: true } }, openApiDocument);

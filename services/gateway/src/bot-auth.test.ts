@@ -24,6 +24,9 @@ describe('botReach', () => {
     ['GET', '/api/admin/audit/export', null],
     ['GET', '/api/search', null],
     ['DELETE', '/api/session', null],
+    ['GET', '/api/sessions', null],
+    ['DELETE', '/api/sessions/:sessionId', null],
+    ['POST', '/api/sessions/revoke-others', null],
     ['GET', undefined, null],
   ];
   for (const [method, route, expected] of cases) {

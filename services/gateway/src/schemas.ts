@@ -67,6 +67,8 @@ export const memberParams = objectSchema({ roomId: id, userId: id }, ['roomId', 
 export const messageParams = objectSchema({ messageId: id }, ['messageId']);
 export const boostParams = objectSchema({ boostId: id }, ['boostId']);
 export const userParams = objectSchema({ userId: id }, ['userId']);
+/** A session as GET /api/sessions names it (its public id, not its cookie). */
+export const sessionParams = objectSchema({ sessionId: id }, ['sessionId']);
 export const joinParams = objectSchema({ joinCode: { type: 'string', minLength: 1, maxLength: 64 } }, ['joinCode']);
 export const pageQuery = objectSchema({ before: seqQuery, after: seqQuery, limit: seqQuery });
 export const searchQuery = objectSchema({ q: { type: 'string', minLength: 1, maxLength: 200 } }, ['q']);

@@ -4,8 +4,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import {
-  createCommandClient,
-  createStore,
   isHearthError,
   newId,
   OutboundAddressPolicy,
@@ -18,7 +16,7 @@ import {
   type WebhookDelivery,
 } from '@hearth/core';
 import type { Messaging } from './messaging.ts';
-import { startTestMessaging } from './messaging-test-support.ts';
+import { startTestTeam } from './messaging-test-support.ts';
 import { replyClientMessageId, type WebhookOptions, type WebhookPayload } from './webhooks/deliverer.ts';
 
 /**
@@ -48,21 +46,7 @@ interface World {
 }
 
 async function openWorld(t: TestContext, webhooks: Partial<WebhookOptions> = FAST): Promise<World> {
-  const store = await createStore({ type: 'sqlite', path: ':memory:' });
-  const { messaging, bus } = await startTestMessaging(t, store, { publicUrl: PUBLIC_URL, webhooks });
-  const commands = createCommandClient(bus, 5_000);
-  const { account, user: admin } = await commands.send('account.setup', {
-    accountName: 'Acme',
-    admin: { name: 'Ada', email: 'ada@example.com', passwordHash: null },
-  });
-  const bob = await commands.send('user.create', {
-    joinCode: account.joinCode,
-    actorId: null,
-    user: { name: 'Bob', email: 'bob@example.com', passwordHash: null },
-  });
-  const [allTalk] = await store.listOpenRooms();
-  assert.ok(allTalk !== undefined);
-  return { store, messaging, commands, admin, bob, allTalk };
+  return startTestTeam(t, { publicUrl: PUBLIC_URL, webhooks });
 }
 
 async function rejectsWith(promise: Promise<unknown>, code: string, field?: string): Promise<void> {

@@ -1,5 +1,17 @@
+import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import { createBus, createLogger, createMetrics, type Bus, type Store } from '@hearth/core';
+import {
+  createBus,
+  createCommandClient,
+  createLogger,
+  createMetrics,
+  createStore,
+  type Bus,
+  type CommandClient,
+  type Room,
+  type Store,
+  type User,
+} from '@hearth/core';
 import { startMessaging, type Messaging, type MessagingDeps } from './messaging.ts';
 
 export interface TestMessagingOptions extends Partial<Pick<MessagingDeps, 'logger' | 'publicUrl' | 'webhooks'>> {
@@ -26,4 +38,32 @@ export async function startTestMessaging(t: TestContext, store: Store, options: 
     await store.close();
   });
   return { messaging, bus };
+}
+
+/** A team on a fresh in-memory store with messaging running: Ada (the administrator), Bob, and the room everyone is in. */
+export interface TestTeam {
+  readonly store: Store;
+  readonly messaging: Messaging;
+  readonly commands: CommandClient;
+  readonly admin: User;
+  readonly bob: User;
+  readonly allTalk: Room;
+}
+
+export async function startTestTeam(t: TestContext, options: TestMessagingOptions = {}): Promise<TestTeam> {
+  const store = await createStore({ type: 'sqlite', path: ':memory:' });
+  const { messaging, bus } = await startTestMessaging(t, store, options);
+  const commands = createCommandClient(bus, 5_000);
+  const { account, user: admin } = await commands.send('account.setup', {
+    accountName: 'Acme',
+    admin: { name: 'Ada', email: 'ada@example.com', passwordHash: null },
+  });
+  const bob = await commands.send('user.create', {
+    joinCode: account.joinCode,
+    actorId: null,
+    user: { name: 'Bob', email: 'bob@example.com', passwordHash: null },
+  });
+  const [allTalk] = await store.listOpenRooms();
+  assert.ok(allTalk !== undefined, 'setup makes the room everyone is in');
+  return { store, messaging, commands, admin, bob, allTalk };
 }

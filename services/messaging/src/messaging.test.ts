@@ -200,6 +200,26 @@ describe('account and users', () => {
     );
   });
 
+  it("user.setAvatar sets and clears the actor's own picture and tells everyone; a bad version or a deactivated actor is refused", async (t) => {
+    const w = await openWorld(t);
+    const pictured = await w.commands.send('user.setAvatar', { actorId: w.bob.id, avatar: 'Abc-123_x' });
+    assert.deepEqual(pictured, { ...w.bob, avatar: 'Abc-123_x' });
+    assert.deepEqual(await w.store.getUser(w.bob.id), pictured);
+    const cleared = await w.commands.send('user.setAvatar', { actorId: w.bob.id, avatar: null });
+    assert.equal(cleared.avatar, null);
+    assert.deepEqual(
+      w.signals.map((s) => [s.type, 'userId' in s ? s.userId : null]),
+      [
+        ['user.updated', w.bob.id],
+        ['user.updated', w.bob.id],
+      ],
+    );
+    await rejectsWith(w.commands.send('user.setAvatar', { actorId: w.bob.id, avatar: '../../etc' }), 'invalid_request', 'avatar');
+    await w.commands.send('user.update', { actorId: w.admin.id, userId: w.carol.id, active: false });
+    await rejectsWith(w.commands.send('user.setAvatar', { actorId: w.carol.id, avatar: 'v1' }), 'user_not_found', 'actorId');
+    assert.equal((await w.store.getUser(w.carol.id))?.avatar, null);
+  });
+
   it('message.post, boost.add and membership.update from a deactivated actor are refused with user_not_found and change nothing', async (t) => {
     const w = await openWorld(t);
     const room = w.allTalk.id;

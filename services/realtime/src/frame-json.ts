@@ -1,16 +1,16 @@
 import type { ServerFrame } from '@hearth/core';
 
-/** Frames the hub sends, as one object, to many connections: a room event, typing, presence. */
-export type SharedFrame = Extract<ServerFrame, { type: 'room.event' | 'typing' | 'presence' }>;
+/** Frames the hub sends, as one object, to many connections: a room event, typing, presence, a user's change. */
+export type SharedFrame = Extract<ServerFrame, { type: 'room.event' | 'typing' | 'presence' | 'user.updated' }>;
 
 export function isSharedFrame(frame: ServerFrame): frame is SharedFrame {
-  return frame.type === 'room.event' || frame.type === 'typing' || frame.type === 'presence';
+  return frame.type === 'room.event' || frame.type === 'typing' || frame.type === 'presence' || frame.type === 'user.updated';
 }
 
 /**
  * What stands for a shared frame in a cache. Each connection wraps a room event in a frame
- * of its own, but the hub hands them all the same event object; a typing or presence frame
- * is itself the one object every connection gets.
+ * of its own, but the hub hands them all the same event object; a typing, presence or
+ * user.updated frame is itself the one object every connection gets.
  */
 function keyOf(frame: SharedFrame): object {
   return frame.type === 'room.event' ? frame.event : frame;

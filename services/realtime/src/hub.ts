@@ -197,8 +197,14 @@ export class Hub {
           (c) => c.sessionId === signal.sessionId,
           (c) => c.close('unauthenticated', 'you signed out'),
         );
-      case 'user.updated':
-        return;
+      case 'user.updated': {
+        // Everyone sees everyone's name and picture, so everyone hears of the change.
+        const frame = { type: 'user.updated', userId: signal.userId } as const;
+        return this.#each(
+          () => true,
+          (c) => c.send(frame),
+        );
+      }
     }
   }
 

@@ -4,7 +4,7 @@
  * and frames below are what docs/protocol.md specifies for the REST API and the stream.
  */
 
-export type { Boost, Involvement, Membership, Message, MessageFile, Role, Room, RoomKind, SearchHit, User } from '@hearth/core';
+export type { Boost, SignedInDevice, Involvement, Membership, Message, MessageFile, Role, Room, RoomKind, SearchHit, User } from '@hearth/core';
 /** Every room the client is given (GET /api/rooms, GET /api/rooms/{roomId}) carries its badge counts. */
 export type { RoomWithCounts as RoomForMember } from '@hearth/core';
 export type { RoomEvent, RoomEventData } from '@hearth/core';

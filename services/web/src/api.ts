@@ -1,4 +1,4 @@
-import type { AccountAnswer, Boost, Membership, Message, Room, RoomForMember, SearchHit, SessionAnswer, Status, User } from './api-types.ts';
+import type { AccountAnswer, Boost, Membership, Message, Room, RoomForMember, SearchHit, SessionAnswer, SignedInDevice, Status, User } from './api-types.ts';
 
 /** An error answer from the API (protocol §2), or a network failure (`code: 'network'`). */
 export class ApiError extends Error {
@@ -108,6 +108,9 @@ export const api = {
   join: (code: string, input: { name: string; email: string; password: string }) => request<SessionAnswer>('POST', `/api/join/${enc(code)}`, input),
   /** A session from SSO answers with the provider's logout URL, to end the provider's session too. */
   signOut: () => request<{ logoutUrl: string } | null>('DELETE', '/api/session'),
+  sessions: () => request<{ sessions: SignedInDevice[] }>('GET', '/api/sessions'),
+  revokeSession: (sessionId: string) => request<{ logoutUrl: string } | null>('DELETE', `/api/sessions/${enc(sessionId)}`),
+  revokeOtherSessions: () => request<{ revoked: number }>('POST', '/api/sessions/revoke-others'),
 
   users: () => request<{ users: User[] }>('GET', '/api/users'),
   account: () => request<AccountAnswer>('GET', '/api/account'),

@@ -1,7 +1,7 @@
 /// <reference types="node" />
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { avatarColourOf, HUES, hueIndexOf, initialsOf, LIGHTNESS, SATURATION } from './avatar.ts';
+import { avatarColourOf, avatarUrlOf, HUES, hueIndexOf, initialsOf, LIGHTNESS, SATURATION } from './avatar.ts';
 
 test('initials: the first and the last word, whole characters, upper case', () => {
   assert.equal(initialsOf('Ada Lovelace'), 'AL');
@@ -37,4 +37,11 @@ test('white initials keep a contrast of 4.5:1 on every hue', () => {
     const hue = i * (360 / HUES);
     assert.ok(contrastWithWhite(hue) >= 4.5, `hue ${hue}: ${contrastWithWhite(hue).toFixed(2)}`);
   }
+});
+
+test("a picture's address carries its version, so a new one is fetched at once; none without one", () => {
+  assert.equal(avatarUrlOf('11111111-1111-4111-8111-111111111111', 'AbC-12_x'), '/api/users/11111111-1111-4111-8111-111111111111/avatar?v=AbC-12_x');
+  assert.equal(avatarUrlOf('u/1', 'a+b'), '/api/users/u%2F1/avatar?v=a%2Bb');
+  assert.equal(avatarUrlOf('u1', null), null);
+  assert.equal(avatarUrlOf('u1', ''), null);
 });

@@ -1,7 +1,7 @@
 /**
- * A person's default avatar: the initials of their name on a colour that their id decides, so
- * everyone sees the same colour for the same person in every room and on every device, and two
- * people called Ada do not look alike.
+ * A person's avatar: the picture they uploaded, or by default the initials of their name on a
+ * colour that their id decides, so everyone sees the same colour for the same person in every
+ * room and on every device, and two people called Ada do not look alike.
  */
 
 /** Up to two initials: the first character of the first and the last word (one for a single word). */
@@ -44,4 +44,13 @@ export function hueIndexOf(id: string): number {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash % HUES;
+}
+
+/**
+ * Where a person's uploaded picture is, with its version in the query so that a browser keeps it
+ * until it changes and fetches the new one at once (protocol §3); null when they have none.
+ */
+export function avatarUrlOf(userId: string, avatar: string | null): string | null {
+  if (avatar === null || avatar === '') return null;
+  return `/api/users/${encodeURIComponent(userId)}/avatar?v=${encodeURIComponent(avatar)}`;
 }

@@ -2,11 +2,13 @@ import { api, ApiError, setUnauthenticatedHandler } from './api.ts';
 import type { ClientFrame, RoomEvent, RoomForMember, SearchHit, ServerFrame, User } from './api-types.ts';
 import { createAccount } from './account.ts';
 import { createAttention } from './attention.ts';
+import { createDevices, type Devices } from './devices.ts';
 import { initialChatState, type ChatContext, type ChatState } from './chat-state.ts';
 import { browserConnectionDeps, createConnection, type Connection } from './connection.ts';
 import { newClientMessageId } from './ids.ts';
 import { encodeMentions, type Mentionable } from './mentions.ts';
 import { createMessages, type Messages } from './messages.ts';
+import { createMyPicture, type MyPicture } from './my-picture.ts';
 import { createOutbox, type Outbox } from './outbox.ts';
 import { createPeople, type People } from './people.ts';
 import { createRooms, type Rooms } from './rooms.ts';
@@ -28,7 +30,10 @@ export type { ChatState, SidebarRoom } from './chat-state.ts';
 const TYPING_SENT_EVERY_MS = 3_000;
 const TYPING_SWEEP_EVERY_MS = 1_000;
 
-export interface Chat {
+/** Why the chat ended: the person signed out here, or the session ended elsewhere (another device signed it out, it expired, deactivation). */
+export type SignedOutReason = 'signed-out' | 'session-ended';
+
+export interface Chat extends Devices, MyPicture {
   readonly store: Store<ChatState>;
   start(): void;
   stop(): void;
@@ -57,6 +62,8 @@ export interface Chat {
   dismissAlert(id: string): void;
   enableDesktopNotifications(): Promise<void>;
   userName(userId: string): string;
+  /** The version of the user's picture, for their Avatar; null: their initials. */
+  userAvatar(userId: string): string | null;
   roomName(room: Pick<RoomForMember, 'kind' | 'name' | 'memberIds'>): string;
 }
 
@@ -93,6 +100,10 @@ function routeFrame(frame: ServerFrame, { people, rooms, messages, hear }: Frame
       return;
     case 'presence':
       people.setPresence(frame.userId, frame.online);
+      return;
+    case 'user.updated':
+      // A new name or picture: the directory again, so every avatar and name shows it.
+      people.userChanged();
       return;
     case 'pong':
       return;
@@ -195,7 +206,7 @@ function showRoom(ctx: ChatContext, { rooms, messages }: Pick<FrameTargets, 'roo
   rooms.show(roomId);
 }
 
-export function createChat(me: User, accountName: string, onSignedOut: () => void): Chat {
+export function createChat(me: User, accountName: string, onSignedOut: (reason: SignedOutReason) => void): Chat {
   const store = createStore<ChatState>(initialChatState(me, accountName));
   const ctx: ChatContext = { me, store, isVisible: pageVisible };
   let typingSweep: ReturnType<typeof setInterval> | null = null;
@@ -240,17 +251,17 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
     connection.stop();
   }
 
-  function signedOut(): void {
+  function signedOut(reason: SignedOutReason = 'session-ended'): void {
     if (stopped) return;
     stop();
-    onSignedOut();
+    onSignedOut(reason);
   }
 
   return {
     store,
     start,
     stop,
-    signOut: () => signOutEverywhere(signedOut),
+    signOut: () => signOutEverywhere(connection, signedOut),
     showRoom: (roomId) => showRoom(ctx, { rooms, messages }, roomId),
     loadOlder: messages.loadOlder,
     ...sending,
@@ -267,19 +278,28 @@ export function createChat(me: User, accountName: string, onSignedOut: () => voi
     typing: typingNotice.typing,
     search: async (q) => (await api.search(q)).hits,
     rotateJoinCode: account.rotateJoinCode,
+    ...createDevices(api),
+    ...createMyPicture(people.setMe),
     ...attention,
     userName: people.nameOf,
+    userAvatar: people.avatarOf,
     roomName: rooms.name,
   };
 }
 
-/** Ends the session here and, when it came through SSO, at the provider too, or the next visit signs straight back in. */
-async function signOutEverywhere(signedOut: () => void): Promise<void> {
+/**
+ * Ends the session here and, when it came through SSO, at the provider too, or the next visit signs
+ * straight back in. The stream and any 401 are not listened to meanwhile: the server closes this
+ * session's stream before it answers, and that is this person's own doing, not a session ended elsewhere.
+ */
+async function signOutEverywhere(connection: Pick<Connection, 'stop'>, signedOut: (reason: SignedOutReason) => void): Promise<void> {
+  setUnauthenticatedHandler(null);
+  connection.stop();
   let logoutUrl: string | null = null;
   try {
     logoutUrl = (await api.signOut())?.logoutUrl ?? null;
   } finally {
-    signedOut();
+    signedOut('signed-out');
   }
   if (logoutUrl !== null) window.location.assign(logoutUrl);
 }

@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, setCsrfToken } from './api.ts';
 import type { SessionAnswer, SignInOptions } from './api-types.ts';
-import { createChat, type Chat } from './chat.ts';
+import { createChat, type Chat, type SignedOutReason } from './chat.ts';
 import { JoinForm, SetupForm, SignInForm } from './components/auth-forms.tsx';
 import { ChatApp } from './components/chat-app.tsx';
 import { navigate, parseRoute, usePathname, type Route } from './router.ts';
@@ -11,7 +11,7 @@ type Phase =
   | { readonly kind: 'loading' }
   | { readonly kind: 'unreachable'; readonly message: string }
   | { readonly kind: 'setup' }
-  | { readonly kind: 'signed-out'; readonly accountName: string | null; readonly signIn: SignInOptions }
+  | { readonly kind: 'signed-out'; readonly accountName: string | null; readonly signIn: SignInOptions; readonly notice: string | null }
   | { readonly kind: 'chat'; readonly chat: Chat };
 
 /** Where the app is in a visit, and the ways it moves on: booting, signing in, learning the account's name. */
@@ -24,6 +24,9 @@ interface Session {
   setAccountName(name: string | null): void;
 }
 
+/** What the sign-in page says when the session ended without this person signing out here. */
+const SESSION_ENDED = 'Your session on this device has ended: it was signed out from another device, or it expired. Sign in again.';
+
 function useSession(): Session {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const [accountName, setAccountName] = useState<string | null>(null);
@@ -31,9 +34,9 @@ function useSession(): Session {
 
   function signedIn(answer: SessionAnswer, name: string | null = accountName): void {
     setCsrfToken(answer.csrfToken);
-    const chat = createChat(answer.user, name ?? 'Hearth', () => {
+    const chat = createChat(answer.user, name ?? 'Hearth', (reason: SignedOutReason) => {
       setCsrfToken(null);
-      setPhase({ kind: 'signed-out', accountName: name, signIn: signInOptions.current });
+      setPhase({ kind: 'signed-out', accountName: name, signIn: signInOptions.current, notice: reason === 'session-ended' ? SESSION_ENDED : null });
     });
     chat.start();
     if (parseRoute(window.location.pathname).name === 'join') navigate('/', { replace: true });
@@ -53,7 +56,8 @@ function useSession(): Session {
       try {
         signedIn(await api.session(), status.accountName);
       } catch (error) {
-        if (error instanceof ApiError && error.status === 401) setPhase({ kind: 'signed-out', accountName: status.accountName, signIn: status.signIn });
+        if (error instanceof ApiError && error.status === 401)
+          setPhase({ kind: 'signed-out', accountName: status.accountName, signIn: status.signIn, notice: null });
         else throw error;
       }
     } catch (error) {
@@ -109,6 +113,7 @@ function SignedOut(props: {
     <SignInForm
       accountName={phase.accountName}
       options={phase.signIn}
+      notice={phase.notice}
       submit={(v) => api.signIn({ email: v['email'] ?? '', password: v['password'] ?? '' })}
       onSignedIn={(answer) => signedIn(answer, phase.accountName)}
     />

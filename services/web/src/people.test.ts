@@ -60,3 +60,34 @@ test('presence follows the ready frame, then each change', () => {
   h.people.setPresence('u3', true);
   assert.deepEqual([...h.store.get().online].sort(), ['u1', 'u3']);
 });
+
+test("a change of someone's picture fetches the directory again, after a fetch under way, and shows the new version", async () => {
+  const store = createStore<ChatState>(initialChatState(ME, 'Acme'));
+  let avatar: string | null = null;
+  let fetches = 0;
+  const people = createPeople(
+    { me: ME, store, isVisible: () => true },
+    {
+      users() {
+        fetches += 1;
+        return Promise.resolve({ users: [ME, { ...BEA, avatar }] });
+      },
+    },
+  );
+  const first = people.refresh();
+  avatar = 'v2';
+  people.userChanged();
+  await first;
+  assert.equal(people.avatarOf('u2'), null, 'the fetch under way was answered before the change');
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(fetches, 2);
+  assert.equal(people.avatarOf('u2'), 'v2');
+  assert.equal(people.avatarOf('nobody'), null);
+});
+
+test("the person's own record, as a change answered it, is both me and theirs in the directory", () => {
+  const h = harness();
+  h.people.setMe({ ...ME, avatar: 'v1' });
+  assert.equal(h.store.get().me.avatar, 'v1');
+  assert.equal(h.people.avatarOf('u1'), 'v1');
+});

@@ -4,7 +4,7 @@ import { without, type ChatContext, type ChatState } from './chat-state.ts';
 
 /**
  * The people around: the directory of users (fetched again when an unknown id shows
- * up), who is online, and who is typing where.
+ * up, or someone changed), who is online, and who is typing where.
  */
 
 const TYPING_SHOWN_MS = 5_000;
@@ -16,6 +16,12 @@ export interface People {
   /** Fetches the directory again if this user is not in it. */
   ensure(userId: string): void;
   nameOf(userId: string): string;
+  /** The version of the user's picture (User.avatar); null when they have none, or are not known yet. */
+  avatarOf(userId: string): string | null;
+  /** Someone's name or picture changed (a user.updated frame): the directory is fetched again, after any fetch under way. */
+  userChanged(): void;
+  /** The person's own record, as the server answered a change to it. */
+  setMe(user: User): void;
   setOnline(userIds: readonly string[]): void;
   setPresence(userId: string, online: boolean): void;
   /** Someone else is typing in the room: show it for a few seconds. */
@@ -73,6 +79,12 @@ export function createPeople(ctx: ChatContext, peopleApi: PeopleApi): People {
     refresh,
     ensure,
     nameOf: (userId) => store.get().users[userId]?.name ?? 'Someone',
+    avatarOf: (userId) => store.get().users[userId]?.avatar ?? null,
+    userChanged() {
+      // A fetch under way may have been answered before the change: one more after it.
+      void (refreshing ?? Promise.resolve()).then(refresh);
+    },
+    setMe: (user) => store.update((s) => ({ ...s, me: user, users: { ...s.users, [user.id]: user } })),
     setOnline: (userIds) => store.update((s) => ({ ...s, online: new Set(userIds) })),
     setPresence(userId, online) {
       store.update((s) => {

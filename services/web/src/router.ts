@@ -2,13 +2,21 @@ import { useEffect, useState } from 'preact/hooks';
 
 /** Client-side routing on location.pathname; the gateway serves index.html for every non-/api path. */
 
-export type Route = { readonly name: 'home' } | { readonly name: 'room'; readonly roomId: string } | { readonly name: 'join'; readonly code: string };
+export type Route =
+  | { readonly name: 'home' }
+  | { readonly name: 'room'; readonly roomId: string }
+  | { readonly name: 'join'; readonly code: string }
+  | { readonly name: 'sessions' };
+
+/** The signed-in devices page. */
+export const SESSIONS_PATH = '/settings/sessions';
 
 export function parseRoute(pathname: string): Route {
   const room = /^\/rooms\/([^/]+)\/?$/.exec(pathname);
   if (room?.[1] !== undefined) return { name: 'room', roomId: decodeURIComponent(room[1]) };
   const join = /^\/join\/([^/]+)\/?$/.exec(pathname);
   if (join?.[1] !== undefined) return { name: 'join', code: decodeURIComponent(join[1]) };
+  if (/^\/settings\/sessions\/?$/.test(pathname)) return { name: 'sessions' };
   return { name: 'home' };
 }
 

@@ -46,7 +46,15 @@ const CLOSE_CODE_OF_ERROR: typeof CLOSE_CODES = {
 const CLOSE_ABNORMAL = 1006;
 
 /** Every server frame's type is an SSE event name; a type missing here fails the type check. */
-const FRAME_EVENTS: Record<ServerFrame['type'], true> = { ready: true, 'room.event': true, typing: true, presence: true, pong: true, error: true };
+const FRAME_EVENTS: Record<ServerFrame['type'], true> = {
+  ready: true,
+  'room.event': true,
+  typing: true,
+  presence: true,
+  'user.updated': true,
+  pong: true,
+  error: true,
+};
 
 export function sseUrl(resume: Readonly<Record<string, number>>): string {
   return Object.keys(resume).length === 0 ? SSE_PATH : `${SSE_PATH}?resume=${encodeURIComponent(JSON.stringify(resume))}`;

@@ -9,8 +9,13 @@ import type { BlobsSummary } from './archive-format.ts';
  */
 
 const PART_BYTES = 1024 * 1024;
-/** The blobs an archive carries: files' bytes and their thumbnails. */
-export const ARCHIVED_BLOB_PREFIX = 'files/';
+/** The blobs an archive carries: files' bytes and their thumbnails, and people's pictures. */
+export const ARCHIVED_BLOB_PREFIXES = ['avatars/', 'files/'] as const;
+
+/** Every archived blob's key: each prefix's keys, sorted, one prefix after the other. */
+export async function* archivedBlobKeys(blobs: BlobStore): AsyncGenerator<string> {
+  for (const prefix of ARCHIVED_BLOB_PREFIXES) yield* blobs.keys(prefix);
+}
 
 interface BlobPart {
   readonly key: string;
@@ -19,13 +24,13 @@ interface BlobPart {
   readonly data: string;
 }
 
-/** Writes every blob under ARCHIVED_BLOB_PREFIX as lines; `write` may return a promise to wait on (backpressure). */
+/** Writes every blob under ARCHIVED_BLOB_PREFIXES as lines; `write` may return a promise to wait on (backpressure). */
 export async function writeBlobLines(blobs: BlobStore, write: (line: string) => Promise<void> | undefined): Promise<BlobsSummary> {
   let count = 0;
   let bytes = 0;
-  for await (const key of blobs.keys(ARCHIVED_BLOB_PREFIX)) {
+  for await (const key of archivedBlobKeys(blobs)) {
     const value = await blobs.get(key);
-    // Deleted with its message since it was listed.
+    // Deleted with its message (or its person's picture removed) since it was listed.
     if (value === undefined) continue;
     const parts = Math.max(1, Math.ceil(value.length / PART_BYTES));
     for (let part = 0; part < parts; part++) {

@@ -148,8 +148,9 @@ describe('a Hearth archive with files', () => {
   let dir: string;
   let source: Store;
   let blobs: BlobStore;
-  /** Bytes of every value, and a file of two and a half parts (1 MiB each). */
+  /** Bytes of every value, a person's picture, and a file of two and a half parts (1 MiB each). */
   const files: Readonly<Record<string, Buffer>> = {
+    'avatars/u1': Buffer.from('a small picture'),
     'files/a': Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
     'files/a/thumbnail': Buffer.from('small'),
     'files/b': Buffer.alloc(2.5 * 1024 * 1024, 7),
@@ -160,7 +161,7 @@ describe('a Hearth archive with files', () => {
     source = await seeded(path.join(dir, 'source.db'));
     blobs = await BlobStoreDirectory.open(path.join(dir, 'files'));
     for (const [key, bytes] of Object.entries(files)) await blobs.put(key, bytes);
-    // Not a file's: the archive carries only what is under files/.
+    // Neither a file's nor a picture's: the archive carries only what is under files/ and avatars/.
     await blobs.put('elsewhere/x', Buffer.from('not archived'));
   });
   after(async () => {
@@ -174,7 +175,7 @@ describe('a Hearth archive with files', () => {
     const manifest = await writeArchive(source, buildArchiveHeader(new Date(AT), '9.9.9', null), sink, { blobs });
     const archive = bytes();
     const size = Object.values(files).reduce((sum, file) => sum + file.length, 0);
-    assert.deepEqual(manifest.files, { count: 3, bytes: size });
+    assert.deepEqual(manifest.files, { count: 4, bytes: size });
     assert.equal(manifest.version, 2);
     await checkArchive(Readable.from([archive]));
     const lines: string[] = [];

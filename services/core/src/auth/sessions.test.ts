@@ -82,7 +82,7 @@ describe('SessionCache', () => {
       ip: '127.0.0.1',
       idpSessionId: null,
     },
-    user: { id: userId, name: userId, email: null, role: 'member', active: true, createdAt: '2026-01-01T00:00:00.000Z' },
+    user: { id: userId, name: userId, email: null, role: 'member', active: true, createdAt: '2026-01-01T00:00:00.000Z', avatar: null },
   });
   const t0 = Date.parse('2026-01-01T00:00:00.000Z');
 
@@ -161,6 +161,20 @@ describe('createSessionService with a cache', () => {
     await store.transaction((tx) => tx.deleteSession(second.id));
     advance(5_000);
     assert.equal(await sessions.resolve(second.id), null, 'deleted with no signal: gone once the entry is stale');
+    await store.close();
+  });
+
+  it('revokeOthers ends every other session of the person at once, cached or not, and keeps the one named', async () => {
+    const { store, user, sessions } = await cachedWorld();
+    const meta = { userAgent: 'test', ip: '127.0.0.1' };
+    const [kept, other, another] = [await sessions.create(user.id, meta), await sessions.create(user.id, meta), await sessions.create(user.id, meta)];
+    for (const s of [kept, other, another]) assert.ok((await sessions.resolve(s.id)) !== null);
+    const ended = await sessions.revokeOthers(user.id, kept.id);
+    assert.deepEqual([...ended].sort(), [other.id, another.id].sort());
+    assert.equal(await sessions.resolve(other.id), null, 'its cached entry went with it');
+    assert.equal(await sessions.resolve(another.id), null);
+    assert.ok((await sessions.resolve(kept.id)) !== null);
+    assert.deepEqual(await sessions.revokeOthers(user.id, kept.id), []);
     await store.close();
   });
 

@@ -21,6 +21,8 @@ export interface SessionService {
   /** The live session and its active user, or null (unknown, idle or too old, or the user is deactivated). */
   resolve(sessionId: string): Promise<SignedIn | null>;
   revoke(sessionId: string): Promise<void>;
+  /** Ends every session of the user but `keepSessionId`; returns the ids ended, for the signals that close their streams. */
+  revokeOthers(userId: string, keepSessionId: string): Promise<string[]>;
   revokeUser(userId: string): Promise<void>;
 }
 
@@ -94,6 +96,11 @@ export function createSessionService(store: Store, policy: SessionPolicy, now: (
     async revoke(sessionId) {
       await store.transaction((tx) => tx.deleteSession(sessionId), GATED);
       cache?.forgetSession(sessionId);
+    },
+    async revokeOthers(userId, keepSessionId) {
+      const ended = await store.transaction((tx) => tx.deleteOtherSessionsOfUser(userId, keepSessionId), GATED);
+      for (const sessionId of ended) cache?.forgetSession(sessionId);
+      return ended;
     },
     async revokeUser(userId) {
       // Open realtime streams end through the sessions.revoked signal.

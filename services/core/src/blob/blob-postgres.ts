@@ -1,6 +1,7 @@
 import { Pool, type QueryResultRow } from 'pg';
 import { HearthError } from '../errors.ts';
 import { describeServer } from '../store/store-postgres.ts';
+import { answering } from './answering.ts';
 import { checkBlobKey, checkBlobKeyPrefix, type BlobStore } from './blob.ts';
 
 /** Few connections: a blob is one statement, and the store's own pool does the rest of the work. */
@@ -43,14 +44,7 @@ export class BlobStorePostgres implements BlobStore {
 
   /** A store whose server answered and whose table is there; else it is closed again and the failure thrown. */
   static async open(url: string, options: BlobStorePostgresOptions = {}): Promise<BlobStorePostgres> {
-    const store = new BlobStorePostgres(url, options);
-    try {
-      await store.ping();
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
-    return store;
+    return answering(new BlobStorePostgres(url, options));
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {

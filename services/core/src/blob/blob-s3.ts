@@ -1,6 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client, isS3NoSuchKey, s3Call, type S3Failure } from '../archive/s3-client.ts';
 import type { S3Config } from '../archive/s3-config.ts';
+import { answering } from './answering.ts';
 import { checkBlobKey, checkBlobKeyPrefix, isBlobKey, type BlobStore } from './blob.ts';
 
 /** A service's storage failing is the server's trouble, not the request's: 503, retry. */
@@ -41,14 +42,7 @@ export class BlobStoreS3 implements BlobStore {
    * at start-up, rather than taken as an empty store.
    */
   static async open(options: BlobStoreS3Options): Promise<BlobStoreS3> {
-    const store = new BlobStoreS3(options);
-    try {
-      await store.ping();
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
-    return store;
+    return answering(new BlobStoreS3(options));
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {

@@ -2,8 +2,8 @@ import type { S3Config } from '../archive/s3-config.ts';
 import { HearthError } from '../errors.ts';
 
 /**
- * The bytes of files posted in rooms (up to a few tens of MiB each) and of their thumbnails,
- * under keys Hearth makes. Implementations: BlobStoreDirectory (a volume), BlobStorePostgres
+ * The bytes of files posted in rooms (up to a few tens of MiB each), of their thumbnails and of
+ * people's pictures, under keys Hearth makes. Implementations: BlobStoreDirectory (a volume), BlobStorePostgres
  * (the `blobs` table), BlobStoreS3 (a prefix of a bucket); createBlobStore picks one.
  */
 export interface BlobStore {
@@ -33,6 +33,11 @@ export function fileBlobKey(fileId: string): string {
 /** The thumbnail of the image `fileId`. */
 export function thumbnailBlobKey(fileId: string): string {
   return `files/${fileId}/thumbnail`;
+}
+
+/** The picture of the user `userId`: only its small version is kept (gateway routes/avatars.ts). */
+export function avatarBlobKey(userId: string): string {
+  return `avatars/${userId}`;
 }
 
 export const MAX_BLOB_KEY_CHARS = 200;

@@ -8,6 +8,8 @@ export const AUDIT_ACTIONS = [
   'auth.sign_in_failed',
   'auth.sign_out',
   'auth.logout_from_provider',
+  'auth.session_revoked',
+  'auth.other_sessions_revoked',
   'user.created',
   'user.role_changed',
   'user.deactivated',

@@ -17,6 +17,11 @@ export interface CommandPayloads {
     readonly role?: Role;
     readonly active?: boolean;
   };
+  /**
+   * The actor's own picture: the version of what the gateway has just kept under
+   * avatarBlobKey(actorId), or null when they removed it (routes/avatars.ts).
+   */
+  'user.setAvatar': { readonly actorId: string; readonly avatar: string | null };
   'room.create': {
     readonly actorId: string;
     readonly kind: 'open' | 'closed';
@@ -90,6 +95,7 @@ export interface CommandResults {
   'account.rotateJoinCode': Account;
   'user.create': User;
   'user.update': User;
+  'user.setAvatar': User;
   'room.create': Room;
   'direct.open': Room;
   'room.update': Room;
@@ -115,6 +121,7 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'account.rotateJoinCode',
   'user.create',
   'user.update',
+  'user.setAvatar',
   'room.create',
   'direct.open',
   'room.update',

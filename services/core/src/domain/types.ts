@@ -26,6 +26,12 @@ export interface User {
   readonly role: Role;
   readonly active: boolean;
   readonly createdAt: string;
+  /**
+   * The version of the person's uploaded picture (a short hash of its bytes), which clients put in
+   * its URL (`/api/users/{id}/avatar?v=…`) so that a browser fetches it again after a change; null
+   * when they have none and are shown by their initials.
+   */
+  readonly avatar: string | null;
 }
 
 export interface Room {
@@ -107,6 +113,25 @@ export interface Session {
   readonly ip: string;
   /** The OpenID provider's session (`sid`) this session was started from; null for a password sign-in. */
   readonly idpSessionId: string | null;
+}
+
+/**
+ * One of a person's sessions, as their "signed-in devices" page lists them (GET /api/sessions).
+ * A session's own id is its cookie's value, a secret: it is named by a digest of it instead.
+ */
+export interface SignedInDevice {
+  /** The session's public id (not its cookie), for DELETE /api/sessions/{sessionId}. */
+  readonly id: string;
+  /** The session of the request that asked: "this device". */
+  readonly current: boolean;
+  readonly createdAt: string;
+  readonly lastSeenAt: string;
+  readonly expiresAt: string;
+  /** "Chrome on Linux". */
+  readonly device: string;
+  readonly userAgent: string;
+  /** The client address it signed in from. */
+  readonly ip: string;
 }
 
 /** A room as one member sees it in the sidebar. */

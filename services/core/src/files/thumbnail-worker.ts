@@ -12,6 +12,8 @@ export interface ThumbnailRequest {
   readonly id: number;
   readonly bytes: Uint8Array;
   readonly kind: ImageKind;
+  /** This request's longest side (a person's picture is smaller than a file's thumbnail). */
+  readonly maxEdge: number;
 }
 
 export interface ThumbnailReply {
@@ -23,9 +25,9 @@ export interface ThumbnailWorkerData {
   readonly options: ThumbnailOptions;
 }
 
-function answer({ id, bytes, kind }: ThumbnailRequest, options: ThumbnailOptions): ThumbnailReply {
+function answer({ id, bytes, kind, maxEdge }: ThumbnailRequest, options: ThumbnailOptions): ThumbnailReply {
   try {
-    return { id, thumbnail: makeThumbnail(bytes, kind, options) };
+    return { id, thumbnail: makeThumbnail(bytes, kind, { ...options, maxEdge }) };
   } catch {
     // makeThumbnail throws only on options the thumbnailer has already checked; a thumbnail is optional.
     return { id, thumbnail: null };

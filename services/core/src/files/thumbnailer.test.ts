@@ -93,6 +93,17 @@ describe('thumbnailer', () => {
     }
   });
 
+  it('makes a request smaller than its usual edge when asked (a picture of a person), and a small image none', async (t) => {
+    const { thumbnailer, workers } = thumbnailerFor(t);
+    const thumbnail = await thumbnailer.thumbnail(png.bytes, png.kind, { maxEdge: 256 });
+    assert.deepEqual([thumbnail?.width, thumbnail?.height], [256, 128]);
+    assert.deepEqual(comparable(thumbnail), comparable(makeThumbnail(png.bytes, png.kind, { maxEdge: 256 })));
+    const small = upload(pngOf(picture(200, 100)));
+    assert.equal(await thumbnailer.thumbnail(small.bytes, small.kind, { maxEdge: 256 }), null);
+    assert.equal(workers.length, 1);
+    await assert.rejects(async () => thumbnailer.thumbnail(png.bytes, png.kind, { maxEdge: 0 }), /maxEdge/);
+  });
+
   it('starts no worker for an image that needs no thumbnail', async (t) => {
     const { thumbnailer, workers } = thumbnailerFor(t);
     const small = upload(pngOf(picture(300, 200)));

@@ -16,9 +16,15 @@ export interface Thumbnailer {
    * optional, and the upload goes on without one. The bytes are copied when their turn comes; the
    * caller keeps them, unchanged until the answer.
    */
-  thumbnail(bytes: Uint8Array, kind: ImageKind): Promise<Thumbnail | null>;
+  thumbnail(bytes: Uint8Array, kind: ImageKind, options?: ThumbnailRequestOptions): Promise<Thumbnail | null>;
   /** Stops the worker; what is being made or waits, and whatever is asked after, is answered null. */
   close(): Promise<void>;
+}
+
+/** What one request may ask for beyond the thumbnailer's options: a smaller edge (a person's picture). */
+export interface ThumbnailRequestOptions {
+  /** The longest side this thumbnail may have, in pixels (the thumbnailer's `maxEdge`). */
+  readonly maxEdge?: number;
 }
 
 export interface ThumbnailerOptions extends ThumbnailOptions {
@@ -81,6 +87,7 @@ interface Job {
   readonly id: number;
   readonly bytes: Uint8Array;
   readonly kind: ImageKind;
+  readonly maxEdge: number;
   readonly answer: (thumbnail: Thumbnail | null) => void;
 }
 
@@ -103,12 +110,14 @@ class ThumbnailerWorker implements Thumbnailer {
     this.#settings = settings;
   }
 
-  thumbnail(bytes: Uint8Array, kind: ImageKind): Promise<Thumbnail | null> {
+  thumbnail(bytes: Uint8Array, kind: ImageKind, options: ThumbnailRequestOptions = {}): Promise<Thumbnail | null> {
+    // Checked here, by name, as the thumbnailer's own options are: a bad one is the caller's bug.
+    const thumbnail = thumbnailOptions({ ...this.#settings.thumbnail, ...options });
     // The header says whether there is anything to make: no worker, and no turn, for a GIF or a small image.
-    if (this.#closed || !needsThumbnail(bytes, kind, this.#settings.thumbnail)) return Promise.resolve(null);
+    if (this.#closed || !needsThumbnail(bytes, kind, thumbnail)) return Promise.resolve(null);
     if (this.#running !== null && this.#waiting.length >= this.#settings.maxWaiting) return Promise.resolve(null);
     return new Promise((answer) => {
-      const job = { id: ++this.#lastId, bytes, kind, answer };
+      const job = { id: ++this.#lastId, bytes, kind, maxEdge: thumbnail.maxEdge, answer };
       if (this.#running === null) this.#start(job);
       else this.#waiting.push(job);
     });
@@ -129,7 +138,7 @@ class ThumbnailerWorker implements Thumbnailer {
     this.#running = { job, timer };
     // A copy of the caller's bytes (which it keeps, and which may share a buffer with others), moved to the worker without a second copy.
     const bytes = new Uint8Array(job.bytes);
-    const request: ThumbnailRequest = { id: job.id, bytes, kind: job.kind };
+    const request: ThumbnailRequest = { id: job.id, bytes, kind: job.kind, maxEdge: job.maxEdge };
     worker.postMessage(request, [bytes.buffer]);
   }
 

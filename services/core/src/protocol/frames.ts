@@ -19,6 +19,8 @@ export type ServerFrame =
   | { readonly type: 'room.event'; readonly event: RoomEvent }
   | { readonly type: 'typing'; readonly roomId: string; readonly userId: string }
   | { readonly type: 'presence'; readonly userId: string; readonly online: boolean }
+  /** Someone's name, role, picture or standing changed: fetch the users again (GET /api/users). */
+  | { readonly type: 'user.updated'; readonly userId: string }
   | { readonly type: 'pong' }
   | { readonly type: 'error'; readonly code: CloseReason; readonly message: string };
 

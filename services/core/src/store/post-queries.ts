@@ -4,7 +4,7 @@ import type { QueryTable } from './sql-conn.ts';
 import type { PostContext } from './store.ts';
 
 /** Each table's columns a post reads, the row's key first: a join that found nothing leaves it null. */
-const USER = ['id', 'name', 'email', 'role', 'active', 'created_at'] as const satisfies readonly (keyof UserRow)[];
+const USER = ['id', 'name', 'email', 'role', 'active', 'created_at', 'avatar'] as const satisfies readonly (keyof UserRow)[];
 const ROOM = ['id', 'kind', 'name', 'created_by', 'created_at', 'last_seq', 'last_message_seq'] as const satisfies readonly (keyof RoomRow)[];
 const MEMBERSHIP = ['room_id', 'user_id', 'involvement', 'read_seq', 'created_at'] as const satisfies readonly (keyof MembershipRow)[];
 

@@ -280,6 +280,9 @@ ALTER TABLE bots ADD COLUMN webhook_previous_secret text;
 ALTER TABLE bots ADD COLUMN webhook_previous_expires_at timestamptz;
 `;
 
+/** The version of a person's uploaded picture (User.avatar); null for none, shown by their initials. */
+const AVATARS = `ALTER TABLE users ADD COLUMN avatar text;`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001-initial', sql: INITIAL },
   { id: '0002-sso-bots-audit', sql: SSO_BOTS_AUDIT },
@@ -289,6 +292,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0006-post-at-once', sql: POST_AT_ONCE },
   { id: '0007-files', sql: FILES },
   { id: '0008-webhook-secrets', sql: WEBHOOK_SECRETS },
+  { id: '0009-avatars', sql: AVATARS },
 ];
 
 /**

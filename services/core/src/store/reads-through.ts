@@ -37,6 +37,7 @@ export abstract class ReadsThrough implements StoreReads {
   readonly searchMessages = (userId: string, query: string, limit: number): Promise<SearchHit[]> => this.read((r) => r.searchMessages(userId, query, limit));
   readonly getSession = (id: string): Promise<Session | null> => this.read((r) => r.getSession(id));
   readonly getSessionWithUser = (id: string): Promise<{ readonly session: Session; readonly user: User } | null> => this.read((r) => r.getSessionWithUser(id));
+  readonly listSessionsOfUser = (userId: string): Promise<Session[]> => this.read((r) => r.listSessionsOfUser(userId));
   readonly getUserByIdentity = (issuer: string, subject: string): Promise<User | null> => this.read((r) => r.getUserByIdentity(issuer, subject));
   readonly listAudit = (page: AuditPage): Promise<AuditEntry[]> => this.read((r) => r.listAudit(page));
   readonly getBot = (userId: string): Promise<Bot | null> => this.read((r) => r.getBot(userId));

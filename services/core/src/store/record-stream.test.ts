@@ -51,6 +51,8 @@ async function seed(store: Store): Promise<{ message: Message }> {
     const ada = await tx.insertUser({ id: newId(), name: 'Ada', email: 'ada@example.com', role: 'administrator', passwordHash: 'hash', createdAt: at(1) });
     const bob = await tx.insertUser({ id: newId(), name: 'Bob', email: null, role: 'member', passwordHash: null, createdAt: at(2) });
     await tx.updateUser(bob.id, { active: false });
+    // Ada has a picture; the others write the line they wrote before pictures existed.
+    await tx.setUserAvatar(ada.id, 'pic-1');
     const hook = await tx.insertUser({ id: newId(), name: 'Hook', email: null, role: 'bot', passwordHash: null, createdAt: at(3) });
     await tx.insertBot({ userId: hook.id, webhookUrl: 'https://hooks.example.com/x', createdBy: ada.id, createdAt: at(3) });
     // Hook has no webhook secrets (a bot made before them); Signer has one, and one rotated out that still signs.
@@ -151,6 +153,17 @@ describe('record stream', () => {
         botRows.map(secretsOf).sort((x, y) => Object.keys(x).length - Object.keys(y).length),
         [{}, { webhook_secret: 'whsec_new', webhook_previous_secret: 'whsec_old', webhook_previous_expires_at: at(40) }],
       );
+
+      const avatars = fromSqlite
+        .filter((line) => line.startsWith('{"table":"users"'))
+        .map((line) => (JSON.parse(line) as { row: { avatar?: unknown } }).row.avatar);
+      assert.deepEqual(
+        avatars.filter((avatar) => avatar !== undefined),
+        ['pic-1'],
+        'only a user with a picture has the column',
+      );
+      assert.ok(!avatars.includes(null));
+      assert.deepEqual((await target.listUsers()).find((user) => user.name === 'Ada')?.avatar, 'pic-1');
 
       // Every table is in the stream, and what the target rebuilt itself works: search, ids after the imported ones.
       const tables = new Set(fromSqlite.slice(1, -1).map((line) => (JSON.parse(line) as { table: string }).table));

@@ -24,7 +24,8 @@ export const RECORD_VERSION = 1;
  * How a column's value is made neutral. `json?` is JSON left out of the line when null: a column
  * added later that most rows leave null (a message's file), so that a row without one writes the
  * line it wrote before the column existed, and an archive of then still verifies. `value?` is the
- * same for a plain value (a bot's webhook secrets, which bots made before them do not have).
+ * same for a plain value (a bot's webhook secrets, which bots made before them do not have; a
+ * user's picture, which most have not uploaded).
  */
 export type Kind = 'value' | 'bool' | 'json' | 'json?' | 'value?';
 
@@ -52,7 +53,7 @@ const byId = { orderBy: () => 'id' };
 
 export const RECORD_TABLES: readonly RecordTable[] = [
   table('account', 'id name join_code created_at', { ...byId, fixed: { singleton: 1 } }),
-  table('users', 'id name email role active:bool password_hash created_at', byId),
+  table('users', 'id name email role active:bool password_hash created_at avatar:value?', byId),
   table('identities', 'issuer subject user_id created_at', { orderBy: () => 'issuer, subject' }),
   table('sessions', 'id user_id csrf_token created_at last_seen_at expires_at user_agent ip idp_session_id', byId),
   table('rooms', 'id kind name created_by created_at last_seq last_message_seq direct_key', byId),

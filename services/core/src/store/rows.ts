@@ -23,6 +23,7 @@ export interface UserRow {
   active: number | boolean;
   password_hash: string | null;
   created_at: string;
+  avatar: string | null;
 }
 export interface RoomRow {
   id: string;
@@ -192,7 +193,8 @@ export function toAccount(row: AccountRow): Account {
 
 /** A user's row needs no password hash to be a user. */
 export function toUser(row: Omit<UserRow, 'password_hash'>): User {
-  return { id: row.id, name: row.name, email: row.email, role: row.role, active: row.active === 1 || row.active === true, createdAt: row.created_at };
+  const active = row.active === 1 || row.active === true;
+  return { id: row.id, name: row.name, email: row.email, role: row.role, active, createdAt: row.created_at, avatar: row.avatar };
 }
 
 export function toRoom(row: RoomRow): Room {

@@ -246,6 +246,9 @@ ALTER TABLE bots ADD COLUMN webhook_previous_secret TEXT;
 ALTER TABLE bots ADD COLUMN webhook_previous_expires_at TEXT;
 `;
 
+/** The version of a person's uploaded picture (User.avatar); null for none, shown by their initials. */
+const AVATARS = `ALTER TABLE users ADD COLUMN avatar TEXT;`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001-initial', sql: INITIAL },
   { id: '0002-sso-bots-audit', sql: SSO_BOTS_AUDIT },
@@ -254,6 +257,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0005-migrate-copy', sql: MIGRATE_COPY },
   { id: '0006-files', sql: FILES },
   { id: '0007-webhook-secrets', sql: WEBHOOK_SECRETS },
+  { id: '0008-avatars', sql: AVATARS },
 ];
 
 /**

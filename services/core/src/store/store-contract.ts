@@ -202,7 +202,7 @@ function accountTests(test: StoreTest): void {
 function userTests(test: StoreTest): void {
   test('inserts users with a lower-cased email and reads them back', async (store) => {
     const ada = await addUser(store, { name: 'Ada', email: 'Ada@Example.COM', passwordHash: 'hash-1', createdAt: at(1) });
-    assert.deepEqual(ada, { id: ada.id, name: 'Ada', email: 'ada@example.com', role: 'member', active: true, createdAt: at(1) });
+    assert.deepEqual(ada, { id: ada.id, name: 'Ada', email: 'ada@example.com', role: 'member', active: true, createdAt: at(1), avatar: null });
     // Bots have no email; two of them do not collide.
     const bot1 = await addUser(store, { name: 'Bot 1', email: null, role: 'bot' });
     const bot2 = await addUser(store, { name: 'Bot 2', email: null, role: 'bot' });
@@ -240,6 +240,25 @@ function userTests(test: StoreTest): void {
     assert.equal(reactivated.active, true);
     await rejectsWith(
       store.transaction((tx) => tx.updateUser(newId(), { name: 'Ghost' })),
+      'user_not_found',
+    );
+  });
+
+  test("sets and clears a user's picture, which every read of the user carries", async (store) => {
+    const ada = await addUser(store, { name: 'Ada', email: 'ada@example.com' });
+    const session = newSession(ada);
+    await store.transaction((tx) => tx.insertSession(session));
+    const pictured = await store.transaction((tx) => tx.setUserAvatar(ada.id, 'v1-abc_DEF'));
+    assert.deepEqual(pictured, { ...ada, avatar: 'v1-abc_DEF' });
+    assert.deepEqual(await store.getUser(ada.id), pictured);
+    assert.deepEqual(await store.listUsers(), [pictured]);
+    assert.deepEqual((await store.getSessionWithUser(session.id))?.user, pictured);
+    // A rename keeps the picture.
+    assert.equal((await store.transaction((tx) => tx.updateUser(ada.id, { name: 'Ada L.' }))).avatar, 'v1-abc_DEF');
+    const cleared = await store.transaction((tx) => tx.setUserAvatar(ada.id, null));
+    assert.deepEqual(cleared, { ...ada, name: 'Ada L.', avatar: null });
+    await rejectsWith(
+      store.transaction((tx) => tx.setUserAvatar(newId(), 'v2')),
       'user_not_found',
     );
   });
@@ -870,6 +889,31 @@ function sessionTests(test: StoreTest): void {
     assert.equal(await store.transaction((tx) => tx.deleteUserSessions(ada.id)), 0);
     assert.equal(await store.getSession(second.id), null);
     assert.deepEqual(await store.getSession(bobs.id), bobs);
+  });
+
+  test("lists a person's sessions, the most recently seen first, and ends all of them but one", async (store) => {
+    const { ada, bob } = await addPeople(store);
+    const laptop = newSession(ada, { createdAt: at(0), lastSeenAt: at(50), userAgent: 'laptop' });
+    const phone = newSession(ada, { createdAt: at(10), lastSeenAt: at(90), userAgent: 'phone' });
+    const tablet = newSession(ada, { createdAt: at(20), lastSeenAt: at(20), userAgent: 'tablet' });
+    const bobs = newSession(bob, { lastSeenAt: at(100) });
+    for (const session of [laptop, phone, tablet, bobs]) await store.transaction((tx) => tx.insertSession(session));
+    assert.deepEqual(await store.listSessionsOfUser(ada.id), [phone, laptop, tablet]);
+    assert.deepEqual(await store.listSessionsOfUser(bob.id), [bobs]);
+    assert.deepEqual(await store.listSessionsOfUser(newId()), []);
+
+    // Seen again, the tablet comes first; the same list is read inside a transaction.
+    await store.transaction((tx) => tx.touchSession(tablet.id, at(120), at(7200)));
+    const touched = { ...tablet, lastSeenAt: at(120), expiresAt: at(7200) };
+    assert.deepEqual(await store.transaction((tx) => tx.listSessionsOfUser(ada.id)), [touched, phone, laptop]);
+
+    const ended = await store.transaction((tx) => tx.deleteOtherSessionsOfUser(ada.id, phone.id));
+    assert.deepEqual(sorted(ended), sorted([laptop.id, tablet.id]));
+    assert.deepEqual(await store.listSessionsOfUser(ada.id), [phone]);
+    assert.deepEqual(await store.transaction((tx) => tx.deleteOtherSessionsOfUser(ada.id, phone.id)), []);
+    // Another person's session id keeps nothing of theirs, and ends none of anyone else's.
+    assert.deepEqual(await store.transaction((tx) => tx.deleteOtherSessionsOfUser(ada.id, bobs.id)), [phone.id]);
+    assert.deepEqual(await store.listSessionsOfUser(bob.id), [bobs]);
   });
 }
 

@@ -236,6 +236,8 @@ export interface StoreReads {
   getSession(id: string): Promise<Session | null>;
   /** The session and its user in one read (every signed-in request asks for both); null when either is gone. */
   getSessionWithUser(id: string): Promise<{ readonly session: Session; readonly user: User } | null>;
+  /** Every stored session of the user (expired ones included until they are deleted), the most recently seen first. */
+  listSessionsOfUser(userId: string): Promise<Session[]>;
 
   getUserByIdentity(issuer: string, subject: string): Promise<User | null>;
   listAudit(page: AuditPage): Promise<AuditEntry[]>;
@@ -256,6 +258,8 @@ export interface StoreTx extends StoreReads {
   /** Refuses a duplicate email with HearthError('email_taken'). */
   insertUser(user: NewUser): Promise<User>;
   updateUser(id: string, patch: UserPatch): Promise<User>;
+  /** Sets (a version) or clears (null) the user's picture; refuses an unknown user with user_not_found. */
+  setUserAvatar(id: string, avatar: string | null): Promise<User>;
 
   insertRoom(room: {
     readonly id: string;
@@ -304,6 +308,8 @@ export interface StoreTx extends StoreReads {
   touchSession(id: string, lastSeenAt: string, expiresAt: string): Promise<void>;
   deleteSession(id: string): Promise<boolean>;
   deleteUserSessions(userId: string): Promise<number>;
+  /** Ends every session of the user but `keepSessionId` ("sign out all other devices"); returns their ids. */
+  deleteOtherSessionsOfUser(userId: string, keepSessionId: string): Promise<string[]>;
   /** Ends every session started from the provider's session `idpSessionId`; returns their ids. */
   deleteSessionsByIdpSession(idpSessionId: string): Promise<string[]>;
 

@@ -12,10 +12,11 @@ interface SessionUserColumns {
   u_role: UserRow['role'];
   u_active: UserRow['active'];
   u_created_at: UserRow['created_at'];
+  u_avatar: UserRow['avatar'];
 }
 
-const SESSION_WITH_USER = `SELECT s.*, u.name AS u_name, u.email AS u_email, u.role AS u_role, u.active AS u_active, u.created_at AS u_created_at
-  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`;
+const SESSION_WITH_USER = `SELECT s.*, u.name AS u_name, u.email AS u_email, u.role AS u_role, u.active AS u_active, u.created_at AS u_created_at,
+  u.avatar AS u_avatar FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`;
 
 /*
  * Inserts that may meet a duplicate use ON CONFLICT DO NOTHING and refuse when no row comes
@@ -80,6 +81,11 @@ export const userQueries = {
     return toUser(found(row, userNotFound(id)));
   },
 
+  async setUserAvatar(id: string, avatar: string | null): Promise<User> {
+    const row = await this.sql.row<UserRow>('UPDATE users SET avatar = ? WHERE id = ? RETURNING *', avatar, id);
+    return toUser(found(row, userNotFound(id)));
+  },
+
   async getUserByIdentity(issuer: string, subject: string): Promise<User | null> {
     const sql = 'SELECT u.* FROM identities i JOIN users u ON u.id = i.user_id WHERE i.issuer = ? AND i.subject = ?';
     const row = await this.sql.row<UserRow>(sql, issuer, subject);
@@ -100,8 +106,14 @@ export const userQueries = {
   async getSessionWithUser(id: string): Promise<{ session: Session; user: User } | null> {
     const row = await this.sql.row<SessionRow & SessionUserColumns>(SESSION_WITH_USER, id);
     if (row === undefined) return null;
-    const user = toUser({ id: row.user_id, name: row.u_name, email: row.u_email, role: row.u_role, active: row.u_active, created_at: row.u_created_at });
+    const { u_name: name, u_email: email, u_role: role, u_active: active, u_created_at: created_at, u_avatar: avatar } = row;
+    const user = toUser({ id: row.user_id, name, email, role, active, created_at, avatar });
     return { session: toSession(row), user };
+  },
+
+  async listSessionsOfUser(userId: string): Promise<Session[]> {
+    const sql = 'SELECT * FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC, created_at DESC, id';
+    return (await this.sql.rows<SessionRow>(sql, userId)).map(toSession);
   },
 
   async insertSession(session: Session): Promise<void> {
@@ -121,6 +133,11 @@ export const userQueries = {
 
   async deleteUserSessions(userId: string): Promise<number> {
     return this.sql.run('DELETE FROM sessions WHERE user_id = ?', userId);
+  },
+
+  async deleteOtherSessionsOfUser(userId: string, keepSessionId: string): Promise<string[]> {
+    const rows = await this.sql.rows<{ id: string }>('DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING id', userId, keepSessionId);
+    return rows.map((row) => row.id);
   },
 
   async deleteSessionsByIdpSession(idpSessionId: string): Promise<string[]> {

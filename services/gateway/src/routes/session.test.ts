@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Credentials, User } from '@hearth/core';
 import { passwordRefusalOf } from './session.ts';
 
-const ada: User = { id: 'u-1', name: 'Ada', email: 'ada@example.com', role: 'member', active: true, createdAt: '2026-01-01T00:00:00.000Z' };
+const ada: User = { id: 'u-1', name: 'Ada', email: 'ada@example.com', role: 'member', active: true, createdAt: '2026-01-01T00:00:00.000Z', avatar: null };
 
 describe('passwordRefusalOf', () => {
   const withPassword: Credentials = { user: ada, passwordHash: 'hash' };

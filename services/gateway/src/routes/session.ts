@@ -5,6 +5,7 @@ import { clearSessionCookie, requireSignedIn, setSessionCookie } from '../auth.t
 import type { GatewayDeps } from '../deps.ts';
 import { joinBody, joinParams, setupBody, signInBody } from '../schemas.ts';
 import { commandMeta } from '../origin.ts';
+import { endSession } from '../session-ending.ts';
 
 type SetupBody = { accountName: string; name: string; email: string; password: string };
 type SignInBody = { email: string; password: string };
@@ -144,14 +145,11 @@ async function signInWithPassword(deps: GatewayDeps, request: FastifyRequest, bo
 }
 
 /** Ends this browser's session (and its realtime streams); a provider's session is the client's to end, at the URL returned. */
-async function signOut(deps: GatewayDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+export async function signOut(deps: GatewayDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const sessionId = request.cookies[SESSION_COOKIE];
   const signedIn = request.signedIn;
-  if (sessionId !== undefined) {
-    await deps.sessions.revoke(sessionId);
-    // Open realtime streams of this session end with it.
-    await deps.bus.publishSignal({ type: 'session.ended', sessionId, at: new Date().toISOString() });
-  }
+  // Open realtime streams of this session end with it.
+  if (sessionId !== undefined) await endSession(deps, sessionId);
   clearSessionCookie(reply, deps);
   if (signedIn === null) return reply.code(204).send();
   await recordAudit(deps, request, {

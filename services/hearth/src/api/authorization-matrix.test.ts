@@ -164,6 +164,8 @@ const BODIES: Readonly<Record<string, (c: BodyContext) => unknown>> = {
   'POST /api/session': ({ role }) => ({ email: EMAILS[role] ?? 'bob@example.com', password: PASSWORD }),
   'POST /api/join/{joinCode}': ({ n }) => ({ name: `Joiner ${n}`, email: `joiner-${n}@example.com`, password: PASSWORD }),
   'PATCH /api/users/{userId}': () => ({ name: 'Bob' }),
+  // A GIF's header: all Hearth reads of a small one, which it keeps as it is.
+  'PUT /api/users/me/avatar': () => 'GIF89a\u0001\u0000\u0001\u0000',
   'POST /api/rooms': ({ n }) => ({ kind: 'closed', name: `Room ${n}` }),
   'POST /api/rooms/direct': ({ w }) => ({ userIds: [w.cat.user.id] }),
   'PATCH /api/rooms/{roomId}': () => ({ name: 'Renamed' }),
@@ -181,8 +183,11 @@ const QUERIES: Readonly<Record<string, string>> = {
   'POST /api/rooms/{roomId}/files': '?name=matrix.txt&clientMessageId=matrix-file',
 };
 
-/** Whose id fills `{userId}`: the member (renamed, removed), or Fay (added). */
-const USER_TARGETS: Readonly<Record<string, 'bob' | 'fay'>> = { 'PUT /api/rooms/{roomId}/members/{userId}': 'fay' };
+/** Whose id fills `{userId}`: the member (renamed, removed), or Fay (added; her picture, which she never sets). */
+const USER_TARGETS: Readonly<Record<string, 'bob' | 'fay'>> = {
+  'PUT /api/rooms/{roomId}/members/{userId}': 'fay',
+  'GET /api/users/{userId}/avatar': 'fay',
+};
 
 async function operationsOf(w: World): Promise<Operation[]> {
   const doc = ok<{ paths: Record<string, Record<string, { requestBody?: unknown }>> }>(await call(w.server.app, 'GET', '/api/openapi.json'));
@@ -212,11 +217,19 @@ async function paramsOf(w: World, operation: Operation, target: Target | null): 
   const params: Record<string, string> = { botId: w.outsideBot.userId, userId: w[USER_TARGETS[operation.key] ?? 'bob'].user.id };
   if (target !== null) Object.assign(params, { roomId: target.roomId, messageId: target.messageId, boostId: target.boostId });
   if (path.includes('{joinCode}')) params['joinCode'] = await joinCodeOf(w.server.app, w.admin);
+  if (path.includes('{sessionId}')) params['sessionId'] = await newSessionOfMember(w);
   if (path.includes('{tokenId}')) {
     const token = await tokenFor(w.server, w.admin, w.outsideBot.userId, [w.outsideRoomId]);
     params['tokenId'] = token.split('_')[1] ?? assert.fail('a token without an id');
   }
   return params;
+}
+
+/** A new session of the member's, by the public id GET /api/sessions gives it: the one a cell signs out. */
+async function newSessionOfMember(w: World): Promise<string> {
+  const fresh = sessionOf(await call(w.server.app, 'POST', '/api/session', { body: { email: EMAILS.member, password: PASSWORD } }));
+  const { sessions } = ok<{ sessions: { id: string; current: boolean }[] }>(await call(w.server.app, 'GET', '/api/sessions', { session: fresh }));
+  return sessions.find((session) => session.current)?.id ?? assert.fail('GET /api/sessions lists no current session');
 }
 
 function urlOf(operation: Operation, params: Readonly<Record<string, string>>): string {

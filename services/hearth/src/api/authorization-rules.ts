@@ -126,6 +126,12 @@ const noThumbnail = (cell: Cell): Expected => {
  */
 const messageChangers = (cell: Cell): Expected => (isBot(cell.role) ? 403 : roomMembers(cell));
 
+/** One of the member's own sessions (another session of theirs is the fixture): anyone else's is unknown to them, 404. */
+const ownSession = (cell: Cell): Expected => refusalOfNonPerson(cell) ?? (cell.role === 'member' ? 'ok' : 404);
+
+/** Someone's picture: anyone signed in may see it; the matrix's user (Fay) has none, which they learn with 404. */
+const noPicture = (cell: Cell): Expected => refusalOfNonPerson(cell) ?? 404;
+
 const perRoom = (expect: (cell: Cell) => Expected): AuthorizationRule => ({ expect, perRoomKind: true });
 
 /** Keyed `METHOD /path` as in /api/openapi.json. */
@@ -136,11 +142,20 @@ export const AUTHORIZATION_RULES: Readonly<Record<string, AuthorizationRule>> = 
   'GET /api/session': { expect: signedIn },
   // Signing out without a session is a no-op, not an error.
   'DELETE /api/session': { expect: publicOperation() },
+  'GET /api/sessions': { expect: signedIn },
+  // Signs out another session of the member's own; it is no one else's to end.
+  'DELETE /api/sessions/{sessionId}': { expect: ownSession },
+  // Signs out the caller's other sessions (never the one it is called with).
+  'POST /api/sessions/revoke-others': { expect: signedIn },
   'GET /api/join/{joinCode}': { expect: publicOperation() },
   'POST /api/join/{joinCode}': { expect: publicOperation(), csrfExempt: true },
   'GET /api/users': { expect: signedIn },
   'GET /api/users/me': { expect: selfOrBot },
   'PATCH /api/users/{userId}': { expect: renameMember },
+  // One's own picture: any person; a bot has none.
+  'PUT /api/users/me/avatar': { expect: signedIn },
+  'DELETE /api/users/me/avatar': { expect: signedIn },
+  'GET /api/users/{userId}/avatar': { expect: noPicture },
   'GET /api/account': { expect: signedIn },
   'POST /api/account/join-code': { expect: administrators },
   'GET /api/presence': { expect: signedIn },

@@ -296,7 +296,7 @@ describe('the REST API', () => {
     assert.equal(boost.statusCode, 201, boost.body);
     const boostId = boost.json<{ id: string }>().id;
     // Refused before anything is looked up, so these need not exist.
-    const [someBot, someToken] = ['2f1c1c5e-1111-4c1e-9f00-000000000001', '2f1c1c5e-2222-4c1e-9f00-000000000002'];
+    const [someBot, someToken, someSession] = ['2f1c1c5e-1111-4c1e-9f00-000000000001', '2f1c1c5e-2222-4c1e-9f00-000000000002', 'AAAAAAAAAAAAAAAAAAAAAA'];
     const routes: [HTTPMethods, string, unknown][] = [
       ['POST', '/api/rooms', { kind: 'open', name: 'Forged' }],
       ['POST', '/api/rooms/direct', { userIds: [carol.user.id] }],
@@ -312,8 +312,12 @@ describe('the REST API', () => {
       ['POST', `/api/messages/${message.id}/boosts`, { content: 'forged' }],
       ['DELETE', `/api/boosts/${boostId}`, undefined],
       ['PATCH', `/api/users/${bob.user.id}`, { name: 'Forged' }],
+      ['PUT', '/api/users/me/avatar', 'GIF89a\u0001\u0000\u0001\u0000'],
+      ['DELETE', '/api/users/me/avatar', undefined],
       ['POST', '/api/account/join-code', undefined],
       ['DELETE', '/api/session', undefined],
+      ['DELETE', `/api/sessions/${someSession}`, undefined],
+      ['POST', '/api/sessions/revoke-others', undefined],
       ['POST', '/api/admin/bots', { name: 'Forged', roomIds: [] }],
       ['POST', `/api/admin/bots/${someBot}/tokens`, { name: 'forged', roomIds: [room.id] }],
       ['DELETE', `/api/admin/bots/${someBot}/tokens/${someToken}`, undefined],
@@ -322,7 +326,8 @@ describe('the REST API', () => {
     const exempt = ['POST /api/setup', 'POST /api/session', 'POST /api/join/{joinCode}'];
     const documented = mutatingRoutesOf((await call(s.app, 'GET', '/api/openapi.json')).json<OpenApi>());
     const tested = routes.map(
-      ([method, url]) => `${method} ${templateOf(url, [room.id, message.id, boostId, bob.user.id, carol.user.id, admin.user.id, someBot, someToken])}`,
+      ([method, url]) =>
+        `${method} ${templateOf(url, [room.id, message.id, boostId, bob.user.id, carol.user.id, admin.user.id, someBot, someToken, someSession])}`,
     );
     assert.deepEqual([...tested, ...exempt].sort(), documented.sort(), 'the table covers every mutating route');
 
@@ -575,6 +580,7 @@ function templateOf(url: string, ids: readonly string[]): string {
     members: '{userId}',
     bots: '{botId}',
     tokens: '{tokenId}',
+    sessions: '{sessionId}',
   };
   const parts = (url.split('?')[0] ?? url).split('/');
   return parts.map((part, i) => (ids.includes(part) ? (names[parts[i - 1] ?? ''] ?? part) : part)).join('/');

@@ -130,7 +130,13 @@ describe('hearth migrate', () => {
     const embedded = await sqliteStore('with-files');
     await seedStore(embedded, 20);
     const sourceFiles = await createBlobStore({ type: 'directory', dir: path.join(work, 'with-files', 'files') });
-    const files: Record<string, Buffer> = { 'files/one': randomBytes(3000), 'files/one/thumbnail': randomBytes(40), 'files/two': randomBytes(1) };
+    const files: Record<string, Buffer> = {
+      'files/one': randomBytes(3000),
+      'files/one/thumbnail': randomBytes(40),
+      'files/two': randomBytes(1),
+      // A person's picture travels with the files.
+      'avatars/one': randomBytes(50),
+    };
     for (const [key, bytes] of Object.entries(files)) await sourceFiles.put(key, bytes);
     await sourceFiles.close();
 
@@ -144,7 +150,7 @@ describe('hearth migrate', () => {
     assert.ok(single.type === 'postgres');
     const run = await hearth(['migrate'], migrateEnv(embedded, single, { HEARTH_FILES_STORAGE: 'postgres' }));
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /copied and verified 3 files \(3 KiB\)/);
+    assert.match(run.stderr, /copied and verified 4 files \(3 KiB\)/);
     const copied = await createBlobStore({ type: 'postgres', url: single.url });
     try {
       for (const [key, bytes] of Object.entries(files)) assert.deepEqual(Buffer.from((await copied.get(key)) ?? []), bytes, key);

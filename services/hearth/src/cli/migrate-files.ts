@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ARCHIVED_BLOB_PREFIX, createBlobStore, type BlobConfig, type BlobStore, type StoreConfig } from '@hearth/core';
+import { archivedBlobKeys, createBlobStore, type BlobConfig, type BlobStore, type StoreConfig } from '@hearth/core';
 
 /**
  * The files' bytes of a tier migration: where the source kept them (beside its SQLite file, or
@@ -18,7 +18,7 @@ export interface FilesCopied {
 }
 
 /**
- * Copies every file blob from `source` to `target`, then checks that the target holds each one.
+ * Copies every file blob (and every person's picture) from `source` to `target`, then checks that the target holds each one.
  * Copying again is harmless (a put replaces), so a failed migration's retry copies them all again.
  * With no target, a source holding files is refused: its messages would point at nothing.
  */
@@ -44,7 +44,7 @@ export async function copyFiles(source: BlobConfig, target: BlobConfig | null): 
 async function copyAll(from: BlobStore, to: BlobStore): Promise<FilesCopied> {
   let count = 0;
   let bytes = 0;
-  for await (const key of from.keys(ARCHIVED_BLOB_PREFIX)) {
+  for await (const key of archivedBlobKeys(from)) {
     const value = await from.get(key);
     if (value === undefined) continue;
     await to.put(key, value);
@@ -58,6 +58,6 @@ async function copyAll(from: BlobStore, to: BlobStore): Promise<FilesCopied> {
 }
 
 async function firstKey(blobs: BlobStore): Promise<string | undefined> {
-  for await (const key of blobs.keys(ARCHIVED_BLOB_PREFIX)) return key;
+  for await (const key of archivedBlobKeys(blobs)) return key;
   return undefined;
 }

@@ -1,4 +1,5 @@
 import { rotateJoinCode, setupAccount, createUser, updateUser } from './account.ts';
+import { setAvatar } from './avatar.ts';
 import { createBot, createBotToken, revokeBotToken, rotateWebhookSecret } from './bots.ts';
 import { addBoost, deleteMessage, editMessage, postMessage, removeBoost } from './messages.ts';
 import { addMembership, createRoom, openDirect, removeMembership, updateMembership, updateRoom } from './rooms.ts';
@@ -13,6 +14,7 @@ export const HANDLERS: HandlerTable = {
   'account.rotateJoinCode': rotateJoinCode,
   'user.create': createUser,
   'user.update': updateUser,
+  'user.setAvatar': setAvatar,
   'room.create': createRoom,
   'direct.open': openDirect,
   'room.update': updateRoom,

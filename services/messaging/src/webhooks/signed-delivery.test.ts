@@ -4,18 +4,8 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  createCommandClient,
-  createStore,
-  newId,
-  OutboundAddressPolicy,
-  parseNetwork,
-  type CommandClient,
-  type Room,
-  type Store,
-  type User,
-} from '@hearth/core';
-import { startTestMessaging } from '../messaging-test-support.ts';
+import { newId, OutboundAddressPolicy, parseNetwork, type CommandClient, type Room, type Store, type User } from '@hearth/core';
+import { startTestTeam } from '../messaging-test-support.ts';
 import type { WebhookOptions } from './deliverer.ts';
 
 /*
@@ -55,20 +45,7 @@ interface World {
 }
 
 async function openWorld(t: TestContext): Promise<World> {
-  const store = await createStore({ type: 'sqlite', path: ':memory:' });
-  const { bus } = await startTestMessaging(t, store, { webhooks: FAST });
-  const commands = createCommandClient(bus, 5_000);
-  const { account, user: admin } = await commands.send('account.setup', {
-    accountName: 'Acme',
-    admin: { name: 'Ada', email: 'ada@example.com', passwordHash: null },
-  });
-  const bob = await commands.send('user.create', {
-    joinCode: account.joinCode,
-    actorId: null,
-    user: { name: 'Bob', email: 'bob@example.com', passwordHash: null },
-  });
-  const [allTalk] = await store.listOpenRooms();
-  assert.ok(allTalk !== undefined);
+  const { store, commands, admin, bob, allTalk } = await startTestTeam(t, { webhooks: FAST });
   const deliveries: Delivery[] = [];
   const statuses = [204];
   const server = createServer((request, response) => {

@@ -127,27 +127,43 @@ function SsoButton({ sso }: { readonly sso: NonNullable<SignInOptions['sso']> })
   );
 }
 
+/** Why the person is asked to sign in again, when they did not sign out here (the session ended elsewhere). */
+function SignedOutNotice({ notice }: { readonly notice: string }) {
+  return (
+    <p class="notice signed-out-notice" data-testid="signed-out-notice" role="status">
+      {notice}
+    </p>
+  );
+}
+
 export function SignInForm(props: {
   readonly accountName: string | null;
   readonly options: SignInOptions;
+  /** Why the person is here again, when their session ended elsewhere. */
+  readonly notice?: string | null;
   readonly onSignedIn: OnSignedIn;
   readonly submit: AuthFormProps['submit'];
 }) {
   const title = props.accountName === null ? 'Sign in' : `Sign in to ${props.accountName}`;
   const { sso, password } = props.options;
+  const notice = typeof props.notice === 'string' ? <SignedOutNotice notice={props.notice} /> : null;
   if (password === 'disabled' && sso !== null) {
     return (
       <main class="auth">
         <div class="auth-form" data-testid="signin-form">
           <h1>{title}</h1>
+          {notice}
           <SsoButton sso={sso} />
         </div>
       </main>
     );
   }
   const lead =
-    sso === null ? undefined : (
+    sso === null ? (
+      notice
+    ) : (
       <>
+        {notice}
         <SsoButton sso={sso} />
         <p class="muted">{password === 'admins' ? 'Password sign-in is for administrators only (break-glass).' : 'Or sign in with your password:'}</p>
       </>
@@ -160,7 +176,7 @@ export function SignInForm(props: {
       submitLabel="Sign in"
       submit={props.submit}
       onSignedIn={props.onSignedIn}
-      {...(lead === undefined ? {} : { lead })}
+      {...(lead === null ? {} : { lead })}
     />
   );
 }

@@ -188,7 +188,7 @@ function MessageMeta(props: { readonly chat: Chat; readonly message: Message; re
   const { message } = props;
   return (
     <div class="meta">
-      <Avatar userId={message.authorId} name={props.chat.userName(message.authorId)} />
+      <Avatar userId={message.authorId} name={props.chat.userName(message.authorId)} avatar={props.chat.userAvatar(message.authorId)} />
       <span class={props.authorOnline ? 'author online' : 'author'} data-testid="message-author">
         {props.chat.userName(message.authorId)}
       </span>
@@ -333,7 +333,7 @@ export function PendingItem(props: { readonly chat: Chat; readonly pending: Pend
       data-failed={failed ? 'true' : 'false'}
     >
       <div class="meta">
-        <Avatar userId={pending.authorId} name={chat.userName(pending.authorId)} />
+        <Avatar userId={pending.authorId} name={chat.userName(pending.authorId)} avatar={chat.userAvatar(pending.authorId)} />
         <span class="author" data-testid="message-author">
           {chat.userName(pending.authorId)}
         </span>

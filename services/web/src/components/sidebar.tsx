@@ -3,8 +3,9 @@ import type { TargetedSubmitEvent } from 'preact';
 import type { User } from '../api-types.ts';
 import type { Chat, ChatState, SidebarRoom } from '../chat.ts';
 import { copyText } from '../clipboard.ts';
-import { navigate, onLinkClick, roomPath } from '../router.ts';
+import { navigate, onLinkClick, roomPath, SESSIONS_PATH } from '../router.ts';
 import { Alerts } from './alerts.tsx';
+import { MyPicture } from './my-picture.tsx';
 import { RoomIcon } from './room-icon.tsx';
 import { badgeText } from '../sidebar-state.ts';
 
@@ -239,11 +240,15 @@ export function Sidebar({ chat, state }: SidebarProps) {
             {state.me.name}
             {state.me.role === 'administrator' ? ' · admin' : ''}
           </div>
+          <a href={SESSIONS_PATH} class="small devices-link" data-testid="devices-link" onClick={(e) => onLinkClick(e, SESSIONS_PATH)}>
+            Signed-in devices
+          </a>
         </div>
         <button type="button" data-testid="signout" onClick={() => void chat.signOut()}>
           Sign out
         </button>
       </header>
+      <MyPicture chat={chat} state={state} />
       {state.connection !== 'open' && (
         <p class="connection small" data-testid="connection-status" data-status={state.connection}>
           {state.connection === 'stopped' ? 'Offline' : 'Connecting…'}
