@@ -35,9 +35,13 @@ export function thumbnailBlobKey(fileId: string): string {
   return `files/${fileId}/thumbnail`;
 }
 
-/** The picture of the user `userId`: only its small version is kept (gateway routes/avatars.ts). */
-export function avatarBlobKey(userId: string): string {
-  return `avatars/${userId}`;
+/**
+ * One version of the picture of the user `userId` (only its small version is kept; gateway
+ * routes/avatars.ts). By version, so that a new picture never overwrites the one the user still
+ * points at before the change commits, and two at once never mix.
+ */
+export function avatarBlobKey(userId: string, version: string): string {
+  return `avatars/${userId}/${version}`;
 }
 
 export const MAX_BLOB_KEY_CHARS = 200;

@@ -19,7 +19,7 @@ export interface CommandPayloads {
   };
   /**
    * The actor's own picture: the version of what the gateway has just kept under
-   * avatarBlobKey(actorId), or null when they removed it (routes/avatars.ts).
+   * avatarBlobKey(actorId, avatar), or null when they removed it (routes/avatars.ts).
    */
   'user.setAvatar': { readonly actorId: string; readonly avatar: string | null };
   'room.create': {

@@ -65,7 +65,8 @@ function unsupportedAvatar(message: string): HearthError {
 
 /** The version a picture is kept under (User.avatar): a short hash of its bytes, so the same picture has the same version. */
 export function avatarVersionOf(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('base64url').slice(0, 16);
+  // Hex: a version is part of the picture's blob key, which takes lower-case letters and digits.
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 }
 
 const AVATAR_VERSION = /^[A-Za-z0-9_-]{1,64}$/;

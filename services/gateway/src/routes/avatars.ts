@@ -48,9 +48,10 @@ export async function registerAvatarRoutes(app: FastifyInstance, deps: GatewayDe
   app.delete('/api/users/me/avatar', async (request) => {
     const { user } = requireSignedIn(request);
     const { blobs } = requireFiles(files);
+    const previous = (await deps.store.getUser(user.id))?.avatar ?? null;
     const updated = await deps.commands.send('user.setAvatar', { actorId: user.id, avatar: null }, commandMeta(request));
     // After the user stops pointing at them: a failure here leaves bytes no one is shown.
-    await blobs.delete(avatarBlobKey(user.id));
+    if (previous !== null) await blobs.delete(avatarBlobKey(user.id, previous));
     return updated;
   });
 
@@ -62,7 +63,7 @@ export async function registerAvatarRoutes(app: FastifyInstance, deps: GatewayDe
       const { blobs } = requireFiles(files);
       const user = await deps.store.getUser(request.params.userId);
       if (user === null) throw new HearthError('user_not_found', `no user ${request.params.userId}`, { field: 'userId' });
-      const bytes = user.avatar === null ? undefined : await blobs.get(avatarBlobKey(user.id));
+      const bytes = user.avatar === null ? undefined : await blobs.get(avatarBlobKey(user.id, user.avatar));
       if (bytes === undefined) throw new HearthError('not_found', 'this person has no picture', { field: 'userId' });
       return sendAvatar(request, reply, bytes);
     },
@@ -83,19 +84,27 @@ async function smallAvatar(service: FileService, upload: Buffer): Promise<Uint8A
   return small.bytes;
 }
 
-/** The bytes first, then the command that points the user at them; a refused command takes them away again. */
+/**
+ * The bytes first, under their own version, then the command that points the user at them; then
+ * the picture before goes. A refused command takes the new bytes away again, and leaves the old.
+ */
 async function keepAvatar(deps: GatewayDeps, request: FastifyRequest, blobs: BlobStore, bytes: Uint8Array): Promise<User> {
   const { user } = requireSignedIn(request);
-  const key = avatarBlobKey(user.id);
+  const previous = (await deps.store.getUser(user.id))?.avatar ?? null;
+  const version = avatarVersionOf(bytes);
+  const key = avatarBlobKey(user.id, version);
   await blobs.put(key, bytes);
+  let updated: User;
   try {
-    return await deps.commands.send('user.setAvatar', { actorId: user.id, avatar: avatarVersionOf(bytes) }, commandMeta(request));
+    updated = await deps.commands.send('user.setAvatar', { actorId: user.id, avatar: version }, commandMeta(request));
   } catch (error) {
     // Refused: nothing is to point at them. On any other failure the change may have been
     // written (an answer lost in transit), so the bytes stay.
-    if (isHearthError(error) && !error.isServerSide) await blobs.delete(key).catch(() => undefined);
+    if (isHearthError(error) && !error.isServerSide && version !== previous) await blobs.delete(key).catch(() => undefined);
     throw error;
   }
+  if (previous !== null && previous !== version) await blobs.delete(avatarBlobKey(user.id, previous)).catch(() => undefined);
+  return updated;
 }
 
 /**

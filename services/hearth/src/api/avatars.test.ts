@@ -84,7 +84,7 @@ describe('pictures of people', () => {
     assert.equal((await call(s.app, 'GET', '/api/users/me', { session: ada })).json<User>().avatar, user.avatar);
     const listed = (await call(s.app, 'GET', '/api/users', { session: bob })).json<{ users: User[] }>().users;
     assert.equal(listed.find((u) => u.id === ada.user.id)?.avatar, user.avatar);
-    assert.deepEqual(await avatarKeys(s.backends.blobs), [avatarBlobKey(ada.user.id)]);
+    assert.deepEqual(await avatarKeys(s.backends.blobs), [avatarBlobKey(ada.user.id, user.avatar ?? '')]);
 
     const served = await avatarOf(s.app, bob, ada.user.id, `?v=${user.avatar}`);
     assert.equal(served.statusCode, 200, served.body);
@@ -111,6 +111,8 @@ describe('pictures of people', () => {
     const animated = gif(2000);
     const changed = await pictured(s.app, bob, animated, 'image/gif');
     assert.notEqual(changed.avatar, user.avatar, 'a new picture has a new version');
+    const bobs = (await avatarKeys(s.backends.blobs)).filter((key) => key.startsWith(`avatars/${bob.user.id}/`));
+    assert.deepEqual(bobs, [avatarBlobKey(bob.user.id, changed.avatar ?? '')], 'the picture before is gone');
     const gifServed = await avatarOf(s.app, ada, bob.user.id);
     assert.deepEqual(gifServed.rawPayload, animated);
     assert.equal(gifServed.headers['content-type'], 'image/gif');
@@ -138,7 +140,11 @@ describe('pictures of people', () => {
     assert.equal(removed.statusCode, 200, removed.body);
     assert.equal(removed.json<User>().avatar, null);
     assertRefused(await avatarOf(s.app, bob, ada.user.id), 404, 'not_found', 'userId');
-    assert.ok(!(await avatarKeys(s.backends.blobs)).includes(avatarBlobKey(ada.user.id)));
+    assert.deepEqual(
+      (await avatarKeys(s.backends.blobs)).filter((key) => key.startsWith(`avatars/${ada.user.id}/`)),
+      [],
+      'no version of it is kept',
+    );
     // Removing none is no error.
     assert.equal((await call(s.app, 'DELETE', '/api/users/me/avatar', { session: ada })).statusCode, 200);
     assertRefused(await avatarOf(s.app, bob, '00000000-0000-4000-8000-000000000000'), 404, 'user_not_found', 'userId');
