@@ -110,12 +110,12 @@ e2e-embedded: deps web test-deps
 e2e-single: deps web test-deps
 	HEARTH_E2E_TIER=single $(NODE) --test --test-concurrency=1 'e2e/*.test.ts' 'e2e/single-tier/*.test.ts'
 
-# The clustered tier as processes: a PostgreSQL pair, a 3-node NATS cluster, Redis with Sentinels, two of each service.
 # The docs' pictures of the main screens, taken by the browser tests from the UI as it is.
 .PHONY: screenshots
 screenshots: deps web test-deps
 	HEARTH_E2E_TIER=embedded HEARTH_SCREENSHOTS=1 $(NODE) --test --test-concurrency=1 e2e/browser-screenshots.test.ts e2e/browser-files.test.ts e2e/browser-sessions.test.ts e2e/browser-avatars.test.ts
 
+# The clustered tier as processes: a PostgreSQL pair, a 3-node NATS cluster, Redis with Sentinels, two of each service.
 e2e-clustered: deps web test-deps
 	HEARTH_E2E_TIER=clustered $(NODE) --test --test-concurrency=1 'e2e/*.test.ts' 'e2e/clustered-tier/*.test.ts'
 

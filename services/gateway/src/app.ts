@@ -45,11 +45,23 @@ export async function registerGateway(app: FastifyInstance, deps: GatewayDeps): 
   await registerWeb(app, deps.webDir);
 }
 
+/** The service worker: a browser must fetch it anew at each page load, or a new build would wait for its HTTP cache. */
+const SERVICE_WORKER = 'sw.js';
+
 /** Serves the built UI, with index.html for every page path so client-side routes reload. */
 async function registerWeb(app: FastifyInstance, webDir: string | null): Promise<void> {
   const index = webDir === null ? null : path.join(webDir, 'index.html');
   const hasWeb = index !== null && existsSync(index);
-  if (hasWeb) await app.register(fastifyStatic, { root: webDir as string, wildcard: false, index: false });
+  if (hasWeb) {
+    await app.register(fastifyStatic, {
+      root: webDir as string,
+      wildcard: false,
+      index: false,
+      setHeaders: (reply, filePath) => {
+        if (path.basename(filePath) === SERVICE_WORKER) void reply.header('cache-control', 'no-cache');
+      },
+    });
+  }
   app.setNotFoundHandler(async (request, reply) => {
     if (request.url.startsWith('/api/') || request.method !== 'GET') {
       return reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } });

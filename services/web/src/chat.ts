@@ -4,7 +4,7 @@ import { createAccount } from './account.ts';
 import { createAttention } from './attention.ts';
 import { createDevices, type Devices } from './devices.ts';
 import { initialChatState, type ChatContext, type ChatState } from './chat-state.ts';
-import { browserConnectionDeps, createConnection, type Connection } from './connection.ts';
+import type { Connection } from './connection.ts';
 import { newClientMessageId } from './ids.ts';
 import { encodeMentions, type Mentionable } from './mentions.ts';
 import { createMessages, type Messages } from './messages.ts';
@@ -13,6 +13,7 @@ import { createOutbox, type Outbox } from './outbox.ts';
 import { createPeople, type People } from './people.ts';
 import { createRooms, type Rooms } from './rooms.ts';
 import { navigate } from './router.ts';
+import { connectAcrossTabs } from './shared-connection.ts';
 import { createStore, type Store } from './store.ts';
 import { createUploadStarter } from './upload-client.ts';
 import { createUploader, type Uploader } from './uploader.ts';
@@ -164,9 +165,9 @@ function roomMembers(s: ChatState, roomId: string): Mentionable[] {
   return ids.map((id) => s.users[id]).filter((u): u is User => u !== undefined);
 }
 
-/** The stream, with a refused upgrade (which looks like a network error) checked against the session. */
+/** The stream, shared by the browser's tabs (shared-connection.ts), with a refused upgrade (which looks like a network error) checked against the session. */
 function connectStream(ctx: ChatContext, messages: Messages, onFrame: (frame: ServerFrame) => void, signedOut: () => void): Connection {
-  return createConnection(
+  return connectAcrossTabs(
     {
       resume: messages.resumeMap,
       onFrame,
@@ -178,7 +179,7 @@ function connectStream(ctx: ChatContext, messages: Messages, onFrame: (frame: Se
         });
       },
     },
-    browserConnectionDeps(),
+    ctx.me.id,
   );
 }
 

@@ -6,6 +6,7 @@ import { createChat, type Chat, type SignedOutReason } from './chat.ts';
 import { JoinForm, SetupForm, SignInForm } from './components/auth-forms.tsx';
 import { ChatApp } from './components/chat-app.tsx';
 import { navigate, parseRoute, usePathname, type Route } from './router.ts';
+import { registerServiceWorker } from './service-worker-registration.ts';
 
 type Phase =
   | { readonly kind: 'loading' }
@@ -157,3 +158,4 @@ function App() {
 
 const root = document.getElementById('app');
 if (root !== null) render(<App />, root);
+registerServiceWorker();

@@ -2,17 +2,25 @@ import type { api } from './api.ts';
 import { ApiError } from './api.ts';
 import type { Message } from './api-types.ts';
 import { errorText, withView, type ChatContext } from './chat-state.ts';
+import { watchConnectionBack } from './connection-back.ts';
 import { addPending, setPendingStatus, upsertMessages, type PendingMessage, type RoomView } from './room-state.ts';
 import { createSendQueue, type RetryPolicy } from './send-queue.ts';
 
 /**
  * The person's own posts: shown at once as pending, sent through the send queue so
  * they are stored in the order typed, then replaced by the stored message, or
- * marked failed with a retry.
+ * marked failed with a retry. Without a connection (the browser offline, the network
+ * failing) a post is never given up: it and those after it show that they wait for the
+ * connection, and go in order, each with its clientMessageId, once it is back. A post
+ * whose request reached the server but whose answer was lost is then answered with the
+ * message it made (the server's idempotency), so it shows once.
  */
 
 /** Five tries over about seven seconds: a short network blip passes unseen, a longer one shows "failed" with a retry. */
 export const POST_RETRY: RetryPolicy = { attempts: 5, backoff: { firstMs: 500, maxMs: 4_000 } };
+
+/** What a post says while it waits for the connection. */
+export const WAITING_FOR_CONNECTION = 'Waiting for the connection…';
 
 export type OutboxApi = Pick<typeof api, 'postMessage'>;
 
@@ -24,6 +32,10 @@ export interface OutboxDeps {
   readonly retry?: RetryPolicy;
   /** Injected so tests need not wait out the back-off. */
   wait?(ms: number): Promise<void>;
+  /** Whether the browser believes it is online: `navigator.onLine` by default. */
+  isOnline?(): boolean;
+  /** Calls `listener` whenever the connection may be back; returns the unsubscribe. By default connection-back.ts on the window and the store. */
+  watchConnectionBack?(listener: () => void): () => void;
 }
 
 export interface Outbox {
@@ -31,6 +43,8 @@ export interface Outbox {
   send(roomId: string, body: string): void;
   /** Sends a failed post again, after any still queued in its room. */
   retry(roomId: string, clientMessageId: string): void;
+  /** The connection is back: posts waiting for it go now. */
+  resume(): void;
   stop(): void;
 }
 
@@ -49,9 +63,30 @@ export function pausedFor(error: unknown): number | undefined {
   return (error.retryAfter ?? 10) * 1000;
 }
 
+export function isNetworkError(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 'network';
+}
+
+/** Every post of the room still on its way (not failed) says it waits for the connection. */
+export function noteWaiting(view: RoomView): RoomView {
+  const waits = (p: PendingMessage): boolean => p.status === 'pending' && p.error !== WAITING_FOR_CONNECTION;
+  if (!view.pending.some(waits)) return view;
+  return { ...view, pending: view.pending.map((p) => (waits(p) ? { ...p, error: WAITING_FOR_CONNECTION } : p)) };
+}
+
+/** The posts that waited for the connection are being sent again. */
+export function clearWaiting(view: RoomView): RoomView {
+  const waited = (p: PendingMessage): boolean => p.status === 'pending' && p.error === WAITING_FOR_CONNECTION;
+  if (!view.pending.some(waited)) return view;
+  return { ...view, pending: view.pending.map((p) => (waited(p) ? { ...p, error: null } : p)) };
+}
+
 export function createOutbox(deps: OutboxDeps): Outbox {
   const { ctx } = deps;
   const setView = (roomId: string, change: (view: RoomView) => RoomView): void => ctx.store.update((s) => withView(s, roomId, change));
+  const isOnline = deps.isOnline ?? (() => navigator.onLine);
+  // A failure that may pass later, while the browser says it is offline, is the connection too.
+  const isOffline = (error: unknown): boolean => isNetworkError(error) || (!isOnline() && isRetryablePostError(error));
 
   const queue = createSendQueue<PendingMessage, Message>({
     laneOf: (pending) => pending.roomId,
@@ -64,9 +99,17 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     isRetryable: isRetryablePostError,
     pausedFor,
     onWaiting: (pending, error) => setView(pending.roomId, (v) => setPendingStatus(v, pending.clientMessageId, 'pending', errorText(error))),
+    isOffline,
+    onHeld: (pending) => setView(pending.roomId, noteWaiting),
     retry: deps.retry ?? POST_RETRY,
     ...(deps.wait === undefined ? {} : { wait: deps.wait }),
   });
+
+  function resume(): void {
+    for (const roomId of Object.keys(ctx.store.get().views)) setView(roomId, clearWaiting);
+    queue.resume();
+  }
+  const stopWatching = (deps.watchConnectionBack ?? ((listener) => watchConnectionBack(ctx.store, window, listener)))(resume);
 
   return {
     send(roomId, body) {
@@ -81,13 +124,19 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       };
       setView(roomId, (v) => addPending(v, pending));
       queue.enqueue(pending);
+      if (queue.isHeld(roomId)) setView(roomId, noteWaiting);
     },
     retry(roomId, clientMessageId) {
       const pending = ctx.store.get().views[roomId]?.pending.find((p) => p.clientMessageId === clientMessageId);
       if (pending?.status !== 'failed') return;
       setView(roomId, (v) => setPendingStatus(v, clientMessageId, 'pending', null));
       queue.enqueue(pending);
+      if (queue.isHeld(roomId)) setView(roomId, noteWaiting);
     },
-    stop: () => queue.stop(),
+    resume,
+    stop() {
+      stopWatching();
+      queue.stop();
+    },
   };
 }

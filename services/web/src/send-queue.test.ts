@@ -1,7 +1,7 @@
 /// <reference types="node" />
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { createSendQueue, decideAfterFailure, type SendQueueOptions } from './send-queue.ts';
+import { createSendQueue, decideAfterFailure, HELD_RECHECK_MS, type SendQueueOptions } from './send-queue.ts';
 
 interface Item {
   readonly lane: string;
@@ -47,10 +47,14 @@ test('after a failure: retry with a doubling wait while tries are left and the e
     { tries: 3, retryable: true, want: { kind: 'give-up' } },
     { tries: 1, retryable: false, want: { kind: 'give-up' } },
     { tries: 3, retryable: true, pausedForMs: 10_000, want: { kind: 'wait', afterMs: 10_000 } },
+    // Offline, however many tries were made: the item holds for the connection.
+    { tries: 1, retryable: true, offline: true, want: { kind: 'hold', afterMs: HELD_RECHECK_MS } },
+    { tries: 9, retryable: true, offline: true, want: { kind: 'hold', afterMs: HELD_RECHECK_MS } },
+    { tries: 1, retryable: true, offline: true, pausedForMs: 5_000, want: { kind: 'wait', afterMs: 5_000 } },
   ] as const;
-  for (const { tries, retryable, want, ...paused } of cases)
+  for (const { tries, retryable, want, ...more } of cases)
     assert.deepEqual(
-      decideAfterFailure(tries, { retryable, ...paused }, POLICY, () => 0.5),
+      decideAfterFailure(tries, { retryable, ...more }, POLICY, () => 0.5),
       want,
       `${tries} tries, retryable ${retryable}`,
     );
@@ -159,4 +163,90 @@ test('a post the server asks to wait for (writes paused) waits as long as the pa
   assert.deepEqual(log.failed, []);
   assert.deepEqual(log.waits, Array(7).fill(10_000));
   assert.equal(waiting.length, 7);
+});
+
+/** A network that is down until `up()`; the queue's waits are held until the test lets them pass. */
+function offlineHarness() {
+  const network = { up: false, calls: [] as string[] };
+  const timers: (() => void)[] = [];
+  const held: string[] = [];
+  const h = harness(
+    async (i) => {
+      network.calls.push(i.text);
+      if (!network.up) throw new Error('offline');
+      return i.text;
+    },
+    {
+      isOffline: (error) => error instanceof Error && error.message === 'offline',
+      onHeld: (i) => held.push(i.text),
+      wait: (ms) => {
+        h.log.waits.push(ms);
+        return new Promise((resolve) => timers.push(() => resolve()));
+      },
+    },
+  );
+  const passTimers = (): void => {
+    for (const fire of timers.splice(0)) fire();
+  };
+  return { ...h, network, held, passTimers };
+}
+
+test('offline, the head holds its lane past any number of tries, the rest wait behind it, and resume sends them all in order', async () => {
+  const { queue, log, network, held, passTimers } = offlineHarness();
+  for (const text of ['one', 'two', 'three']) queue.enqueue(item(text));
+  await tick();
+  assert.ok(queue.isHeld('r1'));
+  // The recheck comes round again and again while the network stays down: no try is spent, nothing fails.
+  for (let k = 0; k < POLICY.attempts + 2; k += 1) {
+    passTimers();
+    await tick();
+  }
+  assert.deepEqual(network.calls, Array(POLICY.attempts + 3).fill('one'), 'only the head is tried');
+  assert.deepEqual(log.waits, Array(POLICY.attempts + 3).fill(HELD_RECHECK_MS));
+  assert.equal(held.length, POLICY.attempts + 3);
+  assert.deepEqual(log.failed, []);
+  assert.equal(queue.size('r1'), 3);
+
+  network.up = true;
+  queue.resume();
+  while (log.sent.length < 3) await tick();
+  assert.deepEqual(log.sent, ['one', 'two', 'three']);
+  assert.deepEqual(network.calls.slice(-3), ['one', 'two', 'three']);
+  assert.ok(!queue.isHeld('r1'));
+  assert.equal(log.maxInFlight, 1);
+});
+
+test('a held lane is tried again when its recheck comes, without a resume', async () => {
+  const { queue, log, network, passTimers } = offlineHarness();
+  queue.enqueue(item('a'));
+  await tick();
+  network.up = true;
+  passTimers();
+  while (log.sent.length < 1) await tick();
+  assert.deepEqual(log.sent, ['a']);
+});
+
+test('resume tries a held head again at once, and it holds again while the network is still down', async () => {
+  const { queue, log, network, held } = offlineHarness();
+  queue.enqueue(item('a'));
+  await tick();
+  queue.resume();
+  await tick();
+  assert.deepEqual(network.calls, ['a', 'a'], 'tried again without waiting out the recheck');
+  assert.deepEqual(held, ['a', 'a']);
+  assert.ok(queue.isHeld('r1'));
+  assert.deepEqual(log.failed, []);
+});
+
+test('stop releases a held lane without sending it', async () => {
+  const { queue, log, network } = offlineHarness();
+  queue.enqueue(item('a'));
+  await tick();
+  queue.stop();
+  network.up = true;
+  queue.resume();
+  await tick();
+  assert.deepEqual(network.calls, ['a']);
+  assert.deepEqual(log.sent, []);
+  assert.ok(!queue.isHeld('r1'));
 });
