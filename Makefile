@@ -100,11 +100,12 @@ lint: deps
 unit: deps test-deps kube-bins kwok-bin helm-bin
 	$(NODE) --test --test-concurrency=2 'services/*/src/**/*.test.ts' 'services/web/build/*.test.ts' 'harness/src/**/*.test.ts' 'operator/src/**/*.test.ts' 'packages/*/src/**/*.test.ts' 'bench/**/*.test.ts' 'deploy/**/*.test.ts' 'scripts/**/*.test.ts' 'e2e/chaos/*.test.ts'
 
-# The end-to-end suite runs unchanged against each tier.
+# The end-to-end suite runs unchanged against each tier; e2e/ui/, the browser tests of what the web
+# client does by itself (rendering, the composer, alerts, tabs, offline), once, on the embedded tier.
 e2e: e2e-embedded e2e-single e2e-clustered
 
 e2e-embedded: deps web test-deps
-	HEARTH_E2E_TIER=embedded $(NODE) --test --test-concurrency=1 'e2e/*.test.ts'
+	HEARTH_E2E_TIER=embedded $(NODE) --test --test-concurrency=1 'e2e/*.test.ts' 'e2e/ui/*.test.ts'
 
 # The single tier also gets its own tests: scale-out, faults (chaos, and the short form of `make chaos`) and start-up without backends.
 e2e-single: deps web test-deps
@@ -113,7 +114,7 @@ e2e-single: deps web test-deps
 # The docs' pictures of the main screens, taken by the browser tests from the UI as it is.
 .PHONY: screenshots
 screenshots: deps web test-deps
-	HEARTH_E2E_TIER=embedded HEARTH_SCREENSHOTS=1 $(NODE) --test --test-concurrency=1 e2e/browser-screenshots.test.ts e2e/browser-files.test.ts e2e/browser-sessions.test.ts e2e/browser-avatars.test.ts
+	HEARTH_E2E_TIER=embedded HEARTH_SCREENSHOTS=1 $(NODE) --test --test-concurrency=1 e2e/ui/browser-screenshots.test.ts e2e/browser-files.test.ts e2e/browser-sessions.test.ts e2e/browser-avatars.test.ts
 
 # The clustered tier as processes: a PostgreSQL pair, a 3-node NATS cluster, Redis with Sentinels, two of each service.
 e2e-clustered: deps web test-deps

@@ -30,7 +30,9 @@ export function createReadMarker(ctx: ChatContext, markerApi: ReadMarkerApi): Re
     const looking = ctx.isVisible() && s.currentRoomId === roomId;
     const readSeq = Math.max(looking ? view.lastSeq : seenSeq, room.readSeq);
     if (readSeq <= room.readSeq && !room.unread) return;
-    store.update((st) => withRoom(st, roomId, (r) => ({ ...readRoom(r), readSeq })));
+    // A room left before the mark went may have had messages since: they stay unread, and counted.
+    const caughtUp = looking || readSeq >= room.lastMessageSeq;
+    store.update((st) => withRoom(st, roomId, (r) => (caughtUp ? { ...readRoom(r), readSeq } : { ...r, readSeq })));
     markerApi.markRead(roomId, readSeq).catch((error: unknown) => console.warn('hearth: could not mark read', error));
   }
 

@@ -125,6 +125,20 @@ test('leaving a room before its mark is sent marks it read only up to what was o
   assert.deepEqual(h.log.markRead, [['r1', 9]]);
 });
 
+test('a message that arrives in a room just left, before its mark goes, stays unread and counted', async () => {
+  const h = harness([room('r1'), room('r2')]);
+  await h.rooms.refresh();
+  h.open('r1', 9);
+  h.rooms.show('r1');
+  h.rooms.scheduleMarkRead('r1');
+  h.open('r2', 3);
+  h.rooms.applyEvent(fromOther('r1', 10));
+  mock.timers.tick(150);
+  assert.deepEqual(h.log.markRead, [['r1', 9]]);
+  const left = h.find('r1');
+  assert.deepEqual([left?.readSeq, left?.unread, left?.unreadCount], [9, true, 1]);
+});
+
 test('a room loaded as the server last counted it stays read while on screen, and never reads less than the page knows', async () => {
   const h = harness([room('r1')]);
   await h.rooms.refresh();

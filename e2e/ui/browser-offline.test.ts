@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { eventually, messageWithBody } from './browser-pages.ts';
-import { startBrowserSuite, type BrowserSuite } from './browser-suite.ts';
+import { eventually, messageWithBody } from '../browser-pages.ts';
+import { startBrowserSuite, type BrowserSuite } from '../browser-suite.ts';
 
 /** The manifest a page links, as fetched: its content type and what the test reads of it. */
 interface LinkedManifest {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { eventually, messageWithBody, roomShown } from './browser-pages.ts';
-import { startBrowserSuite, type BrowserSuite } from './browser-suite.ts';
+import { eventually, messageWithBody, roomShown } from '../browser-pages.ts';
+import { startBrowserSuite, type BrowserSuite } from '../browser-suite.ts';
 
 /**
  * The tabs of one browser share one realtime connection (services/web/src/shared-connection.ts):

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startBrowserSuite, type BrowserSuite } from './browser-suite.ts';
-import { eventually, messageWithBody } from './browser-pages.ts';
+import { startBrowserSuite, type BrowserSuite } from '../browser-suite.ts';
+import { eventually, messageWithBody } from '../browser-pages.ts';
 
 /**
  * How a message looks in Chromium: its author's avatar, its body's Markdown subset, and 118 payloads of an XSS corpus (after the OWASP
@@ -13,7 +13,7 @@ import { eventually, messageWithBody } from './browser-pages.ts';
  * the elements RichText makes, with no `on…` attribute and no link but http, https and mailto.
  */
 
-const PAYLOADS = JSON.parse(readFileSync(new URL('./fixtures/xss-payloads.json', import.meta.url), 'utf8')) as string[];
+const PAYLOADS = JSON.parse(readFileSync(new URL('../fixtures/xss-payloads.json', import.meta.url), 'utf8')) as string[];
 const ALLOWED = new Set(['P', 'BR', 'STRONG', 'EM', 'CODE', 'PRE', 'BLOCKQUOTE', 'UL', 'OL', 'LI', 'A', 'SPAN']);
 
 /** Counts the notes the page's Web Audio starts, before any script of the page runs. */

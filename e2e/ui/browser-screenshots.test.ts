@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { eventually, messageWithBody, saveScreenshot } from './browser-pages.ts';
-import { startBrowserSuite, type BrowserSuite } from './browser-suite.ts';
+import { eventually, messageWithBody, saveScreenshot } from '../browser-pages.ts';
+import { startBrowserSuite, type BrowserSuite } from '../browser-suite.ts';
 
 /**
  * The main screens as people see them, on a conversation that uses what the UI renders (rich

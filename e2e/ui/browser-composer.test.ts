@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startBrowserSuite, type BrowserSuite } from './browser-suite.ts';
+import { startBrowserSuite, type BrowserSuite } from '../browser-suite.ts';
 import type { Locator, Page } from 'playwright-core';
-import { DEFAULT_ROOM, type HearthClient } from './client.ts';
-import { eventually, messageWithBody, roomShown, type BrowserPages } from './browser-pages.ts';
-import type { Hearth } from './harness.ts';
+import { DEFAULT_ROOM, type HearthClient } from '../client.ts';
+import { eventually, messageWithBody, roomShown, type BrowserPages } from '../browser-pages.ts';
+import type { Hearth } from '../harness.ts';
 
 /**
  * The parts of the web UI around a message: the composer's @-mention suggestions, search,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startBrowserSuite, type BrowserSuite } from './browser-suite.ts';
-import { eventually } from './browser-pages.ts';
+import { startBrowserSuite, type BrowserSuite } from '../browser-suite.ts';
+import { eventually } from '../browser-pages.ts';
 
 /**
  * Being told of new messages in the page (notifications.ts): a mention in another room shows an
