@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { crc32, deflateSync } from 'node:zlib';
 import type { Locator, Page } from 'playwright-core';
 import { eventually, launchBrowserPages, messageWithBody, roomShown, saveScreenshot, type BrowserPages } from './browser-pages.ts';
 import { ensureWebBuilt } from './chromium.ts';
 import { createTeam, DEFAULT_ROOM, type HearthClient } from './client.ts';
 import { startHearth, tierUnderTest, type Hearth } from './harness.ts';
+import { encodePng } from './png.ts';
 
 /**
  * People's pictures in Chromium, on every tier: Ada picks a picture in the sidebar; Member 1's
@@ -15,28 +15,6 @@ import { startHearth, tierUnderTest, type Hearth } from './harness.ts';
  */
 
 const HELLO = 'hello, with a face this time';
-
-/** A PNG (8-bit RGB) of `pixel`, with node:zlib alone. */
-function encodePng(width: number, height: number, pixel: (x: number, y: number) => readonly [number, number, number]): Buffer {
-  const raw = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) raw.set(pixel(x, y), y * (width * 3 + 1) + 1 + x * 3);
-  }
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 /** A face of sorts: a yellow disc with two eyes on teal, 600 px a side (so the server makes it smaller). */
 function facePng(): Buffer {

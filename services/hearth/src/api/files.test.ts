@@ -1,29 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { PNG } from 'pngjs';
 import { fileBlobKey, thumbnailBlobKey, type BlobStore, type Message, type Room } from '@hearth/core';
 import { call, joinAs, setUpAccount, type TestSession } from '@hearth/testing';
 import { startTestServer, stopAndAssertNo5xx, type TestServer } from '../test-server.ts';
+import { PDF, png } from './test-files.ts';
 
 /**
  * Files through the REST API of a whole Hearth (target `all`: SQLite, and the files directory on
  * its data volume): what is kept, how it is served, and every refusal, each a 4xx naming the field.
  */
-
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
-
-/** A real PNG of `width`×`height`, opaque, with a gradient so that it does not compress to nothing. */
-function png(width: number, height: number): Buffer {
-  const image = new PNG({ width, height });
-  for (let i = 0; i < width * height; i++) {
-    image.data[i * 4] = i % 251;
-    image.data[i * 4 + 1] = (i >> 3) % 253;
-    image.data[i * 4 + 2] = 90;
-    image.data[i * 4 + 3] = 255;
-  }
-  return PNG.sync.write(image);
-}
 
 interface Upload {
   readonly name: string;
