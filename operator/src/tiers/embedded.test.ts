@@ -98,12 +98,7 @@ describe('desiredEmbedded', () => {
           },
         },
         want: {
-          HEARTH_HTTP_PORT: '8080',
-          HEARTH_PUBLIC_URL: 'http://acme.chat.svc',
-          HEARTH_INSTANCE: 'acme',
-          HEARTH_VERSION: '0.1.0',
-          HEARTH_DATA_DIR: '/var/lib/hearth',
-          HEARTH_SESSION_SECRET: 'secret:acme-session-key/key',
+          ...base,
           HEARTH_OIDC_ISSUER_URL: 'https://sso.acme.example/realms/acme',
           HEARTH_OIDC_CLIENT_ID: 'hearth',
           HEARTH_OIDC_CLIENT_SECRET: 'secret:hearth-oidc/secret',
@@ -112,7 +107,6 @@ describe('desiredEmbedded', () => {
           HEARTH_OIDC_SCOPES: 'openid email groups',
           HEARTH_OIDC_ADMIN_GROUPS: 'chat-admins,/platform/sre',
           HEARTH_PASSWORD_SIGN_IN: 'admins',
-          HEARTH_FILES_STORAGE: 'off',
         },
       },
     ];

@@ -3,20 +3,8 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
-import {
-  isHearthError,
-  newId,
-  OutboundAddressPolicy,
-  parseNetwork,
-  type CommandClient,
-  type Message,
-  type Room,
-  type Store,
-  type User,
-  type WebhookDelivery,
-} from '@hearth/core';
-import type { Messaging } from './messaging.ts';
-import { startTestTeam } from './messaging-test-support.ts';
+import { isHearthError, newId, OutboundAddressPolicy, parseNetwork, type Message, type Store, type User, type WebhookDelivery } from '@hearth/core';
+import { startTestTeam, type TestTeam } from './messaging-test-support.ts';
 import { replyClientMessageId, type WebhookOptions, type WebhookPayload } from './webhooks/deliverer.ts';
 
 /**
@@ -36,14 +24,7 @@ const FAST: Partial<WebhookOptions> = {
   schedule: { baseDelayMs: 40, factor: 2, maxDelayMs: 1_000, maxAttempts: 4 },
 };
 
-interface World {
-  readonly store: Store;
-  readonly messaging: Messaging;
-  readonly commands: CommandClient;
-  readonly admin: User;
-  readonly bob: User;
-  readonly allTalk: Room;
-}
+type World = TestTeam;
 
 async function openWorld(t: TestContext, webhooks: Partial<WebhookOptions> = FAST): Promise<World> {
   return startTestTeam(t, { publicUrl: PUBLIC_URL, webhooks });

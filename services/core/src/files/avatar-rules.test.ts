@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PNG } from 'pngjs';
-import { HearthError } from '../errors.ts';
 import { AVATAR_MAX_BYTES, AVATAR_UNSHRUNK_MAX_BYTES, avatarTooLarge, avatarVersionOf, avatarVersionRefusal, planAvatar } from './avatar-rules.ts';
-
-function refusal(work: () => unknown): { code: string; field: string | undefined; message: string } {
-  try {
-    work();
-  } catch (error) {
-    assert.ok(error instanceof HearthError, String(error));
-    return { code: error.code, field: error.field, message: error.message };
-  }
-  return assert.fail('expected a refusal');
-}
+import { refusal } from './refusal-of.ts';
 
 /** An opaque PNG of `width`×`height`. */
 function png(width: number, height: number): Buffer {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HearthError } from '../errors.ts';
 import {
   contentDisposition,
   describeBytes,
@@ -12,16 +11,7 @@ import {
   servedType,
   typeAllowed,
 } from './file-rules.ts';
-
-function refusal(work: () => unknown): { code: string; field: string | undefined; message: string } {
-  try {
-    work();
-  } catch (error) {
-    assert.ok(error instanceof HearthError, String(error));
-    return { code: error.code, field: error.field, message: error.message };
-  }
-  assert.fail('it was not refused');
-}
+import { refusal } from './refusal-of.ts';
 
 describe('what is kept of an uploaded file', () => {
   it('keeps the last segment of a path as the name, and refuses what is no name', () => {
