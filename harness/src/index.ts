@@ -72,3 +72,5 @@ export {
 export { startToxiproxy, toxicAttributes, toxiproxyBinary, type Toxic, type Toxiproxy } from './toxiproxy.ts';
 export { seaweedfsBinary, startSeaweedfs, type S3Server } from './seaweedfs.ts';
 export { centrifugoBinary, hs256Token, startCentrifugo, type CentrifugoServer } from './centrifugo.ts';
+export { makeLoopbackTls, type LoopbackTls } from './tls.ts';
+export { startPushService, type BrowserSubscription, type PushService, type ReceivedPush } from './push-service.ts';

@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { get, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { isExecutable, pinnedVersion, repoRoot } from './pinned.ts';
 import { freePort, removeDir, startChild, tempDir, waitUntil, type Child } from './process.ts';
-
-const run = promisify(execFile);
+import { makeLoopbackTls } from './tls.ts';
 
 /** The cluster IPs Services get (the `kubernetes` ServiceCIDR). */
 export const serviceClusterIpRange = '10.96.0.0/16';
@@ -240,56 +237,7 @@ interface Pki {
 /** A CA and a serving certificate for 127.0.0.1/localhost (openssl), and the service-account key pair (node:crypto). */
 async function makePki(dir: string): Promise<Pki> {
   const file = (name: string): string => path.join(dir, name);
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  const openssl = (args: string[]): Promise<unknown> =>
-    run('openssl', args).catch((error: unknown) => {
-      throw new Error(`openssl ${args[0]} failed (is openssl installed?): ${String(error)}`);
-    });
-  await openssl([
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    file('ca.key'),
-    '-out',
-    file('ca.crt'),
-    '-days',
-    '7',
-    '-subj',
-    '/CN=hearth-test-ca',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
-  await openssl(['req', '-new', ...ec, '-keyout', file('serving.key'), '-out', file('serving.csr'), '-subj', '/CN=kube-apiserver']);
-  await writeFile(
-    file('serving.ext'),
-    [
-      'basicConstraints=critical,CA:FALSE',
-      'keyUsage=critical,digitalSignature,keyEncipherment',
-      'extendedKeyUsage=serverAuth',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc',
-      '',
-    ].join('\n'),
-  );
-  await openssl([
-    'x509',
-    '-req',
-    '-in',
-    file('serving.csr'),
-    '-CA',
-    file('ca.crt'),
-    '-CAkey',
-    file('ca.key'),
-    '-CAcreateserial',
-    '-days',
-    '7',
-    '-extfile',
-    file('serving.ext'),
-    '-out',
-    file('serving.crt'),
-  ]);
+  const tls = await makeLoopbackTls(dir, 'kube-apiserver', ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc']);
 
   const { publicKey, privateKey } = generateKeyPairSync('ec', {
     namedCurve: 'prime256v1',
@@ -299,10 +247,10 @@ async function makePki(dir: string): Promise<Pki> {
   await writeFile(file('sa.pub'), publicKey);
   await writeFile(file('sa.key'), privateKey, { mode: 0o600 });
   return {
-    caCert: await readFile(file('ca.crt'), 'utf8'),
-    caPath: file('ca.crt'),
-    servingCertPath: file('serving.crt'),
-    servingKeyPath: file('serving.key'),
+    caCert: tls.caCert,
+    caPath: tls.caPath,
+    servingCertPath: tls.certPath,
+    servingKeyPath: tls.keyPath,
     serviceAccountPublicPath: file('sa.pub'),
     serviceAccountPrivatePath: file('sa.key'),
   };

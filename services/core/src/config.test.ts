@@ -17,6 +17,13 @@ describe('parseConfig', () => {
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.limits));
   });
 
+  it("signs Web Push with the public URL where it is https, else a postmaster's address at its host, and turns push off when told", () => {
+    assert.deepEqual(parse({ HEARTH_PUBLIC_URL: 'https://chat.example.com' }).push, { contact: 'https://chat.example.com' });
+    assert.deepEqual(parse({}).push, { contact: 'mailto:postmaster@localhost' });
+    assert.deepEqual(parse({ HEARTH_PUSH_CONTACT: 'mailto:ops@example.com' }).push, { contact: 'mailto:ops@example.com' });
+    assert.equal(parse({ HEARTH_PUSH: 'false' }).push, null);
+  });
+
   it('honours the environment and the target flag in both spellings', () => {
     const config = parse({ HEARTH_HTTP_PORT: '9090', HEARTH_DATA_DIR: '/var/lib/hearth', HEARTH_PUBLIC_URL: 'https://chat.example.com/' }, ['--target', 'all']);
     assert.equal(config.http.port, 9090);
@@ -113,6 +120,7 @@ describe('parseConfig', () => {
       /^HEARTH_WEBHOOK_ALLOWED_NETWORKS: "cluster.local" is not an IP address or a network/,
     ],
     [{ HEARTH_REQUEST_TIMEOUT_SECONDS: '0' }, [], /^HEARTH_REQUEST_TIMEOUT_SECONDS must be a whole number from 1/],
+    [{ HEARTH_PUSH_CONTACT: 'http://chat.example.com' }, [], /^HEARTH_PUSH_CONTACT must be a mailto: or https: URL/],
   ];
   for (const [env, argv, message] of refusals) {
     it(`refuses ${JSON.stringify(env)} ${argv.join(' ')} with one line naming it`, () => {

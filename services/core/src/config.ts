@@ -137,6 +137,8 @@ export interface HearthConfig {
   readonly auth: AuthConfig;
   readonly limits: LimitsConfig;
   readonly webhooks: WebhooksConfig;
+  /** Web Push of mentions and direct messages to browsers whose Hearth tab is closed; null when off. */
+  readonly push: PushConfig | null;
   readonly files: FilesConfig;
 }
 
@@ -153,6 +155,14 @@ const FILE_TYPE_PATTERN = /^(\*\/\*|[a-z0-9][a-z0-9.+-]*\/(\*|[a-z0-9][a-z0-9.+-
 export interface WebhooksConfig {
   /** Private networks a bot's webhook may be at (outbound-address.ts); by default, public addresses only. */
   readonly allowedNetworks: readonly Network[];
+}
+
+export interface PushConfig {
+  /**
+   * How a push service reaches whoever runs this Hearth (the VAPID `sub` claim, RFC 8292): a
+   * `mailto:` or `https:` URL. Push services may write to it about a misbehaving sender.
+   */
+  readonly contact: string;
 }
 
 export class ConfigError extends Error {
@@ -225,9 +235,20 @@ export function parseConfigFrom(sources: ConfigSources): HearthConfig {
       connectionsPerAddress: integer(env, 'HEARTH_MAX_CONNECTIONS_PER_ADDRESS', 1_000, { min: 0, max: 1_000_000 }),
     },
     webhooks: { allowedNetworks: networks(env, 'HEARTH_WEBHOOK_ALLOWED_NETWORKS') },
+    push: pushConfig(env, publicUrl),
     files: filesConfig(env, target, dataDir, store),
   };
   return deepFreeze(config);
+}
+
+/** Push is on unless HEARTH_PUSH says otherwise; its contact defaults to the public URL where that is https. */
+function pushConfig(env: Env, publicUrl: string): PushConfig | null {
+  if (!boolean(env, 'HEARTH_PUSH', true)) return null;
+  const contact = text(env, 'HEARTH_PUSH_CONTACT', publicUrl.startsWith('https:') ? publicUrl : `mailto:postmaster@${new URL(publicUrl).hostname}`);
+  if (!/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(contact)) {
+    throw new ConfigError(`HEARTH_PUSH_CONTACT must be a mailto: or https: URL, as push services require (got "${contact}")`);
+  }
+  return { contact };
 }
 
 /** Files are on by default where everything is on one volume (the embedded tier); elsewhere their storage is named. */

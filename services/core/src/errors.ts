@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   unsupported_media_type: 415,
   /** File uploads are turned off on this Hearth (the resource's features.files). */
   files_disabled: 403,
+  /** Web Push is turned off on this Hearth (HEARTH_PUSH). */
+  push_disabled: 403,
   /** A path (or a segment of it) longer than the server reads. */
   uri_too_long: 414,
   /** The request's headers are larger than the server reads. */

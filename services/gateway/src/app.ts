@@ -13,6 +13,7 @@ import { registerAvatarRoutes } from './routes/avatars.ts';
 import { registerDeviceRoutes } from './routes/devices.ts';
 import { registerFileRoutes } from './routes/files.ts';
 import { registerMessageRoutes } from './routes/messages.ts';
+import { registerPushRoutes } from './routes/push.ts';
 import { registerRoomRoutes } from './routes/rooms.ts';
 import { registerSessionRoutes } from './routes/session.ts';
 import { registerUserRoutes } from './routes/users.ts';
@@ -39,6 +40,7 @@ export async function registerGateway(app: FastifyInstance, deps: GatewayDeps): 
   registerMessageRoutes(app, deps);
   await registerFileRoutes(app, deps);
   await registerAvatarRoutes(app, deps);
+  registerPushRoutes(app, deps);
   registerAdminBotRoutes(app, deps);
   registerAdminAuditRoutes(app, deps);
   app.get('/api/openapi.json', { schema: { hide: true } }, openApiDocument);

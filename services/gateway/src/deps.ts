@@ -1,5 +1,18 @@
 import type { OidcClient } from './sso/oidc-client.ts';
-import type { AuthConfig, Bus, CommandClient, Ephemeral, HearthMetrics, HttpConfig, LimitsConfig, Logger, SessionService, SignedIn, Store } from '@hearth/core';
+import type {
+  AuthConfig,
+  Bus,
+  CommandClient,
+  Ephemeral,
+  HearthMetrics,
+  HttpConfig,
+  LimitsConfig,
+  Logger,
+  OutboundAddressPolicy,
+  SessionService,
+  SignedIn,
+  Store,
+} from '@hearth/core';
 import type { BotSignedIn } from './bot-auth.ts';
 import type { FileService } from './routes/files.ts';
 
@@ -21,6 +34,8 @@ export interface GatewayDeps {
   readonly webDir: string | null;
   /** Where files are kept and what is accepted; null when files are off (uploads are refused). */
   readonly files: FileService | null;
+  /** Web Push: which push services a browser's subscription may name; null when push is off. */
+  readonly push: { readonly addressPolicy: OutboundAddressPolicy } | null;
 }
 
 declare module 'fastify' {

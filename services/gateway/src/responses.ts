@@ -235,6 +235,15 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     ok: ok(all({ revoked: { type: 'integer', minimum: 0 } }), 'Every other session signed out; this one goes on'),
     errors: [],
   },
+  'GET /api/push': {
+    ok: ok(all({ publicKey: text }), "The server's VAPID public key (base64url): PushManager.subscribe's applicationServerKey"),
+    errors: [],
+  },
+  'POST /api/push/subscriptions': {
+    ok: { 201: json(all({ endpoint: text }), 'Kept with this session: new messages for this person are pushed to it') },
+    errors: [],
+  },
+  'DELETE /api/push/subscriptions': { ok: { 204: { ...noContent, description: 'Forgotten: nothing more is pushed to it' } }, errors: [404] },
   'GET /api/join/:joinCode': { ok: ok(all({ accountName: text })), errors: [404] },
   'POST /api/join/:joinCode': { ok: { 201: { ...signInStart, description: 'Joined, and signed in' } }, errors: [404, 409, 429] },
   'GET /api/users': { ok: ok(listOf('users', ref('User'))), errors: [] },

@@ -81,3 +81,17 @@ export const botTokenCreateBody = objectSchema({ name: personName, roomIds: { ..
 export const botParams = objectSchema({ botId: id }, ['botId']);
 export const botTokenParams = objectSchema({ botId: id, tokenId: id }, ['botId', 'tokenId']);
 export const auditQuery = objectSchema({ before: seqQuery, limit: seqQuery });
+
+/** A browser's PushSubscription.toJSON(): keys in base64url (a P-256 point of 65 bytes, a secret of 16). */
+export const pushSubscriptionBody = objectSchema(
+  {
+    endpoint: { type: 'string', minLength: 9, maxLength: 2000, pattern: '^https://[^\\s]+$', description: "the push service's URL for this browser (https)" },
+    expirationTime: { type: ['number', 'null'] },
+    keys: objectSchema({ p256dh: { type: 'string', pattern: '^[A-Za-z0-9_-]{87}=?$' }, auth: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}(==)?$' } }, [
+      'p256dh',
+      'auth',
+    ]),
+  },
+  ['endpoint', 'keys'],
+);
+export const pushEndpointQuery = objectSchema({ endpoint: { type: 'string', minLength: 1, maxLength: 2000 } }, ['endpoint']);

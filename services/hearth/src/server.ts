@@ -191,6 +191,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
       oidc: config.auth.oidc === null ? null : await openOidcClient(config.auth.oidc, logger),
       webDir: config.webDir,
       files,
+      push: config.push === null ? null : { addressPolicy: new OutboundAddressPolicy(config.webhooks.allowedNetworks) },
     });
   } else {
     // The gateway's 404 also serves the web UI's pages; the other targets answer in the error shape.
@@ -244,6 +245,8 @@ function fileServiceOf(config: HearthConfig, blobs: BlobStore | null, logger: Lo
 
 function startMessagingOf(config: HearthConfig, backends: Backends, logger: Logger): Messaging {
   const { store, bus, blobs, metrics } = backends;
+  // Webhooks and push services alike are at addresses people chose: public ones, and the networks allowed.
+  const addressPolicy = new OutboundAddressPolicy(config.webhooks.allowedNetworks);
   return startMessaging({
     store,
     bus,
@@ -251,7 +254,8 @@ function startMessagingOf(config: HearthConfig, backends: Backends, logger: Logg
     metrics,
     limits: config.limits,
     publicUrl: config.http.publicUrl,
-    webhooks: { addressPolicy: new OutboundAddressPolicy(config.webhooks.allowedNetworks) },
+    webhooks: { addressPolicy },
+    ...(config.push === null ? {} : { push: { contact: config.push.contact, addressPolicy } }),
     ...(blobs === null ? {} : { removeFile: (fileId: string) => removeFileBlobs(blobs, fileId) }),
   });
 }

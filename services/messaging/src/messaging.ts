@@ -23,6 +23,7 @@ import {
 import { HANDLERS, type HandlerContext } from './handlers/index.ts';
 import { postMessageAtOnce } from './handlers/messages.ts';
 import { createOutboxRelay } from './outbox-relay.ts';
+import { createPushNotifier, DEFAULT_PUSH_OPTIONS, type PushNotifier, type PushOptions } from './push/push-notifier.ts';
 import { createWebhookDeliverer, DEFAULT_WEBHOOK_OPTIONS, type BotReply, type WebhookOptions } from './webhooks/deliverer.ts';
 
 export interface MessagingDeps {
@@ -37,6 +38,8 @@ export interface MessagingDeps {
   readonly webhooks?: Partial<WebhookOptions>;
   /** Removes a deleted message's file from the Blob store; absent where files are off. */
   readonly removeFile?: (fileId: string) => Promise<void>;
+  /** Web Push of new messages to the browsers of those they concern; absent where push is off. */
+  readonly push?: Pick<PushOptions, 'contact' | 'addressPolicy'> & Partial<PushOptions>;
 }
 
 export interface Messaging {
@@ -91,12 +94,16 @@ export function startMessaging(deps: MessagingDeps): Messaging {
     },
   });
 
+  const push: PushNotifier | null = deps.push === undefined ? null : createPushNotifier({ store, logger, options: { ...DEFAULT_PUSH_OPTIONS, ...deps.push } });
+
   async function run<N extends CommandName>(name: N, payload: CommandPayloads[N], request: CommandRequest): Promise<unknown> {
     const atOnce = await postAtOnce(deps, name, payload, request);
-    if (atOnce === null) return runInTransaction(name, payload, request);
-    logger.debug({ command: name, statement: 'hearth_post' }, 'command applied');
+    if (atOnce !== null) logger.debug({ command: name, statement: 'hearth_post' }, 'command applied');
+    const result = atOnce ?? (await runInTransaction(name, payload, request));
     relay.kick();
-    return atOnce;
+    // Acknowledged first: the push goes out after, and its fate never holds up or fails the post.
+    if (name === 'message.post') push?.notify(result as Message);
+    return result;
   }
 
   async function runInTransaction<N extends CommandName>(name: N, payload: CommandPayloads[N], request: CommandRequest): Promise<unknown> {
@@ -164,6 +171,7 @@ export function startMessaging(deps: MessagingDeps): Messaging {
       subscription.unsubscribe();
       // Before the relay: an answer a webhook gave while stopping is still published.
       await webhooks.stop();
+      await push?.stop();
       await relay.stop();
     },
   };

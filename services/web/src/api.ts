@@ -141,4 +141,7 @@ export const api = {
 
   search: (q: string) => request<{ hits: SearchHit[] }>('GET', `/api/search?q=${enc(q)}`),
   presence: () => request<{ online: string[] }>('GET', '/api/presence'),
+
+  pushKey: () => request<{ publicKey: string }>('GET', '/api/push'),
+  keepPushSubscription: (subscription: PushSubscriptionJSON) => request<{ endpoint: string }>('POST', '/api/push/subscriptions', subscription),
 };

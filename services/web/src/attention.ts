@@ -1,7 +1,9 @@
 import type { RoomEvent, RoomForMember } from './api-types.ts';
 import type { ChatContext } from './chat-state.ts';
 import { alertFor } from './notifications.ts';
+import { api } from './api.ts';
 import { createNotifier, desktopPermission } from './notifier.ts';
+import { browserPushManager, syncPushSubscription } from './push-subscription.ts';
 import { createSoundPlayer } from './sound-player.ts';
 import { soundToPlay } from './sounds.ts';
 
@@ -27,6 +29,7 @@ export function createAttention({ ctx, nameOf, roomName }: AttentionDeps): Atten
   const sounds = createSoundPlayer(ctx.me.id);
   const notifier = createNotifier(ctx);
   ctx.store.update((s) => ({ ...s, soundsMuted: sounds.isMuted(), desktopNotifications: desktopPermission() }));
+  if (desktopPermission() === 'granted') void keepPushInStep(ctx);
   return {
     hear(event) {
       const { currentRoomId, rooms } = ctx.store.get();
@@ -42,6 +45,21 @@ export function createAttention({ ctx, nameOf, roomName }: AttentionDeps): Atten
       ctx.store.update((s) => ({ ...s, soundsMuted: muted }));
     },
     dismissAlert: notifier.dismiss,
-    enableDesktopNotifications: notifier.enableDesktop,
+    async enableDesktopNotifications() {
+      await notifier.enableDesktop();
+      if (desktopPermission() === 'granted') await keepPushInStep(ctx);
+    },
   };
+}
+
+/** Once notifications are allowed, this browser's push subscription is kept in step with the server, so a closed tab is told too. */
+async function keepPushInStep(ctx: ChatContext): Promise<void> {
+  try {
+    const manager = await browserPushManager();
+    const state = manager === null ? 'unsupported' : await syncPushSubscription(manager, { key: api.pushKey, keep: api.keepPushSubscription });
+    ctx.store.update((s) => ({ ...s, pushNotifications: state }));
+  } catch (error) {
+    console.warn('hearth: push notifications could not be set up; they come only while Hearth is open', error);
+    ctx.store.update((s) => ({ ...s, pushNotifications: 'unavailable' }));
+  }
 }

@@ -1,6 +1,7 @@
 import type { RoomForMember, User } from './api-types.ts';
 import type { ConnectionStatus } from './connection.ts';
 import type { Alert } from './notifications.ts';
+import type { PushState } from './push-subscription.ts';
 import type { DesktopPermission } from './notifier.ts';
 import type { RoomView } from './room-state.ts';
 import type { Store } from './store.ts';
@@ -37,6 +38,8 @@ export interface ChatState {
   readonly alerts: readonly Alert[];
   /** Whether the browser may show notifications while the tab is hidden. */
   readonly desktopNotifications: DesktopPermission;
+  /** Whether a closed tab is told too, through Web Push (push-subscription.ts). */
+  readonly pushNotifications: PushState;
   /** The person's files on their way to rooms (uploader.ts), in the order chosen. */
   readonly uploads: readonly Upload[];
 }
@@ -60,6 +63,7 @@ export function initialChatState(me: User, accountName: string): ChatState {
     soundsMuted: false,
     alerts: [],
     desktopNotifications: 'unsupported',
+    pushNotifications: 'unsupported',
     uploads: [],
   };
 }

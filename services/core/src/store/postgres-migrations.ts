@@ -283,6 +283,29 @@ ALTER TABLE bots ADD COLUMN webhook_previous_expires_at timestamptz;
 /** The version of a person's uploaded picture (User.avatar); null for none, shown by their initials. */
 const AVATARS = `ALTER TABLE users ADD COLUMN avatar text;`;
 
+/**
+ * Web Push: each browser's subscription, with the session it was made in (ending the session ends
+ * it), and the server's VAPID key pair (server_keys: made once, on first need, by whichever process
+ * needs it first).
+ */
+const PUSH = `
+CREATE TABLE push_subscriptions (
+  endpoint text NOT NULL PRIMARY KEY,
+  user_id text COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  session_id text COLLATE "C" NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+  p256dh text NOT NULL,
+  auth text NOT NULL,
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id);
+CREATE INDEX push_subscriptions_session ON push_subscriptions (session_id);
+CREATE TABLE server_keys (
+  name text NOT NULL PRIMARY KEY,
+  value text NOT NULL,
+  created_at timestamptz NOT NULL
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001-initial', sql: INITIAL },
   { id: '0002-sso-bots-audit', sql: SSO_BOTS_AUDIT },
@@ -293,6 +316,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0007-files', sql: FILES },
   { id: '0008-webhook-secrets', sql: WEBHOOK_SECRETS },
   { id: '0009-avatars', sql: AVATARS },
+  { id: '0010-push', sql: PUSH },
 ];
 
 /**

@@ -1,6 +1,7 @@
 import type { AuditEntry } from '../domain/audit.ts';
 import type { ApiToken, Bot, WebhookDelivery, WebhookSecrets } from '../domain/bots.ts';
 import type { RoomEvent } from '../domain/events.ts';
+import type { PushSubscriptionRecord, PushTarget } from '../domain/push.ts';
 import type { Account, Boost, Membership, Message, Room, RoomForMember, SearchHit, Session, UnreadCounts, User } from '../domain/types.ts';
 import type { ApiTokenCredentials, AuditPage, Credentials, MessagePage, OutboxBacklog, OutboxEntry, PostContext, StoreReads } from './store.ts';
 
@@ -46,4 +47,7 @@ export abstract class ReadsThrough implements StoreReads {
   readonly getApiToken = (id: string): Promise<ApiTokenCredentials | null> => this.read((r) => r.getApiToken(id));
   readonly listApiTokens = (userId: string): Promise<ApiToken[]> => this.read((r) => r.listApiTokens(userId));
   readonly listWebhookDeliveries = (messageId: string): Promise<WebhookDelivery[]> => this.read((r) => r.listWebhookDeliveries(messageId));
+  readonly listPushTargets = (roomId: string): Promise<PushTarget[]> => this.read((r) => r.listPushTargets(roomId));
+  readonly listPushSubscriptionsOfUser = (userId: string): Promise<PushSubscriptionRecord[]> => this.read((r) => r.listPushSubscriptionsOfUser(userId));
+  readonly getServerKey = (name: string): Promise<string | null> => this.read((r) => r.getServerKey(name));
 }

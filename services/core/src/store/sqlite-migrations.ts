@@ -249,6 +249,29 @@ ALTER TABLE bots ADD COLUMN webhook_previous_expires_at TEXT;
 /** The version of a person's uploaded picture (User.avatar); null for none, shown by their initials. */
 const AVATARS = `ALTER TABLE users ADD COLUMN avatar TEXT;`;
 
+/**
+ * Web Push: each browser's subscription, with the session it was made in (ending the session ends
+ * it), and the server's VAPID key pair (server_keys: made once, on first need, by whichever process
+ * needs it first).
+ */
+const PUSH = `
+CREATE TABLE push_subscriptions (
+  endpoint TEXT NOT NULL PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+  p256dh TEXT NOT NULL,
+  auth TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id);
+CREATE INDEX push_subscriptions_session ON push_subscriptions (session_id);
+CREATE TABLE server_keys (
+  name TEXT NOT NULL PRIMARY KEY,
+  value TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001-initial', sql: INITIAL },
   { id: '0002-sso-bots-audit', sql: SSO_BOTS_AUDIT },
@@ -258,6 +281,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0006-files', sql: FILES },
   { id: '0007-webhook-secrets', sql: WEBHOOK_SECRETS },
   { id: '0008-avatars', sql: AVATARS },
+  { id: '0009-push', sql: PUSH },
 ];
 
 /**

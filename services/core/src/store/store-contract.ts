@@ -8,6 +8,7 @@ import { newId } from '../ids.ts';
 import type { ApiToken } from '../domain/bots.ts';
 import type { NewUser, Store } from './store.ts';
 import { postContextTests } from './post-context-contract.ts';
+import { pushTests } from './push-contract.ts';
 import { copyTargetTests } from './record-copy-contract.ts';
 import { writeGateTests } from './write-gate-contract.ts';
 import { postInTx } from './store-test-support.ts';
@@ -30,6 +31,7 @@ export function runStoreContract(label: string, open: () => Promise<Store>): voi
     describe('events', casesOf(test, eventTests));
     describe('search', casesOf(test, searchTests, searchQueryTests));
     describe('sessions', casesOf(test, sessionTests));
+    describe('push subscriptions and server keys', casesOf(test, pushTests));
     describe('identities', casesOf(test, identityTests));
     describe('audit log', casesOf(test, auditTests));
     describe('bots and API tokens', casesOf(test, botTests));

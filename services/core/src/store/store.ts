@@ -1,5 +1,6 @@
 import type { AuditEntry, NewAuditEntry } from '../domain/audit.ts';
 import type { ApiToken, Bot, WebhookDelivery, WebhookSecrets } from '../domain/bots.ts';
+import type { PushSubscriptionRecord, PushTarget } from '../domain/push.ts';
 import type { EventStamp, RoomEvent } from '../domain/events.ts';
 import type { Account, Boost, Membership, Message, MessageFile, Role, Room, RoomForMember, SearchHit, Session, UnreadCounts, User } from '../domain/types.ts';
 import type { ExportOptions, ExportResult } from './record-export.ts';
@@ -249,6 +250,11 @@ export interface StoreReads {
   listApiTokens(userId: string): Promise<ApiToken[]>;
   /** The deliveries of a message's mentions (for tests and the admin view), oldest first. */
   listWebhookDeliveries(messageId: string): Promise<WebhookDelivery[]>;
+  /** The push subscriptions of the room's members whose involvement may tell them of a message, by endpoint. */
+  listPushTargets(roomId: string): Promise<PushTarget[]>;
+  listPushSubscriptionsOfUser(userId: string): Promise<PushSubscriptionRecord[]>;
+  /** A key the server made for itself (the VAPID pair), by name; null before it was made. */
+  getServerKey(name: string): Promise<string | null>;
 }
 
 export interface StoreTx extends StoreReads {
@@ -349,6 +355,14 @@ export interface StoreTx extends StoreReads {
    */
   claimWebhookDeliveries(now: string, leaseUntil: string, limit: number): Promise<WebhookDelivery[]>;
   /** Records an attempt: delivered, retried at `nextAttemptAt`, or given up (`nextAttemptAt` null). */
+  /** Keeps a browser's subscription; one with the same endpoint is replaced (the browser subscribed again). */
+  putPushSubscription(subscription: PushSubscriptionRecord): Promise<void>;
+  /** Removes the user's subscription at `endpoint`; false when they had none there. */
+  deletePushSubscription(userId: string, endpoint: string): Promise<boolean>;
+  /** Removes the subscription at `endpoint` whoever's it is: the push service said it is gone. */
+  deletePushSubscriptionByEndpoint(endpoint: string): Promise<boolean>;
+  /** Keeps `value` as the server key `name` unless one is kept already, and returns the kept one: the first of racing processes wins. */
+  keepServerKey(name: string, value: string, createdAt: string): Promise<string>;
   recordWebhookAttempt(
     id: number,
     outcome: { readonly at: string; readonly delivered: boolean; readonly error: string | null; readonly nextAttemptAt: string | null },

@@ -1,3 +1,4 @@
+import { createECDH } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -158,6 +159,13 @@ interface BodyContext {
   readonly n: number;
 }
 
+/** A browser's P-256 public key, as a push subscription carries it. */
+const BROWSER_KEY = (() => {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  return ecdh.getPublicKey('base64url');
+})();
+
 /** A valid body for each operation that takes one. */
 const BODIES: Readonly<Record<string, (c: BodyContext) => unknown>> = {
   'POST /api/setup': () => ({ accountName: 'Acme', name: 'Mallory', email: 'mallory@example.com', password: PASSWORD }),
@@ -176,9 +184,12 @@ const BODIES: Readonly<Record<string, (c: BodyContext) => unknown>> = {
   'POST /api/rooms/{roomId}/files': ({ n }) => `file ${n}`,
   'POST /api/admin/bots': ({ n }) => ({ name: `Bot ${n}`, webhookUrl: null }),
   'POST /api/admin/bots/{botId}/tokens': ({ w, n }) => ({ name: `token ${n}`, roomIds: [w.outsideRoomId] }),
+  // A browser's subscription at a push service by name: nothing is sent to it at subscribing.
+  'POST /api/push/subscriptions': ({ n }) => ({ endpoint: `https://push.example.com/matrix-${n}`, keys: { p256dh: BROWSER_KEY, auth: 'A'.repeat(22) } }),
 };
 
 const QUERIES: Readonly<Record<string, string>> = {
+  'DELETE /api/push/subscriptions': `?endpoint=${encodeURIComponent('https://push.example.com/never-subscribed')}`,
   'GET /api/search': `?q=${SECRET_WORD}`,
   'POST /api/rooms/{roomId}/files': '?name=matrix.txt&clientMessageId=matrix-file',
 };

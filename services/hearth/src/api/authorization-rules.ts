@@ -132,6 +132,9 @@ const ownSession = (cell: Cell): Expected => refusalOfNonPerson(cell) ?? (cell.r
 /** Someone's picture: anyone signed in may see it; the matrix's user (Fay) has none, which they learn with 404. */
 const noPicture = (cell: Cell): Expected => refusalOfNonPerson(cell) ?? 404;
 
+/** Unsubscribing an endpoint the caller never subscribed: any person learns there is none, 404. */
+const noSubscription = (cell: Cell): Expected => refusalOfNonPerson(cell) ?? 404;
+
 const perRoom = (expect: (cell: Cell) => Expected): AuthorizationRule => ({ expect, perRoomKind: true });
 
 /** Keyed `METHOD /path` as in /api/openapi.json. */
@@ -147,6 +150,10 @@ export const AUTHORIZATION_RULES: Readonly<Record<string, AuthorizationRule>> = 
   'DELETE /api/sessions/{sessionId}': { expect: ownSession },
   // Signs out the caller's other sessions (never the one it is called with).
   'POST /api/sessions/revoke-others': { expect: signedIn },
+  // Web Push: people only, each browser's subscription kept with the caller's session.
+  'GET /api/push': { expect: signedIn },
+  'POST /api/push/subscriptions': { expect: signedIn },
+  'DELETE /api/push/subscriptions': { expect: noSubscription },
   'GET /api/join/{joinCode}': { expect: publicOperation() },
   'POST /api/join/{joinCode}': { expect: publicOperation(), csrfExempt: true },
   'GET /api/users': { expect: signedIn },

@@ -318,6 +318,8 @@ describe('the REST API', () => {
       ['DELETE', '/api/session', undefined],
       ['DELETE', `/api/sessions/${someSession}`, undefined],
       ['POST', '/api/sessions/revoke-others', undefined],
+      ['POST', '/api/push/subscriptions', { endpoint: 'https://push.example.com/forged', keys: { p256dh: 'B'.repeat(87), auth: 'A'.repeat(22) } }],
+      ['DELETE', '/api/push/subscriptions?endpoint=https%3A%2F%2Fpush.example.com%2Fforged', undefined],
       ['POST', '/api/admin/bots', { name: 'Forged', roomIds: [] }],
       ['POST', `/api/admin/bots/${someBot}/tokens`, { name: 'forged', roomIds: [room.id] }],
       ['DELETE', `/api/admin/bots/${someBot}/tokens/${someToken}`, undefined],

@@ -2,7 +2,7 @@ import { isHearthError, type Bot, type Message, type WebhookDelivery, type Webho
 import type { WebhookDelivererDeps } from './deliverer.ts';
 import { replyText } from './reply.ts';
 import { signatureHeaders, signingSecrets } from './signature.ts';
-import { postWebhook, RefusedAddressError } from './webhook-request.ts';
+import { postOutbound, RefusedAddressError } from '../outbound-post.ts';
 
 export const replyClientMessageId = (deliveryId: number): string => `webhook-delivery-${deliveryId}`;
 
@@ -89,7 +89,7 @@ async function postToWebhook(deps: AttemptDeps, delivery: WebhookDelivery, loade
   const now = Date.now();
   const signature = signatureHeaders(signingSecrets(loaded.secrets, now), now, body);
   try {
-    const response = await postWebhook({
+    const response = await postOutbound({
       url: loaded.webhookUrl,
       body,
       headers: { 'content-type': 'application/json', 'user-agent': 'Hearth-Webhook/1', 'x-hearth-delivery': String(delivery.id), ...signature },

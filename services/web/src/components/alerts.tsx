@@ -4,7 +4,7 @@ import { navigate, roomPath } from '../router.ts';
 /** New messages the person is told of, under the room list (in the flow: an overlay would cover what they click); a click opens the room. */
 export function Alerts({ chat, state }: { readonly chat: Chat; readonly state: ChatState }) {
   return (
-    <div class="alerts" role="status" aria-live="polite" data-testid="alerts">
+    <div class="alerts" role="status" aria-live="polite" data-testid="alerts" data-push={state.pushNotifications}>
       {state.alerts.map((alert) => (
         <button
           key={alert.id}

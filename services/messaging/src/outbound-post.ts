@@ -6,16 +6,16 @@ import { isIP } from 'node:net';
 import type { OutboundAddressPolicy } from '@hearth/core';
 
 /*
- * One POST to a bot's webhook, to an address the policy allows (outbound-address.ts). The check is
- * made in the connection's own DNS lookup, so the address checked is the address connected to: a
+ * One POST to an address a person chose (a bot's webhook, a browser's push service), made only
+ * where the policy allows (outbound-address.ts). The check is made in the connection's own DNS lookup, so the address checked is the address connected to: a
  * name that resolves to a public address when checked and to 127.0.0.1 when connected (DNS
  * rebinding) gets no second lookup to play with. A name with any address the policy refuses is
- * refused whole. Redirects are not followed: a 3xx is the webhook's answer, like any non-2xx.
+ * refused whole. Redirects are not followed: a 3xx is the answer, like any non-2xx.
  */
 
-export interface WebhookRequest {
+export interface OutboundPost {
   readonly url: string;
-  readonly body: string;
+  readonly body: string | Uint8Array;
   readonly headers: Readonly<Record<string, string>>;
   /** Ends the attempt: its timeout, or the deliverer stopping. */
   readonly signal: AbortSignal;
@@ -24,19 +24,19 @@ export interface WebhookRequest {
   readonly maxReplyBytes: number;
 }
 
-export interface WebhookResponse {
+export interface OutboundAnswer {
   readonly status: number;
   readonly contentType: string | null;
   /** The answer's text, or null when it was longer than maxReplyBytes. */
   readonly text: string | null;
 }
 
-/** Thrown when the webhook's address is not one the server may connect to. */
+/** Thrown when the address is not one the server may connect to. */
 export class RefusedAddressError extends Error {
   override readonly name = 'RefusedAddressError';
 }
 
-export async function postWebhook(request: WebhookRequest): Promise<WebhookResponse> {
+export async function postOutbound(request: OutboundPost): Promise<OutboundAnswer> {
   const url = new URL(request.url);
   const literal = url.hostname.replace(/^\[(.*)\]$/, '$1');
   // An IP address in the URL is connected to without a lookup, so it is checked here.
