@@ -1,7 +1,7 @@
 import { launchBrowserPages, type BrowserPages } from './browser-pages.ts';
 import { ensureWebBuilt } from './chromium.ts';
 import { createTeam, DEFAULT_ROOM, type HearthClient } from './client.ts';
-import { startHearth, type Hearth } from './harness.ts';
+import { startHearth, type Hearth, type HearthOptions } from './harness.ts';
 
 /** What a browser test file starts with: a Hearth of the tier under test, a team on it, and Chromium. */
 export interface BrowserSuite {
@@ -15,9 +15,9 @@ export interface BrowserSuite {
   stop(): Promise<void>;
 }
 
-export async function startBrowserSuite(memberCount: number): Promise<BrowserSuite> {
+export async function startBrowserSuite(memberCount: number, options: HearthOptions = {}): Promise<BrowserSuite> {
   ensureWebBuilt();
-  const hearth = await startHearth();
+  const hearth = await startHearth(options);
   try {
     const team = await createTeam(hearth.url, memberCount);
     const allTalkId = (await team.admin.roomNamed(DEFAULT_ROOM)).id;

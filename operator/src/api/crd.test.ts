@@ -29,7 +29,7 @@ const everyTierDefaults = {
   storage: { retainOnDelete: true },
   auth: { local: { enabled: true } },
   observability: { serviceMonitor: false, prometheusRule: false, dashboards: false },
-  features: { search: true, bots: true, files: false },
+  features: { search: true, bots: true, files: false, webPush: true },
   paused: false,
   migration: { deleteOldData: false },
 };

@@ -489,6 +489,10 @@ function featuresField(): JsonSchema {
         "File and image uploads in messages, within spec.files' limits. Their bytes are kept on the embedded tier's volume (files/ beside the database), and in PostgreSQL in the single and clustered tiers (so that its backups and standbys hold them). Off: uploads are refused with 403 files_disabled, and files posted before stay readable only once it is on again.",
         false,
       ),
+      webPush: booleanField(
+        "Web Push: mentions and direct messages (as each person's involvement in a room asks) pushed to the browsers of people who allowed notifications, so a closed tab is told too. Each message is encrypted to the browser's key and sent to its push service (Google's, Mozilla's, Apple's...), so the Hearth pods need egress to them. Off (HEARTH_PUSH=false): the browser asks for no push subscription and nothing is pushed; notifications come only while Hearth is open.",
+        true,
+      ),
     },
     { default: {} },
   );

@@ -46,7 +46,7 @@ export const completeHearthSpec: Complete<HearthSpec> = {
     labels: { release: 'kube-prometheus-stack' },
     otlpEndpoint: 'http://otel-collector.monitoring:4318',
   },
-  features: { search: true, bots: true, files: true },
+  features: { search: true, bots: true, files: true, webPush: true },
   files: { maxSizeMiB: 50, allowedTypes: ['image/*', 'application/pdf'] },
   webhooks: { allowedNetworks: ['10.0.0.0/8', 'fd00::/8', '192.168.1.20'] },
   paused: false,

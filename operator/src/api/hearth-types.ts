@@ -264,6 +264,8 @@ export interface FeaturesSpec {
   search?: boolean;
   bots?: boolean;
   files?: boolean;
+  /** Defaulted: true. Off sets HEARTH_PUSH=false. */
+  webPush?: boolean;
 }
 
 /** The limits of file uploads (only with features.files). */

@@ -23,7 +23,7 @@ const resources = { requests: { cpu: '100m', memory: '128Mi' } };
 const options: HearthContainerOptions = { target: 'gateway', env: [{ name: 'A', value: '1' }], resources };
 
 describe('baseHearthEnv', () => {
-  it('sets the port, URL, instance and version, and what the ingress, tracing and webhooks add', () => {
+  it('sets the port, URL, instance and version, and what the ingress, tracing, webhooks and Web Push add', () => {
     const base = { HEARTH_HTTP_PORT: '8080', HEARTH_PUBLIC_URL: 'https://chat.acme.example', HEARTH_INSTANCE: 'acme', HEARTH_VERSION: '0.1.0' };
     const cases: { name: string; spec: HearthSpec; want: Record<string, string> }[] = [
       { name: 'nothing else', spec: {}, want: base },
@@ -40,6 +40,8 @@ describe('baseHearthEnv', () => {
         want: { ...base, HEARTH_WEBHOOK_ALLOWED_NETWORKS: '10.0.0.0/8,fd00::/8' },
       },
       { name: 'an empty list of networks: public only, left out', spec: { webhooks: { allowedNetworks: [] } }, want: base },
+      { name: 'Web Push on (the default): left to Hearth', spec: { features: { webPush: true } }, want: base },
+      { name: 'Web Push off', spec: { features: { webPush: false } }, want: { ...base, HEARTH_PUSH: 'false' } },
     ];
     for (const { name, spec, want } of cases) assert.deepEqual(env(baseHearthEnv(hearthFixture(spec), 'https://chat.acme.example', ctx)), want, name);
   });

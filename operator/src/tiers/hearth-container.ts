@@ -41,6 +41,8 @@ export function baseHearthEnv(hearth: Hearth, publicUrl: string, ctx: TierContex
   // Traces go to the collector; each process names itself hearth-<target> (docs/observability.md).
   const otlpEndpoint = hearth.spec.observability?.otlpEndpoint;
   if (otlpEndpoint !== undefined) env.push(valueEnv('OTEL_EXPORTER_OTLP_ENDPOINT', otlpEndpoint));
+  // Hearth pushes by default: only turning it off needs saying.
+  if (hearth.spec.features?.webPush === false) env.push(valueEnv('HEARTH_PUSH', 'false'));
   const allowedNetworks = hearth.spec.webhooks?.allowedNetworks ?? [];
   if (allowedNetworks.length > 0) env.push(valueEnv('HEARTH_WEBHOOK_ALLOWED_NETWORKS', allowedNetworks.join(',')));
   return env;

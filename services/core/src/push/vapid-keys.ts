@@ -37,7 +37,9 @@ export function vapidKeys(store: Store): Promise<VapidKeys> {
 }
 
 async function readOrKeep(store: Store): Promise<VapidKeys> {
-  const stored = (await store.getServerKey(KEY_NAME)) ?? (await store.transaction((tx) => tx.keepServerKey(KEY_NAME, JSON.stringify(newVapidKeys()), new Date().toISOString())));
+  const stored =
+    (await store.getServerKey(KEY_NAME)) ??
+    (await store.transaction((tx) => tx.keepServerKey(KEY_NAME, JSON.stringify(newVapidKeys()), new Date().toISOString())));
   const keys = JSON.parse(stored) as VapidKeys;
   if (typeof keys.publicKey !== 'string' || typeof keys.privateKey !== 'string') throw new Error('the stored VAPID keys are not a public and a private key');
   return keys;

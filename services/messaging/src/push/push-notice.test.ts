@@ -22,7 +22,7 @@ describe('noticeOf', () => {
     });
   });
 
-  it("titles a direct message with its author alone, and words a sound, a file and a long body as a glance", () => {
+  it('titles a direct message with its author alone, and words a sound, a file and a long body as a glance', () => {
     const direct = { id: 'd1', kind: 'direct' as const, name: null };
     assert.equal(noticeOf(message({}), direct, nameOf).title, 'Ada');
     assert.equal(noticeOf(message({ body: '/play tada', sound: 'tada' }), room, nameOf).body, 'played tada');

@@ -76,7 +76,8 @@ export function createPushNotifier(deps: PushNotifierDeps): PushNotifier {
     notify(message) {
       if (stopping.signal.aborted || !remember(message.id)) return;
       waiting.push(message);
-      if (waiting.length > options.maxWaiting) logger.warn({ messageId: waiting.shift()?.id }, 'too many messages waiting to be pushed; the oldest is not pushed');
+      if (waiting.length > options.maxWaiting)
+        logger.warn({ messageId: waiting.shift()?.id }, 'too many messages waiting to be pushed; the oldest is not pushed');
       running ??= drain();
     },
     async stop() {

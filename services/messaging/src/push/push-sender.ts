@@ -1,4 +1,5 @@
 import type { OutboundAddressPolicy, PushTarget, VapidKeys } from '@hearth/core';
+import type * as WebPush from 'web-push';
 import { postOutbound, RefusedAddressError } from '../outbound-post.ts';
 
 /** How one push went: delivered to the push service, gone (the browser unsubscribed), or failed. */
@@ -21,7 +22,7 @@ export interface PushSend {
 }
 
 /** web-push is loaded by the first push, so a Hearth nobody subscribes to never loads it. */
-let webPush: Promise<{ default: typeof import('web-push') }> | null = null;
+let loading: Promise<typeof WebPush.generateRequestDetails> | null = null;
 
 /**
  * Encrypts the payload to the browser's keys (RFC 8291, aes128gcm), signs the request with the
@@ -30,9 +31,9 @@ let webPush: Promise<{ default: typeof import('web-push') }> | null = null;
  */
 export async function sendPush(send: PushSend): Promise<PushOutcome> {
   const { target, keys } = send;
-  webPush ??= import('web-push');
   // CommonJS: its functions are on the default export only.
-  const { generateRequestDetails } = (await webPush).default;
+  loading ??= import('web-push').then((module) => module.default.generateRequestDetails);
+  const generateRequestDetails = await loading;
   const details = generateRequestDetails({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, send.payload, {
     vapidDetails: { subject: send.contact, publicKey: keys.publicKey, privateKey: keys.privateKey },
     TTL: send.ttlSeconds,
