@@ -140,6 +140,39 @@ describe('the web UI offline', { timeout: 120_000 }, () => {
     }
   });
 
+  it('posts typed offline survive a reload while still offline: the next page sends them once the connection is back, in order, once each', async () => {
+    const member = suite.members[0]!;
+    const page = await suite.pages.pageInRoom(member, 'reloads offline', roomId);
+    const context = page.context();
+    const tag = `reload-${Date.now().toString(36)}`;
+    try {
+      await workerInControl(page);
+      await context.setOffline(true);
+      const typed = [1, 2].map((n) => `${tag} typed before the reload ${n}`);
+      const composer = page.getByTestId('composer');
+      for (const body of typed) {
+        await composer.fill(body);
+        await composer.press('Enter');
+      }
+      await messageWithBody(page, typed[1]!).getByTestId('waiting').waitFor();
+      await page.reload();
+      await page.getByRole('heading', { name: 'Hearth is not answering' }).waitFor();
+
+      await context.setOffline(false);
+      await page.getByRole('button', { name: 'Try again' }).click();
+      await page.getByTestId('room-list').waitFor();
+      await eventually(
+        'the posts on the server',
+        async () => (await member.allMessages(roomId)).filter((m) => m.body.startsWith(tag)).map((m) => m.body),
+        typed,
+      );
+      await Promise.all(typed.map((body) => messageWithBody(page, body).and(page.locator(':not([data-pending="true"])')).waitFor()));
+      assert.equal(await page.locator('[data-pending="true"]').count(), 0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('the pages had no errors', () => {
     assert.deepEqual(suite.pages.errors, []);
   });

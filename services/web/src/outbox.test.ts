@@ -7,7 +7,8 @@ import { initialChatState, type ChatState } from './chat-state.ts';
 import { createOutbox, isRetryablePostError, pausedFor, WAITING_FOR_CONNECTION, type OutboxDeps } from './outbox.ts';
 import { createRoomView } from './room-state.ts';
 import { createStore } from './store.ts';
-import { messageFixture } from './test-fixtures.ts';
+import { memoryStorage, messageFixture } from './test-fixtures.ts';
+import { createUnsentPosts } from './unsent-posts.ts';
 
 const ME = { id: 'u1', name: 'Me', role: 'member' } as unknown as User;
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -204,6 +205,48 @@ test('typed offline: the posts wait for the connection, then go in order, each w
     h.view().messages.map((m) => m.body),
     ['one', 'two', 'three'],
   );
+});
+
+test('posts typed offline survive a reload: the next page sends them in order, shows them in their room when it opens, and forgets them once stored', async () => {
+  let networkUp = false;
+  const { api, stored } = fakeServer({ failFor: () => (networkUp ? null : NETWORK()) });
+  const storage = memoryStorage();
+  const first = harness(api, { wait: () => new Promise<void>(() => undefined), isOnline: () => false, unsent: createUnsentPosts(storage, ME.id) });
+  for (const body of ['one', 'two']) first.outbox.send('r1', body);
+  await settle();
+  const ids = first.view().pending.map((p) => p.clientMessageId);
+  first.outbox.stop();
+
+  // The reload: a new page whose room is not open yet, with the network back.
+  networkUp = true;
+  const store = createStore<ChatState>(initialChatState(ME, 'Acme'));
+  const reloaded = createOutbox({
+    ctx: { me: ME, store, isVisible: () => true },
+    api,
+    ensureUser: () => undefined,
+    newClientMessageId: () => 'never',
+    wait: () => Promise.resolve(),
+    isOnline: () => true,
+    watchConnectionBack: () => () => undefined,
+    unsent: createUnsentPosts(storage, ME.id),
+  });
+  store.update((s) => ({ ...s, views: { r1: createRoomView('r1', [], 0, 40) } }));
+  assert.deepEqual(
+    store.get().views['r1']?.pending.map((p) => p.body),
+    ['one', 'two'],
+    'the restored posts show in the room once it opens',
+  );
+  while (stored.length < 2) await tick();
+  await settle();
+  reloaded.stop();
+  assert.deepEqual(
+    stored.map((m) => [m.body, m.clientMessageId]),
+    [
+      ['one', ids[0]],
+      ['two', ids[1]],
+    ],
+  );
+  assert.deepEqual(createUnsentPosts(storage, ME.id).all(), [], 'stored posts are forgotten');
 });
 
 test('a post whose request reached the server but whose answer was lost shows once when the connection is back', async () => {

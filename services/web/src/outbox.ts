@@ -4,7 +4,9 @@ import type { Message } from './api-types.ts';
 import { errorText, withView, type ChatContext } from './chat-state.ts';
 import { watchConnectionBack } from './connection-back.ts';
 import { addPending, setPendingStatus, upsertMessages, type PendingMessage, type RoomView } from './room-state.ts';
+import { safeStorage } from './local-storage.ts';
 import { createSendQueue, type RetryPolicy } from './send-queue.ts';
+import { createUnsentPosts, type UnsentPosts } from './unsent-posts.ts';
 
 /**
  * The person's own posts: shown at once as pending, sent through the send queue so
@@ -13,7 +15,8 @@ import { createSendQueue, type RetryPolicy } from './send-queue.ts';
  * failing) a post is never given up: it and those after it show that they wait for the
  * connection, and go in order, each with its clientMessageId, once it is back. A post
  * whose request reached the server but whose answer was lost is then answered with the
- * message it made (the server's idempotency), so it shows once.
+ * message it made (the server's idempotency), so it shows once. Posts not yet stored are kept in
+ * the browser too (unsent-posts.ts): the next page after a reload sends them.
  */
 
 /** Five tries over about seven seconds: a short network blip passes unseen, a longer one shows "failed" with a retry. */
@@ -36,6 +39,8 @@ export interface OutboxDeps {
   isOnline?(): boolean;
   /** Calls `listener` whenever the connection may be back; returns the unsubscribe. By default connection-back.ts on the window and the store. */
   watchConnectionBack?(listener: () => void): () => void;
+  /** Where posts wait across reloads: localStorage by default. */
+  readonly unsent?: UnsentPosts;
 }
 
 export interface Outbox {
@@ -83,6 +88,7 @@ export function clearWaiting(view: RoomView): RoomView {
 
 export function createOutbox(deps: OutboxDeps): Outbox {
   const { ctx } = deps;
+  const unsent = deps.unsent ?? createUnsentPosts(safeStorage(), ctx.me.id);
   const setView = (roomId: string, change: (view: RoomView) => RoomView): void => ctx.store.update((s) => withView(s, roomId, change));
   const isOnline = deps.isOnline ?? (() => navigator.onLine);
   // A failure that may pass later, while the browser says it is offline, is the connection too.
@@ -92,10 +98,14 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     laneOf: (pending) => pending.roomId,
     send: (pending) => deps.api.postMessage(pending.roomId, pending.body, pending.clientMessageId),
     onSent(pending, message) {
+      unsent.drop(pending.clientMessageId);
       deps.ensureUser(message.authorId);
       setView(pending.roomId, (v) => upsertMessages(v, [message]));
     },
-    onFailed: (pending, error) => setView(pending.roomId, (v) => setPendingStatus(v, pending.clientMessageId, 'failed', errorText(error))),
+    onFailed(pending, error) {
+      unsent.drop(pending.clientMessageId);
+      setView(pending.roomId, (v) => setPendingStatus(v, pending.clientMessageId, 'failed', errorText(error)));
+    },
     isRetryable: isRetryablePostError,
     pausedFor,
     onWaiting: (pending, error) => setView(pending.roomId, (v) => setPendingStatus(v, pending.clientMessageId, 'pending', errorText(error))),
@@ -111,6 +121,18 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   }
   const stopWatching = (deps.watchConnectionBack ?? ((listener) => watchConnectionBack(ctx.store, window, listener)))(resume);
 
+  function enqueue(pending: PendingMessage): void {
+    unsent.keep(pending);
+    setView(pending.roomId, (v) => addPending(v, pending));
+    queue.enqueue(pending);
+    if (queue.isHeld(pending.roomId)) setView(pending.roomId, noteWaiting);
+  }
+
+  // What an earlier page left unsent goes first, and shows in its room once the room is open.
+  const restored = unsent.all();
+  for (const pending of restored) enqueue(pending);
+  const stopShowing = showWhenOpened(ctx, restored);
+
   return {
     send(roomId, body) {
       const pending: PendingMessage = {
@@ -122,21 +144,37 @@ export function createOutbox(deps: OutboxDeps): Outbox {
         status: 'pending',
         error: null,
       };
-      setView(roomId, (v) => addPending(v, pending));
-      queue.enqueue(pending);
-      if (queue.isHeld(roomId)) setView(roomId, noteWaiting);
+      enqueue(pending);
     },
     retry(roomId, clientMessageId) {
       const pending = ctx.store.get().views[roomId]?.pending.find((p) => p.clientMessageId === clientMessageId);
       if (pending?.status !== 'failed') return;
-      setView(roomId, (v) => setPendingStatus(v, clientMessageId, 'pending', null));
-      queue.enqueue(pending);
-      if (queue.isHeld(roomId)) setView(roomId, noteWaiting);
+      enqueue({ ...pending, status: 'pending', error: null });
     },
     resume,
     stop() {
       stopWatching();
+      stopShowing();
       queue.stop();
     },
   };
+}
+
+/** Adds each restored post to its room's view when that view is made (the room opened), unless the server's copy is there already. */
+function showWhenOpened(ctx: ChatContext, restored: readonly PendingMessage[]): () => void {
+  let waiting = restored.filter((p) => ctx.store.get().views[p.roomId] === undefined);
+  if (waiting.length === 0) return () => undefined;
+  const unsubscribe = ctx.store.subscribe(() => {
+    const { views } = ctx.store.get();
+    const opened = waiting.filter((p) => views[p.roomId] !== undefined);
+    if (opened.length === 0) return;
+    waiting = waiting.filter((p) => views[p.roomId] === undefined);
+    if (waiting.length === 0) unsubscribe();
+    for (const pending of opened) ctx.store.update((s) => withView(s, pending.roomId, (v) => (isStored(v, pending) ? v : addPending(v, pending))));
+  });
+  return unsubscribe;
+}
+
+function isStored(view: RoomView, pending: PendingMessage): boolean {
+  return view.messages.some((m) => m.authorId === pending.authorId && m.clientMessageId === pending.clientMessageId);
 }

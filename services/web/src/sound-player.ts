@@ -1,3 +1,4 @@
+import { safeStorage } from './local-storage.ts';
 import { SOUND_SCORES, type Note } from './sounds.ts';
 
 /**
@@ -51,13 +52,4 @@ function scheduleNote(context: AudioContext, start: number, note: Note): void {
   oscillator.connect(gain).connect(context.destination);
   oscillator.start(at);
   oscillator.stop(end + 0.02);
-}
-
-/** localStorage, or null where the browser refuses it (private modes, blocked storage): sounds then stay on. */
-function safeStorage(): Storage | null {
-  try {
-    return window.localStorage;
-  } catch {
-    return null;
-  }
 }

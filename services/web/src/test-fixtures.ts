@@ -27,3 +27,18 @@ export function messageFixture(seq: number, overrides: Partial<Message> = {}): M
 export function createdEvent(message: Message): RoomEvent {
   return { v: 1, type: 'message.created', roomId: message.roomId, seq: message.seq, at: AT, message };
 }
+
+/** localStorage's calls, on a Map. */
+export function memoryStorage(): Storage {
+  const items = new Map<string, string>();
+  return {
+    get length() {
+      return items.size;
+    },
+    clear: () => items.clear(),
+    getItem: (key) => items.get(key) ?? null,
+    key: (index) => [...items.keys()][index] ?? null,
+    removeItem: (key) => void items.delete(key),
+    setItem: (key, value) => void items.set(key, String(value)),
+  };
+}
