@@ -118,10 +118,11 @@ export function medianRun<T>(runs: readonly T[], key: (run: T) => number | null)
 
 /** The 1-minute load average a benchmark waits for before it starts measuring (BENCH_QUIET_LOAD). */
 const QUIET_LOAD = Number(process.env['BENCH_QUIET_LOAD'] ?? 1);
-const QUIET_TIMEOUT_MS = 300_000;
+/** The longest a benchmark waits for it (BENCH_QUIET_SECONDS): make bench-quick waits little, its figures being a before/after look. */
+const QUIET_TIMEOUT_MS = Number(process.env['BENCH_QUIET_SECONDS'] ?? 300) * 1000;
 
 /**
- * Waits until the machine's 1-minute load average is below QUIET_LOAD (at most 5 minutes), so that
+ * Waits until the machine's 1-minute load average is below QUIET_LOAD (at most QUIET_TIMEOUT_MS), so that
  * the previous scenario's processes have gone quiet; returns the load it started at. The load
  * average decays with a one-minute time constant: from 3 it takes about 70 s.
  */
