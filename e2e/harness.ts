@@ -153,8 +153,20 @@ function exitOf(child: ChildProcess): Promise<Exit> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
+/**
+ * The Node.js options the operator gives the targets that hold the realtime connections
+ * (operator/src/tiers/hearth-container.ts, connectionHolderNodeOptions), so that the tests and
+ * the benchmarks run what a cluster runs; added to any NODE_OPTIONS the caller gives.
+ */
+const CONNECTION_HOLDER_NODE_OPTIONS = '--max-semi-space-size=8';
+
+function withRuntimeOptions(env: NodeJS.ProcessEnv, role: string): NodeJS.ProcessEnv {
+  if (role !== 'realtime' && role !== 'all') return env;
+  return { ...env, NODE_OPTIONS: `${CONNECTION_HOLDER_NODE_OPTIONS} ${env['NODE_OPTIONS'] ?? ''}`.trim() };
+}
+
 function spawnServer(env: NodeJS.ProcessEnv, output: OutputBuffer, role: string): ChildProcess {
-  const child = spawn(process.execPath, [MAIN_PATH, `--target=${role}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN_PATH, `--target=${role}`], { env: withRuntimeOptions(env, role), stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (chunk: Buffer) => output.append(chunk));
   child.stderr?.on('data', (chunk: Buffer) => output.append(chunk));
   running.add(child);

@@ -64,6 +64,8 @@ describe('desiredEmbedded', () => {
       HEARTH_DATA_DIR: '/var/lib/hearth',
       HEARTH_SESSION_SECRET: 'secret:acme-session-key/key',
       HEARTH_FILES_STORAGE: 'off',
+      // The one process holds the realtime connections (hearth-container.ts).
+      NODE_OPTIONS: '--max-semi-space-size=8',
     };
     const cases: { name: string; spec: HearthSpec; want: Record<string, string> }[] = [
       {

@@ -145,11 +145,25 @@ describe('buildHearthContainer', () => {
     assert.deepEqual(container.args, ['--target=realtime']);
     assert.equal(container.command, undefined, 'the image’s entrypoint is the hearth command');
     assert.deepEqual(container.ports, [{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
-    assert.deepEqual(container.env, [{ name: 'A', value: '1' }]);
+    assert.deepEqual(container.env, [
+      { name: 'NODE_OPTIONS', value: '--max-semi-space-size=8' },
+      { name: 'A', value: '1' },
+    ]);
     assert.equal(container.resources, resources);
     assert.deepEqual(container.volumeMounts, [
       { name: 'data', mountPath: '/var/lib/hearth' },
       { name: 'tmp', mountPath: '/tmp' },
+    ]);
+  });
+
+  it('caps the young generation of the targets that hold the connections (realtime, all) only', () => {
+    const nodeOptions = (target: 'all' | 'gateway' | 'realtime' | 'messaging') =>
+      buildHearthContainer(hearthFixture({}), ctx, { ...options, target }).env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
+    assert.deepEqual((['all', 'gateway', 'realtime', 'messaging'] as const).map(nodeOptions), [
+      '--max-semi-space-size=8',
+      undefined,
+      '--max-semi-space-size=8',
+      undefined,
     ]);
   });
 

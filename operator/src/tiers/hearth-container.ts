@@ -26,6 +26,20 @@ export interface HearthContainerOptions {
   readonly volumeMounts?: readonly V1VolumeMount[];
 }
 
+/**
+ * V8's young generation capped for the targets that hold the realtime connections: its default
+ * (16 MiB a semi-space here) keeps each connect burst's garbage resident, and at 8 MiB a
+ * connection costs about a third of the memory with no change in latency or CPU per frame
+ * (bench/README.md, "The young generation, measured again"). The e2e harness gives the same
+ * (e2e/harness.ts, CONNECTION_HOLDER_NODE_OPTIONS), so the benchmarks measure what runs here.
+ */
+export const connectionHolderNodeOptions = '--max-semi-space-size=8';
+
+/** The Node.js options of a target's process, if it needs any. */
+export function nodeOptionsEnv(target: HearthTarget): V1EnvVar[] {
+  return target === 'realtime' || target === 'all' ? [valueEnv('NODE_OPTIONS', connectionHolderNodeOptions)] : [];
+}
+
 /** The variables every target reads (docs/architecture.md, Configuration). */
 export function baseHearthEnv(hearth: Hearth, publicUrl: string, ctx: TierContext): V1EnvVar[] {
   const env = [
@@ -135,7 +149,7 @@ export function buildHearthContainer(hearth: Hearth, ctx: TierContext, options: 
     // The image's entrypoint is the `hearth` command; the target picks the role.
     args: [`--target=${options.target}`],
     ports: [{ name: hearthPortName, containerPort: hearthPort, protocol: 'TCP' }],
-    env: [...options.env],
+    env: [...nodeOptionsEnv(options.target), ...options.env],
     resources: options.resources,
     securityContext: containerSecurityContext(),
     volumeMounts: [...(options.volumeMounts ?? []), tmpMount],

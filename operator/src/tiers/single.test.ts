@@ -77,6 +77,8 @@ describe('desiredSingle', () => {
       },
     };
     const off = { HEARTH_FILES_STORAGE: 'off' };
+    // Realtime holds the connections (hearth-container.ts).
+    const connectionHolder = { NODE_OPTIONS: '--max-semi-space-size=8' };
     const cases: { name: string; spec: HearthSpec; service: string; want: Record<string, string> }[] = [
       { name: 'messaging, bundled', spec: {}, service: 'acme-messaging', want: { ...base, ...off, ...bundledUrls } },
       {
@@ -102,6 +104,7 @@ describe('desiredSingle', () => {
           HEARTH_TRUST_PROXY: '1',
           HEARTH_SESSION_SECRET: 'secret:acme-session-key/key',
           ...bundledUrls,
+          ...connectionHolder,
         },
       },
       {
@@ -123,7 +126,7 @@ describe('desiredSingle', () => {
         name: 'realtime with SSO: none of it (it serves no sign-in)',
         spec: sso,
         service: 'acme-realtime',
-        want: { ...base, HEARTH_SESSION_SECRET: 'secret:acme-session-key/key', ...bundledUrls },
+        want: { ...base, HEARTH_SESSION_SECRET: 'secret:acme-session-key/key', ...bundledUrls, ...connectionHolder },
       },
       { name: 'messaging with SSO: none of it', spec: sso, service: 'acme-messaging', want: { ...base, ...off, ...bundledUrls } },
       {
