@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startPushService, type PushService, type ReceivedPush } from '@hearth/harness';
+import { startPushService, type PushService } from '@hearth/harness';
 import { createTeam, DEFAULT_ROOM, PASSWORD, type HearthClient } from './client.ts';
 import { startHearth, type Hearth } from './harness.ts';
 import { sleep } from './helpers.ts';
@@ -31,21 +31,13 @@ describe('Web Push', { timeout: 120_000 }, () => {
     await push?.close();
   });
 
-  async function nextPush(seen: number): Promise<ReceivedPush> {
-    for (const deadline = Date.now() + 15_000; push.received.length <= seen; await sleep(25)) {
-      assert.deepEqual(push.refused, [], 'the push service refused a push');
-      if (Date.now() > deadline) assert.fail(`no push after the first ${seen}`);
-    }
-    return push.received[seen] as ReceivedPush;
-  }
-
   it('pushes a mention to the member, signed with the key the browser subscribed with, readable with its keys only', async () => {
     const { publicKey } = await member.call<{ publicKey: string }>('GET', '/api/push');
     const subscription = push.subscribe();
     await member.call('POST', '/api/push/subscriptions', subscription, [201]);
     const memberId = member.user?.id ?? assert.fail('the member is not signed in');
     const message = await admin.post(roomId, `<@${memberId}> the deploy is done`, 'push-e2e-1');
-    const received = await nextPush(0);
+    const received = await push.nextAfter(0);
     assert.equal(received.endpoint, subscription.endpoint);
     assert.equal(received.vapidKey, publicKey);
     assert.deepEqual(JSON.parse(received.text), {
@@ -69,7 +61,7 @@ describe('Web Push', { timeout: 120_000 }, () => {
     await admin.post(roomId, `<@${memberId}> still there?`, 'push-e2e-2');
     await member.signIn('member1@example.com', PASSWORD);
     await member.post(roomId, `<@${adminId}> back now`, 'push-e2e-3');
-    const received = await nextPush(seen);
+    const received = await push.nextAfter(seen);
     assert.equal(received.endpoint, adminSubscription.endpoint, 'the mention of the signed-out member was pushed');
     // Another messaging process may push a message behind this one: a moment for a wrong push to show.
     await sleep(500);

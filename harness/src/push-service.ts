@@ -1,5 +1,6 @@
 import { createDecipheriv, createECDH, createPublicKey, hkdfSync, randomBytes, randomUUID, verify, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { removeDir, tempDir } from './process.ts';
@@ -41,6 +42,8 @@ export interface PushService {
   readonly received: ReceivedPush[];
   /** Every request refused, with why. */
   readonly refused: { readonly endpoint: string; readonly reason: string }[];
+  /** The push delivered after the first `seen`, waited for; fails at a refused request or after `timeoutMs`. */
+  nextAfter(seen: number, timeoutMs?: number): Promise<ReceivedPush>;
   /** The CA that signed this service's certificate (PEM), and its file (for NODE_EXTRA_CA_CERTS): the sender must trust it. */
   readonly caCert: string;
   readonly caPath: string;
@@ -107,6 +110,13 @@ export async function startPushService(): Promise<PushService> {
     },
     received,
     refused,
+    async nextAfter(seen, timeoutMs = 15_000) {
+      for (const deadline = Date.now() + timeoutMs; received.length <= seen; await sleep(20)) {
+        if (refused.length > 0) throw new Error(`the push service refused a push: ${JSON.stringify(refused)}`);
+        if (Date.now() > deadline) throw new Error(`no push after the first ${seen} within ${timeoutMs} ms`);
+      }
+      return received[seen] as ReceivedPush;
+    },
     caCert: tls.caCert,
     caPath: tls.caPath,
     origin,
