@@ -174,7 +174,9 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
   const sessions = createSessionService(store, config.auth.sessions, Date.now, sessionCache);
   let draining = false;
 
-  const messaging: Messaging | null = runs('messaging') ? startMessagingOf(config, backends, logger) : null;
+  // Webhooks and push services alike are at addresses people chose: public ones, and the networks allowed.
+  const addressPolicy = new OutboundAddressPolicy(config.webhooks.allowedNetworks);
+  const messaging: Messaging | null = runs('messaging') ? startMessagingOf(config, backends, logger, addressPolicy) : null;
   const files = runs('gateway') ? fileServiceOf(config, blobs, logger) : null;
   if (runs('gateway')) {
     await registerGateway(app, {
@@ -191,7 +193,7 @@ export async function buildServer(config: HearthConfig, backends: Backends, logg
       oidc: config.auth.oidc === null ? null : await openOidcClient(config.auth.oidc, logger),
       webDir: config.webDir,
       files,
-      push: config.push === null ? null : { addressPolicy: new OutboundAddressPolicy(config.webhooks.allowedNetworks) },
+      push: config.push === null ? null : { addressPolicy },
     });
   } else {
     // The gateway's 404 also serves the web UI's pages; the other targets answer in the error shape.
@@ -243,10 +245,8 @@ function fileServiceOf(config: HearthConfig, blobs: BlobStore | null, logger: Lo
   return { blobs, limits: config.files.limits, thumbnails: createThumbnailer({ onWorkerStart: watch }) };
 }
 
-function startMessagingOf(config: HearthConfig, backends: Backends, logger: Logger): Messaging {
+function startMessagingOf(config: HearthConfig, backends: Backends, logger: Logger, addressPolicy: OutboundAddressPolicy): Messaging {
   const { store, bus, blobs, metrics } = backends;
-  // Webhooks and push services alike are at addresses people chose: public ones, and the networks allowed.
-  const addressPolicy = new OutboundAddressPolicy(config.webhooks.allowedNetworks);
   return startMessaging({
     store,
     bus,

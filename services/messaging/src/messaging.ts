@@ -22,7 +22,7 @@ import {
 } from '@hearth/core';
 import { HANDLERS, type HandlerContext } from './handlers/index.ts';
 import { postMessageAtOnce } from './handlers/messages.ts';
-import { createOutboxRelay } from './outbox-relay.ts';
+import { createOutboxRelay, type OutboxRelay } from './outbox-relay.ts';
 import { createPushNotifier, DEFAULT_PUSH_OPTIONS, type PushNotifier, type PushOptions } from './push/push-notifier.ts';
 import { createWebhookDeliverer, DEFAULT_WEBHOOK_OPTIONS, type BotReply, type WebhookOptions } from './webhooks/deliverer.ts';
 
@@ -69,6 +69,18 @@ async function removeFile(deps: MessagingDeps, fileId: string): Promise<void> {
   }
 }
 
+/** A post written in one statement: its event is for the relay now (a transaction's command kicks it itself, before its signals). */
+function appliedAtOnce(logger: Logger, relay: OutboxRelay, name: CommandName): void {
+  logger.debug({ command: name, statement: 'hearth_post' }, 'command applied');
+  relay.kick();
+}
+
+/** Web Push of new messages, where configuration turns it on. */
+function pushNotifierOf(deps: MessagingDeps): PushNotifier | null {
+  if (deps.push === undefined) return null;
+  return createPushNotifier({ store: deps.store, logger: deps.logger, options: { ...DEFAULT_PUSH_OPTIONS, ...deps.push } });
+}
+
 /** A handler's context in `tx`, for the command `request` sent. */
 function handlerContext(
   tx: StoreTx,
@@ -93,14 +105,12 @@ export function startMessaging(deps: MessagingDeps): Messaging {
       await run('message.post', { actorId: botId, roomId, clientMessageId, body }, { name: 'message.post', payload: null });
     },
   });
-
-  const push: PushNotifier | null = deps.push === undefined ? null : createPushNotifier({ store, logger, options: { ...DEFAULT_PUSH_OPTIONS, ...deps.push } });
+  const push = pushNotifierOf(deps);
 
   async function run<N extends CommandName>(name: N, payload: CommandPayloads[N], request: CommandRequest): Promise<unknown> {
     const atOnce = await postAtOnce(deps, name, payload, request);
-    if (atOnce !== null) logger.debug({ command: name, statement: 'hearth_post' }, 'command applied');
+    if (atOnce !== null) appliedAtOnce(logger, relay, name);
     const result = atOnce ?? (await runInTransaction(name, payload, request));
-    relay.kick();
     // Acknowledged first: the push goes out after, and its fate never holds up or fails the post.
     if (name === 'message.post') push?.notify(result as Message);
     return result;

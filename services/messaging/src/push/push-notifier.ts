@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pushRecipients, vapidKeys, type Logger, type Message, type OutboundAddressPolicy, type PushTarget, type Store } from '@hearth/core';
+import { pushRecipients, vapidKeys, type Logger, type Message, type OutboundAddressPolicy, type PushTarget, type Store, type VapidKeys } from '@hearth/core';
 import { noticeOf } from './push-notice.ts';
 import { sendPush, type PushOutcome } from './push-sender.ts';
 
@@ -108,7 +108,7 @@ async function namesOf(store: Store, ids: readonly string[]): Promise<Map<string
 interface OnePush {
   readonly target: PushTarget;
   readonly payload: string;
-  readonly keys: Awaited<ReturnType<typeof vapidKeys>>;
+  readonly keys: VapidKeys;
   readonly signal: AbortSignal;
 }
 
