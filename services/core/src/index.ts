@@ -2,7 +2,7 @@ export * from './domain/types.ts';
 export * from './domain/audit.ts';
 export type * from './domain/bots.ts';
 export * from './domain/push.ts';
-export { newVapidKeys, vapidKeys } from './push/vapid-keys.ts';
+export { vapidKeys } from './push/vapid-keys.ts';
 export * from './domain/events.ts';
 export * from './domain/commands.ts';
 export * from './domain/rules.ts';

@@ -12,7 +12,7 @@ import type { Store } from '../store/store.ts';
 const KEY_NAME = 'vapid';
 const PRIVATE_KEY_BYTES = 32;
 
-export function newVapidKeys(): VapidKeys {
+function newVapidKeys(): VapidKeys {
   const ecdh = createECDH('prime256v1');
   ecdh.generateKeys();
   // The private key is a number: a leading zero byte is dropped, and VAPID wants all 32.
