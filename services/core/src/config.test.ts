@@ -24,6 +24,12 @@ describe('parseConfig', () => {
     assert.equal(parse({ HEARTH_PUSH: 'false' }).push, null);
   });
 
+  it('trims an idle process after 30 quiet seconds unless told another time, or 0 for never', () => {
+    assert.equal(parse({}).idleTrimSeconds, 30);
+    assert.equal(parse({ HEARTH_IDLE_TRIM_SECONDS: '0' }).idleTrimSeconds, 0);
+    assert.equal(parse({ HEARTH_IDLE_TRIM_SECONDS: '5' }).idleTrimSeconds, 5);
+  });
+
   it('honours the environment and the target flag in both spellings', () => {
     const config = parse({ HEARTH_HTTP_PORT: '9090', HEARTH_DATA_DIR: '/var/lib/hearth', HEARTH_PUBLIC_URL: 'https://chat.example.com/' }, ['--target', 'all']);
     assert.equal(config.http.port, 9090);
@@ -121,6 +127,7 @@ describe('parseConfig', () => {
     ],
     [{ HEARTH_REQUEST_TIMEOUT_SECONDS: '0' }, [], /^HEARTH_REQUEST_TIMEOUT_SECONDS must be a whole number from 1/],
     [{ HEARTH_PUSH_CONTACT: 'http://chat.example.com' }, [], /^HEARTH_PUSH_CONTACT must be a mailto: or https: URL/],
+    [{ HEARTH_IDLE_TRIM_SECONDS: '-1' }, [], /^HEARTH_IDLE_TRIM_SECONDS must be a whole number from 0/],
   ];
   for (const [env, argv, message] of refusals) {
     it(`refuses ${JSON.stringify(env)} ${argv.join(' ')} with one line naming it`, () => {

@@ -140,6 +140,11 @@ export interface HearthConfig {
   /** Web Push of mentions and direct messages to browsers whose Hearth tab is closed; null when off. */
   readonly push: PushConfig | null;
   readonly files: FilesConfig;
+  /**
+   * Seconds of a quiet event loop after which the process gives back the memory its last busy
+   * spell left committed (idle-trim.ts, in the hearth service); 0: never.
+   */
+  readonly idleTrimSeconds: number;
 }
 
 export interface FilesConfig {
@@ -237,6 +242,7 @@ export function parseConfigFrom(sources: ConfigSources): HearthConfig {
     webhooks: { allowedNetworks: networks(env, 'HEARTH_WEBHOOK_ALLOWED_NETWORKS') },
     push: pushConfig(env, publicUrl),
     files: filesConfig(env, target, dataDir, store),
+    idleTrimSeconds: integer(env, 'HEARTH_IDLE_TRIM_SECONDS', 30, { min: 0, max: 86_400 }),
   };
   return deepFreeze(config);
 }

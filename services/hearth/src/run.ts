@@ -4,6 +4,7 @@ import { createLogger } from '@hearth/core';
 import { listenWhileStarting } from './starting-server.ts';
 import type { StartupStatus } from './retry.ts';
 import { buildServer, openBackends, type Server } from './server.ts';
+import { startIdleTrim, type IdleTrim } from './idle-trim.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -16,11 +17,13 @@ export async function run(config: HearthConfig, stopTracing: StopTracing): Promi
   const status: StartupStatus = { waitingFor: null };
   const starting = new AbortController();
   let server: Server | null = null;
+  let idleTrim: IdleTrim | null = null;
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    idleTrim?.stop();
     starting.abort();
     setTimeout(() => {
       logger.error('shutdown took too long; exiting');
@@ -51,4 +54,5 @@ export async function run(config: HearthConfig, stopTracing: StopTracing): Promi
   // Node writes the compile cache (main.ts) at exit; a server is more often killed than exited,
   // and every module it runs is loaded by now.
   flushCompileCache();
+  idleTrim = startIdleTrim(config.idleTrimSeconds, logger);
 }
