@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DesiredService } from '../tiers/index.ts';
-import { appliedHashAnnotation, firstDifference, isSubset, isUpToDate, withAppliedHash } from './apply.ts';
+import { appliedHashAnnotation, byKind, firstDifference, isSubset, isUpToDate, withAppliedHash } from './apply.ts';
 
 describe('isSubset', () => {
   const cases: { name: string; desired: unknown; live: unknown; expected: string | undefined }[] = [
@@ -69,5 +69,17 @@ describe('isUpToDate', () => {
   });
   it('fails when someone else changed a field we set', () => {
     assert.equal(isUpToDate(stamped, { ...stamped, spec: { ports: [{ port: 81 }] } }), false);
+  });
+});
+
+describe('byKind', () => {
+  it('groups runs of one kind in their order, and keeps a kind that comes back apart', () => {
+    const object = (kind: string, name: string): DesiredService => ({ kind, metadata: { name } }) as unknown as DesiredService;
+    const objects = [object('NetworkPolicy', 'a'), object('NetworkPolicy', 'b'), object('Service', 'c'), object('Deployment', 'd'), object('Service', 'e')];
+    assert.deepEqual(
+      byKind(objects).map((wave) => wave.map((item) => `${item.kind}/${item.metadata.name}`)),
+      [['NetworkPolicy/a', 'NetworkPolicy/b'], ['Service/c'], ['Deployment/d'], ['Service/e']],
+    );
+    assert.deepEqual(byKind([]), []);
   });
 });

@@ -19,17 +19,39 @@ export interface AppliedObject {
   readonly result: ApplyResult;
 }
 
-/** Applies each object that differs; each one created or updated is noted in `changes` as it is, so a later failure does not hide it. */
+/**
+ * Applies each object that differs, a kind at a time in the order the tiers give (what a later
+ * kind refers to exists first: policies before the pods they guard, Services before the Ingress),
+ * the objects of one kind together: a Hearth's reconcile waits for one round trip per kind, not
+ * one per object. Each object created or updated is noted in `changes`, in the tiers' order, even
+ * when another of its kind failed; the first failure is thrown once its kind has settled.
+ */
 export async function ensureApplied(ctx: ReconcileContext, objects: readonly DesiredObject[], changes?: ChangeLog): Promise<AppliedObject[]> {
   const results: AppliedObject[] = [];
-  // In the order the tiers give: what a later object refers to exists first.
-  for (const object of objects) {
-    const result = await ensureObjectApplied(ctx, object);
-    ctx.onApply?.(object.kind, result);
-    if (result !== 'unchanged') changes?.note(result === 'created' ? 'Created' : 'Updated', object.kind, object.metadata.name);
-    results.push({ kind: object.kind, name: object.metadata.name, result });
+  for (const wave of byKind(objects)) {
+    const settled = await Promise.allSettled(wave.map((object) => ensureObjectApplied(ctx, object)));
+    for (const [index, outcome] of settled.entries()) {
+      if (outcome.status === 'rejected') continue;
+      const object = wave[index]!;
+      ctx.onApply?.(object.kind, outcome.value);
+      if (outcome.value !== 'unchanged') changes?.note(outcome.value === 'created' ? 'Created' : 'Updated', object.kind, object.metadata.name);
+      results.push({ kind: object.kind, name: object.metadata.name, result: outcome.value });
+    }
+    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   }
   return results;
+}
+
+/** Runs of consecutive objects of one kind, in their order. */
+export function byKind(objects: readonly DesiredObject[]): DesiredObject[][] {
+  const waves: DesiredObject[][] = [];
+  for (const object of objects) {
+    const last = waves.at(-1);
+    if (last?.[0]?.kind === object.kind) last.push(object);
+    else waves.push([object]);
+  }
+  return waves;
 }
 
 async function ensureObjectApplied(ctx: ReconcileContext, object: DesiredObject): Promise<ApplyResult> {
