@@ -16,8 +16,11 @@ deps: node_modules/.installed
 web: deps
 	$(NODE) services/web/build.ts
 
+# With the runtime settings the image and the operator give the embedded tier's process (Dockerfile,
+# operator/src/tiers/hearth-container.ts; docs/architecture.md#configuration).
 run: deps web
-	@$(NODE) services/hearth/src/main.ts --target=all
+	@GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4194304 NODE_OPTIONS="--max-semi-space-size=8 $${NODE_OPTIONS:-}" \
+	  $(NODE) services/hearth/src/main.ts --target=all
 
 # What the tests need beyond npm: Debian's servers and Chromium (scripts/test-deps.sh), and
 # nats-server built from Go at the release the operator deploys, and SeaweedFS as the backup tests' S3 server.
