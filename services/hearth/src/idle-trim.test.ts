@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import { afterWindow, IDLE_UTILIZATION, startIdleTrim, type TrimLog } from './idle-trim.ts';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const quietLog: TrimLog = { debug: () => undefined };
 
 /** Keeps the event loop busy for `ms`, as a burst of requests would. */
