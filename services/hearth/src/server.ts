@@ -110,6 +110,7 @@ export async function openBackends(
       createBus(config.bus, {
         onError: (error: unknown) => logger.error({ err: error }, 'bus listener failed'),
         onConsumed: (delaySeconds) => metrics.busConsumeDelay.observe(delaySeconds),
+        onAnnounced: () => metrics.busAnnounced.inc(),
       }),
     wait,
   );

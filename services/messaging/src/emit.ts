@@ -6,6 +6,8 @@ export interface CommandContext {
   readonly traceparent: string | undefined;
   /** Where the request that sent the command came from; null for commands not sent on a person's behalf. */
   readonly origin: RequestOrigin | null;
+  /** The room events the command appended, in order: announced once it has committed (Bus.announceRoomEvent). */
+  readonly emitted: RoomEvent[];
 }
 
 /**
@@ -16,5 +18,6 @@ export async function emit(ctx: CommandContext, roomId: string, build: (seq: num
   const seq = await ctx.tx.nextSeq(roomId);
   const event = roomEvent(await build(seq), roomId, seq, { at: ctx.now, traceparent: ctx.traceparent });
   await ctx.tx.appendEvent(event);
+  ctx.emitted.push(event);
   return event;
 }

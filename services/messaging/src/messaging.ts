@@ -17,6 +17,7 @@ import {
   type HearthMetrics,
   type Logger,
   type Message,
+  type RoomEvent,
   type Store,
   type StoreTx,
 } from '@hearth/core';
@@ -52,7 +53,13 @@ export interface Messaging {
 function postAtOnce(deps: MessagingDeps, name: CommandName, payload: unknown, request: CommandRequest): Promise<Message | null> {
   if (name !== 'message.post') return Promise.resolve(null);
   return inSpan('hearth.post', {}, () => {
-    const context = { store: deps.store, now: nowIso(), traceparent: currentTraceparent() ?? request.traceparent, limits: deps.limits };
+    const context = {
+      store: deps.store,
+      now: nowIso(),
+      traceparent: currentTraceparent() ?? request.traceparent,
+      limits: deps.limits,
+      announce: (event: RoomEvent) => deps.bus.announceRoomEvent(event),
+    };
     return postMessageAtOnce(context, payload as CommandPayloads['message.post']);
   });
 }
@@ -75,6 +82,12 @@ function appliedAtOnce(logger: Logger, relay: OutboxRelay, name: CommandName): v
   relay.kick();
 }
 
+/** A transaction's events, once it has committed: straight to live delivery, and to the relay for the stream. */
+function committed(bus: Bus, relay: OutboxRelay, events: readonly RoomEvent[]): void {
+  for (const event of events) bus.announceRoomEvent(event);
+  relay.kick();
+}
+
 /** Web Push of new messages, where configuration turns it on. */
 function pushNotifierOf(deps: MessagingDeps): PushNotifier | null {
   if (deps.push === undefined) return null;
@@ -85,12 +98,16 @@ function pushNotifierOf(deps: MessagingDeps): PushNotifier | null {
 function handlerContext(
   tx: StoreTx,
   request: CommandRequest,
-  own: Pick<HandlerContext, 'limits' | 'webhookAddresses' | 'webhookSecretGraceMs' | 'afterCommit' | 'queued'>,
+  own: Pick<HandlerContext, 'limits' | 'webhookAddresses' | 'webhookSecretGraceMs' | 'afterCommit' | 'emitted' | 'queued'>,
 ): HandlerContext {
   return { tx, now: nowIso(), traceparent: currentTraceparent() ?? request.traceparent, origin: request.origin ?? null, ...own };
 }
 
-/** Owns persistence: applies each command in one transaction (a post, where the store can, in one statement), then hands its events to the relay. */
+/**
+ * Owns persistence: applies each command in one transaction (a post, where the store can, in one
+ * statement), then announces its events to live delivery and hands them to the relay, which
+ * publishes them to the stream.
+ */
 export function startMessaging(deps: MessagingDeps): Messaging {
   const { store, bus, logger } = deps;
   const relay = createOutboxRelay(store, bus, logger, deps.metrics);
@@ -118,17 +135,18 @@ export function startMessaging(deps: MessagingDeps): Messaging {
 
   async function runInTransaction<N extends CommandName>(name: N, payload: CommandPayloads[N], request: CommandRequest): Promise<unknown> {
     const afterCommit: EphemeralSignal[] = [];
+    const emitted: RoomEvent[] = [];
     const queued = { webhookDeliveries: 0, removedFiles: [] as string[] };
     // The events carry the transaction's span, so each realtime process's fan-out joins the post's trace.
     const result = await inSpan('hearth.transaction', {}, () =>
       store.transaction((tx) => {
         const webhooksOwn = { webhookAddresses: webhookOptions.addressPolicy, webhookSecretGraceMs: webhookOptions.secretGraceMs };
-        const ctx = handlerContext(tx, request, { limits: deps.limits, ...webhooksOwn, afterCommit, queued });
+        const ctx = handlerContext(tx, request, { limits: deps.limits, ...webhooksOwn, afterCommit, emitted, queued });
         return HANDLERS[name](ctx, payload);
       }, GATED),
     );
     logger.debug({ command: name }, 'command applied');
-    relay.kick();
+    committed(bus, relay, emitted);
     if (queued.webhookDeliveries > 0) webhooks.kick();
     for (const signal of afterCommit) await bus.publishSignal(signal);
     for (const fileId of queued.removedFiles) await removeFile(deps, fileId);

@@ -29,6 +29,8 @@ interface World {
   readonly store: Store;
   readonly messaging: Messaging;
   readonly published: RoomEvent[];
+  /** What messaging announced (Bus.announceRoomEvent), in order. */
+  readonly announced: RoomEvent[];
   readonly admin: User;
   readonly bob: User;
   readonly roomId: string;
@@ -42,6 +44,12 @@ async function openWorld(t: TestContext): Promise<World> {
   const { messaging, bus } = await startTestMessaging(t, store, { webhooks });
   const published: RoomEvent[] = [];
   bus.subscribeRoomEvents((event) => published.push(event));
+  const announced: RoomEvent[] = [];
+  const announce = bus.announceRoomEvent.bind(bus);
+  bus.announceRoomEvent = (event) => {
+    announced.push(event);
+    announce(event);
+  };
   async function send<N extends CommandName>(name: N, payload: CommandPayloads[N]): Promise<CommandResults[N]> {
     const reply = await messaging.apply({ name, payload });
     if (!reply.ok) throw Object.assign(new Error(reply.error.message), { code: reply.error.code, field: reply.error.field });
@@ -51,7 +59,7 @@ async function openWorld(t: TestContext): Promise<World> {
   const bob = await send('user.create', { joinCode: account.joinCode, actorId: null, user: { name: 'Bob', email: null, passwordHash: null } });
   const [room] = await store.listOpenRooms();
   assert.ok(room !== undefined);
-  return { store, messaging, published, admin, bob, roomId: room.id, send };
+  return { store, messaging, published, announced, admin, bob, roomId: room.id, send };
 }
 
 function post(w: World, body: string, change: Partial<CommandPayloads['message.post']> = {}): Promise<Message> {
@@ -81,6 +89,19 @@ describe('message.post through messaging on PostgreSQL', () => {
     await waitFor('the post is published', () => w.published.some((event) => event.seq === result.seq));
     const event = w.published.find((e) => e.seq === result.seq);
     assert.deepEqual(event?.type === 'message.created' ? event.message : null, result);
+  });
+
+  it('announces a post by the time it is acknowledged, as the event it stored, whether written at once or in a transaction', async (t) => {
+    const w = await openWorld(t);
+    const posted = await post(w, 'straight to the readers');
+    const announced = w.announced.filter((event) => event.seq === posted.seq);
+    assert.equal(announced.length, 1, 'announced once, before the answer');
+    assert.deepEqual(announced[0], (await w.store.eventsSince(w.roomId, posted.seq - 1, 1))[0]);
+    const bot = await w.send('bot.create', { actorId: w.admin.id, name: 'CI', webhookUrl: 'http://127.0.0.1:9/hook', roomIds: [w.roomId] });
+    const viaTransaction = await post(w, `deploy please <@${bot.userId}>`);
+    const announcedOfTransaction = w.announced.filter((event) => event.seq === viaTransaction.seq);
+    assert.equal(announcedOfTransaction.length, 1, 'a transaction’s events are announced as it commits');
+    assert.deepEqual(announcedOfTransaction[0], (await w.store.eventsSince(w.roomId, viaTransaction.seq - 1, 1))[0]);
   });
 
   it('a retry with the same clientMessageId gets the original back and stores one', async (t) => {

@@ -102,6 +102,41 @@ function describeRoomEvents(bus: () => Bus): void {
     assert.deepEqual(seqsOf((await bus().replayRoom(roomId, 0, 10)) ?? []), [1, 2]);
   });
 
+  it('delivers an announced event that follows one seen before the stream has it, and once when it does', async () => {
+    const roomId = newId();
+    const received = collectRoomEvents(bus());
+    await bus().publishRoomEvent(roomEvent(roomId, 1));
+    await eventually(() => ofRooms(received, [roomId]).length === 1, DELIVERY_MS);
+    bus().announceRoomEvent(roomEvent(roomId, 2));
+    await eventually(() => ofRooms(received, [roomId]).length === 2, DELIVERY_MS);
+    await bus().publishRoomEvent(roomEvent(roomId, 2));
+    await bus().publishRoomEvent(roomEvent(roomId, 3));
+    await eventually(() => ofRooms(received, [roomId]).length >= 3, DELIVERY_MS);
+    await sleep(SETTLE_MS);
+    assert.deepEqual(seqsOf(ofRooms(received, [roomId])), [1, 2, 3]);
+  });
+
+  it('leaves an announcement out of turn, or of a room not yet seen, to the stream, which delivers in order', async () => {
+    const [roomId, unseenRoomId] = [newId(), newId()];
+    const received = collectRoomEvents(bus());
+    await bus().publishRoomEvent(roomEvent(roomId, 1));
+    await eventually(() => ofRooms(received, [roomId]).length === 1, DELIVERY_MS);
+    bus().announceRoomEvent(roomEvent(roomId, 3));
+    bus().announceRoomEvent(roomEvent(unseenRoomId, 1));
+    // A later announcement of the room shows the earlier ones have been handled.
+    bus().announceRoomEvent(roomEvent(roomId, 2));
+    await eventually(() => ofRooms(received, [roomId]).length === 2, DELIVERY_MS);
+    await sleep(SETTLE_MS);
+    assert.deepEqual(seqsOf(ofRooms(received, [roomId])), [1, 2], 'seq 3 was announced before 2 followed on');
+    assert.deepEqual(ofRooms(received, [unseenRoomId]), []);
+    for (const seq of [2, 3]) await bus().publishRoomEvent(roomEvent(roomId, seq));
+    await bus().publishRoomEvent(roomEvent(unseenRoomId, 1));
+    await eventually(() => ofRooms(received, [roomId]).length >= 3 && ofRooms(received, [unseenRoomId]).length >= 1, DELIVERY_MS);
+    await sleep(SETTLE_MS);
+    assert.deepEqual(seqsOf(ofRooms(received, [roomId])), [1, 2, 3]);
+    assert.deepEqual(seqsOf(ofRooms(received, [unseenRoomId])), [1]);
+  });
+
   it('stops delivering after unsubscribe', async () => {
     const roomId = newId();
     const stays: RoomEvent[] = [];

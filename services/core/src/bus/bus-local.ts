@@ -68,6 +68,15 @@ export class BusLocal implements Bus {
     this.#roomEvents.publish(event);
   }
 
+  /** Taken, as BusNats's feed takes one, only as the next event of a room already published here. */
+  announceRoomEvent(event: RoomEvent): void {
+    if (this.#closed) return;
+    const log = this.#rooms.get(event.roomId);
+    if (log === undefined || !log.isNext(event.seq)) return;
+    log.append(event, this.#replayLimit);
+    this.#roomEvents.publish(event);
+  }
+
   subscribeRoomEvents(listener: RoomEventListener): Subscription {
     return this.#roomEvents.subscribe(listener);
   }
@@ -163,6 +172,11 @@ class RoomLog {
       this.#head = 0;
     }
     return true;
+  }
+
+  /** Whether `seq` directly follows the latest seq published here (false before the first). */
+  isNext(seq: number): boolean {
+    return this.#latestSeq > 0 && seq === this.#latestSeq + 1;
   }
 
   after(afterSeq: number, limit: number): RoomEvent[] | null {

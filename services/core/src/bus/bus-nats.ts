@@ -31,6 +31,8 @@ export interface BusNatsOptions {
   /** Receives what a listener or command handler threw, and trouble of the live event feed; delivery carries on. */
   readonly onError?: (error: unknown) => void;
   readonly onConsumed?: ConsumeObserver;
+  /** Told of each room event the live feed took from an announcement, ahead of the stream. */
+  readonly onAnnounced?: () => void;
 }
 
 const PING_TIMEOUT_MS = 5_000;
@@ -52,12 +54,14 @@ export class BusNats implements Bus {
   readonly #names: NatsNames;
   readonly #onError: (error: unknown) => void;
   readonly #onConsumed: ConsumeObserver;
+  readonly #onAnnounced: () => void;
   readonly #commands: NatsCommands;
   readonly #publisher: RoomEventPublisher;
   readonly #replay: RoomReplay;
   readonly #roomEvents: Fanout<RoomEvent>;
   readonly #signals: Fanout<EphemeralSignal>;
   #feed: RoomFeed | undefined;
+  #announcements: NatsSubscription | undefined;
   #signalSubscription: NatsSubscription | undefined;
   #closing: Promise<void> | undefined;
 
@@ -69,6 +73,7 @@ export class BusNats implements Bus {
     this.#names = names;
     this.#onError = options.onError ?? warn;
     this.#onConsumed = options.onConsumed ?? (() => undefined);
+    this.#onAnnounced = options.onAnnounced ?? (() => undefined);
     this.#commands = new NatsCommands({ nc, watch, prefix: names.commands, onError: this.#onError, assertOpen });
     this.#publisher = new RoomEventPublisher({ js: jsm.jetstream(), watch, assertOpen });
     this.#replay = new RoomReplay(jsm, names);
@@ -110,17 +115,32 @@ export class BusNats implements Bus {
     await this.#publisher.publish(subject, event);
   }
 
+  /** A plain core NATS message, so it costs the publisher no acknowledgement and may be lost; the stream still has the event. */
+  announceRoomEvent(event: RoomEvent): void {
+    if (this.#closing !== undefined) return;
+    try {
+      this.#nc.publish(this.#names.announced + subjectTokens(event.roomId, 'room id', true), JSON.stringify(event));
+    } catch (error) {
+      this.#onError(new Error(`BusNats: cannot announce room event ${event.roomId}:${event.seq}`, { cause: error }));
+    }
+  }
+
   /** Every subscribing process sees every event published after it subscribed (a fan-out, not a work queue). */
   subscribeRoomEvents(listener: RoomEventListener): Subscription {
     this.#assertOpen();
-    this.#feed ??= new RoomFeed({
-      jsm: this.#jsm,
-      names: this.#names,
-      onError: this.#onError,
-      deliver: (event) => this.#roomEvents.publish(event),
-      onConsumed: this.#onConsumed,
-      isClosed: () => this.#nc.isClosed(),
-    });
+    if (this.#feed === undefined) {
+      const feed = new RoomFeed({
+        jsm: this.#jsm,
+        names: this.#names,
+        onError: this.#onError,
+        deliver: (event) => this.#roomEvents.publish(event),
+        onConsumed: this.#onConsumed,
+        onAnnounced: this.#onAnnounced,
+        isClosed: () => this.#nc.isClosed(),
+      });
+      this.#feed = feed;
+      this.#announcements = this.#subscribeDecoded<RoomEvent>(`${this.#names.announced}>`, (event) => feed.announced(event));
+    }
     return this.#roomEvents.subscribe(listener);
   }
 
@@ -145,12 +165,7 @@ export class BusNats implements Bus {
 
   subscribeSignals(listener: SignalListener): Subscription {
     this.#assertOpen();
-    this.#signalSubscription ??= this.#nc.subscribe(`${this.#names.signals}>`, {
-      callback: (error, msg) => {
-        if (error !== null) this.#onError(error);
-        else this.#decode<EphemeralSignal>(msg, (signal) => this.#signals.publish(signal));
-      },
-    });
+    this.#signalSubscription ??= this.#subscribeDecoded<EphemeralSignal>(`${this.#names.signals}>`, (signal) => this.#signals.publish(signal));
     return this.#signals.subscribe(listener);
   }
 
@@ -179,10 +194,21 @@ export class BusNats implements Bus {
   /** Stops taking commands, lets the ones in hand answer, then drains what is left. */
   async #shutdown(): Promise<void> {
     await this.#commands.stop();
+    this.#announcements?.unsubscribe();
     await this.#feed?.stop();
     this.#roomEvents.clear();
     this.#signals.clear();
     await drainAndClose(this.#nc);
+  }
+
+  /** A core NATS subscription whose messages are JSON values; one that does not decode is reported and skipped. */
+  #subscribeDecoded<T>(subject: string, deliver: (value: T) => void): NatsSubscription {
+    return this.#nc.subscribe(subject, {
+      callback: (error, msg) => {
+        if (error !== null) this.#onError(error);
+        else this.#decode<T>(msg, deliver);
+      },
+    });
   }
 
   #decode<T>(msg: Msg, deliver: (value: T) => void): void {

@@ -41,6 +41,13 @@ export interface Bus {
    * twice stores and delivers it once.
    */
   publishRoomEvent(event: RoomEvent): Promise<void>;
+  /**
+   * Hands a committed event to live subscribers at once, ahead of publishRoomEvent, which still
+   * has to store it: an announcement may be lost, and a subscriber takes one only when it is the
+   * room's next event after one it has seen, so each still sees each event once, in order. It
+   * saves live delivery the outbox relay's read and the stream's round trip. Never throws.
+   */
+  announceRoomEvent(event: RoomEvent): void;
   /** Live room events of every room, in the order each room's events were published. */
   subscribeRoomEvents(listener: RoomEventListener): Subscription;
   /**

@@ -6,6 +6,8 @@ export interface CreateBusOptions {
   readonly onError?: (error: unknown) => void;
   /** Told of each room event this process's live feed takes from a durable stream (NATS only). */
   readonly onConsumed?: ConsumeObserver;
+  /** Told of each room event this process's live feed takes from an announcement, ahead of the stream (NATS only). */
+  readonly onAnnounced?: () => void;
 }
 
 /** Loads only the implementation the config names, so a tier never loads a driver it does not use. */

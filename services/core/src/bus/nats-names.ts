@@ -4,6 +4,8 @@ import { HearthError } from '../errors.ts';
 export interface NatsNames {
   readonly commands: string;
   readonly roomEvents: string;
+  /** Committed room events announced ahead of the stream (Bus.announceRoomEvent): core NATS, outside the stream's subjects. */
+  readonly announced: string;
   readonly signals: string;
   readonly stream: string;
 }
@@ -12,6 +14,7 @@ export function natsNames(instance: string): NatsNames {
   return {
     commands: `hearth.${instance}.cmd.`,
     roomEvents: `hearth.${instance}.evt.room.`,
+    announced: `hearth.${instance}.live.room.`,
     signals: `hearth.${instance}.eph.`,
     stream: `HEARTH_${instance.toUpperCase().replaceAll('-', '_')}_EVENTS`,
   };

@@ -148,6 +148,20 @@ export class RoomFeed {
     this.#deps.deliver(event);
   }
 
+  /**
+   * An event announced ahead of the stream (Bus.announceRoomEvent) is taken only as the next of a
+   * room this feed follows. Anything else waits for the stream, which brings every event in order:
+   * an announcement lost, or overtaken by a later one, never makes a gap, and a room this feed has
+   * not yet heard of starts from the stream. What is taken here, the stream's copy then drops.
+   */
+  announced(event: RoomEvent): void {
+    const latest = this.#latest.get(event.roomId);
+    if (latest === undefined || event.seq !== latest + 1) return;
+    this.#latest.set(event.roomId, event.seq);
+    this.#deps.onAnnounced();
+    this.#deps.deliver(event);
+  }
+
   #closed(result: void | Error): void {
     this.#running = false;
     if (this.#stopped || this.#deps.isClosed()) return;
@@ -164,5 +178,7 @@ export interface RoomFeedDeps {
   readonly onError: (error: unknown) => void;
   readonly deliver: (event: RoomEvent) => void;
   readonly onConsumed: ConsumeObserver;
+  /** Told of each event taken from an announcement, ahead of the stream. */
+  readonly onAnnounced: () => void;
   readonly isClosed: () => boolean;
 }

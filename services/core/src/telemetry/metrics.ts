@@ -30,6 +30,7 @@ export interface HearthMetrics {
   readonly outboxPublished: Counter;
   readonly busPublish: Histogram<'kind'>;
   readonly busConsumeDelay: Histogram;
+  readonly busAnnounced: Counter;
   readonly busConsumerPending: Gauge;
   readonly busStreamBytes: Gauge;
   readonly busStreamMaxBytes: Gauge;
@@ -159,7 +160,15 @@ function busMetrics(
   make: MetricMaker,
 ): Pick<
   MetricSet,
-  'outboxBacklog' | 'outboxOldestAge' | 'outboxPublished' | 'busPublish' | 'busConsumeDelay' | 'busConsumerPending' | 'busStreamBytes' | 'busStreamMaxBytes'
+  | 'outboxBacklog'
+  | 'outboxOldestAge'
+  | 'outboxPublished'
+  | 'busPublish'
+  | 'busConsumeDelay'
+  | 'busAnnounced'
+  | 'busConsumerPending'
+  | 'busStreamBytes'
+  | 'busStreamMaxBytes'
 > {
   return {
     outboxBacklog: make.gauge('hearth_outbox_backlog_events', 'Committed room events not yet published to the bus.'),
@@ -173,6 +182,10 @@ function busMetrics(
     busConsumeDelay: make.histogram('hearth_bus_consume_delay_seconds', "Time from a room event's publication to the stream to its arrival in this process.", {
       buckets: LATENCY_BUCKETS,
     }),
+    busAnnounced: make.counter(
+      'hearth_bus_announced_events_total',
+      "Room events this process's live feed took from messaging's announcement at commit, ahead of the stream (the rest come by the stream).",
+    ),
     busConsumerPending: make.gauge(
       'hearth_bus_consumer_pending_messages',
       "Room events in the stream not yet delivered to this process's live feed (JetStream consumer lag).",

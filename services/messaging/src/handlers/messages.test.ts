@@ -46,6 +46,7 @@ function contextOf(tx: StoreTx): HandlerContext {
     webhookAddresses: new OutboundAddressPolicy([]),
     webhookSecretGraceMs: 0,
     afterCommit: [],
+    emitted: [],
     queued: { webhookDeliveries: 0, removedFiles: [] },
   };
 }

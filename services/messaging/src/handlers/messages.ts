@@ -6,6 +6,7 @@ import {
   newId,
   normaliseBody,
   normaliseBoost,
+  roomEvent,
   soundOf,
   type CommandPayloads,
   type Membership,
@@ -13,6 +14,7 @@ import {
   type NewMessage,
   type PostContext,
   type Room,
+  type RoomEvent,
   type Store,
   type StoreReads,
   type User,
@@ -87,6 +89,8 @@ export const postMessage: Handler<'message.post'> = async (ctx, payload) => {
 export interface AtOnceContext extends PostSettings {
   readonly store: Store;
   readonly traceparent: string | undefined;
+  /** Hands the written post's event to live delivery as soon as it has committed (Bus.announceRoomEvent). */
+  readonly announce: (event: RoomEvent) => void;
 }
 
 /**
@@ -102,7 +106,11 @@ export async function postMessageAtOnce(ctx: AtOnceContext, payload: PostPayload
   const post = await decidePost(store, ctx, payload, await store.readPostContext(payload.roomId, payload.actorId, payload.clientMessageId));
   if (post.earlier !== null) return post.earlier;
   if (mayAddressBots(post.author, post.room, post.message.mentions)) return null;
-  return store.postAtOnce({ message: post.message, at: ctx.now, traceparent: ctx.traceparent });
+  const stamp = { at: ctx.now, traceparent: ctx.traceparent };
+  const posted = await store.postAtOnce({ message: post.message, ...stamp });
+  // The event hearth_post stored, built again rather than read back: a second round trip is what this saves.
+  if (posted !== null) ctx.announce(roomEvent({ type: 'message.created', message: posted }, posted.roomId, posted.seq, stamp));
+  return posted;
 }
 
 export const editMessage: Handler<'message.edit'> = async (ctx, payload) => {
