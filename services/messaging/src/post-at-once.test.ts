@@ -71,19 +71,26 @@ async function waitFor(what: string, check: () => boolean): Promise<void> {
   assert.ok(check(), what);
 }
 
+/**
+ * The statements a post made, by what each is: the outbox relay, woken by each commit, may run
+ * meanwhile, and its statements are not the post's.
+ */
+function ownStatements(statements: readonly string[]): string[] {
+  return statements
+    .filter((statement) => !/outbox|synchronous_commit|^COMMIT$/.test(statement))
+    .map((statement) => /hearth_post_plain|hearth_post/.exec(statement)?.[0] ?? (/earlier_id/.test(statement) ? 'context' : statement));
+}
+
 function rejectsWith(promise: Promise<unknown>, code: string, field: string): Promise<void> {
   return assert.rejects(promise, (error: unknown) => (error as { code?: string }).code === code && (error as { field?: string }).field === field);
 }
 
 describe('message.post through messaging on PostgreSQL', () => {
-  it('a post that cannot be for a bot is two statements, its context read and hearth_post, and is published', async (t) => {
+  it('a plain post (no file, no mention) is one statement, hearth_post_plain, and is published', async (t) => {
     const w = await openWorld(t);
     await post(w, 'warming up');
     const { result, statements } = await countStatements(() => post(w, 'hello'));
-    // The outbox relay, woken by each commit, may run meanwhile; its statements are not the post's.
-    const own = statements.filter((statement) => !/outbox|synchronous_commit|^COMMIT$/.test(statement));
-    assert.equal(own.length, 2, statements.join('\n'));
-    assert.match(own[1] ?? '', /hearth_post/);
+    assert.deepEqual(ownStatements(statements), ['hearth_post_plain'], statements.join('\n'));
     assert.deepEqual(await w.store.getMessage(result.id), result);
     assert.equal((await w.store.getMembership(w.roomId, w.admin.id))?.readSeq, result.seq);
     await waitFor('the post is published', () => w.published.some((event) => event.seq === result.seq));
@@ -102,6 +109,36 @@ describe('message.post through messaging on PostgreSQL', () => {
     const announcedOfTransaction = w.announced.filter((event) => event.seq === viaTransaction.seq);
     assert.equal(announcedOfTransaction.length, 1, 'a transaction’s events are announced as it commits');
     assert.deepEqual(announcedOfTransaction[0], (await w.store.eventsSince(w.roomId, viaTransaction.seq - 1, 1))[0]);
+  });
+
+  it('a post that may mention someone and mentions no member is two statements, its context read and hearth_post', async (t) => {
+    const w = await openWorld(t);
+    await post(w, 'warming up');
+    const { result, statements } = await countStatements(() => post(w, 'tea, <@00000000-0000-4000-8000-000000000000>?'));
+    assert.deepEqual(
+      ownStatements(statements).slice(0, 2),
+      ['context', 'SELECT * FROM memberships WHERE room_id = $1 ORDER BY created_at, user_id'],
+      statements.join('\n'),
+    );
+    assert.deepEqual(ownStatements(statements).slice(2), ['hearth_post'], statements.join('\n'));
+    assert.deepEqual(result.mentions, []);
+    assert.deepEqual(await w.store.getMessage(result.id), result);
+  });
+
+  it('a plain post that hearth_post_plain refuses is decided from its context, with the same error', async (t) => {
+    const w = await openWorld(t);
+    const direct = await w.send('direct.open', { actorId: w.admin.id, userIds: [w.bob.id] });
+    const { result, statements } = await countStatements(() => post(w, 'hi Bob', { roomId: direct.id }));
+    // A direct room's other member may be a bot to notify: the post's transaction decides.
+    assert.deepEqual(ownStatements(statements).slice(0, 2), ['hearth_post_plain', 'context'], statements.join('\n'));
+    assert.ok(
+      statements.some((statement) => statement.startsWith('BEGIN') && statement.includes('write_gate')),
+      statements.join('\n'),
+    );
+    assert.equal(result.roomId, direct.id);
+    await w.send('user.update', { actorId: w.admin.id, userId: w.bob.id, active: false });
+    await rejectsWith(post(w, 'still here?', { actorId: w.bob.id }), 'user_not_found', 'actorId');
+    await rejectsWith(post(w, '   '), 'invalid_request', 'body');
   });
 
   it('a retry with the same clientMessageId gets the original back and stores one', async (t) => {

@@ -126,3 +126,56 @@ describe('StorePostgres.postAtOnce', () => {
       );
     }));
 });
+
+describe('StorePostgres.postPlain', () => {
+  it('writes what postAtOnce writes, in one statement, with no read before it', () =>
+    withWorld(async (w) => {
+      const { result: posted, statements } = await countStatements(() => w.store.postPlain(draft(w, 'c1', { sound: 'tada' })));
+      assert.equal(statements.length, 1, statements.join('\n'));
+      assert.match(statements[0] ?? '', /hearth_post_plain/);
+      assert.ok(posted !== null);
+      assert.equal(posted.seq, 1);
+      assert.deepEqual(await w.store.getMessage(posted.id), posted);
+      const [event] = await w.store.eventsSince(w.room.id, 0, 10);
+      assert.deepEqual(event, roomEvent({ type: 'message.created', message: posted }, w.room.id, 1, { at: AT, traceparent: TRACE }));
+      assert.deepEqual(
+        (await w.store.unpublishedEvents(10)).map((entry) => entry.event.seq),
+        [1],
+      );
+      assert.equal((await w.store.getMembership(w.room.id, w.ada.id))?.readSeq, 1);
+    }));
+
+  it('writes nothing for what the context read would refuse or send to a transaction, nor for what hearth_post refuses', () =>
+    withWorld(async (w) => {
+      const direct = await w.store.transaction(async (tx) => {
+        const room = await tx.insertRoom({ id: newId(), kind: 'direct', name: null, createdBy: w.ada.id, createdAt: AT, directKey: `${w.ada.id}:${w.bob.id}` });
+        for (const user of [w.ada, w.bob]) await tx.putMembership({ roomId: room.id, userId: user.id, involvement: 'everything', readSeq: 0, createdAt: AT });
+        return room;
+      });
+      assert.equal(await w.store.postPlain(draft(w, 'c1', { roomId: direct.id })), null, 'a direct room, whose other member may be a bot');
+      assert.equal(await w.store.postPlain(draft(w, 'c2', { authorId: w.bob.id })), null, 'not a member');
+      assert.equal(await w.store.postPlain(draft(w, 'c3', { roomId: newId() })), null, 'no room');
+      assert.equal(await w.store.postPlain(draft(w, 'c4', { authorId: newId() })), null, 'no author');
+      assert.equal((await w.store.postPlain(draft(w, 'c5')))?.seq, 1);
+      assert.equal(await w.store.postPlain(draft(w, 'c5', { body: 'again' })), null, 'an earlier post with the client id');
+      await w.store.transaction((tx) => tx.updateUser(w.ada.id, { active: false }));
+      assert.equal(await w.store.postPlain(draft(w, 'c6')), null, 'a deactivated author');
+      assert.deepEqual(
+        (await w.store.listMessages(w.room.id, { limit: 10 })).map((message) => message.clientMessageId),
+        ['c5'],
+      );
+      assert.deepEqual(await w.store.listMessages(direct.id, { limit: 10 }), []);
+      await assert.rejects(w.store.postPlain(draft(w, 'c7', { mentions: [w.bob.id] })), /writes no mention/);
+    }));
+
+  it('writes a bot’s post in a direct room: a bot’s words notify no bot', () =>
+    withWorld(async (w) => {
+      const bot = await w.store.transaction((tx) => tx.insertUser({ id: newId(), name: 'CI', email: null, role: 'bot', passwordHash: null, createdAt: AT }));
+      const direct = await w.store.transaction(async (tx) => {
+        const room = await tx.insertRoom({ id: newId(), kind: 'direct', name: null, createdBy: w.ada.id, createdAt: AT, directKey: `${w.ada.id}:${bot.id}` });
+        for (const user of [w.ada, bot]) await tx.putMembership({ roomId: room.id, userId: user.id, involvement: 'everything', readSeq: 0, createdAt: AT });
+        return room;
+      });
+      assert.equal((await w.store.postPlain(draft(w, 'c1', { roomId: direct.id, authorId: bot.id })))?.seq, 1);
+    }));
+});

@@ -306,6 +306,28 @@ CREATE TABLE server_keys (
 );
 `;
 
+/**
+ * A plain post in one round trip with no read before it (StorePostgres.postPlain): one with no
+ * file and no mention, whose context messaging has not read. What that read would have decided
+ * is checked here first: an active author, and a room that is not direct unless the author is a
+ * bot (a direct room's other member may be a bot to notify, which only a transaction queues).
+ * hearth_post then checks the rest under the room's lock, as it does for any post. Null means
+ * not written, for any reason; messaging then reads the context, which names the reason (or the
+ * earlier post a retry repeats).
+ */
+const POST_PLAIN = `
+CREATE FUNCTION hearth_post_plain(p_id text, p_room text, p_author text, p_client_id text, p_body text, p_mentions jsonb,
+    p_sound text, p_created_at timestamptz, p_search tsvector, p_event jsonb)
+  RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM 1 FROM users u, rooms r
+    WHERE u.id = p_author AND r.id = p_room AND u.active AND (u.role = 'bot' OR r.kind <> 'direct');
+  IF NOT FOUND THEN RETURN NULL; END IF;
+  RETURN hearth_post(p_id, p_room, p_author, p_client_id, p_body, p_mentions, p_sound, p_created_at, p_search, p_event);
+END
+$$;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001-initial', sql: INITIAL },
   { id: '0002-sso-bots-audit', sql: SSO_BOTS_AUDIT },
@@ -317,6 +339,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0008-webhook-secrets', sql: WEBHOOK_SECRETS },
   { id: '0009-avatars', sql: AVATARS },
   { id: '0010-push', sql: PUSH },
+  { id: '0011-post-plain', sql: POST_PLAIN },
 ];
 
 /**

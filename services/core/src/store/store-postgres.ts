@@ -77,9 +77,19 @@ export class StorePostgres extends ReadsThrough implements Store {
   }
 
   /** One round trip: hearth_post (postgres-migrations.ts, 0006-post-at-once) checks again under the room's lock, and writes. */
-  async postAtOnce(draft: PostDraft): Promise<Message | null> {
-    if (this.#context.getStore()?.sql.live === true) throw new Error('postAtOnce() called inside a transaction; post in the transaction instead');
-    if (draft.message.file !== null) throw new Error('postAtOnce() writes no file; post a message with a file in a transaction');
+  postAtOnce(draft: PostDraft): Promise<Message | null> {
+    return this.#postInOneStatement(POST_AT_ONCE, draft, 'postAtOnce');
+  }
+
+  /** One round trip: hearth_post_plain (0011-post-plain) checks what a context read would have, then calls hearth_post. */
+  async postPlain(draft: PostDraft): Promise<Message | null> {
+    if (draft.message.mentions.length > 0) throw new Error('postPlain() writes no mention; post a message that mentions someone in a transaction');
+    return this.#postInOneStatement(POST_PLAIN, draft, 'postPlain');
+  }
+
+  async #postInOneStatement(statement: string, draft: PostDraft, what: string): Promise<Message | null> {
+    if (this.#context.getStore()?.sql.live === true) throw new Error(`${what}() called inside a transaction; post in the transaction instead`);
+    if (draft.message.file !== null) throw new Error(`${what}() writes no file; post a message with a file in a transaction`);
     const posted = postedMessage({ ...draft.message, seq: 0 });
     const event = roomEvent({ type: 'message.created', message: posted }, posted.roomId, 0, draft);
     const { id, roomId, authorId, clientMessageId, body, sound, createdAt } = posted;
@@ -95,7 +105,7 @@ export class StorePostgres extends ReadsThrough implements Store {
       buildSearchVector(body),
       JSON.stringify(event),
     ];
-    const row = await this.#reader.sql.row<{ seq: number | null }>(POST_AT_ONCE, ...params);
+    const row = await this.#reader.sql.row<{ seq: number | null }>(statement, ...params);
     const seq = row?.seq ?? null;
     return seq === null ? null : { ...posted, seq };
   }
@@ -264,7 +274,9 @@ type Run = (text: string, values: Param[]) => Promise<QueryResult<QueryResultRow
  * simple query), so gating a command costs no more round trips than it did without a gate.
  */
 const GATED_BEGIN = `BEGIN; ${gateCheckSql(POSTGRES)}`;
-const POST_AT_ONCE = 'SELECT hearth_post(?, ?, ?, ?, ?, ?::jsonb, ?, ?::timestamptz, ?::tsvector, ?::jsonb) AS seq';
+const POST_PARAMS = '?, ?, ?, ?, ?, ?::jsonb, ?, ?::timestamptz, ?::tsvector, ?::jsonb';
+const POST_AT_ONCE = `SELECT hearth_post(${POST_PARAMS}) AS seq`;
+const POST_PLAIN = `SELECT hearth_post_plain(${POST_PARAMS}) AS seq`;
 /** SET LOCAL lasts until the transaction ends: the connection goes back to the pool durable. */
 const LAZY_BEGIN = 'BEGIN; SET LOCAL synchronous_commit TO OFF';
 

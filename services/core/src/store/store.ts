@@ -30,6 +30,13 @@ export interface Store extends StoreReads {
    */
   postAtOnce?(draft: PostDraft): Promise<Message | null>;
   /**
+   * postAtOnce for a plain post (no file, no mention) whose context was not read first: the
+   * store also checks what that read would have decided (an active author; a room that is not
+   * direct, unless the author is a bot) in the same round trip. Null, writing nothing, for any
+   * refusal: the caller then reads the context, which says why or finds the earlier post.
+   */
+  postPlain?(draft: PostDraft): Promise<Message | null>;
+  /**
    * Pauses writes (write-gate.ts): gated transactions are refused with `migrating` from now
    * on, and it resolves once none that began before is still open.
    */

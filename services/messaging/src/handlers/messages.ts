@@ -13,6 +13,7 @@ import {
   type Message,
   type NewMessage,
   type PostContext,
+  type PostDraft,
   type Room,
   type RoomEvent,
   type Store,
@@ -101,14 +102,47 @@ export interface AtOnceContext extends PostSettings {
  */
 export async function postMessageAtOnce(ctx: AtOnceContext, payload: PostPayload): Promise<Message | null> {
   const { store } = ctx;
+  const writeAtOnce = store.postAtOnce?.bind(store);
   // A file's message is rare, and hearth_post writes none.
-  if (store.postAtOnce === undefined || payload.file !== undefined) return null;
+  if (writeAtOnce === undefined || payload.file !== undefined) return null;
+  const plain = await postPlain(ctx, payload);
+  if (plain !== null) return plain;
   const post = await decidePost(store, ctx, payload, await store.readPostContext(payload.roomId, payload.actorId, payload.clientMessageId));
   if (post.earlier !== null) return post.earlier;
   if (mayAddressBots(post.author, post.room, post.message.mentions)) return null;
+  return announced(ctx, writeAtOnce, post.message);
+}
+
+/**
+ * The common post (no file, no mention) in one round trip with no read before it
+ * (Store.postPlain). Null when the post is not plain, or when the store wrote nothing: a
+ * refusal, a retry of an earlier post, paused writes. The context read then decides as for any
+ * post, so whatever is refused is refused with the same error, in the same order.
+ */
+async function postPlain(ctx: AtOnceContext, payload: PostPayload): Promise<Message | null> {
+  const writePlain = ctx.store.postPlain?.bind(ctx.store);
+  if (writePlain === undefined || hasMentionCandidate(payload.body)) return null;
+  let body: string;
+  try {
+    body = normaliseBody(payload.body, ctx.limits.messageChars);
+  } catch {
+    return null;
+  }
+  const message = plainMessage(ctx, payload, body);
+  return announced(ctx, writePlain, message);
+}
+
+/** The message a plain post writes: what decidePost builds, for a body with no mention and no file. */
+function plainMessage(settings: PostSettings, payload: PostPayload, body: string): Omit<NewMessage, 'seq'> {
+  const { roomId, actorId: authorId, clientMessageId } = payload;
+  return { id: newId(), roomId, authorId, clientMessageId, body, mentions: [], sound: soundOf(body), file: null, createdAt: settings.now };
+}
+
+/** Writes `message` with `write` and, when it was written, announces its event. */
+async function announced(ctx: AtOnceContext, write: (draft: PostDraft) => Promise<Message | null>, message: Omit<NewMessage, 'seq'>): Promise<Message | null> {
   const stamp = { at: ctx.now, traceparent: ctx.traceparent };
-  const posted = await store.postAtOnce({ message: post.message, ...stamp });
-  // The event hearth_post stored, built again rather than read back: a second round trip is what this saves.
+  const posted = await write({ message, ...stamp });
+  // The event the store wrote, built again rather than read back: a second round trip is what this saves.
   if (posted !== null) ctx.announce(roomEvent({ type: 'message.created', message: posted }, posted.roomId, posted.seq, stamp));
   return posted;
 }
