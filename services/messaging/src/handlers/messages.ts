@@ -50,18 +50,14 @@ async function decidePost(reads: StoreReads, settings: PostSettings, payload: Po
   const file = payload.file ?? null;
   // A file needs no words: its caption may be empty.
   const body = file !== null && payload.body.trim() === '' ? '' : normaliseBody(payload.body, settings.limits.messageChars);
-  const message = {
-    id: newId(),
-    roomId: room.id,
-    authorId: payload.actorId,
-    clientMessageId: payload.clientMessageId,
-    body,
-    mentions: await mentionsIn(reads, room.id, body),
-    sound: soundOf(body),
-    file,
-    createdAt: settings.now,
-  };
+  const message = draftMessage(settings, payload, { body, mentions: await mentionsIn(reads, room.id, body), file });
   return { earlier: null, author, room, membership, message };
+}
+
+/** The message a post writes, before the store gives it its seq. */
+function draftMessage(settings: PostSettings, payload: PostPayload, content: Pick<NewMessage, 'body' | 'mentions' | 'file'>): Omit<NewMessage, 'seq'> {
+  const { roomId, actorId: authorId, clientMessageId } = payload;
+  return { id: newId(), roomId, authorId, clientMessageId, ...content, sound: soundOf(content.body), createdAt: settings.now };
 }
 
 async function requireChangeable(ctx: HandlerContext, actorId: string, messageId: string): Promise<Message> {
@@ -128,14 +124,7 @@ async function postPlain(ctx: AtOnceContext, payload: PostPayload): Promise<Mess
   } catch {
     return null;
   }
-  const message = plainMessage(ctx, payload, body);
-  return announced(ctx, writePlain, message);
-}
-
-/** The message a plain post writes: what decidePost builds, for a body with no mention and no file. */
-function plainMessage(settings: PostSettings, payload: PostPayload, body: string): Omit<NewMessage, 'seq'> {
-  const { roomId, actorId: authorId, clientMessageId } = payload;
-  return { id: newId(), roomId, authorId, clientMessageId, body, mentions: [], sound: soundOf(body), file: null, createdAt: settings.now };
+  return announced(ctx, writePlain, draftMessage(ctx, payload, { body, mentions: [], file: null }));
 }
 
 /** Writes `message` with `write` and, when it was written, announces its event. */
