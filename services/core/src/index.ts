@@ -9,6 +9,7 @@ export * from './domain/rules.ts';
 export { illFormedTextError, textProblem } from './domain/well-formed-text.ts';
 export * from './errors.ts';
 export { rawErrorResponse } from './raw-error-response.ts';
+export { nodeHttp } from './node-http.ts';
 export * from './protocol/frames.ts';
 export * from './config.ts';
 export { OutboundAddressPolicy, parseNetwork, type Network } from './outbound-address.ts';

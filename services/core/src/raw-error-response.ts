@@ -1,5 +1,7 @@
-import { STATUS_CODES } from 'node:http';
 import type { HearthError } from './errors.ts';
+import { nodeHttp } from './node-http.ts';
+
+const { STATUS_CODES } = nodeHttp;
 
 /**
  * An error as a whole HTTP/1.1 response, for a socket no framework answers on: a refused

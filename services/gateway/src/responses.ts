@@ -1,6 +1,5 @@
-import { STATUS_CODES } from 'node:http';
 import type { FastifySchema } from 'fastify';
-import { AUDIT_ACTIONS, AUDIT_TARGETS, ERROR_CODES, INVOLVEMENTS, PASSWORD_SIGN_IN, ROLES, ROOM_KINDS } from '@hearth/core';
+import { AUDIT_ACTIONS, AUDIT_TARGETS, ERROR_CODES, INVOLVEMENTS, nodeHttp, PASSWORD_SIGN_IN, ROLES, ROOM_KINDS } from '@hearth/core';
 import { AUDIT_PAGE, MESSAGE_PAGE, SEQ_MAX, editBody, id, objectSchema, postBody } from './schemas.ts';
 
 /*
@@ -329,7 +328,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
 export function responsesOf(doc: OperationDoc): Record<string, Schema> {
   const responses: Record<string, Schema> = { ...doc.ok };
   const statuses = [...new Set([...EVERY_OPERATION_ERRORS, ...doc.errors])].sort((a, b) => a - b);
-  for (const status of statuses) responses[status] = json(ref('Error'), STATUS_CODES[status] ?? 'Error');
+  for (const status of statuses) responses[status] = json(ref('Error'), nodeHttp.STATUS_CODES[status] ?? 'Error');
   return responses;
 }
 

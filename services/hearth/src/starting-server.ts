@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import { HearthError, UNAVAILABLE_RETRY_AFTER_S } from '@hearth/core';
+import type { Server } from 'node:http';
+import { HearthError, nodeHttp, UNAVAILABLE_RETRY_AFTER_S } from '@hearth/core';
 import type { StartupStatus } from './retry.ts';
 
 /**
@@ -18,7 +18,7 @@ export function startingAnswer(path: string, status: StartupStatus): { readonly 
  * Answers probes while the backends are not reachable yet. Closed once the real app listens.
  */
 export async function listenWhileStarting(host: string, port: number, status: StartupStatus): Promise<{ port: number; close(): Promise<void> }> {
-  const server: Server = createServer((request, response) => {
+  const server: Server = nodeHttp.createServer((request, response) => {
     const answer = startingAnswer((request.url ?? '').split('?')[0] ?? '', status);
     // A request that reaches a process still starting (a restarted gateway behind nginx) is retried like any 503.
     const retry = answer.retryAfter === undefined ? {} : { 'retry-after': String(answer.retryAfter) };

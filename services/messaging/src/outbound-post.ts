@@ -1,9 +1,9 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
-import type { OutboundAddressPolicy } from '@hearth/core';
+import { nodeHttp, type OutboundAddressPolicy } from '@hearth/core';
 
 /*
  * One POST to an address a person chose (a bot's webhook, a browser's push service), made only
@@ -44,7 +44,7 @@ export async function postOutbound(request: OutboundPost): Promise<OutboundAnswe
     const refusal = request.policy.refusal(literal);
     if (refusal !== null) throw new RefusedAddressError(refusal);
   }
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const send = url.protocol === 'https:' ? httpsRequest : nodeHttp.request;
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
     const outgoing = send(url, { method: 'POST', headers: request.headers, signal: request.signal, lookup: guardedLookup(request.policy) }, resolve);
     outgoing.once('error', reject);
