@@ -49,18 +49,20 @@ export interface Messaging {
   stop(): Promise<void>;
 }
 
+/** A post written in one statement, with the event it wrote (none when it answered with an earlier post). */
+interface PostedAtOnce {
+  readonly message: Message;
+  readonly emitted: readonly RoomEvent[];
+}
+
 /** message.post in one round trip where the store can (postMessageAtOnce); null for any other command, or a post its transaction writes. */
-function postAtOnce(deps: MessagingDeps, name: CommandName, payload: unknown, request: CommandRequest): Promise<Message | null> {
+function postAtOnce(deps: MessagingDeps, name: CommandName, payload: unknown, request: CommandRequest): Promise<PostedAtOnce | null> {
   if (name !== 'message.post') return Promise.resolve(null);
-  return inSpan('hearth.post', {}, () => {
-    const context = {
-      store: deps.store,
-      now: nowIso(),
-      traceparent: currentTraceparent() ?? request.traceparent,
-      limits: deps.limits,
-      announce: (event: RoomEvent) => deps.bus.announceRoomEvent(event),
-    };
-    return postMessageAtOnce(context, payload as CommandPayloads['message.post']);
+  return inSpan('hearth.post', {}, async () => {
+    const emitted: RoomEvent[] = [];
+    const context = { store: deps.store, now: nowIso(), traceparent: currentTraceparent() ?? request.traceparent, limits: deps.limits, emitted };
+    const message = await postMessageAtOnce(context, payload as CommandPayloads['message.post']);
+    return message === null ? null : { message, emitted };
   });
 }
 
@@ -76,10 +78,10 @@ async function removeFile(deps: MessagingDeps, fileId: string): Promise<void> {
   }
 }
 
-/** A post written in one statement: its event is for the relay now (a transaction's command kicks it itself, before its signals). */
-function appliedAtOnce(logger: Logger, relay: OutboxRelay, name: CommandName): void {
-  logger.debug({ command: name, statement: 'hearth_post' }, 'command applied');
-  relay.kick();
+/** A post written in one statement: its event goes out as a transaction's events do (runInTransaction does this itself, before its signals). */
+function appliedAtOnce(logger: Logger, bus: Bus, relay: OutboxRelay, posted: PostedAtOnce): void {
+  logger.debug({ command: 'message.post', statement: 'hearth_post' }, 'command applied');
+  committed(bus, relay, posted.emitted);
 }
 
 /** A transaction's events, once it has committed: straight to live delivery, and to the relay for the stream. */
@@ -126,8 +128,8 @@ export function startMessaging(deps: MessagingDeps): Messaging {
 
   async function run<N extends CommandName>(name: N, payload: CommandPayloads[N], request: CommandRequest): Promise<unknown> {
     const atOnce = await postAtOnce(deps, name, payload, request);
-    if (atOnce !== null) appliedAtOnce(logger, relay, name);
-    const result = atOnce ?? (await runInTransaction(name, payload, request));
+    if (atOnce !== null) appliedAtOnce(logger, bus, relay, atOnce);
+    const result = atOnce?.message ?? (await runInTransaction(name, payload, request));
     // Acknowledged first: the push goes out after, and its fate never holds up or fails the post.
     if (name === 'message.post') push?.notify(result as Message);
     return result;

@@ -86,8 +86,8 @@ export const postMessage: Handler<'message.post'> = async (ctx, payload) => {
 export interface AtOnceContext extends PostSettings {
   readonly store: Store;
   readonly traceparent: string | undefined;
-  /** Hands the written post's event to live delivery as soon as it has committed (Bus.announceRoomEvent). */
-  readonly announce: (event: RoomEvent) => void;
+  /** As a transaction's CommandContext.emitted: the written post's event, announced once it has committed. */
+  readonly emitted: RoomEvent[];
 }
 
 /**
@@ -106,7 +106,7 @@ export async function postMessageAtOnce(ctx: AtOnceContext, payload: PostPayload
   const post = await decidePost(store, ctx, payload, await store.readPostContext(payload.roomId, payload.actorId, payload.clientMessageId));
   if (post.earlier !== null) return post.earlier;
   if (mayAddressBots(post.author, post.room, post.message.mentions)) return null;
-  return announced(ctx, writeAtOnce, post.message);
+  return written(ctx, writeAtOnce, post.message);
 }
 
 /**
@@ -124,15 +124,15 @@ async function postPlain(ctx: AtOnceContext, payload: PostPayload): Promise<Mess
   } catch {
     return null;
   }
-  return announced(ctx, writePlain, draftMessage(ctx, payload, { body, mentions: [], file: null }));
+  return written(ctx, writePlain, draftMessage(ctx, payload, { body, mentions: [], file: null }));
 }
 
-/** Writes `message` with `write` and, when it was written, announces its event. */
-async function announced(ctx: AtOnceContext, write: (draft: PostDraft) => Promise<Message | null>, message: Omit<NewMessage, 'seq'>): Promise<Message | null> {
+/** Writes `message` with `write` and, when it was written, adds its event to ctx.emitted. */
+async function written(ctx: AtOnceContext, write: (draft: PostDraft) => Promise<Message | null>, message: Omit<NewMessage, 'seq'>): Promise<Message | null> {
   const stamp = { at: ctx.now, traceparent: ctx.traceparent };
   const posted = await write({ message, ...stamp });
   // The event the store wrote, built again rather than read back: a second round trip is what this saves.
-  if (posted !== null) ctx.announce(roomEvent({ type: 'message.created', message: posted }, posted.roomId, posted.seq, stamp));
+  if (posted !== null) ctx.emitted.push(roomEvent({ type: 'message.created', message: posted }, posted.roomId, posted.seq, stamp));
   return posted;
 }
 
