@@ -15,13 +15,12 @@ import {
   type PostContext,
   type PostDraft,
   type Room,
-  type RoomEvent,
   type Store,
   type StoreReads,
   type User,
 } from '@hearth/core';
 import { requirePostable, requireUser, requireVisibleMessage } from '@hearth/core';
-import { emit } from '../emit.ts';
+import { emit, type CommandContext } from '../emit.ts';
 import { mayAddressBots, queueBotMentions } from './bots.ts';
 import type { Handler, HandlerContext } from './types.ts';
 
@@ -83,11 +82,8 @@ export const postMessage: Handler<'message.post'> = async (ctx, payload) => {
 };
 
 /** What postMessageAtOnce takes from the command's context: the store itself, not a transaction. */
-export interface AtOnceContext extends PostSettings {
+export interface AtOnceContext extends PostSettings, Pick<CommandContext, 'traceparent' | 'emitted'> {
   readonly store: Store;
-  readonly traceparent: string | undefined;
-  /** As a transaction's CommandContext.emitted: the written post's event, announced once it has committed. */
-  readonly emitted: RoomEvent[];
 }
 
 /**
