@@ -44,16 +44,24 @@ const SECONDS = Number(process.env['BENCH_FANOUT_SECONDS'] ?? 25);
  * shorter time, since the backlog only grows.
  */
 const ALL_SCENARIOS = [
-  { name: 'A', clients: 2_000, rate: 50, seconds: SECONDS },
-  { name: 'B', clients: 10_000, rate: 10, seconds: SECONDS },
-  { name: 'S', clients: 2_000, rate: 100, seconds: Math.min(SECONDS, 10) },
+  { name: 'A', clients: 2_000, rate: 50, seconds: SECONDS, summaryPeer: 'floor' },
+  { name: 'B', clients: 10_000, rate: 10, seconds: SECONDS, summaryPeer: 'floor' },
+  { name: 'S', clients: 2_000, rate: 100, seconds: Math.min(SECONDS, 10), summaryPeer: 'centrifugo' },
 ] as const;
+/**
+ * BENCH_FANOUT_PEERS=summary (make bench-quick) measures beside Hearth only the server whose
+ * ratio summary.json takes (a scenario's summaryPeer); otherwise both the floor and Centrifugo.
+ */
+const SUMMARY_PEER_ONLY = process.env['BENCH_FANOUT_PEERS'] === 'summary';
 /** BENCH_FANOUT_SCENARIOS (`B`, `A,S`) measures some of them, for a look at one figure; summary.json needs all three. */
 const SCENARIOS = ALL_SCENARIOS.filter((s) => (process.env['BENCH_FANOUT_SCENARIOS'] ?? 'A,B,S').split(',').includes(s.name));
 /** Fraction of the clients (a quick look: BENCH_FANOUT_SCALE=0.1). */
 const SCALE = Number(process.env['BENCH_FANOUT_SCALE'] ?? 1);
 const CLIENT_PROCESSES = Number(process.env['BENCH_FANOUT_CLIENT_PROCESSES'] ?? 2);
-/** Posting before the measured run, and the pause for memory to settle before each RSS reading (shorter in make bench-quick). */
+/**
+ * Posting before the measured run (and, up to a second of it, on the first few connections),
+ * and the pause for memory to settle before each RSS reading (shorter in make bench-quick).
+ */
 const WARM_SECONDS = Number(process.env['BENCH_FANOUT_WARM_SECONDS'] ?? 3);
 /** Connections opened, used and closed before memory is measured: first-use costs are not per connection. */
 const WARM_CONNECTIONS = 50;
@@ -1114,7 +1122,7 @@ export async function measure(target: Target, load: FanoutLoad, probes: LoopProb
   try {
     await fleet.connect(target.wsUrl, target.greeting, WARM_CONNECTIONS);
     await fleet.startRun(nextRun);
-    const warm = await postAtRate(target, nextRun++, 20, 1);
+    const warm = await postAtRate(target, nextRun++, 20, Math.min(1, WARM_SECONDS));
     await drain(fleet, warm.acknowledged);
     await fleet.drop();
     await sleep(SETTLE_MS);
@@ -1198,23 +1206,26 @@ async function measureRun(
 // ---------------------------------------------------------------------------
 // The benchmark
 
-/** One round's ratios: Hearth ÷ floor (aim: p99 ≤ 1.5, memory per connection ≤ 1.2) and Hearth ÷ Centrifugo. */
+/**
+ * One round's ratios: Hearth ÷ floor (aim: p99 ≤ 1.5, memory per connection ≤ 1.2) and Hearth ÷
+ * Centrifugo; null when a p99 is not known (more than 1% of the deliveries never came) or the
+ * peer was not measured (BENCH_FANOUT_PEERS=summary).
+ */
 export interface Ratios {
-  /** null when a p99 is not known (more than 1% of the deliveries never came). */
   readonly p99Latency: number | null;
-  readonly memoryPerConnection: number;
-  readonly cpuPerDelivery: number;
+  readonly memoryPerConnection: number | null;
+  readonly cpuPerDelivery: number | null;
   /** Hearth's delivered frames/s ÷ Centrifugo's: at saturation (scenario S), the aim is at least 1. */
-  readonly deliveriesVsCentrifugo: number;
+  readonly deliveriesVsCentrifugo: number | null;
   readonly p99VsCentrifugo: number | null;
-  readonly cpuPerDeliveryVsCentrifugo: number;
+  readonly cpuPerDeliveryVsCentrifugo: number | null;
 }
 
-/** The three servers under one load, measured one after the other. */
+/** The servers under one load, measured one after the other; a peer is null when not measured. */
 interface Round {
   readonly hearth: RunResult;
-  readonly floor: RunResult;
-  readonly centrifugo: RunResult;
+  readonly floor: RunResult | null;
+  readonly centrifugo: RunResult | null;
   readonly ratios: Ratios;
 }
 
@@ -1225,8 +1236,8 @@ export interface ScenarioResult {
   readonly seconds: number;
   /** The median round's runs (by Hearth ÷ floor p99 latency; S by Hearth ÷ Centrifugo deliveries). */
   readonly hearth: RunResult;
-  readonly floor: RunResult;
-  readonly centrifugo: RunResult;
+  readonly floor: RunResult | null;
+  readonly centrifugo: RunResult | null;
   readonly ratios: Ratios;
   /** Every round's ratios, and their lowest, median and highest. */
   readonly rounds: readonly Ratios[];
@@ -1237,14 +1248,16 @@ function ratioOf(a: number | null, b: number | null): number | null {
   return a === null || b === null ? null : round(a / b, 2);
 }
 
-function ratiosOf(hearth: RunResult, floor: RunResult, centrifugo: RunResult): Ratios {
+function ratiosOf(hearth: RunResult, floor: RunResult | null, centrifugo: RunResult | null): Ratios {
+  const versus = (peer: RunResult | null, figure: (run: RunResult) => number | null): number | null =>
+    peer === null ? null : ratioOf(figure(hearth), figure(peer));
   return {
-    p99Latency: ratioOf(hearth.latencyMs.p99, floor.latencyMs.p99),
-    memoryPerConnection: round(hearth.perConnectionKiB / floor.perConnectionKiB, 2),
-    cpuPerDelivery: round(hearth.serverCpuUsPerDelivery / floor.serverCpuUsPerDelivery, 2),
-    deliveriesVsCentrifugo: round(hearth.deliveredPerSecond / centrifugo.deliveredPerSecond, 2),
-    p99VsCentrifugo: ratioOf(hearth.latencyMs.p99, centrifugo.latencyMs.p99),
-    cpuPerDeliveryVsCentrifugo: round(hearth.serverCpuUsPerDelivery / centrifugo.serverCpuUsPerDelivery, 2),
+    p99Latency: versus(floor, (r) => r.latencyMs.p99),
+    memoryPerConnection: versus(floor, (r) => r.perConnectionKiB),
+    cpuPerDelivery: versus(floor, (r) => r.serverCpuUsPerDelivery),
+    deliveriesVsCentrifugo: versus(centrifugo, (r) => r.deliveredPerSecond),
+    p99VsCentrifugo: versus(centrifugo, (r) => r.latencyMs.p99),
+    cpuPerDeliveryVsCentrifugo: versus(centrifugo, (r) => r.serverCpuUsPerDelivery),
   };
 }
 
@@ -1271,19 +1284,25 @@ async function runCentrifugo(load: FanoutLoad, template: string, probes: LoopPro
   }
 }
 
-/** Hearth, then the floor and Centrifugo with a copy of the frame Hearth sent; a fresh realtime process each round, so its memory starts from the same place. */
-async function runRound(setup: HearthSetup, load: FanoutLoad, probes: LoopProbes, fresh: boolean): Promise<Round> {
+type Peer = (typeof ALL_SCENARIOS)[number]['summaryPeer'];
+
+/**
+ * Hearth, then the floor and Centrifugo (those of `peers`) with a copy of the frame Hearth sent;
+ * a fresh realtime process each round, so its memory starts from the same place.
+ */
+async function runRound(setup: HearthSetup, load: FanoutLoad & { peers: readonly Peer[] }, probes: LoopProbes, fresh: boolean): Promise<Round> {
   if (fresh) await setup.tier.services('realtime')[0]!.restart();
   const hearth = await measure(hearthTarget(setup), load, probes);
   const template = hearth.sampleFrame ?? syntheticFrame();
-  const floor = await runFloor(load, template, probes);
-  const centrifugo = await runCentrifugo(load, template, probes);
+  const floor = load.peers.includes('floor') ? await runFloor(load, template, probes) : null;
+  const centrifugo = load.peers.includes('centrifugo') ? await runCentrifugo(load, template, probes) : null;
   return { hearth, floor, centrifugo, ratios: ratiosOf(hearth, floor, centrifugo) };
 }
 
 async function runScenario(setup: HearthSetup, scenario: (typeof ALL_SCENARIOS)[number], probes: LoopProbes, first: boolean): Promise<ScenarioResult> {
   const clients = Math.max(10, Math.round(scenario.clients * SCALE));
-  const load = { clients, rate: scenario.rate, seconds: scenario.seconds };
+  const peers: readonly Peer[] = SUMMARY_PEER_ONLY ? [scenario.summaryPeer] : ['floor', 'centrifugo'];
+  const load = { clients, rate: scenario.rate, seconds: scenario.seconds, peers };
   const rounds: Round[] = [];
   for (let i = 0; i < REPEATS; i++) {
     await awaitQuiet(`fan-out ${scenario.name}, round ${i + 1}`);
@@ -1315,9 +1334,13 @@ function cpuNote(result: RunResult): string {
   ].join('\n');
 }
 
+function measuredRuns(s: ScenarioResult): RunResult[] {
+  return [s.hearth, s.floor, s.centrifugo].filter((r) => r !== null);
+}
+
 function printResults(file: string, scenarios: readonly ScenarioResult[]): void {
   const rows = scenarios.flatMap((s) =>
-    [s.hearth, s.floor, s.centrifugo].map((r) => [
+    measuredRuns(s).map((r) => [
       `${s.scenario} ${s.clients}×${s.ratePerSecond}/s`,
       r.server,
       fmt(r.clients * r.ratePerSecond, 0),
@@ -1337,8 +1360,10 @@ function printResults(file: string, scenarios: readonly ScenarioResult[]): void 
     ['scenario', 'server', 'offered/s', 'delivered/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'KiB/conn', 'srv cores', 'srv µs/frame', 'received'],
     rows,
   );
-  const spreadCell = (spread: Spread): string =>
-    REPEATS === 1 ? `${fmt(spread.median, 2)}×` : `${fmt(spread.median, 2)}× (${fmt(spread.min, 2)}–${fmt(spread.max, 2)})`;
+  const spreadCell = (spread: Spread): string => {
+    if (!Number.isFinite(spread.median)) return '–';
+    return REPEATS === 1 ? `${fmt(spread.median, 2)}×` : `${fmt(spread.median, 2)}× (${fmt(spread.min, 2)}–${fmt(spread.max, 2)})`;
+  };
   printColumns(
     'Hearth ÷ floor (aim: p99 ≤ 1.5×, memory ≤ 1.2×) and ÷ Centrifugo (aim: deliveries at saturation, S, ≥ 1×): median (lowest–highest)',
     ['scenario', 'p99 latency', 'KiB/conn', 'CPU µs/frame', 'delivered/s ÷ Centrifugo', 'p99 ÷ Centrifugo', 'CPU µs/frame ÷ Centrifugo'],
@@ -1354,7 +1379,7 @@ function printResults(file: string, scenarios: readonly ScenarioResult[]): void 
     1,
   );
   console.log('\nwhere the CPU went (cores over the measured run) and event-loop delay beyond the 10 ms tick (p99/max):');
-  for (const s of scenarios) for (const r of [s.hearth, s.floor, s.centrifugo]) console.log(`${s.scenario} ${cpuNote(r)}`);
+  for (const s of scenarios) for (const r of measuredRuns(s)) console.log(`${s.scenario} ${cpuNote(r)}`);
 }
 
 export async function runFanout(): Promise<ScenarioResult[]> {

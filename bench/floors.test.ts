@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { GOALS, meetsGoal, summarize, summaryJson, SUMMARY_FILE, type Summary } from './floors.ts';
+import { floorsTable, GOALS, meetsGoal, summarize, summaryJson, SUMMARY_FILE, type Summary } from './floors.ts';
 import { loadResults } from './readme.ts';
 
 describe('bench/results/summary.json', () => {
@@ -16,6 +16,30 @@ describe('bench/results/summary.json', () => {
       const mayBeUnknown = value === null && (key.endsWith('_p99_vs_floor') || key === 'operator_rss_mib_at_scale');
       assert.ok(mayBeUnknown || (typeof value === 'number' && Number.isFinite(value)), `${key} is ${String(value)}`);
     }
+  });
+});
+
+describe('a quick run (make bench-quick)', () => {
+  it('gives the same summary and table with only the peer each fan-out figure is taken from measured', async () => {
+    const full = await loadResults();
+    const peerOf: Record<string, 'floor' | 'centrifugo'> = { A: 'floor', B: 'floor', S: 'centrifugo' };
+    const quick = {
+      ...full,
+      fanout: {
+        ...full.fanout,
+        scenarios: full.fanout.scenarios.map((s) => ({
+          ...s,
+          floor: peerOf[s.scenario] === 'floor' ? s.floor : null,
+          centrifugo: peerOf[s.scenario] === 'centrifugo' ? s.centrifugo : null,
+        })),
+      },
+    };
+    assert.ok(
+      full.fanout.scenarios.every((s) => s.floor !== null && s.centrifugo !== null),
+      'the committed fan-out run measured every peer',
+    );
+    assert.deepEqual(summarize(quick), summarize(full));
+    assert.equal(floorsTable(quick), floorsTable(full));
   });
 });
 

@@ -111,7 +111,10 @@ export function floorsTable(results: Sources): string {
   const posting = results.postThroughput;
   const run = (system: string, rooms: number): { perSecond: number } => posting.runs.find((r) => r.system.startsWith(system) && r.rooms === rooms)!;
   const perSecond = (value: number): string => `${integer(value)} /s`;
-  const p99 = (x: (typeof a)['hearth']): string => msOrMore(x.latencyMs.p99, x.latencyMs.max);
+  // A peer is null when not measured: make bench-quick measures only those the summary takes.
+  const measured = (run: (typeof a)['floor'], figure: (run: (typeof a)['hearth']) => string): string => (run === null ? 'not measured' : figure(run));
+  const p99 = (x: (typeof a)['floor']): string => measured(x, (run) => msOrMore(run.latencyMs.p99, run.latencyMs.max));
+  const kib = (x: (typeof a)['floor']): string => measured(x, (run) => String(run.perConnectionKiB));
   const { startup, operatorScale: o } = results;
   const rows = [
     row('fanout_a_p99_vs_floor', summary.fanout_a_p99_vs_floor, {
@@ -127,12 +130,12 @@ export function floorsTable(results: Sources): string {
     row('memory_per_conn_vs_floor', summary.memory_per_conn_vs_floor, {
       what: 'memory per connection, A / B (the larger ratio)',
       hearth: `${a.hearth.perConnectionKiB} / ${b.hearth.perConnectionKiB} KiB`,
-      floor: `${a.floor.perConnectionKiB} / ${b.floor.perConnectionKiB} KiB`,
+      floor: `${kib(a.floor)} / ${kib(b.floor)} KiB`,
     }),
     row('deliveries_vs_centrifugo', summary.deliveries_vs_centrifugo, {
       what: `fan-out deliveries/s at saturation, S: ${integer(s.clients)} clients × ${s.ratePerSecond} posts/s offered`,
       hearth: perSecond(s.hearth.deliveredPerSecond),
-      floor: `Centrifugo ${perSecond(s.centrifugo.deliveredPerSecond)}`,
+      floor: `Centrifugo ${measured(s.centrifugo, (run) => perSecond(run.deliveredPerSecond))}`,
     }),
     row('posts_single_vs_pgbench', summary.posts_single_vs_pgbench, {
       what: `acknowledged posts/s, single tier, one room (${posting.setup.manyRooms} rooms: ${ratio(run('Hearth single', posting.setup.manyRooms).perSecond / run('Hearth single', 1).perSecond)} one room's)`,

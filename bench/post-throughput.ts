@@ -1,4 +1,5 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createTeam, DEFAULT_ROOM, HearthClient, SESSION_COOKIE } from '../e2e/client.ts';
@@ -70,12 +71,13 @@ export function latencyOf(ms: readonly number[]): Latency {
 function sampleBackends(pg: PgTools, database: string): { stop(): Promise<Record<string, number>> } {
   const totals = new Map<string, number>();
   let samples = 0;
-  let running = true;
+  // stop() ends the pause between samples at once: a run's end does not wait out the second.
+  const stopped = new AbortController();
   const sql =
     "SELECT state || coalesce(' ' || wait_event_type || ':' || wait_event, ''), count(*) FROM pg_stat_activity " +
     `WHERE datname = '${database}' AND pid <> pg_backend_pid() AND state <> 'idle' GROUP BY 1`;
   const loop = (async () => {
-    while (running) {
+    while (!stopped.signal.aborted) {
       const rows = await pg.psql(database, sql).catch(() => '');
       samples++;
       for (const line of rows
@@ -85,12 +87,12 @@ function sampleBackends(pg: PgTools, database: string): { stop(): Promise<Record
         const [key = '', count = '0'] = line.split('|');
         totals.set(key, (totals.get(key) ?? 0) + Number(count));
       }
-      await sleep(1_000);
+      await delay(1_000, undefined, { signal: stopped.signal }).catch(() => undefined);
     }
   })();
   return {
     async stop() {
-      running = false;
+      stopped.abort();
       await loop;
       return Object.fromEntries([...totals].sort((a, b) => b[1] - a[1]).map(([key, total]) => [key, round(total / Math.max(1, samples), 1)]));
     },

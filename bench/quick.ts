@@ -10,7 +10,7 @@ import { runStartup } from './startup.ts';
 /**
  * `make bench-quick`: the benchmarks behind bench/results/summary.json at a small load, one round
  * each, into BENCH_RESULTS_DIR (bench/results/quick, not committed), then the summary and its
- * table: a before/after check of a change in about 90 seconds. The loads come from the Makefile's
+ * table: a before/after check of a change in about a minute. The loads come from the Makefile's
  * BENCH_* variables; figures at these loads are only comparable with each other.
  */
 

@@ -90,8 +90,9 @@ interface Fanout extends Written {
     readonly clients: number;
     readonly ratePerSecond: number;
     readonly hearth: FanoutRun;
-    readonly floor: FanoutRun;
-    readonly centrifugo: FanoutRun;
+    /** null when not measured (make bench-quick measures only the peer summary.json takes). */
+    readonly floor: FanoutRun | null;
+    readonly centrifugo: FanoutRun | null;
     readonly ratios: Ratios;
     readonly spread: Readonly<Record<keyof Ratios, RoundSpread>>;
   }[];
@@ -295,7 +296,8 @@ function posting(run: { readonly perSecond: number; readonly latencyMs: Latency 
   return `${integer(run.perSecond)} /s, p99 ${ms(run.latencyMs.p99)}`;
 }
 
-function fanoutCell(run: FanoutRun, offered: number): string {
+function fanoutCell(run: FanoutRun | null, offered: number): string {
+  if (run === null) return 'not measured';
   const delivered =
     run.deliveredPerSecond >= offered * 0.995
       ? `${frames(run.deliveredPerSecond)} frames/s`
@@ -379,11 +381,11 @@ function fanoutTable(fanout: Fanout): string {
 /** Whether the fan-out aim is met, in the figures of the run. */
 function fanoutAim(fanout: Fanout): string {
   const { aim } = fanout.reference;
-  const met = fanout.scenarios.every(
-    (s) => s.ratios.p99Latency !== null && s.ratios.p99Latency <= aim.p99Ratio && s.ratios.memoryPerConnection <= aim.memoryRatio,
-  );
-  const p99s = fanout.scenarios.map((s) => `${s.scenario} ${s.ratios.p99Latency === null ? 'unknown' : ratio(s.ratios.p99Latency)}`).join(', ');
-  const memory = fanout.scenarios.map((s) => `${s.scenario} ${ratio(s.ratios.memoryPerConnection)}`).join(', ');
+  const within = (value: number | null, most: number): boolean => value !== null && value <= most;
+  const met = fanout.scenarios.every((s) => within(s.ratios.p99Latency, aim.p99Ratio) && within(s.ratios.memoryPerConnection, aim.memoryRatio));
+  const shown = (value: number | null): string => (value === null ? 'unknown' : ratio(value));
+  const p99s = fanout.scenarios.map((s) => `${s.scenario} ${shown(s.ratios.p99Latency)}`).join(', ');
+  const memory = fanout.scenarios.map((s) => `${s.scenario} ${shown(s.ratios.memoryPerConnection)}`).join(', ');
   return `The fan-out aim (p99 within ${aim.p99Ratio}× of the floor's, memory per connection within ${aim.memoryRatio}×) is ${met ? '' : 'not '}met: p99 ${p99s}; memory ${memory}.`;
 }
 
