@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { Condition, HearthStatus } from '../api/index.ts';
-import { statusMergePatch } from './status.ts';
+import type { WorkloadRef } from '../tiers/index.ts';
+import { pathOf } from './kinds.ts';
+import { startReconcileTestbed, type ReconcileTestbed } from './reconcile-test-support.ts';
+import { observeWorkloads, statusMergePatch } from './status.ts';
 
 const ready: Condition = { type: 'Ready', status: 'True', reason: 'AllComponentsReady', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' };
 const paused: Condition = { type: 'Paused', status: 'True', reason: 'SpecPaused', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z' };
@@ -40,5 +43,53 @@ describe('statusMergePatch', () => {
     const current = { phase: 'Ready', extra: { a: 1, b: 2 } } as unknown as HearthStatus;
     const next = { phase: 'Ready', extra: { a: 1 } } as unknown as HearthStatus;
     assert.deepEqual(statusMergePatch(current, next), { phase: 'Ready', extra: { a: 1, b: null } });
+  });
+});
+
+describe('observeWorkloads on a real kube-apiserver', () => {
+  let bed: ReconcileTestbed;
+  before(async () => {
+    bed = await startReconcileTestbed('observe-workloads');
+  });
+  after(async () => {
+    await bed.stop();
+  });
+
+  const selector = { app: 'observed' };
+  const statefulSet = {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'observed' },
+    spec: {
+      replicas: 1,
+      serviceName: 'observed',
+      selector: { matchLabels: selector },
+      template: { metadata: { labels: selector }, spec: { containers: [{ name: 'c', image: 'registry.invalid/none:1' }] } },
+    },
+  };
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'observed-0', labels: selector }, spec: { containers: [{ name: 'c', image: 'registry.invalid/none:1' }] } };
+  const refs: WorkloadRef[] = [{ kind: 'StatefulSet', name: 'observed', tier: 'single' }];
+  const gets = (): number => bed.client.requests()['GET'] ?? 0;
+
+  it('lists no pods for a workload its controller has not seen yet, and names them once it has and they are not ready', async () => {
+    const hearth = await bed.createHearth('observed', 'single.yaml');
+    await bed.createLabelled('StatefulSet', hearth, statefulSet);
+    await bed.createLabelled('Pod', hearth, pod, false);
+    const ctx = bed.context();
+
+    const before = gets();
+    const fresh = await observeWorkloads(ctx, hearth, refs);
+    assert.equal(fresh.statefulSets.length, 1);
+    assert.deepEqual(fresh.pods, [], 'a workload with no status yet: its pods would name nothing (its state is rolling out)');
+    assert.equal(gets() - before, 2, 'the StatefulSets and Deployments listed, not the pods');
+
+    await bed.client.mergePatch(pathOf('StatefulSet', bed.namespace, 'observed', 'status'), { status: { observedGeneration: 1, replicas: 1, readyReplicas: 0 } });
+    const seen = gets();
+    const short = await observeWorkloads(ctx, hearth, refs);
+    assert.deepEqual(
+      short.pods?.map((p) => [p.name, p.ready]),
+      [['observed-0', false]],
+    );
+    assert.equal(gets() - seen, 3, 'and now the pods too');
   });
 });

@@ -6,6 +6,7 @@ import {
   conditionTime,
   deriveStatus,
   instanceLabels,
+  isSpecObserved,
   isStatusEqual,
   pausedStatus,
   toSelector,
@@ -88,8 +89,12 @@ export async function observeWorkloads(ctx: ReconcileContext, hearth: Hearth, re
     const cluster = await ctx.client.get(pathOf('Cluster', hearthNamespace(hearth), ref.name));
     if (cluster !== undefined) postgresClusters.push(cluster as ObservedPostgresCluster);
   }
-  const short = [...statefulSets, ...deployments].some((workload) => (workload.status?.readyReplicas ?? 0) < (workload.spec?.replicas ?? 1));
-  // Only then: a Hearth whose pods are all Ready costs no pod list per reconcile.
+  // Pods name what is not ready in an unavailable workload's detail, which needs its spec observed
+  // (workloadState): so a Hearth whose pods are all Ready, or whose workloads were only just
+  // written (a new Hearth's first reconcile), costs no pod list.
+  const short = [...statefulSets, ...deployments].some(
+    (workload) => isSpecObserved(workload) && (workload.status?.readyReplicas ?? 0) < (workload.spec?.replicas ?? 1),
+  );
   const pods = short ? await observePods(ctx, hearth) : [];
   return { statefulSets, deployments, postgresClusters, pods };
 }

@@ -61,6 +61,7 @@ export {
   pausedStatus,
   pausedMessage,
   isStatusEqual,
+  isSpecObserved,
   workloadState,
   type Observed,
   type StorageRefusal,

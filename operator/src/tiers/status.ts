@@ -158,7 +158,7 @@ function withPodsNotReady(state: WorkloadState, live: V1Deployment | V1StatefulS
 }
 
 /** Whether the workload's controller has seen its latest spec: until it has, its status is about an older one. */
-function isSpecObserved(live: V1Deployment | V1StatefulSet): boolean {
+export function isSpecObserved(live: V1Deployment | V1StatefulSet): boolean {
   const generation = live.metadata?.generation;
   const seen = live.status?.observedGeneration;
   return generation === undefined || (seen !== undefined && seen >= generation);
