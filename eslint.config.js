@@ -23,7 +23,7 @@ const packageMap = [
   { dir: 'harness', imports: [] },
   // The end-to-end suite states the protocol again on purpose: it may use no service's code.
   { dir: 'e2e', imports: ['harness'] },
-  { dir: 'bench', imports: ['core', 'harness', 'operator'] },
+  { dir: 'bench', imports: ['core', 'harness', 'operator', 'kube-runtime'] },
 ];
 const testKits = ['harness', 'testing'];
 // Test files, and the modules only tests use: test kits (a package's `testing` entry), the

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { freePort, startChild, startControlPlane, type Child, type ControlPlane } from '@hearth/harness';
+import { createInformer, type KubeObject } from '@hearth/kube-runtime';
 import {
   buildGeneratedSecret,
   createKubeClient,
@@ -23,10 +24,11 @@ import { awaitQuiet, medianRun, printTable, REPEATS, round, rssKiB, sleep, sprea
 
 /**
  * The operator at scale: 200 Hearths of the single tier created at once against a real etcd and
- * kube-apiserver (no controller manager, no kubelet). Time until every Hearth has all the objects
- * `desiredObjects` gives it (counted by its instance label) and a status (observedGeneration set);
- * API requests per Hearth (kube-apiserver's apiserver_request_total, before and after, less this
- * driver's own polling and the API server's own background requests); the operator's resident
+ * kube-apiserver (no controller manager, no kubelet). Time until every Hearth has a status
+ * (observedGeneration set), seen through a watch, then checked to have all the objects
+ * `desiredObjects` gives it (counted by its instance label); API requests per Hearth
+ * (kube-apiserver's apiserver_request_total, before and after, less this driver's own requests
+ * and the API server's own background requests); the operator's resident
  * memory at the end. Beside it, on a control plane of its own, the floor: a plain loop that creates the same
  * generated Secrets and server-side-applies the same objects with the operator's HTTP client and as
  * many workers as the operator has. BENCH_REPEATS rounds of that, then one round with 2,000
@@ -42,11 +44,8 @@ const AT_SCALE = Number(process.env.BENCH_OPERATOR_AT_SCALE ?? 2000);
 const NAMESPACES = 4;
 /** The operator's default (HEARTH_OPERATOR_WORKERS): the floor uses as many. */
 const WORKERS = 4;
-/**
- * The driver polls every 2.5 ms per Hearth (500 ms at 200): its LISTs cost the API server in
- * proportion to the Hearths, so at 2,000 a 500 ms poll took most of a core from the API server.
- */
-const POLL_MS_PER_HEARTH = 2.5;
+/** How often the driver looks at its watch of the Hearths (in its own memory: no request) and at the operator. */
+const POLL_MS = 50;
 /** The API server's own requests are counted over this idle window, to be subtracted (make bench-quick: BENCH_OPERATOR_IDLE_MS). */
 const IDLE_MS = Number(process.env.BENCH_OPERATOR_IDLE_MS ?? 5_000);
 /** Give up after 10 minutes, or 600 ms per Hearth when that is longer. */
@@ -78,7 +77,7 @@ export interface OperatorScaleResults {
     readonly doneMs: number;
     readonly requests: Requests;
     readonly rssMiB: number;
-    readonly subtracted: { readonly driverPolling: Verbs; readonly apiServerBackground: Verbs };
+    readonly subtracted: { readonly driver: Verbs; readonly apiServerBackground: Verbs };
   };
   readonly floor: { readonly ms: number; readonly requests: Requests; readonly clientRequests: Record<string, number> };
   readonly operatorOverFloor: { readonly time: number; readonly requestsPerHearth: number };
@@ -229,10 +228,12 @@ async function countObjects(client: KubeClient): Promise<Map<string, number>> {
   return counts;
 }
 
-async function measureOperator(kube: ControlPlane, client: KubeClient, { base, perHearth, hearths }: RoundPlan): Promise<OperatorScaleResults['operator']> {
+async function measureOperator(kube: ControlPlane, kubeConfig: KubeConfig, { base, perHearth, hearths }: RoundPlan): Promise<OperatorScaleResults['operator']> {
+  const client = createKubeClient(kubeConfig);
   await createNamespaces(client, 'op');
   const port = await freePort();
   const operator = startOperator(kube, port);
+  const statuses = await watchStatuses(kubeConfig, hearths);
   try {
     await waitUntilLeading(operator, port);
     const backgroundPerMs = await backgroundRequestsPerMs(kube);
@@ -246,7 +247,7 @@ async function measureOperator(kube: ControlPlane, client: KubeClient, { base, p
         return client.create(pathOf('Hearth', namespace, undefined), hearthNamed(base, namespace, name));
       }),
     );
-    const doneMs = await waitUntilDone({ operator, client, perHearth, hearths, started, driver });
+    const doneMs = await waitUntilDone({ operator, client, perHearth, hearths, started, driver, statuses });
     const after = await apiRequests(kube);
     const rss = await rssKiB(operator.process.pid!);
     countRequest(driver, 'POST hearths', hearths);
@@ -257,11 +258,12 @@ async function measureOperator(kube: ControlPlane, client: KubeClient, { base, p
       requests: summarize(operatorRequests, hearths),
       rssMiB: round(rss / 1024),
       subtracted: {
-        driverPolling: driver,
+        driver,
         apiServerBackground: Object.fromEntries(Object.entries(background).map(([verb, value]) => [verb, round(value, 1)])),
       },
     };
   } finally {
+    await statuses.stop();
     await operator.stop('SIGTERM', 10_000);
   }
 }
@@ -314,42 +316,62 @@ interface CompletionWatch {
   readonly hearths: number;
   /** When the Hearths were created (performance.now()). */
   readonly started: number;
-  /** The driver's own polling requests, counted here to be subtracted. */
+  /** The driver's own requests after the Hearths' creation, counted here to be subtracted. */
   readonly driver: Verbs;
+  readonly statuses: StatusWatch;
 }
 
 /**
- * Polls the Hearths until every one has a current status, then counts their objects (the large
- * LISTs, once rather than at every poll): the ms after `started` when both hold.
+ * When every Hearth has a current status (the operator writes it after its objects), then counts
+ * their objects, which must all be there: the ms after `started` when the last status came.
  */
-async function waitUntilDone({ operator, client, perHearth, hearths, started, driver }: CompletionWatch): Promise<number> {
-  for (;;) {
+async function waitUntilDone({ operator, client, perHearth, hearths, started, driver, statuses }: CompletionWatch): Promise<number> {
+  while (statuses.allCurrentAt() === null) {
     assertStillGoing(operator, started, hearths);
-    if (await allHaveStatus(client, driver, hearths)) {
-      const counts = await countObjects(client);
-      for (const kind of watchedKinds) countRequest(driver, `LIST ${kinds[kind].plural}`);
-      if (hasAllObjects(counts, perHearth, hearths)) return performance.now() - started;
-    }
-    await sleep(POLL_MS_PER_HEARTH * hearths);
+    await sleep(POLL_MS);
   }
+  const doneMs = statuses.allCurrentAt()! - started;
+  const counts = await countObjects(client);
+  for (const kind of watchedKinds) countRequest(driver, `LIST ${kinds[kind].plural}`);
+  const short = Array.from({ length: hearths }, (_, i) => placement('op', i)).filter(
+    ({ namespace, name }) => (counts.get(`${namespace}/${name}`) ?? 0) < perHearth,
+  );
+  if (short.length > 0) throw new Error(`${short.length} Hearths had a current status without all their ${perHearth} objects`);
+  return doneMs;
+}
+
+interface StatusWatch {
+  /** performance.now() when the last of the Hearths got a current status; null until then. */
+  allCurrentAt(): number | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Hearths through one watch, started (and its LIST made) before any is created: an event per
+ * change tells when the last one gets a current status, to the event. Polling instead LISTed
+ * every Hearth every few hundred ms, work for the API server that the floor, timed by its own
+ * loop, is not given, and added up to a poll's interval to the time.
+ */
+async function watchStatuses(kubeConfig: KubeConfig, hearths: number): Promise<StatusWatch> {
+  const informer = createInformer<Hearth & KubeObject>({ kubeConfig, resource: kinds.Hearth });
+  const current = new Set<string>();
+  let allCurrentAt: number | null = null;
+  const seen = (hearth: Hearth): void => {
+    const key = `${hearth.metadata.namespace}/${hearth.metadata.name}`;
+    if (hasCurrentStatus(hearth)) current.add(key);
+    else current.delete(key);
+    if (allCurrentAt === null && current.size === hearths) allCurrentAt = performance.now();
+  };
+  informer.addHandlers({ onAdd: seen, onUpdate: (_previous, hearth) => seen(hearth) });
+  informer.start();
+  if (!(await informer.waitForSync())) throw new Error('the Hearths could not be listed');
+  return { allCurrentAt: () => allCurrentAt, stop: () => informer.stop() };
 }
 
 /** Throws when the operator has exited or `timeoutMs` has passed since `started`. */
 function assertStillGoing(operator: Child, started: number, hearths: number): void {
   if (operator.process.exitCode !== null) throw new Error(`the operator exited:\n${operator.output()}`);
   if (performance.now() - started > timeoutMs(hearths)) throw new Error(`not done after ${timeoutMs(hearths) / 1000} s`);
-}
-
-/** Lists the Hearths (a request of the driver's, counted): true when every one has a current status. */
-async function allHaveStatus(client: KubeClient, driver: Verbs, hearths: number): Promise<boolean> {
-  const current = (await client.list(clusterPath('Hearth'))) as unknown as Hearth[];
-  countRequest(driver, 'LIST hearths');
-  return current.filter(hasCurrentStatus).length === hearths;
-}
-
-/** Every Hearth of the run has at least `perHearth` objects. */
-function hasAllObjects(counts: ReadonlyMap<string, number>, perHearth: number, hearths: number): boolean {
-  return Array.from({ length: hearths }, (_, i) => placement('op', i)).every(({ namespace, name }) => (counts.get(`${namespace}/${name}`) ?? 0) >= perHearth);
 }
 
 /** The status observes the Hearth's current generation. */
@@ -424,7 +446,7 @@ async function measureRound(
   const { version, operator } = await onFreshControlPlane(async (kube) => {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(kube.kubeconfigPath);
-    return { version: kube.binaries.version, operator: await measureOperator(kube, createKubeClient(kubeConfig), plan) };
+    return { version: kube.binaries.version, operator: await measureOperator(kube, kubeConfig, plan) };
   });
   const floor = await onFreshControlPlane((kube) => measureFloor(kube, plan));
   return { kubernetesVersion: version, operator, floor };

@@ -67,7 +67,12 @@ describe('observeWorkloads on a real kube-apiserver', () => {
       template: { metadata: { labels: selector }, spec: { containers: [{ name: 'c', image: 'registry.invalid/none:1' }] } },
     },
   };
-  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'observed-0', labels: selector }, spec: { containers: [{ name: 'c', image: 'registry.invalid/none:1' }] } };
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'observed-0', labels: selector },
+    spec: { containers: [{ name: 'c', image: 'registry.invalid/none:1' }] },
+  };
   const refs: WorkloadRef[] = [{ kind: 'StatefulSet', name: 'observed', tier: 'single' }];
   const gets = (): number => bed.client.requests()['GET'] ?? 0;
 
@@ -83,7 +88,9 @@ describe('observeWorkloads on a real kube-apiserver', () => {
     assert.deepEqual(fresh.pods, [], 'a workload with no status yet: its pods would name nothing (its state is rolling out)');
     assert.equal(gets() - before, 2, 'the StatefulSets and Deployments listed, not the pods');
 
-    await bed.client.mergePatch(pathOf('StatefulSet', bed.namespace, 'observed', 'status'), { status: { observedGeneration: 1, replicas: 1, readyReplicas: 0 } });
+    await bed.client.mergePatch(pathOf('StatefulSet', bed.namespace, 'observed', 'status'), {
+      status: { observedGeneration: 1, replicas: 1, readyReplicas: 0 },
+    });
     const seen = gets();
     const short = await observeWorkloads(ctx, hearth, refs);
     assert.deepEqual(
