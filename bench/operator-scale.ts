@@ -20,6 +20,7 @@ import {
   type Hearth,
   type KubeClient,
 } from '@hearth/operator';
+import { CpuMeter, findProcess, type CpuUsage } from './fanout.ts';
 import { awaitQuiet, medianRun, printTable, REPEATS, round, rssKiB, sleep, spreadOf, writeResults, type Row, type Spread } from './common.ts';
 
 /**
@@ -78,8 +79,10 @@ export interface OperatorScaleResults {
     readonly requests: Requests;
     readonly rssMiB: number;
     readonly subtracted: { readonly driver: Verbs; readonly apiServerBackground: Verbs };
+    /** Over the timed run: kube-apiserver, etcd, the operator and this driver. */
+    readonly cpu: CpuUsage;
   };
-  readonly floor: { readonly ms: number; readonly requests: Requests; readonly clientRequests: Record<string, number> };
+  readonly floor: { readonly ms: number; readonly requests: Requests; readonly clientRequests: Record<string, number>; readonly cpu: CpuUsage };
   readonly operatorOverFloor: { readonly time: number; readonly requestsPerHearth: number };
   /** Every round's ratios and times, and the time ratio's spread. */
   readonly rounds: readonly {
@@ -239,7 +242,13 @@ async function measureOperator(kube: ControlPlane, kubeConfig: KubeConfig, { bas
     const backgroundPerMs = await backgroundRequestsPerMs(kube);
 
     const driver: Verbs = {};
+    const cpu = new CpuMeter({
+      ...(await controlPlaneProcesses(kube)),
+      operator: { pid: operator.process.pid!, tree: false },
+      driver: { pid: process.pid, tree: false },
+    });
     const before = await apiRequests(kube);
+    await cpu.start();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: hearths }, (_, i) => {
@@ -247,7 +256,9 @@ async function measureOperator(kube: ControlPlane, kubeConfig: KubeConfig, { bas
         return client.create(pathOf('Hearth', namespace, undefined), hearthNamed(base, namespace, name));
       }),
     );
-    const doneMs = await waitUntilDone({ operator, client, perHearth, hearths, started, driver, statuses });
+    const doneMs = await waitUntilDone({ operator, hearths, started, statuses });
+    const usage = await cpu.stop();
+    await checkAllObjects(client, perHearth, hearths, driver);
     const after = await apiRequests(kube);
     const rss = await rssKiB(operator.process.pid!);
     countRequest(driver, 'POST hearths', hearths);
@@ -261,6 +272,7 @@ async function measureOperator(kube: ControlPlane, kubeConfig: KubeConfig, { bas
         driver,
         apiServerBackground: Object.fromEntries(Object.entries(background).map(([verb, value]) => [verb, round(value, 1)])),
       },
+      cpu: usage,
     };
   } finally {
     await statuses.stop();
@@ -310,34 +322,42 @@ function countRequest(requests: Verbs, verb: string, count = 1): void {
 
 interface CompletionWatch {
   readonly operator: Child;
-  readonly client: KubeClient;
-  /** Objects each Hearth must have. */
-  readonly perHearth: number;
   readonly hearths: number;
   /** When the Hearths were created (performance.now()). */
   readonly started: number;
-  /** The driver's own requests after the Hearths' creation, counted here to be subtracted. */
-  readonly driver: Verbs;
   readonly statuses: StatusWatch;
 }
 
-/**
- * When every Hearth has a current status (the operator writes it after its objects), then counts
- * their objects, which must all be there: the ms after `started` when the last status came.
- */
-async function waitUntilDone({ operator, client, perHearth, hearths, started, driver, statuses }: CompletionWatch): Promise<number> {
+/** The ms after `started` when the last Hearth got a current status (the operator writes it after its objects). */
+async function waitUntilDone({ operator, hearths, started, statuses }: CompletionWatch): Promise<number> {
   while (statuses.allCurrentAt() === null) {
     assertStillGoing(operator, started, hearths);
     await sleep(POLL_MS);
   }
-  const doneMs = statuses.allCurrentAt()! - started;
+  return statuses.allCurrentAt()! - started;
+}
+
+/** Throws unless each Hearth has all its `perHearth` objects (the LISTs counted among the driver's requests). */
+async function checkAllObjects(client: KubeClient, perHearth: number, hearths: number, driver: Verbs): Promise<void> {
   const counts = await countObjects(client);
   for (const kind of watchedKinds) countRequest(driver, `LIST ${kinds[kind].plural}`);
   const short = Array.from({ length: hearths }, (_, i) => placement('op', i)).filter(
     ({ namespace, name }) => (counts.get(`${namespace}/${name}`) ?? 0) < perHearth,
   );
   if (short.length > 0) throw new Error(`${short.length} Hearths had a current status without all their ${perHearth} objects`);
-  return doneMs;
+}
+
+/** kube-apiserver and etcd of `kube`, found by the addresses they were started with. */
+async function controlPlaneProcesses(kube: ControlPlane): Promise<Record<string, { pid: number; tree: boolean }>> {
+  const found = async (name: string, program: string, arg: string): Promise<Record<string, { pid: number; tree: boolean }>> => {
+    const pid = await findProcess(program, [arg]);
+    if (pid === null) throw new Error(`no ${program} process with ${arg}`);
+    return { [name]: { pid, tree: false } };
+  };
+  return {
+    ...(await found('apiserver', 'kube-apiserver', `--etcd-servers=${kube.etcdUrl}`)),
+    ...(await found('etcd', 'etcd', `--listen-client-urls=${kube.etcdUrl}`)),
+  };
 }
 
 interface StatusWatch {
@@ -393,7 +413,9 @@ async function measureFloor(kube: ControlPlane, { base, perHearth, hearths }: Ro
     return { secrets: tier.secrets.map((secret) => buildGeneratedSecret(hearth, secret, randomBytes)), objects: tier.objects };
   });
   const client = createKubeClient(kubeConfig);
+  const cpu = new CpuMeter({ ...(await controlPlaneProcesses(kube)), driver: { pid: process.pid, tree: false } });
   const before = await apiRequests(kube);
+  await cpu.start();
   const started = performance.now();
   let next = 0;
   await Promise.all(
@@ -406,6 +428,7 @@ async function measureFloor(kube: ControlPlane, { base, perHearth, hearths }: Ro
     }),
   );
   const ms = performance.now() - started;
+  const usage = await cpu.stop();
   const after = await apiRequests(kube);
   const counts = await countObjects(setup);
   const short = Array.from({ length: hearths }, (_, i) => placement('floor', i)).filter(
@@ -413,7 +436,7 @@ async function measureFloor(kube: ControlPlane, { base, perHearth, hearths }: Ro
   );
   if (short.length > 0) throw new Error(`the floor left ${short.length} Hearths short of their objects`);
   // Nothing else writes here: what the API server counted is the loop's, with a little of its own background.
-  return { ms: round(ms, 0), requests: summarize(minus(after, before), hearths), clientRequests: client.requests() };
+  return { ms: round(ms, 0), requests: summarize(minus(after, before), hearths), clientRequests: client.requests(), cpu: usage };
 }
 
 /** A fresh etcd and kube-apiserver with the Hearth CRD established; stopped after `measure`. */
@@ -488,10 +511,22 @@ function printResults(file: string, results: OperatorScaleResults): void {
     { metric: 'operator, by resource', value: '', note: byResource(operator.requests) },
     { metric: 'floor, by resource', value: '', note: byResource(floor.requests) },
     { metric: 'operator ÷ floor (requests)', value: `${results.operatorOverFloor.requestsPerHearth}×` },
+    { metric: 'operator run, CPU seconds', value: cpuSeconds(operator.cpu), note: cpuNote(operator.cpu) },
+    { metric: 'floor run, CPU seconds', value: cpuSeconds(floor.cpu), note: cpuNote(floor.cpu) },
     { metric: 'operator RSS at the end', value: `${operator.rssMiB} MiB`, note: `${HEARTHS} Hearths, ${HEARTHS * perHearth} objects` },
     ...atScaleRows(results.atScale, perHearth),
   ];
   printTable(`operator-scale → ${file} (the median of ${results.rounds.length} rounds)`, rows);
+}
+
+/** Each process's CPU over the run, in core-seconds. */
+function cpuNote(cpu: CpuUsage): string {
+  const each = Object.entries(cpu.cores).map(([name, cores]) => `${name} ${(cores * cpu.seconds).toFixed(1)}`);
+  return `${each.join(', ')}; machine ${cpu.machineBusyPercent}% busy`;
+}
+
+function cpuSeconds(cpu: CpuUsage): string {
+  return `${(Object.values(cpu.cores).reduce((sum, cores) => sum + cores, 0) * cpu.seconds).toFixed(1)} s`;
 }
 
 function atScaleRows(atScale: AtScale | undefined, perHearth: number): Row[] {
