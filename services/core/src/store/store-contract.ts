@@ -477,6 +477,15 @@ function membershipTests(test: StoreTest): void {
     assert.equal(await store.getMembership(room.id, newId()), null);
     assert.deepEqual(sortedMembers(await store.listMembers(room.id)), sortedMembers([updated, bobs]));
 
+    await store.transaction((tx) => tx.markReadUpTo(room.id, ada.id, 7));
+    assert.deepEqual(await store.getMembership(room.id, ada.id), { ...updated, readSeq: 7 }, 'moved up, nothing else changed');
+    await store.transaction((tx) => tx.markReadUpTo(room.id, ada.id, 5));
+    assert.equal((await store.getMembership(room.id, ada.id))?.readSeq, 7, 'never back');
+    const stranger = newId();
+    await store.transaction((tx) => tx.markReadUpTo(room.id, stranger, 9));
+    assert.equal(await store.getMembership(room.id, stranger), null, 'no membership made');
+    assert.deepEqual(sortedMembers(await store.listMembers(room.id)), sortedMembers([{ ...updated, readSeq: 7 }, bobs]));
+
     assert.equal(await store.transaction((tx) => tx.deleteMembership(room.id, ada.id)), true);
     assert.equal(await store.transaction((tx) => tx.deleteMembership(room.id, ada.id)), false);
     assert.equal(await store.getMembership(room.id, ada.id), null);

@@ -304,6 +304,8 @@ export interface StoreTx extends StoreReads {
 
   /** Inserts or updates (keeping createdAt). */
   putMembership(membership: Membership): Promise<Membership>;
+  /** Moves a member's read marker up to `seq`, never back; nothing when there is no such membership. */
+  markReadUpTo(roomId: string, userId: string, seq: number): Promise<void>;
   deleteMembership(roomId: string, userId: string): Promise<boolean>;
 
   insertMessage(message: NewMessage): Promise<Message>;

@@ -9,7 +9,6 @@ import {
   roomEvent,
   soundOf,
   type CommandPayloads,
-  type Membership,
   type Message,
   type NewMessage,
   type PostContext,
@@ -40,17 +39,16 @@ interface PostSettings {
 
 /** A post decided from its context: the earlier post it repeats, or the message to write. */
 type PostDecision =
-  | { readonly earlier: Message }
-  | { readonly earlier: null; readonly author: User; readonly room: Room; readonly membership: Membership; readonly message: Omit<NewMessage, 'seq'> };
+  { readonly earlier: Message } | { readonly earlier: null; readonly author: User; readonly room: Room; readonly message: Omit<NewMessage, 'seq'> };
 
 async function decidePost(reads: StoreReads, settings: PostSettings, payload: PostPayload, context: PostContext): Promise<PostDecision> {
-  const { author, room, membership } = requirePostable(context, payload.roomId, payload.actorId);
+  const { author, room } = requirePostable(context, payload.roomId, payload.actorId);
   if (context.earlier !== null) return { earlier: context.earlier };
   const file = payload.file ?? null;
   // A file needs no words: its caption may be empty.
   const body = file !== null && payload.body.trim() === '' ? '' : normaliseBody(payload.body, settings.limits.messageChars);
   const message = draftMessage(settings, payload, { body, mentions: await mentionsIn(reads, room.id, body), file });
-  return { earlier: null, author, room, membership, message };
+  return { earlier: null, author, room, message };
 }
 
 /** The message a post writes, before the store gives it its seq. */
@@ -77,7 +75,7 @@ export const postMessage: Handler<'message.post'> = async (ctx, payload) => {
   if (event.type !== 'message.created') throw new Error('emit returned a different event than it was given');
   await queueBotMentions(ctx, post.author, event.message, post.room);
   // What you wrote yourself is read: the room does not turn unread for its author.
-  await ctx.tx.putMembership({ ...post.membership, readSeq: Math.max(post.membership.readSeq, event.seq) });
+  await ctx.tx.markReadUpTo(post.room.id, post.author.id, event.seq);
   return event.message;
 };
 
