@@ -57,6 +57,24 @@ describe('StoreSqlite group commit', () => {
     }
   });
 
+  it('groups the commands that arrive in separate callbacks of one turn of the event loop, as requests do', async () => {
+    const store = await StoreSqlite.open(newFile());
+    try {
+      const people = Array.from({ length: 5 }, (_, i) => person(`caller ${i}`));
+      const { executed } = await recordingExec(() =>
+        Promise.all(
+          people.map(
+            (p) => new Promise<void>((resolve, reject) => setImmediate(() => store.transaction((tx) => tx.insertUser(p)).then(() => resolve(), reject))),
+          ),
+        ),
+      );
+      assert.equal(executed.filter((sql) => sql === 'COMMIT').length, 1, 'one disk sync for the five');
+      assert.equal(await store.countUsers(), 5);
+    } finally {
+      await store.close();
+    }
+  });
+
   /**
    * Ada's, Bob's and Cy's sign-ups queued together in one group, Bob's doing `afterBob` after
    * his insert: how each ended, and whose row is stored.

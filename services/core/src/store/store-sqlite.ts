@@ -185,6 +185,10 @@ export class StoreSqlite extends ReadsThrough implements Store {
    * committed with one disk sync. Under load, posts that each waited for a sync of their own share
    * one; alone, a command is a group of one. A command that fails rolls back to its savepoint and
    * fails alone; a failed COMMIT fails the whole group, none of which was acknowledged.
+   *
+   * A group closes at the event loop's next check phase, not at once: SQLite's calls, the disk
+   * sync among them, block the loop, so the requests that came in meanwhile are read in the next
+   * poll phase, one I/O callback each; closed at once, a group would hold only the first of them.
    */
   #inGroup<T>(work: (tx: StoreTx, conn: Conn) => Promise<T>): Promise<T> {
     if (this.#isInsideCurrent()) return nestedTransaction();
@@ -192,8 +196,13 @@ export class StoreSqlite extends ReadsThrough implements Store {
       const member: GroupMember = { work, resolve: resolve as (value: unknown) => void, reject, result: undefined };
       const startsGroup = this.#forming.length === 0;
       this.#forming.push(member);
-      if (startsGroup) void this.#queue.run(() => this.#runGroup(this.#forming.splice(0, this.#forming.length)));
+      if (startsGroup) void this.#queue.run(() => this.#runGroupAtCheck());
     });
+  }
+
+  async #runGroupAtCheck(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.#runGroup(this.#forming.splice(0, this.#forming.length));
   }
 
   async #runGroup(members: readonly GroupMember[]): Promise<void> {
