@@ -109,7 +109,7 @@ export const roomQueries = {
 
   // A plain UPDATE rather than putMembership's upsert: on SQLite an upsert takes a statement
   // journal, whose savepoint makes the full-text indexes write out a post's terms then and again
-  // at its commit (about 150 µs a post, bench/README.md "Embedded posting").
+  // at its commit (about 150 µs a post: bench/README.md, "Embedded posting, one sync for many posts").
   async markReadUpTo(roomId: string, userId: string, seq: number): Promise<void> {
     await this.sql.run('UPDATE memberships SET read_seq = ? WHERE room_id = ? AND user_id = ? AND read_seq < ?', seq, roomId, userId, seq);
   },
