@@ -906,15 +906,26 @@ async function startHearthSetup(probes: LoopProbes): Promise<HearthSetup> {
   }
 }
 
+/** A process to measure: what to call it, and the program and arguments that tell it apart. */
+export interface ProcessSpec {
+  readonly name: string;
+  readonly program: string;
+  readonly args: readonly string[];
+  /** Whether its children count as its own (PostgreSQL's backends). */
+  readonly tree: boolean;
+}
+
+/** Those of `specs` that run, by name, as CpuMeter takes them. */
+export async function runningProcesses(specs: readonly ProcessSpec[]): Promise<Record<string, { pid: number; tree: boolean }>> {
+  const found = await Promise.all(specs.map(async ({ name, program, args, tree }) => [name, await findProcess(program, args), tree] as const));
+  return Object.fromEntries(found.flatMap(([name, pid, tree]) => (pid === null ? [] : [[name, { pid, tree }]])));
+}
+
 export async function backendProcesses(tier: SingleTier): Promise<Record<string, { pid: number; tree: boolean }>> {
-  const found = async (name: string, program: string, args: string[]): Promise<[string, { pid: number; tree: boolean }][]> => {
-    const pid = await findProcess(program, args);
-    return pid === null ? [] : [[name, { pid, tree: true }]];
-  };
-  return Object.fromEntries([
-    ...(await found('postgres', 'postgres', ['-p', String(tier.postgres.port)])),
-    ...(await found('nats', 'nats-server', ['-p', String(tier.nats.port)])),
-    ...(await found('redis', 'redis-server', ['--port', String(tier.redis.port)])),
+  return runningProcesses([
+    { name: 'postgres', program: 'postgres', args: ['-p', String(tier.postgres.port)], tree: true },
+    { name: 'nats', program: 'nats-server', args: ['-p', String(tier.nats.port)], tree: true },
+    { name: 'redis', program: 'redis-server', args: ['--port', String(tier.redis.port)], tree: true },
   ]);
 }
 

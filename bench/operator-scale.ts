@@ -20,7 +20,7 @@ import {
   type Hearth,
   type KubeClient,
 } from '@hearth/operator';
-import { CpuMeter, findProcess, type CpuUsage } from './fanout.ts';
+import { CpuMeter, runningProcesses, type CpuUsage } from './fanout.ts';
 import { awaitQuiet, medianRun, printTable, REPEATS, round, rssKiB, sleep, spreadOf, writeResults, type Row, type Spread } from './common.ts';
 
 /**
@@ -339,25 +339,25 @@ async function waitUntilDone({ operator, hearths, started, statuses }: Completio
 
 /** Throws unless each Hearth has all its `perHearth` objects (the LISTs counted among the driver's requests). */
 async function checkAllObjects(client: KubeClient, perHearth: number, hearths: number, driver: Verbs): Promise<void> {
-  const counts = await countObjects(client);
+  const short = shortOfObjects(await countObjects(client), 'op', perHearth, hearths);
   for (const kind of watchedKinds) countRequest(driver, `LIST ${kinds[kind].plural}`);
-  const short = Array.from({ length: hearths }, (_, i) => placement('op', i)).filter(
-    ({ namespace, name }) => (counts.get(`${namespace}/${name}`) ?? 0) < perHearth,
-  );
-  if (short.length > 0) throw new Error(`${short.length} Hearths had a current status without all their ${perHearth} objects`);
+  if (short > 0) throw new Error(`${short} Hearths had a current status without all their ${perHearth} objects`);
+}
+
+/** How many of the run's Hearths (named with `prefix`) have fewer than `perHearth` objects. */
+function shortOfObjects(counts: ReadonlyMap<string, number>, prefix: string, perHearth: number, hearths: number): number {
+  return Array.from({ length: hearths }, (_, i) => placement(prefix, i)).filter(({ namespace, name }) => (counts.get(`${namespace}/${name}`) ?? 0) < perHearth)
+    .length;
 }
 
 /** kube-apiserver and etcd of `kube`, found by the addresses they were started with. */
 async function controlPlaneProcesses(kube: ControlPlane): Promise<Record<string, { pid: number; tree: boolean }>> {
-  const found = async (name: string, program: string, arg: string): Promise<Record<string, { pid: number; tree: boolean }>> => {
-    const pid = await findProcess(program, [arg]);
-    if (pid === null) throw new Error(`no ${program} process with ${arg}`);
-    return { [name]: { pid, tree: false } };
-  };
-  return {
-    ...(await found('apiserver', 'kube-apiserver', `--etcd-servers=${kube.etcdUrl}`)),
-    ...(await found('etcd', 'etcd', `--listen-client-urls=${kube.etcdUrl}`)),
-  };
+  const processes = await runningProcesses([
+    { name: 'apiserver', program: 'kube-apiserver', args: [`--etcd-servers=${kube.etcdUrl}`], tree: false },
+    { name: 'etcd', program: 'etcd', args: [`--listen-client-urls=${kube.etcdUrl}`], tree: false },
+  ]);
+  if (Object.keys(processes).length < 2) throw new Error(`the control plane's processes were not all found: ${Object.keys(processes).join(', ') || 'none'}`);
+  return processes;
 }
 
 interface StatusWatch {
@@ -430,11 +430,8 @@ async function measureFloor(kube: ControlPlane, { base, perHearth, hearths }: Ro
   const ms = performance.now() - started;
   const usage = await cpu.stop();
   const after = await apiRequests(kube);
-  const counts = await countObjects(setup);
-  const short = Array.from({ length: hearths }, (_, i) => placement('floor', i)).filter(
-    ({ namespace, name }) => (counts.get(`${namespace}/${name}`) ?? 0) < perHearth,
-  );
-  if (short.length > 0) throw new Error(`the floor left ${short.length} Hearths short of their objects`);
+  const short = shortOfObjects(await countObjects(setup), 'floor', perHearth, hearths);
+  if (short > 0) throw new Error(`the floor left ${short} Hearths short of their objects`);
   // Nothing else writes here: what the API server counted is the loop's, with a little of its own background.
   return { ms: round(ms, 0), requests: summarize(minus(after, before), hearths), clientRequests: client.requests(), cpu: usage };
 }
