@@ -106,8 +106,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       // The bootstrap controller creates `default` just after it starts; tests expect it.
       await waitUntil('namespace default', async () => (await getStatus(url, '/api/v1/namespaces/default', token, pki.caCert)) === 200, child);
     };
-    const stopApiServer = async (): Promise<void> => {
-      await state.apiserver?.stop('SIGTERM', 20_000);
+    const stopApiServer = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
+      await state.apiserver?.stop(signal, 20_000);
       state.apiserver = null;
     };
     await startApiServer();
@@ -132,8 +132,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       async stop() {
         // Everything is thrown away: the API server's graceful shutdown (about a second of
         // draining) would only delay every test and benchmark that starts a control plane.
-        await state.apiserver?.stop('SIGKILL');
-        state.apiserver = null;
+        await stopApiServer('SIGKILL');
         await etcdChild.stop();
         await removeDir(dir);
       },
