@@ -369,8 +369,26 @@ describe('StorePostgres write gate', () => {
   const AT = '2025-01-01T00:00:00.000Z';
   const newUser = (name: string) => ({ id: newId(), name, email: null, role: 'member' as const, passwordHash: null, createdAt: AT });
 
+  /** Resolves once `count` of the database's sessions wait on a lock, or `settled` has: whichever is first. */
+  async function lockWaiters(url: string, count: number, settled?: Promise<unknown>): Promise<void> {
+    let done = false;
+    void settled?.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    await withClient(url, async (client) => {
+      const waiting = async () =>
+        Number(
+          (await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))
+            .rows[0]?.n,
+        );
+      while (!done && (await waiting()) < count) await new Promise((resolve) => setTimeout(resolve, 10));
+    });
+  }
+
   it('a pause waits for the gated transactions that read the gate open, and refuses the ones that come while it waits', async () => {
-    const store = await open();
+    const url = await newDatabase();
+    const store = await StorePostgres.open(url, POOL_SIZE);
     const holding = Promise.withResolvers<void>();
     try {
       const inside = Promise.withResolvers<void>();
@@ -386,9 +404,18 @@ describe('StorePostgres write gate', () => {
       const pausing = store.pauseWrites({ since: AT, reason: 'test' }).then(() => {
         paused = true;
       });
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await lockWaiters(url, 1, pausing);
       assert.equal(paused, false, 'the pause did not wait for the transaction that read the gate open');
+      // A share lock on the gate row is granted past a waiting pause (PostgreSQL does not queue
+      // row lockers behind a waiter), so a stream of overlapping commands would starve the pause.
       const latecomer = store.transaction((tx) => tx.insertUser(newUser('latecomer')), GATED);
+      let lateOutcome = 'waiting';
+      latecomer.then(
+        () => (lateOutcome = 'committed'),
+        () => (lateOutcome = 'refused'),
+      );
+      await lockWaiters(url, 2, latecomer);
+      assert.equal(lateOutcome, 'waiting', 'a command that came while the pause waited went ahead of it');
 
       holding.resolve();
       const committed = await inFlight;

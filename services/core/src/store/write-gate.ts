@@ -10,9 +10,12 @@ import type { TransactionOptions, WritePause } from './store.ts';
  * The pause is one row, `write_gate`. A gated transaction reads it first; in PostgreSQL it
  * takes a share lock on it (FOR SHARE) that it holds until it ends, and pausing updates the
  * row, which waits for those locks. So once pauseWrites returns, no command that read the
- * gate open is still to commit, and a snapshot taken then holds every acknowledged write. A
- * command that comes while the pause is being written waits for it and then sees it (READ
- * COMMITTED re-reads a row a lock waited for). SQLite runs one transaction at a time.
+ * gate open is still to commit, and a snapshot taken then holds every acknowledged write.
+ * PostgreSQL grants a share lock on a row past a waiting updater, so under a stream of
+ * overlapping commands the update alone could wait for ever; the pause first locks the table
+ * (EXCLUSIVE: plain reads go on), and table locks are queued, so a command that comes while the
+ * pause waits queues behind it and then sees it (READ COMMITTED re-reads a row a lock waited
+ * for). SQLite runs one transaction at a time.
  *
  * A pause may have a lease (hearth migrate's): it lapses by itself at lease_expires_at unless
  * renewed, so a copy killed mid-way does not leave writes refused for good. The gate reads the
@@ -79,11 +82,17 @@ export async function readPause(sql: Conn): Promise<WritePause | null> {
   return pauseOf(await sql.row<GateRow>(gateRowSql(sql.dialect)));
 }
 
+/** Queues the pause's change behind the commands that read the gate, and the commands that come later behind it. */
+async function lockGate(sql: Conn): Promise<void> {
+  if (sql.dialect.name === 'postgres') await sql.run('LOCK TABLE write_gate IN EXCLUSIVE MODE');
+}
+
 /**
  * Sets or clears the pause; in PostgreSQL, waits for the gated transactions that read the gate
  * open. With `leaseSeconds` the pause lapses by itself unless holdPause renews it.
  */
 export async function writePause(sql: Conn, pause: WritePause | null, leaseSeconds?: number): Promise<void> {
+  await lockGate(sql);
   const since = pause?.since ?? null;
   const reason = pause?.reason ?? null;
   if (leaseSeconds === undefined) {
@@ -106,6 +115,7 @@ export async function writePause(sql: Conn, pause: WritePause | null, leaseSecon
 export async function holdPause(sql: Conn, since: string, leaseSeconds: number | null): Promise<boolean> {
   const end = leaseSeconds === null ? 'NULL' : leaseEndSql(sql.dialect);
   const params = leaseSeconds === null ? [since] : [leaseSeconds, since];
+  await lockGate(sql);
   const changed = await sql.run(
     `UPDATE write_gate SET lease_expires_at = ${end}
      WHERE singleton = 1 AND paused_since = ? AND lease_expires_at IS NOT NULL AND lease_expires_at > ${nowSql(sql.dialect)}`,
