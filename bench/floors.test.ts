@@ -53,6 +53,8 @@ describe('meetsGoal', () => {
       ['deliveries_vs_centrifugo', 0.99, false],
       ['startup_ms', 299, true],
       ['startup_ms', 301, false],
+      ['posts_single_many_rooms_vs_one_room', 3, true],
+      ['posts_single_many_rooms_vs_one_room', 1.27, false],
     ];
     for (const [key, value, met] of cases) assert.equal(meetsGoal(key, value), met, `${key} ${value}`);
   });

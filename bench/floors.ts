@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { RESULTS_DIR } from './common.ts';
+import { RESULTS_DIR, round } from './common.ts';
 import { integer, ms, msOrMore, ratio, sources, table } from './markdown.ts';
 import type { Results } from './readme.ts';
 
@@ -22,6 +22,10 @@ export interface Summary {
   readonly deliveries_vs_centrifugo: number;
   /** Acknowledged posts/s of the single tier into one room ÷ pgbench's comparable transaction on the same PostgreSQL. */
   readonly posts_single_vs_pgbench: number;
+  /** The same over `setup.manyRooms` (8) rooms ÷ pgbench's over as many. */
+  readonly posts_single_many_rooms_vs_pgbench: number;
+  /** The single tier's acknowledged posts/s over 8 rooms ÷ into one room, in the same round: whether rooms scale. */
+  readonly posts_single_many_rooms_vs_one_room: number;
   /** Acknowledged posts/s of the embedded tier ÷ fastify with the same node:sqlite transaction. */
   readonly posts_embedded_vs_floor: number;
   /** Embedded tier, spawn to the first 200 on /readyz, median. */
@@ -41,6 +45,8 @@ export const GOALS: Readonly<Record<keyof Summary, { readonly max?: number; read
   memory_per_conn_vs_floor: { max: 1.2 },
   deliveries_vs_centrifugo: { min: 1 },
   posts_single_vs_pgbench: { min: 0.5 },
+  posts_single_many_rooms_vs_pgbench: { min: 0.5 },
+  posts_single_many_rooms_vs_one_room: { min: 3 },
   posts_embedded_vs_floor: { min: 0.5 },
   startup_ms: { max: 300 },
   idle_rss_mib: { max: 80 },
@@ -63,6 +69,20 @@ function fanoutScenarios(results: Sources): [ReturnType<typeof scenario>, Return
   return [scenario(results, 'A'), scenario(results, 'B'), scenario(results, 'S')];
 }
 
+type Posting = Sources['postThroughput'];
+
+/** A run of the median posting round: `system` is how its name starts (Hearth single, Hearth embedded, pgbench). */
+export function postingRun(posting: Posting, system: string, rooms: number): Posting['runs'][number] {
+  const found = posting.runs.find((r) => r.system.startsWith(system) && r.rooms === rooms);
+  if (found === undefined) throw new Error(`post-throughput.json has no run of ${system} into ${rooms} rooms: run node bench/post-throughput.ts`);
+  return found;
+}
+
+/** The single tier's posts/s over many rooms ÷ into one, in the median round. */
+function manyRoomsOverOne(posting: Posting): number {
+  return round(postingRun(posting, 'Hearth single', posting.setup.manyRooms).perSecond / postingRun(posting, 'Hearth single', 1).perSecond, 2);
+}
+
 /** A ratio's median over the rounds (null when no round knew it: a p99 that fell on deliveries that never came). */
 const known = (value: number | null): number | null => (value !== null && Number.isFinite(value) ? value : null);
 
@@ -76,6 +96,8 @@ export function summarize(results: Sources): Summary {
     memory_per_conn_vs_floor: Math.max(a.spread.memoryPerConnection.median, b.spread.memoryPerConnection.median),
     deliveries_vs_centrifugo: s.spread.deliveriesVsCentrifugo.median,
     posts_single_vs_pgbench: posting.spread.singleOneRoom.median,
+    posts_single_many_rooms_vs_pgbench: posting.spread.singleManyRooms.median,
+    posts_single_many_rooms_vs_one_room: manyRoomsOverOne(posting),
     posts_embedded_vs_floor: posting.spread.embeddedVsFloor.median,
     startup_ms: results.startup.startupMs.median,
     idle_rss_mib: results.startup.rssMiB.idle,
@@ -104,13 +126,41 @@ function row(key: keyof Summary, value: number | null, cells: { what: string; he
   return [cells.what, cells.hearth, cells.floor, value === null ? 'unknown' : unit(value), goalText(key, unit), verdict(key, value)];
 }
 
+const perSecond = (value: number): string => `${integer(value)} /s`;
+
+/** The posting rows: the single tier into one room and over many, each against pgbench, then the embedded tier against its floor. */
+function postingRows(summary: Summary, posting: Posting): string[][] {
+  const run = (system: string, rooms: number): { perSecond: number } => postingRun(posting, system, rooms);
+  const many = posting.setup.manyRooms;
+  return [
+    row('posts_single_vs_pgbench', summary.posts_single_vs_pgbench, {
+      what: 'acknowledged posts/s, single tier, one room',
+      hearth: perSecond(run('Hearth single', 1).perSecond),
+      floor: `pgbench ${perSecond(run('pgbench', 1).perSecond)}`,
+    }),
+    row('posts_single_many_rooms_vs_pgbench', summary.posts_single_many_rooms_vs_pgbench, {
+      what: `the same over ${many} rooms`,
+      hearth: perSecond(run('Hearth single', many).perSecond),
+      floor: `pgbench ${perSecond(run('pgbench', many).perSecond)}`,
+    }),
+    row('posts_single_many_rooms_vs_one_room', summary.posts_single_many_rooms_vs_one_room, {
+      what: `single tier, ${many} rooms ÷ one room (the median round)`,
+      hearth: `${perSecond(run('Hearth single', many).perSecond)} / ${perSecond(run('Hearth single', 1).perSecond)}`,
+      floor: '',
+    }),
+    row('posts_embedded_vs_floor', summary.posts_embedded_vs_floor, {
+      what: 'acknowledged posts/s, embedded tier, no readers',
+      hearth: perSecond(run('Hearth embedded', 1).perSecond),
+      floor: `fastify + \`node:sqlite\` ${perSecond(posting.embeddedFloor.perSecond)}`,
+    }),
+  ];
+}
+
 /** README.md's table of the figures in summary.json, each beside what it is measured against. */
 export function floorsTable(results: Sources): string {
   const summary = summarize(results);
   const [a, b, s] = fanoutScenarios(results);
   const posting = results.postThroughput;
-  const run = (system: string, rooms: number): { perSecond: number } => posting.runs.find((r) => r.system.startsWith(system) && r.rooms === rooms)!;
-  const perSecond = (value: number): string => `${integer(value)} /s`;
   // A peer is null when not measured: make bench-quick measures only those the summary takes.
   const measured = (run: (typeof a)['floor'], figure: (run: (typeof a)['hearth']) => string): string => (run === null ? 'not measured' : figure(run));
   const p99 = (x: (typeof a)['floor']): string => measured(x, (run) => msOrMore(run.latencyMs.p99, run.latencyMs.max));
@@ -137,16 +187,7 @@ export function floorsTable(results: Sources): string {
       hearth: perSecond(s.hearth.deliveredPerSecond),
       floor: `Centrifugo ${measured(s.centrifugo, (run) => perSecond(run.deliveredPerSecond))}`,
     }),
-    row('posts_single_vs_pgbench', summary.posts_single_vs_pgbench, {
-      what: `acknowledged posts/s, single tier, one room (${posting.setup.manyRooms} rooms: ${ratio(run('Hearth single', posting.setup.manyRooms).perSecond / run('Hearth single', 1).perSecond)} one room's)`,
-      hearth: perSecond(run('Hearth single', 1).perSecond),
-      floor: `pgbench ${perSecond(run('pgbench', 1).perSecond)}`,
-    }),
-    row('posts_embedded_vs_floor', summary.posts_embedded_vs_floor, {
-      what: 'acknowledged posts/s, embedded tier, no readers',
-      hearth: perSecond(run('Hearth embedded', 1).perSecond),
-      floor: `fastify + \`node:sqlite\` ${perSecond(posting.embeddedFloor.perSecond)}`,
-    }),
+    ...postingRows(summary, results.postThroughput),
     row('startup_ms', summary.startup_ms, { what: 'start-up to ready, embedded', hearth: ms(startup.startupMs.median), floor: '', unit: ms }),
     row('idle_rss_mib', summary.idle_rss_mib, {
       what: 'resident memory, embedded: fresh / idle with 10 users',

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RESULTS_DIR } from './common.ts';
 import type { Ratios } from './fanout.ts';
-import { floorsTable } from './floors.ts';
+import { floorsTable, postingRun } from './floors.ts';
 import type { AtScale } from './operator-scale.ts';
 import { describeMachine, frames, integer, ms, msOrMore, plural, ratio, sources, table, type Written } from './markdown.ts';
 
@@ -306,11 +306,7 @@ function fanoutCell(run: FanoutRun | null, offered: number): string {
 }
 
 function singleTier({ postThroughput, fanout }: Results): string {
-  const run = (system: string, rooms: number): PostingRun => {
-    const found = postThroughput.runs.find((r) => r.system.startsWith(system) && r.rooms === rooms);
-    if (found === undefined) throw new Error(`post-throughput.json has no run of ${system} over ${rooms} rooms`);
-    return found;
-  };
+  const run = (system: string, rooms: number): PostingRun => postingRun(postThroughput, system, rooms);
   const { posters, manyRooms, repeats } = postThroughput.setup;
   const { spread } = postThroughput;
   const rows = [
