@@ -298,6 +298,21 @@ describe('decideMigration', () => {
       actions: [{ type: 'deleteJob', name: firstJob }],
     },
     {
+      name: 'cancelled while the new services start, the Job already gone (an earlier reconcile deleted it and failed before its status): the old store stays paused',
+      hearth: hearthFixture({ tier: 'embedded' }, {}, { tier: 'embedded', migration: last('StartingServices') }),
+      phase: { kind: 'none' },
+      want: { stage: 'Cancelled', reason: 'SourceLeftPaused' },
+      actions: [{ type: 'deleteJob', name: firstJob }],
+    },
+    {
+      name: 'cancelled while the new services start on a store both tiers share: nothing was copied, nothing is paused',
+      hearth: hearthFixture({ tier: 'embedded' }, {}, { tier: 'embedded', migration: last('StartingServices') }),
+      phase: { kind: 'none' },
+      found: { sameStore: true },
+      want: { stage: 'Cancelled', reason: undefined },
+      actions: [{ type: 'deleteJob', name: firstJob }],
+    },
+    {
       name: 'cancelled while the new services start: the old store stays paused, the Job deleted',
       hearth: hearthFixture({ tier: 'embedded' }, {}, { tier: 'embedded', migration: last('StartingServices') }),
       phase: { kind: 'none' },

@@ -208,17 +208,17 @@ export function decideMigration(hearth: Hearth, phase: MigrationPhase, findings:
     case 'unsupported':
       return { status: unsupported(phase.move, last, findings.now), actions: [] };
     case 'none':
-      return decideAtRest(hearth, last, findings.job);
+      return decideAtRest(hearth, last, findings);
   }
 }
 
 /** No migration in effect: one that was under way before the switch was cancelled; a finished one may leave old data to delete. */
-function decideAtRest(hearth: Hearth, last: MigrationStatus | undefined, job: ObservedJob | undefined): MigrationDecision {
+function decideAtRest(hearth: Hearth, last: MigrationStatus | undefined, findings: Pick<MigrationFindings, 'job' | 'sameStore'>): MigrationDecision {
   if (last === undefined) return nothing;
   if (beforeSwitch.includes(last.stage) && last.from === askedTier(hearth)) {
     const cancelled = withoutWhy({ ...last, stage: 'Cancelled' });
     // A successful copy leaves its source paused for good: only a person (or a switch) ends that.
-    const status = job?.state === 'succeeded' ? { ...cancelled, reason: 'SourceLeftPaused', message: sourceLeftPaused(last.from) } : cancelled;
+    const status = copySucceeded(last, findings) ? { ...cancelled, reason: 'SourceLeftPaused', message: sourceLeftPaused(last.from) } : cancelled;
     return { status, actions: last.job === undefined ? [] : [{ type: 'deleteJob', name: last.job }] };
   }
   if (last.stage === 'Succeeded' && hearth.spec.migration?.deleteOldData === true) return { status: undefined, actions: [{ type: 'deleteOldData' }] };
@@ -261,6 +261,16 @@ function startedAt(last: MigrationStatus | undefined, now: string): string {
 function earlierJob(last: MigrationStatus | undefined, job: string): MigrationAction[] {
   const earlier = last?.job;
   return earlier !== undefined && earlier !== job ? [{ type: 'deleteJob', name: earlier }] : [];
+}
+
+/**
+ * Whether the copy had succeeded: its Job says so, or the status had reached StartingServices,
+ * which only a succeeded copy (or a store both tiers share) leads to. The status is what counts
+ * once the Job is gone: the cancellation deletes it, and a reconcile that deleted it but failed
+ * before writing the status leaves the next one with no Job to ask.
+ */
+function copySucceeded(last: MigrationStatus, { job, sameStore }: Pick<MigrationFindings, 'job' | 'sameStore'>): boolean {
+  return job?.state === 'succeeded' || (last.stage === 'StartingServices' && !sameStore);
 }
 
 function sourceLeftPaused(from: HearthTier): string {
