@@ -298,7 +298,7 @@ describe('decideMigration', () => {
       actions: [{ type: 'deleteJob', name: firstJob }],
     },
     {
-      name: 'cancelled while the new services start, the Job already gone (an earlier reconcile deleted it and failed before its status): the old store stays paused',
+      name: 'cancelled while the new services start, the Job already gone (deleted by the cancellation, read again from a cache still at StartingServices): the old store stays paused',
       hearth: hearthFixture({ tier: 'embedded' }, {}, { tier: 'embedded', migration: last('StartingServices') }),
       phase: { kind: 'none' },
       want: { stage: 'Cancelled', reason: 'SourceLeftPaused' },

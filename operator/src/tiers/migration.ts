@@ -266,8 +266,9 @@ function earlierJob(last: MigrationStatus | undefined, job: string): MigrationAc
 /**
  * Whether the copy had succeeded: its Job says so, or the status had reached StartingServices,
  * which only a succeeded copy (or a store both tiers share) leads to. The status is what counts
- * once the Job is gone: the cancellation deletes it, and a reconcile that deleted it but failed
- * before writing the status leaves the next one with no Job to ask.
+ * once the Job is gone: the cancellation deletes it, and the deletion queues a reconcile that may
+ * read the Hearth from a cache still at StartingServices (or follow one that failed before its
+ * status write), with no Job left to ask.
  */
 function copySucceeded(last: MigrationStatus, { job, sameStore }: Pick<MigrationFindings, 'job' | 'sameStore'>): boolean {
   return job?.state === 'succeeded' || (last.stage === 'StartingServices' && !sameStore);
