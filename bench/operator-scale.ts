@@ -14,6 +14,7 @@ import {
   defaultTierContext,
   desiredObjects,
   kinds,
+  operatorNodeFlags,
   pathOf,
   watchedKinds,
   type DesiredTier,
@@ -281,7 +282,8 @@ async function measureOperator(kube: ControlPlane, kubeConfig: KubeConfig, { bas
 }
 
 function startOperator(kube: ControlPlane, port: number): Child {
-  return startChild(process.execPath, [path.join(repoRoot, 'operator', 'src', 'main.ts')], {
+  // With the flags the chart's command gives it, so that what is measured is what is deployed.
+  return startChild(process.execPath, [...operatorNodeFlags, path.join(repoRoot, 'operator', 'src', 'main.ts')], {
     env: {
       ...process.env,
       KUBECONFIG: kube.kubeconfigPath,

@@ -109,8 +109,13 @@ describe('the image', () => {
   });
 
   it('holds the files the chart’s operator command and its own entrypoint start', () => {
-    const [node, operatorMain] = values.command;
+    const [node, ...rest] = values.command;
+    const operatorMain = rest.at(-1);
     assert.equal(node, 'node', 'the official Node image has node on PATH');
+    assert.ok(
+      rest.slice(0, -1).every((flag) => flag.startsWith('--')),
+      `Node's flags, then the entry point: ${values.command.join(' ')}`,
+    );
     assert.ok(operatorMain !== undefined && inImage(operatorMain), `${operatorMain} under WORKDIR`);
     const entrypoint = execForm(lastOf(runtime, 'ENTRYPOINT'));
     assert.equal(entrypoint?.[0], 'node');
@@ -143,7 +148,7 @@ describe('the image', () => {
     const install = lastOf(stageNamed('deps') as Stage, 'RUN') ?? '';
     const installed = new Set([...install.matchAll(/--workspace=(\S+)/g)].map((m) => m[1] ?? ''));
     const all = workspaces();
-    for (const entry of [values.command[1] ?? '', 'services/hearth/src/main.ts']) {
+    for (const entry of [values.command.at(-1) ?? '', 'services/hearth/src/main.ts']) {
       const { modules, packages, workspacesUsed } = moduleGraph(entry);
       assert.ok(modules.size > 10, `${entry}: ${modules.size} modules`);
       for (const module of modules) assert.ok(inImage(module), `${module} (loaded by ${entry}) is in the image`);
