@@ -1219,8 +1219,8 @@ async function measureRun(
 
 /**
  * One round's ratios: Hearth ÷ floor (aim: p99 ≤ 1.5, memory per connection ≤ 1.2) and Hearth ÷
- * Centrifugo; null when a p99 is not known (more than 1% of the deliveries never came) or the
- * peer was not measured (BENCH_FANOUT_PEERS=summary).
+ * Centrifugo; null when a p99 is not known (more than 1% of the deliveries never came), when the
+ * floor fell behind its load (keptUp) or the peer was not measured (BENCH_FANOUT_PEERS=summary).
  */
 export interface Ratios {
   readonly p99Latency: number | null;
@@ -1259,11 +1259,20 @@ function ratioOf(a: number | null, b: number | null): number | null {
   return a === null || b === null ? null : round(a / b, 2);
 }
 
-function ratiosOf(hearth: RunResult, floor: RunResult | null, centrifugo: RunResult | null): Ratios {
+/**
+ * Whether a run delivered its load as fast as it was offered (within 2%). A bare server that fell
+ * behind measured the backlog it built, seconds long, not the floor's latency: Hearth's p99 over
+ * it would read as far better than the floor. A run of 2026-12-06 on a slowed machine did so.
+ */
+export function keptUp(run: Pick<RunResult, 'deliveredPerSecond' | 'clients' | 'ratePerSecond'>): boolean {
+  return run.deliveredPerSecond >= 0.98 * run.clients * run.ratePerSecond;
+}
+
+export function ratiosOf(hearth: RunResult, floor: RunResult | null, centrifugo: RunResult | null): Ratios {
   const versus = (peer: RunResult | null, figure: (run: RunResult) => number | null): number | null =>
     peer === null ? null : ratioOf(figure(hearth), figure(peer));
   return {
-    p99Latency: versus(floor, (r) => r.latencyMs.p99),
+    p99Latency: floor !== null && !keptUp(floor) ? null : versus(floor, (r) => r.latencyMs.p99),
     memoryPerConnection: versus(floor, (r) => r.perConnectionKiB),
     cpuPerDelivery: versus(floor, (r) => r.serverCpuUsPerDelivery),
     deliveriesVsCentrifugo: versus(centrifugo, (r) => r.deliveredPerSecond),

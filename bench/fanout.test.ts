@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { keptUp, ratiosOf, type RunResult } from './fanout.ts';
+
+/** A run of 2,000 clients at 50 posts/s with the figures the ratios read; the rest as a run has them. */
+function run(server: RunResult['server'], deliveredPerSecond: number, p99: number): RunResult {
+  return {
+    server,
+    clients: 2000,
+    ratePerSecond: 50,
+    deliveredPerSecond,
+    latencyMs: { p50: p99 / 2, p99, p999: p99, max: p99 },
+    perConnectionKiB: 10,
+    serverCpuUsPerDelivery: 5,
+  } as RunResult;
+}
+
+describe('fan-out ratios', () => {
+  it('compare Hearth’s p99 with a floor that kept up with its load', () => {
+    assert.equal(keptUp(run('floor', 99_000, 20)), true);
+    assert.equal(ratiosOf(run('hearth', 99_700, 30), run('floor', 99_000, 20), null).p99Latency, 1.5);
+  });
+
+  it('know no p99 ratio when the floor fell behind: its p99 is its backlog', () => {
+    // The 2026-12-06 run: the bare server delivered 89,685 of 100,000 frames a second, p99 14.5 s.
+    const behind = run('floor', 89_685, 14_451.6);
+    assert.equal(keptUp(behind), false);
+    const ratios = ratiosOf(run('hearth', 99_746, 152.9), behind, null);
+    assert.equal(ratios.p99Latency, null);
+    // Memory and CPU per delivery stay comparable.
+    assert.equal(ratios.memoryPerConnection, 1);
+  });
+});
