@@ -14,7 +14,7 @@ import {
   defaultTierContext,
   desiredObjects,
   kinds,
-  operatorNodeFlags,
+  operatorNodeArgs,
   pathOf,
   watchedKinds,
   type DesiredTier,
@@ -283,7 +283,7 @@ async function measureOperator(kube: ControlPlane, kubeConfig: KubeConfig, { bas
 
 function startOperator(kube: ControlPlane, port: number): Child {
   // With the flags the chart's command gives it, so that what is measured is what is deployed.
-  return startChild(process.execPath, [...operatorNodeFlags, path.join(repoRoot, 'operator', 'src', 'main.ts')], {
+  return startChild(process.execPath, operatorNodeArgs(repoRoot), {
     env: {
       ...process.env,
       KUBECONFIG: kube.kubeconfigPath,

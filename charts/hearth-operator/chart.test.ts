@@ -11,7 +11,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { helmBinary, kubeBinaries, startControlPlane, thirdPartyCrd, type ControlPlane } from '../../harness/src/index.ts';
 import { defaultBackendImages } from '../../operator/src/api/index.ts';
 import { loadConfig } from '../../operator/src/config.ts';
-import { operatorNodeFlags } from '../../operator/src/node-flags.ts';
+import { operatorEntryPoint, operatorNodeFlags } from '../../operator/src/node-flags.ts';
 
 const chartDir = import.meta.dirname;
 const repoRoot = path.resolve(chartDir, '..', '..');
@@ -368,7 +368,7 @@ describe('the hearth-operator chart', () => {
     };
     assert.equal(container.image, 'ghcr.io/hearth/hearth:0.1.0');
     // The flags the tests and the benchmark run the operator with (node-flags.ts): what is measured is what is deployed.
-    assert.deepEqual(container.command, ['node', ...operatorNodeFlags, 'operator/src/main.ts']);
+    assert.deepEqual(container.command, ['node', ...operatorNodeFlags, operatorEntryPoint]);
     assert.equal(container.securityContext.readOnlyRootFilesystem, true);
     assert.equal(container.securityContext.allowPrivilegeEscalation, false);
     assert.equal(container.securityContext.runAsNonRoot, true);

@@ -2,7 +2,7 @@
 export * from './api/index.ts';
 export { createOperator, loadKubeConfig, type Operator } from './operator.ts';
 export { ConfigError, loadConfig, type OperatorConfig } from './config.ts';
-export { operatorNodeFlags } from './node-flags.ts';
+export { operatorEntryPoint, operatorNodeArgs, operatorNodeFlags } from './node-flags.ts';
 export {
   createHearthReconciler,
   createKubeClient,

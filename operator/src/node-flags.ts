@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 /**
  * The flags Node runs the operator with: the chart's `command` (charts/hearth-operator/values.yaml,
  * which chart.test.ts holds to this list), the tests that start `operator/src/main.ts` and the
@@ -11,3 +13,11 @@
  * pod got anyway, now everywhere.
  */
 export const operatorNodeFlags: readonly string[] = ['--max-semi-space-size=16'];
+
+/** The operator's entry point, from the repository's root (the image's working directory). */
+export const operatorEntryPoint = 'operator/src/main.ts';
+
+/** Node's arguments to start the operator from a checkout at `root`: its flags, then its entry point. */
+export function operatorNodeArgs(root: string): string[] {
+  return [...operatorNodeFlags, path.join(root, operatorEntryPoint)];
+}

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { startChild, type Child } from '@hearth/harness';
 import type { Hearth } from './api/index.ts';
 import { repoRoot } from './api/generate.ts';
-import { operatorNodeFlags } from './node-flags.ts';
+import { operatorNodeArgs } from './node-flags.ts';
 import { eventually } from '@hearth/kube-runtime/testing';
 import { operatorScopeEnv, type E2eCluster } from './e2e-cluster.ts';
 
@@ -220,7 +220,7 @@ function operatorProcessKit(cluster: () => E2eCluster, { kubectl }: KubectlKit, 
   };
   /** `node operator/src/main.ts` with this suite's environment and `settings`, once its /readyz answers. */
   const startOperator = async (port: number, settings: Record<string, string>, what = 'the operator'): Promise<Child> => {
-    const child = startChild(process.execPath, [...operatorNodeFlags, path.join(repoRoot, 'operator', 'src', 'main.ts')], { env: operatorEnv(port, settings) });
+    const child = startChild(process.execPath, operatorNodeArgs(repoRoot), { env: operatorEnv(port, settings) });
     await operatorReady(child, port, what);
     return child;
   };
