@@ -34,7 +34,7 @@ describe('idle trim', () => {
 
   it('runs the collection once per quiet spell of a running process', async () => {
     let collections = 0;
-    // Windows of a second: 1% of one is 10 ms, which a loaded machine's timer callbacks stay under.
+    // Windows of a second: 5% of one is 50 ms, which a loaded machine's timer callbacks stay under.
     const trim = startIdleTrim(1, quietLog, () => collections++);
     try {
       await sleep(2_500);

@@ -7,13 +7,17 @@ import vm from 'node:vm';
  * generation at the size a burst grew it to (an embedded server just started and signed into
  * holds about 15 MiB of it, nearly empty, of its ~105 MiB), and shrinks it only after a full
  * collection that a quiet process never starts: its memory reducer waits for a mark-compact first.
- * So once a window of HEARTH_IDLE_TRIM_SECONDS has passed with the event loop busy less than 1%
- * of the time, one memory-reducing full collection runs (10–30 ms, when nothing is waiting); it
+ * So once a window of HEARTH_IDLE_TRIM_SECONDS has passed with the event loop busy less than 5%
+ * of the time, one memory-reducing full collection runs (10–60 ms, when nothing is waiting); it
  * runs again only after a window in which the loop was busy.
  */
 
-/** A window's busy share of the event loop under which the process counts as idle. */
-export const IDLE_UTILIZATION = 0.01;
+/**
+ * A window's busy share of the event loop under which the process counts as idle. Not lower: a
+ * quiet server's own passes (the outbox relay's and the webhook deliverer's, each once a second)
+ * keep its loop busy 0.7–1.3% of the time on a slow core, so at 1% it was trimmed only by chance.
+ */
+export const IDLE_UTILIZATION = 0.05;
 
 /** Whether the trim has run since the loop was last busy: a quiet process is trimmed once. */
 export interface TrimState {
