@@ -25,6 +25,9 @@ interface Startup extends Written {
   readonly startupMs: { readonly runs: readonly number[]; readonly median: number };
   readonly rssMiB: { readonly fresh: number; readonly idle: number; readonly with1000WebSockets: number };
   readonly perConnectionKiB: number;
+  /** Absent from results written before memory was measured in rounds. */
+  readonly memoryRounds?: readonly unknown[];
+  readonly idleRssMiB?: RoundSpread;
 }
 
 interface Saturation {
@@ -264,12 +267,18 @@ export async function loadSome<K extends keyof Results>(keys: readonly K[], dir 
 // ---------------------------------------------------------------------------
 // The tables
 
+/** Which server's memory the row shows, and the idle figure's spread over the rounds. */
+function memoryRoundsNote({ memoryRounds, idleRssMiB }: Startup): string {
+  if (memoryRounds === undefined || idleRssMiB === undefined || memoryRounds.length < 2) return '';
+  return ` (the median of ${memoryRounds.length} servers by idle memory; idle ${idleRssMiB.min.toFixed(1)}–${idleRssMiB.max.toFixed(1)} MiB)`;
+}
+
 function embeddedTier({ startup, delivery }: Results): string {
   const { latency, saturation, saturationWithoutClients: bare } = delivery;
   const rows = [
     [`start-up, spawn to 200 on \`/readyz\` (median of ${startup.startupMs.runs.length})`, ms(startup.startupMs.median)],
     [
-      'resident memory: fresh / idle / with 1,000 idle WebSockets',
+      `resident memory: fresh / idle / with 1,000 idle WebSockets${memoryRoundsNote(startup)}`,
       `${integer(startup.rssMiB.fresh)} / ${integer(startup.rssMiB.idle)} / ${integer(startup.rssMiB.with1000WebSockets)} MiB (about ${integer(startup.perConnectionKiB)} KiB per connection)`,
     ],
     [
