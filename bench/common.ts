@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { softwareVersions } from './versions.ts';
 
 /** What every benchmark shares: the machine description, percentiles, the results file, the printed table. */
 
@@ -88,7 +89,8 @@ export function printTable(title: string, rows: readonly Row[]): void {
 export async function writeResults(name: string, results: object): Promise<string> {
   await mkdir(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `${name}.json`);
-  await writeFile(file, `${JSON.stringify({ benchmark: name, machine: describeMachine(), ...results }, null, 2)}\n`);
+  const written = { benchmark: name, machine: describeMachine(), versions: await softwareVersions(), ...results };
+  await writeFile(file, `${JSON.stringify(written, null, 2)}\n`);
   return file;
 }
 

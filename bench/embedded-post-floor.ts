@@ -30,8 +30,9 @@ import { startChildServer, type ChildServer } from './child-server.ts';
  * Hearth does in addition, per post (traced on the embedded store): outside the transaction
  * the session's user (SELECT * FROM users); inside it the write gate (SELECT … FROM write_gate),
  * the author, the room and the membership, the room lock (SELECT id FROM rooms), the
- * idempotency read of (room, author, clientMessageId), the room's members for mentions, the
- * outbox row, the room's last_message_seq and the author's read marker (a membership upsert);
+ * idempotency read of (room, author, clientMessageId), the room's members when the body may
+ * mention someone, the outbox row, the room's last_message_seq and the author's read marker
+ * (an UPDATE of the membership);
  * after the commit, the outbox relay reads the event and deletes its outbox row in a
  * transaction of its own. Around them: the rate limiter, strict UTF-8 decoding of the body and
  * the text rule, the bus to the messaging handler, metrics, and the event's realtime delivery.

@@ -1,9 +1,12 @@
 import type { Machine } from './common.ts';
+import type { Versions } from './versions.ts';
 
 /** Markdown for README.md's figures (bench/readme.ts, bench/floors.ts): numbers as the tables print them. */
 
 export interface Written {
   readonly machine: Machine;
+  /** Absent from results written before they named the commit and the servers. */
+  readonly versions?: Versions;
 }
 
 export const integer = (value: number): string => Math.round(value).toLocaleString('en-US');
@@ -36,7 +39,11 @@ export function describeMachine(machine: Machine): string {
 /** Where a table's figures come from: each benchmark with its CPU, the day it ran and the 1-minute load average when it finished. */
 export function sources(files: readonly (readonly [string, Written])[]): string {
   return files
-    .map(([name, { machine }]) => `\`bench/${name}.ts\` (${machine.cpuModel}, ${machine.date.slice(0, 10)}, load ${machine.loadAverage[0]})`)
+    .map(([name, { machine, versions }]) => {
+      const hearth = versions?.hearth ?? null;
+      const commit = hearth === null ? '' : `, Hearth ${hearth}`;
+      return `\`bench/${name}.ts\` (${machine.cpuModel}, ${machine.date.slice(0, 10)}, load ${machine.loadAverage[0]}${commit})`;
+    })
     .join(', ');
 }
 

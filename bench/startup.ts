@@ -53,6 +53,15 @@ export interface MemoryRound {
 
 /** The median memory round's figures at the top, as before there were rounds, with every round and the idle spread. */
 export interface StartupResults extends MemoryRound {
+  readonly setup: {
+    readonly startupRuns: number;
+    readonly memoryServers: number;
+    readonly users: number;
+    readonly connections: number;
+    readonly connectionsAtOnce: number;
+    readonly settleMs: number;
+    readonly idleTrimSeconds: number;
+  };
   readonly startupMs: { readonly runs: number[]; readonly median: number };
   readonly memoryRounds: readonly MemoryRound[];
   readonly idleRssMiB: Spread;
@@ -90,6 +99,15 @@ export async function runStartup(): Promise<StartupResults> {
   const idleRssMiB = spreadOf(memoryRounds.map((r) => r.rssMiB.idle));
   const { rssMiB, perConnectionKiB, connect1000Ms } = medianRun(memoryRounds, (r) => r.rssMiB.idle);
   const results: StartupResults = {
+    setup: {
+      startupRuns: RUNS,
+      memoryServers: REPEATS,
+      users: USERS,
+      connections: CONNECTIONS,
+      connectionsAtOnce: WAVE,
+      settleMs: SETTLE_MS,
+      idleTrimSeconds: Number(IDLE_TRIM_SECONDS),
+    },
     startupMs: { runs: runs.map((ms) => round(ms)), median: round(median(runs)) },
     rssMiB,
     perConnectionKiB,

@@ -1,6 +1,14 @@
 export { freePort, removeDir, startChild, startTogether, tempDir, waitUntil, type Child } from './process.ts';
 export { isListening } from './tcp.ts';
-export { postgresTools, startPostgres, type PostgresProcess, type PostgresServer, type PostgresSingle, type PostgresTools } from './postgres.ts';
+export {
+  postgresBinDir,
+  postgresTools,
+  startPostgres,
+  type PostgresProcess,
+  type PostgresServer,
+  type PostgresSingle,
+  type PostgresTools,
+} from './postgres.ts';
 export { startPostgresPair, type PostgresPair } from './postgres-pair.ts';
 export { postgresPerFile } from './postgres-per-file.ts';
 export { startRedis, startRedisNode, type RedisServer } from './redis.ts';

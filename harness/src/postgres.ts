@@ -21,7 +21,8 @@ export interface PostgresSingle extends PostgresServer {
   restart(): Promise<void>;
 }
 
-async function binDir(): Promise<string> {
+/** The newest PostgreSQL's bin directory from Debian's packages. */
+export async function postgresBinDir(): Promise<string> {
   const root = '/usr/lib/postgresql';
   const versions = (await readdir(root).catch(() => [])).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
   if (versions[0] === undefined) throw new Error('PostgreSQL is not installed: run `make test-deps` (apt-get install postgresql)');
@@ -45,7 +46,7 @@ export interface PostgresTools {
 }
 
 export async function postgresTools(dir: string): Promise<PostgresTools> {
-  return { bin: await binDir(), wrap: await asServerUser(dir) };
+  return { bin: await postgresBinDir(), wrap: await asServerUser(dir) };
 }
 
 /** Runs a PostgreSQL program (initdb, pg_ctl, pg_basebackup, psql…) as the server's user. */
