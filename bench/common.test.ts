@@ -3,11 +3,20 @@ import { describe, it } from 'node:test';
 import { medianRun, spreadOf } from './common.ts';
 
 describe('spreadOf', () => {
-  it('gives the lowest, the median (the lower middle of an even count) and the highest, leaving out unknowns', () => {
+  it('gives the lowest, the median (the lower middle of an even count) and the highest', () => {
     assert.deepEqual(spreadOf([3, 1, 2]), { min: 1, median: 2, max: 3 });
     assert.deepEqual(spreadOf([4, 1, 3, 2]), { min: 1, median: 2, max: 4 });
-    assert.deepEqual(spreadOf([5, Number.NaN, 1]), { min: 1, median: 1, max: 5 });
     assert.ok(Number.isNaN(spreadOf([]).median));
+  });
+
+  it('ranks unknowns last for the median, as medianRun does, and leaves them out of the lowest and highest', () => {
+    assert.deepEqual(spreadOf([0.95, Number.NaN, 2.43]), { min: 0.95, median: 2.43, max: 2.43 });
+    assert.deepEqual(spreadOf([5, Number.NaN, 1, 3]), { min: 1, median: 3, max: 5 });
+    const mostlyUnknown = spreadOf([Number.NaN, 1, Number.NaN]);
+    assert.deepEqual([mostlyUnknown.min, mostlyUnknown.max], [1, 1]);
+    assert.ok(Number.isNaN(mostlyUnknown.median), 'the middle round measured nothing');
+    const rounds = [{ p99: 0.95 }, { p99: null }, { p99: 2.43 }];
+    assert.equal(medianRun(rounds, (r) => r.p99).p99, spreadOf(rounds.map((r) => r.p99 ?? Number.NaN)).median);
   });
 });
 

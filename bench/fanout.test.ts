@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, it } from 'node:test';
-import { keptUp, ratiosOf, type RunResult } from './fanout.ts';
+import { RESULTS_DIR } from './common.ts';
+import { keptUp, ratiosOf, spreads, type RunResult, type ScenarioResult } from './fanout.ts';
 
 /** A run of 2,000 clients at 50 posts/s with the figures the ratios read; the rest as a run has them. */
 function run(server: RunResult['server'], deliveredPerSecond: number, p99: number): RunResult {
@@ -29,5 +32,16 @@ describe('fan-out ratios', () => {
     assert.equal(ratios.p99Latency, null);
     // Memory and CPU per delivery stay comparable.
     assert.equal(ratios.memoryPerConnection, 1);
+  });
+});
+
+describe('the committed fan-out results', () => {
+  it('hold each scenario’s spread as its rounds give it', async () => {
+    const { scenarios } = JSON.parse(await readFile(path.join(RESULTS_DIR, 'fanout.json'), 'utf8')) as { scenarios: ScenarioResult[] };
+    for (const scenario of scenarios) {
+      // Through JSON as the file was written: an unknown (NaN) is null there.
+      const expected: unknown = JSON.parse(JSON.stringify(spreads(scenario.rounds)));
+      assert.deepEqual(scenario.spread, expected, `scenario ${scenario.scenario}: the spread is stale`);
+    }
   });
 });

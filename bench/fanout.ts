@@ -1281,7 +1281,8 @@ export function ratiosOf(hearth: RunResult, floor: RunResult | null, centrifugo:
   };
 }
 
-function spreads(rounds: readonly Ratios[]): Readonly<Record<keyof Ratios, Spread>> {
+/** Each ratio's spread over the rounds (unknown ranked last for the median: spreadOf). */
+export function spreads(rounds: readonly Ratios[]): Readonly<Record<keyof Ratios, Spread>> {
   const keys = Object.keys(rounds[0]!) as (keyof Ratios)[];
   return Object.fromEntries(keys.map((key) => [key, spreadOf(rounds.map((r) => r[key] ?? Number.NaN))])) as Record<keyof Ratios, Spread>;
 }
