@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { freePort } from '@hearth/harness';
 import { RESULTS_DIR } from './common.ts';
-import { keptUp, ratiosOf, spreads, type RunResult, type ScenarioResult } from './fanout.ts';
+import { keptUp, ratiosOf, spreads, withCause, type RunResult, type ScenarioResult } from './fanout.ts';
 
 /** A run of 2,000 clients at 50 posts/s with the figures the ratios read; the rest as a run has them. */
 function run(server: RunResult['server'], deliveredPerSecond: number, p99: number): RunResult {
@@ -43,5 +44,18 @@ describe('the committed fan-out results', () => {
       const expected: unknown = JSON.parse(JSON.stringify(spreads(scenario.rounds)));
       assert.deepEqual(scenario.spread, expected, `scenario ${scenario.scenario}: the spread is stale`);
     }
+  });
+});
+
+describe('withCause', () => {
+  it('says what caused a failed fetch', async () => {
+    // A port nothing listens on: fetch rejects with "fetch failed", the refusal only in its cause.
+    const port = await freePort();
+    const error = await fetch(`http://127.0.0.1:${port}/`).then(
+      () => assert.fail(`nothing listens on port ${port}`),
+      (failed: unknown) => failed,
+    );
+    assert.match(withCause(error), /^TypeError: fetch failed \(.*ECONNREFUSED/);
+    assert.equal(withCause(new Error('plain')), 'Error: plain');
   });
 });

@@ -447,7 +447,7 @@ class ClientProcess {
           connected++;
         } catch (error) {
           failed++;
-          firstError ??= String(error);
+          firstError ??= withCause(error);
         }
       }
     };
@@ -1051,7 +1051,7 @@ async function postAtRate(target: Target, runId: number, rate: number, seconds: 
         () => void ackMs.push(performance.now() - sentAt),
         (error: unknown) => {
           failed++;
-          firstError ??= String(error);
+          firstError ??= withCause(error);
         },
       ),
     );
@@ -1257,6 +1257,12 @@ export interface ScenarioResult {
 
 function ratioOf(a: number | null, b: number | null): number | null {
   return a === null || b === null ? null : round(a / b, 2);
+}
+
+/** An error with what caused it: fetch's "fetch failed" says why only in its cause (a reset, a timeout). */
+export function withCause(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause === undefined ? String(error) : `${String(error)} (${withCause(cause)})`;
 }
 
 /**
