@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { RESULTS_DIR, round } from './common.ts';
-import { integer, ms, msOrMore, ratio, sources, table } from './markdown.ts';
+import { integer, ms, msOrMore, ratio, roundsText, sources, table } from './markdown.ts';
 import type { Results } from './readme.ts';
 
 /**
@@ -201,7 +201,7 @@ export function floorsTable(results: Sources): string {
       floor: `plain server-side apply ${ms(o.floor.ms)}, ${o.floor.requests.perHearth.toFixed(0)} requests`,
     }),
     row('operator_rss_mib_at_scale', summary.operator_rss_mib_at_scale, {
-      what: `operator's memory, ${o.atScale === undefined ? 'the round at scale left out' : `${integer(o.atScale.hearths)} single-tier Hearths fully applied (one round)`}`,
+      what: `operator's memory, ${o.atScale === undefined ? 'the round at scale left out' : `${integer(o.atScale.hearths)} single-tier Hearths fully applied (${roundsText(o.atScale.rounds)})`}`,
       hearth: o.atScale === undefined ? '' : `${ms(o.atScale.operatorMs)}, ${o.atScale.requestsPerHearth.toFixed(0)} requests per Hearth`,
       floor: o.atScale === undefined ? '' : `plain server-side apply ${ms(o.atScale.floorMs)} (${ratio(o.atScale.time)})`,
       unit: (value) => `${integer(value)} MiB`,

@@ -48,3 +48,7 @@ export function sources(files: readonly (readonly [string, Written])[]): string 
 }
 
 export const plural = (count: number, one: string, many = `${one}s`): string => `${integer(count)} ${count === 1 ? one : many}`;
+
+/** How many rounds a figure is the median of: results written before there were rounds say nothing (one). */
+export const roundsText = (rounds: readonly unknown[] | undefined): string =>
+  rounds === undefined || rounds.length === 1 ? 'one round' : `the median of ${rounds.length} rounds`;

@@ -34,7 +34,7 @@ import { awaitQuiet, medianRun, printTable, REPEATS, round, rssKiB, sleep, sprea
  * memory at the end. Beside it, on a control plane of its own, the floor: a plain loop that creates the same
  * generated Secrets and server-side-applies the same objects with the operator's HTTP client and as
  * many workers as the operator has. BENCH_REPEATS rounds of that, then one round with 2,000
- * Hearths (BENCH_OPERATOR_AT_SCALE) for the operator's memory and time at scale.
+ * Hearths (BENCH_OPERATOR_AT_SCALE) for the operator's memory and time at scale, as many rounds.
  */
 
 const run = promisify(execFile);
@@ -94,18 +94,25 @@ export interface OperatorScaleResults {
     readonly operatorRssMiB: number;
   }[];
   readonly spread: { readonly time: Spread };
-  /** One round with AT_SCALE Hearths (absent when BENCH_OPERATOR_AT_SCALE is 0). */
+  /** BENCH_REPEATS rounds with AT_SCALE Hearths (absent when BENCH_OPERATOR_AT_SCALE is 0). */
   readonly atScale?: AtScale;
 }
 
-/** The round at scale: Hearths, times, requests per Hearth and the operator's memory at the end. */
-export interface AtScale {
-  readonly hearths: number;
+/** A round at scale: times, requests per Hearth and the operator's memory at the end. */
+export interface AtScaleRound {
   readonly operatorMs: number;
   readonly floorMs: number;
   readonly time: number;
   readonly requestsPerHearth: number;
   readonly operatorRssMiB: number;
+}
+
+/** The rounds at scale: the median one's figures by the operator's memory (the goal's), every round's, and the spreads. */
+export interface AtScale extends AtScaleRound {
+  readonly hearths: number;
+  /** Absent from results written when the round at scale was one. */
+  readonly rounds?: readonly AtScaleRound[];
+  readonly spread?: { readonly operatorRssMiB: Spread; readonly time: Spread };
 }
 
 /** What one round applies: the Hearth every one is made from, the objects each must get, how many. */
@@ -528,13 +535,28 @@ function cpuSeconds(cpu: CpuUsage): string {
   return `${(Object.values(cpu.cores).reduce((sum, cores) => sum + cores, 0) * cpu.seconds).toFixed(1)} s`;
 }
 
+/** The median of how many rounds, with the lowest and highest. */
+function roundsNote(atScale: AtScale, key: 'time' | 'operatorRssMiB'): string {
+  const spread = atScale.spread?.[key];
+  const count = atScale.rounds?.length ?? 1;
+  return spread === undefined || count === 1 ? 'one round' : `the median round of ${count}: ${spread.min}–${spread.max}`;
+}
+
 function atScaleRows(atScale: AtScale | undefined, perHearth: number): Row[] {
   if (atScale === undefined) return [];
   const at = `at ${atScale.hearths}`;
   return [
-    { metric: `${at}: operator ÷ floor (time)`, value: `${atScale.time}×`, note: `${atScale.operatorMs} vs ${atScale.floorMs} ms, one round` },
+    {
+      metric: `${at}: operator ÷ floor (time)`,
+      value: `${atScale.time}×`,
+      note: `${atScale.operatorMs} vs ${atScale.floorMs} ms, ${roundsNote(atScale, 'time')}`,
+    },
     { metric: `${at}: operator requests per Hearth`, value: String(atScale.requestsPerHearth) },
-    { metric: `${at}: operator RSS at the end`, value: `${atScale.operatorRssMiB} MiB`, note: `${atScale.hearths * perHearth} objects` },
+    {
+      metric: `${at}: operator RSS at the end`,
+      value: `${atScale.operatorRssMiB} MiB`,
+      note: `${atScale.hearths * perHearth} objects, ${roundsNote(atScale, 'operatorRssMiB')}`,
+    },
   ];
 }
 
@@ -546,24 +568,31 @@ function ratiosOf(measured: Awaited<ReturnType<typeof measureRound>>): OperatorS
   };
 }
 
-/** One round with `hearths` Hearths, after the machine is quiet: what it says about scale. */
+/** BENCH_REPEATS rounds with `hearths` Hearths, each after the machine is quiet: what they say about scale. */
 async function measureAtScale(plan: RoundPlan): Promise<AtScale> {
-  await awaitQuiet(`operator-scale, ${plan.hearths} Hearths`);
-  const measured = await measureRound(plan);
-  const ratio = ratiosOf(measured);
+  const rounds: AtScaleRound[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    await awaitQuiet(`operator-scale, ${plan.hearths} Hearths, round ${i + 1}`);
+    const measured = await measureRound(plan);
+    rounds.push({
+      operatorMs: measured.operator.doneMs,
+      floorMs: measured.floor.ms,
+      time: ratiosOf(measured).time,
+      requestsPerHearth: measured.operator.requests.perHearth,
+      operatorRssMiB: measured.operator.rssMiB,
+    });
+  }
   return {
     hearths: plan.hearths,
-    operatorMs: measured.operator.doneMs,
-    floorMs: measured.floor.ms,
-    time: ratio.time,
-    requestsPerHearth: measured.operator.requests.perHearth,
-    operatorRssMiB: measured.operator.rssMiB,
+    ...medianRun(rounds, (r) => r.operatorRssMiB),
+    rounds,
+    spread: { operatorRssMiB: spreadOf(rounds.map((r) => r.operatorRssMiB)), time: spreadOf(rounds.map((r) => r.time)) },
   };
 }
 
 /**
  * BENCH_REPEATS rounds, each on a fresh control plane; the figures are the median round's by
- * operator ÷ floor time. Then one round with AT_SCALE Hearths.
+ * operator ÷ floor time. Then as many with AT_SCALE Hearths, the median by the operator's memory.
  */
 export async function runOperatorScale(): Promise<OperatorScaleResults> {
   const base = await template();

@@ -5,7 +5,7 @@ import { RESULTS_DIR } from './common.ts';
 import type { Ratios } from './fanout.ts';
 import { floorsTable, postingRun } from './floors.ts';
 import type { AtScale } from './operator-scale.ts';
-import { describeMachine, frames, integer, ms, msOrMore, plural, ratio, sources, table, type Written } from './markdown.ts';
+import { describeMachine, frames, integer, ms, msOrMore, plural, ratio, roundsText, sources, table, type Written } from './markdown.ts';
 
 /**
  * README.md's performance figures, rendered from bench/results/*.json so that they are never
@@ -394,10 +394,10 @@ function fanoutAim(fanout: Fanout): string {
   return `The fan-out aim (p99 within ${aim.p99Ratio}× of the floor's, memory per connection within ${aim.memoryRatio}×) is ${met ? '' : 'not '}met: p99 ${p99s}; memory ${memory}.`;
 }
 
-/** The one round with many more Hearths (2,000 by default). */
+/** The rounds with many more Hearths (2,000 by default). */
 function atScaleRows(a: AtScale): string[][] {
   return [
-    [`${integer(a.hearths)} Hearths, one round: every object applied and every status written`, ms(a.operatorMs), ms(a.floorMs), ratio(a.time)],
+    [`${integer(a.hearths)} Hearths, ${roundsText(a.rounds)}: every object applied and every status written`, ms(a.operatorMs), ms(a.floorMs), ratio(a.time)],
     ['… API requests per Hearth', a.requestsPerHearth.toFixed(1), '', ''],
     ["… the operator's resident memory at the end", `${integer(a.operatorRssMiB)} MiB`, '', ''],
   ];
