@@ -11,7 +11,7 @@ const run = promisify(execFile);
  * (a benchmark that does not use it may run without it).
  */
 export interface Versions {
-  /** The commit, with `+changes` when files other than bench/results differ from it. */
+  /** The commit, with `+changes` when files other than bench/results and Markdown differ from it. */
   readonly hearth: string | null;
   readonly node: string;
   readonly postgres: string | null;
@@ -47,8 +47,8 @@ async function hearthCommit(): Promise<string | null> {
   const root = path.resolve(import.meta.dirname, '..');
   const commit = await banner('git', ['-C', root, 'rev-parse', '--short=12', 'HEAD']);
   if (commit === null) return null;
-  // The results a benchmark run writes do not make the code it measured a different one.
-  const changes = await banner('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results']);
+  // The results a benchmark run writes, and notes written while it runs, do not make the code it measured a different one.
+  const changes = await banner('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results', ':!*.md']);
   return `${commit.trim()}${changes === null || changes.trim() === '' ? '' : '+changes'}`;
 }
 
