@@ -26,14 +26,19 @@ export function versionIn(banner: string): string | null {
   return /\d+\.\d+(?:\.\d+)?/.exec(banner)?.[0] ?? null;
 }
 
-/** A program's banner (stdout, or stderr as nginx writes it), or null when it does not run. */
-async function banner(command: string, args: string[]): Promise<string | null> {
+/** What a program writes to stdout and stderr, or null when it does not run. */
+async function outputOf(command: string, args: string[]): Promise<{ readonly stdout: string; readonly stderr: string } | null> {
   try {
-    const { stdout, stderr } = await run(command, args, { timeout: 10_000 });
-    return `${stdout}${stderr}`;
+    return await run(command, args, { timeout: 10_000 });
   } catch {
     return null;
   }
+}
+
+/** A program's banner: stdout, or stderr as nginx writes it. */
+async function banner(command: string, args: string[]): Promise<string | null> {
+  const output = await outputOf(command, args);
+  return output === null ? null : `${output.stdout}${output.stderr}`;
 }
 
 const versionOf = async (command: Promise<string>, args: string[]): Promise<string | null> => {
@@ -45,11 +50,12 @@ const versionOf = async (command: Promise<string>, args: string[]): Promise<stri
 
 async function hearthCommit(): Promise<string | null> {
   const root = path.resolve(import.meta.dirname, '..');
-  const commit = await banner('git', ['-C', root, 'rev-parse', '--short=12', 'HEAD']);
+  // stdout only: a warning git writes to stderr is not part of the commit.
+  const commit = await outputOf('git', ['-C', root, 'rev-parse', '--short=12', 'HEAD']);
   if (commit === null) return null;
   // The results a benchmark run writes, and notes written while it runs, do not make the code it measured a different one.
-  const changes = await banner('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results', ':!*.md']);
-  return `${commit.trim()}${changes === null || changes.trim() === '' ? '' : '+changes'}`;
+  const changes = await outputOf('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results', ':!*.md']);
+  return `${commit.stdout.trim()}${changes === null || changes.stdout.trim() === '' ? '' : '+changes'}`;
 }
 
 async function readVersions(): Promise<Versions> {
