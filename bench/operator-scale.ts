@@ -22,6 +22,7 @@ import {
   type KubeClient,
 } from '@hearth/operator';
 import { CpuMeter, runningProcesses, type CpuUsage } from './fanout.ts';
+import { roundsText } from './markdown.ts';
 import { awaitQuiet, medianRun, printTable, REPEATS, round, rssKiB, sleep, spreadOf, writeResults, type Row, type Spread } from './common.ts';
 
 /**
@@ -535,11 +536,11 @@ function cpuSeconds(cpu: CpuUsage): string {
   return `${(Object.values(cpu.cores).reduce((sum, cores) => sum + cores, 0) * cpu.seconds).toFixed(1)} s`;
 }
 
-/** The median of how many rounds, with the lowest and highest. */
+/** The median of how many rounds (roundsText), with the lowest and highest. */
 function roundsNote(atScale: AtScale, key: 'time' | 'operatorRssMiB'): string {
   const spread = atScale.spread?.[key];
-  const count = atScale.rounds?.length ?? 1;
-  return spread === undefined || count === 1 ? 'one round' : `the median round of ${count}: ${spread.min}–${spread.max}`;
+  const rounds = roundsText(atScale.rounds);
+  return spread === undefined || (atScale.rounds?.length ?? 1) === 1 ? rounds : `${rounds}: ${spread.min}–${spread.max}`;
 }
 
 function atScaleRows(atScale: AtScale | undefined, perHearth: number): Row[] {

@@ -97,7 +97,6 @@ export async function runStartup(): Promise<StartupResults> {
   const memoryRounds: MemoryRound[] = [];
   for (let i = 0; i < REPEATS; i++) memoryRounds.push(await measureMemory());
   const idleRssMiB = spreadOf(memoryRounds.map((r) => r.rssMiB.idle));
-  const { rssMiB, perConnectionKiB, connect1000Ms } = medianRun(memoryRounds, (r) => r.rssMiB.idle);
   const results: StartupResults = {
     setup: {
       startupRuns: RUNS,
@@ -109,9 +108,7 @@ export async function runStartup(): Promise<StartupResults> {
       idleTrimSeconds: Number(IDLE_TRIM_SECONDS),
     },
     startupMs: { runs: runs.map((ms) => round(ms)), median: round(median(runs)) },
-    rssMiB,
-    perConnectionKiB,
-    connect1000Ms,
+    ...medianRun(memoryRounds, (r) => r.rssMiB.idle),
     memoryRounds,
     idleRssMiB,
   };
