@@ -57,6 +57,46 @@ describe('the web UI in a browser', { timeout: 90_000 }, () => {
     await messageWithBody(memberPage, body).waitFor();
   });
 
+  it('a post made after the page fetched the room and before its stream started still shows, without a reload', async () => {
+    const tag = `between-${Date.now()}`;
+    await admin.post(roomId, `${tag} before`, `${tag}-before`);
+    const witness = await pages.pageInRoom(admin, 'admin-witness', roomId);
+    const page = await pages.newPage(await pages.contextWithSession(member), 'member-between');
+    // The room's fetch waits for the first socket's hello, which so names no room; that hello waits in turn.
+    let helloCaptured = (): void => undefined;
+    const helloHeld = new Promise<void>((resolve) => (helloCaptured = resolve));
+    let releaseHello = (): void => undefined;
+    let sockets = 0;
+    await page.routeWebSocket('**/api/realtime/ws', (ws) => {
+      const server = ws.connectToServer();
+      let held = sockets++ === 0;
+      ws.onMessage((frame) => {
+        if (!held) return server.send(frame);
+        held = false;
+        releaseHello = () => server.send(frame);
+        helloCaptured();
+      });
+    });
+    await page.route(
+      (url) => url.pathname === `/api/rooms/${encodeURIComponent(roomId)}`,
+      async (route) => {
+        await helloHeld;
+        await route.continue();
+      },
+    );
+    await page.goto(`${hearth.url}/rooms/${encodeURIComponent(roomId)}`);
+    await roomShown(page);
+    await messageWithBody(page, `${tag} before`).waitFor();
+
+    // Committed after the page was fetched, and fanned out (the witness has it live) before the stream
+    // starts: the stream continues the room after it, and no live event of it is still to come.
+    await admin.post(roomId, `${tag} between`, `${tag}-between`);
+    await messageWithBody(witness, `${tag} between`).waitFor();
+    releaseHello();
+    await messageWithBody(page, `${tag} between`).waitFor();
+    assert.ok(sockets >= 2, 'the page resumed on a new socket from what it held');
+  });
+
   it('a message posted over the API appears live in the browser', async () => {
     const body = `Posted by a script ${Date.now()}`;
     const page = await pages.newPage(await pages.contextWithSession(admin), 'admin-2');

@@ -84,6 +84,7 @@ function routeFrame(frame: ServerFrame, { people, rooms, messages, hear }: Frame
   switch (frame.type) {
     case 'ready':
       rooms.noteResumed(frame.rooms);
+      messages.noteReady(frame.rooms);
       people.setOnline(frame.online);
       // Unread markers of rooms that were not resumed changed while we were away.
       void rooms.refresh();

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { Boost, Message, RoomEvent, RoomForMember, User } from './api-types.ts';
 import { initialChatState, type ChatState } from './chat-state.ts';
-import { createMessages, type MessagesApi } from './messages.ts';
+import { createMessages, isBehind, type MessagesApi } from './messages.ts';
 import { createStore } from './store.ts';
 import { AT, messageFixture } from './test-fixtures.ts';
 
@@ -64,6 +64,34 @@ test('a live event past a gap asks for a resync and is not shown', async () => {
   assert.equal(h.view().lastSeq, 2);
   h.messages.applyEvent(created(3));
   assert.equal(h.view().lastSeq, 3);
+});
+
+test('a ready past a room held says it is behind', () => {
+  assert.ok(isBehind({ a: 6 }, { a: 5 }));
+  assert.ok(!isBehind({ a: 5, b: 40 }, { a: 5 }));
+  assert.ok(!isBehind({ a: 3 }, { a: 5 }), 'a replay from before is dropped by seq, not missed');
+  assert.ok(!isBehind({}, { a: 5 }), 'a room the stream no longer has');
+});
+
+test('a ready that continues an open room past its view asks for a resync; one from where it is does not', async () => {
+  const h = harness();
+  await h.messages.load('r1');
+  h.messages.noteReady({ r1: 2 });
+  assert.equal(h.calls.resync, 0);
+  // The post at 3 was committed after the page was read and before the stream read where r1 continues.
+  h.messages.noteReady({ r1: 3 });
+  assert.equal(h.calls.resync, 1);
+});
+
+test('a first page that comes in behind where the stream continues asks for a resync', async () => {
+  const h = harness();
+  const loading = h.messages.load('r1');
+  // The ready came while the page (at 2) was being fetched, and continues r1 from 3.
+  h.messages.noteReady({ r1: 3 });
+  assert.equal(h.calls.resync, 0, 'nothing open yet');
+  await loading;
+  assert.equal(h.calls.resync, 1);
+  assert.equal(h.view().lastSeq, 2);
 });
 
 test('forgetting a room drops its view and its resume entry', async () => {

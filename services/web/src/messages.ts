@@ -38,6 +38,8 @@ export interface Messages {
   forget(roomId: string): void;
   /** Per opened room, the last sequence applied: where the stream resumes. */
   resumeMap(): Record<string, number>;
+  /** The stream's `ready`: where it continues each room from. A view it continues past asks for a resync. */
+  noteReady(starts: Readonly<Record<string, number>>): void;
 }
 
 /** Applies events that arrived while a room's first page was fetched; says whether one was missed. */
@@ -56,6 +58,11 @@ function addBoost(view: RoomView, messageId: string, boost: Boost): RoomView {
     ...view,
     messages: view.messages.map((m) => (m.id === messageId && !m.boosts.some((b) => b.id === boost.id) ? { ...m, boosts: [...m.boosts, boost] } : m)),
   };
+}
+
+/** Whether a `ready` continues one of the rooms after the last event applied to it: what lies between was missed. */
+export function isBehind(ready: Readonly<Record<string, number>>, resume: Readonly<Record<string, number>>): boolean {
+  return Object.entries(resume).some(([roomId, seq]) => (ready[roomId] ?? seq) > seq);
 }
 
 /** Per opened room, the last sequence applied. */
@@ -79,11 +86,32 @@ function removeBoost(s: ChatState, boostId: string): ChatState {
   return { ...s, views };
 }
 
+/** A boost shows on its message once the server has it; unboosting takes it off every view. */
+function boosting(
+  api: MessagesApi,
+  store: ChatContext['store'],
+  setView: (roomId: string, change: (view: RoomView) => RoomView) => void,
+): Pick<Messages, 'boost' | 'unboost'> {
+  return {
+    async boost(messageId, roomId, content) {
+      const created = await api.addBoost(messageId, content);
+      setView(roomId, (v) => addBoost(v, messageId, created));
+    },
+    async unboost(boostId) {
+      await api.deleteBoost(boostId);
+      store.update((s) => removeBoost(s, boostId));
+    },
+  };
+}
+
 export function createMessages(deps: MessagesDeps): Messages {
   const { ctx, api } = deps;
   const { store } = ctx;
   /** Rooms whose first page is being fetched, with the events that arrived meanwhile. */
   const loading = new Map<string, RoomEvent[]>();
+  // The last `ready`'s starts: a page read after the hello named the open rooms, and before the stream
+  // read where the room continues, lacks what was posted in between; such a view resumes from what it holds.
+  let streamStarts: Readonly<Record<string, number>> = {};
   const setView = (roomId: string, change: (view: RoomView) => RoomView): void => store.update((s) => withView(s, roomId, change));
   const answered = (roomId: string, message: Message): void => setView(roomId, (v) => withAnswer(v, message));
 
@@ -97,7 +125,7 @@ export function createMessages(deps: MessagesDeps): Messages {
     deps.onRoomLoaded(room);
     for (const message of messages) deps.ensureUser(message.authorId);
     for (const id of room.memberIds) deps.ensureUser(id);
-    if (gap) deps.resync();
+    if (gap || isBehind(streamStarts, { [roomId]: view.lastSeq })) deps.resync();
     deps.onViewChanged(roomId);
   }
 
@@ -154,15 +182,12 @@ export function createMessages(deps: MessagesDeps): Messages {
     loadOlder,
     edit: async (messageId, roomId, body) => answered(roomId, await api.editMessage(messageId, body)),
     remove: async (messageId, roomId) => answered(roomId, await api.deleteMessage(messageId)),
-    async boost(messageId, roomId, content) {
-      const created = await api.addBoost(messageId, content);
-      setView(roomId, (v) => addBoost(v, messageId, created));
-    },
-    async unboost(boostId) {
-      await api.deleteBoost(boostId);
-      store.update((s) => removeBoost(s, boostId));
-    },
+    ...boosting(api, store, setView),
     forget: (roomId) => store.update((s) => (s.views[roomId] === undefined ? s : { ...s, views: without(s.views, roomId) })),
     resumeMap: () => resumeMapOf(store.get().views),
+    noteReady(starts) {
+      streamStarts = starts;
+      if (isBehind(starts, resumeMapOf(store.get().views))) deps.resync();
+    },
   };
 }

@@ -11,7 +11,7 @@ import { browserConnectionDeps, createConnection, type Connection, type Connecti
  * Each tab still applies events by its own views' sequences and drops those it has. A resume
  * map covers every tab's open rooms, each from the lowest sequence any tab has: followers report
  * theirs whenever the connection is (re)opening, and a follower the stream continues past (its
- * `ready` starts a room after what it holds) asks for a resync with its map.
+ * `ready` starts a room after what it holds, messages.ts) asks for a resync with its map.
  */
 
 /** What the tabs say to each other. */
@@ -57,11 +57,6 @@ export function mergeResume(...maps: readonly Readonly<Record<string, number>>[]
     for (const [roomId, seq] of Object.entries(map)) merged[roomId] = Math.min(merged[roomId] ?? seq, seq);
   }
   return merged;
-}
-
-/** Whether a `ready` continues one of the tab's rooms after the last event the tab applied: it missed some. */
-export function isBehind(ready: Readonly<Record<string, number>>, resume: Readonly<Record<string, number>>): boolean {
-  return Object.entries(resume).some(([roomId, seq]) => (ready[roomId] ?? seq) > seq);
 }
 
 /** The leader's last `ready`, kept current: what a tab that joins later starts from. */
@@ -139,11 +134,6 @@ function follow(handlers: ConnectionHandlers, link: TabLink): Role {
     if (status === 'connecting' || status === 'reconnecting') report(false);
   }
 
-  function onFrame(frame: ServerFrame): void {
-    handlers.onFrame(frame);
-    if (frame.type === 'ready' && isBehind(frame.rooms, handlers.resume())) report(true);
-  }
-
   return {
     send(frame) {
       if (status !== 'open') return false;
@@ -154,11 +144,11 @@ function follow(handlers: ConnectionHandlers, link: TabLink): Role {
     hear(message) {
       switch (message.kind) {
         case 'frame':
-          return onFrame(message.frame);
+          return handlers.onFrame(message.frame);
         case 'status':
           return setStatus(message.status);
         case 'welcome':
-          if (message.ready !== null) onFrame(message.ready);
+          if (message.ready !== null) handlers.onFrame(message.ready);
           return setStatus(message.status);
         case 'unauthenticated':
           return handlers.onUnauthenticated();
