@@ -140,7 +140,7 @@ centrifugo-bin:
 
 # Every benchmark, each scenario of the fan-out and posting benchmarks in BENCH_REPEATS (3) rounds; then
 # bench/results/summary.json (bench/summary.ts) and README.md's Performance section (bench/readme.ts) from their results.
-bench: deps web test-deps centrifugo-bin
+bench: deps web test-deps centrifugo-bin kube-bins
 	$(NODE) bench/run.ts
 	$(NODE) bench/summary.ts
 	$(NODE) bench/readme.ts
@@ -148,7 +148,7 @@ bench: deps web test-deps centrifugo-bin
 # The benchmarks behind summary.json at a small load, one round, into bench/results/quick/ (not committed):
 # a before/after check of a change in about a minute (bench/quick.ts): it waits at most 4 s for a quiet machine.
 .PHONY: bench-quick
-bench-quick: deps web test-deps centrifugo-bin
+bench-quick: deps web test-deps centrifugo-bin kube-bins
 	BENCH_RESULTS_DIR=$(CURDIR)/bench/results/quick BENCH_REPEATS=1 BENCH_STARTUP_RUNS=3 \
 	  BENCH_FANOUT_SCALE=0.05 BENCH_FANOUT_SECONDS=1 BENCH_FANOUT_WARM_SECONDS=0.3 BENCH_FANOUT_SETTLE_MS=300 BENCH_FANOUT_PEERS=summary \
 	  BENCH_POST_SECONDS=1 BENCH_POST_WARM_SECONDS=1 BENCH_STARTUP_SETTLE_MS=2200 \
