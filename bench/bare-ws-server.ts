@@ -1,14 +1,24 @@
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { WebSocketServer } from 'ws';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { buildWebSocketTextFrame } from '@hearth/core/websocket-frame';
 import { startChildServer, type ChildServer } from './child-server.ts';
 
 /**
  * The floor for the fan-out benchmark: the least a Node.js `ws` server does to
  * broadcast. Clients connect on /api/realtime/ws and send any first frame (the
- * hello), answered with {"type":"ready"}; `POST /broadcast` sends its body, as
- * text, to every connected client with `ws.send`, then answers 204. No rooms,
- * sequence numbers, store, bus, presence or liveness pings.
+ * hello), answered with {"type":"ready"}; `POST /broadcast` sends its body, as a
+ * text frame, to every connected client, then answers 204. No rooms, sequence
+ * numbers, store, bus, presence or liveness pings.
+ *
+ * It does no more than Hearth's realtime does for a room event
+ * (services/realtime/src/websocket.ts, live-delivery.ts): the body is framed once,
+ * and what arrived in the same turn of the event loop goes to each client's socket
+ * in one write. With `ws.send` per body and client (a frame built for each, one
+ * write each) this floor cost more per frame than Hearth and fell behind its own
+ * load in fan-out A and B (2026-12-06 and 2026-12-07 runs: 79–92% of the frames
+ * delivered, p99 14–20 s), so it was no floor.
  *
  * Run alone it listens on PORT (default: a free one) and prints {"port":N} on
  * its first line of output; `startBareServer` spawns it as its own process.
@@ -25,17 +35,27 @@ function serve(port: number): void {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      // Encoded once, the same bytes to every client as a text frame: a string would be encoded
-      // again for each client, which saturated this floor's one core at 100,000 frames/s.
-      const frame = Buffer.concat(chunks);
-      for (const client of wss.clients) client.send(frame, { binary: false });
+      broadcast(buildWebSocketTextFrame(Buffer.concat(chunks)));
       response.writeHead(204).end();
     });
   });
   server.keepAliveTimeout = 60_000;
   const wss = new WebSocketServer({ server, path: BARE_PATH, perMessageDeflate: false, maxPayload: 64 * 1024 });
-  wss.on('connection', (ws) => {
+  /** Each client with the socket its upgrade came on, which ws writes to. */
+  const sockets = new Map<WebSocket, Duplex>();
+  let pending: Buffer[] = [];
+  const flush = (): void => {
+    const bytes = Buffer.concat(pending);
+    pending = [];
+    for (const [client, raw] of sockets) if (client.readyState === WebSocket.OPEN) raw.write(bytes);
+  };
+  const broadcast = (frame: Buffer): void => {
+    if (pending.push(frame) === 1) setImmediate(flush);
+  };
+  wss.on('connection', (ws, request) => {
+    sockets.set(ws, request.socket);
     ws.on('error', () => undefined);
+    ws.once('close', () => sockets.delete(ws));
     ws.once('message', () => ws.send('{"type":"ready"}'));
   });
   const stop = (): void => {

@@ -9,7 +9,7 @@ import { FrameError, parseClientFrame } from './frames.ts';
 import type { Hub } from './hub.ts';
 import { createConnectionHooks, limitStreamConnects, openStream } from './open-stream.ts';
 import type { Authenticate, RealtimeDeps } from './deps.ts';
-import { buildWebSocketTextFrame } from './websocket-frame.ts';
+import { buildWebSocketTextFrame } from '@hearth/core/websocket-frame';
 
 export const WEBSOCKET_PATH = '/api/realtime/ws';
 const HELLO_TIMEOUT_MS = 10_000;
