@@ -39,7 +39,7 @@ export class RoomEventPublisher {
         await js.publish(subject, data, options);
         return;
       } catch (error) {
-        if (attempt + 1 >= PUBLISH_BACKOFF_MS.length || !isRetryable(error)) {
+        if (attempt + 1 >= PUBLISH_BACKOFF_MS.length || !isRetryablePublishError(error)) {
           throw unavailable(`cannot publish room event ${event.roomId}:${event.seq} to NATS`, error);
         }
         await sleep(PUBLISH_BACKOFF_MS[attempt] ?? 0);
@@ -49,10 +49,17 @@ export class RoomEventPublisher {
 }
 
 /**
- * A publish carries a message id, so trying again after a timeout cannot store it twice.
- * JetStream answers 503 while it is starting or electing a leader; other API errors are final.
+ * JSStreamDuplicateMessageConflict in nats-server: a copy with the same message id, from another
+ * relay or an earlier attempt of this one, is still being stored.
  */
-function isRetryable(error: unknown): boolean {
+const DUPLICATE_IN_PROCESS = 10158;
+
+/**
+ * A publish carries a message id, so trying again after a timeout cannot store it twice, and a
+ * publish refused because its twin is in process gets the duplicate's acknowledgement once that
+ * is stored. JetStream answers 503 while it is starting or electing a leader; other API errors are final.
+ */
+export function isRetryablePublishError(error: unknown): boolean {
   if (error instanceof ClosedConnectionError || error instanceof DrainingConnectionError) return false;
-  return !(error instanceof JetStreamApiError) || error.status === 503;
+  return !(error instanceof JetStreamApiError) || error.status === 503 || error.code === DUPLICATE_IN_PROCESS;
 }
