@@ -23,7 +23,7 @@ export async function runSecretRotation(): Promise<PasswordRollReport[]> {
     runs.map((run, i) => ({
       metric: `run ${i + 1}`,
       value: String(run.failedDuringRoll),
-      note: `failed attempts during the roll of ${round(run.rollMs / 1000)} s (${JSON.stringify(run.failures)}); ${run.acknowledged} acknowledged, ${run.lost} lost`,
+      note: `failed attempts during the roll of ${round(run.rollMs / 1000)} s, ${run.failedAfterRoll} after it (the whole run: ${JSON.stringify(run.failures)}); ${run.acknowledged} acknowledged, ${run.lost} lost`,
     })),
   );
   const file = await writeResults('secret-rotation', {

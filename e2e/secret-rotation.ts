@@ -37,6 +37,12 @@ export interface PasswordRollReport {
   readonly failedAttempts: number;
   /** Of those, the ones during the roll (from ALTER ROLE to the last process ready). */
   readonly failedDuringRoll: number;
+  /**
+   * And the ones after it, every process on the new password and ready: the ingress's nginx keeps a
+   * gateway it saw fail out of rotation for its fail_timeout (2 s), so with both just restarted it
+   * answers its own 503 for a moment after the last is back.
+   */
+  readonly failedAfterRoll: number;
   /** The failed attempts by what came back: an HTTP status and the error code of its body, or `no answer`. */
   readonly failures: Readonly<Record<string, number>>;
   /** Acknowledged posts the store does not have: must be 0. */
@@ -134,14 +140,15 @@ interface Posting {
   readonly acknowledged: Message[];
   /** What the failed attempts got back, counted. */
   readonly failures: Record<string, number>;
-  failedAttempts(): number;
+  /** When each failed attempt came back (performance.now()). */
+  readonly failedAt: number[];
   stop(): Promise<void>;
 }
 
 function startPosting(roomId: string, clients: readonly HearthClient[]): Posting {
   const acknowledged: Message[] = [];
   const failures: Record<string, number> = {};
-  let failed = 0;
+  const failedAt: number[] = [];
   let stopping = false;
   const postUntilAcknowledged = async (client: HearthClient, body: string, id: string): Promise<void> => {
     for (;;) {
@@ -149,7 +156,7 @@ function startPosting(roomId: string, clients: readonly HearthClient[]): Posting
         acknowledged.push(await client.post(roomId, body, id));
         return;
       } catch (error) {
-        failed += 1;
+        failedAt.push(performance.now());
         const what = failureOf(error);
         failures[what] = (failures[what] ?? 0) + 1;
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -162,7 +169,7 @@ function startPosting(roomId: string, clients: readonly HearthClient[]): Posting
   return {
     acknowledged,
     failures,
-    failedAttempts: () => failed,
+    failedAt,
     async stop() {
       stopping = true;
       await Promise.all(loops);
@@ -221,22 +228,21 @@ export async function runPasswordRoll(options: PasswordRollOptions = {}): Promis
     const roomId = (await team.admin.roomNamed(DEFAULT_ROOM)).id;
     const posting = startPosting(roomId, [team.admin, ...team.members]);
     await sleep(steadyMs);
-    const failedBefore = posting.failedAttempts();
     const rollStarted = performance.now();
     const processes = await rollOntoNewPassword(postgres, tier, env);
-    const rollMs = performance.now() - rollStarted;
-    const failedDuringRoll = posting.failedAttempts() - failedBefore;
+    const rollEnded = performance.now();
     await sleep(steadyMs);
     await posting.stop();
     const stored = new Set((await storedMessages(team.admin, roomId)).map((message) => message.id));
     return {
       posters,
       acknowledged: posting.acknowledged.length,
-      failedAttempts: posting.failedAttempts(),
-      failedDuringRoll,
+      failedAttempts: posting.failedAt.length,
+      failedDuringRoll: posting.failedAt.filter((at) => at >= rollStarted && at <= rollEnded).length,
+      failedAfterRoll: posting.failedAt.filter((at) => at > rollEnded).length,
       failures: { ...posting.failures },
       lost: posting.acknowledged.filter((message) => !stored.has(message.id)).length,
-      rollMs,
+      rollMs: rollEnded - rollStarted,
       processes,
       oldPasswordRefused: !(await postgres.accepts(OLD_PASSWORD)) && (await postgres.accepts(NEW_PASSWORD)),
     };

@@ -12,7 +12,7 @@ describe('a database password rotated under load', { timeout: 240_000 }, () => {
     const report = await runPasswordRoll({ posters: 4, steadyMs: 1_500 });
     console.log(
       `password roll: ${report.processes} processes replaced in ${Math.round(report.rollMs)} ms; ` +
-        `${report.acknowledged} posts acknowledged, ${report.failedAttempts} attempts failed (${report.failedDuringRoll} during the roll: ${JSON.stringify(report.failures)}), ${report.lost} lost`,
+        `${report.acknowledged} posts acknowledged, ${report.failedAttempts} attempts failed (${report.failedDuringRoll} during the roll, ${report.failedAfterRoll} after it: ${JSON.stringify(report.failures)}), ${report.lost} lost`,
     );
     assert.equal(report.processes, 5);
     assert.ok(report.oldPasswordRefused, 'PostgreSQL refuses the old password and takes the new one: every process moved');
