@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { JetStreamApiError } from '@nats-io/jetstream';
 import { EVENT_VERSION, type RoomEvent } from '../domain/events.ts';
 
 /** A room event whose fields follow from (roomId, seq), a traceparent among them, so a test sees it cross the bus. */
@@ -26,4 +27,9 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     if (Date.now() > deadline) assert.fail(`condition not met within ${timeoutMs} ms`);
     await sleep(intervalMs);
   }
+}
+
+/** JetStream's refusal as nats-server words it: the HTTP-like status, its own error code, the description. */
+export function jetStreamApiError(status: number, errCode: number, description: string): JetStreamApiError {
+  return new JetStreamApiError({ code: status, err_code: errCode, description });
 }
